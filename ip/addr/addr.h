@@ -1,0 +1,101 @@
+/* IPv4 and IPv6 addresses and endpoints: the network types every layer and
+ * application shares. Text parsing and formatting, no dependencies beyond
+ * the error codes, no heap.
+ *
+ * Addresses are stored in network byte order as byte arrays, so they can be
+ * copied straight to and from packet headers. */
+#ifndef TERN_ADDR_H
+#define TERN_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tern_ipv4_addr {
+  uint8_t b[4];
+} tern_ipv4_addr;
+
+typedef struct tern_ipv6_addr {
+  uint8_t b[16];
+} tern_ipv6_addr;
+
+typedef enum tern_ip_family {
+  TERN_IP_NONE = 0,
+  TERN_IP_V4 = 4,
+  TERN_IP_V6 = 6,
+} tern_ip_family;
+
+/* An address of either family. */
+typedef struct tern_ip_addr {
+  uint8_t family; /* tern_ip_family */
+  union {
+    tern_ipv4_addr v4;
+    tern_ipv6_addr v6;
+  } u;
+} tern_ip_addr;
+
+/* An address and a port (UDP or TCP). */
+typedef struct tern_endpoint {
+  tern_ip_addr addr;
+  uint16_t port;
+} tern_endpoint;
+
+/* Buffer sizes that always fit a formatted value and its NUL. */
+#define TERN_IPV4_STRLEN 16     /* "255.255.255.255" */
+#define TERN_IPV6_STRLEN 46     /* "ffff:...:255.255.255.255" */
+#define TERN_ENDPOINT_STRLEN 54 /* "[" IPv6 "]:65535" */
+
+/* An IPv4 address from four octets, a.b.c.d. */
+static inline tern_ipv4_addr tern_ipv4(uint8_t a, uint8_t b, uint8_t c,
+                                       uint8_t d) {
+  tern_ipv4_addr r = {{a, b, c, d}};
+  return r;
+}
+
+bool tern_ipv4_eq(const tern_ipv4_addr *a, const tern_ipv4_addr *b);
+bool tern_ipv6_eq(const tern_ipv6_addr *a, const tern_ipv6_addr *b);
+
+/* Whether a and b share their first prefix_len bits (0..32). */
+bool tern_ipv4_same_subnet(const tern_ipv4_addr *a, const tern_ipv4_addr *b,
+                           unsigned prefix_len);
+
+/* Parses dotted-quad text ("192.0.2.1") of exactly len bytes; s need not be
+ * NUL-terminated. Rejects leading zeros ("01"), since inet_aton would read
+ * them as octal, and anything but four decimal octets.
+ * Returns 0, or TERN_EINVAL and leaves *out unchanged. */
+int tern_ipv4_parse(tern_ipv4_addr *out, const char *s, size_t len);
+
+/* Parses RFC 4291 section 2.2 text: hex groups, one "::" at most, and an
+ * optional dotted IPv4 tail ("::ffff:192.0.2.1"). Zone indices ("%eth0")
+ * are not accepted. Returns 0, or TERN_EINVAL and leaves *out unchanged. */
+int tern_ipv6_parse(tern_ipv6_addr *out, const char *s, size_t len);
+
+/* Parses either family; the family is taken from the text. */
+int tern_ip_parse(tern_ip_addr *out, const char *s, size_t len);
+
+/* Parses "192.0.2.1:7" or "[2001:db8::1]:7". The port is required.
+ * Returns 0, or TERN_EINVAL and leaves *out unchanged. */
+int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len);
+
+/* Formatters write text and a NUL into buf (cap bytes) and return the
+ * length without the NUL, or TERN_ENOSPC (buf untouched beyond cap) when
+ * cap is too small; a cap of the matching TERN_*_STRLEN always suffices.
+ * IPv6 follows RFC 5952: lowercase, no leading zeros, the longest run of
+ * two or more zero groups shortened to "::", IPv4-mapped addresses with a
+ * dotted tail. */
+int tern_ipv4_format(const tern_ipv4_addr *a, char *buf, size_t cap);
+int tern_ipv6_format(const tern_ipv6_addr *a, char *buf, size_t cap);
+int tern_ip_format(const tern_ip_addr *a, char *buf, size_t cap);
+int tern_endpoint_format(const tern_endpoint *e, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_ADDR_H */

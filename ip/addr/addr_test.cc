@@ -1,0 +1,193 @@
+#include "tern/addr.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+std::string Fmt4(const tern_ipv4_addr &a) {
+  char buf[TERN_IPV4_STRLEN];
+  int n = tern_ipv4_format(&a, buf, sizeof buf);
+  EXPECT_GT(n, 0);
+  return std::string(buf);
+}
+
+std::string Fmt6(const tern_ipv6_addr &a) {
+  char buf[TERN_IPV6_STRLEN];
+  int n = tern_ipv6_format(&a, buf, sizeof buf);
+  EXPECT_GT(n, 0);
+  return std::string(buf);
+}
+
+int Parse4(const std::string &s, tern_ipv4_addr *a) {
+  return tern_ipv4_parse(a, s.data(), s.size());
+}
+
+int Parse6(const std::string &s, tern_ipv6_addr *a) {
+  return tern_ipv6_parse(a, s.data(), s.size());
+}
+
+// Parses s, which must be valid, and returns its RFC 5952 form.
+std::string Canon6(const std::string &s) {
+  tern_ipv6_addr a;
+  EXPECT_EQ(Parse6(s, &a), 0) << s;
+  return Fmt6(a);
+}
+
+TEST(Ipv4, ParsesAndFormats) {
+  tern_ipv4_addr a;
+  ASSERT_EQ(Parse4("192.0.2.1", &a), 0);
+  EXPECT_EQ(a.b[0], 192);
+  EXPECT_EQ(a.b[3], 1);
+  EXPECT_EQ(Fmt4(a), "192.0.2.1");
+  ASSERT_EQ(Parse4("255.255.255.255", &a), 0);
+  EXPECT_EQ(Fmt4(a), "255.255.255.255");
+  ASSERT_EQ(Parse4("0.0.0.0", &a), 0);
+  EXPECT_EQ(Fmt4(a), "0.0.0.0");
+}
+
+TEST(Ipv4, RejectsMalformedText) {
+  const char *bad[] = {"",         "1",          "1.2.3",     "1.2.3.4.",
+                       ".1.2.3",   "1..2.3",     "256.1.1.1", "1.2.3.4 ",
+                       "01.2.3.4", "1.2.3.004",  "1.2.3.-4",  "1.2.3.4.5",
+                       "a.b.c.d",  "1.2.3.1000", "1,2,3,4",   "0x1.2.3.4"};
+  for (const char *s : bad) {
+    tern_ipv4_addr a = tern_ipv4(9, 9, 9, 9);
+    EXPECT_EQ(Parse4(s, &a), TERN_EINVAL) << s;
+    EXPECT_EQ(Fmt4(a), "9.9.9.9") << "output changed on failure: " << s;
+  }
+}
+
+TEST(Ipv4, ReadsOnlyLenBytes) {
+  // The text is followed by more digits that must not be read.
+  const char s[] = "10.0.0.12345";
+  tern_ipv4_addr a;
+  ASSERT_EQ(tern_ipv4_parse(&a, s, 8), 0);
+  EXPECT_EQ(Fmt4(a), "10.0.0.1");
+}
+
+TEST(Ipv4, SameSubnet) {
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 1), b = tern_ipv4(192, 0, 2, 200),
+                 c = tern_ipv4(192, 0, 3, 1);
+  EXPECT_TRUE(tern_ipv4_same_subnet(&a, &b, 24));
+  EXPECT_FALSE(tern_ipv4_same_subnet(&a, &c, 24));
+  EXPECT_TRUE(tern_ipv4_same_subnet(&a, &c, 22));
+  EXPECT_TRUE(tern_ipv4_same_subnet(&a, &c, 0));
+  EXPECT_FALSE(tern_ipv4_same_subnet(&a, &b, 32));
+  EXPECT_FALSE(tern_ipv4_same_subnet(&a, &b, 99));  // clamps to 32
+}
+
+// RFC 5952 section 4 examples and the RFC 4291 section 2.2 forms.
+TEST(Ipv6, CanonicalText) {
+  EXPECT_EQ(Canon6("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+  EXPECT_EQ(Canon6("2001:0db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+  EXPECT_EQ(Canon6("2001:DB8::1"), "2001:db8::1");
+  EXPECT_EQ(Canon6("2001:db8:0:0:0:0:2:1"), "2001:db8::2:1");
+  EXPECT_EQ(Canon6("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1");
+  EXPECT_EQ(Canon6("2001:0:0:1:0:0:0:1"), "2001:0:0:1::1");
+  EXPECT_EQ(Canon6("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+  EXPECT_EQ(Canon6("::"), "::");
+  EXPECT_EQ(Canon6("::1"), "::1");
+  EXPECT_EQ(Canon6("1::"), "1::");
+  EXPECT_EQ(Canon6("fe80::1:2"), "fe80::1:2");
+  EXPECT_EQ(Canon6("1:2:3:4:5:6:7::"), "1:2:3:4:5:6:7:0");
+  EXPECT_EQ(Canon6("::2:3:4:5:6:7:8"), "0:2:3:4:5:6:7:8");
+  EXPECT_EQ(Canon6("::ffff:192.0.2.1"), "::ffff:192.0.2.1");
+  EXPECT_EQ(Canon6("::ffff:c000:0201"), "::ffff:192.0.2.1");
+  EXPECT_EQ(Canon6("64:ff9b::192.0.2.33"), "64:ff9b::c000:221");
+}
+
+TEST(Ipv6, Bytes) {
+  tern_ipv6_addr a;
+  ASSERT_EQ(Parse6("2001:db8::ff00:42:8329", &a), 0);
+  const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0,    0,    0,
+                            0,    0,    0xff, 0,    0, 0x42, 0x83, 0x29};
+  EXPECT_EQ(memcmp(a.b, want, 16), 0);
+}
+
+TEST(Ipv6, RejectsMalformedText) {
+  const char *bad[] = {"",
+                       ":",
+                       ":::",
+                       "1:2",
+                       ":1::",
+                       "1::2::3",
+                       "1:2:3:4:5:6:7:8:9",
+                       "1:2:3:4:5:6:7:8::",
+                       "::1:2:3:4:5:6:7:8",
+                       "12345::",
+                       "1:2:3:4:5:6:7:",
+                       "g::",
+                       "fe80::1%eth0",
+                       "::1.2.3",
+                       "::1.2.3.4:5",
+                       "1:2:3:4:5:6:7:1.2.3.4",
+                       "::256.1.1.1",
+                       "1.2.3.4",
+                       " ::1",
+                       "::1 "};
+  for (const char *s : bad) {
+    tern_ipv6_addr a;
+    memset(&a, 0xab, sizeof a);
+    EXPECT_EQ(Parse6(s, &a), TERN_EINVAL) << s;
+    EXPECT_EQ(a.b[0], 0xab) << "output changed on failure: " << s;
+  }
+}
+
+TEST(Ip, PicksTheFamily) {
+  tern_ip_addr a;
+  ASSERT_EQ(tern_ip_parse(&a, "192.0.2.1", 9), 0);
+  EXPECT_EQ(a.family, TERN_IP_V4);
+  ASSERT_EQ(tern_ip_parse(&a, "2001:db8::1", 11), 0);
+  EXPECT_EQ(a.family, TERN_IP_V6);
+  char buf[TERN_IPV6_STRLEN];
+  EXPECT_EQ(tern_ip_format(&a, buf, sizeof buf), 11);
+  EXPECT_STREQ(buf, "2001:db8::1");
+  a.family = 5;
+  EXPECT_EQ(tern_ip_format(&a, buf, sizeof buf), TERN_EINVAL);
+}
+
+TEST(Endpoint, RoundTrips) {
+  const char *good[] = {"192.0.2.1:7", "0.0.0.0:0", "[2001:db8::1]:65535",
+                        "[::ffff:192.0.2.1]:53"};
+  for (const char *s : good) {
+    tern_endpoint e;
+    ASSERT_EQ(tern_endpoint_parse(&e, s, strlen(s)), 0) << s;
+    char buf[TERN_ENDPOINT_STRLEN];
+    EXPECT_EQ(tern_endpoint_format(&e, buf, sizeof buf), (int)strlen(s));
+    EXPECT_STREQ(buf, s);
+  }
+}
+
+TEST(Endpoint, RejectsMalformedText) {
+  const char *bad[] = {
+      "192.0.2.1",        "192.0.2.1:",    "192.0.2.1:65536", "192.0.2.1:-1",
+      "192.0.2.1:123456", "[::1]",         "[::1]:",          "::1:7",
+      "[::1:7",           "[192.0.2.1]:7", "192.0.2.1:7x",    ":7"};
+  for (const char *s : bad) {
+    tern_endpoint e;
+    EXPECT_EQ(tern_endpoint_parse(&e, s, strlen(s)), TERN_EINVAL) << s;
+  }
+}
+
+TEST(Format, TooSmallBuffers) {
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 1);
+  char buf[TERN_ENDPOINT_STRLEN];
+  EXPECT_EQ(tern_ipv4_format(&a, buf, 9), TERN_ENOSPC);
+  EXPECT_EQ(tern_ipv4_format(&a, buf, 10), 9);
+  EXPECT_EQ(tern_ipv4_format(&a, buf, 0), TERN_ENOSPC);
+
+  // The longest forms fit the advertised sizes exactly.
+  tern_ipv6_addr six;
+  ASSERT_EQ(Parse6("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &six), 0);
+  EXPECT_EQ(tern_ipv6_format(&six, buf, TERN_IPV6_STRLEN), 39);
+  tern_endpoint e;
+  const char *longest = "[::ffff:255.255.255.255]:65535";
+  ASSERT_EQ(tern_endpoint_parse(&e, longest, strlen(longest)), 0);
+  EXPECT_EQ(tern_endpoint_format(&e, buf, strlen(longest)), TERN_ENOSPC);
+  EXPECT_EQ(tern_endpoint_format(&e, buf, strlen(longest) + 1),
+            (int)strlen(longest));
+}
+
+}  // namespace

@@ -1,0 +1,288 @@
+"""Firmware for any board from any configuration.
+
+- `tern_binary` links cc_library deps into an ELF and a linker map for the
+  configured board, or, with `board` set, for that board through a
+  transition (so a plain `bazel build //...` on the host still builds it).
+  `bazel run` on it boots the ELF in QEMU.
+- `qemu_test` boots a firmware in QEMU (semihosting, UART on stdout) and
+  passes on exit code 0.
+- `size_report` prints text/data/bss per library from the linker map.
+- `tern_firmware` ties them together for a list of boards.
+"""
+
+load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
+load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
+
+BoardInfo = provider(
+    doc = "How to link and boot one board.",
+    fields = {
+        "qemu_machine": "QEMU -M value; empty for the host",
+        "linker_script": "File or None",
+        "linker_includes": "list of File the script INCLUDEs",
+    },
+)
+
+FirmwareInfo = provider(
+    doc = "A linked firmware image.",
+    fields = {
+        "elf": "File",
+        "map": "File: the GNU ld map of the link",
+        "qemu_machine": "QEMU -M value",
+    },
+)
+
+def _board_info_impl(ctx):
+    return [BoardInfo(
+        qemu_machine = ctx.attr.qemu_machine,
+        linker_script = ctx.file.linker_script,
+        linker_includes = ctx.files.linker_includes,
+    )]
+
+board_info = rule(
+    implementation = _board_info_impl,
+    attrs = {
+        "qemu_machine": attr.string(mandatory = True),
+        "linker_script": attr.label(allow_single_file = True),
+        "linker_includes": attr.label_list(allow_files = True),
+    },
+)
+
+_PLATFORMS = "//command_line_option:platforms"
+_COPT = "//command_line_option:copt"
+_LINKOPT = "//command_line_option:linkopt"
+
+def _board_transition_impl(settings, attr):
+    if not attr.board:
+        return {
+            _PLATFORMS: settings[_PLATFORMS],
+            _COPT: settings[_COPT],
+            _LINKOPT: settings[_LINKOPT],
+        }
+
+    # Host-only flags (sanitizers from --config=asan, say) do not apply to
+    # the board's compiler.
+    return {
+        _PLATFORMS: str(attr.board),
+        _COPT: [],
+        _LINKOPT: [],
+    }
+
+_board_transition = transition(
+    implementation = _board_transition_impl,
+    inputs = [_PLATFORMS, _COPT, _LINKOPT],
+    outputs = [_PLATFORMS, _COPT, _LINKOPT],
+)
+
+def _link_inputs(deps):
+    """Returns (args, files) that link every library the deps carry."""
+    cc_info = cc_common.merge_cc_infos(cc_infos = [d[CcInfo] for d in deps])
+    args = ["-Wl,--start-group"]
+    files = []
+    flags = []
+    for linker_input in cc_info.linking_context.linker_inputs.to_list():
+        flags.extend(linker_input.user_link_flags)
+        files.extend(linker_input.additional_inputs)
+        for lib in linker_input.libraries:
+            archive = lib.static_library or lib.pic_static_library
+            if archive == None:
+                continue
+            files.append(archive)
+            if lib.alwayslink:
+                args.extend(["-Wl,--whole-archive", archive.path, "-Wl,--no-whole-archive"])
+            else:
+                args.append(archive.path)
+    args.append("-Wl,--end-group")
+    return args + flags, files
+
+def _tern_binary_impl(ctx):
+    board = ctx.attr._board_info[BoardInfo]
+    if not board.qemu_machine:
+        fail("tern_binary builds firmware; configure a board " +
+             "(--config=microbit) or set board =")
+    cc_toolchain = find_cpp_toolchain(ctx)
+    features = cc_common.configure_features(
+        ctx = ctx,
+        cc_toolchain = cc_toolchain,
+        requested_features = ctx.features,
+        unsupported_features = ctx.disabled_features,
+    )
+    linker = cc_common.get_tool_for_action(
+        feature_configuration = features,
+        action_name = ACTION_NAMES.cpp_link_executable,
+    )
+    toolchain_flags = cc_common.get_memory_inefficient_command_line(
+        feature_configuration = features,
+        action_name = ACTION_NAMES.cpp_link_executable,
+        variables = cc_common.create_link_variables(
+            feature_configuration = features,
+            cc_toolchain = cc_toolchain,
+        ),
+    )
+
+    elf = ctx.actions.declare_file(ctx.label.name + ".elf")
+    link_map = ctx.actions.declare_file(ctx.label.name + ".map")
+    lib_args, lib_files = _link_inputs(ctx.attr.deps)
+    script_args = []
+    script_files = []
+    if board.linker_script:
+        script_args = ["-T", board.linker_script.path]
+        script_files = [board.linker_script] + board.linker_includes
+        for inc in board.linker_includes:
+            script_args.append("-L" + inc.dirname)
+    ctx.actions.run(
+        executable = linker,
+        arguments = toolchain_flags + script_args + lib_args + [
+            "-o",
+            elf.path,
+            "-Wl,-Map=" + link_map.path,
+        ],
+        inputs = depset(lib_files + script_files, transitive = [cc_toolchain.all_files]),
+        outputs = [elf, link_map],
+        mnemonic = "TernLink",
+        progress_message = "Linking firmware %s" % elf.short_path,
+    )
+
+    runner = ctx.actions.declare_file(ctx.label.name + ".run.sh")
+    ctx.actions.write(
+        output = runner,
+        is_executable = True,
+        content = "\n".join([
+            "#!/bin/sh",
+            "# Boots the firmware in QEMU; Ctrl-A x quits.",
+            "exec qemu-system-arm -M %s -nographic -semihosting \\" % board.qemu_machine,
+            "  -kernel %s \"$@\"" % elf.short_path,
+            "",
+        ]),
+    )
+    return [
+        DefaultInfo(
+            files = depset([elf, link_map]),
+            executable = runner,
+            runfiles = ctx.runfiles(files = [elf]),
+        ),
+        FirmwareInfo(elf = elf, map = link_map, qemu_machine = board.qemu_machine),
+    ]
+
+tern_binary = rule(
+    implementation = _tern_binary_impl,
+    cfg = _board_transition,
+    executable = True,
+    fragments = ["cpp"],
+    toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
+    attrs = {
+        "deps": attr.label_list(providers = [CcInfo]),
+        "board": attr.label(doc = "platform to build for; default: the configured one"),
+        "_board_info": attr.label(default = "//platforms:board_info"),
+        "_cc_toolchain": attr.label(default = "@bazel_tools//tools/cpp:current_cc_toolchain"),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+    },
+)
+
+def _qemu_test_impl(ctx):
+    fw = ctx.attr.firmware[FirmwareInfo]
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.expand_template(
+        template = ctx.file._template,
+        output = script,
+        is_executable = True,
+        substitutions = {
+            "@MACHINE@": fw.qemu_machine,
+            "@ELF@": fw.elf.short_path,
+            "@TIMEOUT@": str(ctx.attr.timeout_s),
+            "@EXIT_CODE@": str(ctx.attr.exit_code),
+            "@EXPECT@": " ".join(["'%s'" % e.replace("'", "'\\''") for e in ctx.attr.expect]),
+        },
+    )
+    return [DefaultInfo(
+        executable = script,
+        runfiles = ctx.runfiles(files = [fw.elf]),
+    )]
+
+qemu_test = rule(
+    implementation = _qemu_test_impl,
+    test = True,
+    attrs = {
+        "firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
+        "timeout_s": attr.int(default = 30, doc = "seconds before QEMU is killed"),
+        "exit_code": attr.int(default = 0, doc = "the exit code that passes"),
+        "expect": attr.string_list(doc = "extended regexes each UART line set must match"),
+        "_template": attr.label(default = "//platforms:qemu_test.sh.in", allow_single_file = True),
+    },
+)
+
+def _size_report_impl(ctx):
+    fw = ctx.attr.firmware[FirmwareInfo]
+    report = ctx.actions.declare_file(ctx.label.name + ".txt")
+    ctx.actions.run(
+        executable = "/usr/bin/python3",
+        arguments = [ctx.file._tool.path, fw.map.path, "--elf", fw.elf.path, "-o", report.path],
+        inputs = [ctx.file._tool, fw.map, fw.elf],
+        outputs = [report],
+        mnemonic = "TernSize",
+        progress_message = "Size report for %s" % fw.elf.short_path,
+    )
+    runner = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(
+        output = runner,
+        is_executable = True,
+        content = "#!/bin/sh\nexec cat %s\n" % report.short_path,
+    )
+    return [DefaultInfo(
+        files = depset([report]),
+        executable = runner,
+        runfiles = ctx.runfiles(files = [report]),
+    )]
+
+size_report = rule(
+    implementation = _size_report_impl,
+    executable = True,
+    attrs = {
+        "firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
+        "_tool": attr.label(default = "//platforms:size_report.py", allow_single_file = True),
+    },
+)
+
+BOARDS = {
+    "microbit": "//platforms/microbit",
+    "mps2_an385": "//platforms/mps2_an385",
+}
+
+def tern_firmware(
+        name,
+        deps,
+        boards = BOARDS.keys(),
+        expect = [],
+        exit_code = 0,
+        timeout_s = 30,
+        tags = []):
+    """Firmware `name` for the configured board, plus for each board B:
+    `name_B` (the ELF, `bazel run` boots it), `name_B_test` (qemu_test)
+    and `name_B_size` (size report)."""
+    tern_binary(
+        name = name,
+        deps = deps,
+        target_compatible_with = ["@platforms//os:none"],
+        tags = tags,
+    )
+    for b in boards:
+        tern_binary(
+            name = name + "_" + b,
+            deps = deps,
+            board = BOARDS[b],
+            tags = tags,
+        )
+        qemu_test(
+            name = name + "_" + b + "_test",
+            firmware = ":" + name + "_" + b,
+            expect = expect,
+            exit_code = exit_code,
+            timeout_s = timeout_s,
+            tags = tags + ["firmware"],
+        )
+        size_report(
+            name = name + "_" + b + "_size",
+            firmware = ":" + name + "_" + b,
+            tags = tags,
+        )
