@@ -1,0 +1,138 @@
+/* The executor: runs caller-allocated tasks when they are woken.
+ *
+ * A task is a poll function and a tern_task header embedded in the
+ * caller's state struct (get back to the struct with TERN_CONTAINER_OF).
+ * The executor never owns task memory. The waker it gives a task's poll
+ * puts that task on the run queue: idempotent (a queued flag), safe from
+ * interrupts (the port's critical section), and it calls tern_port_notify
+ * only when the queue goes from empty to non-empty.
+ *
+ * The run loop takes the whole run queue as one batch and polls each task
+ * in it once; tasks woken meanwhile (itself included) wait for the next
+ * batch, so a task that keeps waking itself cannot starve the others.
+ * Between batches it fires expired timers (tern/timer.h); with nothing to
+ * run it sleeps in the port until an event or the earliest deadline. */
+#ifndef TERN_EXECUTOR_H
+#define TERN_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/poll.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tern_task tern_task;
+typedef struct tern_executor tern_executor;
+
+/* Polls the task's work once. READY ends the task. */
+typedef tern_poll (*tern_task_fn)(tern_task *task, tern_cx *cx);
+
+/* The task header: 16 bytes on a 32-bit target. Zero-initialise it (or use
+ * tern_task_init) before spawning. */
+struct tern_task {
+  tern_task_fn poll;
+  tern_task *next;   /* run-queue link */
+  tern_executor *ex; /* set by spawn */
+  uint8_t flags;     /* TERN_TASK_* */
+};
+
+enum {
+  TERN_TASK_QUEUED = 1u << 0,  /* on the run queue */
+  TERN_TASK_DONE = 1u << 1,    /* its poll returned READY */
+  TERN_TASK_SPAWNED = 1u << 2, /* belongs to an executor */
+  TERN_TASK_POOLED = 1u << 3,  /* storage came from a tern_task_pool */
+};
+
+struct tern_executor {
+  tern_task *head; /* run queue, FIFO */
+  tern_task *tail;
+  uint32_t polls;  /* statistics: polls made */
+  uint32_t sleeps; /* statistics: times the loop slept in the port */
+};
+
+/* Prepares an executor with an empty run queue. */
+void tern_executor_init(tern_executor *ex);
+
+/* Prepares a task header with its poll function. */
+void tern_task_init(tern_task *task, tern_task_fn poll);
+
+/* Adds a task to the executor and queues it for its first poll.
+ * Returns 0, or TERN_EBUSY if the task is already spawned and not done. */
+int tern_spawn(tern_executor *ex, tern_task *task);
+
+/* Puts a task on its executor's run queue (what its waker does). */
+void tern_task_wake(tern_task *task);
+
+/* The waker for a task. */
+tern_waker tern_task_waker(tern_task *task);
+
+/* Whether the task's poll has returned READY. */
+bool tern_task_done(const tern_task *task);
+
+/* Polls one batch: every task queued when called, once each, after firing
+ * expired timers. Returns how many tasks were polled; never sleeps. */
+size_t tern_executor_run_once(tern_executor *ex);
+
+/* Runs until `until` is done (NULL: forever), sleeping in the port when
+ * nothing is ready. */
+void tern_executor_run(tern_executor *ex, tern_task *until);
+
+/* Spawns root on ex and runs until it is done. */
+void tern_block_on(tern_executor *ex, tern_task *root);
+
+/* A fixed pool of task slots for tasks spawned at run time: the slot is
+ * returned to the pool when its task finishes. Storage is the caller's:
+ * `slots` is count * slot_size bytes, aligned for any type; `used` has a
+ * bit per slot ((count + 31) / 32 words). */
+typedef struct tern_task_pool {
+  uint8_t *slots;
+  size_t slot_size;
+  size_t count;
+  uint32_t *used;
+} tern_task_pool;
+
+/* Declares static storage and a pool of N slots of type T (whose first
+ * member is a tern_task). */
+#define TERN_TASK_POOL_DEFINE(name, T, N)                                \
+  static T name##_slots[N];                                              \
+  static uint32_t name##_used[((N) + 31) / 32];                          \
+  static tern_task_pool name = {(uint8_t *)name##_slots, sizeof(T), (N), \
+                                name##_used}
+
+/* Copies `size` bytes of initial state (starting with its tern_task) into
+ * a free slot and spawns it. Returns 0, TERN_ENOMEM when every slot is in
+ * use, or TERN_EINVAL when size exceeds the slot size. The slot is
+ * released after the task's poll returns READY. */
+int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
+                      const void *state, size_t size);
+
+/* Internal concurrency inside one task: a child is a poll function with
+ * its state; all children share the task's waker, so any wake re-polls
+ * every child that is not yet done. */
+typedef tern_poll (*tern_poll_fn)(void *state, tern_cx *cx);
+
+typedef struct tern_future {
+  tern_poll_fn poll;
+  void *state;
+} tern_future;
+
+/* Polls every child whose bit in *done is clear, setting the bit when it
+ * completes; READY once all n (at most 32) are done. Clear *done first. */
+tern_poll tern_join(tern_future *children, size_t n, uint32_t *done,
+                    tern_cx *cx);
+
+/* Polls the children in order; READY as soon as one is, with its index in
+ * *which. The others are simply not polled again (drop their state or
+ * cancel them as their API says). */
+tern_poll tern_select(tern_future *children, size_t n, size_t *which,
+                      tern_cx *cx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_EXECUTOR_H */

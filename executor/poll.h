@@ -1,0 +1,123 @@
+/* The contract every async operation in tern keeps.
+ *
+ * A poll function either completes now (returns TERN_READY and fills its
+ * out-parameters) or arranges to be woken and returns TERN_PENDING. The
+ * rule that keeps a task from sleeping forever: before returning
+ * TERN_PENDING, a poll must have stored the waker of the tern_cx it was
+ * given (tern_cx_waker(), tern_waker_slot_register(), or something built on
+ * them) somewhere that will call it when progress is possible. Debug builds
+ * check this: tern_cx counts the waker's uses and the executor asserts that
+ * a task that returned TERN_PENDING used it.
+ *
+ * A waker is a function and a context, so tern's IO objects work under any
+ * executor; tern's own executor makes wakers whose context is the task. */
+#ifndef TERN_POLL_H
+#define TERN_POLL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum tern_poll {
+  TERN_PENDING = 0,
+  TERN_READY = 1,
+} tern_poll;
+
+/* Something to call when a pending operation can make progress. Waking must
+ * be idempotent (waking twice before the next poll is the same as once) and
+ * safe from interrupt handlers. wake == NULL is the empty waker. */
+typedef struct tern_waker {
+  void (*wake)(void *ctx);
+  void *ctx;
+} tern_waker;
+
+/* The context passed to every poll function. */
+typedef struct tern_cx {
+  tern_waker waker;
+#ifndef NDEBUG
+  uint32_t waker_uses; /* times the waker was taken; see tern_cx_waker() */
+#endif
+} tern_cx;
+
+/* Makes a context around a waker. */
+static inline tern_cx tern_cx_make(tern_waker waker) {
+  tern_cx cx;
+  cx.waker = waker;
+#ifndef NDEBUG
+  cx.waker_uses = 0;
+#endif
+  return cx;
+}
+
+/* Returns the context's waker for the callee to keep, and records (in debug
+ * builds) that the poll has arranged to be woken. Every place that stores a
+ * waker takes it through here. */
+static inline tern_waker tern_cx_waker(tern_cx *cx) {
+#ifndef NDEBUG
+  cx->waker_uses++;
+#endif
+  return cx->waker;
+}
+
+/* Wakes the polling task again at once: for a poll that gave up the CPU
+ * voluntarily (it did some work and wants to let others run). */
+static inline void tern_cx_wake_now(tern_cx *cx) {
+  tern_waker w = tern_cx_waker(cx);
+  if (w.wake != NULL) {
+    w.wake(w.ctx);
+  }
+}
+
+/* Calls a waker if it is not empty. */
+static inline void tern_waker_wake(tern_waker w) {
+  if (w.wake != NULL) {
+    w.wake(w.ctx);
+  }
+}
+
+static inline bool tern_waker_same(tern_waker a, tern_waker b) {
+  return a.wake == b.wake && a.ctx == b.ctx;
+}
+
+/* The one waker waiting on one direction of an IO object (like Rust's
+ * AtomicWaker). Register replaces the stored waker; wake takes it out and
+ * calls it. Both are safe against an interrupt handler that wakes: the
+ * swap happens in the port's critical section, the call outside it. */
+typedef struct tern_waker_slot {
+  tern_waker waker;
+} tern_waker_slot;
+
+#define TERN_WAKER_SLOT_INIT \
+  {                          \
+    { NULL, NULL }           \
+  }
+
+/* Stores cx's waker in the slot, replacing any other. */
+void tern_waker_slot_register(tern_waker_slot *slot, tern_cx *cx);
+
+/* Takes the stored waker, if any, and calls it. Returns whether one was
+ * called. */
+bool tern_waker_slot_wake(tern_waker_slot *slot);
+
+/* Forgets the stored waker without calling it (the waiter went away). */
+void tern_waker_slot_clear(tern_waker_slot *slot);
+
+/* Whether a waker is stored. */
+bool tern_waker_slot_is_set(const tern_waker_slot *slot);
+
+/* The enclosing struct of a member: embed a tern_task or tern_timer in
+ * your own state and get back to it from the member's pointer. */
+#define TERN_CONTAINER_OF(ptr, type, member) \
+  ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_POLL_H */
