@@ -1,16 +1,20 @@
 /* The port's clock and alarm on the nRF51's TIMER0 (IRQ 8).
  *
- * TIMER0 runs in 32-bit mode at 1 MHz (16 MHz / 2^4). CC[1] marks the end
- * of the period, with the COMPARE1_CLEAR short restarting the counter
- * there; COMPARE1 is the wrap event. CC[0] is the alarm, CC[2] is where the
- * CAPTURE task puts the counter for reading.
+ * TIMER0 counts freely in 32-bit mode at 1 MHz (16 MHz / 2^4). The period
+ * is kept in software: period_start is the count at which the current
+ * period began, and CC[1] = period_start + one period raises the wrap
+ * event (COMPARE1) where the next begins. CC[0] is the alarm, CC[2] is
+ * where the CAPTURE task puts the counter for reading. The counter is
+ * never cleared: QEMU's COMPARE_CLEAR short restarts it at the moment its
+ * timer callback runs, late by the host's latency, which would lose that
+ * much time at every wrap.
  *
  * Why TIMER0: the nRF51's Cortex-M0 has no SysTick (QEMU 7.2 provides one
  * anyway, clocked from the CPU), and QEMU 7.2's nrf51 SoC models no RTC,
  * only TIMER0-2. On silicon, RTC1 (32.768 kHz from the low-frequency clock)
  * would let the 16 MHz clock stop during sleep; TIMER0 keeps it running,
  * which costs the high-frequency clock's current while asleep. A product
- * port would put the same five functions on RTC1. */
+ * port would put the same functions on RTC1. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,7 +47,6 @@ enum {
   CC_ALARM = 0,
   CC_WRAP = 1,
   CC_READ = 2,
-  SHORT_COMPARE1_CLEAR = 1u << 1,
   INT_COMPARE0 = 1u << 16,
   INT_COMPARE1 = 1u << 17,
   MODE_TIMER = 0,
@@ -61,13 +64,17 @@ _Static_assert((uint64_t)TERN_CM_CLOCK_PERIOD_MS *TICKS_PER_MS <= 0xffffffffu,
 const uint32_t tern__cm_clock_ticks_per_ms = TICKS_PER_MS;
 const uint32_t tern__cm_clock_period_ms = TERN_CM_CLOCK_PERIOD_MS;
 
+/* The count at which the current period began. */
+static uint32_t period_start;
+
 void tern__cm_clock_start(void) {
   TASKS_STOP = 1;
   MODE = MODE_TIMER;
   BITMODE = BITMODE_32;
   PRESCALER = PRESCALER_1MHZ;
+  period_start = 0;
   CC(CC_WRAP) = PERIOD_TICKS;
-  SHORTS = SHORT_COMPARE1_CLEAR;
+  SHORTS = 0;
   INTENCLR = INT_COMPARE0;
   EVENTS_COMPARE(CC_ALARM) = 0;
   EVENTS_COMPARE(CC_WRAP) = 0;
@@ -79,9 +86,9 @@ void tern__cm_clock_start(void) {
 
 uint32_t tern__cm_clock_ticks(void) {
   TASKS_CAPTURE(CC_READ) = 1;
-  uint32_t ticks = CC(CC_READ);
-  /* The counter may show CC[1] itself for the tick before the short
-   * clears it; that instant is the end of the old period. */
+  uint32_t ticks = CC(CC_READ) - period_start;
+  /* At CC[1] itself the wrap event may not be visible yet: until it is
+   * taken, the old period's last tick stands in. */
   return ticks < PERIOD_TICKS ? ticks : PERIOD_TICKS - 1;
 }
 
@@ -90,12 +97,14 @@ bool tern__cm_clock_take_wrap(void) {
     return false;
   }
   EVENTS_COMPARE(CC_WRAP) = 0;
+  period_start += PERIOD_TICKS;
+  CC(CC_WRAP) = period_start + PERIOD_TICKS;
   return true;
 }
 
 bool tern__cm_clock_alarm_set(uint32_t tick) {
   EVENTS_COMPARE(CC_ALARM) = 0;
-  CC(CC_ALARM) = tick;
+  CC(CC_ALARM) = period_start + tick;
   INTENSET = INT_COMPARE0;
   /* A compare only fires when the counter reaches CC: if it was already
    * there or past when CC was written, no event will come this period. */
@@ -113,7 +122,7 @@ void tern__cm_clock_alarm_cancel(void) {
 
 void tern_irq8_handler(void) {
   if (EVENTS_COMPARE(CC_ALARM) != 0) {
-    /* One-shot: the compare would match again every period. */
+    /* One-shot: the compare would match again when the counter wraps. */
     tern__cm_clock_alarm_cancel();
   }
   tern__cm_clock_irq();
