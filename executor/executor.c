@@ -26,7 +26,7 @@ void tern_task_init(tern_task *task, tern_task_fn poll) {
 /* Appends to the run queue; called in the critical section. Returns whether
  * the port must be notified: the queue was empty and the loop is asleep. */
 static bool enqueue(tern_executor *ex, tern_task *task) {
-  task->flags |= TERN_TASK_QUEUED;
+  task->queued = 1;
   task->next = NULL;
   if (ex->tail != NULL) {
     ex->tail->next = task;
@@ -49,7 +49,7 @@ int tern_spawn(tern_executor *ex, tern_task *task) {
   }
   task->ex = ex;
   task->flags = (uint8_t)((task->flags & TERN_TASK_POOLED) | TERN_TASK_SPAWNED);
-  bool notify = enqueue(ex, task);
+  bool notify = task->queued ? false : enqueue(ex, task);
   tern_port_critical_exit(s);
   if (notify) {
     tern_port_notify();
@@ -58,10 +58,14 @@ int tern_spawn(tern_executor *ex, tern_task *task) {
 }
 
 void tern_task_wake(tern_task *task) {
+  if (task->queued) {
+    return; /* already queued: nothing to do, no critical section needed */
+  }
   bool notify = false;
   tern_irqstate s = tern_port_critical_enter();
-  if ((task->flags & (TERN_TASK_SPAWNED | TERN_TASK_QUEUED | TERN_TASK_DONE)) ==
-      TERN_TASK_SPAWNED) {
+  if ((task->flags & (TERN_TASK_SPAWNED | TERN_TASK_DONE)) ==
+          TERN_TASK_SPAWNED &&
+      !task->queued) {
     notify = enqueue(task->ex, task);
   }
   tern_port_critical_exit(s);
@@ -93,7 +97,9 @@ static void check_waker_used(const tern_cx *cx) {
 #endif
 
 size_t tern_executor_run_once(tern_executor *ex) {
-  tern_timers_fire(tern_port_now());
+  if (tern__timer_queue != NULL) {
+    tern_timers_fire(tern_port_now());
+  }
 
   tern_irqstate s = tern_port_critical_enter();
   tern_task *batch = ex->head;
@@ -103,21 +109,18 @@ size_t tern_executor_run_once(tern_executor *ex) {
   size_t polled = 0;
   while (batch != NULL) {
     tern_task *task = batch;
-    s = tern_port_critical_enter();
+    /* While `queued` is set no wake touches the task, so its link is ours
+     * to read. Clearing it (one byte store, ordered after that read) lets
+     * a wake during the poll queue the task for the next batch: no wake
+     * is lost, and none needs a critical section here. */
     batch = task->next;
-    task->next = NULL;
-    /* Cleared before the poll, so a wake during it queues the task for the
-     * next batch and is never lost. */
-    task->flags &= (uint8_t)~TERN_TASK_QUEUED;
-    tern_port_critical_exit(s);
+    __atomic_store_n(&task->queued, 0, __ATOMIC_RELEASE);
 
     tern_cx cx = tern_cx_make(tern_task_waker(task));
     tern_poll r = task->poll(task, &cx);
     polled++;
     if (r == TERN_READY) {
-      s = tern_port_critical_enter();
       task->flags |= TERN_TASK_DONE;
-      tern_port_critical_exit(s);
       if (task->flags & TERN_TASK_POOLED) {
         pool_release(task);
       }
@@ -182,6 +185,7 @@ int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
   tern_task *task = (tern_task *)(void *)(slot + TERN_TASK_POOL_HDR);
   memcpy(task, state, size);
   task->flags = TERN_TASK_POOLED;
+  task->queued = 0;
   task->next = NULL;
   int rc = tern_spawn(ex, task);
   if (rc != 0) {

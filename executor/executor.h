@@ -39,14 +39,14 @@ struct tern_task {
   tern_task_fn poll;
   tern_task *next;   /* run-queue link */
   tern_executor *ex; /* set by spawn */
-  uint8_t flags;     /* TERN_TASK_* */
+  uint8_t flags;     /* TERN_TASK_*; written from task context only */
+  uint8_t queued;    /* on the run queue; set by wakes, cleared by the loop */
 };
 
 enum {
-  TERN_TASK_QUEUED = 1u << 0,  /* on the run queue */
-  TERN_TASK_DONE = 1u << 1,    /* its poll returned READY */
-  TERN_TASK_SPAWNED = 1u << 2, /* belongs to an executor */
-  TERN_TASK_POOLED = 1u << 3,  /* storage came from a tern_task_pool */
+  TERN_TASK_DONE = 1u << 0,    /* its poll returned READY */
+  TERN_TASK_SPAWNED = 1u << 1, /* belongs to an executor */
+  TERN_TASK_POOLED = 1u << 2,  /* storage came from a tern_task_pool */
 };
 
 struct tern_executor {

@@ -5,7 +5,8 @@
  * on a microcontroller are a handful; firing and finding the earliest are
  * O(1). Used from task context only (the run loop and polls), so it needs
  * no critical section. */
-static tern_timer *queue_head;
+tern_timer *tern__timer_queue;
+#define queue_head tern__timer_queue
 
 tern_time tern_now(void) {
   return tern_port_now();
