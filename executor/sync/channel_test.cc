@@ -445,4 +445,24 @@ TEST(Channel, SendFromAnInterruptDuringReceiveIsNeverLost) {
   }
 }
 
+#ifndef NDEBUG
+// The poll contract: PENDING only after taking the context's waker.
+TEST(Channel, PendingTakesTheWaker) {
+  uint32_t slot[1];
+  tern_channel ch;
+  ASSERT_EQ(tern_channel_init(&ch, slot, sizeof slot, sizeof slot[0]), 0);
+  Party r, s;
+  Msg m{};
+  ASSERT_EQ(tern_channel_poll_recv(&ch, &r.cx, &r.waiter, &m, &r.result),
+            TERN_PENDING);
+  EXPECT_GT(r.cx.waker_uses, 0u);
+  uint32_t x = 1;
+  ASSERT_EQ(tern_channel_try_send(&ch, &x), 0);
+  ASSERT_EQ(tern_channel_try_send(&ch, &x), TERN_EAGAIN);
+  ASSERT_EQ(tern_channel_poll_send(&ch, &s.cx, &s.waiter, &x, &s.result),
+            TERN_PENDING);
+  EXPECT_GT(s.cx.waker_uses, 0u);
+}
+#endif
+
 }  // namespace

@@ -172,4 +172,15 @@ TEST(Mutex, CancelRacingUnlockNeverStrandsTheLock) {
   }
 }
 
+#ifndef NDEBUG
+// The poll contract: PENDING only after taking the context's waker.
+TEST(Mutex, PendingTakesTheWaker) {
+  tern_mutex m = TERN_MUTEX_INIT;
+  Locker a, b;
+  ASSERT_EQ(a.Poll(&m), TERN_READY);
+  ASSERT_EQ(b.Poll(&m), TERN_PENDING);
+  EXPECT_GT(b.cx.waker_uses, 0u);
+}
+#endif
+
 }  // namespace

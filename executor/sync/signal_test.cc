@@ -140,4 +140,16 @@ void SendFromAnInterruptAt(int n, bool waited_before) {
   EXPECT_EQ(w.wakes_in_critical, 0);
 }
 
+#ifndef NDEBUG
+// The poll contract: PENDING only after taking the context's waker.
+TEST(Signal, PendingTakesTheWaker) {
+  tern_signal sig = TERN_SIGNAL_INIT;
+  CountingWaker w;
+  tern_cx cx = w.cx();
+  uint32_t v;
+  ASSERT_EQ(tern_signal_poll_wait(&sig, &cx, &v), TERN_PENDING);
+  EXPECT_GT(cx.waker_uses, 0u);
+}
+#endif
+
 }  // namespace
