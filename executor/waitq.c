@@ -40,9 +40,10 @@ static tern_waiter *pop_head(tern_waitq *q) {
   return w;
 }
 
-void tern_waitq_cancel(tern_waitq *q, tern_waiter *w) {
-  tern_irqstate s = tern_port_critical_enter();
-  bool pass_on = false;
+/* Unlinks w if queued and resets it; called in the critical section.
+ * Returns whether a wake had chosen w. */
+static bool detach(tern_waitq *q, tern_waiter *w) {
+  bool woken = w->woken != 0;
   if (w->queued) {
     tern_waiter **link = &q->head;
     tern_waiter *prev = NULL;
@@ -58,16 +59,27 @@ void tern_waitq_cancel(tern_waitq *q, tern_waiter *w) {
     }
     w->queued = 0;
     w->next = NULL;
-  } else if (w->woken) {
-    pass_on = true;
   }
   w->woken = 0;
   w->waker.wake = NULL;
   w->waker.ctx = NULL;
+  return woken;
+}
+
+void tern_waitq_cancel(tern_waitq *q, tern_waiter *w) {
+  tern_irqstate s = tern_port_critical_enter();
+  bool pass_on = detach(q, w);
   tern_port_critical_exit(s);
   if (pass_on) {
     tern_waitq_wake_one(q);
   }
+}
+
+bool tern_waitq_remove(tern_waitq *q, tern_waiter *w) {
+  tern_irqstate s = tern_port_critical_enter();
+  bool woken = detach(q, w);
+  tern_port_critical_exit(s);
+  return woken;
 }
 
 bool tern_waitq_wake_one(tern_waitq *q) {

@@ -51,6 +51,13 @@ tern_poll tern_waitq_poll(tern_waitq *q, tern_waiter *w, tern_cx *cx);
  * lost. */
 void tern_waitq_cancel(tern_waitq *q, tern_waiter *w);
 
+/* Takes w off the queue if it is on it, without passing a wake on: for a
+ * waiter that got what it waited for anyway, or whose wake carried
+ * something the caller hands on itself (a mutex's lock). Returns whether a
+ * wake had chosen w (the wake is consumed). Calls no waker, so it may be
+ * called inside the caller's critical section. */
+bool tern_waitq_remove(tern_waitq *q, tern_waiter *w);
+
 /* Wakes the longest-waiting waiter. Returns whether there was one. */
 bool tern_waitq_wake_one(tern_waitq *q);
 

@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "settle.h"
 #include "tern/port.h"
 
 /* Slot i's bytes. Cortex-M0 multiplies in one instruction but has no
@@ -63,14 +62,14 @@ tern_poll tern_channel_poll_send(tern_channel *ch, tern_cx *cx,
                                  int *result) {
   tern_irqstate s = tern_port_critical_enter();
   if (ch->closed) {
-    (void)tern__sync_settle(&ch->senders, waiter);
+    (void)tern_waitq_remove(&ch->senders, waiter);
     tern_port_critical_exit(s);
     *result = TERN_ECLOSED;
     return TERN_READY;
   }
   if (ch->count < ch->capacity) {
     push(ch, elem);
-    (void)tern__sync_settle(&ch->senders, waiter);
+    (void)tern_waitq_remove(&ch->senders, waiter);
     tern_port_critical_exit(s);
     tern_waitq_wake_one(&ch->receivers);
     *result = 0;
@@ -86,14 +85,14 @@ tern_poll tern_channel_poll_recv(tern_channel *ch, tern_cx *cx,
   tern_irqstate s = tern_port_critical_enter();
   if (ch->count > 0) {
     pop(ch, out);
-    (void)tern__sync_settle(&ch->receivers, waiter);
+    (void)tern_waitq_remove(&ch->receivers, waiter);
     tern_port_critical_exit(s);
     tern_waitq_wake_one(&ch->senders);
     *result = 0;
     return TERN_READY;
   }
   if (ch->closed) {
-    (void)tern__sync_settle(&ch->receivers, waiter);
+    (void)tern_waitq_remove(&ch->receivers, waiter);
     tern_port_critical_exit(s);
     *result = TERN_ECLOSED;
     return TERN_READY;

@@ -1,6 +1,5 @@
 #include "tern/mutex.h"
 
-#include "settle.h"
 #include "tern/port.h"
 
 /* Invariant: while locked == 0 the queue is empty, because unlock keeps the
@@ -64,7 +63,7 @@ int tern_mutex_unlock(tern_mutex *m) {
 
 void tern_mutex_cancel(tern_mutex *m, tern_waiter *waiter) {
   tern_irqstate s = tern_port_critical_enter();
-  bool handed = tern__sync_settle(&m->waiters, waiter);
+  bool handed = tern_waitq_remove(&m->waiters, waiter);
   tern_port_critical_exit(s);
   if (handed) {
     /* The lock was ours: pass it on as if we had taken and released it.
