@@ -10,9 +10,12 @@ tern_poll tern_example_echo_poll(tern_example_echo *s, tern_cx *cx) {
   for (;;) {
     TERN_CO_AWAIT(&s->co, tern_stream_poll_read(&s->io, cx, s->buf,
                                                 sizeof s->buf, &s->n));
-    if (s->n <= 0) {
-      s->err = (int)s->n; /* 0: end of stream */
-      break;
+    if (s->n < 0) {
+      s->err = (int)s->n; /* the stream failed */
+      TERN_CO_RETURN(&s->co);
+    }
+    if (s->n == 0) {
+      break; /* end of stream: the peer closed */
     }
     /* Writes may be partial: loop until every byte read is taken. */
     for (s->off = 0; s->off < s->n; s->off += s->w) {
