@@ -207,6 +207,100 @@ TEST(Pkt, LayersPrependAndStripInPlace) {
   tern_pkt_free(pkt);
 }
 
+// Random edge moves against a model of (headroom, len, bytes): every
+// result, refusal and byte must match, and nothing may leave the buffer
+// (ASan watches the pool's storage, which ends right after the buffer).
+TEST(Pkt, RandomEdgeMovesMatchAModel) {
+  const size_t cap = 48;
+  std::vector<uint64_t> storage(TERN_PKT_STRIDE(cap) / sizeof(uint64_t));
+  tern_pkt_pool pool;
+  ASSERT_EQ(tern_pkt_pool_init(&pool, storage.data(),
+                               storage.size() * sizeof(uint64_t), cap),
+            1);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool);
+  const uint8_t *buf = tern_pkt_data(p);
+  size_t head = 0, len = 0;
+  std::vector<uint8_t> model(cap, 0);
+  uint32_t x = 2463534242u;
+  auto rnd = [&x](uint32_t n) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x % n;
+  };
+  for (int step = 0; step < 20000; step++) {
+    size_t n = rnd(4) == 0 ? SIZE_MAX - rnd(3) : rnd(cap + 8);
+    switch (rnd(5)) {
+      case 0: {  // push, writing the new header
+        uint8_t *h = tern_pkt_push(p, n);
+        if (n > head) {
+          ASSERT_EQ(h, nullptr);
+          break;
+        }
+        head -= n;
+        len += n;
+        ASSERT_EQ(h, buf + head);
+        for (size_t i = 0; i < n; i++) {
+          h[i] = model[head + i] = static_cast<uint8_t>(rnd(256));
+        }
+        break;
+      }
+      case 1: {  // pull
+        uint8_t *d = tern_pkt_pull(p, n);
+        if (n > len) {
+          ASSERT_EQ(d, nullptr);
+          break;
+        }
+        head += n;
+        len -= n;
+        ASSERT_EQ(d, buf + head);
+        break;
+      }
+      case 2: {  // put, writing the new tail
+        uint8_t *t = tern_pkt_put(p, n);
+        if (n > cap - head - len) {
+          ASSERT_EQ(t, nullptr);
+          break;
+        }
+        ASSERT_EQ(t, buf + head + len);
+        for (size_t i = 0; i < n; i++) {
+          t[i] = model[head + len + i] = static_cast<uint8_t>(rnd(256));
+        }
+        len += n;
+        break;
+      }
+      case 3: {  // trim
+        int r = tern_pkt_trim(p, n);
+        if (n > len) {
+          ASSERT_EQ(r, TERN_EINVAL);
+        } else {
+          ASSERT_EQ(r, 0);
+          len = n;
+        }
+        break;
+      }
+      case 4: {  // reserve
+        int r = tern_pkt_reserve(p, n);
+        if (len != 0) {
+          ASSERT_EQ(r, TERN_EINVAL);
+        } else if (n > cap) {
+          ASSERT_EQ(r, TERN_ENOSPC);
+        } else {
+          ASSERT_EQ(r, 0);
+          head = n;
+        }
+        break;
+      }
+    }
+    ASSERT_EQ(tern_pkt_data(p), buf + head) << "step " << step;
+    ASSERT_EQ(tern_pkt_len(p), len);
+    ASSERT_EQ(tern_pkt_headroom(p), head);
+    ASSERT_EQ(tern_pkt_tailroom(p), cap - head - len);
+    ASSERT_EQ(memcmp(tern_pkt_data(p), model.data() + head, len), 0);
+  }
+  tern_pkt_free(p);
+}
+
 TEST(PktPool, DefinedPoolWorksWithoutInit) {
   EXPECT_EQ(tern_pkt_pool_available(&small_pool), 3u);
   tern_pkt *a = tern_pkt_pool_try_alloc(&small_pool);
