@@ -109,14 +109,12 @@ tern_poll tern_pkt_pool_poll_alloc(tern_pkt_pool *pool, tern_cx *cx,
 
 void tern_pkt_pool_cancel_alloc(tern_pkt_pool *pool, tern_waiter *waiter) {
   tern_irqstate s = tern_port_critical_enter();
-  if (waiter->woken) {
-    /* A packet was kept for this waiter: give the promise back here (so
-     * the wait queue does not pass the wake on by itself) and let kick()
-     * offer the packet to the next waiter. */
-    waiter->woken = 0;
+  if (tern_waitq_remove(&pool->waiters, waiter)) {
+    /* A packet was kept for this waiter: give the promise back (the wait
+     * queue passes nothing on by itself) and let kick() offer the packet
+     * to the next waiter. */
     pool->reserved--;
   }
-  tern_waitq_cancel(&pool->waiters, waiter);
   tern_port_critical_exit(s);
   kick(pool);
 }
