@@ -68,7 +68,7 @@ void DrainNotifications() {
 // wait ends and the test's loops (which check fired()) stop.
 class Watchdog {
  public:
-  static constexpr milliseconds kLimit{10000};
+  static constexpr milliseconds kLimit{5000};
 
   Watchdog() : thread_([this] { Run(); }) {}
 
@@ -451,6 +451,25 @@ TEST_F(HostPortTest, ReadyPollLeavesNoWakerBehind) {
   EXPECT_EQ(tern_host_fd_poll_readable(&reg, &cx), TERN_READY);
   Wait(true, tern_port_now() + 10);  // delivers the write's edge
   EXPECT_EQ(c.wakes.load(), 0);      // to nobody: the READY poll took it back
+  EXPECT_EQ(tern_host_fd_unregister(&reg), 0);
+}
+
+// Edge-triggered: a descriptor left readable (its driver is busy elsewhere)
+// is reported once, not on every wait, so it cannot spin the run loop.
+TEST_F(HostPortTest, UnreadDataDoesNotSpinTheLoop) {
+  Pipe p;
+  ASSERT_GE(p.r, 0);
+  tern_host_fd reg = TERN_HOST_FD_INIT;
+  ASSERT_EQ(tern_host_fd_register(&reg, p.r), 0);
+  ASSERT_EQ(write(p.w, "x", 1), 1);
+  Wait(true, tern_port_now());  // takes the one edge
+  tern_time deadline = tern_port_now() + 30;
+  int waits = 0;
+  while (tern_time_before(tern_port_now(), deadline)) {
+    Wait(true, deadline);
+    waits++;
+  }
+  EXPECT_EQ(waits, 1);
   EXPECT_EQ(tern_host_fd_unregister(&reg), 0);
 }
 
