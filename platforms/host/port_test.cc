@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tern/fd_read_example.h"
 #include "tern/host_port.h"
 #include "tern/poll.h"
 #include "tern/port.h"
@@ -683,6 +684,35 @@ TEST_F(HostPortTest, BadArgumentsGiveErrors) {
   // NULL to the polls: READY, never a sleep without a waker.
   EXPECT_EQ(tern_host_fd_poll_readable(nullptr, &cx), TERN_READY);
   EXPECT_EQ(tern_host_fd_poll_writable(nullptr, &cx), TERN_READY);
+}
+
+// The README's driver pattern: try the read, store the waker on EAGAIN.
+TEST_F(HostPortTest, ExampleReaderReadsWhatAnotherThreadWrites) {
+  Pipe p;
+  ASSERT_GE(p.r, 0);
+  example_reader r;
+  r.fd = p.r;
+  r.reg = TERN_HOST_FD_INIT;
+  ASSERT_EQ(tern_host_fd_register(&r.reg, r.fd), 0);
+  Counter c;
+  tern_cx cx = CounterCx(&c);
+  uint8_t buf[16];
+  int result = 1234;
+  EXPECT_EQ(example_poll_read(&r, &cx, buf, sizeof buf, &result), TERN_PENDING);
+  Watchdog wd;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(20));
+    EXPECT_EQ(write(p.w, "hello", 5), 5);
+  });
+  while (c.wakes.load() == 0 && !wd.fired()) {
+    Wait(false, 0);
+  }
+  writer.join();
+  ASSERT_FALSE(wd.fired());
+  EXPECT_EQ(example_poll_read(&r, &cx, buf, sizeof buf, &result), TERN_READY);
+  ASSERT_EQ(result, 5);
+  EXPECT_EQ(memcmp(buf, "hello", 5), 0);
+  EXPECT_EQ(tern_host_fd_unregister(&r.reg), 0);
 }
 
 }  // namespace
