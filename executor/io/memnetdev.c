@@ -114,8 +114,12 @@ static const tern_netdev_stats *mem_stats(void *self) {
   return &e->stats;
 }
 
-static const tern_netdev_ops mem_ops = {mem_recv, mem_send, mem_info,
-                                        mem_stats};
+static const tern_netdev_ops mem_ops = {
+    .poll_recv = mem_recv,
+    .poll_send = mem_send,
+    .get_info = mem_info,
+    .get_stats = mem_stats,
+};
 
 tern_netdev tern_memnetdev_a(tern_memnetdev_pair *pair) {
   tern_netdev d = {&mem_ops, &pair->a};

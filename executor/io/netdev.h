@@ -91,6 +91,10 @@ typedef struct tern_netdev_ops {
   void (*get_info)(void *self, tern_netdev_info *info);
   /* The device's counters, or NULL if it keeps none. */
   const tern_netdev_stats *(*get_stats)(void *self);
+  /* Optional (may be NULL): the IP layer tells the device the interface's
+   * IPv4 address when it is set or changes (Ethernet answers ARP for it
+   * and announces it with a gratuitous ARP); all zero means none. */
+  void (*set_ipv4)(void *self, const uint8_t addr[4]);
 } tern_netdev_ops;
 
 /* A device: an implementation's ops and its self pointer. Copy it freely;
@@ -124,6 +128,14 @@ static inline tern_netdev_info tern_netdev_get_info(const tern_netdev *d) {
 static inline const tern_netdev_stats *tern_netdev_get_stats(
     const tern_netdev *d) {
   return d->ops->get_stats != NULL ? d->ops->get_stats(d->self) : NULL;
+}
+
+/* Tells the device its IPv4 address, if it wants to know. */
+static inline void tern_netdev_set_ipv4(const tern_netdev *d,
+                                        const uint8_t addr[4]) {
+  if (d->ops->set_ipv4 != NULL) {
+    d->ops->set_ipv4(d->self, addr);
+  }
 }
 
 #ifdef __cplusplus

@@ -167,5 +167,5 @@ tern_pkt_pool_stats tern_pkt_pool_get_stats(const tern_pkt_pool *pool) {
 }
 
 /* The header size README.md promises for 32-bit targets. */
-_Static_assert(sizeof(void *) != 4 || sizeof(tern_pkt) == 12,
-               "tern_pkt is 12 bytes on 32-bit targets; update README.md");
+_Static_assert(sizeof(void *) != 4 || sizeof(tern_pkt) == 16,
+               "tern_pkt is 16 bytes on 32-bit targets; update README.md");

@@ -35,7 +35,7 @@ extern "C" {
 
 struct tern_pkt_pool;
 
-/* The per-packet header, stored just in front of its buffer: 12 bytes on a
+/* The per-packet header, stored just in front of its buffer: 16 bytes on a
  * 32-bit target (24 on a 64-bit host). The buffer's capacity lives in the
  * pool, not here. Read it through the accessors below; the fields are
  * public only so the accessors can be inline. */
@@ -44,6 +44,10 @@ typedef struct tern_pkt {
   struct tern_pkt_pool *pool; /* where tern_pkt_free() returns it */
   uint16_t head;              /* offset of the first data byte */
   uint16_t len;               /* bytes of data */
+  /* The IPv4 next hop of an outgoing packet, set by the IP layer for
+   * devices on multi-access links (Ethernet resolves it with ARP); ignored
+   * by point-to-point devices. Network byte order. */
+  uint8_t next_hop[4];
 } tern_pkt;
 
 /* Largest buffer a pool may hand out: offsets are 16-bit, a slot (header

@@ -14,7 +14,8 @@ namespace {
 using tern_test::CountingWaker;
 
 // The header is three words on 64-bit hosts (two pointers and two 16-bit
-// offsets, padded) and 12 bytes on 32-bit targets (checked in pkt.c).
+// offsets and a 4-byte next hop) and 16 bytes on 32-bit targets (checked in
+// pkt.c).
 static_assert(sizeof(tern_pkt) == 2 * sizeof(void *) + sizeof(void *),
               "tern_pkt grew");
 
