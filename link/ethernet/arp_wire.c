@@ -45,7 +45,7 @@ int tern_arp_check(const uint8_t *buf, size_t len) {
   return 0;
 }
 
-int tern_arp_parse(tern_arp_repr *out, const uint8_t *buf, size_t len) {
+int tern_arp_repr_parse(tern_arp_repr *out, const uint8_t *buf, size_t len) {
   int rc = tern_arp_check(buf, len);
   if (rc != 0) {
     return rc;
@@ -58,7 +58,7 @@ int tern_arp_parse(tern_arp_repr *out, const uint8_t *buf, size_t len) {
   return 0;
 }
 
-int tern_arp_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap) {
+int tern_arp_repr_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap) {
   if (r->op != TERN_ARP_OP_REQUEST && r->op != TERN_ARP_OP_REPLY) {
     return TERN_EINVAL;
   }

@@ -53,11 +53,11 @@ typedef struct tern_arp_repr {
 int tern_arp_check(const uint8_t *buf, size_t len);
 
 /* tern_arp_check(), then fills *out (untouched on failure). */
-int tern_arp_parse(tern_arp_repr *out, const uint8_t *buf, size_t len);
+int tern_arp_repr_parse(tern_arp_repr *out, const uint8_t *buf, size_t len);
 
 /* Writes the 28-byte packet for r. Returns TERN_ARP_LEN, TERN_ENOSPC when
  * cap is smaller, or TERN_EINVAL when r->op is not a request or a reply. */
-int tern_arp_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap);
+int tern_arp_repr_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap);
 
 /* A request asking who has tpa, from (sha, spa). The target hardware
  * address is zero; send it to tern_mac_broadcast(). */

@@ -42,19 +42,21 @@ bool IpEq(const tern_ipv4_addr &a, const tern_ipv4_addr &b) {
 // Parses a whole captured frame: Ethernet header, then ARP.
 void ParseFrame(const uint8_t *f, size_t n, tern_eth_repr *eth,
                 tern_arp_repr *arp) {
-  ASSERT_EQ(tern_eth_parse(eth, f, n), 0);
+  ASSERT_EQ(tern_eth_repr_parse(eth, f, n), 0);
   ASSERT_EQ(eth->ethertype, TERN_ETHERTYPE_ARP);
-  ASSERT_EQ(
-      tern_arp_parse(arp, f + TERN_ETH_HEADER_LEN, n - TERN_ETH_HEADER_LEN), 0);
+  ASSERT_EQ(tern_arp_repr_parse(arp, f + TERN_ETH_HEADER_LEN,
+                                n - TERN_ETH_HEADER_LEN),
+            0);
 }
 
 // Emits an Ethernet header and an ARP packet into a 42-byte frame.
 std::vector<uint8_t> EmitFrame(const tern_eth_repr &eth,
                                const tern_arp_repr &arp) {
   std::vector<uint8_t> f(TERN_ETH_HEADER_LEN + TERN_ARP_LEN);
-  EXPECT_EQ(tern_eth_emit(&eth, f.data(), f.size()), TERN_ETH_HEADER_LEN);
-  EXPECT_EQ(tern_arp_emit(&arp, f.data() + TERN_ETH_HEADER_LEN, TERN_ARP_LEN),
-            TERN_ARP_LEN);
+  EXPECT_EQ(tern_eth_repr_emit(&eth, f.data(), f.size()), TERN_ETH_HEADER_LEN);
+  EXPECT_EQ(
+      tern_arp_repr_emit(&arp, f.data() + TERN_ETH_HEADER_LEN, TERN_ARP_LEN),
+      TERN_ARP_LEN);
   return f;
 }
 
@@ -126,7 +128,7 @@ TEST(ArpWire, AnnouncementIsRfc5227Form) {
   tern_arp_repr arp;
   tern_arp_announce(&arp, &kMacB, &kIpB);
   uint8_t p[TERN_ARP_LEN];
-  ASSERT_EQ(tern_arp_emit(&arp, p, sizeof p), TERN_ARP_LEN);
+  ASSERT_EQ(tern_arp_repr_emit(&arp, p, sizeof p), TERN_ARP_LEN);
   const uint8_t want[TERN_ARP_LEN] = {
       0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,  // Ethernet/IPv4, req
       0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 192,  0,     // sha, spa
@@ -141,8 +143,8 @@ TEST(ArpWire, PaddedFrameIsAccepted) {
   uint8_t f[TERN_ETH_MIN_FRAME_LEN] = {};
   memcpy(f, kArpReply, sizeof kArpReply);
   tern_arp_repr arp;
-  EXPECT_EQ(tern_arp_parse(&arp, f + TERN_ETH_HEADER_LEN,
-                           sizeof f - TERN_ETH_HEADER_LEN),
+  EXPECT_EQ(tern_arp_repr_parse(&arp, f + TERN_ETH_HEADER_LEN,
+                                sizeof f - TERN_ETH_HEADER_LEN),
             0);
   EXPECT_TRUE(IpEq(arp.tpa, kIpA));
 }
@@ -152,7 +154,8 @@ TEST(ArpWire, EveryShorterPrefixIsTruncated) {
   for (size_t n = 0; n < TERN_ARP_LEN; n++) {
     std::vector<uint8_t> v(p, p + n);
     tern_arp_repr arp;
-    EXPECT_EQ(tern_arp_parse(&arp, v.data(), n), TERN_ARP_DROP_TRUNCATED) << n;
+    EXPECT_EQ(tern_arp_repr_parse(&arp, v.data(), n), TERN_ARP_DROP_TRUNCATED)
+        << n;
   }
 }
 
@@ -186,9 +189,9 @@ TEST(ArpWire, EmitErrors) {
   tern_arp_repr arp;
   tern_arp_request(&arp, &kMacA, &kIpA, &kIpB);
   uint8_t p[TERN_ARP_LEN];
-  EXPECT_EQ(tern_arp_emit(&arp, p, TERN_ARP_LEN - 1), TERN_ENOSPC);
+  EXPECT_EQ(tern_arp_repr_emit(&arp, p, TERN_ARP_LEN - 1), TERN_ENOSPC);
   arp.op = 3;
-  EXPECT_EQ(tern_arp_emit(&arp, p, sizeof p), TERN_EINVAL);
+  EXPECT_EQ(tern_arp_repr_emit(&arp, p, sizeof p), TERN_EINVAL);
 }
 
 TEST(ArpWire, DropNames) {

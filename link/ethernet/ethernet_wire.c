@@ -28,7 +28,7 @@ int tern_eth_check(const uint8_t *buf, size_t len) {
   return 0;
 }
 
-int tern_eth_parse(tern_eth_repr *out, const uint8_t *buf, size_t len) {
+int tern_eth_repr_parse(tern_eth_repr *out, const uint8_t *buf, size_t len) {
   int rc = tern_eth_check(buf, len);
   if (rc != 0) {
     return rc;
@@ -39,7 +39,7 @@ int tern_eth_parse(tern_eth_repr *out, const uint8_t *buf, size_t len) {
   return 0;
 }
 
-int tern_eth_emit(const tern_eth_repr *r, uint8_t *buf, size_t cap) {
+int tern_eth_repr_emit(const tern_eth_repr *r, uint8_t *buf, size_t cap) {
   if (r->ethertype < ETHERTYPE_MIN) {
     return TERN_EINVAL;
   }

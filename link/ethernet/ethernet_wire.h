@@ -4,7 +4,7 @@
  *   0      6      12         14
  *   | dst  | src  | type | payload ... (no FCS: the MAC adds and strips it)
  *
- * Usage: tern_eth_check() (or tern_eth_parse(), which calls it) once on a
+ * Usage: tern_eth_check() (or tern_eth_repr_parse(), which calls it) once on a
  * received frame. After tern_eth_check() returns 0, every accessor below
  * stays inside the buffer and the payload is buf + TERN_ETH_HEADER_LEN,
  * len - TERN_ETH_HEADER_LEN bytes (it may end in the MAC's padding; the
@@ -80,12 +80,12 @@ int tern_eth_check(const uint8_t *buf, size_t len);
 
 /* tern_eth_check(), then fills *out. Returns 0 or a tern_eth_drop reason;
  * *out is untouched on failure. */
-int tern_eth_parse(tern_eth_repr *out, const uint8_t *buf, size_t len);
+int tern_eth_repr_parse(tern_eth_repr *out, const uint8_t *buf, size_t len);
 
 /* Writes the 14-byte header for r at buf (cap bytes available). Returns
  * TERN_ETH_HEADER_LEN, or TERN_ENOSPC when cap is smaller, or TERN_EINVAL
  * when r->ethertype is below 0x0600 (not an EtherType). */
-int tern_eth_emit(const tern_eth_repr *r, uint8_t *buf, size_t cap);
+int tern_eth_repr_emit(const tern_eth_repr *r, uint8_t *buf, size_t cap);
 
 /* The name of a tern_eth_drop reason ("truncated"); "unknown" otherwise. */
 const char *tern_eth_drop_name(int reason);

@@ -22,7 +22,7 @@ const tern_mac_addr kMacB = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b}};
 
 TEST(EthernetWire, ParsesCapturedFrame) {
   tern_eth_repr r;
-  ASSERT_EQ(tern_eth_parse(&r, kIpv4Frame, sizeof kIpv4Frame), 0);
+  ASSERT_EQ(tern_eth_repr_parse(&r, kIpv4Frame, sizeof kIpv4Frame), 0);
   EXPECT_EQ(0, memcmp(r.dst.b, kMacB.b, 6));
   EXPECT_EQ(0, memcmp(r.src.b, kMacA.b, 6));
   EXPECT_EQ(r.ethertype, TERN_ETHERTYPE_IPV4);
@@ -33,10 +33,10 @@ TEST(EthernetWire, ParsesCapturedFrame) {
 
 TEST(EthernetWire, EmitsCapturedHeader) {
   tern_eth_repr r;
-  ASSERT_EQ(tern_eth_parse(&r, kIpv4Frame, sizeof kIpv4Frame), 0);
+  ASSERT_EQ(tern_eth_repr_parse(&r, kIpv4Frame, sizeof kIpv4Frame), 0);
   uint8_t out[TERN_ETH_HEADER_LEN + 1];
   memset(out, 0xee, sizeof out);
-  ASSERT_EQ(tern_eth_emit(&r, out, sizeof out), TERN_ETH_HEADER_LEN);
+  ASSERT_EQ(tern_eth_repr_emit(&r, out, sizeof out), TERN_ETH_HEADER_LEN);
   EXPECT_EQ(0, memcmp(out, kIpv4Frame, TERN_ETH_HEADER_LEN));
   EXPECT_EQ(out[TERN_ETH_HEADER_LEN], 0xee);  // nothing past the header
 }
@@ -50,7 +50,8 @@ TEST(EthernetWire, EveryShorterPrefixIsTruncated) {
     std::vector<uint8_t> v(kIpv4Frame, kIpv4Frame + n);  // exact size for ASan
     tern_eth_repr r;
     memset(&r, 0x5a, sizeof r);
-    EXPECT_EQ(tern_eth_parse(&r, v.data(), n), TERN_ETH_DROP_TRUNCATED) << n;
+    EXPECT_EQ(tern_eth_repr_parse(&r, v.data(), n), TERN_ETH_DROP_TRUNCATED)
+        << n;
     EXPECT_EQ(r.ethertype, 0x5a5a) << "repr touched on failure";
   }
 }
@@ -83,9 +84,9 @@ TEST(EthernetWire, VlanTagsAreDropped) {
 TEST(EthernetWire, EmitRejectsSmallBufferAndLengthType) {
   tern_eth_repr r = {kMacB, kMacA, TERN_ETHERTYPE_ARP};
   uint8_t out[TERN_ETH_HEADER_LEN];
-  EXPECT_EQ(tern_eth_emit(&r, out, TERN_ETH_HEADER_LEN - 1), TERN_ENOSPC);
+  EXPECT_EQ(tern_eth_repr_emit(&r, out, TERN_ETH_HEADER_LEN - 1), TERN_ENOSPC);
   r.ethertype = 1500;
-  EXPECT_EQ(tern_eth_emit(&r, out, sizeof out), TERN_EINVAL);
+  EXPECT_EQ(tern_eth_repr_emit(&r, out, sizeof out), TERN_EINVAL);
 }
 
 TEST(EthernetWire, MacHelpers) {

@@ -10,13 +10,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tern_eth_repr eth, eth2;
-  if (tern_eth_parse(&eth, data, size) != 0) {
+  if (tern_eth_repr_parse(&eth, data, size) != 0) {
     return 0;
   }
   uint8_t out[TERN_ETH_HEADER_LEN + TERN_ARP_LEN];
-  if (tern_eth_emit(&eth, out, sizeof out) != TERN_ETH_HEADER_LEN ||
+  if (tern_eth_repr_emit(&eth, out, sizeof out) != TERN_ETH_HEADER_LEN ||
       memcmp(out, data, TERN_ETH_HEADER_LEN) != 0 ||
-      tern_eth_parse(&eth2, out, TERN_ETH_HEADER_LEN) != 0 ||
+      tern_eth_repr_parse(&eth2, out, TERN_ETH_HEADER_LEN) != 0 ||
       memcmp(&eth, &eth2, sizeof eth) != 0) {
     abort();
   }
@@ -25,13 +25,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t *p = data + TERN_ETH_HEADER_LEN;
   size_t n = size - TERN_ETH_HEADER_LEN;
   tern_arp_repr arp, arp2;
-  if (tern_arp_parse(&arp, p, n) != 0) {
+  if (tern_arp_repr_parse(&arp, p, n) != 0) {
     return 0;
   }
   uint8_t *a = out + TERN_ETH_HEADER_LEN;
-  if (tern_arp_emit(&arp, a, TERN_ARP_LEN) != TERN_ARP_LEN ||
+  if (tern_arp_repr_emit(&arp, a, TERN_ARP_LEN) != TERN_ARP_LEN ||
       memcmp(a, p, TERN_ARP_LEN) != 0 ||
-      tern_arp_parse(&arp2, a, TERN_ARP_LEN) != 0 ||
+      tern_arp_repr_parse(&arp2, a, TERN_ARP_LEN) != 0 ||
       memcmp(&arp, &arp2, sizeof arp) != 0) {
     abort();
   }
