@@ -9,7 +9,10 @@
 #include "tern/ethernet_wire.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  // Zeroed so that memcmp on the reprs never sees stray padding.
   tern_eth_repr eth, eth2;
+  memset(&eth, 0, sizeof eth);
+  memset(&eth2, 0, sizeof eth2);
   if (tern_eth_repr_parse(&eth, data, size) != 0) {
     return 0;
   }
@@ -25,6 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t *p = data + TERN_ETH_HEADER_LEN;
   size_t n = size - TERN_ETH_HEADER_LEN;
   tern_arp_repr arp, arp2;
+  memset(&arp, 0, sizeof arp);
+  memset(&arp2, 0, sizeof arp2);
   if (tern_arp_repr_parse(&arp, p, n) != 0) {
     return 0;
   }
