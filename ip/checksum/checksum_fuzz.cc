@@ -22,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   size_t align = data[0] & 7;
+  size_t dalign = (data[0] >> 3) & 7;
   size_t split = (size_t)data[1] * 2;  // an even split point
   data += 2;
   size -= 2;
@@ -46,7 +47,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (tern_checksum(p, size) != want) {
     abort();
   }
-  size_t dalign = (data[0] >> 3) & 7;
   tern_csum c = tern_checksum_copy(0, b + dalign, p, split);
   c = tern_checksum_copy(c, b + dalign + split, p + split, size - split);
   if (tern_checksum_finish(c) != want || memcmp(b + dalign, p, size) != 0) {
