@@ -5,7 +5,9 @@
  * The executor never owns task memory. The waker it gives a task's poll
  * puts that task on the run queue: idempotent (a queued flag), safe from
  * interrupts (the port's critical section), and it calls tern_port_notify
- * only when the queue goes from empty to non-empty.
+ * only when the queue goes from empty to non-empty while the run loop is
+ * asleep in the port (a wake while the loop runs is seen by its check of
+ * the queue, which it makes inside the critical section before sleeping).
  *
  * The run loop takes the whole run queue as one batch and polls each task
  * in it once; tasks woken meanwhile (itself included) wait for the next
@@ -37,21 +39,22 @@ struct tern_task {
   tern_task_fn poll;
   tern_task *next;   /* run-queue link */
   tern_executor *ex; /* set by spawn */
-  uint8_t flags;     /* TERN_TASK_* */
+  uint8_t flags;     /* TERN_TASK_*; written from task context only */
+  uint8_t queued;    /* on the run queue; set by wakes, cleared by the loop */
 };
 
 enum {
-  TERN_TASK_QUEUED = 1u << 0,  /* on the run queue */
-  TERN_TASK_DONE = 1u << 1,    /* its poll returned READY */
-  TERN_TASK_SPAWNED = 1u << 2, /* belongs to an executor */
-  TERN_TASK_POOLED = 1u << 3,  /* storage came from a tern_task_pool */
+  TERN_TASK_DONE = 1u << 0,    /* its poll returned READY */
+  TERN_TASK_SPAWNED = 1u << 1, /* belongs to an executor */
+  TERN_TASK_POOLED = 1u << 2,  /* storage came from a tern_task_pool */
 };
 
 struct tern_executor {
   tern_task *head; /* run queue, FIFO */
   tern_task *tail;
-  uint32_t polls;  /* statistics: polls made */
-  uint32_t sleeps; /* statistics: times the loop slept in the port */
+  uint32_t polls;   /* statistics: polls made */
+  uint32_t sleeps;  /* statistics: times the loop slept in the port */
+  uint8_t sleeping; /* inside tern_port_wait */
 };
 
 /* Prepares an executor with an empty run queue. */
@@ -85,9 +88,9 @@ void tern_executor_run(tern_executor *ex, tern_task *until);
 void tern_block_on(tern_executor *ex, tern_task *root);
 
 /* A fixed pool of task slots for tasks spawned at run time: the slot is
- * returned to the pool when its task finishes. Storage is the caller's:
- * `slots` is count * slot_size bytes, aligned for any type; `used` has a
- * bit per slot ((count + 31) / 32 words). */
+ * returned to the pool when its task finishes. Each slot holds a pointer
+ * back to the pool (TERN_TASK_POOL_HDR bytes) and then the task's state.
+ * TERN_TASK_POOL_DEFINE declares the storage; `used` has a bit per slot. */
 typedef struct tern_task_pool {
   uint8_t *slots;
   size_t slot_size;
@@ -95,20 +98,29 @@ typedef struct tern_task_pool {
   uint32_t *used;
 } tern_task_pool;
 
-/* Declares static storage and a pool of N slots of type T (whose first
- * member is a tern_task). */
-#define TERN_TASK_POOL_DEFINE(name, T, N)                                \
-  static T name##_slots[N];                                              \
-  static uint32_t name##_used[((N) + 31) / 32];                          \
-  static tern_task_pool name = {(uint8_t *)name##_slots, sizeof(T), (N), \
-                                name##_used}
+#define TERN_TASK_POOL_HDR 8u
+#define TERN_TASK_POOL_SLOT_SIZE(T) \
+  ((TERN_TASK_POOL_HDR + sizeof(T) + 7u) & ~(size_t)7u)
 
-/* Copies `size` bytes of initial state (starting with its tern_task) into
- * a free slot and spawns it. Returns 0, TERN_ENOMEM when every slot is in
- * use, or TERN_EINVAL when size exceeds the slot size. The slot is
- * released after the task's poll returns READY. */
+/* Declares static storage and a pool of N slots, each big enough for a
+ * state struct of type T (whose first member is a tern_task). */
+#define TERN_TASK_POOL_DEFINE(name, T, N)                                  \
+  static uint8_t name##_slots[(N)*TERN_TASK_POOL_SLOT_SIZE(T)]             \
+      __attribute__((aligned(8)));                                         \
+  static uint32_t name##_used[((N) + 31) / 32];                            \
+  static tern_task_pool name = {name##_slots, TERN_TASK_POOL_SLOT_SIZE(T), \
+                                (N), name##_used}
+
+/* Copies `size` bytes of initial state (starting with its tern_task, whose
+ * poll is set) into a free slot and spawns it. Returns 0, TERN_ENOMEM when
+ * every slot is in use, or TERN_EINVAL when the state does not fit a slot.
+ * The slot is released when the task's poll returns READY. If `out` is not
+ * NULL it receives the spawned task (valid until it finishes). */
 int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
-                      const void *state, size_t size);
+                      const void *state, size_t size, tern_task **out);
+
+/* Slots of the pool in use now. */
+size_t tern_task_pool_in_use(const tern_task_pool *pool);
 
 /* Internal concurrency inside one task: a child is a poll function with
  * its state; all children share the task's waker, so any wake re-polls

@@ -2,6 +2,21 @@
 
 #include "tern/port.h"
 
+#if !defined(__arm__)
+#include <stdio.h>
+#include <stdlib.h>
+#endif
+
+__attribute__((weak)) void tern_assert_failed(const char *msg) {
+#if defined(__arm__)
+  (void)msg;
+  __builtin_trap();
+#else
+  fprintf(stderr, "tern: %s\n", msg);
+  abort();
+#endif
+}
+
 void tern_waker_slot_register(tern_waker_slot *slot, tern_cx *cx) {
   tern_waker w = tern_cx_waker(cx);
   tern_irqstate s = tern_port_critical_enter();

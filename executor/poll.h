@@ -111,6 +111,12 @@ void tern_waker_slot_clear(tern_waker_slot *slot);
 /* Whether a waker is stored. */
 bool tern_waker_slot_is_set(const tern_waker_slot *slot);
 
+/* Called when a debug check of the poll contract fails (a task returned
+ * TERN_PENDING without taking its waker). The default prints msg and aborts
+ * on the host and traps on a microcontroller; it is a weak symbol, so a
+ * program may define its own. */
+void tern_assert_failed(const char *msg);
+
 /* The enclosing struct of a member: embed a tern_task or tern_timer in
  * your own state and get back to it from the member's pointer. */
 #define TERN_CONTAINER_OF(ptr, type, member) \

@@ -56,6 +56,10 @@ tern_poll tern_with_timeout(tern_timer *t, tern_cx *cx, tern_poll inner,
  * now and removes it from the queue. Returns how many fired. */
 unsigned tern_timers_fire(tern_time now);
 
+/* For the executor: the head of the deadline queue, so the run loop can
+ * skip reading the clock when no timer is armed. Read-only. */
+extern tern_timer *tern__timer_queue;
+
 /* For the executor: the earliest armed deadline, if any. */
 bool tern_timers_next(tern_time *deadline);
 

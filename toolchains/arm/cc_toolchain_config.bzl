@@ -66,8 +66,6 @@ def _impl(ctx):
                     "-ffunction-sections",
                     "-fdata-sections",
                     "-fno-common",
-                    "-ffreestanding",
-                    "-fno-builtin-printf",
                     # Reproducible objects: no absolute dates in the binary.
                     "-Wno-builtin-macro-redefined",
                     "-D__DATE__=\"redacted\"",

@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+
+#include "tern/co.h"
+#include "tern/poll.h"
+#include "tern/waitq.h"
+
+namespace {
+
+struct Counter {
+  int wakes = 0;
+  static void Wake(void *ctx) {
+    static_cast<Counter *>(ctx)->wakes++;
+  }
+  tern_waker waker() {
+    return tern_waker{Wake, this};
+  }
+  tern_cx cx() {
+    return tern_cx_make(waker());
+  }
+};
+
+TEST(WakerSlot, RegisterReplacesWakeTakes) {
+  Counter a, b;
+  tern_waker_slot slot = TERN_WAKER_SLOT_INIT;
+  EXPECT_FALSE(tern_waker_slot_is_set(&slot));
+  EXPECT_FALSE(tern_waker_slot_wake(&slot));
+
+  tern_cx cxa = a.cx(), cxb = b.cx();
+  tern_waker_slot_register(&slot, &cxa);
+  tern_waker_slot_register(&slot, &cxb);  // replaces a
+  EXPECT_TRUE(tern_waker_slot_wake(&slot));
+  EXPECT_EQ(a.wakes, 0);
+  EXPECT_EQ(b.wakes, 1);
+  EXPECT_FALSE(tern_waker_slot_wake(&slot));  // taken
+  EXPECT_EQ(b.wakes, 1);
+
+  tern_waker_slot_register(&slot, &cxa);
+  tern_waker_slot_clear(&slot);
+  EXPECT_FALSE(tern_waker_slot_wake(&slot));
+  EXPECT_EQ(a.wakes, 0);
+}
+
+#ifndef NDEBUG
+TEST(Cx, CountsWakerUses) {
+  Counter c;
+  tern_cx cx = c.cx();
+  EXPECT_EQ(cx.waker_uses, 0u);
+  tern_waker_slot slot = TERN_WAKER_SLOT_INIT;
+  tern_waker_slot_register(&slot, &cx);
+  EXPECT_EQ(cx.waker_uses, 1u);
+  tern_cx_wake_now(&cx);
+  EXPECT_EQ(cx.waker_uses, 2u);
+  EXPECT_EQ(c.wakes, 1);
+}
+#endif
+
+// A coroutine that awaits a "ready flag" three times in a loop, yields
+// once, and records where it has been.
+struct CoState {
+  tern_co co = 0;
+  int i = 0;
+  bool ready = false;
+  std::vector<int> trace;
+};
+
+tern_poll WaitFlag(CoState *s, tern_cx *cx) {
+  if (s->ready) {
+    s->ready = false;
+    return TERN_READY;
+  }
+  tern_cx_waker(cx);
+  return TERN_PENDING;
+}
+
+tern_poll RunCo(CoState *s, tern_cx *cx) {
+  TERN_CO_BEGIN(&s->co);
+  s->trace.push_back(-1);
+  for (s->i = 0; s->i < 3; s->i++) {
+    TERN_CO_AWAIT(&s->co, WaitFlag(s, cx));
+    s->trace.push_back(s->i);
+  }
+  TERN_CO_YIELD(&s->co, cx);
+  s->trace.push_back(99);
+  TERN_CO_END(&s->co);
+}
+
+TEST(Co, ResumesWhereItLeftOff) {
+  Counter c;
+  tern_cx cx = c.cx();
+  CoState s;
+  EXPECT_EQ(RunCo(&s, &cx), TERN_PENDING);
+  EXPECT_EQ(RunCo(&s, &cx), TERN_PENDING);  // not ready: no progress
+  EXPECT_EQ(s.trace, std::vector<int>({-1}));
+  for (int i = 0; i < 3; i++) {
+    s.ready = true;
+    EXPECT_EQ(RunCo(&s, &cx), TERN_PENDING);
+  }
+  EXPECT_EQ(s.trace, std::vector<int>({-1, 0, 1, 2}));
+  EXPECT_EQ(c.wakes, 1);  // the yield woke itself
+  EXPECT_EQ(RunCo(&s, &cx), TERN_READY);
+  EXPECT_EQ(s.trace, std::vector<int>({-1, 0, 1, 2, 99}));
+  EXPECT_EQ(RunCo(&s, &cx), TERN_READY);  // stays done, no rerun
+  EXPECT_EQ(s.trace.size(), 5u);
+  EXPECT_EQ(s.co, TERN_CO_DONE);
+}
+
+TEST(Co, ReturnEndsEarlyAndResetRestarts) {
+  struct S {
+    tern_co co = 0;
+    int runs = 0;
+  } s;
+  auto fn = [](S *st, tern_cx *cx) -> tern_poll {
+    TERN_CO_BEGIN(&st->co);
+    st->runs++;
+    if (st->runs < 10) {
+      TERN_CO_RETURN(&st->co);
+    }
+    TERN_CO_YIELD(&st->co, cx);
+    TERN_CO_END(&st->co);
+  };
+  Counter c;
+  tern_cx cx = c.cx();
+  EXPECT_EQ(fn(&s, &cx), TERN_READY);
+  EXPECT_EQ(fn(&s, &cx), TERN_READY);
+  EXPECT_EQ(s.runs, 1);
+  TERN_CO_RESET(&s.co);
+  EXPECT_EQ(fn(&s, &cx), TERN_READY);
+  EXPECT_EQ(s.runs, 2);
+}
+
+TEST(WaitQueue, WakesInFifoOrder) {
+  Counter c[3];
+  tern_waiter w[3] = {TERN_WAITER_INIT, TERN_WAITER_INIT, TERN_WAITER_INIT};
+  tern_waitq q = TERN_WAITQ_INIT;
+  for (int i = 0; i < 3; i++) {
+    tern_cx cx = c[i].cx();
+    EXPECT_EQ(tern_waitq_poll(&q, &w[i], &cx), TERN_PENDING);
+  }
+  EXPECT_TRUE(tern_waitq_wake_one(&q));
+  EXPECT_EQ(c[0].wakes, 1);
+  EXPECT_EQ(c[1].wakes, 0);
+  tern_cx cx0 = c[0].cx();
+  EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_READY);
+  EXPECT_EQ(tern_waitq_wake_all(&q), 2u);
+  EXPECT_EQ(c[1].wakes, 1);
+  EXPECT_EQ(c[2].wakes, 1);
+  EXPECT_TRUE(tern_waitq_empty(&q));
+  EXPECT_FALSE(tern_waitq_wake_one(&q));
+}
+
+TEST(WaitQueue, RepollRefreshesWakerWithoutRequeue) {
+  Counter a, b;
+  tern_waiter w = TERN_WAITER_INIT;
+  tern_waitq q = TERN_WAITQ_INIT;
+  tern_cx cxa = a.cx(), cxb = b.cx();
+  EXPECT_EQ(tern_waitq_poll(&q, &w, &cxa), TERN_PENDING);
+  EXPECT_EQ(tern_waitq_poll(&q, &w, &cxb), TERN_PENDING);
+  EXPECT_EQ(tern_waitq_wake_all(&q), 1u);  // queued once
+  EXPECT_EQ(a.wakes, 0);
+  EXPECT_EQ(b.wakes, 1);
+}
+
+TEST(WaitQueue, CancelPassesAChosenWakeOn) {
+  Counter c[2];
+  tern_waiter w[2] = {TERN_WAITER_INIT, TERN_WAITER_INIT};
+  tern_waitq q = TERN_WAITQ_INIT;
+  for (int i = 0; i < 2; i++) {
+    tern_cx cx = c[i].cx();
+    tern_waitq_poll(&q, &w[i], &cx);
+  }
+  // The wake chose w[0], but its owner gives up before seeing it.
+  tern_waitq_wake_one(&q);
+  tern_waitq_cancel(&q, &w[0]);
+  EXPECT_EQ(c[1].wakes, 1);
+  tern_cx cx1 = c[1].cx();
+  EXPECT_EQ(tern_waitq_poll(&q, &w[1], &cx1), TERN_READY);
+}
+
+TEST(WaitQueue, CancelWhileQueuedUnlinks) {
+  Counter c[3];
+  tern_waiter w[3] = {TERN_WAITER_INIT, TERN_WAITER_INIT, TERN_WAITER_INIT};
+  tern_waitq q = TERN_WAITQ_INIT;
+  for (int i = 0; i < 3; i++) {
+    tern_cx cx = c[i].cx();
+    tern_waitq_poll(&q, &w[i], &cx);
+  }
+  tern_waitq_cancel(&q, &w[2]);  // the tail
+  tern_waitq_cancel(&q, &w[0]);  // the head
+  EXPECT_EQ(tern_waitq_wake_all(&q), 1u);
+  EXPECT_EQ(c[0].wakes + c[2].wakes, 0);
+  EXPECT_EQ(c[1].wakes, 1);
+  // The queue is reusable after the tail was removed.
+  tern_cx cx0 = c[0].cx();
+  tern_waitq_poll(&q, &w[0], &cx0);
+  EXPECT_TRUE(tern_waitq_wake_one(&q));
+  EXPECT_EQ(c[0].wakes, 1);
+}
+
+}  // namespace

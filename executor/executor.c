@@ -1,0 +1,230 @@
+#include "tern/executor.h"
+
+#include <string.h>
+
+#include "tern/port.h"
+#include "tern/timer.h"
+
+static void task_wake_fn(void *ctx) {
+  tern_task_wake((tern_task *)ctx);
+}
+
+tern_waker tern_task_waker(tern_task *task) {
+  tern_waker w = {task_wake_fn, task};
+  return w;
+}
+
+void tern_executor_init(tern_executor *ex) {
+  memset(ex, 0, sizeof *ex);
+}
+
+void tern_task_init(tern_task *task, tern_task_fn poll) {
+  memset(task, 0, sizeof *task);
+  task->poll = poll;
+}
+
+/* Appends to the run queue; called in the critical section. Returns whether
+ * the port must be notified: the queue was empty and the loop is asleep. */
+static bool enqueue(tern_executor *ex, tern_task *task) {
+  task->queued = 1;
+  task->next = NULL;
+  if (ex->tail != NULL) {
+    ex->tail->next = task;
+    ex->tail = task;
+    return false;
+  }
+  ex->head = ex->tail = task;
+  return ex->sleeping != 0;
+}
+
+int tern_spawn(tern_executor *ex, tern_task *task) {
+  if (ex == NULL || task == NULL || task->poll == NULL) {
+    return TERN_EINVAL;
+  }
+  tern_irqstate s = tern_port_critical_enter();
+  if ((task->flags & (TERN_TASK_SPAWNED | TERN_TASK_DONE)) ==
+      TERN_TASK_SPAWNED) {
+    tern_port_critical_exit(s);
+    return TERN_EBUSY;
+  }
+  task->ex = ex;
+  task->flags = (uint8_t)((task->flags & TERN_TASK_POOLED) | TERN_TASK_SPAWNED);
+  bool notify = task->queued ? false : enqueue(ex, task);
+  tern_port_critical_exit(s);
+  if (notify) {
+    tern_port_notify();
+  }
+  return 0;
+}
+
+void tern_task_wake(tern_task *task) {
+  if (task->queued) {
+    return; /* already queued: nothing to do, no critical section needed */
+  }
+  bool notify = false;
+  tern_irqstate s = tern_port_critical_enter();
+  if ((task->flags & (TERN_TASK_SPAWNED | TERN_TASK_DONE)) ==
+          TERN_TASK_SPAWNED &&
+      !task->queued) {
+    notify = enqueue(task->ex, task);
+  }
+  tern_port_critical_exit(s);
+  if (notify) {
+    tern_port_notify();
+  }
+}
+
+bool tern_task_done(const tern_task *task) {
+  return (task->flags & TERN_TASK_DONE) != 0;
+}
+
+static void pool_release(tern_task *task) {
+  tern_task_pool *pool;
+  uint8_t *slot = (uint8_t *)task - TERN_TASK_POOL_HDR;
+  memcpy(&pool, slot, sizeof pool);
+  size_t i = (size_t)(slot - pool->slots) / pool->slot_size;
+  tern_irqstate s = tern_port_critical_enter();
+  pool->used[i / 32] &= ~(1u << (i % 32));
+  tern_port_critical_exit(s);
+}
+
+#ifndef NDEBUG
+static void check_waker_used(const tern_cx *cx) {
+  if (cx->waker_uses == 0) {
+    tern_assert_failed("task returned TERN_PENDING without storing its waker");
+  }
+}
+#endif
+
+size_t tern_executor_run_once(tern_executor *ex) {
+  if (tern__timer_queue != NULL) {
+    tern_timers_fire(tern_port_now());
+  }
+
+  tern_irqstate s = tern_port_critical_enter();
+  tern_task *batch = ex->head;
+  ex->head = ex->tail = NULL;
+  tern_port_critical_exit(s);
+
+  size_t polled = 0;
+  while (batch != NULL) {
+    tern_task *task = batch;
+    /* While `queued` is set no wake touches the task, so its link is ours
+     * to read. Clearing it (one byte store, ordered after that read) lets
+     * a wake during the poll queue the task for the next batch: no wake
+     * is lost, and none needs a critical section here. */
+    batch = task->next;
+    __atomic_store_n(&task->queued, 0, __ATOMIC_RELEASE);
+
+    tern_cx cx = tern_cx_make(tern_task_waker(task));
+    tern_poll r = task->poll(task, &cx);
+    polled++;
+    if (r == TERN_READY) {
+      task->flags |= TERN_TASK_DONE;
+      if (task->flags & TERN_TASK_POOLED) {
+        pool_release(task);
+      }
+    }
+#ifndef NDEBUG
+    else {
+      check_waker_used(&cx);
+    }
+#endif
+  }
+  ex->polls += (uint32_t)polled;
+  return polled;
+}
+
+void tern_executor_run(tern_executor *ex, tern_task *until) {
+  for (;;) {
+    tern_executor_run_once(ex);
+    if (until != NULL && tern_task_done(until)) {
+      return;
+    }
+    tern_irqstate s = tern_port_critical_enter();
+    if (ex->head == NULL) {
+      tern_time deadline = 0;
+      bool has_deadline = tern_timers_next(&deadline);
+      if (!has_deadline || tern_time_before(tern_port_now(), deadline)) {
+        ex->sleeps++;
+        ex->sleeping = 1;
+        tern_port_wait(has_deadline, deadline);
+        ex->sleeping = 0;
+      }
+    }
+    tern_port_critical_exit(s);
+  }
+}
+
+void tern_block_on(tern_executor *ex, tern_task *root) {
+  if (tern_spawn(ex, root) == 0) {
+    tern_executor_run(ex, root);
+  }
+}
+
+int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
+                      const void *state, size_t size, tern_task **out) {
+  if (pool == NULL || state == NULL || size < sizeof(tern_task) ||
+      TERN_TASK_POOL_HDR + size > pool->slot_size) {
+    return TERN_EINVAL;
+  }
+  size_t i;
+  tern_irqstate s = tern_port_critical_enter();
+  for (i = 0; i < pool->count; i++) {
+    if ((pool->used[i / 32] & (1u << (i % 32))) == 0) {
+      pool->used[i / 32] |= 1u << (i % 32);
+      break;
+    }
+  }
+  tern_port_critical_exit(s);
+  if (i == pool->count) {
+    return TERN_ENOMEM;
+  }
+  uint8_t *slot = pool->slots + i * pool->slot_size;
+  memcpy(slot, &pool, sizeof pool);
+  tern_task *task = (tern_task *)(void *)(slot + TERN_TASK_POOL_HDR);
+  memcpy(task, state, size);
+  task->flags = TERN_TASK_POOLED;
+  task->queued = 0;
+  task->next = NULL;
+  int rc = tern_spawn(ex, task);
+  if (rc != 0) {
+    pool_release(task);
+    return rc;
+  }
+  if (out != NULL) {
+    *out = task;
+  }
+  return 0;
+}
+
+size_t tern_task_pool_in_use(const tern_task_pool *pool) {
+  size_t n = 0;
+  for (size_t i = 0; i < pool->count; i++) {
+    n += (pool->used[i / 32] >> (i % 32)) & 1u;
+  }
+  return n;
+}
+
+tern_poll tern_join(tern_future *children, size_t n, uint32_t *done,
+                    tern_cx *cx) {
+  for (size_t i = 0; i < n && i < 32; i++) {
+    if ((*done & (1u << i)) == 0 &&
+        children[i].poll(children[i].state, cx) == TERN_READY) {
+      *done |= 1u << i;
+    }
+  }
+  uint32_t all = n >= 32 ? 0xffffffffu : (1u << n) - 1u;
+  return (*done & all) == all ? TERN_READY : TERN_PENDING;
+}
+
+tern_poll tern_select(tern_future *children, size_t n, size_t *which,
+                      tern_cx *cx) {
+  for (size_t i = 0; i < n; i++) {
+    if (children[i].poll(children[i].state, cx) == TERN_READY) {
+      *which = i;
+      return TERN_READY;
+    }
+  }
+  return TERN_PENDING;
+}

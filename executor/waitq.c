@@ -1,0 +1,115 @@
+#include "tern/waitq.h"
+
+#include "tern/port.h"
+
+tern_poll tern_waitq_poll(tern_waitq *q, tern_waiter *w, tern_cx *cx) {
+  tern_waker waker = tern_cx_waker(cx);
+  tern_irqstate s = tern_port_critical_enter();
+  if (w->woken) {
+    w->woken = 0;
+    tern_port_critical_exit(s);
+    return TERN_READY;
+  }
+  w->waker = waker;
+  if (!w->queued) {
+    w->queued = 1;
+    w->next = NULL;
+    if (q->tail != NULL) {
+      q->tail->next = w;
+    } else {
+      q->head = w;
+    }
+    q->tail = w;
+  }
+  tern_port_critical_exit(s);
+  return TERN_PENDING;
+}
+
+/* Unlinks the head; called in the critical section. */
+static tern_waiter *pop_head(tern_waitq *q) {
+  tern_waiter *w = q->head;
+  if (w != NULL) {
+    q->head = w->next;
+    if (q->head == NULL) {
+      q->tail = NULL;
+    }
+    w->next = NULL;
+    w->queued = 0;
+    w->woken = 1;
+  }
+  return w;
+}
+
+/* Unlinks w if queued and resets it; called in the critical section.
+ * Returns whether a wake had chosen w. */
+static bool detach(tern_waitq *q, tern_waiter *w) {
+  bool woken = w->woken != 0;
+  if (w->queued) {
+    tern_waiter **link = &q->head;
+    tern_waiter *prev = NULL;
+    while (*link != NULL && *link != w) {
+      prev = *link;
+      link = &(*link)->next;
+    }
+    if (*link == w) {
+      *link = w->next;
+      if (q->tail == w) {
+        q->tail = prev;
+      }
+    }
+    w->queued = 0;
+    w->next = NULL;
+  }
+  w->woken = 0;
+  w->waker.wake = NULL;
+  w->waker.ctx = NULL;
+  return woken;
+}
+
+void tern_waitq_cancel(tern_waitq *q, tern_waiter *w) {
+  tern_irqstate s = tern_port_critical_enter();
+  bool pass_on = detach(q, w);
+  tern_port_critical_exit(s);
+  if (pass_on) {
+    tern_waitq_wake_one(q);
+  }
+}
+
+bool tern_waitq_remove(tern_waitq *q, tern_waiter *w) {
+  tern_irqstate s = tern_port_critical_enter();
+  bool woken = detach(q, w);
+  tern_port_critical_exit(s);
+  return woken;
+}
+
+bool tern_waitq_wake_one(tern_waitq *q) {
+  tern_irqstate s = tern_port_critical_enter();
+  tern_waiter *w = pop_head(q);
+  tern_waker waker = w != NULL ? w->waker : (tern_waker){NULL, NULL};
+  tern_port_critical_exit(s);
+  tern_waker_wake(waker);
+  return w != NULL;
+}
+
+unsigned tern_waitq_wake_all(tern_waitq *q) {
+  /* Only those waiting now: a waiter that queues again while we wake (from
+   * another thread, say) waits for the next wake. */
+  unsigned waiting = 0;
+  tern_irqstate s = tern_port_critical_enter();
+  for (tern_waiter *w = q->head; w != NULL; w = w->next) {
+    waiting++;
+  }
+  tern_port_critical_exit(s);
+  unsigned n = 0;
+  while (n < waiting && tern_waitq_wake_one(q)) {
+    n++;
+  }
+  return n;
+}
+
+bool tern_waitq_empty(const tern_waitq *q) {
+  tern_irqstate s = tern_port_critical_enter();
+  bool empty = q->head == NULL;
+  tern_port_critical_exit(s);
+  return empty;
+}

@@ -1,0 +1,311 @@
+#include "tern/checksum.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+/* How it is fast (RFC 1071 section 2):
+ *
+ * - Byte-order independence: the one's complement sum of native-order
+ *   16-bit words is the byte swap of the sum of big-endian words. So the
+ *   data is summed in whatever order the machine loads it and only the
+ *   final 16-bit result is put into big-endian order.
+ * - Wide words and deferred carries: the sum of 16-bit words equals, modulo
+ *   0xffff, the sum of 32- or 64-bit words, so the loop adds machine words
+ *   and counts the carries out in a second word, added back once at the
+ *   end.
+ * - Unrolling: the main loop adds 16 words per iteration.
+ * - Alignment: words are read with memcpy (no aliasing or alignment UB)
+ *   from addresses that are word-aligned, which the compiler is told, so
+ *   Cortex-M0 (which faults on unaligned loads) gets plain LDRs. The fused
+ *   copy stores whole words when the destination is aligned the same way,
+ *   and otherwise lets memcpy store them (byte by byte on Cortex-M0). Bytes
+ *   before the first aligned word are summed as 16-bit words. A piece that
+ *   starts at an odd address has its first byte added alone; the rest then
+ *   sits in the other half of each 16-bit word, which a byte swap of its
+ *   folded sum puts right (the same property again). */
+
+#if UINTPTR_MAX > 0xffffffffu
+typedef uint64_t word_t;
+#else
+typedef uint32_t word_t;
+#endif
+
+/* a += w, counting the carry out in c: an add and an add-with-carry on
+ * x86-64 (add, cmp, sbcs, negs, adds on Cortex-M0, where gcc -Os spills a
+ * 64-bit accumulator to the stack instead). c cannot overflow: it counts
+ * words. */
+#define ACC(a, c, w) \
+  do {               \
+    word_t w_ = (w); \
+    (a) += w_;       \
+    (c) += (a) < w_; \
+  } while (0)
+
+#define WORD sizeof(word_t)
+#define UNROLL 16
+
+/* Built for size (-Os, the boards): no unrolled loops, and the fused copy
+ * is a memcpy followed by the sum, so only one copy of the summing code is
+ * linked. The speed-ups above that matter most (word loads, deferred
+ * carries) stay. */
+#if defined(__OPTIMIZE_SIZE__)
+#define TERN_CHECKSUM_SMALL 1
+#else
+#define TERN_CHECKSUM_SMALL 0
+#endif
+
+/* memcpy is how C reads an object's bytes as another type without breaking
+ * strict aliasing; with a constant size and a known alignment compilers
+ * make it one load or store. The boards compile with -ffreestanding, which
+ * turns off that expansion for plain memcpy (it would be a library call per
+ * word), so GNU compilers get the builtin by name. */
+#if defined(__GNUC__)
+#define COPY_BYTES(d, s, n) __builtin_memcpy((d), (s), (n))
+#define ASSUME_ALIGNED(p, n) __builtin_assume_aligned((p), (n))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define COPY_BYTES(d, s, n) memcpy((d), (s), (n))
+#define ASSUME_ALIGNED(p, n) (p)
+#define ALWAYS_INLINE inline
+#endif
+
+/* A word from a WORD-aligned address. */
+static ALWAYS_INLINE word_t load_word(const uint8_t *p) {
+  word_t w;
+  COPY_BYTES(&w, ASSUME_ALIGNED(p, WORD), WORD);
+  return w;
+}
+
+/* A word to dst, which is WORD-aligned when aligned is set. */
+static ALWAYS_INLINE void store_word(uint8_t *dst, word_t w, bool aligned) {
+  if (aligned) {
+    COPY_BYTES(ASSUME_ALIGNED(dst, WORD), &w, WORD);
+  } else {
+    COPY_BYTES(dst, &w, WORD);
+  }
+}
+
+/* A 16-bit word from a 2-aligned address. */
+static ALWAYS_INLINE uint16_t load16(const uint8_t *p) {
+  uint16_t w;
+  COPY_BYTES(&w, ASSUME_ALIGNED(p, 2), 2);
+  return w;
+}
+
+/* Folds a 64-bit one's complement sum to 16 bits (end-around carries). */
+static inline uint32_t fold64(uint64_t a) {
+  a = (a & 0xffffffffu) + (a >> 32);
+  a = (a & 0xffffffffu) + (a >> 32);
+  uint32_t s = (uint32_t)a;
+  s = (s & 0xffffu) + (s >> 16);
+  s = (s & 0xffffu) + (s >> 16);
+  return s;
+}
+
+/* A 16-bit value in native byte order, read back as big-endian. Compiles to
+ * nothing on big-endian machines and to a rotate on little-endian ones. */
+static inline uint32_t native_to_be16(uint32_t n) {
+  uint16_t v = (uint16_t)n;
+  uint8_t b[2];
+  COPY_BYTES(b, &v, 2);
+  return (uint32_t)b[0] << 8 | b[1];
+}
+
+static inline uint32_t swap16(uint32_t v) {
+  return ((v & 0xffu) << 8) | ((v >> 8) & 0xffu);
+}
+
+/* 32-bit end-around-carry addition of partial sums. */
+static inline tern_csum add_csum(tern_csum a, uint32_t b) {
+  a += b;
+  a += a < b;
+  return a;
+}
+
+/* A sum in progress over the bytes at p, copying them to dst if asked. */
+typedef struct run {
+  const uint8_t *p;
+  uint8_t *dst;
+  size_t len;
+  word_t a, c; /* see ACC */
+} run;
+
+/* The word loops, from a WORD-aligned p: UNROLL words at a time, then one
+ * at a time. copy and dst_aligned are constants in each inlined copy. */
+static ALWAYS_INLINE void sum_words(run *r, bool copy, bool dst_aligned) {
+  const uint8_t *p = r->p;
+  uint8_t *dst = r->dst;
+  size_t len = r->len;
+  word_t a = r->a, c = r->c;
+  if (TERN_CHECKSUM_SMALL) {
+    /* only the one-word loop below */
+  } else if (!copy) {
+    while (len >= UNROLL * WORD) {
+      ACC(a, c, load_word(p + 0 * WORD));
+      ACC(a, c, load_word(p + 1 * WORD));
+      ACC(a, c, load_word(p + 2 * WORD));
+      ACC(a, c, load_word(p + 3 * WORD));
+      ACC(a, c, load_word(p + 4 * WORD));
+      ACC(a, c, load_word(p + 5 * WORD));
+      ACC(a, c, load_word(p + 6 * WORD));
+      ACC(a, c, load_word(p + 7 * WORD));
+      ACC(a, c, load_word(p + 8 * WORD));
+      ACC(a, c, load_word(p + 9 * WORD));
+      ACC(a, c, load_word(p + 10 * WORD));
+      ACC(a, c, load_word(p + 11 * WORD));
+      ACC(a, c, load_word(p + 12 * WORD));
+      ACC(a, c, load_word(p + 13 * WORD));
+      ACC(a, c, load_word(p + 14 * WORD));
+      ACC(a, c, load_word(p + 15 * WORD));
+      p += UNROLL * WORD;
+      len -= UNROLL * WORD;
+    }
+  } else {
+    /* Copying, the loads and stores dominate: a shorter unroll. */
+    while (len >= 4 * WORD) {
+      word_t w0 = load_word(p + 0 * WORD);
+      word_t w1 = load_word(p + 1 * WORD);
+      word_t w2 = load_word(p + 2 * WORD);
+      word_t w3 = load_word(p + 3 * WORD);
+      store_word(dst + 0 * WORD, w0, dst_aligned);
+      store_word(dst + 1 * WORD, w1, dst_aligned);
+      store_word(dst + 2 * WORD, w2, dst_aligned);
+      store_word(dst + 3 * WORD, w3, dst_aligned);
+      ACC(a, c, w0);
+      ACC(a, c, w1);
+      ACC(a, c, w2);
+      ACC(a, c, w3);
+      p += 4 * WORD;
+      dst += 4 * WORD;
+      len -= 4 * WORD;
+    }
+  }
+  while (len >= WORD) {
+    word_t w = load_word(p);
+    if (copy) {
+      store_word(dst, w, dst_aligned);
+      dst += WORD;
+    }
+    ACC(a, c, w);
+    p += WORD;
+    len -= WORD;
+  }
+  r->p = p;
+  r->dst = dst;
+  r->len = len;
+  r->a = a;
+  r->c = c;
+}
+
+/* The 16-bit words (and a last odd byte) of a run at a 2-aligned p: all of
+ * them, or (head) only those before the first WORD-aligned address. */
+static ALWAYS_INLINE void sum_halves(run *r, bool copy, bool head) {
+  while (r->len >= 2 && (!head || ((uintptr_t)r->p & (WORD - 1)) != 0)) {
+    uint16_t w = load16(r->p);
+    if (copy) {
+      COPY_BYTES(r->dst, &w, 2);
+      r->dst += 2;
+    }
+    ACC(r->a, r->c, w);
+    r->p += 2;
+    r->len -= 2;
+  }
+  if (!head && r->len == 1) {
+    /* The last byte is the first of its 16-bit word; the second is 0. */
+    uint16_t w = 0;
+    COPY_BYTES(&w, r->p, 1);
+    if (copy) {
+      *r->dst = *r->p;
+    }
+    ACC(r->a, r->c, w);
+  }
+}
+
+/* The folded native-order sum of len bytes at p, which is 2-aligned,
+ * copied to dst as they are read when copy is set. */
+static ALWAYS_INLINE uint32_t sum_even(uint8_t *dst, const uint8_t *p,
+                                       size_t len, bool copy) {
+  run r = {p, dst, len, 0, 0};
+  sum_halves(&r, copy, true);
+  if (!copy) {
+    sum_words(&r, false, false);
+  } else if (((uintptr_t)r.dst & (WORD - 1)) == 0) {
+    sum_words(&r, true, true);
+  } else {
+    sum_words(&r, true, false);
+  }
+  sum_halves(&r, copy, false);
+  /* Each carry out of the top bit is worth 1: 2^32 and 2^64 are 1 modulo
+   * 0xffff. */
+  return fold64((uint64_t)fold64(r.a) + fold64(r.c));
+}
+
+/* Adds len bytes at p (copied to dst when copy is set) to sum. */
+static ALWAYS_INLINE tern_csum add_any(tern_csum sum, uint8_t *dst,
+                                       const uint8_t *p, size_t len,
+                                       bool copy) {
+  if (len == 0) {
+    return sum;
+  }
+  uint32_t first = 0;
+  bool odd = ((uintptr_t)p & 1) != 0;
+  if (odd) {
+    /* The piece starts at an even offset of the packet (checksum.h), so
+     * this byte is the high half of its big-endian word. */
+    first = (uint32_t)p[0] << 8;
+    if (copy) {
+      *dst++ = p[0];
+    }
+    p++;
+    len--;
+  }
+  uint32_t s = native_to_be16(sum_even(dst, p, len, copy));
+  if (odd) {
+    s = swap16(s);
+  }
+  return add_csum(sum, s + first);
+}
+
+tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
+  return add_any(sum, NULL, data, len, false);
+}
+
+tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,
+                             size_t len) {
+  if (TERN_CHECKSUM_SMALL) {
+    memcpy(dst, src, len);
+    return tern_checksum_add(sum, dst, len);
+  }
+  return add_any(sum, dst, src, len, true);
+}
+
+tern_csum tern_checksum_add16(tern_csum sum, uint16_t value) {
+  return add_csum(sum, value);
+}
+
+uint16_t tern_checksum_finish(tern_csum sum) {
+  sum = (sum & 0xffffu) + (sum >> 16);
+  sum = (sum & 0xffffu) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+uint16_t tern_checksum(const void *data, size_t len) {
+  return tern_checksum_finish(tern_checksum_add(0, data, len));
+}
+
+tern_csum tern_checksum_pseudo_v4(const uint8_t src[4], const uint8_t dst[4],
+                                  uint8_t protocol, uint16_t length) {
+  tern_csum s = tern_checksum_add(0, src, 4);
+  s = tern_checksum_add(s, dst, 4);
+  s = tern_checksum_add16(s, protocol);
+  return tern_checksum_add16(s, length);
+}
+
+tern_csum tern_checksum_pseudo_v6(const uint8_t src[16], const uint8_t dst[16],
+                                  uint8_t next_header, uint32_t length) {
+  tern_csum s = tern_checksum_add(0, src, 16);
+  s = tern_checksum_add(s, dst, 16);
+  s = tern_checksum_add16(s, (uint16_t)(length >> 16));
+  s = tern_checksum_add16(s, (uint16_t)length);
+  return tern_checksum_add16(s, next_header);
+}

@@ -1,0 +1,139 @@
+#include "tern/icmpv4_wire.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tern/checksum.h"
+#include "tern/ipv4_wire.h"
+
+enum {
+  OFF_TYPE = 0,
+  OFF_CODE = 1,
+  OFF_CHECKSUM = 2,
+  OFF_IDENT = 4,
+  OFF_SEQ = 6
+};
+
+/* The largest ICMP message an IPv4 datagram can carry. */
+#define MAX_MESSAGE_LEN (TERN_IPV4_MAX_LEN - TERN_IPV4_HEADER_LEN)
+
+static uint16_t be16(const uint8_t *p) {
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put_be16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+int tern_icmpv4_check(const uint8_t *buf, size_t len) {
+  if (len < TERN_ICMPV4_HEADER_LEN) {
+    return TERN_ICMPV4_DROP_TRUNCATED;
+  }
+  if (tern_checksum(buf, len) != 0) {
+    return TERN_ICMPV4_DROP_CHECKSUM;
+  }
+  return 0;
+}
+
+int tern_icmpv4_repr_parse(tern_icmpv4_repr *out, const uint8_t *buf,
+                           size_t len) {
+  int rc = tern_icmpv4_check(buf, len);
+  if (rc != 0) {
+    return rc;
+  }
+  out->type = buf[OFF_TYPE];
+  out->code = buf[OFF_CODE];
+  out->ident = be16(buf + OFF_IDENT);
+  out->seq = be16(buf + OFF_SEQ);
+  out->data = buf + TERN_ICMPV4_HEADER_LEN;
+  out->data_len = len - TERN_ICMPV4_HEADER_LEN;
+  return 0;
+}
+
+int tern_icmpv4_repr_emit(const tern_icmpv4_repr *r, uint8_t *buf, size_t cap) {
+  if (r->data_len > MAX_MESSAGE_LEN - TERN_ICMPV4_HEADER_LEN) {
+    return TERN_EMSGSIZE;
+  }
+  size_t len = TERN_ICMPV4_HEADER_LEN + r->data_len;
+  if (cap < len) {
+    return TERN_ENOSPC;
+  }
+  /* The data first: it may sit where the header goes (a quoted datagram
+   * in the same buffer), and memmove copes with any overlap. */
+  if (r->data_len > 0 && r->data != buf + TERN_ICMPV4_HEADER_LEN) {
+    memmove(buf + TERN_ICMPV4_HEADER_LEN, r->data, r->data_len);
+  }
+  buf[OFF_TYPE] = r->type;
+  buf[OFF_CODE] = r->code;
+  put_be16(buf + OFF_CHECKSUM, 0);
+  put_be16(buf + OFF_IDENT, r->ident);
+  put_be16(buf + OFF_SEQ, r->seq);
+  put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, len));
+  return (int)len;
+}
+
+int tern_icmpv4_is_error(uint8_t type) {
+  switch (type) {
+    case TERN_ICMPV4_DEST_UNREACH:
+    case TERN_ICMPV4_SOURCE_QUENCH:
+    case TERN_ICMPV4_REDIRECT:
+    case TERN_ICMPV4_TIME_EXCEEDED:
+    case TERN_ICMPV4_PARAM_PROBLEM: return 1;
+    default: return 0;
+  }
+}
+
+/* 0.0.0.0, 224.0.0.0/4 and up (multicast, reserved, broadcast). */
+static int not_one_host(const uint8_t *a) {
+  return (a[0] | a[1] | a[2] | a[3]) == 0 || a[0] >= 224;
+}
+
+static int multicast_or_broadcast(const uint8_t *a) {
+  return (a[0] & 0xf0) == 0xe0 || (a[0] & a[1] & a[2] & a[3]) == 0xff;
+}
+
+int tern_icmpv4_emit_dest_unreach(uint8_t code, const uint8_t *dgram,
+                                  size_t dgram_len, uint8_t *buf, size_t cap) {
+  if (dgram_len < TERN_IPV4_HEADER_LEN || dgram[0] >> 4 != 4) {
+    return TERN_EINVAL;
+  }
+  size_t hlen = tern_ipv4_header_len(dgram);
+  size_t total = tern_ipv4_total_len(dgram);
+  if (hlen < TERN_IPV4_HEADER_LEN || total < hlen || total > dgram_len) {
+    return TERN_EINVAL;
+  }
+  if (tern_ipv4_frag_offset(dgram) != 0 ||
+      multicast_or_broadcast(tern_ipv4_dst(dgram)) ||
+      not_one_host(tern_ipv4_src(dgram))) {
+    return TERN_EPROTO;
+  }
+  if (tern_ipv4_protocol(dgram) == TERN_IP_PROTO_ICMP &&
+      (total == hlen || tern_icmpv4_is_error(dgram[hlen]))) {
+    return TERN_EPROTO;
+  }
+  size_t need =
+      TERN_ICMPV4_HEADER_LEN + hlen + (total - hlen < 8 ? total - hlen : 8);
+  if (cap < need) {
+    return TERN_ENOSPC;
+  }
+  size_t len = TERN_ICMPV4_HEADER_LEN + total;
+  if (len > cap) {
+    len = cap;
+  }
+  if (len > TERN_ICMPV4_ERROR_MAX_LEN) {
+    len = TERN_ICMPV4_ERROR_MAX_LEN;
+  }
+  tern_icmpv4_repr r = {TERN_ICMPV4_DEST_UNREACH,    code, 0, 0, dgram,
+                        len - TERN_ICMPV4_HEADER_LEN};
+  return tern_icmpv4_repr_emit(&r, buf, cap);
+}
+
+const char *tern_icmpv4_drop_name(int reason) {
+  switch (reason) {
+    case TERN_ICMPV4_DROP_NONE: return "none";
+    case TERN_ICMPV4_DROP_TRUNCATED: return "truncated";
+    case TERN_ICMPV4_DROP_CHECKSUM: return "checksum";
+    default: return "unknown";
+  }
+}

@@ -1,0 +1,128 @@
+/* ICMP for IPv4 (RFC 792, RFC 1122 3.2.2): parse and emit, no state.
+ *
+ *   0      1      2          4              8
+ *   | type | code | checksum | rest of header | data ...
+ *
+ * The checksum covers the whole message. tern_icmpv4_check(buf, len) takes
+ * the IPv4 payload (len = the datagram's payload length, not the frame's)
+ * and verifies it; after it returns 0 every accessor stays inside the
+ * buffer. Echo request/reply carry an identifier and a sequence number in
+ * the rest of the header; every other type is parsed generically (type,
+ * code, the 4 rest-of-header bytes as two 16-bit halves, data) so the caller
+ * can count and ignore it. */
+#ifndef TERN_ICMPV4_WIRE_H
+#define TERN_ICMPV4_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_ICMPV4_HEADER_LEN 8
+
+/* Types (RFC 792). */
+#define TERN_ICMPV4_ECHO_REPLY 0
+#define TERN_ICMPV4_DEST_UNREACH 3
+#define TERN_ICMPV4_SOURCE_QUENCH 4 /* deprecated by RFC 6633 */
+#define TERN_ICMPV4_REDIRECT 5
+#define TERN_ICMPV4_ECHO_REQUEST 8
+#define TERN_ICMPV4_TIME_EXCEEDED 11
+#define TERN_ICMPV4_PARAM_PROBLEM 12
+
+/* Destination unreachable codes (RFC 792, RFC 1122 3.2.2.1). */
+#define TERN_ICMPV4_NET_UNREACH 0
+#define TERN_ICMPV4_HOST_UNREACH 1
+#define TERN_ICMPV4_PROTO_UNREACH 2
+#define TERN_ICMPV4_PORT_UNREACH 3
+#define TERN_ICMPV4_FRAG_NEEDED 4
+
+/* The largest error message emitted: the quote stops where the datagram
+ * carrying it would exceed 576 bytes (RFC 1812 4.3.2.3, the size every
+ * host accepts; 576 - a 20-byte IPv4 header). */
+#define TERN_ICMPV4_ERROR_MAX_LEN 556
+
+/* Why a received message was dropped (negative, index stats by -reason). */
+typedef enum tern_icmpv4_drop {
+  TERN_ICMPV4_DROP_NONE = 0,
+  TERN_ICMPV4_DROP_TRUNCATED = -1, /* shorter than the 8-byte header */
+  TERN_ICMPV4_DROP_CHECKSUM = -2,  /* the checksum does not verify */
+} tern_icmpv4_drop;
+
+#define TERN_ICMPV4_DROP_COUNT 3
+
+/* A message. For echo request/reply, ident and seq are the identifier and
+ * sequence number and data the echoed payload. For other types ident and
+ * seq are bytes 4-5 and 6-7 of the header (zero for most errors; seq is the
+ * next-hop MTU of "fragmentation needed", RFC 1191) and data the rest: for
+ * errors, the quoted IPv4 header and the start of its payload. */
+typedef struct tern_icmpv4_repr {
+  uint8_t type;
+  uint8_t code;
+  uint16_t ident;
+  uint16_t seq;
+  const uint8_t *data; /* parse: points into the checked buffer */
+  size_t data_len;
+} tern_icmpv4_repr;
+
+/* Checks buf[0..len): length and checksum. Returns 0 or a
+ * tern_icmpv4_drop reason; reads nothing outside buf. */
+int tern_icmpv4_check(const uint8_t *buf, size_t len);
+
+/* tern_icmpv4_check(), then fills *out (untouched on failure); out->data
+ * points into buf. */
+int tern_icmpv4_repr_parse(tern_icmpv4_repr *out, const uint8_t *buf,
+                           size_t len);
+
+/* Writes the message for r at buf: the header, then r->data_len bytes of
+ * r->data at buf + 8 (moved there unless r->data already is buf + 8, so an
+ * echo reply can be built in the request's buffer), then the checksum.
+ * Returns the message length, TERN_ENOSPC when it does not fit in cap, or
+ * TERN_EMSGSIZE when it would not fit in an IPv4 datagram. */
+int tern_icmpv4_repr_emit(const tern_icmpv4_repr *r, uint8_t *buf, size_t cap);
+
+/* Writes a destination unreachable message (type 3, the given code) about
+ * the received IPv4 datagram dgram[0..dgram_len), which passed
+ * tern_ipv4_check(). It quotes the datagram's header and as much of its
+ * payload as fits in cap and in TERN_ICMPV4_ERROR_MAX_LEN; RFC 1122 3.2.2
+ * requires the header and at least the first 8 payload bytes, so a cap of
+ * 8 + 60 + 8 always suffices. Returns the message length; TERN_ENOSPC when
+ * the required quote does not fit; TERN_EINVAL when dgram is not a
+ * checkable IPv4 header; TERN_EPROTO when RFC 1122 3.2.2 forbids an error
+ * about this datagram as far as the datagram shows: it is an ICMP error
+ * (or an ICMP message too short to tell), a non-initial fragment, sent to a
+ * multicast or limited-broadcast address, or from an address that is not
+ * one host (0.0.0.0, multicast, 255.255.255.255). Subnet-directed and
+ * link-layer broadcasts are the caller's to rule out. */
+int tern_icmpv4_emit_dest_unreach(uint8_t code, const uint8_t *dgram,
+                                  size_t dgram_len, uint8_t *buf, size_t cap);
+
+/* Whether type is an ICMP error message (RFC 1122 3.2.2: no error is ever
+ * sent about one). */
+int tern_icmpv4_is_error(uint8_t type);
+
+/* The name of a tern_icmpv4_drop reason; "unknown" otherwise. */
+const char *tern_icmpv4_drop_name(int reason);
+
+/* Accessors, valid after tern_icmpv4_check(buf, len) returned 0. */
+static inline uint8_t tern_icmpv4_type(const uint8_t *p) {
+  return p[0];
+}
+static inline uint8_t tern_icmpv4_code(const uint8_t *p) {
+  return p[1];
+}
+static inline uint16_t tern_icmpv4_echo_ident(const uint8_t *p) {
+  return (uint16_t)(p[4] << 8 | p[5]);
+}
+static inline uint16_t tern_icmpv4_echo_seq(const uint8_t *p) {
+  return (uint16_t)(p[6] << 8 | p[7]);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_ICMPV4_WIRE_H */

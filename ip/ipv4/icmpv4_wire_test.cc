@@ -1,0 +1,258 @@
+// ICMPv4 check/parse/emit against the ping and port-unreachable captures.
+#include "tern/icmpv4_wire.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "capture_vectors.h"
+#include "tern/ipv4_wire.h"
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+Bytes B(const uint8_t *p, size_t n) {
+  return Bytes(p, p + n);
+}
+
+// The ICMP message inside a captured datagram (20-byte headers only).
+Bytes Icmp(const uint8_t *d, size_t n) {
+  return Bytes(d + 20, d + n);
+}
+
+TEST(Icmpv4Wire, ParsesEchoRequest) {
+  Bytes m = Icmp(kEchoRequest, sizeof kEchoRequest);
+  tern_icmpv4_repr r;
+  ASSERT_EQ(tern_icmpv4_repr_parse(&r, m.data(), m.size()), 0);
+  EXPECT_EQ(r.type, TERN_ICMPV4_ECHO_REQUEST);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.ident, 0x07bf);
+  EXPECT_EQ(r.seq, 1);
+  EXPECT_EQ(r.data, m.data() + 8);
+  ASSERT_EQ(r.data_len, 56u);
+  // iputils: 8-byte timestamp... then 0x10, 0x11, ... 0x37.
+  for (size_t i = 16; i < 56; i++) {
+    EXPECT_EQ(r.data[i], i) << i;
+  }
+  EXPECT_EQ(tern_icmpv4_type(m.data()), TERN_ICMPV4_ECHO_REQUEST);
+  EXPECT_EQ(tern_icmpv4_code(m.data()), 0);
+  EXPECT_EQ(tern_icmpv4_echo_ident(m.data()), 0x07bf);
+  EXPECT_EQ(tern_icmpv4_echo_seq(m.data()), 1);
+}
+
+TEST(Icmpv4Wire, EveryCapturedMessageEmitsByteForByte) {
+  const Bytes all[] = {
+      Icmp(kEchoRequest, sizeof kEchoRequest),
+      Icmp(kEchoReply, sizeof kEchoReply),
+      Icmp(kEmptyEchoRequest, sizeof kEmptyEchoRequest),
+      Icmp(kEmptyEchoReply, sizeof kEmptyEchoReply),
+      Icmp(kPortUnreachable, sizeof kPortUnreachable),
+  };
+  for (const Bytes &m : all) {
+    tern_icmpv4_repr r;
+    ASSERT_EQ(tern_icmpv4_repr_parse(&r, m.data(), m.size()), 0);
+    Bytes out(m.size() + 4, 0xee);
+    ASSERT_EQ(tern_icmpv4_repr_emit(&r, out.data(), out.size()), (int)m.size());
+    out.resize(m.size());
+    EXPECT_EQ(out, m);
+  }
+}
+
+TEST(Icmpv4Wire, EchoReplyBuiltInPlaceMatchesLinux) {
+  for (auto [req, rep, n] :
+       {std::tuple{kEchoRequest, kEchoReply, sizeof kEchoRequest},
+        std::tuple{kEmptyEchoRequest, kEmptyEchoReply,
+                   sizeof kEmptyEchoRequest}}) {
+    Bytes m = Icmp(req, n);
+    tern_icmpv4_repr r;
+    ASSERT_EQ(tern_icmpv4_repr_parse(&r, m.data(), m.size()), 0);
+    r.type = TERN_ICMPV4_ECHO_REPLY;  // data stays where it is
+    ASSERT_EQ(tern_icmpv4_repr_emit(&r, m.data(), m.size()), (int)m.size());
+    EXPECT_EQ(m, Icmp(rep, n));
+  }
+}
+
+TEST(Icmpv4Wire, EchoReplyFromSeparateData) {
+  Bytes req = Icmp(kEchoRequest, sizeof kEchoRequest);
+  tern_icmpv4_repr r;
+  ASSERT_EQ(tern_icmpv4_repr_parse(&r, req.data(), req.size()), 0);
+  r.type = TERN_ICMPV4_ECHO_REPLY;
+  Bytes out(req.size());
+  ASSERT_EQ(tern_icmpv4_repr_emit(&r, out.data(), out.size()), (int)out.size());
+  EXPECT_EQ(out, Icmp(kEchoReply, sizeof kEchoReply));
+}
+
+TEST(Icmpv4Wire, ParsesPortUnreachableGenerically) {
+  Bytes m = Icmp(kPortUnreachable, sizeof kPortUnreachable);
+  tern_icmpv4_repr r;
+  ASSERT_EQ(tern_icmpv4_repr_parse(&r, m.data(), m.size()), 0);
+  EXPECT_EQ(r.type, TERN_ICMPV4_DEST_UNREACH);
+  EXPECT_EQ(r.code, TERN_ICMPV4_PORT_UNREACH);
+  EXPECT_EQ(r.ident, 0);
+  EXPECT_EQ(r.seq, 0);
+  EXPECT_EQ(B(r.data, r.data_len),
+            B(kUdpToClosedPort, sizeof kUdpToClosedPort));
+  EXPECT_TRUE(tern_icmpv4_is_error(r.type));
+  EXPECT_FALSE(tern_icmpv4_is_error(TERN_ICMPV4_ECHO_REQUEST));
+  EXPECT_FALSE(tern_icmpv4_is_error(TERN_ICMPV4_ECHO_REPLY));
+  EXPECT_FALSE(tern_icmpv4_is_error(13));  // timestamp
+}
+
+TEST(Icmpv4Wire, PortUnreachableWithRoomMatchesLinux) {
+  // Linux quotes the whole 43-byte datagram; so do we when cap allows.
+  uint8_t out[TERN_ICMPV4_ERROR_MAX_LEN];
+  int n =
+      tern_icmpv4_emit_dest_unreach(TERN_ICMPV4_PORT_UNREACH, kUdpToClosedPort,
+                                    sizeof kUdpToClosedPort, out, sizeof out);
+  ASSERT_EQ(n, 51);
+  EXPECT_EQ(B(out, 51), Icmp(kPortUnreachable, sizeof kPortUnreachable));
+  // And the IPv4 header Linux put around it.
+  tern_ipv4_repr ip = {};
+  ip.src = {{192, 0, 2, 2}};
+  ip.dst = {{192, 0, 2, 1}};
+  ip.protocol = TERN_IP_PROTO_ICMP;
+  ip.ttl = 64;
+  ip.tos = 0xc0;
+  ip.ident = 0x1259;
+  ip.payload_len = (uint16_t)n;
+  uint8_t hdr[TERN_IPV4_HEADER_LEN];
+  ASSERT_EQ(tern_ipv4_repr_emit(&ip, hdr, sizeof hdr), TERN_IPV4_HEADER_LEN);
+  EXPECT_EQ(B(hdr, sizeof hdr), B(kPortUnreachable, TERN_IPV4_HEADER_LEN));
+}
+
+TEST(Icmpv4Wire, PortUnreachableMinimalQuote) {
+  // Room for the RFC 1122 minimum only: the IP header and 8 bytes (the UDP
+  // header). Checksum 0x0a6f computed by hand (Python, RFC 1071).
+  uint8_t out[36];
+  ASSERT_EQ(
+      tern_icmpv4_emit_dest_unreach(TERN_ICMPV4_PORT_UNREACH, kUdpToClosedPort,
+                                    sizeof kUdpToClosedPort, out, sizeof out),
+      36);
+  const uint8_t head[8] = {3, 3, 0x0a, 0x6f, 0, 0, 0, 0};
+  EXPECT_EQ(B(out, 8), B(head, 8));
+  EXPECT_EQ(B(out + 8, 28), B(kUdpToClosedPort, 28));
+  EXPECT_EQ(tern_icmpv4_check(out, sizeof out), 0);
+  EXPECT_EQ(
+      tern_icmpv4_emit_dest_unreach(TERN_ICMPV4_PORT_UNREACH, kUdpToClosedPort,
+                                    sizeof kUdpToClosedPort, out, 35),
+      TERN_ENOSPC);
+}
+
+TEST(Icmpv4Wire, LongDatagramQuoteStopsAt576) {
+  // A 1500-byte UDP datagram built from kUdpToClosedPort's header.
+  Bytes d(1500, 0x61);
+  memcpy(d.data(), kUdpToClosedPort, 28);
+  d[2] = 1500 >> 8;
+  d[3] = 1500 & 0xff;
+  static uint8_t out[2000];
+  int n = tern_icmpv4_emit_dest_unreach(TERN_ICMPV4_PORT_UNREACH, d.data(),
+                                        d.size(), out, sizeof out);
+  ASSERT_EQ(n, TERN_ICMPV4_ERROR_MAX_LEN);
+  EXPECT_EQ(TERN_IPV4_HEADER_LEN + n, 576);
+  EXPECT_EQ(tern_icmpv4_check(out, (size_t)n), 0);
+  EXPECT_EQ(B(out + 8, (size_t)n - 8), B(d.data(), (size_t)n - 8));
+}
+
+TEST(Icmpv4Wire, NoErrorAboutWhatRfc1122Forbids) {
+  uint8_t out[TERN_ICMPV4_ERROR_MAX_LEN];
+  auto emit = [&](const Bytes &d) {
+    return tern_icmpv4_emit_dest_unreach(TERN_ICMPV4_PORT_UNREACH, d.data(),
+                                         d.size(), out, sizeof out);
+  };
+  const Bytes udp = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  // About an ICMP error.
+  EXPECT_EQ(emit(B(kPortUnreachable, sizeof kPortUnreachable)), TERN_EPROTO);
+  // About an echo request it is allowed (e.g. protocol unreachable).
+  EXPECT_GT(emit(B(kEchoRequest, sizeof kEchoRequest)), 0);
+  // About an ICMP message with no type byte.
+  Bytes bare = B(kEmptyEchoRequest, 20);
+  bare[3] = 20;
+  EXPECT_EQ(emit(bare), TERN_EPROTO);
+  // About a non-initial fragment (a first fragment is fine).
+  Bytes frag = udp;
+  frag[7] = 1;
+  EXPECT_EQ(emit(frag), TERN_EPROTO);
+  frag[7] = 0;
+  frag[6] = 0x20;
+  EXPECT_GT(emit(frag), 0);
+  // To multicast or limited broadcast.
+  for (uint8_t first : {224, 239}) {
+    Bytes m = udp;
+    m[16] = first;
+    EXPECT_EQ(emit(m), TERN_EPROTO);
+  }
+  Bytes bc = udp;
+  memset(&bc[16], 0xff, 4);
+  EXPECT_EQ(emit(bc), TERN_EPROTO);
+  // From an address that is not one host.
+  Bytes src = udp;
+  memset(&src[12], 0, 4);
+  EXPECT_EQ(emit(src), TERN_EPROTO);
+  src[12] = 224;
+  EXPECT_EQ(emit(src), TERN_EPROTO);
+  memset(&src[12], 0xff, 4);
+  EXPECT_EQ(emit(src), TERN_EPROTO);
+}
+
+TEST(Icmpv4Wire, DestUnreachRejectsUncheckableDatagram) {
+  uint8_t out[TERN_ICMPV4_ERROR_MAX_LEN];
+  Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  EXPECT_EQ(tern_icmpv4_emit_dest_unreach(3, d.data(), 19, out, sizeof out),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_icmpv4_emit_dest_unreach(3, d.data(), 42, out, sizeof out),
+            TERN_EINVAL);  // total length 43 > 42
+  d[0] = 0x65;
+  EXPECT_EQ(
+      tern_icmpv4_emit_dest_unreach(3, d.data(), d.size(), out, sizeof out),
+      TERN_EINVAL);
+  d[0] = 0x44;
+  EXPECT_EQ(
+      tern_icmpv4_emit_dest_unreach(3, d.data(), d.size(), out, sizeof out),
+      TERN_EINVAL);
+}
+
+TEST(Icmpv4Wire, EveryShortPrefixIsTruncated) {
+  Bytes m = Icmp(kEchoRequest, sizeof kEchoRequest);
+  for (size_t n = 0; n < TERN_ICMPV4_HEADER_LEN; n++) {
+    Bytes v(m.begin(), m.begin() + (long)n);
+    tern_icmpv4_repr r;
+    EXPECT_EQ(tern_icmpv4_repr_parse(&r, v.data(), n),
+              TERN_ICMPV4_DROP_TRUNCATED);
+  }
+  // Longer prefixes are well formed but their checksum fails.
+  for (size_t n = TERN_ICMPV4_HEADER_LEN; n < m.size(); n++) {
+    Bytes v(m.begin(), m.begin() + (long)n);
+    EXPECT_EQ(tern_icmpv4_check(v.data(), n), TERN_ICMPV4_DROP_CHECKSUM) << n;
+  }
+}
+
+TEST(Icmpv4Wire, AnyFlippedBitFailsTheChecksum) {
+  Bytes m = Icmp(kPortUnreachable, sizeof kPortUnreachable);  // odd length
+  for (size_t i = 0; i < m.size(); i++) {
+    Bytes v = m;
+    v[i] ^= 0x80;
+    EXPECT_EQ(tern_icmpv4_check(v.data(), v.size()), TERN_ICMPV4_DROP_CHECKSUM)
+        << i;
+  }
+}
+
+TEST(Icmpv4Wire, EmitErrors) {
+  tern_icmpv4_repr r = {TERN_ICMPV4_ECHO_REQUEST, 0, 1, 2, nullptr, 0};
+  uint8_t out[8];
+  EXPECT_EQ(tern_icmpv4_repr_emit(&r, out, 7), TERN_ENOSPC);
+  EXPECT_EQ(tern_icmpv4_repr_emit(&r, out, 8), 8);
+  EXPECT_EQ(tern_icmpv4_check(out, 8), 0);
+  r.data = out;
+  r.data_len = 65535 - 20 - 8 + 1;
+  EXPECT_EQ(tern_icmpv4_repr_emit(&r, out, sizeof out), TERN_EMSGSIZE);
+}
+
+TEST(Icmpv4Wire, DropNames) {
+  EXPECT_STREQ(tern_icmpv4_drop_name(TERN_ICMPV4_DROP_TRUNCATED), "truncated");
+  EXPECT_STREQ(tern_icmpv4_drop_name(TERN_ICMPV4_DROP_CHECKSUM), "checksum");
+  EXPECT_STREQ(tern_icmpv4_drop_name(-TERN_ICMPV4_DROP_COUNT), "unknown");
+}
+
+}  // namespace

@@ -1,0 +1,114 @@
+#include "tern/ipv4_wire.h"
+
+#include <string.h>
+
+#include "tern/checksum.h"
+
+enum {
+  OFF_VER_IHL = 0,
+  OFF_TOS = 1,
+  OFF_TOTAL_LEN = 2,
+  OFF_IDENT = 4,
+  OFF_FLAGS_FRAG = 6,
+  OFF_TTL = 8,
+  OFF_PROTO = 9,
+  OFF_CHECKSUM = 10,
+  OFF_SRC = 12,
+  OFF_DST = 16,
+};
+
+#define FLAG_DF 0x4000u
+
+static uint16_t be16(const uint8_t *p) {
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put_be16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+int tern_ipv4_check(const uint8_t *buf, size_t len) {
+  if (len < TERN_IPV4_HEADER_LEN) {
+    return TERN_IPV4_DROP_TRUNCATED;
+  }
+  if (buf[OFF_VER_IHL] >> 4 != 4) {
+    return TERN_IPV4_DROP_VERSION;
+  }
+  size_t hlen = tern_ipv4_header_len(buf);
+  if (hlen < TERN_IPV4_HEADER_LEN) {
+    return TERN_IPV4_DROP_IHL;
+  }
+  size_t total = be16(buf + OFF_TOTAL_LEN);
+  if (total < hlen) {
+    return TERN_IPV4_DROP_TOTAL_LENGTH;
+  }
+  /* Trailing bytes past total (link padding) are allowed; fewer are not.
+   * This also keeps the options (hlen <= total <= len) inside buf. */
+  if (total > len) {
+    return TERN_IPV4_DROP_TRUNCATED;
+  }
+  if (tern_checksum(buf, hlen) != 0) {
+    return TERN_IPV4_DROP_CHECKSUM;
+  }
+  return 0;
+}
+
+int tern_ipv4_repr_parse(tern_ipv4_repr *out, const uint8_t *buf, size_t len) {
+  int rc = tern_ipv4_check(buf, len);
+  if (rc != 0) {
+    return rc;
+  }
+  if (tern_ipv4_is_fragment(buf)) {
+    return TERN_IPV4_DROP_FRAGMENT;
+  }
+  uint8_t hlen = (uint8_t)tern_ipv4_header_len(buf);
+  memcpy(out->src.b, buf + OFF_SRC, 4);
+  memcpy(out->dst.b, buf + OFF_DST, 4);
+  out->protocol = buf[OFF_PROTO];
+  out->ttl = buf[OFF_TTL];
+  out->tos = buf[OFF_TOS];
+  out->dont_frag = tern_ipv4_dont_frag(buf);
+  out->ident = be16(buf + OFF_IDENT);
+  out->header_len = hlen;
+  out->payload_len = (uint16_t)(be16(buf + OFF_TOTAL_LEN) - hlen);
+  return 0;
+}
+
+int tern_ipv4_repr_emit(const tern_ipv4_repr *r, uint8_t *buf, size_t cap) {
+  if (r->ttl == 0) {
+    return TERN_EINVAL;
+  }
+  if (r->payload_len > TERN_IPV4_MAX_LEN - TERN_IPV4_HEADER_LEN) {
+    return TERN_EMSGSIZE;
+  }
+  if (cap < TERN_IPV4_HEADER_LEN) {
+    return TERN_ENOSPC;
+  }
+  buf[OFF_VER_IHL] = 0x45;
+  buf[OFF_TOS] = r->tos;
+  put_be16(buf + OFF_TOTAL_LEN,
+           (uint16_t)(TERN_IPV4_HEADER_LEN + r->payload_len));
+  put_be16(buf + OFF_IDENT, r->ident);
+  put_be16(buf + OFF_FLAGS_FRAG, r->dont_frag ? FLAG_DF : 0);
+  buf[OFF_TTL] = r->ttl;
+  buf[OFF_PROTO] = r->protocol;
+  put_be16(buf + OFF_CHECKSUM, 0);
+  memcpy(buf + OFF_SRC, r->src.b, 4);
+  memcpy(buf + OFF_DST, r->dst.b, 4);
+  put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, TERN_IPV4_HEADER_LEN));
+  return TERN_IPV4_HEADER_LEN;
+}
+
+const char *tern_ipv4_drop_name(int reason) {
+  switch (reason) {
+    case TERN_IPV4_DROP_NONE: return "none";
+    case TERN_IPV4_DROP_TRUNCATED: return "truncated";
+    case TERN_IPV4_DROP_VERSION: return "version not 4";
+    case TERN_IPV4_DROP_IHL: return "header length below 20";
+    case TERN_IPV4_DROP_TOTAL_LENGTH: return "total length below header";
+    case TERN_IPV4_DROP_CHECKSUM: return "header checksum";
+    case TERN_IPV4_DROP_FRAGMENT: return "fragment";
+    default: return "unknown";
+  }
+}

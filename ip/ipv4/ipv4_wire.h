@@ -1,0 +1,144 @@
+/* IPv4 headers (RFC 791, RFC 1122 3.2.1): parse and emit, no state.
+ *
+ *   0       1       2       3
+ *   |ver|ihl| tos   |  total length |
+ *   |  identification |flg| frag off|
+ *   |  ttl  | proto |   checksum    |
+ *   |       source address          |
+ *   |     destination address       |
+ *   |   options (ihl > 5) ...       |
+ *
+ * tern_ipv4_check(buf, len) validates version, IHL, total length and the
+ * header checksum. After it returns 0, every accessor below stays inside
+ * the buffer, the header is tern_ipv4_header_len() bytes and the payload
+ * runs to tern_ipv4_total_len(); bytes after that (Ethernet padding) are
+ * not part of the datagram. Options are skipped, not interpreted.
+ * Fragments pass the check (they are well formed) but tern_ipv4_repr_parse()
+ * refuses them: this stack does not reassemble. */
+#ifndef TERN_IPV4_WIRE_H
+#define TERN_IPV4_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/addr.h"
+#include "tern/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_IPV4_HEADER_LEN 20     /* without options; what emit writes */
+#define TERN_IPV4_MAX_HEADER_LEN 60 /* IHL 15 */
+#define TERN_IPV4_MAX_LEN 65535u    /* the total length field's limit */
+
+/* Protocol numbers (IANA "protocol-numbers"). */
+#define TERN_IP_PROTO_ICMP 1
+#define TERN_IP_PROTO_TCP 6
+#define TERN_IP_PROTO_UDP 17
+
+/* Why a received datagram was dropped: tern_ipv4_check() and
+ * tern_ipv4_repr_parse() return one of these (negative), so a stats array
+ * indexed by -reason counts them; tern_ipv4_drop_name() names them. */
+typedef enum tern_ipv4_drop {
+  TERN_IPV4_DROP_NONE = 0,
+  /* Fewer bytes than the 20-byte header, or than the total length says
+   * (the datagram was cut short). */
+  TERN_IPV4_DROP_TRUNCATED = -1,
+  /* Version field is not 4. */
+  TERN_IPV4_DROP_VERSION = -2,
+  /* IHL below 5 (a header shorter than 20 bytes). */
+  TERN_IPV4_DROP_IHL = -3,
+  /* Total length is smaller than the header length. */
+  TERN_IPV4_DROP_TOTAL_LENGTH = -4,
+  /* The header checksum does not verify (RFC 1122 3.2.1.2: MUST drop). */
+  TERN_IPV4_DROP_CHECKSUM = -5,
+  /* More-fragments set or a non-zero offset: reassembly is not supported
+   * (reported by tern_ipv4_repr_parse(), not by tern_ipv4_check()). */
+  TERN_IPV4_DROP_FRAGMENT = -6,
+} tern_ipv4_drop;
+
+/* One more than the largest -reason, for sizing stats arrays. */
+#define TERN_IPV4_DROP_COUNT 7
+
+/* A parsed or to-be-emitted header. */
+typedef struct tern_ipv4_repr {
+  tern_ipv4_addr src;
+  tern_ipv4_addr dst;
+  uint8_t protocol;     /* TERN_IP_PROTO_* */
+  uint8_t ttl;          /* time to live; emit refuses 0 (RFC 1122 3.2.1.7) */
+  uint8_t tos;          /* DSCP and ECN, the whole second octet */
+  bool dont_frag;       /* DF */
+  uint16_t ident;       /* identification, chosen by the sender */
+  uint8_t header_len;   /* parse: 20..60, above 20 when options were
+                           present (and skipped); emit ignores it */
+  uint16_t payload_len; /* total length minus the header */
+} tern_ipv4_repr;
+
+/* Checks buf[0..len): length, version, IHL, total length, checksum.
+ * Returns 0 or a tern_ipv4_drop reason; reads nothing outside buf. */
+int tern_ipv4_check(const uint8_t *buf, size_t len);
+
+/* tern_ipv4_check(), then refuses fragments (TERN_IPV4_DROP_FRAGMENT), then
+ * fills *out (untouched on failure). The payload is buf + out->header_len,
+ * out->payload_len bytes. */
+int tern_ipv4_repr_parse(tern_ipv4_repr *out, const uint8_t *buf, size_t len);
+
+/* Writes a 20-byte header (no options, no fragmentation, DF as given, the
+ * checksum filled in) for r at buf. The payload, r->payload_len bytes, is
+ * the caller's and goes after it; it is not read. Returns
+ * TERN_IPV4_HEADER_LEN, TERN_ENOSPC when cap is smaller, TERN_EMSGSIZE when
+ * the datagram would exceed 65535 bytes, TERN_EINVAL when r->ttl is 0. */
+int tern_ipv4_repr_emit(const tern_ipv4_repr *r, uint8_t *buf, size_t cap);
+
+/* The name of a tern_ipv4_drop reason ("checksum"); "unknown" otherwise. */
+const char *tern_ipv4_drop_name(int reason);
+
+/* Accessors, valid after tern_ipv4_check(buf, len) returned 0. */
+static inline size_t tern_ipv4_header_len(const uint8_t *p) {
+  return (size_t)(p[0] & 0x0f) * 4;
+}
+static inline uint16_t tern_ipv4_total_len(const uint8_t *p) {
+  return (uint16_t)(p[2] << 8 | p[3]);
+}
+static inline uint16_t tern_ipv4_ident(const uint8_t *p) {
+  return (uint16_t)(p[4] << 8 | p[5]);
+}
+static inline bool tern_ipv4_dont_frag(const uint8_t *p) {
+  return (p[6] & 0x40) != 0;
+}
+static inline bool tern_ipv4_more_frags(const uint8_t *p) {
+  return (p[6] & 0x20) != 0;
+}
+/* The fragment offset in bytes (the field counts 8-byte units). */
+static inline uint32_t tern_ipv4_frag_offset(const uint8_t *p) {
+  return (uint32_t)((p[6] & 0x1f) << 8 | p[7]) * 8;
+}
+static inline bool tern_ipv4_is_fragment(const uint8_t *p) {
+  return tern_ipv4_more_frags(p) || tern_ipv4_frag_offset(p) != 0;
+}
+static inline uint8_t tern_ipv4_ttl(const uint8_t *p) {
+  return p[8];
+}
+static inline uint8_t tern_ipv4_protocol(const uint8_t *p) {
+  return p[9];
+}
+static inline const uint8_t *tern_ipv4_src(const uint8_t *p) {
+  return p + 12;
+}
+static inline const uint8_t *tern_ipv4_dst(const uint8_t *p) {
+  return p + 16;
+}
+static inline const uint8_t *tern_ipv4_payload(const uint8_t *p) {
+  return p + tern_ipv4_header_len(p);
+}
+static inline size_t tern_ipv4_payload_len(const uint8_t *p) {
+  return tern_ipv4_total_len(p) - tern_ipv4_header_len(p);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_IPV4_WIRE_H */
