@@ -96,18 +96,23 @@ bool tern__cm_clock_take_wrap(void) {
   if (EVENTS_COMPARE(CC_WRAP) == 0) {
     return false;
   }
-  EVENTS_COMPARE(CC_WRAP) = 0;
   period_start += PERIOD_TICKS;
+  /* CC before the event: QEMU 7.2 re-raises a compare event that is
+   * cleared while the counter still equals CC (its distance-to-compare
+   * wraps to 0), which would count this wrap twice. */
   CC(CC_WRAP) = period_start + PERIOD_TICKS;
+  EVENTS_COMPARE(CC_WRAP) = 0;
   return true;
 }
 
 bool tern__cm_clock_alarm_set(uint32_t tick) {
-  EVENTS_COMPARE(CC_ALARM) = 0;
+  /* CC first, then clear the event: see tern__cm_clock_take_wrap. */
   CC(CC_ALARM) = period_start + tick;
+  EVENTS_COMPARE(CC_ALARM) = 0;
   INTENSET = INT_COMPARE0;
   /* A compare only fires when the counter reaches CC: if it was already
-   * there or past when CC was written, no event will come this period. */
+   * there or past when CC was written (or the event raised then was just
+   * cleared), no event will come this period. */
   if (tern__cm_clock_ticks() >= tick) {
     tern__cm_clock_alarm_cancel();
     return false;
