@@ -120,6 +120,17 @@ def _impl(ctx):
         )],
     )
 
+    # -c opt: assertions and the executor's debug checks compiled out
+    # (every build is -Os already).
+    opt = feature(
+        name = "opt",
+        flag_sets = [flag_set(
+            actions = _COMPILE_ACTIONS,
+            flag_groups = [flag_group(flags = ["-DNDEBUG"])],
+        )],
+    )
+    dbg = feature(name = "dbg")
+
     return cc_common.create_cc_toolchain_config_info(
         ctx = ctx,
         toolchain_identifier = "arm-none-eabi-" + ctx.attr.cpu,
@@ -131,7 +142,7 @@ def _impl(ctx):
         abi_version = "eabi",
         abi_libc_version = "newlib",
         tool_paths = tools,
-        features = [default_compile, default_link, user_compile],
+        features = [default_compile, default_link, user_compile, opt, dbg],
         cxx_builtin_include_directories = [
             "/usr/lib/gcc/arm-none-eabi/" + _GCC_VERSION + "/include",
             "/usr/lib/gcc/arm-none-eabi/" + _GCC_VERSION + "/include-fixed",
