@@ -1,0 +1,265 @@
+/* The IPv4 layer: interfaces, routing, input validation, protocol dispatch
+ * and ICMPv4 (echo and destination unreachable), driven by one runner task.
+ *
+ *   static tern_ipv4_stack ip;
+ *   static tern_ipv4_iface eth0;
+ *   tern_ipv4_stack_init(&ip, &tx_pool);
+ *   tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2), gw = tern_ipv4(192, 0, 2, 1);
+ *   tern_ipv4_iface_add(&ip, &eth0, dev, &a, 24, &gw);
+ *   ... a task awaits tern_ipv4_stack_poll_run(&ip, cx) forever ...
+ *
+ * Everything is caller storage; nothing allocates but the packet pool the
+ * stack is given, from which it takes the packets it originates (ICMP
+ * errors, copied echo replies) and from which transports take theirs.
+ *
+ * Concurrency: the stack is used from task context only (one executor,
+ * no interrupt handler calls into it). The runner is the only task that
+ * polls the interfaces' devices; other tasks hand it packets through
+ * tern_ipv4_output(), which queues them and wakes it.
+ *
+ * Received packets (RFC 791, RFC 1122 3.2.1): the header is checked
+ * (tern_ipv4_repr_parse: version, IHL, total length against the buffer,
+ * checksum; fragments refused), link padding trimmed, options skipped;
+ * TTL 0 is dropped; a source that cannot be one host (broadcast,
+ * multicast, 127/8) is dropped (RFC 1122 3.2.1.3); the destination must
+ * be the receiving interface's address, its subnet broadcast or
+ * 255.255.255.255, else the datagram is dropped as not for us (hosts do
+ * not forward). Every drop is counted in tern_ipv4_stats. */
+#ifndef TERN_IPV4_H
+#define TERN_IPV4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/addr.h"
+#include "tern/err.h"
+#include "tern/icmpv4_wire.h"
+#include "tern/ipv4_wire.h"
+#include "tern/netdev.h"
+#include "tern/pkt.h"
+#include "tern/poll.h"
+#include "tern/port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The TTL of datagrams this host originates when the caller passes 0
+ * (RFC 1700 / IANA recommended default, what Linux uses). */
+#define TERN_IPV4_DEFAULT_TTL 64
+
+/* Packets the runner takes from each interface per poll before it yields
+ * (wakes itself and returns), so a flooded interface cannot starve the
+ * other interfaces or the other tasks. */
+#ifndef TERN_IPV4_RX_BUDGET
+#define TERN_IPV4_RX_BUDGET 8
+#endif
+
+/* ICMP error rate limit (RFC 1122 3.2.2, RFC 1812 4.3.2.8): a token bucket
+ * of TERN_IPV4_ICMP_BURST errors, refilled by one every
+ * TERN_IPV4_ICMP_INTERVAL_MS. With the defaults a flood gets 8 errors at
+ * once and then at most 10 a second: enough for traceroute-style probing
+ * and a peer's "connection refused", too few to make this host an
+ * amplifier. Echo replies are not limited (one reply per request is no
+ * amplification). */
+#ifndef TERN_IPV4_ICMP_BURST
+#define TERN_IPV4_ICMP_BURST 8
+#endif
+#ifndef TERN_IPV4_ICMP_INTERVAL_MS
+#define TERN_IPV4_ICMP_INTERVAL_MS 100
+#endif
+
+typedef struct tern_ipv4_stack tern_ipv4_stack;
+typedef struct tern_ipv4_iface tern_ipv4_iface;
+
+/* Counters of the whole stack. They wrap at 2^32. */
+typedef struct tern_ipv4_stats {
+  uint32_t rx_packets;   /* packets the devices handed up (and loopback) */
+  uint32_t rx_delivered; /* given to ICMP or a transport handler */
+  /* Dropped by the header check, indexed by -tern_ipv4_drop: truncated,
+   * version, IHL, total length, checksum, fragment ([6]: fragments are
+   * dropped, there is no reassembly). */
+  uint32_t rx_drop[TERN_IPV4_DROP_COUNT];
+  uint32_t rx_drop_ttl;        /* TTL 0 */
+  uint32_t rx_drop_bad_src;    /* source not a host address (3.2.1.3) */
+  uint32_t rx_drop_not_for_us; /* destination not ours: no forwarding */
+  uint32_t rx_drop_proto;      /* no handler for the protocol */
+  uint32_t rx_drop_transport;  /* a handler returned TERN_IPV4_DROP */
+  uint32_t rx_dev_errors;      /* poll_recv failed (TERN_ECLOSED: down) */
+  uint32_t tx_packets;         /* accepted by a device */
+  uint32_t tx_loopback;        /* delivered to ourselves */
+  uint32_t tx_no_route;        /* tern_ipv4_output: TERN_ENETUNREACH */
+  uint32_t tx_too_big;         /* tern_ipv4_output: TERN_EMSGSIZE */
+  uint32_t tx_dev_errors;      /* a device refused a packet (and freed it) */
+  /* ICMP */
+  uint32_t icmp_rx; /* messages for us that passed the check */
+  uint32_t icmp_rx_drop[TERN_ICMPV4_DROP_COUNT]; /* by -tern_icmpv4_drop */
+  uint32_t icmp_rx_ignored;   /* types not handled (replies, errors...) */
+  uint32_t icmp_echo_bcast;   /* echo requests to a broadcast, ignored */
+  uint32_t icmp_echo_replies; /* sent */
+  uint32_t icmp_unreach_sent; /* port/protocol unreachable sent */
+  uint32_t icmp_rate_limited; /* errors suppressed by the bucket */
+  uint32_t icmp_refused;      /* errors RFC 1122 3.2.2 forbids, not sent */
+  uint32_t icmp_no_buf;       /* no packet free for a reply or error */
+} tern_ipv4_stats;
+
+/* What a transport's input function is told about a datagram. */
+typedef struct tern_ipv4_rx {
+  tern_ipv4_iface *iface; /* where it arrived */
+  tern_ipv4_addr src;
+  tern_ipv4_addr dst;
+  uint8_t protocol;
+  uint8_t ttl;
+  uint8_t tos;
+  bool broadcast; /* sent to 255.255.255.255 or the subnet broadcast */
+} tern_ipv4_rx;
+
+/* An input function's verdict. */
+typedef enum tern_ipv4_verdict {
+  /* Taken (delivered, or dropped by the transport's own policy, such as a
+   * full receive ring, which the transport counts). */
+  TERN_IPV4_CONSUMED = 0,
+  /* Well formed, but nobody listens: the stack answers with an ICMP
+   * destination unreachable (port unreachable, RFC 1122 3.2.2.1) unless
+   * the datagram went to a broadcast address or the rate limit says no.
+   * The input function must have left the packet's bytes unchanged. */
+  TERN_IPV4_NO_LISTENER = 1,
+  /* Malformed for the transport (its reason counted by the transport);
+   * counted in rx_drop_transport. */
+  TERN_IPV4_DROP = 2,
+} tern_ipv4_verdict;
+
+/* A transport's input function. pkt's data is the IP payload (the
+ * transport header onward, trimmed to the IP total length); the IP header
+ * lies just in front of it in the headroom. The stack keeps ownership of
+ * pkt: copy what must outlive the call. Returns a tern_ipv4_verdict. */
+typedef tern_ipv4_verdict (*tern_ipv4_input_fn)(void *ctx,
+                                                const tern_ipv4_rx *rx,
+                                                tern_pkt *pkt);
+
+/* A transport's registration: caller storage (usually inside the
+ * transport's layer object). Fill protocol, input and ctx, then call
+ * tern_ipv4_register_proto. */
+typedef struct tern_ipv4_proto {
+  struct tern_ipv4_proto *next; /* the stack's list */
+  uint8_t protocol;             /* TERN_IP_PROTO_UDP, ... */
+  tern_ipv4_input_fn input;
+  void *ctx;
+} tern_ipv4_proto;
+
+/* An interface: a device of medium TERN_MEDIUM_IP (SLIP, PPP, TUN, or the
+ * Ethernet adapter, which resolves pkt->next_hop with ARP), its address,
+ * prefix and optional default gateway, and its transmit queue. Caller
+ * storage; fields are read-only to the application (use the functions). */
+struct tern_ipv4_iface {
+  tern_ipv4_iface *next; /* the stack's list, in the order added */
+  tern_ipv4_stack *stack;
+  tern_netdev dev;
+  tern_ipv4_addr addr;    /* 0.0.0.0: none yet */
+  tern_ipv4_addr gateway; /* 0.0.0.0: none */
+  uint8_t prefix_len;     /* 0..32 */
+  bool rx_down;           /* the device reported TERN_ECLOSED */
+  tern_pkt *txq_head;     /* packets for the device, FIFO through next */
+  tern_pkt *txq_tail;
+  uint16_t txq_len;
+};
+
+/* The stack. Caller storage; fields are read-only to the application. */
+struct tern_ipv4_stack {
+  tern_pkt_pool *pool; /* what the stack and transports send from */
+  tern_ipv4_iface *ifaces;
+  tern_ipv4_proto *protos;
+  tern_waker_slot runner; /* the runner task, woken by tern_ipv4_output */
+  tern_pkt *loop_head;    /* datagrams to our own addresses */
+  tern_pkt *loop_tail;
+  uint16_t next_ident; /* IP identification counter; may be seeded */
+  bool stopped;
+  uint8_t icmp_tokens; /* the error rate limiter's bucket */
+  tern_time icmp_refill;
+  tern_ipv4_stats stats;
+};
+
+/* Sets up an empty stack that sends from pool (not NULL). The ICMP bucket
+ * starts full. Returns 0 or TERN_EINVAL. */
+int tern_ipv4_stack_init(tern_ipv4_stack *stack, tern_pkt_pool *pool);
+
+/* Adds an interface over dev with an address (NULL or 0.0.0.0: none yet),
+ * a prefix length (0..32) and a default gateway (NULL or 0.0.0.0: none).
+ * Tells the device its address (tern_netdev_set_ipv4). Interfaces are
+ * routed in the order added. Returns 0, or TERN_EINVAL (prefix above 32,
+ * a device whose medium is not TERN_MEDIUM_IP, the interface already
+ * added). */
+int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
+                        tern_netdev dev, const tern_ipv4_addr *addr,
+                        uint8_t prefix_len, const tern_ipv4_addr *gateway);
+
+/* Changes an interface's address, prefix and gateway (NULL: none) and
+ * tells the device. Returns 0 or TERN_EINVAL. */
+int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
+                             uint8_t prefix_len, const tern_ipv4_addr *gateway);
+
+/* Registers a transport's input function for proto->protocol. Returns 0,
+ * TERN_EADDRINUSE when the protocol already has one (ICMP is built in),
+ * or TERN_EINVAL. */
+int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto);
+
+/* The runner: receives from every interface (at most TERN_IPV4_RX_BUDGET
+ * packets each per poll, then it wakes itself and returns so others run),
+ * checks and dispatches them, answers ICMP, and drains each interface's
+ * transmit queue into its device (a device's PENDING keeps the rest
+ * queued until it wakes the runner). Returns TERN_PENDING for as long as
+ * the stack runs, TERN_READY once tern_ipv4_stack_stop was called. Poll it
+ * from exactly one task. */
+tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx);
+
+/* Makes the runner return TERN_READY at its next poll (it is woken).
+ * Queued packets stay queued; the stack may be run again after clearing
+ * stack->stopped. */
+void tern_ipv4_stack_stop(tern_ipv4_stack *stack);
+
+/* Where a datagram to dst goes. */
+typedef struct tern_ipv4_route {
+  tern_ipv4_iface *iface;
+  tern_ipv4_addr src;      /* the interface's address */
+  tern_ipv4_addr next_hop; /* dst when on-link or broadcast, else gateway */
+  uint16_t mtu;            /* the device's MTU: the largest IP datagram */
+  uint16_t headroom;       /* the device's headroom + 20 (the IP header):
+                              reserve this in front of a transport header */
+  bool local;              /* dst is one of our addresses (loopback) */
+} tern_ipv4_route;
+
+/* Looks up the route to dst: one of our addresses (looped back, on that
+ * interface); else the first interface whose subnet holds dst (on-link;
+ * the subnet broadcast included); 255.255.255.255 goes out the first
+ * interface; else the first interface with a gateway. Interfaces without
+ * an address are skipped. Returns 0 or TERN_ENETUNREACH. */
+int tern_ipv4_route_lookup(tern_ipv4_stack *stack, const tern_ipv4_addr *dst,
+                           tern_ipv4_route *out);
+
+/* Sends a datagram. pkt's data is the IP payload (a transport header and
+ * its data) with at least route.headroom bytes of headroom; the IP header
+ * (20 bytes: identification from the stack's counter, DF set, ttl or
+ * TERN_IPV4_DEFAULT_TTL when 0, TOS 0) is pushed in front, pkt->next_hop
+ * set, and the packet queued on the interface for the runner (woken).
+ * src NULL or 0.0.0.0 means the interface's address. Takes ownership of
+ * pkt in every case (freed on error). Returns 0, TERN_ENETUNREACH (no
+ * route), TERN_EMSGSIZE (longer than the interface's MTU: no
+ * fragmentation), TERN_ENOSPC (not enough headroom) or TERN_EINVAL. */
+int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
+                     const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
+                     uint8_t protocol, uint8_t ttl);
+
+/* Whether addr is 255.255.255.255 or the subnet broadcast of one of the
+ * stack's interfaces. */
+bool tern_ipv4_is_broadcast(const tern_ipv4_stack *stack,
+                            const tern_ipv4_addr *addr);
+
+/* A copy of the stack's counters. */
+tern_ipv4_stats tern_ipv4_get_stats(const tern_ipv4_stack *stack);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_IPV4_H */

@@ -1,0 +1,554 @@
+// The IPv4 layer against a peer played by the test over a memory netdev,
+// with datagrams from real captures (capture_vectors*.h).
+#include "tern/ipv4.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "ip/ipv4/capture_vectors.h"
+#include "ip/ipv4/capture_vectors_big.h"
+#include "ip/ipv4/stack_testing.h"
+#include "tern/sim.h"
+
+namespace {
+
+using tern_test::B;
+using tern_test::Bench;
+using tern_test::Bytes;
+using tern_test::FixIpChecksum;
+using tern_test::Link;
+
+// A stand-in transport: counts what it is given and answers a fixed
+// verdict.
+struct FakeProto {
+  tern_ipv4_proto proto = {};
+  tern_ipv4_verdict verdict = TERN_IPV4_NO_LISTENER;
+  int calls = 0;
+  tern_ipv4_rx last = {};
+  Bytes payload;
+
+  static tern_ipv4_verdict Input(void *ctx, const tern_ipv4_rx *rx,
+                                 tern_pkt *pkt) {
+    auto *f = static_cast<FakeProto *>(ctx);
+    f->calls++;
+    f->last = *rx;
+    f->payload.assign(tern_pkt_data(pkt),
+                      tern_pkt_data(pkt) + tern_pkt_len(pkt));
+    return f->verdict;
+  }
+  explicit FakeProto(uint8_t protocol) {
+    proto.protocol = protocol;
+    proto.input = Input;
+    proto.ctx = this;
+  }
+};
+
+// A device that records what the stack told it with set_ipv4, around a
+// memory netdev end.
+struct AddrDev {
+  tern_netdev inner;
+  uint8_t addr[4] = {9, 9, 9, 9};
+  int calls = 0;
+  uint16_t extra_headroom = 0;  // claimed on top of the inner device's
+  tern_netdev_ops ops;
+
+  static tern_poll Recv(void *self, tern_cx *cx, tern_pkt **p, int *err) {
+    auto *d = static_cast<AddrDev *>(self);
+    return tern_netdev_poll_recv(&d->inner, cx, p, err);
+  }
+  static tern_poll Send(void *self, tern_cx *cx, tern_pkt *p, int *err) {
+    auto *d = static_cast<AddrDev *>(self);
+    return tern_netdev_poll_send(&d->inner, cx, p, err);
+  }
+  static void Info(void *self, tern_netdev_info *info) {
+    auto *d = static_cast<AddrDev *>(self);
+    *info = tern_netdev_get_info(&d->inner);
+    info->headroom = static_cast<uint16_t>(info->headroom + d->extra_headroom);
+  }
+  static void SetIpv4(void *self, const uint8_t a[4]) {
+    auto *d = static_cast<AddrDev *>(self);
+    memcpy(d->addr, a, 4);
+    d->calls++;
+  }
+  explicit AddrDev(tern_netdev in) : inner(in), ops() {
+    ops.poll_recv = Recv;
+    ops.poll_send = Send;
+    ops.get_info = Info;
+    ops.set_ipv4 = SetIpv4;
+  }
+  tern_netdev Dev() {
+    return tern_netdev{&ops, this};
+  }
+};
+
+// The kernel's echo replies differ from a request only in type, checksum
+// and the IP header's identification (and so its checksum) and flags
+// (Linux replies without DF). Seeding the stack's identification counter
+// with the kernel's value therefore makes the whole reply comparable.
+TEST(Ipv4Echo, ReplyTo56BytePingMatchesLinux) {
+  Bench b;
+  b.stack.next_ident = 0x4be4;
+  auto out = b.Exchange(B(kEchoRequest, sizeof kEchoRequest));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], B(kEchoReply, sizeof kEchoReply));
+  EXPECT_EQ(b.Stats().icmp_echo_replies, 1u);
+  // Built in the request's own buffer: the stack's pool was not touched.
+  EXPECT_EQ(tern_pkt_pool_get_stats(&b.pool.pool).allocs, 0u);
+}
+
+TEST(Ipv4Echo, ReplyTo1472BytePingMatchesLinux) {
+  Bench b;
+  b.stack.next_ident = 0x4be5;
+  auto out = b.Exchange(B(kBigEchoRequest, sizeof kBigEchoRequest));
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].size(), 1500u);
+  EXPECT_EQ(out[0], B(kBigEchoReply, sizeof kBigEchoReply));
+}
+
+TEST(Ipv4Echo, ReplyToEmptyPingMatchesLinux) {
+  Bench b;
+  b.stack.next_ident = 0x4be6;
+  auto out = b.Exchange(B(kEmptyEchoRequest, sizeof kEmptyEchoRequest));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], B(kEmptyEchoReply, sizeof kEmptyEchoReply));
+}
+
+TEST(Ipv4Echo, WithoutHeadroomTheReplyIsCopiedOnce) {
+  // A device that needs more room in front than its received packets
+  // have: the reply cannot be built in place and is copied once.
+  tern_test::Pool pool;
+  Link link;
+  link.peer_headroom = 14;
+  AddrDev dev(link.A());
+  dev.extra_headroom = 16;
+  tern_ipv4_stack s;
+  tern_ipv4_iface i;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, dev.Dev(), &a, 24, nullptr), 0);
+  s.next_ident = 0x4be4;
+  link.Inject(B(kEchoRequest, sizeof kEchoRequest));
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  Bytes got;
+  ASSERT_TRUE(link.Take(&got));
+  EXPECT_EQ(got, B(kEchoReply, sizeof kEchoReply));
+  EXPECT_EQ(tern_pkt_pool_get_stats(&pool.pool).allocs, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&pool.pool), 8u);
+  EXPECT_EQ(tern_pkt_pool_available(&link.peer_pool.pool), 16u);
+}
+
+TEST(Ipv4Echo, RequestWithOptionsIsAnsweredWithoutThem) {
+  Bench b;
+  b.stack.next_ident = 0x4be4;
+  Bytes d = B(kRouterAlertHeader, sizeof kRouterAlertHeader);
+  d.insert(d.end(), kEchoRequest + 20, kEchoRequest + sizeof kEchoRequest);
+  auto out = b.Exchange(d);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], B(kEchoReply, sizeof kEchoReply));
+}
+
+TEST(Ipv4Echo, LinkPaddingIsNotEchoed) {
+  Bench b;
+  b.stack.next_ident = 0x4be6;
+  Bytes d = B(kEmptyEchoRequest, sizeof kEmptyEchoRequest);
+  d.resize(46, 0);  // an Ethernet minimum frame's padding
+  auto out = b.Exchange(d);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], B(kEmptyEchoReply, sizeof kEmptyEchoReply));
+}
+
+TEST(Ipv4Echo, BroadcastPingIsIgnored) {
+  Bench b;
+  for (int last : {255, -1}) {
+    Bytes d = B(kEchoRequest, sizeof kEchoRequest);
+    if (last == 255) {
+      d[19] = 255;  // 192.0.2.255, the subnet broadcast
+    } else {
+      d[16] = d[17] = d[18] = d[19] = 255;
+    }
+    FixIpChecksum(d);
+    EXPECT_TRUE(b.Exchange(d).empty());
+  }
+  EXPECT_EQ(b.Stats().icmp_echo_bcast, 2u);
+}
+
+TEST(Ipv4Icmp, OtherTypesAndBadMessagesAreCounted) {
+  Bench b;
+  // The kernel's reply, as if we had pinged: not a request, ignored.
+  Bytes reply = B(kEchoReply, sizeof kEchoReply);
+  std::swap_ranges(reply.begin() + 12, reply.begin() + 16, reply.begin() + 16);
+  FixIpChecksum(reply);
+  EXPECT_TRUE(b.Exchange(reply).empty());
+  EXPECT_EQ(b.Stats().icmp_rx_ignored, 1u);
+  Bytes bad = B(kEchoRequest, sizeof kEchoRequest);
+  bad[40] ^= 1;  // a data byte: the ICMP checksum fails
+  EXPECT_TRUE(b.Exchange(bad).empty());
+  EXPECT_EQ(b.Stats().icmp_rx_drop[-TERN_ICMPV4_DROP_CHECKSUM], 1u);
+  Bytes runt = B(kEchoRequest, 24);  // 4 ICMP bytes
+  runt[3] = 24;
+  FixIpChecksum(runt);
+  EXPECT_TRUE(b.Exchange(runt).empty());
+  EXPECT_EQ(b.Stats().icmp_rx_drop[-TERN_ICMPV4_DROP_TRUNCATED], 1u);
+}
+
+// Each malformed variant of the captured request is dropped, counted
+// under its reason, and answered with nothing.
+TEST(Ipv4Input, MalformedDatagramsAreDroppedAndCounted) {
+  Bench b;
+  const Bytes good = B(kEchoRequest, sizeof kEchoRequest);
+  struct Case {
+    const char *what;
+    Bytes d;
+    uint32_t tern_ipv4_stats::*counter;  // or nullptr: rx_drop[index]
+    int drop_index;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"truncated", Bytes(good.begin(), good.end() - 1), nullptr,
+                   -TERN_IPV4_DROP_TRUNCATED});
+  cases.push_back({"runt", Bytes(good.begin(), good.begin() + 19), nullptr,
+                   -TERN_IPV4_DROP_TRUNCATED});
+  Bytes d = good;
+  d[10] ^= 0x01;
+  cases.push_back({"checksum", d, nullptr, -TERN_IPV4_DROP_CHECKSUM});
+  d = good;
+  d[0] = 0x65;
+  FixIpChecksum(d);
+  cases.push_back({"version", d, nullptr, -TERN_IPV4_DROP_VERSION});
+  d = good;
+  d[0] = 0x44;
+  cases.push_back({"ihl", d, nullptr, -TERN_IPV4_DROP_IHL});
+  d = good;
+  d[2] = 0;
+  d[3] = 19;
+  FixIpChecksum(d);
+  cases.push_back({"total length", d, nullptr, -TERN_IPV4_DROP_TOTAL_LENGTH});
+  d = good;
+  d[6] = 0x20;  // MF
+  FixIpChecksum(d);
+  cases.push_back({"first fragment", d, nullptr, -TERN_IPV4_DROP_FRAGMENT});
+  d = good;
+  d[6] = 0x00;
+  d[7] = 0x10;  // offset 128
+  FixIpChecksum(d);
+  cases.push_back({"later fragment", d, nullptr, -TERN_IPV4_DROP_FRAGMENT});
+  d = good;
+  d[8] = 0;
+  FixIpChecksum(d);
+  cases.push_back({"ttl 0", d, &tern_ipv4_stats::rx_drop_ttl, 0});
+  d = good;
+  d[19] = 3;  // 192.0.2.3: someone else on the link
+  FixIpChecksum(d);
+  cases.push_back({"not for us", d, &tern_ipv4_stats::rx_drop_not_for_us, 0});
+  d = good;
+  d[16] = 198;
+  d[17] = 51;
+  d[18] = 100;
+  d[19] = 2;  // another network: hosts do not forward
+  FixIpChecksum(d);
+  cases.push_back({"off-net", d, &tern_ipv4_stats::rx_drop_not_for_us, 0});
+  d = good;
+  d[16] = 224;
+  d[17] = 0;
+  d[18] = 0;
+  d[19] = 1;  // multicast: no group joined
+  FixIpChecksum(d);
+  cases.push_back({"multicast", d, &tern_ipv4_stats::rx_drop_not_for_us, 0});
+  d = good;
+  d[12] = d[13] = d[14] = d[15] = 255;
+  FixIpChecksum(d);
+  cases.push_back(
+      {"broadcast source", d, &tern_ipv4_stats::rx_drop_bad_src, 0});
+  d = good;
+  d[12] = 127;
+  d[15] = 1;
+  FixIpChecksum(d);
+  cases.push_back({"loopback source", d, &tern_ipv4_stats::rx_drop_bad_src, 0});
+  d = good;
+  d[15] = 255;  // 192.0.2.255 as a source
+  FixIpChecksum(d);
+  cases.push_back(
+      {"subnet bcast source", d, &tern_ipv4_stats::rx_drop_bad_src, 0});
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.what);
+    tern_ipv4_stats before = b.Stats();
+    EXPECT_TRUE(b.Exchange(c.d).empty());
+    tern_ipv4_stats after = b.Stats();
+    if (c.counter != nullptr) {
+      EXPECT_EQ(after.*(c.counter), before.*(c.counter) + 1);
+    } else {
+      EXPECT_EQ(after.rx_drop[c.drop_index], before.rx_drop[c.drop_index] + 1);
+    }
+    EXPECT_EQ(after.rx_delivered, before.rx_delivered);
+    EXPECT_EQ(after.rx_packets, before.rx_packets + 1);
+  }
+  // Every received buffer went back to the peer's pool.
+  EXPECT_EQ(tern_pkt_pool_available(&b.link.peer_pool.pool), 16u);
+}
+
+TEST(Ipv4Input, TtlOneIsAccepted) {
+  Bench b;  // RFC 1122 3.2.1.7: a host must not drop for TTL < 2
+  Bytes d = B(kEchoRequest, sizeof kEchoRequest);
+  d[8] = 1;
+  FixIpChecksum(d);
+  EXPECT_EQ(b.Exchange(d).size(), 1u);
+}
+
+TEST(Ipv4Unreach, ClosedPortGetsThePortUnreachableLinuxSent) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &udp.proto), 0);
+  b.stack.next_ident = 0x1259;
+  auto out = b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort));
+  ASSERT_EQ(udp.calls, 1);
+  EXPECT_EQ(udp.payload, B(kUdpToClosedPort + 20, 23));
+  EXPECT_EQ(udp.last.protocol, TERN_IP_PROTO_UDP);
+  EXPECT_FALSE(udp.last.broadcast);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], B(kPortUnreachable, sizeof kPortUnreachable));
+  EXPECT_EQ(b.Stats().icmp_unreach_sent, 1u);
+}
+
+TEST(Ipv4Unreach, UnknownProtocolGetsProtocolUnreachable) {
+  Bench b;
+  Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  d[9] = 99;
+  FixIpChecksum(d);
+  auto out = b.Exchange(d);
+  EXPECT_EQ(b.Stats().rx_drop_proto, 1u);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].size(), 20u + 8 + d.size());
+  EXPECT_EQ(out[0][20], TERN_ICMPV4_DEST_UNREACH);
+  EXPECT_EQ(out[0][21], TERN_ICMPV4_PROTO_UNREACH);
+  EXPECT_EQ(Bytes(out[0].begin() + 28, out[0].end()), d);
+}
+
+TEST(Ipv4Unreach, NoErrorsAboutBroadcastsOrWhenConsumed) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &udp.proto), 0);
+  Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  d[19] = 255;
+  FixIpChecksum(d);
+  EXPECT_TRUE(b.Exchange(d).empty());
+  EXPECT_TRUE(udp.last.broadcast);
+  udp.verdict = TERN_IPV4_CONSUMED;
+  EXPECT_TRUE(b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort)).empty());
+  udp.verdict = TERN_IPV4_DROP;
+  EXPECT_TRUE(b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort)).empty());
+  EXPECT_EQ(b.Stats().rx_drop_transport, 1u);
+  EXPECT_EQ(udp.calls, 3);
+}
+
+TEST(Ipv4Unreach, RateLimiterStopsAFlood) {
+  tern_sim_set_time(1000);
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &udp.proto), 0);
+  const Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  size_t sent = 0;
+  for (int i = 0; i < 30; i++) {
+    sent += b.Exchange(d).size();
+  }
+  EXPECT_EQ(sent, static_cast<size_t>(TERN_IPV4_ICMP_BURST));
+  EXPECT_EQ(b.Stats().icmp_rate_limited, 30u - TERN_IPV4_ICMP_BURST);
+  // One interval later: one more token.
+  tern_sim_advance(TERN_IPV4_ICMP_INTERVAL_MS);
+  EXPECT_EQ(b.Exchange(d).size(), 1u);
+  EXPECT_EQ(b.Exchange(d).size(), 0u);
+  // A long quiet spell refills the bucket, but no further than the burst.
+  tern_sim_advance(60000);
+  sent = 0;
+  for (int i = 0; i < 30; i++) {
+    sent += b.Exchange(d).size();
+  }
+  EXPECT_EQ(sent, static_cast<size_t>(TERN_IPV4_ICMP_BURST));
+  // Echo replies are not limited.
+  EXPECT_EQ(b.Exchange(B(kEchoRequest, sizeof kEchoRequest)).size(), 1u);
+}
+
+TEST(Ipv4Stack, RegistrationRules) {
+  Bench b;
+  FakeProto icmp(TERN_IP_PROTO_ICMP), u1(17), u2(17);
+  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &icmp.proto), TERN_EADDRINUSE);
+  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), 0);
+  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u2.proto), TERN_EADDRINUSE);
+  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_stack_init(&b.stack, nullptr), TERN_EINVAL);
+}
+
+TEST(Ipv4Iface, AddressChangesAreToldToTheDevice) {
+  tern_test::Pool pool;
+  Link link;
+  AddrDev dev(link.A());
+  tern_ipv4_stack s;
+  tern_ipv4_iface i;
+  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
+  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, dev.Dev(), nullptr, 0, nullptr), 0);
+  EXPECT_EQ(dev.calls, 1);
+  EXPECT_EQ(Bytes(dev.addr, dev.addr + 4), Bytes({0, 0, 0, 0}));
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_iface_set_addr(&i, &a, 24, nullptr), 0);
+  EXPECT_EQ(dev.calls, 2);
+  EXPECT_EQ(Bytes(dev.addr, dev.addr + 4), Bytes({192, 0, 2, 2}));
+  EXPECT_EQ(tern_ipv4_iface_set_addr(&i, &a, 33, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_iface_add(&s, &i, dev.Dev(), &a, 24, nullptr),
+            TERN_EINVAL);  // added twice
+}
+
+TEST(Ipv4Iface, EthernetMediumIsRefused) {
+  tern_test::Pool pool;
+  tern_memnetdev_config cfg = TERN_MEMNETDEV_CONFIG_ETHERNET;
+  tern_memnetdev_pair pair;
+  tern_memnetdev_init(&pair, &cfg);
+  tern_ipv4_stack s;
+  tern_ipv4_iface i;
+  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
+  EXPECT_EQ(
+      tern_ipv4_iface_add(&s, &i, tern_memnetdev_a(&pair), nullptr, 0, nullptr),
+      TERN_EINVAL);
+}
+
+// Sends an 8-byte payload of protocol 253 (RFC 3692 experimentation) to
+// dst through tern_ipv4_output.
+int Send(tern_ipv4_stack *s, tern_ipv4_addr dst, size_t len = 8) {
+  tern_pkt *p = tern_pkt_pool_try_alloc(s->pool);
+  EXPECT_NE(p, nullptr);
+  EXPECT_EQ(tern_pkt_reserve(p, 64), 0);
+  memset(tern_pkt_put(p, len), 0xab, len);
+  return tern_ipv4_output(s, p, nullptr, &dst, 253, 0);
+}
+
+TEST(Ipv4Route, TwoInterfacesAndAGateway) {
+  tern_test::Pool pool;
+  Link l0, l1(576);
+  tern_ipv4_stack s;
+  tern_ipv4_iface i0, i1;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
+  tern_ipv4_addr a0 = tern_ipv4(192, 0, 2, 2), gw = tern_ipv4(192, 0, 2, 1);
+  tern_ipv4_addr a1 = tern_ipv4(198, 51, 100, 2);
+  ASSERT_EQ(tern_ipv4_iface_add(&s, &i0, l0.A(), &a0, 24, &gw), 0);
+  ASSERT_EQ(tern_ipv4_iface_add(&s, &i1, l1.A(), &a1, 24, nullptr), 0);
+
+  struct Want {
+    tern_ipv4_addr dst;
+    Link *link;
+    tern_ipv4_addr hop;
+    tern_ipv4_addr src;
+  } wants[] = {
+      {tern_ipv4(198, 51, 100, 7), &l1, tern_ipv4(198, 51, 100, 7), a1},
+      {tern_ipv4(192, 0, 2, 9), &l0, tern_ipv4(192, 0, 2, 9), a0},
+      {tern_ipv4(203, 0, 113, 9), &l0, gw, a0},  // off-link: the gateway
+      {tern_ipv4(198, 51, 100, 255), &l1, tern_ipv4(198, 51, 100, 255), a1},
+      {tern_ipv4(255, 255, 255, 255), &l0, tern_ipv4(255, 255, 255, 255), a0},
+  };
+  for (const Want &want : wants) {
+    char text[TERN_IPV4_STRLEN];
+    tern_ipv4_format(&want.dst, text, sizeof text);
+    SCOPED_TRACE(text);
+    ASSERT_EQ(Send(&s, want.dst), 0);
+    EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+    Bytes got;
+    uint8_t hop[4];
+    ASSERT_TRUE(want.link->Take(&got, hop));
+    EXPECT_FALSE((want.link == &l0 ? &l1 : &l0)->Take(&got));
+    EXPECT_EQ(Bytes(hop, hop + 4), Bytes(want.hop.b, want.hop.b + 4));
+    ASSERT_EQ(got.size(), 28u);
+    EXPECT_EQ(Bytes(got.begin() + 12, got.begin() + 16),
+              Bytes(want.src.b, want.src.b + 4));
+    EXPECT_EQ(Bytes(got.begin() + 16, got.begin() + 20),
+              Bytes(want.dst.b, want.dst.b + 4));
+    EXPECT_EQ(got[6], 0x40);  // DF
+    EXPECT_EQ(got[8], TERN_IPV4_DEFAULT_TTL);
+    EXPECT_EQ(got[9], 253);
+    EXPECT_EQ(tern_checksum(got.data(), 20), 0);
+  }
+  // l1's MTU is 576: 556 bytes of payload fit, 557 do not.
+  EXPECT_EQ(Send(&s, tern_ipv4(198, 51, 100, 7), 556), 0);
+  EXPECT_EQ(Send(&s, tern_ipv4(198, 51, 100, 7), 557), TERN_EMSGSIZE);
+  EXPECT_EQ(s.stats.tx_too_big, 1u);
+  // Without the gateway nothing is off-link reachable.
+  ASSERT_EQ(tern_ipv4_iface_set_addr(&i0, &a0, 24, nullptr), 0);
+  EXPECT_EQ(Send(&s, tern_ipv4(203, 0, 113, 9)), TERN_ENETUNREACH);
+  EXPECT_EQ(s.stats.tx_no_route, 1u);
+  tern_ipv4_stack_poll_run(&s, &cx);
+  l1.TakeAll();
+  EXPECT_EQ(tern_pkt_pool_available(&pool.pool), 8u);
+}
+
+TEST(Ipv4Route, DatagramsToOurselvesLoopBack) {
+  Bench b;
+  FakeProto p(253);
+  p.verdict = TERN_IPV4_CONSUMED;
+  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &p.proto), 0);
+  ASSERT_EQ(Send(&b.stack, tern_ipv4(192, 0, 2, 2)), 0);
+  b.Run();
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.payload, Bytes(8, 0xab));
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  EXPECT_EQ(b.Stats().tx_loopback, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
+TEST(Ipv4Runner, ADeviceThatIsFullKeepsTheRestQueued) {
+  tern_test::Pool pool;
+  Link link(1500, 14, 1);  // the device queues one packet
+  tern_ipv4_stack s;
+  tern_ipv4_iface i;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, link.A(), &a, 24, nullptr), 0);
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);  // registers
+  for (int n = 0; n < 3; n++) {
+    ASSERT_EQ(Send(&s, tern_ipv4(192, 0, 2, 1)), 0);
+  }
+  EXPECT_GT(w.Take(), 0);  // output woke the runner
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  EXPECT_EQ(i.txq_len, 2u);
+  std::vector<uint16_t> idents;
+  for (int n = 0; n < 3; n++) {
+    Bytes got;
+    ASSERT_TRUE(link.Take(&got));
+    idents.push_back(static_cast<uint16_t>(got[4] << 8 | got[5]));
+    // The device wakes the runner when it has room for one it refused.
+    EXPECT_EQ(w.Take(), n < 2 ? 1 : 0);
+    EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  }
+  EXPECT_EQ(idents, (std::vector<uint16_t>{0, 1, 2}));  // in order
+  EXPECT_EQ(s.stats.tx_packets, 3u);
+}
+
+TEST(Ipv4Runner, AFloodIsTakenInBudgetsAndTheRunnerYields) {
+  Bench b;
+  for (int n = 0; n < TERN_IPV4_RX_BUDGET + 3; n++) {
+    b.link.Inject(B(kEmptyEchoRequest, sizeof kEmptyEchoRequest));
+  }
+  b.runner_waker.Take();
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&b.stack, &b.cx), TERN_PENDING);
+  EXPECT_EQ(b.Stats().rx_packets, static_cast<uint32_t>(TERN_IPV4_RX_BUDGET));
+  EXPECT_GE(b.runner_waker.Take(), 1);  // it woke itself to go on
+  b.Run();
+  EXPECT_EQ(b.Stats().rx_packets, TERN_IPV4_RX_BUDGET + 3u);
+  EXPECT_EQ(b.link.TakeAll().size(), TERN_IPV4_RX_BUDGET + 3u);
+}
+
+TEST(Ipv4Runner, StopEndsTheRunnerAndAClosedDeviceIsDown) {
+  Bench b;
+  b.Run();
+  tern_memnetdev_close(&b.link.pair);
+  b.Run();
+  EXPECT_TRUE(b.iface.rx_down);
+  EXPECT_EQ(b.Stats().rx_dev_errors, 1u);
+  tern_ipv4_stack_stop(&b.stack);
+  EXPECT_EQ(b.runner_waker.Take(), 1);
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&b.stack, &b.cx), TERN_READY);
+}
+
+}  // namespace

@@ -1,0 +1,152 @@
+/* UDP sockets over the IPv4 layer (RFC 768, RFC 1122 4.1).
+ *
+ *   static tern_udp_layer udp;
+ *   static tern_udp_sock echo;
+ *   static uint8_t ring[2048];
+ *   tern_udp_init(&udp, &ip);                    // registers protocol 17
+ *   tern_udp_bind(&udp, &echo, 7, ring, sizeof ring);
+ *   ... in a task:
+ *   TERN_CO_AWAIT(co, tern_udp_poll_recv_from(&echo, cx, &from, buf,
+ *                                             sizeof buf, &n));
+ *   TERN_CO_AWAIT(co, tern_udp_poll_send_to(&echo, cx, &from, buf, n, &err));
+ *
+ * Receiving: each socket owns a caller-provided ring. A datagram is stored
+ * whole (an 8-byte record: length, source address and port; then the
+ * data) or not at all: one that does not fit the free space is dropped and
+ * counted on the socket (rx_dropped), never stored in part. Datagrams to a
+ * port nobody bound get an ICMP port unreachable from the IPv4 layer.
+ * Datagrams to a broadcast address are delivered like unicast ones.
+ *
+ * Sending: the payload is copied once, from the caller's buffer into a
+ * packet from the stack's pool, summing the checksum in the same pass.
+ * An empty pool makes send_to wait (backpressure); nothing is dropped.
+ *
+ * Checksums are always generated; received ones are verified, and a zero
+ * checksum (the sender computed none, RFC 768) is accepted.
+ *
+ * One task per direction per socket: one may wait in recv_from while
+ * another waits in send_to. Task context only. */
+#ifndef TERN_UDP_H
+#define TERN_UDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/addr.h"
+#include "tern/ipv4.h"
+#include "tern/pkt.h"
+#include "tern/poll.h"
+#include "tern/udp_wire.h"
+#include "tern/waitq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The first and last ephemeral port (RFC 6335 section 6, the IANA
+ * dynamic range). */
+#define TERN_UDP_EPHEMERAL_FIRST 49152u
+#define TERN_UDP_EPHEMERAL_LAST 65535u
+
+/* Bytes each stored datagram takes in a ring besides its data. */
+#define TERN_UDP_RECORD_HDR 8u
+
+/* Counters of the layer; they wrap at 2^32. */
+typedef struct tern_udp_stats {
+  uint32_t rx_datagrams;                 /* well formed, for us */
+  uint32_t rx_drop[TERN_UDP_DROP_COUNT]; /* by -tern_udp_drop */
+  uint32_t rx_drop_port0;                /* destination port 0 */
+  uint32_t rx_no_listener; /* no socket on the port: port unreachable */
+  uint32_t tx_datagrams;   /* handed to tern_ipv4_output successfully */
+  uint32_t tx_errors;      /* tern_ipv4_output refused */
+} tern_udp_stats;
+
+/* Counters of one socket. */
+typedef struct tern_udp_sock_stats {
+  uint32_t rx_datagrams; /* stored in the ring */
+  uint32_t rx_dropped;   /* did not fit the ring's free space */
+  uint32_t tx_datagrams;
+} tern_udp_sock_stats;
+
+typedef struct tern_udp_layer tern_udp_layer;
+
+/* A socket: caller storage. Fields are the layer's. */
+typedef struct tern_udp_sock {
+  struct tern_udp_sock *next; /* the layer's list of bound sockets */
+  tern_udp_layer *layer;
+  uint8_t *ring;   /* caller storage */
+  uint32_t size;   /* ring bytes */
+  uint32_t head;   /* first byte of the oldest record */
+  uint32_t used;   /* bytes of records */
+  uint16_t port;   /* bound local port, host order */
+  uint16_t queued; /* datagrams in the ring */
+  bool bound;
+  tern_waker_slot reader; /* a task waiting in recv_from */
+  tern_waiter tx_waiter;  /* send_to waiting for a packet */
+  tern_udp_sock_stats stats;
+} tern_udp_sock;
+
+/* The layer: caller storage. */
+struct tern_udp_layer {
+  tern_ipv4_stack *stack;
+  tern_ipv4_proto proto; /* the registration with the stack */
+  tern_udp_sock *socks;
+  uint16_t next_ephemeral; /* may be seeded (49152..65535) before binds */
+  tern_udp_stats stats;
+};
+
+/* Sets up the layer and registers it with the stack for protocol 17.
+ * Returns 0, TERN_EINVAL, or TERN_EADDRINUSE (a UDP handler is already
+ * registered with the stack). */
+int tern_udp_init(tern_udp_layer *layer, tern_ipv4_stack *stack);
+
+/* Binds sock to port (0: the next free ephemeral port, 49152..65535) on
+ * every address of the stack, with ring[0..ring_size) as its receive
+ * ring (caller storage, kept until close; at least TERN_UDP_RECORD_HDR
+ * bytes, at most 2^31). Returns 0, TERN_EADDRINUSE (port taken, or no
+ * ephemeral port free), or TERN_EINVAL (NULL arguments, a ring too small,
+ * a socket already bound). The bound port is tern_udp_local_port(sock). */
+int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
+                  uint8_t *ring, size_t ring_size);
+
+/* The port sock is bound to (0 if none). */
+uint16_t tern_udp_local_port(const tern_udp_sock *sock);
+
+/* Sends one datagram of len bytes from data to dst (an IPv4 endpoint).
+ * READY with *err: 0 (handed to the IPv4 layer for sending), TERN_EINVAL
+ * (unbound socket, not IPv4, destination port 0, data NULL with len > 0),
+ * TERN_ENETUNREACH (no route), TERN_EMSGSIZE (more than the interface's
+ * MTU minus 28, or than a pool packet holds). PENDING while the stack's
+ * pool is empty: poll again with the same arguments; data is not read
+ * until READY. A task that stops polling a pending send calls
+ * tern_udp_cancel_send. */
+tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
+                                const tern_endpoint *dst, const void *data,
+                                size_t len, int *err);
+
+/* Withdraws a pending send_to from the pool's wait queue. */
+void tern_udp_cancel_send(tern_udp_sock *sock);
+
+/* Receives the oldest datagram: READY with *src its sender, up to cap
+ * bytes of it copied to buf and *n its full length (like recvfrom with
+ * MSG_TRUNC: *n > cap says the rest was cut off and discarded), or *n
+ * TERN_ECLOSED once the socket is closed. PENDING while the ring is
+ * empty. */
+tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
+                                  tern_endpoint *src, void *buf, size_t cap,
+                                  int *n);
+
+/* Datagrams waiting in the socket's ring. */
+size_t tern_udp_pending(const tern_udp_sock *sock);
+
+/* Unbinds the socket: later datagrams to its port get port unreachable, a
+ * waiting reader is woken (and gets TERN_ECLOSED), a pending send is
+ * withdrawn. The ring is the caller's again. Idempotent. */
+void tern_udp_close(tern_udp_sock *sock);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_UDP_H */
