@@ -112,6 +112,15 @@ void tern_slip_decoder_set_buffer(tern_slip_decoder *dec, uint8_t *buf,
   dec->cap = cap;
 }
 
+bool tern_slip_decoder_in_frame(const tern_slip_decoder *dec) {
+  return dec->state == DEC_ESC || (dec->state == DEC_FRAME && dec->len > 0);
+}
+
+void tern_slip_decoder_reset(tern_slip_decoder *dec) {
+  dec->len = 0;
+  dec->state = DEC_FRAME;
+}
+
 /* Appends a decoded byte, or starts discarding when the frame is too big. */
 static void put(tern_slip_decoder *dec, uint8_t b) {
   if (dec->len < dec->cap) {

@@ -128,6 +128,15 @@ static inline const uint8_t *tern_slip_decoder_frame(
 void tern_slip_decoder_set_buffer(tern_slip_decoder *dec, uint8_t *buf,
                                   size_t cap);
 
+/* Whether the decoder holds part of an unfinished frame (bytes, or a
+ * dangling ESC): the input ending now would cut a frame short. False
+ * between frames and while discarding a frame already dropped. */
+bool tern_slip_decoder_in_frame(const tern_slip_decoder *dec);
+
+/* Forgets any frame in progress without counting it and goes back to the
+ * state between frames; statistics and the buffer are kept. */
+void tern_slip_decoder_reset(tern_slip_decoder *dec);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,758 @@
+// The SLIP adapter over a memory stream pair: the adapter is end A, the
+// test plays the peer on end B (what a UART's other side would see).
+#include "tern/slip.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "executor/io/test_waker.h"
+#include "tern/co.h"
+#include "tern/executor.h"
+#include "tern/memstream.h"
+#include "tern/pkt.h"
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+using tern_test::CountingWaker;
+
+// A SLIP session against slirp-fullbolt (Debian slirp 1.0.17) on a pty,
+// copied from /work/shared/captures (slip_slirp_rx.hex, slip_slirp_tx.hex,
+// slip_slirp_frames.txt). kSlirpRx: slirp's bytes (no leading END), which
+// decode to kFrameRx. kPeerTx: the peer's bytes (leading and trailing
+// END), which decode to kFrameTx. The payload "SLIP test: END=\xc0
+// ESC=\xdb done" and the 192.0.2.x addresses need both escapes.
+const uint8_t kSlirpRx[60] = {
+    0x45, 0x00, 0x00, 0x37, 0x74, 0x57, 0x00, 0x00, 0x40, 0x11, 0x82, 0x4d,
+    0xdb, 0xdc, 0x00, 0x02, 0x02, 0xdb, 0xdc, 0x00, 0x02, 0x0f, 0x00, 0x07,
+    0x9c, 0x40, 0x00, 0x23, 0xf6, 0x0f, 0x53, 0x4c, 0x49, 0x50, 0x20, 0x74,
+    0x65, 0x73, 0x74, 0x3a, 0x20, 0x45, 0x4e, 0x44, 0x3d, 0xdb, 0xdc, 0x20,
+    0x45, 0x53, 0x43, 0x3d, 0xdb, 0xdd, 0x20, 0x64, 0x6f, 0x6e, 0x65, 0xc0,
+};
+const uint8_t kPeerTx[61] = {
+    0xc0, 0x45, 0x00, 0x00, 0x37, 0x12, 0x34, 0x00, 0x00, 0x40, 0x11,
+    0xe4, 0x70, 0xdb, 0xdc, 0x00, 0x02, 0x0f, 0xdb, 0xdc, 0x00, 0x02,
+    0x02, 0x9c, 0x40, 0x00, 0x07, 0x00, 0x23, 0xf6, 0x0f, 0x53, 0x4c,
+    0x49, 0x50, 0x20, 0x74, 0x65, 0x73, 0x74, 0x3a, 0x20, 0x45, 0x4e,
+    0x44, 0x3d, 0xdb, 0xdc, 0x20, 0x45, 0x53, 0x43, 0x3d, 0xdb, 0xdd,
+    0x20, 0x64, 0x6f, 0x6e, 0x65, 0xc0,
+};
+const uint8_t kFrameRx[55] = {
+    0x45, 0x00, 0x00, 0x37, 0x74, 0x57, 0x00, 0x00, 0x40, 0x11, 0x82,
+    0x4d, 0xc0, 0x00, 0x02, 0x02, 0xc0, 0x00, 0x02, 0x0f, 0x00, 0x07,
+    0x9c, 0x40, 0x00, 0x23, 0xf6, 0x0f, 0x53, 0x4c, 0x49, 0x50, 0x20,
+    0x74, 0x65, 0x73, 0x74, 0x3a, 0x20, 0x45, 0x4e, 0x44, 0x3d, 0xc0,
+    0x20, 0x45, 0x53, 0x43, 0x3d, 0xdb, 0x20, 0x64, 0x6f, 0x6e, 0x65,
+};
+const uint8_t kFrameTx[55] = {
+    0x45, 0x00, 0x00, 0x37, 0x12, 0x34, 0x00, 0x00, 0x40, 0x11, 0xe4,
+    0x70, 0xc0, 0x00, 0x02, 0x0f, 0xc0, 0x00, 0x02, 0x02, 0x9c, 0x40,
+    0x00, 0x07, 0x00, 0x23, 0xf6, 0x0f, 0x53, 0x4c, 0x49, 0x50, 0x20,
+    0x74, 0x65, 0x73, 0x74, 0x3a, 0x20, 0x45, 0x4e, 0x44, 0x3d, 0xc0,
+    0x20, 0x45, 0x53, 0x43, 0x3d, 0xdb, 0x20, 0x64, 0x6f, 0x6e, 0x65,
+};
+
+Bytes B(const uint8_t *p, size_t n) {
+  return Bytes(p, p + n);
+}
+
+Bytes Cat(Bytes a, const Bytes &b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// RFC 1055 framing, written out here independently of the codec: END,
+// the packet with C0 -> DB DC and DB -> DB DD, END.
+Bytes Frame(const Bytes &pkt) {
+  Bytes out = {0xc0};
+  for (uint8_t b : pkt) {
+    if (b == 0xc0) {
+      out.push_back(0xdb);
+      out.push_back(0xdc);
+    } else if (b == 0xdb) {
+      out.push_back(0xdb);
+      out.push_back(0xdd);
+    } else {
+      out.push_back(b);
+    }
+  }
+  out.push_back(0xc0);
+  return out;
+}
+
+// A packet body, heavy in the bytes SLIP escapes, reproducible from
+// (seed, index).
+Bytes RandomPacket(uint32_t seed, uint32_t index, size_t max_len) {
+  std::mt19937 rng(seed * 1000003u + index);
+  size_t len = 1 + rng() % max_len;
+  Bytes p(len);
+  static const uint8_t kSpecial[4] = {0xc0, 0xdb, 0xdc, 0xdd};
+  for (auto &b : p) {
+    uint32_t r = rng();
+    b = (r & 3) == 0 ? kSpecial[(r >> 2) & 3] : (uint8_t)(r >> 8);
+  }
+  return p;
+}
+
+class Slip : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    tern_slip_shutdown(&slip_);
+    EXPECT_EQ(tern_pkt_pool_available(&pool_), pool_.count) << "packets leaked";
+  }
+
+  // The adapter on end A over rings of `ring` bytes each way; a pool of
+  // `pkts` buffers of `buf` bytes; a transmit buffer of `txb` bytes.
+  void Init(size_t mtu = 1500, size_t ring = 4096, size_t pkts = 4,
+            size_t buf = 1500, size_t txb = 32) {
+    ab_.assign(ring, 0);
+    ba_.assign(ring, 0);
+    tern_memstream_init(&pair_, ab_.data(), ab_.size(), ba_.data(), ba_.size());
+    a_ = tern_memstream_a(&pair_);
+    b_ = tern_memstream_b(&pair_);
+    storage_.assign(TERN_PKT_POOL_STORAGE_SIZE(pkts, buf) / 8 + 1, 0);
+    ASSERT_EQ(
+        tern_pkt_pool_init(&pool_, storage_.data(), storage_.size() * 8, buf),
+        (int)pkts);
+    tx_.assign(txb, 0);
+    ASSERT_EQ(tern_slip_init(&slip_, a_, &pool_, tx_.data(), tx_.size(), mtu),
+              0);
+    dev_ = tern_slip_netdev(&slip_);
+  }
+
+  // The peer writes every byte (the ring must have room).
+  void PeerWrite(const Bytes &bytes) {
+    size_t off = 0;
+    while (off < bytes.size()) {
+      tern_cx cx = peer_.Cx();
+      ptrdiff_t n = 0;
+      ASSERT_EQ(tern_stream_poll_write(&b_, &cx, bytes.data() + off,
+                                       bytes.size() - off, &n),
+                TERN_READY);
+      ASSERT_GT(n, 0);
+      off += (size_t)n;
+    }
+  }
+
+  // The peer reads what is there, at most `max` bytes.
+  Bytes PeerRead(size_t max = SIZE_MAX) {
+    Bytes got;
+    uint8_t buf[256];
+    while (got.size() < max) {
+      tern_cx cx = peer_.Cx();
+      ptrdiff_t n = 0;
+      size_t want = std::min(sizeof buf, max - got.size());
+      if (tern_stream_poll_read(&b_, &cx, buf, want, &n) == TERN_PENDING)
+        break;
+      EXPECT_GT(n, 0);
+      if (n <= 0)
+        break;
+      got.insert(got.end(), buf, buf + n);
+    }
+    return got;
+  }
+
+  // A packet from the pool holding `body`, with `headroom` in front.
+  tern_pkt *Make(const Bytes &body, size_t headroom = 0) {
+    tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+    EXPECT_NE(p, nullptr);
+    if (p == nullptr)
+      return nullptr;
+    EXPECT_EQ(tern_pkt_reserve(p, headroom), 0);
+    uint8_t *d = tern_pkt_put(p, body.size());
+    EXPECT_NE(d, nullptr);
+    if (!body.empty())
+      memcpy(d, body.data(), body.size());
+    return p;
+  }
+
+  // One poll_send: its *err when READY, 1 when PENDING.
+  int Send(tern_pkt *p, CountingWaker &w) {
+    tern_cx cx = w.Cx();
+    int err = 12345;
+    if (tern_netdev_poll_send(&dev_, &cx, p, &err) == TERN_PENDING) {
+#ifndef NDEBUG
+      EXPECT_GT(cx.waker_uses, 0u) << "PENDING without a waker";
+#endif
+      return 1;
+    }
+    return err;
+  }
+
+  // One poll_recv: READY (packet or *err) or PENDING.
+  tern_poll RecvOnce(CountingWaker &w, tern_pkt **p, int *err) {
+    tern_cx cx = w.Cx();
+    *p = nullptr;
+    *err = 12345;
+    tern_poll r = tern_netdev_poll_recv(&dev_, &cx, p, err);
+    if (r == TERN_PENDING) {
+#ifndef NDEBUG
+      EXPECT_GT(cx.waker_uses, 0u) << "PENDING without a waker";
+#endif
+      EXPECT_EQ(*p, nullptr);
+    }
+    return r;
+  }
+
+  // Receives until the adapter waits for the stream (PENDING without
+  // waking itself); returns the packets' bytes and frees them.
+  std::vector<Bytes> RecvAll(int *last_err = nullptr) {
+    std::vector<Bytes> out;
+    CountingWaker w;
+    for (int guard = 0; guard < 100000; guard++) {
+      tern_pkt *p;
+      int err;
+      w.Take();
+      if (RecvOnce(w, &p, &err) == TERN_PENDING) {
+        if (w.Take() > 0)
+          continue;  // it used up its budget and woke itself
+        return out;
+      }
+      if (err != 0) {
+        if (last_err != nullptr)
+          *last_err = err;
+        return out;
+      }
+      EXPECT_EQ(tern_pkt_headroom(p), 0u);
+      EXPECT_LE(tern_pkt_len(p), slip_.mtu);
+      out.push_back(B(tern_pkt_data(p), tern_pkt_len(p)));
+      tern_pkt_free(p);
+    }
+    ADD_FAILURE() << "poll_recv never settled";
+    return out;
+  }
+
+  const tern_netdev_stats &Stats() {
+    return *tern_netdev_get_stats(&dev_);
+  }
+
+  std::vector<uint8_t> ab_, ba_, tx_;
+  std::vector<uint64_t> storage_;
+  tern_memstream_pair pair_;
+  tern_stream a_, b_;
+  tern_pkt_pool pool_;
+  tern_slip slip_;
+  tern_netdev dev_;
+  CountingWaker peer_;
+};
+
+TEST_F(Slip, InfoAndInit) {
+  Init(0);
+  tern_netdev_info info = tern_netdev_get_info(&dev_);
+  EXPECT_EQ(info.mtu, 1006);  // RFC 1055
+  EXPECT_EQ(info.headroom, 0);
+  EXPECT_EQ(info.tailroom, 0);
+  EXPECT_EQ(info.medium, TERN_MEDIUM_IP);
+  for (uint8_t m : info.mac)
+    EXPECT_EQ(m, 0);
+
+  tern_slip other;
+  uint8_t tx[8];
+  EXPECT_EQ(tern_slip_init(&other, a_, &pool_, tx, sizeof tx, 1501),
+            TERN_EINVAL);  // the pool's 1500-byte buffers are too small
+  EXPECT_EQ(tern_slip_init(&other, a_, &pool_, tx, 0, 1500), TERN_EINVAL);
+  EXPECT_EQ(tern_slip_init(&other, a_, &pool_, nullptr, 8, 1500), TERN_EINVAL);
+  EXPECT_EQ(tern_slip_init(&other, a_, nullptr, tx, 8, 1500), TERN_EINVAL);
+  EXPECT_EQ(tern_slip_init(&other, a_, &pool_, tx, sizeof tx, 1500), 0);
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1006);
+}
+
+// slirp's bytes and the peer's bytes come out as the captured IP packets,
+// whatever size the stream's reads are.
+TEST_F(Slip, ReceivesTheSlirpCapture) {
+  for (size_t max_io : {0, 1, 2, 3, 7, 31, 33}) {
+    Init(1500);
+    tern_memstream_set_max_io(&pair_.a, max_io);
+    PeerWrite(B(kSlirpRx, sizeof kSlirpRx));
+    auto got = RecvAll();
+    ASSERT_EQ(got.size(), 1u) << max_io;
+    EXPECT_EQ(got[0], B(kFrameRx, sizeof kFrameRx));
+    PeerWrite(B(kPeerTx, sizeof kPeerTx));
+    got = RecvAll();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], B(kFrameTx, sizeof kFrameTx));
+    EXPECT_EQ(Stats().rx_packets, 2u);
+    EXPECT_EQ(Stats().rx_bytes, 110u);
+    EXPECT_EQ(Stats().rx_drop_nobuf + Stats().rx_drop_too_long +
+                  Stats().rx_drop_malformed,
+              0u);
+    EXPECT_EQ(tern_slip_codec_stats(&slip_)->empty, 1u);  // peer's lead END
+    EXPECT_EQ(tern_memstream_pending_ba(&pair_), 0u);
+    tern_slip_shutdown(&slip_);
+    EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u) << max_io;
+  }
+}
+
+TEST_F(Slip, RecvWaitsForBytesAndIsWoken) {
+  Init(1500);
+  CountingWaker w;
+  tern_pkt *p;
+  int err;
+  EXPECT_EQ(RecvOnce(w, &p, &err), TERN_PENDING);
+  EXPECT_EQ(w.Take(), 0);
+  PeerWrite(B(kSlirpRx, 20));
+  EXPECT_EQ(w.Take(), 1);  // the stream woke the receiver
+  EXPECT_EQ(RecvOnce(w, &p, &err), TERN_PENDING);
+  PeerWrite(B(kSlirpRx + 20, sizeof kSlirpRx - 20));
+  EXPECT_EQ(w.Take(), 1);
+  ASSERT_EQ(RecvOnce(w, &p, &err), TERN_READY);
+  ASSERT_EQ(err, 0);
+  EXPECT_EQ(B(tern_pkt_data(p), tern_pkt_len(p)), B(kFrameRx, sizeof kFrameRx));
+  tern_pkt_free(p);
+  EXPECT_EQ(RecvOnce(w, &p, &err), TERN_PENDING);
+}
+
+// Packets sent come out as the captured encodings, plus our leading END
+// where slirp sent none.
+TEST_F(Slip, SendsTheCapturedEncodings) {
+  Init(1500);
+  CountingWaker w;
+  EXPECT_EQ(Send(Make(B(kFrameTx, sizeof kFrameTx)), w), 0);
+  EXPECT_EQ(PeerRead(), B(kPeerTx, sizeof kPeerTx));
+  // Headroom in front of the data is not sent.
+  EXPECT_EQ(Send(Make(B(kFrameRx, sizeof kFrameRx), 40), w), 0);
+  EXPECT_EQ(PeerRead(), Cat({0xc0}, B(kSlirpRx, sizeof kSlirpRx)));
+  EXPECT_EQ(Stats().tx_packets, 2u);
+  EXPECT_EQ(Stats().tx_bytes, 110u);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u);  // freed once encoded
+  int err = 1;
+  tern_cx cx = w.Cx();
+  EXPECT_EQ(tern_slip_poll_flush(&slip_, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
+TEST_F(Slip, SendRejectsOversizePackets) {
+  Init(100, 4096, 2, 200);
+  CountingWaker w;
+  EXPECT_EQ(Send(Make(Bytes(101, 0x45)), w), TERN_EMSGSIZE);
+  EXPECT_EQ(Stats().tx_drop_too_long, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 2u);
+  EXPECT_EQ(Send(Make(Bytes(100, 0x45)), w), 0);
+  EXPECT_EQ(PeerRead(), Frame(Bytes(100, 0x45)));
+  EXPECT_EQ(Stats().tx_packets, 1u);
+}
+
+// Short writes (max_io 3) into an 8-byte ring through a 5-byte transmit
+// buffer: the second poll_send waits while the first packet is being
+// written, is woken when the peer reads, and no byte is lost or repeated.
+TEST_F(Slip, PartialWritesAndAFullRingMakeSendWait) {
+  Init(1500, 8, 4, 1500, 5);
+  tern_memstream_set_max_io(&pair_.a, 3);
+  std::vector<Bytes> pkts = {B(kFrameTx, sizeof kFrameTx),
+                             B(kFrameRx, sizeof kFrameRx),
+                             RandomPacket(7, 0, 300), Bytes{0xdb}};
+  Bytes want;
+  for (auto &p : pkts)
+    want = Cat(want, Frame(p));
+
+  Bytes got;
+  CountingWaker w;
+  int pendings = 0;
+  for (size_t i = 0; i < pkts.size(); i++) {
+    tern_pkt *p = Make(pkts[i]);
+    for (int guard = 0;; guard++) {
+      ASSERT_LT(guard, 10000);
+      w.Take();
+      int r = Send(p, w);
+      if (r != 1) {
+        ASSERT_EQ(r, 0);
+        break;
+      }
+      pendings++;
+      EXPECT_EQ(w.Take(), 0) << "woken before anything changed";
+      ASSERT_EQ(tern_memstream_pending_ab(&pair_), 8u) << "ring not full";
+      got = Cat(got, PeerRead(4));
+      EXPECT_GE(w.Take(), 1) << "reading made room but woke no one";
+    }
+    if (i == 0) {
+      // The first packet is accepted but far from written: another one
+      // must wait for it, and stays ours (PENDING does not take it).
+      tern_pkt *extra = Make(pkts[1]);
+      EXPECT_EQ(Send(extra, w), 1);
+      EXPECT_EQ(tern_pkt_pool_available(&pool_), 2u);
+      tern_pkt_free(extra);
+    }
+  }
+  // Drain the last packet with flush.
+  for (int guard = 0;; guard++) {
+    ASSERT_LT(guard, 10000);
+    tern_cx cx = w.Cx();
+    int err = 1;
+    if (tern_slip_poll_flush(&slip_, &cx, &err) == TERN_READY) {
+      EXPECT_EQ(err, 0);
+      break;
+    }
+    got = Cat(got, PeerRead(4));
+  }
+  got = Cat(got, PeerRead());
+  EXPECT_GT(pendings, 10);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(Stats().tx_packets, pkts.size());
+  EXPECT_EQ(Stats().tx_bytes, 55u + 55u + pkts[2].size() + 1u);
+}
+
+// After poll_send accepted a packet, nobody sends again: a task waiting in
+// poll_recv is woken when the stream has room and writes the rest.
+TEST_F(Slip, AWaitingReceiverWritesTheRestOfAnAcceptedPacket) {
+  Init(1500, 16, 4, 1500, 8);
+  Bytes pkt = RandomPacket(3, 1, 400);
+  CountingWaker sender, receiver;
+  ASSERT_EQ(Send(Make(pkt), sender), 0);
+  tern_pkt *p;
+  int err;
+  ASSERT_EQ(RecvOnce(receiver, &p, &err), TERN_PENDING);
+  Bytes got;
+  const size_t total = Frame(pkt).size();
+  for (int guard = 0; got.size() < total; guard++) {
+    ASSERT_LT(guard, 10000);
+    // Bytes the adapter has not written yet (not in the ring, not read).
+    bool adapter_holds = got.size() + tern_memstream_pending_ab(&pair_) < total;
+    got = Cat(got, PeerRead(5));
+    if (adapter_holds) {
+      ASSERT_GE(receiver.Take(), 1) << "the receiver was not woken for room";
+    }
+    ASSERT_EQ(RecvOnce(receiver, &p, &err), TERN_PENDING);
+  }
+  EXPECT_EQ(got, Frame(pkt));
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u);
+}
+
+// Two buffers in the pool, both held by the application: the frames that
+// arrive meanwhile are dropped and counted, the stream keeps flowing, and
+// reception resumes as soon as a buffer is free.
+TEST_F(Slip, PoolExhaustionDropsWithoutStalling) {
+  Init(1500, 4096, 2);
+  std::vector<Bytes> pkts;
+  Bytes wire;
+  for (uint32_t i = 0; i < 6; i++) {
+    pkts.push_back(RandomPacket(11, i, 200));
+    if (i < 5)
+      wire = Cat(wire, Frame(pkts[i]));
+  }
+  PeerWrite(wire);
+  CountingWaker w;
+  tern_pkt *held[2];
+  int err;
+  for (auto &h : held) {
+    ASSERT_EQ(RecvOnce(w, &h, &err), TERN_READY);
+    ASSERT_EQ(err, 0);
+  }
+  EXPECT_EQ(B(tern_pkt_data(held[0]), tern_pkt_len(held[0])), pkts[0]);
+  EXPECT_EQ(B(tern_pkt_data(held[1]), tern_pkt_len(held[1])), pkts[1]);
+  EXPECT_TRUE(RecvAll().empty());
+  EXPECT_EQ(tern_memstream_pending_ba(&pair_), 0u) << "the stream stalled";
+  EXPECT_EQ(Stats().rx_drop_nobuf, 3u);
+  EXPECT_EQ(Stats().rx_packets, 2u);
+  tern_pkt_free(held[0]);
+  tern_pkt_free(held[1]);
+  PeerWrite(Frame(pkts[5]));
+  auto got = RecvAll();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], pkts[5]);
+  EXPECT_EQ(Stats().rx_drop_nobuf, 3u);
+}
+
+// A frame whose first bytes come while no buffer is free is dropped whole,
+// even if a buffer is freed before its END.
+TEST_F(Slip, NoBufferAtTheStartDropsTheWholeFrame) {
+  Init(1500, 4096, 1);
+  CountingWaker w;
+  tern_pkt *held;
+  int err;
+  PeerWrite(Frame({1, 2, 3}));
+  ASSERT_EQ(RecvOnce(w, &held, &err), TERN_READY);
+  PeerWrite({0xc0, 4, 5});
+  EXPECT_TRUE(RecvAll().empty());
+  tern_pkt_free(held);
+  PeerWrite({6, 0xc0, 0xc0, 7, 8, 0xc0});
+  auto got = RecvAll();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], (Bytes{7, 8}));
+  EXPECT_EQ(Stats().rx_drop_nobuf, 1u);
+}
+
+// Line noise, a bad escape, ESC END, a frame one byte over the MTU and
+// one exactly at it: only the good frames come up, the rest is counted.
+TEST_F(Slip, BadInputIsDroppedAndCounted) {
+  for (size_t max_io : {0, 1, 5}) {
+    Init(100, 4096, 2, 128);
+    tern_memstream_set_max_io(&pair_.a, max_io);
+    Bytes at_mtu = RandomPacket(5, 0, 1);
+    at_mtu.assign(100, 0xdb);  // 200 bytes on the wire, 100 decoded
+    Bytes wire = {0x11, 0x22, 0xdb, 0x00, 0x33, 0xc0};  // noise, bad escape
+    wire = Cat(wire, Frame(Bytes(101, 0x55)));          // oversize
+    wire = Cat(wire, {0x44, 0xdb, 0xc0});               // ESC END
+    wire = Cat(wire, Frame(at_mtu));                    // exactly the MTU
+    wire = Cat(wire, {0xdb, 0xdb, 0xdb, 0xc0, 0xc0});   // bad escape
+    wire = Cat(wire, B(kSlirpRx, sizeof kSlirpRx));     // slirp's frame
+    PeerWrite(wire);
+    auto got = RecvAll();
+    ASSERT_EQ(got.size(), 2u) << max_io;
+    EXPECT_EQ(got[0], at_mtu);
+    EXPECT_EQ(got[1], B(kFrameRx, sizeof kFrameRx));
+    EXPECT_EQ(Stats().rx_drop_too_long, 1u);
+    EXPECT_EQ(Stats().rx_drop_malformed, 3u);
+    EXPECT_EQ(Stats().rx_drop_nobuf, 0u);
+    EXPECT_EQ(tern_slip_codec_stats(&slip_)->oversize, 1u);
+    EXPECT_EQ(tern_slip_codec_stats(&slip_)->bad_escape, 3u);
+    tern_slip_shutdown(&slip_);
+    EXPECT_EQ(tern_pkt_pool_available(&pool_), 2u);
+  }
+}
+
+// A line full of bytes: one poll_recv decodes at most its budget, then
+// wakes itself so other tasks run, and the next polls carry on.
+TEST_F(Slip, RecvWorkIsBounded) {
+  Init(1500, 8192);
+  Bytes noise;
+  for (int i = 0; i < 400; i++)
+    noise = Cat(noise, {0x01, 0xdb, 0x02, 0xc0});  // 400 bad frames
+  Bytes pkt = RandomPacket(9, 9, 100);
+  PeerWrite(Cat(noise, Frame(pkt)));
+  CountingWaker w;
+  tern_pkt *p;
+  int err;
+  ASSERT_EQ(RecvOnce(w, &p, &err), TERN_PENDING);
+  EXPECT_EQ(w.Take(), 1) << "should have woken itself";
+  size_t left = tern_memstream_pending_ba(&pair_);
+  EXPECT_GE(left, noise.size() - TERN_SLIP_RX_BUDGET - TERN_SLIP_RX_CHUNK);
+  int polls = 1;
+  while (RecvOnce(w, &p, &err) == TERN_PENDING) {
+    ASSERT_EQ(w.Take(), 1);
+    ASSERT_LT(++polls, 100);
+  }
+  ASSERT_EQ(err, 0);
+  EXPECT_EQ(B(tern_pkt_data(p), tern_pkt_len(p)), pkt);
+  tern_pkt_free(p);
+  EXPECT_GE(polls, (int)(noise.size() / TERN_SLIP_RX_BUDGET));
+  EXPECT_EQ(Stats().rx_drop_malformed, 400u);
+}
+
+// The peer closes: frames before the close come up, then TERN_ECLOSED for
+// good; a frame cut short is counted; sending fails and frees.
+TEST_F(Slip, EndOfStreamCloses) {
+  Init(1500);
+  PeerWrite(Cat(B(kSlirpRx, sizeof kSlirpRx), {0xc0, 0x45, 0x00}));
+  tern_cx cx = peer_.Cx();
+  int err = 1;
+  ASSERT_EQ(tern_stream_poll_close(&b_, &cx, &err), TERN_READY);
+  int last = 0;
+  auto got = RecvAll(&last);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], B(kFrameRx, sizeof kFrameRx));
+  EXPECT_EQ(last, TERN_ECLOSED);
+  EXPECT_EQ(Stats().rx_drop_malformed, 1u);  // 45 00 never ended
+  CountingWaker w;
+  tern_pkt *p;
+  ASSERT_EQ(RecvOnce(w, &p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  EXPECT_EQ(p, nullptr);
+  EXPECT_EQ(Send(Make({0x45}), w), TERN_ECLOSED);
+  EXPECT_EQ(Stats().tx_drop_down, 1u);
+  EXPECT_EQ(Stats().tx_packets, 0u);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u);
+}
+
+// The stream fails under a waiting sender: it is woken, the packet in
+// flight and the waiting one are freed, everything reports TERN_ECLOSED.
+TEST_F(Slip, StreamErrorWakesAndFailsEveryone) {
+  Init(1500, 8, 4, 1500, 4);
+  CountingWaker sender, receiver;
+  tern_pkt *first = Make(RandomPacket(1, 2, 300));
+  ASSERT_EQ(Send(first, sender), 0);
+  tern_pkt *second = Make({0x45, 0x00});
+  ASSERT_EQ(Send(second, sender), 1);
+  tern_pkt *p;
+  int err;
+  PeerWrite({0xc0, 0x45});  // the receiver holds a buffer mid-frame
+  ASSERT_EQ(RecvOnce(receiver, &p, &err), TERN_PENDING);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 1u);
+  sender.Take();
+  receiver.Take();
+  tern_memstream_set_error(&pair_.a, TERN_EIO);
+  EXPECT_GE(sender.Take(), 1);
+  EXPECT_GE(receiver.Take(), 1);
+  EXPECT_EQ(Send(second, sender), TERN_ECLOSED);
+  EXPECT_EQ(Stats().tx_drop_down, 2u);  // the one in flight and this one
+  ASSERT_EQ(RecvOnce(receiver, &p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  EXPECT_EQ(slip_.stream_err, TERN_EIO);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u);
+  tern_cx cx = sender.Cx();
+  EXPECT_EQ(tern_slip_poll_flush(&slip_, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+}
+
+// Shutdown gives back what the adapter holds.
+TEST_F(Slip, ShutdownFreesHeldPackets) {
+  Init(1500, 8, 4, 1500, 4);
+  CountingWaker w;
+  ASSERT_EQ(Send(Make(RandomPacket(2, 2, 300)), w), 0);
+  PeerWrite({0x45, 0x00, 0x01});
+  tern_pkt *p;
+  int err;
+  ASSERT_EQ(RecvOnce(w, &p, &err), TERN_PENDING);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 2u);
+  tern_slip_shutdown(&slip_);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u);
+  ASSERT_EQ(RecvOnce(w, &p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+}
+
+// ---- two adapters back to back under the executor ----
+
+constexpr int kPackets = 1000;
+constexpr size_t kMtu = 1006;
+
+struct Sender {
+  tern_co co;
+  tern_netdev dev;
+  tern_slip *slip;
+  tern_pkt_pool *pool;
+  tern_waiter waiter;
+  tern_pkt *pkt;
+  uint32_t seed;
+  int i;
+  int err;
+};
+
+struct Receiver {
+  tern_co co;
+  tern_netdev dev;
+  tern_pkt *pkt;
+  uint32_t seed;
+  int i;
+  int err;
+  int mismatches;
+};
+
+void FillPacket(tern_pkt *p, uint32_t seed, int i) {
+  Bytes body = RandomPacket(seed, (uint32_t)i, kMtu);
+  memcpy(tern_pkt_put(p, body.size()), body.data(), body.size());
+}
+
+tern_poll SenderPoll(void *state, tern_cx *cx) {
+  Sender *s = static_cast<Sender *>(state);
+  TERN_CO_BEGIN(&s->co);
+  for (s->i = 0; s->i < kPackets; s->i++) {
+    TERN_CO_AWAIT(&s->co,
+                  tern_pkt_pool_poll_alloc(s->pool, cx, &s->waiter, &s->pkt));
+    FillPacket(s->pkt, s->seed, s->i);
+    TERN_CO_AWAIT(&s->co, tern_netdev_poll_send(&s->dev, cx, s->pkt, &s->err));
+    if (s->err != 0) {
+      TERN_CO_RETURN(&s->co);
+    }
+  }
+  TERN_CO_AWAIT(&s->co, tern_slip_poll_flush(s->slip, cx, &s->err));
+  TERN_CO_END(&s->co);
+}
+
+tern_poll ReceiverPoll(void *state, tern_cx *cx) {
+  Receiver *r = static_cast<Receiver *>(state);
+  TERN_CO_BEGIN(&r->co);
+  for (r->i = 0; r->i < kPackets; r->i++) {
+    TERN_CO_AWAIT(&r->co, tern_netdev_poll_recv(&r->dev, cx, &r->pkt, &r->err));
+    if (r->err != 0) {
+      TERN_CO_RETURN(&r->co);
+    }
+    if (B(tern_pkt_data(r->pkt), tern_pkt_len(r->pkt)) !=
+        RandomPacket(r->seed, (uint32_t)r->i, kMtu)) {
+      r->mismatches++;
+    }
+    tern_pkt_free(r->pkt);
+  }
+  TERN_CO_END(&r->co);
+}
+
+struct Root {
+  tern_task task;
+  tern_future kids[4];
+  uint32_t done;
+};
+
+tern_poll RootPoll(tern_task *t, tern_cx *cx) {
+  Root *r = TERN_CONTAINER_OF(t, Root, task);
+  return tern_join(r->kids, 4, &r->done, cx);
+}
+
+TERN_PKT_POOL_DEFINE(tx_pool_a, 3, kMtu);
+TERN_PKT_POOL_DEFINE(tx_pool_b, 3, kMtu);
+TERN_PKT_POOL_DEFINE(rx_pool_a, 2, kMtu);
+TERN_PKT_POOL_DEFINE(rx_pool_b, 2, kMtu);
+
+// A and B exchange 1000 random packets each way (up to the MTU, heavy in
+// C0/DB) over 64-byte rings with short reads and writes on one end.
+TEST(SlipBackToBack, ThousandRandomPacketsEachWayInOrder) {
+  static uint8_t ab[64], ba[64], txa[32], txb[48];
+  static tern_memstream_pair pair;
+  tern_memstream_init(&pair, ab, sizeof ab, ba, sizeof ba);
+  tern_memstream_set_max_io(&pair.b, 7);
+  static tern_slip a, b;
+  ASSERT_EQ(tern_slip_init(&a, tern_memstream_a(&pair), &rx_pool_a, txa,
+                           sizeof txa, kMtu),
+            0);
+  ASSERT_EQ(tern_slip_init(&b, tern_memstream_b(&pair), &rx_pool_b, txb,
+                           sizeof txb, 0),
+            0);
+  static Sender send_a, send_b;
+  static Receiver recv_a, recv_b;
+  send_a = Sender{0,
+                  tern_slip_netdev(&a),
+                  &a,
+                  &tx_pool_a,
+                  TERN_WAITER_INIT,
+                  nullptr,
+                  100,
+                  0,
+                  0};
+  send_b = Sender{0,
+                  tern_slip_netdev(&b),
+                  &b,
+                  &tx_pool_b,
+                  TERN_WAITER_INIT,
+                  nullptr,
+                  200,
+                  0,
+                  0};
+  recv_b = Receiver{0, tern_slip_netdev(&b), nullptr, 100, 0, 0, 0};
+  recv_a = Receiver{0, tern_slip_netdev(&a), nullptr, 200, 0, 0, 0};
+  static Root root;
+  root = Root{};
+  tern_task_init(&root.task, RootPoll);
+  root.kids[0] = tern_future{SenderPoll, &send_a};
+  root.kids[1] = tern_future{ReceiverPoll, &recv_b};
+  root.kids[2] = tern_future{SenderPoll, &send_b};
+  root.kids[3] = tern_future{ReceiverPoll, &recv_a};
+  tern_executor ex;
+  tern_executor_init(&ex);
+  tern_block_on(&ex, &root.task);
+
+  EXPECT_EQ(send_a.err, 0);
+  EXPECT_EQ(send_b.err, 0);
+  EXPECT_EQ(recv_a.err, 0);
+  EXPECT_EQ(recv_b.err, 0);
+  EXPECT_EQ(recv_a.i, kPackets);
+  EXPECT_EQ(recv_b.i, kPackets);
+  EXPECT_EQ(recv_a.mismatches, 0);
+  EXPECT_EQ(recv_b.mismatches, 0);
+  for (tern_slip *s : {&a, &b}) {
+    tern_netdev d = tern_slip_netdev(s);
+    const tern_netdev_stats *st = tern_netdev_get_stats(&d);
+    EXPECT_EQ(st->tx_packets, (uint32_t)kPackets);
+    EXPECT_EQ(st->rx_packets, (uint32_t)kPackets);
+    EXPECT_EQ(st->rx_drop_nobuf + st->rx_drop_too_long + st->rx_drop_malformed,
+              0u);
+  }
+  EXPECT_EQ(tern_memstream_pending_ab(&pair), 0u);
+  EXPECT_EQ(tern_memstream_pending_ba(&pair), 0u);
+  tern_slip_shutdown(&a);
+  tern_slip_shutdown(&b);
+  for (tern_pkt_pool *p : {&tx_pool_a, &tx_pool_b, &rx_pool_a, &rx_pool_b})
+    EXPECT_EQ(tern_pkt_pool_available(p), p->count);
+}
+
+}  // namespace
