@@ -71,7 +71,8 @@ typedef struct tern_udp_sock_stats {
 
 typedef struct tern_udp_layer tern_udp_layer;
 
-/* A socket: caller storage. Fields are the layer's. */
+/* A socket: caller storage, zero-initialised before its first bind (a
+ * closed socket may be bound again). Fields are the layer's. */
 typedef struct tern_udp_sock {
   struct tern_udp_sock *next; /* the layer's list of bound sockets */
   tern_udp_layer *layer;
