@@ -603,6 +603,45 @@ TEST_F(Slip, ShutdownFreesHeldPackets) {
   EXPECT_EQ(err, TERN_ECLOSED);
 }
 
+// The README's example: echo every packet back over the line.
+struct EchoState {
+  tern_co co;
+  tern_netdev dev;
+  tern_pkt *pkt;
+  int err;
+};
+
+tern_poll EchoPoll(EchoState *s, tern_cx *cx) {
+  TERN_CO_BEGIN(&s->co);
+  for (;;) {
+    TERN_CO_AWAIT(&s->co, tern_netdev_poll_recv(&s->dev, cx, &s->pkt, &s->err));
+    if (s->err < 0) {
+      break; /* TERN_ECLOSED: the line is gone */
+    }
+    /* The adapter owns the packet from here, sent or not. */
+    TERN_CO_AWAIT(&s->co, tern_netdev_poll_send(&s->dev, cx, s->pkt, &s->err));
+  }
+  TERN_CO_END(&s->co);
+}
+
+TEST_F(Slip, ReadmeEcho) {
+  Init(1500);
+  EchoState echo = {0, dev_, nullptr, 0};
+  CountingWaker w;
+  tern_cx cx = w.Cx();
+  EXPECT_EQ(EchoPoll(&echo, &cx), TERN_PENDING);
+  PeerWrite(B(kSlirpRx, sizeof kSlirpRx));
+  cx = w.Cx();
+  EXPECT_EQ(EchoPoll(&echo, &cx), TERN_PENDING);
+  EXPECT_EQ(PeerRead(), Cat({0xc0}, B(kSlirpRx, sizeof kSlirpRx)));
+  tern_cx pcx = peer_.Cx();
+  int err;
+  ASSERT_EQ(tern_stream_poll_close(&b_, &pcx, &err), TERN_READY);
+  cx = w.Cx();
+  EXPECT_EQ(EchoPoll(&echo, &cx), TERN_READY);
+  EXPECT_EQ(echo.err, TERN_ECLOSED);
+}
+
 // ---- two adapters back to back under the executor ----
 
 constexpr int kPackets = 1000;
