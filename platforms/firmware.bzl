@@ -192,13 +192,21 @@ def _qemu_test_impl(ctx):
             "@ELF@": fw.elf.short_path,
             "@TIMEOUT@": str(ctx.attr.timeout_s),
             "@EXIT_CODE@": str(ctx.attr.exit_code),
-            "@EXPECT@": " ".join(["'%s'" % e.replace("'", "'\\''") for e in ctx.attr.expect]),
+            "@EXPECT@": " ".join([_sh_quote(e) for e in ctx.attr.expect]),
+            "@EXTRA_ARGS@": " ".join([
+                _sh_quote(ctx.expand_location(a, ctx.attr.data))
+                for a in ctx.attr.qemu_args
+            ]),
+            "@STDIN@": _sh_quote(ctx.file.stdin.short_path) if ctx.file.stdin else "/dev/null",
         },
     )
     return [DefaultInfo(
         executable = script,
-        runfiles = ctx.runfiles(files = [fw.elf]),
+        runfiles = ctx.runfiles(files = [fw.elf] + ctx.files.data + ctx.files.stdin),
     )]
+
+def _sh_quote(s):
+    return "'%s'" % s.replace("'", "'\\''")
 
 qemu_test = rule(
     implementation = _qemu_test_impl,
@@ -208,6 +216,15 @@ qemu_test = rule(
         "timeout_s": attr.int(default = 30, doc = "seconds before QEMU is killed"),
         "exit_code": attr.int(default = 0, doc = "the exit code that passes"),
         "expect": attr.string_list(doc = "extended regexes each UART line set must match"),
+        "qemu_args": attr.string_list(
+            doc = "extra QEMU arguments after -kernel (a NIC, more -serial ports); " +
+                  "$(location) of `data` is expanded",
+        ),
+        "stdin": attr.label(
+            allow_single_file = True,
+            doc = "a file fed to serial 0's input (default: nothing)",
+        ),
+        "data": attr.label_list(allow_files = True, doc = "files qemu_args name"),
         "_template": attr.label(default = "//platforms:qemu_test.sh.in", allow_single_file = True),
     },
 )
@@ -256,9 +273,13 @@ def tern_firmware(
         expect = [],
         exit_code = 0,
         timeout_s = 30,
+        qemu_args = [],
+        stdin = None,
+        data = [],
         tags = []):
     """Firmware `name` for the configured board, plus for each board B:
-    `name_B` (the ELF, `bazel run` boots it), `name_B_test` (qemu_test)
+    `name_B` (the ELF, `bazel run` boots it), `name_B_test` (qemu_test
+    with `expect`, `exit_code`, `timeout_s`, `qemu_args`, `stdin`, `data`)
     and `name_B_size` (size report)."""
     tern_binary(
         name = name,
@@ -279,6 +300,9 @@ def tern_firmware(
             expect = expect,
             exit_code = exit_code,
             timeout_s = timeout_s,
+            qemu_args = qemu_args,
+            stdin = stdin,
+            data = data,
             tags = tags + ["firmware"],
         )
         size_report(

@@ -48,6 +48,25 @@ static inline uint32_t tern_primask(void) {
   return v;
 }
 
+/* Masks interrupts (PRIMASK = 1) and returns the previous PRIMASK, for
+ * code that cannot link the port (the board's polled console). Nests with
+ * tern_port_critical_enter. */
+static inline uint32_t tern_cm_irq_mask(void) {
+  uint32_t v;
+  __asm__ volatile(
+      "mrs %0, primask\n\t"
+      "cpsid i"
+      : "=r"(v)
+      :
+      : "memory");
+  return v;
+}
+
+/* Restores the PRIMASK that tern_cm_irq_mask returned. */
+static inline void tern_cm_irq_restore(uint32_t primask) {
+  __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
+
 #ifdef __cplusplus
 }
 #endif

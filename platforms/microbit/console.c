@@ -1,9 +1,18 @@
 /* Polled console on the nRF51 UART (TX on P0.24, the micro:bit's USB
- * serial line). Interrupt-driven UART streams come with the HAL. */
+ * serial line). The interrupt-driven stream (//platforms/microbit:uart,
+ * tern/microbit/uart.h) uses the same UART and may run at the same time:
+ * both take turns through tern__nrf51_uart_tx_busy (uart_tx.h). The
+ * console writes each byte with interrupts masked, after the byte in
+ * flight (its own or the stream's) has left, and leaves its own TXDRDY
+ * event set, so the stream's handler sees the transmitter free again and
+ * carries on. No byte is lost; text from both at once interleaves by
+ * byte. */
 #include <stdint.h>
 
 #include "tern/board.h"
+#include "tern/cortex_m/nvic.h"
 #include "tern/cortex_m/semihosting.h"
+#include "uart_tx.h"
 
 #define UART_BASE 0x40002000u
 #define REG(off) (*(volatile uint32_t *)(UART_BASE + (off)))
@@ -25,13 +34,24 @@ void tern_board_init(void) {
   UART_STARTTX = 1;
 }
 
+volatile uint8_t tern__nrf51_uart_tx_busy;
+
 void tern_board_console_write(const void *buf, size_t len) {
   const uint8_t *p = buf;
   for (size_t i = 0; i < len; i++) {
+    uint32_t primask = tern_cm_irq_mask();
+    if (tern__nrf51_uart_tx_busy) {
+      while (UART_TXDRDY == 0) {
+      }
+    }
     UART_TXDRDY = 0;
     UART_TXD = p[i];
+    tern__nrf51_uart_tx_busy = 1;
+    /* Wait for this byte, so that what was written is out when the call
+     * returns, and keep its event for the next writer. */
     while (UART_TXDRDY == 0) {
     }
+    tern_cm_irq_restore(primask);
   }
 }
 

@@ -1,8 +1,13 @@
-/* Polled console on the MPS2's CMSDK APB UART0. Interrupt-driven UART
- * streams come with the HAL. */
+/* Polled console on the MPS2's CMSDK APB UART0. The interrupt-driven
+ * stream (//platforms/mps2_an385:uart, tern/mps2_an385/uart.h) may use
+ * UART0 at the same time: each console byte is written with interrupts
+ * masked once the one-byte TX buffer is empty, so the stream's handler
+ * cannot write between the check and the write, and the stream's handler
+ * only writes into an empty buffer. */
 #include <stdint.h>
 
 #include "tern/board.h"
+#include "tern/cortex_m/nvic.h"
 #include "tern/cortex_m/semihosting.h"
 
 #define UART_BASE 0x40004000u
@@ -22,9 +27,11 @@ void tern_board_init(void) {
 void tern_board_console_write(const void *buf, size_t len) {
   const uint8_t *p = buf;
   for (size_t i = 0; i < len; i++) {
+    uint32_t primask = tern_cm_irq_mask();
     while (UART_STATE & STATE_TX_FULL) {
     }
     UART_DATA = p[i];
+    tern_cm_irq_restore(primask);
   }
 }
 
