@@ -54,8 +54,9 @@ typedef struct tern_netdev_info {
    * to a minimum frame size); 0 for most. */
   uint16_t tailroom;
   uint8_t medium; /* a tern_medium */
-  /* The device's own address when medium is TERN_MEDIUM_ETHERNET (all zero
-   * otherwise). */
+  /* The station address when the device is or sits on Ethernet (a MAC, or
+   * the Ethernet adapter above one, which reports its MAC); all zero for
+   * point-to-point links. */
   uint8_t mac[6];
 } tern_netdev_info;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "executor/io/test_waker.h"
+#include "link/ethernet/example.h"
 #include "tern/arp_wire.h"
 #include "tern/executor.h"
 #include "tern/memnetdev.h"
@@ -930,9 +931,10 @@ TEST_F(EthTest, ReleasedPacketsWaitForRoomInOrder) {
 
 TEST_F(EthTest, ArpRepliesUnderBackpressureAreBoundedAndCounted) {
   StartWithIp(/*queue_len=*/1);
+  // Eight requests, one at a time (the wire holds one frame each way);
+  // nobody reads the replies meanwhile.
   for (int i = 0; i < 8; i++) {
-    Inject(kArpRequestForUs);  // 8 requests waiting in the lower device
-    // (queue_len 1 holds the A->B direction to one: read them one by one)
+    Inject(kArpRequestForUs);
     RecvAll();
   }
   // The first reply went out; the next 4 wait in the adapter; 3 could not
@@ -1002,6 +1004,20 @@ TEST_F(EthTest, StatsAddUp) {
   EXPECT_STREQ(tern_eth_rx_drop_name(TERN_ETH_RX_DROP_COUNT), "unknown");
   EXPECT_STREQ(tern_eth_tx_drop_name(TERN_ETH_TX_CACHE_FULL), "cache-full");
   EXPECT_STREQ(tern_eth_tx_drop_name(-1), "unknown");
+}
+
+TEST_F(EthTest, ExampleAttachesAndAnnounces) {
+  Start();  // for the pools and the wire; the example has its own adapter
+  tern_eth_deinit(&eth_);
+  tern_netdev dev;
+  ASSERT_EQ(tern_eth_example_attach(tern_memnetdev_b(&pair_), &dev), 0);
+  tern_netdev_info info = tern_netdev_get_info(&dev);
+  EXPECT_EQ(info.medium, TERN_MEDIUM_IP);
+  EXPECT_EQ(info.mtu, 1500);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], Announcement(kIpUs));
+  tern_eth_example_detach();
 }
 
 }  // namespace
