@@ -68,7 +68,9 @@ bool tern__eth_flush(tern_eth *eth) {
 
 void tern__eth_push_header(tern_eth *eth, tern_pkt *pkt, const uint8_t dst[6]) {
   uint8_t *h = tern_pkt_push(pkt, TERN__ETH_HDR);
-  /* The caller checked the headroom; h is never NULL here. */
+  if (h == NULL) {
+    return; /* the caller checked the headroom: not reached */
+  }
   memcpy(h, dst, 6);
   memcpy(h + 6, eth->mac, 6);
   h[12] = 0x08;

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-/* Driver state (caller storage, about 80 bytes). Read statistics with
+/* Driver state (caller storage, 72 bytes on 32-bit). Read statistics with
  * tern_microbit_uart_get_stats. */
 typedef struct tern_microbit_uart {
   tern_cm_ring rx;

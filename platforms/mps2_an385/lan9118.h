@@ -43,7 +43,7 @@
 extern "C" {
 #endif
 
-/* Driver state (caller storage, about 90 bytes). Read counters with
+/* Driver state (caller storage, 84 bytes on 32-bit). Read counters with
  * tern_netdev_get_stats. */
 typedef struct tern_lan9118 {
   tern_pkt_pool *rx_pool;

@@ -42,7 +42,7 @@ extern "C" {
  * QEMU connects its n-th -serial to UART n. */
 #define TERN_MPS2_UART_COUNT 5
 
-/* One UART's driver state (caller storage, about 90 bytes). Fields are
+/* One UART's driver state (caller storage, 76 bytes on 32-bit). Fields are
  * the driver's; read statistics with tern_mps2_uart_get_stats. */
 typedef struct tern_mps2_uart {
   uintptr_t base;
