@@ -10,10 +10,9 @@ static tern_poll server_poll(tern_task *t, tern_cx *cx) {
   TERN_CO_BEGIN(&app->server.co);
   for (;;) {
     TERN_CO_AWAIT(&app->server.co,
-                  tern_udp_poll_recv_from(&app->server.sock, cx,
-                                          &app->server.from, app->server.buf,
-                                          sizeof app->server.buf,
-                                          &app->server.n));
+                  tern_udp_poll_recv_from(
+                      &app->server.sock, cx, &app->server.from, app->server.buf,
+                      sizeof app->server.buf, &app->server.n));
     if (app->server.n < 0) {
       break; /* the socket was closed */
     }
@@ -22,10 +21,9 @@ static tern_poll server_poll(tern_task *t, tern_cx *cx) {
       app->server.n = (int)sizeof app->server.buf;
     }
     TERN_CO_AWAIT(&app->server.co,
-                  tern_udp_poll_send_to(&app->server.sock, cx,
-                                        &app->server.from, app->server.buf,
-                                        (size_t)app->server.n,
-                                        &app->server.err));
+                  tern_udp_poll_send_to(
+                      &app->server.sock, cx, &app->server.from, app->server.buf,
+                      (size_t)app->server.n, &app->server.err));
     if (app->server.err == 0) {
       app->stats.echoed++;
     } else {

@@ -57,18 +57,17 @@ static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
   probe_state *p = TERN_CONTAINER_OF(t, probe_state, task);
   TERN_CO_BEGIN(&p->co);
   for (p->tries = 0; p->tries < 10; p->tries++) {
-    TERN_CO_AWAIT(&p->co, tern_udp_poll_send_to(&p->sock, cx, &p->peer,
-                                                probe_text, strlen(probe_text),
-                                                &p->err));
+    TERN_CO_AWAIT(&p->co,
+                  tern_udp_poll_send_to(&p->sock, cx, &p->peer, probe_text,
+                                        strlen(probe_text), &p->err));
     if (p->err != 0) {
       fail("probe send", p->err);
     }
-    TERN_CO_AWAIT(&p->co,
-                  tern_with_timeout(
-                      &p->timer, cx,
-                      tern_udp_poll_recv_from(&p->sock, cx, &p->from, p->buf,
-                                              sizeof p->buf, &p->n),
-                      1000, &p->expired));
+    TERN_CO_AWAIT(&p->co, tern_with_timeout(&p->timer, cx,
+                                            tern_udp_poll_recv_from(
+                                                &p->sock, cx, &p->from, p->buf,
+                                                sizeof p->buf, &p->n),
+                                            1000, &p->expired));
     if (!p->expired && p->n == (int)strlen(probe_text) &&
         memcmp(p->buf, probe_text, strlen(probe_text)) == 0) {
       tern_semihosting_puts("probe: echo received from 192.0.2.2:7\n");

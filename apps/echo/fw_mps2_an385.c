@@ -1,7 +1,8 @@
 /* The echo application on the MPS2 AN385 (Cortex-M3): LAN9118 Ethernet,
  * ARP, IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP echo on port 7, ping.
- * The address suits QEMU's user-mode network started with
- * net=192.0.2.0/24 (the demo) and the namespace tests alike. */
+ * The demo (tools/demo.sh) and the interop test (tests/mps2_tap_test.sh)
+ * put its NIC on a TAP device in a private network namespace where the
+ * kernel is 192.0.2.2. */
 #include "apps/echo/echo.h"
 #include "tern/board.h"
 #include "tern/ethernet.h"

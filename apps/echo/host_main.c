@@ -129,8 +129,8 @@ int main(int argc, char **argv) {
     if (rc != 0) {
       die("serial", rc);
     }
-    rc = tern_slip_init(&slip, tern_host_fd_stream_get(&serial), &pool,
-                        slip_tx, sizeof slip_tx, mtu > 0 ? (size_t)mtu : 1006);
+    rc = tern_slip_init(&slip, tern_host_fd_stream_get(&serial), &pool, slip_tx,
+                        sizeof slip_tx, mtu > 0 ? (size_t)mtu : 1006);
     if (rc != 0) {
       die("slip", rc);
     }
@@ -176,7 +176,9 @@ int main(int argc, char **argv) {
   char text[TERN_IPV4_STRLEN];
   tern_ipv4_format(&addr, text, sizeof text);
   printf("echo: listening on %s:%d/udp (%s)\n", text, TERN_ECHO_PORT,
-         tap != NULL ? tap : tun != NULL ? tun : slip_path);
+         tap != NULL   ? tap
+         : tun != NULL ? tun
+                       : slip_path);
   fflush(stdout);
   tern_executor_run(&ex, NULL);
   return 0;
