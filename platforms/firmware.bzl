@@ -161,6 +161,10 @@ def _tern_binary_impl(ctx):
             runfiles = ctx.runfiles(files = [elf]),
         ),
         FirmwareInfo(elf = elf, map = link_map, qemu_machine = board.qemu_machine),
+        # `filegroup(srcs = [":fw"], output_group = "elf")` names the ELF
+        # alone (a test script's $(location) of the target itself would be
+        # the QEMU runner script).
+        OutputGroupInfo(elf = depset([elf]), map = depset([link_map])),
     ]
 
 tern_binary = rule(

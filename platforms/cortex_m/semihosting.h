@@ -8,6 +8,11 @@
 extern "C" {
 #endif
 
+/* Writes a NUL-terminated string to the debugger's console (QEMU's
+ * standard output): diagnostics for firmware whose UART carries a link
+ * protocol (SLIP), where console text would be line noise. */
+void tern_semihosting_puts(const char *s);
+
 /* Ends the emulation; QEMU exits with `code` (0..255). */
 void tern_semihosting_exit(int code) __attribute__((noreturn));
 

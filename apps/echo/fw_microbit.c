@@ -1,0 +1,117 @@
+/* The echo application on the micro:bit (nRF51, Cortex-M0): SLIP on the
+ * UART (115200 baud), IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP echo on
+ * port 7, ping. The UART carries SLIP, so diagnostics go out through
+ * semihosting (QEMU's standard output) instead of the console.
+ *
+ * Built with TERN_ECHO_PROBE, it also sends a datagram to 192.0.2.2:7 once
+ * a second until the echo comes back, then exits 0 (1 after ten tries):
+ * the interop test with slirp, which relays 192.0.2.2:7 to an echo server
+ * on its host, uses it. */
+#include <string.h>
+
+#include "apps/echo/echo.h"
+#include "tern/cortex_m/semihosting.h"
+#include "tern/microbit/uart.h"
+#include "tern/slip.h"
+#include "tern/timer.h"
+
+#define MTU 1006
+
+TERN_PKT_POOL_DEFINE(pool, 4, MTU);
+
+static tern_executor ex;
+static tern_microbit_uart uart;
+static uint8_t uart_rx[256];
+static uint8_t uart_tx[256];
+static tern_slip slip;
+static uint8_t slip_tx[64];
+static tern_echo_app app;
+
+static void fail(const char *what, int err) {
+  tern_semihosting_puts("echo: ");
+  tern_semihosting_puts(what);
+  tern_semihosting_puts(": ");
+  tern_semihosting_puts(tern_strerror(err));
+  tern_semihosting_puts("\n");
+  tern_semihosting_exit(1);
+}
+
+#ifdef TERN_ECHO_PROBE
+static const char probe_text[] = "hello from the micro:bit";
+
+typedef struct {
+  tern_task task;
+  tern_co co;
+  tern_udp_sock sock;
+  uint8_t ring[256];
+  uint8_t buf[64];
+  tern_endpoint peer, from;
+  tern_timer timer;
+  int n, err, tries;
+  bool expired;
+} probe_state;
+
+static probe_state probe;
+
+static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
+  probe_state *p = TERN_CONTAINER_OF(t, probe_state, task);
+  TERN_CO_BEGIN(&p->co);
+  for (p->tries = 0; p->tries < 10; p->tries++) {
+    TERN_CO_AWAIT(&p->co,
+                  tern_udp_poll_send_to(&p->sock, cx, &p->peer, probe_text,
+                                        strlen(probe_text), &p->err));
+    if (p->err != 0) {
+      fail("probe send", p->err);
+    }
+    TERN_CO_AWAIT(&p->co, tern_with_timeout(&p->timer, cx,
+                                            tern_udp_poll_recv_from(
+                                                &p->sock, cx, &p->from, p->buf,
+                                                sizeof p->buf, &p->n),
+                                            1000, &p->expired));
+    if (!p->expired && p->n == (int)strlen(probe_text) &&
+        memcmp(p->buf, probe_text, strlen(probe_text)) == 0) {
+      tern_semihosting_puts("probe: echo received from 192.0.2.2:7\n");
+      tern_semihosting_exit(0);
+    }
+  }
+  tern_semihosting_puts("probe: no echo after 10 tries\n");
+  tern_semihosting_exit(1);
+  TERN_CO_END(&p->co);
+}
+#endif
+
+int main(void) {
+  const tern_ipv4_addr addr = tern_ipv4(192, 0, 2, 15);
+  const tern_ipv4_addr gw = tern_ipv4(192, 0, 2, 2);
+  const tern_uart_config cfg = {115200};
+  tern_executor_init(&ex);
+  int rc = tern_microbit_uart_init(&uart, &cfg, uart_rx, sizeof uart_rx,
+                                   uart_tx, sizeof uart_tx);
+  if (rc != 0) {
+    fail("uart", rc);
+  }
+  rc = tern_slip_init(&slip, tern_microbit_uart_stream(&uart), &pool, slip_tx,
+                      sizeof slip_tx, MTU);
+  if (rc != 0) {
+    fail("slip", rc);
+  }
+  rc = tern_echo_start(&app, &ex, &pool, tern_slip_netdev(&slip), &addr, 24,
+                       &gw);
+  if (rc != 0) {
+    fail("start", rc);
+  }
+#ifdef TERN_ECHO_PROBE
+  probe.peer.addr.family = TERN_IP_V4;
+  probe.peer.addr.u.v4 = gw;
+  probe.peer.port = TERN_ECHO_PORT;
+  rc = tern_udp_bind(&app.udp, &probe.sock, 0, probe.ring, sizeof probe.ring);
+  if (rc != 0) {
+    fail("probe bind", rc);
+  }
+  tern_task_init(&probe.task, probe_poll);
+  tern_spawn(&ex, &probe.task);
+#endif
+  tern_semihosting_puts("echo: listening on 192.0.2.15:7/udp (slip)\n");
+  tern_executor_run(&ex, NULL);
+  return 0;
+}

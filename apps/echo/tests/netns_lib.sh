@@ -1,0 +1,127 @@
+# Helpers for the interop tests: a private network namespace per test, the
+# program under test started inside it, and clean-up of both on exit.
+# Only loopback and the test's own namespace carry traffic.
+
+# Where the test keeps its logs and captures (kept by Bazel).
+OUT="${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d)}"
+mkdir -p "$OUT"
+NS="tern-$(basename "$0" .sh)-$$"
+PIDS=()
+
+require_root() {
+  if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/net/tun ]; then
+    echo "SKIP: this test needs root and /dev/net/tun (network namespaces, TAP)"
+    exit 0
+  fi
+}
+
+cleanup() {
+  set +e
+  for p in "${PIDS[@]}"; do
+    kill "$p" 2>/dev/null
+  done
+  for p in "${PIDS[@]}"; do
+    wait "$p" 2>/dev/null
+  done
+  ip netns del "$NS" 2>/dev/null
+}
+
+ns_setup() {
+  trap cleanup EXIT
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+}
+
+nsx() { ip netns exec "$NS" "$@"; }
+
+# Starts a background process inside the namespace; its output goes to
+# $OUT/$1.log.
+ns_start() {
+  local name=$1
+  shift
+  ip netns exec "$NS" "$@" >"$OUT/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+
+# Waits up to $2 seconds for a line matching $3 in $OUT/$1.log.
+wait_for_log() {
+  local name=$1 secs=$2 pattern=$3
+  for _ in $(seq $((secs * 10))); do
+    if grep -qE -- "$pattern" "$OUT/$name.log" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "FAIL: $name never printed /$pattern/; its log:" >&2
+  cat "$OUT/$name.log" >&2
+  return 1
+}
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# A UDP round trip with the kernel's socket API: sends $3 bytes of random
+# data from the namespace to $1:$2 and checks the same bytes come back.
+udp_roundtrip() {
+  nsx /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import os, socket, sys
+host, port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+data = os.urandom(size)
+for attempt in range(3):
+    s.sendto(data, (host, port))
+    try:
+        got, peer = s.recvfrom(65535)
+    except socket.timeout:
+        continue
+    if got != data or peer != (host, port):
+        sys.exit("udp: wrong echo from %s: %d bytes" % (peer, len(got)))
+    print("udp: %d bytes echoed by %s:%d" % (size, host, port))
+    sys.exit(0)
+sys.exit("udp: no echo from %s:%d" % (host, port))
+PY
+}
+
+# Sends a datagram to a closed port and expects the kernel to report the
+# ICMP port unreachable as ECONNREFUSED.
+udp_refused() {
+  nsx /usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((host, port))
+s.send(b"anyone there?")
+try:
+    s.recv(100)
+except ConnectionRefusedError:
+    print("udp: %s:%d refused (ICMP port unreachable)" % (host, port))
+    sys.exit(0)
+except socket.timeout:
+    sys.exit("udp: no port unreachable from %s:%d" % (host, port))
+sys.exit("udp: unexpected answer from %s:%d" % (host, port))
+PY
+}
+
+# Checks a capture with tshark: it has packets, and none is malformed or
+# has a bad checksum.
+pcap_clean() {
+  local file=$1
+  [ -s "$file" ] || fail "no capture at $file"
+  local total bad
+  total=$(tshark -r "$file" 2>/dev/null | wc -l)
+  bad=$(tshark -r "$file" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+    -o tcp.check_checksum:TRUE \
+    -Y "_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0" \
+    2>/dev/null | wc -l)
+  echo "pcap: $total packets in $(basename "$file"), $bad malformed or with bad checksums"
+  [ "$total" -gt 0 ] || fail "empty capture"
+  if [ "$bad" -ne 0 ]; then
+    tshark -r "$file" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+      -Y "_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0" >&2
+    fail "bad packets in the capture"
+  fi
+}
