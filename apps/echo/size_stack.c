@@ -1,0 +1,59 @@
+/* Not a product: the echo application over a memory netdev instead of a
+ * driver, built for the micro:bit (Cortex-M0) only so that the size report
+ * can show what the protocol layers cost on that core. With
+ * TERN_SIZE_ETHERNET the stack is Ethernet + ARP + IPv4 + ICMP + UDP (the
+ * micro:bit has no Ethernet, hence the memory device); without, it is
+ * SLIP + IPv4 + ICMP + UDP. `bazel run -c opt
+ * //apps/echo:size_eth_m0_size` and `//apps/echo:size_slip_m0_size`. */
+#include "apps/echo/echo.h"
+#include "tern/memnetdev.h"
+#include "tern/memstream.h"
+#ifdef TERN_SIZE_ETHERNET
+#include "tern/ethernet.h"
+#else
+#include "tern/slip.h"
+#endif
+
+TERN_PKT_POOL_DEFINE(pool, 4, 600);
+
+static tern_executor ex;
+static tern_echo_app app;
+
+#ifdef TERN_SIZE_ETHERNET
+static tern_memnetdev_pair wire;
+static tern_eth eth;
+static tern_eth_neighbour neighbours[4];
+#else
+static tern_memstream_pair line;
+static uint8_t ring_ab[256], ring_ba[256];
+static tern_slip slip;
+static uint8_t slip_tx[64];
+#endif
+
+int main(void) {
+  const tern_ipv4_addr addr = tern_ipv4(192, 0, 2, 15);
+  tern_executor_init(&ex);
+  tern_netdev dev;
+#ifdef TERN_SIZE_ETHERNET
+  tern_memnetdev_config cfg = {
+      600, 0, TERN_MEDIUM_ETHERNET, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, 2};
+  tern_memnetdev_init(&wire, &cfg);
+  if (tern_eth_init(&eth, tern_memnetdev_a(&wire), &pool, neighbours, 4,
+                    NULL) != 0) {
+    return 1;
+  }
+  dev = tern_eth_netdev(&eth);
+#else
+  tern_memstream_init(&line, ring_ab, sizeof ring_ab, ring_ba, sizeof ring_ba);
+  if (tern_slip_init(&slip, tern_memstream_a(&line), &pool, slip_tx,
+                     sizeof slip_tx, 576) != 0) {
+    return 1;
+  }
+  dev = tern_slip_netdev(&slip);
+#endif
+  if (tern_echo_start(&app, &ex, &pool, dev, &addr, 24, NULL) != 0) {
+    return 1;
+  }
+  tern_executor_run(&ex, NULL);
+  return 0;
+}
