@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tern/bytes.h"
+
 #include "tern/checksum.h"
 #include "tern/ipv4_wire.h"
 
@@ -16,15 +18,6 @@ enum {
 
 /* The largest ICMP message an IPv4 datagram can carry. */
 #define MAX_MESSAGE_LEN (TERN_IPV4_MAX_LEN - TERN_IPV4_HEADER_LEN)
-
-static uint16_t be16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
 
 int tern_icmpv4_check(const uint8_t *buf, size_t len) {
   if (len < TERN_ICMPV4_HEADER_LEN) {
@@ -44,8 +37,8 @@ int tern_icmpv4_repr_parse(tern_icmpv4_repr *out, const uint8_t *buf,
   }
   out->type = buf[OFF_TYPE];
   out->code = buf[OFF_CODE];
-  out->ident = be16(buf + OFF_IDENT);
-  out->seq = be16(buf + OFF_SEQ);
+  out->ident = tern_be16(buf + OFF_IDENT);
+  out->seq = tern_be16(buf + OFF_SEQ);
   out->data = buf + TERN_ICMPV4_HEADER_LEN;
   out->data_len = len - TERN_ICMPV4_HEADER_LEN;
   return 0;
@@ -66,10 +59,10 @@ int tern_icmpv4_repr_emit(const tern_icmpv4_repr *r, uint8_t *buf, size_t cap) {
   }
   buf[OFF_TYPE] = r->type;
   buf[OFF_CODE] = r->code;
-  put_be16(buf + OFF_CHECKSUM, 0);
-  put_be16(buf + OFF_IDENT, r->ident);
-  put_be16(buf + OFF_SEQ, r->seq);
-  put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, len));
+  tern_put_be16(buf + OFF_CHECKSUM, 0);
+  tern_put_be16(buf + OFF_IDENT, r->ident);
+  tern_put_be16(buf + OFF_SEQ, r->seq);
+  tern_put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, len));
   return (int)len;
 }
 

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "tern/bytes.h"
+
 #include "tern/checksum.h"
 
 enum {
@@ -19,15 +21,6 @@ enum {
 
 #define FLAG_DF 0x4000u
 
-static uint16_t be16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
 int tern_ipv4_check(const uint8_t *buf, size_t len) {
   if (len < TERN_IPV4_HEADER_LEN) {
     return TERN_IPV4_DROP_TRUNCATED;
@@ -39,7 +32,7 @@ int tern_ipv4_check(const uint8_t *buf, size_t len) {
   if (hlen < TERN_IPV4_HEADER_LEN) {
     return TERN_IPV4_DROP_IHL;
   }
-  size_t total = be16(buf + OFF_TOTAL_LEN);
+  size_t total = tern_be16(buf + OFF_TOTAL_LEN);
   if (total < hlen) {
     return TERN_IPV4_DROP_TOTAL_LENGTH;
   }
@@ -69,9 +62,9 @@ int tern_ipv4_repr_parse(tern_ipv4_repr *out, const uint8_t *buf, size_t len) {
   out->ttl = buf[OFF_TTL];
   out->tos = buf[OFF_TOS];
   out->dont_frag = tern_ipv4_dont_frag(buf);
-  out->ident = be16(buf + OFF_IDENT);
+  out->ident = tern_be16(buf + OFF_IDENT);
   out->header_len = hlen;
-  out->payload_len = (uint16_t)(be16(buf + OFF_TOTAL_LEN) - hlen);
+  out->payload_len = (uint16_t)(tern_be16(buf + OFF_TOTAL_LEN) - hlen);
   return 0;
 }
 
@@ -87,16 +80,16 @@ int tern_ipv4_repr_emit(const tern_ipv4_repr *r, uint8_t *buf, size_t cap) {
   }
   buf[OFF_VER_IHL] = 0x45;
   buf[OFF_TOS] = r->tos;
-  put_be16(buf + OFF_TOTAL_LEN,
-           (uint16_t)(TERN_IPV4_HEADER_LEN + r->payload_len));
-  put_be16(buf + OFF_IDENT, r->ident);
-  put_be16(buf + OFF_FLAGS_FRAG, r->dont_frag ? FLAG_DF : 0);
+  tern_put_be16(buf + OFF_TOTAL_LEN,
+                (uint16_t)(TERN_IPV4_HEADER_LEN + r->payload_len));
+  tern_put_be16(buf + OFF_IDENT, r->ident);
+  tern_put_be16(buf + OFF_FLAGS_FRAG, r->dont_frag ? FLAG_DF : 0);
   buf[OFF_TTL] = r->ttl;
   buf[OFF_PROTO] = r->protocol;
-  put_be16(buf + OFF_CHECKSUM, 0);
+  tern_put_be16(buf + OFF_CHECKSUM, 0);
   memcpy(buf + OFF_SRC, r->src.b, 4);
   memcpy(buf + OFF_DST, r->dst.b, 4);
-  put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, TERN_IPV4_HEADER_LEN));
+  tern_put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, TERN_IPV4_HEADER_LEN));
   return TERN_IPV4_HEADER_LEN;
 }
 

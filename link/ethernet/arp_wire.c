@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "tern/bytes.h"
+
 enum {
   OFF_HTYPE = 0,
   OFF_PTYPE = 2,
@@ -16,29 +18,20 @@ enum {
 
 #define HTYPE_ETHERNET 1u
 
-static uint16_t be16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
 int tern_arp_check(const uint8_t *buf, size_t len) {
   if (len < TERN_ARP_LEN) {
     return TERN_ARP_DROP_TRUNCATED;
   }
-  if (be16(buf + OFF_HTYPE) != HTYPE_ETHERNET) {
+  if (tern_be16(buf + OFF_HTYPE) != HTYPE_ETHERNET) {
     return TERN_ARP_DROP_HTYPE;
   }
-  if (be16(buf + OFF_PTYPE) != TERN_ETHERTYPE_IPV4) {
+  if (tern_be16(buf + OFF_PTYPE) != TERN_ETHERTYPE_IPV4) {
     return TERN_ARP_DROP_PTYPE;
   }
   if (buf[OFF_HLEN] != 6 || buf[OFF_PLEN] != 4) {
     return TERN_ARP_DROP_ADDR_LEN;
   }
-  uint16_t op = be16(buf + OFF_OP);
+  uint16_t op = tern_be16(buf + OFF_OP);
   if (op != TERN_ARP_OP_REQUEST && op != TERN_ARP_OP_REPLY) {
     return TERN_ARP_DROP_OP;
   }
@@ -50,7 +43,7 @@ int tern_arp_repr_parse(tern_arp_repr *out, const uint8_t *buf, size_t len) {
   if (rc != 0) {
     return rc;
   }
-  out->op = be16(buf + OFF_OP);
+  out->op = tern_be16(buf + OFF_OP);
   memcpy(out->sha.b, buf + OFF_SHA, 6);
   memcpy(out->spa.b, buf + OFF_SPA, 4);
   memcpy(out->tha.b, buf + OFF_THA, 6);
@@ -65,11 +58,11 @@ int tern_arp_repr_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap) {
   if (cap < TERN_ARP_LEN) {
     return TERN_ENOSPC;
   }
-  put_be16(buf + OFF_HTYPE, HTYPE_ETHERNET);
-  put_be16(buf + OFF_PTYPE, TERN_ETHERTYPE_IPV4);
+  tern_put_be16(buf + OFF_HTYPE, HTYPE_ETHERNET);
+  tern_put_be16(buf + OFF_PTYPE, TERN_ETHERTYPE_IPV4);
   buf[OFF_HLEN] = 6;
   buf[OFF_PLEN] = 4;
-  put_be16(buf + OFF_OP, r->op);
+  tern_put_be16(buf + OFF_OP, r->op);
   memcpy(buf + OFF_SHA, r->sha.b, 6);
   memcpy(buf + OFF_SPA, r->spa.b, 4);
   memcpy(buf + OFF_THA, r->tha.b, 6);

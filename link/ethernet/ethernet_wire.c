@@ -2,21 +2,19 @@
 
 #include <string.h>
 
+#include "tern/bytes.h"
+
 /* IEEE 802.3 clause 3.2.6: values up to 1500 are a length, 0x0600 and up
  * an EtherType; in between is undefined. */
 #define ETHERTYPE_MIN 0x0600u
 
 enum { OFF_DST = 0, OFF_SRC = 6, OFF_TYPE = 12 };
 
-static uint16_t be16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 int tern_eth_check(const uint8_t *buf, size_t len) {
   if (len < TERN_ETH_HEADER_LEN) {
     return TERN_ETH_DROP_TRUNCATED;
   }
-  uint16_t type = be16(buf + OFF_TYPE);
+  uint16_t type = tern_be16(buf + OFF_TYPE);
   if (type < ETHERTYPE_MIN) {
     return TERN_ETH_DROP_NOT_ETHERNET_II;
   }
@@ -35,7 +33,7 @@ int tern_eth_repr_parse(tern_eth_repr *out, const uint8_t *buf, size_t len) {
   }
   memcpy(out->dst.b, buf + OFF_DST, 6);
   memcpy(out->src.b, buf + OFF_SRC, 6);
-  out->ethertype = be16(buf + OFF_TYPE);
+  out->ethertype = tern_be16(buf + OFF_TYPE);
   return 0;
 }
 

@@ -3,31 +3,24 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tern/bytes.h"
+
 #include "tern/checksum.h"
 
 enum { OFF_SRC = 0, OFF_DST = 2, OFF_LEN = 4, OFF_CHECKSUM = 6 };
 
 #define PROTO_UDP 17
 
-static uint16_t be16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
 int tern_udp_check(const uint8_t *buf, size_t len, const tern_ipv4_addr *src,
                    const tern_ipv4_addr *dst) {
   if (len < TERN_UDP_HEADER_LEN) {
     return TERN_UDP_DROP_TRUNCATED;
   }
-  uint16_t ulen = be16(buf + OFF_LEN);
+  uint16_t ulen = tern_be16(buf + OFF_LEN);
   if (ulen < TERN_UDP_HEADER_LEN || ulen > len) {
     return TERN_UDP_DROP_LENGTH;
   }
-  if (be16(buf + OFF_CHECKSUM) != 0) {
+  if (tern_be16(buf + OFF_CHECKSUM) != 0) {
     tern_csum s = tern_checksum_pseudo_v4(src->b, dst->b, PROTO_UDP, ulen);
     if (tern_checksum_finish(tern_checksum_add(s, buf, ulen)) != 0) {
       return TERN_UDP_DROP_CHECKSUM;
@@ -42,10 +35,10 @@ int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
   if (rc != 0) {
     return rc;
   }
-  out->src_port = be16(buf + OFF_SRC);
-  out->dst_port = be16(buf + OFF_DST);
+  out->src_port = tern_be16(buf + OFF_SRC);
+  out->dst_port = tern_be16(buf + OFF_DST);
   out->payload = buf + TERN_UDP_HEADER_LEN;
-  out->payload_len = be16(buf + OFF_LEN) - (size_t)TERN_UDP_HEADER_LEN;
+  out->payload_len = tern_be16(buf + OFF_LEN) - (size_t)TERN_UDP_HEADER_LEN;
   return 0;
 }
 
@@ -68,10 +61,10 @@ int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
     memmove(body, from, r->payload_len);
     from = body;
   }
-  put_be16(buf + OFF_SRC, r->src_port);
-  put_be16(buf + OFF_DST, r->dst_port);
-  put_be16(buf + OFF_LEN, ulen);
-  put_be16(buf + OFF_CHECKSUM, 0);
+  tern_put_be16(buf + OFF_SRC, r->src_port);
+  tern_put_be16(buf + OFF_DST, r->dst_port);
+  tern_put_be16(buf + OFF_LEN, ulen);
+  tern_put_be16(buf + OFF_CHECKSUM, 0);
   tern_csum s = tern_checksum_pseudo_v4(src->b, dst->b, PROTO_UDP, ulen);
   s = tern_checksum_add(s, buf, TERN_UDP_HEADER_LEN);
   if (r->payload_len > 0 && from != body) {
@@ -80,7 +73,7 @@ int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
     s = tern_checksum_add(s, body, r->payload_len);
   }
   uint16_t c = tern_checksum_finish(s);
-  put_be16(buf + OFF_CHECKSUM, c == 0 ? 0xffff : c);
+  tern_put_be16(buf + OFF_CHECKSUM, c == 0 ? 0xffff : c);
   return ulen;
 }
 

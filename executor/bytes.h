@@ -1,0 +1,30 @@
+/* Big-endian (network order) loads and stores on byte pointers, for the
+ * wire formats: never cast a struct over received bytes, read fields with
+ * these. The caller has checked the length; they do no bounds checks. */
+#ifndef TERN_BYTES_H
+#define TERN_BYTES_H
+
+#include <stdint.h>
+
+static inline uint16_t tern_be16(const uint8_t *p) {
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t tern_be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
+}
+
+static inline void tern_put_be16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+static inline void tern_put_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+#endif /* TERN_BYTES_H */
