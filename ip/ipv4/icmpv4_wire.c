@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "tern/bytes.h"
-
 #include "tern/checksum.h"
 #include "tern/ipv4_wire.h"
 

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "tern/bytes.h"
-
 #include "tern/checksum.h"
 
 enum {

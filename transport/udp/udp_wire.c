@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "tern/bytes.h"
-
 #include "tern/checksum.h"
 
 enum { OFF_SRC = 0, OFF_DST = 2, OFF_LEN = 4, OFF_CHECKSUM = 6 };
