@@ -115,13 +115,28 @@ size_t tern_executor_run_once(tern_executor *ex) {
      * is lost, and none needs a critical section here. */
     batch = task->next;
     __atomic_store_n(&task->queued, 0, __ATOMIC_RELEASE);
+    if (task->flags & TERN_TASK_DONE) {
+      /* Woken during its last poll, before it returned READY: it is not
+       * polled again, and a pooled slot is released only now that the
+       * task is off the run queue. */
+      if (task->flags & TERN_TASK_POOLED) {
+        pool_release(task);
+      }
+      continue;
+    }
 
     tern_cx cx = tern_cx_make(tern_task_waker(task));
     tern_poll r = task->poll(task, &cx);
     polled++;
     if (r == TERN_READY) {
+      /* In the critical section, so no wake slips between marking it done
+       * and looking whether a wake during the poll queued it again (then
+       * the slot is released when the loop takes it off the queue). */
+      s = tern_port_critical_enter();
       task->flags |= TERN_TASK_DONE;
-      if (task->flags & TERN_TASK_POOLED) {
+      bool release = (task->flags & TERN_TASK_POOLED) && !task->queued;
+      tern_port_critical_exit(s);
+      if (release) {
         pool_release(task);
       }
     }

@@ -307,11 +307,8 @@ static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
   rx.tos = ip.tos;
   rx.broadcast =
       is_limited_bcast(&ip.dst) || iface_subnet_bcast(iface, &ip.dst);
-  if (ip.ttl == 0) {
-    st->rx_drop_ttl++;
-    tern_pkt_free(pkt);
-    return;
-  }
+  /* No TTL check: a host delivers whatever TTL it got (RFC 1122 3.2.1.7:
+   * MUST NOT discard a datagram just because its TTL is below 2). */
   if (bad_source(iface, &ip.src)) {
     st->rx_drop_bad_src++;
     tern_pkt_free(pkt);

@@ -20,9 +20,9 @@
  * Received packets (RFC 791, RFC 1122 3.2.1): the header is checked
  * (tern_ipv4_repr_parse: version, IHL, total length against the buffer,
  * checksum; fragments refused), link padding trimmed, options skipped;
- * TTL 0 is dropped; a source that cannot be one host (broadcast,
- * multicast, 127/8) is dropped (RFC 1122 3.2.1.3); the destination must
- * be the receiving interface's address, its subnet broadcast or
+ * any TTL is delivered (RFC 1122 3.2.1.7); a source that cannot be one host
+ * (broadcast, multicast, 127/8) is dropped (RFC 1122 3.2.1.3); the destination
+ * must be the receiving interface's address, its subnet broadcast or
  * 255.255.255.255, else the datagram is dropped as not for us (hosts do
  * not forward). Every drop is counted in tern_ipv4_stats. */
 #ifndef TERN_IPV4_H
@@ -81,7 +81,6 @@ typedef struct tern_ipv4_stats {
    * version, IHL, total length, checksum, fragment ([6]: fragments are
    * dropped, there is no reassembly). */
   uint32_t rx_drop[TERN_IPV4_DROP_COUNT];
-  uint32_t rx_drop_ttl;        /* TTL 0 */
   uint32_t rx_drop_bad_src;    /* source not a host address (3.2.1.3) */
   uint32_t rx_drop_not_for_us; /* destination not ours: no forwarding */
   uint32_t rx_drop_proto;      /* no handler for the protocol */

@@ -174,14 +174,27 @@ static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out,
 
 /* ---- send ---- */
 
+static tern_poll send_frame(tern_eth *eth, tern_pkt *pkt, int *err);
+
 static tern_poll eth_poll_send(void *self, tern_cx *cx, tern_pkt *pkt,
                                int *err) {
   tern_eth *eth = self;
+  /* Registered before the lower device is asked: its interrupt may call
+   * the adapter's waker as soon as the device has stored it, before
+   * poll_send returns PENDING. Withdrawn again when nothing waits. */
+  tern_waker_slot_register(&eth->tx_waker, cx);
+  tern_poll r = send_frame(eth, pkt, err);
+  if (r == TERN_READY) {
+    tern_waker_slot_clear(&eth->tx_waker);
+  }
+  return r;
+}
+
+static tern_poll send_frame(tern_eth *eth, tern_pkt *pkt, int *err) {
   tern__eth_service(eth);
   /* Frames queued earlier (released held packets among them) go first, so
    * packets to one neighbour keep their order. */
   if (!tern__eth_flush(eth)) {
-    tern_waker_slot_register(&eth->tx_waker, cx);
     return TERN_PENDING;
   }
   tern_netdev_info li = tern_netdev_get_info(&eth->lower);
@@ -223,7 +236,6 @@ static tern_poll eth_poll_send(void *self, tern_cx *cx, tern_pkt *pkt,
   if (tern_netdev_poll_send(&eth->lower, &own, pkt, &e) == TERN_PENDING) {
     /* The caller keeps the packet: give it back as it came. */
     tern_pkt_pull(pkt, TERN__ETH_HDR);
-    tern_waker_slot_register(&eth->tx_waker, cx);
     return TERN_PENDING;
   }
   eth->stats.tx_packets++;

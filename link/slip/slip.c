@@ -78,8 +78,8 @@ int tern_slip_init(tern_slip *slip, tern_stream stream, tern_pkt_pool *pkt_pool,
  * once everything accepted has been written (*err 0) or the adapter closed
  * (*err TERN_ECLOSED); PENDING when the stream has no room, with the
  * adapter's waker held by the stream and cx's waker stored in `waiter`. */
-static tern_poll pump(tern_slip *s, tern_cx *cx, tern_waker_slot *waiter,
-                      int *err) {
+static tern_poll pump_bytes(tern_slip *s, tern_cx *cx, tern_waker_slot *waiter,
+                            int *err) {
   for (;;) {
     if (s->closed) {
       *err = TERN_ECLOSED;
@@ -103,9 +103,11 @@ static tern_poll pump(tern_slip *s, tern_cx *cx, tern_waker_slot *waiter,
     }
     tern_cx own = tern_cx_make((tern_waker){tx_room, s});
     ptrdiff_t n;
+    /* Registered before the write: the stream's interrupt may call tx_room
+     * as soon as the write has stored its waker, before we return. */
+    tern_waker_slot_register(waiter, cx);
     if (tern_stream_poll_write(&s->stream, &own, s->tx_buf + s->tx_pos,
                                s->tx_len - s->tx_pos, &n) == TERN_PENDING) {
-      tern_waker_slot_register(waiter, cx);
       return TERN_PENDING;
     }
     if (n <= 0) {
@@ -114,6 +116,18 @@ static tern_poll pump(tern_slip *s, tern_cx *cx, tern_waker_slot *waiter,
     }
     s->tx_pos += (size_t)n;
   }
+}
+
+/* pump_bytes registers cx before each write (the stream's interrupt may
+ * call tx_room as soon as the write has stored it); once nothing is left
+ * to wait for, the registration is withdrawn so no stale waker is kept. */
+static tern_poll pump(tern_slip *s, tern_cx *cx, tern_waker_slot *waiter,
+                      int *err) {
+  tern_poll r = pump_bytes(s, cx, waiter, err);
+  if (r == TERN_READY) {
+    tern_waker_slot_clear(waiter);
+  }
+  return r;
 }
 
 static tern_poll slip_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {

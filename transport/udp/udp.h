@@ -81,7 +81,7 @@ typedef struct tern_udp_sock {
   uint32_t head;   /* first byte of the oldest record */
   uint32_t used;   /* bytes of records */
   uint16_t port;   /* bound local port, host order */
-  uint16_t queued; /* datagrams in the ring */
+  uint32_t queued; /* datagrams in the ring */
   bool bound;
   tern_waker_slot reader; /* a task waiting in recv_from */
   tern_waiter tx_waiter;  /* send_to waiting for a packet */
