@@ -17,7 +17,6 @@ extern "C" {
 #endif
 
 /* Ethernet frame limits, without the 4-byte FCS. */
-#define TERN_ETH_HEADER_LEN 14
 #define TERN_ETH_MIN_FRAME 60
 #define TERN_ETH_MAX_FRAME 1514
 
