@@ -17,6 +17,7 @@ extern "C" {
 #endif
 
 /* Ethernet frame limits, without the 4-byte FCS. */
+#define TERN_ETH_HEADER_LEN 14
 #define TERN_ETH_MIN_FRAME 60
 #define TERN_ETH_MAX_FRAME 1514
 
