@@ -88,6 +88,37 @@ static void pool_release(tern_task *task) {
   tern_port_critical_exit(s);
 }
 
+/* Marks a task done. A wake during its last poll may have queued it again:
+ * it is taken off the run queue here (rare, so the search is fine), which
+ * keeps a finished task from being polled again and lets a pooled slot be
+ * released at once. In the critical section, so no wake slips between. */
+static void finish(tern_executor *ex, tern_task *task) {
+  tern_irqstate s = tern_port_critical_enter();
+  task->flags |= TERN_TASK_DONE;
+  if (task->queued) {
+    tern_task *prev = NULL;
+    for (tern_task *t = ex->head; t != NULL; prev = t, t = t->next) {
+      if (t == task) {
+        if (prev != NULL) {
+          prev->next = task->next;
+        } else {
+          ex->head = task->next;
+        }
+        if (ex->tail == task) {
+          ex->tail = prev;
+        }
+        break;
+      }
+    }
+    task->next = NULL;
+    task->queued = 0;
+  }
+  tern_port_critical_exit(s);
+  if (task->flags & TERN_TASK_POOLED) {
+    pool_release(task);
+  }
+}
+
 #ifndef NDEBUG
 static void check_waker_used(const tern_cx *cx) {
   if (cx->waker_uses == 0) {
@@ -115,30 +146,12 @@ size_t tern_executor_run_once(tern_executor *ex) {
      * is lost, and none needs a critical section here. */
     batch = task->next;
     __atomic_store_n(&task->queued, 0, __ATOMIC_RELEASE);
-    if (task->flags & TERN_TASK_DONE) {
-      /* Woken during its last poll, before it returned READY: it is not
-       * polled again, and a pooled slot is released only now that the
-       * task is off the run queue. */
-      if (task->flags & TERN_TASK_POOLED) {
-        pool_release(task);
-      }
-      continue;
-    }
 
     tern_cx cx = tern_cx_make(tern_task_waker(task));
     tern_poll r = task->poll(task, &cx);
     polled++;
     if (r == TERN_READY) {
-      /* In the critical section, so no wake slips between marking it done
-       * and looking whether a wake during the poll queued it again (then
-       * the slot is released when the loop takes it off the queue). */
-      s = tern_port_critical_enter();
-      task->flags |= TERN_TASK_DONE;
-      bool release = (task->flags & TERN_TASK_POOLED) && !task->queued;
-      tern_port_critical_exit(s);
-      if (release) {
-        pool_release(task);
-      }
+      finish(ex, task);
     }
 #ifndef NDEBUG
     else {
