@@ -1,31 +1,20 @@
 #include <gtest/gtest.h>
 
+#include "executor/test_waker.h"
+
 #include "tern/co.h"
 #include "tern/poll.h"
 #include "tern/waitq.h"
 
 namespace {
 
-struct Counter {
-  int wakes = 0;
-  static void Wake(void *ctx) {
-    static_cast<Counter *>(ctx)->wakes++;
-  }
-  tern_waker waker() {
-    return tern_waker{Wake, this};
-  }
-  tern_cx cx() {
-    return tern_cx_make(waker());
-  }
-};
-
 TEST(WakerSlot, RegisterReplacesWakeTakes) {
-  Counter a, b;
+  tern_test::CountingWaker a, b;
   tern_waker_slot slot = TERN_WAKER_SLOT_INIT;
   EXPECT_FALSE(tern_waker_slot_is_set(&slot));
   EXPECT_FALSE(tern_waker_slot_wake(&slot));
 
-  tern_cx cxa = a.cx(), cxb = b.cx();
+  tern_cx cxa = a.Cx(), cxb = b.Cx();
   tern_waker_slot_register(&slot, &cxa);
   tern_waker_slot_register(&slot, &cxb);  // replaces a
   EXPECT_TRUE(tern_waker_slot_wake(&slot));
@@ -42,8 +31,8 @@ TEST(WakerSlot, RegisterReplacesWakeTakes) {
 
 #ifndef NDEBUG
 TEST(Cx, CountsWakerUses) {
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   EXPECT_EQ(cx.waker_uses, 0u);
   tern_waker_slot slot = TERN_WAKER_SLOT_INIT;
   tern_waker_slot_register(&slot, &cx);
@@ -85,8 +74,8 @@ tern_poll RunCo(CoState *s, tern_cx *cx) {
 }
 
 TEST(Co, ResumesWhereItLeftOff) {
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   CoState s;
   EXPECT_EQ(RunCo(&s, &cx), TERN_PENDING);
   EXPECT_EQ(RunCo(&s, &cx), TERN_PENDING);  // not ready: no progress
@@ -118,8 +107,8 @@ TEST(Co, ReturnEndsEarlyAndResetRestarts) {
     TERN_CO_YIELD(&st->co, cx);
     TERN_CO_END(&st->co);
   };
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   EXPECT_EQ(fn(&s, &cx), TERN_READY);
   EXPECT_EQ(fn(&s, &cx), TERN_READY);
   EXPECT_EQ(s.runs, 1);
@@ -129,17 +118,17 @@ TEST(Co, ReturnEndsEarlyAndResetRestarts) {
 }
 
 TEST(WaitQueue, WakesInFifoOrder) {
-  Counter c[3];
+  tern_test::CountingWaker c[3];
   tern_waiter w[3] = {TERN_WAITER_INIT, TERN_WAITER_INIT, TERN_WAITER_INIT};
   tern_waitq q = TERN_WAITQ_INIT;
   for (int i = 0; i < 3; i++) {
-    tern_cx cx = c[i].cx();
+    tern_cx cx = c[i].Cx();
     EXPECT_EQ(tern_waitq_poll(&q, &w[i], &cx), TERN_PENDING);
   }
   EXPECT_TRUE(tern_waitq_wake_one(&q));
   EXPECT_EQ(c[0].wakes, 1);
   EXPECT_EQ(c[1].wakes, 0);
-  tern_cx cx0 = c[0].cx();
+  tern_cx cx0 = c[0].Cx();
   EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_READY);
   EXPECT_EQ(tern_waitq_wake_all(&q), 2u);
   EXPECT_EQ(c[1].wakes, 1);
@@ -149,10 +138,10 @@ TEST(WaitQueue, WakesInFifoOrder) {
 }
 
 TEST(WaitQueue, RepollRefreshesWakerWithoutRequeue) {
-  Counter a, b;
+  tern_test::CountingWaker a, b;
   tern_waiter w = TERN_WAITER_INIT;
   tern_waitq q = TERN_WAITQ_INIT;
-  tern_cx cxa = a.cx(), cxb = b.cx();
+  tern_cx cxa = a.Cx(), cxb = b.Cx();
   EXPECT_EQ(tern_waitq_poll(&q, &w, &cxa), TERN_PENDING);
   EXPECT_EQ(tern_waitq_poll(&q, &w, &cxb), TERN_PENDING);
   EXPECT_EQ(tern_waitq_wake_all(&q), 1u);  // queued once
@@ -161,27 +150,27 @@ TEST(WaitQueue, RepollRefreshesWakerWithoutRequeue) {
 }
 
 TEST(WaitQueue, CancelPassesAChosenWakeOn) {
-  Counter c[2];
+  tern_test::CountingWaker c[2];
   tern_waiter w[2] = {TERN_WAITER_INIT, TERN_WAITER_INIT};
   tern_waitq q = TERN_WAITQ_INIT;
   for (int i = 0; i < 2; i++) {
-    tern_cx cx = c[i].cx();
+    tern_cx cx = c[i].Cx();
     tern_waitq_poll(&q, &w[i], &cx);
   }
   // The wake chose w[0], but its owner gives up before seeing it.
   tern_waitq_wake_one(&q);
   tern_waitq_cancel(&q, &w[0]);
   EXPECT_EQ(c[1].wakes, 1);
-  tern_cx cx1 = c[1].cx();
+  tern_cx cx1 = c[1].Cx();
   EXPECT_EQ(tern_waitq_poll(&q, &w[1], &cx1), TERN_READY);
 }
 
 TEST(WaitQueue, CancelWhileQueuedUnlinks) {
-  Counter c[3];
+  tern_test::CountingWaker c[3];
   tern_waiter w[3] = {TERN_WAITER_INIT, TERN_WAITER_INIT, TERN_WAITER_INIT};
   tern_waitq q = TERN_WAITQ_INIT;
   for (int i = 0; i < 3; i++) {
-    tern_cx cx = c[i].cx();
+    tern_cx cx = c[i].Cx();
     tern_waitq_poll(&q, &w[i], &cx);
   }
   tern_waitq_cancel(&q, &w[2]);  // the tail
@@ -190,7 +179,7 @@ TEST(WaitQueue, CancelWhileQueuedUnlinks) {
   EXPECT_EQ(c[0].wakes + c[2].wakes, 0);
   EXPECT_EQ(c[1].wakes, 1);
   // The queue is reusable after the tail was removed.
-  tern_cx cx0 = c[0].cx();
+  tern_cx cx0 = c[0].Cx();
   tern_waitq_poll(&q, &w[0], &cx0);
   EXPECT_TRUE(tern_waitq_wake_one(&q));
   EXPECT_EQ(c[0].wakes, 1);

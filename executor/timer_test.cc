@@ -2,21 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "executor/test_waker.h"
+
 #include <vector>
 
 #include "tern/sim.h"
 
 namespace {
-
-struct Counter {
-  int wakes = 0;
-  static void Wake(void *ctx) {
-    static_cast<Counter *>(ctx)->wakes++;
-  }
-  tern_cx cx() {
-    return tern_cx_make(tern_waker{Wake, this});
-  }
-};
 
 class TimerTest : public ::testing::Test {
  protected:
@@ -32,8 +24,8 @@ class TimerTest : public ::testing::Test {
 };
 
 TEST_F(TimerTest, ReadyAtTheDeadlineNotBefore) {
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   tern_timer t = TERN_TIMER_INIT;
   EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_PENDING);
   tern_sim_set_time(99);
@@ -46,12 +38,12 @@ TEST_F(TimerTest, ReadyAtTheDeadlineNotBefore) {
 }
 
 TEST_F(TimerTest, FiresInDeadlineOrderAndReportsTheEarliest) {
-  Counter c[4];
+  tern_test::CountingWaker c[4];
   tern_timer t[4] = {TERN_TIMER_INIT, TERN_TIMER_INIT, TERN_TIMER_INIT,
                      TERN_TIMER_INIT};
   const tern_time deadlines[4] = {300, 100, 200, 100};
   for (int i = 0; i < 4; i++) {
-    tern_cx cx = c[i].cx();
+    tern_cx cx = c[i].Cx();
     tern_sleep_until(&t[i], &cx, deadlines[i]);
   }
   tern_time next = 0;
@@ -66,8 +58,8 @@ TEST_F(TimerTest, FiresInDeadlineOrderAndReportsTheEarliest) {
 }
 
 TEST_F(TimerTest, CancelDisarms) {
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   tern_timer a = TERN_TIMER_INIT, b = TERN_TIMER_INIT;
   tern_sleep_for(&a, &cx, 50);
   tern_sleep_for(&b, &cx, 60);
@@ -81,8 +73,8 @@ TEST_F(TimerTest, CancelDisarms) {
 }
 
 TEST_F(TimerTest, RepolledWithANewDeadlineMoves) {
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   tern_timer t = TERN_TIMER_INIT;
   tern_sleep_until(&t, &cx, 500);
   tern_sleep_until(&t, &cx, 50);
@@ -91,8 +83,8 @@ TEST_F(TimerTest, RepolledWithANewDeadlineMoves) {
 }
 
 TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   tern_timer t = TERN_TIMER_INIT;
   EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);
   tern_sim_advance(60);
@@ -109,8 +101,8 @@ TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
 
 TEST_F(TimerTest, OrderSurvivesTheClockWrapping) {
   tern_sim_set_time(0xffffff00u);
-  Counter early, late;
-  tern_cx ce = early.cx(), cl = late.cx();
+  tern_test::CountingWaker early, late;
+  tern_cx ce = early.Cx(), cl = late.Cx();
   tern_timer a = TERN_TIMER_INIT, b = TERN_TIMER_INIT;
   tern_sleep_for(&b, &cl, 0x200);  // deadline 0x100, after the wrap
   tern_sleep_for(&a, &ce, 0x80);   // deadline 0xffffff80
@@ -125,8 +117,8 @@ TEST_F(TimerTest, OrderSurvivesTheClockWrapping) {
 }
 
 TEST_F(TimerTest, WithTimeoutEitherWay) {
-  Counter c;
-  tern_cx cx = c.cx();
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx();
   tern_timer t = TERN_TIMER_INIT;
   bool expired = true;
   // The operation finishes first: the timer is cancelled.

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "tern/memnetdev.h"
 #include "tern/memstream.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "tern/memnetdev.h"
 #include "tern/pkt.h"
 

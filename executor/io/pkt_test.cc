@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "tern/waitq.h"
 
 namespace {

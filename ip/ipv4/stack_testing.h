@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "tern/checksum.h"
 #include "tern/ipv4.h"
 #include "tern/memnetdev.h"

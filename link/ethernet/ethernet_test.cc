@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "link/ethernet/example.h"
 #include "tern/arp_wire.h"
 #include "tern/executor.h"

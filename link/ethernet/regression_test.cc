@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "tern/ethernet.h"
 #include "tern/pkt.h"
 

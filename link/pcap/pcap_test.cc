@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "gtest/gtest.h"
 #include "tern/err.h"
 #include "tern/memnetdev.h"

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "tern/pkt.h"
 #include "tern/slip.h"
 

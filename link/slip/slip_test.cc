@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "tern/co.h"
 #include "tern/executor.h"
 #include "tern/memstream.h"

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "executor/io/test_waker.h"
+#include "executor/test_waker.h"
 #include "gtest/gtest.h"
 #include "platforms/host/run_task_test_util.h"
 #include "tern/err.h"

@@ -1,6 +1,6 @@
 // A waker that counts its wakes, for driving polls by hand in tests.
-#ifndef TERN_IO_TEST_WAKER_H
-#define TERN_IO_TEST_WAKER_H
+#ifndef TERN_TEST_WAKER_H
+#define TERN_TEST_WAKER_H
 
 #include "tern/poll.h"
 
@@ -28,4 +28,4 @@ struct CountingWaker {
 
 }  // namespace tern_test
 
-#endif  // TERN_IO_TEST_WAKER_H
+#endif  // TERN_TEST_WAKER_H
