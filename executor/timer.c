@@ -6,14 +6,13 @@
  * O(1). Used from task context only (the run loop and polls), so it needs
  * no critical section. */
 tern_timer *tern__timer_queue;
-#define queue_head tern__timer_queue
 
 tern_time tern_now(void) {
   return tern_port_now();
 }
 
 static void unlink_timer(tern_timer *t) {
-  tern_timer **link = &queue_head;
+  tern_timer **link = &tern__timer_queue;
   while (*link != NULL && *link != t) {
     link = &(*link)->next;
   }
@@ -25,7 +24,7 @@ static void unlink_timer(tern_timer *t) {
 }
 
 static void insert_timer(tern_timer *t) {
-  tern_timer **link = &queue_head;
+  tern_timer **link = &tern__timer_queue;
   while (*link != NULL && !tern_time_before(t->deadline, (*link)->deadline)) {
     link = &(*link)->next;
   }
@@ -84,9 +83,10 @@ tern_poll tern_with_timeout(tern_timer *t, tern_cx *cx, tern_poll inner,
 
 unsigned tern_timers_fire(tern_time now) {
   unsigned fired = 0;
-  while (queue_head != NULL && !tern_time_before(now, queue_head->deadline)) {
-    tern_timer *t = queue_head;
-    queue_head = t->next;
+  while (tern__timer_queue != NULL &&
+         !tern_time_before(now, tern__timer_queue->deadline)) {
+    tern_timer *t = tern__timer_queue;
+    tern__timer_queue = t->next;
     t->next = NULL;
     t->armed = 0;
     tern_waker_wake(t->waker);
@@ -96,9 +96,9 @@ unsigned tern_timers_fire(tern_time now) {
 }
 
 bool tern_timers_next(tern_time *deadline) {
-  if (queue_head == NULL) {
+  if (tern__timer_queue == NULL) {
     return false;
   }
-  *deadline = queue_head->deadline;
+  *deadline = tern__timer_queue->deadline;
   return true;
 }
