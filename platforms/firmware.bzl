@@ -50,13 +50,16 @@ board_info = rule(
 _PLATFORMS = "//command_line_option:platforms"
 _COPT = "//command_line_option:copt"
 _LINKOPT = "//command_line_option:linkopt"
+_MODE = "//command_line_option:compilation_mode"
 
 def _board_transition_impl(settings, attr):
+    mode = attr.compilation_mode or settings[_MODE]
     if not attr.board:
         return {
             _PLATFORMS: settings[_PLATFORMS],
             _COPT: settings[_COPT],
             _LINKOPT: settings[_LINKOPT],
+            _MODE: mode,
         }
 
     # Host-only flags (sanitizers from --config=asan, say) do not apply to
@@ -65,12 +68,13 @@ def _board_transition_impl(settings, attr):
         _PLATFORMS: str(attr.board),
         _COPT: [],
         _LINKOPT: [],
+        _MODE: mode,
     }
 
 _board_transition = transition(
     implementation = _board_transition_impl,
-    inputs = [_PLATFORMS, _COPT, _LINKOPT],
-    outputs = [_PLATFORMS, _COPT, _LINKOPT],
+    inputs = [_PLATFORMS, _COPT, _LINKOPT, _MODE],
+    outputs = [_PLATFORMS, _COPT, _LINKOPT, _MODE],
 )
 
 def _link_inputs(deps):
@@ -176,6 +180,11 @@ tern_binary = rule(
     attrs = {
         "deps": attr.label_list(providers = [CcInfo]),
         "board": attr.label(doc = "platform to build for; default: the configured one"),
+        "compilation_mode": attr.string(
+            values = ["", "fastbuild", "opt", "dbg"],
+            doc = "build the firmware in this mode whatever -c says (size " +
+                  "figures are opt figures); default: the configured one",
+        ),
         "_board_info": attr.label(default = "//platforms:board_info"),
         "_cc_toolchain": attr.label(default = "@bazel_tools//tools/cpp:current_cc_toolchain"),
         "_allowlist_function_transition": attr.label(
@@ -233,12 +242,16 @@ qemu_test = rule(
     },
 )
 
+def _group_args(groups):
+    return ["--group=%s=%s" % (name, ",".join(prefixes)) for name, prefixes in groups.items()]
+
 def _size_report_impl(ctx):
     fw = ctx.attr.firmware[FirmwareInfo]
     report = ctx.actions.declare_file(ctx.label.name + ".txt")
     ctx.actions.run(
         executable = "/usr/bin/python3",
-        arguments = [ctx.file._tool.path, fw.map.path, "--elf", fw.elf.path, "-o", report.path],
+        arguments = [ctx.file._tool.path, fw.map.path, "--elf", fw.elf.path, "-o", report.path] +
+                    _group_args(ctx.attr.groups),
         inputs = [ctx.file._tool, fw.map, fw.elf],
         outputs = [report],
         mnemonic = "TernSize",
@@ -256,11 +269,51 @@ def _size_report_impl(ctx):
         runfiles = ctx.runfiles(files = [report]),
     )]
 
+_GROUPS_DOC = ("group name -> library name prefixes (`link/`, `ip/`): the " +
+               "report adds a line with each group's text")
+
 size_report = rule(
     implementation = _size_report_impl,
     executable = True,
     attrs = {
         "firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
+        "groups": attr.string_list_dict(doc = _GROUPS_DOC),
+        "_tool": attr.label(default = "//platforms:size_report.py", allow_single_file = True),
+    },
+)
+
+def _size_budget_test_impl(ctx):
+    fw = ctx.attr.firmware[FirmwareInfo]
+    for name in ctx.attr.max_text:
+        if name not in ctx.attr.groups:
+            fail("max_text names %s, which is not in groups" % name)
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    args = [ctx.file._tool.short_path, fw.map.short_path, "--elf", fw.elf.short_path]
+    args += _group_args(ctx.attr.groups)
+    args += ["--max=%s=%d" % (n, int(b)) for n, b in ctx.attr.max_text.items()]
+    ctx.actions.write(
+        output = script,
+        is_executable = True,
+        content = "#!/bin/sh\nexec /usr/bin/python3 %s\n" % " ".join(["'%s'" % a for a in args]),
+    )
+    return [DefaultInfo(
+        executable = script,
+        runfiles = ctx.runfiles(files = [ctx.file._tool, fw.map, fw.elf]),
+    )]
+
+# Fails when a group of libraries in the firmware has more text than its
+# budget: the size goals as regression tests (the figure is read from the
+# linker map, so it is exact, not timed).
+size_budget_test = rule(
+    implementation = _size_budget_test_impl,
+    test = True,
+    attrs = {
+        "firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
+        "groups": attr.string_list_dict(mandatory = True, doc = _GROUPS_DOC),
+        "max_text": attr.string_dict(
+            mandatory = True,
+            doc = "group name -> the most bytes of text it may have (a decimal string)",
+        ),
         "_tool": attr.label(default = "//platforms:size_report.py", allow_single_file = True),
     },
 )

@@ -6,6 +6,11 @@ object) it came from; sizes are summed into text (code and read-only data
 in flash), data (initialised RAM, also stored in flash) and bss (zeroed
 RAM). The totals are checked against the ELF's section headers when --elf
 is given, so a parsing slip cannot go unnoticed.
+
+--group NAME=PREFIX,PREFIX... adds a line summing the libraries whose
+report name starts with one of the prefixes (the protocol layers, say), and
+--max NAME=BYTES makes the exit status 1 when that group's text is larger,
+so a size budget can be a test.
 """
 import argparse
 import os
@@ -102,6 +107,10 @@ def main():
     ap.add_argument("map")
     ap.add_argument("--elf", help="check totals against this ELF")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
+    ap.add_argument("--group", action="append", default=[],
+                    help="NAME=PREFIX[,PREFIX...]: print the group's sum")
+    ap.add_argument("--max", action="append", default=[],
+                    help="NAME=BYTES: fail when the group's text is larger")
     args = ap.parse_args()
     with open(args.map, encoding="utf-8", errors="replace") as f:
         sizes = parse(f)
@@ -115,6 +124,27 @@ def main():
     out.append("%-*s %8d %8d %8d" % (width, "total", totals["text"], totals["data"], totals["bss"]))
     out.append("(flash = text + data = %d bytes; RAM = data + bss = %d bytes)"
                % (totals["text"] + totals["data"], totals["data"] + totals["bss"]))
+    groups = {}
+    for g in args.group:
+        name, _, prefixes = g.partition("=")
+        members = [n for n in sizes
+                   if any(n.startswith(p) for p in prefixes.split(",") if p)]
+        groups[name] = sum(sizes[n]["text"] for n in members)
+        out.append("group %s: text %d bytes (%s)"
+                   % (name, groups[name], " + ".join(sorted(members))))
+    over = False
+    for m in args.max:
+        name, _, limit = m.partition("=")
+        if name not in groups:
+            sys.stderr.write("size_report: --max names unknown group %s\n" % name)
+            return 1
+        if groups[name] > int(limit):
+            out.append("group %s: OVER BUDGET (%d > %d bytes)"
+                       % (name, groups[name], int(limit)))
+            over = True
+        else:
+            out.append("group %s: within budget (%d <= %d bytes)"
+                       % (name, groups[name], int(limit)))
     if args.elf:
         want = elf_totals(args.elf)
         # The map counts alignment padding nowhere; allow it, but no more.
@@ -129,7 +159,7 @@ def main():
             f.write(text)
     else:
         sys.stdout.write(text)
-    return 0
+    return 1 if over else 0
 
 
 if __name__ == "__main__":
