@@ -49,24 +49,24 @@ extern "C" {
 #define TERN_UDP_EPHEMERAL_FIRST 49152u
 #define TERN_UDP_EPHEMERAL_LAST 65535u
 
-/* Bytes each stored datagram takes in a ring besides its data. */
+/* Bytes each stored datagram takes in a ring besides its data (its
+ * length, source address and source port). */
 #define TERN_UDP_RECORD_HDR 8u
 
 /* Counters of the layer; they wrap at 2^32. */
 typedef struct tern_udp_stats {
-  uint32_t rx_datagrams;                 /* well formed, for us */
-  uint32_t rx_drop[TERN_UDP_DROP_COUNT]; /* by -tern_udp_drop */
-  uint32_t rx_drop_port0;                /* destination port 0 */
+  /* Datagrams dropped as malformed, by -tern_udp_drop: [1] truncated,
+   * [2] length field, [3] checksum, [4] to port 0 ([0] stays 0). The stack
+   * counts each once more in rx_drop_transport. */
+  uint32_t rx_drop[TERN_UDP_DROP_COUNT];
   uint32_t rx_no_listener; /* no socket on the port: port unreachable */
-  uint32_t tx_datagrams;   /* handed to tern_ipv4_output successfully */
-  uint32_t tx_errors;      /* tern_ipv4_output refused */
 } tern_udp_stats;
 
 /* Counters of one socket. */
 typedef struct tern_udp_sock_stats {
   uint32_t rx_datagrams; /* stored in the ring */
   uint32_t rx_dropped;   /* did not fit the ring's free space */
-  uint32_t tx_datagrams;
+  uint32_t tx_datagrams; /* handed to tern_ipv4_output successfully */
 } tern_udp_sock_stats;
 
 typedef struct tern_udp_layer tern_udp_layer;
@@ -75,14 +75,11 @@ typedef struct tern_udp_layer tern_udp_layer;
  * closed socket may be bound again). Fields are the layer's. */
 typedef struct tern_udp_sock {
   struct tern_udp_sock *next; /* the layer's list of bound sockets */
+  uint16_t port;              /* bound local port, host order; 0: unbound */
+  uint8_t *ring;              /* caller storage */
+  size_t size;                /* ring bytes */
+  size_t used;                /* bytes of records, from ring[0] on */
   tern_udp_layer *layer;
-  uint8_t *ring;   /* caller storage */
-  uint32_t size;   /* ring bytes */
-  uint32_t head;   /* first byte of the oldest record */
-  uint32_t used;   /* bytes of records */
-  uint16_t port;   /* bound local port, host order */
-  uint32_t queued; /* datagrams in the ring */
-  bool bound;
   tern_waker_slot reader; /* a task waiting in recv_from */
   tern_waiter tx_waiter;  /* send_to waiting for a packet */
   tern_udp_sock_stats stats;
@@ -91,9 +88,11 @@ typedef struct tern_udp_sock {
 /* The layer: caller storage. */
 struct tern_udp_layer {
   tern_ipv4_stack *stack;
-  tern_ipv4_proto proto; /* the registration with the stack */
   tern_udp_sock *socks;
-  uint16_t next_ephemeral; /* may be seeded (49152..65535) before binds */
+  /* The next ephemeral port to try; may be seeded (49152..65535) before
+   * binds, any value below 49152 means 49152. */
+  uint16_t next_ephemeral;
+  tern_ipv4_proto proto; /* the registration with the stack */
   tern_udp_stats stats;
 };
 
@@ -105,7 +104,7 @@ int tern_udp_init(tern_udp_layer *layer, tern_ipv4_stack *stack);
 /* Binds sock to port (0: the next free ephemeral port, 49152..65535) on
  * every address of the stack, with ring[0..ring_size) as its receive
  * ring (caller storage, kept until close; at least TERN_UDP_RECORD_HDR
- * bytes, at most 2^31). Returns 0, TERN_EADDRINUSE (port taken, or no
+ * bytes). Returns 0, TERN_EADDRINUSE (port taken, or no
  * ephemeral port free), or TERN_EINVAL (NULL arguments, a ring too small,
  * a socket already bound). The bound port is tern_udp_local_port(sock). */
 int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,

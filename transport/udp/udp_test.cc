@@ -152,7 +152,7 @@ TEST(Udp, BadDatagramsAreDroppedAndCounted) {
   d[22] = d[23] = 0;  // to port 0
   d[26] = d[27] = 0;  // no checksum
   EXPECT_TRUE(b.Exchange(d).empty());
-  EXPECT_EQ(b.udp.stats.rx_drop_port0, 1u);
+  EXPECT_EQ(b.udp.stats.rx_drop[-TERN_UDP_DROP_PORT0], 1u);
   EXPECT_EQ(b.Stats().rx_drop_transport, 4u);
   EXPECT_EQ(tern_udp_pending(&b.sock), 0u);
 }
@@ -223,7 +223,7 @@ TEST(Udp, ATooSmallBufferGetsTheStartAndTheFullLength) {
 
 TEST(Udp, BindRules) {
   UdpBench b;
-  tern_udp_sock s2, s3, s4;
+  tern_udp_sock s2 = {}, s3 = {}, s4 = {};  // zeroed, as udp.h requires
   uint8_t r2[64], r3[64], r4[64];
   ASSERT_EQ(tern_udp_bind(&b.udp, &b.sock, 7, b.ring, sizeof b.ring), 0);
   EXPECT_EQ(tern_udp_bind(&b.udp, &s2, 7, r2, sizeof r2), TERN_EADDRINUSE);

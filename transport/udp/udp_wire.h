@@ -37,9 +37,12 @@ typedef enum tern_udp_drop {
   TERN_UDP_DROP_LENGTH = -2,
   /* A non-zero checksum that does not verify. */
   TERN_UDP_DROP_CHECKSUM = -3,
+  /* Destination port 0 (reserved): the socket layer's check, never
+   * returned by tern_udp_check. */
+  TERN_UDP_DROP_PORT0 = -4,
 } tern_udp_drop;
 
-#define TERN_UDP_DROP_COUNT 4
+#define TERN_UDP_DROP_COUNT 5
 
 /* A datagram: its ports and its payload. */
 typedef struct tern_udp_repr {
@@ -72,19 +75,21 @@ int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
 /* The name of a tern_udp_drop reason; "unknown" otherwise. */
 const char *tern_udp_drop_name(int reason);
 
-/* Accessors, valid after tern_udp_check(buf, len, ...) returned 0. */
+/* Accessors, valid after tern_udp_check(buf, len, ...) returned 0. (p[0] *
+ * 256 + p[1] rather than a shift and an or, which gcc turns into a byte
+ * swap that costs two more instructions on Cortex-M0.) */
 static inline uint16_t tern_udp_src_port(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
+  return (uint16_t)(p[0] * 256u + p[1]);
 }
 static inline uint16_t tern_udp_dst_port(const uint8_t *p) {
-  return (uint16_t)(p[2] << 8 | p[3]);
+  return (uint16_t)(p[2] * 256u + p[3]);
 }
 /* The length field: header and payload. */
 static inline uint16_t tern_udp_length(const uint8_t *p) {
-  return (uint16_t)(p[4] << 8 | p[5]);
+  return (uint16_t)(p[4] * 256u + p[5]);
 }
 static inline uint16_t tern_udp_checksum(const uint8_t *p) {
-  return (uint16_t)(p[6] << 8 | p[7]);
+  return (uint16_t)(p[6] * 256u + p[7]);
 }
 
 #ifdef __cplusplus
