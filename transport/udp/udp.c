@@ -27,47 +27,42 @@ static tern_udp_sock *find(tern_udp_layer *layer, unsigned port) {
 /* ---- input (called by the IPv4 runner) ----
  *
  * The receive ring is a queue of records from ring[0] for `used` bytes,
- * each [UDP length (16 bits, big-endian, header included: the record's
- * size), source address, source port (big-endian)] and the payload. A
- * record is written whole at the end; recv_from takes the first and moves
- * the rest to the front (usually nothing: a task that keeps up reads each
- * datagram before the next arrives). */
+ * each the source address (4 bytes) followed by the datagram as received
+ * (its header, whose length field gives the record's size, and its
+ * payload). A record is written whole at the end; recv_from takes the
+ * first and moves the rest to the front (usually nothing: a task that
+ * keeps up reads each datagram before the next arrives). */
+
+/* Bytes of a record before the datagram: the source address. */
+#define ADDR_LEN (TERN_UDP_RECORD_HDR - TERN_UDP_HEADER_LEN)
 
 static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
                                    tern_pkt *pkt) {
   tern_udp_layer *layer = ctx;
   const uint8_t *u = tern_pkt_data(pkt);
   int rc = tern_udp_check(u, tern_pkt_len(pkt), &rx->src, &rx->dst);
-  if (rc == 0) {
-    unsigned port = be16(u + 2);
-    rc = TERN_UDP_DROP_PORT0;
-    if (port != 0) {
-      tern_udp_sock *s = find(layer, port);
-      if (s == NULL) {
-        layer->stats.rx_no_listener++;
-        return TERN_IPV4_NO_LISTENER;
-      }
-      size_t n = be16(u + 4); /* the record's size too */
-      if (n > s->size - s->used) {
-        s->stats.rx_dropped++;
-        return TERN_IPV4_CONSUMED;
-      }
-      uint8_t *r = s->ring + s->used;
-      r[0] = u[4]; /* the length field */
-      r[1] = u[5];
-      memcpy(r + 2, rx->src.b, 4);
-      r[6] = u[0]; /* the source port */
-      r[7] = u[1];
-      memcpy(r + TERN_UDP_RECORD_HDR, u + TERN_UDP_HEADER_LEN,
-             n - TERN_UDP_HEADER_LEN);
-      s->used += n;
-      s->stats.rx_datagrams++;
-      tern_waker_slot_wake(&s->reader);
-      return TERN_IPV4_CONSUMED;
-    }
+  if (rc != 0) {
+    layer->stats.rx_drop[-rc]++;
+    return TERN_IPV4_DROP;
   }
-  layer->stats.rx_drop[-rc]++; /* the one drop exit */
-  return TERN_IPV4_DROP;
+  /* No bound socket has port 0, so a datagram to it finds none and is
+   * answered with port unreachable, as Linux answers it. */
+  tern_udp_sock *s = find(layer, be16(u + 2));
+  if (s == NULL) {
+    layer->stats.rx_no_listener++;
+    return TERN_IPV4_NO_LISTENER;
+  }
+  size_t n = be16(u + 4); /* the datagram, header included */
+  if (ADDR_LEN + n > s->size - s->used) {
+    s->stats.rx_dropped++; /* whole or not at all */
+    return TERN_IPV4_CONSUMED;
+  }
+  uint8_t *r = s->ring + s->used;
+  memcpy(r, rx->src.b, ADDR_LEN);
+  memcpy(r + ADDR_LEN, u, n);
+  s->used += ADDR_LEN + n;
+  tern_waker_slot_wake(&s->reader);
+  return TERN_IPV4_CONSUMED;
 }
 
 int tern_udp_init(tern_udp_layer *layer, tern_ipv4_stack *stack) {
@@ -119,7 +114,7 @@ uint16_t tern_udp_local_port(const tern_udp_sock *sock) {
 size_t tern_udp_pending(const tern_udp_sock *sock) {
   size_t n = 0;
   for (size_t at = 0; at < sock->used; n++) {
-    at += be16(sock->ring + at);
+    at += ADDR_LEN + be16(sock->ring + at + ADDR_LEN + 4);
   }
   return n;
 }
@@ -134,7 +129,7 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
       return TERN_PENDING;
     }
     uint8_t *r = sock->ring;
-    size_t size = be16(r);
+    size_t size = ADDR_LEN + be16(r + ADDR_LEN + 4);
     len = (int)(size - TERN_UDP_RECORD_HDR);
     if (buf != NULL) {
       memcpy(buf, r + TERN_UDP_RECORD_HDR,
@@ -143,8 +138,8 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
     if (src != NULL) {
       memset(src, 0, sizeof *src);
       src->addr.family = TERN_IP_V4;
-      memcpy(src->addr.u.v4.b, r + 2, 4);
-      src->port = (uint16_t)be16(r + 6);
+      memcpy(src->addr.u.v4.b, r, ADDR_LEN);
+      src->port = (uint16_t)be16(r + ADDR_LEN);
     }
     sock->used -= size;
     memmove(r, r + size, sock->used);
@@ -162,14 +157,11 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
   if (sock->port != 0 && dst != NULL && dst->addr.family == TERN_IP_V4 &&
       dst->port != 0 && (data != NULL || len == 0)) {
     rc = tern_ipv4_route_lookup(layer->stack, &dst->addr.u.v4, &r);
-    /* (A device MTU is at least 68 bytes, RFC 791.) */
-    if (rc == 0 &&
-        len > r.mtu - (TERN_IPV4_HEADER_LEN + TERN_UDP_HEADER_LEN + 0u)) {
-      rc = TERN_EMSGSIZE;
-    }
   }
   if (rc != 0) {
-    tern_udp_cancel_send(sock);
+    if (layer != NULL) { /* withdraw a send that was waiting */
+      tern_pkt_pool_cancel_alloc(layer->stack->pool, &sock->tx_waiter);
+    }
     *err = rc;
     return TERN_READY;
   }
@@ -188,24 +180,19 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     *err = TERN_EMSGSIZE; /* the pool's packets are too small */
     return TERN_READY;
   }
-  /* The header with a zero checksum, summed; the payload copied and summed
-   * in one pass; then the checksum (a computed 0 is sent as 0xffff, RFC
-   * 768). */
+  /* The header but its checksum, summed; the payload copied and summed in
+   * one pass; then the checksum (a computed 0 is sent as 0xffff, RFC 768). */
   put_be16(u, sock->port);
   put_be16(u + 2, dst->port);
   put_be16(u + 4, ulen);
-  put_be16(u + 6, 0);
   tern_csum s = tern_checksum_pseudo_v4(r.src.b, dst->addr.u.v4.b,
                                         TERN_IP_PROTO_UDP, (uint16_t)ulen);
-  s = tern_checksum_add(s, u, TERN_UDP_HEADER_LEN);
+  s = tern_checksum_add(s, u, 6);
   s = tern_checksum_copy(s, u + TERN_UDP_HEADER_LEN, data, len);
-  uint16_t c = tern_checksum_finish(s);
-  put_be16(u + 6, c == 0 ? 0xffff : c);
+  unsigned c = tern_checksum_finish(s);
+  put_be16(u + 6, c != 0 ? c : ~0u);
   rc = tern_ipv4_output(layer->stack, p, &r.src, &dst->addr.u.v4,
                         TERN_IP_PROTO_UDP, 0);
-  if (rc == 0) {
-    sock->stats.tx_datagrams++;
-  }
   *err = rc;
   return TERN_READY;
 }

@@ -10,25 +10,6 @@ enum { OFF_SRC = 0, OFF_DST = 2, OFF_LEN = 4, OFF_CHECKSUM = 6 };
 
 #define PROTO_UDP 17
 
-int tern_udp_check(const uint8_t *buf, size_t len, const tern_ipv4_addr *src,
-                   const tern_ipv4_addr *dst) {
-  if (len < TERN_UDP_HEADER_LEN) {
-    return TERN_UDP_DROP_TRUNCATED;
-  }
-  unsigned ulen = buf[OFF_LEN] * 256u + buf[OFF_LEN + 1];
-  if (ulen < TERN_UDP_HEADER_LEN || ulen > len) {
-    return TERN_UDP_DROP_LENGTH;
-  }
-  /* A zero checksum field: none computed (RFC 768), nothing to verify. */
-  if ((buf[OFF_CHECKSUM] | buf[OFF_CHECKSUM + 1]) != 0 &&
-      tern_checksum_finish(tern_checksum_add(
-          tern_checksum_pseudo_v4(src->b, dst->b, PROTO_UDP, (uint16_t)ulen),
-          buf, ulen)) != 0) {
-    return TERN_UDP_DROP_CHECKSUM;
-  }
-  return 0;
-}
-
 int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
                         const tern_ipv4_addr *src, const tern_ipv4_addr *dst) {
   int rc = tern_udp_check(buf, len, src, dst);
@@ -83,7 +64,6 @@ const char *tern_udp_drop_name(int reason) {
     case TERN_UDP_DROP_TRUNCATED: return "truncated";
     case TERN_UDP_DROP_LENGTH: return "length field";
     case TERN_UDP_DROP_CHECKSUM: return "checksum";
-    case TERN_UDP_DROP_PORT0: return "port 0";
     default: return "unknown";
   }
 }

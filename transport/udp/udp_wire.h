@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "tern/addr.h"
+#include "tern/checksum.h"
 #include "tern/err.h"
 
 #ifdef __cplusplus
@@ -37,12 +38,9 @@ typedef enum tern_udp_drop {
   TERN_UDP_DROP_LENGTH = -2,
   /* A non-zero checksum that does not verify. */
   TERN_UDP_DROP_CHECKSUM = -3,
-  /* Destination port 0 (reserved): the socket layer's check, never
-   * returned by tern_udp_check. */
-  TERN_UDP_DROP_PORT0 = -4,
 } tern_udp_drop;
 
-#define TERN_UDP_DROP_COUNT 5
+#define TERN_UDP_DROP_COUNT 4
 
 /* A datagram: its ports and its payload. */
 typedef struct tern_udp_repr {
@@ -54,9 +52,28 @@ typedef struct tern_udp_repr {
 
 /* Checks buf[0..len), the payload of an IPv4 datagram from src to dst:
  * the length field, then the checksum unless it is 0. Returns 0 or a
- * tern_udp_drop reason; reads nothing outside buf. */
-int tern_udp_check(const uint8_t *buf, size_t len, const tern_ipv4_addr *src,
-                   const tern_ipv4_addr *dst);
+ * tern_udp_drop reason; reads nothing outside buf. (Inline: the socket
+ * layer's input is its one caller on a device, and the call cost more
+ * than the body on Cortex-M0.) */
+static inline int tern_udp_check(const uint8_t *buf, size_t len,
+                                 const tern_ipv4_addr *src,
+                                 const tern_ipv4_addr *dst) {
+  if (len < TERN_UDP_HEADER_LEN) {
+    return TERN_UDP_DROP_TRUNCATED;
+  }
+  unsigned ulen = buf[4] * 256u + buf[5];
+  if (ulen < TERN_UDP_HEADER_LEN || ulen > len) {
+    return TERN_UDP_DROP_LENGTH;
+  }
+  /* A zero checksum field: none computed (RFC 768), nothing to verify. */
+  if ((buf[6] | buf[7]) != 0 &&
+      tern_checksum_finish(tern_checksum_add(
+          tern_checksum_pseudo_v4(src->b, dst->b, 17, (uint16_t)ulen), buf,
+          ulen)) != 0) {
+    return TERN_UDP_DROP_CHECKSUM;
+  }
+  return 0;
+}
 
 /* tern_udp_check(), then fills *out (untouched on failure); out->payload
  * points into buf. */

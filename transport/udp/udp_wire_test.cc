@@ -232,7 +232,6 @@ TEST(UdpWire, DropNames) {
   EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_TRUNCATED), "truncated");
   EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_LENGTH), "length field");
   EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_CHECKSUM), "checksum");
-  EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_PORT0), "port 0");
   EXPECT_STREQ(tern_udp_drop_name(-TERN_UDP_DROP_COUNT), "unknown");
 }
 
