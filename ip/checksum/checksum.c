@@ -3,6 +3,63 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* Two implementations of tern_checksum_add and tern_checksum_copy, one
+ * contract (checksum.h):
+ *
+ * - TERN_CHECKSUM_SMALL 1, the default on 32-bit targets and in builds for
+ *   size (-Os): one loop of byte loads, the fewest bytes of code. On
+ *   Cortex-M0 it is a quarter of the fast one's size (README.md).
+ * - TERN_CHECKSUM_SMALL 0, the default on 64-bit hosts built for speed:
+ *   wide aligned words, deferred carries, unrolled loops.
+ *
+ * Define TERN_CHECKSUM_SMALL to 0 or 1 to choose; the tests run both on the
+ * host (checksum_test, checksum_small_test). */
+#ifndef TERN_CHECKSUM_SMALL
+#if UINTPTR_MAX > 0xffffffffu && !defined(__OPTIMIZE_SIZE__)
+#define TERN_CHECKSUM_SMALL 0
+#else
+#define TERN_CHECKSUM_SMALL 1
+#endif
+#endif
+
+/* 32-bit end-around-carry addition of partial sums. */
+static inline tern_csum add_csum(tern_csum a, uint32_t b) {
+  a += b;
+  a += a < b;
+  return a;
+}
+
+#if TERN_CHECKSUM_SMALL
+
+/* Each byte is added where it sits in its big-endian 16-bit word: the high
+ * half at even offsets of the piece, the low half at odd ones, so an odd
+ * last byte is padded with zero and the piece's address does not matter.
+ * The carry out of each addition goes back in at once (end-around), so the
+ * sum stays exact for any length. tern_checksum_add is this loop with no
+ * destination. */
+tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,
+                             size_t len) {
+  const uint8_t *p = src;
+  uint8_t *d = dst;
+  for (size_t i = 0; i < len; i++) {
+    uint32_t b = p[i];
+    if (d != NULL) {
+      d[i] = (uint8_t)b;
+    }
+    if ((i & 1) == 0) {
+      b <<= 8;
+    }
+    sum = add_csum(sum, b);
+  }
+  return sum;
+}
+
+tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
+  return tern_checksum_copy(sum, NULL, data, len);
+}
+
+#else /* !TERN_CHECKSUM_SMALL */
+
 /* How it is fast (RFC 1071 section 2):
  *
  * - Byte-order independence: the one's complement sum of native-order
@@ -43,16 +100,6 @@ typedef uint32_t word_t;
 
 #define WORD sizeof(word_t)
 #define UNROLL 16
-
-/* Built for size (-Os, the boards): no unrolled loops, and the fused copy
- * is a memcpy followed by the sum, so only one copy of the summing code is
- * linked. The speed-ups above that matter most (word loads, deferred
- * carries) stay. */
-#if defined(__OPTIMIZE_SIZE__)
-#define TERN_CHECKSUM_SMALL 1
-#else
-#define TERN_CHECKSUM_SMALL 0
-#endif
 
 /* memcpy is how C reads an object's bytes as another type without breaking
  * strict aliasing; with a constant size and a known alignment compilers
@@ -115,13 +162,6 @@ static inline uint32_t swap16(uint32_t v) {
   return ((v & 0xffu) << 8) | ((v >> 8) & 0xffu);
 }
 
-/* 32-bit end-around-carry addition of partial sums. */
-static inline tern_csum add_csum(tern_csum a, uint32_t b) {
-  a += b;
-  a += a < b;
-  return a;
-}
-
 /* A sum in progress over the bytes at p, copying them to dst if asked. */
 typedef struct run {
   const uint8_t *p;
@@ -137,9 +177,7 @@ static ALWAYS_INLINE void sum_words(run *r, bool copy, bool dst_aligned) {
   uint8_t *dst = r->dst;
   size_t len = r->len;
   word_t a = r->a, c = r->c;
-  if (TERN_CHECKSUM_SMALL) {
-    /* only the one-word loop below */
-  } else if (!copy) {
+  if (!copy) {
     while (len >= UNROLL * WORD) {
       ACC(a, c, load_word(p + 0 * WORD));
       ACC(a, c, load_word(p + 1 * WORD));
@@ -272,12 +310,10 @@ tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
 
 tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,
                              size_t len) {
-  if (TERN_CHECKSUM_SMALL) {
-    memcpy(dst, src, len);
-    return tern_checksum_add(sum, dst, len);
-  }
   return add_any(sum, dst, src, len, true);
 }
+
+#endif /* TERN_CHECKSUM_SMALL */
 
 tern_csum tern_checksum_add16(tern_csum sum, uint16_t value) {
   return add_csum(sum, value);
@@ -293,19 +329,17 @@ uint16_t tern_checksum(const void *data, size_t len) {
   return tern_checksum_finish(tern_checksum_add(0, data, len));
 }
 
+/* The pseudo-headers' small fields start the sum (it cannot carry yet); the
+ * order of 16-bit words does not change a one's complement sum. */
 tern_csum tern_checksum_pseudo_v4(const uint8_t src[4], const uint8_t dst[4],
                                   uint8_t protocol, uint16_t length) {
-  tern_csum s = tern_checksum_add(0, src, 4);
-  s = tern_checksum_add(s, dst, 4);
-  s = tern_checksum_add16(s, protocol);
-  return tern_checksum_add16(s, length);
+  tern_csum s = tern_checksum_add((uint32_t)protocol + length, src, 4);
+  return tern_checksum_add(s, dst, 4);
 }
 
 tern_csum tern_checksum_pseudo_v6(const uint8_t src[16], const uint8_t dst[16],
                                   uint8_t next_header, uint32_t length) {
-  tern_csum s = tern_checksum_add(0, src, 16);
-  s = tern_checksum_add(s, dst, 16);
-  s = tern_checksum_add16(s, (uint16_t)(length >> 16));
-  s = tern_checksum_add16(s, (uint16_t)length);
-  return tern_checksum_add16(s, next_header);
+  tern_csum s = (uint32_t)next_header + (length >> 16) + (length & 0xffffu);
+  s = tern_checksum_add(s, src, 16);
+  return tern_checksum_add(s, dst, 16);
 }

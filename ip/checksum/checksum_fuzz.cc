@@ -1,4 +1,5 @@
-// Fuzz target for the fast checksum: any input, split at an even point
+// Fuzz target for the checksum (checksum_fuzz: the fast implementation,
+// checksum_small_fuzz: the small one): any input, split at an even point
 // chosen by the input, placed at an alignment chosen by the input, must
 // sum to what the byte-by-byte definition gives, and the fused copy must
 // copy exactly and agree.

@@ -17,7 +17,7 @@ TEST(UdpRegression, QueuedCountWrapsAt65536Datagrams) {
   static tern_udp_layer udp;
   ASSERT_EQ(tern_udp_init(&udp, &stack), 0);
   static tern_udp_sock sock;
-  static std::vector<uint8_t> ring(1u << 20);  // 1 MiB: 131072 empty records
+  static std::vector<uint8_t> ring(1u << 20);  // 1 MiB: 87381 empty records
   ASSERT_EQ(tern_udp_bind(&udp, &sock, 7, ring.data(), ring.size()), 0);
 
   // An empty datagram 192.0.2.1:1234 -> :7, checksum 0 (none).
@@ -31,7 +31,7 @@ TEST(UdpRegression, QueuedCountWrapsAt65536Datagrams) {
   for (int i = 0; i < 65536; i++) {
     ASSERT_EQ(udp.proto.input(udp.proto.ctx, &rx, p), TERN_IPV4_CONSUMED);
   }
-  EXPECT_EQ(sock.stats.rx_datagrams, 65536u);
+  EXPECT_EQ(sock.stats.rx_dropped, 0u);
   // Every datagram was stored, so one must be readable now.
   EXPECT_EQ(tern_udp_pending(&sock), 65536u);
   int n = -1;

@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   while (tern_udp_pending(&sock) > 0) {
     if (tern_udp_poll_recv_from(&sock, &cx, &from, buf, sizeof buf, &got) !=
             TERN_READY ||
-        got < 0 || (size_t)got + 8 > sizeof ring) {
+        got < 0 || (size_t)got + TERN_UDP_RECORD_HDR > sizeof ring) {
       FAIL();
     }
   }

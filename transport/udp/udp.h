@@ -10,12 +10,14 @@
  *                                             sizeof buf, &n));
  *   TERN_CO_AWAIT(co, tern_udp_poll_send_to(&echo, cx, &from, buf, n, &err));
  *
- * Receiving: each socket owns a caller-provided ring. A datagram is stored
- * whole (an 8-byte record: length, source address and port; then the
- * data) or not at all: one that does not fit the free space is dropped and
- * counted on the socket (rx_dropped), never stored in part. Datagrams to a
- * port nobody bound get an ICMP port unreachable from the IPv4 layer.
- * Datagrams to a broadcast address are delivered like unicast ones.
+ * Receiving: each socket owns a caller-provided ring, a queue of records
+ * (the source address and the datagram as received, TERN_UDP_RECORD_HDR
+ * bytes plus the payload). A datagram is stored whole or not at all: one
+ * that does not fit the free space is dropped and counted on the socket
+ * (rx_dropped), never stored in part. Datagrams to a port nobody bound
+ * (port 0 included, which nobody can bind) get an ICMP port unreachable
+ * from the IPv4 layer, as Linux answers them. Datagrams to a broadcast
+ * address are delivered like unicast ones.
  *
  * Sending: the payload is copied once, from the caller's buffer into a
  * packet from the stack's pool, summing the checksum in the same pass.
@@ -49,24 +51,24 @@ extern "C" {
 #define TERN_UDP_EPHEMERAL_FIRST 49152u
 #define TERN_UDP_EPHEMERAL_LAST 65535u
 
-/* Bytes each stored datagram takes in a ring besides its data. */
-#define TERN_UDP_RECORD_HDR 8u
+/* Bytes each stored datagram takes in a ring besides its payload: the
+ * source address and the UDP header. */
+#define TERN_UDP_RECORD_HDR 12u
 
-/* Counters of the layer; they wrap at 2^32. */
+/* Counters of the layer; they wrap at 2^32. What the stack counts already
+ * (datagrams delivered, packets sent) and what the application sees (each
+ * datagram received, each send's result) is not counted again. */
 typedef struct tern_udp_stats {
-  uint32_t rx_datagrams;                 /* well formed, for us */
-  uint32_t rx_drop[TERN_UDP_DROP_COUNT]; /* by -tern_udp_drop */
-  uint32_t rx_drop_port0;                /* destination port 0 */
+  /* Datagrams dropped as malformed, by -tern_udp_drop: [1] truncated,
+   * [2] length field, [3] checksum ([0] stays 0). The stack counts each
+   * once more in rx_drop_transport. */
+  uint32_t rx_drop[TERN_UDP_DROP_COUNT];
   uint32_t rx_no_listener; /* no socket on the port: port unreachable */
-  uint32_t tx_datagrams;   /* handed to tern_ipv4_output successfully */
-  uint32_t tx_errors;      /* tern_ipv4_output refused */
 } tern_udp_stats;
 
 /* Counters of one socket. */
 typedef struct tern_udp_sock_stats {
-  uint32_t rx_datagrams; /* stored in the ring */
-  uint32_t rx_dropped;   /* did not fit the ring's free space */
-  uint32_t tx_datagrams;
+  uint32_t rx_dropped; /* did not fit the ring's free space */
 } tern_udp_sock_stats;
 
 typedef struct tern_udp_layer tern_udp_layer;
@@ -75,14 +77,11 @@ typedef struct tern_udp_layer tern_udp_layer;
  * closed socket may be bound again). Fields are the layer's. */
 typedef struct tern_udp_sock {
   struct tern_udp_sock *next; /* the layer's list of bound sockets */
+  uint16_t port;              /* bound local port, host order; 0: unbound */
+  uint8_t *ring;              /* caller storage */
+  size_t size;                /* ring bytes */
+  size_t used;                /* bytes of records, from ring[0] on */
   tern_udp_layer *layer;
-  uint8_t *ring;   /* caller storage */
-  uint32_t size;   /* ring bytes */
-  uint32_t head;   /* first byte of the oldest record */
-  uint32_t used;   /* bytes of records */
-  uint16_t port;   /* bound local port, host order */
-  uint32_t queued; /* datagrams in the ring */
-  bool bound;
   tern_waker_slot reader; /* a task waiting in recv_from */
   tern_waiter tx_waiter;  /* send_to waiting for a packet */
   tern_udp_sock_stats stats;
@@ -91,9 +90,13 @@ typedef struct tern_udp_sock {
 /* The layer: caller storage. */
 struct tern_udp_layer {
   tern_ipv4_stack *stack;
-  tern_ipv4_proto proto; /* the registration with the stack */
   tern_udp_sock *socks;
-  uint16_t next_ephemeral; /* may be seeded (49152..65535) before binds */
+  /* Ephemeral ports are next_ephemeral | 49152 (the range 49152..65535 is
+   * the values with the top two bits set), next_ephemeral counting up from
+   * 0 after each pick; an application may seed it from its RNG before
+   * binding. */
+  uint16_t next_ephemeral;
+  tern_ipv4_proto proto; /* the registration with the stack */
   tern_udp_stats stats;
 };
 
@@ -102,12 +105,13 @@ struct tern_udp_layer {
  * registered with the stack). */
 int tern_udp_init(tern_udp_layer *layer, tern_ipv4_stack *stack);
 
-/* Binds sock to port (0: the next free ephemeral port, 49152..65535) on
- * every address of the stack, with ring[0..ring_size) as its receive
- * ring (caller storage, kept until close; at least TERN_UDP_RECORD_HDR
- * bytes, at most 2^31). Returns 0, TERN_EADDRINUSE (port taken, or no
- * ephemeral port free), or TERN_EINVAL (NULL arguments, a ring too small,
- * a socket already bound). The bound port is tern_udp_local_port(sock). */
+/* Binds sock (zeroed, or closed) to port (0: the next free ephemeral port,
+ * see next_ephemeral) on every address of the stack, with
+ * ring[0..ring_size) as its receive ring (caller storage, kept until
+ * close; at least TERN_UDP_RECORD_HDR bytes). Returns 0, TERN_EADDRINUSE
+ * (port taken, or no ephemeral port free), or TERN_EINVAL (NULL
+ * arguments, a ring too small, a socket already bound). The bound port is
+ * tern_udp_local_port(sock). */
 int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
                   uint8_t *ring, size_t ring_size);
 
@@ -116,11 +120,12 @@ uint16_t tern_udp_local_port(const tern_udp_sock *sock);
 
 /* Sends one datagram of len bytes from data to dst (an IPv4 endpoint).
  * READY with *err: 0 (handed to the IPv4 layer for sending), TERN_EINVAL
- * (unbound socket, not IPv4, destination port 0, data NULL with len > 0),
- * TERN_ENETUNREACH (no route), TERN_EMSGSIZE (more than the interface's
- * MTU minus 28, or than a pool packet holds). PENDING while the stack's
- * pool is empty: poll again with the same arguments; data is not read
- * until READY. A task that stops polling a pending send calls
+ * (unbound socket, dst NULL or not IPv4, destination port 0, data NULL
+ * with len > 0), TERN_ENETUNREACH (no route), TERN_EMSGSIZE (more than the
+ * interface's MTU minus 28, or than a pool packet holds; found once a
+ * packet is allocated, so it may follow a PENDING). PENDING while the
+ * stack's pool is empty: poll again with the same arguments; data is not
+ * read until READY. A task that stops polling a pending send calls
  * tern_udp_cancel_send. */
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,

@@ -10,24 +10,6 @@ enum { OFF_SRC = 0, OFF_DST = 2, OFF_LEN = 4, OFF_CHECKSUM = 6 };
 
 #define PROTO_UDP 17
 
-int tern_udp_check(const uint8_t *buf, size_t len, const tern_ipv4_addr *src,
-                   const tern_ipv4_addr *dst) {
-  if (len < TERN_UDP_HEADER_LEN) {
-    return TERN_UDP_DROP_TRUNCATED;
-  }
-  uint16_t ulen = tern_be16(buf + OFF_LEN);
-  if (ulen < TERN_UDP_HEADER_LEN || ulen > len) {
-    return TERN_UDP_DROP_LENGTH;
-  }
-  if (tern_be16(buf + OFF_CHECKSUM) != 0) {
-    tern_csum s = tern_checksum_pseudo_v4(src->b, dst->b, PROTO_UDP, ulen);
-    if (tern_checksum_finish(tern_checksum_add(s, buf, ulen)) != 0) {
-      return TERN_UDP_DROP_CHECKSUM;
-    }
-  }
-  return 0;
-}
-
 int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
                         const tern_ipv4_addr *src, const tern_ipv4_addr *dst) {
   int rc = tern_udp_check(buf, len, src, dst);
