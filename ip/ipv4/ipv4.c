@@ -56,13 +56,11 @@ int tern_ipv4_stack_init(tern_ipv4_stack *stack, tern_pkt_pool *pool) {
   return 0;
 }
 
-int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
-                             uint8_t prefix_len,
-                             const tern_ipv4_addr *gateway) {
+/* Sets the interface's address, gateway and the words derived from them,
+ * and tells the device. */
+static inline int set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
+                           uint8_t prefix_len, const tern_ipv4_addr *gateway) {
   static const tern_ipv4_addr none;
-  if (iface == NULL || iface->stack == NULL || prefix_len > 32) {
-    return TERN_EINVAL;
-  }
   uint32_t ip = ld32(addr != NULL ? addr : &none);
   iface->ip = ip;
   iface->gw = ld32(gateway != NULL ? gateway : &none);
@@ -74,6 +72,15 @@ int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
   iface->bcast = ip != 0 && prefix_len <= 30 ? ip | ~m : ALL_ONES;
   tern_netdev_set_ipv4(&iface->dev, iface->addr.b);
   return 0;
+}
+
+int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
+                             uint8_t prefix_len,
+                             const tern_ipv4_addr *gateway) {
+  if (iface == NULL || iface->stack == NULL || prefix_len > 32) {
+    return TERN_EINVAL;
+  }
+  return set_addr(iface, addr, prefix_len, gateway);
 }
 
 int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
@@ -95,7 +102,7 @@ int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
   iface->txq_tail = &iface->txq_head;
   iface->loop_tail = &iface->loop_head;
   *tail = iface;
-  return tern_ipv4_iface_set_addr(iface, addr, prefix_len, gateway);
+  return set_addr(iface, addr, prefix_len, gateway);
 }
 
 int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto) {
