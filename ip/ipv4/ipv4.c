@@ -287,13 +287,12 @@ static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
   (void)tern_pkt_trim(pkt, tern_ipv4_total_len(h));
   tern_ipv4_rx rx;
   rx.iface = iface;
-  _Static_assert(offsetof(tern_ipv4_rx, dst) == offsetof(tern_ipv4_rx, src) + 4,
-                 "tern_ipv4_rx: dst must follow src, as in the header");
-  memcpy((uint8_t *)&rx + offsetof(tern_ipv4_rx, src), h + 12, 8);
+  uint32_t src = ld32(h + 12), dst = ld32(h + 16);
+  __builtin_memcpy(&rx.src, &src, 4); /* aligned in rx: a store each */
+  __builtin_memcpy(&rx.dst, &dst, 4);
   rx.protocol = h[9];
   rx.ttl = h[8];
   rx.tos = h[1];
-  uint32_t src = ld32(&rx.src), dst = ld32(&rx.dst);
   rx.broadcast = dst == ALL_ONES || dst == iface->bcast;
   /* No TTL check: a host delivers whatever TTL it got (RFC 1122 3.2.1.7:
    * MUST NOT discard a datagram just because its TTL is below 2). */

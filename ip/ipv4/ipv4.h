@@ -8,9 +8,10 @@
  *   tern_ipv4_iface_add(&ip, &eth0, dev, &a, 24, &gw);
  *   ... a task awaits tern_ipv4_stack_poll_run(&ip, cx) forever ...
  *
- * Everything is caller storage; nothing allocates but the packet pool the
- * stack is given, from which it takes the packets it originates (ICMP
- * errors, copied echo replies) and from which transports take theirs.
+ * Everything is caller storage; nothing allocates. The stack keeps the
+ * packet pool it is given for the transports, which take their packets
+ * from it; ICMP answers (echo replies, errors) are built in the received
+ * packet and take none.
  *
  * Concurrency: the stack is used from task context only (one executor,
  * no interrupt handler calls into it). The runner is the only task that
@@ -187,7 +188,7 @@ struct tern_ipv4_iface {
 struct tern_ipv4_stack {
   tern_ipv4_iface *ifaces;
   tern_ipv4_proto *protos;
-  tern_pkt_pool *pool;    /* what the stack and transports send from */
+  tern_pkt_pool *pool;    /* what transports send from */
   tern_waker_slot runner; /* the runner task, woken by tern_ipv4_output */
   uint16_t next_ident;    /* IP identification counter; may be seeded */
   bool stopped;
