@@ -1,50 +1,49 @@
-/* The IPv4 layer: interfaces, routing, input checks, dispatch, the runner.
- * ICMP lives in icmpv4.c. See ipv4.h and README.md. */
+/* The IPv4 layer with ICMPv4: interfaces, routing, input checks,
+ * dispatch, echo replies, rate-limited unreachables, the runner. See
+ * ipv4.h and README.md.
+ *
+ * Written for size (Cortex-M0 is the target that counts): received headers
+ * are checked with tern_ipv4_check and then read in place, addresses are
+ * compared as host-order words against what set_addr precomputed, every
+ * drop leaves through one exit that bumps the counter it was given, and
+ * one routine writes every header this host sends. */
 #include "tern/ipv4.h"
 
+#include <stddef.h>
 #include <string.h>
 
-#include "ipv4_internal.h"
+#include "tern/bytes.h"
+#include "tern/checksum.h"
 #include "tern/timer.h"
 
-static uint32_t u32(const tern_ipv4_addr *a) {
-  return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
-         (uint32_t)a->b[2] << 8 | a->b[3];
+#define ALL_ONES 0xffffffffu
+
+/* Linux sends ICMP errors with precedence "internetwork control" (TOS
+ * 0xc0, RFC 791 3.1, RFC 1812 4.3.2.5), and so do we, so errors match the
+ * kernel's on the wire. */
+#define ERROR_TOS 0xc0
+
+/* What send_routed puts in a header besides lengths, ident and addresses:
+ * protocol, TTL, TOS and the flags byte (DF is 0x40), one per byte. */
+#define CTL(proto, ttl, tos, flags)                                   \
+  ((uint32_t)(proto) | (uint32_t)(ttl) << 8 | (uint32_t)(tos) << 16 | \
+   (uint32_t)(flags) << 24)
+#define FLAGS_DF 0x40
+
+/* A counter's offset in tern_ipv4_stats. */
+#define AT(counter) offsetof(tern_ipv4_stats, counter)
+
+/* Four bytes anywhere (packet data may be unaligned on Cortex-M0) as a
+ * word in network order, to compare with the interfaces' words. The
+ * builtin: the boards build with -ffreestanding, which makes a plain
+ * memcpy a call. */
+static uint32_t ld32(const void *p) {
+  uint32_t w;
+  __builtin_memcpy(&w, p, 4);
+  return w;
 }
 
-static bool is_zero(const tern_ipv4_addr *a) {
-  return u32(a) == 0;
-}
-
-static bool is_limited_bcast(const tern_ipv4_addr *a) {
-  return u32(a) == 0xffffffffu;
-}
-
-static tern_ipv4_addr addr_or_zero(const tern_ipv4_addr *a) {
-  tern_ipv4_addr z = {{0, 0, 0, 0}};
-  return a != NULL ? *a : z;
-}
-
-/* The interface's subnet broadcast; /31 and /32 have none (RFC 3021). */
-static bool iface_subnet_bcast(const tern_ipv4_iface *i,
-                               const tern_ipv4_addr *a) {
-  if (is_zero(&i->addr) || i->prefix_len > 30) {
-    return false;
-  }
-  uint32_t host =
-      i->prefix_len == 0 ? 0xffffffffu : (0xffffffffu >> i->prefix_len);
-  return (u32(a) & host) == host &&
-         tern_ipv4_same_subnet(a, &i->addr, i->prefix_len);
-}
-
-static bool iface_on_link(const tern_ipv4_iface *i, const tern_ipv4_addr *a) {
-  return !is_zero(&i->addr) &&
-         tern_ipv4_same_subnet(a, &i->addr, i->prefix_len);
-}
-
-static bool valid_medium(const tern_netdev *dev) {
-  return tern_netdev_get_info(dev).medium == TERN_MEDIUM_IP;
-}
+/* ---- set-up ---- */
 
 int tern_ipv4_stack_init(tern_ipv4_stack *stack, tern_pkt_pool *pool) {
   if (stack == NULL || pool == NULL) {
@@ -52,24 +51,43 @@ int tern_ipv4_stack_init(tern_ipv4_stack *stack, tern_pkt_pool *pool) {
   }
   memset(stack, 0, sizeof *stack);
   stack->pool = pool;
-  stack->icmp_tokens = TERN_IPV4_ICMP_BURST;
-  stack->icmp_refill = tern_now();
+  /* icmp_tat 0: the bucket is full (0 is not after now, but for the 800
+   * ms before the clock wraps, when it is a few tokens short). */
   return 0;
 }
 
-static void set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
-                     uint8_t prefix_len, const tern_ipv4_addr *gateway) {
-  iface->addr = addr_or_zero(addr);
-  iface->prefix_len = prefix_len;
-  iface->gateway = addr_or_zero(gateway);
+/* Sets the interface's address, gateway and the words derived from them,
+ * and tells the device. */
+static inline int set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
+                           uint8_t prefix_len, const tern_ipv4_addr *gateway) {
+  static const tern_ipv4_addr none;
+  uint32_t ip = ld32(addr != NULL ? addr : &none);
+  iface->ip = ip;
+  iface->gw = ld32(gateway != NULL ? gateway : &none);
+  uint8_t mask[4];
+  tern_put_be32(mask, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
+  uint32_t m = ld32(mask);
+  iface->mask = m;
+  /* /31 and /32 have no subnet broadcast (RFC 3021). */
+  iface->bcast = ip != 0 && prefix_len <= 30 ? ip | ~m : ALL_ONES;
   tern_netdev_set_ipv4(&iface->dev, iface->addr.b);
+  return 0;
+}
+
+int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
+                             uint8_t prefix_len,
+                             const tern_ipv4_addr *gateway) {
+  if (iface == NULL || iface->stack == NULL || prefix_len > 32) {
+    return TERN_EINVAL;
+  }
+  return set_addr(iface, addr, prefix_len, gateway);
 }
 
 int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
                         tern_netdev dev, const tern_ipv4_addr *addr,
                         uint8_t prefix_len, const tern_ipv4_addr *gateway) {
   if (stack == NULL || iface == NULL || dev.ops == NULL || prefix_len > 32 ||
-      !valid_medium(&dev)) {
+      tern_netdev_get_info(&dev).medium != TERN_MEDIUM_IP) {
     return TERN_EINVAL;
   }
   tern_ipv4_iface **tail = &stack->ifaces;
@@ -81,19 +99,10 @@ int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
   memset(iface, 0, sizeof *iface);
   iface->stack = stack;
   iface->dev = dev;
-  set_addr(iface, addr, prefix_len, gateway);
+  iface->txq_tail = &iface->txq_head;
+  iface->loop_tail = &iface->loop_head;
   *tail = iface;
-  return 0;
-}
-
-int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
-                             uint8_t prefix_len,
-                             const tern_ipv4_addr *gateway) {
-  if (iface == NULL || iface->stack == NULL || prefix_len > 32) {
-    return TERN_EINVAL;
-  }
-  set_addr(iface, addr, prefix_len, gateway);
-  return 0;
+  return set_addr(iface, addr, prefix_len, gateway);
 }
 
 int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto) {
@@ -123,15 +132,12 @@ void tern_ipv4_stack_stop(tern_ipv4_stack *stack) {
 
 bool tern_ipv4_is_broadcast(const tern_ipv4_stack *stack,
                             const tern_ipv4_addr *addr) {
-  if (is_limited_bcast(addr)) {
-    return true;
-  }
+  uint32_t a = ld32(addr);
+  bool b = a == ALL_ONES;
   for (const tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    if (iface_subnet_bcast(i, addr)) {
-      return true;
-    }
+    b |= a == i->bcast;
   }
-  return false;
+  return b;
 }
 
 tern_ipv4_stats tern_ipv4_get_stats(const tern_ipv4_stack *stack) {
@@ -140,278 +146,297 @@ tern_ipv4_stats tern_ipv4_get_stats(const tern_ipv4_stack *stack) {
 
 /* ---- routing and output ---- */
 
-static void fill_route(tern_ipv4_iface *i, const tern_ipv4_addr *next_hop,
-                       bool local, tern_ipv4_route *out) {
-  tern_netdev_info info = tern_netdev_get_info(&i->dev);
-  out->iface = i;
-  out->src = i->addr;
-  out->next_hop = *next_hop;
-  out->mtu = info.mtu;
-  out->headroom = (uint16_t)(info.headroom + TERN_IPV4_HEADER_LEN);
-  out->local = local;
-}
-
 int tern_ipv4_route_lookup(tern_ipv4_stack *stack, const tern_ipv4_addr *dst,
                            tern_ipv4_route *out) {
   if (stack == NULL || dst == NULL || out == NULL) {
     return TERN_EINVAL;
   }
-  tern_ipv4_iface *i;
-  if (!is_zero(dst)) {
-    for (i = stack->ifaces; i != NULL; i = i->next) {
-      if (tern_ipv4_eq(&i->addr, dst)) {
-        fill_route(i, dst, true, out);
-        return 0;
+  uint32_t d = ld32(dst);
+  /* How good a match each interface is: 3 it is dst's (loopback), 2 dst
+   * is on its subnet, 1 it has a gateway. The first best one wins. The
+   * limited broadcast goes out of the first interface, even one without
+   * an address yet (a DHCP client broadcasts from 0.0.0.0). */
+  tern_ipv4_iface *best = stack->ifaces;
+  unsigned rank = 2;
+  if (d != ALL_ONES) {
+    best = NULL;
+    rank = 0;
+    for (tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
+      if (i->ip == 0) {
+        continue;
+      }
+      unsigned k = d == i->ip                     ? 3
+                   : ((d ^ i->ip) & i->mask) == 0 ? 2
+                                                  : i->gw != 0;
+      if (k > rank) {
+        rank = k;
+        best = i;
       }
     }
   }
-  if (is_limited_bcast(dst)) {
-    /* Out of the first interface, even one without an address yet (a
-     * DHCP client broadcasts from 0.0.0.0). */
-    if (stack->ifaces == NULL) {
-      return TERN_ENETUNREACH;
-    }
-    fill_route(stack->ifaces, dst, false, out);
-    return 0;
-  }
-  for (i = stack->ifaces; i != NULL; i = i->next) {
-    if (iface_on_link(i, dst)) {
-      fill_route(i, dst, false, out);
-      return 0;
-    }
-  }
-  for (i = stack->ifaces; i != NULL; i = i->next) {
-    if (!is_zero(&i->addr) && !is_zero(&i->gateway)) {
-      fill_route(i, &i->gateway, false, out);
-      return 0;
-    }
-  }
-  return TERN_ENETUNREACH;
-}
-
-static void enqueue(tern_pkt **head, tern_pkt **tail, tern_pkt *p) {
-  p->next = NULL;
-  if (*tail != NULL) {
-    (*tail)->next = p;
-  } else {
-    *head = p;
-  }
-  *tail = p;
-}
-
-static tern_pkt *dequeue(tern_pkt **head, tern_pkt **tail) {
-  tern_pkt *p = *head;
-  if (p != NULL) {
-    *head = p->next;
-    if (*head == NULL) {
-      *tail = NULL;
-    }
-    p->next = NULL;
-  }
-  return p;
-}
-
-int tern__ipv4_output_ex(tern_ipv4_stack *stack, tern_pkt *pkt,
-                         const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
-                         uint8_t protocol, uint8_t ttl, uint8_t tos, bool df) {
-  if (pkt == NULL) {
-    return TERN_EINVAL;
-  }
-  if (stack == NULL || dst == NULL) {
-    tern_pkt_free(pkt);
-    return TERN_EINVAL;
-  }
-  tern_ipv4_route r;
-  if (tern_ipv4_route_lookup(stack, dst, &r) != 0) {
-    stack->stats.tx_no_route++;
-    tern_pkt_free(pkt);
+  if (best == NULL) {
     return TERN_ENETUNREACH;
   }
-  if (tern_pkt_len(pkt) + TERN_IPV4_HEADER_LEN > r.mtu) {
+  tern_netdev_info info = tern_netdev_get_info(&best->dev);
+  out->iface = best;
+  out->src = best->addr;
+  out->next_hop = rank == 1 ? best->gateway : *dst;
+  out->mtu = info.mtu;
+  out->headroom = (uint16_t)(info.headroom + TERN_IPV4_HEADER_LEN);
+  out->local = rank == 3;
+  return 0;
+}
+
+/* Appends p to the queue whose tail pointer is *tail. */
+static void enqueue(tern_pkt ***tail, tern_pkt *p) {
+  p->next = NULL;
+  **tail = p;
+  *tail = &p->next;
+}
+
+/* Routes pkt (its data the payload) to dst, pushes the 20-byte header
+ * (RFC 791; src NULL or 0.0.0.0: the route's; ctl: see CTL), queues the
+ * datagram on the route's interface, or for loopback, and wakes the
+ * runner. Takes pkt in every case. The one place that writes a header:
+ * transports' datagrams, echo replies and ICMP errors. */
+static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
+                const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
+                uint32_t ctl) {
+  tern_ipv4_route r;
+  int rc = tern_ipv4_route_lookup(stack, dst, &r);
+  if (rc != 0) {
+    if (rc == TERN_ENETUNREACH) {
+      stack->stats.tx_no_route++;
+    }
+    goto fail;
+  }
+  size_t len = tern_pkt_len(pkt) + TERN_IPV4_HEADER_LEN;
+  rc = TERN_EMSGSIZE; /* no fragmentation */
+  if (len > r.mtu) {
     stack->stats.tx_too_big++;
-    tern_pkt_free(pkt);
-    return TERN_EMSGSIZE;
+    goto fail;
   }
-  tern_ipv4_repr ip;
-  ip.src = (src != NULL && !is_zero(src)) ? *src : r.src;
-  ip.dst = *dst;
-  ip.protocol = protocol;
-  ip.ttl = ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL;
-  ip.tos = tos;
-  ip.dont_frag = df;
-  ip.ident = stack->next_ident++;
-  ip.header_len = TERN_IPV4_HEADER_LEN;
-  ip.payload_len = (uint16_t)tern_pkt_len(pkt);
   uint8_t *h = tern_pkt_push(pkt, TERN_IPV4_HEADER_LEN);
+  rc = TERN_ENOSPC;
   if (h == NULL) {
-    tern_pkt_free(pkt);
-    return TERN_ENOSPC;
+    goto fail;
   }
-  (void)tern_ipv4_repr_emit(&ip, h, TERN_IPV4_HEADER_LEN);
-  memcpy(pkt->next_hop, r.next_hop.b, 4);
+  if (src == NULL || ld32(src) == 0) {
+    src = &r.src;
+  }
+  h[0] = 0x45; /* version 4, IHL 5 */
+  h[1] = (uint8_t)(ctl >> 16);
+  tern_put_be16(h + 2, (uint16_t)len);
+  tern_put_be16(h + 4, stack->next_ident++);
+  h[6] = (uint8_t)(ctl >> 24);
+  h[7] = 0;
+  h[8] = (uint8_t)(ctl >> 8);
+  h[9] = (uint8_t)ctl;
+  h[10] = 0;
+  h[11] = 0;
+  memcpy(h + 12, src, 4);
+  memcpy(h + 16, dst, 4);
+  tern_put_be16(h + 10, tern_checksum(h, TERN_IPV4_HEADER_LEN));
+  __builtin_memcpy(pkt->next_hop, r.next_hop.b, 4); /* both aligned */
+  tern_pkt ***tail = &r.iface->txq_tail;
   if (r.local) {
     stack->stats.tx_loopback++;
-    enqueue(&stack->loop_head, &stack->loop_tail, pkt);
-  } else {
-    tern_ipv4_iface *i = r.iface;
-    enqueue(&i->txq_head, &i->txq_tail, pkt);
-    i->txq_len++;
+    tail = &r.iface->loop_tail;
   }
+  enqueue(tail, pkt);
   tern_waker_slot_wake(&stack->runner);
   return 0;
+fail:
+  tern_pkt_free(pkt);
+  return rc;
 }
 
 int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
                      uint8_t protocol, uint8_t ttl) {
-  return tern__ipv4_output_ex(stack, pkt, src, dst, protocol, ttl, 0, true);
-}
-
-/* ---- input ---- */
-
-/* RFC 1122 3.2.1.3: a source must be one host. 0.0.0.0 stays allowed (a
- * host that does not know its address yet, e.g. a DHCP client). */
-static bool bad_source(const tern_ipv4_iface *i, const tern_ipv4_addr *src) {
-  return src->b[0] >= 224 || src->b[0] == 127 || iface_subnet_bcast(i, src);
-}
-
-static tern_ipv4_proto *find_proto(tern_ipv4_stack *stack, uint8_t protocol) {
-  for (tern_ipv4_proto *p = stack->protos; p != NULL; p = p->next) {
-    if (p->protocol == protocol) {
-      return p;
-    }
+  if (pkt == NULL) {
+    return TERN_EINVAL;
   }
-  return NULL;
+  return emit(
+      stack, pkt, src, dst,
+      CTL(protocol, ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL, 0, FLAGS_DF));
 }
 
+/* ---- input (RFC 791, RFC 1122 3.2.1) and ICMP (RFC 792, 1122 3.2.2) ---- */
+
+/* Checks, dispatches and answers one received or looped-back datagram.
+ * Every way out but a transport's TERN_IPV4_CONSUMED counts one counter:
+ * each goes to `drop` with `why` the offset of its reason's counter (an
+ * offset is a 2-byte constant on Cortex-M0, a pointer 4 bytes of code). */
 static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
                   tern_pkt *pkt) {
   tern_ipv4_stats *st = &stack->stats;
+  size_t why; /* the counter to bump: its offset in *st (see `drop`) */
   st->rx_packets++;
-  tern_ipv4_repr ip;
-  int rc = tern_ipv4_repr_parse(&ip, tern_pkt_data(pkt), tern_pkt_len(pkt));
-  if (rc < 0) {
-    st->rx_drop[-rc]++;
-    tern_pkt_free(pkt);
-    return;
+  uint8_t *h = tern_pkt_data(pkt);
+  int rc = tern_ipv4_check(h, tern_pkt_len(pkt));
+  if (rc == 0 && ((h[6] & 0x3f) | h[7]) != 0) {
+    rc = TERN_IPV4_DROP_FRAGMENT; /* MF or an offset: no reassembly */
   }
-  /* Link padding is not part of the datagram. */
-  size_t dgram_len = (size_t)ip.header_len + ip.payload_len;
-  (void)tern_pkt_trim(pkt, dgram_len);
+  if (rc != 0) {
+    why = AT(rx_drop) + (size_t)-rc * sizeof(uint32_t);
+    goto drop;
+  }
+  size_t hlen = tern_ipv4_header_len(h);
+  /* Link padding is not part of the datagram (checked: total <= len). */
+  (void)tern_pkt_trim(pkt, tern_ipv4_total_len(h));
   tern_ipv4_rx rx;
   rx.iface = iface;
-  rx.src = ip.src;
-  rx.dst = ip.dst;
-  rx.protocol = ip.protocol;
-  rx.ttl = ip.ttl;
-  rx.tos = ip.tos;
-  rx.broadcast =
-      is_limited_bcast(&ip.dst) || iface_subnet_bcast(iface, &ip.dst);
+  uint32_t src = ld32(h + 12), dst = ld32(h + 16);
+  __builtin_memcpy(&rx.src, &src, 4); /* aligned in rx: a store each */
+  __builtin_memcpy(&rx.dst, &dst, 4);
+  rx.protocol = h[9];
+  rx.ttl = h[8];
+  rx.tos = h[1];
+  rx.broadcast = dst == ALL_ONES || dst == iface->bcast;
   /* No TTL check: a host delivers whatever TTL it got (RFC 1122 3.2.1.7:
    * MUST NOT discard a datagram just because its TTL is below 2). */
-  if (bad_source(iface, &ip.src)) {
-    st->rx_drop_bad_src++;
-    tern_pkt_free(pkt);
-    return;
+  /* RFC 1122 3.2.1.3: a source must be one host: not multicast, class E
+   * or 255.255.255.255, not 127/8, not our subnet broadcast. 0.0.0.0 is
+   * allowed (a host that does not know its address yet, e.g. DHCP). */
+  why = AT(rx_drop_bad_src);
+  if (h[12] >= 224 || h[12] == 127 || src == iface->bcast) {
+    goto drop;
   }
-  if (!rx.broadcast &&
-      (is_zero(&iface->addr) || !tern_ipv4_eq(&ip.dst, &iface->addr))) {
-    st->rx_drop_not_for_us++;
-    tern_pkt_free(pkt);
-    return;
+  /* For this interface's address or a broadcast (multicast included:
+   * no groups). Hosts do not forward. */
+  why = AT(rx_drop_not_for_us);
+  if (!rx.broadcast && (dst == 0 || dst != iface->ip)) {
+    goto drop;
   }
-  (void)tern_pkt_pull(pkt, ip.header_len);
-  if (ip.protocol == TERN_IP_PROTO_ICMP) {
-    st->rx_delivered++;
-    tern__icmpv4_input(stack, &rx, pkt);
-    return;
-  }
-  tern_ipv4_proto *p = find_proto(stack, ip.protocol);
-  if (p == NULL) {
-    st->rx_drop_proto++;
-    (void)tern_pkt_push(pkt, ip.header_len);
-    tern__icmpv4_send_unreach(stack, &rx, tern_pkt_data(pkt), dgram_len,
-                              TERN_ICMPV4_PROTO_UNREACH);
-    tern_pkt_free(pkt);
-    return;
-  }
-  tern_ipv4_verdict v = p->input(p->ctx, &rx, pkt);
-  if (v == TERN_IPV4_DROP) {
-    st->rx_drop_transport++;
+  st->rx_delivered++;
+  uint8_t *m = tern_pkt_pull(pkt, hlen);
+  uint8_t type = TERN_ICMPV4_ECHO_REPLY, code = 0;
+  if (rx.protocol == TERN_IP_PROTO_ICMP) {
+    rc = tern_icmpv4_check(m, tern_pkt_len(pkt));
+    if (rc != 0) {
+      why = AT(icmp_rx_drop) + (size_t)-rc * sizeof(uint32_t);
+      goto drop;
+    }
+    /* Replies, errors (no transport here wants them yet), and the rest. */
+    why = AT(icmp_rx_ignored);
+    if (m[0] != TERN_ICMPV4_ECHO_REQUEST) {
+      goto drop;
+    }
+    /* 3.2.2.6 allows ignoring these; Linux does by default, and it keeps
+     * a smurf amplifier off the net. */
+    why = AT(icmp_echo_bcast);
+    if (rx.broadcast) {
+      goto drop;
+    }
   } else {
-    st->rx_delivered++;
-    if (v == TERN_IPV4_NO_LISTENER) {
-      (void)tern_pkt_push(pkt, ip.header_len);
-      tern__icmpv4_send_unreach(stack, &rx, tern_pkt_data(pkt), dgram_len,
-                                TERN_ICMPV4_PORT_UNREACH);
+    tern_ipv4_proto *p = stack->protos;
+    while (p != NULL && p->protocol != rx.protocol) {
+      p = p->next;
     }
-  }
-  tern_pkt_free(pkt);
-}
-
-/* A looped-back datagram arrives on the interface that owns its
- * destination (it may have changed address since it was sent). */
-static void input_loopback(tern_ipv4_stack *stack, tern_pkt *pkt) {
-  const uint8_t *d = tern_pkt_data(pkt);
-  tern_ipv4_addr dst;
-  memcpy(dst.b, d + 16, 4); /* output wrote a 20-byte header */
-  for (tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    if (tern_ipv4_eq(&i->addr, &dst)) {
-      input(stack, i, pkt);
-      return;
-    }
-  }
-  stack->stats.rx_packets++;
-  stack->stats.rx_drop_not_for_us++;
-  tern_pkt_free(pkt);
-}
-
-/* Receives up to the budget from one interface; returns whether the
- * budget ran out (there may be more). */
-static bool receive(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
-                    tern_cx *cx) {
-  for (unsigned n = 0; n < TERN_IPV4_RX_BUDGET; n++) {
-    tern_pkt *p = NULL;
-    int err = 0;
-    if (iface->rx_down ||
-        tern_netdev_poll_recv(&iface->dev, cx, &p, &err) == TERN_PENDING) {
-      return false;
-    }
-    if (err < 0 || p == NULL) {
-      stack->stats.rx_dev_errors++;
-      if (err == TERN_ECLOSED) {
-        iface->rx_down = true;
-      }
-      return false;
-    }
-    input(stack, iface, p);
-  }
-  return true;
-}
-
-static void transmit(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
-                     tern_cx *cx) {
-  while (iface->txq_head != NULL) {
-    tern_pkt *p = iface->txq_head;
-    /* Read the link first: once the device owns the packet it may use
-     * `next` for its own queue. */
-    tern_pkt *next = p->next;
-    int err = 0;
-    if (tern_netdev_poll_send(&iface->dev, cx, p, &err) == TERN_PENDING) {
-      return; /* the device will wake us; the rest stays queued */
-    }
-    iface->txq_head = next;
-    if (next == NULL) {
-      iface->txq_tail = NULL;
-    }
-    iface->txq_len--;
-    if (err < 0) {
-      stack->stats.tx_dev_errors++;
+    code = TERN_ICMPV4_PROTO_UNREACH;
+    if (p == NULL) {
+      st->rx_drop_proto++;
     } else {
-      stack->stats.tx_packets++;
+      tern_ipv4_verdict v = p->input(p->ctx, &rx, pkt);
+      why = AT(rx_drop_transport);
+      if (v == TERN_IPV4_DROP) {
+        goto drop;
+      }
+      if (v != TERN_IPV4_NO_LISTENER) {
+        tern_pkt_free(pkt);
+        return;
+      }
+      code = TERN_ICMPV4_PORT_UNREACH;
+    }
+    /* RFC 1122 3.2.2: of the datagrams no error may be about, only
+     * broadcasts and those from 0.0.0.0 get here. Fragments, multicast
+     * and other non-host sources were dropped above, and no error is
+     * about an ICMP message: ICMP is never unknown nor a transport's. */
+    type = TERN_ICMPV4_DEST_UNREACH;
+    why = AT(icmp_refused);
+    if (rx.broadcast || src == 0) {
+      goto drop;
     }
   }
+  /* The answer, an echo reply or a destination unreachable, is built in
+   * the received packet: the reply is the request with the type changed
+   * (3.2.2.6: identifier, sequence number and data unchanged, options
+   * not returned); the error is an 8-byte header pushed in front of the
+   * datagram it quotes. No pool packet is taken. */
+  tern_ipv4_route r;
+  why = AT(tx_no_route);
+  if (tern_ipv4_route_lookup(stack, &rx.src, &r) != 0) {
+    goto drop;
+  }
+  size_t k = 0;
+  if (type == TERN_ICMPV4_DEST_UNREACH) {
+    /* The token bucket (see tern_ipv4_stack.icmp_tat). */
+    tern_time now = tern_now();
+    uint32_t ahead = stack->icmp_tat - now;
+    if (ahead > TERN_IPV4_ICMP_BURST * TERN_IPV4_ICMP_INTERVAL_MS) {
+      ahead = 0; /* icmp_tat is in the past: the bucket is full */
+    }
+    why = AT(icmp_rate_limited);
+    if (ahead > (TERN_IPV4_ICMP_BURST - 1) * TERN_IPV4_ICMP_INTERVAL_MS) {
+      goto drop;
+    }
+    stack->icmp_tat = now + ahead + TERN_IPV4_ICMP_INTERVAL_MS;
+    /* Quote as much of the datagram as fits the route's MTU and 576
+     * bytes (RFC 1812 4.3.2.3, as Linux does); at least the header and 8
+     * bytes (3.2.2), which any MTU of 96 or more holds. */
+    (void)tern_pkt_push(pkt, hlen);
+    int quote = r.mtu - TERN_IPV4_HEADER_LEN - TERN_ICMPV4_HEADER_LEN;
+    if (quote > TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN) {
+      quote = TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN;
+    }
+    why = AT(icmp_no_buf);
+    if (quote < TERN_IPV4_MAX_HEADER_LEN + 8) {
+      goto drop;
+    }
+    if (tern_pkt_len(pkt) > (size_t)quote) {
+      (void)tern_pkt_trim(pkt, (size_t)quote);
+    }
+    k = TERN_ICMPV4_HEADER_LEN;
+  }
+  /* The outgoing device may want more headroom than the packet has (it
+   * came from another device, or this one receives without any): then
+   * the data moves back in its buffer, if the tailroom allows. */
+  size_t need = r.headroom + k;
+  if (tern_pkt_headroom(pkt) < need) {
+    size_t shift = need - tern_pkt_headroom(pkt);
+    uint8_t *from = tern_pkt_data(pkt);
+    why = AT(icmp_no_buf);
+    if (tern_pkt_put(pkt, shift) == NULL) {
+      goto drop;
+    }
+    memmove(tern_pkt_pull(pkt, shift), from, tern_pkt_len(pkt));
+  }
+  (void)tern_pkt_push(pkt, k);
+  m = tern_pkt_data(pkt);
+  if (k != 0) {
+    memset(m + 4, 0, 4); /* the error's unused word */
+  }
+  m[0] = type;
+  m[1] = code;
+  m[2] = 0;
+  m[3] = 0;
+  tern_put_be16(m + 2, tern_checksum(m, tern_pkt_len(pkt)));
+  /* Linux replies with the request's TOS, sends errors with ERROR_TOS,
+   * both without DF; so do we. */
+  why = k != 0 ? AT(icmp_unreach_sent) : AT(icmp_echo_replies);
+  if (emit(stack, pkt, &rx.dst, &rx.src,
+           CTL(TERN_IP_PROTO_ICMP, TERN_IPV4_DEFAULT_TTL,
+               k != 0 ? ERROR_TOS : rx.tos, 0)) != 0) {
+    return; /* counted there; pkt taken */
+  }
+  pkt = NULL;
+drop:
+  (*(uint32_t *)((char *)st + why))++;
+  tern_pkt_free(pkt);
 }
+
+/* ---- the runner ---- */
 
 tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx) {
   tern_waker_slot_register(&stack->runner, cx);
@@ -421,15 +446,53 @@ tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx) {
   }
   bool more = false;
   for (tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    more |= receive(stack, i, cx);
-  }
-  for (unsigned n = 0; n < TERN_IPV4_RX_BUDGET && stack->loop_head != NULL;
-       n++) {
-    input_loopback(stack, dequeue(&stack->loop_head, &stack->loop_tail));
-  }
-  more |= stack->loop_head != NULL;
-  for (tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    transmit(stack, i, cx);
+    /* Receive: looped-back datagrams first, then the device's, at most
+     * the budget (there may be more: come back after the others ran). */
+    for (unsigned n = 0;; n++) {
+      if (n == TERN_IPV4_RX_BUDGET) {
+        more = true;
+        break;
+      }
+      tern_pkt *p = i->loop_head;
+      if (p != NULL) {
+        i->loop_head = p->next;
+        if (p->next == NULL) {
+          i->loop_tail = &i->loop_head;
+        }
+      } else {
+        int err = 0;
+        if (i->rx_down ||
+            tern_netdev_poll_recv(&i->dev, cx, &p, &err) == TERN_PENDING) {
+          break;
+        }
+        if (err < 0 || p == NULL) {
+          stack->stats.rx_dev_errors++;
+          i->rx_down = err == TERN_ECLOSED;
+          break;
+        }
+      }
+      input(stack, i, p);
+    }
+    /* Transmit until the device says PENDING (it wakes us later). */
+    tern_pkt *p;
+    while ((p = i->txq_head) != NULL) {
+      /* Read the link first: once the device owns the packet it may use
+       * `next` for its own queue. */
+      tern_pkt *next = p->next;
+      int err = 0;
+      if (tern_netdev_poll_send(&i->dev, cx, p, &err) == TERN_PENDING) {
+        break;
+      }
+      i->txq_head = next;
+      if (next == NULL) {
+        i->txq_tail = &i->txq_head;
+      }
+      if (err < 0) {
+        stack->stats.tx_dev_errors++;
+      } else {
+        stack->stats.tx_packets++;
+      }
+    }
   }
   if (more) {
     tern_cx_wake_now(cx);

@@ -8,9 +8,10 @@
  *   tern_ipv4_iface_add(&ip, &eth0, dev, &a, 24, &gw);
  *   ... a task awaits tern_ipv4_stack_poll_run(&ip, cx) forever ...
  *
- * Everything is caller storage; nothing allocates but the packet pool the
- * stack is given, from which it takes the packets it originates (ICMP
- * errors, copied echo replies) and from which transports take theirs.
+ * Everything is caller storage; nothing allocates. The stack keeps the
+ * packet pool it is given for the transports, which take their packets
+ * from it; ICMP answers (echo replies, errors) are built in the received
+ * packet and take none.
  *
  * Concurrency: the stack is used from task context only (one executor,
  * no interrupt handler calls into it). The runner is the only task that
@@ -18,7 +19,7 @@
  * tern_ipv4_output(), which queues them and wakes it.
  *
  * Received packets (RFC 791, RFC 1122 3.2.1): the header is checked
- * (tern_ipv4_repr_parse: version, IHL, total length against the buffer,
+ * (tern_ipv4_check: version, IHL, total length against the buffer,
  * checksum; fragments refused), link padding trimmed, options skipped;
  * any TTL is delivered (RFC 1122 3.2.1.7); a source that cannot be one host
  * (broadcast, multicast, 127/8) is dropped (RFC 1122 3.2.1.3); the destination
@@ -73,26 +74,30 @@ extern "C" {
 typedef struct tern_ipv4_stack tern_ipv4_stack;
 typedef struct tern_ipv4_iface tern_ipv4_iface;
 
-/* Counters of the whole stack. They wrap at 2^32. */
+/* Counters of the whole stack. They wrap at 2^32. Every datagram the
+ * devices hand up (or that loops back) is counted in rx_packets and then
+ * in exactly one of rx_delivered or a drop counter; rx_delivered ones may
+ * still be dropped by ICMP or a transport (counted there). */
 typedef struct tern_ipv4_stats {
   uint32_t rx_packets;   /* packets the devices handed up (and loopback) */
-  uint32_t rx_delivered; /* given to ICMP or a transport handler */
+  uint32_t rx_delivered; /* passed every IP check: for us and well formed */
   /* Dropped by the header check, indexed by -tern_ipv4_drop: truncated,
    * version, IHL, total length, checksum, fragment ([6]: fragments are
-   * dropped, there is no reassembly). */
+   * dropped, there is no reassembly). [0] is unused. */
   uint32_t rx_drop[TERN_IPV4_DROP_COUNT];
   uint32_t rx_drop_bad_src;    /* source not a host address (3.2.1.3) */
   uint32_t rx_drop_not_for_us; /* destination not ours: no forwarding */
-  uint32_t rx_drop_proto;      /* no handler for the protocol */
+  uint32_t rx_drop_proto;      /* no handler for the protocol (of those
+                                  delivered; answered protocol unreachable) */
   uint32_t rx_drop_transport;  /* a handler returned TERN_IPV4_DROP */
   uint32_t rx_dev_errors;      /* poll_recv failed (TERN_ECLOSED: down) */
   uint32_t tx_packets;         /* accepted by a device */
-  uint32_t tx_loopback;        /* delivered to ourselves */
-  uint32_t tx_no_route;        /* tern_ipv4_output: TERN_ENETUNREACH */
+  uint32_t tx_loopback;        /* queued for delivery to ourselves */
+  uint32_t tx_no_route;        /* no route: TERN_ENETUNREACH (output, or
+                                  an ICMP reply or error not sent) */
   uint32_t tx_too_big;         /* tern_ipv4_output: TERN_EMSGSIZE */
   uint32_t tx_dev_errors;      /* a device refused a packet (and freed it) */
-  /* ICMP */
-  uint32_t icmp_rx; /* messages for us that passed the check */
+  /* ICMP, of the datagrams delivered with protocol 1: */
   uint32_t icmp_rx_drop[TERN_ICMPV4_DROP_COUNT]; /* by -tern_icmpv4_drop */
   uint32_t icmp_rx_ignored;   /* types not handled (replies, errors...) */
   uint32_t icmp_echo_bcast;   /* echo requests to a broadcast, ignored */
@@ -149,33 +154,50 @@ typedef struct tern_ipv4_proto {
 
 /* An interface: a device of medium TERN_MEDIUM_IP (SLIP, PPP, TUN, or the
  * Ethernet adapter, which resolves pkt->next_hop with ARP), its address,
- * prefix and optional default gateway, and its transmit queue. Caller
- * storage; fields are read-only to the application (use the functions). */
+ * netmask and optional default gateway, and its queues. Caller storage;
+ * fields are read-only to the application (use the functions). Addresses
+ * are also words (`ip`, `gw`: the same four bytes, network order), with
+ * the netmask and subnet broadcast computed when the address is set, so
+ * that the per-packet checks are word compares. */
 struct tern_ipv4_iface {
   tern_ipv4_iface *next; /* the stack's list, in the order added */
   tern_ipv4_stack *stack;
+  union {
+    tern_ipv4_addr addr; /* 0.0.0.0: none yet */
+    uint32_t ip;
+  };
+  union {
+    tern_ipv4_addr gateway; /* 0.0.0.0: none */
+    uint32_t gw;
+  };
+  uint32_t mask;        /* the prefix's netmask, network order */
+  uint32_t bcast;       /* the subnet broadcast, or 255.255.255.255 when
+                           there is none (/31, /32 or no address: RFC
+                           3021) */
+  tern_pkt *txq_head;   /* packets for the device, FIFO through next */
+  tern_pkt **txq_tail;  /* &last->next, or &txq_head when empty */
+  tern_pkt *loop_head;  /* datagrams to our own address on this
+                           interface, received by the runner */
+  tern_pkt **loop_tail; /* &last->next, or &loop_head when empty */
   tern_netdev dev;
-  tern_ipv4_addr addr;    /* 0.0.0.0: none yet */
-  tern_ipv4_addr gateway; /* 0.0.0.0: none */
-  uint8_t prefix_len;     /* 0..32 */
-  bool rx_down;           /* the device reported TERN_ECLOSED */
-  tern_pkt *txq_head;     /* packets for the device, FIFO through next */
-  tern_pkt *txq_tail;
-  uint16_t txq_len;
+  bool rx_down; /* the device reported TERN_ECLOSED */
 };
 
-/* The stack. Caller storage; fields are read-only to the application. */
+/* The stack. Caller storage; fields are read-only to the application,
+ * except next_ident, which it may seed. */
 struct tern_ipv4_stack {
-  tern_pkt_pool *pool; /* what the stack and transports send from */
   tern_ipv4_iface *ifaces;
   tern_ipv4_proto *protos;
+  tern_pkt_pool *pool;    /* what transports send from */
   tern_waker_slot runner; /* the runner task, woken by tern_ipv4_output */
-  tern_pkt *loop_head;    /* datagrams to our own addresses */
-  tern_pkt *loop_tail;
-  uint16_t next_ident; /* IP identification counter; may be seeded */
+  uint16_t next_ident;    /* IP identification counter; may be seeded */
   bool stopped;
-  uint8_t icmp_tokens; /* the error rate limiter's bucket */
-  tern_time icmp_refill;
+  /* The ICMP error rate limiter: a token bucket kept as one instant, the
+   * "theoretical arrival time" of the generic cell rate algorithm. The
+   * bucket is full when icmp_tat is not after now; each error moves it one
+   * interval later than max(icmp_tat, now), and an error is allowed while
+   * icmp_tat stays less than BURST intervals after now. */
+  tern_time icmp_tat;
   tern_ipv4_stats stats;
 };
 

@@ -115,9 +115,10 @@ TEST(Ipv4Echo, ReplyToEmptyPingMatchesLinux) {
   EXPECT_EQ(out[0], B(kEmptyEchoReply, sizeof kEmptyEchoReply));
 }
 
-TEST(Ipv4Echo, WithoutHeadroomTheReplyIsCopiedOnce) {
+TEST(Ipv4Echo, WithoutHeadroomTheReplyIsMovedInItsBuffer) {
   // A device that needs more room in front than its received packets
-  // have: the reply cannot be built in place and is copied once.
+  // have: the reply is moved back in the request's buffer (which has the
+  // tailroom), still without taking a packet from the stack's pool.
   tern_test::Pool pool;
   Link link;
   link.peer_headroom = 14;
@@ -136,8 +137,24 @@ TEST(Ipv4Echo, WithoutHeadroomTheReplyIsCopiedOnce) {
   Bytes got;
   ASSERT_TRUE(link.Take(&got));
   EXPECT_EQ(got, B(kEchoReply, sizeof kEchoReply));
-  EXPECT_EQ(tern_pkt_pool_get_stats(&pool.pool).allocs, 1u);
+  EXPECT_EQ(tern_pkt_pool_get_stats(&pool.pool).allocs, 0u);
   EXPECT_EQ(tern_pkt_pool_available(&pool.pool), 8u);
+  EXPECT_EQ(tern_pkt_pool_available(&link.peer_pool.pool), 16u);
+  // The same for a port unreachable, whose 8-byte header needs more.
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ipv4_register_proto(&s, &udp.proto), 0);
+  s.next_ident = 0x1259;
+  link.Inject(B(kUdpToClosedPort, sizeof kUdpToClosedPort));
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  ASSERT_TRUE(link.Take(&got));
+  EXPECT_EQ(got, B(kPortUnreachable, sizeof kPortUnreachable));
+  // When the tailroom is short too, nothing is sent and it is counted:
+  // 200 more bytes in front of a 1500-byte reply in a 1600-byte buffer.
+  dev.extra_headroom = 200;
+  link.Inject(B(kBigEchoRequest, sizeof kBigEchoRequest));
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  EXPECT_FALSE(link.Take(&got));
+  EXPECT_EQ(s.stats.icmp_no_buf, 1u);
   EXPECT_EQ(tern_pkt_pool_available(&link.peer_pool.pool), 16u);
 }
 
@@ -512,7 +529,11 @@ TEST(Ipv4Runner, ADeviceThatIsFullKeepsTheRestQueued) {
   }
   EXPECT_GT(w.Take(), 0);  // output woke the runner
   EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
-  EXPECT_EQ(i.txq_len, 2u);
+  size_t queued = 0;
+  for (tern_pkt *q = i.txq_head; q != nullptr; q = q->next) {
+    queued++;
+  }
+  EXPECT_EQ(queued, 2u);
   std::vector<uint16_t> idents;
   for (int n = 0; n < 3; n++) {
     Bytes got;
