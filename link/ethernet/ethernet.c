@@ -68,8 +68,9 @@ __attribute__((noinline)) static uint32_t ld32(const uint8_t *p) {
 _Static_assert(offsetof(tern_pkt, next_hop) % 4 == 0, "next_hop alignment");
 static uint32_t next_hop(const tern_pkt *p) {
   uint32_t v;
-#if defined(__clang__) /* clang 14's UBSan crashes on the hint; it is only \
-                          for gcc's Cortex-M0 code anyway */
+  /* The alignment hint is for gcc's Cortex-M0 code; clang 14 with UBSan
+   * (the fuzz build) crashes on it. */
+#if defined(__clang__)
   memcpy(&v, p->next_hop, 4);
 #else
   memcpy(&v, __builtin_assume_aligned(p->next_hop, 4), 4);
