@@ -35,7 +35,7 @@ int main(void) {
     fail("lan9118", rc);
   }
   rc = tern_eth_init(&eth, tern_lan9118_netdev(&nic), &pool, neighbours,
-                     sizeof neighbours / sizeof neighbours[0], NULL);
+                     sizeof neighbours / sizeof neighbours[0]);
   if (rc != 0) {
     fail("ethernet", rc);
   }

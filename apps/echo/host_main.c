@@ -160,7 +160,7 @@ int main(int argc, char **argv) {
   }
   if (tap != NULL) {
     rc = tern_eth_init(&eth, dev, &pool, neighbours,
-                       sizeof neighbours / sizeof neighbours[0], NULL);
+                       sizeof neighbours / sizeof neighbours[0]);
     if (rc != 0) {
       die("ethernet", rc);
     }

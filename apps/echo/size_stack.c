@@ -38,8 +38,7 @@ int main(void) {
   tern_memnetdev_config cfg = {
       600, 0, TERN_MEDIUM_ETHERNET, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, 2};
   tern_memnetdev_init(&wire, &cfg);
-  if (tern_eth_init(&eth, tern_memnetdev_a(&wire), &pool, neighbours, 4,
-                    NULL) != 0) {
+  if (tern_eth_init(&eth, tern_memnetdev_a(&wire), &pool, neighbours, 4) != 0) {
     return 1;
   }
   dev = tern_eth_netdev(&eth);

@@ -1,90 +1,342 @@
-/* The Ethernet adapter's netdev: frame dispatch on receive, header push and
- * the transmit queue on send. ARP and the neighbour cache are in arp.c. */
+/* The Ethernet adapter: frame dispatch, ARP (RFC 826) with the neighbour
+ * cache, held packets and the timer that drives retries, expiry and
+ * announcements. One file, written for size on Cortex-M0: the compiler
+ * inlines the single-use helpers, received frames are read in place (no
+ * repr structs), an ARP request becomes its reply in the same buffer, and
+ * one function builds every ARP frame we send.
+ *
+ * Neighbour states:
+ *
+ *   FREE --packet to an unknown address--> INCOMPLETE (request 1 sent)
+ *   INCOMPLETE --retry, tries < max--> INCOMPLETE (request sent again)
+ *   INCOMPLETE --retry, tries == max--> FREE (its held packets dropped)
+ *   INCOMPLETE --ARP from it--> REACHABLE (its held packets go out)
+ *   FREE --request for us from it--> REACHABLE (RFC 826: add the sender)
+ *   REACHABLE --ARP from it--> REACHABLE (mac updated, expiry restarted)
+ *   REACHABLE --TERN_ETH_REACHABLE_MS--> FREE
+ *   REACHABLE --cache full, oldest--> replaced
+ *
+ * Held packets are one FIFO for all neighbours (eth->held), linked through
+ * pkt->next and keyed by pkt->next_hop, so entries need no per-packet
+ * storage. A packet stays there until its neighbour is REACHABLE and the
+ * lower device takes it; flush() walks the FIFO in order, so packets to
+ * one neighbour keep their order, and drops a packet whose entry is gone
+ * (failed, evicted or expired). */
+#include "tern/ethernet.h"
+
+#include <stddef.h>
 #include <string.h>
 
-#include "ethernet_internal.h"
 #include "tern/arp_wire.h"
 #include "tern/err.h"
-#include "tern/ethernet.h"
 #include "tern/ethernet_wire.h"
+#include "tern/timer.h"
+
+/* The wire headers give the layout; their parse/emit functions are not
+ * used here (frames are read and written in place). */
+#define HDR TERN_ETH_HEADER_LEN
+#define ARP_LEN TERN_ARP_LEN
+
+_Static_assert(TERN_ETH_MAX_REQUESTS >= 1 && TERN_ETH_HOLD_MAX >= 1 &&
+                   TERN_ETH_RX_BUDGET >= 1,
+               "TERN_ETH_MAX_REQUESTS, TERN_ETH_HOLD_MAX and "
+               "TERN_ETH_RX_BUDGET must be at least 1");
+_Static_assert(offsetof(tern_eth, ip) == offsetof(tern_eth, mac) + 6,
+               "arp_send copies eth->mac and eth->ip in one go");
+
+/* Whether p[0..n) are all v. (Out of line: it is smaller as a call.) */
+__attribute__((noinline)) static bool all(const uint8_t *p, unsigned n,
+                                          uint8_t v) {
+  while (n-- > 0) {
+    if (*p++ != v) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Four address bytes (network order, any alignment) as a word in memory
+ * order, so that addresses compare with one instruction. */
+__attribute__((noinline)) static uint32_t ld32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* A packet's next hop as a word: one load, pkt->next_hop is word aligned
+ * (packet headers are, and it follows two pointers and two halfwords). */
+_Static_assert(offsetof(tern_pkt, next_hop) % 4 == 0, "next_hop alignment");
+static uint32_t next_hop(const tern_pkt *p) {
+  uint32_t v;
+  /* The alignment hint is for gcc's Cortex-M0 code; clang 14 with UBSan
+   * (the fuzz build) crashes on it. */
+#if defined(__clang__)
+  memcpy(&v, p->next_hop, 4);
+#else
+  memcpy(&v, __builtin_assume_aligned(p->next_hop, 4), 4);
+#endif
+  return v;
+}
 
 /* ---- the adapter's own waker ---- */
 
-/* Called by the lower device when it has room again and by the timer: the
- * task polling poll_recv flushes the queue and runs what is due; the task
- * polling poll_send may go on. Spurious wakes are harmless. */
+/* eth->own: given to the lower device when it makes the adapter wait, and
+ * to the timer. The task polling poll_recv runs what is due and pushes
+ * held packets; the task polling poll_send may go on. Spurious wakes are
+ * harmless. */
 static void eth_wake(void *ctx) {
   tern_eth *eth = ctx;
   tern_waker_slot_wake(&eth->rx_waker);
   tern_waker_slot_wake(&eth->tx_waker);
 }
 
-tern_cx tern__eth_cx(tern_eth *eth) {
-  tern_waker w = {eth_wake, eth};
-  return tern_cx_make(w);
-}
+/* ---- the neighbour cache ---- */
 
-/* ---- transmit queue ---- */
-
-void tern__eth_queue_frame(tern_eth *eth, tern_pkt *frame) {
-  frame->next = NULL;
-  if (eth->txq_tail != NULL) {
-    eth->txq_tail->next = frame;
-  } else {
-    eth->txq_head = frame;
+static tern_eth_neighbour *find(tern_eth *eth, uint32_t ip) {
+  for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
+    if (e->state != TERN_ETH_NB_FREE && e->ip == ip) {
+      return e;
+    }
   }
-  eth->txq_tail = frame;
+  return NULL;
 }
 
-static bool is_arp_frame(const tern_pkt *p) {
-  const uint8_t *f = tern_pkt_data(p);
-  return tern_pkt_len(p) >= TERN__ETH_HDR && f[12] == 0x08 && f[13] == 0x06;
+/* A free entry, or else the reachable entry that expires first (the one
+ * confirmed longest ago), or NULL when every entry is resolving. */
+static tern_eth_neighbour *take_entry(tern_eth *eth, uint32_t ip) {
+  tern_eth_neighbour *oldest = NULL;
+  for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
+    if (e->state == TERN_ETH_NB_FREE) {
+      oldest = e;
+      break;
+    }
+    if (e->state == TERN_ETH_NB_REACHABLE &&
+        (oldest == NULL || tern_time_before(e->deadline, oldest->deadline))) {
+      oldest = e;
+    }
+  }
+  if (oldest != NULL) {
+    oldest->ip = ip;
+  }
+  return oldest;
 }
 
-bool tern__eth_flush(tern_eth *eth) {
-  while (eth->txq_head != NULL) {
-    tern_pkt *p = eth->txq_head;
-    tern_pkt *next = p->next;
-    bool arp = is_arp_frame(p);
-    tern_cx cx = tern__eth_cx(eth);
-    int err;
-    if (tern_netdev_poll_send(&eth->lower, &cx, p, &err) == TERN_PENDING) {
+/* ---- sending ---- */
+
+/* out() returns this when the lower device was PENDING. */
+#define BUSY 1
+
+/* Prepends the Ethernet header (to dst, or to broadcast when dst is NULL;
+ * EtherType 0x08 type) to a packet with at least 14 bytes of headroom and
+ * hands the frame to the lower device with the adapter's own waker.
+ * Returns its *err (it owns p now), or BUSY with the header taken off
+ * again: the caller still owns p. */
+static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
+  uint8_t *h = tern_pkt_push(p, HDR); /* headroom checked by every caller */
+  if (dst != NULL) {
+    memcpy(h, dst, 6);
+  } else {
+    memset(h, 0xff, 6);
+  }
+  memcpy(h + 6, eth->mac, 6);
+  h[12] = 0x08;
+  h[13] = type;
+  int err;
+  if (tern_netdev_poll_send(&eth->lower, &eth->own, p, &err) == TERN_PENDING) {
+    tern_pkt_pull(p, HDR);
+    return BUSY;
+  }
+  return err;
+}
+
+/* Sends one ARP packet from us (our MAC and address as sender): with mac
+ * NULL a broadcast request for tpa (a who-has, or with tpa = our address
+ * an RFC 5227 announcement), else a reply to (mac, tpa) sent to mac. p is
+ * a packet whose data is the 28 bytes to fill (a received request being
+ * answered in place: mac may point into it), or NULL to take one from the
+ * pool. Never waits: a frame the lower device cannot take now is dropped
+ * and counted. */
+static void arp_send(tern_eth *eth, tern_pkt *p, const uint8_t *mac,
+                     uint32_t tpa) {
+  static const uint8_t fixed[7] = {0, 1, 8, 0, 6, 4, 0};
+  int err = TERN_ENOMEM;
+  if (p == NULL && (p = tern_pkt_pool_try_alloc(eth->pool)) != NULL) {
+    /* init checked that the buffers are big enough. */
+    tern_pkt_reserve(p, eth->lower_headroom + HDR);
+    tern_pkt_put(p, ARP_LEN);
+  }
+  if (p != NULL) {
+    uint8_t *a = tern_pkt_data(p);
+    /* The target first: in place, mac is the sender field we overwrite. */
+    memcpy(a + 24, &tpa, 4);
+    if (mac != NULL) {
+      memcpy(a + 18, mac, 6);
+    } else {
+      memset(a + 18, 0, 6);
+    }
+    memcpy(a, fixed, 7);
+    a[7] = mac != NULL ? 2 : 1;  /* reply : request */
+    memcpy(a + 8, eth->mac, 10); /* sha and spa: eth->mac, eth->ip */
+    err = out(eth, p, mac != NULL ? a + 18 : NULL, 0x06);
+    if (err == BUSY) {
+      tern_pkt_free(p);
+      err = TERN_EAGAIN;
+    }
+  }
+  if (err < 0) {
+    eth->stats.arp_tx_fail++;
+  }
+}
+
+/* Pushes held packets whose neighbour is reachable to the lower device, in
+ * order, and drops those whose entry is gone. Returns false when the lower
+ * device is full (it holds the adapter's waker then). */
+static bool flush(tern_eth *eth) {
+  tern_pkt **pp = &eth->held;
+  tern_pkt *p;
+  while ((p = *pp) != NULL) {
+    tern_pkt *next = p->next; /* the lower device may reuse p->next */
+    tern_eth_neighbour *e = find(eth, next_hop(p));
+    int err = TERN_EINVAL;
+    if (e == NULL) {
+      tern_pkt_free(p);
+    } else if (e->state != TERN_ETH_NB_REACHABLE) {
+      pp = &p->next; /* still resolving */
+      continue;
+    } else if ((err = out(eth, p, e->mac, 0x00)) == BUSY) {
       return false;
     }
-    /* The lower device owns p now; it may have reused p->next. */
-    eth->txq_head = next;
-    if (next == NULL) {
-      eth->txq_tail = NULL;
-    }
-    if (arp && eth->n_arp_queued > 0) {
-      eth->n_arp_queued--;
-    }
     if (err < 0) {
-      eth->stats.queue_lower_errors++;
+      eth->stats.held_drop_failed++;
     }
+    *pp = next;
   }
   return true;
 }
 
-void tern__eth_push_header(tern_eth *eth, tern_pkt *pkt, const uint8_t dst[6]) {
-  uint8_t *h = tern_pkt_push(pkt, TERN__ETH_HDR);
-  if (h == NULL) {
-    return; /* the caller checked the headroom: not reached */
+/* Holds a packet for its next hop at the end of the FIFO, dropping the
+ * oldest held packet when over the bound (RFC 1122 2.3.2.2: keep at
+ * least the latest). */
+static void hold(tern_eth *eth, tern_pkt *pkt) {
+  unsigned n = 0;
+  tern_pkt **pp = &eth->held;
+  for (; *pp != NULL; pp = &(*pp)->next) {
+    n++;
   }
-  memcpy(h, dst, 6);
-  memcpy(h + 6, eth->mac, 6);
-  h[12] = 0x08;
-  h[13] = 0x00;
+  pkt->next = NULL;
+  *pp = pkt;
+  if (n >= TERN_ETH_HOLD_MAX) {
+    tern_pkt *old = eth->held;
+    eth->held = old->next;
+    tern_pkt_free(old);
+    eth->stats.held_drop_overflow++;
+  }
+}
+
+/* ---- the timer ---- */
+
+/* Further than any deadline the adapter sets: "nothing to wait for". */
+#define HORIZON 0x40000000u
+
+/* Runs what is due (requests, failures, expiry, announcements), arms the
+ * timer for the next deadline with the adapter's own waker (or cancels it)
+ * and flushes the held packets. Returns what flush() returned. */
+static bool service(tern_eth *eth) {
+  tern_time now = tern_now();
+  tern_time next = now + HORIZON;
+  for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
+    if (e->state == TERN_ETH_NB_FREE) {
+      continue;
+    }
+    if (!tern_time_before(now, e->deadline)) {
+      if (e->state == TERN_ETH_NB_REACHABLE) {
+        e->state = TERN_ETH_NB_FREE;
+        continue;
+      }
+      if (e->tries >= TERN_ETH_MAX_REQUESTS) {
+        e->state = TERN_ETH_NB_FREE; /* flush() drops its packets */
+        eth->stats.resolve_failures++;
+        continue;
+      }
+      /* Our address may still be 0.0.0.0: the request is then an RFC 5227
+       * probe in form. A request that could not be sent counts as a try,
+       * so resolution still ends. */
+      e->tries++;
+      e->deadline = now + TERN_ETH_RETRY_MS;
+      arp_send(eth, NULL, NULL, e->ip);
+    }
+    if (tern_time_before(e->deadline, next)) {
+      next = e->deadline;
+    }
+  }
+  if (eth->announce_left > 0) {
+    if (!tern_time_before(now, eth->announce_at)) {
+      eth->announce_left--;
+      eth->announce_at = now + TERN_ETH_ANNOUNCE_MS;
+      arp_send(eth, NULL, NULL, eth->ip);
+    }
+    /* (After the last one this asks for one needless wake.) */
+    if (tern_time_before(eth->announce_at, next)) {
+      next = eth->announce_at;
+    }
+  }
+  if (next - now >= HORIZON) {
+    tern_timer_cancel(&eth->timer);
+  } else if (tern_sleep_until(&eth->timer, &eth->own, next) == TERN_READY) {
+    eth_wake(eth); /* already due: run it on the next poll */
+  }
+  return flush(eth);
 }
 
 /* ---- receive ---- */
 
-static bool mac_is(const uint8_t *a, const uint8_t *b) {
-  return memcmp(a, b, 6) == 0;
-}
+#define CONSUMED (-1)
 
-static bool mac_is_broadcast(const uint8_t *m) {
-  return (m[0] & m[1] & m[2] & m[3] & m[4] & m[5]) == 0xff;
+/* RFC 826 "Packet Reception" for the ARP packet a[0..n) in frame p.
+ * Returns a tern_eth_rx_drop reason, or CONSUMED when p was processed (and
+ * freed, or sent back as the reply). */
+static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
+  static const uint8_t fixed[7] = {0, 1, 8, 0, 6, 4, 0};
+  if (n < ARP_LEN || memcmp(a, fixed, 7) != 0 || (uint8_t)(a[7] - 1) > 1) {
+    return TERN_ETH_RX_ARP_MALFORMED;
+  }
+  const uint8_t *sha = tern_arp_sha(a);
+  uint32_t spa = ld32(tern_arp_spa(a));
+  if ((sha[0] & 1) || all(sha, 6, 0) || memcmp(sha, eth->mac, 6) == 0 ||
+      tern_arp_spa(a)[0] >= 224) {
+    /* Not a station that could be a neighbour (or our own frame looped
+     * back): never let it into the cache. */
+    return TERN_ETH_RX_ARP_BAD_SENDER;
+  }
+  if (spa == eth->ip && spa != 0) {
+    /* Another station uses our address (RFC 5227 section 2.4): counted
+     * for the application; the cache and our answers are left alone. */
+    return TERN_ETH_RX_ARP_CONFLICT;
+  }
+  eth->stats.rx_arp++;
+  /* Merge: an entry for the sender is updated (this completes a
+   * resolution; flush() then sends its packets). If we are the target,
+   * the sender is added. No entry ever has 0.0.0.0, the sender address
+   * of an RFC 5227 probe. */
+  tern_eth_neighbour *e = find(eth, spa);
+  bool for_us = eth->ip != 0 && ld32(tern_arp_tpa(a)) == eth->ip;
+  if (e == NULL && for_us && spa != 0) {
+    e = take_entry(eth, spa);
+  }
+  if (e != NULL) {
+    memcpy(e->mac, sha, 6);
+    e->state = TERN_ETH_NB_REACHABLE;
+    e->deadline = tern_now() + TERN_ETH_REACHABLE_MS;
+  }
+  if (for_us && a[7] == TERN_ARP_OP_REQUEST) { /* a[6] is 0 */
+    /* The frame becomes the reply. */
+    tern_pkt_pull(p, HDR);
+    tern_pkt_trim(p, ARP_LEN);
+    arp_send(eth, p, sha, spa);
+  } else {
+    tern_pkt_free(p);
+  }
+  return CONSUMED;
 }
 
 /* Classifies one received frame. Returns true when it is an IPv4 packet to
@@ -92,80 +344,54 @@ static bool mac_is_broadcast(const uint8_t *m) {
  * dropped, counted, and freed. */
 static bool input(tern_eth *eth, tern_pkt *p) {
   const uint8_t *f = tern_pkt_data(p);
-  size_t len = tern_pkt_len(p);
+  size_t n = tern_pkt_len(p);
   int reason;
-  eth->stats.rx_frames++;
-  int rc = tern_eth_check(f, len);
-  if (rc == TERN_ETH_DROP_TRUNCATED) {
+  if (n < HDR) {
     reason = TERN_ETH_RX_TRUNCATED;
-  } else if (rc == TERN_ETH_DROP_NOT_ETHERNET_II) {
-    reason = TERN_ETH_RX_NOT_ETHERNET_II;
-  } else if (rc < 0) {
-    reason = TERN_ETH_RX_VLAN;
-  } else if (!mac_is(tern_eth_dst(f), eth->mac) &&
-             !mac_is_broadcast(tern_eth_dst(f))) {
-    reason = (f[0] & 1) ? TERN_ETH_RX_MULTICAST : TERN_ETH_RX_OTHER_HOST;
-  } else if (tern_eth_src(f)[0] & 1) {
-    reason = TERN_ETH_RX_BAD_SOURCE;
   } else {
-    uint16_t type = tern_eth_ethertype(f);
-    const uint8_t *payload = f + TERN__ETH_HDR;
-    size_t n = len - TERN__ETH_HDR;
-    if (type == TERN_ETHERTYPE_IPV4) {
-      if (n < 20 || (payload[0] >> 4) != 4) {
-        reason = TERN_ETH_RX_IPV4_MALFORMED;
-      } else {
-        tern_pkt_pull(p, TERN__ETH_HDR);
-        eth->stats.rx_ipv4++;
-        eth->nstats.rx_packets++;
-        eth->nstats.rx_bytes += (uint32_t)n;
-        return true;
-      }
+    n -= HDR;
+    unsigned type = tern_eth_ethertype(f);
+    if (memcmp(f, eth->mac, 6) != 0 && !all(f, 6, 0xff)) {
+      reason = (f[0] & 1) ? TERN_ETH_RX_MULTICAST : TERN_ETH_RX_OTHER_HOST;
+    } else if (f[6] & 1) {
+      reason = TERN_ETH_RX_BAD_SOURCE;
+    } else if (type == TERN_ETHERTYPE_IPV4) {
+      /* Handed up as it is: the IP layer checks its own header. */
+      tern_pkt_pull(p, HDR);
+      eth->stats.net.rx_packets++;
+      eth->stats.net.rx_bytes += (uint32_t)n;
+      return true;
     } else if (type == TERN_ETHERTYPE_ARP) {
-      /* Counts itself: rx_arp or one of the ARP drop reasons. */
-      tern__eth_arp_input(eth, payload, n);
-      tern_pkt_free(p);
-      return false;
-    } else if (type == TERN_ETHERTYPE_IPV6) {
-      reason = TERN_ETH_RX_IPV6;
+      reason = arp_input(eth, p, f + HDR, n);
+      if (reason == CONSUMED) {
+        return false;
+      }
     } else {
       reason = TERN_ETH_RX_ETHERTYPE;
     }
   }
   eth->stats.rx_drop[reason]++;
-  if (reason == TERN_ETH_RX_TRUNCATED || reason == TERN_ETH_RX_IPV4_MALFORMED) {
-    eth->nstats.rx_drop_malformed++;
-  }
   tern_pkt_free(p);
   return false;
 }
 
-static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out,
+static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out_pkt,
                                int *err) {
   tern_eth *eth = self;
   /* Registered first, so a wake from the timer or the lower device's send
    * side that comes while this poll runs is not lost. */
   tern_waker_slot_register(&eth->rx_waker, cx);
-  tern__eth_service(eth);
-  tern__eth_flush(eth);
-  for (unsigned i = 0; i < eth->cfg.rx_budget; i++) {
-    tern_pkt *p;
-    int e;
-    if (tern_netdev_poll_recv(&eth->lower, cx, &p, &e) == TERN_PENDING) {
+  for (unsigned i = 0; i < TERN_ETH_RX_BUDGET; i++) {
+    /* Before each frame: what is due, and what the last ARP released. */
+    service(eth);
+    tern_pkt *p = NULL;
+    if (tern_netdev_poll_recv(&eth->lower, cx, &p, err) == TERN_PENDING) {
       return TERN_PENDING;
     }
-    if (e < 0) {
-      *out = NULL;
-      *err = e;
+    if (*err < 0 || input(eth, p)) {
+      *out_pkt = p; /* NULL with an error */
       return TERN_READY;
     }
-    if (input(eth, p)) {
-      *out = p;
-      *err = 0;
-      return TERN_READY;
-    }
-    /* An ARP packet may have queued a reply or released held packets. */
-    tern__eth_flush(eth);
   }
   /* Budget spent: let the other tasks run, then carry on. */
   tern_cx_wake_now(cx);
@@ -174,7 +400,83 @@ static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out,
 
 /* ---- send ---- */
 
-static tern_poll send_frame(tern_eth *eth, tern_pkt *pkt, int *err);
+static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
+  /* Held packets whose neighbour answered go first, so packets to one
+   * neighbour keep their order. */
+  if (!service(eth)) {
+    return TERN_PENDING;
+  }
+  size_t len = tern_pkt_len(pkt);
+  const uint8_t *nh = pkt->next_hop;
+  uint32_t nhw = next_hop(pkt);
+  uint8_t group[6];
+  const uint8_t *dst = NULL; /* broadcast */
+  uint32_t *count;
+  int rc;
+  if (len > eth->mtu) {
+    count = &eth->stats.net.tx_drop_too_long;
+    rc = TERN_EMSGSIZE;
+  } else if (tern_pkt_headroom(pkt) < HDR) {
+    count = &eth->stats.net.tx_drop_no_room;
+    rc = TERN_ENOSPC;
+  } else if (nhw == 0xffffffffu) {
+    goto send; /* limited broadcast */
+  } else if ((nh[0] & 0xf0) == 0xe0) {
+    /* RFC 1112 section 6.4: 01-00-5E and the low 23 bits of the group. */
+    group[0] = 0x01;
+    group[1] = 0x00;
+    group[2] = 0x5e;
+    group[3] = nh[1] & 0x7f;
+    group[4] = nh[2];
+    group[5] = nh[3];
+    dst = group;
+    goto send;
+  } else if (nhw == 0) {
+    count = &eth->stats.tx_drop_bad_next_hop;
+    rc = TERN_EINVAL;
+  } else {
+    tern_eth_neighbour *e = find(eth, nhw);
+    if (e != NULL && e->state == TERN_ETH_NB_REACHABLE) {
+      dst = e->mac;
+      goto send;
+    }
+    if (e == NULL) {
+      e = take_entry(eth, nhw);
+      if (e == NULL) {
+        count = &eth->stats.tx_drop_cache_full;
+        rc = TERN_ENOMEM;
+        goto drop;
+      }
+      /* Due now: service() below sends the first request. */
+      e->state = TERN_ETH_NB_INCOMPLETE;
+      e->tries = 0;
+      e->deadline = tern_now();
+    }
+    hold(eth, pkt); /* ours now */
+    service(eth);
+    *err = 0;
+    goto accepted;
+  }
+drop:
+  (*count)++;
+  tern_pkt_free(pkt);
+  *err = rc;
+  return TERN_READY;
+send:
+  rc = out(eth, pkt, dst, 0x00);
+  if (rc == BUSY) {
+    return TERN_PENDING; /* the caller keeps the packet, as it came */
+  }
+  *err = rc;
+  if (rc < 0) {
+    eth->stats.net.tx_drop_error++;
+    return TERN_READY;
+  }
+accepted:
+  eth->stats.net.tx_packets++;
+  eth->stats.net.tx_bytes += (uint32_t)len;
+  return TERN_READY;
+}
 
 static tern_poll eth_poll_send(void *self, tern_cx *cx, tern_pkt *pkt,
                                int *err) {
@@ -183,107 +485,41 @@ static tern_poll eth_poll_send(void *self, tern_cx *cx, tern_pkt *pkt,
    * the adapter's waker as soon as the device has stored it, before
    * poll_send returns PENDING. Withdrawn again when nothing waits. */
   tern_waker_slot_register(&eth->tx_waker, cx);
-  tern_poll r = send_frame(eth, pkt, err);
+  tern_poll r = send_packet(eth, pkt, err);
   if (r == TERN_READY) {
     tern_waker_slot_clear(&eth->tx_waker);
   }
   return r;
 }
 
-static tern_poll send_frame(tern_eth *eth, tern_pkt *pkt, int *err) {
-  tern__eth_service(eth);
-  /* Frames queued earlier (released held packets among them) go first, so
-   * packets to one neighbour keep their order. */
-  if (!tern__eth_flush(eth)) {
-    return TERN_PENDING;
-  }
-  tern_netdev_info li = tern_netdev_get_info(&eth->lower);
-  size_t len = tern_pkt_len(pkt);
-  int reason = -1;
-  int rc = 0;
-  uint8_t dst[6];
-  if (len + TERN__ETH_HDR > li.mtu) {
-    reason = TERN_ETH_TX_TOO_LONG;
-    rc = TERN_EMSGSIZE;
-    eth->nstats.tx_drop_too_long++;
-  } else if (tern_pkt_headroom(pkt) < TERN__ETH_HDR) {
-    reason = TERN_ETH_TX_NO_ROOM;
-    rc = TERN_ENOSPC;
-    eth->nstats.tx_drop_no_room++;
-  } else {
-    rc = tern__eth_resolve(eth, pkt, dst, &reason);
-    if (rc == 0) {
-      /* Held: ours now. The request it caused is in the queue. */
-      eth->stats.tx_packets++;
-      eth->stats.tx_held++;
-      eth->nstats.tx_packets++;
-      eth->nstats.tx_bytes += (uint32_t)len;
-      tern__eth_flush(eth);
-      *err = 0;
-      return TERN_READY;
-    }
-  }
-  if (rc < 0) {
-    eth->stats.tx_packets++;
-    eth->stats.tx_drop[reason]++;
-    tern_pkt_free(pkt);
-    *err = rc;
-    return TERN_READY;
-  }
-  tern__eth_push_header(eth, pkt, dst);
-  tern_cx own = tern__eth_cx(eth);
-  int e;
-  if (tern_netdev_poll_send(&eth->lower, &own, pkt, &e) == TERN_PENDING) {
-    /* The caller keeps the packet: give it back as it came. */
-    tern_pkt_pull(pkt, TERN__ETH_HDR);
-    return TERN_PENDING;
-  }
-  eth->stats.tx_packets++;
-  if (e < 0) {
-    eth->stats.tx_drop[TERN_ETH_TX_LOWER]++;
-    eth->nstats.tx_drop_error++;
-  } else {
-    eth->stats.tx_sent++;
-    eth->nstats.tx_packets++;
-    eth->nstats.tx_bytes += (uint32_t)len;
-  }
-  *err = e;
-  return TERN_READY;
-}
-
 /* ---- the rest of the netdev ---- */
 
 static void eth_get_info(void *self, tern_netdev_info *info) {
   tern_eth *eth = self;
-  tern_netdev_info li = tern_netdev_get_info(&eth->lower);
-  memset(info, 0, sizeof *info);
-  info->mtu = (uint16_t)(li.mtu > TERN__ETH_HDR ? li.mtu - TERN__ETH_HDR : 0);
-  info->headroom = (uint16_t)(li.headroom + TERN__ETH_HDR);
-  info->tailroom = li.tailroom;
+  eth->lower.ops->get_info(eth->lower.self, info);
+  info->mtu = eth->mtu;
+  info->headroom = (uint16_t)(info->headroom + HDR);
   info->medium = TERN_MEDIUM_IP;
-  memcpy(info->mac, eth->mac, 6);
+  /* info->mac stays the lower device's: the IP layer may want it (DHCP
+   * client ids), although netdev.h has zero for IP media. */
 }
 
 static const tern_netdev_stats *eth_get_stats(void *self) {
   tern_eth *eth = self;
-  return &eth->nstats;
+  return &eth->stats.net;
 }
 
 static void eth_set_ipv4(void *self, const uint8_t addr[4]) {
   tern_eth *eth = self;
-  bool changed = memcmp(eth->ip, addr, 4) != 0;
-  bool zero = (addr[0] | addr[1] | addr[2] | addr[3]) == 0;
-  memcpy(eth->ip, addr, 4);
-  if (zero) {
-    eth->announce_left = 0;
-  } else if (changed) {
-    /* RFC 5227 section 3: announce the new address; the first goes out at
+  uint32_t ip = ld32(addr);
+  if (ip != eth->ip) {
+    eth->ip = ip;
+    /* RFC 5227 section 3: announce a new address; the first goes out at
      * once, the others from the timer. */
-    eth->announce_left = eth->cfg.announcements;
+    eth->announce_left = ip != 0 ? TERN_ETH_ANNOUNCEMENTS : 0;
     eth->announce_at = tern_now();
   }
-  tern__eth_service(eth);
-  tern__eth_flush(eth);
+  service(eth);
 }
 
 static const tern_netdev_ops eth_ops = {
@@ -300,51 +536,37 @@ tern_netdev tern_eth_netdev(tern_eth *eth) {
 }
 
 int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
-                  tern_eth_neighbour *neighbours, size_t n_entries,
-                  const tern_eth_config *cfg) {
-  static const tern_eth_config defaults = TERN_ETH_CONFIG_DEFAULT;
-  if (cfg == NULL) {
-    cfg = &defaults;
-  }
-  if (eth == NULL || lower.ops == NULL || pool == NULL || neighbours == NULL ||
-      n_entries == 0 || n_entries > 0xffff || cfg->max_requests == 0 ||
-      cfg->hold_per_neighbour == 0 || cfg->hold_max == 0 ||
-      cfg->rx_budget == 0 || cfg->arp_queue_max == 0) {
+                  tern_eth_neighbour *neighbours, size_t n_entries) {
+  tern_netdev_info li;
+  if (pool == NULL || neighbours == NULL || n_entries == 0) {
     return TERN_EINVAL;
   }
-  tern_netdev_info li = tern_netdev_get_info(&lower);
-  const uint8_t *m = li.mac;
-  bool mac_ok =
-      (m[0] & 1) == 0 && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) != 0;
-  if (li.medium != TERN_MEDIUM_ETHERNET || !mac_ok ||
-      li.mtu < TERN__ETH_HDR + TERN_ARP_LEN ||
-      (size_t)li.headroom + TERN__ETH_HDR + TERN_ARP_LEN > pool->buf_size) {
+  lower.ops->get_info(lower.self, &li);
+  if (li.medium != TERN_MEDIUM_ETHERNET || li.mtu < HDR + ARP_LEN ||
+      li.headroom + HDR + ARP_LEN > pool->buf_size) {
     return TERN_EINVAL;
   }
   memset(eth, 0, sizeof *eth);
+  memset(neighbours, 0, n_entries * sizeof *neighbours);
   eth->lower = lower;
   eth->pool = pool;
   eth->nb = neighbours;
-  eth->n_nb = (uint16_t)n_entries;
+  eth->nb_end = neighbours + n_entries;
+  eth->mtu = (uint16_t)(li.mtu - HDR);
   eth->lower_headroom = li.headroom;
-  eth->cfg = *cfg;
   memcpy(eth->mac, li.mac, 6);
-  memset(neighbours, 0, n_entries * sizeof *neighbours);
+  tern_waker w = {eth_wake, eth};
+  eth->own = tern_cx_make(w);
   return 0;
 }
 
 void tern_eth_deinit(tern_eth *eth) {
   tern_timer_cancel(&eth->timer);
-  while (eth->txq_head != NULL) {
-    tern_pkt *p = eth->txq_head;
-    eth->txq_head = p->next;
+  tern_pkt *p;
+  while ((p = eth->held) != NULL) {
+    eth->held = p->next;
     tern_pkt_free(p);
   }
-  eth->txq_tail = NULL;
-  eth->n_arp_queued = 0;
-  tern__eth_drop_held_all(eth);
-  tern_waker_slot_clear(&eth->rx_waker);
-  tern_waker_slot_clear(&eth->tx_waker);
 }
 
 const tern_eth_stats *tern_eth_get_stats(const tern_eth *eth) {
@@ -353,21 +575,10 @@ const tern_eth_stats *tern_eth_get_stats(const tern_eth *eth) {
 
 const char *tern_eth_rx_drop_name(int reason) {
   static const char *const names[TERN_ETH_RX_DROP_COUNT] = {
-      "truncated",      "not-ethernet-ii", "vlan",           "other-host",
-      "multicast",      "bad-source",      "ipv6",           "ethertype",
-      "ipv4-malformed", "arp-malformed",   "arp-bad-sender",
+      "truncated", "other-host",    "multicast",      "bad-source",
+      "ethertype", "arp-malformed", "arp-bad-sender", "arp-conflict",
   };
   if (reason < 0 || reason >= TERN_ETH_RX_DROP_COUNT) {
-    return "unknown";
-  }
-  return names[reason];
-}
-
-const char *tern_eth_tx_drop_name(int reason) {
-  static const char *const names[TERN_ETH_TX_DROP_COUNT] = {
-      "too-long", "no-room", "bad-next-hop", "cache-full", "lower",
-  };
-  if (reason < 0 || reason >= TERN_ETH_TX_DROP_COUNT) {
     return "unknown";
   }
   return names[reason];

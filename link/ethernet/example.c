@@ -8,7 +8,7 @@ static tern_eth_neighbour neighbours[4];
 TERN_PKT_POOL_DEFINE(arp_pool, 2, 64); /* ARP frames: 42 bytes + headroom */
 
 int tern_eth_example_attach(tern_netdev mac, tern_netdev *ip_dev) {
-  int rc = tern_eth_init(&eth, mac, &arp_pool, neighbours, 4, NULL);
+  int rc = tern_eth_init(&eth, mac, &arp_pool, neighbours, 4);
   if (rc != 0) {
     return rc;
   }

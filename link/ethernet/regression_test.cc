@@ -55,7 +55,7 @@ TEST(EthernetRegression, SendWakeFromLowerBetweenPendingAndRegisterIsLost) {
   tern_netdev ldev{&kLowerOps, &lower};
   static tern_eth eth;
   static tern_eth_neighbour nb[4];
-  ASSERT_EQ(tern_eth_init(&eth, ldev, &arp_pool, nb, 4, nullptr), 0);
+  ASSERT_EQ(tern_eth_init(&eth, ldev, &arp_pool, nb, 4), 0);
   tern_netdev dev = tern_eth_netdev(&eth);
 
   tern_pkt *p = tern_pkt_pool_try_alloc(&tx_pool);
