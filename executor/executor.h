@@ -47,9 +47,7 @@ struct tern_task {
   uint8_t flags;     /* TERN_TASK_*; written from task context only */
   /* 1 while a wake would queue the task: spawned, not done and not queued.
    * Set by the run loop just before the poll, cleared by the wake that
-   * queues it and when the task finishes. One byte for a wake to test, so
-   * a task already queued (or done) is passed over without a critical
-   * section. */
+   * queues it and when the task finishes: the one byte a wake tests. */
   uint8_t armed;
 };
 
