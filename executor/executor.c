@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tern/port.h"
+#include "tern/port_critical.h"
 #include "tern/timer.h"
 
 static void task_wake_fn(void *ctx) {
@@ -16,6 +17,7 @@ tern_waker tern_task_waker(tern_task *task) {
 
 void tern_executor_init(tern_executor *ex) {
   memset(ex, 0, sizeof *ex);
+  ex->tail = &ex->head;
 }
 
 void tern_task_init(tern_task *task, tern_task_fn poll) {
@@ -23,34 +25,37 @@ void tern_task_init(tern_task *task, tern_task_fn poll) {
   task->poll = poll;
 }
 
-/* Appends to the run queue; called in the critical section. Returns whether
- * the port must be notified: the queue was empty and the loop is asleep. */
+/* Appends an armed task to the run queue, in the critical section.
+ * Returns whether the port must be notified: only on a port where wakes can
+ * come during tern_port_wait, for the first task queued during one. */
 static bool enqueue(tern_executor *ex, tern_task *task) {
-  task->queued = 1;
+  __atomic_store_n(&task->armed, 0, __ATOMIC_RELAXED);
   task->next = NULL;
-  if (ex->tail != NULL) {
-    ex->tail->next = task;
-    ex->tail = task;
-    return false;
+  *ex->tail = task;
+  ex->tail = &task->next;
+  if (TERN__PORT_WAKES_DURING_WAIT && ex->sleeping) {
+    ex->sleeping = 0;
+    return true;
   }
-  ex->head = ex->tail = task;
-  return ex->sleeping != 0;
+  return false;
 }
 
 int tern_spawn(tern_executor *ex, tern_task *task) {
   if (ex == NULL || task == NULL || task->poll == NULL) {
     return TERN_EINVAL;
   }
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   if ((task->flags & (TERN_TASK_SPAWNED | TERN_TASK_DONE)) ==
       TERN_TASK_SPAWNED) {
-    tern_port_critical_exit(s);
+    tern__port_critical_exit(s);
     return TERN_EBUSY;
   }
+  /* Not spawned, or done: either way on no run queue (finish() takes a
+   * done task off), so it is queued exactly once. */
   task->ex = ex;
   task->flags = (uint8_t)((task->flags & TERN_TASK_POOLED) | TERN_TASK_SPAWNED);
-  bool notify = task->queued ? false : enqueue(ex, task);
-  tern_port_critical_exit(s);
+  bool notify = enqueue(ex, task);
+  tern__port_critical_exit(s);
   if (notify) {
     tern_port_notify();
   }
@@ -58,17 +63,14 @@ int tern_spawn(tern_executor *ex, tern_task *task) {
 }
 
 void tern_task_wake(tern_task *task) {
-  if (task->queued) {
-    return; /* already queued: nothing to do, no critical section needed */
-  }
-  bool notify = false;
-  tern_irqstate s = tern_port_critical_enter();
-  if ((task->flags & (TERN_TASK_SPAWNED | TERN_TASK_DONE)) ==
-          TERN_TASK_SPAWNED &&
-      !task->queued) {
-    notify = enqueue(task->ex, task);
-  }
-  tern_port_critical_exit(s);
+  tern_irqstate s = tern__port_critical_enter();
+  /* Queued, done or not spawned: nothing to do. Acquire pairs with the
+   * run loop's release when it armed the task, so its read of the task's
+   * link comes before our write. */
+  bool notify = __atomic_load_n(&task->armed, __ATOMIC_ACQUIRE)
+                    ? enqueue(task->ex, task)
+                    : false;
+  tern__port_critical_exit(s);
   if (notify) {
     tern_port_notify();
   }
@@ -83,37 +85,35 @@ static void pool_release(tern_task *task) {
   uint8_t *slot = (uint8_t *)task - TERN_TASK_POOL_HDR;
   memcpy(&pool, slot, sizeof pool);
   size_t i = (size_t)(slot - pool->slots) / pool->slot_size;
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   pool->used[i / 32] &= ~(1u << (i % 32));
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
 }
 
-/* Marks a task done. A wake during its last poll may have queued it again:
- * it is taken off the run queue here (rare, so the search is fine), which
- * keeps a finished task from being polled again and lets a pooled slot be
- * released at once. In the critical section, so no wake slips between. */
+/* Marks a task done and disarms it. A wake during its last poll may have
+ * queued it again: it is taken off the run queue here (rare, so the search
+ * is fine), which keeps a finished task from being polled again and lets a
+ * pooled slot be released at once. In the critical section, so no wake
+ * slips between. */
 static void finish(tern_executor *ex, tern_task *task) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   task->flags |= TERN_TASK_DONE;
-  if (task->queued) {
-    tern_task *prev = NULL;
-    for (tern_task *t = ex->head; t != NULL; prev = t, t = t->next) {
-      if (t == task) {
-        if (prev != NULL) {
-          prev->next = task->next;
-        } else {
-          ex->head = task->next;
-        }
-        if (ex->tail == task) {
-          ex->tail = prev;
-        }
-        break;
+  if (!__atomic_load_n(&task->armed, __ATOMIC_RELAXED)) {
+    /* Queued during its poll (the loop armed it just before). */
+    tern_task **link = &ex->head;
+    while (*link != NULL && *link != task) {
+      link = &(*link)->next;
+    }
+    if (*link == task) {
+      *link = task->next;
+      if (ex->tail == &task->next) {
+        ex->tail = link;
       }
     }
     task->next = NULL;
-    task->queued = 0;
   }
-  tern_port_critical_exit(s);
+  __atomic_store_n(&task->armed, 0, __ATOMIC_RELAXED);
+  tern__port_critical_exit(s);
   if (task->flags & TERN_TASK_POOLED) {
     pool_release(task);
   }
@@ -127,40 +127,60 @@ static void check_waker_used(const tern_cx *cx) {
 }
 #endif
 
+/* Polls one task taken from the run queue. Its link has been read: arming
+ * it (one byte store, ordered after that read) lets a wake during the poll
+ * queue it for the next batch, so no wake is lost and none needs a
+ * critical section here. */
+static inline void poll_task(tern_executor *ex, tern_task *task) {
+  __atomic_store_n(&task->armed, 1, __ATOMIC_RELEASE);
+  tern_cx cx = tern_cx_make(tern_task_waker(task));
+  if (task->poll(task, &cx) == TERN_READY) {
+    finish(ex, task);
+  }
+#ifndef NDEBUG
+  else {
+    check_waker_used(&cx);
+  }
+#endif
+}
+
+/* A batch of two or more tasks. While a task is queued no wake touches it,
+ * so its link is read before it is armed. */
+__attribute__((noinline)) static size_t poll_batch(tern_executor *ex,
+                                                   tern_task *task) {
+  size_t polled = 0;
+  do {
+    tern_task *next = task->next;
+    poll_task(ex, task);
+    polled++;
+    task = next;
+  } while (task != NULL);
+  ex->polls += (uint32_t)polled;
+  return polled;
+}
+
 size_t tern_executor_run_once(tern_executor *ex) {
   if (tern__timer_queue != NULL) {
     tern_timers_fire(tern_port_now());
   }
 
-  tern_irqstate s = tern_port_critical_enter();
-  tern_task *batch = ex->head;
-  ex->head = ex->tail = NULL;
-  tern_port_critical_exit(s);
+  tern_irqstate s = tern__port_critical_enter();
+  tern_task *task = ex->head;
+  ex->head = NULL;
+  ex->tail = &ex->head;
+  tern__port_critical_exit(s);
 
-  size_t polled = 0;
-  while (batch != NULL) {
-    tern_task *task = batch;
-    /* While `queued` is set no wake touches the task, so its link is ours
-     * to read. Clearing it (one byte store, ordered after that read) lets
-     * a wake during the poll queue the task for the next batch: no wake
-     * is lost, and none needs a critical section here. */
-    batch = task->next;
-    __atomic_store_n(&task->queued, 0, __ATOMIC_RELEASE);
-
-    tern_cx cx = tern_cx_make(tern_task_waker(task));
-    tern_poll r = task->poll(task, &cx);
-    polled++;
-    if (r == TERN_READY) {
-      finish(ex, task);
-    }
-#ifndef NDEBUG
-    else {
-      check_waker_used(&cx);
-    }
-#endif
+  if (task == NULL) {
+    return 0;
   }
-  ex->polls += (uint32_t)polled;
-  return polled;
+  if (task->next != NULL) {
+    return poll_batch(ex, task);
+  }
+  /* A task alone in its batch, the common case of a lightly loaded loop:
+   * no link to follow and no count to keep across the poll. */
+  poll_task(ex, task);
+  ex->polls++;
+  return 1;
 }
 
 void tern_executor_run(tern_executor *ex, tern_task *until) {
@@ -169,7 +189,7 @@ void tern_executor_run(tern_executor *ex, tern_task *until) {
     if (until != NULL && tern_task_done(until)) {
       return;
     }
-    tern_irqstate s = tern_port_critical_enter();
+    tern_irqstate s = tern__port_critical_enter();
     if (ex->head == NULL) {
       tern_time deadline = 0;
       bool has_deadline = tern_timers_next(&deadline);
@@ -180,7 +200,7 @@ void tern_executor_run(tern_executor *ex, tern_task *until) {
         ex->sleeping = 0;
       }
     }
-    tern_port_critical_exit(s);
+    tern__port_critical_exit(s);
   }
 }
 
@@ -197,14 +217,14 @@ int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
     return TERN_EINVAL;
   }
   size_t i;
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   for (i = 0; i < pool->count; i++) {
     if ((pool->used[i / 32] & (1u << (i % 32))) == 0) {
       pool->used[i / 32] |= 1u << (i % 32);
       break;
     }
   }
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   if (i == pool->count) {
     return TERN_ENOMEM;
   }
@@ -213,7 +233,7 @@ int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
   tern_task *task = (tern_task *)(void *)(slot + TERN_TASK_POOL_HDR);
   memcpy(task, state, size);
   task->flags = TERN_TASK_POOLED;
-  task->queued = 0;
+  task->armed = 0;
   task->next = NULL;
   int rc = tern_spawn(ex, task);
   if (rc != 0) {

@@ -3,11 +3,16 @@
  * A task is a poll function and a tern_task header embedded in the
  * caller's state struct (get back to the struct with TERN_CONTAINER_OF).
  * The executor never owns task memory. The waker it gives a task's poll
- * puts that task on the run queue: idempotent (a queued flag), safe from
+ * puts that task on the run queue: idempotent (the `armed` byte), safe from
  * interrupts (the port's critical section), and it calls tern_port_notify
- * only when the queue goes from empty to non-empty while the run loop is
- * asleep in the port (a wake while the loop runs is seen by its check of
- * the queue, which it makes inside the critical section before sleeping).
+ * only for the first task queued while the run loop is asleep in the port,
+ * on a port where that can happen (the host's, whose wait releases the
+ * section); a wake while the loop runs is seen by its check of the queue,
+ * which it makes inside the critical section before sleeping.
+ *
+ * The executor's code is compiled once per port, with that port's
+ * critical section inline (tern/port_critical.h): link the port's `port`
+ * target, which brings it (see tern/port.h).
  *
  * The run loop takes the whole run queue as one batch and polls each task
  * in it once; tasks woken meanwhile (itself included) wait for the next
@@ -40,7 +45,10 @@ struct tern_task {
   tern_task *next;   /* run-queue link */
   tern_executor *ex; /* set by spawn */
   uint8_t flags;     /* TERN_TASK_*; written from task context only */
-  uint8_t queued;    /* on the run queue; set by wakes, cleared by the loop */
+  /* 1 while a wake would queue the task: spawned, not done and not queued.
+   * Set by the run loop just before the poll, cleared by the wake that
+   * queues it and when the task finishes: the one byte a wake tests. */
+  uint8_t armed;
 };
 
 enum {
@@ -50,8 +58,8 @@ enum {
 };
 
 struct tern_executor {
-  tern_task *head; /* run queue, FIFO */
-  tern_task *tail;
+  tern_task *head;  /* run queue, FIFO */
+  tern_task **tail; /* &last->next, or &head when the queue is empty */
   uint32_t polls;   /* statistics: polls made */
   uint32_t sleeps;  /* statistics: times the loop slept in the port */
   uint8_t sleeping; /* inside tern_port_wait */

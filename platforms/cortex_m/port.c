@@ -37,6 +37,7 @@
 
 #include "tern/cortex_m/clock.h"
 #include "tern/port.h"
+#include "tern/port_critical.h"
 
 /* Milliseconds at the start of the counter's current period. */
 static tern_time clock_epoch;
@@ -45,24 +46,14 @@ static bool clock_started;
  * by the next tern_port_wait. A byte store: atomic on every core. */
 static volatile bool notified;
 
+/* The section itself is inline in tern/port_critical.h (PRIMASK), for the
+ * executor; these are the out-of-line copies everyone else calls. */
 tern_irqstate tern_port_critical_enter(void) {
-  uint32_t primask;
-  /* The "memory" clobber keeps the compiler from moving loads and stores
-   * of shared state out of the section. */
-  __asm__ volatile(
-      "mrs %0, primask\n\t"
-      "cpsid i"
-      : "=r"(primask)
-      :
-      : "memory");
-  return primask;
+  return tern__port_critical_enter();
 }
 
 void tern_port_critical_exit(tern_irqstate state) {
-  /* Restores the caller's PRIMASK: 0 re-enables interrupts (and a pending
-   * one is taken right after this instruction), 1 keeps an outer section's
-   * mask. */
-  __asm__ volatile("msr primask, %0" : : "r"(state) : "memory");
+  tern__port_critical_exit(state);
 }
 
 /* Ticks into the current period, with a pending wrap accounted for.

@@ -229,7 +229,7 @@ class NetnsTest : public ::testing::Test {
     ASSERT_GE(s, 0);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, dev_.ifname, sizeof ifr.ifr_name - 1);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev_.ifname);
     ASSERT_EQ(ioctl(s, SIOCGIFHWADDR, &ifr), 0) << strerror(errno);
     close(s);
     memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);

@@ -1,0 +1,34 @@
+"""The executor compiled for one port.
+
+The run queue and run loop (executor.c) enter the port's critical section
+on every wake and every batch. So that this costs no call, a port provides
+the section inline in its own "tern/port_critical.h" (see tern/port.h),
+and the executor's sources are compiled once per port against it. Each
+port's `port` target links its copy; a program depends on //executor for
+the headers and on exactly one port.
+"""
+
+def tern_executor_for_port(name, critical, port_impl, **kwargs):
+    """Declares the executor (tasks, run loop, timers) built for a port.
+
+    Args:
+      name: the library's name (the ports use "executor").
+      critical: the cc_library with the port's tern/port_critical.h.
+      port_impl: the cc_library with the port's tern/port.h functions, so
+        that it links after the executor that calls them.
+      **kwargs: passed to cc_library (visibility, target_compatible_with).
+    """
+    native.cc_library(
+        name = name,
+        srcs = [
+            "//executor:executor.c",
+            "//executor:timer.c",
+        ],
+        deps = [
+            critical,
+            port_impl,
+            "//executor",
+            "//executor:core",
+        ],
+        **kwargs
+    )
