@@ -333,11 +333,13 @@ def tern_firmware(
         qemu_args = [],
         stdin = None,
         data = [],
-        tags = []):
+        tags = [],
+        compilation_mode = ""):
     """Firmware `name` for the configured board, plus for each board B:
     `name_B` (the ELF, `bazel run` boots it), `name_B_test` (qemu_test
     with `expect`, `exit_code`, `timeout_s`, `qemu_args`, `stdin`, `data`)
-    and `name_B_size` (size report)."""
+    and `name_B_size` (size report). `compilation_mode` pins the boards'
+    builds to one mode (see tern_binary)."""
     tern_binary(
         name = name,
         deps = deps,
@@ -349,6 +351,7 @@ def tern_firmware(
             name = name + "_" + b,
             deps = deps,
             board = BOARDS[b],
+            compilation_mode = compilation_mode,
             tags = tags,
         )
         qemu_test(
