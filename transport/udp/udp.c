@@ -40,9 +40,10 @@ static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
                                    tern_pkt *pkt) {
   tern_udp_layer *layer = ctx;
   const uint8_t *u = tern_pkt_data(pkt);
-  int rc = tern_udp_check(u, tern_pkt_len(pkt), &rx->src, &rx->dst);
-  if (rc != 0) {
-    layer->stats.rx_drop[-rc]++;
+  /* n: the datagram, header included */
+  int n = tern_udp_check(u, tern_pkt_len(pkt), &rx->src, &rx->dst);
+  if (n < 0) {
+    layer->stats.rx_drop[-n]++;
     return TERN_IPV4_DROP;
   }
   /* No bound socket has port 0, so a datagram to it finds none and is
@@ -52,14 +53,13 @@ static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
     layer->stats.rx_no_listener++;
     return TERN_IPV4_NO_LISTENER;
   }
-  size_t n = be16(u + 4); /* the datagram, header included */
-  if (ADDR_LEN + n > s->size - s->used) {
+  if (ADDR_LEN + (size_t)n > s->size - s->used) {
     s->stats.rx_dropped++; /* whole or not at all */
     return TERN_IPV4_CONSUMED;
   }
   uint8_t *r = s->ring + s->used;
   memcpy(r, rx->src.b, ADDR_LEN);
-  memcpy(r + ADDR_LEN, u, n);
+  memcpy(r + ADDR_LEN, u, (size_t)n);
   s->used += ADDR_LEN + n;
   tern_waker_slot_wake(&s->reader);
   return TERN_IPV4_CONSUMED;
@@ -156,14 +156,13 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
       dst->port != 0 && (data != NULL || len == 0)) {
     /* The packet first, the route once it is there: a send that waited
      * has no wait to withdraw, whatever the route says. */
-    tern_ipv4_stack *stack = sock->layer->stack;
     tern_pkt *p;
-    if (tern_pkt_pool_poll_alloc(stack->pool, cx, &sock->tx_waiter, &p) ==
-        TERN_PENDING) {
+    if (tern_pkt_pool_poll_alloc(sock->layer->stack->pool, cx, &sock->tx_waiter,
+                                 &p) == TERN_PENDING) {
       return TERN_PENDING;
     }
     tern_ipv4_route r;
-    rc = tern_ipv4_route_lookup(stack, &dst->addr.u.v4, &r);
+    rc = tern_ipv4_route_lookup(sock->layer->stack, &dst->addr.u.v4, &r);
     if (rc == 0) {
       /* The datagram after the route's headroom, if the packet holds both
        * (len < cap first: 8 + len cannot wrap then). */
@@ -184,7 +183,7 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
         put_be16(u + 6, 0);
         unsigned c = tern_udp_sum(u, ulen, &r.src, &dst->addr.u.v4);
         put_be16(u + 6, c != 0 ? c : ~0u);
-        *err = tern_ipv4_output(stack, p, &r.src, &dst->addr.u.v4,
+        *err = tern_ipv4_output(sock->layer->stack, p, &r.src, &dst->addr.u.v4,
                                 TERN_IP_PROTO_UDP, 0);
         return TERN_READY;
       }

@@ -23,13 +23,13 @@ uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen,
 int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
                         const tern_ipv4_addr *src, const tern_ipv4_addr *dst) {
   int rc = tern_udp_check(buf, len, src, dst);
-  if (rc != 0) {
+  if (rc < 0) {
     return rc;
   }
   out->src_port = tern_be16(buf + OFF_SRC);
   out->dst_port = tern_be16(buf + OFF_DST);
   out->payload = buf + TERN_UDP_HEADER_LEN;
-  out->payload_len = tern_be16(buf + OFF_LEN) - (size_t)TERN_UDP_HEADER_LEN;
+  out->payload_len = (size_t)rc - TERN_UDP_HEADER_LEN;
   return 0;
 }
 
