@@ -35,17 +35,13 @@ static inline tern_csum add_csum(tern_csum a, uint32_t b) {
  * half at even offsets of the piece, the low half at odd ones, so an odd
  * last byte is padded with zero and the piece's address does not matter.
  * The carry out of each addition goes back in at once (end-around), so the
- * sum stays exact for any length. tern_checksum_add is this loop with no
- * destination. */
-tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,
-                             size_t len) {
-  const uint8_t *p = src;
-  uint8_t *d = dst;
+ * sum stays exact for any length. tern_checksum_copy is the same loop with
+ * a store; the two are separate functions so that firmware which never
+ * copies (the UDP sockets copy with memcpy, then sum) links only this one. */
+tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
+  const uint8_t *p = data;
   for (size_t i = 0; i < len; i++) {
     uint32_t b = p[i];
-    if (d != NULL) {
-      d[i] = (uint8_t)b;
-    }
     if ((i & 1) == 0) {
       b <<= 8;
     }
@@ -54,8 +50,19 @@ tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,
   return sum;
 }
 
-tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
-  return tern_checksum_copy(sum, NULL, data, len);
+tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,
+                             size_t len) {
+  const uint8_t *p = src;
+  uint8_t *d = dst;
+  for (size_t i = 0; i < len; i++) {
+    uint32_t b = p[i];
+    d[i] = (uint8_t)b;
+    if ((i & 1) == 0) {
+      b <<= 8;
+    }
+    sum = add_csum(sum, b);
+  }
+  return sum;
 }
 
 #else /* !TERN_CHECKSUM_SMALL */
@@ -319,9 +326,11 @@ tern_csum tern_checksum_add16(tern_csum sum, uint16_t value) {
   return add_csum(sum, value);
 }
 
+/* The second fold only adds the carry of the first (at most 1), so it
+ * need not mask: the complement's low 16 bits are the same. */
 uint16_t tern_checksum_finish(tern_csum sum) {
   sum = (sum & 0xffffu) + (sum >> 16);
-  sum = (sum & 0xffffu) + (sum >> 16);
+  sum += sum >> 16;
   return (uint16_t)~sum;
 }
 

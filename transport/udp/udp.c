@@ -40,9 +40,10 @@ static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
                                    tern_pkt *pkt) {
   tern_udp_layer *layer = ctx;
   const uint8_t *u = tern_pkt_data(pkt);
-  int rc = tern_udp_check(u, tern_pkt_len(pkt), &rx->src, &rx->dst);
-  if (rc != 0) {
-    layer->stats.rx_drop[-rc]++;
+  /* n: the datagram, header included */
+  int n = tern_udp_check(u, tern_pkt_len(pkt), &rx->src, &rx->dst);
+  if (n < 0) {
+    layer->stats.rx_drop[-n]++;
     return TERN_IPV4_DROP;
   }
   /* No bound socket has port 0, so a datagram to it finds none and is
@@ -52,14 +53,13 @@ static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
     layer->stats.rx_no_listener++;
     return TERN_IPV4_NO_LISTENER;
   }
-  size_t n = be16(u + 4); /* the datagram, header included */
-  if (ADDR_LEN + n > s->size - s->used) {
+  if (ADDR_LEN + (size_t)n > s->size - s->used) {
     s->stats.rx_dropped++; /* whole or not at all */
     return TERN_IPV4_CONSUMED;
   }
   uint8_t *r = s->ring + s->used;
   memcpy(r, rx->src.b, ADDR_LEN);
-  memcpy(r + ADDR_LEN, u, n);
+  memcpy(r + ADDR_LEN, u, (size_t)n);
   s->used += ADDR_LEN + n;
   tern_waker_slot_wake(&s->reader);
   return TERN_IPV4_CONSUMED;
@@ -151,48 +151,45 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
-  tern_udp_layer *layer = sock->layer;
-  tern_ipv4_route r;
   int rc = TERN_EINVAL;
   if (sock->port != 0 && dst != NULL && dst->addr.family == TERN_IP_V4 &&
       dst->port != 0 && (data != NULL || len == 0)) {
-    rc = tern_ipv4_route_lookup(layer->stack, &dst->addr.u.v4, &r);
-  }
-  if (rc != 0) {
-    if (layer != NULL) { /* withdraw a send that was waiting */
-      tern_pkt_pool_cancel_alloc(layer->stack->pool, &sock->tx_waiter);
+    /* The packet first, the route once it is there: a send that waited
+     * has no wait to withdraw, whatever the route says. */
+    tern_pkt *p;
+    if (tern_pkt_pool_poll_alloc(sock->layer->stack->pool, cx, &sock->tx_waiter,
+                                 &p) == TERN_PENDING) {
+      return TERN_PENDING;
     }
-    *err = rc;
-    return TERN_READY;
-  }
-  tern_pkt *p;
-  if (tern_pkt_pool_poll_alloc(layer->stack->pool, cx, &sock->tx_waiter, &p) ==
-      TERN_PENDING) {
-    return TERN_PENDING;
-  }
-  size_t ulen = TERN_UDP_HEADER_LEN + len;
-  uint8_t *u = NULL;
-  if (tern_pkt_reserve(p, r.headroom) == 0) {
-    u = tern_pkt_put(p, ulen);
-  }
-  if (u == NULL) {
+    tern_ipv4_route r;
+    rc = tern_ipv4_route_lookup(sock->layer->stack, &dst->addr.u.v4, &r);
+    if (rc == 0) {
+      /* The datagram after the route's headroom, if the packet holds both
+       * (len < cap first: 8 + len cannot wrap then). */
+      size_t cap = tern_pkt_capacity(p), ulen = TERN_UDP_HEADER_LEN + len;
+      rc = TERN_EMSGSIZE;
+      if (len < cap && r.headroom + ulen <= cap) {
+        /* An empty packet: its edges set directly (what tern_pkt_reserve
+         * and tern_pkt_put would do, with the check above for theirs). */
+        p->head = r.headroom;
+        p->len = (uint16_t)ulen;
+        uint8_t *u = tern_pkt_data(p);
+        /* The payload's one copy, the header with a zero checksum, then
+         * the checksum over both (a computed 0 is sent as 0xffff). */
+        memcpy(u + TERN_UDP_HEADER_LEN, data, len);
+        put_be16(u, sock->port);
+        put_be16(u + 2, dst->port);
+        put_be16(u + 4, ulen);
+        put_be16(u + 6, 0);
+        unsigned c = tern_udp_sum(u, ulen, &r.src, &dst->addr.u.v4);
+        put_be16(u + 6, c != 0 ? c : ~0u);
+        *err = tern_ipv4_output(sock->layer->stack, p, &r.src, &dst->addr.u.v4,
+                                TERN_IP_PROTO_UDP, 0);
+        return TERN_READY;
+      }
+    }
     tern_pkt_free(p);
-    *err = TERN_EMSGSIZE; /* the pool's packets are too small */
-    return TERN_READY;
   }
-  /* The header but its checksum, summed; the payload copied and summed in
-   * one pass; then the checksum (a computed 0 is sent as 0xffff, RFC 768). */
-  put_be16(u, sock->port);
-  put_be16(u + 2, dst->port);
-  put_be16(u + 4, ulen);
-  tern_csum s = tern_checksum_pseudo_v4(r.src.b, dst->addr.u.v4.b,
-                                        TERN_IP_PROTO_UDP, (uint16_t)ulen);
-  s = tern_checksum_add(s, u, 6);
-  s = tern_checksum_copy(s, u + TERN_UDP_HEADER_LEN, data, len);
-  unsigned c = tern_checksum_finish(s);
-  put_be16(u + 6, c != 0 ? c : ~0u);
-  rc = tern_ipv4_output(layer->stack, p, &r.src, &dst->addr.u.v4,
-                        TERN_IP_PROTO_UDP, 0);
   *err = rc;
   return TERN_READY;
 }

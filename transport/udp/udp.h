@@ -20,7 +20,8 @@
  * address are delivered like unicast ones.
  *
  * Sending: the payload is copied once, from the caller's buffer into a
- * packet from the stack's pool, summing the checksum in the same pass.
+ * packet from the stack's pool, then summed with the header for the
+ * checksum.
  * An empty pool makes send_to wait (backpressure); nothing is dropped.
  *
  * Checksums are always generated; received ones are verified, and a zero

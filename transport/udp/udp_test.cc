@@ -36,7 +36,7 @@ struct UdpBench : tern_test::Bench {
   CountingWaker app;  // the application task's waker
   tern_cx acx = app.Cx();
 
-  UdpBench() {
+  explicit UdpBench(uint16_t mtu = 1500) : Bench(mtu) {
     EXPECT_EQ(tern_udp_init(&udp, &stack), 0);
   }
 
@@ -319,6 +319,23 @@ TEST(Udp, SendErrors) {
   auto out = b.link.TakeAll();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].size(), 1500u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
+// An MTU larger than the pool's 1600-byte packets: the packet is the limit.
+TEST(Udp, ADatagramNoPoolPacketHoldsIsRefused) {
+  UdpBench b(9000);
+  ASSERT_EQ(tern_udp_bind(&b.udp, &b.sock, 7, b.ring, sizeof b.ring), 0);
+  static uint8_t big[1600];
+  // 14 (Ethernet-sized headroom) + 20 + 8 + 1558 = 1600: fits exactly.
+  EXPECT_EQ(b.SendTo(kPeer, big, 1559), TERN_EMSGSIZE);
+  EXPECT_EQ(b.SendTo(kPeer, big, 1600), TERN_EMSGSIZE);
+  // A length whose 8 + len wraps must not pass for a small one.
+  EXPECT_EQ(b.SendTo(kPeer, big, SIZE_MAX - 3), TERN_EMSGSIZE);
+  EXPECT_EQ(b.SendTo(kPeer, big, 1558), 0);
+  auto out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].size(), 20u + 8u + 1558u);
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 

@@ -10,16 +10,26 @@ enum { OFF_SRC = 0, OFF_DST = 2, OFF_LEN = 4, OFF_CHECKSUM = 6 };
 
 #define PROTO_UDP 17
 
+uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen,
+                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst) {
+  /* The pseudo-header's small fields start the sum (it cannot carry yet),
+   * then the addresses and the datagram (4, 4 and ulen bytes: every piece
+   * but the last even, as tern_checksum_add asks). */
+  tern_csum s = tern_checksum_add((tern_csum)(PROTO_UDP + ulen), src->b, 4);
+  s = tern_checksum_add(s, dst->b, 4);
+  return tern_checksum_finish(tern_checksum_add(s, buf, ulen));
+}
+
 int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
                         const tern_ipv4_addr *src, const tern_ipv4_addr *dst) {
   int rc = tern_udp_check(buf, len, src, dst);
-  if (rc != 0) {
+  if (rc < 0) {
     return rc;
   }
   out->src_port = tern_be16(buf + OFF_SRC);
   out->dst_port = tern_be16(buf + OFF_DST);
   out->payload = buf + TERN_UDP_HEADER_LEN;
-  out->payload_len = tern_be16(buf + OFF_LEN) - (size_t)TERN_UDP_HEADER_LEN;
+  out->payload_len = (size_t)rc - TERN_UDP_HEADER_LEN;
   return 0;
 }
 
@@ -32,28 +42,16 @@ int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
   if (cap < ulen) {
     return TERN_ENOSPC;
   }
-  uint8_t *body = buf + TERN_UDP_HEADER_LEN;
-  const uint8_t *from = r->payload;
-  uintptr_t f = (uintptr_t)from, b = (uintptr_t)buf;
-  /* Overlap with the header or the destination rules out the one-pass
-   * copy: move first. */
-  if (r->payload_len > 0 && from != body && f < b + ulen &&
-      b < f + r->payload_len) {
-    memmove(body, from, r->payload_len);
-    from = body;
+  /* Payload first (memmove: it may overlap the header or sit in place),
+   * then the header with a zero checksum, then the sum over both. */
+  if (r->payload_len > 0 && r->payload != buf + TERN_UDP_HEADER_LEN) {
+    memmove(buf + TERN_UDP_HEADER_LEN, r->payload, r->payload_len);
   }
   tern_put_be16(buf + OFF_SRC, r->src_port);
   tern_put_be16(buf + OFF_DST, r->dst_port);
   tern_put_be16(buf + OFF_LEN, ulen);
   tern_put_be16(buf + OFF_CHECKSUM, 0);
-  tern_csum s = tern_checksum_pseudo_v4(src->b, dst->b, PROTO_UDP, ulen);
-  s = tern_checksum_add(s, buf, TERN_UDP_HEADER_LEN);
-  if (r->payload_len > 0 && from != body) {
-    s = tern_checksum_copy(s, body, from, r->payload_len);
-  } else {
-    s = tern_checksum_add(s, body, r->payload_len);
-  }
-  uint16_t c = tern_checksum_finish(s);
+  uint16_t c = tern_udp_sum(buf, ulen, src, dst);
   tern_put_be16(buf + OFF_CHECKSUM, c == 0 ? 0xffff : c);
   return ulen;
 }

@@ -7,10 +7,10 @@
  * The checksum covers an IPv4 pseudo-header (source, destination, protocol
  * 17, UDP length), the header and the payload, so checking needs the
  * datagram's addresses. tern_udp_check(buf, len, src, dst) takes the IPv4
- * payload; after it returns 0 every accessor stays inside the buffer and
- * the datagram is tern_udp_length() bytes (anything after it is ignored). A
- * received checksum of 0 means the sender computed none (RFC 768), and is
- * accepted unverified. */
+ * payload; after it returns a length (not a negative reason) every accessor
+ * stays inside the buffer and the datagram is tern_udp_length() bytes (anything
+ * after it is ignored). A received checksum of 0 means the sender computed none
+ * (RFC 768), and is accepted unverified. */
 #ifndef TERN_UDP_WIRE_H
 #define TERN_UDP_WIRE_H
 
@@ -50,9 +50,20 @@ typedef struct tern_udp_repr {
   size_t payload_len;
 } tern_udp_repr;
 
+/* The finished checksum over the IPv4 pseudo-header (src, dst, protocol
+ * 17, ulen) and the ulen bytes of the datagram at buf, header included.
+ * Both directions use it: a received datagram verifies when it returns 0;
+ * a sender computes it with the checksum field zeroed and stores it,
+ * 0xffff for a computed 0 (RFC 768). One function for both, so that the
+ * sockets link one copy of the pseudo-header code. */
+uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen,
+                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst);
+
 /* Checks buf[0..len), the payload of an IPv4 datagram from src to dst:
- * the length field, then the checksum unless it is 0. Returns 0 or a
- * tern_udp_drop reason; reads nothing outside buf. (Inline: the socket
+ * the length field, then the checksum unless it is 0. Returns the
+ * datagram's length (its length field, 8..len: the caller needs it next,
+ * and has it without reading the field again) or a negative tern_udp_drop
+ * reason; reads nothing outside buf. (Inline: the socket
  * layer's input is its one caller on a device, and the call cost more
  * than the body on Cortex-M0.) */
 static inline int tern_udp_check(const uint8_t *buf, size_t len,
@@ -66,17 +77,14 @@ static inline int tern_udp_check(const uint8_t *buf, size_t len,
     return TERN_UDP_DROP_LENGTH;
   }
   /* A zero checksum field: none computed (RFC 768), nothing to verify. */
-  if ((buf[6] | buf[7]) != 0 &&
-      tern_checksum_finish(tern_checksum_add(
-          tern_checksum_pseudo_v4(src->b, dst->b, 17, (uint16_t)ulen), buf,
-          ulen)) != 0) {
+  if ((buf[6] | buf[7]) != 0 && tern_udp_sum(buf, ulen, src, dst) != 0) {
     return TERN_UDP_DROP_CHECKSUM;
   }
-  return 0;
+  return (int)ulen;
 }
 
 /* tern_udp_check(), then fills *out (untouched on failure); out->payload
- * points into buf. */
+ * points into buf. Returns 0 or a tern_udp_drop reason. */
 int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
                         const tern_ipv4_addr *src, const tern_ipv4_addr *dst);
 
@@ -92,9 +100,9 @@ int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
 /* The name of a tern_udp_drop reason; "unknown" otherwise. */
 const char *tern_udp_drop_name(int reason);
 
-/* Accessors, valid after tern_udp_check(buf, len, ...) returned 0. (p[0] *
- * 256 + p[1] rather than a shift and an or, which gcc turns into a byte
- * swap that costs two more instructions on Cortex-M0.) */
+/* Accessors, valid after tern_udp_check(buf, len, ...) returned a length. (p[0]
+ * * 256 + p[1] rather than a shift and an or, which gcc turns into a byte swap
+ * that costs two more instructions on Cortex-M0.) */
 static inline uint16_t tern_udp_src_port(const uint8_t *p) {
   return (uint16_t)(p[0] * 256u + p[1]);
 }
