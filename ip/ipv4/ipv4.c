@@ -85,16 +85,20 @@ static inline __attribute__((always_inline)) int load_dev(
 }
 
 /* Sets the interface's address, gateway and the words derived from them,
- * and tells the device. */
-static inline int set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
-                           uint8_t prefix_len, const tern_ipv4_addr *gateway) {
+ * and tells the device. Inlined in both callers: the firmware links one. */
+static inline __attribute__((always_inline)) int set_addr(
+    tern_ipv4_iface *iface, const tern_ipv4_addr *addr, uint8_t prefix_len,
+    const tern_ipv4_addr *gateway) {
   static const tern_ipv4_addr none;
   uint32_t ip = ld32(addr != NULL ? addr : &none);
   iface->ip = ip;
   iface->gw = ld32(gateway != NULL ? gateway : &none);
-  uint8_t mask[4];
-  tern_put_be32(mask, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
-  uint32_t m = ld32(mask);
+  /* The netmask as a network-order word: the host-order one, byte
+   * swapped where words are little-endian (rev on Cortex-M0). */
+  uint32_t m = prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  m = __builtin_bswap32(m);
+#endif
   iface->mask = m;
   /* /31 and /32 have no subnet broadcast (RFC 3021). */
   iface->bcast = ip != 0 && prefix_len <= 30 ? ip | ~m : ALL_ONES;
@@ -320,8 +324,9 @@ int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
  * Every way out but a transport's TERN_IPV4_CONSUMED counts one counter:
  * each goes to `drop` with `why` the offset of its reason's counter (an
  * offset is a 2-byte constant on Cortex-M0, a pointer 4 bytes of code). */
-static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
-                  tern_pkt *pkt) {
+static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
+                                            tern_ipv4_iface *iface,
+                                            tern_pkt *pkt) {
   tern_ipv4_stats *st = &stack->stats;
   size_t why; /* the counter to bump: its offset in *st (see `drop`) */
   st->rx_packets++;
