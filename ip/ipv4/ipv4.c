@@ -23,10 +23,15 @@
  * kernel's on the wire. */
 #define ERROR_TOS 0xc0
 
-/* What send_routed puts in a header besides lengths, ident and addresses:
- * protocol, TTL, TOS and the flags byte (DF is 0x40), one per byte. */
+/* What emit puts in a header besides lengths, ident and addresses: TTL,
+ * protocol, TOS and the flags byte (DF is 0x40), one per byte, so that
+ * the header words are composed with a mask and a shift. The composition
+ * assumes little-endian words (Cortex-M, x86, arm64 hosts). */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "emit() composes header words little-endian"
+#endif
 #define CTL(proto, ttl, tos, flags)                                   \
-  ((uint32_t)(proto) | (uint32_t)(ttl) << 8 | (uint32_t)(tos) << 16 | \
+  ((uint32_t)(ttl) | (uint32_t)(proto) << 8 | (uint32_t)(tos) << 16 | \
    (uint32_t)(flags) << 24)
 #define FLAGS_DF 0x40
 
@@ -276,23 +281,22 @@ static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
   }
   pkt->head = (uint16_t)(pkt->head - TERN_IPV4_HEADER_LEN);
   pkt->len = (uint16_t)len;
-  uint8_t *h = tern_pkt_data(pkt);
-  if (src == NULL || ld32(src) == 0) {
-    src = &r.src;
-  }
-  h[0] = 0x45; /* version 4, IHL 5 */
-  h[1] = (uint8_t)(ctl >> 16);
-  tern_put_be16(h + 2, (uint16_t)len);
-  tern_put_be16(h + 4, stack->next_ident++);
-  h[6] = (uint8_t)(ctl >> 24);
-  h[7] = 0;
-  h[8] = (uint8_t)(ctl >> 8);
-  h[9] = (uint8_t)ctl;
-  h[10] = 0;
-  h[11] = 0;
-  memcpy(h + 12, src, 4);
-  memcpy(h + 16, dst, 4);
-  tern_put_be16(h + 10, tern_checksum(h, TERN_IPV4_HEADER_LEN));
+  /* The header is built as five aligned words (word stores, the
+   * addresses as loaded) and copied into the packet at once. */
+  union {
+    uint8_t b[TERN_IPV4_HEADER_LEN];
+    uint32_t w[TERN_IPV4_HEADER_LEN / 4];
+  } x;
+  uint32_t s = src != NULL ? ld32(src) : 0;
+  x.w[0] = 0x45 | (ctl >> 8 & 0xff00) | (uint32_t)__builtin_bswap16(len) << 16;
+  x.w[1] = __builtin_bswap16(stack->next_ident++) | (ctl >> 8 & 0xff0000);
+  x.w[2] = ctl & 0xffff; /* TTL, protocol, checksum 0 */
+  x.w[3] = s != 0 ? s : *(word *)&r.src;
+  x.w[4] = ld32(dst);
+  uint16_t c = tern_checksum(x.b, TERN_IPV4_HEADER_LEN);
+  x.b[10] = (uint8_t)(c >> 8);
+  x.b[11] = (uint8_t)c;
+  memcpy(tern_pkt_data(pkt), x.b, TERN_IPV4_HEADER_LEN);
   *(word *)pkt->next_hop = *(word *)&r.next_hop; /* both aligned */
   tern_pkt ***tail = &r.iface->txq_tail;
   if (r.local) {

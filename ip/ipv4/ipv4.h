@@ -96,6 +96,9 @@ typedef struct tern_ipv4_stats {
   uint32_t tx_no_route;        /* no route: TERN_ENETUNREACH (output, or
                                   an ICMP reply or error not sent) */
   uint32_t tx_too_big;         /* tern_ipv4_output: TERN_EMSGSIZE */
+  uint32_t tx_no_room;         /* no room in the buffer for the headers in
+                                  front: TERN_ENOSPC (output, or an ICMP
+                                  answer not sent) */
   uint32_t tx_dev_errors;      /* a device refused a packet (and freed it) */
   /* ICMP, of the datagrams delivered with protocol 1: */
   uint32_t icmp_rx_drop[TERN_ICMPV4_DROP_COUNT]; /* by -tern_icmpv4_drop */
@@ -105,9 +108,6 @@ typedef struct tern_ipv4_stats {
   uint32_t icmp_unreach_sent; /* port/protocol unreachable sent */
   uint32_t icmp_rate_limited; /* errors suppressed by the bucket */
   uint32_t icmp_refused;      /* errors RFC 1122 3.2.2 forbids, not sent */
-  uint32_t tx_no_room;        /* too little room in the packet's buffer to put
-                                 the headers in front (tern_ipv4_output's
-                                 TERN_ENOSPC, an ICMP answer not sent) */
 } tern_ipv4_stats;
 
 /* What a transport's input function is told about a datagram. */
@@ -164,6 +164,12 @@ typedef struct tern_ipv4_proto {
 struct tern_ipv4_iface {
   tern_ipv4_iface *next; /* the stack's list, in the order added */
   tern_ipv4_stack *stack;
+  /* The device's MTU and headroom + 20 (what tern_ipv4_route gives), read
+   * when the interface is added and when its address is set. */
+  uint16_t mtu;
+  uint16_t headroom;
+  bool rx_down; /* the device reported TERN_ECLOSED (a byte within the
+                   31-byte reach of Cortex-M0's ldrb) */
   union {
     tern_ipv4_addr addr; /* 0.0.0.0: none yet */
     uint32_t ip;
@@ -182,11 +188,6 @@ struct tern_ipv4_iface {
                            interface, received by the runner */
   tern_pkt **loop_tail; /* &last->next, or &loop_head when empty */
   tern_netdev dev;
-  /* The device's MTU and headroom + 20 (what tern_ipv4_route gives), read
-   * when the interface is added and when its address is set. */
-  uint16_t mtu;
-  uint16_t headroom;
-  bool rx_down; /* the device reported TERN_ECLOSED */
 };
 
 /* The stack. Caller storage; fields are read-only to the application,
