@@ -18,16 +18,6 @@ enum {
 /* The largest ICMP message an IPv4 datagram can carry. */
 #define MAX_MESSAGE_LEN (TERN_IPV4_MAX_LEN - TERN_IPV4_HEADER_LEN)
 
-int tern_icmpv4_check(const uint8_t *buf, size_t len) {
-  if (len < TERN_ICMPV4_HEADER_LEN) {
-    return TERN_ICMPV4_DROP_TRUNCATED;
-  }
-  if (tern_checksum(buf, len) != 0) {
-    return TERN_ICMPV4_DROP_CHECKSUM;
-  }
-  return 0;
-}
-
 int tern_icmpv4_repr_parse(tern_icmpv4_repr *out, const uint8_t *buf,
                            size_t len) {
   int rc = tern_icmpv4_check(buf, len);

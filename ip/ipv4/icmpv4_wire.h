@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern/checksum.h"
 #include "tern/err.h"
 
 #ifdef __cplusplus
@@ -70,7 +71,15 @@ typedef struct tern_icmpv4_repr {
 
 /* Checks buf[0..len): length and checksum. Returns 0 or a
  * tern_icmpv4_drop reason; reads nothing outside buf. */
-int tern_icmpv4_check(const uint8_t *buf, size_t len);
+static inline int tern_icmpv4_check(const uint8_t *buf, size_t len) {
+  if (len < TERN_ICMPV4_HEADER_LEN) {
+    return TERN_ICMPV4_DROP_TRUNCATED;
+  }
+  if (tern_checksum(buf, len) != 0) {
+    return TERN_ICMPV4_DROP_CHECKSUM;
+  }
+  return 0;
+}
 
 /* tern_icmpv4_check(), then fills *out (untouched on failure); out->data
  * points into buf. */

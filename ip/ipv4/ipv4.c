@@ -23,10 +23,15 @@
  * kernel's on the wire. */
 #define ERROR_TOS 0xc0
 
-/* What send_routed puts in a header besides lengths, ident and addresses:
- * protocol, TTL, TOS and the flags byte (DF is 0x40), one per byte. */
+/* What emit puts in a header besides lengths, ident and addresses: TTL,
+ * protocol, TOS and the flags byte (DF is 0x40), one per byte, so that
+ * the header words are composed with a mask and a shift. The composition
+ * assumes little-endian words (Cortex-M, x86, arm64 hosts). */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "emit() composes header words little-endian"
+#endif
 #define CTL(proto, ttl, tos, flags)                                   \
-  ((uint32_t)(proto) | (uint32_t)(ttl) << 8 | (uint32_t)(tos) << 16 | \
+  ((uint32_t)(ttl) | (uint32_t)(proto) << 8 | (uint32_t)(tos) << 16 | \
    (uint32_t)(flags) << 24)
 #define FLAGS_DF 0x40
 
@@ -43,6 +48,20 @@ static uint32_t ld32(const void *p) {
   return w;
 }
 
+/* A word that may alias anything, for fields known to be word aligned
+ * whose type says bytes (tern_ipv4_addr): gcc turns a memcpy into them
+ * into a call on Cortex-M0, it cannot see they are aligned. */
+typedef uint32_t __attribute__((may_alias)) word;
+_Static_assert(offsetof(tern_ipv4_route, next_hop) % 4 == 0 &&
+                   offsetof(tern_ipv4_route, mtu) % 4 == 0 &&
+                   offsetof(tern_ipv4_route, headroom) ==
+                       offsetof(tern_ipv4_route, mtu) + 2 &&
+                   offsetof(tern_ipv4_iface, mtu) % 4 == 0 &&
+                   offsetof(tern_ipv4_iface, headroom) ==
+                       offsetof(tern_ipv4_iface, mtu) + 2 &&
+                   offsetof(tern_pkt, next_hop) % 4 == 0,
+               "the word copies need these layouts");
+
 /* ---- set-up ---- */
 
 int tern_ipv4_stack_init(tern_ipv4_stack *stack, tern_pkt_pool *pool) {
@@ -56,17 +75,35 @@ int tern_ipv4_stack_init(tern_ipv4_stack *stack, tern_pkt_pool *pool) {
   return 0;
 }
 
+/* Reads dev's MTU and headroom into the interface: 0, or TERN_EINVAL for
+ * a device that is not an IP one or whose MTU is below the floor (so no
+ * later path has to check). */
+static inline __attribute__((always_inline)) int load_dev(
+    tern_ipv4_iface *iface, tern_netdev dev) {
+  tern_netdev_info info = tern_netdev_get_info(&dev);
+  if (info.medium != TERN_MEDIUM_IP || info.mtu < TERN_IPV4_MIN_MTU) {
+    return TERN_EINVAL;
+  }
+  iface->mtu = info.mtu;
+  iface->headroom = (uint16_t)(info.headroom + TERN_IPV4_HEADER_LEN);
+  return 0;
+}
+
 /* Sets the interface's address, gateway and the words derived from them,
- * and tells the device. */
-static inline int set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
-                           uint8_t prefix_len, const tern_ipv4_addr *gateway) {
+ * and tells the device. Inlined in both callers: the firmware links one. */
+static inline __attribute__((always_inline)) int set_addr(
+    tern_ipv4_iface *iface, const tern_ipv4_addr *addr, uint8_t prefix_len,
+    const tern_ipv4_addr *gateway) {
   static const tern_ipv4_addr none;
   uint32_t ip = ld32(addr != NULL ? addr : &none);
   iface->ip = ip;
   iface->gw = ld32(gateway != NULL ? gateway : &none);
-  uint8_t mask[4];
-  tern_put_be32(mask, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
-  uint32_t m = ld32(mask);
+  /* The netmask as a network-order word: the host-order one, byte
+   * swapped where words are little-endian (rev on Cortex-M0). */
+  uint32_t m = prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  m = __builtin_bswap32(m);
+#endif
   iface->mask = m;
   /* /31 and /32 have no subnet broadcast (RFC 3021). */
   iface->bcast = ip != 0 && prefix_len <= 30 ? ip | ~m : ALL_ONES;
@@ -77,7 +114,8 @@ static inline int set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
 int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
                              uint8_t prefix_len,
                              const tern_ipv4_addr *gateway) {
-  if (iface == NULL || iface->stack == NULL || prefix_len > 32) {
+  if (iface == NULL || iface->stack == NULL || prefix_len > 32 ||
+      load_dev(iface, iface->dev) != 0) {
     return TERN_EINVAL;
   }
   return set_addr(iface, addr, prefix_len, gateway);
@@ -86,8 +124,7 @@ int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
 int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
                         tern_netdev dev, const tern_ipv4_addr *addr,
                         uint8_t prefix_len, const tern_ipv4_addr *gateway) {
-  if (stack == NULL || iface == NULL || dev.ops == NULL || prefix_len > 32 ||
-      tern_netdev_get_info(&dev).medium != TERN_MEDIUM_IP) {
+  if (stack == NULL || iface == NULL || dev.ops == NULL || prefix_len > 32) {
     return TERN_EINVAL;
   }
   tern_ipv4_iface **tail = &stack->ifaces;
@@ -97,6 +134,9 @@ int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
     }
   }
   memset(iface, 0, sizeof *iface);
+  if (load_dev(iface, dev) != 0) {
+    return TERN_EINVAL;
+  }
   iface->stack = stack;
   iface->dev = dev;
   iface->txq_tail = &iface->txq_head;
@@ -177,12 +217,11 @@ int tern_ipv4_route_lookup(tern_ipv4_stack *stack, const tern_ipv4_addr *dst,
   if (best == NULL) {
     return TERN_ENETUNREACH;
   }
-  tern_netdev_info info = tern_netdev_get_info(&best->dev);
   out->iface = best;
   out->src = best->addr;
-  out->next_hop = rank == 1 ? best->gateway : *dst;
-  out->mtu = info.mtu;
-  out->headroom = (uint16_t)(info.headroom + TERN_IPV4_HEADER_LEN);
+  *(word *)&out->next_hop = rank == 1 ? best->gw : d;
+  /* mtu and headroom: one word in both (aligned at offsets 12 and 48). */
+  *(word *)&out->mtu = *(const word *)&best->mtu;
   out->local = rank == 3;
   return 0;
 }
@@ -194,53 +233,74 @@ static void enqueue(tern_pkt ***tail, tern_pkt *p) {
   *tail = &p->next;
 }
 
-/* Routes pkt (its data the payload) to dst, pushes the 20-byte header
- * (RFC 791; src NULL or 0.0.0.0: the route's; ctl: see CTL), queues the
- * datagram on the route's interface, or for loopback, and wakes the
- * runner. Takes pkt in every case. The one place that writes a header:
- * transports' datagrams, echo replies and ICMP errors. */
+/* Makes pkt's headroom at least n bytes: when it is short, the data moves
+ * back in its buffer, if the tailroom allows. Returns 0, or nonzero when
+ * it cannot (the caller counts it in tx_no_room). */
+static int make_room(tern_pkt *pkt, unsigned n) {
+  unsigned head = pkt->head;
+  if (head >= n) {
+    return 0;
+  }
+  if (n + pkt->len > pkt->pool->buf_size) {
+    return 1;
+  }
+  uint8_t *buf = (uint8_t *)(pkt + 1);
+  memmove(buf + n, buf + head, pkt->len);
+  pkt->head = (uint16_t)n;
+  return 0;
+}
+
+/* Routes pkt (its data the payload) to dst, puts the 20-byte header in
+ * front (RFC 791; src NULL or 0.0.0.0: the route's; ctl: see CTL), queues
+ * the datagram on the route's interface, or for loopback, and wakes the
+ * runner. Takes pkt in every case and counts every failure. The one place
+ * that writes a header: transports' datagrams, echo replies and ICMP
+ * errors. */
 static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
                 const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
                 uint32_t ctl) {
+  tern_ipv4_stats *st = &stack->stats;
   tern_ipv4_route r;
   int rc = tern_ipv4_route_lookup(stack, dst, &r);
   if (rc != 0) {
     if (rc == TERN_ENETUNREACH) {
-      stack->stats.tx_no_route++;
+      st->tx_no_route++;
     }
     goto fail;
   }
-  size_t len = tern_pkt_len(pkt) + TERN_IPV4_HEADER_LEN;
+  unsigned len = pkt->len + TERN_IPV4_HEADER_LEN;
   rc = TERN_EMSGSIZE; /* no fragmentation */
   if (len > r.mtu) {
-    stack->stats.tx_too_big++;
+    st->tx_too_big++;
     goto fail;
   }
-  uint8_t *h = tern_pkt_push(pkt, TERN_IPV4_HEADER_LEN);
   rc = TERN_ENOSPC;
-  if (h == NULL) {
+  if (make_room(pkt, r.headroom) != 0) {
+    st->tx_no_room++;
     goto fail;
   }
-  if (src == NULL || ld32(src) == 0) {
-    src = &r.src;
-  }
-  h[0] = 0x45; /* version 4, IHL 5 */
-  h[1] = (uint8_t)(ctl >> 16);
-  tern_put_be16(h + 2, (uint16_t)len);
-  tern_put_be16(h + 4, stack->next_ident++);
-  h[6] = (uint8_t)(ctl >> 24);
-  h[7] = 0;
-  h[8] = (uint8_t)(ctl >> 8);
-  h[9] = (uint8_t)ctl;
-  h[10] = 0;
-  h[11] = 0;
-  memcpy(h + 12, src, 4);
-  memcpy(h + 16, dst, 4);
-  tern_put_be16(h + 10, tern_checksum(h, TERN_IPV4_HEADER_LEN));
-  __builtin_memcpy(pkt->next_hop, r.next_hop.b, 4); /* both aligned */
+  pkt->head = (uint16_t)(pkt->head - TERN_IPV4_HEADER_LEN);
+  pkt->len = (uint16_t)len;
+  /* The header is built as five aligned words (word stores, the
+   * addresses as loaded) and copied into the packet at once. */
+  union {
+    uint8_t b[TERN_IPV4_HEADER_LEN];
+    uint32_t w[TERN_IPV4_HEADER_LEN / 4];
+  } x;
+  uint32_t s = src != NULL ? ld32(src) : 0;
+  x.w[0] = 0x45 | (ctl >> 8 & 0xff00) | (uint32_t)__builtin_bswap16(len) << 16;
+  x.w[1] = __builtin_bswap16(stack->next_ident++) | (ctl >> 8 & 0xff0000);
+  x.w[2] = ctl & 0xffff; /* TTL, protocol, checksum 0 */
+  x.w[3] = s != 0 ? s : *(word *)&r.src;
+  x.w[4] = ld32(dst);
+  uint16_t c = tern_checksum(x.b, TERN_IPV4_HEADER_LEN);
+  x.b[10] = (uint8_t)(c >> 8);
+  x.b[11] = (uint8_t)c;
+  memcpy(tern_pkt_data(pkt), x.b, TERN_IPV4_HEADER_LEN);
+  *(word *)pkt->next_hop = *(word *)&r.next_hop; /* both aligned */
   tern_pkt ***tail = &r.iface->txq_tail;
   if (r.local) {
-    stack->stats.tx_loopback++;
+    st->tx_loopback++;
     tail = &r.iface->loop_tail;
   }
   enqueue(tail, pkt);
@@ -268,8 +328,9 @@ int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
  * Every way out but a transport's TERN_IPV4_CONSUMED counts one counter:
  * each goes to `drop` with `why` the offset of its reason's counter (an
  * offset is a 2-byte constant on Cortex-M0, a pointer 4 bytes of code). */
-static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
-                  tern_pkt *pkt) {
+static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
+                                            tern_ipv4_iface *iface,
+                                            tern_pkt *pkt) {
   tern_ipv4_stats *st = &stack->stats;
   size_t why; /* the counter to bump: its offset in *st (see `drop`) */
   st->rx_packets++;
@@ -282,9 +343,7 @@ static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
     why = AT(rx_drop) + (size_t)-rc * sizeof(uint32_t);
     goto drop;
   }
-  size_t hlen = tern_ipv4_header_len(h);
-  /* Link padding is not part of the datagram (checked: total <= len). */
-  (void)tern_pkt_trim(pkt, tern_ipv4_total_len(h));
+  unsigned hlen = tern_ipv4_header_len(h);
   tern_ipv4_rx rx;
   rx.iface = iface;
   uint32_t src = ld32(h + 12), dst = ld32(h + 16);
@@ -310,7 +369,11 @@ static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
     goto drop;
   }
   st->rx_delivered++;
-  uint8_t *m = tern_pkt_pull(pkt, hlen);
+  /* The payload; link padding is not part of the datagram (checked:
+   * hlen <= total <= len). */
+  pkt->head = (uint16_t)(pkt->head + hlen);
+  pkt->len = (uint16_t)(tern_ipv4_total_len(h) - hlen);
+  uint8_t *m = h + hlen;
   uint8_t type = TERN_ICMPV4_ECHO_REPLY, code = 0;
   if (rx.protocol == TERN_IP_PROTO_ICMP) {
     rc = tern_icmpv4_check(m, tern_pkt_len(pkt));
@@ -362,13 +425,9 @@ static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
   /* The answer, an echo reply or a destination unreachable, is built in
    * the received packet: the reply is the request with the type changed
    * (3.2.2.6: identifier, sequence number and data unchanged, options
-   * not returned); the error is an 8-byte header pushed in front of the
-   * datagram it quotes. No pool packet is taken. */
-  tern_ipv4_route r;
-  why = AT(tx_no_route);
-  if (tern_ipv4_route_lookup(stack, &rx.src, &r) != 0) {
-    goto drop;
-  }
+   * not returned); the error is an 8-byte header put in front of the
+   * datagram it quotes. No pool packet is taken. emit() moves the data
+   * back in its buffer if the outgoing device wants more headroom. */
   size_t k = 0;
   if (type == TERN_ICMPV4_DEST_UNREACH) {
     /* The token bucket (see tern_ipv4_stack.icmp_tat). */
@@ -382,37 +441,23 @@ static void input(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
       goto drop;
     }
     stack->icmp_tat = now + ahead + TERN_IPV4_ICMP_INTERVAL_MS;
-    /* Quote as much of the datagram as fits the route's MTU and 576
-     * bytes (RFC 1812 4.3.2.3, as Linux does); at least the header and 8
-     * bytes (3.2.2), which any MTU of 96 or more holds. */
-    (void)tern_pkt_push(pkt, hlen);
-    int quote = r.mtu - TERN_IPV4_HEADER_LEN - TERN_ICMPV4_HEADER_LEN;
+    /* Quote as much of the datagram as fits 576 bytes (RFC 1812 4.3.2.3,
+     * as Linux does), so at least the header and 8 bytes (3.2.2); every
+     * interface's MTU holds that (TERN_IPV4_MIN_MTU). */
+    unsigned quote = pkt->len + hlen;
     if (quote > TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN) {
       quote = TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN;
     }
-    why = AT(icmp_no_buf);
-    if (quote < TERN_IPV4_MAX_HEADER_LEN + 8) {
-      goto drop;
-    }
-    if (tern_pkt_len(pkt) > (size_t)quote) {
-      (void)tern_pkt_trim(pkt, (size_t)quote);
-    }
+    pkt->head = (uint16_t)(pkt->head - hlen);
+    pkt->len = (uint16_t)quote;
     k = TERN_ICMPV4_HEADER_LEN;
-  }
-  /* The outgoing device may want more headroom than the packet has (it
-   * came from another device, or this one receives without any): then
-   * the data moves back in its buffer, if the tailroom allows. */
-  size_t need = r.headroom + k;
-  if (tern_pkt_headroom(pkt) < need) {
-    size_t shift = need - tern_pkt_headroom(pkt);
-    uint8_t *from = tern_pkt_data(pkt);
-    why = AT(icmp_no_buf);
-    if (tern_pkt_put(pkt, shift) == NULL) {
+    why = AT(tx_no_room);
+    if (make_room(pkt, k) != 0) {
       goto drop;
     }
-    memmove(tern_pkt_pull(pkt, shift), from, tern_pkt_len(pkt));
+    pkt->head = (uint16_t)(pkt->head - k);
+    pkt->len = (uint16_t)(pkt->len + k);
   }
-  (void)tern_pkt_push(pkt, k);
   m = tern_pkt_data(pkt);
   if (k != 0) {
     memset(m + 4, 0, 4); /* the error's unused word */

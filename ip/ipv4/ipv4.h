@@ -96,6 +96,9 @@ typedef struct tern_ipv4_stats {
   uint32_t tx_no_route;        /* no route: TERN_ENETUNREACH (output, or
                                   an ICMP reply or error not sent) */
   uint32_t tx_too_big;         /* tern_ipv4_output: TERN_EMSGSIZE */
+  uint32_t tx_no_room;         /* no room in the buffer for the headers in
+                                  front: TERN_ENOSPC (output, or an ICMP
+                                  answer not sent) */
   uint32_t tx_dev_errors;      /* a device refused a packet (and freed it) */
   /* ICMP, of the datagrams delivered with protocol 1: */
   uint32_t icmp_rx_drop[TERN_ICMPV4_DROP_COUNT]; /* by -tern_icmpv4_drop */
@@ -105,7 +108,6 @@ typedef struct tern_ipv4_stats {
   uint32_t icmp_unreach_sent; /* port/protocol unreachable sent */
   uint32_t icmp_rate_limited; /* errors suppressed by the bucket */
   uint32_t icmp_refused;      /* errors RFC 1122 3.2.2 forbids, not sent */
-  uint32_t icmp_no_buf;       /* no packet free for a reply or error */
 } tern_ipv4_stats;
 
 /* What a transport's input function is told about a datagram. */
@@ -162,6 +164,12 @@ typedef struct tern_ipv4_proto {
 struct tern_ipv4_iface {
   tern_ipv4_iface *next; /* the stack's list, in the order added */
   tern_ipv4_stack *stack;
+  /* The device's MTU and headroom + 20 (what tern_ipv4_route gives), read
+   * when the interface is added and when its address is set. */
+  uint16_t mtu;
+  uint16_t headroom;
+  bool rx_down; /* the device reported TERN_ECLOSED (a byte within the
+                   31-byte reach of Cortex-M0's ldrb) */
   union {
     tern_ipv4_addr addr; /* 0.0.0.0: none yet */
     uint32_t ip;
@@ -180,7 +188,6 @@ struct tern_ipv4_iface {
                            interface, received by the runner */
   tern_pkt **loop_tail; /* &last->next, or &loop_head when empty */
   tern_netdev dev;
-  bool rx_down; /* the device reported TERN_ECLOSED */
 };
 
 /* The stack. Caller storage; fields are read-only to the application,
@@ -205,18 +212,28 @@ struct tern_ipv4_stack {
  * starts full. Returns 0 or TERN_EINVAL. */
 int tern_ipv4_stack_init(tern_ipv4_stack *stack, tern_pkt_pool *pool);
 
+/* The smallest device MTU an interface accepts. Without reassembly, a
+ * host can take only what arrives in one piece, and RFC 791 (and RFC 1122
+ * 3.3.2) says every host must accept 576-byte datagrams; it also lets
+ * ICMP errors be the 576 bytes of RFC 1812 4.3.2.3 on every route. */
+#define TERN_IPV4_MIN_MTU 576
+
 /* Adds an interface over dev with an address (NULL or 0.0.0.0: none yet),
  * a prefix length (0..32) and a default gateway (NULL or 0.0.0.0: none).
- * Tells the device its address (tern_netdev_set_ipv4). Interfaces are
+ * Reads the device's MTU and headroom (again at each
+ * tern_ipv4_iface_set_addr: call it after a link renegotiated them) and
+ * tells the device its address (tern_netdev_set_ipv4). Interfaces are
  * routed in the order added. Returns 0, or TERN_EINVAL (prefix above 32,
- * a device whose medium is not TERN_MEDIUM_IP, the interface already
- * added). */
+ * a device whose medium is not TERN_MEDIUM_IP or whose MTU is below
+ * TERN_IPV4_MIN_MTU, the interface already added). */
 int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
                         tern_netdev dev, const tern_ipv4_addr *addr,
                         uint8_t prefix_len, const tern_ipv4_addr *gateway);
 
-/* Changes an interface's address, prefix and gateway (NULL: none) and
- * tells the device. Returns 0 or TERN_EINVAL. */
+/* Changes an interface's address, prefix and gateway (NULL: none), reads
+ * the device's MTU and headroom again and tells the device the address.
+ * Returns 0 or TERN_EINVAL (as tern_ipv4_iface_add; then nothing is
+ * changed). */
 int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
                              uint8_t prefix_len, const tern_ipv4_addr *gateway);
 
@@ -259,14 +276,16 @@ int tern_ipv4_route_lookup(tern_ipv4_stack *stack, const tern_ipv4_addr *dst,
                            tern_ipv4_route *out);
 
 /* Sends a datagram. pkt's data is the IP payload (a transport header and
- * its data) with at least route.headroom bytes of headroom; the IP header
+ * its data), best with route.headroom bytes of headroom (with fewer, the
+ * data is moved back in its buffer if the tailroom allows); the IP header
  * (20 bytes: identification from the stack's counter, DF set, ttl or
  * TERN_IPV4_DEFAULT_TTL when 0, TOS 0) is pushed in front, pkt->next_hop
  * set, and the packet queued on the interface for the runner (woken).
  * src NULL or 0.0.0.0 means the interface's address. Takes ownership of
  * pkt in every case (freed on error). Returns 0, TERN_ENETUNREACH (no
  * route), TERN_EMSGSIZE (longer than the interface's MTU: no
- * fragmentation), TERN_ENOSPC (not enough headroom) or TERN_EINVAL. */
+ * fragmentation), TERN_ENOSPC (no room for the headers, counted in
+ * tx_no_room) or TERN_EINVAL. */
 int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
                      uint8_t protocol, uint8_t ttl);

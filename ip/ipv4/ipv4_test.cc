@@ -151,10 +151,11 @@ TEST(Ipv4Echo, WithoutHeadroomTheReplyIsMovedInItsBuffer) {
   // When the tailroom is short too, nothing is sent and it is counted:
   // 200 more bytes in front of a 1500-byte reply in a 1600-byte buffer.
   dev.extra_headroom = 200;
+  ASSERT_EQ(tern_ipv4_iface_set_addr(&i, &a, 24, nullptr), 0);  // re-read
   link.Inject(B(kBigEchoRequest, sizeof kBigEchoRequest));
   EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
   EXPECT_FALSE(link.Take(&got));
-  EXPECT_EQ(s.stats.icmp_no_buf, 1u);
+  EXPECT_EQ(s.stats.tx_no_room, 1u);
   EXPECT_EQ(tern_pkt_pool_available(&link.peer_pool.pool), 16u);
 }
 
@@ -428,6 +429,49 @@ TEST(Ipv4Iface, EthernetMediumIsRefused) {
   EXPECT_EQ(
       tern_ipv4_iface_add(&s, &i, tern_memnetdev_a(&pair), nullptr, 0, nullptr),
       TERN_EINVAL);
+}
+
+TEST(Ipv4Iface, MtuBelow576IsRefused) {
+  // Without reassembly only what arrives in one piece is received, and
+  // every host must take 576-byte datagrams (RFC 791).
+  tern_test::Pool pool;
+  Link small(575), enough(576);
+  tern_ipv4_stack s;
+  tern_ipv4_iface i;
+  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
+  EXPECT_EQ(tern_ipv4_iface_add(&s, &i, small.A(), nullptr, 0, nullptr),
+            TERN_EINVAL);
+  EXPECT_EQ(s.ifaces, nullptr);
+  EXPECT_EQ(tern_ipv4_iface_add(&s, &i, enough.A(), nullptr, 0, nullptr), 0);
+}
+
+TEST(Ipv4Output, ShortHeadroomIsMovedOrRefused) {
+  Bench b;
+  // No headroom at all: the payload moves back in its buffer.
+  tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool);
+  ASSERT_NE(p, nullptr);
+  memset(tern_pkt_put(p, 8), 0xab, 8);
+  tern_ipv4_addr dst = tern_ipv4(192, 0, 2, 1);
+  ASSERT_EQ(tern_ipv4_output(&b.stack, p, nullptr, &dst, 253, 0), 0);
+  b.Run();
+  auto out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].size(), 28u);
+  EXPECT_EQ(Bytes(out[0].begin() + 20, out[0].end()), Bytes(8, 0xab));
+  EXPECT_EQ(tern_checksum(out[0].data(), 20), 0);
+  // A device that wants 120 bytes in front: a 1480-byte payload with 10
+  // in front cannot move back far enough in its 1600-byte buffer
+  // (120 + 20 + 1480 > 1600): TERN_ENOSPC, counted, the packet freed.
+  Bench big(1500, 120);
+  p = tern_pkt_pool_try_alloc(&big.pool.pool);
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(tern_pkt_capacity(p), 1600u);
+  ASSERT_EQ(tern_pkt_reserve(p, 10), 0);
+  ASSERT_NE(tern_pkt_put(p, 1480), nullptr);
+  EXPECT_EQ(tern_ipv4_output(&big.stack, p, nullptr, &dst, 253, 0),
+            TERN_ENOSPC);
+  EXPECT_EQ(big.Stats().tx_no_room, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&big.pool.pool), 8u);
 }
 
 // Sends an 8-byte payload of protocol 253 (RFC 3692 experimentation) to

@@ -20,32 +20,6 @@ enum {
 
 #define FLAG_DF 0x4000u
 
-int tern_ipv4_check(const uint8_t *buf, size_t len) {
-  if (len < TERN_IPV4_HEADER_LEN) {
-    return TERN_IPV4_DROP_TRUNCATED;
-  }
-  if (buf[OFF_VER_IHL] >> 4 != 4) {
-    return TERN_IPV4_DROP_VERSION;
-  }
-  size_t hlen = tern_ipv4_header_len(buf);
-  if (hlen < TERN_IPV4_HEADER_LEN) {
-    return TERN_IPV4_DROP_IHL;
-  }
-  size_t total = tern_be16(buf + OFF_TOTAL_LEN);
-  if (total < hlen) {
-    return TERN_IPV4_DROP_TOTAL_LENGTH;
-  }
-  /* Trailing bytes past total (link padding) are allowed; fewer are not.
-   * This also keeps the options (hlen <= total <= len) inside buf. */
-  if (total > len) {
-    return TERN_IPV4_DROP_TRUNCATED;
-  }
-  if (tern_checksum(buf, hlen) != 0) {
-    return TERN_IPV4_DROP_CHECKSUM;
-  }
-  return 0;
-}
-
 int tern_ipv4_repr_parse(tern_ipv4_repr *out, const uint8_t *buf, size_t len) {
   int rc = tern_ipv4_check(buf, len);
   if (rc != 0) {

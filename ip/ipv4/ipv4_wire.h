@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "tern/addr.h"
+#include "tern/checksum.h"
 #include "tern/err.h"
 
 #ifdef __cplusplus
@@ -75,10 +76,6 @@ typedef struct tern_ipv4_repr {
                            present (and skipped); emit ignores it */
   uint16_t payload_len; /* total length minus the header */
 } tern_ipv4_repr;
-
-/* Checks buf[0..len): length, version, IHL, total length, checksum.
- * Returns 0 or a tern_ipv4_drop reason; reads nothing outside buf. */
-int tern_ipv4_check(const uint8_t *buf, size_t len);
 
 /* tern_ipv4_check(), then refuses fragments (TERN_IPV4_DROP_FRAGMENT), then
  * fills *out (untouched on failure). The payload is buf + out->header_len,
@@ -135,6 +132,36 @@ static inline const uint8_t *tern_ipv4_payload(const uint8_t *p) {
 }
 static inline size_t tern_ipv4_payload_len(const uint8_t *p) {
   return tern_ipv4_total_len(p) - tern_ipv4_header_len(p);
+}
+
+/* Checks buf[0..len): length, version, IHL, total length, checksum.
+ * Returns 0 or a tern_ipv4_drop reason; reads nothing outside buf. Inline:
+ * a stack that calls it once gets it without a call, sharing what it
+ * loads. */
+static inline int tern_ipv4_check(const uint8_t *buf, size_t len) {
+  if (len < TERN_IPV4_HEADER_LEN) {
+    return TERN_IPV4_DROP_TRUNCATED;
+  }
+  if (buf[0] >> 4 != 4) {
+    return TERN_IPV4_DROP_VERSION;
+  }
+  size_t hlen = tern_ipv4_header_len(buf);
+  if (hlen < TERN_IPV4_HEADER_LEN) {
+    return TERN_IPV4_DROP_IHL;
+  }
+  size_t total = tern_ipv4_total_len(buf);
+  if (total < hlen) {
+    return TERN_IPV4_DROP_TOTAL_LENGTH;
+  }
+  /* Trailing bytes past total (link padding) are allowed; fewer are not.
+   * This also keeps the options (hlen <= total <= len) inside buf. */
+  if (total > len) {
+    return TERN_IPV4_DROP_TRUNCATED;
+  }
+  if (tern_checksum(buf, hlen) != 0) {
+    return TERN_IPV4_DROP_CHECKSUM;
+  }
+  return 0;
 }
 
 #ifdef __cplusplus
