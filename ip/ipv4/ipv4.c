@@ -39,9 +39,9 @@
 #define AT(counter) offsetof(tern_ipv4_stats, counter)
 
 /* Four bytes anywhere (packet data may be unaligned on Cortex-M0) as a
- * word in network order, to compare with the interfaces' words. The
- * builtin: the boards build with -ffreestanding, which makes a plain
- * memcpy a call. */
+ * word in network order, to compare with the interfaces' words. Out of
+ * line (gcc -Os makes it so): on Cortex-M0 the unaligned load is four
+ * byte loads and three merges, smaller as one shared call. */
 static uint32_t ld32(const void *p) {
   uint32_t w;
   __builtin_memcpy(&w, p, 4);
