@@ -92,33 +92,38 @@ static void eth_wake(void *ctx) {
 
 /* ---- the neighbour cache ---- */
 
-static tern_eth_neighbour *find(tern_eth *eth, uint32_t ip) {
+/* The entry for ip (resolving or resolved). When there is none and add is
+ * set: a free entry, or else the reachable entry that expires first (the
+ * one confirmed longest ago), returned FREE with ip set for the caller to
+ * fill; NULL when every entry is resolving. One walk for both. */
+static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
+  tern_eth_neighbour *t = NULL;
+  /* How soon a candidate expires: free entries first, then reachable
+   * ones by deadline (an expired one not yet freed is negative). */
+  int32_t best = INT32_MAX;
+  tern_time now = tern_now();
   for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    if (e->state != TERN_ETH_NB_FREE && e->ip == ip) {
-      return e;
+    int32_t k = INT32_MIN;
+    if (e->state != TERN_ETH_NB_FREE) {
+      if (e->ip == ip) {
+        return e;
+      }
+      if (e->state != TERN_ETH_NB_REACHABLE) {
+        continue;
+      }
+      k = (int32_t)(e->deadline - now);
+    }
+    if (k < best) {
+      best = k;
+      t = e;
     }
   }
-  return NULL;
-}
-
-/* A free entry, or else the reachable entry that expires first (the one
- * confirmed longest ago), or NULL when every entry is resolving. */
-static tern_eth_neighbour *take_entry(tern_eth *eth, uint32_t ip) {
-  tern_eth_neighbour *oldest = NULL;
-  for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    if (e->state == TERN_ETH_NB_FREE) {
-      oldest = e;
-      break;
-    }
-    if (e->state == TERN_ETH_NB_REACHABLE &&
-        (oldest == NULL || tern_time_before(e->deadline, oldest->deadline))) {
-      oldest = e;
-    }
+  if (!add || t == NULL) {
+    return NULL;
   }
-  if (oldest != NULL) {
-    oldest->ip = ip;
-  }
-  return oldest;
+  t->ip = ip;
+  t->state = TERN_ETH_NB_FREE;
+  return t;
 }
 
 /* ---- sending ---- */
@@ -126,64 +131,72 @@ static tern_eth_neighbour *take_entry(tern_eth *eth, uint32_t ip) {
 /* out() returns this when the lower device was PENDING. */
 #define BUSY 1
 
+/* Header fields of every ARP packet we send (and the only ones we accept):
+ * htype 1, ptype 0x0800, hlen 6, plen 4, op 1 (request). */
+static const uint8_t arp_fixed[8] = {0, 1, 8, 0, 6, 4, 0, TERN_ARP_OP_REQUEST};
+
+static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
 /* Prepends the Ethernet header (to dst, or to broadcast when dst is NULL;
  * EtherType 0x08 type) to a packet with at least 14 bytes of headroom and
  * hands the frame to the lower device with the adapter's own waker.
  * Returns its *err (it owns p now), or BUSY with the header taken off
  * again: the caller still owns p. */
 static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
-  uint8_t *h = tern_pkt_push(p, HDR); /* headroom checked by every caller */
-  if (dst != NULL) {
-    memcpy(h, dst, 6);
-  } else {
-    memset(h, 0xff, 6);
-  }
+  /* tern_pkt_push without its check: every caller made sure of the room. */
+  p->head = (uint16_t)(p->head - HDR);
+  p->len = (uint16_t)(p->len + HDR);
+  uint8_t *h = tern_pkt_data(p);
+  memcpy(h, dst != NULL ? dst : broadcast, 6);
   memcpy(h + 6, eth->mac, 6);
   h[12] = 0x08;
   h[13] = type;
   int err;
   if (tern_netdev_poll_send(&eth->lower, &eth->own, p, &err) == TERN_PENDING) {
-    tern_pkt_pull(p, HDR);
+    p->head = (uint16_t)(p->head + HDR);
+    p->len = (uint16_t)(p->len - HDR);
     return BUSY;
   }
   return err;
 }
 
-/* Sends one ARP packet from us (our MAC and address as sender): with mac
- * NULL a broadcast request for tpa (a who-has, or with tpa = our address
- * an RFC 5227 announcement), else a reply to (mac, tpa) sent to mac. p is
- * a packet whose data is the 28 bytes to fill (a received request being
- * answered in place: mac may point into it), or NULL to take one from the
- * pool. Never waits: a frame the lower device cannot take now is dropped
- * and counted. */
-static void arp_send(tern_eth *eth, tern_pkt *p, const uint8_t *mac,
-                     uint32_t tpa) {
-  static const uint8_t fixed[7] = {0, 1, 8, 0, 6, 4, 0};
+/* Sends one ARP packet from us (our MAC and address as sender). With p
+ * NULL: a broadcast request for tpa (a who-has, or with tpa = our address
+ * an RFC 5227 announcement) in a buffer from the pool. Else p's data is a
+ * checked request for us (28 bytes, at least 14 of headroom), turned into
+ * its reply in place: its sender fields become the target fields and the
+ * frame goes back to that MAC. Never waits: a frame the lower device
+ * cannot take now is dropped and counted. */
+static void arp_send(tern_eth *eth, tern_pkt *p, uint32_t tpa) {
+  const uint8_t *dst = NULL;
+  uint8_t *a;
   int err = TERN_ENOMEM;
-  if (p == NULL && (p = tern_pkt_pool_try_alloc(eth->pool)) != NULL) {
-    /* init checked that the buffers are big enough. */
-    tern_pkt_reserve(p, eth->lower_headroom + HDR);
-    tern_pkt_put(p, ARP_LEN);
-  }
   if (p != NULL) {
-    uint8_t *a = tern_pkt_data(p);
-    /* The target first: in place, mac is the sender field we overwrite. */
+    a = tern_pkt_data(p);
+    memcpy(a + 18, a + 8, 10); /* tha, tpa = sha, spa */
+    a[7] = TERN_ARP_OP_REPLY;  /* a[0..7) is arp_fixed already */
+    dst = a + 18;
+  } else {
+    if ((p = tern_pkt_pool_try_alloc(eth->pool)) == NULL) {
+      goto fail;
+    }
+    /* The frame at the end of the buffer: init checked that the lower
+     * headroom and both headers fit in front of it. */
+    p->head = (uint16_t)(p->pool->buf_size - ARP_LEN);
+    p->len = ARP_LEN;
+    a = tern_pkt_data(p);
+    memcpy(a, arp_fixed, 8);
+    memset(a + 18, 0, 6);
     memcpy(a + 24, &tpa, 4);
-    if (mac != NULL) {
-      memcpy(a + 18, mac, 6);
-    } else {
-      memset(a + 18, 0, 6);
-    }
-    memcpy(a, fixed, 7);
-    a[7] = mac != NULL ? 2 : 1;  /* reply : request */
-    memcpy(a + 8, eth->mac, 10); /* sha and spa: eth->mac, eth->ip */
-    err = out(eth, p, mac != NULL ? a + 18 : NULL, 0x06);
-    if (err == BUSY) {
-      tern_pkt_free(p);
-      err = TERN_EAGAIN;
-    }
+  }
+  memcpy(a + 8, eth->mac, 10); /* sha and spa: eth->mac, eth->ip */
+  err = out(eth, p, dst, 0x06);
+  if (err == BUSY) {
+    tern_pkt_free(p);
+    err = TERN_EAGAIN;
   }
   if (err < 0) {
+  fail:
     eth->stats.arp_tx_fail++;
   }
 }
@@ -196,7 +209,7 @@ static bool flush(tern_eth *eth) {
   tern_pkt *p;
   while ((p = *pp) != NULL) {
     tern_pkt *next = p->next; /* the lower device may reuse p->next */
-    tern_eth_neighbour *e = find(eth, next_hop(p));
+    tern_eth_neighbour *e = lookup(eth, next_hop(p), false);
     int err = TERN_EINVAL;
     if (e == NULL) {
       tern_pkt_free(p);
@@ -263,7 +276,7 @@ static bool service(tern_eth *eth) {
        * so resolution still ends. */
       e->tries++;
       e->deadline = now + TERN_ETH_RETRY_MS;
-      arp_send(eth, NULL, NULL, e->ip);
+      arp_send(eth, NULL, e->ip);
     }
     if (tern_time_before(e->deadline, next)) {
       next = e->deadline;
@@ -273,7 +286,7 @@ static bool service(tern_eth *eth) {
     if (!tern_time_before(now, eth->announce_at)) {
       eth->announce_left--;
       eth->announce_at = now + TERN_ETH_ANNOUNCE_MS;
-      arp_send(eth, NULL, NULL, eth->ip);
+      arp_send(eth, NULL, eth->ip);
     }
     /* (After the last one this asks for one needless wake.) */
     if (tern_time_before(eth->announce_at, next)) {
@@ -296,8 +309,7 @@ static bool service(tern_eth *eth) {
  * Returns a tern_eth_rx_drop reason, or CONSUMED when p was processed (and
  * freed, or sent back as the reply). */
 static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
-  static const uint8_t fixed[7] = {0, 1, 8, 0, 6, 4, 0};
-  if (n < ARP_LEN || memcmp(a, fixed, 7) != 0 || (uint8_t)(a[7] - 1) > 1) {
+  if (n < ARP_LEN || memcmp(a, arp_fixed, 7) != 0 || (uint8_t)(a[7] - 1) > 1) {
     return TERN_ETH_RX_ARP_MALFORMED;
   }
   const uint8_t *sha = tern_arp_sha(a);
@@ -318,21 +330,19 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
    * resolution; flush() then sends its packets). If we are the target,
    * the sender is added. No entry ever has 0.0.0.0, the sender address
    * of an RFC 5227 probe. */
-  tern_eth_neighbour *e = find(eth, spa);
   bool for_us = eth->ip != 0 && ld32(tern_arp_tpa(a)) == eth->ip;
-  if (e == NULL && for_us && spa != 0) {
-    e = take_entry(eth, spa);
-  }
+  tern_eth_neighbour *e = lookup(eth, spa, for_us && spa != 0);
   if (e != NULL) {
     memcpy(e->mac, sha, 6);
     e->state = TERN_ETH_NB_REACHABLE;
     e->deadline = tern_now() + TERN_ETH_REACHABLE_MS;
   }
   if (for_us && a[7] == TERN_ARP_OP_REQUEST) { /* a[6] is 0 */
-    /* The frame becomes the reply. */
-    tern_pkt_pull(p, HDR);
-    tern_pkt_trim(p, ARP_LEN);
-    arp_send(eth, p, sha, spa);
+    /* The frame becomes the reply (the Ethernet header pulled, padding
+     * trimmed: n >= ARP_LEN). */
+    p->head = (uint16_t)(p->head + HDR);
+    p->len = ARP_LEN;
+    arp_send(eth, p, 0);
   } else {
     tern_pkt_free(p);
   }
@@ -357,7 +367,8 @@ static bool input(tern_eth *eth, tern_pkt *p) {
       reason = TERN_ETH_RX_BAD_SOURCE;
     } else if (type == TERN_ETHERTYPE_IPV4) {
       /* Handed up as it is: the IP layer checks its own header. */
-      tern_pkt_pull(p, HDR);
+      p->head = (uint16_t)(p->head + HDR);
+      p->len = (uint16_t)n;
       eth->stats.net.rx_packets++;
       eth->stats.net.rx_bytes += (uint32_t)n;
       return true;
@@ -435,18 +446,17 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
     count = &eth->stats.tx_drop_bad_next_hop;
     rc = TERN_EINVAL;
   } else {
-    tern_eth_neighbour *e = find(eth, nhw);
-    if (e != NULL && e->state == TERN_ETH_NB_REACHABLE) {
+    tern_eth_neighbour *e = lookup(eth, nhw, true);
+    if (e == NULL) {
+      count = &eth->stats.tx_drop_cache_full;
+      rc = TERN_ENOMEM;
+      goto drop;
+    }
+    if (e->state == TERN_ETH_NB_REACHABLE) {
       dst = e->mac;
       goto send;
     }
-    if (e == NULL) {
-      e = take_entry(eth, nhw);
-      if (e == NULL) {
-        count = &eth->stats.tx_drop_cache_full;
-        rc = TERN_ENOMEM;
-        goto drop;
-      }
+    if (e->state == TERN_ETH_NB_FREE) {
       /* Due now: service() below sends the first request. */
       e->state = TERN_ETH_NB_INCOMPLETE;
       e->tries = 0;
@@ -553,7 +563,6 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
   eth->nb = neighbours;
   eth->nb_end = neighbours + n_entries;
   eth->mtu = (uint16_t)(li.mtu - HDR);
-  eth->lower_headroom = li.headroom;
   memcpy(eth->mac, li.mac, 6);
   tern_waker w = {eth_wake, eth};
   eth->own = tern_cx_make(w);

@@ -164,11 +164,10 @@ typedef struct tern_eth {
   uint16_t mtu;   /* ours: the lower MTU - 14 */
   uint8_t mac[6]; /* followed by ip: the sender fields of our ARP packets */
   uint32_t ip;    /* ours, network order as a word; 0 for none */
-  uint16_t lower_headroom; /* reserved in ARP frames */
   uint8_t announce_left;
-  tern_eth_stats stats;
   tern_pkt_pool *pool; /* ARP requests and announcements */
   tern_time announce_at;
+  tern_eth_stats stats;
   tern_cx own; /* the adapter's own waker, for the lower device and timer */
   tern_timer timer;
   tern_waker_slot rx_waker; /* the task polling poll_recv */
