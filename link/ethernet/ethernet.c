@@ -44,17 +44,6 @@ _Static_assert(TERN_ETH_MAX_REQUESTS >= 1 && TERN_ETH_HOLD_MAX >= 1 &&
 _Static_assert(offsetof(tern_eth, ip) == offsetof(tern_eth, mac) + 6,
                "arp_send copies eth->mac and eth->ip in one go");
 
-/* Whether p[0..n) are all v. (Out of line: it is smaller as a call.) */
-__attribute__((noinline)) static bool all(const uint8_t *p, unsigned n,
-                                          uint8_t v) {
-  while (n-- > 0) {
-    if (*p++ != v) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /* Four address bytes (network order, any alignment) as a word in memory
  * order, so that addresses compare with one instruction. */
 __attribute__((noinline)) static uint32_t ld32(const uint8_t *p) {
@@ -314,8 +303,8 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
   }
   const uint8_t *sha = tern_arp_sha(a);
   uint32_t spa = ld32(tern_arp_spa(a));
-  if ((sha[0] & 1) || all(sha, 6, 0) || memcmp(sha, eth->mac, 6) == 0 ||
-      tern_arp_spa(a)[0] >= 224) {
+  if ((sha[0] & 1) || (ld32(sha) | sha[4] | sha[5]) == 0 ||
+      memcmp(sha, eth->mac, 6) == 0 || tern_arp_spa(a)[0] >= 224) {
     /* Not a station that could be a neighbour (or our own frame looped
      * back): never let it into the cache. */
     return TERN_ETH_RX_ARP_BAD_SENDER;
@@ -360,19 +349,20 @@ static bool input(tern_eth *eth, tern_pkt *p) {
     reason = TERN_ETH_RX_TRUNCATED;
   } else {
     n -= HDR;
-    unsigned type = tern_eth_ethertype(f);
-    if (memcmp(f, eth->mac, 6) != 0 && !all(f, 6, 0xff)) {
+    if (memcmp(f, eth->mac, 6) != 0 && memcmp(f, broadcast, 6) != 0) {
       reason = (f[0] & 1) ? TERN_ETH_RX_MULTICAST : TERN_ETH_RX_OTHER_HOST;
     } else if (f[6] & 1) {
       reason = TERN_ETH_RX_BAD_SOURCE;
-    } else if (type == TERN_ETHERTYPE_IPV4) {
+    } else if (f[12] != 0x08) {
+      reason = TERN_ETH_RX_ETHERTYPE;
+    } else if (f[13] == 0x00) { /* IPv4 */
       /* Handed up as it is: the IP layer checks its own header. */
       p->head = (uint16_t)(p->head + HDR);
       p->len = (uint16_t)n;
       eth->stats.net.rx_packets++;
       eth->stats.net.rx_bytes += (uint32_t)n;
       return true;
-    } else if (type == TERN_ETHERTYPE_ARP) {
+    } else if (f[13] == 0x06) { /* ARP */
       reason = arp_input(eth, p, f + HDR, n);
       if (reason == CONSUMED) {
         return false;
