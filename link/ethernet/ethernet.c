@@ -41,8 +41,9 @@ _Static_assert(TERN_ETH_MAX_REQUESTS >= 1 && TERN_ETH_HOLD_MAX >= 1 &&
                    TERN_ETH_RX_BUDGET >= 1,
                "TERN_ETH_MAX_REQUESTS, TERN_ETH_HOLD_MAX and "
                "TERN_ETH_RX_BUDGET must be at least 1");
-_Static_assert(offsetof(tern_eth, ip) == offsetof(tern_eth, mac) + 6,
-               "arp_send copies eth->mac and eth->ip in one go");
+_Static_assert(offsetof(tern_eth_neighbour, ip) ==
+                   offsetof(tern_eth_neighbour, mac) + 6,
+               "arp_send copies eth->self.mac and eth->self.ip in one go");
 
 /* Four address bytes (network order, any alignment) as a word in memory
  * order, so that addresses compare with one instruction. */
@@ -137,7 +138,7 @@ static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
   p->len = (uint16_t)(p->len + HDR);
   uint8_t *h = tern_pkt_data(p);
   memcpy(h, dst != NULL ? dst : broadcast, 6);
-  memcpy(h + 6, eth->mac, 6);
+  memcpy(h + 6, eth->self.mac, 6);
   h[12] = 0x08;
   h[13] = type;
   int err;
@@ -178,7 +179,7 @@ static void arp_send(tern_eth *eth, tern_pkt *p, uint32_t tpa) {
     memset(a + 18, 0, 6);
     memcpy(a + 24, &tpa, 4);
   }
-  memcpy(a + 8, eth->mac, 10); /* sha and spa: eth->mac, eth->ip */
+  memcpy(a + 8, eth->self.mac, 10); /* sha and spa */
   err = out(eth, p, dst, 0x06);
   if (err == BUSY) {
     tern_pkt_free(p);
@@ -246,40 +247,42 @@ static void hold(tern_eth *eth, tern_pkt *pkt) {
 static bool service(tern_eth *eth) {
   tern_time now = tern_now();
   tern_time next = now + HORIZON;
-  for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    if (e->state == TERN_ETH_NB_FREE) {
-      continue;
+  /* The cache, then our own entry (announcements): one deadline path. */
+  tern_eth_neighbour *e = eth->nb;
+  for (;; e++) {
+    if (e == eth->nb_end) {
+      e = &eth->self;
     }
-    if (!tern_time_before(now, e->deadline)) {
-      if (e->state == TERN_ETH_NB_REACHABLE) {
-        e->state = TERN_ETH_NB_FREE;
-        continue;
+    if (e->state != TERN_ETH_NB_FREE) {
+      if (!tern_time_before(now, e->deadline)) {
+        if (e->state == TERN_ETH_NB_REACHABLE) {
+          e->state = TERN_ETH_NB_FREE; /* expired */
+          goto next_entry;
+        }
+        if (e->tries == 0) {
+          /* No answer to the last request: flush() drops its packets.
+           * (For self: the last announcement went out.) */
+          e->state = TERN_ETH_NB_FREE;
+          if (e != &eth->self) {
+            eth->stats.resolve_failures++;
+          }
+          goto next_entry;
+        }
+        /* Our address may still be 0.0.0.0: the request is then an RFC
+         * 5227 probe in form. A request that could not be sent counts as
+         * a try, so resolution still ends. */
+        e->tries--;
+        e->deadline =
+            now + (e == &eth->self ? TERN_ETH_ANNOUNCE_MS : TERN_ETH_RETRY_MS);
+        arp_send(eth, NULL, e->ip);
       }
-      if (e->tries >= TERN_ETH_MAX_REQUESTS) {
-        e->state = TERN_ETH_NB_FREE; /* flush() drops its packets */
-        eth->stats.resolve_failures++;
-        continue;
+      if (tern_time_before(e->deadline, next)) {
+        next = e->deadline;
       }
-      /* Our address may still be 0.0.0.0: the request is then an RFC 5227
-       * probe in form. A request that could not be sent counts as a try,
-       * so resolution still ends. */
-      e->tries++;
-      e->deadline = now + TERN_ETH_RETRY_MS;
-      arp_send(eth, NULL, e->ip);
     }
-    if (tern_time_before(e->deadline, next)) {
-      next = e->deadline;
-    }
-  }
-  if (eth->announce_left > 0) {
-    if (!tern_time_before(now, eth->announce_at)) {
-      eth->announce_left--;
-      eth->announce_at = now + TERN_ETH_ANNOUNCE_MS;
-      arp_send(eth, NULL, eth->ip);
-    }
-    /* (After the last one this asks for one needless wake.) */
-    if (tern_time_before(eth->announce_at, next)) {
-      next = eth->announce_at;
+  next_entry:
+    if (e == &eth->self) {
+      break;
     }
   }
   if (next - now >= HORIZON) {
@@ -304,22 +307,26 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
   const uint8_t *sha = tern_arp_sha(a);
   uint32_t spa = ld32(tern_arp_spa(a));
   if ((sha[0] & 1) || (ld32(sha) | sha[4] | sha[5]) == 0 ||
-      memcmp(sha, eth->mac, 6) == 0 || tern_arp_spa(a)[0] >= 224) {
+      memcmp(sha, eth->self.mac, 6) == 0 || tern_arp_spa(a)[0] >= 224) {
     /* Not a station that could be a neighbour (or our own frame looped
      * back): never let it into the cache. */
     return TERN_ETH_RX_ARP_BAD_SENDER;
   }
-  if (spa == eth->ip && spa != 0) {
-    /* Another station uses our address (RFC 5227 section 2.4): counted
-     * for the application; the cache and our answers are left alone. */
-    return TERN_ETH_RX_ARP_CONFLICT;
+  uint32_t me = eth->self.ip;
+  bool for_us = false;
+  if (me != 0) { /* without an address nothing is answered or added */
+    if (spa == me) {
+      /* Another station uses our address (RFC 5227 section 2.4): counted
+       * for the application; the cache and our answers are left alone. */
+      return TERN_ETH_RX_ARP_CONFLICT;
+    }
+    for_us = ld32(tern_arp_tpa(a)) == me;
   }
   eth->stats.rx_arp++;
   /* Merge: an entry for the sender is updated (this completes a
    * resolution; flush() then sends its packets). If we are the target,
    * the sender is added. No entry ever has 0.0.0.0, the sender address
    * of an RFC 5227 probe. */
-  bool for_us = eth->ip != 0 && ld32(tern_arp_tpa(a)) == eth->ip;
   tern_eth_neighbour *e = lookup(eth, spa, for_us && spa != 0);
   if (e != NULL) {
     memcpy(e->mac, sha, 6);
@@ -349,7 +356,7 @@ static bool input(tern_eth *eth, tern_pkt *p) {
     reason = TERN_ETH_RX_TRUNCATED;
   } else {
     n -= HDR;
-    if (memcmp(f, eth->mac, 6) != 0 && memcmp(f, broadcast, 6) != 0) {
+    if (memcmp(f, eth->self.mac, 6) != 0 && memcmp(f, broadcast, 6) != 0) {
       reason = (f[0] & 1) ? TERN_ETH_RX_MULTICAST : TERN_ETH_RX_OTHER_HOST;
     } else if (f[6] & 1) {
       reason = TERN_ETH_RX_BAD_SOURCE;
@@ -449,7 +456,7 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
     if (e->state == TERN_ETH_NB_FREE) {
       /* Due now: service() below sends the first request. */
       e->state = TERN_ETH_NB_INCOMPLETE;
-      e->tries = 0;
+      e->tries = TERN_ETH_MAX_REQUESTS;
       e->deadline = tern_now();
     }
     hold(eth, pkt); /* ours now */
@@ -512,12 +519,13 @@ static const tern_netdev_stats *eth_get_stats(void *self) {
 static void eth_set_ipv4(void *self, const uint8_t addr[4]) {
   tern_eth *eth = self;
   uint32_t ip = ld32(addr);
-  if (ip != eth->ip) {
-    eth->ip = ip;
+  if (ip != eth->self.ip) {
+    eth->self.ip = ip;
     /* RFC 5227 section 3: announce a new address; the first goes out at
      * once, the others from the timer. */
-    eth->announce_left = ip != 0 ? TERN_ETH_ANNOUNCEMENTS : 0;
-    eth->announce_at = tern_now();
+    eth->self.state = ip != 0 ? TERN_ETH_NB_INCOMPLETE : TERN_ETH_NB_FREE;
+    eth->self.tries = TERN_ETH_ANNOUNCEMENTS;
+    eth->self.deadline = tern_now();
   }
   service(eth);
 }
@@ -553,7 +561,7 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
   eth->nb = neighbours;
   eth->nb_end = neighbours + n_entries;
   eth->mtu = (uint16_t)(li.mtu - HDR);
-  memcpy(eth->mac, li.mac, 6);
+  memcpy(eth->self.mac, li.mac, 6);
   tern_waker w = {eth_wake, eth};
   eth->own = tern_cx_make(w);
   return 0;

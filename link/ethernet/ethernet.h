@@ -56,13 +56,15 @@ typedef enum tern_eth_nb_state {
 } tern_eth_nb_state;
 
 /* One neighbour cache entry (16 bytes). The caller provides an array of
- * them; zero-initialisation is not needed (init clears it). */
+ * them; zero-initialisation is not needed (init clears it). The adapter
+ * keeps one more for itself (tern_eth.self): our MAC and address, and the
+ * announcements still to send in place of requests. */
 typedef struct tern_eth_neighbour {
   tern_time deadline; /* INCOMPLETE: next request; REACHABLE: expiry */
+  uint8_t state;      /* tern_eth_nb_state */
+  uint8_t tries;      /* INCOMPLETE: requests still to send */
+  uint8_t mac[6];     /* followed by ip: an ARP packet's sender fields */
   uint32_t ip;        /* the address bytes in network order, as a word */
-  uint8_t mac[6];
-  uint8_t state; /* tern_eth_nb_state */
-  uint8_t tries; /* requests sent while INCOMPLETE */
 } tern_eth_neighbour;
 
 /* Tunables, fixed at compile time (define them for the whole build, e.g.
@@ -161,12 +163,12 @@ typedef struct tern_eth {
    * pkt->next and keyed by pkt->next_hop: held while it resolves, then
    * until the lower device has room. */
   tern_pkt *held;
-  uint16_t mtu;   /* ours: the lower MTU - 14 */
-  uint8_t mac[6]; /* followed by ip: the sender fields of our ARP packets */
-  uint32_t ip;    /* ours, network order as a word; 0 for none */
-  uint8_t announce_left;
+  uint16_t mtu; /* ours: the lower MTU - 14 */
+  /* mac and ip: ours (ip 0 for none), the sender fields of our ARP
+   * packets; INCOMPLETE while announcements are due (tries of them left,
+   * the next at deadline), as an entry would be while requests are. */
+  tern_eth_neighbour self;
   tern_pkt_pool *pool; /* ARP requests and announcements */
-  tern_time announce_at;
   tern_eth_stats stats;
   tern_cx own; /* the adapter's own waker, for the lower device and timer */
   tern_timer timer;
