@@ -181,11 +181,10 @@ static void arp_send(tern_eth *eth, tern_pkt *p, uint32_t tpa) {
   }
   memcpy(a + 8, eth->self.mac, 10); /* sha and spa */
   err = out(eth, p, dst, 0x06);
-  if (err == BUSY) {
-    tern_pkt_free(p);
-    err = TERN_EAGAIN;
-  }
-  if (err < 0) {
+  if (err != 0) {
+    if (err == BUSY) {
+      tern_pkt_free(p);
+    }
   fail:
     eth->stats.arp_tx_fail++;
   }
