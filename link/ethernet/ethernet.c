@@ -91,7 +91,7 @@ static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
   /* How soon a candidate expires: free entries first, then reachable
    * ones by deadline (an expired one not yet freed is negative). */
   int32_t best = INT32_MAX;
-  tern_time now = tern_now();
+  tern_time now = eth->now;
   for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
     int32_t k = INT32_MIN;
     if (e->state != TERN_ETH_NB_FREE) {
@@ -244,7 +244,7 @@ static void hold(tern_eth *eth, tern_pkt *pkt) {
  * timer for the next deadline with the adapter's own waker (or cancels it)
  * and flushes the held packets. Returns what flush() returned. */
 static bool service(tern_eth *eth) {
-  tern_time now = tern_now();
+  tern_time now = eth->now = tern_now();
   tern_time next = now + HORIZON;
   /* The cache, then our own entry (announcements): one deadline path. */
   tern_eth_neighbour *e = eth->nb;
@@ -330,7 +330,7 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
   if (e != NULL) {
     memcpy(e->mac, sha, 6);
     e->state = TERN_ETH_NB_REACHABLE;
-    e->deadline = tern_now() + TERN_ETH_REACHABLE_MS;
+    e->deadline = eth->now + TERN_ETH_REACHABLE_MS;
   }
   if (for_us && a[7] == TERN_ARP_OP_REQUEST) { /* a[6] is 0 */
     /* The frame becomes the reply (the Ethernet header pulled, padding
@@ -456,7 +456,7 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
       /* Due now: service() below sends the first request. */
       e->state = TERN_ETH_NB_INCOMPLETE;
       e->tries = TERN_ETH_MAX_REQUESTS;
-      e->deadline = tern_now();
+      e->deadline = eth->now;
     }
     hold(eth, pkt); /* ours now */
     service(eth);

@@ -169,6 +169,7 @@ typedef struct tern_eth {
    * the next at deadline), as an entry would be while requests are. */
   tern_eth_neighbour self;
   tern_pkt_pool *pool; /* ARP requests and announcements */
+  tern_time now;       /* the clock when service() last ran */
   tern_eth_stats stats;
   tern_cx own; /* the adapter's own waker, for the lower device and timer */
   tern_timer timer;
