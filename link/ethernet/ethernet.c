@@ -254,17 +254,13 @@ static bool service(tern_eth *eth) {
     }
     if (e->state != TERN_ETH_NB_FREE) {
       if (!tern_time_before(now, e->deadline)) {
-        if (e->state == TERN_ETH_NB_REACHABLE) {
-          e->state = TERN_ETH_NB_FREE; /* expired */
-          goto next_entry;
-        }
         if (e->tries == 0) {
-          /* No answer to the last request: flush() drops its packets.
-           * (For self: the last announcement went out.) */
-          e->state = TERN_ETH_NB_FREE;
-          if (e != &eth->self) {
+          /* Reachable and expired, or no answer to the last request
+           * (flush() drops its packets), or the last announcement sent. */
+          if (e->state == TERN_ETH_NB_INCOMPLETE) {
             eth->stats.resolve_failures++;
           }
+          e->state = TERN_ETH_NB_FREE;
           goto next_entry;
         }
         /* Our address may still be 0.0.0.0: the request is then an RFC
@@ -272,7 +268,8 @@ static bool service(tern_eth *eth) {
          * a try, so resolution still ends. */
         e->tries--;
         e->deadline =
-            now + (e == &eth->self ? TERN_ETH_ANNOUNCE_MS : TERN_ETH_RETRY_MS);
+            now + (e->state == TERN_ETH_NB_INCOMPLETE ? TERN_ETH_RETRY_MS
+                                                      : TERN_ETH_ANNOUNCE_MS);
         arp_send(eth, NULL, e->ip);
       }
       if (tern_time_before(e->deadline, next)) {
@@ -330,6 +327,7 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
   if (e != NULL) {
     memcpy(e->mac, sha, 6);
     e->state = TERN_ETH_NB_REACHABLE;
+    e->tries = 0; /* the deadline is its expiry */
     e->deadline = eth->now + TERN_ETH_REACHABLE_MS;
   }
   if (for_us && a[7] == TERN_ARP_OP_REQUEST) { /* a[6] is 0 */
@@ -522,7 +520,7 @@ static void eth_set_ipv4(void *self, const uint8_t addr[4]) {
     eth->self.ip = ip;
     /* RFC 5227 section 3: announce a new address; the first goes out at
      * once, the others from the timer. */
-    eth->self.state = ip != 0 ? TERN_ETH_NB_INCOMPLETE : TERN_ETH_NB_FREE;
+    eth->self.state = ip != 0 ? TERN_ETH_NB_ANNOUNCING : TERN_ETH_NB_FREE;
     eth->self.tries = TERN_ETH_ANNOUNCEMENTS;
     eth->self.deadline = tern_now();
   }
@@ -545,11 +543,9 @@ tern_netdev tern_eth_netdev(tern_eth *eth) {
 int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
                   tern_eth_neighbour *neighbours, size_t n_entries) {
   tern_netdev_info li;
-  if (pool == NULL || neighbours == NULL || n_entries == 0) {
-    return TERN_EINVAL;
-  }
   lower.ops->get_info(lower.self, &li);
-  if (li.medium != TERN_MEDIUM_ETHERNET || li.mtu < HDR + ARP_LEN ||
+  if (pool == NULL || neighbours == NULL || n_entries == 0 ||
+      li.medium != TERN_MEDIUM_ETHERNET || li.mtu < HDR + ARP_LEN ||
       li.headroom + HDR + ARP_LEN > pool->buf_size) {
     return TERN_EINVAL;
   }

@@ -53,6 +53,7 @@ typedef enum tern_eth_nb_state {
   TERN_ETH_NB_FREE = 0,       /* unused slot */
   TERN_ETH_NB_INCOMPLETE = 1, /* requests sent, no answer yet */
   TERN_ETH_NB_REACHABLE = 2,  /* mac is valid until deadline */
+  TERN_ETH_NB_ANNOUNCING = 3, /* tern_eth.self only: announcements due */
 } tern_eth_nb_state;
 
 /* One neighbour cache entry (16 bytes). The caller provides an array of
@@ -62,7 +63,8 @@ typedef enum tern_eth_nb_state {
 typedef struct tern_eth_neighbour {
   tern_time deadline; /* INCOMPLETE: next request; REACHABLE: expiry */
   uint8_t state;      /* tern_eth_nb_state */
-  uint8_t tries;      /* INCOMPLETE: requests still to send */
+  uint8_t tries;      /* requests (announcements) still to send; 0 when
+                         REACHABLE */
   uint8_t mac[6];     /* followed by ip: an ARP packet's sender fields */
   uint32_t ip;        /* the address bytes in network order, as a word */
 } tern_eth_neighbour;
@@ -165,8 +167,8 @@ typedef struct tern_eth {
   tern_pkt *held;
   uint16_t mtu; /* ours: the lower MTU - 14 */
   /* mac and ip: ours (ip 0 for none), the sender fields of our ARP
-   * packets; INCOMPLETE while announcements are due (tries of them left,
-   * the next at deadline), as an entry would be while requests are. */
+   * packets; ANNOUNCING while announcements are due (tries of them left,
+   * the next at deadline), as an entry is INCOMPLETE while requests are. */
   tern_eth_neighbour self;
   tern_pkt_pool *pool; /* ARP requests and announcements */
   tern_time now;       /* the clock when service() last ran */
