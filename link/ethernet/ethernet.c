@@ -398,8 +398,9 @@ static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out_pkt,
       return TERN_READY;
     }
   }
-  /* Budget spent: let the other tasks run, then carry on. */
-  tern_cx_wake_now(cx);
+  /* Budget spent: let the other tasks run, then carry on (the slot holds
+   * cx's waker, unless a wake already took it). */
+  tern_waker_slot_wake(&eth->rx_waker);
   return TERN_PENDING;
 }
 
