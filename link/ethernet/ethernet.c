@@ -5,16 +5,20 @@
  * repr structs), an ARP request becomes its reply in the same buffer, and
  * one function builds every ARP frame we send.
  *
- * Neighbour states:
+ * Neighbour states (tries: requests still to send):
  *
- *   FREE --packet to an unknown address--> INCOMPLETE (request 1 sent)
- *   INCOMPLETE --retry, tries < max--> INCOMPLETE (request sent again)
- *   INCOMPLETE --retry, tries == max--> FREE (its held packets dropped)
+ *   FREE --packet to an unknown address--> INCOMPLETE (tries = max, due)
+ *   INCOMPLETE --due, tries > 0--> INCOMPLETE (request sent, tries - 1)
+ *   INCOMPLETE --due, tries == 0--> FREE (its held packets dropped)
  *   INCOMPLETE --ARP from it--> REACHABLE (its held packets go out)
  *   FREE --request for us from it--> REACHABLE (RFC 826: add the sender)
  *   REACHABLE --ARP from it--> REACHABLE (mac updated, expiry restarted)
- *   REACHABLE --TERN_ETH_REACHABLE_MS--> FREE
+ *   REACHABLE --due (tries is 0)--> FREE (expired)
  *   REACHABLE --cache full, oldest--> replaced
+ *
+ * Our own entry (eth->self: our MAC and address) takes the same path:
+ * ANNOUNCING with tries = announcements left, FREE after the last. So one
+ * walk in service() runs every deadline the adapter has.
  *
  * Held packets are one FIFO for all neighbours (eth->held), linked through
  * pkt->next and keyed by pkt->next_hop, so entries need no per-packet
@@ -41,6 +45,8 @@ _Static_assert(TERN_ETH_MAX_REQUESTS >= 1 && TERN_ETH_HOLD_MAX >= 1 &&
                    TERN_ETH_RX_BUDGET >= 1,
                "TERN_ETH_MAX_REQUESTS, TERN_ETH_HOLD_MAX and "
                "TERN_ETH_RX_BUDGET must be at least 1");
+_Static_assert(TERN_ETH_MAX_REQUESTS <= 255 && TERN_ETH_ANNOUNCEMENTS <= 255,
+               "tries is a byte");
 _Static_assert(offsetof(tern_eth_neighbour, ip) ==
                    offsetof(tern_eth_neighbour, mac) + 6,
                "arp_send copies eth->self.mac and eth->self.ip in one go");
