@@ -5,16 +5,20 @@
  * repr structs), an ARP request becomes its reply in the same buffer, and
  * one function builds every ARP frame we send.
  *
- * Neighbour states:
+ * Neighbour states (tries: requests still to send):
  *
- *   FREE --packet to an unknown address--> INCOMPLETE (request 1 sent)
- *   INCOMPLETE --retry, tries < max--> INCOMPLETE (request sent again)
- *   INCOMPLETE --retry, tries == max--> FREE (its held packets dropped)
+ *   FREE --packet to an unknown address--> INCOMPLETE (tries = max, due)
+ *   INCOMPLETE --due, tries > 0--> INCOMPLETE (request sent, tries - 1)
+ *   INCOMPLETE --due, tries == 0--> FREE (its held packets dropped)
  *   INCOMPLETE --ARP from it--> REACHABLE (its held packets go out)
  *   FREE --request for us from it--> REACHABLE (RFC 826: add the sender)
  *   REACHABLE --ARP from it--> REACHABLE (mac updated, expiry restarted)
- *   REACHABLE --TERN_ETH_REACHABLE_MS--> FREE
+ *   REACHABLE --due (tries is 0)--> FREE (expired)
  *   REACHABLE --cache full, oldest--> replaced
+ *
+ * Our own entry (eth->self: our MAC and address) takes the same path:
+ * ANNOUNCING with tries = announcements left, FREE after the last. So one
+ * walk in service() runs every deadline the adapter has.
  *
  * Held packets are one FIFO for all neighbours (eth->held), linked through
  * pkt->next and keyed by pkt->next_hop, so entries need no per-packet
@@ -41,19 +45,11 @@ _Static_assert(TERN_ETH_MAX_REQUESTS >= 1 && TERN_ETH_HOLD_MAX >= 1 &&
                    TERN_ETH_RX_BUDGET >= 1,
                "TERN_ETH_MAX_REQUESTS, TERN_ETH_HOLD_MAX and "
                "TERN_ETH_RX_BUDGET must be at least 1");
-_Static_assert(offsetof(tern_eth, ip) == offsetof(tern_eth, mac) + 6,
-               "arp_send copies eth->mac and eth->ip in one go");
-
-/* Whether p[0..n) are all v. (Out of line: it is smaller as a call.) */
-__attribute__((noinline)) static bool all(const uint8_t *p, unsigned n,
-                                          uint8_t v) {
-  while (n-- > 0) {
-    if (*p++ != v) {
-      return false;
-    }
-  }
-  return true;
-}
+_Static_assert(TERN_ETH_MAX_REQUESTS <= 255 && TERN_ETH_ANNOUNCEMENTS <= 255,
+               "tries is a byte");
+_Static_assert(offsetof(tern_eth_neighbour, ip) ==
+                   offsetof(tern_eth_neighbour, mac) + 6,
+               "arp_send copies eth->self.mac and eth->self.ip in one go");
 
 /* Four address bytes (network order, any alignment) as a word in memory
  * order, so that addresses compare with one instruction. */
@@ -92,33 +88,38 @@ static void eth_wake(void *ctx) {
 
 /* ---- the neighbour cache ---- */
 
-static tern_eth_neighbour *find(tern_eth *eth, uint32_t ip) {
+/* The entry for ip (resolving or resolved). When there is none and add is
+ * set: a free entry, or else the reachable entry that expires first (the
+ * one confirmed longest ago), returned FREE with ip set for the caller to
+ * fill; NULL when every entry is resolving. One walk for both. */
+static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
+  tern_eth_neighbour *t = NULL;
+  /* How soon a candidate expires: free entries first, then reachable
+   * ones by deadline (an expired one not yet freed is negative). */
+  int32_t best = INT32_MAX;
+  tern_time now = eth->now;
   for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    if (e->state != TERN_ETH_NB_FREE && e->ip == ip) {
-      return e;
+    int32_t k = INT32_MIN;
+    if (e->state != TERN_ETH_NB_FREE) {
+      if (e->ip == ip) {
+        return e;
+      }
+      if (e->state != TERN_ETH_NB_REACHABLE) {
+        continue;
+      }
+      k = (int32_t)(e->deadline - now);
+    }
+    if (k < best) {
+      best = k;
+      t = e;
     }
   }
-  return NULL;
-}
-
-/* A free entry, or else the reachable entry that expires first (the one
- * confirmed longest ago), or NULL when every entry is resolving. */
-static tern_eth_neighbour *take_entry(tern_eth *eth, uint32_t ip) {
-  tern_eth_neighbour *oldest = NULL;
-  for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    if (e->state == TERN_ETH_NB_FREE) {
-      oldest = e;
-      break;
-    }
-    if (e->state == TERN_ETH_NB_REACHABLE &&
-        (oldest == NULL || tern_time_before(e->deadline, oldest->deadline))) {
-      oldest = e;
-    }
+  if (!add || t == NULL) {
+    return NULL;
   }
-  if (oldest != NULL) {
-    oldest->ip = ip;
-  }
-  return oldest;
+  t->ip = ip;
+  t->state = TERN_ETH_NB_FREE;
+  return t;
 }
 
 /* ---- sending ---- */
@@ -126,64 +127,71 @@ static tern_eth_neighbour *take_entry(tern_eth *eth, uint32_t ip) {
 /* out() returns this when the lower device was PENDING. */
 #define BUSY 1
 
+/* Header fields of every ARP packet we send (and the only ones we accept):
+ * htype 1, ptype 0x0800, hlen 6, plen 4, op 1 (request). */
+static const uint8_t arp_fixed[8] = {0, 1, 8, 0, 6, 4, 0, TERN_ARP_OP_REQUEST};
+
+static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
 /* Prepends the Ethernet header (to dst, or to broadcast when dst is NULL;
  * EtherType 0x08 type) to a packet with at least 14 bytes of headroom and
  * hands the frame to the lower device with the adapter's own waker.
  * Returns its *err (it owns p now), or BUSY with the header taken off
  * again: the caller still owns p. */
 static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
-  uint8_t *h = tern_pkt_push(p, HDR); /* headroom checked by every caller */
-  if (dst != NULL) {
-    memcpy(h, dst, 6);
-  } else {
-    memset(h, 0xff, 6);
-  }
-  memcpy(h + 6, eth->mac, 6);
+  /* tern_pkt_push without its check: every caller made sure of the room. */
+  p->head = (uint16_t)(p->head - HDR);
+  p->len = (uint16_t)(p->len + HDR);
+  uint8_t *h = tern_pkt_data(p);
+  memcpy(h, dst != NULL ? dst : broadcast, 6);
+  memcpy(h + 6, eth->self.mac, 6);
   h[12] = 0x08;
   h[13] = type;
   int err;
   if (tern_netdev_poll_send(&eth->lower, &eth->own, p, &err) == TERN_PENDING) {
-    tern_pkt_pull(p, HDR);
+    p->head = (uint16_t)(p->head + HDR);
+    p->len = (uint16_t)(p->len - HDR);
     return BUSY;
   }
   return err;
 }
 
-/* Sends one ARP packet from us (our MAC and address as sender): with mac
- * NULL a broadcast request for tpa (a who-has, or with tpa = our address
- * an RFC 5227 announcement), else a reply to (mac, tpa) sent to mac. p is
- * a packet whose data is the 28 bytes to fill (a received request being
- * answered in place: mac may point into it), or NULL to take one from the
- * pool. Never waits: a frame the lower device cannot take now is dropped
- * and counted. */
-static void arp_send(tern_eth *eth, tern_pkt *p, const uint8_t *mac,
-                     uint32_t tpa) {
-  static const uint8_t fixed[7] = {0, 1, 8, 0, 6, 4, 0};
+/* Sends one ARP packet from us (our MAC and address as sender). With p
+ * NULL: a broadcast request for tpa (a who-has, or with tpa = our address
+ * an RFC 5227 announcement) in a buffer from the pool. Else p's data is a
+ * checked request for us (28 bytes, at least 14 of headroom), turned into
+ * its reply in place: its sender fields become the target fields and the
+ * frame goes back to that MAC. Never waits: a frame the lower device
+ * cannot take now is dropped and counted. */
+static void arp_send(tern_eth *eth, tern_pkt *p, uint32_t tpa) {
+  const uint8_t *dst = NULL;
+  uint8_t *a;
   int err = TERN_ENOMEM;
-  if (p == NULL && (p = tern_pkt_pool_try_alloc(eth->pool)) != NULL) {
-    /* init checked that the buffers are big enough. */
-    tern_pkt_reserve(p, eth->lower_headroom + HDR);
-    tern_pkt_put(p, ARP_LEN);
-  }
   if (p != NULL) {
-    uint8_t *a = tern_pkt_data(p);
-    /* The target first: in place, mac is the sender field we overwrite. */
-    memcpy(a + 24, &tpa, 4);
-    if (mac != NULL) {
-      memcpy(a + 18, mac, 6);
-    } else {
-      memset(a + 18, 0, 6);
+    a = tern_pkt_data(p);
+    memcpy(a + 18, a + 8, 10); /* tha, tpa = sha, spa */
+    a[7] = TERN_ARP_OP_REPLY;  /* a[0..7) is arp_fixed already */
+    dst = a + 18;
+  } else {
+    if ((p = tern_pkt_pool_try_alloc(eth->pool)) == NULL) {
+      goto fail;
     }
-    memcpy(a, fixed, 7);
-    a[7] = mac != NULL ? 2 : 1;  /* reply : request */
-    memcpy(a + 8, eth->mac, 10); /* sha and spa: eth->mac, eth->ip */
-    err = out(eth, p, mac != NULL ? a + 18 : NULL, 0x06);
+    /* The frame at the end of the buffer: init checked that the lower
+     * headroom and both headers fit in front of it. */
+    p->head = (uint16_t)(p->pool->buf_size - ARP_LEN);
+    p->len = ARP_LEN;
+    a = tern_pkt_data(p);
+    memcpy(a, arp_fixed, 8);
+    memset(a + 18, 0, 6);
+    memcpy(a + 24, &tpa, 4);
+  }
+  memcpy(a + 8, eth->self.mac, 10); /* sha and spa */
+  err = out(eth, p, dst, 0x06);
+  if (err != 0) {
     if (err == BUSY) {
       tern_pkt_free(p);
-      err = TERN_EAGAIN;
     }
-  }
-  if (err < 0) {
+  fail:
     eth->stats.arp_tx_fail++;
   }
 }
@@ -196,7 +204,7 @@ static bool flush(tern_eth *eth) {
   tern_pkt *p;
   while ((p = *pp) != NULL) {
     tern_pkt *next = p->next; /* the lower device may reuse p->next */
-    tern_eth_neighbour *e = find(eth, next_hop(p));
+    tern_eth_neighbour *e = lookup(eth, next_hop(p), false);
     int err = TERN_EINVAL;
     if (e == NULL) {
       tern_pkt_free(p);
@@ -242,42 +250,41 @@ static void hold(tern_eth *eth, tern_pkt *pkt) {
  * timer for the next deadline with the adapter's own waker (or cancels it)
  * and flushes the held packets. Returns what flush() returned. */
 static bool service(tern_eth *eth) {
-  tern_time now = tern_now();
+  tern_time now = eth->now = tern_now();
   tern_time next = now + HORIZON;
-  for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    if (e->state == TERN_ETH_NB_FREE) {
-      continue;
+  /* The cache, then our own entry (announcements): one deadline path. */
+  tern_eth_neighbour *e = eth->nb;
+  for (;; e++) {
+    if (e == eth->nb_end) {
+      e = &eth->self;
     }
-    if (!tern_time_before(now, e->deadline)) {
-      if (e->state == TERN_ETH_NB_REACHABLE) {
-        e->state = TERN_ETH_NB_FREE;
-        continue;
+    if (e->state != TERN_ETH_NB_FREE) {
+      if (!tern_time_before(now, e->deadline)) {
+        if (e->tries == 0) {
+          /* Reachable and expired, or no answer to the last request
+           * (flush() drops its packets), or the last announcement sent. */
+          if (e->state == TERN_ETH_NB_INCOMPLETE) {
+            eth->stats.resolve_failures++;
+          }
+          e->state = TERN_ETH_NB_FREE;
+          goto next_entry;
+        }
+        /* Our address may still be 0.0.0.0: the request is then an RFC
+         * 5227 probe in form. A request that could not be sent counts as
+         * a try, so resolution still ends. */
+        e->tries--;
+        e->deadline =
+            now + (e->state == TERN_ETH_NB_INCOMPLETE ? TERN_ETH_RETRY_MS
+                                                      : TERN_ETH_ANNOUNCE_MS);
+        arp_send(eth, NULL, e->ip);
       }
-      if (e->tries >= TERN_ETH_MAX_REQUESTS) {
-        e->state = TERN_ETH_NB_FREE; /* flush() drops its packets */
-        eth->stats.resolve_failures++;
-        continue;
+      if (tern_time_before(e->deadline, next)) {
+        next = e->deadline;
       }
-      /* Our address may still be 0.0.0.0: the request is then an RFC 5227
-       * probe in form. A request that could not be sent counts as a try,
-       * so resolution still ends. */
-      e->tries++;
-      e->deadline = now + TERN_ETH_RETRY_MS;
-      arp_send(eth, NULL, NULL, e->ip);
     }
-    if (tern_time_before(e->deadline, next)) {
-      next = e->deadline;
-    }
-  }
-  if (eth->announce_left > 0) {
-    if (!tern_time_before(now, eth->announce_at)) {
-      eth->announce_left--;
-      eth->announce_at = now + TERN_ETH_ANNOUNCE_MS;
-      arp_send(eth, NULL, NULL, eth->ip);
-    }
-    /* (After the last one this asks for one needless wake.) */
-    if (tern_time_before(eth->announce_at, next)) {
-      next = eth->announce_at;
+  next_entry:
+    if (e == &eth->self) {
+      break;
     }
   }
   if (next - now >= HORIZON) {
@@ -296,43 +303,45 @@ static bool service(tern_eth *eth) {
  * Returns a tern_eth_rx_drop reason, or CONSUMED when p was processed (and
  * freed, or sent back as the reply). */
 static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
-  static const uint8_t fixed[7] = {0, 1, 8, 0, 6, 4, 0};
-  if (n < ARP_LEN || memcmp(a, fixed, 7) != 0 || (uint8_t)(a[7] - 1) > 1) {
+  if (n < ARP_LEN || memcmp(a, arp_fixed, 7) != 0 || (uint8_t)(a[7] - 1) > 1) {
     return TERN_ETH_RX_ARP_MALFORMED;
   }
   const uint8_t *sha = tern_arp_sha(a);
   uint32_t spa = ld32(tern_arp_spa(a));
-  if ((sha[0] & 1) || all(sha, 6, 0) || memcmp(sha, eth->mac, 6) == 0 ||
-      tern_arp_spa(a)[0] >= 224) {
+  if ((sha[0] & 1) || (ld32(sha) | sha[4] | sha[5]) == 0 ||
+      memcmp(sha, eth->self.mac, 6) == 0 || tern_arp_spa(a)[0] >= 224) {
     /* Not a station that could be a neighbour (or our own frame looped
      * back): never let it into the cache. */
     return TERN_ETH_RX_ARP_BAD_SENDER;
   }
-  if (spa == eth->ip && spa != 0) {
-    /* Another station uses our address (RFC 5227 section 2.4): counted
-     * for the application; the cache and our answers are left alone. */
-    return TERN_ETH_RX_ARP_CONFLICT;
+  uint32_t me = eth->self.ip;
+  bool for_us = false;
+  if (me != 0) { /* without an address nothing is answered or added */
+    if (spa == me) {
+      /* Another station uses our address (RFC 5227 section 2.4): counted
+       * for the application; the cache and our answers are left alone. */
+      return TERN_ETH_RX_ARP_CONFLICT;
+    }
+    for_us = ld32(tern_arp_tpa(a)) == me;
   }
   eth->stats.rx_arp++;
   /* Merge: an entry for the sender is updated (this completes a
    * resolution; flush() then sends its packets). If we are the target,
    * the sender is added. No entry ever has 0.0.0.0, the sender address
    * of an RFC 5227 probe. */
-  tern_eth_neighbour *e = find(eth, spa);
-  bool for_us = eth->ip != 0 && ld32(tern_arp_tpa(a)) == eth->ip;
-  if (e == NULL && for_us && spa != 0) {
-    e = take_entry(eth, spa);
-  }
+  tern_eth_neighbour *e = lookup(eth, spa, for_us && spa != 0);
   if (e != NULL) {
     memcpy(e->mac, sha, 6);
     e->state = TERN_ETH_NB_REACHABLE;
-    e->deadline = tern_now() + TERN_ETH_REACHABLE_MS;
+    e->tries = 0; /* the deadline is its expiry */
+    e->deadline = eth->now + TERN_ETH_REACHABLE_MS;
   }
   if (for_us && a[7] == TERN_ARP_OP_REQUEST) { /* a[6] is 0 */
-    /* The frame becomes the reply. */
-    tern_pkt_pull(p, HDR);
-    tern_pkt_trim(p, ARP_LEN);
-    arp_send(eth, p, sha, spa);
+    /* The frame becomes the reply (the Ethernet header pulled, padding
+     * trimmed: n >= ARP_LEN). */
+    p->head = (uint16_t)(p->head + HDR);
+    p->len = ARP_LEN;
+    arp_send(eth, p, 0);
   } else {
     tern_pkt_free(p);
   }
@@ -350,18 +359,20 @@ static bool input(tern_eth *eth, tern_pkt *p) {
     reason = TERN_ETH_RX_TRUNCATED;
   } else {
     n -= HDR;
-    unsigned type = tern_eth_ethertype(f);
-    if (memcmp(f, eth->mac, 6) != 0 && !all(f, 6, 0xff)) {
+    if (memcmp(f, eth->self.mac, 6) != 0 && memcmp(f, broadcast, 6) != 0) {
       reason = (f[0] & 1) ? TERN_ETH_RX_MULTICAST : TERN_ETH_RX_OTHER_HOST;
     } else if (f[6] & 1) {
       reason = TERN_ETH_RX_BAD_SOURCE;
-    } else if (type == TERN_ETHERTYPE_IPV4) {
+    } else if (f[12] != 0x08) {
+      reason = TERN_ETH_RX_ETHERTYPE;
+    } else if (f[13] == 0x00) { /* IPv4 */
       /* Handed up as it is: the IP layer checks its own header. */
-      tern_pkt_pull(p, HDR);
+      p->head = (uint16_t)(p->head + HDR);
+      p->len = (uint16_t)n;
       eth->stats.net.rx_packets++;
       eth->stats.net.rx_bytes += (uint32_t)n;
       return true;
-    } else if (type == TERN_ETHERTYPE_ARP) {
+    } else if (f[13] == 0x06) { /* ARP */
       reason = arp_input(eth, p, f + HDR, n);
       if (reason == CONSUMED) {
         return false;
@@ -393,8 +404,9 @@ static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out_pkt,
       return TERN_READY;
     }
   }
-  /* Budget spent: let the other tasks run, then carry on. */
-  tern_cx_wake_now(cx);
+  /* Budget spent: let the other tasks run, then carry on (the slot holds
+   * cx's waker, unless a wake already took it). */
+  tern_waker_slot_wake(&eth->rx_waker);
   return TERN_PENDING;
 }
 
@@ -435,22 +447,21 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
     count = &eth->stats.tx_drop_bad_next_hop;
     rc = TERN_EINVAL;
   } else {
-    tern_eth_neighbour *e = find(eth, nhw);
-    if (e != NULL && e->state == TERN_ETH_NB_REACHABLE) {
+    tern_eth_neighbour *e = lookup(eth, nhw, true);
+    if (e == NULL) {
+      count = &eth->stats.tx_drop_cache_full;
+      rc = TERN_ENOMEM;
+      goto drop;
+    }
+    if (e->state == TERN_ETH_NB_REACHABLE) {
       dst = e->mac;
       goto send;
     }
-    if (e == NULL) {
-      e = take_entry(eth, nhw);
-      if (e == NULL) {
-        count = &eth->stats.tx_drop_cache_full;
-        rc = TERN_ENOMEM;
-        goto drop;
-      }
+    if (e->state == TERN_ETH_NB_FREE) {
       /* Due now: service() below sends the first request. */
       e->state = TERN_ETH_NB_INCOMPLETE;
-      e->tries = 0;
-      e->deadline = tern_now();
+      e->tries = TERN_ETH_MAX_REQUESTS;
+      e->deadline = eth->now;
     }
     hold(eth, pkt); /* ours now */
     service(eth);
@@ -512,12 +523,13 @@ static const tern_netdev_stats *eth_get_stats(void *self) {
 static void eth_set_ipv4(void *self, const uint8_t addr[4]) {
   tern_eth *eth = self;
   uint32_t ip = ld32(addr);
-  if (ip != eth->ip) {
-    eth->ip = ip;
+  if (ip != eth->self.ip) {
+    eth->self.ip = ip;
     /* RFC 5227 section 3: announce a new address; the first goes out at
      * once, the others from the timer. */
-    eth->announce_left = ip != 0 ? TERN_ETH_ANNOUNCEMENTS : 0;
-    eth->announce_at = tern_now();
+    eth->self.state = ip != 0 ? TERN_ETH_NB_ANNOUNCING : TERN_ETH_NB_FREE;
+    eth->self.tries = TERN_ETH_ANNOUNCEMENTS;
+    eth->self.deadline = tern_now();
   }
   service(eth);
 }
@@ -538,11 +550,9 @@ tern_netdev tern_eth_netdev(tern_eth *eth) {
 int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
                   tern_eth_neighbour *neighbours, size_t n_entries) {
   tern_netdev_info li;
-  if (pool == NULL || neighbours == NULL || n_entries == 0) {
-    return TERN_EINVAL;
-  }
   lower.ops->get_info(lower.self, &li);
-  if (li.medium != TERN_MEDIUM_ETHERNET || li.mtu < HDR + ARP_LEN ||
+  if (pool == NULL || neighbours == NULL || n_entries == 0 ||
+      li.medium != TERN_MEDIUM_ETHERNET || li.mtu < HDR + ARP_LEN ||
       li.headroom + HDR + ARP_LEN > pool->buf_size) {
     return TERN_EINVAL;
   }
@@ -553,8 +563,7 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
   eth->nb = neighbours;
   eth->nb_end = neighbours + n_entries;
   eth->mtu = (uint16_t)(li.mtu - HDR);
-  eth->lower_headroom = li.headroom;
-  memcpy(eth->mac, li.mac, 6);
+  memcpy(eth->self.mac, li.mac, 6);
   tern_waker w = {eth_wake, eth};
   eth->own = tern_cx_make(w);
   return 0;

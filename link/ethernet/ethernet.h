@@ -53,16 +53,20 @@ typedef enum tern_eth_nb_state {
   TERN_ETH_NB_FREE = 0,       /* unused slot */
   TERN_ETH_NB_INCOMPLETE = 1, /* requests sent, no answer yet */
   TERN_ETH_NB_REACHABLE = 2,  /* mac is valid until deadline */
+  TERN_ETH_NB_ANNOUNCING = 3, /* tern_eth.self only: announcements due */
 } tern_eth_nb_state;
 
 /* One neighbour cache entry (16 bytes). The caller provides an array of
- * them; zero-initialisation is not needed (init clears it). */
+ * them; zero-initialisation is not needed (init clears it). The adapter
+ * keeps one more for itself (tern_eth.self): our MAC and address, and the
+ * announcements still to send in place of requests. */
 typedef struct tern_eth_neighbour {
   tern_time deadline; /* INCOMPLETE: next request; REACHABLE: expiry */
+  uint8_t state;      /* tern_eth_nb_state */
+  uint8_t tries;      /* requests (announcements) still to send; 0 when
+                         REACHABLE */
+  uint8_t mac[6];     /* followed by ip: an ARP packet's sender fields */
   uint32_t ip;        /* the address bytes in network order, as a word */
-  uint8_t mac[6];
-  uint8_t state; /* tern_eth_nb_state */
-  uint8_t tries; /* requests sent while INCOMPLETE */
 } tern_eth_neighbour;
 
 /* Tunables, fixed at compile time (define them for the whole build, e.g.
@@ -161,14 +165,14 @@ typedef struct tern_eth {
    * pkt->next and keyed by pkt->next_hop: held while it resolves, then
    * until the lower device has room. */
   tern_pkt *held;
-  uint16_t mtu;   /* ours: the lower MTU - 14 */
-  uint8_t mac[6]; /* followed by ip: the sender fields of our ARP packets */
-  uint32_t ip;    /* ours, network order as a word; 0 for none */
-  uint16_t lower_headroom; /* reserved in ARP frames */
-  uint8_t announce_left;
-  tern_eth_stats stats;
+  uint16_t mtu; /* ours: the lower MTU - 14 */
+  /* mac and ip: ours (ip 0 for none), the sender fields of our ARP
+   * packets; ANNOUNCING while announcements are due (tries of them left,
+   * the next at deadline), as an entry is INCOMPLETE while requests are. */
+  tern_eth_neighbour self;
   tern_pkt_pool *pool; /* ARP requests and announcements */
-  tern_time announce_at;
+  tern_time now;       /* the clock when service() last ran */
+  tern_eth_stats stats;
   tern_cx own; /* the adapter's own waker, for the lower device and timer */
   tern_timer timer;
   tern_waker_slot rx_waker; /* the task polling poll_recv */
