@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern/bytes.h"
 #include "tern/checksum.h"
 #include "tern/err.h"
 
@@ -124,10 +125,10 @@ static inline uint8_t tern_icmpv4_code(const uint8_t *p) {
   return p[1];
 }
 static inline uint16_t tern_icmpv4_echo_ident(const uint8_t *p) {
-  return (uint16_t)(p[4] << 8 | p[5]);
+  return tern_be16(p + 4);
 }
 static inline uint16_t tern_icmpv4_echo_seq(const uint8_t *p) {
-  return (uint16_t)(p[6] << 8 | p[7]);
+  return tern_be16(p + 6);
 }
 
 #ifdef __cplusplus

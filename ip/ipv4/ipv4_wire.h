@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "tern/addr.h"
+#include "tern/bytes.h"
 #include "tern/checksum.h"
 #include "tern/err.h"
 
@@ -97,10 +98,10 @@ static inline size_t tern_ipv4_header_len(const uint8_t *p) {
   return (size_t)(p[0] & 0x0f) * 4;
 }
 static inline uint16_t tern_ipv4_total_len(const uint8_t *p) {
-  return (uint16_t)(p[2] << 8 | p[3]);
+  return tern_be16(p + 2);
 }
 static inline uint16_t tern_ipv4_ident(const uint8_t *p) {
-  return (uint16_t)(p[4] << 8 | p[5]);
+  return tern_be16(p + 4);
 }
 static inline bool tern_ipv4_dont_frag(const uint8_t *p) {
   return (p[6] & 0x40) != 0;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "tern/addr.h"
+#include "tern/bytes.h"
 #include "tern/err.h"
 #include "tern/ethernet_wire.h"
 
@@ -82,7 +83,7 @@ const char *tern_arp_drop_name(int reason);
 
 /* Accessors, valid after tern_arp_check(buf, len) returned 0. */
 static inline uint16_t tern_arp_op(const uint8_t *p) {
-  return (uint16_t)(p[6] << 8 | p[7]);
+  return tern_be16(p + 6);
 }
 static inline const uint8_t *tern_arp_sha(const uint8_t *p) {
   return p + 8;

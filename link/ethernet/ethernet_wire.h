@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern/bytes.h"
 #include "tern/err.h"
 
 #ifdef __cplusplus
@@ -92,7 +93,7 @@ const char *tern_eth_drop_name(int reason);
 
 /* Accessors, valid after tern_eth_check(buf, len) returned 0. */
 static inline uint16_t tern_eth_ethertype(const uint8_t *frame) {
-  return (uint16_t)(frame[12] << 8 | frame[13]);
+  return tern_be16(frame + 12);
 }
 static inline const uint8_t *tern_eth_dst(const uint8_t *frame) {
   return frame;
