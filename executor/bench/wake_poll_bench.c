@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include "tern/executor.h"
-#include "tern/sim.h"
 
 static unsigned long polls;
 

@@ -3,14 +3,15 @@
  *
  * Critical section. The host's "interrupts" are other threads (a driver
  * thread, a test thread that wakes a task) and signal handlers. The
- * critical section is one process-wide mutex with a per-thread nesting
- * count: the outermost tern_port_critical_enter on a thread locks it,
+ * critical section is one process-wide lock (a futex word) with a
+ * per-thread nesting count: the outermost tern_port_critical_enter on a
+ * thread takes it,
  * inner ones only count, and the matching outermost exit unlocks it. The
  * tern_irqstate it returns is the nesting depth before the call; exits
  * must come in the reverse order of the enters (as on Cortex-M).
  *
  * Signal handlers may call tern_port_notify and nothing else of tern: a
- * handler that entered the critical section could deadlock on the mutex
+ * handler that entered the critical section could deadlock on the lock
  * or, on the thread that holds it, run inside a section it interrupted.
  * To act on a signal, record it (a volatile sig_atomic_t) and notify; a
  * task on the run loop does the rest.

@@ -1,16 +1,17 @@
-/* The Linux host port: a mutex for the critical section, epoll for
+/* The Linux host port: a futex lock for the critical section, epoll for
  * sleeping, an eventfd for tern_port_notify. See tern/host_port.h. */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,15 +45,55 @@
  *    and loses nothing: the next poll's check sees the readiness. */
 #define PORT_FD_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
-/* The critical section: one mutex and this thread's nesting depth. Only
- * the thread holding the mutex has a depth above zero. */
-static pthread_mutex_t port_mutex = PTHREAD_MUTEX_INITIALIZER;
-static _Thread_local uint32_t port_depth;
+/* The critical section: one lock and this thread's nesting depth. Only
+ * the thread holding the lock has a depth above zero.
+ *
+ * The lock is a futex word, not a pthread mutex: the executor takes it on
+ * every wake and every run-queue swap, and uncontended it is one atomic
+ * instruction each way instead of two calls into glibc (callgrind: the
+ * mutex made a wake and poll 227 instructions). 0 is free, 1 held, 2 held
+ * with perhaps a thread asleep on it ("Futexes Are Tricky", U. Drepper,
+ * mutex 3): whoever sees 2 when it lets go wakes one sleeper. */
+static uint32_t port_lock;
+static _Thread_local uint32_t port_depth
+    __attribute__((tls_model("initial-exec")));
+
+static void port_fail(const char *what);
+
+__attribute__((noinline, cold)) static void port_lock_wait(uint32_t c) {
+  if (c != 2) {
+    c = __atomic_exchange_n(&port_lock, 2, __ATOMIC_ACQUIRE);
+  }
+  while (c != 0) {
+    /* Sleeps only while the word is still 2; EAGAIN (it changed) and
+     * EINTR just retry. */
+    if (syscall(SYS_futex, &port_lock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0) !=
+            0 &&
+        errno != EAGAIN && errno != EINTR) {
+      port_fail("futex wait");
+    }
+    c = __atomic_exchange_n(&port_lock, 2, __ATOMIC_ACQUIRE);
+  }
+}
+
+static inline void port_lock_take(void) {
+  uint32_t c = 0;
+  if (!__atomic_compare_exchange_n(&port_lock, &c, 1, false, __ATOMIC_ACQUIRE,
+                                   __ATOMIC_RELAXED)) {
+    port_lock_wait(c);
+  }
+}
+
+static inline void port_lock_give(void) {
+  if (__atomic_exchange_n(&port_lock, 0, __ATOMIC_RELEASE) == 2) {
+    syscall(SYS_futex, &port_lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  }
+}
 
 static int port_epfd = -1;
 static int port_evfd = -1;
 
-/* Under port_mutex: the registered descriptors, and a count of
+/* Under port_lock: the registered descriptors, and a count of
  * unregistrations that lets tern_port_wait spot events it fetched for a
  * registration that went away while it slept. */
 static tern_host_fd *port_fds;
@@ -89,7 +130,7 @@ __attribute__((constructor)) static void port_init(void) {
 tern_irqstate tern_port_critical_enter(void) {
   uint32_t depth = port_depth;
   if (depth == 0) {
-    pthread_mutex_lock(&port_mutex);
+    port_lock_take();
   }
   port_depth = depth + 1;
   return depth;
@@ -99,7 +140,7 @@ void tern_port_critical_exit(tern_irqstate state) {
   assert(port_depth == state + 1 && "critical sections exited out of order");
   port_depth = state;
   if (state == 0) {
-    pthread_mutex_unlock(&port_mutex);
+    port_lock_give();
   }
 }
 
@@ -132,7 +173,7 @@ static void port_drain_notifications(void) {
   /* EAGAIN: another waiter drained it first; nothing to do. */
 }
 
-/* Under port_mutex. */
+/* Under port_lock. */
 static bool port_fd_listed(const tern_host_fd *reg) {
   for (const tern_host_fd *r = port_fds; r != NULL; r = r->next) {
     if (r == reg) {
@@ -167,10 +208,10 @@ void tern_port_wait(bool has_deadline, tern_time deadline) {
   int n;
 
   /* Release every nesting level, not just one: otherwise a caller nested
-   * twice would sleep holding the mutex and no other thread could notify
+   * twice would sleep holding the lock and no other thread could notify
    * through a waker. */
   port_depth = 0;
-  pthread_mutex_unlock(&port_mutex);
+  port_lock_give();
   for (;;) {
     int timeout = -1;
     if (has_deadline) {
@@ -197,7 +238,7 @@ void tern_port_wait(bool has_deadline, tern_time deadline) {
       break;
     }
   }
-  pthread_mutex_lock(&port_mutex);
+  port_lock_take();
   port_depth = depth;
 
   /* Dispatch under the critical section, so that tern_host_fd_unregister

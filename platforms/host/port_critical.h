@@ -1,7 +1,8 @@
 /* The host port's critical section for the executor (see tern/port.h,
  * "Inline critical sections"): the same calls as everyone else makes. The
- * section is a mutex with a per-thread nesting depth (tern/host_port.h),
- * too much code to inline, and on the host a call costs little. */
+ * section is a futex lock with a per-thread nesting depth
+ * (tern/host_port.h), too much code to inline, and on the host a call costs
+ * little. */
 #ifndef TERN_PORT_CRITICAL_H
 #define TERN_PORT_CRITICAL_H
 
