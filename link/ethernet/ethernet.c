@@ -425,10 +425,10 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   const uint8_t *dst = NULL; /* broadcast */
   uint32_t *count;
   int rc;
-  if (len > eth->mtu) {
-    count = &eth->stats.net.tx_drop_too_long;
-    rc = TERN_EMSGSIZE;
-  } else if (tern_pkt_headroom(pkt) < HDR) {
+  /* No MTU check: the IP layer sends nothing longer than our MTU, and the
+   * lower device refuses (and counts) a frame over its own (counted here
+   * in net.tx_drop_error). */
+  if (tern_pkt_headroom(pkt) < HDR) {
     count = &eth->stats.net.tx_drop_no_room;
     rc = TERN_ENOSPC;
   } else if (nhw == 0xffffffffu) {
@@ -508,7 +508,7 @@ static tern_poll eth_poll_send(void *self, tern_cx *cx, tern_pkt *pkt,
 static void eth_get_info(void *self, tern_netdev_info *info) {
   tern_eth *eth = self;
   eth->lower.ops->get_info(eth->lower.self, info);
-  info->mtu = eth->mtu;
+  info->mtu = (uint16_t)(info->mtu - HDR);
   info->headroom = (uint16_t)(info->headroom + HDR);
   info->medium = TERN_MEDIUM_IP;
   /* info->mac stays the lower device's: the IP layer may want it (DHCP
@@ -562,7 +562,6 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
   eth->pool = pool;
   eth->nb = neighbours;
   eth->nb_end = neighbours + n_entries;
-  eth->mtu = (uint16_t)(li.mtu - HDR);
   memcpy(eth->self.mac, li.mac, 6);
   tern_waker w = {eth_wake, eth};
   eth->own = tern_cx_make(w);
