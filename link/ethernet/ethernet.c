@@ -94,12 +94,13 @@ static void eth_wake(void *ctx) {
  * fill; NULL when every entry is resolving. One walk for both. */
 static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
   tern_eth_neighbour *t = NULL;
-  /* How soon a candidate expires: free entries first, then reachable
-   * ones by deadline (an expired one not yet freed is negative). */
-  int32_t best = INT32_MAX;
-  tern_time now = eth->now;
+  /* How soon a candidate expires: free entries first (0), then reachable
+   * ones by deadline, as (deadline - now) + 2^31 so that an expired one
+   * not yet freed ranks before one still valid. */
+  uint32_t best = UINT32_MAX;
+  tern_time bias = eth->now ^ 0x80000000u;
   for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    int32_t k = INT32_MIN;
+    uint32_t k = 0;
     if (e->state != TERN_ETH_NB_FREE) {
       if (e->ip == ip) {
         return e;
@@ -107,7 +108,7 @@ static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
       if (e->state != TERN_ETH_NB_REACHABLE) {
         continue;
       }
-      k = (int32_t)(e->deadline - now);
+      k = e->deadline - bias;
     }
     if (k < best) {
       best = k;
@@ -359,8 +360,12 @@ static bool input(tern_eth *eth, tern_pkt *p) {
     reason = TERN_ETH_RX_TRUNCATED;
   } else {
     n -= HDR;
-    if (memcmp(f, eth->self.mac, 6) != 0 && memcmp(f, broadcast, 6) != 0) {
-      reason = (f[0] & 1) ? TERN_ETH_RX_MULTICAST : TERN_ETH_RX_OTHER_HOST;
+    /* A group address must be broadcast, any other ours: one compare. */
+    unsigned group = f[0] & 1;
+    if (memcmp(f, group ? broadcast : eth->self.mac, 6) != 0) {
+      _Static_assert(TERN_ETH_RX_MULTICAST == TERN_ETH_RX_OTHER_HOST + 1,
+                     "reason = OTHER_HOST + group");
+      reason = TERN_ETH_RX_OTHER_HOST + group;
     } else if (f[6] & 1) {
       reason = TERN_ETH_RX_BAD_SOURCE;
     } else if (f[12] != 0x08) {
@@ -395,12 +400,13 @@ static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out_pkt,
   for (unsigned i = 0; i < TERN_ETH_RX_BUDGET; i++) {
     /* Before each frame: what is due, and what the last ARP released. */
     service(eth);
-    tern_pkt *p = NULL;
-    if (tern_netdev_poll_recv(&eth->lower, cx, &p, err) == TERN_PENDING) {
+    /* Straight into *out_pkt (NULL with an error); a frame input() drops
+     * leaves a stale pointer there, which a PENDING return does not
+     * give the caller. */
+    if (tern_netdev_poll_recv(&eth->lower, cx, out_pkt, err) == TERN_PENDING) {
       return TERN_PENDING;
     }
-    if (*err < 0 || input(eth, p)) {
-      *out_pkt = p; /* NULL with an error */
+    if (*err < 0 || input(eth, *out_pkt)) {
       return TERN_READY;
     }
   }
