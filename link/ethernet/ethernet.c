@@ -159,8 +159,8 @@ static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
 
 /* Sends one ARP packet from us (our MAC and address as sender). With p
  * NULL: a broadcast request for tpa (a who-has, or with tpa = our address
- * an RFC 5227 announcement) in a buffer from the pool. Else p's data is a
- * checked request for us (28 bytes, at least 14 of headroom), turned into
+ * an RFC 5227 announcement) in a buffer from the pool. Else p is a frame
+ * holding a checked ARP request for us (at least 28 bytes), turned into
  * its reply in place: its sender fields become the target fields and the
  * frame goes back to that MAC. Never waits: a frame the lower device
  * cannot take now is dropped and counted. */
@@ -169,6 +169,10 @@ static void arp_send(tern_eth *eth, tern_pkt *p, uint32_t tpa) {
   uint8_t *a;
   int err = TERN_ENOMEM;
   if (p != NULL) {
+    /* The Ethernet header pulled, padding trimmed (the caller checked
+     * the 28 bytes). */
+    p->head = (uint16_t)(p->head + HDR);
+    p->len = ARP_LEN;
     a = tern_pkt_data(p);
     memcpy(a + 18, a + 8, 10); /* tha, tpa = sha, spa */
     a[7] = TERN_ARP_OP_REPLY;  /* a[0..7) is arp_fixed already */
@@ -338,11 +342,7 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
     e->deadline = eth->now + TERN_ETH_REACHABLE_MS;
   }
   if (for_us && a[7] == TERN_ARP_OP_REQUEST) { /* a[6] is 0 */
-    /* The frame becomes the reply (the Ethernet header pulled, padding
-     * trimmed: n >= ARP_LEN). */
-    p->head = (uint16_t)(p->head + HDR);
-    p->len = ARP_LEN;
-    arp_send(eth, p, 0);
+    arp_send(eth, p, 0);                       /* the frame becomes the reply */
   } else {
     tern_pkt_free(p);
   }
