@@ -134,7 +134,7 @@ static const uint8_t arp_fixed[8] = {0, 1, 8, 0, 6, 4, 0, TERN_ARP_OP_REQUEST};
 
 static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-/* Prepends the Ethernet header (to dst, or to broadcast when dst is NULL;
+/* Prepends the Ethernet header (to dst;
  * EtherType 0x08 type) to a packet with at least 14 bytes of headroom and
  * hands the frame to the lower device with the adapter's own waker.
  * Returns its *err (it owns p now), or BUSY with the header taken off
@@ -144,7 +144,7 @@ static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
   p->head = (uint16_t)(p->head - HDR);
   p->len = (uint16_t)(p->len + HDR);
   uint8_t *h = tern_pkt_data(p);
-  memcpy(h, dst != NULL ? dst : broadcast, 6);
+  memcpy(h, dst, 6);
   memcpy(h + 6, eth->self.mac, 6);
   h[12] = 0x08;
   h[13] = type;
@@ -165,7 +165,7 @@ static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
  * frame goes back to that MAC. Never waits: a frame the lower device
  * cannot take now is dropped and counted. */
 static void arp_send(tern_eth *eth, tern_pkt *p, uint32_t tpa) {
-  const uint8_t *dst = NULL;
+  const uint8_t *dst = broadcast;
   uint8_t *a;
   int err = TERN_ENOMEM;
   if (p != NULL) {
@@ -428,7 +428,7 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   const uint8_t *nh = pkt->next_hop;
   uint32_t nhw = next_hop(pkt);
   uint8_t group[6];
-  const uint8_t *dst = NULL; /* broadcast */
+  const uint8_t *dst = broadcast;
   uint32_t *count;
   int rc;
   /* No MTU check: the IP layer sends nothing longer than our MTU, and the
