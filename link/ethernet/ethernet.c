@@ -134,11 +134,10 @@ static const uint8_t arp_fixed[8] = {0, 1, 8, 0, 6, 4, 0, TERN_ARP_OP_REQUEST};
 
 static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-/* Prepends the Ethernet header (to dst;
- * EtherType 0x08 type) to a packet with at least 14 bytes of headroom and
- * hands the frame to the lower device with the adapter's own waker.
- * Returns its *err (it owns p now), or BUSY with the header taken off
- * again: the caller still owns p. */
+/* Prepends the Ethernet header (to dst, EtherType 0x08 type) to a packet with
+ * at least 14 bytes of headroom and hands the frame to the lower device with
+ * the adapter's own waker. Returns its *err (it owns p now), or BUSY with the
+ * header taken off again: the caller still owns p. */
 static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
   /* tern_pkt_push without its check: every caller made sure of the room. */
   p->head = (uint16_t)(p->head - HDR);
