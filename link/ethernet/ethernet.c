@@ -94,12 +94,13 @@ static void eth_wake(void *ctx) {
  * fill; NULL when every entry is resolving. One walk for both. */
 static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
   tern_eth_neighbour *t = NULL;
-  /* How soon a candidate expires: free entries first, then reachable
-   * ones by deadline (an expired one not yet freed is negative). */
-  int32_t best = INT32_MAX;
-  tern_time now = eth->now;
+  /* How soon a candidate expires: free entries first (0), then reachable
+   * ones by deadline, as (deadline - now) + 2^31 so that an expired one
+   * not yet freed ranks before one still valid. */
+  uint32_t best = UINT32_MAX;
+  tern_time bias = eth->now ^ 0x80000000u;
   for (tern_eth_neighbour *e = eth->nb; e < eth->nb_end; e++) {
-    int32_t k = INT32_MIN;
+    uint32_t k = 0;
     if (e->state != TERN_ETH_NB_FREE) {
       if (e->ip == ip) {
         return e;
@@ -107,7 +108,7 @@ static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
       if (e->state != TERN_ETH_NB_REACHABLE) {
         continue;
       }
-      k = (int32_t)(e->deadline - now);
+      k = e->deadline - bias;
     }
     if (k < best) {
       best = k;
@@ -133,17 +134,16 @@ static const uint8_t arp_fixed[8] = {0, 1, 8, 0, 6, 4, 0, TERN_ARP_OP_REQUEST};
 
 static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-/* Prepends the Ethernet header (to dst, or to broadcast when dst is NULL;
- * EtherType 0x08 type) to a packet with at least 14 bytes of headroom and
- * hands the frame to the lower device with the adapter's own waker.
- * Returns its *err (it owns p now), or BUSY with the header taken off
- * again: the caller still owns p. */
+/* Prepends the Ethernet header (to dst, EtherType 0x08 type) to a packet with
+ * at least 14 bytes of headroom and hands the frame to the lower device with
+ * the adapter's own waker. Returns its *err (it owns p now), or BUSY with the
+ * header taken off again: the caller still owns p. */
 static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
   /* tern_pkt_push without its check: every caller made sure of the room. */
   p->head = (uint16_t)(p->head - HDR);
   p->len = (uint16_t)(p->len + HDR);
   uint8_t *h = tern_pkt_data(p);
-  memcpy(h, dst != NULL ? dst : broadcast, 6);
+  memcpy(h, dst, 6);
   memcpy(h + 6, eth->self.mac, 6);
   h[12] = 0x08;
   h[13] = type;
@@ -158,16 +158,20 @@ static int out(tern_eth *eth, tern_pkt *p, const uint8_t *dst, uint8_t type) {
 
 /* Sends one ARP packet from us (our MAC and address as sender). With p
  * NULL: a broadcast request for tpa (a who-has, or with tpa = our address
- * an RFC 5227 announcement) in a buffer from the pool. Else p's data is a
- * checked request for us (28 bytes, at least 14 of headroom), turned into
+ * an RFC 5227 announcement) in a buffer from the pool. Else p is a frame
+ * holding a checked ARP request for us (at least 28 bytes), turned into
  * its reply in place: its sender fields become the target fields and the
  * frame goes back to that MAC. Never waits: a frame the lower device
  * cannot take now is dropped and counted. */
 static void arp_send(tern_eth *eth, tern_pkt *p, uint32_t tpa) {
-  const uint8_t *dst = NULL;
+  const uint8_t *dst = broadcast;
   uint8_t *a;
   int err = TERN_ENOMEM;
   if (p != NULL) {
+    /* The Ethernet header pulled, padding trimmed (the caller checked
+     * the 28 bytes). */
+    p->head = (uint16_t)(p->head + HDR);
+    p->len = ARP_LEN;
     a = tern_pkt_data(p);
     memcpy(a + 18, a + 8, 10); /* tha, tpa = sha, spa */
     a[7] = TERN_ARP_OP_REPLY;  /* a[0..7) is arp_fixed already */
@@ -337,11 +341,7 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
     e->deadline = eth->now + TERN_ETH_REACHABLE_MS;
   }
   if (for_us && a[7] == TERN_ARP_OP_REQUEST) { /* a[6] is 0 */
-    /* The frame becomes the reply (the Ethernet header pulled, padding
-     * trimmed: n >= ARP_LEN). */
-    p->head = (uint16_t)(p->head + HDR);
-    p->len = ARP_LEN;
-    arp_send(eth, p, 0);
+    arp_send(eth, p, 0);                       /* the frame becomes the reply */
   } else {
     tern_pkt_free(p);
   }
@@ -359,8 +359,12 @@ static bool input(tern_eth *eth, tern_pkt *p) {
     reason = TERN_ETH_RX_TRUNCATED;
   } else {
     n -= HDR;
-    if (memcmp(f, eth->self.mac, 6) != 0 && memcmp(f, broadcast, 6) != 0) {
-      reason = (f[0] & 1) ? TERN_ETH_RX_MULTICAST : TERN_ETH_RX_OTHER_HOST;
+    /* A group address must be broadcast, any other ours: one compare. */
+    unsigned group = f[0] & 1;
+    if (memcmp(f, group ? broadcast : eth->self.mac, 6) != 0) {
+      _Static_assert(TERN_ETH_RX_MULTICAST == TERN_ETH_RX_OTHER_HOST + 1,
+                     "reason = OTHER_HOST + group");
+      reason = TERN_ETH_RX_OTHER_HOST + group;
     } else if (f[6] & 1) {
       reason = TERN_ETH_RX_BAD_SOURCE;
     } else if (f[12] != 0x08) {
@@ -395,12 +399,13 @@ static tern_poll eth_poll_recv(void *self, tern_cx *cx, tern_pkt **out_pkt,
   for (unsigned i = 0; i < TERN_ETH_RX_BUDGET; i++) {
     /* Before each frame: what is due, and what the last ARP released. */
     service(eth);
-    tern_pkt *p = NULL;
-    if (tern_netdev_poll_recv(&eth->lower, cx, &p, err) == TERN_PENDING) {
+    /* Straight into *out_pkt (NULL with an error); a frame input() drops
+     * leaves a stale pointer there, which a PENDING return does not
+     * give the caller. */
+    if (tern_netdev_poll_recv(&eth->lower, cx, out_pkt, err) == TERN_PENDING) {
       return TERN_PENDING;
     }
-    if (*err < 0 || input(eth, p)) {
-      *out_pkt = p; /* NULL with an error */
+    if (*err < 0 || input(eth, *out_pkt)) {
       return TERN_READY;
     }
   }
@@ -422,13 +427,13 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   const uint8_t *nh = pkt->next_hop;
   uint32_t nhw = next_hop(pkt);
   uint8_t group[6];
-  const uint8_t *dst = NULL; /* broadcast */
+  const uint8_t *dst = broadcast;
   uint32_t *count;
   int rc;
-  if (len > eth->mtu) {
-    count = &eth->stats.net.tx_drop_too_long;
-    rc = TERN_EMSGSIZE;
-  } else if (tern_pkt_headroom(pkt) < HDR) {
+  /* No MTU check: the IP layer sends nothing longer than our MTU, and the
+   * lower device refuses (and counts) a frame over its own (counted here
+   * in net.tx_drop_error). */
+  if (tern_pkt_headroom(pkt) < HDR) {
     count = &eth->stats.net.tx_drop_no_room;
     rc = TERN_ENOSPC;
   } else if (nhw == 0xffffffffu) {
@@ -508,7 +513,7 @@ static tern_poll eth_poll_send(void *self, tern_cx *cx, tern_pkt *pkt,
 static void eth_get_info(void *self, tern_netdev_info *info) {
   tern_eth *eth = self;
   eth->lower.ops->get_info(eth->lower.self, info);
-  info->mtu = eth->mtu;
+  info->mtu = (uint16_t)(info->mtu - HDR);
   info->headroom = (uint16_t)(info->headroom + HDR);
   info->medium = TERN_MEDIUM_IP;
   /* info->mac stays the lower device's: the IP layer may want it (DHCP
@@ -562,7 +567,6 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
   eth->pool = pool;
   eth->nb = neighbours;
   eth->nb_end = neighbours + n_entries;
-  eth->mtu = (uint16_t)(li.mtu - HDR);
   memcpy(eth->self.mac, li.mac, 6);
   tern_waker w = {eth_wake, eth};
   eth->own = tern_cx_make(w);

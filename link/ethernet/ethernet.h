@@ -130,14 +130,17 @@ typedef enum tern_eth_rx_drop {
  * net.rx_packets (IPv4 handed up), rx_arp and rx_drop[].
  *
  * Every packet poll_send takes (READY) is in exactly one of net.tx_packets
- * (accepted, *err == 0: sent at once or held), net.tx_drop_too_long
- * (TERN_EMSGSIZE), net.tx_drop_no_room (TERN_ENOSPC), tx_drop_bad_next_hop
- * (TERN_EINVAL), tx_drop_cache_full (TERN_ENOMEM) and net.tx_drop_error (the
- * lower device refused it: its error). A held packet that is not sent in
- * the end is in held_drop_overflow or held_drop_failed. */
+ * (accepted, *err == 0: sent at once or held), net.tx_drop_no_room
+ * (TERN_ENOSPC), tx_drop_bad_next_hop (TERN_EINVAL), tx_drop_cache_full
+ * (TERN_ENOMEM) and net.tx_drop_error (the lower device refused it: its
+ * error, e.g. TERN_EMSGSIZE for a packet over the MTU: the adapter leaves
+ * that check to the lower device, so net.tx_drop_too_long stays 0). A held
+ * packet that is not sent in the end is in held_drop_overflow or
+ * held_drop_failed. */
 typedef struct tern_eth_stats {
-  /* What tern_netdev_get_stats() returns for the adapter. Its rx_drop_*
-   * and tx_drop_down fields stay 0: receive drops are in rx_drop[]. */
+  /* What tern_netdev_get_stats() returns for the adapter. Its rx_drop_*,
+   * tx_drop_too_long and tx_drop_down fields stay 0: receive drops are in
+   * rx_drop[]. */
   tern_netdev_stats net;
   uint32_t rx_arp;               /* well-formed ARP packets processed */
   uint32_t arp_tx_fail;          /* ARP frames not sent: pool empty
@@ -165,7 +168,6 @@ typedef struct tern_eth {
    * pkt->next and keyed by pkt->next_hop: held while it resolves, then
    * until the lower device has room. */
   tern_pkt *held;
-  uint16_t mtu; /* ours: the lower MTU - 14 */
   /* mac and ip: ours (ip 0 for none), the sender fields of our ARP
    * packets; ANNOUNCING while announcements are due (tries of them left,
    * the next at deadline), as an entry is INCOMPLETE while requests are. */
