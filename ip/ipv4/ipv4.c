@@ -139,8 +139,6 @@ int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
   }
   iface->stack = stack;
   iface->dev = dev;
-  iface->txq_tail = &iface->txq_head;
-  iface->loop_tail = &iface->loop_head;
   *tail = iface;
   return set_addr(iface, addr, prefix_len, gateway);
 }
@@ -226,13 +224,6 @@ int tern_ipv4_route_lookup(tern_ipv4_stack *stack, const tern_ipv4_addr *dst,
   return 0;
 }
 
-/* Appends p to the queue whose tail pointer is *tail. */
-static void enqueue(tern_pkt ***tail, tern_pkt *p) {
-  p->next = NULL;
-  **tail = p;
-  *tail = &p->next;
-}
-
 /* Makes pkt's headroom at least n bytes: when it is short, the data moves
  * back in its buffer, if the tailroom allows. Returns 0, or nonzero when
  * it cannot (the caller counts it in tx_no_room). */
@@ -298,12 +289,17 @@ static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
   x.b[11] = (uint8_t)c;
   memcpy(tern_pkt_data(pkt), x.b, TERN_IPV4_HEADER_LEN);
   *(word *)pkt->next_hop = *(word *)&r.next_hop; /* both aligned */
-  tern_pkt ***tail = &r.iface->txq_tail;
   if (r.local) {
-    st->tx_loopback++;
-    tail = &r.iface->loop_tail;
+    st->tx_loopback++; /* next_hop is the interface's address: see runner */
   }
-  enqueue(tail, pkt);
+  tern_ipv4_iface *i = r.iface;
+  pkt->next = NULL;
+  if (i->txq_head == NULL) {
+    i->txq_head = pkt;
+  } else {
+    i->txq_tail->next = pkt;
+  }
+  i->txq_tail = pkt;
   tern_waker_slot_wake(&stack->runner);
   return 0;
 fail:
@@ -491,48 +487,47 @@ tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx) {
   }
   bool more = false;
   for (tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    /* Receive: looped-back datagrams first, then the device's, at most
-     * the budget (there may be more: come back after the others ran). */
+    /* Receive at most the budget (there may be more: come back after
+     * the others ran). */
     for (unsigned n = 0;; n++) {
       if (n == TERN_IPV4_RX_BUDGET) {
         more = true;
         break;
       }
-      tern_pkt *p = i->loop_head;
-      if (p != NULL) {
-        i->loop_head = p->next;
-        if (p->next == NULL) {
-          i->loop_tail = &i->loop_head;
-        }
-      } else {
-        int err = 0;
-        if (i->rx_down ||
-            tern_netdev_poll_recv(&i->dev, cx, &p, &err) == TERN_PENDING) {
-          break;
-        }
-        if (err < 0 || p == NULL) {
-          stack->stats.rx_dev_errors++;
-          i->rx_down = err == TERN_ECLOSED;
-          break;
-        }
+      tern_pkt *p;
+      int err = 0;
+      if (i->rx_down ||
+          tern_netdev_poll_recv(&i->dev, cx, &p, &err) == TERN_PENDING) {
+        break;
+      }
+      if (err < 0 || p == NULL) {
+        stack->stats.rx_dev_errors++;
+        i->rx_down = err == TERN_ECLOSED;
+        break;
       }
       input(stack, i, p);
     }
-    /* Transmit until the device says PENDING (it wakes us later). */
+    /* Transmit until the device says PENDING (it wakes us later).
+     * Datagrams to the interface's own address (emit routed them here as
+     * loopback, next_hop = our address) are received instead, in their
+     * turn: they share the queue, so they may wait behind a full device.
+     * Not budgeted: the only datagrams input queues are ICMP answers, and
+     * no answer is ever answered. */
     tern_pkt *p;
     while ((p = i->txq_head) != NULL) {
       /* Read the link first: once the device owns the packet it may use
        * `next` for its own queue. */
       tern_pkt *next = p->next;
+      bool local = *(const word *)p->next_hop == i->ip;
       int err = 0;
-      if (tern_netdev_poll_send(&i->dev, cx, p, &err) == TERN_PENDING) {
+      if (!local &&
+          tern_netdev_poll_send(&i->dev, cx, p, &err) == TERN_PENDING) {
         break;
       }
-      i->txq_head = next;
-      if (next == NULL) {
-        i->txq_tail = &i->txq_head;
-      }
-      if (err < 0) {
+      i->txq_head = next; /* txq_tail is stale once it is NULL */
+      if (local) {
+        input(stack, i, p); /* dequeued first: it may queue an answer */
+      } else if (err < 0) {
         stack->stats.tx_dev_errors++;
       } else {
         stack->stats.tx_packets++;

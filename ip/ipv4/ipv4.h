@@ -178,15 +178,15 @@ struct tern_ipv4_iface {
     tern_ipv4_addr gateway; /* 0.0.0.0: none */
     uint32_t gw;
   };
-  uint32_t mask;        /* the prefix's netmask, network order */
-  uint32_t bcast;       /* the subnet broadcast, or 255.255.255.255 when
-                           there is none (/31, /32 or no address: RFC
-                           3021) */
-  tern_pkt *txq_head;   /* packets for the device, FIFO through next */
-  tern_pkt **txq_tail;  /* &last->next, or &txq_head when empty */
-  tern_pkt *loop_head;  /* datagrams to our own address on this
-                           interface, received by the runner */
-  tern_pkt **loop_tail; /* &last->next, or &loop_head when empty */
+  uint32_t mask;      /* the prefix's netmask, network order */
+  uint32_t bcast;     /* the subnet broadcast, or 255.255.255.255 when
+                         there is none (/31, /32 or no address: RFC
+                         3021) */
+  tern_pkt *txq_head; /* packets for the device, FIFO through next;
+                         those whose next_hop is the interface's own
+                         address (loopback) the runner hands to input
+                         instead, in turn (so behind a full device) */
+  tern_pkt *txq_tail; /* the last, when txq_head is not NULL */
   tern_netdev dev;
 };
 
