@@ -35,6 +35,11 @@
    (uint32_t)(flags) << 24)
 #define FLAGS_DF 0x40
 
+/* Makes gcc materialise x here, in a low register, instead of sinking
+ * the assignment into a stub on the branch that uses it: a drop check
+ * then is `movs; cmp; b<cond> drop` with no stub and no far branch. */
+#define PIN(x) __asm__("" : "+l"(x))
+
 /* A counter's offset in tern_ipv4_stats. */
 #define AT(counter) offsetof(tern_ipv4_stats, counter)
 
@@ -336,7 +341,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
     rc = TERN_IPV4_DROP_FRAGMENT; /* MF or an offset: no reassembly */
   }
   if (rc != 0) {
-    why = AT(rx_drop) + (size_t)-rc * sizeof(uint32_t);
+    why = AT(rx_drop) - (size_t)rc * sizeof(uint32_t);
     goto drop;
   }
   unsigned hlen = tern_ipv4_header_len(h);
@@ -355,12 +360,14 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
    * or 255.255.255.255, not 127/8, not our subnet broadcast. 0.0.0.0 is
    * allowed (a host that does not know its address yet, e.g. DHCP). */
   why = AT(rx_drop_bad_src);
+  PIN(why);
   if (h[12] >= 224 || h[12] == 127 || src == iface->bcast) {
     goto drop;
   }
   /* For this interface's address or a broadcast (multicast included:
    * no groups). Hosts do not forward. */
   why = AT(rx_drop_not_for_us);
+  PIN(why);
   if (!rx.broadcast && (dst == 0 || dst != iface->ip)) {
     goto drop;
   }
@@ -374,17 +381,19 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
   if (rx.protocol == TERN_IP_PROTO_ICMP) {
     rc = tern_icmpv4_check(m, tern_pkt_len(pkt));
     if (rc != 0) {
-      why = AT(icmp_rx_drop) + (size_t)-rc * sizeof(uint32_t);
+      why = AT(icmp_rx_drop) - (size_t)rc * sizeof(uint32_t);
       goto drop;
     }
     /* Replies, errors (no transport here wants them yet), and the rest. */
     why = AT(icmp_rx_ignored);
+    PIN(why);
     if (m[0] != TERN_ICMPV4_ECHO_REQUEST) {
       goto drop;
     }
     /* 3.2.2.6 allows ignoring these; Linux does by default, and it keeps
      * a smurf amplifier off the net. */
     why = AT(icmp_echo_bcast);
+    PIN(why);
     if (rx.broadcast) {
       goto drop;
     }
@@ -399,6 +408,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
     } else {
       tern_ipv4_verdict v = p->input(p->ctx, &rx, pkt);
       why = AT(rx_drop_transport);
+      PIN(why);
       if (v == TERN_IPV4_DROP) {
         goto drop;
       }
@@ -414,6 +424,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
      * about an ICMP message: ICMP is never unknown nor a transport's. */
     type = TERN_ICMPV4_DEST_UNREACH;
     why = AT(icmp_refused);
+    PIN(why);
     if (rx.broadcast || src == 0) {
       goto drop;
     }
@@ -433,6 +444,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
       ahead = 0; /* icmp_tat is in the past: the bucket is full */
     }
     why = AT(icmp_rate_limited);
+    PIN(why);
     if (ahead > (TERN_IPV4_ICMP_BURST - 1) * TERN_IPV4_ICMP_INTERVAL_MS) {
       goto drop;
     }
@@ -448,6 +460,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
     pkt->len = (uint16_t)quote;
     k = TERN_ICMPV4_HEADER_LEN;
     why = AT(tx_no_room);
+    PIN(why);
     if (make_room(pkt, k) != 0) {
       goto drop;
     }
