@@ -99,10 +99,9 @@ static inline __attribute__((always_inline)) int load_dev(
 static inline __attribute__((always_inline)) int set_addr(
     tern_ipv4_iface *iface, const tern_ipv4_addr *addr, uint8_t prefix_len,
     const tern_ipv4_addr *gateway) {
-  static const tern_ipv4_addr none;
-  uint32_t ip = ld32(addr != NULL ? addr : &none);
+  uint32_t ip = addr != NULL ? ld32(addr) : 0;
   iface->ip = ip;
-  iface->gw = ld32(gateway != NULL ? gateway : &none);
+  iface->gw = gateway != NULL ? ld32(gateway) : 0;
   /* The netmask as a network-order word: the host-order one, byte
    * swapped where words are little-endian (rev on Cortex-M0). */
   uint32_t m = prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len);
@@ -138,10 +137,14 @@ int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
       return TERN_EINVAL;
     }
   }
-  memset(iface, 0, sizeof *iface);
   if (load_dev(iface, dev) != 0) {
     return TERN_EINVAL;
   }
+  /* Every other field is set here, in load_dev or in set_addr (txq_tail
+   * is read only when txq_head is not NULL). */
+  iface->next = NULL;
+  iface->rx_down = false;
+  iface->txq_head = NULL;
   iface->stack = stack;
   iface->dev = dev;
   *tail = iface;
@@ -155,10 +158,9 @@ int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto) {
   if (proto->protocol == TERN_IP_PROTO_ICMP) {
     return TERN_EADDRINUSE;
   }
+  /* proto itself, registered already, has its own protocol: so it is
+   * refused here too, and the list never loops. */
   for (tern_ipv4_proto *p = stack->protos; p != NULL; p = p->next) {
-    if (p == proto) {
-      return TERN_EINVAL;
-    }
     if (p->protocol == proto->protocol) {
       return TERN_EADDRINUSE;
     }
@@ -294,9 +296,8 @@ static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
   x.b[11] = (uint8_t)c;
   memcpy(tern_pkt_data(pkt), x.b, TERN_IPV4_HEADER_LEN);
   *(word *)pkt->next_hop = *(word *)&r.next_hop; /* both aligned */
-  if (r.local) {
-    st->tx_loopback++; /* next_hop is the interface's address: see runner */
-  }
+  /* For loopback (r.local) next_hop is the interface's address: the
+   * runner receives it instead of sending it (and counts tx_loopback). */
   tern_ipv4_iface *i = r.iface;
   pkt->next = NULL;
   if (i->txq_head == NULL) {
@@ -539,6 +540,7 @@ tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx) {
       }
       i->txq_head = next; /* txq_tail is stale once it is NULL */
       if (local) {
+        stack->stats.tx_loopback++;
         input(stack, i, p); /* dequeued first: it may queue an answer */
       } else if (err < 0) {
         stack->stats.tx_dev_errors++;

@@ -238,8 +238,8 @@ int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
                              uint8_t prefix_len, const tern_ipv4_addr *gateway);
 
 /* Registers a transport's input function for proto->protocol. Returns 0,
- * TERN_EADDRINUSE when the protocol already has one (ICMP is built in),
- * or TERN_EINVAL. */
+ * TERN_EADDRINUSE when the protocol already has one (ICMP is built in;
+ * proto itself registered already counts as one), or TERN_EINVAL. */
 int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto);
 
 /* The runner: receives from every interface (at most TERN_IPV4_RX_BUDGET

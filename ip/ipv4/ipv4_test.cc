@@ -395,7 +395,10 @@ TEST(Ipv4Stack, RegistrationRules) {
   EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &icmp.proto), TERN_EADDRINUSE);
   EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), 0);
   EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u2.proto), TERN_EADDRINUSE);
-  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), TERN_EINVAL);
+  // The same struct twice is its protocol twice.
+  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), TERN_EADDRINUSE);
+  EXPECT_EQ(b.stack.protos, &u1.proto);  // once, the list not looped
+  EXPECT_EQ(u1.proto.next, nullptr);
   EXPECT_EQ(tern_ipv4_stack_init(&b.stack, nullptr), TERN_EINVAL);
 }
 
