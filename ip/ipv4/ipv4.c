@@ -64,7 +64,10 @@ _Static_assert(offsetof(tern_ipv4_route, next_hop) % 4 == 0 &&
                    offsetof(tern_ipv4_iface, mtu) % 4 == 0 &&
                    offsetof(tern_ipv4_iface, headroom) ==
                        offsetof(tern_ipv4_iface, mtu) + 2 &&
-                   offsetof(tern_pkt, next_hop) % 4 == 0,
+                   offsetof(tern_pkt, next_hop) % 4 == 0 &&
+                   offsetof(tern_ipv4_rx, src) % 4 == 0 &&
+                   offsetof(tern_ipv4_rx, dst) ==
+                       offsetof(tern_ipv4_rx, src) + 4,
                "the word copies need these layouts");
 
 /* ---- set-up ---- */
@@ -348,9 +351,8 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
   unsigned hlen = tern_ipv4_header_len(h);
   tern_ipv4_rx rx;
   rx.iface = iface;
-  uint32_t src = ld32(h + 12), dst = ld32(h + 16);
-  __builtin_memcpy(&rx.src, &src, 4); /* aligned in rx: a store each */
-  __builtin_memcpy(&rx.dst, &dst, 4);
+  memcpy(&rx.src, h + 12, 8); /* src and dst: one call */
+  uint32_t src = *(word *)&rx.src, dst = *(word *)&rx.dst; /* aligned */
   rx.protocol = h[9];
   rx.ttl = h[8];
   rx.tos = h[1];
