@@ -253,10 +253,10 @@ static int make_room(tern_pkt *pkt, unsigned n) {
 
 /* Routes pkt (its data the payload) to dst, puts the 20-byte header in
  * front (RFC 791; src NULL or 0.0.0.0: the route's; ctl: see CTL), queues
- * the datagram on the route's interface, or for loopback, and wakes the
- * runner. Takes pkt in every case and counts every failure. The one place
- * that writes a header: transports' datagrams, echo replies and ICMP
- * errors. */
+ * the datagram on the route's interface (loopback too: the runner
+ * receives it), and wakes the runner. Takes pkt in every case and counts every
+ * failure. The one place that writes a header: transports' datagrams, echo
+ * replies and ICMP errors. */
 static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
                 const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
                 uint32_t ctl) {

@@ -92,7 +92,8 @@ typedef struct tern_ipv4_stats {
   uint32_t rx_drop_transport;  /* a handler returned TERN_IPV4_DROP */
   uint32_t rx_dev_errors;      /* poll_recv failed (TERN_ECLOSED: down) */
   uint32_t tx_packets;         /* accepted by a device */
-  uint32_t tx_loopback;        /* queued for delivery to ourselves */
+  uint32_t tx_loopback;        /* to ourselves: taken from the transmit
+                                  queue by the runner and received */
   uint32_t tx_no_route;        /* no route: TERN_ENETUNREACH (output, or
                                   an ICMP reply or error not sent) */
   uint32_t tx_too_big;         /* tern_ipv4_output: TERN_EMSGSIZE */
@@ -246,9 +247,10 @@ int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto);
  * packets each per poll, then it wakes itself and returns so others run),
  * checks and dispatches them, answers ICMP, and drains each interface's
  * transmit queue into its device (a device's PENDING keeps the rest
- * queued until it wakes the runner). Returns TERN_PENDING for as long as
- * the stack runs, TERN_READY once tern_ipv4_stack_stop was called. Poll it
- * from exactly one task. */
+ * queued until it wakes the runner; datagrams to the interface's own
+ * address in that queue are received instead, in their turn). Returns
+ * TERN_PENDING for as long as the stack runs, TERN_READY once
+ * tern_ipv4_stack_stop was called. Poll it from exactly one task. */
 tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx);
 
 /* Makes the runner return TERN_READY at its next poll (it is woken).
