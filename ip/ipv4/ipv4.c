@@ -35,6 +35,11 @@
    (uint32_t)(flags) << 24)
 #define FLAGS_DF 0x40
 
+/* Makes gcc materialise x here, in a low register, instead of sinking
+ * the assignment into a stub on the branch that uses it: a drop check
+ * then is `movs; cmp; b<cond> drop` with no stub and no far branch. */
+#define PIN(x) __asm__("" : "+l"(x))
+
 /* A counter's offset in tern_ipv4_stats. */
 #define AT(counter) offsetof(tern_ipv4_stats, counter)
 
@@ -59,7 +64,10 @@ _Static_assert(offsetof(tern_ipv4_route, next_hop) % 4 == 0 &&
                    offsetof(tern_ipv4_iface, mtu) % 4 == 0 &&
                    offsetof(tern_ipv4_iface, headroom) ==
                        offsetof(tern_ipv4_iface, mtu) + 2 &&
-                   offsetof(tern_pkt, next_hop) % 4 == 0,
+                   offsetof(tern_pkt, next_hop) % 4 == 0 &&
+                   offsetof(tern_ipv4_rx, src) % 4 == 0 &&
+                   offsetof(tern_ipv4_rx, dst) ==
+                       offsetof(tern_ipv4_rx, src) + 4,
                "the word copies need these layouts");
 
 /* ---- set-up ---- */
@@ -94,10 +102,9 @@ static inline __attribute__((always_inline)) int load_dev(
 static inline __attribute__((always_inline)) int set_addr(
     tern_ipv4_iface *iface, const tern_ipv4_addr *addr, uint8_t prefix_len,
     const tern_ipv4_addr *gateway) {
-  static const tern_ipv4_addr none;
-  uint32_t ip = ld32(addr != NULL ? addr : &none);
+  uint32_t ip = addr != NULL ? ld32(addr) : 0;
   iface->ip = ip;
-  iface->gw = ld32(gateway != NULL ? gateway : &none);
+  iface->gw = gateway != NULL ? ld32(gateway) : 0;
   /* The netmask as a network-order word: the host-order one, byte
    * swapped where words are little-endian (rev on Cortex-M0). */
   uint32_t m = prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len);
@@ -133,14 +140,16 @@ int tern_ipv4_iface_add(tern_ipv4_stack *stack, tern_ipv4_iface *iface,
       return TERN_EINVAL;
     }
   }
-  memset(iface, 0, sizeof *iface);
   if (load_dev(iface, dev) != 0) {
     return TERN_EINVAL;
   }
+  /* Every other field is set here, in load_dev or in set_addr (txq_tail
+   * is read only when txq_head is not NULL). */
+  iface->next = NULL;
+  iface->rx_down = false;
+  iface->txq_head = NULL;
   iface->stack = stack;
   iface->dev = dev;
-  iface->txq_tail = &iface->txq_head;
-  iface->loop_tail = &iface->loop_head;
   *tail = iface;
   return set_addr(iface, addr, prefix_len, gateway);
 }
@@ -152,10 +161,9 @@ int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto) {
   if (proto->protocol == TERN_IP_PROTO_ICMP) {
     return TERN_EADDRINUSE;
   }
+  /* proto itself, registered already, has its own protocol: so it is
+   * refused here too, and the list never loops. */
   for (tern_ipv4_proto *p = stack->protos; p != NULL; p = p->next) {
-    if (p == proto) {
-      return TERN_EINVAL;
-    }
     if (p->protocol == proto->protocol) {
       return TERN_EADDRINUSE;
     }
@@ -226,13 +234,6 @@ int tern_ipv4_route_lookup(tern_ipv4_stack *stack, const tern_ipv4_addr *dst,
   return 0;
 }
 
-/* Appends p to the queue whose tail pointer is *tail. */
-static void enqueue(tern_pkt ***tail, tern_pkt *p) {
-  p->next = NULL;
-  **tail = p;
-  *tail = &p->next;
-}
-
 /* Makes pkt's headroom at least n bytes: when it is short, the data moves
  * back in its buffer, if the tailroom allows. Returns 0, or nonzero when
  * it cannot (the caller counts it in tx_no_room). */
@@ -252,10 +253,10 @@ static int make_room(tern_pkt *pkt, unsigned n) {
 
 /* Routes pkt (its data the payload) to dst, puts the 20-byte header in
  * front (RFC 791; src NULL or 0.0.0.0: the route's; ctl: see CTL), queues
- * the datagram on the route's interface, or for loopback, and wakes the
- * runner. Takes pkt in every case and counts every failure. The one place
- * that writes a header: transports' datagrams, echo replies and ICMP
- * errors. */
+ * the datagram on the route's interface (loopback too: the runner
+ * receives it), and wakes the runner. Takes pkt in every case and counts every
+ * failure. The one place that writes a header: transports' datagrams, echo
+ * replies and ICMP errors. */
 static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
                 const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
                 uint32_t ctl) {
@@ -298,12 +299,16 @@ static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
   x.b[11] = (uint8_t)c;
   memcpy(tern_pkt_data(pkt), x.b, TERN_IPV4_HEADER_LEN);
   *(word *)pkt->next_hop = *(word *)&r.next_hop; /* both aligned */
-  tern_pkt ***tail = &r.iface->txq_tail;
-  if (r.local) {
-    st->tx_loopback++;
-    tail = &r.iface->loop_tail;
+  /* For loopback (r.local) next_hop is the interface's address: the
+   * runner receives it instead of sending it (and counts tx_loopback). */
+  tern_ipv4_iface *i = r.iface;
+  pkt->next = NULL;
+  if (i->txq_head == NULL) {
+    i->txq_head = pkt;
+  } else {
+    i->txq_tail->next = pkt;
   }
-  enqueue(tail, pkt);
+  i->txq_tail = pkt;
   tern_waker_slot_wake(&stack->runner);
   return 0;
 fail:
@@ -340,15 +345,14 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
     rc = TERN_IPV4_DROP_FRAGMENT; /* MF or an offset: no reassembly */
   }
   if (rc != 0) {
-    why = AT(rx_drop) + (size_t)-rc * sizeof(uint32_t);
+    why = AT(rx_drop) - (size_t)rc * sizeof(uint32_t);
     goto drop;
   }
   unsigned hlen = tern_ipv4_header_len(h);
   tern_ipv4_rx rx;
   rx.iface = iface;
-  uint32_t src = ld32(h + 12), dst = ld32(h + 16);
-  __builtin_memcpy(&rx.src, &src, 4); /* aligned in rx: a store each */
-  __builtin_memcpy(&rx.dst, &dst, 4);
+  memcpy(&rx.src, h + 12, 8); /* src and dst: one call */
+  uint32_t src = *(word *)&rx.src, dst = *(word *)&rx.dst; /* aligned */
   rx.protocol = h[9];
   rx.ttl = h[8];
   rx.tos = h[1];
@@ -359,12 +363,14 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
    * or 255.255.255.255, not 127/8, not our subnet broadcast. 0.0.0.0 is
    * allowed (a host that does not know its address yet, e.g. DHCP). */
   why = AT(rx_drop_bad_src);
+  PIN(why);
   if (h[12] >= 224 || h[12] == 127 || src == iface->bcast) {
     goto drop;
   }
   /* For this interface's address or a broadcast (multicast included:
    * no groups). Hosts do not forward. */
   why = AT(rx_drop_not_for_us);
+  PIN(why);
   if (!rx.broadcast && (dst == 0 || dst != iface->ip)) {
     goto drop;
   }
@@ -378,17 +384,19 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
   if (rx.protocol == TERN_IP_PROTO_ICMP) {
     rc = tern_icmpv4_check(m, tern_pkt_len(pkt));
     if (rc != 0) {
-      why = AT(icmp_rx_drop) + (size_t)-rc * sizeof(uint32_t);
+      why = AT(icmp_rx_drop) - (size_t)rc * sizeof(uint32_t);
       goto drop;
     }
     /* Replies, errors (no transport here wants them yet), and the rest. */
     why = AT(icmp_rx_ignored);
+    PIN(why);
     if (m[0] != TERN_ICMPV4_ECHO_REQUEST) {
       goto drop;
     }
     /* 3.2.2.6 allows ignoring these; Linux does by default, and it keeps
      * a smurf amplifier off the net. */
     why = AT(icmp_echo_bcast);
+    PIN(why);
     if (rx.broadcast) {
       goto drop;
     }
@@ -403,6 +411,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
     } else {
       tern_ipv4_verdict v = p->input(p->ctx, &rx, pkt);
       why = AT(rx_drop_transport);
+      PIN(why);
       if (v == TERN_IPV4_DROP) {
         goto drop;
       }
@@ -418,6 +427,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
      * about an ICMP message: ICMP is never unknown nor a transport's. */
     type = TERN_ICMPV4_DEST_UNREACH;
     why = AT(icmp_refused);
+    PIN(why);
     if (rx.broadcast || src == 0) {
       goto drop;
     }
@@ -437,6 +447,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
       ahead = 0; /* icmp_tat is in the past: the bucket is full */
     }
     why = AT(icmp_rate_limited);
+    PIN(why);
     if (ahead > (TERN_IPV4_ICMP_BURST - 1) * TERN_IPV4_ICMP_INTERVAL_MS) {
       goto drop;
     }
@@ -452,6 +463,7 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
     pkt->len = (uint16_t)quote;
     k = TERN_ICMPV4_HEADER_LEN;
     why = AT(tx_no_room);
+    PIN(why);
     if (make_room(pkt, k) != 0) {
       goto drop;
     }
@@ -491,48 +503,48 @@ tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx) {
   }
   bool more = false;
   for (tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    /* Receive: looped-back datagrams first, then the device's, at most
-     * the budget (there may be more: come back after the others ran). */
+    /* Receive at most the budget (there may be more: come back after
+     * the others ran). */
     for (unsigned n = 0;; n++) {
       if (n == TERN_IPV4_RX_BUDGET) {
         more = true;
         break;
       }
-      tern_pkt *p = i->loop_head;
-      if (p != NULL) {
-        i->loop_head = p->next;
-        if (p->next == NULL) {
-          i->loop_tail = &i->loop_head;
-        }
-      } else {
-        int err = 0;
-        if (i->rx_down ||
-            tern_netdev_poll_recv(&i->dev, cx, &p, &err) == TERN_PENDING) {
-          break;
-        }
-        if (err < 0 || p == NULL) {
-          stack->stats.rx_dev_errors++;
-          i->rx_down = err == TERN_ECLOSED;
-          break;
-        }
+      tern_pkt *p;
+      int err = 0;
+      if (i->rx_down ||
+          tern_netdev_poll_recv(&i->dev, cx, &p, &err) == TERN_PENDING) {
+        break;
+      }
+      if (err < 0 || p == NULL) {
+        stack->stats.rx_dev_errors++;
+        i->rx_down = err == TERN_ECLOSED;
+        break;
       }
       input(stack, i, p);
     }
-    /* Transmit until the device says PENDING (it wakes us later). */
+    /* Transmit until the device says PENDING (it wakes us later).
+     * Datagrams to the interface's own address (emit routed them here as
+     * loopback, next_hop = our address) are received instead, in their
+     * turn: they share the queue, so they may wait behind a full device.
+     * Not budgeted: the only datagrams input queues are ICMP answers, and
+     * no answer is ever answered. */
     tern_pkt *p;
     while ((p = i->txq_head) != NULL) {
       /* Read the link first: once the device owns the packet it may use
        * `next` for its own queue. */
       tern_pkt *next = p->next;
+      bool local = *(const word *)p->next_hop == i->ip;
       int err = 0;
-      if (tern_netdev_poll_send(&i->dev, cx, p, &err) == TERN_PENDING) {
+      if (!local &&
+          tern_netdev_poll_send(&i->dev, cx, p, &err) == TERN_PENDING) {
         break;
       }
-      i->txq_head = next;
-      if (next == NULL) {
-        i->txq_tail = &i->txq_head;
-      }
-      if (err < 0) {
+      i->txq_head = next; /* txq_tail is stale once it is NULL */
+      if (local) {
+        stack->stats.tx_loopback++;
+        input(stack, i, p); /* dequeued first: it may queue an answer */
+      } else if (err < 0) {
         stack->stats.tx_dev_errors++;
       } else {
         stack->stats.tx_packets++;

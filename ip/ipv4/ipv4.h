@@ -92,7 +92,8 @@ typedef struct tern_ipv4_stats {
   uint32_t rx_drop_transport;  /* a handler returned TERN_IPV4_DROP */
   uint32_t rx_dev_errors;      /* poll_recv failed (TERN_ECLOSED: down) */
   uint32_t tx_packets;         /* accepted by a device */
-  uint32_t tx_loopback;        /* queued for delivery to ourselves */
+  uint32_t tx_loopback;        /* to ourselves: taken from the transmit
+                                  queue by the runner and received */
   uint32_t tx_no_route;        /* no route: TERN_ENETUNREACH (output, or
                                   an ICMP reply or error not sent) */
   uint32_t tx_too_big;         /* tern_ipv4_output: TERN_EMSGSIZE */
@@ -178,15 +179,15 @@ struct tern_ipv4_iface {
     tern_ipv4_addr gateway; /* 0.0.0.0: none */
     uint32_t gw;
   };
-  uint32_t mask;        /* the prefix's netmask, network order */
-  uint32_t bcast;       /* the subnet broadcast, or 255.255.255.255 when
-                           there is none (/31, /32 or no address: RFC
-                           3021) */
-  tern_pkt *txq_head;   /* packets for the device, FIFO through next */
-  tern_pkt **txq_tail;  /* &last->next, or &txq_head when empty */
-  tern_pkt *loop_head;  /* datagrams to our own address on this
-                           interface, received by the runner */
-  tern_pkt **loop_tail; /* &last->next, or &loop_head when empty */
+  uint32_t mask;      /* the prefix's netmask, network order */
+  uint32_t bcast;     /* the subnet broadcast, or 255.255.255.255 when
+                         there is none (/31, /32 or no address: RFC
+                         3021) */
+  tern_pkt *txq_head; /* packets for the device, FIFO through next;
+                         those whose next_hop is the interface's own
+                         address (loopback) the runner hands to input
+                         instead, in turn (so behind a full device) */
+  tern_pkt *txq_tail; /* the last, when txq_head is not NULL */
   tern_netdev dev;
 };
 
@@ -238,17 +239,18 @@ int tern_ipv4_iface_set_addr(tern_ipv4_iface *iface, const tern_ipv4_addr *addr,
                              uint8_t prefix_len, const tern_ipv4_addr *gateway);
 
 /* Registers a transport's input function for proto->protocol. Returns 0,
- * TERN_EADDRINUSE when the protocol already has one (ICMP is built in),
- * or TERN_EINVAL. */
+ * TERN_EADDRINUSE when the protocol already has one (ICMP is built in;
+ * proto itself registered already counts as one), or TERN_EINVAL. */
 int tern_ipv4_register_proto(tern_ipv4_stack *stack, tern_ipv4_proto *proto);
 
 /* The runner: receives from every interface (at most TERN_IPV4_RX_BUDGET
  * packets each per poll, then it wakes itself and returns so others run),
  * checks and dispatches them, answers ICMP, and drains each interface's
  * transmit queue into its device (a device's PENDING keeps the rest
- * queued until it wakes the runner). Returns TERN_PENDING for as long as
- * the stack runs, TERN_READY once tern_ipv4_stack_stop was called. Poll it
- * from exactly one task. */
+ * queued until it wakes the runner; datagrams to the interface's own
+ * address in that queue are received instead, in their turn). Returns
+ * TERN_PENDING for as long as the stack runs, TERN_READY once
+ * tern_ipv4_stack_stop was called. Poll it from exactly one task. */
 tern_poll tern_ipv4_stack_poll_run(tern_ipv4_stack *stack, tern_cx *cx);
 
 /* Makes the runner return TERN_READY at its next poll (it is woken).

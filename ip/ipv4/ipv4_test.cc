@@ -395,7 +395,10 @@ TEST(Ipv4Stack, RegistrationRules) {
   EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &icmp.proto), TERN_EADDRINUSE);
   EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), 0);
   EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u2.proto), TERN_EADDRINUSE);
-  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), TERN_EINVAL);
+  // The same struct twice is its protocol twice.
+  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), TERN_EADDRINUSE);
+  EXPECT_EQ(b.stack.protos, &u1.proto);  // once, the list not looped
+  EXPECT_EQ(u1.proto.next, nullptr);
   EXPECT_EQ(tern_ipv4_stack_init(&b.stack, nullptr), TERN_EINVAL);
 }
 
@@ -589,6 +592,47 @@ TEST(Ipv4Runner, ADeviceThatIsFullKeepsTheRestQueued) {
   }
   EXPECT_EQ(idents, (std::vector<uint16_t>{0, 1, 2}));  // in order
   EXPECT_EQ(s.stats.tx_packets, 3u);
+}
+
+// Loopback shares the interface's transmit queue: a datagram to ourselves
+// is received in its turn, so behind a full device it waits (in order),
+// and an answer to a looped-back datagram loops back too.
+TEST(Ipv4Runner, LoopbackWaitsBehindAFullDeviceInOrder) {
+  tern_test::Pool pool;
+  Link link(1500, 14, 1);  // the device queues one packet
+  tern_ipv4_stack s;
+  tern_ipv4_iface i;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, link.A(), &a, 24, nullptr), 0);
+  FakeProto p(253);
+  ASSERT_EQ(tern_ipv4_register_proto(&s, &p.proto), 0);
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  ASSERT_EQ(Send(&s, tern_ipv4(192, 0, 2, 1)), 0);
+  ASSERT_EQ(Send(&s, tern_ipv4(192, 0, 2, 1)), 0);
+  ASSERT_EQ(Send(&s, a), 0);  // to ourselves, nobody listens
+  EXPECT_GT(w.Take(), 0);     // output woke the runner
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  EXPECT_EQ(p.calls, 0);  // behind the second, which the device refused
+  Bytes got;
+  ASSERT_TRUE(link.Take(&got));
+  EXPECT_EQ(w.Take(), 1);
+  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  // Now received: port unreachable (to ourselves, looped back in turn
+  // and ignored), never given to the device.
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(memcmp(&p.last.src, &a, 4), 0);
+  EXPECT_EQ(i.txq_head, nullptr);
+  ASSERT_TRUE(link.Take(&got));
+  EXPECT_FALSE(link.Take(&got));
+  EXPECT_EQ(s.stats.tx_loopback, 2u);  // the datagram and the error
+  EXPECT_EQ(s.stats.icmp_unreach_sent, 1u);
+  EXPECT_EQ(s.stats.icmp_rx_ignored, 1u);
+  EXPECT_EQ(s.stats.rx_packets, 2u);
+  EXPECT_EQ(s.stats.tx_packets, 2u);
+  EXPECT_EQ(tern_pkt_pool_available(&pool.pool), 8u);
 }
 
 TEST(Ipv4Runner, AFloodIsTakenInBudgetsAndTheRunnerYields) {
