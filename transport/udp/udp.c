@@ -53,14 +53,16 @@ static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
     layer->stats.rx_no_listener++;
     return TERN_IPV4_NO_LISTENER;
   }
-  if (ADDR_LEN + (size_t)n > s->size - s->used) {
+  /* The record's end (no wrap: used <= size, n < 65536). */
+  size_t at = s->used, end = at + ADDR_LEN + (size_t)n;
+  if (end > s->size) {
     s->stats.rx_dropped++; /* whole or not at all */
     return TERN_IPV4_CONSUMED;
   }
-  uint8_t *r = s->ring + s->used;
+  s->used = end;
+  uint8_t *r = s->ring + at;
   memcpy(r, rx->src.b, ADDR_LEN);
   memcpy(r + ADDR_LEN, u, (size_t)n);
-  s->used += ADDR_LEN + n;
   tern_waker_slot_wake(&s->reader);
   return TERN_IPV4_CONSUMED;
 }
@@ -152,44 +154,48 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
   int rc = TERN_EINVAL;
-  if (sock->port != 0 && dst != NULL && dst->addr.family == TERN_IP_V4 &&
-      dst->port != 0 && (data != NULL || len == 0)) {
-    /* The packet first, the route once it is there: a send that waited
-     * has no wait to withdraw, whatever the route says. */
-    tern_pkt *p;
-    if (tern_pkt_pool_poll_alloc(sock->layer->stack->pool, cx, &sock->tx_waiter,
-                                 &p) == TERN_PENDING) {
-      return TERN_PENDING;
-    }
-    tern_ipv4_route r;
-    rc = tern_ipv4_route_lookup(sock->layer->stack, &dst->addr.u.v4, &r);
-    if (rc == 0) {
-      /* The datagram after the route's headroom, if the packet holds both
-       * (len < cap first: 8 + len cannot wrap then). */
-      size_t cap = tern_pkt_capacity(p), ulen = TERN_UDP_HEADER_LEN + len;
-      rc = TERN_EMSGSIZE;
-      if (len < cap && r.headroom + ulen <= cap) {
-        /* An empty packet: its edges set directly (what tern_pkt_reserve
-         * and tern_pkt_put would do, with the check above for theirs). */
-        p->head = r.headroom;
-        p->len = (uint16_t)ulen;
-        uint8_t *u = tern_pkt_data(p);
-        /* The payload's one copy, the header with a zero checksum, then
-         * the checksum over both (a computed 0 is sent as 0xffff). */
-        memcpy(u + TERN_UDP_HEADER_LEN, data, len);
-        put_be16(u, sock->port);
-        put_be16(u + 2, dst->port);
-        put_be16(u + 4, ulen);
-        put_be16(u + 6, 0);
-        unsigned c = tern_udp_sum(u, ulen, &r.src, &dst->addr.u.v4);
-        put_be16(u + 6, c != 0 ? c : ~0u);
-        *err = tern_ipv4_output(sock->layer->stack, p, &r.src, &dst->addr.u.v4,
-                                TERN_IP_PROTO_UDP, 0);
-        return TERN_READY;
-      }
-    }
-    tern_pkt_free(p);
+  if (sock->port == 0 || dst == NULL || dst->addr.family != TERN_IP_V4 ||
+      dst->port == 0 || (data == NULL && len != 0)) {
+    goto out;
   }
+  tern_ipv4_stack *stack = sock->layer->stack;
+  const tern_ipv4_addr *to = &dst->addr.u.v4;
+  /* The packet first, the route once it is there: a send that waited
+   * has no wait to withdraw, whatever the route says. */
+  tern_pkt *p;
+  if (tern_pkt_pool_poll_alloc(stack->pool, cx, &sock->tx_waiter, &p) ==
+      TERN_PENDING) {
+    return TERN_PENDING;
+  }
+  tern_ipv4_route r;
+  rc = tern_ipv4_route_lookup(stack, to, &r);
+  if (rc == 0) {
+    /* The datagram after the route's headroom, if the packet holds both
+     * (len < cap first: 8 + len cannot wrap then). */
+    size_t cap = tern_pkt_capacity(p), ulen = TERN_UDP_HEADER_LEN + len;
+    rc = TERN_EMSGSIZE;
+    if (len < cap && r.headroom + ulen <= cap) {
+      /* An empty packet: its edges set directly (what tern_pkt_reserve
+       * and tern_pkt_put would do, with the check above for theirs). */
+      p->head = r.headroom;
+      p->len = (uint16_t)ulen;
+      uint8_t *u = tern_pkt_data(p);
+      /* The header with a zero checksum (first: ulen is at hand), the
+       * payload's one copy, then the checksum over both (a computed 0 is
+       * sent as 0xffff). */
+      put_be16(u, sock->port);
+      put_be16(u + 2, dst->port);
+      put_be16(u + 4, ulen);
+      put_be16(u + 6, 0);
+      memcpy(u + TERN_UDP_HEADER_LEN, data, len);
+      unsigned c = tern_udp_sum(u, ulen, &r.src, to);
+      put_be16(u + 6, c != 0 ? c : ~0u);
+      rc = tern_ipv4_output(stack, p, &r.src, to, TERN_IP_PROTO_UDP, 0);
+      goto out;
+    }
+  }
+  tern_pkt_free(p);
+out:
   *err = rc;
   return TERN_READY;
 }
