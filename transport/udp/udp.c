@@ -124,29 +124,29 @@ size_t tern_udp_pending(const tern_udp_sock *sock) {
 tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
                                   tern_endpoint *src, void *buf, size_t cap,
                                   int *n) {
-  int len = TERN_ECLOSED;
-  if (sock->port != 0) {
-    if (sock->used == 0) {
-      tern_waker_slot_register(&sock->reader, cx);
-      return TERN_PENDING;
-    }
-    uint8_t *r = sock->ring;
-    size_t size = ADDR_LEN + be16(r + ADDR_LEN + 4);
-    len = (int)(size - TERN_UDP_RECORD_HDR);
-    if (buf != NULL) {
-      memcpy(buf, r + TERN_UDP_RECORD_HDR,
-             (size_t)len < cap ? (size_t)len : cap);
-    }
-    if (src != NULL) {
-      memset(src, 0, sizeof *src);
-      src->addr.family = TERN_IP_V4;
-      memcpy(src->addr.u.v4.b, r, ADDR_LEN);
-      src->port = (uint16_t)be16(r + ADDR_LEN);
-    }
-    sock->used -= size;
-    memmove(r, r + size, sock->used);
+  if (sock->port == 0) {
+    *n = TERN_ECLOSED;
+    return TERN_READY;
   }
-  *n = len;
+  if (sock->used == 0) {
+    tern_waker_slot_register(&sock->reader, cx);
+    return TERN_PENDING;
+  }
+  uint8_t *r = sock->ring;
+  size_t size = ADDR_LEN + be16(r + ADDR_LEN + 4);
+  size_t len = size - TERN_UDP_RECORD_HDR;
+  *n = (int)len; /* first: fewer values to keep across the copies */
+  if (buf != NULL) {
+    memcpy(buf, r + TERN_UDP_RECORD_HDR, len < cap ? len : cap);
+  }
+  if (src != NULL) {
+    memset(src, 0, sizeof *src);
+    src->addr.family = TERN_IP_V4;
+    memcpy(src->addr.u.v4.b, r, ADDR_LEN);
+    src->port = (uint16_t)be16(r + ADDR_LEN);
+  }
+  sock->used -= size;
+  memmove(r, r + size, sock->used);
   return TERN_READY;
 }
 
