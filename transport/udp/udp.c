@@ -85,6 +85,11 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
       ring_size < TERN_UDP_RECORD_HDR || sock->port != 0) {
     return TERN_EINVAL;
   }
+  /* Stored first (fewer values to keep through the search); they mean
+   * nothing while port is 0, which a failed bind leaves. */
+  sock->layer = layer;
+  sock->ring = ring;
+  sock->size = ring_size;
   /* Port 0: next_ephemeral's low 14 bits over the range 49152..65535 (its
    * top two bits set), counting up and wrapping, at most one full turn. */
   unsigned want = port, tries = 0x4000;
@@ -100,9 +105,6 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
     }
   }
   /* A closed socket is idle already (close reset it); its counters go on. */
-  sock->layer = layer;
-  sock->ring = ring;
-  sock->size = ring_size;
   sock->port = port;
   sock->next = layer->socks;
   layer->socks = sock;
