@@ -34,10 +34,19 @@ static inline tern_csum add_csum(tern_csum a, uint32_t b) {
 /* Each byte is added where it sits in its big-endian 16-bit word: the high
  * half at even offsets of the piece, the low half at odd ones, so an odd
  * last byte is padded with zero and the piece's address does not matter.
- * The carry out of each addition goes back in at once (end-around), so the
- * sum stays exact for any length. tern_checksum_copy is the same loop with
- * a store; the two are separate functions so that firmware which never
- * copies (the UDP sockets copy with memcpy, then sum) links only this one. */
+ * Before each addition the sum is folded (its upper half, the carries, added
+ * to its lower half: the same value modulo 0xffff, which is all a one's
+ * complement sum keeps), so it stays below 2^18 and never overflows,
+ * whatever the length; a fold is one instruction fewer than adding the
+ * carry back (Cortex-M0). The sum is 0 only while every byte was 0, as
+ * with end-around carries, so finished values are the same.
+ * tern_checksum_copy is the same loop with a store; the two are separate
+ * functions so that firmware which never copies (the UDP sockets copy with
+ * memcpy, then sum) links only this one. */
+static inline tern_csum fold_add(tern_csum sum, uint32_t b) {
+  return (sum & 0xffffu) + (sum >> 16) + b;
+}
+
 tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
   const uint8_t *p = data;
   for (size_t i = 0; i < len; i++) {
@@ -45,7 +54,7 @@ tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
     if ((i & 1) == 0) {
       b <<= 8;
     }
-    sum = add_csum(sum, b);
+    sum = fold_add(sum, b);
   }
   return sum;
 }
@@ -60,7 +69,7 @@ tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,
     if ((i & 1) == 0) {
       b <<= 8;
     }
-    sum = add_csum(sum, b);
+    sum = fold_add(sum, b);
   }
   return sum;
 }
@@ -326,12 +335,13 @@ tern_csum tern_checksum_add16(tern_csum sum, uint16_t value) {
   return add_csum(sum, value);
 }
 
-/* The second fold only adds the carry of the first (at most 1), so it
- * need not mask: the complement's low 16 bits are the same. */
+/* The sum plus itself rotated by 16 bits has in its upper half the two
+ * halves added with the carry out of the lower half added back: the folded
+ * one's complement sum in one addition (a rotate, an add, a complement and
+ * a shift on Cortex-M0). */
 uint16_t tern_checksum_finish(tern_csum sum) {
-  sum = (sum & 0xffffu) + (sum >> 16);
-  sum += sum >> 16;
-  return (uint16_t)~sum;
+  sum += sum << 16 | sum >> 16;
+  return (uint16_t)(~sum >> 16);
 }
 
 uint16_t tern_checksum(const void *data, size_t len) {

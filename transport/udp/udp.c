@@ -53,15 +53,19 @@ static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
     layer->stats.rx_no_listener++;
     return TERN_IPV4_NO_LISTENER;
   }
-  if (ADDR_LEN + (size_t)n > s->size - s->used) {
+  /* The record's end (no wrap: used <= size, n < 65536). */
+  size_t at = s->used, end = at + ADDR_LEN + (size_t)n;
+  if (end > s->size) {
     s->stats.rx_dropped++; /* whole or not at all */
     return TERN_IPV4_CONSUMED;
   }
-  uint8_t *r = s->ring + s->used;
+  s->used = end;
+  uint8_t *r = s->ring + at;
+  /* The reader is woken first (it runs only after this returns: task
+   * context), so that s is not kept through the copies. */
+  tern_waker_slot_wake(&s->reader);
   memcpy(r, rx->src.b, ADDR_LEN);
   memcpy(r + ADDR_LEN, u, (size_t)n);
-  s->used += ADDR_LEN + n;
-  tern_waker_slot_wake(&s->reader);
   return TERN_IPV4_CONSUMED;
 }
 
@@ -83,6 +87,11 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
       ring_size < TERN_UDP_RECORD_HDR || sock->port != 0) {
     return TERN_EINVAL;
   }
+  /* Stored first (fewer values to keep through the search); they mean
+   * nothing while port is 0, which a failed bind leaves. */
+  sock->layer = layer;
+  sock->ring = ring;
+  sock->size = ring_size;
   /* Port 0: next_ephemeral's low 14 bits over the range 49152..65535 (its
    * top two bits set), counting up and wrapping, at most one full turn. */
   unsigned want = port, tries = 0x4000;
@@ -98,9 +107,6 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
     }
   }
   /* A closed socket is idle already (close reset it); its counters go on. */
-  sock->layer = layer;
-  sock->ring = ring;
-  sock->size = ring_size;
   sock->port = port;
   sock->next = layer->socks;
   layer->socks = sock;
@@ -122,29 +128,29 @@ size_t tern_udp_pending(const tern_udp_sock *sock) {
 tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
                                   tern_endpoint *src, void *buf, size_t cap,
                                   int *n) {
-  int len = TERN_ECLOSED;
-  if (sock->port != 0) {
-    if (sock->used == 0) {
-      tern_waker_slot_register(&sock->reader, cx);
-      return TERN_PENDING;
-    }
-    uint8_t *r = sock->ring;
-    size_t size = ADDR_LEN + be16(r + ADDR_LEN + 4);
-    len = (int)(size - TERN_UDP_RECORD_HDR);
-    if (buf != NULL) {
-      memcpy(buf, r + TERN_UDP_RECORD_HDR,
-             (size_t)len < cap ? (size_t)len : cap);
-    }
-    if (src != NULL) {
-      memset(src, 0, sizeof *src);
-      src->addr.family = TERN_IP_V4;
-      memcpy(src->addr.u.v4.b, r, ADDR_LEN);
-      src->port = (uint16_t)be16(r + ADDR_LEN);
-    }
-    sock->used -= size;
-    memmove(r, r + size, sock->used);
+  if (sock->port == 0) {
+    *n = TERN_ECLOSED;
+    return TERN_READY;
   }
-  *n = len;
+  if (sock->used == 0) {
+    tern_waker_slot_register(&sock->reader, cx);
+    return TERN_PENDING;
+  }
+  uint8_t *r = sock->ring;
+  size_t size = ADDR_LEN + be16(r + ADDR_LEN + 4);
+  size_t len = size - TERN_UDP_RECORD_HDR;
+  *n = (int)len; /* first: fewer values to keep across the copies */
+  if (buf != NULL) {
+    memcpy(buf, r + TERN_UDP_RECORD_HDR, len < cap ? len : cap);
+  }
+  if (src != NULL) {
+    memset(src, 0, sizeof *src);
+    src->addr.family = TERN_IP_V4;
+    memcpy(src->addr.u.v4.b, r, ADDR_LEN);
+    src->port = (uint16_t)be16(r + ADDR_LEN);
+  }
+  sock->used -= size;
+  memmove(r, r + size, sock->used);
   return TERN_READY;
 }
 
@@ -152,46 +158,52 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
   int rc = TERN_EINVAL;
-  if (sock->port != 0 && dst != NULL && dst->addr.family == TERN_IP_V4 &&
-      dst->port != 0 && (data != NULL || len == 0)) {
-    /* The packet first, the route once it is there: a send that waited
-     * has no wait to withdraw, whatever the route says. */
-    tern_pkt *p;
-    if (tern_pkt_pool_poll_alloc(sock->layer->stack->pool, cx, &sock->tx_waiter,
-                                 &p) == TERN_PENDING) {
-      return TERN_PENDING;
-    }
-    tern_ipv4_route r;
-    rc = tern_ipv4_route_lookup(sock->layer->stack, &dst->addr.u.v4, &r);
-    if (rc == 0) {
-      /* The datagram after the route's headroom, if the packet holds both
-       * (len < cap first: 8 + len cannot wrap then). */
-      size_t cap = tern_pkt_capacity(p), ulen = TERN_UDP_HEADER_LEN + len;
-      rc = TERN_EMSGSIZE;
-      if (len < cap && r.headroom + ulen <= cap) {
-        /* An empty packet: its edges set directly (what tern_pkt_reserve
-         * and tern_pkt_put would do, with the check above for theirs). */
-        p->head = r.headroom;
-        p->len = (uint16_t)ulen;
-        uint8_t *u = tern_pkt_data(p);
-        /* The payload's one copy, the header with a zero checksum, then
-         * the checksum over both (a computed 0 is sent as 0xffff). */
-        memcpy(u + TERN_UDP_HEADER_LEN, data, len);
-        put_be16(u, sock->port);
-        put_be16(u + 2, dst->port);
-        put_be16(u + 4, ulen);
-        put_be16(u + 6, 0);
-        unsigned c = tern_udp_sum(u, ulen, &r.src, &dst->addr.u.v4);
-        put_be16(u + 6, c != 0 ? c : ~0u);
-        *err = tern_ipv4_output(sock->layer->stack, p, &r.src, &dst->addr.u.v4,
-                                TERN_IP_PROTO_UDP, 0);
-        return TERN_READY;
-      }
-    }
-    tern_pkt_free(p);
+  if (sock->port == 0 || dst == NULL || dst->addr.family != TERN_IP_V4 ||
+      dst->port == 0 || (data == NULL && len != 0)) {
+  /* Every READY result leaves here, beside the checks: gcc then reaches
+   * it with short branches (at the end, 6 bytes more on Cortex-M0). */
+  out:
+    *err = rc;
+    return TERN_READY;
   }
-  *err = rc;
-  return TERN_READY;
+  tern_ipv4_stack *stack = sock->layer->stack;
+  const tern_ipv4_addr *to = &dst->addr.u.v4;
+  /* The packet first, the route once it is there: a send that waited
+   * has no wait to withdraw, whatever the route says. */
+  tern_pkt *p;
+  if (tern_pkt_pool_poll_alloc(stack->pool, cx, &sock->tx_waiter, &p) ==
+      TERN_PENDING) {
+    return TERN_PENDING;
+  }
+  tern_ipv4_route r;
+  rc = tern_ipv4_route_lookup(stack, to, &r);
+  if (rc == 0) {
+    /* The datagram after the route's headroom, if the packet holds both
+     * (len < cap first: 8 + len cannot wrap then). */
+    size_t cap = tern_pkt_capacity(p), ulen = TERN_UDP_HEADER_LEN + len;
+    rc = TERN_EMSGSIZE;
+    if (len < cap && r.headroom + ulen <= cap) {
+      /* An empty packet: its edges set directly (what tern_pkt_reserve
+       * and tern_pkt_put would do, with the check above for theirs). */
+      p->head = r.headroom;
+      p->len = (uint16_t)ulen;
+      uint8_t *u = tern_pkt_data(p);
+      /* The header with a zero checksum (first: ulen is at hand), the
+       * payload's one copy, then the checksum over both (a computed 0 is
+       * sent as 0xffff). */
+      put_be16(u, sock->port);
+      put_be16(u + 2, dst->port);
+      put_be16(u + 4, ulen);
+      put_be16(u + 6, 0);
+      memcpy(u + TERN_UDP_HEADER_LEN, data, len);
+      unsigned c = tern_udp_sum(u, ulen, &r.src, to);
+      put_be16(u + 6, c != 0 ? c : ~0u);
+      rc = tern_ipv4_output(stack, p, &r.src, to, TERN_IP_PROTO_UDP, 0);
+      goto out;
+    }
+  }
+  tern_pkt_free(p);
+  goto out;
 }
 
 void tern_udp_cancel_send(tern_udp_sock *sock) {

@@ -77,19 +77,23 @@ typedef struct tern_udp_layer tern_udp_layer;
 /* A socket: caller storage, zero-initialised before its first bind (a
  * closed socket may be bound again). Fields are the layer's. */
 typedef struct tern_udp_sock {
+  /* First: its address is the socket's (no offset to add on Cortex-M0
+   * where the input wakes it and recv_from registers). */
+  tern_waker_slot reader;     /* a task waiting in recv_from */
   struct tern_udp_sock *next; /* the layer's list of bound sockets */
   uint16_t port;              /* bound local port, host order; 0: unbound */
   uint8_t *ring;              /* caller storage */
   size_t size;                /* ring bytes */
   size_t used;                /* bytes of records, from ring[0] on */
   tern_udp_layer *layer;
-  tern_waker_slot reader; /* a task waiting in recv_from */
-  tern_waiter tx_waiter;  /* send_to waiting for a packet */
+  tern_waiter tx_waiter; /* send_to waiting for a packet */
   tern_udp_sock_stats stats;
 } tern_udp_sock;
 
 /* The layer: caller storage. */
 struct tern_udp_layer {
+  tern_ipv4_proto proto; /* the registration with the stack (first: see
+                            reader in tern_udp_sock) */
   tern_ipv4_stack *stack;
   tern_udp_sock *socks;
   /* Ephemeral ports are next_ephemeral | 49152 (the range 49152..65535 is
@@ -97,7 +101,6 @@ struct tern_udp_layer {
    * 0 after each pick; an application may seed it from its RNG before
    * binding. */
   uint16_t next_ephemeral;
-  tern_ipv4_proto proto; /* the registration with the stack */
   tern_udp_stats stats;
 };
 
