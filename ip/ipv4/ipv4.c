@@ -38,7 +38,11 @@
 /* Makes gcc materialise x here, in a low register, instead of sinking
  * the assignment into a stub on the branch that uses it: a drop check
  * then is `movs; cmp; b<cond> drop` with no stub and no far branch. */
-#define PIN(x) __asm__("" : "+l"(x))
+#if defined(__thumb__)
+#define PIN(x) __asm__("" : "+l"(x)) /* l: r0-r7, what Thumb-1 reaches */
+#else
+#define PIN(x) __asm__("" : "+r"(x))
+#endif
 
 /* A counter's offset in tern_ipv4_stats. */
 #define AT(counter) offsetof(tern_ipv4_stats, counter)
