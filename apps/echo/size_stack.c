@@ -3,8 +3,8 @@
  * can show what the protocol layers cost on that core. With
  * TERN_SIZE_ETHERNET the stack is Ethernet + ARP + IPv4 + ICMP + UDP (the
  * micro:bit has no Ethernet, hence the memory device); without, it is
- * SLIP + IPv4 + ICMP + UDP. `bazel run -c opt
- * //apps/echo:size_eth_m0_size` and `//apps/echo:size_slip_m0_size`. */
+ * SLIP + IPv4 + ICMP + UDP. `bazel run //apps/echo:size_eth_m0_size` and
+ * `//apps/echo:size_slip_m0_size` (built -c opt whatever -c says). */
 #include "apps/echo/echo.h"
 #include "tern/memnetdev.h"
 #include "tern/memstream.h"
