@@ -32,3 +32,43 @@ def tern_executor_for_port(name, critical, port_impl, **kwargs):
         ],
         **kwargs
     )
+
+def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatible_with = None, **kwargs):
+    """The targets every port declares, in its package.
+
+    `critical` (the port's tern/port_critical.h), `executor` (the executor
+    compiled against it) and `name`, what a program links: the executor and
+    the port's own functions.
+
+    Args:
+      name: the target programs link (the ports use "port").
+      critical_hdr: the port's port_critical.h.
+      port_impl: the cc_library with the port's tern/port.h functions.
+      critical_deps: what the header includes besides tern/port.h.
+      target_compatible_with: for all three targets.
+      **kwargs: passed to the `name` target (visibility, say).
+    """
+    native.cc_library(
+        name = "critical",
+        hdrs = [critical_hdr],
+        include_prefix = "tern",
+        target_compatible_with = target_compatible_with,
+        visibility = ["//visibility:private"],
+        deps = critical_deps + ["//executor:port"],
+    )
+    tern_executor_for_port(
+        name = "executor",
+        critical = ":critical",
+        port_impl = port_impl,
+        target_compatible_with = target_compatible_with,
+        visibility = ["//visibility:private"],
+    )
+    native.cc_library(
+        name = name,
+        target_compatible_with = target_compatible_with,
+        deps = [
+            ":executor",
+            port_impl,
+        ],
+        **kwargs
+    )
