@@ -426,7 +426,7 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   size_t len = tern_pkt_len(pkt);
   const uint8_t *nh = pkt->next_hop;
   uint32_t nhw = next_hop(pkt);
-  uint8_t group[6];
+  uint32_t group[2];
   const uint8_t *dst = broadcast;
   uint32_t *count;
   int rc;
@@ -439,14 +439,16 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   } else if (nhw == 0xffffffffu) {
     goto send; /* limited broadcast */
   } else if ((nh[0] & 0xf0) == 0xe0) {
-    /* RFC 1112 section 6.4: 01-00-5E and the low 23 bits of the group. */
-    group[0] = 0x01;
-    group[1] = 0x00;
-    group[2] = 0x5e;
-    group[3] = nh[1] & 0x7f;
-    group[4] = nh[2];
-    group[5] = nh[3];
-    dst = group;
+    /* RFC 1112 section 6.4: 01-00-5E and the low 23 bits of the group,
+     * at group + 2: the address as a word at group[1], its first byte
+     * and the top bit of its second replaced. */
+    uint8_t *g = (uint8_t *)group + 2;
+    group[1] = nhw;
+    g[0] = 0x01;
+    g[1] = 0x00;
+    g[2] = 0x5e;
+    g[3] &= 0x7f;
+    dst = g;
     goto send;
   } else if (nhw == 0) {
     count = &eth->stats.tx_drop_bad_next_hop;
