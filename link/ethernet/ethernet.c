@@ -88,8 +88,9 @@ static void eth_wake(void *ctx) {
 
 /* ---- the neighbour cache ---- */
 
-/* The entry for ip (resolving or resolved). When there is none and add is
- * set: a free entry, or else the reachable entry that expires first (the
+/* The entry for ip (resolving or resolved). When there is none, add is
+ * set and ip is not 0.0.0.0 (never cached: the sender of an RFC 5227
+ * probe): a free entry, or else the reachable entry that expires first (the
  * one confirmed longest ago), returned FREE with ip set for the caller to
  * fill; NULL when every entry is resolving. One walk for both. */
 static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
@@ -115,7 +116,7 @@ static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
       t = e;
     }
   }
-  if (!add || t == NULL) {
+  if (!add || t == NULL || ip == 0) {
     return NULL;
   }
   t->ip = ip;
@@ -332,8 +333,8 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
   /* Merge: an entry for the sender is updated (this completes a
    * resolution; flush() then sends its packets). If we are the target,
    * the sender is added. No entry ever has 0.0.0.0, the sender address
-   * of an RFC 5227 probe. */
-  tern_eth_neighbour *e = lookup(eth, spa, for_us && spa != 0);
+   * of an RFC 5227 probe (lookup() adds none). */
+  tern_eth_neighbour *e = lookup(eth, spa, for_us);
   if (e != NULL) {
     memcpy(e->mac, sha, 6);
     e->state = TERN_ETH_NB_REACHABLE;
