@@ -88,8 +88,9 @@ static void eth_wake(void *ctx) {
 
 /* ---- the neighbour cache ---- */
 
-/* The entry for ip (resolving or resolved). When there is none and add is
- * set: a free entry, or else the reachable entry that expires first (the
+/* The entry for ip (resolving or resolved). When there is none, add is
+ * set and ip is not 0.0.0.0 (never cached: the sender of an RFC 5227
+ * probe): a free entry, or else the reachable entry that expires first (the
  * one confirmed longest ago), returned FREE with ip set for the caller to
  * fill; NULL when every entry is resolving. One walk for both. */
 static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
@@ -115,7 +116,7 @@ static tern_eth_neighbour *lookup(tern_eth *eth, uint32_t ip, bool add) {
       t = e;
     }
   }
-  if (!add || t == NULL) {
+  if (!add || t == NULL || ip == 0) {
     return NULL;
   }
   t->ip = ip;
@@ -332,8 +333,8 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
   /* Merge: an entry for the sender is updated (this completes a
    * resolution; flush() then sends its packets). If we are the target,
    * the sender is added. No entry ever has 0.0.0.0, the sender address
-   * of an RFC 5227 probe. */
-  tern_eth_neighbour *e = lookup(eth, spa, for_us && spa != 0);
+   * of an RFC 5227 probe (lookup() adds none). */
+  tern_eth_neighbour *e = lookup(eth, spa, for_us);
   if (e != NULL) {
     memcpy(e->mac, sha, 6);
     e->state = TERN_ETH_NB_REACHABLE;
@@ -426,7 +427,7 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   size_t len = tern_pkt_len(pkt);
   const uint8_t *nh = pkt->next_hop;
   uint32_t nhw = next_hop(pkt);
-  uint8_t group[6];
+  uint32_t group[2];
   const uint8_t *dst = broadcast;
   uint32_t *count;
   int rc;
@@ -439,14 +440,16 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   } else if (nhw == 0xffffffffu) {
     goto send; /* limited broadcast */
   } else if ((nh[0] & 0xf0) == 0xe0) {
-    /* RFC 1112 section 6.4: 01-00-5E and the low 23 bits of the group. */
-    group[0] = 0x01;
-    group[1] = 0x00;
-    group[2] = 0x5e;
-    group[3] = nh[1] & 0x7f;
-    group[4] = nh[2];
-    group[5] = nh[3];
-    dst = group;
+    /* RFC 1112 section 6.4: 01-00-5E and the low 23 bits of the group,
+     * at group + 2: the address as a word at group[1], its first byte
+     * and the top bit of its second replaced. */
+    uint8_t *g = (uint8_t *)group + 2;
+    group[1] = nhw;
+    g[0] = 0x01;
+    g[1] = 0x00;
+    g[2] = 0x5e;
+    g[3] &= 0x7f;
+    dst = g;
     goto send;
   } else if (nhw == 0) {
     count = &eth->stats.tx_drop_bad_next_hop;

@@ -159,8 +159,15 @@ typedef struct tern_eth_stats {
 } tern_eth_stats;
 
 /* The adapter. Caller storage; fields are private (ordered so that the
- * ones the code touches most are within Cortex-M0's short load offsets). */
+ * ones the code touches most are within Cortex-M0's short load offsets;
+ * self first, so that its address is the adapter's: service() ends its
+ * walk there with one compare, and our MAC is within an add's 3-bit
+ * immediate). */
 typedef struct tern_eth {
+  /* mac and ip: ours (ip 0 for none), the sender fields of our ARP
+   * packets; ANNOUNCING while announcements are due (tries of them left,
+   * the next at deadline), as an entry is INCOMPLETE while requests are. */
+  tern_eth_neighbour self;
   tern_netdev lower;
   tern_eth_neighbour *nb; /* the cache, nb[0] .. nb_end[-1] */
   tern_eth_neighbour *nb_end;
@@ -168,10 +175,6 @@ typedef struct tern_eth {
    * pkt->next and keyed by pkt->next_hop: held while it resolves, then
    * until the lower device has room. */
   tern_pkt *held;
-  /* mac and ip: ours (ip 0 for none), the sender fields of our ARP
-   * packets; ANNOUNCING while announcements are due (tries of them left,
-   * the next at deadline), as an entry is INCOMPLETE while requests are. */
-  tern_eth_neighbour self;
   tern_pkt_pool *pool; /* ARP requests and announcements */
   tern_time now;       /* the clock when service() last ran */
   tern_eth_stats stats;

@@ -758,6 +758,13 @@ TEST_F(EthTest, ProbeForOurAddressIsAnsweredNotCached) {
   ASSERT_EQ(w.size(), 1u);
   // RFC 5227 2.1.1: the prober learns the address is taken from our reply.
   EXPECT_EQ(w[0], ArpFrame(kMacA, kMacB, 2, kMacB, kIpUs, kMacA, zero));
+  // Not cached: once our last announcement's deadline has passed nothing
+  // is armed (an entry for 0.0.0.0 would keep the timer for its expiry).
+  Advance(2000);
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  tern_time next;
+  EXPECT_FALSE(tern_timers_next(&next));
 }
 
 TEST_F(EthTest, ConflictIsCountedNotAnswered) {
