@@ -61,7 +61,8 @@ static uint32_t ld32(const void *p) {
  * whose type says bytes (tern_ipv4_addr): gcc turns a memcpy into them
  * into a call on Cortex-M0, it cannot see they are aligned. */
 typedef uint32_t __attribute__((may_alias)) word;
-_Static_assert(offsetof(tern_ipv4_route, next_hop) % 4 == 0 &&
+_Static_assert(offsetof(tern_ipv4_route, src) % 4 == 0 &&
+                   offsetof(tern_ipv4_route, next_hop) % 4 == 0 &&
                    offsetof(tern_ipv4_route, mtu) % 4 == 0 &&
                    offsetof(tern_ipv4_route, headroom) ==
                        offsetof(tern_ipv4_route, mtu) + 2 &&
@@ -255,32 +256,26 @@ static int make_room(tern_pkt *pkt, unsigned n) {
   return 0;
 }
 
-/* Routes pkt (its data the payload) to dst, puts the 20-byte header in
- * front (RFC 791; src NULL or 0.0.0.0: the route's; ctl: see CTL), queues
- * the datagram on the route's interface (loopback too: the runner
- * receives it), and wakes the runner. Takes pkt in every case and counts every
- * failure. The one place that writes a header: transports' datagrams, echo
- * replies and ICMP errors. */
-static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
-                const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
-                uint32_t ctl) {
+/* Puts the 20-byte header in front of pkt (its data the payload; RFC
+ * 791: src the route's, ctl: see CTL), queues the datagram on the route's
+ * interface (loopback too: the runner receives it) and wakes the runner.
+ * The stack is the route's interface's. (ctl first: the public callers
+ * have pkt, r and dst in the registers emit wants them in.) Takes pkt in every
+ * case and counts every failure. The one place that writes a header:
+ * transports' datagrams, echo replies and ICMP errors. */
+static int emit(uint32_t ctl, tern_pkt *pkt, const tern_ipv4_route *r,
+                const tern_ipv4_addr *dst) {
+  tern_ipv4_iface *i = r->iface;
+  tern_ipv4_stack *stack = i->stack;
   tern_ipv4_stats *st = &stack->stats;
-  tern_ipv4_route r;
-  int rc = tern_ipv4_route_lookup(stack, dst, &r);
-  if (rc != 0) {
-    if (rc == TERN_ENETUNREACH) {
-      st->tx_no_route++;
-    }
-    goto fail;
-  }
   unsigned len = pkt->len + TERN_IPV4_HEADER_LEN;
-  rc = TERN_EMSGSIZE; /* no fragmentation */
-  if (len > r.mtu) {
+  int rc = TERN_EMSGSIZE; /* no fragmentation */
+  if (len > r->mtu) {
     st->tx_too_big++;
     goto fail;
   }
   rc = TERN_ENOSPC;
-  if (make_room(pkt, r.headroom) != 0) {
+  if (make_room(pkt, r->headroom) != 0) {
     st->tx_no_room++;
     goto fail;
   }
@@ -292,20 +287,18 @@ static int emit(tern_ipv4_stack *stack, tern_pkt *pkt,
     uint8_t b[TERN_IPV4_HEADER_LEN];
     uint32_t w[TERN_IPV4_HEADER_LEN / 4];
   } x;
-  uint32_t s = src != NULL ? ld32(src) : 0;
   x.w[0] = 0x45 | (ctl >> 8 & 0xff00) | (uint32_t)__builtin_bswap16(len) << 16;
   x.w[1] = __builtin_bswap16(stack->next_ident++) | (ctl >> 8 & 0xff0000);
   x.w[2] = ctl & 0xffff; /* TTL, protocol, checksum 0 */
-  x.w[3] = s != 0 ? s : *(word *)&r.src;
+  x.w[3] = *(const word *)&r->src;
   x.w[4] = ld32(dst);
   uint16_t c = tern_checksum(x.b, TERN_IPV4_HEADER_LEN);
   x.b[10] = (uint8_t)(c >> 8);
   x.b[11] = (uint8_t)c;
   memcpy(tern_pkt_data(pkt), x.b, TERN_IPV4_HEADER_LEN);
-  *(word *)pkt->next_hop = *(word *)&r.next_hop; /* both aligned */
-  /* For loopback (r.local) next_hop is the interface's address: the
+  *(word *)pkt->next_hop = *(const word *)&r->next_hop; /* both aligned */
+  /* For loopback (r->local) next_hop is the interface's address: the
    * runner receives it instead of sending it (and counts tx_loopback). */
-  tern_ipv4_iface *i = r.iface;
   pkt->next = NULL;
   if (i->txq_head == NULL) {
     i->txq_head = pkt;
@@ -320,15 +313,44 @@ fail:
   return rc;
 }
 
+int tern_ipv4_output_route(tern_ipv4_stack *stack, tern_pkt *pkt,
+                           const tern_ipv4_route *r, const tern_ipv4_addr *dst,
+                           uint8_t protocol, uint8_t ttl) {
+  if (pkt == NULL) {
+    return TERN_EINVAL;
+  }
+  /* A route from another stack (or none) is refused: emit takes the
+   * stack from the route's interface. (stack NULL: no interface has.) */
+  if (r == NULL || dst == NULL || r->iface == NULL ||
+      r->iface->stack != stack) {
+    tern_pkt_free(pkt);
+    return TERN_EINVAL;
+  }
+  return emit(
+      CTL(protocol, ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL, 0, FLAGS_DF), pkt,
+      r, dst);
+}
+
 int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
                      uint8_t protocol, uint8_t ttl) {
   if (pkt == NULL) {
     return TERN_EINVAL;
   }
-  return emit(
-      stack, pkt, src, dst,
-      CTL(protocol, ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL, 0, FLAGS_DF));
+  tern_ipv4_route r;
+  int rc = tern_ipv4_route_lookup(stack, dst, &r);
+  if (rc != 0) {
+    if (rc == TERN_ENETUNREACH) {
+      stack->stats.tx_no_route++;
+    }
+    tern_pkt_free(pkt);
+    return rc;
+  }
+  uint32_t s = src != NULL ? ld32(src) : 0;
+  if (s != 0) {
+    *(word *)&r.src = s;
+  }
+  return tern_ipv4_output_route(stack, pkt, &r, dst, protocol, ttl);
 }
 
 /* ---- input (RFC 791, RFC 1122 3.2.1) and ICMP (RFC 792, 1122 3.2.2) ---- */
@@ -485,10 +507,19 @@ static __attribute__((noinline)) void input(tern_ipv4_stack *stack,
   tern_put_be16(m + 2, tern_checksum(m, tern_pkt_len(pkt)));
   /* Linux replies with the request's TOS, sends errors with ERROR_TOS,
    * both without DF; so do we. */
+  /* Routed back to the sender, from the address it was sent to (which
+   * may not be the route's: the answer keeps the conversation's). */
+  tern_ipv4_route r;
+  why = AT(tx_no_route);
+  PIN(why);
+  if (tern_ipv4_route_lookup(stack, &rx.src, &r) != 0) {
+    goto drop; /* TERN_ENETUNREACH: the arguments are ours */
+  }
+  *(word *)&r.src = *(word *)&rx.dst; /* both aligned */
   why = k != 0 ? AT(icmp_unreach_sent) : AT(icmp_echo_replies);
-  if (emit(stack, pkt, &rx.dst, &rx.src,
-           CTL(TERN_IP_PROTO_ICMP, TERN_IPV4_DEFAULT_TTL,
-               k != 0 ? ERROR_TOS : rx.tos, 0)) != 0) {
+  if (emit(CTL(TERN_IP_PROTO_ICMP, TERN_IPV4_DEFAULT_TTL,
+               k != 0 ? ERROR_TOS : rx.tos, 0),
+           pkt, &r, &rx.src) != 0) {
     return; /* counted there; pkt taken */
   }
   pkt = NULL;

@@ -292,6 +292,20 @@ int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst,
                      uint8_t protocol, uint8_t ttl);
 
+/* Sends a datagram along a route the caller already looked up (a
+ * transport that needed the route's src and headroom for its own header),
+ * instead of looking it up again: as tern_ipv4_output with src the
+ * route's (r->src; set it to send from another of our addresses). r must
+ * come from tern_ipv4_route_lookup on this stack, for this dst, and be
+ * used before the stack's interfaces change (added, address set): it
+ * holds the interface and its MTU and headroom as they were. Takes
+ * ownership of pkt in every case. Returns 0, TERN_EMSGSIZE, TERN_ENOSPC
+ * (as tern_ipv4_output) or TERN_EINVAL (pkt, r or dst NULL, or r's
+ * interface not one of this stack's). */
+int tern_ipv4_output_route(tern_ipv4_stack *stack, tern_pkt *pkt,
+                           const tern_ipv4_route *r, const tern_ipv4_addr *dst,
+                           uint8_t protocol, uint8_t ttl);
+
 /* Whether addr is 255.255.255.255 or the subnet broadcast of one of the
  * stack's interfaces. */
 bool tern_ipv4_is_broadcast(const tern_ipv4_stack *stack,

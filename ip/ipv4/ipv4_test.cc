@@ -477,6 +477,108 @@ TEST(Ipv4Output, ShortHeadroomIsMovedOrRefused) {
   EXPECT_EQ(tern_pkt_pool_available(&big.pool.pool), 8u);
 }
 
+// A packet of protocol 253 with an 8-byte payload (n its first byte)
+// and 64 bytes of headroom, from pool.
+tern_pkt *Payload(tern_pkt_pool *pool, uint8_t n = 0xab) {
+  tern_pkt *p = tern_pkt_pool_try_alloc(pool);
+  EXPECT_NE(p, nullptr);
+  EXPECT_EQ(tern_pkt_reserve(p, 64), 0);
+  memset(tern_pkt_put(p, 8), 0xab, 8);
+  tern_pkt_data(p)[0] = n;
+  return p;
+}
+
+TEST(Ipv4Output, WithTheRouteGoesOutAsWithoutIt) {
+  Bench b;
+  // The same datagrams (ident seeded the same) through both functions,
+  // off-link (next hop the gateway) and on-link, with a TTL and with
+  // the default; the next hops compared too.
+  const tern_ipv4_addr dsts[] = {tern_ipv4(198, 51, 100, 7),
+                                 tern_ipv4(192, 0, 2, 9)};
+  for (const tern_ipv4_addr &dst : dsts) {
+    for (uint8_t ttl : {0, 3}) {
+      b.stack.next_ident = 0x1234;
+      ASSERT_EQ(tern_ipv4_output(&b.stack, Payload(&b.pool.pool), nullptr, &dst,
+                                 253, ttl),
+                0);
+      b.Run();
+      Bytes plain, routed;
+      uint8_t plain_hop[4], routed_hop[4];
+      ASSERT_TRUE(b.link.Take(&plain, plain_hop));
+      tern_ipv4_route r;
+      ASSERT_EQ(tern_ipv4_route_lookup(&b.stack, &dst, &r), 0);
+      b.stack.next_ident = 0x1234;
+      ASSERT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &r,
+                                       &dst, 253, ttl),
+                0);
+      b.Run();
+      ASSERT_TRUE(b.link.Take(&routed, routed_hop));
+      EXPECT_TRUE(b.link.TakeAll().empty());
+      EXPECT_EQ(routed, plain);
+      EXPECT_EQ(Bytes(routed_hop, routed_hop + 4),
+                Bytes(plain_hop, plain_hop + 4));
+      EXPECT_EQ(Bytes(routed_hop, routed_hop + 4),
+                Bytes(r.next_hop.b, r.next_hop.b + 4));
+      ASSERT_EQ(routed.size(), 28u);
+      EXPECT_EQ(tern_checksum(routed.data(), 20), 0);
+      EXPECT_EQ(routed[8], ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL);
+    }
+  }
+  EXPECT_EQ(b.Stats().tx_packets, 8u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
+TEST(Ipv4Output, WithTheRouteFromTheRoutesSourceAndChecked) {
+  Bench b, other;
+  tern_ipv4_addr dst = tern_ipv4(192, 0, 2, 9);
+  tern_ipv4_route r;
+  ASSERT_EQ(tern_ipv4_route_lookup(&b.stack, &dst, &r), 0);
+  // The source is the route's: the caller may set another.
+  r.src = tern_ipv4(192, 0, 2, 77);
+  ASSERT_EQ(
+      tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &r, &dst, 253, 0),
+      0);
+  b.Run();
+  auto out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Bytes(out[0].begin() + 12, out[0].begin() + 16),
+            Bytes({192, 0, 2, 77}));
+  EXPECT_EQ(tern_checksum(out[0].data(), 20), 0);
+  // Bad arguments: TERN_EINVAL, the packet taken (freed) but for a NULL
+  // one; a route of another stack is refused, nothing is sent.
+  EXPECT_EQ(tern_ipv4_output_route(&b.stack, nullptr, &r, &dst, 253, 0),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), nullptr,
+                                   &dst, 253, 0),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &r, nullptr,
+                                   253, 0),
+            TERN_EINVAL);
+  EXPECT_EQ(
+      tern_ipv4_output_route(nullptr, Payload(&b.pool.pool), &r, &dst, 253, 0),
+      TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_output_route(&other.stack, Payload(&b.pool.pool), &r,
+                                   &dst, 253, 0),
+            TERN_EINVAL);
+  tern_ipv4_route none = {};
+  EXPECT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &none, &dst,
+                                   253, 0),
+            TERN_EINVAL);
+  // Too big for the route's MTU: TERN_EMSGSIZE, counted, freed.
+  tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool);
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(tern_pkt_reserve(p, 34), 0);
+  ASSERT_NE(tern_pkt_put(p, 1481), nullptr);
+  EXPECT_EQ(tern_ipv4_output_route(&b.stack, p, &r, &dst, 253, 0),
+            TERN_EMSGSIZE);
+  EXPECT_EQ(b.Stats().tx_too_big, 1u);
+  b.Run();
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  EXPECT_TRUE(other.link.TakeAll().empty());
+  EXPECT_EQ(b.Stats().tx_packets, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
 // Sends an 8-byte payload of protocol 253 (RFC 3692 experimentation) to
 // dst through tern_ipv4_output.
 int Send(tern_ipv4_stack *s, tern_ipv4_addr dst, size_t len = 8) {

@@ -198,7 +198,8 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
       memcpy(u + TERN_UDP_HEADER_LEN, data, len);
       unsigned c = tern_udp_sum(u, ulen, &r.src, to);
       put_be16(u + 6, c != 0 ? c : ~0u);
-      rc = tern_ipv4_output(stack, p, &r.src, to, TERN_IP_PROTO_UDP, 0);
+      /* The route at hand: IPv4 does not look it up again. */
+      rc = tern_ipv4_output_route(stack, p, &r, to, TERN_IP_PROTO_UDP, 0);
       goto out;
     }
   }
