@@ -6,6 +6,28 @@
 #include "tern/port_critical.h"
 #include "tern/timer.h"
 
+/* `armed` orders a task's link against the wakes that may queue it (see
+ * poll_task). Where wakes come from other cores (the host) that takes
+ * acquire/release; where they come from an interrupt on this core, or
+ * from nothing (Cortex-M, sim), the compiler's order is enough, and a
+ * fence instruction (dmb on Cortex-M) would only cost. */
+#if TERN__PORT_ONE_CORE
+#define ARMED_LOAD_ACQUIRE(p)                                \
+  __extension__({                                            \
+    uint8_t armed_ = __atomic_load_n((p), __ATOMIC_RELAXED); \
+    __atomic_signal_fence(__ATOMIC_ACQUIRE);                 \
+    armed_;                                                  \
+  })
+#define ARMED_STORE_RELEASE(p, v)                 \
+  do {                                            \
+    __atomic_signal_fence(__ATOMIC_RELEASE);      \
+    __atomic_store_n((p), (v), __ATOMIC_RELAXED); \
+  } while (0)
+#else
+#define ARMED_LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ARMED_STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#endif
+
 static void task_wake_fn(void *ctx) {
   tern_task_wake((tern_task *)ctx);
 }
@@ -67,9 +89,8 @@ void tern_task_wake(tern_task *task) {
   /* Queued, done or not spawned: nothing to do. Acquire pairs with the
    * run loop's release when it armed the task, so its read of the task's
    * link comes before our write. */
-  bool notify = __atomic_load_n(&task->armed, __ATOMIC_ACQUIRE)
-                    ? enqueue(task->ex, task)
-                    : false;
+  bool notify =
+      ARMED_LOAD_ACQUIRE(&task->armed) ? enqueue(task->ex, task) : false;
   tern__port_critical_exit(s);
   if (notify) {
     tern_port_notify();
@@ -132,7 +153,7 @@ static void check_waker_used(const tern_cx *cx) {
  * queue it for the next batch, so no wake is lost and none needs a
  * critical section here. */
 static inline void poll_task(tern_executor *ex, tern_task *task) {
-  __atomic_store_n(&task->armed, 1, __ATOMIC_RELEASE);
+  ARMED_STORE_RELEASE(&task->armed, 1);
   tern_cx cx = tern_cx_make(tern_task_waker(task));
   if (task->poll(task, &cx) == TERN_READY) {
     finish(ex, task);

@@ -20,6 +20,11 @@ extern "C" {
  * queue; one that comes during the WFI keeps it from sleeping (port.c). */
 #define TERN__PORT_WAKES_DURING_WAIT 0
 
+/* One core: a wake comes from an interrupt on the core that runs the loop,
+ * which sees that core's stores in program order. The executor's orderings
+ * then need only the compiler's (no dmb). */
+#define TERN__PORT_ONE_CORE 1
+
 static inline tern_irqstate tern__port_critical_enter(void) {
   return tern_cm_irq_mask();
 }

@@ -17,6 +17,10 @@ extern "C" {
  * when the first task is queued during a wait. */
 #define TERN__PORT_WAKES_DURING_WAIT 1
 
+/* Wakes may come from threads on other cores: the executor's orderings
+ * are real acquire/release. */
+#define TERN__PORT_ONE_CORE 0
+
 static inline tern_irqstate tern__port_critical_enter(void) {
   return tern_port_critical_enter();
 }

@@ -20,6 +20,9 @@ extern "C" {
  * wait only moves virtual time), so the executor need not notify. */
 #define TERN__PORT_WAKES_DURING_WAIT 0
 
+/* Single-threaded: the executor's orderings need only the compiler's. */
+#define TERN__PORT_ONE_CORE 1
+
 #ifndef NDEBUG
 extern uint32_t tern__sim_critical_depth;
 #endif
