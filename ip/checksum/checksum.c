@@ -119,9 +119,9 @@ typedef uint32_t word_t;
 
 /* memcpy is how C reads an object's bytes as another type without breaking
  * strict aliasing; with a constant size and a known alignment compilers
- * make it one load or store. The boards compile with -ffreestanding, which
- * turns off that expansion for plain memcpy (it would be a library call per
- * word), so GNU compilers get the builtin by name. */
+ * make it one load or store. GNU compilers get the builtin by name, so the
+ * expansion holds in any build (a freestanding one, -fno-builtin, makes a
+ * plain memcpy a library call per word). */
 #if defined(__GNUC__)
 #define COPY_BYTES(d, s, n) __builtin_memcpy((d), (s), (n))
 #define ASSUME_ALIGNED(p, n) __builtin_assume_aligned((p), (n))

@@ -51,11 +51,6 @@
  * word in network order, to compare with the interfaces' words. Out of
  * line (gcc -Os makes it so): on Cortex-M0 the unaligned load is four
  * byte loads and three merges, smaller as one shared call. */
-static uint32_t ld32(const void *p) {
-  uint32_t w;
-  __builtin_memcpy(&w, p, 4);
-  return w;
-}
 
 /* A word that may alias anything, for fields known to be word aligned
  * whose type says bytes (tern_ipv4_addr): gcc turns a memcpy into them
@@ -107,9 +102,9 @@ static inline __attribute__((always_inline)) int load_dev(
 static inline __attribute__((always_inline)) int set_addr(
     tern_ipv4_iface *iface, const tern_ipv4_addr *addr, uint8_t prefix_len,
     const tern_ipv4_addr *gateway) {
-  uint32_t ip = addr != NULL ? ld32(addr) : 0;
+  uint32_t ip = addr != NULL ? tern_ld32(addr) : 0;
   iface->ip = ip;
-  iface->gw = gateway != NULL ? ld32(gateway) : 0;
+  iface->gw = gateway != NULL ? tern_ld32(gateway) : 0;
   /* The netmask as a network-order word: the host-order one, byte
    * swapped where words are little-endian (rev on Cortex-M0). */
   uint32_t m = prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len);
@@ -185,7 +180,7 @@ void tern_ipv4_stack_stop(tern_ipv4_stack *stack) {
 
 bool tern_ipv4_is_broadcast(const tern_ipv4_stack *stack,
                             const tern_ipv4_addr *addr) {
-  uint32_t a = ld32(addr);
+  uint32_t a = tern_ld32(addr);
   bool b = a == ALL_ONES;
   for (const tern_ipv4_iface *i = stack->ifaces; i != NULL; i = i->next) {
     b |= a == i->bcast;
@@ -204,7 +199,7 @@ int tern_ipv4_route_lookup(tern_ipv4_stack *stack, const tern_ipv4_addr *dst,
   if (stack == NULL || dst == NULL || out == NULL) {
     return TERN_EINVAL;
   }
-  uint32_t d = ld32(dst);
+  uint32_t d = tern_ld32(dst);
   /* How good a match each interface is: 3 it is dst's (loopback), 2 dst
    * is on its subnet, 1 it has a gateway. The first best one wins. The
    * limited broadcast goes out of the first interface, even one without
@@ -291,7 +286,7 @@ static int emit(uint32_t ctl, tern_pkt *pkt, const tern_ipv4_route *r,
   x.w[1] = __builtin_bswap16(stack->next_ident++) | (ctl >> 8 & 0xff0000);
   x.w[2] = ctl & 0xffff; /* TTL, protocol, checksum 0 */
   x.w[3] = *(const word *)&r->src;
-  x.w[4] = ld32(dst);
+  x.w[4] = tern_ld32(dst);
   uint16_t c = tern_checksum(x.b, TERN_IPV4_HEADER_LEN);
   x.b[10] = (uint8_t)(c >> 8);
   x.b[11] = (uint8_t)c;
@@ -346,7 +341,7 @@ int tern_ipv4_output(tern_ipv4_stack *stack, tern_pkt *pkt,
     tern_pkt_free(pkt);
     return rc;
   }
-  uint32_t s = src != NULL ? ld32(src) : 0;
+  uint32_t s = src != NULL ? tern_ld32(src) : 0;
   if (s != 0) {
     *(word *)&r.src = s;
   }

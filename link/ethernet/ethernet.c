@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "tern/arp_wire.h"
+#include "tern/bytes.h"
 #include "tern/err.h"
 #include "tern/ethernet_wire.h"
 #include "tern/timer.h"
@@ -50,14 +51,6 @@ _Static_assert(TERN_ETH_MAX_REQUESTS <= 255 && TERN_ETH_ANNOUNCEMENTS <= 255,
 _Static_assert(offsetof(tern_eth_neighbour, ip) ==
                    offsetof(tern_eth_neighbour, mac) + 6,
                "arp_send copies eth->self.mac and eth->self.ip in one go");
-
-/* Four address bytes (network order, any alignment) as a word in memory
- * order, so that addresses compare with one instruction. */
-__attribute__((noinline)) static uint32_t ld32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
 
 /* A packet's next hop as a word: one load, pkt->next_hop is word aligned
  * (packet headers are, and it follows two pointers and two halfwords). */
@@ -312,8 +305,8 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
     return TERN_ETH_RX_ARP_MALFORMED;
   }
   const uint8_t *sha = tern_arp_sha(a);
-  uint32_t spa = ld32(tern_arp_spa(a));
-  if ((sha[0] & 1) || (ld32(sha) | sha[4] | sha[5]) == 0 ||
+  uint32_t spa = tern_ld32(tern_arp_spa(a));
+  if ((sha[0] & 1) || (tern_ld32(sha) | sha[4] | sha[5]) == 0 ||
       memcmp(sha, eth->self.mac, 6) == 0 || tern_arp_spa(a)[0] >= 224) {
     /* Not a station that could be a neighbour (or our own frame looped
      * back): never let it into the cache. */
@@ -327,7 +320,7 @@ static int arp_input(tern_eth *eth, tern_pkt *p, const uint8_t *a, size_t n) {
        * for the application; the cache and our answers are left alone. */
       return TERN_ETH_RX_ARP_CONFLICT;
     }
-    for_us = ld32(tern_arp_tpa(a)) == me;
+    for_us = tern_ld32(tern_arp_tpa(a)) == me;
   }
   eth->stats.rx_arp++;
   /* Merge: an entry for the sender is updated (this completes a
@@ -530,7 +523,7 @@ static const tern_netdev_stats *eth_get_stats(void *self) {
 
 static void eth_set_ipv4(void *self, const uint8_t addr[4]) {
   tern_eth *eth = self;
-  uint32_t ip = ld32(addr);
+  uint32_t ip = tern_ld32(addr);
   if (ip != eth->self.ip) {
     eth->self.ip = ip;
     /* RFC 5227 section 3: announce a new address; the first goes out at

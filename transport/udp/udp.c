@@ -3,18 +3,8 @@
 
 #include <string.h>
 
+#include "tern/bytes.h"
 #include "tern/checksum.h"
-
-/* Big-endian 16-bit fields. (p[0] * 256 + p[1]: gcc turns a shift and an
- * or into a byte swap, two instructions more on Cortex-M0.) */
-static unsigned be16(const uint8_t *p) {
-  return p[0] * 256u + p[1];
-}
-
-static void put_be16(uint8_t *p, unsigned v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
 
 static tern_udp_sock *find(tern_udp_layer *layer, unsigned port) {
   tern_udp_sock *s = layer->socks;
@@ -48,7 +38,7 @@ static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
   }
   /* No bound socket has port 0, so a datagram to it finds none and is
    * answered with port unreachable, as Linux answers it. */
-  tern_udp_sock *s = find(layer, be16(u + 2));
+  tern_udp_sock *s = find(layer, tern_be16(u + 2));
   if (s == NULL) {
     layer->stats.rx_no_listener++;
     return TERN_IPV4_NO_LISTENER;
@@ -120,7 +110,7 @@ uint16_t tern_udp_local_port(const tern_udp_sock *sock) {
 size_t tern_udp_pending(const tern_udp_sock *sock) {
   size_t n = 0;
   for (size_t at = 0; at < sock->used; n++) {
-    at += ADDR_LEN + be16(sock->ring + at + ADDR_LEN + 4);
+    at += ADDR_LEN + tern_be16(sock->ring + at + ADDR_LEN + 4);
   }
   return n;
 }
@@ -137,7 +127,7 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
     return TERN_PENDING;
   }
   uint8_t *r = sock->ring;
-  size_t size = ADDR_LEN + be16(r + ADDR_LEN + 4);
+  size_t size = ADDR_LEN + tern_be16(r + ADDR_LEN + 4);
   size_t len = size - TERN_UDP_RECORD_HDR;
   *n = (int)len; /* first: fewer values to keep across the copies */
   if (buf != NULL) {
@@ -147,7 +137,7 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
     memset(src, 0, sizeof *src);
     src->addr.family = TERN_IP_V4;
     memcpy(src->addr.u.v4.b, r, ADDR_LEN);
-    src->port = (uint16_t)be16(r + ADDR_LEN);
+    src->port = (uint16_t)tern_be16(r + ADDR_LEN);
   }
   sock->used -= size;
   memmove(r, r + size, sock->used);
@@ -191,13 +181,13 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
       /* The header with a zero checksum (first: ulen is at hand), the
        * payload's one copy, then the checksum over both (a computed 0 is
        * sent as 0xffff). */
-      put_be16(u, sock->port);
-      put_be16(u + 2, dst->port);
-      put_be16(u + 4, ulen);
-      put_be16(u + 6, 0);
+      tern_put_be16(u, sock->port);
+      tern_put_be16(u + 2, dst->port);
+      tern_put_be16(u + 4, ulen);
+      tern_put_be16(u + 6, 0);
       memcpy(u + TERN_UDP_HEADER_LEN, data, len);
       unsigned c = tern_udp_sum(u, ulen, &r.src, to);
-      put_be16(u + 6, c != 0 ? c : ~0u);
+      tern_put_be16(u + 6, c != 0 ? c : ~0u);
       /* The route at hand: IPv4 does not look it up again. */
       rc = tern_ipv4_output_route(stack, p, &r, to, TERN_IP_PROTO_UDP, 0);
       goto out;
