@@ -8,31 +8,6 @@ port's `port` target links its copy; a program depends on //executor for
 the headers and on exactly one port.
 """
 
-def tern_executor_for_port(name, critical, port_impl, **kwargs):
-    """Declares the executor (tasks, run loop, timers) built for a port.
-
-    Args:
-      name: the library's name (the ports use "executor").
-      critical: the cc_library with the port's tern/port_critical.h.
-      port_impl: the cc_library with the port's tern/port.h functions, so
-        that it links after the executor that calls them.
-      **kwargs: passed to cc_library (visibility, target_compatible_with).
-    """
-    native.cc_library(
-        name = name,
-        srcs = [
-            "//executor:executor.c",
-            "//executor:timer.c",
-        ],
-        deps = [
-            critical,
-            port_impl,
-            "//executor",
-            "//executor:core",
-        ],
-        **kwargs
-    )
-
 def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatible_with = None, **kwargs):
     """The targets every port declares, in its package.
 
@@ -56,12 +31,22 @@ def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatib
         visibility = ["//visibility:private"],
         deps = critical_deps + ["//executor:port"],
     )
-    tern_executor_for_port(
+    # The executor's own sources, compiled against this port's header;
+    # port_impl is a dependency so that it links after the code calling it.
+    native.cc_library(
         name = "executor",
-        critical = ":critical",
-        port_impl = port_impl,
+        srcs = [
+            "//executor:executor.c",
+            "//executor:timer.c",
+        ],
         target_compatible_with = target_compatible_with,
         visibility = ["//visibility:private"],
+        deps = [
+            ":critical",
+            port_impl,
+            "//executor",
+            "//executor:core",
+        ],
     )
     native.cc_library(
         name = name,
