@@ -26,6 +26,8 @@ const char *tern_strerror(int err) {
     case TERN_EIO: return "I/O error";
     case TERN_ERANGE: return "out of range";
     case TERN_ENOENT: return "not found";
+    case TERN_ENETDOWN: return "network down";
+    case TERN_EAFNOSUPPORT: return "address family not supported";
   }
   return "unknown error";
 }

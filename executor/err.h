@@ -32,6 +32,8 @@ typedef enum tern_err {
   TERN_EIO = -21,           /* the device failed */
   TERN_ERANGE = -22,        /* a value is out of range */
   TERN_ENOENT = -23,        /* no such name or entry */
+  TERN_ENETDOWN = -24,      /* the link is down */
+  TERN_EAFNOSUPPORT = -25,  /* the address family is not supported */
 } tern_err;
 
 /* A short English name of an error code ("invalid argument"); never NULL,

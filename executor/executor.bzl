@@ -8,6 +8,16 @@ port's `port` target links its copy; a program depends on //executor for
 the headers and on exactly one port.
 """
 
+# Labels, not strings: a string in a macro names a target of the workspace
+# that calls it, and a port may live in another workspace.
+_EXECUTOR = Label("//executor")
+_EXECUTOR_CORE = Label("//executor:core")
+_EXECUTOR_PORT = Label("//executor:port")
+_EXECUTOR_SRCS = [
+    Label("//executor:executor.c"),
+    Label("//executor:timer.c"),
+]
+
 def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatible_with = None, **kwargs):
     """The targets every port declares, in its package.
 
@@ -29,23 +39,20 @@ def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatib
         include_prefix = "tern",
         target_compatible_with = target_compatible_with,
         visibility = ["//visibility:private"],
-        deps = critical_deps + ["//executor:port"],
+        deps = critical_deps + [_EXECUTOR_PORT],
     )
     # The executor's own sources, compiled against this port's header;
     # port_impl is a dependency so that it links after the code calling it.
     native.cc_library(
         name = "executor",
-        srcs = [
-            "//executor:executor.c",
-            "//executor:timer.c",
-        ],
+        srcs = _EXECUTOR_SRCS,
         target_compatible_with = target_compatible_with,
         visibility = ["//visibility:private"],
         deps = [
             ":critical",
             port_impl,
-            "//executor",
-            "//executor:core",
+            _EXECUTOR,
+            _EXECUTOR_CORE,
         ],
     )
     native.cc_library(

@@ -17,8 +17,10 @@
  * The run loop takes the whole run queue as one batch and polls each task
  * in it once; tasks woken meanwhile (itself included) wait for the next
  * batch, so a task that keeps waking itself cannot starve the others.
- * Between batches it fires expired timers (tern/timer.h); with nothing to
- * run it sleeps in the port until an event or the earliest deadline. */
+ * Between batches it fires the expired timers of its own timer queue
+ * (tern/timer.h), where its tasks' timers are armed; with nothing to run it
+ * sleeps in the port until an event or its earliest deadline. Several
+ * executors may run in one program, each with its own tasks and timers. */
 #ifndef TERN_EXECUTOR_H
 #define TERN_EXECUTOR_H
 
@@ -27,6 +29,7 @@
 #include <stdint.h>
 
 #include "tern/poll.h"
+#include "tern/timer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +61,11 @@ enum {
 };
 
 struct tern_executor {
+  /* The timers its tasks arm: every poll's cx names this queue, and the
+   * run loop fires it and sleeps until its earliest deadline. First, so
+   * that its address is the executor's: the cx of every poll takes it with
+   * no add (taking the run queue's &head costs one per batch instead). */
+  tern_timer_queue timers;
   tern_task *head;  /* run queue, FIFO */
   tern_task **tail; /* &last->next, or &head when the queue is empty */
   uint32_t polls;   /* statistics: polls made */
@@ -65,7 +73,7 @@ struct tern_executor {
   uint8_t sleeping; /* inside tern_port_wait */
 };
 
-/* Prepares an executor with an empty run queue. */
+/* Prepares an executor with an empty run queue and timer queue. */
 void tern_executor_init(tern_executor *ex);
 
 /* Prepares a task header with its poll function. */
@@ -85,7 +93,8 @@ tern_waker tern_task_waker(tern_task *task);
 bool tern_task_done(const tern_task *task);
 
 /* Polls one batch: every task queued when called, once each, after firing
- * expired timers. Returns how many tasks were polled; never sleeps. */
+ * the executor's expired timers. Returns how many tasks were polled; never
+ * sleeps. */
 size_t tern_executor_run_once(tern_executor *ex);
 
 /* Runs until `until` is done (NULL: forever), sleeping in the port when

@@ -213,6 +213,58 @@ TEST_F(ExecutorTest, RunSleepsInThePortUntilATimer) {
   EXPECT_EQ(ex.sleeps, 5u);
 }
 
+// A task that sleeps until its deadline once.
+struct Sleeper {
+  tern_task task;
+  tern_timer timer;
+  tern_time deadline;
+  int polls;
+};
+
+tern_poll SleeperPoll(tern_task *t, tern_cx *cx) {
+  Sleeper *s = TERN_CONTAINER_OF(t, Sleeper, task);
+  s->polls++;
+  return tern_sleep_until(&s->timer, cx, s->deadline);
+}
+
+// Two executors in one program (one at interrupt priority beside the main
+// one, say): each arms its tasks' timers in its own queue, fires only
+// those and sleeps only until its own earliest deadline.
+TEST_F(ExecutorTest, TwoExecutorsEachFireOnlyTheirOwnTimers) {
+  static Sleeper a, b;
+  a = Sleeper{};
+  b = Sleeper{};
+  tern_task_init(&a.task, SleeperPoll);
+  tern_task_init(&b.task, SleeperPoll);
+  a.deadline = 1100;
+  b.deadline = 1050;  // earlier, on the other executor
+  tern_executor other;
+  tern_executor_init(&other);
+  ASSERT_EQ(tern_spawn(&other, &b.task), 0);
+  EXPECT_EQ(tern_executor_run_once(&other), 1u);  // b armed in other's queue
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&other.timers, &next));
+  EXPECT_EQ(next, 1050u);
+  EXPECT_FALSE(tern_timer_queue_next(&ex.timers, &next));
+
+  // ex runs a to the end: it sleeps once, straight to a's deadline (not
+  // b's), and leaves b's timer alone although it is long due.
+  tern_block_on(&ex, &a.task);
+  EXPECT_EQ(tern_now(), 1100u);
+  EXPECT_EQ(ex.sleeps, 1u);
+  EXPECT_EQ(a.polls, 2);
+  EXPECT_EQ(b.polls, 1);
+  ASSERT_TRUE(tern_timer_queue_next(&other.timers, &next));
+  EXPECT_EQ(next, 1050u);
+  EXPECT_FALSE(tern_task_done(&b.task));
+
+  // other fires it on its next batch and polls b to the end.
+  EXPECT_EQ(tern_executor_run_once(&other), 1u);
+  EXPECT_TRUE(tern_task_done(&b.task));
+  EXPECT_EQ(b.polls, 2);
+  EXPECT_FALSE(tern_timer_queue_next(&other.timers, &next));
+}
+
 struct Pooled {
   tern_task task;
   int id;
@@ -280,7 +332,7 @@ TEST_F(ExecutorTest, JoinWaitsForAllAndStopsPollingFinishedChildren) {
   Flag a{false, 0}, b{false, 0};
   tern_future kids[2] = {{FlagPoll, &a}, {FlagPoll, &b}};
   uint32_t done = 0;
-  tern_cx cx = tern_cx_make(tern_waker{nullptr, nullptr});
+  tern_cx cx = tern_cx_make(tern_waker{nullptr, nullptr}, nullptr);
   EXPECT_EQ(tern_join(kids, 2, &done, &cx), TERN_PENDING);
   a.ready = true;
   EXPECT_EQ(tern_join(kids, 2, &done, &cx), TERN_PENDING);
@@ -295,7 +347,7 @@ TEST_F(ExecutorTest, SelectReturnsTheFirstReady) {
   Flag a{false, 0}, b{false, 0};
   tern_future kids[2] = {{FlagPoll, &a}, {FlagPoll, &b}};
   size_t which = 99;
-  tern_cx cx = tern_cx_make(tern_waker{nullptr, nullptr});
+  tern_cx cx = tern_cx_make(tern_waker{nullptr, nullptr}, nullptr);
   EXPECT_EQ(tern_select(kids, 2, &which, &cx), TERN_PENDING);
   b.ready = true;
   EXPECT_EQ(tern_select(kids, 2, &which, &cx), TERN_READY);

@@ -37,22 +37,43 @@ typedef struct tern_waker {
   void *ctx;
 } tern_waker;
 
-/* The context passed to every poll function. */
+/* A deadline queue (tern/timer.h): each executor has one, and a poll's
+ * context says whose it is. */
+typedef struct tern_timer_queue tern_timer_queue;
+
+/* The context passed to every poll function.
+ *
+ * Its layout is the same with and without NDEBUG: layer structs embed a
+ * tern_cx (an object with a waker of its own), so a library built one way
+ * and a program built the other must agree on it. Only the counting and
+ * checking of waker_uses is debug-only. */
 typedef struct tern_cx {
   tern_waker waker;
-#ifndef NDEBUG
-  uint32_t waker_uses; /* times the waker was taken; see tern_cx_waker() */
-#endif
+  uint32_t waker_uses; /* debug builds: times the waker was taken; see
+                          tern_cx_waker() */
+  /* The timer queue of whoever polls (the executor's): where the timer
+   * polls of tern/timer.h arm their timers. NULL for a poller without one
+   * (see tern_sleep_until). */
+  tern_timer_queue *timers;
 } tern_cx;
 
-/* Makes a context around a waker. */
-static inline tern_cx tern_cx_make(tern_waker waker) {
+/* Makes a context around a waker and the poller's timer queue (NULL: none;
+ * the executor passes its own). */
+static inline tern_cx tern_cx_make(tern_waker waker, tern_timer_queue *timers) {
   tern_cx cx;
   cx.waker = waker;
-#ifndef NDEBUG
+  cx.timers = timers;
   cx.waker_uses = 0;
-#endif
   return cx;
+}
+
+/* For an object with a context of its own (own: its waker, given to the
+ * devices below it and to its timer): takes the timer queue of the task
+ * polling it now, so that the timers it arms with `own` are fired by that
+ * task's executor. Call it on every poll; until the first, own has no
+ * queue (NULL) and the object must not arm a timer with it. */
+static inline void tern_cx_adopt_timers(tern_cx *own, const tern_cx *poller) {
+  own->timers = poller->timers;
 }
 
 /* Returns the context's waker for the callee to keep, and records (in debug
@@ -116,6 +137,18 @@ bool tern_waker_slot_is_set(const tern_waker_slot *slot);
  * on the host and traps on a microcontroller; it is a weak symbol, so a
  * program may define its own. */
 void tern_assert_failed(const char *msg);
+
+/* Evaluates expr, a step the caller has made sure cannot fail (a packet
+ * edge move whose bound was checked just before, say), and in debug builds
+ * calls tern_assert_failed if it did fail all the same. The expression is
+ * evaluated in every build: only the check is debug-only. */
+#ifndef NDEBUG
+#define TERN_MUST(expr) \
+  ((expr) ? (void)0     \
+          : tern_assert_failed("TERN_MUST(" #expr ") failed: " __FILE__))
+#else
+#define TERN_MUST(expr) ((void)(expr))
+#endif
 
 /* The enclosing struct of a member: embed a tern_task or tern_timer in
  * your own state and get back to it from the member's pointer. */

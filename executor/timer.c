@@ -1,18 +1,21 @@
 #include "tern/timer.h"
 
-/* The deadline queue: a singly linked list ordered by deadline (equal
- * deadlines in arming order). Insertion is O(n) in the armed timers, which
- * on a microcontroller are a handful; firing and finding the earliest are
- * O(1). Used from task context only (the run loop and polls), so it needs
- * no critical section. */
-tern_timer *tern__timer_queue;
+/* A queue is a singly linked list ordered by deadline (equal deadlines in
+ * arming order). Insertion is O(n) in the queue's armed timers, which on a
+ * microcontroller are a handful; firing and finding the earliest are
+ * O(1). Each queue is used from its executor's task context only, so it
+ * needs no critical section. */
 
 tern_time tern_now(void) {
   return tern_port_now();
 }
 
+void tern_timer_queue_init(tern_timer_queue *q) {
+  q->head = NULL;
+}
+
 static void unlink_timer(tern_timer *t) {
-  tern_timer **link = &tern__timer_queue;
+  tern_timer **link = &t->queue->head;
   while (*link != NULL && *link != t) {
     link = &(*link)->next;
   }
@@ -20,34 +23,52 @@ static void unlink_timer(tern_timer *t) {
     *link = t->next;
   }
   t->next = NULL;
-  t->armed = 0;
+  t->queue = NULL;
 }
 
-static void insert_timer(tern_timer *t) {
-  tern_timer **link = &tern__timer_queue;
+static void insert_timer(tern_timer_queue *q, tern_timer *t) {
+  tern_timer **link = &q->head;
   while (*link != NULL && !tern_time_before(t->deadline, (*link)->deadline)) {
     link = &(*link)->next;
   }
   t->next = *link;
   *link = t;
-  t->armed = 1;
+  t->queue = q;
+}
+
+/* cx has no timer queue: see tern_sleep_until in timer.h. */
+static tern_poll no_queue(tern_timer *t, tern_cx *cx) {
+#ifndef NDEBUG
+  tern_assert_failed("timer polled with a context that has no timer queue");
+#endif
+  if (t->queue != NULL) {
+    unlink_timer(t);
+  }
+  tern_cx_wake_now(cx);
+  return TERN_PENDING;
 }
 
 tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
   if (!tern_time_before(tern_port_now(), deadline)) {
-    if (t->armed) {
+    if (t->queue != NULL) {
       unlink_timer(t);
     }
     t->started = 0;
     return TERN_READY;
   }
+  tern_timer_queue *q = cx->timers;
+  if (q == NULL) {
+    return no_queue(t, cx);
+  }
   t->waker = tern_cx_waker(cx);
-  if (t->armed && t->deadline != deadline) {
+  /* Armed for another deadline, or in another queue (the poller moved to
+   * another executor): taken out and put in again. */
+  if (t->queue != NULL && (t->queue != q || t->deadline != deadline)) {
     unlink_timer(t);
   }
-  if (!t->armed) {
+  if (t->queue == NULL) {
     t->deadline = deadline;
-    insert_timer(t);
+    insert_timer(q, t);
   }
   return TERN_PENDING;
 }
@@ -61,7 +82,7 @@ tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms) {
 }
 
 void tern_timer_cancel(tern_timer *t) {
-  if (t->armed) {
+  if (t->queue != NULL) {
     unlink_timer(t);
   }
   t->started = 0;
@@ -81,24 +102,23 @@ tern_poll tern_with_timeout(tern_timer *t, tern_cx *cx, tern_poll inner,
   return TERN_PENDING;
 }
 
-unsigned tern_timers_fire(tern_time now) {
+unsigned tern_timer_queue_fire(tern_timer_queue *q, tern_time now) {
   unsigned fired = 0;
-  while (tern__timer_queue != NULL &&
-         !tern_time_before(now, tern__timer_queue->deadline)) {
-    tern_timer *t = tern__timer_queue;
-    tern__timer_queue = t->next;
+  tern_timer *t;
+  while ((t = q->head) != NULL && !tern_time_before(now, t->deadline)) {
+    q->head = t->next;
     t->next = NULL;
-    t->armed = 0;
+    t->queue = NULL;
     tern_waker_wake(t->waker);
     fired++;
   }
   return fired;
 }
 
-bool tern_timers_next(tern_time *deadline) {
-  if (tern__timer_queue == NULL) {
+bool tern_timer_queue_next(const tern_timer_queue *q, tern_time *deadline) {
+  if (q->head == NULL) {
     return false;
   }
-  *deadline = tern__timer_queue->deadline;
+  *deadline = q->head->deadline;
   return true;
 }

@@ -1,12 +1,23 @@
-/* Timers: an intrusive queue of deadlines ordered by time, one per program,
- * with the port's alarm set for the earliest. The executor fires expired
- * timers between batches and sleeps until the earliest deadline.
+/* Timers: deadlines kept in a timer queue, an intrusive list ordered by
+ * time. Each executor has its own queue: it fires the queue's expired
+ * timers between batches and sleeps in the port until the earliest
+ * deadline. A poll's context (tern_cx) names the queue of whoever polls, and
+ * the timer polls below arm their timer there, so a program may run
+ * several executors (on several threads, or one at interrupt priority
+ * beside the main one), each with its own timers.
  *
  * A tern_timer is caller storage (usually in a task's state struct). It is
  * armed by the first poll that finds its deadline in the future and
  * disarmed when it fires, when polled after its deadline, or by
  * tern_timer_cancel. Do not let an armed timer's storage go out of scope:
- * cancel it first. */
+ * cancel it first.
+ *
+ * A queue is used from its executor's task context only (its run loop and
+ * the polls it makes), so it needs no critical section; an armed timer
+ * belongs to its queue's context, and only that context may cancel it or
+ * re-arm it (a re-arm from another queue's context moves it, which touches
+ * both queues: do it only where both belong to the same thread, or cancel
+ * it first in the owner's context). */
 #ifndef TERN_TIMER_H
 #define TERN_TIMER_H
 
@@ -20,48 +31,72 @@
 extern "C" {
 #endif
 
-typedef struct tern_timer {
-  struct tern_timer *next; /* deadline-queue link */
+typedef struct tern_timer tern_timer;
+
+/* A deadline queue: the armed timers in deadline order (equal deadlines in
+ * arming order). Zero-initialised (or TERN_TIMER_QUEUE_INIT) it is empty.
+ * The executor embeds one (tern_executor.timers). */
+struct tern_timer_queue {
+  tern_timer *head; /* the earliest deadline first */
+};
+
+#define TERN_TIMER_QUEUE_INIT \
+  { NULL }
+
+struct tern_timer {
+  tern_timer *next; /* deadline-queue link */
   tern_time deadline;
   tern_waker waker;
-  uint8_t armed;
-  uint8_t started; /* sleep_for: the deadline has been computed */
-} tern_timer;
+  tern_timer_queue *queue; /* the queue it is armed in; NULL: not armed */
+  uint8_t started;         /* sleep_for: the deadline has been computed */
+};
 
 #define TERN_TIMER_INIT \
-  { NULL, 0, {NULL, NULL}, 0, 0 }
+  { NULL, 0, {NULL, NULL}, NULL, 0 }
 
 /* Current time from the port. */
 tern_time tern_now(void);
 
-/* READY once the clock reaches deadline; until then armed with cx's waker. */
+/* READY once the clock reaches deadline; until then armed in cx's timer
+ * queue (cx->timers) with cx's waker. A timer armed in another queue is
+ * moved to cx's.
+ *
+ * cx->timers NULL (a poller with no timer queue) is a bug: debug builds
+ * call tern_assert_failed. Then, and in release builds, the timer is
+ * disarmed, cx's waker is called at once and PENDING returned: the poller
+ * polls again soon and the sleep still ends at its deadline, by polling
+ * (busily) rather than by a timer. */
 tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline);
 
 /* READY `ms` after the first poll (the deadline is fixed then and kept in
- * the timer; tern_timer_cancel or completion resets it). */
+ * the timer; tern_timer_cancel or completion resets it). Armed as
+ * tern_sleep_until is. */
 tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms);
 
-/* Disarms the timer (a no-op if it is not armed) and resets sleep_for. */
+/* Disarms the timer from whichever queue it is in (a no-op if it is not
+ * armed) and resets sleep_for. Needs no context: the timer knows its
+ * queue. */
 void tern_timer_cancel(tern_timer *t);
 
 /* Composes a deadline with any other operation: pass what the operation's
  * poll just returned as `inner`. READY when the operation is (timer
  * cancelled, *expired = false) or the deadline `ms` after the first call
  * passed (*expired = true); PENDING otherwise, with both the operation's
- * registration and the timer's in place. */
+ * registration and the timer's (in cx's queue) in place. */
 tern_poll tern_with_timeout(tern_timer *t, tern_cx *cx, tern_poll inner,
                             uint32_t ms, bool *expired);
 
-/* For the executor and tests: wakes every timer whose deadline is not after
- * now and removes it from the queue. Returns how many fired. */
-unsigned tern_timers_fire(tern_time now);
+/* Prepares an empty queue (the same as TERN_TIMER_QUEUE_INIT). */
+void tern_timer_queue_init(tern_timer_queue *q);
 
-/* For the executor: the head of the deadline queue, so the run loop can
- * skip reading the clock when no timer is armed. Read-only. */
-extern tern_timer *tern__timer_queue;
+/* For the executor, and tests that drive polls by hand: wakes every timer
+ * in q whose deadline is not after now and removes it from the queue.
+ * Returns how many fired. */
+unsigned tern_timer_queue_fire(tern_timer_queue *q, tern_time now);
 
-/* For the executor: the earliest armed deadline, if any. */
-bool tern_timers_next(tern_time *deadline);
+/* The earliest deadline armed in q: false if none, else true with it in
+ * *deadline. */
+bool tern_timer_queue_next(const tern_timer_queue *q, tern_time *deadline);
 
 #ifdef __cplusplus
 }

@@ -4,9 +4,23 @@
 
 #include "executor/test_waker.h"
 
+#include <string>
 #include <vector>
 
 #include "tern/sim.h"
+
+namespace {
+
+// The failed debug checks of this binary: recorded, not fatal, so a test
+// can check both that the check fires and what happens after it (the
+// release behaviour). Overrides the weak default in poll.c.
+std::vector<std::string> g_assert_failures;
+
+}  // namespace
+
+extern "C" void tern_assert_failed(const char *msg) {
+  g_assert_failures.push_back(msg);
+}
 
 namespace {
 
@@ -14,25 +28,30 @@ class TimerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tern_sim_set_time(0);
+    g_assert_failures.clear();
+    tern_timer_queue_init(&q);
   }
-  // Every test leaves the queue empty: an armed timer on a dead stack frame
-  // would be a bug in the test.
+  // Every test leaves its queues empty: an armed timer on a dead stack
+  // frame would be a bug in the test.
   void TearDown() override {
     tern_time next;
-    EXPECT_FALSE(tern_timers_next(&next));
+    EXPECT_FALSE(tern_timer_queue_next(&q, &next));
+    EXPECT_TRUE(g_assert_failures.empty());
   }
+  // The queue the tests share, as tasks of one executor would.
+  tern_timer_queue q;
 };
 
 TEST_F(TimerTest, ReadyAtTheDeadlineNotBefore) {
   tern_test::CountingWaker c;
-  tern_cx cx = c.Cx();
+  tern_cx cx = c.Cx(&q);
   tern_timer t = TERN_TIMER_INIT;
   EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_PENDING);
   tern_sim_set_time(99);
-  EXPECT_EQ(tern_timers_fire(tern_now()), 0u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 0u);
   EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_PENDING);
   tern_sim_set_time(100);
-  EXPECT_EQ(tern_timers_fire(tern_now()), 1u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
   EXPECT_EQ(c.wakes, 1);
   EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_READY);
 }
@@ -43,48 +62,48 @@ TEST_F(TimerTest, FiresInDeadlineOrderAndReportsTheEarliest) {
                      TERN_TIMER_INIT};
   const tern_time deadlines[4] = {300, 100, 200, 100};
   for (int i = 0; i < 4; i++) {
-    tern_cx cx = c[i].Cx();
+    tern_cx cx = c[i].Cx(&q);
     tern_sleep_until(&t[i], &cx, deadlines[i]);
   }
   tern_time next = 0;
-  ASSERT_TRUE(tern_timers_next(&next));
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
   EXPECT_EQ(next, 100u);
-  EXPECT_EQ(tern_timers_fire(100), 2u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 100), 2u);
   EXPECT_EQ(c[1].wakes + c[3].wakes, 2);
-  ASSERT_TRUE(tern_timers_next(&next));
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
   EXPECT_EQ(next, 200u);
-  EXPECT_EQ(tern_timers_fire(1000), 2u);
-  EXPECT_FALSE(tern_timers_next(&next));
+  EXPECT_EQ(tern_timer_queue_fire(&q, 1000), 2u);
+  EXPECT_FALSE(tern_timer_queue_next(&q, &next));
 }
 
 TEST_F(TimerTest, CancelDisarms) {
   tern_test::CountingWaker c;
-  tern_cx cx = c.Cx();
+  tern_cx cx = c.Cx(&q);
   tern_timer a = TERN_TIMER_INIT, b = TERN_TIMER_INIT;
   tern_sleep_for(&a, &cx, 50);
   tern_sleep_for(&b, &cx, 60);
   tern_timer_cancel(&a);
   tern_timer_cancel(&a);  // twice is harmless
   tern_time next = 0;
-  ASSERT_TRUE(tern_timers_next(&next));
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
   EXPECT_EQ(next, 60u);
-  EXPECT_EQ(tern_timers_fire(1000), 1u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 1000), 1u);
   EXPECT_EQ(c.wakes, 1);
 }
 
 TEST_F(TimerTest, RepolledWithANewDeadlineMoves) {
   tern_test::CountingWaker c;
-  tern_cx cx = c.Cx();
+  tern_cx cx = c.Cx(&q);
   tern_timer t = TERN_TIMER_INIT;
   tern_sleep_until(&t, &cx, 500);
   tern_sleep_until(&t, &cx, 50);
-  EXPECT_EQ(tern_timers_fire(50), 1u);
-  EXPECT_EQ(tern_timers_fire(500), 0u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 50), 1u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 500), 0u);
 }
 
 TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
   tern_test::CountingWaker c;
-  tern_cx cx = c.Cx();
+  tern_cx cx = c.Cx(&q);
   tern_timer t = TERN_TIMER_INIT;
   EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);
   tern_sim_advance(60);
@@ -94,7 +113,7 @@ TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
   // Finished: the next sleep_for starts afresh.
   EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);
   tern_time next = 0;
-  ASSERT_TRUE(tern_timers_next(&next));
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
   EXPECT_EQ(next, 200u);
   tern_timer_cancel(&t);
 }
@@ -102,23 +121,23 @@ TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
 TEST_F(TimerTest, OrderSurvivesTheClockWrapping) {
   tern_sim_set_time(0xffffff00u);
   tern_test::CountingWaker early, late;
-  tern_cx ce = early.Cx(), cl = late.Cx();
+  tern_cx ce = early.Cx(&q), cl = late.Cx(&q);
   tern_timer a = TERN_TIMER_INIT, b = TERN_TIMER_INIT;
   tern_sleep_for(&b, &cl, 0x200);  // deadline 0x100, after the wrap
   tern_sleep_for(&a, &ce, 0x80);   // deadline 0xffffff80
   tern_time next = 0;
-  ASSERT_TRUE(tern_timers_next(&next));
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
   EXPECT_EQ(next, 0xffffff80u);
-  EXPECT_EQ(tern_timers_fire(0xffffff80u), 1u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 0xffffff80u), 1u);
   EXPECT_EQ(early.wakes, 1);
-  EXPECT_EQ(tern_timers_fire(0xffffffffu), 0u);
-  EXPECT_EQ(tern_timers_fire(0x100u), 1u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 0xffffffffu), 0u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 0x100u), 1u);
   EXPECT_EQ(late.wakes, 1);
 }
 
 TEST_F(TimerTest, WithTimeoutEitherWay) {
   tern_test::CountingWaker c;
-  tern_cx cx = c.Cx();
+  tern_cx cx = c.Cx(&q);
   tern_timer t = TERN_TIMER_INIT;
   bool expired = true;
   // The operation finishes first: the timer is cancelled.
@@ -127,15 +146,110 @@ TEST_F(TimerTest, WithTimeoutEitherWay) {
   EXPECT_EQ(tern_with_timeout(&t, &cx, TERN_READY, 100, &expired), TERN_READY);
   EXPECT_FALSE(expired);
   tern_time next;
-  EXPECT_FALSE(tern_timers_next(&next));
+  EXPECT_FALSE(tern_timer_queue_next(&q, &next));
   // The deadline comes first.
   EXPECT_EQ(tern_with_timeout(&t, &cx, TERN_PENDING, 100, &expired),
             TERN_PENDING);
   tern_sim_advance(100);
-  EXPECT_EQ(tern_timers_fire(tern_now()), 1u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
   EXPECT_EQ(tern_with_timeout(&t, &cx, TERN_PENDING, 100, &expired),
             TERN_READY);
   EXPECT_TRUE(expired);
+}
+
+// Two pollers with queues of their own (two executors' tasks): each
+// queue fires its own timers only, whatever the time.
+TEST_F(TimerTest, EachQueueFiresOnlyItsOwnTimers) {
+  tern_test::CountingWaker a, b;
+  tern_cx ca = a.Cx(), cb = b.Cx();
+  tern_timer ta = TERN_TIMER_INIT, tb = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_until(&ta, &ca, 100), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&tb, &cb, 50), TERN_PENDING);
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&a.timers, &next));
+  EXPECT_EQ(next, 100u);
+  ASSERT_TRUE(tern_timer_queue_next(&b.timers, &next));
+  EXPECT_EQ(next, 50u);
+  EXPECT_EQ(a.FireTimers(1000), 1u);  // b's timer, long due, stays in b's
+  EXPECT_EQ(a.wakes, 1);
+  EXPECT_EQ(b.wakes, 0);
+  EXPECT_EQ(b.FireTimers(1000), 1u);
+  EXPECT_EQ(b.wakes, 1);
+  EXPECT_FALSE(tern_timer_queue_next(&a.timers, &next));
+}
+
+// A timer armed in one queue and polled again by a poller of another
+// (its task moved executors, or an object is polled from a new task):
+// it leaves the first queue and is armed in the second, with the second
+// poller's waker.
+TEST_F(TimerTest, ReArmedFromAnotherQueueMoves) {
+  tern_test::CountingWaker a, b;
+  tern_cx ca = a.Cx(), cb = b.Cx();
+  tern_timer t = TERN_TIMER_INIT;
+  tern_timer other = TERN_TIMER_INIT;  // keeps a's queue non-empty
+  EXPECT_EQ(tern_sleep_until(&other, &ca, 300), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&t, &ca, 100), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&t, &cb, 100), TERN_PENDING);  // same deadline
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&a.timers, &next));
+  EXPECT_EQ(next, 300u);  // only `other` is left in a's queue
+  ASSERT_TRUE(tern_timer_queue_next(&b.timers, &next));
+  EXPECT_EQ(next, 100u);
+  EXPECT_EQ(a.FireTimers(200), 0u);
+  EXPECT_EQ(b.FireTimers(200), 1u);
+  EXPECT_EQ(a.wakes, 0);
+  EXPECT_EQ(b.wakes, 1);
+  EXPECT_EQ(a.FireTimers(300), 1u);
+  EXPECT_EQ(a.wakes, 1);
+}
+
+// Cancel needs no context: the timer knows the queue it is armed in, also
+// after it moved to another.
+TEST_F(TimerTest, CancelAfterTheQueueOwnerChanged) {
+  tern_test::CountingWaker a, b;
+  tern_cx ca = a.Cx(), cb = b.Cx();
+  tern_timer t = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_for(&t, &ca, 100), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_for(&t, &cb, 100), TERN_PENDING);
+  tern_timer_cancel(&t);
+  tern_time next = 0;
+  EXPECT_FALSE(tern_timer_queue_next(&a.timers, &next));
+  EXPECT_FALSE(tern_timer_queue_next(&b.timers, &next));
+  EXPECT_EQ(a.FireTimers(1000) + b.FireTimers(1000), 0u);
+  EXPECT_EQ(a.wakes + b.wakes, 0);
+  // Cancelled, it arms afresh (sleep_for restarted) in whichever queue.
+  tern_sim_set_time(500);
+  EXPECT_EQ(tern_sleep_for(&t, &ca, 100), TERN_PENDING);
+  ASSERT_TRUE(tern_timer_queue_next(&a.timers, &next));
+  EXPECT_EQ(next, 600u);
+  tern_timer_cancel(&t);
+}
+
+// A poller without a timer queue is a bug that debug builds report; then,
+// as in release builds, the poll wakes itself and returns PENDING, the
+// timer is not left armed anywhere, and the sleep still ends at its
+// deadline.
+TEST_F(TimerTest, AContextWithoutAQueueWakesItselfUntilTheDeadline) {
+  tern_test::CountingWaker a, c;
+  tern_cx ca = a.Cx();
+  tern_cx cx = c.Cx(nullptr);
+  tern_timer t = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_until(&t, &ca, 100), TERN_PENDING);  // armed in a's
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_PENDING);
+#ifndef NDEBUG
+  ASSERT_EQ(g_assert_failures.size(), 1u);
+  EXPECT_EQ(g_assert_failures[0],
+            "timer polled with a context that has no timer queue");
+  g_assert_failures.clear();
+#else
+  EXPECT_TRUE(g_assert_failures.empty());
+#endif
+  EXPECT_EQ(c.Take(), 1);  // woken at once
+  tern_time next = 0;
+  EXPECT_FALSE(tern_timer_queue_next(&a.timers, &next));  // disarmed
+  tern_sim_set_time(100);
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_READY);
+  EXPECT_TRUE(g_assert_failures.empty());  // no check once it is due
 }
 
 }  // namespace

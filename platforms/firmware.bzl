@@ -8,6 +8,10 @@
   passes on exit code 0.
 - `size_report` prints text/data/bss per library from the linker map.
 - `tern_firmware` ties them together for a list of boards.
+
+A workspace that uses tern loads this file as
+`@tern//platforms:firmware.bzl`: tern's own targets are named here with
+`Label()`, so they mean tern's targets wherever the rules are used.
 """
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
@@ -185,7 +189,7 @@ tern_binary = rule(
             doc = "build the firmware in this mode whatever -c says (size " +
                   "figures are opt figures); default: the configured one",
         ),
-        "_board_info": attr.label(default = "//platforms:board_info"),
+        "_board_info": attr.label(default = Label("//platforms:board_info")),
         "_cc_toolchain": attr.label(default = "@bazel_tools//tools/cpp:current_cc_toolchain"),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
@@ -238,7 +242,10 @@ qemu_test = rule(
             doc = "a file fed to serial 0's input (default: nothing)",
         ),
         "data": attr.label_list(allow_files = True, doc = "files qemu_args name"),
-        "_template": attr.label(default = "//platforms:qemu_test.sh.in", allow_single_file = True),
+        "_template": attr.label(
+            default = Label("//platforms:qemu_test.sh.in"),
+            allow_single_file = True,
+        ),
     },
 )
 
@@ -278,7 +285,7 @@ size_report = rule(
     attrs = {
         "firmware": attr.label(mandatory = True, providers = [FirmwareInfo]),
         "groups": attr.string_list_dict(doc = _GROUPS_DOC),
-        "_tool": attr.label(default = "//platforms:size_report.py", allow_single_file = True),
+        "_tool": attr.label(default = Label("//platforms:size_report.py"), allow_single_file = True),
     },
 )
 
@@ -314,13 +321,15 @@ size_budget_test = rule(
             mandatory = True,
             doc = "group name -> the most bytes of text it may have (a decimal string)",
         ),
-        "_tool": attr.label(default = "//platforms:size_report.py", allow_single_file = True),
+        "_tool": attr.label(default = Label("//platforms:size_report.py"), allow_single_file = True),
     },
 )
 
+# Labels, not strings: a string in a macro names a target of the workspace
+# that calls it, and these macros are called from other workspaces too.
 BOARDS = {
-    "microbit": "//platforms/microbit",
-    "mps2_an385": "//platforms/mps2_an385",
+    "microbit": Label("//platforms/microbit"),
+    "mps2_an385": Label("//platforms/mps2_an385"),
 }
 
 def tern_firmware(

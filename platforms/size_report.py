@@ -50,8 +50,9 @@ def library_of(path):
     return name
 
 
-def parse(lines):
-    sizes = defaultdict(lambda: {"text": 0, "data": 0, "bss": 0})
+def placed_sections(lines):
+    """Yields (kind, section, size, path) for each input section the map
+    places in a counted output section: kind is text, data or bss."""
     in_map = False
     kind = None
     pending = None
@@ -87,6 +88,12 @@ def parse(lines):
             continue
         if size == 0 or path.startswith("load address"):
             continue
+        yield kind, section, size, path
+
+
+def parse(lines):
+    sizes = defaultdict(lambda: {"text": 0, "data": 0, "bss": 0})
+    for kind, _, size, path in placed_sections(lines):
         sizes[library_of(path)][kind] += size
     return sizes
 

@@ -6,17 +6,23 @@ every seed in the corpus once (a regression test). `bazel test
 time (TERN_FUZZ_SECONDS, default 10) starting from the corpus.
 """
 
+# Labels, not strings: a string in a macro names a target of the workspace
+# that calls it, and this macro is called from other workspaces too.
+_LIBFUZZER = str(Label("//toolchains:libfuzzer"))
+_STANDALONE_MAIN = Label("//toolchains/fuzz:standalone_main")
+_RUN_FUZZ = Label("//toolchains/fuzz:run_fuzz.sh")
+
 def tern_fuzz_test(name, srcs, deps, corpus, tags = [], **kwargs):
     native.cc_binary(
         name = name + "_bin",
         srcs = srcs,
         testonly = True,
         deps = deps + select({
-            "//toolchains:libfuzzer": [],
-            "//conditions:default": ["//toolchains/fuzz:standalone_main"],
+            _LIBFUZZER: [],
+            "//conditions:default": [_STANDALONE_MAIN],
         }),
         linkopts = select({
-            "//toolchains:libfuzzer": ["-fsanitize=fuzzer"],
+            _LIBFUZZER: ["-fsanitize=fuzzer"],
             "//conditions:default": [],
         }),
         tags = tags,
@@ -28,7 +34,7 @@ def tern_fuzz_test(name, srcs, deps, corpus, tags = [], **kwargs):
     )
     native.sh_test(
         name = name,
-        srcs = ["//toolchains/fuzz:run_fuzz.sh"],
+        srcs = [_RUN_FUZZ],
         args = [
             "$(location :%s_bin)" % name,
             "$(locations :%s_corpus)" % name,

@@ -1,36 +1,90 @@
 #!/usr/bin/env bash
-# Runs every test tern has and ends with "N passed, N failed":
+# Runs every test tern has and ends with "N passed, N failed, N skipped":
 #   1. the format check,
 #   2. bazel test //...            host GoogleTest, QEMU firmware tests,
 #                                  interop tests, fuzz seeds replayed,
-#   3. bazel test --config=asan    every host test under ASan + UBSan,
-#   4. bazel test --config=fuzz    each fuzz target fuzzed for
+#   3. bazel test //... in examples/consumer, a workspace that uses tern
+#                                  as an external repository,
+#   4. bazel test --config=asan    every host test under ASan + UBSan,
+#   5. bazel test --config=fuzz    each fuzz target fuzzed for
 #                                  TERN_FUZZ_SECONDS (default 10) with libFuzzer.
 # Exits non-zero when anything failed. Extra arguments go to every bazel test.
+#
+# A test that skips (an interop test run without root, say) passes for
+# Bazel but is counted here as skipped, not passed. A test skips by printing
+# a line that begins "SKIP: " (apps/echo/tests/netns_lib.sh's require_root
+# does) or with GTEST_SKIP() (GoogleTest prints "[  SKIPPED ]"); this script
+# reads each passed test's log (found through the build event file) for
+# either. A test that skipped only some of
+# its cases counts as skipped. With CI set (CI=true), where tests run as
+# root and nothing may skip, a skipped test counts as failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
+skipped=0
 failures=()
+skips=()
 log_dir=$(mktemp -d)
 
-# Counts one bazel test run from its per-test summary lines.
+# "LABEL<tab>LOG" for each test.log of a passed test (every shard and run,
+# cached or not) in the build event file $1.
+passed_logs() {
+  /usr/bin/python3 - "$1" <<'EOF'
+import json, sys, urllib.parse
+
+for line in open(sys.argv[1]):
+    event = json.loads(line)
+    result = event.get("testResult")
+    if not result or result.get("status") != "PASSED":
+        continue
+    for out in result.get("testActionOutput", []):
+        uri = out.get("uri", "")
+        if out.get("name") == "test.log" and uri.startswith("file://"):
+            label = event["id"]["testResult"]["label"]
+            print(label + "\t" + urllib.parse.unquote(uri[len("file://"):]))
+EOF
+}
+
+# The first skip marker in the logs of test $1 listed in file $2, or nothing.
+skip_line() {
+  local label=$1 list=$2 l log
+  while IFS=$'\t' read -r l log; do
+    [ "$l" = "$label" ] || continue
+    grep -m1 -E '^(SKIP: |\[  SKIPPED \] )' "$log" && return
+  done <"$list"
+}
+
+# Runs one bazel test in workspace $2 and counts it from its per-test
+# summary lines and, for skips, from the passed tests' logs.
 run_bazel() {
-  local step=$1
-  shift
-  local log="$log_dir/$step.log"
-  echo "=== $step: bazel test $*"
-  bazel test --test_summary=short "$@" 2>&1 | tee "$log" |
+  local step=$1 ws=$2
+  shift 2
+  local log="$log_dir/$step.log" bep="$log_dir/$step.bep.json"
+  echo "=== $step: bazel test $* ${ws:+(in $ws)}"
+  (cd "${ws:-.}" && bazel test --test_summary=short \
+    --build_event_json_file="$bep" "$@") 2>&1 | tee "$log" |
     grep -E --line-buffered '^(//|@)|^ERROR|^FAIL|Executed'
   local rc=${PIPESTATUS[0]}
-  local p f
-  p=$(grep -cE '^(//|@)\S+\s+(\(cached\) )?PASSED' "$log")
+  local p=0 s=0 f label why
+  : >"$bep.logs"
+  [ -f "$bep" ] && passed_logs "$bep" >"$bep.logs"
+  while read -r label; do
+    why=$(skip_line "$label" "$bep.logs")
+    if [ -n "$why" ]; then
+      s=$((s + 1))
+      skips+=("$label ($step): $why")
+    else
+      p=$((p + 1))
+    fi
+  done < <(grep -oE '^(//|@)\S+(\s+\(cached\))?\s+PASSED' "$log" | awk '{print $1}')
   f=$(grep -cE '^(//|@)\S+\s+(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)' "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1 # the build itself failed before any test ran
   fi
   passed=$((passed + p))
+  skipped=$((skipped + s))
   failed=$((failed + f))
   [ "$f" -eq 0 ] || failures+=("$step")
 }
@@ -43,15 +97,26 @@ else
   failures+=(format)
 fi
 
-run_bazel all //... "$@"
-run_bazel asan --config=asan --build_tag_filters=-firmware \
+run_bazel all "" //... "$@"
+run_bazel consumer examples/consumer //... "$@"
+run_bazel asan "" --config=asan --build_tag_filters=-firmware \
   --test_tag_filters=-firmware //... "$@"
-run_bazel fuzz --config=fuzz --build_tag_filters=fuzz --test_tag_filters=fuzz \
+run_bazel fuzz "" --config=fuzz --build_tag_filters=fuzz --test_tag_filters=fuzz \
   --test_env=TERN_FUZZ_SECONDS="${TERN_FUZZ_SECONDS:-10}" //... "$@"
 
 rm -rf "$log_dir"
+if [ ${#skips[@]} -gt 0 ]; then
+  echo "skipped tests:"
+  printf '  %s\n' "${skips[@]}"
+  if [ -n "${CI:-}" ] && [ "${CI:-}" != "false" ]; then
+    echo "CI is set: nothing may skip there, so the $skipped skipped tests count as failed"
+    failed=$((failed + skipped))
+    skipped=0
+    failures+=("skipped under CI")
+  fi
+fi
 if [ ${#failures[@]} -gt 0 ]; then
   echo "failed steps: ${failures[*]}"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -11,6 +11,7 @@
 
 #include "apps/echo/echo.h"
 #include "tern/cortex_m/semihosting.h"
+#include "tern/microbit/rng.h"
 #include "tern/microbit/uart.h"
 #include "tern/slip.h"
 #include "tern/timer.h"
@@ -95,8 +96,9 @@ int main(void) {
   if (rc != 0) {
     fail("slip", rc);
   }
-  rc = tern_echo_start(&app, &ex, &pool, tern_slip_netdev(&slip), &addr, 24,
-                       &gw);
+  const tern_rng rng = tern_microbit_rng();
+  rc = tern_echo_start(&app, &ex, &pool, &rng, tern_slip_netdev(&slip), &addr,
+                       24, &gw);
   if (rc != 0) {
     fail("start", rc);
   }
@@ -104,7 +106,8 @@ int main(void) {
   probe.peer.addr.family = TERN_IP_V4;
   probe.peer.addr.u.v4 = gw;
   probe.peer.port = TERN_ECHO_PORT;
-  rc = tern_udp_bind(&app.udp, &probe.sock, 0, probe.ring, sizeof probe.ring);
+  rc =
+      tern_udp_bind(&app.udp, &probe.sock, NULL, probe.ring, sizeof probe.ring);
   if (rc != 0) {
     fail("probe bind", rc);
   }

@@ -7,14 +7,16 @@
 #include "tern/board.h"
 #include "tern/ethernet.h"
 #include "tern/mps2_an385/lan9118.h"
+#include "tern/mps2_an385/rng.h"
 
 TERN_PKT_POOL_DEFINE(pool, 16, 1536);
 
 static tern_executor ex;
 static tern_lan9118 nic;
 static tern_eth eth;
-static tern_eth_neighbour neighbours[8];
+static tern_neighbour4 neighbours[8];
 static tern_echo_app app;
+static tern_mps2_rng rng;
 
 static void fail(const char *what, int err) {
   tern_board_console_puts("echo: ");
@@ -39,7 +41,16 @@ int main(void) {
   if (rc != 0) {
     fail("ethernet", rc);
   }
-  rc = tern_echo_start(&app, &ex, &pool, tern_eth_netdev(&eth), &addr, 24, &gw);
+  /* No entropy hardware on this board: a generator seeded from timing
+   * jitter, stirred with the MAC (see tern/mps2_an385/rng.h). */
+  rc = tern_mps2_rng_init(&rng);
+  if (rc != 0) {
+    fail("rng", rc);
+  }
+  (void)tern_mps2_rng_stir(&rng, mac, sizeof mac);
+  const tern_rng r = tern_mps2_rng_get(&rng);
+  rc = tern_echo_start(&app, &ex, &pool, &r, tern_eth_netdev(&eth), &addr, 24,
+                       &gw);
   if (rc != 0) {
     fail("start", rc);
   }

@@ -17,6 +17,7 @@
 #include "tern/ethernet.h"
 #include "tern/host_fd_stream.h"
 #include "tern/host_netdev.h"
+#include "tern/host_rng.h"
 #include "tern/pcap.h"
 #include "tern/slip.h"
 
@@ -32,7 +33,7 @@ static tern_host_fd_stream serial;
 static tern_slip slip;
 static uint8_t slip_tx[2 * PKT_SIZE + 2];
 static tern_eth eth;
-static tern_eth_neighbour neighbours[16];
+static tern_neighbour4 neighbours[16];
 static tern_pcap pcap;
 static uint8_t pcap_scratch[PKT_SIZE];
 
@@ -166,7 +167,8 @@ int main(int argc, char **argv) {
     }
     dev = tern_eth_netdev(&eth);
   }
-  rc = tern_echo_start(&app, &ex, &pool, dev, &addr, prefix,
+  tern_rng rng = tern_host_rng();
+  rc = tern_echo_start(&app, &ex, &pool, &rng, dev, &addr, prefix,
                        gw_s != NULL ? &gw : NULL);
   if (rc != 0) {
     die("start", rc);

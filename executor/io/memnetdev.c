@@ -46,6 +46,7 @@ static tern_poll mem_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
   }
   q->len--;
   p->next = NULL;
+  p->link_cast = TERN_PKT_LINK_UNICAST; /* what it was sent with is not ours */
   e->stats.rx_packets++;
   e->stats.rx_bytes += (uint32_t)tern_pkt_len(p);
   *pkt = p;
@@ -62,6 +63,12 @@ static tern_poll mem_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     e->stats.tx_drop_down++;
     tern_pkt_free(pkt);
     *err = TERN_ECLOSED;
+    return TERN_READY;
+  }
+  if (e->pair->down) {
+    e->stats.tx_drop_down++;
+    tern_pkt_free(pkt);
+    *err = TERN_ENETDOWN;
     return TERN_READY;
   }
   if (tern_pkt_len(pkt) > cfg->mtu) {
@@ -104,6 +111,7 @@ static void mem_info(void *self, tern_netdev_info *info) {
   info->headroom = cfg->headroom;
   info->tailroom = 0;
   info->medium = cfg->medium;
+  info->flags = e->pair->closed || e->pair->down ? 0 : TERN_NETDEV_UP;
   if (cfg->medium == TERN_MEDIUM_ETHERNET) {
     memcpy(info->mac, e->mac, sizeof info->mac);
   }
@@ -114,12 +122,73 @@ static const tern_netdev_stats *mem_stats(void *self) {
   return &e->stats;
 }
 
+static tern_poll mem_event(void *self, tern_cx *cx, uint32_t *events) {
+  tern_memnetdev_end *e = self;
+  if (e->events == 0) {
+    tern_waker_slot_register(&e->ev_waker, cx);
+    return TERN_PENDING;
+  }
+  *events = e->events;
+  e->events = 0;
+  return TERN_READY;
+}
+
+static int mem_set_addr(void *self, const uint8_t *addr, size_t len) {
+  tern_memnetdev_end *e = self;
+  if (addr == NULL || (len != 4 && len != 16)) {
+    return TERN_EINVAL;
+  }
+  if (len == 4) {
+    memcpy(e->addr, addr, 4);
+  }
+  return 0; /* an IPv6 address needs nothing of a memory pair */
+}
+
+/* Whether group is a multicast group of the end's medium: a group MAC on
+ * Ethernet, an IPv4 (224/4) or IPv6 (ff00::/8) group on IP. */
+static bool is_group(const tern_memnetdev_end *e, const uint8_t *group,
+                     size_t len) {
+  if (group == NULL) {
+    return false;
+  }
+  if (e->pair->cfg.medium == TERN_MEDIUM_ETHERNET) {
+    return len == 6 && (group[0] & 1) != 0;
+  }
+  return (len == 4 && (group[0] & 0xf0) == 0xe0) ||
+         (len == 16 && group[0] == 0xff);
+}
+
+static int mem_mcast(void *self, const uint8_t *group, size_t len, bool join) {
+  tern_memnetdev_end *e = self;
+  if (!is_group(e, group, len)) {
+    return TERN_EINVAL;
+  }
+  /* The pair delivers everything, so only the count is kept: leaving more
+   * often than joined (whichever group) is TERN_ENOENT. */
+  if (!join && e->mcast_groups <= 0) {
+    return TERN_ENOENT;
+  }
+  e->mcast_groups += join ? 1 : -1;
+  return 0;
+}
+
 static const tern_netdev_ops mem_ops = {
     .poll_recv = mem_recv,
     .poll_send = mem_send,
     .get_info = mem_info,
     .get_stats = mem_stats,
+    .poll_event = mem_event,
+    .set_addr = mem_set_addr,
+    .mcast = mem_mcast,
 };
+
+/* Both ends learn of a change. */
+static void notify_both(tern_memnetdev_pair *pair, uint32_t events) {
+  pair->a.events |= events;
+  pair->b.events |= events;
+  tern_waker_slot_wake(&pair->a.ev_waker);
+  tern_waker_slot_wake(&pair->b.ev_waker);
+}
 
 tern_netdev tern_memnetdev_a(tern_memnetdev_pair *pair) {
   tern_netdev d = {&mem_ops, &pair->a};
@@ -149,6 +218,24 @@ void tern_memnetdev_close(tern_memnetdev_pair *pair) {
   pair->closed = true;
   drain(&pair->ab, &pair->a);
   drain(&pair->ba, &pair->b);
+  notify_both(pair, TERN_NETDEV_EV_LINK);
+}
+
+void tern_memnetdev_set_up(tern_memnetdev_pair *pair, bool up) {
+  if (pair->down == !up) {
+    return;
+  }
+  pair->down = !up;
+  if (!up) {
+    drain(&pair->ab, &pair->a);
+    drain(&pair->ba, &pair->b);
+  }
+  notify_both(pair, TERN_NETDEV_EV_LINK);
+}
+
+void tern_memnetdev_set_mtu(tern_memnetdev_pair *pair, uint16_t mtu) {
+  pair->cfg.mtu = mtu;
+  notify_both(pair, TERN_NETDEV_EV_INFO);
 }
 
 uint16_t tern_memnetdev_pending_ab(const tern_memnetdev_pair *pair) {

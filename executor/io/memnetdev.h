@@ -11,6 +11,13 @@
  *   tern_memnetdev_init(&pair, &cfg);
  *   tern_netdev a = tern_memnetdev_a(&pair), b = tern_memnetdev_b(&pair);
  *
+ * Link state is the pair's: up until tern_memnetdev_set_up(pair, false) or
+ * close. set_addr (an IPv4 address: kept for tests to read; an IPv6 one
+ * accepted; other lengths TERN_EINVAL) and mcast (a group of the medium,
+ * else TERN_EINVAL; joins counted, a leave with none counted TERN_ENOENT)
+ * are accepted; received packets are handed up with link_cast unicast
+ * (the wire has no link addresses of its own).
+ *
  * Single-threaded (the waker slots use the port's critical section, the
  * queues do not). */
 #ifndef TERN_MEMNETDEV_H
@@ -65,6 +72,10 @@ typedef struct tern_memnetdev_end {
   tern_memnetdev_queue *tx;
   const uint8_t *mac;
   tern_netdev_stats stats;
+  uint32_t events;          /* TERN_NETDEV_EV_* not yet reported */
+  tern_waker_slot ev_waker; /* the task polling poll_event */
+  int mcast_groups;         /* multicast joins minus leaves */
+  uint8_t addr[4];          /* the last IPv4 address set_addr gave */
 } tern_memnetdev_end;
 
 typedef struct tern_memnetdev_pair {
@@ -74,6 +85,7 @@ typedef struct tern_memnetdev_pair {
   tern_memnetdev_end a;
   tern_memnetdev_end b;
   bool closed;
+  bool down; /* the link is down (tern_memnetdev_set_up) */
 } tern_memnetdev_pair;
 
 /* Sets up a pair with cfg (copied). */
@@ -89,6 +101,16 @@ tern_netdev tern_memnetdev_b(tern_memnetdev_pair *pair);
  * frees what it is given and returns TERN_ECLOSED, and poll_recv returns
  * TERN_ECLOSED. */
 void tern_memnetdev_close(tern_memnetdev_pair *pair);
+
+/* Takes the link down (frees what is queued, counted as tx_drop_down at
+ * its sender; later sends fail with TERN_ENETDOWN and nothing is
+ * received) or brings it up again. Both ends report TERN_NETDEV_EV_LINK
+ * and show the state in info.flags (TERN_NETDEV_UP). */
+void tern_memnetdev_set_up(tern_memnetdev_pair *pair, bool up);
+
+/* Changes the MTU (a renegotiated link); both ends report
+ * TERN_NETDEV_EV_INFO. */
+void tern_memnetdev_set_mtu(tern_memnetdev_pair *pair, uint16_t mtu);
 
 /* Packets queued from A to B and from B to A. */
 uint16_t tern_memnetdev_pending_ab(const tern_memnetdev_pair *pair);

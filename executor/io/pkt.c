@@ -31,6 +31,7 @@ int tern_pkt_pool_init(tern_pkt_pool *pool, void *storage, size_t storage_size,
   pool->carved = 0;
   pool->nfree = (uint16_t)count;
   pool->reserved = 0;
+  pool->rx_reserve = 0;
   pool->waiters.head = NULL;
   pool->waiters.tail = NULL;
   pool->stats = (tern_pkt_pool_stats){0, 0, 0, 0, 0, (uint16_t)count};
@@ -57,6 +58,7 @@ static tern_pkt *take(tern_pkt_pool *pool) {
   p->next = NULL;
   p->head = 0;
   p->len = 0;
+  p->link_cast = TERN_PKT_LINK_UNICAST;
   return p;
 }
 
@@ -65,7 +67,8 @@ static tern_pkt *take(tern_pkt_pool *pool) {
 static void kick(tern_pkt_pool *pool) {
   for (;;) {
     tern_irqstate s = tern_port_critical_enter();
-    if (pool->nfree <= pool->reserved || tern_waitq_empty(&pool->waiters)) {
+    if (pool->nfree <= pool->reserved + pool->rx_reserve ||
+        tern_waitq_empty(&pool->waiters)) {
       tern_port_critical_exit(s);
       return;
     }
@@ -96,7 +99,7 @@ tern_poll tern_pkt_pool_poll_alloc(tern_pkt_pool *pool, tern_cx *cx,
     tern_port_critical_exit(s);
     return TERN_READY;
   }
-  if (pool->nfree > pool->reserved) {
+  if (pool->nfree > pool->reserved + pool->rx_reserve) {
     *out = take(pool);
     tern_port_critical_exit(s);
     return TERN_READY;
@@ -117,6 +120,13 @@ void tern_pkt_pool_cancel_alloc(tern_pkt_pool *pool, tern_waiter *waiter) {
   }
   tern_port_critical_exit(s);
   kick(pool);
+}
+
+void tern_pkt_pool_set_rx_reserve(tern_pkt_pool *pool, uint16_t n) {
+  tern_irqstate s = tern_port_critical_enter();
+  pool->rx_reserve = n < pool->count ? n : (uint16_t)(pool->count - 1);
+  tern_port_critical_exit(s);
+  kick(pool); /* a smaller reserve may let waiters in */
 }
 
 tern_pkt *tern_pkt_pool_try_alloc(tern_pkt_pool *pool) {

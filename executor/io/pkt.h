@@ -35,6 +35,19 @@ extern "C" {
 
 struct tern_pkt_pool;
 
+/* How a received packet was addressed at the link layer: tern_pkt.link_cast.
+ * The device that parsed the link header sets it (the Ethernet adapter);
+ * point-to-point links have no link addresses and leave it unicast. The IP
+ * layer uses it for RFC 1122 3.3.6 (a unicast datagram in a link broadcast
+ * is dropped) and 3.2.2 (no ICMP error about a link broadcast). */
+typedef enum tern_pkt_link_cast {
+  TERN_PKT_LINK_UNICAST = 0,   /* to our own link address, or no addresses */
+  TERN_PKT_LINK_BROADCAST = 1, /* to the link's broadcast address */
+  TERN_PKT_LINK_MULTICAST = 2, /* to a link group address we joined */
+  TERN_PKT_LINK_LOOPBACK = 3,  /* looped back by the IP layer, never sent
+                                  (no device sets it) */
+} tern_pkt_link_cast;
+
 /* The per-packet header, stored just in front of its buffer: 16 bytes on a
  * 32-bit target (24 on a 64-bit host). The buffer's capacity lives in the
  * pool, not here. Read it through the accessors below; the fields are
@@ -44,10 +57,7 @@ typedef struct tern_pkt {
   struct tern_pkt_pool *pool; /* where tern_pkt_free() returns it */
   uint16_t head;              /* offset of the first data byte */
   uint16_t len;               /* bytes of data */
-  /* The IPv4 next hop of an outgoing packet, set by the IP layer for
-   * devices on multi-access links (Ethernet resolves it with ARP); ignored
-   * by point-to-point devices. Network byte order. */
-  uint8_t next_hop[4];
+  uint8_t link_cast;          /* a tern_pkt_link_cast; 0 from the pool */
 } tern_pkt;
 
 /* Largest buffer a pool may hand out: offsets are 16-bit, a slot (header
@@ -78,6 +88,7 @@ typedef struct tern_pkt_pool {
   uint16_t carved;     /* slots handed out at least once */
   uint16_t nfree;      /* packets free now */
   uint16_t reserved;   /* free packets promised to woken waiters */
+  uint16_t rx_reserve; /* free packets poll_alloc leaves for try_alloc */
   tern_waitq waiters;  /* tasks waiting in poll_alloc, FIFO */
   tern_pkt_pool_stats stats;
 } tern_pkt_pool;
@@ -121,6 +132,7 @@ typedef struct tern_pkt_pool {
                                0,                                             \
                                (uint16_t)(count),                             \
                                0,                                             \
+                               0,                                             \
                                TERN_WAITQ_INIT,                               \
                                {0, 0, 0, 0, 0, (uint16_t)(count)}}
 
@@ -146,6 +158,15 @@ tern_poll tern_pkt_pool_poll_alloc(tern_pkt_pool *pool, tern_cx *cx,
  * it, the packet goes to the next waiter. A no-op for an idle waiter. */
 void tern_pkt_pool_cancel_alloc(tern_pkt_pool *pool, tern_waiter *waiter);
 
+/* Keeps the last n free packets of the pool for tern_pkt_pool_try_alloc:
+ * poll_alloc waits while n or fewer are free (not counting those kept for
+ * woken waiters). Receive paths take packets with try_alloc and senders
+ * with poll_alloc, so a burst of sends cannot leave the receivers nothing
+ * (a sender waiting for an acknowledgement it can no longer receive would
+ * wait for ever). 0, the default, keeps none. n is capped at count - 1, so
+ * a sender can always get a packet in the end. */
+void tern_pkt_pool_set_rx_reserve(tern_pkt_pool *pool, uint16_t n);
+
 /* Allocates a packet without waiting, for receive paths (including
  * interrupt handlers) that drop rather than wait: an empty packet, or NULL
  * (counted in stats.failures) when none is free. Packets kept for woken
@@ -169,6 +190,24 @@ tern_pkt_pool_stats tern_pkt_pool_get_stats(const tern_pkt_pool *pool);
 /* The start of the buffer (the front of the headroom). */
 static inline uint8_t *tern__pkt_buf(const tern_pkt *p) {
   return (uint8_t *)(uintptr_t)(p + 1);
+}
+
+/* Bytes at the front of the buffer that carry an outgoing IP packet's
+ * next hop: 4 for IPv4, 16 for IPv6. */
+#define TERN_PKT_NEXT_HOP4_LEN 4
+#define TERN_PKT_NEXT_HOP6_LEN 16
+
+/* The next hop of an outgoing IP packet, for a device on a multi-access
+ * link that resolves it to a link address (the Ethernet adapter: ARP, and
+ * NDP later). It is kept in the first bytes of the buffer, the far end of
+ * the headroom, so it costs no header bytes: TERN_PKT_NEXT_HOP4_LEN bytes
+ * for an IPv4 packet, TERN_PKT_NEXT_HOP6_LEN for IPv6 (the version nibble
+ * of the data says which). The IP layer writes it for a device whose info
+ * has TERN_NETDEV_NEXT_HOP (tern/netdev.h); that device counts those bytes
+ * in its info.headroom, so the headers pushed in front of the data never
+ * reach them. Only the packet's owner reads or writes them. */
+static inline uint8_t *tern_pkt_next_hop(const tern_pkt *p) {
+  return tern__pkt_buf(p);
 }
 
 /* Capacity of the packet's buffer in bytes. */

@@ -152,7 +152,8 @@ int tern_ip_parse(tern_ip_addr *out, const char *s, size_t len) {
   return 0;
 }
 
-static int parse_port(uint16_t *out, const char *s, size_t len) {
+/* A decimal number of 1..5 digits, at most max. */
+static int parse_dec(uint32_t *out, const char *s, size_t len, uint32_t max) {
   if (len == 0 || len > 5) {
     return TERN_EINVAL;
   }
@@ -163,7 +164,16 @@ static int parse_port(uint16_t *out, const char *s, size_t len) {
     }
     v = v * 10 + (uint32_t)(s[i] - '0');
   }
-  if (v > 65535) {
+  if (v > max) {
+    return TERN_EINVAL;
+  }
+  *out = v;
+  return 0;
+}
+
+static int parse_port(uint16_t *out, const char *s, size_t len) {
+  uint32_t v;
+  if (parse_dec(&v, s, len, 65535) != 0) {
     return TERN_EINVAL;
   }
   *out = (uint16_t)v;
@@ -179,12 +189,23 @@ int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len) {
     if (close == NULL) {
       return TERN_EINVAL;
     }
-    size_t alen = (size_t)(close - s) - 1;
+    size_t inner = (size_t)(close - s) - 1;
+    /* An optional "%N" zone (a scope id, 1..255) after the address. */
+    const char *pct = memchr(s + 1, '%', inner);
+    size_t alen = pct != NULL ? (size_t)(pct - s) - 1 : inner;
     if (tern_ipv6_parse(&r.addr.u.v6, s + 1, alen) != 0) {
       return TERN_EINVAL;
     }
+    if (pct != NULL) {
+      uint32_t zone;
+      if (parse_dec(&zone, pct + 1, inner - alen - 1, 255) != 0 || zone == 0 ||
+          pct[1] == '0') {
+        return TERN_EINVAL;
+      }
+      r.scope = (uint8_t)zone;
+    }
     r.addr.family = TERN_IP_V6;
-    colon = alen + 2;
+    colon = inner + 2;
     if (colon >= len || s[colon] != ':') {
       return TERN_EINVAL;
     }
@@ -336,6 +357,10 @@ int tern_endpoint_format(const tern_endpoint *e, char *buf, size_t cap) {
     case TERN_IP_V6:
       put_char(&t, '[');
       put_ipv6(&t, e->addr.u.v6.b);
+      if (e->scope != 0) {
+        put_char(&t, '%');
+        put_dec(&t, e->scope);
+      }
       put_char(&t, ']');
       break;
     default: return TERN_EINVAL;

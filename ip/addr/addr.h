@@ -31,25 +31,41 @@ typedef enum tern_ip_family {
   TERN_IP_V6 = 6,
 } tern_ip_family;
 
-/* An address of either family. */
+/* Protocol numbers (IANA "protocol-numbers"): IPv4's protocol field and
+ * IPv6's next header. */
+#define TERN_IP_PROTO_ICMP 1
+#define TERN_IP_PROTO_TCP 6
+#define TERN_IP_PROTO_UDP 17
+#define TERN_IP_PROTO_ICMPV6 58
+
+/* An address of either family. The address is word-aligned (w), so that
+ * the stack copies and compares it a word at a time: an IPv4 address is
+ * w[0], an IPv6 address w[0..3], each word the address's bytes in memory
+ * (network) order. */
 typedef struct tern_ip_addr {
   uint8_t family; /* tern_ip_family */
   union {
     tern_ipv4_addr v4;
     tern_ipv6_addr v6;
+    uint32_t w[4];
   } u;
 } tern_ip_addr;
 
-/* An address and a port (UDP or TCP). */
+/* An address and a port (UDP or TCP), and the interface it is scoped to:
+ * the zone of a link-local IPv6 address (RFC 4007 section 11), or the
+ * interface a limited broadcast goes out of. The scope is an interface id
+ * of the IP layer (1, 2, ... in the order interfaces were added); 0 lets
+ * routing choose. */
 typedef struct tern_endpoint {
   tern_ip_addr addr;
   uint16_t port;
+  uint8_t scope;
 } tern_endpoint;
 
 /* Buffer sizes that always fit a formatted value and its NUL. */
 #define TERN_IPV4_STRLEN 16     /* "255.255.255.255" */
 #define TERN_IPV6_STRLEN 46     /* "ffff:...:255.255.255.255" */
-#define TERN_ENDPOINT_STRLEN 54 /* "[" IPv6 "]:65535" */
+#define TERN_ENDPOINT_STRLEN 58 /* "[" IPv6 "%255]:65535" */
 
 /* An IPv4 address from four octets, a.b.c.d. */
 static inline tern_ipv4_addr tern_ipv4(uint8_t a, uint8_t b, uint8_t c,
@@ -79,8 +95,10 @@ int tern_ipv6_parse(tern_ipv6_addr *out, const char *s, size_t len);
 /* Parses either family; the family is taken from the text. */
 int tern_ip_parse(tern_ip_addr *out, const char *s, size_t len);
 
-/* Parses "192.0.2.1:7" or "[2001:db8::1]:7". The port is required.
- * Returns 0, or TERN_EINVAL and leaves *out unchanged. */
+/* Parses "192.0.2.1:7", "[2001:db8::1]:7" or, with a scope (zone) id,
+ * "[fe80::1%2]:7" (RFC 4007 section 11.2, numeric zones 1..255 only).
+ * The port is required. Returns 0, or TERN_EINVAL and leaves *out
+ * unchanged. */
 int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len);
 
 /* Formatters write text and a NUL into buf (cap bytes) and return the
@@ -88,7 +106,8 @@ int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len);
  * cap is too small; a cap of the matching TERN_*_STRLEN always suffices.
  * IPv6 follows RFC 5952: lowercase, no leading zeros, the longest run of
  * two or more zero groups shortened to "::", IPv4-mapped addresses with a
- * dotted tail. */
+ * dotted tail. An IPv6 endpoint's scope is written as "%N" after the
+ * address; an IPv4 endpoint's has no text form and is not written. */
 int tern_ipv4_format(const tern_ipv4_addr *a, char *buf, size_t cap);
 int tern_ipv6_format(const tern_ipv6_addr *a, char *buf, size_t cap);
 int tern_ip_format(const tern_ip_addr *a, char *buf, size_t cap);

@@ -149,8 +149,9 @@ TEST(Ip, PicksTheFamily) {
 }
 
 TEST(Endpoint, RoundTrips) {
-  const char *good[] = {"192.0.2.1:7", "0.0.0.0:0", "[2001:db8::1]:65535",
-                        "[::ffff:192.0.2.1]:53"};
+  const char *good[] = {"192.0.2.1:7",         "0.0.0.0:0",
+                        "[2001:db8::1]:65535", "[::ffff:192.0.2.1]:53",
+                        "[fe80::1%2]:7",       "[fe80::1%255]:546"};
   for (const char *s : good) {
     tern_endpoint e;
     ASSERT_EQ(tern_endpoint_parse(&e, s, strlen(s)), 0) << s;
@@ -164,11 +165,28 @@ TEST(Endpoint, RejectsMalformedText) {
   const char *bad[] = {
       "192.0.2.1",        "192.0.2.1:",    "192.0.2.1:65536", "192.0.2.1:-1",
       "192.0.2.1:123456", "[::1]",         "[::1]:",          "::1:7",
-      "[::1:7",           "[192.0.2.1]:7", "192.0.2.1:7x",    ":7"};
+      "[::1:7",           "[192.0.2.1]:7", "192.0.2.1:7x",    ":7",
+      "[fe80::1%]:7",     "[fe80::1%0]:7", "[fe80::1%256]:7", "[fe80::1%02]:7",
+      "[fe80::1%eth0]:7", "[%2]:7",        "[fe80::1%2%3]:7"};
   for (const char *s : bad) {
     tern_endpoint e;
     EXPECT_EQ(tern_endpoint_parse(&e, s, strlen(s)), TERN_EINVAL) << s;
   }
+}
+
+TEST(Endpoint, TheScopeIsTheZone) {
+  tern_endpoint e;
+  const char *s = "[fe80::1%3]:547";
+  ASSERT_EQ(tern_endpoint_parse(&e, s, strlen(s)), 0);
+  EXPECT_EQ(e.scope, 3);
+  EXPECT_EQ(e.port, 547);
+  ASSERT_EQ(tern_endpoint_parse(&e, "192.0.2.1:7", 11), 0);
+  EXPECT_EQ(e.scope, 0);
+  // An IPv4 endpoint's scope has no text form: it is not written.
+  e.scope = 2;
+  char buf[TERN_ENDPOINT_STRLEN];
+  EXPECT_EQ(tern_endpoint_format(&e, buf, sizeof buf), 11);
+  EXPECT_STREQ(buf, "192.0.2.1:7");
 }
 
 TEST(Format, TooSmallBuffers) {
@@ -183,7 +201,7 @@ TEST(Format, TooSmallBuffers) {
   ASSERT_EQ(Parse6("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &six), 0);
   EXPECT_EQ(tern_ipv6_format(&six, buf, TERN_IPV6_STRLEN), 39);
   tern_endpoint e;
-  const char *longest = "[::ffff:255.255.255.255]:65535";
+  const char *longest = "[::ffff:255.255.255.255%255]:65535";
   ASSERT_EQ(tern_endpoint_parse(&e, longest, strlen(longest)), 0);
   EXPECT_EQ(tern_endpoint_format(&e, buf, strlen(longest)), TERN_ENOSPC);
   EXPECT_EQ(tern_endpoint_format(&e, buf, strlen(longest) + 1),

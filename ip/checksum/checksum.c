@@ -350,15 +350,20 @@ uint16_t tern_checksum(const void *data, size_t len) {
 
 /* The pseudo-headers' small fields start the sum (it cannot carry yet); the
  * order of 16-bit words does not change a one's complement sum. */
-tern_csum tern_checksum_pseudo_v4(const uint8_t src[4], const uint8_t dst[4],
-                                  uint8_t protocol, uint16_t length) {
-  tern_csum s = tern_checksum_add((uint32_t)protocol + length, src, 4);
-  return tern_checksum_add(s, dst, 4);
+tern_csum tern_checksum_pseudo(const uint8_t *src, const uint8_t *dst,
+                               size_t addr_len, uint8_t protocol,
+                               uint32_t length) {
+  tern_csum s = (uint32_t)protocol + (length >> 16) + (length & 0xffffu);
+  s = tern_checksum_add(s, src, addr_len);
+  return tern_checksum_add(s, dst, addr_len);
 }
 
-tern_csum tern_checksum_pseudo_v6(const uint8_t src[16], const uint8_t dst[16],
+tern_csum tern_checksum_pseudo_v4(const uint8_t src[4], const uint8_t dst[4],
+                                  uint8_t protocol, uint16_t length) {
+  return tern_checksum_pseudo(src, dst, 4, protocol, length);
+}
+
+tern_csum tern_checksum_pseudo_v6(const uint8_t *src, const uint8_t *dst,
                                   uint8_t next_header, uint32_t length) {
-  tern_csum s = (uint32_t)next_header + (length >> 16) + (length & 0xffffu);
-  s = tern_checksum_add(s, src, 16);
-  return tern_checksum_add(s, dst, 16);
+  return tern_checksum_pseudo(src, dst, 16, next_header, length);
 }

@@ -41,13 +41,25 @@ uint16_t tern_checksum_finish(tern_csum sum);
 /* tern_checksum_finish(tern_checksum_add(0, data, len)). */
 uint16_t tern_checksum(const void *data, size_t len);
 
+/* The pseudo-header sum of either family for UDP/TCP/ICMPv6: the source
+ * and destination (addr_len bytes each: 4 for IPv4, 16 for IPv6), the
+ * protocol (next header) and the transport length. IPv4's pseudo-header
+ * (RFC 768, RFC 793) and IPv6's (RFC 8200 8.1: a 32-bit length, zeros and
+ * the next header) sum to the same fields, so a layer written for both
+ * families needs only this one. */
+tern_csum tern_checksum_pseudo(const uint8_t *src, const uint8_t *dst,
+                               size_t addr_len, uint8_t protocol,
+                               uint32_t length);
+
 /* The IPv4 pseudo-header sum for UDP/TCP (RFC 768, RFC 793): source,
  * destination, protocol and the transport length. */
 tern_csum tern_checksum_pseudo_v4(const uint8_t src[4], const uint8_t dst[4],
                                   uint8_t protocol, uint16_t length);
 
-/* The IPv6 pseudo-header sum (RFC 8200 8.1). */
-tern_csum tern_checksum_pseudo_v6(const uint8_t src[16], const uint8_t dst[16],
+/* The IPv6 pseudo-header sum (RFC 8200 8.1); src and dst are 16 bytes
+ * each. (Pointers, not [16] arrays: gcc 12 then checks callers that pass
+ * a member of an address union against the union's smallest member.) */
+tern_csum tern_checksum_pseudo_v6(const uint8_t *src, const uint8_t *dst,
                                   uint8_t next_header, uint32_t length);
 
 #ifdef __cplusplus

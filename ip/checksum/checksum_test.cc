@@ -293,4 +293,22 @@ TEST(Checksum, CapturedIcmpv6EchoVerifies) {
   EXPECT_EQ(tern_checksum_finish(s), 0);
 }
 
+// The family-neutral pseudo-header sum is each family's.
+TEST(Checksum, PseudoOfEitherFamily) {
+  const uint8_t *ip = kIcmp6Echo;
+  uint32_t plen = (uint32_t)(ip[4] << 8 | ip[5]);
+  EXPECT_EQ(
+      tern_checksum_finish(tern_checksum_add(
+          tern_checksum_pseudo(ip + 8, ip + 24, 16, 58, plen), ip + 40, plen)),
+      0);
+  const uint8_t *p = kUdpEcho12;
+  EXPECT_EQ(tern_checksum_finish(tern_checksum_add(
+                tern_checksum_pseudo(p + 12, p + 16, 4, 17, 20), p + 20, 20)),
+            0);
+  EXPECT_EQ(tern_checksum_pseudo(p + 12, p + 16, 4, 17, 20),
+            tern_checksum_pseudo_v4(p + 12, p + 16, 17, 20));
+  EXPECT_EQ(tern_checksum_pseudo(ip + 8, ip + 24, 16, 58, 0x12345),
+            tern_checksum_pseudo_v6(ip + 8, ip + 24, 58, 0x12345));
+}
+
 }  // namespace

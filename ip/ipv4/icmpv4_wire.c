@@ -46,13 +46,15 @@ int tern_icmpv4_repr_emit(const tern_icmpv4_repr *r, uint8_t *buf, size_t cap) {
   if (r->data_len > 0 && r->data != buf + TERN_ICMPV4_HEADER_LEN) {
     memmove(buf + TERN_ICMPV4_HEADER_LEN, r->data, r->data_len);
   }
-  buf[OFF_TYPE] = r->type;
-  buf[OFF_CODE] = r->code;
-  tern_put_be16(buf + OFF_CHECKSUM, 0);
-  tern_put_be16(buf + OFF_IDENT, r->ident);
-  tern_put_be16(buf + OFF_SEQ, r->seq);
-  tern_put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, len));
+  tern_icmpv4_emit_header(buf, r->type, r->code, r->ident, r->seq, len);
   return (int)len;
+}
+
+void tern_icmpv4_echo_reply(uint8_t *msg, size_t len) {
+  msg[OFF_TYPE] = TERN_ICMPV4_ECHO_REPLY;
+  msg[OFF_CODE] = 0;
+  tern_put_be16(msg + OFF_CHECKSUM, 0);
+  tern_put_be16(msg + OFF_CHECKSUM, tern_checksum(msg, len));
 }
 
 int tern_icmpv4_is_error(uint8_t type) {
@@ -64,6 +66,21 @@ int tern_icmpv4_is_error(uint8_t type) {
     case TERN_ICMPV4_PARAM_PROBLEM: return 1;
     default: return 0;
   }
+}
+
+int tern_icmpv4_quote_parse(tern_icmpv4_quote *out, const uint8_t *msg,
+                            size_t len) {
+  int hlen = tern_icmpv4_quote_check(msg, len);
+  if (hlen < 0) {
+    return hlen;
+  }
+  const uint8_t *q = msg + TERN_ICMPV4_HEADER_LEN;
+  memcpy(out->src.b, tern_ipv4_src(q), 4);
+  memcpy(out->dst.b, tern_ipv4_dst(q), 4);
+  out->protocol = tern_ipv4_protocol(q);
+  out->payload = q + hlen;
+  out->payload_len = len - TERN_ICMPV4_HEADER_LEN - (size_t)hlen;
+  return 0;
 }
 
 /* 0.0.0.0, 224.0.0.0/4 and up (multicast, reserved, broadcast). */
@@ -116,6 +133,7 @@ const char *tern_icmpv4_drop_name(int reason) {
     case TERN_ICMPV4_DROP_NONE: return "none";
     case TERN_ICMPV4_DROP_TRUNCATED: return "truncated";
     case TERN_ICMPV4_DROP_CHECKSUM: return "checksum";
+    case TERN_ICMPV4_DROP_QUOTE: return "quote";
     default: return "unknown";
   }
 }

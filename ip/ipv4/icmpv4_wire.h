@@ -16,9 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern/addr.h"
 #include "tern/bytes.h"
 #include "tern/checksum.h"
 #include "tern/err.h"
+#include "tern/ipv4_wire.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,9 +54,12 @@ typedef enum tern_icmpv4_drop {
   TERN_ICMPV4_DROP_NONE = 0,
   TERN_ICMPV4_DROP_TRUNCATED = -1, /* shorter than the 8-byte header */
   TERN_ICMPV4_DROP_CHECKSUM = -2,  /* the checksum does not verify */
+  /* An error message whose quoted datagram is not an IPv4 header and the
+   * first 8 bytes of its payload (tern_icmpv4_quote_parse). */
+  TERN_ICMPV4_DROP_QUOTE = -3,
 } tern_icmpv4_drop;
 
-#define TERN_ICMPV4_DROP_COUNT 3
+#define TERN_ICMPV4_DROP_COUNT 4
 
 /* A message. For echo request/reply, ident and seq are the identifier and
  * sequence number and data the echoed payload. For other types ident and
@@ -113,6 +118,69 @@ int tern_icmpv4_emit_dest_unreach(uint8_t code, const uint8_t *dgram,
 /* Whether type is an ICMP error message (RFC 1122 3.2.2: no error is ever
  * sent about one). */
 int tern_icmpv4_is_error(uint8_t type);
+
+/* Turns the echo request msg[0..len) (which tern_icmpv4_check accepted)
+ * into its echo reply in place: type 0, code 0, identifier, sequence
+ * number and data unchanged (RFC 792, RFC 1122 3.2.2.6), the checksum
+ * recomputed. */
+void tern_icmpv4_echo_reply(uint8_t *msg, size_t len);
+
+/* The datagram an error message quotes (RFC 792: its IP header and at
+ * least the first 64 bits of its data; RFC 1812 4.3.2.3: as much as fits
+ * 576 bytes). */
+typedef struct tern_icmpv4_quote {
+  tern_ipv4_addr src; /* the quoted datagram's source */
+  tern_ipv4_addr dst; /* and destination */
+  uint8_t protocol;
+  const uint8_t *payload; /* its transport header onward, in the message */
+  size_t payload_len;     /* at least 8 */
+} tern_icmpv4_quote;
+
+/* Checks the datagram quoted by the error message msg[0..len) (which
+ * tern_icmpv4_check accepted): version 4, IHL 5 or more, and the header
+ * and 8 bytes of payload present. The quoted total length and checksum are
+ * not checked (the quote may be cut short). Returns the quoted header's
+ * length (20 to 60) or TERN_ICMPV4_DROP_QUOTE; reads nothing outside msg.
+ * After it returns a length, the IPv4 accessors (tern/ipv4_wire.h) read
+ * the quoted header at msg + 8 and stay inside msg, and the quoted
+ * payload is the rest of msg after the header, 8 bytes at least. */
+static inline int tern_icmpv4_quote_check(const uint8_t *msg, size_t len) {
+  const uint8_t *q = msg + TERN_ICMPV4_HEADER_LEN;
+  if (len < TERN_ICMPV4_HEADER_LEN + TERN_IPV4_HEADER_LEN + 8 ||
+      q[0] >> 4 != 4 || tern_ipv4_header_len(q) < TERN_IPV4_HEADER_LEN ||
+      TERN_ICMPV4_HEADER_LEN + tern_ipv4_header_len(q) + 8 > len) {
+    return TERN_ICMPV4_DROP_QUOTE;
+  }
+  return (int)tern_ipv4_header_len(q);
+}
+
+/* tern_icmpv4_quote_check, then fills *out (untouched on failure). Returns
+ * 0 or TERN_ICMPV4_DROP_QUOTE. */
+int tern_icmpv4_quote_parse(tern_icmpv4_quote *out, const uint8_t *msg,
+                            size_t len);
+
+/* Writes the 8-byte header of a message of len bytes whose data is in
+ * place after it: type, code, the rest of the header (ident and seq: an
+ * echo's identifier and sequence number; 0 and 0 for an unreachable),
+ * and the checksum over the whole message. tern_icmpv4_repr_emit is this
+ * after moving the data; a sender that built the data in place (an error
+ * quoting the datagram it received) calls it alone. */
+static inline void tern_icmpv4_emit_header(uint8_t *buf, uint8_t type,
+                                           uint8_t code, unsigned ident,
+                                           unsigned seq, size_t len) {
+  buf[0] = type;
+  buf[1] = code;
+  buf[2] = buf[3] = 0;
+  tern_put_be16(buf + 4, ident);
+  tern_put_be16(buf + 6, seq);
+  tern_put_be16(buf + 2, tern_checksum(buf, len));
+}
+
+/* The next-hop MTU of a "fragmentation needed" message (RFC 1191 section
+ * 4; 0 from a router that predates it), valid after tern_icmpv4_check. */
+static inline uint16_t tern_icmpv4_next_hop_mtu(const uint8_t *p) {
+  return (uint16_t)tern_be16(p + 6);
+}
 
 /* The name of a tern_icmpv4_drop reason; "unknown" otherwise. */
 const char *tern_icmpv4_drop_name(int reason);

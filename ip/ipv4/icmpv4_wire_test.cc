@@ -213,6 +213,133 @@ TEST(Icmpv4Wire, DestUnreachRejectsUncheckableDatagram) {
       TERN_EINVAL);
 }
 
+// The IPv4 layer writes an error where the datagram it quotes starts (so
+// only the quote needs room): the emitter moves the quote 8 bytes on
+// first. The result is the same as from a separate buffer.
+TEST(Icmpv4Wire, DestUnreachInPlaceOverTheDatagram) {
+  Bytes buf = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  buf.resize(buf.size() + 8, 0xee);
+  ASSERT_EQ(tern_icmpv4_emit_dest_unreach(TERN_ICMPV4_PORT_UNREACH, buf.data(),
+                                          sizeof kUdpToClosedPort, buf.data(),
+                                          buf.size()),
+            51);
+  EXPECT_EQ(buf, Icmp(kPortUnreachable, sizeof kPortUnreachable));
+  // A long one: the quote stops at 576 bytes, in place too.
+  Bytes d(1500, 0x61);
+  memcpy(d.data(), kUdpToClosedPort, 28);
+  d[2] = 1500 >> 8;
+  d[3] = 1500 & 0xff;
+  const Bytes orig = d;
+  ASSERT_EQ(tern_icmpv4_emit_dest_unreach(TERN_ICMPV4_PORT_UNREACH, d.data(),
+                                          d.size(), d.data(),
+                                          TERN_ICMPV4_ERROR_MAX_LEN),
+            TERN_ICMPV4_ERROR_MAX_LEN);
+  EXPECT_EQ(tern_icmpv4_check(d.data(), TERN_ICMPV4_ERROR_MAX_LEN), 0);
+  EXPECT_EQ(B(d.data() + 8, TERN_ICMPV4_ERROR_MAX_LEN - 8),
+            B(orig.data(), TERN_ICMPV4_ERROR_MAX_LEN - 8));
+}
+
+TEST(Icmpv4Wire, QuoteOfTheKernelsPortUnreachable) {
+  Bytes m = Icmp(kPortUnreachable, sizeof kPortUnreachable);
+  tern_icmpv4_quote q;
+  ASSERT_EQ(tern_icmpv4_quote_parse(&q, m.data(), m.size()), 0);
+  EXPECT_EQ(B(q.src.b, 4), Bytes({192, 0, 2, 1}));
+  EXPECT_EQ(B(q.dst.b, 4), Bytes({192, 0, 2, 2}));
+  EXPECT_EQ(q.protocol, TERN_IP_PROTO_UDP);
+  EXPECT_EQ(q.payload, m.data() + 28);
+  EXPECT_EQ(B(q.payload, q.payload_len), B(kUdpToClosedPort + 20, 23));
+  // The next-hop MTU of a "fragmentation needed" is bytes 6-7 (RFC 1191).
+  Bytes frag = m;
+  frag[1] = TERN_ICMPV4_FRAG_NEEDED;
+  frag[6] = 0x05;
+  frag[7] = 0x78;
+  EXPECT_EQ(tern_icmpv4_next_hop_mtu(frag.data()), 1400);
+  EXPECT_EQ(tern_icmpv4_next_hop_mtu(m.data()), 0);
+}
+
+// What the IPv4 layer calls: the quote check gives the quoted header's
+// length and its accessors read the quote in place; the header emitter
+// over a quote already in place builds the kernel's port unreachable.
+TEST(Icmpv4Wire, QuoteCheckAndHeaderInPlace) {
+  Bytes m = Icmp(kPortUnreachable, sizeof kPortUnreachable);
+  ASSERT_EQ(tern_icmpv4_quote_check(m.data(), m.size()), 20);
+  EXPECT_EQ(B(tern_ipv4_src(m.data() + 8), 4), Bytes({192, 0, 2, 1}));
+  EXPECT_EQ(tern_ipv4_protocol(m.data() + 8), TERN_IP_PROTO_UDP);
+  for (size_t n = 0; n < 36; n++) {
+    EXPECT_EQ(tern_icmpv4_quote_check(m.data(), n), TERN_ICMPV4_DROP_QUOTE);
+  }
+  Bytes opt = m;
+  opt[8] = 0x46;
+  EXPECT_EQ(tern_icmpv4_quote_check(opt.data(), 39), TERN_ICMPV4_DROP_QUOTE);
+  EXPECT_EQ(tern_icmpv4_quote_check(opt.data(), 40), 24);
+  Bytes out(m.size(), 0xa5);
+  memcpy(out.data() + 8, kUdpToClosedPort, sizeof kUdpToClosedPort);
+  tern_icmpv4_emit_header(out.data(), TERN_ICMPV4_DEST_UNREACH,
+                          TERN_ICMPV4_PORT_UNREACH, 0, 0, out.size());
+  EXPECT_EQ(out, m);
+  // And an echo reply's identifier and sequence number.
+  Bytes reply = Icmp(kEchoReply, sizeof kEchoReply);
+  Bytes built = reply;
+  memset(built.data(), 0xa5, 8);
+  tern_icmpv4_emit_header(built.data(), TERN_ICMPV4_ECHO_REPLY, 0,
+                          tern_icmpv4_echo_ident(reply.data()),
+                          tern_icmpv4_echo_seq(reply.data()), built.size());
+  EXPECT_EQ(built, reply);
+}
+
+TEST(Icmpv4Wire, QuoteNeedsTheHeaderAndEightBytes) {
+  Bytes m = Icmp(kPortUnreachable, sizeof kPortUnreachable);
+  tern_icmpv4_quote q;
+  // Every message shorter than 8 + 20 + 8 bytes is refused; from there on
+  // the quote is long enough (the quoted total length is not checked: a
+  // router may cut the quote).
+  for (size_t n = 0; n < m.size(); n++) {
+    int want = n < 36 ? TERN_ICMPV4_DROP_QUOTE : 0;
+    EXPECT_EQ(tern_icmpv4_quote_parse(&q, m.data(), n), want) << n;
+    if (want == 0) {
+      EXPECT_EQ(q.payload_len, n - 28);
+    }
+  }
+}
+
+TEST(Icmpv4Wire, QuoteOfNoIpv4HeaderIsRefused) {
+  const Bytes good = Icmp(kPortUnreachable, sizeof kPortUnreachable);
+  tern_icmpv4_quote q;
+  // A version that is not 4.
+  for (uint8_t v : {0x05, 0x65, 0x35}) {
+    Bytes m = good;
+    m[8] = v;
+    EXPECT_EQ(tern_icmpv4_quote_parse(&q, m.data(), m.size()),
+              TERN_ICMPV4_DROP_QUOTE)
+        << int(v);
+  }
+  // IHL below 5.
+  for (uint8_t ihl = 0; ihl < 5; ihl++) {
+    Bytes m = good;
+    m[8] = static_cast<uint8_t>(0x40 | ihl);
+    EXPECT_EQ(tern_icmpv4_quote_parse(&q, m.data(), m.size()),
+              TERN_ICMPV4_DROP_QUOTE)
+        << int(ihl);
+  }
+  // Options: an IHL of 6 needs 4 more bytes before the 8 of payload.
+  Bytes opt = good;
+  opt[8] = 0x46;
+  EXPECT_EQ(tern_icmpv4_quote_parse(&q, opt.data(), 39),
+            TERN_ICMPV4_DROP_QUOTE);
+  ASSERT_EQ(tern_icmpv4_quote_parse(&q, opt.data(), 40), 0);
+  EXPECT_EQ(q.payload, opt.data() + 32);
+  EXPECT_EQ(q.payload_len, 8u);
+  // IHL 15 (60 bytes of header) and fewer than 8 bytes after it.
+  Bytes big = good;
+  big.resize(8 + 60 + 7, 0);
+  big[8] = 0x4f;
+  EXPECT_EQ(tern_icmpv4_quote_parse(&q, big.data(), big.size()),
+            TERN_ICMPV4_DROP_QUOTE);
+  big.push_back(0);
+  EXPECT_EQ(tern_icmpv4_quote_parse(&q, big.data(), big.size()), 0);
+  EXPECT_EQ(q.payload_len, 8u);
+}
+
 TEST(Icmpv4Wire, EveryShortPrefixIsTruncated) {
   Bytes m = Icmp(kEchoRequest, sizeof kEchoRequest);
   for (size_t n = 0; n < TERN_ICMPV4_HEADER_LEN; n++) {
@@ -252,6 +379,7 @@ TEST(Icmpv4Wire, EmitErrors) {
 TEST(Icmpv4Wire, DropNames) {
   EXPECT_STREQ(tern_icmpv4_drop_name(TERN_ICMPV4_DROP_TRUNCATED), "truncated");
   EXPECT_STREQ(tern_icmpv4_drop_name(TERN_ICMPV4_DROP_CHECKSUM), "checksum");
+  EXPECT_STREQ(tern_icmpv4_drop_name(TERN_ICMPV4_DROP_QUOTE), "quote");
   EXPECT_STREQ(tern_icmpv4_drop_name(-TERN_ICMPV4_DROP_COUNT), "unknown");
 }
 

@@ -1,9 +1,10 @@
-// The IPv4 layer against a peer played by the test over a memory netdev,
-// with datagrams from real captures (capture_vectors*.h).
+// The IPv4 layer on the IP core, against a peer played by the test over a
+// memory netdev, with datagrams from real captures (capture_vectors*.h).
 #include "tern/ipv4.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -18,19 +19,25 @@ using tern_test::B;
 using tern_test::Bench;
 using tern_test::Bytes;
 using tern_test::FixIpChecksum;
+using tern_test::IcmpError;
+using tern_test::Ident;
 using tern_test::Link;
+using tern_test::SameButIdent;
+using tern_test::SendRaw;
+using tern_test::TwoIfaces;
 
 // A stand-in transport: counts what it is given and answers a fixed
-// verdict.
+// verdict; records the ICMP errors it is told of.
 struct FakeProto {
-  tern_ipv4_proto proto = {};
-  tern_ipv4_verdict verdict = TERN_IPV4_NO_LISTENER;
+  tern_ip_proto proto = {};
+  tern_ip_verdict verdict = TERN_IP_NO_LISTENER;
   int calls = 0;
-  tern_ipv4_rx last = {};
+  tern_ip_rx last = {};
   Bytes payload;
+  std::vector<tern_ip_error> errors;
+  std::vector<Bytes> quotes;
 
-  static tern_ipv4_verdict Input(void *ctx, const tern_ipv4_rx *rx,
-                                 tern_pkt *pkt) {
+  static tern_ip_verdict Input(void *ctx, const tern_ip_rx *rx, tern_pkt *pkt) {
     auto *f = static_cast<FakeProto *>(ctx);
     f->calls++;
     f->last = *rx;
@@ -38,61 +45,33 @@ struct FakeProto {
                       tern_pkt_data(pkt) + tern_pkt_len(pkt));
     return f->verdict;
   }
+  static void Error(void *ctx, const tern_ip_error *e) {
+    auto *f = static_cast<FakeProto *>(ctx);
+    f->errors.push_back(*e);
+    f->quotes.push_back(Bytes(e->quote, e->quote + e->quote_len));
+  }
   explicit FakeProto(uint8_t protocol) {
     proto.protocol = protocol;
     proto.input = Input;
+    proto.error = Error;
     proto.ctx = this;
   }
 };
 
-// A device that records what the stack told it with set_ipv4, around a
-// memory netdev end.
-struct AddrDev {
-  tern_netdev inner;
-  uint8_t addr[4] = {9, 9, 9, 9};
-  int calls = 0;
-  uint16_t extra_headroom = 0;  // claimed on top of the inner device's
-  tern_netdev_ops ops;
-
-  static tern_poll Recv(void *self, tern_cx *cx, tern_pkt **p, int *err) {
-    auto *d = static_cast<AddrDev *>(self);
-    return tern_netdev_poll_recv(&d->inner, cx, p, err);
-  }
-  static tern_poll Send(void *self, tern_cx *cx, tern_pkt *p, int *err) {
-    auto *d = static_cast<AddrDev *>(self);
-    return tern_netdev_poll_send(&d->inner, cx, p, err);
-  }
-  static void Info(void *self, tern_netdev_info *info) {
-    auto *d = static_cast<AddrDev *>(self);
-    *info = tern_netdev_get_info(&d->inner);
-    info->headroom = static_cast<uint16_t>(info->headroom + d->extra_headroom);
-  }
-  static void SetIpv4(void *self, const uint8_t a[4]) {
-    auto *d = static_cast<AddrDev *>(self);
-    memcpy(d->addr, a, 4);
-    d->calls++;
-  }
-  explicit AddrDev(tern_netdev in) : inner(in), ops() {
-    ops.poll_recv = Recv;
-    ops.poll_send = Send;
-    ops.get_info = Info;
-    ops.set_ipv4 = SetIpv4;
-  }
-  tern_netdev Dev() {
-    return tern_netdev{&ops, this};
-  }
-};
+bool SameV4(const tern_ip_addr &a, tern_ipv4_addr b) {
+  return a.family == TERN_IP_V4 && memcmp(a.u.v4.b, b.b, 4) == 0;
+}
 
 // The kernel's echo replies differ from a request only in type, checksum
 // and the IP header's identification (and so its checksum) and flags
-// (Linux replies without DF). Seeding the stack's identification counter
-// with the kernel's value therefore makes the whole reply comparable.
+// (Linux replies without DF). Ours differ from the kernel's only in the
+// identification (RFC 7739: from a keyed hash, not the kernel's counter)
+// and so the header checksum.
 TEST(Ipv4Echo, ReplyTo56BytePingMatchesLinux) {
   Bench b;
-  b.stack.next_ident = 0x4be4;
   auto out = b.Exchange(B(kEchoRequest, sizeof kEchoRequest));
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], B(kEchoReply, sizeof kEchoReply));
+  EXPECT_TRUE(SameButIdent(out[0], B(kEchoReply, sizeof kEchoReply)));
   EXPECT_EQ(b.Stats().icmp_echo_replies, 1u);
   // Built in the request's own buffer: the stack's pool was not touched.
   EXPECT_EQ(tern_pkt_pool_get_stats(&b.pool.pool).allocs, 0u);
@@ -100,83 +79,70 @@ TEST(Ipv4Echo, ReplyTo56BytePingMatchesLinux) {
 
 TEST(Ipv4Echo, ReplyTo1472BytePingMatchesLinux) {
   Bench b;
-  b.stack.next_ident = 0x4be5;
   auto out = b.Exchange(B(kBigEchoRequest, sizeof kBigEchoRequest));
   ASSERT_EQ(out.size(), 1u);
   ASSERT_EQ(out[0].size(), 1500u);
-  EXPECT_EQ(out[0], B(kBigEchoReply, sizeof kBigEchoReply));
+  EXPECT_TRUE(SameButIdent(out[0], B(kBigEchoReply, sizeof kBigEchoReply)));
 }
 
 TEST(Ipv4Echo, ReplyToEmptyPingMatchesLinux) {
   Bench b;
-  b.stack.next_ident = 0x4be6;
   auto out = b.Exchange(B(kEmptyEchoRequest, sizeof kEmptyEchoRequest));
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], B(kEmptyEchoReply, sizeof kEmptyEchoReply));
+  EXPECT_TRUE(SameButIdent(out[0], B(kEmptyEchoReply, sizeof kEmptyEchoReply)));
 }
 
 TEST(Ipv4Echo, WithoutHeadroomTheReplyIsMovedInItsBuffer) {
   // A device that needs more room in front than its received packets
   // have: the reply is moved back in the request's buffer (which has the
   // tailroom), still without taking a packet from the stack's pool.
-  tern_test::Pool pool;
-  Link link;
-  link.peer_headroom = 14;
-  AddrDev dev(link.A());
-  dev.extra_headroom = 16;
-  tern_ipv4_stack s;
-  tern_ipv4_iface i;
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
-  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
-  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
-  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, dev.Dev(), &a, 24, nullptr), 0);
-  s.next_ident = 0x4be4;
-  link.Inject(B(kEchoRequest, sizeof kEchoRequest));
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
-  Bytes got;
-  ASSERT_TRUE(link.Take(&got));
-  EXPECT_EQ(got, B(kEchoReply, sizeof kEchoReply));
-  EXPECT_EQ(tern_pkt_pool_get_stats(&pool.pool).allocs, 0u);
-  EXPECT_EQ(tern_pkt_pool_available(&pool.pool), 8u);
-  EXPECT_EQ(tern_pkt_pool_available(&link.peer_pool.pool), 16u);
+  Bench b;
+  b.link.peer_headroom = 14;
+  b.link.dev.extra_headroom = 16;
+  // The core reads the device's facts again on its events (here an MTU
+  // "change" to the same MTU).
+  tern_memnetdev_set_mtu(&b.link.pair, 1500);
+  b.Run();
+  EXPECT_EQ(b.iface.headroom, 30);
+  auto out = b.Exchange(B(kEchoRequest, sizeof kEchoRequest));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(SameButIdent(out[0], B(kEchoReply, sizeof kEchoReply)));
+  EXPECT_EQ(tern_pkt_pool_get_stats(&b.pool.pool).allocs, 0u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.link.peer_pool.pool), 16u);
   // The same for a port unreachable, whose 8-byte header needs more.
   FakeProto udp(TERN_IP_PROTO_UDP);
-  ASSERT_EQ(tern_ipv4_register_proto(&s, &udp.proto), 0);
-  s.next_ident = 0x1259;
-  link.Inject(B(kUdpToClosedPort, sizeof kUdpToClosedPort));
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
-  ASSERT_TRUE(link.Take(&got));
-  EXPECT_EQ(got, B(kPortUnreachable, sizeof kPortUnreachable));
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  out = b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(
+      SameButIdent(out[0], B(kPortUnreachable, sizeof kPortUnreachable)));
   // When the tailroom is short too, nothing is sent and it is counted:
   // 200 more bytes in front of a 1500-byte reply in a 1600-byte buffer.
-  dev.extra_headroom = 200;
-  ASSERT_EQ(tern_ipv4_iface_set_addr(&i, &a, 24, nullptr), 0);  // re-read
-  link.Inject(B(kBigEchoRequest, sizeof kBigEchoRequest));
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
-  EXPECT_FALSE(link.Take(&got));
-  EXPECT_EQ(s.stats.tx_no_room, 1u);
-  EXPECT_EQ(tern_pkt_pool_available(&link.peer_pool.pool), 16u);
+  b.link.dev.extra_headroom = 200;
+  tern_memnetdev_set_mtu(&b.link.pair, 1500);
+  b.Run();
+  EXPECT_TRUE(b.Exchange(B(kBigEchoRequest, sizeof kBigEchoRequest)).empty());
+  EXPECT_EQ(b.Stats().tx_no_room, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.link.peer_pool.pool), 16u);
 }
 
 TEST(Ipv4Echo, RequestWithOptionsIsAnsweredWithoutThem) {
   Bench b;
-  b.stack.next_ident = 0x4be4;
   Bytes d = B(kRouterAlertHeader, sizeof kRouterAlertHeader);
   d.insert(d.end(), kEchoRequest + 20, kEchoRequest + sizeof kEchoRequest);
   auto out = b.Exchange(d);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], B(kEchoReply, sizeof kEchoReply));
+  EXPECT_TRUE(SameButIdent(out[0], B(kEchoReply, sizeof kEchoReply)));
 }
 
 TEST(Ipv4Echo, LinkPaddingIsNotEchoed) {
   Bench b;
-  b.stack.next_ident = 0x4be6;
   Bytes d = B(kEmptyEchoRequest, sizeof kEmptyEchoRequest);
   d.resize(46, 0);  // an Ethernet minimum frame's padding
   auto out = b.Exchange(d);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], B(kEmptyEchoReply, sizeof kEmptyEchoReply));
+  EXPECT_TRUE(SameButIdent(out[0], B(kEmptyEchoReply, sizeof kEmptyEchoReply)));
 }
 
 TEST(Ipv4Echo, BroadcastPingIsIgnored) {
@@ -233,9 +199,9 @@ TEST(Ipv4Input, MalformedDatagramsAreDroppedAndCounted) {
   d[10] ^= 0x01;
   cases.push_back({"checksum", d, nullptr, -TERN_IPV4_DROP_CHECKSUM});
   d = good;
-  d[0] = 0x65;
+  d[0] = 0x65;  // version 6: the core has no IPv6 layer to hand it to
   FixIpChecksum(d);
-  cases.push_back({"version", d, nullptr, -TERN_IPV4_DROP_VERSION});
+  cases.push_back({"version", d, nullptr, -1});
   d = good;
   d[0] = 0x44;
   cases.push_back({"ihl", d, nullptr, -TERN_IPV4_DROP_IHL});
@@ -272,6 +238,10 @@ TEST(Ipv4Input, MalformedDatagramsAreDroppedAndCounted) {
   FixIpChecksum(d);
   cases.push_back({"multicast", d, &tern_ipv4_stats::rx_drop_not_for_us, 0});
   d = good;
+  d[16] = d[17] = d[18] = d[19] = 0;
+  FixIpChecksum(d);
+  cases.push_back({"to 0.0.0.0", d, &tern_ipv4_stats::rx_drop_not_for_us, 0});
+  d = good;
   d[12] = d[13] = d[14] = d[15] = 255;
   FixIpChecksum(d);
   cases.push_back(
@@ -286,11 +256,26 @@ TEST(Ipv4Input, MalformedDatagramsAreDroppedAndCounted) {
   FixIpChecksum(d);
   cases.push_back(
       {"subnet bcast source", d, &tern_ipv4_stats::rx_drop_bad_src, 0});
+  d = good;
+  d[12] = 224;
+  d[15] = 5;
+  FixIpChecksum(d);
+  cases.push_back(
+      {"multicast source", d, &tern_ipv4_stats::rx_drop_bad_src, 0});
   for (const Case &c : cases) {
     SCOPED_TRACE(c.what);
     tern_ipv4_stats before = b.Stats();
+    tern_ip_stats core_before = b.Core();
     EXPECT_TRUE(b.Exchange(c.d).empty());
     tern_ipv4_stats after = b.Stats();
+    tern_ip_stats core_after = b.Core();
+    EXPECT_EQ(core_after.rx_packets, core_before.rx_packets + 1);
+    if (c.drop_index == -1) {
+      // Not IPv4 at all: the core finds no family for it.
+      EXPECT_EQ(core_after.rx_drop_family, core_before.rx_drop_family + 1);
+      EXPECT_EQ(after.rx_packets, before.rx_packets);
+      continue;
+    }
     if (c.counter != nullptr) {
       EXPECT_EQ(after.*(c.counter), before.*(c.counter) + 1);
     } else {
@@ -316,18 +301,52 @@ TEST(Ipv4Input, TtlOneAndZeroAreAccepted) {
   }
 }
 
+TEST(Ipv4Input, WhatATransportIsTold) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  udp.verdict = TERN_IP_CONSUMED;
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  d[1] = 0x28;  // a TOS
+  d[8] = 7;     // a TTL
+  FixIpChecksum(d);
+  d.resize(d.size() + 3, 0);  // link padding, not the datagram's
+  EXPECT_TRUE(b.Exchange(d).empty());
+  ASSERT_EQ(udp.calls, 1);
+  EXPECT_TRUE(SameV4(udp.last.src, tern_ipv4(192, 0, 2, 1)));
+  EXPECT_TRUE(SameV4(udp.last.dst, tern_ipv4(192, 0, 2, 2)));
+  EXPECT_EQ(udp.last.iface, &b.iface);
+  EXPECT_EQ(udp.last.protocol, TERN_IP_PROTO_UDP);
+  EXPECT_EQ(udp.last.ttl, 7);
+  EXPECT_EQ(udp.last.tos, 0x28);
+  EXPECT_EQ(udp.last.flags, 0);
+  EXPECT_EQ(udp.payload, B(kUdpToClosedPort + 20, 23));
+  // The subnet and the limited broadcast are flagged as such.
+  for (uint8_t x : {255, 0}) {
+    Bytes bc = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+    bc[19] = 255;
+    if (x == 0) {
+      bc[16] = bc[17] = bc[18] = 255;
+    }
+    FixIpChecksum(bc);
+    EXPECT_TRUE(b.Exchange(bc).empty());
+    EXPECT_EQ(udp.last.flags, TERN_IP_RX_BROADCAST);
+  }
+  EXPECT_EQ(b.Stats().rx_delivered, 3u);
+}
+
 TEST(Ipv4Unreach, ClosedPortGetsThePortUnreachableLinuxSent) {
   Bench b;
   FakeProto udp(TERN_IP_PROTO_UDP);
-  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &udp.proto), 0);
-  b.stack.next_ident = 0x1259;
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
   auto out = b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort));
   ASSERT_EQ(udp.calls, 1);
   EXPECT_EQ(udp.payload, B(kUdpToClosedPort + 20, 23));
   EXPECT_EQ(udp.last.protocol, TERN_IP_PROTO_UDP);
-  EXPECT_FALSE(udp.last.broadcast);
+  EXPECT_EQ(udp.last.flags & TERN_IP_RX_BROADCAST, 0);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0], B(kPortUnreachable, sizeof kPortUnreachable));
+  EXPECT_TRUE(
+      SameButIdent(out[0], B(kPortUnreachable, sizeof kPortUnreachable)));
   EXPECT_EQ(b.Stats().icmp_unreach_sent, 1u);
 }
 
@@ -348,25 +367,79 @@ TEST(Ipv4Unreach, UnknownProtocolGetsProtocolUnreachable) {
 TEST(Ipv4Unreach, NoErrorsAboutBroadcastsOrWhenConsumed) {
   Bench b;
   FakeProto udp(TERN_IP_PROTO_UDP);
-  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &udp.proto), 0);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
   Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
   d[19] = 255;
   FixIpChecksum(d);
   EXPECT_TRUE(b.Exchange(d).empty());
-  EXPECT_TRUE(udp.last.broadcast);
-  udp.verdict = TERN_IPV4_CONSUMED;
+  EXPECT_NE(udp.last.flags & TERN_IP_RX_BROADCAST, 0);
+  udp.verdict = TERN_IP_CONSUMED;
   EXPECT_TRUE(b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort)).empty());
-  udp.verdict = TERN_IPV4_DROP;
+  udp.verdict = TERN_IP_DROP;
   EXPECT_TRUE(b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort)).empty());
   EXPECT_EQ(b.Stats().rx_drop_transport, 1u);
   EXPECT_EQ(udp.calls, 3);
+  EXPECT_EQ(b.Stats().icmp_refused, 1u);
+}
+
+// A datagram that fills its whole buffer (a SLIP device receives at the
+// buffer's start into buffers of the MTU's size, as the micro:bit's does)
+// still gets its port unreachable: only the 576 bytes the error quotes
+// need room. (Found in review: the layer made room for the ICMP header in
+// front of the whole datagram first, which does not fit, and sent
+// nothing; the IPv4 layer before the split trimmed to the quote first.)
+TEST(Ipv4Unreach, ADatagramThatFillsItsBufferIsAnswered) {
+  Bench b(1500, 0);  // a device that needs no headroom (SLIP)
+  tern_test::Pool full(4, 1500);
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  // kBigEchoRequest's bytes as a UDP datagram to port 9 (checksum 0).
+  Bytes d = B(kBigEchoRequest, sizeof kBigEchoRequest);
+  d[9] = TERN_IP_PROTO_UDP;
+  FixIpChecksum(d);
+  const uint8_t udp_hdr[8] = {0x9c, 0x40, 0x00, 0x09, 0x05, 0xc8, 0, 0};
+  memcpy(d.data() + 20, udp_hdr, 8);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&full.pool);
+  ASSERT_NE(p, nullptr);
+  memcpy(tern_pkt_put(p, 1500), d.data(), 1500);  // headroom 0, tailroom 0
+  ASSERT_EQ(tern_pkt_tailroom(p), 0u);
+  tern_netdev peer = b.link.Peer();
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_send(&peer, &b.link.peer_cx, p, &err), TERN_READY);
+  ASSERT_EQ(err, 0);
+  b.Run();
+  auto out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].size(), 576u);  // RFC 1812 4.3.2.3
+  EXPECT_EQ(out[0][20], TERN_ICMPV4_DEST_UNREACH);
+  EXPECT_EQ(out[0][21], TERN_ICMPV4_PORT_UNREACH);
+  EXPECT_EQ(tern_checksum(out[0].data() + 20, 556), 0);
+  EXPECT_EQ(Bytes(out[0].begin() + 28, out[0].end()),
+            Bytes(d.begin(), d.begin() + 548));
+  EXPECT_EQ(b.Stats().tx_no_room, 0u);
+  EXPECT_EQ(tern_pkt_pool_available(&full.pool), 4u);
+  // A short one at its buffer's very end (no tailroom for the ICMP
+  // header behind it, no room in front for it either) is answered too.
+  p = tern_pkt_pool_try_alloc(&full.pool);
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(tern_pkt_reserve(p, 1500 - sizeof kUdpToClosedPort), 0);
+  memcpy(tern_pkt_put(p, sizeof kUdpToClosedPort), kUdpToClosedPort,
+         sizeof kUdpToClosedPort);
+  ASSERT_EQ(tern_pkt_tailroom(p), 0u);
+  ASSERT_EQ(tern_netdev_poll_send(&peer, &b.link.peer_cx, p, &err), TERN_READY);
+  b.Run();
+  out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(
+      SameButIdent(out[0], B(kPortUnreachable, sizeof kPortUnreachable)));
+  EXPECT_EQ(tern_pkt_pool_available(&full.pool), 4u);
 }
 
 TEST(Ipv4Unreach, RateLimiterStopsAFlood) {
   tern_sim_set_time(1000);
   Bench b;
   FakeProto udp(TERN_IP_PROTO_UDP);
-  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &udp.proto), 0);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
   const Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
   size_t sent = 0;
   for (int i = 0; i < 30; i++) {
@@ -389,64 +462,215 @@ TEST(Ipv4Unreach, RateLimiterStopsAFlood) {
   EXPECT_EQ(b.Exchange(B(kEchoRequest, sizeof kEchoRequest)).size(), 1u);
 }
 
-TEST(Ipv4Stack, RegistrationRules) {
-  Bench b;
-  FakeProto icmp(TERN_IP_PROTO_ICMP), u1(17), u2(17);
-  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &icmp.proto), TERN_EADDRINUSE);
-  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), 0);
-  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u2.proto), TERN_EADDRINUSE);
-  // The same struct twice is its protocol twice.
-  EXPECT_EQ(tern_ipv4_register_proto(&b.stack, &u1.proto), TERN_EADDRINUSE);
-  EXPECT_EQ(b.stack.protos, &u1.proto);  // once, the list not looped
-  EXPECT_EQ(u1.proto.next, nullptr);
-  EXPECT_EQ(tern_ipv4_stack_init(&b.stack, nullptr), TERN_EINVAL);
+// ---- ICMP errors about our datagrams (RFC 1122 3.2.2, 4.1.3.3) ----
+
+// A datagram we sent: 192.0.2.2:1234 -> 192.0.2.1:9999, 4 bytes.
+Bytes OurDatagram() {
+  Bytes d = B(kUdpToClosedPort, 32);
+  std::swap_ranges(d.begin() + 12, d.begin() + 16, d.begin() + 16);
+  d[3] = 32;
+  d[20] = 0x04;
+  d[21] = 0xd2;
+  d[24] = 0;
+  d[25] = 12;
+  FixIpChecksum(d);
+  return d;
 }
+
+TEST(Ipv4IcmpErrors, AreCheckedAndPassedToTheQuotedTransport) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  const Bytes ours = OurDatagram();
+  struct Want {
+    uint8_t type, code;
+    int err;
+  } wants[] = {
+      {TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_PORT_UNREACH, TERN_ECONNREFUSED},
+      {TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_PROTO_UNREACH, TERN_EPROTO},
+      {TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_NET_UNREACH, TERN_ENETUNREACH},
+      {TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_HOST_UNREACH, TERN_EHOSTUNREACH},
+      {TERN_ICMPV4_DEST_UNREACH, 13, TERN_EHOSTUNREACH},  // prohibited
+      {TERN_ICMPV4_PARAM_PROBLEM, 0, TERN_EPROTO},
+      {TERN_ICMPV4_TIME_EXCEEDED, 0, TERN_EHOSTUNREACH},
+  };
+  for (const Want &w : wants) {
+    SCOPED_TRACE(int(w.code));
+    udp.errors.clear();
+    udp.quotes.clear();
+    EXPECT_TRUE(b.Exchange(IcmpError(w.type, w.code, ours, 28)).empty());
+    ASSERT_EQ(udp.errors.size(), 1u);
+    const tern_ip_error &e = udp.errors[0];
+    EXPECT_EQ(e.err, w.err);
+    EXPECT_EQ(e.type, w.type);
+    EXPECT_EQ(e.code, w.code);
+    EXPECT_EQ(e.mtu, 0);
+    EXPECT_EQ(e.iface, &b.iface);
+    EXPECT_TRUE(SameV4(e.reporter, tern_ipv4(192, 0, 2, 1)));
+    EXPECT_TRUE(SameV4(e.src, tern_ipv4(192, 0, 2, 2)));
+    EXPECT_TRUE(SameV4(e.dst, tern_ipv4(192, 0, 2, 1)));
+    EXPECT_EQ(e.protocol, TERN_IP_PROTO_UDP);
+    EXPECT_EQ(udp.quotes[0], Bytes(ours.begin() + 20, ours.begin() + 28));
+  }
+  // Fragmentation needed carries the next-hop MTU (RFC 1191), and the
+  // whole quote a router sent.
+  udp.errors.clear();
+  udp.quotes.clear();
+  EXPECT_TRUE(
+      b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_FRAG_NEEDED,
+                           ours, 32, tern_ipv4(203, 0, 113, 1), 1400))
+          .empty());
+  ASSERT_EQ(udp.errors.size(), 1u);
+  EXPECT_EQ(udp.errors[0].err, TERN_EMSGSIZE);
+  EXPECT_EQ(udp.errors[0].mtu, 1400);
+  EXPECT_TRUE(SameV4(udp.errors[0].reporter, tern_ipv4(203, 0, 113, 1)));
+  EXPECT_EQ(udp.quotes[0], Bytes(ours.begin() + 20, ours.end()));
+  EXPECT_EQ(b.Stats().icmp_rx_errors, 8u);
+  // No error is answered with an error, and the transport's input was
+  // never called.
+  EXPECT_EQ(udp.calls, 0);
+  EXPECT_EQ(b.Stats().icmp_unreach_sent, 0u);
+}
+
+TEST(Ipv4IcmpErrors, ThatAreNotAboutUsAreIgnored) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  const Bytes ours = OurDatagram();
+  // The quoted source is not one of our addresses: a forgery or a
+  // mistake (RFC 5927).
+  Bytes theirs = ours;
+  theirs[15] = 7;
+  FixIpChecksum(theirs);
+  EXPECT_TRUE(b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH,
+                                   TERN_ICMPV4_PORT_UNREACH, theirs, 28))
+                  .empty());
+  EXPECT_EQ(b.Stats().icmp_rx_bad_error, 1u);
+  // An error sent to a broadcast (RFC 1122 3.2.2 forbids that).
+  Bytes bc =
+      IcmpError(TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_PORT_UNREACH, ours, 28);
+  bc[19] = 255;
+  FixIpChecksum(bc);
+  EXPECT_TRUE(b.Exchange(bc).empty());
+  EXPECT_EQ(b.Stats().icmp_rx_bad_error, 2u);
+  // A quote too short to hold the header and 8 bytes, or not IPv4.
+  EXPECT_TRUE(b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH,
+                                   TERN_ICMPV4_PORT_UNREACH, ours, 27))
+                  .empty());
+  Bytes v6 = ours;
+  v6[0] = 0x65;
+  EXPECT_TRUE(b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH,
+                                   TERN_ICMPV4_PORT_UNREACH, v6, 28))
+                  .empty());
+  EXPECT_EQ(b.Stats().icmp_rx_drop[-TERN_ICMPV4_DROP_QUOTE], 2u);
+  // An error about a protocol no transport has: counted, told to nobody.
+  Bytes tcp = ours;
+  tcp[9] = TERN_IP_PROTO_TCP;
+  FixIpChecksum(tcp);
+  EXPECT_TRUE(b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH,
+                                   TERN_ICMPV4_PORT_UNREACH, tcp, 28))
+                  .empty());
+  EXPECT_EQ(b.Stats().icmp_rx_errors, 1u);
+  EXPECT_TRUE(udp.errors.empty());
+}
+
+// ---- interfaces and addresses ----
 
 TEST(Ipv4Iface, AddressChangesAreToldToTheDevice) {
   tern_test::Pool pool;
   Link link;
-  AddrDev dev(link.A());
-  tern_ipv4_stack s;
-  tern_ipv4_iface i;
-  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
-  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, dev.Dev(), nullptr, 0, nullptr), 0);
-  EXPECT_EQ(dev.calls, 1);
-  EXPECT_EQ(Bytes(dev.addr, dev.addr + 4), Bytes({0, 0, 0, 0}));
+  tern_test::TestRng rng;
+  tern_rng r = rng.Rng();
+  tern_ip_stack s;
+  tern_ipv4_layer v4;
+  tern_ip_iface i;
+  ASSERT_EQ(tern_ip_stack_init(&s, &pool.pool, &r), 0);
+  ASSERT_EQ(tern_ipv4_init(&v4, &s), 0);
+  EXPECT_EQ(tern_ipv4_init(&v4, &s), TERN_EALREADY);
+  // Adding an interface tells the device nothing (it has no address of
+  // any family yet); setting one does.
+  ASSERT_EQ(tern_ip_iface_add(&s, &i, link.A()), 0);
+  EXPECT_EQ(link.dev.set_addr_calls, 0);
   tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
-  ASSERT_EQ(tern_ipv4_iface_set_addr(&i, &a, 24, nullptr), 0);
-  EXPECT_EQ(dev.calls, 2);
-  EXPECT_EQ(Bytes(dev.addr, dev.addr + 4), Bytes({192, 0, 2, 2}));
-  EXPECT_EQ(tern_ipv4_iface_set_addr(&i, &a, 33, nullptr), TERN_EINVAL);
-  EXPECT_EQ(tern_ipv4_iface_add(&s, &i, dev.Dev(), &a, 24, nullptr),
-            TERN_EINVAL);  // added twice
-}
-
-TEST(Ipv4Iface, EthernetMediumIsRefused) {
-  tern_test::Pool pool;
+  ASSERT_EQ(tern_ipv4_set_addr(&i, &a, 24, nullptr), 0);
+  EXPECT_EQ(link.dev.set_addr_calls, 1);
+  EXPECT_EQ(Bytes(link.dev.addr, link.dev.addr + 4), Bytes({192, 0, 2, 2}));
+  EXPECT_EQ(Bytes(link.pair.a.addr, link.pair.a.addr + 4),
+            Bytes({192, 0, 2, 2}));
+  tern_ipv4_addr got = tern_ipv4_get_addr(&i);
+  EXPECT_EQ(Bytes(got.b, got.b + 4), Bytes({192, 0, 2, 2}));
+  // Nothing changes on a refusal.
+  tern_ipv4_addr bad[] = {tern_ipv4(127, 0, 0, 1), tern_ipv4(224, 0, 0, 1),
+                          tern_ipv4(0, 1, 2, 3), tern_ipv4(255, 255, 255, 255)};
+  for (const tern_ipv4_addr &x : bad) {
+    EXPECT_EQ(tern_ipv4_set_addr(&i, &x, 24, nullptr), TERN_EINVAL);
+    EXPECT_EQ(tern_ipv4_set_addr(&i, &a, 24, &x), TERN_EINVAL);  // gateway
+  }
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &a, 33, nullptr), TERN_EINVAL);
+  EXPECT_EQ(link.dev.set_addr_calls, 1);
+  got = tern_ipv4_get_addr(&i);
+  EXPECT_EQ(Bytes(got.b, got.b + 4), Bytes({192, 0, 2, 2}));
+  // Taken away: the device is told 0.0.0.0.
+  ASSERT_EQ(tern_ipv4_set_addr(&i, nullptr, 0, nullptr), 0);
+  EXPECT_EQ(Bytes(link.dev.addr, link.dev.addr + 4), Bytes({0, 0, 0, 0}));
+  EXPECT_FALSE(tern_ipv4_is_local(&s, &a));
+  // Added twice, a non-IP medium: refused by the core.
+  EXPECT_EQ(tern_ip_iface_add(&s, &i, link.A()), TERN_EINVAL);
   tern_memnetdev_config cfg = TERN_MEMNETDEV_CONFIG_ETHERNET;
-  tern_memnetdev_pair pair;
-  tern_memnetdev_init(&pair, &cfg);
-  tern_ipv4_stack s;
-  tern_ipv4_iface i;
-  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
-  EXPECT_EQ(
-      tern_ipv4_iface_add(&s, &i, tern_memnetdev_a(&pair), nullptr, 0, nullptr),
-      TERN_EINVAL);
+  tern_memnetdev_pair eth;
+  tern_memnetdev_init(&eth, &cfg);
+  tern_ip_iface e;
+  EXPECT_EQ(tern_ip_iface_add(&s, &e, tern_memnetdev_a(&eth)), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_set_addr(nullptr, &a, 24, nullptr), TERN_EINVAL);
 }
 
-TEST(Ipv4Iface, MtuBelow576IsRefused) {
+TEST(Ipv4Iface, BroadcastAndLocalAddresses) {
+  Bench b;
+  tern_ipv4_addr sub = tern_ipv4(192, 0, 2, 255),
+                 all = tern_ipv4(255, 255, 255, 255);
+  tern_ipv4_addr me = tern_ipv4(192, 0, 2, 2), peer = tern_ipv4(192, 0, 2, 1);
+  EXPECT_TRUE(tern_ipv4_is_broadcast(&b.stack, &sub));
+  EXPECT_TRUE(tern_ipv4_is_broadcast(&b.stack, &all));
+  EXPECT_FALSE(tern_ipv4_is_broadcast(&b.stack, &me));
+  EXPECT_TRUE(tern_ipv4_is_local(&b.stack, &me));
+  EXPECT_FALSE(tern_ipv4_is_local(&b.stack, &peer));
+  tern_ip_addr m = tern_test::Ip4(me);
+  EXPECT_TRUE(tern_ip_is_local(&b.stack, &m));
+  EXPECT_TRUE(tern_ip_has_family(&b.stack, TERN_IP_V4));
+  EXPECT_FALSE(tern_ip_has_family(&b.stack, TERN_IP_V6));
+  // /31 and /32 have no subnet broadcast (RFC 3021).
+  for (uint8_t len : {31, 32}) {
+    ASSERT_EQ(tern_ipv4_set_addr(&b.iface, &me, len, nullptr), 0);
+    tern_ipv4_addr x = tern_ipv4(192, 0, 2, 3);
+    EXPECT_FALSE(tern_ipv4_is_broadcast(&b.stack, &x));
+    EXPECT_FALSE(tern_ipv4_is_broadcast(&b.stack, &sub));
+  }
+}
+
+TEST(Ipv4Iface, AnAddressNeedsAnMtuOf576) {
   // Without reassembly only what arrives in one piece is received, and
-  // every host must take 576-byte datagrams (RFC 791).
+  // every host must take 576-byte datagrams (RFC 791). The core takes any
+  // IP device (the MTU may grow once a link negotiates it); the IPv4
+  // layer refuses an address on one that is too small (before the split
+  // the interface itself was refused).
   tern_test::Pool pool;
   Link small(575), enough(576);
-  tern_ipv4_stack s;
-  tern_ipv4_iface i;
-  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
-  EXPECT_EQ(tern_ipv4_iface_add(&s, &i, small.A(), nullptr, 0, nullptr),
-            TERN_EINVAL);
-  EXPECT_EQ(s.ifaces, nullptr);
-  EXPECT_EQ(tern_ipv4_iface_add(&s, &i, enough.A(), nullptr, 0, nullptr), 0);
+  tern_test::TestRng rng;
+  tern_rng r = rng.Rng();
+  tern_ip_stack s;
+  tern_ipv4_layer v4;
+  tern_ip_iface i, j;
+  ASSERT_EQ(tern_ip_stack_init(&s, &pool.pool, &r), 0);
+  ASSERT_EQ(tern_ipv4_init(&v4, &s), 0);
+  ASSERT_EQ(tern_ip_iface_add(&s, &i, small.A()), 0);
+  ASSERT_EQ(tern_ip_iface_add(&s, &j, enough.A()), 0);
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2), c = tern_ipv4(198, 51, 100, 2);
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &a, 24, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_set_addr(&i, nullptr, 0, nullptr), 0);  // none: fine
+  EXPECT_EQ(tern_ipv4_set_addr(&j, &c, 24, nullptr), 0);
 }
+
+// ---- output and routing ----
 
 TEST(Ipv4Output, ShortHeadroomIsMovedOrRefused) {
   Bench b;
@@ -454,8 +678,10 @@ TEST(Ipv4Output, ShortHeadroomIsMovedOrRefused) {
   tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool);
   ASSERT_NE(p, nullptr);
   memset(tern_pkt_put(p, 8), 0xab, 8);
-  tern_ipv4_addr dst = tern_ipv4(192, 0, 2, 1);
-  ASSERT_EQ(tern_ipv4_output(&b.stack, p, nullptr, &dst, 253, 0), 0);
+  tern_ip_addr dst = tern_test::Ip4(tern_ipv4(192, 0, 2, 1));
+  tern_ip_route r;
+  ASSERT_EQ(tern_ip_route_lookup(&b.stack, &dst, 0, &r), 0);
+  ASSERT_EQ(tern_ip_send(&b.stack, p, &r, &dst, 253, 0), 0);
   b.Run();
   auto out = b.link.TakeAll();
   ASSERT_EQ(out.size(), 1u);
@@ -471,73 +697,62 @@ TEST(Ipv4Output, ShortHeadroomIsMovedOrRefused) {
   ASSERT_EQ(tern_pkt_capacity(p), 1600u);
   ASSERT_EQ(tern_pkt_reserve(p, 10), 0);
   ASSERT_NE(tern_pkt_put(p, 1480), nullptr);
-  EXPECT_EQ(tern_ipv4_output(&big.stack, p, nullptr, &dst, 253, 0),
-            TERN_ENOSPC);
+  ASSERT_EQ(tern_ip_route_lookup(&big.stack, &dst, 0, &r), 0);
+  EXPECT_EQ(r.headroom, 140);
+  EXPECT_EQ(r.max_len, 1480);
+  EXPECT_EQ(tern_ip_send(&big.stack, p, &r, &dst, 253, 0), TERN_ENOSPC);
   EXPECT_EQ(big.Stats().tx_no_room, 1u);
   EXPECT_EQ(tern_pkt_pool_available(&big.pool.pool), 8u);
 }
 
-// A packet of protocol 253 with an 8-byte payload (n its first byte)
-// and 64 bytes of headroom, from pool.
-tern_pkt *Payload(tern_pkt_pool *pool, uint8_t n = 0xab) {
-  tern_pkt *p = tern_pkt_pool_try_alloc(pool);
-  EXPECT_NE(p, nullptr);
-  EXPECT_EQ(tern_pkt_reserve(p, 64), 0);
-  memset(tern_pkt_put(p, 8), 0xab, 8);
-  tern_pkt_data(p)[0] = n;
-  return p;
-}
-
-TEST(Ipv4Output, WithTheRouteGoesOutAsWithoutIt) {
-  Bench b;
-  // The same datagrams (ident seeded the same) through both functions,
-  // off-link (next hop the gateway) and on-link, with a TTL and with
-  // the default; the next hops compared too.
-  const tern_ipv4_addr dsts[] = {tern_ipv4(198, 51, 100, 7),
-                                 tern_ipv4(192, 0, 2, 9)};
-  for (const tern_ipv4_addr &dst : dsts) {
-    for (uint8_t ttl : {0, 3}) {
-      b.stack.next_ident = 0x1234;
-      ASSERT_EQ(tern_ipv4_output(&b.stack, Payload(&b.pool.pool), nullptr, &dst,
-                                 253, ttl),
-                0);
-      b.Run();
-      Bytes plain, routed;
-      uint8_t plain_hop[4], routed_hop[4];
-      ASSERT_TRUE(b.link.Take(&plain, plain_hop));
-      tern_ipv4_route r;
-      ASSERT_EQ(tern_ipv4_route_lookup(&b.stack, &dst, &r), 0);
-      b.stack.next_ident = 0x1234;
-      ASSERT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &r,
-                                       &dst, 253, ttl),
-                0);
-      b.Run();
-      ASSERT_TRUE(b.link.Take(&routed, routed_hop));
-      EXPECT_TRUE(b.link.TakeAll().empty());
-      EXPECT_EQ(routed, plain);
-      EXPECT_EQ(Bytes(routed_hop, routed_hop + 4),
-                Bytes(plain_hop, plain_hop + 4));
-      EXPECT_EQ(Bytes(routed_hop, routed_hop + 4),
-                Bytes(r.next_hop.b, r.next_hop.b + 4));
-      ASSERT_EQ(routed.size(), 28u);
-      EXPECT_EQ(tern_checksum(routed.data(), 20), 0);
-      EXPECT_EQ(routed[8], ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL);
-    }
+TEST(Ipv4Output, TheHeaderWeSend) {
+  Bench b(1500, 14, 16, true);
+  tern_ip_addr dst = tern_test::Ip4(tern_ipv4(198, 51, 100, 7));
+  tern_ip_route r;
+  ASSERT_EQ(tern_ip_route_lookup(&b.stack, &dst, 0, &r), 0);
+  EXPECT_EQ(r.iface, &b.iface);
+  EXPECT_TRUE(SameV4(r.src, tern_ipv4(192, 0, 2, 2)));
+  EXPECT_TRUE(SameV4(r.next_hop, tern_ipv4(192, 0, 2, 1)));  // the gateway
+  EXPECT_EQ(r.flags, 0);
+  for (uint8_t ttl : {0, 3}) {
+    ASSERT_EQ(SendRaw(&b.stack, tern_ipv4(198, 51, 100, 7), 8, 0xab, 0, ttl),
+              0);
+    b.Run();
+    Bytes got;
+    uint8_t hop[4];
+    ASSERT_TRUE(b.link.Take(&got, hop));
+    EXPECT_EQ(Bytes(hop, hop + 4), Bytes({192, 0, 2, 1}));
+    ASSERT_EQ(got.size(), 28u);
+    EXPECT_EQ(got[0], 0x45);
+    EXPECT_EQ(got[1], 0);     // TOS
+    EXPECT_EQ(got[6], 0x40);  // DF, no fragment offset
+    EXPECT_EQ(got[7], 0);
+    EXPECT_EQ(got[8], ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL);
+    EXPECT_EQ(got[9], 253);
+    EXPECT_EQ(Bytes(got.begin() + 12, got.begin() + 16), Bytes({192, 0, 2, 2}));
+    EXPECT_EQ(Bytes(got.begin() + 16, got.begin() + 20),
+              Bytes({198, 51, 100, 7}));
+    EXPECT_EQ(tern_checksum(got.data(), 20), 0);
   }
-  EXPECT_EQ(b.Stats().tx_packets, 8u);
+  EXPECT_EQ(b.Core().tx_packets, 2u);
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
-TEST(Ipv4Output, WithTheRouteFromTheRoutesSourceAndChecked) {
+TEST(Ipv4Output, FromTheRoutesSourceAndChecked) {
   Bench b, other;
-  tern_ipv4_addr dst = tern_ipv4(192, 0, 2, 9);
-  tern_ipv4_route r;
-  ASSERT_EQ(tern_ipv4_route_lookup(&b.stack, &dst, &r), 0);
+  tern_ip_addr dst = tern_test::Ip4(tern_ipv4(192, 0, 2, 9));
+  tern_ip_route r;
+  ASSERT_EQ(tern_ip_route_lookup(&b.stack, &dst, 0, &r), 0);
+  auto Packet = [&](tern_test::Pool &pool) {
+    tern_pkt *p = tern_pkt_pool_try_alloc(&pool.pool);
+    EXPECT_NE(p, nullptr);
+    EXPECT_EQ(tern_pkt_reserve(p, 64), 0);
+    memset(tern_pkt_put(p, 8), 0xab, 8);
+    return p;
+  };
   // The source is the route's: the caller may set another.
-  r.src = tern_ipv4(192, 0, 2, 77);
-  ASSERT_EQ(
-      tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &r, &dst, 253, 0),
-      0);
+  r.src.u.v4 = tern_ipv4(192, 0, 2, 77);
+  ASSERT_EQ(tern_ip_send(&b.stack, Packet(b.pool), &r, &dst, 253, 0), 0);
   b.Run();
   auto out = b.link.TakeAll();
   ASSERT_EQ(out.size(), 1u);
@@ -546,84 +761,72 @@ TEST(Ipv4Output, WithTheRouteFromTheRoutesSourceAndChecked) {
   EXPECT_EQ(tern_checksum(out[0].data(), 20), 0);
   // Bad arguments: TERN_EINVAL, the packet taken (freed) but for a NULL
   // one; a route of another stack is refused, nothing is sent.
-  EXPECT_EQ(tern_ipv4_output_route(&b.stack, nullptr, &r, &dst, 253, 0),
+  EXPECT_EQ(tern_ip_send(&b.stack, nullptr, &r, &dst, 253, 0), TERN_EINVAL);
+  EXPECT_EQ(tern_ip_send(&b.stack, Packet(b.pool), nullptr, &dst, 253, 0),
             TERN_EINVAL);
-  EXPECT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), nullptr,
-                                   &dst, 253, 0),
+  EXPECT_EQ(tern_ip_send(&b.stack, Packet(b.pool), &r, nullptr, 253, 0),
             TERN_EINVAL);
-  EXPECT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &r, nullptr,
-                                   253, 0),
+  EXPECT_EQ(tern_ip_send(nullptr, Packet(b.pool), &r, &dst, 253, 0),
             TERN_EINVAL);
-  EXPECT_EQ(
-      tern_ipv4_output_route(nullptr, Payload(&b.pool.pool), &r, &dst, 253, 0),
-      TERN_EINVAL);
-  EXPECT_EQ(tern_ipv4_output_route(&other.stack, Payload(&b.pool.pool), &r,
-                                   &dst, 253, 0),
+  EXPECT_EQ(tern_ip_send(&other.stack, Packet(b.pool), &r, &dst, 253, 0),
             TERN_EINVAL);
-  tern_ipv4_route none = {};
-  EXPECT_EQ(tern_ipv4_output_route(&b.stack, Payload(&b.pool.pool), &none, &dst,
-                                   253, 0),
+  tern_ip_route none = {};
+  EXPECT_EQ(tern_ip_send(&b.stack, Packet(b.pool), &none, &dst, 253, 0),
             TERN_EINVAL);
-  // Too big for the route's MTU: TERN_EMSGSIZE, counted, freed.
+  tern_ip_addr v6 = {};
+  v6.family = TERN_IP_V6;  // no IPv6 layer
+  EXPECT_EQ(tern_ip_send(&b.stack, Packet(b.pool), &r, &v6, 253, 0),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_ip_route_lookup(&b.stack, &v6, 0, &r), TERN_EAFNOSUPPORT);
+  // Too big for the interface's MTU: TERN_EMSGSIZE, counted, freed.
   tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool);
   ASSERT_NE(p, nullptr);
   ASSERT_EQ(tern_pkt_reserve(p, 34), 0);
   ASSERT_NE(tern_pkt_put(p, 1481), nullptr);
-  EXPECT_EQ(tern_ipv4_output_route(&b.stack, p, &r, &dst, 253, 0),
-            TERN_EMSGSIZE);
+  EXPECT_EQ(tern_ip_send(&b.stack, p, &r, &dst, 253, 0), TERN_EMSGSIZE);
   EXPECT_EQ(b.Stats().tx_too_big, 1u);
   b.Run();
   EXPECT_TRUE(b.link.TakeAll().empty());
   EXPECT_TRUE(other.link.TakeAll().empty());
-  EXPECT_EQ(b.Stats().tx_packets, 1u);
+  EXPECT_EQ(b.Core().tx_packets, 1u);
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
-// Sends an 8-byte payload of protocol 253 (RFC 3692 experimentation) to
-// dst through tern_ipv4_output.
-int Send(tern_ipv4_stack *s, tern_ipv4_addr dst, size_t len = 8) {
-  tern_pkt *p = tern_pkt_pool_try_alloc(s->pool);
-  EXPECT_NE(p, nullptr);
-  EXPECT_EQ(tern_pkt_reserve(p, 64), 0);
-  memset(tern_pkt_put(p, len), 0xab, len);
-  return tern_ipv4_output(s, p, nullptr, &dst, 253, 0);
-}
-
 TEST(Ipv4Route, TwoInterfacesAndAGateway) {
-  tern_test::Pool pool;
-  Link l0, l1(576);
-  tern_ipv4_stack s;
-  tern_ipv4_iface i0, i1;
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
-  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
-  tern_ipv4_addr a0 = tern_ipv4(192, 0, 2, 2), gw = tern_ipv4(192, 0, 2, 1);
-  tern_ipv4_addr a1 = tern_ipv4(198, 51, 100, 2);
-  ASSERT_EQ(tern_ipv4_iface_add(&s, &i0, l0.A(), &a0, 24, &gw), 0);
-  ASSERT_EQ(tern_ipv4_iface_add(&s, &i1, l1.A(), &a1, 24, nullptr), 0);
-
+  TwoIfaces t;
+  const tern_ipv4_addr all = tern_ipv4(255, 255, 255, 255);
   struct Want {
     tern_ipv4_addr dst;
     Link *link;
     tern_ipv4_addr hop;
     tern_ipv4_addr src;
+    uint8_t flags;
   } wants[] = {
-      {tern_ipv4(198, 51, 100, 7), &l1, tern_ipv4(198, 51, 100, 7), a1},
-      {tern_ipv4(192, 0, 2, 9), &l0, tern_ipv4(192, 0, 2, 9), a0},
-      {tern_ipv4(203, 0, 113, 9), &l0, gw, a0},  // off-link: the gateway
-      {tern_ipv4(198, 51, 100, 255), &l1, tern_ipv4(198, 51, 100, 255), a1},
-      {tern_ipv4(255, 255, 255, 255), &l0, tern_ipv4(255, 255, 255, 255), a0},
+      {tern_ipv4(198, 51, 100, 7), &t.l1, tern_ipv4(198, 51, 100, 7), t.a1, 0},
+      {tern_ipv4(192, 0, 2, 9), &t.l0, tern_ipv4(192, 0, 2, 9), t.a0, 0},
+      {tern_ipv4(203, 0, 113, 9), &t.l0, t.gw, t.a0, 0},  // off-link
+      // A subnet broadcast goes out as a link broadcast, like the limited
+      // one (before the split its next hop was the address itself, which
+      // an Ethernet adapter would resolve with ARP).
+      {tern_ipv4(198, 51, 100, 255), &t.l1, all, t.a1, TERN_IP_ROUTE_BROADCAST},
+      {all, &t.l0, all, t.a0, TERN_IP_ROUTE_BROADCAST},
+      {tern_ipv4(224, 0, 0, 251), &t.l0, tern_ipv4(224, 0, 0, 251), t.a0, 0},
   };
   for (const Want &want : wants) {
     char text[TERN_IPV4_STRLEN];
     tern_ipv4_format(&want.dst, text, sizeof text);
     SCOPED_TRACE(text);
-    ASSERT_EQ(Send(&s, want.dst), 0);
-    EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+    tern_ip_addr d = tern_test::Ip4(want.dst);
+    tern_ip_route r;
+    ASSERT_EQ(tern_ip_route_lookup(&t.s, &d, 0, &r), 0);
+    EXPECT_EQ(r.flags, want.flags);
+    EXPECT_TRUE(SameV4(r.next_hop, want.hop));
+    ASSERT_EQ(SendRaw(&t.s, want.dst), 0);
+    t.Run();
     Bytes got;
     uint8_t hop[4];
     ASSERT_TRUE(want.link->Take(&got, hop));
-    EXPECT_FALSE((want.link == &l0 ? &l1 : &l0)->Take(&got));
+    EXPECT_FALSE((want.link == &t.l0 ? &t.l1 : &t.l0)->Take(&got));
     EXPECT_EQ(Bytes(hop, hop + 4), Bytes(want.hop.b, want.hop.b + 4));
     ASSERT_EQ(got.size(), 28u);
     EXPECT_EQ(Bytes(got.begin() + 12, got.begin() + 16),
@@ -636,131 +839,240 @@ TEST(Ipv4Route, TwoInterfacesAndAGateway) {
     EXPECT_EQ(tern_checksum(got.data(), 20), 0);
   }
   // l1's MTU is 576: 556 bytes of payload fit, 557 do not.
-  EXPECT_EQ(Send(&s, tern_ipv4(198, 51, 100, 7), 556), 0);
-  EXPECT_EQ(Send(&s, tern_ipv4(198, 51, 100, 7), 557), TERN_EMSGSIZE);
-  EXPECT_EQ(s.stats.tx_too_big, 1u);
-  // Without the gateway nothing is off-link reachable.
-  ASSERT_EQ(tern_ipv4_iface_set_addr(&i0, &a0, 24, nullptr), 0);
-  EXPECT_EQ(Send(&s, tern_ipv4(203, 0, 113, 9)), TERN_ENETUNREACH);
-  EXPECT_EQ(s.stats.tx_no_route, 1u);
-  tern_ipv4_stack_poll_run(&s, &cx);
-  l1.TakeAll();
-  EXPECT_EQ(tern_pkt_pool_available(&pool.pool), 8u);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(198, 51, 100, 7), 556), 0);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(198, 51, 100, 7), 557), TERN_EMSGSIZE);
+  EXPECT_EQ(t.v4.stats.tx_too_big, 1u);
+  // Without the gateway nothing is off-link reachable; neither is 0.0.0.0.
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i0, &t.a0, 24, nullptr), 0);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(203, 0, 113, 9)), TERN_ENETUNREACH);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(0, 0, 0, 0)), TERN_ENETUNREACH);
+  t.Run();
+  t.l1.TakeAll();
+  EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
+}
+
+TEST(Ipv4Route, AScopeNamesTheInterface) {
+  TwoIfaces t;
+  tern_ip_route r;
+  // The limited broadcast goes out of the interface asked for.
+  tern_ip_addr all = tern_test::Ip4(tern_ipv4(255, 255, 255, 255));
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &all, 2, &r), 0);
+  EXPECT_EQ(r.iface, &t.i1);
+  EXPECT_TRUE(SameV4(r.src, t.a1));
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &all, 1, &r), 0);
+  EXPECT_EQ(r.iface, &t.i0);
+  // Off-link through interface 2, which has no gateway: unreachable,
+  // though interface 1 would do; through 1 it goes to the gateway.
+  tern_ip_addr far = tern_test::Ip4(tern_ipv4(203, 0, 113, 9));
+  EXPECT_EQ(tern_ip_route_lookup(&t.s, &far, 2, &r), TERN_ENETUNREACH);
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &far, 1, &r), 0);
+  EXPECT_TRUE(SameV4(r.next_hop, t.gw));
+  // A scope that is no interface's.
+  EXPECT_EQ(tern_ip_route_lookup(&t.s, &all, 3, &r), TERN_ENETUNREACH);
+  // An interface without an address sends the limited broadcast from
+  // 0.0.0.0 (a DHCP client) and nothing else.
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, nullptr, 0, nullptr), 0);
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &all, 2, &r), 0);
+  EXPECT_EQ(r.iface, &t.i1);
+  EXPECT_TRUE(SameV4(r.src, tern_ipv4(0, 0, 0, 0)));
+  tern_ip_addr near = tern_test::Ip4(tern_ipv4(198, 51, 100, 7));
+  EXPECT_EQ(tern_ip_route_lookup(&t.s, &near, 2, &r), TERN_ENETUNREACH);
+  ASSERT_EQ(SendRaw(&t.s, tern_ipv4(255, 255, 255, 255), 8, 1, 2), 0);
+  t.Run();
+  Bytes got;
+  uint8_t hop[4];
+  ASSERT_TRUE(t.l1.Take(&got, hop));
+  EXPECT_EQ(Bytes(got.begin() + 12, got.begin() + 20),
+            Bytes({0, 0, 0, 0, 255, 255, 255, 255}));
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+}
+
+TEST(Ipv4Route, DownInterfacesAreAvoidedOrReported) {
+  TwoIfaces t;
+  tern_ip_addr near = tern_test::Ip4(tern_ipv4(198, 51, 100, 7));
+  tern_ip_addr far = tern_test::Ip4(tern_ipv4(203, 0, 113, 9));
+  tern_ip_route r;
+  tern_memnetdev_set_up(&t.l1.pair, false);
+  t.Run();  // the runner sees the event
+  EXPECT_FALSE(tern_ip_iface_up(&t.i1));
+  // 198.51.100.7 is on i1's subnet, but i1 is down: the gateway of the
+  // interface that is up does instead.
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &near, 0, &r), 0);
+  EXPECT_EQ(r.iface, &t.i0);
+  EXPECT_TRUE(SameV4(r.next_hop, t.gw));
+  // Only i1 would do: ENETDOWN.
+  EXPECT_EQ(tern_ip_route_lookup(&t.s, &near, 2, &r), TERN_ENETDOWN);
+  tern_memnetdev_set_up(&t.l0.pair, false);
+  t.Run();
+  EXPECT_EQ(tern_ip_route_lookup(&t.s, &far, 0, &r), TERN_ENETDOWN);
+  EXPECT_EQ(tern_ip_route_lookup(&t.s, &near, 0, &r), TERN_ENETDOWN);
+  tern_memnetdev_set_up(&t.l1.pair, true);
+  t.Run();
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &near, 0, &r), 0);
+  EXPECT_EQ(r.iface, &t.i1);
+  EXPECT_EQ(tern_ip_route_lookup(&t.s, &far, 0, &r), TERN_ENETDOWN);
 }
 
 TEST(Ipv4Route, DatagramsToOurselvesLoopBack) {
   Bench b;
   FakeProto p(253);
-  p.verdict = TERN_IPV4_CONSUMED;
-  ASSERT_EQ(tern_ipv4_register_proto(&b.stack, &p.proto), 0);
-  ASSERT_EQ(Send(&b.stack, tern_ipv4(192, 0, 2, 2)), 0);
+  p.verdict = TERN_IP_CONSUMED;
+  ASSERT_EQ(tern_ip_register(&b.stack, &p.proto), 0);
+  tern_ip_addr me = tern_test::Ip4(tern_ipv4(192, 0, 2, 2));
+  tern_ip_route r;
+  ASSERT_EQ(tern_ip_route_lookup(&b.stack, &me, 0, &r), 0);
+  EXPECT_EQ(r.flags, TERN_IP_ROUTE_LOCAL);
+  ASSERT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 2)), 0);
   b.Run();
   EXPECT_EQ(p.calls, 1);
   EXPECT_EQ(p.payload, Bytes(8, 0xab));
+  EXPECT_EQ(p.last.flags, TERN_IP_RX_LOOPBACK);
+  EXPECT_TRUE(SameV4(p.last.src, tern_ipv4(192, 0, 2, 2)));
   EXPECT_TRUE(b.link.TakeAll().empty());
-  EXPECT_EQ(b.Stats().tx_loopback, 1u);
+  EXPECT_EQ(b.Core().tx_loopback, 1u);
+  EXPECT_EQ(b.Core().tx_packets, 0u);
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
 TEST(Ipv4Runner, ADeviceThatIsFullKeepsTheRestQueued) {
-  tern_test::Pool pool;
-  Link link(1500, 14, 1);  // the device queues one packet
-  tern_ipv4_stack s;
-  tern_ipv4_iface i;
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
-  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
-  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
-  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, link.A(), &a, 24, nullptr), 0);
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);  // registers
-  for (int n = 0; n < 3; n++) {
-    ASSERT_EQ(Send(&s, tern_ipv4(192, 0, 2, 1)), 0);
+  Bench b(1500, 14, 1);  // the device queues one packet
+  b.Run();               // registers
+  for (uint8_t n = 0; n < 3; n++) {
+    ASSERT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1), 8, n), 0);
   }
-  EXPECT_GT(w.Take(), 0);  // output woke the runner
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
-  size_t queued = 0;
-  for (tern_pkt *q = i.txq_head; q != nullptr; q = q->next) {
-    queued++;
-  }
-  EXPECT_EQ(queued, 2u);
+  EXPECT_GT(b.runner_waker.Take(), 0);  // tern_ip_send woke the runner
+  EXPECT_EQ(tern_ip_stack_poll_run(&b.stack, &b.cx), TERN_PENDING);
+  EXPECT_EQ(b.iface.txq_len, 2);
+  std::vector<uint8_t> order;
   std::vector<uint16_t> idents;
   for (int n = 0; n < 3; n++) {
     Bytes got;
-    ASSERT_TRUE(link.Take(&got));
-    idents.push_back(static_cast<uint16_t>(got[4] << 8 | got[5]));
+    ASSERT_TRUE(b.link.Take(&got));
+    order.push_back(got[20]);
+    idents.push_back(Ident(got));
     // The device wakes the runner when it has room for one it refused.
-    EXPECT_EQ(w.Take(), n < 2 ? 1 : 0);
-    EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+    EXPECT_EQ(b.runner_waker.Take(), n < 2 ? 1 : 0);
+    EXPECT_EQ(tern_ip_stack_poll_run(&b.stack, &b.cx), TERN_PENDING);
   }
-  EXPECT_EQ(idents, (std::vector<uint16_t>{0, 1, 2}));  // in order
-  EXPECT_EQ(s.stats.tx_packets, 3u);
+  EXPECT_EQ(order, (std::vector<uint8_t>{0, 1, 2}));  // in order
+  // One destination: one counter, one step per datagram.
+  EXPECT_EQ(idents[1], static_cast<uint16_t>(idents[0] + 1));
+  EXPECT_EQ(idents[2], static_cast<uint16_t>(idents[0] + 2));
+  EXPECT_EQ(b.Core().tx_packets, 3u);
 }
 
 // Loopback shares the interface's transmit queue: a datagram to ourselves
 // is received in its turn, so behind a full device it waits (in order),
 // and an answer to a looped-back datagram loops back too.
 TEST(Ipv4Runner, LoopbackWaitsBehindAFullDeviceInOrder) {
-  tern_test::Pool pool;
-  Link link(1500, 14, 1);  // the device queues one packet
-  tern_ipv4_stack s;
-  tern_ipv4_iface i;
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
-  ASSERT_EQ(tern_ipv4_stack_init(&s, &pool.pool), 0);
-  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
-  ASSERT_EQ(tern_ipv4_iface_add(&s, &i, link.A(), &a, 24, nullptr), 0);
+  Bench b(1500, 14, 1);  // the device queues one packet
   FakeProto p(253);
-  ASSERT_EQ(tern_ipv4_register_proto(&s, &p.proto), 0);
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
-  ASSERT_EQ(Send(&s, tern_ipv4(192, 0, 2, 1)), 0);
-  ASSERT_EQ(Send(&s, tern_ipv4(192, 0, 2, 1)), 0);
-  ASSERT_EQ(Send(&s, a), 0);  // to ourselves, nobody listens
-  EXPECT_GT(w.Take(), 0);     // output woke the runner
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  ASSERT_EQ(tern_ip_register(&b.stack, &p.proto), 0);
+  b.Run();
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1)), 0);
+  ASSERT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1)), 0);
+  ASSERT_EQ(SendRaw(&b.stack, a), 0);  // to ourselves, nobody listens
+  EXPECT_GT(b.runner_waker.Take(), 0);
+  EXPECT_EQ(tern_ip_stack_poll_run(&b.stack, &b.cx), TERN_PENDING);
   EXPECT_EQ(p.calls, 0);  // behind the second, which the device refused
   Bytes got;
-  ASSERT_TRUE(link.Take(&got));
-  EXPECT_EQ(w.Take(), 1);
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&s, &cx), TERN_PENDING);
+  ASSERT_TRUE(b.link.Take(&got));
+  EXPECT_EQ(b.runner_waker.Take(), 1);
+  EXPECT_EQ(tern_ip_stack_poll_run(&b.stack, &b.cx), TERN_PENDING);
   // Now received: port unreachable (to ourselves, looped back in turn
-  // and ignored), never given to the device.
+  // and passed to the transport as an error about its datagram: before
+  // the split it was ignored), never given to the device.
   EXPECT_EQ(p.calls, 1);
-  EXPECT_EQ(memcmp(&p.last.src, &a, 4), 0);
-  EXPECT_EQ(i.txq_head, nullptr);
-  ASSERT_TRUE(link.Take(&got));
-  EXPECT_FALSE(link.Take(&got));
-  EXPECT_EQ(s.stats.tx_loopback, 2u);  // the datagram and the error
-  EXPECT_EQ(s.stats.icmp_unreach_sent, 1u);
-  EXPECT_EQ(s.stats.icmp_rx_ignored, 1u);
-  EXPECT_EQ(s.stats.rx_packets, 2u);
-  EXPECT_EQ(s.stats.tx_packets, 2u);
-  EXPECT_EQ(tern_pkt_pool_available(&pool.pool), 8u);
+  EXPECT_TRUE(SameV4(p.last.src, a));
+  EXPECT_EQ(b.iface.txq_head, nullptr);
+  EXPECT_EQ(b.iface.txq_len, 0);
+  ASSERT_TRUE(b.link.Take(&got));
+  EXPECT_FALSE(b.link.Take(&got));
+  ASSERT_EQ(p.errors.size(), 1u);
+  EXPECT_EQ(p.errors[0].err, TERN_ECONNREFUSED);  // port unreachable
+  EXPECT_EQ(b.Core().tx_loopback, 2u);            // the datagram and the error
+  EXPECT_EQ(b.Stats().icmp_unreach_sent, 1u);
+  EXPECT_EQ(b.Stats().icmp_rx_errors, 1u);
+  EXPECT_EQ(b.Stats().rx_packets, 2u);
+  EXPECT_EQ(b.Core().tx_packets, 2u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
 TEST(Ipv4Runner, AFloodIsTakenInBudgetsAndTheRunnerYields) {
   Bench b;
-  for (int n = 0; n < TERN_IPV4_RX_BUDGET + 3; n++) {
+  for (int n = 0; n < TERN_IP_RX_BUDGET + 3; n++) {
     b.link.Inject(B(kEmptyEchoRequest, sizeof kEmptyEchoRequest));
   }
   b.runner_waker.Take();
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&b.stack, &b.cx), TERN_PENDING);
-  EXPECT_EQ(b.Stats().rx_packets, static_cast<uint32_t>(TERN_IPV4_RX_BUDGET));
+  EXPECT_EQ(tern_ip_stack_poll_run(&b.stack, &b.cx), TERN_PENDING);
+  EXPECT_EQ(b.Stats().rx_packets, static_cast<uint32_t>(TERN_IP_RX_BUDGET));
   EXPECT_GE(b.runner_waker.Take(), 1);  // it woke itself to go on
   b.Run();
-  EXPECT_EQ(b.Stats().rx_packets, TERN_IPV4_RX_BUDGET + 3u);
-  EXPECT_EQ(b.link.TakeAll().size(), TERN_IPV4_RX_BUDGET + 3u);
+  EXPECT_EQ(b.Stats().rx_packets, TERN_IP_RX_BUDGET + 3u);
+  EXPECT_EQ(b.link.TakeAll().size(), TERN_IP_RX_BUDGET + 3u);
 }
 
-TEST(Ipv4Runner, StopEndsTheRunnerAndAClosedDeviceIsDown) {
+TEST(Ipv4Runner, StopEndsTheRunnerAndAClosedDeviceIsNotPolled) {
   Bench b;
   b.Run();
   tern_memnetdev_close(&b.link.pair);
   b.Run();
-  EXPECT_TRUE(b.iface.rx_down);
-  EXPECT_EQ(b.Stats().rx_dev_errors, 1u);
-  tern_ipv4_stack_stop(&b.stack);
+  EXPECT_NE(b.iface.flags & TERN_IP_IFACE_RX_CLOSED, 0);
+  EXPECT_FALSE(tern_ip_iface_up(&b.iface));
+  EXPECT_EQ(b.Core().rx_dev_errors, 1u);
+  b.Run();
+  EXPECT_EQ(b.Core().rx_dev_errors, 1u);  // not polled again
+  tern_ip_stack_stop(&b.stack);
   EXPECT_EQ(b.runner_waker.Take(), 1);
-  EXPECT_EQ(tern_ipv4_stack_poll_run(&b.stack, &b.cx), TERN_READY);
+  EXPECT_EQ(tern_ip_stack_poll_run(&b.stack, &b.cx), TERN_READY);
+}
+
+// ---- interfaces without an address, link-layer casts ----
+
+TEST(Ipv4Unconfigured, UnicastIsDeliveredFlaggedAndNeverAnswered) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  ASSERT_EQ(tern_ipv4_set_addr(&b.iface, nullptr, 0, nullptr), 0);
+  // A DHCP offer sent unicast to the address offered (192.0.2.2 here):
+  // delivered, flagged; a transport that does not take it gets no port
+  // unreachable sent for it (the address is not ours yet).
+  EXPECT_TRUE(b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort)).empty());
+  ASSERT_EQ(udp.calls, 1);
+  EXPECT_EQ(udp.last.flags, TERN_IP_RX_UNCONFIGURED);
+  EXPECT_EQ(b.Stats().icmp_refused, 1u);
+  // Any unicast address will do; pings are not answered.
+  Bytes d = B(kEchoRequest, sizeof kEchoRequest);
+  d[16] = 10;
+  FixIpChecksum(d);
+  EXPECT_TRUE(b.Exchange(d).empty());
+  EXPECT_EQ(b.Stats().icmp_echo_bcast, 1u);
+  EXPECT_EQ(b.Stats().rx_delivered, 2u);
+  // A broadcast is a broadcast, not unconfigured.
+  Bytes bc = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  bc[16] = bc[17] = bc[18] = bc[19] = 255;
+  FixIpChecksum(bc);
+  EXPECT_TRUE(b.Exchange(bc).empty());
+  EXPECT_EQ(udp.last.flags, TERN_IP_RX_BROADCAST);
+  // Once configured, only our address again.
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_set_addr(&b.iface, &a, 24, nullptr), 0);
+  EXPECT_TRUE(b.Exchange(d).empty());
+  EXPECT_EQ(b.Stats().rx_drop_not_for_us, 1u);
+}
+
+TEST(Ipv4LinkCast, ABroadcastInALinkBroadcastIsFlaggedAndNotAnswered) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  Bytes bc = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  bc[19] = 255;
+  FixIpChecksum(bc);
+  EXPECT_TRUE(b.Exchange(bc, TERN_PKT_LINK_BROADCAST).empty());
+  EXPECT_EQ(udp.last.flags, TERN_IP_RX_BROADCAST | TERN_IP_RX_LINK_BROADCAST);
+  EXPECT_EQ(b.Stats().rx_delivered, 1u);
+  EXPECT_EQ(b.Stats().icmp_refused, 1u);
 }
 
 }  // namespace

@@ -6,19 +6,14 @@
 #include "tern/checksum.h"
 
 enum {
-  OFF_VER_IHL = 0,
   OFF_TOS = 1,
   OFF_TOTAL_LEN = 2,
   OFF_IDENT = 4,
-  OFF_FLAGS_FRAG = 6,
   OFF_TTL = 8,
   OFF_PROTO = 9,
-  OFF_CHECKSUM = 10,
   OFF_SRC = 12,
   OFF_DST = 16,
 };
-
-#define FLAG_DF 0x4000u
 
 int tern_ipv4_repr_parse(tern_ipv4_repr *out, const uint8_t *buf, size_t len) {
   int rc = tern_ipv4_check(buf, len);
@@ -51,18 +46,9 @@ int tern_ipv4_repr_emit(const tern_ipv4_repr *r, uint8_t *buf, size_t cap) {
   if (cap < TERN_IPV4_HEADER_LEN) {
     return TERN_ENOSPC;
   }
-  buf[OFF_VER_IHL] = 0x45;
-  buf[OFF_TOS] = r->tos;
-  tern_put_be16(buf + OFF_TOTAL_LEN,
-                (uint16_t)(TERN_IPV4_HEADER_LEN + r->payload_len));
-  tern_put_be16(buf + OFF_IDENT, r->ident);
-  tern_put_be16(buf + OFF_FLAGS_FRAG, r->dont_frag ? FLAG_DF : 0);
-  buf[OFF_TTL] = r->ttl;
-  buf[OFF_PROTO] = r->protocol;
-  tern_put_be16(buf + OFF_CHECKSUM, 0);
-  memcpy(buf + OFF_SRC, r->src.b, 4);
-  memcpy(buf + OFF_DST, r->dst.b, 4);
-  tern_put_be16(buf + OFF_CHECKSUM, tern_checksum(buf, TERN_IPV4_HEADER_LEN));
+  tern_ipv4_emit_flow(buf, r->src.b, r->dst.b, r->protocol);
+  tern_ipv4_emit_finish(buf, r->tos, r->payload_len, r->ident, r->dont_frag,
+                        r->ttl);
   return TERN_IPV4_HEADER_LEN;
 }
 

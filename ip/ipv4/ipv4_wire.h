@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tern/addr.h"
 #include "tern/bytes.h"
@@ -35,10 +36,7 @@ extern "C" {
 #define TERN_IPV4_MAX_HEADER_LEN 60 /* IHL 15 */
 #define TERN_IPV4_MAX_LEN 65535u    /* the total length field's limit */
 
-/* Protocol numbers (IANA "protocol-numbers"). */
-#define TERN_IP_PROTO_ICMP 1
-#define TERN_IP_PROTO_TCP 6
-#define TERN_IP_PROTO_UDP 17
+/* The protocol numbers (TERN_IP_PROTO_*) are in tern/addr.h. */
 
 /* Why a received datagram was dropped: tern_ipv4_check() and
  * tern_ipv4_repr_parse() return one of these (negative), so a stats array
@@ -90,6 +88,36 @@ int tern_ipv4_repr_parse(tern_ipv4_repr *out, const uint8_t *buf, size_t len);
  * the datagram would exceed 65535 bytes, TERN_EINVAL when r->ttl is 0. */
 int tern_ipv4_repr_emit(const tern_ipv4_repr *r, uint8_t *buf, size_t cap);
 
+/* Builds a 20-byte header in place, in two steps, so that a sender can
+ * hash the datagram's flow into its identification (RFC 7739) from the
+ * header itself: tern_ipv4_emit_flow writes the protocol, a zero checksum
+ * and the addresses (bytes 9 to 19), then tern_ipv4_emit_finish the rest
+ * (version 4, IHL 5, TOS, the total length 20 + payload_len, the
+ * identification, DF as given, no fragmentation, TTL) and the checksum.
+ * tern_ipv4_repr_emit is the two after its checks; callers of the steps
+ * keep to what those check (cap of 20 at least, payload_len at most
+ * 65515, ttl not 0). */
+static inline void tern_ipv4_emit_flow(uint8_t *buf, const uint8_t src[4],
+                                       const uint8_t dst[4], uint8_t protocol) {
+  buf[9] = protocol;
+  buf[10] = buf[11] = 0;
+  memcpy(buf + 12, src, 4);
+  memcpy(buf + 16, dst, 4);
+}
+
+static inline void tern_ipv4_emit_finish(uint8_t *buf, uint8_t tos,
+                                         unsigned payload_len, unsigned ident,
+                                         bool dont_frag, uint8_t ttl) {
+  buf[0] = 0x45;
+  buf[1] = tos;
+  tern_put_be16(buf + 2, TERN_IPV4_HEADER_LEN + payload_len);
+  tern_put_be16(buf + 4, ident);
+  buf[6] = dont_frag ? 0x40 : 0;
+  buf[7] = 0;
+  buf[8] = ttl;
+  tern_put_be16(buf + 10, tern_checksum(buf, TERN_IPV4_HEADER_LEN));
+}
+
 /* The name of a tern_ipv4_drop reason ("checksum"); "unknown" otherwise. */
 const char *tern_ipv4_drop_name(int reason);
 
@@ -115,6 +143,9 @@ static inline uint32_t tern_ipv4_frag_offset(const uint8_t *p) {
 }
 static inline bool tern_ipv4_is_fragment(const uint8_t *p) {
   return tern_ipv4_more_frags(p) || tern_ipv4_frag_offset(p) != 0;
+}
+static inline uint8_t tern_ipv4_tos(const uint8_t *p) {
+  return p[1];
 }
 static inline uint8_t tern_ipv4_ttl(const uint8_t *p) {
   return p[8];

@@ -118,6 +118,33 @@ TEST(Ipv4Wire, EmitsTheKernelsEchoReplyHeaderFromScratch) {
   EXPECT_EQ(B(out, sizeof out), B(kEchoReply, TERN_IPV4_HEADER_LEN));
 }
 
+// The two steps a sender builds a header with in place (the IPv4 layer
+// hashes bytes 9 to 19 in between): every captured header again, over a
+// buffer of garbage, and the flow step alone writes only bytes 9 to 19.
+TEST(Ipv4Wire, EmitFlowThenFinishIsTheHeader) {
+  const Bytes all[] = {
+      B(kEchoRequest, sizeof kEchoRequest),
+      B(kEchoReply, sizeof kEchoReply),
+      B(kUdpToClosedPort, sizeof kUdpToClosedPort),
+      B(kPortUnreachable, sizeof kPortUnreachable),
+  };
+  for (const Bytes &d : all) {
+    uint8_t out[TERN_IPV4_HEADER_LEN];
+    memset(out, 0xa5, sizeof out);
+    tern_ipv4_emit_flow(out, tern_ipv4_src(d.data()), tern_ipv4_dst(d.data()),
+                        tern_ipv4_protocol(d.data()));
+    Bytes flow(d.begin(), d.begin() + TERN_IPV4_HEADER_LEN);
+    flow[10] = flow[11] = 0;
+    EXPECT_EQ(B(out + 9, 11), Bytes(flow.begin() + 9, flow.end()));
+    EXPECT_EQ(B(out, 9), Bytes(9, 0xa5));
+    tern_ipv4_emit_finish(
+        out, tern_ipv4_tos(d.data()), tern_ipv4_payload_len(d.data()),
+        tern_ipv4_ident(d.data()), tern_ipv4_dont_frag(d.data()),
+        tern_ipv4_ttl(d.data()));
+    EXPECT_EQ(B(out, sizeof out), B(d.data(), TERN_IPV4_HEADER_LEN));
+  }
+}
+
 TEST(Ipv4Wire, EthernetPaddingIsNotPayload) {
   // kEmptyEchoReply is 28 bytes; a NIC delivers it padded to 46.
   Bytes d = B(kEmptyEchoReply, sizeof kEmptyEchoReply);

@@ -4,51 +4,24 @@
 
 #include "tern/bytes.h"
 
-enum {
-  OFF_HTYPE = 0,
-  OFF_PTYPE = 2,
-  OFF_HLEN = 4,
-  OFF_PLEN = 5,
-  OFF_OP = 6,
-  OFF_SHA = 8,
-  OFF_SPA = 14,
-  OFF_THA = 18,
-  OFF_TPA = 24,
-};
-
-#define HTYPE_ETHERNET 1u
-
-int tern_arp_check(const uint8_t *buf, size_t len) {
-  if (len < TERN_ARP_LEN) {
-    return TERN_ARP_DROP_TRUNCATED;
-  }
-  if (tern_be16(buf + OFF_HTYPE) != HTYPE_ETHERNET) {
-    return TERN_ARP_DROP_HTYPE;
-  }
-  if (tern_be16(buf + OFF_PTYPE) != TERN_ETHERTYPE_IPV4) {
-    return TERN_ARP_DROP_PTYPE;
-  }
-  if (buf[OFF_HLEN] != 6 || buf[OFF_PLEN] != 4) {
-    return TERN_ARP_DROP_ADDR_LEN;
-  }
-  uint16_t op = tern_be16(buf + OFF_OP);
-  if (op != TERN_ARP_OP_REQUEST && op != TERN_ARP_OP_REPLY) {
-    return TERN_ARP_DROP_OP;
-  }
-  return 0;
-}
-
 int tern_arp_repr_parse(tern_arp_repr *out, const uint8_t *buf, size_t len) {
   int rc = tern_arp_check(buf, len);
   if (rc != 0) {
     return rc;
   }
-  out->op = tern_be16(buf + OFF_OP);
-  memcpy(out->sha.b, buf + OFF_SHA, 6);
-  memcpy(out->spa.b, buf + OFF_SPA, 4);
-  memcpy(out->tha.b, buf + OFF_THA, 6);
-  memcpy(out->tpa.b, buf + OFF_TPA, 4);
+  out->op = tern_arp_op(buf);
+  memcpy(out->sha.b, tern_arp_sha(buf), 6);
+  memcpy(out->spa.b, tern_arp_spa(buf), 4);
+  memcpy(out->tha.b, tern_arp_tha(buf), 6);
+  memcpy(out->tpa.b, tern_arp_tpa(buf), 4);
   return 0;
+}
+
+void tern_arp_write(uint8_t *buf, uint16_t op, const uint8_t sha[6],
+                    const uint8_t spa[4], const uint8_t tha[6],
+                    const uint8_t tpa[4]) {
+  tern_arp_write_target(buf, tha, tpa);
+  tern_arp_write_sender(buf, op, sha, spa);
 }
 
 int tern_arp_repr_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap) {
@@ -58,15 +31,7 @@ int tern_arp_repr_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap) {
   if (cap < TERN_ARP_LEN) {
     return TERN_ENOSPC;
   }
-  tern_put_be16(buf + OFF_HTYPE, HTYPE_ETHERNET);
-  tern_put_be16(buf + OFF_PTYPE, TERN_ETHERTYPE_IPV4);
-  buf[OFF_HLEN] = 6;
-  buf[OFF_PLEN] = 4;
-  tern_put_be16(buf + OFF_OP, r->op);
-  memcpy(buf + OFF_SHA, r->sha.b, 6);
-  memcpy(buf + OFF_SPA, r->spa.b, 4);
-  memcpy(buf + OFF_THA, r->tha.b, 6);
-  memcpy(buf + OFF_TPA, r->tpa.b, 4);
+  tern_arp_write(buf, r->op, r->sha.b, r->spa.b, r->tha.b, r->tpa.b);
   return TERN_ARP_LEN;
 }
 

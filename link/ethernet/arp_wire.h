@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tern/addr.h"
 #include "tern/bytes.h"
@@ -50,8 +51,27 @@ typedef struct tern_arp_repr {
 } tern_arp_repr;
 
 /* Checks buf[0..len) (the Ethernet payload). Returns 0 or a tern_arp_drop
- * reason; reads nothing outside buf. */
-int tern_arp_check(const uint8_t *buf, size_t len);
+ * reason; reads nothing outside buf. Inline: the adapter's ARP input is
+ * its one caller in a firmware. */
+static inline int tern_arp_check(const uint8_t *buf, size_t len) {
+  if (len < TERN_ARP_LEN) {
+    return TERN_ARP_DROP_TRUNCATED;
+  }
+  if (tern_be16(buf) != 1) { /* htype: Ethernet */
+    return TERN_ARP_DROP_HTYPE;
+  }
+  if (tern_be16(buf + 2) != TERN_ETHERTYPE_IPV4) {
+    return TERN_ARP_DROP_PTYPE;
+  }
+  if (buf[4] != 6 || buf[5] != 4) {
+    return TERN_ARP_DROP_ADDR_LEN;
+  }
+  uint16_t op = tern_be16(buf + 6);
+  if (op != TERN_ARP_OP_REQUEST && op != TERN_ARP_OP_REPLY) {
+    return TERN_ARP_DROP_OP;
+  }
+  return 0;
+}
 
 /* tern_arp_check(), then fills *out (untouched on failure). */
 int tern_arp_repr_parse(tern_arp_repr *out, const uint8_t *buf, size_t len);
@@ -59,6 +79,38 @@ int tern_arp_repr_parse(tern_arp_repr *out, const uint8_t *buf, size_t len);
 /* Writes the 28-byte packet for r. Returns TERN_ARP_LEN, TERN_ENOSPC when
  * cap is smaller, or TERN_EINVAL when r->op is not a request or a reply. */
 int tern_arp_repr_emit(const tern_arp_repr *r, uint8_t *buf, size_t cap);
+
+/* Writes a 28-byte Ethernet/IPv4 ARP packet at buf (the caller has the
+ * room): operation op (request or reply) and the four addresses, with
+ * tern_arp_write_target and tern_arp_write_sender (below), which the
+ * Ethernet adapter calls on their own to build packets in place. */
+void tern_arp_write(uint8_t *buf, uint16_t op, const uint8_t sha[6],
+                    const uint8_t spa[4], const uint8_t tha[6],
+                    const uint8_t tpa[4]);
+
+/* Writes the target fields (bytes 18 to 28) of the packet at buf. They do
+ * not overlap the sender fields, so a request becomes the start of its
+ * reply in place with tern_arp_write_target(buf, tern_arp_sha(buf),
+ * tern_arp_spa(buf)) (RFC 826: the requester becomes the target). */
+static inline void tern_arp_write_target(uint8_t *buf, const uint8_t tha[6],
+                                         const uint8_t tpa[4]) {
+  memcpy(buf + 18, tha, 6);
+  memcpy(buf + 24, tpa, 4);
+}
+
+/* Writes the rest (bytes 0 to 18): Ethernet/IPv4 types and lengths,
+ * operation op and the sender fields. */
+static inline void tern_arp_write_sender(uint8_t *buf, uint16_t op,
+                                         const uint8_t sha[6],
+                                         const uint8_t spa[4]) {
+  tern_put_be16(buf, 1); /* htype: Ethernet */
+  tern_put_be16(buf + 2, TERN_ETHERTYPE_IPV4);
+  buf[4] = 6;
+  buf[5] = 4;
+  tern_put_be16(buf + 6, op);
+  memcpy(buf + 8, sha, 6);
+  memcpy(buf + 14, spa, 4);
+}
 
 /* A request asking who has tpa, from (sha, spa). The target hardware
  * address is zero; send it to tern_mac_broadcast(). */

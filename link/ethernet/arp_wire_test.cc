@@ -124,6 +124,58 @@ TEST(ArpWire, ReplyToCapturedRequestMatchesLinux) {
   EXPECT_EQ(EmitFrame(out_eth, req), EmitFrame(out_eth, rep));
 }
 
+TEST(ArpWire, ReplyMayBeBuiltOverItsRequest) {
+  // The adapter answers in the request's own repr and buffer.
+  tern_arp_repr a;
+  ASSERT_EQ(
+      tern_arp_repr_parse(&a, kArpRequest + TERN_ETH_HEADER_LEN, TERN_ARP_LEN),
+      0);
+  tern_arp_reply(&a, &a, &kMacB);
+  uint8_t buf[TERN_ARP_LEN];
+  memcpy(buf, kArpRequest + TERN_ETH_HEADER_LEN, TERN_ARP_LEN);
+  ASSERT_EQ(tern_arp_repr_emit(&a, buf, sizeof buf), TERN_ARP_LEN);
+  EXPECT_EQ(0, memcmp(buf, kArpReply + TERN_ETH_HEADER_LEN, TERN_ARP_LEN));
+}
+
+TEST(ArpWire, InPlaceEmittersBuildLinuxsReplyOverItsRequest) {
+  // What the adapter does in the received buffer: the requester's sender
+  // fields become the target fields, then ours are written.
+  uint8_t buf[TERN_ARP_LEN];
+  memcpy(buf, kArpRequest + TERN_ETH_HEADER_LEN, TERN_ARP_LEN);
+  tern_arp_write_target(buf, tern_arp_sha(buf), tern_arp_spa(buf));
+  tern_arp_write_sender(buf, TERN_ARP_OP_REPLY, kMacB.b, kIpB.b);
+  EXPECT_EQ(0, memcmp(buf, kArpReply + TERN_ETH_HEADER_LEN, TERN_ARP_LEN));
+  ASSERT_EQ(tern_arp_check(buf, sizeof buf), 0);
+  EXPECT_EQ(0, memcmp(tern_arp_tha(buf), kMacA.b, 6));
+}
+
+TEST(ArpWire, InPlaceEmittersBuildLinuxsRequestOverAnyBytes) {
+  // And a request in a buffer from the pool, whatever was in it.
+  uint8_t buf[TERN_ARP_LEN];
+  memset(buf, 0xa5, sizeof buf);
+  tern_arp_write_target(buf, kZero.b, kIpB.b);
+  tern_arp_write_sender(buf, TERN_ARP_OP_REQUEST, kMacA.b, kIpA.b);
+  EXPECT_EQ(0, memcmp(buf, kArpRequest + TERN_ETH_HEADER_LEN, TERN_ARP_LEN));
+  // tern_arp_write is the two of them.
+  uint8_t whole[TERN_ARP_LEN];
+  tern_arp_write(whole, TERN_ARP_OP_REQUEST, kMacA.b, kIpA.b, kZero.b, kIpB.b);
+  EXPECT_EQ(0, memcmp(whole, buf, TERN_ARP_LEN));
+}
+
+TEST(ArpWire, RequestWithoutAnAddressIsAProbe) {
+  // RFC 5227 2.1.1: sender protocol address all zero.
+  tern_arp_repr r;
+  const tern_ipv4_addr zero = {{0, 0, 0, 0}};
+  tern_arp_request(&r, &kMacB, &zero, &kIpA);
+  uint8_t buf[TERN_ARP_LEN];
+  ASSERT_EQ(tern_arp_repr_emit(&r, buf, sizeof buf), TERN_ARP_LEN);
+  EXPECT_EQ(tern_arp_op(buf), TERN_ARP_OP_REQUEST);
+  EXPECT_EQ(0, memcmp(tern_arp_sha(buf), kMacB.b, 6));
+  EXPECT_EQ(0, memcmp(tern_arp_spa(buf), zero.b, 4));
+  EXPECT_EQ(0, memcmp(tern_arp_tha(buf), kZero.b, 6));
+  EXPECT_EQ(0, memcmp(tern_arp_tpa(buf), kIpA.b, 4));
+}
+
 TEST(ArpWire, AnnouncementIsRfc5227Form) {
   tern_arp_repr arp;
   tern_arp_announce(&arp, &kMacB, &kIpB);

@@ -1,34 +1,46 @@
-/* The Ethernet link layer: a tern_netdev of IPv4 packets (TERN_MEDIUM_IP)
+/* The Ethernet link layer: a tern_netdev of IP packets (TERN_MEDIUM_IP)
  * over a tern_netdev of Ethernet II frames (TERN_MEDIUM_ETHERNET: a TAP
- * device, the LAN9118 MAC, a memory netdev), resolving next hops with ARP
- * (RFC 826, RFC 1122 section 2.3.2) and announcing our address with
- * gratuitous ARP (RFC 5227 section 3). All storage is the caller's.
+ * device, the LAN9118 MAC, a memory netdev). Frames are demultiplexed by
+ * EtherType: IPv4 goes up, ARP (RFC 826, RFC 1122 2.3.2, RFC 5227) is
+ * answered here and fills the IPv4 neighbour cache, IPv6 goes up once an
+ * IPv6 layer has attached its NDP neighbour cache. All storage is the
+ * caller's.
  *
  *   static tern_eth eth;
- *   static tern_eth_neighbour neighbours[8];
+ *   static tern_neighbour4 neighbours[8];
  *   TERN_PKT_POOL_DEFINE(arp_pool, 2, 64);   // ARP requests, announcements
  *   tern_eth_init(&eth, mac_netdev, &arp_pool, neighbours, 8);
  *   tern_netdev ip_dev = tern_eth_netdev(&eth);   // give this to IP
  *
- * Sending (poll_send): the packet is an IPv4 packet whose pkt->next_hop the
- * IP layer has set. 255.255.255.255 goes to the Ethernet broadcast address
- * and 224.0.0.0/4 to its RFC 1112 section 6.4 group address; a resolved
- * neighbour gets the header pushed into the headroom and the frame goes to
- * the lower device (whose PENDING makes this PENDING, packet still the
- * caller's). An unresolved one is held (READY, the adapter owns it) while
- * ARP requests go out; held packets are sent when the reply comes, or
- * dropped and counted when resolution fails. ARP frames are never queued:
- * one the lower device cannot take at once is dropped and counted (ARP's
- * retries recover).
+ * Sending (poll_send): the packet is an IP packet whose next hop the IP
+ * layer wrote at tern_pkt_next_hop() (the device reports
+ * TERN_NETDEV_NEXT_HOP); its headroom must hold the 14-byte header after
+ * the next hop's bytes, or it is refused (TERN_ENOSPC). The next hop is
+ * resolved in the cache of the packet's family: broadcast (IPv4
+ * 255.255.255.255) and multicast next hops map to their group MAC without
+ * resolution; a reachable neighbour gets the header pushed into the headroom
+ * and the frame goes to the lower device (whose PENDING makes this PENDING, the
+ * packet still the caller's). An unresolved one is held (READY, the adapter
+ * owns it) while the cache solicits; held packets are sent when the answer
+ * comes, or dropped and counted when resolution fails. ARP frames are never
+ * queued: one the lower device cannot take at once is dropped and counted
+ * (ARP's retries recover).
  *
- * Receiving (poll_recv): first runs what is due (ARP retries, expiry,
+ * Receiving (poll_recv): first runs what is due (solicitations, expiry,
  * announcements) and pushes out released held packets, then reads frames:
- * IPv4 is handed up with the Ethernet header pulled, ARP is processed (a
- * request for our address is turned into its reply in the same buffer),
- * everything else is dropped and counted by reason. It handles at most
- * TERN_ETH_RX_BUDGET frames per poll and then wakes itself, so the task
- * driving it stays fair to others. Retries, expiry and announcements run
- * from a timer that wakes the task polling poll_recv: keep polling it.
+ * IP packets are handed up with the Ethernet header pulled and
+ * pkt->link_cast set (unicast, broadcast, or a joined multicast group),
+ * ARP is processed (a request for our address is answered in the same
+ * buffer), everything else is dropped and counted by reason. At most
+ * TERN_ETH_RX_BUDGET frames per poll, then it wakes itself, so the task
+ * driving it stays fair to others. Solicitations, expiry and announcements
+ * run from a timer that wakes the task polling poll_recv: keep polling it.
+ *
+ * Events (poll_event): the lower device's (link up/down, new facts) and
+ * the adapter's own: TERN_NETDEV_EV_ADDR_CONFLICT when an ARP packet from
+ * another station carries our IPv4 address as its sender (RFC 5227
+ * section 2.4). The link coming up restarts the announcements; going down
+ * drops held packets and forgets the neighbours.
  *
  * One task per direction (as for any netdev); poll_recv and poll_send may
  * be driven by the same task. Not for interrupt context. */
@@ -38,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern/neighbour.h"
 #include "tern/netdev.h"
 #include "tern/pkt.h"
 #include "tern/poll.h"
@@ -48,29 +61,9 @@
 extern "C" {
 #endif
 
-/* Neighbour cache entry states. */
-typedef enum tern_eth_nb_state {
-  TERN_ETH_NB_FREE = 0,       /* unused slot */
-  TERN_ETH_NB_INCOMPLETE = 1, /* requests sent, no answer yet */
-  TERN_ETH_NB_REACHABLE = 2,  /* mac is valid until deadline */
-  TERN_ETH_NB_ANNOUNCING = 3, /* tern_eth.self only: announcements due */
-} tern_eth_nb_state;
-
-/* One neighbour cache entry (16 bytes). The caller provides an array of
- * them; zero-initialisation is not needed (init clears it). The adapter
- * keeps one more for itself (tern_eth.self): our MAC and address, and the
- * announcements still to send in place of requests. */
-typedef struct tern_eth_neighbour {
-  tern_time deadline; /* INCOMPLETE: next request; REACHABLE: expiry */
-  uint8_t state;      /* tern_eth_nb_state */
-  uint8_t tries;      /* requests (announcements) still to send; 0 when
-                         REACHABLE */
-  uint8_t mac[6];     /* followed by ip: an ARP packet's sender fields */
-  uint32_t ip;        /* the address bytes in network order, as a word */
-} tern_eth_neighbour;
-
 /* Tunables, fixed at compile time (define them for the whole build, e.g.
- * --copt=-DTERN_ETH_RX_BUDGET=4, to change them; ethernet.c checks them). */
+ * --copt=-DTERN_ETH_RX_BUDGET=4, to change them; ethernet.c checks them).
+ * None changes a struct's layout. */
 #ifndef TERN_ETH_REACHABLE_MS
 /* How long a resolved entry is used before it is forgotten and the next
  * packet resolves afresh (RFC 1122 2.3.2.1: entries MUST time out; any ARP
@@ -107,100 +100,129 @@ typedef struct tern_eth_neighbour {
 
 /* Why a received frame was dropped: index into tern_eth_stats.rx_drop. */
 typedef enum tern_eth_rx_drop {
-  TERN_ETH_RX_TRUNCATED = 0,  /* shorter than the 14-byte header */
-  TERN_ETH_RX_OTHER_HOST,     /* unicast to another station */
-  TERN_ETH_RX_MULTICAST,      /* group address other than broadcast */
-  TERN_ETH_RX_BAD_SOURCE,     /* source is a group address */
-  TERN_ETH_RX_ETHERTYPE,      /* neither IPv4 nor ARP: IPv6, LLDP, ..., an
-                                 802.3 length field (LLC/SNAP) or an
-                                 802.1Q/802.1ad VLAN tag */
-  TERN_ETH_RX_ARP_MALFORMED,  /* < 28 bytes, not Ethernet/IPv4 (htype 1,
-                                 ptype 0x0800, hlen 6, plen 4), or not a
-                                 request or reply */
-  TERN_ETH_RX_ARP_BAD_SENDER, /* sha is ours or a group or zero address,
-                                 or spa is multicast/reserved */
-  TERN_ETH_RX_ARP_CONFLICT,   /* spa is our address from another station
-                                 (RFC 5227 section 2.4) */
+  TERN_ETH_RX_TRUNCATED = 0,   /* shorter than the 14-byte header */
+  TERN_ETH_RX_NOT_ETHERNET_II, /* an 802.3 length field (LLC/SNAP) */
+  TERN_ETH_RX_VLAN,            /* an 802.1Q/802.1ad VLAN tag */
+  TERN_ETH_RX_OTHER_HOST,      /* unicast to another station */
+  TERN_ETH_RX_MULTICAST,       /* a group address we did not join */
+  TERN_ETH_RX_BAD_SOURCE,      /* source is a group address */
+  TERN_ETH_RX_ETHERTYPE,       /* no protocol here for it: LLDP, ..., IPv6
+                                  with no IPv6 layer attached */
+  TERN_ETH_RX_ARP_MALFORMED,   /* tern_arp_check refused it: < 28 bytes,
+                                  not Ethernet/IPv4, not request/reply */
+  TERN_ETH_RX_ARP_BAD_SENDER,  /* sha is ours or a group or zero address,
+                                  or spa is multicast/reserved */
+  TERN_ETH_RX_ARP_CONFLICT,    /* spa is our address from another station
+                                  (RFC 5227 section 2.4) */
   TERN_ETH_RX_DROP_COUNT
 } tern_eth_rx_drop;
 
 /* Counters; they wrap at 2^32. Each event is counted once.
  *
  * Every frame read from the lower device is in exactly one of
- * net.rx_packets (IPv4 handed up), rx_arp and rx_drop[].
+ * net.rx_packets (IP handed up), rx_arp and rx_drop[].
  *
  * Every packet poll_send takes (READY) is in exactly one of net.tx_packets
  * (accepted, *err == 0: sent at once or held), net.tx_drop_no_room
- * (TERN_ENOSPC), tx_drop_bad_next_hop (TERN_EINVAL), tx_drop_cache_full
- * (TERN_ENOMEM) and net.tx_drop_error (the lower device refused it: its
- * error, e.g. TERN_EMSGSIZE for a packet over the MTU: the adapter leaves
- * that check to the lower device, so net.tx_drop_too_long stays 0). A held
- * packet that is not sent in the end is in held_drop_overflow or
- * held_drop_failed. */
+ * (TERN_ENOSPC), tx_drop_bad_next_hop (TERN_EINVAL), tx_drop_family
+ * (TERN_EAFNOSUPPORT), tx_drop_cache_full (TERN_ENOMEM) and
+ * net.tx_drop_error (the lower device refused it: its error, e.g.
+ * TERN_EMSGSIZE for a packet over the MTU). A held packet that is not sent
+ * in the end is in held_drop_overflow or held_drop_failed. */
 typedef struct tern_eth_stats {
   /* What tern_netdev_get_stats() returns for the adapter. Its rx_drop_*,
    * tx_drop_too_long and tx_drop_down fields stay 0: receive drops are in
    * rx_drop[]. */
   tern_netdev_stats net;
   uint32_t rx_arp;               /* well-formed ARP packets processed */
-  uint32_t arp_tx_fail;          /* ARP frames not sent: pool empty
-                                    (try_alloc failed), or the lower device
-                                    was full or refused them */
+  uint32_t arp_tx_fail;          /* ARP frames not sent: pool empty, or the
+                                    lower device was full or refused them */
   uint32_t held_drop_overflow;   /* held packets dropped for newer ones */
   uint32_t held_drop_failed;     /* held packets dropped: the neighbour
-                                    never answered (or its entry was
-                                    evicted or expired before the lower
-                                    device had room), or the lower device
-                                    refused them */
-  uint32_t tx_drop_bad_next_hop; /* next hop 0.0.0.0 */
-  uint32_t tx_drop_cache_full;   /* every entry is resolving */
-  uint32_t resolve_failures;     /* neighbours that never answered */
+                                    never answered (or its entry expired
+                                    or was evicted before the lower device
+                                    had room), the link went down, or the
+                                    lower device refused them */
+  uint32_t tx_drop_bad_next_hop; /* next hop unspecified (0.0.0.0, ::) */
+  uint32_t tx_drop_family;       /* not IPv4, nor IPv6 with a cache */
+  uint32_t tx_drop_cache_full;   /* a new resolution was refused */
   uint32_t rx_drop[TERN_ETH_RX_DROP_COUNT];
 } tern_eth_stats;
 
-/* The adapter. Caller storage; fields are private (ordered so that the
- * ones the code touches most are within Cortex-M0's short load offsets;
- * self first, so that its address is the adapter's: service() ends its
- * walk there with one compare, and our MAC is within an add's 3-bit
- * immediate). */
+/* One multicast group the adapter accepts: a group MAC and how many times
+ * it was joined. */
+typedef struct tern_eth_group {
+  uint8_t mac[6];
+  uint8_t refs; /* 0: the slot is free */
+} tern_eth_group;
+
+/* The adapter. Caller storage; fields are private. */
 typedef struct tern_eth {
-  /* mac and ip: ours (ip 0 for none), the sender fields of our ARP
-   * packets; ANNOUNCING while announcements are due (tries of them left,
-   * the next at deadline), as an entry is INCOMPLETE while requests are. */
-  tern_eth_neighbour self;
   tern_netdev lower;
-  tern_eth_neighbour *nb; /* the cache, nb[0] .. nb_end[-1] */
-  tern_eth_neighbour *nb_end;
+  uint32_t ip;            /* our IPv4 address, its 4 bytes in wire order
+                             (memcpy'd): 0.0.0.0, none, is 0 */
+  uint8_t mac[6];         /* ours: the lower device's */
+  uint8_t announce_left;  /* RFC 5227 announcements still to send */
+  uint8_t events;         /* TERN_NETDEV_EV_* not yet reported */
+  uint8_t lower_up;       /* the lower link was up at the last look */
+  uint8_t n_groups;       /* slots in groups */
+  tern_time announce_at;  /* when the next announcement is due */
+  tern_neigh_cache arp;   /* IPv4 next hops, filled by ARP */
+  tern_neigh_cache *ndp;  /* IPv6 next hops, or NULL (no IPv6 layer) */
+  tern_eth_group *groups; /* the multicast filter (caller storage) */
+  /* The multicast filter's code (joins, leaves, lookups), set by
+   * tern_eth_set_groups: a program that never calls it links none of it. */
+  const struct tern__eth_filter *filter;
   /* Packets waiting for a neighbour, oldest first, linked through
-   * pkt->next and keyed by pkt->next_hop: held while it resolves, then
+   * pkt->next and keyed by their next hop: held while it resolves, then
    * until the lower device has room. */
   tern_pkt *held;
   tern_pkt_pool *pool; /* ARP requests and announcements */
-  tern_time now;       /* the clock when service() last ran */
   tern_eth_stats stats;
   tern_cx own; /* the adapter's own waker, for the lower device and timer */
   tern_timer timer;
   tern_waker_slot rx_waker; /* the task polling poll_recv */
   tern_waker_slot tx_waker; /* the task polling poll_send */
+  tern_waker_slot ev_waker; /* the task polling poll_event */
 } tern_eth;
 
 /* Sets up the adapter over `lower` (a TERN_MEDIUM_ETHERNET device with a
  * valid unicast MAC), taking ARP frames from `pool` with
  * tern_pkt_pool_try_alloc (its buffers must hold the lower headroom plus
- * 42 bytes) and keeping n_entries neighbours in `neighbours`. No address
- * yet: set one with tern_netdev_set_ipv4. Returns 0 or TERN_EINVAL. */
+ * 42 bytes) and keeping n_entries (1 to 65535) IPv4 neighbours in
+ * `neighbours`; at most a quarter of them (at least one) resolve at once.
+ * No address yet: the IP layer sets one (tern_netdev_set_addr). No
+ * multicast groups until tern_eth_set_groups. Returns 0 or TERN_EINVAL
+ * (the adapter is cleared first, so a refused one is left zeroed). */
 int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
-                  tern_eth_neighbour *neighbours, size_t n_entries);
+                  tern_neighbour4 *neighbours, size_t n_entries);
 
-/* Stops the adapter: cancels its timer and frees every packet it holds. Call it
- * before the storage goes away (the timer is in a global queue). The storage
- * may be initialised again afterwards. */
+/* Gives the adapter room for n multicast groups (caller storage, kept
+ * until deinit; the groups joined so far are forgotten). Without it every
+ * join fails with TERN_ENOMEM; broadcast is always received. Returns 0 or
+ * TERN_EINVAL (n above 255, or groups NULL with n > 0). */
+int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n);
+
+/* Attaches the IPv6 layer's neighbour cache (NDP fills it: 16-byte
+ * addresses): from then on IPv6 frames are handed up and IPv6 packets sent,
+ * their next hops resolved in `ndp`, and the headroom reported grows by 12
+ * bytes for their 16-byte next hops. Returns 0 or TERN_EINVAL (a cache of
+ * other addresses). */
+int tern_eth_attach_ndp(tern_eth *eth, tern_neigh_cache *ndp);
+
+/* Stops the adapter: cancels its timer and frees every packet it holds.
+ * Call it before the storage goes away (the timer is in an executor's
+ * queue). The storage may be initialised again afterwards. */
 void tern_eth_deinit(tern_eth *eth);
 
-/* The adapter as a netdev of IPv4 packets: MTU = lower MTU - 14, headroom
- * = lower headroom + 14, mac = the lower device's. Its set_ipv4 op sets the
- * address ARP answers for and, on a change to a non-zero address, sends
- * TERN_ETH_ANNOUNCEMENTS gratuitous ARPs TERN_ETH_ANNOUNCE_MS apart. */
+/* The adapter as a netdev of IP packets: MTU = lower MTU - 14, headroom =
+ * lower headroom + 14 + the next hop's bytes (4; 16 once NDP is attached),
+ * flags = the lower device's TERN_NETDEV_UP and TERN_NETDEV_NEXT_HOP, mac =
+ * the lower device's. Its set_addr op (len 4) sets the address ARP answers
+ * for and, on a change to a non-zero address, sends
+ * TERN_ETH_ANNOUNCEMENTS gratuitous ARPs TERN_ETH_ANNOUNCE_MS apart; its
+ * mcast op maps an IPv4 (RFC 1112 6.4) or IPv6 (RFC 2464 7) group to its
+ * MAC, keeps it in the filter and passes it to the lower device. */
 tern_netdev tern_eth_netdev(tern_eth *eth);
 
 /* The adapter's counters. */

@@ -1,8 +1,9 @@
-// The Ethernet adapter over a memory netdev pair: the adapter is end B
-// (02:00:00:00:00:0b, 192.0.2.2, like vB in the captures) and the test
-// plays the peer on end A (02:00:00:00:00:0a, 192.0.2.1), writing and
-// reading whole frames. Golden frames come from
-// /work/shared/captures/arp_icmp.pcap and dhcp_dora.pcap (Linux 6.18).
+// The Ethernet adapter's IPv4 side: ARP answers and resolution, the
+// neighbour cache's timing and eviction, held packets, announcements,
+// receive classification, backpressure. The bench (ethernet_testing.h)
+// puts the adapter on end B of a memory netdev pair (02:..:0b, 192.0.2.2)
+// and plays the peer on end A (02:..:0a, 192.0.2.1) with frames captured
+// from Linux.
 #include "tern/ethernet.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "executor/test_waker.h"
+#include "link/ethernet/ethernet_testing.h"
 #include "link/ethernet/example.h"
 #include "tern/arp_wire.h"
 #include "tern/executor.h"
@@ -18,299 +19,8 @@
 #include "tern/sim.h"
 #include "tern/timer.h"
 
+namespace tern_eth_test {
 namespace {
-
-using Bytes = std::vector<uint8_t>;
-using tern_test::CountingWaker;
-
-// arp_icmp.pcap frame 1: who has 192.0.2.2? tell 192.0.2.1 (broadcast).
-const Bytes kArpRequestForUs = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00,
-    0x0a, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0xc0, 0x00, 0x02, 0x01, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
-};
-// arp_icmp.pcap frame 2: Linux's answer, 192.0.2.2 is at 02:..:0b.
-const Bytes kArpReplyFromUs = {
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x02, 0x00, 0x00, 0x00, 0x00,
-    0x0b, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02,
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 0xc0, 0x00, 0x02, 0x02, 0x02,
-    0x00, 0x00, 0x00, 0x00, 0x0a, 0xc0, 0x00, 0x02, 0x01,
-};
-// dhcp_dora.pcap frame 9: who has 192.0.2.2? tell 192.0.2.103, from 0a.
-const Bytes kArpRequestFrom103 = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00,
-    0x0a, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0xc0, 0x00, 0x02, 0x67, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02,
-};
-// dhcp_dora.pcap frame 10: Linux's answer to frame 9.
-const Bytes kArpReplyTo103 = {
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x02, 0x00, 0x00, 0x00, 0x00,
-    0x0b, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02,
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 0xc0, 0x00, 0x02, 0x02, 0x02,
-    0x00, 0x00, 0x00, 0x00, 0x0a, 0xc0, 0x00, 0x02, 0x67,
-};
-// dhcp_dora.pcap frames 2-4: Linux (02:..:0b, 192.0.2.2) asks who has
-// 192.0.2.103, three times one second apart, and gives up.
-const Bytes kArpRequestFor103 = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00,
-    0x0b, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 0xc0, 0x00, 0x02, 0x02, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x67,
-};
-// arp_icmp.pcap frame 7: ICMP echo request 192.0.2.1 -> 192.0.2.2, no data.
-const Bytes kEchoRequestFrame = {
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x02, 0x00, 0x00, 0x00, 0x00,
-    0x0a, 0x08, 0x00, 0x45, 0x00, 0x00, 0x1c, 0x44, 0x0c, 0x40, 0x00,
-    0x40, 0x01, 0x72, 0xd1, 0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 0x02,
-    0x02, 0x08, 0x00, 0xf0, 0x3d, 0x07, 0xc1, 0x00, 0x01,
-};
-// arp_icmp.pcap frame 8: the echo reply 192.0.2.2 -> 192.0.2.1.
-const Bytes kEchoReplyFrame = {
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x02, 0x00, 0x00, 0x00, 0x00,
-    0x0b, 0x08, 0x00, 0x45, 0x00, 0x00, 0x1c, 0x4b, 0xe6, 0x00, 0x00,
-    0x40, 0x01, 0xaa, 0xf7, 0xc0, 0x00, 0x02, 0x02, 0xc0, 0x00, 0x02,
-    0x01, 0x00, 0x00, 0xf8, 0x3d, 0x07, 0xc1, 0x00, 0x01,
-};
-
-const uint8_t kMacA[6] = {0x02, 0, 0, 0, 0, 0x0a};
-const uint8_t kMacB[6] = {0x02, 0, 0, 0, 0, 0x0b};
-const uint8_t kIpPeer[4] = {192, 0, 2, 1};
-const uint8_t kIpUs[4] = {192, 0, 2, 2};
-
-Bytes Tail(const Bytes &f, size_t from) {
-  return Bytes(f.begin() + from, f.end());
-}
-
-// An ARP packet in a frame, built field by field (RFC 826 layout).
-Bytes ArpFrame(const uint8_t dst[6], const uint8_t src[6], uint16_t op,
-               const uint8_t sha[6], const uint8_t spa[4], const uint8_t tha[6],
-               const uint8_t tpa[4]) {
-  Bytes f(dst, dst + 6);
-  f.insert(f.end(), src, src + 6);
-  const uint8_t fixed[] = {0x08, 0x06, 0x00, 0x01, 0x08,
-                           0x00, 0x06, 0x04, 0x00, static_cast<uint8_t>(op)};
-  f.insert(f.end(), fixed, fixed + sizeof fixed);
-  f.insert(f.end(), sha, sha + 6);
-  f.insert(f.end(), spa, spa + 4);
-  f.insert(f.end(), tha, tha + 6);
-  f.insert(f.end(), tpa, tpa + 4);
-  return f;
-}
-
-const uint8_t kBcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-const uint8_t kZeroMac[6] = {0, 0, 0, 0, 0, 0};
-
-// Who has ip? tell 192.0.2.2 -- what we must send (the form of
-// kArpRequestFor103).
-Bytes OurRequest(const uint8_t ip[4]) {
-  return ArpFrame(kBcast, kMacB, 1, kMacB, kIpUs, kZeroMac, ip);
-}
-
-// The peer (mac, ip) answering our request.
-Bytes PeerReply(const uint8_t mac[6], const uint8_t ip[4]) {
-  return ArpFrame(kMacB, mac, 2, mac, ip, kMacB, kIpUs);
-}
-
-// Our RFC 5227 announcement of ip.
-Bytes Announcement(const uint8_t ip[4]) {
-  return ArpFrame(kBcast, kMacB, 1, kMacB, ip, kZeroMac, ip);
-}
-
-class EthTest : public ::testing::Test {
- protected:
-  static constexpr size_t kWireBufs = 40;
-  static constexpr size_t kBufSize = 1600;
-  static constexpr size_t kArpBufs = 6;
-
-  void SetUp() override {
-    tern_sim_set_time(1000000);
-  }
-
-  // Sets everything up; most tests call Start() with the defaults.
-  void Start(uint16_t queue_len = 16, size_t n_nb = 4,
-             uint16_t lower_headroom = 0) {
-    ASSERT_GT(tern_pkt_pool_init(&wire_pool_, wire_store_, sizeof wire_store_,
-                                 kBufSize),
-              0);
-    ASSERT_EQ(tern_pkt_pool_init(&arp_pool_, arp_store_, sizeof arp_store_, 64),
-              static_cast<int>(kArpBufs));
-    tern_memnetdev_config mc = TERN_MEMNETDEV_CONFIG_ETHERNET;
-    mc.queue_len = queue_len;
-    mc.headroom = lower_headroom;
-    tern_memnetdev_init(&pair_, &mc);
-    peer_ = tern_memnetdev_a(&pair_);
-    ASSERT_EQ(
-        tern_eth_init(&eth_, tern_memnetdev_b(&pair_), &arp_pool_, nb_, n_nb),
-        0);
-    started_ = true;
-    ip_ = tern_eth_netdev(&eth_);
-  }
-
-  void TearDown() override {
-    if (!started_) {
-      return;
-    }
-    tern_eth_deinit(&eth_);
-    Wire();  // whatever is left on the wire, both ways
-    tern_netdev lower = tern_memnetdev_b(&pair_);
-    tern_cx cx = rxw_.Cx();
-    tern_pkt *p;
-    int err;
-    while (tern_netdev_poll_recv(&lower, &cx, &p, &err) == TERN_READY &&
-           err == 0) {
-      tern_pkt_free(p);
-    }
-    // Nothing leaked: every buffer is back in its pool.
-    EXPECT_EQ(tern_pkt_pool_available(&wire_pool_), wire_pool_.count);
-    EXPECT_EQ(tern_pkt_pool_available(&arp_pool_), arp_pool_.count);
-    EXPECT_EQ(tern_pkt_pool_get_stats(&arp_pool_).bad_frees, 0u);
-    EXPECT_EQ(tern_pkt_pool_get_stats(&wire_pool_).bad_frees, 0u);
-  }
-
-  // The peer puts a frame on the wire.
-  void Inject(const Bytes &f) {
-    tern_pkt *p = tern_pkt_pool_try_alloc(&wire_pool_);
-    ASSERT_NE(p, nullptr);
-    ASSERT_EQ(tern_pkt_reserve(p, pair_.cfg.headroom), 0);
-    uint8_t *d = tern_pkt_put(p, f.size());
-    ASSERT_NE(d, nullptr);
-    if (!f.empty()) {
-      memcpy(d, f.data(), f.size());
-    }
-    tern_cx cx = peerw_.Cx();
-    int err = 1;
-    ASSERT_EQ(tern_netdev_poll_send(&peer_, &cx, p, &err), TERN_READY);
-    ASSERT_EQ(err, 0);
-  }
-
-  // Every frame the peer can read now.
-  std::vector<Bytes> Wire() {
-    std::vector<Bytes> out;
-    tern_cx cx = peerw_.Cx();
-    tern_pkt *p;
-    int err;
-    while (tern_netdev_poll_recv(&peer_, &cx, &p, &err) == TERN_READY) {
-      if (err != 0) {
-        break;
-      }
-      const uint8_t *d = tern_pkt_data(p);
-      out.emplace_back(d, d + tern_pkt_len(p));
-      tern_pkt_free(p);
-    }
-    return out;
-  }
-
-  // One poll of the adapter's receive side.
-  tern_poll Recv(tern_pkt **p, int *err) {
-    tern_cx cx = rxw_.Cx();
-    return tern_netdev_poll_recv(&ip_, &cx, p, err);
-  }
-
-  // Polls receive until it is PENDING without yielding; returns the IPv4
-  // packets handed up.
-  std::vector<Bytes> RecvAll() {
-    std::vector<Bytes> out;
-    for (int i = 0; i < 100; i++) {
-      tern_pkt *p = nullptr;
-      int err = 1;
-      rxw_.Take();
-      if (Recv(&p, &err) == TERN_PENDING) {
-        if (rxw_.Take() == 0) {
-          break;  // nothing more: not a yield
-        }
-        continue;
-      }
-      EXPECT_EQ(err, 0);
-      if (err != 0) {
-        break;
-      }
-      const uint8_t *d = tern_pkt_data(p);
-      out.emplace_back(d, d + tern_pkt_len(p));
-      tern_pkt_free(p);
-    }
-    return out;
-  }
-
-  // An IPv4 packet for the adapter, with room for its header.
-  tern_pkt *IpPacket(const Bytes &bytes, const uint8_t next_hop[4],
-                     size_t headroom = 14) {
-    tern_pkt *p = tern_pkt_pool_try_alloc(&wire_pool_);
-    EXPECT_NE(p, nullptr);
-    EXPECT_EQ(tern_pkt_reserve(p, headroom), 0);
-    uint8_t *d = tern_pkt_put(p, bytes.size());
-    EXPECT_NE(d, nullptr);
-    memcpy(d, bytes.data(), bytes.size());
-    memcpy(p->next_hop, next_hop, 4);
-    return p;
-  }
-
-  // Sends a packet that must be taken (READY); returns *err.
-  int Send(tern_pkt *p) {
-    tern_cx cx = txw_.Cx();
-    int err = 1;
-    EXPECT_EQ(tern_netdev_poll_send(&ip_, &cx, p, &err), TERN_READY);
-    return err;
-  }
-
-  void SetIp(const uint8_t ip[4]) {
-    tern_netdev_set_ipv4(&ip_, ip);
-  }
-
-  // Moves virtual time and fires the timers, as the run loop would.
-  void Advance(uint32_t ms) {
-    tern_sim_advance(ms);
-    tern_timers_fire(tern_now());
-  }
-
-  // Our address set and the two announcements it causes (2 s apart)
-  // taken off the wire.
-  void StartWithIp(uint16_t queue_len = 16, size_t n_nb = 4,
-                   uint16_t lower_headroom = 0) {
-    Start(queue_len, n_nb, lower_headroom);
-    SetIp(kIpUs);
-    for (int i = 0; i < 2; i++) {
-      if (i > 0) {
-        Advance(2000);
-        EXPECT_TRUE(RecvAll().empty());
-      }
-      std::vector<Bytes> w = Wire();
-      ASSERT_EQ(w.size(), 1u);
-      ASSERT_EQ(w[0], Announcement(kIpUs));
-    }
-  }
-
-  // Resolves (mac, ip) by sending a packet and answering the request.
-  void Resolve(const uint8_t mac[6], const uint8_t ip[4]) {
-    ASSERT_EQ(Send(IpPacket(Tail(kEchoReplyFrame, 14), ip)), 0);
-    std::vector<Bytes> w = Wire();
-    ASSERT_EQ(w.size(), 1u);
-    ASSERT_EQ(w[0], OurRequest(ip));
-    Inject(PeerReply(mac, ip));
-    EXPECT_TRUE(RecvAll().empty());
-    w = Wire();
-    ASSERT_EQ(w.size(), 1u);  // the held packet
-    EXPECT_EQ(Bytes(w[0].begin(), w[0].begin() + 6), Bytes(mac, mac + 6));
-  }
-
-  const tern_eth_stats &Stats() {
-    return *tern_eth_get_stats(&eth_);
-  }
-
-  alignas(16) uint8_t
-      wire_store_[TERN_PKT_POOL_STORAGE_SIZE(kWireBufs, kBufSize)];
-  alignas(16) uint8_t arp_store_[TERN_PKT_POOL_STORAGE_SIZE(kArpBufs, 64)];
-  tern_pkt_pool wire_pool_;
-  tern_pkt_pool arp_pool_;
-  tern_memnetdev_pair pair_;
-  tern_netdev peer_;
-  tern_netdev ip_;
-  tern_eth eth_;
-  tern_eth_neighbour nb_[8];
-  bool started_ = false;
-  CountingWaker rxw_, txw_, peerw_;
-};
 
 TEST_F(EthTest, InitRefusesWhatItCannotDrive) {
   Start();
@@ -343,7 +53,10 @@ TEST_F(EthTest, InfoIsTheLowerDevicesMinusTheHeader) {
   tern_netdev_info info = tern_netdev_get_info(&ip_);
   EXPECT_EQ(info.medium, TERN_MEDIUM_IP);
   EXPECT_EQ(info.mtu, 1500);
-  EXPECT_EQ(info.headroom, 18);
+  // The lower headroom, our header and the IPv4 next hop at the front of
+  // the buffer.
+  EXPECT_EQ(info.headroom, 4 + 14 + 4);
+  EXPECT_EQ(info.flags, TERN_NETDEV_UP | TERN_NETDEV_NEXT_HOP);
   EXPECT_EQ(info.tailroom, 0);
   EXPECT_EQ(0, memcmp(info.mac, kMacB, 6));
   EXPECT_NE(tern_netdev_get_stats(&ip_), nullptr);
@@ -477,12 +190,11 @@ TEST_F(EthTest, ResolutionFailsAfterThreeRequestsOneSecondApart) {
   EXPECT_GT(rxw_.Take(), 0);
   RecvAll();
   EXPECT_TRUE(Wire().empty());
-  EXPECT_EQ(Stats().resolve_failures, 1u);
   EXPECT_EQ(Stats().held_drop_failed, 2u);
   EXPECT_EQ(tern_pkt_pool_available(&wire_pool_), wire_pool_.count);
   // And nothing is armed any more.
   tern_time next;
-  EXPECT_FALSE(tern_timers_next(&next));
+  EXPECT_FALSE(tern_timer_queue_next(&timers_, &next));
 
   // A late answer adds nothing (we were not its target).
   Inject(ArpFrame(kMacB, kMacA, 2, kMacA, ip103, kZeroMac, kIpPeer));
@@ -506,14 +218,14 @@ struct RecvTask {
 tern_poll RecvTaskPoll(tern_task *t, tern_cx *cx) {
   RecvTask *s = TERN_CONTAINER_OF(t, RecvTask, task);
   for (;;) {
-    if (tern_eth_get_stats(s->eth)->resolve_failures > 0) {
+    if (tern_eth_get_stats(s->eth)->held_drop_failed > 0) {
       return TERN_READY;
     }
     tern_pkt *p;
     int err;
     if (tern_netdev_poll_recv(&s->dev, cx, &p, &err) == TERN_PENDING) {
       // The poll may have just given up on the neighbour.
-      return tern_eth_get_stats(s->eth)->resolve_failures > 0 ? TERN_READY
+      return tern_eth_get_stats(s->eth)->held_drop_failed > 0 ? TERN_READY
                                                               : TERN_PENDING;
     }
     if (err != 0) {
@@ -545,21 +257,34 @@ TEST_F(EthTest, TimerDrivesRetriesUnderTheExecutor) {
 }
 
 TEST_F(EthTest, OldestEntryIsEvictedWhenFull) {
-  StartWithIp(16, /*n_nb=*/2);
+  // A completed resolution evicts the entry confirmed longest ago when it
+  // took the last free entry (the next resolution needs one). With four
+  // entries: three resolved, the fourth resolution takes the last free
+  // one and its answer evicts the first.
+  StartWithIp(16, /*n_nb=*/4);
   const uint8_t mac3[6] = {0x02, 0, 0, 0, 0, 0x03};
   const uint8_t ip3[4] = {192, 0, 2, 3};
   const uint8_t mac4[6] = {0x02, 0, 0, 0, 0, 0x04};
   const uint8_t ip4[4] = {192, 0, 2, 4};
+  const uint8_t mac5[6] = {0x02, 0, 0, 0, 0, 0x05};
+  const uint8_t ip5[4] = {192, 0, 2, 5};
   Resolve(kMacA, kIpPeer);
   Advance(10);
   Resolve(mac3, ip3);
   Advance(10);
-  Resolve(mac4, ip4);  // evicts 192.0.2.1, confirmed first
-  // 192.0.2.3 is still known...
-  EXPECT_EQ(Send(IpPacket(Tail(kEchoReplyFrame, 14), ip3)), 0);
-  std::vector<Bytes> w = Wire();
-  ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(Bytes(w[0].begin(), w[0].begin() + 6), Bytes(mac3, mac3 + 6));
+  Resolve(mac4, ip4);
+  Advance(10);
+  Resolve(mac5, ip5);  // evicts 192.0.2.1, confirmed first
+  // 192.0.2.3, .4 and .5 are still known...
+  const uint8_t *const macs[] = {mac3, mac4, mac5};
+  const uint8_t *const ips[] = {ip3, ip4, ip5};
+  std::vector<Bytes> w;
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(SendEchoReply(ips[i]), 0);
+    w = Wire();
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_EQ(Head(w[0], 6), Bytes(macs[i], macs[i] + 6));
+  }
   // ...192.0.2.1 must be asked for again.
   EXPECT_EQ(Send(IpPacket(Tail(kEchoReplyFrame, 14), kIpPeer)), 0);
   w = Wire();
@@ -574,6 +299,120 @@ TEST_F(EthTest, CacheFullOfResolvingEntriesRefusesNewNeighbours) {
   EXPECT_EQ(Send(IpPacket(Tail(kEchoReplyFrame, 14), ip3)), TERN_ENOMEM);
   EXPECT_EQ(Stats().tx_drop_cache_full, 1u);
   EXPECT_EQ(Wire().size(), 1u);  // only the first request
+}
+
+// Issue 8 section 4.3: "resolving new neighbours evicts REACHABLE entries
+// (the gateway's) for INCOMPLETE ones, so a burst of spoofed on-link
+// sources stops the host from answering its real neighbours". A flood of
+// datagrams from spoofed on-link sources makes the IP layer answer each
+// (echo replies, port unreachables): packets to many on-link next hops
+// that will never answer ARP. The gateway was resolved first. The old
+// adapter's lookup() gave each new next hop a free entry or else the
+// REACHABLE entry confirmed longest ago: with four entries, the fourth
+// unknown next hop took the gateway's, and the next packet to the gateway
+// had to wait for ARP (and was lost if the flood went on). Now at most a
+// quarter of the entries resolve at once, always in free entries, and the
+// gateway's entry stays: a packet to it goes out at once, without an ARP
+// request, during and after the flood.
+TEST_F(EthTest, SpoofedSourcesDoNotEvictTheGatewaysEntry) {
+  StartWithIp();            // four entries
+  Resolve(kMacA, kIpPeer);  // the gateway, REACHABLE
+  uint8_t spoofed = 10;
+  std::vector<Bytes> w;
+  // Ten seconds of flood: 20 new next hops every 500 ms (resolutions fail
+  // after 3 s and free their entries for the next ones).
+  for (int round = 0; round < 20; round++) {
+    for (int i = 0; i < 20; i++, spoofed = spoofed == 250 ? 10 : spoofed + 1) {
+      const uint8_t ip[4] = {192, 0, 2, spoofed};
+      int err = SendEchoReply(ip);
+      EXPECT_TRUE(err == 0 || err == TERN_ENOMEM) << err;
+    }
+    // The gateway is still answered at once, in the middle of it.
+    w = Wire();
+    EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+    w = Wire();
+    ASSERT_EQ(w.size(), 1u) << "round " << round;
+    EXPECT_EQ(w[0], kEchoReplyFrame) << "round " << round;
+    Advance(500);
+    RecvAll();
+  }
+  EXPECT_GT(Stats().tx_drop_cache_full, 0u);
+  // And after it.
+  Advance(5000);
+  RecvAll();
+  Wire();
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], kEchoReplyFrame);
+}
+
+// The same flood as ARP requests for our address from spoofed senders:
+// each is answered (RFC 826), but a sender is added only into a free
+// entry while more than the resolutions' share stay free, so neither the
+// gateway's entry nor the room for a new resolution is taken.
+TEST_F(EthTest, SpoofedArpRequestsDoNotEvictTheGatewaysEntry) {
+  StartWithIp(32);
+  Resolve(kMacA, kIpPeer);
+  for (uint8_t i = 10; i < 40; i++) {
+    const uint8_t mac[6] = {0x02, 0x5f, 0, 0, 0, i};
+    const uint8_t ip[4] = {192, 0, 2, i};
+    Inject(ArpFrame(kBcast, mac, 1, mac, ip, kZeroMac, kIpUs));
+    RecvAll();
+  }
+  EXPECT_EQ(Wire().size(), 30u);  // every one answered
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], kEchoReplyFrame);
+  // A new neighbour can still be resolved.
+  const uint8_t ip3[4] = {192, 0, 2, 3};
+  EXPECT_EQ(SendEchoReply(ip3), 0);
+  w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(ip3));
+}
+
+// Only a quarter of the entries (at least one) resolve at once, even with
+// free entries left.
+TEST_F(EthTest, ResolutionsInProgressAreBounded) {
+  StartWithIp(16, /*n_nb=*/8);
+  for (uint8_t i = 10; i < 12; i++) {
+    const uint8_t ip[4] = {192, 0, 2, i};
+    EXPECT_EQ(SendEchoReply(ip), 0);
+  }
+  const uint8_t ip12[4] = {192, 0, 2, 12};
+  EXPECT_EQ(SendEchoReply(ip12), TERN_ENOMEM);
+  EXPECT_EQ(Stats().tx_drop_cache_full, 1u);
+  EXPECT_EQ(Wire().size(), 2u);
+  // One answers: room for another resolution.
+  const uint8_t mac10[6] = {0x02, 0, 0, 0, 0, 10};
+  const uint8_t ip10[4] = {192, 0, 2, 10};
+  Inject(PeerReply(mac10, ip10));
+  RecvAll();
+  EXPECT_EQ(Wire().size(), 1u);  // the held packet
+  EXPECT_EQ(SendEchoReply(ip12), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(ip12));
+}
+
+// A subnet-directed broadcast is the IP layer's to turn into
+// 255.255.255.255; that next hop goes to ff:ff:ff:ff:ff:ff with no ARP
+// and nothing cached.
+TEST_F(EthTest, LimitedBroadcastNextHopGoesToTheBroadcastMac) {
+  StartWithIp();
+  const uint8_t all_ones[4] = {255, 255, 255, 255};
+  EXPECT_EQ(SendEchoReply(all_ones), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  Bytes expected = kEchoReplyFrame;
+  std::memcpy(expected.data(), kBcast, 6);
+  EXPECT_EQ(w[0], expected);
+  // No resolution started: nothing is armed.
+  RecvAll();
+  tern_time next;
+  EXPECT_FALSE(tern_timer_queue_next(&timers_, &next));
 }
 
 TEST_F(EthTest, ReachableEntriesExpire) {
@@ -675,6 +514,9 @@ TEST_F(EthTest, UnwantedFramesAreDroppedAndCounted) {
   Bytes vlan = kEchoRequestFrame;
   vlan[12] = 0x81;
   vlan[13] = 0x00;
+  Bytes qinq = kEchoRequestFrame;
+  qinq[12] = 0x88;
+  qinq[13] = 0xa8;
   Bytes llc = kEchoRequestFrame;
   llc[12] = 0x00;
   llc[13] = 0x1c;
@@ -713,8 +555,9 @@ TEST_F(EthTest, UnwantedFramesAreDroppedAndCounted) {
       {multicast, TERN_ETH_RX_MULTICAST},
       {truncated, TERN_ETH_RX_TRUNCATED},
       {Bytes(), TERN_ETH_RX_TRUNCATED},
-      {vlan, TERN_ETH_RX_ETHERTYPE},
-      {llc, TERN_ETH_RX_ETHERTYPE},
+      {vlan, TERN_ETH_RX_VLAN},
+      {qinq, TERN_ETH_RX_VLAN},
+      {llc, TERN_ETH_RX_NOT_ETHERNET_II},
       {ipv6, TERN_ETH_RX_ETHERTYPE},
       {lldp, TERN_ETH_RX_ETHERTYPE},
       {bad_src, TERN_ETH_RX_BAD_SOURCE},
@@ -764,7 +607,7 @@ TEST_F(EthTest, ProbeForOurAddressIsAnsweredNotCached) {
   RecvAll();
   EXPECT_TRUE(Wire().empty());
   tern_time next;
-  EXPECT_FALSE(tern_timers_next(&next));
+  EXPECT_FALSE(tern_timer_queue_next(&timers_, &next));
 }
 
 TEST_F(EthTest, ConflictIsCountedNotAnswered) {
@@ -777,7 +620,9 @@ TEST_F(EthTest, ConflictIsCountedNotAnswered) {
 }
 
 TEST_F(EthTest, HeldPacketsAreBounded) {
-  StartWithIp();
+  // Eight entries, so two resolutions may be in progress at once (a
+  // quarter of the entries).
+  StartWithIp(16, /*n_nb=*/8);
   const uint8_t ip3[4] = {192, 0, 2, 3};
   Bytes base = Tail(kEchoReplyFrame, 14);
   auto numbered = [&](uint8_t n) {
@@ -861,12 +706,12 @@ TEST_F(EthTest, LowerBackpressureLosesNothing) {
   b[5] = 0x42;
   EXPECT_EQ(Send(IpPacket(a, kIpPeer)), 0);  // fills the queue
   tern_pkt *pb = IpPacket(b, kIpPeer);
-  tern_cx cx = txw_.Cx();
+  tern_cx cx = txw_.Cx(&timers_);
   int err = 1;
   EXPECT_EQ(tern_netdev_poll_send(&ip_, &cx, pb, &err), TERN_PENDING);
   // Still the caller's and as it was (no header left in front).
   EXPECT_EQ(tern_pkt_len(pb), b.size());
-  EXPECT_EQ(tern_pkt_headroom(pb), 14u);
+  EXPECT_EQ(tern_pkt_headroom(pb), kHeadroom4);
   EXPECT_EQ(Bytes(tern_pkt_data(pb), tern_pkt_data(pb) + b.size()), b);
   txw_.Take();
   std::vector<Bytes> w = Wire();  // the peer takes one: room again
@@ -897,7 +742,7 @@ TEST_F(EthTest, ReleasedPacketsWaitForRoomInOrder) {
   // whose next poll pushes the next one. A packet sent meanwhile waits
   // behind them.
   tern_pkt *late = IpPacket(base, kIpPeer);
-  tern_cx cx = txw_.Cx();
+  tern_cx cx = txw_.Cx(&timers_);
   int err = 1;
   EXPECT_EQ(tern_netdev_poll_send(&ip_, &cx, late, &err), TERN_PENDING);
   std::vector<uint8_t> order;
@@ -1006,10 +851,18 @@ TEST_F(EthTest, ExampleAttachesAndAnnounces) {
   tern_netdev_info info = tern_netdev_get_info(&dev);
   EXPECT_EQ(info.medium, TERN_MEDIUM_IP);
   EXPECT_EQ(info.mtu, 1500);
+  EXPECT_EQ(info.flags, TERN_NETDEV_UP | TERN_NETDEV_NEXT_HOP);
   std::vector<Bytes> w = Wire();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0], Announcement(kIpUs));
+  // Room for two multicast groups.
+  const uint8_t g1[4] = {224, 0, 0, 251}, g2[4] = {224, 0, 0, 252},
+                g3[4] = {224, 0, 0, 253};
+  EXPECT_EQ(tern_netdev_mcast(&dev, g1, 4, true), 0);
+  EXPECT_EQ(tern_netdev_mcast(&dev, g2, 4, true), 0);
+  EXPECT_EQ(tern_netdev_mcast(&dev, g3, 4, true), TERN_ENOMEM);
   tern_eth_example_detach();
 }
 
 }  // namespace
+}  // namespace tern_eth_test

@@ -97,6 +97,66 @@ TEST(EthernetWire, MacHelpers) {
   EXPECT_TRUE(tern_mac_is_group(&mcast));
 }
 
+TEST(EthernetWire, WriteHeaderMatchesCapturedHeaders) {
+  // kIpv4Frame's header, and ipv6_ndp_slaac.pcap frame 29's (radvd's RA
+  // from 02:00:00:00:00:0b to 33:33:00:00:00:01, EtherType 0x86dd).
+  uint8_t out[TERN_ETH_HEADER_LEN + 1];
+  memset(out, 0xee, sizeof out);
+  tern_eth_write_header(out, kMacB.b, kMacA.b, TERN_ETHERTYPE_IPV4);
+  EXPECT_EQ(0, memcmp(out, kIpv4Frame, TERN_ETH_HEADER_LEN));
+  EXPECT_EQ(out[TERN_ETH_HEADER_LEN], 0xee);
+  const uint8_t ra[TERN_ETH_HEADER_LEN] = {0x33, 0x33, 0x00, 0x00, 0x00,
+                                           0x01, 0x02, 0x00, 0x00, 0x00,
+                                           0x00, 0x0b, 0x86, 0xdd};
+  const uint8_t all_nodes[6] = {0x33, 0x33, 0, 0, 0, 1};
+  tern_eth_write_header(out, all_nodes, kMacB.b, TERN_ETHERTYPE_IPV6);
+  EXPECT_EQ(0, memcmp(out, ra, sizeof ra));
+}
+
+TEST(EthernetWire, Ipv4GroupMacs) {
+  // RFC 1112 6.4: 01-00-5E and the low 23 bits of the group.
+  struct Case {
+    uint8_t group[4];
+    uint8_t mac[6];
+  };
+  const Case cases[] = {
+      {{224, 0, 0, 1}, {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
+      {{224, 0, 0, 251}, {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb}},
+      {{239, 255, 1, 2}, {0x01, 0x00, 0x5e, 0x7f, 0x01, 0x02}},
+      {{225, 128, 0, 251}, {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb}},
+  };
+  for (const Case &c : cases) {
+    uint8_t mac[6];
+    tern_eth_mcast_ipv4(mac, c.group);
+    EXPECT_EQ(0, memcmp(mac, c.mac, 6))
+        << int(c.group[0]) << "." << int(c.group[1]) << "." << int(c.group[2])
+        << "." << int(c.group[3]);
+  }
+}
+
+TEST(EthernetWire, Ipv6GroupMacs) {
+  // RFC 2464 7: 33-33 and the group's last four bytes, as Linux sent
+  // them in ipv6_ndp_slaac.pcap (frame 29 to ff02::1, frame 17 to the
+  // solicited-node group ff02::1:ff00:1, frame 1 to ff02::16).
+  struct Case {
+    uint8_t group[16];
+    uint8_t mac[6];
+  };
+  const Case cases[] = {
+      {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01},
+       {0x33, 0x33, 0x00, 0x00, 0x00, 0x01}},
+      {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff, 0, 0, 0x01},
+       {0x33, 0x33, 0xff, 0x00, 0x00, 0x01}},
+      {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16},
+       {0x33, 0x33, 0x00, 0x00, 0x00, 0x16}},
+  };
+  for (const Case &c : cases) {
+    uint8_t mac[6];
+    tern_eth_mcast_ipv6(mac, c.group);
+    EXPECT_EQ(0, memcmp(mac, c.mac, 6));
+  }
+}
+
 TEST(EthernetWire, DropNames) {
   EXPECT_STREQ(tern_eth_drop_name(TERN_ETH_DROP_TRUNCATED), "truncated");
   EXPECT_STREQ(tern_eth_drop_name(TERN_ETH_DROP_VLAN), "VLAN tag");

@@ -3,7 +3,9 @@
 #include <cstring>
 
 #include "executor/test_waker.h"
+#include "link/ethernet/ethernet_testing.h"
 #include "tern/ethernet.h"
+#include "tern/memnetdev.h"
 #include "tern/pkt.h"
 
 namespace {
@@ -45,7 +47,7 @@ void LowerInfo(void *, tern_netdev_info *info) {
   memcpy(info->mac, mac, 6);
 }
 const tern_netdev_ops kLowerOps = {LowerRecv, LowerSend, LowerInfo, nullptr,
-                                   nullptr};
+                                   nullptr,   nullptr,   nullptr};
 
 TERN_PKT_POOL_DEFINE(arp_pool, 2, 128);
 TERN_PKT_POOL_DEFINE(tx_pool, 2, 256);
@@ -54,15 +56,15 @@ TEST(EthernetRegression, SendWakeFromLowerBetweenPendingAndRegisterIsLost) {
   IrqLower lower;
   tern_netdev ldev{&kLowerOps, &lower};
   static tern_eth eth;
-  static tern_eth_neighbour nb[4];
+  static tern_neighbour4 nb[4];
   ASSERT_EQ(tern_eth_init(&eth, ldev, &arp_pool, nb, 4), 0);
   tern_netdev dev = tern_eth_netdev(&eth);
 
   tern_pkt *p = tern_pkt_pool_try_alloc(&tx_pool);
   ASSERT_NE(p, nullptr);
-  ASSERT_EQ(tern_pkt_reserve(p, 14), 0);
+  ASSERT_EQ(tern_pkt_reserve(p, 14 + 4), 0);  // header and next hop
   memset(tern_pkt_put(p, 20), 0x45, 20);
-  memset(p->next_hop, 0xff, 4);  // broadcast: no ARP needed
+  memset(tern_pkt_next_hop(p), 0xff, 4);  // broadcast: no ARP needed
 
   // A sender task separate from any receiver (allowed: one task per
   // direction).
@@ -78,3 +80,119 @@ TEST(EthernetRegression, SendWakeFromLowerBetweenPendingAndRegisterIsLost) {
 }
 
 }  // namespace
+
+namespace tern_eth_test {
+namespace {
+
+// A resolution started by poll_send must have its retries timed from
+// then: the task that polls the adapter (the IP runner) may already be
+// waiting on the device, and nothing else wakes it. The rewrite started
+// the resolution (first request sent) but armed no timer for the retry:
+// with nothing else armed, the request was never repeated and the held
+// packet never failed, until some frame happened to arrive.
+TEST_F(EthTest, RetryOfAResolutionStartedBySendIsTimed) {
+  StartWithIp();
+  EXPECT_TRUE(RecvAll().empty());  // the receive task waits on the device
+  tern_time unused;
+  EXPECT_FALSE(tern_timer_queue_next(&timers_, &unused));
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  EXPECT_EQ(SendEchoReply(ip103), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], kArpRequestFor103);
+  // Only the timer moves things on from here.
+  for (int i = 0; i < 2; i++) {
+    rxw_.Take();
+    Advance(999);
+    EXPECT_EQ(rxw_.Take(), 0);
+    Advance(1);
+    EXPECT_GT(rxw_.Take(), 0) << "retry " << i + 1 << " not timed";
+    RecvAll();
+    w = Wire();
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_EQ(w[0], kArpRequestFor103);
+  }
+  Advance(1000);
+  EXPECT_GT(rxw_.Take(), 0);
+  RecvAll();
+  EXPECT_EQ(Stats().held_drop_failed, 1u);
+}
+
+// A packet whose headroom holds the Ethernet header but not its next hop
+// as well: pushing the header overwrites the next hop at the buffer's
+// front. When the lower device then had no room (PENDING) the packet went
+// back to the caller with the first bytes of the destination MAC as its
+// next hop, and the next poll resolved 2.0.0.0 (02:00:00:00:...): an ARP
+// request for a bogus address and the packet lost. It is refused up
+// front now, as one without room for the header is.
+TEST_F(EthTest, PacketWithoutRoomForItsNextHopIsRefused) {
+  StartWithIp(/*queue_len=*/1);
+  Inject(kArpRequestForUs);  // the peer is known from its request
+  RecvAll();
+  ASSERT_EQ(Wire().size(), 1u);
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);  // fills the wire
+  tern_pkt *p = IpPacket(Tail(kEchoReplyFrame, 14), kIpPeer, /*headroom=*/14);
+  tern_cx cx = txw_.Cx(&timers_);
+  int err = 1;
+  tern_poll r = tern_netdev_poll_send(&ip_, &cx, p, &err);
+  if (r == TERN_PENDING) {
+    // What the old code did: make room and poll again with the packet.
+    EXPECT_EQ(Wire().size(), 1u);
+    EXPECT_EQ(tern_netdev_poll_send(&ip_, &cx, p, &err), TERN_READY);
+    std::vector<Bytes> w = Wire();
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_EQ(w[0], kEchoReplyFrame) << "the packet went elsewhere";
+    FAIL() << "a packet without room for its next hop was taken";
+  }
+  EXPECT_EQ(err, TERN_ENOSPC);
+  EXPECT_EQ(Stats().net.tx_drop_no_room, 1u);
+  // The same for IPv6 once NDP is attached: 16 bytes of next hop.
+  AttachNdp();
+  EXPECT_EQ(Send(Ip6Packet(Tail(kEcho6ReplyFrame, 14), kLinkLocalPeer,
+                           /*headroom=*/14 + 4)),
+            TERN_ENOSPC);
+  EXPECT_EQ(Stats().net.tx_drop_no_room, 2u);
+  EXPECT_TRUE(ndp_.solicited.empty());
+  EXPECT_EQ(Wire().size(), 1u);  // the first packet only
+}
+
+// TERN_NETDEV_EV_LINK says the link changed, maybe more than once since
+// the last report (netdev.h). A bounce (down and up again between two
+// polls of poll_event) looked like no change at all, since the state
+// read afterwards is the one seen before: held packets stayed, the cache
+// kept neighbours of what may be another link, and no announcement went
+// out.
+TEST_F(EthTest, LinkBounceBetweenTwoEventPollsIsADownAndAnUp) {
+  StartWithIp();
+  Resolve(kMacA, kIpPeer);
+  EXPECT_EQ(Events(), 0u);
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  EXPECT_EQ(SendEchoReply(ip103), 0);  // held
+  EXPECT_EQ(Wire().size(), 1u);        // its request
+  tern_memnetdev_set_up(&pair_, false);
+  tern_memnetdev_set_up(&pair_, true);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  EXPECT_EQ(Stats().held_drop_failed, 1u);
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], Announcement(kIpUs));
+  // The peer is forgotten: asked for again.
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(kIpPeer));
+}
+
+// tern_eth_set_groups(eth, NULL, 0) (no groups: documented as valid)
+// called memset(NULL, 0, 0), which is undefined behaviour: UBSan stops
+// the test under --config=asan.
+TEST_F(EthTest, SetGroupsWithNoStorageIsValid) {
+  Start();
+  EXPECT_EQ(tern_eth_set_groups(&eth_, nullptr, 0), 0);
+  const uint8_t mdns[4] = {224, 0, 0, 251};
+  EXPECT_EQ(tern_netdev_mcast(&ip_, mdns, 4, true), TERN_ENOMEM);
+}
+
+}  // namespace
+}  // namespace tern_eth_test

@@ -23,6 +23,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       memcmp(&eth, &eth2, sizeof eth) != 0) {
     abort();
   }
+  // The adapter writes headers with tern_eth_write_header: the same bytes.
+  uint8_t w[TERN_ETH_HEADER_LEN];
+  tern_eth_write_header(w, eth.dst.b, eth.src.b, eth.ethertype);
+  if (memcmp(w, data, TERN_ETH_HEADER_LEN) != 0) {
+    abort();
+  }
+  // Group MACs from any bytes: the fixed prefixes, and the low 23 bits
+  // (IPv4) or last four bytes (IPv6) of the group.
+  if (size >= 16) {
+    uint8_t m4[6], m6[6];
+    tern_eth_mcast_ipv4(m4, data);
+    tern_eth_mcast_ipv6(m6, data);
+    if (m4[0] != 0x01 || m4[1] != 0x00 || m4[2] != 0x5e ||
+        m4[3] != (data[1] & 0x7f) || memcmp(m4 + 4, data + 2, 2) != 0 ||
+        m6[0] != 0x33 || m6[1] != 0x33 || memcmp(m6 + 2, data + 12, 4) != 0) {
+      abort();
+    }
+  }
   // Every frame's payload goes through the ARP parser, whatever its type,
   // so the fuzzer need not find the EtherType first.
   const uint8_t *p = data + TERN_ETH_HEADER_LEN;
@@ -38,6 +56,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       memcmp(a, p, TERN_ARP_LEN) != 0 ||
       tern_arp_repr_parse(&arp2, a, TERN_ARP_LEN) != 0 ||
       memcmp(&arp, &arp2, sizeof arp) != 0) {
+    abort();
+  }
+  // The adapter builds packets in place with the two halves of
+  // tern_arp_write: the same bytes, over whatever the buffer held.
+  uint8_t h[TERN_ARP_LEN];
+  memset(h, 0xa5, sizeof h);
+  tern_arp_write_target(h, arp.tha.b, arp.tpa.b);
+  tern_arp_write_sender(h, arp.op, arp.sha.b, arp.spa.b);
+  if (memcmp(h, p, TERN_ARP_LEN) != 0) {
     abort();
   }
   return 0;

@@ -168,14 +168,31 @@ static const tern_netdev_stats *pcap_get_stats(void *self) {
   return tern_netdev_get_stats(&cap->lower);
 }
 
-static void pcap_set_ipv4(void *self, const uint8_t addr[4]) {
+/* The recorder adds nothing of its own to the device: events, addresses
+ * and multicast groups are the lower device's. */
+static tern_poll pcap_poll_event(void *self, tern_cx *cx, uint32_t *events) {
   tern_pcap *cap = self;
-  tern_netdev_set_ipv4(&cap->lower, addr);
+  return tern_netdev_poll_event(&cap->lower, cx, events);
+}
+
+static int pcap_set_addr(void *self, const uint8_t *addr, size_t len) {
+  tern_pcap *cap = self;
+  return tern_netdev_set_addr(&cap->lower, addr, len);
+}
+
+static int pcap_mcast(void *self, const uint8_t *group, size_t len, bool join) {
+  tern_pcap *cap = self;
+  return tern_netdev_mcast(&cap->lower, group, len, join);
 }
 
 static const tern_netdev_ops pcap_ops = {
-    pcap_poll_recv, pcap_poll_send, pcap_get_info,
-    pcap_get_stats, pcap_set_ipv4,
+    .poll_recv = pcap_poll_recv,
+    .poll_send = pcap_poll_send,
+    .get_info = pcap_get_info,
+    .get_stats = pcap_get_stats,
+    .poll_event = pcap_poll_event,
+    .set_addr = pcap_set_addr,
+    .mcast = pcap_mcast,
 };
 
 tern_netdev tern_pcap_netdev(tern_pcap *cap) {

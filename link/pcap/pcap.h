@@ -26,8 +26,11 @@
  *    than the scratch buffer is recorded cut to its size (captured length
  *    below the original length, which pcap readers show as such).
  * Everything else passes through unchanged: info (MTU, headroom, medium,
- * address), statistics (the lower device's), set_ipv4, the packets
- * themselves and ownership.
+ * flags, address), statistics (the lower device's), events (poll_event),
+ * set_addr, mcast, the packets themselves (link_cast and the next hop at
+ * the buffer's front included) and ownership. A lower device without
+ * poll_event, set_addr or mcast behaves through the recorder as it does
+ * alone (tern/netdev.h's wrappers).
  *
  * Host only: records go out with write(2) on a descriptor the caller
  * opened (a file; blocking, so records are written whole). A failed write

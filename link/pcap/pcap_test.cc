@@ -299,33 +299,121 @@ TEST_F(PcapTest, EverythingElsePassesThrough) {
   tern_pkt *p = nullptr;
   int err = 1;
   EXPECT_EQ(tern_netdev_poll_recv(&a_, &cx_, &p, &err), TERN_PENDING);
-  // set_ipv4 reaches the device (the memory pair has none: a no-op).
+  // set_addr and mcast reach the device (the memory pair keeps the
+  // address and counts the joins).
   const uint8_t addr[4] = {192, 0, 2, 2};
-  tern_netdev_set_ipv4(&a_, addr);
+  EXPECT_EQ(tern_netdev_set_addr(&a_, addr, 4), 0);
+  EXPECT_EQ(memcmp(pair_.a.addr, addr, 4), 0);
+  const uint8_t group[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
+  EXPECT_EQ(tern_netdev_mcast(&a_, group, 6, true), 0);
+  EXPECT_EQ(pair_.a.mcast_groups, 1);
+  // Events and link state are the device's: no event yet, then the link
+  // going down is reported through the recorder and info shows it.
+  uint32_t ev = 0;
+  EXPECT_EQ(tern_netdev_poll_event(&a_, &cx_, &ev), TERN_PENDING);
+  EXPECT_NE(tern_netdev_get_info(&a_).flags & TERN_NETDEV_UP, 0);
+  waker_.Take();
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_GE(waker_.Take(), 1);  // the event waiter (and the receiver)
+  ASSERT_EQ(tern_netdev_poll_event(&a_, &cx_, &ev), TERN_READY);
+  EXPECT_EQ(ev, static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  EXPECT_EQ(tern_netdev_get_info(&a_).flags & TERN_NETDEV_UP, 0);
 }
 
-// A lower device that only remembers set_ipv4, to see it passed down.
-struct Ipv4Spy {
-  uint8_t addr[4] = {0};
+// A lower device that only remembers what is passed down to it.
+struct Spy {
+  uint8_t addr[16] = {0};
+  size_t addr_len = 0;
+  uint8_t group[16] = {0};
+  size_t group_len = 0;
+  bool join = false;
   int calls = 0;
+  uint32_t events = 0;
 };
 
 void SpyInfo(void *, tern_netdev_info *info) {
   memset(info, 0, sizeof *info);
   info->medium = TERN_MEDIUM_IP;
   info->mtu = 1500;
+  info->flags = TERN_NETDEV_UP | TERN_NETDEV_NEXT_HOP;
 }
 
-void SpySetIpv4(void *self, const uint8_t addr[4]) {
-  Ipv4Spy *s = static_cast<Ipv4Spy *>(self);
-  memcpy(s->addr, addr, 4);
+int SpySetAddr(void *self, const uint8_t *addr, size_t len) {
+  Spy *s = static_cast<Spy *>(self);
+  if (len != 4 && len != 16) {
+    return TERN_EINVAL;
+  }
+  memcpy(s->addr, addr, len);
+  s->addr_len = len;
   s->calls++;
+  return 0;
 }
 
-TEST(PcapPassThroughTest, SetIpv4ReachesTheLowerDevice) {
+int SpyMcast(void *self, const uint8_t *group, size_t len, bool join) {
+  Spy *s = static_cast<Spy *>(self);
+  memcpy(s->group, group, len);
+  s->group_len = len;
+  s->join = join;
+  s->calls++;
+  return join ? 0 : TERN_ENOENT;
+}
+
+tern_poll SpyEvent(void *self, tern_cx *cx, uint32_t *events) {
+  Spy *s = static_cast<Spy *>(self);
+  s->calls++;
+  if (s->events == 0) {
+    tern_cx_waker(cx);  // a real device keeps it; the spy only says so
+    return TERN_PENDING;
+  }
+  *events = s->events;
+  s->events = 0;
+  return TERN_READY;
+}
+
+TEST(PcapPassThroughTest, AddrMcastEventsAndFlagsReachTheLowerDevice) {
+  static const tern_netdev_ops ops = {nullptr,  nullptr,    SpyInfo, nullptr,
+                                      SpyEvent, SpySetAddr, SpyMcast};
+  Spy spy;
+  tern_netdev lower = {&ops, &spy};
+  int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  tern_pcap cap;
+  ASSERT_EQ(tern_pcap_init(&cap, lower, fd, nullptr, 0), 0);
+  tern_netdev d = tern_pcap_netdev(&cap);
+  EXPECT_EQ(tern_netdev_get_info(&d).flags,
+            TERN_NETDEV_UP | TERN_NETDEV_NEXT_HOP);
+  const uint8_t addr6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                             0,    0,    0,    0,    0, 0, 0, 2};
+  EXPECT_EQ(tern_netdev_set_addr(&d, addr6, 16), 0);
+  EXPECT_EQ(spy.addr_len, 16u);
+  EXPECT_EQ(memcmp(spy.addr, addr6, 16), 0);
+  // The device's answer comes back unchanged.
+  EXPECT_EQ(tern_netdev_set_addr(&d, addr6, 5), TERN_EINVAL);
+  const uint8_t group[4] = {224, 0, 0, 251};
+  EXPECT_EQ(tern_netdev_mcast(&d, group, 4, true), 0);
+  EXPECT_TRUE(spy.join);
+  EXPECT_EQ(tern_netdev_mcast(&d, group, 4, false), TERN_ENOENT);
+  EXPECT_FALSE(spy.join);
+  EXPECT_EQ(spy.group_len, 4u);
+  EXPECT_EQ(memcmp(spy.group, group, 4), 0);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  uint32_t ev = 0;
+  EXPECT_EQ(tern_netdev_poll_event(&d, &cx, &ev), TERN_PENDING);
+  spy.events = TERN_NETDEV_EV_ADDR_CONFLICT;
+  ASSERT_EQ(tern_netdev_poll_event(&d, &cx, &ev), TERN_READY);
+  EXPECT_EQ(ev, static_cast<uint32_t>(TERN_NETDEV_EV_ADDR_CONFLICT));
+  EXPECT_EQ(spy.calls, 5);  // set_addr, two mcast, two poll_event
+  EXPECT_EQ(tern_netdev_get_stats(&d), nullptr);
+  close(fd);
+}
+
+// A lower device with none of the optional ops: through the recorder it
+// behaves as it does alone (no address needed, no filter, no events).
+TEST(PcapPassThroughTest, MissingOptionalOpsStayMissing) {
   static const tern_netdev_ops ops = {nullptr, nullptr, SpyInfo, nullptr,
-                                      SpySetIpv4};
-  Ipv4Spy spy;
+                                      nullptr, nullptr, nullptr};
+  Spy spy;
   tern_netdev lower = {&ops, &spy};
   int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
@@ -333,10 +421,13 @@ TEST(PcapPassThroughTest, SetIpv4ReachesTheLowerDevice) {
   ASSERT_EQ(tern_pcap_init(&cap, lower, fd, nullptr, 0), 0);
   tern_netdev d = tern_pcap_netdev(&cap);
   const uint8_t addr[4] = {192, 0, 2, 7};
-  tern_netdev_set_ipv4(&d, addr);
-  EXPECT_EQ(spy.calls, 1);
-  EXPECT_EQ(memcmp(spy.addr, addr, 4), 0);
-  EXPECT_EQ(tern_netdev_get_stats(&d), nullptr);
+  EXPECT_EQ(tern_netdev_set_addr(&d, addr, 4), 0);
+  EXPECT_EQ(tern_netdev_mcast(&d, addr, 4, true), 0);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  uint32_t ev = 0;
+  EXPECT_EQ(tern_netdev_poll_event(&d, &cx, &ev), TERN_PENDING);
+  EXPECT_EQ(spy.calls, 0);
   close(fd);
 }
 

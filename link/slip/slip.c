@@ -45,8 +45,11 @@ static void close_adapter(tern_slip *s, int err) {
     s->rx_truncated++; /* a frame was cut short */
   }
   release(s);
+  /* The link is gone for good: the layer above hears of it once. */
+  s->events |= TERN_NETDEV_EV_LINK;
   tern_waker_slot_wake(&s->tx_waiter);
   tern_waker_slot_wake(&s->rx_waiter);
+  tern_waker_slot_wake(&s->ev_waiter);
 }
 
 int tern_slip_init(tern_slip *slip, tern_stream stream, tern_pkt_pool *pkt_pool,
@@ -101,7 +104,7 @@ static tern_poll pump_bytes(tern_slip *s, tern_cx *cx, tern_waker_slot *waiter,
       }
       continue;
     }
-    tern_cx own = tern_cx_make((tern_waker){tx_room, s});
+    tern_cx own = tern_cx_make((tern_waker){tx_room, s}, cx->timers);
     ptrdiff_t n;
     /* Registered before the write: the stream's interrupt may call tx_room
      * as soon as the write has stored its waker, before we return. */
@@ -270,6 +273,18 @@ static void slip_info(void *self, tern_netdev_info *info) {
   info->headroom = 0;
   info->tailroom = 0;
   info->medium = TERN_MEDIUM_IP;
+  info->flags = s->closed ? 0 : TERN_NETDEV_UP;
+}
+
+static tern_poll slip_event(void *self, tern_cx *cx, uint32_t *events) {
+  tern_slip *s = self;
+  if (s->events == 0) {
+    tern_waker_slot_register(&s->ev_waiter, cx);
+    return TERN_PENDING;
+  }
+  *events = s->events;
+  s->events = 0;
+  return TERN_READY;
 }
 
 static const tern_netdev_stats *slip_stats(void *self) {
@@ -285,7 +300,9 @@ static const tern_netdev_ops slip_ops = {
     .poll_send = slip_send,
     .get_info = slip_info,
     .get_stats = slip_stats,
-    .set_ipv4 = NULL,
+    .poll_event = slip_event,
+    .set_addr = NULL, /* no link addresses on a point-to-point line */
+    .mcast = NULL,    /* every packet on the line is for us */
 };
 
 tern_netdev tern_slip_netdev(tern_slip *slip) {

@@ -26,10 +26,14 @@
  * runner does, drains them) or tern_slip_poll_flush. Every frame starts
  * with END, as RFC 1055 recommends, to end any line noise.
  *
- * End of stream or a stream error closes the adapter: poll_recv returns
- * READY with TERN_ECLOSED from then on, poll_send frees the packet and
- * fails with TERN_ECLOSED, and packets the adapter held go back to their
- * pools.
+ * Link state: the link is up (TERN_NETDEV_UP in info.flags) while the
+ * stream is open. End of stream or a stream error closes the adapter for
+ * good: poll_recv returns READY with TERN_ECLOSED from then on, poll_send
+ * frees the packet and fails with TERN_ECLOSED, packets the adapter held
+ * go back to their pools, info loses TERN_NETDEV_UP and poll_event
+ * reports TERN_NETDEV_EV_LINK once. A point-to-point link has no
+ * addresses to resolve and no multicast filter: set_addr and mcast are
+ * NULL (tern/netdev.h's wrappers answer 0).
  *
  * One task per direction (as for every netdev); the adapter is not
  * interrupt-safe (the stream below takes care of interrupts). */
@@ -90,6 +94,8 @@ typedef struct tern_slip {
    * wakes both, so neither replaces the other. */
   tern_waker_slot tx_waiter;
   tern_waker_slot rx_waiter;
+  tern_waker_slot ev_waiter; /* the task polling poll_event */
+  uint8_t events;            /* TERN_NETDEV_EV_* not yet reported */
   tern_netdev_stats stats;
 } tern_slip;
 
@@ -109,7 +115,8 @@ int tern_slip_init(tern_slip *slip, tern_stream stream, tern_pkt_pool *pkt_pool,
                    uint8_t *tx_buf, size_t tx_buf_size, size_t mtu);
 
 /* The adapter as a netdev of IP packets (medium TERN_MEDIUM_IP, the MTU
- * given to init, headroom and tailroom 0). */
+ * given to init, headroom and tailroom 0, TERN_NETDEV_UP until the stream
+ * ends or fails). */
 tern_netdev tern_slip_netdev(tern_slip *slip);
 
 /* Writes out what the adapter has accepted: READY with *err 0 once every
@@ -122,7 +129,8 @@ tern_poll tern_slip_poll_flush(tern_slip *slip, tern_cx *cx, int *err);
 
 /* Closes the adapter without touching the stream: frees the packets it
  * holds (the one being received and the one being sent) and wakes waiting
- * tasks, whose polls then fail with TERN_ECLOSED. Call it before the
+ * tasks, whose polls then fail with TERN_ECLOSED; the link goes down
+ * (TERN_NETDEV_EV_LINK). Call it before the
  * adapter's storage goes away while packets may be held. */
 void tern_slip_shutdown(tern_slip *slip);
 

@@ -31,7 +31,7 @@ using Bytes = std::vector<uint8_t>;
 void Nop(void *) {}
 
 tern_cx Cx() {
-  return tern_cx_make(tern_waker{Nop, nullptr});
+  return tern_cx_make(tern_waker{Nop, nullptr}, nullptr);  // no timers here
 }
 
 void Check(bool ok) {

@@ -168,7 +168,9 @@ class Slip : public ::testing::Test {
   // waking itself); returns the packets' bytes and frees them.
   std::vector<Bytes> RecvAll(int *last_err = nullptr) {
     std::vector<Bytes> out;
-    CountingWaker w;
+    // The fixture's: the stream keeps the waker after RecvAll returns, and
+    // a later wake (the peer closing) must not reach a dead stack object.
+    CountingWaker &w = recv_waker_;
     for (int guard = 0; guard < 100000; guard++) {
       tern_pkt *p;
       int err;
@@ -204,6 +206,7 @@ class Slip : public ::testing::Test {
   tern_slip slip_;
   tern_netdev dev_;
   CountingWaker peer_;
+  CountingWaker recv_waker_;
 };
 
 TEST_F(Slip, InfoAndInit) {
@@ -521,6 +524,72 @@ TEST_F(Slip, EndOfStreamCloses) {
   EXPECT_EQ(Stats().tx_drop_down, 1u);
   EXPECT_EQ(Stats().tx_packets, 0u);
   EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u);
+}
+
+// The link is up while the stream is open; its end takes it down for good,
+// reported once through poll_event, which had kept the waiting task's
+// waker.
+TEST_F(Slip, LinkIsUpUntilTheStreamEnds) {
+  Init(1500);
+  EXPECT_EQ(tern_netdev_get_info(&dev_).flags,
+            static_cast<uint8_t>(TERN_NETDEV_UP));
+  CountingWaker events;
+  tern_cx cx = events.Cx();
+  uint32_t ev = 0;
+  ASSERT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_PENDING);
+  EXPECT_EQ(events.Take(), 0);
+  // Traffic is no event.
+  PeerWrite(B(kSlirpRx, sizeof kSlirpRx));
+  ASSERT_EQ(RecvAll().size(), 1u);
+  EXPECT_EQ(events.Take(), 0);
+  int err = 1;
+  tern_cx peer = peer_.Cx();
+  ASSERT_EQ(tern_stream_poll_close(&b_, &peer, &err), TERN_READY);
+  int last = 0;
+  EXPECT_TRUE(RecvAll(&last).empty());
+  EXPECT_EQ(last, TERN_ECLOSED);
+  EXPECT_EQ(events.Take(), 1);
+  EXPECT_EQ(tern_netdev_get_info(&dev_).flags, 0);
+  cx = events.Cx();
+  ASSERT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_READY);
+  EXPECT_EQ(ev, static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  cx = events.Cx();
+  EXPECT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_PENDING);
+  // Shutting down a closed adapter reports nothing new.
+  tern_slip_shutdown(&slip_);
+  EXPECT_EQ(events.Take(), 0);
+  cx = events.Cx();
+  EXPECT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_PENDING);
+  // No addresses, no filter: the wrappers answer 0 for SLIP.
+  const uint8_t addr[4] = {10, 0, 2, 15};
+  EXPECT_EQ(dev_.ops->set_addr, nullptr);
+  EXPECT_EQ(dev_.ops->mcast, nullptr);
+  EXPECT_EQ(tern_netdev_set_addr(&dev_, addr, 4), 0);
+}
+
+// A stream error and tern_slip_shutdown take the link down too.
+TEST_F(Slip, StreamErrorAndShutdownTakeTheLinkDown) {
+  Init(1500);
+  tern_memstream_set_error(&pair_.a, TERN_EIO);
+  int last = 0;
+  EXPECT_TRUE(RecvAll(&last).empty());
+  EXPECT_EQ(last, TERN_ECLOSED);
+  EXPECT_EQ(tern_netdev_get_info(&dev_).flags, 0);
+  CountingWaker events;
+  tern_cx cx = events.Cx();
+  uint32_t ev = 0;
+  ASSERT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_READY);
+  EXPECT_EQ(ev, static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+
+  Init(1500);
+  cx = events.Cx();
+  ASSERT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_PENDING);
+  tern_slip_shutdown(&slip_);
+  EXPECT_EQ(events.Take(), 1);
+  EXPECT_EQ(tern_netdev_get_info(&dev_).flags, 0);
+  cx = events.Cx();
+  ASSERT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_READY);
+  EXPECT_EQ(ev, static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
 }
 
 // The stream fails under a waiting sender: it is woken, the packet in

@@ -1,5 +1,12 @@
 """What every Cortex-M board package declares the same way."""
 
+# Labels, not strings: a string in a macro names a target of the workspace
+# that calls it, and a board package may live in another workspace.
+_NVIC = Label("//platforms/cortex_m:nvic")
+_PORT = Label("//platforms/cortex_m:port")
+_TEST_TIMER_API = Label("//platforms/cortex_m:test_timer_api")
+_PLATFORMS_PACKAGES = str(Label("//platforms:__subpackages__"))
+
 def cortex_m_board_port(board):
     """The board's executor port and its port-test helpers.
 
@@ -11,10 +18,18 @@ def cortex_m_board_port(board):
 
     Args:
       board: the board's constraint, e.g. "//platforms:board_microbit".
+
+    The test helpers are visible to tern's //platforms packages (the
+    shared port tests in //platforms/cortex_m/tests) and to the calling
+    package and those below it.
     """
+    test_vis = [
+        _PLATFORMS_PACKAGES,
+        "//%s:__subpackages__" % native.package_name(),
+    ]
     for name, defines, vis in [
         ("port", [], None),
-        ("port_short_period", ["TERN_CM_CLOCK_PERIOD_MS=300u"], ["//platforms:__subpackages__"]),
+        ("port_short_period", ["TERN_CM_CLOCK_PERIOD_MS=300u"], test_vis),
     ]:
         native.cc_library(
             name = name,
@@ -23,17 +38,17 @@ def cortex_m_board_port(board):
             target_compatible_with = [board],
             visibility = vis,
             deps = [
-                "//platforms/cortex_m:nvic",
-                "//platforms/cortex_m:port",
+                _NVIC,
+                _PORT,
             ],
         )
     native.cc_library(
         name = "test_timer",
         srcs = ["test_timer.c"],
         target_compatible_with = [board],
-        visibility = ["//platforms:__subpackages__"],
+        visibility = test_vis,
         deps = [
-            "//platforms/cortex_m:nvic",
-            "//platforms/cortex_m:test_timer_api",
+            _NVIC,
+            _TEST_TIMER_API,
         ],
     )

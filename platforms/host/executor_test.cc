@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tern/co.h"
 #include "tern/executor.h"
 #include "tern/poll.h"
 #include "tern/port.h"
@@ -133,6 +134,73 @@ TEST(HostExecutorTest, ConcurrentWakesFromManyThreadsLoseNone) {
   for (const Waiter &w : ws) {
     EXPECT_FALSE(w.timed_out);
     EXPECT_EQ(w.acked.load(), kRounds);
+  }
+}
+
+// A task that sleeps kSleeps times for `ms` each and checks that no sleep
+// ended early.
+struct Ticker {
+  tern_task task;  // first, so a tern_task* is a Ticker*
+  tern_co co;
+  tern_timer timer;
+  uint32_t ms;
+  tern_time slept_at;
+  int ticks;
+  int early;
+};
+
+constexpr int kSleeps = 25;
+
+tern_poll TickerPoll(tern_task *t, tern_cx *cx) {
+  Ticker *k = reinterpret_cast<Ticker *>(t);
+  TERN_CO_BEGIN(&k->co);
+  for (k->ticks = 0; k->ticks < kSleeps; k->ticks++) {
+    k->slept_at = tern_now();
+    TERN_CO_AWAIT(&k->co, tern_sleep_for(&k->timer, cx, k->ms));
+    if (tern_time_before(tern_now(), k->slept_at + k->ms)) {
+      k->early++;
+    }
+  }
+  TERN_CO_END(&k->co);
+}
+
+// Two executors, each run by its own thread, each with tasks sleeping on
+// timers: each loop fires only its own timer queue and sleeps in the port
+// until its own earliest deadline. With one timer queue per program the
+// two threads would share its list unlocked (run it under --config=tsan).
+TEST(HostExecutorTest, TwoExecutorsOnTwoThreadsEachRunTheirOwnTimers) {
+  constexpr int kTasks = 3;
+  struct Loop {
+    tern_executor ex;
+    Ticker tickers[kTasks];
+  };
+  static Loop loops[2];
+  auto run = [](Loop *l, uint32_t first_ms) {
+    tern_executor_init(&l->ex);
+    for (int i = 0; i < kTasks; i++) {
+      Ticker *k = &l->tickers[i];
+      *k = Ticker{};
+      tern_task_init(&k->task, TickerPoll);
+      k->timer = TERN_TIMER_INIT;
+      k->ms = first_ms + static_cast<uint32_t>(i);
+      ASSERT_EQ(tern_spawn(&l->ex, &k->task), 0);
+    }
+    for (Ticker &k : l->tickers) {
+      tern_executor_run(&l->ex, &k.task);
+    }
+  };
+  std::thread a(run, &loops[0], 1);
+  std::thread b(run, &loops[1], 2);
+  a.join();
+  b.join();
+  for (const Loop &l : loops) {
+    for (const Ticker &k : l.tickers) {
+      EXPECT_EQ(k.ticks, kSleeps);
+      EXPECT_EQ(k.early, 0);
+    }
+    tern_time next;
+    EXPECT_FALSE(tern_timer_queue_next(&l.ex.timers, &next));
+    EXPECT_GT(l.ex.sleeps, 0u);  // it slept for its own deadlines
   }
 }
 

@@ -149,6 +149,7 @@ static int netdev_open(tern_host_netdev *dev,
   dev->info.mtu = mtu;
   dev->info.headroom = 0;
   dev->info.tailroom = 0;
+  dev->info.flags = TERN_NETDEV_UP; /* attached to the interface */
 
   int err = tern_host_fd_register(&dev->reg, fd);
   if (err != 0) {
@@ -169,13 +170,26 @@ int tern_host_tun_open(tern_host_netdev *dev,
   return netdev_open(dev, cfg, false);
 }
 
+/* Detaches from the interface (closed by the owner, or failed under us):
+ * the link is down for good. Tasks waiting for the descriptor are woken
+ * before the registration (and the wakers it keeps) goes, so they poll
+ * again and meet TERN_ECLOSED instead of sleeping for ever. */
+static void detach(tern_host_netdev *dev) {
+  tern_waker_slot_wake(&dev->reg.readable);
+  tern_waker_slot_wake(&dev->reg.writable);
+  (void)tern_host_fd_unregister(&dev->reg);
+  close(dev->fd);
+  dev->fd = -1;
+  dev->info.flags &= (uint8_t)~TERN_NETDEV_UP;
+  dev->events |= TERN_NETDEV_EV_LINK;
+  tern_waker_slot_wake(&dev->ev_waker);
+}
+
 int tern_host_netdev_close(tern_host_netdev *dev) {
   if (dev == NULL || dev->fd < 0) {
     return 0;
   }
-  (void)tern_host_fd_unregister(&dev->reg);
-  close(dev->fd);
-  dev->fd = -1;
+  detach(dev);
   return 0;
 }
 
@@ -228,8 +242,13 @@ static tern_poll netdev_poll_recv(void *self, tern_cx *cx, tern_pkt **out,
         continue; /* a frame arrived meanwhile */
       }
       dev->os_errno = e;
-      /* EBADFD: the interface was deleted under us. */
-      *err = (e == EBADFD || e == EBADF) ? TERN_ECLOSED : TERN_EIO;
+      if (e == EBADFD || e == EBADF) {
+        /* The interface was deleted under us: the device is gone. */
+        detach(dev);
+        *err = TERN_ECLOSED;
+      } else {
+        *err = TERN_EIO;
+      }
       return TERN_READY;
     }
     size_t len = (size_t)n;
@@ -298,9 +317,16 @@ static tern_poll netdev_poll_send(void *self, tern_cx *cx, tern_pkt *pkt,
       continue;
     }
     dev->os_errno = e;
-    if (e == EIO || e == EBADFD || e == EBADF) {
-      /* tun answers EIO while the interface is down. */
+    if (e == EIO) {
+      /* The kernel answers EIO while its side of the interface is down
+       * (`ip link set tap0 down`): the packet cannot go now, but it may
+       * when the interface is brought up again. Our end stays attached,
+       * so info keeps TERN_NETDEV_UP (see tern/host_netdev.h). */
       st->tx_drop_down++;
+      *err = TERN_ENETDOWN;
+    } else if (e == EBADFD || e == EBADF) {
+      st->tx_drop_down++;
+      detach(dev);
       *err = TERN_ECLOSED;
     } else if (e == EINVAL) {
       st->tx_drop_error++;
@@ -323,13 +349,61 @@ static const tern_netdev_stats *netdev_get_stats(void *self) {
   return dev_stats(self);
 }
 
-static const tern_netdev_ops host_netdev_ops = {
-    netdev_poll_recv, netdev_poll_send, netdev_get_info, netdev_get_stats, NULL,
+static tern_poll netdev_poll_event(void *self, tern_cx *cx, uint32_t *events) {
+  tern_host_netdev *dev = self;
+  if (dev->events == 0) {
+    tern_waker_slot_register(&dev->ev_waker, cx);
+    return TERN_PENDING;
+  }
+  *events = dev->events;
+  dev->events = 0;
+  return TERN_READY;
+}
+
+/* TAP: the kernel hands the descriptor every frame the interface gets,
+ * multicast included (no TUNSETTXFILTER here), so a join has nothing to
+ * program: it checks the group and counts. */
+static int tap_mcast(void *self, const uint8_t *group, size_t len, bool join) {
+  tern_host_netdev *dev = self;
+  if (group == NULL || len != 6 || (group[0] & 1) == 0) {
+    return TERN_EINVAL;
+  }
+  if (join) {
+    dev->mcast_joins++;
+  } else if (dev->mcast_joins == 0) {
+    return TERN_ENOENT;
+  } else {
+    dev->mcast_joins--;
+  }
+  return 0;
+}
+
+/* No set_addr: neither needs our addresses (the Ethernet adapter above a
+ * TAP answers ARP; a TUN has no link addresses). A TUN has no mcast
+ * either: it gets every IP packet the kernel routes to it. */
+static const tern_netdev_ops tap_ops = {
+    .poll_recv = netdev_poll_recv,
+    .poll_send = netdev_poll_send,
+    .get_info = netdev_get_info,
+    .get_stats = netdev_get_stats,
+    .poll_event = netdev_poll_event,
+    .set_addr = NULL,
+    .mcast = tap_mcast,
+};
+
+static const tern_netdev_ops tun_ops = {
+    .poll_recv = netdev_poll_recv,
+    .poll_send = netdev_poll_send,
+    .get_info = netdev_get_info,
+    .get_stats = netdev_get_stats,
+    .poll_event = netdev_poll_event,
+    .set_addr = NULL,
+    .mcast = NULL,
 };
 
 tern_netdev tern_host_netdev_get(tern_host_netdev *dev) {
   tern_netdev d;
-  d.ops = &host_netdev_ops;
+  d.ops = dev->info.medium == TERN_MEDIUM_ETHERNET ? &tap_ops : &tun_ops;
   d.self = dev;
   return d;
 }

@@ -36,10 +36,26 @@
  * Send: poll_send writes the packet in one write(2) and frees it. When the
  * kernel's queue is full (EAGAIN) it waits for the descriptor to become
  * writable and returns PENDING; the caller keeps the packet. Errors:
- * TERN_EMSGSIZE (longer than the MTU), TERN_ECLOSED (the interface is down
- * or the device closed), TERN_EINVAL (the kernel refused the packet: a TAP
- * frame shorter than 14 bytes, a TUN packet whose first nibble is neither
- * 4 nor 6), TERN_EIO (anything else); the device has freed the packet.
+ * TERN_EMSGSIZE (longer than the MTU), TERN_ENETDOWN (the kernel's side
+ * of the interface is down: `ip link set tap0 down`), TERN_ECLOSED (the
+ * device was closed or the interface deleted), TERN_EINVAL (the kernel
+ * refused the packet: a TAP frame shorter than 14 bytes, a TUN packet
+ * whose first nibble is neither 4 nor 6), TERN_EIO (anything else); the
+ * device has freed the packet.
+ *
+ * Link state: info.flags has TERN_NETDEV_UP while the descriptor is
+ * attached, from open until tern_host_netdev_close or until the kernel
+ * says the interface is gone (EBADFD: it was deleted); then poll_event
+ * reports TERN_NETDEV_EV_LINK once and waiting tasks are woken to meet
+ * TERN_ECLOSED. Whether the kernel's side has brought its interface up is
+ * the peer's business, as a cable's far end is: while it has not, sends
+ * fail with TERN_ENETDOWN and nothing arrives.
+ *
+ * Multicast: a TAP gets every frame the interface does, so its mcast op
+ * only checks that the group is a 6-byte group MAC (TERN_EINVAL else) and
+ * counts joins (a leave with none counted is TERN_ENOENT; which group is
+ * not tracked). A TUN has no mcast op (every packet routed to it comes).
+ * Neither has set_addr: they need no addresses of ours.
  *
  * Heap-free: the device is caller storage; the receive pool is the
  * caller's. One task per direction (tern/netdev.h). */
@@ -97,6 +113,9 @@ typedef struct tern_host_netdev {
   tern_netdev_info info;
   tern_netdev_stats stats;
   char ifname[TERN_HOST_IFNAMSIZ]; /* the interface's name, from the kernel */
+  tern_waker_slot ev_waker;        /* the task polling poll_event */
+  uint32_t mcast_joins;            /* TAP: joins minus leaves */
+  uint8_t events;                  /* TERN_NETDEV_EV_* not yet reported */
   int os_errno; /* errno of the last system call that failed, for messages */
 } tern_host_netdev;
 
@@ -130,8 +149,10 @@ tern_netdev tern_host_netdev_get(tern_host_netdev *dev);
 const char *tern_host_netdev_ifname(const tern_host_netdev *dev);
 
 /* Unregisters from the port and closes the descriptor, which removes the
- * interface. Safe to call on a closed device. Returns 0. Afterwards both
- * poll_recv and poll_send return TERN_ECLOSED (send frees the packet). */
+ * interface. Safe to call on a closed device. Returns 0. Tasks waiting in
+ * poll_recv or poll_send are woken; afterwards both return TERN_ECLOSED
+ * (send frees the packet), info has no TERN_NETDEV_UP and poll_event
+ * reports TERN_NETDEV_EV_LINK once. */
 int tern_host_netdev_close(tern_host_netdev *dev);
 
 #ifdef __cplusplus

@@ -49,7 +49,7 @@ tern_cx CounterCx(Counter *c) {
   tern_waker w;
   w.wake = CountWake;
   w.ctx = c;
-  return tern_cx_make(w);
+  return tern_cx_make(w, nullptr);  // the port's polls arm no timers
 }
 
 // One sleep of the run loop: tern_port_wait inside a critical section.

@@ -23,9 +23,10 @@ extern "C" {
 /* Single-threaded: the executor's orderings need only the compiler's. */
 #define TERN__PORT_ONE_CORE 1
 
-#ifndef NDEBUG
+/* The nesting depth, kept by debug builds. Declared (and defined by the
+ * port) whether or not NDEBUG is, so that code built either way links with
+ * a port built either way. */
 extern uint32_t tern__sim_critical_depth;
-#endif
 
 static inline tern_irqstate tern__port_critical_enter(void) {
 #ifndef NDEBUG

@@ -3,15 +3,18 @@
 /* [runner] */
 static tern_poll runner_poll(tern_task *t, tern_cx *cx) {
   tern_example_runner *r = TERN_CONTAINER_OF(t, tern_example_runner, task);
-  return tern_ipv4_stack_poll_run(r->ip, cx); /* PENDING until stopped */
+  return tern_ip_stack_poll_run(r->ip, cx); /* PENDING until stopped */
 }
 /* [runner] */
 
 /* [echo] */
+static const tern_endpoint echo_local = {.port = 7}; /* any address */
+
 static tern_poll echo_poll(tern_task *t, tern_cx *cx) {
   tern_example_echo *e = TERN_CONTAINER_OF(t, tern_example_echo, task);
   TERN_CO_BEGIN(&e->co);
-  if (tern_udp_bind(e->udp, &e->sock, 7, e->ring, sizeof e->ring) != 0) {
+  if (tern_udp_bind(e->udp, &e->sock, &echo_local, e->ring, sizeof e->ring) !=
+      0) {
     TERN_CO_RETURN(&e->co);
   }
   for (;;) {
@@ -36,17 +39,23 @@ static tern_poll echo_poll(tern_task *t, tern_cx *cx) {
 
 /* [start] */
 int tern_example_node_start(tern_example_node *node, tern_executor *ex,
-                            tern_netdev dev, const tern_ipv4_addr *addr,
-                            uint8_t prefix_len, const tern_ipv4_addr *gateway) {
+                            const tern_rng *rng, tern_netdev dev,
+                            const tern_ipv4_addr *addr, uint8_t prefix_len,
+                            const tern_ipv4_addr *gateway) {
   int rc = tern_pkt_pool_init(&node->pool, node->pool_storage,
                               sizeof node->pool_storage, TERN_EXAMPLE_PKT_SIZE);
   if (rc < 0) {
     return rc;
   }
-  rc = tern_ipv4_stack_init(&node->ip, &node->pool);
+  rc = tern_ip_stack_init(&node->ip, &node->pool, rng);
   if (rc == 0) {
-    rc = tern_ipv4_iface_add(&node->ip, &node->iface, dev, addr, prefix_len,
-                             gateway);
+    rc = tern_ipv4_init(&node->v4, &node->ip); /* IPv4 and ICMPv4 */
+  }
+  if (rc == 0) {
+    rc = tern_ip_iface_add(&node->ip, &node->iface, dev); /* scope 1 */
+  }
+  if (rc == 0) {
+    rc = tern_ipv4_set_addr(&node->iface, addr, prefix_len, gateway);
   }
   if (rc == 0) {
     rc = tern_udp_init(&node->udp, &node->ip);

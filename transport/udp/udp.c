@@ -1,65 +1,167 @@
-/* UDP sockets. See udp.h and README.md. */
+/* UDP sockets. See udp.h and README.md. Datagrams are checked and built
+ * with the wire library (tern/udp_wire.h), the code its tests and fuzzer
+ * check. */
 #include "tern/udp.h"
 
 #include <string.h>
 
-#include "tern/bytes.h"
-#include "tern/checksum.h"
+/* ---- addresses and bindings ---- */
 
-static tern_udp_sock *find(tern_udp_layer *layer, unsigned port) {
-  tern_udp_sock *s = layer->socks;
-  while (s != NULL && s->port != port) {
-    s = s->next;
-  }
-  return s;
+/* An address's bytes: 4 for IPv4, 16 for IPv6. */
+static size_t addr_len(uint8_t family) {
+  return family == TERN_IP_V6 ? 16 : 4;
 }
 
-/* ---- input (called by the IPv4 runner) ----
+/* The OR of a's words (IPv4: its one word), which is 0 when a is all
+ * zero, or of their differences from b's (0 when a and b are the same
+ * address). Addresses are read as words (tern_ip_addr.u.w). */
+static uint32_t words_or(const tern_ip_addr *a, const tern_ip_addr *b) {
+  const uint32_t *x = a->u.w, *y = b->u.w;
+  uint32_t r = x[0] ^ y[0];
+  if (a->family == TERN_IP_V6) {
+    r |= (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]);
+  }
+  return r;
+}
+
+/* Whether a is "any": no family, or all zero. */
+static bool unspecified(const tern_ip_addr *a) {
+  static const tern_ip_addr zero;
+  return a->family == TERN_IP_NONE || words_or(a, &zero) == 0;
+}
+
+/* Whether the bound address b takes the address a: no family takes every
+ * address, an unspecified one (0.0.0.0, ::) every address of its family,
+ * any other only itself. The one rule for receiving (a socket's address
+ * and the destination, its peer and the source), for errors and for
+ * overlapping bindings. */
+static bool takes_addr(const tern_ip_addr *b, const tern_ip_addr *a) {
+  return b->family == TERN_IP_NONE ||
+         (b->family == a->family && (unspecified(b) || words_or(b, a) == 0));
+}
+
+/* Whether a scope (an interface id, 0: any) takes the interface id. */
+static bool takes_scope(uint8_t scope, uint8_t id) {
+  return scope == 0 || scope == id;
+}
+
+static bool port_in_use(void *ctx, uint16_t port) {
+  const tern_udp_layer *layer = ctx;
+  for (const tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
+    if (s->local.port == port) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Whether sock takes a datagram that rx describes, from port sport to
+ * port dport. Bindings never overlap (tern_udp_bind refuses that), so at
+ * most one socket does. */
+static bool takes(const tern_udp_sock *s, const tern_ip_rx *rx, unsigned sport,
+                  unsigned dport) {
+  const tern_endpoint *l = &s->local;
+  return l->port == dport && takes_scope(l->scope, rx->iface->id) &&
+         /* To an address that is not ours yet: only for the socket bound
+          * to that interface (a DHCP client's). */
+         ((rx->flags & TERN_IP_RX_UNCONFIGURED) == 0 || l->scope != 0) &&
+         takes_addr(&l->addr, &rx->dst) &&
+         (s->remote.port == 0 ||
+          (s->remote.port == sport && takes_addr(&s->remote.addr, &rx->src)));
+}
+
+/* ---- input (called by the IP runner) ----
  *
  * The receive ring is a queue of records from ring[0] for `used` bytes,
- * each the source address (4 bytes) followed by the datagram as received
- * (its header, whose length field gives the record's size, and its
- * payload). A record is written whole at the end; recv_from takes the
- * first and moves the rest to the front (usually nothing: a task that
- * keeps up reads each datagram before the next arrives). */
+ * each: the family, the interface id and the rx flags (and a spare byte),
+ * the source and destination addresses (4 or 16 bytes each), then the
+ * datagram as received (its header, whose length field gives the record's
+ * size, and its payload). A record is written whole at the end; recv
+ * takes the first and moves the rest to the front (usually nothing: a
+ * task that keeps up reads each datagram before the next arrives). */
 
-/* Bytes of a record before the datagram: the source address. */
-#define ADDR_LEN (TERN_UDP_RECORD_HDR - TERN_UDP_HEADER_LEN)
+#define META_LEN 4u
 
-static tern_ipv4_verdict udp_input(void *ctx, const tern_ipv4_rx *rx,
-                                   tern_pkt *pkt) {
+_Static_assert(TERN_UDP_RECORD_HDR4 == META_LEN + 8 + TERN_UDP_HEADER_LEN &&
+                   TERN_UDP_RECORD_HDR6 == META_LEN + 32 + TERN_UDP_HEADER_LEN,
+               "record layout");
+
+/* The bytes before a record's datagram. */
+static size_t record_hdr(const uint8_t *r) {
+  return META_LEN + 2 * addr_len(r[0]);
+}
+
+/* A record's whole size. */
+static size_t record_size(const uint8_t *r) {
+  size_t h = record_hdr(r);
+  return h + tern_udp_length(r + h);
+}
+
+static tern_ip_verdict udp_input(void *ctx, const tern_ip_rx *rx,
+                                 tern_pkt *pkt) {
   tern_udp_layer *layer = ctx;
   const uint8_t *u = tern_pkt_data(pkt);
   /* n: the datagram, header included */
   int n = tern_udp_check(u, tern_pkt_len(pkt), &rx->src, &rx->dst);
   if (n < 0) {
     layer->stats.rx_drop[-n]++;
-    return TERN_IPV4_DROP;
+    return TERN_IP_DROP;
+  }
+  unsigned sport = tern_udp_src_port(u), dport = tern_udp_dst_port(u);
+  tern_udp_sock *s = layer->socks;
+  while (s != NULL && !takes(s, rx, sport, dport)) {
+    s = s->next;
   }
   /* No bound socket has port 0, so a datagram to it finds none and is
    * answered with port unreachable, as Linux answers it. */
-  tern_udp_sock *s = find(layer, tern_be16(u + 2));
   if (s == NULL) {
     layer->stats.rx_no_listener++;
-    return TERN_IPV4_NO_LISTENER;
+    return TERN_IP_NO_LISTENER;
   }
-  /* The record's end (no wrap: used <= size, n < 65536). */
-  size_t at = s->used, end = at + ADDR_LEN + (size_t)n;
-  if (end > s->size) {
+  size_t alen = addr_len(rx->src.family);
+  size_t hdr = META_LEN + 2 * alen; /* (n is at most 65535: no wrap) */
+  if (hdr + (size_t)n > s->size - s->used) {
     s->stats.rx_dropped++; /* whole or not at all */
-    return TERN_IPV4_CONSUMED;
+    return TERN_IP_CONSUMED;
   }
-  s->used = end;
-  uint8_t *r = s->ring + at;
-  /* The reader is woken first (it runs only after this returns: task
-   * context), so that s is not kept through the copies. */
+  uint8_t *r = s->ring + s->used;
+  s->used += hdr + (size_t)n;
+  r[0] = rx->src.family;
+  r[1] = rx->iface->id;
+  r[2] = rx->flags;
+  memcpy(r + META_LEN, rx->src.u.w, alen);
+  memcpy(r + META_LEN + alen, rx->dst.u.w, alen);
+  memcpy(r + hdr, u, (size_t)n);
   tern_waker_slot_wake(&s->reader);
-  memcpy(r, rx->src.b, ADDR_LEN);
-  memcpy(r + ADDR_LEN, u, (size_t)n);
-  return TERN_IPV4_CONSUMED;
+  return TERN_IP_CONSUMED;
 }
 
-int tern_udp_init(tern_udp_layer *layer, tern_ipv4_stack *stack) {
+/* An ICMP error about a datagram we sent. Like Linux, only a connected
+ * socket hears of it, and only of the errors that say the peer will not
+ * take datagrams (port or protocol unreachable): the others are soft, a
+ * path that may mend. The family has made sure the quote holds the
+ * transport header's 8 bytes. */
+static void udp_error(void *ctx, const tern_ip_error *e) {
+  tern_udp_layer *layer = ctx;
+  if (e->err != TERN_ECONNREFUSED && e->err != TERN_EPROTO) {
+    return;
+  }
+  unsigned sport = tern_udp_src_port(e->quote);
+  unsigned dport = tern_udp_dst_port(e->quote);
+  for (tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
+    if (s->remote.port != 0 && s->remote.port == dport &&
+        s->local.port == sport && takes_addr(&s->remote.addr, &e->dst) &&
+        takes_addr(&s->local.addr, &e->src)) {
+      s->err = (int8_t)e->err;
+      layer->stats.rx_errors++;
+      tern_waker_slot_wake(&s->reader);
+    }
+  }
+}
+
+/* ---- set-up ---- */
+
+int tern_udp_init(tern_udp_layer *layer, tern_ip_stack *stack) {
   if (layer == NULL || stack == NULL) {
     return TERN_EINVAL;
   }
@@ -67,59 +169,118 @@ int tern_udp_init(tern_udp_layer *layer, tern_ipv4_stack *stack) {
   layer->stack = stack;
   layer->proto.protocol = TERN_IP_PROTO_UDP;
   layer->proto.input = udp_input;
+  /* proto.error stays NULL until a socket connects: only connected
+   * sockets hear of ICMP errors, so a firmware that never connects does
+   * not link udp_error. */
   layer->proto.ctx = layer;
-  return tern_ipv4_register_proto(stack, &layer->proto);
+  return tern_ip_register(stack, &layer->proto);
 }
 
-int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
-                  uint8_t *ring, size_t ring_size) {
+/* Whether fam is one a socket can have. */
+static bool known_family(uint8_t fam) {
+  return fam == TERN_IP_V4 || fam == TERN_IP_V6;
+}
+
+int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
+                  const tern_endpoint *local, uint8_t *ring, size_t ring_size) {
   if (layer == NULL || sock == NULL || ring == NULL ||
-      ring_size < TERN_UDP_RECORD_HDR || sock->port != 0) {
+      ring_size < TERN_UDP_RECORD_HDR4 || sock->local.port != 0) {
     return TERN_EINVAL;
   }
-  /* Stored first (fewer values to keep through the search); they mean
-   * nothing while port is 0, which a failed bind leaves. */
-  sock->layer = layer;
-  sock->ring = ring;
-  sock->size = ring_size;
-  /* Port 0: next_ephemeral's low 14 bits over the range 49152..65535 (its
-   * top two bits set), counting up and wrapping, at most one full turn. */
-  unsigned want = port, tries = 0x4000;
-  for (;;) {
-    if (want == 0) {
-      port = (uint16_t)(layer->next_ephemeral++ | TERN_UDP_EPHEMERAL_FIRST);
+  tern_endpoint l;
+  memset(&l, 0, sizeof l);
+  if (local != NULL) {
+    l = *local;
+  }
+  tern_ip_stack *stack = layer->stack;
+  uint8_t fam = l.addr.family;
+  if ((l.scope != 0 && tern_ip_iface_by_id(stack, l.scope) == NULL) ||
+      (fam != TERN_IP_NONE && !known_family(fam))) {
+    return TERN_EINVAL;
+  }
+  if (fam != TERN_IP_NONE && !tern_ip_has_family(stack, fam)) {
+    return TERN_EAFNOSUPPORT;
+  }
+  if (!unspecified(&l.addr) && !tern_ip_is_local(stack, &l.addr)) {
+    return TERN_EADDRNOTAVAIL;
+  }
+  if (l.port == 0) {
+    int port = tern_ip_ephemeral_port(stack, port_in_use, layer);
+    if (port < 0) {
+      return port;
     }
-    if (find(layer, port) == NULL) {
-      break;
-    }
-    if (want != 0 || --tries == 0) {
-      return TERN_EADDRINUSE;
+    l.port = (uint16_t)port;
+  } else {
+    /* Two bindings overlap when some datagram could reach both. */
+    for (const tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
+      const tern_endpoint *o = &s->local;
+      if (o->port == l.port &&
+          (takes_addr(&o->addr, &l.addr) || takes_addr(&l.addr, &o->addr)) &&
+          (takes_scope(o->scope, l.scope) || l.scope == 0)) {
+        return TERN_EADDRINUSE;
+      }
     }
   }
-  /* A closed socket is idle already (close reset it); its counters go on. */
-  sock->port = port;
+  /* A fresh socket is zero, and close reset a closed one (no peer, no
+   * error, an empty ring; its counters go on). */
+  sock->layer = layer;
+  sock->local = l;
+  sock->ring = ring;
+  sock->size = ring_size;
   sock->next = layer->socks;
   layer->socks = sock;
   return 0;
 }
 
-uint16_t tern_udp_local_port(const tern_udp_sock *sock) {
-  return sock->port;
+tern_endpoint tern_udp_local(const tern_udp_sock *sock) {
+  return sock->local;
 }
+
+/* Whether a peer endpoint is one sock may talk to: a port, and an address
+ * of a family the socket is bound to. */
+static bool peer_ok(const tern_udp_sock *sock, const tern_endpoint *e) {
+  uint8_t fam = e->addr.family;
+  return e->port != 0 && known_family(fam) &&
+         (sock->local.addr.family == TERN_IP_NONE ||
+          sock->local.addr.family == fam);
+}
+
+int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote) {
+  static const tern_endpoint none;
+  if (sock->local.port == 0) {
+    return TERN_EINVAL;
+  }
+  if (remote == NULL || remote->addr.family == TERN_IP_NONE) {
+    remote = &none; /* dissolved */
+  } else if (!peer_ok(sock, remote) || unspecified(&remote->addr)) {
+    return TERN_EINVAL;
+  }
+  sock->remote = *remote;
+  sock->err = 0;
+  sock->layer->proto.error = udp_error; /* from now on errors matter */
+  return 0;
+}
+
+/* ---- receive ---- */
 
 size_t tern_udp_pending(const tern_udp_sock *sock) {
   size_t n = 0;
   for (size_t at = 0; at < sock->used; n++) {
-    at += ADDR_LEN + tern_be16(sock->ring + at + ADDR_LEN + 4);
+    at += record_size(sock->ring + at);
   }
   return n;
 }
 
-tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
-                                  tern_endpoint *src, void *buf, size_t cap,
-                                  int *n) {
-  if (sock->port == 0) {
+tern_poll tern_udp_poll_recv_msg(tern_udp_sock *sock, tern_cx *cx,
+                                 tern_udp_msg *msg, void *buf, size_t cap,
+                                 int *n) {
+  if (sock->local.port == 0) {
     *n = TERN_ECLOSED;
+    return TERN_READY;
+  }
+  if (sock->err != 0) {
+    *n = sock->err;
+    sock->err = 0;
     return TERN_READY;
   }
   if (sock->used == 0) {
@@ -127,84 +288,138 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
     return TERN_PENDING;
   }
   uint8_t *r = sock->ring;
-  size_t size = ADDR_LEN + tern_be16(r + ADDR_LEN + 4);
-  size_t len = size - TERN_UDP_RECORD_HDR;
-  *n = (int)len; /* first: fewer values to keep across the copies */
+  size_t alen = addr_len(r[0]), hdr = META_LEN + 2 * alen;
+  const uint8_t *u = r + hdr;
+  size_t len = tern_udp_length(u) - TERN_UDP_HEADER_LEN;
+  size_t size = hdr + TERN_UDP_HEADER_LEN + len;
+  *n = (int)len;
   if (buf != NULL) {
-    memcpy(buf, r + TERN_UDP_RECORD_HDR, len < cap ? len : cap);
+    memcpy(buf, u + TERN_UDP_HEADER_LEN, len < cap ? len : cap);
   }
-  if (src != NULL) {
-    memset(src, 0, sizeof *src);
-    src->addr.family = TERN_IP_V4;
-    memcpy(src->addr.u.v4.b, r, ADDR_LEN);
-    src->port = (uint16_t)tern_be16(r + ADDR_LEN);
+  if (msg != NULL) {
+    memset(msg, 0, sizeof *msg);
+    msg->src.addr.family = r[0];
+    memcpy(msg->src.addr.u.w, r + META_LEN, alen);
+    msg->src.port = tern_udp_src_port(u);
+    msg->src.scope = r[1];
+    msg->dst.family = r[0];
+    memcpy(msg->dst.u.w, r + META_LEN + alen, alen);
+    msg->flags = r[2];
   }
   sock->used -= size;
   memmove(r, r + size, sock->used);
   return TERN_READY;
 }
 
+tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
+                                  tern_endpoint *src, void *buf, size_t cap,
+                                  int *n) {
+  tern_udp_msg msg;
+  if (tern_udp_poll_recv_msg(sock, cx, &msg, buf, cap, n) == TERN_PENDING) {
+    return TERN_PENDING;
+  }
+  if (src != NULL && *n >= 0) {
+    *src = msg.src;
+  }
+  return TERN_READY;
+}
+
+/* ---- send ---- */
+
+/* Drops what a send holds: its packet, or its place in a wait. */
+static void drop_send(tern_udp_sock *sock) {
+  tern_ip_cancel_wait(sock->layer->stack, &sock->tx_waiter, sock->tx_iface);
+  sock->tx_iface = NULL;
+  tern_pkt_free(sock->tx_pkt);
+  sock->tx_pkt = NULL;
+}
+
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
   int rc = TERN_EINVAL;
-  if (sock->port == 0 || dst == NULL || dst->addr.family != TERN_IP_V4 ||
-      dst->port == 0 || (data == NULL && len != 0)) {
-  /* Every READY result leaves here, beside the checks: gcc then reaches
-   * it with short branches (at the end, 6 bytes more on Cortex-M0). */
-  out:
-    *err = rc;
-    return TERN_READY;
+  if (sock->local.port == 0 || (data == NULL && len != 0)) {
+    goto done;
   }
-  tern_ipv4_stack *stack = sock->layer->stack;
-  const tern_ipv4_addr *to = &dst->addr.u.v4;
-  /* The packet first, the route once it is there: a send that waited
-   * has no wait to withdraw, whatever the route says. */
-  tern_pkt *p;
-  if (tern_pkt_pool_poll_alloc(stack->pool, cx, &sock->tx_waiter, &p) ==
-      TERN_PENDING) {
-    return TERN_PENDING;
-  }
-  tern_ipv4_route r;
-  rc = tern_ipv4_route_lookup(stack, to, &r);
-  if (rc == 0) {
-    /* The datagram after the route's headroom, if the packet holds both
-     * (len < cap first: 8 + len cannot wrap then). */
-    size_t cap = tern_pkt_capacity(p), ulen = TERN_UDP_HEADER_LEN + len;
-    rc = TERN_EMSGSIZE;
-    if (len < cap && r.headroom + ulen <= cap) {
-      /* An empty packet: its edges set directly (what tern_pkt_reserve
-       * and tern_pkt_put would do, with the check above for theirs). */
-      p->head = r.headroom;
-      p->len = (uint16_t)ulen;
-      uint8_t *u = tern_pkt_data(p);
-      /* The header with a zero checksum (first: ulen is at hand), the
-       * payload's one copy, then the checksum over both (a computed 0 is
-       * sent as 0xffff). */
-      tern_put_be16(u, sock->port);
-      tern_put_be16(u + 2, dst->port);
-      tern_put_be16(u + 4, ulen);
-      tern_put_be16(u + 6, 0);
-      memcpy(u + TERN_UDP_HEADER_LEN, data, len);
-      unsigned c = tern_udp_sum(u, ulen, &r.src, to);
-      tern_put_be16(u + 6, c != 0 ? c : ~0u);
-      /* The route at hand: IPv4 does not look it up again. */
-      rc = tern_ipv4_output_route(stack, p, &r, to, TERN_IP_PROTO_UDP, 0);
-      goto out;
+  if (dst == NULL) {
+    rc = TERN_ENOTCONN;
+    dst = &sock->remote;
+    if (dst->port == 0) {
+      goto done;
     }
   }
-  tern_pkt_free(p);
-  goto out;
+  rc = TERN_EINVAL;
+  if (!peer_ok(sock, dst)) {
+    goto done;
+  }
+  tern_ip_stack *stack = sock->layer->stack;
+  if (sock->tx_pkt == NULL) {
+    /* A connected socket's pending error is this send's result. */
+    rc = sock->err;
+    if (rc != 0) {
+      sock->err = 0;
+      goto done;
+    }
+    /* The packet first, the route once it is there (the fresh one: the
+     * wait may have been long). */
+    if (tern_ip_poll_alloc(stack, cx, &sock->tx_waiter, &sock->tx_pkt) ==
+        TERN_PENDING) {
+      return TERN_PENDING;
+    }
+  }
+  tern_ip_route r;
+  rc = tern_ip_route_lookup(
+      stack, &dst->addr, dst->scope != 0 ? dst->scope : sock->local.scope, &r);
+  if (rc != 0) {
+    goto out;
+  }
+  if (!unspecified(&sock->local.addr)) {
+    r.src = sock->local.addr; /* bound to it: sent from it */
+  }
+  /* Room in the interface's queue; the packet waits with the socket. */
+  if (sock->tx_iface != NULL && sock->tx_iface != r.iface) {
+    tern_ip_cancel_wait(stack, &sock->tx_waiter, sock->tx_iface);
+  }
+  sock->tx_iface = r.iface;
+  if (tern_ip_poll_room(stack, cx, &sock->tx_waiter, r.iface) == TERN_PENDING) {
+    return TERN_PENDING;
+  }
+  sock->tx_iface = NULL;
+  /* The datagram after the route's headroom: the payload copied in, the
+   * header written in front of it by the wire library. It must fit the
+   * packet (which also keeps it within a datagram's 65,535 bytes); the
+   * family refuses one longer than the MTU. */
+  tern_pkt *p = sock->tx_pkt;
+  rc = TERN_EMSGSIZE;
+  if (tern_pkt_reserve(p, r.headroom) != 0 ||
+      tern_pkt_tailroom(p) < TERN_UDP_HEADER_LEN ||
+      len > tern_pkt_tailroom(p) - TERN_UDP_HEADER_LEN) {
+    goto out;
+  }
+  uint8_t *u = tern_pkt_put(p, TERN_UDP_HEADER_LEN + len);
+  if (len != 0) {
+    memcpy(u + TERN_UDP_HEADER_LEN, data, len);
+  }
+  tern_udp_emit_header(u, sock->local.port, dst->port,
+                       TERN_UDP_HEADER_LEN + len, &r.src, &dst->addr);
+  sock->tx_pkt = NULL;
+  rc = tern_ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP, 0);
+  goto done;
+out:
+  drop_send(sock);
+done:
+  *err = rc;
+  return TERN_READY;
 }
 
 void tern_udp_cancel_send(tern_udp_sock *sock) {
   if (sock->layer != NULL) {
-    tern_pkt_pool_cancel_alloc(sock->layer->stack->pool, &sock->tx_waiter);
+    drop_send(sock);
   }
 }
 
 void tern_udp_close(tern_udp_sock *sock) {
-  if (sock->port == 0) {
+  if (sock->local.port == 0) {
     return;
   }
   tern_udp_sock **pp = &sock->layer->socks;
@@ -212,9 +427,11 @@ void tern_udp_close(tern_udp_sock *sock) {
     pp = &(*pp)->next;
   }
   *pp = sock->next;
-  tern_udp_cancel_send(sock);
+  drop_send(sock);
   sock->next = NULL;
-  sock->port = 0;
+  memset(&sock->local, 0, sizeof sock->local);
+  memset(&sock->remote, 0, sizeof sock->remote);
+  sock->err = 0;
   sock->used = 0;
   tern_waker_slot_wake(&sock->reader);
 }

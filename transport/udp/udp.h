@@ -1,31 +1,47 @@
-/* UDP sockets over the IPv4 layer (RFC 768, RFC 1122 4.1).
+/* UDP sockets over the IP layer (RFC 768, RFC 1122 4.1), for IPv4 now and
+ * IPv6 when that layer lands: the same code serves both, through the IP
+ * core's family-neutral registration, routing and output (tern/ip.h).
  *
  *   static tern_udp_layer udp;
  *   static tern_udp_sock echo;
  *   static uint8_t ring[2048];
  *   tern_udp_init(&udp, &ip);                    // registers protocol 17
- *   tern_udp_bind(&udp, &echo, 7, ring, sizeof ring);
+ *   tern_endpoint local = {.port = 7};           // any address, any family
+ *   tern_udp_bind(&udp, &echo, &local, ring, sizeof ring);
  *   ... in a task:
  *   TERN_CO_AWAIT(co, tern_udp_poll_recv_from(&echo, cx, &from, buf,
  *                                             sizeof buf, &n));
  *   TERN_CO_AWAIT(co, tern_udp_poll_send_to(&echo, cx, &from, buf, n, &err));
  *
+ * Binding: a local endpoint whose family is TERN_IP_NONE takes datagrams of
+ * every family; an unspecified address (0.0.0.0, ::) every address of its
+ * family; a specific address only datagrams to it (and datagrams are sent
+ * from it); a scope (interface id) only datagrams that came in there. Two
+ * sockets may share a port only if what they take cannot overlap (there is
+ * no SO_REUSEADDR), so a datagram has at most one socket that takes it.
+ * On an interface with no IPv4
+ * address yet, unicast datagrams (TERN_IP_RX_UNCONFIGURED) reach only a
+ * socket bound to that interface's scope: a DHCP client's.
+ *
+ * Connecting (tern_udp_connect) fixes the peer: only its datagrams are
+ * received, send_to may omit the destination, and an ICMP port or
+ * protocol unreachable from the peer is reported once, as
+ * TERN_ECONNREFUSED or TERN_EPROTO, by the next receive or send (as on
+ * Linux; an unconnected socket ignores ICMP errors).
+ *
  * Receiving: each socket owns a caller-provided ring, a queue of records
- * (the source address and the datagram as received, TERN_UDP_RECORD_HDR
- * bytes plus the payload). A datagram is stored whole or not at all: one
- * that does not fit the free space is dropped and counted on the socket
- * (rx_dropped), never stored in part. Datagrams to a port nobody bound
- * (port 0 included, which nobody can bind) get an ICMP port unreachable
- * from the IPv4 layer, as Linux answers them. Datagrams to a broadcast
- * address are delivered like unicast ones.
+ * (how the datagram came, its source and destination, its header and
+ * payload: TERN_UDP_RECORD_HDR4 bytes plus the payload for IPv4). A
+ * datagram is stored whole or not at all: one that does not fit the free
+ * space is dropped and counted on the socket (rx_dropped). Datagrams to a
+ * port nobody bound (port 0 included, which nobody can bind) get an ICMP
+ * port unreachable from the IP layer, as Linux answers them.
  *
  * Sending: the payload is copied once, from the caller's buffer into a
  * packet from the stack's pool, then summed with the header for the
- * checksum.
- * An empty pool makes send_to wait (backpressure); nothing is dropped.
- *
- * Checksums are always generated; received ones are verified, and a zero
- * checksum (the sender computed none, RFC 768) is accepted.
+ * checksum. An empty pool, or a full transmit queue on the outgoing
+ * interface, makes send_to wait (backpressure); nothing is dropped.
+ * Checksums are always generated; received ones are verified.
  *
  * One task per direction per socket: one may wait in recv_from while
  * another waits in send_to. Task context only. */
@@ -37,7 +53,7 @@
 #include <stdint.h>
 
 #include "tern/addr.h"
-#include "tern/ipv4.h"
+#include "tern/ip.h"
 #include "tern/pkt.h"
 #include "tern/poll.h"
 #include "tern/udp_wire.h"
@@ -47,24 +63,22 @@
 extern "C" {
 #endif
 
-/* The first and last ephemeral port (RFC 6335 section 6, the IANA
- * dynamic range). */
-#define TERN_UDP_EPHEMERAL_FIRST 49152u
-#define TERN_UDP_EPHEMERAL_LAST 65535u
-
-/* Bytes each stored datagram takes in a ring besides its payload: the
- * source address and the UDP header. */
-#define TERN_UDP_RECORD_HDR 12u
+/* Bytes each stored datagram takes in a ring besides its payload: four
+ * bytes of how it came, its source and destination addresses, and the
+ * UDP header. */
+#define TERN_UDP_RECORD_HDR4 20u /* from IPv4 */
+#define TERN_UDP_RECORD_HDR6 44u /* from IPv6 */
 
 /* Counters of the layer; they wrap at 2^32. What the stack counts already
  * (datagrams delivered, packets sent) and what the application sees (each
  * datagram received, each send's result) is not counted again. */
 typedef struct tern_udp_stats {
   /* Datagrams dropped as malformed, by -tern_udp_drop: [1] truncated,
-   * [2] length field, [3] checksum ([0] stays 0). The stack counts each
-   * once more in rx_drop_transport. */
+   * [2] length field, [3] checksum, [4] no checksum over IPv6 ([0] stays
+   * 0). The IP layer counts each once more as a transport drop. */
   uint32_t rx_drop[TERN_UDP_DROP_COUNT];
-  uint32_t rx_no_listener; /* no socket on the port: port unreachable */
+  uint32_t rx_no_listener; /* no socket took it: port unreachable */
+  uint32_t rx_errors;      /* ICMP errors recorded on a connected socket */
 } tern_udp_stats;
 
 /* Counters of one socket. */
@@ -77,72 +91,94 @@ typedef struct tern_udp_layer tern_udp_layer;
 /* A socket: caller storage, zero-initialised before its first bind (a
  * closed socket may be bound again). Fields are the layer's. */
 typedef struct tern_udp_sock {
-  /* First: its address is the socket's (no offset to add on Cortex-M0
-   * where the input wakes it and recv_from registers). */
   tern_waker_slot reader;     /* a task waiting in recv_from */
   struct tern_udp_sock *next; /* the layer's list of bound sockets */
-  uint16_t port;              /* bound local port, host order; 0: unbound */
-  uint8_t *ring;              /* caller storage */
-  size_t size;                /* ring bytes */
-  size_t used;                /* bytes of records, from ring[0] on */
   tern_udp_layer *layer;
-  tern_waiter tx_waiter; /* send_to waiting for a packet */
+  tern_endpoint local;     /* port 0: not bound */
+  tern_endpoint remote;    /* port 0: not connected */
+  int8_t err;              /* an error to report once (TERN_ECONNREFUSED) */
+  uint8_t *ring;           /* caller storage */
+  size_t size;             /* ring bytes */
+  size_t used;             /* bytes of records, from ring[0] on */
+  tern_pkt *tx_pkt;        /* a send's packet, while it waits for room */
+  tern_ip_iface *tx_iface; /* whose queue it waits on (NULL: the pool) */
+  tern_waiter tx_waiter;   /* send_to waiting for a packet or room */
   tern_udp_sock_stats stats;
 } tern_udp_sock;
 
 /* The layer: caller storage. */
 struct tern_udp_layer {
-  tern_ipv4_proto proto; /* the registration with the stack (first: see
-                            reader in tern_udp_sock) */
-  tern_ipv4_stack *stack;
+  tern_ip_proto proto; /* the registration with the stack */
+  tern_ip_stack *stack;
   tern_udp_sock *socks;
-  /* Ephemeral ports are next_ephemeral | 49152 (the range 49152..65535 is
-   * the values with the top two bits set), next_ephemeral counting up from
-   * 0 after each pick; an application may seed it from its RNG before
-   * binding. */
-  uint16_t next_ephemeral;
   tern_udp_stats stats;
 };
+
+/* How a received datagram came, besides its source. */
+typedef struct tern_udp_msg {
+  tern_endpoint src; /* the sender; its scope the interface it came in */
+  tern_ip_addr dst;  /* where it was sent: ours, a broadcast, or (on an
+                        interface with no address yet) the address a DHCP
+                        server offers */
+  uint8_t flags;     /* tern_ip_rx flags: TERN_IP_RX_BROADCAST, ... */
+} tern_udp_msg;
 
 /* Sets up the layer and registers it with the stack for protocol 17.
  * Returns 0, TERN_EINVAL, or TERN_EADDRINUSE (a UDP handler is already
  * registered with the stack). */
-int tern_udp_init(tern_udp_layer *layer, tern_ipv4_stack *stack);
+int tern_udp_init(tern_udp_layer *layer, tern_ip_stack *stack);
 
-/* Binds sock (zeroed, or closed) to port (0: the next free ephemeral port,
- * see next_ephemeral) on every address of the stack, with
- * ring[0..ring_size) as its receive ring (caller storage, kept until
- * close; at least TERN_UDP_RECORD_HDR bytes). Returns 0, TERN_EADDRINUSE
- * (port taken, or no ephemeral port free), or TERN_EINVAL (NULL
- * arguments, a ring too small, a socket already bound). The bound port is
- * tern_udp_local_port(sock). */
-int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock, uint16_t port,
-                  uint8_t *ring, size_t ring_size);
+/* Binds sock (zeroed, or closed) to local (NULL: any family, any address,
+ * an ephemeral port; port 0: an ephemeral port, chosen per RFC 6056 from
+ * the stack's RNG), with ring[0..ring_size) as its receive ring (caller
+ * storage, kept until close; at least TERN_UDP_RECORD_HDR4 bytes). Returns
+ * 0, TERN_EADDRINUSE (what it would take overlaps another socket's, or no
+ * ephemeral port is free), TERN_EADDRNOTAVAIL (a specific address that is
+ * not one of ours), TERN_EAFNOSUPPORT (a family the stack has no layer
+ * for), TERN_EIO (the RNG failed) or TERN_EINVAL (NULL arguments, a ring
+ * too small, a socket already bound, a scope that is no interface's). */
+int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
+                  const tern_endpoint *local, uint8_t *ring, size_t ring_size);
 
-/* The port sock is bound to (0 if none). */
-uint16_t tern_udp_local_port(const tern_udp_sock *sock);
+/* The endpoint sock is bound to (port 0 if none). */
+tern_endpoint tern_udp_local(const tern_udp_sock *sock);
 
-/* Sends one datagram of len bytes from data to dst (an IPv4 endpoint).
- * READY with *err: 0 (handed to the IPv4 layer for sending), TERN_EINVAL
- * (unbound socket, dst NULL or not IPv4, destination port 0, data NULL
- * with len > 0), TERN_ENETUNREACH (no route), TERN_EMSGSIZE (more than the
- * interface's MTU minus 28, or than a pool packet holds; found once a
- * packet is allocated, so it may follow a PENDING). PENDING while the
- * stack's pool is empty: poll again with the same arguments; data is not
- * read until READY. A task that stops polling a pending send calls
- * tern_udp_cancel_send. */
+/* Fixes the peer (see above); remote NULL or of family TERN_IP_NONE
+ * dissolves the association. Clears a pending error. Returns 0 or
+ * TERN_EINVAL (unbound socket, port 0, an unspecified address, or a
+ * family the socket is not bound to). */
+int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
+
+/* Sends one datagram of len bytes from data to dst (NULL: the connected
+ * peer). READY with *err: 0 (handed to the IP layer for sending), a
+ * pending error of a connected socket (reported once, nothing sent),
+ * TERN_EINVAL (unbound socket, destination port 0, data NULL with
+ * len > 0, a family the socket is not bound to), TERN_ENOTCONN (dst NULL
+ * on an unconnected socket), TERN_EAFNOSUPPORT, TERN_ENETUNREACH,
+ * TERN_ENETDOWN (no route, or only through a link that is down),
+ * TERN_EMSGSIZE (more than the route's max_len minus 8, or than a pool
+ * packet holds). PENDING while the stack's pool is empty or the outgoing
+ * interface's queue is full: poll again with the same arguments; data is
+ * read only in the poll that returns READY. A task that stops polling a
+ * pending send calls tern_udp_cancel_send. */
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err);
 
-/* Withdraws a pending send_to from the pool's wait queue. */
+/* Withdraws a pending send_to (its packet goes back to the pool). */
 void tern_udp_cancel_send(tern_udp_sock *sock);
 
-/* Receives the oldest datagram: READY with *src its sender, up to cap
- * bytes of it copied to buf and *n its full length (like recvfrom with
- * MSG_TRUNC: *n > cap says the rest was cut off and discarded), or *n
- * TERN_ECLOSED once the socket is closed. PENDING while the ring is
+/* Receives the oldest datagram: READY with *msg how it came (may be
+ * NULL), up to cap bytes of it copied to buf and *n its full length
+ * (like recvfrom with MSG_TRUNC: *n > cap says the rest was cut off and
+ * discarded); or *n a pending error of a connected socket (reported once),
+ * or TERN_ECLOSED once the socket is closed. PENDING while the ring is
  * empty. */
+tern_poll tern_udp_poll_recv_msg(tern_udp_sock *sock, tern_cx *cx,
+                                 tern_udp_msg *msg, void *buf, size_t cap,
+                                 int *n);
+
+/* tern_udp_poll_recv_msg with only the sender (src may be NULL). */
 tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
                                   tern_endpoint *src, void *buf, size_t cap,
                                   int *n);

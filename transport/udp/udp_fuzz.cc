@@ -1,7 +1,8 @@
-// Fuzz target for the UDP parser. The first 8 input bytes are the IPv4
-// source and destination, the rest the IPv4 payload. Any input must be
-// rejected cleanly, or parse to a datagram that emits and parses back to
-// the same ports and payload.
+// Fuzz target for the UDP parser. The first input byte picks the family
+// (odd: IPv6), then come the source and destination addresses (4 or 16
+// bytes each), then the IP payload. Any input must be rejected cleanly, or
+// parse to a datagram that emits and parses back to the same ports and
+// payload; over IPv6 a zero checksum is never accepted.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +10,20 @@
 #include "tern/udp_wire.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 8) {
+  if (size < 1) {
     return 0;
   }
-  tern_ipv4_addr src, dst;
-  memcpy(src.b, data, 4);
-  memcpy(dst.b, data + 4, 4);
-  const uint8_t *p = data + 8;
-  size_t n = size - 8;
+  bool v6 = (data[0] & 1) != 0;
+  size_t alen = v6 ? 16 : 4;
+  if (size < 1 + 2 * alen) {
+    return 0;
+  }
+  tern_ip_addr src = {}, dst = {};
+  src.family = dst.family = v6 ? TERN_IP_V6 : TERN_IP_V4;
+  memcpy(src.u.v6.b, data + 1, alen);
+  memcpy(dst.u.v6.b, data + 1 + alen, alen);
+  const uint8_t *p = data + 1 + 2 * alen;
+  size_t n = size - 1 - 2 * alen;
   tern_udp_repr r, r2;
   int rc = tern_udp_repr_parse(&r, p, n, &src, &dst);
   if (rc != 0) {
@@ -25,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   if (r.payload != p + TERN_UDP_HEADER_LEN ||
-      r.payload_len + TERN_UDP_HEADER_LEN > n) {
+      r.payload_len + TERN_UDP_HEADER_LEN > n ||
+      (v6 && tern_udp_checksum(p) == 0)) {
     abort();
   }
   static uint8_t out[TERN_UDP_HEADER_LEN + 65536];

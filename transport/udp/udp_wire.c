@@ -10,18 +10,16 @@ enum { OFF_SRC = 0, OFF_DST = 2, OFF_LEN = 4, OFF_CHECKSUM = 6 };
 
 #define PROTO_UDP 17
 
-uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen,
-                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst) {
-  /* The pseudo-header's small fields start the sum (it cannot carry yet),
-   * then the addresses and the datagram (4, 4 and ulen bytes: every piece
-   * but the last even, as tern_checksum_add asks). */
-  tern_csum s = tern_checksum_add((tern_csum)(PROTO_UDP + ulen), src->b, 4);
-  s = tern_checksum_add(s, dst->b, 4);
+uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen, const tern_ip_addr *src,
+                      const tern_ip_addr *dst) {
+  size_t alen = src->family == TERN_IP_V6 ? 16 : 4;
+  tern_csum s = tern_checksum_pseudo(src->u.v6.b, dst->u.v6.b, alen, PROTO_UDP,
+                                     (uint32_t)ulen);
   return tern_checksum_finish(tern_checksum_add(s, buf, ulen));
 }
 
 int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
-                        const tern_ipv4_addr *src, const tern_ipv4_addr *dst) {
+                        const tern_ip_addr *src, const tern_ip_addr *dst) {
   int rc = tern_udp_check(buf, len, src, dst);
   if (rc < 0) {
     return rc;
@@ -33,8 +31,8 @@ int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
   return 0;
 }
 
-int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
-                       const tern_ipv4_addr *dst, uint8_t *buf, size_t cap) {
+int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ip_addr *src,
+                       const tern_ip_addr *dst, uint8_t *buf, size_t cap) {
   if (r->payload_len > TERN_UDP_MAX_PAYLOAD) {
     return TERN_EMSGSIZE;
   }
@@ -47,12 +45,7 @@ int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
   if (r->payload_len > 0 && r->payload != buf + TERN_UDP_HEADER_LEN) {
     memmove(buf + TERN_UDP_HEADER_LEN, r->payload, r->payload_len);
   }
-  tern_put_be16(buf + OFF_SRC, r->src_port);
-  tern_put_be16(buf + OFF_DST, r->dst_port);
-  tern_put_be16(buf + OFF_LEN, ulen);
-  tern_put_be16(buf + OFF_CHECKSUM, 0);
-  uint16_t c = tern_udp_sum(buf, ulen, src, dst);
-  tern_put_be16(buf + OFF_CHECKSUM, c == 0 ? 0xffff : c);
+  tern_udp_emit_header(buf, r->src_port, r->dst_port, ulen, src, dst);
   return ulen;
 }
 
@@ -62,6 +55,7 @@ const char *tern_udp_drop_name(int reason) {
     case TERN_UDP_DROP_TRUNCATED: return "truncated";
     case TERN_UDP_DROP_LENGTH: return "length field";
     case TERN_UDP_DROP_CHECKSUM: return "checksum";
+    case TERN_UDP_DROP_NO_CHECKSUM: return "no checksum over IPv6";
     default: return "unknown";
   }
 }

@@ -1,16 +1,18 @@
-/* UDP datagrams over IPv4 (RFC 768, RFC 1122 4.1): parse and emit, no
- * state.
+/* UDP datagrams over IPv4 and IPv6 (RFC 768, RFC 1122 4.1, RFC 8200 8.1):
+ * parse and emit, no state.
  *
  *   0        2        4        6          8
  *   | src port | dst port | length | checksum | payload ...
  *
- * The checksum covers an IPv4 pseudo-header (source, destination, protocol
- * 17, UDP length), the header and the payload, so checking needs the
- * datagram's addresses. tern_udp_check(buf, len, src, dst) takes the IPv4
- * payload; after it returns a length (not a negative reason) every accessor
- * stays inside the buffer and the datagram is tern_udp_length() bytes (anything
- * after it is ignored). A received checksum of 0 means the sender computed none
- * (RFC 768), and is accepted unverified. */
+ * The checksum covers a pseudo-header of the IP layer's (source,
+ * destination, protocol 17, UDP length: IPv4's or IPv6's, by the addresses'
+ * family), the header and the payload, so checking needs the datagram's
+ * addresses. tern_udp_check(buf, len, src, dst) takes the IP payload; after
+ * it returns a length (not a negative reason) every accessor stays inside
+ * the buffer and the datagram is tern_udp_length() bytes (anything after it
+ * is ignored). A received checksum of 0 means the sender computed none: RFC
+ * 768 allows that over IPv4 (accepted unverified), RFC 8200 8.1 forbids it
+ * over IPv6 (dropped). */
 #ifndef TERN_UDP_WIRE_H
 #define TERN_UDP_WIRE_H
 
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "tern/addr.h"
+#include "tern/bytes.h"
 #include "tern/checksum.h"
 #include "tern/err.h"
 
@@ -38,9 +41,11 @@ typedef enum tern_udp_drop {
   TERN_UDP_DROP_LENGTH = -2,
   /* A non-zero checksum that does not verify. */
   TERN_UDP_DROP_CHECKSUM = -3,
+  /* No checksum (0) over IPv6, where it is mandatory. */
+  TERN_UDP_DROP_NO_CHECKSUM = -4,
 } tern_udp_drop;
 
-#define TERN_UDP_DROP_COUNT 4
+#define TERN_UDP_DROP_COUNT 5
 
 /* A datagram: its ports and its payload. */
 typedef struct tern_udp_repr {
@@ -50,25 +55,22 @@ typedef struct tern_udp_repr {
   size_t payload_len;
 } tern_udp_repr;
 
-/* The finished checksum over the IPv4 pseudo-header (src, dst, protocol
- * 17, ulen) and the ulen bytes of the datagram at buf, header included.
- * Both directions use it: a received datagram verifies when it returns 0;
- * a sender computes it with the checksum field zeroed and stores it,
- * 0xffff for a computed 0 (RFC 768). One function for both, so that the
- * sockets link one copy of the pseudo-header code. */
-uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen,
-                      const tern_ipv4_addr *src, const tern_ipv4_addr *dst);
+/* The finished checksum over the pseudo-header of src's family (src, dst,
+ * protocol 17, ulen) and the ulen bytes of the datagram at buf, header
+ * included. Both directions use it: a received datagram verifies when it
+ * returns 0; a sender computes it with the checksum field zeroed and
+ * stores it, 0xffff for a computed 0 (RFC 768). */
+uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen, const tern_ip_addr *src,
+                      const tern_ip_addr *dst);
 
-/* Checks buf[0..len), the payload of an IPv4 datagram from src to dst:
- * the length field, then the checksum unless it is 0. Returns the
- * datagram's length (its length field, 8..len: the caller needs it next,
- * and has it without reading the field again) or a negative tern_udp_drop
- * reason; reads nothing outside buf. (Inline: the socket
- * layer's input is its one caller on a device, and the call cost more
- * than the body on Cortex-M0.) */
+/* Checks buf[0..len), the payload of an IP datagram from src to dst (both
+ * of one family): the length field, then the checksum (a 0 is accepted
+ * unverified over IPv4, refused over IPv6). Returns the datagram's length
+ * (its length field, 8..len) or a negative tern_udp_drop reason; reads
+ * nothing outside buf. */
 static inline int tern_udp_check(const uint8_t *buf, size_t len,
-                                 const tern_ipv4_addr *src,
-                                 const tern_ipv4_addr *dst) {
+                                 const tern_ip_addr *src,
+                                 const tern_ip_addr *dst) {
   if (len < TERN_UDP_HEADER_LEN) {
     return TERN_UDP_DROP_TRUNCATED;
   }
@@ -76,17 +78,38 @@ static inline int tern_udp_check(const uint8_t *buf, size_t len,
   if (ulen < TERN_UDP_HEADER_LEN || ulen > len) {
     return TERN_UDP_DROP_LENGTH;
   }
-  /* A zero checksum field: none computed (RFC 768), nothing to verify. */
-  if ((buf[6] | buf[7]) != 0 && tern_udp_sum(buf, ulen, src, dst) != 0) {
+  if ((buf[6] | buf[7]) == 0) {
+    return src->family == TERN_IP_V6 ? TERN_UDP_DROP_NO_CHECKSUM : (int)ulen;
+  }
+  if (tern_udp_sum(buf, ulen, src, dst) != 0) {
     return TERN_UDP_DROP_CHECKSUM;
   }
   return (int)ulen;
 }
 
+/* Writes the 8-byte header of a datagram of ulen bytes (header included)
+ * whose payload is in place after it, from src to dst: the ports, the
+ * length, and the checksum over pseudo-header, header and payload, a
+ * computed 0 sent as 0xffff (RFC 768). tern_udp_repr_emit is this after
+ * its checks and moving the payload; a sender that wrote the payload in
+ * place calls it alone and keeps to those checks (ulen at most
+ * 8 + TERN_UDP_MAX_PAYLOAD). */
+static inline void tern_udp_emit_header(uint8_t *buf, unsigned src_port,
+                                        unsigned dst_port, size_t ulen,
+                                        const tern_ip_addr *src,
+                                        const tern_ip_addr *dst) {
+  tern_put_be16(buf, src_port);
+  tern_put_be16(buf + 2, dst_port);
+  tern_put_be16(buf + 4, (unsigned)ulen);
+  buf[6] = buf[7] = 0;
+  unsigned c = tern_udp_sum(buf, ulen, src, dst);
+  tern_put_be16(buf + 6, c == 0 ? 0xffff : c);
+}
+
 /* tern_udp_check(), then fills *out (untouched on failure); out->payload
  * points into buf. Returns 0 or a tern_udp_drop reason. */
 int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
-                        const tern_ipv4_addr *src, const tern_ipv4_addr *dst);
+                        const tern_ip_addr *src, const tern_ip_addr *dst);
 
 /* Writes the datagram for r, from src to dst, at buf: the header, the
  * payload at buf + 8 (copied there in the same pass as the checksum unless
@@ -94,8 +117,8 @@ int tern_udp_repr_parse(tern_udp_repr *out, const uint8_t *buf, size_t len,
  * the checksum, where a computed 0 is sent as 0xffff (RFC 768). Returns
  * 8 + r->payload_len, TERN_ENOSPC when that exceeds cap, or TERN_EMSGSIZE
  * when it would not fit in an IPv4 datagram. */
-int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ipv4_addr *src,
-                       const tern_ipv4_addr *dst, uint8_t *buf, size_t cap);
+int tern_udp_repr_emit(const tern_udp_repr *r, const tern_ip_addr *src,
+                       const tern_ip_addr *dst, uint8_t *buf, size_t cap);
 
 /* The name of a tern_udp_drop reason; "unknown" otherwise. */
 const char *tern_udp_drop_name(int reason);

@@ -1,6 +1,9 @@
 // UDP check/parse/emit against /work/shared/captures/udp_echo.pcap: Linux
 // kernel sockets at 192.0.2.1 (port 40000/40001) and socat's echo at
 // 192.0.2.2:7 (and a Python echo on 7007). Each array is the IPv4 payload.
+// Over IPv6 (no capture has a UDP datagram over IPv6): datagrams built with
+// scapy 2.5 and their checksums checked with a separate RFC 1071 sum in
+// Python over the RFC 8200 8.1 pseudo-header.
 #include "tern/udp_wire.h"
 
 #include <gtest/gtest.h>
@@ -16,8 +19,22 @@ Bytes B(const uint8_t *p, size_t n) {
   return Bytes(p, p + n);
 }
 
-const tern_ipv4_addr kA = {{192, 0, 2, 1}};
-const tern_ipv4_addr kB = {{192, 0, 2, 2}};
+tern_ip_addr V4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  tern_ip_addr r = {};
+  r.family = TERN_IP_V4;
+  r.u.v4 = tern_ipv4(a, b, c, d);
+  return r;
+}
+
+tern_ip_addr V6(const char *text) {
+  tern_ip_addr r = {};
+  r.family = TERN_IP_V6;
+  EXPECT_EQ(tern_ipv6_parse(&r.u.v6, text, strlen(text)), 0) << text;
+  return r;
+}
+
+const tern_ip_addr kA = V4(192, 0, 2, 1);
+const tern_ip_addr kB = V4(192, 0, 2, 2);
 
 // Frame 1: 40000 -> 7, "hello, echo\n"; frame 2: the echo.
 const uint8_t kHello[20] = {
@@ -69,7 +86,7 @@ Bytes BigDatagram() {
 
 struct Captured {
   Bytes d;
-  tern_ipv4_addr src, dst;
+  tern_ip_addr src, dst;
   uint16_t sport, dport;
   size_t payload_len;
 };
@@ -126,6 +143,22 @@ TEST(UdpWire, EveryCapturedDatagramEmitsByteForByte) {
               (int)c.d.size());
     EXPECT_EQ(in_place, c.d);
   }
+}
+
+// The header alone over a payload already in place (what the sockets
+// call): every capture, over a header of garbage, and the computed zero
+// sent as all ones.
+TEST(UdpWire, HeaderInPlaceIsTheCapture) {
+  for (const Captured &c : All()) {
+    Bytes d = c.d;
+    memset(d.data(), 0xa5, 8);
+    tern_udp_emit_header(d.data(), c.sport, c.dport, d.size(), &c.src, &c.dst);
+    EXPECT_EQ(d, c.d);
+  }
+  uint8_t zero[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0xdf, 0x8e};
+  tern_udp_emit_header(zero, 40000, 7, sizeof zero, &kA, &kB);
+  EXPECT_EQ(zero[6], 0xff);
+  EXPECT_EQ(zero[7], 0xff);
 }
 
 TEST(UdpWire, EchoMatchesSocat) {
@@ -211,13 +244,119 @@ TEST(UdpWire, ChecksumCoversPseudoHeaderHeaderAndPayload) {
               TERN_UDP_DROP_CHECKSUM)
         << i;
   }
-  const tern_ipv4_addr other = {{192, 0, 2, 3}};
+  const tern_ip_addr other = V4(192, 0, 2, 3);
   EXPECT_EQ(tern_udp_check(d.data(), d.size(), &other, &kB),
             TERN_UDP_DROP_CHECKSUM);
   EXPECT_EQ(tern_udp_check(d.data(), d.size(), &kA, &other),
             TERN_UDP_DROP_CHECKSUM);
   // Reversed addresses sum the same: one's complement addition commutes.
   EXPECT_EQ(tern_udp_check(d.data(), d.size(), &kB, &kA), (int)d.size());
+}
+
+// ---- over IPv6 ----
+
+// 2001:db8:1::ff:fe00:a port 40000 -> 2001:db8:1::1 port 7, "hello, echo\n"
+// (the addresses of captures/README.md's IPv6 item), and the answer from
+// port 7 to 40001 "anyone on 9999?"; scapy's checksums, 0xd229 and 0x7fb4.
+const uint8_t kHello6[20] = {
+    0x9c, 0x40, 0x00, 0x07, 0x00, 0x14, 0xd2, 0x29, 0x68, 0x65,
+    0x6c, 0x6c, 0x6f, 0x2c, 0x20, 0x65, 0x63, 0x68, 0x6f, 0x0a,
+};
+const uint8_t kAnyone6[23] = {
+    0x00, 0x07, 0x9c, 0x40, 0x00, 0x17, 0x7f, 0xb4, 0x61, 0x6e, 0x79, 0x6f,
+    0x6e, 0x65, 0x20, 0x6f, 0x6e, 0x20, 0x39, 0x39, 0x39, 0x39, 0x3f,
+};
+// fe80::ff:fe00:a port 546 -> fe80::ff:fe00:b port 547, empty (0x0083).
+const uint8_t kEmpty6[8] = {0x02, 0x22, 0x02, 0x23, 0x00, 0x08, 0x00, 0x83};
+
+TEST(UdpWire, Ipv6PseudoHeaderChecksums) {
+  const tern_ip_addr a = V6("2001:db8:1::ff:fe00:a");
+  const tern_ip_addr b = V6("2001:db8:1::1");
+  const tern_ip_addr la = V6("fe80::ff:fe00:a"), lb = V6("fe80::ff:fe00:b");
+  struct Case {
+    Bytes d;
+    tern_ip_addr src, dst;
+    uint16_t sport, dport;
+  } cases[] = {
+      {B(kHello6, sizeof kHello6), a, b, 40000, 7},
+      {B(kAnyone6, sizeof kAnyone6), b, a, 7, 40000},  // odd length
+      {B(kEmpty6, sizeof kEmpty6), la, lb, 546, 547},
+  };
+  for (const Case &c : cases) {
+    // Verifies, parses, and emits back byte for byte.
+    EXPECT_EQ(tern_udp_sum(c.d.data(), c.d.size(), &c.src, &c.dst), 0);
+    ASSERT_EQ(tern_udp_check(c.d.data(), c.d.size(), &c.src, &c.dst),
+              (int)c.d.size());
+    tern_udp_repr r;
+    ASSERT_EQ(tern_udp_repr_parse(&r, c.d.data(), c.d.size(), &c.src, &c.dst),
+              0);
+    EXPECT_EQ(r.src_port, c.sport);
+    EXPECT_EQ(r.dst_port, c.dport);
+    Bytes out(c.d.size());
+    ASSERT_EQ(tern_udp_repr_emit(&r, &c.src, &c.dst, out.data(), out.size()),
+              (int)c.d.size());
+    EXPECT_EQ(out, c.d);
+    // The pseudo-header is IPv6's: the same bytes over IPv4 addresses,
+    // or other IPv6 addresses, do not verify.
+    EXPECT_EQ(tern_udp_check(c.d.data(), c.d.size(), &kA, &kB),
+              TERN_UDP_DROP_CHECKSUM);
+    tern_ip_addr other = c.dst;
+    other.u.v6.b[15] ^= 1;
+    EXPECT_EQ(tern_udp_check(c.d.data(), c.d.size(), &c.src, &other),
+              TERN_UDP_DROP_CHECKSUM);
+    // Every address byte counts (a sum over 4 bytes would miss these).
+    for (size_t i = 0; i < 16; i++) {
+      tern_ip_addr s = c.src;
+      s.u.v6.b[i] ^= 0x10;
+      EXPECT_EQ(tern_udp_check(c.d.data(), c.d.size(), &s, &c.dst),
+                TERN_UDP_DROP_CHECKSUM)
+          << i;
+    }
+  }
+}
+
+TEST(UdpWire, Ipv6HeaderInPlace) {
+  const tern_ip_addr a = V6("2001:db8:1::ff:fe00:a");
+  const tern_ip_addr b = V6("2001:db8:1::1");
+  Bytes d6 = B(kHello6, sizeof kHello6);
+  memset(d6.data(), 0, 8);
+  tern_udp_emit_header(d6.data(), 40000, 7, d6.size(), &a, &b);
+  EXPECT_EQ(d6, B(kHello6, sizeof kHello6));
+}
+
+TEST(UdpWire, Ipv6ZeroChecksumIsDropped) {
+  // RFC 8200 8.1: over IPv6 the checksum is mandatory; a zero is dropped
+  // (over IPv4 the same datagram would be accepted unverified).
+  const tern_ip_addr a = V6("2001:db8:1::ff:fe00:a");
+  const tern_ip_addr b = V6("2001:db8:1::1");
+  Bytes d = B(kHello6, sizeof kHello6);
+  d[6] = d[7] = 0;
+  EXPECT_EQ(tern_udp_check(d.data(), d.size(), &a, &b),
+            TERN_UDP_DROP_NO_CHECKSUM);
+  tern_udp_repr r;
+  memset(&r, 0x5a, sizeof r);
+  EXPECT_EQ(tern_udp_repr_parse(&r, d.data(), d.size(), &a, &b),
+            TERN_UDP_DROP_NO_CHECKSUM);
+  EXPECT_EQ(r.src_port, 0x5a5a) << "repr touched on failure";
+  EXPECT_EQ(tern_udp_check(d.data(), d.size(), &kA, &kB), (int)d.size());
+  // The length field is checked first.
+  d[5] = 7;
+  EXPECT_EQ(tern_udp_check(d.data(), d.size(), &a, &b), TERN_UDP_DROP_LENGTH);
+}
+
+TEST(UdpWire, Ipv6ComputedZeroIsSentAsAllOnes) {
+  // Payload 09 14 makes the IPv6 sum come out at 0 (found with Python):
+  // sent as 0xffff, never as the 0 that IPv6 receivers drop.
+  const tern_ip_addr a = V6("2001:db8:1::ff:fe00:a");
+  const tern_ip_addr b = V6("2001:db8:1::1");
+  const uint8_t payload[2] = {0x09, 0x14};
+  tern_udp_repr r = {40000, 7, payload, 2};
+  uint8_t out[10];
+  ASSERT_EQ(tern_udp_repr_emit(&r, &a, &b, out, sizeof out), 10);
+  const uint8_t want[10] = {0x9c, 0x40, 0x00, 0x07, 0x00,
+                            0x0a, 0xff, 0xff, 0x09, 0x14};
+  EXPECT_EQ(B(out, 10), B(want, 10));
+  EXPECT_EQ(tern_udp_check(out, sizeof out, &a, &b), 10);
 }
 
 TEST(UdpWire, EmitErrors) {
@@ -232,6 +371,8 @@ TEST(UdpWire, DropNames) {
   EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_TRUNCATED), "truncated");
   EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_LENGTH), "length field");
   EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_CHECKSUM), "checksum");
+  EXPECT_STREQ(tern_udp_drop_name(TERN_UDP_DROP_NO_CHECKSUM),
+               "no checksum over IPv6");
   EXPECT_STREQ(tern_udp_drop_name(-TERN_UDP_DROP_COUNT), "unknown");
 }
 

@@ -138,7 +138,8 @@ int main(void) {
   test_check(err == 0, "open");
 
   /* a: fill the ring with the transmitter unable to drain it. */
-  tern_cx cx = tern_cx_make((tern_waker){count_wake, NULL});
+  tern_cx cx =
+      tern_cx_make((tern_waker){count_wake, NULL}, NULL); /* no timer */
   ptrdiff_t n1 = 0;
   ptrdiff_t n2 = 0;
   ptrdiff_t n3 = 0;

@@ -1,0 +1,40 @@
+/* What ipv4.c (input, routing, headers) and icmpv4.c (ICMP) share. Not a
+ * public header. */
+#ifndef TERN_IPV4_INTERNAL_H
+#define TERN_IPV4_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tern/ipv4.h"
+
+/* Puts a 20-byte header in front of pkt (its data the payload) for route
+ * r, from r->src to dst, with TTL ttl (0: TERN_IPV4_DEFAULT_TTL), TOS tos
+ * and DF unless it is ICMP, and the next hop at tern_pkt_next_hop() when
+ * the device wants it. Takes pkt on failure (freed, counted). Returns 0,
+ * TERN_EMSGSIZE or TERN_ENOSPC. */
+int tern__ipv4_put_header(tern_ipv4_layer *v4, tern_pkt *pkt,
+                          const tern_ip_route *r, const uint8_t dst[4],
+                          uint8_t protocol, uint8_t ttl, uint8_t tos);
+
+/* Whether addr (an address as a word in memory order) is one of the
+ * stack's interfaces' (0.0.0.0 never is). */
+bool tern__ipv4_is_local(const tern_ip_stack *stack, uint32_t addr);
+
+/* The IPv4 route to dst (the family's route function). */
+int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
+                     tern_ip_route *out);
+
+/* A delivered ICMP message (rx as for a transport; pkt's data the ICMP
+ * message). Takes pkt. */
+void tern__icmpv4_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
+                        tern_pkt *pkt);
+
+/* Answers a datagram nobody takes with a destination unreachable of the
+ * given code (RFC 1122 3.2.2.1), unless RFC 1122 3.2.2 forbids it or the
+ * rate limit says no. pkt's data is the IP payload, hlen bytes of header
+ * in front. Takes pkt. */
+void tern__icmpv4_unreachable(tern_ipv4_layer *v4, const tern_ip_rx *rx,
+                              tern_pkt *pkt, unsigned hlen, uint8_t code);
+
+#endif /* TERN_IPV4_INTERNAL_H */

@@ -1,0 +1,153 @@
+// What the adapter reports to the IP layer: its info (flags, MTU,
+// headroom) and its events, the lower device's passed up (link, info) and
+// its own (ARP conflicts, RFC 5227 section 2.4), and what a link going
+// down and coming up does to held packets, the caches and announcements.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "link/ethernet/ethernet_testing.h"
+#include "tern/ethernet.h"
+#include "tern/memnetdev.h"
+
+namespace tern_eth_test {
+namespace {
+
+TEST_F(EthTest, InfoFlagsFollowTheLowerDeviceAndHeadroomGrowsWithNdp) {
+  Start(16, 4, /*lower_headroom=*/4);
+  tern_netdev_info info = tern_netdev_get_info(&ip_);
+  EXPECT_EQ(info.flags, TERN_NETDEV_UP | TERN_NETDEV_NEXT_HOP);
+  EXPECT_EQ(info.headroom, 4 + 14 + 4);
+  // UP is the lower device's as it is now, before any event is polled;
+  // NEXT_HOP is always there.
+  tern_memnetdev_set_up(&pair_, false);
+  info = tern_netdev_get_info(&ip_);
+  EXPECT_EQ(info.flags, TERN_NETDEV_NEXT_HOP);
+  tern_memnetdev_set_up(&pair_, true);
+  info = tern_netdev_get_info(&ip_);
+  EXPECT_EQ(info.flags, TERN_NETDEV_UP | TERN_NETDEV_NEXT_HOP);
+  // Room for a 16-byte next hop once IPv6 may be sent.
+  AttachNdp();
+  info = tern_netdev_get_info(&ip_);
+  EXPECT_EQ(info.headroom, 4 + 14 + 16);
+  EXPECT_EQ(info.mtu, 1500);
+  EXPECT_EQ(info.medium, TERN_MEDIUM_IP);
+}
+
+TEST_F(EthTest, ArpConflictIsReportedOncePerEventPoll) {
+  StartWithIp();
+  const Bytes conflict =
+      ArpFrame(kBcast, kMacA, 1, kMacA, kIpUs, kZeroMac, kIpUs);
+  EXPECT_EQ(Events(), 0u);  // PENDING: the event task waits
+  evw_.Take();
+  Inject(conflict);
+  RecvAll();
+  EXPECT_GT(evw_.Take(), 0);  // and is woken
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_ADDR_CONFLICT));
+  EXPECT_EQ(Events(), 0u);
+  // Two more before the next poll: reported once.
+  Inject(conflict);
+  Inject(ArpFrame(kMacB, kMacA, 2, kMacA, kIpUs, kMacB, kIpUs));
+  RecvAll();
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_ADDR_CONFLICT));
+  EXPECT_EQ(Events(), 0u);
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ARP_CONFLICT], 3u);
+  // Not answered, and the address is not withdrawn: the layer above
+  // decides. A request for us is still answered.
+  EXPECT_TRUE(Wire().empty());
+  Inject(kArpRequestForUs);
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], kArpReplyFromUs);
+  EXPECT_EQ(Events(), 0u);
+}
+
+TEST_F(EthTest, NoConflictWithoutAnAddress) {
+  // Without an address ours is 0.0.0.0, as is the sender of another
+  // station's RFC 5227 probe: that is no conflict, nor is anything else.
+  Start();
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, zero, kZeroMac, kIpUs));
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, kIpUs, kZeroMac, kIpUs));
+  RecvAll();
+  EXPECT_EQ(Events(), 0u);
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ARP_CONFLICT], 0u);
+}
+
+TEST_F(EthTest, LowerLinkDownAndUpArePassedUp) {
+  StartWithIp();
+  Resolve(kMacA, kIpPeer);
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  EXPECT_EQ(SendEchoReply(ip103), 0);  // held
+  EXPECT_EQ(SendEchoReply(ip103), 0);  // held
+  EXPECT_EQ(Wire().size(), 1u);        // their request
+  EXPECT_EQ(Events(), 0u);
+
+  evw_.Take();
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_GT(evw_.Take(), 0);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  EXPECT_EQ(Events(), 0u);
+  // The held packets are dropped and counted.
+  EXPECT_EQ(Stats().held_drop_failed, 2u);
+  EXPECT_EQ(tern_pkt_pool_available(&wire_pool_), wire_pool_.count);
+  // While down the lower device refuses frames.
+  const uint8_t all_ones[4] = {255, 255, 255, 255};
+  EXPECT_EQ(SendEchoReply(all_ones), TERN_ENETDOWN);
+  EXPECT_EQ(Stats().net.tx_drop_error, 1u);
+
+  tern_memnetdev_set_up(&pair_, true);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  // Announcements start again: one now, one 2 s later.
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], Announcement(kIpUs));
+  rxw_.Take();
+  Advance(2000);
+  EXPECT_GT(rxw_.Take(), 0);
+  RecvAll();
+  w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], Announcement(kIpUs));
+  // The cache was flushed: the peer is asked for again.
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(kIpPeer));
+}
+
+TEST_F(EthTest, LinkUpWithoutAnAddressAnnouncesNothing) {
+  Start();
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  tern_memnetdev_set_up(&pair_, true);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  RecvAll();
+  Advance(5000);
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+}
+
+TEST_F(EthTest, LowerInfoChangeIsPassedUp) {
+  Start();
+  tern_memnetdev_set_mtu(&pair_, 1414);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_INFO));
+  EXPECT_EQ(tern_netdev_get_info(&ip_).mtu, 1400);
+  EXPECT_EQ(Events(), 0u);
+}
+
+TEST_F(EthTest, LowerEventsAndOurOwnComeTogether) {
+  StartWithIp();
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, kIpUs, kZeroMac, kIpUs));
+  RecvAll();
+  tern_memnetdev_set_mtu(&pair_, 1414);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_INFO |
+                                            TERN_NETDEV_EV_ADDR_CONFLICT));
+  EXPECT_EQ(Events(), 0u);
+}
+
+}  // namespace
+}  // namespace tern_eth_test

@@ -1,0 +1,178 @@
+/* The neighbour cache. See neighbour.h for the states and the eviction
+ * rules. A cache holds a handful of entries, so every operation is one
+ * walk over them. */
+#include "tern/neighbour.h"
+
+#include <string.h>
+
+#include "tern/err.h"
+
+int tern__neigh_cache_init(tern_neigh_cache *c, void *entries, size_t count,
+                           size_t addr_len, const tern_neigh_config *cfg) {
+  if (entries == NULL || cfg == NULL || cfg->proto.solicit == NULL ||
+      count == 0 || count > 0xffff || cfg->max_solicit == 0 ||
+      cfg->max_pending == 0 || (count > 1 && cfg->max_pending >= count)) {
+    return TERN_EINVAL;
+  }
+  tern__neigh_setup(c, entries, count, addr_len, cfg);
+  return 0;
+}
+
+void tern__neigh_setup(tern_neigh_cache *c, void *entries, size_t count,
+                       size_t addr_len, const tern_neigh_config *cfg) {
+  memset(c, 0, sizeof *c);
+  c->entries = entries;
+  c->count = (uint16_t)count;
+  c->addr_len = (uint8_t)addr_len;
+  c->cfg = *cfg;
+  tern_neigh_flush(c);
+}
+
+/* Bytes from one entry to the next. */
+static size_t stride(const tern_neigh_cache *c) {
+  return sizeof(tern_neighbour) + c->addr_len;
+}
+
+void tern_neigh_flush(tern_neigh_cache *c) {
+  /* The entries are one array: every one FREE at once. */
+  memset(c->entries, 0, c->count * stride(c));
+}
+
+/* What one walk over the entries finds besides the entry for an address:
+ * the first free entry, the REACHABLE entry confirmed longest ago (the
+ * first to expire), and how many are free and how many resolving. */
+typedef struct survey {
+  tern_neighbour *free;
+  tern_neighbour *oldest;
+  size_t nfree;
+  size_t npending;
+} survey;
+
+/* The one walk every lookup makes: returns the entry for addr (or NULL)
+ * and fills *s. */
+static tern_neighbour *look(tern_neigh_cache *c, const uint8_t *addr,
+                            survey *s) {
+  tern_neighbour *match = NULL;
+  memset(s, 0, sizeof *s);
+  size_t step = stride(c);
+  for (uint8_t *p = c->entries, *end = p + c->count * step; p != end;
+       p += step) {
+    tern_neighbour *e = (tern_neighbour *)(void *)p;
+    if (e->state == TERN_NEIGH_FREE) {
+      if (s->free == NULL) {
+        s->free = e;
+      }
+      s->nfree++;
+      continue;
+    }
+    if (e->state == TERN_NEIGH_INCOMPLETE) {
+      s->npending++;
+    } else if (s->oldest == NULL ||
+               tern_time_before(e->deadline, s->oldest->deadline)) {
+      s->oldest = e;
+    }
+    if (memcmp(tern_neigh_addr(e), addr, c->addr_len) == 0) {
+      match = e;
+    }
+  }
+  return match;
+}
+
+tern_neighbour *tern_neigh_find(tern_neigh_cache *c, const uint8_t *addr) {
+  survey s;
+  return look(c, addr, &s);
+}
+
+/* Sends the next solicitation of an INCOMPLETE entry and schedules the
+ * one after. A solicitation that cannot go out counts as a try. */
+static void solicit(tern_neigh_cache *c, tern_neighbour *e, tern_time now) {
+  e->tries--;
+  e->deadline = now + c->cfg.retry_ms;
+  if (c->cfg.proto.solicit(c->cfg.proto.self, tern_neigh_addr(e)) != 0) {
+    c->stats.solicit_fail++;
+  }
+}
+
+int tern_neigh_resolve(tern_neigh_cache *c, const uint8_t *addr, tern_time now,
+                       const uint8_t **lladdr) {
+  survey s;
+  tern_neighbour *e = look(c, addr, &s);
+  if (e != NULL) {
+    if (e->state != TERN_NEIGH_REACHABLE) {
+      return TERN_EAGAIN;
+    }
+    *lladdr = e->lladdr;
+    return 0;
+  }
+  /* A new resolution takes a free entry and never a working one. */
+  e = s.free;
+  if (e == NULL || s.npending >= c->cfg.max_pending) {
+    c->stats.refused++;
+    return TERN_ENOMEM;
+  }
+  memcpy(tern_neigh_addr(e), addr, c->addr_len);
+  e->state = TERN_NEIGH_INCOMPLETE;
+  e->tries = c->cfg.max_solicit;
+  solicit(c, e, now);
+  return TERN_EAGAIN;
+}
+
+bool tern_neigh_confirm(tern_neigh_cache *c, const uint8_t *addr,
+                        const uint8_t lladdr[6], tern_time now, bool add) {
+  survey s;
+  tern_neighbour *e = look(c, addr, &s);
+  if (e == NULL) {
+    /* Unsolicited: only into a free entry, leaving max_pending free for
+     * resolutions. */
+    if (!add || s.nfree <= c->cfg.max_pending) {
+      return false;
+    }
+    e = s.free;
+    memcpy(tern_neigh_addr(e), addr, c->addr_len);
+    c->stats.added++;
+  } else if (e->state == TERN_NEIGH_INCOMPLETE) {
+    c->stats.resolved++;
+    /* The next resolution needs a free entry: the neighbour that answered
+     * may take the place of the working entry confirmed longest ago, an
+     * unanswered one never does. */
+    if (s.nfree == 0 && s.oldest != NULL) {
+      s.oldest->state = TERN_NEIGH_FREE;
+      c->stats.evicted++;
+    }
+  }
+  memcpy(e->lladdr, lladdr, 6);
+  e->state = TERN_NEIGH_REACHABLE;
+  e->tries = 0;
+  e->deadline = now + c->cfg.reachable_ms;
+  return true;
+}
+
+bool tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next) {
+  bool freed = false;
+  size_t step = stride(c);
+  for (uint8_t *p = c->entries, *end = p + c->count * step; p != end;
+       p += step) {
+    tern_neighbour *e = (tern_neighbour *)(void *)p;
+    if (e->state == TERN_NEIGH_FREE) {
+      continue;
+    }
+    if (!tern_time_before(now, e->deadline)) {
+      if (e->state == TERN_NEIGH_REACHABLE || e->tries == 0) {
+        /* Expired, or the last solicitation got no answer in time. */
+        if (e->state == TERN_NEIGH_REACHABLE) {
+          c->stats.expired++;
+        } else {
+          c->stats.failed++;
+        }
+        e->state = TERN_NEIGH_FREE;
+        freed = true;
+        continue;
+      }
+      solicit(c, e, now);
+    }
+    if (tern_time_before(e->deadline, *next)) {
+      *next = e->deadline;
+    }
+  }
+  return freed;
+}

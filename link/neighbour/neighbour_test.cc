@@ -1,0 +1,278 @@
+#include "tern/neighbour.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "tern/err.h"
+
+namespace {
+
+// Records each solicitation; fails them while `fail` is set.
+struct Solicits {
+  std::vector<std::array<uint8_t, 16>> sent;
+  size_t len = 4;
+  bool fail = false;
+
+  static int Solicit(void *self, const uint8_t *addr) {
+    auto *s = static_cast<Solicits *>(self);
+    std::array<uint8_t, 16> a{};
+    std::memcpy(a.data(), addr, s->len);
+    s->sent.push_back(a);
+    return s->fail ? TERN_EIO : 0;
+  }
+};
+
+// The timing every test uses; each sets its own proto.
+constexpr tern_neigh_config kConfig = {1000, 30000, 3, 2, {nullptr, nullptr}};
+
+struct Cache4 : ::testing::Test {
+  tern_neighbour4 entries[6];
+  tern_neigh_cache cache;
+  Solicits sol;
+
+  void SetUp() override {
+    tern_neigh_config cfg = kConfig;
+    cfg.proto = {Solicits::Solicit, &sol};
+    ASSERT_EQ(tern_neigh_cache_init4(&cache, entries, 6, &cfg), 0);
+  }
+
+  static std::array<uint8_t, 4> Ip(uint8_t last) {
+    return {192, 0, 2, last};
+  }
+  static std::array<uint8_t, 6> Mac(uint8_t last) {
+    return {0x02, 0, 0, 0, 0, last};
+  }
+
+  int Resolve(uint8_t last, tern_time now, const uint8_t **ll = nullptr) {
+    const uint8_t *dummy = nullptr;
+    return tern_neigh_resolve(&cache, Ip(last).data(), now,
+                              ll != nullptr ? ll : &dummy);
+  }
+  bool Confirm(uint8_t last, tern_time now, bool add = false) {
+    return tern_neigh_confirm(&cache, Ip(last).data(), Mac(last).data(), now,
+                              add);
+  }
+  // Resolves one neighbour completely at now.
+  void Learn(uint8_t last, tern_time now) {
+    ASSERT_EQ(Resolve(last, now), TERN_EAGAIN);
+    ASSERT_TRUE(Confirm(last, now));
+  }
+  size_t Count(tern_neigh_state st) {
+    size_t n = 0;
+    for (size_t i = 0; i < cache.count; i++) {
+      n += tern_neigh_entry(&cache, i)->state == st;
+    }
+    return n;
+  }
+};
+
+TEST_F(Cache4, ResolvingSolicitsAtOnceThenEveryRetryUntilItFails) {
+  EXPECT_EQ(Resolve(7, 100), TERN_EAGAIN);
+  ASSERT_EQ(sol.sent.size(), 1u);
+  EXPECT_EQ(0, std::memcmp(sol.sent[0].data(), Ip(7).data(), 4));
+  // Asking again while it resolves sends nothing more.
+  EXPECT_EQ(Resolve(7, 500), TERN_EAGAIN);
+  EXPECT_EQ(sol.sent.size(), 1u);
+
+  tern_time next = 100 + 100000;
+  EXPECT_FALSE(tern_neigh_service(&cache, 1099, &next));
+  EXPECT_EQ(next, 1100u);
+  EXPECT_EQ(sol.sent.size(), 1u);
+  next = 100000;
+  EXPECT_FALSE(tern_neigh_service(&cache, 1100, &next));
+  EXPECT_EQ(sol.sent.size(), 2u);
+  EXPECT_EQ(next, 2100u);
+  EXPECT_FALSE(tern_neigh_service(&cache, 2100, &next));
+  EXPECT_EQ(sol.sent.size(), 3u);
+  // No fourth request: one more retry interval, then it has failed.
+  next = 100000;
+  EXPECT_TRUE(tern_neigh_service(&cache, 3100, &next));
+  EXPECT_EQ(sol.sent.size(), 3u);
+  EXPECT_EQ(cache.stats.failed, 1u);
+  EXPECT_EQ(tern_neigh_find(&cache, Ip(7).data()), nullptr);
+}
+
+TEST_F(Cache4, AnAnswerMakesItReachableUntilItExpires) {
+  ASSERT_EQ(Resolve(7, 0), TERN_EAGAIN);
+  EXPECT_TRUE(Confirm(7, 50));
+  const uint8_t *ll = nullptr;
+  ASSERT_EQ(Resolve(7, 60, &ll), 0);
+  EXPECT_EQ(0, std::memcmp(ll, Mac(7).data(), 6));
+  EXPECT_EQ(cache.stats.resolved, 1u);
+
+  tern_time next = 1000000;
+  EXPECT_FALSE(tern_neigh_service(&cache, 30049, &next));
+  EXPECT_EQ(next, 30050u);
+  EXPECT_TRUE(tern_neigh_service(&cache, 30050, &next));
+  EXPECT_EQ(cache.stats.expired, 1u);
+  EXPECT_EQ(Resolve(7, 30060), TERN_EAGAIN);  // resolves afresh
+}
+
+TEST_F(Cache4, AConfirmationRestartsTheExpiryAndUpdatesTheAddress) {
+  Learn(7, 0);
+  uint8_t other[6] = {0x02, 0, 0, 0, 0, 0x99};
+  EXPECT_TRUE(tern_neigh_confirm(&cache, Ip(7).data(), other, 20000, false));
+  tern_time next = 1000000;
+  EXPECT_FALSE(tern_neigh_service(&cache, 40000, &next));
+  const uint8_t *ll = nullptr;
+  ASSERT_EQ(Resolve(7, 40000, &ll), 0);
+  EXPECT_EQ(0, std::memcmp(ll, other, 6));
+}
+
+TEST_F(Cache4, ResolutionsInProgressAreBoundedAndNeverEvictWorkingEntries) {
+  // The gateway and three others are reachable; two entries are free.
+  Learn(1, 0);
+  Learn(2, 0);
+  Learn(3, 0);
+  Learn(4, 0);
+  // A flood to unknown (spoofed) on-link addresses: two start, the rest
+  // are refused, and no reachable entry is touched.
+  int started = 0, refused = 0;
+  for (uint8_t a = 100; a < 140; a++) {
+    int rc = Resolve(a, 10);
+    started += rc == TERN_EAGAIN;
+    refused += rc == TERN_ENOMEM;
+  }
+  EXPECT_EQ(started, 2);
+  EXPECT_EQ(refused, 38);
+  EXPECT_EQ(cache.stats.refused, 38u);
+  EXPECT_EQ(Count(TERN_NEIGH_REACHABLE), 4u);
+  const uint8_t *ll = nullptr;
+  EXPECT_EQ(Resolve(1, 20, &ll), 0);  // the gateway still answers at once
+  // They fail in the end, and the entries are free again.
+  tern_time next = 1000000;
+  for (tern_time t = 1000; t <= 4000; t += 1000) {
+    tern_neigh_service(&cache, t, &next);
+  }
+  EXPECT_EQ(Count(TERN_NEIGH_INCOMPLETE), 0u);
+  EXPECT_EQ(Count(TERN_NEIGH_FREE), 2u);
+  EXPECT_EQ(Resolve(1, 4000, &ll), 0);
+}
+
+TEST_F(Cache4, ACompletedResolutionEvictsTheOldestWorkingEntryToKeepOneFree) {
+  Learn(1, 0);
+  Learn(2, 100);
+  Learn(3, 200);
+  Learn(4, 300);
+  Learn(5, 400);  // one entry left free
+  EXPECT_EQ(Count(TERN_NEIGH_FREE), 1u);
+  ASSERT_EQ(Resolve(6, 500), TERN_EAGAIN);  // takes the last free entry
+  EXPECT_TRUE(Confirm(6, 600));
+  // 1 was confirmed longest ago: it made room for the next resolution.
+  EXPECT_EQ(cache.stats.evicted, 1u);
+  EXPECT_EQ(tern_neigh_find(&cache, Ip(1).data()), nullptr);
+  EXPECT_NE(tern_neigh_find(&cache, Ip(2).data()), nullptr);
+  EXPECT_EQ(Count(TERN_NEIGH_FREE), 1u);
+}
+
+TEST_F(Cache4, UnsolicitedAdditionsLeaveRoomForResolutions) {
+  // Free entries: 6. Additions stop while max_pending (2) are free.
+  int added = 0;
+  for (uint8_t a = 10; a < 20; a++) {
+    added += Confirm(a, 0, true);
+  }
+  EXPECT_EQ(added, 4);
+  EXPECT_EQ(Count(TERN_NEIGH_FREE), 2u);
+  EXPECT_EQ(Resolve(50, 1), TERN_EAGAIN);
+  EXPECT_EQ(Resolve(51, 1), TERN_EAGAIN);
+  // Without add, an unknown sender is not added at all.
+  EXPECT_FALSE(Confirm(60, 2, false));
+}
+
+TEST_F(Cache4, ASolicitationThatCannotBeSentStillCountsAsATry) {
+  sol.fail = true;
+  EXPECT_EQ(Resolve(7, 0), TERN_EAGAIN);
+  tern_time next = 100000;
+  tern_neigh_service(&cache, 1000, &next);
+  tern_neigh_service(&cache, 2000, &next);
+  EXPECT_TRUE(tern_neigh_service(&cache, 3000, &next));
+  EXPECT_EQ(cache.stats.solicit_fail, 3u);
+  EXPECT_EQ(cache.stats.failed, 1u);
+}
+
+TEST_F(Cache4, DeadlinesWorkAcrossTheClockWrap) {
+  tern_time t0 = 0xfffffc00u;
+  ASSERT_EQ(Resolve(7, t0), TERN_EAGAIN);
+  tern_time next = t0 + 100000;
+  EXPECT_FALSE(tern_neigh_service(&cache, t0 + 999, &next));
+  EXPECT_EQ(next, t0 + 1000);
+  EXPECT_FALSE(tern_neigh_service(&cache, t0 + 1000, &next));
+  EXPECT_EQ(sol.sent.size(), 2u);
+}
+
+TEST_F(Cache4, FlushForgetsEverything) {
+  Learn(1, 0);
+  ASSERT_EQ(Resolve(2, 0), TERN_EAGAIN);
+  tern_neigh_flush(&cache);
+  EXPECT_EQ(Count(TERN_NEIGH_FREE), 6u);
+}
+
+// Entries too small for their addresses are not a run-time error any
+// more: the entries' type picks the address length, so the compiler
+// refuses IPv4 entries for an IPv6 cache (and there is no other length).
+static_assert(
+    !std::is_invocable_v<decltype(&tern_neigh_cache_init6), tern_neigh_cache *,
+                         tern_neighbour4 *, size_t, const tern_neigh_config *>,
+    "IPv4 entries are too small for IPv6 addresses");
+static_assert(
+    std::is_invocable_v<decltype(&tern_neigh_cache_init6), tern_neigh_cache *,
+                        tern_neighbour6 *, size_t, const tern_neigh_config *>,
+    "the check above is about the entries' type only");
+
+TEST(NeighbourCache, InitRefusesBadArguments) {
+  tern_neighbour4 e4[4];
+  tern_neighbour6 e6[4];
+  tern_neigh_cache c;
+  Solicits sol;
+  const tern_neigh_proto p = {Solicits::Solicit, &sol};
+  tern_neigh_config cfg = kConfig;
+  cfg.proto = p;
+  EXPECT_EQ(tern_neigh_cache_init4(&c, nullptr, 4, &cfg), TERN_EINVAL);
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 0, &cfg), TERN_EINVAL);
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 0x10000, &cfg), TERN_EINVAL);
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 4, nullptr), TERN_EINVAL);
+  cfg.proto = {nullptr, nullptr};
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 4, &cfg), TERN_EINVAL);
+  cfg.proto = p;
+  cfg.max_pending = 4;  // would leave no working entry
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 4, &cfg), TERN_EINVAL);
+  cfg.max_pending = 0;
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 4, &cfg), TERN_EINVAL);
+  cfg = kConfig;
+  cfg.proto = p;
+  cfg.max_solicit = 0;
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 4, &cfg), TERN_EINVAL);
+  cfg = kConfig;
+  cfg.proto = p;
+  EXPECT_EQ(tern_neigh_cache_init6(&c, e6, 4, &cfg), 0);
+  cfg.max_pending = 1;
+  EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 1, &cfg), 0);
+}
+
+TEST(NeighbourCache, SixteenByteAddressesForIpv6) {
+  tern_neighbour6 e6[3];
+  tern_neigh_cache c;
+  Solicits sol;
+  sol.len = 16;
+  tern_neigh_config cfg = {1000, 30000, 3, 1, {Solicits::Solicit, &sol}};
+  ASSERT_EQ(tern_neigh_cache_init6(&c, e6, 3, &cfg), 0);
+  uint8_t a[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  uint8_t b[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+  const uint8_t *ll = nullptr;
+  EXPECT_EQ(tern_neigh_resolve(&c, a, 0, &ll), TERN_EAGAIN);
+  ASSERT_EQ(sol.sent.size(), 1u);
+  EXPECT_EQ(0, std::memcmp(sol.sent[0].data(), a, 16));
+  // The two addresses differ only in the last byte: they are different
+  // neighbours.
+  EXPECT_EQ(tern_neigh_find(&c, b), nullptr);
+  uint8_t mac[6] = {0x02, 0, 0, 0, 0, 1};
+  EXPECT_TRUE(tern_neigh_confirm(&c, a, mac, 5, false));
+  ASSERT_EQ(tern_neigh_resolve(&c, a, 6, &ll), 0);
+  EXPECT_EQ(0, std::memcmp(ll, mac, 6));
+}
+
+}  // namespace
