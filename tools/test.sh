@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test tern has and ends with "N passed, N failed, N skipped":
+# Runs every test tern has and ends with "N passed, N failed" (after a line
+# "N skipped"):
 #   1. the format check,
 #   2. bazel test //...            host GoogleTest, QEMU firmware tests,
 #                                  interop tests, fuzz seeds replayed,
@@ -118,5 +119,6 @@ fi
 if [ ${#failures[@]} -gt 0 ]; then
   echo "failed steps: ${failures[*]}"
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$skipped skipped"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
