@@ -633,6 +633,10 @@ const tern_eth_stats *tern_eth_get_stats(const tern_eth *eth) {
   return &eth->stats;
 }
 
+const tern_neigh_stats *tern_eth_get_arp_stats(const tern_eth *eth) {
+  return &eth->arp.stats;
+}
+
 const char *tern_eth_rx_drop_name(int reason) {
   static const char *const names[TERN_ETH_RX_DROP_COUNT] = {
       "truncated",      "not-ethernet-ii", "vlan",      "other-host",

@@ -228,6 +228,10 @@ tern_netdev tern_eth_netdev(tern_eth *eth);
 /* The adapter's counters. */
 const tern_eth_stats *tern_eth_get_stats(const tern_eth *eth);
 
+/* The counters of the adapter's ARP cache (resolutions completed, failed
+ * and refused, evictions, expiries). The NDP cache's are its owner's. */
+const tern_neigh_stats *tern_eth_get_arp_stats(const tern_eth *eth);
+
 /* A short name for a tern_eth_rx_drop ("other-host"); "unknown" else. */
 const char *tern_eth_rx_drop_name(int reason);
 

@@ -384,12 +384,14 @@ TEST_F(EthTest, ResolutionsInProgressAreBounded) {
   const uint8_t ip12[4] = {192, 0, 2, 12};
   EXPECT_EQ(SendEchoReply(ip12), TERN_ENOMEM);
   EXPECT_EQ(Stats().tx_drop_cache_full, 1u);
+  EXPECT_EQ(tern_eth_get_arp_stats(&eth_)->refused, 1u);
   EXPECT_EQ(Wire().size(), 2u);
   // One answers: room for another resolution.
   const uint8_t mac10[6] = {0x02, 0, 0, 0, 0, 10};
   const uint8_t ip10[4] = {192, 0, 2, 10};
   Inject(PeerReply(mac10, ip10));
   RecvAll();
+  EXPECT_EQ(tern_eth_get_arp_stats(&eth_)->resolved, 1u);
   EXPECT_EQ(Wire().size(), 1u);  // the held packet
   EXPECT_EQ(SendEchoReply(ip12), 0);
   std::vector<Bytes> w = Wire();
