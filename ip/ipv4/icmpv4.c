@@ -123,7 +123,14 @@ void tern__icmpv4_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
         break;
       }
       /* The reply is the request with the type changed, in place (IP
-       * options are not returned: answer() writes a plain header). */
+       * options are not returned: answer() writes a plain header). A
+       * request that came in fragments may not fit the interface's MTU:
+       * we do not fragment, so the reply is cut to it (RFC 1122 3.2.2.6
+       * says a reply that would need fragmentation MUST be truncated). */
+      if (n + TERN_IPV4_HEADER_LEN > rx->iface->mtu) {
+        n = rx->iface->mtu - (size_t)TERN_IPV4_HEADER_LEN;
+        TERN_MUST(tern_pkt_trim(pkt, n) == 0);
+      }
       tern_icmpv4_echo_reply(m, n);
       if (answer(v4, rx, pkt, rx->tos)) {
         v4->stats.icmp_echo_replies++;
@@ -156,13 +163,15 @@ static bool take_token(tern_ipv4_layer *v4) {
   return true;
 }
 
-void tern__icmpv4_unreachable(tern_ipv4_layer *v4, const tern_ip_rx *rx,
-                              tern_pkt *pkt, unsigned hlen, uint8_t code) {
+bool tern__icmpv4_error(tern_ipv4_layer *v4, const tern_ip_rx *rx,
+                        tern_pkt *pkt, unsigned hlen, uint8_t type,
+                        uint8_t code) {
   /* RFC 1122 3.2.2: no error about a broadcast or multicast (at either
    * layer), nor about a datagram to an address that is not ours yet. The
-   * rest of 3.2.2's cases never get here: input dropped fragments and
-   * sources that are not one host, and ICMP messages go to
-   * tern__icmpv4_input, which answers none with an error. So this is the
+   * rest of 3.2.2's cases never get here: input dropped sources that are
+   * not one host, ICMP messages go to tern__icmpv4_input, which answers
+   * none with an error, and the reassembler sends its time exceeded only
+   * about a first fragment, never about an ICMP error. So this is the
    * one place that decides, and the message is built with the wire
    * library's tern_icmpv4_emit_header, not tern_icmpv4_emit_dest_unreach
    * (which would check the datagram again). */
@@ -196,14 +205,11 @@ void tern__icmpv4_unreachable(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   }
   TERN_MUST(tern_pkt_trim(pkt, quote) == 0);
   TERN_MUST(tern_ip_make_room(pkt, TERN_ICMPV4_HEADER_LEN) == 0);
-  tern_icmpv4_emit_header(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN),
-                          TERN_ICMPV4_DEST_UNREACH, code, 0, 0,
-                          TERN_ICMPV4_HEADER_LEN + quote);
-  if (answer(v4, rx, pkt, ERROR_TOS)) {
-    v4->stats.icmp_unreach_sent++;
-  }
-  return;
+  tern_icmpv4_emit_header(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN), type,
+                          code, 0, 0, TERN_ICMPV4_HEADER_LEN + quote);
+  return answer(v4, rx, pkt, ERROR_TOS);
 drop:
   (*count)++;
   tern_pkt_free(pkt);
+  return false;
 }

@@ -214,9 +214,6 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
   /* One check up front (the wire library's), then its accessors. */
   const uint8_t *h = tern_pkt_data(pkt);
   int rc = tern_ipv4_check(h, tern_pkt_len(pkt));
-  if (rc == 0 && tern_ipv4_is_fragment(h)) {
-    rc = TERN_IPV4_DROP_FRAGMENT; /* no reassembly */
-  }
   if (rc != 0) {
     count = &st->rx_drop[-rc];
     goto drop;
@@ -259,6 +256,21 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
       (flags & TERN_IP_RX_BROADCAST) == 0) {
     goto drop;
   }
+  /* A fragment plainly to our address goes to the reassembler, if there
+   * is one; the datagram it completes goes on from here in its place
+   * (the same addresses, the first fragment's header). */
+  if (tern_ipv4_is_fragment(h)) {
+    count = &st->rx_drop[-TERN_IPV4_DROP_FRAGMENT];
+    if (v4->reasm == NULL || flags != 0) {
+      goto drop;
+    }
+    pkt = v4->reasm_input(v4->reasm, iface, pkt);
+    if (pkt == NULL) {
+      st->rx_fragments++; /* kept or dropped: the reassembler counts it */
+      return;
+    }
+    h = tern_pkt_data(pkt);
+  }
   st->rx_delivered++;
   rx.flags = (uint8_t)flags;
   rx.iface = iface;
@@ -280,9 +292,11 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     if (!known) {
       st->rx_drop_proto++;
     }
-    tern__icmpv4_unreachable(
-        v4, &rx, pkt, hlen,
-        known ? TERN_ICMPV4_PORT_UNREACH : TERN_ICMPV4_PROTO_UNREACH);
+    if (tern__icmpv4_error(
+            v4, &rx, pkt, hlen, TERN_ICMPV4_DEST_UNREACH,
+            known ? TERN_ICMPV4_PORT_UNREACH : TERN_ICMPV4_PROTO_UNREACH)) {
+      st->icmp_unreach_sent++;
+    }
     return;
   }
   if (v == TERN_IP_DROP) {

@@ -13,9 +13,9 @@
  *   tern_ipv4_set_addr(&eth0, &a, 24, &gw);
  *
  * Received datagrams (RFC 791, RFC 1122 3.2.1): the header is checked and
- * parsed by the wire library (tern_ipv4_repr_parse: version, IHL, total
- * length against the buffer, checksum; fragments refused), link padding
- * trimmed, options skipped; any TTL is delivered (RFC 1122 3.2.1.7). The
+ * parsed by the wire library (tern_ipv4_check: version, IHL, total length
+ * against the buffer, checksum), link padding trimmed, options skipped;
+ * any TTL is delivered (RFC 1122 3.2.1.7). The
  * source must be one host (RFC 1122 3.2.1.3: not broadcast, multicast,
  * 127/8, nor our subnet broadcast), and neither 0/8 nor one of our own
  * addresses unless the datagram was looped back by this host (a forged
@@ -23,8 +23,10 @@
  * destination must be the interface's address, a broadcast, or, on an
  * interface that has no address yet, anything unicast (delivered with
  * TERN_IP_RX_UNCONFIGURED: a DHCP client's offer). A unicast datagram
- * that came in a link-layer broadcast is dropped (RFC 1122 3.3.6). Every
- * drop is counted in tern_ipv4_stats.
+ * that came in a link-layer broadcast is dropped (RFC 1122 3.3.6). A
+ * fragment to our unicast address goes to the reassembler, if one is
+ * attached (tern/reassembly.h); other fragments are dropped. Every drop
+ * is counted in tern_ipv4_stats.
  *
  * Sent datagrams get a 20-byte header: DF set (no fragmentation here),
  * TTL 64 unless the transport asks, an identification per RFC 7739 (a
@@ -81,8 +83,9 @@ typedef struct tern_ipv4_stats {
   uint32_t rx_packets;   /* IPv4 packets from the devices (and loopback) */
   uint32_t rx_delivered; /* passed every IP check: for us and well formed */
   /* Dropped by the header check, indexed by -tern_ipv4_drop: truncated,
-   * version, IHL, total length, checksum, fragment ([6]: fragments are
-   * dropped, there is no reassembly). [0] is unused. */
+   * version, IHL, total length, checksum, fragment ([6]: fragments
+   * dropped without a reassembler, or not to our unicast address). [0]
+   * is unused. */
   uint32_t rx_drop[TERN_IPV4_DROP_COUNT];
   uint32_t rx_drop_bad_src;    /* source not a host address (3.2.1.3), 0/8,
                                   or ours without being looped back */
@@ -91,6 +94,10 @@ typedef struct tern_ipv4_stats {
   uint32_t rx_drop_proto;      /* no handler for the protocol (answered
                                   protocol unreachable) */
   uint32_t rx_drop_transport;  /* a handler returned TERN_IP_DROP */
+  uint32_t rx_fragments;       /* fragments taken by the reassembler but
+                                  the ones that completed a datagram (those
+                                  count as the datagram); its stats say
+                                  what became of them */
   uint32_t tx_no_route;        /* an ICMP answer found no route back */
   uint32_t tx_too_big;         /* longer than the MTU: TERN_EMSGSIZE */
   uint32_t tx_no_room;         /* no room in front for the headers:
@@ -107,6 +114,9 @@ typedef struct tern_ipv4_stats {
   uint32_t icmp_rate_limited; /* errors suppressed by the bucket */
   uint32_t icmp_refused;      /* errors RFC 1122 3.2.2 forbids, not sent */
 } tern_ipv4_stats;
+
+/* A reassembler (tern/reassembly.h). */
+typedef struct tern_ipv4_reasm tern_ipv4_reasm;
 
 /* The IPv4 layer's state. Caller storage; fields are private. */
 typedef struct tern_ipv4_layer {
@@ -125,6 +135,13 @@ typedef struct tern_ipv4_layer {
     uint16_t next[8];
   } ident;
   tern_ipv4_stats stats;
+  /* The reassembler tern_ipv4_reasm_init attached, and its input (takes
+   * a fragment, returns the datagram it completed or NULL), or NULL: the
+   * layer calls it through this pointer, so a build without one links
+   * none of it. */
+  tern_ipv4_reasm *reasm;
+  tern_pkt *(*reasm_input)(tern_ipv4_reasm *r, tern_ip_iface *iface,
+                           tern_pkt *frag);
 } tern_ipv4_layer;
 
 /* Attaches IPv4 (with ICMP) to the stack: from now on IPv4 packets are

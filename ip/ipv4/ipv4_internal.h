@@ -30,11 +30,14 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
 void tern__icmpv4_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
                         tern_pkt *pkt);
 
-/* Answers a datagram nobody takes with a destination unreachable of the
- * given code (RFC 1122 3.2.2.1), unless RFC 1122 3.2.2 forbids it or the
- * rate limit says no. pkt's data is the IP payload, hlen bytes of header
- * in front. Takes pkt. */
-void tern__icmpv4_unreachable(tern_ipv4_layer *v4, const tern_ip_rx *rx,
-                              tern_pkt *pkt, unsigned hlen, uint8_t code);
+/* Answers a datagram with an ICMP error of the given type and code: a
+ * destination unreachable for one nobody takes (RFC 1122 3.2.2.1), a time
+ * exceeded for one not reassembled in time (3.3.2); unless RFC 1122 3.2.2
+ * forbids it or the rate limit says no. pkt's data is the IP payload,
+ * hlen bytes of header in front. Takes pkt. Returns whether the error
+ * was queued. */
+bool tern__icmpv4_error(tern_ipv4_layer *v4, const tern_ip_rx *rx,
+                        tern_pkt *pkt, unsigned hlen, uint8_t type,
+                        uint8_t code);
 
 #endif /* TERN_IPV4_INTERNAL_H */

@@ -1,0 +1,258 @@
+/* IPv4 reassembly (RFC 791, RFC 815): fragments copied into one buffer
+ * per datagram, the parts still missing kept as RFC 815's hole list.
+ * See reassembly.h and README.md. */
+#include "tern/reassembly.h"
+
+#include <string.h>
+
+#include "ipv4_internal.h"
+#include "tern/bytes.h"
+#include "tern/timer.h"
+
+/* A datagram in progress is one packet of the pool, laid out as
+ *
+ *   0          OVERHEAD - hlen               OVERHEAD
+ *   [ dgram | ... | fragment 0's header | payload: cap bytes at most ]
+ *
+ * The parts of the payload not received yet are RFC 815's holes, listed
+ * in order of offset. Each hole's descriptor is in its own first four
+ * bytes: the hole's end (exclusive; OPEN while the last fragment has not
+ * come: the hole runs to the end of the buffer), then the offset of the
+ * next hole (NONE after the last), both big-endian. A hole starts where
+ * a fragment ended or at 0, and ends where one starts or is OPEN; those
+ * offsets are multiples of 8 (RFC 791: all but the last fragment carry
+ * multiples of 8 bytes, and the last leaves no hole after it), so a hole
+ * is at least 8 bytes long and its descriptor fits in it. */
+#define NONE 0xffffu
+#define OPEN 0xffffu
+
+typedef struct dgram {
+  tern_time deadline; /* dropped from then on (RFC 791's timer) */
+  tern_ip_iface *iface;
+  uint8_t addrs[8]; /* source and destination, as in the header */
+  uint16_t ident;
+  uint8_t protocol;
+  uint8_t hlen;     /* fragment 0's header length; 0 until it came */
+  uint16_t total;   /* the payload's length; 0 until the last fragment */
+  uint8_t holes[2]; /* the first hole's offset, as the holes' links */
+} dgram;
+
+_Static_assert(sizeof(dgram) + TERN_IPV4_MAX_HEADER_LEN <=
+                   TERN_IPV4_REASM_OVERHEAD,
+               "TERN_IPV4_REASM_OVERHEAD must hold a dgram and a header");
+_Static_assert(TERN_PKT_MAX_BUF < OPEN,
+               "hole offsets must stay below OPEN and NONE");
+
+static dgram *meta(const tern_pkt *p) {
+  return (dgram *)(void *)tern__pkt_buf(p);
+}
+
+static uint8_t *payload(const tern_pkt *p) {
+  return tern__pkt_buf(p) + TERN_IPV4_REASM_OVERHEAD;
+}
+
+/* Drops a datagram whose time is up (RFC 1122 3.3.2), with an ICMP time
+ * exceeded to its source if its first fragment came: the message quotes
+ * that fragment's header and the data from 0 to the first hole (8 bytes
+ * at least: no tiny first fragment is kept). None about an ICMP error
+ * (RFC 1122 3.2.2). Takes p. */
+static void expire(tern_ipv4_reasm *r, tern_pkt *p) {
+  dgram *d = meta(p);
+  r->stats.timeouts++;
+  if (d->hlen == 0 || (d->protocol == TERN_IP_PROTO_ICMP &&
+                       tern_icmpv4_is_error(payload(p)[0]))) {
+    tern_pkt_free(p);
+    return;
+  }
+  /* It came plainly to our address (the IPv4 layer reassembles nothing
+   * else): flags 0. */
+  tern_ip_rx rx = {.iface = d->iface, .protocol = d->protocol};
+  rx.src.family = rx.dst.family = TERN_IP_V4;
+  memcpy(rx.src.u.w, d->addrs, 4);
+  memcpy(rx.dst.u.w, d->addrs + 4, 4);
+  unsigned hlen = d->hlen;
+  TERN_MUST(tern_pkt_reserve(p, TERN_IPV4_REASM_OVERHEAD) == 0);
+  TERN_MUST(tern_pkt_put(p, tern_be16(d->holes)) != NULL);
+  if (tern__icmpv4_error(r->v4, &rx, p, hlen, TERN_ICMPV4_TIME_EXCEEDED, 1)) {
+    r->stats.time_exceeded++;
+  }
+}
+
+/* The IPv4 layer's hook (tern_ipv4_layer.reasm_input): frag passed every
+ * check of the layer's input and came plainly to our address. Copies it
+ * into its datagram, takes it, and returns the datagram if it is whole
+ * now, else NULL (the fragment counted). */
+static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
+                       tern_pkt *frag) {
+  tern_ipv4_reasm_stats *st = &r->stats;
+  const uint8_t *h = tern_pkt_data(frag);
+  unsigned hlen = (unsigned)tern_ipv4_header_len(h);
+  unsigned len = tern_ipv4_total_len(h) - hlen;
+  unsigned f = tern_ipv4_frag_offset(h);
+  unsigned more = tern_ipv4_more_frags(h);
+  unsigned e = f + len; /* the fragment is [f, e) of the payload */
+  uint32_t *count = &st->drop_bad;
+  st->fragments++;
+  if (len == 0 || (more && len % 8 != 0)) {
+    goto drop;
+  }
+  /* RFC 1858, RFC 3128: a first fragment must hold the transport's
+   * header (its ports, TCP's flags), and a fragment at offset 8 could
+   * only rewrite it. */
+  count = &st->drop_tiny;
+  if (f == 8 || (f == 0 && len < (h[9] == TERN_IP_PROTO_TCP ? 20u : 8u))) {
+    goto drop;
+  }
+  /* Its datagram, and the oldest one in progress (the last: the newest
+   * are first). On the way, the datagrams whose time is up are dropped:
+   * every fragment runs the timers. */
+  tern_time now = tern_now();
+  tern_pkt **at = NULL, **oldest = NULL, **link = &r->busy, *p;
+  while ((p = *link) != NULL) {
+    dgram *d = meta(p);
+    if (!tern_time_before(now, d->deadline)) {
+      *link = p->next;
+      expire(r, p);
+      continue;
+    }
+    if (d->iface == iface && d->ident == tern_ipv4_ident(h) &&
+        d->protocol == h[9] && memcmp(d->addrs, tern_ipv4_src(h), 8) == 0) {
+      at = link;
+    }
+    oldest = link;
+    link = &p->next;
+  }
+  /* A fragment that runs past the buffer (or ends it and says more
+   * follow) means a datagram too big to reassemble here. */
+  count = &st->drop_too_big;
+  if (e + more > r->cap) {
+    if (at != NULL) {
+      goto drop_dgram;
+    }
+    goto drop;
+  }
+  if (at == NULL) {
+    /* A new datagram: in a free buffer, or in the oldest one's. */
+    p = tern_pkt_pool_try_alloc(r->pool);
+    if (p == NULL && oldest != NULL) {
+      tern_pkt_free(*oldest); /* the last in the list */
+      *oldest = NULL;
+      st->evicted++;
+      p = tern_pkt_pool_try_alloc(r->pool);
+    }
+    count = &st->drop_no_buffer;
+    if (p == NULL) {
+      goto drop;
+    }
+    dgram *d = meta(p);
+    d->deadline = now + TERN_IPV4_REASM_TIMEOUT_MS;
+    d->iface = iface;
+    memcpy(d->addrs, tern_ipv4_src(h), 8);
+    d->ident = (uint16_t)tern_ipv4_ident(h);
+    d->protocol = h[9];
+    d->hlen = 0;
+    d->total = 0;
+    tern_put_be16(d->holes, 0); /* one hole: [0, OPEN) */
+    tern_put_be16(payload(p), OPEN);
+    tern_put_be16(payload(p) + 2, NONE);
+    p->next = r->busy;
+    r->busy = p;
+    at = &r->busy;
+  }
+  p = *at;
+  dgram *d = meta(p);
+  uint8_t *pay = payload(p);
+  /* The first hole that ends after f, and the link to it. */
+  uint8_t *hole_link = d->holes;
+  unsigned start, end = 0;
+  while ((start = tern_be16(hole_link)) != NONE &&
+         (end = tern_be16(pay + start)) <= f) {
+    hole_link = pay + start + 2;
+  }
+  if (start == NONE || f < start) {
+    /* f was received already: a duplicate if all of it was, else an
+     * overlap (or data past the datagram's end). */
+    count = &st->duplicates;
+    if (e <= (start == NONE ? d->total : start)) {
+      goto drop;
+    }
+    goto overlap;
+  }
+  /* f is in the hole [start, end): the fragment must end in it too, and
+   * a last fragment must end the datagram (nothing came after it). */
+  if (e > end || (!more && end != OPEN)) {
+    goto overlap;
+  }
+  /* What is left of the hole: [start, f) and [e, end). */
+  unsigned next = tern_be16(pay + start + 2);
+  if (!more) {
+    d->total = (uint16_t)e;
+  } else if (e < end) {
+    tern_put_be16(pay + e, end);
+    tern_put_be16(pay + e + 2, next);
+    next = e;
+  }
+  if (f > start) {
+    tern_put_be16(pay + start, f);
+    tern_put_be16(pay + start + 2, next);
+  } else {
+    tern_put_be16(hole_link, next);
+  }
+  memcpy(pay + f, tern_ipv4_payload(h), len);
+  if (f == 0) {
+    d->hlen = (uint8_t)hlen;
+    memcpy(pay - hlen, h, hlen);
+  }
+  tern_pkt_free(frag);
+  if (tern_be16(d->holes) != NONE) {
+    st->kept++;
+    return NULL;
+  }
+  /* Whole: fragment 0's header in front, with the datagram's length, MF
+   * and the offset cleared (DF kept), and its checksum again. */
+  *at = p->next;
+  st->completed++;
+  hlen = d->hlen;
+  len = hlen + d->total;
+  TERN_MUST(tern_pkt_reserve(p, TERN_IPV4_REASM_OVERHEAD - hlen) == 0);
+  uint8_t *ip = tern_pkt_put(p, len);
+  tern_put_be16(ip + 2, len);
+  ip[6] &= 0x40;
+  ip[7] = 0;
+  tern_put_be16(ip + 10, 0);
+  tern_put_be16(ip + 10, tern_checksum(ip, hlen));
+  return p;
+overlap:
+  count = &st->drop_overlap;
+drop_dgram:
+  st->bad_datagrams++;
+  p = *at;
+  *at = p->next;
+  tern_pkt_free(p);
+drop:
+  (*count)++;
+  tern_pkt_free(frag);
+  return NULL;
+}
+
+int tern_ipv4_reasm_init(tern_ipv4_reasm *r, tern_ipv4_layer *v4,
+                         tern_pkt_pool *pool) {
+  if (r == NULL || v4 == NULL || pool == NULL ||
+      pool->buf_size < TERN_IPV4_REASM_OVERHEAD + 8) {
+    return TERN_EINVAL;
+  }
+  if (v4->reasm != NULL) {
+    return TERN_EALREADY;
+  }
+  memset(r, 0, sizeof *r);
+  r->v4 = v4;
+  r->pool = pool;
+  r->cap = (uint16_t)((pool->buf_size - TERN_IPV4_REASM_OVERHEAD) & ~7u);
+  v4->reasm = r;
+  v4->reasm_input = input;
+  return 0;
+}
+
+tern_ipv4_reasm_stats tern_ipv4_reasm_get_stats(const tern_ipv4_reasm *r) {
+  return r->stats;
+}

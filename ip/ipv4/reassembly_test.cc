@@ -1,0 +1,523 @@
+// IPv4 reassembly through the whole receive path: the test plays
+// 192.0.2.1 on a memory link (stack_testing.h's bench) and sends
+// fragments to 192.0.2.2, whose IPv4 layer has a reassembler; what is
+// delivered is read by a transport of protocol 253, what is answered on
+// the link.
+#include "tern/reassembly.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "ip/ipv4/stack_testing.h"
+#include "tern/checksum.h"
+#include "tern/icmpv4_wire.h"
+#include "tern/ipv4.h"
+#include "tern/sim.h"
+
+namespace tern_test {
+namespace {
+
+constexpr uint8_t kProto = 253;
+
+// A transport that keeps every payload it is given.
+struct Sink {
+  tern_ip_proto proto = {};
+  std::vector<Bytes> got;
+  explicit Sink(tern_ip_stack *s, uint8_t protocol = kProto) {
+    proto.protocol = protocol;
+    proto.input = In;
+    proto.ctx = this;
+    EXPECT_EQ(tern_ip_register(s, &proto), 0);
+  }
+  static tern_ip_verdict In(void *ctx, const tern_ip_rx *, tern_pkt *p) {
+    auto *s = static_cast<Sink *>(ctx);
+    s->got.push_back(B(tern_pkt_data(p), tern_pkt_len(p)));
+    return TERN_IP_CONSUMED;
+  }
+};
+
+// n bytes that differ from one offset to the next, and between seeds.
+Bytes Pattern(size_t n, uint8_t seed = 0) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; i++) {
+    b[i] = static_cast<uint8_t>(i * 7 + i / 251 + seed);
+  }
+  return b;
+}
+
+// The fragment [off, off + n) of payload, from 192.0.2.1 (or src) to
+// 192.0.2.2, MF as given.
+Bytes Frag(const Bytes &payload, size_t off, size_t n, bool more,
+           uint16_t ident = 0x4242, uint8_t proto = kProto,
+           tern_ipv4_addr src = tern_ipv4(192, 0, 2, 1)) {
+  Bytes d = {0x45,
+             0,
+             0,
+             0,
+             static_cast<uint8_t>(ident >> 8),
+             static_cast<uint8_t>(ident),
+             0,
+             0,
+             64,
+             proto,
+             0,
+             0};
+  d.insert(d.end(), src.b, src.b + 4);
+  d.insert(d.end(), {192, 0, 2, 2});
+  size_t end = std::min(off + n, payload.size());
+  if (off < end) {
+    d.insert(d.end(), payload.begin() + static_cast<long>(off),
+             payload.begin() + static_cast<long>(end));
+  }
+  d[2] = static_cast<uint8_t>(d.size() >> 8);
+  d[3] = static_cast<uint8_t>(d.size());
+  unsigned fo = static_cast<unsigned>(off / 8);
+  d[6] = static_cast<uint8_t>((more ? 0x20 : 0) | fo >> 8);
+  d[7] = static_cast<uint8_t>(fo);
+  FixIpChecksum(d);
+  return d;
+}
+
+// payload cut into fragments of size bytes (a multiple of 8), in order.
+std::vector<Bytes> Split(const Bytes &payload, size_t size,
+                         uint16_t ident = 0x4242, uint8_t proto = kProto) {
+  std::vector<Bytes> v;
+  for (size_t off = 0; off < payload.size(); off += size) {
+    v.push_back(
+        Frag(payload, off, size, off + size < payload.size(), ident, proto));
+  }
+  return v;
+}
+
+// An ICMP echo request with data bytes of data.
+Bytes EchoRequest(size_t data, uint16_t id = 0x1234, uint16_t seq = 1) {
+  Bytes m = Pattern(8 + data, 3);
+  m[0] = TERN_ICMPV4_ECHO_REQUEST;
+  m[1] = 0;
+  m[2] = m[3] = 0;
+  m[4] = static_cast<uint8_t>(id >> 8);
+  m[5] = static_cast<uint8_t>(id);
+  m[6] = static_cast<uint8_t>(seq >> 8);
+  m[7] = static_cast<uint8_t>(seq);
+  uint16_t c = tern_checksum(m.data(), m.size());
+  m[2] = static_cast<uint8_t>(c >> 8);
+  m[3] = static_cast<uint8_t>(c);
+  return m;
+}
+
+// The bench with a reassembler of `count` buffers taking payloads of
+// `payload` bytes.
+struct Reasm : Bench {
+  static constexpr size_t kMaxCount = 4;
+  static constexpr size_t kMaxBuf = TERN_IPV4_REASM_OVERHEAD + 8192;
+  alignas(16) uint8_t storage[TERN_PKT_POOL_STORAGE_SIZE(kMaxCount, kMaxBuf)];
+  tern_pkt_pool rpool;
+  tern_ipv4_reasm r;
+  Sink sink{&stack};
+  size_t count;
+
+  explicit Reasm(size_t count_ = 2, size_t payload = 4096, uint16_t mtu = 1500)
+      : Bench(mtu), count(count_) {
+    size_t buf = TERN_IPV4_REASM_OVERHEAD + payload;
+    EXPECT_LE(count, kMaxCount);
+    EXPECT_LE(buf, kMaxBuf);
+    EXPECT_EQ(
+        tern_pkt_pool_init(&rpool, storage, TERN_PKT_STRIDE(buf) * count, buf),
+        static_cast<int>(count));
+    EXPECT_EQ(tern_ipv4_reasm_init(&r, &v4, &rpool), 0);
+    tern_sim_set_time(5000);
+  }
+
+  tern_ipv4_reasm_stats RStats() {
+    return tern_ipv4_reasm_get_stats(&r);
+  }
+
+  // Sends each fragment, returns everything answered.
+  std::vector<Bytes> Send(const std::vector<Bytes> &frags) {
+    std::vector<Bytes> out;
+    for (const Bytes &f : frags) {
+      for (Bytes &b : Exchange(f)) {
+        out.push_back(b);
+      }
+    }
+    return out;
+  }
+
+  // Every counter adds up, and no packet of either pool is lost: the
+  // stack's all back, the reassembler's all back but those in progress.
+  void CheckAccounting() {
+    tern_ipv4_reasm_stats s = RStats();
+    EXPECT_EQ(s.fragments, s.kept + s.completed + s.duplicates + s.drop_bad +
+                               s.drop_tiny + s.drop_overlap + s.drop_too_big +
+                               s.drop_no_buffer);
+    tern_ipv4_stats v = Stats();
+    uint32_t drops =
+        v.rx_drop_bad_src + v.rx_drop_not_for_us + v.rx_drop_link_bcast;
+    for (uint32_t d : v.rx_drop) {
+      drops += d;
+    }
+    EXPECT_EQ(v.rx_packets, v.rx_delivered + drops + v.rx_fragments);
+    EXPECT_EQ(v.rx_fragments + s.completed, s.fragments);
+    EXPECT_EQ(tern_pkt_pool_available(&pool.pool), pool.pool.count);
+    size_t busy = 0;
+    for (tern_pkt *p = r.busy; p != nullptr; p = p->next) {
+      busy++;
+    }
+    EXPECT_EQ(tern_pkt_pool_available(&rpool) + busy, count);
+  }
+};
+
+TEST(Reassembly, InOrder) {
+  Reasm b;
+  Bytes payload = Pattern(3000);
+  EXPECT_TRUE(b.Send(Split(payload, 1480)).empty());
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  tern_ipv4_reasm_stats s = b.RStats();
+  EXPECT_EQ(s.fragments, 3u);
+  EXPECT_EQ(s.kept, 2u);
+  EXPECT_EQ(s.completed, 1u);
+  EXPECT_EQ(b.Stats().rx_delivered, 1u);
+  EXPECT_EQ(b.Stats().rx_fragments, 2u);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, ReversedAndShuffled) {
+  Reasm b;
+  Bytes payload = Pattern(4000, 9);
+  std::vector<Bytes> f = Split(payload, 512);
+  std::reverse(f.begin(), f.end());
+  b.Send(f);
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  // Middle first, then the ends, then the rest: every hole shape.
+  std::vector<Bytes> g = Split(payload, 512, 0x4343);
+  std::vector<size_t> order = {3, 7, 0, 5, 1, 6, 2, 4};
+  ASSERT_EQ(g.size(), order.size());
+  std::vector<Bytes> s;
+  for (size_t i : order) {
+    s.push_back(g[i]);
+  }
+  b.Send(s);
+  ASSERT_EQ(b.sink.got.size(), 2u);
+  EXPECT_EQ(b.sink.got[1], payload);
+  EXPECT_EQ(b.RStats().completed, 2u);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, InterleavedDatagramsAreKeptApart) {
+  Reasm b(3);
+  Bytes p1 = Pattern(2000, 1), p2 = Pattern(2500, 2);
+  std::vector<Bytes> a = Split(p1, 1000, 1), c = Split(p2, 1000, 2);
+  // The same ident from another source is a third datagram.
+  Bytes other = Frag(p1, 0, 1000, true, 1, kProto, tern_ipv4(192, 0, 2, 7));
+  b.Send({a[1], c[2], other, c[0], a[0], c[1]});
+  ASSERT_EQ(b.sink.got.size(), 2u);
+  EXPECT_EQ(b.sink.got[0], p1);
+  EXPECT_EQ(b.sink.got[1], p2);
+  // The third datagram's fragment is still waiting.
+  EXPECT_EQ(b.RStats().kept, 4u);
+  EXPECT_EQ(b.RStats().evicted, 0u);
+  ASSERT_NE(b.r.busy, nullptr);
+  EXPECT_EQ(b.r.busy->next, nullptr);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, DuplicatesAreIgnored) {
+  Reasm b;
+  Bytes payload = Pattern(3000);
+  std::vector<Bytes> f = Split(payload, 1000);
+  // A fragment inside what two fragments brought: 504..1504.
+  Bytes inside = Frag(payload, 504, 1000, true);
+  b.Send({f[0], f[0], f[1], inside, f[1]});
+  EXPECT_TRUE(b.sink.got.empty());
+  EXPECT_EQ(b.RStats().duplicates, 3u);
+  b.Send({f[2], f[2]});  // the second after it is whole: a new datagram
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  EXPECT_EQ(b.RStats().duplicates, 3u);
+  EXPECT_EQ(b.RStats().kept, 3u);
+  b.CheckAccounting();
+}
+
+// Each overlap drops the whole datagram: the rest of its fragments never
+// make one, and no byte is written twice.
+TEST(Reassembly, OverlapsDropTheDatagram) {
+  Bytes payload = Pattern(3000);
+  Bytes evil = Pattern(3200, 77);
+  struct Case {
+    const char *name;
+    std::vector<Bytes> frags;
+  };
+  std::vector<Case> cases = {
+      // Rewrites the end of the first fragment (and the hole after it).
+      {"into the end",
+       {Frag(payload, 0, 1480, true), Frag(evil, 1472, 1480, true)}},
+      // Starts in a hole and runs into the next fragment.
+      {"into the next",
+       {Frag(payload, 800, 800, true), Frag(evil, 0, 808, true)}},
+      // A last fragment with data received beyond it.
+      {"last before data",
+       {Frag(payload, 2000, 800, true), Frag(evil, 1000, 200, false)}},
+      // Past the end the last fragment set.
+      {"past the end",
+       {Frag(payload, 2960, 40, false), Frag(evil, 2960, 80, true)}},
+      {"after the end",
+       {Frag(payload, 2960, 40, false), Frag(evil, 3000, 40, false)}},
+      // Two last fragments that disagree.
+      {"second end",
+       {Frag(payload, 2960, 40, false), Frag(evil, 1480, 800, false)}},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    Reasm b;
+    b.Send(c.frags);
+    EXPECT_EQ(b.RStats().drop_overlap, 1u);
+    EXPECT_EQ(b.RStats().bad_datagrams, 1u);
+    EXPECT_EQ(b.r.busy, nullptr);
+    // The rest of the genuine datagram starts afresh and never completes
+    // with the attacker's bytes.
+    b.Send(Split(payload, 1480));
+    ASSERT_EQ(b.sink.got.size(), 1u);
+    EXPECT_EQ(b.sink.got[0], payload);
+    b.CheckAccounting();
+  }
+}
+
+TEST(Reassembly, TinyFragmentsAreDropped) {
+  Reasm b;
+  Bytes payload = Pattern(1600);
+  // RFC 1858: a TCP first fragment without its whole header.
+  Bytes tcp = Frag(payload, 0, 16, true, 9, TERN_IP_PROTO_TCP);
+  // RFC 3128: offset 8 (fragment offset 1).
+  Bytes off1 = Frag(payload, 8, 800, true);
+  b.Send({tcp, off1});
+  EXPECT_EQ(b.RStats().drop_tiny, 2u);
+  EXPECT_EQ(b.r.busy, nullptr);
+  // 20 bytes of TCP, and 8 of anything else, are enough.
+  b.Send({Frag(payload, 0, 24, true, 9, TERN_IP_PROTO_TCP),
+          Frag(payload, 0, 8, true, 10)});
+  EXPECT_EQ(b.RStats().kept, 2u);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, MalformedFragmentsAreCounted) {
+  Reasm b;
+  Bytes payload = Pattern(3000);
+  Bytes odd = Frag(payload, 0, 1001, true);  // MF, not a multiple of 8
+  Bytes empty_last = Frag(payload, 1480, 0, false);
+  Bytes empty_more = Frag(payload, 1480, 0, true);
+  b.Send({odd, empty_last, empty_more});
+  EXPECT_EQ(b.RStats().drop_bad, 3u);
+  EXPECT_EQ(b.r.busy, nullptr);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, OnlyPlainUnicastIsReassembled) {
+  Reasm b;
+  Bytes payload = Pattern(2000);
+  // In a link broadcast: dropped by the layer, as without a reassembler.
+  b.Exchange(Frag(payload, 0, 1000, true), TERN_PKT_LINK_BROADCAST);
+  // To the subnet broadcast.
+  Bytes bc = Frag(payload, 0, 1000, true);
+  bc[19] = 255;
+  FixIpChecksum(bc);
+  b.Exchange(bc);
+  EXPECT_EQ(b.Stats().rx_drop[-TERN_IPV4_DROP_FRAGMENT] +
+                b.Stats().rx_drop_link_bcast,
+            2u);
+  EXPECT_EQ(b.RStats().fragments, 0u);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, WithoutAReassemblerFragmentsAreDropped) {
+  Bench b;
+  Sink sink(&b.stack);
+  Bytes payload = Pattern(2000);
+  for (const Bytes &f : Split(payload, 1000)) {
+    b.Exchange(f);
+  }
+  EXPECT_TRUE(sink.got.empty());
+  EXPECT_EQ(b.Stats().rx_drop[-TERN_IPV4_DROP_FRAGMENT], 2u);
+  EXPECT_EQ(b.Stats().rx_fragments, 0u);
+}
+
+TEST(Reassembly, TimeoutDropsTheDatagramAndSendsTimeExceeded) {
+  Reasm b(3);
+  Bytes payload = Pattern(3000);
+  std::vector<Bytes> f = Split(payload, 1480);
+  b.Send({f[0], f[1]});
+  tern_sim_advance(TERN_IPV4_REASM_TIMEOUT_MS - 1);
+  // Not yet: another datagram's fragment runs the timers.
+  EXPECT_TRUE(b.Send({Frag(payload, 0, 8, true, 7)}).empty());
+  EXPECT_EQ(b.RStats().timeouts, 0u);
+  tern_sim_advance(1);
+  std::vector<Bytes> out = b.Send({Frag(payload, 8 * 100, 8, true, 8)});
+  EXPECT_EQ(b.RStats().timeouts, 1u);
+  EXPECT_EQ(b.RStats().time_exceeded, 1u);
+  // RFC 1122 3.3.2: time exceeded, code 1, quoting the first fragment.
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes &m = out[0];
+  ASSERT_GE(m.size(), 20u + 8 + 20 + 8);
+  EXPECT_EQ(tern_checksum(m.data(), 20), 0);
+  EXPECT_EQ(m[9], TERN_IP_PROTO_ICMP);
+  EXPECT_EQ(Bytes(m.begin() + 16, m.begin() + 20), Bytes({192, 0, 2, 1}));
+  EXPECT_EQ(m[20], TERN_ICMPV4_TIME_EXCEEDED);
+  EXPECT_EQ(m[21], 1);
+  EXPECT_EQ(tern_checksum(m.data() + 20, m.size() - 20), 0);
+  // The quote: the first fragment's header and data, 576 bytes in all.
+  EXPECT_EQ(m.size(), 576u);
+  Bytes quote(m.begin() + 28, m.end());
+  EXPECT_EQ(quote, Bytes(f[0].begin(), f[0].begin() + 548));
+  // The last fragment, late, starts a datagram of its own.
+  b.Send({f[2]});
+  EXPECT_TRUE(b.sink.got.empty());
+  // Later still: 7 (its first fragment came) is answered, 8 and the
+  // late last fragment (no first fragment) expire silently.
+  tern_sim_advance(TERN_IPV4_REASM_TIMEOUT_MS);
+  out = b.Send({Frag(payload, 0, 8, true, 9)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].size(), 20u + 8 + 20 + 8);
+  EXPECT_EQ(out[0][20 + 8 + 5], 7);  // the quoted identification
+  EXPECT_EQ(b.RStats().timeouts, 4u);
+  EXPECT_EQ(b.RStats().time_exceeded, 2u);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, NoTimeExceededAboutAnIcmpError) {
+  Reasm b;
+  Bytes err = Pattern(1200);
+  err[0] = TERN_ICMPV4_DEST_UNREACH;
+  b.Send({Frag(err, 0, 1000, true, 5, TERN_IP_PROTO_ICMP)});
+  tern_sim_advance(TERN_IPV4_REASM_TIMEOUT_MS);
+  EXPECT_TRUE(b.Send({Frag(err, 0, 8, true, 6)}).empty());
+  EXPECT_EQ(b.RStats().timeouts, 1u);
+  EXPECT_EQ(b.RStats().time_exceeded, 0u);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, TooBigForTheBufferIsDropped) {
+  Reasm b(2, 2048);
+  Bytes payload = Pattern(3000);
+  std::vector<Bytes> f = Split(payload, 1480);  // 0, 1480, 2960
+  b.Send({f[0], f[1], f[2]});
+  EXPECT_EQ(b.RStats().drop_too_big, 2u);  // [1480, 2960) and [2960, 3000)
+  EXPECT_EQ(b.RStats().bad_datagrams, 1u);
+  EXPECT_TRUE(b.sink.got.empty());
+  // A datagram that fits, exactly: 2048 bytes.
+  Bytes fits = Pattern(2048);
+  b.Send(Split(fits, 1024, 3));
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], fits);
+  b.CheckAccounting();
+}
+
+// A flood of first fragments that never complete: they evict each other,
+// the pings (unfragmented) are all answered, and a fragmented datagram
+// sent in one go still completes.
+TEST(Reassembly, FloodEvictsButTrafficGoesOn) {
+  Reasm b;
+  Bytes payload = Pattern(1480 * 2);
+  Bytes ping = EchoRequest(56);
+  Bytes ping_dgram = Frag(ping, 0, ping.size(), false, 1, TERN_IP_PROTO_ICMP);
+  unsigned replies = 0;
+  for (uint16_t i = 0; i < 200; i++) {
+    b.Exchange(Frag(payload, 0, 1480, true, static_cast<uint16_t>(1000 + i)));
+    std::vector<Bytes> out = b.Exchange(ping_dgram);
+    replies += static_cast<unsigned>(out.size());
+  }
+  EXPECT_EQ(replies, 200u);
+  EXPECT_EQ(b.RStats().evicted, 198u);
+  b.Send(Split(payload, 1480, 7));
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, NoBufferWhenAllAreOut) {
+  Reasm b(1);
+  tern_pkt *held = tern_pkt_pool_try_alloc(&b.rpool);
+  ASSERT_NE(held, nullptr);
+  b.Send({Frag(Pattern(2000), 0, 1000, true)});
+  EXPECT_EQ(b.RStats().drop_no_buffer, 1u);
+  tern_pkt_free(held);
+  b.CheckAccounting();
+}
+
+// A ping too long for one frame, in fragments: answered, the reply cut
+// to the MTU (RFC 1122 3.2.2.6), built in the reassembled buffer.
+TEST(Reassembly, FragmentedPingIsAnsweredTruncated) {
+  Reasm b;
+  Bytes req = EchoRequest(4000);  // ping -s 4000: 4008 bytes of ICMP
+  std::vector<Bytes> out = b.Send(Split(req, 1480, 0x77, TERN_IP_PROTO_ICMP));
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes &r = out[0];
+  ASSERT_EQ(r.size(), 1500u);
+  EXPECT_EQ(tern_checksum(r.data(), 20), 0);
+  EXPECT_EQ(r[2] << 8 | r[3], 1500);
+  EXPECT_EQ(Bytes(r.begin() + 16, r.begin() + 20), Bytes({192, 0, 2, 1}));
+  EXPECT_EQ(r[20], TERN_ICMPV4_ECHO_REPLY);
+  EXPECT_EQ(tern_checksum(r.data() + 20, 1480), 0);
+  // Identifier, sequence and data as in the request, cut.
+  EXPECT_EQ(Bytes(r.begin() + 24, r.end()),
+            Bytes(req.begin() + 4, req.begin() + 1480));
+  EXPECT_EQ(b.Stats().icmp_echo_replies, 1u);
+  EXPECT_EQ(b.Stats().tx_too_big, 0u);
+  b.CheckAccounting();
+  // One that fits the MTU once whole is answered whole.
+  Bytes small = EchoRequest(1000, 0x1234, 2);
+  out = b.Send(Split(small, 512, 0x78, TERN_IP_PROTO_ICMP));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].size(), 20 + small.size());
+  EXPECT_EQ(Bytes(out[0].begin() + 24, out[0].end()),
+            Bytes(small.begin() + 4, small.end()));
+}
+
+// A reassembled datagram nobody takes is answered port unreachable, the
+// quote its whole header: the first fragment's, MF cleared, the
+// datagram's length, its checksum right.
+TEST(Reassembly, ReassembledHeaderIsWhole) {
+  Reasm b;
+  Bytes udp = Pattern(2000);
+  std::vector<Bytes> f = Split(udp, 1000, 0x99, 200);  // nobody's protocol
+  std::vector<Bytes> out = b.Send(f);
+  ASSERT_EQ(out.size(), 1u);
+  const Bytes &m = out[0];
+  EXPECT_EQ(m[20], TERN_ICMPV4_DEST_UNREACH);
+  EXPECT_EQ(m[21], TERN_ICMPV4_PROTO_UNREACH);
+  Bytes q(m.begin() + 28, m.begin() + 48);
+  EXPECT_EQ(tern_checksum(q.data(), 20), 0);
+  EXPECT_EQ(q[2] << 8 | q[3], 2020);
+  EXPECT_EQ(q[6], 0);
+  EXPECT_EQ(q[7], 0);
+  EXPECT_EQ(Bytes(q.begin() + 12, q.end()),
+            Bytes(f[0].begin() + 12, f[0].begin() + 20));
+  EXPECT_EQ(Bytes(m.begin() + 48, m.end()),
+            Bytes(udp.begin(), udp.begin() + static_cast<long>(m.size() - 48)));
+  b.CheckAccounting();
+}
+
+TEST(Reassembly, InitRefusals) {
+  Bench b;
+  alignas(16) static uint8_t st[TERN_PKT_POOL_STORAGE_SIZE(1, 2000)];
+  tern_pkt_pool small, ok;
+  ASSERT_EQ(tern_pkt_pool_init(&small, st,
+                               TERN_PKT_STRIDE(TERN_IPV4_REASM_OVERHEAD + 7),
+                               TERN_IPV4_REASM_OVERHEAD + 7),
+            1);
+  tern_ipv4_reasm r, r2;
+  EXPECT_EQ(tern_ipv4_reasm_init(&r, &b.v4, &small), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_reasm_init(nullptr, &b.v4, &small), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_reasm_init(&r, nullptr, &small), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_reasm_init(&r, &b.v4, nullptr), TERN_EINVAL);
+  ASSERT_EQ(tern_pkt_pool_init(&ok, st, sizeof st, 2000), 1);
+  EXPECT_EQ(tern_ipv4_reasm_init(&r, &b.v4, &ok), 0);
+  EXPECT_EQ(r.cap, (2000 - TERN_IPV4_REASM_OVERHEAD) & ~7u);
+  EXPECT_EQ(tern_ipv4_reasm_init(&r2, &b.v4, &ok), TERN_EALREADY);
+}
+
+}  // namespace
+}  // namespace tern_test
