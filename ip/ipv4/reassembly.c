@@ -51,6 +51,41 @@ static uint8_t *payload(const tern_pkt *p) {
   return tern__pkt_buf(p) + TERN_IPV4_REASM_OVERHEAD;
 }
 
+#ifndef NDEBUG
+/* Debug builds (the tests, the fuzzer) check a datagram's hole list after
+ * every fragment placed in it: holes in order, apart, 8-byte aligned,
+ * inside the buffer, and the OPEN one last, there exactly while the last
+ * fragment has not come. */
+static void check_holes(const tern_ipv4_reasm *r, const tern_pkt *p) {
+  const dgram *d = meta(p);
+  const uint8_t *pay = payload(p);
+  unsigned at = tern_be16(d->holes), last_end = 0;
+  while (at != NONE) {
+    unsigned end = tern_be16(pay + at), next = tern_be16(pay + at + 2);
+    bool ok = at % 8 == 0 && at >= last_end && at + 8 <= r->cap && end > at;
+    if (end == OPEN) {
+      ok = ok && next == NONE && d->total == 0;
+    } else {
+      ok = ok && end % 8 == 0 && end < r->cap && next != at &&
+           (d->total == 0 || end <= d->total);
+    }
+    if (!ok) {
+      tern_assert_failed("reassembly: the hole list is corrupt");
+    }
+    last_end = end + 1; /* holes are never adjacent: data lies between */
+    at = next;
+  }
+  if ((d->total == 0) != (last_end == OPEN + 1)) {
+    tern_assert_failed("reassembly: the open hole and the length disagree");
+  }
+}
+#else
+static void check_holes(const tern_ipv4_reasm *r, const tern_pkt *p) {
+  (void)r;
+  (void)p;
+}
+#endif
+
 /* Drops a datagram whose time is up (RFC 1122 3.3.2), with an ICMP time
  * exceeded to its source if its first fragment came: the message quotes
  * that fragment's header and the data from 0 to the first hole (8 bytes
@@ -204,6 +239,7 @@ static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
     memcpy(pay - hlen, h, hlen);
   }
   tern_pkt_free(frag);
+  check_holes(r, p);
   if (tern_be16(d->holes) != NONE) {
     st->kept++;
     return NULL;
