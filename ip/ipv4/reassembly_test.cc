@@ -476,6 +476,21 @@ TEST(Reassembly, FragmentedPingIsAnsweredTruncated) {
             Bytes(small.begin() + 4, small.end()));
 }
 
+// Reassembly changes nothing on the way out: datagrams go whole with DF,
+// and what does not fit the MTU is refused, not fragmented.
+TEST(Reassembly, SendingStaysUnfragmented) {
+  Reasm b;
+  EXPECT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1), 1480), 0);
+  EXPECT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1), 1481), TERN_EMSGSIZE);
+  b.Run();
+  std::vector<Bytes> out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].size(), 1500u);
+  EXPECT_EQ(out[0][6], 0x40);  // DF, no MF, offset 0
+  EXPECT_EQ(out[0][7], 0);
+  EXPECT_EQ(b.Stats().tx_too_big, 1u);
+}
+
 // A reassembled datagram nobody takes is answered port unreachable, the
 // quote its whole header: the first fragment's, MF cleared, the
 // datagram's length, its checksum right.
