@@ -256,6 +256,8 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
       (flags & TERN_IP_RX_BROADCAST) == 0) {
     goto drop;
   }
+  rx.flags = (uint8_t)flags;
+  rx.iface = iface;
   /* A fragment plainly to our address goes to the reassembler, if there
    * is one; the datagram it completes goes on from here in its place
    * (the same addresses, the first fragment's header). */
@@ -264,7 +266,7 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     if (v4->reasm == NULL || flags != 0) {
       goto drop;
     }
-    pkt = v4->reasm_input(v4->reasm, iface, pkt);
+    pkt = v4->reasm_input(v4->reasm, &rx, pkt);
     if (pkt == NULL) {
       st->rx_fragments++; /* kept or dropped: the reassembler counts it */
       return;
@@ -272,8 +274,6 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     h = tern_pkt_data(pkt);
   }
   st->rx_delivered++;
-  rx.flags = (uint8_t)flags;
-  rx.iface = iface;
   rx.protocol = tern_ipv4_protocol(h);
   rx.ttl = tern_ipv4_ttl(h);
   rx.tos = tern_ipv4_tos(h);

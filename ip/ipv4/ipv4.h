@@ -136,11 +136,11 @@ typedef struct tern_ipv4_layer {
   } ident;
   tern_ipv4_stats stats;
   /* The reassembler tern_ipv4_reasm_init attached, and its input (takes
-   * a fragment, returns the datagram it completed or NULL), or NULL: the
-   * layer calls it through this pointer, so a build without one links
-   * none of it. */
+   * a fragment, with rx's addresses, interface and flags filled in;
+   * returns the datagram it completed or NULL), or NULL: the layer calls
+   * it through this pointer, so a build without one links none of it. */
   tern_ipv4_reasm *reasm;
-  tern_pkt *(*reasm_input)(tern_ipv4_reasm *r, tern_ip_iface *iface,
+  tern_pkt *(*reasm_input)(tern_ipv4_reasm *r, const tern_ip_rx *rx,
                            tern_pkt *frag);
 } tern_ipv4_layer;
 

@@ -15,26 +15,32 @@
  *   [ dgram | ... | fragment 0's header | payload: cap bytes at most ]
  *
  * The parts of the payload not received yet are RFC 815's holes, listed
- * in order of offset. Each hole's descriptor is in its own first four
- * bytes: the hole's end (exclusive; OPEN while the last fragment has not
- * come: the hole runs to the end of the buffer), then the offset of the
- * next hole (NONE after the last), both big-endian. A hole starts where
- * a fragment ended or at 0, and ends where one starts or is OPEN; those
- * offsets are multiples of 8 (RFC 791: all but the last fragment carry
- * multiples of 8 bytes, and the last leaves no hole after it), so a hole
- * is at least 8 bytes long and its descriptor fits in it. */
+ * in order of offset. Each hole's descriptor (a `hole`) is in its own
+ * first four bytes. A hole starts where a fragment ended or at 0, and
+ * ends where one starts or is OPEN; those offsets are multiples of 8
+ * (RFC 791: all but the last fragment carry multiples of 8 bytes, and the
+ * last leaves no hole after it), so a hole is at least 8 bytes long, and
+ * its descriptor fits in it and is aligned (OVERHEAD is a multiple of 8,
+ * and so is the buffer's start). */
 #define NONE 0xffffu
 #define OPEN 0xffffu
 
+typedef struct hole {
+  uint16_t end;  /* exclusive; OPEN while the last fragment has not come:
+                    the hole runs to the end of the buffer */
+  uint16_t next; /* the next hole's offset; NONE after the last */
+} hole;
+
 typedef struct dgram {
-  tern_time deadline; /* dropped from then on (RFC 791's timer) */
-  tern_ip_iface *iface;
-  uint8_t addrs[8]; /* source and destination, as in the header */
+  tern_time deadline;   /* dropped from then on (RFC 791's timer) */
+  tern_ip_iface *iface; /* where the first fragment came (RFC 791's key
+                           is the rest: the addresses, ident, protocol) */
+  uint32_t src, dst;    /* as words in memory order, as tern_ip_rx has them */
   uint16_t ident;
   uint8_t protocol;
-  uint8_t hlen;     /* fragment 0's header length; 0 until it came */
-  uint16_t total;   /* the payload's length; 0 until the last fragment */
-  uint8_t holes[2]; /* the first hole's offset, as the holes' links */
+  uint8_t hlen;   /* fragment 0's header length; 0 until it came */
+  uint16_t total; /* the payload's length; 0 until the last fragment */
+  uint16_t holes; /* the first hole's offset; NONE: whole */
 } dgram;
 
 _Static_assert(sizeof(dgram) + TERN_IPV4_MAX_HEADER_LEN <=
@@ -42,6 +48,8 @@ _Static_assert(sizeof(dgram) + TERN_IPV4_MAX_HEADER_LEN <=
                "TERN_IPV4_REASM_OVERHEAD must hold a dgram and a header");
 _Static_assert(TERN_PKT_MAX_BUF < OPEN,
                "hole offsets must stay below OPEN and NONE");
+_Static_assert(TERN_IPV4_REASM_OVERHEAD % 8 == 0,
+               "holes must be aligned for their descriptors");
 
 static dgram *meta(const tern_pkt *p) {
   return (dgram *)(void *)tern__pkt_buf(p);
@@ -51,6 +59,11 @@ static uint8_t *payload(const tern_pkt *p) {
   return tern__pkt_buf(p) + TERN_IPV4_REASM_OVERHEAD;
 }
 
+/* The descriptor of the hole at offset `at` of the payload. */
+static hole *hole_at(uint8_t *pay, unsigned at) {
+  return (hole *)(void *)(pay + at);
+}
+
 #ifndef NDEBUG
 /* Debug builds (the tests, the fuzzer) check a datagram's hole list after
  * every fragment placed in it: holes in order, apart, 8-byte aligned,
@@ -58,10 +71,10 @@ static uint8_t *payload(const tern_pkt *p) {
  * fragment has not come. */
 static void check_holes(const tern_ipv4_reasm *r, const tern_pkt *p) {
   const dgram *d = meta(p);
-  const uint8_t *pay = payload(p);
-  unsigned at = tern_be16(d->holes), last_end = 0;
+  uint8_t *pay = payload(p);
+  unsigned at = d->holes, last_end = 0;
   while (at != NONE) {
-    unsigned end = tern_be16(pay + at), next = tern_be16(pay + at + 2);
+    unsigned end = hole_at(pay, at)->end, next = hole_at(pay, at)->next;
     bool ok = at % 8 == 0 && at >= last_end && at + 8 <= r->cap && end > at;
     if (end == OPEN) {
       ok = ok && next == NONE && d->total == 0;
@@ -103,21 +116,22 @@ static void expire(tern_ipv4_reasm *r, tern_pkt *p) {
    * else): flags 0. */
   tern_ip_rx rx = {.iface = d->iface, .protocol = d->protocol};
   rx.src.family = rx.dst.family = TERN_IP_V4;
-  memcpy(rx.src.u.w, d->addrs, 4);
-  memcpy(rx.dst.u.w, d->addrs + 4, 4);
+  rx.src.u.w[0] = d->src;
+  rx.dst.u.w[0] = d->dst;
   unsigned hlen = d->hlen;
   TERN_MUST(tern_pkt_reserve(p, TERN_IPV4_REASM_OVERHEAD) == 0);
-  TERN_MUST(tern_pkt_put(p, tern_be16(d->holes)) != NULL);
+  TERN_MUST(tern_pkt_put(p, d->holes) != NULL);
   if (tern__icmpv4_error(r->v4, &rx, p, hlen, TERN_ICMPV4_TIME_EXCEEDED, 1)) {
     r->stats.time_exceeded++;
   }
 }
 
 /* The IPv4 layer's hook (tern_ipv4_layer.reasm_input): frag passed every
- * check of the layer's input and came plainly to our address. Copies it
- * into its datagram, takes it, and returns the datagram if it is whole
- * now, else NULL (the fragment counted). */
-static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
+ * check of the layer's input and came plainly to our address (rx says
+ * from where, to where, on which interface). Copies it into its
+ * datagram, takes it, and returns the datagram if it is whole now, else
+ * NULL (the fragment counted). */
+static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
                        tern_pkt *frag) {
   tern_ipv4_reasm_stats *st = &r->stats;
   const uint8_t *h = tern_pkt_data(frag);
@@ -127,7 +141,6 @@ static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
   unsigned more = tern_ipv4_more_frags(h);
   unsigned e = f + len; /* the fragment is [f, e) of the payload */
   uint32_t *count = &st->drop_bad;
-  st->fragments++;
   if (len == 0 || (more && len % 8 != 0)) {
     goto drop;
   }
@@ -150,8 +163,8 @@ static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
       expire(r, p);
       continue;
     }
-    if (d->iface == iface && d->ident == tern_ipv4_ident(h) &&
-        d->protocol == h[9] && memcmp(d->addrs, tern_ipv4_src(h), 8) == 0) {
+    if (d->src == rx->src.u.w[0] && d->ident == tern_ipv4_ident(h) &&
+        d->dst == rx->dst.u.w[0] && d->protocol == h[9]) {
       at = link;
     }
     oldest = link;
@@ -181,15 +194,16 @@ static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
     }
     dgram *d = meta(p);
     d->deadline = now + TERN_IPV4_REASM_TIMEOUT_MS;
-    d->iface = iface;
-    memcpy(d->addrs, tern_ipv4_src(h), 8);
+    d->iface = rx->iface;
+    d->src = rx->src.u.w[0];
+    d->dst = rx->dst.u.w[0];
     d->ident = (uint16_t)tern_ipv4_ident(h);
     d->protocol = h[9];
     d->hlen = 0;
     d->total = 0;
-    tern_put_be16(d->holes, 0); /* one hole: [0, OPEN) */
-    tern_put_be16(payload(p), OPEN);
-    tern_put_be16(payload(p) + 2, NONE);
+    d->holes = 0; /* one hole: [0, OPEN) */
+    hole_at(payload(p), 0)->end = OPEN;
+    hole_at(payload(p), 0)->next = NONE;
     p->next = r->busy;
     r->busy = p;
     at = &r->busy;
@@ -198,11 +212,11 @@ static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
   dgram *d = meta(p);
   uint8_t *pay = payload(p);
   /* The first hole that ends after f, and the link to it. */
-  uint8_t *hole_link = d->holes;
+  uint16_t *hole_link = &d->holes;
   unsigned start, end = 0;
-  while ((start = tern_be16(hole_link)) != NONE &&
-         (end = tern_be16(pay + start)) <= f) {
-    hole_link = pay + start + 2;
+  while ((start = *hole_link) != NONE &&
+         (end = hole_at(pay, start)->end) <= f) {
+    hole_link = &hole_at(pay, start)->next;
   }
   if (start == NONE || f < start) {
     /* f was received already: a duplicate if all of it was, else an
@@ -219,19 +233,19 @@ static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
     goto overlap;
   }
   /* What is left of the hole: [start, f) and [e, end). */
-  unsigned next = tern_be16(pay + start + 2);
+  unsigned next = hole_at(pay, start)->next;
   if (!more) {
     d->total = (uint16_t)e;
   } else if (e < end) {
-    tern_put_be16(pay + e, end);
-    tern_put_be16(pay + e + 2, next);
+    hole_at(pay, e)->end = (uint16_t)end;
+    hole_at(pay, e)->next = (uint16_t)next;
     next = e;
   }
   if (f > start) {
-    tern_put_be16(pay + start, f);
-    tern_put_be16(pay + start + 2, next);
+    hole_at(pay, start)->end = (uint16_t)f;
+    hole_at(pay, start)->next = (uint16_t)next;
   } else {
-    tern_put_be16(hole_link, next);
+    *hole_link = (uint16_t)next;
   }
   memcpy(pay + f, tern_ipv4_payload(h), len);
   if (f == 0) {
@@ -240,7 +254,7 @@ static tern_pkt *input(tern_ipv4_reasm *r, tern_ip_iface *iface,
   }
   tern_pkt_free(frag);
   check_holes(r, p);
-  if (tern_be16(d->holes) != NONE) {
+  if (d->holes != NONE) {
     st->kept++;
     return NULL;
   }

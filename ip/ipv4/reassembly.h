@@ -75,11 +75,11 @@ extern "C" {
 #define TERN_IPV4_REASM_OVERHEAD 96
 
 /* Counters; they wrap at 2^32. Every fragment the IPv4 layer hands over
- * is counted in `fragments` and then in exactly one of `kept`,
- * `completed`, `duplicates` or a drop counter. `bad_datagrams`,
- * `timeouts` and `evicted` count datagrams. */
+ * is counted in exactly one of `kept`, `completed`, `duplicates` or a
+ * drop counter (so the IPv4 layer's rx_fragments is their sum but
+ * `completed`). `bad_datagrams`, `timeouts` and `evicted` count
+ * datagrams. */
 typedef struct tern_ipv4_reasm_stats {
-  uint32_t fragments;      /* handed over by the IPv4 layer */
   uint32_t kept;           /* stored in their datagram, which is not whole */
   uint32_t completed;      /* completed their datagram (handed on) */
   uint32_t duplicates;     /* wholly inside what was received: ignored */

@@ -150,9 +150,9 @@ struct Reasm : Bench {
   // stack's all back, the reassembler's all back but those in progress.
   void CheckAccounting() {
     tern_ipv4_reasm_stats s = RStats();
-    EXPECT_EQ(s.fragments, s.kept + s.completed + s.duplicates + s.drop_bad +
-                               s.drop_tiny + s.drop_overlap + s.drop_too_big +
-                               s.drop_no_buffer);
+    uint32_t fragments = s.kept + s.completed + s.duplicates + s.drop_bad +
+                         s.drop_tiny + s.drop_overlap + s.drop_too_big +
+                         s.drop_no_buffer;
     tern_ipv4_stats v = Stats();
     uint32_t drops =
         v.rx_drop_bad_src + v.rx_drop_not_for_us + v.rx_drop_link_bcast;
@@ -160,7 +160,7 @@ struct Reasm : Bench {
       drops += d;
     }
     EXPECT_EQ(v.rx_packets, v.rx_delivered + drops + v.rx_fragments);
-    EXPECT_EQ(v.rx_fragments + s.completed, s.fragments);
+    EXPECT_EQ(v.rx_fragments + s.completed, fragments);
     EXPECT_EQ(tern_pkt_pool_available(&pool.pool), pool.pool.count);
     size_t busy = 0;
     for (tern_pkt *p = r.busy; p != nullptr; p = p->next) {
@@ -177,7 +177,6 @@ TEST(Reassembly, InOrder) {
   ASSERT_EQ(b.sink.got.size(), 1u);
   EXPECT_EQ(b.sink.got[0], payload);
   tern_ipv4_reasm_stats s = b.RStats();
-  EXPECT_EQ(s.fragments, 3u);
   EXPECT_EQ(s.kept, 2u);
   EXPECT_EQ(s.completed, 1u);
   EXPECT_EQ(b.Stats().rx_delivered, 1u);
@@ -329,7 +328,7 @@ TEST(Reassembly, OnlyPlainUnicastIsReassembled) {
   EXPECT_EQ(b.Stats().rx_drop[-TERN_IPV4_DROP_FRAGMENT] +
                 b.Stats().rx_drop_link_bcast,
             2u);
-  EXPECT_EQ(b.RStats().fragments, 0u);
+  EXPECT_EQ(b.RStats().kept, 0u);
   b.CheckAccounting();
 }
 

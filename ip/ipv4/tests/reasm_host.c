@@ -101,10 +101,10 @@ static void print_stats(int sig) {
   char line[512];
   int n = snprintf(
       line, sizeof line,
-      "reasm: fragments %u kept %u completed %u duplicates %u bad %u "
+      "reasm: kept %u completed %u duplicates %u bad %u "
       "tiny %u overlap %u too_big %u no_buffer %u timeouts %u evicted %u\n"
       "ipv4: delivered %u fragments %u echo_replies %u tx_too_big %u\n",
-      r.fragments, r.kept, r.completed, r.duplicates, r.drop_bad, r.drop_tiny,
+      r.kept, r.completed, r.duplicates, r.drop_bad, r.drop_tiny,
       r.drop_overlap, r.drop_too_big, r.drop_no_buffer, r.timeouts, r.evicted,
       s.rx_delivered, s.rx_fragments, s.icmp_echo_replies, s.tx_too_big);
   if (n > 0) {
