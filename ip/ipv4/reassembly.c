@@ -21,7 +21,7 @@
  * (RFC 791: all but the last fragment carry multiples of 8 bytes, and the
  * last leaves no hole after it), so a hole is at least 8 bytes long, and
  * its descriptor fits in it and is aligned (OVERHEAD is a multiple of 8,
- * and so is the buffer's start). */
+ * and the buffer starts aligned for a tern_pkt: for a dgram too). */
 #define NONE 0xffffu
 #define OPEN 0xffffu
 

@@ -106,11 +106,12 @@ struct tern_ipv4_reasm {
   tern_ipv4_reasm_stats stats;
 };
 
-/* Attaches r to the IPv4 layer v4: from now on v4's fragments are
- * reassembled in pool's packets (a pool of r's alone: a packet taken by
- * anyone else is one datagram less in progress). Returns 0, TERN_EINVAL
- * (a NULL argument, or buffers not larger than TERN_IPV4_REASM_OVERHEAD +
- * 8) or TERN_EALREADY (v4 has a reassembler). */
+/* Attaches r to the IPv4 layer v4 (after tern_ipv4_init, which clears
+ * the layer): from now on v4's fragments are reassembled in pool's
+ * packets (a pool of r's alone: a packet taken by anyone else is one
+ * datagram less in progress). Returns 0, TERN_EINVAL (a NULL argument,
+ * or buffers smaller than TERN_IPV4_REASM_OVERHEAD + 8) or TERN_EALREADY
+ * (v4 has a reassembler). */
 int tern_ipv4_reasm_init(tern_ipv4_reasm *r, tern_ipv4_layer *v4,
                          tern_pkt_pool *pool);
 
