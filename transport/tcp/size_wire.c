@@ -1,0 +1,30 @@
+/* Not a product: calls each entry point of the TCP wire library on bytes
+ * the compiler cannot see through, so that the micro:bit (Cortex-M0) size
+ * report shows what the library costs:
+ * `bazel run //transport/tcp:size_wire_m0_size` (always -c opt). */
+#include <stdint.h>
+#include <string.h>
+
+#include "tern/board.h"
+#include "tern/tcp_wire.h"
+
+static volatile uint8_t input[TERN_TCP_MAX_HEADER_LEN + 64];
+static uint8_t segment[sizeof input];
+static uint8_t output[sizeof input];
+static tern_tcp_rx_stats stats;
+
+int main(void) {
+  tern_ip_addr src = {.family = TERN_IP_V4, .u.v4 = {{192, 0, 2, 1}}};
+  tern_ip_addr dst = {.family = TERN_IP_V4, .u.v4 = {{192, 0, 2, 2}}};
+  for (size_t i = 0; i < sizeof input; i++) {
+    segment[i] = input[i];
+  }
+  tern_tcp_repr r;
+  int rc = tern_tcp_repr_parse(&r, segment, sizeof segment, &src, &dst);
+  tern_tcp_rx_count(&stats, rc, rc == 0 ? &r.opts : NULL);
+  if (rc == 0) {
+    rc = tern_tcp_repr_emit(&r, &dst, &src, output, sizeof output);
+  }
+  tern_board_console_puts(rc < 0 ? tern_tcp_drop_name(rc) : "ok");
+  tern_board_exit(output[0] + tern_tcp_mss_for_mtu(input[0], TERN_IP_V4));
+}
