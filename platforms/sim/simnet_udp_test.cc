@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "platforms/sim/simnet_testing.h"
 #include "tern/co.h"
 #include "tern/executor.h"
 #include "tern/hal_rng.h"
@@ -125,20 +126,26 @@ int RngFill(void *self, void *buf, size_t len) {
   return 0;
 }
 
-// Everything one run needs, fresh each time.
-struct World {
-  tern_executor ex;
+// Two stacks joined by one link, and the client on the first.
+struct Pair {
   tern_example_node na, nb;
   tern_simrng rng_a, rng_b;
   tern_rng ra, rb;
-  tern_simnet net;
   tern_simlink link;
   Client client;
   std::vector<uint8_t> seen;
 };
 
+// Everything one run needs, fresh each time: pairs of stacks on links of
+// one net, all on one executor.
+struct World {
+  tern_executor ex;
+  tern_simnet net;
+  Pair pairs[2];
+};
+
 struct Result {
-  uint64_t trace_hash = 0;
+  uint64_t trace_hash = 0;  // of the whole net
   uint32_t events = 0;
   tern_simlink_stats ab = {}, ba = {};
   int sent = 0, send_failures = 0;
@@ -161,8 +168,76 @@ uint32_t CorruptDrops(const tern_example_node &n) {
   return d;
 }
 
-Result RunNet(uint64_t seed, const tern_simlink_config &cfg, int count,
-              std::vector<tern_simnet_event> *record = nullptr) {
+void StartPair(World *w, Pair *p, uint64_t seed, unsigned index,
+               const tern_simlink_config &cfg, int count) {
+  EXPECT_EQ(tern_simlink_init(&p->link, &w->net, &cfg), 0);
+  tern_simrng_seed(&p->rng_a, seed ^ (0xa + 16 * index));
+  tern_simrng_seed(&p->rng_b, seed ^ (0xb + 16 * index));
+  p->ra = tern_rng{RngFill, &p->rng_a};
+  p->rb = tern_rng{RngFill, &p->rng_b};
+  // 192.0.2.0/24 on the first link, 198.51.100.0/24 on the second.
+  uint8_t net3[2][3] = {{192, 0, 2}, {198, 51, 100}};
+  const uint8_t *n3 = net3[index];
+  tern_ipv4_addr a = tern_ipv4(n3[0], n3[1], n3[2], 1);
+  tern_ipv4_addr b = tern_ipv4(n3[0], n3[1], n3[2], 2);
+  EXPECT_EQ(tern_example_node_start(&p->na, &w->ex, &p->ra,
+                                    tern_simlink_a(&p->link), &a, 24, nullptr),
+            0);
+  EXPECT_EQ(tern_example_node_start(&p->nb, &w->ex, &p->rb,
+                                    tern_simlink_b(&p->link), &b, 24, nullptr),
+            0);
+  Client &c = p->client;
+  c.udp = &p->na.udp;
+  c.server.addr.family = TERN_IP_V4;
+  c.server.addr.u.v4 = b;
+  c.server.port = 7;
+  c.count = count;
+  p->seen.assign(count, 0);
+  EXPECT_EQ(tern_udp_bind(c.udp, &c.sock, nullptr, c.ring, sizeof c.ring), 0);
+  c.sender.c = &c;
+  c.sender.timer = TERN_TIMER_INIT;
+  c.receiver.c = &c;
+  c.receiver.seen = &p->seen;
+  tern_task_init(&c.sender.task, Client::SendPoll);
+  tern_task_init(&c.receiver.task, Client::RecvPoll);
+  EXPECT_EQ(tern_spawn(&w->ex, &c.receiver.task), 0);
+  EXPECT_EQ(tern_spawn(&w->ex, &c.sender.task), 0);
+}
+
+Result Collect(const World &w, Pair *p) {
+  Client &c = p->client;
+  EXPECT_TRUE(tern_task_done(&c.receiver.task));
+  EXPECT_EQ(tern_simlink_in_flight(&p->link, 0), 0u);
+  EXPECT_EQ(tern_simlink_in_flight(&p->link, 1), 0u);
+  Result r;
+  r.trace_hash = w.net.trace_hash;
+  r.events = w.net.events;
+  r.ab = *tern_simlink_get_stats(&p->link, 0);
+  r.ba = *tern_simlink_get_stats(&p->link, 1);
+  r.sent = c.sender.i;
+  r.send_failures = c.sender.failures;
+  r.echoes = c.receiver.got;
+  r.bad = c.receiver.bad;
+  r.duplicates = c.receiver.duplicates;
+  r.out_of_order = c.receiver.out_of_order;
+  for (uint8_t s : p->seen)
+    r.distinct += s != 0;
+  r.a_dropped_corrupt = CorruptDrops(p->na);
+  r.b_dropped_corrupt = CorruptDrops(p->nb);
+  r.a_ring_drops = c.sock.stats.rx_dropped;
+  r.b_ring_drops = p->nb.echo.sock.stats.rx_dropped;
+  tern_simlink_close(&p->link);
+  r.pools_whole = tern_pkt_pool_available(&p->na.pool) == TERN_EXAMPLE_PKTS &&
+                  tern_pkt_pool_available(&p->nb.pool) == TERN_EXAMPLE_PKTS;
+  return r;
+}
+
+// One run from seed: a pair per config in cfgs (1 or 2), each client
+// sending count datagrams; the net's events in *record if asked.
+std::vector<Result> RunPairs(uint64_t seed,
+                             const std::vector<tern_simlink_config> &cfgs,
+                             int count,
+                             std::vector<tern_simnet_event> *record) {
   auto w = std::make_unique<World>();
   tern_sim_set_time(0x10000);
   tern_executor_init(&w->ex);
@@ -171,93 +246,35 @@ Result RunNet(uint64_t seed, const tern_simlink_config &cfg, int count,
   }
   tern_simnet_init(&w->net, seed, record ? record->data() : nullptr,
                    record ? (uint32_t)record->size() : 0);
-  EXPECT_EQ(tern_simlink_init(&w->link, &w->net, &cfg), 0);
   if (getenv("TERN_SIM_LOG") != nullptr) {
     tern_simnet_set_log(&w->net, stderr);  // every event, for a replay
   }
-  tern_simrng_seed(&w->rng_a, seed ^ 0xa);
-  tern_simrng_seed(&w->rng_b, seed ^ 0xb);
-  w->ra = tern_rng{RngFill, &w->rng_a};
-  w->rb = tern_rng{RngFill, &w->rng_b};
-  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 1), b = tern_ipv4(192, 0, 2, 2);
-  EXPECT_EQ(tern_example_node_start(&w->na, &w->ex, &w->ra,
-                                    tern_simlink_a(&w->link), &a, 24, nullptr),
-            0);
-  EXPECT_EQ(tern_example_node_start(&w->nb, &w->ex, &w->rb,
-                                    tern_simlink_b(&w->link), &b, 24, nullptr),
-            0);
-  Client &c = w->client;
-  c.udp = &w->na.udp;
-  c.server.addr.family = TERN_IP_V4;
-  c.server.addr.u.v4 = b;
-  c.server.port = 7;
-  c.count = count;
-  w->seen.assign(count, 0);
-  EXPECT_EQ(tern_udp_bind(c.udp, &c.sock, nullptr, c.ring, sizeof c.ring), 0);
-  c.sender.c = &c;
-  c.sender.timer = TERN_TIMER_INIT;
-  c.receiver.c = &c;
-  c.receiver.seen = &w->seen;
-  tern_task_init(&c.sender.task, Client::SendPoll);
-  tern_task_init(&c.receiver.task, Client::RecvPoll);
-  EXPECT_EQ(tern_spawn(&w->ex, &c.receiver.task), 0);
-  EXPECT_EQ(tern_spawn(&w->ex, &c.sender.task), 0);
-  tern_executor_run(&w->ex, &c.sender.task);
+  for (unsigned i = 0; i < cfgs.size(); i++)
+    StartPair(w.get(), &w->pairs[i], seed, i, cfgs[i], count);
+  for (unsigned i = 0; i < cfgs.size(); i++)
+    tern_executor_run(&w->ex, &w->pairs[i].client.sender.task);
   while (tern_executor_run_once(&w->ex) > 0) {
   }
-  EXPECT_TRUE(tern_task_done(&c.receiver.task));
-  EXPECT_EQ(tern_simlink_in_flight(&w->link, 0), 0u);
-  EXPECT_EQ(tern_simlink_in_flight(&w->link, 1), 0u);
-
-  Result r;
-  r.trace_hash = w->net.trace_hash;
-  r.events = w->net.events;
-  r.ab = *tern_simlink_get_stats(&w->link, 0);
-  r.ba = *tern_simlink_get_stats(&w->link, 1);
-  r.sent = c.sender.i;
-  r.send_failures = c.sender.failures;
-  r.echoes = c.receiver.got;
-  r.bad = c.receiver.bad;
-  r.duplicates = c.receiver.duplicates;
-  r.out_of_order = c.receiver.out_of_order;
-  for (uint8_t s : w->seen)
-    r.distinct += s != 0;
-  r.a_dropped_corrupt = CorruptDrops(w->na);
-  r.b_dropped_corrupt = CorruptDrops(w->nb);
-  r.a_ring_drops = c.sock.stats.rx_dropped;
-  r.b_ring_drops = w->nb.echo.sock.stats.rx_dropped;
-  tern_simlink_close(&w->link);
-  r.pools_whole = tern_pkt_pool_available(&w->na.pool) == TERN_EXAMPLE_PKTS &&
-                  tern_pkt_pool_available(&w->nb.pool) == TERN_EXAMPLE_PKTS;
+  std::vector<Result> results;
+  for (unsigned i = 0; i < cfgs.size(); i++)
+    results.push_back(Collect(*w, &w->pairs[i]));
   if (record != nullptr) {
-    record->resize(std::min<size_t>(r.events, record->size()));
+    record->resize(std::min<size_t>(w->net.events, record->size()));
   }
-  return r;
+  return results;
 }
 
-// The seeds a test runs: TERN_SIM_SEED alone when set, else 1..n.
+Result RunNet(uint64_t seed, const tern_simlink_config &cfg, int count,
+              std::vector<tern_simnet_event> *record = nullptr) {
+  return RunPairs(seed, {cfg}, count, record)[0];
+}
+
 std::vector<uint64_t> Seeds(int n) {
-  bool from_env = false;
-  uint64_t one = tern_simnet_seed_from_env(0, &from_env);
-  if (from_env) {
-    return {one};
-  }
-  std::vector<uint64_t> s;
-  for (int i = 1; i <= n; i++)
-    s.push_back((uint64_t)i);
-  return s;
+  return tern_test::SimSeeds(n);
 }
 
-// What a failure prints: the command that runs this test with this seed.
 std::string Replay(uint64_t seed) {
-  const ::testing::TestInfo *t =
-      ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string filter = std::string(t->test_suite_name()) + "." + t->name();
-  char buf[256];
-  return std::string("replay: ") +
-         tern_simnet_replay_command(buf, sizeof buf,
-                                    "//platforms/sim:simnet_udp_test",
-                                    filter.c_str(), seed);
+  return tern_test::SimReplay("//platforms/sim:simnet_udp_test", seed);
 }
 
 // Within 5 standard deviations of the binomial(n, p) mean.
@@ -391,6 +408,37 @@ TEST(SimnetUdp, BandwidthSpacesTheDatagrams) {
         EXPECT_GE(t[i] - t[i - 1], 10u) << i;
       EXPECT_GE(t.back() - t.front(), 990u);
     }
+  }
+}
+
+TEST(SimnetUdp, TwoPairsOfStacksShareOneNet) {
+  // Four stacks, two links of different faults, one net, one executor.
+  tern_simlink_config lossy = Faulty();
+  tern_simlink_config slow = TERN_SIMLINK_CONFIG_DEFAULT;
+  slow.delay_ms = 20;
+  slow.bits_per_second = 500000;
+  for (uint64_t seed : Seeds(5)) {
+    SCOPED_TRACE(Replay(seed));
+    std::vector<tern_simnet_event> trace;
+    std::vector<Result> r = RunPairs(seed, {lossy, slow}, 500, &trace);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_GT(r[0].ab.lost, 0u);
+    EXPECT_EQ(r[0].bad, 0);
+    EXPECT_EQ(r[1].echoes, 500);  // the slow link loses nothing
+    EXPECT_EQ(r[1].out_of_order + r[1].duplicates, 0);
+    EXPECT_TRUE(r[0].pools_whole && r[1].pools_whole);
+    // Both links' events are in the one trace.
+    uint32_t per_link[2] = {0, 0};
+    for (const tern_simnet_event &e : trace) {
+      ASSERT_LT(e.link, 2u);
+      per_link[e.link]++;
+    }
+    EXPECT_GT(per_link[0], 1000u);
+    EXPECT_EQ(per_link[1], 4u * 500);  // sent and delivered, both ways
+    // The same seed again: the same trace for the whole net.
+    std::vector<Result> again = RunPairs(seed, {lossy, slow}, 500, nullptr);
+    EXPECT_EQ(again[0].trace_hash, r[0].trace_hash);
+    EXPECT_EQ(again[1].echoes, r[1].echoes);
   }
 }
 
