@@ -213,6 +213,13 @@ int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p);
 int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
                        const tern_ip_addr *dst, uint8_t *buf, size_t cap);
 
+/* The sequence numbers a segment occupies, RFC 9293's SEG.LEN (3.4): its
+ * data, plus one for SYN and one for FIN. */
+static inline uint32_t tern_tcp_seg_len(unsigned flags, size_t payload_len) {
+  return (uint32_t)payload_len + ((flags & TERN_TCP_SYN) != 0) +
+         ((flags & TERN_TCP_FIN) != 0);
+}
+
 /* The MSS to announce on an interface with this MTU (RFC 9293 3.7.1, RFC
  * 6691): the MTU less the fixed IP and TCP headers (20 + 20 for IPv4, 40
  * + 20 for IPv6); 0 for an MTU too small for the headers. */

@@ -511,6 +511,37 @@ TEST(TcpWire, EveryDropIsCountedOnce) {
   EXPECT_EQ(s.drop[-TERN_TCP_DROP_OPTION_LENGTH], 1u);
 }
 
+// SEG.LEN of the captured segments, checked against the next sequence
+// number each side used (tshark's relative numbers).
+TEST(TcpWire, SegLenCountsSynAndFin) {
+  const struct {
+    Bytes seg;
+    tern_ip_addr src, dst;
+    uint32_t len;
+  } cases[] = {
+      {B(kSyn), kClient, kServer, 1},     // Seq=0, then 1
+      {B(kSynAck), kServer, kClient, 1},  // Seq=0, then 1
+      {B(kAck), kClient, kServer, 0},     // Seq=1, the data's Seq=1
+      {Concat(B(kData1Header), DataTxt(0, 1448)), kClient, kServer, 1448},
+      {B(kFin), kClient, kServer, 1},  // Seq=40961, ACKed as 40962
+      {B(kRstAck), kServer, kClient, 0},
+  };
+  for (const auto &c : cases) {
+    tern_tcp_repr r = Parse(c.seg, c.src, c.dst);
+    EXPECT_EQ(tern_tcp_seg_len(r.flags, r.payload_len), c.len);
+  }
+  // The FIN's sequence number plus its SEG.LEN is what the server's
+  // FIN-ACK acknowledges.
+  tern_tcp_repr fin = Parse(B(kFin), kClient, kServer);
+  tern_tcp_repr fin_ack = Parse(B(kFinAck), kServer, kClient);
+  EXPECT_EQ(fin.seq + tern_tcp_seg_len(fin.flags, 0), fin_ack.ack);
+  // The SYN's and the SYN-ACK's likewise.
+  tern_tcp_repr syn = Parse(B(kSyn), kClient, kServer);
+  tern_tcp_repr syn_ack = Parse(B(kSynAck), kServer, kClient);
+  EXPECT_EQ(syn.seq + tern_tcp_seg_len(syn.flags, 0), syn_ack.ack);
+  EXPECT_EQ(tern_tcp_seg_len(TERN_TCP_SYN | TERN_TCP_FIN, 10), 12u);
+}
+
 TEST(TcpWire, MssForMtu) {
   EXPECT_EQ(tern_tcp_mss_for_mtu(1500, TERN_IP_V4), 1460);
   EXPECT_EQ(tern_tcp_mss_for_mtu(1500, TERN_IP_V6), 1440);
