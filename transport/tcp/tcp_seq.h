@@ -84,6 +84,37 @@ static inline bool tern_seq_acceptable(uint32_t seg_seq, uint32_t seg_len,
          tern_seq_in_window(seg_seq + seg_len - 1u, rcv_nxt, rcv_wnd);
 }
 
+/* RFC 5961 3.2: what a RST in a synchronized state earns, by its
+ * sequence number alone. */
+typedef enum tern_seq_rst_verdict {
+  TERN_SEQ_RST_DROP = 0,      /* outside the window: silently dropped */
+  TERN_SEQ_RST_CHALLENGE = 1, /* in the window but not RCV.NXT: answered
+                                 with a challenge ACK, no reset */
+  TERN_SEQ_RST_RESET = 2,     /* exactly RCV.NXT: the connection resets */
+} tern_seq_rst_verdict;
+
+static inline tern_seq_rst_verdict tern_seq_rst_check(uint32_t seg_seq,
+                                                      uint32_t rcv_nxt,
+                                                      uint32_t rcv_wnd) {
+  if (seg_seq == rcv_nxt) {
+    return TERN_SEQ_RST_RESET;
+  }
+  return tern_seq_in_window(seg_seq, rcv_nxt, rcv_wnd) ? TERN_SEQ_RST_CHALLENGE
+                                                       : TERN_SEQ_RST_DROP;
+}
+
+/* RFC 5961 5.2: an ACK is acceptable only in
+ * [SND.UNA - MAX.SND.WND, SND.NXT], MAX.SND.WND the largest window the
+ * peer has offered; a segment whose ACK is outside is dropped and
+ * answered with an ACK. (Inside, an ACK at or below SND.UNA is a
+ * duplicate, above it acknowledges new data: tern_seq_after_upto.) */
+static inline bool tern_seq_ack_acceptable(uint32_t seg_ack, uint32_t snd_una,
+                                           uint32_t snd_nxt,
+                                           uint32_t max_snd_wnd) {
+  return tern_seq_in_window(seg_ack, snd_una - max_snd_wnd,
+                            max_snd_wnd + (snd_nxt - snd_una) + 1u);
+}
+
 #ifdef __cplusplus
 }
 #endif

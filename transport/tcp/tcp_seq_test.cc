@@ -74,4 +74,34 @@ TEST(TcpSeq, AcceptabilityTable) {
   EXPECT_FALSE(tern_seq_acceptable(4, 5, nxt, 8));          // after it
 }
 
+// RFC 5961 3.2's three outcomes for a RST, at the wrap.
+TEST(TcpSeq, RstVerdicts) {
+  const uint32_t nxt = 0xfffffff8u, wnd = 16;
+  EXPECT_EQ(tern_seq_rst_check(nxt, nxt, wnd), TERN_SEQ_RST_RESET);
+  EXPECT_EQ(tern_seq_rst_check(nxt + 1, nxt, wnd), TERN_SEQ_RST_CHALLENGE);
+  EXPECT_EQ(tern_seq_rst_check(7, nxt, wnd), TERN_SEQ_RST_CHALLENGE);  // last
+  EXPECT_EQ(tern_seq_rst_check(8, nxt, wnd), TERN_SEQ_RST_DROP);  // past it
+  EXPECT_EQ(tern_seq_rst_check(nxt - 1, nxt, wnd), TERN_SEQ_RST_DROP);
+  // A closed window: only RCV.NXT itself resets; nothing is challenged.
+  EXPECT_EQ(tern_seq_rst_check(nxt, nxt, 0), TERN_SEQ_RST_RESET);
+  EXPECT_EQ(tern_seq_rst_check(nxt + 1, nxt, 0), TERN_SEQ_RST_DROP);
+}
+
+// RFC 5961 5.2's ACK range [SND.UNA - MAX.SND.WND, SND.NXT], at the wrap.
+TEST(TcpSeq, AckAcceptableRange) {
+  const uint32_t una = 0x10, nxt = 0x30, max_wnd = 0x40;
+  // Lower edge: una - max_wnd = 0xffffffd0.
+  EXPECT_TRUE(tern_seq_ack_acceptable(0xffffffd0u, una, nxt, max_wnd));
+  EXPECT_FALSE(tern_seq_ack_acceptable(0xffffffcfu, una, nxt, max_wnd));
+  EXPECT_TRUE(tern_seq_ack_acceptable(0, una, nxt, max_wnd));
+  EXPECT_TRUE(tern_seq_ack_acceptable(una, una, nxt, max_wnd));
+  EXPECT_TRUE(tern_seq_ack_acceptable(nxt, una, nxt, max_wnd));  // all sent
+  EXPECT_FALSE(tern_seq_ack_acceptable(nxt + 1, una, nxt, max_wnd));
+  EXPECT_FALSE(tern_seq_ack_acceptable(0x80000000u, una, nxt, max_wnd));
+  // Nothing in flight, the peer never opened a window: only SND.UNA.
+  EXPECT_TRUE(tern_seq_ack_acceptable(una, una, una, 0));
+  EXPECT_FALSE(tern_seq_ack_acceptable(una - 1, una, una, 0));
+  EXPECT_FALSE(tern_seq_ack_acceptable(una + 1, una, una, 0));
+}
+
 }  // namespace
