@@ -1,11 +1,12 @@
 /* Not a product: calls each entry point of the TCP wire library (and the
- * ISN generator) on bytes the compiler cannot see through, so that the
- * micro:bit (Cortex-M0) size report shows what they cost:
- * `bazel run //transport/tcp:size_wire_m0_size` (always -c opt). */
+ * ISN and SYN-cookie functions) on bytes the compiler cannot see through, so
+ * that the micro:bit (Cortex-M0) size report shows what they cost: `bazel run
+ * //transport/tcp:size_wire_m0_size` (always -c opt). */
 #include <stdint.h>
 #include <string.h>
 
 #include "tern/board.h"
+#include "tern/tcp_cookie.h"
 #include "tern/tcp_isn.h"
 #include "tern/tcp_wire.h"
 
@@ -32,5 +33,11 @@ int main(void) {
   tern_endpoint local = {.addr = dst, .port = 7};
   tern_endpoint remote = {.addr = src, .port = r.src_port};
   output[1] = (uint8_t)tern_tcp_isn(&k, &local, &remote, input[1]);
+  uint32_t cookie =
+      tern_tcp_cookie_make(&k, &local, &remote, r.seq, r.opts.mss, input[2]);
+  uint16_t mss = 0;
+  output[2] = (uint8_t)tern_tcp_cookie_check(&k, &local, &remote, r.seq,
+                                             cookie ^ input[3], input[4], &mss);
+  output[3] = (uint8_t)mss;
   tern_board_exit(output[0] + tern_tcp_mss_for_mtu(input[0], TERN_IP_V4));
 }
