@@ -1,6 +1,7 @@
 /* Not a product: calls each entry point of the TCP wire library (and the
- * ISN and SYN-cookie functions) on bytes the compiler cannot see through, so
- * that the micro:bit (Cortex-M0) size report shows what they cost: `bazel run
+ * ISN, SYN-cookie and receive-ring functions) on bytes the compiler cannot see
+ * through, so that the micro:bit (Cortex-M0) size report shows what they cost:
+ * `bazel run
  * //transport/tcp:size_wire_m0_size` (always -c opt). */
 #include <stdint.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "tern/board.h"
 #include "tern/tcp_cookie.h"
 #include "tern/tcp_isn.h"
+#include "tern/tcp_rcvbuf.h"
 #include "tern/tcp_wire.h"
 
 static volatile uint8_t input[TERN_TCP_MAX_HEADER_LEN + 64];
@@ -15,6 +17,8 @@ static uint8_t segment[sizeof input];
 static uint8_t output[sizeof input];
 static tern_tcp_rx_stats stats;
 static volatile tern_hsiphash_key key;
+static uint8_t ring[256];
+static tern_tcp_rcvbuf rcv;
 
 int main(void) {
   tern_ip_addr src = {.family = TERN_IP_V4, .u.v4 = {{192, 0, 2, 1}}};
@@ -39,5 +43,11 @@ int main(void) {
   output[2] = (uint8_t)tern_tcp_cookie_check(&k, &local, &remote, r.seq,
                                              cookie ^ input[3], input[4], &mss);
   output[3] = (uint8_t)mss;
+  if (tern_tcp_rcvbuf_init(&rcv, ring, sizeof ring, r.seq) == 0) {
+    (void)tern_tcp_rcvbuf_put(&rcv, r.seq + input[5], r.payload, r.payload_len);
+    tern_tcp_sack_block blocks[3];
+    output[4] = (uint8_t)tern_tcp_rcvbuf_sack(&rcv, blocks, 3);
+    output[5] = (uint8_t)tern_tcp_rcvbuf_read(&rcv, output + 6, 10);
+  }
   tern_board_exit(output[0] + tern_tcp_mss_for_mtu(input[0], TERN_IP_V4));
 }
