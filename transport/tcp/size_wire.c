@@ -1,7 +1,7 @@
 /* Not a product: calls each entry point of the TCP wire library (and the
- * ISN, SYN-cookie and receive-ring functions) on bytes the compiler cannot see
- * through, so that the micro:bit (Cortex-M0) size report shows what they cost:
- * `bazel run
+ * ISN, SYN-cookie, receive-ring and RTO functions) on bytes the compiler cannot
+ * see through, so that the micro:bit (Cortex-M0) size report shows what they
+ * cost: `bazel run
  * //transport/tcp:size_wire_m0_size` (always -c opt). */
 #include <stdint.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "tern/tcp_cookie.h"
 #include "tern/tcp_isn.h"
 #include "tern/tcp_rcvbuf.h"
+#include "tern/tcp_rtt.h"
 #include "tern/tcp_wire.h"
 
 static volatile uint8_t input[TERN_TCP_MAX_HEADER_LEN + 64];
@@ -19,6 +20,7 @@ static tern_tcp_rx_stats stats;
 static volatile tern_hsiphash_key key;
 static uint8_t ring[256];
 static tern_tcp_rcvbuf rcv;
+static tern_tcp_rtt rtt;
 
 int main(void) {
   tern_ip_addr src = {.family = TERN_IP_V4, .u.v4 = {{192, 0, 2, 1}}};
@@ -49,5 +51,9 @@ int main(void) {
     output[4] = (uint8_t)tern_tcp_rcvbuf_sack(&rcv, blocks, 3);
     output[5] = (uint8_t)tern_tcp_rcvbuf_read(&rcv, output + 6, 10);
   }
+  tern_tcp_rtt_init(&rtt, input[6], 60000);
+  tern_tcp_rtt_sample(&rtt, input[7]);
+  tern_tcp_rtt_backoff(&rtt);
+  output[16] = (uint8_t)rtt.rto;
   tern_board_exit(output[0] + tern_tcp_mss_for_mtu(input[0], TERN_IP_V4));
 }
