@@ -167,13 +167,16 @@ TEST(TcpWire, EmitsTheSynLinuxSent) {
   EXPECT_EQ(Emit(r, kClient, kServer), B(kSyn));
 }
 
+// The README's example: the reset answering a SYN to a closed port, built
+// from the SYN's parse (RFC 9293 3.10.7.1: SEQ 0, ACK SEG.SEQ + SEG.LEN).
 TEST(TcpWire, EmitsTheRstAckLinuxSent) {
-  tern_tcp_repr r = {};
-  r.src_port = 5002;
-  r.dst_port = 34250;
-  r.ack = 0x3cb70e85u;
-  r.flags = TERN_TCP_RST | TERN_TCP_ACK;
-  EXPECT_EQ(Emit(r, kServer, kClient), B(kRstAck));
+  tern_tcp_repr r = Parse(B(kSynClosed), kClient, kServer);
+  tern_tcp_repr rst = {};
+  rst.src_port = r.dst_port;
+  rst.dst_port = r.src_port;
+  rst.ack = r.seq + tern_tcp_seg_len(r.flags, r.payload_len);
+  rst.flags = TERN_TCP_RST | TERN_TCP_ACK;
+  EXPECT_EQ(Emit(rst, kServer, kClient), B(kRstAck));
 }
 
 TEST(TcpWire, EmitsTheSackLinuxSent) {
