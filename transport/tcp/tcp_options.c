@@ -183,3 +183,35 @@ int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p) {
   }
   return n;
 }
+
+void tern_tcp_negotiate(const tern_tcp_opts *ours, const tern_tcp_opts *theirs,
+                        tern_ip_family family, uint16_t our_mss,
+                        tern_tcp_negotiated *out) {
+  unsigned both = ours->present & theirs->present;
+  unsigned mss = (theirs->present & TERN_TCP_HAS_MSS)
+                     ? theirs->mss
+                     : (family == TERN_IP_V6 ? TERN_TCP_DEFAULT_MSS6
+                                             : TERN_TCP_DEFAULT_MSS4);
+  if (our_mss != 0 && our_mss < mss) {
+    mss = our_mss;
+  }
+  out->mss = (uint16_t)mss;
+  bool scaled = (both & TERN_TCP_HAS_WSCALE) != 0;
+  out->snd_shift = scaled ? theirs->wscale : 0;
+  out->rcv_shift = scaled ? ours->wscale : 0;
+  out->sack = (both & TERN_TCP_HAS_SACK_PERM) != 0;
+  out->timestamps = (both & TERN_TCP_HAS_TIMESTAMP) != 0;
+}
+
+void tern_tcp_synack_opts(const tern_tcp_opts *want, const tern_tcp_opts *syn,
+                          tern_tcp_opts *out) {
+  memset(out, 0, sizeof *out);
+  out->present = (uint8_t)(TERN_TCP_HAS_MSS |
+                           (want->present & syn->present &
+                            (TERN_TCP_HAS_WSCALE | TERN_TCP_HAS_SACK_PERM |
+                             TERN_TCP_HAS_TIMESTAMP)));
+  out->mss = want->mss;
+  out->wscale = want->wscale;
+  out->ts_val = want->ts_val;
+  out->ts_ecr = syn->ts_val;
+}

@@ -213,6 +213,34 @@ int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p);
 int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
                        const tern_ip_addr *dst, uint8_t *buf, size_t cap);
 
+/* What a handshake settled (RFC 9293 3.7.1, RFC 7323 2.2 and 3.2, RFC
+ * 2018 2): each side's SYN offers options and an option is in force only
+ * when both offered it. */
+typedef struct tern_tcp_negotiated {
+  uint16_t mss;       /* the largest segment to send: the peer's MSS (or the
+                         family's default) capped by our own */
+  uint8_t snd_shift;  /* scales the windows the peer sends: its shift */
+  uint8_t rcv_shift;  /* scales the windows we send: ours */
+  uint8_t sack;       /* both sent SACK-permitted */
+  uint8_t timestamps; /* both sent timestamps */
+} tern_tcp_negotiated;
+
+/* The outcome of a handshake in which we sent ours and the peer sent
+ * theirs (the options of the two SYNs, as parsed or as emitted). Window
+ * scaling is in force only when both sent the option (else both shifts
+ * are 0); our_mss caps the MSS (0: no cap). */
+void tern_tcp_negotiate(const tern_tcp_opts *ours, const tern_tcp_opts *theirs,
+                        tern_ip_family family, uint16_t our_mss,
+                        tern_tcp_negotiated *out);
+
+/* The options of a SYN-ACK answering a SYN with options syn, when we would
+ * offer want: MSS always (RFC 9293 3.7.1, MUST-14 asks it be sent);
+ * window scale, SACK-permitted and timestamps only if the SYN carried
+ * them (RFC 7323 2.2 and 3.2, RFC 2018 2); the timestamp echo is the
+ * SYN's value. */
+void tern_tcp_synack_opts(const tern_tcp_opts *want, const tern_tcp_opts *syn,
+                          tern_tcp_opts *out);
+
 /* The sequence numbers a segment occupies, RFC 9293's SEG.LEN (3.4): its
  * data, plus one for SYN and one for FIN. */
 static inline uint32_t tern_tcp_seg_len(unsigned flags, size_t payload_len) {

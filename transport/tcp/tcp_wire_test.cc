@@ -545,6 +545,65 @@ TEST(TcpWire, SegLenCountsSynAndFin) {
   EXPECT_EQ(tern_tcp_seg_len(TERN_TCP_SYN | TERN_TCP_FIN, 10), 12u);
 }
 
+// Linux's handshake of tcp_linux.pcap: both SYNs carry everything.
+TEST(TcpWire, NegotiatesWhatBothSynsOffered) {
+  tern_tcp_repr syn = Parse(B(kSyn), kClient, kServer);
+  tern_tcp_repr syn_ack = Parse(B(kSynAck), kServer, kClient);
+  tern_tcp_negotiated n;
+  tern_tcp_negotiate(&syn.opts, &syn_ack.opts, TERN_IP_V4, 0, &n);
+  EXPECT_EQ(n.mss, 1460);
+  EXPECT_EQ(n.snd_shift, 10);
+  EXPECT_EQ(n.rcv_shift, 10);
+  EXPECT_TRUE(n.sack);
+  EXPECT_TRUE(n.timestamps);
+  // Scaled by the shift the SYN-ACK gave: the client's first ACK offers
+  // 63 << 10 = 64512 bytes, tshark's figure.
+  tern_tcp_repr ack = Parse(B(kAck), kClient, kServer);
+  EXPECT_EQ((uint32_t)ack.window << n.rcv_shift, 64512u);
+  // Our MSS caps theirs.
+  tern_tcp_negotiate(&syn.opts, &syn_ack.opts, TERN_IP_V4, 536, &n);
+  EXPECT_EQ(n.mss, 536);
+  // A peer with no options: the family's default MSS, nothing scaled.
+  tern_tcp_opts none = {};
+  tern_tcp_negotiate(&syn.opts, &none, TERN_IP_V4, 0, &n);
+  EXPECT_EQ(n.mss, TERN_TCP_DEFAULT_MSS4);
+  EXPECT_EQ(n.snd_shift + n.rcv_shift + n.sack + n.timestamps, 0);
+  tern_tcp_negotiate(&syn.opts, &none, TERN_IP_V6, 0, &n);
+  EXPECT_EQ(n.mss, TERN_TCP_DEFAULT_MSS6);
+  // Window scale from one side only: neither shift applies (RFC 7323 2.2).
+  tern_tcp_opts ws_only = {};
+  ws_only.present = TERN_TCP_HAS_WSCALE;
+  ws_only.wscale = 7;
+  tern_tcp_opts ours = syn.opts;
+  ours.present &= (uint8_t)~TERN_TCP_HAS_WSCALE;
+  tern_tcp_negotiate(&ours, &ws_only, TERN_IP_V4, 0, &n);
+  EXPECT_EQ(n.snd_shift, 0);
+  EXPECT_EQ(n.rcv_shift, 0);
+}
+
+// Linux's SYN-ACK rebuilt: what the server would offer, answering the SYN.
+TEST(TcpWire, SynAckOffersOnlyWhatTheSynCarried) {
+  tern_tcp_repr syn = Parse(B(kSyn), kClient, kServer);
+  tern_tcp_repr want = Parse(B(kSynAck), kServer, kClient);  // its fields
+  tern_tcp_opts all = want.opts;
+  all.ts_ecr = 0;  // filled from the SYN
+  tern_tcp_repr reply = want;
+  tern_tcp_synack_opts(&all, &syn.opts, &reply.opts);
+  EXPECT_EQ(Emit(reply, kServer, kClient), B(kSynAck));
+  // A SYN with nothing but MSS gets nothing but MSS back.
+  tern_tcp_opts mss_only = {};
+  mss_only.present = TERN_TCP_HAS_MSS;
+  mss_only.mss = 1000;
+  tern_tcp_opts out;
+  tern_tcp_synack_opts(&all, &mss_only, &out);
+  EXPECT_EQ(out.present, TERN_TCP_HAS_MSS);
+  EXPECT_EQ(out.mss, 1460);
+  // MSS is sent even to a SYN without one.
+  tern_tcp_opts none = {};
+  tern_tcp_synack_opts(&all, &none, &out);
+  EXPECT_EQ(out.present, TERN_TCP_HAS_MSS);
+}
+
 TEST(TcpWire, MssForMtu) {
   EXPECT_EQ(tern_tcp_mss_for_mtu(1500, TERN_IP_V4), 1460);
   EXPECT_EQ(tern_tcp_mss_for_mtu(1500, TERN_IP_V6), 1440);
