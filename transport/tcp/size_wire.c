@@ -1,12 +1,13 @@
 /* Not a product: calls each entry point of the TCP wire library (and the
- * ISN, SYN-cookie, receive-ring and RTO functions) on bytes the compiler cannot
- * see through, so that the micro:bit (Cortex-M0) size report shows what they
- * cost: `bazel run
+ * ISN, SYN-cookie, receive-ring, RTO and NewReno functions) on bytes the
+ * compiler cannot see through, so that the micro:bit (Cortex-M0) size report
+ * shows what they cost: `bazel run
  * //transport/tcp:size_wire_m0_size` (always -c opt). */
 #include <stdint.h>
 #include <string.h>
 
 #include "tern/board.h"
+#include "tern/tcp_cc.h"
 #include "tern/tcp_cookie.h"
 #include "tern/tcp_isn.h"
 #include "tern/tcp_rcvbuf.h"
@@ -21,6 +22,7 @@ static volatile tern_hsiphash_key key;
 static uint8_t ring[256];
 static tern_tcp_rcvbuf rcv;
 static tern_tcp_rtt rtt;
+static tern_tcp_cc cc;
 
 int main(void) {
   tern_ip_addr src = {.family = TERN_IP_V4, .u.v4 = {{192, 0, 2, 1}}};
@@ -55,5 +57,10 @@ int main(void) {
   tern_tcp_rtt_sample(&rtt, input[7]);
   tern_tcp_rtt_backoff(&rtt);
   output[16] = (uint8_t)rtt.rto;
+  tern_tcp_cc_init(&cc, r.opts.mss, r.ack);
+  output[17] = (uint8_t)tern_tcp_cc_ack(&cc, r.seq, input[8], input[9]);
+  output[18] = (uint8_t)tern_tcp_cc_dupack(&cc, r.seq, r.ack);
+  tern_tcp_cc_timeout(&cc, input[10], r.ack, input[11] != 0);
+  output[19] = (uint8_t)cc.cwnd;
   tern_board_exit(output[0] + tern_tcp_mss_for_mtu(input[0], TERN_IP_V4));
 }
