@@ -2,7 +2,7 @@
  * ISN, SYN-cookie, receive-ring, RTO and NewReno functions) on bytes the
  * compiler cannot see through, so that the micro:bit (Cortex-M0) size report
  * shows what they cost: `bazel run
- * //transport/tcp:size_wire_m0_size` (always -c opt). */
+ * //transport/tcp:size_pieces_m0_size` (always -c opt). */
 #include <stdint.h>
 #include <string.h>
 
