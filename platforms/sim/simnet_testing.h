@@ -1,0 +1,56 @@
+// GoogleTest helpers for tests that run over the simulated network
+// (tern/simnet.h) for many seeds. Testonly.
+//
+//   for (uint64_t seed : tern_test::SimSeeds(20)) {
+//     SCOPED_TRACE(tern_test::SimReplay("//my:test", seed));
+//     ... a run from seed; any failure prints the command that replays it
+//   }
+//
+// SimSeeds(n) is the one seed TERN_SIM_SEED names when it is set, else
+// seeds 1..N where N is TERN_SIM_SEEDS when set (a long run: thousands),
+// else n.
+#ifndef TERN_SIMNET_TESTING_H
+#define TERN_SIMNET_TESTING_H
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "tern/simnet.h"
+
+namespace tern_test {
+
+inline std::vector<uint64_t> SimSeeds(int n) {
+  bool from_env = false;
+  uint64_t one = tern_simnet_seed_from_env(0, &from_env);
+  if (from_env) {
+    return {one};
+  }
+  const char *count = getenv("TERN_SIM_SEEDS");
+  if (count != nullptr && atoi(count) > 0) {
+    n = atoi(count);
+  }
+  std::vector<uint64_t> seeds;
+  for (int i = 1; i <= n; i++)
+    seeds.push_back(static_cast<uint64_t>(i));
+  return seeds;
+}
+
+// "replay: bazel test <target> --test_env=TERN_SIM_SEED=<seed>
+// --test_filter=<the current test>".
+inline std::string SimReplay(const char *target, uint64_t seed) {
+  const ::testing::TestInfo *t =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string filter = std::string(t->test_suite_name()) + "." + t->name();
+  char buf[512];
+  return std::string("replay: ") +
+         tern_simnet_replay_command(buf, sizeof buf, target, filter.c_str(),
+                                    seed);
+}
+
+}  // namespace tern_test
+
+#endif  // TERN_SIMNET_TESTING_H

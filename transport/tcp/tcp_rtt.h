@@ -1,0 +1,64 @@
+/* The retransmission timeout (RFC 6298): a smoothed round-trip time and
+ * its variation from samples, the timeout computed from them, and its
+ * exponential backoff.
+ *
+ *   first sample R:  SRTT = R, RTTVAR = R / 2
+ *   each next R:     RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R|  (old SRTT)
+ *                    SRTT   = 7/8 SRTT + 1/8 R
+ *   RTO = SRTT + max(G, 4 RTTVAR), clamped to [min_rto, max_rto]
+ *
+ * G, the clock's granularity, is 1 ms (the port's clock). Before any
+ * sample the RTO is 1 second (RFC 6298 2.1), within the bounds. On each
+ * expiry the RTO doubles up to max_rto (5.5); the next sample computes it
+ * afresh. RFC 6298 2.4 asks for a minimum of 1 second; Linux uses 200 ms:
+ * min_rto is the caller's (issue 9: "a minimum you can configure").
+ *
+ * Karn's rule (RFC 6298 3) is the caller's: take no sample from a
+ * retransmitted segment unless timestamps tell the copies apart (RFC
+ * 7323 section 4).
+ *
+ * Integer arithmetic, in milliseconds scaled as Jacobson's: SRTT kept
+ * times 8 and RTTVAR times 4, so that the 1/8 and 1/4 gains are shifts and
+ * no fraction of a millisecond is lost between samples. */
+#ifndef TERN_TCP_RTT_H
+#define TERN_TCP_RTT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The RTO before any sample, ms (RFC 6298 2.1). */
+#define TERN_TCP_RTO_INITIAL 1000u
+/* A bound RFC 6298 2.5 allows: at least 60 s. */
+#define TERN_TCP_RTO_MAX_DEFAULT 60000u
+
+typedef struct tern_tcp_rtt {
+  uint32_t srtt8;   /* SRTT * 8, ms; 0: no sample yet */
+  uint32_t rttvar4; /* RTTVAR * 4, ms */
+  uint32_t rto;     /* the current timeout, ms */
+  uint32_t min_rto;
+  uint32_t max_rto;
+} tern_tcp_rtt;
+
+/* No samples yet: RTO 1 s clamped to [min_rto, max_rto]. min_rto above
+ * max_rto is taken as max_rto. */
+void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto);
+
+/* A round-trip sample of r ms (0 counts as 1: below the clock's grain). */
+void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r);
+
+/* The retransmission timer expired: RTO doubles, up to max_rto. */
+void tern_tcp_rtt_backoff(tern_tcp_rtt *t);
+
+/* SRTT in ms, rounded down (0 before the first sample). */
+static inline uint32_t tern_tcp_rtt_srtt(const tern_tcp_rtt *t) {
+  return t->srtt8 >> 3;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_TCP_RTT_H */

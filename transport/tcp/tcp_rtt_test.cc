@@ -1,0 +1,111 @@
+// The retransmission timeout (RFC 6298): the first sample, the smoothing
+// against the formulas in real numbers, the clamps, backoff and the
+// sample after it.
+#include "tern/tcp_rtt.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace {
+
+TEST(TcpRtt, BeforeAnySampleTheRtoIsOneSecond) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 1000u);
+  EXPECT_EQ(tern_tcp_rtt_srtt(&t), 0u);
+  tern_tcp_rtt_init(&t, 1500, TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 1500u);  // the minimum rules
+  tern_tcp_rtt_init(&t, 200, 800);
+  EXPECT_EQ(t.rto, 800u);  // and the maximum
+  tern_tcp_rtt_init(&t, 900, 800);
+  EXPECT_EQ(t.min_rto, 800u);  // a minimum above the maximum
+}
+
+TEST(TcpRtt, FirstAndSecondSample) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, 1, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_sample(&t, 100);
+  // SRTT 100, RTTVAR 50: RTO = 100 + 4 * 50.
+  EXPECT_EQ(tern_tcp_rtt_srtt(&t), 100u);
+  EXPECT_EQ(t.rttvar4, 200u);
+  EXPECT_EQ(t.rto, 300u);
+  tern_tcp_rtt_sample(&t, 100);
+  // RTTVAR = 3/4 * 50 + 0 = 37.5; SRTT stays 100: RTO = 100 + 150.
+  EXPECT_EQ(t.rttvar4, 150u);
+  EXPECT_EQ(tern_tcp_rtt_srtt(&t), 100u);
+  EXPECT_EQ(t.rto, 250u);
+  tern_tcp_rtt_sample(&t, 180);
+  // RTTVAR = 3/4 * 37.5 + 80 / 4 = 48.125; SRTT = 7/8 * 100 + 180 / 8 = 110.
+  // 4 * 48.125 = 192.5: kept as 193 (150 - 150 / 4 truncated + 80).
+  EXPECT_EQ(t.rttvar4, 193u);
+  EXPECT_EQ(tern_tcp_rtt_srtt(&t), 110u);
+  EXPECT_EQ(t.rto, 110u + 193u);
+}
+
+TEST(TcpRtt, TheMinimumAndTheGrain) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_sample(&t, 1);
+  EXPECT_EQ(t.rto, 200u);  // 1 + 2 = 3 ms, raised to the minimum
+  tern_tcp_rtt_init(&t, 0, TERN_TCP_RTO_MAX_DEFAULT);
+  for (int i = 0; i < 100; i++)
+    tern_tcp_rtt_sample(&t, 0);  // taken as 1 ms; RTTVAR decays to 0
+  EXPECT_EQ(tern_tcp_rtt_srtt(&t), 1u);
+  EXPECT_GE(t.rto, 2u);  // SRTT + max(G, 4 RTTVAR): never below SRTT + 1
+}
+
+TEST(TcpRtt, BackoffDoublesUpToTheMaximum) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, 200, 60000);
+  uint32_t want[] = {2000, 4000, 8000, 16000, 32000, 60000, 60000};
+  for (uint32_t w : want) {
+    tern_tcp_rtt_backoff(&t);
+    EXPECT_EQ(t.rto, w);
+  }
+  // The next sample computes it afresh.
+  tern_tcp_rtt_sample(&t, 50);
+  EXPECT_EQ(t.rto, 200u);  // 50 + 100, raised to the minimum
+}
+
+// Random samples: the integer version stays within a millisecond or two
+// of RFC 6298's formulas computed in real numbers.
+TEST(TcpRtt, FollowsTheFormulasInRealNumbers) {
+  std::mt19937 rng(7);
+  for (int run = 0; run < 50; run++) {
+    tern_tcp_rtt t;
+    tern_tcp_rtt_init(&t, 1, 3600000);
+    double srtt = 0, rttvar = 0;
+    uint32_t base = 1 + rng() % 2000;
+    for (int i = 0; i < 300; i++) {
+      uint32_t r = base / 2 + rng() % (base + 1);
+      r = std::max<uint32_t>(r, 1);
+      if (i == 0) {
+        srtt = r;
+        rttvar = r / 2.0;
+      } else {
+        rttvar = 0.75 * rttvar + 0.25 * std::fabs(srtt - r);
+        srtt = 0.875 * srtt + 0.125 * r;
+      }
+      tern_tcp_rtt_sample(&t, r);
+      double rto = srtt + std::max(1.0, 4 * rttvar);
+      ASSERT_NEAR(t.srtt8 / 8.0, srtt, 1.0) << run << " " << i;
+      ASSERT_NEAR(t.rttvar4 / 4.0, rttvar, 1.0) << run << " " << i;
+      ASSERT_NEAR((double)t.rto, rto, 5.0) << run << " " << i;
+    }
+  }
+}
+
+TEST(TcpRtt, HugeSamplesDoNotOverflow) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, 200, 60000);
+  tern_tcp_rtt_sample(&t, 0xffffffffu);
+  EXPECT_EQ(t.rto, 60000u);
+  tern_tcp_rtt_sample(&t, 10);
+  EXPECT_EQ(t.rto, 60000u);
+  EXPECT_LE(tern_tcp_rtt_srtt(&t), 3600000u);
+}
+
+}  // namespace
