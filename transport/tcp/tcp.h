@@ -1,0 +1,299 @@
+/* TCP connections (RFC 9293) over the IP core, for either address family:
+ * the connection machine that drives the pieces beside it (tcp_wire.h,
+ * tcp_seq.h, tcp_isn.h, tcp_cookie.h, tcp_rcvbuf.h, tcp_rtt.h, tcp_cc.h).
+ *
+ *   static tern_tcp_layer tcp;
+ *   tern_tcp_init(&tcp, &ip, NULL);              // registers protocol 6
+ *   ... a task awaits tern_tcp_poll_run(&tcp, cx) for ever (timers and
+ *       every segment sent; like the IP runner) ...
+ *
+ *   // active open
+ *   static tern_tcp_conn c;
+ *   static uint8_t tx[4096], rx[4096];
+ *   tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx);
+ *   tern_tcp_connect(&c, &remote);
+ *   TERN_CO_AWAIT(co, tern_tcp_poll_connect(&c, cx, &err));
+ *   tern_stream s = tern_tcp_stream(&c);          // read, write, close
+ *
+ *   // passive open: the listener's backlog is an array of connections,
+ *   // each with its rings, set up with tern_tcp_conn_init
+ *   tern_tcp_listen(&tcp, &lst, &local, conns, 4);
+ *   TERN_CO_AWAIT(co, tern_tcp_poll_accept(&lst, cx, &conn));
+ *
+ * The states (RFC 9293 3.3.2; LISTEN is the listener's, not a
+ * connection's):
+ *
+ *                           +---------+ connect: SYN
+ *                           | CLOSED  |-----------------+
+ *                           +---------+                 v
+ *    listener: SYN / SYN,ACK     |                +----------+
+ *     +--------------------------+      SYN/SYN,ACK|  SYN-    |
+ *     v                          +-----------------|  SENT    |
+ *  +--------+                    v (simultaneous)  +----------+
+ *  |  SYN-  |<--------------------                      | SYN,ACK / ACK
+ *  |  RCVD  |---- ACK of SYN -------> +-------------+ <--+
+ *  +--------+                         | ESTABLISHED |
+ *                   close: FIN  +-----+-------------+-----+ FIN / ACK
+ *                               v                         v
+ *                        +-----------+ FIN/ACK      +------------+
+ *                        | FIN-WAIT-1|------+       | CLOSE-WAIT |
+ *                        +-----------+      v       +------------+
+ *                    ACK of FIN |     +---------+         | close: FIN
+ *                               v     | CLOSING |         v
+ *                        +-----------+ +---------+   +----------+
+ *                        | FIN-WAIT-2|      | ACK     | LAST-ACK |
+ *                        +-----------+      v         +----------+
+ *                          FIN / ACK| +-----------+        | ACK of FIN
+ *                                   +>| TIME-WAIT |--2MSL--> CLOSED
+ *                                     +-----------+
+ *
+ * Segments are sent from one place, the layer's runner
+ * (tern_tcp_poll_run), which also fires every connection's timers: input
+ * and the application's polls change state and wake it. Only resets
+ * answering a segment with no connection are sent from the input path,
+ * best effort, as ICMP answers are.
+ *
+ * Everything is caller storage; nothing allocates. Task context only. */
+#ifndef TERN_TCP_H
+#define TERN_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/addr.h"
+#include "tern/ip.h"
+#include "tern/poll.h"
+#include "tern/siphash.h"
+#include "tern/stream.h"
+#include "tern/tcp_cc.h"
+#include "tern/tcp_rcvbuf.h"
+#include "tern/tcp_rtt.h"
+#include "tern/tcp_wire.h"
+#include "tern/timer.h"
+#include "tern/waitq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* RFC 9293 3.3.2's states of a connection. */
+typedef enum tern_tcp_state {
+  TERN_TCP_CLOSED = 0,
+  TERN_TCP_SYN_SENT,
+  TERN_TCP_SYN_RCVD,
+  TERN_TCP_ESTABLISHED,
+  TERN_TCP_FIN_WAIT_1,
+  TERN_TCP_FIN_WAIT_2,
+  TERN_TCP_CLOSE_WAIT,
+  TERN_TCP_CLOSING,
+  TERN_TCP_LAST_ACK,
+  TERN_TCP_TIME_WAIT,
+} tern_tcp_state;
+
+/* The layer's knobs, all in milliseconds; tern_tcp_config_default()
+ * fills them. */
+typedef struct tern_tcp_config {
+  uint32_t min_rto;         /* RFC 6298 2.4 asks 1000; Linux uses 200 */
+  uint32_t max_rto;         /* at least 60,000 (RFC 6298 2.5) */
+  uint32_t time_wait;       /* TIME-WAIT's 2 MSL (RFC 9293 3.4.2) */
+  uint32_t delack;          /* the longest an ACK is delayed (< 500, RFC 9293
+                               3.8.6.3) */
+  uint32_t user_timeout;    /* data (or a SYN) unacknowledged this long
+                               aborts with TERN_ETIMEDOUT (RFC 5482's knob);
+                               also connect's timeout */
+  uint32_t keepalive;       /* idle time before a keepalive probe, and
+                               between probes, when a connection asks for
+                               them (RFC 1122 4.2.3.6: at least 2 hours) */
+  uint8_t keepalive_probes; /* unanswered probes before TERN_ETIMEDOUT */
+} tern_tcp_config;
+
+void tern_tcp_config_default(tern_tcp_config *cfg);
+
+/* Counters of the layer; they wrap at 2^32. */
+typedef struct tern_tcp_stats {
+  tern_tcp_rx_stats rx;      /* every segment's parse result */
+  uint32_t rx_no_conn;       /* no connection or listener: reset sent */
+  uint32_t rx_dropped;       /* unacceptable for its connection */
+  uint32_t challenge_acks;   /* RFC 5961 3.2, 4.2, 5.2 */
+  uint32_t rst_sent;         /* resets sent */
+  uint32_t segs_sent;        /* segments handed to the IP layer */
+  uint32_t retransmits;      /* segments sent again */
+  uint32_t timeouts;         /* retransmission timer expiries */
+  uint32_t fast_retransmits; /* NewReno's */
+  uint32_t cookies_sent;     /* SYN-ACKs with a cookie (backlog full) */
+  uint32_t cookies_ok;       /* connections made from a cookie */
+  uint32_t cookies_bad;      /* ACKs whose cookie did not check */
+  uint32_t backlog_full;     /* SYNs or cookie ACKs no slot could take */
+  uint32_t icmp_accepted;    /* ICMP errors for a connection (RFC 5927) */
+  uint32_t icmp_ignored;     /* quote outside the window, or no match */
+  uint32_t tx_errors;        /* the IP layer refused a segment */
+} tern_tcp_stats;
+
+typedef struct tern_tcp_layer tern_tcp_layer;
+typedef struct tern_tcp_listener tern_tcp_listener;
+
+/* One connection: caller storage with its two rings, set up by
+ * tern_tcp_conn_init. Fields are the layer's. */
+typedef struct tern_tcp_conn {
+  struct tern_tcp_conn *next; /* the layer's list of open connections */
+  tern_tcp_layer *layer;
+  tern_tcp_listener *listener; /* its backlog slot's listener, or NULL */
+  tern_endpoint local;
+  tern_endpoint remote;
+  uint8_t state;      /* tern_tcp_state */
+  uint8_t flags;      /* TERN_TCP_F_*: the application's switches */
+  uint8_t pend;       /* what the runner owes the peer (tcp_conn.h) */
+  int8_t err;         /* the error that ended it, reported to both sides */
+  uint8_t rcv_shift;  /* our window shift */
+  uint8_t snd_shift;  /* the peer's */
+  uint8_t opts;       /* options in force (tcp_conn.h) */
+  uint8_t retries;    /* timer expiries in a row / keepalive probes */
+  uint16_t mss;       /* the largest segment we send */
+  uint16_t acks_owed; /* full segments received since our last ACK */
+  /* the send ring: bytes from SND.UNA on, sent or not */
+  uint8_t *sbuf;
+  uint32_t scap;
+  uint32_t shead; /* ring index of SND.UNA's byte */
+  uint32_t slen;  /* bytes in the ring */
+  uint32_t iss;
+  uint32_t snd_una;
+  uint32_t snd_nxt;
+  uint32_t snd_max; /* the highest sent (SND.NXT before a go-back) */
+  uint32_t snd_wnd; /* the peer's window, scaled */
+  uint32_t max_snd_wnd;
+  uint32_t snd_wl1;
+  uint32_t snd_wl2;
+  uint32_t rtt_seq;   /* the segment timed for an RTT sample (no TS) */
+  tern_time rtt_at;   /* when it was sent; 0: none timed */
+  uint32_t ts_recent; /* the peer's last timestamp (RFC 7323 4.3) */
+  uint32_t last_adv;  /* the right edge of the window last advertised */
+  tern_time rtx_at;   /* retransmission or persist timer; 0: off */
+  tern_time ack_at;   /* delayed ACK; 0: off */
+  tern_time idle_at;  /* TIME-WAIT's end, keepalive, user timeout */
+  tern_tcp_rcvbuf rcv;
+  tern_tcp_rtt rtt;
+  tern_tcp_cc cc;
+  tern_waker_slot reader; /* a task in read, accept's wait is the listener's */
+  tern_waker_slot writer; /* a task in write, flush, close or connect */
+} tern_tcp_conn;
+
+/* tern_tcp_conn.flags the application sets (tern_tcp_set_nodelay, ...). */
+#define TERN_TCP_F_NODELAY 0x01u   /* no Nagle (RFC 9293 3.7.4) */
+#define TERN_TCP_F_KEEPALIVE 0x02u /* send keepalive probes */
+
+/* A listener: a local endpoint and a backlog of connection slots. */
+struct tern_tcp_listener {
+  tern_tcp_listener *next;
+  tern_tcp_layer *layer;
+  tern_endpoint local;
+  tern_tcp_conn *slots; /* caller's array, each set up by conn_init */
+  uint8_t nslots;
+  tern_waker_slot acceptor;
+};
+
+/* The layer. Caller storage; fields are read-only to the application. */
+struct tern_tcp_layer {
+  tern_ip_proto proto;
+  tern_ip_stack *stack;
+  tern_tcp_conn *conns; /* open connections (not CLOSED) */
+  tern_tcp_listener *listeners;
+  tern_tcp_config cfg;
+  tern_hsiphash_key isn_key;    /* RFC 6528's secret */
+  tern_hsiphash_key cookie_key; /* SYN cookies' */
+  tern_waker_slot runner;
+  tern_timer timer;   /* the runner's, for the earliest deadline */
+  tern_waiter waiter; /* the runner waiting for a packet or room */
+  tern_ip_iface *wait_iface;
+  tern_pkt *tx_pkt; /* a packet the runner holds while it waits */
+  tern_tcp_stats stats;
+};
+
+/* Sets up the layer and registers it with the stack for protocol 6; the
+ * ISN and cookie keys are drawn from the stack's RNG. cfg NULL: the
+ * defaults. Returns 0, TERN_EINVAL, TERN_EIO (the RNG failed) or
+ * TERN_EADDRINUSE (a TCP is registered already). */
+int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
+                  const tern_tcp_config *cfg);
+
+/* The runner: sends what every connection owes its peer and fires their
+ * timers. PENDING for ever; poll it from one task. */
+tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx);
+
+/* Prepares c (any storage) with its send ring tx[0..tx_cap) and receive
+ * ring rx[0..rx_cap) (caller storage, at least 1 byte each, at most
+ * TERN_TCP_RCVBUF_MAX). Returns 0 or TERN_EINVAL. */
+int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
+                       uint32_t tx_cap, uint8_t *rx, uint32_t rx_cap);
+
+/* Active open to remote, from an ephemeral port (RFC 6056) and the
+ * route's source address: the SYN goes out with the runner. Returns 0,
+ * TERN_EINVAL (a connection not CLOSED, port 0, no family),
+ * TERN_EALREADY, a routing error (TERN_ENETUNREACH, ...) or
+ * TERN_EADDRINUSE. */
+int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote);
+
+/* Waits for the handshake: READY with *err 0 (established), or
+ * TERN_ECONNREFUSED (reset), TERN_ETIMEDOUT (no answer within the user
+ * timeout), an ICMP unreachable's error, TERN_ECLOSED (never opened). */
+tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
+
+/* Listens on local (port required; an unspecified or familiess address
+ * takes every local address): each SYN takes a free slot of
+ * slots[0..n) (set up with tern_tcp_conn_init, 1..255); with none free,
+ * the SYN is answered with a SYN cookie (RFC 4987 3.6) and a slot taken
+ * when its ACK comes. Returns 0, TERN_EINVAL or TERN_EADDRINUSE. */
+int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
+                    const tern_endpoint *local, tern_tcp_conn *slots,
+                    uint8_t n);
+
+/* Waits for a connection whose handshake completed: READY with it in
+ * *out (the application's until it closes or aborts it: then its slot
+ * is free again once the connection is CLOSED). */
+tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
+                               tern_tcp_conn **out);
+
+/* Stops listening: pending handshakes are reset; accepted connections go
+ * on. */
+void tern_tcp_unlisten(tern_tcp_listener *lst);
+
+/* The connection as a tern_stream: poll_read (0 at the peer's FIN after
+ * every byte), poll_write (copies into the send ring), poll_flush (every
+ * byte acknowledged), poll_close (flush, then FIN, READY once the FIN is
+ * acknowledged; reading goes on until the peer's FIN). Errors:
+ * TERN_ECONNRESET, TERN_ECONNREFUSED, TERN_ETIMEDOUT, an ICMP error,
+ * TERN_ECLOSED for writing after close or using a connection never
+ * opened. */
+tern_stream tern_tcp_stream(tern_tcp_conn *c);
+
+/* The same operations by name. */
+tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
+                             size_t len, ptrdiff_t *n);
+tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
+                              size_t len, ptrdiff_t *n);
+tern_poll tern_tcp_poll_flush(tern_tcp_conn *c, tern_cx *cx, int *err);
+tern_poll tern_tcp_poll_close(tern_tcp_conn *c, tern_cx *cx, int *err);
+
+/* Half-close without waiting: queues the FIN after the bytes written. */
+void tern_tcp_shutdown(tern_tcp_conn *c);
+
+/* Abort (RFC 9293 3.10.5): a reset to the peer, queued data dropped, the
+ * connection CLOSED with TERN_ECLOSED for later polls. */
+void tern_tcp_abort(tern_tcp_conn *c);
+
+/* Switches: no Nagle; keepalive probes. */
+void tern_tcp_set_nodelay(tern_tcp_conn *c, bool on);
+void tern_tcp_set_keepalive(tern_tcp_conn *c, bool on);
+
+static inline tern_tcp_state tern_tcp_get_state(const tern_tcp_conn *c) {
+  return (tern_tcp_state)c->state;
+}
+
+/* The state's name ("ESTABLISHED", ...). */
+const char *tern_tcp_state_name(int state);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_TCP_H */

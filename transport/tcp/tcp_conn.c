@@ -1,0 +1,478 @@
+/* Segment arrival (RFC 9293 3.10.7) with RFC 5961's defences: the
+ * connection machine's input side. See tcp.h for the state diagram. */
+#include <string.h>
+
+#include "tern/tcp_seq.h"
+#include "transport/tcp/tcp_conn.h"
+
+bool tern__tcp_addr_eq(const tern_ip_addr *a, const tern_ip_addr *b) {
+  size_t n = a->family == TERN_IP_V6 ? 16 : 4;
+  return a->family == b->family && memcmp(a->u.w, b->u.w, n) == 0;
+}
+
+uint8_t tern__tcp_shift_for(uint32_t cap) {
+  uint8_t s = 0;
+  while ((cap >> s) > 0xffffu && s < TERN_TCP_MAX_WSCALE) {
+    s++;
+  }
+  return s;
+}
+
+uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c) {
+  return tern_tcp_rcvbuf_window(&c->rcv);
+}
+
+void tern__tcp_finish(tern_tcp_conn *c, int err) {
+  tern_tcp_layer *layer = c->layer;
+  if (c->state != TERN_TCP_CLOSED) {
+    tern_tcp_conn **pp = &layer->conns;
+    while (*pp != NULL && *pp != c) {
+      pp = &(*pp)->next;
+    }
+    if (*pp == c) {
+      *pp = c->next;
+    }
+    c->next = NULL;
+  }
+  c->state = TERN_TCP_CLOSED;
+  c->err = (int8_t)err;
+  c->pend = 0;
+  c->rtx_at = c->ack_at = c->idle_at = 0;
+  if (err != 0) {
+    c->slen = 0; /* nothing more will be sent */
+  }
+  /* A listener's slot is free again once nobody holds it: not yet
+   * accepted, or the application is done with it. */
+  if (c->listener != NULL && ((c->flags & TERN__TCP_F_ACCEPTED) == 0 ||
+                              (c->flags & TERN__TCP_F_USER_DONE) != 0)) {
+    c->flags = 0;
+  }
+  tern_waker_slot_wake(&c->reader);
+  tern_waker_slot_wake(&c->writer);
+}
+
+/* The connection for a segment from remote to local, or NULL. */
+static tern_tcp_conn *find_conn(tern_tcp_layer *layer,
+                                const tern_endpoint *local,
+                                const tern_endpoint *remote) {
+  for (tern_tcp_conn *c = layer->conns; c != NULL; c = c->next) {
+    if (c->local.port == local->port && c->remote.port == remote->port &&
+        tern__tcp_addr_eq(&c->remote.addr, &remote->addr) &&
+        tern__tcp_addr_eq(&c->local.addr, &local->addr)) {
+      return c;
+    }
+  }
+  return NULL;
+}
+
+static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
+                                        const tern_endpoint *local) {
+  static const tern_ip_addr zero;
+  for (tern_tcp_listener *l = layer->listeners; l != NULL; l = l->next) {
+    const tern_ip_addr *a = &l->local.addr;
+    if (l->local.port == local->port &&
+        (a->family == TERN_IP_NONE ||
+         (a->family == local->addr.family &&
+          (memcmp(a->u.w, zero.u.w, sizeof zero.u.w) == 0 ||
+           tern__tcp_addr_eq(a, &local->addr))))) {
+      return l;
+    }
+  }
+  return NULL;
+}
+
+tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
+                                tern_pkt *pkt) {
+  tern_tcp_layer *layer = ctx;
+  tern_tcp_repr s;
+  int rc = tern_tcp_repr_parse(&s, tern_pkt_data(pkt), tern_pkt_len(pkt),
+                               &rx->src, &rx->dst);
+  tern_tcp_rx_count(&layer->stats.rx, rc, rc == 0 ? &s.opts : NULL);
+  if (rc < 0) {
+    return TERN_IP_DROP;
+  }
+  /* TCP is unicast only (RFC 9293 3.9.1: a SYN to a broadcast or
+   * multicast address is ignored). */
+  if ((rx->flags & (TERN_IP_RX_BROADCAST | TERN_IP_RX_MULTICAST |
+                    TERN_IP_RX_LINK_BROADCAST | TERN_IP_RX_LINK_MULTICAST)) !=
+      0) {
+    layer->stats.rx_dropped++;
+    return TERN_IP_CONSUMED;
+  }
+  tern_endpoint local = {.addr = rx->dst, .port = s.dst_port};
+  tern_endpoint remote = {
+      .addr = rx->src, .port = s.src_port, .scope = rx->iface->id};
+  tern_tcp_conn *c = find_conn(layer, &local, &remote);
+  if (c != NULL) {
+    tern__tcp_segment(c, &s);
+    return TERN_IP_CONSUMED;
+  }
+  tern_tcp_listener *l = find_listener(layer, &local);
+  if (l != NULL) {
+    tern__tcp_listen_input(l, &local, &remote, &s);
+    return TERN_IP_CONSUMED;
+  }
+  layer->stats.rx_no_conn++;
+  tern__tcp_reset_answer(layer, &local, &remote, &s);
+  return TERN_IP_CONSUMED;
+}
+
+/* ---- helpers of the machine ---- */
+
+static void ack_now(tern_tcp_conn *c) {
+  c->pend |= TERN__TCP_P_ACK;
+  tern__tcp_kick(c->layer);
+}
+
+/* RFC 5961's challenge ACK: an ACK of what we have, which a real peer
+ * answers with a reset at exactly RCV.NXT (or ignores). */
+static void challenge(tern_tcp_conn *c) {
+  c->layer->stats.challenge_acks++;
+  ack_now(c);
+}
+
+/* A reset <SEQ=SEG.ACK><CTL=RST> answering an unacceptable ACK in a
+ * half-open handshake (RFC 9293 3.10.7.3, 3.10.7.4). */
+static void reset_to(tern_tcp_conn *c, const tern_tcp_repr *s) {
+  tern__tcp_reset_answer(c->layer, &c->local, &c->remote, s);
+}
+
+static void enter_time_wait(tern_tcp_conn *c, tern_time now) {
+  c->state = TERN_TCP_TIME_WAIT;
+  c->rtx_at = 0;
+  c->idle_at = now + c->layer->cfg.time_wait;
+  if (c->idle_at == 0) {
+    c->idle_at = 1;
+  }
+  tern_waker_slot_wake(&c->writer);
+}
+
+/* The handshake settled (either side): MSS, shifts, options, congestion
+ * state. ours: what our SYN offered (c->mss holds our MSS until now). */
+static void settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
+  tern_tcp_opts ours;
+  memset(&ours, 0, sizeof ours);
+  ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
+                 TERN_TCP_HAS_SACK_PERM | TERN_TCP_HAS_TIMESTAMP;
+  ours.mss = c->mss;
+  ours.wscale = c->rcv_shift;
+  tern_tcp_negotiated n;
+  tern_tcp_negotiate(&ours, theirs, (tern_ip_family)c->remote.addr.family,
+                     c->mss, &n);
+  c->mss = n.mss;
+  c->snd_shift = n.snd_shift;
+  c->rcv_shift = n.rcv_shift;
+  c->opts = (uint8_t)((n.sack ? TERN__TCP_O_SACK : 0) |
+                      (n.timestamps ? TERN__TCP_O_TS : 0));
+  if (n.timestamps) {
+    c->ts_recent = theirs->ts_val;
+  }
+}
+
+/* Our SYN was acknowledged: the connection is synchronized. */
+static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
+  c->state = TERN_TCP_ESTABLISHED;
+  c->snd_una = c->iss + 1;
+  if (tern_seq_lt(c->snd_nxt, c->snd_una)) {
+    c->snd_nxt = c->snd_una;
+  }
+  /* The window of a SYN (or of the ACK ending the handshake, taken here)
+   * is never scaled (RFC 7323 2.2); later ones are, in ack_in. */
+  c->snd_wnd = (s->flags & TERN_TCP_SYN) != 0
+                   ? s->window
+                   : (uint32_t)s->window << c->snd_shift;
+  c->max_snd_wnd = c->snd_wnd;
+  c->snd_wl1 = s->seq;
+  c->snd_wl2 = s->ack;
+  c->retries = 0;
+  c->rtx_at = 0;
+  if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
+    tern_tcp_rtt_sample(&c->rtt, tern_now() - c->rtt_at);
+    c->rtt_at = 0;
+  }
+  tern_tcp_cc_init(&c->cc, c->mss, c->iss);
+  tern__tcp_heard(c, tern_now());
+  if (c->listener != NULL) {
+    tern__tcp_slot_ready(c);
+  }
+  tern_waker_slot_wake(&c->writer);
+}
+
+/* The peer acknowledged up to s->ack (acceptable per RFC 5961 5.2):
+ * advances SND.UNA, frees the ring, samples the RTT, drives NewReno and
+ * updates the send window (RFC 9293 3.10.7.4). */
+static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
+  uint32_t ack = s->ack;
+  uint32_t wnd = (uint32_t)s->window << c->snd_shift;
+  tern_tcp_cc_action act = TERN_TCP_CC_NONE;
+  if (tern_seq_after_upto(ack, c->snd_una, c->snd_max)) {
+    uint32_t acked = ack - c->snd_una;
+    uint32_t data = acked < c->slen ? acked : c->slen;
+    bool fin_acked = (c->flags & TERN__TCP_F_FIN) != 0 && acked > c->slen;
+    if ((c->opts & TERN__TCP_O_TS) != 0 &&
+        (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
+        s->opts.ts_ecr != 0) {
+      tern_tcp_rtt_sample(&c->rtt, (uint32_t)now - s->opts.ts_ecr);
+    } else if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
+      tern_tcp_rtt_sample(&c->rtt, now - c->rtt_at); /* Karn: untouched */
+    }
+    if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
+      c->rtt_at = 0;
+    }
+    c->shead += data;
+    if (c->shead >= c->scap) {
+      c->shead -= c->scap;
+    }
+    c->slen -= data;
+    c->snd_una = ack;
+    if (tern_seq_lt(c->snd_nxt, ack)) {
+      c->snd_nxt = ack;
+    }
+    c->retries = 0;
+    c->err = 0; /* a soft ICMP error is forgotten on progress */
+    act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
+    c->rtx_at =
+        c->snd_una == c->snd_max ? 0 : now + c->rtt.rto; /* RFC 6298 5.3 */
+    tern_waker_slot_wake(&c->writer);
+    if (fin_acked) {
+      switch (c->state) {
+        case TERN_TCP_FIN_WAIT_1: c->state = TERN_TCP_FIN_WAIT_2; break;
+        case TERN_TCP_CLOSING: enter_time_wait(c, now); break;
+        case TERN_TCP_LAST_ACK: tern__tcp_finish(c, 0); return;
+        default: break;
+      }
+    }
+  } else if (ack == c->snd_una && s->payload_len == 0 &&
+             (s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) == 0 &&
+             wnd == c->snd_wnd && c->snd_max != c->snd_una) {
+    /* A duplicate ACK (RFC 5681 2). */
+    act = tern_tcp_cc_dupack(&c->cc, c->snd_una, c->snd_max);
+    if (act == TERN_TCP_CC_RETRANSMIT) {
+      c->layer->stats.fast_retransmits++;
+    }
+  }
+  if (act == TERN_TCP_CC_RETRANSMIT) {
+    c->pend |= TERN__TCP_P_REXMIT;
+  }
+  /* The send window, from the newest segment only (SND.WL1, SND.WL2). */
+  if (tern_seq_lt(c->snd_wl1, s->seq) ||
+      (c->snd_wl1 == s->seq && tern_seq_le(c->snd_wl2, ack))) {
+    c->snd_wnd = wnd;
+    c->snd_wl1 = s->seq;
+    c->snd_wl2 = ack;
+    if (wnd > c->max_snd_wnd) {
+      c->max_snd_wnd = wnd;
+    }
+  }
+  if (act != TERN_TCP_CC_NONE || c->slen != 0 ||
+      (c->flags & TERN__TCP_F_FIN) != 0) {
+    tern__tcp_kick(c->layer);
+  }
+}
+
+/* Data at seq (the first data byte) into the receive ring, and the ACK
+ * it earns: at once for every second segment, for data out of order and
+ * for data that fills a hole (RFC 5681 4.2, RFC 9293 3.8.6.3); else
+ * within the delayed-ACK bound. */
+static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
+                    size_t len, tern_time now) {
+  uint8_t held = c->rcv.nranges;
+  int moved = tern_tcp_rcvbuf_put(&c->rcv, seq, data, len);
+  if (moved > 0) {
+    tern_waker_slot_wake(&c->reader);
+  }
+  if (moved <= 0 || held != 0 || c->rcv.nranges != 0 || ++c->acks_owed >= 2) {
+    ack_now(c);
+  } else if (c->ack_at == 0) {
+    c->ack_at = now + c->layer->cfg.delack;
+    tern__tcp_kick(c->layer);
+  }
+}
+
+/* The peer's FIN, in order (RFC 9293 3.10.7.4, eighth step). */
+static void fin_in(tern_tcp_conn *c, tern_time now) {
+  c->rcv.rcv_nxt++;
+  c->flags |= TERN__TCP_F_RCVD_FIN;
+  switch (c->state) {
+    case TERN_TCP_SYN_RCVD:
+    case TERN_TCP_ESTABLISHED: c->state = TERN_TCP_CLOSE_WAIT; break;
+    case TERN_TCP_FIN_WAIT_1: c->state = TERN_TCP_CLOSING; break;
+    case TERN_TCP_FIN_WAIT_2: enter_time_wait(c, now); break;
+    default: break;
+  }
+  tern_waker_slot_wake(&c->reader);
+  ack_now(c);
+}
+
+/* SYN-SENT (RFC 9293 3.10.7.3). */
+static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
+  bool has_ack = (s->flags & TERN_TCP_ACK) != 0;
+  if (has_ack && !tern_seq_after_upto(s->ack, c->iss, c->snd_max)) {
+    if ((s->flags & TERN_TCP_RST) == 0) {
+      reset_to(c, s);
+    }
+    return;
+  }
+  if ((s->flags & TERN_TCP_RST) != 0) {
+    if (has_ack) { /* RFC 5961 3.2 leaves SYN-SENT's check as it was */
+      tern__tcp_finish(c, TERN_ECONNREFUSED);
+    }
+    return;
+  }
+  if ((s->flags & TERN_TCP_SYN) == 0) {
+    return;
+  }
+  tern_time now = tern_now();
+  tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
+  settle(c, &s->opts);
+  if (has_ack) {
+    established(c, s);
+    if (s->payload_len != 0) {
+      data_in(c, s->seq + 1, s->payload, s->payload_len, now);
+    }
+    if ((s->flags & TERN_TCP_FIN) != 0 &&
+        s->seq + 1 + s->payload_len == c->rcv.rcv_nxt) {
+      fin_in(c, now);
+    }
+    ack_now(c);
+  } else {
+    /* Simultaneous open: our SYN goes again, with the ACK of theirs. */
+    c->state = TERN_TCP_SYN_RCVD;
+    c->snd_nxt = c->iss;
+    c->rtt_at = 0;
+    tern__tcp_kick(c->layer);
+  }
+}
+
+/* A reset that passed RFC 5961 3.2's test (exactly RCV.NXT). */
+static void reset_in(tern_tcp_conn *c) {
+  switch (c->state) {
+    case TERN_TCP_SYN_RCVD:
+      /* A passive open goes back to listening (its slot frees); an
+       * active one was refused (RFC 9293 3.10.7.4, second step). */
+      tern__tcp_finish(
+          c, c->listener != NULL ? TERN_ECONNRESET : TERN_ECONNREFUSED);
+      break;
+    case TERN_TCP_CLOSING:
+    case TERN_TCP_LAST_ACK:
+    case TERN_TCP_TIME_WAIT: tern__tcp_finish(c, 0); break;
+    default: tern__tcp_finish(c, TERN_ECONNRESET); break;
+  }
+}
+
+void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
+  tern_tcp_layer *layer = c->layer;
+  if (c->state == TERN_TCP_SYN_SENT) {
+    syn_sent(c, s);
+    return;
+  }
+  tern_time now = tern_now();
+  uint32_t rcv_nxt = c->rcv.rcv_nxt;
+  uint32_t wnd = tern__tcp_rcv_wnd(c);
+  uint32_t seg_len = tern_tcp_seg_len(s->flags, s->payload_len);
+  /* First: the sequence number (RFC 9293 3.10.7.4), with RFC 5961 3.2's
+   * stricter test for resets. */
+  if ((s->flags & TERN_TCP_RST) != 0) {
+    switch (tern_seq_rst_check(s->seq, rcv_nxt, wnd)) {
+      case TERN_SEQ_RST_RESET: reset_in(c); break;
+      case TERN_SEQ_RST_CHALLENGE: challenge(c); break;
+      default: layer->stats.rx_dropped++; break;
+    }
+    return;
+  }
+  if (!tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
+    layer->stats.rx_dropped++;
+    if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
+        s->seq == rcv_nxt - 1) {
+      c->snd_nxt = c->iss; /* the SYN again: our SYN-ACK again */
+      tern__tcp_kick(layer);
+      return;
+    }
+    if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
+      enter_time_wait(c, now); /* the FIN again: 2 MSL again */
+    }
+    ack_now(c);
+    return;
+  }
+  /* A SYN in a synchronized state, in the window or not: a challenge
+   * ACK, never a reset (RFC 5961 4.2). */
+  if ((s->flags & TERN_TCP_SYN) != 0) {
+    challenge(c);
+    return;
+  }
+  if ((s->flags & TERN_TCP_ACK) == 0) {
+    layer->stats.rx_dropped++;
+    return;
+  }
+  if (c->state == TERN_TCP_SYN_RCVD) {
+    if (!tern_seq_after_upto(s->ack, c->iss, c->snd_max)) {
+      reset_to(c, s);
+      return;
+    }
+    established(c, s);
+  }
+  /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is
+   * dropped with an ACK. */
+  if (!tern_seq_ack_acceptable(s->ack, c->snd_una, c->snd_max,
+                               c->max_snd_wnd)) {
+    layer->stats.rx_dropped++;
+    challenge(c);
+    return;
+  }
+  tern__tcp_heard(c, now);
+  if ((c->opts & TERN__TCP_O_TS) != 0 &&
+      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
+      tern_seq_le(s->seq, rcv_nxt)) {
+    c->ts_recent = s->opts.ts_val; /* RFC 7323 4.3 */
+  }
+  ack_in(c, s, now);
+  if (c->state == TERN_TCP_CLOSED) {
+    return; /* LAST-ACK ended */
+  }
+  bool takes_data = c->state == TERN_TCP_ESTABLISHED ||
+                    c->state == TERN_TCP_FIN_WAIT_1 ||
+                    c->state == TERN_TCP_FIN_WAIT_2;
+  if (s->payload_len != 0) {
+    if (takes_data) {
+      data_in(c, s->seq, s->payload, s->payload_len, now);
+    } else {
+      ack_now(c); /* after the peer's FIN: data is not taken */
+    }
+  }
+  if ((s->flags & TERN_TCP_FIN) != 0 && takes_data &&
+      s->seq + s->payload_len == c->rcv.rcv_nxt) {
+    fin_in(c, now);
+  }
+}
+
+/* ---- ICMP errors (RFC 5927, RFC 1122 4.2.3.9, RFC 1191) ---- */
+
+void tern__tcp_error(void *ctx, const tern_ip_error *e) {
+  tern_tcp_layer *layer = ctx;
+  tern_endpoint local = {.addr = e->src, .port = tern_tcp_src_port(e->quote)};
+  tern_endpoint remote = {.addr = e->dst, .port = tern_tcp_dst_port(e->quote)};
+  tern_tcp_conn *c = find_conn(layer, &local, &remote);
+  uint32_t seq = tern_tcp_seq(e->quote);
+  /* Only a quote of something in flight: SND.UNA <= SEG.SEQ < SND.NXT. */
+  if (c == NULL ||
+      !tern_seq_in_window(seq, c->snd_una, c->snd_max - c->snd_una)) {
+    layer->stats.icmp_ignored++;
+    return;
+  }
+  layer->stats.icmp_accepted++;
+  if (e->err == TERN_EMSGSIZE) {
+    uint16_t mss =
+        tern_tcp_mss_for_mtu(e->mtu, (tern_ip_family)c->remote.addr.family);
+    if (mss >= 64 && mss < c->mss) {
+      c->mss = mss;
+      c->snd_nxt = c->snd_una; /* send it again, smaller */
+      tern__tcp_kick(layer);
+    }
+    return;
+  }
+  if (c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD) {
+    tern__tcp_finish(c, e->err); /* still opening: give up */
+  } else {
+    c->err = (int8_t)e->err; /* reported if the retries run out */
+  }
+}

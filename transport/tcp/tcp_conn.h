@@ -1,0 +1,84 @@
+/* What the files of the connection machine share (not public): the
+ * bits of tern_tcp_conn's pend, opts and flags, and the functions one
+ * file calls in another.
+ *
+ *   tcp_conn.c    segment arrival (RFC 9293 3.10.7), RFC 5961's checks
+ *   tcp_output.c  choosing and building segments, the runner
+ *   tcp_timer.c   retransmission, persist, delayed ACK, keepalive,
+ *                 TIME-WAIT, the user timeout
+ *   tcp_listen.c  listeners, the backlog, SYN cookies
+ *   tcp_user.c    open, the stream operations, close, abort */
+#ifndef TERN_TCP_CONN_INTERNAL_H
+#define TERN_TCP_CONN_INTERNAL_H
+
+#include "tern/tcp.h"
+
+/* pend: what the runner owes the peer. */
+#define TERN__TCP_P_ACK 0x01u    /* an ACK now */
+#define TERN__TCP_P_REXMIT 0x02u /* resend the segment at SND.UNA */
+#define TERN__TCP_P_PROBE 0x04u  /* a zero-window probe: one byte */
+#define TERN__TCP_P_KEEPALIVE 0x08u
+
+/* opts: what the handshake settled. */
+#define TERN__TCP_O_SACK 0x01u
+#define TERN__TCP_O_TS 0x02u
+
+/* flags beyond the application's (TERN_TCP_F_NODELAY, _KEEPALIVE). */
+#define TERN__TCP_F_FIN 0x04u       /* our FIN is queued after the data */
+#define TERN__TCP_F_RCVD_FIN 0x08u  /* the peer's FIN came, in order */
+#define TERN__TCP_F_IN_USE 0x10u    /* a listener's slot that is taken */
+#define TERN__TCP_F_ACCEPTED 0x20u  /* handed out by accept */
+#define TERN__TCP_F_USER_DONE 0x40u /* the application closed or aborted */
+
+/* tcp_conn.c */
+tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx, tern_pkt *pkt);
+void tern__tcp_error(void *ctx, const tern_ip_error *e);
+/* A segment for c (found by its 4-tuple). */
+void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s);
+/* Takes c off the layer's list: CLOSED with err, waiters woken, a
+ * listener's slot freed when nobody holds it. */
+void tern__tcp_finish(tern_tcp_conn *c, int err);
+/* Whether two addresses are the same (family and bytes). */
+bool tern__tcp_addr_eq(const tern_ip_addr *a, const tern_ip_addr *b);
+/* The window to offer now, unscaled. */
+uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c);
+/* The window shift for a receive ring of cap bytes (RFC 7323 2.3). */
+uint8_t tern__tcp_shift_for(uint32_t cap);
+
+/* tcp_output.c */
+/* Wakes the runner: c owes the peer something. */
+void tern__tcp_kick(tern_tcp_layer *layer);
+/* Sends what c owes; PENDING while it waits for a packet or room. */
+tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx);
+/* Sends r from local to remote now if a packet and room are free (a
+ * reset, a cookie's SYN-ACK): best effort, as ICMP answers are. */
+int tern__tcp_send_now(tern_tcp_layer *layer, const tern_endpoint *local,
+                       const tern_endpoint *remote, tern_tcp_repr *r);
+/* Answers a segment that has no connection with a reset (RFC 9293
+ * 3.10.7.1), unless it is one. */
+void tern__tcp_reset_answer(tern_tcp_layer *layer, const tern_endpoint *local,
+                            const tern_endpoint *remote,
+                            const tern_tcp_repr *s);
+/* The MSS we announce on the route to remote (its MTU, capped by what a
+ * pool packet holds), or 0 with no route. */
+uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote);
+
+/* tcp_timer.c */
+void tern__tcp_timers(tern_tcp_conn *c, tern_time now);
+/* The earliest of c's deadlines into *next (any: one was found). */
+void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any);
+/* Restarts the user timeout or keepalive clock: the peer was heard. */
+void tern__tcp_heard(tern_tcp_conn *c, tern_time now);
+
+/* tcp_listen.c */
+void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
+                            const tern_endpoint *remote,
+                            const tern_tcp_repr *s);
+/* A slot's connection reached ESTABLISHED: wake the acceptor. */
+void tern__tcp_slot_ready(tern_tcp_conn *c);
+
+/* tcp_user.c */
+/* Sets c's sequence state for a handshake from iss. */
+void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now);
+
+#endif /* TERN_TCP_CONN_INTERNAL_H */

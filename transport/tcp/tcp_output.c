@@ -1,0 +1,382 @@
+/* Segment output: what a connection owes its peer (SYN, data within the
+ * windows and Nagle, FIN, retransmissions, probes, ACKs), built in place
+ * after the route's headroom with the wire library; and the runner that
+ * sends it and fires the timers. */
+#include <string.h>
+
+#include "tern/tcp_seq.h"
+#include "transport/tcp/tcp_conn.h"
+
+void tern__tcp_kick(tern_tcp_layer *layer) {
+  tern_waker_slot_wake(&layer->runner);
+}
+
+uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
+  tern_ip_route r;
+  if (tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &r) !=
+      0) {
+    return 0;
+  }
+  size_t cap = layer->stack->pool->buf_size;
+  size_t room = cap > (size_t)r.headroom + TERN_TCP_MAX_HEADER_LEN
+                    ? cap - r.headroom - TERN_TCP_MAX_HEADER_LEN
+                    : 0;
+  size_t mss = r.max_len > TERN_TCP_HEADER_LEN
+                   ? (size_t)r.max_len - TERN_TCP_HEADER_LEN
+                   : 0;
+  if (mss > room) {
+    mss = room;
+  }
+  return (uint16_t)(mss > 0xffffu ? 0xffffu : mss);
+}
+
+/* Builds r (its data already at buf + the header's length, or none) in
+ * pkt for route rt, and sends it. Takes pkt. */
+static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
+                     const tern_ip_route *rt, const tern_ip_addr *src,
+                     const tern_ip_addr *dst, const tern_tcp_repr *r) {
+  uint8_t *buf = tern_pkt_data(pkt);
+  int n = tern_tcp_repr_emit(r, src, dst, buf, tern_pkt_tailroom(pkt));
+  if (n < 0) {
+    tern_pkt_free(pkt);
+    layer->stats.tx_errors++;
+    return n;
+  }
+  tern_pkt_put(pkt, (size_t)n);
+  int rc = tern_ip_send(layer->stack, pkt, rt, dst, TERN_IP_PROTO_TCP, 0);
+  if (rc == 0) {
+    layer->stats.segs_sent++;
+    if ((r->flags & TERN_TCP_RST) != 0) {
+      layer->stats.rst_sent++;
+    }
+  } else {
+    layer->stats.tx_errors++;
+  }
+  return rc;
+}
+
+int tern__tcp_send_now(tern_tcp_layer *layer, const tern_endpoint *local,
+                       const tern_endpoint *remote, tern_tcp_repr *r) {
+  tern_ip_route rt;
+  int rc =
+      tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &rt);
+  if (rc != 0) {
+    return rc;
+  }
+  tern_pkt *pkt = tern_pkt_pool_try_alloc(layer->stack->pool);
+  if (pkt == NULL) {
+    layer->stats.tx_errors++;
+    return TERN_ENOBUFS;
+  }
+  if (tern_pkt_reserve(pkt, rt.headroom) != 0) {
+    tern_pkt_free(pkt);
+    return TERN_ENOSPC;
+  }
+  r->src_port = local->port;
+  r->dst_port = remote->port;
+  return emit_send(layer, pkt, &rt, &local->addr, &remote->addr, r);
+}
+
+void tern__tcp_reset_answer(tern_tcp_layer *layer, const tern_endpoint *local,
+                            const tern_endpoint *remote,
+                            const tern_tcp_repr *s) {
+  if ((s->flags & TERN_TCP_RST) != 0) {
+    return; /* never a reset for a reset */
+  }
+  tern_tcp_repr r;
+  memset(&r, 0, sizeof r);
+  if ((s->flags & TERN_TCP_ACK) != 0) {
+    r.seq = s->ack; /* <SEQ=SEG.ACK><CTL=RST> */
+    r.flags = TERN_TCP_RST;
+  } else { /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+    r.ack = s->seq + tern_tcp_seg_len(s->flags, s->payload_len);
+    r.flags = TERN_TCP_RST | TERN_TCP_ACK;
+  }
+  tern__tcp_send_now(layer, local, remote, &r);
+}
+
+/* ---- what to send ---- */
+
+/* One segment's plan: flags, sequence number, and data from the send
+ * ring at off (bytes after SND.UNA). */
+typedef struct plan {
+  uint8_t flags;
+  bool rexmit; /* SND.NXT does not move */
+  uint32_t seq;
+  uint32_t off;
+  uint32_t len;
+} plan;
+
+/* The data end: the sequence number after the ring's last byte (where
+ * our FIN goes). */
+static uint32_t data_end(const tern_tcp_conn *c) {
+  return c->snd_una + c->slen;
+}
+
+static bool fin_due(const tern_tcp_conn *c, uint32_t seq, uint32_t len) {
+  return (c->flags & TERN__TCP_F_FIN) != 0 && seq + len == data_end(c);
+}
+
+/* What c should send next, if anything. max: the most data one segment
+ * can carry now. */
+static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
+  memset(p, 0, sizeof *p);
+  p->flags = TERN_TCP_ACK;
+  switch (c->state) {
+    case TERN_TCP_SYN_SENT:
+      p->flags = TERN_TCP_SYN;
+      /* fall through */
+    case TERN_TCP_SYN_RCVD:
+      p->flags |= TERN_TCP_SYN;
+      p->seq = c->iss;
+      return c->snd_nxt == c->iss;
+    case TERN_TCP_CLOSED: return false;
+    default: break;
+  }
+  if (max > c->mss) {
+    max = c->mss;
+  }
+  uint32_t flight = c->snd_nxt - c->snd_una;
+  /* Fast retransmit or NewReno's partial ACK: the first segment again. */
+  if ((c->pend & TERN__TCP_P_REXMIT) != 0 && c->snd_max != c->snd_una) {
+    uint32_t out = c->snd_max - c->snd_una;
+    p->rexmit = true;
+    p->seq = c->snd_una;
+    p->len = c->slen < max ? c->slen : max;
+    if (p->len > out) {
+      p->len = out;
+    }
+    if (fin_due(c, p->seq, p->len) && out > p->len) {
+      p->flags |= TERN_TCP_FIN;
+    }
+    return true;
+  }
+  p->seq = c->snd_nxt;
+  if (tern_seq_le(c->snd_nxt, data_end(c))) {
+    uint32_t off = flight;
+    uint32_t avail = c->slen - off;
+    /* The usable window: the peer's and cwnd, plus a segment for each of
+     * the first two duplicate ACKs (limited transmit, RFC 3042). */
+    uint32_t win = c->cc.cwnd;
+    if (c->cc.dupacks > 0 && c->cc.dupacks < 3 && !c->cc.in_recovery) {
+      win += (uint32_t)c->cc.dupacks * c->mss;
+    }
+    if (c->snd_wnd < win) {
+      win = c->snd_wnd;
+    }
+    uint32_t usable = win > flight ? win - flight : 0;
+    uint32_t len = avail;
+    if (len > usable) {
+      len = usable;
+    }
+    if (len > max) {
+      len = max;
+    }
+    bool closing = (c->flags & TERN__TCP_F_FIN) != 0;
+    bool send =
+        len != 0 && (len == max ||
+                     /* Nagle (RFC 9293 3.7.4): a short segment only with
+                      * nothing in flight, unless switched off or closing */
+                     (len == avail && (flight == 0 || closing ||
+                                       (c->flags & TERN_TCP_F_NODELAY) != 0)) ||
+                     /* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
+                     (flight == 0 && len >= c->max_snd_wnd / 2));
+    if (!send && avail != 0 && usable == 0 && flight == 0 &&
+        (c->pend & TERN__TCP_P_PROBE) != 0) {
+      len = 1; /* a zero-window probe (RFC 9293 3.8.6.1) */
+      send = true;
+    }
+    if (send) {
+      p->off = off;
+      p->len = len;
+    }
+    if (fin_due(c, p->seq, p->len) && (send || avail == 0)) {
+      p->flags |= TERN_TCP_FIN;
+      return true;
+    }
+    if (send) {
+      return true;
+    }
+  }
+  if ((c->pend & TERN__TCP_P_KEEPALIVE) != 0) {
+    p->seq = c->snd_una - 1; /* RFC 1122 4.2.3.6: an old number */
+    return true;
+  }
+  return (c->pend & TERN__TCP_P_ACK) != 0;
+}
+
+/* Fills r's header fields and options for c. */
+static void header(const tern_tcp_conn *c, const plan *p, tern_tcp_repr *r,
+                   tern_time now) {
+  memset(r, 0, sizeof *r);
+  r->src_port = c->local.port;
+  r->dst_port = c->remote.port;
+  r->seq = p->seq;
+  r->flags = p->flags;
+  bool syn = (p->flags & TERN_TCP_SYN) != 0;
+  if ((p->flags & TERN_TCP_ACK) != 0) {
+    r->ack = c->rcv.rcv_nxt;
+  }
+  uint32_t wnd = tern__tcp_rcv_wnd(c);
+  if (!syn) {
+    wnd >>= c->rcv_shift;
+  }
+  r->window = (uint16_t)(wnd > 0xffffu ? 0xffffu : wnd);
+  tern_tcp_opts *o = &r->opts;
+  if (syn) {
+    o->present = TERN_TCP_HAS_MSS;
+    o->mss = c->mss;
+    bool offer_all = c->state == TERN_TCP_SYN_SENT;
+    if (offer_all || c->snd_shift != 0 || c->rcv_shift != 0) {
+      o->present |= TERN_TCP_HAS_WSCALE;
+      o->wscale = c->rcv_shift;
+    }
+    if (offer_all || (c->opts & TERN__TCP_O_SACK) != 0) {
+      o->present |= TERN_TCP_HAS_SACK_PERM;
+    }
+    if (offer_all || (c->opts & TERN__TCP_O_TS) != 0) {
+      o->present |= TERN_TCP_HAS_TIMESTAMP;
+    }
+  }
+  if ((c->opts & TERN__TCP_O_TS) != 0 ||
+      (syn && (o->present & TERN_TCP_HAS_TIMESTAMP) != 0)) {
+    o->present |= TERN_TCP_HAS_TIMESTAMP;
+    o->ts_val = now == 0 ? 1 : (uint32_t)now;
+    o->ts_ecr = c->ts_recent;
+  }
+  if (!syn && (c->opts & TERN__TCP_O_SACK) != 0 && c->rcv.nranges != 0) {
+    unsigned max = (c->opts & TERN__TCP_O_TS) != 0 ? 3 : TERN_TCP_MAX_SACK;
+    o->sack_count = (uint8_t)tern_tcp_rcvbuf_sack(&c->rcv, o->sack, max);
+    o->present |= TERN_TCP_HAS_SACK;
+  }
+}
+
+/* After a segment of plan p went out: sequence numbers, timers. */
+static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
+  tern_tcp_layer *layer = c->layer;
+  uint32_t seg_len = tern_tcp_seg_len(p->flags, p->len);
+  bool again = p->rexmit || tern_seq_lt(p->seq, c->snd_max);
+  if (again && seg_len != 0) {
+    layer->stats.retransmits++;
+  }
+  if (!p->rexmit && seg_len != 0) {
+    if (c->snd_una == c->snd_max) {
+      tern__tcp_heard(c, now); /* the user timeout starts counting */
+    }
+    c->snd_nxt = p->seq + seg_len;
+    if (tern_seq_gt(c->snd_nxt, c->snd_max)) {
+      if (c->rtt_at == 0 && !again) { /* time one new segment (Karn) */
+        c->rtt_at = now == 0 ? 1 : now;
+        c->rtt_seq = p->seq;
+      }
+      c->snd_max = c->snd_nxt;
+    }
+  }
+  if (seg_len != 0 && c->rtx_at == 0) {
+    c->rtx_at = now + c->rtt.rto;
+  }
+  c->pend &= (uint8_t) ~(TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
+                         TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK);
+  if ((p->flags & TERN_TCP_ACK) != 0) {
+    c->ack_at = 0;
+    c->acks_owed = 0;
+    c->last_adv = c->rcv.rcv_nxt + tern__tcp_rcv_wnd(c);
+  }
+}
+
+tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
+  tern_tcp_layer *layer = c->layer;
+  tern_ip_stack *stack = layer->stack;
+  plan p;
+  for (int budget = 0; budget < 64; budget++) {
+    if (!next_segment(c, c->mss, &p)) {
+      return TERN_READY;
+    }
+    if (layer->tx_pkt == NULL &&
+        tern_ip_poll_alloc(stack, cx, &layer->waiter, &layer->tx_pkt) ==
+            TERN_PENDING) {
+      return TERN_PENDING;
+    }
+    tern_ip_route rt;
+    int rc = tern_ip_route_lookup(stack, &c->remote.addr, c->remote.scope, &rt);
+    if (rc != 0) {
+      layer->stats.tx_errors++;
+      return TERN_READY; /* the timers try again */
+    }
+    if (layer->wait_iface != NULL && layer->wait_iface != rt.iface) {
+      tern_ip_cancel_wait(stack, &layer->waiter, layer->wait_iface);
+    }
+    layer->wait_iface = rt.iface;
+    if (tern_ip_poll_room(stack, cx, &layer->waiter, rt.iface) ==
+        TERN_PENDING) {
+      return TERN_PENDING;
+    }
+    layer->wait_iface = NULL;
+    tern_pkt *pkt = layer->tx_pkt;
+    layer->tx_pkt = NULL;
+    tern_time now = tern_now();
+    tern_tcp_repr r;
+    if (tern_pkt_reserve(pkt, rt.headroom) != 0) {
+      tern_pkt_free(pkt);
+      return TERN_READY;
+    }
+    /* The plan again, with the room this packet has for data. */
+    header(c, &p, &r, now);
+    int olen = tern_tcp_options_len(&r.opts);
+    size_t room = tern_pkt_tailroom(pkt);
+    size_t hlen = TERN_TCP_HEADER_LEN + (size_t)(olen < 0 ? 0 : olen);
+    uint32_t max = room > hlen ? (uint32_t)(room - hlen) : 0;
+    if (rt.max_len > hlen && max > rt.max_len - hlen) {
+      max = (uint32_t)(rt.max_len - hlen);
+    }
+    if (!next_segment(c, max, &p)) {
+      layer->tx_pkt = pkt; /* kept, empty, for the next segment */
+      return TERN_READY;
+    }
+    header(c, &p, &r, now);
+    uint8_t *buf = tern_pkt_data(pkt);
+    if (p.len != 0) {
+      uint8_t *d = buf + hlen;
+      uint32_t at = c->shead + p.off;
+      if (at >= c->scap) {
+        at -= c->scap;
+      }
+      uint32_t first = c->scap - at < p.len ? c->scap - at : p.len;
+      memcpy(d, c->sbuf + at, first);
+      memcpy(d + first, c->sbuf, p.len - first);
+      r.payload = d;
+      r.payload_len = p.len;
+    }
+    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, &r) != 0) {
+      return TERN_READY; /* counted; the retransmission timer covers it */
+    }
+    sent(c, &p, now);
+  }
+  tern_cx_wake_now(cx); /* more to send: let the others run first */
+  return TERN_PENDING;
+}
+
+/* ---- the runner ---- */
+
+tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
+  tern_waker_slot_register(&layer->runner, cx);
+  for (;;) {
+    tern_time now = tern_now(), next = 0;
+    bool any = false;
+    tern_tcp_conn *c = layer->conns, *after;
+    for (; c != NULL; c = after) {
+      after = c->next;
+      tern__tcp_timers(c, now);
+      if (c->state == TERN_TCP_CLOSED) {
+        continue;
+      }
+      if (tern__tcp_output(c, cx) == TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      tern__tcp_deadline(c, &next, &any);
+    }
+    if (!any || tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
+      return TERN_PENDING;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/* A connection's timers, kept as three deadlines (0: off) that the
+ * runner checks on each pass and sleeps until the earliest of:
+ *
+ *   rtx_at   retransmission (RFC 6298: Karn, backoff, NewReno's timeout),
+ *            which with nothing in flight and a zero window is the
+ *            persist timer (RFC 9293 3.8.6.1): a one-byte probe, itself
+ *            retransmitted with backoff until the window opens
+ *   ack_at   the delayed ACK's bound (RFC 9293 3.8.6.3)
+ *   idle_at  TIME-WAIT's end; in the other states the user timeout
+ *            (something unacknowledged and nothing heard from the peer
+ *            for cfg.user_timeout: TERN_ETIMEDOUT) or, when idle with
+ *            keepalive on, the next keepalive probe (RFC 1122 4.2.3.6) */
+#include "tern/tcp_seq.h"
+#include "transport/tcp/tcp_conn.h"
+
+static bool due(tern_time at, tern_time now) {
+  return at != 0 && !tern_time_before(now, at);
+}
+
+static tern_time later(tern_time now, uint32_t ms) {
+  tern_time t = now + ms;
+  return t == 0 ? 1 : t;
+}
+
+void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
+  const tern_tcp_config *cfg = &c->layer->cfg;
+  if (c->state == TERN_TCP_TIME_WAIT) {
+    return;
+  }
+  bool outstanding = c->snd_una != c->snd_max || c->slen != 0 ||
+                     c->state == TERN_TCP_SYN_SENT ||
+                     c->state == TERN_TCP_SYN_RCVD;
+  if (outstanding) {
+    c->idle_at = later(now, cfg->user_timeout);
+  } else if ((c->flags & TERN_TCP_F_KEEPALIVE) != 0) {
+    c->idle_at = later(now, cfg->keepalive);
+    c->retries = 0;
+  } else {
+    c->idle_at = 0;
+  }
+}
+
+/* The retransmission timer expired. */
+static void rtx_expired(tern_tcp_conn *c, tern_time now) {
+  tern_tcp_layer *layer = c->layer;
+  if (c->snd_una == c->snd_max) {
+    /* Nothing in flight: the persist timer. */
+    c->pend |= TERN__TCP_P_PROBE;
+    c->rtx_at = 0;
+    return;
+  }
+  layer->stats.timeouts++;
+  uint32_t flight = c->snd_max - c->snd_una;
+  tern_tcp_cc_timeout(&c->cc, flight, c->snd_max, c->retries != 0);
+  tern_tcp_rtt_backoff(&c->rtt);
+  if (c->retries < 0xff) {
+    c->retries++;
+  }
+  c->snd_nxt = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD
+                   ? c->iss
+                   : c->snd_una; /* go back: resend from SND.UNA */
+  c->rtt_at = 0;                 /* Karn: no sample from a resent segment */
+  c->rtx_at = later(now, c->rtt.rto);
+  c->pend &= (uint8_t)~TERN__TCP_P_REXMIT;
+}
+
+static void idle_expired(tern_tcp_conn *c, tern_time now) {
+  const tern_tcp_config *cfg = &c->layer->cfg;
+  if (c->state == TERN_TCP_TIME_WAIT) {
+    tern__tcp_finish(c, 0);
+    return;
+  }
+  bool outstanding = c->snd_una != c->snd_max || c->slen != 0 ||
+                     c->state == TERN_TCP_SYN_SENT ||
+                     c->state == TERN_TCP_SYN_RCVD;
+  if (outstanding || (c->flags & TERN_TCP_F_KEEPALIVE) == 0) {
+    /* The user timeout: an ICMP error heard meanwhile says why. */
+    if (outstanding) {
+      tern__tcp_finish(c, c->err != 0 ? c->err : TERN_ETIMEDOUT);
+    } else {
+      c->idle_at = 0;
+    }
+    return;
+  }
+  if (c->retries >= cfg->keepalive_probes) {
+    tern__tcp_finish(c, TERN_ETIMEDOUT);
+    return;
+  }
+  c->retries++;
+  c->pend |= TERN__TCP_P_KEEPALIVE;
+  c->idle_at = later(now, cfg->keepalive);
+}
+
+void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
+  if (due(c->idle_at, now)) {
+    idle_expired(c, now);
+    if (c->state == TERN_TCP_CLOSED) {
+      return;
+    }
+  }
+  if (due(c->rtx_at, now)) {
+    rtx_expired(c, now);
+  }
+  if (due(c->ack_at, now)) {
+    c->ack_at = 0;
+    c->pend |= TERN__TCP_P_ACK;
+  }
+  /* A zero window with data waiting and nothing in flight: arm the
+   * persist timer, which the peer's window update disarms by letting
+   * the data go. */
+  if (c->rtx_at == 0 && c->snd_una == c->snd_max && c->snd_wnd == 0 &&
+      c->slen != 0 && c->state != TERN_TCP_SYN_SENT &&
+      c->state != TERN_TCP_SYN_RCVD && (c->pend & TERN__TCP_P_PROBE) == 0) {
+    c->rtx_at = later(now, c->rtt.rto);
+  }
+}
+
+void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any) {
+  const tern_time at[3] = {c->rtx_at, c->ack_at, c->idle_at};
+  for (int i = 0; i < 3; i++) {
+    if (at[i] != 0 && (!*any || tern_time_before(at[i], *next))) {
+      *next = at[i];
+      *any = true;
+    }
+  }
+}

@@ -1,0 +1,347 @@
+/* The application's side: the layer's set-up, open, the stream
+ * operations over the two rings, close and abort (RFC 9293 3.10.1 to
+ * 3.10.5). */
+#include <string.h>
+
+#include "tern/tcp_isn.h"
+#include "tern/tcp_seq.h"
+#include "transport/tcp/tcp_conn.h"
+
+void tern_tcp_config_default(tern_tcp_config *cfg) {
+  cfg->min_rto = 200; /* Linux's */
+  cfg->max_rto = TERN_TCP_RTO_MAX_DEFAULT;
+  cfg->time_wait = 60000; /* Linux's TIME-WAIT */
+  cfg->delack = 40;
+  cfg->user_timeout = 120000;
+  cfg->keepalive = 7200000; /* RFC 1122 4.2.3.6: two hours */
+  cfg->keepalive_probes = 9;
+}
+
+int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
+                  const tern_tcp_config *cfg) {
+  if (layer == NULL || stack == NULL) {
+    return TERN_EINVAL;
+  }
+  memset(layer, 0, sizeof *layer);
+  layer->stack = stack;
+  if (cfg != NULL) {
+    layer->cfg = *cfg;
+  } else {
+    tern_tcp_config_default(&layer->cfg);
+  }
+  if (tern_rng_fill(&stack->rng, &layer->isn_key, sizeof layer->isn_key) != 0 ||
+      tern_rng_fill(&stack->rng, &layer->cookie_key,
+                    sizeof layer->cookie_key) != 0) {
+    return TERN_EIO;
+  }
+  layer->proto.protocol = TERN_IP_PROTO_TCP;
+  layer->proto.input = tern__tcp_input;
+  layer->proto.error = tern__tcp_error;
+  layer->proto.ctx = layer;
+  return tern_ip_register(stack, &layer->proto);
+}
+
+int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
+                       uint32_t tx_cap, uint8_t *rx, uint32_t rx_cap) {
+  if (c == NULL || layer == NULL || tx == NULL || tx_cap == 0 ||
+      tx_cap > TERN_TCP_RCVBUF_MAX) {
+    return TERN_EINVAL;
+  }
+  memset(c, 0, sizeof *c);
+  int rc = tern_tcp_rcvbuf_init(&c->rcv, rx, rx_cap, 0);
+  if (rc != 0) {
+    return rc;
+  }
+  c->layer = layer;
+  c->sbuf = tx;
+  c->scap = tx_cap;
+  return 0;
+}
+
+void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
+  tern_tcp_layer *layer = c->layer;
+  c->iss = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = iss;
+  c->snd_wnd = c->max_snd_wnd = 0;
+  c->shead = c->slen = 0;
+  c->pend = 0;
+  c->retries = 0;
+  c->acks_owed = 0;
+  c->rtt_at = c->rtx_at = c->ack_at = c->idle_at = 0;
+  c->ts_recent = 0;
+  c->rcv_shift = tern__tcp_shift_for(c->rcv.cap);
+  c->snd_shift = 0;
+  c->opts = 0;
+  tern_tcp_rtt_init(&c->rtt, layer->cfg.min_rto, layer->cfg.max_rto);
+  (void)now;
+}
+
+static bool port_in_use(void *ctx, uint16_t port) {
+  const tern_tcp_layer *layer = ctx;
+  for (const tern_tcp_conn *c = layer->conns; c != NULL; c = c->next) {
+    if (c->local.port == port) {
+      return true;
+    }
+  }
+  for (const tern_tcp_listener *l = layer->listeners; l != NULL; l = l->next) {
+    if (l->local.port == port) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
+  if (c == NULL || c->layer == NULL || remote == NULL || remote->port == 0 ||
+      (remote->addr.family != TERN_IP_V4 &&
+       remote->addr.family != TERN_IP_V6) ||
+      c->listener != NULL) {
+    return TERN_EINVAL;
+  }
+  if (c->state != TERN_TCP_CLOSED) {
+    return TERN_EALREADY;
+  }
+  tern_tcp_layer *layer = c->layer;
+  tern_ip_route r;
+  int rc = tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &r);
+  if (rc != 0) {
+    return rc;
+  }
+  uint16_t mss = tern__tcp_our_mss(layer, remote);
+  if (mss == 0) {
+    return TERN_EMSGSIZE;
+  }
+  int port = tern_ip_ephemeral_port(layer->stack, port_in_use, layer);
+  if (port < 0) {
+    return port;
+  }
+  tern_time now = tern_now();
+  memset(&c->local, 0, sizeof c->local);
+  c->local.addr = r.src;
+  c->local.port = (uint16_t)port;
+  c->remote = *remote;
+  c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
+  c->err = 0;
+  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, &c->local, remote, now), now);
+  c->mss = mss;
+  c->state = TERN_TCP_SYN_SENT;
+  c->next = layer->conns;
+  layer->conns = c;
+  tern__tcp_heard(c, now);
+  tern__tcp_kick(layer);
+  return 0;
+}
+
+/* The error a closed connection reports: what ended it, else
+ * TERN_ECLOSED. */
+static int closed_err(const tern_tcp_conn *c) {
+  return c->err != 0 ? c->err : TERN_ECLOSED;
+}
+
+tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err) {
+  switch (c->state) {
+    case TERN_TCP_SYN_SENT:
+    case TERN_TCP_SYN_RCVD:
+      tern_waker_slot_register(&c->writer, cx);
+      return TERN_PENDING;
+    case TERN_TCP_CLOSED: *err = closed_err(c); return TERN_READY;
+    default: *err = 0; return TERN_READY;
+  }
+}
+
+tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
+                             size_t len, ptrdiff_t *n) {
+  if (c->rcv.unread != 0 && len != 0) {
+    uint32_t before = tern_tcp_rcvbuf_window(&c->rcv);
+    *n = (ptrdiff_t)tern_tcp_rcvbuf_read(&c->rcv, buf, len);
+    /* A window update when the window grew by two segments or half the
+     * ring since we last offered it (receiver SWS avoidance, RFC 9293
+     * 3.8.6.2.2). */
+    uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
+    uint32_t grown = edge - c->last_adv;
+    uint32_t step = 2u * c->mss;
+    if (step > c->rcv.cap / 2) {
+      step = c->rcv.cap / 2;
+    }
+    if (c->state != TERN_TCP_CLOSED && tern_seq_gt(edge, c->last_adv) &&
+        (grown >= step || before == 0)) {
+      c->pend |= TERN__TCP_P_ACK;
+      tern__tcp_kick(c->layer);
+    }
+    return TERN_READY;
+  }
+  if (len == 0 || (c->flags & TERN__TCP_F_RCVD_FIN) != 0) {
+    *n = 0; /* the peer's FIN, after every byte */
+    return TERN_READY;
+  }
+  if (c->state == TERN_TCP_CLOSED) {
+    *n = closed_err(c);
+    return TERN_READY;
+  }
+  tern_waker_slot_register(&c->reader, cx);
+  return TERN_PENDING;
+}
+
+tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
+                              size_t len, ptrdiff_t *n) {
+  if (c->state == TERN_TCP_CLOSED || (c->flags & TERN__TCP_F_FIN) != 0) {
+    *n = c->state == TERN_TCP_CLOSED ? closed_err(c) : TERN_ECLOSED;
+    return TERN_READY;
+  }
+  uint32_t room = c->scap - c->slen;
+  if (c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD ||
+      room == 0) {
+    tern_waker_slot_register(&c->writer, cx);
+    return TERN_PENDING;
+  }
+  uint32_t take = len < room ? (uint32_t)len : room;
+  uint32_t at = c->shead + c->slen;
+  if (at >= c->scap) {
+    at -= c->scap;
+  }
+  uint32_t first = c->scap - at < take ? c->scap - at : take;
+  memcpy(c->sbuf + at, buf, first);
+  memcpy(c->sbuf, (const uint8_t *)buf + first, take - first);
+  c->slen += take;
+  *n = (ptrdiff_t)take;
+  tern__tcp_kick(c->layer);
+  return TERN_READY;
+}
+
+tern_poll tern_tcp_poll_flush(tern_tcp_conn *c, tern_cx *cx, int *err) {
+  if (c->state == TERN_TCP_CLOSED) {
+    *err = c->err;
+    return TERN_READY;
+  }
+  if (c->slen == 0 && c->state != TERN_TCP_SYN_SENT &&
+      c->state != TERN_TCP_SYN_RCVD) {
+    *err = 0;
+    return TERN_READY;
+  }
+  tern_waker_slot_register(&c->writer, cx);
+  return TERN_PENDING;
+}
+
+void tern_tcp_shutdown(tern_tcp_conn *c) {
+  if ((c->flags & TERN__TCP_F_FIN) != 0) {
+    return;
+  }
+  switch (c->state) {
+    case TERN_TCP_SYN_SENT:
+      tern__tcp_finish(c, 0); /* nothing was said yet */
+      return;
+    case TERN_TCP_SYN_RCVD:
+    case TERN_TCP_ESTABLISHED: c->state = TERN_TCP_FIN_WAIT_1; break;
+    case TERN_TCP_CLOSE_WAIT: c->state = TERN_TCP_LAST_ACK; break;
+    default: return;
+  }
+  c->flags |= TERN__TCP_F_FIN;
+  tern__tcp_kick(c->layer);
+}
+
+/* The application is done with a listener's slot: free it once CLOSED. */
+static void user_done(tern_tcp_conn *c) {
+  c->flags |= TERN__TCP_F_USER_DONE;
+  if (c->state == TERN_TCP_CLOSED && c->listener != NULL) {
+    c->flags = 0;
+  }
+}
+
+tern_poll tern_tcp_poll_close(tern_tcp_conn *c, tern_cx *cx, int *err) {
+  if (c->state != TERN_TCP_CLOSED) {
+    tern_tcp_shutdown(c);
+  }
+  switch (c->state) {
+    case TERN_TCP_FIN_WAIT_2:
+    case TERN_TCP_TIME_WAIT: break; /* our FIN is acknowledged */
+    case TERN_TCP_CLOSED:
+      *err = c->err;
+      user_done(c);
+      return TERN_READY;
+    default: tern_waker_slot_register(&c->writer, cx); return TERN_PENDING;
+  }
+  *err = 0;
+  user_done(c);
+  return TERN_READY;
+}
+
+void tern_tcp_abort(tern_tcp_conn *c) {
+  if (c->layer == NULL) {
+    return;
+  }
+  switch (c->state) {
+    case TERN_TCP_SYN_RCVD:
+    case TERN_TCP_ESTABLISHED:
+    case TERN_TCP_FIN_WAIT_1:
+    case TERN_TCP_FIN_WAIT_2:
+    case TERN_TCP_CLOSE_WAIT: {
+      /* RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST>. */
+      tern_tcp_repr r;
+      memset(&r, 0, sizeof r);
+      r.seq = c->snd_max;
+      r.flags = TERN_TCP_RST;
+      tern__tcp_send_now(c->layer, &c->local, &c->remote, &r);
+      break;
+    }
+    default: break;
+  }
+  c->flags |= TERN__TCP_F_USER_DONE;
+  tern__tcp_finish(c, TERN_ECLOSED);
+  if (c->listener != NULL) {
+    c->flags = 0;
+  }
+}
+
+void tern_tcp_set_nodelay(tern_tcp_conn *c, bool on) {
+  c->flags = (uint8_t)(on ? c->flags | TERN_TCP_F_NODELAY
+                          : c->flags & ~TERN_TCP_F_NODELAY);
+  tern__tcp_kick(c->layer);
+}
+
+void tern_tcp_set_keepalive(tern_tcp_conn *c, bool on) {
+  c->flags = (uint8_t)(on ? c->flags | TERN_TCP_F_KEEPALIVE
+                          : c->flags & ~TERN_TCP_F_KEEPALIVE);
+  if (c->state != TERN_TCP_CLOSED) {
+    tern__tcp_heard(c, tern_now());
+    tern__tcp_kick(c->layer);
+  }
+}
+
+const char *tern_tcp_state_name(int state) {
+  static const char *const names[] = {
+      "CLOSED",     "SYN-SENT",   "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+      "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING",      "LAST-ACK",    "TIME-WAIT",
+  };
+  if (state < 0 || state >= (int)(sizeof names / sizeof names[0])) {
+    return "unknown";
+  }
+  return names[state];
+}
+
+/* ---- the stream ---- */
+
+static tern_poll s_read(void *self, tern_cx *cx, void *buf, size_t len,
+                        ptrdiff_t *n) {
+  return tern_tcp_poll_read(self, cx, buf, len, n);
+}
+
+static tern_poll s_write(void *self, tern_cx *cx, const void *buf, size_t len,
+                         ptrdiff_t *n) {
+  return tern_tcp_poll_write(self, cx, buf, len, n);
+}
+
+static tern_poll s_flush(void *self, tern_cx *cx, int *err) {
+  return tern_tcp_poll_flush(self, cx, err);
+}
+
+static tern_poll s_close(void *self, tern_cx *cx, int *err) {
+  return tern_tcp_poll_close(self, cx, err);
+}
+
+static const tern_stream_ops tcp_stream_ops = {s_read, s_write, s_flush,
+                                               s_close};
+
+tern_stream tern_tcp_stream(tern_tcp_conn *c) {
+  tern_stream s = {&tcp_stream_ops, c};
+  return s;
+}
