@@ -181,9 +181,11 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
                                        (c->flags & TERN_TCP_F_NODELAY) != 0)) ||
                      /* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
                      (flight == 0 && len >= c->max_snd_wnd / 2));
-    if (!send && avail != 0 && usable == 0 && flight == 0 &&
+    if (!send && avail != 0 && flight == 0 &&
         (c->pend & TERN__TCP_P_PROBE) != 0) {
-      len = 1; /* a zero-window probe (RFC 9293 3.8.6.1) */
+      /* The persist timer: what the window takes, or a one-byte probe
+       * of a zero window (RFC 9293 3.8.6.1). */
+      len = len != 0 ? len : 1;
       send = true;
     }
     if (send) {
@@ -202,6 +204,10 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     p->seq = c->snd_una - 1; /* RFC 1122 4.2.3.6: an old number */
     return true;
   }
+  /* A bare ACK carries the highest number sent: after a go-back
+   * SND.NXT may lie below what the peer has, which would make the ACK
+   * unacceptable to it (RFC 9293 3.10.7.4) and lose its news. */
+  p->seq = c->snd_max;
   return (c->pend & TERN__TCP_P_ACK) != 0;
 }
 

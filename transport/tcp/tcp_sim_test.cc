@@ -7,7 +7,6 @@
 // the command that replays it.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -280,7 +279,7 @@ TEST(TcpSim, MegabyteEachWayWithoutLoss) {
   }
 }
 
-TEST(TcpSim, DISABLED_MegabyteEachWayAtOnePercentLoss) {
+TEST(TcpSim, MegabyteEachWayAtOnePercentLoss) {
   for (uint64_t seed : tern_test::SimSeeds(3)) {
     SCOPED_TRACE(tern_test::SimReplay("//transport/tcp:sim_test", seed));
     Outcome o = Transfer(seed, Lossy(10000), kMB);
@@ -289,7 +288,7 @@ TEST(TcpSim, DISABLED_MegabyteEachWayAtOnePercentLoss) {
   }
 }
 
-TEST(TcpSim, DISABLED_MegabyteEachWayAtTenPercentLoss) {
+TEST(TcpSim, MegabyteEachWayAtTenPercentLoss) {
   for (uint64_t seed : tern_test::SimSeeds(3)) {
     SCOPED_TRACE(tern_test::SimReplay("//transport/tcp:sim_test", seed));
     Outcome o = Transfer(seed, Lossy(100000), kMB);

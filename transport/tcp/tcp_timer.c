@@ -105,12 +105,13 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
     c->ack_at = 0;
     c->pend |= TERN__TCP_P_ACK;
   }
-  /* A zero window with data waiting and nothing in flight: arm the
-   * persist timer, which the peer's window update disarms by letting
-   * the data go. */
-  if (c->rtx_at == 0 && c->snd_una == c->snd_max && c->snd_wnd == 0 &&
-      c->slen != 0 && c->state != TERN_TCP_SYN_SENT &&
-      c->state != TERN_TCP_SYN_RCVD && (c->pend & TERN__TCP_P_PROBE) == 0) {
+  /* Data waiting and nothing in flight: a window too small to use (a
+   * lost window update would leave both sides waiting). Arm the persist
+   * timer (RFC 9293 3.8.6.1), which doubles as the sender's SWS override
+   * (RFC 1122 4.2.3.4); sending the data disarms it. */
+  if (c->rtx_at == 0 && c->snd_una == c->snd_max && c->slen != 0 &&
+      c->state != TERN_TCP_SYN_SENT && c->state != TERN_TCP_SYN_RCVD &&
+      (c->pend & TERN__TCP_P_PROBE) == 0) {
     c->rtx_at = later(now, c->rtt.rto);
   }
 }
