@@ -113,8 +113,14 @@ static uint32_t data_end(const tern_tcp_conn *c) {
   return c->snd_una + c->slen;
 }
 
+/* Whether our FIN goes after a segment of len bytes at seq: queued, not
+ * yet acknowledged (the states that wait for its ACK), and the segment
+ * ends the data. */
 static bool fin_due(const tern_tcp_conn *c, uint32_t seq, uint32_t len) {
-  return (c->flags & TERN__TCP_F_FIN) != 0 && seq + len == data_end(c);
+  return (c->flags & TERN__TCP_F_FIN) != 0 &&
+         (c->state == TERN_TCP_FIN_WAIT_1 || c->state == TERN_TCP_CLOSING ||
+          c->state == TERN_TCP_LAST_ACK) &&
+         seq + len == data_end(c);
 }
 
 /* What c should send next, if anything. max: the most data one segment
@@ -212,7 +218,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
 }
 
 /* Fills r's header fields and options for c. */
-static void header(const tern_tcp_conn *c, const plan *p, tern_tcp_repr *r,
+static void header(tern_tcp_conn *c, const plan *p, tern_tcp_repr *r,
                    tern_time now) {
   memset(r, 0, sizeof *r);
   r->src_port = c->local.port;
@@ -231,7 +237,8 @@ static void header(const tern_tcp_conn *c, const plan *p, tern_tcp_repr *r,
   tern_tcp_opts *o = &r->opts;
   if (syn) {
     o->present = TERN_TCP_HAS_MSS;
-    o->mss = c->mss;
+    /* Ours to announce (c->mss is what we send, once settled). */
+    o->mss = tern__tcp_our_mss(c->layer, &c->remote);
     bool offer_all = c->state == TERN_TCP_SYN_SENT;
     if (offer_all || c->snd_shift != 0 || c->rcv_shift != 0) {
       o->present |= TERN_TCP_HAS_WSCALE;
