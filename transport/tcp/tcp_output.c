@@ -188,6 +188,15 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
                      /* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
                      (flight == 0 && len >= c->max_snd_wnd / 2));
     if (!send && avail != 0 && flight == 0 &&
+        tern_seq_lt(c->snd_nxt, c->snd_max)) {
+      /* After a timeout, the first segment again whatever the windows
+       * (it was sent inside them once; with a zero window it probes). */
+      uint32_t was = c->snd_max - c->snd_nxt;
+      len = avail < max ? avail : max;
+      len = len < was ? len : was;
+      send = true;
+    }
+    if (!send && avail != 0 && flight == 0 &&
         (c->pend & TERN__TCP_P_PROBE) != 0) {
       /* The persist timer: what the window takes, or a one-byte probe
        * of a zero window (RFC 9293 3.8.6.1). */
