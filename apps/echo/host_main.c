@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "apps/echo/echo.h"
+#include "apps/echo/echo_tcp.h"
 #include "tern/ethernet.h"
 #include "tern/host_fd_stream.h"
 #include "tern/host_netdev.h"
@@ -28,6 +29,7 @@ TERN_PKT_POOL_DEFINE(pool, PKT_COUNT, PKT_SIZE);
 
 static tern_executor ex;
 static tern_echo_app app;
+static tern_echo_tcp tcp_echo;
 static tern_host_netdev host_dev;
 static tern_host_fd_stream serial;
 static tern_slip slip;
@@ -173,11 +175,15 @@ int main(int argc, char **argv) {
   if (rc != 0) {
     die("start", rc);
   }
+  rc = tern_echo_tcp_start(&tcp_echo, &ex, &app.ip);
+  if (rc != 0) {
+    die("tcp", rc);
+  }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   char text[TERN_IPV4_STRLEN];
   tern_ipv4_format(&addr, text, sizeof text);
-  printf("echo: listening on %s:%d/udp (%s)\n", text, TERN_ECHO_PORT,
+  printf("echo: listening on %s:%d/udp and tcp (%s)\n", text, TERN_ECHO_PORT,
          tap != NULL   ? tap
          : tun != NULL ? tun
                        : slip_path);

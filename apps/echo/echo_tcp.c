@@ -1,0 +1,71 @@
+#include "apps/echo/echo_tcp.h"
+
+#include <string.h>
+
+static tern_poll runner_poll(tern_task *t, tern_cx *cx) {
+  tern_echo_tcp *e = TERN_CONTAINER_OF(t, tern_echo_tcp, runner.task);
+  return tern_tcp_poll_run(&e->tcp, cx);
+}
+
+static tern_poll server_poll(tern_task *t, tern_cx *cx) {
+  tern_echo_tcp *e = TERN_CONTAINER_OF(t, tern_echo_tcp, server.task);
+  TERN_CO_BEGIN(&e->server.co);
+  for (;;) {
+    TERN_CO_AWAIT(&e->server.co,
+                  tern_tcp_poll_accept(&e->lst, cx, &e->server.conn));
+    for (;;) {
+      TERN_CO_AWAIT(&e->server.co,
+                    tern_tcp_poll_read(e->server.conn, cx, e->server.buf,
+                                       sizeof e->server.buf, &e->server.n));
+      if (e->server.n <= 0) {
+        break; /* the peer's FIN (0) or an error */
+      }
+      for (e->server.done = 0; e->server.done < e->server.n;
+           e->server.done += e->server.w) {
+        TERN_CO_AWAIT(
+            &e->server.co,
+            tern_tcp_poll_write(
+                e->server.conn, cx, e->server.buf + e->server.done,
+                (size_t)(e->server.n - e->server.done), &e->server.w));
+        if (e->server.w < 0) {
+          break;
+        }
+        e->echoed += (uint32_t)e->server.w;
+      }
+      if (e->server.w < 0) {
+        break;
+      }
+    }
+    if (e->server.n == 0) {
+      TERN_CO_AWAIT(&e->server.co,
+                    tern_tcp_poll_close(e->server.conn, cx, &e->server.err));
+      e->connections++;
+    } else {
+      tern_tcp_abort(e->server.conn);
+    }
+  }
+  TERN_CO_END(&e->server.co);
+}
+
+int tern_echo_tcp_start(tern_echo_tcp *e, tern_executor *ex,
+                        tern_ip_stack *ip) {
+  memset(e, 0, sizeof *e);
+  int rc = tern_tcp_init(&e->tcp, ip, NULL);
+  for (int i = 0; rc == 0 && i < TERN_ECHO_TCP_SLOTS; i++) {
+    rc = tern_tcp_conn_init(&e->slots[i], &e->tcp, e->rings[i][0],
+                            TERN_ECHO_TCP_RING, e->rings[i][1],
+                            TERN_ECHO_TCP_RING);
+  }
+  tern_endpoint local = {.port = 7};
+  if (rc == 0) {
+    rc = tern_tcp_listen(&e->tcp, &e->lst, &local, e->slots,
+                         TERN_ECHO_TCP_SLOTS);
+  }
+  if (rc != 0) {
+    return rc;
+  }
+  tern_task_init(&e->runner.task, runner_poll);
+  tern_task_init(&e->server.task, server_poll);
+  rc = tern_spawn(ex, &e->runner.task);
+  return rc == 0 ? tern_spawn(ex, &e->server.task) : rc;
+}

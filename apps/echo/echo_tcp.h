@@ -1,0 +1,53 @@
+/* TCP echo (RFC 862, port 7) beside the UDP one, for the host build: one
+ * connection served at a time (a backlog of two more, SYN cookies past
+ * that), every byte read written back, the peer's FIN answered with ours
+ * once everything was echoed. */
+#ifndef TERN_APPS_ECHO_TCP_H
+#define TERN_APPS_ECHO_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/co.h"
+#include "tern/executor.h"
+#include "tern/ip.h"
+#include "tern/tcp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_ECHO_TCP_SLOTS 3
+#define TERN_ECHO_TCP_RING 8192
+
+typedef struct tern_echo_tcp {
+  tern_tcp_layer tcp;
+  tern_tcp_listener lst;
+  tern_tcp_conn slots[TERN_ECHO_TCP_SLOTS];
+  uint8_t rings[TERN_ECHO_TCP_SLOTS][2][TERN_ECHO_TCP_RING];
+  struct {
+    tern_task task;
+  } runner;
+  struct {
+    tern_task task;
+    tern_co co;
+    tern_tcp_conn *conn;
+    ptrdiff_t n;    /* bytes in buf */
+    ptrdiff_t done; /* of them written back */
+    ptrdiff_t w;
+    int err;
+    uint8_t buf[2048];
+  } server;
+  uint32_t connections; /* served to the end */
+  uint32_t echoed;      /* bytes */
+} tern_echo_tcp;
+
+/* Registers TCP with the stack ip, listens on port 7 and spawns the TCP
+ * runner and the server task on ex. Returns 0 or a negative tern_err. */
+int tern_echo_tcp_start(tern_echo_tcp *e, tern_executor *ex, tern_ip_stack *ip);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_APPS_ECHO_TCP_H */
