@@ -730,6 +730,34 @@ TEST_F(TcpConn, IcmpUnreachableAbortsAnOpeningConnection) {
   EXPECT_EQ(err, TERN_ECONNREFUSED);
 }
 
+TEST_F(TcpConn, KeepaliveProbesAnIdleConnectionAndGivesUp) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  tern_sim_advance(7200000 - 1);  // RFC 1122 4.2.3.6: two hours idle
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss);  // SND.UNA - 1: the peer must answer
+  EXPECT_TRUE(out[0].data.empty());
+  // Answered: idle again for two hours.
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1)).empty());
+  tern_sim_advance(7200000);
+  ASSERT_EQ(Run().size(), 1u);
+  // Nine probes unanswered: TERN_ETIMEDOUT.
+  for (int i = 0; i < 9; i++) {
+    tern_sim_advance(7200000);
+    Run();
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  uint8_t b;
+  ptrdiff_t n;
+  ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ETIMEDOUT);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
 TEST(TcpSize, ConnectionState) {
