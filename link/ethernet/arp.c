@@ -76,6 +76,14 @@ int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
       memcmp(sha, eth->mac, 6) == 0 || spa[0] >= 224) {
     return TERN_ETH_RX_ARP_BAD_SENDER;
   }
+  /* An address being probed: another station has it or wants it (RFC
+   * 5227 2.1.1). */
+  if (eth->probe != 0 &&
+      (sender == eth->probe ||
+       (sender == 0 && tern_ld32(tern_arp_tpa(a)) == eth->probe))) {
+    tern__eth_raise(eth, TERN_NETDEV_EV_ADDR_CONFLICT);
+    return TERN_ETH_RX_ARP_CONFLICT;
+  }
   /* Without an address nothing is answered or added. */
   bool for_us = false;
   if (eth->ip != 0) {
@@ -104,4 +112,15 @@ int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
     (void)arp_send(eth, p, TERN_ARP_OP_REPLY, sha, spa);
   }
   return TERN__ETH_CONSUMED;
+}
+
+int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr) {
+  if (eth == NULL || addr == NULL) {
+    return TERN_EINVAL;
+  }
+  if (eth->ip != 0) {
+    return TERN_EBUSY;
+  }
+  eth->probe = tern_ld32(addr->b);
+  return eth->probe == 0 ? 0 : tern__eth_arp_solicit(eth, addr->b);
 }
