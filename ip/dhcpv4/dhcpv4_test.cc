@@ -40,8 +40,25 @@ struct Sent {
   tern_ipv4_addr src, dst;
   uint16_t sport = 0, dport = 0;
   Bytes msg;
-  tern_dhcpv4_hdr h;
-  tern_dhcpv4_opts o;
+  tern_dhcpv4_hdr h = {};
+  tern_dhcpv4_opts o = {};  // points into msg: parsed again on a copy
+  Sent() = default;
+  Sent(const Sent &x) {
+    *this = x;
+  }
+  Sent &operator=(const Sent &x) {
+    src = x.src;
+    dst = x.dst;
+    sport = x.sport;
+    dport = x.dport;
+    msg = x.msg;
+    h = x.h;
+    o = x.o;
+    if (!msg.empty()) {
+      EXPECT_EQ(tern_dhcpv4_opts_parse(&o, msg.data(), msg.size()), 0);
+    }
+    return *this;
+  }
 };
 
 // An IPv4 + UDP datagram around a DHCP message (UDP checksum 0: none).
