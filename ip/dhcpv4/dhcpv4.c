@@ -1,5 +1,11 @@
 /* The DHCPv4 client (RFC 2131): the state machine of dhcpv4.h. Messages
- * are built and read with the wire library (tern/dhcpv4_wire.h). */
+ * are built and read with the wire library (tern/dhcpv4_wire.h).
+ *
+ * Every state has one deadline (c->deadline); tern_dhcpv4_poll_run sends
+ * what is queued in buf, reads replies (input), device events (event),
+ * and calls timeout when the deadline comes. A state that sends on entry
+ * (REQUESTING, the retransmissions) is entered with a deadline of now, so
+ * that one place, timeout, sends every DISCOVER and REQUEST. */
 #include "tern/dhcpv4.h"
 
 #include <string.h>
@@ -25,15 +31,10 @@ static uint32_t random32(tern_dhcpv4 *c) {
   return v;
 }
 
-static void set_deadline(tern_dhcpv4 *c, uint32_t ms) {
-  c->deadline = tern_now() + ms;
-}
-
-/* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
-static void backoff(tern_dhcpv4 *c) {
-  uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
-  uint32_t ms = (RETRY_MS << shift) - JITTER_MS;
-  set_deadline(c, ms + random32(c) % (2 * JITTER_MS + 1));
+static void enter(tern_dhcpv4 *c, tern_dhcpv4_state s, uint32_t delay_ms) {
+  c->state = (uint8_t)s;
+  c->tries = 0;
+  c->deadline = tern_now() + delay_ms;
 }
 
 static void lease_changed(tern_dhcpv4 *c) {
@@ -51,16 +52,10 @@ static void unapply(tern_dhcpv4 *c) {
   }
 }
 
-static void enter(tern_dhcpv4 *c, tern_dhcpv4_state s, uint32_t delay_ms) {
-  c->state = (uint8_t)s;
-  c->tries = 0;
-  set_deadline(c, delay_ms);
-}
-
-static uint32_t random32(tern_dhcpv4 *c);
-
+/* Forgets the lease and sends a DISCOVER delay_ms from now. */
 static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
   unapply(c);
+  memset(&c->lease, 0, sizeof c->lease);
   enter(c, TERN_DHCPV4_INIT, delay_ms);
 }
 
@@ -71,8 +66,13 @@ static void start_over(tern_dhcpv4 *c) {
   restart(c, random32(c) % (TERN_DHCPV4_INIT_DELAY_MS + 1));
 }
 
-/* Builds a message of the given type in buf for sending to dst. */
-static void build(tern_dhcpv4 *c, uint8_t type, tern_ipv4_addr dst) {
+/* Builds a message of the given type in buf, to the server (RELEASE, and
+ * REQUEST while renewing: RFC 2131 4.4.5) or to 255.255.255.255. */
+static void build(tern_dhcpv4 *c, uint8_t type) {
+  static const tern_ipv4_addr all = {{255, 255, 255, 255}};
+  uint8_t s = c->state;
+  bool in_use = s >= TERN_DHCPV4_BOUND; /* renewing, rebinding, releasing */
+  bool req = type == TERN_DHCPV4_REQUEST;
   tern_dhcpv4_hdr h;
   memset(&h, 0, sizeof h);
   h.op = TERN_DHCPV4_BOOTREQUEST;
@@ -80,28 +80,26 @@ static void build(tern_dhcpv4 *c, uint8_t type, tern_ipv4_addr dst) {
   h.hlen = 6;
   h.xid = c->xid;
   memcpy(h.chaddr, c->mac, 6);
-  bool bound = c->state >= TERN_DHCPV4_BOUND;
-  if (type != TERN_DHCPV4_DECLINE) {
+  if (type != TERN_DHCPV4_DECLINE) { /* RFC 2131 table 5 */
     h.secs = (uint16_t)((tern_now() - c->start) / 1000u);
-    if (bound) {
-      h.ciaddr = c->lease.addr; /* RENEWING, REBINDING, RELEASE */
+    if (in_use) {
+      h.ciaddr = c->lease.addr;
     }
   }
-  size_t off = (size_t)tern_dhcpv4_hdr_emit(&h, c->buf, sizeof c->buf);
   uint8_t *m = c->buf;
-  size_t cap = sizeof c->buf;
-  /* Every option fits the buffer whatever the configuration: 3 + 6 + 6 +
-   * 257 + 257 + 5 bytes at most, and the buffer has 308 after the
-   * header; so the results are not checked. */
+  const size_t cap = sizeof c->buf;
+  size_t off = (size_t)tern_dhcpv4_hdr_emit(&h, m, cap);
+  /* Every option fits whatever the configuration (at most 534 bytes of
+   * options with a 255-byte host name and client id; the buffer has 308
+   * after the header): the results are not checked. */
   (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_MSG_TYPE, &type, 1);
-  if (!bound || type == TERN_DHCPV4_DECLINE) {
-    if (type != TERN_DHCPV4_DISCOVER) {
-      (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_REQUESTED_ADDR,
-                                &c->lease.addr, 4);
-    }
+  /* Requested address: a REQUEST in REQUESTING or REBOOTING, a DECLINE. */
+  if ((req && !in_use) || type == TERN_DHCPV4_DECLINE) {
+    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_REQUESTED_ADDR,
+                              &c->lease.addr, 4);
   }
-  if (type == TERN_DHCPV4_DECLINE || type == TERN_DHCPV4_RELEASE ||
-      c->state == TERN_DHCPV4_REQUESTING) {
+  /* Server id: a REQUEST in REQUESTING, a DECLINE, a RELEASE. */
+  if (req ? s == TERN_DHCPV4_REQUESTING : type != TERN_DHCPV4_DISCOVER) {
     (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_SERVER_ID,
                               &c->lease.server, 4);
   }
@@ -109,7 +107,7 @@ static void build(tern_dhcpv4 *c, uint8_t type, tern_ipv4_addr dst) {
     (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_CLIENT_ID,
                               c->cfg.client_id, c->cfg.client_id_len);
   }
-  if (type == TERN_DHCPV4_DISCOVER || type == TERN_DHCPV4_REQUEST) {
+  if (req || type == TERN_DHCPV4_DISCOVER) {
     if (c->cfg.hostname != NULL) {
       size_t n = strlen(c->cfg.hostname);
       (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_HOSTNAME,
@@ -119,32 +117,17 @@ static void build(tern_dhcpv4 *c, uint8_t type, tern_ipv4_addr dst) {
                               param_list, sizeof param_list);
   }
   c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, cap, off);
-  c->tx_dst = dst;
-}
-
-static const tern_ipv4_addr broadcast = {{255, 255, 255, 255}};
-
-/* A new exchange: a fresh transaction id and start time. */
-static void new_xid(tern_dhcpv4 *c) {
-  c->xid = random32(c);
-  c->start = tern_now();
-}
-
-static void send_request(tern_dhcpv4 *c) {
-  build(c, TERN_DHCPV4_REQUEST,
-        c->state == TERN_DHCPV4_RENEWING ? c->lease.server : broadcast);
+  c->tx_dst = type == TERN_DHCPV4_RELEASE || (req && s == TERN_DHCPV4_RENEWING)
+                  ? c->lease.server
+                  : all;
 }
 
 /* Gives the address up after a conflict: DECLINE (RFC 2131 3.1.5), and a
  * new DISCOVER ten seconds later. */
 static void decline(tern_dhcpv4 *c) {
   c->stats.declines++;
-  build(c, TERN_DHCPV4_DECLINE, broadcast);
+  build(c, TERN_DHCPV4_DECLINE);
   restart(c, DECLINE_WAIT_MS);
-}
-
-static uint32_t clamp_ms(uint32_t s) {
-  return (s > TERN_DHCPV4_MAX_LEASE_S ? TERN_DHCPV4_MAX_LEASE_S : s) * 1000u;
 }
 
 /* Puts the granted address on the interface: BOUND until T1. */
@@ -164,49 +147,50 @@ static void bind(tern_dhcpv4 *c) {
   lease_changed(c);
 }
 
-/* The contiguous prefix of a subnet mask, or 32 for none or a mask with
- * holes (every other host then reached through the router). */
-static uint8_t prefix_of(const tern_dhcpv4_opts *o) {
-  uint32_t m = tern_be32(o->mask.b);
-  if ((o->present & TERN_DHCPV4_HAVE_MASK) == 0 || (~m & (~m + 1)) != 0) {
-    return 32;
-  }
-  uint8_t n = 0;
-  for (; m != 0; m <<= 1) {
-    n++;
-  }
-  return n;
-}
-
 static bool host_addr(tern_ipv4_addr a) {
   return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
 }
 
-/* An ACK: the lease's times from when the request went out (RFC 2131
- * 4.4.1), T1 and T2 from the server or 1/2 and 7/8 of the lease. */
+/* Seconds from the start of the exchange as an instant, at most
+ * TERN_DHCPV4_MAX_LEASE_S later. */
+static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
+  return c->start +
+         (s > TERN_DHCPV4_MAX_LEASE_S ? TERN_DHCPV4_MAX_LEASE_S : s) * 1000u;
+}
+
+/* An ACK: the lease counts from the request that began the exchange (RFC
+ * 2131 4.4.1); T1 and T2 from the server, or 1/2 and 7/8 of the lease. */
 static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_hdr *h,
                      const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
+  uint32_t m = tern_be32(o->mask.b);
   l->addr = h->yiaddr;
   if ((o->present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
     l->server = o->server_id;
   }
-  l->prefix_len = prefix_of(o);
-  l->router = (o->present & TERN_DHCPV4_HAVE_ROUTER) != 0
-                  ? o->router
-                  : (tern_ipv4_addr){{0, 0, 0, 0}};
+  /* The prefix of a contiguous mask; none, or one with holes: 32 (every
+   * other host then reached through the router). */
+  l->prefix_len = 32;
+  if ((o->present & TERN_DHCPV4_HAVE_MASK) != 0 && (~m & (~m + 1)) == 0) {
+    for (l->prefix_len = 0; m != 0; m <<= 1) {
+      l->prefix_len++;
+    }
+  }
+  l->router = o->router; /* 0.0.0.0 when there is none */
   l->n_dns = o->n_dns;
   memcpy(l->dns, o->dns, sizeof l->dns);
   l->lease_s = o->lease;
-  l->t1_s = (o->present & TERN_DHCPV4_HAVE_T1) != 0 ? o->t1 : o->lease / 2;
-  l->t2_s = (o->present & TERN_DHCPV4_HAVE_T2) != 0 ? o->t2 : o->lease / 8 * 7;
-  if (l->t2_s > l->lease_s || l->t1_s > l->t2_s) {
-    l->t1_s = o->lease / 2;
-    l->t2_s = o->lease / 8 * 7;
+  l->t1_s = o->lease / 2;
+  l->t2_s = o->lease / 8 * 7;
+  if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
+      (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
+      o->t2 <= o->lease) {
+    l->t1_s = o->t1;
+    l->t2_s = o->t2;
   }
-  c->t1_at = c->start + clamp_ms(l->t1_s);
-  c->t2_at = c->start + clamp_ms(l->t2_s);
-  c->expire_at = c->start + clamp_ms(l->lease_s);
+  c->t1_at = at(c, l->t1_s);
+  c->t2_at = at(c, l->t2_s);
+  c->expire_at = at(c, l->lease_s);
 }
 
 /* A datagram of n bytes in buf, from src_port. */
@@ -214,10 +198,9 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   const uint8_t *m = c->buf;
   tern_dhcpv4_hdr h;
   tern_dhcpv4_opts o;
-  int rc = 0;
-  if (n > (int)sizeof c->buf || src_port != TERN_DHCPV4_SERVER_PORT) {
-    rc = -1; /* counted in rx_drop[0] */
-  } else if ((rc = tern_dhcpv4_check(m, (size_t)n)) == 0) {
+  int rc = -1; /* counted in rx_drop[0]: too long, not from the server port */
+  if (n <= (int)sizeof c->buf && src_port == TERN_DHCPV4_SERVER_PORT &&
+      (rc = tern_dhcpv4_check(m, (size_t)n)) == 0) {
     rc = tern_dhcpv4_opts_parse(&o, m, (size_t)n);
   }
   if (rc != 0) {
@@ -226,27 +209,27 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   }
   tern_dhcpv4_hdr_parse(&h, m);
   uint8_t s = c->state;
-  bool server_ok = (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
-                   s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING ||
-                   memcmp(&o.server_id, &c->lease.server, 4) == 0;
-  bool waiting = s == TERN_DHCPV4_REQUESTING || s == TERN_DHCPV4_REBOOTING ||
-                 s == TERN_DHCPV4_RENEWING || s == TERN_DHCPV4_REBINDING;
-  if (h.op != TERN_DHCPV4_BOOTREPLY || h.xid != c->xid || h.hlen != 6 ||
+  uint8_t t = o.msg_type;
+  /* An ACK or NAK answers a REQUEST: from the server asked, unless the
+   * client asked any (REBOOTING, REBINDING) or the reply names none. */
+  bool answers = (s == TERN_DHCPV4_REQUESTING || s == TERN_DHCPV4_RENEWING ||
+                  s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING) &&
+                 (s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING ||
+                  (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
+                  memcmp(&o.server_id, &c->lease.server, 4) == 0);
+  bool addr_ok = host_addr(h.yiaddr);
+  if (h.op != TERN_DHCPV4_BOOTREPLY || h.xid != c->xid ||
       memcmp(h.chaddr, c->mac, 6) != 0) {
-    c->stats.rx_ignored++;
-  } else if (o.msg_type == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING &&
-             host_addr(h.yiaddr) &&
-             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
+    t = 0; /* not ours */
+  }
+  if (t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING && addr_ok &&
+      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
     /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
-    c->stats.rx_taken++;
     c->lease.addr = h.yiaddr;
     c->lease.server = o.server_id;
     enter(c, TERN_DHCPV4_REQUESTING, 0);
-    send_request(c);
-    backoff(c);
-  } else if (o.msg_type == TERN_DHCPV4_ACK && waiting && server_ok &&
-             host_addr(h.yiaddr) && (o.present & TERN_DHCPV4_HAVE_LEASE) != 0) {
-    c->stats.rx_taken++;
+  } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
+             (o.present & TERN_DHCPV4_HAVE_LEASE) != 0) {
     take_ack(c, &h, &o);
     if (c->cfg.probe != NULL && !c->applied) {
       /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
@@ -254,74 +237,70 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     } else {
       bind(c);
     }
-  } else if (o.msg_type == TERN_DHCPV4_NAK && waiting && server_ok) {
-    c->stats.rx_taken++;
+  } else if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
   } else {
     c->stats.rx_ignored++;
+    return;
   }
+  c->stats.rx_taken++;
 }
 
 /* The state's deadline came. */
 static void timeout(tern_dhcpv4 *c) {
   tern_time now = tern_now();
-  switch (c->state) {
-    case TERN_DHCPV4_INIT:
-      new_xid(c);
-      memset(&c->lease, 0, sizeof c->lease);
-      enter(c, TERN_DHCPV4_SELECTING, 0);
-      __attribute__((fallthrough)); /* and send the DISCOVER */
-    case TERN_DHCPV4_SELECTING:
-      build(c, TERN_DHCPV4_DISCOVER, broadcast);
-      backoff(c);
-      if (c->tries < RETRY_MAX_SHIFT) {
-        c->tries++;
-      }
-      break;
-    case TERN_DHCPV4_REQUESTING:
-    case TERN_DHCPV4_REBOOTING:
-      if (++c->tries >=
-          (c->state == TERN_DHCPV4_REQUESTING ? REQUEST_TRIES : REBOOT_TRIES)) {
-        start_over(c);
-      } else {
-        send_request(c);
-        backoff(c);
-      }
-      break;
-    case TERN_DHCPV4_PROBING:
-      if (c->tries < TERN_DHCPV4_PROBES) {
-        c->tries++;
-        (void)c->cfg.probe(c->cfg.probe_ctx, &c->lease.addr);
-        set_deadline(c, TERN_DHCPV4_PROBE_MS);
-      } else {
-        (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
-        bind(c);
-      }
-      break;
-    default: { /* BOUND, RENEWING, REBINDING */
-      if (!tern_time_before(now, c->expire_at)) {
-        c->stats.expiries++;
-        start_over(c);
-        break;
-      }
-      if (c->state == TERN_DHCPV4_BOUND) {
-        new_xid(c); /* the lease counts from this request on */
-        c->state = TERN_DHCPV4_RENEWING;
-      }
-      if (!tern_time_before(now, c->t2_at)) {
-        c->state = TERN_DHCPV4_REBINDING;
-      }
-      /* Half the time left to T2 (renewing) or to expiry (rebinding), at
-       * least 60 s, and never past the next of them. */
-      tern_time next =
-          c->state == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at;
-      uint32_t left = tern_time_until(now, next);
-      uint32_t wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
-      c->deadline = now + (wait < left ? wait : left);
-      send_request(c);
-      break;
+  uint8_t s = c->state;
+  if (s == TERN_DHCPV4_INIT) {
+    /* A new exchange: INIT-REBOOT with an address known, else DISCOVER. */
+    c->xid = random32(c);
+    c->start = now;
+    s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING : TERN_DHCPV4_SELECTING;
+    enter(c, (tern_dhcpv4_state)s, 0);
+  }
+  if (s <= TERN_DHCPV4_REBOOTING) { /* SELECTING, REQUESTING, REBOOTING */
+    if (c->tries >= (s == TERN_DHCPV4_REQUESTING  ? REQUEST_TRIES
+                     : s == TERN_DHCPV4_REBOOTING ? REBOOT_TRIES
+                                                  : 255)) {
+      start_over(c);
+      return;
     }
+    build(c, s == TERN_DHCPV4_SELECTING ? TERN_DHCPV4_DISCOVER
+                                        : TERN_DHCPV4_REQUEST);
+    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
+    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
+    c->deadline = now + (RETRY_MS << shift) - JITTER_MS +
+                  random32(c) % (2 * JITTER_MS + 1);
+    if (c->tries < 254) {
+      c->tries++;
+    }
+  } else if (s == TERN_DHCPV4_PROBING) {
+    tern_ipv4_addr a = c->lease.addr;
+    if (c->tries++ == TERN_DHCPV4_PROBES) {
+      memset(&a, 0, sizeof a); /* done: stop watching */
+    }
+    (void)c->cfg.probe(c->cfg.probe_ctx, &a);
+    c->deadline = now + TERN_DHCPV4_PROBE_MS;
+    if (a.b[0] == 0) {
+      bind(c);
+    }
+  } else if (!tern_time_before(now, c->expire_at)) {
+    c->stats.expiries++;
+    start_over(c);
+  } else { /* BOUND, RENEWING, REBINDING */
+    if (s == TERN_DHCPV4_BOUND) {
+      c->xid = random32(c); /* the lease counts from this request on */
+      c->start = now;
+    }
+    c->state = tern_time_before(now, c->t2_at) ? TERN_DHCPV4_RENEWING
+                                               : TERN_DHCPV4_REBINDING;
+    /* Again at half the time left to T2 (renewing) or to expiry
+     * (rebinding), at least 60 s later, and never past that instant. */
+    tern_time next = c->state == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at;
+    uint32_t left = tern_time_until(now, next);
+    uint32_t wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
+    c->deadline = now + (wait < left ? wait : left);
+    build(c, TERN_DHCPV4_REQUEST);
   }
 }
 
@@ -330,15 +309,13 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
   if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 && s >= TERN_DHCPV4_PROBING &&
       s <= TERN_DHCPV4_REBINDING) {
     decline(c);
-  } else if ((ev & TERN_NETDEV_EV_LINK) != 0 && tern_ip_iface_up(c->iface)) {
-    /* Maybe another network now: check the lease with INIT-REBOOT (RFC
-     * 2131 3.2), or start over. */
-    if (c->lease.addr.b[0] != 0 && s >= TERN_DHCPV4_BOUND) {
-      new_xid(c);
-      enter(c, TERN_DHCPV4_REBOOTING, 0);
-      send_request(c);
-      backoff(c);
-    } else if (s != TERN_DHCPV4_PROBING) {
+  } else if ((ev & TERN_NETDEV_EV_LINK) != 0 && tern_ip_iface_up(c->iface) &&
+             s != TERN_DHCPV4_PROBING) {
+    /* Maybe another network now: with a lease, check it with INIT-REBOOT
+     * (RFC 2131 3.2; the address stays meanwhile); else start over. */
+    if (s >= TERN_DHCPV4_BOUND) {
+      enter(c, TERN_DHCPV4_INIT, 0);
+    } else {
       start_over(c);
     }
   }
@@ -352,30 +329,24 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   }
   memset(c, 0, sizeof *c);
   tern_netdev_info info = tern_netdev_get_info(&iface->dev);
-  if ((info.mac[0] | info.mac[1] | info.mac[2] | info.mac[3] | info.mac[4] |
-       info.mac[5]) == 0) {
+  memcpy(c->mac, info.mac, 6);
+  if ((tern_ld32(c->mac) | c->mac[4] | c->mac[5]) == 0) {
     return TERN_EINVAL;
   }
-  memcpy(c->mac, info.mac, 6);
   c->iface = iface;
   c->cfg = *cfg;
   tern_endpoint local = {.port = TERN_DHCPV4_CLIENT_PORT, .scope = iface->id};
   local.addr.family = TERN_IP_V4;
   int rc = tern_udp_bind(udp, &c->sock, &local, c->ring, sizeof c->ring);
-  if (rc != 0) {
-    return rc;
-  }
-  c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
-  if (host_addr(cfg->remembered)) {
-    new_xid(c);
-    c->lease.addr = cfg->remembered;
-    enter(c, TERN_DHCPV4_REBOOTING, 0);
-    send_request(c);
-    backoff(c);
-  } else {
+  if (rc == 0) {
+    c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
     start_over(c);
+    if (host_addr(cfg->remembered)) {
+      c->lease.addr = cfg->remembered; /* INIT-REBOOT, at once */
+      c->deadline = tern_now();
+    }
   }
-  return 0;
+  return rc;
 }
 
 tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
@@ -384,7 +355,7 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
     if (c->stop == 1) {
       c->stop = 2;
       if (c->applied) {
-        build(c, TERN_DHCPV4_RELEASE, c->lease.server);
+        build(c, TERN_DHCPV4_RELEASE);
       }
     }
     if (c->tx_len != 0) {
@@ -413,20 +384,17 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
     }
     tern_udp_msg msg;
     int n;
+    uint32_t ev;
     if (tern_udp_poll_recv_msg(&c->sock, cx, &msg, c->buf, sizeof c->buf, &n) ==
         TERN_READY) {
       input(c, n, msg.src.port);
-      continue;
-    }
-    uint32_t ev;
-    if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
+    } else if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
       event(c, ev);
-      continue;
-    }
-    if (tern_sleep_until(&c->timer, cx, c->deadline) == TERN_PENDING) {
+    } else if (tern_sleep_until(&c->timer, cx, c->deadline) == TERN_PENDING) {
       return TERN_PENDING;
+    } else {
+      timeout(c);
     }
-    timeout(c);
   }
 }
 

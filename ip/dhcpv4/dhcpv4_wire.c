@@ -119,101 +119,90 @@ int tern_dhcpv4_opt_next(tern_dhcpv4_opt_iter *it, uint8_t *code,
   return it->field == 3 ? 0 : -TERN_DHCPV4_DROP_OPTIONS;
 }
 
-/* Where each address option lands in tern_dhcpv4_opts, and its bit. */
-typedef struct addr_opt {
-  uint8_t code;
-  uint8_t offset;
-  uint16_t bit;
-} addr_opt;
-
-static const addr_opt fixed4[] = {
-    {TERN_DHCPV4_OPT_SUBNET_MASK, offsetof(tern_dhcpv4_opts, mask),
-     TERN_DHCPV4_HAVE_MASK},
-    {TERN_DHCPV4_OPT_SERVER_ID, offsetof(tern_dhcpv4_opts, server_id),
-     TERN_DHCPV4_HAVE_SERVER_ID},
-    {TERN_DHCPV4_OPT_REQUESTED_ADDR, offsetof(tern_dhcpv4_opts, requested),
-     TERN_DHCPV4_HAVE_REQUESTED},
-    {TERN_DHCPV4_OPT_LEASE_TIME, offsetof(tern_dhcpv4_opts, lease),
-     TERN_DHCPV4_HAVE_LEASE},
-    {TERN_DHCPV4_OPT_T1, offsetof(tern_dhcpv4_opts, t1), TERN_DHCPV4_HAVE_T1},
-    {TERN_DHCPV4_OPT_T2, offsetof(tern_dhcpv4_opts, t2), TERN_DHCPV4_HAVE_T2},
+/* How each option the client keeps is stored in tern_dhcpv4_opts. */
+enum {
+  FIXED, /* exactly size bytes, copied (a byte, an address) */
+  U32,   /* 4 bytes, big-endian, kept as a number */
+  LIST,  /* one or more addresses; the first `size` kept, their count at
+            count_at (0: not kept) */
+  BYTES, /* at least `size` bytes, pointed to; the length at count_at */
 };
 
-/* One option into o. Returns false when it is known but its length cannot
- * be right, or it came already. */
+typedef struct opt_rule {
+  uint8_t code;
+  uint8_t kind;
+  uint8_t size;
+  uint8_t at;       /* offsetof the value in tern_dhcpv4_opts */
+  uint8_t count_at; /* offsetof the count or length, for LIST and BYTES */
+} opt_rule;
+
+#define AT(f) ((uint8_t)offsetof(tern_dhcpv4_opts, f))
+
+/* In the order of the TERN_DHCPV4_HAVE_* bits: rule i sets bit i. */
+static const opt_rule rules[] = {
+    {TERN_DHCPV4_OPT_MSG_TYPE, FIXED, 1, AT(msg_type), 0},
+    {TERN_DHCPV4_OPT_SUBNET_MASK, FIXED, 4, AT(mask), 0},
+    {TERN_DHCPV4_OPT_ROUTER, LIST, 1, AT(router), 0},
+    {TERN_DHCPV4_OPT_DNS, LIST, TERN_DHCPV4_MAX_DNS, AT(dns), AT(n_dns)},
+    {TERN_DHCPV4_OPT_LEASE_TIME, U32, 4, AT(lease), 0},
+    {TERN_DHCPV4_OPT_T1, U32, 4, AT(t1), 0},
+    {TERN_DHCPV4_OPT_T2, U32, 4, AT(t2), 0},
+    {TERN_DHCPV4_OPT_SERVER_ID, FIXED, 4, AT(server_id), 0},
+    {TERN_DHCPV4_OPT_REQUESTED_ADDR, FIXED, 4, AT(requested), 0},
+    {TERN_DHCPV4_OPT_PARAM_LIST, BYTES, 1, AT(param_list), AT(param_list_len)},
+    {TERN_DHCPV4_OPT_HOSTNAME, BYTES, 1, AT(hostname), AT(hostname_len)},
+    /* RFC 2132 9.14: a type and at least one byte. */
+    {TERN_DHCPV4_OPT_CLIENT_ID, BYTES, 2, AT(client_id), AT(client_id_len)},
+};
+
+/* One option into o. Returns false when it is one we keep but its length
+ * cannot be right, or it came already. */
 static bool take(tern_dhcpv4_opts *o, uint8_t code, const uint8_t *d,
                  uint8_t len) {
   uint8_t *base = (uint8_t *)o;
-  for (size_t i = 0; i < sizeof fixed4 / sizeof fixed4[0]; i++) {
-    if (fixed4[i].code == code) {
-      if (len != 4 || (o->present & fixed4[i].bit) != 0) {
-        return false;
-      }
-      o->present |= fixed4[i].bit;
-      if (code == TERN_DHCPV4_OPT_LEASE_TIME || code == TERN_DHCPV4_OPT_T1 ||
-          code == TERN_DHCPV4_OPT_T2) {
-        uint32_t v = tern_be32(d);
-        memcpy(base + fixed4[i].offset, &v, 4);
-      } else {
-        memcpy(base + fixed4[i].offset, d, 4);
-      }
-      return true;
+  for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+    const opt_rule *r = &rules[i];
+    if (r->code != code) {
+      continue;
     }
+    uint16_t bit = (uint16_t)(1u << i);
+    uint8_t n = r->size;
+    if ((o->present & bit) != 0) {
+      return false;
+    }
+    if (r->kind == LIST) {
+      if (len < 4 || len % 4 != 0) {
+        return false;
+      }
+      if (len / 4 < n) {
+        n = (uint8_t)(len / 4);
+      }
+      memcpy(base + r->at, d, 4u * n);
+    } else if (r->kind == BYTES) {
+      if (len < n) {
+        return false;
+      }
+      memcpy(base + r->at, &d, sizeof d);
+      n = len;
+    } else {
+      if (len != n) {
+        return false;
+      }
+      uint32_t v;
+      const void *src = d;
+      if (r->kind == U32) {
+        v = tern_be32(d);
+        src = &v;
+      }
+      memcpy(base + r->at, src, n);
+    }
+    if (r->count_at != 0) {
+      base[r->count_at] = n;
+    }
+    o->present |= bit;
+    return true;
   }
-  uint16_t bit;
-  switch (code) {
-    case TERN_DHCPV4_OPT_MSG_TYPE:
-      bit = TERN_DHCPV4_HAVE_MSG_TYPE;
-      if (len != 1 || (o->present & bit) != 0) {
-        return false;
-      }
-      o->msg_type = d[0];
-      break;
-    case TERN_DHCPV4_OPT_ROUTER:
-      bit = TERN_DHCPV4_HAVE_ROUTER;
-      if (len < 4 || len % 4 != 0 || (o->present & bit) != 0) {
-        return false;
-      }
-      memcpy(&o->router, d, 4);
-      break;
-    case TERN_DHCPV4_OPT_DNS:
-      bit = TERN_DHCPV4_HAVE_DNS;
-      if (len < 4 || len % 4 != 0 || (o->present & bit) != 0) {
-        return false;
-      }
-      for (uint8_t i = 0; i < len / 4 && i < TERN_DHCPV4_MAX_DNS; i++) {
-        memcpy(&o->dns[i], d + 4 * i, 4);
-        o->n_dns = (uint8_t)(i + 1);
-      }
-      break;
-    case TERN_DHCPV4_OPT_HOSTNAME:
-      bit = TERN_DHCPV4_HAVE_HOSTNAME;
-      if (len < 1 || (o->present & bit) != 0) {
-        return false;
-      }
-      o->hostname = d;
-      o->hostname_len = len;
-      break;
-    case TERN_DHCPV4_OPT_CLIENT_ID:
-      bit = TERN_DHCPV4_HAVE_CLIENT_ID;
-      if (len < 2 || (o->present & bit) != 0) { /* RFC 2132 9.14 */
-        return false;
-      }
-      o->client_id = d;
-      o->client_id_len = len;
-      break;
-    case TERN_DHCPV4_OPT_PARAM_LIST:
-      bit = TERN_DHCPV4_HAVE_PARAM_LIST;
-      if (len < 1 || (o->present & bit) != 0) {
-        return false;
-      }
-      o->param_list = d;
-      o->param_list_len = len;
-      break;
-    default: return true; /* not one we keep */
-  }
-  o->present |= bit;
-  return true;
+  return true; /* not one we keep */
 }
 
 int tern_dhcpv4_opts_parse(tern_dhcpv4_opts *o, const uint8_t *msg,
