@@ -76,26 +76,19 @@ int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
       memcmp(sha, eth->mac, 6) == 0 || spa[0] >= 224) {
     return TERN_ETH_RX_ARP_BAD_SENDER;
   }
-  /* An address being probed: another station has it or wants it (RFC
-   * 5227 2.1.1). */
-  if (eth->probe != 0 &&
-      (sender == eth->probe ||
-       (sender == 0 && tern_ld32(tern_arp_tpa(a)) == eth->probe))) {
+  /* Another station uses our address (RFC 5227 section 2.4), or, while
+   * we have none, has or probes the address we probe (section 2.1.1):
+   * reported to the layer above, which decides; the cache and our
+   * answers are left alone. */
+  uint32_t target = tern_ld32(tern_arp_tpa(a));
+  uint32_t mine = eth->ip != 0 ? eth->ip : eth->probe;
+  if (mine != 0 &&
+      (sender == mine || (sender == 0 && eth->ip == 0 && target == mine))) {
     tern__eth_raise(eth, TERN_NETDEV_EV_ADDR_CONFLICT);
     return TERN_ETH_RX_ARP_CONFLICT;
   }
   /* Without an address nothing is answered or added. */
-  bool for_us = false;
-  if (eth->ip != 0) {
-    if (sender == eth->ip) {
-      /* Another station uses our address (RFC 5227 section 2.4):
-       * reported to the layer above, which decides; the cache and our
-       * answers are left alone. */
-      tern__eth_raise(eth, TERN_NETDEV_EV_ADDR_CONFLICT);
-      return TERN_ETH_RX_ARP_CONFLICT;
-    }
-    for_us = tern_ld32(tern_arp_tpa(a)) == eth->ip;
-  }
+  bool for_us = eth->ip != 0 && target == eth->ip;
   eth->stats.rx_arp++;
   /* Merge: an entry for the sender is updated (completing a resolution);
    * if we are the target, the sender may be added. 0.0.0.0, the sender
