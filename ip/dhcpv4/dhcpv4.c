@@ -126,6 +126,9 @@ static void build(tern_dhcpv4 *c, uint8_t type) {
  * new DISCOVER ten seconds later. */
 static void decline(tern_dhcpv4 *c) {
   c->stats.declines++;
+  if (c->state == TERN_DHCPV4_PROBING) {
+    (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
+  }
   build(c, TERN_DHCPV4_DECLINE);
   restart(c, DECLINE_WAIT_MS);
 }
@@ -198,8 +201,9 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   const uint8_t *m = c->buf;
   tern_dhcpv4_hdr h;
   tern_dhcpv4_opts o;
-  int rc = -1; /* counted in rx_drop[0]: too long, not from the server port */
-  if (n <= (int)sizeof c->buf && src_port == TERN_DHCPV4_SERVER_PORT &&
+  int rc = -1; /* counted in rx_drop[0]: too long (or a socket error, which
+                  an unconnected socket never has), not from port 67 */
+  if ((unsigned)n <= sizeof c->buf && src_port == TERN_DHCPV4_SERVER_PORT &&
       (rc = tern_dhcpv4_check(m, (size_t)n)) == 0) {
     rc = tern_dhcpv4_opts_parse(&o, m, (size_t)n);
   }

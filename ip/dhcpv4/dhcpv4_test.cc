@@ -687,6 +687,7 @@ TEST_F(Dhcpv4Test, ConflictWhileProbingDeclinesAndWaitsTenSeconds) {
   EXPECT_TRUE(Eq(dec.o.server_id, kServer));
   EXPECT_EQ(dec.h.xid, r.h.xid);
   EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
   EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 1u);
   Advance(9000);
   EXPECT_TRUE(Wire().empty());
