@@ -3,7 +3,10 @@
  *   --tun NAME   a TUN interface (IP packets),
  *   --slip PATH  SLIP over a serial device or pty (e.g. a QEMU board's UART),
  * with --addr A.B.C.D/P, optionally --gw G.H.I.J, --pcap FILE (every packet
- * on the device, openable in Wireshark or tshark) and --mtu N (SLIP).
+ * on the device, openable in Wireshark or tshark) and --mtu N (SLIP); or,
+ * on TAP, --dhcp in place of --addr and --gw: the address comes from a
+ * DHCP server (optionally --dhcp-remember A.B.C.D: INIT-REBOOT with it
+ * first), and each lease is printed.
  * Runs until SIGINT or SIGTERM; prints one line when it is listening. */
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "apps/echo/echo.h"
+#include "tern/dhcpv4.h"
 #include "tern/ethernet.h"
 #include "tern/host_fd_stream.h"
 #include "tern/host_netdev.h"
@@ -37,10 +41,55 @@ static tern_neighbour4 neighbours[16];
 static tern_pcap pcap;
 static uint8_t pcap_scratch[PKT_SIZE];
 
+/* --dhcp: the client, its task and the task that prints each lease. */
+static struct {
+  tern_dhcpv4 client;
+  tern_task run;
+  tern_task print;
+} dhcp;
+
+static tern_poll dhcp_run(tern_task *t, tern_cx *cx) {
+  (void)t;
+  return tern_dhcpv4_poll_run(&dhcp.client, cx);
+}
+
+static int dhcp_probe(void *ctx, const tern_ipv4_addr *addr) {
+  return tern_eth_probe(ctx, addr);
+}
+
+static tern_poll dhcp_print(tern_task *t, tern_cx *cx) {
+  (void)t;
+  tern_dhcpv4_lease l;
+  while (tern_dhcpv4_poll_lease(&dhcp.client, cx, &l) == TERN_READY) {
+    char a[TERN_IPV4_STRLEN], r[TERN_IPV4_STRLEN], s[TERN_IPV4_STRLEN];
+    tern_ipv4_format(&l.addr, a, sizeof a);
+    tern_ipv4_format(&l.router, r, sizeof r);
+    tern_ipv4_format(&l.server, s, sizeof s);
+    tern_dhcpv4_stats st = tern_dhcpv4_get_stats(&dhcp.client);
+    if (l.addr.b[0] == 0) {
+      printf("echo: dhcp lease lost (naks %u, expiries %u)\n",
+             (unsigned)st.naks, (unsigned)st.expiries);
+    } else {
+      printf(
+          "echo: dhcp lease %s/%u router %s server %s lease %us t1 %us "
+          "t2 %us naks %u dns",
+          a, l.prefix_len, r, s, (unsigned)l.lease_s, (unsigned)l.t1_s,
+          (unsigned)l.t2_s, (unsigned)st.naks);
+      for (int i = 0; i < l.n_dns; i++) {
+        tern_ipv4_format(&l.dns[i], a, sizeof a);
+        printf(" %s", a);
+      }
+      printf("\n");
+    }
+    fflush(stdout);
+  }
+  return TERN_PENDING;
+}
+
 static void usage(const char *argv0) {
   fprintf(stderr,
-          "usage: %s (--tap NAME | --tun NAME | --slip PATH) --addr A/P "
-          "[--gw G] [--pcap FILE] [--mtu N]\n",
+          "usage: %s (--tap NAME | --tun NAME | --slip PATH) (--addr A/P "
+          "[--gw G] | --dhcp [--dhcp-remember A]) [--pcap FILE] [--mtu N]\n",
           argv0);
   exit(2);
 }
@@ -71,9 +120,14 @@ static void die(const char *what, int err) {
 
 int main(int argc, char **argv) {
   const char *tap = NULL, *tun = NULL, *slip_path = NULL, *pcap_path = NULL;
-  const char *addr_s = NULL, *gw_s = NULL;
+  const char *addr_s = NULL, *gw_s = NULL, *remember_s = NULL;
   long mtu = 0;
+  int use_dhcp = 0;
   for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--dhcp") == 0) {
+      use_dhcp = 1;
+      continue;
+    }
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) {
       usage(argv[0]);
@@ -92,18 +146,26 @@ int main(int argc, char **argv) {
       pcap_path = v;
     } else if (strcmp(argv[i], "--mtu") == 0) {
       mtu = strtol(v, NULL, 10);
+    } else if (strcmp(argv[i], "--dhcp-remember") == 0) {
+      remember_s = v;
     } else {
       usage(argv[0]);
     }
     i++;
   }
   if ((tap != NULL) + (tun != NULL) + (slip_path != NULL) != 1 ||
-      addr_s == NULL) {
+      (addr_s == NULL) == !use_dhcp || (use_dhcp && tap == NULL) ||
+      (use_dhcp && gw_s != NULL) || (remember_s != NULL && !use_dhcp)) {
     usage(argv[0]);
   }
-  tern_ipv4_addr addr, gw;
+  tern_ipv4_addr addr = {{0, 0, 0, 0}}, gw, remember = {{0, 0, 0, 0}};
   uint8_t prefix = 0;
-  if (parse_prefix(addr_s, &addr, &prefix) != 0) {
+  if (remember_s != NULL &&
+      tern_ipv4_parse(&remember, remember_s, strlen(remember_s)) != 0) {
+    fprintf(stderr, "echo: bad --dhcp-remember %s\n", remember_s);
+    return 2;
+  }
+  if (addr_s != NULL && parse_prefix(addr_s, &addr, &prefix) != 0) {
     fprintf(stderr, "echo: bad --addr %s (want A.B.C.D/P)\n", addr_s);
     return 2;
   }
@@ -168,10 +230,24 @@ int main(int argc, char **argv) {
     dev = tern_eth_netdev(&eth);
   }
   tern_rng rng = tern_host_rng();
-  rc = tern_echo_start(&app, &ex, &pool, &rng, dev, &addr, prefix,
-                       gw_s != NULL ? &gw : NULL);
+  rc = tern_echo_start(&app, &ex, &pool, &rng, dev, use_dhcp ? NULL : &addr,
+                       prefix, gw_s != NULL ? &gw : NULL);
   if (rc != 0) {
     die("start", rc);
+  }
+  if (use_dhcp) {
+    tern_dhcpv4_config dc = {.hostname = "tern-echo",
+                             .remembered = remember,
+                             .probe = dhcp_probe,
+                             .probe_ctx = &eth};
+    rc = tern_dhcpv4_start(&dhcp.client, &app.udp, &app.iface, &dc);
+    if (rc != 0) {
+      die("dhcp", rc);
+    }
+    tern_task_init(&dhcp.run, dhcp_run);
+    tern_task_init(&dhcp.print, dhcp_print);
+    tern_spawn(&ex, &dhcp.run);
+    tern_spawn(&ex, &dhcp.print);
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);

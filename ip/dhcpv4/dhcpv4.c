@@ -1,0 +1,429 @@
+/* The DHCPv4 client (RFC 2131): the state machine of dhcpv4.h. Messages
+ * are built and read with the wire library (tern/dhcpv4_wire.h).
+ *
+ * Every state has one deadline (c->deadline); tern_dhcpv4_poll_run sends
+ * what is queued in buf, reads replies (input), device events (event),
+ * and calls timeout when the deadline comes. A state that sends on entry
+ * (REQUESTING, the retransmissions) is entered with a deadline of now, so
+ * that one place, timeout, sends every DISCOVER and REQUEST. */
+#include "tern/dhcpv4.h"
+
+#include <string.h>
+
+#include "tern/bytes.h"
+#include "tern/err.h"
+#include "tern/ipv4.h"
+
+#define RETRY_MS 4000u         /* the first retransmission (RFC 2131 4.1) */
+#define RETRY_MAX_SHIFT 4      /* 4 s doubled up to 64 s */
+#define JITTER_MS 1000u        /* +-1 s on each */
+#define REQUEST_TRIES 4        /* REQUESTs before starting over */
+#define REBOOT_TRIES 2         /* INIT-REBOOT REQUESTs before a DISCOVER */
+#define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
+#define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
+
+static const uint8_t param_list[] = {
+    TERN_DHCPV4_OPT_SUBNET_MASK, TERN_DHCPV4_OPT_ROUTER, TERN_DHCPV4_OPT_DNS};
+
+static uint32_t random32(tern_dhcpv4 *c) {
+  uint32_t v = c->xid * 2654435761u + 1; /* if the RNG fails: still moves */
+  (void)tern_rng_fill(&c->iface->stack->rng, &v, sizeof v);
+  return v;
+}
+
+static void enter(tern_dhcpv4 *c, tern_dhcpv4_state s, uint32_t delay_ms) {
+  c->state = (uint8_t)s;
+  c->tries = 0;
+  c->deadline = tern_now() + delay_ms;
+}
+
+static void lease_changed(tern_dhcpv4 *c) {
+  c->gen++;
+  tern_waker_slot_wake(&c->lease_waker);
+}
+
+/* Takes the address off the interface, if it is on. */
+static void unapply(tern_dhcpv4 *c) {
+  if (c->applied) {
+    c->applied = 0;
+    (void)tern_ipv4_set_addr(c->iface, NULL, 0, NULL);
+    memset(&c->lease, 0, sizeof c->lease);
+    lease_changed(c);
+  }
+}
+
+/* Forgets the lease and sends a DISCOVER delay_ms from now. */
+static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
+  unapply(c);
+  memset(&c->lease, 0, sizeof c->lease);
+  enter(c, TERN_DHCPV4_INIT, delay_ms);
+}
+
+/* Starts over after the random initial wait (RFC 2131 4.4.1): after a
+ * NAK, an expiry or unanswered requests, so that a server that NAKs every
+ * request cannot make the client loop at the link's speed. */
+static void start_over(tern_dhcpv4 *c) {
+  restart(c, random32(c) % (TERN_DHCPV4_INIT_DELAY_MS + 1));
+}
+
+/* Builds a message of the given type in buf, to the server (RELEASE, and
+ * REQUEST while renewing: RFC 2131 4.4.5) or to 255.255.255.255. */
+static void build(tern_dhcpv4 *c, uint8_t type) {
+  static const tern_ipv4_addr all = {{255, 255, 255, 255}};
+  uint8_t s = c->state;
+  bool in_use = s >= TERN_DHCPV4_BOUND; /* renewing, rebinding, releasing */
+  bool req = type == TERN_DHCPV4_REQUEST;
+  tern_dhcpv4_hdr h;
+  memset(&h, 0, sizeof h);
+  h.op = TERN_DHCPV4_BOOTREQUEST;
+  h.htype = 1; /* Ethernet */
+  h.hlen = 6;
+  h.xid = c->xid;
+  memcpy(h.chaddr, c->mac, 6);
+  if (type != TERN_DHCPV4_DECLINE) { /* RFC 2131 table 5 */
+    h.secs = (uint16_t)((tern_now() - c->start) / 1000u);
+    if (in_use) {
+      h.ciaddr = c->lease.addr;
+    }
+  }
+  uint8_t *m = c->buf;
+  const size_t cap = sizeof c->buf;
+  size_t off = (size_t)tern_dhcpv4_hdr_emit(&h, m, cap);
+  /* Every option fits whatever the configuration (at most 534 bytes of
+   * options with a 255-byte host name and client id; the buffer has 308
+   * after the header): the results are not checked. */
+  (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_MSG_TYPE, &type, 1);
+  /* Requested address: a REQUEST in REQUESTING or REBOOTING, a DECLINE. */
+  if ((req && !in_use) || type == TERN_DHCPV4_DECLINE) {
+    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_REQUESTED_ADDR,
+                              &c->lease.addr, 4);
+  }
+  /* Server id: a REQUEST in REQUESTING, a DECLINE, a RELEASE. */
+  if (req ? s == TERN_DHCPV4_REQUESTING : type != TERN_DHCPV4_DISCOVER) {
+    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_SERVER_ID,
+                              &c->lease.server, 4);
+  }
+  if (c->cfg.client_id != NULL) {
+    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_CLIENT_ID,
+                              c->cfg.client_id, c->cfg.client_id_len);
+  }
+  if (req || type == TERN_DHCPV4_DISCOVER) {
+    if (c->cfg.hostname != NULL) {
+      size_t n = strlen(c->cfg.hostname);
+      (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_HOSTNAME,
+                                c->cfg.hostname, (uint8_t)(n > 255 ? 255 : n));
+    }
+    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_PARAM_LIST,
+                              param_list, sizeof param_list);
+  }
+  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, cap, off);
+  c->tx_dst = type == TERN_DHCPV4_RELEASE || (req && s == TERN_DHCPV4_RENEWING)
+                  ? c->lease.server
+                  : all;
+}
+
+/* Gives the address up after a conflict: DECLINE (RFC 2131 3.1.5), and a
+ * new DISCOVER ten seconds later. */
+static void decline(tern_dhcpv4 *c) {
+  c->stats.declines++;
+  if (c->state == TERN_DHCPV4_PROBING) {
+    (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
+  }
+  build(c, TERN_DHCPV4_DECLINE);
+  restart(c, DECLINE_WAIT_MS);
+}
+
+/* Puts the granted address on the interface: BOUND until T1. */
+static void bind(tern_dhcpv4 *c) {
+  const tern_ipv4_addr *gw =
+      c->lease.router.b[0] != 0 ? &c->lease.router : NULL;
+  if (tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, gw) !=
+          0 &&
+      tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, NULL) !=
+          0) {
+    restart(c, DECLINE_WAIT_MS); /* an address the layer refuses */
+    return;
+  }
+  c->applied = 1;
+  c->state = TERN_DHCPV4_BOUND;
+  c->deadline = c->t1_at;
+  lease_changed(c);
+}
+
+static bool host_addr(tern_ipv4_addr a) {
+  return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
+}
+
+/* Seconds from the start of the exchange as an instant, at most
+ * TERN_DHCPV4_MAX_LEASE_S later. */
+static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
+  return c->start +
+         (s > TERN_DHCPV4_MAX_LEASE_S ? TERN_DHCPV4_MAX_LEASE_S : s) * 1000u;
+}
+
+/* An ACK: the lease counts from the request that began the exchange (RFC
+ * 2131 4.4.1); T1 and T2 from the server, or 1/2 and 7/8 of the lease. */
+static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_hdr *h,
+                     const tern_dhcpv4_opts *o) {
+  tern_dhcpv4_lease *l = &c->lease;
+  uint32_t m = tern_be32(o->mask.b);
+  l->addr = h->yiaddr;
+  if ((o->present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
+    l->server = o->server_id;
+  }
+  /* The prefix of a contiguous mask; none, or one with holes: 32 (every
+   * other host then reached through the router). */
+  l->prefix_len = 32;
+  if ((o->present & TERN_DHCPV4_HAVE_MASK) != 0 && (~m & (~m + 1)) == 0) {
+    for (l->prefix_len = 0; m != 0; m <<= 1) {
+      l->prefix_len++;
+    }
+  }
+  l->router = o->router; /* 0.0.0.0 when there is none */
+  l->n_dns = o->n_dns;
+  memcpy(l->dns, o->dns, sizeof l->dns);
+  l->lease_s = o->lease;
+  l->t1_s = o->lease / 2;
+  l->t2_s = o->lease / 8 * 7;
+  if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
+      (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
+      o->t2 <= o->lease) {
+    l->t1_s = o->t1;
+    l->t2_s = o->t2;
+  }
+  c->t1_at = at(c, l->t1_s);
+  c->t2_at = at(c, l->t2_s);
+  c->expire_at = at(c, l->lease_s);
+}
+
+/* A datagram of n bytes in buf, from src_port. */
+static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
+  const uint8_t *m = c->buf;
+  tern_dhcpv4_hdr h;
+  tern_dhcpv4_opts o;
+  int rc = -1; /* counted in rx_drop[0]: too long (or a socket error, which
+                  an unconnected socket never has), not from port 67 */
+  if ((unsigned)n <= sizeof c->buf && src_port == TERN_DHCPV4_SERVER_PORT &&
+      (rc = tern_dhcpv4_check(m, (size_t)n)) == 0) {
+    rc = tern_dhcpv4_opts_parse(&o, m, (size_t)n);
+  }
+  if (rc != 0) {
+    c->stats.rx_drop[rc == -1 ? 0 : -rc]++;
+    return;
+  }
+  tern_dhcpv4_hdr_parse(&h, m);
+  uint8_t s = c->state;
+  uint8_t t = o.msg_type;
+  /* An ACK or NAK answers a REQUEST: from the server asked, unless the
+   * client asked any (REBOOTING, REBINDING) or the reply names none. */
+  bool answers = (s == TERN_DHCPV4_REQUESTING || s == TERN_DHCPV4_RENEWING ||
+                  s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING) &&
+                 (s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING ||
+                  (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
+                  memcmp(&o.server_id, &c->lease.server, 4) == 0);
+  bool addr_ok = host_addr(h.yiaddr);
+  if (h.op != TERN_DHCPV4_BOOTREPLY || h.xid != c->xid ||
+      memcmp(h.chaddr, c->mac, 6) != 0) {
+    t = 0; /* not ours */
+  }
+  if (t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING && addr_ok &&
+      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
+    /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
+    c->lease.addr = h.yiaddr;
+    c->lease.server = o.server_id;
+    enter(c, TERN_DHCPV4_REQUESTING, 0);
+  } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
+             (o.present & TERN_DHCPV4_HAVE_LEASE) != 0) {
+    take_ack(c, &h, &o);
+    if (c->cfg.probe != NULL && !c->applied) {
+      /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
+      enter(c, TERN_DHCPV4_PROBING, random32(c) % TERN_DHCPV4_PROBE_MS);
+    } else {
+      bind(c);
+    }
+  } else if (t == TERN_DHCPV4_NAK && answers) {
+    c->stats.naks++;
+    start_over(c);
+  } else {
+    c->stats.rx_ignored++;
+    return;
+  }
+  c->stats.rx_taken++;
+}
+
+/* The state's deadline came. */
+static void timeout(tern_dhcpv4 *c) {
+  tern_time now = tern_now();
+  uint8_t s = c->state;
+  if (s == TERN_DHCPV4_INIT) {
+    /* A new exchange: INIT-REBOOT with an address known, else DISCOVER. */
+    c->xid = random32(c);
+    c->start = now;
+    s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING : TERN_DHCPV4_SELECTING;
+    enter(c, (tern_dhcpv4_state)s, 0);
+  }
+  if (s <= TERN_DHCPV4_REBOOTING) { /* SELECTING, REQUESTING, REBOOTING */
+    if (c->tries >= (s == TERN_DHCPV4_REQUESTING  ? REQUEST_TRIES
+                     : s == TERN_DHCPV4_REBOOTING ? REBOOT_TRIES
+                                                  : 255)) {
+      start_over(c);
+      return;
+    }
+    build(c, s == TERN_DHCPV4_SELECTING ? TERN_DHCPV4_DISCOVER
+                                        : TERN_DHCPV4_REQUEST);
+    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
+    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
+    c->deadline = now + (RETRY_MS << shift) - JITTER_MS +
+                  random32(c) % (2 * JITTER_MS + 1);
+    if (c->tries < 254) {
+      c->tries++;
+    }
+  } else if (s == TERN_DHCPV4_PROBING) {
+    tern_ipv4_addr a = c->lease.addr;
+    if (c->tries++ == TERN_DHCPV4_PROBES) {
+      memset(&a, 0, sizeof a); /* done: stop watching */
+    }
+    (void)c->cfg.probe(c->cfg.probe_ctx, &a);
+    c->deadline = now + TERN_DHCPV4_PROBE_MS;
+    if (a.b[0] == 0) {
+      bind(c);
+    }
+  } else if (!tern_time_before(now, c->expire_at)) {
+    c->stats.expiries++;
+    start_over(c);
+  } else { /* BOUND, RENEWING, REBINDING */
+    if (s == TERN_DHCPV4_BOUND) {
+      c->xid = random32(c); /* the lease counts from this request on */
+      c->start = now;
+    }
+    c->state = tern_time_before(now, c->t2_at) ? TERN_DHCPV4_RENEWING
+                                               : TERN_DHCPV4_REBINDING;
+    /* Again at half the time left to T2 (renewing) or to expiry
+     * (rebinding), at least 60 s later, and never past that instant. */
+    tern_time next = c->state == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at;
+    uint32_t left = tern_time_until(now, next);
+    uint32_t wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
+    c->deadline = now + (wait < left ? wait : left);
+    build(c, TERN_DHCPV4_REQUEST);
+  }
+}
+
+static void event(tern_dhcpv4 *c, uint32_t ev) {
+  uint8_t s = c->state;
+  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 && s >= TERN_DHCPV4_PROBING &&
+      s <= TERN_DHCPV4_REBINDING) {
+    decline(c);
+  } else if ((ev & TERN_NETDEV_EV_LINK) != 0 && tern_ip_iface_up(c->iface) &&
+             s != TERN_DHCPV4_PROBING) {
+    /* Maybe another network now: with a lease, check it with INIT-REBOOT
+     * (RFC 2131 3.2; the address stays meanwhile); else start over. */
+    if (s >= TERN_DHCPV4_BOUND) {
+      enter(c, TERN_DHCPV4_INIT, 0);
+    } else {
+      start_over(c);
+    }
+  }
+}
+
+int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
+                      const tern_dhcpv4_config *cfg) {
+  if (c == NULL || udp == NULL || iface == NULL || cfg == NULL ||
+      (cfg->client_id != NULL && cfg->client_id_len < 2)) {
+    return TERN_EINVAL;
+  }
+  memset(c, 0, sizeof *c);
+  tern_netdev_info info = tern_netdev_get_info(&iface->dev);
+  memcpy(c->mac, info.mac, 6);
+  if ((tern_ld32(c->mac) | c->mac[4] | c->mac[5]) == 0) {
+    return TERN_EINVAL;
+  }
+  c->iface = iface;
+  c->cfg = *cfg;
+  tern_endpoint local = {.port = TERN_DHCPV4_CLIENT_PORT, .scope = iface->id};
+  local.addr.family = TERN_IP_V4;
+  int rc = tern_udp_bind(udp, &c->sock, &local, c->ring, sizeof c->ring);
+  if (rc == 0) {
+    c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
+    start_over(c);
+    if (host_addr(cfg->remembered)) {
+      c->lease.addr = cfg->remembered; /* INIT-REBOOT, at once */
+      c->deadline = tern_now();
+    }
+  }
+  return rc;
+}
+
+tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
+  tern_waker_slot_register(&c->run_waker, cx);
+  for (;;) {
+    if (c->stop == 1) {
+      c->stop = 2;
+      if (c->applied) {
+        build(c, TERN_DHCPV4_RELEASE);
+      }
+    }
+    if (c->tx_len != 0) {
+      tern_endpoint dst = {.port = TERN_DHCPV4_SERVER_PORT,
+                           .scope = c->iface->id};
+      dst.addr.family = TERN_IP_V4;
+      dst.addr.u.v4 = c->tx_dst;
+      int err;
+      if (tern_udp_poll_send_to(&c->sock, cx, &dst, c->buf, c->tx_len, &err) ==
+          TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      c->tx_len = 0;
+      if (err == 0) {
+        c->stats.tx_msgs++;
+      } else {
+        c->stats.tx_errors++;
+      }
+    }
+    if (c->stop != 0) {
+      unapply(c);
+      tern_timer_cancel(&c->timer);
+      tern_udp_close(&c->sock);
+      c->state = TERN_DHCPV4_STOPPED;
+      return TERN_READY;
+    }
+    tern_udp_msg msg;
+    int n;
+    uint32_t ev;
+    if (tern_udp_poll_recv_msg(&c->sock, cx, &msg, c->buf, sizeof c->buf, &n) ==
+        TERN_READY) {
+      input(c, n, msg.src.port);
+    } else if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
+      event(c, ev);
+    } else if (tern_sleep_until(&c->timer, cx, c->deadline) == TERN_PENDING) {
+      return TERN_PENDING;
+    } else {
+      timeout(c);
+    }
+  }
+}
+
+tern_poll tern_dhcpv4_poll_lease(tern_dhcpv4 *c, tern_cx *cx,
+                                 tern_dhcpv4_lease *out) {
+  if (c->gen == c->seen) {
+    tern_waker_slot_register(&c->lease_waker, cx);
+    return TERN_PENDING;
+  }
+  c->seen = c->gen;
+  *out = c->lease;
+  return TERN_READY;
+}
+
+void tern_dhcpv4_stop(tern_dhcpv4 *c) {
+  if (c->stop == 0) {
+    c->stop = 1;
+  }
+  tern_waker_slot_wake(&c->run_waker);
+}
+
+tern_dhcpv4_state tern_dhcpv4_get_state(const tern_dhcpv4 *c) {
+  return (tern_dhcpv4_state)c->state;
+}
+
+tern_dhcpv4_stats tern_dhcpv4_get_stats(const tern_dhcpv4 *c) {
+  return c->stats;
+}
