@@ -1,0 +1,1338 @@
+#include "tern/ppp.h"
+
+#include <string.h>
+
+#include "tern/bytes.h"
+#include "tern/cp_wire.h"
+#include "tern/err.h"
+
+/* RFC 1661 section 4.2's states. */
+enum {
+  S_INITIAL,
+  S_STARTING,
+  S_CLOSED,
+  S_STOPPED,
+  S_CLOSING,
+  S_STOPPING,
+  S_REQ_SENT,
+  S_ACK_RCVD,
+  S_ACK_SENT,
+  S_OPENED,
+};
+
+/* How an option handler is asked: judge it, write the value a Nak
+ * suggests in place, or take the value (the request is acked). */
+enum { JUDGE, WRITE_NAK, APPLY };
+
+/* What one control protocol adds to the automaton (RFC 1661's
+ * this-layer-up/down/finished and its options). */
+typedef struct cp_ops {
+  uint16_t proto;
+  /* Writes our Configure-Request's options at out; returns their end. */
+  uint8_t *(*add)(tern_ppp *p, uint8_t *out);
+  /* One option of the peer's request: TERN_PPP_CONF_ACK, _NAK or _REJ.
+   * WRITE_NAK rewrites val (and *len, never longer) to what we suggest. */
+  int (*opt)(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len, int mode);
+  /* One of our options the peer Nak'd (rej false) or rejected. */
+  void (*nak)(tern_ppp *p, const tern_ppp_opt *o, bool rej);
+  void (*up)(tern_ppp *p);
+  void (*down)(tern_ppp *p);
+  void (*finished)(tern_ppp *p);
+} cp_ops;
+
+static const cp_ops lcp_ops;
+static const cp_ops ipcp_ops;
+static void lcp_fail(tern_ppp *p, uint8_t why);
+
+static const cp_ops *ops_of(const tern_ppp_fsm *f) {
+  return f->which ? &ipcp_ops : &lcp_ops;
+}
+
+/* An option type as a bit of tern_ppp_fsm.rejected (IPCP's DNS options
+ * are 129 and 131). */
+static uint32_t bit(unsigned type) {
+  return 1u << (type & 31);
+}
+
+static void wake_events(tern_ppp *p, uint8_t ev) {
+  p->events |= ev;
+  tern_waker_slot_wake(&p->ev_waiter);
+}
+
+/* ---- control packets out ---- */
+
+/* A fresh packet for a control packet we originate, with room for the
+ * frame header; NULL (counted) when the pool is empty: the restart timer
+ * sends again. */
+static tern_pkt *ctl_alloc(tern_ppp *p) {
+  tern_pkt *pkt = tern_pkt_pool_try_alloc(p->pool);
+  if (pkt == NULL) {
+    p->ppp_stats.ctl_nobuf++;
+    return NULL;
+  }
+  (void)tern_pkt_reserve(pkt, 4);
+  return pkt;
+}
+
+/* Frames a control packet (its data is the packet from the code on) and
+ * queues it. Control packets are never compressed (LCP's must not be:
+ * RFC 1661 sections 6.5, 6.6; the others need not be) and go out with
+ * every control character escaped, so they survive a peer whose ACCM we
+ * have not learnt. */
+static void ctl_queue(tern_ppp *p, tern_pkt *pkt, uint16_t proto) {
+  if (p->ctl_len == TERN_PPP_CTL_QUEUE || p->closed) {
+    p->ppp_stats.ctl_nobuf++;
+    tern_pkt_free(pkt);
+    return;
+  }
+  tern_ppp_hdlc_header_put(tern_pkt_push(pkt, 4), proto, false, false);
+  p->ctl[p->ctl_len++] = pkt;
+}
+
+/* Sends a control packet built in place in pkt (a received one being
+ * answered, or a fresh one): code, id, len bytes from the code on. */
+static void ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
+                     unsigned id, size_t len) {
+  if (len > p->peer_mru) {
+    len = p->peer_mru; /* a Code-Reject or echo of a long packet */
+  }
+  tern_ppp_cp_put(tern_pkt_data(pkt), code, id, len);
+  (void)tern_pkt_trim(pkt, len);
+  ctl_queue(p, pkt, proto);
+}
+
+/* A control packet of just a header (and `data`, dlen bytes). */
+static void ctl_new(tern_ppp *p, uint16_t proto, unsigned code, unsigned id,
+                    const void *data, size_t dlen) {
+  tern_pkt *pkt = ctl_alloc(p);
+  if (pkt != NULL) {
+    uint8_t *d = tern_pkt_put(pkt, 4 + dlen);
+    if (dlen > 0) {
+      memcpy(d + 4, data, dlen);
+    }
+    ctl_send(p, pkt, proto, code, id, 4 + dlen);
+  }
+}
+
+/* ---- the automaton (RFC 1661 section 4) ----
+ *
+ *           | Up    Down  Open  Close TO+   TO-   RCR+  RCR-  RCA  RCN  RTR RTA
+ * Initial   | Closed -    Start.  -
+ * Starting  | ReqS  -     Start. Init.
+ * Closed    | -     Init. ReqS  Closed            sta   sta   sta  sta  sta
+ * Closed Stopped   | -     Start. ReqS* Closed      AckS  ReqS  sta  sta  sta
+ * Stopped Closing   | -     Init. Stopp. Closing str Closed  -     -     -    -
+ * sta  Closed Stopping  | -     Start. Stopp. Closing str Stopped -    -     -
+ * -   sta  Stopped Req-Sent  | -     Start. -     Closing scr Stopped AckS ReqS
+ * AckR ReqS ReqS ReqS Ack-Rcvd  | -     Start. -     Closing scr Stopped Opened
+ * AckR ReqS ReqS ReqS ReqS Ack-Sent  | -     Start. -     Closing scr Stopped
+ * AckS  ReqS  Opened AckS ReqS AckS Opened    | -     Start. -     Closing - -
+ * AckS  ReqS  ReqS ReqS Stopp. ReqS
+ *
+ * (* RFC 1661 keeps Stopped on Open; here Open from Stopped negotiates
+ * again, which tern_ppp_open wants.) Deviations that bound a hostile
+ * peer: neither a Configure-Ack nor a Configure-Nak or -Reject of our
+ * request resets the restart counter (only opening does), so
+ * Max-Configure bounds the whole negotiation however the peer answers;
+ * a Nak or Reject received when the counter is spent ends it as a
+ * timeout would. */
+
+static void timer_on(tern_ppp *p, tern_ppp_fsm *f) {
+  f->timing = 1;
+  f->deadline = tern_now() + p->cfg.restart_ms;
+}
+
+static void irc(tern_ppp *p, tern_ppp_fsm *f, bool terminate) {
+  f->restart = terminate ? p->cfg.max_terminate : p->cfg.max_configure;
+}
+
+/* this-layer-finished: the layer is done with the link (RFC's tlf). */
+static void tlf(tern_ppp *p, tern_ppp_fsm *f, uint8_t state) {
+  f->state = state;
+  f->timing = 0;
+  if (p->fail == TERN_PPP_OK) {
+    p->fail = TERN_PPP_FAIL_TIMEOUT;
+  }
+  ops_of(f)->finished(p);
+}
+
+static void scr(tern_ppp *p, tern_ppp_fsm *f) {
+  const cp_ops *ops = ops_of(f);
+  if (f->restart > 0) {
+    f->restart--;
+  }
+  f->id++;
+  timer_on(p, f);
+  tern_pkt *pkt = ctl_alloc(p);
+  if (pkt != NULL) {
+    uint8_t *d = tern_pkt_data(pkt);
+    uint8_t *end = ops->add(p, d + 4);
+    (void)tern_pkt_put(pkt, (size_t)(end - d));
+    ctl_send(p, pkt, ops->proto, TERN_PPP_CONF_REQ, f->id, (size_t)(end - d));
+  }
+}
+
+static void str(tern_ppp *p, tern_ppp_fsm *f) {
+  if (f->restart > 0) {
+    f->restart--;
+  }
+  f->id++;
+  timer_on(p, f);
+  ctl_new(p, ops_of(f)->proto, TERN_PPP_TERM_REQ, f->id, NULL, 0);
+}
+
+/* send-terminate-ack, in the packet that asked (or wrongly arrived). */
+static void sta(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
+  ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_TERM_ACK, tern_pkt_data(pkt)[1],
+           4);
+}
+
+static void tld(tern_ppp *p, tern_ppp_fsm *f) {
+  ops_of(f)->down(p);
+}
+
+static void fsm_up(tern_ppp *p, tern_ppp_fsm *f) {
+  f->rejected = 0;
+  f->naks = 0;
+  if (f->state == S_INITIAL) {
+    f->state = S_CLOSED;
+  } else if (f->state == S_STARTING) {
+    irc(p, f, false);
+    scr(p, f);
+    f->state = S_REQ_SENT;
+  }
+}
+
+static void fsm_down(tern_ppp *p, tern_ppp_fsm *f) {
+  uint8_t s = f->state;
+  f->timing = 0;
+  if (s == S_CLOSED || s == S_CLOSING) {
+    f->state = S_INITIAL;
+  } else if (s >= S_STOPPED) {
+    if (s == S_OPENED) {
+      tld(p, f);
+    }
+    f->state = S_STARTING;
+  }
+}
+
+static void fsm_open(tern_ppp *p, tern_ppp_fsm *f) {
+  uint8_t s = f->state;
+  if (s == S_INITIAL) {
+    f->state = S_STARTING;
+  } else if (s == S_CLOSED || s == S_STOPPED) {
+    irc(p, f, false);
+    scr(p, f);
+    f->state = S_REQ_SENT;
+  } else if (s == S_CLOSING) {
+    f->state = S_STOPPING;
+  }
+}
+
+static void fsm_close(tern_ppp *p, tern_ppp_fsm *f) {
+  uint8_t s = f->state;
+  if (s == S_STARTING) {
+    f->state = S_INITIAL;
+    ops_of(f)->finished(p);
+  } else if (s == S_STOPPED) {
+    f->state = S_CLOSED;
+  } else if (s == S_STOPPING) {
+    f->state = S_CLOSING;
+  } else if (s >= S_REQ_SENT) {
+    if (s == S_OPENED) {
+      tld(p, f);
+    }
+    irc(p, f, true);
+    str(p, f);
+    f->state = S_CLOSING;
+  }
+}
+
+static void fsm_timeout(tern_ppp *p, tern_ppp_fsm *f) {
+  uint8_t s = f->state;
+  f->timing = 0;
+  if (f->restart > 0) {
+    if (s == S_CLOSING || s == S_STOPPING) {
+      str(p, f);
+    } else if (s >= S_REQ_SENT && s <= S_ACK_SENT) {
+      scr(p, f);
+      if (s == S_ACK_RCVD) {
+        f->state = S_REQ_SENT;
+      }
+    }
+  } else if (s == S_CLOSING) {
+    tlf(p, f, S_CLOSED);
+  } else if (s >= S_STOPPING && s <= S_ACK_SENT) {
+    tlf(p, f, S_STOPPED);
+  }
+}
+
+/* The peer's Configure-Request, answered in place: Ack when every option
+ * is acceptable, else a Nak of the options we would change (with our
+ * values), else a Reject of those we do not know (RFC 1661 5.2-5.4). After
+ * Max-Failure Naks without an Ack, Naks turn into Rejects (section 4.6).
+ * Returns the answer's code; *n becomes the answer's option bytes. */
+static int answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t *n) {
+  const cp_ops *ops = ops_of(f);
+  size_t off = 0;
+  tern_ppp_opt o;
+  int worst = TERN_PPP_CONF_ACK;
+  while (tern_ppp_opt_next(d, *n, &off, &o) > 0) {
+    uint8_t len = o.len;
+    int v = ops->opt(p, o.type, (uint8_t *)o.val, &len, JUDGE);
+    worst = v > worst ? v : worst;
+  }
+  int code = worst;
+  if (worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure) {
+    code = TERN_PPP_CONF_REJ;
+  }
+  uint8_t *out = d;
+  off = 0;
+  while (tern_ppp_opt_next(d, *n, &off, &o) > 0) {
+    uint8_t len = o.len;
+    uint8_t *val = (uint8_t *)o.val;
+    int v = ops->opt(p, o.type, val, &len, JUDGE);
+    if (worst == TERN_PPP_CONF_ACK) {
+      (void)ops->opt(p, o.type, val, &len, APPLY);
+    } else if (v == worst) {
+      if (code == TERN_PPP_CONF_NAK) {
+        (void)ops->opt(p, o.type, val, &len, WRITE_NAK);
+      }
+      out = tern_ppp_opt_put(out, o.type, val, len);
+    }
+  }
+  if (worst != TERN_PPP_CONF_ACK) {
+    *n = (size_t)(out - d);
+  }
+  f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
+  return code;
+}
+
+static void rcr(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt,
+                const tern_ppp_cp *cp) {
+  uint8_t s = f->state;
+  if (s == S_CLOSED) {
+    sta(p, f, pkt);
+    return;
+  }
+  if (tern_ppp_opts_check(cp->data, cp->data_len) != 0) {
+    p->ppp_stats.bad_packet++;
+    tern_pkt_free(pkt);
+    return;
+  }
+  if (s < S_STOPPED || s == S_CLOSING || s == S_STOPPING) {
+    tern_pkt_free(pkt);
+    return;
+  }
+  if (s == S_OPENED) {
+    tld(p, f);
+  }
+  if (s == S_OPENED || s == S_STOPPED) {
+    if (s == S_STOPPED) {
+      irc(p, f, false);
+      if (!f->which) {
+        p->phase = TERN_PPP_ESTABLISH;
+      }
+    }
+    scr(p, f);
+  }
+  size_t n = cp->data_len;
+  int code = answer_request(p, f, tern_pkt_data(pkt) + 4, &n);
+  bool good = code == TERN_PPP_CONF_ACK;
+  ctl_send(p, pkt, ops_of(f)->proto, (unsigned)code, cp->id, 4 + n);
+  if (!f->which && p->loops >= p->cfg.max_failure) {
+    /* Our magic number keeps coming back: the line is looped. */
+    p->loops = 0;
+    lcp_fail(p, TERN_PPP_FAIL_LOOPBACK);
+    return;
+  }
+  if (s == S_ACK_RCVD) {
+    if (good) {
+      f->state = S_OPENED;
+      f->timing = 0;
+      ops_of(f)->up(p);
+    }
+  } else if (s != S_ACK_SENT || !good) {
+    f->state = good ? S_ACK_SENT : S_REQ_SENT;
+  }
+}
+
+static void rca(tern_ppp *p, tern_ppp_fsm *f) {
+  uint8_t s = f->state;
+  if (s == S_REQ_SENT) {
+    f->state = S_ACK_RCVD; /* no irc: see the table */
+  } else if (s == S_ACK_RCVD) {
+    scr(p, f); /* crossed: the Ack of an older request */
+    f->state = S_REQ_SENT;
+  } else if (s == S_ACK_SENT) {
+    irc(p, f, false);
+    f->state = S_OPENED;
+    f->timing = 0;
+    ops_of(f)->up(p);
+  } else if (s == S_OPENED) {
+    tld(p, f);
+    scr(p, f);
+    f->state = S_REQ_SENT;
+  }
+}
+
+static void rcn(tern_ppp *p, tern_ppp_fsm *f, const tern_ppp_cp *cp) {
+  uint8_t s = f->state;
+  if (s < S_REQ_SENT) {
+    return;
+  }
+  if (s == S_OPENED) {
+    tld(p, f);
+  }
+  size_t off = 0;
+  tern_ppp_opt o;
+  while (tern_ppp_opt_next(cp->data, cp->data_len, &off, &o) > 0) {
+    ops_of(f)->nak(p, &o, cp->code == TERN_PPP_CONF_REJ);
+  }
+  if (f->restart == 0) {
+    tlf(p, f, S_STOPPED); /* not converging: give up, as a timeout would */
+    return;
+  }
+  scr(p, f);
+  if (s != S_ACK_SENT) {
+    f->state = S_REQ_SENT;
+  }
+}
+
+static void rtr(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
+  uint8_t s = f->state;
+  if (s == S_OPENED) {
+    if (!f->which) {
+      p->fail = TERN_PPP_FAIL_TERMINATED;
+    }
+    tld(p, f);
+    f->restart = 0;
+    timer_on(p, f); /* wait a restart period, then Stopped */
+    f->state = S_STOPPING;
+  } else if (s >= S_REQ_SENT) {
+    f->state = S_REQ_SENT;
+  }
+  sta(p, f, pkt);
+}
+
+static void rta(tern_ppp *p, tern_ppp_fsm *f) {
+  uint8_t s = f->state;
+  if (s == S_CLOSING) {
+    tlf(p, f, S_CLOSED);
+  } else if (s == S_STOPPING) {
+    tlf(p, f, S_STOPPED);
+  } else if (s == S_ACK_RCVD) {
+    f->state = S_REQ_SENT;
+  } else if (s == S_OPENED) {
+    tld(p, f);
+    scr(p, f);
+    f->state = S_REQ_SENT;
+  }
+}
+
+/* The peer rejected the whole protocol (RFC 1661's RXJ-). */
+static void rxj(tern_ppp *p, tern_ppp_fsm *f) {
+  uint8_t s = f->state;
+  if (s == S_OPENED) {
+    tld(p, f);
+    irc(p, f, true);
+    str(p, f);
+    f->state = S_STOPPING;
+  } else if (s >= S_CLOSED) {
+    tlf(p, f, s == S_CLOSING ? S_CLOSED : s <= S_STOPPED ? s : S_STOPPED);
+  }
+}
+
+/* A control packet for the automaton f (the packet's data at the code).
+ * Takes the packet. */
+static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
+  tern_ppp_cp cp;
+  if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0) {
+    p->ppp_stats.bad_packet++;
+    tern_pkt_free(pkt);
+    return;
+  }
+  (void)tern_pkt_trim(pkt, cp.len); /* padding goes */
+  bool lcp = !f->which;
+  switch (cp.code) {
+    case TERN_PPP_CONF_REQ: rcr(p, f, pkt, &cp); return;
+    case TERN_PPP_CONF_ACK:
+    case TERN_PPP_CONF_NAK:
+    case TERN_PPP_CONF_REJ:
+      if (cp.id != f->id || tern_ppp_opts_check(cp.data, cp.data_len) != 0) {
+        p->ppp_stats.bad_packet++;
+      } else if (f->state == S_CLOSED || f->state == S_STOPPED) {
+        sta(p, f, pkt);
+        return;
+      } else if (cp.code == TERN_PPP_CONF_ACK) {
+        rca(p, f);
+      } else {
+        rcn(p, f, &cp);
+      }
+      break;
+    case TERN_PPP_TERM_REQ: rtr(p, f, pkt); return;
+    case TERN_PPP_TERM_ACK: rta(p, f); break;
+    case TERN_PPP_CODE_REJ: break; /* RXJ+: nothing we send is optional */
+    case TERN_PPP_PROTO_REJ:
+      if (!lcp) {
+        goto code_reject;
+      }
+      if (cp.data_len >= 2 && tern_be16(cp.data) == TERN_PPP_PROTO_IPCP) {
+        rxj(p, &p->ipcp);
+      }
+      break;
+    case TERN_PPP_ECHO_REQ:
+      if (!lcp) {
+        goto code_reject;
+      }
+      if (f->state == S_OPENED && cp.data_len >= 4) {
+        /* Answered in place, with our magic number (RFC 1661 5.8). */
+        tern_put_be32(tern_pkt_data(pkt) + 4, p->magic);
+        ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY, cp.id,
+                 cp.len);
+        return;
+      }
+      break;
+    case TERN_PPP_ECHO_REPLY:
+      if (!lcp) {
+        goto code_reject;
+      }
+      if (cp.data_len >= 4 &&
+          (p->magic == 0 || tern_be32(cp.data) != p->magic)) {
+        p->echo_out = 0;
+        p->ppp_stats.echo_replies++;
+      }
+      break;
+    case TERN_PPP_DISCARD_REQ:
+      if (!lcp) {
+        goto code_reject;
+      }
+      break;
+    default:
+    code_reject:
+      /* RFC 1661 5.6: the whole packet, after a header of our own. */
+      if (f->state >= S_REQ_SENT) {
+        p->ppp_stats.code_rej++;
+        tern_pkt_push(pkt, 4);
+        ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++f->id,
+                 tern_pkt_len(pkt));
+        return;
+      }
+      break;
+  }
+  tern_pkt_free(pkt);
+}
+
+/* ---- LCP (RFC 1661 section 6) ---- */
+
+static uint32_t new_magic(tern_ppp *p) {
+  uint32_t m = 0;
+  while (m == 0 || m == p->magic) {
+    if (tern_rng_fill(&p->rng, &m, sizeof m) != 0) {
+      m = (p->magic * 1103515245u + 12345u) ^ tern_now();
+    }
+  }
+  return m;
+}
+
+static uint8_t *lcp_add(tern_ppp *p, uint8_t *o) {
+  uint32_t rej = p->lcp.rejected;
+  uint8_t v[4];
+  if (p->cfg.mru != 1500 && !(rej & bit(TERN_LCP_MRU))) {
+    tern_put_be16(v, p->cfg.mru);
+    o = tern_ppp_opt_put(o, TERN_LCP_MRU, v, 2);
+  }
+  if (!(rej & bit(TERN_LCP_ACCM))) {
+    tern_put_be32(v, p->cfg.accm);
+    o = tern_ppp_opt_put(o, TERN_LCP_ACCM, v, 4);
+  }
+  if (p->magic != 0) {
+    tern_put_be32(v, p->magic);
+    o = tern_ppp_opt_put(o, TERN_LCP_MAGIC, v, 4);
+  }
+  if (!(rej & bit(TERN_LCP_PFC))) {
+    o = tern_ppp_opt_put(o, TERN_LCP_PFC, NULL, 0);
+  }
+  if (!(rej & bit(TERN_LCP_ACFC))) {
+    o = tern_ppp_opt_put(o, TERN_LCP_ACFC, NULL, 0);
+  }
+  return o;
+}
+
+static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
+                   int mode) {
+  switch (type) {
+    case TERN_LCP_MRU:
+      if (*len != 2) {
+        break;
+      }
+      if (tern_be16(val) < 128) {
+        /* Too small for IPv4's headers to be worth it: ours instead. */
+        if (mode == WRITE_NAK) {
+          tern_put_be16(val, p->cfg.mru);
+        }
+        return TERN_PPP_CONF_NAK;
+      }
+      if (mode == APPLY) {
+        p->peer_mru = (uint16_t)tern_be16(val);
+      }
+      return TERN_PPP_CONF_ACK;
+    case TERN_LCP_ACCM:
+      if (*len != 4) {
+        break;
+      }
+      if (mode == APPLY) {
+        p->tx_accm = tern_be32(val);
+      }
+      return TERN_PPP_CONF_ACK;
+    case TERN_LCP_AUTH:
+      if (*len < 2 || p->cfg.user == NULL) {
+        break; /* nothing to authenticate with: refuse */
+      }
+      if (*len == 2 && tern_be16(val) == TERN_PPP_PROTO_PAP) {
+        if (mode == APPLY) {
+          p->auth = 1;
+        }
+        return TERN_PPP_CONF_ACK;
+      }
+      if (mode == WRITE_NAK) {
+        tern_put_be16(val, TERN_PPP_PROTO_PAP); /* what we can do */
+        *len = 2;
+      }
+      return TERN_PPP_CONF_NAK;
+    case TERN_LCP_MAGIC: {
+      if (*len != 4) {
+        break;
+      }
+      uint32_t m = tern_be32(val);
+      if (m == 0 || (p->magic != 0 && m == p->magic)) {
+        /* Our own number back: maybe a looped line (RFC 1661 6.4). Both
+         * sides pick new numbers; if it keeps coming back, it is one. */
+        if (mode == WRITE_NAK) {
+          if (m != 0) {
+            p->loops++;
+            p->magic = new_magic(p);
+          }
+          tern_put_be32(val, new_magic(p));
+        }
+        return TERN_PPP_CONF_NAK;
+      }
+      if (mode == APPLY) {
+        p->peer_magic = m;
+        p->loops = 0;
+      }
+      return TERN_PPP_CONF_ACK;
+    }
+    case TERN_LCP_PFC:
+    case TERN_LCP_ACFC:
+      if (*len != 0) {
+        break;
+      }
+      if (mode == APPLY) {
+        if (type == TERN_LCP_PFC) {
+          p->tx_pfc = 1;
+        } else {
+          p->tx_acfc = 1;
+        }
+      }
+      return TERN_PPP_CONF_ACK;
+    default: break;
+  }
+  return TERN_PPP_CONF_REJ;
+}
+
+static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
+  if (o->type == TERN_LCP_MAGIC) {
+    /* Rejected: no loop detection; Nak'd: another number. */
+    p->magic = rej ? 0 : new_magic(p);
+  } else if (rej || o->type == TERN_LCP_MRU) {
+    /* An MRU the peer will not take: ask for none (1500, RFC 1661 6.1). */
+    p->lcp.rejected |= bit(o->type);
+  } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
+    p->cfg.accm |= tern_be32(o->val); /* escape what the peer wants too */
+  }
+}
+
+static void echo_arm(tern_ppp *p) {
+  p->echo_timing = p->cfg.echo_ms != 0;
+  p->echo_deadline = tern_now() + p->cfg.echo_ms;
+}
+
+static void pap_send(tern_ppp *p);
+
+/* RFC 1661 3.5: after LCP, the network phase (IPCP: Starting -> Up). */
+static void network_phase(tern_ppp *p) {
+  p->phase = TERN_PPP_NETWORK;
+  fsm_up(p, &p->ipcp);
+}
+
+static void lcp_up(tern_ppp *p) {
+  p->fail = TERN_PPP_OK;
+  p->loops = 0;
+  tern_ppp_hdlc_decoder_config(
+      &p->dec,
+      (p->lcp.rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
+      TERN_PPP_FCS16);
+  p->echo_out = 0;
+  echo_arm(p);
+  if (p->auth) {
+    p->phase = TERN_PPP_AUTHENTICATE;
+    p->pap_tries = 0;
+    pap_send(p);
+  } else {
+    network_phase(p);
+  }
+}
+
+/* Back to RFC 1662's defaults until LCP is opened again. */
+static void lcp_reset(tern_ppp *p) {
+  p->tx_accm = 0xffffffffu;
+  p->tx_pfc = 0;
+  p->tx_acfc = 0;
+  p->auth = 0;
+  p->peer_mru = 1500;
+  tern_ppp_hdlc_decoder_config(&p->dec, 0xffffffffu, TERN_PPP_FCS16);
+}
+
+static void lcp_down(tern_ppp *p) {
+  fsm_down(p, &p->ipcp);
+  p->pap_timing = 0;
+  p->echo_timing = 0;
+  p->phase = TERN_PPP_ESTABLISH;
+  lcp_reset(p);
+}
+
+static void lcp_finished(tern_ppp *p) {
+  p->phase = TERN_PPP_DEAD;
+}
+
+static const cp_ops lcp_ops = {
+    TERN_PPP_PROTO_LCP, lcp_add,      lcp_opt, lcp_nak, lcp_up,
+    lcp_down,           lcp_finished,
+};
+
+/* The link failed for a reason: LCP terminates. */
+static void lcp_fail(tern_ppp *p, uint8_t why) {
+  p->fail = why;
+  p->phase = TERN_PPP_TERMINATE;
+  fsm_close(p, &p->lcp);
+}
+
+/* ---- PAP client (RFC 1334 section 2) ---- */
+
+static void pap_send(tern_ppp *p) {
+  if (p->pap_tries >= p->cfg.max_configure) {
+    lcp_fail(p, TERN_PPP_FAIL_AUTH);
+    return;
+  }
+  p->pap_tries++;
+  p->pap_timing = 1;
+  p->pap_deadline = tern_now() + p->cfg.restart_ms;
+  tern_pkt *pkt = ctl_alloc(p);
+  if (pkt == NULL) {
+    return;
+  }
+  size_t ul = strlen(p->cfg.user);
+  size_t pl = strlen(p->cfg.password);
+  uint8_t *d = tern_pkt_put(pkt, 6 + ul + pl);
+  d[4] = (uint8_t)ul;
+  memcpy(d + 5, p->cfg.user, ul);
+  d[5 + ul] = (uint8_t)pl;
+  memcpy(d + 6 + ul, p->cfg.password, pl);
+  ctl_send(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id,
+           6 + ul + pl);
+}
+
+static void pap_input(tern_ppp *p, tern_pkt *pkt) {
+  tern_ppp_cp cp;
+  if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
+      cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE) {
+    p->ppp_stats.bad_packet++;
+  } else if (cp.code == TERN_PAP_AUTH_ACK) {
+    p->pap_timing = 0;
+    network_phase(p);
+  } else if (cp.code == TERN_PAP_AUTH_NAK) {
+    p->pap_timing = 0;
+    lcp_fail(p, TERN_PPP_FAIL_AUTH);
+  }
+  tern_pkt_free(pkt);
+}
+
+/* ---- IPCP (RFC 1332, RFC 1877) ---- */
+
+static uint32_t ld32(const uint8_t *a) {
+  uint32_t v;
+  memcpy(&v, a, 4);
+  return v;
+}
+
+static uint8_t *ipcp_add(tern_ppp *p, uint8_t *o) {
+  uint32_t rej = p->ipcp.rejected;
+  if (!(rej & bit(TERN_IPCP_ADDR))) {
+    o = tern_ppp_opt_put(o, TERN_IPCP_ADDR, p->v4.local, 4);
+  }
+  if (p->cfg.want_dns) {
+    if (!(rej & bit(TERN_IPCP_DNS1))) {
+      o = tern_ppp_opt_put(o, TERN_IPCP_DNS1, p->v4.dns1, 4);
+    }
+    if (p->cfg.want_dns > 1 && !(rej & bit(TERN_IPCP_DNS2))) {
+      o = tern_ppp_opt_put(o, TERN_IPCP_DNS2, p->v4.dns2, 4);
+    }
+  }
+  return o;
+}
+
+static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
+                    int mode) {
+  if (type != TERN_IPCP_ADDR || *len != 4) {
+    return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
+  }
+  if (ld32(val) == 0) {
+    /* The peer asks for an address: ours to give, or none. */
+    if (ld32(p->cfg.peer_addr) == 0) {
+      return TERN_PPP_CONF_REJ;
+    }
+    if (mode == WRITE_NAK) {
+      memcpy(val, p->cfg.peer_addr, 4);
+    }
+    return TERN_PPP_CONF_NAK;
+  }
+  if (mode == APPLY) {
+    memcpy(p->v4.peer, val, 4);
+  }
+  return TERN_PPP_CONF_ACK;
+}
+
+static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
+  uint8_t *to = o->type == TERN_IPCP_ADDR   ? p->v4.local
+                : o->type == TERN_IPCP_DNS1 ? p->v4.dns1
+                : o->type == TERN_IPCP_DNS2 ? p->v4.dns2
+                                            : NULL;
+  if (to == NULL) {
+    return;
+  }
+  if (rej) {
+    p->ipcp.rejected |= bit(o->type);
+  } else if (o->len == 4) {
+    memcpy(to, o->val, 4); /* the peer's suggestion: ours now */
+  }
+}
+
+static void ipcp_up(tern_ppp *p) {
+  p->up = 1;
+  wake_events(p, TERN_NETDEV_EV_LINK);
+}
+
+static void ipcp_down(tern_ppp *p) {
+  if (p->up) {
+    p->up = 0;
+    p->ppp_stats.restarts++;
+    wake_events(p, TERN_NETDEV_EV_LINK);
+  }
+  if (p->tx_data != NULL) {
+    p->stats.tx_drop_down++;
+    tern_pkt_free(p->tx_data);
+    p->tx_data = NULL;
+    tern_waker_slot_wake(&p->tx_waiter);
+  }
+}
+
+static void ipcp_finished(tern_ppp *p) {
+  /* No IP over this link: nothing else to carry, so LCP ends too. */
+  if (p->lcp.state == S_OPENED) {
+    lcp_fail(p, TERN_PPP_FAIL_TIMEOUT);
+  }
+}
+
+static const cp_ops ipcp_ops = {
+    TERN_PPP_PROTO_IPCP, ipcp_add,      ipcp_opt, ipcp_nak, ipcp_up,
+    ipcp_down,           ipcp_finished,
+};
+
+/* ---- timers ---- */
+
+static bool due(uint8_t on, tern_time deadline, tern_time now) {
+  return on && !tern_time_before(now, deadline);
+}
+
+static void echo_tick(tern_ppp *p) {
+  if (p->echo_out >= p->cfg.echo_fails) {
+    /* The peer is gone: the link goes down and LCP starts again, bounded
+     * by Max-Configure. */
+    p->fail = TERN_PPP_FAIL_PEER_DEAD;
+    fsm_down(p, &p->lcp);
+    fsm_up(p, &p->lcp);
+    return;
+  }
+  p->echo_out++;
+  p->ppp_stats.echo_sent++;
+  uint8_t m[4];
+  tern_put_be32(m, p->magic);
+  ctl_new(p, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, m, 4);
+  echo_arm(p);
+}
+
+static void fire_timers(tern_ppp *p) {
+  tern_time now = tern_now();
+  if (due(p->lcp.timing, p->lcp.deadline, now)) {
+    fsm_timeout(p, &p->lcp);
+  }
+  if (due(p->ipcp.timing, p->ipcp.deadline, now)) {
+    fsm_timeout(p, &p->ipcp);
+  }
+  if (due(p->pap_timing, p->pap_deadline, now)) {
+    p->pap_timing = 0;
+    pap_send(p);
+  }
+  if (due(p->echo_timing, p->echo_deadline, now)) {
+    echo_tick(p);
+  }
+}
+
+/* Arms the timer at the earliest deadline; READY when one has passed. */
+static tern_poll arm_timer(tern_ppp *p, tern_cx *cx) {
+  bool any = false;
+  tern_time t = 0;
+  const struct {
+    uint8_t on;
+    tern_time at;
+  } d[4] = {{p->lcp.timing, p->lcp.deadline},
+            {p->ipcp.timing, p->ipcp.deadline},
+            {p->pap_timing, p->pap_deadline},
+            {p->echo_timing, p->echo_deadline}};
+  for (int i = 0; i < 4; i++) {
+    if (d[i].on && (!any || tern_time_before(d[i].at, t))) {
+      t = d[i].at;
+      any = true;
+    }
+  }
+  if (!any) {
+    tern_timer_cancel(&p->timer);
+    return TERN_PENDING;
+  }
+  return tern_sleep_until(&p->timer, cx, t);
+}
+
+/* ---- send ---- */
+
+static void tx_room(void *ctx) {
+  tern_ppp *p = ctx;
+  tern_waker_slot_wake(&p->tx_waiter);
+  tern_waker_slot_wake(&p->rx_waiter);
+}
+
+static void release(tern_ppp *p) {
+  tern_pkt *held[3] = {p->rx_pkt, p->tx_pkt, p->tx_data};
+  for (int i = 0; i < 3; i++) {
+    if (held[i] != NULL) {
+      tern_pkt_free(held[i]);
+    }
+  }
+  if (p->tx_data != NULL) {
+    p->stats.tx_drop_down++;
+  }
+  p->rx_pkt = p->tx_pkt = p->tx_data = NULL;
+  for (unsigned i = 0; i < p->ctl_len; i++) {
+    tern_pkt_free(p->ctl[i]);
+  }
+  p->ctl_len = 0;
+  tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
+  p->tx_pos = p->tx_len = 0;
+  p->rx_pos = p->rx_len = 0;
+}
+
+static void close_adapter(tern_ppp *p) {
+  if (p->closed) {
+    return;
+  }
+  p->closed = 1;
+  p->fail = TERN_PPP_FAIL_CLOSED;
+  p->phase = TERN_PPP_DEAD;
+  release(p);
+  tern_timer_cancel(&p->timer);
+  p->lcp.timing = p->ipcp.timing = p->pap_timing = p->echo_timing = 0;
+  p->lcp.state = p->ipcp.state = S_INITIAL;
+  if (p->up) {
+    p->up = 0;
+    p->events |= TERN_NETDEV_EV_LINK;
+  }
+  tern_waker_slot_wake(&p->tx_waiter);
+  tern_waker_slot_wake(&p->rx_waiter);
+  tern_waker_slot_wake(&p->ev_waiter);
+}
+
+/* Moves queued frames towards the stream: control packets first, then the
+ * accepted IP packet, encoded a bufferful at a time. READY when all is
+ * written (or the adapter is closed: *err TERN_ECLOSED); PENDING with the
+ * adapter's waker held by the stream and cx's in `waiter`. */
+static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
+                            int *err) {
+  for (;;) {
+    if (p->closed) {
+      *err = TERN_ECLOSED;
+      return TERN_READY;
+    }
+    if (p->tx_pos == p->tx_len) {
+      if (p->tx_pkt == NULL) {
+        uint32_t accm = 0xffffffffu;
+        if (p->ctl_len > 0) {
+          p->tx_pkt = p->ctl[0];
+          memmove(p->ctl, p->ctl + 1, --p->ctl_len * sizeof p->ctl[0]);
+        } else if (p->tx_data != NULL) {
+          p->tx_pkt = p->tx_data;
+          p->tx_data = NULL;
+          accm = p->tx_accm;
+          tern_waker_slot_wake(&p->tx_waiter); /* room for the next */
+        } else {
+          *err = 0;
+          return TERN_READY;
+        }
+        tern_ppp_hdlc_encoder_start(&p->enc, tern_pkt_data(p->tx_pkt),
+                                    tern_pkt_len(p->tx_pkt), accm,
+                                    TERN_PPP_FCS16);
+      }
+      p->tx_pos = 0;
+      p->tx_len = tern_ppp_hdlc_encoder_fill(&p->enc, p->tx_buf, p->tx_cap);
+      if (tern_ppp_hdlc_encoder_done(&p->enc)) {
+        tern_pkt_free(p->tx_pkt);
+        p->tx_pkt = NULL;
+      }
+      continue;
+    }
+    tern_cx own = tern_cx_make((tern_waker){tx_room, p}, cx->timers);
+    ptrdiff_t n;
+    tern_waker_slot_register(waiter, cx);
+    if (tern_stream_poll_write(&p->stream, &own, p->tx_buf + p->tx_pos,
+                               p->tx_len - p->tx_pos, &n) == TERN_PENDING) {
+      return TERN_PENDING;
+    }
+    if (n <= 0) {
+      close_adapter(p);
+      continue;
+    }
+    p->tx_pos += (size_t)n;
+  }
+}
+
+static tern_poll pump(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
+                      int *err) {
+  tern_poll r = pump_bytes(p, cx, waiter, err);
+  if (r == TERN_READY) {
+    tern_waker_slot_clear(waiter);
+  }
+  return r;
+}
+
+static uint16_t mtu(const tern_ppp *p) {
+  return p->up && p->peer_mru < p->cfg.mru ? p->peer_mru : p->cfg.mru;
+}
+
+static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
+  tern_ppp *p = self;
+  int e = 0;
+  if (p->closed) {
+    e = TERN_ECLOSED;
+  } else if (!p->up) {
+    e = TERN_ENETDOWN;
+  } else if (tern_pkt_len(pkt) > mtu(p)) {
+    e = TERN_EMSGSIZE;
+    p->stats.tx_drop_too_long++;
+  } else if (tern_pkt_headroom(pkt) < 4) {
+    e = TERN_ENOSPC;
+    p->stats.tx_drop_no_room++;
+  }
+  if (e != 0) {
+    p->stats.tx_drop_down += e == TERN_ECLOSED || e == TERN_ENETDOWN;
+    tern_pkt_free(pkt);
+    *err = e;
+    return TERN_READY;
+  }
+  int perr;
+  (void)pump(p, cx, &p->tx_waiter, &perr);
+  if (p->tx_data != NULL) {
+    return TERN_PENDING; /* one accepted packet waits already */
+  }
+  if (p->closed) {
+    p->stats.tx_drop_down++;
+    tern_pkt_free(pkt);
+    *err = TERN_ECLOSED;
+    return TERN_READY;
+  }
+  p->stats.tx_packets++;
+  p->stats.tx_bytes += tern_pkt_len(pkt);
+  uint8_t h[4];
+  size_t hl =
+      tern_ppp_hdlc_header_put(h, TERN_PPP_PROTO_IPV4, p->tx_acfc, p->tx_pfc);
+  memcpy(tern_pkt_push(pkt, hl), h, hl);
+  p->tx_data = pkt;
+  (void)pump(p, cx, &p->tx_waiter, &perr);
+  *err = 0;
+  return TERN_READY;
+}
+
+tern_poll tern_ppp_poll_flush(tern_ppp *ppp, tern_cx *cx, int *err) {
+  return pump(ppp, cx, &ppp->tx_waiter, err);
+}
+
+/* ---- receive ---- */
+
+/* A good frame of len bytes in rx_pkt's buffer: dispatched by protocol.
+ * Returns the packet when it is an IP packet to hand up, else NULL (it
+ * was answered, consumed or dropped). */
+static tern_pkt *frame_in(tern_ppp *p, size_t len) {
+  tern_pkt *pkt = p->rx_pkt;
+  p->rx_pkt = NULL;
+  tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
+  (void)tern_pkt_put(pkt, len);
+  uint16_t proto;
+  int hl = tern_ppp_hdlc_header_parse(tern_pkt_data(pkt), len, &proto);
+  if (hl < 0) {
+    p->ppp_stats.bad_header++;
+    tern_pkt_free(pkt);
+    return NULL;
+  }
+  tern_pkt_pull(pkt, (size_t)hl);
+  bool lcp_open = p->lcp.state == S_OPENED;
+  if (proto == TERN_PPP_PROTO_LCP) {
+    cp_input(p, &p->lcp, pkt);
+  } else if (!lcp_open) {
+    p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
+    tern_pkt_free(pkt);
+  } else if (proto == TERN_PPP_PROTO_IPV4) {
+    if (p->up) {
+      p->stats.rx_packets++;
+      p->stats.rx_bytes += tern_pkt_len(pkt);
+      return pkt;
+    }
+    p->ppp_stats.not_open++;
+    tern_pkt_free(pkt);
+  } else if (proto == TERN_PPP_PROTO_IPCP) {
+    if (p->phase == TERN_PPP_NETWORK) {
+      cp_input(p, &p->ipcp, pkt);
+    } else {
+      p->ppp_stats.not_open++;
+      tern_pkt_free(pkt);
+    }
+  } else if (proto == TERN_PPP_PROTO_PAP) {
+    pap_input(p, pkt);
+  } else {
+    /* RFC 1661 5.7: Protocol-Reject, the protocol and the information. */
+    p->ppp_stats.proto_rej++;
+    tern_put_be16(tern_pkt_push(pkt, 2), proto);
+    tern_pkt_push(pkt, 4);
+    ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ, ++p->lcp.id,
+             tern_pkt_len(pkt));
+  }
+  return NULL;
+}
+
+static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
+  tern_ppp *p = self;
+  *pkt = NULL;
+  size_t budget = TERN_PPP_RX_BUDGET;
+  for (;;) {
+    int perr;
+    if (!p->closed) {
+      fire_timers(p);
+      (void)pump(p, cx, &p->rx_waiter, &perr);
+    }
+    if (p->closed) {
+      *err = TERN_ECLOSED;
+      return TERN_READY;
+    }
+    if (p->rx_pos == p->rx_len) {
+      if (budget == 0) {
+        tern_cx_wake_now(cx);
+        return TERN_PENDING;
+      }
+      ptrdiff_t n;
+      if (tern_stream_poll_read(&p->stream, cx, p->rx_buf, sizeof p->rx_buf,
+                                &n) == TERN_PENDING) {
+        if (arm_timer(p, cx) == TERN_READY) {
+          continue; /* a deadline passed meanwhile */
+        }
+        return TERN_PENDING;
+      }
+      if (n <= 0) {
+        if (p->rx_pkt != NULL && tern_ppp_hdlc_decoder_in_frame(&p->dec)) {
+          p->stats.rx_drop_malformed++; /* cut short */
+        }
+        close_adapter(p);
+        continue;
+      }
+      p->rx_pos = 0;
+      p->rx_len = (uint16_t)n;
+    }
+    const uint8_t *in = p->rx_buf + p->rx_pos;
+    size_t avail = (size_t)(p->rx_len - p->rx_pos);
+    size_t frame_len = 0;
+    size_t used;
+    if (p->rx_skip) {
+      /* No buffer for this frame: skipped up to its closing flag. */
+      const uint8_t *fl = memchr(in, TERN_PPP_FLAG, avail);
+      used = fl != NULL ? (size_t)(fl - in) + 1 : avail;
+      p->rx_skip = fl == NULL;
+    } else {
+      used = tern_ppp_hdlc_feed(&p->dec, in, avail, &frame_len);
+      if (used == 0 && frame_len == 0) {
+        /* A frame begins: a buffer only now, so idle flags hold none. */
+        p->rx_pkt = tern_pkt_pool_try_alloc(p->pool);
+        if (p->rx_pkt == NULL) {
+          p->stats.rx_drop_nobuf++;
+          p->rx_skip = 1;
+        } else {
+          (void)tern_pkt_reserve(p->rx_pkt, TERN_PPP_RX_HEADROOM);
+          tern_ppp_hdlc_decoder_set_buffer(&p->dec, tern_pkt_data(p->rx_pkt),
+                                           tern_pkt_tailroom(p->rx_pkt));
+        }
+        continue;
+      }
+    }
+    p->rx_pos = (uint16_t)(p->rx_pos + used);
+    budget = used < budget ? budget - used : 0;
+    if (frame_len > 0) {
+      tern_pkt *up = frame_in(p, frame_len);
+      if (up != NULL) {
+        (void)pump(p, cx, &p->rx_waiter, &perr);
+        *pkt = up;
+        *err = 0;
+        return TERN_READY;
+      }
+    }
+  }
+}
+
+/* ---- the rest of the netdev ---- */
+
+static void ppp_info(void *self, tern_netdev_info *info) {
+  tern_ppp *p = self;
+  memset(info, 0, sizeof *info);
+  info->mtu = mtu(p);
+  info->headroom = 4;
+  info->medium = TERN_MEDIUM_IP;
+  info->flags = p->up ? TERN_NETDEV_UP : 0;
+}
+
+static tern_poll ppp_event(void *self, tern_cx *cx, uint32_t *events) {
+  tern_ppp *p = self;
+  if (p->events == 0) {
+    tern_waker_slot_register(&p->ev_waiter, cx);
+    return TERN_PENDING;
+  }
+  *events = p->events;
+  p->events = 0;
+  return TERN_READY;
+}
+
+static const tern_netdev_stats *ppp_stats(void *self) {
+  tern_ppp *p = self;
+  const tern_ppp_hdlc_stats *h = &p->dec.stats;
+  p->stats.rx_drop_too_long = h->too_long;
+  p->stats.rx_drop_malformed =
+      h->bad_fcs + h->too_short + h->aborted + p->ppp_stats.bad_header;
+  return &p->stats;
+}
+
+static const tern_netdev_ops ppp_ops = {
+    .poll_recv = ppp_recv,
+    .poll_send = ppp_send,
+    .get_info = ppp_info,
+    .get_stats = ppp_stats,
+    .poll_event = ppp_event,
+    .set_addr = NULL,
+    .mcast = NULL,
+};
+
+tern_netdev tern_ppp_netdev(tern_ppp *ppp) {
+  tern_netdev d = {&ppp_ops, ppp};
+  return d;
+}
+
+int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
+                  uint8_t *tx_buf, size_t tx_cap, const tern_ppp_config *cfg,
+                  const tern_rng *rng) {
+  if (ppp == NULL || stream.ops == NULL || pool == NULL || tx_buf == NULL ||
+      tx_cap == 0 || rng == NULL) {
+    return TERN_EINVAL;
+  }
+  tern_ppp_config c;
+  memset(&c, 0, sizeof c);
+  if (cfg != NULL) {
+    c = *cfg;
+  }
+  c.mru = c.mru ? c.mru : 1500;
+  c.restart_ms = c.restart_ms ? c.restart_ms : 3000;
+  c.max_configure = c.max_configure ? c.max_configure : 10;
+  c.max_terminate = c.max_terminate ? c.max_terminate : 2;
+  c.max_failure = c.max_failure ? c.max_failure : 5;
+  c.echo_fails = c.echo_fails ? c.echo_fails : 3;
+  if (c.mru < 128 || (size_t)c.mru + TERN_PPP_OVERHEAD > pool->buf_size ||
+      (c.user != NULL &&
+       (c.password == NULL || strlen(c.user) > 255 ||
+        strlen(c.password) > 255 ||
+        6 + strlen(c.user) + strlen(c.password) > 4u + c.mru))) {
+    return TERN_EINVAL;
+  }
+  memset(ppp, 0, sizeof *ppp);
+  ppp->stream = stream;
+  ppp->pool = pool;
+  ppp->cfg = c;
+  ppp->rng = *rng;
+  ppp->tx_buf = tx_buf;
+  ppp->tx_cap = tx_cap;
+  ppp->ipcp.which = 1;
+  memcpy(ppp->v4.local, c.local_addr, 4);
+  tern_ppp_hdlc_decoder_init(&ppp->dec, NULL, 0);
+  lcp_reset(ppp);
+  ppp->magic = new_magic(ppp);
+  ppp->phase = TERN_PPP_ESTABLISH;
+  /* The stream is there: LCP's lower layer is up and it is opened; IPCP
+   * is opened and waits for LCP (Starting). */
+  fsm_open(ppp, &ppp->ipcp);
+  fsm_open(ppp, &ppp->lcp);
+  fsm_up(ppp, &ppp->lcp);
+  return 0;
+}
+
+tern_ppp_ipv4 tern_ppp_get_ipv4(const tern_ppp *ppp) {
+  tern_ppp_ipv4 v;
+  memset(&v, 0, sizeof v);
+  if (ppp->up) {
+    v = ppp->v4;
+  }
+  return v;
+}
+
+tern_ppp_phase tern_ppp_get_phase(const tern_ppp *ppp) {
+  return (tern_ppp_phase)ppp->phase;
+}
+
+tern_ppp_fail tern_ppp_get_fail(const tern_ppp *ppp) {
+  return (tern_ppp_fail)ppp->fail;
+}
+
+const tern_ppp_stats *tern_ppp_get_stats(const tern_ppp *ppp) {
+  return &ppp->ppp_stats;
+}
+
+const tern_ppp_hdlc_stats *tern_ppp_get_hdlc_stats(const tern_ppp *ppp) {
+  return &ppp->dec.stats;
+}
+
+void tern_ppp_close(tern_ppp *ppp) {
+  if (!ppp->closed) {
+    lcp_fail(ppp, TERN_PPP_FAIL_TERMINATED);
+  }
+}
+
+void tern_ppp_open(tern_ppp *ppp) {
+  if (!ppp->closed) {
+    ppp->fail = TERN_PPP_OK;
+    ppp->phase = TERN_PPP_ESTABLISH;
+    fsm_open(ppp, &ppp->lcp);
+  }
+}
+
+void tern_ppp_shutdown(tern_ppp *ppp) {
+  close_adapter(ppp);
+}
