@@ -114,332 +114,214 @@ static void ctl_new(tern_ppp *p, uint16_t proto, unsigned code, unsigned id,
   }
 }
 
-/* ---- the automaton (RFC 1661 section 4) ----
- *
- *           | Up    Down  Open  Close TO+   TO-   RCR+  RCR-  RCA  RCN  RTR RTA
- * Initial   | Closed -    Start.  -
- * Starting  | ReqS  -     Start. Init.
- * Closed    | -     Init. ReqS  Closed            sta   sta   sta  sta  sta
- * Closed Stopped   | -     Start. ReqS* Closed      AckS  ReqS  sta  sta  sta
- * Stopped Closing   | -     Init. Stopp. Closing str Closed  -     -     -    -
- * sta  Closed Stopping  | -     Start. Stopp. Closing str Stopped -    -     -
- * -   sta  Stopped Req-Sent  | -     Start. -     Closing scr Stopped AckS ReqS
- * AckR ReqS ReqS ReqS Ack-Rcvd  | -     Start. -     Closing scr Stopped Opened
- * AckR ReqS ReqS ReqS ReqS Ack-Sent  | -     Start. -     Closing scr Stopped
- * AckS  ReqS  Opened AckS ReqS AckS Opened    | -     Start. -     Closing - -
- * AckS  ReqS  ReqS ReqS Stopp. ReqS
- *
- * (* RFC 1661 keeps Stopped on Open; here Open from Stopped negotiates
- * again, which tern_ppp_open wants.) Deviations that bound a hostile
- * peer: neither a Configure-Ack nor a Configure-Nak or -Reject of our
- * request resets the restart counter (only opening does), so
- * Max-Configure bounds the whole negotiation however the peer answers;
- * a Nak or Reject received when the counter is spent ends it as a
- * timeout would. */
+/* ---- the automaton (RFC 1661 section 4) ---- */
 
-static void timer_on(tern_ppp *p, tern_ppp_fsm *f) {
-  f->timing = 1;
-  f->deadline = tern_now() + p->cfg.restart_ms;
+/* Its events (section 4.1; RUC, RXJ+ and RXR need no transition). */
+enum {
+  E_UP,
+  E_DOWN,
+  E_OPEN,
+  E_CLOSE,
+  E_TO_P,  /* restart timer expired, counter not spent */
+  E_TO_M,  /* ... spent */
+  E_RCR_P, /* a Configure-Request we ack */
+  E_RCR_M, /* ... we nak or reject */
+  E_RCA,
+  E_RCN, /* Configure-Nak or -Reject */
+  E_RTR,
+  E_RTA,
+  E_RXJ_M, /* the peer rejected the whole protocol */
+  E_COUNT,
+};
+
+/* Its actions, as bits next to the new state (low 4 bits; K: unchanged),
+ * run in this order: this-layer-down, initialize-restart-count (to
+ * Max-Terminate with str, else Max-Configure), zero-restart-count,
+ * send-configure-request, send-terminate-request, send the answer (our
+ * Ack/Nak/Reject of the peer's request, or a Terminate-Ack), then
+ * this-layer-up or this-layer-finished. */
+enum {
+  K = 15,
+  TLD = 1u << 4,
+  IRC = 1u << 5,
+  ZRC = 1u << 6,
+  SCR = 1u << 7,
+  STR = 1u << 8,
+  SND = 1u << 9,
+  TLU = 1u << 10,
+  TLF = 1u << 11,
+};
+
+/* RFC 1661 section 4.1's state table, a row per event, a column per
+ * state (Initial, Starting, Closed, Stopped, Closing, Stopping, Req-Sent,
+ * Ack-Rcvd, Ack-Sent, Opened). Events the RFC calls illegal change
+ * nothing. Deviations: Open in Stopped negotiates again (what
+ * tern_ppp_open wants); and to bound a hostile peer, neither a
+ * Configure-Ack nor a Nak or Reject of our request restarts the count
+ * (only opening does), so Max-Configure bounds the whole negotiation
+ * however the peer answers, and a Nak or Reject when the count is spent
+ * is taken as TO-. */
+static const uint16_t fsm_table[E_COUNT][10] = {
+    /* Up */
+    {S_CLOSED, IRC | SCR | S_REQ_SENT, K, K, K, K, K, K, K, K},
+    /* Down */
+    {K, K, S_INITIAL, S_STARTING, S_INITIAL, S_STARTING, S_STARTING, S_STARTING,
+     S_STARTING, TLD | S_STARTING},
+    /* Open */
+    {S_STARTING, K, IRC | SCR | S_REQ_SENT, IRC | SCR | S_REQ_SENT, S_STOPPING,
+     K, K, K, K, K},
+    /* Close */
+    {K, TLF | S_INITIAL, K, S_CLOSED, K, S_CLOSING, IRC | STR | S_CLOSING,
+     IRC | STR | S_CLOSING, IRC | STR | S_CLOSING, TLD | IRC | STR | S_CLOSING},
+    /* TO+ */
+    {K, K, K, K, STR | K, STR | K, SCR | K, SCR | S_REQ_SENT, SCR | K, K},
+    /* TO- */
+    {K, K, K, K, TLF | S_CLOSED, TLF | S_STOPPED, TLF | S_STOPPED,
+     TLF | S_STOPPED, TLF | S_STOPPED, K},
+    /* RCR+ */
+    {K, K, SND | K, IRC | SCR | SND | S_ACK_SENT, K, K, SND | S_ACK_SENT,
+     SND | TLU | S_OPENED, SND | K, TLD | SCR | SND | S_ACK_SENT},
+    /* RCR- */
+    {K, K, SND | K, IRC | SCR | SND | S_REQ_SENT, K, K, SND | K, SND | K,
+     SND | S_REQ_SENT, TLD | SCR | SND | S_REQ_SENT},
+    /* RCA */
+    {K, K, SND | K, SND | K, K, K, S_ACK_RCVD, SCR | S_REQ_SENT,
+     IRC | TLU | S_OPENED, TLD | SCR | S_REQ_SENT},
+    /* RCN */
+    {K, K, SND | K, SND | K, K, K, SCR | K, SCR | S_REQ_SENT, SCR | K,
+     TLD | SCR | S_REQ_SENT},
+    /* RTR */
+    {K, K, SND | K, SND | K, SND | K, SND | K, SND | S_REQ_SENT,
+     SND | S_REQ_SENT, SND | S_REQ_SENT, TLD | ZRC | SND | S_STOPPING},
+    /* RTA */
+    {K, K, K, K, TLF | S_CLOSED, TLF | S_STOPPED, K, S_REQ_SENT, K,
+     TLD | SCR | S_REQ_SENT},
+    /* RXJ- */
+    {K, K, TLF | K, TLF | K, TLF | S_CLOSED, TLF | S_STOPPED, TLF | S_STOPPED,
+     TLF | S_STOPPED, TLF | S_STOPPED, TLD | IRC | STR | S_STOPPING},
+};
+
+/* The restart timer. One serves LCP, PAP and IPCP: LCP's runs only while
+ * LCP is not opened, PAP's and IPCP's only while it is, and PAP's only
+ * before IPCP starts, so no two run at once. */
+static void restart_on(tern_ppp *p) {
+  p->restart_on = 1;
+  p->restart_at = tern_now() + p->cfg.restart_ms;
 }
 
-static void irc(tern_ppp *p, tern_ppp_fsm *f, bool terminate) {
-  f->restart = terminate ? p->cfg.max_terminate : p->cfg.max_configure;
-}
-
-/* this-layer-finished: the layer is done with the link (RFC's tlf). */
-static void tlf(tern_ppp *p, tern_ppp_fsm *f, uint8_t state) {
-  f->state = state;
-  f->timing = 0;
-  if (p->fail == TERN_PPP_OK) {
-    p->fail = TERN_PPP_FAIL_TIMEOUT;
-  }
-  ops_of(f)->finished(p);
-}
-
-static void scr(tern_ppp *p, tern_ppp_fsm *f) {
-  const cp_ops *ops = ops_of(f);
-  if (f->restart > 0) {
-    f->restart--;
-  }
-  f->id++;
-  timer_on(p, f);
+/* A fresh control packet of our own: code, id and the options (or data)
+ * that add writes, or none. */
+static void ctl_build(tern_ppp *p, const cp_ops *ops, unsigned code,
+                      unsigned id) {
   tern_pkt *pkt = ctl_alloc(p);
   if (pkt != NULL) {
     uint8_t *d = tern_pkt_data(pkt);
-    uint8_t *end = ops->add(p, d + 4);
-    (void)tern_pkt_put(pkt, (size_t)(end - d));
-    ctl_send(p, pkt, ops->proto, TERN_PPP_CONF_REQ, f->id, (size_t)(end - d));
+    size_t n = ops != NULL ? (size_t)(ops->add(p, d + 4) - d) : 4;
+    (void)tern_pkt_put(pkt, n);
+    ctl_send(p, pkt, (ops != NULL ? ops : ops_of(&p->lcp))->proto, code, id, n);
   }
 }
 
-static void str(tern_ppp *p, tern_ppp_fsm *f) {
-  if (f->restart > 0) {
-    f->restart--;
-  }
-  f->id++;
-  timer_on(p, f);
-  ctl_new(p, ops_of(f)->proto, TERN_PPP_TERM_REQ, f->id, NULL, 0);
-}
-
-/* send-terminate-ack, in the packet that asked (or wrongly arrived). */
-static void sta(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
-  ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_TERM_ACK, tern_pkt_data(pkt)[1],
-           4);
-}
-
-static void tld(tern_ppp *p, tern_ppp_fsm *f) {
-  ops_of(f)->down(p);
-}
-
-static void fsm_up(tern_ppp *p, tern_ppp_fsm *f) {
-  f->rejected = 0;
-  f->naks = 0;
-  if (f->state == S_INITIAL) {
-    f->state = S_CLOSED;
-  } else if (f->state == S_STARTING) {
-    irc(p, f, false);
-    scr(p, f);
-    f->state = S_REQ_SENT;
-  }
-}
-
-static void fsm_down(tern_ppp *p, tern_ppp_fsm *f) {
-  uint8_t s = f->state;
-  f->timing = 0;
-  if (s == S_CLOSED || s == S_CLOSING) {
-    f->state = S_INITIAL;
-  } else if (s >= S_STOPPED) {
-    if (s == S_OPENED) {
-      tld(p, f);
-    }
-    f->state = S_STARTING;
-  }
-}
-
-static void fsm_open(tern_ppp *p, tern_ppp_fsm *f) {
-  uint8_t s = f->state;
-  if (s == S_INITIAL) {
-    f->state = S_STARTING;
-  } else if (s == S_CLOSED || s == S_STOPPED) {
-    irc(p, f, false);
-    scr(p, f);
-    f->state = S_REQ_SENT;
-  } else if (s == S_CLOSING) {
-    f->state = S_STOPPING;
-  }
-}
-
-static void fsm_close(tern_ppp *p, tern_ppp_fsm *f) {
-  uint8_t s = f->state;
-  if (s == S_STARTING) {
-    f->state = S_INITIAL;
-    ops_of(f)->finished(p);
-  } else if (s == S_STOPPED) {
-    f->state = S_CLOSED;
-  } else if (s == S_STOPPING) {
-    f->state = S_CLOSING;
-  } else if (s >= S_REQ_SENT) {
-    if (s == S_OPENED) {
-      tld(p, f);
-    }
-    irc(p, f, true);
-    str(p, f);
-    f->state = S_CLOSING;
-  }
-}
-
-static void fsm_timeout(tern_ppp *p, tern_ppp_fsm *f) {
-  uint8_t s = f->state;
-  f->timing = 0;
-  if (f->restart > 0) {
-    if (s == S_CLOSING || s == S_STOPPING) {
-      str(p, f);
-    } else if (s >= S_REQ_SENT && s <= S_ACK_SENT) {
-      scr(p, f);
-      if (s == S_ACK_RCVD) {
-        f->state = S_REQ_SENT;
-      }
-    }
-  } else if (s == S_CLOSING) {
-    tlf(p, f, S_CLOSED);
-  } else if (s >= S_STOPPING && s <= S_ACK_SENT) {
-    tlf(p, f, S_STOPPED);
-  }
-}
-
-/* The peer's Configure-Request, answered in place: Ack when every option
- * is acceptable, else a Nak of the options we would change (with our
- * values), else a Reject of those we do not know (RFC 1661 5.2-5.4). After
- * Max-Failure Naks without an Ack, Naks turn into Rejects (section 4.6).
- * Returns the answer's code; *n becomes the answer's option bytes. */
-static int answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t *n) {
+/* The peer's Configure-Request judged (nothing changes): Ack when every
+ * option is acceptable, else Nak when we would change some, else Reject
+ * (RFC 1661 5.2-5.4); after Max-Failure Naks without an Ack, Naks turn
+ * into Rejects (section 4.6). Returns the answer's code. */
+static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
+                         int *worst) {
   const cp_ops *ops = ops_of(f);
   size_t off = 0;
   tern_ppp_opt o;
-  int worst = TERN_PPP_CONF_ACK;
-  while (tern_ppp_opt_next(d, *n, &off, &o) > 0) {
+  *worst = TERN_PPP_CONF_ACK;
+  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
     uint8_t len = o.len;
     int v = ops->opt(p, o.type, (uint8_t *)o.val, &len, JUDGE);
-    worst = v > worst ? v : worst;
+    *worst = v > *worst ? v : *worst;
   }
-  int code = worst;
-  if (worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure) {
-    code = TERN_PPP_CONF_REJ;
-  }
+  return *worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
+             ? TERN_PPP_CONF_REJ
+             : *worst;
+}
+
+/* Writes the answer in place: takes the values of an acked request, or
+ * keeps just the options of the worst verdict (with our values in a Nak).
+ * Returns the answer's option bytes. */
+static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
+                             int worst, int code) {
+  const cp_ops *ops = ops_of(f);
+  size_t off = 0;
+  tern_ppp_opt o;
   uint8_t *out = d;
-  off = 0;
-  while (tern_ppp_opt_next(d, *n, &off, &o) > 0) {
+  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
     uint8_t len = o.len;
     uint8_t *val = (uint8_t *)o.val;
-    int v = ops->opt(p, o.type, val, &len, JUDGE);
-    if (worst == TERN_PPP_CONF_ACK) {
+    if (code == TERN_PPP_CONF_ACK) {
       (void)ops->opt(p, o.type, val, &len, APPLY);
-    } else if (v == worst) {
+    } else if (ops->opt(p, o.type, val, &len, JUDGE) == worst) {
       if (code == TERN_PPP_CONF_NAK) {
         (void)ops->opt(p, o.type, val, &len, WRITE_NAK);
       }
       out = tern_ppp_opt_put(out, o.type, val, len);
     }
   }
-  if (worst != TERN_PPP_CONF_ACK) {
-    *n = (size_t)(out - d);
-  }
   f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
-  return code;
+  return code == TERN_PPP_CONF_ACK ? n : (size_t)(out - d);
 }
 
-static void rcr(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt,
-                const tern_ppp_cp *cp) {
-  uint8_t s = f->state;
-  if (s == S_CLOSED) {
-    sta(p, f, pkt);
-    return;
+/* Runs event ev on f. pkt (or NULL) is the received packet that caused
+ * it, whose data is the control packet: the answer is built in it, or it
+ * is freed. code/worst: the judged request, for RCR+ and RCR-. */
+static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
+                      int code, int worst) {
+  const cp_ops *ops = ops_of(f);
+  unsigned t = fsm_table[ev][f->state];
+  if (t & TLD) {
+    ops->down(p);
   }
-  if (tern_ppp_opts_check(cp->data, cp->data_len) != 0) {
-    p->ppp_stats.bad_packet++;
-    tern_pkt_free(pkt);
-    return;
+  if (t & IRC) {
+    f->restart = (t & STR) ? p->cfg.max_terminate : p->cfg.max_configure;
   }
-  if (s < S_STOPPED || s == S_CLOSING || s == S_STOPPING) {
-    tern_pkt_free(pkt);
-    return;
-  }
-  if (s == S_OPENED) {
-    tld(p, f);
-  }
-  if (s == S_OPENED || s == S_STOPPED) {
-    if (s == S_STOPPED) {
-      irc(p, f, false);
-      if (!f->which) {
-        p->phase = TERN_PPP_ESTABLISH;
-      }
-    }
-    scr(p, f);
-  }
-  size_t n = cp->data_len;
-  int code = answer_request(p, f, tern_pkt_data(pkt) + 4, &n);
-  bool good = code == TERN_PPP_CONF_ACK;
-  ctl_send(p, pkt, ops_of(f)->proto, (unsigned)code, cp->id, 4 + n);
-  if (!f->which && p->loops >= p->cfg.max_failure) {
-    /* Our magic number keeps coming back: the line is looped. */
-    p->loops = 0;
-    lcp_fail(p, TERN_PPP_FAIL_LOOPBACK);
-    return;
-  }
-  if (s == S_ACK_RCVD) {
-    if (good) {
-      f->state = S_OPENED;
-      f->timing = 0;
-      ops_of(f)->up(p);
-    }
-  } else if (s != S_ACK_SENT || !good) {
-    f->state = good ? S_ACK_SENT : S_REQ_SENT;
-  }
-}
-
-static void rca(tern_ppp *p, tern_ppp_fsm *f) {
-  uint8_t s = f->state;
-  if (s == S_REQ_SENT) {
-    f->state = S_ACK_RCVD; /* no irc: see the table */
-  } else if (s == S_ACK_RCVD) {
-    scr(p, f); /* crossed: the Ack of an older request */
-    f->state = S_REQ_SENT;
-  } else if (s == S_ACK_SENT) {
-    irc(p, f, false);
-    f->state = S_OPENED;
-    f->timing = 0;
-    ops_of(f)->up(p);
-  } else if (s == S_OPENED) {
-    tld(p, f);
-    scr(p, f);
-    f->state = S_REQ_SENT;
-  }
-}
-
-static void rcn(tern_ppp *p, tern_ppp_fsm *f, const tern_ppp_cp *cp) {
-  uint8_t s = f->state;
-  if (s < S_REQ_SENT) {
-    return;
-  }
-  if (s == S_OPENED) {
-    tld(p, f);
-  }
-  size_t off = 0;
-  tern_ppp_opt o;
-  while (tern_ppp_opt_next(cp->data, cp->data_len, &off, &o) > 0) {
-    ops_of(f)->nak(p, &o, cp->code == TERN_PPP_CONF_REJ);
-  }
-  if (f->restart == 0) {
-    tlf(p, f, S_STOPPED); /* not converging: give up, as a timeout would */
-    return;
-  }
-  scr(p, f);
-  if (s != S_ACK_SENT) {
-    f->state = S_REQ_SENT;
-  }
-}
-
-static void rtr(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
-  uint8_t s = f->state;
-  if (s == S_OPENED) {
-    if (!f->which) {
-      p->fail = TERN_PPP_FAIL_TERMINATED;
-    }
-    tld(p, f);
+  if (t & ZRC) {
     f->restart = 0;
-    timer_on(p, f); /* wait a restart period, then Stopped */
-    f->state = S_STOPPING;
-  } else if (s >= S_REQ_SENT) {
-    f->state = S_REQ_SENT;
+    restart_on(p); /* Stopping lasts one restart period */
   }
-  sta(p, f, pkt);
-}
-
-static void rta(tern_ppp *p, tern_ppp_fsm *f) {
-  uint8_t s = f->state;
-  if (s == S_CLOSING) {
-    tlf(p, f, S_CLOSED);
-  } else if (s == S_STOPPING) {
-    tlf(p, f, S_STOPPED);
-  } else if (s == S_ACK_RCVD) {
-    f->state = S_REQ_SENT;
-  } else if (s == S_OPENED) {
-    tld(p, f);
-    scr(p, f);
-    f->state = S_REQ_SENT;
+  if (t & (SCR | STR)) {
+    if (f->restart > 0) {
+      f->restart--;
+    }
+    restart_on(p);
+    ctl_build(p, (t & SCR) ? ops : NULL,
+              (t & SCR) ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ, ++f->id);
   }
-}
-
-/* The peer rejected the whole protocol (RFC 1661's RXJ-). */
-static void rxj(tern_ppp *p, tern_ppp_fsm *f) {
-  uint8_t s = f->state;
-  if (s == S_OPENED) {
-    tld(p, f);
-    irc(p, f, true);
-    str(p, f);
-    f->state = S_STOPPING;
-  } else if (s >= S_CLOSED) {
-    tlf(p, f, s == S_CLOSING ? S_CLOSED : s <= S_STOPPED ? s : S_STOPPED);
+  if ((t & SND) && pkt != NULL) {
+    uint8_t *d = tern_pkt_data(pkt);
+    size_t n = 0;
+    if ((ev == E_RCR_P || ev == E_RCR_M) && f->state != S_CLOSED) {
+      n = answer_request(p, f, d + 4, tern_pkt_len(pkt) - 4, worst, code);
+    } else {
+      code = TERN_PPP_TERM_ACK;
+    }
+    ctl_send(p, pkt, ops->proto, (unsigned)code, d[1], 4 + n);
+    pkt = NULL;
+  }
+  if ((t & 15) != K) {
+    f->state = (uint8_t)(t & 15);
+  }
+  if (f->state < S_CLOSING || f->state == S_OPENED) {
+    p->restart_on = 0; /* the timer runs in Closing..Ack-Sent only */
+  } else if (!f->which && f->state >= S_REQ_SENT) {
+    p->phase = TERN_PPP_ESTABLISH;
+  }
+  if (t & TLU) {
+    ops->up(p);
+  }
+  if (t & TLF) {
+    if (p->fail == TERN_PPP_OK) {
+      p->fail = TERN_PPP_FAIL_TIMEOUT;
+    }
+    ops->finished(p);
+  }
+  if (pkt != NULL) {
+    tern_pkt_free(pkt);
   }
 }
 
@@ -447,38 +329,50 @@ static void rxj(tern_ppp *p, tern_ppp_fsm *f) {
  * Takes the packet. */
 static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
   tern_ppp_cp cp;
-  if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0) {
+  bool lcp = !f->which;
+  if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
+      (cp.code <= TERN_PPP_CONF_REJ &&
+       tern_ppp_opts_check(cp.data, cp.data_len) != 0) ||
+      (cp.code >= TERN_PPP_CONF_ACK && cp.code <= TERN_PPP_CONF_REJ &&
+       cp.id != f->id)) {
     p->ppp_stats.bad_packet++;
     tern_pkt_free(pkt);
     return;
   }
   (void)tern_pkt_trim(pkt, cp.len); /* padding goes */
-  bool lcp = !f->which;
+  int ev = -1, worst = 0, code = 0;
   switch (cp.code) {
-    case TERN_PPP_CONF_REQ: rcr(p, f, pkt, &cp); return;
-    case TERN_PPP_CONF_ACK:
+    case TERN_PPP_CONF_REQ:
+      code = judge_request(p, f, (uint8_t *)cp.data, cp.data_len, &worst);
+      ev = code == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
+      break;
+    case TERN_PPP_CONF_ACK: ev = E_RCA; break;
     case TERN_PPP_CONF_NAK:
     case TERN_PPP_CONF_REJ:
-      if (cp.id != f->id || tern_ppp_opts_check(cp.data, cp.data_len) != 0) {
-        p->ppp_stats.bad_packet++;
-      } else if (f->state == S_CLOSED || f->state == S_STOPPED) {
-        sta(p, f, pkt);
-        return;
-      } else if (cp.code == TERN_PPP_CONF_ACK) {
-        rca(p, f);
-      } else {
-        rcn(p, f, &cp);
+      if (f->state >= S_REQ_SENT) {
+        size_t off = 0;
+        tern_ppp_opt o;
+        while (tern_ppp_opt_next(cp.data, cp.data_len, &off, &o) > 0) {
+          ops_of(f)->nak(p, &o, cp.code == TERN_PPP_CONF_REJ);
+        }
       }
+      ev = f->restart == 0 && f->state >= S_REQ_SENT ? E_TO_M : E_RCN;
       break;
-    case TERN_PPP_TERM_REQ: rtr(p, f, pkt); return;
-    case TERN_PPP_TERM_ACK: rta(p, f); break;
+    case TERN_PPP_TERM_REQ:
+      if (lcp && f->state == S_OPENED) {
+        p->fail = TERN_PPP_FAIL_TERMINATED;
+      }
+      ev = E_RTR;
+      break;
+    case TERN_PPP_TERM_ACK: ev = E_RTA; break;
     case TERN_PPP_CODE_REJ: break; /* RXJ+: nothing we send is optional */
     case TERN_PPP_PROTO_REJ:
       if (!lcp) {
         goto code_reject;
       }
-      if (cp.data_len >= 2 && tern_be16(cp.data) == TERN_PPP_PROTO_IPCP) {
-        rxj(p, &p->ipcp);
+      if (cp.data_len >= 2 && tern_be16(cp.data) == TERN_PPP_PROTO_IPCP &&
+          p->phase == TERN_PPP_NETWORK) {
+        fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
       }
       break;
     case TERN_PPP_ECHO_REQ:
@@ -520,7 +414,16 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       }
       break;
   }
-  tern_pkt_free(pkt);
+  if (ev < 0) {
+    tern_pkt_free(pkt);
+    return;
+  }
+  fsm_event(p, f, ev, pkt, code, worst);
+  if (lcp && p->loops >= p->cfg.max_failure) {
+    /* Our magic number keeps coming back: the line is looped. */
+    p->loops = 0;
+    lcp_fail(p, TERN_PPP_FAIL_LOOPBACK);
+  }
 }
 
 /* ---- LCP (RFC 1661 section 6) ---- */
@@ -654,8 +557,8 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
 }
 
 static void echo_arm(tern_ppp *p) {
-  p->echo_timing = p->cfg.echo_ms != 0;
-  p->echo_deadline = tern_now() + p->cfg.echo_ms;
+  p->echo_on = p->cfg.echo_ms != 0;
+  p->echo_at = tern_now() + p->cfg.echo_ms;
 }
 
 static void pap_send(tern_ppp *p);
@@ -663,7 +566,7 @@ static void pap_send(tern_ppp *p);
 /* RFC 1661 3.5: after LCP, the network phase (IPCP: Starting -> Up). */
 static void network_phase(tern_ppp *p) {
   p->phase = TERN_PPP_NETWORK;
-  fsm_up(p, &p->ipcp);
+  fsm_event(p, &p->ipcp, E_UP, NULL, 0, 0);
 }
 
 static void lcp_up(tern_ppp *p) {
@@ -695,9 +598,8 @@ static void lcp_reset(tern_ppp *p) {
 }
 
 static void lcp_down(tern_ppp *p) {
-  fsm_down(p, &p->ipcp);
-  p->pap_timing = 0;
-  p->echo_timing = 0;
+  fsm_event(p, &p->ipcp, E_DOWN, NULL, 0, 0);
+  p->echo_on = 0;
   p->phase = TERN_PPP_ESTABLISH;
   lcp_reset(p);
 }
@@ -715,7 +617,7 @@ static const cp_ops lcp_ops = {
 static void lcp_fail(tern_ppp *p, uint8_t why) {
   p->fail = why;
   p->phase = TERN_PPP_TERMINATE;
-  fsm_close(p, &p->lcp);
+  fsm_event(p, &p->lcp, E_CLOSE, NULL, 0, 0);
 }
 
 /* ---- PAP client (RFC 1334 section 2) ---- */
@@ -726,8 +628,7 @@ static void pap_send(tern_ppp *p) {
     return;
   }
   p->pap_tries++;
-  p->pap_timing = 1;
-  p->pap_deadline = tern_now() + p->cfg.restart_ms;
+  restart_on(p);
   tern_pkt *pkt = ctl_alloc(p);
   if (pkt == NULL) {
     return;
@@ -749,10 +650,8 @@ static void pap_input(tern_ppp *p, tern_pkt *pkt) {
       cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE) {
     p->ppp_stats.bad_packet++;
   } else if (cp.code == TERN_PAP_AUTH_ACK) {
-    p->pap_timing = 0;
     network_phase(p);
   } else if (cp.code == TERN_PAP_AUTH_NAK) {
-    p->pap_timing = 0;
     lcp_fail(p, TERN_PPP_FAIL_AUTH);
   }
   tern_pkt_free(pkt);
@@ -851,8 +750,8 @@ static const cp_ops ipcp_ops = {
 
 /* ---- timers ---- */
 
-static bool due(uint8_t on, tern_time deadline, tern_time now) {
-  return on && !tern_time_before(now, deadline);
+static bool due(uint8_t on, tern_time at, tern_time now) {
+  return on && !tern_time_before(now, at);
 }
 
 static void echo_tick(tern_ppp *p) {
@@ -860,8 +759,8 @@ static void echo_tick(tern_ppp *p) {
     /* The peer is gone: the link goes down and LCP starts again, bounded
      * by Max-Configure. */
     p->fail = TERN_PPP_FAIL_PEER_DEAD;
-    fsm_down(p, &p->lcp);
-    fsm_up(p, &p->lcp);
+    fsm_event(p, &p->lcp, E_DOWN, NULL, 0, 0);
+    fsm_event(p, &p->lcp, E_UP, NULL, 0, 0);
     return;
   }
   p->echo_out++;
@@ -872,41 +771,31 @@ static void echo_tick(tern_ppp *p) {
   echo_arm(p);
 }
 
+/* Runs what is due: the restart timer goes to whoever runs it (see
+ * restart_on), the keepalive to LCP. */
 static void fire_timers(tern_ppp *p) {
   tern_time now = tern_now();
-  if (due(p->lcp.timing, p->lcp.deadline, now)) {
-    fsm_timeout(p, &p->lcp);
+  if (due(p->restart_on, p->restart_at, now)) {
+    p->restart_on = 0;
+    tern_ppp_fsm *f = p->lcp.state != S_OPENED ? &p->lcp : &p->ipcp;
+    if (f == &p->ipcp && p->phase == TERN_PPP_AUTHENTICATE) {
+      pap_send(p);
+    } else {
+      fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL, 0, 0);
+    }
   }
-  if (due(p->ipcp.timing, p->ipcp.deadline, now)) {
-    fsm_timeout(p, &p->ipcp);
-  }
-  if (due(p->pap_timing, p->pap_deadline, now)) {
-    p->pap_timing = 0;
-    pap_send(p);
-  }
-  if (due(p->echo_timing, p->echo_deadline, now)) {
+  if (due(p->echo_on, p->echo_at, now)) {
     echo_tick(p);
   }
 }
 
-/* Arms the timer at the earliest deadline; READY when one has passed. */
+/* Arms the timer at the earlier deadline; READY when one has passed. */
 static tern_poll arm_timer(tern_ppp *p, tern_cx *cx) {
-  bool any = false;
-  tern_time t = 0;
-  const struct {
-    uint8_t on;
-    tern_time at;
-  } d[4] = {{p->lcp.timing, p->lcp.deadline},
-            {p->ipcp.timing, p->ipcp.deadline},
-            {p->pap_timing, p->pap_deadline},
-            {p->echo_timing, p->echo_deadline}};
-  for (int i = 0; i < 4; i++) {
-    if (d[i].on && (!any || tern_time_before(d[i].at, t))) {
-      t = d[i].at;
-      any = true;
-    }
+  tern_time t = p->restart_at;
+  if (p->echo_on && (!p->restart_on || tern_time_before(p->echo_at, t))) {
+    t = p->echo_at;
   }
-  if (!any) {
+  if (!p->restart_on && !p->echo_on) {
     tern_timer_cancel(&p->timer);
     return TERN_PENDING;
   }
@@ -950,7 +839,7 @@ static void close_adapter(tern_ppp *p) {
   p->phase = TERN_PPP_DEAD;
   release(p);
   tern_timer_cancel(&p->timer);
-  p->lcp.timing = p->ipcp.timing = p->pap_timing = p->echo_timing = 0;
+  p->restart_on = p->echo_on = 0;
   p->lcp.state = p->ipcp.state = S_INITIAL;
   if (p->up) {
     p->up = 0;
@@ -1288,9 +1177,9 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->phase = TERN_PPP_ESTABLISH;
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
    * is opened and waits for LCP (Starting). */
-  fsm_open(ppp, &ppp->ipcp);
-  fsm_open(ppp, &ppp->lcp);
-  fsm_up(ppp, &ppp->lcp);
+  fsm_event(ppp, &ppp->ipcp, E_OPEN, NULL, 0, 0);
+  fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
+  fsm_event(ppp, &ppp->lcp, E_UP, NULL, 0, 0);
   return 0;
 }
 
@@ -1329,7 +1218,7 @@ void tern_ppp_open(tern_ppp *ppp) {
   if (!ppp->closed) {
     ppp->fail = TERN_PPP_OK;
     ppp->phase = TERN_PPP_ESTABLISH;
-    fsm_open(ppp, &ppp->lcp);
+    fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
   }
 }
 

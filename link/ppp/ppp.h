@@ -170,13 +170,15 @@ typedef struct tern_ppp {
   /* PAP. */
   uint8_t pap_id;
   uint8_t pap_tries;
-  uint8_t pap_timing;
-  tern_time pap_deadline;
+  /* Timers: the restart timer (LCP's, PAP's or IPCP's: one at a time)
+   * and the keepalive's. */
+  uint8_t restart_on;
+  uint8_t echo_on;
+  tern_time restart_at;
+  tern_time echo_at;
   /* Keepalive. */
   uint8_t echo_id;
   uint8_t echo_out; /* echoes sent and not answered */
-  uint8_t echo_timing;
-  tern_time echo_deadline;
   /* IPCP. */
   tern_ppp_fsm ipcp;
   tern_ppp_ipv4 v4;
