@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "link/ppp/ppp_internal.h"
 #include "tern/bytes.h"
 #include "tern/cp_wire.h"
 #include "tern/err.h"
@@ -91,8 +92,8 @@ static void ctl_queue(tern_ppp *p, tern_pkt *pkt, uint16_t proto) {
 
 /* Sends a control packet built in place in pkt (a received one being
  * answered, or a fresh one): code, id, len bytes from the code on. */
-static void ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
-                     unsigned id, size_t len) {
+void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
+                        unsigned code, unsigned id, size_t len) {
   if (len > p->peer_mru) {
     len = p->peer_mru; /* a Code-Reject or echo of a long packet */
   }
@@ -100,6 +101,8 @@ static void ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
   (void)tern_pkt_trim(pkt, len);
   ctl_queue(p, pkt, proto);
 }
+
+#define ctl_send tern__ppp_ctl_send
 
 /* A control packet of just a header (and `data`, dlen bytes). */
 static void ctl_new(tern_ppp *p, uint16_t proto, unsigned code, unsigned id,
@@ -494,7 +497,14 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
       }
       if (*len == 2 && tern_be16(val) == TERN_PPP_PROTO_PAP) {
         if (mode == APPLY) {
-          p->auth = 1;
+          p->auth = TERN__PPP_AUTH_PAP;
+        }
+        return TERN_PPP_CONF_ACK;
+      }
+      if (*len == 3 && tern_be16(val) == TERN_PPP_PROTO_CHAP && val[2] == 5 &&
+          p->chap_input != NULL) {
+        if (mode == APPLY) {
+          p->auth = TERN__PPP_AUTH_CHAP; /* CHAP with MD5 (RFC 1994) */
         }
         return TERN_PPP_CONF_ACK;
       }
@@ -622,6 +632,8 @@ static void lcp_fail(tern_ppp *p, uint8_t why) {
 
 /* ---- PAP client (RFC 1334 section 2) ---- */
 
+/* The authentication phase's restart timer: PAP sends its request again;
+ * with CHAP the peer asks, and we wait as long as PAP would retry. */
 static void pap_send(tern_ppp *p) {
   if (p->pap_tries >= p->cfg.max_configure) {
     lcp_fail(p, TERN_PPP_FAIL_AUTH);
@@ -629,6 +641,9 @@ static void pap_send(tern_ppp *p) {
   }
   p->pap_tries++;
   restart_on(p);
+  if (p->auth != TERN__PPP_AUTH_PAP) {
+    return;
+  }
   tern_pkt *pkt = ctl_alloc(p);
   if (pkt == NULL) {
     return;
@@ -644,15 +659,22 @@ static void pap_send(tern_ppp *p) {
            6 + ul + pl);
 }
 
+void tern__ppp_auth_done(tern_ppp *p, bool ok) {
+  if (ok) {
+    network_phase(p);
+  } else {
+    lcp_fail(p, TERN_PPP_FAIL_AUTH);
+  }
+}
+
 static void pap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
-      cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE) {
+      cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE ||
+      p->auth != TERN__PPP_AUTH_PAP) {
     p->ppp_stats.bad_packet++;
-  } else if (cp.code == TERN_PAP_AUTH_ACK) {
-    network_phase(p);
-  } else if (cp.code == TERN_PAP_AUTH_NAK) {
-    lcp_fail(p, TERN_PPP_FAIL_AUTH);
+  } else if (cp.code == TERN_PAP_AUTH_ACK || cp.code == TERN_PAP_AUTH_NAK) {
+    tern__ppp_auth_done(p, cp.code == TERN_PAP_AUTH_ACK);
   }
   tern_pkt_free(pkt);
 }
@@ -1004,6 +1026,8 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     }
   } else if (proto == TERN_PPP_PROTO_PAP) {
     pap_input(p, pkt);
+  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input != NULL) {
+    p->chap_input(p, pkt);
   } else {
     /* RFC 1661 5.7: Protocol-Reject, the protocol and the information. */
     p->ppp_stats.proto_rej++;

@@ -81,8 +81,9 @@ typedef struct tern_ppp_config {
   uint16_t echo_ms;      /* LCP echo keepalive period; 0: no keepalive */
   uint8_t echo_fails;    /* unanswered echoes before the peer counts as
                             dead: 3 */
-  /* PAP (RFC 1334) credentials, NUL-terminated, at most 255 bytes each;
-   * user NULL: no authentication (a peer that requires it is refused). */
+  /* PAP (RFC 1334) credentials, NUL-terminated, at most 255 bytes each
+   * (with tern_ppp_use_chap, also CHAP's name and secret); user NULL: no
+   * authentication (a peer that requires it is refused). */
   const char *user;
   const char *password;
 } tern_ppp_config;
@@ -165,8 +166,10 @@ typedef struct tern_ppp {
   uint16_t peer_mru; /* the largest packet we send */
   uint8_t tx_pfc;    /* the peer takes compressed protocol fields */
   uint8_t tx_acfc;   /* ... and compressed address/control */
-  uint8_t auth;      /* the peer asked for PAP */
+  uint8_t auth;      /* the peer asked for PAP (1) or CHAP-MD5 (2) */
   uint8_t loops;     /* our magic number seen back in a row */
+  /* CHAP's input, set by tern_ppp_use_chap (NULL: no CHAP linked). */
+  void (*chap_input)(struct tern_ppp *p, tern_pkt *pkt);
   /* PAP. */
   uint8_t pap_id;
   uint8_t pap_tries;
@@ -244,6 +247,13 @@ const tern_ppp_hdlc_stats *tern_ppp_get_hdlc_stats(const tern_ppp *ppp);
  * then the link stays down until the peer sends a Configure-Request or
  * tern_ppp_open is called. */
 void tern_ppp_close(tern_ppp *ppp);
+
+/* Accepts CHAP with MD5 (RFC 1994) as well as PAP when the peer asks for
+ * it, answering its challenges with cfg.user and cfg.password (the
+ * secret). In //link/ppp:chap, so a program that never calls it links
+ * neither CHAP nor MD5. Call it after tern_ppp_init, before the first
+ * poll. */
+void tern_ppp_use_chap(tern_ppp *ppp);
 
 /* Negotiates again after tern_ppp_close or a failure. */
 void tern_ppp_open(tern_ppp *ppp);

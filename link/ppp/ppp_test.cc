@@ -13,6 +13,7 @@
 #include "link/ppp/ppp_test_vectors.h"
 #include "tern/cp_wire.h"
 #include "tern/hdlc.h"
+#include "tern/md5.h"
 #include "tern/memstream.h"
 #include "tern/sim.h"
 
@@ -612,6 +613,58 @@ TEST_F(Ppp, AuthenticationWeCannotDoIsNakedOrRejected) {
            Cp(TERN_PPP_CONF_REQ, 3, Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05})));
   Frame nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
   EXPECT_EQ(nak.data(), Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+}
+
+// CHAP-MD5 (RFC 1994) when the application links it: the peer asks for
+// it, challenges us, and our response is MD5(id, secret, challenge) and
+// our name; Success starts IPCP, Failure ends the link.
+TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  Frame ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(ack.data(), Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  Bytes challenge = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  PeerSend(TERN_PPP_PROTO_CHAP,
+           Cp(TERN_CHAP_CHALLENGE, 0x21,
+              Cat({{16}, challenge, {'p', 'e', 'e', 'r'}})));
+  Frame resp = Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE);
+  EXPECT_EQ(resp.id(), 0x21);
+  tern_md5 m;
+  tern_md5_init(&m);
+  uint8_t id = 0x21;
+  tern_md5_update(&m, &id, 1);
+  tern_md5_update(&m, "s3cret", 6);
+  tern_md5_update(&m, challenge.data(), challenge.size());
+  uint8_t digest[16];
+  tern_md5_final(&m, digest);
+  EXPECT_EQ(resp.data(),
+            Cat({{16}, Bytes(digest, digest + 16), {'t', 'e', 'r', 'n'}}));
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x21, {}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+}
+
+TEST_F(Ppp, ChapFailureEndsTheLink) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "wrong";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  // A malformed challenge (its value longer than the packet) is dropped.
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 1, {40, 1, 2}));
+  EXPECT_TRUE(Sent().size() <= 1u);  // our LCP Ack only
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 2, {1, 9}));
+  Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 2, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
 }
 
 TEST_F(Ppp, WithoutCredentialsAuthenticationIsRejected) {
