@@ -44,6 +44,7 @@ typedef struct cp_ops {
 static const cp_ops lcp_ops;
 static const cp_ops ipcp_ops;
 static void lcp_fail(tern_ppp *p, uint8_t why);
+static void lcp_reset(tern_ppp *p);
 
 static const cp_ops *ops_of(const tern_ppp_fsm *f) {
   return f->which ? &ipcp_ops : &lcp_ops;
@@ -254,6 +255,15 @@ static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
   size_t off = 0;
   tern_ppp_opt o;
   uint8_t *out = d;
+  if (code == TERN_PPP_CONF_ACK) {
+    /* What the acked request leaves out is the default again (the peer
+     * may have asked for more in an earlier request). */
+    if (f->which) {
+      memset(p->v4.peer, 0, 4);
+    } else {
+      lcp_reset(p);
+    }
+  }
   while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
     uint8_t len = o.len;
     uint8_t *val = (uint8_t *)o.val;

@@ -432,6 +432,35 @@ TEST_F(Ppp, SendRefusedWhileDownTooLongOrWithoutHeadroom) {
   EXPECT_EQ(st->tx_drop_too_long, 1u);
 }
 
+// A later request that leaves an option out takes it back: the peer first
+// asks for PFC, ACFC and a small MRU, then for none of them.
+TEST_F(Ppp, OptionsLeftOutOfALaterRequestAreDefaultsAgain) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1,
+              Cat({Opt(TERN_LCP_MRU, {0x02, 0x40}), Opt(TERN_LCP_PFC, {}),
+                   Opt(TERN_LCP_ACFC, {})})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 2, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1500);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memset(tern_pkt_put(p, 20), 0x45, 20);
+  int err;
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  Sent();
+  ASSERT_GE(full_.back().size(), 4u);
+  EXPECT_EQ(Bytes(full_.back().begin(), full_.back().begin() + 4),
+            Bytes({0xff, 0x03, 0x00, 0x21}));
+}
+
 TEST_F(Ppp, PeerMruBecomesTheMtu) {
   Init(Default());
   LcpUp(Cat({Opt(TERN_LCP_MRU, {0x02, 0x40}),
