@@ -961,6 +961,11 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   } else if (tern_pkt_headroom(pkt) < 4) {
     e = TERN_ENOSPC;
     p->stats.tx_drop_no_room++;
+  } else if (tern_pkt_len(pkt) == 0 || tern_pkt_data(pkt)[0] >> 4 != 4) {
+    /* Only IPv4 is negotiated (no IPV6CP yet): nothing else may be sent
+     * as protocol 0x0021. */
+    e = TERN_EAFNOSUPPORT;
+    p->stats.tx_drop_error++;
   }
   if (e != 0) {
     p->stats.tx_drop_down += e == TERN_ECLOSED || e == TERN_ENETDOWN;

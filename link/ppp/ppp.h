@@ -228,7 +228,8 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
 /* The adapter as a netdev of IP packets: medium TERN_MEDIUM_IP, MTU the
  * peer's MRU (at most ours), headroom 4 (the address, control and
  * protocol fields are pushed in place), TERN_NETDEV_UP while IPCP is
- * opened. No set_addr, no mcast. */
+ * opened. poll_send takes IPv4 packets only (anything else:
+ * TERN_EAFNOSUPPORT, counted in tx_drop_error). No set_addr, no mcast. */
 tern_netdev tern_ppp_netdev(tern_ppp *ppp);
 
 /* What IPCP negotiated (all zero until it has). */

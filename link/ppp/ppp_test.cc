@@ -426,10 +426,17 @@ TEST_F(Ppp, SendRefusedWhileDownTooLongOrWithoutHeadroom) {
   tern_pkt_put(p, 1501);
   ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
   EXPECT_EQ(err, TERN_EMSGSIZE);
+  p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  tern_pkt_put(p, 40)[0] = 0x60;  // IPv6: not negotiated
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EAFNOSUPPORT);
   const tern_netdev_stats *st = tern_netdev_get_stats(&dev_);
   EXPECT_EQ(st->tx_drop_down, 1u);
   EXPECT_EQ(st->tx_drop_no_room, 1u);
   EXPECT_EQ(st->tx_drop_too_long, 1u);
+  EXPECT_EQ(st->tx_drop_error, 1u);
+  EXPECT_EQ(st->tx_packets, 0u);
 }
 
 // A later request that leaves an option out takes it back: the peer first
