@@ -213,16 +213,18 @@ static void restart_on(tern_ppp *p) {
   p->restart_at = tern_now() + p->cfg.restart_ms;
 }
 
-/* A fresh control packet of our own: code, id and the options (or data)
- * that add writes, or none. */
-static void ctl_build(tern_ppp *p, const cp_ops *ops, unsigned code,
+/* A fresh control packet of our own for ops' protocol: a
+ * Configure-Request with the options ops->add writes, or a
+ * Terminate-Request. */
+static void ctl_build(tern_ppp *p, const cp_ops *ops, bool request,
                       unsigned id) {
   tern_pkt *pkt = ctl_alloc(p);
   if (pkt != NULL) {
     uint8_t *d = tern_pkt_data(pkt);
-    size_t n = ops != NULL ? (size_t)(ops->add(p, d + 4) - d) : 4;
+    size_t n = request ? (size_t)(ops->add(p, d + 4) - d) : 4;
     (void)tern_pkt_put(pkt, n);
-    ctl_send(p, pkt, (ops != NULL ? ops : ops_of(&p->lcp))->proto, code, id, n);
+    ctl_send(p, pkt, ops->proto,
+             request ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ, id, n);
   }
 }
 
@@ -302,8 +304,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
       f->restart--;
     }
     restart_on(p);
-    ctl_build(p, (t & SCR) ? ops : NULL,
-              (t & SCR) ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ, ++f->id);
+    ctl_build(p, ops, (t & SCR) != 0, ++f->id);
   }
   if ((t & SND) && pkt != NULL) {
     uint8_t *d = tern_pkt_data(pkt);

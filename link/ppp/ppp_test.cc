@@ -960,6 +960,31 @@ TEST_F(Ppp, IpcpRejectedByThePeerEndsTheLink) {
   EXPECT_FALSE(Up());
 }
 
+// IPCP protocol-rejected once opened: IPCP's own Terminate-Request (on
+// 0x8021, not LCP's), then LCP ends the link (nothing left to carry).
+TEST_F(Ppp, IpcpProtocolRejectedWhileOpened) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
+  EXPECT_FALSE(Up());
+  Frame tr = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tr.code(), TERN_PPP_TERM_REQ);
+  EXPECT_TRUE(Sent().empty());  // LCP stays until IPCP is finished
+  // No Terminate-Ack for IPCP (the peer rejects the protocol): IPCP's
+  // Max-Terminate runs out, then LCP terminates.
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);
+  }
+  bool lcp_term = false;
+  for (const Frame &f : Sent()) {
+    lcp_term |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
+  }
+  EXPECT_TRUE(lcp_term);
+}
+
 TEST_F(Ppp, MalformedInputDroppedAndCounted) {
   Init(Default());
   Sent();
