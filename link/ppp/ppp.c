@@ -21,33 +21,14 @@ enum {
   S_OPENED,
 };
 
-/* How an option handler is asked: judge it, write the value a Nak
- * suggests in place, or take the value (the request is acked). */
-enum { JUDGE, WRITE_NAK, APPLY };
-
-/* What one control protocol adds to the automaton (RFC 1661's
- * this-layer-up/down/finished and its options). */
-typedef struct cp_ops {
-  uint16_t proto;
-  /* Writes our Configure-Request's options at out; returns their end. */
-  uint8_t *(*add)(tern_ppp *p, uint8_t *out);
-  /* One option of the peer's request: TERN_PPP_CONF_ACK, _NAK or _REJ.
-   * WRITE_NAK rewrites val (and *len, never longer) to what we suggest. */
-  int (*opt)(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len, int mode);
-  /* One of our options the peer Nak'd (rej false) or rejected. */
-  void (*nak)(tern_ppp *p, const tern_ppp_opt *o, bool rej);
-  void (*up)(tern_ppp *p);
-  void (*down)(tern_ppp *p);
-  void (*finished)(tern_ppp *p);
-} cp_ops;
+typedef tern__ppp_cp_ops cp_ops;
 
 static const cp_ops lcp_ops;
 static const cp_ops ipcp_ops;
 static void lcp_fail(tern_ppp *p, uint8_t why);
-static void lcp_reset(tern_ppp *p);
 
 static const cp_ops *ops_of(const tern_ppp_fsm *f) {
-  return f->which ? &ipcp_ops : &lcp_ops;
+  return f->ops;
 }
 
 /* An option type as a bit of tern_ppp_fsm.rejected (IPCP's DNS options
@@ -205,12 +186,11 @@ static const uint16_t fsm_table[E_COUNT][10] = {
      TLF | S_STOPPED, TLF | S_STOPPED, TLD | IRC | STR | S_STOPPING},
 };
 
-/* The restart timer. One serves LCP, PAP and IPCP: LCP's runs only while
- * LCP is not opened, PAP's and IPCP's only while it is, and PAP's only
- * before IPCP starts, so no two run at once. */
-static void restart_on(tern_ppp *p) {
-  p->restart_on = 1;
-  p->restart_at = tern_now() + p->cfg.restart_ms;
+/* An automaton's restart timer. PAP borrows LCP's: it runs only while
+ * LCP is opened, when LCP's is idle. */
+static void restart_on(tern_ppp *p, tern_ppp_fsm *f) {
+  f->timing = 1;
+  f->deadline = tern_now() + p->cfg.restart_ms;
 }
 
 /* A fresh control packet of our own for ops' protocol: a
@@ -260,11 +240,7 @@ static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
   if (code == TERN_PPP_CONF_ACK) {
     /* What the acked request leaves out is the default again (the peer
      * may have asked for more in an earlier request). */
-    if (f->which) {
-      memset(p->v4.peer, 0, 4);
-    } else {
-      lcp_reset(p);
-    }
+    ops->reset(p);
   }
   while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
     uint8_t len = o.len;
@@ -297,13 +273,13 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
   }
   if (t & ZRC) {
     f->restart = 0;
-    restart_on(p); /* Stopping lasts one restart period */
+    restart_on(p, f); /* Stopping lasts one restart period */
   }
   if (t & (SCR | STR)) {
     if (f->restart > 0) {
       f->restart--;
     }
-    restart_on(p);
+    restart_on(p, f);
     ctl_build(p, ops, (t & SCR) != 0, ++f->id);
   }
   if ((t & SND) && pkt != NULL) {
@@ -321,7 +297,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
     f->state = (uint8_t)(t & 15);
   }
   if (f->state < S_CLOSING || f->state == S_OPENED) {
-    p->restart_on = 0; /* the timer runs in Closing..Ack-Sent only */
+    f->timing = 0; /* the timer runs in Closing..Ack-Sent only */
   } else if (!f->which && f->state >= S_REQ_SENT) {
     p->phase = TERN_PPP_ESTABLISH;
   }
@@ -384,9 +360,13 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (!lcp) {
         goto code_reject;
       }
-      if (cp.data_len >= 2 && tern_be16(cp.data) == TERN_PPP_PROTO_IPCP &&
-          p->phase == TERN_PPP_NETWORK) {
-        fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
+      if (cp.data_len >= 2 && p->phase == TERN_PPP_NETWORK) {
+        unsigned rej = tern_be16(cp.data);
+        if (rej == TERN_PPP_PROTO_IPCP) {
+          fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
+        } else if (rej == TERN_PPP_PROTO_IPV6CP && p->ipv6cp.ops != NULL) {
+          fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL, 0, 0);
+        }
       }
       break;
     case TERN_PPP_ECHO_REQ:
@@ -588,6 +568,16 @@ static void pap_send(tern_ppp *p);
 static void network_phase(tern_ppp *p) {
   p->phase = TERN_PPP_NETWORK;
   fsm_event(p, &p->ipcp, E_UP, NULL, 0, 0);
+  if (p->ipv6cp.ops != NULL) {
+    fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
+  }
+}
+
+void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f) {
+  fsm_event(p, f, E_OPEN, NULL, 0, 0);
+  if (p->phase == TERN_PPP_NETWORK) {
+    fsm_event(p, f, E_UP, NULL, 0, 0);
+  }
 }
 
 static void lcp_up(tern_ppp *p) {
@@ -620,6 +610,9 @@ static void lcp_reset(tern_ppp *p) {
 
 static void lcp_down(tern_ppp *p) {
   fsm_event(p, &p->ipcp, E_DOWN, NULL, 0, 0);
+  if (p->ipv6cp.ops != NULL) {
+    fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
+  }
   p->echo_on = 0;
   p->phase = TERN_PPP_ESTABLISH;
   lcp_reset(p);
@@ -630,8 +623,8 @@ static void lcp_finished(tern_ppp *p) {
 }
 
 static const cp_ops lcp_ops = {
-    TERN_PPP_PROTO_LCP, lcp_add,      lcp_opt, lcp_nak, lcp_up,
-    lcp_down,           lcp_finished,
+    TERN_PPP_PROTO_LCP, lcp_add,      lcp_opt,   lcp_nak, lcp_up,
+    lcp_down,           lcp_finished, lcp_reset,
 };
 
 /* The link failed for a reason: LCP terminates. */
@@ -651,7 +644,7 @@ static void pap_send(tern_ppp *p) {
     return;
   }
   p->pap_tries++;
-  restart_on(p);
+  restart_on(p, &p->lcp);
   if (p->auth != TERN__PPP_AUTH_PAP) {
     return;
   }
@@ -750,16 +743,20 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   }
 }
 
+void tern__ppp_link_changed(tern_ppp *p) {
+  wake_events(p, TERN_NETDEV_EV_LINK);
+}
+
 static void ipcp_up(tern_ppp *p) {
   p->up = 1;
-  wake_events(p, TERN_NETDEV_EV_LINK);
+  tern__ppp_link_changed(p);
 }
 
 static void ipcp_down(tern_ppp *p) {
   if (p->up) {
     p->up = 0;
     p->ppp_stats.restarts++;
-    wake_events(p, TERN_NETDEV_EV_LINK);
+    tern__ppp_link_changed(p);
   }
   if (p->tx_data != NULL) {
     p->stats.tx_drop_down++;
@@ -770,15 +767,20 @@ static void ipcp_down(tern_ppp *p) {
 }
 
 static void ipcp_finished(tern_ppp *p) {
-  /* No IP over this link: nothing else to carry, so LCP ends too. */
-  if (p->lcp.state == S_OPENED) {
+  /* No IPv4 over this link, and no IPv6 either: nothing to carry, so LCP
+   * ends too. */
+  if (p->lcp.state == S_OPENED && !p->up6) {
     lcp_fail(p, TERN_PPP_FAIL_TIMEOUT);
   }
 }
 
+static void ipcp_reset(tern_ppp *p) {
+  memset(p->v4.peer, 0, 4);
+}
+
 static const cp_ops ipcp_ops = {
-    TERN_PPP_PROTO_IPCP, ipcp_add,      ipcp_opt, ipcp_nak, ipcp_up,
-    ipcp_down,           ipcp_finished,
+    TERN_PPP_PROTO_IPCP, ipcp_add,      ipcp_opt,   ipcp_nak, ipcp_up,
+    ipcp_down,           ipcp_finished, ipcp_reset,
 };
 
 /* ---- timers ---- */
@@ -804,17 +806,20 @@ static void echo_tick(tern_ppp *p) {
   echo_arm(p);
 }
 
-/* Runs what is due: the restart timer goes to whoever runs it (see
- * restart_on), the keepalive to LCP. */
+/* Runs what is due: each automaton's restart timer (LCP's goes to PAP
+ * while LCP is opened), the keepalive. */
 static void fire_timers(tern_ppp *p) {
   tern_time now = tern_now();
-  if (due(p->restart_on, p->restart_at, now)) {
-    p->restart_on = 0;
-    tern_ppp_fsm *f = p->lcp.state != S_OPENED ? &p->lcp : &p->ipcp;
-    if (f == &p->ipcp && p->phase == TERN_PPP_AUTHENTICATE) {
-      pap_send(p);
-    } else {
-      fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL, 0, 0);
+  tern_ppp_fsm *fs[3] = {&p->lcp, &p->ipcp, &p->ipv6cp};
+  for (int i = 0; i < 3; i++) {
+    tern_ppp_fsm *f = fs[i];
+    if (due(f->timing, f->deadline, now)) {
+      f->timing = 0;
+      if (f == &p->lcp && f->state == S_OPENED) {
+        pap_send(p);
+      } else {
+        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL, 0, 0);
+      }
     }
   }
   if (due(p->echo_on, p->echo_at, now)) {
@@ -822,13 +827,18 @@ static void fire_timers(tern_ppp *p) {
   }
 }
 
-/* Arms the timer at the earlier deadline; READY when one has passed. */
+/* Arms the timer at the earliest deadline; READY when one has passed. */
 static tern_poll arm_timer(tern_ppp *p, tern_cx *cx) {
-  tern_time t = p->restart_at;
-  if (p->echo_on && (!p->restart_on || tern_time_before(p->echo_at, t))) {
-    t = p->echo_at;
+  bool any = p->echo_on;
+  tern_time t = p->echo_at;
+  const tern_ppp_fsm *fs[3] = {&p->lcp, &p->ipcp, &p->ipv6cp};
+  for (int i = 0; i < 3; i++) {
+    if (fs[i]->timing && (!any || tern_time_before(fs[i]->deadline, t))) {
+      t = fs[i]->deadline;
+      any = true;
+    }
   }
-  if (!p->restart_on && !p->echo_on) {
+  if (!any) {
     tern_timer_cancel(&p->timer);
     return TERN_PENDING;
   }
@@ -872,10 +882,10 @@ static void close_adapter(tern_ppp *p) {
   p->phase = TERN_PPP_DEAD;
   release(p);
   tern_timer_cancel(&p->timer);
-  p->restart_on = p->echo_on = 0;
+  p->lcp.timing = p->ipcp.timing = p->ipv6cp.timing = p->echo_on = 0;
   p->lcp.state = p->ipcp.state = S_INITIAL;
-  if (p->up) {
-    p->up = 0;
+  if (p->up || p->up6) {
+    p->up = p->up6 = 0;
     p->events |= TERN_NETDEV_EV_LINK;
   }
   tern_waker_slot_wake(&p->tx_waiter);
@@ -946,7 +956,8 @@ static tern_poll pump(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
 }
 
 static uint16_t mtu(const tern_ppp *p) {
-  return p->up && p->peer_mru < p->cfg.mru ? p->peer_mru : p->cfg.mru;
+  return (p->up || p->up6) && p->peer_mru < p->cfg.mru ? p->peer_mru
+                                                       : p->cfg.mru;
 }
 
 static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
@@ -954,7 +965,7 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   int e = 0;
   if (p->closed) {
     e = TERN_ECLOSED;
-  } else if (!p->up) {
+  } else if (!p->up && !p->up6) {
     e = TERN_ENETDOWN;
   } else if (tern_pkt_len(pkt) > mtu(p)) {
     e = TERN_EMSGSIZE;
@@ -962,9 +973,11 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   } else if (tern_pkt_headroom(pkt) < 4) {
     e = TERN_ENOSPC;
     p->stats.tx_drop_no_room++;
-  } else if (tern_pkt_len(pkt) == 0 || tern_pkt_data(pkt)[0] >> 4 != 4) {
-    /* Only IPv4 is negotiated (no IPV6CP yet): nothing else may be sent
-     * as protocol 0x0021. */
+  } else if (tern_pkt_len(pkt) == 0 ||
+             (tern_pkt_data(pkt)[0] >> 4 == 4   ? !p->up
+              : tern_pkt_data(pkt)[0] >> 4 == 6 ? !p->up6
+                                                : true)) {
+    /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
     e = TERN_EAFNOSUPPORT;
     p->stats.tx_drop_error++;
   }
@@ -988,8 +1001,11 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   p->stats.tx_packets++;
   p->stats.tx_bytes += tern_pkt_len(pkt);
   uint8_t h[4];
-  size_t hl =
-      tern_ppp_hdlc_header_put(h, TERN_PPP_PROTO_IPV4, p->tx_acfc, p->tx_pfc);
+  size_t hl = tern_ppp_hdlc_header_put(h,
+                                       tern_pkt_data(pkt)[0] >> 4 == 6
+                                           ? TERN_PPP_PROTO_IPV6
+                                           : TERN_PPP_PROTO_IPV4,
+                                       p->tx_acfc, p->tx_pfc);
   memcpy(tern_pkt_push(pkt, hl), h, hl);
   p->tx_data = pkt;
   (void)pump(p, cx, &p->tx_waiter, &perr);
@@ -1025,17 +1041,18 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
   } else if (!lcp_open) {
     p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
     tern_pkt_free(pkt);
-  } else if (proto == TERN_PPP_PROTO_IPV4) {
-    if (p->up) {
+  } else if (proto == TERN_PPP_PROTO_IPV4 || proto == TERN_PPP_PROTO_IPV6) {
+    if (proto == TERN_PPP_PROTO_IPV4 ? p->up : p->up6) {
       p->stats.rx_packets++;
       p->stats.rx_bytes += tern_pkt_len(pkt);
       return pkt;
     }
     p->ppp_stats.not_open++;
     tern_pkt_free(pkt);
-  } else if (proto == TERN_PPP_PROTO_IPCP) {
+  } else if (proto == TERN_PPP_PROTO_IPCP ||
+             (proto == TERN_PPP_PROTO_IPV6CP && p->ipv6cp.ops != NULL)) {
     if (p->phase == TERN_PPP_NETWORK) {
-      cp_input(p, &p->ipcp, pkt);
+      cp_input(p, proto == TERN_PPP_PROTO_IPCP ? &p->ipcp : &p->ipv6cp, pkt);
     } else {
       p->ppp_stats.not_open++;
       tern_pkt_free(pkt);
@@ -1139,7 +1156,7 @@ static void ppp_info(void *self, tern_netdev_info *info) {
   info->mtu = mtu(p);
   info->headroom = 4;
   info->medium = TERN_MEDIUM_IP;
-  info->flags = p->up ? TERN_NETDEV_UP : 0;
+  info->flags = p->up || p->up6 ? TERN_NETDEV_UP : 0;
 }
 
 static tern_poll ppp_event(void *self, tern_cx *cx, uint32_t *events) {
@@ -1209,7 +1226,10 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->rng = *rng;
   ppp->tx_buf = tx_buf;
   ppp->tx_cap = tx_cap;
+  ppp->lcp.ops = &lcp_ops;
+  ppp->ipcp.ops = &ipcp_ops;
   ppp->ipcp.which = 1;
+  ppp->ipv6cp.which = 2;
   memcpy(ppp->v4.local, c.local_addr, 4);
   tern_ppp_hdlc_decoder_init(&ppp->dec, NULL, 0);
   lcp_reset(ppp);

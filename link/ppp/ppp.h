@@ -112,13 +112,16 @@ typedef enum tern_ppp_phase {
 } tern_ppp_phase;
 
 /* One control protocol's negotiation: RFC 1661's automaton. Private. */
+struct tern__ppp_cp_ops;
+
 typedef struct tern_ppp_fsm {
-  uint8_t state;     /* RFC 1661 section 4.2's states, 0..9 */
-  uint8_t id;        /* identifier of our last request */
-  uint8_t restart;   /* the restart counter */
+  const struct tern__ppp_cp_ops *ops; /* NULL: not linked (IPV6CP) */
+  uint8_t state;                      /* RFC 1661 section 4.2's states, 0..9 */
+  uint8_t id;                         /* identifier of our last request */
+  uint8_t restart;                    /* the restart counter */
   uint8_t naks;      /* Configure-Naks sent since our last Ack */
-  uint8_t timing;    /* the restart timer runs */
-  uint8_t which;     /* 0 LCP, 1 IPCP */
+  uint8_t timing;    /* the restart timer runs (LCP's: or PAP's) */
+  uint8_t which;     /* 0 LCP, 1 IPCP, 2 IPV6CP */
   uint32_t rejected; /* our options the peer rejected (bits) */
   tern_time deadline;
 } tern_ppp_fsm;
@@ -173,11 +176,8 @@ typedef struct tern_ppp {
   /* PAP. */
   uint8_t pap_id;
   uint8_t pap_tries;
-  /* Timers: the restart timer (LCP's, PAP's or IPCP's: one at a time)
-   * and the keepalive's. */
-  uint8_t restart_on;
+  /* The keepalive's timer (the restart timers are the automata's). */
   uint8_t echo_on;
-  tern_time restart_at;
   tern_time echo_at;
   /* Keepalive. */
   uint8_t echo_id;
@@ -185,6 +185,11 @@ typedef struct tern_ppp {
   /* IPCP. */
   tern_ppp_fsm ipcp;
   tern_ppp_ipv4 v4;
+  /* IPV6CP (RFC 5072), when linked: interface identifiers. */
+  tern_ppp_fsm ipv6cp;
+  uint8_t up6; /* IPV6CP opened */
+  uint8_t ifid[8];
+  uint8_t peer_ifid[8];
   /* Receive. */
   tern_ppp_hdlc_decoder dec;
   tern_pkt *rx_pkt;
@@ -248,6 +253,19 @@ const tern_ppp_hdlc_stats *tern_ppp_get_hdlc_stats(const tern_ppp *ppp);
  * then the link stays down until the peer sends a Configure-Request or
  * tern_ppp_open is called. */
 void tern_ppp_close(tern_ppp *ppp);
+
+/* Negotiates IPv6 too: IPV6CP (RFC 5072) with an interface identifier
+ * from the RNG, beside IPCP. The netdev is up while either is opened;
+ * poll_send frames IPv6 packets as protocol 0x0057 and IPv6 packets are
+ * handed up. In //link/ppp:ipv6cp (linked only by a program that calls
+ * it). Call it after tern_ppp_init, before the first poll. Returns 0, or
+ * TERN_EIO (the RNG failed). */
+int tern_ppp_use_ipv6cp(tern_ppp *ppp);
+
+/* Whether IPV6CP is opened; then our and the peer's interface
+ * identifiers (the low 64 bits of the link-local addresses, RFC 5072
+ * section 5). */
+bool tern_ppp_get_ipv6(const tern_ppp *ppp, uint8_t local[8], uint8_t peer[8]);
 
 /* Accepts CHAP with MD5 (RFC 1994) as well as PAP when the peer asks for
  * it, answering its challenges with cfg.user and cfg.password (the

@@ -2,13 +2,14 @@
 // script of frames the peer sends, each as one control byte then a length
 // byte and that many bytes: the control byte's low 3 bits choose the
 // protocol (LCP, IPCP, PAP, CHAP, IPv4, CCP, a bad one, or raw bytes with
-// no framing), bit 3 whether virtual time then moves on by a restart
-// period, bit 4 whether the application sends an IPv4 packet. Credentials
-// and CHAP are configured so every path is reachable. Properties: nothing
-// reads or writes out of bounds (ASan); poll_recv always settles; every
-// packet handed up is IPv4 of at most the MTU; everything the adapter
-// writes is well-formed frames of at most MRU + 4 bytes; after the script
-// (and the end of the stream) the adapter says TERN_ECLOSED and every
+// no framing; bit 5 picks IPV6CP and IPv6 instead of CCP and IPCP/IPv4
+// in some slots), bit 3 whether virtual time then moves on by a restart
+// period, bit 4 whether the application sends an IPv4 or IPv6 packet.
+// Credentials CHAP and IPV6CP are configured so every path is reachable.
+// Properties: nothing reads or writes out of bounds (ASan); poll_recv always
+// settles; every packet handed up is IPv4 of at most the MTU; everything the
+// adapter writes is well-formed frames of at most MRU + 4 bytes; after the
+// script (and the end of the stream) the adapter says TERN_ECLOSED and every
 // packet is back in the pool.
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,8 +44,10 @@ int Rng(void *self, void *buf, size_t len) {
   return 0;
 }
 
-const uint16_t kProtos[] = {0xc021, 0x8021, 0xc023, 0xc223,
-                            0x0021, 0x80fd, 0x0020};
+// Indexed by the control byte's low 3 bits and bit 5 (IPv6 variants).
+const uint16_t kProtos[16] = {0xc021, 0x8021, 0xc023, 0xc223, 0x0021, 0x80fd,
+                              0x0020, 0,      0xc021, 0x8057, 0xc023, 0xc223,
+                              0x0057, 0x8057, 0x0057, 0};
 
 struct Harness {
   uint8_t ab[8192], ba[8192];
@@ -143,6 +146,7 @@ struct Harness {
     }
     tern_pkt_reserve(p, 4);
     memset(tern_pkt_put(p, 40), 0x45, 40);
+    tern_pkt_data(p)[0] = (seed & 1) ? 0x60 : 0x45;  // IPv6 or IPv4
     tern_cx cx = Cx();
     int err;
     if (tern_netdev_poll_send(&dev, &cx, p, &err) == TERN_PENDING) {
@@ -175,6 +179,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Check(tern_ppp_init(&h->ppp, tern_memstream_a(&h->pair), &h->pool, h->tx,
                       sizeof h->tx, &cfg, &rng) == 0);
   tern_ppp_use_chap(&h->ppp);
+  Check(tern_ppp_use_ipv6cp(&h->ppp) == 0);
   h->dev = tern_ppp_netdev(&h->ppp);
   h->peer = tern_memstream_b(&h->pair);
   tern_ppp_hdlc_decoder_init(&h->dec, h->frame, sizeof h->frame);
@@ -191,7 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if ((ctl & 7) == 7) {
       h->Write(data + off, n);
     } else {
-      h->Frame(kProtos[ctl & 7], data + off, n);
+      h->Frame(kProtos[(ctl & 7) | ((ctl & 0x20) >> 2)], data + off, n);
     }
     off += n;
     if (ctl & 0x10) {

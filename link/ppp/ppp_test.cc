@@ -985,6 +985,75 @@ TEST_F(Ppp, IpcpProtocolRejectedWhileOpened) {
   EXPECT_TRUE(lcp_term);
 }
 
+// IPV6CP (RFC 5072) beside IPCP: interface identifiers negotiated (a
+// peer that proposes ours is naked with another, a Nak of ours is taken),
+// IPv6 packets cross as protocol 0x0057, and IPv6 alone keeps the link
+// when IPCP is protocol-rejected.
+TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
+  Bytes ours = req.Opt(TERN_IPV6CP_IFID);
+  ASSERT_EQ(ours.size(), 8u);
+  EXPECT_NE(ours, Bytes(8, 0));
+  // The peer proposes our identifier: naked with another.
+  PeerSend(TERN_PPP_PROTO_IPV6CP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPV6CP_IFID, ours)));
+  Frame nak = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_NAK);
+  Bytes suggested = nak.Opt(TERN_IPV6CP_IFID);
+  EXPECT_EQ(suggested.size(), 8u);
+  EXPECT_NE(suggested, ours);
+  EXPECT_NE(suggested, Bytes(8, 0));
+  // The peer naks ours with its choice: our next request uses it.
+  Bytes theirs_for_us = {2, 0, 0, 0, 0, 0, 0, 0x42};
+  PeerSend(TERN_PPP_PROTO_IPV6CP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                     Opt(TERN_IPV6CP_IFID, theirs_for_us)));
+  req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPV6CP_IFID), theirs_for_us);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+  Bytes peer_id = {2, 0, 0, 0, 0, 0, 0, 0x01};
+  PeerSend(TERN_PPP_PROTO_IPV6CP,
+           Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_IPV6CP_IFID, peer_id)));
+  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  uint8_t l[8], r[8];
+  ASSERT_TRUE(tern_ppp_get_ipv6(&ppp_, l, r));
+  EXPECT_EQ(Bytes(l, l + 8), theirs_for_us);
+  EXPECT_EQ(Bytes(r, r + 8), peer_id);
+  // IPv6 both ways; IPv4 is not up (IPCP still negotiating): refused.
+  Bytes ip6(40, 0);
+  ip6[0] = 0x60;
+  PeerSend(TERN_PPP_PROTO_IPV6, ip6);
+  ASSERT_EQ(up_.size(), 1u);
+  EXPECT_EQ(up_[0], ip6);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memcpy(tern_pkt_put(p, ip6.size()), ip6.data(), ip6.size());
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  Sent();
+  EXPECT_EQ(full_.back(), Cat({{0xff, 0x03, 0x00, 0x57}, ip6}));
+  p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memset(tern_pkt_put(p, 20), 0x45, 20);
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EAFNOSUPPORT);
+  // IPCP rejected by the peer: IPv6 alone keeps the link.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 7, {0x80, 0x21, 1, 1, 0, 4}));
+  Advance(10000);
+  EXPECT_TRUE(Up());
+  for (const Frame &f : Sent()) {
+    EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
+                 f.code() == TERN_PPP_TERM_REQ);
+  }
+}
+
 TEST_F(Ppp, MalformedInputDroppedAndCounted) {
   Init(Default());
   Sent();
