@@ -12,14 +12,15 @@
  *   tern_netdev dev = tern_ppp_netdev(&ppp);   // hand this to IP
  *
  * The link negotiates by itself as soon as it is polled: LCP (MRU, ACCM,
- * magic number, PFC, ACFC; the peer may ask for PAP), then PAP as a client
- * if the peer asked for it, then IPCP (our address, the peer's, DNS
- * servers: RFC 1332, RFC 1877). Every negotiation is the one automaton of
- * RFC 1661 section 4 with bounded retries. The netdev is up
- * (TERN_NETDEV_UP, TERN_NETDEV_EV_LINK reported) while IPCP is opened; the
- * negotiated addresses are read with tern_ppp_ipv4 and given to the IPv4
- * layer by the application (tern_ipv4_set_addr), the MTU is the peer's
- * MRU (capped by ours) and is read with get_info when the link comes up.
+ * magic number, PFC, ACFC; the peer may ask for PAP, or CHAP-MD5 after
+ * tern_ppp_use_chap), then the authentication as a client if the peer
+ * asked for it, then IPCP (our address, the peer's, DNS servers: RFC 1332,
+ * RFC 1877) and, after tern_ppp_use_ipv6cp, IPV6CP (RFC 5072). Every
+ * negotiation is the one automaton of RFC 1661 section 4 with bounded retries.
+ * The netdev is up (TERN_NETDEV_UP, TERN_NETDEV_EV_LINK reported) while IPCP is
+ * opened; the negotiated addresses are read with tern_ppp_ipv4 and given to the
+ * IPv4 layer by the application (tern_ipv4_set_addr), the MTU is the peer's MRU
+ * (capped by ours) and is read with get_info when the link comes up.
  *
  * Everything happens inside the netdev's polls: poll_recv reads the
  * stream, answers control packets, runs the timers (restart, keepalive)
