@@ -73,22 +73,16 @@ static void build(tern_dhcpv4 *c, uint8_t type) {
   uint8_t s = c->state;
   bool in_use = s >= TERN_DHCPV4_BOUND; /* renewing, rebinding, releasing */
   bool req = type == TERN_DHCPV4_REQUEST;
-  tern_dhcpv4_hdr h;
-  memset(&h, 0, sizeof h);
-  h.op = TERN_DHCPV4_BOOTREQUEST;
-  h.htype = 1; /* Ethernet */
-  h.hlen = 6;
-  h.xid = c->xid;
-  memcpy(h.chaddr, c->mac, 6);
-  if (type != TERN_DHCPV4_DECLINE) { /* RFC 2131 table 5 */
-    h.secs = (uint16_t)((tern_now() - c->start) / 1000u);
-    if (in_use) {
-      h.ciaddr = c->lease.addr;
-    }
-  }
   uint8_t *m = c->buf;
   const size_t cap = sizeof c->buf;
-  size_t off = (size_t)tern_dhcpv4_hdr_emit(&h, m, cap);
+  size_t off = tern_dhcpv4_request_init(m, c->xid, c->mac);
+  if (type != TERN_DHCPV4_DECLINE) { /* RFC 2131 table 5 */
+    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
+                  (uint16_t)((tern_now() - c->start) / 1000u));
+    if (in_use) {
+      memcpy(m + TERN_DHCPV4_OFF_CIADDR, &c->lease.addr, 4);
+    }
+  }
   /* Every option fits whatever the configuration (at most 534 bytes of
    * options with a 255-byte host name and client id; the buffer has 308
    * after the header): the results are not checked. */
@@ -163,11 +157,11 @@ static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
 
 /* An ACK: the lease counts from the request that began the exchange (RFC
  * 2131 4.4.1); T1 and T2 from the server, or 1/2 and 7/8 of the lease. */
-static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_hdr *h,
+static void take_ack(tern_dhcpv4 *c, tern_ipv4_addr yiaddr,
                      const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
   uint32_t m = tern_be32(o->mask.b);
-  l->addr = h->yiaddr;
+  l->addr = yiaddr;
   if ((o->present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
     l->server = o->server_id;
   }
@@ -199,7 +193,7 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_hdr *h,
 /* A datagram of n bytes in buf, from src_port. */
 static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   const uint8_t *m = c->buf;
-  tern_dhcpv4_hdr h;
+  tern_ipv4_addr yiaddr;
   tern_dhcpv4_opts o;
   int rc = -1; /* counted in rx_drop[0]: too long (or a socket error, which
                   an unconnected socket never has), not from port 67 */
@@ -211,7 +205,7 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     c->stats.rx_drop[rc == -1 ? 0 : -rc]++;
     return;
   }
-  tern_dhcpv4_hdr_parse(&h, m);
+  memcpy(&yiaddr, m + TERN_DHCPV4_OFF_YIADDR, 4);
   uint8_t s = c->state;
   uint8_t t = o.msg_type;
   /* An ACK or NAK answers a REQUEST: from the server asked, unless the
@@ -221,20 +215,19 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
                  (s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING ||
                   (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
-  bool addr_ok = host_addr(h.yiaddr);
-  if (h.op != TERN_DHCPV4_BOOTREPLY || h.xid != c->xid ||
-      memcmp(h.chaddr, c->mac, 6) != 0) {
+  bool addr_ok = host_addr(yiaddr);
+  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
     t = 0; /* not ours */
   }
   if (t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING && addr_ok &&
       (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
     /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
-    c->lease.addr = h.yiaddr;
+    c->lease.addr = yiaddr;
     c->lease.server = o.server_id;
     enter(c, TERN_DHCPV4_REQUESTING, 0);
   } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
              (o.present & TERN_DHCPV4_HAVE_LEASE) != 0) {
-    take_ack(c, &h, &o);
+    take_ack(c, yiaddr, &o);
     if (c->cfg.probe != NULL && !c->applied) {
       /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
       enter(c, TERN_DHCPV4_PROBING, random32(c) % TERN_DHCPV4_PROBE_MS);

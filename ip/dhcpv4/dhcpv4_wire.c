@@ -6,12 +6,12 @@
 #include "tern/bytes.h"
 #include "tern/err.h"
 
-#define OFF_XID 4u
-#define OFF_SECS 8u
-#define OFF_FLAGS 10u
-#define OFF_CIADDR 12u
-#define OFF_CHADDR 28u
-#define OFF_COOKIE 236u
+#define OFF_XID TERN_DHCPV4_OFF_XID
+#define OFF_SECS TERN_DHCPV4_OFF_SECS
+#define OFF_FLAGS TERN_DHCPV4_OFF_FLAGS
+#define OFF_CIADDR TERN_DHCPV4_OFF_CIADDR
+#define OFF_CHADDR TERN_DHCPV4_OFF_CHADDR
+#define OFF_COOKIE TERN_DHCPV4_OFF_COOKIE
 
 static const uint8_t cookie[4] = {99, 130, 83, 99};
 
@@ -59,6 +59,24 @@ int tern_dhcpv4_hdr_emit(const tern_dhcpv4_hdr *h, uint8_t *msg, size_t cap) {
   memcpy(msg + OFF_CHADDR, h->chaddr, 16);
   memcpy(msg + OFF_COOKIE, cookie, 4);
   return (int)TERN_DHCPV4_HDR_LEN;
+}
+
+size_t tern_dhcpv4_request_init(uint8_t *msg, uint32_t xid,
+                                const uint8_t mac[6]) {
+  memset(msg, 0, TERN_DHCPV4_HDR_LEN);
+  msg[0] = TERN_DHCPV4_BOOTREQUEST;
+  msg[1] = 1; /* htype: Ethernet */
+  msg[2] = 6; /* hlen */
+  tern_put_be32(msg + OFF_XID, xid);
+  memcpy(msg + OFF_CHADDR, mac, 6);
+  memcpy(msg + OFF_COOKIE, cookie, 4);
+  return TERN_DHCPV4_HDR_LEN;
+}
+
+bool tern_dhcpv4_is_reply_to(const uint8_t *msg, uint32_t xid,
+                             const uint8_t mac[6]) {
+  return msg[0] == TERN_DHCPV4_BOOTREPLY && tern_be32(msg + OFF_XID) == xid &&
+         memcmp(msg + OFF_CHADDR, mac, 6) == 0;
 }
 
 void tern_dhcpv4_opt_begin(tern_dhcpv4_opt_iter *it, const uint8_t *msg,
