@@ -66,54 +66,88 @@ static void start_over(tern_dhcpv4 *c) {
   restart(c, random32(c) % (TERN_DHCPV4_INIT_DELAY_MS + 1));
 }
 
-/* Builds a message of the given type in buf, to the server (RELEASE, and
- * REQUEST while renewing: RFC 2131 4.4.5) or to 255.255.255.255. */
-static void build(tern_dhcpv4 *c, uint8_t type) {
+/* The messages the client sends, and what each carries (RFC 2131 table
+ * 5, section 4.4): one row each, read by build. */
+enum msg {
+  MSG_DISCOVER,
+  MSG_REQUEST_SELECTED, /* REQUESTING: the offer taken */
+  MSG_REQUEST_REBOOT,   /* REBOOTING: INIT-REBOOT */
+  MSG_REQUEST_RENEW,    /* RENEWING: unicast to the server */
+  MSG_REQUEST_REBIND,   /* REBINDING: broadcast */
+  MSG_DECLINE,
+  MSG_RELEASE,
+};
+
+enum {
+  F_SECS = 1u << 0,      /* secs counts from the start of the exchange */
+  F_CIADDR = 1u << 1,    /* ciaddr is the lease's address */
+  F_REQUESTED = 1u << 2, /* option 50: the lease's address */
+  F_SERVER_ID = 1u << 3, /* option 54: the lease's server */
+  F_PARAMS = 1u << 4,    /* host name (when configured), parameter list */
+  F_TO_SERVER = 1u << 5, /* unicast to the server, else broadcast */
+};
+
+static const struct {
+  uint8_t type;  /* option 53 */
+  uint8_t flags; /* F_* */
+} msgs[] = {
+    [MSG_DISCOVER] = {TERN_DHCPV4_DISCOVER, F_SECS | F_PARAMS},
+    [MSG_REQUEST_SELECTED] = {TERN_DHCPV4_REQUEST,
+                              F_SECS | F_REQUESTED | F_SERVER_ID | F_PARAMS},
+    [MSG_REQUEST_REBOOT] = {TERN_DHCPV4_REQUEST,
+                            F_SECS | F_REQUESTED | F_PARAMS},
+    [MSG_REQUEST_RENEW] = {TERN_DHCPV4_REQUEST,
+                           F_SECS | F_CIADDR | F_PARAMS | F_TO_SERVER},
+    [MSG_REQUEST_REBIND] = {TERN_DHCPV4_REQUEST, F_SECS | F_CIADDR | F_PARAMS},
+    /* secs 0 and ciaddr 0 (table 5). */
+    [MSG_DECLINE] = {TERN_DHCPV4_DECLINE, F_REQUESTED | F_SERVER_ID},
+    [MSG_RELEASE] = {TERN_DHCPV4_RELEASE,
+                     F_SECS | F_CIADDR | F_SERVER_ID | F_TO_SERVER},
+};
+
+/* Appends one option to the message in buf, whose length so far is
+ * tx_len. Every option fits whatever the configuration (at most 534 bytes
+ * of options with a 255-byte host name and client id; the buffer has 308
+ * after the header): the result is not checked. */
+static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
+  size_t off = c->tx_len;
+  (void)tern_dhcpv4_put_opt(c->buf, sizeof c->buf, &off, code, data,
+                            (uint8_t)(len > 255 ? 255 : len));
+  c->tx_len = (uint16_t)off;
+}
+
+/* Builds message `msg` in buf, queued for poll_run to send. */
+static void build(tern_dhcpv4 *c, enum msg msg) {
   static const tern_ipv4_addr all = {{255, 255, 255, 255}};
-  uint8_t s = c->state;
-  bool in_use = s >= TERN_DHCPV4_BOUND; /* renewing, rebinding, releasing */
-  bool req = type == TERN_DHCPV4_REQUEST;
+  uint8_t f = msgs[msg].flags;
   uint8_t *m = c->buf;
-  const size_t cap = sizeof c->buf;
-  size_t off = tern_dhcpv4_request_init(m, c->xid, c->mac);
-  if (type != TERN_DHCPV4_DECLINE) { /* RFC 2131 table 5 */
+  c->tx_len = (uint16_t)tern_dhcpv4_request_init(m, c->xid, c->mac);
+  if ((f & F_SECS) != 0) {
     tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
                   (uint16_t)((tern_now() - c->start) / 1000u));
-    if (in_use) {
-      memcpy(m + TERN_DHCPV4_OFF_CIADDR, &c->lease.addr, 4);
-    }
   }
-  /* Every option fits whatever the configuration (at most 534 bytes of
-   * options with a 255-byte host name and client id; the buffer has 308
-   * after the header): the results are not checked. */
-  (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_MSG_TYPE, &type, 1);
-  /* Requested address: a REQUEST in REQUESTING or REBOOTING, a DECLINE. */
-  if ((req && !in_use) || type == TERN_DHCPV4_DECLINE) {
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_REQUESTED_ADDR,
-                              &c->lease.addr, 4);
+  if ((f & F_CIADDR) != 0) {
+    memcpy(m + TERN_DHCPV4_OFF_CIADDR, &c->lease.addr, 4);
   }
-  /* Server id: a REQUEST in REQUESTING, a DECLINE, a RELEASE. */
-  if (req ? s == TERN_DHCPV4_REQUESTING : type != TERN_DHCPV4_DISCOVER) {
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_SERVER_ID,
-                              &c->lease.server, 4);
+  put(c, TERN_DHCPV4_OPT_MSG_TYPE, &msgs[msg].type, 1);
+  if ((f & F_REQUESTED) != 0) {
+    put(c, TERN_DHCPV4_OPT_REQUESTED_ADDR, &c->lease.addr, 4);
+  }
+  if ((f & F_SERVER_ID) != 0) {
+    put(c, TERN_DHCPV4_OPT_SERVER_ID, &c->lease.server, 4);
   }
   if (c->cfg.client_id != NULL) {
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_CLIENT_ID,
-                              c->cfg.client_id, c->cfg.client_id_len);
+    put(c, TERN_DHCPV4_OPT_CLIENT_ID, c->cfg.client_id, c->cfg.client_id_len);
   }
-  if (req || type == TERN_DHCPV4_DISCOVER) {
+  if ((f & F_PARAMS) != 0) {
     if (c->cfg.hostname != NULL) {
-      size_t n = strlen(c->cfg.hostname);
-      (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_HOSTNAME,
-                                c->cfg.hostname, (uint8_t)(n > 255 ? 255 : n));
+      put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
+          strlen(c->cfg.hostname));
     }
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_PARAM_LIST,
-                              param_list, sizeof param_list);
+    put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
-  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, cap, off);
-  c->tx_dst = type == TERN_DHCPV4_RELEASE || (req && s == TERN_DHCPV4_RENEWING)
-                  ? c->lease.server
-                  : all;
+  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
+  c->tx_dst = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
 }
 
 /* Gives the address up after a conflict: DECLINE (RFC 2131 3.1.5), and a
@@ -123,7 +157,7 @@ static void decline(tern_dhcpv4 *c) {
   if (c->state == TERN_DHCPV4_PROBING) {
     (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
   }
-  build(c, TERN_DHCPV4_DECLINE);
+  build(c, MSG_DECLINE);
   restart(c, DECLINE_WAIT_MS);
 }
 
@@ -262,8 +296,9 @@ static void timeout(tern_dhcpv4 *c) {
       start_over(c);
       return;
     }
-    build(c, s == TERN_DHCPV4_SELECTING ? TERN_DHCPV4_DISCOVER
-                                        : TERN_DHCPV4_REQUEST);
+    build(c, s == TERN_DHCPV4_SELECTING    ? MSG_DISCOVER
+             : s == TERN_DHCPV4_REQUESTING ? MSG_REQUEST_SELECTED
+                                           : MSG_REQUEST_REBOOT);
     /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
     uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
     c->deadline = now + (RETRY_MS << shift) - JITTER_MS +
@@ -297,7 +332,8 @@ static void timeout(tern_dhcpv4 *c) {
     uint32_t left = tern_time_until(now, next);
     uint32_t wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
     c->deadline = now + (wait < left ? wait : left);
-    build(c, TERN_DHCPV4_REQUEST);
+    build(c, c->state == TERN_DHCPV4_RENEWING ? MSG_REQUEST_RENEW
+                                              : MSG_REQUEST_REBIND);
   }
 }
 
@@ -352,7 +388,7 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
     if (c->stop == 1) {
       c->stop = 2;
       if (c->applied) {
-        build(c, TERN_DHCPV4_RELEASE);
+        build(c, MSG_RELEASE);
       }
     }
     if (c->tx_len != 0) {
