@@ -22,6 +22,10 @@
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
 
+/* State sets: IN(s, BIT(BOUND) | BIT(RENEWING)). */
+#define BIT(state) (1u << TERN_DHCPV4_##state)
+#define IN(s, set) (((1u << (s)) & (set)) != 0)
+
 static const uint8_t param_list[] = {
     TERN_DHCPV4_OPT_SUBNET_MASK, TERN_DHCPV4_OPT_ROUTER, TERN_DHCPV4_OPT_DNS};
 
@@ -29,6 +33,11 @@ static uint32_t random32(tern_dhcpv4 *c) {
   uint32_t v = c->xid * 2654435761u + 1; /* if the RNG fails: still moves */
   (void)tern_rng_fill(&c->iface->stack->rng, &v, sizeof v);
   return v;
+}
+
+/* A random number in 0..n-1. */
+static uint32_t random_below(tern_dhcpv4 *c, uint32_t n) {
+  return random32(c) % n;
 }
 
 static void enter(tern_dhcpv4 *c, tern_dhcpv4_state s, uint32_t delay_ms) {
@@ -42,12 +51,12 @@ static void lease_changed(tern_dhcpv4 *c) {
   tern_waker_slot_wake(&c->lease_waker);
 }
 
-/* Takes the address off the interface, if it is on. */
+/* Forgets the lease; takes the address off the interface, if it is on. */
 static void unapply(tern_dhcpv4 *c) {
+  memset(&c->lease, 0, sizeof c->lease);
   if (c->applied) {
     c->applied = 0;
     (void)tern_ipv4_set_addr(c->iface, NULL, 0, NULL);
-    memset(&c->lease, 0, sizeof c->lease);
     lease_changed(c);
   }
 }
@@ -55,7 +64,6 @@ static void unapply(tern_dhcpv4 *c) {
 /* Forgets the lease and sends a DISCOVER delay_ms from now. */
 static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
   unapply(c);
-  memset(&c->lease, 0, sizeof c->lease);
   enter(c, TERN_DHCPV4_INIT, delay_ms);
 }
 
@@ -63,7 +71,7 @@ static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
  * NAK, an expiry or unanswered requests, so that a server that NAKs every
  * request cannot make the client loop at the link's speed. */
 static void start_over(tern_dhcpv4 *c) {
-  restart(c, random32(c) % (TERN_DHCPV4_INIT_DELAY_MS + 1));
+  restart(c, random_below(c, TERN_DHCPV4_INIT_DELAY_MS + 1));
 }
 
 /* The messages the client sends, and what each carries (RFC 2131 table
@@ -244,9 +252,9 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   uint8_t t = o.msg_type;
   /* An ACK or NAK answers a REQUEST: from the server asked, unless the
    * client asked any (REBOOTING, REBINDING) or the reply names none. */
-  bool answers = (s == TERN_DHCPV4_REQUESTING || s == TERN_DHCPV4_RENEWING ||
-                  s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING) &&
-                 (s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING ||
+  bool answers = IN(s, BIT(REQUESTING) | BIT(RENEWING) | BIT(REBOOTING) |
+                           BIT(REBINDING)) &&
+                 (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
                   (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
   bool addr_ok = host_addr(yiaddr);
@@ -264,7 +272,7 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     take_ack(c, yiaddr, &o);
     if (c->cfg.probe != NULL && !c->applied) {
       /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
-      enter(c, TERN_DHCPV4_PROBING, random32(c) % TERN_DHCPV4_PROBE_MS);
+      enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
     } else {
       bind(c);
     }
@@ -278,35 +286,25 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   c->stats.rx_taken++;
 }
 
+/* What a state sends when its deadline comes, and how many times before
+ * it starts over (0: no limit). */
+static const struct {
+  uint8_t msg;   /* enum msg */
+  uint8_t tries; /* 0: no limit */
+} on_deadline[] = {
+    [TERN_DHCPV4_SELECTING] = {MSG_DISCOVER, 0},
+    [TERN_DHCPV4_REQUESTING] = {MSG_REQUEST_SELECTED, REQUEST_TRIES},
+    [TERN_DHCPV4_REBOOTING] = {MSG_REQUEST_REBOOT, REBOOT_TRIES},
+    [TERN_DHCPV4_RENEWING] = {MSG_REQUEST_RENEW, 0},
+    [TERN_DHCPV4_REBINDING] = {MSG_REQUEST_REBIND, 0},
+};
+
 /* The state's deadline came. */
 static void timeout(tern_dhcpv4 *c) {
   tern_time now = tern_now();
   uint8_t s = c->state;
-  if (s == TERN_DHCPV4_INIT) {
-    /* A new exchange: INIT-REBOOT with an address known, else DISCOVER. */
-    c->xid = random32(c);
-    c->start = now;
-    s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING : TERN_DHCPV4_SELECTING;
-    enter(c, (tern_dhcpv4_state)s, 0);
-  }
-  if (s <= TERN_DHCPV4_REBOOTING) { /* SELECTING, REQUESTING, REBOOTING */
-    if (c->tries >= (s == TERN_DHCPV4_REQUESTING  ? REQUEST_TRIES
-                     : s == TERN_DHCPV4_REBOOTING ? REBOOT_TRIES
-                                                  : 255)) {
-      start_over(c);
-      return;
-    }
-    build(c, s == TERN_DHCPV4_SELECTING    ? MSG_DISCOVER
-             : s == TERN_DHCPV4_REQUESTING ? MSG_REQUEST_SELECTED
-                                           : MSG_REQUEST_REBOOT);
-    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
-    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
-    c->deadline = now + (RETRY_MS << shift) - JITTER_MS +
-                  random32(c) % (2 * JITTER_MS + 1);
-    if (c->tries < 254) {
-      c->tries++;
-    }
-  } else if (s == TERN_DHCPV4_PROBING) {
+  uint32_t wait;
+  if (s == TERN_DHCPV4_PROBING) {
     tern_ipv4_addr a = c->lease.addr;
     if (c->tries++ == TERN_DHCPV4_PROBES) {
       memset(&a, 0, sizeof a); /* done: stop watching */
@@ -316,25 +314,51 @@ static void timeout(tern_dhcpv4 *c) {
     if (a.b[0] == 0) {
       bind(c);
     }
-  } else if (!tern_time_before(now, c->expire_at)) {
+    return;
+  }
+  if (s >= TERN_DHCPV4_BOUND && !tern_time_before(now, c->expire_at)) {
     c->stats.expiries++;
     start_over(c);
-  } else { /* BOUND, RENEWING, REBINDING */
-    if (s == TERN_DHCPV4_BOUND) {
-      c->xid = random32(c); /* the lease counts from this request on */
-      c->start = now;
-    }
-    c->state = tern_time_before(now, c->t2_at) ? TERN_DHCPV4_RENEWING
-                                               : TERN_DHCPV4_REBINDING;
+    return;
+  }
+  if (s == TERN_DHCPV4_INIT || s == TERN_DHCPV4_BOUND) {
+    /* A new exchange: secs, and the lease it gets, count from now. */
+    c->xid = random32(c);
+    c->start = now;
+  }
+  if (s >= TERN_DHCPV4_BOUND) { /* BOUND, RENEWING, REBINDING */
+    s = tern_time_before(now, c->t2_at) ? TERN_DHCPV4_RENEWING
+                                        : TERN_DHCPV4_REBINDING;
     /* Again at half the time left to T2 (renewing) or to expiry
      * (rebinding), at least 60 s later, and never past that instant. */
-    tern_time next = c->state == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at;
-    uint32_t left = tern_time_until(now, next);
-    uint32_t wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
-    c->deadline = now + (wait < left ? wait : left);
-    build(c, c->state == TERN_DHCPV4_RENEWING ? MSG_REQUEST_RENEW
-                                              : MSG_REQUEST_REBIND);
+    uint32_t left = tern_time_until(
+        now, s == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at);
+    wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
+    if (wait > left) {
+      wait = left;
+    }
+  } else { /* INIT, SELECTING, REQUESTING, REBOOTING */
+    if (s == TERN_DHCPV4_INIT) {
+      /* INIT-REBOOT with an address known, else DISCOVER. */
+      s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING
+                                  : TERN_DHCPV4_SELECTING;
+      c->tries = 0;
+    }
+    uint8_t max = on_deadline[s].tries;
+    if (max != 0 && c->tries >= max) {
+      start_over(c);
+      return;
+    }
+    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
+    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
+    wait = (RETRY_MS << shift) - JITTER_MS + random_below(c, 2 * JITTER_MS + 1);
+    if (c->tries < 255) {
+      c->tries++;
+    }
   }
+  c->state = s;
+  c->deadline = now + wait;
+  build(c, (enum msg)on_deadline[s].msg);
 }
 
 static void event(tern_dhcpv4 *c, uint32_t ev) {
