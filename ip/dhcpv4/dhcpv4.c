@@ -378,6 +378,19 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
   }
 }
 
+/* An IPv4 endpoint on the client's interface: addr (NULL: any) and
+ * port. */
+static void endpoint(const tern_dhcpv4 *c, tern_endpoint *e, uint16_t port,
+                     const tern_ipv4_addr *addr) {
+  memset(e, 0, sizeof *e);
+  e->addr.family = TERN_IP_V4;
+  if (addr != NULL) {
+    e->addr.u.v4 = *addr;
+  }
+  e->port = port;
+  e->scope = c->iface->id;
+}
+
 int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
                       const tern_dhcpv4_config *cfg) {
   if (c == NULL || udp == NULL || iface == NULL || cfg == NULL ||
@@ -392,8 +405,8 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   }
   c->iface = iface;
   c->cfg = *cfg;
-  tern_endpoint local = {.port = TERN_DHCPV4_CLIENT_PORT, .scope = iface->id};
-  local.addr.family = TERN_IP_V4;
+  tern_endpoint local;
+  endpoint(c, &local, TERN_DHCPV4_CLIENT_PORT, NULL);
   int rc = tern_udp_bind(udp, &c->sock, &local, c->ring, sizeof c->ring);
   if (rc == 0) {
     c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
@@ -416,10 +429,8 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
       }
     }
     if (c->tx_len != 0) {
-      tern_endpoint dst = {.port = TERN_DHCPV4_SERVER_PORT,
-                           .scope = c->iface->id};
-      dst.addr.family = TERN_IP_V4;
-      dst.addr.u.v4 = c->tx_dst;
+      tern_endpoint dst;
+      endpoint(c, &dst, TERN_DHCPV4_SERVER_PORT, &c->tx_dst);
       int err;
       if (tern_udp_poll_send_to(&c->sock, cx, &dst, c->buf, c->tx_len, &err) ==
           TERN_PENDING) {

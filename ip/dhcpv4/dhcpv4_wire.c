@@ -88,20 +88,16 @@ void tern_dhcpv4_opt_begin(tern_dhcpv4_opt_iter *it, const uint8_t *msg,
   it->overload = 0;
 }
 
-/* Moves the walk to the next field the overload option names, or to the
- * end. */
+/* Moves the walk to the next field the overload option names (its bit 1:
+ * file, bit 2: sname, RFC 2132 9.3; field 1 is file and 2 sname, so the
+ * field's number is its bit), or to the end (field 3). */
 static void next_field(tern_dhcpv4_opt_iter *it) {
-  it->field++;
-  if (it->field == 1 && (it->overload & 1) != 0) {
-    it->pos = TERN_DHCPV4_OFF_FILE;
-    it->end = TERN_DHCPV4_OFF_FILE + 128;
-  } else if (it->field <= 2 && (it->overload & 2) != 0) {
-    it->field = 2;
-    it->pos = TERN_DHCPV4_OFF_SNAME;
-    it->end = TERN_DHCPV4_OFF_SNAME + 64;
-  } else {
-    it->field = 3;
-  }
+  do {
+    it->field++;
+  } while (it->field < 3 && (it->overload & it->field) == 0);
+  it->pos = it->field == 1 ? TERN_DHCPV4_OFF_FILE : TERN_DHCPV4_OFF_SNAME;
+  it->end =
+      it->field == 1 ? TERN_DHCPV4_OFF_FILE + 128 : TERN_DHCPV4_OFF_SNAME + 64;
 }
 
 int tern_dhcpv4_opt_next(tern_dhcpv4_opt_iter *it, uint8_t *code,
