@@ -400,7 +400,7 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   memset(c, 0, sizeof *c);
   tern_netdev_info info = tern_netdev_get_info(&iface->dev);
   memcpy(c->mac, info.mac, 6);
-  if ((tern_ld32(c->mac) | c->mac[4] | c->mac[5]) == 0) {
+  if (memcmp(c->mac, (const uint8_t[6]){0}, 6) == 0) { /* no MAC */
     return TERN_EINVAL;
   }
   c->iface = iface;
