@@ -22,6 +22,10 @@
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
 
+/* State sets: IN(s, BIT(BOUND) | BIT(RENEWING)). */
+#define BIT(state) (1u << TERN_DHCPV4_##state)
+#define IN(s, set) (((1u << (s)) & (set)) != 0)
+
 static const uint8_t param_list[] = {
     TERN_DHCPV4_OPT_SUBNET_MASK, TERN_DHCPV4_OPT_ROUTER, TERN_DHCPV4_OPT_DNS};
 
@@ -29,6 +33,11 @@ static uint32_t random32(tern_dhcpv4 *c) {
   uint32_t v = c->xid * 2654435761u + 1; /* if the RNG fails: still moves */
   (void)tern_rng_fill(&c->iface->stack->rng, &v, sizeof v);
   return v;
+}
+
+/* A random number in 0..n-1. */
+static uint32_t random_below(tern_dhcpv4 *c, uint32_t n) {
+  return random32(c) % n;
 }
 
 static void enter(tern_dhcpv4 *c, tern_dhcpv4_state s, uint32_t delay_ms) {
@@ -42,12 +51,12 @@ static void lease_changed(tern_dhcpv4 *c) {
   tern_waker_slot_wake(&c->lease_waker);
 }
 
-/* Takes the address off the interface, if it is on. */
+/* Forgets the lease; takes the address off the interface, if it is on. */
 static void unapply(tern_dhcpv4 *c) {
+  memset(&c->lease, 0, sizeof c->lease);
   if (c->applied) {
     c->applied = 0;
     (void)tern_ipv4_set_addr(c->iface, NULL, 0, NULL);
-    memset(&c->lease, 0, sizeof c->lease);
     lease_changed(c);
   }
 }
@@ -55,7 +64,6 @@ static void unapply(tern_dhcpv4 *c) {
 /* Forgets the lease and sends a DISCOVER delay_ms from now. */
 static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
   unapply(c);
-  memset(&c->lease, 0, sizeof c->lease);
   enter(c, TERN_DHCPV4_INIT, delay_ms);
 }
 
@@ -63,63 +71,91 @@ static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
  * NAK, an expiry or unanswered requests, so that a server that NAKs every
  * request cannot make the client loop at the link's speed. */
 static void start_over(tern_dhcpv4 *c) {
-  restart(c, random32(c) % (TERN_DHCPV4_INIT_DELAY_MS + 1));
+  restart(c, random_below(c, TERN_DHCPV4_INIT_DELAY_MS + 1));
 }
 
-/* Builds a message of the given type in buf, to the server (RELEASE, and
- * REQUEST while renewing: RFC 2131 4.4.5) or to 255.255.255.255. */
-static void build(tern_dhcpv4 *c, uint8_t type) {
+/* The messages the client sends, and what each carries (RFC 2131 table
+ * 5, section 4.4): one row each, read by build. */
+enum msg {
+  MSG_DISCOVER,
+  MSG_REQUEST_SELECTED, /* REQUESTING: the offer taken */
+  MSG_REQUEST_REBOOT,   /* REBOOTING: INIT-REBOOT */
+  MSG_REQUEST_RENEW,    /* RENEWING: unicast to the server */
+  MSG_REQUEST_REBIND,   /* REBINDING: broadcast */
+  MSG_DECLINE,
+  MSG_RELEASE,
+};
+
+enum {
+  F_SECS = 1u << 0,      /* secs counts from the start of the exchange */
+  F_CIADDR = 1u << 1,    /* ciaddr is the lease's address */
+  F_REQUESTED = 1u << 2, /* option 50: the lease's address */
+  F_SERVER_ID = 1u << 3, /* option 54: the lease's server */
+  F_PARAMS = 1u << 4,    /* host name (when configured), parameter list */
+  F_TO_SERVER = 1u << 5, /* unicast to the server, else broadcast */
+};
+
+static const struct {
+  uint8_t type;  /* option 53 */
+  uint8_t flags; /* F_* */
+} msgs[] = {
+    [MSG_DISCOVER] = {TERN_DHCPV4_DISCOVER, F_SECS | F_PARAMS},
+    [MSG_REQUEST_SELECTED] = {TERN_DHCPV4_REQUEST,
+                              F_SECS | F_REQUESTED | F_SERVER_ID | F_PARAMS},
+    [MSG_REQUEST_REBOOT] = {TERN_DHCPV4_REQUEST,
+                            F_SECS | F_REQUESTED | F_PARAMS},
+    [MSG_REQUEST_RENEW] = {TERN_DHCPV4_REQUEST,
+                           F_SECS | F_CIADDR | F_PARAMS | F_TO_SERVER},
+    [MSG_REQUEST_REBIND] = {TERN_DHCPV4_REQUEST, F_SECS | F_CIADDR | F_PARAMS},
+    /* secs 0 and ciaddr 0 (table 5). */
+    [MSG_DECLINE] = {TERN_DHCPV4_DECLINE, F_REQUESTED | F_SERVER_ID},
+    [MSG_RELEASE] = {TERN_DHCPV4_RELEASE,
+                     F_SECS | F_CIADDR | F_SERVER_ID | F_TO_SERVER},
+};
+
+/* Appends one option to the message in buf, whose length so far is
+ * tx_len. Every option fits whatever the configuration (at most 534 bytes
+ * of options with a 255-byte host name and client id; the buffer has 308
+ * after the header): the result is not checked. */
+static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
+  size_t off = c->tx_len;
+  (void)tern_dhcpv4_put_opt(c->buf, sizeof c->buf, &off, code, data,
+                            (uint8_t)(len > 255 ? 255 : len));
+  c->tx_len = (uint16_t)off;
+}
+
+/* Builds message `msg` in buf, queued for poll_run to send. */
+static void build(tern_dhcpv4 *c, enum msg msg) {
   static const tern_ipv4_addr all = {{255, 255, 255, 255}};
-  uint8_t s = c->state;
-  bool in_use = s >= TERN_DHCPV4_BOUND; /* renewing, rebinding, releasing */
-  bool req = type == TERN_DHCPV4_REQUEST;
-  tern_dhcpv4_hdr h;
-  memset(&h, 0, sizeof h);
-  h.op = TERN_DHCPV4_BOOTREQUEST;
-  h.htype = 1; /* Ethernet */
-  h.hlen = 6;
-  h.xid = c->xid;
-  memcpy(h.chaddr, c->mac, 6);
-  if (type != TERN_DHCPV4_DECLINE) { /* RFC 2131 table 5 */
-    h.secs = (uint16_t)((tern_now() - c->start) / 1000u);
-    if (in_use) {
-      h.ciaddr = c->lease.addr;
-    }
-  }
+  uint8_t f = msgs[msg].flags;
   uint8_t *m = c->buf;
-  const size_t cap = sizeof c->buf;
-  size_t off = (size_t)tern_dhcpv4_hdr_emit(&h, m, cap);
-  /* Every option fits whatever the configuration (at most 534 bytes of
-   * options with a 255-byte host name and client id; the buffer has 308
-   * after the header): the results are not checked. */
-  (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_MSG_TYPE, &type, 1);
-  /* Requested address: a REQUEST in REQUESTING or REBOOTING, a DECLINE. */
-  if ((req && !in_use) || type == TERN_DHCPV4_DECLINE) {
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_REQUESTED_ADDR,
-                              &c->lease.addr, 4);
+  c->tx_len = (uint16_t)tern_dhcpv4_request_init(m, c->xid, c->mac);
+  if ((f & F_SECS) != 0) {
+    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
+                  (uint16_t)((tern_now() - c->start) / 1000u));
   }
-  /* Server id: a REQUEST in REQUESTING, a DECLINE, a RELEASE. */
-  if (req ? s == TERN_DHCPV4_REQUESTING : type != TERN_DHCPV4_DISCOVER) {
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_SERVER_ID,
-                              &c->lease.server, 4);
+  if ((f & F_CIADDR) != 0) {
+    memcpy(m + TERN_DHCPV4_OFF_CIADDR, &c->lease.addr, 4);
+  }
+  put(c, TERN_DHCPV4_OPT_MSG_TYPE, &msgs[msg].type, 1);
+  if ((f & F_REQUESTED) != 0) {
+    put(c, TERN_DHCPV4_OPT_REQUESTED_ADDR, &c->lease.addr, 4);
+  }
+  if ((f & F_SERVER_ID) != 0) {
+    put(c, TERN_DHCPV4_OPT_SERVER_ID, &c->lease.server, 4);
   }
   if (c->cfg.client_id != NULL) {
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_CLIENT_ID,
-                              c->cfg.client_id, c->cfg.client_id_len);
+    put(c, TERN_DHCPV4_OPT_CLIENT_ID, c->cfg.client_id, c->cfg.client_id_len);
   }
-  if (req || type == TERN_DHCPV4_DISCOVER) {
+  if ((f & F_PARAMS) != 0) {
     if (c->cfg.hostname != NULL) {
-      size_t n = strlen(c->cfg.hostname);
-      (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_HOSTNAME,
-                                c->cfg.hostname, (uint8_t)(n > 255 ? 255 : n));
+      put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
+          strlen(c->cfg.hostname));
     }
-    (void)tern_dhcpv4_put_opt(m, cap, &off, TERN_DHCPV4_OPT_PARAM_LIST,
-                              param_list, sizeof param_list);
+    put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
-  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, cap, off);
-  c->tx_dst = type == TERN_DHCPV4_RELEASE || (req && s == TERN_DHCPV4_RENEWING)
-                  ? c->lease.server
-                  : all;
+  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
+  c->tx_dst = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
 }
 
 /* Gives the address up after a conflict: DECLINE (RFC 2131 3.1.5), and a
@@ -129,7 +165,7 @@ static void decline(tern_dhcpv4 *c) {
   if (c->state == TERN_DHCPV4_PROBING) {
     (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
   }
-  build(c, TERN_DHCPV4_DECLINE);
+  build(c, MSG_DECLINE);
   restart(c, DECLINE_WAIT_MS);
 }
 
@@ -163,11 +199,11 @@ static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
 
 /* An ACK: the lease counts from the request that began the exchange (RFC
  * 2131 4.4.1); T1 and T2 from the server, or 1/2 and 7/8 of the lease. */
-static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_hdr *h,
+static void take_ack(tern_dhcpv4 *c, tern_ipv4_addr yiaddr,
                      const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
   uint32_t m = tern_be32(o->mask.b);
-  l->addr = h->yiaddr;
+  l->addr = yiaddr;
   if ((o->present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
     l->server = o->server_id;
   }
@@ -199,7 +235,7 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_hdr *h,
 /* A datagram of n bytes in buf, from src_port. */
 static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   const uint8_t *m = c->buf;
-  tern_dhcpv4_hdr h;
+  tern_ipv4_addr yiaddr;
   tern_dhcpv4_opts o;
   int rc = -1; /* counted in rx_drop[0]: too long (or a socket error, which
                   an unconnected socket never has), not from port 67 */
@@ -211,33 +247,32 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     c->stats.rx_drop[rc == -1 ? 0 : -rc]++;
     return;
   }
-  tern_dhcpv4_hdr_parse(&h, m);
+  memcpy(&yiaddr, m + TERN_DHCPV4_OFF_YIADDR, 4);
   uint8_t s = c->state;
   uint8_t t = o.msg_type;
   /* An ACK or NAK answers a REQUEST: from the server asked, unless the
    * client asked any (REBOOTING, REBINDING) or the reply names none. */
-  bool answers = (s == TERN_DHCPV4_REQUESTING || s == TERN_DHCPV4_RENEWING ||
-                  s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING) &&
-                 (s == TERN_DHCPV4_REBOOTING || s == TERN_DHCPV4_REBINDING ||
+  bool answers = IN(s, BIT(REQUESTING) | BIT(RENEWING) | BIT(REBOOTING) |
+                           BIT(REBINDING)) &&
+                 (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
                   (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
-  bool addr_ok = host_addr(h.yiaddr);
-  if (h.op != TERN_DHCPV4_BOOTREPLY || h.xid != c->xid ||
-      memcmp(h.chaddr, c->mac, 6) != 0) {
+  bool addr_ok = host_addr(yiaddr);
+  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
     t = 0; /* not ours */
   }
   if (t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING && addr_ok &&
       (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
     /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
-    c->lease.addr = h.yiaddr;
+    c->lease.addr = yiaddr;
     c->lease.server = o.server_id;
     enter(c, TERN_DHCPV4_REQUESTING, 0);
   } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
              (o.present & TERN_DHCPV4_HAVE_LEASE) != 0) {
-    take_ack(c, &h, &o);
+    take_ack(c, yiaddr, &o);
     if (c->cfg.probe != NULL && !c->applied) {
       /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
-      enter(c, TERN_DHCPV4_PROBING, random32(c) % TERN_DHCPV4_PROBE_MS);
+      enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
     } else {
       bind(c);
     }
@@ -251,34 +286,25 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   c->stats.rx_taken++;
 }
 
+/* What a state sends when its deadline comes, and how many times before
+ * it starts over (0: no limit). */
+static const struct {
+  uint8_t msg;   /* enum msg */
+  uint8_t tries; /* 0: no limit */
+} on_deadline[] = {
+    [TERN_DHCPV4_SELECTING] = {MSG_DISCOVER, 0},
+    [TERN_DHCPV4_REQUESTING] = {MSG_REQUEST_SELECTED, REQUEST_TRIES},
+    [TERN_DHCPV4_REBOOTING] = {MSG_REQUEST_REBOOT, REBOOT_TRIES},
+    [TERN_DHCPV4_RENEWING] = {MSG_REQUEST_RENEW, 0},
+    [TERN_DHCPV4_REBINDING] = {MSG_REQUEST_REBIND, 0},
+};
+
 /* The state's deadline came. */
 static void timeout(tern_dhcpv4 *c) {
   tern_time now = tern_now();
   uint8_t s = c->state;
-  if (s == TERN_DHCPV4_INIT) {
-    /* A new exchange: INIT-REBOOT with an address known, else DISCOVER. */
-    c->xid = random32(c);
-    c->start = now;
-    s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING : TERN_DHCPV4_SELECTING;
-    enter(c, (tern_dhcpv4_state)s, 0);
-  }
-  if (s <= TERN_DHCPV4_REBOOTING) { /* SELECTING, REQUESTING, REBOOTING */
-    if (c->tries >= (s == TERN_DHCPV4_REQUESTING  ? REQUEST_TRIES
-                     : s == TERN_DHCPV4_REBOOTING ? REBOOT_TRIES
-                                                  : 255)) {
-      start_over(c);
-      return;
-    }
-    build(c, s == TERN_DHCPV4_SELECTING ? TERN_DHCPV4_DISCOVER
-                                        : TERN_DHCPV4_REQUEST);
-    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
-    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
-    c->deadline = now + (RETRY_MS << shift) - JITTER_MS +
-                  random32(c) % (2 * JITTER_MS + 1);
-    if (c->tries < 254) {
-      c->tries++;
-    }
-  } else if (s == TERN_DHCPV4_PROBING) {
+  uint32_t wait;
+  if (s == TERN_DHCPV4_PROBING) {
     tern_ipv4_addr a = c->lease.addr;
     if (c->tries++ == TERN_DHCPV4_PROBES) {
       memset(&a, 0, sizeof a); /* done: stop watching */
@@ -288,24 +314,51 @@ static void timeout(tern_dhcpv4 *c) {
     if (a.b[0] == 0) {
       bind(c);
     }
-  } else if (!tern_time_before(now, c->expire_at)) {
+    return;
+  }
+  if (s >= TERN_DHCPV4_BOUND && !tern_time_before(now, c->expire_at)) {
     c->stats.expiries++;
     start_over(c);
-  } else { /* BOUND, RENEWING, REBINDING */
-    if (s == TERN_DHCPV4_BOUND) {
-      c->xid = random32(c); /* the lease counts from this request on */
-      c->start = now;
-    }
-    c->state = tern_time_before(now, c->t2_at) ? TERN_DHCPV4_RENEWING
-                                               : TERN_DHCPV4_REBINDING;
+    return;
+  }
+  if (s == TERN_DHCPV4_INIT || s == TERN_DHCPV4_BOUND) {
+    /* A new exchange: secs, and the lease it gets, count from now. */
+    c->xid = random32(c);
+    c->start = now;
+  }
+  if (s >= TERN_DHCPV4_BOUND) { /* BOUND, RENEWING, REBINDING */
+    s = tern_time_before(now, c->t2_at) ? TERN_DHCPV4_RENEWING
+                                        : TERN_DHCPV4_REBINDING;
     /* Again at half the time left to T2 (renewing) or to expiry
      * (rebinding), at least 60 s later, and never past that instant. */
-    tern_time next = c->state == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at;
-    uint32_t left = tern_time_until(now, next);
-    uint32_t wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
-    c->deadline = now + (wait < left ? wait : left);
-    build(c, TERN_DHCPV4_REQUEST);
+    uint32_t left = tern_time_until(
+        now, s == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at);
+    wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
+    if (wait > left) {
+      wait = left;
+    }
+  } else { /* INIT, SELECTING, REQUESTING, REBOOTING */
+    if (s == TERN_DHCPV4_INIT) {
+      /* INIT-REBOOT with an address known, else DISCOVER. */
+      s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING
+                                  : TERN_DHCPV4_SELECTING;
+      c->tries = 0;
+    }
+    uint8_t max = on_deadline[s].tries;
+    if (max != 0 && c->tries >= max) {
+      start_over(c);
+      return;
+    }
+    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
+    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
+    wait = (RETRY_MS << shift) - JITTER_MS + random_below(c, 2 * JITTER_MS + 1);
+    if (c->tries < 255) {
+      c->tries++;
+    }
   }
+  c->state = s;
+  c->deadline = now + wait;
+  build(c, (enum msg)on_deadline[s].msg);
 }
 
 static void event(tern_dhcpv4 *c, uint32_t ev) {
@@ -325,6 +378,19 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
   }
 }
 
+/* An IPv4 endpoint on the client's interface: addr (NULL: any) and
+ * port. */
+static void endpoint(const tern_dhcpv4 *c, tern_endpoint *e, uint16_t port,
+                     const tern_ipv4_addr *addr) {
+  memset(e, 0, sizeof *e);
+  e->addr.family = TERN_IP_V4;
+  if (addr != NULL) {
+    e->addr.u.v4 = *addr;
+  }
+  e->port = port;
+  e->scope = c->iface->id;
+}
+
 int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
                       const tern_dhcpv4_config *cfg) {
   if (c == NULL || udp == NULL || iface == NULL || cfg == NULL ||
@@ -334,13 +400,13 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   memset(c, 0, sizeof *c);
   tern_netdev_info info = tern_netdev_get_info(&iface->dev);
   memcpy(c->mac, info.mac, 6);
-  if ((tern_ld32(c->mac) | c->mac[4] | c->mac[5]) == 0) {
+  if (memcmp(c->mac, (const uint8_t[6]){0}, 6) == 0) { /* no MAC */
     return TERN_EINVAL;
   }
   c->iface = iface;
   c->cfg = *cfg;
-  tern_endpoint local = {.port = TERN_DHCPV4_CLIENT_PORT, .scope = iface->id};
-  local.addr.family = TERN_IP_V4;
+  tern_endpoint local;
+  endpoint(c, &local, TERN_DHCPV4_CLIENT_PORT, NULL);
   int rc = tern_udp_bind(udp, &c->sock, &local, c->ring, sizeof c->ring);
   if (rc == 0) {
     c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
@@ -359,14 +425,12 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
     if (c->stop == 1) {
       c->stop = 2;
       if (c->applied) {
-        build(c, TERN_DHCPV4_RELEASE);
+        build(c, MSG_RELEASE);
       }
     }
     if (c->tx_len != 0) {
-      tern_endpoint dst = {.port = TERN_DHCPV4_SERVER_PORT,
-                           .scope = c->iface->id};
-      dst.addr.family = TERN_IP_V4;
-      dst.addr.u.v4 = c->tx_dst;
+      tern_endpoint dst;
+      endpoint(c, &dst, TERN_DHCPV4_SERVER_PORT, &c->tx_dst);
       int err;
       if (tern_udp_poll_send_to(&c->sock, cx, &dst, c->buf, c->tx_len, &err) ==
           TERN_PENDING) {

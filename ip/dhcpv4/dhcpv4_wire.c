@@ -6,12 +6,12 @@
 #include "tern/bytes.h"
 #include "tern/err.h"
 
-#define OFF_XID 4u
-#define OFF_SECS 8u
-#define OFF_FLAGS 10u
-#define OFF_CIADDR 12u
-#define OFF_CHADDR 28u
-#define OFF_COOKIE 236u
+#define OFF_XID TERN_DHCPV4_OFF_XID
+#define OFF_SECS TERN_DHCPV4_OFF_SECS
+#define OFF_FLAGS TERN_DHCPV4_OFF_FLAGS
+#define OFF_CIADDR TERN_DHCPV4_OFF_CIADDR
+#define OFF_CHADDR TERN_DHCPV4_OFF_CHADDR
+#define OFF_COOKIE TERN_DHCPV4_OFF_COOKIE
 
 static const uint8_t cookie[4] = {99, 130, 83, 99};
 
@@ -61,6 +61,24 @@ int tern_dhcpv4_hdr_emit(const tern_dhcpv4_hdr *h, uint8_t *msg, size_t cap) {
   return (int)TERN_DHCPV4_HDR_LEN;
 }
 
+size_t tern_dhcpv4_request_init(uint8_t *msg, uint32_t xid,
+                                const uint8_t mac[6]) {
+  memset(msg, 0, TERN_DHCPV4_HDR_LEN);
+  msg[0] = TERN_DHCPV4_BOOTREQUEST;
+  msg[1] = 1; /* htype: Ethernet */
+  msg[2] = 6; /* hlen */
+  tern_put_be32(msg + OFF_XID, xid);
+  memcpy(msg + OFF_CHADDR, mac, 6);
+  memcpy(msg + OFF_COOKIE, cookie, 4);
+  return TERN_DHCPV4_HDR_LEN;
+}
+
+bool tern_dhcpv4_is_reply_to(const uint8_t *msg, uint32_t xid,
+                             const uint8_t mac[6]) {
+  return msg[0] == TERN_DHCPV4_BOOTREPLY && tern_be32(msg + OFF_XID) == xid &&
+         memcmp(msg + OFF_CHADDR, mac, 6) == 0;
+}
+
 void tern_dhcpv4_opt_begin(tern_dhcpv4_opt_iter *it, const uint8_t *msg,
                            size_t len) {
   it->msg = msg;
@@ -70,20 +88,16 @@ void tern_dhcpv4_opt_begin(tern_dhcpv4_opt_iter *it, const uint8_t *msg,
   it->overload = 0;
 }
 
-/* Moves the walk to the next field the overload option names, or to the
- * end. */
+/* Moves the walk to the next field the overload option names (its bit 1:
+ * file, bit 2: sname, RFC 2132 9.3; field 1 is file and 2 sname, so the
+ * field's number is its bit), or to the end (field 3). */
 static void next_field(tern_dhcpv4_opt_iter *it) {
-  it->field++;
-  if (it->field == 1 && (it->overload & 1) != 0) {
-    it->pos = TERN_DHCPV4_OFF_FILE;
-    it->end = TERN_DHCPV4_OFF_FILE + 128;
-  } else if (it->field <= 2 && (it->overload & 2) != 0) {
-    it->field = 2;
-    it->pos = TERN_DHCPV4_OFF_SNAME;
-    it->end = TERN_DHCPV4_OFF_SNAME + 64;
-  } else {
-    it->field = 3;
-  }
+  do {
+    it->field++;
+  } while (it->field < 3 && (it->overload & it->field) == 0);
+  it->pos = it->field == 1 ? TERN_DHCPV4_OFF_FILE : TERN_DHCPV4_OFF_SNAME;
+  it->end =
+      it->field == 1 ? TERN_DHCPV4_OFF_FILE + 128 : TERN_DHCPV4_OFF_SNAME + 64;
 }
 
 int tern_dhcpv4_opt_next(tern_dhcpv4_opt_iter *it, uint8_t *code,

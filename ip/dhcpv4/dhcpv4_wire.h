@@ -46,9 +46,20 @@ extern "C" {
  * datagrams, less the IP and UDP headers). */
 #define TERN_DHCPV4_MAX_LEN 548u
 
-/* Offsets in the fixed header. */
-#define TERN_DHCPV4_OFF_SNAME 44u /* 64 bytes */
-#define TERN_DHCPV4_OFF_FILE 108u /* 128 bytes */
+/* Offsets in the fixed header (RFC 2131 figure 1). A caller that needs
+ * only a few fields reads and writes them here, after tern_dhcpv4_check
+ * (reading) or tern_dhcpv4_request_init (writing). */
+#define TERN_DHCPV4_OFF_XID 4u
+#define TERN_DHCPV4_OFF_SECS 8u
+#define TERN_DHCPV4_OFF_FLAGS 10u
+#define TERN_DHCPV4_OFF_CIADDR 12u
+#define TERN_DHCPV4_OFF_YIADDR 16u
+#define TERN_DHCPV4_OFF_SIADDR 20u
+#define TERN_DHCPV4_OFF_GIADDR 24u
+#define TERN_DHCPV4_OFF_CHADDR 28u /* 16 bytes */
+#define TERN_DHCPV4_OFF_SNAME 44u  /* 64 bytes */
+#define TERN_DHCPV4_OFF_FILE 108u  /* 128 bytes */
+#define TERN_DHCPV4_OFF_COOKIE 236u
 
 #define TERN_DHCPV4_BOOTREQUEST 1
 #define TERN_DHCPV4_BOOTREPLY 2
@@ -122,6 +133,22 @@ void tern_dhcpv4_hdr_parse(tern_dhcpv4_hdr *h, const uint8_t *msg);
  * TERN_DHCPV4_HDR_LEN bytes. Returns that, or TERN_ENOSPC when cap is
  * less. */
 int tern_dhcpv4_hdr_emit(const tern_dhcpv4_hdr *h, uint8_t *msg, size_t cap);
+
+/* The light path, for a client that needs a handful of fields (the
+ * state machine uses these, not the repr above):
+ *
+ * Writes the fixed header of a client's BOOTREQUEST at msg (which must
+ * hold TERN_DHCPV4_HDR_LEN bytes): every byte zero but op, htype 1
+ * (Ethernet), hlen 6, xid, the 6-byte MAC in chaddr and the magic
+ * cookie. secs and ciaddr are then written at their offsets. Returns
+ * TERN_DHCPV4_HDR_LEN, where the options start. */
+size_t tern_dhcpv4_request_init(uint8_t *msg, uint32_t xid,
+                                const uint8_t mac[6]);
+
+/* Whether a checked message is a BOOTREPLY with this xid and this 6-byte
+ * MAC in chaddr: an answer to this client. */
+bool tern_dhcpv4_is_reply_to(const uint8_t *msg, uint32_t xid,
+                             const uint8_t mac[6]);
 
 /* Walks the options of a checked message: the options field, then the
  * file and sname fields if an overload option asked for them. */

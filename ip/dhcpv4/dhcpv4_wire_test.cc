@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ip/dhcpv4/capture_vectors.h"
+#include "tern/bytes.h"
 #include "tern/err.h"
 
 namespace {
@@ -154,6 +155,46 @@ TEST(Dhcpv4Wire, RequestAndReleaseFromDhclient) {
   EXPECT_TRUE(Eq(h.ciaddr, tern_ipv4(192, 0, 2, 103)));
   EXPECT_EQ(h.xid, 0x37dbca27u);
   EXPECT_EQ(Reemit(rel), rel);
+}
+
+// The light path the client uses: dhclient's DISCOVER and RELEASE headers
+// rebuilt with tern_dhcpv4_request_init, secs and ciaddr at their offsets.
+TEST(Dhcpv4Wire, RequestInitMatchesDhclient) {
+  const uint8_t mac[6] = {2, 0, 0, 0, 0, 0x0a};
+  for (int which = 0; which < 2; which++) {
+    SCOPED_TRACE(which);
+    Bytes m = which == 0 ? Msg(tern_test::kDhcpDiscover)
+                         : Msg(tern_test::kDhcpRelease);
+    Bytes out(TERN_DHCPV4_HDR_LEN + 1, 0xee);
+    uint32_t xid = tern_be32(m.data() + TERN_DHCPV4_OFF_XID);
+    EXPECT_EQ(tern_dhcpv4_request_init(out.data(), xid, mac),
+              size_t(TERN_DHCPV4_HDR_LEN));
+    EXPECT_EQ(out[TERN_DHCPV4_HDR_LEN], 0xee);  // nothing past the header
+    memcpy(out.data() + TERN_DHCPV4_OFF_SECS, m.data() + TERN_DHCPV4_OFF_SECS,
+           2);
+    memcpy(out.data() + TERN_DHCPV4_OFF_CIADDR,
+           m.data() + TERN_DHCPV4_OFF_CIADDR, 4);
+    EXPECT_EQ(Bytes(out.begin(), out.begin() + TERN_DHCPV4_HDR_LEN),
+              Bytes(m.begin(), m.begin() + TERN_DHCPV4_HDR_LEN));
+  }
+}
+
+TEST(Dhcpv4Wire, IsReplyTo) {
+  const uint8_t mac[6] = {2, 0, 0, 0, 0, 0x0a};
+  Bytes m = Msg(tern_test::kDhcpOffer);
+  ASSERT_EQ(tern_dhcpv4_check(m.data(), m.size()), 0);
+  EXPECT_TRUE(tern_dhcpv4_is_reply_to(m.data(), 0x2cef904du, mac));
+  EXPECT_FALSE(tern_dhcpv4_is_reply_to(m.data(), 0x2cef904cu, mac));
+  uint8_t other[6] = {2, 0, 0, 0, 0, 0x0b};
+  EXPECT_FALSE(tern_dhcpv4_is_reply_to(m.data(), 0x2cef904du, other));
+  other[5] = 0x0a;
+  other[0] = 3;
+  EXPECT_FALSE(tern_dhcpv4_is_reply_to(m.data(), 0x2cef904du, other));
+  m[0] = TERN_DHCPV4_BOOTREQUEST;  // our own DISCOVER seen again
+  EXPECT_FALSE(tern_dhcpv4_is_reply_to(m.data(), 0x2cef904du, mac));
+  // dhclient's DISCOVER, same xid and MAC: a request, not a reply.
+  Bytes d = Msg(tern_test::kDhcpDiscover);
+  EXPECT_FALSE(tern_dhcpv4_is_reply_to(d.data(), 0x2cef904du, mac));
 }
 
 TEST(Dhcpv4Wire, CheckRefusesShortAndBootp) {
