@@ -1,0 +1,341 @@
+/* SACK scoreboard and RFC 6675 loss recovery. See tcp_sack.h. */
+#include "tern/tcp_sack.h"
+
+#include <string.h>
+
+#include "tern/tcp_seq.h"
+
+void tern_tcp_sack_init(tern_tcp_scoreboard *sb) {
+  memset(sb, 0, sizeof *sb);
+}
+
+void tern_tcp_sack_timeout(tern_tcp_scoreboard *sb) {
+  sb->count = 0;
+}
+
+static void count_invalid(tern_tcp_scoreboard *sb) {
+  if (sb->invalid < UINT16_MAX) {
+    sb->invalid++;
+  }
+}
+
+/* Drops what una acknowledged: whole ranges below it, the part of one
+ * that straddles it. */
+static void prune(tern_tcp_scoreboard *sb, uint32_t una) {
+  unsigned keep = 0;
+  for (unsigned i = 0; i < sb->count; i++) {
+    tern_tcp_sack_block r = sb->range[i];
+    if (tern_seq_le(r.right, una)) {
+      continue;
+    }
+    if (tern_seq_lt(r.left, una)) {
+      r.left = una;
+    }
+    sb->range[keep++] = r;
+  }
+  sb->count = (uint8_t)keep;
+}
+
+/* Records [left, right), already inside [una, snd_nxt]; returns the bytes
+ * of it not SACKed before. Ranges it overlaps or touches merge with it. */
+static uint32_t insert(tern_tcp_scoreboard *sb, uint32_t left, uint32_t right) {
+  tern_tcp_sack_block out[TERN_TCP_SACK_RANGES + 1];
+  uint32_t newly = right - left;
+  uint32_t l = left, r = right;
+  unsigned n = 0, at = 0;
+  for (unsigned i = 0; i < sb->count; i++) {
+    tern_tcp_sack_block e = sb->range[i];
+    if (tern_seq_lt(e.right, left)) {
+      out[n++] = e; /* wholly below, not touching */
+      at = n;
+    } else if (tern_seq_gt(e.left, right)) {
+      out[n++] = e; /* wholly above */
+    } else {
+      /* Overlaps or touches the block: the overlap was known already. */
+      uint32_t lo = tern_seq_max(e.left, left);
+      uint32_t hi = tern_seq_min(e.right, right);
+      if (tern_seq_lt(lo, hi)) {
+        newly -= hi - lo;
+      }
+      l = tern_seq_min(l, e.left);
+      r = tern_seq_max(r, e.right);
+    }
+  }
+  /* Ranges below the block came first in order, so it goes at `at`. */
+  memmove(&out[at + 1], &out[at], (n - at) * sizeof out[0]);
+  out[at].left = l;
+  out[at].right = r;
+  n++;
+  if (n > TERN_TCP_SACK_RANGES) {
+    /* No room: forget the highest range (see TERN_TCP_SACK_RANGES). */
+    n--;
+    if (sb->forgotten < UINT8_MAX) {
+      sb->forgotten++;
+    }
+    if (at == n) {
+      newly = 0; /* the block itself was the one forgotten */
+    }
+  }
+  memcpy(sb->range, out, n * sizeof out[0]);
+  sb->count = (uint8_t)n;
+  return newly;
+}
+
+uint32_t tern_tcp_sack_update(tern_tcp_scoreboard *sb, uint32_t una,
+                              uint32_t snd_nxt,
+                              const tern_tcp_sack_block *blocks, unsigned n) {
+  prune(sb, una);
+  uint32_t newly = 0;
+  for (unsigned i = 0; i < n; i++) {
+    uint32_t left = blocks[i].left, right = blocks[i].right;
+    /* una <= left < right <= snd_nxt, each measured from una so that
+     * nothing 2^31 away can pass. */
+    if (!(left - una < right - una && right - una <= snd_nxt - una)) {
+      count_invalid(sb);
+      continue;
+    }
+    newly += insert(sb, left, right);
+  }
+  return newly;
+}
+
+bool tern_tcp_sack_is_sacked(const tern_tcp_scoreboard *sb, uint32_t seq) {
+  for (unsigned i = 0; i < sb->count; i++) {
+    const tern_tcp_sack_block *r = &sb->range[i];
+    if (tern_seq_in_window(seq, r->left, r->right - r->left)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+uint32_t tern_tcp_sack_sacked_bytes(const tern_tcp_scoreboard *sb) {
+  uint32_t total = 0;
+  for (unsigned i = 0; i < sb->count; i++) {
+    total += sb->range[i].right - sb->range[i].left;
+  }
+  return total;
+}
+
+/* IsLost's rule, given what lies above: ranges and their bytes. */
+static bool lost(unsigned ranges_above, uint32_t bytes_above, uint16_t smss) {
+  return ranges_above >= TERN_TCP_DUPTHRESH ||
+         bytes_above > (uint32_t)(TERN_TCP_DUPTHRESH - 1) * smss;
+}
+
+bool tern_tcp_sack_is_lost(const tern_tcp_scoreboard *sb, uint32_t seq,
+                           uint16_t smss) {
+  unsigned ranges = 0;
+  uint32_t bytes = 0;
+  for (unsigned i = 0; i < sb->count; i++) {
+    const tern_tcp_sack_block *r = &sb->range[i];
+    if (tern_seq_gt(r->right, seq + 1u)) {
+      /* SACKed octets with numbers above seq. */
+      bytes += r->right - tern_seq_max(r->left, seq + 1u);
+    }
+    if (tern_seq_gt(r->left, seq)) {
+      ranges++;
+    }
+  }
+  return lost(ranges, bytes, smss);
+}
+
+/* HighRxt + 1, or una when it lies outside (una, snd_nxt]: left behind
+ * by an earlier recovery, it must not look ahead once the numbers wrap. */
+static uint32_t rxt_end(const tern_tcp_scoreboard *sb, uint32_t una,
+                        uint32_t snd_nxt) {
+  return tern_seq_after_upto(sb->high_rxt, una, snd_nxt) ? sb->high_rxt : una;
+}
+
+/* The octets of the hole [a, b) below hr, retransmitted in this
+ * recovery. */
+static uint32_t retransmitted(uint32_t hr, uint32_t a, uint32_t b) {
+  if (!tern_seq_lt(a, hr)) {
+    return 0;
+  }
+  return tern_seq_min(b, hr) - a;
+}
+
+uint32_t tern_tcp_sack_pipe(const tern_tcp_scoreboard *sb, uint32_t una,
+                            uint32_t snd_nxt, uint16_t smss) {
+  uint32_t hr = rxt_end(sb, una, snd_nxt);
+  uint32_t above = tern_tcp_sack_sacked_bytes(sb);
+  uint32_t pipe = 0, start = una;
+  for (unsigned i = 0; i < sb->count; i++) {
+    const tern_tcp_sack_block *r = &sb->range[i];
+    if (tern_seq_lt(start, r->left)) {
+      /* Every range from i up lies above this hole. */
+      if (!lost(sb->count - i, above, smss)) {
+        pipe += r->left - start;
+      }
+      pipe += retransmitted(hr, start, r->left);
+    }
+    above -= r->right - r->left;
+    start = r->right;
+  }
+  /* Above the highest range nothing is SACKed: not lost. */
+  if (tern_seq_lt(start, snd_nxt)) {
+    pipe += snd_nxt - start + retransmitted(hr, start, snd_nxt);
+  }
+  return pipe;
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b) {
+  return a < b ? a : b;
+}
+
+tern_tcp_sack_rule tern_tcp_sack_next_seg(const tern_tcp_scoreboard *sb,
+                                          uint32_t una, uint32_t snd_nxt,
+                                          uint16_t smss, bool new_data,
+                                          tern_tcp_sack_seg *seg) {
+  /* Rules 1 and 3 look at unSACKed octets above HighRxt and below the
+   * highest SACKed octet: the holes below the highest range. Lost-ness
+   * only falls going up, so the first candidate hole decides. */
+  uint32_t floor = rxt_end(sb, una, snd_nxt);
+  uint32_t above = tern_tcp_sack_sacked_bytes(sb);
+  uint32_t start = una;
+  for (unsigned i = 0; i < sb->count; i++) {
+    const tern_tcp_sack_block *r = &sb->range[i];
+    uint32_t s = tern_seq_max(start, floor);
+    if (tern_seq_lt(s, r->left)) {
+      seg->seq = s;
+      seg->len = min_u32(smss, r->left - s);
+      if (lost(sb->count - i, above, smss)) {
+        return seg->rule = TERN_TCP_SACK_LOST;
+      }
+      if (!new_data) {
+        return seg->rule = TERN_TCP_SACK_UNSURE;
+      }
+      break;
+    }
+    above -= r->right - r->left;
+    start = r->right;
+  }
+  if (new_data) {
+    seg->seq = snd_nxt;
+    seg->len = smss;
+    return seg->rule = TERN_TCP_SACK_NEW;
+  }
+  /* Rule 4, once per recovery: HighACK > RescueRxt. */
+  if (!tern_seq_gt(una, sb->rescue_rxt)) {
+    return TERN_TCP_SACK_NONE;
+  }
+  /* The highest unSACKed octet is end - 1. */
+  uint32_t end = snd_nxt;
+  if (sb->count > 0 && sb->range[sb->count - 1].right == snd_nxt) {
+    end = sb->range[sb->count - 1].left;
+  }
+  if (!tern_seq_gt(end, una)) {
+    return TERN_TCP_SACK_NONE;
+  }
+  seg->len = min_u32(smss, end - una);
+  seg->seq = end - seg->len;
+  return seg->rule = TERN_TCP_SACK_RESCUE;
+}
+
+void tern_tcp_sack_sent(tern_tcp_scoreboard *sb, const tern_tcp_cc *cc,
+                        const tern_tcp_sack_seg *seg) {
+  switch (seg->rule) {
+    case TERN_TCP_SACK_LOST:
+    case TERN_TCP_SACK_UNSURE:
+    case TERN_TCP_SACK_FIRST:
+      sb->high_rxt = tern_seq_max(sb->high_rxt, seg->seq + seg->len);
+      break;
+    case TERN_TCP_SACK_RESCUE:
+      sb->rescue_rxt = cc->recover + 1u; /* RescueRxt = RecoveryPoint */
+      break;
+    default: break;
+  }
+}
+
+/* RFC 5681 eq. 4: half what is in flight, at least two segments. */
+static uint32_t half_flight(const tern_tcp_cc *cc, uint32_t flight) {
+  uint32_t half = flight / 2;
+  return half > 2u * cc->smss ? half : 2u * cc->smss;
+}
+
+tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
+                                     const tern_tcp_sack_ack_info *a,
+                                     tern_tcp_sack_seg *first) {
+  bool advanced = tern_seq_gt(a->ack, a->una);
+  uint32_t una = advanced ? a->ack : a->una;
+  uint32_t newly =
+      tern_tcp_sack_update(sb, una, a->snd_nxt, a->blocks, a->block_count);
+  tern_tcp_cc_action action = TERN_TCP_CC_NONE;
+  if (advanced) {
+    if (cc->in_recovery) {
+      if (tern_seq_gt(una, cc->recover)) {
+        /* (A): the end of recovery; cwnd stays at ssthresh. */
+        cc->in_recovery = 0;
+        cc->dupacks = 0;
+        cc->acked_ca = 0;
+        return TERN_TCP_CC_NONE;
+      }
+      return TERN_TCP_CC_SEND_NEW; /* (B), (C): pipe has shrunk */
+    }
+    /* Cumulative: DupAcks back to zero, cwnd grows (RFC 5681 3.1). */
+    sb->high_rxt = una;
+    action = tern_tcp_cc_ack(cc, una, a->ack - a->una, a->snd_nxt - una);
+  }
+  bool dup = newly > 0 || (a->block_count == 0 && !advanced && a->dup_shape &&
+                           a->snd_nxt != una);
+  if (!dup) {
+    return action;
+  }
+  if (cc->in_recovery) {
+    return TERN_TCP_CC_SEND_NEW;
+  }
+  if (cc->dupacks < UINT8_MAX) {
+    cc->dupacks++;
+  }
+  sb->high_rxt = una; /* step (3.1): HighRxt = HighACK */
+  if ((cc->dupacks < TERN_TCP_DUPTHRESH &&
+       !tern_tcp_sack_is_lost(sb, una, cc->smss)) ||
+      !tern_seq_gt(una, cc->recover)) {
+    return TERN_TCP_CC_SEND_NEW; /* step (3): limited transmit */
+  }
+  /* Step (4): fast retransmit, into recovery. */
+  cc->ssthresh = cc->cwnd = half_flight(cc, a->snd_nxt - una);
+  cc->recover = a->snd_nxt - 1u;
+  cc->in_recovery = 1;
+  cc->acked_ca = 0;
+  uint32_t hole_end = a->snd_nxt;
+  if (sb->count > 0 && sb->range[0].left != una) {
+    hole_end = sb->range[0].left;
+  }
+  first->seq = una;
+  first->len = min_u32(cc->smss, hole_end - una);
+  first->rule = TERN_TCP_SACK_FIRST;
+  /* (4.3): HighRxt and RescueRxt at its last octet. */
+  sb->high_rxt = sb->rescue_rxt = una + first->len;
+  return TERN_TCP_CC_RETRANSMIT;
+}
+
+bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
+                        uint32_t una, uint32_t snd_nxt, uint32_t new_avail,
+                        tern_tcp_sack_seg *seg) {
+  uint32_t pipe = (cc->in_recovery || cc->dupacks > 0)
+                      ? tern_tcp_sack_pipe(sb, una, snd_nxt, cc->smss)
+                      : snd_nxt - una;
+  uint32_t room = cc->cwnd > pipe ? cc->cwnd - pipe : 0;
+  if (!cc->in_recovery) {
+    if (new_avail == 0) {
+      return false;
+    }
+    seg->seq = snd_nxt;
+    seg->len = min_u32(cc->smss, new_avail);
+    seg->rule = TERN_TCP_SACK_NEW;
+    return seg->len <= room;
+  }
+  if (room < cc->smss) {
+    return false;
+  }
+  if (tern_tcp_sack_next_seg(sb, una, snd_nxt, cc->smss, new_avail > 0, seg) ==
+      TERN_TCP_SACK_NONE) {
+    return false;
+  }
+  if (seg->rule == TERN_TCP_SACK_NEW) {
+    seg->len = min_u32(seg->len, new_avail);
+  }
+  return true;
+}
