@@ -26,6 +26,13 @@ uint32_t Update(tern_tcp_scoreboard *sb, uint32_t una, uint32_t nxt,
                               (unsigned)blocks.size());
 }
 
+// The state a connection adds for SACK recovery (no pointers: the same
+// on the 32-bit targets, where size_sack.c asserts it too).
+TEST(TcpSack, StateSize) {
+  EXPECT_EQ(sizeof(tern_tcp_scoreboard), 44u);
+  EXPECT_EQ(sizeof(tern_tcp_cc), 20u);
+}
+
 TEST(TcpSack, UpdateMergesAndRefuses) {
   tern_tcp_scoreboard sb;
   tern_tcp_sack_init(&sb);
