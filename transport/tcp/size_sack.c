@@ -38,6 +38,8 @@ int main(void) {
     out += seg.len;
   }
   out += tern_tcp_sack_is_lost(&sb, input[0], 536);
+  out += tern_tcp_sack_is_sacked(&sb, input[5]);
+  out += tern_tcp_sack_sacked_bytes(&sb);
   out += tern_tcp_sack_pipe(&sb, input[1], input[2], 536);
   out += tern_tcp_sack_next_seg(&sb, input[1], input[2], 536, false, &seg);
   tern_tcp_sack_timeout(&sb);

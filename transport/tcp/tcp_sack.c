@@ -37,47 +37,43 @@ static void prune(tern_tcp_scoreboard *sb, uint32_t una) {
 }
 
 /* Records [left, right), already inside [una, snd_nxt]; returns the bytes
- * of it not SACKed before. Ranges it overlaps or touches merge with it. */
+ * of it not SACKed before. The ranges it overlaps or touches (adjacent in
+ * the ordered array) merge with it into one. */
 static uint32_t insert(tern_tcp_scoreboard *sb, uint32_t left, uint32_t right) {
-  tern_tcp_sack_block out[TERN_TCP_SACK_RANGES + 1];
   uint32_t newly = right - left;
-  uint32_t l = left, r = right;
-  unsigned n = 0, at = 0;
-  for (unsigned i = 0; i < sb->count; i++) {
-    tern_tcp_sack_block e = sb->range[i];
-    if (tern_seq_lt(e.right, left)) {
-      out[n++] = e; /* wholly below, not touching */
-      at = n;
-    } else if (tern_seq_gt(e.left, right)) {
-      out[n++] = e; /* wholly above */
-    } else {
-      /* Overlaps or touches the block: the overlap was known already. */
-      uint32_t lo = tern_seq_max(e.left, left);
-      uint32_t hi = tern_seq_min(e.right, right);
-      if (tern_seq_lt(lo, hi)) {
-        newly -= hi - lo;
-      }
-      l = tern_seq_min(l, e.left);
-      r = tern_seq_max(r, e.right);
-    }
+  unsigned i = 0;
+  while (i < sb->count && tern_seq_lt(sb->range[i].right, left)) {
+    i++; /* wholly below, not touching */
   }
-  /* Ranges below the block came first in order, so it goes at `at`. */
-  memmove(&out[at + 1], &out[at], (n - at) * sizeof out[0]);
-  out[at].left = l;
-  out[at].right = r;
-  n++;
-  if (n > TERN_TCP_SACK_RANGES) {
-    /* No room: forget the highest range (see TERN_TCP_SACK_RANGES). */
-    n--;
+  unsigned j = i;
+  uint32_t l = left, r = right;
+  while (j < sb->count && !tern_seq_gt(sb->range[j].left, right)) {
+    const tern_tcp_sack_block *e = &sb->range[j++];
+    uint32_t lo = tern_seq_max(e->left, left);
+    uint32_t hi = tern_seq_min(e->right, right);
+    if (tern_seq_lt(lo, hi)) {
+      newly -= hi - lo; /* known already */
+    }
+    l = tern_seq_min(l, e->left);
+    r = tern_seq_max(r, e->right);
+  }
+  /* Ranges [i, j) become one at i, the n above move to follow it. */
+  unsigned n = sb->count - j;
+  if (i == j && sb->count == TERN_TCP_SACK_RANGES) {
+    /* A new range and no room: forget the highest (see
+     * TERN_TCP_SACK_RANGES), which may be this one. */
     if (sb->forgotten < UINT8_MAX) {
       sb->forgotten++;
     }
-    if (at == n) {
-      newly = 0; /* the block itself was the one forgotten */
+    if (n == 0) {
+      return 0;
     }
+    n--;
   }
-  memcpy(sb->range, out, n * sizeof out[0]);
-  sb->count = (uint8_t)n;
+  memmove(&sb->range[i + 1], &sb->range[j], n * sizeof sb->range[0]);
+  sb->range[i].left = l;
+  sb->range[i].right = r;
+  sb->count = (uint8_t)(i + 1 + n);
   return newly;
 }
 
