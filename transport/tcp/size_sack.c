@@ -42,7 +42,7 @@ int main(void) {
   out += tern_tcp_sack_sacked_bytes(&sb);
   out += tern_tcp_sack_pipe(&sb, input[1], input[2], 536);
   out += tern_tcp_sack_next_seg(&sb, input[1], input[2], 536, false, &seg);
-  tern_tcp_sack_timeout(&sb);
+  tern_tcp_sack_timeout(&sb, input[6]);
   tern_tcp_cc_timeout(&cc, input[3], input[4], false);
   tern_board_exit((int)(out + cc.cwnd));
 }

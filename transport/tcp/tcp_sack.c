@@ -9,8 +9,9 @@ void tern_tcp_sack_init(tern_tcp_scoreboard *sb) {
   memset(sb, 0, sizeof *sb);
 }
 
-void tern_tcp_sack_timeout(tern_tcp_scoreboard *sb) {
+void tern_tcp_sack_timeout(tern_tcp_scoreboard *sb, uint32_t una) {
   sb->count = 0;
+  sb->high_rxt = una; /* nothing resent since the timer fired */
 }
 
 static void count_invalid(tern_tcp_scoreboard *sb) {
@@ -270,7 +271,6 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
       return TERN_TCP_CC_SEND_NEW; /* (B), (C): pipe has shrunk */
     }
     /* Cumulative: DupAcks back to zero, cwnd grows (RFC 5681 3.1). */
-    sb->high_rxt = una;
     action = tern_tcp_cc_ack(cc, una, a->ack - a->una, a->snd_nxt - una);
   }
   bool dup = newly > 0 || (a->block_count == 0 && !advanced && a->dup_shape &&
@@ -284,10 +284,14 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
   if (cc->dupacks < UINT8_MAX) {
     cc->dupacks++;
   }
+  if (!tern_seq_gt(una, cc->recover)) {
+    /* Data from before a timeout is still out: no recovery yet (RFC
+     * 6675 5.1); tern_tcp_sack_next resends it, HighRxt marks how far. */
+    return TERN_TCP_CC_SEND_NEW;
+  }
   sb->high_rxt = una; /* step (3.1): HighRxt = HighACK */
-  if ((cc->dupacks < TERN_TCP_DUPTHRESH &&
-       !tern_tcp_sack_is_lost(sb, una, cc->smss)) ||
-      !tern_seq_gt(una, cc->recover)) {
+  if (cc->dupacks < TERN_TCP_DUPTHRESH &&
+      !tern_tcp_sack_is_lost(sb, una, cc->smss)) {
     return TERN_TCP_CC_SEND_NEW; /* step (3): limited transmit */
   }
   /* Step (4): fast retransmit, into recovery. */
@@ -307,9 +311,69 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
   return TERN_TCP_CC_RETRANSMIT;
 }
 
+/* The octets of [a, b) not SACKed (a, b inside the window). */
+static uint32_t unsacked(const tern_tcp_scoreboard *sb, uint32_t a,
+                         uint32_t b) {
+  uint32_t n = b - a;
+  for (unsigned i = 0; i < sb->count; i++) {
+    uint32_t lo = tern_seq_max(sb->range[i].left, a);
+    uint32_t hi = tern_seq_min(sb->range[i].right, b);
+    if (tern_seq_lt(lo, hi)) {
+      n -= hi - lo;
+    }
+  }
+  return n;
+}
+
+/* After a timeout (RFC 5681 3.1, RFC 6675 5.1): everything sent before
+ * it (up to recover) and not SACKed since is taken as lost and resent
+ * from SND.UNA in slow start, HighRxt marking how far; what is in the
+ * network is what was resent or sent since and not SACKed. */
+static bool next_after_timeout(const tern_tcp_cc *cc,
+                               const tern_tcp_scoreboard *sb, uint32_t una,
+                               uint32_t snd_nxt, uint32_t new_avail,
+                               tern_tcp_sack_seg *seg) {
+  uint32_t old_end = cc->recover + 1u; /* SND.NXT when the timer fired */
+  uint32_t hr =
+      tern_seq_after_upto(sb->high_rxt, una, old_end) ? sb->high_rxt : una;
+  uint32_t pipe = unsacked(sb, una, hr) + unsacked(sb, old_end, snd_nxt);
+  uint32_t room = cc->cwnd > pipe ? cc->cwnd - pipe : 0;
+  /* The first octet at or above hr not SACKed, below old_end. */
+  uint32_t s = hr;
+  for (unsigned i = 0; i < sb->count; i++) {
+    const tern_tcp_sack_block *r = &sb->range[i];
+    if (tern_seq_lt(s, r->left)) {
+      break;
+    }
+    s = tern_seq_max(s, r->right);
+  }
+  if (tern_seq_lt(s, old_end)) {
+    uint32_t end = old_end;
+    for (unsigned i = 0; i < sb->count; i++) {
+      if (tern_seq_gt(sb->range[i].left, s)) {
+        end = tern_seq_min(end, sb->range[i].left);
+        break;
+      }
+    }
+    seg->seq = s;
+    seg->len = min_u32(cc->smss, end - s);
+    seg->rule = TERN_TCP_SACK_LOST;
+  } else if (new_avail > 0) {
+    seg->seq = snd_nxt;
+    seg->len = min_u32(cc->smss, new_avail);
+    seg->rule = TERN_TCP_SACK_NEW;
+  } else {
+    return false;
+  }
+  return seg->len <= room;
+}
+
 bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
                         uint32_t una, uint32_t snd_nxt, uint32_t new_avail,
                         tern_tcp_sack_seg *seg) {
+  if (!cc->in_recovery && !tern_seq_gt(una, cc->recover)) {
+    return next_after_timeout(cc, sb, una, snd_nxt, new_avail, seg);
+  }
   uint32_t pipe = (cc->in_recovery || cc->dupacks > 0)
                       ? tern_tcp_sack_pipe(sb, una, snd_nxt, cc->smss)
                       : snd_nxt - una;

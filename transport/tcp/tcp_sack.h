@@ -160,7 +160,10 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
  * window takes. Outside recovery: new data while it fits in cwnd less
  * what is in flight (less pipe after duplicate ACKs: limited transmit,
  * RFC 6675 5 step 3). In recovery: while cwnd - pipe is at least an SMSS,
- * NextSeg's choice (RFC 6675 5 step C). */
+ * NextSeg's choice (RFC 6675 5 step C). After a timeout, until SND.UNA
+ * passes recover: the data sent before it and not SACKed, from SND.UNA
+ * up, then new data, while it fits in cwnd less what was sent since and
+ * not SACKed (see tern_tcp_sack_timeout). */
 bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
                         uint32_t una, uint32_t snd_nxt, uint32_t new_avail,
                         tern_tcp_sack_seg *seg);
@@ -171,11 +174,15 @@ bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
 void tern_tcp_sack_sent(tern_tcp_scoreboard *sb, const tern_tcp_cc *cc,
                         const tern_tcp_sack_seg *seg);
 
-/* The retransmission timer expired: forget every SACKed range (RFC 2018
- * 8: the receiver may have discarded them), counters kept. Call it
- * beside tern_tcp_cc_timeout, which ends recovery and sets recover so
- * that no new recovery starts before SND.UNA passes it (RFC 6675 5.1). */
-void tern_tcp_sack_timeout(tern_tcp_scoreboard *sb);
+/* The retransmission timer expired, SND.UNA una: forget every SACKed
+ * range (RFC 2018 8: the receiver may have discarded them), counters
+ * kept, and nothing resent yet. Call it beside tern_tcp_cc_timeout,
+ * which ends recovery, sets cwnd to one segment and recover to SND.NXT -
+ * 1. Until SND.UNA passes recover no recovery starts (RFC 6675 5.1) and
+ * tern_tcp_sack_next resends what was outstanding from SND.UNA in slow
+ * start, skipping what the peer SACKs meanwhile (RFC 6675 5.1 asks to use
+ * it): its first segment is the timer's retransmission (RFC 6298 5.4). */
+void tern_tcp_sack_timeout(tern_tcp_scoreboard *sb, uint32_t una);
 
 #ifdef __cplusplus
 }

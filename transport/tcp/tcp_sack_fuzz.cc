@@ -183,7 +183,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       case 3:
         tern_tcp_cc_timeout(&s.cc, span, s.w.Next(), false);
-        tern_tcp_sack_timeout(&s.sb);
+        tern_tcp_sack_timeout(&s.sb, s.w.una);
         for (auto &f : s.w.sacked)
           f = 0;
         break;

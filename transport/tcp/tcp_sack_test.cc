@@ -371,7 +371,7 @@ TEST(TcpSack, TwoLossesOneRecovery) {
 TEST(TcpSack, NoRecoveryBeforeRecoverIsPassedAfterATimeout) {
   Conn c(10000, 10000);
   tern_tcp_cc_timeout(&c.cc, c.nxt - c.una, c.nxt, false);
-  tern_tcp_sack_timeout(&c.sb);
+  tern_tcp_sack_timeout(&c.sb, c.una);
   EXPECT_EQ(c.cc.cwnd, 1000u);
   EXPECT_EQ(c.cc.ssthresh, 5000u);
   // Go-back-N: the data is sent again from SND.UNA; SACKs of the old
@@ -382,9 +382,41 @@ TEST(TcpSack, NoRecoveryBeforeRecoverIsPassedAfterATimeout) {
   EXPECT_EQ(c.cc.dupacks, 5);
   // The timeout forgot earlier SACKs.
   c.Ack(1, {});
-  tern_tcp_sack_timeout(&c.sb);
+  tern_tcp_sack_timeout(&c.sb, c.una);
   EXPECT_EQ(c.sb.count, 0);
   EXPECT_EQ(c.Pipe(), 10000u);
+}
+
+// After a timeout: resend from SND.UNA in slow start, skipping what the
+// peer SACKs meanwhile; new data once the old flight is resent.
+TEST(TcpSack, ResendAfterTimeoutSkipsSackedData) {
+  Conn c(10000, 10000);
+  tern_tcp_cc_timeout(&c.cc, c.nxt - c.una, c.nxt, false);
+  tern_tcp_sack_timeout(&c.sb, c.una);
+  EXPECT_EQ(c.cc.cwnd, 1000u);
+  EXPECT_EQ(c.cc.recover, 10000u);
+  // One segment of room: the timer's retransmission.
+  EXPECT_EQ(c.Send(50000), (Segs{{1, 1000}}));
+  // It arrives; the peer holds [2001, 5001): segment 1 is missing. Slow
+  // start makes cwnd 2000; nothing resent is in flight (hr = SND.UNA):
+  // segment 1, then segment 5 (2,001..5,001 skipped). Pipe is then the
+  // 2000 resent and not SACKed.
+  EXPECT_EQ(c.Ack(1001, {B(2001, 5001)}), TERN_TCP_CC_SEND_NEW);
+  EXPECT_EQ(c.cc.cwnd, 2000u);
+  EXPECT_EQ(c.cc.in_recovery, 0);  // not before SND.UNA passes recover
+  EXPECT_EQ(c.Send(50000), (Segs{{1001, 1000}, {5001, 1000}}));
+  EXPECT_EQ(c.sb.high_rxt, 6001u);
+  // Segment 1 arrives: ACK 5001, cwnd 3000, segment 5 still in flight:
+  // two more.
+  EXPECT_EQ(c.Ack(5001, {}), TERN_TCP_CC_NONE);
+  EXPECT_EQ(c.cc.cwnd, 3000u);
+  EXPECT_EQ(c.Send(50000), (Segs{{6001, 1000}, {7001, 1000}}));
+  // All of the old flight acknowledged: past recover, new data under
+  // cwnd 4000.
+  EXPECT_EQ(c.Ack(10001, {}), TERN_TCP_CC_NONE);
+  EXPECT_EQ(c.cc.cwnd, 4000u);
+  EXPECT_EQ(c.Send(50000),
+            (Segs{{10001, 1000}, {11001, 1000}, {12001, 1000}, {13001, 1000}}));
 }
 
 TEST(TcpSack, DuplicatesWithoutSackOption) {
