@@ -44,19 +44,6 @@ static void wake_events(tern_ppp *p, uint8_t ev) {
 
 /* ---- control packets out ---- */
 
-/* A fresh packet for a control packet we originate, with room for the
- * frame header; NULL (counted) when the pool is empty: the restart timer
- * sends again. */
-static tern_pkt *ctl_alloc(tern_ppp *p) {
-  tern_pkt *pkt = tern_pkt_pool_try_alloc(p->pool);
-  if (pkt == NULL) {
-    p->ppp_stats.ctl_nobuf++;
-    return NULL;
-  }
-  (void)tern_pkt_reserve(pkt, 4);
-  return pkt;
-}
-
 /* Frames a control packet (its data is the packet from the code on) and
  * queues it. Control packets are never compressed (LCP's must not be:
  * RFC 1661 sections 6.5, 6.6; the others need not be) and go out with
@@ -86,17 +73,26 @@ void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
 
 #define ctl_send tern__ppp_ctl_send
 
-/* A control packet of just a header (and `data`, dlen bytes). */
-static void ctl_new(tern_ppp *p, uint16_t proto, unsigned code, unsigned id,
-                    const void *data, size_t dlen) {
-  tern_pkt *pkt = ctl_alloc(p);
-  if (pkt != NULL) {
-    uint8_t *d = tern_pkt_put(pkt, 4 + dlen);
-    if (dlen > 0) {
-      memcpy(d + 4, data, dlen);
-    }
-    ctl_send(p, pkt, proto, code, id, 4 + dlen);
+/* Every control packet we originate is built the same way: ctl_begin
+ * takes a buffer (NULL when the pool is empty: counted, and the restart
+ * timer sends again) and gives where the data after the code, identifier
+ * and length goes; the caller writes it; ctl_end sends what lies before
+ * `end`. */
+static uint8_t *ctl_begin(tern_ppp *p, tern_pkt **pkt) {
+  *pkt = tern_pkt_pool_try_alloc(p->pool);
+  if (*pkt == NULL) {
+    p->ppp_stats.ctl_nobuf++;
+    return NULL;
   }
+  /* Room for the frame header; the data spans the rest of the buffer
+   * until ctl_send trims it to the packet's length. */
+  (void)tern_pkt_reserve(*pkt, 4);
+  return tern_pkt_put(*pkt, tern_pkt_tailroom(*pkt)) + 4;
+}
+
+static void ctl_end(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
+                    unsigned id, const uint8_t *end) {
+  ctl_send(p, pkt, proto, code, id, (size_t)(end - tern_pkt_data(pkt)));
 }
 
 /* ---- the automaton (RFC 1661 section 4) ---- */
@@ -198,13 +194,11 @@ static void restart_on(tern_ppp *p, tern_ppp_fsm *f) {
  * Terminate-Request. */
 static void ctl_build(tern_ppp *p, const cp_ops *ops, bool request,
                       unsigned id) {
-  tern_pkt *pkt = ctl_alloc(p);
-  if (pkt != NULL) {
-    uint8_t *d = tern_pkt_data(pkt);
-    size_t n = request ? (size_t)(ops->add(p, d + 4) - d) : 4;
-    (void)tern_pkt_put(pkt, n);
-    ctl_send(p, pkt, ops->proto,
-             request ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ, id, n);
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d != NULL) {
+    ctl_end(p, pkt, ops->proto, request ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ,
+            id, request ? ops->add(p, d) : d);
   }
 }
 
@@ -648,19 +642,20 @@ static void pap_send(tern_ppp *p) {
   if (p->auth != TERN__PPP_AUTH_PAP) {
     return;
   }
-  tern_pkt *pkt = ctl_alloc(p);
-  if (pkt == NULL) {
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d == NULL) {
     return;
   }
-  size_t ul = strlen(p->cfg.user);
-  size_t pl = strlen(p->cfg.password);
-  uint8_t *d = tern_pkt_put(pkt, 6 + ul + pl);
-  d[4] = (uint8_t)ul;
-  memcpy(d + 5, p->cfg.user, ul);
-  d[5 + ul] = (uint8_t)pl;
-  memcpy(d + 6 + ul, p->cfg.password, pl);
-  ctl_send(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id,
-           6 + ul + pl);
+  /* Peer-ID and Password, each after its length (RFC 1334 2.2.1). */
+  const char *field[2] = {p->cfg.user, p->cfg.password};
+  for (int i = 0; i < 2; i++) {
+    size_t n = strlen(field[i]);
+    *d++ = (uint8_t)n;
+    memcpy(d, field[i], n);
+    d += n;
+  }
+  ctl_end(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id, d);
 }
 
 void tern__ppp_auth_done(tern_ppp *p, bool ok) {
@@ -800,9 +795,12 @@ static void echo_tick(tern_ppp *p) {
   }
   p->echo_out++;
   p->ppp_stats.echo_sent++;
-  uint8_t m[4];
-  tern_put_be32(m, p->magic);
-  ctl_new(p, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, m, 4);
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d != NULL) {
+    tern_put_be32(d, p->magic);
+    ctl_end(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, d + 4);
+  }
   echo_arm(p);
 }
 
