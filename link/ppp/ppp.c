@@ -258,6 +258,9 @@ static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
 static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
                       int code, int worst) {
   const cp_ops *ops = ops_of(f);
+  if (ops == NULL) {
+    return; /* an optional protocol not linked (IPV6CP) stays Initial */
+  }
   unsigned t = fsm_table[ev][f->state];
   if (t & TLD) {
     ops->down(p);
@@ -358,7 +361,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
         unsigned rej = tern_be16(cp.data);
         if (rej == TERN_PPP_PROTO_IPCP) {
           fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
-        } else if (rej == TERN_PPP_PROTO_IPV6CP && p->ipv6cp.ops != NULL) {
+        } else if (rej == TERN_PPP_PROTO_IPV6CP) {
           fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL, 0, 0);
         }
       }
@@ -562,9 +565,7 @@ static void pap_send(tern_ppp *p);
 static void network_phase(tern_ppp *p) {
   p->phase = TERN_PPP_NETWORK;
   fsm_event(p, &p->ipcp, E_UP, NULL, 0, 0);
-  if (p->ipv6cp.ops != NULL) {
-    fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
-  }
+  fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
 }
 
 void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f) {
@@ -604,9 +605,7 @@ static void lcp_reset(tern_ppp *p) {
 
 static void lcp_down(tern_ppp *p) {
   fsm_event(p, &p->ipcp, E_DOWN, NULL, 0, 0);
-  if (p->ipv6cp.ops != NULL) {
-    fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
-  }
+  fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
   p->echo_on = 0;
   p->phase = TERN_PPP_ESTABLISH;
   lcp_reset(p);
@@ -979,21 +978,20 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     e = TERN_EAFNOSUPPORT;
     p->stats.tx_drop_error++;
   }
+  int perr;
+  if (e == 0) {
+    (void)pump(p, cx, &p->tx_waiter, &perr);
+    if (p->tx_data != NULL) {
+      return TERN_PENDING; /* one accepted packet waits already */
+    }
+    if (p->closed) {
+      e = TERN_ECLOSED; /* the stream ended while we pushed */
+    }
+  }
   if (e != 0) {
     p->stats.tx_drop_down += e == TERN_ECLOSED || e == TERN_ENETDOWN;
     tern_pkt_free(pkt);
     *err = e;
-    return TERN_READY;
-  }
-  int perr;
-  (void)pump(p, cx, &p->tx_waiter, &perr);
-  if (p->tx_data != NULL) {
-    return TERN_PENDING; /* one accepted packet waits already */
-  }
-  if (p->closed) {
-    p->stats.tx_drop_down++;
-    tern_pkt_free(pkt);
-    *err = TERN_ECLOSED;
     return TERN_READY;
   }
   p->stats.tx_packets++;
