@@ -866,8 +866,6 @@ static void release(tern_ppp *p) {
   }
   p->ctl_len = 0;
   tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
-  p->tx_pos = p->tx_len = 0;
-  p->rx_pos = p->rx_len = 0;
 }
 
 static void close_adapter(tern_ppp *p) {
@@ -878,9 +876,7 @@ static void close_adapter(tern_ppp *p) {
   p->fail = TERN_PPP_FAIL_CLOSED;
   p->phase = TERN_PPP_DEAD;
   release(p);
-  tern_timer_cancel(&p->timer);
-  p->lcp.timing = p->ipcp.timing = p->ipv6cp.timing = p->echo_on = 0;
-  p->lcp.state = p->ipcp.state = S_INITIAL;
+  tern_timer_cancel(&p->timer); /* and nothing runs once closed */
   if (p->up || p->up6) {
     p->up = p->up6 = 0;
     p->events |= TERN_NETDEV_EV_LINK;
