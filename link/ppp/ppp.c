@@ -236,15 +236,15 @@ static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
      * may have asked for more in an earlier request). */
     ops->reset(p);
   }
+  /* One pass: every handler writes a Nak's value only where its verdict
+   * is Nak, so in a Nak the options kept are exactly the rewritten ones. */
+  int mode = code == TERN_PPP_CONF_ACK   ? APPLY
+             : code == TERN_PPP_CONF_NAK ? WRITE_NAK
+                                         : JUDGE;
   while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
     uint8_t len = o.len;
     uint8_t *val = (uint8_t *)o.val;
-    if (code == TERN_PPP_CONF_ACK) {
-      (void)ops->opt(p, o.type, val, &len, APPLY);
-    } else if (ops->opt(p, o.type, val, &len, JUDGE) == worst) {
-      if (code == TERN_PPP_CONF_NAK) {
-        (void)ops->opt(p, o.type, val, &len, WRITE_NAK);
-      }
+    if (ops->opt(p, o.type, val, &len, mode) == worst && mode != APPLY) {
       out = tern_ppp_opt_put(out, o.type, val, len);
     }
   }
