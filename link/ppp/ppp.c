@@ -115,23 +115,64 @@ enum {
   E_COUNT,
 };
 
-/* Its actions, as bits next to the new state (low 4 bits; K: unchanged),
- * run in this order: this-layer-down, initialize-restart-count (to
- * Max-Terminate with str, else Max-Configure), zero-restart-count,
- * send-configure-request, send-terminate-request, send the answer (our
- * Ack/Nak/Reject of the peer's request, or a Terminate-Ack), then
- * this-layer-up or this-layer-finished. */
+/* Its actions, run in this order: this-layer-down,
+ * initialize-restart-count (to Max-Terminate with str, else
+ * Max-Configure), zero-restart-count, send-configure-request,
+ * send-terminate-request, send the answer (our Ack/Nak/Reject of the
+ * peer's request, or a Terminate-Ack), then this-layer-up or
+ * this-layer-finished. */
 enum {
-  K = 15,
-  TLD = 1u << 4,
-  IRC = 1u << 5,
-  ZRC = 1u << 6,
-  SCR = 1u << 7,
-  STR = 1u << 8,
-  SND = 1u << 9,
-  TLU = 1u << 10,
-  TLF = 1u << 11,
+  TLD = 1u << 0,
+  IRC = 1u << 1,
+  ZRC = 1u << 2,
+  SCR = 1u << 3,
+  STR = 1u << 4,
+  SND = 1u << 5,
+  TLU = 1u << 6,
+  TLF = 1u << 7,
 };
+
+/* The table's entries use only these 14 lists of actions (A_NONE aside):
+ * an entry is a byte, the list's number above the new state (low 4 bits;
+ * K: unchanged). */
+enum {
+  A_NONE,
+  A_TLD,
+  A_TLD_IRC_STR,
+  A_TLD_ZRC_SND,
+  A_TLD_SCR,
+  A_TLD_SCR_SND,
+  A_IRC_SCR,
+  A_IRC_SCR_SND,
+  A_IRC_STR,
+  A_IRC_TLU,
+  A_SCR,
+  A_STR,
+  A_SND,
+  A_SND_TLU,
+  A_TLF,
+};
+
+static const uint8_t action_list[] = {
+    [A_NONE] = 0,
+    [A_TLD] = TLD,
+    [A_TLD_IRC_STR] = TLD | IRC | STR,
+    [A_TLD_ZRC_SND] = TLD | ZRC | SND,
+    [A_TLD_SCR] = TLD | SCR,
+    [A_TLD_SCR_SND] = TLD | SCR | SND,
+    [A_IRC_SCR] = IRC | SCR,
+    [A_IRC_SCR_SND] = IRC | SCR | SND,
+    [A_IRC_STR] = IRC | STR,
+    [A_IRC_TLU] = IRC | TLU,
+    [A_SCR] = SCR,
+    [A_STR] = STR,
+    [A_SND] = SND,
+    [A_SND_TLU] = SND | TLU,
+    [A_TLF] = TLF,
+};
+
+#define DO(list, state) ((list) << 4 | (state))
+enum { K = 15 };
 
 /* RFC 1661 section 4.1's state table, a row per event, a column per
  * state (Initial, Starting, Closed, Stopped, Closing, Stopping, Req-Sent,
@@ -142,44 +183,49 @@ enum {
  * (only opening does), so Max-Configure bounds the whole negotiation
  * however the peer answers, and a Nak or Reject when the count is spent
  * is taken as TO-. */
-static const uint16_t fsm_table[E_COUNT][10] = {
+static const uint8_t fsm_table[E_COUNT][10] = {
     /* Up */
-    {S_CLOSED, IRC | SCR | S_REQ_SENT, K, K, K, K, K, K, K, K},
+    {S_CLOSED, DO(A_IRC_SCR, S_REQ_SENT), K, K, K, K, K, K, K, K},
     /* Down */
     {K, K, S_INITIAL, S_STARTING, S_INITIAL, S_STARTING, S_STARTING, S_STARTING,
-     S_STARTING, TLD | S_STARTING},
+     S_STARTING, DO(A_TLD, S_STARTING)},
     /* Open */
-    {S_STARTING, K, IRC | SCR | S_REQ_SENT, IRC | SCR | S_REQ_SENT, S_STOPPING,
-     K, K, K, K, K},
+    {S_STARTING, K, DO(A_IRC_SCR, S_REQ_SENT), DO(A_IRC_SCR, S_REQ_SENT),
+     S_STOPPING, K, K, K, K, K},
     /* Close */
-    {K, TLF | S_INITIAL, K, S_CLOSED, K, S_CLOSING, IRC | STR | S_CLOSING,
-     IRC | STR | S_CLOSING, IRC | STR | S_CLOSING, TLD | IRC | STR | S_CLOSING},
+    {K, DO(A_TLF, S_INITIAL), K, S_CLOSED, K, S_CLOSING,
+     DO(A_IRC_STR, S_CLOSING), DO(A_IRC_STR, S_CLOSING),
+     DO(A_IRC_STR, S_CLOSING), DO(A_TLD_IRC_STR, S_CLOSING)},
     /* TO+ */
-    {K, K, K, K, STR | K, STR | K, SCR | K, SCR | S_REQ_SENT, SCR | K, K},
+    {K, K, K, K, DO(A_STR, K), DO(A_STR, K), DO(A_SCR, K),
+     DO(A_SCR, S_REQ_SENT), DO(A_SCR, K), K},
     /* TO- */
-    {K, K, K, K, TLF | S_CLOSED, TLF | S_STOPPED, TLF | S_STOPPED,
-     TLF | S_STOPPED, TLF | S_STOPPED, K},
+    {K, K, K, K, DO(A_TLF, S_CLOSED), DO(A_TLF, S_STOPPED),
+     DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), K},
     /* RCR+ */
-    {K, K, SND | K, IRC | SCR | SND | S_ACK_SENT, K, K, SND | S_ACK_SENT,
-     SND | TLU | S_OPENED, SND | K, TLD | SCR | SND | S_ACK_SENT},
+    {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_ACK_SENT), K, K,
+     DO(A_SND, S_ACK_SENT), DO(A_SND_TLU, S_OPENED), DO(A_SND, K),
+     DO(A_TLD_SCR_SND, S_ACK_SENT)},
     /* RCR- */
-    {K, K, SND | K, IRC | SCR | SND | S_REQ_SENT, K, K, SND | K, SND | K,
-     SND | S_REQ_SENT, TLD | SCR | SND | S_REQ_SENT},
+    {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_REQ_SENT), K, K, DO(A_SND, K),
+     DO(A_SND, K), DO(A_SND, S_REQ_SENT), DO(A_TLD_SCR_SND, S_REQ_SENT)},
     /* RCA */
-    {K, K, SND | K, SND | K, K, K, S_ACK_RCVD, SCR | S_REQ_SENT,
-     IRC | TLU | S_OPENED, TLD | SCR | S_REQ_SENT},
+    {K, K, DO(A_SND, K), DO(A_SND, K), K, K, S_ACK_RCVD, DO(A_SCR, S_REQ_SENT),
+     DO(A_IRC_TLU, S_OPENED), DO(A_TLD_SCR, S_REQ_SENT)},
     /* RCN */
-    {K, K, SND | K, SND | K, K, K, SCR | K, SCR | S_REQ_SENT, SCR | K,
-     TLD | SCR | S_REQ_SENT},
+    {K, K, DO(A_SND, K), DO(A_SND, K), K, K, DO(A_SCR, K),
+     DO(A_SCR, S_REQ_SENT), DO(A_SCR, K), DO(A_TLD_SCR, S_REQ_SENT)},
     /* RTR */
-    {K, K, SND | K, SND | K, SND | K, SND | K, SND | S_REQ_SENT,
-     SND | S_REQ_SENT, SND | S_REQ_SENT, TLD | ZRC | SND | S_STOPPING},
+    {K, K, DO(A_SND, K), DO(A_SND, K), DO(A_SND, K), DO(A_SND, K),
+     DO(A_SND, S_REQ_SENT), DO(A_SND, S_REQ_SENT), DO(A_SND, S_REQ_SENT),
+     DO(A_TLD_ZRC_SND, S_STOPPING)},
     /* RTA */
-    {K, K, K, K, TLF | S_CLOSED, TLF | S_STOPPED, K, S_REQ_SENT, K,
-     TLD | SCR | S_REQ_SENT},
+    {K, K, K, K, DO(A_TLF, S_CLOSED), DO(A_TLF, S_STOPPED), K, S_REQ_SENT, K,
+     DO(A_TLD_SCR, S_REQ_SENT)},
     /* RXJ- */
-    {K, K, TLF | K, TLF | K, TLF | S_CLOSED, TLF | S_STOPPED, TLF | S_STOPPED,
-     TLF | S_STOPPED, TLF | S_STOPPED, TLD | IRC | STR | S_STOPPING},
+    {K, K, DO(A_TLF, K), DO(A_TLF, K), DO(A_TLF, S_CLOSED),
+     DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED),
+     DO(A_TLF, S_STOPPED), DO(A_TLD_IRC_STR, S_STOPPING)},
 };
 
 /* An automaton's restart timer. PAP borrows LCP's: it runs only while
@@ -261,7 +307,8 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
   if (ops == NULL) {
     return; /* an optional protocol not linked (IPV6CP) stays Initial */
   }
-  unsigned t = fsm_table[ev][f->state];
+  unsigned entry = fsm_table[ev][f->state];
+  unsigned t = action_list[entry >> 4];
   if (t & TLD) {
     ops->down(p);
   }
@@ -290,8 +337,8 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
     ctl_send(p, pkt, ops->proto, (unsigned)code, d[1], 4 + n);
     pkt = NULL;
   }
-  if ((t & 15) != K) {
-    f->state = (uint8_t)(t & 15);
+  if ((entry & 15) != K) {
+    f->state = (uint8_t)(entry & 15);
   }
   if (f->state < S_CLOSING || f->state == S_OPENED) {
     f->timing = 0; /* the timer runs in Closing..Ack-Sent only */
