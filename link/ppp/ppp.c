@@ -1240,28 +1240,28 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
       tx_cap == 0 || rng == NULL) {
     return TERN_EINVAL;
   }
-  tern_ppp_config c;
-  memset(&c, 0, sizeof c);
+  /* The configuration is resolved in place (ppp is cleared even when it
+   * is refused). */
+  memset(ppp, 0, sizeof *ppp);
+  tern_ppp_config *c = &ppp->cfg;
   if (cfg != NULL) {
-    c = *cfg;
+    *c = *cfg;
   }
-  c.mru = c.mru ? c.mru : 1500;
-  c.restart_ms = c.restart_ms ? c.restart_ms : 3000;
-  c.max_configure = c.max_configure ? c.max_configure : 10;
-  c.max_terminate = c.max_terminate ? c.max_terminate : 2;
-  c.max_failure = c.max_failure ? c.max_failure : 5;
-  c.echo_fails = c.echo_fails ? c.echo_fails : 3;
-  if (c.mru < 128 || (size_t)c.mru + TERN_PPP_OVERHEAD > pool->buf_size ||
-      (c.user != NULL &&
-       (c.password == NULL || strlen(c.user) > 255 ||
-        strlen(c.password) > 255 ||
-        6 + strlen(c.user) + strlen(c.password) > 4u + c.mru))) {
+  c->mru = c->mru ? c->mru : 1500;
+  c->restart_ms = c->restart_ms ? c->restart_ms : 3000;
+  c->max_configure = c->max_configure ? c->max_configure : 10;
+  c->max_terminate = c->max_terminate ? c->max_terminate : 2;
+  c->max_failure = c->max_failure ? c->max_failure : 5;
+  c->echo_fails = c->echo_fails ? c->echo_fails : 3;
+  if (c->mru < 128 || (size_t)c->mru + TERN_PPP_OVERHEAD > pool->buf_size ||
+      (c->user != NULL &&
+       (c->password == NULL || strlen(c->user) > 255 ||
+        strlen(c->password) > 255 ||
+        6 + strlen(c->user) + strlen(c->password) > 4u + c->mru))) {
     return TERN_EINVAL;
   }
-  memset(ppp, 0, sizeof *ppp);
   ppp->stream = stream;
   ppp->pool = pool;
-  ppp->cfg = c;
   ppp->rng = *rng;
   ppp->tx_buf = tx_buf;
   ppp->tx_cap = tx_cap;
@@ -1269,7 +1269,7 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->ipcp.ops = &ipcp_ops;
   ppp->ipcp.which = 1;
   ppp->ipv6cp.which = 2;
-  memcpy(ppp->v4.local, c.local_addr, 4);
+  memcpy(ppp->v4.local, c->local_addr, 4);
   tern_ppp_hdlc_decoder_init(&ppp->dec, NULL, 0);
   lcp_reset(ppp);
   ppp->magic = new_magic(ppp);
