@@ -248,21 +248,39 @@ static void ctl_build(tern_ppp *p, const cp_ops *ops, bool request,
   }
 }
 
+/* Goes through the options of the peer's Configure-Request (n bytes at
+ * d), asking each option's handler in `mode`, and keeps in place, in
+ * order, the options whose verdict is `keep` (none when keep is -1;
+ * every one of an acked request). Returns the worst verdict; *kept: the
+ * bytes kept. Handlers rewrite a value (WRITE_NAK) only where their
+ * verdict is Nak, so in a Nak the options kept are the rewritten ones. */
+static int walk_request(tern_ppp *p, const cp_ops *ops, uint8_t *d, size_t n,
+                        int mode, int keep, size_t *kept) {
+  size_t off = 0;
+  tern_ppp_opt o;
+  uint8_t *out = d;
+  int worst = TERN_PPP_CONF_ACK;
+  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
+    uint8_t len = o.len;
+    uint8_t *val = (uint8_t *)o.val;
+    int v = ops->opt(p, o.type, val, &len, mode);
+    worst = v > worst ? v : worst;
+    if (v == keep) {
+      out = tern_ppp_opt_put(out, o.type, val, len);
+    }
+  }
+  *kept = (size_t)(out - d);
+  return worst;
+}
+
 /* The peer's Configure-Request judged (nothing changes): Ack when every
  * option is acceptable, else Nak when we would change some, else Reject
  * (RFC 1661 5.2-5.4); after Max-Failure Naks without an Ack, Naks turn
  * into Rejects (section 4.6). Returns the answer's code. */
 static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
                          int *worst) {
-  const cp_ops *ops = ops_of(f);
-  size_t off = 0;
-  tern_ppp_opt o;
-  *worst = TERN_PPP_CONF_ACK;
-  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
-    uint8_t len = o.len;
-    int v = ops->opt(p, o.type, (uint8_t *)o.val, &len, JUDGE);
-    *worst = v > *worst ? v : *worst;
-  }
+  size_t kept;
+  *worst = walk_request(p, ops_of(f), d, n, JUDGE, -1, &kept);
   return *worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
              ? TERN_PPP_CONF_REJ
              : *worst;
@@ -274,28 +292,19 @@ static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
 static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
                              int worst, int code) {
   const cp_ops *ops = ops_of(f);
-  size_t off = 0;
-  tern_ppp_opt o;
-  uint8_t *out = d;
+  size_t kept;
   if (code == TERN_PPP_CONF_ACK) {
     /* What the acked request leaves out is the default again (the peer
      * may have asked for more in an earlier request). */
     ops->reset(p);
   }
-  /* One pass: every handler writes a Nak's value only where its verdict
-   * is Nak, so in a Nak the options kept are exactly the rewritten ones. */
-  int mode = code == TERN_PPP_CONF_ACK   ? APPLY
-             : code == TERN_PPP_CONF_NAK ? WRITE_NAK
-                                         : JUDGE;
-  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
-    uint8_t len = o.len;
-    uint8_t *val = (uint8_t *)o.val;
-    if (ops->opt(p, o.type, val, &len, mode) == worst && mode != APPLY) {
-      out = tern_ppp_opt_put(out, o.type, val, len);
-    }
-  }
+  (void)walk_request(p, ops, d, n,
+                     code == TERN_PPP_CONF_ACK   ? APPLY
+                     : code == TERN_PPP_CONF_NAK ? WRITE_NAK
+                                                 : JUDGE,
+                     worst, &kept);
   f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
-  return code == TERN_PPP_CONF_ACK ? n : (size_t)(out - d);
+  return kept;
 }
 
 /* Runs event ev on f. pkt (or NULL) is the received packet that caused
