@@ -325,15 +325,16 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
     f->restart = (t & STR) ? p->cfg.max_terminate : p->cfg.max_configure;
   }
   if (t & ZRC) {
-    f->restart = 0;
-    restart_on(p, f); /* Stopping lasts one restart period */
+    f->restart = 0; /* Stopping lasts one restart period */
   }
   if (t & (SCR | STR)) {
     if (f->restart > 0) {
       f->restart--;
     }
-    restart_on(p, f);
     ctl_build(p, ops, (t & SCR) != 0, ++f->id);
+  }
+  if (t & (ZRC | SCR | STR)) {
+    restart_on(p, f);
   }
   if ((t & SND) && pkt != NULL) {
     uint8_t *d = tern_pkt_data(pkt);
