@@ -56,10 +56,8 @@ static void start_frame(tern_ppp_hdlc_decoder *d) {
 void tern_ppp_hdlc_decoder_init(tern_ppp_hdlc_decoder *d, uint8_t *buf,
                                 size_t cap) {
   memset(d, 0, sizeof *d);
-  d->accm = 0xffffffffu;
-  d->fcs_len = TERN_PPP_FCS16;
   tern_ppp_hdlc_decoder_set_buffer(d, buf, cap);
-  start_frame(d);
+  tern_ppp_hdlc_decoder_config(d, 0xffffffffu, TERN_PPP_FCS16);
 }
 
 void tern_ppp_hdlc_decoder_set_buffer(tern_ppp_hdlc_decoder *d, uint8_t *buf,

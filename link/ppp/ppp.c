@@ -1280,8 +1280,7 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->ipcp.which = 1;
   ppp->ipv6cp.which = 2;
   memcpy(ppp->v4.local, c->local_addr, 4);
-  tern_ppp_hdlc_decoder_init(&ppp->dec, NULL, 0);
-  lcp_reset(ppp);
+  lcp_reset(ppp); /* configures the zeroed decoder (RFC 1662's defaults) */
   ppp->magic = new_magic(ppp);
   ppp->phase = TERN_PPP_ESTABLISH;
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
