@@ -2,29 +2,28 @@
 
 #include <string.h>
 
-/* Both FCSs are reflected CRCs (bits least significant first), computed
- * here a nibble at a time from 16-entry tables: the table of a
- * polynomial's 16 residues (32 and 64 bytes of flash) instead of the
- * 256-entry tables of RFC 1662's appendix (512 and 1024 bytes), and half
- * the loop steps of a bit-at-a-time loop. README.md has the figures. */
+/* Both FCSs are reflected CRCs (bits least significant first). FCS-16,
+ * on every frame, is computed a nibble at a time from the table of its
+ * polynomial's 16 residues (32 bytes of flash instead of the 512 of RFC
+ * 1662's 256-entry table, and half the loop steps of a bit at a time).
+ * FCS-32 is never negotiated by the link (README.md): it goes a bit at a
+ * time with its polynomial (reflected 0xedb88320), no table. README.md
+ * has the figures. */
 static const uint16_t fcs16_nibble[16] = {
     0x0000, 0x1081, 0x2102, 0x3183, 0x4204, 0x5285, 0x6306, 0x7387,
     0x8408, 0x9489, 0xa50a, 0xb58b, 0xc60c, 0xd68d, 0xe70e, 0xf78f,
 };
 
-static const uint32_t fcs32_nibble[16] = {
-    0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu,
-    0x76dc4190u, 0x6b6b51f4u, 0x4db26158u, 0x5005713cu,
-    0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
-    0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu,
-};
-
 static uint32_t fcs_byte(uint32_t fcs, uint8_t b, unsigned fcs_len) {
   fcs ^= b;
+  if (fcs_len == TERN_PPP_FCS32) {
+    for (int i = 0; i < 8; i++) {
+      fcs = (fcs & 1u) ? (fcs >> 1) ^ 0xedb88320u : fcs >> 1;
+    }
+    return fcs;
+  }
   for (int i = 0; i < 2; i++) {
-    uint32_t t = fcs_len == TERN_PPP_FCS32 ? fcs32_nibble[fcs & 0xf]
-                                           : fcs16_nibble[fcs & 0xf];
-    fcs = (fcs >> 4) ^ t;
+    fcs = (fcs >> 4) ^ fcs16_nibble[fcs & 0xf];
   }
   return fcs;
 }
@@ -57,10 +56,8 @@ static void start_frame(tern_ppp_hdlc_decoder *d) {
 void tern_ppp_hdlc_decoder_init(tern_ppp_hdlc_decoder *d, uint8_t *buf,
                                 size_t cap) {
   memset(d, 0, sizeof *d);
-  d->accm = 0xffffffffu;
-  d->fcs_len = TERN_PPP_FCS16;
   tern_ppp_hdlc_decoder_set_buffer(d, buf, cap);
-  start_frame(d);
+  tern_ppp_hdlc_decoder_config(d, 0xffffffffu, TERN_PPP_FCS16);
 }
 
 void tern_ppp_hdlc_decoder_set_buffer(tern_ppp_hdlc_decoder *d, uint8_t *buf,

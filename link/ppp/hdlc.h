@@ -80,7 +80,9 @@ typedef struct tern_ppp_hdlc_decoder {
 
 /* Sets up a decoder writing frames into buf (cap bytes, FCS included; may
  * be NULL and set later), receive ACCM 0xffffffff (RFC 1662's default
- * until LCP negotiates one), FCS-16. */
+ * until LCP negotiates one), FCS-16. A zeroed decoder (inside a cleared
+ * structure) is the same, without a buffer, once
+ * tern_ppp_hdlc_decoder_config has set its ACCM and FCS. */
 void tern_ppp_hdlc_decoder_init(tern_ppp_hdlc_decoder *d, uint8_t *buf,
                                 size_t cap);
 

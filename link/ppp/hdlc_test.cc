@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -113,6 +114,20 @@ TEST(HdlcDecode, SlirpStreamGivesTheCapturedFrames) {
                   d.stats.too_long,
               0u);
   }
+}
+
+TEST(HdlcDecode, ZeroedDecoderOnceConfiguredIsInitialised) {
+  // tern_ppp clears its decoder and only configures it: that must decode
+  // as one from tern_ppp_hdlc_decoder_init does.
+  uint8_t buf[1600];
+  tern_ppp_hdlc_decoder d;
+  memset(&d, 0, sizeof d);
+  tern_ppp_hdlc_decoder_config(&d, 0, TERN_PPP_FCS16);
+  EXPECT_FALSE(tern_ppp_hdlc_decoder_in_frame(&d));
+  tern_ppp_hdlc_decoder_set_buffer(&d, buf, sizeof buf);
+  auto got = Decode(&d, ppp_vectors::kSlirpRx, sizeof ppp_vectors::kSlirpRx, 7);
+  EXPECT_EQ(got, Captured(true));
+  EXPECT_EQ(d.stats.bad_fcs, 0u);
 }
 
 TEST(HdlcDecode, PeerStreamGivesTheCapturedFrames) {

@@ -44,19 +44,6 @@ static void wake_events(tern_ppp *p, uint8_t ev) {
 
 /* ---- control packets out ---- */
 
-/* A fresh packet for a control packet we originate, with room for the
- * frame header; NULL (counted) when the pool is empty: the restart timer
- * sends again. */
-static tern_pkt *ctl_alloc(tern_ppp *p) {
-  tern_pkt *pkt = tern_pkt_pool_try_alloc(p->pool);
-  if (pkt == NULL) {
-    p->ppp_stats.ctl_nobuf++;
-    return NULL;
-  }
-  (void)tern_pkt_reserve(pkt, 4);
-  return pkt;
-}
-
 /* Frames a control packet (its data is the packet from the code on) and
  * queues it. Control packets are never compressed (LCP's must not be:
  * RFC 1661 sections 6.5, 6.6; the others need not be) and go out with
@@ -86,17 +73,26 @@ void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
 
 #define ctl_send tern__ppp_ctl_send
 
-/* A control packet of just a header (and `data`, dlen bytes). */
-static void ctl_new(tern_ppp *p, uint16_t proto, unsigned code, unsigned id,
-                    const void *data, size_t dlen) {
-  tern_pkt *pkt = ctl_alloc(p);
-  if (pkt != NULL) {
-    uint8_t *d = tern_pkt_put(pkt, 4 + dlen);
-    if (dlen > 0) {
-      memcpy(d + 4, data, dlen);
-    }
-    ctl_send(p, pkt, proto, code, id, 4 + dlen);
+/* Every control packet we originate is built the same way: ctl_begin
+ * takes a buffer (NULL when the pool is empty: counted, and the restart
+ * timer sends again) and gives where the data after the code, identifier
+ * and length goes; the caller writes it; ctl_end sends what lies before
+ * `end`. */
+static uint8_t *ctl_begin(tern_ppp *p, tern_pkt **pkt) {
+  *pkt = tern_pkt_pool_try_alloc(p->pool);
+  if (*pkt == NULL) {
+    p->ppp_stats.ctl_nobuf++;
+    return NULL;
   }
+  /* Room for the frame header; the data spans the rest of the buffer
+   * until ctl_send trims it to the packet's length. */
+  (void)tern_pkt_reserve(*pkt, 4);
+  return tern_pkt_put(*pkt, tern_pkt_tailroom(*pkt)) + 4;
+}
+
+static void ctl_end(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
+                    unsigned id, const uint8_t *end) {
+  ctl_send(p, pkt, proto, code, id, (size_t)(end - tern_pkt_data(pkt)));
 }
 
 /* ---- the automaton (RFC 1661 section 4) ---- */
@@ -119,23 +115,64 @@ enum {
   E_COUNT,
 };
 
-/* Its actions, as bits next to the new state (low 4 bits; K: unchanged),
- * run in this order: this-layer-down, initialize-restart-count (to
- * Max-Terminate with str, else Max-Configure), zero-restart-count,
- * send-configure-request, send-terminate-request, send the answer (our
- * Ack/Nak/Reject of the peer's request, or a Terminate-Ack), then
- * this-layer-up or this-layer-finished. */
+/* Its actions, run in this order: this-layer-down,
+ * initialize-restart-count (to Max-Terminate with str, else
+ * Max-Configure), zero-restart-count, send-configure-request,
+ * send-terminate-request, send the answer (our Ack/Nak/Reject of the
+ * peer's request, or a Terminate-Ack), then this-layer-up or
+ * this-layer-finished. */
 enum {
-  K = 15,
-  TLD = 1u << 4,
-  IRC = 1u << 5,
-  ZRC = 1u << 6,
-  SCR = 1u << 7,
-  STR = 1u << 8,
-  SND = 1u << 9,
-  TLU = 1u << 10,
-  TLF = 1u << 11,
+  TLD = 1u << 0,
+  IRC = 1u << 1,
+  ZRC = 1u << 2,
+  SCR = 1u << 3,
+  STR = 1u << 4,
+  SND = 1u << 5,
+  TLU = 1u << 6,
+  TLF = 1u << 7,
 };
+
+/* The table's entries use only these 14 lists of actions (A_NONE aside):
+ * an entry is a byte, the list's number above the new state (low 4 bits;
+ * K: unchanged). */
+enum {
+  A_NONE,
+  A_TLD,
+  A_TLD_IRC_STR,
+  A_TLD_ZRC_SND,
+  A_TLD_SCR,
+  A_TLD_SCR_SND,
+  A_IRC_SCR,
+  A_IRC_SCR_SND,
+  A_IRC_STR,
+  A_IRC_TLU,
+  A_SCR,
+  A_STR,
+  A_SND,
+  A_SND_TLU,
+  A_TLF,
+};
+
+static const uint8_t action_list[] = {
+    [A_NONE] = 0,
+    [A_TLD] = TLD,
+    [A_TLD_IRC_STR] = TLD | IRC | STR,
+    [A_TLD_ZRC_SND] = TLD | ZRC | SND,
+    [A_TLD_SCR] = TLD | SCR,
+    [A_TLD_SCR_SND] = TLD | SCR | SND,
+    [A_IRC_SCR] = IRC | SCR,
+    [A_IRC_SCR_SND] = IRC | SCR | SND,
+    [A_IRC_STR] = IRC | STR,
+    [A_IRC_TLU] = IRC | TLU,
+    [A_SCR] = SCR,
+    [A_STR] = STR,
+    [A_SND] = SND,
+    [A_SND_TLU] = SND | TLU,
+    [A_TLF] = TLF,
+};
+
+#define DO(list, state) ((list) << 4 | (state))
+enum { K = 15 };
 
 /* RFC 1661 section 4.1's state table, a row per event, a column per
  * state (Initial, Starting, Closed, Stopped, Closing, Stopping, Req-Sent,
@@ -146,44 +183,49 @@ enum {
  * (only opening does), so Max-Configure bounds the whole negotiation
  * however the peer answers, and a Nak or Reject when the count is spent
  * is taken as TO-. */
-static const uint16_t fsm_table[E_COUNT][10] = {
+static const uint8_t fsm_table[E_COUNT][10] = {
     /* Up */
-    {S_CLOSED, IRC | SCR | S_REQ_SENT, K, K, K, K, K, K, K, K},
+    {S_CLOSED, DO(A_IRC_SCR, S_REQ_SENT), K, K, K, K, K, K, K, K},
     /* Down */
     {K, K, S_INITIAL, S_STARTING, S_INITIAL, S_STARTING, S_STARTING, S_STARTING,
-     S_STARTING, TLD | S_STARTING},
+     S_STARTING, DO(A_TLD, S_STARTING)},
     /* Open */
-    {S_STARTING, K, IRC | SCR | S_REQ_SENT, IRC | SCR | S_REQ_SENT, S_STOPPING,
-     K, K, K, K, K},
+    {S_STARTING, K, DO(A_IRC_SCR, S_REQ_SENT), DO(A_IRC_SCR, S_REQ_SENT),
+     S_STOPPING, K, K, K, K, K},
     /* Close */
-    {K, TLF | S_INITIAL, K, S_CLOSED, K, S_CLOSING, IRC | STR | S_CLOSING,
-     IRC | STR | S_CLOSING, IRC | STR | S_CLOSING, TLD | IRC | STR | S_CLOSING},
+    {K, DO(A_TLF, S_INITIAL), K, S_CLOSED, K, S_CLOSING,
+     DO(A_IRC_STR, S_CLOSING), DO(A_IRC_STR, S_CLOSING),
+     DO(A_IRC_STR, S_CLOSING), DO(A_TLD_IRC_STR, S_CLOSING)},
     /* TO+ */
-    {K, K, K, K, STR | K, STR | K, SCR | K, SCR | S_REQ_SENT, SCR | K, K},
+    {K, K, K, K, DO(A_STR, K), DO(A_STR, K), DO(A_SCR, K),
+     DO(A_SCR, S_REQ_SENT), DO(A_SCR, K), K},
     /* TO- */
-    {K, K, K, K, TLF | S_CLOSED, TLF | S_STOPPED, TLF | S_STOPPED,
-     TLF | S_STOPPED, TLF | S_STOPPED, K},
+    {K, K, K, K, DO(A_TLF, S_CLOSED), DO(A_TLF, S_STOPPED),
+     DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), K},
     /* RCR+ */
-    {K, K, SND | K, IRC | SCR | SND | S_ACK_SENT, K, K, SND | S_ACK_SENT,
-     SND | TLU | S_OPENED, SND | K, TLD | SCR | SND | S_ACK_SENT},
+    {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_ACK_SENT), K, K,
+     DO(A_SND, S_ACK_SENT), DO(A_SND_TLU, S_OPENED), DO(A_SND, K),
+     DO(A_TLD_SCR_SND, S_ACK_SENT)},
     /* RCR- */
-    {K, K, SND | K, IRC | SCR | SND | S_REQ_SENT, K, K, SND | K, SND | K,
-     SND | S_REQ_SENT, TLD | SCR | SND | S_REQ_SENT},
+    {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_REQ_SENT), K, K, DO(A_SND, K),
+     DO(A_SND, K), DO(A_SND, S_REQ_SENT), DO(A_TLD_SCR_SND, S_REQ_SENT)},
     /* RCA */
-    {K, K, SND | K, SND | K, K, K, S_ACK_RCVD, SCR | S_REQ_SENT,
-     IRC | TLU | S_OPENED, TLD | SCR | S_REQ_SENT},
+    {K, K, DO(A_SND, K), DO(A_SND, K), K, K, S_ACK_RCVD, DO(A_SCR, S_REQ_SENT),
+     DO(A_IRC_TLU, S_OPENED), DO(A_TLD_SCR, S_REQ_SENT)},
     /* RCN */
-    {K, K, SND | K, SND | K, K, K, SCR | K, SCR | S_REQ_SENT, SCR | K,
-     TLD | SCR | S_REQ_SENT},
+    {K, K, DO(A_SND, K), DO(A_SND, K), K, K, DO(A_SCR, K),
+     DO(A_SCR, S_REQ_SENT), DO(A_SCR, K), DO(A_TLD_SCR, S_REQ_SENT)},
     /* RTR */
-    {K, K, SND | K, SND | K, SND | K, SND | K, SND | S_REQ_SENT,
-     SND | S_REQ_SENT, SND | S_REQ_SENT, TLD | ZRC | SND | S_STOPPING},
+    {K, K, DO(A_SND, K), DO(A_SND, K), DO(A_SND, K), DO(A_SND, K),
+     DO(A_SND, S_REQ_SENT), DO(A_SND, S_REQ_SENT), DO(A_SND, S_REQ_SENT),
+     DO(A_TLD_ZRC_SND, S_STOPPING)},
     /* RTA */
-    {K, K, K, K, TLF | S_CLOSED, TLF | S_STOPPED, K, S_REQ_SENT, K,
-     TLD | SCR | S_REQ_SENT},
+    {K, K, K, K, DO(A_TLF, S_CLOSED), DO(A_TLF, S_STOPPED), K, S_REQ_SENT, K,
+     DO(A_TLD_SCR, S_REQ_SENT)},
     /* RXJ- */
-    {K, K, TLF | K, TLF | K, TLF | S_CLOSED, TLF | S_STOPPED, TLF | S_STOPPED,
-     TLF | S_STOPPED, TLF | S_STOPPED, TLD | IRC | STR | S_STOPPING},
+    {K, K, DO(A_TLF, K), DO(A_TLF, K), DO(A_TLF, S_CLOSED),
+     DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED),
+     DO(A_TLF, S_STOPPED), DO(A_TLD_IRC_STR, S_STOPPING)},
 };
 
 /* An automaton's restart timer. PAP borrows LCP's: it runs only while
@@ -198,14 +240,37 @@ static void restart_on(tern_ppp *p, tern_ppp_fsm *f) {
  * Terminate-Request. */
 static void ctl_build(tern_ppp *p, const cp_ops *ops, bool request,
                       unsigned id) {
-  tern_pkt *pkt = ctl_alloc(p);
-  if (pkt != NULL) {
-    uint8_t *d = tern_pkt_data(pkt);
-    size_t n = request ? (size_t)(ops->add(p, d + 4) - d) : 4;
-    (void)tern_pkt_put(pkt, n);
-    ctl_send(p, pkt, ops->proto,
-             request ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ, id, n);
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d != NULL) {
+    ctl_end(p, pkt, ops->proto, request ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ,
+            id, request ? ops->add(p, d) : d);
   }
+}
+
+/* Goes through the options of the peer's Configure-Request (n bytes at
+ * d), asking each option's handler in `mode`, and keeps in place, in
+ * order, the options whose verdict is `keep` (none when keep is -1;
+ * every one of an acked request). Returns the worst verdict; *kept: the
+ * bytes kept. Handlers rewrite a value (WRITE_NAK) only where their
+ * verdict is Nak, so in a Nak the options kept are the rewritten ones. */
+static int walk_request(tern_ppp *p, const cp_ops *ops, uint8_t *d, size_t n,
+                        int mode, int keep, size_t *kept) {
+  size_t off = 0;
+  tern_ppp_opt o;
+  uint8_t *out = d;
+  int worst = TERN_PPP_CONF_ACK;
+  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
+    uint8_t len = o.len;
+    uint8_t *val = (uint8_t *)o.val;
+    int v = ops->opt(p, o.type, val, &len, mode);
+    worst = v > worst ? v : worst;
+    if (v == keep) {
+      out = tern_ppp_opt_put(out, o.type, val, len);
+    }
+  }
+  *kept = (size_t)(out - d);
+  return worst;
 }
 
 /* The peer's Configure-Request judged (nothing changes): Ack when every
@@ -214,15 +279,8 @@ static void ctl_build(tern_ppp *p, const cp_ops *ops, bool request,
  * into Rejects (section 4.6). Returns the answer's code. */
 static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
                          int *worst) {
-  const cp_ops *ops = ops_of(f);
-  size_t off = 0;
-  tern_ppp_opt o;
-  *worst = TERN_PPP_CONF_ACK;
-  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
-    uint8_t len = o.len;
-    int v = ops->opt(p, o.type, (uint8_t *)o.val, &len, JUDGE);
-    *worst = v > *worst ? v : *worst;
-  }
+  size_t kept;
+  *worst = walk_request(p, ops_of(f), d, n, JUDGE, -1, &kept);
   return *worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
              ? TERN_PPP_CONF_REJ
              : *worst;
@@ -234,28 +292,19 @@ static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
 static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
                              int worst, int code) {
   const cp_ops *ops = ops_of(f);
-  size_t off = 0;
-  tern_ppp_opt o;
-  uint8_t *out = d;
+  size_t kept;
   if (code == TERN_PPP_CONF_ACK) {
     /* What the acked request leaves out is the default again (the peer
      * may have asked for more in an earlier request). */
     ops->reset(p);
   }
-  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
-    uint8_t len = o.len;
-    uint8_t *val = (uint8_t *)o.val;
-    if (code == TERN_PPP_CONF_ACK) {
-      (void)ops->opt(p, o.type, val, &len, APPLY);
-    } else if (ops->opt(p, o.type, val, &len, JUDGE) == worst) {
-      if (code == TERN_PPP_CONF_NAK) {
-        (void)ops->opt(p, o.type, val, &len, WRITE_NAK);
-      }
-      out = tern_ppp_opt_put(out, o.type, val, len);
-    }
-  }
+  (void)walk_request(p, ops, d, n,
+                     code == TERN_PPP_CONF_ACK   ? APPLY
+                     : code == TERN_PPP_CONF_NAK ? WRITE_NAK
+                                                 : JUDGE,
+                     worst, &kept);
   f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
-  return code == TERN_PPP_CONF_ACK ? n : (size_t)(out - d);
+  return kept;
 }
 
 /* Runs event ev on f. pkt (or NULL) is the received packet that caused
@@ -264,7 +313,11 @@ static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
 static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
                       int code, int worst) {
   const cp_ops *ops = ops_of(f);
-  unsigned t = fsm_table[ev][f->state];
+  if (ops == NULL) {
+    return; /* an optional protocol not linked (IPV6CP) stays Initial */
+  }
+  unsigned entry = fsm_table[ev][f->state];
+  unsigned t = action_list[entry >> 4];
   if (t & TLD) {
     ops->down(p);
   }
@@ -272,15 +325,16 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
     f->restart = (t & STR) ? p->cfg.max_terminate : p->cfg.max_configure;
   }
   if (t & ZRC) {
-    f->restart = 0;
-    restart_on(p, f); /* Stopping lasts one restart period */
+    f->restart = 0; /* Stopping lasts one restart period */
   }
   if (t & (SCR | STR)) {
     if (f->restart > 0) {
       f->restart--;
     }
-    restart_on(p, f);
     ctl_build(p, ops, (t & SCR) != 0, ++f->id);
+  }
+  if (t & (ZRC | SCR | STR)) {
+    restart_on(p, f);
   }
   if ((t & SND) && pkt != NULL) {
     uint8_t *d = tern_pkt_data(pkt);
@@ -293,8 +347,8 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
     ctl_send(p, pkt, ops->proto, (unsigned)code, d[1], 4 + n);
     pkt = NULL;
   }
-  if ((t & 15) != K) {
-    f->state = (uint8_t)(t & 15);
+  if ((entry & 15) != K) {
+    f->state = (uint8_t)(entry & 15);
   }
   if (f->state < S_CLOSING || f->state == S_OPENED) {
     f->timing = 0; /* the timer runs in Closing..Ack-Sent only */
@@ -364,7 +418,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
         unsigned rej = tern_be16(cp.data);
         if (rej == TERN_PPP_PROTO_IPCP) {
           fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
-        } else if (rej == TERN_PPP_PROTO_IPV6CP && p->ipv6cp.ops != NULL) {
+        } else if (rej == TERN_PPP_PROTO_IPV6CP) {
           fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL, 0, 0);
         }
       }
@@ -568,9 +622,7 @@ static void pap_send(tern_ppp *p);
 static void network_phase(tern_ppp *p) {
   p->phase = TERN_PPP_NETWORK;
   fsm_event(p, &p->ipcp, E_UP, NULL, 0, 0);
-  if (p->ipv6cp.ops != NULL) {
-    fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
-  }
+  fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
 }
 
 void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f) {
@@ -610,9 +662,7 @@ static void lcp_reset(tern_ppp *p) {
 
 static void lcp_down(tern_ppp *p) {
   fsm_event(p, &p->ipcp, E_DOWN, NULL, 0, 0);
-  if (p->ipv6cp.ops != NULL) {
-    fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
-  }
+  fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
   p->echo_on = 0;
   p->phase = TERN_PPP_ESTABLISH;
   lcp_reset(p);
@@ -648,19 +698,20 @@ static void pap_send(tern_ppp *p) {
   if (p->auth != TERN__PPP_AUTH_PAP) {
     return;
   }
-  tern_pkt *pkt = ctl_alloc(p);
-  if (pkt == NULL) {
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d == NULL) {
     return;
   }
-  size_t ul = strlen(p->cfg.user);
-  size_t pl = strlen(p->cfg.password);
-  uint8_t *d = tern_pkt_put(pkt, 6 + ul + pl);
-  d[4] = (uint8_t)ul;
-  memcpy(d + 5, p->cfg.user, ul);
-  d[5 + ul] = (uint8_t)pl;
-  memcpy(d + 6 + ul, p->cfg.password, pl);
-  ctl_send(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id,
-           6 + ul + pl);
+  /* Peer-ID and Password, each after its length (RFC 1334 2.2.1). */
+  const char *field[2] = {p->cfg.user, p->cfg.password};
+  for (int i = 0; i < 2; i++) {
+    size_t n = strlen(field[i]);
+    *d++ = (uint8_t)n;
+    memcpy(d, field[i], n);
+    d += n;
+  }
+  ctl_end(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id, d);
 }
 
 void tern__ppp_auth_done(tern_ppp *p, bool ok) {
@@ -800,9 +851,12 @@ static void echo_tick(tern_ppp *p) {
   }
   p->echo_out++;
   p->ppp_stats.echo_sent++;
-  uint8_t m[4];
-  tern_put_be32(m, p->magic);
-  ctl_new(p, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, m, 4);
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d != NULL) {
+    tern_put_be32(d, p->magic);
+    ctl_end(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, d + 4);
+  }
   echo_arm(p);
 }
 
@@ -869,8 +923,6 @@ static void release(tern_ppp *p) {
   }
   p->ctl_len = 0;
   tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
-  p->tx_pos = p->tx_len = 0;
-  p->rx_pos = p->rx_len = 0;
 }
 
 static void close_adapter(tern_ppp *p) {
@@ -881,9 +933,7 @@ static void close_adapter(tern_ppp *p) {
   p->fail = TERN_PPP_FAIL_CLOSED;
   p->phase = TERN_PPP_DEAD;
   release(p);
-  tern_timer_cancel(&p->timer);
-  p->lcp.timing = p->ipcp.timing = p->ipv6cp.timing = p->echo_on = 0;
-  p->lcp.state = p->ipcp.state = S_INITIAL;
+  tern_timer_cancel(&p->timer); /* and nothing runs once closed */
   if (p->up || p->up6) {
     p->up = p->up6 = 0;
     p->events |= TERN_NETDEV_EV_LINK;
@@ -981,21 +1031,20 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     e = TERN_EAFNOSUPPORT;
     p->stats.tx_drop_error++;
   }
+  int perr;
+  if (e == 0) {
+    (void)pump(p, cx, &p->tx_waiter, &perr);
+    if (p->tx_data != NULL) {
+      return TERN_PENDING; /* one accepted packet waits already */
+    }
+    if (p->closed) {
+      e = TERN_ECLOSED; /* the stream ended while we pushed */
+    }
+  }
   if (e != 0) {
     p->stats.tx_drop_down += e == TERN_ECLOSED || e == TERN_ENETDOWN;
     tern_pkt_free(pkt);
     *err = e;
-    return TERN_READY;
-  }
-  int perr;
-  (void)pump(p, cx, &p->tx_waiter, &perr);
-  if (p->tx_data != NULL) {
-    return TERN_PENDING; /* one accepted packet waits already */
-  }
-  if (p->closed) {
-    p->stats.tx_drop_down++;
-    tern_pkt_free(pkt);
-    *err = TERN_ECLOSED;
     return TERN_READY;
   }
   p->stats.tx_packets++;
@@ -1201,28 +1250,28 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
       tx_cap == 0 || rng == NULL) {
     return TERN_EINVAL;
   }
-  tern_ppp_config c;
-  memset(&c, 0, sizeof c);
+  /* The configuration is resolved in place (ppp is cleared even when it
+   * is refused). */
+  memset(ppp, 0, sizeof *ppp);
+  tern_ppp_config *c = &ppp->cfg;
   if (cfg != NULL) {
-    c = *cfg;
+    *c = *cfg;
   }
-  c.mru = c.mru ? c.mru : 1500;
-  c.restart_ms = c.restart_ms ? c.restart_ms : 3000;
-  c.max_configure = c.max_configure ? c.max_configure : 10;
-  c.max_terminate = c.max_terminate ? c.max_terminate : 2;
-  c.max_failure = c.max_failure ? c.max_failure : 5;
-  c.echo_fails = c.echo_fails ? c.echo_fails : 3;
-  if (c.mru < 128 || (size_t)c.mru + TERN_PPP_OVERHEAD > pool->buf_size ||
-      (c.user != NULL &&
-       (c.password == NULL || strlen(c.user) > 255 ||
-        strlen(c.password) > 255 ||
-        6 + strlen(c.user) + strlen(c.password) > 4u + c.mru))) {
+  c->mru = c->mru ? c->mru : 1500;
+  c->restart_ms = c->restart_ms ? c->restart_ms : 3000;
+  c->max_configure = c->max_configure ? c->max_configure : 10;
+  c->max_terminate = c->max_terminate ? c->max_terminate : 2;
+  c->max_failure = c->max_failure ? c->max_failure : 5;
+  c->echo_fails = c->echo_fails ? c->echo_fails : 3;
+  if (c->mru < 128 || (size_t)c->mru + TERN_PPP_OVERHEAD > pool->buf_size ||
+      (c->user != NULL &&
+       (c->password == NULL || strlen(c->user) > 255 ||
+        strlen(c->password) > 255 ||
+        6 + strlen(c->user) + strlen(c->password) > 4u + c->mru))) {
     return TERN_EINVAL;
   }
-  memset(ppp, 0, sizeof *ppp);
   ppp->stream = stream;
   ppp->pool = pool;
-  ppp->cfg = c;
   ppp->rng = *rng;
   ppp->tx_buf = tx_buf;
   ppp->tx_cap = tx_cap;
@@ -1230,9 +1279,8 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->ipcp.ops = &ipcp_ops;
   ppp->ipcp.which = 1;
   ppp->ipv6cp.which = 2;
-  memcpy(ppp->v4.local, c.local_addr, 4);
-  tern_ppp_hdlc_decoder_init(&ppp->dec, NULL, 0);
-  lcp_reset(ppp);
+  memcpy(ppp->v4.local, c->local_addr, 4);
+  lcp_reset(ppp); /* configures the zeroed decoder (RFC 1662's defaults) */
   ppp->magic = new_magic(ppp);
   ppp->phase = TERN_PPP_ESTABLISH;
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP

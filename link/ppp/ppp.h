@@ -226,7 +226,8 @@ typedef struct tern_ppp {
  * - cfg: copied; NULL for every default.
  * - rng: magic numbers come from it (copied).
  * Returns 0 or TERN_EINVAL (a NULL argument, tx_cap 0, an MRU below 128 or
- * above what the pool's buffers hold, credentials over 255 bytes). */
+ * above what the pool's buffers hold, credentials over 255 bytes; a
+ * refused configuration leaves *ppp cleared). */
 int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
                   uint8_t *tx_buf, size_t tx_cap, const tern_ppp_config *cfg,
                   const tern_rng *rng);

@@ -23,7 +23,9 @@ struct tern__ppp_cp_ops {
   /* Writes our Configure-Request's options at out; returns their end. */
   uint8_t *(*add)(tern_ppp *p, uint8_t *out);
   /* One option of the peer's request: TERN_PPP_CONF_ACK, _NAK or _REJ.
-   * WRITE_NAK rewrites val (and *len, never longer) to what we suggest. */
+   * WRITE_NAK also rewrites val (and *len, never longer) to what we
+   * suggest, only when the verdict is Nak: the answer is built in one
+   * pass. */
   int (*opt)(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len, int mode);
   /* One of our options the peer Nak'd (rej false) or rejected. */
   void (*nak)(tern_ppp *p, const tern_ppp_opt *o, bool rej);
