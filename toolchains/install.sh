@@ -14,7 +14,7 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format
   valgrind
   iproute2 iputils-ping netcat-openbsd socat tcpdump tshark
-  slirp python3-scapy
+  slirp python3-scapy dnsmasq
   python3
 )
 

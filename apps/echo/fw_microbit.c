@@ -6,7 +6,11 @@
  * Built with TERN_ECHO_PROBE, it also sends a datagram to 192.0.2.2:7 once
  * a second until the echo comes back, then exits 0 (1 after ten tries):
  * the interop test with slirp, which relays 192.0.2.2:7 to an echo server
- * on its host, uses it. */
+ * on its host, uses it.
+ *
+ * Built with TERN_ECHO_PPP, the UART carries PPP instead of SLIP: the
+ * address is the one IPCP negotiates (slirp's peer is offered 192.0.2.2),
+ * and the probe waits for the link to come up first. */
 #include <string.h>
 
 #include "apps/echo/echo.h"
@@ -15,17 +19,32 @@
 #include "tern/microbit/uart.h"
 #include "tern/slip.h"
 #include "tern/timer.h"
+#ifdef TERN_ECHO_PPP
+#include "apps/echo/echo_ppp.h"
+#include "tern/ppp.h"
+#endif
 
 #define MTU 1006
 
+#ifdef TERN_ECHO_PPP
+TERN_PKT_POOL_DEFINE(pool, 4, MTU + TERN_PPP_OVERHEAD);
+static tern_ppp ppp;
+static uint8_t ppp_tx[64];
+static tern_echo_ppp ppp_glue;
+#define LINK_NAME "ppp"
+#else
 TERN_PKT_POOL_DEFINE(pool, 4, MTU);
+#define LINK_NAME "slip"
+#endif
 
 static tern_executor ex;
 static tern_microbit_uart uart;
 static uint8_t uart_rx[256];
 static uint8_t uart_tx[256];
+#ifndef TERN_ECHO_PPP
 static tern_slip slip;
 static uint8_t slip_tx[64];
+#endif
 static tern_echo_app app;
 
 static void fail(const char *what, int err) {
@@ -57,6 +76,17 @@ static probe_state probe;
 static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
   probe_state *p = TERN_CONTAINER_OF(t, probe_state, task);
   TERN_CO_BEGIN(&p->co);
+#ifdef TERN_ECHO_PPP
+  /* The address comes with the link: wait for IPCP (at most 30 s). */
+  for (p->tries = 0; ppp_glue.ups == 0; p->tries++) {
+    if (p->tries == 300) {
+      tern_semihosting_puts("probe: the PPP link never came up\n");
+      tern_semihosting_exit(1);
+    }
+    TERN_CO_AWAIT(&p->co, tern_sleep_for(&p->timer, cx, 100));
+  }
+  tern_semihosting_puts("probe: PPP link up\n");
+#endif
   for (p->tries = 0; p->tries < 10; p->tries++) {
     TERN_CO_AWAIT(&p->co,
                   tern_udp_poll_send_to(&p->sock, cx, &p->peer, probe_text,
@@ -71,7 +101,8 @@ static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
                                             1000, &p->expired));
     if (!p->expired && p->n == (int)strlen(probe_text) &&
         memcmp(p->buf, probe_text, strlen(probe_text)) == 0) {
-      tern_semihosting_puts("probe: echo received from 192.0.2.2:7\n");
+      tern_semihosting_puts(
+          "probe: echo received from 192.0.2.2:7 over " LINK_NAME "\n");
       tern_semihosting_exit(0);
     }
   }
@@ -91,14 +122,32 @@ int main(void) {
   if (rc != 0) {
     fail("uart", rc);
   }
+  const tern_rng rng = tern_microbit_rng();
+#ifdef TERN_ECHO_PPP
+  tern_ppp_config pc = {0};
+  pc.mru = MTU;
+  memcpy(pc.peer_addr, gw.b, 4);
+  rc = tern_ppp_init(&ppp, tern_microbit_uart_stream(&uart), &pool, ppp_tx,
+                     sizeof ppp_tx, &pc, &rng);
+  if (rc != 0) {
+    fail("ppp", rc);
+  }
+  const tern_ipv4_addr none = tern_ipv4(0, 0, 0, 0);
+  rc = tern_echo_start(&app, &ex, &pool, &rng, tern_ppp_netdev(&ppp), &none, 0,
+                       NULL);
+  if (rc == 0) {
+    rc = tern_echo_ppp_start(&ppp_glue, &ex, &ppp, &app.iface);
+  }
+  (void)addr;
+#else
   rc = tern_slip_init(&slip, tern_microbit_uart_stream(&uart), &pool, slip_tx,
                       sizeof slip_tx, MTU);
   if (rc != 0) {
     fail("slip", rc);
   }
-  const tern_rng rng = tern_microbit_rng();
   rc = tern_echo_start(&app, &ex, &pool, &rng, tern_slip_netdev(&slip), &addr,
                        24, &gw);
+#endif
   if (rc != 0) {
     fail("start", rc);
   }
@@ -114,7 +163,11 @@ int main(void) {
   tern_task_init(&probe.task, probe_poll);
   tern_spawn(&ex, &probe.task);
 #endif
+#ifdef TERN_ECHO_PPP
+  tern_semihosting_puts("echo: listening on port 7/udp (ppp)\n");
+#else
   tern_semihosting_puts("echo: listening on 192.0.2.15:7/udp (slip)\n");
+#endif
   tern_executor_run(&ex, NULL);
   return 0;
 }

@@ -2,10 +2,15 @@
  * ARP, IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP echo on port 7, ping.
  * The demo (tools/demo.sh) and the interop test (tests/mps2_tap_test.sh)
  * put its NIC on a TAP device in a private network namespace where the
- * kernel is 192.0.2.2. */
+ * kernel is 192.0.2.2. Built with TERN_ECHO_DHCP
+ * (//apps/echo:fw_mps2_an385_dhcp) it has no address of its own: a DHCP client
+ * gets one and prints each lease (tests/mps2_dhcp_test.sh: from dnsmasq). */
 #include "apps/echo/echo.h"
 #include "tern/board.h"
 #include "tern/ethernet.h"
+#ifdef TERN_ECHO_DHCP
+#include "tern/dhcpv4.h"
+#endif
 #include "tern/mps2_an385/lan9118.h"
 #include "tern/mps2_an385/rng.h"
 
@@ -17,6 +22,41 @@ static tern_eth eth;
 static tern_neighbour4 neighbours[8];
 static tern_echo_app app;
 static tern_mps2_rng rng;
+
+#ifdef TERN_ECHO_DHCP
+static tern_dhcpv4 dhcp;
+static tern_task dhcp_task, lease_task;
+
+static tern_poll dhcp_poll(tern_task *t, tern_cx *cx) {
+  (void)t;
+  return tern_dhcpv4_poll_run(&dhcp, cx);
+}
+
+static int dhcp_probe(void *ctx, const tern_ipv4_addr *addr) {
+  return tern_eth_probe(ctx, addr);
+}
+
+/* Prints "echo: dhcp lease A.B.C.D/P router R.S.T.U" for each lease. */
+static tern_poll lease_poll(tern_task *t, tern_cx *cx) {
+  (void)t;
+  tern_dhcpv4_lease l;
+  while (tern_dhcpv4_poll_lease(&dhcp, cx, &l) == TERN_READY) {
+    char a[TERN_IPV4_STRLEN], r[TERN_IPV4_STRLEN];
+    char p[4] = {(char)('0' + l.prefix_len / 10),
+                 (char)('0' + l.prefix_len % 10), 0, 0};
+    tern_ipv4_format(&l.addr, a, sizeof a);
+    tern_ipv4_format(&l.router, r, sizeof r);
+    tern_board_console_puts("echo: dhcp lease ");
+    tern_board_console_puts(a);
+    tern_board_console_puts("/");
+    tern_board_console_puts(p);
+    tern_board_console_puts(" router ");
+    tern_board_console_puts(r);
+    tern_board_console_puts("\r\n");
+  }
+  return TERN_PENDING;
+}
+#endif
 
 static void fail(const char *what, int err) {
   tern_board_console_puts("echo: ");
@@ -49,12 +89,33 @@ int main(void) {
   }
   (void)tern_mps2_rng_stir(&rng, mac, sizeof mac);
   const tern_rng r = tern_mps2_rng_get(&rng);
+#ifdef TERN_ECHO_DHCP
+  (void)addr;
+  (void)gw;
+  rc = tern_echo_start(&app, &ex, &pool, &r, tern_eth_netdev(&eth), NULL, 0,
+                       NULL);
+  if (rc != 0) {
+    fail("start", rc);
+  }
+  const tern_dhcpv4_config cfg = {
+      .hostname = "tern-mps2", .probe = dhcp_probe, .probe_ctx = &eth};
+  rc = tern_dhcpv4_start(&dhcp, &app.udp, &app.iface, &cfg);
+  if (rc != 0) {
+    fail("dhcp", rc);
+  }
+  tern_task_init(&dhcp_task, dhcp_poll);
+  tern_task_init(&lease_task, lease_poll);
+  tern_spawn(&ex, &dhcp_task);
+  tern_spawn(&ex, &lease_task);
+  tern_board_console_puts("echo: listening on port 7/udp (lan9118, DHCP)\r\n");
+#else
   rc = tern_echo_start(&app, &ex, &pool, &r, tern_eth_netdev(&eth), &addr, 24,
                        &gw);
   if (rc != 0) {
     fail("start", rc);
   }
   tern_board_console_puts("echo: listening on 192.0.2.15:7/udp (lan9118)\r\n");
+#endif
   tern_executor_run(&ex, NULL);
   return 0;
 }

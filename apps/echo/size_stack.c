@@ -3,8 +3,10 @@
  * can show what the protocol layers cost on that core. With
  * TERN_SIZE_ETHERNET the stack is Ethernet + ARP + IPv4 + ICMP + UDP (the
  * micro:bit has no Ethernet, hence the memory device); without, it is
- * SLIP + IPv4 + ICMP + UDP. `bazel run //apps/echo:size_eth_m0_size` and
- * `//apps/echo:size_slip_m0_size` (built -c opt whatever -c says). */
+ * SLIP + IPv4 + ICMP + UDP; with TERN_SIZE_PPP, PPP (LCP, PAP, IPCP) +
+ * IPv4 + ICMP + UDP. `bazel run //apps/echo:size_eth_m0_size`,
+ * `//apps/echo:size_slip_m0_size` and `//apps/echo:size_ppp_m0_size`
+ * (built -c opt whatever -c says). */
 #include <string.h>
 
 #include "apps/echo/echo.h"
@@ -12,11 +14,18 @@
 #include "tern/memstream.h"
 #ifdef TERN_SIZE_ETHERNET
 #include "tern/ethernet.h"
+#elif defined(TERN_SIZE_PPP)
+#include "apps/echo/echo_ppp.h"
+#include "tern/ppp.h"
 #else
 #include "tern/slip.h"
 #endif
 
+#ifdef TERN_SIZE_PPP
+TERN_PKT_POOL_DEFINE(pool, 4, 576 + TERN_PPP_OVERHEAD);
+#else
 TERN_PKT_POOL_DEFINE(pool, 4, 600);
+#endif
 
 static tern_executor ex;
 static tern_echo_app app;
@@ -33,6 +42,12 @@ static int fixed_fill(void *self, void *buf, size_t len) {
 static tern_memnetdev_pair wire;
 static tern_eth eth;
 static tern_neighbour4 neighbours[4];
+#elif defined(TERN_SIZE_PPP)
+static tern_memstream_pair line;
+static uint8_t ring_ab[256], ring_ba[256];
+static tern_ppp ppp;
+static uint8_t ppp_tx[64];
+static tern_echo_ppp glue;
 #else
 static tern_memstream_pair line;
 static uint8_t ring_ab[256], ring_ba[256];
@@ -52,6 +67,19 @@ int main(void) {
     return 1;
   }
   dev = tern_eth_netdev(&eth);
+#elif defined(TERN_SIZE_PPP)
+  const tern_rng ppp_rng = {fixed_fill, NULL};
+  tern_ppp_config pc = {0};
+  pc.mru = 576;
+  pc.user = "tern";
+  pc.password = "tern";
+  pc.echo_ms = 10000;
+  tern_memstream_init(&line, ring_ab, sizeof ring_ab, ring_ba, sizeof ring_ba);
+  if (tern_ppp_init(&ppp, tern_memstream_a(&line), &pool, ppp_tx, sizeof ppp_tx,
+                    &pc, &ppp_rng) != 0) {
+    return 1;
+  }
+  dev = tern_ppp_netdev(&ppp);
 #else
   tern_memstream_init(&line, ring_ab, sizeof ring_ab, ring_ba, sizeof ring_ba);
   if (tern_slip_init(&slip, tern_memstream_a(&line), &pool, slip_tx,
@@ -64,6 +92,11 @@ int main(void) {
   if (tern_echo_start(&app, &ex, &pool, &rng, dev, &addr, 24, NULL) != 0) {
     return 1;
   }
+#ifdef TERN_SIZE_PPP
+  if (tern_echo_ppp_start(&glue, &ex, &ppp, &app.iface) != 0) {
+    return 1;
+  }
+#endif
   tern_executor_run(&ex, NULL);
   return 0;
 }

@@ -219,11 +219,11 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     goto drop;
   }
   tern_ip_rx rx;
+  uint32_t src = tern_ld32(tern_ipv4_src(h)), dst = tern_ld32(tern_ipv4_dst(h));
   rx.src.family = TERN_IP_V4;
-  memcpy(rx.src.u.w, tern_ipv4_src(h), 4);
+  rx.src.u.w[0] = src;
   rx.dst.family = TERN_IP_V4;
-  memcpy(rx.dst.u.w, tern_ipv4_dst(h), 4);
-  uint32_t src = rx.src.u.w[0], dst = rx.dst.u.w[0];
+  rx.dst.u.w[0] = dst;
   unsigned s0 = tern_ipv4_src(h)[0];
   unsigned flags = TERN_IP_RX_LINK(pkt->link_cast);
   /* RFC 1122 3.2.1.3: a source must be one host: not multicast, class E,

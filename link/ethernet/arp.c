@@ -76,18 +76,19 @@ int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
       memcmp(sha, eth->mac, 6) == 0 || spa[0] >= 224) {
     return TERN_ETH_RX_ARP_BAD_SENDER;
   }
-  /* Without an address nothing is answered or added. */
-  bool for_us = false;
-  if (eth->ip != 0) {
-    if (sender == eth->ip) {
-      /* Another station uses our address (RFC 5227 section 2.4):
-       * reported to the layer above, which decides; the cache and our
-       * answers are left alone. */
-      tern__eth_raise(eth, TERN_NETDEV_EV_ADDR_CONFLICT);
-      return TERN_ETH_RX_ARP_CONFLICT;
-    }
-    for_us = tern_ld32(tern_arp_tpa(a)) == eth->ip;
+  /* Another station uses our address (RFC 5227 section 2.4), or, while
+   * we have none, has or probes the address we probe (section 2.1.1):
+   * reported to the layer above, which decides; the cache and our
+   * answers are left alone. */
+  uint32_t target = tern_ld32(tern_arp_tpa(a));
+  uint32_t mine = eth->ip != 0 ? eth->ip : eth->probe;
+  if (mine != 0 &&
+      (sender == mine || (sender == 0 && eth->ip == 0 && target == mine))) {
+    tern__eth_raise(eth, TERN_NETDEV_EV_ADDR_CONFLICT);
+    return TERN_ETH_RX_ARP_CONFLICT;
   }
+  /* Without an address nothing is answered or added. */
+  bool for_us = eth->ip != 0 && target == eth->ip;
   eth->stats.rx_arp++;
   /* Merge: an entry for the sender is updated (completing a resolution);
    * if we are the target, the sender may be added. 0.0.0.0, the sender
@@ -104,4 +105,15 @@ int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
     (void)arp_send(eth, p, TERN_ARP_OP_REPLY, sha, spa);
   }
   return TERN__ETH_CONSUMED;
+}
+
+int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr) {
+  if (eth == NULL || addr == NULL) {
+    return TERN_EINVAL;
+  }
+  if (eth->ip != 0) {
+    return TERN_EBUSY;
+  }
+  eth->probe = tern_ld32(addr->b);
+  return eth->probe == 0 ? 0 : tern__eth_arp_solicit(eth, addr->b);
 }

@@ -124,7 +124,7 @@ static int group_dst(const uint8_t *a, size_t len, uint8_t mac[6]) {
   if (all_bytes(a, len, 0)) {
     return TERN_EINVAL;
   }
-  if (len == 4 && all_bytes(a, 4, 0xff)) {
+  if (len == 4 && (a[0] & a[1] & a[2] & a[3]) == 0xff) {
     memcpy(mac, tern__eth_broadcast, 6);
     return 0;
   }

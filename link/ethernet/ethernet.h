@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern/addr.h"
 #include "tern/neighbour.h"
 #include "tern/netdev.h"
 #include "tern/pkt.h"
@@ -161,6 +162,8 @@ typedef struct tern_eth {
   tern_netdev lower;
   uint32_t ip;            /* our IPv4 address, its 4 bytes in wire order
                              (memcpy'd): 0.0.0.0, none, is 0 */
+  uint32_t probe;         /* an address being probed (tern_eth_probe), in
+                             the same form; 0: none */
   uint8_t mac[6];         /* ours: the lower device's */
   uint8_t announce_left;  /* RFC 5227 announcements still to send */
   uint8_t events;         /* TERN_NETDEV_EV_* not yet reported */
@@ -224,6 +227,17 @@ void tern_eth_deinit(tern_eth *eth);
  * mcast op maps an IPv4 (RFC 1112 6.4) or IPv6 (RFC 2464 7) group to its
  * MAC, keeps it in the filter and passes it to the lower device. */
 tern_netdev tern_eth_netdev(tern_eth *eth);
+
+/* Probes addr before the layer above uses it (RFC 5227 2.1.1: a DHCP
+ * client): sends one ARP probe (who-has addr, from 0.0.0.0) now, and from
+ * now on reports TERN_NETDEV_EV_ADDR_CONFLICT (counted as
+ * TERN_ETH_RX_ARP_CONFLICT) for an ARP packet from another station whose
+ * sender is addr, or that probes addr too (sender 0.0.0.0, target addr).
+ * Call it once per probe; addr 0.0.0.0 stops watching. Returns 0, the
+ * send's error (TERN_ENOBUFS: the pool was empty; the watch stays), or
+ * TERN_EBUSY (the adapter has an address: a probe comes from 0.0.0.0;
+ * nothing sent or watched), TERN_EINVAL. */
+int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr);
 
 /* The adapter's counters. */
 const tern_eth_stats *tern_eth_get_stats(const tern_eth *eth);

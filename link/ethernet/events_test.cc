@@ -76,6 +76,55 @@ TEST_F(EthTest, NoConflictWithoutAnAddress) {
   EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ARP_CONFLICT], 0u);
 }
 
+TEST_F(EthTest, ProbeSendsAnRfc5227ProbeAndWatchesTheAddress) {
+  Start();
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 103);
+  ASSERT_EQ(tern_eth_probe(&eth_, &a), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);  // who-has 192.0.2.103 tell 0.0.0.0
+  EXPECT_EQ(w[0], ArpFrame(kBcast, kMacB, 1, kMacB, zero, kZeroMac, ip103));
+  // Someone asking for it, or another address's owner: no conflict.
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, kIpPeer, kZeroMac, ip103));
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, zero, kZeroMac, kIpPeer));
+  RecvAll();
+  EXPECT_EQ(Events(), 0u);
+  // Its owner answering the probe.
+  Inject(ArpFrame(kMacB, kMacA, 2, kMacA, ip103, kMacB, zero));
+  RecvAll();
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_ADDR_CONFLICT));
+  // Another station probing it at the same time.
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, zero, kZeroMac, ip103));
+  RecvAll();
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_ADDR_CONFLICT));
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ARP_CONFLICT], 2u);
+  // Our own probe looped back is not one.
+  Inject(w[0]);
+  RecvAll();
+  EXPECT_EQ(Events(), 0u);
+  // 0.0.0.0 stops watching, and sends nothing.
+  tern_ipv4_addr none = tern_ipv4(0, 0, 0, 0);
+  ASSERT_EQ(tern_eth_probe(&eth_, &none), 0);
+  EXPECT_TRUE(Wire().empty());
+  Inject(ArpFrame(kMacB, kMacA, 2, kMacA, ip103, kMacB, zero));
+  RecvAll();
+  EXPECT_EQ(Events(), 0u);
+  EXPECT_EQ(tern_eth_probe(&eth_, nullptr), TERN_EINVAL);
+}
+
+TEST_F(EthTest, NoProbeWithAnAddress) {
+  StartWithIp();
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 103);
+  EXPECT_EQ(tern_eth_probe(&eth_, &a), TERN_EBUSY);
+  EXPECT_TRUE(Wire().empty());
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  Inject(ArpFrame(kMacB, kMacA, 2, kMacA, ip103, kMacB, zero));
+  RecvAll();
+  EXPECT_EQ(Events(), 0u);
+}
+
 TEST_F(EthTest, LowerLinkDownAndUpArePassedUp) {
   StartWithIp();
   Resolve(kMacA, kIpPeer);

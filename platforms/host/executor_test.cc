@@ -4,6 +4,7 @@
 // can end the sleep. A lost wake shows as a task that reaches its
 // safety-net deadline instead of finishing.
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -201,6 +202,77 @@ TEST(HostExecutorTest, TwoExecutorsOnTwoThreadsEachRunTheirOwnTimers) {
     tern_time next;
     EXPECT_FALSE(tern_timer_queue_next(&l.ex.timers, &next));
     EXPECT_GT(l.ex.sleeps, 0u);  // it slept for its own deadlines
+  }
+}
+
+// Two executors on two threads, both asleep in tern_port_wait at once, and
+// a third thread that wakes a task of one, then of the other, in turn,
+// each time waiting for that task's acknowledgement. A notification meant
+// for one loop must end that loop's sleep: if the other loop's wait takes
+// it, the task stalls until its safety deadline (timed_out) instead.
+TEST(HostExecutorTest, CrossThreadWakesReachTheLoopTheyAreFor) {
+  constexpr int kRounds = 300;
+  constexpr uint32_t kSafetyMs = 3000;
+  struct Loop {
+    tern_executor ex;
+    std::atomic<int> published{0};
+    Waiter w;
+    std::atomic<bool> done{false};
+  };
+  static Loop loops[2];
+  std::atomic<int> started{0};
+  auto run = [&](Loop *l) {
+    tern_executor_init(&l->ex);
+    InitWaiter(&l->w, &l->published, kRounds);
+    started.fetch_add(1);
+    tern_block_on(&l->ex, &l->w.task);
+    l->done.store(true);
+  };
+  std::thread a(run, &loops[0]);
+  std::thread b(run, &loops[1]);
+  while (started.load() != 2) {
+    std::this_thread::yield();
+  }
+  int stalls = 0;
+  for (int i = 1; i <= kRounds && stalls == 0; i++) {
+    for (Loop &l : loops) {
+      // Let the loop acknowledge the last value and go back to sleep.
+      while (l.w.acked.load() != i - 1 && !l.done.load()) {
+        std::this_thread::yield();
+      }
+      l.published.store(i);
+      tern_waker_slot_wake(&l.w.slot);
+      // Wait for this loop's acknowledgement, at most kSafetyMs: a loop
+      // whose notification another loop drained sleeps until then.
+      tern_time until = tern_now() + kSafetyMs;
+      while (l.w.acked.load() != i && !l.done.load()) {
+        if (!tern_time_before(tern_now(), until)) {
+          stalls++;
+          break;
+        }
+        std::this_thread::yield();
+      }
+    }
+  }
+  // End both loops whatever happened: publish the last value and wake,
+  // notifying again until each has finished (after a stall a single
+  // notification may be taken by the wrong loop again).
+  for (Loop &l : loops) {
+    l.published.store(kRounds);
+    tern_waker_slot_wake(&l.w.slot);
+    while (!l.done.load()) {
+      tern_port_notify();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  a.join();
+  b.join();
+  EXPECT_EQ(stalls, 0) << "a wake from another thread did not end the "
+                          "sleep of the loop it was for";
+  for (const Loop &l : loops) {
+    EXPECT_FALSE(l.w.timed_out);
+    EXPECT_EQ(l.w.acked.load(), kRounds);
+    EXPECT_GT(l.ex.sleeps, 0u);
   }
 }
 

@@ -1,11 +1,13 @@
 /* The Linux host port: a futex lock for the critical section, epoll for
- * sleeping, an eventfd for tern_port_notify. See tern/host_port.h. */
+ * sleeping (one epoll set per sleeping thread), an eventfd for
+ * tern_port_notify. See tern/host_port.h. */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +92,44 @@ static inline void port_lock_give(void) {
   }
 }
 
+/* The descriptors, and the notification.
+ *
+ * port_epfd holds the registered descriptors (tern_host_fd). port_evfd is
+ * the eventfd tern_port_notify writes to.
+ *
+ * Several run loops (executors on several threads) may sleep at once, and
+ * tern_port_notify cannot say which one it is for. So every notification
+ * must end every sleep in progress (or about to start), and no loop may
+ * consume it for the others. Each thread that sleeps therefore has an
+ * epoll set of its own, its "loop set" (port_loop_epfd), made by its first
+ * tern_port_wait, holding two things:
+ *  - the eventfd, edge-triggered and never drained: every write(2) to an
+ *    eventfd runs the wake-up callback of every epoll set watching it,
+ *    which puts the eventfd on each set's ready list, and the set reports
+ *    it once (edge-triggered) to its own next epoll_wait, since the
+ *    counter, never read, stays readable. One write thus reaches every
+ *    loop, and a loop that takes it takes it from nobody else. (Draining
+ *    it would break this: epoll re-checks readiness when it reports, so a
+ *    drained counter would hide the event from the sets not yet woken.
+ *    Undrained, the counter reaches its 2^64 - 2 limit after that many
+ *    notifications: never.)
+ *  - port_epfd, level-triggered: readable while a registered descriptor
+ *    has an event; the woken loop fetches the events from port_epfd with a
+ *    zero timeout and dispatches them. Every sleeping loop wakes; one gets
+ *    the events, the others return with none (a spurious return, which
+ *    tern/port.h allows). A waker that the dispatch calls for a task of
+ *    another loop queues the task there and, that loop being asleep, the
+ *    executor notifies, which reaches it as above.
+ * A thread's loop set is closed when the thread exits (port_loop_key). */
 static int port_epfd = -1;
 static int port_evfd = -1;
+static pthread_key_t port_loop_key;
+static _Thread_local int port_loop_epfd
+    __attribute__((tls_model("initial-exec"))) = -1;
+
+/* data.u32 of the two members of a loop set. */
+#define PORT_LOOP_NOTIFY 0u
+#define PORT_LOOP_FDS 1u
 
 /* Under port_lock: the registered descriptors, and a count of
  * unregistrations that lets tern_port_wait spot events it fetched for a
@@ -106,6 +144,12 @@ static void port_fail(const char *what) {
 
 /* Runs before main, so that tern_port_notify never has to create anything
  * (it may run in a signal handler, where pthread_once is not allowed). */
+/* Thread exit: close the thread's loop set (stored as fd + 1, so that a
+ * set numbered 0 is not mistaken for none). */
+static void port_loop_close(void *value) {
+  close((int)((intptr_t)value - 1));
+}
+
 __attribute__((constructor)) static void port_init(void) {
   port_epfd = epoll_create1(EPOLL_CLOEXEC);
   if (port_epfd < 0) {
@@ -115,16 +159,42 @@ __attribute__((constructor)) static void port_init(void) {
   if (port_evfd < 0) {
     port_fail("eventfd");
   }
-  /* Level-triggered on purpose: the eventfd stays readable, and every
-   * epoll_wait returns at once, for as long as its counter is non-zero,
-   * that is until tern_port_wait drains it. data.ptr NULL marks it. */
+  errno = pthread_key_create(&port_loop_key, port_loop_close);
+  if (errno != 0) {
+    port_fail("pthread_key_create");
+  }
+}
+
+static void port_loop_add(int loop, int fd, uint32_t events, uint32_t tag) {
   struct epoll_event ev;
   memset(&ev, 0, sizeof ev);
-  ev.events = EPOLLIN;
-  ev.data.ptr = NULL;
-  if (epoll_ctl(port_epfd, EPOLL_CTL_ADD, port_evfd, &ev) != 0) {
-    port_fail("epoll_ctl(eventfd)");
+  ev.events = events;
+  ev.data.u32 = tag;
+  if (epoll_ctl(loop, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    port_fail("epoll_ctl(loop set)");
   }
+}
+
+/* The calling thread's loop set, made on its first wait (in the critical
+ * section, before it is released: a notification from then on reaches
+ * it). */
+static int port_loop_set(void) {
+  int loop = port_loop_epfd;
+  if (loop >= 0) {
+    return loop;
+  }
+  loop = epoll_create1(EPOLL_CLOEXEC);
+  if (loop < 0) {
+    port_fail("epoll_create1(loop set)");
+  }
+  port_loop_add(loop, port_evfd, EPOLLIN | EPOLLET, PORT_LOOP_NOTIFY);
+  port_loop_add(loop, port_epfd, EPOLLIN, PORT_LOOP_FDS);
+  errno = pthread_setspecific(port_loop_key, (void *)(intptr_t)(loop + 1));
+  if (errno != 0) {
+    port_fail("pthread_setspecific");
+  }
+  port_loop_epfd = loop;
+  return loop;
 }
 
 tern_irqstate tern_port_critical_enter(void) {
@@ -164,15 +234,6 @@ void tern_port_notify(void) {
   errno = saved;
 }
 
-static void port_drain_notifications(void) {
-  uint64_t count;
-  ssize_t r;
-  do {
-    r = read(port_evfd, &count, sizeof count);
-  } while (r < 0 && errno == EINTR);
-  /* EAGAIN: another waiter drained it first; nothing to do. */
-}
-
 /* Under port_lock. */
 static bool port_fd_listed(const tern_host_fd *reg) {
   for (const tern_host_fd *r = port_fds; r != NULL; r = r->next) {
@@ -183,29 +244,32 @@ static bool port_fd_listed(const tern_host_fd *reg) {
   return false;
 }
 
-/* Why a notification is never lost.
+/* Why a notification is never lost, with one loop or several.
  *
- * tern_port_notify makes the eventfd's counter non-zero, and only this
- * function makes it zero again, by draining it after epoll_wait has
- * returned. The eventfd is registered level-triggered, so while the
- * counter is non-zero every epoll_wait returns at once. Take a notify that
+ * The caller's loop set exists before the critical section is released
+ * (port_loop_set). Every write to the eventfd from then on puts it on the
+ * set's ready list, whatever other loops do (see port_epfd), and it stays
+ * there until an epoll_wait on this set reports it. Take a notify that
  * happens after the caller entered the critical section (the executor's
  * waker queues the task, then notifies):
  *  - if its write lands before our epoll_wait, epoll_wait returns at once;
  *  - if it lands while epoll_wait sleeps, the eventfd wakes it;
- *  - if it lands after epoll_wait returned but before the drain, the drain
- *    swallows it, but we are returning anyway, and the caller re-examines
- *    its run queue after we return (under the critical section we retook,
- *    which orders it after the waker's queueing).
+ *  - if it lands after epoll_wait returned, it stays on the ready list and
+ *    ends the next wait at once (a spurious return); we are returning
+ *    anyway, and the caller re-examines its run queue after we return
+ *    (under the critical section we retook, which orders it after the
+ *    waker's queueing).
  * In no case does the caller sleep while a notify it has not seen is
- * outstanding. The critical section itself is released while we sleep, so
- * that other threads can queue work and notify at all. */
+ * outstanding, and no other loop's wait can take it from this one. The
+ * critical section itself is released while we sleep, so that other
+ * threads can queue work and notify at all. */
 void tern_port_wait(bool has_deadline, tern_time deadline) {
   uint32_t depth = port_depth;
   assert(depth > 0 && "tern_port_wait must be called in a critical section");
   uint32_t unregistrations = port_unregistrations;
+  int loop = port_loop_set();
   struct epoll_event events[PORT_MAX_EVENTS];
-  int n;
+  int n = 0;
 
   /* Release every nesting level, not just one: otherwise a caller nested
    * twice would sleep holding the lock and no other thread could notify
@@ -223,18 +287,30 @@ void tern_port_wait(bool has_deadline, tern_time deadline) {
       uint32_t left = tern_time_until(tern_port_now(), deadline);
       timeout = left > (uint32_t)INT_MAX ? INT_MAX : (int)left;
     }
-    n = epoll_wait(port_epfd, events, PORT_MAX_EVENTS, timeout);
-    if (n > 0) {
+    struct epoll_event woke[2];
+    int w = epoll_wait(loop, woke, 2, timeout);
+    if (w > 0) {
+      /* A notification, or descriptors with events: fetch those (none if
+       * another loop fetched them first; a spurious return, then). */
+      for (int i = 0; i < w; i++) {
+        if (woke[i].data.u32 == PORT_LOOP_FDS) {
+          do {
+            n = epoll_wait(port_epfd, events, PORT_MAX_EVENTS, 0);
+          } while (n < 0 && errno == EINTR);
+          if (n < 0) {
+            port_fail("epoll_wait(descriptors)");
+          }
+        }
+      }
       break;
     }
-    if (n < 0 && errno != EINTR) {
+    if (w < 0 && errno != EINTR) {
       port_fail("epoll_wait");
     }
     /* A timeout, or a signal (whose handler may have notified: the next
      * epoll_wait sees the eventfd). Sleep again unless the deadline has
      * passed, so that a deadline wait never returns early. */
     if (has_deadline && !tern_time_before(tern_port_now(), deadline)) {
-      n = 0;
       break;
     }
   }
@@ -251,10 +327,6 @@ void tern_port_wait(bool has_deadline, tern_time deadline) {
   for (int i = 0; i < n; i++) {
     tern_host_fd *reg = events[i].data.ptr;
     uint32_t ev = events[i].events;
-    if (reg == NULL) {
-      port_drain_notifications();
-      continue;
-    }
     if (check && !port_fd_listed(reg)) {
       continue;
     }

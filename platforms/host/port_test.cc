@@ -248,6 +248,43 @@ TEST_F(HostPortTest, NotifyFromAnotherThreadBeforeWaitIsNotLost) {
   EXPECT_FALSE(wd.fired());
 }
 
+// Two threads, each a run loop asleep in tern_port_wait at once: one
+// notification must end both sleeps (tern/port.h's notify names no loop,
+// so the port cannot tell which one it is for), and neither may consume it
+// for the other. With one shared, drained eventfd the second sleeper slept
+// on until the watchdog.
+TEST_F(HostPortTest, OneNotifyEndsTheSleepOfEveryLoop) {
+  Watchdog wd;
+  std::atomic<bool> notified{false};
+  std::atomic<int> ready{0};
+  auto loop = [&] {
+    DrainNotifications();  // this thread's first wait: old news only
+    ready.fetch_add(1);
+    for (;;) {
+      tern_irqstate s = tern_port_critical_enter();
+      bool go = notified.load() || wd.fired();
+      if (!go) {
+        tern_port_wait(false, 0);  // spurious returns just loop
+      }
+      tern_port_critical_exit(s);
+      if (go) {
+        return;
+      }
+    }
+  };
+  std::thread a(loop);
+  std::thread b(loop);
+  while (ready.load() != 2) {
+    std::this_thread::yield();
+  }
+  std::this_thread::sleep_for(milliseconds(50));  // let both fall asleep
+  notified = true;
+  tern_port_notify();  // once
+  a.join();
+  b.join();
+  EXPECT_FALSE(wd.fired());
+}
+
 TEST_F(HostPortTest, WaitConsumesNotifications) {
   tern_port_notify();
   tern_port_notify();

@@ -403,7 +403,8 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
   tern_udp_emit_header(u, sock->local.port, dst->port,
                        TERN_UDP_HEADER_LEN + len, &r.src, &dst->addr);
   sock->tx_pkt = NULL;
-  rc = tern_ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP, 0);
+  /* r is the route just looked up for dst: no checks to repeat. */
+  rc = tern__ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP, 0);
   goto done;
 out:
   drop_send(sock);

@@ -1,0 +1,45 @@
+#include "apps/echo/echo_ppp.h"
+
+#include <string.h>
+
+#include "tern/ipv4.h"
+
+static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
+  tern_echo_ppp *g = TERN_CONTAINER_OF(t, tern_echo_ppp, task);
+  for (;;) {
+    uint32_t ev;
+    if (tern_ip_iface_poll_event(g->iface, cx, &ev) == TERN_PENDING) {
+      return TERN_PENDING;
+    }
+    if ((ev & TERN_NETDEV_EV_LINK) == 0) {
+      continue;
+    }
+    bool up = tern_ip_iface_up(g->iface);
+    if (up) {
+      tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(g->ppp);
+      tern_ipv4_addr local, peer;
+      memcpy(local.b, v4.local, 4);
+      memcpy(peer.b, v4.peer, 4);
+      if (tern_ipv4_set_addr(g->iface, &local, 32, &peer) == 0) {
+        g->ups++;
+      }
+    } else {
+      (void)tern_ipv4_set_addr(g->iface, NULL, 0, NULL);
+    }
+    if (g->on_change != NULL) {
+      g->on_change(g, up);
+    }
+  }
+}
+
+int tern_echo_ppp_start(tern_echo_ppp *g, tern_executor *ex, tern_ppp *ppp,
+                        tern_ip_iface *iface) {
+  if (g == NULL || ex == NULL || ppp == NULL || iface == NULL) {
+    return TERN_EINVAL;
+  }
+  memset(g, 0, sizeof *g);
+  g->ppp = ppp;
+  g->iface = iface;
+  tern_task_init(&g->task, glue_poll);
+  return tern_spawn(ex, &g->task);
+}

@@ -1,0 +1,493 @@
+/* The DHCPv4 client (RFC 2131): the state machine of dhcpv4.h. Messages
+ * are built and read with the wire library (tern/dhcpv4_wire.h).
+ *
+ * Every state has one deadline (c->deadline); tern_dhcpv4_poll_run sends
+ * what is queued in buf, reads replies (input), device events (event),
+ * and calls timeout when the deadline comes. A state that sends on entry
+ * (REQUESTING, the retransmissions) is entered with a deadline of now, so
+ * that one place, timeout, sends every DISCOVER and REQUEST. */
+#include "tern/dhcpv4.h"
+
+#include <string.h>
+
+#include "tern/bytes.h"
+#include "tern/err.h"
+#include "tern/ipv4.h"
+
+#define RETRY_MS 4000u         /* the first retransmission (RFC 2131 4.1) */
+#define RETRY_MAX_SHIFT 4      /* 4 s doubled up to 64 s */
+#define JITTER_MS 1000u        /* +-1 s on each */
+#define REQUEST_TRIES 4        /* REQUESTs before starting over */
+#define REBOOT_TRIES 2         /* INIT-REBOOT REQUESTs before a DISCOVER */
+#define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
+#define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
+
+/* State sets: IN(s, BIT(BOUND) | BIT(RENEWING)). */
+#define BIT(state) (1u << TERN_DHCPV4_##state)
+#define IN(s, set) (((1u << (s)) & (set)) != 0)
+
+static const uint8_t param_list[] = {
+    TERN_DHCPV4_OPT_SUBNET_MASK, TERN_DHCPV4_OPT_ROUTER, TERN_DHCPV4_OPT_DNS};
+
+static uint32_t random32(tern_dhcpv4 *c) {
+  uint32_t v = c->xid * 2654435761u + 1; /* if the RNG fails: still moves */
+  (void)tern_rng_fill(&c->iface->stack->rng, &v, sizeof v);
+  return v;
+}
+
+/* A random number in 0..n-1. */
+static uint32_t random_below(tern_dhcpv4 *c, uint32_t n) {
+  return random32(c) % n;
+}
+
+static void enter(tern_dhcpv4 *c, tern_dhcpv4_state s, uint32_t delay_ms) {
+  c->state = (uint8_t)s;
+  c->tries = 0;
+  c->deadline = tern_now() + delay_ms;
+}
+
+static void lease_changed(tern_dhcpv4 *c) {
+  c->gen++;
+  tern_waker_slot_wake(&c->lease_waker);
+}
+
+/* Forgets the lease; takes the address off the interface, if it is on. */
+static void unapply(tern_dhcpv4 *c) {
+  memset(&c->lease, 0, sizeof c->lease);
+  if (c->applied) {
+    c->applied = 0;
+    (void)tern_ipv4_set_addr(c->iface, NULL, 0, NULL);
+    lease_changed(c);
+  }
+}
+
+/* Forgets the lease and sends a DISCOVER delay_ms from now. */
+static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
+  unapply(c);
+  enter(c, TERN_DHCPV4_INIT, delay_ms);
+}
+
+/* Starts over after the random initial wait (RFC 2131 4.4.1): after a
+ * NAK, an expiry or unanswered requests, so that a server that NAKs every
+ * request cannot make the client loop at the link's speed. */
+static void start_over(tern_dhcpv4 *c) {
+  restart(c, random_below(c, TERN_DHCPV4_INIT_DELAY_MS + 1));
+}
+
+/* The messages the client sends, and what each carries (RFC 2131 table
+ * 5, section 4.4): one row each, read by build. */
+enum msg {
+  MSG_DISCOVER,
+  MSG_REQUEST_SELECTED, /* REQUESTING: the offer taken */
+  MSG_REQUEST_REBOOT,   /* REBOOTING: INIT-REBOOT */
+  MSG_REQUEST_RENEW,    /* RENEWING: unicast to the server */
+  MSG_REQUEST_REBIND,   /* REBINDING: broadcast */
+  MSG_DECLINE,
+  MSG_RELEASE,
+};
+
+enum {
+  F_SECS = 1u << 0,      /* secs counts from the start of the exchange */
+  F_CIADDR = 1u << 1,    /* ciaddr is the lease's address */
+  F_REQUESTED = 1u << 2, /* option 50: the lease's address */
+  F_SERVER_ID = 1u << 3, /* option 54: the lease's server */
+  F_PARAMS = 1u << 4,    /* host name (when configured), parameter list */
+  F_TO_SERVER = 1u << 5, /* unicast to the server, else broadcast */
+};
+
+static const struct {
+  uint8_t type;  /* option 53 */
+  uint8_t flags; /* F_* */
+} msgs[] = {
+    [MSG_DISCOVER] = {TERN_DHCPV4_DISCOVER, F_SECS | F_PARAMS},
+    [MSG_REQUEST_SELECTED] = {TERN_DHCPV4_REQUEST,
+                              F_SECS | F_REQUESTED | F_SERVER_ID | F_PARAMS},
+    [MSG_REQUEST_REBOOT] = {TERN_DHCPV4_REQUEST,
+                            F_SECS | F_REQUESTED | F_PARAMS},
+    [MSG_REQUEST_RENEW] = {TERN_DHCPV4_REQUEST,
+                           F_SECS | F_CIADDR | F_PARAMS | F_TO_SERVER},
+    [MSG_REQUEST_REBIND] = {TERN_DHCPV4_REQUEST, F_SECS | F_CIADDR | F_PARAMS},
+    /* secs 0 and ciaddr 0 (table 5). */
+    [MSG_DECLINE] = {TERN_DHCPV4_DECLINE, F_REQUESTED | F_SERVER_ID},
+    [MSG_RELEASE] = {TERN_DHCPV4_RELEASE,
+                     F_SECS | F_CIADDR | F_SERVER_ID | F_TO_SERVER},
+};
+
+/* Appends one option to the message in buf, whose length so far is
+ * tx_len. Every option fits whatever the configuration (at most 534 bytes
+ * of options with a 255-byte host name and client id; the buffer has 308
+ * after the header): the result is not checked. */
+static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
+  size_t off = c->tx_len;
+  (void)tern_dhcpv4_put_opt(c->buf, sizeof c->buf, &off, code, data,
+                            (uint8_t)(len > 255 ? 255 : len));
+  c->tx_len = (uint16_t)off;
+}
+
+/* Builds message `msg` in buf, queued for poll_run to send. */
+static void build(tern_dhcpv4 *c, enum msg msg) {
+  static const tern_ipv4_addr all = {{255, 255, 255, 255}};
+  uint8_t f = msgs[msg].flags;
+  uint8_t *m = c->buf;
+  c->tx_len = (uint16_t)tern_dhcpv4_request_init(m, c->xid, c->mac);
+  if ((f & F_SECS) != 0) {
+    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
+                  (uint16_t)((tern_now() - c->start) / 1000u));
+  }
+  if ((f & F_CIADDR) != 0) {
+    memcpy(m + TERN_DHCPV4_OFF_CIADDR, &c->lease.addr, 4);
+  }
+  put(c, TERN_DHCPV4_OPT_MSG_TYPE, &msgs[msg].type, 1);
+  if ((f & F_REQUESTED) != 0) {
+    put(c, TERN_DHCPV4_OPT_REQUESTED_ADDR, &c->lease.addr, 4);
+  }
+  if ((f & F_SERVER_ID) != 0) {
+    put(c, TERN_DHCPV4_OPT_SERVER_ID, &c->lease.server, 4);
+  }
+  if (c->cfg.client_id != NULL) {
+    put(c, TERN_DHCPV4_OPT_CLIENT_ID, c->cfg.client_id, c->cfg.client_id_len);
+  }
+  if ((f & F_PARAMS) != 0) {
+    if (c->cfg.hostname != NULL) {
+      put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
+          strlen(c->cfg.hostname));
+    }
+    put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
+  }
+  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
+  c->tx_dst = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
+}
+
+/* Gives the address up after a conflict: DECLINE (RFC 2131 3.1.5), and a
+ * new DISCOVER ten seconds later. */
+static void decline(tern_dhcpv4 *c) {
+  c->stats.declines++;
+  if (c->state == TERN_DHCPV4_PROBING) {
+    (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
+  }
+  build(c, MSG_DECLINE);
+  restart(c, DECLINE_WAIT_MS);
+}
+
+/* Puts the granted address on the interface: BOUND until T1. */
+static void bind(tern_dhcpv4 *c) {
+  const tern_ipv4_addr *gw =
+      c->lease.router.b[0] != 0 ? &c->lease.router : NULL;
+  if (tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, gw) !=
+          0 &&
+      tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, NULL) !=
+          0) {
+    restart(c, DECLINE_WAIT_MS); /* an address the layer refuses */
+    return;
+  }
+  c->applied = 1;
+  c->state = TERN_DHCPV4_BOUND;
+  c->deadline = c->t1_at;
+  lease_changed(c);
+}
+
+static bool host_addr(tern_ipv4_addr a) {
+  return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
+}
+
+/* Seconds from the start of the exchange as an instant, at most
+ * TERN_DHCPV4_MAX_LEASE_S later. */
+static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
+  return c->start +
+         (s > TERN_DHCPV4_MAX_LEASE_S ? TERN_DHCPV4_MAX_LEASE_S : s) * 1000u;
+}
+
+/* An ACK: the lease counts from the request that began the exchange (RFC
+ * 2131 4.4.1); T1 and T2 from the server, or 1/2 and 7/8 of the lease. */
+static void take_ack(tern_dhcpv4 *c, tern_ipv4_addr yiaddr,
+                     const tern_dhcpv4_opts *o) {
+  tern_dhcpv4_lease *l = &c->lease;
+  uint32_t m = tern_be32(o->mask.b);
+  l->addr = yiaddr;
+  if ((o->present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
+    l->server = o->server_id;
+  }
+  /* The prefix of a contiguous mask; none, or one with holes: 32 (every
+   * other host then reached through the router). */
+  l->prefix_len = 32;
+  if ((o->present & TERN_DHCPV4_HAVE_MASK) != 0 && (~m & (~m + 1)) == 0) {
+    for (l->prefix_len = 0; m != 0; m <<= 1) {
+      l->prefix_len++;
+    }
+  }
+  l->router = o->router; /* 0.0.0.0 when there is none */
+  l->n_dns = o->n_dns;
+  memcpy(l->dns, o->dns, sizeof l->dns);
+  l->lease_s = o->lease;
+  l->t1_s = o->lease / 2;
+  l->t2_s = o->lease / 8 * 7;
+  if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
+      (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
+      o->t2 <= o->lease) {
+    l->t1_s = o->t1;
+    l->t2_s = o->t2;
+  }
+  c->t1_at = at(c, l->t1_s);
+  c->t2_at = at(c, l->t2_s);
+  c->expire_at = at(c, l->lease_s);
+}
+
+/* A datagram of n bytes in buf, from src_port. */
+static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
+  const uint8_t *m = c->buf;
+  tern_ipv4_addr yiaddr;
+  tern_dhcpv4_opts o;
+  int rc = -1; /* counted in rx_drop[0]: too long (or a socket error, which
+                  an unconnected socket never has), not from port 67 */
+  if ((unsigned)n <= sizeof c->buf && src_port == TERN_DHCPV4_SERVER_PORT &&
+      (rc = tern_dhcpv4_check(m, (size_t)n)) == 0) {
+    rc = tern_dhcpv4_opts_parse(&o, m, (size_t)n);
+  }
+  if (rc != 0) {
+    c->stats.rx_drop[rc == -1 ? 0 : -rc]++;
+    return;
+  }
+  memcpy(&yiaddr, m + TERN_DHCPV4_OFF_YIADDR, 4);
+  uint8_t s = c->state;
+  uint8_t t = o.msg_type;
+  /* An ACK or NAK answers a REQUEST: from the server asked, unless the
+   * client asked any (REBOOTING, REBINDING) or the reply names none. */
+  bool answers = IN(s, BIT(REQUESTING) | BIT(RENEWING) | BIT(REBOOTING) |
+                           BIT(REBINDING)) &&
+                 (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
+                  (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
+                  memcmp(&o.server_id, &c->lease.server, 4) == 0);
+  bool addr_ok = host_addr(yiaddr);
+  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
+    t = 0; /* not ours */
+  }
+  if (t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING && addr_ok &&
+      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
+    /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
+    c->lease.addr = yiaddr;
+    c->lease.server = o.server_id;
+    enter(c, TERN_DHCPV4_REQUESTING, 0);
+  } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
+             (o.present & TERN_DHCPV4_HAVE_LEASE) != 0) {
+    take_ack(c, yiaddr, &o);
+    if (c->cfg.probe != NULL && !c->applied) {
+      /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
+      enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
+    } else {
+      bind(c);
+    }
+  } else if (t == TERN_DHCPV4_NAK && answers) {
+    c->stats.naks++;
+    start_over(c);
+  } else {
+    c->stats.rx_ignored++;
+    return;
+  }
+  c->stats.rx_taken++;
+}
+
+/* What a state sends when its deadline comes, and how many times before
+ * it starts over (0: no limit). */
+static const struct {
+  uint8_t msg;   /* enum msg */
+  uint8_t tries; /* 0: no limit */
+} on_deadline[] = {
+    [TERN_DHCPV4_SELECTING] = {MSG_DISCOVER, 0},
+    [TERN_DHCPV4_REQUESTING] = {MSG_REQUEST_SELECTED, REQUEST_TRIES},
+    [TERN_DHCPV4_REBOOTING] = {MSG_REQUEST_REBOOT, REBOOT_TRIES},
+    [TERN_DHCPV4_RENEWING] = {MSG_REQUEST_RENEW, 0},
+    [TERN_DHCPV4_REBINDING] = {MSG_REQUEST_REBIND, 0},
+};
+
+/* The state's deadline came. */
+static void timeout(tern_dhcpv4 *c) {
+  tern_time now = tern_now();
+  uint8_t s = c->state;
+  uint32_t wait;
+  if (s == TERN_DHCPV4_PROBING) {
+    tern_ipv4_addr a = c->lease.addr;
+    if (c->tries++ == TERN_DHCPV4_PROBES) {
+      memset(&a, 0, sizeof a); /* done: stop watching */
+    }
+    (void)c->cfg.probe(c->cfg.probe_ctx, &a);
+    c->deadline = now + TERN_DHCPV4_PROBE_MS;
+    if (a.b[0] == 0) {
+      bind(c);
+    }
+    return;
+  }
+  if (s >= TERN_DHCPV4_BOUND && !tern_time_before(now, c->expire_at)) {
+    c->stats.expiries++;
+    start_over(c);
+    return;
+  }
+  if (s == TERN_DHCPV4_INIT || s == TERN_DHCPV4_BOUND) {
+    /* A new exchange: secs, and the lease it gets, count from now. */
+    c->xid = random32(c);
+    c->start = now;
+  }
+  if (s >= TERN_DHCPV4_BOUND) { /* BOUND, RENEWING, REBINDING */
+    s = tern_time_before(now, c->t2_at) ? TERN_DHCPV4_RENEWING
+                                        : TERN_DHCPV4_REBINDING;
+    /* Again at half the time left to T2 (renewing) or to expiry
+     * (rebinding), at least 60 s later, and never past that instant. */
+    uint32_t left = tern_time_until(
+        now, s == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at);
+    wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
+    if (wait > left) {
+      wait = left;
+    }
+  } else { /* INIT, SELECTING, REQUESTING, REBOOTING */
+    if (s == TERN_DHCPV4_INIT) {
+      /* INIT-REBOOT with an address known, else DISCOVER. */
+      s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING
+                                  : TERN_DHCPV4_SELECTING;
+      c->tries = 0;
+    }
+    uint8_t max = on_deadline[s].tries;
+    if (max != 0 && c->tries >= max) {
+      start_over(c);
+      return;
+    }
+    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
+    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
+    wait = (RETRY_MS << shift) - JITTER_MS + random_below(c, 2 * JITTER_MS + 1);
+    if (c->tries < 255) {
+      c->tries++;
+    }
+  }
+  c->state = s;
+  c->deadline = now + wait;
+  build(c, (enum msg)on_deadline[s].msg);
+}
+
+static void event(tern_dhcpv4 *c, uint32_t ev) {
+  uint8_t s = c->state;
+  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 && s >= TERN_DHCPV4_PROBING &&
+      s <= TERN_DHCPV4_REBINDING) {
+    decline(c);
+  } else if ((ev & TERN_NETDEV_EV_LINK) != 0 && tern_ip_iface_up(c->iface) &&
+             s != TERN_DHCPV4_PROBING) {
+    /* Maybe another network now: with a lease, check it with INIT-REBOOT
+     * (RFC 2131 3.2; the address stays meanwhile); else start over. */
+    if (s >= TERN_DHCPV4_BOUND) {
+      enter(c, TERN_DHCPV4_INIT, 0);
+    } else {
+      start_over(c);
+    }
+  }
+}
+
+/* An IPv4 endpoint on the client's interface: addr (NULL: any) and
+ * port. */
+static void endpoint(const tern_dhcpv4 *c, tern_endpoint *e, uint16_t port,
+                     const tern_ipv4_addr *addr) {
+  memset(e, 0, sizeof *e);
+  e->addr.family = TERN_IP_V4;
+  if (addr != NULL) {
+    e->addr.u.v4 = *addr;
+  }
+  e->port = port;
+  e->scope = c->iface->id;
+}
+
+int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
+                      const tern_dhcpv4_config *cfg) {
+  if (c == NULL || udp == NULL || iface == NULL || cfg == NULL ||
+      (cfg->client_id != NULL && cfg->client_id_len < 2)) {
+    return TERN_EINVAL;
+  }
+  memset(c, 0, sizeof *c);
+  tern_netdev_info info = tern_netdev_get_info(&iface->dev);
+  memcpy(c->mac, info.mac, 6);
+  if (memcmp(c->mac, (const uint8_t[6]){0}, 6) == 0) { /* no MAC */
+    return TERN_EINVAL;
+  }
+  c->iface = iface;
+  c->cfg = *cfg;
+  tern_endpoint local;
+  endpoint(c, &local, TERN_DHCPV4_CLIENT_PORT, NULL);
+  int rc = tern_udp_bind(udp, &c->sock, &local, c->ring, sizeof c->ring);
+  if (rc == 0) {
+    c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
+    start_over(c);
+    if (host_addr(cfg->remembered)) {
+      c->lease.addr = cfg->remembered; /* INIT-REBOOT, at once */
+      c->deadline = tern_now();
+    }
+  }
+  return rc;
+}
+
+tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
+  tern_waker_slot_register(&c->run_waker, cx);
+  for (;;) {
+    if (c->stop == 1) {
+      c->stop = 2;
+      if (c->applied) {
+        build(c, MSG_RELEASE);
+      }
+    }
+    if (c->tx_len != 0) {
+      tern_endpoint dst;
+      endpoint(c, &dst, TERN_DHCPV4_SERVER_PORT, &c->tx_dst);
+      int err;
+      if (tern_udp_poll_send_to(&c->sock, cx, &dst, c->buf, c->tx_len, &err) ==
+          TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      c->tx_len = 0;
+      if (err == 0) {
+        c->stats.tx_msgs++;
+      } else {
+        c->stats.tx_errors++;
+      }
+    }
+    if (c->stop != 0) {
+      unapply(c);
+      tern_timer_cancel(&c->timer);
+      tern_udp_close(&c->sock);
+      c->state = TERN_DHCPV4_STOPPED;
+      return TERN_READY;
+    }
+    tern_udp_msg msg;
+    int n;
+    uint32_t ev;
+    if (tern_udp_poll_recv_msg(&c->sock, cx, &msg, c->buf, sizeof c->buf, &n) ==
+        TERN_READY) {
+      input(c, n, msg.src.port);
+    } else if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
+      event(c, ev);
+    } else if (tern_sleep_until(&c->timer, cx, c->deadline) == TERN_PENDING) {
+      return TERN_PENDING;
+    } else {
+      timeout(c);
+    }
+  }
+}
+
+tern_poll tern_dhcpv4_poll_lease(tern_dhcpv4 *c, tern_cx *cx,
+                                 tern_dhcpv4_lease *out) {
+  if (c->gen == c->seen) {
+    tern_waker_slot_register(&c->lease_waker, cx);
+    return TERN_PENDING;
+  }
+  c->seen = c->gen;
+  *out = c->lease;
+  return TERN_READY;
+}
+
+void tern_dhcpv4_stop(tern_dhcpv4 *c) {
+  if (c->stop == 0) {
+    c->stop = 1;
+  }
+  tern_waker_slot_wake(&c->run_waker);
+}
+
+tern_dhcpv4_state tern_dhcpv4_get_state(const tern_dhcpv4 *c) {
+  return (tern_dhcpv4_state)c->state;
+}
+
+tern_dhcpv4_stats tern_dhcpv4_get_stats(const tern_dhcpv4 *c) {
+  return c->stats;
+}

@@ -1,0 +1,779 @@
+// The DHCPv4 client against a scripted server, in virtual time (the sim
+// port): the client runs on a real stack (IPv4 + UDP) over a memory
+// netdev whose far end the test plays. Every path: DORA with unicast and
+// broadcast replies, retransmission with backoff, INIT-REBOOT, probe and
+// DECLINE, NAK, renew, rebind, expiry, conflicts, link events, RELEASE.
+#include "tern/dhcpv4.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <deque>
+#include <vector>
+
+#include "executor/test_waker.h"
+#include "ip/core/core_testing.h"
+#include "ip/dhcpv4/capture_vectors.h"
+#include "tern/checksum.h"
+#include "tern/ipv4.h"
+#include "tern/memnetdev.h"
+#include "tern/sim.h"
+#include "tern/udp.h"
+
+namespace {
+
+using tern_test::Bytes;
+using tern_test::CountingWaker;
+
+const uint8_t kMac[6] = {0x02, 0, 0, 0, 0, 0x0a};  // the capture's client
+const tern_ipv4_addr kServer = tern_ipv4(192, 0, 2, 2);
+const tern_ipv4_addr kOffered = tern_ipv4(192, 0, 2, 103);
+const tern_ipv4_addr kBcast = tern_ipv4(255, 255, 255, 255);
+const tern_ipv4_addr kZero = tern_ipv4(0, 0, 0, 0);
+
+bool Eq(tern_ipv4_addr a, tern_ipv4_addr b) {
+  return memcmp(a.b, b.b, 4) == 0;
+}
+
+// A message the client sent, as the server reads it.
+struct Sent {
+  tern_ipv4_addr src, dst;
+  uint16_t sport = 0, dport = 0;
+  Bytes msg;
+  tern_dhcpv4_hdr h = {};
+  tern_dhcpv4_opts o = {};  // points into msg: parsed again on a copy
+  Sent() = default;
+  Sent(const Sent &x) {
+    *this = x;
+  }
+  Sent &operator=(const Sent &x) {
+    src = x.src;
+    dst = x.dst;
+    sport = x.sport;
+    dport = x.dport;
+    msg = x.msg;
+    h = x.h;
+    o = x.o;
+    if (!msg.empty()) {
+      EXPECT_EQ(tern_dhcpv4_opts_parse(&o, msg.data(), msg.size()), 0);
+    }
+    return *this;
+  }
+};
+
+// An IPv4 + UDP datagram around a DHCP message (UDP checksum 0: none).
+Bytes Datagram(tern_ipv4_addr src, tern_ipv4_addr dst, const Bytes &msg,
+               uint16_t sport = 67, uint16_t dport = 68) {
+  size_t total = 28 + msg.size();
+  Bytes d = {0x45, 0, uint8_t(total >> 8), uint8_t(total), 0, 1, 0, 0, 64, 17,
+             0,    0};
+  d.insert(d.end(), src.b, src.b + 4);
+  d.insert(d.end(), dst.b, dst.b + 4);
+  uint16_t c = tern_checksum(d.data(), 20);
+  d[10] = uint8_t(c >> 8);
+  d[11] = uint8_t(c);
+  size_t ulen = 8 + msg.size();
+  Bytes u = {uint8_t(sport >> 8),
+             uint8_t(sport),
+             uint8_t(dport >> 8),
+             uint8_t(dport),
+             uint8_t(ulen >> 8),
+             uint8_t(ulen),
+             0,
+             0};
+  d.insert(d.end(), u.begin(), u.end());
+  d.insert(d.end(), msg.begin(), msg.end());
+  return d;
+}
+
+// A device over the memory netdev's end A that can report the events a
+// test raises (an address conflict, as the Ethernet adapter would), and a
+// probe function that records what it was asked.
+struct EventDev {
+  tern_netdev inner;
+  tern_netdev_ops ops = {};
+  uint32_t pending = 0;
+  tern_waker_slot waiter = {};
+  explicit EventDev(tern_netdev in) : inner(in) {
+    ops.poll_recv = [](void *s, tern_cx *cx, tern_pkt **p, int *e) {
+      return tern_netdev_poll_recv(&static_cast<EventDev *>(s)->inner, cx, p,
+                                   e);
+    };
+    ops.poll_send = [](void *s, tern_cx *cx, tern_pkt *p, int *e) {
+      return tern_netdev_poll_send(&static_cast<EventDev *>(s)->inner, cx, p,
+                                   e);
+    };
+    ops.get_info = [](void *s, tern_netdev_info *i) {
+      *i = tern_netdev_get_info(&static_cast<EventDev *>(s)->inner);
+      memcpy(i->mac, kMac, 6);  // as the Ethernet adapter reports its MAC
+    };
+    ops.poll_event = [](void *s, tern_cx *cx, uint32_t *ev) {
+      auto *d = static_cast<EventDev *>(s);
+      uint32_t inner_ev = 0;
+      if (tern_netdev_poll_event(&d->inner, cx, &inner_ev) == TERN_READY) {
+        d->pending |= inner_ev;
+      }
+      if (d->pending != 0) {
+        *ev = d->pending;
+        d->pending = 0;
+        return TERN_READY;
+      }
+      tern_waker_slot_register(&d->waiter, cx);
+      return TERN_PENDING;
+    };
+    ops.set_addr = [](void *s, const uint8_t *a, size_t len) {
+      return tern_netdev_set_addr(&static_cast<EventDev *>(s)->inner, a, len);
+    };
+  }
+  void Raise(uint32_t ev) {
+    pending |= ev;
+    tern_waker_slot_wake(&waiter);
+  }
+  tern_netdev Dev() {
+    return tern_netdev{&ops, this};
+  }
+};
+
+class Dhcpv4Test : public ::testing::Test {
+ protected:
+  tern_test::Pool pool_{8};
+  tern_test::Pool peer_pool_{8};
+  tern_memnetdev_pair pair_;
+  EventDev *dev_ = nullptr;
+  tern_test::TestRng rng_{7};
+  tern_ip_stack ip_;
+  tern_ipv4_layer v4_;
+  tern_ip_iface iface_;
+  tern_udp_layer udp_;
+  tern_dhcpv4 c_;
+  tern_dhcpv4_config cfg_ = {};
+  CountingWaker w_;
+  tern_cx cx_ = w_.Cx();
+  bool done_ = false;
+  std::vector<tern_ipv4_addr> probes_;
+  std::vector<tern_dhcpv4_lease> leases_;
+  CountingWaker lw_;
+  tern_cx lcx_ = lw_.Cx(nullptr);
+
+  static int Probe(void *ctx, const tern_ipv4_addr *a) {
+    static_cast<Dhcpv4Test *>(ctx)->probes_.push_back(*a);
+    return 0;
+  }
+
+  void SetUp() override {
+    tern_sim_set_time(1000);
+    tern_memnetdev_config cfg = TERN_MEMNETDEV_CONFIG_IP;
+    cfg.queue_len = 16;
+    tern_memnetdev_init(&pair_, &cfg);
+    dev_ = new EventDev(tern_memnetdev_a(&pair_));
+    tern_rng r = rng_.Rng();
+    ASSERT_EQ(tern_ip_stack_init(&ip_, &pool_.pool, &r), 0);
+    ASSERT_EQ(tern_ipv4_init(&v4_, &ip_), 0);
+    ASSERT_EQ(tern_ip_iface_add(&ip_, &iface_, dev_->Dev()), 0);
+    ASSERT_EQ(tern_udp_init(&udp_, &ip_), 0);
+  }
+  void TearDown() override {
+    tern_timer_cancel(&c_.timer);
+    while (w_.timers.head != nullptr) {
+      tern_timer_cancel(w_.timers.head);
+    }
+    Bytes b;
+    while (PeerTake(&b)) {
+    }
+    delete dev_;
+  }
+
+  void Start() {
+    ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0);
+    Run();
+  }
+
+  // Polls the runner and the client until neither wakes itself.
+  void Run() {
+    for (int i = 0; i < 50; i++) {
+      w_.Take();
+      EXPECT_EQ(tern_ip_stack_poll_run(&ip_, &cx_), TERN_PENDING);
+      if (!done_) {
+        done_ = tern_dhcpv4_poll_run(&c_, &cx_) == TERN_READY;
+      }
+      EXPECT_EQ(tern_ip_stack_poll_run(&ip_, &cx_), TERN_PENDING);
+      tern_dhcpv4_lease l;
+      while (tern_dhcpv4_poll_lease(&c_, &lcx_, &l) == TERN_READY) {
+        leases_.push_back(l);
+      }
+      if (w_.wakes == 0) {
+        return;
+      }
+    }
+    ADD_FAILURE() << "still busy";
+  }
+
+  // Lets ms of virtual time pass (in steps of at most 1 s, firing timers).
+  void Advance(uint32_t ms) {
+    while (ms > 0) {
+      uint32_t step = ms < 1000 ? ms : 1000;
+      tern_sim_advance(step);
+      ms -= step;
+      w_.FireTimers(tern_now());
+      Run();
+    }
+  }
+
+  bool PeerTake(Bytes *out) {
+    tern_netdev peer = tern_memnetdev_b(&pair_);
+    tern_pkt *p = nullptr;
+    int err = 0;
+    if (tern_netdev_poll_recv(&peer, &lcx_, &p, &err) != TERN_READY) {
+      return false;
+    }
+    out->assign(tern_pkt_data(p), tern_pkt_data(p) + tern_pkt_len(p));
+    tern_pkt_free(p);
+    return true;
+  }
+
+  // Every message the client sent since the last call.
+  std::vector<Sent> Wire() {
+    std::vector<Sent> v;
+    Bytes d;
+    while (PeerTake(&d)) {
+      Sent s;
+      EXPECT_GE(d.size(), 28u);
+      EXPECT_EQ(d[9], 17);
+      memcpy(s.src.b, &d[12], 4);
+      memcpy(s.dst.b, &d[16], 4);
+      s.sport = uint16_t(d[20] << 8 | d[21]);
+      s.dport = uint16_t(d[22] << 8 | d[23]);
+      s.msg.assign(d.begin() + 28, d.end());
+      EXPECT_EQ(tern_dhcpv4_check(s.msg.data(), s.msg.size()), 0);
+      tern_dhcpv4_hdr_parse(&s.h, s.msg.data());
+      EXPECT_EQ(tern_dhcpv4_opts_parse(&s.o, s.msg.data(), s.msg.size()), 0);
+      v.push_back(s);
+    }
+    return v;
+  }
+
+  // The one message the client sent since the last look, of this type.
+  Sent One(uint8_t type) {
+    std::vector<Sent> v = Wire();
+    EXPECT_EQ(v.size(), 1u);
+    if (v.empty()) {
+      return Sent{};
+    }
+    EXPECT_EQ(v[0].o.msg_type, type);
+    EXPECT_EQ(v[0].sport, 68);
+    EXPECT_EQ(v[0].dport, 67);
+    EXPECT_EQ(v[0].msg.size(), 300u);  // padded to the BOOTP minimum
+    return v[0];
+  }
+
+  // A server reply to the client's message `to`.
+  Bytes Reply(const Sent &to, uint8_t type, uint32_t lease = 3600,
+              tern_ipv4_addr yiaddr = kOffered, int t1 = -1, int t2 = -1,
+              tern_ipv4_addr server = kServer) {
+    uint8_t buf[TERN_DHCPV4_MAX_LEN];
+    tern_dhcpv4_hdr h = {};
+    h.op = TERN_DHCPV4_BOOTREPLY;
+    h.htype = 1;
+    h.hlen = 6;
+    h.xid = to.h.xid;
+    memcpy(h.chaddr, to.h.chaddr, 16);
+    if (type != TERN_DHCPV4_NAK) {
+      h.yiaddr = yiaddr;
+    }
+    EXPECT_EQ(tern_dhcpv4_hdr_emit(&h, buf, sizeof buf), 240);
+    size_t off = 240;
+    auto put = [&](uint8_t code, const void *d, uint8_t n) {
+      EXPECT_EQ(tern_dhcpv4_put_opt(buf, sizeof buf, &off, code, d, n), 0);
+    };
+    put(53, &type, 1);
+    put(54, server.b, 4);
+    if (type != TERN_DHCPV4_NAK) {
+      uint8_t be[4] = {uint8_t(lease >> 24), uint8_t(lease >> 16),
+                       uint8_t(lease >> 8), uint8_t(lease)};
+      put(51, be, 4);
+      if (t1 >= 0) {
+        uint8_t b1[4] = {0, 0, uint8_t(t1 >> 8), uint8_t(t1)};
+        put(58, b1, 4);
+      }
+      if (t2 >= 0) {
+        uint8_t b2[4] = {0, 0, uint8_t(t2 >> 8), uint8_t(t2)};
+        put(59, b2, 4);
+      }
+      const uint8_t mask[4] = {255, 255, 255, 0};
+      put(1, mask, 4);
+      put(3, kServer.b, 4);
+      const uint8_t dns[8] = {192, 0, 2, 2, 192, 0, 2, 53};
+      put(6, dns, 8);
+    }
+    int n = tern_dhcpv4_put_end(buf, sizeof buf, off);
+    return Bytes(buf, buf + n);
+  }
+
+  // The server sends msg, unicast to the offered address or broadcast.
+  void Inject(const Bytes &msg, tern_ipv4_addr dst = kOffered,
+              uint16_t sport = 67) {
+    tern_pkt *p = tern_pkt_pool_try_alloc(&peer_pool_.pool);
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(tern_pkt_reserve(p, 64), 0);
+    Bytes d = Datagram(kServer, dst, msg, sport);
+    memcpy(tern_pkt_put(p, d.size()), d.data(), d.size());
+    tern_netdev peer = tern_memnetdev_b(&pair_);
+    int err = 1;
+    ASSERT_EQ(tern_netdev_poll_send(&peer, &lcx_, p, &err), TERN_READY);
+    ASSERT_EQ(err, 0);
+    Run();
+  }
+
+  // DISCOVER, OFFER, REQUEST, ACK; returns the REQUEST.
+  Sent Dora(uint32_t lease = 3600, int t1 = -1, int t2 = -1) {
+    Advance(TERN_DHCPV4_INIT_DELAY_MS);
+    Sent d = One(TERN_DHCPV4_DISCOVER);
+    Inject(Reply(d, TERN_DHCPV4_OFFER, lease));
+    Sent r = One(TERN_DHCPV4_REQUEST);
+    Inject(Reply(r, TERN_DHCPV4_ACK, lease, kOffered, t1, t2));
+    return r;
+  }
+
+  tern_ipv4_addr Addr() {
+    return tern_ipv4_get_addr(&iface_);
+  }
+  tern_dhcpv4_state State() {
+    return tern_dhcpv4_get_state(&c_);
+  }
+};
+
+TEST_F(Dhcpv4Test, DiscoverOfferRequestAckAppliesAndReportsTheLease) {
+  cfg_.hostname = "tern";
+  Start();
+  EXPECT_TRUE(Wire().empty());  // the random initial wait
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  EXPECT_TRUE(Eq(d.src, kZero));
+  EXPECT_TRUE(Eq(d.dst, kBcast));
+  EXPECT_EQ(d.h.op, TERN_DHCPV4_BOOTREQUEST);
+  EXPECT_EQ(d.h.htype, 1);
+  EXPECT_EQ(d.h.hlen, 6);
+  EXPECT_EQ(memcmp(d.h.chaddr, kMac, 6), 0);
+  EXPECT_TRUE(Eq(d.h.ciaddr, kZero));
+  EXPECT_EQ(std::string(reinterpret_cast<const char *>(d.o.hostname),
+                        d.o.hostname_len),
+            "tern");
+  EXPECT_EQ(d.o.param_list_len, 3);
+  EXPECT_EQ(d.o.present & TERN_DHCPV4_HAVE_REQUESTED, 0);
+  // Offer unicast to the offered address (as dnsmasq sends it).
+  Inject(Reply(d, TERN_DHCPV4_OFFER));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_TRUE(Eq(r.dst, kBcast));
+  EXPECT_EQ(r.h.xid, d.h.xid);
+  EXPECT_TRUE(Eq(r.o.requested, kOffered));
+  EXPECT_TRUE(Eq(r.o.server_id, kServer));
+  EXPECT_TRUE(Eq(r.h.ciaddr, kZero));
+  EXPECT_TRUE(leases_.empty());
+  Inject(Reply(r, TERN_DHCPV4_ACK));
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  ASSERT_EQ(leases_.size(), 1u);
+  const tern_dhcpv4_lease &l = leases_[0];
+  EXPECT_TRUE(Eq(l.addr, kOffered));
+  EXPECT_EQ(l.prefix_len, 24);
+  EXPECT_TRUE(Eq(l.router, kServer));
+  EXPECT_TRUE(Eq(l.server, kServer));
+  ASSERT_EQ(l.n_dns, 2);
+  EXPECT_TRUE(Eq(l.dns[1], tern_ipv4(192, 0, 2, 53)));
+  EXPECT_EQ(l.lease_s, 3600u);
+  EXPECT_EQ(l.t1_s, 1800u);
+  EXPECT_EQ(l.t2_s, 3150u);
+  // The interface is really configured: the router is the gateway.
+  EXPECT_EQ(memcmp(&iface_.v4.gateway, kServer.b, 4), 0);
+  EXPECT_TRUE(Wire().empty());
+  tern_dhcpv4_stats s = tern_dhcpv4_get_stats(&c_);
+  EXPECT_EQ(s.rx_taken, 2u);
+  EXPECT_EQ(s.tx_msgs, 2u);
+}
+
+TEST_F(Dhcpv4Test, BroadcastRepliesAndDnsmasqsCapturedOfferWork) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  // dnsmasq's captured OFFER with our xid: broadcast this time.
+  Bytes offer(tern_test::kDhcpOffer + 28,
+              tern_test::kDhcpOffer + sizeof tern_test::kDhcpOffer);
+  offer[4] = uint8_t(d.h.xid >> 24);
+  offer[5] = uint8_t(d.h.xid >> 16);
+  offer[6] = uint8_t(d.h.xid >> 8);
+  offer[7] = uint8_t(d.h.xid);
+  Inject(offer, kBcast);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kBcast);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
+TEST_F(Dhcpv4Test, RepliesNotForUsAreIgnored) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Sent other = d;
+  other.h.xid ^= 1;
+  Inject(Reply(other, TERN_DHCPV4_OFFER));  // another xid
+  other = d;
+  other.h.chaddr[5] ^= 1;
+  Inject(Reply(other, TERN_DHCPV4_OFFER));  // another client
+  Inject(Reply(d, TERN_DHCPV4_ACK));        // an ACK while selecting
+  Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, tern_ipv4(224, 0, 0, 1)));
+  Bytes bad = Reply(d, TERN_DHCPV4_OFFER);
+  bad[236] = 0;  // no magic cookie
+  Inject(bad);
+  Inject(Reply(d, TERN_DHCPV4_OFFER), kOffered, 1234);  // not from port 67
+  Bytes cut = Reply(d, TERN_DHCPV4_OFFER);
+  cut[241] = 200;  // the first option's length past the end
+  Inject(cut);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(State(), TERN_DHCPV4_SELECTING);
+  tern_dhcpv4_stats s = tern_dhcpv4_get_stats(&c_);
+  EXPECT_EQ(s.rx_ignored, 4u);
+  EXPECT_EQ(s.rx_drop[TERN_DHCPV4_DROP_COOKIE], 1u);
+  EXPECT_EQ(s.rx_drop[TERN_DHCPV4_DROP_OPTIONS], 1u);
+  EXPECT_EQ(s.rx_drop[0], 1u);
+  EXPECT_EQ(s.rx_taken, 0u);
+}
+
+TEST_F(Dhcpv4Test, DiscoverIsRetransmittedWithBackoffAndJitter) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  // 4 s +-1, 8 s +-1, 16, 32, 64, 64: measured in 100 ms steps.
+  const uint32_t want[] = {4000, 8000, 16000, 32000, 64000, 64000};
+  for (uint32_t base : want) {
+    uint32_t waited = 0;
+    std::vector<Sent> v;
+    while (v.empty() && waited <= base + 1000) {
+      Advance(100);
+      waited += 100;
+      v = Wire();
+    }
+    ASSERT_EQ(v.size(), 1u) << base;
+    EXPECT_GE(waited, base - 1000) << base;
+    EXPECT_LE(waited, base + 1000) << base;
+    EXPECT_EQ(v[0].o.msg_type, TERN_DHCPV4_DISCOVER);
+    EXPECT_EQ(v[0].h.xid, d.h.xid);
+    EXPECT_GE(v[0].h.secs, waited / 1000);  // seconds since it began
+  }
+}
+
+TEST_F(Dhcpv4Test, TransactionIdsComeFromTheRng) {
+  rng_.script = {0xde, 0xad, 0xbe, 0xef, 0x12, 0x34, 0x56, 0x78};
+  Start();  // the first 4 bytes: the initial wait
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  const uint8_t b[4] = {0x12, 0x34, 0x56, 0x78};
+  uint32_t want;
+  memcpy(&want, b, 4);
+  EXPECT_EQ(d.h.xid, want);
+}
+
+TEST_F(Dhcpv4Test, RequestUnansweredStartsOver) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(Reply(d, TERN_DHCPV4_OFFER));
+  One(TERN_DHCPV4_REQUEST);
+  int requests = 1;
+  std::vector<Sent> v;
+  for (int i = 0; i < 200; i++) {
+    Advance(1000);
+    for (const Sent &s : Wire()) {
+      if (s.o.msg_type == TERN_DHCPV4_REQUEST) {
+        requests++;
+      } else {
+        v.push_back(s);
+      }
+    }
+    if (!v.empty()) {
+      break;
+    }
+  }
+  EXPECT_EQ(requests, 4);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].o.msg_type, TERN_DHCPV4_DISCOVER);
+  EXPECT_NE(v[0].h.xid, d.h.xid);
+}
+
+TEST_F(Dhcpv4Test, NakWhileRequestingStartsOver) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(Reply(d, TERN_DHCPV4_OFFER));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  // A NAK from another server is not for this request.
+  Inject(
+      Reply(r, TERN_DHCPV4_NAK, 0, kOffered, -1, -1, tern_ipv4(192, 0, 2, 9)),
+      kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  Inject(Reply(r, TERN_DHCPV4_NAK), kBcast);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).naks, 1u);
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  EXPECT_NE(One(TERN_DHCPV4_DISCOVER).h.xid, r.h.xid);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+}
+
+TEST_F(Dhcpv4Test, RenewAtT1UnicastThenBoundAgain) {
+  Start();
+  Dora(600, 100, 500);  // T1 100 s, T2 500 s
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  Advance(98000);
+  EXPECT_TRUE(Wire().empty());
+  Advance(2000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(r.dst, kServer));  // unicast
+  EXPECT_TRUE(Eq(r.src, kOffered));
+  EXPECT_TRUE(Eq(r.h.ciaddr, kOffered));
+  EXPECT_EQ(
+      r.o.present & (TERN_DHCPV4_HAVE_REQUESTED | TERN_DHCPV4_HAVE_SERVER_ID),
+      0);  // RFC 2131 4.3.2: neither while renewing
+  size_t before = leases_.size();
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(leases_.size(), before + 1);  // reported renewed
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  // The new lease counts from the renewing request: T1 100 s later.
+  Advance(99000);
+  EXPECT_TRUE(Wire().empty());
+  Advance(1000);
+  EXPECT_TRUE(Eq(One(TERN_DHCPV4_REQUEST).dst, kServer));
+}
+
+TEST_F(Dhcpv4Test, RenewUnansweredRetriesThenRebindsThenExpires) {
+  Start();
+  Dora(1000, 400, 700);
+  size_t leases = leases_.size();
+  // Each REQUEST: when (s after the ACK) and whether broadcast.
+  std::vector<std::pair<int, bool>> sent;
+  int lost_at = -1;
+  for (int t = 1; t <= 1001 && lost_at < 0; t++) {
+    Advance(1000);
+    for (const Sent &s : Wire()) {
+      if (s.o.msg_type == TERN_DHCPV4_REQUEST) {
+        EXPECT_TRUE(Eq(s.h.ciaddr, kOffered));
+        sent.push_back({t, Eq(s.dst, kBcast)});
+      }
+    }
+    if (Eq(Addr(), kZero)) {
+      lost_at = t;
+    }
+  }
+  // Unicast at T1 = 400 s and at half the time left to T2, at least 60 s
+  // apart (550, 625, 685); broadcast from T2 = 700 s the same way (850,
+  // 925, 985); expiry at 1000 s (RFC 2131 4.4.5).
+  std::vector<std::pair<int, bool>> want = {
+      {400, false}, {550, false}, {625, false}, {685, false},
+      {700, true},  {850, true},  {925, true},  {985, true}};
+  ASSERT_EQ(sent.size(), want.size());
+  for (size_t i = 0; i < want.size(); i++) {
+    EXPECT_LE(sent[i].first, want[i].first) << i;
+    EXPECT_GE(sent[i].first, want[i].first - 1) << i;
+    EXPECT_EQ(sent[i].second, want[i].second) << i;
+  }
+  EXPECT_GE(lost_at, 999);
+  EXPECT_LE(lost_at, 1000);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+  ASSERT_EQ(leases_.size(), leases + 1);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  EXPECT_EQ(v.back().o.msg_type, TERN_DHCPV4_DISCOVER);
+}
+
+TEST_F(Dhcpv4Test, RebindAckFromAnyServerKeepsTheAddress) {
+  Start();
+  Dora(1000, 400, 700);
+  Advance(700000);
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  ASSERT_EQ(State(), TERN_DHCPV4_REBINDING);
+  Inject(Reply(v.back(), TERN_DHCPV4_ACK, 1000, kOffered, -1, -1,
+               tern_ipv4(192, 0, 2, 9)),
+         kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(leases_.back().server, tern_ipv4(192, 0, 2, 9)));
+  EXPECT_EQ(leases_.back().t1_s, 500u);  // defaults: 1/2 and 7/8
+  EXPECT_EQ(leases_.back().t2_s, 875u);
+}
+
+TEST_F(Dhcpv4Test, NakWhileRenewingRemovesTheAddress) {
+  Start();
+  Dora(600, 100, 500);
+  Advance(100000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_NAK), kOffered);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_LE(State(), TERN_DHCPV4_SELECTING);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));
+}
+
+TEST_F(Dhcpv4Test, InitRebootWithARememberedAddress) {
+  cfg_.remembered = kOffered;
+  Start();
+  Sent r = One(TERN_DHCPV4_REQUEST);  // at once
+  EXPECT_TRUE(Eq(r.dst, kBcast));
+  EXPECT_TRUE(Eq(r.h.ciaddr, kZero));
+  EXPECT_TRUE(Eq(r.o.requested, kOffered));
+  EXPECT_EQ(r.o.present & TERN_DHCPV4_HAVE_SERVER_ID, 0);  // RFC 2131 4.3.2
+  Inject(Reply(r, TERN_DHCPV4_ACK), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
+TEST_F(Dhcpv4Test, InitRebootNakedOrUnansweredFallsBackToDiscover) {
+  cfg_.remembered = tern_ipv4(10, 9, 9, 9);
+  Start();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_NAK), kBcast);
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  One(TERN_DHCPV4_DISCOVER);
+
+  // Unanswered: one retransmission, then DISCOVER.
+  tern_dhcpv4_stop(&c_);
+  Run();
+  ASSERT_TRUE(done_);
+  done_ = false;
+  Wire();
+  Start();
+  One(TERN_DHCPV4_REQUEST);
+  Advance(5000);
+  One(TERN_DHCPV4_REQUEST);
+  Advance(11000);  // 8 s +-1, then the random initial wait
+  std::vector<Sent> v = Wire();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].o.msg_type, TERN_DHCPV4_DISCOVER);
+}
+
+TEST_F(Dhcpv4Test, ProbeBeforeUseThenBound) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora();
+  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
+  EXPECT_TRUE(Eq(Addr(), kZero));  // not used while probing
+  Advance(1000);
+  Advance(1000);
+  Advance(1000);
+  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
+  ASSERT_EQ(probes_.size(), 3u);
+  for (const tern_ipv4_addr &a : probes_) {
+    EXPECT_TRUE(Eq(a, kOffered));
+  }
+  Advance(1000);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  ASSERT_EQ(probes_.size(), 4u);
+  EXPECT_TRUE(Eq(probes_[3], kZero));  // stop watching
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
+TEST_F(Dhcpv4Test, ConflictWhileProbingDeclinesAndWaitsTenSeconds) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Sent r = Dora();
+  Advance(1000);
+  ASSERT_FALSE(probes_.empty());
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  Sent dec = One(TERN_DHCPV4_DECLINE);
+  EXPECT_TRUE(Eq(dec.dst, kBcast));
+  EXPECT_TRUE(Eq(dec.h.ciaddr, kZero));
+  EXPECT_TRUE(Eq(dec.o.requested, kOffered));
+  EXPECT_TRUE(Eq(dec.o.server_id, kServer));
+  EXPECT_EQ(dec.h.xid, r.h.xid);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 1u);
+  Advance(9000);
+  EXPECT_TRUE(Wire().empty());
+  Advance(1000);
+  One(TERN_DHCPV4_DISCOVER);
+}
+
+TEST_F(Dhcpv4Test, ConflictWhileBoundGivesTheAddressUp) {
+  Start();
+  Dora();
+  ASSERT_TRUE(Eq(Addr(), kOffered));
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  One(TERN_DHCPV4_DECLINE);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));
+  // Conflicts while it has no address are not its business.
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_TRUE(Wire().empty());
+}
+
+TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_TRUE(Eq(r.o.requested, kOffered));
+  EXPECT_TRUE(Eq(r.dst, kBcast));
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
+TEST_F(Dhcpv4Test, StopReleasesTheLease) {
+  Start();
+  Dora();
+  tern_dhcpv4_stop(&c_);
+  Run();
+  EXPECT_TRUE(done_);
+  EXPECT_EQ(State(), TERN_DHCPV4_STOPPED);
+  Sent rel = One(TERN_DHCPV4_RELEASE);
+  EXPECT_TRUE(Eq(rel.dst, kServer));
+  EXPECT_TRUE(Eq(rel.src, kOffered));
+  EXPECT_TRUE(Eq(rel.h.ciaddr, kOffered));
+  EXPECT_TRUE(Eq(rel.o.server_id, kServer));
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));
+  // Port 68 is free again.
+  ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0);
+}
+
+TEST_F(Dhcpv4Test, StopWithoutALeaseSendsNothing) {
+  Start();
+  tern_dhcpv4_stop(&c_);
+  Run();
+  EXPECT_TRUE(done_);
+  EXPECT_TRUE(Wire().empty());
+}
+
+TEST_F(Dhcpv4Test, BadArguments) {
+  EXPECT_EQ(tern_dhcpv4_start(nullptr, &udp_, &iface_, &cfg_), TERN_EINVAL);
+  EXPECT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, nullptr), TERN_EINVAL);
+  const uint8_t id[1] = {1};
+  cfg_.client_id = id;
+  cfg_.client_id_len = 1;
+  EXPECT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), TERN_EINVAL);
+  cfg_.client_id = nullptr;
+  ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0);
+  tern_dhcpv4 other;
+  EXPECT_EQ(tern_dhcpv4_start(&other, &udp_, &iface_, &cfg_), TERN_EADDRINUSE);
+  tern_udp_close(&c_.sock);
+}
+
+TEST_F(Dhcpv4Test, ClientIdIsSent) {
+  const uint8_t id[7] = {1, 2, 0, 0, 0, 0, 0x0a};
+  cfg_.client_id = id;
+  cfg_.client_id_len = 7;
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  ASSERT_EQ(d.o.client_id_len, 7);
+  EXPECT_EQ(memcmp(d.o.client_id, id, 7), 0);
+}
+
+}  // namespace

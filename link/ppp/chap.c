@@ -1,0 +1,54 @@
+/* CHAP with MD5 (RFC 1994) as a client: answers the peer's challenges.
+ * Linked only by programs that call tern_ppp_use_chap. */
+#include <string.h>
+
+#include "link/ppp/ppp_internal.h"
+#include "tern/cp_wire.h"
+#include "tern/md5.h"
+#include "tern/ppp.h"
+
+/* A CHAP packet from the peer (data at the code). Takes the packet. A
+ * Challenge is answered in place: Response = MD5(identifier, secret,
+ * challenge) and our name (RFC 1994 4.1); Success and Failure end the
+ * authentication phase. */
+static void chap_input(tern_ppp *p, tern_pkt *pkt) {
+  tern_ppp_cp cp;
+  if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
+      p->phase != TERN_PPP_AUTHENTICATE || p->auth != TERN__PPP_AUTH_CHAP) {
+    p->ppp_stats.bad_packet++;
+    tern_pkt_free(pkt);
+    return;
+  }
+  if (cp.code == TERN_CHAP_SUCCESS || cp.code == TERN_CHAP_FAILURE) {
+    tern_pkt_free(pkt);
+    tern__ppp_auth_done(p, cp.code == TERN_CHAP_SUCCESS);
+    return;
+  }
+  size_t name_len = strlen(p->cfg.user);
+  size_t len = 4 + 1 + 16 + name_len;
+  if (cp.code != TERN_CHAP_CHALLENGE || cp.data_len < 1 ||
+      cp.data[0] > cp.data_len - 1 ||
+      tern_pkt_len(pkt) + tern_pkt_tailroom(pkt) < len) {
+    p->ppp_stats.bad_packet++;
+    tern_pkt_free(pkt);
+    return;
+  }
+  tern_md5 m;
+  tern_md5_init(&m);
+  tern_md5_update(&m, &cp.id, 1);
+  tern_md5_update(&m, p->cfg.password, strlen(p->cfg.password));
+  tern_md5_update(&m, cp.data + 1, cp.data[0]);
+  uint8_t *d = tern_pkt_data(pkt);
+  if (len > tern_pkt_len(pkt)) {
+    (void)tern_pkt_put(pkt, len - tern_pkt_len(pkt));
+  }
+  d[4] = 16;
+  tern_md5_final(&m, d + 5);
+  memcpy(d + 21, p->cfg.user, name_len);
+  tern__ppp_ctl_send(p, pkt, TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE, cp.id,
+                     len);
+}
+
+void tern_ppp_use_chap(tern_ppp *ppp) {
+  ppp->chap_input = chap_input;
+}

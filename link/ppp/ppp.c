@@ -1,0 +1,1335 @@
+#include "tern/ppp.h"
+
+#include <string.h>
+
+#include "link/ppp/ppp_internal.h"
+#include "tern/bytes.h"
+#include "tern/cp_wire.h"
+#include "tern/err.h"
+
+/* RFC 1661 section 4.2's states. */
+enum {
+  S_INITIAL,
+  S_STARTING,
+  S_CLOSED,
+  S_STOPPED,
+  S_CLOSING,
+  S_STOPPING,
+  S_REQ_SENT,
+  S_ACK_RCVD,
+  S_ACK_SENT,
+  S_OPENED,
+};
+
+typedef tern__ppp_cp_ops cp_ops;
+
+static const cp_ops lcp_ops;
+static const cp_ops ipcp_ops;
+static void lcp_fail(tern_ppp *p, uint8_t why);
+
+static const cp_ops *ops_of(const tern_ppp_fsm *f) {
+  return f->ops;
+}
+
+/* An option type as a bit of tern_ppp_fsm.rejected (IPCP's DNS options
+ * are 129 and 131). */
+static uint32_t bit(unsigned type) {
+  return 1u << (type & 31);
+}
+
+static void wake_events(tern_ppp *p, uint8_t ev) {
+  p->events |= ev;
+  tern_waker_slot_wake(&p->ev_waiter);
+}
+
+/* ---- control packets out ---- */
+
+/* Frames a control packet (its data is the packet from the code on) and
+ * queues it. Control packets are never compressed (LCP's must not be:
+ * RFC 1661 sections 6.5, 6.6; the others need not be) and go out with
+ * every control character escaped, so they survive a peer whose ACCM we
+ * have not learnt. */
+static void ctl_queue(tern_ppp *p, tern_pkt *pkt, uint16_t proto) {
+  if (p->ctl_len == TERN_PPP_CTL_QUEUE || p->closed) {
+    p->ppp_stats.ctl_nobuf++;
+    tern_pkt_free(pkt);
+    return;
+  }
+  tern_ppp_hdlc_header_put(tern_pkt_push(pkt, 4), proto, false, false);
+  p->ctl[p->ctl_len++] = pkt;
+}
+
+/* Sends a control packet built in place in pkt (a received one being
+ * answered, or a fresh one): code, id, len bytes from the code on. */
+void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
+                        unsigned code, unsigned id, size_t len) {
+  if (len > p->peer_mru) {
+    len = p->peer_mru; /* a Code-Reject or echo of a long packet */
+  }
+  tern_ppp_cp_put(tern_pkt_data(pkt), code, id, len);
+  (void)tern_pkt_trim(pkt, len);
+  ctl_queue(p, pkt, proto);
+}
+
+#define ctl_send tern__ppp_ctl_send
+
+/* Every control packet we originate is built the same way: ctl_begin
+ * takes a buffer (NULL when the pool is empty: counted, and the restart
+ * timer sends again) and gives where the data after the code, identifier
+ * and length goes; the caller writes it; ctl_end sends what lies before
+ * `end`. */
+static uint8_t *ctl_begin(tern_ppp *p, tern_pkt **pkt) {
+  *pkt = tern_pkt_pool_try_alloc(p->pool);
+  if (*pkt == NULL) {
+    p->ppp_stats.ctl_nobuf++;
+    return NULL;
+  }
+  /* Room for the frame header; the data spans the rest of the buffer
+   * until ctl_send trims it to the packet's length. */
+  (void)tern_pkt_reserve(*pkt, 4);
+  return tern_pkt_put(*pkt, tern_pkt_tailroom(*pkt)) + 4;
+}
+
+static void ctl_end(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
+                    unsigned id, const uint8_t *end) {
+  ctl_send(p, pkt, proto, code, id, (size_t)(end - tern_pkt_data(pkt)));
+}
+
+/* ---- the automaton (RFC 1661 section 4) ---- */
+
+/* Its events (section 4.1; RUC, RXJ+ and RXR need no transition). */
+enum {
+  E_UP,
+  E_DOWN,
+  E_OPEN,
+  E_CLOSE,
+  E_TO_P,  /* restart timer expired, counter not spent */
+  E_TO_M,  /* ... spent */
+  E_RCR_P, /* a Configure-Request we ack */
+  E_RCR_M, /* ... we nak or reject */
+  E_RCA,
+  E_RCN, /* Configure-Nak or -Reject */
+  E_RTR,
+  E_RTA,
+  E_RXJ_M, /* the peer rejected the whole protocol */
+  E_COUNT,
+};
+
+/* Its actions, run in this order: this-layer-down,
+ * initialize-restart-count (to Max-Terminate with str, else
+ * Max-Configure), zero-restart-count, send-configure-request,
+ * send-terminate-request, send the answer (our Ack/Nak/Reject of the
+ * peer's request, or a Terminate-Ack), then this-layer-up or
+ * this-layer-finished. */
+enum {
+  TLD = 1u << 0,
+  IRC = 1u << 1,
+  ZRC = 1u << 2,
+  SCR = 1u << 3,
+  STR = 1u << 4,
+  SND = 1u << 5,
+  TLU = 1u << 6,
+  TLF = 1u << 7,
+};
+
+/* The table's entries use only these 14 lists of actions (A_NONE aside):
+ * an entry is a byte, the list's number above the new state (low 4 bits;
+ * K: unchanged). */
+enum {
+  A_NONE,
+  A_TLD,
+  A_TLD_IRC_STR,
+  A_TLD_ZRC_SND,
+  A_TLD_SCR,
+  A_TLD_SCR_SND,
+  A_IRC_SCR,
+  A_IRC_SCR_SND,
+  A_IRC_STR,
+  A_IRC_TLU,
+  A_SCR,
+  A_STR,
+  A_SND,
+  A_SND_TLU,
+  A_TLF,
+};
+
+static const uint8_t action_list[] = {
+    [A_NONE] = 0,
+    [A_TLD] = TLD,
+    [A_TLD_IRC_STR] = TLD | IRC | STR,
+    [A_TLD_ZRC_SND] = TLD | ZRC | SND,
+    [A_TLD_SCR] = TLD | SCR,
+    [A_TLD_SCR_SND] = TLD | SCR | SND,
+    [A_IRC_SCR] = IRC | SCR,
+    [A_IRC_SCR_SND] = IRC | SCR | SND,
+    [A_IRC_STR] = IRC | STR,
+    [A_IRC_TLU] = IRC | TLU,
+    [A_SCR] = SCR,
+    [A_STR] = STR,
+    [A_SND] = SND,
+    [A_SND_TLU] = SND | TLU,
+    [A_TLF] = TLF,
+};
+
+#define DO(list, state) ((list) << 4 | (state))
+enum { K = 15 };
+
+/* RFC 1661 section 4.1's state table, a row per event, a column per
+ * state (Initial, Starting, Closed, Stopped, Closing, Stopping, Req-Sent,
+ * Ack-Rcvd, Ack-Sent, Opened). Events the RFC calls illegal change
+ * nothing. Deviations: Open in Stopped negotiates again (what
+ * tern_ppp_open wants); and to bound a hostile peer, neither a
+ * Configure-Ack nor a Nak or Reject of our request restarts the count
+ * (only opening does), so Max-Configure bounds the whole negotiation
+ * however the peer answers, and a Nak or Reject when the count is spent
+ * is taken as TO-. */
+static const uint8_t fsm_table[E_COUNT][10] = {
+    /* Up */
+    {S_CLOSED, DO(A_IRC_SCR, S_REQ_SENT), K, K, K, K, K, K, K, K},
+    /* Down */
+    {K, K, S_INITIAL, S_STARTING, S_INITIAL, S_STARTING, S_STARTING, S_STARTING,
+     S_STARTING, DO(A_TLD, S_STARTING)},
+    /* Open */
+    {S_STARTING, K, DO(A_IRC_SCR, S_REQ_SENT), DO(A_IRC_SCR, S_REQ_SENT),
+     S_STOPPING, K, K, K, K, K},
+    /* Close */
+    {K, DO(A_TLF, S_INITIAL), K, S_CLOSED, K, S_CLOSING,
+     DO(A_IRC_STR, S_CLOSING), DO(A_IRC_STR, S_CLOSING),
+     DO(A_IRC_STR, S_CLOSING), DO(A_TLD_IRC_STR, S_CLOSING)},
+    /* TO+ */
+    {K, K, K, K, DO(A_STR, K), DO(A_STR, K), DO(A_SCR, K),
+     DO(A_SCR, S_REQ_SENT), DO(A_SCR, K), K},
+    /* TO- */
+    {K, K, K, K, DO(A_TLF, S_CLOSED), DO(A_TLF, S_STOPPED),
+     DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), K},
+    /* RCR+ */
+    {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_ACK_SENT), K, K,
+     DO(A_SND, S_ACK_SENT), DO(A_SND_TLU, S_OPENED), DO(A_SND, K),
+     DO(A_TLD_SCR_SND, S_ACK_SENT)},
+    /* RCR- */
+    {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_REQ_SENT), K, K, DO(A_SND, K),
+     DO(A_SND, K), DO(A_SND, S_REQ_SENT), DO(A_TLD_SCR_SND, S_REQ_SENT)},
+    /* RCA */
+    {K, K, DO(A_SND, K), DO(A_SND, K), K, K, S_ACK_RCVD, DO(A_SCR, S_REQ_SENT),
+     DO(A_IRC_TLU, S_OPENED), DO(A_TLD_SCR, S_REQ_SENT)},
+    /* RCN */
+    {K, K, DO(A_SND, K), DO(A_SND, K), K, K, DO(A_SCR, K),
+     DO(A_SCR, S_REQ_SENT), DO(A_SCR, K), DO(A_TLD_SCR, S_REQ_SENT)},
+    /* RTR */
+    {K, K, DO(A_SND, K), DO(A_SND, K), DO(A_SND, K), DO(A_SND, K),
+     DO(A_SND, S_REQ_SENT), DO(A_SND, S_REQ_SENT), DO(A_SND, S_REQ_SENT),
+     DO(A_TLD_ZRC_SND, S_STOPPING)},
+    /* RTA */
+    {K, K, K, K, DO(A_TLF, S_CLOSED), DO(A_TLF, S_STOPPED), K, S_REQ_SENT, K,
+     DO(A_TLD_SCR, S_REQ_SENT)},
+    /* RXJ- */
+    {K, K, DO(A_TLF, K), DO(A_TLF, K), DO(A_TLF, S_CLOSED),
+     DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED),
+     DO(A_TLF, S_STOPPED), DO(A_TLD_IRC_STR, S_STOPPING)},
+};
+
+/* An automaton's restart timer. PAP borrows LCP's: it runs only while
+ * LCP is opened, when LCP's is idle. */
+static void restart_on(tern_ppp *p, tern_ppp_fsm *f) {
+  f->timing = 1;
+  f->deadline = tern_now() + p->cfg.restart_ms;
+}
+
+/* A fresh control packet of our own for ops' protocol: a
+ * Configure-Request with the options ops->add writes, or a
+ * Terminate-Request. */
+static void ctl_build(tern_ppp *p, const cp_ops *ops, bool request,
+                      unsigned id) {
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d != NULL) {
+    ctl_end(p, pkt, ops->proto, request ? TERN_PPP_CONF_REQ : TERN_PPP_TERM_REQ,
+            id, request ? ops->add(p, d) : d);
+  }
+}
+
+/* Goes through the options of the peer's Configure-Request (n bytes at
+ * d), asking each option's handler in `mode`, and keeps in place, in
+ * order, the options whose verdict is `keep` (none when keep is -1;
+ * every one of an acked request). Returns the worst verdict; *kept: the
+ * bytes kept. Handlers rewrite a value (WRITE_NAK) only where their
+ * verdict is Nak, so in a Nak the options kept are the rewritten ones. */
+static int walk_request(tern_ppp *p, const cp_ops *ops, uint8_t *d, size_t n,
+                        int mode, int keep, size_t *kept) {
+  size_t off = 0;
+  tern_ppp_opt o;
+  uint8_t *out = d;
+  int worst = TERN_PPP_CONF_ACK;
+  while (tern_ppp_opt_next(d, n, &off, &o) > 0) {
+    uint8_t len = o.len;
+    uint8_t *val = (uint8_t *)o.val;
+    int v = ops->opt(p, o.type, val, &len, mode);
+    worst = v > worst ? v : worst;
+    if (v == keep) {
+      out = tern_ppp_opt_put(out, o.type, val, len);
+    }
+  }
+  *kept = (size_t)(out - d);
+  return worst;
+}
+
+/* The peer's Configure-Request judged (nothing changes): Ack when every
+ * option is acceptable, else Nak when we would change some, else Reject
+ * (RFC 1661 5.2-5.4); after Max-Failure Naks without an Ack, Naks turn
+ * into Rejects (section 4.6). Returns the answer's code. */
+static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
+                         int *worst) {
+  size_t kept;
+  *worst = walk_request(p, ops_of(f), d, n, JUDGE, -1, &kept);
+  return *worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
+             ? TERN_PPP_CONF_REJ
+             : *worst;
+}
+
+/* Writes the answer in place: takes the values of an acked request, or
+ * keeps just the options of the worst verdict (with our values in a Nak).
+ * Returns the answer's option bytes. */
+static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
+                             int worst, int code) {
+  const cp_ops *ops = ops_of(f);
+  size_t kept;
+  if (code == TERN_PPP_CONF_ACK) {
+    /* What the acked request leaves out is the default again (the peer
+     * may have asked for more in an earlier request). */
+    ops->reset(p);
+  }
+  (void)walk_request(p, ops, d, n,
+                     code == TERN_PPP_CONF_ACK   ? APPLY
+                     : code == TERN_PPP_CONF_NAK ? WRITE_NAK
+                                                 : JUDGE,
+                     worst, &kept);
+  f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
+  return kept;
+}
+
+/* Runs event ev on f. pkt (or NULL) is the received packet that caused
+ * it, whose data is the control packet: the answer is built in it, or it
+ * is freed. code/worst: the judged request, for RCR+ and RCR-. */
+static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
+                      int code, int worst) {
+  const cp_ops *ops = ops_of(f);
+  if (ops == NULL) {
+    return; /* an optional protocol not linked (IPV6CP) stays Initial */
+  }
+  unsigned entry = fsm_table[ev][f->state];
+  unsigned t = action_list[entry >> 4];
+  if (t & TLD) {
+    ops->down(p);
+  }
+  if (t & IRC) {
+    f->restart = (t & STR) ? p->cfg.max_terminate : p->cfg.max_configure;
+  }
+  if (t & ZRC) {
+    f->restart = 0; /* Stopping lasts one restart period */
+  }
+  if (t & (SCR | STR)) {
+    if (f->restart > 0) {
+      f->restart--;
+    }
+    ctl_build(p, ops, (t & SCR) != 0, ++f->id);
+  }
+  if (t & (ZRC | SCR | STR)) {
+    restart_on(p, f);
+  }
+  if ((t & SND) && pkt != NULL) {
+    uint8_t *d = tern_pkt_data(pkt);
+    size_t n = 0;
+    if ((ev == E_RCR_P || ev == E_RCR_M) && f->state != S_CLOSED) {
+      n = answer_request(p, f, d + 4, tern_pkt_len(pkt) - 4, worst, code);
+    } else {
+      code = TERN_PPP_TERM_ACK;
+    }
+    ctl_send(p, pkt, ops->proto, (unsigned)code, d[1], 4 + n);
+    pkt = NULL;
+  }
+  if ((entry & 15) != K) {
+    f->state = (uint8_t)(entry & 15);
+  }
+  if (f->state < S_CLOSING || f->state == S_OPENED) {
+    f->timing = 0; /* the timer runs in Closing..Ack-Sent only */
+  } else if (!f->which && f->state >= S_REQ_SENT) {
+    p->phase = TERN_PPP_ESTABLISH;
+  }
+  if (t & TLU) {
+    ops->up(p);
+  }
+  if (t & TLF) {
+    if (p->fail == TERN_PPP_OK) {
+      p->fail = TERN_PPP_FAIL_TIMEOUT;
+    }
+    ops->finished(p);
+  }
+  if (pkt != NULL) {
+    tern_pkt_free(pkt);
+  }
+}
+
+/* A control packet for the automaton f (the packet's data at the code).
+ * Takes the packet. */
+static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
+  tern_ppp_cp cp;
+  bool lcp = !f->which;
+  if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
+      (cp.code <= TERN_PPP_CONF_REJ &&
+       tern_ppp_opts_check(cp.data, cp.data_len) != 0) ||
+      (cp.code >= TERN_PPP_CONF_ACK && cp.code <= TERN_PPP_CONF_REJ &&
+       cp.id != f->id)) {
+    p->ppp_stats.bad_packet++;
+    tern_pkt_free(pkt);
+    return;
+  }
+  (void)tern_pkt_trim(pkt, cp.len); /* padding goes */
+  int ev = -1, worst = 0, code = 0;
+  switch (cp.code) {
+    case TERN_PPP_CONF_REQ:
+      code = judge_request(p, f, (uint8_t *)cp.data, cp.data_len, &worst);
+      ev = code == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
+      break;
+    case TERN_PPP_CONF_ACK: ev = E_RCA; break;
+    case TERN_PPP_CONF_NAK:
+    case TERN_PPP_CONF_REJ:
+      if (f->state >= S_REQ_SENT) {
+        size_t off = 0;
+        tern_ppp_opt o;
+        while (tern_ppp_opt_next(cp.data, cp.data_len, &off, &o) > 0) {
+          ops_of(f)->nak(p, &o, cp.code == TERN_PPP_CONF_REJ);
+        }
+      }
+      ev = f->restart == 0 && f->state >= S_REQ_SENT ? E_TO_M : E_RCN;
+      break;
+    case TERN_PPP_TERM_REQ:
+      if (lcp && f->state == S_OPENED) {
+        p->fail = TERN_PPP_FAIL_TERMINATED;
+      }
+      ev = E_RTR;
+      break;
+    case TERN_PPP_TERM_ACK: ev = E_RTA; break;
+    case TERN_PPP_CODE_REJ: break; /* RXJ+: nothing we send is optional */
+    case TERN_PPP_PROTO_REJ:
+      if (!lcp) {
+        goto code_reject;
+      }
+      if (cp.data_len >= 2 && p->phase == TERN_PPP_NETWORK) {
+        unsigned rej = tern_be16(cp.data);
+        if (rej == TERN_PPP_PROTO_IPCP) {
+          fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
+        } else if (rej == TERN_PPP_PROTO_IPV6CP) {
+          fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL, 0, 0);
+        }
+      }
+      break;
+    case TERN_PPP_ECHO_REQ:
+      if (!lcp) {
+        goto code_reject;
+      }
+      if (f->state == S_OPENED && cp.data_len >= 4) {
+        /* Answered in place, with our magic number (RFC 1661 5.8). */
+        tern_put_be32(tern_pkt_data(pkt) + 4, p->magic);
+        ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY, cp.id,
+                 cp.len);
+        return;
+      }
+      break;
+    case TERN_PPP_ECHO_REPLY:
+      if (!lcp) {
+        goto code_reject;
+      }
+      if (cp.data_len >= 4 &&
+          (p->magic == 0 || tern_be32(cp.data) != p->magic)) {
+        p->echo_out = 0;
+        p->ppp_stats.echo_replies++;
+      }
+      break;
+    case TERN_PPP_DISCARD_REQ:
+      if (!lcp) {
+        goto code_reject;
+      }
+      break;
+    default:
+    code_reject:
+      /* RFC 1661 5.6: the whole packet, after a header of our own. */
+      if (f->state >= S_REQ_SENT) {
+        p->ppp_stats.code_rej++;
+        tern_pkt_push(pkt, 4);
+        ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++f->id,
+                 tern_pkt_len(pkt));
+        return;
+      }
+      break;
+  }
+  if (ev < 0) {
+    tern_pkt_free(pkt);
+    return;
+  }
+  fsm_event(p, f, ev, pkt, code, worst);
+  if (lcp && p->loops >= p->cfg.max_failure) {
+    /* Our magic number keeps coming back: the line is looped. */
+    p->loops = 0;
+    lcp_fail(p, TERN_PPP_FAIL_LOOPBACK);
+  }
+}
+
+/* ---- LCP (RFC 1661 section 6) ---- */
+
+static uint32_t new_magic(tern_ppp *p) {
+  uint32_t m = 0;
+  while (m == 0 || m == p->magic) {
+    if (tern_rng_fill(&p->rng, &m, sizeof m) != 0) {
+      m = (p->magic * 1103515245u + 12345u) ^ tern_now();
+    }
+  }
+  return m;
+}
+
+static uint8_t *lcp_add(tern_ppp *p, uint8_t *o) {
+  uint32_t rej = p->lcp.rejected;
+  uint8_t v[4];
+  if (p->cfg.mru != 1500 && !(rej & bit(TERN_LCP_MRU))) {
+    tern_put_be16(v, p->cfg.mru);
+    o = tern_ppp_opt_put(o, TERN_LCP_MRU, v, 2);
+  }
+  if (!(rej & bit(TERN_LCP_ACCM))) {
+    tern_put_be32(v, p->cfg.accm);
+    o = tern_ppp_opt_put(o, TERN_LCP_ACCM, v, 4);
+  }
+  if (p->magic != 0) {
+    tern_put_be32(v, p->magic);
+    o = tern_ppp_opt_put(o, TERN_LCP_MAGIC, v, 4);
+  }
+  if (!(rej & bit(TERN_LCP_PFC))) {
+    o = tern_ppp_opt_put(o, TERN_LCP_PFC, NULL, 0);
+  }
+  if (!(rej & bit(TERN_LCP_ACFC))) {
+    o = tern_ppp_opt_put(o, TERN_LCP_ACFC, NULL, 0);
+  }
+  return o;
+}
+
+static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
+                   int mode) {
+  switch (type) {
+    case TERN_LCP_MRU:
+      if (*len != 2) {
+        break;
+      }
+      if (tern_be16(val) < 128) {
+        /* Too small for IPv4's headers to be worth it: ours instead. */
+        if (mode == WRITE_NAK) {
+          tern_put_be16(val, p->cfg.mru);
+        }
+        return TERN_PPP_CONF_NAK;
+      }
+      if (mode == APPLY) {
+        p->peer_mru = (uint16_t)tern_be16(val);
+      }
+      return TERN_PPP_CONF_ACK;
+    case TERN_LCP_ACCM:
+      if (*len != 4) {
+        break;
+      }
+      if (mode == APPLY) {
+        p->tx_accm = tern_be32(val);
+      }
+      return TERN_PPP_CONF_ACK;
+    case TERN_LCP_AUTH:
+      if (*len < 2 || p->cfg.user == NULL) {
+        break; /* nothing to authenticate with: refuse */
+      }
+      if (*len == 2 && tern_be16(val) == TERN_PPP_PROTO_PAP) {
+        if (mode == APPLY) {
+          p->auth = TERN__PPP_AUTH_PAP;
+        }
+        return TERN_PPP_CONF_ACK;
+      }
+      if (*len == 3 && tern_be16(val) == TERN_PPP_PROTO_CHAP && val[2] == 5 &&
+          p->chap_input != NULL) {
+        if (mode == APPLY) {
+          p->auth = TERN__PPP_AUTH_CHAP; /* CHAP with MD5 (RFC 1994) */
+        }
+        return TERN_PPP_CONF_ACK;
+      }
+      if (mode == WRITE_NAK) {
+        tern_put_be16(val, TERN_PPP_PROTO_PAP); /* what we can do */
+        *len = 2;
+      }
+      return TERN_PPP_CONF_NAK;
+    case TERN_LCP_MAGIC: {
+      if (*len != 4) {
+        break;
+      }
+      uint32_t m = tern_be32(val);
+      if (m == 0 || (p->magic != 0 && m == p->magic)) {
+        /* Our own number back: maybe a looped line (RFC 1661 6.4). Both
+         * sides pick new numbers; if it keeps coming back, it is one. */
+        if (mode == WRITE_NAK) {
+          if (m != 0) {
+            p->loops++;
+            p->magic = new_magic(p);
+          }
+          tern_put_be32(val, new_magic(p));
+        }
+        return TERN_PPP_CONF_NAK;
+      }
+      if (mode == APPLY) {
+        p->peer_magic = m;
+        p->loops = 0;
+      }
+      return TERN_PPP_CONF_ACK;
+    }
+    case TERN_LCP_PFC:
+    case TERN_LCP_ACFC:
+      if (*len != 0) {
+        break;
+      }
+      if (mode == APPLY) {
+        if (type == TERN_LCP_PFC) {
+          p->tx_pfc = 1;
+        } else {
+          p->tx_acfc = 1;
+        }
+      }
+      return TERN_PPP_CONF_ACK;
+    default: break;
+  }
+  return TERN_PPP_CONF_REJ;
+}
+
+static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
+  if (o->type == TERN_LCP_MAGIC) {
+    /* Rejected: no loop detection; Nak'd: another number. */
+    p->magic = rej ? 0 : new_magic(p);
+  } else if (rej || o->type == TERN_LCP_MRU) {
+    /* An MRU the peer will not take: ask for none (1500, RFC 1661 6.1). */
+    p->lcp.rejected |= bit(o->type);
+  } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
+    p->cfg.accm |= tern_be32(o->val); /* escape what the peer wants too */
+  }
+}
+
+static void echo_arm(tern_ppp *p) {
+  p->echo_on = p->cfg.echo_ms != 0;
+  p->echo_at = tern_now() + p->cfg.echo_ms;
+}
+
+static void pap_send(tern_ppp *p);
+
+/* RFC 1661 3.5: after LCP, the network phase (IPCP: Starting -> Up). */
+static void network_phase(tern_ppp *p) {
+  p->phase = TERN_PPP_NETWORK;
+  fsm_event(p, &p->ipcp, E_UP, NULL, 0, 0);
+  fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
+}
+
+void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f) {
+  fsm_event(p, f, E_OPEN, NULL, 0, 0);
+  if (p->phase == TERN_PPP_NETWORK) {
+    fsm_event(p, f, E_UP, NULL, 0, 0);
+  }
+}
+
+static void lcp_up(tern_ppp *p) {
+  p->fail = TERN_PPP_OK;
+  p->loops = 0;
+  tern_ppp_hdlc_decoder_config(
+      &p->dec,
+      (p->lcp.rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
+      TERN_PPP_FCS16);
+  p->echo_out = 0;
+  echo_arm(p);
+  if (p->auth) {
+    p->phase = TERN_PPP_AUTHENTICATE;
+    p->pap_tries = 0;
+    pap_send(p);
+  } else {
+    network_phase(p);
+  }
+}
+
+/* Back to RFC 1662's defaults until LCP is opened again. */
+static void lcp_reset(tern_ppp *p) {
+  p->tx_accm = 0xffffffffu;
+  p->tx_pfc = 0;
+  p->tx_acfc = 0;
+  p->auth = 0;
+  p->peer_mru = 1500;
+  tern_ppp_hdlc_decoder_config(&p->dec, 0xffffffffu, TERN_PPP_FCS16);
+}
+
+static void lcp_down(tern_ppp *p) {
+  fsm_event(p, &p->ipcp, E_DOWN, NULL, 0, 0);
+  fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
+  p->echo_on = 0;
+  p->phase = TERN_PPP_ESTABLISH;
+  lcp_reset(p);
+}
+
+static void lcp_finished(tern_ppp *p) {
+  p->phase = TERN_PPP_DEAD;
+}
+
+static const cp_ops lcp_ops = {
+    TERN_PPP_PROTO_LCP, lcp_add,      lcp_opt,   lcp_nak, lcp_up,
+    lcp_down,           lcp_finished, lcp_reset,
+};
+
+/* The link failed for a reason: LCP terminates. */
+static void lcp_fail(tern_ppp *p, uint8_t why) {
+  p->fail = why;
+  p->phase = TERN_PPP_TERMINATE;
+  fsm_event(p, &p->lcp, E_CLOSE, NULL, 0, 0);
+}
+
+/* ---- PAP client (RFC 1334 section 2) ---- */
+
+/* The authentication phase's restart timer: PAP sends its request again;
+ * with CHAP the peer asks, and we wait as long as PAP would retry. */
+static void pap_send(tern_ppp *p) {
+  if (p->pap_tries >= p->cfg.max_configure) {
+    lcp_fail(p, TERN_PPP_FAIL_AUTH);
+    return;
+  }
+  p->pap_tries++;
+  restart_on(p, &p->lcp);
+  if (p->auth != TERN__PPP_AUTH_PAP) {
+    return;
+  }
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d == NULL) {
+    return;
+  }
+  /* Peer-ID and Password, each after its length (RFC 1334 2.2.1). */
+  const char *field[2] = {p->cfg.user, p->cfg.password};
+  for (int i = 0; i < 2; i++) {
+    size_t n = strlen(field[i]);
+    *d++ = (uint8_t)n;
+    memcpy(d, field[i], n);
+    d += n;
+  }
+  ctl_end(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id, d);
+}
+
+void tern__ppp_auth_done(tern_ppp *p, bool ok) {
+  if (ok) {
+    network_phase(p);
+  } else {
+    lcp_fail(p, TERN_PPP_FAIL_AUTH);
+  }
+}
+
+static void pap_input(tern_ppp *p, tern_pkt *pkt) {
+  tern_ppp_cp cp;
+  if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
+      cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE ||
+      p->auth != TERN__PPP_AUTH_PAP) {
+    p->ppp_stats.bad_packet++;
+  } else if (cp.code == TERN_PAP_AUTH_ACK || cp.code == TERN_PAP_AUTH_NAK) {
+    tern__ppp_auth_done(p, cp.code == TERN_PAP_AUTH_ACK);
+  }
+  tern_pkt_free(pkt);
+}
+
+/* ---- IPCP (RFC 1332, RFC 1877) ---- */
+
+static uint32_t ld32(const uint8_t *a) {
+  uint32_t v;
+  memcpy(&v, a, 4);
+  return v;
+}
+
+static uint8_t *ipcp_add(tern_ppp *p, uint8_t *o) {
+  uint32_t rej = p->ipcp.rejected;
+  if (!(rej & bit(TERN_IPCP_ADDR))) {
+    o = tern_ppp_opt_put(o, TERN_IPCP_ADDR, p->v4.local, 4);
+  }
+  if (p->cfg.want_dns) {
+    if (!(rej & bit(TERN_IPCP_DNS1))) {
+      o = tern_ppp_opt_put(o, TERN_IPCP_DNS1, p->v4.dns1, 4);
+    }
+    if (p->cfg.want_dns > 1 && !(rej & bit(TERN_IPCP_DNS2))) {
+      o = tern_ppp_opt_put(o, TERN_IPCP_DNS2, p->v4.dns2, 4);
+    }
+  }
+  return o;
+}
+
+static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
+                    int mode) {
+  if (type != TERN_IPCP_ADDR || *len != 4) {
+    return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
+  }
+  if (ld32(val) == 0) {
+    /* The peer asks for an address: ours to give, or none. */
+    if (ld32(p->cfg.peer_addr) == 0) {
+      return TERN_PPP_CONF_REJ;
+    }
+    if (mode == WRITE_NAK) {
+      memcpy(val, p->cfg.peer_addr, 4);
+    }
+    return TERN_PPP_CONF_NAK;
+  }
+  if (mode == APPLY) {
+    memcpy(p->v4.peer, val, 4);
+  }
+  return TERN_PPP_CONF_ACK;
+}
+
+static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
+  uint8_t *to = o->type == TERN_IPCP_ADDR   ? p->v4.local
+                : o->type == TERN_IPCP_DNS1 ? p->v4.dns1
+                : o->type == TERN_IPCP_DNS2 ? p->v4.dns2
+                                            : NULL;
+  if (to == NULL) {
+    return;
+  }
+  if (rej) {
+    p->ipcp.rejected |= bit(o->type);
+  } else if (o->len == 4) {
+    memcpy(to, o->val, 4); /* the peer's suggestion: ours now */
+  }
+}
+
+void tern__ppp_link_changed(tern_ppp *p) {
+  wake_events(p, TERN_NETDEV_EV_LINK);
+}
+
+static void ipcp_up(tern_ppp *p) {
+  p->up = 1;
+  tern__ppp_link_changed(p);
+}
+
+static void ipcp_down(tern_ppp *p) {
+  if (p->up) {
+    p->up = 0;
+    p->ppp_stats.restarts++;
+    tern__ppp_link_changed(p);
+  }
+  if (p->tx_data != NULL) {
+    p->stats.tx_drop_down++;
+    tern_pkt_free(p->tx_data);
+    p->tx_data = NULL;
+    tern_waker_slot_wake(&p->tx_waiter);
+  }
+}
+
+static void ipcp_finished(tern_ppp *p) {
+  /* No IPv4 over this link, and no IPv6 either: nothing to carry, so LCP
+   * ends too. */
+  if (p->lcp.state == S_OPENED && !p->up6) {
+    lcp_fail(p, TERN_PPP_FAIL_TIMEOUT);
+  }
+}
+
+static void ipcp_reset(tern_ppp *p) {
+  memset(p->v4.peer, 0, 4);
+}
+
+static const cp_ops ipcp_ops = {
+    TERN_PPP_PROTO_IPCP, ipcp_add,      ipcp_opt,   ipcp_nak, ipcp_up,
+    ipcp_down,           ipcp_finished, ipcp_reset,
+};
+
+/* ---- timers ---- */
+
+static bool due(uint8_t on, tern_time at, tern_time now) {
+  return on && !tern_time_before(now, at);
+}
+
+static void echo_tick(tern_ppp *p) {
+  if (p->echo_out >= p->cfg.echo_fails) {
+    /* The peer is gone: the link goes down and LCP starts again, bounded
+     * by Max-Configure. */
+    p->fail = TERN_PPP_FAIL_PEER_DEAD;
+    fsm_event(p, &p->lcp, E_DOWN, NULL, 0, 0);
+    fsm_event(p, &p->lcp, E_UP, NULL, 0, 0);
+    return;
+  }
+  p->echo_out++;
+  p->ppp_stats.echo_sent++;
+  tern_pkt *pkt;
+  uint8_t *d = ctl_begin(p, &pkt);
+  if (d != NULL) {
+    tern_put_be32(d, p->magic);
+    ctl_end(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, d + 4);
+  }
+  echo_arm(p);
+}
+
+/* Runs what is due: each automaton's restart timer (LCP's goes to PAP
+ * while LCP is opened), the keepalive. */
+static void fire_timers(tern_ppp *p) {
+  tern_time now = tern_now();
+  tern_ppp_fsm *fs[3] = {&p->lcp, &p->ipcp, &p->ipv6cp};
+  for (int i = 0; i < 3; i++) {
+    tern_ppp_fsm *f = fs[i];
+    if (due(f->timing, f->deadline, now)) {
+      f->timing = 0;
+      if (f == &p->lcp && f->state == S_OPENED) {
+        pap_send(p);
+      } else {
+        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL, 0, 0);
+      }
+    }
+  }
+  if (due(p->echo_on, p->echo_at, now)) {
+    echo_tick(p);
+  }
+}
+
+/* Arms the timer at the earliest deadline; READY when one has passed. */
+static tern_poll arm_timer(tern_ppp *p, tern_cx *cx) {
+  bool any = p->echo_on;
+  tern_time t = p->echo_at;
+  const tern_ppp_fsm *fs[3] = {&p->lcp, &p->ipcp, &p->ipv6cp};
+  for (int i = 0; i < 3; i++) {
+    if (fs[i]->timing && (!any || tern_time_before(fs[i]->deadline, t))) {
+      t = fs[i]->deadline;
+      any = true;
+    }
+  }
+  if (!any) {
+    tern_timer_cancel(&p->timer);
+    return TERN_PENDING;
+  }
+  return tern_sleep_until(&p->timer, cx, t);
+}
+
+/* ---- send ---- */
+
+static void tx_room(void *ctx) {
+  tern_ppp *p = ctx;
+  tern_waker_slot_wake(&p->tx_waiter);
+  tern_waker_slot_wake(&p->rx_waiter);
+}
+
+static void release(tern_ppp *p) {
+  tern_pkt *held[3] = {p->rx_pkt, p->tx_pkt, p->tx_data};
+  for (int i = 0; i < 3; i++) {
+    if (held[i] != NULL) {
+      tern_pkt_free(held[i]);
+    }
+  }
+  if (p->tx_data != NULL) {
+    p->stats.tx_drop_down++;
+  }
+  p->rx_pkt = p->tx_pkt = p->tx_data = NULL;
+  for (unsigned i = 0; i < p->ctl_len; i++) {
+    tern_pkt_free(p->ctl[i]);
+  }
+  p->ctl_len = 0;
+  tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
+}
+
+static void close_adapter(tern_ppp *p) {
+  if (p->closed) {
+    return;
+  }
+  p->closed = 1;
+  p->fail = TERN_PPP_FAIL_CLOSED;
+  p->phase = TERN_PPP_DEAD;
+  release(p);
+  tern_timer_cancel(&p->timer); /* and nothing runs once closed */
+  if (p->up || p->up6) {
+    p->up = p->up6 = 0;
+    p->events |= TERN_NETDEV_EV_LINK;
+  }
+  tern_waker_slot_wake(&p->tx_waiter);
+  tern_waker_slot_wake(&p->rx_waiter);
+  tern_waker_slot_wake(&p->ev_waiter);
+}
+
+/* Moves queued frames towards the stream: control packets first, then the
+ * accepted IP packet, encoded a bufferful at a time. READY when all is
+ * written (or the adapter is closed: *err TERN_ECLOSED); PENDING with the
+ * adapter's waker held by the stream and cx's in `waiter`. */
+static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
+                            int *err) {
+  for (;;) {
+    if (p->closed) {
+      *err = TERN_ECLOSED;
+      return TERN_READY;
+    }
+    if (p->tx_pos == p->tx_len) {
+      if (p->tx_pkt == NULL) {
+        uint32_t accm = 0xffffffffu;
+        if (p->ctl_len > 0) {
+          p->tx_pkt = p->ctl[0];
+          memmove(p->ctl, p->ctl + 1, --p->ctl_len * sizeof p->ctl[0]);
+        } else if (p->tx_data != NULL) {
+          p->tx_pkt = p->tx_data;
+          p->tx_data = NULL;
+          accm = p->tx_accm;
+          tern_waker_slot_wake(&p->tx_waiter); /* room for the next */
+        } else {
+          *err = 0;
+          return TERN_READY;
+        }
+        tern_ppp_hdlc_encoder_start(&p->enc, tern_pkt_data(p->tx_pkt),
+                                    tern_pkt_len(p->tx_pkt), accm,
+                                    TERN_PPP_FCS16);
+      }
+      p->tx_pos = 0;
+      p->tx_len = tern_ppp_hdlc_encoder_fill(&p->enc, p->tx_buf, p->tx_cap);
+      if (tern_ppp_hdlc_encoder_done(&p->enc)) {
+        tern_pkt_free(p->tx_pkt);
+        p->tx_pkt = NULL;
+      }
+      continue;
+    }
+    tern_cx own = tern_cx_make((tern_waker){tx_room, p}, cx->timers);
+    ptrdiff_t n;
+    tern_waker_slot_register(waiter, cx);
+    if (tern_stream_poll_write(&p->stream, &own, p->tx_buf + p->tx_pos,
+                               p->tx_len - p->tx_pos, &n) == TERN_PENDING) {
+      return TERN_PENDING;
+    }
+    if (n <= 0) {
+      close_adapter(p);
+      continue;
+    }
+    p->tx_pos += (size_t)n;
+  }
+}
+
+static tern_poll pump(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
+                      int *err) {
+  tern_poll r = pump_bytes(p, cx, waiter, err);
+  if (r == TERN_READY) {
+    tern_waker_slot_clear(waiter);
+  }
+  return r;
+}
+
+static uint16_t mtu(const tern_ppp *p) {
+  return (p->up || p->up6) && p->peer_mru < p->cfg.mru ? p->peer_mru
+                                                       : p->cfg.mru;
+}
+
+static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
+  tern_ppp *p = self;
+  int e = 0;
+  if (p->closed) {
+    e = TERN_ECLOSED;
+  } else if (!p->up && !p->up6) {
+    e = TERN_ENETDOWN;
+  } else if (tern_pkt_len(pkt) > mtu(p)) {
+    e = TERN_EMSGSIZE;
+    p->stats.tx_drop_too_long++;
+  } else if (tern_pkt_headroom(pkt) < 4) {
+    e = TERN_ENOSPC;
+    p->stats.tx_drop_no_room++;
+  } else if (tern_pkt_len(pkt) == 0 ||
+             (tern_pkt_data(pkt)[0] >> 4 == 4   ? !p->up
+              : tern_pkt_data(pkt)[0] >> 4 == 6 ? !p->up6
+                                                : true)) {
+    /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
+    e = TERN_EAFNOSUPPORT;
+    p->stats.tx_drop_error++;
+  }
+  int perr;
+  if (e == 0) {
+    (void)pump(p, cx, &p->tx_waiter, &perr);
+    if (p->tx_data != NULL) {
+      return TERN_PENDING; /* one accepted packet waits already */
+    }
+    if (p->closed) {
+      e = TERN_ECLOSED; /* the stream ended while we pushed */
+    }
+  }
+  if (e != 0) {
+    p->stats.tx_drop_down += e == TERN_ECLOSED || e == TERN_ENETDOWN;
+    tern_pkt_free(pkt);
+    *err = e;
+    return TERN_READY;
+  }
+  p->stats.tx_packets++;
+  p->stats.tx_bytes += tern_pkt_len(pkt);
+  uint8_t h[4];
+  size_t hl = tern_ppp_hdlc_header_put(h,
+                                       tern_pkt_data(pkt)[0] >> 4 == 6
+                                           ? TERN_PPP_PROTO_IPV6
+                                           : TERN_PPP_PROTO_IPV4,
+                                       p->tx_acfc, p->tx_pfc);
+  memcpy(tern_pkt_push(pkt, hl), h, hl);
+  p->tx_data = pkt;
+  (void)pump(p, cx, &p->tx_waiter, &perr);
+  *err = 0;
+  return TERN_READY;
+}
+
+tern_poll tern_ppp_poll_flush(tern_ppp *ppp, tern_cx *cx, int *err) {
+  return pump(ppp, cx, &ppp->tx_waiter, err);
+}
+
+/* ---- receive ---- */
+
+/* A good frame of len bytes in rx_pkt's buffer: dispatched by protocol.
+ * Returns the packet when it is an IP packet to hand up, else NULL (it
+ * was answered, consumed or dropped). */
+static tern_pkt *frame_in(tern_ppp *p, size_t len) {
+  tern_pkt *pkt = p->rx_pkt;
+  p->rx_pkt = NULL;
+  tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
+  (void)tern_pkt_put(pkt, len);
+  uint16_t proto;
+  int hl = tern_ppp_hdlc_header_parse(tern_pkt_data(pkt), len, &proto);
+  if (hl < 0) {
+    p->ppp_stats.bad_header++;
+    tern_pkt_free(pkt);
+    return NULL;
+  }
+  tern_pkt_pull(pkt, (size_t)hl);
+  bool lcp_open = p->lcp.state == S_OPENED;
+  if (proto == TERN_PPP_PROTO_LCP) {
+    cp_input(p, &p->lcp, pkt);
+  } else if (!lcp_open) {
+    p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
+    tern_pkt_free(pkt);
+  } else if (proto == TERN_PPP_PROTO_IPV4 || proto == TERN_PPP_PROTO_IPV6) {
+    if (proto == TERN_PPP_PROTO_IPV4 ? p->up : p->up6) {
+      p->stats.rx_packets++;
+      p->stats.rx_bytes += tern_pkt_len(pkt);
+      return pkt;
+    }
+    p->ppp_stats.not_open++;
+    tern_pkt_free(pkt);
+  } else if (proto == TERN_PPP_PROTO_IPCP ||
+             (proto == TERN_PPP_PROTO_IPV6CP && p->ipv6cp.ops != NULL)) {
+    if (p->phase == TERN_PPP_NETWORK) {
+      cp_input(p, proto == TERN_PPP_PROTO_IPCP ? &p->ipcp : &p->ipv6cp, pkt);
+    } else {
+      p->ppp_stats.not_open++;
+      tern_pkt_free(pkt);
+    }
+  } else if (proto == TERN_PPP_PROTO_PAP) {
+    pap_input(p, pkt);
+  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input != NULL) {
+    p->chap_input(p, pkt);
+  } else {
+    /* RFC 1661 5.7: Protocol-Reject, the protocol and the information. */
+    p->ppp_stats.proto_rej++;
+    tern_put_be16(tern_pkt_push(pkt, 2), proto);
+    tern_pkt_push(pkt, 4);
+    ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ, ++p->lcp.id,
+             tern_pkt_len(pkt));
+  }
+  return NULL;
+}
+
+static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
+  tern_ppp *p = self;
+  *pkt = NULL;
+  size_t budget = TERN_PPP_RX_BUDGET;
+  for (;;) {
+    int perr;
+    if (!p->closed) {
+      fire_timers(p);
+      (void)pump(p, cx, &p->rx_waiter, &perr);
+    }
+    if (p->closed) {
+      *err = TERN_ECLOSED;
+      return TERN_READY;
+    }
+    if (p->rx_pos == p->rx_len) {
+      if (budget == 0) {
+        tern_cx_wake_now(cx);
+        return TERN_PENDING;
+      }
+      ptrdiff_t n;
+      if (tern_stream_poll_read(&p->stream, cx, p->rx_buf, sizeof p->rx_buf,
+                                &n) == TERN_PENDING) {
+        if (arm_timer(p, cx) == TERN_READY) {
+          continue; /* a deadline passed meanwhile */
+        }
+        return TERN_PENDING;
+      }
+      if (n <= 0) {
+        if (p->rx_pkt != NULL && tern_ppp_hdlc_decoder_in_frame(&p->dec)) {
+          p->stats.rx_drop_malformed++; /* cut short */
+        }
+        close_adapter(p);
+        continue;
+      }
+      p->rx_pos = 0;
+      p->rx_len = (uint16_t)n;
+    }
+    const uint8_t *in = p->rx_buf + p->rx_pos;
+    size_t avail = (size_t)(p->rx_len - p->rx_pos);
+    size_t frame_len = 0;
+    size_t used;
+    if (p->rx_skip) {
+      /* No buffer for this frame: skipped up to its closing flag. */
+      const uint8_t *fl = memchr(in, TERN_PPP_FLAG, avail);
+      used = fl != NULL ? (size_t)(fl - in) + 1 : avail;
+      p->rx_skip = fl == NULL;
+    } else {
+      used = tern_ppp_hdlc_feed(&p->dec, in, avail, &frame_len);
+      if (used == 0 && frame_len == 0) {
+        /* A frame begins: a buffer only now, so idle flags hold none. */
+        p->rx_pkt = tern_pkt_pool_try_alloc(p->pool);
+        if (p->rx_pkt == NULL) {
+          p->stats.rx_drop_nobuf++;
+          p->rx_skip = 1;
+        } else {
+          (void)tern_pkt_reserve(p->rx_pkt, TERN_PPP_RX_HEADROOM);
+          tern_ppp_hdlc_decoder_set_buffer(&p->dec, tern_pkt_data(p->rx_pkt),
+                                           tern_pkt_tailroom(p->rx_pkt));
+        }
+        continue;
+      }
+    }
+    p->rx_pos = (uint16_t)(p->rx_pos + used);
+    budget = used < budget ? budget - used : 0;
+    if (frame_len > 0) {
+      tern_pkt *up = frame_in(p, frame_len);
+      if (up != NULL) {
+        (void)pump(p, cx, &p->rx_waiter, &perr);
+        *pkt = up;
+        *err = 0;
+        return TERN_READY;
+      }
+    }
+  }
+}
+
+/* ---- the rest of the netdev ---- */
+
+static void ppp_info(void *self, tern_netdev_info *info) {
+  tern_ppp *p = self;
+  memset(info, 0, sizeof *info);
+  info->mtu = mtu(p);
+  info->headroom = 4;
+  info->medium = TERN_MEDIUM_IP;
+  info->flags = p->up || p->up6 ? TERN_NETDEV_UP : 0;
+}
+
+static tern_poll ppp_event(void *self, tern_cx *cx, uint32_t *events) {
+  tern_ppp *p = self;
+  if (p->events == 0) {
+    tern_waker_slot_register(&p->ev_waiter, cx);
+    return TERN_PENDING;
+  }
+  *events = p->events;
+  p->events = 0;
+  return TERN_READY;
+}
+
+static const tern_netdev_stats *ppp_stats(void *self) {
+  tern_ppp *p = self;
+  const tern_ppp_hdlc_stats *h = &p->dec.stats;
+  p->stats.rx_drop_too_long = h->too_long;
+  p->stats.rx_drop_malformed =
+      h->bad_fcs + h->too_short + h->aborted + p->ppp_stats.bad_header;
+  return &p->stats;
+}
+
+static const tern_netdev_ops ppp_ops = {
+    .poll_recv = ppp_recv,
+    .poll_send = ppp_send,
+    .get_info = ppp_info,
+    .get_stats = ppp_stats,
+    .poll_event = ppp_event,
+    .set_addr = NULL,
+    .mcast = NULL,
+};
+
+tern_netdev tern_ppp_netdev(tern_ppp *ppp) {
+  tern_netdev d = {&ppp_ops, ppp};
+  return d;
+}
+
+int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
+                  uint8_t *tx_buf, size_t tx_cap, const tern_ppp_config *cfg,
+                  const tern_rng *rng) {
+  if (ppp == NULL || stream.ops == NULL || pool == NULL || tx_buf == NULL ||
+      tx_cap == 0 || rng == NULL) {
+    return TERN_EINVAL;
+  }
+  /* The configuration is resolved in place (ppp is cleared even when it
+   * is refused). */
+  memset(ppp, 0, sizeof *ppp);
+  tern_ppp_config *c = &ppp->cfg;
+  if (cfg != NULL) {
+    *c = *cfg;
+  }
+  c->mru = c->mru ? c->mru : 1500;
+  c->restart_ms = c->restart_ms ? c->restart_ms : 3000;
+  c->max_configure = c->max_configure ? c->max_configure : 10;
+  c->max_terminate = c->max_terminate ? c->max_terminate : 2;
+  c->max_failure = c->max_failure ? c->max_failure : 5;
+  c->echo_fails = c->echo_fails ? c->echo_fails : 3;
+  if (c->mru < 128 || (size_t)c->mru + TERN_PPP_OVERHEAD > pool->buf_size ||
+      (c->user != NULL &&
+       (c->password == NULL || strlen(c->user) > 255 ||
+        strlen(c->password) > 255 ||
+        6 + strlen(c->user) + strlen(c->password) > 4u + c->mru))) {
+    return TERN_EINVAL;
+  }
+  ppp->stream = stream;
+  ppp->pool = pool;
+  ppp->rng = *rng;
+  ppp->tx_buf = tx_buf;
+  ppp->tx_cap = tx_cap;
+  ppp->lcp.ops = &lcp_ops;
+  ppp->ipcp.ops = &ipcp_ops;
+  ppp->ipcp.which = 1;
+  ppp->ipv6cp.which = 2;
+  memcpy(ppp->v4.local, c->local_addr, 4);
+  lcp_reset(ppp); /* configures the zeroed decoder (RFC 1662's defaults) */
+  ppp->magic = new_magic(ppp);
+  ppp->phase = TERN_PPP_ESTABLISH;
+  /* The stream is there: LCP's lower layer is up and it is opened; IPCP
+   * is opened and waits for LCP (Starting). */
+  fsm_event(ppp, &ppp->ipcp, E_OPEN, NULL, 0, 0);
+  fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
+  fsm_event(ppp, &ppp->lcp, E_UP, NULL, 0, 0);
+  return 0;
+}
+
+tern_ppp_ipv4 tern_ppp_get_ipv4(const tern_ppp *ppp) {
+  tern_ppp_ipv4 v;
+  memset(&v, 0, sizeof v);
+  if (ppp->up) {
+    v = ppp->v4;
+  }
+  return v;
+}
+
+tern_ppp_phase tern_ppp_get_phase(const tern_ppp *ppp) {
+  return (tern_ppp_phase)ppp->phase;
+}
+
+tern_ppp_fail tern_ppp_get_fail(const tern_ppp *ppp) {
+  return (tern_ppp_fail)ppp->fail;
+}
+
+const tern_ppp_stats *tern_ppp_get_stats(const tern_ppp *ppp) {
+  return &ppp->ppp_stats;
+}
+
+const tern_ppp_hdlc_stats *tern_ppp_get_hdlc_stats(const tern_ppp *ppp) {
+  return &ppp->dec.stats;
+}
+
+void tern_ppp_close(tern_ppp *ppp) {
+  if (!ppp->closed) {
+    lcp_fail(ppp, TERN_PPP_FAIL_TERMINATED);
+  }
+}
+
+void tern_ppp_open(tern_ppp *ppp) {
+  if (!ppp->closed) {
+    ppp->fail = TERN_PPP_OK;
+    ppp->phase = TERN_PPP_ESTABLISH;
+    fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
+  }
+}
+
+void tern_ppp_shutdown(tern_ppp *ppp) {
+  close_adapter(ppp);
+}

@@ -1,0 +1,56 @@
+/* What link/ppp's optional parts (CHAP) use of the link. Not public. */
+#ifndef TERN_PPP_INTERNAL_H
+#define TERN_PPP_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "tern/cp_wire.h"
+#include "tern/ppp.h"
+
+enum {
+  TERN__PPP_AUTH_PAP = 1,
+  TERN__PPP_AUTH_CHAP = 2,
+};
+
+/* How an option handler is asked: judge it, write the value a Nak
+ * suggests in place, or take the value (the request is acked). */
+enum { JUDGE, WRITE_NAK, APPLY };
+
+/* What one control protocol adds to the automaton (RFC 1661's
+ * this-layer-up/down/finished and its options). */
+struct tern__ppp_cp_ops {
+  uint16_t proto;
+  /* Writes our Configure-Request's options at out; returns their end. */
+  uint8_t *(*add)(tern_ppp *p, uint8_t *out);
+  /* One option of the peer's request: TERN_PPP_CONF_ACK, _NAK or _REJ.
+   * WRITE_NAK also rewrites val (and *len, never longer) to what we
+   * suggest, only when the verdict is Nak: the answer is built in one
+   * pass. */
+  int (*opt)(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len, int mode);
+  /* One of our options the peer Nak'd (rej false) or rejected. */
+  void (*nak)(tern_ppp *p, const tern_ppp_opt *o, bool rej);
+  void (*up)(tern_ppp *p);
+  void (*down)(tern_ppp *p);
+  void (*finished)(tern_ppp *p);
+  /* What the peer negotiated back to the defaults, before the options of
+   * a request we ack are taken. */
+  void (*reset)(tern_ppp *p);
+};
+typedef struct tern__ppp_cp_ops tern__ppp_cp_ops;
+
+/* Runs the automaton's Open (and Up, if the network phase has begun) for
+ * an optional control protocol that has just set f->ops. */
+void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f);
+
+/* Up or down changed for a network protocol: reports the link event. */
+void tern__ppp_link_changed(tern_ppp *p);
+
+/* Queues the control packet built in pkt (its data from the code on, len
+ * bytes) with this code, id and length. Takes pkt. */
+void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
+                        unsigned code, unsigned id, size_t len);
+
+/* The peer accepted (network phase) or refused (LCP ends) us. */
+void tern__ppp_auth_done(tern_ppp *p, bool ok);
+
+#endif /* TERN_PPP_INTERNAL_H */

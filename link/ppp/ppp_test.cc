@@ -1,0 +1,1124 @@
+// The PPP link against a scripted peer over an in-memory stream, in
+// virtual time (the sim port): slirp's captured session replayed, and
+// every negotiation path.
+#include "tern/ppp.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "executor/test_waker.h"
+#include "link/ppp/ppp_test_vectors.h"
+#include "tern/cp_wire.h"
+#include "tern/hdlc.h"
+#include "tern/md5.h"
+#include "tern/memstream.h"
+#include "tern/sim.h"
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+struct Frame {
+  uint16_t proto = 0;
+  Bytes info;  // from the code on (or the IP packet)
+  uint8_t code() const {
+    return info.size() > 0 ? info[0] : 0;
+  }
+  uint8_t id() const {
+    return info.size() > 1 ? info[1] : 0;
+  }
+  // The options (or data) after the control packet's header.
+  Bytes data() const {
+    return info.size() >= 4 ? Bytes(info.begin() + 4, info.end()) : Bytes();
+  }
+  bool Has(uint8_t type) const {
+    Bytes d = data();
+    size_t off = 0;
+    tern_ppp_opt o;
+    while (tern_ppp_opt_next(d.data(), d.size(), &off, &o) == 1) {
+      if (o.type == type) {
+        return true;
+      }
+    }
+    return false;
+  }
+  Bytes Opt(uint8_t type) const {
+    Bytes d = data();
+    size_t off = 0;
+    tern_ppp_opt o;
+    while (tern_ppp_opt_next(d.data(), d.size(), &off, &o) == 1) {
+      if (o.type == type) {
+        return Bytes(o.val, o.val + o.len);
+      }
+    }
+    return Bytes();
+  }
+};
+
+Bytes Cp(uint8_t code, uint8_t id, const Bytes &data) {
+  Bytes b = {code, id, (uint8_t)((data.size() + 4) >> 8),
+             (uint8_t)(data.size() + 4)};
+  b.insert(b.end(), data.begin(), data.end());
+  return b;
+}
+
+Bytes Opt(uint8_t type, const Bytes &v) {
+  Bytes b = {type, (uint8_t)(v.size() + 2)};
+  b.insert(b.end(), v.begin(), v.end());
+  return b;
+}
+
+Bytes Cat(std::initializer_list<Bytes> parts) {
+  Bytes b;
+  for (const Bytes &p : parts) {
+    b.insert(b.end(), p.begin(), p.end());
+  }
+  return b;
+}
+
+// Deterministic "random" bytes for magic numbers.
+int FakeRng(void *self, void *buf, size_t len) {
+  auto *n = static_cast<uint32_t *>(self);
+  auto *b = static_cast<uint8_t *>(buf);
+  for (size_t i = 0; i < len; i++) {
+    *n = *n * 1664525u + 1013904223u;
+    b[i] = (uint8_t)(*n >> 24);
+  }
+  return 0;
+}
+
+const uint32_t kPeerMagic = 0x11223344;
+
+class Ppp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tern_sim_set_time(5000);
+  }
+
+  void TearDown() override {
+    tern_ppp_shutdown(&ppp_);
+    EXPECT_EQ(tern_pkt_pool_available(&pool_), 6u) << "a packet leaked";
+  }
+
+  void Init(tern_ppp_config cfg) {
+    tern_memstream_init(&pair_, ab_, sizeof ab_, ba_, sizeof ba_);
+    ASSERT_EQ(tern_pkt_pool_init(&pool_, pool_mem_, sizeof pool_mem_,
+                                 1500 + TERN_PPP_OVERHEAD),
+              6);
+    tern_rng rng = {FakeRng, &seed_};
+    ASSERT_EQ(tern_ppp_init(&ppp_, tern_memstream_a(&pair_), &pool_, tx_,
+                            sizeof tx_, &cfg, &rng),
+              0);
+    dev_ = tern_ppp_netdev(&ppp_);
+    peer_ = tern_memstream_b(&pair_);
+    uint8_t *buf = peer_buf_;
+    tern_ppp_hdlc_decoder_init(&dec_, buf, sizeof peer_buf_);
+    tern_ppp_hdlc_decoder_config(&dec_, 0, TERN_PPP_FCS16);
+    cx_ = w_.Cx();
+  }
+
+  // Polls the adapter's receive side until it waits; IP packets handed up
+  // are kept in up_.
+  void Run() {
+    for (int i = 0; i < 1000; i++) {
+      tern_pkt *p = nullptr;
+      int err = 0;
+      if (tern_netdev_poll_recv(&dev_, &cx_, &p, &err) == TERN_PENDING) {
+        return;
+      }
+      if (err < 0) {
+        closed_ = true;
+        return;
+      }
+      up_.emplace_back(tern_pkt_data(p), tern_pkt_data(p) + tern_pkt_len(p));
+      tern_pkt_free(p);
+    }
+    FAIL() << "poll_recv never waits";
+  }
+
+  // Moves virtual time on, fires what is due, and runs the adapter.
+  void Advance(uint32_t ms) {
+    tern_sim_advance(ms);
+    w_.FireTimers(tern_now());
+    Run();
+  }
+
+  // What the adapter sent and the test has not looked at yet, frame by
+  // frame.
+  std::vector<Frame> Sent() {
+    Read();
+    std::vector<Frame> out;
+    out.swap(pending_);
+    return out;
+  }
+
+  void Read() {
+    Run();
+    std::vector<Frame> &out = pending_;
+    tern_cx cx = w_.Cx();
+    for (;;) {
+      uint8_t b[256];
+      ptrdiff_t n = 0;
+      if (tern_stream_poll_read(&peer_, &cx, b, sizeof b, &n) == TERN_PENDING ||
+          n <= 0) {
+        break;
+      }
+      raw_.insert(raw_.end(), b, b + n);
+      size_t off = 0;
+      while (off < (size_t)n) {
+        size_t len;
+        off += tern_ppp_hdlc_feed(&dec_, b + off, (size_t)n - off, &len);
+        if (len > 0) {
+          Frame f;
+          uint16_t proto;
+          int hl = tern_ppp_hdlc_header_parse(peer_buf_, len, &proto);
+          EXPECT_GT(hl, 0);
+          f.proto = proto;
+          f.info.assign(peer_buf_ + hl, peer_buf_ + len);
+          full_.emplace_back(peer_buf_, peer_buf_ + len);
+          out.push_back(f);
+        }
+      }
+    }
+    Run();  // reading made room
+  }
+
+  // The first frame of protocol proto (and code, if not 0) sent; fails
+  // the test if none.
+  Frame Expect(uint16_t proto, uint8_t code = 0) {
+    Read();
+    for (size_t i = 0; i < pending_.size(); i++) {
+      Frame f = pending_[i];
+      if (f.proto == proto && (code == 0 || f.code() == code)) {
+        pending_.erase(pending_.begin() + (ptrdiff_t)i);
+        return f;
+      }
+    }
+    ADD_FAILURE() << "no frame " << std::hex << proto << " code " << (int)code;
+    return Frame{proto, {0, 0, 0, 4}};
+  }
+
+  void PeerRaw(const uint8_t *b, size_t n) {
+    tern_cx cx = w_.Cx();
+    ptrdiff_t done = 0;
+    ASSERT_EQ(tern_stream_poll_write(&peer_, &cx, b, n, &done), TERN_READY);
+    ASSERT_EQ((size_t)done, n);
+    Run();
+  }
+
+  void PeerSend(uint16_t proto, const Bytes &info) {
+    Bytes f = {0xff, 0x03, (uint8_t)(proto >> 8), (uint8_t)proto};
+    f.insert(f.end(), info.begin(), info.end());
+    tern_ppp_hdlc_encoder e;
+    tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0xffffffffu,
+                                TERN_PPP_FCS16);
+    Bytes out(TERN_PPP_HDLC_ENCODED_MAX(f.size(), 2));
+    size_t n = tern_ppp_hdlc_encoder_fill(&e, out.data(), out.size());
+    PeerRaw(out.data(), n);
+  }
+
+  static Bytes Be32(uint32_t v) {
+    return {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+            (uint8_t)v};
+  }
+
+  // LCP up: the peer acks our request and sends a plain one of its own,
+  // which must be acked. Returns our (acked) request.
+  Frame LcpUp(const Bytes &peer_opts = Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))) {
+    Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    Bytes ack = req.info;
+    ack[0] = TERN_PPP_CONF_ACK;
+    PeerSend(TERN_PPP_PROTO_LCP, ack);
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 0x40, peer_opts));
+    return req;
+  }
+
+  // IPCP up after LcpUp: we are given 10.0.0.2, the peer is 10.0.0.1.
+  void IpcpUp() {
+    Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                     Opt(TERN_IPCP_ADDR, {10, 0, 0, 2})));
+    req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 2}));
+    Bytes ack = req.info;
+    ack[0] = TERN_PPP_CONF_ACK;
+    PeerSend(TERN_PPP_PROTO_IPCP, ack);
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_REQ, 0x50, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+    Frame a = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK);
+    EXPECT_EQ(a.id(), 0x50);
+    Sent();  // the rest of the negotiation (our LCP Ack) is not looked at
+  }
+
+  bool Up() {
+    return (tern_netdev_get_info(&dev_).flags & TERN_NETDEV_UP) != 0;
+  }
+
+  uint32_t Events() {
+    uint32_t ev = 0;
+    tern_cx cx = w_.Cx();
+    if (tern_netdev_poll_event(&dev_, &cx, &ev) == TERN_PENDING) {
+      return 0;
+    }
+    return ev;
+  }
+
+  tern_ppp_config Default() {
+    tern_ppp_config c = {};
+    c.restart_ms = 1000;
+    return c;
+  }
+
+  uint32_t seed_ = 1;
+  uint8_t ab_[4096], ba_[4096];
+  tern_memstream_pair pair_;
+  alignas(8) uint8_t pool_mem_[6 * TERN_PKT_STRIDE(1500 + TERN_PPP_OVERHEAD)];
+  tern_pkt_pool pool_;
+  uint8_t tx_[48];
+  tern_ppp ppp_;
+  tern_netdev dev_;
+  tern_stream peer_;
+  tern_ppp_hdlc_decoder dec_;
+  uint8_t peer_buf_[2048];
+  tern_test::CountingWaker w_;
+  tern_cx cx_;
+  std::vector<Bytes> up_;
+  std::vector<Frame> pending_;  // sent, not yet looked at
+  Bytes raw_;                   // every byte the adapter wrote
+  std::vector<Bytes> full_;     // every frame, with its header
+  bool closed_ = false;
+};
+
+// slirp's side of the captured session, fed as slirp wrote it: our
+// answers are the captured peer's, byte for byte, where the captured peer
+// decided as we do; the link comes up with the addresses slirp gave, and
+// the datagrams cross.
+TEST_F(Ppp, GoldenSlirpSession) {
+  tern_ppp_config c = Default();
+  memcpy(c.peer_addr, "\xc0\x00\x02\x02", 4);  // 192.0.2.2, as the peer did
+  c.want_dns = 1;
+  Init(c);
+  // Our first LCP request: ACCM 0, a magic number, PFC, ACFC.
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.id(), 1);
+  EXPECT_EQ(req.Opt(TERN_LCP_ACCM), Bytes({0, 0, 0, 0}));
+  EXPECT_EQ(req.Opt(TERN_LCP_MAGIC).size(), 4u);
+  EXPECT_TRUE(req.Has(TERN_LCP_PFC));
+  EXPECT_TRUE(req.Has(TERN_LCP_ACFC));
+  // Everything slirp sent but its final Terminate-Ack (17 bytes).
+  const size_t term_ack = 17;
+  PeerRaw(ppp_vectors::kSlirpRx, sizeof ppp_vectors::kSlirpRx - term_ack);
+  Sent();
+  ASSERT_EQ(up_.size(), 1u);  // slirp's echoed datagram
+  Bytes udp(ppp_vectors::kFrames[17].data + 4,
+            ppp_vectors::kFrames[17].data + ppp_vectors::kFrames[17].len);
+  EXPECT_EQ(up_[0], udp);
+  // What we answered, as the captured peer did (frames 4, 5, 8, 9, 11, 13,
+  // 16), in that order.
+  std::vector<Bytes> want;
+  for (int i : {4, 5, 8, 9, 11, 13, 16}) {
+    const auto &f = ppp_vectors::kFrames[i - 1];
+    want.emplace_back(f.data, f.data + f.len);
+  }
+  std::vector<Bytes> got(full_.begin() + 1, full_.end());
+  EXPECT_EQ(got, want);
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 2, 15}));
+  EXPECT_EQ(Bytes(v4.peer, v4.peer + 4), Bytes({192, 0, 2, 2}));
+  EXPECT_EQ(Bytes(v4.dns1, v4.dns1 + 4), Bytes({127, 0, 0, 1}));
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1500);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  // Our datagram: slirp asked for PFC and ACFC and no ACCM, so the frame
+  // is "21" and the packet, every control character escaped.
+  const auto &f17 = ppp_vectors::kFrames[16];
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memcpy(tern_pkt_put(p, f17.len - 4), f17.data + 4, f17.len - 4);
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  raw_.clear();
+  std::vector<Frame> out = Sent();
+  ASSERT_EQ(out.size(), 1u);
+  Bytes want_udp = {0x21};
+  want_udp.insert(want_udp.end(), f17.data + 4, f17.data + f17.len);
+  EXPECT_EQ(full_.back(), want_udp);
+  EXPECT_EQ(std::count(raw_.begin(), raw_.end(), 0x11), 0);
+  EXPECT_EQ(std::count(raw_.begin(), raw_.end(), 0x13), 0);
+  // We end it; slirp's Terminate-Ack (id 3: ours too) closes LCP.
+  tern_ppp_close(&ppp_);
+  Frame term = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(term.id(), 3);
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  PeerRaw(ppp_vectors::kSlirpRx + sizeof ppp_vectors::kSlirpRx - term_ack,
+          term_ack);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TERMINATED);
+  Advance(10000);
+  EXPECT_TRUE(Sent().empty());  // closed: nothing more
+  const tern_netdev_stats *st = tern_netdev_get_stats(&dev_);
+  EXPECT_EQ(st->rx_packets, 1u);
+  EXPECT_EQ(st->tx_packets, 1u);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->proto_rej, 1u);
+}
+
+TEST_F(Ppp, UpAndDatagramsBothWays) {
+  Init(Default());
+  LcpUp();
+  Frame ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(ack.id(), 0x40);
+  EXPECT_FALSE(Up());
+  IpcpUp();
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  EXPECT_EQ(Events(), 0u);
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 2}));
+  EXPECT_EQ(Bytes(v4.peer, v4.peer + 4), Bytes({10, 0, 0, 1}));
+  Bytes ip = {0x45, 0, 0,  20, 0, 0, 0,  0, 64, 17,
+              0,    0, 10, 0,  0, 1, 10, 0, 0,  2};
+  PeerSend(TERN_PPP_PROTO_IPV4, ip);
+  ASSERT_EQ(up_.size(), 1u);
+  EXPECT_EQ(up_[0], ip);
+  // Compressed fields are accepted too: "21" then the packet.
+  Bytes f = Cat({{0x21}, ip});
+  tern_ppp_hdlc_encoder e;
+  tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0, TERN_PPP_FCS16);
+  uint8_t enc[128];
+  size_t n = tern_ppp_hdlc_encoder_fill(&e, enc, sizeof enc);
+  PeerRaw(enc, n);
+  ASSERT_EQ(up_.size(), 2u);
+  EXPECT_EQ(up_[1], ip);
+  // The peer did not ask for PFC/ACFC: our frames are uncompressed.
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memcpy(tern_pkt_put(p, ip.size()), ip.data(), ip.size());
+  int err;
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  Sent();
+  EXPECT_EQ(full_.back(), Cat({{0xff, 0x03, 0x00, 0x21}, ip}));
+}
+
+TEST_F(Ppp, SendRefusedWhileDownTooLongOrWithoutHeadroom) {
+  Init(Default());
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  tern_pkt_put(p, 20);
+  int err = 0;
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ENETDOWN);
+  LcpUp();
+  IpcpUp();
+  p = tern_pkt_pool_try_alloc(&pool_);
+  tern_pkt_put(p, 20);  // no headroom
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ENOSPC);
+  p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  tern_pkt_put(p, 1501);
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EMSGSIZE);
+  p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  tern_pkt_put(p, 40)[0] = 0x60;  // IPv6: not negotiated
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EAFNOSUPPORT);
+  const tern_netdev_stats *st = tern_netdev_get_stats(&dev_);
+  EXPECT_EQ(st->tx_drop_down, 1u);
+  EXPECT_EQ(st->tx_drop_no_room, 1u);
+  EXPECT_EQ(st->tx_drop_too_long, 1u);
+  EXPECT_EQ(st->tx_drop_error, 1u);
+  EXPECT_EQ(st->tx_packets, 0u);
+}
+
+// A later request that leaves an option out takes it back: the peer first
+// asks for PFC, ACFC and a small MRU, then for none of them.
+TEST_F(Ppp, OptionsLeftOutOfALaterRequestAreDefaultsAgain) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1,
+              Cat({Opt(TERN_LCP_MRU, {0x02, 0x40}), Opt(TERN_LCP_PFC, {}),
+                   Opt(TERN_LCP_ACFC, {})})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 2, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1500);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memset(tern_pkt_put(p, 20), 0x45, 20);
+  int err;
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  Sent();
+  ASSERT_GE(full_.back().size(), 4u);
+  EXPECT_EQ(Bytes(full_.back().begin(), full_.back().begin() + 4),
+            Bytes({0xff, 0x03, 0x00, 0x21}));
+}
+
+TEST_F(Ppp, PeerMruBecomesTheMtu) {
+  Init(Default());
+  LcpUp(Cat({Opt(TERN_LCP_MRU, {0x02, 0x40}),
+             Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  IpcpUp();
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 576);
+}
+
+TEST_F(Ppp, WeNakATinyMruAndRejectWhatWeDoNotKnow) {
+  Init(Default());
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 7, Opt(TERN_LCP_MRU, {0x00, 0x40})));
+  Frame nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+  EXPECT_EQ(nak.id(), 7);
+  EXPECT_EQ(nak.data(), Opt(TERN_LCP_MRU, {0x05, 0xdc}));
+  // Quality protocol and an unknown option: rejected, the rest not echoed.
+  Bytes q = Opt(TERN_LCP_QUALITY, {0xc0, 0x25, 0, 0, 0, 10});
+  Bytes u = Opt(42, {1, 2});
+  PeerSend(
+      TERN_PPP_PROTO_LCP,
+      Cp(TERN_PPP_CONF_REQ, 8, Cat({Opt(TERN_LCP_MRU, {0x00, 0x40}), q, u})));
+  Frame rej = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REJ);
+  EXPECT_EQ(rej.id(), 8);
+  EXPECT_EQ(rej.data(), Cat({q, u}));
+}
+
+TEST_F(Ppp, PeerNaksAndRejectsOurOptions) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));
+  // The peer wants a different MRU, an ACCM with XON/XOFF, another magic.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(),
+              Cat({Opt(TERN_LCP_MRU, {0x05, 0xdc}),
+                   Opt(TERN_LCP_ACCM, {0, 0x0a, 0, 0}),
+                   Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
+  Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req2.id(), req.id() + 1);
+  EXPECT_FALSE(req2.Has(TERN_LCP_MRU));
+  EXPECT_EQ(req2.Opt(TERN_LCP_ACCM), Bytes({0, 0x0a, 0, 0}));
+  EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), req.Opt(TERN_LCP_MAGIC));
+  // Then it rejects PFC and ACFC.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req2.id(),
+              Cat({Opt(TERN_LCP_PFC, {}), Opt(TERN_LCP_ACFC, {})})));
+  Frame req3 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(req3.Has(TERN_LCP_PFC));
+  EXPECT_FALSE(req3.Has(TERN_LCP_ACFC));
+  EXPECT_TRUE(req3.Has(TERN_LCP_MAGIC));
+  // A Nak with a stale identifier is ignored.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_PFC, {})));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
+}
+
+TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
+  tern_ppp_config c = Default();
+  memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);
+  Init(c);
+  LcpUp();
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  Bytes vj = Opt(TERN_IPCP_COMPRESSION, {0x00, 0x2d, 0x0f, 0x01});
+  PeerSend(
+      TERN_PPP_PROTO_IPCP,
+      Cp(TERN_PPP_CONF_REQ, 1, Cat({vj, Opt(TERN_IPCP_ADDR, {0, 0, 0, 0})})));
+  Frame rej = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REJ);
+  EXPECT_EQ(rej.data(), vj);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_IPCP_ADDR, {0, 0, 0, 0})));
+  Frame nak = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_NAK);
+  EXPECT_EQ(nak.data(), Opt(TERN_IPCP_ADDR, {10, 0, 0, 1}));
+}
+
+TEST_F(Ppp, IpcpWithoutAPeerAddressRejectsTheRequest) {
+  Init(Default());
+  LcpUp();
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPCP_ADDR, {0, 0, 0, 0})));
+  Frame rej = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REJ);
+  EXPECT_EQ(rej.data(), Opt(TERN_IPCP_ADDR, {0, 0, 0, 0}));
+}
+
+TEST_F(Ppp, DnsServersAskedForAndLearnt) {
+  tern_ppp_config c = Default();
+  c.want_dns = 2;
+  Init(c);
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS1), Bytes({0, 0, 0, 0}));
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS2), Bytes({0, 0, 0, 0}));
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                   Cat({Opt(TERN_IPCP_ADDR, {10, 0, 0, 2}),
+                                        Opt(TERN_IPCP_DNS1, {9, 9, 9, 9})})));
+  req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_IPCP_DNS2, {0, 0, 0, 0})));
+  req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(req.Has(TERN_IPCP_DNS2));
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPCP, ack);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  EXPECT_TRUE(Up());
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+  EXPECT_EQ(Bytes(v4.dns1, v4.dns1 + 4), Bytes({9, 9, 9, 9}));
+  EXPECT_EQ(Bytes(v4.dns2, v4.dns2 + 4), Bytes({0, 0, 0, 0}));
+}
+
+TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  LcpUp(Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+             Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  Bytes want = {4, 't', 'e', 'r', 'n', 6, 's', '3', 'c', 'r', 'e', 't'};
+  EXPECT_EQ(auth.data(), want);
+  // No IPCP before authentication; a retry after the restart timer.
+  Advance(1000);
+  std::vector<Frame> s = Sent();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].proto, TERN_PPP_PROTO_PAP);
+  EXPECT_EQ(s[0].id(), auth.id() + 1);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, s[0].id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+}
+
+TEST_F(Ppp, PapRefusedEndsTheLink) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "wrong";
+  Init(c);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_NAK, auth.id(), {0}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+  EXPECT_FALSE(Up());
+}
+
+TEST_F(Ppp, UnanswerablePapGivesUpAfterMaxConfigure) {
+  tern_ppp_config c = Default();
+  c.user = "u";
+  c.password = "p";
+  c.max_configure = 3;
+  Init(c);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+  Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  int reqs = 1;
+  for (int i = 0; i < 10; i++) {
+    Advance(1000);
+    for (const Frame &f : Sent()) {
+      reqs += f.proto == TERN_PPP_PROTO_PAP;
+    }
+  }
+  EXPECT_EQ(reqs, 3);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+}
+
+TEST_F(Ppp, AuthenticationWeCannotDoIsNakedOrRejected) {
+  tern_ppp_config c = Default();
+  c.user = "u";
+  c.password = "p";
+  Init(c);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  // CHAP with MD5: we offer PAP instead.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 3, Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05})));
+  Frame nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+  EXPECT_EQ(nak.data(), Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+}
+
+// CHAP-MD5 (RFC 1994) when the application links it: the peer asks for
+// it, challenges us, and our response is MD5(id, secret, challenge) and
+// our name; Success starts IPCP, Failure ends the link.
+TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  Frame ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(ack.data(), Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  Bytes challenge = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  PeerSend(TERN_PPP_PROTO_CHAP,
+           Cp(TERN_CHAP_CHALLENGE, 0x21,
+              Cat({{16}, challenge, {'p', 'e', 'e', 'r'}})));
+  Frame resp = Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE);
+  EXPECT_EQ(resp.id(), 0x21);
+  tern_md5 m;
+  tern_md5_init(&m);
+  uint8_t id = 0x21;
+  tern_md5_update(&m, &id, 1);
+  tern_md5_update(&m, "s3cret", 6);
+  tern_md5_update(&m, challenge.data(), challenge.size());
+  uint8_t digest[16];
+  tern_md5_final(&m, digest);
+  EXPECT_EQ(resp.data(),
+            Cat({{16}, Bytes(digest, digest + 16), {'t', 'e', 'r', 'n'}}));
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x21, {}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+}
+
+TEST_F(Ppp, ChapFailureEndsTheLink) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "wrong";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  // A malformed challenge (its value longer than the packet) is dropped.
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 1, {40, 1, 2}));
+  EXPECT_TRUE(Sent().size() <= 1u);  // our LCP Ack only
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 2, {1, 9}));
+  Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 2, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+}
+
+TEST_F(Ppp, WithoutCredentialsAuthenticationIsRejected) {
+  Init(Default());
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 3, Opt(TERN_LCP_AUTH, {0xc0, 0x23})));
+  Frame rej = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REJ);
+  EXPECT_EQ(rej.data(), Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+}
+
+// A peer that never answers: Max-Configure requests, a restart period
+// apart, then the link gives up and stays quiet.
+TEST_F(Ppp, SilentPeerBoundedByMaxConfigure) {
+  Init(Default());
+  int reqs = 0;
+  for (int i = 0; i < 30; i++) {
+    for (const Frame &f : Sent()) {
+      reqs += f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ;
+    }
+    Advance(1000);
+  }
+  EXPECT_EQ(reqs, 10);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  // A peer that turns up later is answered (RFC 1661: Stopped waits).
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))));
+  std::vector<Frame> s = Sent();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].code(), TERN_PPP_CONF_REQ);
+  EXPECT_EQ(s[1].code(), TERN_PPP_CONF_ACK);
+}
+
+// Hostile peers: one acks every request but never sends its own, one
+// naks every request; both stay bounded.
+TEST_F(Ppp, PeerThatAcksButNeverRequestsIsBounded) {
+  Init(Default());
+  int reqs = 0;
+  for (int i = 0; i < 40; i++) {
+    for (const Frame &f : Sent()) {
+      if (f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ) {
+        reqs++;
+        Bytes ack = f.info;
+        ack[0] = TERN_PPP_CONF_ACK;
+        PeerSend(TERN_PPP_PROTO_LCP, ack);
+      }
+    }
+    Advance(1000);
+  }
+  EXPECT_EQ(reqs, 10);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+}
+
+TEST_F(Ppp, PeerThatNaksForeverIsBounded) {
+  Init(Default());
+  int reqs = 0;
+  for (int i = 0; i < 40; i++) {
+    for (const Frame &f : Sent()) {
+      if (f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ) {
+        reqs++;
+        PeerSend(TERN_PPP_PROTO_LCP,
+                 Cp(TERN_PPP_CONF_NAK, f.id(),
+                    Opt(TERN_LCP_ACCM, {0xff, 0xff, 0xff, 0xff})));
+      }
+    }
+    Advance(100);
+  }
+  EXPECT_EQ(reqs, 10);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+}
+
+// A peer that keeps asking for what we Nak: after Max-Failure Naks, the
+// option is rejected instead (RFC 1661 4.6).
+TEST_F(Ppp, MaxFailureTurnsNaksIntoRejects) {
+  Init(Default());
+  Sent();
+  Bytes mru = Opt(TERN_LCP_MRU, {0x00, 0x20});
+  for (int i = 0; i < 5; i++) {
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, (uint8_t)i, mru));
+    EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK).id(), i);
+  }
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 5, mru));
+  Frame rej = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REJ);
+  EXPECT_EQ(rej.data(), mru);
+}
+
+// A looped-back line: everything we send comes back to us. Our magic
+// number keeps coming back in "the peer's" requests; after Max-Failure
+// times the link is declared looped and ended, in bounded traffic.
+TEST_F(Ppp, LoopedBackLineDetected) {
+  Init(Default());
+  size_t frames = 0;
+  for (int i = 0; i < 50 && frames < 1000; i++) {
+    Sent();
+    // Send back every byte we wrote.
+    if (!raw_.empty()) {
+      Bytes back = raw_;
+      raw_.clear();
+      PeerRaw(back.data(), back.size());
+    } else {
+      Advance(1000);
+    }
+    frames = full_.size();
+  }
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_LOOPBACK);
+  EXPECT_LT(frames, 60u);
+  EXPECT_FALSE(Up());
+  Advance(60000);
+  Sent();
+  size_t after = full_.size();
+  Advance(60000);
+  Sent();
+  EXPECT_EQ(full_.size(), after);  // quiet
+}
+
+// Conflicting magic numbers once (the peer happens to pick ours): both
+// sides choose again and the link comes up.
+TEST_F(Ppp, MagicCollisionOnceIsResolved) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  Bytes ours = req.Opt(TERN_LCP_MAGIC);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, ours)));
+  std::vector<Frame> s = Sent();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].code(), TERN_PPP_CONF_NAK);
+  Bytes suggested = s[0].Opt(TERN_LCP_MAGIC);
+  EXPECT_NE(suggested, ours);
+  // Our next request uses a new number too.
+  Advance(1000);
+  Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), ours);
+  Bytes ack = req2.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_LCP_MAGIC, suggested)));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+}
+
+TEST_F(Ppp, EchoAnsweredWithOurMagicAndUnknownCodesRejected) {
+  Init(Default());
+  Frame req = LcpUp();
+  Sent();
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_ECHO_REQ, 9, Cat({Be32(kPeerMagic), {1, 2, 3}})));
+  Frame reply = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY);
+  EXPECT_EQ(reply.id(), 9);
+  EXPECT_EQ(reply.data(), Cat({req.Opt(TERN_LCP_MAGIC), {1, 2, 3}}));
+  Bytes odd = Cp(42, 3, {7, 7});
+  PeerSend(TERN_PPP_PROTO_LCP, odd);
+  Frame cr = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ);
+  EXPECT_EQ(cr.data(), odd);
+  // An unknown protocol once LCP is open: Protocol-Reject.
+  PeerSend(0x8057, {1, 1, 0, 4});
+  Frame pr = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ);
+  EXPECT_EQ(pr.data(), Bytes({0x80, 0x57, 1, 1, 0, 4}));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_DISCARD_REQ, 1, {1, 2}));
+  EXPECT_TRUE(Sent().empty());
+}
+
+TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
+  tern_ppp_config c = Default();
+  c.echo_ms = 2000;
+  Init(c);
+  LcpUp();
+  IpcpUp();
+  for (int i = 0; i < 10; i++) {
+    Advance(2000);
+    Frame e = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REPLY, e.id(), Be32(kPeerMagic)));
+  }
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_replies, 10u);
+}
+
+// The peer goes silent: echo_fails unanswered echoes, then the link goes
+// down and LCP starts again, bounded by Max-Configure.
+TEST_F(Ppp, KeepaliveLossTakesTheLinkDown) {
+  tern_ppp_config c = Default();
+  c.echo_ms = 2000;
+  c.echo_fails = 3;
+  Init(c);
+  LcpUp();
+  IpcpUp();
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  int echoes = 0;
+  for (int i = 0; i < 3; i++) {
+    Advance(2000);
+    echoes += (int)Sent().size();
+    EXPECT_TRUE(Up());
+  }
+  EXPECT_EQ(echoes, 3);
+  Advance(2000);
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_PEER_DEAD);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  (void)req;
+  int reqs = 1;
+  for (int i = 0; i < 30; i++) {
+    Advance(1000);
+    reqs += (int)Sent().size();
+  }
+  EXPECT_EQ(reqs, 10);
+}
+
+// The peer restarts: a new Configure-Request while opened takes the link
+// down and renegotiates; it comes up again.
+TEST_F(Ppp, PeerRestartRenegotiates) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  std::vector<Frame> s = Sent();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].code(), TERN_PPP_CONF_REQ);
+  EXPECT_EQ(s[1].code(), TERN_PPP_CONF_ACK);
+  Bytes ack = s[0].info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->restarts, 1u);
+}
+
+TEST_F(Ppp, PeerTerminates) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_TERM_REQ, 4, {}));
+  Frame ta = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK);
+  EXPECT_EQ(ta.id(), 4);
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TERMINATED);
+  Advance(1000);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  EXPECT_TRUE(Sent().empty());
+}
+
+TEST_F(Ppp, IpcpRejectedByThePeerEndsTheLink) {
+  Init(Default());
+  LcpUp();
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 5, {0x80, 0x21, 1, 1, 0, 4}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_FALSE(Up());
+}
+
+// IPCP protocol-rejected once opened: IPCP's own Terminate-Request (on
+// 0x8021, not LCP's), then LCP ends the link (nothing left to carry).
+TEST_F(Ppp, IpcpProtocolRejectedWhileOpened) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
+  EXPECT_FALSE(Up());
+  Frame tr = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tr.code(), TERN_PPP_TERM_REQ);
+  EXPECT_TRUE(Sent().empty());  // LCP stays until IPCP is finished
+  // No Terminate-Ack for IPCP (the peer rejects the protocol): IPCP's
+  // Max-Terminate runs out, then LCP terminates.
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);
+  }
+  bool lcp_term = false;
+  for (const Frame &f : Sent()) {
+    lcp_term |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
+  }
+  EXPECT_TRUE(lcp_term);
+}
+
+// IPV6CP (RFC 5072) beside IPCP: interface identifiers negotiated (a
+// peer that proposes ours is naked with another, a Nak of ours is taken),
+// IPv6 packets cross as protocol 0x0057, and IPv6 alone keeps the link
+// when IPCP is protocol-rejected.
+TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
+  Bytes ours = req.Opt(TERN_IPV6CP_IFID);
+  ASSERT_EQ(ours.size(), 8u);
+  EXPECT_NE(ours, Bytes(8, 0));
+  // The peer proposes our identifier: naked with another.
+  PeerSend(TERN_PPP_PROTO_IPV6CP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPV6CP_IFID, ours)));
+  Frame nak = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_NAK);
+  Bytes suggested = nak.Opt(TERN_IPV6CP_IFID);
+  EXPECT_EQ(suggested.size(), 8u);
+  EXPECT_NE(suggested, ours);
+  EXPECT_NE(suggested, Bytes(8, 0));
+  // The peer naks ours with its choice: our next request uses it.
+  Bytes theirs_for_us = {2, 0, 0, 0, 0, 0, 0, 0x42};
+  PeerSend(TERN_PPP_PROTO_IPV6CP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                     Opt(TERN_IPV6CP_IFID, theirs_for_us)));
+  req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPV6CP_IFID), theirs_for_us);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+  Bytes peer_id = {2, 0, 0, 0, 0, 0, 0, 0x01};
+  PeerSend(TERN_PPP_PROTO_IPV6CP,
+           Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_IPV6CP_IFID, peer_id)));
+  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  uint8_t l[8], r[8];
+  ASSERT_TRUE(tern_ppp_get_ipv6(&ppp_, l, r));
+  EXPECT_EQ(Bytes(l, l + 8), theirs_for_us);
+  EXPECT_EQ(Bytes(r, r + 8), peer_id);
+  // IPv6 both ways; IPv4 is not up (IPCP still negotiating): refused.
+  Bytes ip6(40, 0);
+  ip6[0] = 0x60;
+  PeerSend(TERN_PPP_PROTO_IPV6, ip6);
+  ASSERT_EQ(up_.size(), 1u);
+  EXPECT_EQ(up_[0], ip6);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memcpy(tern_pkt_put(p, ip6.size()), ip6.data(), ip6.size());
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  Sent();
+  EXPECT_EQ(full_.back(), Cat({{0xff, 0x03, 0x00, 0x57}, ip6}));
+  p = tern_pkt_pool_try_alloc(&pool_);
+  ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+  memset(tern_pkt_put(p, 20), 0x45, 20);
+  ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EAFNOSUPPORT);
+  // IPCP rejected by the peer: IPv6 alone keeps the link.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 7, {0x80, 0x21, 1, 1, 0, 4}));
+  Advance(10000);
+  EXPECT_TRUE(Up());
+  for (const Frame &f : Sent()) {
+    EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
+                 f.code() == TERN_PPP_TERM_REQ);
+  }
+}
+
+TEST_F(Ppp, MalformedInputDroppedAndCounted) {
+  Init(Default());
+  Sent();
+  // A control packet whose length runs past the frame; a bad option list;
+  // a bad address/control field; IP and IPCP before LCP is open.
+  PeerSend(TERN_PPP_PROTO_LCP, {1, 1, 0, 40, 1, 4});
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 2, {1, 9, 0}));
+  Bytes f = {0xff, 0x07, 0xc0, 0x21, 1, 1, 0, 4};
+  tern_ppp_hdlc_encoder e;
+  tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0xffffffffu,
+                              TERN_PPP_FCS16);
+  uint8_t enc[64];
+  size_t n = tern_ppp_hdlc_encoder_fill(&e, enc, sizeof enc);
+  PeerRaw(enc, n);
+  PeerSend(TERN_PPP_PROTO_IPV4, {0x45, 0, 0, 20});
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_REQ, 1, {}));
+  // A frame with a bad FCS.
+  enc[3] ^= 1;
+  PeerRaw(enc, n);
+  EXPECT_TRUE(Sent().empty());
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  EXPECT_EQ(st->bad_packet, 2u);
+  EXPECT_EQ(st->bad_header, 1u);
+  EXPECT_EQ(st->not_open, 2u);
+  EXPECT_EQ(tern_ppp_get_hdlc_stats(&ppp_)->bad_fcs, 1u);
+  EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_drop_malformed, 2u);
+}
+
+TEST_F(Ppp, EndOfStreamClosesTheAdapter) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  Events();
+  tern_cx cx = w_.Cx();
+  int err;
+  tern_stream_poll_close(&peer_, &cx, &err);
+  Run();
+  EXPECT_TRUE(closed_);
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_CLOSED);
+}
+
+TEST_F(Ppp, InitRefusesBadArguments) {
+  tern_memstream_init(&pair_, ab_, sizeof ab_, ba_, sizeof ba_);
+  ASSERT_EQ(tern_pkt_pool_init(&pool_, pool_mem_, sizeof pool_mem_,
+                               1500 + TERN_PPP_OVERHEAD),
+            6);
+  tern_rng rng = {FakeRng, &seed_};
+  tern_stream s = tern_memstream_a(&pair_);
+  tern_ppp_config c = {};
+  EXPECT_EQ(tern_ppp_init(nullptr, s, &pool_, tx_, sizeof tx_, &c, &rng),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_ppp_init(&ppp_, s, &pool_, tx_, 0, &c, &rng), TERN_EINVAL);
+  EXPECT_EQ(tern_ppp_init(&ppp_, s, &pool_, tx_, sizeof tx_, &c, nullptr),
+            TERN_EINVAL);
+  c.mru = 1600;  // more than the pool holds
+  EXPECT_EQ(tern_ppp_init(&ppp_, s, &pool_, tx_, sizeof tx_, &c, &rng),
+            TERN_EINVAL);
+  c.mru = 0;
+  c.user = "u";  // no password
+  EXPECT_EQ(tern_ppp_init(&ppp_, s, &pool_, tx_, sizeof tx_, &c, &rng),
+            TERN_EINVAL);
+  c.user = nullptr;
+  ASSERT_EQ(tern_ppp_init(&ppp_, s, &pool_, tx_, sizeof tx_, &c, &rng), 0);
+}
+
+}  // namespace
