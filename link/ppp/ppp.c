@@ -31,10 +31,15 @@ static const cp_ops *ops_of(const tern_ppp_fsm *f) {
   return f->ops;
 }
 
-/* An option type as a bit of tern_ppp_fsm.rejected (IPCP's DNS options
- * are 129 and 131). */
+/* An option type as a bit of tern_ppp_fsm.rejected: types 0..15 (LCP's,
+ * IPCP's and IPV6CP's) on bits 0..15, 128..143 (IPCP's DNS options, 129
+ * and 131) on bits 16..31, any other type on none (a type is never
+ * folded onto another's bit). */
 static uint32_t bit(unsigned type) {
-  return 1u << (type & 31);
+  if (type < 16) {
+    return 1u << type;
+  }
+  return type >= 128 && type < 144 ? 1u << (type - 112) : 0;
 }
 
 static void wake_events(tern_ppp *p, uint8_t ev) {
@@ -689,6 +694,9 @@ static void lcp_fail(tern_ppp *p, uint8_t why) {
 /* The authentication phase's restart timer: PAP sends its request again;
  * with CHAP the peer asks, and we wait as long as PAP would retry. */
 static void pap_send(tern_ppp *p) {
+  if (p->phase != TERN_PPP_AUTHENTICATE) {
+    return; /* authenticated: LCP's timer is idle again */
+  }
   if (p->pap_tries >= p->cfg.max_configure) {
     lcp_fail(p, TERN_PPP_FAIL_AUTH);
     return;
@@ -715,6 +723,7 @@ static void pap_send(tern_ppp *p) {
 }
 
 void tern__ppp_auth_done(tern_ppp *p, bool ok) {
+  p->lcp.timing = 0; /* the authentication phase's retries end */
   if (ok) {
     network_phase(p);
   } else {

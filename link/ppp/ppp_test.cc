@@ -257,6 +257,22 @@ class Ppp : public ::testing::Test {
     return (tern_netdev_get_info(&dev_).flags & TERN_NETDEV_UP) != 0;
   }
 
+  // Once authenticated, the authentication phase's retries are over: the
+  // link stays up for well past Max-Configure restart periods and sends
+  // no PAP request and no Terminate-Request.
+  void ExpectNoAuthAfterwards() {
+    for (int i = 0; i < 12; i++) {
+      Advance(1000);
+      for (const Frame &f : Sent()) {
+        EXPECT_NE(f.proto, TERN_PPP_PROTO_PAP);
+        EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
+                     f.code() == TERN_PPP_TERM_REQ);
+      }
+    }
+    EXPECT_TRUE(Up());
+    EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  }
+
   uint32_t Events() {
     uint32_t ev = 0;
     tern_cx cx = w_.Cx();
@@ -571,6 +587,8 @@ TEST_F(Ppp, DnsServersAskedForAndLearnt) {
            Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_IPCP_DNS2, {0, 0, 0, 0})));
   req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
   EXPECT_FALSE(req.Has(TERN_IPCP_DNS2));
+  // DNS2's Reject (type 131) rejects that option only, not IP-Address.
+  EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 2}));
   Bytes ack = req.info;
   ack[0] = TERN_PPP_CONF_ACK;
   PeerSend(TERN_PPP_PROTO_IPCP, ack);
@@ -604,6 +622,7 @@ TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
   IpcpUp();
   EXPECT_TRUE(Up());
+  ExpectNoAuthAfterwards();
 }
 
 TEST_F(Ppp, PapRefusedEndsTheLink) {
@@ -684,6 +703,7 @@ TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
   IpcpUp();
   EXPECT_TRUE(Up());
+  ExpectNoAuthAfterwards();
 }
 
 TEST_F(Ppp, ChapFailureEndsTheLink) {

@@ -195,6 +195,9 @@ void tern_tcp_negotiate(const tern_tcp_opts *ours, const tern_tcp_opts *theirs,
   if (our_mss != 0 && our_mss < mss) {
     mss = our_mss;
   }
+  if (mss < TERN_TCP_MIN_MSS) {
+    mss = TERN_TCP_MIN_MSS;
+  }
   out->mss = (uint16_t)mss;
   bool scaled = (both & TERN_TCP_HAS_WSCALE) != 0;
   out->snd_shift = scaled ? theirs->wscale : 0;

@@ -82,6 +82,10 @@ extern "C" {
 /* The MSS to assume when a SYN carries none (RFC 9293 3.7.1, MUST-15):
  * 576 - 40 over IPv4, 1280 - 60 over IPv6. */
 #define TERN_TCP_DEFAULT_MSS4 536
+/* The least MSS a peer may make us send with (Linux's tcp_min_snd_mss):
+ * a peer announcing 0 or a few bytes would make every segment tiny, or
+ * empty (CVE-2019-11479). */
+#define TERN_TCP_MIN_MSS 48
 #define TERN_TCP_DEFAULT_MSS6 1220
 
 /* Why a received segment was dropped (negative; index stats by -reason). */
@@ -218,7 +222,8 @@ int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
  * when both offered it. */
 typedef struct tern_tcp_negotiated {
   uint16_t mss;       /* the largest segment to send: the peer's MSS (or the
-                         family's default) capped by our own */
+                         family's default) capped by our own, and at least
+                         TERN_TCP_MIN_MSS */
   uint8_t snd_shift;  /* scales the windows the peer sends: its shift */
   uint8_t rcv_shift;  /* scales the windows we send: ours */
   uint8_t sack;       /* both sent SACK-permitted */

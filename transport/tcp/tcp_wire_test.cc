@@ -570,6 +570,15 @@ TEST(TcpWire, NegotiatesWhatBothSynsOffered) {
   EXPECT_EQ(n.snd_shift + n.rcv_shift + n.sack + n.timestamps, 0);
   tern_tcp_negotiate(&syn.opts, &none, TERN_IP_V6, 0, &n);
   EXPECT_EQ(n.mss, TERN_TCP_DEFAULT_MSS6);
+  // A peer announcing an MSS of 0 or 1 is sent segments of the least MSS,
+  // never empty or one-byte ones.
+  for (uint16_t tiny : {0, 1, 47}) {
+    tern_tcp_opts small = {};
+    small.present = TERN_TCP_HAS_MSS;
+    small.mss = tiny;
+    tern_tcp_negotiate(&syn.opts, &small, TERN_IP_V4, 0, &n);
+    EXPECT_EQ(n.mss, TERN_TCP_MIN_MSS) << tiny;
+  }
   // Window scale from one side only: neither shift applies (RFC 7323 2.2).
   tern_tcp_opts ws_only = {};
   ws_only.present = TERN_TCP_HAS_WSCALE;
