@@ -461,7 +461,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (f->state >= S_REQ_SENT) {
         p->ppp_stats.code_rej++;
         tern_pkt_push(pkt, 4);
-        ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++f->id,
+        ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++p->rej_id,
                  tern_pkt_len(pkt));
         return;
       }
@@ -522,8 +522,8 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
       if (*len != 2) {
         break;
       }
-      if (tern_be16(val) < 128) {
-        /* Too small for IPv4's headers to be worth it: ours instead. */
+      if (tern_be16(val) < TERN_PPP_MIN_MRU) {
+        /* Below what IPv4 must be able to send whole: ours instead. */
         if (mode == WRITE_NAK) {
           tern_put_be16(val, p->cfg.mru);
         }
@@ -1124,6 +1124,8 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     p->ppp_stats.proto_rej++;
     tern_put_be16(tern_pkt_push(pkt, 2), proto);
     tern_pkt_push(pkt, 4);
+    /* Only with LCP opened, when no request of LCP's waits: its next
+     * identifier, as the captured peer numbers it too. */
     ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ, ++p->lcp.id,
              tern_pkt_len(pkt));
   }

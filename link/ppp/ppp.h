@@ -50,6 +50,10 @@ extern "C" {
  * control packet in place (TERN_PPP_RX_HEADROOM), the address, control
  * and protocol fields (4) and the FCS (2). */
 #define TERN_PPP_RX_HEADROOM 12
+/* The least MRU the peer may ask us to send within: 576, the datagram
+ * every IPv4 host must take (RFC 791, RFC 1122 3.3.2), below which the
+ * IPv4 layer refuses the interface; a smaller one is Nak'd. */
+#define TERN_PPP_MIN_MRU 576
 #define TERN_PPP_OVERHEAD (TERN_PPP_RX_HEADROOM + 4 + 2)
 
 /* Bytes the adapter reads from the stream at a time. */
@@ -174,6 +178,10 @@ typedef struct tern_ppp {
   uint8_t loops;     /* our magic number seen back in a row */
   /* CHAP's input, set by tern_ppp_use_chap (NULL: no CHAP linked). */
   void (*chap_input)(struct tern_ppp *p, tern_pkt *pkt);
+  /* The identifier of our Code-Rejects: apart from the automata's, so
+   * that one sent while our Configure-Request waits does not make the
+   * peer's Ack of it look stale. */
+  uint8_t rej_id;
   /* PAP. */
   uint8_t pap_id;
   uint8_t pap_tries;

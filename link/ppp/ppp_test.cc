@@ -228,7 +228,12 @@ class Ppp : public ::testing::Test {
   // LCP up: the peer acks our request and sends a plain one of its own,
   // which must be acked. Returns our (acked) request.
   Frame LcpUp(const Bytes &peer_opts = Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))) {
-    Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    return LcpUpWith(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ), peer_opts);
+  }
+
+  // The same, for our request req already taken from what was sent.
+  Frame LcpUpWith(Frame req, const Bytes &peer_opts = Opt(TERN_LCP_MAGIC,
+                                                          Be32(kPeerMagic))) {
     Bytes ack = req.info;
     ack[0] = TERN_PPP_CONF_ACK;
     PeerSend(TERN_PPP_PROTO_LCP, ack);
@@ -484,6 +489,19 @@ TEST_F(Ppp, OptionsLeftOutOfALaterRequestAreDefaultsAgain) {
             Bytes({0xff, 0x03, 0x00, 0x21}));
 }
 
+// An unknown code (LCP Identification, 12, which some peers send first)
+// is Code-Rejected without using up our Configure-Request's identifier:
+// the peer's Ack of that request still opens LCP at once.
+TEST_F(Ppp, ACodeRejectLeavesOurRequestCurrent) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(12, 0x33, {0, 0, 0, 0}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ);
+  LcpUpWith(req);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+}
+
 TEST_F(Ppp, PeerMruBecomesTheMtu) {
   Init(Default());
   LcpUp(Cat({Opt(TERN_LCP_MRU, {0x02, 0x40}),
@@ -499,6 +517,12 @@ TEST_F(Ppp, WeNakATinyMruAndRejectWhatWeDoNotKnow) {
            Cp(TERN_PPP_CONF_REQ, 7, Opt(TERN_LCP_MRU, {0x00, 0x40})));
   Frame nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
   EXPECT_EQ(nak.id(), 7);
+  EXPECT_EQ(nak.data(), Opt(TERN_LCP_MRU, {0x05, 0xdc}));
+  // 575, one below what IPv4 needs: Nak'd as well.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_LCP_MRU, {0x02, 0x3f})));
+  nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+  EXPECT_EQ(nak.id(), 9);
   EXPECT_EQ(nak.data(), Opt(TERN_LCP_MRU, {0x05, 0xdc}));
   // Quality protocol and an unknown option: rejected, the rest not echoed.
   Bytes q = Opt(TERN_LCP_QUALITY, {0xc0, 0x25, 0, 0, 0, 10});
