@@ -204,9 +204,7 @@ static void take_ack(tern_dhcpv4 *c, tern_ipv4_addr yiaddr,
   tern_dhcpv4_lease *l = &c->lease;
   uint32_t m = tern_be32(o->mask.b);
   l->addr = yiaddr;
-  if ((o->present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
-    l->server = o->server_id;
-  }
+  l->server = o->server_id;
   /* The prefix of a contiguous mask; none, or one with holes: 32 (every
    * other host then reached through the router). */
   l->prefix_len = 32;
@@ -268,7 +266,10 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     c->lease.server = o.server_id;
     enter(c, TERN_DHCPV4_REQUESTING, 0);
   } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
-             (o.present & TERN_DHCPV4_HAVE_LEASE) != 0) {
+             (o.present & TERN_DHCPV4_HAVE_LEASE) != 0 &&
+             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
+    /* An ACK MUST name its server (RFC 2131 table 3): renewals are
+     * unicast to it. */
     take_ack(c, yiaddr, &o);
     if (c->cfg.probe != NULL && !c->applied) {
       /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */

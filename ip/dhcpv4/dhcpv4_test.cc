@@ -625,6 +625,24 @@ TEST_F(Dhcpv4Test, InitRebootWithARememberedAddress) {
   EXPECT_TRUE(Eq(Addr(), kOffered));
 }
 
+// An ACK that names no server (RFC 2131 table 3: it MUST) is not taken,
+// even where any server may answer: renewals would go to 0.0.0.0.
+TEST_F(Dhcpv4Test, AckWithoutServerIdIsIgnored) {
+  cfg_.remembered = kOffered;
+  Start();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Bytes ack = Reply(r, TERN_DHCPV4_ACK);
+  ASSERT_EQ(ack[243], 54);  // after option 53: the server id, 6 bytes
+  for (int i = 243; i < 249; i++) {
+    ack[i] = 0;  // pads
+  }
+  Inject(ack, kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, 1u);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
 TEST_F(Dhcpv4Test, InitRebootNakedOrUnansweredFallsBackToDiscover) {
   cfg_.remembered = tern_ipv4(10, 9, 9, 9);
   Start();
