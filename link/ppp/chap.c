@@ -1,5 +1,6 @@
 /* CHAP with MD5 (RFC 1994) as a client: answers the peer's challenges.
  * Linked only by programs that call tern_ppp_use_chap. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "link/ppp/ppp_internal.h"
@@ -10,18 +11,24 @@
 /* A CHAP packet from the peer (data at the code). Takes the packet. A
  * Challenge is answered in place: Response = MD5(identifier, secret,
  * challenge) and our name (RFC 1994 4.1); Success and Failure end the
- * authentication phase. */
+ * authentication phase. The peer may challenge again at any time once
+ * the network phase began (RFC 1994 2): answered the same way; a Failure
+ * then ends the link, a Success changes nothing. */
 static void chap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
+  bool again = p->phase == TERN_PPP_NETWORK;
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
-      p->phase != TERN_PPP_AUTHENTICATE || p->auth != TERN__PPP_AUTH_CHAP) {
+      (p->phase != TERN_PPP_AUTHENTICATE && !again) ||
+      p->auth != TERN__PPP_AUTH_CHAP) {
     p->ppp_stats.bad_packet++;
     tern_pkt_free(pkt);
     return;
   }
   if (cp.code == TERN_CHAP_SUCCESS || cp.code == TERN_CHAP_FAILURE) {
     tern_pkt_free(pkt);
-    tern__ppp_auth_done(p, cp.code == TERN_CHAP_SUCCESS);
+    if (!again || cp.code == TERN_CHAP_FAILURE) {
+      tern__ppp_auth_done(p, cp.code == TERN_CHAP_SUCCESS);
+    }
     return;
   }
   size_t name_len = strlen(p->cfg.user);

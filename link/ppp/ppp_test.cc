@@ -728,6 +728,20 @@ TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
   IpcpUp();
   EXPECT_TRUE(Up());
   ExpectNoAuthAfterwards();
+  // A challenge again with the link up (pppd's chap-interval): answered,
+  // and its Success leaves the link as it was.
+  PeerSend(TERN_PPP_PROTO_CHAP,
+           Cp(TERN_CHAP_CHALLENGE, 0x22,
+              Cat({{16}, challenge, {'p', 'e', 'e', 'r'}})));
+  resp = Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE);
+  EXPECT_EQ(resp.id(), 0x22);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x22, {}));
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  // A Failure of a later challenge ends the link.
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 0x23, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
 }
 
 TEST_F(Ppp, ChapFailureEndsTheLink) {
