@@ -28,7 +28,7 @@
 #include "tern/tcp.h"
 
 #define PKTS 64
-#define PKT_SIZE 1536
+#define PKT_SIZE 1600 /* room for MSS 1460 beside the largest header */
 #define RING 65536
 #define CHUNK 16384
 #define PORT 5001
