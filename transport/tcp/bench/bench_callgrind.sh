@@ -7,7 +7,7 @@
 #   - bench_transfer alone (handshake, transfer, close; no setup).
 # Each twice: as the process runs, and with glibc's memcpy held to its
 # vector loop (GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold raised):
-# above 2 KB (this CPU's threshold) glibc copies with `rep movsb`, which
+# above that threshold (a few KB) it copies with `rep movsb`, which
 # callgrind counts as one instruction per byte moved. Then the top
 # functions by exclusive instructions (as the process runs). Run from
 # anywhere in the workspace:
