@@ -69,7 +69,7 @@ static void down(tern_ppp *p) {
 }
 
 static void finished(tern_ppp *p) {
-  (void)p; /* IPv4 may still run: LCP stays */
+  tern__ppp_ncp_finished(p, &p->ipcp);
 }
 
 static void reset(tern_ppp *p) {

@@ -826,12 +826,15 @@ static void ipcp_down(tern_ppp *p) {
   }
 }
 
-static void ipcp_finished(tern_ppp *p) {
-  /* No IPv4 over this link, and no IPv6 either: nothing to carry, so LCP
-   * ends too. */
-  if (p->lcp.state == S_OPENED && !p->up6) {
+void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other) {
+  if (p->lcp.state == S_OPENED &&
+      (other->ops == NULL || other->state <= S_STOPPED)) {
     lcp_fail(p, TERN_PPP_FAIL_TIMEOUT);
   }
+}
+
+static void ipcp_finished(tern_ppp *p) {
+  tern__ppp_ncp_finished(p, &p->ipv6cp);
 }
 
 static void ipcp_reset(tern_ppp *p) {

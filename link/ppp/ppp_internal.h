@@ -53,4 +53,8 @@ void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
 /* The peer accepted (network phase) or refused (LCP ends) us. */
 void tern__ppp_auth_done(tern_ppp *p, bool ok);
 
+/* An NCP (IPCP or IPV6CP) finished: LCP ends the link too when the other
+ * NCP is neither opened nor still negotiating (nothing left to carry). */
+void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other);
+
 #endif /* TERN_PPP_INTERNAL_H */

@@ -1112,6 +1112,43 @@ TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
   }
 }
 
+// An IPv6-only peer protocol-rejects IPCP while IPV6CP still negotiates:
+// the link stays for IPv6; when IPV6CP is rejected as well, LCP ends.
+TEST_F(Ppp, IpcpRejectedWhileIpv6cpNegotiatesKeepsTheLink) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  Frame req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 7, {0x80, 0x21, 1, 1, 0, 4}));
+  for (const Frame &f : Sent()) {
+    EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
+                 f.code() == TERN_PPP_TERM_REQ);
+  }
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+  PeerSend(TERN_PPP_PROTO_IPV6CP,
+           Cp(TERN_PPP_CONF_REQ, 2,
+              Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
+  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  EXPECT_TRUE(Up());
+  // IPV6CP rejected too: nothing left to carry.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 8, {0x80, 0x57, 1, 1, 0, 4}));
+  bool lcp_term = false;
+  for (int i = 0; i < 4 && !lcp_term; i++) {
+    for (const Frame &f : Sent()) {
+      lcp_term |=
+          f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
+    }
+    Advance(1000);
+  }
+  EXPECT_TRUE(lcp_term);
+  EXPECT_FALSE(Up());
+}
+
 TEST_F(Ppp, MalformedInputDroppedAndCounted) {
   Init(Default());
   Sent();
