@@ -1,9 +1,11 @@
 /* The echo application on the MPS2 AN385 (Cortex-M3): LAN9118 Ethernet,
- * ARP, IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP echo on port 7, ping.
+ * ARP, IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP and TCP echo on port 7,
+ * ping.
  * The demo (tools/demo.sh) and the interop test (tests/mps2_tap_test.sh)
  * put its NIC on a TAP device in a private network namespace where the
  * kernel is 192.0.2.2. */
 #include "apps/echo/echo.h"
+#include "apps/echo/echo_tcp.h"
 #include "tern/board.h"
 #include "tern/ethernet.h"
 #include "tern/mps2_an385/lan9118.h"
@@ -16,6 +18,7 @@ static tern_lan9118 nic;
 static tern_eth eth;
 static tern_neighbour4 neighbours[8];
 static tern_echo_app app;
+static tern_echo_tcp tcp_echo;
 static tern_mps2_rng rng;
 
 static void fail(const char *what, int err) {
@@ -54,7 +57,12 @@ int main(void) {
   if (rc != 0) {
     fail("start", rc);
   }
-  tern_board_console_puts("echo: listening on 192.0.2.15:7/udp (lan9118)\r\n");
+  rc = tern_echo_tcp_start(&tcp_echo, &ex, &app.ip);
+  if (rc != 0) {
+    fail("tcp", rc);
+  }
+  tern_board_console_puts(
+      "echo: listening on 192.0.2.15:7/udp and tcp (lan9118)\r\n");
   tern_executor_run(&ex, NULL);
   return 0;
 }
