@@ -1,15 +1,18 @@
 /* The echo application on the micro:bit (nRF51, Cortex-M0): SLIP on the
- * UART (115200 baud), IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP echo on
- * port 7, ping. The UART carries SLIP, so diagnostics go out through
- * semihosting (QEMU's standard output) instead of the console.
+ * UART (115200 baud), IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP and TCP
+ * echo on port 7 (TCP: one connection, 512-byte rings), ping. The UART carries
+ * SLIP, so diagnostics go out through semihosting (QEMU's standard output)
+ * instead of the console.
  *
  * Built with TERN_ECHO_PROBE, it also sends a datagram to 192.0.2.2:7 once
- * a second until the echo comes back, then exits 0 (1 after ten tries):
- * the interop test with slirp, which relays 192.0.2.2:7 to an echo server
- * on its host, uses it. */
+ * a second until the echo comes back, then says so and goes on serving
+ * (it exits 1 after ten tries): the interop test with slirp, which relays
+ * 192.0.2.2:7 to an echo server on its host and a port of its host to our
+ * TCP port 7, uses it. */
 #include <string.h>
 
 #include "apps/echo/echo.h"
+#include "apps/echo/echo_tcp.h"
 #include "tern/cortex_m/semihosting.h"
 #include "tern/microbit/rng.h"
 #include "tern/microbit/uart.h"
@@ -27,6 +30,7 @@ static uint8_t uart_tx[256];
 static tern_slip slip;
 static uint8_t slip_tx[64];
 static tern_echo_app app;
+static tern_echo_tcp tcp_echo;
 
 static void fail(const char *what, int err) {
   tern_semihosting_puts("echo: ");
@@ -72,7 +76,7 @@ static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
     if (!p->expired && p->n == (int)strlen(probe_text) &&
         memcmp(p->buf, probe_text, strlen(probe_text)) == 0) {
       tern_semihosting_puts("probe: echo received from 192.0.2.2:7\n");
-      tern_semihosting_exit(0);
+      TERN_CO_RETURN(&p->co);
     }
   }
   tern_semihosting_puts("probe: no echo after 10 tries\n");
@@ -102,6 +106,10 @@ int main(void) {
   if (rc != 0) {
     fail("start", rc);
   }
+  rc = tern_echo_tcp_start(&tcp_echo, &ex, &app.ip);
+  if (rc != 0) {
+    fail("tcp", rc);
+  }
 #ifdef TERN_ECHO_PROBE
   probe.peer.addr.family = TERN_IP_V4;
   probe.peer.addr.u.v4 = gw;
@@ -114,7 +122,7 @@ int main(void) {
   tern_task_init(&probe.task, probe_poll);
   tern_spawn(&ex, &probe.task);
 #endif
-  tern_semihosting_puts("echo: listening on 192.0.2.15:7/udp (slip)\n");
+  tern_semihosting_puts("echo: listening on 192.0.2.15:7/udp and tcp (slip)\n");
   tern_executor_run(&ex, NULL);
   return 0;
 }

@@ -107,14 +107,14 @@ PY
 }
 
 # A TCP echo round trip with the kernel's socket API: $2 random bytes sent
-# to $1 port 7 while reading, then our FIN; every byte must come back
-# (same SHA-256), then the server's FIN.
+# to $1 port $3 (default 7) while reading, then our FIN; every byte must
+# come back (same SHA-256), then the server's FIN.
 tcp_echo_sha() {
-  nsx timeout 120 /usr/bin/python3 - "$1" "$2" <<'PY'
+  nsx timeout 120 /usr/bin/python3 - "$1" "$2" "${3:-7}" <<'PY'
 import hashlib, os, socket, sys, threading
-host, size = sys.argv[1], int(sys.argv[2])
+host, size, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 data = os.urandom(size)
-s = socket.create_connection((host, 7), timeout=30)
+s = socket.create_connection((host, port), timeout=30)
 def send():
     s.sendall(data)
     s.shutdown(socket.SHUT_WR)
