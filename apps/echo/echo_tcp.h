@@ -1,4 +1,4 @@
-/* TCP echo (RFC 862, port 7) beside the UDP one, for the host build: one
+/* TCP echo (RFC 862, port 7) beside the UDP one, on every build: one
  * connection served at a time (a backlog of two more, SYN cookies past
  * that), every byte read written back, the peer's FIN answered with ours
  * once everything was echoed. */
@@ -17,8 +17,17 @@
 extern "C" {
 #endif
 
+/* Connection slots (one served, the others' handshakes held), each
+ * ring's size and the copy buffer; boards with little RAM shrink them. */
+#ifndef TERN_ECHO_TCP_SLOTS
 #define TERN_ECHO_TCP_SLOTS 3
+#endif
+#ifndef TERN_ECHO_TCP_RING
 #define TERN_ECHO_TCP_RING 8192
+#endif
+#ifndef TERN_ECHO_TCP_BUF
+#define TERN_ECHO_TCP_BUF 2048
+#endif
 
 typedef struct tern_echo_tcp {
   tern_tcp_layer tcp;
@@ -36,7 +45,7 @@ typedef struct tern_echo_tcp {
     ptrdiff_t done; /* of them written back */
     ptrdiff_t w;
     int err;
-    uint8_t buf[2048];
+    uint8_t buf[TERN_ECHO_TCP_BUF];
   } server;
   uint32_t connections; /* served to the end */
   uint32_t echoed;      /* bytes */

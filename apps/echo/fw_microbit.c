@@ -1,12 +1,15 @@
 /* The echo application on the micro:bit (nRF51, Cortex-M0): SLIP on the
- * UART (115200 baud), IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP echo on
- * port 7, ping. The UART carries SLIP, so diagnostics go out through
- * semihosting (QEMU's standard output) instead of the console.
+ * UART (115200 baud), IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP and TCP
+ * echo on port 7 (TCP: one connection, 512-byte rings), ping. The UART carries
+ * SLIP, so diagnostics go out through semihosting (QEMU's standard output)
+ * instead of the console.
  *
  * Built with TERN_ECHO_PROBE, it also sends a datagram to 192.0.2.2:7 once
- * a second until the echo comes back, then exits 0 (1 after ten tries):
- * the interop test with slirp, which relays 192.0.2.2:7 to an echo server
- * on its host, uses it.
+ * a second until the echo comes back (1 after ten tries): the interop
+ * tests with slirp, which relays 192.0.2.2:7 to an echo server on its host,
+ * use it. Over SLIP it then says so and goes on serving, for the test's TCP
+ * round trips through a port slirp forwards to our TCP port 7; over PPP it
+ * exits 0.
  *
  * Built with TERN_ECHO_PPP, the UART carries PPP instead of SLIP: the
  * address is the one IPCP negotiates (slirp's peer is offered 192.0.2.2),
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "apps/echo/echo.h"
+#include "apps/echo/echo_tcp.h"
 #include "tern/cortex_m/semihosting.h"
 #include "tern/microbit/rng.h"
 #include "tern/microbit/uart.h"
@@ -46,6 +50,7 @@ static tern_slip slip;
 static uint8_t slip_tx[64];
 #endif
 static tern_echo_app app;
+static tern_echo_tcp tcp_echo;
 
 static void fail(const char *what, int err) {
   tern_semihosting_puts("echo: ");
@@ -103,7 +108,11 @@ static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
         memcmp(p->buf, probe_text, strlen(probe_text)) == 0) {
       tern_semihosting_puts(
           "probe: echo received from 192.0.2.2:7 over " LINK_NAME "\n");
+#ifdef TERN_ECHO_PPP
       tern_semihosting_exit(0);
+#else
+      TERN_CO_RETURN(&p->co);
+#endif
     }
   }
   tern_semihosting_puts("probe: no echo after 10 tries\n");
@@ -151,6 +160,10 @@ int main(void) {
   if (rc != 0) {
     fail("start", rc);
   }
+  rc = tern_echo_tcp_start(&tcp_echo, &ex, &app.ip);
+  if (rc != 0) {
+    fail("tcp", rc);
+  }
 #ifdef TERN_ECHO_PROBE
   probe.peer.addr.family = TERN_IP_V4;
   probe.peer.addr.u.v4 = gw;
@@ -164,9 +177,9 @@ int main(void) {
   tern_spawn(&ex, &probe.task);
 #endif
 #ifdef TERN_ECHO_PPP
-  tern_semihosting_puts("echo: listening on port 7/udp (ppp)\n");
+  tern_semihosting_puts("echo: listening on port 7/udp and tcp (ppp)\n");
 #else
-  tern_semihosting_puts("echo: listening on 192.0.2.15:7/udp (slip)\n");
+  tern_semihosting_puts("echo: listening on 192.0.2.15:7/udp and tcp (slip)\n");
 #endif
   tern_executor_run(&ex, NULL);
   return 0;

@@ -1,11 +1,13 @@
 /* The echo application on the MPS2 AN385 (Cortex-M3): LAN9118 Ethernet,
- * ARP, IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP echo on port 7, ping.
+ * ARP, IPv4 192.0.2.15/24 (gateway 192.0.2.2), UDP and TCP echo on port 7,
+ * ping.
  * The demo (tools/demo.sh) and the interop test (tests/mps2_tap_test.sh)
  * put its NIC on a TAP device in a private network namespace where the
  * kernel is 192.0.2.2. Built with TERN_ECHO_DHCP
  * (//apps/echo:fw_mps2_an385_dhcp) it has no address of its own: a DHCP client
  * gets one and prints each lease (tests/mps2_dhcp_test.sh: from dnsmasq). */
 #include "apps/echo/echo.h"
+#include "apps/echo/echo_tcp.h"
 #include "tern/board.h"
 #include "tern/ethernet.h"
 #ifdef TERN_ECHO_DHCP
@@ -21,6 +23,7 @@ static tern_lan9118 nic;
 static tern_eth eth;
 static tern_neighbour4 neighbours[8];
 static tern_echo_app app;
+static tern_echo_tcp tcp_echo;
 static tern_mps2_rng rng;
 
 #ifdef TERN_ECHO_DHCP
@@ -107,15 +110,22 @@ int main(void) {
   tern_task_init(&lease_task, lease_poll);
   tern_spawn(&ex, &dhcp_task);
   tern_spawn(&ex, &lease_task);
-  tern_board_console_puts("echo: listening on port 7/udp (lan9118, DHCP)\r\n");
+  const char *listening =
+      "echo: listening on port 7/udp and tcp (lan9118, DHCP)\r\n";
 #else
   rc = tern_echo_start(&app, &ex, &pool, &r, tern_eth_netdev(&eth), &addr, 24,
                        &gw);
   if (rc != 0) {
     fail("start", rc);
   }
-  tern_board_console_puts("echo: listening on 192.0.2.15:7/udp (lan9118)\r\n");
+  const char *listening =
+      "echo: listening on 192.0.2.15:7/udp and tcp (lan9118)\r\n";
 #endif
+  rc = tern_echo_tcp_start(&tcp_echo, &ex, &app.ip);
+  if (rc != 0) {
+    fail("tcp", rc);
+  }
+  tern_board_console_puts(listening);
   tern_executor_run(&ex, NULL);
   return 0;
 }

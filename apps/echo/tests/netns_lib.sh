@@ -106,6 +106,34 @@ sys.exit("udp: unexpected answer from %s:%d" % (host, port))
 PY
 }
 
+# A TCP echo round trip with the kernel's socket API: $2 random bytes sent
+# to $1 port $3 (default 7) while reading, then our FIN; every byte must
+# come back (same SHA-256), then the server's FIN.
+tcp_echo_sha() {
+  nsx timeout 120 /usr/bin/python3 - "$1" "$2" "${3:-7}" <<'PY'
+import hashlib, os, socket, sys, threading
+host, size, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+data = os.urandom(size)
+s = socket.create_connection((host, port), timeout=30)
+def send():
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+t = threading.Thread(target=send)
+t.start()
+got = bytearray()
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    got += b
+t.join()
+want, have = hashlib.sha256(data).hexdigest(), hashlib.sha256(got).hexdigest()
+if want != have:
+    sys.exit("tcp: %d of %d bytes back, sha256 %s, sent %s" % (len(got), size, have, want))
+print("tcp: %d bytes echoed by %s, sha256 %s" % (size, host, have))
+PY
+}
+
 # Checks a capture with tshark: it has packets, and none is malformed or
 # has a bad checksum.
 pcap_clean() {

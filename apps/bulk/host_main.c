@@ -1,0 +1,106 @@
+/* The bulk source on Linux over a TAP device:
+ *   bulk --tap NAME --addr A.B.C.D/P --bytes N
+ *        (--connect H.I.J.K:PORT | --listen PORT) [--pcap FILE]
+ * sends N bytes of tern_bulk_pattern on a connection, then closes it, and
+ * prints "bulk: sent N bytes in T ms" (or "bulk: error ... after N
+ * bytes"). --connect exits after its one connection (status 0 only if
+ * every byte went and the close completed); --listen serves every
+ * connection, one at a time, until a signal. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps/bulk/bulk.h"
+#include "apps/discard/host_stack.h"
+
+static tern_executor ex;
+static tern_host_stack stack;
+static tern_bulk bulk;
+
+static void on_done(tern_bulk *b) {
+  if (b->err == 0) {
+    printf("bulk: sent %" PRIu64 " bytes in %" PRIu32 " ms\n", b->sent,
+           (uint32_t)(b->end - b->start));
+  } else {
+    printf("bulk: error %s after %" PRIu64 " bytes\n", tern_strerror(b->err),
+           b->sent);
+  }
+  fflush(stdout);
+}
+
+static void usage(const char *argv0) {
+  fprintf(stderr,
+          "usage: %s --tap NAME --addr A/P --bytes N (--connect H:PORT | "
+          "--listen PORT) [--pcap FILE]\n",
+          argv0);
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  const char *tap = NULL, *addr = NULL, *pcap_path = NULL, *to = NULL;
+  long long bytes = -1;
+  long port = 0;
+  if (argc % 2 == 0) {
+    usage(argv[0]);
+  }
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const char *v = argv[i + 1];
+    if (strcmp(argv[i], "--tap") == 0) {
+      tap = v;
+    } else if (strcmp(argv[i], "--addr") == 0) {
+      addr = v;
+    } else if (strcmp(argv[i], "--pcap") == 0) {
+      pcap_path = v;
+    } else if (strcmp(argv[i], "--bytes") == 0) {
+      bytes = strtoll(v, NULL, 10);
+    } else if (strcmp(argv[i], "--connect") == 0) {
+      to = v;
+    } else if (strcmp(argv[i], "--listen") == 0) {
+      port = strtol(v, NULL, 10);
+    } else {
+      usage(argv[0]);
+    }
+  }
+  if (tap == NULL || addr == NULL || bytes < 0 || (to == NULL) == (port == 0) ||
+      port < 0 || port > 65535) {
+    usage(argv[0]);
+  }
+  tern_endpoint ep = {0};
+  if (to != NULL) {
+    const char *colon = strchr(to, ':');
+    long p = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
+    ep.addr.family = TERN_IP_V4;
+    if (colon == NULL || p <= 0 || p > 65535 ||
+        tern_ipv4_parse(&ep.addr.u.v4, to, (size_t)(colon - to)) != 0) {
+      fprintf(stderr, "bulk: bad --connect %s (want A.B.C.D:PORT)\n", to);
+      return 2;
+    }
+    ep.port = (uint16_t)p;
+  } else {
+    ep.port = (uint16_t)port;
+  }
+  tern_executor_init(&ex);
+  tern_host_stack_open(&stack, &ex, "bulk", tap, addr, pcap_path);
+  int rc = to != NULL
+               ? tern_bulk_connect(&bulk, &ex, &stack.tcp, &ep, (uint64_t)bytes)
+               : tern_bulk_listen(&bulk, &ex, &stack.tcp, &ep, (uint64_t)bytes);
+  if (rc != 0) {
+    fprintf(stderr, "bulk: start: %s\n", tern_strerror(rc));
+    return 1;
+  }
+  bulk.on_done = on_done;
+  tern_host_stack_exit_on_signals();
+  if (to != NULL) {
+    printf("bulk: connecting to %s, %lld bytes (%s)\n", to, bytes, tap);
+  } else {
+    printf("bulk: listening on port %ld, %lld bytes (%s)\n", port, bytes, tap);
+  }
+  fflush(stdout);
+  if (to != NULL) {
+    tern_executor_run(&ex, &bulk.w.task);
+    return bulk.err == 0 && bulk.sent == (uint64_t)bytes ? 0 : 1;
+  }
+  tern_executor_run(&ex, NULL);
+  return 0;
+}

@@ -1,0 +1,89 @@
+#include "apps/discard/discard.h"
+
+#include <string.h>
+
+static tern_poll tcp_poll(tern_task *t, tern_cx *cx) {
+  tern_discard *d = TERN_CONTAINER_OF(t, tern_discard, tcp.task);
+  TERN_CO_BEGIN(&d->tcp.co);
+  for (;;) {
+    TERN_CO_AWAIT(&d->tcp.co, tern_tcp_poll_accept(&d->lst, cx, &d->tcp.conn));
+    d->tcp.bytes = 0;
+    for (;;) {
+      TERN_CO_AWAIT(&d->tcp.co,
+                    tern_tcp_poll_read(d->tcp.conn, cx, d->tcp.buf,
+                                       sizeof d->tcp.buf, &d->tcp.n));
+      if (d->tcp.n <= 0) {
+        break; /* the peer's FIN (0) or an error */
+      }
+      d->tcp.bytes += (uint64_t)d->tcp.n;
+      d->stats.tcp_bytes += (uint64_t)d->tcp.n;
+    }
+    d->stats.last_conn_bytes = d->tcp.bytes;
+    if (d->tcp.n == 0) {
+      TERN_CO_AWAIT(&d->tcp.co,
+                    tern_tcp_poll_close(d->tcp.conn, cx, &d->tcp.err));
+      d->stats.tcp_conns++;
+    } else {
+      tern_tcp_abort(d->tcp.conn);
+      d->stats.tcp_errors++;
+    }
+    if (d->on_conn_end != NULL) {
+      d->on_conn_end(d, d->tcp.n == 0);
+    }
+  }
+  TERN_CO_END(&d->tcp.co);
+}
+
+static tern_poll udp_poll(tern_task *t, tern_cx *cx) {
+  tern_discard *d = TERN_CONTAINER_OF(t, tern_discard, udp.task);
+  TERN_CO_BEGIN(&d->udp.co);
+  for (;;) {
+    TERN_CO_AWAIT(&d->udp.co,
+                  tern_udp_poll_recv_from(&d->udp.sock, cx, NULL, d->udp.buf,
+                                          sizeof d->udp.buf, &d->udp.n));
+    if (d->udp.n == TERN_ECLOSED) {
+      break;
+    }
+    if (d->udp.n >= 0) {
+      d->stats.udp_datagrams++;
+      d->stats.udp_bytes += (uint64_t)d->udp.n;
+      if (d->on_datagram != NULL) {
+        d->on_datagram(d, d->udp.n);
+      }
+    }
+  }
+  TERN_CO_END(&d->udp.co);
+}
+
+int tern_discard_start(tern_discard *d, tern_executor *ex, tern_tcp_layer *tcp,
+                       tern_udp_layer *udp) {
+  if (d == NULL || ex == NULL || (tcp == NULL && udp == NULL)) {
+    return TERN_EINVAL;
+  }
+  memset(d, 0, sizeof *d);
+  tern_endpoint local = {.port = TERN_DISCARD_PORT};
+  int rc = 0;
+  if (tcp != NULL) {
+    for (int i = 0; rc == 0 && i < TERN_DISCARD_TCP_SLOTS; i++) {
+      rc = tern_tcp_conn_init(&d->slots[i], tcp, d->tx[i], TERN_DISCARD_TCP_TX,
+                              d->rx[i], TERN_DISCARD_TCP_RING);
+    }
+    if (rc == 0) {
+      rc = tern_tcp_listen(tcp, &d->lst, &local, d->slots,
+                           TERN_DISCARD_TCP_SLOTS);
+    }
+    if (rc == 0) {
+      tern_task_init(&d->tcp.task, tcp_poll);
+      rc = tern_spawn(ex, &d->tcp.task);
+    }
+  }
+  if (rc == 0 && udp != NULL) {
+    rc = tern_udp_bind(udp, &d->udp.sock, &local, d->udp.ring,
+                       sizeof d->udp.ring);
+    if (rc == 0) {
+      tern_task_init(&d->udp.task, udp_poll);
+      rc = tern_spawn(ex, &d->udp.task);
+    }
+  }
+  return rc;
+}
