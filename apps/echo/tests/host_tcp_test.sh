@@ -23,27 +23,7 @@ grep -qx "hello socat" "$OUT/socat.out" || fail "socat got '$(cat "$OUT/socat.ou
 echo "socat: echoed"
 # 1 MB each way at once through the kernel's socket, then its FIN: every
 # byte back, then ours.
-nsx timeout 60 /usr/bin/python3 - <<'PY' || fail "1 MB echo"
-import hashlib, os, socket, threading
-data = os.urandom(1 << 20)
-s = socket.create_connection(("192.0.2.2", 7), timeout=20)
-def send():
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send)
-t.start()
-got = bytearray()
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    got += b
-t.join()
-want, have = hashlib.sha256(data).hexdigest(), hashlib.sha256(got).hexdigest()
-if want != have:
-    raise SystemExit("%d bytes back, sha256 %s, sent %s" % (len(got), have, want))
-print("tcp: 1 MB echoed, sha256", have)
-PY
+tcp_echo_sha 192.0.2.2 $((1 << 20)) || fail "1 MB echo"
 if nsx timeout 5 nc -z 192.0.2.2 9; then fail "port 9 accepted"; fi
 echo "closed port refused"
 cleanup
