@@ -470,6 +470,25 @@ TEST_F(TcpConn, AbortSendsAReset) {
   EXPECT_EQ(n, TERN_ECLOSED);
 }
 
+// Found by conn_fuzz: bytes left unread when a connection ended were
+// handed to the next connection made in the same storage.
+TEST_F(TcpConn, AConnectionMadeAgainReadsNothingOfTheLastOne) {
+  uint32_t iss;
+  Open(&iss);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1, Bytes(10, 'x')));
+  ASSERT_EQ(conn.rcv.unread, 10u);
+  tern_tcp_abort(&conn);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  ASSERT_EQ(Run().size(), 1u);  // the SYN
+  uint8_t b[16];
+  ptrdiff_t n = 0;
+  EXPECT_EQ(Read(b, sizeof b, &n), TERN_PENDING);
+  EXPECT_EQ(conn.rcv.unread, 0u);
+}
+
 TEST_F(TcpConn, ASegmentForNoConnectionIsReset) {
   // Without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
   Seg s;

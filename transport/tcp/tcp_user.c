@@ -72,6 +72,9 @@ void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
   c->rcv_shift = tern__tcp_shift_for(c->rcv.cap);
   c->snd_shift = 0;
   c->opts = 0;
+  /* Unread bytes of an earlier connection in this storage are not the
+   * new one's (the handshake sets RCV.NXT again). */
+  (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, 0);
   tern_tcp_rtt_init(&c->rtt, layer->cfg.min_rto, layer->cfg.max_rto);
   (void)now;
 }
