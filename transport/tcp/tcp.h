@@ -69,6 +69,7 @@
 #include "tern/tcp_cc.h"
 #include "tern/tcp_rcvbuf.h"
 #include "tern/tcp_rtt.h"
+#include "tern/tcp_sack.h"
 #include "tern/tcp_wire.h"
 #include "tern/timer.h"
 #include "tern/waitq.h"
@@ -174,6 +175,7 @@ typedef struct tern_tcp_conn {
   tern_tcp_rcvbuf rcv;
   tern_tcp_rtt rtt;
   tern_tcp_cc cc;
+  tern_tcp_scoreboard sb; /* what the peer SACKed (when it permitted SACK) */
   tern_waker_slot reader; /* a task in read, accept's wait is the listener's */
   tern_waker_slot writer; /* a task in write, flush, close or connect */
 } tern_tcp_conn;

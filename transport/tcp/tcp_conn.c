@@ -191,6 +191,7 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
     c->rtt_at = 0;
   }
   tern_tcp_cc_init(&c->cc, c->mss, c->iss);
+  tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, tern_now());
   if (c->listener != NULL) {
     tern__tcp_slot_ready(c);
@@ -250,6 +251,15 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if (act == TERN_TCP_CC_RETRANSMIT) {
       c->layer->stats.fast_retransmits++;
     }
+  }
+  if ((c->opts & TERN__TCP_O_SACK) != 0) {
+    /* The scoreboard forgets what SND.UNA passed and learns the blocks;
+     * blocks outside what we sent are refused there (counted). */
+    bool has = (s->opts.present & TERN_TCP_HAS_SACK) != 0;
+    (void)tern_tcp_sack_update(&c->sb, c->snd_una, c->snd_max,
+                               has ? s->opts.sack : NULL,
+                               has ? s->opts.sack_count : 0u);
+    tern__tcp_sack_skip(c);
   }
   if (act == TERN_TCP_CC_RETRANSMIT) {
     c->pend |= TERN__TCP_P_REXMIT;

@@ -115,7 +115,7 @@ struct Fixture : public ::testing::Test {
   }
 
   // An active open to the peer's kPort, answered: our ISN in *iss.
-  void Open(uint32_t *iss, bool with_options = true) {
+  void Open(uint32_t *iss, bool with_options = true, bool sack = false) {
     tern_endpoint peer = tern_test::Ep(kPeer, kPort);
     ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
     std::vector<Seg> syn = Run();
@@ -131,6 +131,9 @@ struct Fixture : public ::testing::Test {
     if (with_options) {
       sa.opts.present = TERN_TCP_HAS_MSS;
       sa.opts.mss = 1000;
+    }
+    if (sack) {
+      sa.opts.present |= TERN_TCP_HAS_SACK_PERM;
     }
     std::vector<Seg> ack = Send(sa);
     ASSERT_EQ(ack.size(), 1u);
@@ -487,6 +490,55 @@ TEST_F(TcpConn, AConnectionMadeAgainReadsNothingOfTheLastOne) {
   ptrdiff_t n = 0;
   EXPECT_EQ(Read(b, sizeof b, &n), TERN_PENDING);
   EXPECT_EQ(conn.rcv.unread, 0u);
+}
+
+// RFC 6675 5.1 with the scoreboard: after a timeout the go-back resends
+// the hole and skips what the peer SACKed since; without SACK (NewReno)
+// it resends everything from SND.UNA.
+void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after) {
+  uint32_t iss;
+  f->Open(&iss, true, sack);
+  ASSERT_EQ(f->conn.opts != 0, sack);
+  std::vector<uint8_t> data(3000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(f->Write(data.data(), data.size(), &n), TERN_READY);
+  std::vector<Seg> out = f->Run();
+  ASSERT_EQ(out.size(), 3u);  // the initial window: A, B, C
+  uint32_t a = iss + 1, b = a + 1000, c = b + 1000, end = c + 1000;
+  // A and B are lost; C arrives: one duplicate ACK SACKing it.
+  Seg dup = f->Peer(TERN_TCP_ACK, kPeerIss + 1, a);
+  if (sack) {
+    dup.opts.present = TERN_TCP_HAS_SACK;
+    dup.opts.sack_count = 1;
+    dup.opts.sack[0] = {c, end};
+  }
+  EXPECT_TRUE(f->Send(dup).empty());
+  tern_sim_advance(1000);  // the RTO: A again
+  out = f->Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, a);
+  // A's ACK (the peer still SACKs C): slow start allows two segments.
+  Seg ack = f->Peer(TERN_TCP_ACK, kPeerIss + 1, b);
+  ack.opts = dup.opts;
+  *after = f->Send(ack);
+}
+
+TEST_F(TcpConn, WithSackTheGoBackAfterATimeoutResendsOnlyTheHole) {
+  std::vector<Seg> out;
+  LoseTwoOfThreeThenTimeOut(this, true, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, conn.iss + 1001);
+  EXPECT_EQ(out[0].data.size(), 1000u);
+  // Nothing was sent twice beyond A and B.
+  EXPECT_EQ(tcp.stats.retransmits, 2u);
+}
+
+TEST_F(TcpConn, WithoutSackTheGoBackResendsEverythingFromSndUna) {
+  std::vector<Seg> out;
+  LoseTwoOfThreeThenTimeOut(this, false, &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].seq, conn.iss + 1001);
+  EXPECT_EQ(out[1].seq, conn.iss + 2001);
 }
 
 TEST_F(TcpConn, ASegmentForNoConnectionIsReset) {

@@ -59,7 +59,12 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
   c->snd_nxt = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD
                    ? c->iss
                    : c->snd_una; /* go back: resend from SND.UNA */
-  c->rtt_at = 0;                 /* Karn: no sample from a resent segment */
+  if ((c->opts & TERN__TCP_O_SACK) != 0) {
+    /* RFC 2018 8: the peer may have dropped what it SACKed; what it
+     * reports from now on is skipped by the go-back. */
+    tern_tcp_sack_timeout(&c->sb, c->snd_una);
+  }
+  c->rtt_at = 0; /* Karn: no sample from a resent segment */
   c->rtx_at = later(now, c->rtt.rto);
   c->pend &= (uint8_t)~TERN__TCP_P_REXMIT;
 }
