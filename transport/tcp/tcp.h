@@ -98,6 +98,10 @@ typedef struct tern_tcp_config {
   uint32_t min_rto;         /* RFC 6298 2.4 asks 1000; Linux uses 200 */
   uint32_t max_rto;         /* at least 60,000 (RFC 6298 2.5) */
   uint32_t time_wait;       /* TIME-WAIT's 2 MSL (RFC 9293 3.4.2) */
+  uint32_t fin_wait2;       /* after the application closed, FIN-WAIT-2
+                               this long with nothing heard ends the
+                               connection (TERN_ETIMEDOUT to a reader),
+                               as Linux's tcp_fin_timeout; 0: never */
   uint32_t delack;          /* the longest an ACK is delayed (< 500, RFC 9293
                                3.8.6.3) */
   uint32_t user_timeout;    /* data (or a SYN) unacknowledged this long

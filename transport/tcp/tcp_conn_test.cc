@@ -541,6 +541,68 @@ TEST_F(TcpConn, WithoutSackTheGoBackResendsEverythingFromSndUna) {
   EXPECT_EQ(out[1].seq, conn.iss + 2001);
 }
 
+// FIN-WAIT-2's bound (cfg.fin_wait2, Linux's tcp_fin_timeout): once the
+// application has closed, a peer that never sends its FIN does not keep
+// the connection for ever; each segment heard restarts the wait.
+TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // the FIN
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  tern_sim_advance(59999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  // Data from the peer restarts the wait.
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2, Bytes(2, 'q')));
+  tern_sim_advance(59999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(tcp.conns, nullptr);
+  uint8_t b[4];
+  ptrdiff_t n;
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, 2);  // what came is still readable
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ETIMEDOUT);  // no end of stream: the peer's FIN never came
+}
+
+TEST_F(TcpConn, FinWait2AfterAShutdownAloneHasNoTimeout) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_shutdown(&conn);  // half-close: the application still reads
+  ASSERT_EQ(Run().size(), 1u);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(600000);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+}
+
+TEST_F(TcpConn, FinWait2TimeoutZeroMeansNever) {
+  tern_tcp_config cfg;
+  tern_tcp_config_default(&cfg);
+  EXPECT_EQ(cfg.fin_wait2, 60000u);
+  tcp.cfg.fin_wait2 = 0;
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  tern_sim_advance(600000);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+}
+
 TEST_F(TcpConn, ASegmentForNoConnectionIsReset) {
   // Without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
   Seg s;
