@@ -121,6 +121,7 @@ typedef struct tern_tcp_stats {
   uint32_t rx_no_conn;       /* no connection or listener: reset sent */
   uint32_t rx_dropped;       /* unacceptable for its connection */
   uint32_t challenge_acks;   /* RFC 5961 3.2, 4.2, 5.2 */
+  uint32_t paws_rejected;    /* an old timestamp (RFC 7323 5.3 R1) */
   uint32_t rst_sent;         /* resets sent */
   uint32_t segs_sent;        /* segments handed to the IP layer */
   uint32_t retransmits;      /* segments sent again */

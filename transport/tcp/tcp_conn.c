@@ -390,6 +390,16 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     }
     return;
   }
+  /* PAWS (RFC 7323 5.3 R1): a timestamp older than the last one kept
+   * marks an old duplicate: dropped with an ACK. (The 24-day idle rule
+   * of 5.5 is not kept: no clock of when TS.Recent was set.) */
+  if ((c->opts & TERN__TCP_O_TS) != 0 &&
+      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
+      tern_seq_lt(s->opts.ts_val, c->ts_recent)) {
+    layer->stats.paws_rejected++;
+    ack_now(c);
+    return;
+  }
   if (!tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
     layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&

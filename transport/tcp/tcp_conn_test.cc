@@ -603,6 +603,51 @@ TEST_F(TcpConn, FinWait2TimeoutZeroMeansNever) {
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
 }
 
+// PAWS (RFC 7323 5.3 R1): with timestamps in force, a segment whose
+// timestamp is older than TS.Recent is an old duplicate: dropped, with
+// an ACK; the same data with a newer timestamp is taken.
+TEST_F(TcpConn, PawsDropsASegmentWithAnOldTimestamp) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
+  sa.dport = syn[0].sport;
+  sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP;
+  sa.opts.mss = 1000;
+  sa.opts.ts_val = 0xfffffff0u;  // wraps below
+  sa.opts.ts_ecr = syn[0].opts.ts_val;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  Seg d = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1, Bytes(10, 'n'));
+  d.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  d.opts.ts_val = 5;  // newer, across the wrap
+  Send(d);
+  EXPECT_EQ(conn.rcv.unread, 10u);
+  EXPECT_EQ(conn.ts_recent, 5u);
+  // An old duplicate of the next bytes: older timestamp.
+  Seg old = Peer(TERN_TCP_ACK, kPeerIss + 11, iss + 1, Bytes(10, 'o'));
+  old.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  old.opts.ts_val = 0xfffffff8u;
+  std::vector<Seg> out = Send(old);
+  ASSERT_EQ(out.size(), 1u);  // the ACK
+  EXPECT_EQ(out[0].ack, kPeerIss + 11);
+  EXPECT_EQ(conn.rcv.unread, 10u);
+  EXPECT_EQ(tcp.stats.paws_rejected, 1u);
+  // The same sequence numbers with a current timestamp are taken.
+  old.opts.ts_val = 6;
+  Send(old);
+  EXPECT_EQ(conn.rcv.unread, 20u);
+  EXPECT_EQ(tcp.stats.paws_rejected, 1u);
+  // A reset is not subject to PAWS (R1: the RST bit set).
+  Seg rst = Peer(TERN_TCP_RST, kPeerIss + 21, 0);
+  rst.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  rst.opts.ts_val = 1;
+  Send(rst);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
 TEST_F(TcpConn, ASegmentForNoConnectionIsReset) {
   // Without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
   Seg s;
