@@ -69,6 +69,7 @@
 #include "tern/tcp_cc.h"
 #include "tern/tcp_rcvbuf.h"
 #include "tern/tcp_rtt.h"
+#include "tern/tcp_sack.h"
 #include "tern/tcp_wire.h"
 #include "tern/timer.h"
 #include "tern/waitq.h"
@@ -97,6 +98,10 @@ typedef struct tern_tcp_config {
   uint32_t min_rto;         /* RFC 6298 2.4 asks 1000; Linux uses 200 */
   uint32_t max_rto;         /* at least 60,000 (RFC 6298 2.5) */
   uint32_t time_wait;       /* TIME-WAIT's 2 MSL (RFC 9293 3.4.2) */
+  uint32_t fin_wait2;       /* after the application closed, FIN-WAIT-2
+                               this long with nothing heard ends the
+                               connection (TERN_ETIMEDOUT to a reader),
+                               as Linux's tcp_fin_timeout; 0: never */
   uint32_t delack;          /* the longest an ACK is delayed (< 500, RFC 9293
                                3.8.6.3) */
   uint32_t user_timeout;    /* data (or a SYN) unacknowledged this long
@@ -116,6 +121,7 @@ typedef struct tern_tcp_stats {
   uint32_t rx_no_conn;       /* no connection or listener: reset sent */
   uint32_t rx_dropped;       /* unacceptable for its connection */
   uint32_t challenge_acks;   /* RFC 5961 3.2, 4.2, 5.2 */
+  uint32_t paws_rejected;    /* an old timestamp (RFC 7323 5.3 R1) */
   uint32_t rst_sent;         /* resets sent */
   uint32_t segs_sent;        /* segments handed to the IP layer */
   uint32_t retransmits;      /* segments sent again */
@@ -174,6 +180,7 @@ typedef struct tern_tcp_conn {
   tern_tcp_rcvbuf rcv;
   tern_tcp_rtt rtt;
   tern_tcp_cc cc;
+  tern_tcp_scoreboard sb; /* what the peer SACKed (when it permitted SACK) */
   tern_waker_slot reader; /* a task in read, accept's wait is the listener's */
   tern_waker_slot writer; /* a task in write, flush, close or connect */
 } tern_tcp_conn;

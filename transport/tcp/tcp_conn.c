@@ -191,6 +191,7 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
     c->rtt_at = 0;
   }
   tern_tcp_cc_init(&c->cc, c->mss, c->iss);
+  tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, tern_now());
   if (c->listener != NULL) {
     tern__tcp_slot_ready(c);
@@ -250,6 +251,15 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if (act == TERN_TCP_CC_RETRANSMIT) {
       c->layer->stats.fast_retransmits++;
     }
+  }
+  if ((c->opts & TERN__TCP_O_SACK) != 0) {
+    /* The scoreboard forgets what SND.UNA passed and learns the blocks;
+     * blocks outside what we sent are refused there (counted). */
+    bool has = (s->opts.present & TERN_TCP_HAS_SACK) != 0;
+    (void)tern_tcp_sack_update(&c->sb, c->snd_una, c->snd_max,
+                               has ? s->opts.sack : NULL,
+                               has ? s->opts.sack_count : 0u);
+    tern__tcp_sack_skip(c);
   }
   if (act == TERN_TCP_CC_RETRANSMIT) {
     c->pend |= TERN__TCP_P_REXMIT;
@@ -378,6 +388,16 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
       case TERN_SEQ_RST_CHALLENGE: challenge(c); break;
       default: layer->stats.rx_dropped++; break;
     }
+    return;
+  }
+  /* PAWS (RFC 7323 5.3 R1): a timestamp older than the last one kept
+   * marks an old duplicate: dropped with an ACK. (The 24-day idle rule
+   * of 5.5 is not kept: no clock of when TS.Recent was set.) */
+  if ((c->opts & TERN__TCP_O_TS) != 0 &&
+      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
+      tern_seq_lt(s->opts.ts_val, c->ts_recent)) {
+    layer->stats.paws_rejected++;
+    ack_now(c);
     return;
   }
   if (!tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {

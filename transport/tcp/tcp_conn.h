@@ -63,6 +63,13 @@ void tern__tcp_reset_answer(tern_tcp_layer *layer, const tern_endpoint *local,
  * pool packet holds), or 0 with no route. */
 uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote);
 
+/* With SACK in force: moves SND.NXT past a SACKed range it stands at
+ * (a go-back after a timeout resends only the holes, RFC 6675 5.1). */
+void tern__tcp_sack_skip(tern_tcp_conn *c);
+/* With SACK in force: the bytes from seq up to the next SACKed range
+ * above it (UINT32_MAX: none). */
+uint32_t tern__tcp_sack_room(const tern_tcp_conn *c, uint32_t seq);
+
 /* tcp_timer.c */
 void tern__tcp_timers(tern_tcp_conn *c, tern_time now);
 /* The earliest of c's deadlines into *next (any: one was found). */

@@ -115,7 +115,7 @@ struct Fixture : public ::testing::Test {
   }
 
   // An active open to the peer's kPort, answered: our ISN in *iss.
-  void Open(uint32_t *iss, bool with_options = true) {
+  void Open(uint32_t *iss, bool with_options = true, bool sack = false) {
     tern_endpoint peer = tern_test::Ep(kPeer, kPort);
     ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
     std::vector<Seg> syn = Run();
@@ -131,6 +131,9 @@ struct Fixture : public ::testing::Test {
     if (with_options) {
       sa.opts.present = TERN_TCP_HAS_MSS;
       sa.opts.mss = 1000;
+    }
+    if (sack) {
+      sa.opts.present |= TERN_TCP_HAS_SACK_PERM;
     }
     std::vector<Seg> ack = Send(sa);
     ASSERT_EQ(ack.size(), 1u);
@@ -468,6 +471,181 @@ TEST_F(TcpConn, AbortSendsAReset) {
   ptrdiff_t n;
   ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ECLOSED);
+}
+
+// Found by conn_fuzz: bytes left unread when a connection ended were
+// handed to the next connection made in the same storage.
+TEST_F(TcpConn, AConnectionMadeAgainReadsNothingOfTheLastOne) {
+  uint32_t iss;
+  Open(&iss);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1, Bytes(10, 'x')));
+  ASSERT_EQ(conn.rcv.unread, 10u);
+  tern_tcp_abort(&conn);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  ASSERT_EQ(Run().size(), 1u);  // the SYN
+  uint8_t b[16];
+  ptrdiff_t n = 0;
+  EXPECT_EQ(Read(b, sizeof b, &n), TERN_PENDING);
+  EXPECT_EQ(conn.rcv.unread, 0u);
+}
+
+// RFC 6675 5.1 with the scoreboard: after a timeout the go-back resends
+// the hole and skips what the peer SACKed since; without SACK (NewReno)
+// it resends everything from SND.UNA.
+void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after) {
+  uint32_t iss;
+  f->Open(&iss, true, sack);
+  ASSERT_EQ(f->conn.opts != 0, sack);
+  std::vector<uint8_t> data(3000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(f->Write(data.data(), data.size(), &n), TERN_READY);
+  std::vector<Seg> out = f->Run();
+  ASSERT_EQ(out.size(), 3u);  // the initial window: A, B, C
+  uint32_t a = iss + 1, b = a + 1000, c = b + 1000, end = c + 1000;
+  // A and B are lost; C arrives: one duplicate ACK SACKing it.
+  Seg dup = f->Peer(TERN_TCP_ACK, kPeerIss + 1, a);
+  if (sack) {
+    dup.opts.present = TERN_TCP_HAS_SACK;
+    dup.opts.sack_count = 1;
+    dup.opts.sack[0] = {c, end};
+  }
+  EXPECT_TRUE(f->Send(dup).empty());
+  tern_sim_advance(1000);  // the RTO: A again
+  out = f->Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, a);
+  // A's ACK (the peer still SACKs C): slow start allows two segments.
+  Seg ack = f->Peer(TERN_TCP_ACK, kPeerIss + 1, b);
+  ack.opts = dup.opts;
+  *after = f->Send(ack);
+}
+
+TEST_F(TcpConn, WithSackTheGoBackAfterATimeoutResendsOnlyTheHole) {
+  std::vector<Seg> out;
+  LoseTwoOfThreeThenTimeOut(this, true, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, conn.iss + 1001);
+  EXPECT_EQ(out[0].data.size(), 1000u);
+  // Nothing was sent twice beyond A and B.
+  EXPECT_EQ(tcp.stats.retransmits, 2u);
+}
+
+TEST_F(TcpConn, WithoutSackTheGoBackResendsEverythingFromSndUna) {
+  std::vector<Seg> out;
+  LoseTwoOfThreeThenTimeOut(this, false, &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].seq, conn.iss + 1001);
+  EXPECT_EQ(out[1].seq, conn.iss + 2001);
+}
+
+// FIN-WAIT-2's bound (cfg.fin_wait2, Linux's tcp_fin_timeout): once the
+// application has closed, a peer that never sends its FIN does not keep
+// the connection for ever; each segment heard restarts the wait.
+TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // the FIN
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  tern_sim_advance(59999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  // Data from the peer restarts the wait.
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2, Bytes(2, 'q')));
+  tern_sim_advance(59999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(tcp.conns, nullptr);
+  uint8_t b[4];
+  ptrdiff_t n;
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, 2);  // what came is still readable
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ETIMEDOUT);  // no end of stream: the peer's FIN never came
+}
+
+TEST_F(TcpConn, FinWait2AfterAShutdownAloneHasNoTimeout) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_shutdown(&conn);  // half-close: the application still reads
+  ASSERT_EQ(Run().size(), 1u);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(600000);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+}
+
+TEST_F(TcpConn, FinWait2TimeoutZeroMeansNever) {
+  tern_tcp_config cfg;
+  tern_tcp_config_default(&cfg);
+  EXPECT_EQ(cfg.fin_wait2, 60000u);
+  tcp.cfg.fin_wait2 = 0;
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  tern_sim_advance(600000);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+}
+
+// PAWS (RFC 7323 5.3 R1): with timestamps in force, a segment whose
+// timestamp is older than TS.Recent is an old duplicate: dropped, with
+// an ACK; the same data with a newer timestamp is taken.
+TEST_F(TcpConn, PawsDropsASegmentWithAnOldTimestamp) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
+  sa.dport = syn[0].sport;
+  sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP;
+  sa.opts.mss = 1000;
+  sa.opts.ts_val = 0xfffffff0u;  // wraps below
+  sa.opts.ts_ecr = syn[0].opts.ts_val;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  Seg d = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1, Bytes(10, 'n'));
+  d.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  d.opts.ts_val = 5;  // newer, across the wrap
+  Send(d);
+  EXPECT_EQ(conn.rcv.unread, 10u);
+  EXPECT_EQ(conn.ts_recent, 5u);
+  // An old duplicate of the next bytes: older timestamp.
+  Seg old = Peer(TERN_TCP_ACK, kPeerIss + 11, iss + 1, Bytes(10, 'o'));
+  old.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  old.opts.ts_val = 0xfffffff8u;
+  std::vector<Seg> out = Send(old);
+  ASSERT_EQ(out.size(), 1u);  // the ACK
+  EXPECT_EQ(out[0].ack, kPeerIss + 11);
+  EXPECT_EQ(conn.rcv.unread, 10u);
+  EXPECT_EQ(tcp.stats.paws_rejected, 1u);
+  // The same sequence numbers with a current timestamp are taken.
+  old.opts.ts_val = 6;
+  Send(old);
+  EXPECT_EQ(conn.rcv.unread, 20u);
+  EXPECT_EQ(tcp.stats.paws_rejected, 1u);
+  // A reset is not subject to PAWS (R1: the RST bit set).
+  Seg rst = Peer(TERN_TCP_RST, kPeerIss + 21, 0);
+  rst.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  rst.opts.ts_val = 1;
+  Send(rst);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
 }
 
 TEST_F(TcpConn, ASegmentForNoConnectionIsReset) {

@@ -97,6 +97,33 @@ void tern__tcp_reset_answer(tern_tcp_layer *layer, const tern_endpoint *local,
 
 /* ---- what to send ---- */
 
+void tern__tcp_sack_skip(tern_tcp_conn *c) {
+  if ((c->opts & TERN__TCP_O_SACK) == 0) {
+    return;
+  }
+  for (unsigned i = 0; i < c->sb.count; i++) {
+    const tern_tcp_sack_block *r = &c->sb.range[i];
+    if (tern_seq_ge(c->snd_nxt, r->left) && tern_seq_lt(c->snd_nxt, r->right) &&
+        tern_seq_lt(c->snd_nxt, c->snd_max)) {
+      c->snd_nxt = tern_seq_lt(r->right, c->snd_max) ? r->right : c->snd_max;
+    }
+  }
+}
+
+uint32_t tern__tcp_sack_room(const tern_tcp_conn *c, uint32_t seq) {
+  uint32_t room = UINT32_MAX;
+  if ((c->opts & TERN__TCP_O_SACK) == 0) {
+    return room;
+  }
+  for (unsigned i = 0; i < c->sb.count; i++) {
+    const tern_tcp_sack_block *r = &c->sb.range[i];
+    if (tern_seq_gt(r->left, seq) && r->left - seq < room) {
+      room = r->left - seq;
+    }
+  }
+  return room;
+}
+
 /* One segment's plan: flags, sequence number, and data from the send
  * ring at off (bytes after SND.UNA). */
 typedef struct plan {
@@ -152,6 +179,10 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     if (p->len > out) {
       p->len = out;
     }
+    uint32_t hole = tern__tcp_sack_room(c, p->seq); /* only the hole */
+    if (p->len > hole) {
+      p->len = hole;
+    }
     if (fin_due(c, p->seq, p->len) && out > p->len) {
       p->flags |= TERN_TCP_FIN;
     }
@@ -178,9 +209,18 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     if (len > max) {
       len = max;
     }
+    /* A go-back after a timeout stops at data the peer SACKed. */
+    bool short_hole = false;
+    if (tern_seq_lt(c->snd_nxt, c->snd_max)) {
+      uint32_t hole = tern__tcp_sack_room(c, c->snd_nxt);
+      if (len > hole) {
+        len = hole;
+        short_hole = len != 0;
+      }
+    }
     bool closing = (c->flags & TERN__TCP_F_FIN) != 0;
     bool send =
-        len != 0 && (len == max ||
+        len != 0 && (len == max || short_hole ||
                      /* Nagle (RFC 9293 3.7.4): a short segment only with
                       * nothing in flight, unless switched off or closing */
                      (len == avail && (flight == 0 || closing ||
@@ -194,7 +234,9 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       uint32_t was = c->snd_max - c->snd_nxt;
       len = avail < max ? avail : max;
       len = len < was ? len : was;
-      send = true;
+      uint32_t hole = tern__tcp_sack_room(c, c->snd_nxt);
+      len = len < hole ? len : hole;
+      send = len != 0;
     }
     if (!send && avail != 0 && flight == 0 &&
         (c->pend & TERN__TCP_P_PROBE) != 0) {
@@ -286,6 +328,7 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
       tern__tcp_heard(c, now); /* the user timeout starts counting */
     }
     c->snd_nxt = p->seq + seg_len;
+    tern__tcp_sack_skip(c);
     if (tern_seq_gt(c->snd_nxt, c->snd_max)) {
       if (c->rtt_at == 0 && !again) { /* time one new segment (Karn) */
         c->rtt_at = now == 0 ? 1 : now;

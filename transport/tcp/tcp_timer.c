@@ -27,6 +27,11 @@ void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
   if (c->state == TERN_TCP_TIME_WAIT) {
     return;
   }
+  if (c->state == TERN_TCP_FIN_WAIT_2 &&
+      (c->flags & TERN__TCP_F_USER_DONE) != 0 && cfg->fin_wait2 != 0) {
+    c->idle_at = later(now, cfg->fin_wait2);
+    return;
+  }
   bool outstanding = c->snd_una != c->snd_max || c->slen != 0 ||
                      c->state == TERN_TCP_SYN_SENT ||
                      c->state == TERN_TCP_SYN_RCVD;
@@ -59,7 +64,12 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
   c->snd_nxt = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD
                    ? c->iss
                    : c->snd_una; /* go back: resend from SND.UNA */
-  c->rtt_at = 0;                 /* Karn: no sample from a resent segment */
+  if ((c->opts & TERN__TCP_O_SACK) != 0) {
+    /* RFC 2018 8: the peer may have dropped what it SACKed; what it
+     * reports from now on is skipped by the go-back. */
+    tern_tcp_sack_timeout(&c->sb, c->snd_una);
+  }
+  c->rtt_at = 0; /* Karn: no sample from a resent segment */
   c->rtx_at = later(now, c->rtt.rto);
   c->pend &= (uint8_t)~TERN__TCP_P_REXMIT;
 }
@@ -68,6 +78,11 @@ static void idle_expired(tern_tcp_conn *c, tern_time now) {
   const tern_tcp_config *cfg = &c->layer->cfg;
   if (c->state == TERN_TCP_TIME_WAIT) {
     tern__tcp_finish(c, 0);
+    return;
+  }
+  if (c->state == TERN_TCP_FIN_WAIT_2 &&
+      (c->flags & TERN__TCP_F_USER_DONE) != 0 && cfg->fin_wait2 != 0) {
+    tern__tcp_finish(c, TERN_ETIMEDOUT); /* the peer never sent its FIN */
     return;
   }
   bool outstanding = c->snd_una != c->snd_max || c->slen != 0 ||

@@ -11,6 +11,7 @@ void tern_tcp_config_default(tern_tcp_config *cfg) {
   cfg->min_rto = 200; /* Linux's */
   cfg->max_rto = TERN_TCP_RTO_MAX_DEFAULT;
   cfg->time_wait = 60000; /* Linux's TIME-WAIT */
+  cfg->fin_wait2 = 60000; /* Linux's tcp_fin_timeout */
   cfg->delack = 40;
   cfg->user_timeout = 120000;
   cfg->keepalive = 7200000; /* RFC 1122 4.2.3.6: two hours */
@@ -72,6 +73,9 @@ void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
   c->rcv_shift = tern__tcp_shift_for(c->rcv.cap);
   c->snd_shift = 0;
   c->opts = 0;
+  /* Unread bytes of an earlier connection in this storage are not the
+   * new one's (the handshake sets RCV.NXT again). */
+  (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, 0);
   tern_tcp_rtt_init(&c->rtt, layer->cfg.min_rto, layer->cfg.max_rto);
   (void)now;
 }
@@ -242,6 +246,10 @@ void tern_tcp_shutdown(tern_tcp_conn *c) {
 /* The application is done with a listener's slot: free it once CLOSED. */
 static void user_done(tern_tcp_conn *c) {
   c->flags |= TERN__TCP_F_USER_DONE;
+  if (c->state == TERN_TCP_FIN_WAIT_2) {
+    tern__tcp_heard(c, tern_now()); /* the FIN-WAIT-2 timeout starts */
+    tern__tcp_kick(c->layer);
+  }
   if (c->state == TERN_TCP_CLOSED && c->listener != NULL) {
     c->flags = 0;
   }
