@@ -142,8 +142,10 @@ static bool flush(tern_eth *eth) {
   while ((p = *pp) != NULL) {
     tern_pkt *next = p->next; /* the lower device may reuse p->next */
     hop h;
-    (void)next_hop(eth, p, &h); /* checked when it was held */
-    tern_neighbour *e = tern_neigh_find(h.cache, tern_pkt_next_hop(p));
+    tern_neighbour *e = NULL;
+    if (next_hop(eth, p, &h) == 0) { /* it was checked when held */
+      e = tern_neigh_find(h.cache, tern_pkt_next_hop(p));
+    }
     int err = TERN_EHOSTUNREACH;
     if (e == NULL) {
       tern_pkt_free(p);

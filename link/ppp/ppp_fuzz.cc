@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <algorithm>
 
 #include <vector>
 
@@ -129,8 +130,14 @@ struct Harness {
   }
 
   void Frame(uint16_t proto, const uint8_t *b, size_t n) {
-    Bytes f = {0xff, 0x03, (uint8_t)(proto >> 8), (uint8_t)proto};
-    f.insert(f.end(), b, b + n);
+    // Sized once and copied into (gcc 12 at -O2 wrongly warns about an
+    // insert at the end of a vector of a constant size).
+    Bytes f(4 + n);
+    f[0] = 0xff;
+    f[1] = 0x03;
+    f[2] = (uint8_t)(proto >> 8);
+    f[3] = (uint8_t)proto;
+    std::copy(b, b + n, f.begin() + 4);
     tern_ppp_hdlc_encoder e;
     tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0xffffffffu,
                                 TERN_PPP_FCS16);
