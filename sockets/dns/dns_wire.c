@@ -177,71 +177,77 @@ static uint32_t min32(uint32_t a, uint32_t b) {
   return a < b ? a : b;
 }
 
-/* Walks every record of the message from pos: count records. Each must
- * lie inside the message, and the RDATA of the types read here be exactly
- * their size. Returns the offset after the last, or -tern_dns_drop. */
-static long check_records(const uint8_t *m, size_t len, size_t pos,
-                          unsigned count) {
-  while (count-- > 0) {
-    long r = skip_name(m, len, pos);
-    if (r < 0) {
-      return r;
+/* One resource record, as rr_read finds it. */
+typedef struct rr {
+  size_t rd;     /* the RDATA's offset */
+  unsigned type; /* 0 when the class is not IN: nothing here reads it */
+  unsigned rdlen;
+  uint32_t ttl;
+} rr;
+
+/* Reads the record at pos into *r: the offset after it, or
+ * -tern_dns_drop when it does not lie inside the message. */
+static long rr_read(const uint8_t *m, size_t len, size_t pos, rr *r) {
+  long e = skip_name(m, len, pos);
+  if (e < 0) {
+    return e;
+  }
+  size_t p = (size_t)e + 10; /* type, class, TTL, RDLENGTH */
+  if (p > len) {
+    return -TERN_DNS_DROP_TRUNCATED;
+  }
+  r->rd = p;
+  r->type =
+      tern_be16(m + p - 8) == TERN_DNS_CLASS_IN ? tern_be16(m + p - 10) : 0;
+  r->ttl = ttl_at(m + p - 6);
+  r->rdlen = tern_be16(m + p - 2);
+  p += r->rdlen;
+  return p > len ? -TERN_DNS_DROP_TRUNCATED : (long)p;
+}
+
+/* Walks the count records of the message from pos (the answer section's
+ * first): each must lie inside the message, and the RDATA of the types
+ * read here be exactly their size. The TTL of an SOA among the records
+ * an..an+ns-1 (the authority section) goes to *neg (RFC 2308 5). Returns
+ * 0 or -tern_dns_drop. */
+static int check_records(const uint8_t *m, size_t len, size_t pos,
+                         unsigned count, unsigned an, unsigned ns,
+                         uint32_t *neg) {
+  for (unsigned i = 0; i < count; i++) {
+    rr r;
+    long e = rr_read(m, len, pos, &r);
+    if (e < 0) {
+      return (int)e;
     }
-    pos = (size_t)r;
-    if (pos + 10 > len) {
-      return -TERN_DNS_DROP_TRUNCATED;
-    }
-    unsigned type = tern_be16(m + pos);
-    unsigned rdlen = tern_be16(m + pos + 8);
-    size_t rd = pos + 10;
-    pos = rd + rdlen;
-    if (pos > len) {
-      return -TERN_DNS_DROP_TRUNCATED;
-    }
-    if (tern_be16(m + rd - 8) != TERN_DNS_CLASS_IN) {
-      continue;
-    }
+    pos = (size_t)e;
     /* The names in the RDATA are walked over the RDATA alone, so they
      * cannot end past it; then they must fill it exactly. */
     size_t want;
-    if (type == TERN_DNS_TYPE_A) {
+    if (r.type == TERN_DNS_TYPE_A) {
       want = 4;
-    } else if (type == TERN_DNS_TYPE_AAAA) {
+    } else if (r.type == TERN_DNS_TYPE_AAAA) {
       want = 16;
-    } else if (type == TERN_DNS_TYPE_CNAME || type == TERN_DNS_TYPE_SOA) {
-      r = skip_name(m, pos, rd);
-      if (r >= 0 && type == TERN_DNS_TYPE_SOA) {
-        r = skip_name(m, pos, (size_t)r);
+    } else if (r.type == TERN_DNS_TYPE_CNAME || r.type == TERN_DNS_TYPE_SOA) {
+      e = skip_name(m, pos, r.rd);
+      if (e >= 0 && r.type == TERN_DNS_TYPE_SOA) {
+        e = skip_name(m, pos, (size_t)e);
       }
-      if (r == -TERN_DNS_DROP_TRUNCATED) {
+      if (e == -TERN_DNS_DROP_TRUNCATED) {
         return -TERN_DNS_DROP_RDLENGTH;
       }
-      if (r < 0) {
-        return r;
+      if (e < 0) {
+        return (int)e;
       }
       /* and for SOA: serial, refresh, retry, expire, minimum */
-      want = (size_t)r - rd + (type == TERN_DNS_TYPE_SOA ? 20u : 0u);
+      want = (size_t)e - r.rd + (r.type == TERN_DNS_TYPE_SOA ? 20u : 0u);
     } else {
       continue;
     }
-    if (rdlen != want) {
+    if (r.rdlen != want) {
       return -TERN_DNS_DROP_RDLENGTH;
     }
-  }
-  return (long)pos;
-}
-
-/* The negative TTL: the first SOA of the authority section (count
- * records from pos, already checked), RFC 2308 5. */
-static uint32_t negative_ttl(const uint8_t *m, size_t len, size_t pos,
-                             unsigned count) {
-  while (count-- > 0) {
-    pos = (size_t)skip_name(m, len, pos);
-    size_t rd = pos + 10;
-    pos = rd + tern_be16(m + pos + 8);
-    if (tern_be16(m + rd - 10) == TERN_DNS_TYPE_SOA &&
-        tern_be16(m + rd - 8) == TERN_DNS_CLASS_IN) {
-      return min32(ttl_at(m + rd - 6), ttl_at(m + pos - 4));
+    if (r.type == TERN_DNS_TYPE_SOA && i - an < ns) {
+      *neg = min32(r.ttl, ttl_at(m + pos - 4));
     }
   }
   return 0;
@@ -291,17 +297,15 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   }
   size_t an = (size_t)pos + 4;
   unsigned ancount = tern_be16(msg + 6);
-  unsigned nscount = tern_be16(msg + 8);
-  long ns = check_records(msg, len, an, ancount);
-  long end = ns < 0 ? ns : check_records(msg, len, (size_t)ns, nscount);
-  if (end >= 0) {
-    end = check_records(msg, len, (size_t)end, tern_be16(msg + 10));
-  }
-  if (end < 0) {
-    return (int)end;
+  uint32_t neg = 0;
+  int rc = check_records(msg, len, an,
+                         ancount + tern_be16(msg + 8) + tern_be16(msg + 10),
+                         ancount, tern_be16(msg + 8), &neg);
+  if (rc < 0) {
+    return rc;
   }
   if (ans->rcode == TERN_DNS_RCODE_NXDOMAIN) {
-    ans->ttl = negative_ttl(msg, len, (size_t)ns, nscount);
+    ans->ttl = neg;
     return TERN_DNS_NXDOMAIN;
   }
   if (ans->rcode != TERN_DNS_RCODE_NOERROR) {
@@ -317,29 +321,25 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
     uint32_t next_ttl = 0;
     size_t p = an;
     for (unsigned i = 0; i < ancount; i++) {
+      rr r;
       size_t owner = p;
-      p = (size_t)skip_name(msg, len, p);
-      unsigned type = tern_be16(msg + p);
-      size_t rd = p + 10;
-      p = rd + tern_be16(msg + p + 8);
-      if (tern_be16(msg + rd - 8) != TERN_DNS_CLASS_IN ||
+      p = (size_t)rr_read(msg, len, p, &r);
+      if ((r.type != qtype && r.type != TERN_DNS_TYPE_CNAME) ||
           !same_name(msg, len, owner, msg, len, name)) {
         continue;
       }
-      if (type == qtype) {
-        ttl = min32(ttl, ttl_at(msg + rd - 6));
+      if (r.type == qtype) {
+        ttl = min32(ttl, r.ttl);
         if (ans->n_addrs < cap) {
           tern_ip_addr *a = &addrs[ans->n_addrs++];
           memset(a, 0, sizeof *a);
-          a->family = type == TERN_DNS_TYPE_A ? TERN_IP_V4 : TERN_IP_V6;
-          memcpy(a->u.w, msg + rd, p - rd);
+          a->family = qtype == TERN_DNS_TYPE_A ? TERN_IP_V4 : TERN_IP_V6;
+          memcpy(a->u.w, msg + r.rd, r.rdlen);
         }
-        if (ans->n_found < 0xffffu) {
-          ans->n_found++;
-        }
-      } else if (type == TERN_DNS_TYPE_CNAME && next == 0) {
-        next = rd;
-        next_ttl = ttl_at(msg + rd - 6);
+        ans->n_found++; /* at most ANCOUNT: one pass counts */
+      } else if (next == 0) {
+        next = r.rd;
+        next_ttl = r.ttl;
       }
     }
     if (ans->n_found > 0) {
@@ -347,7 +347,7 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       return TERN_DNS_OK;
     }
     if (next == 0) {
-      ans->ttl = negative_ttl(msg, len, (size_t)ns, nscount);
+      ans->ttl = neg;
       return TERN_DNS_NODATA;
     }
     if (ans->cnames == TERN_DNS_MAX_CNAME) {
