@@ -438,6 +438,22 @@ TEST(DnsResult, NxdomainTtlIsTheLesserOfSoaTtlAndMinimum) {
   EXPECT_EQ(p.ans.ttl, 30u);
 }
 
+TEST(DnsResult, SoaOutsideTheAuthoritySectionSetsNoTtl) {
+  // RFC 2308 5 takes the SOA of the authority section only.
+  Msg m(kId, kResp, 1, 1, 0, 1);
+  m.Question("peer.test", TERN_DNS_TYPE_A);
+  Soa(m, 17, 3600, 60);  // in the answer section
+  Soa(m, 17, 3600, 60);  // in the additional section
+  Parsed p = Parse(Query("peer.test", TERN_DNS_TYPE_A, kId), m.b);
+  ASSERT_EQ(p.rc, TERN_DNS_NODATA);
+  EXPECT_EQ(p.ans.ttl, 0u);
+  m.b[7] = 0;  // the first now in the authority section
+  m.b[9] = 1;
+  p = Parse(Query("peer.test", TERN_DNS_TYPE_A, kId), m.b);
+  ASSERT_EQ(p.rc, TERN_DNS_NODATA);
+  EXPECT_EQ(p.ans.ttl, 60u);
+}
+
 TEST(DnsResult, NodataWithoutSoaHasNoTtl) {
   Msg m(kId, kResp, 1, 0, 0, 0);
   m.Question("peer.test", TERN_DNS_TYPE_A);
