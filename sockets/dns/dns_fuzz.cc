@@ -41,8 +41,12 @@ static void Check(const uint8_t *query, size_t qlen, const uint8_t *msg,
       (rc == TERN_DNS_OK) != (ans.n_found > 0)) {
     __builtin_trap();
   }
+  // Each address is the RDATA of a record of the message: its bytes are
+  // somewhere in it.
   for (unsigned i = 0; i < ans.n_addrs; i++) {
-    if (addrs[i].family != TERN_IP_V4 && addrs[i].family != TERN_IP_V6) {
+    size_t n = addrs[i].family == TERN_IP_V4 ? 4 : 16;
+    if ((addrs[i].family != TERN_IP_V4 && addrs[i].family != TERN_IP_V6) ||
+        memmem(msg, len, addrs[i].u.w, n) == nullptr) {
       __builtin_trap();
     }
   }
