@@ -19,7 +19,7 @@ typedef struct name_walk {
   size_t len;
   size_t pos;    /* the next length byte or pointer */
   size_t floor;  /* where the current run of labels began: a pointer must
-                    point below it (RFC 9267 sections 2 and 6.3) */
+                    point below it (RFC 9267: compression pointers) */
   size_t end;    /* the byte after the name where it was found, once known */
   unsigned wire; /* the uncompressed length so far (RFC 1035 2.3.4) */
 } name_walk;
