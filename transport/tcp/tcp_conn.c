@@ -200,6 +200,18 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   tern_waker_slot_wake(&c->writer);
 }
 
+/* Whether an ACK's echoed timestamp is older than the last expiry of the
+ * retransmission timer, with no progress since (retries != 0): it then
+ * echoes an original transmission, not the resend (a resend the peer
+ * already had is answered with the old TS.Recent, RFC 7323 4.3 and 5.3
+ * R2), and an RTT sample from it would hold the whole wait for the timer
+ * and inflate the RTO toward its maximum. Karn's rule, for timestamps.
+ * The timer last fired at rtx_at - rto (tcp_timer.c arms it so). */
+static bool echo_before_timeout(const tern_tcp_conn *c, uint32_t ecr) {
+  return c->retries != 0 && c->rtx_at != 0 &&
+         tern_seq_lt(ecr, (uint32_t)(c->rtx_at - c->rtt.rto));
+}
+
 /* RFC 6675 5 on an ACK, with SACK in force (its loss recovery in place
  * of NewReno's): Update() the scoreboard, count DupAcks (an ACK that
  * SACKs new data, or RFC 5681's duplicate when it has no SACK option),
@@ -242,7 +254,9 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if ((c->opts & TERN__TCP_O_TS) != 0 &&
         (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
         s->opts.ts_ecr != 0) {
-      tern_tcp_rtt_sample(&c->rtt, (uint32_t)now - s->opts.ts_ecr);
+      if (!echo_before_timeout(c, s->opts.ts_ecr)) {
+        tern_tcp_rtt_sample(&c->rtt, (uint32_t)now - s->opts.ts_ecr);
+      }
     } else if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
       tern_tcp_rtt_sample(&c->rtt, now - c->rtt_at); /* Karn: untouched */
     }
