@@ -1109,6 +1109,36 @@ TEST_F(Recovery, SackRescueRetransmission) {
   EXPECT_EQ(conn.snd_una, conn.snd_max);
 }
 
+// Our FIN has a sequence number the scoreboard counts: S0 and the FIN
+// (sent alone after S7) are lost. Recovery resends S0; when the partial
+// ACK reaches the FIN's number, still not past RecoveryPoint (the FIN's),
+// the rescue resends the FIN alone; its ACK ends recovery and FIN-WAIT-1.
+TEST_F(Recovery, SackRescueResendsALostFin) {
+  Grow(true, 12000);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+  EXPECT_EQ(out[0].seq, R(12000));
+  EXPECT_TRUE(Send(Ack(4000, {{5000, 6000}})).empty());
+  EXPECT_TRUE(Send(Ack(4000, {{5000, 7000}})).empty());
+  EXPECT_EQ(Sent(Send(Ack(4000, {{5000, 8000}}))), (P{{4000, 1000}}));
+  EXPECT_EQ(conn.cc.recover, R(12000));  // the FIN's number
+  for (uint32_t right = 9000; right <= 12000; right += 1000) {
+    EXPECT_TRUE(Send(Ack(4000, {{5000, right}})).empty()) << right;
+  }
+  out = Send(Ack(12000));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+  EXPECT_EQ(out[0].seq, R(12000));
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_TRUE(conn.cc.in_recovery);
+  EXPECT_TRUE(Send(Ack(12001)).empty());
+  EXPECT_FALSE(conn.cc.in_recovery);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+}
+
 // IsLost(HighACK + 1) starts recovery before the third duplicate: one
 // ACK SACKing three segments above a hole (RFC 6675 5 step 2).
 TEST_F(Recovery, SackEntersRecoveryOnIsLostBeforeThreeDuplicates) {
