@@ -17,7 +17,7 @@ enum { ST_LINE, ST_DISCARD, ST_PAYLOAD };
 int tern_at_parser_init(tern_at_parser *p, uint8_t *buf, size_t cap,
                         uint32_t ipd_max, unsigned links) {
   if (p == NULL || buf == NULL || cap < TERN_AT_LINE_MIN || ipd_max == 0 ||
-      links == 0 || links > TERN_AT_MAX_LINKS) {
+      links > TERN_AT_MAX_LINKS) {
     return TERN_EINVAL;
   }
   memset(p, 0, sizeof *p);
@@ -141,13 +141,18 @@ static int finish_line(tern_at_parser *p, tern_at_event *ev) {
       return 1;
     }
   }
+  /* "CONNECT" in single-link mode, "<link>,CONNECT" in multi-link mode;
+   * the other mode's form is dropped, so a link is always in range. */
   uint8_t k = link_event(s, n);
   if (k != TERN_AT_EV_NONE) {
+    if (p->links != 0) {
+      p->stats.bad_number++;
+      return 0;
+    }
     ev->kind = k;
     p->stats.lines++;
     return 1;
   }
-  /* "<link>,CONNECT": digits, a comma, a link event. */
   size_t d = 0;
   while (d < n && s[d] >= '0' && s[d] <= '9') {
     d++;
@@ -156,7 +161,7 @@ static int finish_line(tern_at_parser *p, tern_at_event *ev) {
     k = link_event(s + d + 1, n - d - 1);
     if (k != TERN_AT_EV_NONE) {
       uint32_t link;
-      if (!parse_dec(s, d, (uint32_t)p->links - 1, &link)) {
+      if (p->links == 0 || !parse_dec(s, d, (uint32_t)p->links - 1, &link)) {
         p->stats.bad_number++;
         return 0;
       }
@@ -226,10 +231,15 @@ static int parse_ipd(tern_at_parser *p, tern_at_event *ev) {
       b = i + 1;
     }
   }
-  /* Fields: len | link,len | len,ip,port | link,len,ip,port. */
+  /* Fields: len | len,ip,port in single-link mode, link,len |
+   * link,len,ip,port in multi-link mode. */
   unsigned f = 0;
   uint32_t link = TERN_AT_NO_LINK;
-  if (nf == 2 || nf == 4) {
+  int numbered = nf == 2 || nf == 4;
+  if (numbered != (p->links != 0)) {
+    return 0;
+  }
+  if (numbered) {
     if (!parse_dec(s + start[0], flen[0], (uint32_t)p->links - 1, &link)) {
       return 0;
     }

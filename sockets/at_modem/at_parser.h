@@ -10,11 +10,17 @@
  *   \r\n>       (no line end)      AT+CIPSEND's prompt: send the bytes now
  *   Recv 5 bytes                   the modem took the bytes after the prompt
  *   AT+CIPSTART=...                echo of the command (ATE1, the default)
- *   0,CONNECT  0,CLOSED  0,CONNECT FAIL    link events (CONNECT and CLOSED
- *                                          alone in single-link mode)
+ *   0,CONNECT  0,CLOSED  0,CONNECT FAIL    link events (without "0," in
+ *                                          single-link mode)
  *   ALREADY CONNECTED  ready  WIFI CONNECTED  WIFI GOT IP  WIFI DISCONNECT
  *   \r\n+IPD,0,5:hello             5 received bytes on link 0, no line end
  *   \r\n+IPD,0,5,"192.0.2.1",7:hello       the same with AT+CIPDINFO=1
+ *   \r\n+IPD,5:hello  \r\n+IPD,5,"192.0.2.1",7:hello    single-link mode
+ *
+ * The parser is told which mode the modem is in (AT+CIPMUX): in
+ * multi-link mode only the numbered forms of the link events and of +IPD
+ * are accepted, in single-link mode only the forms without a link, so an
+ * event's link is always one the caller has.
  *
  * Lines end at CR or LF (empty lines are skipped). A line that is none of
  * the above is handed on as TERN_AT_EV_LINE (information responses such
@@ -24,13 +30,15 @@
  * past a buffer, and the parser starts again at the next CR or LF:
  * - a line longer than the line buffer (overlong);
  * - a line with a NUL or another control byte but CR and LF (bad_char);
- * - a +IPD header that does not parse, ends at a CR or LF, or names a link
- *   out of range (bad_ipd); a length over the configured maximum
+ * - a +IPD header that does not parse, ends at a CR or LF, names a link
+ *   out of range or is of the other mode's form (bad_ipd); a length over
+ *   the configured maximum
  *   (ipd_too_long): a header that lies about its length is what a
  *   corrupted one looks like, so its bytes are not skipped but read as
  *   lines again;
- * - a link event or numbered result whose number does not parse or whose
- *   link is out of range (bad_number).
+ * - a link event whose link does not parse, is out of range or is of the
+ *   other mode's form, or a number in ERR CODE or Recv that does not parse
+ *   (bad_number).
  * What the protocol cannot show is not caught: a UART that loses bytes
  * inside a +IPD payload makes the parser take the bytes after it for
  * payload. The owner notices by a timeout and calls tern_at_parser_reset. */
@@ -56,8 +64,8 @@ extern "C" {
  * the parser accepts 0..links-1 with links at most this. */
 #define TERN_AT_MAX_LINKS 16
 
-/* The link of an event that names none (single-link mode: "CONNECT",
- * "+IPD,5:..."). */
+/* The link of an event that names none: every event in single-link mode,
+ * and the events that are not about a link in either mode. */
 #define TERN_AT_NO_LINK 0xFF
 
 typedef enum tern_at_ev {
@@ -93,8 +101,8 @@ typedef enum tern_at_wifi {
 /* One event. Fields not named for a kind are 0 (link: TERN_AT_NO_LINK). */
 typedef struct tern_at_event {
   uint8_t kind; /* tern_at_ev */
-  /* CONNECT, CLOSED, CONNECT_FAIL, IPD, IPD_DATA: the link (0..links-1),
-   * or TERN_AT_NO_LINK when the line names none. */
+  /* CONNECT, CLOSED, CONNECT_FAIL, IPD, IPD_DATA in multi-link mode: the
+   * link, 0..links-1. Otherwise TERN_AT_NO_LINK. */
   uint8_t link;
   /* IPD: 1 when the header carried the remote end (AT+CIPDINFO=1). */
   uint8_t has_remote;
@@ -143,10 +151,11 @@ typedef struct tern_at_parser {
 
 /* Starts a parser with its line buffer (cap bytes, at least
  * TERN_AT_LINE_MIN), the longest +IPD payload to accept (ESP8266: 2048,
- * ESP32: 8192 in TCP; at least 1) and how many links the modem numbers
- * (1..TERN_AT_MAX_LINKS; ESP-AT: 5). The parser starts at the start of a
- * line with zeroed statistics. Returns 0, or TERN_EINVAL (NULL p or buf,
- * cap or a count out of range) leaving *p unusable. */
+ * ESP32: 8192 in TCP; at least 1) and the mode: links is how many links
+ * the modem numbers in multi-link mode (AT+CIPMUX=1; 1..TERN_AT_MAX_LINKS,
+ * ESP-AT: 5), or 0 for single-link mode. The parser starts at the start
+ * of a line with zeroed statistics. Returns 0, or TERN_EINVAL (NULL p or
+ * buf, cap or a count out of range) leaving *p unusable. */
 int tern_at_parser_init(tern_at_parser *p, uint8_t *buf, size_t cap,
                         uint32_t ipd_max, unsigned links);
 

@@ -1,6 +1,7 @@
 // Fuzz target for the AT response parser. The first four input bytes
 // choose the line buffer's size (TERN_AT_LINE_MIN..+255), the +IPD limit
-// (1..4081), the link count (1..16) and a chunking seed; the rest is what
+// (1..4081), the mode (0: single-link, or 1..16 links) and a chunking
+// seed; the rest is what
 // the modem sent.
 // Properties: the parser never reads or writes outside the input and the
 // line buffer (both allocated at exactly their size, so ASan sees it);
@@ -61,7 +62,12 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
       tern_at_event ev;
       size_t n = tern_at_parser_feed(&p, in + used, chunk - used, &ev);
       Check(n > 0 && n <= chunk - used);
-      Check(ev.link == TERN_AT_NO_LINK || ev.link < links);
+      bool about_a_link =
+          ev.kind == TERN_AT_EV_CONNECT || ev.kind == TERN_AT_EV_CLOSED ||
+          ev.kind == TERN_AT_EV_CONNECT_FAIL || ev.kind == TERN_AT_EV_IPD ||
+          ev.kind == TERN_AT_EV_IPD_DATA;
+      Check(about_a_link && links != 0 ? ev.link < links
+                                       : ev.link == TERN_AT_NO_LINK);
       switch (ev.kind) {
         case TERN_AT_EV_NONE: Check(n == chunk - used); break;
         case TERN_AT_EV_IPD_DATA:
@@ -125,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   size_t cap = TERN_AT_LINE_MIN + data[0];
   uint32_t ipd_max = 1 + (static_cast<uint32_t>(data[1]) << 4);
-  unsigned links = 1 + (data[2] & 15);
+  unsigned links = data[2] % (TERN_AT_MAX_LINKS + 1); /* 0: single-link */
   uint32_t seed = data[3];
   data += 4;
   size -= 4;

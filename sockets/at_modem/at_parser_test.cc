@@ -112,18 +112,19 @@ std::vector<Rec> Parse(const std::string &in) {
 
 // Parses in whole, byte by byte, and split in two at every byte; all must
 // agree. Returns the records.
-std::vector<Rec> ParseEverySplit(const std::string &in, size_t cap = 128,
-                                 uint32_t ipd_max = 2048) {
-  Parser whole(cap, ipd_max);
+std::vector<Rec> ParseEverySplit(const std::string &in, unsigned links = 5) {
+  const size_t cap = 128;
+  const uint32_t ipd_max = 2048;
+  Parser whole(cap, ipd_max, links);
   whole.Feed(in);
-  Parser bytes(cap, ipd_max);
+  Parser bytes(cap, ipd_max, links);
   for (char c : in) {
     bytes.Feed(std::string(1, c));
   }
   EXPECT_EQ(whole.recs_, bytes.recs_);
   EXPECT_EQ(0, memcmp(&whole.p_.stats, &bytes.p_.stats, sizeof(tern_at_stats)));
   for (size_t k = 1; k < in.size(); k++) {
-    Parser two(cap, ipd_max);
+    Parser two(cap, ipd_max, links);
     two.FeedSplit(in, {k});
     EXPECT_EQ(whole.recs_, two.recs_) << "split at " << k;
   }
@@ -188,14 +189,40 @@ TEST(AtParser, EchoLines) {
 }
 
 TEST(AtParser, LinkEvents) {
-  EXPECT_EQ(
-      ParseEverySplit("0,CONNECT\r\n4,CLOSED\r\n2,CONNECT FAIL\r\n"
-                      "CONNECT\r\nCLOSED\r\nCONNECT FAIL\r\n"
-                      "ALREADY CONNECTED\r\nALREADY CONNECT\r\n"),
-      (std::vector<Rec>{R(TERN_AT_EV_CONNECT, 0), R(TERN_AT_EV_CLOSED, 4),
-                        R(TERN_AT_EV_CONNECT_FAIL, 2), R(TERN_AT_EV_CONNECT),
-                        R(TERN_AT_EV_CLOSED), R(TERN_AT_EV_CONNECT_FAIL),
-                        R(TERN_AT_EV_ALREADY), R(TERN_AT_EV_ALREADY)}));
+  EXPECT_EQ(ParseEverySplit("0,CONNECT\r\n4,CLOSED\r\n2,CONNECT FAIL\r\n"
+                            "ALREADY CONNECTED\r\nALREADY CONNECT\r\n"),
+            (std::vector<Rec>{R(TERN_AT_EV_CONNECT, 0), R(TERN_AT_EV_CLOSED, 4),
+                              R(TERN_AT_EV_CONNECT_FAIL, 2),
+                              R(TERN_AT_EV_ALREADY), R(TERN_AT_EV_ALREADY)}));
+}
+
+TEST(AtParser, LinkEventsSingleLink) {
+  EXPECT_EQ(ParseEverySplit("CONNECT\r\nCLOSED\r\nCONNECT FAIL\r\n", 0),
+            (std::vector<Rec>{R(TERN_AT_EV_CONNECT), R(TERN_AT_EV_CLOSED),
+                              R(TERN_AT_EV_CONNECT_FAIL)}));
+}
+
+// Each mode drops the other's forms: an event's link is always one the
+// caller has (an array of links is indexed safely).
+TEST(AtParser, OtherModesFormsAreDropped) {
+  {
+    Parser multi(128, 2048, 5);
+    multi.Feed(
+        "CONNECT\r\nCLOSED\r\nCONNECT FAIL\r\n+IPD,3:abc\r\n"
+        "+IPD,1,\"192.0.2.1\",7:x\r\nOK\r\n");
+    EXPECT_EQ(multi.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+    EXPECT_EQ(3u, multi.p_.stats.bad_number);
+    EXPECT_EQ(2u, multi.p_.stats.bad_ipd);
+  }
+  {
+    Parser single(128, 2048, 0);
+    single.Feed(
+        "0,CONNECT\r\n0,CLOSED\r\n+IPD,0,3:abc\r\n"
+        "+IPD,0,1,\"192.0.2.1\",7:x\r\nOK\r\n");
+    EXPECT_EQ(single.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+    EXPECT_EQ(2u, single.p_.stats.bad_number);
+    EXPECT_EQ(2u, single.p_.stats.bad_ipd);
+  }
 }
 
 TEST(AtParser, ReadyAndWifi) {
@@ -248,18 +275,21 @@ TEST(AtParser, IpdBackToBackWithNoLineEnd) {
 }
 
 TEST(AtParser, IpdAllFieldForms) {
-  EXPECT_EQ(
-      ParseEverySplit("+IPD,3:abc"                        // single link
-                      "+IPD,0,2,\"192.0.2.7\",4000:hi"    // CIPDINFO=1
-                      "+IPD,1,2,192.0.2.8,7:yo"           // unquoted
-                      "+IPD,2,\"198.51.100.1\",65535:xy"  // single+info
-                      "+IPD,4,1,\"2001:db8::1\",53:z"),   // IPv6
-      (std::vector<Rec>{
-          R(TERN_AT_EV_IPD, TERN_AT_NO_LINK, 3, "abc"),
-          R(TERN_AT_EV_IPD, 0, 2, "hi", "192.0.2.7:4000"),
-          R(TERN_AT_EV_IPD, 1, 2, "yo", "192.0.2.8:7"),
-          R(TERN_AT_EV_IPD, TERN_AT_NO_LINK, 2, "xy", "198.51.100.1:65535"),
-          R(TERN_AT_EV_IPD, 4, 1, "z", "[2001:db8::1]:53")}));
+  EXPECT_EQ(ParseEverySplit("+IPD,0,2,\"192.0.2.7\",4000:hi"  // CIPDINFO=1
+                            "+IPD,1,2,192.0.2.8,7:yo"         // unquoted
+                            "+IPD,4,1,\"2001:db8::1\",53:z"   // IPv6
+                            "+IPD,3,3:abc"),
+            (std::vector<Rec>{R(TERN_AT_EV_IPD, 0, 2, "hi", "192.0.2.7:4000"),
+                              R(TERN_AT_EV_IPD, 1, 2, "yo", "192.0.2.8:7"),
+                              R(TERN_AT_EV_IPD, 4, 1, "z", "[2001:db8::1]:53"),
+                              R(TERN_AT_EV_IPD, 3, 3, "abc")}));
+}
+
+TEST(AtParser, IpdSingleLinkForms) {
+  EXPECT_EQ(ParseEverySplit("+IPD,3:abc+IPD,2,\"198.51.100.1\",65535:xy", 0),
+            (std::vector<Rec>{R(TERN_AT_EV_IPD, TERN_AT_NO_LINK, 3, "abc"),
+                              R(TERN_AT_EV_IPD, TERN_AT_NO_LINK, 2, "xy",
+                                "198.51.100.1:65535")}));
 }
 
 TEST(AtParser, IpdOfZeroBytes) {
@@ -439,9 +469,9 @@ TEST(AtParser, InitChecksItsArguments) {
   EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, nullptr, sizeof buf, 1, 5));
   EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, buf, sizeof buf - 1, 1, 5));
   EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, buf, sizeof buf, 0, 5));
-  EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, buf, sizeof buf, 1, 0));
   EXPECT_EQ(TERN_EINVAL,
             tern_at_parser_init(&p, buf, sizeof buf, 1, TERN_AT_MAX_LINKS + 1));
+  EXPECT_EQ(0, tern_at_parser_init(&p, buf, sizeof buf, 1, 0));
   EXPECT_EQ(0, tern_at_parser_init(&p, buf, sizeof buf, 1, 1));
 }
 
@@ -515,6 +545,51 @@ TEST(AtParser, SurvivesRandomBytes) {
     ASSERT_FALSE(p.recs_.empty());
     EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind) << round;
   }
+}
+
+// The loop README.md shows: what a backend's reader does with each chunk
+// the UART gives it.
+struct Link {
+  std::string rx;
+  bool closed = false;
+};
+
+void OnUartBytes(tern_at_parser *at, Link links[5], int *result,
+                 const uint8_t *buf, size_t n) {
+  size_t off = 0;
+  while (off < n) {
+    tern_at_event ev;
+    off += tern_at_parser_feed(at, buf + off, n - off, &ev);
+    switch (ev.kind) {
+      case TERN_AT_EV_IPD_DATA: /* ev.len payload bytes for link ev.link */
+        links[ev.link].rx.append((const char *)ev.data, ev.len);
+        break;
+      case TERN_AT_EV_CLOSED: links[ev.link].closed = true; break;
+      case TERN_AT_EV_OK:
+      case TERN_AT_EV_ERROR:
+      case TERN_AT_EV_SEND_OK:
+      case TERN_AT_EV_SEND_FAIL:
+      case TERN_AT_EV_PROMPT: *result = ev.kind; break; /* the command's */
+      default: break; /* the rest: counted in at->stats, or ignored */
+    }
+  }
+}
+
+TEST(AtParser, ReadmeExample) {
+  static uint8_t line[128];
+  static tern_at_parser at;
+  ASSERT_EQ(0, tern_at_parser_init(&at, line, sizeof line, 2048, 5));
+  Link links[5];
+  int result = 0;
+  std::string in = "\r\n+IPD,3,5:hello\r\nSEND OK\r\n3,CLOSED\r\n";
+  for (size_t i = 0; i < in.size(); i += 4) {  // as a UART might deliver it
+    std::string chunk = in.substr(i, 4);
+    OnUartBytes(&at, links, &result,
+                reinterpret_cast<const uint8_t *>(chunk.data()), chunk.size());
+  }
+  EXPECT_EQ("hello", links[3].rx);
+  EXPECT_TRUE(links[3].closed);
+  EXPECT_EQ(TERN_AT_EV_SEND_OK, result);
 }
 
 }  // namespace
