@@ -27,10 +27,10 @@ extern "C" {
  * built with more). */
 #define TERN_AT_CMD_LINK_MAX 15
 
-/* The most bytes one AT+CIPSEND may carry: ESP-AT's limit on ESP32
- * chips. The ESP8266's is 2048: a backend for one keeps its sends under
- * that itself. */
-#define TERN_AT_SEND_MAX 8192
+/* The most bytes one AT+CIPSEND may carry: 2048, the limit in Espressif's
+ * ESP8266 and ESP32 AT documents. (Later firmware is said to take more;
+ * not confirmed, so not allowed here.) */
+#define TERN_AT_SEND_MAX 2048
 
 /* Constant commands. */
 #define TERN_AT_CMD_AT "AT\r\n"                  /* is the modem there? OK */

@@ -108,7 +108,7 @@ TEST(AtCmd, Cipsend) {
   char b[TERN_AT_CMD_MAX];
   EXPECT_EQ("AT+CIPSEND=0,1\r\n",
             Out(b, tern_at_cmd_cipsend(b, sizeof b, 0, 1)));
-  EXPECT_EQ("AT+CIPSEND=15,8192\r\n",
+  EXPECT_EQ("AT+CIPSEND=15,2048\r\n",
             Out(b, tern_at_cmd_cipsend(b, sizeof b, 15, TERN_AT_SEND_MAX)));
   EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend(b, sizeof b, 0, 0));
   EXPECT_EQ(TERN_EINVAL,

@@ -150,8 +150,9 @@ typedef struct tern_at_parser {
 } tern_at_parser;
 
 /* Starts a parser with its line buffer (cap bytes, at least
- * TERN_AT_LINE_MIN), the longest +IPD payload to accept (ESP8266: 2048,
- * ESP32: 8192 in TCP; at least 1) and the mode: links is how many links
+ * TERN_AT_LINE_MIN), the longest +IPD payload to accept (at least 1; the
+ * modem's receive buffer, which ESP-AT's documents do not give: 2048 is
+ * the size of its sends) and the mode: links is how many links
  * the modem numbers in multi-link mode (AT+CIPMUX=1; 1..TERN_AT_MAX_LINKS,
  * ESP-AT: 5), or 0 for single-link mode. The parser starts at the start
  * of a line with zeroed statistics. Returns 0, or TERN_EINVAL (NULL p or

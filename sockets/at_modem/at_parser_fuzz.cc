@@ -1,8 +1,7 @@
 // Fuzz target for the AT response parser. The first four input bytes
 // choose the line buffer's size (TERN_AT_LINE_MIN..+255), the +IPD limit
 // (1..4081), the mode (0: single-link, or 1..16 links) and a chunking
-// seed; the rest is what
-// the modem sent.
+// seed; the rest is what the modem sent.
 // Properties: the parser never reads or writes outside the input and the
 // line buffer (both allocated at exactly their size, so ASan sees it);
 // every event is well formed (links in range, a +IPD within its limit,

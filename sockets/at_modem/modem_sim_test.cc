@@ -192,7 +192,7 @@ class Modem {
     }
     fd_ = open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
     EXPECT_GE(fd_, 0) << path;
-    EXPECT_EQ(0, tern_at_parser_init(&p_, line_, sizeof line_, 8192, 5));
+    EXPECT_EQ(0, tern_at_parser_init(&p_, line_, sizeof line_, 2048, 5));
   }
 
   ~Modem() {
