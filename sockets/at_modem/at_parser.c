@@ -195,7 +195,10 @@ static int finish_line(tern_at_parser *p, tern_at_event *ev) {
     p->stats.lines++;
     return 1;
   }
-  ev->kind = starts(s, n, "AT") ? TERN_AT_EV_ECHO : TERN_AT_EV_LINE;
+  /* An echoed command: "AT", "ATE0", "AT+...". Not "AT version:..." (what
+   * AT+GMR answers). */
+  int echo = is(s, n, "AT") || starts(s, n, "AT+") || starts(s, n, "ATE");
+  ev->kind = echo ? TERN_AT_EV_ECHO : TERN_AT_EV_LINE;
   ev->data = s;
   ev->len = n;
   p->stats.lines++;

@@ -10,6 +10,7 @@
  *   \r\n>       (no line end)      AT+CIPSEND's prompt: send the bytes now
  *   Recv 5 bytes                   the modem took the bytes after the prompt
  *   AT+CIPSTART=...                echo of the command (ATE1, the default)
+ *   AT version:...                 (not an echo: AT+GMR's answer, a LINE)
  *   0,CONNECT  0,CLOSED  0,CONNECT FAIL    link events (without "0," in
  *                                          single-link mode)
  *   ALREADY CONNECTED  ready  WIFI CONNECTED  WIFI GOT IP  WIFI DISCONNECT
@@ -79,7 +80,7 @@ typedef enum tern_at_ev {
   TERN_AT_EV_ERR_CODE,     /* "ERR CODE:0x..." (value: the code) */
   TERN_AT_EV_PROMPT,       /* ">" at the start of a line */
   TERN_AT_EV_RECV,         /* "Recv N bytes" (value: N) */
-  TERN_AT_EV_ECHO,         /* a line starting "AT": the command echoed */
+  TERN_AT_EV_ECHO,         /* "AT", "AT+...", "ATE...": a command echoed */
   TERN_AT_EV_READY,        /* "ready": the modem (re)started */
   TERN_AT_EV_WIFI,         /* "WIFI ..." (value: tern_at_wifi) */
   TERN_AT_EV_CONNECT,      /* "<link>,CONNECT" or "CONNECT" */

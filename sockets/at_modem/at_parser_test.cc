@@ -188,6 +188,14 @@ TEST(AtParser, EchoLines) {
                         R(TERN_AT_EV_CONNECT, 0), R(TERN_AT_EV_OK)}));
 }
 
+TEST(AtParser, VersionLinesAreNoEcho) {
+  EXPECT_EQ(Parse("AT+GMR\r\nAT version:1.1.3.0\r\nATE0\r\n"),
+            (std::vector<Rec>{
+                R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "AT+GMR"),
+                R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "AT version:1.1.3.0"),
+                R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "ATE0")}));
+}
+
 TEST(AtParser, LinkEvents) {
   EXPECT_EQ(ParseEverySplit("0,CONNECT\r\n4,CLOSED\r\n2,CONNECT FAIL\r\n"
                             "ALREADY CONNECTED\r\nALREADY CONNECT\r\n"),
