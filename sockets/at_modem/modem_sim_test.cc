@@ -587,6 +587,22 @@ TEST(ModemSim, PeerCloses) {
   EXPECT_EQ("again", m.Stream(2));
 }
 
+TEST(ModemSim, RestartDropsEveryLink) {
+  Peers peers;
+  Modem m;
+  Prepare(m);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_TCP, peers.tcp_port()));
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+RST\r\n"));
+  ASSERT_TRUE(m.PumpUntil([&] { return m.ready_ == 2; }));
+  // Back to the start: echo on, links unnumbered until AT+CIPMUX=1, and
+  // link 0 gone without a CLOSED (the modem restarted).
+  EXPECT_EQ(0, m.closed_[0]);
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Send(0, "x"));
+  EXPECT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_MUX_ON));
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Send(0, "x"));
+  EXPECT_FALSE(m.echoes_.empty());
+}
+
 TEST(ModemSim, SymlinkOption) {
   std::string link =
       std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") +
