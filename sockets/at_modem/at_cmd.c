@@ -45,29 +45,40 @@ static int done(const cmd *c, char *buf, size_t cap) {
   return (int)c->n;
 }
 
-int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
-                         tern_at_proto proto, const tern_endpoint *remote,
-                         uint16_t local_port) {
-  if (link > TERN_AT_CMD_LINK_MAX ||
-      (proto != TERN_AT_TCP && proto != TERN_AT_UDP) || remote == NULL ||
-      remote->port == 0 || (proto == TERN_AT_TCP && local_port != 0)) {
+/* Checks a remote and writes its address, unquoted, into ip (at least
+ * TERN_IPV6_STRLEN bytes). Returns the address's length, or a tern_err. */
+static int remote_text(const tern_endpoint *remote, char *ip, size_t cap,
+                       int *v6) {
+  if (remote == NULL || remote->port == 0) {
     return TERN_EINVAL;
   }
-  int v6;
   if (remote->addr.family == TERN_IP_V4) {
-    v6 = 0;
+    *v6 = 0;
   } else if (remote->addr.family == TERN_IP_V6) {
-    v6 = 1;
+    *v6 = 1;
     if (remote->scope != 0) {
       return TERN_ENOTSUP;
     }
   } else {
     return TERN_EINVAL;
   }
-  char ip[TERN_IPV6_STRLEN];
-  int iplen = tern_ip_format(&remote->addr, ip, sizeof ip);
-  if (iplen < 0) {
+  int n = tern_ip_format(&remote->addr, ip, cap);
+  return n < 0 ? TERN_EINVAL : n;
+}
+
+int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
+                         tern_at_proto proto, const tern_endpoint *remote,
+                         uint16_t local_port) {
+  if (link > TERN_AT_CMD_LINK_MAX ||
+      (proto != TERN_AT_TCP && proto != TERN_AT_UDP) ||
+      (proto == TERN_AT_TCP && local_port != 0)) {
     return TERN_EINVAL;
+  }
+  int v6;
+  char ip[TERN_IPV6_STRLEN];
+  int iplen = remote_text(remote, ip, sizeof ip, &v6);
+  if (iplen < 0) {
+    return iplen;
   }
   cmd c = {.n = 0};
   put_str(&c, "AT+CIPSTART=");
@@ -94,6 +105,30 @@ int tern_at_cmd_cipsend(char *buf, size_t cap, unsigned link, size_t len) {
   put_dec(&c, link);
   put_str(&c, ",");
   put_dec(&c, (uint32_t)len);
+  put_str(&c, "\r\n");
+  return done(&c, buf, cap);
+}
+
+int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
+                           const tern_endpoint *remote) {
+  if (link > TERN_AT_CMD_LINK_MAX || len == 0 || len > TERN_AT_SEND_MAX) {
+    return TERN_EINVAL;
+  }
+  int v6;
+  char ip[TERN_IPV6_STRLEN];
+  int iplen = remote_text(remote, ip, sizeof ip, &v6);
+  if (iplen < 0) {
+    return iplen;
+  }
+  cmd c = {.n = 0};
+  put_str(&c, "AT+CIPSEND=");
+  put_dec(&c, link);
+  put_str(&c, ",");
+  put_dec(&c, (uint32_t)len);
+  put_str(&c, ",\"");
+  put(&c, ip, (size_t)iplen);
+  put_str(&c, "\",");
+  put_dec(&c, remote->port);
   put_str(&c, "\r\n");
   return done(&c, buf, cap);
 }

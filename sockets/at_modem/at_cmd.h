@@ -63,6 +63,14 @@ int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
  * TERN_AT_SEND_MAX. */
 int tern_at_cmd_cipsend(char *buf, size_t cap, unsigned link, size_t len);
 
+/* AT+CIPSEND=<link>,<len>,"<address>",<port>: the same, to a UDP peer
+ * named in the command rather than the link's (ESP-AT documents it for
+ * UDP links only). TERN_EINVAL as tern_at_cmd_cipsend, and for a remote
+ * that is NULL, of no family or port 0; TERN_ENOTSUP: an IPv6 remote with
+ * a scope. */
+int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
+                           const tern_endpoint *remote);
+
 /* AT+CIPCLOSE=<link>: closes a link; the modem answers "<link>,CLOSED" and
  * OK, or ERROR when the link was not open. TERN_EINVAL: link over
  * TERN_AT_CMD_LINK_MAX. */

@@ -117,6 +117,32 @@ TEST(AtCmd, Cipsend) {
   EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend(b, sizeof b, 0, (size_t)-1));
 }
 
+TEST(AtCmd, CipsendTo) {
+  char b[TERN_AT_CMD_MAX];
+  tern_endpoint e = Ep("192.0.2.9:53");
+  EXPECT_EQ("AT+CIPSEND=4,12,\"192.0.2.9\",53\r\n",
+            Out(b, tern_at_cmd_cipsend_to(b, sizeof b, 4, 12, &e)));
+  tern_endpoint v6 = Ep("[2001:db8::53]:5353");
+  EXPECT_EQ("AT+CIPSEND=0,2048,\"2001:db8::53\",5353\r\n",
+            Out(b, tern_at_cmd_cipsend_to(b, sizeof b, 0, 2048, &v6)));
+  // The longest fits.
+  tern_endpoint f = Ep("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+  EXPECT_GT(tern_at_cmd_cipsend_to(b, sizeof b, 15, 2048, &f), 0);
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend_to(b, sizeof b, 16, 1, &e));
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend_to(b, sizeof b, 0, 0, &e));
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend_to(b, sizeof b, 0, 2049, &e));
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend_to(b, sizeof b, 0, 1, nullptr));
+  tern_endpoint p0 = e;
+  p0.port = 0;
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend_to(b, sizeof b, 0, 1, &p0));
+  tern_endpoint none = e;
+  none.addr.family = TERN_IP_NONE;
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipsend_to(b, sizeof b, 0, 1, &none));
+  tern_endpoint z = Ep("[fe80::1%2]:53");
+  EXPECT_EQ(TERN_ENOTSUP, tern_at_cmd_cipsend_to(b, sizeof b, 0, 1, &z));
+  EXPECT_EQ(TERN_ENOSPC, tern_at_cmd_cipsend_to(b, 10, 4, 12, &e));
+}
+
 TEST(AtCmd, Cipclose) {
   char b[TERN_AT_CMD_MAX];
   EXPECT_EQ("AT+CIPCLOSE=3\r\n", Out(b, tern_at_cmd_cipclose(b, sizeof b, 3)));

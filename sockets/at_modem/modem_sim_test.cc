@@ -44,6 +44,8 @@ class Peers {
     closer_ = Listen(&closer_port_);
     udp_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     udp_port_ = Bind(udp_);
+    udp2_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    udp2_port_ = Bind(udp2_);
     // A port with nothing listening: bound, then closed.
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     refused_port_ = Bind(s);
@@ -56,7 +58,7 @@ class Peers {
     char c = 0;
     EXPECT_EQ(1, write(stop_[1], &c, 1));
     thread_.join();
-    for (int fd : {tcp_, closer_, udp_, stop_[0], stop_[1]}) {
+    for (int fd : {tcp_, closer_, udp_, udp2_, stop_[0], stop_[1]}) {
       close(fd);
     }
     for (int fd : conns_) {
@@ -69,6 +71,9 @@ class Peers {
   }
   uint16_t udp_port() const {
     return udp_port_;
+  }
+  uint16_t udp2_port() const {  // a second UDP echo
+    return udp2_port_;
   }
   uint16_t closer_port() const {
     return closer_port_;
@@ -100,7 +105,8 @@ class Peers {
       std::vector<pollfd> pf = {{stop_[0], POLLIN, 0},
                                 {tcp_, POLLIN, 0},
                                 {closer_, POLLIN, 0},
-                                {udp_, POLLIN, 0}};
+                                {udp_, POLLIN, 0},
+                                {udp2_, POLLIN, 0}};
       for (int fd : conns_) {
         pf.push_back({fd, POLLIN, 0});
       }
@@ -117,16 +123,19 @@ class Peers {
         close(accept4(closer_, nullptr, nullptr, SOCK_CLOEXEC));
       }
       uint8_t buf[65536];
-      if (pf[3].revents) {
+      for (size_t i = 3; i <= 4; i++) {
+        if (!pf[i].revents) {
+          continue;
+        }
         sockaddr_storage from;
         socklen_t fl = sizeof from;
-        ssize_t n = recvfrom(udp_, buf, sizeof buf, 0,
+        ssize_t n = recvfrom(pf[i].fd, buf, sizeof buf, 0,
                              reinterpret_cast<sockaddr *>(&from), &fl);
         if (n >= 0) {
-          sendto(udp_, buf, n, 0, reinterpret_cast<sockaddr *>(&from), fl);
+          sendto(pf[i].fd, buf, n, 0, reinterpret_cast<sockaddr *>(&from), fl);
         }
       }
-      for (size_t i = 4; i < pf.size(); i++) {
+      for (size_t i = 5; i < pf.size(); i++) {
         if (!pf[i].revents) {
           continue;
         }
@@ -147,8 +156,8 @@ class Peers {
     }
   }
 
-  int tcp_, closer_, udp_;
-  uint16_t tcp_port_, closer_port_, udp_port_, refused_port_;
+  int tcp_, closer_, udp_, udp2_;
+  uint16_t tcp_port_, closer_port_, udp_port_, udp2_port_, refused_port_;
   int stop_[2];
   std::vector<int> conns_;
   std::thread thread_;
@@ -260,12 +269,17 @@ class Modem {
     return Result();
   }
 
-  int Start(unsigned link, tern_at_proto proto, uint16_t port,
-            uint16_t local_port = 0) {
+  static tern_endpoint Loopback(uint16_t port) {
     tern_endpoint ep{};
     const char *lo = "127.0.0.1";
     EXPECT_EQ(0, tern_ip_parse(&ep.addr, lo, strlen(lo)));
     ep.port = port;
+    return ep;
+  }
+
+  int Start(unsigned link, tern_at_proto proto, uint16_t port,
+            uint16_t local_port = 0) {
+    tern_endpoint ep = Loopback(port);
     char b[TERN_AT_CMD_MAX];
     int n = tern_at_cmd_cipstart(b, sizeof b, link, proto, &ep, local_port);
     EXPECT_GT(n, 0);
@@ -274,9 +288,15 @@ class Modem {
 
   // AT+CIPSEND, the prompt, the bytes; returns SEND OK, SEND FAIL or the
   // result that refused it.
-  int Send(unsigned link, const std::string &data) {
+  int Send(unsigned link, const std::string &data, uint16_t to_port = 0) {
     char b[TERN_AT_CMD_MAX];
-    int n = tern_at_cmd_cipsend(b, sizeof b, link, data.size());
+    int n;
+    if (to_port != 0) {
+      tern_endpoint to = Loopback(to_port);
+      n = tern_at_cmd_cipsend_to(b, sizeof b, link, data.size(), &to);
+    } else {
+      n = tern_at_cmd_cipsend(b, sizeof b, link, data.size());
+    }
     EXPECT_GT(n, 0);
     int r = Command(std::string(b, n));
     if (r != TERN_AT_EV_OK) {
@@ -425,6 +445,25 @@ std::vector<std::string> Payloads(unsigned seed, size_t count, size_t max_len) {
   return v;
 }
 
+// A UDP port the kernel just handed out and took back: free, most likely.
+uint16_t FreeUdpPort() {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t al = sizeof a;
+  EXPECT_EQ(0, bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a));
+  EXPECT_EQ(0, getsockname(s, reinterpret_cast<sockaddr *>(&a), &al));
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+// The port of a +IPD's sender.
+uint16_t SenderPort(Modem &m, unsigned link, size_t frame) {
+  EXPECT_LT(frame, m.senders_[link].size());
+  return frame < m.senders_[link].size() ? m.senders_[link][frame].port : 0;
+}
+
 // Sets the modem up for tests: echo off, numbered links.
 void Prepare(Modem &m) {
   ASSERT_TRUE(m.PumpUntil([&] { return m.ready_ > 0; }));
@@ -515,17 +554,8 @@ TEST(ModemSim, SeveralLinksAtOnce) {
   for (unsigned l = 0; l < 4; l++) {
     ASSERT_EQ(TERN_AT_EV_OK, m.Start(l, TERN_AT_TCP, peers.tcp_port()));
   }
-  // A local port for the UDP link: one the kernel just handed out.
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t al = sizeof a;
-  ASSERT_EQ(0, bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a));
-  ASSERT_EQ(0, getsockname(s, reinterpret_cast<sockaddr *>(&a), &al));
-  close(s);
   ASSERT_EQ(TERN_AT_EV_OK,
-            m.Start(4, TERN_AT_UDP, peers.udp_port(), ntohs(a.sin_port)));
+            m.Start(4, TERN_AT_UDP, peers.udp_port(), FreeUdpPort()));
   std::vector<std::string> want(5);
   std::vector<std::string> dgrams;
   std::vector<std::string> p = Payloads(3, 40, 700);
@@ -571,6 +601,42 @@ TEST(ModemSim, DinfoNamesTheSender) {
     ASSERT_GT(tern_endpoint_format(&m.senders_[link][0], text, sizeof text), 0);
     EXPECT_EQ("127.0.0.1:" + std::to_string(port), text);
   }
+}
+
+// AT+CIPSEND with an address sends there; where a send without one goes
+// follows AT+CIPSTART's UDP mode (0: fixed, 2: the last sender).
+TEST(ModemSim, UdpSendToAndModes) {
+  Peers peers;
+  Modem m;
+  Prepare(m);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_DINFO_ON));
+  const uint16_t p1 = peers.udp_port(), p2 = peers.udp2_port();
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(1, TERN_AT_UDP, p1));
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(1, "a"));
+  ASSERT_TRUE(m.WaitFrames(1, 1));
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(1, "b", p2));
+  ASSERT_TRUE(m.WaitFrames(1, 2));
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(1, "c"));
+  ASSERT_TRUE(m.WaitFrames(1, 3));
+  EXPECT_EQ((std::vector<std::string>{"a", "b", "c"}), m.frames_[1]);
+  EXPECT_EQ(p1, SenderPort(m, 1, 0));
+  EXPECT_EQ(p2, SenderPort(m, 1, 1));
+  EXPECT_EQ(p1, SenderPort(m, 1, 2));  // mode 0: still the first peer
+  // An address on a TCP link is refused.
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_TCP, peers.tcp_port()));
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Send(0, "x", p2));
+
+  // Mode 2: after p2 answers, sends without an address go to p2.
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+CIPSTART=2,\"UDP\",\"127.0.0.1\"," +
+                                     std::to_string(p1) + "," +
+                                     std::to_string(FreeUdpPort()) + ",2\r\n"));
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(2, "d", p2));
+  ASSERT_TRUE(m.WaitFrames(2, 1));
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(2, "e"));
+  ASSERT_TRUE(m.WaitFrames(2, 2));
+  EXPECT_EQ((std::vector<std::string>{"d", "e"}), m.frames_[2]);
+  EXPECT_EQ(p2, SenderPort(m, 2, 0));
+  EXPECT_EQ(p2, SenderPort(m, 2, 1));
 }
 
 TEST(ModemSim, PeerCloses) {

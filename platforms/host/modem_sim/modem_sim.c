@@ -56,6 +56,13 @@ typedef struct link {
   int fd;          /* -1 when closed */
   int type;        /* SOCK_STREAM or SOCK_DGRAM */
   unsigned frames; /* +IPD frames delivered */
+  /* UDP: where a send without an address goes, and how that changes (the
+   * <mode> of AT+CIPSTART: 0 never, 1 to the first other sender, 2 to
+   * each new sender). A UDP link takes datagrams from any sender. */
+  struct sockaddr_storage remote;
+  socklen_t remote_len;
+  int mode;
+  bool changed;
 } link_t;
 
 static link_t links[LINKS];
@@ -69,6 +76,8 @@ static size_t line_len;
 static bool line_overflow;
 static int send_link = -1;
 static size_t send_len, send_got;
+static struct sockaddr_storage send_to; /* AT+CIPSEND's UDP address */
+static socklen_t send_to_len;           /* 0: the link's remote */
 static uint8_t send_buf[SEND_BUF];
 
 static void die(const char *what) {
@@ -242,6 +251,41 @@ static bool num(const arg *a, long lo, long hi, long *out) {
   return true;
 }
 
+/* A numeric address and a port as a sockaddr of the family. */
+static bool parse_addr(int family, const char *ip, long port,
+                       struct sockaddr_storage *ss, socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  if (family == AF_INET) {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((uint16_t)port);
+    *len = sizeof *s4;
+    return inet_pton(AF_INET, ip, &s4->sin_addr) == 1;
+  }
+  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+  s6->sin6_family = AF_INET6;
+  s6->sin6_port = htons((uint16_t)port);
+  *len = sizeof *s6;
+  return inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1;
+}
+
+static bool same_addr(const struct sockaddr_storage *a,
+                      const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) {
+    return false;
+  }
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port &&
+           x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+  return x->sin6_port == y->sin6_port &&
+         memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+}
+
+/* A TCP socket connected to sa, or a UDP socket bound to the local port
+ * (any port when 0) and not connected, so it hears every sender. */
 static int socket_to(int family, int type, const struct sockaddr *sa,
                      socklen_t salen, long local_port) {
   int fd = socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -263,6 +307,9 @@ static int socket_to(int family, int type, const struct sockaddr *sa,
       close(fd);
       return -1;
     }
+  }
+  if (type == SOCK_DGRAM) {
+    return fd;
   }
   if (connect(fd, sa, salen) != 0) {
     if (errno != EINPROGRESS) {
@@ -313,26 +360,10 @@ static void cipstart(char *args) {
   }
   family = strchr(a[1].s, 'v') != NULL ? AF_INET6 : AF_INET;
   struct sockaddr_storage ss;
-  memset(&ss, 0, sizeof ss);
   socklen_t salen;
-  if (family == AF_INET) {
-    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons((uint16_t)port);
-    salen = sizeof *s4;
-    if (inet_pton(AF_INET, a[2].s, &s4->sin_addr) != 1) {
-      error();
-      return;
-    }
-  } else {
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons((uint16_t)port);
-    salen = sizeof *s6;
-    if (inet_pton(AF_INET6, a[2].s, &s6->sin6_addr) != 1) {
-      error();
-      return;
-    }
+  if (!parse_addr(family, a[2].s, port, &ss, &salen)) {
+    error();
+    return;
   }
   if (links[l].fd >= 0) {
     msg("ALREADY CONNECTED\r\n");
@@ -344,23 +375,36 @@ static void cipstart(char *args) {
     error();
     return;
   }
-  links[l] = (link_t){.fd = fd, .type = type, .frames = 0};
+  links[l] = (link_t){.fd = fd,
+                      .type = type,
+                      .remote = ss,
+                      .remote_len = salen,
+                      .mode = (int)mode};
   msg("%ld,CONNECT\r\n", l);
   ok();
 }
 
-/* AT+CIPSEND=<link>,<len>: OK and the prompt; the payload follows. */
+/* AT+CIPSEND=<link>,<len>[,"<ip>",<port>] (the address: UDP only): OK
+ * and the prompt; the payload follows. */
 static void cipsend(char *args) {
-  arg a[4];
-  int n = split_args(args, a, 4);
-  long l, len;
-  if (!mux || n != 2 || !num(&a[0], 0, LINKS - 1, &l) ||
+  arg a[5];
+  int n = split_args(args, a, 5);
+  long l, len, port;
+  if (!mux || (n != 2 && n != 4) || !num(&a[0], 0, LINKS - 1, &l) ||
       !num(&a[1], 1, (long)opt.send_max, &len)) {
     error();
     return;
   }
   if (links[l].fd < 0) {
     msg("link is not valid\r\n");
+    error();
+    return;
+  }
+  send_to_len = 0;
+  if (n == 4 && (links[l].type != SOCK_DGRAM || !a[2].quoted ||
+                 !num(&a[3], 1, 65535, &port) ||
+                 !parse_addr(links[l].remote.ss_family, a[2].s, port, &send_to,
+                             &send_to_len))) {
     error();
     return;
   }
@@ -378,7 +422,14 @@ static void finish_send(void) {
   msg("\r\nRecv %zu bytes\r\n", send_len);
   size_t off = 0;
   while (links[l].fd >= 0 && off < send_len) {
-    ssize_t w = send(links[l].fd, send_buf + off, send_len - off, MSG_NOSIGNAL);
+    ssize_t w;
+    if (links[l].type == SOCK_DGRAM) {
+      w = sendto(links[l].fd, send_buf, send_len, MSG_NOSIGNAL,
+                 (struct sockaddr *)(send_to_len ? &send_to : &links[l].remote),
+                 send_to_len ? send_to_len : links[l].remote_len);
+    } else {
+      w = send(links[l].fd, send_buf + off, send_len - off, MSG_NOSIGNAL);
+    }
     if (w < 0 && errno == EAGAIN) {
       struct pollfd pf = {.fd = links[l].fd, .events = POLLOUT};
       poll(&pf, 1, 1000);
@@ -544,6 +595,11 @@ static void from_link(int l) {
   if (links[l].type == SOCK_STREAM) {
     fl = sizeof from;
     getpeername(links[l].fd, (struct sockaddr *)&from, &fl);
+  } else if (links[l].mode == 2 || (links[l].mode == 1 && !links[l].changed &&
+                                    !same_addr(&from, &links[l].remote))) {
+    links[l].remote = from;
+    links[l].remote_len = fl;
+    links[l].changed = true;
   }
   char hdr[128];
   int h;
