@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "sockets/socket_contract.h"
+#include "sockets/socket_stream_fixture.h"
 #include "tern/host_port.h"
 #include "tern/port.h"
 #include "tern/socket_posix.h"
@@ -94,6 +95,16 @@ const tern_test::SocketParam kPosix =
 
 INSTANTIATE_TEST_SUITE_P(Posix, SocketContract, ::testing::Values(kPosix),
                          tern_test::SocketParamName);
+
+// Each connection keeps the tern_stream contract, opened and driven
+// through the socket API.
+const tern_test::StreamParam kPosixStream =
+    tern_test::MakeSocketStreamParam<PosixFixture>("posix");
+INSTANTIATE_TEST_SUITE_P(Posix, StreamContract, ::testing::Values(kPosixStream),
+                         tern_test::StreamParamName);
+INSTANTIATE_TEST_SUITE_P(Posix, StreamCloseReachesPeerContract,
+                         ::testing::Values(kPosixStream),
+                         tern_test::StreamParamName);
 
 // The errno mapping: one code per condition, the same as tern's.
 TEST(SocketPosixErr, MapsErrnoToTheSameCodesAsTern) {

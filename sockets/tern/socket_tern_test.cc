@@ -9,6 +9,7 @@
 
 #include "executor/test_waker.h"
 #include "sockets/socket_contract.h"
+#include "sockets/socket_stream_fixture.h"
 #include "tern/ip.h"
 #include "tern/ipv4.h"
 #include "tern/sim.h"
@@ -151,6 +152,16 @@ const tern_test::SocketParam kTern =
 
 INSTANTIATE_TEST_SUITE_P(Tern, SocketContract, ::testing::Values(kTern),
                          tern_test::SocketParamName);
+
+// Each connection keeps the tern_stream contract, opened and driven
+// through the socket API.
+const tern_test::StreamParam kTernStream =
+    tern_test::MakeSocketStreamParam<TernFixture>("tern");
+INSTANTIATE_TEST_SUITE_P(Tern, StreamContract, ::testing::Values(kTernStream),
+                         tern_test::StreamParamName);
+INSTANTIATE_TEST_SUITE_P(Tern, StreamCloseReachesPeerContract,
+                         ::testing::Values(kTernStream),
+                         tern_test::StreamParamName);
 INSTANTIATE_TEST_SUITE_P(Tern, SocketSilentPeerContract,
                          ::testing::Values(kTern), tern_test::SocketParamName);
 
