@@ -407,9 +407,11 @@ const tern_socket_ops tern_socket_tern_ops = {
     .stream = {t_read, t_write, t_flush, t_shut},
 };
 
-int tern_socket_tern_init(tern_socket_tern *net, tern_tcp_layer *tcp,
-                          tern_udp_layer *udp,
-                          const tern_socket_tern_storage *st) {
+/* The setup, with the table the sockets carry (NULL: none, for a build
+ * that calls the functions above directly: sockets/bench/link_tern.c). */
+static int setup(tern_socket_tern *net, tern_tcp_layer *tcp,
+                 tern_udp_layer *udp, const tern_socket_tern_storage *st,
+                 const tern_socket_ops *ops) {
   if (net == NULL || st == NULL || st->socks == NULL || st->nsocks == 0 ||
       st->nconns > TERN_SOCKET_TERN_MAX_CONNS ||
       (st->nconns > 0 && (st->conns == NULL || st->tcp_bufs == NULL ||
@@ -418,14 +420,14 @@ int tern_socket_tern_init(tern_socket_tern *net, tern_tcp_layer *tcp,
     return TERN_EINVAL;
   }
   memset(net, 0, sizeof *net);
-  net->base.ops = &tern_socket_tern_ops;
+  net->base.ops = ops;
   net->tcp = tcp;
   net->udp = udp;
   net->st = *st;
   for (uint16_t i = 0; i < st->nsocks; i++) {
     tern_socket_tern_sock *k = &st->socks[i];
     memset(k, 0, sizeof *k);
-    k->base.ops = &tern_socket_tern_ops;
+    k->base.ops = ops;
     k->net = net;
   }
   if (tcp != NULL) {
@@ -437,4 +439,10 @@ int tern_socket_tern_init(tern_socket_tern *net, tern_tcp_layer *tcp,
     }
   }
   return 0;
+}
+
+int tern_socket_tern_init(tern_socket_tern *net, tern_tcp_layer *tcp,
+                          tern_udp_layer *udp,
+                          const tern_socket_tern_storage *st) {
+  return setup(net, tcp, udp, st, &tern_socket_tern_ops);
 }
