@@ -48,7 +48,6 @@ static tern_socket_tern_sock *free_sock(tern_socket_tern *net) {
 
 static void release(tern_socket_tern_sock *k) {
   k->kind = KIND_FREE;
-  memset(&k->local, 0, sizeof k->local);
 }
 
 static int t_open(tern_net *n, tern_socket_type type, tern_socket **out) {
@@ -67,7 +66,6 @@ static int t_open(tern_net *n, tern_socket_type type, tern_socket **out) {
     return TERN_ENOMEM;
   }
   memset(&k->u, 0, sizeof k->u);
-  memset(&k->local, 0, sizeof k->local);
   k->kind = kind;
   *out = &k->base;
   return 0;
@@ -92,20 +90,20 @@ static int t_bind(tern_socket *s, const tern_endpoint *local) {
   if (k->kind == KIND_DGRAM) {
     return udp_bind(k, local);
   }
-  if (k->kind != KIND_STREAM || local == NULL || k->local.port != 0) {
+  if (k->kind != KIND_STREAM || local == NULL || k->u.local.port != 0) {
     return TERN_EINVAL;
   }
   if (local->port == 0) {
     return TERN_ENOTSUP; /* tern's listener needs its port */
   }
-  k->local = *local;
+  k->u.local = *local;
   return 0;
 }
 
 static int t_listen(tern_socket *s, unsigned backlog) {
   tern_socket_tern_sock *k = sock_of(s);
   tern_socket_tern *net = k->net;
-  if (k->kind != KIND_STREAM || k->local.port == 0 || backlog == 0 ||
+  if (k->kind != KIND_STREAM || k->u.local.port == 0 || backlog == 0 ||
       backlog > 255) {
     return TERN_EINVAL;
   }
@@ -131,9 +129,12 @@ static int t_listen(tern_socket *s, unsigned backlog) {
       return rc;
     }
   }
-  int rc = tern_tcp_listen(net->tcp, &k->u.lst, &k->local,
-                           &net->st.conns[first], (uint8_t)backlog);
+  /* The listener takes the union's place of the bound endpoint. */
+  tern_endpoint local = k->u.local;
+  int rc = tern_tcp_listen(net->tcp, &k->u.lst, &local, &net->st.conns[first],
+                           (uint8_t)backlog);
   if (rc != 0) {
+    k->u.local = local;
     return rc;
   }
   uint32_t bits = (backlog == 32 ? 0xffffffffu : ((1u << backlog) - 1u))
@@ -192,7 +193,7 @@ static int t_connect(tern_socket *s, const tern_endpoint *remote) {
   if (k->kind != KIND_STREAM) {
     return TERN_EINVAL;
   }
-  if (k->local.port != 0) {
+  if (k->u.local.port != 0) {
     return TERN_ENOTSUP;
   }
   if (remote->port == 0 || (remote->addr.family != TERN_IP_V4 &&
@@ -266,7 +267,7 @@ static int t_endpoint(tern_socket *s, bool peer, tern_endpoint *out) {
     case KIND_CONN: e = peer ? &conn_of(k)->remote : &conn_of(k)->local; break;
     case KIND_DGRAM: e = peer ? &k->u.udp.remote : &k->u.udp.local; break;
     case KIND_LISTENER: e = peer ? NULL : &k->u.lst.local; break;
-    case KIND_STREAM: e = peer ? NULL : &k->local; break;
+    case KIND_STREAM: e = peer ? NULL : &k->u.local; break;
     default: return TERN_EINVAL;
   }
   if (e == NULL || (peer && e->port == 0)) {

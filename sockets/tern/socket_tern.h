@@ -51,12 +51,12 @@ struct tern_socket_tern;
 typedef struct tern_socket_tern_sock {
   tern_socket base; /* first: the API's handle */
   struct tern_socket_tern *net;
-  uint8_t kind;        /* free, stream, listener, connection, datagram */
-  uint8_t conn;        /* a connection's index in conns */
-  uint8_t first;       /* a listener's first connection */
-  uint8_t count;       /* and how many */
-  tern_endpoint local; /* a bound stream socket's, before listen */
+  uint8_t kind;  /* free, stream, listener, connection, datagram */
+  uint8_t conn;  /* a connection's index in conns */
+  uint8_t first; /* a listener's first connection */
+  uint8_t count; /* and how many */
   union {
+    tern_endpoint local; /* a bound stream socket's, before listen */
     tern_tcp_listener lst;
     tern_udp_sock udp;
   } u;
