@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace tern_test {
 
@@ -419,6 +420,47 @@ TEST_P(SocketContract, ListenerHoldsBacklogUntilAccepted) {
   tern_socket *none = nullptr;
   int err = 0;
   EXPECT_EQ(tern_socket_poll_accept(lst, &cx, &none, &err), TERN_PENDING);
+}
+
+// Accept with no free socket says so and leaves the connection waiting.
+TEST_P(SocketContract, AcceptWithNoFreeSocketIsENOMEMAndKeepsTheConnection) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  int err = 1;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  // Take every socket the server's net has left.
+  std::vector<tern_socket *> fill;
+  tern_socket *f = nullptr;
+  while (fill.size() < 64 &&
+         tern_socket_open(fx_->Server(), TERN_SOCK_DGRAM, &f) == 0) {
+    fill.push_back(f);
+    open_.push_back(f);
+  }
+  ASSERT_FALSE(fill.empty());
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  tern_socket *acc = nullptr;
+  EXPECT_EQ(tern_socket_poll_accept(lst, &cx, &acc, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ENOMEM);
+  EXPECT_EQ(acc, nullptr);
+  // One back: the connection was kept and is accepted now.
+  Close(fill.back());
+  ASSERT_EQ(Drive([&](tern_cx *cx2) {
+              return tern_socket_poll_accept(lst, cx2, &acc, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_NE(acc, nullptr);
+  open_.push_back(acc);
+  WriteAll(c, "kept");
+  EXPECT_EQ(Read(acc, 4), "kept");
 }
 
 TEST_P(SocketContract, SecondListenerOnAPortIsEADDRINUSE) {

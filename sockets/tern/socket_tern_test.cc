@@ -165,4 +165,55 @@ INSTANTIATE_TEST_SUITE_P(Tern, StreamCloseReachesPeerContract,
 INSTANTIATE_TEST_SUITE_P(Tern, SocketSilentPeerContract,
                          ::testing::Values(kTern), tern_test::SocketParamName);
 
+// ---- the tern backend's own storage rules (tern/socket_tern.h) ----
+
+class TernStorage : public ::testing::Test {
+ protected:
+  TernFixture fx_;
+};
+
+// A listener takes backlog neighbouring connections; what is left is
+// for connecting sockets; more than there are is TERN_ENOMEM.
+TEST_F(TernStorage, ListenerAndConnectsShareTheConnections) {
+  tern_net *net = fx_.Client();
+  tern_socket *l, *big, *c1, *c2;
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &big), 0);
+  tern_endpoint local = {};
+  local.port = 80;
+  ASSERT_EQ(tern_socket_bind(big, &local), 0);
+  EXPECT_EQ(tern_socket_listen(big, kConns + 1), TERN_ENOMEM);
+  EXPECT_EQ(tern_socket_listen(big, 256), TERN_EINVAL);
+  tern_socket_abort(big);
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &l), 0);
+  ASSERT_EQ(tern_socket_bind(l, &local), 0);
+  ASSERT_EQ(tern_socket_listen(l, kConns - 1), 0);
+  tern_endpoint to = fx_.ServerAt(7);
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &c1), 0);
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &c2), 0);
+  EXPECT_EQ(tern_socket_connect(c1, &to), 0);
+  EXPECT_EQ(tern_socket_connect(c2, &to), TERN_ENOMEM);
+  // The listener's connections come back when it closes.
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  int err = 1;
+  ASSERT_EQ(tern_socket_poll_close(l, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(tern_socket_connect(c2, &to), 0);
+  tern_socket_abort(c1);
+  tern_socket_abort(c2);
+}
+
+// A stream socket binds only to listen, and only to a port.
+TEST_F(TernStorage, StreamBindIsForListening) {
+  tern_socket *s;
+  ASSERT_EQ(tern_socket_open(fx_.Client(), TERN_SOCK_STREAM, &s), 0);
+  tern_endpoint any = {};
+  EXPECT_EQ(tern_socket_bind(s, &any), TERN_ENOTSUP);
+  any.port = 81;
+  ASSERT_EQ(tern_socket_bind(s, &any), 0);
+  tern_endpoint to = fx_.ServerAt(7);
+  EXPECT_EQ(tern_socket_connect(s, &to), TERN_ENOTSUP);
+  tern_socket_abort(s);
+}
+
 }  // namespace
