@@ -86,8 +86,7 @@ tern_socket *SocketContractBase::Listen(int i, unsigned backlog) {
   tern_socket *lst = Open(fx_->Server(), TERN_SOCK_STREAM);
   if (lst == nullptr)
     return nullptr;
-  tern_endpoint local = {};
-  local.port = fx_->Port(i);
+  tern_endpoint local = fx_->Local(fx_->Port(i));
   EXPECT_EQ(tern_socket_bind(lst, &local), 0);
   EXPECT_EQ(tern_socket_listen(lst, backlog), 0);
   return lst;
@@ -468,8 +467,7 @@ TEST_P(SocketContract, SecondListenerOnAPortIsEADDRINUSE) {
   ASSERT_NE(lst, nullptr);
   tern_socket *l2 = Open(fx_->Server(), TERN_SOCK_STREAM);
   ASSERT_NE(l2, nullptr);
-  tern_endpoint local = {};
-  local.port = fx_->Port(2);
+  tern_endpoint local = fx_->Local(fx_->Port(2));
   // Either the bind or the listen finds the port taken.
   int rc = tern_socket_bind(l2, &local);
   if (rc == 0)
@@ -515,8 +513,7 @@ TEST_P(SocketContract, DatagramRoundTrip) {
   tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
   ASSERT_NE(srv, nullptr);
   ASSERT_NE(cli, nullptr);
-  tern_endpoint local = {};
-  local.port = fx_->Port(3);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
   ASSERT_EQ(tern_socket_bind(srv, &local), 0);
   tern_endpoint to = fx_->ServerAt(fx_->Port(3));
   std::string q = Pattern(200, 7);
@@ -567,8 +564,7 @@ TEST_P(SocketContract, ConnectedDatagramSocket) {
   tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
   ASSERT_NE(srv, nullptr);
   ASSERT_NE(cli, nullptr);
-  tern_endpoint local = {};
-  local.port = fx_->Port(3);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
   ASSERT_EQ(tern_socket_bind(srv, &local), 0);
   tern_endpoint to = fx_->ServerAt(fx_->Port(3));
   int err = 1;
@@ -643,8 +639,7 @@ TEST_P(SocketContract, DatagramLongerThanTheBufferIsCut) {
   tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
   ASSERT_NE(srv, nullptr);
   ASSERT_NE(cli, nullptr);
-  tern_endpoint local = {};
-  local.port = fx_->Port(3);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
   ASSERT_EQ(tern_socket_bind(srv, &local), 0);
   tern_endpoint to = fx_->ServerAt(fx_->Port(3));
   std::string q = Pattern(100, 9);
@@ -670,8 +665,7 @@ TEST_P(SocketContract, SecondBindOfADatagramPortIsEADDRINUSE) {
   tern_socket *b = Open(fx_->Server(), TERN_SOCK_DGRAM);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  tern_endpoint local = {};
-  local.port = fx_->Port(5);
+  tern_endpoint local = fx_->Local(fx_->Port(5));
   ASSERT_EQ(tern_socket_bind(a, &local), 0);
   EXPECT_EQ(tern_socket_bind(b, &local), TERN_EADDRINUSE);
   EXPECT_EQ(tern_socket_bind(a, &local), TERN_EINVAL);  // bound already
@@ -685,8 +679,7 @@ TEST_P(SocketContract, ReceiveWaitsWithoutWakingUntilData) {
   tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
   ASSERT_NE(srv, nullptr);
   ASSERT_NE(cli, nullptr);
-  tern_endpoint local = {};
-  local.port = fx_->Port(6);
+  tern_endpoint local = fx_->Local(fx_->Port(6));
   ASSERT_EQ(tern_socket_bind(srv, &local), 0);
   char buf[16];
   int n = 0;

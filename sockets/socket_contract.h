@@ -56,6 +56,14 @@ class SocketFixture {
   // The server's address as the client reaches it, with port.
   virtual tern_endpoint ServerAt(uint16_t port) = 0;
 
+  // What the server binds to listen or receive on port: by default
+  // every local address of any family (port only).
+  virtual tern_endpoint Local(uint16_t port) {
+    tern_endpoint e = {};
+    e.port = port;
+    return e;
+  }
+
   // The i-th (0..7) of ports the server has free for this test: nobody
   // listens or is bound there.
   virtual uint16_t Port(int i) = 0;

@@ -8,8 +8,7 @@ SocketStreamFixture::SocketStreamFixture(std::unique_ptr<SocketFixture> fx)
   skip_ = fx_->SkipReason();
   if (!skip_.empty())
     return;
-  tern_endpoint local = {};
-  local.port = fx_->Port(7);
+  tern_endpoint local = fx_->Local(fx_->Port(7));
   if (tern_socket_open(fx_->Server(), TERN_SOCK_STREAM, &lst_) != 0 ||
       tern_socket_bind(lst_, &local) != 0 || tern_socket_listen(lst_, 1) != 0) {
     ADD_FAILURE() << "no listener";

@@ -90,11 +90,32 @@ class PosixFixture : public tern_test::SocketFixture {
   uint16_t ports_[8];
 };
 
+// The same over IPv6's loopback, ::1: the server binds ::.
+class Posix6Fixture : public PosixFixture {
+ public:
+  tern_endpoint ServerAt(uint16_t port) override {
+    tern_endpoint e = {};
+    e.addr.family = TERN_IP_V6;
+    e.addr.u.v6.b[15] = 1;
+    e.port = port;
+    return e;
+  }
+  tern_endpoint Local(uint16_t port) override {
+    tern_endpoint e = {};
+    e.addr.family = TERN_IP_V6;
+    e.port = port;
+    return e;
+  }
+};
+
 const tern_test::SocketParam kPosix =
     tern_test::MakeSocketParam<PosixFixture>("posix");
 
-INSTANTIATE_TEST_SUITE_P(Posix, SocketContract, ::testing::Values(kPosix),
-                         tern_test::SocketParamName);
+INSTANTIATE_TEST_SUITE_P(
+    Posix, SocketContract,
+    ::testing::Values(kPosix,
+                      tern_test::MakeSocketParam<Posix6Fixture>("posix6")),
+    tern_test::SocketParamName);
 
 // Each connection keeps the tern_stream contract, opened and driven
 // through the socket API.
