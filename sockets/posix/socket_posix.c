@@ -493,6 +493,13 @@ static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
     if (k->err == 0 && !k->wr_closed && k->fd >= 0) {
       (void)shutdown(k->fd, SHUT_WR);
     }
+    /* Linux answers a close with unread bytes by a reset, which drops
+     * what is still unsent or in flight: the close promises the peer
+     * every byte, so what arrived unread is discarded first. (Bytes that
+     * arrive after this still cause the reset.) */
+    uint8_t sink[256];
+    while (k->fd >= 0 && recv(k->fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    }
     *err = k->err;
   }
   release(k);
