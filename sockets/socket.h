@@ -52,7 +52,10 @@
  *   TERN_EMSGSIZE      a datagram too long to send
  *
  * Addresses and endpoints are ip/addr's tern_endpoint (parse and format
- * there). Task context only: no call from an interrupt. */
+ * there). A tern_socket argument must be a socket from open or accept
+ * that is still open (as every tern object, it is not checked for NULL);
+ * one closed and not opened again answers TERN_EINVAL. Task context
+ * only: no call from an interrupt. */
 #ifndef TERN_SOCKET_H
 #define TERN_SOCKET_H
 
@@ -140,9 +143,10 @@ static inline int tern_socket_open(tern_net *net, tern_socket_type type,
  * unspecified address (or family TERN_IP_NONE) takes every local address.
  * A stream socket binds before listen; a datagram socket that sends or
  * connects unbound is bound to an ephemeral port first. Returns 0,
- * TERN_EINVAL (already bound, a connected socket), TERN_EADDRINUSE,
- * TERN_EADDRNOTAVAIL, TERN_ENOTSUP (a stream socket that connects: its
- * local endpoint is the route's on some backends), TERN_EAFNOSUPPORT. */
+ * TERN_EINVAL (already bound, not a fresh socket, local NULL for a
+ * stream), TERN_EADDRINUSE, TERN_EADDRNOTAVAIL, TERN_EAFNOSUPPORT, or
+ * TERN_ENOTSUP where the backend cannot (tern: a stream socket binds only
+ * to listen, and to a port; connect after bind is TERN_ENOTSUP there). */
 static inline int tern_socket_bind(tern_socket *s, const tern_endpoint *local) {
   return s->ops->bind(s, local);
 }
