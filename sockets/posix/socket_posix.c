@@ -1,0 +1,655 @@
+/* The posix backend of the socket API: see tern/socket_posix.h. */
+#define _GNU_SOURCE
+#include "tern/socket_posix.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tern/err.h"
+
+/* tern_socket_posix_sock.kind */
+enum {
+  KIND_FREE = 0,
+  KIND_STREAM,   /* opened (maybe bound), neither connecting nor listening */
+  KIND_LISTENER, /* listen(2) done */
+  KIND_CONN,     /* connecting or connected, or accepted */
+  KIND_DGRAM,
+};
+
+int tern_socket_posix_err(int e) {
+  switch (e) {
+    case ECONNREFUSED: return TERN_ECONNREFUSED;
+    case ECONNRESET:
+    case EPIPE: return TERN_ECONNRESET;
+    case ETIMEDOUT: return TERN_ETIMEDOUT;
+    case EADDRINUSE: return TERN_EADDRINUSE;
+    case EADDRNOTAVAIL: return TERN_EADDRNOTAVAIL;
+    case ENETUNREACH: return TERN_ENETUNREACH;
+    case EHOSTUNREACH: return TERN_EHOSTUNREACH;
+    case ENETDOWN: return TERN_ENETDOWN;
+    case EMSGSIZE: return TERN_EMSGSIZE;
+    case ENOBUFS: return TERN_ENOBUFS;
+    case ENOMEM:
+    case EMFILE:
+    case ENFILE: return TERN_ENOMEM;
+    case EAFNOSUPPORT: return TERN_EAFNOSUPPORT;
+    case ENOTCONN: return TERN_ENOTCONN;
+    case EISCONN:
+    case EALREADY: return TERN_EALREADY;
+    case EINVAL:
+    case EACCES:
+    case EPERM: return TERN_EINVAL;
+    case ENOPROTOOPT:
+    case EOPNOTSUPP: return TERN_ENOTSUP;
+    default: return TERN_EIO;
+  }
+}
+
+static tern_socket_posix_sock *sock_of(void *s) {
+  return (tern_socket_posix_sock *)s;
+}
+
+/* The sockaddr for e (NULL or family NONE: IPv4's any address, port 0
+ * or e's). Returns its length, or 0 for an unknown family. */
+static socklen_t to_sa(const tern_endpoint *e, struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof *ss);
+  if (e != NULL && e->addr.family == TERN_IP_V6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(e->port);
+    memcpy(&s6->sin6_addr, e->addr.u.v6.b, 16);
+    s6->sin6_scope_id = e->scope;
+    return sizeof *s6;
+  }
+  if (e != NULL && e->addr.family != TERN_IP_V4 &&
+      e->addr.family != TERN_IP_NONE) {
+    return 0;
+  }
+  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+  s4->sin_family = AF_INET;
+  if (e != NULL) {
+    s4->sin_port = htons(e->port);
+    if (e->addr.family == TERN_IP_V4) {
+      memcpy(&s4->sin_addr, e->addr.u.v4.b, 4);
+    }
+  }
+  return sizeof *s4;
+}
+
+static void from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
+  memset(e, 0, sizeof *e);
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+    e->addr.family = TERN_IP_V4;
+    memcpy(e->addr.u.v4.b, &s4->sin_addr, 4);
+    e->port = ntohs(s4->sin_port);
+  } else if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+    e->addr.family = TERN_IP_V6;
+    memcpy(e->addr.u.v6.b, &s6->sin6_addr, 16);
+    e->port = ntohs(s6->sin6_port);
+    e->scope = (uint8_t)s6->sin6_scope_id;
+  }
+}
+
+/* A remote endpoint a connection or a datagram can go to. */
+static bool remote_ok(const tern_endpoint *e) {
+  if (e == NULL || e->port == 0) {
+    return false;
+  }
+  if (e->addr.family == TERN_IP_V4) {
+    return e->addr.u.w[0] != 0;
+  }
+  if (e->addr.family == TERN_IP_V6) {
+    return (e->addr.u.w[0] | e->addr.u.w[1] | e->addr.u.w[2] |
+            e->addr.u.w[3]) != 0;
+  }
+  return false;
+}
+
+/* Makes k's descriptor for family (AF_INET or AF_INET6) and registers
+ * it. Returns 0 or a tern_err. */
+static int make_fd(tern_socket_posix_sock *k, int family) {
+  int type = k->kind == KIND_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
+  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return tern_socket_posix_err(errno);
+  }
+  if (type == SOCK_STREAM) {
+    int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  }
+  int rc = tern_host_fd_register(&k->reg, fd);
+  if (rc != 0) {
+    close(fd);
+    return rc;
+  }
+  k->fd = fd;
+  return 0;
+}
+
+static void drop_fd(tern_socket_posix_sock *k) {
+  if (k->fd >= 0) {
+    (void)tern_host_fd_unregister(&k->reg);
+    close(k->fd);
+    k->fd = -1;
+  }
+}
+
+static void release(tern_socket_posix_sock *k) {
+  drop_fd(k);
+  k->kind = KIND_FREE;
+}
+
+static tern_socket_posix_sock *free_sock(tern_socket_posix *net) {
+  for (uint16_t i = 0; i < net->nsocks; i++) {
+    if (net->socks[i].kind == KIND_FREE) {
+      return &net->socks[i];
+    }
+  }
+  return NULL;
+}
+
+static void reset_sock(tern_socket_posix_sock *k, uint8_t kind) {
+  k->kind = kind;
+  k->fd = -1;
+  k->err = 0;
+  k->connecting = 0;
+  k->wr_closed = 0;
+  k->udp_peer = 0;
+  tern_host_fd init = TERN_HOST_FD_INIT;
+  k->reg = init;
+}
+
+static int p_open(tern_net *n, tern_socket_type type, tern_socket **out) {
+  tern_socket_posix *net = (tern_socket_posix *)n;
+  if (type != TERN_SOCK_STREAM && type != TERN_SOCK_DGRAM) {
+    return TERN_EINVAL;
+  }
+  tern_socket_posix_sock *k = free_sock(net);
+  if (k == NULL) {
+    return TERN_ENOMEM;
+  }
+  reset_sock(k, type == TERN_SOCK_STREAM ? KIND_STREAM : KIND_DGRAM);
+  *out = &k->base;
+  return 0;
+}
+
+static int p_bind(tern_socket *s, const tern_endpoint *local) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if ((k->kind != KIND_STREAM && k->kind != KIND_DGRAM) || k->fd >= 0 ||
+      (local == NULL && k->kind == KIND_STREAM)) {
+    return TERN_EINVAL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t len = to_sa(local, &ss);
+  if (len == 0) {
+    return TERN_EAFNOSUPPORT;
+  }
+  int rc = make_fd(k, ss.ss_family);
+  if (rc != 0) {
+    return rc;
+  }
+  if (bind(k->fd, (struct sockaddr *)&ss, len) != 0) {
+    rc = tern_socket_posix_err(errno);
+    drop_fd(k);
+    return rc;
+  }
+  return 0;
+}
+
+static int p_listen(tern_socket *s, unsigned backlog) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if (k->kind != KIND_STREAM || k->fd < 0 || backlog == 0 || backlog > 255) {
+    return TERN_EINVAL;
+  }
+  if (listen(k->fd, (int)backlog) != 0) {
+    return tern_socket_posix_err(errno);
+  }
+  k->kind = KIND_LISTENER;
+  return 0;
+}
+
+static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
+                               int *err) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if (k->kind != KIND_LISTENER || out == NULL) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  tern_socket_posix_sock *a = free_sock(k->net);
+  if (a == NULL) {
+    *err = TERN_ENOMEM; /* the connection waits in the kernel's backlog */
+    return TERN_READY;
+  }
+  for (;;) {
+    int fd = accept4(k->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      if (e == EINTR || e == ECONNABORTED) {
+        continue;
+      }
+      if (e == EAGAIN || e == EWOULDBLOCK) {
+        if (tern_host_fd_poll_readable(&k->reg, cx) == TERN_PENDING) {
+          return TERN_PENDING;
+        }
+        continue;
+      }
+      *err = tern_socket_posix_err(e);
+      return TERN_READY;
+    }
+    reset_sock(a, KIND_CONN);
+    int rc = tern_host_fd_register(&a->reg, fd);
+    if (rc != 0) {
+      close(fd);
+      a->kind = KIND_FREE;
+      *err = rc;
+      return TERN_READY;
+    }
+    a->fd = fd;
+    *out = &a->base;
+    *err = 0;
+    return TERN_READY;
+  }
+}
+
+static int p_connect(tern_socket *s, const tern_endpoint *remote) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if ((k->kind != KIND_STREAM && k->kind != KIND_DGRAM) || !remote_ok(remote)) {
+    return TERN_EINVAL;
+  }
+  if (k->kind == KIND_DGRAM && k->udp_peer) {
+    return TERN_EINVAL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t len = to_sa(remote, &ss);
+  if (len == 0) {
+    return TERN_EAFNOSUPPORT;
+  }
+  bool made = false;
+  if (k->fd < 0) {
+    int rc = make_fd(k, ss.ss_family);
+    if (rc != 0) {
+      return rc;
+    }
+    made = true;
+  }
+  int r;
+  do {
+    r = connect(k->fd, (struct sockaddr *)&ss, len);
+  } while (r != 0 && errno == EINTR);
+  int e = r == 0 ? 0 : errno;
+  if (k->kind == KIND_DGRAM) {
+    if (e != 0) {
+      if (made) {
+        drop_fd(k);
+      }
+      return tern_socket_posix_err(e);
+    }
+    k->udp_peer = 1;
+    return 0;
+  }
+  if (e == 0 || e == EINPROGRESS) {
+    k->connecting = e != 0;
+  } else if (e == ECONNREFUSED || e == ETIMEDOUT || e == ECONNRESET) {
+    k->err = tern_socket_posix_err(e); /* poll_connect reports it */
+  } else {
+    drop_fd(k);
+    return tern_socket_posix_err(e);
+  }
+  k->kind = KIND_CONN;
+  return 0;
+}
+
+static tern_poll p_poll_connect(tern_socket *s, tern_cx *cx, int *err) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if (k->kind == KIND_DGRAM) {
+    *err = k->udp_peer ? 0 : TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (k->kind != KIND_CONN) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (k->connecting) {
+    if (tern_host_fd_poll_writable(&k->reg, cx) == TERN_PENDING) {
+      return TERN_PENDING;
+    }
+    int e = 0;
+    socklen_t len = sizeof e;
+    if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0) {
+      e = errno;
+    }
+    k->connecting = 0;
+    if (e != 0) {
+      k->err = tern_socket_posix_err(e);
+    }
+  }
+  *err = k->err;
+  return TERN_READY;
+}
+
+static tern_poll p_poll_send_to(tern_socket *s, tern_cx *cx,
+                                const tern_endpoint *dst, const void *data,
+                                size_t len, int *err) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if (k->kind != KIND_DGRAM || (data == NULL && len > 0) ||
+      (dst != NULL && !remote_ok(dst))) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (dst == NULL && !k->udp_peer) {
+    *err = TERN_ENOTCONN;
+    return TERN_READY;
+  }
+  struct sockaddr_storage ss;
+  ss.ss_family = AF_INET;
+  socklen_t salen = 0;
+  if (dst != NULL) {
+    salen = to_sa(dst, &ss);
+    if (salen == 0) {
+      *err = TERN_EAFNOSUPPORT;
+      return TERN_READY;
+    }
+  }
+  if (k->fd < 0) {
+    int rc = make_fd(k, ss.ss_family); /* dst is set: udp_peer needs fd */
+    if (rc != 0) {
+      *err = rc;
+      return TERN_READY;
+    }
+  }
+  for (;;) {
+    ssize_t r = sendto(k->fd, data, len, MSG_NOSIGNAL,
+                       dst != NULL ? (struct sockaddr *)&ss : NULL, salen);
+    if (r >= 0) {
+      *err = 0;
+      return TERN_READY;
+    }
+    int e = errno;
+    if (e == EINTR) {
+      continue;
+    }
+    if (e == EAGAIN || e == EWOULDBLOCK) {
+      if (tern_host_fd_poll_writable(&k->reg, cx) == TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      continue;
+    }
+    *err = tern_socket_posix_err(e);
+    return TERN_READY;
+  }
+}
+
+static tern_poll p_poll_recv_from(tern_socket *s, tern_cx *cx,
+                                  tern_endpoint *src, void *buf, size_t cap,
+                                  int *n) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if (k->kind != KIND_DGRAM || k->fd < 0 || (buf == NULL && cap > 0)) {
+    *n = TERN_EINVAL;
+    return TERN_READY;
+  }
+  for (;;) {
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof ss;
+    /* MSG_TRUNC: the datagram's full length, as tern's UDP reports it. */
+    ssize_t r =
+        recvfrom(k->fd, buf, cap, MSG_TRUNC, (struct sockaddr *)&ss, &salen);
+    if (r >= 0) {
+      if (src != NULL) {
+        from_sa(&ss, src);
+      }
+      *n = r > INT32_MAX ? INT32_MAX : (int)r;
+      return TERN_READY;
+    }
+    int e = errno;
+    if (e == EINTR) {
+      continue;
+    }
+    if (e == EAGAIN || e == EWOULDBLOCK) {
+      if (tern_host_fd_poll_readable(&k->reg, cx) == TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      continue;
+    }
+    *n = tern_socket_posix_err(e);
+    return TERN_READY;
+  }
+}
+
+static int p_endpoint(tern_socket *s, bool peer, tern_endpoint *out) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if (out == NULL || k->kind == KIND_FREE) {
+    return TERN_EINVAL;
+  }
+  if (k->fd < 0 || (peer && (k->kind == KIND_LISTENER ||
+                             (k->kind == KIND_DGRAM && !k->udp_peer)))) {
+    if (peer) {
+      return TERN_ENOTCONN;
+    }
+    memset(out, 0, sizeof *out);
+    return 0;
+  }
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  int r = peer ? getpeername(k->fd, (struct sockaddr *)&ss, &len)
+               : getsockname(k->fd, (struct sockaddr *)&ss, &len);
+  if (r != 0) {
+    return peer ? TERN_ENOTCONN : tern_socket_posix_err(errno);
+  }
+  from_sa(&ss, out);
+  return 0;
+}
+
+static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
+  tern_socket_posix_sock *k = sock_of(s);
+  int level, name;
+  switch (opt) {
+    case TERN_SO_NODELAY:
+    case TERN_SO_KEEPALIVE:
+      if (k->kind != KIND_CONN || (value != 0 && value != 1)) {
+        return TERN_EINVAL;
+      }
+      level = opt == TERN_SO_NODELAY ? IPPROTO_TCP : SOL_SOCKET;
+      name = opt == TERN_SO_NODELAY ? TCP_NODELAY : SO_KEEPALIVE;
+      break;
+    case TERN_SO_SNDBUF:
+    case TERN_SO_RCVBUF:
+      if ((k->kind != KIND_CONN && k->kind != KIND_DGRAM) || value <= 0) {
+        return TERN_EINVAL;
+      }
+      if (k->fd < 0) {
+        int rc = make_fd(k, AF_INET);
+        if (rc != 0) {
+          return rc;
+        }
+      }
+      level = SOL_SOCKET;
+      name = opt == TERN_SO_SNDBUF ? SO_SNDBUF : SO_RCVBUF;
+      break;
+    default: return TERN_EINVAL;
+  }
+  int v = value;
+  if (setsockopt(k->fd, level, name, &v, sizeof v) != 0) {
+    return tern_socket_posix_err(errno);
+  }
+  return 0;
+}
+
+static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
+  (void)cx; /* the kernel finishes the close in the background */
+  tern_socket_posix_sock *k = sock_of(s);
+  if (k->kind == KIND_FREE) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  *err = 0;
+  if (k->kind == KIND_CONN) {
+    if (k->err == 0 && !k->wr_closed && k->fd >= 0) {
+      (void)shutdown(k->fd, SHUT_WR);
+    }
+    /* Linux answers a close with unread bytes by a reset, which drops
+     * what is still unsent or in flight: the close promises the peer
+     * every byte, so what arrived unread is discarded first. (Bytes that
+     * arrive after this still cause the reset.) */
+    uint8_t sink[256];
+    while (k->fd >= 0 && recv(k->fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    }
+    *err = k->err;
+  }
+  release(k);
+  return TERN_READY;
+}
+
+static void p_abort(tern_socket *s) {
+  tern_socket_posix_sock *k = sock_of(s);
+  if (k->kind == KIND_FREE) {
+    return;
+  }
+  if (k->kind == KIND_CONN && k->fd >= 0) {
+    /* A zero linger time makes close(2) send a reset. */
+    struct linger l = {1, 0};
+    (void)setsockopt(k->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  release(k);
+}
+
+/* ---- a connection's stream ---- */
+
+/* The error of a stream call on k, or 0 if it may go on. */
+static int stream_check(const tern_socket_posix_sock *k) {
+  if (k->kind != KIND_CONN) {
+    return TERN_EINVAL;
+  }
+  return k->err;
+}
+
+static tern_poll p_read(void *self, tern_cx *cx, void *buf, size_t len,
+                        ptrdiff_t *n) {
+  tern_socket_posix_sock *k = sock_of(self);
+  int bad = stream_check(k);
+  if (bad != 0) {
+    *n = bad;
+    return TERN_READY;
+  }
+  for (;;) {
+    ssize_t r = recv(k->fd, buf, len, 0);
+    if (r >= 0) {
+      *n = r;
+      return TERN_READY;
+    }
+    int e = errno;
+    if (e == EINTR) {
+      continue;
+    }
+    if (e == EAGAIN || e == EWOULDBLOCK) {
+      if (tern_host_fd_poll_readable(&k->reg, cx) == TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      continue;
+    }
+    k->err = tern_socket_posix_err(e);
+    *n = k->err;
+    return TERN_READY;
+  }
+}
+
+static tern_poll p_write(void *self, tern_cx *cx, const void *buf, size_t len,
+                         ptrdiff_t *n) {
+  tern_socket_posix_sock *k = sock_of(self);
+  int bad = stream_check(k);
+  if (bad == 0 && k->wr_closed) {
+    bad = TERN_ECLOSED;
+  }
+  if (bad != 0) {
+    *n = bad;
+    return TERN_READY;
+  }
+  for (;;) {
+    ssize_t r = send(k->fd, buf, len, MSG_NOSIGNAL);
+    if (r > 0) {
+      *n = r;
+      return TERN_READY;
+    }
+    int e = r == 0 ? EAGAIN : errno;
+    if (e == EINTR) {
+      continue;
+    }
+    if (e == EAGAIN || e == EWOULDBLOCK || e == ENOTCONN) {
+      /* ENOTCONN: the handshake is still going on. */
+      if (tern_host_fd_poll_writable(&k->reg, cx) == TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      if (e == ENOTCONN) {
+        int se = 0;
+        socklen_t sl = sizeof se;
+        (void)getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &se, &sl);
+        k->connecting = 0;
+        k->err = tern_socket_posix_err(se != 0 ? se : ENOTCONN);
+        *n = k->err;
+        return TERN_READY;
+      }
+      continue;
+    }
+    k->err = tern_socket_posix_err(e);
+    *n = k->err;
+    return TERN_READY;
+  }
+}
+
+static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
+  (void)cx; /* written bytes are the kernel's */
+  *err = stream_check(sock_of(self));
+  return TERN_READY;
+}
+
+static tern_poll p_shut(void *self, tern_cx *cx, int *err) {
+  (void)cx;
+  tern_socket_posix_sock *k = sock_of(self);
+  *err = stream_check(k);
+  if (*err == 0 && !k->wr_closed) {
+    if (shutdown(k->fd, SHUT_WR) != 0) {
+      *err = tern_socket_posix_err(errno);
+    }
+    k->wr_closed = 1;
+  }
+  return TERN_READY;
+}
+
+const tern_socket_ops tern_socket_posix_ops = {
+    .open = p_open,
+    .bind = p_bind,
+    .listen = p_listen,
+    .poll_accept = p_poll_accept,
+    .connect = p_connect,
+    .poll_connect = p_poll_connect,
+    .poll_send_to = p_poll_send_to,
+    .poll_recv_from = p_poll_recv_from,
+    .endpoint = p_endpoint,
+    .set_option = p_set_option,
+    .poll_close = p_poll_close,
+    .abort = p_abort,
+    .stream = {p_read, p_write, p_flush, p_shut},
+};
+
+int tern_socket_posix_init(tern_socket_posix *net,
+                           tern_socket_posix_sock *socks, uint16_t nsocks) {
+  if (net == NULL || socks == NULL || nsocks == 0) {
+    return TERN_EINVAL;
+  }
+  net->base.ops = &tern_socket_posix_ops;
+  net->socks = socks;
+  net->nsocks = nsocks;
+  for (uint16_t i = 0; i < nsocks; i++) {
+    memset(&socks[i], 0, sizeof socks[i]);
+    socks[i].base.ops = &tern_socket_posix_ops;
+    socks[i].net = net;
+    reset_sock(&socks[i], KIND_FREE);
+  }
+  return 0;
+}

@@ -1,0 +1,142 @@
+// The socket API contract (sockets/socket_contract.h) against the posix
+// backend: the host's own sockets over 127.0.0.1, client and server in
+// one net, on the host port's epoll (Pump sleeps in it).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "sockets/socket_contract.h"
+#include "sockets/socket_stream_fixture.h"
+#include "tern/host_port.h"
+#include "tern/port.h"
+#include "tern/socket_posix.h"
+
+namespace {
+
+constexpr int kSocks = 8;
+
+// A port that neither TCP nor UDP uses on 127.0.0.1 now (the kernel's
+// pick for a UDP socket, checked free for TCP too).
+uint16_t FreePort() {
+  for (int tries = 0; tries < 20; tries++) {
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(u, (sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(u, (sockaddr *)&a, &len) != 0) {
+      close(u);
+      continue;
+    }
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok = bind(t, (sockaddr *)&a, sizeof a) == 0;
+    close(t);
+    close(u);
+    if (ok)
+      return ntohs(a.sin_port);
+  }
+  return 0;
+}
+
+class PosixFixture : public tern_test::SocketFixture {
+ public:
+  PosixFixture() {
+    EXPECT_EQ(tern_socket_posix_init(&net_, socks_, kSocks), 0);
+    for (auto &p : ports_)
+      p = FreePort();
+  }
+
+  tern_net *Client() override {
+    return tern_socket_posix_net(&net_);
+  }
+  tern_net *Server() override {
+    return tern_socket_posix_net(&net_);
+  }
+  tern_endpoint ServerAt(uint16_t port) override {
+    tern_endpoint e = {};
+    e.addr.family = TERN_IP_V4;
+    e.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+    e.port = port;
+    return e;
+  }
+  uint16_t Port(int i) override {
+    return ports_[i];
+  }
+  size_t Capacity() override {
+    return kSocks;
+  }
+  bool Supports(tern_socket_option) override {
+    return true;
+  }
+  // Sleeps in the port's epoll until ms have passed, waking the wakers of
+  // descriptors that became ready meanwhile.
+  void Pump(int ms) override {
+    tern_time end = tern_port_now() + static_cast<tern_time>(ms);
+    tern_irqstate s = tern_port_critical_enter();
+    do {
+      tern_port_wait(true, end);
+    } while ((int32_t)(end - tern_port_now()) > 0);
+    tern_port_critical_exit(s);
+  }
+
+ private:
+  tern_socket_posix_sock socks_[kSocks];
+  tern_socket_posix net_;
+  uint16_t ports_[8];
+};
+
+// The same over IPv6's loopback, ::1: the server binds ::.
+class Posix6Fixture : public PosixFixture {
+ public:
+  tern_endpoint ServerAt(uint16_t port) override {
+    tern_endpoint e = {};
+    e.addr.family = TERN_IP_V6;
+    e.addr.u.v6.b[15] = 1;
+    e.port = port;
+    return e;
+  }
+  tern_endpoint Local(uint16_t port) override {
+    tern_endpoint e = {};
+    e.addr.family = TERN_IP_V6;
+    e.port = port;
+    return e;
+  }
+};
+
+const tern_test::SocketParam kPosix =
+    tern_test::MakeSocketParam<PosixFixture>("posix");
+
+INSTANTIATE_TEST_SUITE_P(
+    Posix, SocketContract,
+    ::testing::Values(kPosix,
+                      tern_test::MakeSocketParam<Posix6Fixture>("posix6")),
+    tern_test::SocketParamName);
+
+// Each connection keeps the tern_stream contract, opened and driven
+// through the socket API.
+const tern_test::StreamParam kPosixStream =
+    tern_test::MakeSocketStreamParam<PosixFixture>("posix");
+INSTANTIATE_TEST_SUITE_P(Posix, StreamContract, ::testing::Values(kPosixStream),
+                         tern_test::StreamParamName);
+INSTANTIATE_TEST_SUITE_P(Posix, StreamCloseReachesPeerContract,
+                         ::testing::Values(kPosixStream),
+                         tern_test::StreamParamName);
+
+// The errno mapping: one code per condition, the same as tern's.
+TEST(SocketPosixErr, MapsErrnoToTheSameCodesAsTern) {
+  EXPECT_EQ(tern_socket_posix_err(ECONNREFUSED), TERN_ECONNREFUSED);
+  EXPECT_EQ(tern_socket_posix_err(ECONNRESET), TERN_ECONNRESET);
+  EXPECT_EQ(tern_socket_posix_err(EPIPE), TERN_ECONNRESET);
+  EXPECT_EQ(tern_socket_posix_err(ETIMEDOUT), TERN_ETIMEDOUT);
+  EXPECT_EQ(tern_socket_posix_err(EADDRINUSE), TERN_EADDRINUSE);
+  EXPECT_EQ(tern_socket_posix_err(EMFILE), TERN_ENOMEM);
+  EXPECT_EQ(tern_socket_posix_err(ENOPROTOOPT), TERN_ENOTSUP);
+  EXPECT_EQ(tern_socket_posix_err(EXDEV), TERN_EIO);
+}
+
+}  // namespace

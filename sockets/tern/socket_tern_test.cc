@@ -1,0 +1,219 @@
+// The socket API contract (sockets/socket_contract.h) against the tern
+// backend: two stacks (IPv4, UDP, TCP) on a perfect simulated link
+// (platforms/sim), the client's sockets on one, the server's on the
+// other. Pump polls every runner by hand and moves the virtual clock on,
+// so timers (retransmissions, the connect timeout) fire as they would.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "executor/test_waker.h"
+#include "sockets/socket_contract.h"
+#include "sockets/socket_stream_fixture.h"
+#include "tern/ip.h"
+#include "tern/ipv4.h"
+#include "tern/sim.h"
+#include "tern/simnet.h"
+#include "tern/socket_tern.h"
+#include "tern/tcp.h"
+#include "tern/timer.h"
+#include "tern/udp.h"
+
+namespace {
+
+constexpr int kPkts = 32;
+constexpr int kPktSize = 1536;
+constexpr int kSocks = 4;
+constexpr int kConns = 4;
+constexpr uint32_t kRing = 4096;
+constexpr uint32_t kUdpRing = 2048;
+
+int RngFill(void *self, void *buf, size_t len) {
+  auto *r = static_cast<tern_simrng *>(self);
+  auto *p = static_cast<uint8_t *>(buf);
+  for (size_t i = 0; i < len; i++)
+    p[i] = (uint8_t)tern_simrng_next(r);
+  return 0;
+}
+
+struct Stack {
+  alignas(8) uint8_t pool_storage[TERN_PKT_POOL_STORAGE_SIZE(kPkts, kPktSize)];
+  tern_pkt_pool pool;
+  tern_ip_stack ip;
+  tern_ipv4_layer v4;
+  tern_ip_iface iface;
+  tern_tcp_layer tcp;
+  tern_udp_layer udp;
+  tern_simrng rng_state;
+  tern_rng rng;
+  tern_test::CountingWaker ip_waker, tcp_waker;
+  tern_socket_tern_sock socks[kSocks];
+  tern_tcp_conn conns[kConns];
+  uint8_t tcp_bufs[kConns * 2 * kRing];
+  uint8_t udp_bufs[kSocks * kUdpRing];
+  tern_socket_tern net;
+
+  void Start(tern_netdev dev, uint8_t last) {
+    ASSERT_GT(
+        tern_pkt_pool_init(&pool, pool_storage, sizeof pool_storage, kPktSize),
+        0);
+    tern_simrng_seed(&rng_state, last);
+    rng = tern_rng{RngFill, &rng_state};
+    ASSERT_EQ(tern_ip_stack_init(&ip, &pool, &rng), 0);
+    ASSERT_EQ(tern_ipv4_init(&v4, &ip), 0);
+    ASSERT_EQ(tern_ip_iface_add(&ip, &iface, dev), 0);
+    tern_ipv4_addr a = tern_ipv4(192, 0, 2, last);
+    ASSERT_EQ(tern_ipv4_set_addr(&iface, &a, 24, nullptr), 0);
+    tern_tcp_config cfg;
+    tern_tcp_config_default(&cfg);
+    cfg.user_timeout = 3000; /* the silent peer's connect gives up soon */
+    cfg.time_wait = 1000;
+    ASSERT_EQ(tern_tcp_init(&tcp, &ip, &cfg), 0);
+    ASSERT_EQ(tern_udp_init(&udp, &ip), 0);
+    tern_socket_tern_storage st = {socks, kSocks, conns,    kConns,  tcp_bufs,
+                                   kRing, kRing,  udp_bufs, kUdpRing};
+    ASSERT_EQ(tern_socket_tern_init(&net, &tcp, &udp, &st), 0);
+  }
+
+  void Poll() {
+    tern_cx cx = ip_waker.Cx();
+    tern_ip_stack_poll_run(&ip, &cx);
+    cx = tcp_waker.Cx();
+    tern_tcp_poll_run(&tcp, &cx);
+    tern_timer_queue_fire(&ip_waker.timers, tern_now());
+    tern_timer_queue_fire(&tcp_waker.timers, tern_now());
+  }
+};
+
+class TernFixture : public tern_test::SocketFixture {
+ public:
+  TernFixture() {
+    tern_sim_set_time(0x10000);
+    tern_simnet_init(&net_, 1, nullptr, 0);
+    tern_simlink_config cfg = TERN_SIMLINK_CONFIG_DEFAULT;
+    EXPECT_EQ(tern_simlink_init(&link_, &net_, &cfg), 0);
+    a_ = std::make_unique<Stack>();
+    b_ = std::make_unique<Stack>();
+    a_->Start(tern_simlink_a(&link_), 1);
+    b_->Start(tern_simlink_b(&link_), 2);
+  }
+  ~TernFixture() override {
+    tern_simlink_close(&link_);
+  }
+
+  tern_net *Client() override {
+    return tern_socket_tern_net(&a_->net);
+  }
+  tern_net *Server() override {
+    return tern_socket_tern_net(&b_->net);
+  }
+  tern_endpoint ServerAt(uint16_t port) override {
+    tern_endpoint e = {};
+    e.addr.family = TERN_IP_V4;
+    e.addr.u.v4 = tern_ipv4(192, 0, 2, 2);
+    e.port = port;
+    return e;
+  }
+  uint16_t Port(int i) override {
+    return (uint16_t)(7000 + i);
+  }
+  size_t Capacity() override {
+    return kSocks;
+  }
+  bool Supports(tern_socket_option opt) override {
+    return opt == TERN_SO_NODELAY || opt == TERN_SO_KEEPALIVE;
+  }
+  tern_endpoint Silent() override {
+    tern_endpoint e = ServerAt(7);
+    e.addr.u.v4 = tern_ipv4(192, 0, 2, 9); /* on the link, nobody's */
+    return e;
+  }
+  // Polls every runner until nothing moves, then moves the clock on a
+  // millisecond at a time for ms milliseconds, polling again.
+  void Pump(int ms) override {
+    for (int t = 0; t <= ms; t++) {
+      for (int i = 0; i < 8; i++) {
+        a_->Poll();
+        b_->Poll();
+      }
+      if (t < ms)
+        tern_sim_advance(1);
+    }
+  }
+
+ private:
+  tern_simnet net_;
+  tern_simlink link_;
+  std::unique_ptr<Stack> a_, b_;
+};
+
+const tern_test::SocketParam kTern =
+    tern_test::MakeSocketParam<TernFixture>("tern");
+
+INSTANTIATE_TEST_SUITE_P(Tern, SocketContract, ::testing::Values(kTern),
+                         tern_test::SocketParamName);
+
+// Each connection keeps the tern_stream contract, opened and driven
+// through the socket API.
+const tern_test::StreamParam kTernStream =
+    tern_test::MakeSocketStreamParam<TernFixture>("tern");
+INSTANTIATE_TEST_SUITE_P(Tern, StreamContract, ::testing::Values(kTernStream),
+                         tern_test::StreamParamName);
+INSTANTIATE_TEST_SUITE_P(Tern, StreamCloseReachesPeerContract,
+                         ::testing::Values(kTernStream),
+                         tern_test::StreamParamName);
+INSTANTIATE_TEST_SUITE_P(Tern, SocketSilentPeerContract,
+                         ::testing::Values(kTern), tern_test::SocketParamName);
+
+// ---- the tern backend's own storage rules (tern/socket_tern.h) ----
+
+class TernStorage : public ::testing::Test {
+ protected:
+  TernFixture fx_;
+};
+
+// A listener takes backlog neighbouring connections; what is left is
+// for connecting sockets; more than there are is TERN_ENOMEM.
+TEST_F(TernStorage, ListenerAndConnectsShareTheConnections) {
+  tern_net *net = fx_.Client();
+  tern_socket *l, *big, *c1, *c2;
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &big), 0);
+  tern_endpoint local = {};
+  local.port = 80;
+  ASSERT_EQ(tern_socket_bind(big, &local), 0);
+  EXPECT_EQ(tern_socket_listen(big, kConns + 1), TERN_ENOMEM);
+  EXPECT_EQ(tern_socket_listen(big, 256), TERN_EINVAL);
+  tern_socket_abort(big);
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &l), 0);
+  ASSERT_EQ(tern_socket_bind(l, &local), 0);
+  ASSERT_EQ(tern_socket_listen(l, kConns - 1), 0);
+  tern_endpoint to = fx_.ServerAt(7);
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &c1), 0);
+  ASSERT_EQ(tern_socket_open(net, TERN_SOCK_STREAM, &c2), 0);
+  EXPECT_EQ(tern_socket_connect(c1, &to), 0);
+  EXPECT_EQ(tern_socket_connect(c2, &to), TERN_ENOMEM);
+  // The listener's connections come back when it closes.
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  int err = 1;
+  ASSERT_EQ(tern_socket_poll_close(l, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(tern_socket_connect(c2, &to), 0);
+  tern_socket_abort(c1);
+  tern_socket_abort(c2);
+}
+
+// A stream socket binds only to listen, and only to a port.
+TEST_F(TernStorage, StreamBindIsForListening) {
+  tern_socket *s;
+  ASSERT_EQ(tern_socket_open(fx_.Client(), TERN_SOCK_STREAM, &s), 0);
+  tern_endpoint any = {};
+  EXPECT_EQ(tern_socket_bind(s, &any), TERN_ENOTSUP);
+  any.port = 81;
+  ASSERT_EQ(tern_socket_bind(s, &any), 0);
+  tern_endpoint to = fx_.ServerAt(7);
+  EXPECT_EQ(tern_socket_connect(s, &to), TERN_ENOTSUP);
+  tern_socket_abort(s);
+}
+
+}  // namespace
