@@ -118,7 +118,6 @@ typedef uint32_t word_t;
   } while (0)
 
 #define WORD sizeof(word_t)
-#define UNROLL 16
 
 /* memcpy is how C reads an object's bytes as another type without breaking
  * strict aliasing; with a constant size and a known alignment compilers
@@ -411,9 +410,9 @@ tern_csum tern_checksum_pseudo(const uint8_t *src, const uint8_t *dst,
   /* The addresses' 16-bit words added as plain integers: at most 16 words
    * of at most 0xffff on top of the fields above cannot carry out of 32
    * bits, so nothing is folded until tern_checksum_finish. This spares
-   * two calls of tern_checksum_add for 4-byte pieces and their set-up on
-   * every segment (about 150 instructions a segment on x86-64,
-   * README.md). */
+   * two calls of tern_checksum_add for 4-byte pieces and their set-up:
+   * 42 instructions a call instead of about 200 on x86-64 (measured in
+   * the TCP bulk transfer, README.md). */
   for (size_t i = 0; i + 1 < addr_len; i += 2) {
     s += ((uint32_t)src[i] << 8 | src[i + 1]) +
          ((uint32_t)dst[i] << 8 | dst[i + 1]);
