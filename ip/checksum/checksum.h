@@ -42,11 +42,11 @@ uint16_t tern_checksum_finish(tern_csum sum);
 uint16_t tern_checksum(const void *data, size_t len);
 
 /* The pseudo-header sum of either family for UDP/TCP/ICMPv6: the source
- * and destination (addr_len bytes each: 4 for IPv4, 16 for IPv6), the
- * protocol (next header) and the transport length. IPv4's pseudo-header
- * (RFC 768, RFC 793) and IPv6's (RFC 8200 8.1: a 32-bit length, zeros and
- * the next header) sum to the same fields, so a layer written for both
- * families needs only this one. */
+ * and destination (addr_len bytes each: 4 for IPv4, 16 for IPv6, the only
+ * lengths supported), the protocol (next header) and the transport length.
+ * IPv4's pseudo-header (RFC 768, RFC 793) and IPv6's (RFC 8200 8.1: a
+ * 32-bit length, zeros and the next header) sum to the same fields, so a
+ * layer written for both families needs only this one. */
 tern_csum tern_checksum_pseudo(const uint8_t *src, const uint8_t *dst,
                                size_t addr_len, uint8_t protocol,
                                uint32_t length);

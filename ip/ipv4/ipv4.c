@@ -152,13 +152,21 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
 
 /* ---- output ---- */
 
-/* RFC 7739 section 5.3's hash-based identification: a keyed hash of the
- * addresses and protocol picks one of eight counters and offsets it, so
- * each destination sees its own sequence and no observer can count this
- * host's traffic to others from the values it receives. The hash is of
- * the header's bytes 9 to 19 as tern_ipv4_emit_flow left them: protocol,
- * a zero checksum, source and destination. */
-static unsigned next_ident(tern_ipv4_layer *v4, const uint8_t *h) {
+/* The identification (README.md, "Identification"). An atomic datagram
+ * (DF set, not a fragment: every transport's datagram here) gets 0: RFC
+ * 6864 section 4 gives its identification no meaning and lets the source
+ * set any value, and a constant tells an observer nothing (no traffic
+ * count, no boot time, no counter another destination shares). Only a
+ * datagram that may be fragmented on its way (ICMP's, sent without DF)
+ * needs values that do not repeat: RFC 7739 section 5.3's hash-based
+ * scheme, a keyed hash of the addresses and protocol picking one of eight
+ * counters and offsetting it, so each destination sees its own sequence.
+ * The hash is of the header's bytes 9 to 19 as tern_ipv4_emit_flow left
+ * them: protocol, a zero checksum, source and destination. */
+static unsigned next_ident(tern_ipv4_layer *v4, const uint8_t *h, bool atomic) {
+  if (atomic) {
+    return 0;
+  }
   uint32_t x = tern_hsiphash(&v4->ident.key, h + 9, 11);
   return x + v4->ident.next[x >> 29]++;
 }
@@ -182,8 +190,8 @@ int tern__ipv4_put_header(tern_ipv4_layer *v4, tern_pkt *pkt,
   tern_ipv4_emit_flow(h, r->src.u.v4.b, dst, protocol);
   /* ICMP messages go without DF, like Linux's; transports' datagrams with
    * it (no fragmentation here). */
-  tern_ipv4_emit_finish(h, tos, len, next_ident(v4, h),
-                        protocol != TERN_IP_PROTO_ICMP,
+  bool dont_frag = protocol != TERN_IP_PROTO_ICMP;
+  tern_ipv4_emit_finish(h, tos, len, next_ident(v4, h, dont_frag), dont_frag,
                         ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL);
   if ((r->iface->flags & TERN_NETDEV_NEXT_HOP) != 0) {
     /* The device counts the next hop's bytes in its headroom (the netdev

@@ -28,10 +28,12 @@
  * attached (tern/reassembly.h); other fragments are dropped. Every drop
  * is counted in tern_ipv4_stats.
  *
- * Sent datagrams get a 20-byte header: DF set (no fragmentation here),
- * TTL 64 unless the transport asks, an identification per RFC 7739 (a
- * keyed hash of the addresses and protocol, plus a counter per hash
- * bucket: not a global counter an observer can read traffic from). */
+ * Sent datagrams get a 20-byte header: DF set (no fragmentation here) but
+ * for ICMP's, TTL 64 unless the transport asks, and an identification:
+ * 0 for atomic datagrams (DF set: RFC 6864 section 4 gives theirs no
+ * meaning), and for ICMP's, which go without DF, RFC 7739's (a keyed
+ * hash of the addresses and protocol, plus a counter per hash bucket: not
+ * a global counter an observer can read traffic from). */
 #ifndef TERN_IPV4_H
 #define TERN_IPV4_H
 
@@ -128,8 +130,8 @@ typedef struct tern_ipv4_layer {
    * interval later than max(icmp_tat, now), and an error is allowed while
    * icmp_tat stays less than BURST intervals after now. */
   tern_time icmp_tat;
-  /* RFC 7739 identification, all from the RNG: the hash's key and one
-   * counter per hash bucket. */
+  /* RFC 7739 identification of datagrams sent without DF (ICMP's), all
+   * from the RNG: the hash's key and one counter per hash bucket. */
   struct {
     tern_hsiphash_key key;
     uint16_t next[8];

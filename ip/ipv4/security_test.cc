@@ -14,6 +14,7 @@
 
 namespace {
 
+using tern_test::Atomic;
 using tern_test::B;
 using tern_test::Bench;
 using tern_test::Bytes;
@@ -140,13 +141,17 @@ TEST(Ipv4Security, UnicastInALinkBroadcastIsDroppedNotAnswered) {
 // how much this host sends to others (idle scans), and its first values
 // say when it booted. Before the split it was exactly that:
 // stack->next_ident from 0, one step per datagram, whoever it went to.
+// Only datagrams that may be fragmented (sent without DF: ICMP's) carry a
+// counter now; atomic ones carry 0 (AtomicDatagramsCarryZero below), so
+// these are ICMP datagrams.
 TEST(Ipv4Security, IdentificationIsNotAGlobalCounterFromZero) {
   Bench b;
   auto IdOfNext = [&](tern_ipv4_addr dst) {
-    EXPECT_EQ(SendRaw(&b.stack, dst), 0);
+    EXPECT_EQ(SendRaw(&b.stack, dst, 8, 0xab, 0, 0, TERN_IP_PROTO_ICMP), 0);
     b.Run();
     Bytes got;
     EXPECT_TRUE(b.link.Take(&got));
+    EXPECT_FALSE(Atomic(got));
     return Ident(got);
   };
   const tern_ipv4_addr a = tern_ipv4(192, 0, 2, 1);
@@ -192,7 +197,9 @@ TEST(Ipv4Security, IdentificationComesFromTheRng) {
     Bench b(1500, 14, 16, false, seed);
     std::vector<uint16_t> ids;
     for (int k = 0; k < 3; k++) {
-      EXPECT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1)), 0);
+      EXPECT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1), 8, 0xab, 0, 0,
+                        TERN_IP_PROTO_ICMP),
+                0);
       b.Run();
       Bytes got;
       EXPECT_TRUE(b.link.Take(&got));
@@ -214,6 +221,46 @@ TEST(Ipv4Security, IdentificationComesFromTheRng) {
   ASSERT_EQ(tern_ip_stack_init(&s, &pool.pool, &r), 0);
   EXPECT_EQ(tern_ipv4_init(&v4, &s), TERN_EIO);
   EXPECT_FALSE(tern_ip_has_family(&s, TERN_IP_V4));
+}
+
+// 4.5, atomic datagrams (RFC 6864 section 4: DF set, not a fragment; every
+// transport's datagram here): their identification has no meaning and
+// the source may set any value, so they carry 0, to every destination,
+// however many are sent: a value that says nothing about this host's
+// traffic. They take nothing from the counters of the datagrams that do
+// need one: A's ICMP datagrams still step by one with atomic datagrams to
+// A and to others between them (when atomic datagrams had drawn from the
+// same counters, the step was 1 + the atomic datagrams to A).
+TEST(Ipv4Security, AtomicDatagramsCarryZero) {
+  Bench b;
+  auto Next = [&](tern_ipv4_addr dst, uint8_t protocol) {
+    EXPECT_EQ(SendRaw(&b.stack, dst, 8, 0xab, 0, 0, protocol), 0);
+    b.Run();
+    Bytes got;
+    EXPECT_TRUE(b.link.Take(&got));
+    EXPECT_EQ(tern_checksum(got.data(), 20), 0);  // the header verifies
+    return got;
+  };
+  const tern_ipv4_addr a = tern_ipv4(192, 0, 2, 1);
+  const tern_ipv4_addr others[] = {tern_ipv4(192, 0, 2, 9),
+                                   tern_ipv4(198, 51, 100, 7)};
+  uint16_t last = Ident(Next(a, TERN_IP_PROTO_ICMP));
+  for (int round = 0; round < 3; round++) {
+    for (int k = 0; k < 4; k++) {
+      Bytes to_a = Next(a, 253);
+      EXPECT_TRUE(Atomic(to_a));
+      EXPECT_EQ(Ident(to_a), 0);
+      for (const tern_ipv4_addr &o : others) {
+        Bytes to_o = Next(o, TERN_IP_PROTO_UDP);
+        EXPECT_TRUE(Atomic(to_o));
+        EXPECT_EQ(Ident(to_o), 0);
+      }
+    }
+    Bytes icmp = Next(a, TERN_IP_PROTO_ICMP);
+    EXPECT_FALSE(Atomic(icmp));
+    EXPECT_EQ(Ident(icmp), static_cast<uint16_t>(last + 1));
+    last = Ident(icmp);
+  }
 }
 
 }  // namespace

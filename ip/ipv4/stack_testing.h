@@ -37,6 +37,12 @@ inline uint16_t Ident(const Bytes &d) {
   return static_cast<uint16_t>(d[4] << 8 | d[5]);
 }
 
+// Whether a datagram is atomic (RFC 6864 section 4): DF set, MF clear,
+// fragment offset 0.
+inline bool Atomic(const Bytes &d) {
+  return d[6] == 0x40 && d[7] == 0;
+}
+
 // Whether a datagram we sent equals one a reference implementation sent,
 // but for the IP identification (RFC 7739: ours comes from a keyed hash,
 // so it cannot be the kernel's) and so the header checksum: ours must
@@ -112,12 +118,14 @@ inline tern_endpoint Ep(tern_ipv4_addr a, uint16_t port, uint8_t scope = 0) {
   return e;
 }
 
-// Sends a datagram of protocol 253 (RFC 3692 experimentation) with a
-// payload of len bytes (first byte `first`, then 0xab) to dst, the way a
-// transport does: route, packet, tern_ip_send. Returns the route lookup's
-// or tern_ip_send's result.
+// Sends a datagram of protocol 253 (RFC 3692 experimentation; or
+// `protocol`: TERN_IP_PROTO_ICMP's go without DF) with a payload of len
+// bytes (first byte `first`, then 0xab) to dst, the way a transport does:
+// route, packet, tern_ip_send. Returns the route lookup's or
+// tern_ip_send's result.
 inline int SendRaw(tern_ip_stack *s, tern_ipv4_addr dst, size_t len = 8,
-                   uint8_t first = 0xab, uint8_t scope = 0, uint8_t ttl = 0) {
+                   uint8_t first = 0xab, uint8_t scope = 0, uint8_t ttl = 0,
+                   uint8_t protocol = 253) {
   tern_ip_addr d = Ip4(dst);
   tern_ip_route r;
   int rc = tern_ip_route_lookup(s, &d, scope, &r);
@@ -136,7 +144,7 @@ inline int SendRaw(tern_ip_stack *s, tern_ipv4_addr dst, size_t len = 8,
   if (len > 0) {
     at[0] = first;
   }
-  return tern_ip_send(s, p, &r, &d, 253, ttl);
+  return tern_ip_send(s, p, &r, &d, protocol, ttl);
 }
 
 // A stack with one interface, 192.0.2.2/24, gateway 192.0.2.1 (the

@@ -376,18 +376,23 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   return (c->pend & TERN__TCP_P_ACK) != 0;
 }
 
-/* Fills r's header fields and options for c. */
-static void header(tern_tcp_conn *c, const plan *p, tern_tcp_repr *r,
+/* Fills r's fields that come from plan p: sequence number, flags and the
+ * acknowledgment. */
+static void header_plan(const tern_tcp_conn *c, const plan *p,
+                        tern_tcp_repr *r) {
+  r->seq = p->seq;
+  r->flags = p->flags;
+  r->ack = (p->flags & TERN_TCP_ACK) != 0 ? c->rcv.rcv_nxt : 0;
+}
+
+/* Fills r's other header fields and options for c: they depend on the
+ * plan only through its SYN, which the state decides (next_segment), so
+ * the same for every plan made before a segment goes out. */
+static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
                    tern_time now) {
   memset(r, 0, sizeof *r);
   r->src_port = c->local.port;
   r->dst_port = c->remote.port;
-  r->seq = p->seq;
-  r->flags = p->flags;
-  bool syn = (p->flags & TERN_TCP_SYN) != 0;
-  if ((p->flags & TERN_TCP_ACK) != 0) {
-    r->ack = c->rcv.rcv_nxt;
-  }
   uint32_t wnd = tern__tcp_rcv_wnd(c);
   if (!syn) {
     wnd >>= c->rcv_shift;
@@ -500,8 +505,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       tern_pkt_free(pkt);
       return TERN_READY;
     }
-    /* The plan again, with the room this packet has for data. */
-    header(c, &p, &r, now);
+    /* The plan again, with the room this packet has for data (and the
+     * options' length), then the header from it. */
+    header(c, (p.flags & TERN_TCP_SYN) != 0, &r, now);
     int olen = tern_tcp_options_len(&r.opts);
     size_t room = tern_pkt_tailroom(pkt);
     size_t hlen = TERN_TCP_HEADER_LEN + (size_t)(olen < 0 ? 0 : olen);
@@ -513,7 +519,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       layer->tx_pkt = pkt; /* kept, empty, for the next segment */
       return TERN_READY;
     }
-    header(c, &p, &r, now);
+    header_plan(c, &p, &r);
     uint8_t *buf = tern_pkt_data(pkt);
     if (p.len != 0) {
       uint8_t *d = buf + hlen;

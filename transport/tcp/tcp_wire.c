@@ -111,7 +111,10 @@ void tern_tcp_rx_count(tern_tcp_rx_stats *s, int rc, const tern_tcp_opts *o) {
     return;
   }
   s->accepted++;
-  for (unsigned a = 0; o != NULL && a < TERN_TCP_OPT_ANOMALY_COUNT; a++) {
+  if (o == NULL || o->ignored == 0) {
+    return; /* most segments: no option was ignored */
+  }
+  for (unsigned a = 0; a < TERN_TCP_OPT_ANOMALY_COUNT; a++) {
     if (o->ignored & (1u << a)) {
       s->option[a]++;
     }
