@@ -411,6 +411,22 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
       enter_time_wait(c, now); /* the FIN again: 2 MSL again */
     }
+    /* RFC 9293 3.10.7.4: with a zero window no segment is acceptable,
+     * "but special allowance should be made to accept valid ACKs": a
+     * zero-window probe at RCV.NXT may be the only thing the peer sends
+     * (it probes while it waits for our FIN or data to be acknowledged),
+     * so its ACK is taken; its data is not. */
+    if (wnd == 0 && s->seq == rcv_nxt &&
+        (s->flags & (TERN_TCP_ACK | TERN_TCP_SYN)) == TERN_TCP_ACK &&
+        c->state != TERN_TCP_SYN_RCVD &&
+        tern_seq_ack_acceptable(s->ack, c->snd_una, c->snd_max,
+                                c->max_snd_wnd)) {
+      tern__tcp_heard(c, now);
+      ack_in(c, s, now);
+      if (c->state == TERN_TCP_CLOSED) {
+        return; /* LAST-ACK ended */
+      }
+    }
     ack_now(c);
     return;
   }

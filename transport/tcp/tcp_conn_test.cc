@@ -474,6 +474,59 @@ TEST_F(TcpConn, AbortSendsAReset) {
   EXPECT_EQ(n, TERN_ECLOSED);
 }
 
+// Found by storm_sim_test (AbortWhileThePeerWrites): after an abort a read
+// still returned the bytes that had arrived before it, and the FIN as end
+// of stream, not TERN_ECLOSED (RFC 9293 3.10.5: pending RECEIVEs are
+// answered "reset").
+TEST_F(TcpConn, AfterAnAbortUnreadBytesAndTheFinAreGone) {
+  uint32_t iss;
+  Open(&iss);
+  Send(
+      Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1, Bytes(10, 'x')));
+  ASSERT_EQ(conn.rcv.unread, 10u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  tern_tcp_abort(&conn);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  uint8_t b[16];
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+}
+
+// Found by storm_sim_test (CloseWithDataQueuedBehindAZeroWindow): with our
+// window zero, the peer's probe (one byte at RCV.NXT) was dropped whole,
+// its ACK of our FIN with it; a peer that waits for its data to be taken
+// sends nothing but probes, so our FIN was never acknowledged and both
+// closes waited for ever. RFC 9293 3.10.7.4: the ACK is taken, the byte
+// is not.
+TEST_F(TcpConn, AZeroWindowProbesAckIsTaken) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  for (int i = 0; i < 4; i++) {  // the peer fills our 4 KB ring
+    Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(1024, 'x')));
+    seq += 1024;
+  }
+  ASSERT_EQ(conn.rcv.unread, 4096u);
+  tern_tcp_shutdown(&conn);
+  std::vector<Seg> fin = Run();
+  ASSERT_FALSE(fin.empty());
+  EXPECT_NE(fin.back().flags & TERN_TCP_FIN, 0);
+  EXPECT_EQ(fin.back().window, 0);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  std::vector<Seg> out = Send(Peer(TERN_TCP_ACK, seq, iss + 2, Bytes(1, 'p')));
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, seq);  // the probe's byte is not taken
+  EXPECT_EQ(out[0].window, 0);
+  EXPECT_EQ(conn.rcv.unread, 4096u);
+}
+
 // Found by conn_fuzz: bytes left unread when a connection ended were
 // handed to the next connection made in the same storage.
 TEST_F(TcpConn, AConnectionMadeAgainReadsNothingOfTheLastOne) {

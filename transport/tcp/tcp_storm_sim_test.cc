@@ -58,7 +58,7 @@ struct Client {
   tern_task task;
   tern_co co = 0;
   tern_tcp_conn conn;
-  uint8_t tx[4096], rx[4096];
+  uint8_t tx[16384], rx[4096];
   uint32_t id = 0;
   size_t len = 0;
   size_t sent = 0, got = 0, bad = 0;
@@ -199,7 +199,10 @@ struct EchoServer {
   uint32_t accepted = 0;
   Sink *sink = nullptr;
 
-  void Start(tern_executor *e, tern_tcp_layer *tcp, uint16_t port) {
+  // Sets up the slots and listens; with spawn, the acceptor starts (else
+  // Serve() starts it later and the test accepts by itself meanwhile).
+  void Start(tern_executor *e, tern_tcp_layer *tcp, uint16_t port,
+             bool spawn = true) {
     ex = e;
     for (int i = 0; i < kSlots; i++)
       ASSERT_EQ(tern_tcp_conn_init(&slots[i], tcp, rings[i][0], 4096,
@@ -208,6 +211,12 @@ struct EchoServer {
     tern_endpoint local = {};
     local.port = port;
     ASSERT_EQ(tern_tcp_listen(tcp, &lst, &local, slots, kSlots), 0);
+    if (spawn)
+      Serve();
+  }
+
+  void Serve() {
+    co = 0;
     tern_task_init(&task, Poll);
     ASSERT_EQ(tern_spawn(ex, &task), 0);
   }
@@ -697,6 +706,415 @@ TEST(TcpFlood, ATransferAndAFreshConnectionGetThroughAtOnePercentLoss) {
     SCOPED_TRACE(tern_test::SimReplay(kTarget, seed));
     SynFloodDuringATransfer(seed, tern_test::SimLossyLink(10000));
   }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Close and abort races
+
+namespace {
+
+constexpr int kRaceSlots = 2;
+
+enum class Act { kClose, kAbort };
+
+// One side of a race: connect (A) or accept (B), write `write_len` bytes
+// of its pattern, read `read_before` bytes of the peer's, wait until
+// `act_at` (0: no wait), then close or abort, then read to the end.
+struct Actor {
+  tern_task task;
+  tern_co co = 0;
+  tern_timer timer = {};
+  tern_tcp_listener *lst = nullptr;  // B: accept from it
+  tern_tcp_conn *c = nullptr;        // A: connect it
+  uint32_t id = 0, peer_id = 0;
+  size_t write_len = 0, read_before = 0;
+  tern_time act_at = 0;
+  Act act = Act::kClose;
+  size_t wrote = 0, got = 0, bad = 0;
+  ptrdiff_t n = 0;
+  int connect_err = 1, write_err = 0, read_err = 0, close_err = 1,
+      after_abort = 0;
+  bool established = false, eof = false, acted = false, done = false;
+  tern_time acted_at = 0, closed_at = 0;
+  uint8_t buf[1024];
+};
+
+// Reads once; false at the end (EOF or an error, recorded).
+bool ActorTookRead(Actor *a) {
+  if (a->n <= 0) {
+    a->eof = a->n == 0;
+    a->read_err = a->n < 0 ? (int)a->n : 0;
+    return false;
+  }
+  for (ptrdiff_t i = 0; i < a->n; i++)
+    a->bad += a->buf[i] != Pattern(a->got + (size_t)i, a->peer_id);
+  a->got += (size_t)a->n;
+  return true;
+}
+
+tern_poll ActorPoll(tern_task *t, tern_cx *cx) {
+  Actor *a = TERN_CONTAINER_OF(t, Actor, task);
+  TERN_CO_BEGIN(&a->co);
+  if (a->lst != nullptr) {
+    TERN_CO_AWAIT(&a->co, tern_tcp_poll_accept(a->lst, cx, &a->c));
+    a->connect_err = 0;
+  } else {
+    TERN_CO_AWAIT(&a->co, tern_tcp_poll_connect(a->c, cx, &a->connect_err));
+    if (a->connect_err != 0) {
+      a->done = true;
+      TERN_CO_RETURN(&a->co);
+    }
+  }
+  a->established = true;
+  while (a->wrote < a->write_len) {
+    for (size_t i = 0; i < sizeof a->buf; i++)
+      a->buf[i] = Pattern(a->wrote + i, a->id);
+    TERN_CO_AWAIT(&a->co,
+                  tern_tcp_poll_write(
+                      a->c, cx, a->buf,
+                      std::min(sizeof a->buf, a->write_len - a->wrote), &a->n));
+    if (a->n < 0) {
+      a->write_err = (int)a->n;
+      break;
+    }
+    a->wrote += (size_t)a->n;
+  }
+  while (a->got < a->read_before && !a->eof && a->read_err == 0) {
+    TERN_CO_AWAIT(&a->co,
+                  tern_tcp_poll_read(
+                      a->c, cx, a->buf,
+                      std::min(sizeof a->buf, a->read_before - a->got), &a->n));
+    ActorTookRead(a);
+  }
+  if (a->act_at != 0)
+    TERN_CO_AWAIT(&a->co, tern_sleep_until(&a->timer, cx, a->act_at));
+  a->acted = true;
+  a->acted_at = tern_now();
+  if (a->act == Act::kAbort) {
+    tern_tcp_abort(a->c);
+    TERN_CO_AWAIT(&a->co,
+                  tern_tcp_poll_read(a->c, cx, a->buf, sizeof a->buf, &a->n));
+    a->after_abort = (int)a->n;
+    a->done = true;
+    TERN_CO_RETURN(&a->co);
+  }
+  TERN_CO_AWAIT(&a->co, tern_tcp_poll_close(a->c, cx, &a->close_err));
+  a->closed_at = tern_now();
+  while (!a->eof && a->read_err == 0) {
+    TERN_CO_AWAIT(&a->co,
+                  tern_tcp_poll_read(a->c, cx, a->buf, sizeof a->buf, &a->n));
+    ActorTookRead(a);
+  }
+  a->done = true;
+  TERN_CO_END(&a->co);
+}
+
+struct RaceWorld {
+  tern_executor ex;
+  tern_simnet net;
+  tern_simlink link;
+  tern_test::TcpSimStack a, b;
+  EchoServer<kRaceSlots> server;  // B's listener and slots
+  Client ca[kRaceSlots];          // A's connections' storage
+  Actor aa, bb;
+  bool a_closing = false, b_closing = false, a_zero_window = false;
+};
+
+constexpr uint32_t kTimeWait = 1000;
+
+std::unique_ptr<RaceWorld> MakeRace(uint64_t seed,
+                                    const tern_simlink_config &cfg) {
+  auto w = std::make_unique<RaceWorld>();
+  tern_sim_set_time(0x10000);
+  tern_executor_init(&w->ex);
+  tern_simnet_init(&w->net, seed, nullptr, 0);
+  if (getenv("TERN_SIM_LOG") != nullptr)
+    tern_simnet_set_log(&w->net, stderr);
+  EXPECT_EQ(tern_simlink_init(&w->link, &w->net, &cfg), 0);
+  tern_tcp_config tc;
+  tern_tcp_config_default(&tc);
+  tc.time_wait = kTimeWait;
+  tern_test::StartTcpSimStack(&w->a, &w->ex, tern_simlink_a(&w->link), 1,
+                              seed ^ 0xa, &tc);
+  tern_test::StartTcpSimStack(&w->b, &w->ex, tern_simlink_b(&w->link), 2,
+                              seed ^ 0xb, &tc);
+  w->server.Start(&w->ex, &w->b.tcp, kPort, /*spawn=*/false);
+  for (Client &c : w->ca)
+    EXPECT_EQ(tern_tcp_conn_init(&c.conn, &w->a.tcp, c.tx, sizeof c.tx, c.rx,
+                                 sizeof c.rx),
+              0);
+  return w;
+}
+
+// Starts A's actor on ca[0] toward B's listener and B's actor accepting.
+void StartActors(RaceWorld *w) {
+  tern_endpoint to = tern_test::SimEndpoint(2, kPort);
+  w->aa.c = &w->ca[0].conn;
+  w->aa.id = 1;
+  w->aa.peer_id = 2;
+  w->bb.lst = &w->server.lst;
+  w->bb.id = 2;
+  w->bb.peer_id = 1;
+  EXPECT_EQ(tern_tcp_connect(w->aa.c, &to), 0);
+  for (Actor *x : {&w->aa, &w->bb}) {
+    tern_task_init(&x->task, ActorPoll);
+    EXPECT_EQ(tern_spawn(&w->ex, &x->task), 0);
+  }
+}
+
+void RunActors(RaceWorld *w) {
+  RunUntil(
+      &w->ex, 600000, [&] { return w->aa.done && w->bb.done; },
+      [&] {
+        w->a_closing |= w->aa.c->state == TERN_TCP_CLOSING;
+        w->b_closing |=
+            w->bb.c != nullptr && w->bb.c->state == TERN_TCP_CLOSING;
+        w->a_zero_window |= w->aa.c->state != TERN_TCP_CLOSED &&
+                            w->aa.c->state != TERN_TCP_SYN_SENT &&
+                            w->aa.c->snd_wnd == 0;
+      });
+  EXPECT_TRUE(w->aa.done);
+  EXPECT_TRUE(w->bb.done);
+}
+
+// Afterwards every connection's storage is free again: once TIME-WAIT is
+// over, A's two connections (the race's among them) connect again and B's
+// listener takes both into its slots (no cookie needed), and each has 1,500
+// bytes echoed.
+void ExpectReusable(RaceWorld *w) {
+  RunUntil(
+      &w->ex, 600000,
+      [&] {
+        return w->server.Open() == 0 && ListLength(&w->a.tcp) == 0 &&
+               ListLength(&w->b.tcp) == 0;
+      },
+      [] {});
+  ASSERT_EQ(w->server.Open(), 0);
+  ASSERT_EQ(ListLength(&w->a.tcp), 0);
+  ASSERT_EQ(ListLength(&w->b.tcp), 0);
+  if (w->server.lst.layer == nullptr) {  // unlistened: listen again
+    tern_endpoint local = {};
+    local.port = kPort;
+    ASSERT_EQ(tern_tcp_listen(&w->b.tcp, &w->server.lst, &local,
+                              w->server.slots, kRaceSlots),
+              0);
+  }
+  w->server.Serve();
+  uint32_t cookies = w->b.tcp.stats.cookies_sent;
+  uint32_t accepted = w->server.accepted;
+  tern_endpoint to = tern_test::SimEndpoint(2, kPort);
+  for (uint32_t i = 0; i < kRaceSlots; i++) {
+    Client *c = &w->ca[i];
+    c->co = 0;
+    c->id = 10 + i;
+    c->len = 1500;
+    c->sent = c->got = c->bad = 0;
+    c->connect_err = 1;
+    c->write_err = c->close_err = c->read_err = 0;
+    c->established = c->eof = c->done = false;
+    ASSERT_EQ(tern_tcp_connect(&c->conn, &to), 0);
+    tern_task_init(&c->task, ClientPoll);
+    ASSERT_EQ(tern_spawn(&w->ex, &c->task), 0);
+  }
+  RunUntil(
+      &w->ex, 600000, [&] { return w->ca[0].done && w->ca[1].done; }, [] {});
+  for (const Client &c : w->ca) {
+    EXPECT_EQ(c.connect_err, 0);
+    EXPECT_EQ(c.close_err, 0);
+    EXPECT_TRUE(c.eof);
+    EXPECT_EQ(c.got, 1500u);
+    EXPECT_EQ(c.bad, 0u);
+  }
+  EXPECT_EQ(w->server.accepted - accepted, (uint32_t)kRaceSlots);
+  EXPECT_EQ(w->b.tcp.stats.cookies_sent, cookies);
+  tern_simlink_close(&w->link);
+}
+
+tern_simlink_config Delayed() {
+  return tern_test::SimLossyLink(0);
+}
+
+// Runs body over the lossless link (seed 1) and over 1 % loss (seeds),
+// lossless says which.
+template <typename F>
+void OverLinks(F body) {
+  {
+    SCOPED_TRACE("lossless, seed 1");
+    body(1, Delayed(), true);
+  }
+  for (uint64_t seed : tern_test::SimSeeds(3)) {
+    SCOPED_TRACE(tern_test::SimReplay(kTarget, seed));
+    body(seed, tern_test::SimLossyLink(10000), false);
+  }
+}
+
+// Both sides write, read the other's bytes, and close in the same
+// millisecond: the FINs cross (CLOSING on both sides), both closes succeed
+// and every byte arrives before the end of stream.
+TEST(TcpCloseRace, SimultaneousClose) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool lossless) {
+    auto w = MakeRace(seed, cfg);
+    for (Actor *x : {&w->aa, &w->bb}) {
+      x->write_len = 3000;
+      x->read_before = 3000;
+      x->act_at = tern_now() + 5000;
+      x->act = Act::kClose;
+    }
+    StartActors(w.get());
+    RunActors(w.get());
+    for (Actor *x : {&w->aa, &w->bb}) {
+      EXPECT_EQ(x->connect_err, 0);
+      EXPECT_EQ(x->wrote, 3000u);
+      EXPECT_EQ(x->close_err, 0);
+      EXPECT_EQ(x->got, 3000u);
+      EXPECT_EQ(x->bad, 0u);
+      EXPECT_TRUE(x->eof) << x->read_err;
+      EXPECT_EQ(x->acted_at, x->act_at);  // simultaneous
+    }
+    if (lossless) {
+      EXPECT_TRUE(w->a_closing);
+      EXPECT_TRUE(w->b_closing);
+      EXPECT_EQ(tern_tcp_get_state(w->aa.c), TERN_TCP_TIME_WAIT);
+      EXPECT_EQ(tern_tcp_get_state(w->bb.c), TERN_TCP_TIME_WAIT);
+    }
+    ExpectReusable(w.get());
+  });
+}
+
+// B reads 20 KB of A's 200 KB and aborts while A is still writing: A's
+// write and read report the reset; B's read after its abort reports
+// closed.
+TEST(TcpCloseRace, AbortWhileThePeerWrites) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+    auto w = MakeRace(seed, cfg);
+    w->aa.write_len = 200000;
+    w->bb.read_before = 20000;
+    w->bb.act = Act::kAbort;
+    StartActors(w.get());
+    RunActors(w.get());
+    EXPECT_EQ(w->aa.connect_err, 0);
+    EXPECT_LT(w->aa.wrote, 200000u);
+    EXPECT_EQ(w->aa.write_err, TERN_ECONNRESET);
+    EXPECT_EQ(w->aa.read_err, TERN_ECONNRESET);
+    EXPECT_EQ(w->bb.got, 20000u);
+    EXPECT_EQ(w->bb.bad, 0u);
+    EXPECT_EQ(w->bb.after_abort, TERN_ECLOSED);
+    ExpectReusable(w.get());
+  });
+}
+
+// A writes 8,000 bytes and closes; B aborts after reading 1,000 (A's
+// close is still waiting for the rest to be acknowledged): A's close
+// reports the reset.
+TEST(TcpCloseRace, AbortWhileThePeerCloses) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+    auto w = MakeRace(seed, cfg);
+    w->aa.write_len = 8000;
+    w->bb.read_before = 1000;
+    w->bb.act = Act::kAbort;
+    StartActors(w.get());
+    RunActors(w.get());
+    EXPECT_EQ(w->aa.wrote, 8000u);
+    EXPECT_EQ(w->aa.close_err, TERN_ECONNRESET);
+    EXPECT_EQ(w->aa.read_err, TERN_ECONNRESET);
+    EXPECT_EQ(w->bb.got, 1000u);
+    EXPECT_EQ(w->bb.bad, 0u);
+    EXPECT_EQ(w->bb.after_abort, TERN_ECLOSED);
+    ExpectReusable(w.get());
+  });
+}
+
+// A writes 12,000 bytes into B's 4 KB window and closes; B reads nothing
+// for 3 s (A probes the zero window), then reads and closes: A's close
+// succeeds only after every byte is acknowledged, and B reads all 12,000
+// bytes before the end of stream.
+TEST(TcpCloseRace, CloseWithDataQueuedBehindAZeroWindow) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+    auto w = MakeRace(seed, cfg);
+    w->aa.write_len = 12000;
+    w->bb.act_at = tern_now() + 3000;
+    w->bb.act = Act::kClose;
+    StartActors(w.get());
+    RunActors(w.get());
+    EXPECT_TRUE(w->a_zero_window);
+    EXPECT_EQ(w->aa.wrote, 12000u);
+    EXPECT_EQ(w->aa.close_err, 0);
+    EXPECT_FALSE(tern_time_before(w->aa.closed_at, w->bb.act_at));
+    EXPECT_TRUE(w->aa.eof);
+    EXPECT_EQ(w->bb.close_err, 0);
+    EXPECT_EQ(w->bb.got, 12000u);
+    EXPECT_EQ(w->bb.bad, 0u);
+    EXPECT_TRUE(w->bb.eof);
+    ExpectReusable(w.get());
+  });
+}
+
+// The same, but B aborts instead of reading: A's close reports the reset
+// (an abort drops what was queued: RFC 9293 3.10.5).
+TEST(TcpCloseRace, AbortBehindAZeroWindowResetsTheClose) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+    auto w = MakeRace(seed, cfg);
+    w->aa.write_len = 12000;
+    w->bb.act_at = tern_now() + 3000;
+    w->bb.act = Act::kAbort;
+    StartActors(w.get());
+    RunActors(w.get());
+    EXPECT_TRUE(w->a_zero_window);
+    EXPECT_EQ(w->aa.wrote, 12000u);
+    EXPECT_EQ(w->aa.close_err, TERN_ECONNRESET);
+    EXPECT_EQ(w->bb.got, 0u);
+    EXPECT_EQ(w->bb.after_abort, TERN_ECLOSED);
+    ExpectReusable(w.get());
+  });
+}
+
+// A aborts its connect while B's slot is half-open: A's connect reports
+// closed, B's slot is freed by the reset A's stack answers its SYN-ACK
+// with, and nothing is accepted.
+TEST(TcpCloseRace, ClientAbortsDuringTheHandshake) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+    auto w = MakeRace(seed, cfg);
+    StartActors(w.get());
+    RunUntil(
+        &w->ex, 600000, [&] { return w->server.HalfOpen() == 1; }, [] {});
+    ASSERT_EQ(w->server.HalfOpen(), 1);
+    tern_tcp_abort(w->aa.c);
+    RunUntil(
+        &w->ex, 600000, [&] { return w->aa.done && w->server.Open() == 0; },
+        [] {});
+    EXPECT_EQ(w->aa.connect_err, TERN_ECLOSED);
+    EXPECT_EQ(w->server.Open(), 0);
+    EXPECT_FALSE(w->bb.established);  // never accepted
+    EXPECT_GE(w->a.tcp.stats.rst_sent, 1u);
+    // B's actor still waits in accept: ExpectReusable's connections go to
+    // it and the echo server alike, so stop it first.
+    w->bb.done = true;
+    w->bb.lst = nullptr;
+    ExpectReusable(w.get());
+  });
+}
+
+// B stops listening while a handshake is half-open: the pending slot is
+// reset and A's connect is refused (by that reset or, if it is lost, by
+// the one answering A's next SYN).
+TEST(TcpCloseRace, ListenerClosesDuringTheHandshake) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+    auto w = MakeRace(seed, cfg);
+    StartActors(w.get());
+    RunUntil(
+        &w->ex, 600000, [&] { return w->server.HalfOpen() == 1; }, [] {});
+    ASSERT_EQ(w->server.HalfOpen(), 1);
+    tern_tcp_unlisten(&w->server.lst);
+    RunUntil(
+        &w->ex, 600000, [&] { return w->aa.done; }, [] {});
+    EXPECT_EQ(w->aa.connect_err, TERN_ECONNREFUSED);
+    EXPECT_EQ(w->server.Open(), 0);
+    EXPECT_FALSE(w->bb.established);
+    w->bb.done = true;
+    ExpectReusable(w.get());
+  });
 }
 
 }  // namespace
