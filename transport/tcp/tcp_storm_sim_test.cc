@@ -731,6 +731,8 @@ struct Actor {
   uint32_t id = 0, peer_id = 0;
   size_t write_len = 0, read_before = 0;
   tern_time act_at = 0;
+  uint32_t act_after_full = 0;  // not 0: act this long after the receive
+                                // ring filled (the peer's window is zero)
   Act act = Act::kClose;
   size_t wrote = 0, got = 0, bad = 0;
   ptrdiff_t n = 0;
@@ -787,6 +789,11 @@ tern_poll ActorPoll(tern_task *t, tern_cx *cx) {
                       a->c, cx, a->buf,
                       std::min(sizeof a->buf, a->read_before - a->got), &a->n));
     ActorTookRead(a);
+  }
+  if (a->act_after_full != 0) {
+    while (a->c->rcv.unread < a->c->rcv.cap && a->c->state != TERN_TCP_CLOSED)
+      TERN_CO_AWAIT(&a->co, tern_sleep_for(&a->timer, cx, 1));
+    a->act_at = tern_now() + a->act_after_full;
   }
   if (a->act_at != 0)
     TERN_CO_AWAIT(&a->co, tern_sleep_until(&a->timer, cx, a->act_at));
@@ -865,18 +872,38 @@ void StartActors(RaceWorld *w) {
 }
 
 void RunActors(RaceWorld *w) {
+  if (getenv("DBGW"))
+    fprintf(stderr, "RUN start t %u\n", tern_now());
   RunUntil(
       &w->ex, 600000, [&] { return w->aa.done && w->bb.done; },
       [&] {
         w->a_closing |= w->aa.c->state == TERN_TCP_CLOSING;
         w->b_closing |=
             w->bb.c != nullptr && w->bb.c->state == TERN_TCP_CLOSING;
+        if (getenv("DBGW") && tern_now() % 200 == 0)
+          fprintf(stderr,
+                  "t %u A %s wnd %u una %u nxt %u max %u slen %u B %s unread "
+                  "%u slot %s\n",
+                  tern_now(), tern_tcp_state_name(w->aa.c->state),
+                  w->aa.c->snd_wnd, w->aa.c->snd_una, w->aa.c->snd_nxt,
+                  w->aa.c->snd_max, w->aa.c->slen,
+                  w->bb.c ? tern_tcp_state_name(w->bb.c->state) : "-",
+                  w->bb.c ? w->bb.c->rcv.unread : 0,
+                  tern_tcp_state_name(w->server.slots[0].state));
         w->a_zero_window |= w->aa.c->state != TERN_TCP_CLOSED &&
                             w->aa.c->state != TERN_TCP_SYN_SENT &&
                             w->aa.c->snd_wnd == 0;
       });
   EXPECT_TRUE(w->aa.done);
   EXPECT_TRUE(w->bb.done);
+  if (getenv("DBGW"))
+    fprintf(stderr,
+            "RUN end t %u A err %d %d B got %zu a stats rtx %u to %u; b "
+            "rx_dropped %u nc %u cookies_bad %u\n",
+            tern_now(), w->aa.connect_err, w->aa.close_err, w->bb.got,
+            w->a.tcp.stats.retransmits, w->a.tcp.stats.timeouts,
+            w->b.tcp.stats.rx_dropped, w->b.tcp.stats.rx_no_conn,
+            w->b.tcp.stats.cookies_bad);
 }
 
 // Afterwards every connection's storage is free again: once TIME-WAIT is
@@ -1027,18 +1054,22 @@ TEST(TcpCloseRace, AbortWhileThePeerCloses) {
 }
 
 // A writes 12,000 bytes into B's 4 KB window and closes; B reads nothing
-// for 3 s (A probes the zero window), then reads and closes: A's close
-// succeeds only after every byte is acknowledged, and B reads all 12,000
-// bytes before the end of stream.
+// until 3 s after its ring filled (A probes the zero window), then reads
+// and closes: A's close succeeds only after every byte is acknowledged,
+// and B reads all 12,000 bytes before the end of stream.
 TEST(TcpCloseRace, CloseWithDataQueuedBehindAZeroWindow) {
-  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool lossless) {
     auto w = MakeRace(seed, cfg);
     w->aa.write_len = 12000;
-    w->bb.act_at = tern_now() + 3000;
+    w->bb.act_after_full = 3000;
     w->bb.act = Act::kClose;
     StartActors(w.get());
     RunActors(w.get());
-    EXPECT_TRUE(w->a_zero_window);
+    // (With loss, the ACK that closed the window may be lost and A learn
+    // of it only from a later answer.)
+    if (lossless) {
+      EXPECT_TRUE(w->a_zero_window);
+    }
     EXPECT_EQ(w->aa.wrote, 12000u);
     EXPECT_EQ(w->aa.close_err, 0);
     EXPECT_FALSE(tern_time_before(w->aa.closed_at, w->bb.act_at));
@@ -1054,14 +1085,16 @@ TEST(TcpCloseRace, CloseWithDataQueuedBehindAZeroWindow) {
 // The same, but B aborts instead of reading: A's close reports the reset
 // (an abort drops what was queued: RFC 9293 3.10.5).
 TEST(TcpCloseRace, AbortBehindAZeroWindowResetsTheClose) {
-  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool) {
+  OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool lossless) {
     auto w = MakeRace(seed, cfg);
     w->aa.write_len = 12000;
-    w->bb.act_at = tern_now() + 3000;
+    w->bb.act_after_full = 3000;
     w->bb.act = Act::kAbort;
     StartActors(w.get());
     RunActors(w.get());
-    EXPECT_TRUE(w->a_zero_window);
+    if (lossless) {
+      EXPECT_TRUE(w->a_zero_window);
+    }
     EXPECT_EQ(w->aa.wrote, 12000u);
     EXPECT_EQ(w->aa.close_err, TERN_ECONNRESET);
     EXPECT_EQ(w->bb.got, 0u);
