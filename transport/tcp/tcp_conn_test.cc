@@ -809,7 +809,8 @@ TEST_F(TcpConn, AFullBacklogAnswersWithACookieAndChecksItsAck) {
 // A cookie's connection whose first segment was dropped for want of a
 // slot sends its next one, past ISN + 1: its cookie cannot check, and a
 // reset would kill a connection the peer holds as established (the storm
-// in storm_sim_test did: 16 of 24 clients reset). It is dropped; the
+// in storm_sim_test, on a link without delay: 12 of 24 clients reset).
+// It is dropped; the
 // retransmission from ISN + 1 then makes the connection.
 TEST_F(TcpConn, ALaterSegmentOfACookiesConnectionIsNotReset) {
   tern_endpoint local = {};
