@@ -6,7 +6,9 @@
 #                                  interop tests, fuzz seeds replayed,
 #   3. bazel test //... in examples/consumer, a workspace that uses tern
 #                                  as an external repository,
-#   4. bazel test --config=asan    every host test under ASan + UBSan,
+#   4. bazel test --config=asan    every host test under ASan + UBSan
+#                                  (but those tagged "noasan": long waits
+#                                  whose code paths have unit tests there),
 #   5. bazel test --config=fuzz    each fuzz target fuzzed for
 #                                  TERN_FUZZ_SECONDS (default 10) with libFuzzer.
 # Exits non-zero when anything failed. Extra arguments go to every bazel test.
@@ -101,7 +103,7 @@ fi
 run_bazel all "" //... "$@"
 run_bazel consumer examples/consumer //... "$@"
 run_bazel asan "" --config=asan --build_tag_filters=-firmware \
-  --test_tag_filters=-firmware //... "$@"
+  --test_tag_filters=-firmware,-noasan //... "$@"
 run_bazel fuzz "" --config=fuzz --build_tag_filters=fuzz --test_tag_filters=fuzz \
   --test_env=TERN_FUZZ_SECONDS="${TERN_FUZZ_SECONDS:-10}" //... "$@"
 

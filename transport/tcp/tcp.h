@@ -111,6 +111,9 @@ typedef struct tern_tcp_config {
                                between probes, when a connection asks for
                                them (RFC 1122 4.2.3.6: at least 2 hours) */
   uint8_t keepalive_probes; /* unanswered probes before TERN_ETIMEDOUT */
+  uint8_t sack;             /* 1: offer SACK (RFC 2018) and, where the peer
+                               permits it, recover losses by RFC 6675; 0:
+                               no SACK, NewReno alone (RFC 6582) */
 } tern_tcp_config;
 
 void tern_tcp_config_default(tern_tcp_config *cfg);
@@ -126,7 +129,8 @@ typedef struct tern_tcp_stats {
   uint32_t segs_sent;         /* segments handed to the IP layer */
   uint32_t retransmits;       /* segments sent again */
   uint32_t timeouts;          /* retransmission timer expiries */
-  uint32_t fast_retransmits;  /* NewReno's */
+  uint32_t fast_retransmits;  /* loss recoveries begun: NewReno's fast
+                                 retransmit, or RFC 6675's entry */
   uint32_t cookies_sent;      /* SYN-ACKs with a cookie (backlog full) */
   uint32_t cookies_ok;        /* connections made from a cookie */
   uint32_t cookies_bad;       /* ACKs whose cookie did not check */

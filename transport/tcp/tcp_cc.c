@@ -49,6 +49,11 @@ tern_tcp_cc_action tern_tcp_cc_ack(tern_tcp_cc *cc, uint32_t una,
     }
     return TERN_TCP_CC_RETRANSMIT;
   }
+  if (tern_seq_gt(una, cc->recover)) {
+    /* Passed: recover trails SND.UNA, so that after 2^31 bytes it cannot
+     * look ahead of it again and hold off the next fast retransmit. */
+    cc->recover = una - 1u;
+  }
   if (cc->cwnd < cc->ssthresh) {
     /* Slow start (RFC 5681 eq. 2). */
     cc->cwnd += acked < cc->smss ? acked : cc->smss;

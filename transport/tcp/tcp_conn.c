@@ -153,7 +153,8 @@ static void settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   tern_tcp_opts ours;
   memset(&ours, 0, sizeof ours);
   ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
-                 TERN_TCP_HAS_SACK_PERM | TERN_TCP_HAS_TIMESTAMP;
+                 (c->layer->cfg.sack ? TERN_TCP_HAS_SACK_PERM : 0) |
+                 TERN_TCP_HAS_TIMESTAMP;
   ours.mss = c->mss;
   ours.wscale = c->rcv_shift;
   tern_tcp_negotiated n;
@@ -199,12 +200,52 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   tern_waker_slot_wake(&c->writer);
 }
 
+/* Whether an ACK's echoed timestamp is older than the last expiry of the
+ * retransmission timer, with no progress since (retries != 0): it then
+ * echoes an original transmission, not the resend (a resend the peer
+ * already had is answered with the old TS.Recent, RFC 7323 4.3 and 5.3
+ * R2), and an RTT sample from it would hold the whole wait for the timer
+ * and inflate the RTO toward its maximum. Karn's rule, for timestamps.
+ * The timer last fired at rtx_at - rto (tcp_timer.c arms it so). */
+static bool echo_before_timeout(const tern_tcp_conn *c, uint32_t ecr) {
+  return c->retries != 0 && c->rtx_at != 0 &&
+         tern_seq_lt(ecr, (uint32_t)(c->rtx_at - c->rtt.rto));
+}
+
+/* RFC 6675 5 on an ACK, with SACK in force (its loss recovery in place
+ * of NewReno's): Update() the scoreboard, count DupAcks (an ACK that
+ * SACKs new data, or RFC 5681's duplicate when it has no SACK option),
+ * enter recovery at DupThresh or when IsLost(HighACK + 1), end it when
+ * the cumulative ACK passes RecoveryPoint (tern_tcp_sack_ack). una: SND.UNA
+ * before this ACK; dup_shape: no data, no SYN or FIN, window unchanged.
+ * Entry answers TERN_TCP_CC_RETRANSMIT: the segment at SND.UNA goes first
+ * (step 4.3, TERN__TCP_P_REXMIT); then tcp_output.c asks NextSeg(). */
+static tern_tcp_cc_action sack_ack_in(tern_tcp_conn *c, const tern_tcp_repr *s,
+                                      uint32_t una, bool dup_shape) {
+  bool has = (s->opts.present & TERN_TCP_HAS_SACK) != 0;
+  tern_tcp_sack_ack_info a = {
+      .una = una,
+      .ack = s->ack,
+      .snd_nxt = c->snd_max, /* HighData + 1 */
+      .blocks = has ? s->opts.sack : NULL,
+      .block_count = has ? s->opts.sack_count : 0u,
+      .dup_shape = dup_shape && s->ack == una,
+  };
+  tern_tcp_sack_seg first; /* planned; tcp_output.c sends and reports it */
+  return tern_tcp_sack_ack(&c->cc, &c->sb, &a, &first);
+}
+
 /* The peer acknowledged up to s->ack (acceptable per RFC 5961 5.2):
- * advances SND.UNA, frees the ring, samples the RTT, drives NewReno and
- * updates the send window (RFC 9293 3.10.7.4). */
+ * advances SND.UNA, frees the ring, samples the RTT, drives NewReno or
+ * SACK recovery and updates the send window (RFC 9293 3.10.7.4). */
 static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   uint32_t ack = s->ack;
+  uint32_t una = c->snd_una;
   uint32_t wnd = (uint32_t)s->window << c->snd_shift;
+  bool sack = (c->opts & TERN__TCP_O_SACK) != 0;
+  bool dup_shape = s->payload_len == 0 &&
+                   (s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) == 0 &&
+                   wnd == c->snd_wnd;
   tern_tcp_cc_action act = TERN_TCP_CC_NONE;
   if (tern_seq_after_upto(ack, c->snd_una, c->snd_max)) {
     uint32_t acked = ack - c->snd_una;
@@ -213,7 +254,9 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if ((c->opts & TERN__TCP_O_TS) != 0 &&
         (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
         s->opts.ts_ecr != 0) {
-      tern_tcp_rtt_sample(&c->rtt, (uint32_t)now - s->opts.ts_ecr);
+      if (!echo_before_timeout(c, s->opts.ts_ecr)) {
+        tern_tcp_rtt_sample(&c->rtt, (uint32_t)now - s->opts.ts_ecr);
+      }
     } else if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
       tern_tcp_rtt_sample(&c->rtt, now - c->rtt_at); /* Karn: untouched */
     }
@@ -231,7 +274,9 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     }
     c->retries = 0;
     c->err = 0; /* a soft ICMP error is forgotten on progress */
-    act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
+    if (!sack) {
+      act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
+    }
     c->rtx_at =
         c->snd_una == c->snd_max ? 0 : now + c->rtt.rto; /* RFC 6298 5.3 */
     tern_waker_slot_wake(&c->writer);
@@ -243,23 +288,20 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
         default: break;
       }
     }
-  } else if (ack == c->snd_una && s->payload_len == 0 &&
-             (s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) == 0 &&
-             wnd == c->snd_wnd && c->snd_max != c->snd_una) {
+  } else if (!sack && ack == c->snd_una && dup_shape &&
+             c->snd_max != c->snd_una) {
     /* A duplicate ACK (RFC 5681 2). */
     act = tern_tcp_cc_dupack(&c->cc, c->snd_una, c->snd_max);
     if (act == TERN_TCP_CC_RETRANSMIT) {
       c->layer->stats.fast_retransmits++;
     }
   }
-  if ((c->opts & TERN__TCP_O_SACK) != 0) {
-    /* The scoreboard forgets what SND.UNA passed and learns the blocks;
-     * blocks outside what we sent are refused there (counted). */
-    bool has = (s->opts.present & TERN_TCP_HAS_SACK) != 0;
-    (void)tern_tcp_sack_update(&c->sb, c->snd_una, c->snd_max,
-                               has ? s->opts.sack : NULL,
-                               has ? s->opts.sack_count : 0u);
-    tern__tcp_sack_skip(c);
+  if (sack) {
+    act = sack_ack_in(c, s, una, dup_shape);
+    if (act == TERN_TCP_CC_RETRANSMIT) {
+      c->layer->stats.fast_retransmits++; /* recovery began */
+    }
+    tern__tcp_sack_skip(c); /* an ICMP-shrunk MSS's go-back, if any */
   }
   if (act == TERN_TCP_CC_RETRANSMIT) {
     c->pend |= TERN__TCP_P_REXMIT;

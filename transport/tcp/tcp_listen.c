@@ -167,7 +167,8 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   tern_tcp_opts ours;
   memset(&ours, 0, sizeof ours);
   ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
-                 TERN_TCP_HAS_SACK_PERM | TERN_TCP_HAS_TIMESTAMP;
+                 (layer->cfg.sack ? TERN_TCP_HAS_SACK_PERM : 0) |
+                 TERN_TCP_HAS_TIMESTAMP;
   ours.mss = mss;
   ours.wscale = c->rcv_shift;
   tern_tcp_negotiated n;

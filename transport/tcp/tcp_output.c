@@ -128,7 +128,8 @@ uint32_t tern__tcp_sack_room(const tern_tcp_conn *c, uint32_t seq) {
  * ring at off (bytes after SND.UNA). */
 typedef struct plan {
   uint8_t flags;
-  bool rexmit; /* SND.NXT does not move */
+  bool rexmit;  /* SND.NXT does not move */
+  uint8_t rule; /* with SACK: the tern_tcp_sack_rule that chose it */
   uint32_t seq;
   uint32_t off;
   uint32_t len;
@@ -148,6 +149,114 @@ static bool fin_due(const tern_tcp_conn *c, uint32_t seq, uint32_t len) {
          (c->state == TERN_TCP_FIN_WAIT_1 || c->state == TERN_TCP_CLOSING ||
           c->state == TERN_TCP_LAST_ACK) &&
          seq + len == data_end(c);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b) {
+  return a < b ? a : b;
+}
+
+/* ---- SACK-based loss recovery (RFC 6675), when the peer permitted it ----
+ *
+ * The scoreboard (tern/tcp_sack.h) decides while a recovery runs and,
+ * after a timeout, until SND.UNA passes RecoveryPoint (RFC 6675 5.1);
+ * the rest of the time new data goes by the common rules below, with
+ * RFC 6675's pipe in place of NewReno's window during limited transmit.
+ * SND.NXT stays HighData + 1 (SND.MAX): retransmissions are sent where
+ * the scoreboard says and never move it. */
+
+/* Whether the scoreboard chooses c's next segment: in recovery, or
+ * resending after a timeout (RecoveryPoint, cc.recover, not yet passed
+ * and still among what was sent). */
+static bool sack_in_charge(const tern_tcp_conn *c) {
+  if ((c->opts & TERN__TCP_O_SACK) == 0) {
+    return false;
+  }
+  return c->cc.in_recovery != 0 ||
+         tern_seq_in_window(c->cc.recover, c->snd_una, c->snd_max - c->snd_una);
+}
+
+/* The bytes of new data NextSeg() rule 2 may send (unsent, inside the
+ * peer's window), one more for our FIN when it is due after them, or 0:
+ * a segment shorter than max waits for more (Nagle, RFC 9293 3.7.4: data
+ * is in flight whenever the scoreboard is in charge; and the sender's
+ * silly-window rule when the peer's window is what cuts it short). */
+static uint32_t sack_new_avail(const tern_tcp_conn *c, uint32_t max) {
+  uint32_t out = c->snd_max - c->snd_una;
+  uint32_t unsent = c->slen > out ? c->slen - out : 0;
+  uint32_t room = c->snd_wnd > out ? c->snd_wnd - out : 0;
+  uint32_t avail = min_u32(unsent, room);
+  bool closing = (c->flags & TERN__TCP_F_FIN) != 0;
+  if (avail < max &&
+      (avail < unsent || (!closing && (c->flags & TERN_TCP_F_NODELAY) == 0))) {
+    return 0;
+  }
+  if (avail == unsent && tern_seq_le(c->snd_max, data_end(c)) &&
+      fin_due(c, c->snd_max, unsent)) {
+    avail++; /* the FIN's sequence number */
+  }
+  return avail;
+}
+
+/* The plan for the scoreboard's segment s (sequence numbers, our FIN's
+ * included): its data from the ring, at most max bytes, and the FIN if
+ * s covers its number. A cut segment keeps its start, except the rescue,
+ * which must keep its end (the highest unSACKed octet, RFC 6675 4 rule
+ * 4). */
+static bool sack_plan(const tern_tcp_conn *c, const tern_tcp_sack_seg *s,
+                      uint32_t max, plan *p) {
+  uint32_t seq = s->seq, end = data_end(c);
+  uint32_t data = tern_seq_lt(seq, end) ? min_u32(s->len, end - seq) : 0;
+  bool fin = data < s->len && fin_due(c, seq, data);
+  if (data > max) {
+    if (s->rule == TERN_TCP_SACK_RESCUE) {
+      seq += data - max;
+    } else {
+      fin = false;
+    }
+    data = max;
+  }
+  p->seq = seq;
+  p->off = seq - c->snd_una;
+  p->len = data;
+  p->flags = (uint8_t)(TERN_TCP_ACK | (fin ? TERN_TCP_FIN : 0));
+  p->rexmit = s->rule != TERN_TCP_SACK_NEW;
+  p->rule = (uint8_t)s->rule;
+  return data != 0 || fin;
+}
+
+/* RFC 6675 5 step (C) (and 5.1's resend after a timeout): while cwnd -
+ * pipe allows, NextSeg()'s rules 1 to 4: a hole judged lost above
+ * HighRxt, new data, a hole not yet judged lost, the one rescue
+ * retransmission per recovery (tern_tcp_sack_next). */
+static bool sack_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
+  tern_tcp_sack_seg s;
+  plan q = *p;
+  if (!tern_tcp_sack_next(&c->cc, &c->sb, c->snd_una, c->snd_max,
+                          sack_new_avail(c, max), &s) ||
+      !sack_plan(c, &s, max, &q)) {
+    return false;
+  }
+  *p = q;
+  return true;
+}
+
+/* Room for new data under cwnd and the peer's window, flight bytes from
+ * SND.UNA to SND.NXT outstanding. Limited transmit on the first
+ * duplicate ACKs: NewReno adds a segment per duplicate (RFC 3042); with
+ * SACK, cwnd less RFC 6675's pipe (5 steps 3.1, 3.2: HighRxt at HighACK,
+ * SetPipe()). */
+static uint32_t usable_window(const tern_tcp_conn *c, uint32_t flight) {
+  uint32_t win = c->cc.cwnd, used = flight;
+  if (c->cc.dupacks > 0 && !c->cc.in_recovery) {
+    if ((c->opts & TERN__TCP_O_SACK) != 0) {
+      used = tern_tcp_sack_pipe(&c->sb, c->snd_una, c->snd_max, c->cc.smss);
+    } else if (c->cc.dupacks < 3) {
+      win += (uint32_t)c->cc.dupacks * c->mss;
+    }
+  }
+  uint32_t room = win > used ? win - used : 0;
+  uint32_t peer = c->snd_wnd > flight ? c->snd_wnd - flight : 0;
+  return min_u32(room, peer);
 }
 
 /* What c should send next, if anything. max: the most data one segment
@@ -170,10 +279,14 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     max = c->mss;
   }
   uint32_t flight = c->snd_nxt - c->snd_una;
-  /* Fast retransmit or NewReno's partial ACK: the first segment again. */
+  /* Fast retransmit or NewReno's partial ACK: the first segment again
+   * (with SACK: RFC 6675 5 step 4.3, up to the first SACKed range). */
   if ((c->pend & TERN__TCP_P_REXMIT) != 0 && c->snd_max != c->snd_una) {
     uint32_t out = c->snd_max - c->snd_una;
     p->rexmit = true;
+    if ((c->opts & TERN__TCP_O_SACK) != 0) {
+      p->rule = TERN_TCP_SACK_FIRST;
+    }
     p->seq = c->snd_una;
     p->len = c->slen < max ? c->slen : max;
     if (p->len > out) {
@@ -188,20 +301,15 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     }
     return true;
   }
+  bool sack = sack_in_charge(c);
+  if (sack && sack_segment(c, max, p)) {
+    return true;
+  }
   p->seq = c->snd_nxt;
-  if (tern_seq_le(c->snd_nxt, data_end(c))) {
+  if (!sack && tern_seq_le(c->snd_nxt, data_end(c))) {
     uint32_t off = flight;
     uint32_t avail = c->slen - off;
-    /* The usable window: the peer's and cwnd, plus a segment for each of
-     * the first two duplicate ACKs (limited transmit, RFC 3042). */
-    uint32_t win = c->cc.cwnd;
-    if (c->cc.dupacks > 0 && c->cc.dupacks < 3 && !c->cc.in_recovery) {
-      win += (uint32_t)c->cc.dupacks * c->mss;
-    }
-    if (c->snd_wnd < win) {
-      win = c->snd_wnd;
-    }
-    uint32_t usable = win > flight ? win - flight : 0;
+    uint32_t usable = usable_window(c, flight);
     uint32_t len = avail;
     if (len > usable) {
       len = usable;
@@ -295,7 +403,8 @@ static void header(tern_tcp_conn *c, const plan *p, tern_tcp_repr *r,
       o->present |= TERN_TCP_HAS_WSCALE;
       o->wscale = c->rcv_shift;
     }
-    if (offer_all || (c->opts & TERN__TCP_O_SACK) != 0) {
+    if ((offer_all && c->layer->cfg.sack) ||
+        (c->opts & TERN__TCP_O_SACK) != 0) {
       o->present |= TERN_TCP_HAS_SACK_PERM;
     }
     if (offer_all || (c->opts & TERN__TCP_O_TS) != 0) {
@@ -336,6 +445,12 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
       }
       c->snd_max = c->snd_nxt;
     }
+  }
+  if (p->rule != TERN_TCP_SACK_NONE && seg_len != 0) {
+    /* RFC 6675 5 steps 4.3, C.2: HighRxt (or RescueRxt) moves. */
+    tern_tcp_sack_seg s = {
+        .seq = p->seq, .len = seg_len, .rule = (tern_tcp_sack_rule)p->rule};
+    tern_tcp_sack_sent(&c->sb, &c->cc, &s);
   }
   if (seg_len != 0 && c->rtx_at == 0) {
     c->rtx_at = now + c->rtt.rto;

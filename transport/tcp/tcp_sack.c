@@ -235,8 +235,13 @@ void tern_tcp_sack_sent(tern_tcp_scoreboard *sb, const tern_tcp_cc *cc,
   switch (seg->rule) {
     case TERN_TCP_SACK_LOST:
     case TERN_TCP_SACK_UNSURE:
-    case TERN_TCP_SACK_FIRST:
       sb->high_rxt = tern_seq_max(sb->high_rxt, seg->seq + seg->len);
+      break;
+    case TERN_TCP_SACK_FIRST:
+      /* Step (4.3): both at the end of what actually went, which may be
+       * shorter than the segment tern_tcp_sack_ack planned (options take
+       * room from the data). */
+      sb->high_rxt = sb->rescue_rxt = seg->seq + seg->len;
       break;
     case TERN_TCP_SACK_RESCUE:
       sb->rescue_rxt = cc->recover + 1u; /* RescueRxt = RecoveryPoint */

@@ -169,8 +169,11 @@ bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
                         tern_tcp_sack_seg *seg);
 
 /* seg went out: rules 1 and 3 raise HighRxt to its end; the rescue sets
- * RescueRxt to recover (RFC 6675 4 and 5 step C.2). New data moves
- * SND.NXT, which is the caller's. */
+ * RescueRxt to recover (RFC 6675 4 and 5 step C.2); the first segment of
+ * a recovery (TERN_TCP_SACK_FIRST) sets HighRxt and RescueRxt to its end
+ * (step 4.3), so a caller that could send less than tern_tcp_sack_ack
+ * planned reports what went. New data moves SND.NXT, which is the
+ * caller's. */
 void tern_tcp_sack_sent(tern_tcp_scoreboard *sb, const tern_tcp_cc *cc,
                         const tern_tcp_sack_seg *seg);
 

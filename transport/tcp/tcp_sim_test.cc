@@ -38,6 +38,9 @@ struct Node;
 // FIN-WAIT-2's bound is then the same (at 30 % loss, backed-off timers leave
 // silences longer than the default minute before the peer's FIN).
 uint32_t g_user_timeout = 120000;
+// Whether the stacks offer SACK (tern_tcp_config.sack): RFC 6675 recovery
+// when 1, NewReno alone when 0.
+uint8_t g_sack = 1;
 
 // One direction of the application on a connection.
 struct App {
@@ -75,6 +78,7 @@ void StartNode(Node *n, tern_executor *ex, tern_netdev dev, uint8_t last,
     cfg.fin_wait2 = g_user_timeout;
   }
   cfg.user_timeout = g_user_timeout;
+  cfg.sack = g_sack;
   tern_test::StartTcpSimStack(&n->stack, ex, dev, last, seed, &cfg);
   for (int i = 0; i < 2; i++)
     ASSERT_EQ(tern_tcp_conn_init(&n->conns[i], &n->stack.tcp, n->rings[i][0],
@@ -150,6 +154,10 @@ struct Outcome {
   bool a_eof = false, b_eof = false;
   int a_err = 0, b_err = 0, a_read_err = 0, b_read_err = 0;
   uint32_t retransmits = 0;
+  // Both stacks' counters, and the virtual time the whole exchange took.
+  uint32_t timeouts = 0, recoveries = 0;
+  uint64_t elapsed_ms = 0;
+  bool sack = false;  // whether the connection settled SACK
 };
 
 Outcome Transfer(uint64_t seed, const tern_simlink_config &cfg, size_t bytes) {
@@ -204,6 +212,11 @@ Outcome Transfer(uint64_t seed, const tern_simlink_config &cfg, size_t bytes) {
   o.b_read_err = w->b.reader.read_err;
   o.retransmits =
       w->a.stack.tcp.stats.retransmits + w->b.stack.tcp.stats.retransmits;
+  o.timeouts = w->a.stack.tcp.stats.timeouts + w->b.stack.tcp.stats.timeouts;
+  o.recoveries = w->a.stack.tcp.stats.fast_retransmits +
+                 w->b.stack.tcp.stats.fast_retransmits;
+  o.elapsed_ms = tern_now() - 0x10000;
+  o.sack = (w->a.conns[0].opts & 1) != 0;  // TERN__TCP_O_SACK
   tern_simlink_close(&w->link);
   return o;
 }
@@ -270,6 +283,45 @@ TEST(TcpSim, MegabyteEachWayAtThirtyPercentLoss) {
     Outcome o = Transfer(seed, Lossy(300000), kMB);
     g_user_timeout = 120000;
     ExpectWhole(o, kMB);
+  }
+}
+}  // namespace
+
+namespace {
+// SACK recovery (RFC 6675) against NewReno (RFC 6582) on the same seeds:
+// run by hand, it prints the sums (no assertion on them; both must still
+// deliver every byte). TERN_SIM_COMPARE=N sets the seeds, 1..N:
+// bazel test -c opt //transport/tcp:sim_compare --test_output=all
+TEST(TcpSim, SackAgainstNewReno) {
+  const char *env = getenv("TERN_SIM_COMPARE");
+  if (env == nullptr || atoi(env) <= 0) {
+    GTEST_SKIP() << "set TERN_SIM_COMPARE=seeds (//transport/tcp:sim_compare)";
+  }
+  int seeds = atoi(env);
+  printf("%d seeds, 1 MB each way, per loss rate; sums over the seeds\n",
+         seeds);
+  printf("loss  recovery  virtual s  retransmits  timeouts  recoveries\n");
+  for (uint32_t loss : {10u, 30u}) {
+    for (uint8_t sack : {0, 1}) {
+      Outcome sum;
+      g_sack = sack;
+      g_user_timeout = 1200000;
+      for (int seed = 1; seed <= seeds; seed++) {
+        SCOPED_TRACE(seed);
+        Outcome o = Transfer((uint64_t)seed, Lossy(loss * 10000), kMB);
+        ExpectWhole(o, kMB);
+        EXPECT_EQ(o.sack, sack != 0);
+        sum.elapsed_ms += o.elapsed_ms;
+        sum.retransmits += o.retransmits;
+        sum.timeouts += o.timeouts;
+        sum.recoveries += o.recoveries;
+      }
+      g_sack = 1;
+      g_user_timeout = 120000;
+      printf("%3u %%  %-8s  %9.1f  %11u  %8u  %10u\n", loss,
+             sack ? "SACK" : "NewReno", (double)sum.elapsed_ms / 1000.0,
+             sum.retransmits, sum.timeouts, sum.recoveries);
+    }
   }
 }
 }  // namespace

@@ -61,13 +61,19 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
   if (c->retries < 0xff) {
     c->retries++;
   }
-  c->snd_nxt = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD
-                   ? c->iss
-                   : c->snd_una; /* go back: resend from SND.UNA */
-  if ((c->opts & TERN__TCP_O_SACK) != 0) {
-    /* RFC 2018 8: the peer may have dropped what it SACKed; what it
-     * reports from now on is skipped by the go-back. */
+  bool opening = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD;
+  if (opening) {
+    c->snd_nxt = c->iss; /* the SYN again */
+  } else if ((c->opts & TERN__TCP_O_SACK) != 0) {
+    /* RFC 6675 5.1: recovery ends and RecoveryPoint is HighData
+     * (tern_tcp_cc_timeout's recover); RFC 2018 8: the peer may have
+     * dropped what it SACKed, so the scoreboard starts empty. Until
+     * SND.UNA passes RecoveryPoint, tcp_output.c resends what was out
+     * from SND.UNA in slow start, skipping what is SACKed from now on
+     * (tern_tcp_sack_next); SND.NXT stays HighData + 1. */
     tern_tcp_sack_timeout(&c->sb, c->snd_una);
+  } else {
+    c->snd_nxt = c->snd_una; /* NewReno: go back, resend from SND.UNA */
   }
   c->rtt_at = 0; /* Karn: no sample from a resent segment */
   c->rtx_at = later(now, c->rtt.rto);

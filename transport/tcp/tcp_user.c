@@ -16,6 +16,7 @@ void tern_tcp_config_default(tern_tcp_config *cfg) {
   cfg->user_timeout = 120000;
   cfg->keepalive = 7200000; /* RFC 1122 4.2.3.6: two hours */
   cfg->keepalive_probes = 9;
+  cfg->sack = 1;
 }
 
 int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,

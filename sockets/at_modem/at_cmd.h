@@ -1,0 +1,83 @@
+/* The command side of an ESP-AT modem's TCP/UDP subset: formatters that
+ * write one command line ("AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7\r\n")
+ * into a caller's buffer after checking every argument. No heap, no IO.
+ *
+ * Each returns the number of bytes written (no NUL is written: the bytes go
+ * to a UART as they are), TERN_EINVAL for an argument out of its domain
+ * (nothing is written), or TERN_ENOSPC when the command would not fit in
+ * cap (nothing is written). TERN_AT_CMD_MAX bytes always fit. */
+#ifndef TERN_AT_CMD_H
+#define TERN_AT_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/addr.h"
+#include "tern/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The longest command formatted here: AT+CIPSTART to link 15 over UDPv6,
+ * a 45-character IPv6 address, both ports 5 digits. */
+#define TERN_AT_CMD_MAX 96
+
+/* The highest link number formatted (ESP-AT numbers links 0..4 unless
+ * built with more). */
+#define TERN_AT_CMD_LINK_MAX 15
+
+/* The most bytes one AT+CIPSEND may carry: 2048, the limit in Espressif's
+ * ESP8266 and ESP32 AT documents. (Later firmware is said to take more;
+ * not confirmed, so not allowed here.) */
+#define TERN_AT_SEND_MAX 2048
+
+/* Constant commands. */
+#define TERN_AT_CMD_AT "AT\r\n"                  /* is the modem there? OK */
+#define TERN_AT_CMD_ECHO_OFF "ATE0\r\n"          /* stop echoing commands */
+#define TERN_AT_CMD_ECHO_ON "ATE1\r\n"           /* echo commands (default) */
+#define TERN_AT_CMD_MUX_ON "AT+CIPMUX=1\r\n"     /* numbered links */
+#define TERN_AT_CMD_DINFO_ON "AT+CIPDINFO=1\r\n" /* +IPD with the sender */
+#define TERN_AT_CMD_DINFO_OFF "AT+CIPDINFO=0\r\n"
+
+typedef enum tern_at_proto {
+  TERN_AT_TCP = 0,
+  TERN_AT_UDP = 1,
+} tern_at_proto;
+
+/* AT+CIPSTART=<link>,"<type>","<address>",<port>[,<local port>]: opens a
+ * TCP connection or a UDP association on a link (AT+CIPMUX=1). The type
+ * is "TCP" or "UDP" for an IPv4 remote and "TCPv6" or "UDPv6" for an IPv6
+ * one (ESP-AT wants AT+CIPV6=1 first). local_port is 0 for none, and may
+ * be set only for UDP (ESP-AT's TCP form has no local port). TERN_EINVAL:
+ * link over TERN_AT_CMD_LINK_MAX, proto not one of tern_at_proto, remote
+ * NULL or of no family, remote port 0, a local port with TCP;
+ * TERN_ENOTSUP: an IPv6 remote with a scope (the command has no zone). */
+int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
+                         tern_at_proto proto, const tern_endpoint *remote,
+                         uint16_t local_port);
+
+/* AT+CIPSEND=<link>,<len>: asks to send len bytes on a link; the modem
+ * answers OK and a ">" prompt, takes exactly len bytes, then SEND OK or
+ * SEND FAIL. TERN_EINVAL: link over TERN_AT_CMD_LINK_MAX, len 0 or over
+ * TERN_AT_SEND_MAX. */
+int tern_at_cmd_cipsend(char *buf, size_t cap, unsigned link, size_t len);
+
+/* AT+CIPSEND=<link>,<len>,"<address>",<port>: the same, to a UDP peer
+ * named in the command rather than the link's (ESP-AT documents it for
+ * UDP links only). TERN_EINVAL as tern_at_cmd_cipsend, and for a remote
+ * that is NULL, of no family or port 0; TERN_ENOTSUP: an IPv6 remote with
+ * a scope. */
+int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
+                           const tern_endpoint *remote);
+
+/* AT+CIPCLOSE=<link>: closes a link; the modem answers "<link>,CLOSED" and
+ * OK, or ERROR when the link was not open. TERN_EINVAL: link over
+ * TERN_AT_CMD_LINK_MAX. */
+int tern_at_cmd_cipclose(char *buf, size_t cap, unsigned link);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_AT_CMD_H */

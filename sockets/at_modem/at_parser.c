@@ -1,0 +1,392 @@
+#include "tern/at_parser.h"
+
+#include <string.h>
+
+/* States: in a line (at its start when len is 0), discarding the rest of a
+ * dropped line, inside a +IPD payload. */
+enum { ST_LINE, ST_DISCARD, ST_PAYLOAD };
+
+/* flags */
+#define F_AFTER_PROMPT 0x01 /* skip one space: ESP-AT may send "> " */
+#define F_IPD_HDR 0x02      /* the line began "+IPD,": ':' ends it */
+#define F_QUOTED 0x04       /* inside "..." in a +IPD header */
+
+#define IPD_PREFIX "+IPD,"
+#define IPD_PREFIX_LEN 5
+
+int tern_at_parser_init(tern_at_parser *p, uint8_t *buf, size_t cap,
+                        uint32_t ipd_max, unsigned links) {
+  if (p == NULL || buf == NULL || cap < TERN_AT_LINE_MIN || ipd_max == 0 ||
+      links > TERN_AT_MAX_LINKS) {
+    return TERN_EINVAL;
+  }
+  memset(p, 0, sizeof *p);
+  p->buf = buf;
+  p->cap = cap;
+  p->ipd_max = ipd_max;
+  p->links = (uint8_t)links;
+  p->state = ST_LINE;
+  return 0;
+}
+
+void tern_at_parser_reset(tern_at_parser *p) {
+  p->state = ST_LINE;
+  p->len = 0;
+  p->flags = 0;
+  p->left = 0;
+}
+
+int tern_at_parser_in_payload(const tern_at_parser *p) {
+  return p->state == ST_PAYLOAD;
+}
+
+/* Text of n bytes equal to the NUL-terminated lit. */
+static int is(const uint8_t *s, size_t n, const char *lit) {
+  size_t l = strlen(lit);
+  return n == l && memcmp(s, lit, l) == 0;
+}
+
+static int starts(const uint8_t *s, size_t n, const char *lit) {
+  size_t l = strlen(lit);
+  return n >= l && memcmp(s, lit, l) == 0;
+}
+
+/* Decimal digits only (1..10 of them), value <= max. */
+static int parse_dec(const uint8_t *s, size_t n, uint32_t max, uint32_t *out) {
+  if (n == 0 || n > 10) {
+    return 0;
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') {
+      return 0;
+    }
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  if (v > max) {
+    return 0;
+  }
+  *out = (uint32_t)v;
+  return 1;
+}
+
+/* "0x" and 1..8 hex digits. */
+static int parse_hex(const uint8_t *s, size_t n, uint32_t *out) {
+  if (n < 3 || n > 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
+    return 0;
+  }
+  uint32_t v = 0;
+  for (size_t i = 2; i < n; i++) {
+    uint8_t c = s[i];
+    uint32_t d;
+    if (c >= '0' && c <= '9') {
+      d = (uint32_t)(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      d = (uint32_t)(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      d = (uint32_t)(c - 'A' + 10);
+    } else {
+      return 0;
+    }
+    v = v << 4 | d;
+  }
+  *out = v;
+  return 1;
+}
+
+/* The link events, with or without a "<link>," in front. Returns the
+ * event kind for the text after the comma, or NONE. */
+static uint8_t link_event(const uint8_t *s, size_t n) {
+  if (is(s, n, "CONNECT")) {
+    return TERN_AT_EV_CONNECT;
+  }
+  if (is(s, n, "CLOSED")) {
+    return TERN_AT_EV_CLOSED;
+  }
+  if (is(s, n, "CONNECT FAIL")) {
+    return TERN_AT_EV_CONNECT_FAIL;
+  }
+  return TERN_AT_EV_NONE;
+}
+
+/* Fixed lines with no argument. */
+static const struct {
+  const char *text;
+  uint8_t kind;
+  uint8_t value;
+} fixed[] = {
+    {"OK", TERN_AT_EV_OK, 0},
+    {"ERROR", TERN_AT_EV_ERROR, 0},
+    {"FAIL", TERN_AT_EV_FAIL, 0},
+    {"SEND OK", TERN_AT_EV_SEND_OK, 0},
+    {"SEND FAIL", TERN_AT_EV_SEND_FAIL, 0},
+    {"ready", TERN_AT_EV_READY, 0},
+    {"ALREADY CONNECTED", TERN_AT_EV_ALREADY, 0},
+    {"ALREADY CONNECT", TERN_AT_EV_ALREADY, 0},
+    {"WIFI CONNECTED", TERN_AT_EV_WIFI, TERN_AT_WIFI_CONNECTED},
+    {"WIFI GOT IP", TERN_AT_EV_WIFI, TERN_AT_WIFI_GOT_IP},
+    {"WIFI DISCONNECT", TERN_AT_EV_WIFI, TERN_AT_WIFI_DISCONNECT},
+};
+
+/* Classifies the complete line in p->buf (len > 0). Returns 1 with *ev
+ * filled, or 0 when the line was dropped (counted here). */
+static int finish_line(tern_at_parser *p, tern_at_event *ev) {
+  const uint8_t *s = p->buf;
+  size_t n = p->len;
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+    if (is(s, n, fixed[i].text)) {
+      ev->kind = fixed[i].kind;
+      ev->value = fixed[i].value;
+      p->stats.lines++;
+      return 1;
+    }
+  }
+  /* "CONNECT" in single-link mode, "<link>,CONNECT" in multi-link mode;
+   * the other mode's form is dropped, so a link is always in range. */
+  uint8_t k = link_event(s, n);
+  if (k != TERN_AT_EV_NONE) {
+    if (p->links != 0) {
+      p->stats.bad_number++;
+      return 0;
+    }
+    ev->kind = k;
+    p->stats.lines++;
+    return 1;
+  }
+  size_t d = 0;
+  while (d < n && s[d] >= '0' && s[d] <= '9') {
+    d++;
+  }
+  if (d > 0 && d < n && s[d] == ',') {
+    k = link_event(s + d + 1, n - d - 1);
+    if (k != TERN_AT_EV_NONE) {
+      uint32_t link;
+      if (p->links == 0 || !parse_dec(s, d, (uint32_t)p->links - 1, &link)) {
+        p->stats.bad_number++;
+        return 0;
+      }
+      ev->kind = k;
+      ev->link = (uint8_t)link;
+      p->stats.lines++;
+      return 1;
+    }
+  }
+  if (starts(s, n, "busy ")) {
+    ev->kind = TERN_AT_EV_BUSY;
+    ev->value = n > 5 ? s[5] : 0;
+    p->stats.lines++;
+    return 1;
+  }
+  if (starts(s, n, "ERR CODE:")) {
+    if (!parse_hex(s + 9, n - 9, &ev->value)) {
+      p->stats.bad_number++;
+      return 0;
+    }
+    ev->kind = TERN_AT_EV_ERR_CODE;
+    p->stats.lines++;
+    return 1;
+  }
+  if (starts(s, n, "Recv ") && n > 11 && is(s + n - 6, 6, " bytes")) {
+    if (!parse_dec(s + 5, n - 11, UINT32_MAX, &ev->value)) {
+      p->stats.bad_number++;
+      return 0;
+    }
+    ev->kind = TERN_AT_EV_RECV;
+    p->stats.lines++;
+    return 1;
+  }
+  /* An echoed command: "AT", "ATE0", "AT+...". Not "AT version:..." (what
+   * AT+GMR answers). */
+  int echo = is(s, n, "AT") || starts(s, n, "AT+") || starts(s, n, "ATE");
+  ev->kind = echo ? TERN_AT_EV_ECHO : TERN_AT_EV_LINE;
+  ev->data = s;
+  ev->len = n;
+  p->stats.lines++;
+  if (ev->kind == TERN_AT_EV_LINE) {
+    p->stats.other++;
+  }
+  return 1;
+}
+
+/* Parses the +IPD header in p->buf (without the ':'): "+IPD," then
+ * [link,]len[,ip,port], the ip quoted or not. Fills *ev; returns 0 when
+ * it is malformed, -1 when the length is over the maximum. */
+static int parse_ipd(tern_at_parser *p, tern_at_event *ev) {
+  const uint8_t *s = p->buf + IPD_PREFIX_LEN;
+  size_t n = p->len - IPD_PREFIX_LEN;
+  /* Split at commas outside quotes: at most 4 fields. */
+  size_t start[4], flen[4];
+  unsigned nf = 0;
+  size_t b = 0;
+  int quoted = 0;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n && s[i] == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (i == n || (s[i] == ',' && !quoted)) {
+      if (nf == 4) {
+        return 0;
+      }
+      start[nf] = b;
+      flen[nf] = i - b;
+      nf++;
+      b = i + 1;
+    }
+  }
+  /* Fields: len | len,ip,port in single-link mode, link,len |
+   * link,len,ip,port in multi-link mode. */
+  unsigned f = 0;
+  uint32_t link = TERN_AT_NO_LINK;
+  int numbered = nf == 2 || nf == 4;
+  if (numbered != (p->links != 0)) {
+    return 0;
+  }
+  if (numbered) {
+    if (!parse_dec(s + start[0], flen[0], (uint32_t)p->links - 1, &link)) {
+      return 0;
+    }
+    f = 1;
+  }
+  uint32_t len;
+  if (!parse_dec(s + start[f], flen[f], UINT32_MAX, &len)) {
+    return 0;
+  }
+  if (nf >= 3) {
+    const uint8_t *ip = s + start[f + 1];
+    size_t iplen = flen[f + 1];
+    if (iplen >= 2 && ip[0] == '"' && ip[iplen - 1] == '"') {
+      ip++;
+      iplen -= 2;
+    }
+    uint32_t port;
+    if (tern_ip_parse(&ev->remote.addr, (const char *)ip, iplen) != 0 ||
+        !parse_dec(s + start[f + 2], flen[f + 2], 65535, &port) || port == 0) {
+      return 0;
+    }
+    ev->remote.port = (uint16_t)port;
+    ev->remote.scope = 0;
+    ev->has_remote = 1;
+  }
+  if (len > p->ipd_max) {
+    return -1;
+  }
+  ev->kind = TERN_AT_EV_IPD;
+  ev->link = (uint8_t)link;
+  ev->value = len;
+  return 1;
+}
+
+static void clear_event(tern_at_event *ev) {
+  memset(ev, 0, sizeof *ev);
+  ev->link = TERN_AT_NO_LINK;
+}
+
+/* Drops the line in progress and discards to the end of it. */
+static void discard(tern_at_parser *p) {
+  p->state = ST_DISCARD;
+  p->len = 0;
+  p->flags = 0;
+}
+
+size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
+                           tern_at_event *ev) {
+  clear_event(ev);
+  size_t i = 0;
+  while (i < len) {
+    if (p->state == ST_PAYLOAD) {
+      size_t n = len - i;
+      if (n > p->left) {
+        n = p->left;
+      }
+      p->left -= (uint32_t)n;
+      p->stats.ipd_bytes += (uint32_t)n;
+      ev->kind = TERN_AT_EV_IPD_DATA;
+      ev->link = p->ipd_link;
+      ev->data = in + i;
+      ev->len = n;
+      ev->value = p->left;
+      if (p->left == 0) {
+        p->state = ST_LINE;
+      }
+      return i + n;
+    }
+    uint8_t c = in[i++];
+    if (c == '\r' || c == '\n') {
+      int was_line = p->state == ST_LINE && p->len > 0;
+      int hdr = (p->flags & F_IPD_HDR) != 0;
+      p->state = ST_LINE;
+      p->flags = 0;
+      if (!was_line) {
+        p->len = 0;
+        continue; /* an empty line, or the end of a dropped one */
+      }
+      if (hdr) {
+        p->stats.bad_ipd++; /* a +IPD header cut by a line end */
+        p->len = 0;
+        continue;
+      }
+      int got = finish_line(p, ev);
+      p->len = 0;
+      if (got) {
+        return i;
+      }
+      continue;
+    }
+    if (p->state == ST_DISCARD) {
+      continue;
+    }
+    if (p->flags & F_AFTER_PROMPT) {
+      p->flags &= (uint8_t)~F_AFTER_PROMPT;
+      if (c == ' ') {
+        continue;
+      }
+    }
+    if (p->len == 0 && c == '>') {
+      ev->kind = TERN_AT_EV_PROMPT;
+      p->stats.prompts++;
+      p->flags |= F_AFTER_PROMPT;
+      return i;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      p->stats.bad_char++;
+      discard(p);
+      continue;
+    }
+    if (p->flags & F_IPD_HDR) {
+      if (c == '"') {
+        p->flags ^= F_QUOTED;
+      } else if (c == ':' && !(p->flags & F_QUOTED)) {
+        int r = parse_ipd(p, ev);
+        if (r <= 0) {
+          if (r < 0) {
+            p->stats.ipd_too_long++;
+          } else {
+            p->stats.bad_ipd++;
+          }
+          clear_event(ev);
+          discard(p);
+          continue;
+        }
+        p->stats.ipd++;
+        p->len = 0;
+        p->flags = 0;
+        p->ipd_link = ev->link;
+        p->left = ev->value;
+        p->state = p->left > 0 ? ST_PAYLOAD : ST_LINE;
+        return i;
+      }
+    }
+    if (p->len == p->cap) {
+      p->stats.overlong++;
+      discard(p);
+      continue;
+    }
+    p->buf[p->len++] = c;
+    if (p->len == IPD_PREFIX_LEN &&
+        memcmp(p->buf, IPD_PREFIX, IPD_PREFIX_LEN) == 0) {
+      p->flags |= F_IPD_HDR;
+    }
+  }
+  return len;
+}

@@ -1,0 +1,186 @@
+/* The response side of an ESP-AT modem's TCP/UDP subset: an incremental
+ * parser fed whatever the UART delivered (a byte, a chunk, a +IPD split
+ * anywhere), which hands back one event at a time. No heap, no IO; the
+ * state is this struct and a line buffer of the caller's.
+ *
+ * What a modem sends (ESP-AT, AT+CIPMUX=1; README.md has the sources):
+ *
+ *   \r\nOK\r\n  \r\nERROR\r\n  FAIL  SEND OK  SEND FAIL     final results
+ *   busy p...  busy s...  ERR CODE:0x01090000              before a result
+ *   \r\n>       (no line end)      AT+CIPSEND's prompt: send the bytes now
+ *   Recv 5 bytes                   the modem took the bytes after the prompt
+ *   AT+CIPSTART=...                echo of the command (ATE1, the default)
+ *   AT version:...                 (not an echo: AT+GMR's answer, a LINE)
+ *   0,CONNECT  0,CLOSED  0,CONNECT FAIL    link events (without "0," in
+ *                                          single-link mode)
+ *   ALREADY CONNECTED  ready  WIFI CONNECTED  WIFI GOT IP  WIFI DISCONNECT
+ *   \r\n+IPD,0,5:hello             5 received bytes on link 0, no line end
+ *   \r\n+IPD,0,5,"192.0.2.1",7:hello       the same with AT+CIPDINFO=1
+ *   \r\n+IPD,5:hello  \r\n+IPD,5,"192.0.2.1",7:hello    single-link mode
+ *
+ * The parser is told which mode the modem is in (AT+CIPMUX): in
+ * multi-link mode only the numbered forms of the link events and of +IPD
+ * are accepted, in single-link mode only the forms without a link, so an
+ * event's link is always one the caller has.
+ *
+ * Lines end at CR or LF (empty lines are skipped). A line that is none of
+ * the above is handed on as TERN_AT_EV_LINE (information responses such
+ * as +CIFSR:..., "link is not valid", "SET OK").
+ *
+ * Bad input is dropped and counted in tern_at_stats, never read or written
+ * past a buffer, and the parser starts again at the next CR or LF:
+ * - a line longer than the line buffer (overlong);
+ * - a line with a NUL or another control byte but CR and LF (bad_char);
+ * - a +IPD header that does not parse, ends at a CR or LF, names a link
+ *   out of range or is of the other mode's form (bad_ipd); a length over
+ *   the configured maximum
+ *   (ipd_too_long): a header that lies about its length is what a
+ *   corrupted one looks like, so its bytes are not skipped but read as
+ *   lines again;
+ * - a link event whose link does not parse, is out of range or is of the
+ *   other mode's form, or a number in ERR CODE or Recv that does not parse
+ *   (bad_number).
+ * What the protocol cannot show is not caught: a UART that loses bytes
+ * inside a +IPD payload makes the parser take the bytes after it for
+ * payload. The owner notices by a timeout and calls tern_at_parser_reset. */
+#ifndef TERN_AT_PARSER_H
+#define TERN_AT_PARSER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/addr.h"
+#include "tern/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The smallest line buffer: the longest +IPD header (link 15, a 10-digit
+ * length, a quoted IPv6 address with an IPv4 tail, port 65535) fits. 128
+ * is a good size: ESP-AT's longest TCP/UDP information lines fit. */
+#define TERN_AT_LINE_MIN 80
+
+/* Links the parser can number: ESP-AT has 5 (0..4) unless built with more;
+ * the parser accepts 0..links-1 with links at most this. */
+#define TERN_AT_MAX_LINKS 16
+
+/* The link of an event that names none: every event in single-link mode,
+ * and the events that are not about a link in either mode. */
+#define TERN_AT_NO_LINK 0xFF
+
+typedef enum tern_at_ev {
+  TERN_AT_EV_NONE = 0,     /* no event: every byte given was consumed */
+  TERN_AT_EV_OK,           /* "OK" */
+  TERN_AT_EV_ERROR,        /* "ERROR" */
+  TERN_AT_EV_FAIL,         /* "FAIL" */
+  TERN_AT_EV_SEND_OK,      /* "SEND OK" */
+  TERN_AT_EV_SEND_FAIL,    /* "SEND FAIL" */
+  TERN_AT_EV_BUSY,         /* "busy p..." (value 'p'), "busy s..." ('s') */
+  TERN_AT_EV_ERR_CODE,     /* "ERR CODE:0x..." (value: the code) */
+  TERN_AT_EV_PROMPT,       /* ">" at the start of a line */
+  TERN_AT_EV_RECV,         /* "Recv N bytes" (value: N) */
+  TERN_AT_EV_ECHO,         /* "AT", "AT+...", "ATE...": a command echoed */
+  TERN_AT_EV_READY,        /* "ready": the modem (re)started */
+  TERN_AT_EV_WIFI,         /* "WIFI ..." (value: tern_at_wifi) */
+  TERN_AT_EV_CONNECT,      /* "<link>,CONNECT" or "CONNECT" */
+  TERN_AT_EV_CLOSED,       /* "<link>,CLOSED" or "CLOSED" */
+  TERN_AT_EV_CONNECT_FAIL, /* "<link>,CONNECT FAIL" or "CONNECT FAIL" */
+  TERN_AT_EV_ALREADY,      /* "ALREADY CONNECTED" (or "ALREADY CONNECT") */
+  TERN_AT_EV_IPD,          /* a +IPD header (value: the payload length) */
+  TERN_AT_EV_IPD_DATA,     /* payload bytes of the current +IPD */
+  TERN_AT_EV_LINE,         /* any other line (data, len: its text) */
+} tern_at_ev;
+
+/* TERN_AT_EV_WIFI's value. */
+typedef enum tern_at_wifi {
+  TERN_AT_WIFI_CONNECTED = 1, /* "WIFI CONNECTED" */
+  TERN_AT_WIFI_GOT_IP,        /* "WIFI GOT IP" */
+  TERN_AT_WIFI_DISCONNECT,    /* "WIFI DISCONNECT" */
+} tern_at_wifi;
+
+/* One event. Fields not named for a kind are 0 (link: TERN_AT_NO_LINK). */
+typedef struct tern_at_event {
+  uint8_t kind; /* tern_at_ev */
+  /* CONNECT, CLOSED, CONNECT_FAIL, IPD, IPD_DATA in multi-link mode: the
+   * link, 0..links-1. Otherwise TERN_AT_NO_LINK. */
+  uint8_t link;
+  /* IPD: 1 when the header carried the remote end (AT+CIPDINFO=1). */
+  uint8_t has_remote;
+  /* IPD: payload length; IPD_DATA: payload bytes of this +IPD still to
+   * come after these (0 on its last bytes); ERR_CODE: the code; RECV: the
+   * count; BUSY: the letter after "busy "; WIFI: tern_at_wifi. */
+  uint32_t value;
+  /* IPD with has_remote: who sent the payload (scope 0). */
+  tern_endpoint remote;
+  /* IPD_DATA: the payload bytes, inside the input given to
+   * tern_at_parser_feed (no copy). LINE and ECHO: the line without its
+   * end, in the line buffer. Valid until the next tern_at_parser_feed. */
+  const uint8_t *data;
+  size_t len;
+} tern_at_event;
+
+/* What the parser saw. Every non-empty line, prompt and +IPD is counted
+ * once: handed on (lines, prompts, ipd) or dropped by reason. Counters
+ * wrap. */
+typedef struct tern_at_stats {
+  uint32_t lines;        /* lines handed on as an event (LINE included) */
+  uint32_t other;        /* ... of which unrecognised (TERN_AT_EV_LINE) */
+  uint32_t prompts;      /* ">" prompts */
+  uint32_t ipd;          /* +IPD headers accepted */
+  uint32_t ipd_bytes;    /* payload bytes handed on */
+  uint32_t overlong;     /* dropped: a line longer than the line buffer */
+  uint32_t bad_char;     /* dropped: a control byte in a line */
+  uint32_t bad_ipd;      /* dropped: a +IPD header that does not parse */
+  uint32_t ipd_too_long; /* dropped: a +IPD length over ipd_max */
+  uint32_t bad_number;   /* dropped: a result or link event's number */
+} tern_at_stats;
+
+/* The parser. Fields are private except stats. */
+typedef struct tern_at_parser {
+  uint8_t *buf;     /* the caller's line buffer */
+  size_t cap;       /* its size */
+  size_t len;       /* bytes of the line so far */
+  uint32_t ipd_max; /* the longest +IPD payload accepted */
+  uint32_t left;    /* payload bytes of the current +IPD still to come */
+  uint8_t links;    /* link numbers accepted: 0..links-1 */
+  uint8_t state;    /* in a line, discarding to its end, in a payload */
+  uint8_t flags;    /* after a prompt, in a +IPD header, in quotes */
+  uint8_t ipd_link; /* the current +IPD's link */
+  tern_at_stats stats;
+} tern_at_parser;
+
+/* Starts a parser with its line buffer (cap bytes, at least
+ * TERN_AT_LINE_MIN), the longest +IPD payload to accept (at least 1; the
+ * modem's receive buffer, which ESP-AT's documents do not give: 2048 is
+ * the size of its sends) and the mode: links is how many links
+ * the modem numbers in multi-link mode (AT+CIPMUX=1; 1..TERN_AT_MAX_LINKS,
+ * ESP-AT: 5), or 0 for single-link mode. The parser starts at the start
+ * of a line with zeroed statistics. Returns 0, or TERN_EINVAL (NULL p or
+ * buf, cap or a count out of range) leaving *p unusable. */
+int tern_at_parser_init(tern_at_parser *p, uint8_t *buf, size_t cap,
+                        uint32_t ipd_max, unsigned links);
+
+/* Feeds received bytes. Consumes them up to and including the byte that
+ * completes an event, describes it in *ev and returns the number of bytes
+ * consumed; the caller calls again with the rest. An IPD_DATA event
+ * consumes exactly its payload bytes (ev->data is in + offset). When all
+ * len bytes are consumed with no event, returns len with ev->kind
+ * TERN_AT_EV_NONE. Never returns 0 for len > 0. */
+size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
+                           tern_at_event *ev);
+
+/* Whether the parser is inside a +IPD payload (bytes are payload, not
+ * lines, until it ends). */
+int tern_at_parser_in_payload(const tern_at_parser *p);
+
+/* Forgets the line or payload in progress, without counting it, and
+ * starts again at the start of a line (after a timeout with a payload
+ * unfinished, or when the modem restarts). Statistics are kept. */
+void tern_at_parser_reset(tern_at_parser *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_AT_PARSER_H */

@@ -1,0 +1,603 @@
+// The AT response parser: every response kind, +IPD in all its forms, every
+// split of the input, and bad input dropped by reason with resync.
+#include "tern/at_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+// One event as a comparable record; an +IPD's payload events are joined
+// into the IPD record, so records do not depend on how input was split.
+struct Rec {
+  int kind;
+  int link;
+  uint32_t value;
+  std::string text;  // LINE/ECHO text, or the +IPD payload
+  std::string remote;
+  bool operator==(const Rec &o) const {
+    return kind == o.kind && link == o.link && value == o.value &&
+           text == o.text && remote == o.remote;
+  }
+};
+
+std::ostream &operator<<(std::ostream &os, const Rec &r) {
+  return os << "{kind " << r.kind << " link " << r.link << " value " << r.value
+            << " text '" << r.text << "' remote '" << r.remote << "'}";
+}
+
+// A string literal with its NULs, all of it.
+template <size_t N>
+std::string B(const char (&s)[N]) {
+  return std::string(s, N - 1);
+}
+
+Rec R(int kind, int link = TERN_AT_NO_LINK, uint32_t value = 0,
+      std::string text = "", std::string remote = "") {
+  return Rec{kind, link, value, text, remote};
+}
+
+class Parser {
+ public:
+  explicit Parser(size_t cap = 128, uint32_t ipd_max = 2048, unsigned links = 5)
+      : buf_(cap) {
+    EXPECT_EQ(0, tern_at_parser_init(&p_, buf_.data(), cap, ipd_max, links));
+  }
+
+  // Feeds one chunk; appends what came out to recs_.
+  void Feed(const std::string &in) {
+    const uint8_t *d = reinterpret_cast<const uint8_t *>(in.data());
+    size_t off = 0;
+    while (off < in.size()) {
+      tern_at_event ev;
+      size_t n = tern_at_parser_feed(&p_, d + off, in.size() - off, &ev);
+      ASSERT_GT(n, 0u);
+      ASSERT_LE(n, in.size() - off);
+      if (ev.kind == TERN_AT_EV_IPD_DATA) {
+        // The payload is inside this chunk, at its end.
+        ASSERT_EQ(d + off + n - ev.len, ev.data);
+        ASSERT_FALSE(recs_.empty());
+        ASSERT_EQ(TERN_AT_EV_IPD, recs_.back().kind);
+        ASSERT_EQ(recs_.back().link, ev.link);
+        recs_.back().text.append(reinterpret_cast<const char *>(ev.data),
+                                 ev.len);
+        EXPECT_EQ(recs_.back().value - recs_.back().text.size(), ev.value);
+      } else if (ev.kind != TERN_AT_EV_NONE) {
+        recs_.push_back(ToRec(ev));
+      } else {
+        ASSERT_EQ(in.size() - off, n);
+      }
+      off += n;
+    }
+  }
+
+  // Feeds the input split as the sizes say (the rest in one last chunk).
+  void FeedSplit(const std::string &in, const std::vector<size_t> &cuts) {
+    size_t off = 0;
+    for (size_t c : cuts) {
+      Feed(in.substr(off, c - off));
+      off = c;
+    }
+    Feed(in.substr(off));
+  }
+
+  static Rec ToRec(const tern_at_event &ev) {
+    Rec r = R(ev.kind, ev.link, ev.value);
+    if (ev.kind == TERN_AT_EV_LINE || ev.kind == TERN_AT_EV_ECHO) {
+      r.text.assign(reinterpret_cast<const char *>(ev.data), ev.len);
+    }
+    if (ev.has_remote) {
+      char s[TERN_ENDPOINT_STRLEN];
+      EXPECT_GT(tern_endpoint_format(&ev.remote, s, sizeof s), 0);
+      r.remote = s;
+    }
+    return r;
+  }
+
+  std::vector<Rec> recs_;
+  std::vector<uint8_t> buf_;
+  tern_at_parser p_;
+};
+
+std::vector<Rec> Parse(const std::string &in) {
+  Parser p;
+  p.Feed(in);
+  return p.recs_;
+}
+
+// Parses in whole, byte by byte, and split in two at every byte; all must
+// agree. Returns the records.
+std::vector<Rec> ParseEverySplit(const std::string &in, unsigned links = 5) {
+  const size_t cap = 128;
+  const uint32_t ipd_max = 2048;
+  Parser whole(cap, ipd_max, links);
+  whole.Feed(in);
+  Parser bytes(cap, ipd_max, links);
+  for (char c : in) {
+    bytes.Feed(std::string(1, c));
+  }
+  EXPECT_EQ(whole.recs_, bytes.recs_);
+  EXPECT_EQ(0, memcmp(&whole.p_.stats, &bytes.p_.stats, sizeof(tern_at_stats)));
+  for (size_t k = 1; k < in.size(); k++) {
+    Parser two(cap, ipd_max, links);
+    two.FeedSplit(in, {k});
+    EXPECT_EQ(whole.recs_, two.recs_) << "split at " << k;
+  }
+  return whole.recs_;
+}
+
+TEST(AtParser, FinalResults) {
+  EXPECT_EQ(ParseEverySplit("\r\nOK\r\n\r\nERROR\r\nFAIL\r\n\r\nSEND OK\r\n"
+                            "\r\nSEND FAIL\r\n"),
+            (std::vector<Rec>{R(TERN_AT_EV_OK), R(TERN_AT_EV_ERROR),
+                              R(TERN_AT_EV_FAIL), R(TERN_AT_EV_SEND_OK),
+                              R(TERN_AT_EV_SEND_FAIL)}));
+}
+
+TEST(AtParser, LineEndsAreCrOrLfOrBoth) {
+  EXPECT_EQ(Parse("OK\rOK\nOK\r\n\n\r\r\nOK\n\r"),
+            (std::vector<Rec>(4, R(TERN_AT_EV_OK))));
+}
+
+TEST(AtParser, BusyAndErrCode) {
+  EXPECT_EQ(
+      ParseEverySplit("busy p...\r\nbusy s...\r\nERR CODE:0x01090000\r\n"
+                      "ERROR\r\nERR CODE:0xABCDEF\r\n"),
+      (std::vector<Rec>{R(TERN_AT_EV_BUSY, TERN_AT_NO_LINK, 'p'),
+                        R(TERN_AT_EV_BUSY, TERN_AT_NO_LINK, 's'),
+                        R(TERN_AT_EV_ERR_CODE, TERN_AT_NO_LINK, 0x01090000),
+                        R(TERN_AT_EV_ERROR),
+                        R(TERN_AT_EV_ERR_CODE, TERN_AT_NO_LINK, 0xABCDEF)}));
+}
+
+TEST(AtParser, SendSequence) {
+  // AT+CIPSEND=0,5 with echo off: OK, the prompt, Recv and SEND OK.
+  EXPECT_EQ(
+      ParseEverySplit("\r\nOK\r\n\r\n>\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n"),
+      (std::vector<Rec>{R(TERN_AT_EV_OK), R(TERN_AT_EV_PROMPT),
+                        R(TERN_AT_EV_RECV, TERN_AT_NO_LINK, 5),
+                        R(TERN_AT_EV_SEND_OK)}));
+}
+
+TEST(AtParser, PromptWithASpaceAndNoLineEnd) {
+  // "> " then the next message directly: the one space is the prompt's.
+  EXPECT_EQ(ParseEverySplit("OK\r\n> Recv 3 bytes\r\n>OK\r\n"),
+            (std::vector<Rec>{R(TERN_AT_EV_OK), R(TERN_AT_EV_PROMPT),
+                              R(TERN_AT_EV_RECV, TERN_AT_NO_LINK, 3),
+                              R(TERN_AT_EV_PROMPT), R(TERN_AT_EV_OK)}));
+}
+
+TEST(AtParser, GreaterThanInsideALineIsNoPrompt) {
+  EXPECT_EQ(Parse("a>b\r\n"),
+            (std::vector<Rec>{R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "a>b")}));
+}
+
+TEST(AtParser, EchoLines) {
+  EXPECT_EQ(
+      ParseEverySplit("AT\r\r\n\r\nOK\r\nAT+CIPSTART=0,\"TCP\",\"1.2.3.4\",80"
+                      "\r\n0,CONNECT\r\n\r\nOK\r\n"),
+      (std::vector<Rec>{R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "AT"),
+                        R(TERN_AT_EV_OK),
+                        R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0,
+                          "AT+CIPSTART=0,\"TCP\",\"1.2.3.4\",80"),
+                        R(TERN_AT_EV_CONNECT, 0), R(TERN_AT_EV_OK)}));
+}
+
+TEST(AtParser, VersionLinesAreNoEcho) {
+  EXPECT_EQ(Parse("AT+GMR\r\nAT version:1.1.3.0\r\nATE0\r\n"),
+            (std::vector<Rec>{
+                R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "AT+GMR"),
+                R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "AT version:1.1.3.0"),
+                R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "ATE0")}));
+}
+
+TEST(AtParser, LinkEvents) {
+  EXPECT_EQ(ParseEverySplit("0,CONNECT\r\n4,CLOSED\r\n2,CONNECT FAIL\r\n"
+                            "ALREADY CONNECTED\r\nALREADY CONNECT\r\n"),
+            (std::vector<Rec>{R(TERN_AT_EV_CONNECT, 0), R(TERN_AT_EV_CLOSED, 4),
+                              R(TERN_AT_EV_CONNECT_FAIL, 2),
+                              R(TERN_AT_EV_ALREADY), R(TERN_AT_EV_ALREADY)}));
+}
+
+TEST(AtParser, LinkEventsSingleLink) {
+  EXPECT_EQ(ParseEverySplit("CONNECT\r\nCLOSED\r\nCONNECT FAIL\r\n", 0),
+            (std::vector<Rec>{R(TERN_AT_EV_CONNECT), R(TERN_AT_EV_CLOSED),
+                              R(TERN_AT_EV_CONNECT_FAIL)}));
+}
+
+// Each mode drops the other's forms: an event's link is always one the
+// caller has (an array of links is indexed safely).
+TEST(AtParser, OtherModesFormsAreDropped) {
+  {
+    Parser multi(128, 2048, 5);
+    multi.Feed(
+        "CONNECT\r\nCLOSED\r\nCONNECT FAIL\r\n+IPD,3:abc\r\n"
+        "+IPD,1,\"192.0.2.1\",7:x\r\nOK\r\n");
+    EXPECT_EQ(multi.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+    EXPECT_EQ(3u, multi.p_.stats.bad_number);
+    EXPECT_EQ(2u, multi.p_.stats.bad_ipd);
+  }
+  {
+    Parser single(128, 2048, 0);
+    single.Feed(
+        "0,CONNECT\r\n0,CLOSED\r\n+IPD,0,3:abc\r\n"
+        "+IPD,0,1,\"192.0.2.1\",7:x\r\nOK\r\n");
+    EXPECT_EQ(single.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+    EXPECT_EQ(2u, single.p_.stats.bad_number);
+    EXPECT_EQ(2u, single.p_.stats.bad_ipd);
+  }
+}
+
+TEST(AtParser, ReadyAndWifi) {
+  EXPECT_EQ(ParseEverySplit("\r\nready\r\nWIFI CONNECTED\r\nWIFI GOT IP\r\n"
+                            "WIFI DISCONNECT\r\n"),
+            (std::vector<Rec>{
+                R(TERN_AT_EV_READY),
+                R(TERN_AT_EV_WIFI, TERN_AT_NO_LINK, TERN_AT_WIFI_CONNECTED),
+                R(TERN_AT_EV_WIFI, TERN_AT_NO_LINK, TERN_AT_WIFI_GOT_IP),
+                R(TERN_AT_EV_WIFI, TERN_AT_NO_LINK, TERN_AT_WIFI_DISCONNECT)}));
+}
+
+TEST(AtParser, OtherLinesAreHandedOn) {
+  Parser p;
+  p.Feed("+CIFSR:STAIP,\"192.0.2.5\"\r\nlink is not valid\r\nSET OK\r\n");
+  EXPECT_EQ(
+      p.recs_,
+      (std::vector<Rec>{
+          R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "+CIFSR:STAIP,\"192.0.2.5\""),
+          R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "link is not valid"),
+          R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "SET OK")}));
+  EXPECT_EQ(3u, p.p_.stats.lines);
+  EXPECT_EQ(3u, p.p_.stats.other);
+}
+
+TEST(AtParser, IpdMultiLink) {
+  EXPECT_EQ(ParseEverySplit("\r\n+IPD,0,5:hello\r\n+IPD,4,3:abc"),
+            (std::vector<Rec>{R(TERN_AT_EV_IPD, 0, 5, "hello"),
+                              R(TERN_AT_EV_IPD, 4, 3, "abc")}));
+}
+
+TEST(AtParser, IpdPayloadIsBinaryAndNeverLines) {
+  // The payload holds line ends, results, a fake +IPD, NULs and 0xFF.
+  std::string payload = B("\r\nOK\r\n+IPD,1,2:xy\0\xff>\r\n");
+  ASSERT_EQ(22u, payload.size());
+  std::string in = "\r\n+IPD,1,22:" + payload + "\r\nOK\r\n";
+  EXPECT_EQ(
+      ParseEverySplit(in),
+      (std::vector<Rec>{R(TERN_AT_EV_IPD, 1, 22, payload), R(TERN_AT_EV_OK)}));
+}
+
+TEST(AtParser, IpdBackToBackWithNoLineEnd) {
+  // After a payload the parser is at the start of a line: a +IPD, a link
+  // event or a prompt may follow directly.
+  EXPECT_EQ(
+      ParseEverySplit("+IPD,0,2:ab+IPD,1,1:c0,CLOSED\r\n+IPD,2,1:d>"),
+      (std::vector<Rec>{R(TERN_AT_EV_IPD, 0, 2, "ab"),
+                        R(TERN_AT_EV_IPD, 1, 1, "c"), R(TERN_AT_EV_CLOSED, 0),
+                        R(TERN_AT_EV_IPD, 2, 1, "d"), R(TERN_AT_EV_PROMPT)}));
+}
+
+TEST(AtParser, IpdAllFieldForms) {
+  EXPECT_EQ(ParseEverySplit("+IPD,0,2,\"192.0.2.7\",4000:hi"  // CIPDINFO=1
+                            "+IPD,1,2,192.0.2.8,7:yo"         // unquoted
+                            "+IPD,4,1,\"2001:db8::1\",53:z"   // IPv6
+                            "+IPD,3,3:abc"),
+            (std::vector<Rec>{R(TERN_AT_EV_IPD, 0, 2, "hi", "192.0.2.7:4000"),
+                              R(TERN_AT_EV_IPD, 1, 2, "yo", "192.0.2.8:7"),
+                              R(TERN_AT_EV_IPD, 4, 1, "z", "[2001:db8::1]:53"),
+                              R(TERN_AT_EV_IPD, 3, 3, "abc")}));
+}
+
+TEST(AtParser, IpdSingleLinkForms) {
+  EXPECT_EQ(ParseEverySplit("+IPD,3:abc+IPD,2,\"198.51.100.1\",65535:xy", 0),
+            (std::vector<Rec>{R(TERN_AT_EV_IPD, TERN_AT_NO_LINK, 3, "abc"),
+                              R(TERN_AT_EV_IPD, TERN_AT_NO_LINK, 2, "xy",
+                                "198.51.100.1:65535")}));
+}
+
+TEST(AtParser, IpdOfZeroBytes) {
+  Parser p;
+  p.Feed("+IPD,0,0:OK\r\n");
+  EXPECT_EQ(p.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_IPD, 0, 0), R(TERN_AT_EV_OK)}));
+}
+
+TEST(AtParser, IpdAtTheLimitAndOverIt) {
+  std::string big(64, 'x');
+  {
+    Parser p(128, 64);
+    p.Feed("+IPD,0,64:" + big + "OK\r\n");
+    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_IPD, 0, 64, big),
+                                         R(TERN_AT_EV_OK)}));
+  }
+  {
+    // Over the limit: dropped, and the bytes after it read as lines.
+    Parser p(128, 63);
+    p.Feed("+IPD,0,64:" + big + "\r\nOK\r\n");
+    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+    EXPECT_EQ(1u, p.p_.stats.ipd_too_long);
+    EXPECT_EQ(0u, p.p_.stats.ipd);
+  }
+}
+
+TEST(AtParser, BadIpdHeadersAreDroppedAndResync) {
+  const char *bad[] = {
+      "+IPD,:x",                       // empty length
+      "+IPD,0,:x",                     // empty length
+      "+IPD,0,abc:x",                  // not a number
+      "+IPD,0,-1:x",                   // a sign
+      "+IPD,0,+1:x",                   // a sign
+      "+IPD,5,1:x",                    // link 5 of 0..4
+      "+IPD,99999999999,1:x",          // link too long
+      "+IPD,0,1,2,3,4:x",              // five fields
+      "+IPD,0,1,\"1.2.3\",80:x",       // bad address
+      "+IPD,0,1,\"1.2.3.4\",0:x",      // port 0
+      "+IPD,0,1,\"1.2.3.4\",65536:x",  // port too big
+      "+IPD,0,1,\"1.2.3.4\",:x",       // no port
+      "+IPD,0,1,2001:db8::1,53:x",     // unquoted IPv6: ':' ends it
+      "+IPD,0,1,\"\",80:x",            // empty address
+      "+IPD,0,00000000001:x",          // 11 digits
+  };
+  for (const char *b : bad) {
+    Parser p;
+    p.Feed(std::string(b) + "\r\nOK\r\n");
+    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)})) << b;
+    EXPECT_EQ(1u, p.p_.stats.bad_ipd) << b;
+    EXPECT_EQ(0u, p.p_.stats.ipd) << b;
+  }
+}
+
+TEST(AtParser, IpdHeaderCutByALineEnd) {
+  Parser p;
+  p.Feed("+IPD,0,5\r\nOK\r\n+IPD,0,\"1.2:3\r\nOK\r\n");
+  EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK), R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(2u, p.p_.stats.bad_ipd);
+}
+
+TEST(AtParser, NotAnIpd) {
+  // "+IPD" without the comma, or later in a line, is an ordinary line.
+  EXPECT_EQ(Parse("+IPD\r\nx+IPD,0,1:y\r\n"),
+            (std::vector<Rec>{
+                R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "+IPD"),
+                R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "x+IPD,0,1:y")}));
+}
+
+TEST(AtParser, BadNumbersAreDropped) {
+  Parser p;
+  p.Feed(
+      "5,CONNECT\r\n123456789012,CLOSED\r\nERR CODE:0xZZ\r\n"
+      "ERR CODE:0x123456789\r\nERR CODE:12\r\nRecv x bytes\r\n"
+      "Recv 99999999999 bytes\r\nOK\r\n");
+  EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(7u, p.p_.stats.bad_number);
+  EXPECT_EQ(1u, p.p_.stats.lines);
+}
+
+TEST(AtParser, LinksAreTheConfiguredCount) {
+  std::vector<uint8_t> buf(128);
+  tern_at_parser p;
+  ASSERT_EQ(0, tern_at_parser_init(&p, buf.data(), buf.size(), 100,
+                                   TERN_AT_MAX_LINKS));
+  const std::string in = "15,CONNECT\r\n+IPD,15,1:x16,CONNECT\r\n";
+  const uint8_t *d = reinterpret_cast<const uint8_t *>(in.data());
+  std::vector<int> kinds;
+  size_t off = 0;
+  while (off < in.size()) {
+    tern_at_event ev;
+    off += tern_at_parser_feed(&p, d + off, in.size() - off, &ev);
+    if (ev.kind != TERN_AT_EV_NONE) {
+      kinds.push_back(ev.kind);
+      EXPECT_EQ(15, ev.link);
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector<int>{TERN_AT_EV_CONNECT, TERN_AT_EV_IPD,
+                                     TERN_AT_EV_IPD_DATA}));
+  EXPECT_EQ(1u, p.stats.bad_number);
+}
+
+TEST(AtParser, ControlBytesDropTheLine) {
+  Parser p;
+  p.Feed(B("O\0K\r\nOK\x01\r\n\x1b[0m\r\n\x7f\r\nOK\r\n"));
+  EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(4u, p.p_.stats.bad_char);
+  // Bytes from 0x80 up pass (an SSID in UTF-8).
+  p.recs_.clear();
+  p.Feed("caf\xc3\xa9\r\n");
+  EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0,
+                                         "caf\xc3\xa9")}));
+}
+
+TEST(AtParser, OverlongLinesAreDropped) {
+  Parser p(TERN_AT_LINE_MIN);
+  std::string fits(TERN_AT_LINE_MIN, 'a');
+  std::string over(TERN_AT_LINE_MIN + 1, 'b');
+  p.Feed(fits + "\r\n" + over + "\r\n" + std::string(5000, 'c') + "\r\nOK\r\n");
+  EXPECT_EQ(p.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, fits),
+                              R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(2u, p.p_.stats.overlong);
+}
+
+TEST(AtParser, LongestIpdHeaderFitsTheSmallestBuffer) {
+  std::string hdr =
+      "+IPD,15,4294967295,\"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255\","
+      "65535:";
+  ASSERT_LE(hdr.size() - 1, static_cast<size_t>(TERN_AT_LINE_MIN));
+  std::vector<uint8_t> buf(TERN_AT_LINE_MIN);
+  tern_at_parser p;
+  ASSERT_EQ(0, tern_at_parser_init(&p, buf.data(), buf.size(), UINT32_MAX, 16));
+  tern_at_event ev;
+  const uint8_t *d = reinterpret_cast<const uint8_t *>(hdr.data());
+  EXPECT_EQ(hdr.size(), tern_at_parser_feed(&p, d, hdr.size(), &ev));
+  EXPECT_EQ(TERN_AT_EV_IPD, ev.kind);
+  EXPECT_EQ(4294967295u, ev.value);
+  EXPECT_EQ(15, ev.link);
+  EXPECT_EQ(1, ev.has_remote);
+  EXPECT_EQ(65535, ev.remote.port);
+  EXPECT_TRUE(tern_at_parser_in_payload(&p));
+}
+
+TEST(AtParser, StatsCountEachInputOnce) {
+  Parser p;
+  p.Feed("OK\r\n>\r\n+IPD,0,3:abc\r\nfoo\r\n\x01\r\n+IPD,x:\r\n9,CLOSED\r\n" +
+         std::string(200, 'z') + "\r\n+IPD,0,9999:");
+  const tern_at_stats &s = p.p_.stats;
+  EXPECT_EQ(2u, s.lines);  // OK, foo
+  EXPECT_EQ(1u, s.other);
+  EXPECT_EQ(1u, s.prompts);
+  EXPECT_EQ(1u, s.ipd);
+  EXPECT_EQ(3u, s.ipd_bytes);
+  EXPECT_EQ(1u, s.bad_char);
+  EXPECT_EQ(1u, s.bad_ipd);
+  EXPECT_EQ(1u, s.bad_number);
+  EXPECT_EQ(1u, s.overlong);
+  EXPECT_EQ(1u, s.ipd_too_long);
+}
+
+TEST(AtParser, ResetLeavesAPayload) {
+  Parser p;
+  p.Feed("+IPD,0,10:abc");
+  EXPECT_TRUE(tern_at_parser_in_payload(&p.p_));
+  tern_at_parser_reset(&p.p_);
+  EXPECT_FALSE(tern_at_parser_in_payload(&p.p_));
+  p.Feed("\r\nOK\r\n");
+  EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind);
+  EXPECT_EQ(3u, p.p_.stats.ipd_bytes);
+}
+
+TEST(AtParser, InitChecksItsArguments) {
+  uint8_t buf[TERN_AT_LINE_MIN];
+  tern_at_parser p;
+  EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(nullptr, buf, sizeof buf, 1, 5));
+  EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, nullptr, sizeof buf, 1, 5));
+  EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, buf, sizeof buf - 1, 1, 5));
+  EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, buf, sizeof buf, 0, 5));
+  EXPECT_EQ(TERN_EINVAL,
+            tern_at_parser_init(&p, buf, sizeof buf, 1, TERN_AT_MAX_LINKS + 1));
+  EXPECT_EQ(0, tern_at_parser_init(&p, buf, sizeof buf, 1, 0));
+  EXPECT_EQ(0, tern_at_parser_init(&p, buf, sizeof buf, 1, 1));
+}
+
+TEST(AtParser, FeedOfNothing) {
+  Parser p;
+  tern_at_event ev;
+  EXPECT_EQ(0u, tern_at_parser_feed(&p.p_, nullptr, 0, &ev));
+  EXPECT_EQ(TERN_AT_EV_NONE, ev.kind);
+}
+
+// A whole session as an ESP-AT modem with echo on would send it, split at
+// every byte.
+TEST(AtParser, SessionSplitAtEveryByte) {
+  std::string s =
+      "\r\nready\r\n"
+      "AT+CIPMUX=1\r\r\n\r\nOK\r\n"
+      "AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7\r\r\n0,CONNECT\r\n\r\nOK\r\n"
+      "AT+CIPSEND=0,4\r\r\n\r\nOK\r\n\r\n>"
+      "\r\nRecv 4 bytes\r\n\r\nSEND OK\r\n"
+      "\r\n+IPD,0,4:ping"
+      "\r\n+IPD,0,6,\"192.0.2.1\",7:\r\nOK\r\n"
+      "busy p...\r\n"
+      "AT+CIPCLOSE=0\r\r\n0,CLOSED\r\n\r\nOK\r\n";
+  std::vector<Rec> want = {
+      R(TERN_AT_EV_READY),
+      R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "AT+CIPMUX=1"),
+      R(TERN_AT_EV_OK),
+      R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0,
+        "AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7"),
+      R(TERN_AT_EV_CONNECT, 0),
+      R(TERN_AT_EV_OK),
+      R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "AT+CIPSEND=0,4"),
+      R(TERN_AT_EV_OK),
+      R(TERN_AT_EV_PROMPT),
+      R(TERN_AT_EV_RECV, TERN_AT_NO_LINK, 4),
+      R(TERN_AT_EV_SEND_OK),
+      R(TERN_AT_EV_IPD, 0, 4, "ping"),
+      R(TERN_AT_EV_IPD, 0, 6, "\r\nOK\r\n", "192.0.2.1:7"),
+      R(TERN_AT_EV_BUSY, TERN_AT_NO_LINK, 'p'),
+      R(TERN_AT_EV_ECHO, TERN_AT_NO_LINK, 0, "AT+CIPCLOSE=0"),
+      R(TERN_AT_EV_CLOSED, 0),
+      R(TERN_AT_EV_OK),
+  };
+  EXPECT_EQ(ParseEverySplit(s), want);
+  // And cut in three at a sample of places.
+  for (size_t a = 1; a < s.size(); a += 7) {
+    for (size_t b = a + 1; b < s.size(); b += 13) {
+      Parser p;
+      p.FeedSplit(s, {a, b});
+      ASSERT_EQ(want, p.recs_) << a << "," << b;
+    }
+  }
+}
+
+// Random bytes, then a clean line end and a result: the parser must still
+// be there (whatever the garbage did, a payload it started is over once
+// its length has passed, and ipd_max bounds that).
+TEST(AtParser, SurvivesRandomBytes) {
+  std::mt19937 rng(1234);
+  for (int round = 0; round < 200; round++) {
+    Parser p(TERN_AT_LINE_MIN, 16);
+    std::string junk(1 + rng() % 400, '\0');
+    for (char &c : junk) {
+      // Mostly text an AT parser likes, to reach deep states.
+      static const char alpha[] = "+IPD,0123:\"\r\n>OK .abcfx";
+      c = rng() % 4 == 0 ? static_cast<char>(rng())
+                         : alpha[rng() % (sizeof alpha - 1)];
+    }
+    p.Feed(junk);
+    p.Feed(std::string(16, '-') + "\r\nOK\r\n");
+    ASSERT_FALSE(p.recs_.empty());
+    EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind) << round;
+  }
+}
+
+// The loop README.md shows: what a backend's reader does with each chunk
+// the UART gives it.
+struct Link {
+  std::string rx;
+  bool closed = false;
+};
+
+void OnUartBytes(tern_at_parser *at, Link links[5], int *result,
+                 const uint8_t *buf, size_t n) {
+  size_t off = 0;
+  while (off < n) {
+    tern_at_event ev;
+    off += tern_at_parser_feed(at, buf + off, n - off, &ev);
+    switch (ev.kind) {
+      case TERN_AT_EV_IPD_DATA: /* ev.len payload bytes for link ev.link */
+        links[ev.link].rx.append((const char *)ev.data, ev.len);
+        break;
+      case TERN_AT_EV_CLOSED: links[ev.link].closed = true; break;
+      case TERN_AT_EV_OK:
+      case TERN_AT_EV_ERROR:
+      case TERN_AT_EV_SEND_OK:
+      case TERN_AT_EV_SEND_FAIL:
+      case TERN_AT_EV_PROMPT: *result = ev.kind; break; /* the command's */
+      default: break; /* the rest: counted in at->stats, or ignored */
+    }
+  }
+}
+
+TEST(AtParser, ReadmeExample) {
+  static uint8_t line[128];
+  static tern_at_parser at;
+  ASSERT_EQ(0, tern_at_parser_init(&at, line, sizeof line, 2048, 5));
+  Link links[5];
+  int result = 0;
+  std::string in = "\r\n+IPD,3,5:hello\r\nSEND OK\r\n3,CLOSED\r\n";
+  for (size_t i = 0; i < in.size(); i += 4) {  // as a UART might deliver it
+    std::string chunk = in.substr(i, 4);
+    OnUartBytes(&at, links, &result,
+                reinterpret_cast<const uint8_t *>(chunk.data()), chunk.size());
+  }
+  EXPECT_EQ("hello", links[3].rx);
+  EXPECT_TRUE(links[3].closed);
+  EXPECT_EQ(TERN_AT_EV_SEND_OK, result);
+}
+
+}  // namespace

@@ -1,0 +1,135 @@
+/* The DNS cache: see dns_cache.h. */
+#include "tern/dns_cache.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "tern/dns_wire.h"
+#include "tern/err.h"
+
+_Static_assert(TERN_DNS_CACHE_NAME >= 1 && TERN_DNS_CACHE_NAME <= 253,
+               "TERN_DNS_CACHE_NAME: 1 to 253 (the longest text name)");
+_Static_assert(TERN_DNS_CACHE_ADDRS >= 1 && TERN_DNS_CACHE_ADDRS <= 255,
+               "TERN_DNS_CACHE_ADDRS: 1 to 255");
+_Static_assert(TERN_DNS_CACHE_MAX_TTL <= 0x7fffffffu / 1000u,
+               "TERN_DNS_CACHE_MAX_TTL: at most 2147483 s (half the range "
+               "of the millisecond clock)");
+
+int tern_dns_cache_init(tern_dns_cache *c, tern_dns_cache_entry *e, size_t n) {
+  if (n == 0) {
+    return TERN_EINVAL;
+  }
+  c->e = e;
+  c->n = n;
+  tern_dns_cache_clear(c);
+  return 0;
+}
+
+void tern_dns_cache_clear(tern_dns_cache *c) {
+  memset(c->e, 0, c->n * sizeof *c->e);
+  c->uses = 0;
+}
+
+/* The length of name without one final dot. */
+static size_t key_len(const char *name) {
+  size_t n = strlen(name);
+  return n > 0 && name[n - 1] == '.' ? n - 1 : n;
+}
+
+static bool expired(const tern_dns_cache_entry *e, uint32_t now) {
+  return (int32_t)(now - e->expires) >= 0;
+}
+
+/* The live entry for name (len bytes) and qtype, or NULL. */
+static tern_dns_cache_entry *find(tern_dns_cache *c, const char *name,
+                                  size_t len, unsigned qtype, uint32_t now) {
+  for (size_t i = 0; i < c->n; i++) {
+    tern_dns_cache_entry *e = &c->e[i];
+    if (e->name_len == 0) {
+      continue;
+    }
+    if (expired(e, now)) {
+      e->name_len = 0;
+      continue;
+    }
+    if (e->name_len != len || e->qtype != qtype) {
+      continue;
+    }
+    size_t k = 0;
+    while (k < len && ((unsigned)(e->name[k] ^ name[k]) == 0 ||
+                       ((unsigned)(e->name[k] ^ name[k]) == 0x20u &&
+                        (unsigned)((e->name[k] | 0x20) - 'a') < 26u))) {
+      k++;
+    }
+    if (k == len) {
+      return e;
+    }
+  }
+  return NULL;
+}
+
+int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,
+                       int result, const tern_ip_addr *addrs, size_t n,
+                       uint32_t ttl, uint32_t now) {
+  size_t len = key_len(name);
+  if (len == 0 || (qtype != TERN_DNS_TYPE_A && qtype != TERN_DNS_TYPE_AAAA) ||
+      (result == TERN_DNS_OK
+           ? n == 0
+           : result != TERN_DNS_NXDOMAIN && result != TERN_DNS_NODATA)) {
+    return TERN_EINVAL;
+  }
+  tern_dns_cache_entry *e = find(c, name, len, qtype, now);
+  if (ttl == 0 || len > TERN_DNS_CACHE_NAME) {
+    if (e != NULL) {
+      e->name_len = 0; /* what it said is no longer true */
+    }
+    return 0;
+  }
+  if (e == NULL) {
+    /* find() freed the expired ones: a free entry, else the least
+     * recently used. */
+    e = &c->e[0];
+    for (size_t i = 1; i < c->n && e->name_len != 0; i++) {
+      tern_dns_cache_entry *o = &c->e[i];
+      if (o->name_len == 0 || (int32_t)(o->used - e->used) < 0) {
+        e = o;
+      }
+    }
+  }
+  if (ttl > TERN_DNS_CACHE_MAX_TTL) {
+    ttl = TERN_DNS_CACHE_MAX_TTL;
+  }
+  e->expires = now + ttl * 1000u;
+  e->used = ++c->uses;
+  e->qtype = (uint16_t)qtype;
+  e->name_len = (uint8_t)len;
+  e->result = (uint8_t)result;
+  memcpy(e->name, name, len);
+  if (result != TERN_DNS_OK) {
+    n = 0;
+  } else if (n > TERN_DNS_CACHE_ADDRS) {
+    n = TERN_DNS_CACHE_ADDRS;
+  }
+  e->n_addrs = (uint8_t)n;
+  if (n > 0) {
+    memcpy(e->addrs, addrs, n * sizeof *addrs);
+  }
+  return 0;
+}
+
+int tern_dns_cache_get(tern_dns_cache *c, const char *name, unsigned qtype,
+                       uint32_t now, tern_ip_addr *addrs, size_t cap,
+                       size_t *n) {
+  tern_dns_cache_entry *e = find(c, name, key_len(name), qtype, now);
+  *n = 0;
+  if (e == NULL) {
+    return TERN_ENOENT;
+  }
+  e->used = ++c->uses;
+  size_t k = e->n_addrs < cap ? e->n_addrs : cap;
+  if (k > 0) {
+    memcpy(addrs, e->addrs, k * sizeof *addrs);
+  }
+  *n = k;
+  return e->result;
+}

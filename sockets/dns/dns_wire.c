@@ -1,0 +1,376 @@
+/* The DNS message format: see dns_wire.h. RFC 1035 4.1 for the layout,
+ * RFC 9267 for what a parser must refuse. */
+#include "tern/dns_wire.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "tern/bytes.h"
+#include "tern/err.h"
+
+#define FLAG_QR 0x8000u
+#define FLAG_TC 0x0200u
+#define FLAG_RD 0x0100u
+#define OPCODE_MASK 0x7800u
+
+/* A walk over one name of a message, label by label. */
+typedef struct name_walk {
+  const uint8_t *m;
+  size_t len;
+  size_t pos;    /* the next length byte or pointer */
+  size_t floor;  /* where the current run of labels began: a pointer must
+                    point below it (RFC 9267: compression pointers) */
+  size_t end;    /* the byte after the name where it was found, once known */
+  unsigned wire; /* the uncompressed length so far (RFC 1035 2.3.4) */
+} name_walk;
+
+static void walk_begin(name_walk *w, const uint8_t *m, size_t len, size_t pos) {
+  w->m = m;
+  w->len = len;
+  w->pos = pos;
+  w->floor = pos;
+  w->end = 0;
+  w->wire = 0;
+}
+
+/* The next label: its length (0 for the root, the last one), with *label
+ * pointing at its bytes, or -tern_dns_drop. */
+static int walk_next(name_walk *w, const uint8_t **label) {
+  for (;;) {
+    if (w->pos >= w->len) {
+      return -TERN_DNS_DROP_TRUNCATED;
+    }
+    unsigned c = w->m[w->pos];
+    if (c < 0xc0) {
+      if (c > TERN_DNS_MAX_LABEL) {
+        return -TERN_DNS_DROP_LABEL; /* 0x40 and 0x80: no such labels */
+      }
+      w->wire += c + 1;
+      if (w->wire > TERN_DNS_MAX_NAME) {
+        return -TERN_DNS_DROP_NAME_LONG;
+      }
+      /* The label's bytes and, unless it is the root, the next byte. */
+      if (w->pos + 1 + c > w->len) {
+        return -TERN_DNS_DROP_TRUNCATED;
+      }
+      *label = w->m + w->pos + 1;
+      w->pos += 1 + c;
+      if (c == 0 && w->end == 0) {
+        w->end = w->pos;
+      }
+      return (int)c;
+    }
+    if (w->pos + 2 > w->len) {
+      return -TERN_DNS_DROP_TRUNCATED;
+    }
+    size_t to = (c & 0x3fu) * 256u + w->m[w->pos + 1];
+    if (to < TERN_DNS_HDR_LEN) {
+      return -TERN_DNS_DROP_POINTER_HEADER;
+    }
+    if (to >= w->floor) {
+      return -TERN_DNS_DROP_POINTER;
+    }
+    if (w->end == 0) {
+      w->end = w->pos + 2;
+    }
+    w->pos = to;
+    w->floor = to;
+  }
+}
+
+/* Walks the name at pos to its end: the offset after it where it was
+ * found, or -tern_dns_drop. */
+static long skip_name(const uint8_t *m, size_t len, size_t pos) {
+  name_walk w;
+  const uint8_t *l;
+  int n;
+  walk_begin(&w, m, len, pos);
+  while ((n = walk_next(&w, &l)) > 0) {
+  }
+  return n < 0 ? n : (long)w.end;
+}
+
+static unsigned fold(unsigned c) {
+  return c - 'A' < 26u ? c + 32u : c;
+}
+
+/* Whether the name at pa in a and the one at pb in b are the same
+ * (ASCII case aside: RFC 4343). A bad name is the same as nothing. */
+static bool same_name(const uint8_t *a, size_t alen, size_t pa,
+                      const uint8_t *b, size_t blen, size_t pb) {
+  name_walk wa, wb;
+  walk_begin(&wa, a, alen, pa);
+  walk_begin(&wb, b, blen, pb);
+  for (;;) {
+    const uint8_t *la, *lb;
+    int na = walk_next(&wa, &la);
+    int nb = walk_next(&wb, &lb);
+    if (na < 0 || na != nb) {
+      return false;
+    }
+    if (na == 0) {
+      return true;
+    }
+    for (int i = 0; i < na; i++) {
+      if (fold(la[i]) != fold(lb[i])) {
+        return false;
+      }
+    }
+  }
+}
+
+int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
+                         unsigned qtype, const tern_rng *rng) {
+  if (qtype != TERN_DNS_TYPE_A && qtype != TERN_DNS_TYPE_AAAA) {
+    return TERN_EINVAL;
+  }
+  /* The name first, to know its length: each label's length byte is
+   * written at o once the label is copied after it. */
+  size_t o = TERN_DNS_HDR_LEN;
+  const char *s = name;
+  for (;;) {
+    size_t n = 0;
+    while (s[n] != '\0' && s[n] != '.') {
+      n++;
+    }
+    if (n == 0 || n > TERN_DNS_MAX_LABEL ||
+        o - TERN_DNS_HDR_LEN + n + 2 > TERN_DNS_MAX_NAME) {
+      return TERN_EINVAL; /* empty label, too long, name too long */
+    }
+    if (o + n + 1 > cap) {
+      return TERN_ENOSPC;
+    }
+    buf[o] = (uint8_t)n;
+    memcpy(buf + o + 1, s, n);
+    o += n + 1;
+    s += n;
+    if (*s == '.') {
+      s++;
+    }
+    if (*s == '\0') {
+      break;
+    }
+  }
+  if (o + 5 > cap) {
+    return TERN_ENOSPC;
+  }
+  int rc = tern_rng_fill(rng, buf, 2);
+  if (rc < 0) {
+    return rc;
+  }
+  memset(buf + 2, 0, TERN_DNS_HDR_LEN - 2);
+  buf[2] = FLAG_RD >> 8;
+  buf[5] = 1; /* QDCOUNT */
+  buf[o] = 0; /* the root */
+  tern_put_be16(buf + o + 1, qtype);
+  tern_put_be16(buf + o + 3, TERN_DNS_CLASS_IN);
+  return (int)(o + 5);
+}
+
+/* Reads a TTL: values with the top bit set are 0 (RFC 2181 8). */
+static uint32_t ttl_at(const uint8_t *p) {
+  uint32_t t = tern_be32(p);
+  return t > 0x7fffffffu ? 0 : t;
+}
+
+static uint32_t min32(uint32_t a, uint32_t b) {
+  return a < b ? a : b;
+}
+
+/* One resource record, as rr_read finds it. */
+typedef struct rr {
+  size_t rd;     /* the RDATA's offset */
+  unsigned type; /* 0 when the class is not IN: nothing here reads it */
+  unsigned rdlen;
+  uint32_t ttl;
+} rr;
+
+/* Reads the record at pos into *r: the offset after it, or
+ * -tern_dns_drop when it does not lie inside the message. */
+static long rr_read(const uint8_t *m, size_t len, size_t pos, rr *r) {
+  long e = skip_name(m, len, pos);
+  if (e < 0) {
+    return e;
+  }
+  size_t p = (size_t)e + 10; /* type, class, TTL, RDLENGTH */
+  if (p > len) {
+    return -TERN_DNS_DROP_TRUNCATED;
+  }
+  r->rd = p;
+  r->type =
+      tern_be16(m + p - 8) == TERN_DNS_CLASS_IN ? tern_be16(m + p - 10) : 0;
+  r->ttl = ttl_at(m + p - 6);
+  r->rdlen = tern_be16(m + p - 2);
+  p += r->rdlen;
+  return p > len ? -TERN_DNS_DROP_TRUNCATED : (long)p;
+}
+
+/* Walks the count records of the message from pos (the answer section's
+ * first): each must lie inside the message, and the RDATA of the types
+ * read here be exactly their size. The TTL of an SOA among the records
+ * an..an+ns-1 (the authority section) goes to *neg (RFC 2308 5). Returns
+ * 0 or -tern_dns_drop. */
+static int check_records(const uint8_t *m, size_t len, size_t pos,
+                         unsigned count, unsigned an, unsigned ns,
+                         uint32_t *neg) {
+  for (unsigned i = 0; i < count; i++) {
+    rr r;
+    long e = rr_read(m, len, pos, &r);
+    if (e < 0) {
+      return (int)e;
+    }
+    pos = (size_t)e;
+    /* The names in the RDATA are walked over the RDATA alone, so they
+     * cannot end past it; then they must fill it exactly. */
+    size_t want;
+    if (r.type == TERN_DNS_TYPE_A) {
+      want = 4;
+    } else if (r.type == TERN_DNS_TYPE_AAAA) {
+      want = 16;
+    } else if (r.type == TERN_DNS_TYPE_CNAME || r.type == TERN_DNS_TYPE_SOA) {
+      e = skip_name(m, pos, r.rd);
+      if (e >= 0 && r.type == TERN_DNS_TYPE_SOA) {
+        e = skip_name(m, pos, (size_t)e);
+      }
+      if (e == -TERN_DNS_DROP_TRUNCATED) {
+        return -TERN_DNS_DROP_RDLENGTH;
+      }
+      if (e < 0) {
+        return (int)e;
+      }
+      /* and for SOA: serial, refresh, retry, expire, minimum */
+      want = (size_t)e - r.rd + (r.type == TERN_DNS_TYPE_SOA ? 20u : 0u);
+    } else {
+      continue;
+    }
+    if (r.rdlen != want) {
+      return -TERN_DNS_DROP_RDLENGTH;
+    }
+    if (r.type == TERN_DNS_TYPE_SOA && i - an < ns) {
+      *neg = min32(r.ttl, ttl_at(m + pos - 4));
+    }
+  }
+  return 0;
+}
+
+int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
+                   size_t len, tern_dns_answer *ans, tern_ip_addr *addrs,
+                   size_t cap) {
+  long qend =
+      qlen >= TERN_DNS_HDR_LEN ? skip_name(query, qlen, TERN_DNS_HDR_LEN) : -1;
+  if (qend < 0 || (size_t)qend + 4 > qlen) {
+    return TERN_EINVAL;
+  }
+  /* (Only the types whose RDATA size check_records checks are read.) */
+  unsigned qtype = tern_be16(query + qend);
+  if (qtype != TERN_DNS_TYPE_A && qtype != TERN_DNS_TYPE_AAAA) {
+    return TERN_EINVAL;
+  }
+  if (len < TERN_DNS_HDR_LEN) {
+    return -TERN_DNS_DROP_SHORT;
+  }
+  unsigned flags = tern_be16(msg + 2);
+  if (!(flags & FLAG_QR) || (flags & OPCODE_MASK) != 0) {
+    return -TERN_DNS_DROP_NOT_ANSWER;
+  }
+  if (tern_be16(msg) != tern_be16(query)) {
+    return -TERN_DNS_DROP_ID;
+  }
+  if (tern_be16(msg + 4) != 1) {
+    return -TERN_DNS_DROP_QUESTION;
+  }
+  long pos = skip_name(msg, len, TERN_DNS_HDR_LEN);
+  if (pos < 0) {
+    return (int)pos;
+  }
+  if ((size_t)pos + 4 > len) {
+    return -TERN_DNS_DROP_TRUNCATED;
+  }
+  if (!same_name(query, qlen, TERN_DNS_HDR_LEN, msg, len, TERN_DNS_HDR_LEN) ||
+      memcmp(msg + pos, query + qend, 4) != 0) {
+    return -TERN_DNS_DROP_QUESTION;
+  }
+  memset(ans, 0, sizeof *ans);
+  ans->rcode = (uint8_t)(flags & 15u);
+  if (flags & FLAG_TC) {
+    return TERN_DNS_TRUNCATED;
+  }
+  size_t an = (size_t)pos + 4;
+  unsigned ancount = tern_be16(msg + 6);
+  uint32_t neg = 0;
+  int rc = check_records(msg, len, an,
+                         ancount + tern_be16(msg + 8) + tern_be16(msg + 10),
+                         ancount, tern_be16(msg + 8), &neg);
+  if (rc < 0) {
+    return rc;
+  }
+  if (ans->rcode == TERN_DNS_RCODE_NXDOMAIN) {
+    ans->ttl = neg;
+    return TERN_DNS_NXDOMAIN;
+  }
+  if (ans->rcode != TERN_DNS_RCODE_NOERROR) {
+    return TERN_DNS_SERVER_ERROR;
+  }
+  /* Follow the chain: each pass over the answer section looks for the
+   * records of the current name (RFC 1034 3.6.2, 5.2.2: the records may
+   * come in any order). */
+  size_t name = TERN_DNS_HDR_LEN;
+  uint32_t ttl = 0xffffffffu;
+  for (;;) {
+    size_t next = 0;
+    uint32_t next_ttl = 0;
+    size_t p = an;
+    for (unsigned i = 0; i < ancount; i++) {
+      rr r;
+      size_t owner = p;
+      p = (size_t)rr_read(msg, len, p, &r);
+      if ((r.type != qtype && r.type != TERN_DNS_TYPE_CNAME) ||
+          !same_name(msg, len, owner, msg, len, name)) {
+        continue;
+      }
+      if (r.type == qtype) {
+        ttl = min32(ttl, r.ttl);
+        if (ans->n_addrs < cap) {
+          tern_ip_addr *a = &addrs[ans->n_addrs++];
+          memset(a, 0, sizeof *a);
+          a->family = qtype == TERN_DNS_TYPE_A ? TERN_IP_V4 : TERN_IP_V6;
+          memcpy(a->u.w, msg + r.rd, r.rdlen);
+        }
+        ans->n_found++; /* at most ANCOUNT: one pass counts */
+      } else if (next == 0) {
+        next = r.rd;
+        next_ttl = r.ttl;
+      }
+    }
+    if (ans->n_found > 0) {
+      ans->ttl = ttl;
+      return TERN_DNS_OK;
+    }
+    if (next == 0) {
+      ans->ttl = neg;
+      return TERN_DNS_NODATA;
+    }
+    if (ans->cnames == TERN_DNS_MAX_CNAME) {
+      return -TERN_DNS_DROP_CHAIN;
+    }
+    ans->cnames++;
+    ttl = min32(ttl, next_ttl);
+    name = next;
+  }
+}
+
+int tern_dns_tcp_prefix(uint8_t *buf, size_t len) {
+  if (len > 0xffffu) {
+    return TERN_EMSGSIZE;
+  }
+  tern_put_be16(buf, (unsigned)len);
+  return (int)len + 2;
+}
+
+int tern_dns_tcp_length(const uint8_t *buf, size_t have) {
+  if (have < 2) {
+    return 0;
+  }
+  unsigned n = tern_be16(buf);
+  return n < TERN_DNS_HDR_LEN ? -TERN_DNS_DROP_SHORT : (int)n;
+}
