@@ -328,7 +328,7 @@ struct StormWorld {
 };
 
 struct StormOutcome {
-  int completed = 0, failed = 0;
+  int completed = 0, failed = 0, timed_out = 0;
   int max_open = 0, max_list = 0;
   uint32_t accepted = 0;
   tern_tcp_stats b_stats;
@@ -391,6 +391,7 @@ StormOutcome Storm(uint64_t seed, const tern_simlink_config &cfg) {
                   err == TERN_ETIMEDOUT)
           << "error " << err << " (" << tern_strerror(err) << ")";
       o.failed++;
+      o.timed_out += err == TERN_ETIMEDOUT;
     }
   }
   o.accepted = w->server.accepted;
@@ -443,11 +444,15 @@ void StormOverLossyLinks(uint32_t loss_ppm) {
     EXPECT_GT(o.b_stats.cookies_ok, 0u);
     EXPECT_LE(o.b_stats.cookies_ok, o.b_stats.cookies_sent);
     EXPECT_EQ(o.completed + o.failed, kStormClients);
-    // Only a client whose half-open slot went stale (its SYN-ACK lost, so
+    // A client may fail in two ways, each with a clear error. It hears a
+    // reset when its half-open slot went stale (its SYN-ACK lost, so
     // unanswered for a retransmission timeout) and was given to a cookie's
-    // connection (RFC 4987 3.5) may fail, and it hears a reset: at 2 %
-    // loss, over seeds 1..300, 9 seeds had one or two such clients of 24.
-    EXPECT_LE((uint32_t)o.failed, o.b_stats.half_open_dropped);
+    // connection (RFC 4987 3.5): at 2 % loss, over seeds 1..300, 9 seeds
+    // had one or two such clients of 24. Or it times out: a cookie's
+    // client whose retransmissions, backed off, kept finding all four
+    // slots busy with connections slowed by loss, for the 120 s user
+    // timeout (at 10 % loss, seed 110: one client of 24).
+    EXPECT_LE((uint32_t)(o.failed - o.timed_out), o.b_stats.half_open_dropped);
     EXPECT_GE(o.accepted, (uint32_t)o.completed);
   }
 }
