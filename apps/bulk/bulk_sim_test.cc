@@ -14,68 +14,23 @@
 #include "platforms/sim/simnet_testing.h"
 #include "tern/co.h"
 #include "tern/executor.h"
-#include "tern/hal_rng.h"
 #include "tern/ip.h"
 #include "tern/ipv4.h"
 #include "tern/sim.h"
 #include "tern/simnet.h"
 #include "tern/tcp.h"
 #include "tern/udp.h"
+#include "transport/tcp/tcp_sim_testing.h"
 
 namespace {
 
-constexpr int kPkts = 32;
-constexpr int kPktSize = 1536;
+using Node = tern_test::TcpSimStack;
 
-int RngFill(void *self, void *buf, size_t len) {
-  auto *r = static_cast<tern_simrng *>(self);
-  auto *p = static_cast<uint8_t *>(buf);
-  for (size_t i = 0; i < len; i++)
-    p[i] = (uint8_t)tern_simrng_next(r);
-  return 0;
-}
-
-struct Node {
-  alignas(8) uint8_t pool_storage[TERN_PKT_POOL_STORAGE_SIZE(kPkts, kPktSize)];
-  tern_pkt_pool pool;
-  tern_ip_stack ip;
-  tern_ipv4_layer v4;
-  tern_ip_iface iface;
-  tern_udp_layer udp;
-  tern_tcp_layer tcp;
-  tern_task ip_task, tcp_task;
-  tern_simrng rng_state;
-  tern_rng rng;
-};
-
-tern_poll IpRun(tern_task *t, tern_cx *cx) {
-  Node *n = TERN_CONTAINER_OF(t, Node, ip_task);
-  return tern_ip_stack_poll_run(&n->ip, cx);
-}
-
-tern_poll TcpRun(tern_task *t, tern_cx *cx) {
-  Node *n = TERN_CONTAINER_OF(t, Node, tcp_task);
-  return tern_tcp_poll_run(&n->tcp, cx);
-}
-
+// A stack with UDP beside TCP.
 void StartNode(Node *n, tern_executor *ex, tern_netdev dev, uint8_t last,
-               uint64_t seed) {
-  ASSERT_GT(tern_pkt_pool_init(&n->pool, n->pool_storage,
-                               sizeof n->pool_storage, kPktSize),
-            0);
-  tern_simrng_seed(&n->rng_state, seed);
-  n->rng = tern_rng{RngFill, &n->rng_state};
-  ASSERT_EQ(tern_ip_stack_init(&n->ip, &n->pool, &n->rng), 0);
-  ASSERT_EQ(tern_ipv4_init(&n->v4, &n->ip), 0);
-  ASSERT_EQ(tern_ip_iface_add(&n->ip, &n->iface, dev), 0);
-  tern_ipv4_addr a = tern_ipv4(192, 0, 2, last);
-  ASSERT_EQ(tern_ipv4_set_addr(&n->iface, &a, 24, nullptr), 0);
-  ASSERT_EQ(tern_udp_init(&n->udp, &n->ip), 0);
-  ASSERT_EQ(tern_tcp_init(&n->tcp, &n->ip, nullptr), 0);
-  tern_task_init(&n->ip_task, IpRun);
-  tern_task_init(&n->tcp_task, TcpRun);
-  ASSERT_EQ(tern_spawn(ex, &n->ip_task), 0);
-  ASSERT_EQ(tern_spawn(ex, &n->tcp_task), 0);
+               uint64_t seed, tern_udp_layer *udp) {
+  tern_test::StartTcpSimStack(n, ex, dev, last, seed);
+  ASSERT_EQ(tern_udp_init(udp, &n->ip), 0);
 }
 
 struct World {
@@ -83,6 +38,7 @@ struct World {
   tern_simnet net;
   tern_simlink link;
   Node a, b;  // 192.0.2.1 and 192.0.2.2
+  tern_udp_layer udp_a, udp_b;
   tern_discard discard;
   tern_bulk bulk;
 };
@@ -94,32 +50,17 @@ std::unique_ptr<World> MakeWorld(uint64_t seed,
   tern_executor_init(&w->ex);
   tern_simnet_init(&w->net, seed, nullptr, 0);
   EXPECT_EQ(tern_simlink_init(&w->link, &w->net, &cfg), 0);
-  StartNode(&w->a, &w->ex, tern_simlink_a(&w->link), 1, seed ^ 0xa);
-  StartNode(&w->b, &w->ex, tern_simlink_b(&w->link), 2, seed ^ 0xb);
+  StartNode(&w->a, &w->ex, tern_simlink_a(&w->link), 1, seed ^ 0xa, &w->udp_a);
+  StartNode(&w->b, &w->ex, tern_simlink_b(&w->link), 2, seed ^ 0xb, &w->udp_b);
   return w;
 }
 
 tern_endpoint B(uint16_t port) {
-  tern_endpoint e = {};
-  e.addr.family = TERN_IP_V4;
-  e.addr.u.v4 = tern_ipv4(192, 0, 2, 2);
-  e.port = port;
-  return e;
+  return tern_test::SimEndpoint(2, port);
 }
 
 tern_simlink_config Lossy(uint32_t loss_ppm) {
-  tern_simlink_config cfg = TERN_SIMLINK_CONFIG_DEFAULT;
-  cfg.delay_ms = 2;
-  cfg.jitter_ms = 1;
-  cfg.bits_per_second = 20000000;
-  cfg.loss_ppm = loss_ppm;
-  if (loss_ppm != 0) {
-    cfg.corrupt_ppm = 5000;
-    cfg.duplicate_ppm = 5000;
-    cfg.reorder_ppm = 10000;
-    cfg.reorder_ms = 3;
-  }
-  return cfg;
+  return tern_test::SimLossyLink(loss_ppm);
 }
 
 constexpr uint64_t kBytes = 300000;
@@ -127,7 +68,7 @@ constexpr uint64_t kBytes = 300000;
 // The bulk source on A connects to discard on B.
 void BulkToDiscard(uint64_t seed, const tern_simlink_config &cfg) {
   auto w = MakeWorld(seed, cfg);
-  ASSERT_EQ(tern_discard_start(&w->discard, &w->ex, &w->b.tcp, &w->b.udp), 0);
+  ASSERT_EQ(tern_discard_start(&w->discard, &w->ex, &w->b.tcp, &w->udp_b), 0);
   tern_endpoint to = B(TERN_DISCARD_PORT);
   ASSERT_EQ(tern_bulk_connect(&w->bulk, &w->ex, &w->a.tcp, &to, kBytes), 0);
   tern_executor_run(&w->ex, &w->bulk.w.task);
@@ -266,10 +207,10 @@ tern_poll SenderPoll(tern_task *t, tern_cx *cx) {
 
 TEST(DiscardSim, CountsUdpDatagramsWhole) {
   auto w = MakeWorld(1, TERN_SIMLINK_CONFIG_DEFAULT);
-  ASSERT_EQ(tern_discard_start(&w->discard, &w->ex, nullptr, &w->b.udp), 0);
+  ASSERT_EQ(tern_discard_start(&w->discard, &w->ex, nullptr, &w->udp_b), 0);
   auto s = std::make_unique<Sender>();
   tern_endpoint any = {};
-  ASSERT_EQ(tern_udp_bind(&w->a.udp, &s->sock, &any, s->ring, sizeof s->ring),
+  ASSERT_EQ(tern_udp_bind(&w->udp_a, &s->sock, &any, s->ring, sizeof s->ring),
             0);
   tern_task_init(&s->task, SenderPoll);
   ASSERT_EQ(tern_spawn(&w->ex, &s->task), 0);

@@ -120,24 +120,26 @@ void tern_tcp_config_default(tern_tcp_config *cfg);
 
 /* Counters of the layer; they wrap at 2^32. */
 typedef struct tern_tcp_stats {
-  tern_tcp_rx_stats rx;      /* every segment's parse result */
-  uint32_t rx_no_conn;       /* no connection or listener: reset sent */
-  uint32_t rx_dropped;       /* unacceptable for its connection */
-  uint32_t challenge_acks;   /* RFC 5961 3.2, 4.2, 5.2 */
-  uint32_t paws_rejected;    /* an old timestamp (RFC 7323 5.3 R1) */
-  uint32_t rst_sent;         /* resets sent */
-  uint32_t segs_sent;        /* segments handed to the IP layer */
-  uint32_t retransmits;      /* segments sent again */
-  uint32_t timeouts;         /* retransmission timer expiries */
-  uint32_t fast_retransmits; /* loss recoveries begun: NewReno's fast
-                                retransmit, or RFC 6675's entry */
-  uint32_t cookies_sent;     /* SYN-ACKs with a cookie (backlog full) */
-  uint32_t cookies_ok;       /* connections made from a cookie */
-  uint32_t cookies_bad;      /* ACKs whose cookie did not check */
-  uint32_t backlog_full;     /* SYNs or cookie ACKs no slot could take */
-  uint32_t icmp_accepted;    /* ICMP errors for a connection (RFC 5927) */
-  uint32_t icmp_ignored;     /* quote outside the window, or no match */
-  uint32_t tx_errors;        /* the IP layer refused a segment */
+  tern_tcp_rx_stats rx;       /* every segment's parse result */
+  uint32_t rx_no_conn;        /* no connection or listener: reset sent */
+  uint32_t rx_dropped;        /* unacceptable for its connection */
+  uint32_t challenge_acks;    /* RFC 5961 3.2, 4.2, 5.2 */
+  uint32_t paws_rejected;     /* an old timestamp (RFC 7323 5.3 R1) */
+  uint32_t rst_sent;          /* resets sent */
+  uint32_t segs_sent;         /* segments handed to the IP layer */
+  uint32_t retransmits;       /* segments sent again */
+  uint32_t timeouts;          /* retransmission timer expiries */
+  uint32_t fast_retransmits;  /* loss recoveries begun: NewReno's fast
+                                 retransmit, or RFC 6675's entry */
+  uint32_t cookies_sent;      /* SYN-ACKs with a cookie (backlog full) */
+  uint32_t cookies_ok;        /* connections made from a cookie */
+  uint32_t cookies_bad;       /* ACKs whose cookie did not check */
+  uint32_t backlog_full;      /* SYNs or cookie ACKs no slot could take */
+  uint32_t half_open_dropped; /* half-open slots reset for a cookie's
+                                 connection (RFC 4987 3.5) */
+  uint32_t icmp_accepted;     /* ICMP errors for a connection (RFC 5927) */
+  uint32_t icmp_ignored;      /* quote outside the window, or no match */
+  uint32_t tx_errors;         /* the IP layer refused a segment */
 } tern_tcp_stats;
 
 typedef struct tern_tcp_layer tern_tcp_layer;
@@ -200,6 +202,7 @@ struct tern_tcp_listener {
   tern_endpoint local;
   tern_tcp_conn *slots; /* caller's array, each set up by conn_init */
   uint8_t nslots;
+  tern_time cookie_at; /* when it last sent a cookie (0: never) */
   tern_waker_slot acceptor;
 };
 

@@ -445,7 +445,15 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     ack_now(c);
     return;
   }
-  if (!tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
+  /* RFC 9293 3.10.7.4: with a zero window no segment is acceptable,
+   * "but special allowance should be made to accept valid ACKs": a
+   * zero-window probe at RCV.NXT may be the only thing the peer sends
+   * (it probes while it waits for our FIN or data to be acknowledged), so
+   * its ACK is taken below; its data and FIN are not. */
+  bool ack_only = wnd == 0 && s->seq == rcv_nxt && s->payload_len != 0 &&
+                  (s->flags & (TERN_TCP_ACK | TERN_TCP_SYN)) == TERN_TCP_ACK &&
+                  c->state != TERN_TCP_SYN_RCVD;
+  if (!ack_only && !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
     layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
         s->seq == rcv_nxt - 1) {
@@ -494,14 +502,15 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   if (c->state == TERN_TCP_CLOSED) {
     return; /* LAST-ACK ended */
   }
-  bool takes_data = c->state == TERN_TCP_ESTABLISHED ||
-                    c->state == TERN_TCP_FIN_WAIT_1 ||
-                    c->state == TERN_TCP_FIN_WAIT_2;
+  bool takes_data = !ack_only && (c->state == TERN_TCP_ESTABLISHED ||
+                                  c->state == TERN_TCP_FIN_WAIT_1 ||
+                                  c->state == TERN_TCP_FIN_WAIT_2);
   if (s->payload_len != 0) {
     if (takes_data) {
       data_in(c, s->seq, s->payload, s->payload_len, now);
     } else {
-      ack_now(c); /* after the peer's FIN: data is not taken */
+      ack_now(c); /* after the peer's FIN, or a probe of a zero window:
+                     data is not taken */
     }
   }
   if ((s->flags & TERN_TCP_FIN) != 0 && takes_data &&

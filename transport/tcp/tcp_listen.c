@@ -18,6 +18,25 @@ static tern_tcp_conn *free_slot(tern_tcp_listener *lst) {
   return NULL;
 }
 
+/* The stale half-open slot heard from longest ago, or NULL: in
+ * SYN-RECEIVED, never accepted, and its SYN-ACK unanswered for a whole
+ * retransmission timeout (a real peer answers within a round trip; one
+ * whose handshake is merely slow under loss keeps its slot). Its idle
+ * deadline is the user timeout from the last segment heard, so the
+ * earliest deadline is the oldest. */
+static tern_tcp_conn *oldest_half_open(tern_tcp_listener *lst) {
+  tern_tcp_conn *old = NULL;
+  for (uint8_t i = 0; i < lst->nslots; i++) {
+    tern_tcp_conn *c = &lst->slots[i];
+    if (c->state == TERN_TCP_SYN_RCVD && c->retries != 0 &&
+        (c->flags & TERN__TCP_F_ACCEPTED) == 0 &&
+        (old == NULL || tern_time_before(c->idle_at, old->idle_at))) {
+      old = c;
+    }
+  }
+  return old;
+}
+
 /* Takes slot c for the connection local-remote. */
 static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
                  const tern_endpoint *local, const tern_endpoint *remote) {
@@ -55,6 +74,7 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   r.opts.present = TERN_TCP_HAS_MSS;
   r.opts.mss = tern__tcp_our_mss(layer, remote);
   layer->stats.cookies_sent++;
+  lst->cookie_at = tern_now() != 0 ? tern_now() : 1;
   tern__tcp_send_now(layer, local, remote, &r);
 }
 
@@ -66,14 +86,34 @@ static void cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
   if (tern_tcp_cookie_check(&layer->cookie_key, local, remote, s->seq - 1,
                             s->ack - 1, tern_now(), &mss) != 0) {
     layer->stats.cookies_bad++;
-    tern__tcp_reset_answer(layer, local, remote, s); /* RFC 9293: an ACK
-                                                        to LISTEN resets */
+    /* While cookies are in use (one sent within the two periods a cookie
+     * lives) the ACK may be a later segment of a cookie's connection
+     * whose first one was dropped for want of a slot: its sequence number
+     * is past ISN + 1, so the check cannot pass, and a reset would kill a
+     * connection the peer holds as established. Drop it: the peer's
+     * retransmission from SND.UNA brings a cookie that checks. Otherwise
+     * RFC 9293 3.10.7.2: an ACK to LISTEN is answered with a reset. */
+    if (lst->cookie_at == 0 ||
+        tern_now() - lst->cookie_at >= 2u * TERN_TCP_COOKIE_PERIOD_MS) {
+      tern__tcp_reset_answer(layer, local, remote, s);
+    }
     return;
   }
   tern_tcp_conn *c = free_slot(lst);
   if (c == NULL) {
-    layer->stats.backlog_full++; /* the peer's retransmission may find one */
-    return;
+    /* RFC 4987 3.5: a peer that brought a cookie back is real, while a
+     * stale half-open slot is likely a spoofed SYN's, held for the user
+     * timeout; without this, a flood that keeps every slot half-open
+     * locks out every cookie's connection. The oldest stale one is reset
+     * (a real peer then hears why) and its slot taken. */
+    c = oldest_half_open(lst);
+    if (c == NULL) {
+      layer->stats.backlog_full++; /* the peer's retransmission may find
+                                      one */
+      return;
+    }
+    layer->stats.half_open_dropped++;
+    tern_tcp_abort(c);
   }
   layer->stats.cookies_ok++;
   take(lst, c, local, remote);

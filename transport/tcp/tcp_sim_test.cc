@@ -16,27 +16,17 @@
 #include "platforms/sim/simnet_testing.h"
 #include "tern/co.h"
 #include "tern/executor.h"
-#include "tern/hal_rng.h"
 #include "tern/ip.h"
 #include "tern/ipv4.h"
 #include "tern/sim.h"
 #include "tern/simnet.h"
 #include "tern/tcp.h"
 #include "tern/timer.h"
+#include "transport/tcp/tcp_sim_testing.h"
 
 namespace {
 
-constexpr int kPkts = 32;
-constexpr int kPktSize = 1536;
 constexpr size_t kRing = 16384;
-
-int RngFill(void *self, void *buf, size_t len) {
-  auto *r = static_cast<tern_simrng *>(self);
-  auto *p = static_cast<uint8_t *>(buf);
-  for (size_t i = 0; i < len; i++)
-    p[i] = (uint8_t)tern_simrng_next(r);
-  return 0;
-}
 
 uint8_t Pattern(size_t i, int dir) {
   return (uint8_t)(i * 7 + i / 251 + (size_t)dir * 13);
@@ -71,15 +61,7 @@ struct App {
 };
 
 struct Node {
-  alignas(8) uint8_t pool_storage[TERN_PKT_POOL_STORAGE_SIZE(kPkts, kPktSize)];
-  tern_pkt_pool pool;
-  tern_ip_stack ip;
-  tern_ipv4_layer v4;
-  tern_ip_iface iface;
-  tern_tcp_layer tcp;
-  tern_task ip_task, tcp_task;
-  tern_simrng rng_state;
-  tern_rng rng;
+  tern_test::TcpSimStack stack;
   tern_tcp_listener lst;
   tern_tcp_conn conns[2];
   uint8_t rings[2][2][kRing];
@@ -88,28 +70,8 @@ struct Node {
   bool reader_started;
 };
 
-tern_poll IpRun(tern_task *t, tern_cx *cx) {
-  Node *n = TERN_CONTAINER_OF(t, Node, ip_task);
-  return tern_ip_stack_poll_run(&n->ip, cx);
-}
-
-tern_poll TcpRun(tern_task *t, tern_cx *cx) {
-  Node *n = TERN_CONTAINER_OF(t, Node, tcp_task);
-  return tern_tcp_poll_run(&n->tcp, cx);
-}
-
 void StartNode(Node *n, tern_executor *ex, tern_netdev dev, uint8_t last,
                uint64_t seed) {
-  ASSERT_GT(tern_pkt_pool_init(&n->pool, n->pool_storage,
-                               sizeof n->pool_storage, kPktSize),
-            0);
-  tern_simrng_seed(&n->rng_state, seed);
-  n->rng = tern_rng{RngFill, &n->rng_state};
-  ASSERT_EQ(tern_ip_stack_init(&n->ip, &n->pool, &n->rng), 0);
-  ASSERT_EQ(tern_ipv4_init(&n->v4, &n->ip), 0);
-  ASSERT_EQ(tern_ip_iface_add(&n->ip, &n->iface, dev), 0);
-  tern_ipv4_addr a = tern_ipv4(192, 0, 2, last);
-  ASSERT_EQ(tern_ipv4_set_addr(&n->iface, &a, 24, nullptr), 0);
   tern_tcp_config cfg;
   tern_tcp_config_default(&cfg);
   if (g_user_timeout > cfg.user_timeout) {
@@ -117,15 +79,11 @@ void StartNode(Node *n, tern_executor *ex, tern_netdev dev, uint8_t last,
   }
   cfg.user_timeout = g_user_timeout;
   cfg.sack = g_sack;
-  ASSERT_EQ(tern_tcp_init(&n->tcp, &n->ip, &cfg), 0);
+  tern_test::StartTcpSimStack(&n->stack, ex, dev, last, seed, &cfg);
   for (int i = 0; i < 2; i++)
-    ASSERT_EQ(tern_tcp_conn_init(&n->conns[i], &n->tcp, n->rings[i][0], kRing,
-                                 n->rings[i][1], kRing),
+    ASSERT_EQ(tern_tcp_conn_init(&n->conns[i], &n->stack.tcp, n->rings[i][0],
+                                 kRing, n->rings[i][1], kRing),
               0);
-  tern_task_init(&n->ip_task, IpRun);
-  tern_task_init(&n->tcp_task, TcpRun);
-  ASSERT_EQ(tern_spawn(ex, &n->ip_task), 0);
-  ASSERT_EQ(tern_spawn(ex, &n->tcp_task), 0);
 }
 
 tern_poll ReadPoll(tern_task *t, tern_cx *cx) {
@@ -214,7 +172,8 @@ Outcome Transfer(uint64_t seed, const tern_simlink_config &cfg, size_t bytes) {
   StartNode(&w->b, &w->ex, tern_simlink_b(&w->link), 2, seed ^ 0xb);
   tern_endpoint local = {};
   local.port = 5001;
-  EXPECT_EQ(tern_tcp_listen(&w->b.tcp, &w->b.lst, &local, w->b.conns, 2), 0);
+  EXPECT_EQ(tern_tcp_listen(&w->b.stack.tcp, &w->b.lst, &local, w->b.conns, 2),
+            0);
   tern_endpoint server = {};
   server.addr.family = TERN_IP_V4;
   server.addr.u.v4 = tern_ipv4(192, 0, 2, 2);
@@ -251,10 +210,11 @@ Outcome Transfer(uint64_t seed, const tern_simlink_config &cfg, size_t bytes) {
   o.b_err = w->b.writer.err;
   o.a_read_err = w->a.reader.read_err;
   o.b_read_err = w->b.reader.read_err;
-  o.retransmits = w->a.tcp.stats.retransmits + w->b.tcp.stats.retransmits;
-  o.timeouts = w->a.tcp.stats.timeouts + w->b.tcp.stats.timeouts;
-  o.recoveries =
-      w->a.tcp.stats.fast_retransmits + w->b.tcp.stats.fast_retransmits;
+  o.retransmits =
+      w->a.stack.tcp.stats.retransmits + w->b.stack.tcp.stats.retransmits;
+  o.timeouts = w->a.stack.tcp.stats.timeouts + w->b.stack.tcp.stats.timeouts;
+  o.recoveries = w->a.stack.tcp.stats.fast_retransmits +
+                 w->b.stack.tcp.stats.fast_retransmits;
   o.elapsed_ms = tern_now() - 0x10000;
   o.sack = (w->a.conns[0].opts & 1) != 0;  // TERN__TCP_O_SACK
   tern_simlink_close(&w->link);
@@ -273,18 +233,7 @@ void ExpectWhole(const Outcome &o, size_t bytes) {
 }
 
 tern_simlink_config Lossy(uint32_t loss_ppm) {
-  tern_simlink_config cfg = TERN_SIMLINK_CONFIG_DEFAULT;
-  cfg.delay_ms = 2;
-  cfg.jitter_ms = 1;
-  cfg.bits_per_second = 20000000;
-  cfg.loss_ppm = loss_ppm;
-  if (loss_ppm != 0) {
-    cfg.corrupt_ppm = 5000;
-    cfg.duplicate_ppm = 5000;
-    cfg.reorder_ppm = 10000;
-    cfg.reorder_ms = 3;
-  }
-  return cfg;
+  return tern_test::SimLossyLink(loss_ppm);
 }
 
 constexpr size_t kMB = 1 << 20;
