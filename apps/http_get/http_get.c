@@ -151,7 +151,7 @@ tern_poll tern_http_get_poll_read(tern_http_get *g, tern_cx *cx, void *buf,
     *n = g->err;
     return TERN_READY;
   }
-  if (g->state != ST_BODY || g->sock == NULL || (buf == NULL && cap > 0)) {
+  if (g->state != ST_BODY || g->sock == NULL || buf == NULL || cap == 0) {
     *n = TERN_EINVAL;
     return TERN_READY;
   }
@@ -167,10 +167,6 @@ tern_poll tern_http_get_poll_read(tern_http_get *g, tern_cx *cx, void *buf,
   }
   if (want > PTRDIFF_MAX) {
     want = PTRDIFF_MAX;
-  }
-  if (want == 0) {
-    *n = 0; /* cap 0: nothing asked for, the body goes on */
-    return TERN_READY;
   }
   ptrdiff_t got = 0;
   if (g->off < g->len) {

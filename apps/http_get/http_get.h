@@ -80,7 +80,8 @@ tern_poll tern_http_get_poll_head(tern_http_get *g, tern_cx *cx, int *err);
 /* Reads body bytes into buf (up to cap). READY: *n > 0 bytes, 0 at the
  * body's end (Content-Length reached, or the server closed a body without
  * one), or a negative tern_err (TERN_EPROTO: the server closed before
- * Content-Length bytes; TERN_EINVAL: before poll_head was READY with 0).
+ * Content-Length bytes; TERN_EINVAL: before poll_head was READY with 0,
+ * buf NULL or cap 0, which would read as the body's end).
  * Bytes past Content-Length are never handed out. */
 tern_poll tern_http_get_poll_read(tern_http_get *g, tern_cx *cx, void *buf,
                                   size_t cap, ptrdiff_t *n);

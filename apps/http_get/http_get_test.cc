@@ -91,6 +91,7 @@ struct Fetch {
   int head_err = 1;
   int read_err = 0;
   int close_err = 1;
+  int zero_cap = 1;  // what a read with cap 0 gave
   std::string body;
   size_t cap = 7;  // odd reads: pieces end anywhere
   uint8_t buf[64];
@@ -101,6 +102,12 @@ struct Fetch {
       if (tern_http_get_poll_head(&f->get, cx, &f->head_err) == TERN_PENDING)
         return TERN_PENDING;
       f->phase = f->head_err == 0 ? 1 : 2;
+      if (f->phase == 1) {
+        ptrdiff_t n = 1;  // a read of nothing is refused, not the end
+        EXPECT_EQ(tern_http_get_poll_read(&f->get, cx, f->buf, 0, &n),
+                  TERN_READY);
+        f->zero_cap = static_cast<int>(n);
+      }
     }
     while (f->phase == 1) {
       ptrdiff_t n = 0;
@@ -164,6 +171,7 @@ TEST_F(HttpGet, ContentLengthEndsTheBodyWhileTheServerWaits) {
   EXPECT_EQ(f.read_err, 0);
   EXPECT_EQ(f.close_err, 0);
   EXPECT_EQ(f.get.received, 10u);
+  EXPECT_EQ(f.zero_cap, TERN_EINVAL);
   EXPECT_EQ(s.request(),
             "GET /f HTTP/1.0\r\nHost: example:8000\r\n"
             "Connection: close\r\n\r\n");
