@@ -1,23 +1,31 @@
 /* http_get: fetches one URL with the HTTP/1.0 client (tern/http_get.h) and
  * writes the body to stdout, the status line's code and the body's length
  * to stderr. The same main for every backend (host_net.h):
- *   http_get_posix [OPTIONS] http://A.B.C.D[:PORT]/path
- *   http_get_tern --tap NAME --addr A.B.C.D/P [--gw G] http://...
+ *   http_get_posix [--timeout S] http://A.B.C.D[:PORT]/path
+ *   http_get_tern [--timeout S] --tap NAME --addr A.B.C.D/P [--gw G] http://...
+ * --timeout (default 10): give up when the connect, the head or one body
+ * read waits longer than S seconds (TERN_ETIMEDOUT).
  * Exit: 0 for a 2xx response read whole, 3 for another status (its body is
  * still written), 1 for an error (one line on stderr), 2 for usage. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apps/http_get/host_net.h"
 #include "tern/co.h"
 #include "tern/executor.h"
 #include "tern/http_get.h"
+#include "tern/timer.h"
 
 typedef struct fetch {
   tern_task task;
   tern_co co;
   tern_http_get get;
+  tern_timer timer; /* each wait's deadline */
+  uint32_t timeout_ms;
+  bool expired;
   int err;     /* the first error */
   int cerr;    /* the close's */
   ptrdiff_t n; /* the last read */
@@ -30,12 +38,24 @@ static fetch f;
 static tern_poll run(tern_task *t, tern_cx *cx) {
   fetch *s = TERN_CONTAINER_OF(t, fetch, task);
   TERN_CO_BEGIN(&s->co);
-  TERN_CO_AWAIT(&s->co, tern_http_get_poll_head(&s->get, cx, &s->err));
+  TERN_CO_AWAIT(&s->co,
+                tern_with_timeout(&s->timer, cx,
+                                  tern_http_get_poll_head(&s->get, cx, &s->err),
+                                  s->timeout_ms, &s->expired));
+  if (s->expired) {
+    s->err = TERN_ETIMEDOUT;
+  }
   if (s->err == 0) {
     fprintf(stderr, "http_get: status %u\n", (unsigned)s->get.head.status);
     do {
-      TERN_CO_AWAIT(&s->co, tern_http_get_poll_read(&s->get, cx, s->buf,
-                                                    sizeof s->buf, &s->n));
+      TERN_CO_AWAIT(&s->co, tern_with_timeout(
+                                &s->timer, cx,
+                                tern_http_get_poll_read(&s->get, cx, s->buf,
+                                                        sizeof s->buf, &s->n),
+                                s->timeout_ms, &s->expired));
+      if (s->expired) {
+        s->n = TERN_ETIMEDOUT;
+      }
       if (s->n > 0 && fwrite(s->buf, 1, (size_t)s->n, stdout) != (size_t)s->n) {
         s->n = TERN_EIO;
       }
@@ -78,16 +98,24 @@ static int parse_url(const char *url, char *host, size_t host_cap,
 }
 
 static int usage(const char *prog) {
-  fprintf(stderr, "usage: %s %s%shttp://ADDRESS[:PORT]/PATH\n", prog,
-          http_host_net_usage, http_host_net_usage[0] != '\0' ? " " : "");
+  fprintf(stderr, "usage: %s [--timeout S] %s%shttp://ADDRESS[:PORT]/PATH\n",
+          prog, http_host_net_usage, http_host_net_usage[0] != '\0' ? " " : "");
   return 2;
 }
 
 int main(int argc, char **argv) {
   const char *prog = argv[0];
   const char *url = NULL;
+  long timeout_s = 10;
   for (int i = 1; i < argc; i++) {
-    if (strncmp(argv[i], "--", 2) == 0) {
+    if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+      char *end = NULL;
+      timeout_s = strtol(argv[i + 1], &end, 10);
+      if (*end != '\0' || timeout_s < 1 || timeout_s > 86400) {
+        return usage(prog);
+      }
+      i++;
+    } else if (strncmp(argv[i], "--", 2) == 0) {
       if (i + 1 >= argc || !http_host_net_option(argv[i], argv[i + 1])) {
         return usage(prog);
       }
@@ -116,6 +144,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: %s: %s\n", prog, url, tern_strerror(rc));
     return 1;
   }
+  f.timeout_ms = (uint32_t)timeout_s * 1000u;
   tern_task_init(&f.task, run);
   if (tern_spawn(&ex, &f.task) != 0) {
     return 1;

@@ -5,7 +5,8 @@
 # netns exec), the tern one over tern's stack on a TAP device in the
 # namespace. Each body must match the file by SHA-256. Then the errors: a
 # 404 (exit 3), a refused port (exit 1), a server whose header line is
-# too long (exit 1, "message too long").
+# too long (exit 1, "message too long"), a server that never answers
+# (--timeout 1: exit 1, "timed out").
 set -euo pipefail
 source apps/echo/tests/netns_lib.sh # (tests run from the runfiles root)
 posix=$1
@@ -25,7 +26,6 @@ nsx ip addr add 10.0.0.1/24 dev tap0
 nsx ip link set tap0 up
 ns_start httpd /usr/bin/python3 -u -m http.server 8000 --bind 10.0.0.1 \
   --directory "$www"
-wait_for_log httpd 10 "Serving HTTP"
 
 # A server whose response head has a header line of 300 bytes.
 ns_start bad /usr/bin/python3 -c '
@@ -36,12 +36,22 @@ while True:
     c, _ = s.accept(); c.recv(4096)
     c.sendall(b"HTTP/1.0 200 OK\r\nX-Long: " + b"a" * 300 + b"\r\n\r\nbody")
     c.close()'
+# A server that takes connections (the kernel's backlog) and never answers.
+ns_start silent /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.0.1", 8003)); s.listen(8); print("silent: listening", flush=True)
+time.sleep(600)'
+wait_for_log httpd 10 "Serving HTTP"
 wait_for_log bad 10 "listening"
+wait_for_log silent 10 "listening"
 
 fetch() { # name, exit code wanted, program and arguments
-  local name=$1 code=$2 rc=0
+  local name=$1 code=$2 rc=0 t0
   shift 2
+  t0=$(date +%s%N)
   nsx timeout 20 "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || rc=$?
+  echo "$name: $(((($(date +%s%N) - t0) / 1000000))) ms, exit $rc"
   cat "$OUT/$name.err"
   [ "$rc" -eq "$code" ] || fail "$name: exit $rc, wanted $code"
 }
@@ -66,5 +76,7 @@ for prog in posix tern; do
   grep -q "refused" "$OUT/$prog-refused.err" || fail "$prog: not refused"
   fetch $prog-long 1 "${cmd[@]}" http://10.0.0.1:8002/
   grep -q "too long" "$OUT/$prog-long.err" || fail "$prog: overlong header taken"
+  fetch $prog-silent 1 "${cmd[@]}" --timeout 1 http://10.0.0.1:8003/
+  grep -q "timed out" "$OUT/$prog-silent.err" || fail "$prog: no timeout"
 done
 echo "PASS"
