@@ -25,7 +25,8 @@
  * ends before the head does or before Content-Length bytes of body,
  * TERN_EINVAL for bad arguments and TERN_ENOSPC for a request longer than
  * TERN_HTTP_GET_BUF. There is no timeout inside: a caller that wants one
- * selects a tern_timer beside the poll and calls tern_http_get_abort. */
+ * wraps each poll in tern_with_timeout (tern/timer.h) and calls
+ * tern_http_get_abort when it expires, as host_main.c does. */
 #ifndef TERN_HTTP_GET_H
 #define TERN_HTTP_GET_H
 
