@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Both http_get programs, built from one source over two socket backends,
+# fetch a file of random bytes from python3 -m http.server in a private
+# network namespace: the posix one with the namespace's own sockets (ip
+# netns exec), the tern one over tern's stack on a TAP device in the
+# namespace. Each body must match the file by SHA-256. Then the errors: a
+# 404 (exit 3), a refused port (exit 1), a server whose header line is
+# too long (exit 1, "message too long"), a server that never answers
+# (--timeout 1: exit 1, "timed out").
+set -euo pipefail
+source apps/echo/tests/netns_lib.sh # (tests run from the runfiles root)
+posix=$1
+tern=$2
+require_root
+[ -x /usr/bin/python3 ] || fail "no /usr/bin/python3 (for http.server)"
+ns_setup
+www=$(mktemp -d)
+trap 'cleanup; rm -rf "$www"' EXIT
+head -c $((1 << 20)) /dev/urandom >"$www/file.bin"
+want=$(sha256sum <"$www/file.bin" | cut -d' ' -f1)
+
+# The kernel's side of the link: a TAP the tern program attaches to.
+nsx ip tuntap add dev tap0 mode tap
+nsx sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1
+nsx ip addr add 10.0.0.1/24 dev tap0
+nsx ip link set tap0 up
+ns_start httpd /usr/bin/python3 -u -m http.server 8000 --bind 10.0.0.1 \
+  --directory "$www"
+
+# A server whose response head has a header line of 300 bytes.
+ns_start bad /usr/bin/python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.0.1", 8002)); s.listen(4); print("bad: listening", flush=True)
+while True:
+    c, _ = s.accept(); c.recv(4096)
+    c.sendall(b"HTTP/1.0 200 OK\r\nX-Long: " + b"a" * 300 + b"\r\n\r\nbody")
+    c.close()'
+# A server that takes connections (the kernel's backlog) and never answers.
+ns_start silent /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.0.1", 8003)); s.listen(8); print("silent: listening", flush=True)
+time.sleep(600)'
+wait_for_log httpd 10 "Serving HTTP"
+wait_for_log bad 10 "listening"
+wait_for_log silent 10 "listening"
+
+fetch() { # name, exit code wanted, program and arguments
+  local name=$1 code=$2 rc=0 t0
+  shift 2
+  t0=$(date +%s%N)
+  nsx timeout 20 "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || rc=$?
+  echo "$name: $(((($(date +%s%N) - t0) / 1000000))) ms, exit $rc"
+  cat "$OUT/$name.err"
+  [ "$rc" -eq "$code" ] || fail "$name: exit $rc, wanted $code"
+}
+
+fetch posix 0 "$posix" http://10.0.0.1:8000/file.bin
+have=$(sha256sum <"$OUT/posix.out" | cut -d' ' -f1)
+[ "$have" = "$want" ] || fail "posix: sha256 $have, file $want"
+echo "posix: 1 MB, sha256 $have"
+
+fetch tern 0 "$tern" --tap tap0 --addr 10.0.0.2/24 http://10.0.0.1:8000/file.bin
+have=$(sha256sum <"$OUT/tern.out" | cut -d' ' -f1)
+[ "$have" = "$want" ] || fail "tern: sha256 $have, file $want"
+echo "tern: 1 MB, sha256 $have"
+
+for prog in posix tern; do
+  if [ $prog = posix ]; then cmd=("$posix"); else
+    cmd=("$tern" --tap tap0 --addr 10.0.0.2/24)
+  fi
+  fetch $prog-404 3 "${cmd[@]}" http://10.0.0.1:8000/missing
+  grep -q "status 404" "$OUT/$prog-404.err" || fail "$prog: no 404"
+  fetch $prog-refused 1 "${cmd[@]}" http://10.0.0.1:8001/
+  grep -q "refused" "$OUT/$prog-refused.err" || fail "$prog: not refused"
+  fetch $prog-long 1 "${cmd[@]}" http://10.0.0.1:8002/
+  grep -q "too long" "$OUT/$prog-long.err" || fail "$prog: overlong header taken"
+  fetch $prog-silent 1 "${cmd[@]}" --timeout 1 http://10.0.0.1:8003/
+  grep -q "timed out" "$OUT/$prog-silent.err" || fail "$prog: no timeout"
+done
+echo "PASS"
