@@ -124,7 +124,8 @@ int tern_dns_resolver_init(tern_dns_resolver *r, tern_net *net,
                            size_t cap);
 
 /* Resolves name (an FQDN as text, with or without the final dot) for
- * qtype (TERN_DNS_TYPE_A or _AAAA) into addrs (cap >= 1). PENDING with
+ * qtype (TERN_DNS_TYPE_A or _AAAA) into addrs (cap >= 1; at most 100
+ * are stored, the first of the answer, so a count fits). PENDING with
  * cx's waker stored (a socket and the resolver's timer); poll again with
  * the same arguments (name must stay). READY with *n as above; the
  * resolver is then free for the next name. */
