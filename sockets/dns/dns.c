@@ -151,6 +151,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         if (res < 0) {
           r->sock = NULL;
           r->state = ST_IDLE;
+          tern_timer_cancel(&r->timer);
           *n = res;
           return TERN_READY;
         }

@@ -15,7 +15,7 @@ struct FakeOps {
   static int Open(tern_net *n, tern_socket_type type, tern_socket **out) {
     FakeDnsNet *f = reinterpret_cast<FakeDnsNet::NetSlot *>(n)->owner;
     for (Sock &s : f->socks_) {
-      if (!s.used) {
+      if (!s.used && f->open_now < f->max_open) {
         s.used = true;
         s.type = type;
         s.rx.clear();
@@ -80,6 +80,12 @@ struct FakeOps {
     }
     if (s->rx.empty()) {
       tern_waker_slot_register(&s->reader, cx);
+      if (s->owner->refuse_while_waiting) {
+        s->owner->refuse_while_waiting = false;
+        s->owner->max_open = 0;
+        s->pending_err = TERN_ECONNREFUSED;
+        tern_waker_slot_wake(&s->reader);
+      }
       return TERN_PENDING;
     }
     Datagram d = s->rx.front();

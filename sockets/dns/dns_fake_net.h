@@ -31,6 +31,11 @@ class FakeDnsNet {
       on_tcp;
   bool refuse_tcp = false;  // connect fails with TERN_ECONNREFUSED
   size_t read_chunk = 5;    // a TCP read returns at most this many bytes
+  int max_open = 4;         // open fails with TERN_ENOMEM beyond this
+  // The next receive that would wait gets an ICMP refusal instead, as
+  // if it came while waiting (wakes the reader, returns PENDING), and then
+  // open fails (max_open 0).
+  bool refuse_while_waiting = false;
 
   std::vector<Datagram> sent;        // every UDP query, in order
   std::vector<tern_endpoint> conns;  // every TCP connect

@@ -73,7 +73,7 @@ class Resolver : public ::testing::Test {
   // woke the resolver. Returns *n; the time taken is in elapsed_.
   int Resolve(const char *name, unsigned type = TERN_DNS_TYPE_A) {
     tern_time t0 = tern_now();
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 5000; i++) {
       tern_cx cx = w_.Cx();
       int n = 12345;
       tern_poll p =
@@ -177,6 +177,33 @@ TEST_F(Resolver, AllSilentBacksOffThenTimesOut) {
   EXPECT_EQ(elapsed_, 6000u);
   EXPECT_EQ(res_.stats.timeouts, 4u);
   EXPECT_EQ(fake_.open_now, 0);
+}
+
+TEST_F(Resolver, ManyServersAndRoundsCountPastAByte) {
+  // 255 servers (all the same silent one), 2 rounds: 510 attempts.
+  static tern_endpoint many[255];
+  for (auto &e : many)
+    e = servers_[0];
+  tern_dns_config cfg = {many, 255, 2, 1};
+  ASSERT_EQ(tern_dns_resolver_init(&res_, fake_.Net(), &rng_, nullptr, &cfg,
+                                   buf_, sizeof buf_),
+            0);
+  EXPECT_EQ(Resolve("peer.test"), TERN_ETIMEDOUT);
+  EXPECT_EQ(fake_.sent.size(), 510u);
+  EXPECT_EQ(elapsed_, 255u * 1 + 255u * 2);
+}
+
+TEST_F(Resolver, NoSocketIsTheBackendsError) {
+  fake_.max_open = 0;
+  EXPECT_EQ(Resolve("peer.test"), TERN_ENOMEM);
+  // The first attempt waits (its timer armed), is refused, and the second
+  // has no socket: ENOMEM, and the timer is not left armed.
+  fake_.max_open = 4;
+  fake_.refuse_while_waiting = true;
+  EXPECT_EQ(Resolve("peer.test"), TERN_ENOMEM);
+  EXPECT_EQ(fake_.sent.size(), 1u);
+  tern_time d;
+  EXPECT_FALSE(tern_timer_queue_next(&w_.timers, &d)) << "a timer left armed";
 }
 
 TEST_F(Resolver, WrongIdWrongQuestionAndStrangerIgnored) {
