@@ -28,6 +28,7 @@ const char *tern_strerror(int err) {
     case TERN_ENOENT: return "not found";
     case TERN_ENETDOWN: return "network down";
     case TERN_EAFNOSUPPORT: return "address family not supported";
+    case TERN_ENODATA: return "no data";
   }
   return "unknown error";
 }

@@ -34,6 +34,8 @@ typedef enum tern_err {
   TERN_ENOENT = -23,        /* no such name or entry */
   TERN_ENETDOWN = -24,      /* the link is down */
   TERN_EAFNOSUPPORT = -25,  /* the address family is not supported */
+  TERN_ENODATA = -26,       /* the name exists but has no such data (DNS
+                               no data, RFC 2308 2.2; NXDOMAIN is ENOENT) */
 } tern_err;
 
 /* A short English name of an error code ("invalid argument"); never NULL,
