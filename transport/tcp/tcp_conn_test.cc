@@ -1041,6 +1041,38 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
 }
 
+// Two ACKs with the same SEQ and ACK, the second a window update (the
+// peer read some of its data), overtaken in the network: the older one,
+// with the smaller window, arrives last. It must not shrink the window
+// (RFC 9293 3.10.7.4 with RFC 1122 4.2.2.16; see ack_in).
+TEST_F(TcpConn, AnOlderAckOvertakenByAWindowUpdateDoesNotShrinkTheWindow) {
+  uint32_t iss;
+  Open(&iss);
+  Seg older = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  older.window = 1000;
+  Seg newer = older;
+  newer.window = 6000;
+  Send(newer);
+  EXPECT_EQ(conn.snd_wnd, 6000u);
+  Send(older);
+  EXPECT_EQ(conn.snd_wnd, 6000u);
+  // The sender is not held to the stale window: 3,000 bytes go at once
+  // (the initial window is 4 segments of 1,000).
+  ptrdiff_t n;
+  ASSERT_EQ(Write(std::vector<uint8_t>(3000, 'w').data(), 3000, &n),
+            TERN_READY);
+  size_t sent = 0;
+  for (const Seg &s : Run()) {
+    sent += s.data.size();
+  }
+  EXPECT_EQ(sent, 3000u);
+  // A newer segment (a later ACK) still shrinks it, as the peer says.
+  Seg later = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1001);
+  later.window = 500;
+  Send(later);
+  EXPECT_EQ(conn.snd_wnd, 500u);
+}
+
 TEST_F(TcpConn, IcmpUnreachableAbortsAnOpeningConnection) {
   tern_endpoint peer = tern_test::Ep(kPeer, kPort);
   ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
