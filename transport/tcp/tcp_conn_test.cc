@@ -13,6 +13,7 @@
 #include "tern/sim.h"
 #include "tern/tcp.h"
 #include "tern/tcp_cookie.h"
+#include "tern/tcp_seq.h"
 #include "tern/tcp_wire.h"
 
 namespace {
@@ -1039,6 +1040,40 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   std::vector<Seg> out = Run();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
+}
+
+// After a one-byte probe of the peer's zero window (not taken), SND.NXT
+// is one past the peer's RCV.NXT. A bare ACK at SND.NXT would then be
+// unacceptable to the peer (RFC 9293 3.10.7.4: with RCV.WND = 0 only
+// SEG.SEQ = RCV.NXT is), and the news it carries lost; it goes at the
+// window's right edge, SND.UNA here.
+TEST_F(TcpConn, BareAcksAfterAZeroWindowProbeAreAcceptableToThePeer) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(conn.rtt.rto);
+  std::vector<Seg> probe = Run();
+  ASSERT_EQ(probe.size(), 1u);
+  ASSERT_EQ(probe[0].seq, iss + 1);
+  ASSERT_EQ(probe[0].data.size(), 1u);
+  Send(zero);  // the peer keeps its window shut: the byte is not taken
+  // The peer sends two segments: they earn an ACK at once.
+  Seg d = zero;
+  d.data = Bytes(10, 'a');
+  EXPECT_TRUE(Send(d).empty());
+  d.seq += 10;
+  std::vector<Seg> out = Send(d);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_EQ(out[0].ack, kPeerIss + 21);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  // As the peer sees it: RCV.NXT = iss + 1, RCV.WND = 0.
+  EXPECT_TRUE(tern_seq_acceptable(out[0].seq, 0, iss + 1, 0));
 }
 
 // Two ACKs with the same SEQ and ACK, the second a window update (the

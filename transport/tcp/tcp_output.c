@@ -371,8 +371,16 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   }
   /* A bare ACK carries the highest number sent: after a go-back
    * SND.NXT may lie below what the peer has, which would make the ACK
-   * unacceptable to it (RFC 9293 3.10.7.4) and lose its news. */
-  p->seq = c->snd_max;
+   * unacceptable to it (RFC 9293 3.10.7.4) and lose its news. But never
+   * past the right edge of the peer's window, SND.UNA + SND.WND (as
+   * Linux): a zero-window probe's byte (RFC 9293 3.8.6.1) lies beyond
+   * it, and a peer whose window is zero accepts only SEG.SEQ = RCV.NXT.
+   * Data other than probes goes only inside the window, so the edge is
+   * not below the peer's RCV.NXT unless the peer shrank its window or
+   * took a probe's byte we have not yet heard acknowledged (the ACK is
+   * then refused and answered, and its answer brings the news). */
+  uint32_t edge = c->snd_una + c->snd_wnd;
+  p->seq = tern_seq_lt(edge, c->snd_max) ? edge : c->snd_max;
   return (c->pend & TERN__TCP_P_ACK) != 0;
 }
 
