@@ -194,7 +194,13 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
     tern_tcp_rtt_sample(&c->rtt, tern_now() - c->rtt_at);
     c->rtt_at = 0;
   }
-  tern_tcp_cc_init(&c->cc, c->mss, c->iss);
+  /* SMSS (RFC 5681): the most data a segment carries, the MSS less the
+   * timestamps every segment has (tcp_output.c, seg_max()). */
+  tern_tcp_cc_init(
+      &c->cc,
+      (uint16_t)(c->mss -
+                 ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0)),
+      c->iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, tern_now());
   if (c->listener != NULL) {

@@ -251,7 +251,7 @@ static uint32_t usable_window(const tern_tcp_conn *c, uint32_t flight) {
     if ((c->opts & TERN__TCP_O_SACK) != 0) {
       used = tern_tcp_sack_pipe(&c->sb, c->snd_una, c->snd_max, c->cc.smss);
     } else if (c->cc.dupacks < 3) {
-      win += (uint32_t)c->cc.dupacks * c->mss;
+      win += (uint32_t)c->cc.dupacks * c->cc.smss;
     }
   }
   uint32_t room = win > used ? win - used : 0;
@@ -260,7 +260,7 @@ static uint32_t usable_window(const tern_tcp_conn *c, uint32_t flight) {
 }
 
 /* What c should send next, if anything. max: the most data one segment
- * can carry now. */
+ * can carry now (seg_max() at most). */
 static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   memset(p, 0, sizeof *p);
   p->flags = TERN_TCP_ACK;
@@ -274,9 +274,6 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       return c->snd_nxt == c->iss;
     case TERN_TCP_CLOSED: return false;
     default: break;
-  }
-  if (max > c->mss) {
-    max = c->mss;
   }
   uint32_t flight = c->snd_nxt - c->snd_una;
   /* Fast retransmit or NewReno's partial ACK: the first segment again
@@ -477,12 +474,26 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
   }
 }
 
+/* The most data a segment after the handshake carries: the MSS the peer
+ * announced bounds data and TCP options together, so it is cut by the
+ * options in force (RFC 6691; RFC 9293 3.7.1's Eff.snd.MSS): the
+ * timestamps every segment carries (also left out of cc.smss, RFC 5681's
+ * SMSS, in established()) and the SACK blocks sent while data from the
+ * peer is held out of order. Neither changes while output runs. */
+static uint32_t seg_max(tern_tcp_conn *c) {
+  tern_tcp_repr r;
+  header(c, false, &r, 0);
+  uint32_t olen = (uint32_t)tern_tcp_options_len(&r.opts);
+  return c->mss > olen ? c->mss - olen : 1;
+}
+
 tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
   tern_tcp_layer *layer = c->layer;
   tern_ip_stack *stack = layer->stack;
   plan p;
+  uint32_t cap = seg_max(c);
   for (int budget = 0; budget < 64; budget++) {
-    if (!next_segment(c, c->mss, &p)) {
+    if (!next_segment(c, cap, &p)) {
       return TERN_READY;
     }
     if (layer->tx_pkt == NULL &&
@@ -522,6 +533,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     uint32_t max = room > hlen ? (uint32_t)(room - hlen) : 0;
     if (rt.max_len > hlen && max > rt.max_len - hlen) {
       max = (uint32_t)(rt.max_len - hlen);
+    }
+    if (max > cap) {
+      max = cap;
     }
     if (!next_segment(c, max, &p)) {
       layer->tx_pkt = pkt; /* kept, empty, for the next segment */
