@@ -194,7 +194,13 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
     tern_tcp_rtt_sample(&c->rtt, tern_now() - c->rtt_at);
     c->rtt_at = 0;
   }
-  tern_tcp_cc_init(&c->cc, c->mss, c->iss);
+  /* SMSS (RFC 5681): the most data a segment carries, the MSS less the
+   * timestamps every segment has (tcp_output.c, seg_max()). */
+  tern_tcp_cc_init(
+      &c->cc,
+      (uint16_t)(c->mss -
+                 ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0)),
+      c->iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, tern_now());
   if (c->listener != NULL) {
@@ -309,9 +315,22 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   if (act == TERN_TCP_CC_RETRANSMIT) {
     c->pend |= TERN__TCP_P_REXMIT;
   }
-  /* The send window, from the newest segment only (SND.WL1, SND.WL2). */
+  /* The send window, from the newest segment only (SND.WL1, SND.WL2):
+   * RFC 9293 3.10.7.4 takes SEG.WND when SND.WL1 < SEG.SEQ, or SND.WL1 =
+   * SEG.SEQ and SND.WL2 =< SEG.ACK. Its equal case cannot tell a window
+   * update from an older ACK with the same numbers that it overtook, and
+   * that one's smaller window would hold the sender back until the
+   * persist timer. A receiver SHOULD NOT shrink its window (RFC 1122
+   * 4.2.2.16, RFC 9293 3.8.6), so with SEQ and ACK both unchanged a
+   * window is taken only if larger, or zero (as Linux since 6.6: a peer
+   * short of memory drops our data and says so with a zero window and
+   * the same numbers; an old zero overtaking an update costs at most a
+   * persist probe). A smaller one waits for a newer segment: the sender
+   * must cope with a shrunk window anyway (data sent past it is resent). */
   if (tern_seq_lt(c->snd_wl1, s->seq) ||
-      (c->snd_wl1 == s->seq && tern_seq_le(c->snd_wl2, ack))) {
+      (c->snd_wl1 == s->seq &&
+       (tern_seq_lt(c->snd_wl2, ack) ||
+        (c->snd_wl2 == ack && (wnd > c->snd_wnd || wnd == 0))))) {
     c->snd_wnd = wnd;
     c->snd_wl1 = s->seq;
     c->snd_wl2 = ack;

@@ -22,6 +22,9 @@
 /* opts: what the handshake settled. */
 #define TERN__TCP_O_SACK 0x01u
 #define TERN__TCP_O_TS 0x02u
+/* The timestamps option on a segment after the handshake: two NOPs and
+ * its 10 bytes (tern_tcp_repr_emit's layout). */
+#define TERN__TCP_TS_LEN 12u
 
 /* flags beyond the application's (TERN_TCP_F_NODELAY, _KEEPALIVE). */
 #define TERN__TCP_F_FIN 0x04u       /* our FIN is queued after the data */

@@ -13,6 +13,7 @@
 #include "tern/sim.h"
 #include "tern/tcp.h"
 #include "tern/tcp_cookie.h"
+#include "tern/tcp_seq.h"
 #include "tern/tcp_wire.h"
 
 namespace {
@@ -34,6 +35,7 @@ struct Seg {
   uint16_t sport = kPeerPort, dport = kPort;
   Bytes data;
   tern_tcp_opts opts = {};
+  size_t opt_len = 0;  // of one we received: from its data offset
 };
 
 struct Fixture : public ::testing::Test {
@@ -83,6 +85,7 @@ struct Fixture : public ::testing::Test {
       s.dport = r.dst_port;
       s.data.assign(r.payload, r.payload + r.payload_len);
       s.opts = r.opts;
+      s.opt_len = static_cast<size_t>(d[20 + 12] >> 4) * 4 - 20;
       out.push_back(s);
     }
     return out;
@@ -1039,6 +1042,123 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   std::vector<Seg> out = Run();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
+}
+
+// RFC 6691 (and RFC 9293 3.7.1's Eff.snd.MSS): the peer's MSS bounds
+// data and TCP options together, so each segment's data is cut by the
+// options it carries: timestamps on every segment (12 bytes) and SACK
+// blocks while we hold data out of order. Congestion control counts in
+// segments of MSS less the timestamps (RFC 5681's SMSS).
+TEST_F(TcpConn, DataAndOptionsTogetherStayWithinThePeersMss) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
+  sa.dport = syn[0].sport;
+  sa.opts.present =
+      TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP | TERN_TCP_HAS_SACK_PERM;
+  sa.opts.mss = 1000;
+  sa.opts.ts_val = 7;
+  sa.opts.ts_ecr = syn[0].opts.ts_val;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  EXPECT_EQ(conn.cc.smss, 988u);
+  EXPECT_EQ(conn.cc.cwnd, 4u * 988u);  // RFC 5681 3.1 for this SMSS
+  std::vector<uint8_t> data(3000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), 3000, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 3u);  // the 36 bytes left wait (Nagle)
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.opt_len, 12u);
+    EXPECT_EQ(s.data.size(), 988u);  // 1,000 with the options
+  }
+  // Data from the peer out of order: our segments carry a SACK block
+  // too, the tail of 36 bytes first, then new ones.
+  Seg ack =
+      Peer(TERN_TCP_ACK, kPeerIss + 1 + 100, iss + 1 + 3 * 988, Bytes(10, 'o'));
+  ack.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack.opts.ts_val = 8;
+  ack.opts.ts_ecr = out[2].opts.ts_val;
+  out = Send(ack);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data.size(), 36u);
+  EXPECT_EQ(out[0].opt_len, 24u);  // timestamps, and one SACK block
+  EXPECT_EQ(out[0].opts.sack_count, 1u);
+  ASSERT_EQ(Write(data.data(), 2000, &n), TERN_READY);
+  out = Run();
+  ASSERT_EQ(out.size(), 2u);
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.opt_len, 24u);
+    EXPECT_EQ(s.data.size(), 976u);
+  }
+}
+
+// After a one-byte probe of the peer's zero window (not taken), SND.NXT
+// is one past the peer's RCV.NXT. A bare ACK at SND.NXT would then be
+// unacceptable to the peer (RFC 9293 3.10.7.4: with RCV.WND = 0 only
+// SEG.SEQ = RCV.NXT is), and the news it carries lost; it goes at the
+// window's right edge, SND.UNA here.
+TEST_F(TcpConn, BareAcksAfterAZeroWindowProbeAreAcceptableToThePeer) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(conn.rtt.rto);
+  std::vector<Seg> probe = Run();
+  ASSERT_EQ(probe.size(), 1u);
+  ASSERT_EQ(probe[0].seq, iss + 1);
+  ASSERT_EQ(probe[0].data.size(), 1u);
+  Send(zero);  // the peer keeps its window shut: the byte is not taken
+  // The peer sends two segments: they earn an ACK at once.
+  Seg d = zero;
+  d.data = Bytes(10, 'a');
+  EXPECT_TRUE(Send(d).empty());
+  d.seq += 10;
+  std::vector<Seg> out = Send(d);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_EQ(out[0].ack, kPeerIss + 21);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  // As the peer sees it: RCV.NXT = iss + 1, RCV.WND = 0.
+  EXPECT_TRUE(tern_seq_acceptable(out[0].seq, 0, iss + 1, 0));
+}
+
+// Two ACKs with the same SEQ and ACK, the second a window update (the
+// peer read some of its data), overtaken in the network: the older one,
+// with the smaller window, arrives last. It must not shrink the window
+// (RFC 9293 3.10.7.4 with RFC 1122 4.2.2.16; see ack_in).
+TEST_F(TcpConn, AnOlderAckOvertakenByAWindowUpdateDoesNotShrinkTheWindow) {
+  uint32_t iss;
+  Open(&iss);
+  Seg older = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  older.window = 1000;
+  Seg newer = older;
+  newer.window = 6000;
+  Send(newer);
+  EXPECT_EQ(conn.snd_wnd, 6000u);
+  Send(older);
+  EXPECT_EQ(conn.snd_wnd, 6000u);
+  // The sender is not held to the stale window: 3,000 bytes go at once
+  // (the initial window is 4 segments of 1,000).
+  ptrdiff_t n;
+  ASSERT_EQ(Write(std::vector<uint8_t>(3000, 'w').data(), 3000, &n),
+            TERN_READY);
+  size_t sent = 0;
+  for (const Seg &s : Run()) {
+    sent += s.data.size();
+  }
+  EXPECT_EQ(sent, 3000u);
+  // A newer segment (a later ACK) still shrinks it, as the peer says.
+  Seg later = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1001);
+  later.window = 500;
+  Send(later);
+  EXPECT_EQ(conn.snd_wnd, 500u);
 }
 
 TEST_F(TcpConn, IcmpUnreachableAbortsAnOpeningConnection) {

@@ -251,7 +251,7 @@ static uint32_t usable_window(const tern_tcp_conn *c, uint32_t flight) {
     if ((c->opts & TERN__TCP_O_SACK) != 0) {
       used = tern_tcp_sack_pipe(&c->sb, c->snd_una, c->snd_max, c->cc.smss);
     } else if (c->cc.dupacks < 3) {
-      win += (uint32_t)c->cc.dupacks * c->mss;
+      win += (uint32_t)c->cc.dupacks * c->cc.smss;
     }
   }
   uint32_t room = win > used ? win - used : 0;
@@ -260,7 +260,7 @@ static uint32_t usable_window(const tern_tcp_conn *c, uint32_t flight) {
 }
 
 /* What c should send next, if anything. max: the most data one segment
- * can carry now. */
+ * can carry now (seg_max() at most). */
 static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   memset(p, 0, sizeof *p);
   p->flags = TERN_TCP_ACK;
@@ -274,9 +274,6 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       return c->snd_nxt == c->iss;
     case TERN_TCP_CLOSED: return false;
     default: break;
-  }
-  if (max > c->mss) {
-    max = c->mss;
   }
   uint32_t flight = c->snd_nxt - c->snd_una;
   /* Fast retransmit or NewReno's partial ACK: the first segment again
@@ -371,8 +368,16 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   }
   /* A bare ACK carries the highest number sent: after a go-back
    * SND.NXT may lie below what the peer has, which would make the ACK
-   * unacceptable to it (RFC 9293 3.10.7.4) and lose its news. */
-  p->seq = c->snd_max;
+   * unacceptable to it (RFC 9293 3.10.7.4) and lose its news. But never
+   * past the right edge of the peer's window, SND.UNA + SND.WND (as
+   * Linux): a zero-window probe's byte (RFC 9293 3.8.6.1) lies beyond
+   * it, and a peer whose window is zero accepts only SEG.SEQ = RCV.NXT.
+   * Data other than probes goes only inside the window, so the edge is
+   * not below the peer's RCV.NXT unless the peer shrank its window or
+   * took a probe's byte we have not yet heard acknowledged (the ACK is
+   * then refused and answered, and its answer brings the news). */
+  uint32_t edge = c->snd_una + c->snd_wnd;
+  p->seq = tern_seq_lt(edge, c->snd_max) ? edge : c->snd_max;
   return (c->pend & TERN__TCP_P_ACK) != 0;
 }
 
@@ -469,12 +474,26 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
   }
 }
 
+/* The most data a segment after the handshake carries: the MSS the peer
+ * announced bounds data and TCP options together, so it is cut by the
+ * options in force (RFC 6691; RFC 9293 3.7.1's Eff.snd.MSS): the
+ * timestamps every segment carries (also left out of cc.smss, RFC 5681's
+ * SMSS, in established()) and the SACK blocks sent while data from the
+ * peer is held out of order. Neither changes while output runs. */
+static uint32_t seg_max(tern_tcp_conn *c) {
+  tern_tcp_repr r;
+  header(c, false, &r, 0);
+  uint32_t olen = (uint32_t)tern_tcp_options_len(&r.opts);
+  return c->mss > olen ? c->mss - olen : 1;
+}
+
 tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
   tern_tcp_layer *layer = c->layer;
   tern_ip_stack *stack = layer->stack;
   plan p;
+  uint32_t cap = seg_max(c);
   for (int budget = 0; budget < 64; budget++) {
-    if (!next_segment(c, c->mss, &p)) {
+    if (!next_segment(c, cap, &p)) {
       return TERN_READY;
     }
     if (layer->tx_pkt == NULL &&
@@ -514,6 +533,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     uint32_t max = room > hlen ? (uint32_t)(room - hlen) : 0;
     if (rt.max_len > hlen && max > rt.max_len - hlen) {
       max = (uint32_t)(rt.max_len - hlen);
+    }
+    if (max > cap) {
+      max = cap;
     }
     if (!next_segment(c, max, &p)) {
       layer->tx_pkt = pkt; /* kept, empty, for the next segment */
