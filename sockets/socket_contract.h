@@ -52,10 +52,10 @@ class SocketFixture {
 
   // Why the client's backend cannot do the case named (its test name
   // without the parameter, "HalfCloseLeavesTheOtherDirectionOpen"), or ""
-  // when it can. For a limit of the thing a backend drives, not of the
-  // backend's code (an AT modem has no half-close and cannot tell a
-  // peer's reset from its end of stream); the case is skipped with the
-  // reason.
+  // when it can. For a limit of the thing a backend drives (an AT modem
+  // has no half-close and cannot tell a peer's reset from its end of
+  // stream), or of how the backend drives it, which the reason must then
+  // say; the case is skipped with the reason.
   virtual std::string Lacks(const std::string &test_case) {
     (void)test_case;
     return "";

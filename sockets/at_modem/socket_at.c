@@ -516,8 +516,9 @@ static void next_command(tern_socket_at *m) {
 
 tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
   static const uint8_t zeros[64];
+  bool progress = false;
   for (int round = 0; round < 64; round++) {
-    bool progress = false;
+    progress = false;
     /* Input: everything the UART has, event by event. */
     if (m->in_off == m->in_len) {
       ptrdiff_t n = 0;
@@ -591,6 +592,9 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
     }
   }
   tern_waker_slot_register(&m->runner, cx);
+  if (progress) {
+    tern_cx_wake_now(cx); /* stopped for fairness with work left: again */
+  }
   return TERN_PENDING;
 }
 
