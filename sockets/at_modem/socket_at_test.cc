@@ -192,6 +192,12 @@ class ModemFixture : public tern_test::SocketFixture {
 
 struct GarbageFixture : ModemFixture {
   GarbageFixture() : ModemFixture({"--garbage", "--seed=7"}) {}
+  // The junk came and was dropped (a junk line that happens to parse as
+  // no known message is handed on as a LINE and ignored).
+  ~GarbageFixture() override {
+    const tern_at_stats &st = modem()->parser.stats;
+    EXPECT_GT(st.bad_char + st.overlong + st.other, 0u);
+  }
 };
 struct SplitBytesFixture : ModemFixture {
   SplitBytesFixture()
@@ -491,6 +497,50 @@ TEST_F(ModemTest, ReceiveOverflowIsDroppedAndCounted) {
   EXPECT_EQ(Read(fx, c, kRx, &end), burst.substr(0, kRx));
   tern_socket_abort(c);
   tern_socket_abort(s);
+  tern_socket_abort(lst);
+  fx.Pump(5);
+}
+
+// The modem restarts (modem_sim on SIGUSR1: links closed without a
+// report, settings back to the start, "ready"): the connection ends with
+// TERN_ECONNRESET, and the start sequence runs again so that a new
+// connect works.
+TEST_F(ModemTest, ModemRestartResetsConnectionsAndStartsAgain) {
+  ModemFixture fx;
+  tern_socket *lst, *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
+  ASSERT_EQ(kill(fx.pid(), SIGUSR1), 0);
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(fx, c, 1, &end), "");
+  EXPECT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  EXPECT_EQ(fx.modem()->stats.restarts, 1u);
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_close(c, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  tern_socket_abort(s);
+  tern_socket *c2, *s2;
+  ASSERT_EQ(tern_socket_open(fx.Client(), TERN_SOCK_STREAM, &c2), 0);
+  tern_endpoint to = fx.ServerAt(fx.Port(0));
+  ASSERT_EQ(tern_socket_connect(c2, &to), 0);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_connect(c2, cx, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_accept(lst, cx, &s2, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0);
+  WriteAll(fx, s2, "again");
+  EXPECT_EQ(Read(fx, c2, 5, &end), "again");
+  tern_socket_abort(c2);
+  tern_socket_abort(s2);
   tern_socket_abort(lst);
   fx.Pump(5);
 }

@@ -74,6 +74,7 @@ static link_t links[LINKS];
 static int mfd = -1; /* pty master */
 static bool echo_on = true, mux, dinfo;
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t restart_asked; /* SIGUSR1 */
 
 /* The command line being received, or the payload of an AT+CIPSEND. */
 static char line[CMD_MAX];
@@ -530,6 +531,20 @@ static void cipstatus(void) {
   ok();
 }
 
+/* A restart (AT+RST, or SIGUSR1: a module that browned out): every link
+ * closed without a report, settings back to the start, "ready". */
+static void restart(void) {
+  for (int i = 0; i < LINKS; i++) {
+    if (links[i].fd >= 0) {
+      close(links[i].fd);
+      links[i].fd = -1;
+    }
+  }
+  echo_on = true;
+  mux = dinfo = false;
+  msg("\r\nready\r\n");
+}
+
 static char *after(char *s, const char *prefix) {
   size_t n = strlen(prefix);
   return strncmp(s, prefix, n) == 0 ? s + n : NULL;
@@ -545,15 +560,7 @@ static void command(char *s) {
     ok();
   } else if (is(s, "AT+RST")) {
     ok();
-    for (int i = 0; i < LINKS; i++) {
-      if (links[i].fd >= 0) {
-        close(links[i].fd);
-        links[i].fd = -1;
-      }
-    }
-    echo_on = true;
-    mux = dinfo = false;
-    msg("\r\nready\r\n");
+    restart();
   } else if (is(s, "AT+CIPMUX=1")) {
     mux = true;
     ok();
@@ -688,6 +695,11 @@ static void from_link(int l) {
 
 /* ---- Setup ---- */
 
+static void on_usr1(int sig) {
+  (void)sig;
+  restart_asked = 1;
+}
+
 static void on_signal(int sig) {
   (void)sig;
   stop = 1;
@@ -788,12 +800,18 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR */
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
   printf("%s\n", name);
   fflush(stdout);
 
   msg("\r\nready\r\n");
   while (!stop) {
+    if (restart_asked && send_link < 0) {
+      restart_asked = 0;
+      restart();
+    }
     struct pollfd pf[1 + LINKS];
     int ids[1 + LINKS];
     int n = 0;
