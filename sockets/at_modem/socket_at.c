@@ -308,6 +308,7 @@ static void on_ipd(tern_socket_at *m, const tern_at_event *ev) {
       tern_waker_slot_wake(&s->rd);
       return;
     }
+    s->rx_open = TERN_SOCKET_AT_DGRAM_HDR; /* not a datagram until whole */
   }
   m->ipd_sock = index_of(s);
 }
@@ -324,12 +325,26 @@ static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
     n = ring_free(s); /* only a stream: a datagram's room was checked */
   }
   ring_put(s, ev->data, n);
+  if (s->kind == K_DGRAM) {
+    s->rx_open = ev->value == 0 ? 0 : s->rx_open + n;
+  }
   if (s->kind == K_STREAM || ev->value == 0) {
     tern_waker_slot_wake(&s->rd);
   }
   if (ev->value == 0) {
     m->ipd_sock = NO_SOCK;
   }
+}
+
+/* The +IPD in progress will not finish (the parser was reset): a
+ * datagram's partial record is taken back out of the ring. */
+static void ipd_cut(tern_socket_at *m) {
+  if (m->ipd_sock < m->nsocks) {
+    tern_socket_at_sock *s = &m->socks[m->ipd_sock];
+    s->rx_len -= s->rx_open;
+    s->rx_open = 0;
+  }
+  m->ipd_sock = NO_SOCK;
 }
 
 static void on_line(tern_socket_at *m, const tern_at_event *ev) {
@@ -408,7 +423,7 @@ static void op_timeout(tern_socket_at *m) {
   tern_socket_at_sock *s = op_sock(m);
   m->stats.timeouts++;
   tern_at_parser_reset(&m->parser);
-  m->ipd_sock = NO_SOCK;
+  ipd_cut(m);
   if (m->op < STARTUP_DONE) {
     /* The modem does not answer: nothing waiting on it can complete. */
     for (uint16_t i = 0; i < m->nsocks; i++) {
@@ -616,7 +631,7 @@ static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
       memset(&s->local, 0, sizeof s->local);
       memset(&s->peer, 0, sizeof s->peer);
       memset(&s->dst, 0, sizeof s->dst);
-      s->rx_head = s->rx_len = s->tx_len = 0;
+      s->rx_head = s->rx_len = s->rx_open = s->tx_len = 0;
       tern_waker_slot_clear(&s->rd);
       tern_waker_slot_clear(&s->wr);
       *out = &s->base;
@@ -773,7 +788,7 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
     *n = TERN_EINVAL;
     return TERN_READY;
   }
-  if (s->rx_len >= TERN_SOCKET_AT_DGRAM_HDR) {
+  if (s->rx_len - s->rx_open >= TERN_SOCKET_AT_DGRAM_HDR) {
     uint8_t hdr[2];
     tern_endpoint from;
     ring_get(s, hdr, 2);

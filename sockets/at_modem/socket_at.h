@@ -80,7 +80,8 @@ typedef struct tern_socket_at_sock {
   tern_endpoint dst; /* the datagram in tx: where it goes */
   uint8_t *rx;       /* receive ring: stream bytes, or datagram records */
   size_t rx_cap, rx_head, rx_len;
-  uint8_t *tx; /* bytes (stream) or one datagram to send */
+  size_t rx_open; /* datagram: bytes of the last record still arriving */
+  uint8_t *tx;    /* bytes (stream) or one datagram to send */
   size_t tx_cap, tx_len;
   tern_waker_slot rd, wr;
 } tern_socket_at_sock;

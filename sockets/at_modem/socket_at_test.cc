@@ -192,11 +192,13 @@ class ModemFixture : public tern_test::SocketFixture {
 
 struct GarbageFixture : ModemFixture {
   GarbageFixture() : ModemFixture({"--garbage", "--seed=7"}) {}
-  // The junk came and was dropped (a junk line that happens to parse as
-  // no known message is handed on as a LINE and ignored).
+  // Junk comes before every message: if a message was parsed, junk was
+  // too, and dropped (or, printable, handed on as a LINE and ignored).
   ~GarbageFixture() override {
     const tern_at_stats &st = modem()->parser.stats;
-    EXPECT_GT(st.bad_char + st.overlong + st.other, 0u);
+    if (st.lines > 0) {
+      EXPECT_GT(st.bad_char + st.overlong + st.other, 0u);
+    }
   }
 };
 struct SplitBytesFixture : ModemFixture {
@@ -542,6 +544,62 @@ TEST_F(ModemTest, ModemRestartResetsConnectionsAndStartsAgain) {
   tern_socket_abort(c2);
   tern_socket_abort(s2);
   tern_socket_abort(lst);
+  fx.Pump(5);
+}
+
+// A datagram is received whole or not at all: polled between the bytes
+// of a +IPD that arrives one byte at a time, recv_from stays PENDING
+// until the last byte, then gives exactly the datagram.
+TEST_F(ModemTest, DatagramArrivingByteByByteIsReceivedWhole) {
+  ModemFixture fx({"--split=bytes", "--split-pause-us=1000"});
+  tern_socket *srv, *cli;
+  ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_DGRAM, &srv), 0);
+  tern_endpoint local = fx.Local(fx.Port(3));
+  ASSERT_EQ(tern_socket_bind(srv, &local), 0);
+  ASSERT_EQ(tern_socket_open(fx.Client(), TERN_SOCK_DGRAM, &cli), 0);
+  tern_endpoint to = fx.ServerAt(fx.Port(3));
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_send_to(cli, cx, &to, "q", 1, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0);
+  char buf[256];
+  tern_endpoint from;
+  int n = 0;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_recv_from(srv, cx, &from, buf,
+                                                      sizeof buf, &n);
+                  }),
+            TERN_READY);
+  std::string d(120, '\0');
+  for (size_t i = 0; i < d.size(); i++)
+    d[i] = (char)(255 - i);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_send_to(srv, cx, &from, d.data(),
+                                                    d.size(), &err);
+                  }),
+            TERN_READY);
+  int pendings = 0;
+  tern_poll r = TERN_PENDING;
+  for (int i = 0; i < 5000 && r == TERN_PENDING; i++) {
+    tern_test::CountingWaker w;
+    tern_cx cx = w.Cx();
+    r = tern_socket_poll_recv_from(cli, &cx, nullptr, buf, sizeof buf, &n);
+    if (r == TERN_PENDING) {
+      pendings++;
+      fx.Pump(1);
+    }
+  }
+  ASSERT_EQ(r, TERN_READY);
+  EXPECT_GT(pendings, 50);  // polled while the bytes came in
+  ASSERT_EQ(n, (int)d.size());
+  EXPECT_EQ(std::string(buf, (size_t)n), d);
+  tern_socket_abort(cli);
+  tern_socket_abort(srv);
   fx.Pump(5);
 }
 
