@@ -16,9 +16,10 @@
 //
 // A capability a backend lacks is so never instantiated, rather than
 // skipped; a single case its device cannot do is skipped with the reason
-// the fixture gives (SocketFixture::Lacks). The suites drive the sockets by hand with counting wakers:
-// each poll gets a fresh context, a PENDING must have taken its waker,
-// and the wake must come when progress is possible. Testonly.
+// the fixture gives (SocketFixture::Lacks). The suites drive the sockets by
+// hand with counting wakers: each poll gets a fresh context, a PENDING must
+// have taken its waker, and the wake must come when progress is possible.
+// Testonly.
 #ifndef TERN_SOCKET_CONTRACT_H
 #define TERN_SOCKET_CONTRACT_H
 
