@@ -44,6 +44,12 @@ void SocketContractBase::SetUp() {
   if (!why.empty()) {
     GTEST_SKIP() << why;
   }
+  std::string name =
+      ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  why = fx_->Lacks(name.substr(0, name.find('/')));
+  if (!why.empty()) {
+    GTEST_SKIP() << why;
+  }
 }
 
 void SocketContractBase::TearDown() {

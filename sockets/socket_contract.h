@@ -14,10 +14,12 @@
 //   SocketSilentPeerContract  the fixture names an address that never
 //                             answers (a connect there times out)
 //
-// A case that does not apply is so never instantiated, rather than
-// skipped. The suites drive the sockets by hand with counting wakers:
-// each poll gets a fresh context, a PENDING must have taken its waker,
-// and the wake must come when progress is possible. Testonly.
+// A capability a backend lacks is so never instantiated, rather than
+// skipped; a single case its device cannot do is skipped with the reason
+// the fixture gives (SocketFixture::Lacks). The suites drive the sockets by
+// hand with counting wakers: each poll gets a fresh context, a PENDING must
+// have taken its waker, and the wake must come when progress is possible.
+// Testonly.
 #ifndef TERN_SOCKET_CONTRACT_H
 #define TERN_SOCKET_CONTRACT_H
 
@@ -47,6 +49,17 @@ class SocketFixture {
   // Why the fixture cannot run here, or "" when it can. A non-empty
   // reason skips.
   virtual std::string SkipReason() {
+    return "";
+  }
+
+  // Why the client's backend cannot do the case named (its test name
+  // without the parameter, "HalfCloseLeavesTheOtherDirectionOpen"), or ""
+  // when it can. For a limit of the thing a backend drives (an AT modem
+  // has no half-close and cannot tell a peer's reset from its end of
+  // stream), or of how the backend drives it, which the reason must then
+  // say; the case is skipped with the reason.
+  virtual std::string Lacks(const std::string &test_case) {
+    (void)test_case;
     return "";
   }
 

@@ -390,3 +390,111 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
   }
   return len;
 }
+
+/* ---- information lines ---- */
+
+/* The next comma-separated field of s[*off..n), quotes removed (a comma
+ * inside quotes is the field's). Returns 0, or -1 at the end or on a
+ * quote left open. */
+static int info_field(const uint8_t *s, size_t n, size_t *off,
+                      const uint8_t **f, size_t *flen) {
+  size_t i = *off;
+  if (i > n) {
+    return -1;
+  }
+  int quoted = i < n && s[i] == '"';
+  if (quoted) {
+    size_t j = i + 1;
+    while (j < n && s[j] != '"') {
+      j++;
+    }
+    if (j >= n || (j + 1 < n && s[j + 1] != ',')) {
+      return -1;
+    }
+    *f = s + i + 1;
+    *flen = j - i - 1;
+    *off = j + 2;
+    return 0;
+  }
+  size_t j = i;
+  while (j < n && s[j] != ',') {
+    j++;
+  }
+  *f = s + i;
+  *flen = j - i;
+  *off = j + 1;
+  return 0;
+}
+
+/* A decimal number of 1 to 5 digits up to max. */
+static int info_num(const uint8_t *f, size_t n, uint32_t max, uint32_t *v) {
+  if (n == 0 || n > 5) {
+    return -1;
+  }
+  uint32_t x = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (f[i] < '0' || f[i] > '9') {
+      return -1;
+    }
+    x = x * 10 + (uint32_t)(f[i] - '0');
+  }
+  if (x > max) {
+    return -1;
+  }
+  *v = x;
+  return 0;
+}
+
+static int info_prefix(const uint8_t *s, size_t n, const char *p, size_t *off) {
+  size_t k = strlen(p);
+  if (n < k || memcmp(s, p, k) != 0) {
+    return -1;
+  }
+  *off = k;
+  return 0;
+}
+
+int tern_at_info_cipstatus(const uint8_t *s, size_t n, unsigned *link,
+                           tern_endpoint *remote, uint16_t *local_port) {
+  size_t off;
+  const uint8_t *f[6];
+  size_t fl[6];
+  uint32_t l, rp, lp;
+  if (s == NULL || link == NULL || remote == NULL || local_port == NULL ||
+      info_prefix(s, n, "+CIPSTATUS:", &off) != 0) {
+    return TERN_EINVAL;
+  }
+  for (int i = 0; i < 6; i++) {
+    if (info_field(s, n, &off, &f[i], &fl[i]) != 0) {
+      return TERN_EINVAL;
+    }
+  }
+  tern_endpoint e;
+  memset(&e, 0, sizeof e);
+  if (off <= n || info_num(f[0], fl[0], 15, &l) != 0 ||
+      info_num(f[3], fl[3], 65535, &rp) != 0 ||
+      info_num(f[4], fl[4], 65535, &lp) != 0 ||
+      tern_ip_parse(&e.addr, (const char *)f[2], fl[2]) != 0) {
+    return TERN_EINVAL;
+  }
+  e.port = (uint16_t)rp;
+  *link = l;
+  *remote = e;
+  *local_port = (uint16_t)lp;
+  return 0;
+}
+
+int tern_at_info_staip(const uint8_t *s, size_t n, tern_ip_addr *ip) {
+  size_t off;
+  const uint8_t *f;
+  size_t fl;
+  tern_ip_addr a;
+  if (s == NULL || ip == NULL ||
+      info_prefix(s, n, "+CIFSR:STAIP,", &off) != 0 || off >= n ||
+      s[off] != '"' || info_field(s, n, &off, &f, &fl) != 0 || off <= n ||
+      tern_ip_parse(&a, (const char *)f, fl) != 0) {
+    return TERN_EINVAL;
+  }
+  *ip = a;
+  return 0;
+}

@@ -179,6 +179,21 @@ int tern_at_parser_in_payload(const tern_at_parser *p);
  * unfinished, or when the modem restarts). Statistics are kept. */
 void tern_at_parser_reset(tern_at_parser *p);
 
+/* Information lines (a TERN_AT_EV_LINE's text), read without a copy and
+ * never past s + n.
+ *
+ * "+CIPSTATUS:<link>,"<type>","<remote ip>",<remote port>,<local port>,
+ * <tetype>" (AT+CIPSTATUS, one per open link): *link (0..15), *remote and
+ * *local_port. Returns 0, or TERN_EINVAL for any other line or a field
+ * that does not parse (a port over 65535, a bad address). */
+int tern_at_info_cipstatus(const uint8_t *s, size_t n, unsigned *link,
+                           tern_endpoint *remote, uint16_t *local_port);
+
+/* "+CIFSR:STAIP,"<ip>"" (AT+CIFSR): the station's address into *ip.
+ * Returns 0, or TERN_EINVAL for any other line (the access point's
+ * +CIFSR:APIP, the MAC lines) or a bad address. */
+int tern_at_info_staip(const uint8_t *s, size_t n, tern_ip_addr *ip);
+
 #ifdef __cplusplus
 }
 #endif

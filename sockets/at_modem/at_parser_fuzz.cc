@@ -98,6 +98,21 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
           }
           r.events += "<L>";
           Append(&r.events, ev.data, ev.len);
+          {
+            // The information-line readers run over every line the
+            // parser hands on; a result must be in range.
+            unsigned link = 99;
+            tern_endpoint remote;
+            uint16_t lport;
+            tern_ip_addr ip;
+            if (tern_at_info_cipstatus(ev.data, ev.len, &link, &remote,
+                                       &lport) == 0) {
+              Check(link <= 15 && remote.addr.family != TERN_IP_NONE);
+            }
+            if (tern_at_info_staip(ev.data, ev.len, &ip) == 0) {
+              Check(ip.family != TERN_IP_NONE);
+            }
+          }
           break;
         default:
           Check(ev.kind < TERN_AT_EV_LINE && ev.data == nullptr);

@@ -600,4 +600,53 @@ TEST(AtParser, ReadmeExample) {
   EXPECT_EQ(TERN_AT_EV_SEND_OK, result);
 }
 
+// The information lines the backend reads: AT+CIPSTATUS's and AT+CIFSR's
+// station address, and lines that only look like them.
+TEST(AtInfo, CipstatusAndStaip) {
+  auto cs = [](const std::string &l, unsigned *link, tern_endpoint *r,
+               uint16_t *lp) {
+    return tern_at_info_cipstatus(reinterpret_cast<const uint8_t *>(l.data()),
+                                  l.size(), link, r, lp);
+  };
+  unsigned link = 0;
+  tern_endpoint r;
+  uint16_t lp = 0;
+  ASSERT_EQ(0,
+            cs("+CIPSTATUS:3,\"TCP\",\"192.0.2.1\",7,50123,0", &link, &r, &lp));
+  EXPECT_EQ(3u, link);
+  EXPECT_EQ(TERN_IP_V4, r.addr.family);
+  EXPECT_EQ(192, r.addr.u.v4.b[0]);
+  EXPECT_EQ(7, r.port);
+  EXPECT_EQ(50123, lp);
+  ASSERT_EQ(
+      0, cs("+CIPSTATUS:0,\"UDPv6\",\"2001:db8::1\",53,1,1", &link, &r, &lp));
+  EXPECT_EQ(TERN_IP_V6, r.addr.family);
+  for (const char *bad : {
+           "+CIPSTATUS:3,\"TCP\",\"192.0.2.1\",7,50123",      // 5 fields
+           "+CIPSTATUS:3,\"TCP\",\"192.0.2.1\",7,50123,0,1",  // 7
+           "+CIPSTATUS:16,\"TCP\",\"192.0.2.1\",7,1,0",       // link
+           "+CIPSTATUS:3,\"TCP\",\"192.0.2.1\",65536,1,0",    // port
+           "+CIPSTATUS:3,\"TCP\",\"192.0.2.1\",7,-1,0",       // sign
+           "+CIPSTATUS:3,\"TCP\",\"192.0.2\",7,1,0",          // address
+           "+CIPSTATUS:3,\"TCP\",\"192.0.2.1,7,1,0",          // quote open
+           "+CIPSTATUS:",
+           "STATUS:3",
+       }) {
+    EXPECT_EQ(TERN_EINVAL, cs(bad, &link, &r, &lp)) << bad;
+  }
+  auto sta = [](const std::string &l, tern_ip_addr *ip) {
+    return tern_at_info_staip(reinterpret_cast<const uint8_t *>(l.data()),
+                              l.size(), ip);
+  };
+  tern_ip_addr ip;
+  ASSERT_EQ(0, sta("+CIFSR:STAIP,\"10.0.0.7\"", &ip));
+  EXPECT_EQ(7, ip.u.v4.b[3]);
+  for (const char *bad :
+       {"+CIFSR:APIP,\"10.0.0.7\"", "+CIFSR:STAMAC,\"02:00:00:00:00:01\"",
+        "+CIFSR:STAIP,10.0.0.7", "+CIFSR:STAIP,\"10.0.0.7",
+        "+CIFSR:STAIP,\"10.0.0.7\",x", "+CIFSR:STAIP,"}) {
+    EXPECT_EQ(TERN_EINVAL, sta(bad, &ip)) << bad;
+  }
+}
+
 }  // namespace

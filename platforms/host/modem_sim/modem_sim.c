@@ -45,7 +45,12 @@ static struct {
   unsigned drop_after;   /* --drop-after: +IPD frames before a link drops */
   unsigned ipd_max;      /* --ipd-max: payload bytes per +IPD */
   unsigned send_max;     /* --send-max: bytes per AT+CIPSEND */
-} opt = {.split_us = 100, .seed = 1, .ipd_max = 2048, .send_max = 2048};
+  const char *sta_ip;    /* --sta-ip: AT+CIFSR's station address */
+} opt = {.split_us = 100,
+         .seed = 1,
+         .ipd_max = 2048,
+         .send_max = 2048,
+         .sta_ip = "127.0.0.1"};
 
 static struct {
   unsigned long commands, ipd_frames, ipd_bytes, sent_bytes, garbage_lines,
@@ -69,6 +74,7 @@ static link_t links[LINKS];
 static int mfd = -1; /* pty master */
 static bool echo_on = true, mux, dinfo;
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t restart_asked; /* SIGUSR1 */
 
 /* The command line being received, or the payload of an AT+CIPSEND. */
 static char line[CMD_MAX];
@@ -285,14 +291,15 @@ static bool same_addr(const struct sockaddr_storage *a,
 }
 
 /* A TCP socket connected to sa, or a UDP socket bound to the local port
- * (any port when 0) and not connected, so it hears every sender. */
+ * (an ephemeral one when 0, so that AT+CIPSTATUS can name it at once)
+ * and not connected, so it hears every sender. */
 static int socket_to(int family, int type, const struct sockaddr *sa,
                      socklen_t salen, long local_port) {
   int fd = socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     return -1;
   }
-  if (local_port > 0) {
+  if (local_port > 0 || type == SOCK_DGRAM) {
     struct sockaddr_storage ls;
     memset(&ls, 0, sizeof ls);
     ls.ss_family = (sa_family_t)family;
@@ -483,6 +490,61 @@ static bool is(const char *s, const char *cmd) {
   return strcmp(s, cmd) == 0;
 }
 
+/* AT+CIPSTATUS: STATUS:3 with a link open (2: none), then one line per
+ * open link, as ESP-AT: +CIPSTATUS:<link>,"<type>","<remote ip>",
+ * <remote port>,<local port>,<tetype 0: we are the client>. */
+static void cipstatus(void) {
+  bool any = false;
+  for (int i = 0; i < LINKS; i++) {
+    any = any || links[i].fd >= 0;
+  }
+  msg("STATUS:%d\r\n", any ? 3 : 2);
+  for (int i = 0; i < LINKS; i++) {
+    if (links[i].fd < 0) {
+      continue;
+    }
+    struct sockaddr_storage la, ra;
+    socklen_t ll = sizeof la, rl = sizeof ra;
+    char ip[INET6_ADDRSTRLEN] = "0.0.0.0";
+    unsigned lport = 0, rport = 0;
+    if (getsockname(links[i].fd, (struct sockaddr *)&la, &ll) == 0) {
+      lport = la.ss_family == AF_INET6
+                  ? ntohs(((struct sockaddr_in6 *)&la)->sin6_port)
+                  : ntohs(((struct sockaddr_in *)&la)->sin_port);
+    }
+    if (links[i].type == SOCK_DGRAM) {
+      ra = links[i].remote;
+    } else if (getpeername(links[i].fd, (struct sockaddr *)&ra, &rl) != 0) {
+      ra.ss_family = AF_UNSPEC;
+    }
+    if (ra.ss_family == AF_INET) {
+      inet_ntop(AF_INET, &((struct sockaddr_in *)&ra)->sin_addr, ip, sizeof ip);
+      rport = ntohs(((struct sockaddr_in *)&ra)->sin_port);
+    } else if (ra.ss_family == AF_INET6) {
+      inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ra)->sin6_addr, ip,
+                sizeof ip);
+      rport = ntohs(((struct sockaddr_in6 *)&ra)->sin6_port);
+    }
+    msg("+CIPSTATUS:%d,\"%s\",\"%s\",%u,%u,0\r\n", i,
+        links[i].type == SOCK_DGRAM ? "UDP" : "TCP", ip, rport, lport);
+  }
+  ok();
+}
+
+/* A restart (AT+RST, or SIGUSR1: a module that browned out): every link
+ * closed without a report, settings back to the start, "ready". */
+static void restart(void) {
+  for (int i = 0; i < LINKS; i++) {
+    if (links[i].fd >= 0) {
+      close(links[i].fd);
+      links[i].fd = -1;
+    }
+  }
+  echo_on = true;
+  mux = dinfo = false;
+  msg("\r\nready\r\n");
+}
+
 static char *after(char *s, const char *prefix) {
   size_t n = strlen(prefix);
   return strncmp(s, prefix, n) == 0 ? s + n : NULL;
@@ -498,15 +560,7 @@ static void command(char *s) {
     ok();
   } else if (is(s, "AT+RST")) {
     ok();
-    for (int i = 0; i < LINKS; i++) {
-      if (links[i].fd >= 0) {
-        close(links[i].fd);
-        links[i].fd = -1;
-      }
-    }
-    echo_on = true;
-    mux = dinfo = false;
-    msg("\r\nready\r\n");
+    restart();
   } else if (is(s, "AT+CIPMUX=1")) {
     mux = true;
     ok();
@@ -532,6 +586,14 @@ static void command(char *s) {
     cipsend(args);
   } else if ((args = after(s, "AT+CIPCLOSE=")) != NULL) {
     cipclose(args);
+  } else if (is(s, "AT+CIFSR")) {
+    /* The station's address: the address the links' sockets go out
+     * from (--sta-ip, 127.0.0.1 by default: the peers are on loopback). */
+    msg("+CIFSR:STAIP,\"%s\"\r\n", opt.sta_ip);
+    msg("+CIFSR:STAMAC,\"02:00:00:00:00:01\"\r\n");
+    ok();
+  } else if (is(s, "AT+CIPSTATUS")) {
+    cipstatus();
   } else {
     error();
   }
@@ -633,6 +695,11 @@ static void from_link(int l) {
 
 /* ---- Setup ---- */
 
+static void on_usr1(int sig) {
+  (void)sig;
+  restart_asked = 1;
+}
+
 static void on_signal(int sig) {
   (void)sig;
   stop = 1;
@@ -642,7 +709,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: modem_sim [--link PATH] [--garbage] [--split bytes|random]\n"
           "                 [--split-pause-us N] [--seed N] [--drop-after N]\n"
-          "                 [--ipd-max N] [--send-max N]\n"
+          "                 [--ipd-max N] [--send-max N] [--sta-ip A]\n"
           "Prints the pty's slave path on stdout and plays an ESP-AT modem\n"
           "on it until SIGTERM or SIGINT. See README.md.\n");
   exit(2);
@@ -669,6 +736,7 @@ static void parse_options(int argc, char **argv) {
       {"drop-after", required_argument, NULL, 'd'},
       {"ipd-max", required_argument, NULL, 'i'},
       {"send-max", required_argument, NULL, 'm'},
+      {"sta-ip", required_argument, NULL, 'a'},
       {NULL, 0, NULL, 0},
   };
   int c;
@@ -690,6 +758,7 @@ static void parse_options(int argc, char **argv) {
       case 'd': opt.drop_after = (unsigned)arg_num(optarg, 0, 1000000); break;
       case 'i': opt.ipd_max = (unsigned)arg_num(optarg, 1, SEND_BUF); break;
       case 'm': opt.send_max = (unsigned)arg_num(optarg, 1, SEND_BUF); break;
+      case 'a': opt.sta_ip = optarg; break;
       default: usage();
     }
   }
@@ -731,12 +800,18 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR */
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
   printf("%s\n", name);
   fflush(stdout);
 
   msg("\r\nready\r\n");
   while (!stop) {
+    if (restart_asked && send_link < 0) {
+      restart_asked = 0;
+      restart();
+    }
     struct pollfd pf[1 + LINKS];
     int ids[1 + LINKS];
     int n = 0;

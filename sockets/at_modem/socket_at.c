@@ -1,0 +1,1080 @@
+/* The AT-modem backend: see socket_at.h and README.md. */
+#include "tern/socket_at.h"
+
+#include <string.h>
+
+enum { K_FREE = 0, K_STREAM, K_DGRAM };
+
+/* A socket's link, as the modem has it. */
+enum {
+  S_IDLE = 0, /* no link (fresh, bound, or a datagram socket not sent yet) */
+  S_START,    /* a link reserved: AT+CIPSTART wanted or in flight */
+  S_STATUS,   /* the link is up: AT+CIPSTATUS wanted for the local port */
+  S_OPEN,     /* connected */
+  S_GONE,     /* the link ended without our close (peer, failure) */
+  S_CLOSED,   /* our AT+CIPCLOSE is done */
+};
+
+enum {
+  F_BOUND = 1,
+  F_PEER = 2,      /* the peer is fixed (connect) */
+  F_WR_CLOSED = 4, /* the stream's close was called */
+  F_CLOSING = 8,   /* AT+CIPCLOSE wanted once tx is sent */
+};
+
+/* The command in flight. */
+enum {
+  OP_NONE = 0,
+  OP_AT,
+  OP_ATE0,
+  OP_MUX,
+  OP_DINFO,
+  OP_CIFSR,
+  OP_START, /* AT+CIPSTART */
+  OP_STATUS,
+  OP_SEND,
+  OP_CLOSE,
+};
+#define STARTUP_DONE OP_START /* the start sequence is OP_AT..OP_CIFSR */
+
+enum { PH_RESULT = 0, PH_PROMPT, PH_PAYLOAD, PH_SEND_OK };
+
+#define NO_SOCK 0xFF
+#define LINK_FREE 0xFF
+#define LINK_ORPHAN 0xFE /* held by the modem: no socket owns it */
+#define CONNECT_MS 10000u
+
+static const char *const start_cmds[] = {
+    NULL,
+    TERN_AT_CMD_AT,
+    TERN_AT_CMD_ECHO_OFF,
+    TERN_AT_CMD_MUX_ON,
+    TERN_AT_CMD_DINFO_ON,
+    "AT+CIFSR\r\n",
+};
+
+static size_t ip_len(const tern_ip_addr *a) {
+  return a->family == TERN_IP_V4 ? 4 : a->family == TERN_IP_V6 ? 16 : 0;
+}
+
+static bool same_ip(const tern_ip_addr *a, const tern_ip_addr *b) {
+  return a->family == b->family && memcmp(a->u.v6.b, b->u.v6.b, ip_len(a)) == 0;
+}
+
+static bool unspecified(const tern_ip_addr *a) {
+  for (size_t i = 0; i < ip_len(a); i++) {
+    if (a->u.v6.b[i] != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+static tern_socket_at_sock *sock_of(tern_socket *s) {
+  return (tern_socket_at_sock *)(void *)s;
+}
+
+static uint8_t index_of(const tern_socket_at_sock *s) {
+  return (uint8_t)(s - s->m->socks);
+}
+
+static void wake_runner(tern_socket_at *m) {
+  tern_waker_slot_wake(&m->runner);
+}
+
+static void wake_both(tern_socket_at_sock *s) {
+  tern_waker_slot_wake(&s->rd);
+  tern_waker_slot_wake(&s->wr);
+}
+
+/* ---- rings ---- */
+
+static size_t ring_free(const tern_socket_at_sock *s) {
+  return s->rx_cap - s->rx_len;
+}
+
+static void ring_put(tern_socket_at_sock *s, const void *p, size_t n) {
+  const uint8_t *b = (const uint8_t *)p;
+  for (size_t i = 0; i < n; i++) {
+    s->rx[(s->rx_head + s->rx_len + i) % s->rx_cap] = b[i];
+  }
+  s->rx_len += n;
+}
+
+/* Takes n bytes from the ring into p (NULL: drops them). */
+static void ring_get(tern_socket_at_sock *s, void *p, size_t n) {
+  uint8_t *b = (uint8_t *)p;
+  for (size_t i = 0; i < n; i++) {
+    if (b != NULL) {
+      b[i] = s->rx[(s->rx_head + i) % s->rx_cap];
+    }
+  }
+  s->rx_head = (s->rx_head + n) % s->rx_cap;
+  s->rx_len -= n;
+}
+
+/* ---- links ---- */
+
+static int link_take(tern_socket_at_sock *s) {
+  tern_socket_at *m = s->m;
+  for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
+    if (m->link_sock[l] == LINK_FREE) {
+      m->link_sock[l] = index_of(s);
+      s->link = l;
+      s->state = S_START;
+      return 0;
+    }
+  }
+  return TERN_ENOMEM;
+}
+
+static void link_free(tern_socket_at *m, uint8_t l) {
+  if (l < TERN_SOCKET_AT_LINKS) {
+    m->link_sock[l] = LINK_FREE;
+    m->orphan = (uint8_t)(m->orphan & ~(1u << l));
+  }
+}
+
+/* The socket's link ended without our close. */
+static void sock_gone(tern_socket_at_sock *s, int err) {
+  s->m->link_sock[s->link] = LINK_FREE;
+  s->link = NO_SOCK;
+  s->state = S_GONE;
+  if (err != 0 && s->err == 0) {
+    s->err = err;
+  }
+  if (s->kind == K_DGRAM) {
+    s->tx_len = 0;
+  }
+  wake_both(s);
+}
+
+static tern_socket_at_sock *link_owner(tern_socket_at *m, uint8_t link) {
+  if (link >= TERN_SOCKET_AT_LINKS || m->link_sock[link] >= m->nsocks) {
+    return NULL;
+  }
+  return &m->socks[m->link_sock[link]];
+}
+
+/* ---- the command in flight ---- */
+
+static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
+                     int len, uint32_t timeout) {
+  m->op = op;
+  m->phase = op == OP_SEND ? PH_PROMPT : PH_RESULT;
+  m->cur = cur;
+  m->op_link = link;
+  m->op_err = 0;
+  m->cmd_len = (size_t)len;
+  m->cmd_off = 0;
+  m->deadline = tern_now() + timeout;
+}
+
+static void op_end(tern_socket_at *m) {
+  m->op = OP_NONE;
+  m->cur = NO_SOCK;
+  m->cmd_len = m->cmd_off = 0;
+  m->pay_len = m->pay_off = 0;
+  tern_timer_cancel(&m->timer);
+}
+
+static tern_socket_at_sock *op_sock(tern_socket_at *m) {
+  return m->cur < m->nsocks ? &m->socks[m->cur] : NULL;
+}
+
+/* The modem restarted or stopped answering: every link is gone. */
+static void all_links_gone(tern_socket_at *m, int err) {
+  for (uint16_t i = 0; i < m->nsocks; i++) {
+    tern_socket_at_sock *s = &m->socks[i];
+    if (s->kind != K_FREE && s->link != NO_SOCK) {
+      sock_gone(s, err);
+    }
+  }
+  for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
+    link_free(m, l);
+  }
+}
+
+/* A final result of the command in flight. */
+static void op_result(tern_socket_at *m, uint8_t kind) {
+  tern_socket_at_sock *s = op_sock(m);
+  switch (m->op) {
+    case OP_NONE: m->stats.stray++; return;
+    case OP_AT:
+    case OP_ATE0:
+    case OP_MUX:
+    case OP_DINFO:
+    case OP_CIFSR:
+      /* AT until OK (the modem may still be booting); the rest go on
+       * whatever they answer (no station address: the local address
+       * stays unspecified). */
+      if (m->op != OP_AT || kind == TERN_AT_EV_OK) {
+        m->startup++;
+      }
+      break;
+    case OP_START:
+      if (kind == TERN_AT_EV_CONNECT_FAIL || kind == TERN_AT_EV_ALREADY) {
+        m->op_err = TERN_ECONNREFUSED; /* ERROR follows */
+        return;
+      }
+      if (kind == TERN_AT_EV_OK && m->op_err == 0) {
+        if (s != NULL) {
+          s->state = S_STATUS;
+        } else {
+          m->orphan |= (uint8_t)(1u << m->op_link); /* aborted meanwhile */
+        }
+      } else if (s != NULL) {
+        /* ESP-AT does not tell a refusal from a timeout or a taken
+         * port: a datagram link with a local port most likely found it
+         * taken. */
+        int err = TERN_ECONNREFUSED;
+        if (s->kind == K_DGRAM) {
+          err = (s->flags & F_BOUND) && s->local.port != 0 ? TERN_EADDRINUSE
+                                                           : TERN_EIO;
+        }
+        sock_gone(s, err);
+      } else {
+        link_free(m, m->op_link);
+      }
+      break;
+    case OP_STATUS:
+      if (s != NULL && s->state == S_STATUS) {
+        s->state = S_OPEN;
+        wake_both(s);
+      }
+      break;
+    case OP_SEND:
+      if (m->phase == PH_PROMPT && kind == TERN_AT_EV_OK) {
+        return; /* the prompt follows */
+      }
+      if (m->phase == PH_PROMPT && kind == TERN_AT_EV_PROMPT) {
+        m->phase = PH_PAYLOAD;
+        return;
+      }
+      if (kind == TERN_AT_EV_PROMPT || m->phase == PH_PAYLOAD) {
+        return; /* not expected now: wait for the real result */
+      }
+      if (s != NULL) {
+        if (kind == TERN_AT_EV_SEND_OK) {
+          s->tx_len -= m->pay_len;
+          memmove(s->tx, s->tx + m->pay_len, s->tx_len);
+        } else if (s->kind == K_DGRAM) {
+          s->tx_len = 0; /* lost, as a datagram may be */
+        } else if (s->state != S_GONE) {
+          /* SEND FAIL, or ERROR ("link is not valid"): the link broke */
+          uint8_t l = s->link;
+          sock_gone(s, TERN_ECONNRESET);
+          m->orphan |= (uint8_t)(1u << l);
+          m->link_sock[l] = LINK_ORPHAN;
+        }
+        tern_waker_slot_wake(&s->wr);
+      }
+      break;
+    case OP_CLOSE:
+      if (s != NULL && s->link == m->op_link) {
+        s->link = NO_SOCK;
+        s->state = S_CLOSED;
+        wake_both(s);
+      }
+      link_free(m, m->op_link);
+      break;
+    default: break;
+  }
+  op_end(m);
+}
+
+/* ---- events ---- */
+
+static void on_ipd(tern_socket_at *m, const tern_at_event *ev) {
+  tern_socket_at_sock *s = link_owner(m, ev->link);
+  m->ipd_sock = NO_SOCK;
+  if (s == NULL) {
+    m->stats.rx_dropped += ev->value;
+    return;
+  }
+  if (s->kind == K_DGRAM) {
+    /* A connected socket takes its peer's datagrams only. */
+    if (((s->flags & F_PEER) && ev->has_remote &&
+         (ev->remote.port != s->peer.port ||
+          !same_ip(&ev->remote.addr, &s->peer.addr))) ||
+        ring_free(s) < TERN_SOCKET_AT_DGRAM_HDR + ev->value) {
+      m->stats.rx_dropped += ev->value;
+      return;
+    }
+    uint8_t hdr[2] = {(uint8_t)(ev->value >> 8), (uint8_t)ev->value};
+    ring_put(s, hdr, 2);
+    ring_put(s, &ev->remote, sizeof ev->remote);
+    if (ev->value == 0) {
+      tern_waker_slot_wake(&s->rd);
+      return;
+    }
+    s->rx_open = TERN_SOCKET_AT_DGRAM_HDR; /* not a datagram until whole */
+  }
+  m->ipd_sock = index_of(s);
+}
+
+static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
+  if (m->ipd_sock >= m->nsocks) {
+    m->stats.rx_dropped += (uint32_t)ev->len;
+    return;
+  }
+  tern_socket_at_sock *s = &m->socks[m->ipd_sock];
+  size_t n = ev->len;
+  if (n > ring_free(s)) {
+    m->stats.rx_dropped += (uint32_t)(n - ring_free(s));
+    n = ring_free(s); /* only a stream: a datagram's room was checked */
+  }
+  ring_put(s, ev->data, n);
+  if (s->kind == K_DGRAM) {
+    s->rx_open = ev->value == 0 ? 0 : s->rx_open + n;
+  }
+  if (s->kind == K_STREAM || ev->value == 0) {
+    tern_waker_slot_wake(&s->rd);
+  }
+  if (ev->value == 0) {
+    m->ipd_sock = NO_SOCK;
+  }
+}
+
+/* The +IPD in progress will not finish (the parser was reset): a
+ * datagram's partial record is taken back out of the ring. */
+static void ipd_cut(tern_socket_at *m) {
+  if (m->ipd_sock < m->nsocks) {
+    tern_socket_at_sock *s = &m->socks[m->ipd_sock];
+    s->rx_len -= s->rx_open;
+    s->rx_open = 0;
+  }
+  m->ipd_sock = NO_SOCK;
+}
+
+static void on_line(tern_socket_at *m, const tern_at_event *ev) {
+  if (m->op == OP_CIFSR) {
+    tern_ip_addr ip;
+    if (tern_at_info_staip(ev->data, ev->len, &ip) == 0) {
+      m->sta_ip = ip;
+    }
+  } else if (m->op == OP_STATUS) {
+    unsigned link;
+    tern_endpoint remote;
+    uint16_t port;
+    if (tern_at_info_cipstatus(ev->data, ev->len, &link, &remote, &port) == 0) {
+      tern_socket_at_sock *s = link_owner(m, (uint8_t)link);
+      if (s != NULL && s->state == S_STATUS) {
+        s->local.addr = m->sta_ip;
+        s->local.port = port;
+      }
+    }
+  }
+}
+
+static void on_event(tern_socket_at *m, const tern_at_event *ev) {
+  switch (ev->kind) {
+    case TERN_AT_EV_OK:
+    case TERN_AT_EV_ERROR:
+    case TERN_AT_EV_FAIL:
+    case TERN_AT_EV_SEND_OK:
+    case TERN_AT_EV_SEND_FAIL:
+    case TERN_AT_EV_PROMPT:
+    case TERN_AT_EV_ALREADY: op_result(m, ev->kind); break;
+    case TERN_AT_EV_CONNECT_FAIL:
+      if (m->op == OP_START && ev->link == m->op_link) {
+        op_result(m, ev->kind);
+      }
+      break;
+    case TERN_AT_EV_CLOSED: {
+      if (m->op != OP_NONE && ev->link == m->op_link &&
+          (m->op == OP_CLOSE || m->op == OP_START)) {
+        break; /* the command's own result settles the link */
+      }
+      tern_socket_at_sock *s = link_owner(m, ev->link);
+      if (s != NULL) {
+        sock_gone(s, 0); /* FIN and RST alike: end of stream */
+      } else if (ev->link < TERN_SOCKET_AT_LINKS &&
+                 m->link_sock[ev->link] == LINK_ORPHAN &&
+                 !(m->op != OP_NONE && ev->link == m->op_link)) {
+        link_free(m, ev->link);
+      }
+      break;
+    }
+    case TERN_AT_EV_READY:
+      if (m->startup >= STARTUP_DONE) {
+        m->stats.restarts++;
+        all_links_gone(m, TERN_ECONNRESET);
+        if (m->op != OP_NONE) {
+          tern_socket_at_sock *s = op_sock(m);
+          if (s != NULL && s->kind == K_DGRAM) {
+            s->tx_len = 0;
+          }
+          op_end(m);
+        }
+        m->startup = OP_AT;
+      }
+      break;
+    case TERN_AT_EV_IPD: on_ipd(m, ev); break;
+    case TERN_AT_EV_IPD_DATA: on_ipd_data(m, ev); break;
+    case TERN_AT_EV_LINE: on_line(m, ev); break;
+    default: break; /* echo, busy, Recv, WIFI, CONNECT: nothing to do */
+  }
+}
+
+/* No final result in time: the socket fails, the parser and the modem's
+ * state are started again. */
+static void op_timeout(tern_socket_at *m) {
+  tern_socket_at_sock *s = op_sock(m);
+  m->stats.timeouts++;
+  tern_at_parser_reset(&m->parser);
+  ipd_cut(m);
+  if (m->op < STARTUP_DONE) {
+    /* The modem does not answer: nothing waiting on it can complete. */
+    for (uint16_t i = 0; i < m->nsocks; i++) {
+      tern_socket_at_sock *t = &m->socks[i];
+      if (t->kind != K_FREE && t->link != NO_SOCK) {
+        sock_gone(t, TERN_ETIMEDOUT);
+      }
+    }
+    for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
+      link_free(m, l);
+    }
+  } else if (m->op_link < TERN_SOCKET_AT_LINKS) {
+    uint8_t l = m->op_link;
+    if (s != NULL && s->link == l) {
+      sock_gone(s, TERN_ETIMEDOUT);
+    }
+    m->link_sock[l] = LINK_ORPHAN; /* it may be open: close it */
+    m->orphan |= (uint8_t)(1u << l);
+  }
+  op_end(m);
+  m->startup = OP_AT;
+}
+
+/* ---- choosing the next command ---- */
+
+static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
+  int n = 0;
+  uint8_t i = index_of(s);
+  if (s->kind == K_FREE || s->link == NO_SOCK) {
+    return false;
+  }
+  if (s->state == S_START) {
+    tern_at_proto p = s->kind == K_STREAM ? TERN_AT_TCP : TERN_AT_UDP;
+    const tern_endpoint *to = (s->flags & F_PEER) ? &s->peer : &s->dst;
+    uint16_t lp = s->kind == K_DGRAM ? s->local.port : 0;
+    n = tern_at_cmd_cipstart(m->cmd, sizeof m->cmd, s->link, p, to, lp);
+    if (n < 0) {
+      sock_gone(s, n);
+      return false;
+    }
+    uint32_t t = m->timeout_ms > CONNECT_MS ? m->timeout_ms : CONNECT_MS;
+    op_begin(m, OP_START, i, s->link, n, t);
+    return true;
+  }
+  if (s->state == S_STATUS) {
+    n = (int)strlen("AT+CIPSTATUS\r\n");
+    memcpy(m->cmd, "AT+CIPSTATUS\r\n", (size_t)n);
+    op_begin(m, OP_STATUS, i, s->link, n, m->timeout_ms);
+    return true;
+  }
+  if (s->state != S_OPEN) {
+    return false;
+  }
+  if (s->tx_len > 0) {
+    size_t len = s->tx_len < TERN_AT_SEND_MAX ? s->tx_len : TERN_AT_SEND_MAX;
+    n = s->kind == K_DGRAM
+            ? tern_at_cmd_cipsend_to(m->cmd, sizeof m->cmd, s->link, len,
+                                     &s->dst)
+            : tern_at_cmd_cipsend(m->cmd, sizeof m->cmd, s->link, len);
+    if (n < 0) {
+      s->tx_len = 0;
+      s->err = n;
+      tern_waker_slot_wake(&s->wr);
+      return false;
+    }
+    op_begin(m, OP_SEND, i, s->link, n, m->timeout_ms);
+    m->pay_len = len;
+    m->pay_off = 0;
+    return true;
+  }
+  if (s->flags & F_CLOSING) {
+    n = tern_at_cmd_cipclose(m->cmd, sizeof m->cmd, s->link);
+    op_begin(m, OP_CLOSE, i, s->link, n, m->timeout_ms);
+    return true;
+  }
+  return false;
+}
+
+static void next_command(tern_socket_at *m) {
+  if (m->startup < STARTUP_DONE) {
+    const char *c = start_cmds[m->startup];
+    size_t n = strlen(c);
+    memcpy(m->cmd, c, n);
+    op_begin(m, m->startup, NO_SOCK, LINK_FREE, (int)n, m->timeout_ms);
+    return;
+  }
+  for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
+    if (m->orphan & (1u << l)) {
+      m->orphan = (uint8_t)(m->orphan & ~(1u << l));
+      int n = tern_at_cmd_cipclose(m->cmd, sizeof m->cmd, l);
+      op_begin(m, OP_CLOSE, NO_SOCK, l, n, m->timeout_ms);
+      return;
+    }
+  }
+  for (uint16_t k = 0; k < m->nsocks; k++) {
+    uint16_t i = (uint16_t)((m->next + k) % m->nsocks);
+    if (next_for_sock(m, &m->socks[i])) {
+      m->next = (uint16_t)((i + 1) % m->nsocks);
+      return;
+    }
+  }
+}
+
+/* ---- the runner ---- */
+
+tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
+  static const uint8_t zeros[64];
+  bool progress = false;
+  for (int round = 0; round < 64; round++) {
+    progress = false;
+    /* Input: everything the UART has, event by event. */
+    if (m->in_off == m->in_len) {
+      ptrdiff_t n = 0;
+      if (tern_stream_poll_read(&m->uart, cx, m->in, sizeof m->in, &n) ==
+          TERN_READY) {
+        if (n <= 0) {
+          all_links_gone(m, TERN_ECONNRESET);
+          op_end(m);
+          return TERN_READY;
+        }
+        m->in_off = 0;
+        m->in_len = (size_t)n;
+        progress = true;
+      }
+    }
+    while (m->in_off < m->in_len) {
+      tern_at_event ev;
+      m->in_off += tern_at_parser_feed(&m->parser, m->in + m->in_off,
+                                       m->in_len - m->in_off, &ev);
+      on_event(m, &ev);
+    }
+    if (m->op == OP_NONE) {
+      next_command(m);
+    }
+    /* Output: the command line, then the payload after the prompt. */
+    if (m->op != OP_NONE && m->cmd_off < m->cmd_len) {
+      ptrdiff_t n = 0;
+      if (tern_stream_poll_write(&m->uart, cx, m->cmd + m->cmd_off,
+                                 m->cmd_len - m->cmd_off, &n) == TERN_READY) {
+        if (n < 0) {
+          all_links_gone(m, TERN_ECONNRESET);
+          op_end(m);
+          return TERN_READY;
+        }
+        m->cmd_off += (size_t)n;
+        progress = true;
+      }
+    } else if (m->op == OP_SEND && m->phase == PH_PAYLOAD) {
+      tern_socket_at_sock *s = op_sock(m);
+      /* An aborted socket's payload is still owed: zeros, then the
+       * link is closed. */
+      const uint8_t *p = s != NULL ? s->tx + m->pay_off : zeros;
+      size_t len = m->pay_len - m->pay_off;
+      if (s == NULL && len > sizeof zeros) {
+        len = sizeof zeros;
+      }
+      ptrdiff_t n = 0;
+      if (tern_stream_poll_write(&m->uart, cx, p, len, &n) == TERN_READY) {
+        if (n < 0) {
+          all_links_gone(m, TERN_ECONNRESET);
+          op_end(m);
+          return TERN_READY;
+        }
+        m->pay_off += (size_t)n;
+        progress = true;
+        if (m->pay_off == m->pay_len) {
+          m->phase = PH_SEND_OK;
+        }
+      }
+    }
+    if (m->op != OP_NONE) {
+      if ((int32_t)(tern_now() - m->deadline) >= 0) {
+        op_timeout(m);
+        progress = true;
+      } else {
+        (void)tern_sleep_until(&m->timer, cx, m->deadline);
+      }
+    }
+    if (!progress) {
+      break;
+    }
+  }
+  tern_waker_slot_register(&m->runner, cx);
+  if (progress) {
+    tern_cx_wake_now(cx); /* stopped for fairness with work left: again */
+  }
+  return TERN_PENDING;
+}
+
+/* ---- the socket operations ---- */
+
+static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
+  tern_socket_at *m = (tern_socket_at *)(void *)net;
+  if (type != TERN_SOCK_STREAM && type != TERN_SOCK_DGRAM) {
+    return TERN_EINVAL;
+  }
+  for (uint16_t i = 0; i < m->nsocks; i++) {
+    tern_socket_at_sock *s = &m->socks[i];
+    if (s->kind == K_FREE) {
+      s->kind = type == TERN_SOCK_STREAM ? K_STREAM : K_DGRAM;
+      s->state = S_IDLE;
+      s->link = NO_SOCK;
+      s->flags = 0;
+      s->err = 0;
+      memset(&s->local, 0, sizeof s->local);
+      memset(&s->peer, 0, sizeof s->peer);
+      memset(&s->dst, 0, sizeof s->dst);
+      s->rx_head = s->rx_len = s->rx_open = s->tx_len = 0;
+      tern_waker_slot_clear(&s->rd);
+      tern_waker_slot_clear(&s->wr);
+      *out = &s->base;
+      return 0;
+    }
+  }
+  return TERN_ENOMEM;
+}
+
+static int at_bind(tern_socket *so, const tern_endpoint *local) {
+  tern_socket_at_sock *s = sock_of(so);
+  tern_socket_at *m = s->m;
+  if (s->kind == K_FREE || local == NULL || (s->flags & F_BOUND) ||
+      s->state != S_IDLE || (s->flags & F_PEER)) {
+    return TERN_EINVAL;
+  }
+  if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
+    return TERN_EADDRNOTAVAIL;
+  }
+  for (uint16_t i = 0; i < m->nsocks && local->port != 0; i++) {
+    tern_socket_at_sock *t = &m->socks[i];
+    if (t != s && t->kind == s->kind && t->local.port == local->port) {
+      return TERN_EADDRINUSE;
+    }
+  }
+  s->local.port = local->port;
+  s->flags |= F_BOUND;
+  return 0;
+}
+
+static int at_listen(tern_socket *so, unsigned backlog) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind != K_STREAM || !(s->flags & F_BOUND) || s->state != S_IDLE ||
+      backlog == 0 || backlog > 255) {
+    return TERN_EINVAL;
+  }
+  return TERN_ENOTSUP; /* AT+CIPSERVER is not implemented */
+}
+
+static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
+                                int *err) {
+  (void)so;
+  (void)cx;
+  *out = NULL;
+  *err = TERN_EINVAL; /* no socket here is ever a listener */
+  return TERN_READY;
+}
+
+static bool valid_remote(const tern_endpoint *e) {
+  return e != NULL && e->port != 0 && e->addr.family != TERN_IP_NONE &&
+         !unspecified(&e->addr);
+}
+
+static int at_connect(tern_socket *so, const tern_endpoint *remote) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind == K_FREE || !valid_remote(remote) || (s->flags & F_PEER)) {
+    return TERN_EINVAL;
+  }
+  if (s->kind == K_DGRAM) {
+    s->peer = *remote; /* the link opens at the first send or receive */
+    s->flags |= F_PEER;
+    return 0;
+  }
+  if (s->state != S_IDLE) {
+    return TERN_EINVAL;
+  }
+  if (s->flags & F_BOUND) {
+    return TERN_ENOTSUP; /* the TCP form of AT+CIPSTART has no local port */
+  }
+  int rc = link_take(s);
+  if (rc != 0) {
+    return rc;
+  }
+  s->peer = *remote;
+  s->flags |= F_PEER;
+  wake_runner(s->m);
+  return 0;
+}
+
+static tern_poll at_poll_connect(tern_socket *so, tern_cx *cx, int *err) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind == K_FREE || !(s->flags & F_PEER)) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (s->kind == K_STREAM && (s->state == S_START || s->state == S_STATUS)) {
+    tern_waker_slot_register(&s->wr, cx);
+    return TERN_PENDING;
+  }
+  *err = s->kind == K_STREAM ? s->err : 0;
+  return TERN_READY;
+}
+
+static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
+                                 const tern_endpoint *dst, const void *data,
+                                 size_t len, int *err) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind != K_DGRAM || (data == NULL && len > 0)) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (dst == NULL) {
+    if (!(s->flags & F_PEER)) {
+      *err = TERN_ENOTCONN;
+      return TERN_READY;
+    }
+    dst = &s->peer;
+  }
+  if (!valid_remote(dst)) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (s->err != 0) {
+    *err = s->err; /* a datagram socket reports an error once */
+    s->err = 0;
+    return TERN_READY;
+  }
+  if (len > TERN_AT_SEND_MAX || len > s->tx_cap) {
+    *err = TERN_EMSGSIZE;
+    return TERN_READY;
+  }
+  if (len == 0) {
+    *err = TERN_ENOTSUP; /* AT+CIPSEND cannot send 0 bytes */
+    return TERN_READY;
+  }
+  if (s->link == NO_SOCK) {
+    /* The first send opens the link (and learns the local port): the
+     * datagram is taken once it is open. */
+    s->dst = *dst;
+    int rc = link_take(s);
+    if (rc != 0) {
+      *err = rc;
+      return TERN_READY;
+    }
+    wake_runner(s->m);
+  }
+  if (s->tx_len > 0 || s->state != S_OPEN) {
+    tern_waker_slot_register(&s->wr, cx);
+    return TERN_PENDING;
+  }
+  memcpy(s->tx, data, len);
+  s->tx_len = len;
+  s->dst = *dst;
+  wake_runner(s->m);
+  *err = 0;
+  return TERN_READY;
+}
+
+static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
+                                   tern_endpoint *src, void *buf, size_t cap,
+                                   int *n) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind != K_DGRAM || (buf == NULL && cap > 0)) {
+    *n = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (s->rx_len - s->rx_open >= TERN_SOCKET_AT_DGRAM_HDR) {
+    uint8_t hdr[2];
+    tern_endpoint from;
+    ring_get(s, hdr, 2);
+    ring_get(s, &from, sizeof from);
+    size_t len = (size_t)hdr[0] << 8 | hdr[1];
+    size_t take = len < cap ? len : cap;
+    ring_get(s, buf, take);
+    ring_get(s, NULL, len - take);
+    if (src != NULL) {
+      *src = from;
+    }
+    *n = (int)len;
+    return TERN_READY;
+  }
+  if (s->err != 0) {
+    *n = s->err;
+    s->err = 0;
+    return TERN_READY;
+  }
+  if (s->link == NO_SOCK) {
+    if (!(s->flags & F_PEER)) {
+      /* Nothing can arrive without a link, and AT+CIPSTART wants a
+       * remote: a bound socket that never sent cannot receive. */
+      if (s->flags & F_BOUND) {
+        *n = TERN_ENOTSUP;
+        return TERN_READY;
+      }
+    } else {
+      s->dst = s->peer;
+      if (link_take(s) != 0) {
+        *n = TERN_ENOMEM;
+        return TERN_READY;
+      }
+      wake_runner(s->m);
+    }
+  }
+  tern_waker_slot_register(&s->rd, cx);
+  return TERN_PENDING;
+}
+
+static int at_endpoint(tern_socket *so, bool peer, tern_endpoint *out) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind == K_FREE || out == NULL) {
+    return TERN_EINVAL;
+  }
+  if (peer) {
+    if (!(s->flags & F_PEER)) {
+      return TERN_ENOTCONN;
+    }
+    *out = s->peer;
+    return 0;
+  }
+  *out = s->local;
+  return 0;
+}
+
+static int at_set_option(tern_socket *so, tern_socket_option opt,
+                         int32_t value) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind == K_FREE) {
+    return TERN_EINVAL;
+  }
+  switch (opt) {
+    case TERN_SO_NODELAY:
+    case TERN_SO_KEEPALIVE:
+      if (s->kind != K_STREAM || value < 0 || value > 1) {
+        return TERN_EINVAL;
+      }
+      break;
+    case TERN_SO_SNDBUF:
+    case TERN_SO_RCVBUF:
+      if (value <= 0) {
+        return TERN_EINVAL;
+      }
+      break;
+    default: return TERN_EINVAL;
+  }
+  return TERN_ENOTSUP;
+}
+
+static void sock_free(tern_socket_at_sock *s) {
+  if (s->m->ipd_sock == index_of(s)) {
+    s->m->ipd_sock = NO_SOCK; /* the rest of its +IPD is dropped */
+  }
+  s->kind = K_FREE;
+  s->state = S_IDLE;
+  s->link = NO_SOCK;
+  s->flags = 0;
+  tern_waker_slot_clear(&s->rd);
+  tern_waker_slot_clear(&s->wr);
+}
+
+/* Starts closing the link (once tx is sent); whether it is done. */
+static bool close_link(tern_socket_at_sock *s) {
+  if (s->link == NO_SOCK) {
+    return true;
+  }
+  if (!(s->flags & F_CLOSING)) {
+    s->flags |= F_CLOSING;
+    wake_runner(s->m);
+  }
+  return false;
+}
+
+static tern_poll at_poll_close(tern_socket *so, tern_cx *cx, int *err) {
+  tern_socket_at_sock *s = sock_of(so);
+  if (s->kind == K_FREE) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (!close_link(s)) {
+    tern_waker_slot_register(&s->wr, cx);
+    return TERN_PENDING;
+  }
+  *err = s->kind == K_STREAM ? s->err : 0;
+  sock_free(s);
+  return TERN_READY;
+}
+
+static void at_abort(tern_socket *so) {
+  tern_socket_at_sock *s = sock_of(so);
+  tern_socket_at *m = s->m;
+  if (s->kind == K_FREE) {
+    return;
+  }
+  if (s->link != NO_SOCK) {
+    uint8_t l = s->link;
+    bool in_flight = m->op != OP_NONE && m->cur == index_of(s);
+    if (in_flight) {
+      m->cur = NO_SOCK; /* the command finishes for nobody */
+    }
+    if (s->state == S_START && !in_flight) {
+      link_free(m, l); /* never opened */
+    } else {
+      m->link_sock[l] = LINK_ORPHAN;
+      if (!(in_flight && (m->op == OP_START || m->op == OP_CLOSE))) {
+        m->orphan |= (uint8_t)(1u << l);
+      }
+    }
+    wake_runner(m);
+  }
+  sock_free(s);
+}
+
+/* ---- the stream of a connection ---- */
+
+static tern_poll st_read(void *self, tern_cx *cx, void *buf, size_t len,
+                         ptrdiff_t *n) {
+  tern_socket_at_sock *s = sock_of((tern_socket *)self);
+  if (s->kind != K_STREAM || !(s->flags & F_PEER)) {
+    *n = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (s->rx_len > 0) {
+    size_t k = s->rx_len < len ? s->rx_len : len;
+    ring_get(s, buf, k);
+    *n = (ptrdiff_t)k;
+    return TERN_READY;
+  }
+  if (s->err != 0) {
+    *n = s->err;
+    return TERN_READY;
+  }
+  if (s->state == S_GONE || s->state == S_CLOSED) {
+    *n = 0;
+    return TERN_READY;
+  }
+  tern_waker_slot_register(&s->rd, cx);
+  return TERN_PENDING;
+}
+
+/* Why a connection cannot take bytes now, 0 if it can. */
+static int st_write_err(const tern_socket_at_sock *s) {
+  if (s->kind != K_STREAM || !(s->flags & F_PEER)) {
+    return TERN_EINVAL;
+  }
+  if (s->flags & F_WR_CLOSED) {
+    return TERN_ECLOSED;
+  }
+  if (s->err != 0) {
+    return s->err;
+  }
+  if (s->state == S_GONE || s->state == S_CLOSED) {
+    return TERN_ECONNRESET; /* the link is gone: the peer reset or left */
+  }
+  return 0;
+}
+
+static tern_poll st_write(void *self, tern_cx *cx, const void *buf, size_t len,
+                          ptrdiff_t *n) {
+  tern_socket_at_sock *s = sock_of((tern_socket *)self);
+  int e = st_write_err(s);
+  if (e != 0) {
+    *n = e;
+    return TERN_READY;
+  }
+  size_t room = s->tx_cap - s->tx_len;
+  if (s->state != S_OPEN || room == 0) {
+    tern_waker_slot_register(&s->wr, cx);
+    return TERN_PENDING;
+  }
+  size_t k = len < room ? len : room;
+  memcpy(s->tx + s->tx_len, buf, k);
+  s->tx_len += k;
+  wake_runner(s->m);
+  *n = (ptrdiff_t)k;
+  return TERN_READY;
+}
+
+static tern_poll st_flush(void *self, tern_cx *cx, int *err) {
+  tern_socket_at_sock *s = sock_of((tern_socket *)self);
+  int e = st_write_err(s);
+  if (e != 0 || s->tx_len == 0) {
+    *err = e;
+    return TERN_READY;
+  }
+  tern_waker_slot_register(&s->wr, cx);
+  return TERN_PENDING;
+}
+
+/* ESP-AT has no half-close: the stream's close sends what is buffered and
+ * closes the link; reads then give what had arrived, then the end. */
+static tern_poll st_close(void *self, tern_cx *cx, int *err) {
+  tern_socket_at_sock *s = sock_of((tern_socket *)self);
+  if (s->kind != K_STREAM || !(s->flags & F_PEER)) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  s->flags |= F_WR_CLOSED;
+  if (!close_link(s)) {
+    tern_waker_slot_register(&s->wr, cx);
+    return TERN_PENDING;
+  }
+  *err = s->err;
+  return TERN_READY;
+}
+
+const tern_socket_ops tern_socket_at_ops = {
+    at_open,
+    at_bind,
+    at_listen,
+    at_poll_accept,
+    at_connect,
+    at_poll_connect,
+    at_poll_send_to,
+    at_poll_recv_from,
+    at_endpoint,
+    at_set_option,
+    at_poll_close,
+    at_abort,
+    {st_read, st_write, st_flush, st_close},
+};
+
+int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
+                        const tern_socket_at_storage *st, uint32_t timeout_ms) {
+  if (m == NULL || st == NULL || st->socks == NULL || st->bufs == NULL ||
+      st->nsocks == 0 || st->nsocks > 254 || st->rx_cap == 0 ||
+      st->tx_cap == 0) {
+    return TERN_EINVAL;
+  }
+  memset(m, 0, sizeof *m);
+  m->base.ops = &tern_socket_at_ops;
+  m->uart = uart;
+  if (tern_at_parser_init(&m->parser, m->line, sizeof m->line, TERN_AT_SEND_MAX,
+                          TERN_SOCKET_AT_LINKS) != 0) {
+    return TERN_EINVAL;
+  }
+  m->socks = st->socks;
+  m->nsocks = st->nsocks;
+  memset(m->link_sock, LINK_FREE, sizeof m->link_sock);
+  m->startup = OP_AT;
+  m->cur = NO_SOCK;
+  m->ipd_sock = NO_SOCK;
+  m->timeout_ms = timeout_ms != 0 ? timeout_ms : 2000;
+  tern_timer t = TERN_TIMER_INIT;
+  m->timer = t;
+  for (uint16_t i = 0; i < st->nsocks; i++) {
+    tern_socket_at_sock *s = &st->socks[i];
+    memset(s, 0, sizeof *s);
+    s->base.ops = &tern_socket_at_ops;
+    s->m = m;
+    s->link = NO_SOCK;
+    s->rx = st->bufs + i * (st->rx_cap + st->tx_cap);
+    s->rx_cap = st->rx_cap;
+    s->tx = s->rx + st->rx_cap;
+    s->tx_cap = st->tx_cap;
+  }
+  return 0;
+}

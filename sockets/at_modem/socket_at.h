@@ -1,0 +1,167 @@
+/* The AT-modem backend of the socket API (tern/socket.h): sockets carried
+ * by a modem that runs TCP/IP itself (ESP-AT's TCP/UDP subset), driven
+ * with AT commands over a tern_stream (the UART; on the host a pty).
+ *
+ *   static tern_socket_at_sock socks[5];
+ *   static uint8_t bufs[5 * (2048 + 2048)];
+ *   static tern_socket_at modem;
+ *   tern_socket_at_storage st = {socks, 5, bufs, 2048, 2048};
+ *   tern_socket_at_init(&modem, uart, &st, 2000);
+ *   my_app_start(&app, tern_socket_at_net(&modem));
+ *   ... a task of the composition: tern_socket_at_poll_run(&modem, cx) ...
+ *
+ * One runner (tern_socket_at_poll_run) owns the UART: it feeds the
+ * response parser, routes +IPD payload into the sockets' receive rings
+ * and link events to their sockets, and runs one command at a time
+ * (ESP-AT answers "busy" otherwise), in order: the start sequence (AT,
+ * ATE0, AT+CIPMUX=1, AT+CIPDINFO=1, AT+CIFSR), closes of links nobody
+ * owns any more, then each socket's next need (AT+CIPSTART and
+ * AT+CIPSTATUS for its local port, AT+CIPSEND of its buffered bytes,
+ * AT+CIPCLOSE). Socket calls only change the socket and wake the runner.
+ *
+ * Storage: nsocks slots, each with rx_cap bytes of receive ring and
+ * tx_cap of send buffer from bufs (socket i's at bufs + i * (rx_cap +
+ * tx_cap)). A stream write is READY once its bytes are in the send
+ * buffer; a datagram takes the whole send buffer until the modem has it.
+ * The modem pushes received data with no flow control (ESP-AT's active
+ * mode): bytes that find a full ring are dropped and counted.
+ *
+ * What ESP-AT cannot do, and what the backend answers then (README.md):
+ *  - listen/accept: TERN_ENOTSUP (AT+CIPSERVER is not implemented);
+ *  - half-close: the stream's close closes the link (no FIN-only close);
+ *  - abort: AT+CIPCLOSE without waiting (the peer reads end of stream;
+ *    ESP-AT has no reset);
+ *  - a peer's reset: "<link>,CLOSED" says the same for FIN and RST, so it
+ *    reads as end of stream; a write after it is TERN_ECONNRESET;
+ *  - ICMP errors on datagram sockets are never reported;
+ *  - options: TERN_ENOTSUP; a stream socket cannot bind before connect
+ *    (TERN_ENOTSUP, the TCP form of AT+CIPSTART has no local port);
+ *  - a datagram socket receives once its link is open (connect or a first
+ *    send_to open it): recv_from on a bound socket that never sent and
+ *    has no peer is TERN_ENOTSUP (AT+CIPSTART wants a remote).
+ * A command with no final result within timeout_ms (AT+CIPSTART: the
+ * larger of it and 10 s, the modem's own connect timeout) fails its
+ * socket with TERN_ETIMEDOUT, resets the parser and runs the start
+ * sequence again. "ready" (the modem restarted) ends every link with
+ * TERN_ECONNRESET. */
+#ifndef TERN_SOCKET_AT_H
+#define TERN_SOCKET_AT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/at_cmd.h"
+#include "tern/at_parser.h"
+#include "tern/socket.h"
+#include "tern/stream.h"
+#include "tern/timer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ESP-AT's links: 0..4. */
+#define TERN_SOCKET_AT_LINKS 5
+/* The line buffer of the parser: every TCP/UDP line fits. */
+#define TERN_SOCKET_AT_LINE 128
+
+struct tern_socket_at;
+
+/* One socket slot. Fields are the backend's. */
+typedef struct tern_socket_at_sock {
+  tern_socket base; /* first: the API's handle */
+  struct tern_socket_at *m;
+  uint8_t kind;  /* free, stream, datagram */
+  uint8_t state; /* idle, starting, status, open, gone, closed */
+  uint8_t link;  /* 0..4, or 0xFF */
+  uint8_t flags; /* bound, peer fixed, write side closed, closing */
+  int err;       /* what ended the connection (sticky for streams) */
+  tern_endpoint local, peer;
+  tern_endpoint dst; /* the datagram in tx: where it goes */
+  uint8_t *rx;       /* receive ring: stream bytes, or datagram records */
+  size_t rx_cap, rx_head, rx_len;
+  size_t rx_open; /* datagram: bytes of the last record still arriving */
+  uint8_t *tx;    /* bytes (stream) or one datagram to send */
+  size_t tx_cap, tx_len;
+  tern_waker_slot rd, wr;
+} tern_socket_at_sock;
+
+/* What the backend counted. */
+typedef struct tern_socket_at_stats {
+  uint32_t timeouts;   /* commands with no final result in time */
+  uint32_t restarts;   /* "ready" from the modem after the start */
+  uint32_t rx_dropped; /* payload bytes that found no room (or no owner) */
+  uint32_t stray;      /* final results with no command in flight */
+} tern_socket_at_stats;
+
+/* The backend. Caller storage; fields are the backend's but stats. */
+typedef struct tern_socket_at {
+  tern_net base; /* first: what the application is given */
+  tern_stream uart;
+  tern_at_parser parser;
+  uint8_t line[TERN_SOCKET_AT_LINE];
+  uint8_t in[256]; /* UART bytes read, not yet fed */
+  size_t in_off, in_len;
+  tern_socket_at_sock *socks;
+  uint16_t nsocks;
+  uint16_t next; /* where the scan for work starts (round robin) */
+  uint8_t link_sock[TERN_SOCKET_AT_LINKS]; /* socket index, or free/orphan */
+  uint8_t orphan;   /* links that need AT+CIPCLOSE and have no socket */
+  uint8_t startup;  /* the next step of the start sequence */
+  uint8_t op;       /* the command in flight */
+  uint8_t phase;    /* its progress (waiting for the prompt, ...) */
+  uint8_t cur;      /* its socket index, 0xFF: none (or aborted) */
+  uint8_t op_link;  /* its link */
+  uint8_t ipd_sock; /* the socket of the current +IPD, 0xFF: dropped */
+  int op_err;       /* its error so far (CONNECT FAIL before ERROR) */
+  char cmd[TERN_AT_CMD_MAX];
+  size_t cmd_len, cmd_off;
+  size_t pay_len, pay_off; /* AT+CIPSEND's payload after the prompt */
+  uint32_t timeout_ms;
+  tern_time deadline;
+  tern_timer timer;
+  tern_ip_addr sta_ip; /* AT+CIFSR's station address */
+  tern_waker_slot runner;
+  tern_socket_at_stats stats;
+} tern_socket_at;
+
+/* The caller's storage for the sockets. */
+typedef struct tern_socket_at_storage {
+  tern_socket_at_sock *socks;
+  uint16_t nsocks;
+  uint8_t *bufs; /* nsocks * (rx_cap + tx_cap) bytes */
+  size_t rx_cap; /* receive ring per socket (a datagram needs its length
+                    plus TERN_SOCKET_AT_DGRAM_HDR) */
+  size_t tx_cap; /* send buffer per socket: the largest datagram */
+} tern_socket_at_storage;
+
+/* Bytes of ring a received datagram takes beyond its payload. */
+#define TERN_SOCKET_AT_DGRAM_HDR (2 + sizeof(tern_endpoint))
+
+/* Sets up the backend over uart (the modem's UART, which it then owns)
+ * with st's sockets; timeout_ms bounds each command's answer (0: 2000).
+ * Nothing is sent until the runner first runs. Returns 0 or TERN_EINVAL
+ * (NULL arguments, nsocks 0 or over 254, a capacity of 0). */
+int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
+                        const tern_socket_at_storage *st, uint32_t timeout_ms);
+
+/* The runner: a task of the composition polls it for as long as the
+ * backend is used. It never returns READY while the UART works; READY
+ * when the UART ended (every socket then fails with TERN_ECONNRESET).
+ * Its waker is called when a socket wants work done, when the UART has
+ * bytes or room, and at a command's deadline (a timer in cx's queue). */
+tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx);
+
+/* What the application is given. */
+static inline tern_net *tern_socket_at_net(tern_socket_at *m) {
+  return &m->base;
+}
+
+/* The backend's table. */
+extern const tern_socket_ops tern_socket_at_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_SOCKET_AT_H */
