@@ -12,6 +12,7 @@
 
 #include "executor/test_waker.h"
 #include "sockets/dns/dns_test_msgs.h"
+#include "sockets/tern/sim_stack.h"
 #include "tern/dns.h"
 #include "tern/ip.h"
 #include "tern/ipv4.h"
@@ -29,68 +30,7 @@ using tern_test::Framed;
 using tern_test::kQname;
 using tern_test::Rr;
 
-constexpr int kPkts = 32;
-constexpr int kPktSize = 1536;
-constexpr int kSocks = 4;
-constexpr int kConns = 2;
-constexpr uint32_t kRing = 2048;
-constexpr uint32_t kUdpRing = 2048;
-
-int RngFill(void *self, void *buf, size_t len) {
-  auto *r = static_cast<tern_simrng *>(self);
-  auto *p = static_cast<uint8_t *>(buf);
-  for (size_t i = 0; i < len; i++)
-    p[i] = (uint8_t)tern_simrng_next(r);
-  return 0;
-}
-
-struct Stack {
-  alignas(8) uint8_t pool_storage[TERN_PKT_POOL_STORAGE_SIZE(kPkts, kPktSize)];
-  tern_pkt_pool pool;
-  tern_ip_stack ip;
-  tern_ipv4_layer v4;
-  tern_ip_iface iface;
-  tern_tcp_layer tcp;
-  tern_udp_layer udp;
-  tern_simrng rng_state;
-  tern_rng rng;
-  tern_test::CountingWaker ip_waker, tcp_waker;
-  tern_socket_tern_sock socks[kSocks];
-  tern_tcp_conn conns[kConns];
-  uint8_t tcp_bufs[kConns * 2 * kRing];
-  uint8_t udp_bufs[kSocks * kUdpRing];
-  tern_socket_tern net;
-
-  void Start(tern_netdev dev, uint8_t last) {
-    ASSERT_GT(
-        tern_pkt_pool_init(&pool, pool_storage, sizeof pool_storage, kPktSize),
-        0);
-    tern_simrng_seed(&rng_state, last);
-    rng = tern_rng{RngFill, &rng_state};
-    ASSERT_EQ(tern_ip_stack_init(&ip, &pool, &rng), 0);
-    ASSERT_EQ(tern_ipv4_init(&v4, &ip), 0);
-    ASSERT_EQ(tern_ip_iface_add(&ip, &iface, dev), 0);
-    tern_ipv4_addr a = tern_ipv4(192, 0, 2, last);
-    ASSERT_EQ(tern_ipv4_set_addr(&iface, &a, 24, nullptr), 0);
-    tern_tcp_config cfg;
-    tern_tcp_config_default(&cfg);
-    cfg.time_wait = 1000;
-    ASSERT_EQ(tern_tcp_init(&tcp, &ip, &cfg), 0);
-    ASSERT_EQ(tern_udp_init(&udp, &ip), 0);
-    tern_socket_tern_storage st = {socks, kSocks, conns,    kConns,  tcp_bufs,
-                                   kRing, kRing,  udp_bufs, kUdpRing};
-    ASSERT_EQ(tern_socket_tern_init(&net, &tcp, &udp, &st), 0);
-  }
-
-  void Poll() {
-    tern_cx cx = ip_waker.Cx();
-    tern_ip_stack_poll_run(&ip, &cx);
-    cx = tcp_waker.Cx();
-    tern_tcp_poll_run(&tcp, &cx);
-    tern_timer_queue_fire(&ip_waker.timers, tern_now());
-    tern_timer_queue_fire(&tcp_waker.timers, tern_now());
-  }
-};
+using Stack = tern_test::SimSocketStack;
 
 // A DNS server over the socket API: many.test is too long for UDP (TC)
 // and has 40 addresses over TCP; every other name has one address.
