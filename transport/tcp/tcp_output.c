@@ -378,7 +378,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
    * then refused and answered, and its answer brings the news). */
   uint32_t edge = c->snd_una + c->snd_wnd;
   p->seq = tern_seq_lt(edge, c->snd_max) ? edge : c->snd_max;
-  return (c->pend & TERN__TCP_P_ACK) != 0;
+  return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
 }
 
 /* Fills r's fields that come from plan p: sequence number, flags and the
@@ -464,6 +464,9 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
   }
   if (seg_len != 0 && c->rtx_at == 0) {
     c->rtx_at = now + c->rtt.rto;
+  }
+  if ((c->pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
+    c->extra_acks--;
   }
   c->pend &= (uint8_t) ~(TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
                          TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK);

@@ -68,7 +68,7 @@ void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
   c->shead = c->slen = 0;
   c->pend = 0;
   c->retries = 0;
-  c->acks_owed = 0;
+  c->acks_owed = c->extra_acks = 0;
   c->rtt_at = c->rtx_at = c->ack_at = c->idle_at = 0;
   c->ts_recent = 0;
   c->rcv_shift = tern__tcp_shift_for(c->rcv.cap);
