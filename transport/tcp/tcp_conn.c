@@ -478,7 +478,12 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   bool ack_only = wnd == 0 && s->seq == rcv_nxt && s->payload_len != 0 &&
                   (s->flags & (TERN_TCP_ACK | TERN_TCP_SYN)) == TERN_TCP_ACK &&
                   c->state != TERN_TCP_SYN_RCVD;
-  if (!ack_only && !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
+  /* A bare segment exactly at the window's right edge is taken too, as
+   * Linux and the BSDs take it: a peer that filled our window and lost
+   * the segments sends its ACKs with SEQ = SND.NXT = RCV.NXT + RCV.WND,
+   * and refusing them loses their news of our data. */
+  if (!ack_only && !(seg_len == 0 && s->seq == rcv_nxt + wnd) &&
+      !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
     layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
         s->seq == rcv_nxt - 1) {

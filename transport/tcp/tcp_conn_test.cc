@@ -1020,6 +1020,38 @@ TEST_F(TcpConn, SimultaneousOpen) {
   EXPECT_EQ(err, 0);
 }
 
+// A peer that sent up to the right edge of our window and lost those
+// segments sends its next bare ACK with SEQ = SND.NXT: RCV.NXT + RCV.WND,
+// one past RFC 9293's test (RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND). Its
+// acknowledgment is taken, as Linux and the BSDs take it (Linux over
+// nftables's 2 % loss: without this both sides waited for their
+// retransmission timers, apps/bulk/README.md). Past the edge, or with
+// data, the segment is still refused.
+TEST_F(TcpConn, ABareAckAtTheRightEdgeOfOurWindowIsTaken) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write(Bytes(300, 'd').data(), 300, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  // Our window: the whole ring (wraps past 2^32).
+  uint32_t edge = kPeerIss + 1 + static_cast<uint32_t>(sizeof rx[0]);
+  Seg past = Peer(TERN_TCP_ACK, edge + 1, iss + 101);
+  std::vector<Seg> out = Send(past);
+  ASSERT_EQ(out.size(), 1u);  // refused, answered with our ACK
+  EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  EXPECT_EQ(conn.snd_una, iss + 1);
+  out = Send(Peer(TERN_TCP_ACK, edge, iss + 101, Bytes(1, 'x')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(conn.snd_una, iss + 1);
+  out = Send(Peer(TERN_TCP_ACK, edge, iss + 101));
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(conn.snd_una, iss + 101);
+  out = Send(Peer(TERN_TCP_ACK, edge, iss + 301));
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(conn.snd_una, iss + 301);
+  EXPECT_EQ(conn.rtx_at, 0) << "everything acknowledged: no timer";
+}
+
 TEST_F(TcpConn, RetransmitsUnackedDataOnTheTimer) {
   uint32_t iss;
   Open(&iss);
