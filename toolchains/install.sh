@@ -13,7 +13,7 @@ PACKAGES=(
   protobuf-compiler nanopb
   clang libclang-rt-14-dev clang-format
   valgrind
-  iproute2 iputils-ping netcat-openbsd socat tcpdump tshark
+  iproute2 iputils-ping netcat-openbsd socat tcpdump tshark nftables curl
   slirp python3-scapy dnsmasq
   python3
 )

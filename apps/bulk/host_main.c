@@ -3,9 +3,10 @@
  *        (--connect H.I.J.K:PORT | --listen PORT) [--pcap FILE]
  * sends N bytes of tern_bulk_pattern on a connection, then closes it, and
  * prints "bulk: sent N bytes in T ms" (or "bulk: error ... after N
- * bytes"). --connect exits after its one connection (status 0 only if
- * every byte went and the close completed); --listen serves every
- * connection, one at a time, until a signal. */
+ * bytes"), then the TCP layer's loss counters. --connect exits after its
+ * one connection (status 0 only if every byte went and the close
+ * completed); --listen serves every connection, one at a time, until a
+ * signal. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,11 @@ static void on_done(tern_bulk *b) {
     printf("bulk: error %s after %" PRIu64 " bytes\n", tern_strerror(b->err),
            b->sent);
   }
+  /* The layer's loss counters so far (every connection of this run). */
+  const tern_tcp_stats *st = &stack.tcp.stats;
+  printf("bulk: tcp retransmits %" PRIu32 ", fast retransmits %" PRIu32
+         ", timeouts %" PRIu32 ", segments refused %" PRIu32 "\n",
+         st->retransmits, st->fast_retransmits, st->timeouts, st->rx_dropped);
   fflush(stdout);
 }
 
