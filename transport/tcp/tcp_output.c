@@ -524,8 +524,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       tern_pkt_free(pkt);
       return TERN_READY;
     }
-    /* The plan again, with the room this packet has for data (and the
-     * options' length), then the header from it. */
+    /* The header, then the room this packet has for data (and the
+     * options' length). Nothing the plan reads changed since it was made:
+     * it is made again only when this packet takes less than cap. */
     header(c, (p.flags & TERN_TCP_SYN) != 0, &r, now);
     int olen = tern_tcp_options_len(&r.opts);
     size_t room = tern_pkt_tailroom(pkt);
@@ -534,10 +535,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     if (rt.max_len > hlen && max > rt.max_len - hlen) {
       max = (uint32_t)(rt.max_len - hlen);
     }
-    if (max > cap) {
-      max = cap;
-    }
-    if (!next_segment(c, max, &p)) {
+    if (max < cap && !next_segment(c, max, &p)) {
       layer->tx_pkt = pkt; /* kept, empty, for the next segment */
       return TERN_READY;
     }
