@@ -173,6 +173,12 @@ static void settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   }
 }
 
+/* A round-trip sample, within the layer's RTO bounds. */
+static void rtt_sample(tern_tcp_conn *c, uint32_t r) {
+  const tern_tcp_config *cfg = &c->layer->cfg;
+  tern_tcp_rtt_sample(&c->rtt, r, cfg->min_rto, cfg->max_rto);
+}
+
 /* Our SYN was acknowledged: the connection is synchronized. */
 static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->state = TERN_TCP_ESTABLISHED;
@@ -191,7 +197,7 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->retries = 0;
   c->rtx_at = 0;
   if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
-    tern_tcp_rtt_sample(&c->rtt, tern_now() - c->rtt_at);
+    rtt_sample(c, tern_now() - c->rtt_at);
     c->rtt_at = 0;
   }
   /* SMSS (RFC 5681): the most data a segment carries, the MSS less the
@@ -264,10 +270,10 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
         (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
         s->opts.ts_ecr != 0) {
       if (!echo_before_timeout(c, s->opts.ts_ecr)) {
-        tern_tcp_rtt_sample(&c->rtt, (uint32_t)now - s->opts.ts_ecr);
+        rtt_sample(c, (uint32_t)now - s->opts.ts_ecr);
       }
     } else if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
-      tern_tcp_rtt_sample(&c->rtt, now - c->rtt_at); /* Karn: untouched */
+      rtt_sample(c, now - c->rtt_at); /* Karn: untouched */
     }
     if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
       c->rtt_at = 0;

@@ -57,7 +57,7 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
   layer->stats.timeouts++;
   uint32_t flight = c->snd_max - c->snd_una;
   tern_tcp_cc_timeout(&c->cc, flight, c->snd_max, c->retries != 0);
-  tern_tcp_rtt_backoff(&c->rtt);
+  tern_tcp_rtt_backoff(&c->rtt, layer->cfg.max_rto);
   if (c->retries < 0xff) {
     c->retries++;
   }
