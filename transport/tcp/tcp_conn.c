@@ -358,7 +358,9 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
                     size_t len, tern_time now) {
   uint8_t held = c->rcv.nranges;
   int moved = tern_tcp_rcvbuf_put(&c->rcv, seq, data, len);
-  if (moved > 0) {
+  if (moved == TERN_ENOMEM) {
+    c->layer->stats.rx_ooo_refused++;
+  } else if (moved > 0) {
     tern_waker_slot_wake(&c->reader);
   }
   if (moved <= 0 || held != 0 || c->rcv.nranges != 0 || ++c->acks_owed >= 2) {

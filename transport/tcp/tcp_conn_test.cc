@@ -372,6 +372,22 @@ TEST_F(TcpConn, OutOfOrderDataIsAckedAtOnceWithSack) {
   EXPECT_FALSE(out[0].opts.present & TERN_TCP_HAS_SACK);
 }
 
+// Out-of-order data that would need a fifth held range is not kept, and
+// the layer counts it; the ranges held are still reported.
+TEST_F(TcpConn, OutOfOrderDataPastTheRangesIsCounted) {
+  uint32_t iss;
+  Open(&iss, true, true);
+  uint32_t seq = kPeerIss + 1;
+  for (uint32_t i = 0; i <= TERN_TCP_RCVBUF_RANGES; i++) {
+    std::vector<Seg> out =
+        Send(Peer(TERN_TCP_ACK, seq + 100 + 200 * i, iss + 1, Bytes(100, 'b')));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, seq);
+    EXPECT_EQ(tcp.stats.rx_ooo_refused, i == TERN_TCP_RCVBUF_RANGES ? 1u : 0u);
+  }
+  EXPECT_EQ(conn.rcv.nranges, TERN_TCP_RCVBUF_RANGES);
+}
+
 TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
   uint32_t iss;
   Open(&iss);
