@@ -150,9 +150,7 @@ static void enter_time_wait(tern_tcp_conn *c, tern_time now) {
   tern_waker_slot_wake(&c->writer);
 }
 
-/* The handshake settled (either side): MSS, shifts, options, congestion
- * state. ours: what our SYN offered (c->mss holds our MSS until now). */
-static void settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
+void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   tern_tcp_opts ours;
   memset(&ours, 0, sizeof ours);
   ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
@@ -406,7 +404,7 @@ static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   }
   tern_time now = tern_now();
   tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
-  settle(c, &s->opts);
+  tern__tcp_settle(c, &s->opts);
   if (has_ack) {
     established(c, s);
     if (s->payload_len != 0) {

@@ -43,6 +43,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s);
 void tern__tcp_finish(tern_tcp_conn *c, int err);
 /* Whether two addresses are the same (family and bytes). */
 bool tern__tcp_addr_eq(const tern_ip_addr *a, const tern_ip_addr *b);
+/* The handshake settles (either side, from the peer's SYN options
+ * theirs): MSS, window shifts, the options in force, TS.Recent. What we
+ * offer is every option (SACK as configured), with c->mss our MSS until
+ * now. */
+void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs);
 /* The window to offer now, unscaled. */
 uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c);
 /* The window shift for a receive ring of cap bytes (RFC 7323 2.3). */
