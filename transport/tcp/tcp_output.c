@@ -259,6 +259,15 @@ static uint32_t usable_window(const tern_tcp_conn *c, uint32_t flight) {
   return min_u32(room, peer);
 }
 
+/* The data of a segment sent again from seq (SND.UNA <= seq < SND.MAX):
+ * at most max bytes, no more than the ring holds from seq nor than was
+ * sent before, and only up to the next range the peer SACKed. */
+static uint32_t again_len(const tern_tcp_conn *c, uint32_t seq, uint32_t max) {
+  uint32_t len = min_u32(c->slen - (seq - c->snd_una), max);
+  len = min_u32(len, c->snd_max - seq);
+  return min_u32(len, tern__tcp_sack_room(c, seq));
+}
+
 /* What c should send next, if anything. max: the most data one segment
  * can carry now (seg_max() at most). */
 static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
@@ -285,14 +294,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       p->rule = TERN_TCP_SACK_FIRST;
     }
     p->seq = c->snd_una;
-    p->len = c->slen < max ? c->slen : max;
-    if (p->len > out) {
-      p->len = out;
-    }
-    uint32_t hole = tern__tcp_sack_room(c, p->seq); /* only the hole */
-    if (p->len > hole) {
-      p->len = hole;
-    }
+    p->len = again_len(c, p->seq, max); /* with SACK, only the hole */
     if (fin_due(c, p->seq, p->len) && out > p->len) {
       p->flags |= TERN_TCP_FIN;
     }
@@ -336,11 +338,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
         tern_seq_lt(c->snd_nxt, c->snd_max)) {
       /* After a timeout, the first segment again whatever the windows
        * (it was sent inside them once; with a zero window it probes). */
-      uint32_t was = c->snd_max - c->snd_nxt;
-      len = avail < max ? avail : max;
-      len = len < was ? len : was;
-      uint32_t hole = tern__tcp_sack_room(c, c->snd_nxt);
-      len = len < hole ? len : hole;
+      len = again_len(c, c->snd_nxt, max);
       send = len != 0;
     }
     if (!send && avail != 0 && flight == 0 &&
