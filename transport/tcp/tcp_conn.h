@@ -67,8 +67,11 @@ int tern__tcp_send_now(tern_tcp_layer *layer, const tern_endpoint *local,
 void tern__tcp_reset_answer(tern_tcp_layer *layer, const tern_endpoint *local,
                             const tern_endpoint *remote,
                             const tern_tcp_repr *s);
-/* The MSS we announce on the route to remote (its MTU, capped by what a
- * pool packet holds), or 0 with no route. */
+/* The MSS we announce on route r (its MTU, capped by what a pool packet
+ * holds). */
+uint16_t tern__tcp_route_mss(const tern_tcp_layer *layer,
+                             const tern_ip_route *r);
+/* The same on the route to remote, or 0 with no route. */
 uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote);
 
 /* With SACK in force: moves SND.NXT past a SACKed range it stands at

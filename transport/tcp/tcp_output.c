@@ -11,23 +11,28 @@ void tern__tcp_kick(tern_tcp_layer *layer) {
   tern_waker_slot_wake(&layer->runner);
 }
 
+uint16_t tern__tcp_route_mss(const tern_tcp_layer *layer,
+                             const tern_ip_route *r) {
+  size_t cap = layer->stack->pool->buf_size;
+  size_t room = cap > (size_t)r->headroom + TERN_TCP_MAX_HEADER_LEN
+                    ? cap - r->headroom - TERN_TCP_MAX_HEADER_LEN
+                    : 0;
+  size_t mss = r->max_len > TERN_TCP_HEADER_LEN
+                   ? (size_t)r->max_len - TERN_TCP_HEADER_LEN
+                   : 0;
+  if (mss > room) {
+    mss = room;
+  }
+  return (uint16_t)(mss > 0xffffu ? 0xffffu : mss);
+}
+
 uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
   tern_ip_route r;
   if (tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &r) !=
       0) {
     return 0;
   }
-  size_t cap = layer->stack->pool->buf_size;
-  size_t room = cap > (size_t)r.headroom + TERN_TCP_MAX_HEADER_LEN
-                    ? cap - r.headroom - TERN_TCP_MAX_HEADER_LEN
-                    : 0;
-  size_t mss = r.max_len > TERN_TCP_HEADER_LEN
-                   ? (size_t)r.max_len - TERN_TCP_HEADER_LEN
-                   : 0;
-  if (mss > room) {
-    mss = room;
-  }
-  return (uint16_t)(mss > 0xffffu ? 0xffffu : mss);
+  return tern__tcp_route_mss(layer, &r);
 }
 
 /* Builds r (its data already at buf + the header's length, or none) in
@@ -390,9 +395,10 @@ static void header_plan(const tern_tcp_conn *c, const plan *p,
 
 /* Fills r's other header fields and options for c: they depend on the
  * plan only through its SYN, which the state decides (next_segment), so
- * the same for every plan made before a segment goes out. */
-static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
-                   tern_time now) {
+ * the same for every plan made before a segment goes out. A SYN
+ * announces the MSS of rt, its route (not read otherwise). */
+static void header(tern_tcp_conn *c, bool syn, const tern_ip_route *rt,
+                   tern_tcp_repr *r, tern_time now) {
   memset(r, 0, sizeof *r);
   r->src_port = c->local.port;
   r->dst_port = c->remote.port;
@@ -405,7 +411,7 @@ static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
   if (syn) {
     o->present = TERN_TCP_HAS_MSS;
     /* Ours to announce (c->mss is what we send, once settled). */
-    o->mss = tern__tcp_our_mss(c->layer, &c->remote);
+    o->mss = tern__tcp_route_mss(c->layer, rt);
     bool offer_all = c->state == TERN_TCP_SYN_SENT;
     if (offer_all || c->snd_shift != 0 || c->rcv_shift != 0) {
       o->present |= TERN_TCP_HAS_WSCALE;
@@ -480,7 +486,7 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
  * peer is held out of order. Neither changes while output runs. */
 static uint32_t seg_max(tern_tcp_conn *c) {
   tern_tcp_repr r;
-  header(c, false, &r, 0);
+  header(c, false, NULL, &r, 0);
   uint32_t olen = (uint32_t)tern_tcp_options_len(&r.opts);
   return c->mss > olen ? c->mss - olen : 1;
 }
@@ -525,7 +531,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     /* The header, then the room this packet has for data (and the
      * options' length). Nothing the plan reads changed since it was made:
      * it is made again only when this packet takes less than cap. */
-    header(c, (p.flags & TERN_TCP_SYN) != 0, &r, now);
+    header(c, (p.flags & TERN_TCP_SYN) != 0, &rt, &r, now);
     int olen = tern_tcp_options_len(&r.opts);
     size_t room = tern_pkt_tailroom(pkt);
     size_t hlen = TERN_TCP_HEADER_LEN + (size_t)(olen < 0 ? 0 : olen);

@@ -112,7 +112,7 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
   if (rc != 0) {
     return rc;
   }
-  uint16_t mss = tern__tcp_our_mss(layer, remote);
+  uint16_t mss = tern__tcp_route_mss(layer, &r);
   if (mss == 0) {
     return TERN_EMSGSIZE;
   }
