@@ -384,6 +384,20 @@ static void fin_in(tern_tcp_conn *c, tern_time now) {
   ack_now(c);
 }
 
+/* A segment's text in a state that takes it: its data from seq (the
+ * first data byte's number) and then its FIN if it comes in order
+ * (RFC 9293 3.10.7.4, seventh and eighth steps). */
+static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
+                    tern_time now) {
+  if (s->payload_len != 0) {
+    data_in(c, seq, s->payload, s->payload_len, now);
+  }
+  if ((s->flags & TERN_TCP_FIN) != 0 &&
+      seq + s->payload_len == c->rcv.rcv_nxt) {
+    fin_in(c, now);
+  }
+}
+
 /* SYN-SENT (RFC 9293 3.10.7.3). */
 static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   bool has_ack = (s->flags & TERN_TCP_ACK) != 0;
@@ -407,13 +421,7 @@ static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   tern__tcp_settle(c, &s->opts);
   if (has_ack) {
     established(c, s);
-    if (s->payload_len != 0) {
-      data_in(c, s->seq + 1, s->payload, s->payload_len, now);
-    }
-    if ((s->flags & TERN_TCP_FIN) != 0 &&
-        s->seq + 1 + s->payload_len == c->rcv.rcv_nxt) {
-      fin_in(c, now);
-    }
+    text_in(c, s, s->seq + 1, now);
     ack_now(c);
   } else {
     /* Simultaneous open: our SYN goes again, with the ACK of theirs. */
@@ -530,17 +538,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   bool takes_data = !ack_only && (c->state == TERN_TCP_ESTABLISHED ||
                                   c->state == TERN_TCP_FIN_WAIT_1 ||
                                   c->state == TERN_TCP_FIN_WAIT_2);
-  if (s->payload_len != 0) {
-    if (takes_data) {
-      data_in(c, s->seq, s->payload, s->payload_len, now);
-    } else {
-      ack_now(c); /* after the peer's FIN, or a probe of a zero window:
-                     data is not taken */
-    }
-  }
-  if ((s->flags & TERN_TCP_FIN) != 0 && takes_data &&
-      s->seq + s->payload_len == c->rcv.rcv_nxt) {
-    fin_in(c, now);
+  if (takes_data) {
+    text_in(c, s, s->seq, now);
+  } else if (s->payload_len != 0) {
+    ack_now(c); /* after the peer's FIN, or a probe of a zero window: data
+                   is not taken */
   }
 }
 
