@@ -168,10 +168,10 @@ typedef struct tern_tcp_conn {
   /* the send ring: bytes from SND.UNA on, sent or not */
   uint8_t *sbuf;
   uint32_t scap;
-  uint32_t shead; /* ring index of SND.UNA's byte */
-  uint32_t slen;  /* bytes in the ring */
-  uint32_t iss;
-  uint32_t snd_una;
+  uint32_t shead;   /* ring index of SND.UNA's byte */
+  uint32_t slen;    /* bytes in the ring */
+  uint32_t snd_una; /* until the handshake ends, the ISS (nothing is
+                       acknowledged before our SYN) */
   uint32_t snd_nxt;
   uint32_t snd_max; /* the highest sent (SND.NXT before a go-back) */
   uint32_t snd_wnd; /* the peer's window, scaled */

@@ -180,7 +180,8 @@ static void rtt_sample(tern_tcp_conn *c, uint32_t r) {
 /* Our SYN was acknowledged: the connection is synchronized. */
 static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->state = TERN_TCP_ESTABLISHED;
-  c->snd_una = c->iss + 1;
+  uint32_t iss = c->snd_una; /* SND.UNA was the ISS until now */
+  c->snd_una = iss + 1;
   if (tern_seq_lt(c->snd_nxt, c->snd_una)) {
     c->snd_nxt = c->snd_una;
   }
@@ -204,7 +205,7 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
       &c->cc,
       (uint16_t)(c->mss -
                  ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0)),
-      c->iss);
+      iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, tern_now());
   if (c->listener != NULL) {
@@ -401,7 +402,7 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
 /* SYN-SENT (RFC 9293 3.10.7.3). */
 static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   bool has_ack = (s->flags & TERN_TCP_ACK) != 0;
-  if (has_ack && !tern_seq_after_upto(s->ack, c->iss, c->snd_max)) {
+  if (has_ack && !tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
     if ((s->flags & TERN_TCP_RST) == 0) {
       reset_to(c, s);
     }
@@ -426,7 +427,7 @@ static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   } else {
     /* Simultaneous open: our SYN goes again, with the ACK of theirs. */
     c->state = TERN_TCP_SYN_RCVD;
-    c->snd_nxt = c->iss;
+    c->snd_nxt = c->snd_una; /* the ISS */
     c->rtt_at = 0;
     tern__tcp_kick(c->layer);
   }
@@ -490,7 +491,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
         s->seq == rcv_nxt - 1) {
-      c->snd_nxt = c->iss; /* the SYN again: our SYN-ACK again */
+      c->snd_nxt = c->snd_una; /* the SYN again: our SYN-ACK again */
       tern__tcp_kick(layer);
       return;
     }
@@ -511,7 +512,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   if (c->state == TERN_TCP_SYN_RCVD) {
-    if (!tern_seq_after_upto(s->ack, c->iss, c->snd_max)) {
+    if (!tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
       reset_to(c, s);
       return;
     }

@@ -568,9 +568,11 @@ TEST_F(TcpConn, AConnectionMadeAgainReadsNothingOfTheLastOne) {
 // RFC 6675 5.1 with the scoreboard: after a timeout the go-back resends
 // the hole and skips what the peer SACKed since; without SACK (NewReno)
 // it resends everything from SND.UNA.
-void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after) {
+void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after,
+                               uint32_t *iss_out) {
   uint32_t iss;
   f->Open(&iss, true, sack);
+  *iss_out = iss;
   ASSERT_EQ(f->conn.opts != 0, sack);
   std::vector<uint8_t> data(3000, 'd');
   ptrdiff_t n;
@@ -598,9 +600,10 @@ void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after) {
 
 TEST_F(TcpConn, WithSackTheGoBackAfterATimeoutResendsOnlyTheHole) {
   std::vector<Seg> out;
-  LoseTwoOfThreeThenTimeOut(this, true, &out);
+  uint32_t iss;
+  LoseTwoOfThreeThenTimeOut(this, true, &out, &iss);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].seq, conn.iss + 1001);
+  EXPECT_EQ(out[0].seq, iss + 1001);
   EXPECT_EQ(out[0].data.size(), 1000u);
   // Nothing was sent twice beyond A and B.
   EXPECT_EQ(tcp.stats.retransmits, 2u);
@@ -608,10 +611,11 @@ TEST_F(TcpConn, WithSackTheGoBackAfterATimeoutResendsOnlyTheHole) {
 
 TEST_F(TcpConn, WithoutSackTheGoBackResendsEverythingFromSndUna) {
   std::vector<Seg> out;
-  LoseTwoOfThreeThenTimeOut(this, false, &out);
+  uint32_t iss;
+  LoseTwoOfThreeThenTimeOut(this, false, &out, &iss);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].seq, conn.iss + 1001);
-  EXPECT_EQ(out[1].seq, conn.iss + 2001);
+  EXPECT_EQ(out[0].seq, iss + 1001);
+  EXPECT_EQ(out[1].seq, iss + 2001);
 }
 
 // FIN-WAIT-2's bound (cfg.fin_wait2, Linux's tcp_fin_timeout): once the

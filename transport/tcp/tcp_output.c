@@ -284,8 +284,8 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       /* fall through */
     case TERN_TCP_SYN_RCVD:
       p->flags |= TERN_TCP_SYN;
-      p->seq = c->iss;
-      return c->snd_nxt == c->iss;
+      p->seq = c->snd_una; /* the ISS */
+      return c->snd_nxt == c->snd_una;
     case TERN_TCP_CLOSED: return false;
     default: break;
   }

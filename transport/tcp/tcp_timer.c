@@ -74,7 +74,7 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
   }
   bool opening = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD;
   if (opening) {
-    c->snd_nxt = c->iss; /* the SYN again */
+    c->snd_nxt = c->snd_una; /* the SYN again, at the ISS */
   } else if ((c->opts & TERN__TCP_O_SACK) != 0) {
     /* RFC 6675 5.1: recovery ends and RecoveryPoint is HighData
      * (tern_tcp_cc_timeout's recover); RFC 2018 8: the peer may have

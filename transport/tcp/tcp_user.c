@@ -62,7 +62,6 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
 
 void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
   tern_tcp_layer *layer = c->layer;
-  c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = iss;
   c->snd_wnd = c->max_snd_wnd = 0;
   c->shead = c->slen = 0;
