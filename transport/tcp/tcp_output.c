@@ -496,6 +496,11 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
   tern_ip_stack *stack = layer->stack;
   plan p;
   uint32_t cap = seg_max(c);
+  /* The route is looked up for the first segment and kept for the rest
+   * of this call: no other task runs, so no route changes, until it
+   * returns (as the cap above is kept). */
+  tern_ip_route rt;
+  bool routed = false;
   for (int budget = 0; budget < 64; budget++) {
     if (!next_segment(c, cap, &p)) {
       return TERN_READY;
@@ -505,11 +510,13 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
             TERN_PENDING) {
       return TERN_PENDING;
     }
-    tern_ip_route rt;
-    int rc = tern_ip_route_lookup(stack, &c->remote.addr, c->remote.scope, &rt);
-    if (rc != 0) {
-      layer->stats.tx_errors++;
-      return TERN_READY; /* the timers try again */
+    if (!routed) {
+      if (tern_ip_route_lookup(stack, &c->remote.addr, c->remote.scope, &rt) !=
+          0) {
+        layer->stats.tx_errors++;
+        return TERN_READY; /* the timers try again */
+      }
+      routed = true;
     }
     if (layer->wait_iface != NULL && layer->wait_iface != rt.iface) {
       tern_ip_cancel_wait(stack, &layer->waiter, layer->wait_iface);
