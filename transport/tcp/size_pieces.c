@@ -54,8 +54,8 @@ int main(void) {
     output[5] = (uint8_t)tern_tcp_rcvbuf_read(&rcv, output + 6, 10);
   }
   tern_tcp_rtt_init(&rtt, input[6], 60000);
-  tern_tcp_rtt_sample(&rtt, input[7]);
-  tern_tcp_rtt_backoff(&rtt);
+  tern_tcp_rtt_sample(&rtt, input[7], input[6], 60000);
+  tern_tcp_rtt_backoff(&rtt, 60000);
   output[16] = (uint8_t)rtt.rto;
   tern_tcp_cc_init(&cc, r.opts.mss, r.ack);
   output[17] = (uint8_t)tern_tcp_cc_ack(&cc, r.seq, input[8], input[9]);

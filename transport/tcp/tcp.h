@@ -123,6 +123,8 @@ typedef struct tern_tcp_stats {
   tern_tcp_rx_stats rx;       /* every segment's parse result */
   uint32_t rx_no_conn;        /* no connection or listener: reset sent */
   uint32_t rx_dropped;        /* unacceptable for its connection */
+  uint32_t rx_ooo_refused;    /* out-of-order data not kept: every range
+                                 of the receive ring in use */
   uint32_t challenge_acks;    /* RFC 5961 3.2, 4.2, 5.2 */
   uint32_t paws_rejected;     /* an old timestamp (RFC 7323 5.3 R1) */
   uint32_t rst_sent;          /* resets sent */
@@ -167,10 +169,10 @@ typedef struct tern_tcp_conn {
   /* the send ring: bytes from SND.UNA on, sent or not */
   uint8_t *sbuf;
   uint32_t scap;
-  uint32_t shead; /* ring index of SND.UNA's byte */
-  uint32_t slen;  /* bytes in the ring */
-  uint32_t iss;
-  uint32_t snd_una;
+  uint32_t shead;   /* ring index of SND.UNA's byte */
+  uint32_t slen;    /* bytes in the ring */
+  uint32_t snd_una; /* until the handshake ends, the ISS (nothing is
+                       acknowledged before our SYN) */
   uint32_t snd_nxt;
   uint32_t snd_max; /* the highest sent (SND.NXT before a go-back) */
   uint32_t snd_wnd; /* the peer's window, scaled */

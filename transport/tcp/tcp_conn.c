@@ -150,9 +150,7 @@ static void enter_time_wait(tern_tcp_conn *c, tern_time now) {
   tern_waker_slot_wake(&c->writer);
 }
 
-/* The handshake settled (either side): MSS, shifts, options, congestion
- * state. ours: what our SYN offered (c->mss holds our MSS until now). */
-static void settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
+void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   tern_tcp_opts ours;
   memset(&ours, 0, sizeof ours);
   ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
@@ -173,10 +171,17 @@ static void settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   }
 }
 
+/* A round-trip sample, within the layer's RTO bounds. */
+static void rtt_sample(tern_tcp_conn *c, uint32_t r) {
+  const tern_tcp_config *cfg = &c->layer->cfg;
+  tern_tcp_rtt_sample(&c->rtt, r, cfg->min_rto, cfg->max_rto);
+}
+
 /* Our SYN was acknowledged: the connection is synchronized. */
 static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->state = TERN_TCP_ESTABLISHED;
-  c->snd_una = c->iss + 1;
+  uint32_t iss = c->snd_una; /* SND.UNA was the ISS until now */
+  c->snd_una = iss + 1;
   if (tern_seq_lt(c->snd_nxt, c->snd_una)) {
     c->snd_nxt = c->snd_una;
   }
@@ -191,7 +196,7 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->retries = 0;
   c->rtx_at = 0;
   if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
-    tern_tcp_rtt_sample(&c->rtt, tern_now() - c->rtt_at);
+    rtt_sample(c, tern_now() - c->rtt_at);
     c->rtt_at = 0;
   }
   /* SMSS (RFC 5681): the most data a segment carries, the MSS less the
@@ -200,7 +205,7 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
       &c->cc,
       (uint16_t)(c->mss -
                  ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0)),
-      c->iss);
+      iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, tern_now());
   if (c->listener != NULL) {
@@ -264,10 +269,10 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
         (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
         s->opts.ts_ecr != 0) {
       if (!echo_before_timeout(c, s->opts.ts_ecr)) {
-        tern_tcp_rtt_sample(&c->rtt, (uint32_t)now - s->opts.ts_ecr);
+        rtt_sample(c, (uint32_t)now - s->opts.ts_ecr);
       }
     } else if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
-      tern_tcp_rtt_sample(&c->rtt, now - c->rtt_at); /* Karn: untouched */
+      rtt_sample(c, now - c->rtt_at); /* Karn: untouched */
     }
     if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
       c->rtt_at = 0;
@@ -355,7 +360,9 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
                     size_t len, tern_time now) {
   uint8_t held = c->rcv.nranges;
   int moved = tern_tcp_rcvbuf_put(&c->rcv, seq, data, len);
-  if (moved > 0) {
+  if (moved == TERN_ENOMEM) {
+    c->layer->stats.rx_ooo_refused++;
+  } else if (moved > 0) {
     tern_waker_slot_wake(&c->reader);
     c->extra_acks = 0;
   } else if ((c->pend & TERN__TCP_P_ACK) != 0 && c->extra_acks < 255) {
@@ -384,10 +391,24 @@ static void fin_in(tern_tcp_conn *c, tern_time now) {
   ack_now(c);
 }
 
+/* A segment's text in a state that takes it: its data from seq (the
+ * first data byte's number) and then its FIN if it comes in order
+ * (RFC 9293 3.10.7.4, seventh and eighth steps). */
+static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
+                    tern_time now) {
+  if (s->payload_len != 0) {
+    data_in(c, seq, s->payload, s->payload_len, now);
+  }
+  if ((s->flags & TERN_TCP_FIN) != 0 &&
+      seq + s->payload_len == c->rcv.rcv_nxt) {
+    fin_in(c, now);
+  }
+}
+
 /* SYN-SENT (RFC 9293 3.10.7.3). */
 static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   bool has_ack = (s->flags & TERN_TCP_ACK) != 0;
-  if (has_ack && !tern_seq_after_upto(s->ack, c->iss, c->snd_max)) {
+  if (has_ack && !tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
     if ((s->flags & TERN_TCP_RST) == 0) {
       reset_to(c, s);
     }
@@ -404,21 +425,15 @@ static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   }
   tern_time now = tern_now();
   tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
-  settle(c, &s->opts);
+  tern__tcp_settle(c, &s->opts);
   if (has_ack) {
     established(c, s);
-    if (s->payload_len != 0) {
-      data_in(c, s->seq + 1, s->payload, s->payload_len, now);
-    }
-    if ((s->flags & TERN_TCP_FIN) != 0 &&
-        s->seq + 1 + s->payload_len == c->rcv.rcv_nxt) {
-      fin_in(c, now);
-    }
+    text_in(c, s, s->seq + 1, now);
     ack_now(c);
   } else {
     /* Simultaneous open: our SYN goes again, with the ACK of theirs. */
     c->state = TERN_TCP_SYN_RCVD;
-    c->snd_nxt = c->iss;
+    c->snd_nxt = c->snd_una; /* the ISS */
     c->rtt_at = 0;
     tern__tcp_kick(c->layer);
   }
@@ -487,7 +502,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
         s->seq == rcv_nxt - 1) {
-      c->snd_nxt = c->iss; /* the SYN again: our SYN-ACK again */
+      c->snd_nxt = c->snd_una; /* the SYN again: our SYN-ACK again */
       tern__tcp_kick(layer);
       return;
     }
@@ -508,7 +523,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   if (c->state == TERN_TCP_SYN_RCVD) {
-    if (!tern_seq_after_upto(s->ack, c->iss, c->snd_max)) {
+    if (!tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
       reset_to(c, s);
       return;
     }
@@ -535,17 +550,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   bool takes_data = !ack_only && (c->state == TERN_TCP_ESTABLISHED ||
                                   c->state == TERN_TCP_FIN_WAIT_1 ||
                                   c->state == TERN_TCP_FIN_WAIT_2);
-  if (s->payload_len != 0) {
-    if (takes_data) {
-      data_in(c, s->seq, s->payload, s->payload_len, now);
-    } else {
-      ack_now(c); /* after the peer's FIN, or a probe of a zero window:
-                     data is not taken */
-    }
-  }
-  if ((s->flags & TERN_TCP_FIN) != 0 && takes_data &&
-      s->seq + s->payload_len == c->rcv.rcv_nxt) {
-    fin_in(c, now);
+  if (takes_data) {
+    text_in(c, s, s->seq, now);
+  } else if (s->payload_len != 0) {
+    ack_now(c); /* after the peer's FIN, or a probe of a zero window: data
+                   is not taken */
   }
 }
 

@@ -43,6 +43,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s);
 void tern__tcp_finish(tern_tcp_conn *c, int err);
 /* Whether two addresses are the same (family and bytes). */
 bool tern__tcp_addr_eq(const tern_ip_addr *a, const tern_ip_addr *b);
+/* The handshake settles (either side, from the peer's SYN options
+ * theirs): MSS, window shifts, the options in force, TS.Recent. What we
+ * offer is every option (SACK as configured), with c->mss our MSS until
+ * now. */
+void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs);
 /* The window to offer now, unscaled. */
 uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c);
 /* The window shift for a receive ring of cap bytes (RFC 7323 2.3). */
@@ -62,8 +67,11 @@ int tern__tcp_send_now(tern_tcp_layer *layer, const tern_endpoint *local,
 void tern__tcp_reset_answer(tern_tcp_layer *layer, const tern_endpoint *local,
                             const tern_endpoint *remote,
                             const tern_tcp_repr *s);
-/* The MSS we announce on the route to remote (its MTU, capped by what a
- * pool packet holds), or 0 with no route. */
+/* The MSS we announce on route r (its MTU, capped by what a pool packet
+ * holds). */
+uint16_t tern__tcp_route_mss(const tern_tcp_layer *layer,
+                             const tern_ip_route *r);
+/* The same on the route to remote, or 0 with no route. */
 uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote);
 
 /* With SACK in force: moves SND.NXT past a SACKed range it stands at

@@ -86,6 +86,7 @@ struct App {
   bool reading;        // a read happened on this incarnation
   uint32_t read_next;  // the sequence number the next read starts at
   bool done;           // the application closed or aborted it
+  uint32_t iss;        // the connection's ISS
 } apps[3];
 
 void Check(bool ok) {
@@ -177,7 +178,7 @@ void Sent(tern_pkt *p) {
   if (a == nullptr || (r.flags & TERN_TCP_RST) != 0) {
     return;
   }
-  uint32_t first = r.seq + ((r.flags & TERN_TCP_SYN) != 0) - a->c->iss - 1;
+  uint32_t first = r.seq + ((r.flags & TERN_TCP_SYN) != 0) - a->iss - 1;
   for (size_t k = 0; k < r.payload_len; k++) {
     uint32_t off = first + static_cast<uint32_t>(k);
     Check(off < a->written);
@@ -256,6 +257,7 @@ void Setup() {
   remote.addr = Ip(1);
   remote.port = kPort;
   Check(tern_tcp_connect(&conn, &remote) == 0);
+  apps[0].iss = conn.snd_una;  // the ISS until the handshake ends
   peers[0] = Peer{kPort, 0xfffffff0u, 0, 0};
   for (int i = 1; i < kPeers; i++) {
     peers[i] = Peer{static_cast<uint16_t>(kClientPort + i),
@@ -403,7 +405,9 @@ void Accept() {
   }
   for (int k = 1; k < 3; k++) {
     if (apps[k].c == nullptr) {
-      apps[k] = App{c, 0, false, 0, false};
+      // Nothing of ours is acknowledged but the SYN yet: SND.UNA is
+      // ISS + 1.
+      apps[k] = App{c, 0, false, 0, false, c->snd_una - 1};
       return;
     }
   }
@@ -459,7 +463,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         remote.addr = Ip(1);
         remote.port = kPort;
         if (tern_tcp_connect(&conn, &remote) == 0) {
-          apps[0] = App{&conn, 0, false, 0, false};
+          apps[0] = App{&conn, 0, false, 0, false, conn.snd_una};
           peers[0].acked = peers[0].sent = 0;
         }
       }

@@ -419,6 +419,22 @@ TEST_F(TcpConn, EachOutOfOrderSegmentOfABatchGetsItsOwnDuplicateAckWithSack) {
   OutOfOrderBatch(this, true);
 }
 
+// Out-of-order data that would need a fifth held range is not kept, and
+// the layer counts it; the ranges held are still reported.
+TEST_F(TcpConn, OutOfOrderDataPastTheRangesIsCounted) {
+  uint32_t iss;
+  Open(&iss, true, true);
+  uint32_t seq = kPeerIss + 1;
+  for (uint32_t i = 0; i <= TERN_TCP_RCVBUF_RANGES; i++) {
+    std::vector<Seg> out =
+        Send(Peer(TERN_TCP_ACK, seq + 100 + 200 * i, iss + 1, Bytes(100, 'b')));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, seq);
+    EXPECT_EQ(tcp.stats.rx_ooo_refused, i == TERN_TCP_RCVBUF_RANGES ? 1u : 0u);
+  }
+  EXPECT_EQ(conn.rcv.nranges, TERN_TCP_RCVBUF_RANGES);
+}
+
 TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
   uint32_t iss;
   Open(&iss);
@@ -599,9 +615,11 @@ TEST_F(TcpConn, AConnectionMadeAgainReadsNothingOfTheLastOne) {
 // RFC 6675 5.1 with the scoreboard: after a timeout the go-back resends
 // the hole and skips what the peer SACKed since; without SACK (NewReno)
 // it resends everything from SND.UNA.
-void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after) {
+void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after,
+                               uint32_t *iss_out) {
   uint32_t iss;
   f->Open(&iss, true, sack);
+  *iss_out = iss;
   ASSERT_EQ(f->conn.opts != 0, sack);
   std::vector<uint8_t> data(3000, 'd');
   ptrdiff_t n;
@@ -629,9 +647,10 @@ void LoseTwoOfThreeThenTimeOut(Fixture *f, bool sack, std::vector<Seg> *after) {
 
 TEST_F(TcpConn, WithSackTheGoBackAfterATimeoutResendsOnlyTheHole) {
   std::vector<Seg> out;
-  LoseTwoOfThreeThenTimeOut(this, true, &out);
+  uint32_t iss;
+  LoseTwoOfThreeThenTimeOut(this, true, &out, &iss);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].seq, conn.iss + 1001);
+  EXPECT_EQ(out[0].seq, iss + 1001);
   EXPECT_EQ(out[0].data.size(), 1000u);
   // Nothing was sent twice beyond A and B.
   EXPECT_EQ(tcp.stats.retransmits, 2u);
@@ -639,10 +658,11 @@ TEST_F(TcpConn, WithSackTheGoBackAfterATimeoutResendsOnlyTheHole) {
 
 TEST_F(TcpConn, WithoutSackTheGoBackResendsEverythingFromSndUna) {
   std::vector<Seg> out;
-  LoseTwoOfThreeThenTimeOut(this, false, &out);
+  uint32_t iss;
+  LoseTwoOfThreeThenTimeOut(this, false, &out, &iss);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].seq, conn.iss + 1001);
-  EXPECT_EQ(out[1].seq, conn.iss + 2001);
+  EXPECT_EQ(out[0].seq, iss + 1001);
+  EXPECT_EQ(out[1].seq, iss + 2001);
 }
 
 // FIN-WAIT-2's bound (cfg.fin_wait2, Linux's tcp_fin_timeout): once the

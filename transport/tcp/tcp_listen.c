@@ -164,22 +164,7 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   c->mss = mss;
   tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
   /* Our shift and options, settled now: we answer what the SYN offered. */
-  tern_tcp_opts ours;
-  memset(&ours, 0, sizeof ours);
-  ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
-                 (layer->cfg.sack ? TERN_TCP_HAS_SACK_PERM : 0) |
-                 TERN_TCP_HAS_TIMESTAMP;
-  ours.mss = mss;
-  ours.wscale = c->rcv_shift;
-  tern_tcp_negotiated n;
-  tern_tcp_negotiate(&ours, &s->opts, (tern_ip_family)remote->addr.family, mss,
-                     &n);
-  c->mss = n.mss;
-  c->snd_shift = n.snd_shift;
-  c->rcv_shift = n.rcv_shift;
-  c->opts = (uint8_t)((n.sack ? TERN__TCP_O_SACK : 0) |
-                      (n.timestamps ? TERN__TCP_O_TS : 0));
-  c->ts_recent = n.timestamps ? s->opts.ts_val : 0;
+  tern__tcp_settle(c, &s->opts);
   tern__tcp_heard(c, now);
   tern__tcp_kick(layer);
 }

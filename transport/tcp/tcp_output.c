@@ -11,23 +11,28 @@ void tern__tcp_kick(tern_tcp_layer *layer) {
   tern_waker_slot_wake(&layer->runner);
 }
 
+uint16_t tern__tcp_route_mss(const tern_tcp_layer *layer,
+                             const tern_ip_route *r) {
+  size_t cap = layer->stack->pool->buf_size;
+  size_t room = cap > (size_t)r->headroom + TERN_TCP_MAX_HEADER_LEN
+                    ? cap - r->headroom - TERN_TCP_MAX_HEADER_LEN
+                    : 0;
+  size_t mss = r->max_len > TERN_TCP_HEADER_LEN
+                   ? (size_t)r->max_len - TERN_TCP_HEADER_LEN
+                   : 0;
+  if (mss > room) {
+    mss = room;
+  }
+  return (uint16_t)(mss > 0xffffu ? 0xffffu : mss);
+}
+
 uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
   tern_ip_route r;
   if (tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &r) !=
       0) {
     return 0;
   }
-  size_t cap = layer->stack->pool->buf_size;
-  size_t room = cap > (size_t)r.headroom + TERN_TCP_MAX_HEADER_LEN
-                    ? cap - r.headroom - TERN_TCP_MAX_HEADER_LEN
-                    : 0;
-  size_t mss = r.max_len > TERN_TCP_HEADER_LEN
-                   ? (size_t)r.max_len - TERN_TCP_HEADER_LEN
-                   : 0;
-  if (mss > room) {
-    mss = room;
-  }
-  return (uint16_t)(mss > 0xffffu ? 0xffffu : mss);
+  return tern__tcp_route_mss(layer, &r);
 }
 
 /* Builds r (its data already at buf + the header's length, or none) in
@@ -259,6 +264,15 @@ static uint32_t usable_window(const tern_tcp_conn *c, uint32_t flight) {
   return min_u32(room, peer);
 }
 
+/* The data of a segment sent again from seq (SND.UNA <= seq < SND.MAX):
+ * at most max bytes, no more than the ring holds from seq nor than was
+ * sent before, and only up to the next range the peer SACKed. */
+static uint32_t again_len(const tern_tcp_conn *c, uint32_t seq, uint32_t max) {
+  uint32_t len = min_u32(c->slen - (seq - c->snd_una), max);
+  len = min_u32(len, c->snd_max - seq);
+  return min_u32(len, tern__tcp_sack_room(c, seq));
+}
+
 /* What c should send next, if anything. max: the most data one segment
  * can carry now (seg_max() at most). */
 static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
@@ -270,8 +284,8 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       /* fall through */
     case TERN_TCP_SYN_RCVD:
       p->flags |= TERN_TCP_SYN;
-      p->seq = c->iss;
-      return c->snd_nxt == c->iss;
+      p->seq = c->snd_una; /* the ISS */
+      return c->snd_nxt == c->snd_una;
     case TERN_TCP_CLOSED: return false;
     default: break;
   }
@@ -285,14 +299,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       p->rule = TERN_TCP_SACK_FIRST;
     }
     p->seq = c->snd_una;
-    p->len = c->slen < max ? c->slen : max;
-    if (p->len > out) {
-      p->len = out;
-    }
-    uint32_t hole = tern__tcp_sack_room(c, p->seq); /* only the hole */
-    if (p->len > hole) {
-      p->len = hole;
-    }
+    p->len = again_len(c, p->seq, max); /* with SACK, only the hole */
     if (fin_due(c, p->seq, p->len) && out > p->len) {
       p->flags |= TERN_TCP_FIN;
     }
@@ -336,11 +343,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
         tern_seq_lt(c->snd_nxt, c->snd_max)) {
       /* After a timeout, the first segment again whatever the windows
        * (it was sent inside them once; with a zero window it probes). */
-      uint32_t was = c->snd_max - c->snd_nxt;
-      len = avail < max ? avail : max;
-      len = len < was ? len : was;
-      uint32_t hole = tern__tcp_sack_room(c, c->snd_nxt);
-      len = len < hole ? len : hole;
+      len = again_len(c, c->snd_nxt, max);
       send = len != 0;
     }
     if (!send && avail != 0 && flight == 0 &&
@@ -392,9 +395,10 @@ static void header_plan(const tern_tcp_conn *c, const plan *p,
 
 /* Fills r's other header fields and options for c: they depend on the
  * plan only through its SYN, which the state decides (next_segment), so
- * the same for every plan made before a segment goes out. */
-static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
-                   tern_time now) {
+ * the same for every plan made before a segment goes out. A SYN
+ * announces the MSS of rt, its route (not read otherwise). */
+static void header(tern_tcp_conn *c, bool syn, const tern_ip_route *rt,
+                   tern_tcp_repr *r, tern_time now) {
   memset(r, 0, sizeof *r);
   r->src_port = c->local.port;
   r->dst_port = c->remote.port;
@@ -407,7 +411,7 @@ static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
   if (syn) {
     o->present = TERN_TCP_HAS_MSS;
     /* Ours to announce (c->mss is what we send, once settled). */
-    o->mss = tern__tcp_our_mss(c->layer, &c->remote);
+    o->mss = tern__tcp_route_mss(c->layer, rt);
     bool offer_all = c->state == TERN_TCP_SYN_SENT;
     if (offer_all || c->snd_shift != 0 || c->rcv_shift != 0) {
       o->present |= TERN_TCP_HAS_WSCALE;
@@ -485,7 +489,7 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
  * peer is held out of order. Neither changes while output runs. */
 static uint32_t seg_max(tern_tcp_conn *c) {
   tern_tcp_repr r;
-  header(c, false, &r, 0);
+  header(c, false, NULL, &r, 0);
   uint32_t olen = (uint32_t)tern_tcp_options_len(&r.opts);
   return c->mss > olen ? c->mss - olen : 1;
 }
@@ -495,6 +499,11 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
   tern_ip_stack *stack = layer->stack;
   plan p;
   uint32_t cap = seg_max(c);
+  /* The route is looked up for the first segment and kept for the rest
+   * of this call: no other task runs, so no route changes, until it
+   * returns (as the cap above is kept). */
+  tern_ip_route rt;
+  bool routed = false;
   for (int budget = 0; budget < 64; budget++) {
     if (!next_segment(c, cap, &p)) {
       return TERN_READY;
@@ -504,11 +513,13 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
             TERN_PENDING) {
       return TERN_PENDING;
     }
-    tern_ip_route rt;
-    int rc = tern_ip_route_lookup(stack, &c->remote.addr, c->remote.scope, &rt);
-    if (rc != 0) {
-      layer->stats.tx_errors++;
-      return TERN_READY; /* the timers try again */
+    if (!routed) {
+      if (tern_ip_route_lookup(stack, &c->remote.addr, c->remote.scope, &rt) !=
+          0) {
+        layer->stats.tx_errors++;
+        return TERN_READY; /* the timers try again */
+      }
+      routed = true;
     }
     if (layer->wait_iface != NULL && layer->wait_iface != rt.iface) {
       tern_ip_cancel_wait(stack, &layer->waiter, layer->wait_iface);
@@ -527,9 +538,10 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       tern_pkt_free(pkt);
       return TERN_READY;
     }
-    /* The plan again, with the room this packet has for data (and the
-     * options' length), then the header from it. */
-    header(c, (p.flags & TERN_TCP_SYN) != 0, &r, now);
+    /* The header, then the room this packet has for data (and the
+     * options' length). Nothing the plan reads changed since it was made:
+     * it is made again only when this packet takes less than cap. */
+    header(c, (p.flags & TERN_TCP_SYN) != 0, &rt, &r, now);
     int olen = tern_tcp_options_len(&r.opts);
     size_t room = tern_pkt_tailroom(pkt);
     size_t hlen = TERN_TCP_HEADER_LEN + (size_t)(olen < 0 ? 0 : olen);
@@ -537,10 +549,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     if (rt.max_len > hlen && max > rt.max_len - hlen) {
       max = (uint32_t)(rt.max_len - hlen);
     }
-    if (max > cap) {
-      max = cap;
-    }
-    if (!next_segment(c, max, &p)) {
+    if (max < cap && !next_segment(c, max, &p)) {
       layer->tx_pkt = pkt; /* kept, empty, for the next segment */
       return TERN_READY;
     }

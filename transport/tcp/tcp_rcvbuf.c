@@ -101,7 +101,6 @@ int tern_tcp_rcvbuf_put(tern_tcp_rcvbuf *rb, uint32_t seq, const uint8_t *data,
     joined += (unsigned)joins(rb, i, left, right);
   }
   if (joined == 0 && rb->nranges == TERN_TCP_RCVBUF_RANGES) {
-    rb->refused++;
     return TERN_ENOMEM;
   }
   ring_write(rb, pos, data, n);

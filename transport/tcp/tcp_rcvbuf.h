@@ -48,7 +48,6 @@ typedef struct tern_tcp_rcvbuf {
    * not touching each other nor RCV.NXT, inside the window, most recently
    * changed first. */
   tern_tcp_sack_block ranges[TERN_TCP_RCVBUF_RANGES];
-  uint32_t refused; /* segments not kept: a range too many */
 } tern_tcp_rcvbuf;
 
 /* Sets up rb over ring[0..cap) with RCV.NXT irs + 1 (after the peer's
@@ -67,8 +66,8 @@ static inline uint32_t tern_tcp_rcvbuf_window(const tern_tcp_rcvbuf *rb) {
  * is left is stored. Returns how far RCV.NXT moved (the bytes that became
  * readable: this segment's and any held ranges it joined), 0 for data out
  * of order, old or outside the window, or TERN_ENOMEM when it would need
- * one range more than TERN_TCP_RCVBUF_RANGES (not kept; counted in
- * rb->refused). */
+ * one range more than TERN_TCP_RCVBUF_RANGES (not kept; the caller
+ * counts it: a TCP layer in stats.rx_ooo_refused). */
 int tern_tcp_rcvbuf_put(tern_tcp_rcvbuf *rb, uint32_t seq, const uint8_t *data,
                         size_t len);
 

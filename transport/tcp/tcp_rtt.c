@@ -1,22 +1,23 @@
 /* The retransmission timeout, RFC 6298. See tcp_rtt.h. */
 #include "tern/tcp_rtt.h"
 
-static uint32_t clamp(const tern_tcp_rtt *t, uint32_t rto) {
-  if (rto < t->min_rto) {
-    return t->min_rto;
+/* rto raised to min_rto, then cut to max_rto (which wins when the
+ * minimum is above it). */
+static uint32_t clamp(uint32_t rto, uint32_t min_rto, uint32_t max_rto) {
+  if (rto < min_rto) {
+    rto = min_rto;
   }
-  return rto > t->max_rto ? t->max_rto : rto;
+  return rto > max_rto ? max_rto : rto;
 }
 
 void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto) {
   t->srtt8 = 0;
   t->rttvar4 = 0;
-  t->max_rto = max_rto;
-  t->min_rto = min_rto < max_rto ? min_rto : max_rto;
-  t->rto = clamp(t, TERN_TCP_RTO_INITIAL);
+  t->rto = clamp(TERN_TCP_RTO_INITIAL, min_rto, max_rto);
 }
 
-void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r) {
+void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r, uint32_t min_rto,
+                         uint32_t max_rto) {
   if (r == 0) {
     r = 1;
   }
@@ -39,9 +40,9 @@ void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r) {
     t->srtt8 = t->srtt8 - (t->srtt8 >> 3) + r;
   }
   uint32_t var = t->rttvar4 > 1 ? t->rttvar4 : 1; /* max(G, 4 RTTVAR) */
-  t->rto = clamp(t, (t->srtt8 >> 3) + var);
+  t->rto = clamp((t->srtt8 >> 3) + var, min_rto, max_rto);
 }
 
-void tern_tcp_rtt_backoff(tern_tcp_rtt *t) {
-  t->rto = t->rto > t->max_rto / 2 ? t->max_rto : t->rto * 2;
+void tern_tcp_rtt_backoff(tern_tcp_rtt *t, uint32_t max_rto) {
+  t->rto = t->rto > max_rto / 2 ? max_rto : t->rto * 2;
 }

@@ -12,6 +12,9 @@
  * expiry the RTO doubles up to max_rto (5.5); the next sample computes it
  * afresh. RFC 6298 2.4 asks for a minimum of 1 second; Linux uses 200 ms:
  * min_rto is the caller's (issue 9: "a minimum you can configure").
+ * The bounds are passed to each call, not kept: a TCP layer's
+ * connections share one pair, its configuration's (8 bytes fewer in
+ * every connection).
  *
  * Karn's rule (RFC 6298 3) is the caller's: take no sample from a
  * retransmitted segment unless timestamps tell the copies apart (RFC
@@ -38,19 +41,19 @@ typedef struct tern_tcp_rtt {
   uint32_t srtt8;   /* SRTT * 8, ms; 0: no sample yet */
   uint32_t rttvar4; /* RTTVAR * 4, ms */
   uint32_t rto;     /* the current timeout, ms */
-  uint32_t min_rto;
-  uint32_t max_rto;
 } tern_tcp_rtt;
 
-/* No samples yet: RTO 1 s clamped to [min_rto, max_rto]. min_rto above
- * max_rto is taken as max_rto. */
+/* No samples yet: RTO 1 s clamped to [min_rto, max_rto]. Wherever the
+ * bounds are given, a min_rto above max_rto is taken as max_rto. */
 void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto);
 
-/* A round-trip sample of r ms (0 counts as 1: below the clock's grain). */
-void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r);
+/* A round-trip sample of r ms (0 counts as 1: below the clock's grain);
+ * the new RTO is clamped to [min_rto, max_rto]. */
+void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r, uint32_t min_rto,
+                         uint32_t max_rto);
 
 /* The retransmission timer expired: RTO doubles, up to max_rto. */
-void tern_tcp_rtt_backoff(tern_tcp_rtt *t);
+void tern_tcp_rtt_backoff(tern_tcp_rtt *t, uint32_t max_rto);
 
 /* SRTT in ms, rounded down (0 before the first sample). */
 static inline uint32_t tern_tcp_rtt_srtt(const tern_tcp_rtt *t) {

@@ -79,10 +79,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       uint32_t r;
       if (!U32(&data, &size, &r))
         return 0;
-      tern_tcp_rtt_sample(&t, r);
+      tern_tcp_rtt_sample(&t, r, min_rto, max_rto);
       m.Sample(r);
     } else {
-      tern_tcp_rtt_backoff(&t);
+      tern_tcp_rtt_backoff(&t, max_rto);
       m.Backoff();
     }
     if (t.rto < m.lo || t.rto > m.hi)

@@ -21,23 +21,25 @@ TEST(TcpRtt, BeforeAnySampleTheRtoIsOneSecond) {
   tern_tcp_rtt_init(&t, 200, 800);
   EXPECT_EQ(t.rto, 800u);  // and the maximum
   tern_tcp_rtt_init(&t, 900, 800);
-  EXPECT_EQ(t.min_rto, 800u);  // a minimum above the maximum
+  EXPECT_EQ(t.rto, 800u);  // a minimum above the maximum: the maximum
+  tern_tcp_rtt_sample(&t, 1, 900, 800);
+  EXPECT_EQ(t.rto, 800u);
 }
 
 TEST(TcpRtt, FirstAndSecondSample) {
   tern_tcp_rtt t;
   tern_tcp_rtt_init(&t, 1, TERN_TCP_RTO_MAX_DEFAULT);
-  tern_tcp_rtt_sample(&t, 100);
+  tern_tcp_rtt_sample(&t, 100, 1, TERN_TCP_RTO_MAX_DEFAULT);
   // SRTT 100, RTTVAR 50: RTO = 100 + 4 * 50.
   EXPECT_EQ(tern_tcp_rtt_srtt(&t), 100u);
   EXPECT_EQ(t.rttvar4, 200u);
   EXPECT_EQ(t.rto, 300u);
-  tern_tcp_rtt_sample(&t, 100);
+  tern_tcp_rtt_sample(&t, 100, 1, TERN_TCP_RTO_MAX_DEFAULT);
   // RTTVAR = 3/4 * 50 + 0 = 37.5; SRTT stays 100: RTO = 100 + 150.
   EXPECT_EQ(t.rttvar4, 150u);
   EXPECT_EQ(tern_tcp_rtt_srtt(&t), 100u);
   EXPECT_EQ(t.rto, 250u);
-  tern_tcp_rtt_sample(&t, 180);
+  tern_tcp_rtt_sample(&t, 180, 1, TERN_TCP_RTO_MAX_DEFAULT);
   // RTTVAR = 3/4 * 37.5 + 80 / 4 = 48.125; SRTT = 7/8 * 100 + 180 / 8 = 110.
   // 4 * 48.125 = 192.5: kept as 193 (150 - 150 / 4 truncated + 80).
   EXPECT_EQ(t.rttvar4, 193u);
@@ -48,11 +50,12 @@ TEST(TcpRtt, FirstAndSecondSample) {
 TEST(TcpRtt, TheMinimumAndTheGrain) {
   tern_tcp_rtt t;
   tern_tcp_rtt_init(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
-  tern_tcp_rtt_sample(&t, 1);
+  tern_tcp_rtt_sample(&t, 1, 200, TERN_TCP_RTO_MAX_DEFAULT);
   EXPECT_EQ(t.rto, 200u);  // 1 + 2 = 3 ms, raised to the minimum
   tern_tcp_rtt_init(&t, 0, TERN_TCP_RTO_MAX_DEFAULT);
   for (int i = 0; i < 100; i++)
-    tern_tcp_rtt_sample(&t, 0);  // taken as 1 ms; RTTVAR decays to 0
+    tern_tcp_rtt_sample(
+        &t, 0, 0, TERN_TCP_RTO_MAX_DEFAULT);  // as 1 ms; RTTVAR decays to 0
   EXPECT_EQ(tern_tcp_rtt_srtt(&t), 1u);
   EXPECT_GE(t.rto, 2u);  // SRTT + max(G, 4 RTTVAR): never below SRTT + 1
 }
@@ -62,11 +65,11 @@ TEST(TcpRtt, BackoffDoublesUpToTheMaximum) {
   tern_tcp_rtt_init(&t, 200, 60000);
   uint32_t want[] = {2000, 4000, 8000, 16000, 32000, 60000, 60000};
   for (uint32_t w : want) {
-    tern_tcp_rtt_backoff(&t);
+    tern_tcp_rtt_backoff(&t, 60000);
     EXPECT_EQ(t.rto, w);
   }
   // The next sample computes it afresh.
-  tern_tcp_rtt_sample(&t, 50);
+  tern_tcp_rtt_sample(&t, 50, 200, 60000);
   EXPECT_EQ(t.rto, 200u);  // 50 + 100, raised to the minimum
 }
 
@@ -89,7 +92,7 @@ TEST(TcpRtt, FollowsTheFormulasInRealNumbers) {
         rttvar = 0.75 * rttvar + 0.25 * std::fabs(srtt - r);
         srtt = 0.875 * srtt + 0.125 * r;
       }
-      tern_tcp_rtt_sample(&t, r);
+      tern_tcp_rtt_sample(&t, r, 1, 3600000);
       double rto = srtt + std::max(1.0, 4 * rttvar);
       ASSERT_NEAR(t.srtt8 / 8.0, srtt, 1.0) << run << " " << i;
       ASSERT_NEAR(t.rttvar4 / 4.0, rttvar, 1.0) << run << " " << i;
@@ -101,9 +104,9 @@ TEST(TcpRtt, FollowsTheFormulasInRealNumbers) {
 TEST(TcpRtt, HugeSamplesDoNotOverflow) {
   tern_tcp_rtt t;
   tern_tcp_rtt_init(&t, 200, 60000);
-  tern_tcp_rtt_sample(&t, 0xffffffffu);
+  tern_tcp_rtt_sample(&t, 0xffffffffu, 200, 60000);
   EXPECT_EQ(t.rto, 60000u);
-  tern_tcp_rtt_sample(&t, 10);
+  tern_tcp_rtt_sample(&t, 10, 200, 60000);
   EXPECT_EQ(t.rto, 60000u);
   EXPECT_LE(tern_tcp_rtt_srtt(&t), 3600000u);
 }

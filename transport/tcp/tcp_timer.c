@@ -22,20 +22,31 @@ static tern_time later(tern_time now, uint32_t ms) {
   return t == 0 ? 1 : t;
 }
 
+/* FIN-WAIT-2 after the application closed, with cfg.fin_wait2 set: the
+ * idle clock bounds the wait for the peer's FIN. */
+static bool fin_wait2_bounded(const tern_tcp_conn *c) {
+  return c->state == TERN_TCP_FIN_WAIT_2 &&
+         (c->flags & TERN__TCP_F_USER_DONE) != 0 &&
+         c->layer->cfg.fin_wait2 != 0;
+}
+
+/* Something awaits the peer's answer (data, a FIN or a SYN): the idle
+ * clock is the user timeout. */
+static bool outstanding(const tern_tcp_conn *c) {
+  return c->snd_una != c->snd_max || c->slen != 0 ||
+         c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD;
+}
+
 void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
   const tern_tcp_config *cfg = &c->layer->cfg;
   if (c->state == TERN_TCP_TIME_WAIT) {
     return;
   }
-  if (c->state == TERN_TCP_FIN_WAIT_2 &&
-      (c->flags & TERN__TCP_F_USER_DONE) != 0 && cfg->fin_wait2 != 0) {
+  if (fin_wait2_bounded(c)) {
     c->idle_at = later(now, cfg->fin_wait2);
     return;
   }
-  bool outstanding = c->snd_una != c->snd_max || c->slen != 0 ||
-                     c->state == TERN_TCP_SYN_SENT ||
-                     c->state == TERN_TCP_SYN_RCVD;
-  if (outstanding) {
+  if (outstanding(c)) {
     c->idle_at = later(now, cfg->user_timeout);
   } else if ((c->flags & TERN_TCP_F_KEEPALIVE) != 0) {
     c->idle_at = later(now, cfg->keepalive);
@@ -57,13 +68,13 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
   layer->stats.timeouts++;
   uint32_t flight = c->snd_max - c->snd_una;
   tern_tcp_cc_timeout(&c->cc, flight, c->snd_max, c->retries != 0);
-  tern_tcp_rtt_backoff(&c->rtt);
+  tern_tcp_rtt_backoff(&c->rtt, layer->cfg.max_rto);
   if (c->retries < 0xff) {
     c->retries++;
   }
   bool opening = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD;
   if (opening) {
-    c->snd_nxt = c->iss; /* the SYN again */
+    c->snd_nxt = c->snd_una; /* the SYN again, at the ISS */
   } else if ((c->opts & TERN__TCP_O_SACK) != 0) {
     /* RFC 6675 5.1: recovery ends and RecoveryPoint is HighData
      * (tern_tcp_cc_timeout's recover); RFC 2018 8: the peer may have
@@ -86,21 +97,17 @@ static void idle_expired(tern_tcp_conn *c, tern_time now) {
     tern__tcp_finish(c, 0);
     return;
   }
-  if (c->state == TERN_TCP_FIN_WAIT_2 &&
-      (c->flags & TERN__TCP_F_USER_DONE) != 0 && cfg->fin_wait2 != 0) {
+  if (fin_wait2_bounded(c)) {
     tern__tcp_finish(c, TERN_ETIMEDOUT); /* the peer never sent its FIN */
     return;
   }
-  bool outstanding = c->snd_una != c->snd_max || c->slen != 0 ||
-                     c->state == TERN_TCP_SYN_SENT ||
-                     c->state == TERN_TCP_SYN_RCVD;
-  if (outstanding || (c->flags & TERN_TCP_F_KEEPALIVE) == 0) {
+  if (outstanding(c)) {
     /* The user timeout: an ICMP error heard meanwhile says why. */
-    if (outstanding) {
-      tern__tcp_finish(c, c->err != 0 ? c->err : TERN_ETIMEDOUT);
-    } else {
-      c->idle_at = 0;
-    }
+    tern__tcp_finish(c, c->err != 0 ? c->err : TERN_ETIMEDOUT);
+    return;
+  }
+  if ((c->flags & TERN_TCP_F_KEEPALIVE) == 0) {
+    c->idle_at = 0;
     return;
   }
   if (c->retries >= cfg->keepalive_probes) {

@@ -62,7 +62,6 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
 
 void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
   tern_tcp_layer *layer = c->layer;
-  c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = iss;
   c->snd_wnd = c->max_snd_wnd = 0;
   c->shead = c->slen = 0;
@@ -112,7 +111,7 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
   if (rc != 0) {
     return rc;
   }
-  uint16_t mss = tern__tcp_our_mss(layer, remote);
+  uint16_t mss = tern__tcp_route_mss(layer, &r);
   if (mss == 0) {
     return TERN_EMSGSIZE;
   }
