@@ -1,7 +1,7 @@
 /* The seam between the host program's main (host_main.c, the same for
- * every backend) and one backend's composition (net_posix.c, net_tern.c;
- * an AT modem's would be net_at_modem.c): its options, and the tern_net it
- * sets up. Each program links host_main.c with exactly one of them. */
+ * every backend) and one backend's composition (net_posix.c, net_tern.c,
+ * net_at_modem.c): its options, and the tern_net it sets up. Each program links
+ * host_main.c with exactly one of them. */
 #ifndef TERN_APPS_HTTP_GET_HOST_NET_H
 #define TERN_APPS_HTTP_GET_HOST_NET_H
 

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Both http_get programs, built from one source over two socket backends,
-# fetch a file of random bytes from python3 -m http.server in a private
-# network namespace: the posix one with the namespace's own sockets (ip
-# netns exec), the tern one over tern's stack on a TAP device in the
-# namespace. Each body must match the file by SHA-256. Then the errors: a
-# 404 (exit 3), a refused port (exit 1), a server whose header line is
-# too long (exit 1, "message too long"), a server that never answers
-# (--timeout 1: exit 1, "timed out").
+# The three http_get programs, built from one source over three socket
+# backends, fetch a file of random bytes from python3 -m http.server in a
+# private network namespace: the posix one with the namespace's own
+# sockets (ip netns exec), the tern one over tern's stack on a TAP device
+# in the namespace, the AT-modem one over //platforms/host/modem_sim (an
+# ESP-AT modem on a pty whose links are the namespace's sockets). Each
+# body must match the file by SHA-256. Then the errors: a 404 (exit 3), a
+# refused port (exit 1), a server whose header line is too long (exit 1,
+# "message too long"), a server that never answers (--timeout 1: exit 1,
+# "timed out").
 set -euo pipefail
 source apps/echo/tests/netns_lib.sh # (tests run from the runfiles root)
 posix=$1
 tern=$2
+at_modem=$3
+sim=$4
 require_root
 [ -x /usr/bin/python3 ] || fail "no /usr/bin/python3 (for http.server)"
 ns_setup
@@ -66,16 +70,56 @@ have=$(sha256sum <"$OUT/tern.out" | cut -d' ' -f1)
 [ "$have" = "$want" ] || fail "tern: sha256 $have, file $want"
 echo "tern: 1 MB, sha256 $have"
 
-for prog in posix tern; do
-  if [ $prog = posix ]; then cmd=("$posix"); else
-    cmd=("$tern" --tap tap0 --addr 10.0.0.2/24)
-  fi
+# A fresh modem for each fetch of the AT-modem program (a program that
+# exits after an abort leaves its link open in the modem): sets $pty.
+nmodem=0
+modem_up() {
+  nmodem=$((nmodem + 1))
+  pty="$OUT/modem$nmodem.pty"
+  ns_start modem$nmodem "$sim" --link "$pty"
+  for _ in $(seq 50); do
+    [ -e "$pty" ] && return 0
+    sleep 0.1
+  done
+  fail "modem_sim's pty never appeared"
+}
+
+modem_up
+fetch at_modem 0 "$at_modem" --uart "$(readlink -f "$pty")" \
+  http://10.0.0.1:8000/file.bin
+have=$(sha256sum <"$OUT/at_modem.out" | cut -d' ' -f1)
+[ "$have" = "$want" ] || fail "at_modem: sha256 $have, file $want"
+echo "at_modem: 1 MB, sha256 $have"
+# The bytes crossed the modem: its count of +IPD payload (head and body).
+kill "${PIDS[-1]}"
+wait "${PIDS[-1]}" || true
+cat "$OUT/modem1.log"
+ipd=$(sed -nE 's/.* \+IPD frames of ([0-9]+) bytes.*/\1/p' "$OUT/modem1.log")
+[ "${ipd:-0}" -gt $((1 << 20)) ] || fail "at_modem: the modem carried ${ipd:-no} bytes"
+
+# The command for $prog in cmd; the AT-modem one on a fresh modem.
+fresh() {
+  case $prog in
+    posix) cmd=("$posix") ;;
+    tern) cmd=("$tern" --tap tap0 --addr 10.0.0.2/24) ;;
+    at_modem)
+      modem_up
+      cmd=("$at_modem" --uart "$(readlink -f "$pty")")
+      ;;
+  esac
+}
+
+for prog in posix tern at_modem; do
+  fresh
   fetch $prog-404 3 "${cmd[@]}" http://10.0.0.1:8000/missing
   grep -q "status 404" "$OUT/$prog-404.err" || fail "$prog: no 404"
+  fresh
   fetch $prog-refused 1 "${cmd[@]}" http://10.0.0.1:8001/
   grep -q "refused" "$OUT/$prog-refused.err" || fail "$prog: not refused"
+  fresh
   fetch $prog-long 1 "${cmd[@]}" http://10.0.0.1:8002/
   grep -q "too long" "$OUT/$prog-long.err" || fail "$prog: overlong header taken"
+  fresh
   fetch $prog-silent 1 "${cmd[@]}" --timeout 1 http://10.0.0.1:8003/
   grep -q "timed out" "$OUT/$prog-silent.err" || fail "$prog: no timeout"
 done
