@@ -103,9 +103,10 @@ typedef struct tern_dns_resolver {
   tern_socket *sock;
   tern_timer timer;
   tern_time deadline;
-  size_t have;      /* TCP: bytes written, then bytes read */
-  uint16_t qlen;    /* the query's length (it starts at query + 2) */
-  uint16_t attempt; /* up to rounds * n_servers (2,040) */
+  size_t have;    /* TCP: bytes written, then bytes read */
+  uint16_t qlen;  /* the query's length (it starts at query + 2) */
+  uint8_t server; /* the attempt's server: an index into cfg.servers */
+  uint8_t round;  /* the pass over the list: the wait is timeout << round */
   uint8_t state;
   uint8_t failed; /* a server answered with an error this resolve */
   int8_t result;  /* when closing: what to return */
