@@ -76,14 +76,6 @@ static bool from_server(const tern_endpoint *src, const tern_endpoint *s) {
                 s->addr.family == TERN_IP_V6 ? 16u : 4u) == 0;
 }
 
-/* What the caller gets for an answer (from a server or the cache): the
- * addresses' count, or the negative answer's error. */
-static int8_t outcome(int res, size_t n) {
-  return res == TERN_DNS_OK         ? (int8_t)n
-         : res == TERN_DNS_NXDOMAIN ? (int8_t)TERN_ENOENT
-                                    : (int8_t)TERN_ENODATA;
-}
-
 tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
                                 const char *name, unsigned qtype,
                                 tern_ip_addr *addrs, size_t cap, int *n) {
@@ -95,32 +87,31 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
   if (cap > 100) {
     cap = 100; /* result counts fit an int8_t */
   }
-  if (r->state == ST_IDLE) {
-    size_t hit;
-    r->result = TERN_EINVAL;
-    if (addrs == NULL || cap == 0) {
-      goto done;
-    }
-    if (r->cache != NULL) {
-      res = tern_dns_cache_get(r->cache, name, qtype, tern_now(), addrs, cap,
-                               &hit);
-      if (res >= 0) {
-        r->stats.cache_hits++;
-        r->result = outcome(res, hit);
-        goto done;
-      }
-    }
-    r->server = 0;
-    r->round = 0;
-    r->failed = 0;
-    r->state = ST_UDP;
-  }
-
   for (;;) {
     tern_poll p;
     int err = 0;
     ptrdiff_t got;
+    size_t found;
     switch (r->state) {
+      case ST_IDLE:
+        r->result = TERN_EINVAL;
+        if (addrs == NULL || cap == 0) {
+          goto done;
+        }
+        if (r->cache != NULL) {
+          res = tern_dns_cache_get(r->cache, name, qtype, tern_now(), addrs,
+                                   cap, &found);
+          if (res >= 0) {
+            r->stats.cache_hits++;
+            goto take;
+          }
+        }
+        r->server = 0;
+        r->round = 0;
+        r->failed = 0;
+        r->state = ST_UDP;
+        continue;
+
       default: /* ST_UDP */
         res = tern_dns_query_build(r->query + 2, TERN_DNS_QUERY_MAX, name,
                                    qtype, r->rng);
@@ -299,8 +290,13 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       (void)tern_dns_cache_put(r->cache, name, qtype, res, addrs, ans.n_addrs,
                                ans.ttl, tern_now());
     }
-    r->result = outcome(res, ans.n_addrs);
-    if (r->state == ST_RECV) {
+    found = ans.n_addrs;
+  take:
+    /* An answer, from a server or the cache: OK, NXDOMAIN or no data. */
+    r->result = res == TERN_DNS_OK         ? (int8_t)found
+                : res == TERN_DNS_NXDOMAIN ? (int8_t)TERN_ENOENT
+                                           : (int8_t)TERN_ENODATA;
+    if (r->state != ST_READ) {
       goto done;
     }
     r->state = ST_CLOSE;
