@@ -206,13 +206,11 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         res = tern_dns_tcp_length(r->buf, r->have);
         if (res < 0) {
           r->stats.drops[-res]++;
-          r->failed = 1;
-          goto next;
+          goto failed;
         }
         if (2u + (size_t)res > r->cap) {
           r->stats.too_long++;
-          r->failed = 1;
-          goto next;
+          goto failed;
         }
         if (res == 0 || r->have < 2u + (size_t)res) {
           continue;
@@ -243,6 +241,9 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
 
   sock_error:
     r->stats.sock_errors++;
+    goto next;
+  failed: /* the server answered, but not usefully */
+    r->failed = 1;
   next:
     drop_sock(r);
     if (++r->server == r->cfg.n_servers) {
@@ -264,8 +265,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       if (r->state == ST_RECV) {
         continue; /* a stray or spoofed datagram: keep waiting */
       }
-      r->failed = 1;
-      goto next;
+      goto failed;
     }
     if (res == TERN_DNS_TRUNCATED && r->state == ST_RECV) {
       drop_sock(r); /* a datagram socket closes at once */
@@ -283,8 +283,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
        * TCP would loop: a server error too.) */
       r->stats.server_errors++;
       r->last_rcode = ans.rcode;
-      r->failed = 1;
-      goto next;
+      goto failed;
     }
     if (r->cache != NULL) {
       (void)tern_dns_cache_put(r->cache, name, qtype, res, addrs, ans.n_addrs,
