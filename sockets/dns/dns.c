@@ -28,10 +28,6 @@ enum {
   ST_CLOSE,   /* graceful close of the TCP connection, then READY */
 };
 
-static const tern_endpoint *server(const tern_dns_resolver *r) {
-  return &r->cfg.servers[r->server];
-}
-
 /* The attempt's deadline: each round over the list doubles the wait. */
 static void arm(tern_dns_resolver *r) {
   r->deadline = tern_now() + ((uint32_t)r->cfg.timeout_ms << r->round);
@@ -106,9 +102,9 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
             goto take;
           }
         }
-        r->server = 0;
+        r->server = r->cfg.servers;
         r->round = 0;
-        r->failed = 0;
+        r->result = TERN_ETIMEDOUT;
         r->state = ST_UDP;
         continue;
 
@@ -126,7 +122,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         }
         arm(r);
         r->state = ST_RECV;
-        p = tern_socket_poll_send_to(r->sock, cx, server(r), r->query + 2,
+        p = tern_socket_poll_send_to(r->sock, cx, r->server, r->query + 2,
                                      r->qlen, &err);
         if (p == TERN_PENDING) {
           /* no room in the stack: this attempt is lost, the next one
@@ -151,7 +147,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         if (got_len < 0) {
           goto sock_error; /* ICMP refusal */
         }
-        if (!from_server(&src, server(r))) {
+        if (!from_server(&src, r->server)) {
           r->stats.drops[0]++;
           continue;
         }
@@ -243,16 +239,15 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     r->stats.sock_errors++;
     goto next;
   failed: /* the server answered, but not usefully */
-    r->failed = 1;
+    r->result = TERN_EPROTO;
   next:
     drop_sock(r);
-    if (++r->server == r->cfg.n_servers) {
-      r->server = 0;
+    if (++r->server == r->cfg.servers + r->cfg.n_servers) {
+      r->server = r->cfg.servers;
       r->round++;
     }
     if (r->round == r->cfg.rounds) {
-      r->result = r->failed ? TERN_EPROTO : TERN_ETIMEDOUT;
-      goto done;
+      goto done; /* TERN_ETIMEDOUT, or TERN_EPROTO */
     }
     r->state = ST_UDP;
     continue;
@@ -271,7 +266,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       drop_sock(r); /* a datagram socket closes at once */
       r->stats.tcp++;
       if (tern_socket_open(r->net, TERN_SOCK_STREAM, &r->sock) < 0 ||
-          tern_socket_connect(r->sock, server(r)) < 0) {
+          tern_socket_connect(r->sock, r->server) < 0) {
         goto sock_error;
       }
       arm(r);
