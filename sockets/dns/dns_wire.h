@@ -20,7 +20,10 @@
  * its query buffer.
  *
  * Safety (RFC 9267): every read is checked against len before it is made.
- * A name is walked label by label; a compression pointer must point
+ * The question is compared with the query's byte for byte (ASCII case
+ * aside), never walked: as the message's first name it can hold no valid
+ * compression pointer, so a valid one is the query's bytes. Every other
+ * name is walked label by label; a compression pointer must point
  * strictly before the first byte of the run of labels it ends (so it
  * points backwards, can never loop, and never lands at or past the end of
  * the message) and not into the 12-byte header; label lengths above 63
