@@ -54,13 +54,7 @@ static tern_dns_cache_entry *find(tern_dns_cache *c, const char *name,
     if (e->name_len != len || e->qtype != qtype) {
       continue;
     }
-    size_t k = 0;
-    while (k < len && ((unsigned)(e->name[k] ^ name[k]) == 0 ||
-                       ((unsigned)(e->name[k] ^ name[k]) == 0x20u &&
-                        (unsigned)((e->name[k] | 0x20) - 'a') < 26u))) {
-      k++;
-    }
-    if (k == len) {
+    if (tern__dns_same_text(e->name, name, len)) {
       return e;
     }
   }

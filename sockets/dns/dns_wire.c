@@ -92,9 +92,8 @@ static unsigned fold(unsigned c) {
   return c - 'A' < 26u ? c + 32u : c;
 }
 
-/* Whether the n bytes at a and at b are the same, ASCII case aside (RFC
- * 4343). */
-static bool same_text(const uint8_t *a, const uint8_t *b, size_t n) {
+bool tern__dns_same_text(const void *pa, const void *pb, size_t n) {
+  const uint8_t *a = pa, *b = pb;
   for (size_t i = 0; i < n; i++) {
     if (fold(a[i]) != fold(b[i])) {
       return false;
@@ -119,7 +118,7 @@ static bool same_name(const uint8_t *m, size_t len, size_t pa, size_t pb) {
     if (na == 0) {
       return true;
     }
-    if (!same_text(la, lb, (size_t)na)) {
+    if (!tern__dns_same_text(la, lb, (size_t)na)) {
       return false;
     }
   }
@@ -294,8 +293,8 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (pos > len) {
     return -TERN_DNS_DROP_TRUNCATED;
   }
-  if (!same_text(msg + TERN_DNS_HDR_LEN, query + TERN_DNS_HDR_LEN,
-                 pos - TERN_DNS_HDR_LEN)) {
+  if (!tern__dns_same_text(msg + TERN_DNS_HDR_LEN, query + TERN_DNS_HDR_LEN,
+                           pos - TERN_DNS_HDR_LEN)) {
     return -TERN_DNS_DROP_QUESTION;
   }
   memset(ans, 0, sizeof *ans);

@@ -37,6 +37,7 @@
 #ifndef TERN_DNS_WIRE_H
 #define TERN_DNS_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,6 +176,10 @@ int tern_dns_tcp_prefix(uint8_t *buf, size_t len);
  * is below a header's (the connection is then of no use). The message is
  * complete when have >= 2 + the length. */
 int tern_dns_tcp_length(const uint8_t *buf, size_t have);
+
+/* Internal (the cache's too): whether the n bytes at a and at b are the
+ * same, ASCII case aside (RFC 4343): labels and names as text. */
+bool tern__dns_same_text(const void *a, const void *b, size_t n);
 
 #ifdef __cplusplus
 }
