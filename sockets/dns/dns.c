@@ -11,7 +11,9 @@
  *   no attempt left --> READY with TERN_ETIMEDOUT or TERN_EPROTO
  *
  * Every wait is bounded by the attempt's deadline (the resolver's timer,
- * armed beside the socket's poll). */
+ * armed beside the socket's poll). RECV and READ end in the same step
+ * (`answer` below): the message goes to the codec against the query, and
+ * what it says moves the machine on in the same way over UDP and TCP. */
 #include "tern/dns.h"
 
 #include <string.h>
@@ -26,14 +28,9 @@ enum {
   ST_CLOSE,   /* graceful close of the TCP connection, then READY */
 };
 
-static const tern_endpoint *server(const tern_dns_resolver *r) {
-  return &r->cfg.servers[r->attempt % r->cfg.n_servers];
-}
-
+/* The attempt's deadline: each round over the list doubles the wait. */
 static void arm(tern_dns_resolver *r) {
-  tern_timer_cancel(&r->timer);
-  r->deadline = tern_now() + ((uint32_t)r->cfg.timeout_ms
-                              << (r->attempt / r->cfg.n_servers));
+  r->deadline = tern_now() + ((uint32_t)r->cfg.timeout_ms << r->round);
 }
 
 static void drop_sock(tern_dns_resolver *r) {
@@ -75,73 +72,43 @@ static bool from_server(const tern_endpoint *src, const tern_endpoint *s) {
                 s->addr.family == TERN_IP_V6 ? 16u : 4u) == 0;
 }
 
-/* What an answer the codec accepted means for the resolve: 1 when it is
- * done (r->result set, the cache filled), 0 to try the next server, 2 for
- * TC. */
-static int take(tern_dns_resolver *r, int res, const char *name, unsigned qtype,
-                const tern_ip_addr *addrs, const tern_dns_answer *ans) {
-  if (res == TERN_DNS_TRUNCATED) {
-    return 2;
-  }
-  if (res == TERN_DNS_SERVER_ERROR) {
-    r->stats.server_errors++;
-    r->last_rcode = ans->rcode;
-    r->failed = 1;
-    return 0;
-  }
-  if (r->cache != NULL) {
-    (void)tern_dns_cache_put(r->cache, name, qtype, res, addrs, ans->n_addrs,
-                             ans->ttl, tern_now());
-  }
-  r->result = res == TERN_DNS_OK         ? (int8_t)ans->n_addrs
-              : res == TERN_DNS_NXDOMAIN ? (int8_t)TERN_ENOENT
-                                         : (int8_t)TERN_ENODATA;
-  return 1;
-}
-
 tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
                                 const char *name, unsigned qtype,
                                 tern_ip_addr *addrs, size_t cap, int *n) {
   tern_dns_answer ans;
-  tern_poll p;
-  int err = 0;
-  ptrdiff_t got;
+  const uint8_t *msg;
+  size_t len;
   int res;
 
   if (cap > 100) {
     cap = 100; /* result counts fit an int8_t */
   }
-  if (r->state == ST_IDLE) {
-    size_t hit;
-    if (addrs == NULL || cap == 0) {
-      *n = TERN_EINVAL;
-      return TERN_READY;
-    }
-    if (r->cache != NULL) {
-      res = tern_dns_cache_get(r->cache, name, qtype, tern_now(), addrs, cap,
-                               &hit);
-      if (res >= 0) {
-        r->stats.cache_hits++;
-        *n = res == TERN_DNS_OK         ? (int)hit
-             : res == TERN_DNS_NXDOMAIN ? TERN_ENOENT
-                                        : TERN_ENODATA;
-        return TERN_READY;
-      }
-    }
-    r->attempt = 0;
-    r->failed = 0;
-    r->state = ST_UDP;
-  }
-
   for (;;) {
+    tern_poll p;
+    int err = 0;
+    ptrdiff_t got;
+    size_t found;
     switch (r->state) {
-      case ST_UDP:
-        if (r->attempt >= r->cfg.rounds * r->cfg.n_servers) {
-          r->state = ST_IDLE;
-          tern_timer_cancel(&r->timer);
-          *n = r->failed ? TERN_EPROTO : TERN_ETIMEDOUT;
-          return TERN_READY;
+      case ST_IDLE:
+        r->result = TERN_EINVAL;
+        if (addrs == NULL || cap == 0) {
+          goto done;
         }
+        if (r->cache != NULL) {
+          res = tern_dns_cache_get(r->cache, name, qtype, tern_now(), addrs,
+                                   cap, &found);
+          if (res >= 0) {
+            r->stats.cache_hits++;
+            goto take;
+          }
+        }
+        r->server = r->cfg.servers;
+        r->round = 0;
+        r->result = TERN_ETIMEDOUT;
+        r->state = ST_UDP;
+        continue;
+
+      default: /* ST_UDP */
         res = tern_dns_query_build(r->query + 2, TERN_DNS_QUERY_MAX, name,
                                    qtype, r->rng);
         if (res >= 0) {
@@ -150,68 +117,43 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         }
         if (res < 0) {
           r->sock = NULL;
-          r->state = ST_IDLE;
-          tern_timer_cancel(&r->timer);
-          *n = res;
-          return TERN_READY;
+          r->result = (int8_t)res;
+          goto done;
         }
         arm(r);
         r->state = ST_RECV;
-        p = tern_socket_poll_send_to(r->sock, cx, server(r), r->query + 2,
+        p = tern_socket_poll_send_to(r->sock, cx, r->server, r->query + 2,
                                      r->qlen, &err);
         if (p == TERN_PENDING) {
           /* no room in the stack: this attempt is lost, the next one
            * (after the deadline) tries again */
           r->stats.sock_errors++;
-        } else if (err != 0) {
-          r->stats.sock_errors++;
-          goto next;
-        } else {
-          r->stats.queries++;
-          continue;
+          break;
         }
-        break;
+        if (err != 0) {
+          goto sock_error;
+        }
+        r->stats.queries++;
+        continue;
 
       case ST_RECV: {
         tern_endpoint src;
-        int len;
-        p = tern_socket_poll_recv_from(r->sock, cx, &src, r->buf, r->cap, &len);
+        int got_len;
+        p = tern_socket_poll_recv_from(r->sock, cx, &src, r->buf, r->cap,
+                                       &got_len);
         if (p == TERN_PENDING) {
           break;
         }
-        if (len < 0) {
-          r->stats.sock_errors++; /* ICMP refusal */
-          goto next;
+        if (got_len < 0) {
+          goto sock_error; /* ICMP refusal */
         }
-        if (!from_server(&src, server(r))) {
+        if (!from_server(&src, r->server)) {
           r->stats.drops[0]++;
           continue;
         }
-        res = tern_dns_parse(r->query + 2, r->qlen, r->buf,
-                             (size_t)len > r->cap ? r->cap : (size_t)len, &ans,
-                             addrs, cap);
-        if (res < 0) {
-          r->stats.drops[-res < TERN_DNS_DROP_COUNT ? -res : 0]++;
-          continue;
-        }
-        res = take(r, res, name, qtype, addrs, &ans);
-        if (res == 0) {
-          goto next;
-        }
-        drop_sock(r); /* a datagram socket closes at once */
-        if (res == 1) {
-          goto done;
-        }
-        r->stats.tcp++;
-        if (tern_socket_open(r->net, TERN_SOCK_STREAM, &r->sock) < 0 ||
-            tern_socket_connect(r->sock, server(r)) < 0) {
-          r->stats.sock_errors++;
-          goto next;
-        }
-        arm(r);
-        r->have = 0;
-        r->state = ST_CONNECT;
-        continue;
+        msg = r->buf;
+        len = (size_t)got_len > r->cap ? r->cap : (size_t)got_len;
+        goto answer;
       }
 
       case ST_CONNECT:
@@ -220,10 +162,10 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           break;
         }
         if (err != 0) {
-          r->stats.sock_errors++;
-          goto next;
+          goto sock_error;
         }
         (void)tern_dns_tcp_prefix(r->query, r->qlen);
+        r->have = 0;
         r->state = ST_WRITE;
         continue;
 
@@ -235,8 +177,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           break;
         }
         if (got <= 0) {
-          r->stats.sock_errors++;
-          goto next;
+          goto sock_error;
         }
         r->have += (size_t)got;
         if (r->have == 2u + r->qlen) {
@@ -247,48 +188,32 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       }
 
       case ST_READ: {
+        /* As much as fits; the prefix then says how much is the answer. */
         tern_stream st = tern_socket_stream(r->sock);
-        int mlen = tern_dns_tcp_length(r->buf, r->have);
-        size_t want = mlen > 0 ? 2u + (size_t)mlen : 2u;
-        if (mlen < 0) {
-          r->stats.drops[-mlen]++;
-          r->failed = 1;
-          goto next;
-        }
-        if (want > r->cap) {
-          r->stats.too_long++;
-          r->failed = 1;
-          goto next;
-        }
-        if (mlen > 0 && r->have >= want) {
-          res = tern_dns_parse(r->query + 2, r->qlen, r->buf + 2, (size_t)mlen,
-                               &ans, addrs, cap);
-          if (res < 0) {
-            r->stats.drops[-res < TERN_DNS_DROP_COUNT ? -res : 0]++;
-            r->failed = 1;
-            goto next;
-          }
-          /* TC again over TCP would loop: take it as a server error */
-          if (res == TERN_DNS_TRUNCATED) {
-            res = TERN_DNS_SERVER_ERROR;
-          }
-          if (take(r, res, name, qtype, addrs, &ans) == 0) {
-            goto next;
-          }
-          r->state = ST_CLOSE;
-          continue;
-        }
-        p = tern_stream_poll_read(&st, cx, r->buf + r->have, want - r->have,
+        p = tern_stream_poll_read(&st, cx, r->buf + r->have, r->cap - r->have,
                                   &got);
         if (p == TERN_PENDING) {
           break;
         }
         if (got <= 0) {
-          r->stats.sock_errors++; /* the end of stream or an error */
-          goto next;
+          goto sock_error; /* the end of stream or an error */
         }
         r->have += (size_t)got;
-        continue;
+        res = tern_dns_tcp_length(r->buf, r->have);
+        if (res < 0) {
+          r->stats.drops[-res]++;
+          goto failed;
+        }
+        if (2u + (size_t)res > r->cap) {
+          r->stats.too_long++;
+          goto failed;
+        }
+        if (res == 0 || r->have < 2u + (size_t)res) {
+          continue;
+        }
+        msg = r->buf + 2;
+        len = (size_t)res;
+        goto answer;
       }
 
       case ST_CLOSE:
@@ -298,11 +223,6 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         }
         r->sock = NULL; /* the slot is back */
         goto done;
-
-      default:
-        r->state = ST_IDLE;
-        *n = TERN_EINVAL;
-        return TERN_READY;
     }
 
     /* The socket's poll is PENDING: wait for it or the deadline. */
@@ -313,16 +233,73 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       goto done; /* the answer is in: do not wait for the FIN's ack */
     }
     r->stats.timeouts++;
+    goto next;
+
+  sock_error:
+    r->stats.sock_errors++;
+    goto next;
+  failed: /* the server answered, but not usefully */
+    r->result = TERN_EPROTO;
   next:
     drop_sock(r);
-    r->attempt++;
+    if (++r->server == r->cfg.servers + r->cfg.n_servers) {
+      r->server = r->cfg.servers;
+      r->round++;
+    }
+    if (r->round == r->cfg.rounds) {
+      goto done; /* TERN_ETIMEDOUT, or TERN_EPROTO */
+    }
     r->state = ST_UDP;
     continue;
-  done:
-    drop_sock(r);
-    tern_timer_cancel(&r->timer);
-    r->state = ST_IDLE;
-    *n = r->result;
-    return TERN_READY;
+
+  answer:
+    /* A message from the server asked, over UDP (RECV) or TCP (READ). */
+    res = tern_dns_parse(r->query + 2, r->qlen, msg, len, &ans, addrs, cap);
+    if (res < 0) {
+      r->stats.drops[-res < TERN_DNS_DROP_COUNT ? -res : 0]++;
+      if (r->state == ST_RECV) {
+        continue; /* a stray or spoofed datagram: keep waiting */
+      }
+      goto failed;
+    }
+    if (res == TERN_DNS_TRUNCATED && r->state == ST_RECV) {
+      drop_sock(r); /* a datagram socket closes at once */
+      r->stats.tcp++;
+      if (tern_socket_open(r->net, TERN_SOCK_STREAM, &r->sock) < 0 ||
+          tern_socket_connect(r->sock, r->server) < 0) {
+        goto sock_error;
+      }
+      arm(r);
+      r->state = ST_CONNECT;
+      continue;
+    }
+    if (res >= TERN_DNS_TRUNCATED) {
+      /* SERVFAIL, REFUSED, ...: the next server at once. (TC again over
+       * TCP would loop: a server error too.) */
+      r->stats.server_errors++;
+      r->last_rcode = ans.rcode;
+      goto failed;
+    }
+    if (r->cache != NULL) {
+      (void)tern_dns_cache_put(r->cache, name, qtype, res, addrs, ans.n_addrs,
+                               ans.ttl, tern_now());
+    }
+    found = ans.n_addrs;
+  take:
+    /* An answer, from a server or the cache: OK, NXDOMAIN or no data. */
+    r->result = res == TERN_DNS_OK         ? (int8_t)found
+                : res == TERN_DNS_NXDOMAIN ? (int8_t)TERN_ENOENT
+                                           : (int8_t)TERN_ENODATA;
+    if (r->state != ST_READ) {
+      goto done;
+    }
+    r->state = ST_CLOSE;
   }
+
+done:
+  drop_sock(r);
+  tern_timer_cancel(&r->timer);
+  r->state = ST_IDLE;
+  *n = r->result;
+  return TERN_READY;
 }

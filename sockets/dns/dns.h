@@ -103,12 +103,13 @@ typedef struct tern_dns_resolver {
   tern_socket *sock;
   tern_timer timer;
   tern_time deadline;
-  size_t have;      /* TCP: bytes written, then bytes read */
-  uint16_t qlen;    /* the query's length (it starts at query + 2) */
-  uint16_t attempt; /* up to rounds * n_servers (2,040) */
+  const tern_endpoint *server; /* the attempt's, one of cfg.servers */
+  size_t have;                 /* TCP: bytes written, then bytes read */
+  uint16_t qlen;               /* the query's length (it starts at query + 2) */
+  uint8_t round; /* the pass over the list: the wait is timeout << round */
   uint8_t state;
-  uint8_t failed; /* a server answered with an error this resolve */
-  int8_t result;  /* when closing: what to return */
+  int8_t result; /* what to return: TERN_ETIMEDOUT until a server answers
+                    with an error (TERN_EPROTO) or an answer comes */
   uint8_t last_rcode;
   tern_dns_stats stats;
   uint8_t query[2 + TERN_DNS_QUERY_MAX]; /* TCP prefix, then the query */

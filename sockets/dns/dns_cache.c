@@ -43,8 +43,7 @@ static bool expired(const tern_dns_cache_entry *e, uint32_t now) {
 /* The live entry for name (len bytes) and qtype, or NULL. */
 static tern_dns_cache_entry *find(tern_dns_cache *c, const char *name,
                                   size_t len, unsigned qtype, uint32_t now) {
-  for (size_t i = 0; i < c->n; i++) {
-    tern_dns_cache_entry *e = &c->e[i];
+  for (tern_dns_cache_entry *e = c->e; e < c->e + c->n; e++) {
     if (e->name_len == 0) {
       continue;
     }
@@ -55,13 +54,7 @@ static tern_dns_cache_entry *find(tern_dns_cache *c, const char *name,
     if (e->name_len != len || e->qtype != qtype) {
       continue;
     }
-    size_t k = 0;
-    while (k < len && ((unsigned)(e->name[k] ^ name[k]) == 0 ||
-                       ((unsigned)(e->name[k] ^ name[k]) == 0x20u &&
-                        (unsigned)((e->name[k] | 0x20) - 'a') < 26u))) {
-      k++;
-    }
-    if (k == len) {
+    if (tern__dns_same_text(e->name, name, len)) {
       return e;
     }
   }
@@ -88,9 +81,9 @@ int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,
   if (e == NULL) {
     /* find() freed the expired ones: a free entry, else the least
      * recently used. */
-    e = &c->e[0];
-    for (size_t i = 1; i < c->n && e->name_len != 0; i++) {
-      tern_dns_cache_entry *o = &c->e[i];
+    e = c->e;
+    for (tern_dns_cache_entry *o = e + 1; o < c->e + c->n && e->name_len != 0;
+         o++) {
       if (o->name_len == 0 || (int32_t)(o->used - e->used) < 0) {
         e = o;
       }

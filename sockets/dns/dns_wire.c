@@ -13,10 +13,9 @@
 #define FLAG_RD 0x0100u
 #define OPCODE_MASK 0x7800u
 
-/* A walk over one name of a message, label by label. */
+/* A walk over one name of a message, label by label (each step is given
+ * the message). */
 typedef struct name_walk {
-  const uint8_t *m;
-  size_t len;
   size_t pos;    /* the next length byte or pointer */
   size_t floor;  /* where the current run of labels began: a pointer must
                     point below it (RFC 9267: compression pointers) */
@@ -24,9 +23,7 @@ typedef struct name_walk {
   unsigned wire; /* the uncompressed length so far (RFC 1035 2.3.4) */
 } name_walk;
 
-static void walk_begin(name_walk *w, const uint8_t *m, size_t len, size_t pos) {
-  w->m = m;
-  w->len = len;
+static void walk_begin(name_walk *w, size_t pos) {
   w->pos = pos;
   w->floor = pos;
   w->end = 0;
@@ -35,12 +32,13 @@ static void walk_begin(name_walk *w, const uint8_t *m, size_t len, size_t pos) {
 
 /* The next label: its length (0 for the root, the last one), with *label
  * pointing at its bytes, or -tern_dns_drop. */
-static int walk_next(name_walk *w, const uint8_t **label) {
+static int walk_next(name_walk *w, const uint8_t *m, size_t len,
+                     const uint8_t **label) {
   for (;;) {
-    if (w->pos >= w->len) {
+    if (w->pos >= len) {
       return -TERN_DNS_DROP_TRUNCATED;
     }
-    unsigned c = w->m[w->pos];
+    unsigned c = m[w->pos];
     if (c < 0xc0) {
       if (c > TERN_DNS_MAX_LABEL) {
         return -TERN_DNS_DROP_LABEL; /* 0x40 and 0x80: no such labels */
@@ -50,20 +48,20 @@ static int walk_next(name_walk *w, const uint8_t **label) {
         return -TERN_DNS_DROP_NAME_LONG;
       }
       /* The label's bytes and, unless it is the root, the next byte. */
-      if (w->pos + 1 + c > w->len) {
+      if (w->pos + 1 + c > len) {
         return -TERN_DNS_DROP_TRUNCATED;
       }
-      *label = w->m + w->pos + 1;
+      *label = m + w->pos + 1;
       w->pos += 1 + c;
       if (c == 0 && w->end == 0) {
         w->end = w->pos;
       }
       return (int)c;
     }
-    if (w->pos + 2 > w->len) {
+    if (w->pos + 2 > len) {
       return -TERN_DNS_DROP_TRUNCATED;
     }
-    size_t to = (c & 0x3fu) * 256u + w->m[w->pos + 1];
+    size_t to = (c & 0x3fu) * 256u + m[w->pos + 1];
     if (to < TERN_DNS_HDR_LEN) {
       return -TERN_DNS_DROP_POINTER_HEADER;
     }
@@ -84,8 +82,8 @@ static long skip_name(const uint8_t *m, size_t len, size_t pos) {
   name_walk w;
   const uint8_t *l;
   int n;
-  walk_begin(&w, m, len, pos);
-  while ((n = walk_next(&w, &l)) > 0) {
+  walk_begin(&w, pos);
+  while ((n = walk_next(&w, m, len, &l)) > 0) {
   }
   return n < 0 ? n : (long)w.end;
 }
@@ -94,27 +92,34 @@ static unsigned fold(unsigned c) {
   return c - 'A' < 26u ? c + 32u : c;
 }
 
-/* Whether the name at pa in a and the one at pb in b are the same
- * (ASCII case aside: RFC 4343). A bad name is the same as nothing. */
-static bool same_name(const uint8_t *a, size_t alen, size_t pa,
-                      const uint8_t *b, size_t blen, size_t pb) {
+bool tern__dns_same_text(const void *pa, const void *pb, size_t n) {
+  const uint8_t *a = pa, *b = pb;
+  for (size_t i = 0; i < n; i++) {
+    if (fold(a[i]) != fold(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Whether the names at pa and pb of the message m are the same (ASCII
+ * case aside: RFC 4343). A bad name is the same as nothing. */
+static bool same_name(const uint8_t *m, size_t len, size_t pa, size_t pb) {
   name_walk wa, wb;
-  walk_begin(&wa, a, alen, pa);
-  walk_begin(&wb, b, blen, pb);
+  walk_begin(&wa, pa);
+  walk_begin(&wb, pb);
   for (;;) {
     const uint8_t *la, *lb;
-    int na = walk_next(&wa, &la);
-    int nb = walk_next(&wb, &lb);
+    int na = walk_next(&wa, m, len, &la);
+    int nb = walk_next(&wb, m, len, &lb);
     if (na < 0 || na != nb) {
       return false;
     }
     if (na == 0) {
       return true;
     }
-    for (int i = 0; i < na; i++) {
-      if (fold(la[i]) != fold(lb[i])) {
-        return false;
-      }
+    if (!tern__dns_same_text(la, lb, (size_t)na)) {
+      return false;
     }
   }
 }
@@ -279,15 +284,17 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (tern_be16(msg + 4) != 1) {
     return -TERN_DNS_DROP_QUESTION;
   }
-  long pos = skip_name(msg, len, TERN_DNS_HDR_LEN);
-  if (pos < 0) {
-    return (int)pos;
-  }
-  if ((size_t)pos + 4 > len) {
+  /* The question is the query's, byte for byte but for ASCII case: it is
+   * the message's first name, so it can hold no valid compression pointer
+   * (one could only go into the header or forward), and its length bytes
+   * and type and class are not letters. Nothing of it is walked: a
+   * pointer, a bad label or a long name there is just not the query's. */
+  size_t pos = (size_t)qend + 4;
+  if (pos > len) {
     return -TERN_DNS_DROP_TRUNCATED;
   }
-  if (!same_name(query, qlen, TERN_DNS_HDR_LEN, msg, len, TERN_DNS_HDR_LEN) ||
-      memcmp(msg + pos, query + qend, 4) != 0) {
+  if (!tern__dns_same_text(msg + TERN_DNS_HDR_LEN, query + TERN_DNS_HDR_LEN,
+                           pos - TERN_DNS_HDR_LEN)) {
     return -TERN_DNS_DROP_QUESTION;
   }
   memset(ans, 0, sizeof *ans);
@@ -295,7 +302,7 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (flags & FLAG_TC) {
     return TERN_DNS_TRUNCATED;
   }
-  size_t an = (size_t)pos + 4;
+  size_t an = pos;
   unsigned ancount = tern_be16(msg + 6);
   uint32_t neg = 0;
   int rc = check_records(msg, len, an,
@@ -325,7 +332,7 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       size_t owner = p;
       p = (size_t)rr_read(msg, len, p, &r);
       if ((r.type != qtype && r.type != TERN_DNS_TYPE_CNAME) ||
-          !same_name(msg, len, owner, msg, len, name)) {
+          !same_name(msg, len, owner, name)) {
         continue;
       }
       if (r.type == qtype) {

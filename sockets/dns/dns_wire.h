@@ -20,7 +20,10 @@
  * its query buffer.
  *
  * Safety (RFC 9267): every read is checked against len before it is made.
- * A name is walked label by label; a compression pointer must point
+ * The question is compared with the query's byte for byte (ASCII case
+ * aside), never walked: as the message's first name it can hold no valid
+ * compression pointer, so a valid one is the query's bytes. Every other
+ * name is walked label by label; a compression pointer must point
  * strictly before the first byte of the run of labels it ends (so it
  * points backwards, can never loop, and never lands at or past the end of
  * the message) and not into the 12-byte header; label lengths above 63
@@ -34,6 +37,7 @@
 #ifndef TERN_DNS_WIRE_H
 #define TERN_DNS_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -172,6 +176,10 @@ int tern_dns_tcp_prefix(uint8_t *buf, size_t len);
  * is below a header's (the connection is then of no use). The message is
  * complete when have >= 2 + the length. */
 int tern_dns_tcp_length(const uint8_t *buf, size_t have);
+
+/* Internal (the cache's too): whether the n bytes at a and at b are the
+ * same, ASCII case aside (RFC 4343): labels and names as text. */
+bool tern__dns_same_text(const void *a, const void *b, size_t n);
 
 #ifdef __cplusplus
 }

@@ -640,11 +640,13 @@ TEST(Rfc9267, PointerLoopBetweenTwoNames) {
   // stands, but into the run it ends: a loop).
   EXPECT_EQ(Parse(Q(), WithOwner({1, 'x', 0xc0, 27})).rc,
             -TERN_DNS_DROP_POINTER);
-  // Two pointers that send each other back and forth: the question's
-  // name ends with a pointer to the answer's owner, which points back.
-  Msg m(kId, kResp, 1, 1, 0, 0);
-  m.Name("peer", 23).U16(TERN_DNS_TYPE_A).U16(TERN_DNS_CLASS_IN);  // 12..22
-  m.U16(0xc00c).A(192, 0, 2, 1);  // owner at 23 -> 12 -> 23 ...
+  // Two names that send each other back and forth: the first answer's
+  // owner ends with a pointer to the second's, which points back.
+  Msg m(kId, kResp, 1, 2, 0, 0);
+  m.Question("peer.test", TERN_DNS_TYPE_A);  // 12..26
+  m.Name("x", 45).A(192, 0, 2, 1);           // owner at 27: x -> 45
+  ASSERT_EQ(m.Here(), 45u);
+  m.U16(0xc000 | 27).A(192, 0, 2, 2);  // owner at 45: -> 27 -> 45 ...
   EXPECT_EQ(Parse(Q(), m.b).rc, -TERN_DNS_DROP_POINTER);
 }
 
@@ -677,10 +679,7 @@ TEST(Rfc9267, PointerIntoHeader) {
               -TERN_DNS_DROP_POINTER_HEADER)
         << int(to);
   }
-  // In the question too (where any pointer is into the header).
-  Msg m(kId, kResp, 1, 0, 0, 0);
-  m.U16(0xc004).U16(TERN_DNS_TYPE_A).U16(TERN_DNS_CLASS_IN);
-  EXPECT_EQ(Parse(Q(), m.b).rc, -TERN_DNS_DROP_POINTER_HEADER);
+  // (In the question: QuestionIsComparedNotWalked.)
 }
 
 TEST(Rfc9267, PointerOutOfRange) {
@@ -703,20 +702,17 @@ TEST(Rfc9267, LabelLongerThan63) {
   // The reserved label types 01 and 10 (RFC 1035 4.1.4, RFC 6891 5).
   EXPECT_EQ(Parse(Q(), WithOwner({0x41, 0x00, 0x00})).rc, -TERN_DNS_DROP_LABEL);
   EXPECT_EQ(Parse(Q(), WithOwner({0x80, 0x0c})).rc, -TERN_DNS_DROP_LABEL);
-  // In the question.
-  Msg m(kId, kResp, 1, 0, 0, 0);
-  m.U8(0x7f);
-  m.b.insert(m.b.end(), 0x7f, 'y');
-  m.U8(0).U16(TERN_DNS_TYPE_A).U16(TERN_DNS_CLASS_IN);
-  EXPECT_EQ(Parse(Q(), m.b).rc, -TERN_DNS_DROP_LABEL);
 }
 
 TEST(Rfc9267, NameLongerThan255) {
   // Plain: four 63-byte labels are 4 * 64 + 1 = 257 bytes.
-  std::string l(63, 'z');
-  Msg m(kId, kResp, 1, 0, 0, 0);
-  m.Question(l + "." + l + "." + l + "." + l, TERN_DNS_TYPE_A);
-  EXPECT_EQ(Parse(Q(), m.b).rc, -TERN_DNS_DROP_NAME_LONG);
+  Bytes plain;
+  for (int i = 0; i < 4; i++) {
+    plain.push_back(63);
+    plain.insert(plain.end(), 63, 'z');
+  }
+  plain.push_back(0);
+  EXPECT_EQ(Parse(Q(), WithOwner(plain)).rc, -TERN_DNS_DROP_NAME_LONG);
   // Through compression: 3 labels of 63 in the answer's owner, then a
   // pointer to peer.test (11 bytes): 192 + 11 = 203, fine; with a fourth
   // label of 52 it is 256.
@@ -738,6 +734,48 @@ TEST(Rfc9267, NameLongerThan255) {
   owner[192] = 51;
   owner.erase(owner.begin() + 193);
   EXPECT_EQ(Parse(Q(), WithOwner(owner)).rc, TERN_DNS_NODATA);
+}
+
+TEST(Rfc9267, QuestionIsComparedNotWalked) {
+  // The question must be the query's bytes but for ASCII case: it is the
+  // message's first name, where any pointer would go into the header or
+  // forward. So a bad name there is a question that is not the query's,
+  // and it is never walked. Each message holds at least as many bytes as
+  // the query's question (27), so none of these is short.
+  auto with_question = [](const Bytes &name) {
+    Msg m(kId, kResp, 1, 0, 0, 0);
+    m.b.insert(m.b.end(), name.begin(), name.end());
+    m.U16(TERN_DNS_TYPE_A).U16(TERN_DNS_CLASS_IN);
+    m.b.resize(m.b.size() < 40 ? 40 : m.b.size(), 0);
+    return m.b;
+  };
+  Bytes long_name;
+  for (int i = 0; i < 4; i++) {
+    long_name.push_back(63);
+    long_name.insert(long_name.end(), 63, 'z');
+  }
+  long_name.push_back(0);
+  Bytes long_label{0x7f};
+  long_label.insert(long_label.end(), 0x7f, 'y');
+  long_label.push_back(0);
+  const Bytes bad[] = {
+      {0xc0, 0x04},                        // into the header
+      {0xc0, 12},                          // to itself
+      {4, 'p', 'e', 'e', 'r', 0xc0, 12},   // back into its own run
+      {4, 'p', 'e', 'e', 'r', 0xc0, 30},   // forward
+      {4, 'p', 'e', 'e', 'r', 0x44, 't'},  // a reserved label type
+      long_label,                          // a label over 63
+      long_name,                           // a name over 255
+  };
+  for (const Bytes &name : bad) {
+    EXPECT_EQ(Parse(Q(), with_question(name)).rc, -TERN_DNS_DROP_QUESTION)
+        << name.size();
+  }
+  // The same bytes as the query's (a control), and in upper case.
+  Bytes same{4, 'p', 'e', 'e', 'r', 4, 't', 'e', 's', 't', 0};
+  EXPECT_EQ(Parse(Q(), with_question(same)).rc, TERN_DNS_NODATA);
+  Bytes upper{4, 'P', 'E', 'E', 'R', 4, 'T', 'e', 'S', 't', 0};
+  EXPECT_EQ(Parse(Q(), with_question(upper)).rc, TERN_DNS_NODATA);
 }
 
 TEST(Rfc9267, NameNotTerminated) {
