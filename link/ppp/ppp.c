@@ -623,11 +623,17 @@ static void echo_arm(tern_ppp *p) {
 
 static void pap_send(tern_ppp *p);
 
+/* Runs ev on both network control protocols (IPV6CP's automaton, when
+ * not linked, has no ops and ignores it). */
+static void ncp_event(tern_ppp *p, int ev) {
+  fsm_event(p, &p->ipcp, ev, NULL, 0, 0);
+  fsm_event(p, &p->ipv6cp, ev, NULL, 0, 0);
+}
+
 /* RFC 1661 3.5: after LCP, the network phase (IPCP: Starting -> Up). */
 static void network_phase(tern_ppp *p) {
   p->phase = TERN_PPP_NETWORK;
-  fsm_event(p, &p->ipcp, E_UP, NULL, 0, 0);
-  fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
+  ncp_event(p, E_UP);
 }
 
 void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f) {
@@ -666,8 +672,7 @@ static void lcp_reset(tern_ppp *p) {
 }
 
 static void lcp_down(tern_ppp *p) {
-  fsm_event(p, &p->ipcp, E_DOWN, NULL, 0, 0);
-  fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
+  ncp_event(p, E_DOWN);
   p->echo_on = 0;
   p->phase = TERN_PPP_ESTABLISH;
   lcp_reset(p);
@@ -808,13 +813,13 @@ void tern__ppp_link_changed(tern_ppp *p) {
 }
 
 static void ipcp_up(tern_ppp *p) {
-  p->up = 1;
+  p->up |= TERN__PPP_UP_V4;
   tern__ppp_link_changed(p);
 }
 
 static void ipcp_down(tern_ppp *p) {
-  if (p->up) {
-    p->up = 0;
+  if (p->up & TERN__PPP_UP_V4) {
+    p->up &= (uint8_t)~TERN__PPP_UP_V4;
     p->ppp_stats.restarts++;
     tern__ppp_link_changed(p);
   }
@@ -946,8 +951,8 @@ static void close_adapter(tern_ppp *p) {
   p->phase = TERN_PPP_DEAD;
   release(p);
   tern_timer_cancel(&p->timer); /* and nothing runs once closed */
-  if (p->up || p->up6) {
-    p->up = p->up6 = 0;
+  if (p->up) {
+    p->up = 0;
     p->events |= TERN_NETDEV_EV_LINK;
   }
   tern_waker_slot_wake(&p->tx_waiter);
@@ -1018,8 +1023,7 @@ static tern_poll pump(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
 }
 
 static uint16_t mtu(const tern_ppp *p) {
-  return (p->up || p->up6) && p->peer_mru < p->cfg.mru ? p->peer_mru
-                                                       : p->cfg.mru;
+  return p->up && p->peer_mru < p->cfg.mru ? p->peer_mru : p->cfg.mru;
 }
 
 static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
@@ -1027,7 +1031,7 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   int e = 0;
   if (p->closed) {
     e = TERN_ECLOSED;
-  } else if (!p->up && !p->up6) {
+  } else if (!p->up) {
     e = TERN_ENETDOWN;
   } else if (tern_pkt_len(pkt) > mtu(p)) {
     e = TERN_EMSGSIZE;
@@ -1036,9 +1040,9 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     e = TERN_ENOSPC;
     p->stats.tx_drop_no_room++;
   } else if (tern_pkt_len(pkt) == 0 ||
-             (tern_pkt_data(pkt)[0] >> 4 == 4   ? !p->up
-              : tern_pkt_data(pkt)[0] >> 4 == 6 ? !p->up6
-                                                : true)) {
+             !(p->up & (tern_pkt_data(pkt)[0] >> 4 == 4   ? TERN__PPP_UP_V4
+                        : tern_pkt_data(pkt)[0] >> 4 == 6 ? TERN__PPP_UP_V6
+                                                          : 0))) {
     /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
     e = TERN_EAFNOSUPPORT;
     p->stats.tx_drop_error++;
@@ -1103,7 +1107,8 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
     tern_pkt_free(pkt);
   } else if (proto == TERN_PPP_PROTO_IPV4 || proto == TERN_PPP_PROTO_IPV6) {
-    if (proto == TERN_PPP_PROTO_IPV4 ? p->up : p->up6) {
+    if (p->up &
+        (proto == TERN_PPP_PROTO_IPV4 ? TERN__PPP_UP_V4 : TERN__PPP_UP_V6)) {
       p->stats.rx_packets++;
       p->stats.rx_bytes += tern_pkt_len(pkt);
       return pkt;
@@ -1219,7 +1224,7 @@ static void ppp_info(void *self, tern_netdev_info *info) {
   info->mtu = mtu(p);
   info->headroom = 4;
   info->medium = TERN_MEDIUM_IP;
-  info->flags = p->up || p->up6 ? TERN_NETDEV_UP : 0;
+  info->flags = p->up ? TERN_NETDEV_UP : 0;
 }
 
 static tern_poll ppp_event(void *self, tern_cx *cx, uint32_t *events) {
@@ -1308,7 +1313,7 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
 tern_ppp_ipv4 tern_ppp_get_ipv4(const tern_ppp *ppp) {
   tern_ppp_ipv4 v;
   memset(&v, 0, sizeof v);
-  if (ppp->up) {
+  if (ppp->up & TERN__PPP_UP_V4) {
     v = ppp->v4;
   }
   return v;

@@ -165,7 +165,7 @@ typedef struct tern_ppp {
   uint8_t closed; /* the stream ended or failed */
   uint8_t phase;
   uint8_t fail;
-  uint8_t up; /* TERN_NETDEV_UP as reported */
+  uint8_t up; /* opened: IPCP (1), IPV6CP (2); TERN_NETDEV_UP while any */
   /* LCP's results. */
   tern_ppp_fsm lcp;
   uint32_t magic; /* ours, or 0 when the peer rejected it */
@@ -196,7 +196,6 @@ typedef struct tern_ppp {
   tern_ppp_ipv4 v4;
   /* IPV6CP (RFC 5072), when linked: interface identifiers. */
   tern_ppp_fsm ipv6cp;
-  uint8_t up6; /* IPV6CP opened */
   uint8_t ifid[8];
   uint8_t peer_ifid[8];
   /* Receive. */

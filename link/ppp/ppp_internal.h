@@ -12,6 +12,13 @@ enum {
   TERN__PPP_AUTH_CHAP = 2,
 };
 
+/* tern_ppp.up: which network protocols are opened (the netdev is up
+ * while any is). */
+enum {
+  TERN__PPP_UP_V4 = 1, /* IPCP */
+  TERN__PPP_UP_V6 = 2, /* IPV6CP */
+};
+
 /* How an option handler is asked: judge it, write the value a Nak
  * suggests in place, or take the value (the request is acked). */
 enum { JUDGE, WRITE_NAK, APPLY };
