@@ -4,7 +4,9 @@
  * TERN_SIZE_ETHERNET the stack is Ethernet + ARP + IPv4 + ICMP + UDP (the
  * micro:bit has no Ethernet, hence the memory device); without, it is
  * SLIP + IPv4 + ICMP + UDP; with TERN_SIZE_PPP, PPP (LCP, PAP, IPCP) +
- * IPv4 + ICMP + UDP. `bazel run //apps/echo:size_eth_m0_size`,
+ * IPv4 + ICMP + UDP, and with TERN_SIZE_PPP_FULL too, CHAP-MD5 and
+ * IPV6CP linked as well (`//apps/echo:size_ppp_full_m0_size`). `bazel run
+ * //apps/echo:size_eth_m0_size`,
  * `//apps/echo:size_slip_m0_size` and `//apps/echo:size_ppp_m0_size`
  * (built -c opt whatever -c says). */
 #include <string.h>
@@ -79,6 +81,12 @@ int main(void) {
                     &pc, &ppp_rng) != 0) {
     return 1;
   }
+#ifdef TERN_SIZE_PPP_FULL
+  tern_ppp_use_chap(&ppp);
+  if (tern_ppp_use_ipv6cp(&ppp) != 0) {
+    return 1;
+  }
+#endif
   dev = tern_ppp_netdev(&ppp);
 #else
   tern_memstream_init(&line, ring_ab, sizeof ring_ab, ring_ba, sizeof ring_ba);
