@@ -278,26 +278,20 @@ static int walk_request(tern_ppp *p, const cp_ops *ops, uint8_t *d, size_t n,
   return worst;
 }
 
-/* The peer's Configure-Request judged (nothing changes): Ack when every
- * option is acceptable, else Nak when we would change some, else Reject
- * (RFC 1661 5.2-5.4); after Max-Failure Naks without an Ack, Naks turn
- * into Rejects (section 4.6). Returns the answer's code. */
-static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
-                         int *worst) {
-  size_t kept;
-  *worst = walk_request(p, ops_of(f), d, n, JUDGE, -1, &kept);
-  return *worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
-             ? TERN_PPP_CONF_REJ
-             : *worst;
-}
-
-/* Writes the answer in place: takes the values of an acked request, or
- * keeps just the options of the worst verdict (with our values in a Nak).
- * Returns the answer's option bytes. */
-static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
-                             int worst, int code) {
+/* Answers the peer's Configure-Request (n option bytes at d), judged
+ * already (p->verdict: the worst verdict on its options), in place: Ack
+ * when every option is acceptable, else Nak when we would change some,
+ * else Reject (RFC 1661 5.2-5.4); after Max-Failure Naks without an Ack,
+ * Naks turn into Rejects (section 4.6). An Ack takes the values; a Nak
+ * or Reject keeps just the options of the worst verdict (with our values
+ * in a Nak). Returns the answer's code; *kept: its option bytes. */
+static unsigned answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d,
+                               size_t n, size_t *kept) {
   const cp_ops *ops = ops_of(f);
-  size_t kept;
+  int worst = p->verdict;
+  int code = worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
+                 ? TERN_PPP_CONF_REJ
+                 : worst;
   if (code == TERN_PPP_CONF_ACK) {
     /* What the acked request leaves out is the default again (the peer
      * may have asked for more in an earlier request). */
@@ -307,16 +301,15 @@ static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
                      code == TERN_PPP_CONF_ACK   ? APPLY
                      : code == TERN_PPP_CONF_NAK ? WRITE_NAK
                                                  : JUDGE,
-                     worst, &kept);
+                     worst, kept);
   f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
-  return kept;
+  return (unsigned)code;
 }
 
 /* Runs event ev on f. pkt (or NULL) is the received packet that caused
  * it, whose data is the control packet: the answer is built in it, or it
- * is freed. code/worst: the judged request, for RCR+ and RCR-. */
-static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
-                      int code, int worst) {
+ * is freed. */
+static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   const cp_ops *ops = ops_of(f);
   if (ops == NULL) {
     return; /* an optional protocol not linked (IPV6CP) stays Initial */
@@ -344,12 +337,11 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
   if ((t & SND) && pkt != NULL) {
     uint8_t *d = tern_pkt_data(pkt);
     size_t n = 0;
+    unsigned code = TERN_PPP_TERM_ACK;
     if ((ev == E_RCR_P || ev == E_RCR_M) && f->state != S_CLOSED) {
-      n = answer_request(p, f, d + 4, tern_pkt_len(pkt) - 4, worst, code);
-    } else {
-      code = TERN_PPP_TERM_ACK;
+      code = answer_request(p, f, d + 4, tern_pkt_len(pkt) - 4, &n);
     }
-    ctl_send(p, pkt, ops->proto, (unsigned)code, d[1], 4 + n);
+    ctl_send(p, pkt, ops->proto, code, d[1], 4 + n);
     pkt = NULL;
   }
   if ((entry & 15) != K) {
@@ -389,11 +381,14 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     return;
   }
   (void)tern_pkt_trim(pkt, cp.len); /* padding goes */
-  int ev = -1, worst = 0, code = 0;
+  int ev = -1;
+  size_t kept;
   switch (cp.code) {
     case TERN_PPP_CONF_REQ:
-      code = judge_request(p, f, (uint8_t *)cp.data, cp.data_len, &worst);
-      ev = code == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
+      /* Judged (nothing changes); answered by the automaton's action. */
+      p->verdict = (uint8_t)walk_request(p, ops_of(f), (uint8_t *)cp.data,
+                                         cp.data_len, JUDGE, -1, &kept);
+      ev = p->verdict == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
       break;
     case TERN_PPP_CONF_ACK: ev = E_RCA; break;
     case TERN_PPP_CONF_NAK:
@@ -422,9 +417,9 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (cp.data_len >= 2 && p->phase == TERN_PPP_NETWORK) {
         unsigned rej = tern_be16(cp.data);
         if (rej == TERN_PPP_PROTO_IPCP) {
-          fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
+          fsm_event(p, &p->ipcp, E_RXJ_M, NULL);
         } else if (rej == TERN_PPP_PROTO_IPV6CP) {
-          fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL, 0, 0);
+          fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL);
         }
       }
       break;
@@ -471,7 +466,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     tern_pkt_free(pkt);
     return;
   }
-  fsm_event(p, f, ev, pkt, code, worst);
+  fsm_event(p, f, ev, pkt);
   if (lcp && p->loops >= p->cfg.max_failure) {
     /* Our magic number keeps coming back: the line is looped. */
     p->loops = 0;
@@ -626,8 +621,8 @@ static void pap_send(tern_ppp *p);
 /* Runs ev on both network control protocols (IPV6CP's automaton, when
  * not linked, has no ops and ignores it). */
 static void ncp_event(tern_ppp *p, int ev) {
-  fsm_event(p, &p->ipcp, ev, NULL, 0, 0);
-  fsm_event(p, &p->ipv6cp, ev, NULL, 0, 0);
+  fsm_event(p, &p->ipcp, ev, NULL);
+  fsm_event(p, &p->ipv6cp, ev, NULL);
 }
 
 /* RFC 1661 3.5: after LCP, the network phase (IPCP: Starting -> Up). */
@@ -637,9 +632,9 @@ static void network_phase(tern_ppp *p) {
 }
 
 void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f) {
-  fsm_event(p, f, E_OPEN, NULL, 0, 0);
+  fsm_event(p, f, E_OPEN, NULL);
   if (p->phase == TERN_PPP_NETWORK) {
-    fsm_event(p, f, E_UP, NULL, 0, 0);
+    fsm_event(p, f, E_UP, NULL);
   }
 }
 
@@ -691,7 +686,7 @@ static const cp_ops lcp_ops = {
 static void lcp_fail(tern_ppp *p, uint8_t why) {
   p->fail = why;
   p->phase = TERN_PPP_TERMINATE;
-  fsm_event(p, &p->lcp, E_CLOSE, NULL, 0, 0);
+  fsm_event(p, &p->lcp, E_CLOSE, NULL);
 }
 
 /* ---- PAP client (RFC 1334 section 2) ---- */
@@ -862,8 +857,8 @@ static void echo_tick(tern_ppp *p) {
     /* The peer is gone: the link goes down and LCP starts again, bounded
      * by Max-Configure. */
     p->fail = TERN_PPP_FAIL_PEER_DEAD;
-    fsm_event(p, &p->lcp, E_DOWN, NULL, 0, 0);
-    fsm_event(p, &p->lcp, E_UP, NULL, 0, 0);
+    fsm_event(p, &p->lcp, E_DOWN, NULL);
+    fsm_event(p, &p->lcp, E_UP, NULL);
     return;
   }
   p->echo_out++;
@@ -889,7 +884,7 @@ static void fire_timers(tern_ppp *p) {
       if (f == &p->lcp && f->state == S_OPENED) {
         pap_send(p);
       } else {
-        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL, 0, 0);
+        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL);
       }
     }
   }
@@ -1304,9 +1299,9 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->phase = TERN_PPP_ESTABLISH;
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
    * is opened and waits for LCP (Starting). */
-  fsm_event(ppp, &ppp->ipcp, E_OPEN, NULL, 0, 0);
-  fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
-  fsm_event(ppp, &ppp->lcp, E_UP, NULL, 0, 0);
+  fsm_event(ppp, &ppp->ipcp, E_OPEN, NULL);
+  fsm_event(ppp, &ppp->lcp, E_OPEN, NULL);
+  fsm_event(ppp, &ppp->lcp, E_UP, NULL);
   return 0;
 }
 
@@ -1345,7 +1340,7 @@ void tern_ppp_open(tern_ppp *ppp) {
   if (!ppp->closed) {
     ppp->fail = TERN_PPP_OK;
     ppp->phase = TERN_PPP_ESTABLISH;
-    fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
+    fsm_event(ppp, &ppp->lcp, E_OPEN, NULL);
   }
 }
 

@@ -176,6 +176,7 @@ typedef struct tern_ppp {
   uint8_t tx_acfc;   /* ... and compressed address/control */
   uint8_t auth;      /* the peer asked for PAP (1) or CHAP-MD5 (2) */
   uint8_t loops;     /* our magic number seen back in a row */
+  uint8_t verdict;   /* the worst verdict on the request being answered */
   /* CHAP's input, set by tern_ppp_use_chap (NULL: no CHAP linked). */
   void (*chap_input)(struct tern_ppp *p, tern_pkt *pkt);
   /* The identifier of our Code-Rejects: apart from the automata's, so
