@@ -77,13 +77,14 @@ void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
 }
 
 #define ctl_send tern__ppp_ctl_send
+#define ctl_begin tern__ppp_ctl_begin
 
 /* Every control packet we originate is built the same way: ctl_begin
  * takes a buffer (NULL when the pool is empty: counted, and the restart
  * timer sends again) and gives where the data after the code, identifier
  * and length goes; the caller writes it; ctl_end sends what lies before
  * `end`. */
-static uint8_t *ctl_begin(tern_ppp *p, tern_pkt **pkt) {
+uint8_t *tern__ppp_ctl_begin(tern_ppp *p, tern_pkt **pkt) {
   *pkt = tern_pkt_pool_try_alloc(p->pool);
   if (*pkt == NULL) {
     p->ppp_stats.ctl_nobuf++;
@@ -611,9 +612,11 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   }
 }
 
-static void echo_arm(tern_ppp *p) {
-  p->echo_on = p->cfg.echo_ms != 0;
-  p->echo_at = tern_now() + p->cfg.echo_ms;
+/* The keepalive's next echo, one period from now (only when
+ * tern_ppp_use_keepalive has set a period). */
+void tern__ppp_echo_arm(tern_ppp *p) {
+  p->echo_on = p->echo_ms != 0;
+  p->echo_at = tern_now() + p->echo_ms;
 }
 
 static void pap_send(tern_ppp *p);
@@ -646,7 +649,7 @@ static void lcp_up(tern_ppp *p) {
       (p->lcp.rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
       TERN_PPP_FCS16);
   p->echo_out = 0;
-  echo_arm(p);
+  tern__ppp_echo_arm(p);
   if (p->auth) {
     p->phase = TERN_PPP_AUTHENTICATE;
     p->pap_tries = 0;
@@ -852,24 +855,12 @@ static bool due(uint8_t on, tern_time at, tern_time now) {
   return on && !tern_time_before(now, at);
 }
 
-static void echo_tick(tern_ppp *p) {
-  if (p->echo_out >= p->cfg.echo_fails) {
-    /* The peer is gone: the link goes down and LCP starts again, bounded
-     * by Max-Configure. */
-    p->fail = TERN_PPP_FAIL_PEER_DEAD;
-    fsm_event(p, &p->lcp, E_DOWN, NULL);
-    fsm_event(p, &p->lcp, E_UP, NULL);
-    return;
-  }
-  p->echo_out++;
-  p->ppp_stats.echo_sent++;
-  tern_pkt *pkt;
-  uint8_t *d = ctl_begin(p, &pkt);
-  if (d != NULL) {
-    tern_put_be32(d, p->magic);
-    ctl_end(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, d + 4);
-  }
-  echo_arm(p);
+/* The keepalive found the peer dead: the link goes down and LCP starts
+ * again, bounded by Max-Configure. */
+void tern__ppp_peer_dead(tern_ppp *p) {
+  p->fail = TERN_PPP_FAIL_PEER_DEAD;
+  fsm_event(p, &p->lcp, E_DOWN, NULL);
+  fsm_event(p, &p->lcp, E_UP, NULL);
 }
 
 /* Runs what is due: each automaton's restart timer (LCP's goes to PAP
@@ -889,7 +880,7 @@ static void fire_timers(tern_ppp *p) {
     }
   }
   if (due(p->echo_on, p->echo_at, now)) {
-    echo_tick(p);
+    p->echo_tick(p);
   }
 }
 
@@ -1276,7 +1267,6 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   c->max_configure = c->max_configure ? c->max_configure : 10;
   c->max_terminate = c->max_terminate ? c->max_terminate : 2;
   c->max_failure = c->max_failure ? c->max_failure : 5;
-  c->echo_fails = c->echo_fails ? c->echo_fails : 3;
   if (c->mru < 128 || (size_t)c->mru + TERN_PPP_OVERHEAD > pool->buf_size ||
       (c->user != NULL &&
        (c->password == NULL || strlen(c->user) > 255 ||

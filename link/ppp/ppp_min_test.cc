@@ -1,8 +1,9 @@
 // The link as a program with LCP, PAP and IPCP only composes it: this
-// binary links //link/ppp:ppp without :chap, :md5 and :ipv6cp (BUILD), so
-// whatever the peer tries, the core alone must answer it: CHAP is Nak'd
-// with PAP, CHAP and IPV6CP packets and IPv6 get a Protocol-Reject, IPv6
-// sends are refused, and the rest of the link works.
+// binary links //link/ppp:ppp without :chap, :md5, :ipv6cp and :keepalive
+// (BUILD), so whatever the peer tries, the core alone must answer it:
+// CHAP is Nak'd with PAP, CHAP and IPV6CP packets get a Protocol-Reject,
+// IPv6 is dropped and refused, no echo goes out, and the rest of the
+// link works.
 #include <gtest/gtest.h>
 #include <string.h>
 
@@ -135,6 +136,24 @@ TEST_F(PppMin, IpcpProtocolRejectedEndsTheLink) {
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
   EXPECT_FALSE(Up());
+}
+
+// Without :keepalive no Echo-Request goes out however long the link is
+// up, and the peer's echoes are still answered (RFC 1661 5.8).
+TEST_F(PppMin, NoKeepaliveButEchoesAnswered) {
+  UpWithPap();
+  for (int i = 0; i < 10; i++) {
+    Advance(5000);
+    for (const Frame &f : Sent()) {
+      EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
+                   f.code() == TERN_PPP_ECHO_REQ);
+    }
+  }
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_sent, 0u);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REQ, 5, Be32(kPeerMagic)));
+  Frame r = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY);
+  EXPECT_EQ(r.id(), 5);
+  EXPECT_TRUE(Up());
 }
 
 }  // namespace

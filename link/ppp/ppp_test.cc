@@ -628,9 +628,8 @@ TEST_F(Ppp, EchoAnsweredWithOurMagicAndUnknownCodesRejected) {
 }
 
 TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
-  tern_ppp_config c = Default();
-  c.echo_ms = 2000;
-  Init(c);
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 0);
   LcpUp();
   IpcpUp();
   for (int i = 0; i < 10; i++) {
@@ -646,10 +645,8 @@ TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
 // The peer goes silent: echo_fails unanswered echoes, then the link goes
 // down and LCP starts again, bounded by Max-Configure.
 TEST_F(Ppp, KeepaliveLossTakesTheLinkDown) {
-  tern_ppp_config c = Default();
-  c.echo_ms = 2000;
-  c.echo_fails = 3;
-  Init(c);
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
   LcpUp();
   IpcpUp();
   EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
