@@ -688,8 +688,12 @@ static const cp_ops lcp_ops = {
 /* The link failed for a reason: LCP terminates. */
 static void lcp_fail(tern_ppp *p, uint8_t why) {
   p->fail = why;
-  p->phase = TERN_PPP_TERMINATE;
   fsm_event(p, &p->lcp, E_CLOSE, NULL);
+  if (p->lcp.state == S_CLOSING) {
+    /* Terminate-Requests go out (set after this-layer-down, which goes
+     * back to Establish). */
+    p->phase = TERN_PPP_TERMINATE;
+  }
 }
 
 /* ---- PAP client (RFC 1334 section 2) ---- */

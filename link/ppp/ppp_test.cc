@@ -80,6 +80,7 @@ TEST_F(Ppp, GoldenSlirpSession) {
   tern_ppp_close(&ppp_);
   Frame term = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_EQ(term.id(), 3);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
   EXPECT_FALSE(Up());
   EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
   PeerRaw(ppp_vectors::kSlirpRx + sizeof ppp_vectors::kSlirpRx - term_ack,
