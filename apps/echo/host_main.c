@@ -337,13 +337,13 @@ int main(int argc, char **argv) {
       memcpy(pc.peer_addr, ppp_peer.b, 4);
     }
     pc.want_dns = 1;
-    pc.echo_ms = 10000;
     tern_rng prng = tern_host_rng();
     rc = tern_ppp_init(&ppp, tern_host_fd_stream_get(&serial), &pool, ppp_tx,
                        sizeof ppp_tx, &pc, &prng);
     if (rc != 0) {
       die("ppp", rc);
     }
+    tern_ppp_use_keepalive(&ppp, 10000, 0);
     dev = tern_ppp_netdev(&ppp);
   } else if (slip_path != NULL) {
     rc = tern_slip_init(&slip, tern_host_fd_stream_get(&serial), &pool, slip_tx,

@@ -4,7 +4,10 @@
  * TERN_SIZE_ETHERNET the stack is Ethernet + ARP + IPv4 + ICMP + UDP (the
  * micro:bit has no Ethernet, hence the memory device); without, it is
  * SLIP + IPv4 + ICMP + UDP; with TERN_SIZE_PPP, PPP (LCP, PAP, IPCP) +
- * IPv4 + ICMP + UDP. `bazel run //apps/echo:size_eth_m0_size`,
+ * IPv4 + ICMP + UDP, and with TERN_SIZE_PPP_FULL too, CHAP-MD5, IPV6CP
+ * and the keepalive linked as well (`//apps/echo:size_ppp_full_m0_size`).
+ * `bazel run
+ * //apps/echo:size_eth_m0_size`,
  * `//apps/echo:size_slip_m0_size` and `//apps/echo:size_ppp_m0_size`
  * (built -c opt whatever -c says). */
 #include <string.h>
@@ -73,12 +76,18 @@ int main(void) {
   pc.mru = 576;
   pc.user = "tern";
   pc.password = "tern";
-  pc.echo_ms = 10000;
   tern_memstream_init(&line, ring_ab, sizeof ring_ab, ring_ba, sizeof ring_ba);
   if (tern_ppp_init(&ppp, tern_memstream_a(&line), &pool, ppp_tx, sizeof ppp_tx,
                     &pc, &ppp_rng) != 0) {
     return 1;
   }
+#ifdef TERN_SIZE_PPP_FULL
+  tern_ppp_use_keepalive(&ppp, 10000, 0);
+  tern_ppp_use_chap(&ppp);
+  if (tern_ppp_use_ipv6cp(&ppp) != 0) {
+    return 1;
+  }
+#endif
   dev = tern_ppp_netdev(&ppp);
 #else
   tern_memstream_init(&line, ring_ab, sizeof ring_ab, ring_ba, sizeof ring_ba);

@@ -57,13 +57,13 @@ static void nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
 }
 
 static void up(tern_ppp *p) {
-  p->up6 = 1;
+  p->up |= TERN__PPP_UP_V6;
   tern__ppp_link_changed(p);
 }
 
 static void down(tern_ppp *p) {
-  if (p->up6) {
-    p->up6 = 0;
+  if (p->up & TERN__PPP_UP_V6) {
+    p->up &= (uint8_t)~TERN__PPP_UP_V6;
     tern__ppp_link_changed(p);
   }
 }
@@ -91,7 +91,7 @@ int tern_ppp_use_ipv6cp(tern_ppp *ppp) {
 }
 
 bool tern_ppp_get_ipv6(const tern_ppp *ppp, uint8_t local[8], uint8_t peer[8]) {
-  if (!ppp->up6) {
+  if (!(ppp->up & TERN__PPP_UP_V6)) {
     return false;
   }
   memcpy(local, ppp->ifid, 8);

@@ -77,13 +77,14 @@ void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
 }
 
 #define ctl_send tern__ppp_ctl_send
+#define ctl_begin tern__ppp_ctl_begin
 
 /* Every control packet we originate is built the same way: ctl_begin
  * takes a buffer (NULL when the pool is empty: counted, and the restart
  * timer sends again) and gives where the data after the code, identifier
  * and length goes; the caller writes it; ctl_end sends what lies before
  * `end`. */
-static uint8_t *ctl_begin(tern_ppp *p, tern_pkt **pkt) {
+uint8_t *tern__ppp_ctl_begin(tern_ppp *p, tern_pkt **pkt) {
   *pkt = tern_pkt_pool_try_alloc(p->pool);
   if (*pkt == NULL) {
     p->ppp_stats.ctl_nobuf++;
@@ -278,26 +279,20 @@ static int walk_request(tern_ppp *p, const cp_ops *ops, uint8_t *d, size_t n,
   return worst;
 }
 
-/* The peer's Configure-Request judged (nothing changes): Ack when every
- * option is acceptable, else Nak when we would change some, else Reject
- * (RFC 1661 5.2-5.4); after Max-Failure Naks without an Ack, Naks turn
- * into Rejects (section 4.6). Returns the answer's code. */
-static int judge_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
-                         int *worst) {
-  size_t kept;
-  *worst = walk_request(p, ops_of(f), d, n, JUDGE, -1, &kept);
-  return *worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
-             ? TERN_PPP_CONF_REJ
-             : *worst;
-}
-
-/* Writes the answer in place: takes the values of an acked request, or
- * keeps just the options of the worst verdict (with our values in a Nak).
- * Returns the answer's option bytes. */
-static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
-                             int worst, int code) {
+/* Answers the peer's Configure-Request (n option bytes at d), judged
+ * already (p->verdict: the worst verdict on its options), in place: Ack
+ * when every option is acceptable, else Nak when we would change some,
+ * else Reject (RFC 1661 5.2-5.4); after Max-Failure Naks without an Ack,
+ * Naks turn into Rejects (section 4.6). An Ack takes the values; a Nak
+ * or Reject keeps just the options of the worst verdict (with our values
+ * in a Nak). Returns the answer's code; *kept: its option bytes. */
+static unsigned answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d,
+                               size_t n, size_t *kept) {
   const cp_ops *ops = ops_of(f);
-  size_t kept;
+  int worst = p->verdict;
+  int code = worst == TERN_PPP_CONF_NAK && f->naks >= p->cfg.max_failure
+                 ? TERN_PPP_CONF_REJ
+                 : worst;
   if (code == TERN_PPP_CONF_ACK) {
     /* What the acked request leaves out is the default again (the peer
      * may have asked for more in an earlier request). */
@@ -307,16 +302,15 @@ static size_t answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d, size_t n,
                      code == TERN_PPP_CONF_ACK   ? APPLY
                      : code == TERN_PPP_CONF_NAK ? WRITE_NAK
                                                  : JUDGE,
-                     worst, &kept);
+                     worst, kept);
   f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
-  return kept;
+  return (unsigned)code;
 }
 
 /* Runs event ev on f. pkt (or NULL) is the received packet that caused
  * it, whose data is the control packet: the answer is built in it, or it
- * is freed. code/worst: the judged request, for RCR+ and RCR-. */
-static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
-                      int code, int worst) {
+ * is freed. */
+static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   const cp_ops *ops = ops_of(f);
   if (ops == NULL) {
     return; /* an optional protocol not linked (IPV6CP) stays Initial */
@@ -344,12 +338,11 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt,
   if ((t & SND) && pkt != NULL) {
     uint8_t *d = tern_pkt_data(pkt);
     size_t n = 0;
+    unsigned code = TERN_PPP_TERM_ACK;
     if ((ev == E_RCR_P || ev == E_RCR_M) && f->state != S_CLOSED) {
-      n = answer_request(p, f, d + 4, tern_pkt_len(pkt) - 4, worst, code);
-    } else {
-      code = TERN_PPP_TERM_ACK;
+      code = answer_request(p, f, d + 4, tern_pkt_len(pkt) - 4, &n);
     }
-    ctl_send(p, pkt, ops->proto, (unsigned)code, d[1], 4 + n);
+    ctl_send(p, pkt, ops->proto, code, d[1], 4 + n);
     pkt = NULL;
   }
   if ((entry & 15) != K) {
@@ -389,11 +382,14 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     return;
   }
   (void)tern_pkt_trim(pkt, cp.len); /* padding goes */
-  int ev = -1, worst = 0, code = 0;
+  int ev = -1;
+  size_t kept;
   switch (cp.code) {
     case TERN_PPP_CONF_REQ:
-      code = judge_request(p, f, (uint8_t *)cp.data, cp.data_len, &worst);
-      ev = code == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
+      /* Judged (nothing changes); answered by the automaton's action. */
+      p->verdict = (uint8_t)walk_request(p, ops_of(f), (uint8_t *)cp.data,
+                                         cp.data_len, JUDGE, -1, &kept);
+      ev = p->verdict == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
       break;
     case TERN_PPP_CONF_ACK: ev = E_RCA; break;
     case TERN_PPP_CONF_NAK:
@@ -422,9 +418,9 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (cp.data_len >= 2 && p->phase == TERN_PPP_NETWORK) {
         unsigned rej = tern_be16(cp.data);
         if (rej == TERN_PPP_PROTO_IPCP) {
-          fsm_event(p, &p->ipcp, E_RXJ_M, NULL, 0, 0);
+          fsm_event(p, &p->ipcp, E_RXJ_M, NULL);
         } else if (rej == TERN_PPP_PROTO_IPV6CP) {
-          fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL, 0, 0);
+          fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL);
         }
       }
       break;
@@ -471,7 +467,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     tern_pkt_free(pkt);
     return;
   }
-  fsm_event(p, f, ev, pkt, code, worst);
+  fsm_event(p, f, ev, pkt);
   if (lcp && p->loops >= p->cfg.max_failure) {
     /* Our magic number keeps coming back: the line is looped. */
     p->loops = 0;
@@ -616,24 +612,32 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   }
 }
 
-static void echo_arm(tern_ppp *p) {
-  p->echo_on = p->cfg.echo_ms != 0;
-  p->echo_at = tern_now() + p->cfg.echo_ms;
+/* The keepalive's next echo, one period from now (only when
+ * tern_ppp_use_keepalive has set a period). */
+void tern__ppp_echo_arm(tern_ppp *p) {
+  p->echo_on = p->echo_ms != 0;
+  p->echo_at = tern_now() + p->echo_ms;
 }
 
 static void pap_send(tern_ppp *p);
 
+/* Runs ev on both network control protocols (IPV6CP's automaton, when
+ * not linked, has no ops and ignores it). */
+static void ncp_event(tern_ppp *p, int ev) {
+  fsm_event(p, &p->ipcp, ev, NULL);
+  fsm_event(p, &p->ipv6cp, ev, NULL);
+}
+
 /* RFC 1661 3.5: after LCP, the network phase (IPCP: Starting -> Up). */
 static void network_phase(tern_ppp *p) {
   p->phase = TERN_PPP_NETWORK;
-  fsm_event(p, &p->ipcp, E_UP, NULL, 0, 0);
-  fsm_event(p, &p->ipv6cp, E_UP, NULL, 0, 0);
+  ncp_event(p, E_UP);
 }
 
 void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f) {
-  fsm_event(p, f, E_OPEN, NULL, 0, 0);
+  fsm_event(p, f, E_OPEN, NULL);
   if (p->phase == TERN_PPP_NETWORK) {
-    fsm_event(p, f, E_UP, NULL, 0, 0);
+    fsm_event(p, f, E_UP, NULL);
   }
 }
 
@@ -645,7 +649,7 @@ static void lcp_up(tern_ppp *p) {
       (p->lcp.rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
       TERN_PPP_FCS16);
   p->echo_out = 0;
-  echo_arm(p);
+  tern__ppp_echo_arm(p);
   if (p->auth) {
     p->phase = TERN_PPP_AUTHENTICATE;
     p->pap_tries = 0;
@@ -666,8 +670,7 @@ static void lcp_reset(tern_ppp *p) {
 }
 
 static void lcp_down(tern_ppp *p) {
-  fsm_event(p, &p->ipcp, E_DOWN, NULL, 0, 0);
-  fsm_event(p, &p->ipv6cp, E_DOWN, NULL, 0, 0);
+  ncp_event(p, E_DOWN);
   p->echo_on = 0;
   p->phase = TERN_PPP_ESTABLISH;
   lcp_reset(p);
@@ -685,8 +688,12 @@ static const cp_ops lcp_ops = {
 /* The link failed for a reason: LCP terminates. */
 static void lcp_fail(tern_ppp *p, uint8_t why) {
   p->fail = why;
-  p->phase = TERN_PPP_TERMINATE;
-  fsm_event(p, &p->lcp, E_CLOSE, NULL, 0, 0);
+  fsm_event(p, &p->lcp, E_CLOSE, NULL);
+  if (p->lcp.state == S_CLOSING) {
+    /* Terminate-Requests go out (set after this-layer-down, which goes
+     * back to Establish). */
+    p->phase = TERN_PPP_TERMINATE;
+  }
 }
 
 /* ---- PAP client (RFC 1334 section 2) ---- */
@@ -808,13 +815,13 @@ void tern__ppp_link_changed(tern_ppp *p) {
 }
 
 static void ipcp_up(tern_ppp *p) {
-  p->up = 1;
+  p->up |= TERN__PPP_UP_V4;
   tern__ppp_link_changed(p);
 }
 
 static void ipcp_down(tern_ppp *p) {
-  if (p->up) {
-    p->up = 0;
+  if (p->up & TERN__PPP_UP_V4) {
+    p->up &= (uint8_t)~TERN__PPP_UP_V4;
     p->ppp_stats.restarts++;
     tern__ppp_link_changed(p);
   }
@@ -852,24 +859,12 @@ static bool due(uint8_t on, tern_time at, tern_time now) {
   return on && !tern_time_before(now, at);
 }
 
-static void echo_tick(tern_ppp *p) {
-  if (p->echo_out >= p->cfg.echo_fails) {
-    /* The peer is gone: the link goes down and LCP starts again, bounded
-     * by Max-Configure. */
-    p->fail = TERN_PPP_FAIL_PEER_DEAD;
-    fsm_event(p, &p->lcp, E_DOWN, NULL, 0, 0);
-    fsm_event(p, &p->lcp, E_UP, NULL, 0, 0);
-    return;
-  }
-  p->echo_out++;
-  p->ppp_stats.echo_sent++;
-  tern_pkt *pkt;
-  uint8_t *d = ctl_begin(p, &pkt);
-  if (d != NULL) {
-    tern_put_be32(d, p->magic);
-    ctl_end(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ, ++p->echo_id, d + 4);
-  }
-  echo_arm(p);
+/* The keepalive found the peer dead: the link goes down and LCP starts
+ * again, bounded by Max-Configure. */
+void tern__ppp_peer_dead(tern_ppp *p) {
+  p->fail = TERN_PPP_FAIL_PEER_DEAD;
+  fsm_event(p, &p->lcp, E_DOWN, NULL);
+  fsm_event(p, &p->lcp, E_UP, NULL);
 }
 
 /* Runs what is due: each automaton's restart timer (LCP's goes to PAP
@@ -884,12 +879,12 @@ static void fire_timers(tern_ppp *p) {
       if (f == &p->lcp && f->state == S_OPENED) {
         pap_send(p);
       } else {
-        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL, 0, 0);
+        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL);
       }
     }
   }
   if (due(p->echo_on, p->echo_at, now)) {
-    echo_tick(p);
+    p->echo_tick(p);
   }
 }
 
@@ -946,8 +941,8 @@ static void close_adapter(tern_ppp *p) {
   p->phase = TERN_PPP_DEAD;
   release(p);
   tern_timer_cancel(&p->timer); /* and nothing runs once closed */
-  if (p->up || p->up6) {
-    p->up = p->up6 = 0;
+  if (p->up) {
+    p->up = 0;
     p->events |= TERN_NETDEV_EV_LINK;
   }
   tern_waker_slot_wake(&p->tx_waiter);
@@ -1018,8 +1013,7 @@ static tern_poll pump(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
 }
 
 static uint16_t mtu(const tern_ppp *p) {
-  return (p->up || p->up6) && p->peer_mru < p->cfg.mru ? p->peer_mru
-                                                       : p->cfg.mru;
+  return p->up && p->peer_mru < p->cfg.mru ? p->peer_mru : p->cfg.mru;
 }
 
 static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
@@ -1027,7 +1021,7 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   int e = 0;
   if (p->closed) {
     e = TERN_ECLOSED;
-  } else if (!p->up && !p->up6) {
+  } else if (!p->up) {
     e = TERN_ENETDOWN;
   } else if (tern_pkt_len(pkt) > mtu(p)) {
     e = TERN_EMSGSIZE;
@@ -1036,9 +1030,9 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     e = TERN_ENOSPC;
     p->stats.tx_drop_no_room++;
   } else if (tern_pkt_len(pkt) == 0 ||
-             (tern_pkt_data(pkt)[0] >> 4 == 4   ? !p->up
-              : tern_pkt_data(pkt)[0] >> 4 == 6 ? !p->up6
-                                                : true)) {
+             !(p->up & (tern_pkt_data(pkt)[0] >> 4 == 4   ? TERN__PPP_UP_V4
+                        : tern_pkt_data(pkt)[0] >> 4 == 6 ? TERN__PPP_UP_V6
+                                                          : 0))) {
     /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
     e = TERN_EAFNOSUPPORT;
     p->stats.tx_drop_error++;
@@ -1103,7 +1097,8 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
     tern_pkt_free(pkt);
   } else if (proto == TERN_PPP_PROTO_IPV4 || proto == TERN_PPP_PROTO_IPV6) {
-    if (proto == TERN_PPP_PROTO_IPV4 ? p->up : p->up6) {
+    if (p->up &
+        (proto == TERN_PPP_PROTO_IPV4 ? TERN__PPP_UP_V4 : TERN__PPP_UP_V6)) {
       p->stats.rx_packets++;
       p->stats.rx_bytes += tern_pkt_len(pkt);
       return pkt;
@@ -1219,7 +1214,7 @@ static void ppp_info(void *self, tern_netdev_info *info) {
   info->mtu = mtu(p);
   info->headroom = 4;
   info->medium = TERN_MEDIUM_IP;
-  info->flags = p->up || p->up6 ? TERN_NETDEV_UP : 0;
+  info->flags = p->up ? TERN_NETDEV_UP : 0;
 }
 
 static tern_poll ppp_event(void *self, tern_cx *cx, uint32_t *events) {
@@ -1276,7 +1271,6 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   c->max_configure = c->max_configure ? c->max_configure : 10;
   c->max_terminate = c->max_terminate ? c->max_terminate : 2;
   c->max_failure = c->max_failure ? c->max_failure : 5;
-  c->echo_fails = c->echo_fails ? c->echo_fails : 3;
   if (c->mru < 128 || (size_t)c->mru + TERN_PPP_OVERHEAD > pool->buf_size ||
       (c->user != NULL &&
        (c->password == NULL || strlen(c->user) > 255 ||
@@ -1299,16 +1293,16 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->phase = TERN_PPP_ESTABLISH;
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
    * is opened and waits for LCP (Starting). */
-  fsm_event(ppp, &ppp->ipcp, E_OPEN, NULL, 0, 0);
-  fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
-  fsm_event(ppp, &ppp->lcp, E_UP, NULL, 0, 0);
+  fsm_event(ppp, &ppp->ipcp, E_OPEN, NULL);
+  fsm_event(ppp, &ppp->lcp, E_OPEN, NULL);
+  fsm_event(ppp, &ppp->lcp, E_UP, NULL);
   return 0;
 }
 
 tern_ppp_ipv4 tern_ppp_get_ipv4(const tern_ppp *ppp) {
   tern_ppp_ipv4 v;
   memset(&v, 0, sizeof v);
-  if (ppp->up) {
+  if (ppp->up & TERN__PPP_UP_V4) {
     v = ppp->v4;
   }
   return v;
@@ -1340,7 +1334,7 @@ void tern_ppp_open(tern_ppp *ppp) {
   if (!ppp->closed) {
     ppp->fail = TERN_PPP_OK;
     ppp->phase = TERN_PPP_ESTABLISH;
-    fsm_event(ppp, &ppp->lcp, E_OPEN, NULL, 0, 0);
+    fsm_event(ppp, &ppp->lcp, E_OPEN, NULL);
   }
 }
 

@@ -13,18 +13,19 @@
  *
  * The link negotiates by itself as soon as it is polled: LCP (MRU, ACCM,
  * magic number, PFC, ACFC; the peer may ask for PAP, or CHAP-MD5 after
- * tern_ppp_use_chap), then the authentication as a client if the peer
- * asked for it, then IPCP (our address, the peer's, DNS servers: RFC 1332,
- * RFC 1877) and, after tern_ppp_use_ipv6cp, IPV6CP (RFC 5072). Every
- * negotiation is the one automaton of RFC 1661 section 4 with bounded retries.
- * The netdev is up (TERN_NETDEV_UP, TERN_NETDEV_EV_LINK reported) while IPCP is
- * opened; the negotiated addresses are read with tern_ppp_ipv4 and given to the
- * IPv4 layer by the application (tern_ipv4_set_addr), the MTU is the peer's MRU
- * (capped by ours) and is read with get_info when the link comes up.
+ * tern_ppp_use_chap; a keepalive after tern_ppp_use_keepalive), then the
+ * authentication as a client if the peer asked for it, then IPCP (our address,
+ * the peer's, DNS servers: RFC 1332, RFC 1877) and, after tern_ppp_use_ipv6cp,
+ * IPV6CP (RFC 5072). Every negotiation is the one automaton of RFC 1661 section
+ * 4 with bounded retries. The netdev is up (TERN_NETDEV_UP, TERN_NETDEV_EV_LINK
+ * reported) while IPCP is opened; the negotiated addresses are read with
+ * tern_ppp_ipv4 and given to the IPv4 layer by the application
+ * (tern_ipv4_set_addr), the MTU is the peer's MRU (capped by ours) and is read
+ * with get_info when the link comes up.
  *
  * Everything happens inside the netdev's polls: poll_recv reads the
  * stream, answers control packets, runs the timers (restart, keepalive)
- * and hands up IPv4 packets; keep one poll_recv outstanding (the IP runner
+ * and hands up IP packets; keep one poll_recv outstanding (the IP runner
  * does), with a cx that carries a timer queue. poll_send takes one packet
  * at a time, as SLIP does. One task per direction; not interrupt-safe. */
 #ifndef TERN_PPP_H
@@ -83,9 +84,6 @@ typedef struct tern_ppp_config {
   uint8_t max_failure;   /* Naks we send before rejecting instead, and
                             times our magic number comes back before the
                             link counts as looped back: 5 */
-  uint16_t echo_ms;      /* LCP echo keepalive period; 0: no keepalive */
-  uint8_t echo_fails;    /* unanswered echoes before the peer counts as
-                            dead: 3 */
   /* PAP (RFC 1334) credentials, NUL-terminated, at most 255 bytes each
    * (with tern_ppp_use_chap, also CHAP's name and secret); user NULL: no
    * authentication (a peer that requires it is refused). */
@@ -165,7 +163,7 @@ typedef struct tern_ppp {
   uint8_t closed; /* the stream ended or failed */
   uint8_t phase;
   uint8_t fail;
-  uint8_t up; /* TERN_NETDEV_UP as reported */
+  uint8_t up; /* opened: IPCP (1), IPV6CP (2); TERN_NETDEV_UP while any */
   /* LCP's results. */
   tern_ppp_fsm lcp;
   uint32_t magic; /* ours, or 0 when the peer rejected it */
@@ -176,6 +174,7 @@ typedef struct tern_ppp {
   uint8_t tx_acfc;   /* ... and compressed address/control */
   uint8_t auth;      /* the peer asked for PAP (1) or CHAP-MD5 (2) */
   uint8_t loops;     /* our magic number seen back in a row */
+  uint8_t verdict;   /* the worst verdict on the request being answered */
   /* CHAP's input, set by tern_ppp_use_chap (NULL: no CHAP linked). */
   void (*chap_input)(struct tern_ppp *p, tern_pkt *pkt);
   /* The identifier of our Code-Rejects: apart from the automata's, so
@@ -185,10 +184,14 @@ typedef struct tern_ppp {
   /* PAP. */
   uint8_t pap_id;
   uint8_t pap_tries;
-  /* The keepalive's timer (the restart timers are the automata's). */
+  /* The keepalive, set by tern_ppp_use_keepalive (echo_tick NULL and
+   * echo_ms 0: none linked), and its timer (the restart timers are the
+   * automata's). */
+  void (*echo_tick)(struct tern_ppp *p);
+  uint16_t echo_ms;
+  uint8_t echo_fails; /* unanswered echoes before the peer counts as dead */
   uint8_t echo_on;
   tern_time echo_at;
-  /* Keepalive. */
   uint8_t echo_id;
   uint8_t echo_out; /* echoes sent and not answered */
   /* IPCP. */
@@ -196,7 +199,6 @@ typedef struct tern_ppp {
   tern_ppp_ipv4 v4;
   /* IPV6CP (RFC 5072), when linked: interface identifiers. */
   tern_ppp_fsm ipv6cp;
-  uint8_t up6; /* IPV6CP opened */
   uint8_t ifid[8];
   uint8_t peer_ifid[8];
   /* Receive. */
@@ -283,6 +285,15 @@ bool tern_ppp_get_ipv6(const tern_ppp *ppp, uint8_t local[8], uint8_t peer[8]);
  * neither CHAP nor MD5. Call it after tern_ppp_init, before the first
  * poll. */
 void tern_ppp_use_chap(tern_ppp *ppp);
+
+/* Sends an LCP Echo-Request every echo_ms while LCP is opened; after
+ * echo_fails (0: 3) unanswered in a row the peer counts as dead: the link
+ * goes down (TERN_PPP_FAIL_PEER_DEAD) and LCP starts again. In
+ * //link/ppp:keepalive (linked only by a program that calls it; without
+ * it the link still answers the peer's echoes). Call it after
+ * tern_ppp_init, before the first poll; echo_ms 0: no keepalive. */
+void tern_ppp_use_keepalive(tern_ppp *ppp, uint16_t echo_ms,
+                            uint8_t echo_fails);
 
 /* Negotiates again after tern_ppp_close or a failure. */
 void tern_ppp_open(tern_ppp *ppp);

@@ -179,13 +179,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.mru = 296;
   cfg.user = "u";
   cfg.password = "p";
-  cfg.echo_ms = 2000;
   cfg.want_dns = 2;
   cfg.peer_addr[0] = 10;
   cfg.peer_addr[3] = 1;
   Check(tern_ppp_init(&h->ppp, tern_memstream_a(&h->pair), &h->pool, h->tx,
                       sizeof h->tx, &cfg, &rng) == 0);
   tern_ppp_use_chap(&h->ppp);
+  tern_ppp_use_keepalive(&h->ppp, 2000, 0);
   Check(tern_ppp_use_ipv6cp(&h->ppp) == 0);
   h->dev = tern_ppp_netdev(&h->ppp);
   h->peer = tern_memstream_b(&h->pair);

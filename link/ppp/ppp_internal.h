@@ -1,4 +1,5 @@
-/* What link/ppp's optional parts (CHAP) use of the link. Not public. */
+/* What link/ppp's optional parts (CHAP, IPV6CP, the keepalive) use of
+ * the link. Not public. */
 #ifndef TERN_PPP_INTERNAL_H
 #define TERN_PPP_INTERNAL_H
 
@@ -10,6 +11,13 @@
 enum {
   TERN__PPP_AUTH_PAP = 1,
   TERN__PPP_AUTH_CHAP = 2,
+};
+
+/* tern_ppp.up: which network protocols are opened (the netdev is up
+ * while any is). */
+enum {
+  TERN__PPP_UP_V4 = 1, /* IPCP */
+  TERN__PPP_UP_V6 = 2, /* IPV6CP */
 };
 
 /* How an option handler is asked: judge it, write the value a Nak
@@ -49,6 +57,18 @@ void tern__ppp_link_changed(tern_ppp *p);
  * bytes) with this code, id and length. Takes pkt. */
 void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
                         unsigned code, unsigned id, size_t len);
+
+/* A buffer for a control packet of our own (NULL when the pool is empty:
+ * counted): returns where the data after the code, identifier and length
+ * goes; send it with tern__ppp_ctl_send. */
+uint8_t *tern__ppp_ctl_begin(tern_ppp *p, tern_pkt **pkt);
+
+/* Arms the keepalive's next echo one period from now. */
+void tern__ppp_echo_arm(tern_ppp *p);
+
+/* The keepalive went unanswered: the link goes down and LCP starts again
+ * (TERN_PPP_FAIL_PEER_DEAD). */
+void tern__ppp_peer_dead(tern_ppp *p);
 
 /* The peer accepted (network phase) or refused (LCP ends) us. */
 void tern__ppp_auth_done(tern_ppp *p, bool ok);
