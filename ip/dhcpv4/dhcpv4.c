@@ -21,6 +21,9 @@
 #define REBOOT_TRIES 2         /* INIT-REBOOT REQUESTs before a DISCOVER */
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
+_Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
+                   REBOOT_TRIES <= RETRY_MAX_SHIFT,
+               "timeout counts tries up to RETRY_MAX_SHIFT only");
 
 /* State sets: IN(s, BIT(BOUND) | BIT(RENEWING)). */
 #define BIT(state) (1u << TERN_DHCPV4_##state)
@@ -197,14 +200,12 @@ static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
          (s > TERN_DHCPV4_MAX_LEASE_S ? TERN_DHCPV4_MAX_LEASE_S : s) * 1000u;
 }
 
-/* An ACK: the lease counts from the request that began the exchange (RFC
- * 2131 4.4.1); T1 and T2 from the server, or 1/2 and 7/8 of the lease. */
-static void take_ack(tern_dhcpv4 *c, tern_ipv4_addr yiaddr,
-                     const tern_dhcpv4_opts *o) {
+/* An ACK for the lease's address and server (set by input): the lease counts
+ * from the request that began the exchange (RFC 2131 4.4.1); T1 and T2 from the
+ * server, or 1/2 and 7/8 of the lease. */
+static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
   uint32_t m = tern_be32(o->mask.b);
-  l->addr = yiaddr;
-  l->server = o->server_id;
   /* The prefix of a contiguous mask; none, or one with holes: 32 (every
    * other host then reached through the router). */
   l->prefix_len = 32;
@@ -255,31 +256,33 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
                  (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
                   (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
-  bool addr_ok = host_addr(yiaddr);
   if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
     t = 0; /* not ours */
   }
-  if (t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING && addr_ok &&
-      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
-    /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
-    c->lease.addr = yiaddr;
-    c->lease.server = o.server_id;
-    enter(c, TERN_DHCPV4_REQUESTING, 0);
-  } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
-             (o.present & TERN_DHCPV4_HAVE_LEASE) != 0 &&
-             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
-    /* An ACK MUST name its server (RFC 2131 table 3): renewals are
-     * unicast to it. */
-    take_ack(c, yiaddr, &o);
-    if (c->cfg.probe != NULL && !c->applied) {
-      /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
-      enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
-    } else {
-      bind(c);
-    }
-  } else if (t == TERN_DHCPV4_NAK && answers) {
+  if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
+  } else if (host_addr(yiaddr) &&
+             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
+             ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
+              (t == TERN_DHCPV4_ACK && answers &&
+               (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
+    /* An offer, or an ACK (which MUST name its server, RFC 2131 table 3:
+     * renewals are unicast to it) for a host's address. */
+    c->lease.addr = yiaddr;
+    c->lease.server = o.server_id;
+    if (t == TERN_DHCPV4_OFFER) {
+      /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
+      enter(c, TERN_DHCPV4_REQUESTING, 0);
+    } else {
+      take_ack(c, &o);
+      if (c->cfg.probe != NULL && !c->applied) {
+        /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
+        enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
+      } else {
+        bind(c);
+      }
+    }
   } else {
     c->stats.rx_ignored++;
     return;
@@ -350,10 +353,11 @@ static void timeout(tern_dhcpv4 *c) {
       start_over(c);
       return;
     }
-    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
-    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
-    wait = (RETRY_MS << shift) - JITTER_MS + random_below(c, 2 * JITTER_MS + 1);
-    if (c->tries < 255) {
+    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1);
+     * tries stops at RETRY_MAX_SHIFT, which no state's limit exceeds. */
+    wait =
+        (RETRY_MS << c->tries) - JITTER_MS + random_below(c, 2 * JITTER_MS + 1);
+    if (c->tries < RETRY_MAX_SHIFT) {
       c->tries++;
     }
   }
