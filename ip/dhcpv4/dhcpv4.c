@@ -90,30 +90,29 @@ enum msg {
 };
 
 enum {
-  F_SECS = 1u << 0,      /* secs counts from the start of the exchange */
-  F_CIADDR = 1u << 1,    /* ciaddr is the lease's address */
-  F_REQUESTED = 1u << 2, /* option 50: the lease's address */
-  F_SERVER_ID = 1u << 3, /* option 54: the lease's server */
-  F_PARAMS = 1u << 4,    /* host name (when configured), parameter list */
-  F_TO_SERVER = 1u << 5, /* unicast to the server, else broadcast */
+  F_CIADDR = 1u << 0,    /* ciaddr is the lease's address */
+  F_REQUESTED = 1u << 1, /* option 50: the lease's address */
+  F_SERVER_ID = 1u << 2, /* option 54: the lease's server */
+  F_ACQUIRE = 1u << 3,   /* a DISCOVER or REQUEST: secs counts from the start
+                            of the exchange; host name (when configured) and
+                            parameter list */
+  F_TO_SERVER = 1u << 4, /* unicast to the server, else broadcast */
 };
 
 static const struct {
   uint8_t type;  /* option 53 */
   uint8_t flags; /* F_* */
 } msgs[] = {
-    [MSG_DISCOVER] = {TERN_DHCPV4_DISCOVER, F_SECS | F_PARAMS},
+    [MSG_DISCOVER] = {TERN_DHCPV4_DISCOVER, F_ACQUIRE},
     [MSG_REQUEST_SELECTED] = {TERN_DHCPV4_REQUEST,
-                              F_SECS | F_REQUESTED | F_SERVER_ID | F_PARAMS},
-    [MSG_REQUEST_REBOOT] = {TERN_DHCPV4_REQUEST,
-                            F_SECS | F_REQUESTED | F_PARAMS},
+                              F_REQUESTED | F_SERVER_ID | F_ACQUIRE},
+    [MSG_REQUEST_REBOOT] = {TERN_DHCPV4_REQUEST, F_REQUESTED | F_ACQUIRE},
     [MSG_REQUEST_RENEW] = {TERN_DHCPV4_REQUEST,
-                           F_SECS | F_CIADDR | F_PARAMS | F_TO_SERVER},
-    [MSG_REQUEST_REBIND] = {TERN_DHCPV4_REQUEST, F_SECS | F_CIADDR | F_PARAMS},
-    /* secs 0 and ciaddr 0 (table 5). */
+                           F_CIADDR | F_ACQUIRE | F_TO_SERVER},
+    [MSG_REQUEST_REBIND] = {TERN_DHCPV4_REQUEST, F_CIADDR | F_ACQUIRE},
+    /* secs 0 in both; ciaddr 0 in a DECLINE (table 5). */
     [MSG_DECLINE] = {TERN_DHCPV4_DECLINE, F_REQUESTED | F_SERVER_ID},
-    [MSG_RELEASE] = {TERN_DHCPV4_RELEASE,
-                     F_SECS | F_CIADDR | F_SERVER_ID | F_TO_SERVER},
+    [MSG_RELEASE] = {TERN_DHCPV4_RELEASE, F_CIADDR | F_SERVER_ID | F_TO_SERVER},
 };
 
 /* Appends one option to the message in buf, whose length so far is
@@ -133,10 +132,6 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
   uint8_t f = msgs[msg].flags;
   uint8_t *m = c->buf;
   c->tx_len = (uint16_t)tern_dhcpv4_request_init(m, c->xid, c->mac);
-  if ((f & F_SECS) != 0) {
-    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
-                  (uint16_t)((tern_now() - c->start) / 1000u));
-  }
   if ((f & F_CIADDR) != 0) {
     memcpy(m + TERN_DHCPV4_OFF_CIADDR, &c->lease.addr, 4);
   }
@@ -150,7 +145,9 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
   if (c->cfg.client_id != NULL) {
     put(c, TERN_DHCPV4_OPT_CLIENT_ID, c->cfg.client_id, c->cfg.client_id_len);
   }
-  if ((f & F_PARAMS) != 0) {
+  if ((f & F_ACQUIRE) != 0) {
+    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
+                  (uint16_t)((tern_now() - c->start) / 1000u));
     if (c->cfg.hostname != NULL) {
       put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
           strlen(c->cfg.hostname));

@@ -746,11 +746,13 @@ TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
 TEST_F(Dhcpv4Test, StopReleasesTheLease) {
   Start();
   Dora();
+  Advance(5000);  // so that a secs count would not be 0
   tern_dhcpv4_stop(&c_);
   Run();
   EXPECT_TRUE(done_);
   EXPECT_EQ(State(), TERN_DHCPV4_STOPPED);
   Sent rel = One(TERN_DHCPV4_RELEASE);
+  EXPECT_EQ(rel.h.secs, 0);  // RFC 2131 table 5
   EXPECT_TRUE(Eq(rel.dst, kServer));
   EXPECT_TRUE(Eq(rel.src, kOffered));
   EXPECT_TRUE(Eq(rel.h.ciaddr, kOffered));
