@@ -190,13 +190,6 @@ static bool host_addr(tern_ipv4_addr a) {
   return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
 }
 
-/* Seconds from the start of the exchange as an instant, at most
- * TERN_DHCPV4_MAX_LEASE_S later. */
-static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
-  return c->start +
-         (s > TERN_DHCPV4_MAX_LEASE_S ? TERN_DHCPV4_MAX_LEASE_S : s) * 1000u;
-}
-
 /* An ACK for the lease's address and server (set by input): the lease counts
  * from the request that began the exchange (RFC 2131 4.4.1); T1 and T2 from the
  * server, or 1/2 and 7/8 of the lease. */
@@ -214,18 +207,22 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   l->router = o->router; /* 0.0.0.0 when there is none */
   l->n_dns = o->n_dns;
   memcpy(l->dns, o->dns, sizeof l->dns);
+  /* The lease as long as the clock can count (TERN_DHCPV4_MAX_LEASE_S),
+   * and T1 and T2 within it: an infinite lease is renewed at half that. */
+  uint32_t lease =
+      o->lease < TERN_DHCPV4_MAX_LEASE_S ? o->lease : TERN_DHCPV4_MAX_LEASE_S;
   l->lease_s = o->lease;
-  l->t1_s = o->lease / 2;
-  l->t2_s = o->lease / 8 * 7;
+  l->t1_s = lease / 2;
+  l->t2_s = lease / 8 * 7;
   if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
       (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
-      o->t2 <= o->lease) {
+      o->t2 <= lease) {
     l->t1_s = o->t1;
     l->t2_s = o->t2;
   }
-  c->t1_at = at(c, l->t1_s);
-  c->t2_at = at(c, l->t2_s);
-  c->expire_at = at(c, l->lease_s);
+  c->t1_at = c->start + l->t1_s * 1000u;
+  c->t2_at = c->start + l->t2_s * 1000u;
+  c->expire_at = c->start + lease * 1000u;
 }
 
 /* A datagram of n bytes in buf, from src_port. */

@@ -543,6 +543,29 @@ TEST_F(Dhcpv4Test, RenewAtT1UnicastThenBoundAgain) {
   EXPECT_TRUE(Eq(One(TERN_DHCPV4_REQUEST).dst, kServer));
 }
 
+// An infinite lease (and any longer than the clock counts) is renewed at
+// half of TERN_DHCPV4_MAX_LEASE_S, not given up there.
+TEST_F(Dhcpv4Test, InfiniteLeaseRenewedAtHalfTheLongestLease) {
+  Start();
+  Dora(0xffffffffu);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(leases_.back().lease_s, 0xffffffffu);
+  EXPECT_EQ(leases_.back().t1_s, TERN_DHCPV4_MAX_LEASE_S / 2);
+  // Straight to one second before T1 (stepping through would be slow).
+  tern_sim_advance(TERN_DHCPV4_MAX_LEASE_S / 2 * 1000u - 1000u);
+  w_.FireTimers(tern_now());
+  Run();
+  EXPECT_TRUE(Wire().empty());
+  Advance(1000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(r.h.ciaddr, kOffered));
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  Inject(Reply(r, TERN_DHCPV4_ACK, 0xffffffffu), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 0u);
+}
+
 TEST_F(Dhcpv4Test, RenewUnansweredRetriesThenRebindsThenExpires) {
   Start();
   Dora(1000, 400, 700);
