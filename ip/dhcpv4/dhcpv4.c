@@ -21,6 +21,9 @@
 #define REBOOT_TRIES 2         /* INIT-REBOOT REQUESTs before a DISCOVER */
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
+_Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
+                   REBOOT_TRIES <= RETRY_MAX_SHIFT,
+               "timeout counts tries up to RETRY_MAX_SHIFT only");
 
 /* State sets: IN(s, BIT(BOUND) | BIT(RENEWING)). */
 #define BIT(state) (1u << TERN_DHCPV4_##state)
@@ -87,30 +90,29 @@ enum msg {
 };
 
 enum {
-  F_SECS = 1u << 0,      /* secs counts from the start of the exchange */
-  F_CIADDR = 1u << 1,    /* ciaddr is the lease's address */
-  F_REQUESTED = 1u << 2, /* option 50: the lease's address */
-  F_SERVER_ID = 1u << 3, /* option 54: the lease's server */
-  F_PARAMS = 1u << 4,    /* host name (when configured), parameter list */
-  F_TO_SERVER = 1u << 5, /* unicast to the server, else broadcast */
+  F_CIADDR = 1u << 0,    /* ciaddr is the lease's address */
+  F_REQUESTED = 1u << 1, /* option 50: the lease's address */
+  F_SERVER_ID = 1u << 2, /* option 54: the lease's server */
+  F_ACQUIRE = 1u << 3,   /* a DISCOVER or REQUEST: secs counts from the start
+                            of the exchange; host name (when configured) and
+                            parameter list */
+  F_TO_SERVER = 1u << 4, /* unicast to the server, else broadcast */
 };
 
 static const struct {
   uint8_t type;  /* option 53 */
   uint8_t flags; /* F_* */
 } msgs[] = {
-    [MSG_DISCOVER] = {TERN_DHCPV4_DISCOVER, F_SECS | F_PARAMS},
+    [MSG_DISCOVER] = {TERN_DHCPV4_DISCOVER, F_ACQUIRE},
     [MSG_REQUEST_SELECTED] = {TERN_DHCPV4_REQUEST,
-                              F_SECS | F_REQUESTED | F_SERVER_ID | F_PARAMS},
-    [MSG_REQUEST_REBOOT] = {TERN_DHCPV4_REQUEST,
-                            F_SECS | F_REQUESTED | F_PARAMS},
+                              F_REQUESTED | F_SERVER_ID | F_ACQUIRE},
+    [MSG_REQUEST_REBOOT] = {TERN_DHCPV4_REQUEST, F_REQUESTED | F_ACQUIRE},
     [MSG_REQUEST_RENEW] = {TERN_DHCPV4_REQUEST,
-                           F_SECS | F_CIADDR | F_PARAMS | F_TO_SERVER},
-    [MSG_REQUEST_REBIND] = {TERN_DHCPV4_REQUEST, F_SECS | F_CIADDR | F_PARAMS},
-    /* secs 0 and ciaddr 0 (table 5). */
+                           F_CIADDR | F_ACQUIRE | F_TO_SERVER},
+    [MSG_REQUEST_REBIND] = {TERN_DHCPV4_REQUEST, F_CIADDR | F_ACQUIRE},
+    /* secs 0 in both; ciaddr 0 in a DECLINE (table 5). */
     [MSG_DECLINE] = {TERN_DHCPV4_DECLINE, F_REQUESTED | F_SERVER_ID},
-    [MSG_RELEASE] = {TERN_DHCPV4_RELEASE,
-                     F_SECS | F_CIADDR | F_SERVER_ID | F_TO_SERVER},
+    [MSG_RELEASE] = {TERN_DHCPV4_RELEASE, F_CIADDR | F_SERVER_ID | F_TO_SERVER},
 };
 
 /* Appends one option to the message in buf, whose length so far is
@@ -130,10 +132,6 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
   uint8_t f = msgs[msg].flags;
   uint8_t *m = c->buf;
   c->tx_len = (uint16_t)tern_dhcpv4_request_init(m, c->xid, c->mac);
-  if ((f & F_SECS) != 0) {
-    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
-                  (uint16_t)((tern_now() - c->start) / 1000u));
-  }
   if ((f & F_CIADDR) != 0) {
     memcpy(m + TERN_DHCPV4_OFF_CIADDR, &c->lease.addr, 4);
   }
@@ -147,7 +145,9 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
   if (c->cfg.client_id != NULL) {
     put(c, TERN_DHCPV4_OPT_CLIENT_ID, c->cfg.client_id, c->cfg.client_id_len);
   }
-  if ((f & F_PARAMS) != 0) {
+  if ((f & F_ACQUIRE) != 0) {
+    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
+                  (uint16_t)((tern_now() - c->start) / 1000u));
     if (c->cfg.hostname != NULL) {
       put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
           strlen(c->cfg.hostname));
@@ -190,21 +190,12 @@ static bool host_addr(tern_ipv4_addr a) {
   return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
 }
 
-/* Seconds from the start of the exchange as an instant, at most
- * TERN_DHCPV4_MAX_LEASE_S later. */
-static tern_time at(const tern_dhcpv4 *c, uint32_t s) {
-  return c->start +
-         (s > TERN_DHCPV4_MAX_LEASE_S ? TERN_DHCPV4_MAX_LEASE_S : s) * 1000u;
-}
-
-/* An ACK: the lease counts from the request that began the exchange (RFC
- * 2131 4.4.1); T1 and T2 from the server, or 1/2 and 7/8 of the lease. */
-static void take_ack(tern_dhcpv4 *c, tern_ipv4_addr yiaddr,
-                     const tern_dhcpv4_opts *o) {
+/* An ACK for the lease's address and server (set by input): the lease counts
+ * from the request that began the exchange (RFC 2131 4.4.1); T1 and T2 from the
+ * server, or 1/2 and 7/8 of the lease. */
+static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
   uint32_t m = tern_be32(o->mask.b);
-  l->addr = yiaddr;
-  l->server = o->server_id;
   /* The prefix of a contiguous mask; none, or one with holes: 32 (every
    * other host then reached through the router). */
   l->prefix_len = 32;
@@ -216,18 +207,22 @@ static void take_ack(tern_dhcpv4 *c, tern_ipv4_addr yiaddr,
   l->router = o->router; /* 0.0.0.0 when there is none */
   l->n_dns = o->n_dns;
   memcpy(l->dns, o->dns, sizeof l->dns);
+  /* The lease as long as the clock can count (TERN_DHCPV4_MAX_LEASE_S),
+   * and T1 and T2 within it: an infinite lease is renewed at half that. */
+  uint32_t lease =
+      o->lease < TERN_DHCPV4_MAX_LEASE_S ? o->lease : TERN_DHCPV4_MAX_LEASE_S;
   l->lease_s = o->lease;
-  l->t1_s = o->lease / 2;
-  l->t2_s = o->lease / 8 * 7;
+  l->t1_s = lease / 2;
+  l->t2_s = lease / 8 * 7;
   if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
       (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
-      o->t2 <= o->lease) {
+      o->t2 <= lease) {
     l->t1_s = o->t1;
     l->t2_s = o->t2;
   }
-  c->t1_at = at(c, l->t1_s);
-  c->t2_at = at(c, l->t2_s);
-  c->expire_at = at(c, l->lease_s);
+  c->t1_at = c->start + l->t1_s * 1000u;
+  c->t2_at = c->start + l->t2_s * 1000u;
+  c->expire_at = c->start + lease * 1000u;
 }
 
 /* A datagram of n bytes in buf, from src_port. */
@@ -255,31 +250,33 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
                  (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
                   (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
-  bool addr_ok = host_addr(yiaddr);
   if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
     t = 0; /* not ours */
   }
-  if (t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING && addr_ok &&
-      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
-    /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
-    c->lease.addr = yiaddr;
-    c->lease.server = o.server_id;
-    enter(c, TERN_DHCPV4_REQUESTING, 0);
-  } else if (t == TERN_DHCPV4_ACK && answers && addr_ok &&
-             (o.present & TERN_DHCPV4_HAVE_LEASE) != 0 &&
-             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
-    /* An ACK MUST name its server (RFC 2131 table 3): renewals are
-     * unicast to it. */
-    take_ack(c, yiaddr, &o);
-    if (c->cfg.probe != NULL && !c->applied) {
-      /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
-      enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
-    } else {
-      bind(c);
-    }
-  } else if (t == TERN_DHCPV4_NAK && answers) {
+  if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
+  } else if (host_addr(yiaddr) &&
+             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
+             ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
+              (t == TERN_DHCPV4_ACK && answers &&
+               (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
+    /* An offer, or an ACK (which MUST name its server, RFC 2131 table 3:
+     * renewals are unicast to it) for a host's address. */
+    c->lease.addr = yiaddr;
+    c->lease.server = o.server_id;
+    if (t == TERN_DHCPV4_OFFER) {
+      /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
+      enter(c, TERN_DHCPV4_REQUESTING, 0);
+    } else {
+      take_ack(c, &o);
+      if (c->cfg.probe != NULL && !c->applied) {
+        /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
+        enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
+      } else {
+        bind(c);
+      }
+    }
   } else {
     c->stats.rx_ignored++;
     return;
@@ -350,10 +347,11 @@ static void timeout(tern_dhcpv4 *c) {
       start_over(c);
       return;
     }
-    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1). */
-    uint8_t shift = c->tries < RETRY_MAX_SHIFT ? c->tries : RETRY_MAX_SHIFT;
-    wait = (RETRY_MS << shift) - JITTER_MS + random_below(c, 2 * JITTER_MS + 1);
-    if (c->tries < 255) {
+    /* 4 s, 8 s, ... 64 s after the tries so far, +-1 s (RFC 2131 4.1);
+     * tries stops at RETRY_MAX_SHIFT, which no state's limit exceeds. */
+    wait =
+        (RETRY_MS << c->tries) - JITTER_MS + random_below(c, 2 * JITTER_MS + 1);
+    if (c->tries < RETRY_MAX_SHIFT) {
       c->tries++;
     }
   }

@@ -70,8 +70,8 @@ extern "C" {
 #define TERN_DHCPV4_RING_SIZE (2u * (TERN_DHCPV4_MAX_LEN + 20u))
 #endif
 /* Lease times longer than this many seconds (about 11.5 days; infinite
- * leases too) are taken as this long: the clock's instants are compared
- * within 24 days. */
+ * leases too) are taken as this long, with T1 and T2 within it: the
+ * clock's instants are compared within 24 days. */
 #define TERN_DHCPV4_MAX_LEASE_S 1000000u
 
 /* The client's states (RFC 2131 figure 5):

@@ -14,6 +14,7 @@
 #include "executor/test_waker.h"
 #include "ip/core/core_testing.h"
 #include "ip/dhcpv4/capture_vectors.h"
+#include "ip/dhcpv4/opt_find.h"
 #include "tern/checksum.h"
 #include "tern/ipv4.h"
 #include "tern/memnetdev.h"
@@ -35,6 +36,11 @@ bool Eq(tern_ipv4_addr a, tern_ipv4_addr b) {
   return memcmp(a.b, b.b, 4) == 0;
 }
 
+// An address as an option's data.
+Bytes A(tern_ipv4_addr a) {
+  return Bytes(a.b, a.b + 4);
+}
+
 // A message the client sent, as the server reads it.
 struct Sent {
   tern_ipv4_addr src, dst;
@@ -42,6 +48,13 @@ struct Sent {
   Bytes msg;
   tern_dhcpv4_hdr h = {};
   tern_dhcpv4_opts o = {};  // points into msg: parsed again on a copy
+  // An option the parse does not keep (those a client sends).
+  Bytes Opt(uint8_t code) const {
+    return tern_test::OptData(msg, code);
+  }
+  bool Has(uint8_t code) const {
+    return tern_test::FindOpt(msg.data(), msg.size(), code);
+  }
   Sent() = default;
   Sent(const Sent &x) {
     *this = x;
@@ -355,17 +368,15 @@ TEST_F(Dhcpv4Test, DiscoverOfferRequestAckAppliesAndReportsTheLease) {
   EXPECT_EQ(d.h.hlen, 6);
   EXPECT_EQ(memcmp(d.h.chaddr, kMac, 6), 0);
   EXPECT_TRUE(Eq(d.h.ciaddr, kZero));
-  EXPECT_EQ(std::string(reinterpret_cast<const char *>(d.o.hostname),
-                        d.o.hostname_len),
-            "tern");
-  EXPECT_EQ(d.o.param_list_len, 3);
-  EXPECT_EQ(d.o.present & TERN_DHCPV4_HAVE_REQUESTED, 0);
+  EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_HOSTNAME), Bytes({'t', 'e', 'r', 'n'}));
+  EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_PARAM_LIST), Bytes({1, 3, 6}));
+  EXPECT_FALSE(d.Has(TERN_DHCPV4_OPT_REQUESTED_ADDR));
   // Offer unicast to the offered address (as dnsmasq sends it).
   Inject(Reply(d, TERN_DHCPV4_OFFER));
   Sent r = One(TERN_DHCPV4_REQUEST);
   EXPECT_TRUE(Eq(r.dst, kBcast));
   EXPECT_EQ(r.h.xid, d.h.xid);
-  EXPECT_TRUE(Eq(r.o.requested, kOffered));
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
   EXPECT_TRUE(Eq(r.o.server_id, kServer));
   EXPECT_TRUE(Eq(r.h.ciaddr, kZero));
   EXPECT_TRUE(leases_.empty());
@@ -528,9 +539,9 @@ TEST_F(Dhcpv4Test, RenewAtT1UnicastThenBoundAgain) {
   EXPECT_TRUE(Eq(r.dst, kServer));  // unicast
   EXPECT_TRUE(Eq(r.src, kOffered));
   EXPECT_TRUE(Eq(r.h.ciaddr, kOffered));
-  EXPECT_EQ(
-      r.o.present & (TERN_DHCPV4_HAVE_REQUESTED | TERN_DHCPV4_HAVE_SERVER_ID),
-      0);  // RFC 2131 4.3.2: neither while renewing
+  // RFC 2131 4.3.2: neither while renewing.
+  EXPECT_FALSE(r.Has(TERN_DHCPV4_OPT_REQUESTED_ADDR));
+  EXPECT_EQ(r.o.present & TERN_DHCPV4_HAVE_SERVER_ID, 0);
   size_t before = leases_.size();
   Inject(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500), kOffered);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
@@ -541,6 +552,29 @@ TEST_F(Dhcpv4Test, RenewAtT1UnicastThenBoundAgain) {
   EXPECT_TRUE(Wire().empty());
   Advance(1000);
   EXPECT_TRUE(Eq(One(TERN_DHCPV4_REQUEST).dst, kServer));
+}
+
+// An infinite lease (and any longer than the clock counts) is renewed at
+// half of TERN_DHCPV4_MAX_LEASE_S, not given up there.
+TEST_F(Dhcpv4Test, InfiniteLeaseRenewedAtHalfTheLongestLease) {
+  Start();
+  Dora(0xffffffffu);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(leases_.back().lease_s, 0xffffffffu);
+  EXPECT_EQ(leases_.back().t1_s, TERN_DHCPV4_MAX_LEASE_S / 2);
+  // Straight to one second before T1 (stepping through would be slow).
+  tern_sim_advance(TERN_DHCPV4_MAX_LEASE_S / 2 * 1000u - 1000u);
+  w_.FireTimers(tern_now());
+  Run();
+  EXPECT_TRUE(Wire().empty());
+  Advance(1000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(r.h.ciaddr, kOffered));
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  Inject(Reply(r, TERN_DHCPV4_ACK, 0xffffffffu), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 0u);
 }
 
 TEST_F(Dhcpv4Test, RenewUnansweredRetriesThenRebindsThenExpires) {
@@ -618,7 +652,7 @@ TEST_F(Dhcpv4Test, InitRebootWithARememberedAddress) {
   Sent r = One(TERN_DHCPV4_REQUEST);  // at once
   EXPECT_TRUE(Eq(r.dst, kBcast));
   EXPECT_TRUE(Eq(r.h.ciaddr, kZero));
-  EXPECT_TRUE(Eq(r.o.requested, kOffered));
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
   EXPECT_EQ(r.o.present & TERN_DHCPV4_HAVE_SERVER_ID, 0);  // RFC 2131 4.3.2
   Inject(Reply(r, TERN_DHCPV4_ACK), kBcast);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
@@ -701,7 +735,7 @@ TEST_F(Dhcpv4Test, ConflictWhileProbingDeclinesAndWaitsTenSeconds) {
   Sent dec = One(TERN_DHCPV4_DECLINE);
   EXPECT_TRUE(Eq(dec.dst, kBcast));
   EXPECT_TRUE(Eq(dec.h.ciaddr, kZero));
-  EXPECT_TRUE(Eq(dec.o.requested, kOffered));
+  EXPECT_EQ(dec.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
   EXPECT_TRUE(Eq(dec.o.server_id, kServer));
   EXPECT_EQ(dec.h.xid, r.h.xid);
   EXPECT_TRUE(Eq(Addr(), kZero));
@@ -737,7 +771,7 @@ TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
   Run();
   Sent r = One(TERN_DHCPV4_REQUEST);
   EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
-  EXPECT_TRUE(Eq(r.o.requested, kOffered));
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
   EXPECT_TRUE(Eq(r.dst, kBcast));
   Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
@@ -746,11 +780,13 @@ TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
 TEST_F(Dhcpv4Test, StopReleasesTheLease) {
   Start();
   Dora();
+  Advance(5000);  // so that a secs count would not be 0
   tern_dhcpv4_stop(&c_);
   Run();
   EXPECT_TRUE(done_);
   EXPECT_EQ(State(), TERN_DHCPV4_STOPPED);
   Sent rel = One(TERN_DHCPV4_RELEASE);
+  EXPECT_EQ(rel.h.secs, 0);  // RFC 2131 table 5
   EXPECT_TRUE(Eq(rel.dst, kServer));
   EXPECT_TRUE(Eq(rel.src, kOffered));
   EXPECT_TRUE(Eq(rel.h.ciaddr, kOffered));
@@ -790,8 +826,7 @@ TEST_F(Dhcpv4Test, ClientIdIsSent) {
   Start();
   Advance(TERN_DHCPV4_INIT_DELAY_MS);
   Sent d = One(TERN_DHCPV4_DISCOVER);
-  ASSERT_EQ(d.o.client_id_len, 7);
-  EXPECT_EQ(memcmp(d.o.client_id, id, 7), 0);
+  EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_CLIENT_ID), Bytes(id, id + 7));
 }
 
 }  // namespace

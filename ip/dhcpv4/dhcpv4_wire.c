@@ -139,7 +139,6 @@ enum {
   U32,   /* 4 bytes, big-endian, kept as a number */
   LIST,  /* one or more addresses; the first `size` kept, their count at
             count_at (0: not kept) */
-  BYTES, /* at least `size` bytes, pointed to; the length at count_at */
 };
 
 typedef struct opt_rule {
@@ -147,7 +146,7 @@ typedef struct opt_rule {
   uint8_t kind;
   uint8_t size;
   uint8_t at;       /* offsetof the value in tern_dhcpv4_opts */
-  uint8_t count_at; /* offsetof the count or length, for LIST and BYTES */
+  uint8_t count_at; /* offsetof the count, for LIST */
 } opt_rule;
 
 #define AT(f) ((uint8_t)offsetof(tern_dhcpv4_opts, f))
@@ -162,11 +161,6 @@ static const opt_rule rules[] = {
     {TERN_DHCPV4_OPT_T1, U32, 4, AT(t1), 0},
     {TERN_DHCPV4_OPT_T2, U32, 4, AT(t2), 0},
     {TERN_DHCPV4_OPT_SERVER_ID, FIXED, 4, AT(server_id), 0},
-    {TERN_DHCPV4_OPT_REQUESTED_ADDR, FIXED, 4, AT(requested), 0},
-    {TERN_DHCPV4_OPT_PARAM_LIST, BYTES, 1, AT(param_list), AT(param_list_len)},
-    {TERN_DHCPV4_OPT_HOSTNAME, BYTES, 1, AT(hostname), AT(hostname_len)},
-    /* RFC 2132 9.14: a type and at least one byte. */
-    {TERN_DHCPV4_OPT_CLIENT_ID, BYTES, 2, AT(client_id), AT(client_id_len)},
 };
 
 /* One option into o. Returns false when it is one we keep but its length
@@ -179,7 +173,7 @@ static bool take(tern_dhcpv4_opts *o, uint8_t code, const uint8_t *d,
     if (r->code != code) {
       continue;
     }
-    uint16_t bit = (uint16_t)(1u << i);
+    uint8_t bit = (uint8_t)(1u << i);
     uint8_t n = r->size;
     if ((o->present & bit) != 0) {
       return false;
@@ -192,12 +186,6 @@ static bool take(tern_dhcpv4_opts *o, uint8_t code, const uint8_t *d,
         n = (uint8_t)(len / 4);
       }
       memcpy(base + r->at, d, 4u * n);
-    } else if (r->kind == BYTES) {
-      if (len < n) {
-        return false;
-      }
-      memcpy(base + r->at, &d, sizeof d);
-      n = len;
     } else {
       if (len != n) {
         return false;

@@ -186,35 +186,25 @@ enum {
   TERN_DHCPV4_HAVE_T1 = 1u << 5,
   TERN_DHCPV4_HAVE_T2 = 1u << 6,
   TERN_DHCPV4_HAVE_SERVER_ID = 1u << 7,
-  TERN_DHCPV4_HAVE_REQUESTED = 1u << 8,
-  TERN_DHCPV4_HAVE_PARAM_LIST = 1u << 9,
-  TERN_DHCPV4_HAVE_HOSTNAME = 1u << 10,
-  TERN_DHCPV4_HAVE_CLIENT_ID = 1u << 11,
 };
 
-/* The options a client uses, parsed. Variable-length ones point into the
- * message (valid while it is). */
+/* The options a client acts on in a server's reply, parsed. Others (those
+ * a client sends: requested address, parameter list, host name, client id)
+ * are walked over; tern_dhcpv4_opt_next reads any option. */
 typedef struct tern_dhcpv4_opts {
-  uint16_t present; /* TERN_DHCPV4_HAVE_* */
+  uint8_t present;  /* TERN_DHCPV4_HAVE_* */
   uint8_t msg_type; /* TERN_DHCPV4_DISCOVER... */
   uint8_t n_dns;    /* servers in dns (the rest of the option's dropped) */
   uint8_t ignored;  /* known options with an impossible length, and
                        duplicates (the first kept), saturating at 255 */
-  uint8_t hostname_len;
-  uint8_t client_id_len;
-  uint8_t param_list_len;
   tern_ipv4_addr mask;
   tern_ipv4_addr router; /* the first of the list (RFC 2132 3.5: in order
                             of preference) */
   tern_ipv4_addr server_id;
-  tern_ipv4_addr requested;
   tern_ipv4_addr dns[TERN_DHCPV4_MAX_DNS];
   uint32_t lease; /* seconds; 0xffffffff: infinite */
   uint32_t t1;
   uint32_t t2;
-  const uint8_t *hostname;
-  const uint8_t *client_id;
-  const uint8_t *param_list;
 } tern_dhcpv4_opts;
 
 /* Parses the options of a checked message into o (cleared first).
