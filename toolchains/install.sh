@@ -21,6 +21,13 @@ PACKAGES=(
 # nanopb's runtime sources (pb_encode.c, ...) are not in any binary package;
 # they come from Debian's source package and are unpacked here.
 NANOPB_DIR=/opt/tern/nanopb
+# lwIP 2.1.3's source, for the side-by-side benchmarks only
+# (tools/bench/lwip_*.sh; nothing of tern builds it): the upstream tarball
+# inside Debian's source package, checked against this SHA-256 and
+# unpacked without Debian's patches.
+LWIP_DIR=/opt/tern/lwip-2.1.3
+LWIP_ORIG=lwip_2.1.3+dfsg1.orig.tar.xz
+LWIP_ORIG_SHA256=0a8276d09fc4e97bbba2f953d74af2388fc2195ea156be9d7589e297a68fde24
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -31,14 +38,17 @@ done
 
 need_nanopb_src=0
 [ -f "$NANOPB_DIR/pb_encode.c" ] || need_nanopb_src=1
+need_lwip_src=0
+[ -f "$LWIP_DIR/src/include/lwip/init.h" ] || need_lwip_src=1
 
-if [ ${#missing[@]} -eq 0 ] && [ $need_nanopb_src -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && [ $need_nanopb_src -eq 0 ] &&
+   [ $need_lwip_src -eq 0 ]; then
   echo "install.sh: everything tern needs is present"
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install.sh: missing: ${missing[*]:-} ${need_nanopb_src:+(nanopb sources)}" >&2
+  echo "install.sh: missing: ${missing[*]:-} (or the nanopb or lwIP sources)" >&2
   echo "install.sh: run as root (e.g. sudo $0) to install them with apt-get" >&2
   exit 1
 fi
@@ -61,8 +71,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ $need_nanopb_src -eq 1 ]; then
-  echo "install.sh: fetching nanopb runtime sources from Debian's source package"
+# apt-get source needs deb-src entries: the machine's own deb entries are
+# copied as deb-src entries when there are none.
+deb_src_ready=0
+deb_src() {
+  [ $deb_src_ready -eq 0 ] || return 0
   src_list=/etc/apt/sources.list.d/tern-deb-src.sources
   if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
      ! grep -qs '^deb-src' /etc/apt/sources.list; then
@@ -81,6 +94,12 @@ if [ $need_nanopb_src -eq 1 ]; then
     apt_updated=0
   fi
   apt_update
+  deb_src_ready=1
+}
+
+if [ $need_nanopb_src -eq 1 ]; then
+  echo "install.sh: fetching nanopb runtime sources from Debian's source package"
+  deb_src
   tmp=$(mktemp -d)
   # apt downloads as the unprivileged _apt user where it can.
   chown _apt "$tmp" 2>/dev/null || true
@@ -93,5 +112,19 @@ if [ $need_nanopb_src -eq 1 ]; then
     echo "install.sh: nanopb sources not found in $tarball" >&2
     exit 1
   }
+fi
+if [ $need_lwip_src -eq 1 ]; then
+  echo "install.sh: fetching lwIP 2.1.3's source (benchmarks only) from Debian's source package"
+  deb_src
+  tmp=$(mktemp -d)
+  chown _apt "$tmp" 2>/dev/null || true
+  (cd "$tmp" && apt-get source --download-only -qq lwip >/dev/null)
+  echo "$LWIP_ORIG_SHA256  $tmp/$LWIP_ORIG" | sha256sum --check --quiet - || {
+    echo "install.sh: $LWIP_ORIG is not the lwIP 2.1.3 tarball the benchmarks were measured with" >&2
+    exit 1
+  }
+  mkdir -p "$LWIP_DIR"
+  tar -xJf "$tmp/$LWIP_ORIG" -C "$LWIP_DIR" --strip-components=1
+  rm -rf "$tmp"
 fi
 echo "install.sh: done"

@@ -3,15 +3,14 @@
 # byte (callgrind, sender and receiver together) of the same 16 MB one way
 # between two stacks in one process over a memory link, MSS 1460, 64 KB
 # windows with window scaling, every checksum on, no loss. A benchmark
-# tool, never part of tern's build or tests: lwIP's source is fetched here
-# from Debian's source package (as tools/bench/lwip_size.sh does) and
-# nothing of it is committed.
+# tool, never part of tern's build or tests: lwIP's source comes from Debian's
+# source package (toolchains/install.sh) and nothing of it is committed.
 #
 #   tools/bench/lwip_bulk.sh [--lwip-src DIR] [--work DIR] [--bytes N]
 #
-# --lwip-src DIR  an unpacked lwip-2.1.3 tree (default: Debian's source
-#                 package lwip 2.1.3+dfsg1-2, fetched with `apt-get source
-#                 --download-only` into the work folder, SHA-256 checked)
+# --lwip-src DIR  an unpacked lwip-2.1.3 tree (default: the copy
+#                 toolchains/install.sh unpacks from Debian's source
+#                 package; see tools/bench/lwip_source.sh)
 # --work DIR      objects, binary and download (default
 #                 ${TMPDIR:-/tmp}/tern-lwip-bulk)
 # --bytes N       bytes to move (default 16777216)
@@ -45,32 +44,9 @@ done
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-# ---- lwIP's source: Debian's, as lwip_size.sh fetches it ------------------
-LWIP_DEB_VERSION=2.1.3+dfsg1-2
-LWIP_ORIG=lwip_2.1.3+dfsg1.orig.tar.xz
-LWIP_ORIG_SHA256=0a8276d09fc4e97bbba2f953d74af2388fc2195ea156be9d7589e297a68fde24
-if [ -z "$lwip_src" ]; then
-  dl="$work/download"
-  mkdir -p "$dl"
-  if [ ! -f "$dl/$LWIP_ORIG" ]; then
-    if ! (cd "$dl" && apt-get source --download-only "lwip=$LWIP_DEB_VERSION") >&2; then
-      echo "lwip_bulk.sh: apt-get source failed: it needs a deb-src entry (see tools/bench/lwip_size.sh), or pass --lwip-src DIR" >&2
-      exit 1
-    fi
-  fi
-  echo "$LWIP_ORIG_SHA256  $dl/$LWIP_ORIG" | sha256sum --check --quiet - >&2
-  rm -rf "$work/src"
-  mkdir -p "$work/src"
-  tar -xJf "$dl/$LWIP_ORIG" -C "$work/src"
-  lwip_src="$work/src/lwip-2.1.3"
-fi
-lwip_src=$(cd "$lwip_src" && pwd)
-version=$(awk '/^#define LWIP_VERSION_(MAJOR|MINOR|REVISION) / { sub(/\r$/, "", $3); v = v (v ? "." : "") $3 }
-  END { print v }' "$lwip_src/src/include/lwip/init.h" 2>/dev/null || true)
-if [ "$version" != 2.1.3 ]; then
-  echo "lwip_bulk.sh: $lwip_src is lwIP '$version', not 2.1.3" >&2
-  exit 1
-fi
+# ---- lwIP's source (tools/bench/lwip_source.sh) -------------------------
+tool=lwip_bulk.sh
+. "$here/lwip_source.sh"
 
 # ---- lwIP's benchmark: core, IPv4, TCP; the host's gcc, -c opt's flags -----
 cflags=(-O2 -DNDEBUG -ffunction-sections -fdata-sections -fstack-protector
@@ -103,7 +79,7 @@ total() {
   callgrind_annotate "$1" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 }
 vector=glibc.cpu.x86_rep_movsb_threshold=1000000000
-echo "== lwIP $version ($lwip_src), gcc $(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion) -O2"
+echo "== lwIP $lwip_version ($lwip_src), gcc $(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion) -O2"
 "$bin" "$bytes"
 for mode in as-run vector-memcpy; do
   tun=

@@ -2,19 +2,18 @@
 # lwIP 2.1.3 beside tern on Cortex-M0: what the same Ethernet + ARP + IPv4 +
 # ICMP + UDP echo costs in flash (text) with each stack, built with the
 # same compiler and flags. A benchmark tool, never part of tern's build or
-# tests: lwIP's source is fetched here from Debian's source package and
-# nothing of it is committed.
+# tests: lwIP's source comes from Debian's source package
+# (toolchains/install.sh) and nothing of it is committed.
 #
 #   tools/bench/lwip_size.sh [--lwip-src DIR] [--work DIR] [--no-tern]
 #                            [-DNAME=VALUE ...]
 #
-# --lwip-src DIR  an unpacked lwip-2.1.3 tree (default: fetch Debian's
-#                 source package lwip 2.1.3+dfsg1-2 into the work folder
-#                 with `apt-get source --download-only`, which needs a
-#                 deb-src entry, check the upstream tarball's SHA-256 and
-#                 unpack it without Debian's patches: a Linux port,
-#                 socket and thread API changes and CMake files, nothing
-#                 that this build compiles but a preprocessor check)
+# --lwip-src DIR  an unpacked lwip-2.1.3 tree (default: the copy
+#                 toolchains/install.sh unpacks from Debian's source
+#                 package, without Debian's patches: a Linux port, socket
+#                 and thread API changes and CMake files, nothing that this
+#                 build compiles but a preprocessor check; see
+#                 tools/bench/lwip_source.sh)
 # --work DIR      objects, ELF, map and the download (default
 #                 ${TMPDIR:-/tmp}/tern-lwip-size)
 # --no-tern       skip `bazel run //apps/echo:size_eth_m0_size` (tern's
@@ -55,40 +54,9 @@ done
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-# ---- lwIP's source ---------------------------------------------------------
-# The upstream tarball inside Debian's source package (+dfsg1: lwIP
-# 2.1.3's release repacked without the generated Doxygen output; src/ is
-# untouched).
-LWIP_DEB_VERSION=2.1.3+dfsg1-2
-LWIP_ORIG=lwip_2.1.3+dfsg1.orig.tar.xz
-LWIP_ORIG_SHA256=0a8276d09fc4e97bbba2f953d74af2388fc2195ea156be9d7589e297a68fde24
-if [ -z "$lwip_src" ]; then
-  dl="$work/download"
-  mkdir -p "$dl"
-  if [ ! -f "$dl/$LWIP_ORIG" ]; then
-    if ! (cd "$dl" && apt-get source --download-only "lwip=$LWIP_DEB_VERSION") >&2; then
-      cat >&2 <<EOF
-lwip_size.sh: apt-get source failed. It needs a deb-src entry: a copy of
-the machine's entry in /etc/apt/sources.list.d/debian.sources with
-"Types: deb-src", then apt-get update (see the "Other stacks to measure
-against" notes). Or pass --lwip-src DIR with an unpacked lwip-2.1.3.
-EOF
-      exit 1
-    fi
-  fi
-  echo "$LWIP_ORIG_SHA256  $dl/$LWIP_ORIG" | sha256sum --check --quiet - >&2
-  rm -rf "$work/src"
-  mkdir -p "$work/src"
-  tar -xJf "$dl/$LWIP_ORIG" -C "$work/src"
-  lwip_src="$work/src/lwip-2.1.3"
-fi
-lwip_src=$(cd "$lwip_src" && pwd)
-version=$(awk '/^#define LWIP_VERSION_(MAJOR|MINOR|REVISION) / { sub(/\r$/, "", $3); v = v (v ? "." : "") $3 }
-  END { print v }' "$lwip_src/src/include/lwip/init.h" 2>/dev/null || true)
-if [ "$version" != 2.1.3 ]; then
-  echo "lwip_size.sh: $lwip_src is lwIP '$version', not 2.1.3" >&2
-  exit 1
-fi
+# ---- lwIP's source (tools/bench/lwip_source.sh) -------------------------
+tool=lwip_size.sh
+. "$here/lwip_source.sh"
 
 # ---- The toolchain and flags: tern's board build ---------------------------
 gcc_version=$(arm-none-eabi-gcc -dumpversion)
