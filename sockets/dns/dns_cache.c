@@ -36,29 +36,33 @@ static size_t key_len(const char *name) {
   return n > 0 && name[n - 1] == '.' ? n - 1 : n;
 }
 
+/* A live entry has 1 ms to TERN_DNS_CACHE_MAX_TTL s left. Anything else
+ * on the wrapping clock is past: an entry expired long ago (up to 2^32 ms
+ * less the longest TTL, 48 days) is not taken for one that has not yet
+ * expired, as "now - expires < 0" would do from 24.8 days on. */
 static bool expired(const tern_dns_cache_entry *e, uint32_t now) {
-  return (int32_t)(now - e->expires) >= 0;
+  return e->expires - now - 1u >= TERN_DNS_CACHE_MAX_TTL * 1000u;
 }
 
-/* The live entry for name (len bytes) and qtype, or NULL. */
+/* The live entry for name (len bytes) and qtype, or NULL. Every expired
+ * entry is freed on the way, also those after the one found, so that an
+ * entry behind a name looked up often does not stay until the clock comes
+ * round to it again. */
 static tern_dns_cache_entry *find(tern_dns_cache *c, const char *name,
                                   size_t len, unsigned qtype, uint32_t now) {
+  tern_dns_cache_entry *found = NULL;
   for (tern_dns_cache_entry *e = c->e; e < c->e + c->n; e++) {
     if (e->name_len == 0) {
       continue;
     }
     if (expired(e, now)) {
       e->name_len = 0;
-      continue;
-    }
-    if (e->name_len != len || e->qtype != qtype) {
-      continue;
-    }
-    if (tern__dns_same_text(e->name, name, len)) {
-      return e;
+    } else if (e->name_len == len && e->qtype == qtype &&
+               tern__dns_same_text(e->name, name, len)) {
+      found = e;
     }
   }
-  return NULL;
+  return found;
 }
 
 int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,

@@ -167,6 +167,27 @@ TEST_F(DnsCache, ClockWraps) {
   EXPECT_EQ(Get("peer.test", t + 10000), TERN_ENOENT);
 }
 
+// An entry left unlooked-at for more than 2^31 ms (24.8 days) after it
+// expired is still expired.
+TEST_F(DnsCache, LongExpiredStaysExpired) {
+  ASSERT_EQ(Put("peer.test", 50, 10, 0), 0);
+  EXPECT_EQ(Get("peer.test", 10000u + 0x80000000u), TERN_ENOENT);
+  ASSERT_EQ(Put("peer.test", 51, 10, 0), 0);
+  EXPECT_EQ(Get("peer.test", 10000u - TERN_DNS_CACHE_MAX_TTL * 1000u - 1u),
+            TERN_ENOENT);  // 2^32 ms - a day - 1 ms after it expired
+}
+
+// A lookup frees every expired entry, also those behind the one it finds:
+// a name looked up often does not shield the others.
+TEST_F(DnsCache, ALookupFreesExpiredEntriesBehindAHit) {
+  ASSERT_EQ(Put("hot", 1, 100, 0), 0);
+  ASSERT_EQ(Put("stale", 2, 10, 0), 0);
+  EXPECT_EQ(Get("hot", 20000), 1);
+  // 9,000 ms comes round again 2^32 ms later: the entry must be gone by
+  // then, not just look expired now.
+  EXPECT_EQ(Get("stale", 9000), TERN_ENOENT);
+}
+
 TEST_F(DnsCache, LongTtlIsCut) {
   ASSERT_EQ(Put("peer.test", 50, 0x7fffffffu, 0), 0);
   EXPECT_EQ(Get("peer.test", TERN_DNS_CACHE_MAX_TTL * 1000u - 1), 50);
