@@ -105,7 +105,6 @@ namespace {
 #define EXPECT_WAKER_TAKEN(cx) (void)(cx)
 #endif
 
-const uint8_t kBroadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 const uint8_t kPeerMac[6] = {0x02, 0x00, 0x00, 0x00, 0xfe, 0xed};
 
 uint32_t SeqOf(uint8_t medium, const Packet &p) {
