@@ -116,7 +116,10 @@ host, size, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 data = os.urandom(size)
 s = socket.create_connection((host, port), timeout=30)
 def send():
-    s.sendall(data)
+    # In pieces: the socket's timeout bounds each sendall, not the whole
+    # transfer (a lossy 16 MB takes longer than 30 s).
+    for i in range(0, size, 65536):
+        s.sendall(data[i:i + 65536])
     s.shutdown(socket.SHUT_WR)
 t = threading.Thread(target=send)
 t.start()
