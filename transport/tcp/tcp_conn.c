@@ -360,13 +360,16 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
                     size_t len, tern_time now) {
   uint8_t held = c->rcv.nranges;
   int moved = tern_tcp_rcvbuf_put(&c->rcv, seq, data, len);
-  if (moved == TERN_ENOMEM) {
-    c->layer->stats.rx_ooo_refused++;
-  } else if (moved > 0) {
+  if (moved > 0) {
     tern_waker_slot_wake(&c->reader);
     c->extra_acks = 0;
-  } else if ((c->pend & TERN__TCP_P_ACK) != 0 && c->extra_acks < 255) {
-    c->extra_acks++;
+  } else {
+    if (moved == TERN_ENOMEM) { /* no range left to hold it */
+      c->layer->stats.rx_ooo_refused++;
+    }
+    if ((c->pend & TERN__TCP_P_ACK) != 0 && c->extra_acks < 255) {
+      c->extra_acks++;
+    }
   }
   if (moved <= 0 || held != 0 || c->rcv.nranges != 0 || ++c->acks_owed >= 2) {
     ack_now(c);

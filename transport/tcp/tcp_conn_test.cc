@@ -435,6 +435,32 @@ TEST_F(TcpConn, OutOfOrderDataPastTheRangesIsCounted) {
   EXPECT_EQ(conn.rcv.nranges, TERN_TCP_RCVBUF_RANGES);
 }
 
+// A segment refused for want of a range is still out of order: each of
+// a batch earns its duplicate ACK, as the held ones do.
+TEST_F(TcpConn, RefusedOutOfOrderSegmentsOfABatchEachGetAnAck) {
+  uint32_t iss;
+  Open(&iss, true, false);
+  uint32_t seq = kPeerIss + 1;
+  for (uint32_t i = 0; i < TERN_TCP_RCVBUF_RANGES; i++) {
+    ASSERT_EQ(
+        Send(Peer(TERN_TCP_ACK, seq + 100 + 200 * i, iss + 1, Bytes(100, 'b')))
+            .size(),
+        1u);
+  }
+  ASSERT_EQ(conn.rcv.nranges, TERN_TCP_RCVBUF_RANGES);
+  for (uint32_t i = TERN_TCP_RCVBUF_RANGES; i < TERN_TCP_RCVBUF_RANGES + 3;
+       i++) {
+    Inject(Peer(TERN_TCP_ACK, seq + 100 + 200 * i, iss + 1, Bytes(100, 'c')));
+  }
+  std::vector<Seg> out = Run();
+  EXPECT_EQ(tcp.stats.rx_ooo_refused, 3u);
+  ASSERT_EQ(out.size(), 3u);
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.ack, seq);
+    EXPECT_TRUE(s.data.empty());
+  }
+}
+
 TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
   uint32_t iss;
   Open(&iss);
