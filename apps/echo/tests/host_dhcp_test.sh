@@ -19,10 +19,7 @@ require_root
 command -v dnsmasq >/dev/null || fail "no dnsmasq (toolchains/install.sh installs it)"
 ns_setup
 # The TAP device exists and dnsmasq serves it before the program starts.
-nsx ip tuntap add dev tap0 mode tap
-nsx sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1
-nsx ip addr add 192.0.2.1/24 dev tap0
-nsx ip link set tap0 up
+ns_tap tap0 192.0.2.1/24
 ns_start dnsmasq dnsmasq --conf-file=/dev/null --pid-file= --no-daemon \
   --port=0 --bind-interfaces --interface=tap0 --dhcp-authoritative \
   --dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m \

@@ -9,10 +9,7 @@ elf=$1
 require_root
 command -v dnsmasq >/dev/null || fail "no dnsmasq (toolchains/install.sh installs it)"
 ns_setup
-nsx ip tuntap add dev tapq mode tap
-nsx sysctl -qw net.ipv6.conf.tapq.disable_ipv6=1
-nsx ip addr add 192.0.2.2/24 dev tapq
-nsx ip link set tapq up
+ns_tap tapq 192.0.2.2/24
 ns_start dnsmasq dnsmasq --conf-file=/dev/null --pid-file= --no-daemon \
   --port=0 --bind-interfaces --interface=tapq \
   --dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m \

@@ -10,10 +10,7 @@ source apps/echo/tests/netns_lib.sh # (tests run from the runfiles root)
 elf=$1
 require_root
 ns_setup
-nsx ip tuntap add dev tapq mode tap
-nsx sysctl -qw net.ipv6.conf.tapq.disable_ipv6=1
-nsx ip addr add 192.0.2.2/24 dev tapq
-nsx ip link set tapq up
+ns_tap tapq 192.0.2.2/24
 ns_start qemu qemu-system-arm -M mps2-an385 -nographic -monitor none \
   -semihosting -kernel "$elf" \
   -netdev tap,id=n0,ifname=tapq,script=no,downscript=no \

@@ -34,6 +34,19 @@ ns_setup() {
 
 nsx() { ip netns exec "$NS" "$@"; }
 
+# Makes TAP device $1 in the namespace, IPv4 only (no IPv6 chatter in the
+# captures), with the kernel's addresses $2... (A.B.C.D/P), and sets it up.
+ns_tap() {
+  local dev=$1 a
+  shift
+  nsx ip tuntap add dev "$dev" mode tap
+  nsx sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+  for a in "$@"; do
+    nsx ip addr add "$a" dev "$dev"
+  done
+  nsx ip link set "$dev" up
+}
+
 # Starts a background process inside the namespace; its output goes to
 # $OUT/$1.log.
 ns_start() {

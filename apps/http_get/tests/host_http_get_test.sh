@@ -24,10 +24,7 @@ head -c $((1 << 20)) /dev/urandom >"$www/file.bin"
 want=$(sha256sum <"$www/file.bin" | cut -d' ' -f1)
 
 # The kernel's side of the link: a TAP the tern program attaches to.
-nsx ip tuntap add dev tap0 mode tap
-nsx sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1
-nsx ip addr add 10.0.0.1/24 dev tap0
-nsx ip link set tap0 up
+ns_tap tap0 10.0.0.1/24
 ns_start httpd /usr/bin/python3 -u -m http.server 8000 --bind 10.0.0.1 \
   --directory "$www"
 

@@ -11,10 +11,7 @@ elf=$1
 require_root
 command -v dnsmasq >/dev/null || fail "no dnsmasq (toolchains/install.sh installs it)"
 ns_setup
-nsx ip tuntap add dev tapq mode tap
-nsx sysctl -qw net.ipv6.conf.tapq.disable_ipv6=1
-nsx ip addr add 192.0.2.2/24 dev tapq
-nsx ip link set tapq up
+ns_tap tapq 192.0.2.2/24
 
 # This run's answers: a hard-coded address in the firmware cannot pass.
 v4="198.51.100.$((RANDOM % 254 + 1))"

@@ -10,11 +10,7 @@ bin=$1
 require_root
 command -v dnsmasq >/dev/null || fail "no dnsmasq (toolchains/install.sh installs it)"
 ns_setup
-nsx ip tuntap add dev tap0 mode tap
-nsx sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1
-nsx ip addr add 192.0.2.1/24 dev tap0
-nsx ip addr add 192.0.2.2/24 dev tap0 # the silent server
-nsx ip link set tap0 up
+ns_tap tap0 192.0.2.1/24 192.0.2.2/24 # .2: the silent server
 many=()
 for i in $(seq 1 40); do many+=("--host-record=many.test,10.0.0.$i"); done
 ns_start dnsmasq dnsmasq --conf-file=/dev/null --pid-file= --no-daemon \
