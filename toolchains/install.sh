@@ -97,13 +97,20 @@ deb_src() {
   deb_src_ready=1
 }
 
+# Downloads source package $1's files into a new folder and prints its
+# path (apt downloads as the unprivileged _apt user where it can).
+fetch_source() {
+  local tmp
+  tmp=$(mktemp -d)
+  chown _apt "$tmp" 2>/dev/null || true
+  (cd "$tmp" && apt-get source --download-only -qq "$1" >/dev/null)
+  echo "$tmp"
+}
+
 if [ $need_nanopb_src -eq 1 ]; then
   echo "install.sh: fetching nanopb runtime sources from Debian's source package"
   deb_src
-  tmp=$(mktemp -d)
-  # apt downloads as the unprivileged _apt user where it can.
-  chown _apt "$tmp" 2>/dev/null || true
-  (cd "$tmp" && apt-get source --download-only -qq nanopb >/dev/null)
+  tmp=$(fetch_source nanopb)
   tarball=$(ls "$tmp"/nanopb_*.orig.tar.* | head -n 1)
   mkdir -p "$NANOPB_DIR"
   tar -xf "$tarball" -C "$NANOPB_DIR" --strip-components=1
@@ -116,9 +123,7 @@ fi
 if [ $need_lwip_src -eq 1 ]; then
   echo "install.sh: fetching lwIP 2.1.3's source (benchmarks only) from Debian's source package"
   deb_src
-  tmp=$(mktemp -d)
-  chown _apt "$tmp" 2>/dev/null || true
-  (cd "$tmp" && apt-get source --download-only -qq lwip >/dev/null)
+  tmp=$(fetch_source lwip)
   echo "$LWIP_ORIG_SHA256  $tmp/$LWIP_ORIG" | sha256sum --check --quiet - || {
     echo "install.sh: $LWIP_ORIG is not the lwIP 2.1.3 tarball the benchmarks were measured with" >&2
     exit 1
