@@ -94,6 +94,33 @@ TEST(Checksum, MatchesReferenceAtEveryLengthAndAlignment) {
   }
 }
 
+// Header-sized pieces (whole 32-bit words, up to 64 bytes, which the fast
+// implementation sums apart: checksum.c, header_sum) and the lengths just
+// past them, at every start alignment, with the byte values that stress
+// the fold: all ones, all zeros, one high byte, a single 1.
+TEST(Checksum, HeaderSizedPiecesAtEveryAlignment) {
+  std::mt19937 rng(791);
+  Aligned buf;
+  for (size_t align = 0; align < 8; align++) {
+    for (size_t len = 4; len <= 72; len += 2) {
+      uint8_t *p = buf.bytes + align;
+      for (int pattern = 0; pattern < 6; pattern++) {
+        for (size_t i = 0; i < len; i++) {
+          uint8_t v = pattern == 0   ? 0xff
+                      : pattern == 1 ? 0x00
+                      : pattern == 2 ? (i == 0 ? 0x80 : 0x00)
+                      : pattern == 3 ? (i + 1 == len ? 0x01 : 0x00)
+                      : pattern == 4 ? (i == len / 2 ? 0x00 : 0xff)
+                                     : (uint8_t)rng();
+          p[i] = v;
+        }
+        ASSERT_EQ(tern_checksum(p, len), RefChecksum(p, len))
+            << "align " << align << " len " << len << " pattern " << pattern;
+      }
+    }
+  }
+}
+
 // Carries: long runs of 0xff (each word adds 0xffff) and of 0xfe/0x01
 // patterns at odd and even starts, long enough to wrap a 32-bit sum many
 // times over.

@@ -563,7 +563,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       }
       uint32_t first = c->scap - at < p.len ? c->scap - at : p.len;
       memcpy(d, c->sbuf + at, first);
-      memcpy(d + first, c->sbuf, p.len - first);
+      if (first < p.len) { /* the data wraps past the ring's end */
+        memcpy(d + first, c->sbuf, p.len - first);
+      }
       r.payload = d;
       r.payload_len = p.len;
     }

@@ -33,7 +33,9 @@ static void ring_write(tern_tcp_rcvbuf *rb, uint32_t pos, const uint8_t *data,
                        uint32_t len) {
   uint32_t first = rb->cap - pos < len ? rb->cap - pos : len;
   memcpy(rb->ring + pos, data, first);
-  memcpy(rb->ring, data + first, len - first);
+  if (first < len) { /* past the ring's end */
+    memcpy(rb->ring, data + first, len - first);
+  }
 }
 
 static void remove_range(tern_tcp_rcvbuf *rb, unsigned i) {
