@@ -354,8 +354,11 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
  * for data that fills a hole (RFC 5681 4.2, RFC 9293 3.8.6.3); else
  * within the delayed-ACK bound. A segment that does not move RCV.NXT
  * gets an ACK of its own even when a batch of them is taken in before
- * the runner sends (a peer without SACK counts the duplicates); once
- * RCV.NXT moves, the one ACK owed stands for the earlier ones. */
+ * the runner sends (a peer without SACK counts the duplicates), and
+ * those go bare, ahead of any data (TERN__TCP_P_DUPACK): RFC 5681 2
+ * counts only an ACK without data as a duplicate, and so does Linux.
+ * Once RCV.NXT moves, the one ACK owed stands for the earlier ones and
+ * rides on data again. */
 static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
                     size_t len, tern_time now) {
   uint8_t held = c->rcv.nranges;
@@ -363,6 +366,7 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
   if (moved > 0) {
     tern_waker_slot_wake(&c->reader);
     c->extra_acks = 0;
+    c->pend &= (uint8_t)~TERN__TCP_P_DUPACK;
   } else {
     if (moved == TERN_ENOMEM) { /* no range left to hold it */
       c->layer->stats.rx_ooo_refused++;
@@ -370,6 +374,7 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
     if ((c->pend & TERN__TCP_P_ACK) != 0 && c->extra_acks < 255) {
       c->extra_acks++;
     }
+    c->pend |= TERN__TCP_P_DUPACK;
   }
   if (moved <= 0 || held != 0 || c->rcv.nranges != 0 || ++c->acks_owed >= 2) {
     ack_now(c);

@@ -18,6 +18,7 @@
 #define TERN__TCP_P_REXMIT 0x02u /* resend the segment at SND.UNA */
 #define TERN__TCP_P_PROBE 0x04u  /* a zero-window probe: one byte */
 #define TERN__TCP_P_KEEPALIVE 0x08u
+#define TERN__TCP_P_DUPACK 0x10u /* the ACKs owed are duplicates: bare */
 
 /* opts: what the handshake settled. */
 #define TERN__TCP_O_SACK 0x01u

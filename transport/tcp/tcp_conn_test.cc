@@ -419,6 +419,101 @@ TEST_F(TcpConn, EachOutOfOrderSegmentOfABatchGetsItsOwnDuplicateAckWithSack) {
   OutOfOrderBatch(this, true);
 }
 
+// RFC 5681 2 defines a duplicate ACK as one carrying no data (Linux
+// counts no other): with data queued to send, each out-of-order segment
+// still earns a bare duplicate ACK, same ACK number and window, and the
+// data follows (carrying the same ACK). Before the fix the duplicates
+// rode on the data and a peer without SACK saw none (apps/bulk/README.md:
+// echo at 2 % loss, SACK off).
+void DuplicatesGoBareAheadOfData(TcpConn *t, bool sack) {
+  uint32_t iss;
+  t->Open(&iss, true, sack);
+  uint32_t seq = kPeerIss + 1;
+  // More than the first flight (cwnd), so data is still queued below.
+  Bytes out_data(sizeof t->tx[0], 'q');
+  ptrdiff_t n;
+  ASSERT_EQ(t->Write(out_data.data(), out_data.size(), &n), TERN_READY);
+  ASSERT_EQ(n, static_cast<ptrdiff_t>(out_data.size()));
+  for (uint32_t i = 1; i <= 3; i++) {  // the first segment lost
+    t->Inject(t->Peer(TERN_TCP_ACK, seq + 100 * i, iss + 1, Bytes(100, 'x')));
+  }
+  std::vector<Seg> out = t->Run();
+  ASSERT_GT(out.size(), 3u);  // three duplicates, then the data
+  uint16_t wnd = out[0].window;
+  uint32_t sent = 0;
+  for (size_t i = 0; i < out.size(); i++) {
+    const Seg &s = out[i];
+    EXPECT_EQ(s.flags, TERN_TCP_ACK);
+    EXPECT_EQ(s.ack, seq);
+    EXPECT_EQ(s.window, wnd) << "or the peer would not count it";
+    EXPECT_EQ((s.opts.present & TERN_TCP_HAS_SACK) != 0, sack);
+    if (i < 3) {
+      EXPECT_TRUE(s.data.empty()) << "duplicate " << i;
+      EXPECT_EQ(s.seq, iss + 1);
+    } else {
+      EXPECT_EQ(s.seq, iss + 1 + sent);
+      EXPECT_EQ(s.data, Bytes(s.data.size(), 'q'));
+      EXPECT_GE(s.data.size(), sack ? 988u : 1000u);  // less a SACK block
+      sent += static_cast<uint32_t>(s.data.size());
+    }
+  }
+  ASSERT_LT(sent, out_data.size());
+  // A segment filling part of the hole, RCV.NXT still stuck: one more
+  // bare duplicate, ahead of whatever data the window still takes.
+  out = t->Send(t->Peer(TERN_TCP_ACK, seq + 50, iss + 1, Bytes(50, 'y')));
+  ASSERT_GE(out.size(), 1u);
+  EXPECT_TRUE(out[0].data.empty());
+  for (size_t i = 0; i < out.size(); i++) {
+    EXPECT_EQ(out[i].ack, seq);
+    EXPECT_EQ(out[i].window, wnd);
+    EXPECT_EQ(out[i].data.empty(), i == 0) << "segment " << i;
+    sent += static_cast<uint32_t>(out[i].data.size());
+  }
+  ASSERT_LT(sent, out_data.size());
+  // The hole filled, all we sent acknowledged: the ACK of everything
+  // rides on the rest of the data, no bare one.
+  out = t->Send(t->Peer(TERN_TCP_ACK, seq, iss + 1 + sent, Bytes(50, 'a')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1 + sent);
+  EXPECT_EQ(out[0].data, Bytes(out_data.size() - sent, 'q'));
+  EXPECT_EQ(out[0].ack, seq + 400);
+}
+
+TEST_F(TcpConn, DuplicateAcksGoBareAheadOfQueuedData) {
+  DuplicatesGoBareAheadOfData(this, false);
+}
+
+TEST_F(TcpConn, DuplicateAcksGoBareAheadOfQueuedDataWithSack) {
+  DuplicatesGoBareAheadOfData(this, true);
+}
+
+// In order, the ACK rides on the data as before: no bare ACK beside it,
+// neither for every second segment nor when the first is delayed.
+TEST_F(TcpConn, InOrderDataQueuedToSendCarriesTheAck) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  Bytes out_data(2000, 'q');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(out_data.data(), out_data.size(), &n), TERN_READY);
+  Inject(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
+  Inject(Peer(TERN_TCP_ACK, seq + 100, iss + 1, Bytes(100, 'b')));
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 2u);
+  for (size_t i = 0; i < out.size(); i++) {
+    EXPECT_EQ(out[i].seq, iss + 1 + 1000 * i);
+    EXPECT_EQ(out[i].data, Bytes(1000, 'q'));
+    EXPECT_EQ(out[i].ack, seq + 200);
+  }
+  ASSERT_EQ(Write(out_data.data(), 1000, &n), TERN_READY);
+  out = Send(Peer(TERN_TCP_ACK, seq + 200, iss + 2001, Bytes(100, 'c')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes(1000, 'q'));
+  EXPECT_EQ(out[0].ack, seq + 300);
+  tern_sim_advance(40);
+  EXPECT_TRUE(Run().empty()) << "the delayed ACK went with the data";
+}
+
 // Out-of-order data that would need a fifth held range is not kept, and
 // the layer counts it; the ranges held are still reported.
 TEST_F(TcpConn, OutOfOrderDataPastTheRangesIsCounted) {
@@ -1200,17 +1295,21 @@ TEST_F(TcpConn, DataAndOptionsTogetherStayWithinThePeersMss) {
     EXPECT_EQ(s.data.size(), 988u);  // 1,000 with the options
   }
   // Data from the peer out of order: our segments carry a SACK block
-  // too, the tail of 36 bytes first, then new ones.
+  // too, the duplicate ACK (bare) first, the tail of 36 bytes next, then
+  // new ones.
   Seg ack =
       Peer(TERN_TCP_ACK, kPeerIss + 1 + 100, iss + 1 + 3 * 988, Bytes(10, 'o'));
   ack.opts.present = TERN_TCP_HAS_TIMESTAMP;
   ack.opts.ts_val = 8;
   ack.opts.ts_ecr = out[2].opts.ts_val;
   out = Send(ack);
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].data.size(), 36u);
-  EXPECT_EQ(out[0].opt_len, 24u);  // timestamps, and one SACK block
-  EXPECT_EQ(out[0].opts.sack_count, 1u);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_EQ(out[1].data.size(), 36u);
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.opt_len, 24u);  // timestamps, and one SACK block
+    EXPECT_EQ(s.opts.sack_count, 1u);
+  }
   ASSERT_EQ(Write(data.data(), 2000, &n), TERN_READY);
   out = Run();
   ASSERT_EQ(out.size(), 2u);

@@ -273,6 +273,22 @@ static uint32_t again_len(const tern_tcp_conn *c, uint32_t seq, uint32_t max) {
   return min_u32(len, tern__tcp_sack_room(c, seq));
 }
 
+/* A bare ACK, if one is owed. It carries the highest number sent: after
+ * a go-back SND.NXT may lie below what the peer has, which would make
+ * the ACK unacceptable to it (RFC 9293 3.10.7.4) and lose its news. But
+ * never past the right edge of the peer's window, SND.UNA + SND.WND (as
+ * Linux): a zero-window probe's byte (RFC 9293 3.8.6.1) lies beyond it,
+ * and a peer whose window is zero accepts only SEG.SEQ = RCV.NXT. Data
+ * other than probes goes only inside the window, so the edge is not
+ * below the peer's RCV.NXT unless the peer shrank its window or took a
+ * probe's byte we have not yet heard acknowledged (the ACK is then
+ * refused and answered, and its answer brings the news). */
+static bool bare_ack(const tern_tcp_conn *c, plan *p) {
+  uint32_t edge = c->snd_una + c->snd_wnd;
+  p->seq = tern_seq_lt(edge, c->snd_max) ? edge : c->snd_max;
+  return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
+}
+
 /* What c should send next, if anything. max: the most data one segment
  * can carry now (seg_max() at most). */
 static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
@@ -288,6 +304,11 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       return c->snd_nxt == c->snd_una;
     case TERN_TCP_CLOSED: return false;
     default: break;
+  }
+  /* Duplicate ACKs first, each bare: one riding on data is no duplicate
+   * to the peer (RFC 5681 2), and fast retransmit waits for three. */
+  if ((c->pend & TERN__TCP_P_DUPACK) != 0 && bare_ack(c, p)) {
+    return true;
   }
   uint32_t flight = c->snd_nxt - c->snd_una;
   /* Fast retransmit or NewReno's partial ACK: the first segment again
@@ -369,19 +390,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     p->seq = c->snd_una - 1; /* RFC 1122 4.2.3.6: an old number */
     return true;
   }
-  /* A bare ACK carries the highest number sent: after a go-back
-   * SND.NXT may lie below what the peer has, which would make the ACK
-   * unacceptable to it (RFC 9293 3.10.7.4) and lose its news. But never
-   * past the right edge of the peer's window, SND.UNA + SND.WND (as
-   * Linux): a zero-window probe's byte (RFC 9293 3.8.6.1) lies beyond
-   * it, and a peer whose window is zero accepts only SEG.SEQ = RCV.NXT.
-   * Data other than probes goes only inside the window, so the edge is
-   * not below the peer's RCV.NXT unless the peer shrank its window or
-   * took a probe's byte we have not yet heard acknowledged (the ACK is
-   * then refused and answered, and its answer brings the news). */
-  uint32_t edge = c->snd_una + c->snd_wnd;
-  p->seq = tern_seq_lt(edge, c->snd_max) ? edge : c->snd_max;
-  return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
+  return bare_ack(c, p);
 }
 
 /* Fills r's fields that come from plan p: sequence number, flags and the
@@ -474,6 +483,9 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
   }
   c->pend &= (uint8_t) ~(TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
                          TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK);
+  if (c->extra_acks == 0) {
+    c->pend &= (uint8_t)~TERN__TCP_P_DUPACK; /* the last duplicate went */
+  }
   if ((p->flags & TERN_TCP_ACK) != 0) {
     c->ack_at = 0;
     c->acks_owed = 0;
