@@ -26,6 +26,7 @@ typedef tern__ppp_cp_ops cp_ops;
 static const cp_ops lcp_ops;
 static const cp_ops ipcp_ops;
 static void lcp_fail(tern_ppp *p, uint8_t why);
+static uint32_t new_magic(tern_ppp *p);
 
 static const cp_ops *ops_of(const tern_ppp_fsm *f) {
   return f->ops;
@@ -325,6 +326,15 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   if (t & ZRC) {
     f->restart = 0; /* Stopping lasts one restart period */
+  }
+  if ((t & SCR) && (f->state < S_REQ_SENT || f->state == S_OPENED)) {
+    /* A negotiation starts afresh (ours, or the peer's restart): what
+     * the peer rejected last time is offered again (a Reject answers one
+     * negotiation; the peer may now be configured otherwise). */
+    f->rejected = 0;
+    if (!f->which && p->magic == 0) {
+      p->magic = new_magic(p);
+    }
   }
   if (t & (SCR | STR)) {
     if (f->restart > 0) {

@@ -696,6 +696,46 @@ TEST_F(Ppp, PeerRestartRenegotiates) {
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->restarts, 1u);
 }
 
+// What the peer rejected is asked for again when negotiation starts
+// afresh (RFC 1661 6: a Configure-Reject holds for the negotiation it
+// answers; the peer that restarts may be another configuration).
+TEST_F(Ppp, PeerRestartForgetsRejectedOptions) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  ASSERT_TRUE(req.Has(TERN_LCP_PFC));
+  ASSERT_TRUE(req.Has(TERN_LCP_MAGIC));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(),
+              Cat({Opt(TERN_LCP_MAGIC, req.Opt(TERN_LCP_MAGIC)),
+                   Opt(TERN_LCP_PFC, {}), Opt(TERN_LCP_ACFC, {})})));
+  Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(req2.Has(TERN_LCP_PFC));
+  EXPECT_FALSE(req2.Has(TERN_LCP_ACFC));
+  EXPECT_FALSE(req2.Has(TERN_LCP_MAGIC));
+  LcpUpWith(req2);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  // The peer restarts: our new request offers everything again.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
+  std::vector<Frame> s = Sent();
+  ASSERT_GE(s.size(), 1u);
+  EXPECT_EQ(s[0].code(), TERN_PPP_CONF_REQ);
+  EXPECT_TRUE(s[0].Has(TERN_LCP_PFC));
+  EXPECT_TRUE(s[0].Has(TERN_LCP_ACFC));
+  ASSERT_TRUE(s[0].Has(TERN_LCP_MAGIC));
+  EXPECT_NE(s[0].Opt(TERN_LCP_MAGIC), Be32(0));
+  // A retransmission after a Reject keeps the Reject.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, s[0].id(), Opt(TERN_LCP_PFC, {})));
+  Frame again = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(again.Has(TERN_LCP_PFC));
+  EXPECT_TRUE(again.Has(TERN_LCP_ACFC));
+  Advance(3000);  // the restart timer's resend
+  Frame resent = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(resent.Has(TERN_LCP_PFC));
+}
+
 TEST_F(Ppp, PeerTerminates) {
   Init(Default());
   LcpUp();
