@@ -177,6 +177,13 @@ static void rtt_sample(tern_tcp_conn *c, uint32_t r) {
   tern_tcp_rtt_sample(&c->rtt, r, cfg->min_rto, cfg->max_rto);
 }
 
+/* SMSS (RFC 5681): the most data a segment carries, the MSS less the
+ * timestamps every segment has (tcp_output.c, seg_max()). */
+static uint16_t smss(const tern_tcp_conn *c) {
+  return (uint16_t)(c->mss -
+                    ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0));
+}
+
 /* Our SYN was acknowledged: the connection is synchronized. */
 static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->state = TERN_TCP_ESTABLISHED;
@@ -199,13 +206,7 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
     rtt_sample(c, tern_now() - c->rtt_at);
     c->rtt_at = 0;
   }
-  /* SMSS (RFC 5681): the most data a segment carries, the MSS less the
-   * timestamps every segment has (tcp_output.c, seg_max()). */
-  tern_tcp_cc_init(
-      &c->cc,
-      (uint16_t)(c->mss -
-                 ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0)),
-      iss);
+  tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, tern_now());
   if (c->listener != NULL) {
@@ -568,6 +569,36 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
 
 /* ---- ICMP errors (RFC 5927, RFC 1122 4.2.3.9, RFC 1191) ---- */
 
+/* RFC 1191 7's plateaus of MTUs, largest first. The last, 296 (SLIP and
+ * other point-to-point links), is also the floor of the estimate. */
+static const uint16_t plateaus[] = {32000, 17914, 8166, 4352, 2002,
+                                    1492,  1006,  508,  296};
+#define PLATEAUS (sizeof plateaus / sizeof plateaus[0])
+
+/* The MSS "fragmentation needed" leaves c with, mtu the next-hop MTU it
+ * reported (RFC 1191 4). Never below the floor's: an MTU down to IPv4's
+ * 68, or less, would cut segments to a few bytes on the word of a
+ * message anyone can forge (RFC 5927); Linux's floor (552) is higher,
+ * but Linux then sends without DF, and ours always carry it, so a floor
+ * above real links' MTUs would lose every segment on such a hop. 0 is
+ * from a router older than RFC 1191 (its section 5): the next plateau
+ * below the largest datagram we send (the quote's own length is not
+ * passed to TCP). The caller keeps the smaller of this and c->mss. */
+static uint16_t pmtu_mss(const tern_tcp_conn *c, unsigned mtu) {
+  tern_ip_family f = (tern_ip_family)c->remote.addr.family;
+  if (mtu != 0) {
+    unsigned floor = plateaus[PLATEAUS - 1];
+    return tern_tcp_mss_for_mtu(mtu > floor ? mtu : floor, f);
+  }
+  for (unsigned i = 0; i < PLATEAUS; i++) {
+    uint16_t mss = tern_tcp_mss_for_mtu(plateaus[i], f);
+    if (mss < c->mss) {
+      return mss;
+    }
+  }
+  return c->mss;
+}
+
 void tern__tcp_error(void *ctx, const tern_ip_error *e) {
   tern_tcp_layer *layer = ctx;
   tern_endpoint local = {.addr = e->src, .port = tern_tcp_src_port(e->quote)};
@@ -582,11 +613,12 @@ void tern__tcp_error(void *ctx, const tern_ip_error *e) {
   }
   layer->stats.icmp_accepted++;
   if (e->err == TERN_EMSGSIZE) {
-    uint16_t mss =
-        tern_tcp_mss_for_mtu(e->mtu, (tern_ip_family)c->remote.addr.family);
-    if (mss >= 64 && mss < c->mss) {
+    uint16_t mss = pmtu_mss(c, e->mtu);
+    if (mss < c->mss) { /* never raised */
       c->mss = mss;
-      c->snd_nxt = c->snd_una; /* send it again, smaller */
+      c->cc.smss = smss(c);    /* RFC 5681: SMSS follows the path MTU */
+      c->snd_nxt = c->snd_una; /* what is out did not fit: again, smaller */
+      c->rtt_at = 0;           /* Karn: no sample from what is sent again */
       tern__tcp_kick(layer);
     }
     return;

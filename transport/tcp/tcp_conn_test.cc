@@ -60,16 +60,21 @@ struct Fixture : public ::testing::Test {
   }
 
   // Runs both runners until neither has anything more to do, and returns
-  // what went out, parsed.
+  // what went out, parsed. What the link carries is taken off it each
+  // round, as a peer would, so that its packets go back to the pool.
   std::vector<Seg> Run() {
+    std::vector<Bytes> sent;
     for (int i = 0; i < 10; i++) {
       bench.Run();
       tcp_cx = tcp_waker.Cx();
       tern_tcp_poll_run(&tcp, &tcp_cx);
       bench.Run();
+      for (Bytes &d : bench.link.TakeAll()) {
+        sent.push_back(std::move(d));
+      }
     }
     std::vector<Seg> out;
-    for (const Bytes &d : bench.link.TakeAll()) {
+    for (const Bytes &d : sent) {
       EXPECT_GE(d.size(), 40u);
       EXPECT_EQ(d[9], TERN_IP_PROTO_TCP);
       tern_ip_addr src = tern_test::Ip4(kUs), dst = tern_test::Ip4(kPeer);
@@ -125,7 +130,8 @@ struct Fixture : public ::testing::Test {
   }
 
   // An active open to the peer's kPort, answered: our ISN in *iss.
-  void Open(uint32_t *iss, bool with_options = true, bool sack = false) {
+  void Open(uint32_t *iss, bool with_options = true, bool sack = false,
+            uint16_t mss = 1000) {
     tern_endpoint peer = tern_test::Ep(kPeer, kPort);
     ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
     std::vector<Seg> syn = Run();
@@ -140,7 +146,7 @@ struct Fixture : public ::testing::Test {
     sa.window = 8192;
     if (with_options) {
       sa.opts.present = TERN_TCP_HAS_MSS;
-      sa.opts.mss = 1000;
+      sa.opts.mss = mss;
     }
     if (sack) {
       sa.opts.present |= TERN_TCP_HAS_SACK_PERM;
@@ -1740,6 +1746,300 @@ TEST_F(TcpConn, NoRttSampleFromAnEchoOlderThanTheTimeout) {
   Send(ack);
   EXPECT_NE(conn.rtt.srtt8, srtt8);
   EXPECT_EQ(conn.rtt.rto, 200u);  // min_rto: a 5 ms sample
+}
+
+// ---- ICMP errors on an open connection: only a quote of something in
+// flight (RFC 5927), fragmentation needed lowers the MSS (RFC 1191),
+// unreachables are soft errors once synchronized (RFC 1122 4.2.3.9, RFC
+// 5461) ----
+
+const tern_ipv4_addr kRouter = tern_ipv4(192, 0, 2, 254);
+
+struct Icmp : public Recovery {
+  // What a router quotes of a datagram we sent (RFC 792: the IP header,
+  // total length len, and the TCP header's first 8 bytes).
+  static Bytes Quote(uint32_t seq, uint16_t sport, tern_ipv4_addr dst = kPeer,
+                     uint16_t dport = kPort, uint16_t len = 1040) {
+    Bytes q = {0x45,
+               0,
+               static_cast<uint8_t>(len >> 8),
+               static_cast<uint8_t>(len),
+               0,
+               0,
+               0x40,  // DF
+               0,
+               64,
+               TERN_IP_PROTO_TCP,
+               0,
+               0};
+    q.insert(q.end(), kUs.b, kUs.b + 4);
+    q.insert(q.end(), dst.b, dst.b + 4);
+    uint32_t ports = static_cast<uint32_t>(sport) << 16 | dport;
+    for (uint32_t w : {ports, seq}) {
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        q.push_back(static_cast<uint8_t>(w >> shift));
+      }
+    }
+    return q;
+  }
+
+  // A router's ICMP error about a datagram q; what the stack sent then.
+  std::vector<Seg> Error(uint8_t type, uint8_t code, const Bytes &q,
+                         uint16_t mtu = 0) {
+    bench.link.Inject(
+        tern_test::IcmpError(type, code, q, q.size(), kRouter, mtu, kUs));
+    return Run();
+  }
+
+  // The same about our segment at seq on conn.
+  std::vector<Seg> Error(uint8_t type, uint8_t code, uint32_t seq) {
+    return Error(type, code, Quote(seq, conn.local.port));
+  }
+
+  // Fragmentation needed (type 3 code 4) about our segment at seq, with
+  // the next-hop MTU (RFC 1191 4; 0 from a router older than it).
+  std::vector<Seg> TooBig(uint32_t seq, uint16_t mtu) {
+    return Error(3, 4, Quote(seq, conn.local.port), mtu);
+  }
+
+  // The IPv4 datagram that carried s.
+  static size_t Datagram(const Seg &s) {
+    return 20 + TERN_TCP_HEADER_LEN + s.opt_len + s.data.size();
+  }
+
+  // n segments of len bytes from rel on.
+  static P Segs(uint32_t rel, uint32_t n, uint32_t len) {
+    P v;
+    for (uint32_t k = 0; k < n; k++) {
+      v.emplace_back(rel + k * len, len);
+    }
+    return v;
+  }
+
+  // S0 did not fit a hop of MTU 576: what was in flight goes again from
+  // SND.UNA in segments of 536 bytes (576 less 40), as many as cwnd
+  // (8,000) takes, and so does new data; a later report of a larger MTU
+  // raises nothing.
+  void LowersTheMssAndResendsSmaller(bool sack) {
+    Grow(sack, 30000);
+    uint32_t srtt8 = conn.rtt.srtt8;
+    tern_sim_advance(50);
+    std::vector<Seg> out = TooBig(R(4000), 576);
+    EXPECT_EQ(tcp.stats.icmp_accepted, 1u);
+    EXPECT_EQ(tcp.stats.icmp_ignored, 0u);
+    EXPECT_EQ(Sent(out), Segs(4000, 14, 536));
+    for (const Seg &s : out) {
+      EXPECT_LE(Datagram(s), 576u);
+    }
+    // They arrive. No RTT sample from them (Karn: sent again; S6 was
+    // timed, 50 ms before). Slow start adds one SMSS, the new one:
+    // cwnd 8,536, and the rest of S7 and new data go at 536 too.
+    tern_sim_advance(10);
+    out = Send(Ack(11504));
+    EXPECT_EQ(conn.rtt.srtt8, srtt8);
+    EXPECT_EQ(Sent(out), Segs(11504, 15, 536));
+    EXPECT_EQ(tcp.stats.fast_retransmits, 0u);
+    // A report of a larger MTU is taken (quoted in flight) and changes
+    // nothing: the MSS is never raised.
+    EXPECT_TRUE(TooBig(R(11504), 1500).empty());
+    EXPECT_EQ(tcp.stats.icmp_accepted, 2u);
+    out = Send(Ack(12040));
+    ASSERT_FALSE(out.empty());
+    for (const Seg &s : out) {
+      EXPECT_EQ(s.data.size(), 536u);
+    }
+  }
+};
+
+TEST_F(Icmp, FragmentationNeededLowersTheMssAndResendsSmaller) {
+  LowersTheMssAndResendsSmaller(false);
+}
+
+TEST_F(Icmp, FragmentationNeededLowersTheMssAndResendsSmallerWithSack) {
+  LowersTheMssAndResendsSmaller(true);
+}
+
+// RFC 5927: only a quote with SND.UNA <= SEG.SEQ < SND.NXT (data
+// acknowledged, not yet sent or far off: a guess) is believed.
+TEST_F(Icmp, AQuoteOfNothingInFlightIsIgnored) {
+  Grow(false, 20000);
+  EXPECT_TRUE(TooBig(R(3999), 576).empty());   // acknowledged
+  EXPECT_TRUE(TooBig(R(12000), 576).empty());  // SND.NXT: not sent
+  EXPECT_TRUE(TooBig(R(12000) + 0x40000000u, 576).empty());
+  EXPECT_TRUE(Error(3, 1, R(3999)).empty());  // host unreachable
+  EXPECT_EQ(tcp.stats.icmp_ignored, 4u);
+  EXPECT_EQ(tcp.stats.icmp_accepted, 0u);
+  // The MSS is unchanged: full segments follow the next ACK.
+  EXPECT_EQ(Sent(Send(Ack(5000))), (P{{12000, 1000}, {13000, 1000}}));
+}
+
+// RFC 1191 5: a router from before it sends MTU 0. The estimate is the
+// next plateau of its table below the datagrams we send (the quote's
+// own length does not reach TCP): 1,006, 508, then 296, the floor.
+TEST_F(Icmp, FragmentationNeededFromAnOldRouterStepsDownThePlateaus) {
+  Grow(false, 30000);
+  std::vector<Seg> out = TooBig(R(4000), 0);
+  EXPECT_EQ(Sent(out), Segs(4000, 8, 966));  // 1,006 less 40
+  out = TooBig(R(4000), 0);
+  EXPECT_EQ(Sent(out), Segs(4000, 17, 468));  // 508 less 40
+  out = TooBig(R(4000), 0);
+  EXPECT_EQ(Sent(out), Segs(4000, 31, 256));  // 296 less 40
+  EXPECT_TRUE(TooBig(R(4000), 0).empty());    // the floor
+  EXPECT_EQ(tcp.stats.icmp_accepted, 4u);
+}
+
+// An MTU too small to be true (68, IPv4's minimum; less; or not even the
+// headers) is taken as the floor, 296 (RFC 1191's smallest plateau above
+// 68): a forged one cannot shrink segments to nothing (RFC 5927), and
+// segments always go with DF here, so a floor above real links' MTUs
+// (Linux's 552) would lose every segment on a SLIP hop.
+TEST_F(Icmp, AnAbsurdlySmallMtuIsClampedToTheFloor) {
+  Grow(false, 30000);
+  EXPECT_EQ(Sent(TooBig(R(4000), 68)), Segs(4000, 31, 256));
+  EXPECT_TRUE(TooBig(R(4000), 40).empty());
+  EXPECT_TRUE(TooBig(R(4000), 20).empty());
+  EXPECT_EQ(tcp.stats.icmp_accepted, 3u);
+  std::vector<Seg> out = Send(Ack(4256));
+  ASSERT_FALSE(out.empty());
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.data.size(), 256u);
+  }
+}
+
+// Below the floor already (the peer's MSS is 200): nothing raises it.
+TEST_F(Icmp, TheFloorNeverRaisesANegotiatedMss) {
+  uint32_t iss;
+  Open(&iss, true, false, 200);
+  uint8_t data[2000] = {};
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data, sizeof data, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 4u);  // the initial window, 4 SMSS
+  for (uint16_t mtu : {68, 0, 100}) {
+    EXPECT_TRUE(TooBig(iss + 1, mtu).empty()) << mtu;
+  }
+  EXPECT_EQ(tcp.stats.icmp_accepted, 3u);
+  out = Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 801));
+  ASSERT_FALSE(out.empty());
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.data.size(), 200u);
+  }
+}
+
+// Unreachables (net, host, port) on an open connection: no abort (RFC
+// 1122 4.2.3.9 for the soft ones; RFC 5927 treats the hard ones as
+// soft once synchronized, against blind resets, as Linux does). The
+// timer keeps resending; when the user timeout ends the connection, the
+// reader and writer get the unreachable's error rather than
+// TERN_ETIMEDOUT (Linux: sk_err_soft).
+TEST_F(Icmp, AnUnreachableOnAnOpenConnectionIsReportedAtTheTimeout) {
+  const struct {
+    uint8_t code;
+    int err;
+  } kCases[] = {
+      {0, TERN_ENETUNREACH}, {1, TERN_EHOSTUNREACH}, {3, TERN_ECONNREFUSED}};
+  for (const auto &k : kCases) {
+    SCOPED_TRACE(k.code);
+    ASSERT_EQ(tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], rx[0],
+                                 sizeof rx[0]),
+              0);
+    uint32_t iss;
+    Open(&iss);
+    ptrdiff_t n;
+    ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+    ASSERT_EQ(Run().size(), 1u);
+    tern_time sent_at = tern_now();
+    EXPECT_TRUE(Error(3, k.code, iss + 1).empty());
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+    uint8_t b;
+    EXPECT_EQ(Read(&b, 1, &n), TERN_PENDING);
+    ASSERT_EQ(Write("more", 4, &n), TERN_READY);
+    tern_sim_advance(conn.rtt.rto);
+    std::vector<Seg> out = Run();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, iss + 1);
+    // Nothing heard: the user timeout, 120 s after the first send.
+    while (tern_now() - sent_at < 119999) {
+      uint32_t left = static_cast<uint32_t>(119999 - (tern_now() - sent_at));
+      tern_sim_advance(left < 1000 ? left : 1000);
+      Run();
+    }
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+    tern_sim_advance(1);
+    Run();
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+    ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
+    EXPECT_EQ(n, k.err);
+    ASSERT_EQ(Write("x", 1, &n), TERN_READY);
+    EXPECT_EQ(n, k.err);
+    int err = 0;
+    ASSERT_EQ(Close(&conn, &err), TERN_READY);
+    EXPECT_EQ(err, k.err);
+  }
+  EXPECT_EQ(tcp.stats.icmp_accepted, 3u);
+}
+
+// Progress clears it: once the peer acknowledges data, a later timeout
+// is a plain one.
+TEST_F(Icmp, AnUnreachableIsForgottenWhenThePeerAcknowledges) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  EXPECT_TRUE(Error(3, 1, iss + 1).empty());
+  EXPECT_EQ(tcp.stats.icmp_accepted, 1u);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 5));
+  ASSERT_EQ(Write("more", 4, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  for (int i = 0; i < 125 && tern_tcp_get_state(&conn) != TERN_TCP_CLOSED;
+       i++) {
+    tern_sim_advance(1000);
+    Run();
+  }
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  uint8_t b;
+  ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ETIMEDOUT);
+}
+
+// Errors whose quote matches no connection: another local port, another
+// peer address or port, a listener's port. Ignored and counted; the
+// connection neither changes its MSS nor keeps an error.
+TEST_F(Icmp, AnErrorForNoConnectionIsIgnored) {
+  tern_endpoint local = tern_test::Ep(kUs, 7);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  uint16_t us = conn.local.port;
+  const tern_ipv4_addr other = tern_ipv4(198, 51, 100, 7);
+  EXPECT_TRUE(Error(3, 3, Quote(iss + 1, us + 1)).empty());
+  EXPECT_TRUE(Error(3, 3, Quote(iss + 1, us, other)).empty());
+  EXPECT_TRUE(Error(3, 3, Quote(iss + 1, us, kPeer, kPort + 1)).empty());
+  EXPECT_TRUE(Error(3, 3, Quote(iss + 1, 7, kPeer, us)).empty());
+  EXPECT_TRUE(Error(3, 4, Quote(iss + 1, us + 1), 576).empty());
+  EXPECT_EQ(tcp.stats.icmp_ignored, 5u);
+  EXPECT_EQ(tcp.stats.icmp_accepted, 0u);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  // Acknowledged; a full segment of 1,000 bytes goes (MSS unchanged)...
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 5));
+  uint8_t data[1000] = {};
+  ASSERT_EQ(Write(data, sizeof data, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data.size(), 1000u);
+  // ... and this time the peer is really gone: a plain timeout.
+  for (int i = 0; i < 125 && tern_tcp_get_state(&conn) != TERN_TCP_CLOSED;
+       i++) {
+    tern_sim_advance(1000);
+    Run();
+  }
+  uint8_t b;
+  ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ETIMEDOUT);
 }
 
 // Issue 9 item 9: the state of a connection without its rings. On the
