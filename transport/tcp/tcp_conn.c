@@ -232,7 +232,7 @@ static bool echo_before_timeout(const tern_tcp_conn *c, uint32_t ecr) {
  * SACKs new data, or RFC 5681's duplicate when it has no SACK option),
  * enter recovery at DupThresh or when IsLost(HighACK + 1), end it when
  * the cumulative ACK passes RecoveryPoint (tern_tcp_sack_ack). una: SND.UNA
- * before this ACK; dup_shape: no data, no SYN or FIN, window unchanged.
+ * before this ACK; dup_shape: no data, no SYN or FIN, no window update.
  * Entry answers TERN_TCP_CC_RETRANSMIT: the segment at SND.UNA goes first
  * (step 4.3, TERN__TCP_P_REXMIT); then tcp_output.c asks NextSeg(). */
 static tern_tcp_cc_action sack_ack_in(tern_tcp_conn *c, const tern_tcp_repr *s,
@@ -258,9 +258,33 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   uint32_t una = c->snd_una;
   uint32_t wnd = (uint32_t)s->window << c->snd_shift;
   bool sack = (c->opts & TERN__TCP_O_SACK) != 0;
+  /* The send window, from the newest segment only (SND.WL1, SND.WL2):
+   * RFC 9293 3.10.7.4 takes SEG.WND when SND.WL1 < SEG.SEQ, or SND.WL1 =
+   * SEG.SEQ and SND.WL2 =< SEG.ACK. Its equal case cannot tell a window
+   * update from an older ACK with the same numbers that it overtook, and
+   * that one's smaller window would hold the sender back until the
+   * persist timer. A receiver SHOULD NOT shrink its window (RFC 1122
+   * 4.2.2.16, RFC 9293 3.8.6), so with SEQ and ACK both unchanged a
+   * window is taken only if larger, or zero (as Linux since 6.6: a peer
+   * short of memory drops our data and says so with a zero window and
+   * the same numbers; an old zero overtaking an update costs at most a
+   * persist probe). A smaller one waits for a newer segment: the sender
+   * must cope with a shrunk window anyway (data sent past it is resent). */
+  bool take_wnd = tern_seq_lt(c->snd_wl1, s->seq) ||
+                  (c->snd_wl1 == s->seq &&
+                   (tern_seq_lt(c->snd_wl2, ack) ||
+                    (c->snd_wl2 == ack && (wnd > c->snd_wnd || wnd == 0))));
+  /* The shape of RFC 5681 2's duplicate (SEG.ACK = SND.UNA and data
+   * outstanding are checked where it is used): no data, neither SYN nor
+   * FIN, and no window update (its (e)): the window in use, or one not
+   * taken (above), which updates nothing. RFC 5681 compares with the last
+   * ACK's window, taken or not; Linux counts as this does
+   * (tcp_may_update_window decides FLAG_WIN_UPDATE). Compared with the
+   * window in use alone, the duplicates of a peer that shrank its window
+   * never counted, and no fast retransmit came. */
   bool dup_shape = s->payload_len == 0 &&
                    (s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) == 0 &&
-                   wnd == c->snd_wnd;
+                   (wnd == c->snd_wnd || !take_wnd);
   tern_tcp_cc_action act = TERN_TCP_CC_NONE;
   if (tern_seq_after_upto(ack, c->snd_una, c->snd_max)) {
     uint32_t acked = ack - c->snd_una;
@@ -321,22 +345,7 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   if (act == TERN_TCP_CC_RETRANSMIT) {
     c->pend |= TERN__TCP_P_REXMIT;
   }
-  /* The send window, from the newest segment only (SND.WL1, SND.WL2):
-   * RFC 9293 3.10.7.4 takes SEG.WND when SND.WL1 < SEG.SEQ, or SND.WL1 =
-   * SEG.SEQ and SND.WL2 =< SEG.ACK. Its equal case cannot tell a window
-   * update from an older ACK with the same numbers that it overtook, and
-   * that one's smaller window would hold the sender back until the
-   * persist timer. A receiver SHOULD NOT shrink its window (RFC 1122
-   * 4.2.2.16, RFC 9293 3.8.6), so with SEQ and ACK both unchanged a
-   * window is taken only if larger, or zero (as Linux since 6.6: a peer
-   * short of memory drops our data and says so with a zero window and
-   * the same numbers; an old zero overtaking an update costs at most a
-   * persist probe). A smaller one waits for a newer segment: the sender
-   * must cope with a shrunk window anyway (data sent past it is resent). */
-  if (tern_seq_lt(c->snd_wl1, s->seq) ||
-      (c->snd_wl1 == s->seq &&
-       (tern_seq_lt(c->snd_wl2, ack) ||
-        (c->snd_wl2 == ack && (wnd > c->snd_wnd || wnd == 0))))) {
+  if (take_wnd) { /* the window rule above */
     c->snd_wnd = wnd;
     c->snd_wl1 = s->seq;
     c->snd_wl2 = ack;

@@ -1748,6 +1748,147 @@ TEST_F(TcpConn, NoRttSampleFromAnEchoOlderThanTheTimeout) {
   EXPECT_EQ(conn.rtt.rto, 200u);  // min_rto: a 5 ms sample
 }
 
+// ---- What counts as a duplicate ACK: RFC 5681 2 without SACK (no
+// data, no SYN or FIN, SEG.ACK = SND.UNA, the window unchanged, data
+// outstanding); with SACK, RFC 6675 2's DupAck (an ACK that SACKs data
+// not SACKed before, whatever its window). Recovery's eight segments
+// are out and S0 is lost in each.
+
+// An ACK that changes the window is an update, not a duplicate; the
+// ones after it with the same window are. A zero window is a window
+// like another: the third duplicate sends S0 again all the same (the
+// segment at SND.UNA goes whatever the window, as Linux's
+// tcp_retransmit_skb allows).
+TEST_F(Recovery, AWindowUpdateIsNoDuplicateTheOnesAfterItAre) {
+  Grow(false, 20000);
+  Seg closed = Ack(4000);
+  closed.window = 0;
+  EXPECT_TRUE(Send(closed).empty());  // an update
+  EXPECT_TRUE(Send(closed).empty());  // duplicates 1 and 2: limited
+  EXPECT_TRUE(Send(closed).empty());  // transmit finds no window
+  // It opens again: an update, not counted; limited transmit's two.
+  EXPECT_EQ(Sent(Send(Ack(4000))), (P{{12000, 1000}, {13000, 1000}}));
+  EXPECT_EQ(tcp.stats.fast_retransmits, 0u);
+  EXPECT_EQ(Sent(Send(Ack(4000))), (P{{4000, 1000}}));  // the third
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+TEST_F(Recovery, ThreeDuplicatesWithAZeroWindowResendTheFirstSegment) {
+  Grow(false, 20000);
+  Seg closed = Ack(4000);
+  closed.window = 0;
+  EXPECT_TRUE(Send(closed).empty());  // an update
+  EXPECT_TRUE(Send(closed).empty());
+  EXPECT_TRUE(Send(closed).empty());
+  EXPECT_EQ(Sent(Send(closed)), (P{{4000, 1000}}));
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+// A smaller window with SEQ and ACK unchanged is not taken (it may be an
+// older ACK overtaken by an update: AnOlderAckOvertakenByAWindowUpdate-
+// DoesNotShrinkTheWindow). Not taken, it is no window update either, so
+// these count as duplicates, as in Linux (tcp_may_update_window decides
+// FLAG_WIN_UPDATE). They were compared with the window in use and never
+// counted: a peer that shrank its window got no fast retransmit.
+TEST_F(Recovery, DuplicatesWithAWindowNotTakenStillCount) {
+  Grow(false, 20000);
+  Seg shrunk = Ack(4000);
+  shrunk.window = 30000;
+  EXPECT_EQ(Sent(Send(shrunk)), (P{{12000, 1000}}));
+  EXPECT_EQ(Sent(Send(shrunk)), (P{{13000, 1000}}));
+  EXPECT_EQ(Sent(Send(shrunk)), (P{{4000, 1000}}));
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+  EXPECT_EQ(conn.snd_wnd, 65535u);  // still not taken
+}
+
+// Application-limited: nothing new to send, limited transmit sends
+// nothing, the third duplicate still resends S0.
+TEST_F(Recovery, DuplicatesCountWithNothingNewToSend) {
+  Grow(false, 12000);  // all of it is out
+  EXPECT_TRUE(Send(Ack(4000)).empty());
+  EXPECT_TRUE(Send(Ack(4000)).empty());
+  EXPECT_EQ(Sent(Send(Ack(4000))), (P{{4000, 1000}}));
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+// SACK not negotiated: blocks the peer sends anyway are not read; the
+// ACKs are RFC 5681's duplicates, new SACK information or not.
+TEST_F(Recovery, WithoutSackSackBlocksChangeNothingInTheCount) {
+  Grow(false, 20000);
+  EXPECT_EQ(Sent(Send(Ack(4000, {{5000, 6000}}))), (P{{12000, 1000}}));
+  EXPECT_EQ(Sent(Send(Ack(4000, {{5000, 6000}}))), (P{{13000, 1000}}));
+  EXPECT_EQ(Sent(Send(Ack(4000, {{5000, 6000}}))), (P{{4000, 1000}}));
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+// With SACK (RFC 6675 2): an ACK SACKing new data is a DupAck even when
+// it changes the window. Half-segment blocks keep IsLost() false (1,500
+// bytes SACKed, one range), so only the count can start recovery.
+TEST_F(Recovery, WithSackAnAckSackingNewDataCountsWhateverItsWindow) {
+  Grow(true, 20000);
+  Seg a = Ack(4000, {{5000, 5500}});
+  a.window = 0;  // an update as well
+  EXPECT_TRUE(Send(a).empty());
+  EXPECT_EQ(conn.cc.dupacks, 1);
+  a = Ack(4000, {{5000, 6000}});
+  a.window = 0;
+  EXPECT_TRUE(Send(a).empty());
+  a = Ack(4000, {{5000, 6500}});
+  a.window = 0;
+  EXPECT_EQ(Sent(Send(a)), (P{{4000, 1000}}));
+  EXPECT_TRUE(conn.cc.in_recovery);
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+// With SACK, an ACK whose blocks tell nothing new is no DupAck (RFC 6675
+// 2), though it has RFC 5681's shape.
+TEST_F(Recovery, WithSackAnAckRepeatingItsBlocksIsNoDuplicate) {
+  Grow(true, 20000);
+  Send(Ack(4000, {{5000, 5500}}));
+  Send(Ack(4000, {{5000, 5500}}));
+  Send(Ack(4000, {{5000, 5500}}));
+  EXPECT_EQ(conn.cc.dupacks, 1);
+  Send(Ack(4000, {{5000, 6000}}));
+  EXPECT_FALSE(conn.cc.in_recovery);
+  std::vector<Seg> out = Send(Ack(4000, {{5000, 6500}}));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(Sent(out)[0], std::make_pair(4000u, 1000u));
+  EXPECT_TRUE(conn.cc.in_recovery);
+}
+
+// A cumulative ACK starts the count again (RFC 5681 3.2, RFC 6582).
+TEST_F(Recovery, ACumulativeAckStartsTheCountAgain) {
+  Grow(false, 20000);
+  Send(Ack(4000));
+  Send(Ack(4000));
+  Send(Ack(5000));  // S0 came late; S1 is lost
+  // Counted from zero again: limited transmit, not a retransmission.
+  EXPECT_EQ(Sent(Send(Ack(5000))), (P{{14000, 1000}}));
+  EXPECT_EQ(Sent(Send(Ack(5000))), (P{{15000, 1000}}));
+  EXPECT_EQ(tcp.stats.fast_retransmits, 0u);
+  EXPECT_EQ(Sent(Send(Ack(5000))), (P{{5000, 1000}}));
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+// An ACK that is no duplicate (here one carrying data, RFC 5681 2 (b))
+// does not start the count again: RFC 5681 asks for three duplicates,
+// not three in a row, and Linux counts them so; 4.4BSD restarted.
+TEST_F(Recovery, AnAckCarryingDataDoesNotStartTheCountAgain) {
+  Grow(false, 20000);
+  Send(Ack(4000));
+  Send(Ack(4000));
+  EXPECT_TRUE(
+      Send(Peer(TERN_TCP_ACK, kPeerIss + 1, R(4000), Bytes(10, 'x'))).empty());
+  EXPECT_EQ(tcp.stats.fast_retransmits, 0u);
+  Seg third = Ack(4000);
+  third.seq = kPeerIss + 11;
+  std::vector<Seg> out = Send(third);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Sent(out), (P{{4000, 1000}}));
+  EXPECT_EQ(out[0].ack, kPeerIss + 11);
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
 // ---- ICMP errors on an open connection: only a quote of something in
 // flight (RFC 5927), fragmentation needed lowers the MSS (RFC 1191),
 // unreachables are soft errors once synchronized (RFC 1122 4.2.3.9, RFC

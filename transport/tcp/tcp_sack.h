@@ -134,7 +134,7 @@ typedef struct tern_tcp_sack_ack_info {
   const tern_tcp_sack_block *blocks; /* its SACK option (NULL if none) */
   uint8_t block_count;
   bool dup_shape; /* RFC 5681 2's (b), (c), (e): no data, neither SYN nor
-                     FIN, the window unchanged; decides only when the ACK
+                     FIN, no window update; decides only when the ACK
                      has no SACK option */
 } tern_tcp_sack_ack_info;
 
