@@ -96,17 +96,28 @@ int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
   return done(&c, buf, cap);
 }
 
-int tern_at_cmd_cipsend(char *buf, size_t cap, unsigned link, size_t len) {
+/* "<name><link>,<len>\r\n": AT+CIPSEND and AT+CIPRECVDATA. */
+static int link_len(char *buf, size_t cap, const char *name, unsigned link,
+                    size_t len) {
   if (link > TERN_AT_CMD_LINK_MAX || len == 0 || len > TERN_AT_SEND_MAX) {
     return TERN_EINVAL;
   }
+  static const char sep[] = ",\r\n"; /* ",", then the line's end */
   cmd c = {.n = 0};
-  put_str(&c, "AT+CIPSEND=");
+  put_str(&c, name);
   put_dec(&c, link);
-  put_str(&c, ",");
+  put(&c, sep, 1);
   put_dec(&c, (uint32_t)len);
-  put_str(&c, "\r\n");
+  put(&c, sep + 1, 2);
   return done(&c, buf, cap);
+}
+
+int tern_at_cmd_cipsend(char *buf, size_t cap, unsigned link, size_t len) {
+  return link_len(buf, cap, "AT+CIPSEND=", link, len);
+}
+
+int tern_at_cmd_ciprecvdata(char *buf, size_t cap, unsigned link, size_t len) {
+  return link_len(buf, cap, "AT+CIPRECVDATA=", link, len);
 }
 
 int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,

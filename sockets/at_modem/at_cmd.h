@@ -39,6 +39,10 @@ extern "C" {
 #define TERN_AT_CMD_MUX_ON "AT+CIPMUX=1\r\n"     /* numbered links */
 #define TERN_AT_CMD_DINFO_ON "AT+CIPDINFO=1\r\n" /* +IPD with the sender */
 #define TERN_AT_CMD_DINFO_OFF "AT+CIPDINFO=0\r\n"
+/* Passive receive mode: "+IPD,<link>,<len>" says what the modem holds,
+ * AT+CIPRECVDATA fetches it. */
+#define TERN_AT_CMD_RECV_PASSIVE "AT+CIPRECVMODE=1\r\n"
+#define TERN_AT_CMD_MUX_QUERY "AT+CIPMUX?\r\n" /* +CIPMUX:<mode>, OK */
 
 typedef enum tern_at_proto {
   TERN_AT_TCP = 0,
@@ -70,6 +74,13 @@ int tern_at_cmd_cipsend(char *buf, size_t cap, unsigned link, size_t len);
  * a scope. */
 int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
                            const tern_endpoint *remote);
+
+/* AT+CIPRECVDATA=<link>,<len>: in passive receive mode, asks for up to
+ * len of the bytes the modem holds for a link; it answers
+ * "+CIPRECVDATA:<n>,<data>" (ESP-AT 2.x; "+CIPRECVDATA,<n>:<data>" on
+ * ESP8266 AT 1.7) and OK, or ERROR when it holds none. TERN_EINVAL as
+ * tern_at_cmd_cipsend (a fetch is bounded as a send is). */
+int tern_at_cmd_ciprecvdata(char *buf, size_t cap, unsigned link, size_t len);
 
 /* AT+CIPCLOSE=<link>: closes a link; the modem answers "<link>,CLOSED" and
  * OK, or ERROR when the link was not open. TERN_EINVAL: link over

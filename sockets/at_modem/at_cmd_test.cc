@@ -143,6 +143,21 @@ TEST(AtCmd, CipsendTo) {
   EXPECT_EQ(TERN_ENOSPC, tern_at_cmd_cipsend_to(b, 10, 4, 12, &e));
 }
 
+TEST(AtCmd, Ciprecvdata) {
+  char b[TERN_AT_CMD_MAX];
+  EXPECT_EQ("AT+CIPRECVDATA=0,512\r\n",
+            Out(b, tern_at_cmd_ciprecvdata(b, sizeof b, 0, 512)));
+  EXPECT_EQ("AT+CIPRECVDATA=15,2048\r\n",
+            Out(b, tern_at_cmd_ciprecvdata(b, sizeof b, 15, 2048)));
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_ciprecvdata(b, sizeof b, 0, 0));
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_ciprecvdata(b, sizeof b, 0, 2049));
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_ciprecvdata(b, sizeof b, 16, 1));
+  b[0] = 'q';
+  EXPECT_EQ(TERN_ENOSPC, tern_at_cmd_ciprecvdata(b, 22, 0, 2048));
+  EXPECT_EQ('q', b[0]);
+  EXPECT_EQ(23, tern_at_cmd_ciprecvdata(b, 23, 0, 2048));
+}
+
 TEST(AtCmd, Cipclose) {
   char b[TERN_AT_CMD_MAX];
   EXPECT_EQ("AT+CIPCLOSE=3\r\n", Out(b, tern_at_cmd_cipclose(b, sizeof b, 3)));

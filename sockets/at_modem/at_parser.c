@@ -3,16 +3,21 @@
 #include <string.h>
 
 /* States: in a line (at its start when len is 0), discarding the rest of a
- * dropped line, inside a +IPD payload. */
-enum { ST_LINE, ST_DISCARD, ST_PAYLOAD };
+ * dropped line, inside a +IPD payload, inside a +CIPRECVDATA payload. */
+enum { ST_LINE, ST_DISCARD, ST_PAYLOAD, ST_RD_PAYLOAD };
 
 /* flags */
 #define F_AFTER_PROMPT 0x01 /* skip one space: ESP-AT may send "> " */
 #define F_IPD_HDR 0x02      /* the line began "+IPD,": ':' ends it */
-#define F_QUOTED 0x04       /* inside "..." in a +IPD header */
+#define F_QUOTED 0x04       /* inside "..." in a header */
+#define F_RD_COLON 0x08     /* "+CIPRECVDATA:": the 1st (or 3rd) ',' ends it */
+#define F_RD_COMMA 0x10     /* "+CIPRECVDATA,": ':' ends it */
+#define F_HDR (F_IPD_HDR | F_RD_COLON | F_RD_COMMA)
 
 #define IPD_PREFIX "+IPD,"
 #define IPD_PREFIX_LEN 5
+#define RD_PREFIX "+CIPRECVDATA"
+#define RD_PREFIX_LEN 13 /* with the ':' or ',' after it */
 
 int tern_at_parser_init(tern_at_parser *p, uint8_t *buf, size_t cap,
                         uint32_t ipd_max, unsigned links) {
@@ -37,7 +42,11 @@ void tern_at_parser_reset(tern_at_parser *p) {
 }
 
 int tern_at_parser_in_payload(const tern_at_parser *p) {
-  return p->state == ST_PAYLOAD;
+  return p->state >= ST_PAYLOAD;
+}
+
+void tern_at_parser_recvdata_remote(tern_at_parser *p, int on) {
+  p->rd_remote = on != 0;
 }
 
 /* Text of n bytes equal to the NUL-terminated lit. */
@@ -208,12 +217,15 @@ static int finish_line(tern_at_parser *p, tern_at_event *ev) {
   return 1;
 }
 
-/* Parses the +IPD header in p->buf (without the ':'): "+IPD," then
- * [link,]len[,ip,port], the ip quoted or not. Fills *ev; returns 0 when
- * it is malformed, -1 when the length is over the maximum. */
-static int parse_ipd(tern_at_parser *p, tern_at_event *ev) {
-  const uint8_t *s = p->buf + IPD_PREFIX_LEN;
-  size_t n = p->len - IPD_PREFIX_LEN;
+/* Parses the header in p->buf after its first off bytes ("+IPD," or
+ * "+CIPRECVDATA:" or ","; without the byte that ended it):
+ * [link,]len[,ip,port], the link there when numbered, the ip quoted or not.
+ * Fills *ev's link, value and remote; returns 0 when it is malformed, -1
+ * when the length is over limit. */
+static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
+                     int numbered, uint32_t limit) {
+  const uint8_t *s = p->buf + off;
+  size_t n = p->len - off;
   /* Split at commas outside quotes: at most 4 fields. */
   size_t start[4], flen[4];
   unsigned nf = 0;
@@ -234,25 +246,21 @@ static int parse_ipd(tern_at_parser *p, tern_at_event *ev) {
       b = i + 1;
     }
   }
-  /* Fields: len | len,ip,port in single-link mode, link,len |
-   * link,len,ip,port in multi-link mode. */
-  unsigned f = 0;
+  /* Fields: len or len,ip,port, after the link when numbered. */
+  unsigned f = numbered ? 1 : 0;
   uint32_t link = TERN_AT_NO_LINK;
-  int numbered = nf == 2 || nf == 4;
-  if (numbered != (p->links != 0)) {
+  if (nf != f + 1 && nf != f + 3) {
     return 0;
   }
-  if (numbered) {
-    if (!parse_dec(s + start[0], flen[0], (uint32_t)p->links - 1, &link)) {
-      return 0;
-    }
-    f = 1;
+  if (numbered &&
+      !parse_dec(s + start[0], flen[0], (uint32_t)p->links - 1, &link)) {
+    return 0;
   }
   uint32_t len;
   if (!parse_dec(s + start[f], flen[f], UINT32_MAX, &len)) {
     return 0;
   }
-  if (nf >= 3) {
+  if (nf == f + 3) {
     const uint8_t *ip = s + start[f + 1];
     size_t iplen = flen[f + 1];
     if (iplen >= 2 && ip[0] == '"' && ip[iplen - 1] == '"') {
@@ -268,10 +276,9 @@ static int parse_ipd(tern_at_parser *p, tern_at_event *ev) {
     ev->remote.scope = 0;
     ev->has_remote = 1;
   }
-  if (len > p->ipd_max) {
+  if (len > limit) {
     return -1;
   }
-  ev->kind = TERN_AT_EV_IPD;
   ev->link = (uint8_t)link;
   ev->value = len;
   return 1;
@@ -287,6 +294,7 @@ static void discard(tern_at_parser *p) {
   p->state = ST_DISCARD;
   p->len = 0;
   p->flags = 0;
+  p->left = 0;
 }
 
 size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
@@ -294,14 +302,15 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
   clear_event(ev);
   size_t i = 0;
   while (i < len) {
-    if (p->state == ST_PAYLOAD) {
+    if (p->state >= ST_PAYLOAD) {
       size_t n = len - i;
       if (n > p->left) {
         n = p->left;
       }
       p->left -= (uint32_t)n;
       p->stats.ipd_bytes += (uint32_t)n;
-      ev->kind = TERN_AT_EV_IPD_DATA;
+      ev->kind = p->state == ST_PAYLOAD ? TERN_AT_EV_IPD_DATA
+                                        : TERN_AT_EV_RECVDATA_DATA;
       ev->link = p->ipd_link;
       ev->data = in + i;
       ev->len = n;
@@ -314,7 +323,7 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
     uint8_t c = in[i++];
     if (c == '\r' || c == '\n') {
       int was_line = p->state == ST_LINE && p->len > 0;
-      int hdr = (p->flags & F_IPD_HDR) != 0;
+      uint8_t hdr = p->flags & F_HDR;
       p->state = ST_LINE;
       p->flags = 0;
       if (!was_line) {
@@ -322,9 +331,21 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
         continue; /* an empty line, or the end of a dropped one */
       }
       if (hdr) {
-        p->stats.bad_ipd++; /* a +IPD header cut by a line end */
+        /* "+IPD,<link>,<len>" as a line is passive mode's notice; any
+         * other header cut by a line end is dropped. */
+        int r = hdr == F_IPD_HDR ? parse_hdr(p, ev, IPD_PREFIX_LEN,
+                                             p->links != 0, UINT32_MAX)
+                                 : 0;
         p->len = 0;
-        continue;
+        p->left = 0;
+        if (r <= 0) {
+          clear_event(ev);
+          p->stats.bad_ipd++;
+          continue;
+        }
+        ev->kind = TERN_AT_EV_IPD_HELD;
+        p->stats.lines++;
+        return i;
       }
       int got = finish_line(p, ev);
       p->len = 0;
@@ -353,11 +374,24 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
       discard(p);
       continue;
     }
-    if (p->flags & F_IPD_HDR) {
+    if (p->flags & F_HDR) {
+      int end = 0;
       if (c == '"') {
         p->flags ^= F_QUOTED;
-      } else if (c == ':' && !(p->flags & F_QUOTED)) {
-        int r = parse_ipd(p, ev);
+      } else if (p->flags & F_QUOTED) {
+        /* inside quotes: the header's text */
+      } else if (c == ':' && !(p->flags & F_RD_COLON)) {
+        end = 1;
+      } else if (c == ',' && (p->flags & F_RD_COLON)) {
+        /* left counts the commas until the payload starts */
+        end = ++p->left == (p->rd_remote ? 3u : 1u);
+      }
+      if (end) {
+        int rd = (p->flags & F_IPD_HDR) == 0;
+        int r =
+            rd ? parse_hdr(p, ev, RD_PREFIX_LEN, 0, p->ipd_max)
+               : parse_hdr(p, ev, IPD_PREFIX_LEN, p->links != 0, p->ipd_max);
+        p->left = 0;
         if (r <= 0) {
           if (r < 0) {
             p->stats.ipd_too_long++;
@@ -368,12 +402,13 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
           discard(p);
           continue;
         }
+        ev->kind = rd ? TERN_AT_EV_RECVDATA : TERN_AT_EV_IPD;
         p->stats.ipd++;
         p->len = 0;
         p->flags = 0;
         p->ipd_link = ev->link;
         p->left = ev->value;
-        p->state = p->left > 0 ? ST_PAYLOAD : ST_LINE;
+        p->state = p->left == 0 ? ST_LINE : rd ? ST_RD_PAYLOAD : ST_PAYLOAD;
         return i;
       }
     }
@@ -386,6 +421,9 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
     if (p->len == IPD_PREFIX_LEN &&
         memcmp(p->buf, IPD_PREFIX, IPD_PREFIX_LEN) == 0) {
       p->flags |= F_IPD_HDR;
+    } else if (p->len == RD_PREFIX_LEN && (c == ':' || c == ',') &&
+               memcmp(p->buf, RD_PREFIX, RD_PREFIX_LEN - 1) == 0) {
+      p->flags |= c == ':' ? F_RD_COLON : F_RD_COMMA;
     }
   }
   return len;

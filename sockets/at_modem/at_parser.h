@@ -17,6 +17,13 @@
  *   \r\n+IPD,0,5:hello             5 received bytes on link 0, no line end
  *   \r\n+IPD,0,5,"192.0.2.1",7:hello       the same with AT+CIPDINFO=1
  *   \r\n+IPD,5:hello  \r\n+IPD,5,"192.0.2.1",7:hello    single-link mode
+ *   +IPD,0,5 (a line)             passive mode (AT+CIPRECVMODE=1): the
+ *                                  modem holds 5 bytes of link 0
+ *   +CIPRECVDATA:5,hello           AT+CIPRECVDATA's answer, then OK (ESP-AT
+ *   +CIPRECVDATA:5,"192.0.2.1",7,hello     2.x; the second with the sender,
+ *   +CIPRECVDATA,5:hello           as AT+CIPDINFO=1 and the parser's
+ *                                  recvdata_remote say; the third: ESP8266
+ *                                  AT 1.7, also with ,ip,port before ':')
  *
  * The parser is told which mode the modem is in (AT+CIPMUX): in
  * multi-link mode only the numbered forms of the link events and of +IPD
@@ -31,8 +38,9 @@
  * past a buffer, and the parser starts again at the next CR or LF:
  * - a line longer than the line buffer (overlong);
  * - a line with a NUL or another control byte but CR and LF (bad_char);
- * - a +IPD header that does not parse, ends at a CR or LF, names a link
- *   out of range or is of the other mode's form (bad_ipd); a length over
+ * - a +IPD or +CIPRECVDATA header that does not parse, a +CIPRECVDATA
+ *   header cut by a CR or LF, a +IPD line that is not the passive form,
+ *   a link out of range or of the other mode's form (bad_ipd); a length over
  *   the configured maximum
  *   (ipd_too_long): a header that lies about its length is what a
  *   corrupted one looks like, so its bytes are not skipped but read as
@@ -90,6 +98,14 @@ typedef enum tern_at_ev {
   TERN_AT_EV_IPD,          /* a +IPD header (value: the payload length) */
   TERN_AT_EV_IPD_DATA,     /* payload bytes of the current +IPD */
   TERN_AT_EV_LINE,         /* any other line (data, len: its text) */
+  /* Passive receive mode (AT+CIPRECVMODE=1): "+IPD,<link>,<len>" as a line,
+   * no payload: the modem holds len bytes of the link (value). */
+  TERN_AT_EV_IPD_HELD,
+  /* "+CIPRECVDATA:<len>," or "+CIPRECVDATA,<len>:" (value: the payload
+   * length; remote with the sender's fields): AT+CIPRECVDATA's answer,
+   * whose link is the command's. */
+  TERN_AT_EV_RECVDATA,
+  TERN_AT_EV_RECVDATA_DATA, /* payload bytes of the current +CIPRECVDATA */
 } tern_at_ev;
 
 /* TERN_AT_EV_WIFI's value. */
@@ -102,20 +118,23 @@ typedef enum tern_at_wifi {
 /* One event. Fields not named for a kind are 0 (link: TERN_AT_NO_LINK). */
 typedef struct tern_at_event {
   uint8_t kind; /* tern_at_ev */
-  /* CONNECT, CLOSED, CONNECT_FAIL, IPD, IPD_DATA in multi-link mode: the
-   * link, 0..links-1. Otherwise TERN_AT_NO_LINK. */
+  /* CONNECT, CLOSED, CONNECT_FAIL, IPD, IPD_DATA, IPD_HELD in multi-link
+   * mode: the link, 0..links-1. Otherwise TERN_AT_NO_LINK. */
   uint8_t link;
-  /* IPD: 1 when the header carried the remote end (AT+CIPDINFO=1). */
+  /* IPD, RECVDATA: 1 when the header carried the remote end
+   * (AT+CIPDINFO=1). */
   uint8_t has_remote;
-  /* IPD: payload length; IPD_DATA: payload bytes of this +IPD still to
-   * come after these (0 on its last bytes); ERR_CODE: the code; RECV: the
-   * count; BUSY: the letter after "busy "; WIFI: tern_at_wifi. */
+  /* IPD, RECVDATA: payload length; IPD_DATA, RECVDATA_DATA: payload bytes
+   * still to come after these (0 on its last bytes); IPD_HELD: the bytes
+   * the modem holds; ERR_CODE: the code; RECV: the count; BUSY: the letter
+   * after "busy "; WIFI: tern_at_wifi. */
   uint32_t value;
-  /* IPD with has_remote: who sent the payload (scope 0). */
+  /* IPD, RECVDATA with has_remote: who sent the payload (scope 0). */
   tern_endpoint remote;
   /* IPD_DATA: the payload bytes, inside the input given to
-   * tern_at_parser_feed (no copy). LINE and ECHO: the line without its
-   * end, in the line buffer. Valid until the next tern_at_parser_feed. */
+   * tern_at_parser_feed (no copy); so are RECVDATA_DATA's. LINE and ECHO: the
+   * line without its end, in the line buffer. Valid until the next
+   * tern_at_parser_feed. */
   const uint8_t *data;
   size_t len;
 } tern_at_event;
@@ -127,26 +146,27 @@ typedef struct tern_at_stats {
   uint32_t lines;        /* lines handed on as an event (LINE included) */
   uint32_t other;        /* ... of which unrecognised (TERN_AT_EV_LINE) */
   uint32_t prompts;      /* ">" prompts */
-  uint32_t ipd;          /* +IPD headers accepted */
+  uint32_t ipd;          /* +IPD and +CIPRECVDATA headers accepted */
   uint32_t ipd_bytes;    /* payload bytes handed on */
   uint32_t overlong;     /* dropped: a line longer than the line buffer */
   uint32_t bad_char;     /* dropped: a control byte in a line */
-  uint32_t bad_ipd;      /* dropped: a +IPD header that does not parse */
-  uint32_t ipd_too_long; /* dropped: a +IPD length over ipd_max */
+  uint32_t bad_ipd;      /* dropped: a +IPD or +CIPRECVDATA header */
+  uint32_t ipd_too_long; /* dropped: a payload length over ipd_max */
   uint32_t bad_number;   /* dropped: a result or link event's number */
 } tern_at_stats;
 
 /* The parser. Fields are private except stats. */
 typedef struct tern_at_parser {
-  uint8_t *buf;     /* the caller's line buffer */
-  size_t cap;       /* its size */
-  size_t len;       /* bytes of the line so far */
-  uint32_t ipd_max; /* the longest +IPD payload accepted */
-  uint32_t left;    /* payload bytes of the current +IPD still to come */
-  uint8_t links;    /* link numbers accepted: 0..links-1 */
-  uint8_t state;    /* in a line, discarding to its end, in a payload */
-  uint8_t flags;    /* after a prompt, in a +IPD header, in quotes */
-  uint8_t ipd_link; /* the current +IPD's link */
+  uint8_t *buf;      /* the caller's line buffer */
+  size_t cap;        /* its size */
+  size_t len;        /* bytes of the line so far */
+  uint32_t ipd_max;  /* the longest +IPD payload accepted */
+  uint32_t left;     /* payload bytes of the current +IPD still to come */
+  uint8_t links;     /* link numbers accepted: 0..links-1 */
+  uint8_t state;     /* in a line, discarding to its end, in a payload */
+  uint8_t flags;     /* after a prompt, in a header, in quotes */
+  uint8_t ipd_link;  /* the current +IPD's link */
+  uint8_t rd_remote; /* +CIPRECVDATA:<len>, is followed by ip,port, */
   tern_at_stats stats;
 } tern_at_parser;
 
@@ -169,6 +189,14 @@ int tern_at_parser_init(tern_at_parser *p, uint8_t *buf, size_t cap,
  * TERN_AT_EV_NONE. Never returns 0 for len > 0. */
 size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
                            tern_at_event *ev);
+
+/* Whether the ESP-AT 2.x form "+CIPRECVDATA:<len>,<data>" carries the
+ * sender ("+CIPRECVDATA:<len>,<ip>,<port>,<data>"): it does after
+ * AT+CIPDINFO=1. Nothing in the bytes tells the two apart (the data may
+ * begin with anything), so the owner says which it asked for; off after
+ * init. The ESP8266 form ("+CIPRECVDATA,<len>[,<ip>,<port>]:") is read
+ * either way. */
+void tern_at_parser_recvdata_remote(tern_at_parser *p, int on);
 
 /* Whether the parser is inside a +IPD payload (bytes are payload, not
  * lines, until it ends). */

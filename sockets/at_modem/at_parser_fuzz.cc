@@ -1,7 +1,8 @@
 // Fuzz target for the AT response parser. The first four input bytes
 // choose the line buffer's size (TERN_AT_LINE_MIN..+255), the +IPD limit
-// (1..4081), the mode (0: single-link, or 1..16 links) and a chunking
-// seed; the rest is what the modem sent.
+// (1..4081), the mode (0: single-link, or 1..16 links), and a chunking
+// seed (its top bit: whether a +CIPRECVDATA: answer carries the sender);
+// the rest is what the modem sent.
 // Properties: the parser never reads or writes outside the input and the
 // line buffer (both allocated at exactly their size, so ASan sees it);
 // every event is well formed (links in range, a +IPD within its limit,
@@ -39,11 +40,12 @@ void Append(std::string *out, const void *p, size_t n) {
 // depend on the chunking.
 template <typename Chunker>
 Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
-          unsigned links, Chunker next_chunk) {
+          unsigned links, int rd_remote, Chunker next_chunk) {
   uint8_t *buf = static_cast<uint8_t *>(malloc(cap));
   Check(buf != nullptr);
   tern_at_parser p;
   Check(tern_at_parser_init(&p, buf, cap, ipd_max, links) == 0);
+  tern_at_parser_recvdata_remote(&p, rd_remote);
   Run r;
   size_t off = 0;
   uint32_t payload_left = 0;
@@ -64,22 +66,24 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
       bool about_a_link =
           ev.kind == TERN_AT_EV_CONNECT || ev.kind == TERN_AT_EV_CLOSED ||
           ev.kind == TERN_AT_EV_CONNECT_FAIL || ev.kind == TERN_AT_EV_IPD ||
-          ev.kind == TERN_AT_EV_IPD_DATA;
+          ev.kind == TERN_AT_EV_IPD_DATA || ev.kind == TERN_AT_EV_IPD_HELD;
       Check(about_a_link && links != 0 ? ev.link < links
                                        : ev.link == TERN_AT_NO_LINK);
       switch (ev.kind) {
         case TERN_AT_EV_NONE: Check(n == chunk - used); break;
         case TERN_AT_EV_IPD_DATA:
+        case TERN_AT_EV_RECVDATA_DATA:
           Check(ev.data == in + used + n - ev.len && ev.len > 0);
           Check(ev.len <= payload_left && ev.value == payload_left - ev.len);
           payload_left = ev.value;
           Append(&r.events, ev.data, ev.len);
           break;
         case TERN_AT_EV_IPD:
+        case TERN_AT_EV_RECVDATA:
           Check(payload_left == 0 && ev.value <= ipd_max);
           payload_left = ev.value;
           Check(tern_at_parser_in_payload(&p) == (ev.value > 0));
-          r.events += "<IPD>";
+          r.events += ev.kind == TERN_AT_EV_IPD ? "<IPD>" : "<RD>";
           Append(&r.events, &ev.link, 1);
           Append(&r.events, &ev.value, sizeof ev.value);
           Append(&r.events, &ev.has_remote, 1);
@@ -115,7 +119,10 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
           }
           break;
         default:
-          Check(ev.kind < TERN_AT_EV_LINE && ev.data == nullptr);
+          Check(ev.kind != TERN_AT_EV_LINE &&
+                ev.kind <= TERN_AT_EV_RECVDATA_DATA && ev.data == nullptr);
+          Check(ev.kind != TERN_AT_EV_IPD_HELD ||
+                !tern_at_parser_in_payload(&p));
           r.events += "<E>";
           Append(&r.events, &ev.kind, 1);
           Append(&r.events, &ev.link, 1);
@@ -146,15 +153,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t cap = TERN_AT_LINE_MIN + data[0];
   uint32_t ipd_max = 1 + (static_cast<uint32_t>(data[1]) << 4);
   unsigned links = data[2] % (TERN_AT_MAX_LINKS + 1); /* 0: single-link */
-  uint32_t seed = data[3];
+  uint32_t seed = data[3] & 0x7F;
+  int rd_remote = data[3] >> 7;
   data += 4;
   size -= 4;
 
-  Run whole = Parse(data, size, cap, ipd_max, links, [&] { return size; });
-  Run bytes = Parse(data, size, cap, ipd_max, links, [] { return size_t{1}; });
+  Run whole =
+      Parse(data, size, cap, ipd_max, links, rd_remote, [&] { return size; });
+  Run bytes = Parse(data, size, cap, ipd_max, links, rd_remote,
+                    [] { return size_t{1}; });
   Check(Same(whole, bytes));
   uint32_t x = seed * 2654435761u + 1;
-  Run chunks = Parse(data, size, cap, ipd_max, links, [&x] {
+  Run chunks = Parse(data, size, cap, ipd_max, links, rd_remote, [&x] {
     x = x * 1103515245u + 12345u;
     return size_t{1} + (x >> 16) % 97;
   });

@@ -58,11 +58,14 @@ class Parser {
       size_t n = tern_at_parser_feed(&p_, d + off, in.size() - off, &ev);
       ASSERT_GT(n, 0u);
       ASSERT_LE(n, in.size() - off);
-      if (ev.kind == TERN_AT_EV_IPD_DATA) {
+      if (ev.kind == TERN_AT_EV_IPD_DATA ||
+          ev.kind == TERN_AT_EV_RECVDATA_DATA) {
         // The payload is inside this chunk, at its end.
         ASSERT_EQ(d + off + n - ev.len, ev.data);
         ASSERT_FALSE(recs_.empty());
-        ASSERT_EQ(TERN_AT_EV_IPD, recs_.back().kind);
+        ASSERT_EQ(ev.kind == TERN_AT_EV_IPD_DATA ? TERN_AT_EV_IPD
+                                                 : TERN_AT_EV_RECVDATA,
+                  recs_.back().kind);
         ASSERT_EQ(recs_.back().link, ev.link);
         recs_.back().text.append(reinterpret_cast<const char *>(ev.data),
                                  ev.len);
@@ -353,10 +356,135 @@ TEST(AtParser, BadIpdHeadersAreDroppedAndResync) {
 }
 
 TEST(AtParser, IpdHeaderCutByALineEnd) {
+  // "+IPD,0,5" as a line is passive mode's notice (below); a header that
+  // is not one of its forms, cut by a line end, is dropped.
   Parser p;
-  p.Feed("+IPD,0,5\r\nOK\r\n+IPD,0,\"1.2:3\r\nOK\r\n");
-  EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK), R(TERN_AT_EV_OK)}));
-  EXPECT_EQ(2u, p.p_.stats.bad_ipd);
+  p.Feed(
+      "+IPD,0,\"1.2:3\r\nOK\r\n+IPD,0,5,\"1.2.3.4\"\r\nOK\r\n+IPD,9,5\r\n"
+      "+IPD,5\r\nOK\r\n");
+  EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK), R(TERN_AT_EV_OK),
+                                       R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(4u, p.p_.stats.bad_ipd);
+}
+
+// Passive receive mode (AT+CIPRECVMODE=1): "+IPD,<link>,<len>" is a line
+// without payload; the length is what the modem holds (no ipd_max: the
+// modem's window may be larger than one read).
+TEST(AtParser, PassiveIpdNotice) {
+  Parser multi(128, 16, 5);
+  multi.Feed("\r\n+IPD,4,5760\r\n+IPD,0,1\r\nOK\r\n");
+  EXPECT_EQ(multi.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_IPD_HELD, 4, 5760),
+                              R(TERN_AT_EV_IPD_HELD, 0, 1), R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(0u, multi.p_.stats.ipd);
+  EXPECT_EQ(3u, multi.p_.stats.lines);
+  EXPECT_FALSE(tern_at_parser_in_payload(&multi.p_));
+  Parser single(128, 2048, 0);
+  single.Feed("+IPD,7\r\n+IPD,0,7\r\n");
+  EXPECT_EQ(single.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_IPD_HELD, TERN_AT_NO_LINK, 7)}));
+  EXPECT_EQ(1u, single.p_.stats.bad_ipd);
+}
+
+// AT+CIPRECVDATA's answer in each form the documents and firmware give:
+// ESP-AT 2.x "+CIPRECVDATA:<len>,<data>", the same with the sender after
+// AT+CIPDINFO=1 (quoted as the English document shows, or not as the
+// Chinese one), and ESP8266 AT 1.7's "+CIPRECVDATA,<len>:<data>" (which
+// the mbed and WiFiEspAT drivers read); each followed by OK. The payload
+// may hold anything, line ends and commas included.
+TEST(AtParser, RecvdataForms) {
+  const std::string data = B("a,b\r\nOK\r\n\0:\"x");
+  const std::string n = std::to_string(data.size());
+  std::vector<Rec> want = {
+      R(TERN_AT_EV_RECVDATA, TERN_AT_NO_LINK, (uint32_t)data.size(), data),
+      R(TERN_AT_EV_OK)};
+  std::vector<Rec> want_remote = want;
+  want_remote[0].remote = "192.0.2.1:7";
+  struct Case {
+    std::string in;
+    bool remote_on;
+    const std::vector<Rec> *want;
+  } cases[] = {
+      {"\r\n+CIPRECVDATA:" + n + "," + data + "\r\nOK\r\n", false, &want},
+      {"+CIPRECVDATA:" + n + ",\"192.0.2.1\",7," + data + "\r\nOK\r\n", true,
+       &want_remote},
+      {"+CIPRECVDATA:" + n + ",192.0.2.1,7," + data + "\r\nOK\r\n", true,
+       &want_remote},
+      {"+CIPRECVDATA," + n + ":" + data + "\r\nOK\r\n", false, &want},
+      {"+CIPRECVDATA," + n + ":" + data + "\r\nOK\r\n", true, &want},
+      {"+CIPRECVDATA," + n + ",\"192.0.2.1\",7:" + data + "\r\nOK\r\n", false,
+       &want_remote},
+  };
+  for (const Case &c : cases) {
+    // Whole, then split at every byte: the same events.
+    for (size_t cut = 0; cut <= c.in.size(); cut++) {
+      Parser p;
+      tern_at_parser_recvdata_remote(&p.p_, c.remote_on);
+      if (cut == 0) {
+        p.Feed(c.in);
+      } else {
+        p.FeedSplit(c.in, {cut});
+      }
+      EXPECT_EQ(p.recs_, *c.want) << c.in << " cut at " << cut;
+      EXPECT_EQ(1u, p.p_.stats.ipd);
+      EXPECT_EQ(data.size(), p.p_.stats.ipd_bytes);
+    }
+    // One byte at a time.
+    Parser p;
+    tern_at_parser_recvdata_remote(&p.p_, c.remote_on);
+    for (char ch : c.in) {
+      p.Feed(std::string(1, ch));
+    }
+    EXPECT_EQ(p.recs_, *c.want) << c.in << " byte by byte";
+  }
+  // Zero bytes: a header and no payload.
+  EXPECT_EQ(Parse("+CIPRECVDATA:0,\r\nOK\r\n"),
+            (std::vector<Rec>{R(TERN_AT_EV_RECVDATA), R(TERN_AT_EV_OK)}));
+}
+
+// Malformed answers are dropped (bad_ipd, or ipd_too_long for a length
+// over ipd_max, whose bytes are read as lines again), and the OK after
+// them is still seen; junk lines around a good one change nothing.
+TEST(AtParser, RecvdataMalformedAndJunkAround) {
+  const char *bad[] = {
+      "+CIPRECVDATA:,x",               // no length
+      "+CIPRECVDATA:-1,x",             // signed
+      "+CIPRECVDATA:1x,x",             // not a number
+      "+CIPRECVDATA:5",                // cut by the line end
+      "+CIPRECVDATA,5",                // the same, ESP8266 form
+      "+CIPRECVDATA,5,\"1.2.3.4\":x",  // an address and no port
+      "+CIPRECVDATA,1,2,3,4:x",        // too many fields
+  };
+  for (const char *b : bad) {
+    Parser p;
+    p.Feed(std::string(b) + "\r\nOK\r\n");
+    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)})) << b;
+    EXPECT_EQ(1u, p.p_.stats.bad_ipd) << b;
+    EXPECT_EQ(0u, p.p_.stats.ipd) << b;
+  }
+  Parser over(128, 4, 5);
+  over.Feed("+CIPRECVDATA:5,abcde\r\nOK\r\n");
+  EXPECT_EQ(over.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(1u, over.p_.stats.ipd_too_long);
+  // The sender's fields asked for and missing: the header runs into the
+  // line end and is dropped, not read past.
+  Parser remote;
+  tern_at_parser_recvdata_remote(&remote.p_, 1);
+  remote.Feed("+CIPRECVDATA:3,abc\r\nOK\r\n");
+  EXPECT_EQ(remote.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(1u, remote.p_.stats.bad_ipd);
+  // Junk lines before, between and after: dropped or handed on, the
+  // answer whole.
+  Parser junk;
+  junk.Feed(
+      B("\x07\x01junk\r\n+IPD,1,3\r\n~~~\r\n+CIPRECVDATA:3,xyz"
+        "\r\n\x1b[0m\r\nOK\r\n"));
+  EXPECT_EQ(junk.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_IPD_HELD, 1, 3),
+                              R(TERN_AT_EV_LINE, TERN_AT_NO_LINK, 0, "~~~"),
+                              R(TERN_AT_EV_RECVDATA, TERN_AT_NO_LINK, 3, "xyz"),
+                              R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(2u, junk.p_.stats.bad_char);
 }
 
 TEST(AtParser, NotAnIpd) {

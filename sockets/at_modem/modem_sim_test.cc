@@ -347,6 +347,8 @@ class Modem {
   std::map<unsigned, std::vector<tern_endpoint>> senders_;
   std::map<unsigned, int> connected_, closed_;
   std::map<unsigned, size_t> complete_;  // +IPD frames received whole
+  std::map<unsigned, uint32_t> held_;    // the last passive +IPD's length
+  std::vector<std::string> recvdata_;    // AT+CIPRECVDATA answers' data
   std::vector<std::string> lines_, echoes_;
   std::vector<int> results_;
   int ready_ = 0;
@@ -379,6 +381,17 @@ class Modem {
         break;
       case TERN_AT_EV_LINE:
         lines_.emplace_back(reinterpret_cast<const char *>(ev.data), ev.len);
+        break;
+      case TERN_AT_EV_IPD_HELD: held_[ev.link] = ev.value; break;
+      case TERN_AT_EV_RECVDATA:
+        recvdata_.emplace_back();
+        if (ev.has_remote) {
+          senders_[99].push_back(ev.remote);
+        }
+        break;
+      case TERN_AT_EV_RECVDATA_DATA:
+        recvdata_.back().append(reinterpret_cast<const char *>(ev.data),
+                                ev.len);
         break;
       case TERN_AT_EV_ECHO:
         echoes_.emplace_back(reinterpret_cast<const char *>(ev.data), ev.len);
@@ -637,6 +650,88 @@ TEST(ModemSim, UdpSendToAndModes) {
   EXPECT_EQ((std::vector<std::string>{"d", "e"}), m.frames_[2]);
   EXPECT_EQ(p2, SenderPort(m, 2, 0));
   EXPECT_EQ(p2, SenderPort(m, 2, 1));
+}
+
+// Passive receive mode (AT+CIPRECVMODE=1): a TCP link's data waits in the
+// simulator, announced by "+IPD,<link>,<len>", until AT+CIPRECVDATA asks
+// for it; a full hold (5,760 bytes) is not added to, so the rest waits in
+// the kernel's buffers (TCP's window), and every byte still arrives.
+TEST(ModemSim, PassiveModeHoldsUntilFetched) {
+  Peers peers;
+  Modem m;
+  Prepare(m);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_DINFO_ON));
+  tern_at_parser_recvdata_remote(&m.p_, 1);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_RECV_PASSIVE));
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+CIPRECVMODE?\r\n"));
+  EXPECT_EQ("+CIPRECVMODE:1", m.lines_.back());
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_MUX_QUERY));
+  EXPECT_EQ("+CIPMUX:1", m.lines_.back());
+  char b[TERN_AT_CMD_MAX];
+  int n = tern_at_cmd_ciprecvdata(b, sizeof b, 0, 100);
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Command(std::string(b, n)));  // no link
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_TCP, peers.tcp_port()));
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(0, "hello world"));
+  ASSERT_TRUE(m.PumpUntil([&] { return m.held_[0] == 11; }));
+  EXPECT_EQ(0u, m.p_.stats.ipd);  // nothing pushed
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+CIPRECVLEN?\r\n"));
+  EXPECT_EQ("+CIPRECVLEN:11,0,0,0,0", m.lines_.back());
+  n = tern_at_cmd_ciprecvdata(b, sizeof b, 0, 5);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(std::string(b, n)));
+  n = tern_at_cmd_ciprecvdata(b, sizeof b, 0, 100);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(std::string(b, n)));
+  EXPECT_EQ((std::vector<std::string>{"hello", " world"}), m.recvdata_);
+  ASSERT_EQ(2u, m.senders_[99].size());  // the sender, with AT+CIPDINFO=1
+  EXPECT_EQ(peers.tcp_port(), m.senders_[99][0].port);
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Command(std::string(b, n)));  // none held
+  // Some 20,000 bytes echoed and none fetched: the hold stops at 5,760.
+  std::string all;
+  for (const std::string &p : Payloads(9, 24, 2048)) {
+    ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(0, p));
+    all += p;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+CIPRECVLEN?\r\n"));
+  EXPECT_EQ("+CIPRECVLEN:5760,0,0,0,0", m.lines_.back());
+  // Then fetched 2,048 at a time: every byte, in order.
+  m.recvdata_.clear();
+  std::string got;
+  n = tern_at_cmd_ciprecvdata(b, sizeof b, 0, 2048);
+  for (int i = 0; i < 200 && got.size() < all.size(); i++) {
+    m.recvdata_.clear();
+    if (m.Command(std::string(b, n)) == TERN_AT_EV_OK) {
+      ASSERT_EQ(1u, m.recvdata_.size());
+      EXPECT_LE(m.recvdata_[0].size(), 2048u);
+      got += m.recvdata_[0];
+    } else {
+      m.PumpUntil([] { return false; }, 20);  // a +IPD notice, maybe
+    }
+  }
+  EXPECT_TRUE(SameBytes(all, got));
+  EXPECT_EQ(0u, m.p_.stats.bad_char + m.p_.stats.overlong + m.p_.stats.bad_ipd +
+                    m.p_.stats.bad_number);
+}
+
+// ESP8266 AT 1.7's answer form, and a modem without passive mode.
+TEST(ModemSim, PassiveModeOptions) {
+  Peers peers;
+  {
+    Modem m({"--recvdata-form=esp8266"});
+    Prepare(m);
+    ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_RECV_PASSIVE));
+    ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_TCP, peers.tcp_port()));
+    ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(0, "abc"));
+    ASSERT_TRUE(m.PumpUntil([&] { return m.held_[0] == 3; }));
+    ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+CIPRECVDATA=0,10\r\n"));
+    EXPECT_EQ(std::vector<std::string>{"abc"}, m.recvdata_);
+  }
+  Modem m({"--no-passive"});
+  Prepare(m);
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Command(TERN_AT_CMD_RECV_PASSIVE));
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_TCP, peers.tcp_port()));
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(0, "abc"));
+  ASSERT_TRUE(m.WaitStream(0, 3));  // pushed as +IPD with its data
+  EXPECT_EQ("abc", m.Stream(0));
 }
 
 TEST(ModemSim, PeerCloses) {

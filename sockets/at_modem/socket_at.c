@@ -20,24 +20,38 @@ enum {
   F_PEER = 2,      /* the peer is fixed (connect) */
   F_WR_CLOSED = 4, /* the stream's close was called */
   F_CLOSING = 8,   /* AT+CIPCLOSE wanted once tx is sent */
+  F_HELD = 16,     /* passive mode: the modem may hold bytes of the link */
+  F_NOTE = 32,     /* ... and said so since the last AT+CIPRECVDATA */
 };
 
 /* The command in flight. */
 enum {
   OP_NONE = 0,
+  OP_SYNC, /* AT+CIPMUX? after a timeout, instead of AT: see op_timeout */
   OP_AT,
   OP_ATE0,
   OP_MUX,
   OP_DINFO,
+  OP_RECVMODE,
   OP_CIFSR,
   OP_START, /* AT+CIPSTART */
   OP_STATUS,
   OP_SEND,
+  OP_RECV, /* AT+CIPRECVDATA */
   OP_CLOSE,
 };
-#define STARTUP_DONE OP_START /* the start sequence is OP_AT..OP_CIFSR */
+/* The start sequence is OP_AT..OP_CIFSR, after a timeout OP_SYNC, then
+ * OP_ATE0..OP_CIFSR. */
+#define STARTUP_DONE OP_START
 
-enum { PH_RESULT = 0, PH_PROMPT, PH_PAYLOAD, PH_SEND_OK };
+enum {
+  PH_RESULT = 0,
+  PH_PROMPT,
+  PH_PAYLOAD,
+  PH_SEND_OK,
+  PH_SYNCED, /* OP_SYNC: its +CIPMUX: line came */
+  PH_GOT,    /* OP_RECV: its +CIPRECVDATA came */
+};
 
 #define NO_SOCK 0xFF
 #define LINK_FREE 0xFF
@@ -46,10 +60,12 @@ enum { PH_RESULT = 0, PH_PROMPT, PH_PAYLOAD, PH_SEND_OK };
 
 static const char *const start_cmds[] = {
     NULL,
+    TERN_AT_CMD_MUX_QUERY,
     TERN_AT_CMD_AT,
     TERN_AT_CMD_ECHO_OFF,
     TERN_AT_CMD_MUX_ON,
     TERN_AT_CMD_DINFO_ON,
+    TERN_AT_CMD_RECV_PASSIVE,
     "AT+CIFSR\r\n",
 };
 
@@ -111,6 +127,13 @@ static void ring_get(tern_socket_at_sock *s, void *p, size_t n) {
   }
   s->rx_head = (s->rx_head + n) % s->rx_cap;
   s->rx_len -= n;
+}
+
+/* The reader took bytes: room for what the modem holds. */
+static void rx_taken(tern_socket_at_sock *s) {
+  if (s->flags & F_HELD) {
+    wake_runner(s->m);
+  }
 }
 
 /* ---- links ---- */
@@ -200,14 +223,29 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
   tern_socket_at_sock *s = op_sock(m);
   switch (m->op) {
     case OP_NONE: m->stats.stray++; return;
+    case OP_SYNC:
+      /* Results before the +CIPMUX: line are late ones of commands that
+       * timed out: not this command's. */
+      if (m->phase != PH_SYNCED) {
+        m->stats.stray++;
+        return;
+      }
+      m->startup = OP_ATE0;
+      break;
+    case OP_DINFO:
+      /* AT+CIPRECVDATA's answers then name the sender. */
+      tern_at_parser_recvdata_remote(&m->parser, kind == TERN_AT_EV_OK);
+      m->startup++;
+      break;
     case OP_AT:
     case OP_ATE0:
     case OP_MUX:
-    case OP_DINFO:
+    case OP_RECVMODE:
     case OP_CIFSR:
       /* AT until OK (the modem may still be booting); the rest go on
        * whatever they answer (no station address: the local address
-       * stays unspecified). */
+       * stays unspecified; no passive mode: the modem pushes +IPD with
+       * its data, as older firmware does). */
       if (m->op != OP_AT || kind == TERN_AT_EV_OK) {
         m->startup++;
       }
@@ -270,6 +308,18 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         tern_waker_slot_wake(&s->wr);
       }
       break;
+    case OP_RECV:
+      if (kind != TERN_AT_EV_OK && kind != TERN_AT_EV_ERROR) {
+        m->stats.stray++; /* not an answer AT+CIPRECVDATA gives */
+        return;
+      }
+      /* Less than asked (or ERROR: none held) and no notice since the
+       * command went out: the modem holds nothing more. */
+      if (s != NULL && (kind != TERN_AT_EV_OK || m->pay_off < m->pay_len) &&
+          !(s->flags & F_NOTE)) {
+        s->flags &= (uint8_t)~F_HELD;
+      }
+      break;
     case OP_CLOSE:
       if (s != NULL && s->link == m->op_link) {
         s->link = NO_SOCK;
@@ -285,8 +335,10 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
 
 /* ---- events ---- */
 
-static void on_ipd(tern_socket_at *m, const tern_at_event *ev) {
-  tern_socket_at_sock *s = link_owner(m, ev->link);
+/* A +IPD (active mode) or a +CIPRECVDATA (passive mode) for socket s
+ * (NULL: nobody's) begins. */
+static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
+                   const tern_at_event *ev) {
   m->ipd_sock = NO_SOCK;
   if (s == NULL) {
     m->stats.rx_dropped += ev->value;
@@ -348,7 +400,9 @@ static void ipd_cut(tern_socket_at *m) {
 }
 
 static void on_line(tern_socket_at *m, const tern_at_event *ev) {
-  if (m->op == OP_CIFSR) {
+  if (m->op == OP_SYNC && ev->len > 8 && memcmp(ev->data, "+CIPMUX:", 8) == 0) {
+    m->phase = PH_SYNCED;
+  } else if (m->op == OP_CIFSR) {
     tern_ip_addr ip;
     if (tern_at_info_staip(ev->data, ev->len, &ip) == 0) {
       m->sta_ip = ip;
@@ -410,8 +464,27 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
         m->startup = OP_AT;
       }
       break;
-    case TERN_AT_EV_IPD: on_ipd(m, ev); break;
-    case TERN_AT_EV_IPD_DATA: on_ipd_data(m, ev); break;
+    case TERN_AT_EV_IPD: on_ipd(m, link_owner(m, ev->link), ev); break;
+    case TERN_AT_EV_IPD_HELD: {
+      tern_socket_at_sock *s = link_owner(m, ev->link);
+      if (s != NULL && ev->value > 0) {
+        s->flags |= F_HELD | F_NOTE;
+      }
+      break;
+    }
+    case TERN_AT_EV_RECVDATA: {
+      /* The answer to the AT+CIPRECVDATA in flight, once. */
+      tern_socket_at_sock *s = NULL;
+      if (m->op == OP_RECV && m->phase == PH_RESULT) {
+        s = op_sock(m);
+        m->phase = PH_GOT;
+        m->pay_off = ev->value;
+      }
+      on_ipd(m, s, ev);
+      break;
+    }
+    case TERN_AT_EV_IPD_DATA:
+    case TERN_AT_EV_RECVDATA_DATA: on_ipd_data(m, ev); break;
     case TERN_AT_EV_LINE: on_line(m, ev); break;
     default: break; /* echo, busy, Recv, WIFI, CONNECT: nothing to do */
   }
@@ -444,7 +517,11 @@ static void op_timeout(tern_socket_at *m) {
     m->orphan |= (uint8_t)(1u << l);
   }
   op_end(m);
-  m->startup = OP_AT;
+  /* The command may still be answered, late: the next command must not
+   * take that answer for its own. So the start sequence begins with
+   * AT+CIPMUX?, which nothing else sends: results before its "+CIPMUX:"
+   * line are late ones, discarded (stray). */
+  m->startup = OP_SYNC;
 }
 
 /* ---- choosing the next command ---- */
@@ -476,6 +553,25 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
   }
   if (s->state != S_OPEN) {
     return false;
+  }
+  if ((s->flags & (F_HELD | F_CLOSING)) == F_HELD) {
+    /* Passive mode: fetch what the modem holds, no more than the ring
+     * takes (a datagram: only once its largest fits). */
+    size_t room = ring_free(s), want = 1;
+    if (s->kind == K_DGRAM) {
+      room =
+          room > TERN_SOCKET_AT_DGRAM_HDR ? room - TERN_SOCKET_AT_DGRAM_HDR : 0;
+      want = s->rx_cap - TERN_SOCKET_AT_DGRAM_HDR;
+      want = want < TERN_AT_SEND_MAX ? want : TERN_AT_SEND_MAX;
+    }
+    room = room < TERN_AT_SEND_MAX ? room : TERN_AT_SEND_MAX;
+    if (room >= want) {
+      n = tern_at_cmd_ciprecvdata(m->cmd, sizeof m->cmd, s->link, room);
+      op_begin(m, OP_RECV, i, s->link, n, m->timeout_ms);
+      m->pay_len = room;
+      s->flags &= (uint8_t)~F_NOTE;
+      return true;
+    }
   }
   if (s->tx_len > 0) {
     size_t len = s->tx_len < TERN_AT_SEND_MAX ? s->tx_len : TERN_AT_SEND_MAX;
@@ -797,6 +893,7 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
     size_t take = len < cap ? len : cap;
     ring_get(s, buf, take);
     ring_get(s, NULL, len - take);
+    rx_taken(s);
     if (src != NULL) {
       *src = from;
     }
@@ -945,6 +1042,7 @@ static tern_poll st_read(void *self, tern_cx *cx, void *buf, size_t len,
   if (s->rx_len > 0) {
     size_t k = s->rx_len < len ? s->rx_len : len;
     ring_get(s, buf, k);
+    rx_taken(s);
     *n = (ptrdiff_t)k;
     return TERN_READY;
   }

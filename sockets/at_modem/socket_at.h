@@ -11,20 +11,27 @@
  *   ... a task of the composition: tern_socket_at_poll_run(&modem, cx) ...
  *
  * One runner (tern_socket_at_poll_run) owns the UART: it feeds the
- * response parser, routes +IPD payload into the sockets' receive rings
- * and link events to their sockets, and runs one command at a time
+ * response parser, routes received payload into the sockets' receive
+ * rings and link events to their sockets, and runs one command at a time
  * (ESP-AT answers "busy" otherwise), in order: the start sequence (AT,
- * ATE0, AT+CIPMUX=1, AT+CIPDINFO=1, AT+CIFSR), closes of links nobody
- * owns any more, then each socket's next need (AT+CIPSTART and
- * AT+CIPSTATUS for its local port, AT+CIPSEND of its buffered bytes,
- * AT+CIPCLOSE). Socket calls only change the socket and wake the runner.
+ * ATE0, AT+CIPMUX=1, AT+CIPDINFO=1, AT+CIPRECVMODE=1, AT+CIFSR), closes
+ * of links nobody owns any more, then each socket's next need
+ * (AT+CIPSTART and AT+CIPSTATUS for its local port, AT+CIPRECVDATA of
+ * what the modem holds, AT+CIPSEND of its buffered bytes, AT+CIPCLOSE).
+ * Socket calls only change the socket and wake the runner.
  *
  * Storage: nsocks slots, each with rx_cap bytes of receive ring and
  * tx_cap of send buffer from bufs (socket i's at bufs + i * (rx_cap +
  * tx_cap)). A stream write is READY once its bytes are in the send
  * buffer; a datagram takes the whole send buffer until the modem has it.
- * The modem pushes received data with no flow control (ESP-AT's active
- * mode): bytes that find a full ring are dropped and counted.
+ * Received data: in ESP-AT's passive receive mode (AT+CIPRECVMODE=1) the
+ * modem holds it and says how much ("+IPD,<link>,<len>"); the runner
+ * fetches no more than the ring has room for (AT+CIPRECVDATA), so no
+ * byte is dropped and the modem's TCP window holds the peer back. A
+ * modem without passive mode (AT+CIPRECVMODE answered ERROR) pushes its
+ * data ("+IPD,<link>,<len>:<data>", active mode): bytes that find a full
+ * ring are then dropped and counted, as are datagrams that do not fit in
+ * either mode.
  *
  * What ESP-AT cannot do, and what the backend answers then (README.md):
  *  - listen/accept: TERN_ENOTSUP (AT+CIPSERVER is not implemented);
@@ -42,8 +49,10 @@
  * A command with no final result within timeout_ms (AT+CIPSTART: the
  * larger of it and 10 s, the modem's own connect timeout) fails its
  * socket with TERN_ETIMEDOUT, resets the parser and runs the start
- * sequence again. "ready" (the modem restarted) ends every link with
- * TERN_ECONNRESET. */
+ * sequence again, beginning with AT+CIPMUX? instead of AT: final results
+ * before its "+CIPMUX:" line are late answers of the command that timed
+ * out, discarded (stats.stray), never taken for a later command's.
+ * "ready" (the modem restarted) ends every link with TERN_ECONNRESET. */
 #ifndef TERN_SOCKET_AT_H
 #define TERN_SOCKET_AT_H
 
@@ -90,8 +99,10 @@ typedef struct tern_socket_at_sock {
 typedef struct tern_socket_at_stats {
   uint32_t timeouts;   /* commands with no final result in time */
   uint32_t restarts;   /* "ready" from the modem after the start */
-  uint32_t rx_dropped; /* payload bytes that found no room (or no owner) */
-  uint32_t stray;      /* final results with no command in flight */
+  uint32_t rx_dropped; /* payload bytes that found no room (or no owner):
+                          active mode, datagrams, a fetch nobody awaited */
+  uint32_t stray;      /* final results that answered no command in flight
+                          (late ones, discarded while resynchronising) */
 } tern_socket_at_stats;
 
 /* The backend. Caller storage; fields are the backend's but stats. */

@@ -87,12 +87,15 @@ fetch at_modem 0 "$at_modem" --uart "$(readlink -f "$pty")" \
 have=$(sha256sum <"$OUT/at_modem.out" | cut -d' ' -f1)
 [ "$have" = "$want" ] || fail "at_modem: sha256 $have, file $want"
 echo "at_modem: 1 MB, sha256 $have"
-# The bytes crossed the modem: its count of +IPD payload (head and body).
+# The bytes crossed the modem: its count of received payload (head and
+# body), pushed as +IPD or fetched with AT+CIPRECVDATA (passive mode).
 kill "${PIDS[-1]}"
 wait "${PIDS[-1]}" || true
 cat "$OUT/modem1.log"
 ipd=$(sed -nE 's/.* \+IPD frames of ([0-9]+) bytes.*/\1/p' "$OUT/modem1.log")
-[ "${ipd:-0}" -gt $((1 << 20)) ] || fail "at_modem: the modem carried ${ipd:-no} bytes"
+rd=$(sed -nE 's/.* \+CIPRECVDATA of ([0-9]+) bytes.*/\1/p' "$OUT/modem1.log")
+got=$((${ipd:-0} + ${rd:-0}))
+[ "$got" -gt $((1 << 20)) ] || fail "at_modem: the modem carried $got bytes"
 
 # The command for $prog in cmd; the AT-modem one on a fresh modem.
 fresh() {

@@ -3,7 +3,10 @@
  * be tested end to end on the host (and from QEMU firmware whose UART is
  * the pty). README.md lists what it emulates, what it does not, and its
  * flags; test knobs add garbage between messages, split +IPD frames and
- * drop links.
+ * drop links. AT+CIPRECVMODE=1 (passive receive mode) holds a TCP link's
+ * data in the simulator and stops reading its socket while the hold is
+ * full, so the kernel's TCP window throttles the peer, as a real modem's
+ * does.
  *
  * One thread, one poll(2) loop: the pty master and, when no command is in
  * progress, every open link. Commands run to completion (a TCP connect
@@ -33,6 +36,9 @@
 #define CMD_MAX 256     /* longer command lines are answered ERROR */
 #define SEND_BUF 8192   /* the largest --send-max */
 #define CONNECT_MS 5000 /* TCP connect timeout */
+/* Passive mode: the bytes a TCP link holds (ESP-AT's documented default
+ * socket receive window). */
+#define HOLD 5760
 
 enum { SPLIT_NONE, SPLIT_BYTES, SPLIT_RANDOM };
 
@@ -46,6 +52,8 @@ static struct {
   unsigned ipd_max;      /* --ipd-max: payload bytes per +IPD */
   unsigned send_max;     /* --send-max: bytes per AT+CIPSEND */
   const char *sta_ip;    /* --sta-ip: AT+CIFSR's station address */
+  bool no_passive;       /* --no-passive: AT+CIPRECVMODE answers ERROR */
+  bool rd_8266;          /* --recvdata-form=esp8266: "+CIPRECVDATA,<n>:" */
 } opt = {.split_us = 100,
          .seed = 1,
          .ipd_max = 2048,
@@ -54,7 +62,7 @@ static struct {
 
 static struct {
   unsigned long commands, ipd_frames, ipd_bytes, sent_bytes, garbage_lines,
-      drops;
+      drops, rd_answers, rd_bytes;
 } stats;
 
 typedef struct link {
@@ -68,11 +76,19 @@ typedef struct link {
   socklen_t remote_len;
   int mode;
   bool changed;
+  /* Passive mode, TCP: what the peer sent and the host has not fetched.
+   * "+IPD,<link>,<len>" is reported when data arrives and none was
+   * reported since the last AT+CIPRECVDATA. closing: the socket is gone
+   * (the peer closed, or --drop-after) but held bytes are still to be
+   * read; <link>,CLOSED comes once they are. */
+  uint8_t hold[HOLD];
+  size_t hold_len;
+  bool reported, closing;
 } link_t;
 
 static link_t links[LINKS];
 static int mfd = -1; /* pty master */
-static bool echo_on = true, mux, dinfo;
+static bool echo_on = true, mux, dinfo, passive;
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t restart_asked; /* SIGUSR1 */
 
@@ -191,16 +207,46 @@ static void out_frame(const uint8_t *p, size_t n) {
   }
 }
 
-/* Closes a link; "abort" resets a TCP connection (SO_LINGER 0) rather
- * than ending it, as a modem that loses its network would. */
-static void close_link(int l, bool abort_it) {
+/* A link is open from AT+CIPSTART to its CLOSED: with its socket, or
+ * without one while held bytes wait to be read (passive mode). */
+static bool link_open(int l) {
+  return links[l].fd >= 0 || links[l].closing;
+}
+
+/* Closes a link's socket; "abort" resets a TCP connection (SO_LINGER 0)
+ * rather than ending it, as a modem that loses its network would. */
+static void close_socket(int l, bool abort_it) {
+  if (links[l].fd < 0) {
+    return;
+  }
   if (abort_it && links[l].type == SOCK_STREAM) {
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     setsockopt(links[l].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
   close(links[l].fd);
   links[l].fd = -1;
+}
+
+/* Closes a link and reports it; held bytes are dropped. */
+static void close_link(int l, bool abort_it) {
+  close_socket(l, abort_it);
+  links[l].closing = links[l].reported = false;
+  links[l].hold_len = 0;
   msg("%d,CLOSED\r\n", l);
+}
+
+/* The link's socket ended (the peer, or --drop-after): in passive mode
+ * with bytes held, CLOSED waits until they are read. A peer's end keeps
+ * the socket for sends until then; a dropped link loses it at once. */
+static void socket_ended(int l, bool abort_it) {
+  if (links[l].hold_len > 0) {
+    if (abort_it) {
+      close_socket(l, true);
+    }
+    links[l].closing = true;
+  } else {
+    close_link(l, abort_it);
+  }
 }
 
 /* ---- Commands ---- */
@@ -372,7 +418,7 @@ static void cipstart(char *args) {
     error();
     return;
   }
-  if (links[l].fd >= 0) {
+  if (link_open((int)l)) {
     msg("ALREADY CONNECTED\r\n");
     error();
     return;
@@ -471,14 +517,14 @@ static void cipclose(char *args) {
   }
   if (l == LINKS) {
     for (int i = 0; i < LINKS; i++) {
-      if (links[i].fd >= 0) {
+      if (link_open(i)) {
         close_link(i, false);
       }
     }
     ok();
     return;
   }
-  if (links[l].fd < 0) {
+  if (!link_open((int)l)) {
     error();
     return;
   }
@@ -496,11 +542,11 @@ static bool is(const char *s, const char *cmd) {
 static void cipstatus(void) {
   bool any = false;
   for (int i = 0; i < LINKS; i++) {
-    any = any || links[i].fd >= 0;
+    any = any || link_open(i);
   }
   msg("STATUS:%d\r\n", any ? 3 : 2);
   for (int i = 0; i < LINKS; i++) {
-    if (links[i].fd < 0) {
+    if (!link_open(i)) {
       continue;
     }
     struct sockaddr_storage la, ra;
@@ -535,14 +581,73 @@ static void cipstatus(void) {
  * closed without a report, settings back to the start, "ready". */
 static void restart(void) {
   for (int i = 0; i < LINKS; i++) {
-    if (links[i].fd >= 0) {
-      close(links[i].fd);
-      links[i].fd = -1;
-    }
+    close_socket(i, false);
+    links[i].closing = links[i].reported = false;
+    links[i].hold_len = 0;
   }
   echo_on = true;
-  mux = dinfo = false;
+  mux = dinfo = passive = false;
   msg("\r\nready\r\n");
+}
+
+/* The sender of a link's data as "ip",port (AT+CIPDINFO=1). */
+static void sender(const struct sockaddr_storage *from, char *ip, size_t cap,
+                   unsigned *port) {
+  if (from->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *s6 = (const void *)from;
+    inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)cap);
+    *port = ntohs(s6->sin6_port);
+  } else {
+    const struct sockaddr_in *s4 = (const void *)from;
+    inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)cap);
+    *port = ntohs(s4->sin_port);
+  }
+}
+
+/* AT+CIPRECVDATA=<link>,<len> (passive mode): up to len held bytes, as
+ * "+CIPRECVDATA:<n>,[<"ip">,<port>,]<data>" (ESP-AT 2.x; the sender with
+ * AT+CIPDINFO=1) or "+CIPRECVDATA,<n>:<data>" (ESP8266 AT 1.7,
+ * --recvdata-form=esp8266), then OK; ERROR when none is held. The answer
+ * is a frame: --split and --drop-after apply to it. */
+static void ciprecvdata(char *args) {
+  arg a[3];
+  long l, len;
+  if (!mux || !passive || split_args(args, a, 3) != 2 ||
+      !num(&a[0], 0, LINKS - 1, &l) || !num(&a[1], 1, 0x7fffffff, &len) ||
+      !link_open((int)l) || links[l].hold_len == 0) {
+    error();
+    return;
+  }
+  link_t *k = &links[l];
+  size_t n = k->hold_len < (size_t)len ? k->hold_len : (size_t)len;
+  static uint8_t frame[128 + HOLD];
+  int h;
+  if (opt.rd_8266) {
+    h = snprintf((char *)frame, 128, "\r\n+CIPRECVDATA,%zu:", n);
+  } else if (dinfo) {
+    char ip[INET6_ADDRSTRLEN] = "";
+    unsigned port = 0;
+    sender(&k->remote, ip, sizeof ip, &port);
+    h = snprintf((char *)frame, 128, "\r\n+CIPRECVDATA:%zu,\"%s\",%u,", n, ip,
+                 port);
+  } else {
+    h = snprintf((char *)frame, 128, "\r\n+CIPRECVDATA:%zu,", n);
+  }
+  memcpy(frame + h, k->hold, n);
+  out_frame(frame, (size_t)h + n);
+  ok();
+  k->hold_len -= n;
+  memmove(k->hold, k->hold + n, k->hold_len);
+  k->reported = false;
+  stats.rd_answers++;
+  stats.rd_bytes += n;
+  k->frames++;
+  if (opt.drop_after != 0 && k->frames >= opt.drop_after && k->fd >= 0) {
+    stats.drops++;
+    socket_ended((int)l, true);
+  } else if (k->closing && k->hold_len == 0) {
+    close_link((int)l, false);
+  }
 }
 
 static char *after(char *s, const char *prefix) {
@@ -569,7 +674,7 @@ static void command(char *s) {
      * refused while a link is open, as ESP-AT does. */
     bool open = false;
     for (int i = 0; i < LINKS; i++) {
-      open = open || links[i].fd >= 0;
+      open = open || link_open(i);
     }
     if (open) {
       error();
@@ -577,6 +682,23 @@ static void command(char *s) {
       mux = false;
       ok();
     }
+  } else if (is(s, "AT+CIPMUX?")) {
+    msg("+CIPMUX:%d\r\n", mux ? 1 : 0);
+    ok();
+  } else if (!opt.no_passive &&
+             (is(s, "AT+CIPRECVMODE=0") || is(s, "AT+CIPRECVMODE=1"))) {
+    passive = s[15] == '1';
+    ok();
+  } else if (!opt.no_passive && is(s, "AT+CIPRECVMODE?")) {
+    msg("+CIPRECVMODE:%d\r\n", passive ? 1 : 0);
+    ok();
+  } else if (!opt.no_passive && is(s, "AT+CIPRECVLEN?")) {
+    msg("+CIPRECVLEN:%zu,%zu,%zu,%zu,%zu\r\n", links[0].hold_len,
+        links[1].hold_len, links[2].hold_len, links[3].hold_len,
+        links[4].hold_len);
+    ok();
+  } else if (!opt.no_passive && (args = after(s, "AT+CIPRECVDATA=")) != NULL) {
+    ciprecvdata(args);
   } else if (is(s, "AT+CIPDINFO=0") || is(s, "AT+CIPDINFO=1")) {
     dinfo = s[12] == '1';
     ok();
@@ -637,8 +759,35 @@ static void from_host(uint8_t c) {
 
 /* ---- Received data ---- */
 
+/* Passive mode, TCP: into the hold; "+IPD,<link>,<len>" if none was
+ * reported since the last AT+CIPRECVDATA. Only called while the hold has
+ * room. */
+static void hold_from_link(int l) {
+  link_t *k = &links[l];
+  ssize_t r =
+      recv(k->fd, k->hold + k->hold_len, HOLD - k->hold_len, MSG_DONTWAIT);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+    return;
+  }
+  if (r <= 0) {
+    socket_ended(l, false); /* the peer ended or reset the connection */
+    return;
+  }
+  k->hold_len += (size_t)r;
+  if (!k->reported) {
+    char note[48];
+    int h = snprintf(note, sizeof note, "\r\n+IPD,%d,%zu\r\n", l, k->hold_len);
+    out_frame((const uint8_t *)note, (size_t)h);
+    k->reported = true;
+  }
+}
+
 static void from_link(int l) {
   static uint8_t frame[SEND_BUF + 128];
+  if (passive && links[l].type == SOCK_STREAM) {
+    hold_from_link(l);
+    return;
+  }
   uint8_t *data = frame + 128;
   struct sockaddr_storage from;
   socklen_t fl = sizeof from;
@@ -668,15 +817,7 @@ static void from_link(int l) {
   if (dinfo) {
     char ip[INET6_ADDRSTRLEN] = "";
     unsigned port = 0;
-    if (from.ss_family == AF_INET6) {
-      struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&from;
-      inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip);
-      port = ntohs(s6->sin6_port);
-    } else {
-      struct sockaddr_in *s4 = (struct sockaddr_in *)&from;
-      inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip);
-      port = ntohs(s4->sin_port);
-    }
+    sender(&from, ip, sizeof ip, &port);
     h = snprintf(hdr, sizeof hdr, "\r\n+IPD,%d,%zd,\"%s\",%u:", l, r, ip, port);
   } else {
     h = snprintf(hdr, sizeof hdr, "\r\n+IPD,%d,%zd:", l, r);
@@ -710,6 +851,7 @@ static void usage(void) {
           "usage: modem_sim [--link PATH] [--garbage] [--split bytes|random]\n"
           "                 [--split-pause-us N] [--seed N] [--drop-after N]\n"
           "                 [--ipd-max N] [--send-max N] [--sta-ip A]\n"
+          "                 [--no-passive] [--recvdata-form esp32|esp8266]\n"
           "Prints the pty's slave path on stdout and plays an ESP-AT modem\n"
           "on it until SIGTERM or SIGINT. See README.md.\n");
   exit(2);
@@ -737,6 +879,8 @@ static void parse_options(int argc, char **argv) {
       {"ipd-max", required_argument, NULL, 'i'},
       {"send-max", required_argument, NULL, 'm'},
       {"sta-ip", required_argument, NULL, 'a'},
+      {"no-passive", no_argument, NULL, 'n'},
+      {"recvdata-form", required_argument, NULL, 'f'},
       {NULL, 0, NULL, 0},
   };
   int c;
@@ -759,6 +903,14 @@ static void parse_options(int argc, char **argv) {
       case 'i': opt.ipd_max = (unsigned)arg_num(optarg, 1, SEND_BUF); break;
       case 'm': opt.send_max = (unsigned)arg_num(optarg, 1, SEND_BUF); break;
       case 'a': opt.sta_ip = optarg; break;
+      case 'n': opt.no_passive = true; break;
+      case 'f':
+        if (strcmp(optarg, "esp8266") == 0) {
+          opt.rd_8266 = true;
+        } else if (strcmp(optarg, "esp32") != 0) {
+          usage();
+        }
+        break;
       default: usage();
     }
   }
@@ -818,7 +970,11 @@ int main(int argc, char **argv) {
     pf[n] = (struct pollfd){.fd = mfd, .events = POLLIN};
     ids[n++] = -1;
     for (int i = 0; i < LINKS && send_link < 0; i++) {
-      if (links[i].fd >= 0) {
+      /* Passive mode: a TCP link with a full hold is not read, so its
+       * socket's buffer fills and TCP's window closes on the peer. */
+      if (links[i].fd >= 0 && !links[i].closing &&
+          !(passive && links[i].type == SOCK_STREAM &&
+            links[i].hold_len == HOLD)) {
         pf[n] = (struct pollfd){.fd = links[i].fd, .events = POLLIN};
         ids[n++] = i;
       }
@@ -851,8 +1007,9 @@ int main(int argc, char **argv) {
   }
   fprintf(stderr,
           "modem_sim: %lu commands, %lu bytes sent, %lu +IPD frames of %lu "
-          "bytes, %lu garbage lines, %lu links dropped\n",
+          "bytes, %lu +CIPRECVDATA of %lu bytes, %lu garbage lines, %lu "
+          "links dropped\n",
           stats.commands, stats.sent_bytes, stats.ipd_frames, stats.ipd_bytes,
-          stats.garbage_lines, stats.drops);
+          stats.rd_answers, stats.rd_bytes, stats.garbage_lines, stats.drops);
   return 0;
 }
