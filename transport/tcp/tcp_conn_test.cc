@@ -1968,17 +1968,25 @@ struct Icmp : public Recovery {
     std::vector<Seg> out = TooBig(R(4000), 576);
     EXPECT_EQ(tcp.stats.icmp_accepted, 1u);
     EXPECT_EQ(tcp.stats.icmp_ignored, 0u);
-    EXPECT_EQ(Sent(out), Segs(4000, 14, 536));
+    // With SACK the scoreboard resends the old flight to its end, the
+    // last 496 bytes too (RFC 6675 5.1, as after a timeout): cwnd is
+    // then full (8,000).
+    P again = Segs(4000, 14, 536);
+    if (sack) {
+      again.emplace_back(11504, 496);
+    }
+    EXPECT_EQ(Sent(out), again);
     for (const Seg &s : out) {
       EXPECT_LE(Datagram(s), 576u);
     }
     // They arrive. No RTT sample from them (Karn: sent again; S6 was
     // timed, 50 ms before). Slow start adds one SMSS, the new one:
-    // cwnd 8,536, and the rest of S7 and new data go at 536 too.
+    // cwnd 8,536, and the rest of S7 (with SACK: already resent) and new
+    // data go at 536 too.
     tern_sim_advance(10);
     out = Send(Ack(11504));
     EXPECT_EQ(conn.rtt.srtt8, srtt8);
-    EXPECT_EQ(Sent(out), Segs(11504, 15, 536));
+    EXPECT_EQ(Sent(out), Segs(sack ? 12000 : 11504, 15, 536));
     EXPECT_EQ(tcp.stats.fast_retransmits, 0u);
     // A report of a larger MTU is taken (quoted in flight) and changes
     // nothing: the MSS is never raised.
@@ -2064,6 +2072,50 @@ TEST_F(Icmp, TheFloorNeverRaisesANegotiatedMss) {
   ASSERT_FALSE(out.empty());
   for (const Seg &s : out) {
     EXPECT_EQ(s.data.size(), 200u);
+  }
+}
+
+// Fragmentation needed while RFC 6675 recovery runs: S0 and S2 lost,
+// S0 resent at 1,000 bytes (recovery entered), then a hop of MTU 576
+// reports the resend. Nothing that is out and not SACKed fitted, so it
+// all goes again at once in segments of 536, from SND.UNA, skipping what
+// the peer SACKed (RFC 6675 5.1's resend, as after a timeout, but with
+// cwnd and ssthresh kept, as Linux's tcp_simple_retransmit). Found here:
+// the scoreboard still counted the too-big segments in the pipe, so
+// nothing went until the retransmission timer fired.
+TEST_F(Icmp, FragmentationNeededDuringSackRecoveryResendsAtOnce) {
+  Grow(true, 30000);
+  Send(Ack(4000, {{5000, 6000}}));                // S8 out
+  Send(Ack(4000, {{7000, 8000}, {5000, 6000}}));  // S9 out
+  EXPECT_EQ(Sent(Send(Ack(4000, {{7000, 9000}, {5000, 6000}}))),
+            (P{{4000, 1000}}));  // S0 again: recovery
+  ASSERT_TRUE(conn.cc.in_recovery);
+  ASSERT_EQ(conn.cc.cwnd, 5000u);
+  uint32_t timeouts = tcp.stats.timeouts;
+  std::vector<Seg> out = TooBig(R(4000), 576);
+  for (const Seg &s : out) {
+    EXPECT_LE(Datagram(s), 576u);
+  }
+  // The holes [4,000, 5,000), [6,000, 7,000) and from 9,000 on, cut at
+  // the SACKed ranges, within cwnd (5,000).
+  EXPECT_EQ(Sent(out), (P{{4000, 536},
+                          {4536, 464},
+                          {6000, 536},
+                          {6536, 464},
+                          {9000, 536},
+                          {9536, 536},
+                          {10072, 536},
+                          {10608, 536},
+                          {11144, 536}}));
+  EXPECT_EQ(tcp.stats.timeouts, timeouts);
+  EXPECT_EQ(conn.cc.cwnd, 5000u);
+  EXPECT_EQ(conn.cc.ssthresh, 5000u);
+  // They arrive: the rest of the old flight follows at 536.
+  out = Send(Ack(9000));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].seq, R(11680));
+  for (const Seg &s : out) {
+    EXPECT_LE(s.data.size(), 536u);
   }
 }
 
