@@ -614,7 +614,8 @@ void tern__tcp_error(void *ctx, const tern_ip_error *e) {
   tern_endpoint remote = {.addr = e->dst, .port = tern_tcp_dst_port(e->quote)};
   tern_tcp_conn *c = find_conn(layer, &local, &remote);
   uint32_t seq = tern_tcp_seq(e->quote);
-  /* Only a quote of something in flight: SND.UNA <= SEG.SEQ < SND.NXT. */
+  /* Only a quote of something in flight: SND.UNA <= SEG.SEQ < SND.MAX (the
+   * highest sent: after a go-back SND.NXT is below segments still out). */
   if (c == NULL ||
       !tern_seq_in_window(seq, c->snd_una, c->snd_max - c->snd_una)) {
     layer->stats.icmp_ignored++;
