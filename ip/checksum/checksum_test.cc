@@ -121,6 +121,77 @@ TEST(Checksum, HeaderSizedPiecesAtEveryAlignment) {
   }
 }
 
+// The fold (checksum.c, fold64 and tern_checksum_finish) for 32-bit
+// inputs: a 4-byte piece is one native 32-bit word, which the fast
+// implementation folds as it is (64 -> 32 has nothing to do; 32 -> 16
+// gets the word), so its checksum compared with the byte-wise definition
+// checks the fold of that word. Values spread over all of 2^32 (a prime
+// stride, so every residue of the halves' sum occurs) and those where
+// the halves' sum crosses 0xffff and 0x10000, or where a half is 0 or
+// 0xffff. checksum_fold_exhaustive_test (manual) takes every value.
+#ifndef TERN_CHECKSUM_EXHAUSTIVE
+#define TERN_CHECKSUM_EXHAUSTIVE 0
+#endif
+TEST(Checksum, FoldOfEvery32BitWord) {
+  const uint64_t stride = TERN_CHECKSUM_EXHAUSTIVE ? 1 : 4099;
+  Aligned buf;
+  uint64_t checked = 0;
+  auto good = [&](uint32_t v, size_t align) {
+    uint8_t *p = buf.bytes + align;
+    std::memcpy(p, &v, 4);
+    checked++;
+    return tern_checksum(p, 4) == RefChecksum(p, 4);
+  };
+  for (uint64_t v = 0; v <= 0xffffffffu; v += stride) {
+    ASSERT_TRUE(good((uint32_t)v, 0)) << std::hex << v;
+  }
+  for (uint32_t hi = 0; hi <= 0xffff; hi++) {
+    for (uint32_t lo : {0xfffeu - hi, 0xffffu - hi, (0x10000u - hi) & 0xffffu,
+                        0u, 1u, 0xfffeu, 0xffffu}) {
+      uint32_t v = hi << 16 | (lo & 0xffffu);
+      ASSERT_TRUE(good(v, 0)) << std::hex << v;
+      ASSERT_TRUE(good(v, 3)) << std::hex << v << " at an odd address";
+    }
+  }
+  EXPECT_GT(checked, 1000000u);
+}
+
+// The 64 -> 32 step: 16 bytes at an 8-aligned address are two 64-bit
+// words on a 64-bit host (sum_even), so the folded value is any 64-bit
+// sum with its carry; random words and words built to carry at the
+// 32-bit boundary, against the definition.
+TEST(Checksum, FoldOf64BitSums) {
+  std::mt19937_64 rng(1624);
+  Aligned buf;
+  const uint64_t edges[] = {0,
+                            1,
+                            0xffffffffu,
+                            0x100000000u,
+                            0xffffffff00000000u,
+                            0xffffffffffffffffu,
+                            0x00000001ffffffffu,
+                            0xfffffffe00000001u,
+                            0x0000ffff0000ffffu,
+                            0xffff0000ffff0000u};
+  for (uint64_t a : edges) {
+    for (uint64_t b : edges) {
+      std::memcpy(buf.bytes, &a, 8);
+      std::memcpy(buf.bytes + 8, &b, 8);
+      ASSERT_EQ(tern_checksum(buf.bytes, 16), RefChecksum(buf.bytes, 16))
+          << std::hex << a << " " << b;
+    }
+  }
+  for (int i = 0; i < 200000; i++) {
+    uint64_t w[2] = {rng(), rng()};
+    if (i % 3 == 1) {
+      w[1] = ~w[0] + (uint64_t)(i % 5);  // a sum near 2^64
+    }
+    std::memcpy(buf.bytes, w, 16);
+    ASSERT_EQ(tern_checksum(buf.bytes, 16), RefChecksum(buf.bytes, 16))
+        << std::hex << w[0] << " " << w[1];
+  }
+}
+
 // Carries: long runs of 0xff (each word adds 0xffff) and of 0xfe/0x01
 // patterns at odd and even starts, long enough to wrap a 32-bit sum many
 // times over.

@@ -614,7 +614,8 @@ void tern__tcp_error(void *ctx, const tern_ip_error *e) {
   tern_endpoint remote = {.addr = e->dst, .port = tern_tcp_dst_port(e->quote)};
   tern_tcp_conn *c = find_conn(layer, &local, &remote);
   uint32_t seq = tern_tcp_seq(e->quote);
-  /* Only a quote of something in flight: SND.UNA <= SEG.SEQ < SND.NXT. */
+  /* Only a quote of something in flight: SND.UNA <= SEG.SEQ < SND.MAX (the
+   * highest sent: after a go-back SND.NXT is below segments still out). */
   if (c == NULL ||
       !tern_seq_in_window(seq, c->snd_una, c->snd_max - c->snd_una)) {
     layer->stats.icmp_ignored++;
@@ -625,9 +626,21 @@ void tern__tcp_error(void *ctx, const tern_ip_error *e) {
     uint16_t mss = pmtu_mss(c, e->mtu);
     if (mss < c->mss) { /* never raised */
       c->mss = mss;
-      c->cc.smss = smss(c);    /* RFC 5681: SMSS follows the path MTU */
-      c->snd_nxt = c->snd_una; /* what is out did not fit: again, smaller */
-      c->rtt_at = 0;           /* Karn: no sample from what is sent again */
+      c->cc.smss = smss(c); /* RFC 5681: SMSS follows the path MTU */
+      c->rtt_at = 0;        /* Karn: no sample from what is sent again */
+      /* What is out did not fit: again, smaller, from SND.UNA. With SACK
+       * the scoreboard resends it, skipping what the peer SACKed, as
+       * after a timeout (RFC 6675 5.1; SND.NXT stays SND.MAX) but with
+       * cwnd and ssthresh kept (as Linux's tcp_simple_retransmit): a
+       * recovery in progress counted the lost segments in its pipe and
+       * sent nothing until the timer. */
+      if ((c->opts & TERN__TCP_O_SACK) != 0 && c->state != TERN_TCP_SYN_RCVD) {
+        c->cc.in_recovery = 0;
+        c->cc.recover = c->snd_max - 1u;
+        c->sb.high_rxt = c->snd_una;
+      } else {
+        c->snd_nxt = c->snd_una;
+      }
       tern__tcp_kick(layer);
     }
     return;

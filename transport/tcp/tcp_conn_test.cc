@@ -493,6 +493,32 @@ TEST_F(TcpConn, DuplicateAcksGoBareAheadOfQueuedDataWithSack) {
   DuplicatesGoBareAheadOfData(this, true);
 }
 
+// Duplicate ACKs owed when a reset ends the connection (three
+// out-of-order segments and the reset in one batch) are not sent, and
+// nothing of them (TERN__TCP_P_DUPACK, extra_acks) reaches the next
+// connection made in the same storage: its handshake ends with one ACK,
+// and its data goes as usual.
+TEST_F(TcpConn, DuplicatesOwedWhenAResetEndsTheConnectionAreNotSent) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  for (uint32_t i = 1; i <= 3; i++) {
+    Inject(Peer(TERN_TCP_ACK, seq + 100 * i, iss + 1, Bytes(100, 'x')));
+  }
+  Inject(Peer(TERN_TCP_RST, seq, 0));
+  EXPECT_TRUE(Run().empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  uint32_t iss2;
+  Open(&iss2);  // checks the handshake's one ACK
+  EXPECT_TRUE(Run().empty());
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, (Bytes{'d', 'a', 't', 'a'}));
+  EXPECT_EQ(out[0].seq, iss2 + 1);
+}
+
 // In order, the ACK rides on the data as before: no bare ACK beside it,
 // neither for every second segment nor when the first is delayed.
 TEST_F(TcpConn, InOrderDataQueuedToSendCarriesTheAck) {
@@ -1968,17 +1994,25 @@ struct Icmp : public Recovery {
     std::vector<Seg> out = TooBig(R(4000), 576);
     EXPECT_EQ(tcp.stats.icmp_accepted, 1u);
     EXPECT_EQ(tcp.stats.icmp_ignored, 0u);
-    EXPECT_EQ(Sent(out), Segs(4000, 14, 536));
+    // With SACK the scoreboard resends the old flight to its end, the
+    // last 496 bytes too (RFC 6675 5.1, as after a timeout): cwnd is
+    // then full (8,000).
+    P again = Segs(4000, 14, 536);
+    if (sack) {
+      again.emplace_back(11504, 496);
+    }
+    EXPECT_EQ(Sent(out), again);
     for (const Seg &s : out) {
       EXPECT_LE(Datagram(s), 576u);
     }
     // They arrive. No RTT sample from them (Karn: sent again; S6 was
     // timed, 50 ms before). Slow start adds one SMSS, the new one:
-    // cwnd 8,536, and the rest of S7 and new data go at 536 too.
+    // cwnd 8,536, and the rest of S7 (with SACK: already resent) and new
+    // data go at 536 too.
     tern_sim_advance(10);
     out = Send(Ack(11504));
     EXPECT_EQ(conn.rtt.srtt8, srtt8);
-    EXPECT_EQ(Sent(out), Segs(11504, 15, 536));
+    EXPECT_EQ(Sent(out), Segs(sack ? 12000 : 11504, 15, 536));
     EXPECT_EQ(tcp.stats.fast_retransmits, 0u);
     // A report of a larger MTU is taken (quoted in flight) and changes
     // nothing: the MSS is never raised.
@@ -2047,6 +2081,78 @@ TEST_F(Icmp, AnAbsurdlySmallMtuIsClampedToTheFloor) {
   }
 }
 
+// At the floor (MSS 256) with timestamps and three SACK blocks in force,
+// 40 bytes of options, a segment still has room for data: 216 bytes
+// (RFC 6691: the MSS bounds options and data together), each datagram
+// within the 296 of the floor's MTU; SMSS is 244 (the MSS less the
+// timestamps), and the window arithmetic stays above it.
+TEST_F(Icmp, AtTheFloorTimestampsAndThreeSackBlocksLeaveRoomForData) {
+  ASSERT_EQ(tern_tcp_conn_init(&conn, &tcp, big_tx, sizeof big_tx, rx[0],
+                               sizeof rx[0]),
+            0);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  iss = syn[0].seq;
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, R(0));
+  sa.dport = syn[0].sport;
+  sa.opts.present =
+      TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP | TERN_TCP_HAS_SACK_PERM;
+  sa.opts.mss = 1000;
+  sa.opts.ts_val = 7;
+  sa.opts.ts_ecr = syn[0].opts.ts_val;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  std::vector<uint8_t> data(8000);
+  for (uint32_t i = 0; i < data.size(); i++)
+    data[i] = Byte(i);
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  ASSERT_EQ(Sent(Run()), Segs(0, 4, 988));
+  std::vector<Seg> out = TooBig(R(0), 68);
+  EXPECT_EQ(conn.mss, 256u);
+  EXPECT_EQ(conn.cc.smss, 244u);
+  ASSERT_FALSE(out.empty());
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.opt_len, 12u);
+    EXPECT_LE(s.data.size(), 244u);
+    EXPECT_LE(Datagram(s), 296u);
+  }
+  // Three out-of-order segments from the peer, with an ACK of our first
+  // 244 bytes: three held ranges, so every segment we send carries
+  // timestamps and three SACK blocks.
+  for (uint32_t k = 1; k <= 3; k++) {
+    Seg d = Peer(TERN_TCP_ACK, kPeerIss + 1 + 200 * k, R(244), Bytes(10, 'o'));
+    d.opts.present = TERN_TCP_HAS_TIMESTAMP;
+    d.opts.ts_val = 8;
+    d.opts.ts_ecr = out[0].opts.ts_val;
+    Inject(d);
+  }
+  out = Run();
+  size_t with_data = 0;
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.opt_len, 40u);
+    EXPECT_EQ(s.opts.sack_count, 3u);
+    EXPECT_LE(s.data.size(), 216u);
+    EXPECT_LE(Datagram(s), 296u);
+    if (!s.data.empty()) {
+      EXPECT_EQ(s.data.size(), 216u);
+      with_data++;
+    }
+  }
+  EXPECT_GE(with_data, 1u);
+  EXPECT_GE(conn.cc.cwnd, conn.cc.smss);
+  EXPECT_GE(conn.cc.ssthresh, 2u * conn.cc.smss);
+  // A timeout now: cwnd one SMSS (244), ssthresh at least two.
+  tern_sim_advance(conn.rtt.rto);
+  out = Run();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(conn.cc.cwnd, 244u);
+  EXPECT_GE(conn.cc.ssthresh, 488u);
+  EXPECT_EQ(out[0].seq, R(244));
+  EXPECT_EQ(out[0].data.size(), 216u);
+}
+
 // Below the floor already (the peer's MSS is 200): nothing raises it.
 TEST_F(Icmp, TheFloorNeverRaisesANegotiatedMss) {
   uint32_t iss;
@@ -2064,6 +2170,50 @@ TEST_F(Icmp, TheFloorNeverRaisesANegotiatedMss) {
   ASSERT_FALSE(out.empty());
   for (const Seg &s : out) {
     EXPECT_EQ(s.data.size(), 200u);
+  }
+}
+
+// Fragmentation needed while RFC 6675 recovery runs: S0 and S2 lost,
+// S0 resent at 1,000 bytes (recovery entered), then a hop of MTU 576
+// reports the resend. Nothing that is out and not SACKed fitted, so it
+// all goes again at once in segments of 536, from SND.UNA, skipping what
+// the peer SACKed (RFC 6675 5.1's resend, as after a timeout, but with
+// cwnd and ssthresh kept, as Linux's tcp_simple_retransmit). Found here:
+// the scoreboard still counted the too-big segments in the pipe, so
+// nothing went until the retransmission timer fired.
+TEST_F(Icmp, FragmentationNeededDuringSackRecoveryResendsAtOnce) {
+  Grow(true, 30000);
+  Send(Ack(4000, {{5000, 6000}}));                // S8 out
+  Send(Ack(4000, {{7000, 8000}, {5000, 6000}}));  // S9 out
+  EXPECT_EQ(Sent(Send(Ack(4000, {{7000, 9000}, {5000, 6000}}))),
+            (P{{4000, 1000}}));  // S0 again: recovery
+  ASSERT_TRUE(conn.cc.in_recovery);
+  ASSERT_EQ(conn.cc.cwnd, 5000u);
+  uint32_t timeouts = tcp.stats.timeouts;
+  std::vector<Seg> out = TooBig(R(4000), 576);
+  for (const Seg &s : out) {
+    EXPECT_LE(Datagram(s), 576u);
+  }
+  // The holes [4,000, 5,000), [6,000, 7,000) and from 9,000 on, cut at
+  // the SACKed ranges, within cwnd (5,000).
+  EXPECT_EQ(Sent(out), (P{{4000, 536},
+                          {4536, 464},
+                          {6000, 536},
+                          {6536, 464},
+                          {9000, 536},
+                          {9536, 536},
+                          {10072, 536},
+                          {10608, 536},
+                          {11144, 536}}));
+  EXPECT_EQ(tcp.stats.timeouts, timeouts);
+  EXPECT_EQ(conn.cc.cwnd, 5000u);
+  EXPECT_EQ(conn.cc.ssthresh, 5000u);
+  // They arrive: the rest of the old flight follows at 536.
+  out = Send(Ack(9000));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].seq, R(11680));
+  for (const Seg &s : out) {
+    EXPECT_LE(s.data.size(), 536u);
   }
 }
 
