@@ -95,6 +95,7 @@ tern_socket *SocketContractBase::Listen(int i, unsigned backlog) {
   tern_endpoint local = fx_->Local(fx_->Port(i));
   EXPECT_EQ(tern_socket_bind(lst, &local), 0);
   EXPECT_EQ(tern_socket_listen(lst, backlog), 0);
+  fx_->Listening();
   return lst;
 }
 

@@ -95,6 +95,12 @@ class SocketFixture {
   // Lets time pass and events reach their wakers for about ms
   // milliseconds (real or virtual).
   virtual void Pump(int ms) = 0;
+
+  // Called after a listen on the server net succeeded, before any client
+  // connects to it. A backend whose listen takes effect later (the AT
+  // modem's server exists once the modem has answered AT+CIPSERVER) pumps
+  // here until it has; by default nothing.
+  virtual void Listening() {}
 };
 
 struct SocketParam {

@@ -24,6 +24,7 @@ SocketStreamFixture::SocketStreamFixture(std::unique_ptr<SocketFixture> fx)
     ADD_FAILURE() << "no listener";
     return;
   }
+  fx_->Listening();
   tern_endpoint to = fx_->ServerAt(local.port);
   if (tern_socket_open(fx_->Client(), TERN_SOCK_STREAM, &client_) != 0 ||
       tern_socket_connect(client_, &to) != 0) {

@@ -144,6 +144,17 @@ int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
   return done(&c, buf, cap);
 }
 
+int tern_at_cmd_cipserver(char *buf, size_t cap, uint16_t port) {
+  if (port == 0) {
+    return TERN_EINVAL;
+  }
+  cmd c = {.n = 0};
+  put_str(&c, "AT+CIPSERVER=1,");
+  put_dec(&c, port);
+  put_str(&c, "\r\n");
+  return done(&c, buf, cap);
+}
+
 int tern_at_cmd_cipclose(char *buf, size_t cap, unsigned link) {
   if (link > TERN_AT_CMD_LINK_MAX) {
     return TERN_EINVAL;

@@ -43,6 +43,12 @@ extern "C" {
  * AT+CIPRECVDATA fetches it. */
 #define TERN_AT_CMD_RECV_PASSIVE "AT+CIPRECVMODE=1\r\n"
 #define TERN_AT_CMD_MUX_QUERY "AT+CIPMUX?\r\n" /* +CIPMUX:<mode>, OK */
+/* Deletes the server; connections it accepted stay open (ESP-AT 2.x's
+ * default; AT+CIPSERVER=0,1 would close them too). */
+#define TERN_AT_CMD_SERVER_OFF "AT+CIPSERVER=0\r\n"
+/* The server's idle timeout off: the modem then never closes a connection
+ * to its server for silence (default 180 s on ESP8266 firmware). */
+#define TERN_AT_CMD_STO_OFF "AT+CIPSTO=0\r\n"
 
 typedef enum tern_at_proto {
   TERN_AT_TCP = 0,
@@ -81,6 +87,12 @@ int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
  * ESP8266 AT 1.7) and OK, or ERROR when it holds none. TERN_EINVAL as
  * tern_at_cmd_cipsend (a fetch is bounded as a send is). */
 int tern_at_cmd_ciprecvdata(char *buf, size_t cap, unsigned link, size_t len);
+
+/* AT+CIPSERVER=1,<port>: creates the modem's one TCP server (wants
+ * AT+CIPMUX=1); each connection to it takes a free link, announced as
+ * "<link>,CONNECT". TERN_EINVAL: port 0 (ESP-AT would take its default,
+ * 333). */
+int tern_at_cmd_cipserver(char *buf, size_t cap, uint16_t port);
 
 /* AT+CIPCLOSE=<link>: closes a link; the modem answers "<link>,CLOSED" and
  * OK, or ERROR when the link was not open. TERN_EINVAL: link over

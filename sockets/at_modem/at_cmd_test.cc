@@ -166,4 +166,18 @@ TEST(AtCmd, Cipclose) {
   EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipclose(b, sizeof b, 16));
 }
 
+TEST(AtCmd, Cipserver) {
+  char b[TERN_AT_CMD_MAX];
+  EXPECT_EQ("AT+CIPSERVER=1,80\r\n",
+            Out(b, tern_at_cmd_cipserver(b, sizeof b, 80)));
+  EXPECT_EQ("AT+CIPSERVER=1,65535\r\n",
+            Out(b, tern_at_cmd_cipserver(b, sizeof b, 65535)));
+  EXPECT_EQ(TERN_EINVAL, tern_at_cmd_cipserver(b, sizeof b, 0));
+  b[0] = 'q';
+  EXPECT_EQ(TERN_ENOSPC, tern_at_cmd_cipserver(b, 21, 65535));
+  EXPECT_EQ('q', b[0]);
+  EXPECT_STREQ("AT+CIPSERVER=0\r\n", TERN_AT_CMD_SERVER_OFF);
+  EXPECT_STREQ("AT+CIPSTO=0\r\n", TERN_AT_CMD_STO_OFF);
+}
+
 }  // namespace

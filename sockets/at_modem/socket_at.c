@@ -13,6 +13,19 @@ enum {
   S_OPEN,     /* connected */
   S_GONE,     /* the link ended without our close (peer, failure) */
   S_CLOSED,   /* our AT+CIPCLOSE is done */
+  S_LISTEN,   /* the listener (no link; the modem's one server) */
+};
+
+/* The modem's server (AT+CIPSERVER), as the backend has asked for it. The
+ * want states are commands to send: one server at a time, so a listener
+ * that closes while its AT+CIPSERVER=1 is in flight leaves SRV_STOP, and
+ * a new listener then waits for the old server's AT+CIPSERVER=0. */
+enum {
+  SRV_OFF = 0,
+  SRV_ON,   /* 1: socket_at_test.cc waits for it */
+  SRV_WANT, /* AT+CIPSERVER=1,<port> wanted or in flight */
+  SRV_STO,  /* AT+CIPSTO=0 wanted or in flight */
+  SRV_STOP, /* AT+CIPSERVER=0 wanted or in flight */
 };
 
 enum {
@@ -39,6 +52,9 @@ enum {
   OP_SEND,
   OP_RECV, /* AT+CIPRECVDATA */
   OP_CLOSE,
+  OP_SERVER,   /* AT+CIPSERVER=1,<port> (SRV_WANT) */
+  OP_STO,      /* AT+CIPSTO=0 (SRV_STO) */
+  OP_UNSERVER, /* AT+CIPSERVER=0 (SRV_STOP) */
 };
 /* The start sequence is OP_AT..OP_CIFSR, after a timeout OP_SYNC, then
  * OP_ATE0..OP_CIFSR. */
@@ -55,7 +71,9 @@ enum {
 
 #define NO_SOCK 0xFF
 #define LINK_FREE 0xFF
-#define LINK_ORPHAN 0xFE /* held by the modem: no socket owns it */
+#define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
+#define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
+#define START_TAKEN 1     /* op_err: ALREADY CONNECTED with a server up */
 #define CONNECT_MS 10000u
 
 static const char *const start_cmds[] = {
@@ -155,7 +173,14 @@ static void link_free(tern_socket_at *m, uint8_t l) {
   if (l < TERN_SOCKET_AT_LINKS) {
     m->link_sock[l] = LINK_FREE;
     m->orphan = (uint8_t)(m->orphan & ~(1u << l));
+    m->pend_held = (uint8_t)(m->pend_held & ~(1u << l));
   }
+}
+
+/* The link is the modem's and nobody's: the runner closes it. */
+static void link_orphan(tern_socket_at *m, uint8_t l) {
+  m->link_sock[l] = LINK_ORPHAN;
+  m->orphan |= (uint8_t)(1u << l);
 }
 
 /* The socket's link ended without our close. */
@@ -177,6 +202,52 @@ static tern_socket_at_sock *link_owner(tern_socket_at *m, uint8_t link) {
     return NULL;
   }
   return &m->socks[m->link_sock[link]];
+}
+
+/* ---- the listener ---- */
+
+/* The listener, if there is one that has not failed or begun to close. */
+static tern_socket_at_sock *listener(tern_socket_at *m) {
+  tern_socket_at_sock *s = m->lst < m->nsocks ? &m->socks[m->lst] : NULL;
+  return s != NULL && !(s->flags & F_CLOSING) && s->err == 0 ? s : NULL;
+}
+
+/* The listener fails: its accept reports err. A closing listener is
+ * woken too (its close may be done). */
+static void lst_fail(tern_socket_at *m, int err) {
+  tern_socket_at_sock *s = listener(m);
+  if (s != NULL) {
+    s->err = err;
+  }
+  if (m->lst < m->nsocks) {
+    wake_both(&m->socks[m->lst]);
+  }
+}
+
+/* "<l>,CONNECT" for a link nobody here opened: a connection to the
+ * modem's server. It waits for accept, up to the backlog; beyond it, or
+ * with no listener, it is closed and counted. */
+static void incoming(tern_socket_at *m, uint8_t l) {
+  tern_socket_at_sock *s = listener(m);
+  if (s != NULL && m->npend < m->backlog) {
+    m->pend[m->npend++] = l;
+    m->link_sock[l] = LINK_PENDING;
+    tern_waker_slot_wake(&s->rd);
+  } else {
+    m->stats.refused++;
+    link_orphan(m, l);
+  }
+}
+
+/* Link l, pending, is gone (its CLOSED, or taken by accept). */
+static void pend_remove(tern_socket_at *m, uint8_t l) {
+  uint8_t k = 0;
+  for (uint8_t i = 0; i < m->npend; i++) {
+    if (m->pend[i] != l) {
+      m->pend[k++] = m->pend[i];
+    }
+  }
+  m->npend = k;
 }
 
 /* ---- the command in flight ---- */
@@ -205,7 +276,10 @@ static tern_socket_at_sock *op_sock(tern_socket_at *m) {
   return m->cur < m->nsocks ? &m->socks[m->cur] : NULL;
 }
 
-/* The modem restarted or stopped answering: every link is gone. */
+/* The modem restarted, stopped answering or went away: every link is
+ * gone, and the listener fails. A restarted modem has no server; one that
+ * stopped answering may still have it (AT+CIPSERVER=0 once the listener
+ * closes). */
 static void all_links_gone(tern_socket_at *m, int err) {
   for (uint16_t i = 0; i < m->nsocks; i++) {
     tern_socket_at_sock *s = &m->socks[i];
@@ -216,6 +290,21 @@ static void all_links_gone(tern_socket_at *m, int err) {
   for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
     link_free(m, l);
   }
+  m->npend = 0;
+  lst_fail(m, err);
+  m->srv = err == TERN_ETIMEDOUT && m->srv != SRV_OFF ? SRV_STOP : SRV_OFF;
+}
+
+/* The modem gave link l, which s had taken for its AT+CIPSTART, to a
+ * connection to its server (before our command, or while it ran: ALREADY
+ * CONNECTED): the connection is an incoming one, and s takes another
+ * link. */
+static void link_stolen(tern_socket_at *m, tern_socket_at_sock *s, uint8_t l) {
+  m->link_sock[l] = LINK_PENDING; /* not free for s's next pick */
+  if (s != NULL && link_take(s) != 0) {
+    sock_gone(s, TERN_ENOMEM); /* no other link: as connect with none */
+  }
+  incoming(m, l);
 }
 
 /* A final result of the command in flight. */
@@ -252,10 +341,16 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       break;
     case OP_START:
       if (kind == TERN_AT_EV_CONNECT_FAIL || kind == TERN_AT_EV_ALREADY) {
-        m->op_err = TERN_ECONNREFUSED; /* ERROR follows */
+        /* ERROR follows. With a server up, ALREADY CONNECTED means a
+         * connection to it took the link first. */
+        m->op_err = kind == TERN_AT_EV_ALREADY && m->srv != SRV_OFF
+                        ? START_TAKEN
+                        : TERN_ECONNREFUSED;
         return;
       }
-      if (kind == TERN_AT_EV_OK && m->op_err == 0) {
+      if (m->op_err == START_TAKEN) {
+        link_stolen(m, s, m->op_link);
+      } else if (kind == TERN_AT_EV_OK && m->op_err == 0) {
         if (s != NULL) {
           s->state = S_STATUS;
         } else {
@@ -327,6 +422,31 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         wake_both(s);
       }
       link_free(m, m->op_link);
+      break;
+    case OP_SERVER:
+      if (kind == TERN_AT_EV_OK) {
+        /* Up; unless the listener closed meanwhile: then down again. */
+        m->srv = m->srv == SRV_WANT ? SRV_STO : SRV_STOP;
+      } else if (m->srv == SRV_WANT) {
+        /* ESP-AT says only ERROR: most likely the port is taken. */
+        m->srv = SRV_OFF;
+        lst_fail(m, TERN_EADDRINUSE);
+      } else {
+        m->srv = listener(m) != NULL ? SRV_WANT : SRV_OFF;
+      }
+      break;
+    case OP_STO:
+      /* ERROR (firmware that refuses it) leaves the modem's idle timeout:
+       * README.md. */
+      if (m->srv == SRV_STO) {
+        m->srv = SRV_ON;
+      }
+      break;
+    case OP_UNSERVER:
+      m->srv = listener(m) != NULL ? SRV_WANT : SRV_OFF;
+      if (m->lst < m->nsocks) {
+        wake_both(&m->socks[m->lst]); /* a listener's close */
+      }
       break;
     default: break;
   }
@@ -416,6 +536,9 @@ static void on_line(tern_socket_at *m, const tern_at_event *ev) {
       if (s != NULL && s->state == S_STATUS) {
         s->local.addr = m->sta_ip;
         s->local.port = port;
+        if (m->link_sock[link] == m->acc) {
+          s->peer = remote; /* being accepted: who connected */
+        }
       }
     }
   }
@@ -444,9 +567,28 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       if (s != NULL) {
         sock_gone(s, 0); /* FIN and RST alike: end of stream */
       } else if (ev->link < TERN_SOCKET_AT_LINKS &&
-                 m->link_sock[ev->link] == LINK_ORPHAN &&
                  !(m->op != OP_NONE && ev->link == m->op_link)) {
-        link_free(m, ev->link);
+        uint8_t o = m->link_sock[ev->link];
+        if (o == LINK_PENDING) {
+          pend_remove(m, ev->link); /* came and went before accept */
+        }
+        if (o == LINK_PENDING || o == LINK_ORPHAN) {
+          link_free(m, ev->link);
+        }
+      }
+      break;
+    }
+    case TERN_AT_EV_CONNECT: {
+      /* Ours after AT+CIPSTART, or a connection to the server. */
+      if (ev->link >= TERN_SOCKET_AT_LINKS) {
+        break;
+      }
+      tern_socket_at_sock *s = link_owner(m, ev->link);
+      if (m->link_sock[ev->link] == LINK_FREE) {
+        incoming(m, ev->link);
+      } else if (s != NULL && s->state == S_START &&
+                 !(m->op == OP_START && m->op_link == ev->link)) {
+        link_stolen(m, s, ev->link); /* before our AT+CIPSTART went out */
       }
       break;
     }
@@ -469,6 +611,9 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       tern_socket_at_sock *s = link_owner(m, ev->link);
       if (s != NULL && ev->value > 0) {
         s->flags |= F_HELD | F_NOTE;
+      } else if (ev->link < TERN_SOCKET_AT_LINKS &&
+                 m->link_sock[ev->link] == LINK_PENDING) {
+        m->pend_held |= (uint8_t)(1u << ev->link); /* for its accept */
       }
       break;
     }
@@ -486,7 +631,7 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     case TERN_AT_EV_IPD_DATA:
     case TERN_AT_EV_RECVDATA_DATA: on_ipd_data(m, ev); break;
     case TERN_AT_EV_LINE: on_line(m, ev); break;
-    default: break; /* echo, busy, Recv, WIFI, CONNECT: nothing to do */
+    default: break; /* echo, busy, Recv, WIFI: nothing to do */
   }
 }
 
@@ -499,15 +644,12 @@ static void op_timeout(tern_socket_at *m) {
   ipd_cut(m);
   if (m->op < STARTUP_DONE) {
     /* The modem does not answer: nothing waiting on it can complete. */
-    for (uint16_t i = 0; i < m->nsocks; i++) {
-      tern_socket_at_sock *t = &m->socks[i];
-      if (t->kind != K_FREE && t->link != NO_SOCK) {
-        sock_gone(t, TERN_ETIMEDOUT);
-      }
-    }
-    for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
-      link_free(m, l);
-    }
+    all_links_gone(m, TERN_ETIMEDOUT);
+  } else if (m->op == OP_SERVER || m->op == OP_STO) {
+    /* The server may be up or not: the listener fails, and the server is
+     * deleted once the listener closes. */
+    lst_fail(m, TERN_ETIMEDOUT);
+    m->srv = SRV_STOP;
   } else if (m->op_link < TERN_SOCKET_AT_LINKS) {
     uint8_t l = m->op_link;
     if (s != NULL && s->link == l) {
@@ -613,6 +755,28 @@ static void next_command(tern_socket_at *m) {
       op_begin(m, OP_CLOSE, NO_SOCK, l, n, m->timeout_ms);
       return;
     }
+  }
+  if (m->srv >= SRV_WANT) {
+    /* The server's commands: ops OP_SERVER.. in the order of SRV_WANT.. */
+    int n;
+    if (m->srv == SRV_WANT) {
+      tern_socket_at_sock *l = listener(m);
+      n = l != NULL
+              ? tern_at_cmd_cipserver(m->cmd, sizeof m->cmd, l->local.port)
+              : TERN_EINVAL;
+      if (n < 0) {
+        m->srv = SRV_OFF; /* not reached: WANT comes with a listener */
+        return;
+      }
+    } else {
+      const char *c =
+          m->srv == SRV_STO ? TERN_AT_CMD_STO_OFF : TERN_AT_CMD_SERVER_OFF;
+      n = (int)strlen(c);
+      memcpy(m->cmd, c, (size_t)n);
+    }
+    op_begin(m, (uint8_t)(OP_SERVER + m->srv - SRV_WANT), NO_SOCK, LINK_FREE, n,
+             m->timeout_ms);
+    return;
   }
   for (uint16_t k = 0; k < m->nsocks; k++) {
     uint16_t i = (uint16_t)((m->next + k) % m->nsocks);
@@ -749,7 +913,10 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
   }
   for (uint16_t i = 0; i < m->nsocks && local->port != 0; i++) {
     tern_socket_at_sock *t = &m->socks[i];
-    if (t != s && t->kind == s->kind && t->local.port == local->port) {
+    /* A stream's port is taken by a bound socket (a listener), not by
+     * the connections it accepted. */
+    if (t != s && t->kind == s->kind && t->local.port == local->port &&
+        (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
       return TERN_EADDRINUSE;
     }
   }
@@ -758,22 +925,108 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
   return 0;
 }
 
+/* The modem's server: AT+CIPSERVER=1,<port> (then AT+CIPSTO=0, so that
+ * the modem does not close idle connections). ESP-AT has one server, on
+ * one port, and wants a port: a second listener and port 0 are
+ * TERN_ENOTSUP. The modem's refusal comes later, as accept's
+ * TERN_EADDRINUSE. */
 static int at_listen(tern_socket *so, unsigned backlog) {
   tern_socket_at_sock *s = sock_of(so);
+  tern_socket_at *m = s->m;
   if (s->kind != K_STREAM || !(s->flags & F_BOUND) || s->state != S_IDLE ||
       backlog == 0 || backlog > 255) {
     return TERN_EINVAL;
   }
-  return TERN_ENOTSUP; /* AT+CIPSERVER is not implemented */
+  if (s->local.port == 0 || m->lst != NO_SOCK) {
+    return TERN_ENOTSUP;
+  }
+  s->state = S_LISTEN;
+  m->lst = index_of(s);
+  /* At most one pending connection a link. */
+  m->backlog = (uint8_t)(backlog < TERN_SOCKET_AT_LINKS ? backlog
+                                                        : TERN_SOCKET_AT_LINKS);
+  if (m->srv == SRV_OFF) {
+    m->srv = SRV_WANT; /* else AT+CIPSERVER=0 of an old one first */
+  }
+  wake_runner(m);
+  return 0;
 }
 
+static void at_abort(tern_socket *so);
+
+/* The listener closes: connections not accepted are closed, as is the one
+ * being accepted, and the server is deleted (AT+CIPSERVER=0, which keeps
+ * the connections already accepted). */
+static void lst_stop(tern_socket_at *m) {
+  while (m->npend > 0) {
+    link_orphan(m, m->pend[--m->npend]);
+  }
+  m->pend_held = 0;
+  if (m->acc < m->nsocks) {
+    at_abort(&m->socks[m->acc].base);
+    m->acc = NO_SOCK;
+  }
+  if (m->srv == SRV_WANT && m->op != OP_SERVER) {
+    m->srv = SRV_OFF; /* never asked for */
+  } else if (m->srv != SRV_OFF) {
+    m->srv = SRV_STOP;
+  }
+  wake_runner(m);
+}
+
+/* The next connection: a pending link takes a free socket, which is
+ * handed out once AT+CIPSTATUS has named its endpoints. */
 static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
                                 int *err) {
-  (void)so;
-  (void)cx;
+  tern_socket_at_sock *s = sock_of(so), *t;
+  tern_socket_at *m = s->m;
   *out = NULL;
-  *err = TERN_EINVAL; /* no socket here is ever a listener */
-  return TERN_READY;
+  *err = 0;
+  if (s->state != S_LISTEN || (s->flags & F_CLOSING)) {
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (m->acc < m->nsocks) {
+    t = &m->socks[m->acc];
+    if (t->state == S_STATUS) {
+      tern_waker_slot_register(&t->rd, cx); /* woken at the status's end */
+      return TERN_PENDING;
+    }
+    m->acc = NO_SOCK;
+    *out = &t->base; /* open, or gone already: reads then say so */
+    return TERN_READY;
+  }
+  if (s->err != 0) {
+    *err = s->err;
+    return TERN_READY;
+  }
+  /* No free socket: said at once, as posix says it (a connection waits
+   * meanwhile). */
+  tern_socket *o;
+  if (at_open(&m->base, TERN_SOCK_STREAM, &o) != 0) {
+    *err = TERN_ENOMEM;
+    return TERN_READY;
+  }
+  t = sock_of(o);
+  if (m->npend == 0) {
+    t->kind = K_FREE; /* not needed yet */
+    tern_waker_slot_register(&s->rd, cx);
+    return TERN_PENDING;
+  }
+  uint8_t l = m->pend[0];
+  pend_remove(m, l);
+  m->link_sock[l] = index_of(t);
+  t->link = l;
+  t->state = S_STATUS;
+  t->flags = F_PEER;
+  if (m->pend_held & (1u << l)) {
+    t->flags |= F_HELD | F_NOTE;
+    m->pend_held = (uint8_t)(m->pend_held & ~(1u << l));
+  }
+  m->acc = index_of(t);
+  wake_runner(m);
+  tern_waker_slot_register(&t->rd, cx);
+  return TERN_PENDING;
 }
 
 static bool valid_remote(const tern_endpoint *e) {
@@ -945,7 +1198,7 @@ static int at_endpoint(tern_socket *so, bool peer, tern_endpoint *out) {
 static int at_set_option(tern_socket *so, tern_socket_option opt,
                          int32_t value) {
   tern_socket_at_sock *s = sock_of(so);
-  if (s->kind == K_FREE) {
+  if (s->kind == K_FREE || s->state == S_LISTEN) {
     return TERN_EINVAL;
   }
   switch (opt) {
@@ -992,8 +1245,24 @@ static bool close_link(tern_socket_at_sock *s) {
 
 static tern_poll at_poll_close(tern_socket *so, tern_cx *cx, int *err) {
   tern_socket_at_sock *s = sock_of(so);
+  tern_socket_at *m = s->m;
   if (s->kind == K_FREE) {
     *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  if (s->state == S_LISTEN) {
+    /* Done once the modem's server is deleted. */
+    if (!(s->flags & F_CLOSING)) {
+      s->flags |= F_CLOSING;
+      lst_stop(m);
+    }
+    if (m->srv != SRV_OFF) {
+      tern_waker_slot_register(&s->wr, cx);
+      return TERN_PENDING;
+    }
+    m->lst = NO_SOCK;
+    *err = 0;
+    sock_free(s);
     return TERN_READY;
   }
   if (!close_link(s)) {
@@ -1010,6 +1279,12 @@ static void at_abort(tern_socket *so) {
   tern_socket_at *m = s->m;
   if (s->kind == K_FREE) {
     return;
+  }
+  if (s->state == S_LISTEN) {
+    if (!(s->flags & F_CLOSING)) {
+      lst_stop(m); /* the runner deletes the server */
+    }
+    m->lst = NO_SOCK;
   }
   if (s->link != NO_SOCK) {
     uint8_t l = s->link;
@@ -1143,7 +1418,7 @@ const tern_socket_ops tern_socket_at_ops = {
 int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
                         const tern_socket_at_storage *st, uint32_t timeout_ms) {
   if (m == NULL || st == NULL || st->socks == NULL || st->bufs == NULL ||
-      st->nsocks == 0 || st->nsocks > 254 || st->rx_cap == 0 ||
+      st->nsocks == 0 || st->nsocks > 253 || st->rx_cap == 0 ||
       st->tx_cap == 0) {
     return TERN_EINVAL;
   }
@@ -1160,6 +1435,8 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   m->startup = OP_AT;
   m->cur = NO_SOCK;
   m->ipd_sock = NO_SOCK;
+  m->lst = NO_SOCK;
+  m->acc = NO_SOCK;
   m->timeout_ms = timeout_ms != 0 ? timeout_ms : 2000;
   tern_timer t = TERN_TIMER_INIT;
   m->timer = t;

@@ -33,8 +33,18 @@
  * ring are then dropped and counted, as are datagrams that do not fit in
  * either mode.
  *
+ * Listen is the modem's server (AT+CIPSERVER=1,<port>, then AT+CIPSTO=0:
+ * no idle timeout). ESP-AT has one server: one listener at a time, on a
+ * port (a second listener, or port 0, is TERN_ENOTSUP); a refusal of the
+ * modem is accept's TERN_EADDRINUSE. Each "<link>,CONNECT" for a link no
+ * socket opened waits for accept, up to the backlog (at most the five
+ * links); beyond it, or with no listener, the link is closed and counted
+ * (stats.refused). Accept takes a free socket for it (TERN_ENOMEM when
+ * none: the connection waits) and learns its endpoints with AT+CIPSTATUS.
+ * Closing the listener closes the connections not accepted yet, then
+ * AT+CIPSERVER=0; accepted ones stay open.
+ *
  * What ESP-AT cannot do, and what the backend answers then (README.md):
- *  - listen/accept: TERN_ENOTSUP (AT+CIPSERVER is not implemented);
  *  - half-close: the stream's close closes the link (no FIN-only close);
  *  - abort: AT+CIPCLOSE without waiting (the peer reads end of stream;
  *    ESP-AT has no reset);
@@ -103,6 +113,8 @@ typedef struct tern_socket_at_stats {
                           active mode, datagrams, a fetch nobody awaited */
   uint32_t stray;      /* final results that answered no command in flight
                           (late ones, discarded while resynchronising) */
+  uint32_t refused;    /* connections to the server closed at once: beyond
+                          the backlog, or with no listener */
 } tern_socket_at_stats;
 
 /* The backend. Caller storage; fields are the backend's but stats. */
@@ -125,6 +137,13 @@ typedef struct tern_socket_at {
   uint8_t op_link;  /* its link */
   uint8_t ipd_sock; /* the socket of the current +IPD, 0xFF: dropped */
   int op_err;       /* its error so far (CONNECT FAIL before ERROR) */
+  uint8_t lst;      /* the listener's socket index, 0xFF: none */
+  uint8_t srv;      /* the modem's server: off, on, or a command wanted */
+  uint8_t backlog;  /* the listener's, at most TERN_SOCKET_AT_LINKS */
+  uint8_t npend;    /* connections waiting for accept: their links */
+  uint8_t pend[TERN_SOCKET_AT_LINKS];
+  uint8_t pend_held; /* pending links whose data the modem holds */
+  uint8_t acc;       /* the socket accept is preparing, 0xFF: none */
   char cmd[TERN_AT_CMD_MAX];
   size_t cmd_len, cmd_off;
   size_t pay_len, pay_off; /* AT+CIPSEND's payload after the prompt */
@@ -152,7 +171,7 @@ typedef struct tern_socket_at_storage {
 /* Sets up the backend over uart (the modem's UART, which it then owns)
  * with st's sockets; timeout_ms bounds each command's answer (0: 2000).
  * Nothing is sent until the runner first runs. Returns 0 or TERN_EINVAL
- * (NULL arguments, nsocks 0 or over 254, a capacity of 0). */
+ * (NULL arguments, nsocks 0 or over 253, a capacity of 0). */
 int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
                         const tern_socket_at_storage *st, uint32_t timeout_ms);
 

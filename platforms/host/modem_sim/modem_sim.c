@@ -6,7 +6,9 @@
  * drop links. AT+CIPRECVMODE=1 (passive receive mode) holds a TCP link's
  * data in the simulator and stops reading its socket while the hold is
  * full, so the kernel's TCP window throttles the peer, as a real modem's
- * does.
+ * does. AT+CIPSERVER=1,<port> listens on the station address; each
+ * connection takes the lowest free link and is announced as
+ * "<link>,CONNECT"; AT+CIPSTO's idle timeout closes quiet ones.
  *
  * One thread, one poll(2) loop: the pty master and, when no command is in
  * progress, every open link. Commands run to completion (a TCP connect
@@ -54,7 +56,9 @@ static struct {
   const char *sta_ip;    /* --sta-ip: AT+CIFSR's station address */
   bool no_passive;       /* --no-passive: AT+CIPRECVMODE answers ERROR */
   bool rd_8266;          /* --recvdata-form=esp8266: "+CIPRECVDATA,<n>:" */
+  unsigned sto;          /* --sto: AT+CIPSTO after a restart (seconds) */
 } opt = {.split_us = 100,
+         .sto = 180,
          .seed = 1,
          .ipd_max = 2048,
          .send_max = 2048,
@@ -62,7 +66,7 @@ static struct {
 
 static struct {
   unsigned long commands, ipd_frames, ipd_bytes, sent_bytes, garbage_lines,
-      drops, rd_answers, rd_bytes;
+      drops, rd_answers, rd_bytes, accepted, turned_away, idle_closed;
 } stats;
 
 typedef struct link {
@@ -84,11 +88,17 @@ typedef struct link {
   uint8_t hold[HOLD];
   size_t hold_len;
   bool reported, closing;
+  /* A connection to the server (AT+CIPSTATUS's tetype 1), and when it
+   * last carried bytes either way (AT+CIPSTO's idle timeout). */
+  bool server;
+  int64_t active_ms;
 } link_t;
 
 static link_t links[LINKS];
 static int mfd = -1; /* pty master */
 static bool echo_on = true, mux, dinfo, passive;
+static int srv_fd = -1; /* AT+CIPSERVER's listening socket */
+static unsigned sto;    /* AT+CIPSTO: seconds, 0: never */
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t restart_asked; /* SIGUSR1 */
 
@@ -101,6 +111,12 @@ static size_t send_len, send_got;
 static struct sockaddr_storage send_to; /* AT+CIPSEND's UDP address */
 static socklen_t send_to_len;           /* 0: the link's remote */
 static uint8_t send_buf[SEND_BUF];
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void die(const char *what) {
   fprintf(stderr, "modem_sim: %s: %s\n", what, strerror(errno));
@@ -498,6 +514,7 @@ static void finish_send(void) {
   }
   if (off == send_len) {
     stats.sent_bytes += send_len;
+    links[l].active_ms = now_ms();
     msg("\r\nSEND OK\r\n");
   } else {
     msg("\r\nSEND FAIL\r\n");
@@ -536,9 +553,111 @@ static bool is(const char *s, const char *cmd) {
   return strcmp(s, cmd) == 0;
 }
 
+/* AT+CIPSERVER=1[,<port>] (default 333): a TCP listener on the station
+ * address; ERROR without AT+CIPMUX=1, with a server already running (ESP-AT
+ * has one), or when the port cannot be bound. AT+CIPSERVER=0[,<close all>]
+ * deletes it; its connections stay open, or with 1 are closed (ESP-AT
+ * 2.x's second parameter); ERROR with no server. */
+static void cipserver(char *args) {
+  arg a[3];
+  int n = split_args(args, a, 3);
+  long mode, p = 333;
+  if (!mux || n < 1 || n > 2 || !num(&a[0], 0, 1, &mode) ||
+      (n == 2 && !num(&a[1], mode == 1 ? 1 : 0, mode == 1 ? 65535 : 1, &p))) {
+    error();
+    return;
+  }
+  if (mode == 0) {
+    if (srv_fd < 0) {
+      error();
+      return;
+    }
+    close(srv_fd);
+    srv_fd = -1;
+    for (int i = 0; i < LINKS && n == 2 && p == 1; i++) {
+      if (link_open(i) && links[i].server) {
+        close_link(i, false);
+      }
+    }
+    ok();
+    return;
+  }
+  struct sockaddr_storage ss;
+  socklen_t len;
+  int family = strchr(opt.sta_ip, ':') != NULL ? AF_INET6 : AF_INET;
+  int fd = -1;
+  if (srv_fd < 0 && parse_addr(family, opt.sta_ip, p, &ss, &len)) {
+    fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  }
+  int one = 1;
+  if (fd < 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, LINKS) != 0) {
+    if (fd >= 0) {
+      close(fd);
+    }
+    error();
+    return;
+  }
+  srv_fd = fd;
+  ok();
+}
+
+/* A connection to the server: the lowest free link, "<link>,CONNECT".
+ * With every link taken it is closed at once (what ESP-AT does then is
+ * not documented). */
+static void server_accept(void) {
+  struct sockaddr_storage ra;
+  socklen_t rl = sizeof ra;
+  int fd = accept4(srv_fd, (struct sockaddr *)&ra, &rl,
+                   SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) {
+    return;
+  }
+  int l = 0;
+  while (l < LINKS && link_open(l)) {
+    l++;
+  }
+  if (l == LINKS) {
+    close(fd);
+    stats.turned_away++;
+    return;
+  }
+  links[l] = (link_t){.fd = fd,
+                      .type = SOCK_STREAM,
+                      .remote = ra,
+                      .remote_len = rl,
+                      .server = true,
+                      .active_ms = now_ms()};
+  stats.accepted++;
+  msg("%d,CONNECT\r\n", l);
+}
+
+/* AT+CIPSTO: a connection to the server quiet for sto seconds is closed
+ * (sto 0: never). Returns the milliseconds until the next one is due, or
+ * -1 for none. */
+static int idle_check(void) {
+  int next = -1;
+  int64_t now = now_ms();
+  for (int i = 0; i < LINKS && sto > 0; i++) {
+    if (links[i].fd < 0 || !links[i].server) {
+      continue;
+    }
+    int64_t left = links[i].active_ms + (int64_t)sto * 1000 - now;
+    if (left <= 0) {
+      stats.idle_closed++;
+      close_link(i, false);
+    } else if (next < 0 || left < next) {
+      next = (int)left;
+    }
+  }
+  return next;
+}
+
 /* AT+CIPSTATUS: STATUS:3 with a link open (2: none), then one line per
  * open link, as ESP-AT: +CIPSTATUS:<link>,"<type>","<remote ip>",
- * <remote port>,<local port>,<tetype 0: we are the client>. */
+ * <remote port>,<local port>,<tetype: 0 we are the client, 1 the
+ * server>. */
 static void cipstatus(void) {
   bool any = false;
   for (int i = 0; i < LINKS; i++) {
@@ -571,8 +690,9 @@ static void cipstatus(void) {
                 sizeof ip);
       rport = ntohs(((struct sockaddr_in6 *)&ra)->sin6_port);
     }
-    msg("+CIPSTATUS:%d,\"%s\",\"%s\",%u,%u,0\r\n", i,
-        links[i].type == SOCK_DGRAM ? "UDP" : "TCP", ip, rport, lport);
+    msg("+CIPSTATUS:%d,\"%s\",\"%s\",%u,%u,%d\r\n", i,
+        links[i].type == SOCK_DGRAM ? "UDP" : "TCP", ip, rport, lport,
+        links[i].server ? 1 : 0);
   }
   ok();
 }
@@ -585,6 +705,11 @@ static void restart(void) {
     links[i].closing = links[i].reported = false;
     links[i].hold_len = 0;
   }
+  if (srv_fd >= 0) {
+    close(srv_fd);
+    srv_fd = -1;
+  }
+  sto = opt.sto;
   echo_on = true;
   mux = dinfo = passive = false;
   msg("\r\nready\r\n");
@@ -672,7 +797,7 @@ static void command(char *s) {
   } else if (is(s, "AT+CIPMUX=0")) {
     /* Single-link mode is not emulated; leaving multi-link mode is
      * refused while a link is open, as ESP-AT does. */
-    bool open = false;
+    bool open = srv_fd >= 0; /* the server must be deleted first */
     for (int i = 0; i < LINKS; i++) {
       open = open || link_open(i);
     }
@@ -708,6 +833,22 @@ static void command(char *s) {
     cipsend(args);
   } else if ((args = after(s, "AT+CIPCLOSE=")) != NULL) {
     cipclose(args);
+  } else if ((args = after(s, "AT+CIPSERVER=")) != NULL) {
+    cipserver(args);
+  } else if ((args = after(s, "AT+CIPSTO=")) != NULL) {
+    arg a[2];
+    long t;
+    /* Refused with no server running, as an ESP8266 module was seen to
+     * (README.md). */
+    if (srv_fd < 0 || split_args(args, a, 2) != 1 || !num(&a[0], 0, 7200, &t)) {
+      error();
+    } else {
+      sto = (unsigned)t;
+      ok();
+    }
+  } else if (is(s, "AT+CIPSTO?")) {
+    msg("+CIPSTO:%u\r\n", sto);
+    ok();
   } else if (is(s, "AT+CIFSR")) {
     /* The station's address: the address the links' sockets go out
      * from (--sta-ip, 127.0.0.1 by default: the peers are on loopback). */
@@ -774,6 +915,7 @@ static void hold_from_link(int l) {
     return;
   }
   k->hold_len += (size_t)r;
+  k->active_ms = now_ms();
   if (!k->reported) {
     char note[48];
     int h = snprintf(note, sizeof note, "\r\n+IPD,%d,%zu\r\n", l, k->hold_len);
@@ -803,6 +945,7 @@ static void from_link(int l) {
     close_link(l, false); /* the peer ended or reset the connection */
     return;
   }
+  links[l].active_ms = now_ms();
   if (links[l].type == SOCK_STREAM) {
     fl = sizeof from;
     getpeername(links[l].fd, (struct sockaddr *)&from, &fl);
@@ -852,6 +995,7 @@ static void usage(void) {
           "                 [--split-pause-us N] [--seed N] [--drop-after N]\n"
           "                 [--ipd-max N] [--send-max N] [--sta-ip A]\n"
           "                 [--no-passive] [--recvdata-form esp32|esp8266]\n"
+          "                 [--sto SECONDS]\n"
           "Prints the pty's slave path on stdout and plays an ESP-AT modem\n"
           "on it until SIGTERM or SIGINT. See README.md.\n");
   exit(2);
@@ -881,6 +1025,7 @@ static void parse_options(int argc, char **argv) {
       {"sta-ip", required_argument, NULL, 'a'},
       {"no-passive", no_argument, NULL, 'n'},
       {"recvdata-form", required_argument, NULL, 'f'},
+      {"sto", required_argument, NULL, 't'},
       {NULL, 0, NULL, 0},
   };
   int c;
@@ -904,6 +1049,7 @@ static void parse_options(int argc, char **argv) {
       case 'm': opt.send_max = (unsigned)arg_num(optarg, 1, SEND_BUF); break;
       case 'a': opt.sta_ip = optarg; break;
       case 'n': opt.no_passive = true; break;
+      case 't': opt.sto = (unsigned)arg_num(optarg, 0, 7200); break;
       case 'f':
         if (strcmp(optarg, "esp8266") == 0) {
           opt.rd_8266 = true;
@@ -924,6 +1070,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < LINKS; i++) {
     links[i].fd = -1;
   }
+  sto = opt.sto;
   /* The slave stays open here too, so the master never sees a hang-up
    * and hosts may open and close the slave as they like. */
   int sfd;
@@ -964,11 +1111,16 @@ int main(int argc, char **argv) {
       restart_asked = 0;
       restart();
     }
-    struct pollfd pf[1 + LINKS];
-    int ids[1 + LINKS];
+    int wait_ms = send_link < 0 ? idle_check() : -1;
+    struct pollfd pf[2 + LINKS];
+    int ids[2 + LINKS];
     int n = 0;
     pf[n] = (struct pollfd){.fd = mfd, .events = POLLIN};
     ids[n++] = -1;
+    if (srv_fd >= 0 && send_link < 0) {
+      pf[n] = (struct pollfd){.fd = srv_fd, .events = POLLIN};
+      ids[n++] = -2;
+    }
     for (int i = 0; i < LINKS && send_link < 0; i++) {
       /* Passive mode: a TCP link with a full hold is not read, so its
        * socket's buffer fills and TCP's window closes on the peer. */
@@ -979,7 +1131,7 @@ int main(int argc, char **argv) {
         ids[n++] = i;
       }
     }
-    if (poll(pf, (nfds_t)n, -1) < 0) {
+    if (poll(pf, (nfds_t)n, wait_ms) < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -997,7 +1149,11 @@ int main(int argc, char **argv) {
       continue; /* links may have changed: poll again */
     }
     for (int i = 1; i < n; i++) {
-      if (pf[i].revents != 0 && links[ids[i]].fd == pf[i].fd) {
+      if (ids[i] == -2) {
+        if (pf[i].revents != 0 && srv_fd == pf[i].fd) {
+          server_accept();
+        }
+      } else if (pf[i].revents != 0 && links[ids[i]].fd == pf[i].fd) {
         from_link(ids[i]);
       }
     }
@@ -1008,8 +1164,10 @@ int main(int argc, char **argv) {
   fprintf(stderr,
           "modem_sim: %lu commands, %lu bytes sent, %lu +IPD frames of %lu "
           "bytes, %lu +CIPRECVDATA of %lu bytes, %lu garbage lines, %lu "
-          "links dropped\n",
+          "links dropped, %lu connections accepted, %lu turned away, %lu "
+          "closed idle\n",
           stats.commands, stats.sent_bytes, stats.ipd_frames, stats.ipd_bytes,
-          stats.rd_answers, stats.rd_bytes, stats.garbage_lines, stats.drops);
+          stats.rd_answers, stats.rd_bytes, stats.garbage_lines, stats.drops,
+          stats.accepted, stats.turned_away, stats.idle_closed);
   return 0;
 }
