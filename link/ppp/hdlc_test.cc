@@ -42,10 +42,10 @@ std::vector<Bytes> Decode(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
   return out;
 }
 
-Bytes Encode(const Bytes &frame, uint32_t accm, unsigned fcs_len,
+Bytes Encode(const Bytes &frame, uint32_t accm, const tern_ppp_fcs *fcs,
              size_t piece = 4096) {
   tern_ppp_hdlc_encoder e;
-  tern_ppp_hdlc_encoder_start(&e, frame.data(), frame.size(), accm, fcs_len);
+  tern_ppp_hdlc_encoder_start(&e, frame.data(), frame.size(), accm, fcs);
   Bytes out;
   uint8_t buf[4096];
   for (;;) {
@@ -197,7 +197,7 @@ TEST(HdlcDecode, Fcs32RoundTrip) {
     for (auto &b : f) {
       b = (uint8_t)(rng() % 4 == 0 ? 0x7d + rng() % 2 : rng());
     }
-    unsigned fcs = i % 2 ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
+    const tern_ppp_fcs *fcs = i % 2 ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
     uint32_t accm = rng();
     Bytes e = Encode(f, accm, fcs, 1 + rng() % 9);
     uint8_t buf[310];
