@@ -84,6 +84,10 @@ void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
   }
 }
 
+void tern_ppp_hdlc_decoder_skip(tern_ppp_hdlc_decoder *d) {
+  d->skip = 1;
+}
+
 bool tern_ppp_hdlc_decoder_in_frame(const tern_ppp_hdlc_decoder *d) {
   return d->len > 0 || d->esc || d->skip;
 }

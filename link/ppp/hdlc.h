@@ -117,6 +117,11 @@ void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
 size_t tern_ppp_hdlc_feed(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
                           size_t *frame_len);
 
+/* Drops the frame that has begun (the caller has no buffer for it: a
+ * feed without one stopped at its first byte): the feed skips it to its
+ * closing flag and counts nothing. */
+void tern_ppp_hdlc_decoder_skip(tern_ppp_hdlc_decoder *d);
+
 /* Whether part of a frame has been received (the input ending now would
  * cut it short). */
 bool tern_ppp_hdlc_decoder_in_frame(const tern_ppp_hdlc_decoder *d);

@@ -1177,28 +1177,20 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
     }
     const uint8_t *in = p->rx_buf + p->rx_pos;
     size_t avail = (size_t)(p->rx_len - p->rx_pos);
-    size_t frame_len = 0;
-    size_t used;
-    if (p->rx_skip) {
-      /* No buffer for this frame: skipped up to its closing flag. */
-      const uint8_t *fl = memchr(in, TERN_PPP_FLAG, avail);
-      used = fl != NULL ? (size_t)(fl - in) + 1 : avail;
-      p->rx_skip = fl == NULL;
-    } else {
-      used = tern_ppp_hdlc_feed(&p->dec, in, avail, &frame_len);
-      if (used == 0 && frame_len == 0) {
-        /* A frame begins: a buffer only now, so idle flags hold none. */
-        p->rx_pkt = tern_pkt_pool_try_alloc(p->pool);
-        if (p->rx_pkt == NULL) {
-          p->stats.rx_drop_nobuf++;
-          p->rx_skip = 1;
-        } else {
-          (void)tern_pkt_reserve(p->rx_pkt, TERN_PPP_RX_HEADROOM);
-          tern_ppp_hdlc_decoder_set_buffer(&p->dec, tern_pkt_data(p->rx_pkt),
-                                           tern_pkt_tailroom(p->rx_pkt));
-        }
-        continue;
+    size_t frame_len;
+    size_t used = tern_ppp_hdlc_feed(&p->dec, in, avail, &frame_len);
+    if (used == 0 && frame_len == 0) {
+      /* A frame begins: a buffer only now, so idle flags hold none. */
+      p->rx_pkt = tern_pkt_pool_try_alloc(p->pool);
+      if (p->rx_pkt == NULL) {
+        p->stats.rx_drop_nobuf++;
+        tern_ppp_hdlc_decoder_skip(&p->dec); /* to its closing flag */
+      } else {
+        (void)tern_pkt_reserve(p->rx_pkt, TERN_PPP_RX_HEADROOM);
+        tern_ppp_hdlc_decoder_set_buffer(&p->dec, tern_pkt_data(p->rx_pkt),
+                                         tern_pkt_tailroom(p->rx_pkt));
       }
+      continue;
     }
     p->rx_pos = (uint16_t)(p->rx_pos + used);
     budget = used < budget ? budget - used : 0;

@@ -211,7 +211,6 @@ typedef struct tern_ppp {
   tern_pkt *rx_pkt;
   uint16_t rx_pos;
   uint16_t rx_len;
-  uint8_t rx_skip; /* no buffer: skipping the frame to its flag */
   uint8_t rx_buf[TERN_PPP_RX_CHUNK];
   /* Send: control packets first, then the one IP packet accepted. */
   tern_pkt *ctl[TERN_PPP_CTL_QUEUE];

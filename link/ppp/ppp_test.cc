@@ -607,6 +607,32 @@ TEST_F(Ppp, MagicCollisionOnceIsResolved) {
   EXPECT_TRUE(Up());
 }
 
+TEST_F(Ppp, FrameWithoutABufferIsSkippedToItsFlagAndCounted) {
+  Init(Default());
+  LcpUp();
+  Sent();
+  // Every buffer taken: the peer's echo (its data holding escaped flags,
+  // escapes and control characters) finds none and is skipped whole.
+  std::vector<tern_pkt *> held;
+  while (tern_pkt *b = tern_pkt_pool_try_alloc(&pool_)) {
+    held.push_back(b);
+  }
+  Bytes echo = Cp(TERN_PPP_ECHO_REQ, 9,
+                  Cat({Be32(kPeerMagic), {0x7e, 0x7d, 0x01, 0x7e, 0x11}}));
+  PeerSend(TERN_PPP_PROTO_LCP, echo);
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_drop_nobuf, 1u);
+  const tern_ppp_hdlc_stats *h = tern_ppp_get_hdlc_stats(&ppp_);
+  EXPECT_EQ(h->bad_fcs + h->aborted + h->too_short + h->too_long, 0u);
+  for (tern_pkt *b : held) {
+    tern_pkt_free(b);
+  }
+  // The next frame has a buffer and is answered.
+  PeerSend(TERN_PPP_PROTO_LCP, echo);
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY).id(), 9);
+  EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_drop_nobuf, 1u);
+}
+
 TEST_F(Ppp, EchoAnsweredWithOurMagicAndUnknownCodesRejected) {
   Init(Default());
   Frame req = LcpUp();
