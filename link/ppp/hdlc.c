@@ -196,14 +196,9 @@ size_t tern_ppp_hdlc_encoder_fill(tern_ppp_hdlc_encoder *e, uint8_t *out,
       b = e->data[e->pos];
       e->fcs = e->fcs_kind->step(e->fcs, b);
     } else {
-      if (e->pos == e->len) {
-        /* The FCS goes out complemented, least significant byte first. */
-        uint32_t f = ~e->fcs;
-        for (unsigned i = 0; i < e->fcs_kind->len; i++) {
-          e->fcs_bytes[i] = (uint8_t)(f >> (8 * i));
-        }
-      }
-      b = e->fcs_bytes[e->pos - e->len];
+      /* The FCS, complete now, goes out complemented, least significant
+       * byte first. */
+      b = (uint8_t)(~e->fcs >> (8 * (e->pos - e->len)));
     }
     e->pos++;
     if (b == TERN_PPP_FLAG || b == TERN_PPP_ESC ||

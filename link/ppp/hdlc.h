@@ -136,7 +136,6 @@ typedef struct tern_ppp_hdlc_encoder {
   const tern_ppp_fcs *fcs_kind;
   uint8_t phase;   /* 0 opening flag, 1 body, 2 closing flag, 3 done */
   uint8_t pending; /* an escaped byte's second half not yet written, +1 */
-  uint8_t fcs_bytes[4];
 } tern_ppp_hdlc_encoder;
 
 /* Starts encoding the frame data[0..len) (address/control, protocol and
