@@ -62,7 +62,15 @@ static void ctl_queue(tern_ppp *p, tern_pkt *pkt, uint16_t proto) {
     return;
   }
   tern_ppp_hdlc_header_put(tern_pkt_push(pkt, 4), proto, false, false);
-  p->ctl[p->ctl_len++] = pkt;
+  /* At the tail of the queue, linked through the packets' own links. */
+  pkt->next = NULL;
+  if (p->ctl == NULL) {
+    p->ctl = pkt;
+  } else {
+    p->ctl_tail->next = pkt;
+  }
+  p->ctl_tail = pkt;
+  p->ctl_len++;
 }
 
 /* Sends a control packet built in place in pkt (a received one being
@@ -936,8 +944,10 @@ static void release(tern_ppp *p) {
     p->stats.tx_drop_down++;
   }
   p->rx_pkt = p->tx_pkt = p->tx_data = NULL;
-  for (unsigned i = 0; i < p->ctl_len; i++) {
-    tern_pkt_free(p->ctl[i]);
+  while (p->ctl != NULL) {
+    tern_pkt *next = p->ctl->next;
+    tern_pkt_free(p->ctl);
+    p->ctl = next;
   }
   p->ctl_len = 0;
   tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
@@ -975,9 +985,10 @@ static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
     if (p->tx_pos == p->tx_len) {
       if (p->tx_pkt == NULL) {
         uint32_t accm = 0xffffffffu;
-        if (p->ctl_len > 0) {
-          p->tx_pkt = p->ctl[0];
-          memmove(p->ctl, p->ctl + 1, --p->ctl_len * sizeof p->ctl[0]);
+        if (p->ctl != NULL) {
+          p->tx_pkt = p->ctl;
+          p->ctl = p->ctl->next;
+          p->ctl_len--;
         } else if (p->tx_data != NULL) {
           p->tx_pkt = p->tx_data;
           p->tx_data = NULL;

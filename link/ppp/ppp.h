@@ -213,7 +213,8 @@ typedef struct tern_ppp {
   uint16_t rx_len;
   uint8_t rx_buf[TERN_PPP_RX_CHUNK];
   /* Send: control packets first, then the one IP packet accepted. */
-  tern_pkt *ctl[TERN_PPP_CTL_QUEUE];
+  tern_pkt *ctl; /* the queue's head (linked through next), and tail */
+  tern_pkt *ctl_tail;
   uint8_t ctl_len;
   tern_pkt *tx_data; /* accepted from poll_send, not yet started */
   tern_pkt *tx_pkt;  /* being encoded */

@@ -633,6 +633,34 @@ TEST_F(Ppp, FrameWithoutABufferIsSkippedToItsFlagAndCounted) {
   EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_drop_nobuf, 1u);
 }
 
+TEST_F(Ppp, ControlQueueKeepsOrderAndDropsWhenFull) {
+  Init(Default());
+  LcpUp();
+  Sent();
+  // Echoes of 200 bytes while the peer reads nothing: the line (4 KiB)
+  // fills, the answers queue up to TERN_PPP_CTL_QUEUE, the rest are
+  // dropped and counted.
+  Bytes big(200, 0x41);
+  for (uint8_t id = 1; id <= 30; id++) {
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REQ, id, Cat({Be32(kPeerMagic), big})));
+  }
+  uint32_t dropped = tern_ppp_get_stats(&ppp_)->ctl_nobuf;
+  uint32_t nobuf = tern_netdev_get_stats(&dev_)->rx_drop_nobuf;
+  EXPECT_GE(dropped, 1u);
+  std::vector<Frame> sent = Sent();
+  std::vector<Frame> rest = Sent();  // what reading made room for
+  sent.insert(sent.end(), rest.begin(), rest.end());
+  EXPECT_EQ(sent.size(), 30u - dropped - nobuf);
+  // Answered in the order asked.
+  int last = 0;
+  for (const Frame &f : sent) {
+    EXPECT_EQ(f.code(), TERN_PPP_ECHO_REPLY);
+    EXPECT_GT(f.id(), last);
+    last = f.id();
+  }
+}
+
 TEST_F(Ppp, EchoAnsweredWithOurMagicAndUnknownCodesRejected) {
   Init(Default());
   Frame req = LcpUp();
