@@ -14,31 +14,38 @@ static const uint16_t fcs16_nibble[16] = {
     0x8408, 0x9489, 0xa50a, 0xb58b, 0xc60c, 0xd68d, 0xe70e, 0xf78f,
 };
 
-static uint32_t fcs_byte(uint32_t fcs, uint8_t b, unsigned fcs_len) {
+static uint32_t fcs16_step(uint32_t fcs, uint8_t b) {
   fcs ^= b;
-  if (fcs_len == TERN_PPP_FCS32) {
-    for (int i = 0; i < 8; i++) {
-      fcs = (fcs & 1u) ? (fcs >> 1) ^ 0xedb88320u : fcs >> 1;
-    }
-    return fcs;
-  }
   for (int i = 0; i < 2; i++) {
     fcs = (fcs >> 4) ^ fcs16_nibble[fcs & 0xf];
   }
   return fcs;
 }
 
+static uint32_t fcs32_step(uint32_t fcs, uint8_t b) {
+  fcs ^= b;
+  for (int i = 0; i < 8; i++) {
+    fcs = (fcs & 1u) ? (fcs >> 1) ^ 0xedb88320u : fcs >> 1;
+  }
+  return fcs;
+}
+
+const tern_ppp_fcs tern_ppp_hdlc_fcs16 = {fcs16_step, TERN_PPP_FCS16_INIT,
+                                          TERN_PPP_FCS16_GOOD, 2};
+const tern_ppp_fcs tern_ppp_hdlc_fcs32 = {fcs32_step, TERN_PPP_FCS32_INIT,
+                                          TERN_PPP_FCS32_GOOD, 4};
+
 uint16_t tern_ppp_fcs16(uint16_t fcs, const uint8_t *p, size_t n) {
   uint32_t f = fcs;
   for (size_t i = 0; i < n; i++) {
-    f = fcs_byte(f, p[i], TERN_PPP_FCS16);
+    f = fcs16_step(f, p[i]);
   }
   return (uint16_t)f;
 }
 
 uint32_t tern_ppp_fcs32(uint32_t fcs, const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    fcs = fcs_byte(fcs, p[i], TERN_PPP_FCS32);
+    fcs = fcs32_step(fcs, p[i]);
   }
   return fcs;
 }
@@ -49,8 +56,7 @@ static void start_frame(tern_ppp_hdlc_decoder *d) {
   d->len = 0;
   d->esc = 0;
   d->skip = 0;
-  d->fcs =
-      d->fcs_len == TERN_PPP_FCS32 ? TERN_PPP_FCS32_INIT : TERN_PPP_FCS16_INIT;
+  d->fcs = d->fcs_kind->init;
 }
 
 void tern_ppp_hdlc_decoder_init(tern_ppp_hdlc_decoder *d, uint8_t *buf,
@@ -70,12 +76,16 @@ void tern_ppp_hdlc_decoder_set_buffer(tern_ppp_hdlc_decoder *d, uint8_t *buf,
 }
 
 void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
-                                  unsigned fcs_len) {
+                                  const tern_ppp_fcs *fcs) {
   d->accm = accm;
-  d->fcs_len = fcs_len == TERN_PPP_FCS32 ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
+  d->fcs_kind = fcs;
   if (!tern_ppp_hdlc_decoder_in_frame(d)) {
     start_frame(d);
   }
+}
+
+void tern_ppp_hdlc_decoder_skip(tern_ppp_hdlc_decoder *d) {
+  d->skip = 1;
 }
 
 bool tern_ppp_hdlc_decoder_in_frame(const tern_ppp_hdlc_decoder *d) {
@@ -92,14 +102,13 @@ static size_t end_frame(tern_ppp_hdlc_decoder *d) {
     }
   } else if (d->skip || d->len == 0) {
     /* too long (counted when it began) or empty (between frames) */
-  } else if (d->len <= d->fcs_len) {
+  } else if (d->len <= d->fcs_kind->len) {
     d->stats.too_short++;
-  } else if (d->fcs != (d->fcs_len == TERN_PPP_FCS32 ? TERN_PPP_FCS32_GOOD
-                                                     : TERN_PPP_FCS16_GOOD)) {
+  } else if (d->fcs != d->fcs_kind->good) {
     d->stats.bad_fcs++;
   } else {
     d->stats.frames++;
-    out = (size_t)d->len - d->fcs_len;
+    out = (size_t)d->len - d->fcs_kind->len;
   }
   start_frame(d);
   return out;
@@ -143,7 +152,7 @@ size_t tern_ppp_hdlc_feed(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
       continue;
     }
     d->buf[d->len++] = b;
-    d->fcs = fcs_byte(d->fcs, b, d->fcs_len);
+    d->fcs = d->fcs_kind->step(d->fcs, b);
   }
   return n;
 }
@@ -151,14 +160,14 @@ size_t tern_ppp_hdlc_feed(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
 /* ---- encoder ---- */
 
 void tern_ppp_hdlc_encoder_start(tern_ppp_hdlc_encoder *e, const uint8_t *data,
-                                 size_t len, uint32_t accm, unsigned fcs_len) {
+                                 size_t len, uint32_t accm,
+                                 const tern_ppp_fcs *fcs) {
   memset(e, 0, sizeof *e);
   e->data = data;
   e->len = (uint16_t)len;
   e->accm = accm;
-  e->fcs_len = fcs_len == TERN_PPP_FCS32 ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
-  e->fcs =
-      fcs_len == TERN_PPP_FCS32 ? TERN_PPP_FCS32_INIT : TERN_PPP_FCS16_INIT;
+  e->fcs_kind = fcs;
+  e->fcs = fcs->init;
 }
 
 size_t tern_ppp_hdlc_encoder_fill(tern_ppp_hdlc_encoder *e, uint8_t *out,
@@ -178,23 +187,18 @@ size_t tern_ppp_hdlc_encoder_fill(tern_ppp_hdlc_encoder *e, uint8_t *out,
     if (e->phase == 3) {
       break;
     }
-    if (e->pos == e->len + e->fcs_len) {
+    if (e->pos == e->len + e->fcs_kind->len) {
       e->phase = 2;
       continue;
     }
     uint8_t b;
     if (e->pos < e->len) {
       b = e->data[e->pos];
-      e->fcs = fcs_byte(e->fcs, b, e->fcs_len);
+      e->fcs = e->fcs_kind->step(e->fcs, b);
     } else {
-      if (e->pos == e->len) {
-        /* The FCS goes out complemented, least significant byte first. */
-        uint32_t f = ~e->fcs;
-        for (unsigned i = 0; i < e->fcs_len; i++) {
-          e->fcs_bytes[i] = (uint8_t)(f >> (8 * i));
-        }
-      }
-      b = e->fcs_bytes[e->pos - e->len];
+      /* The FCS, complete now, goes out complemented, least significant
+       * byte first. */
+      b = (uint8_t)(~e->fcs >> (8 * (e->pos - e->len)));
     }
     e->pos++;
     if (b == TERN_PPP_FLAG || b == TERN_PPP_ESC ||

@@ -34,12 +34,6 @@ extern "C" {
 #define TERN_PPP_FLAG 0x7e
 #define TERN_PPP_ESC 0x7d
 
-/* FCS sizes (RFC 1570's FCS-Alternatives: 16 is the default). */
-enum {
-  TERN_PPP_FCS16 = 2,
-  TERN_PPP_FCS32 = 4,
-};
-
 /* The FCS-16 of a frame whose FCS is appended comes out as this (RFC 1662
  * appendix C.2), and the FCS-32 as TERN_PPP_FCS32_GOOD (C.3). */
 #define TERN_PPP_FCS16_INIT 0xffffu
@@ -51,6 +45,24 @@ enum {
  * is the one's complement of the result, least significant byte first). */
 uint16_t tern_ppp_fcs16(uint16_t fcs, const uint8_t *p, size_t n);
 uint32_t tern_ppp_fcs32(uint32_t fcs, const uint8_t *p, size_t n);
+
+/* An FCS as the codec uses it (RFC 1570's FCS-Alternatives: FCS-16 is
+ * the default): the step over one byte, the start value, the residue of
+ * a good frame, the size on the wire. The decoder and the encoder take
+ * one of these instead of a size so that a program links only the FCSs
+ * it names: the link uses FCS-16 alone, and FCS-32's code (138 bytes on
+ * Cortex-M0 with its branches in the codec) stays out of it. */
+typedef struct tern_ppp_fcs {
+  uint32_t (*step)(uint32_t fcs, uint8_t b);
+  uint32_t init;
+  uint32_t good;
+  uint8_t len;
+} tern_ppp_fcs;
+
+extern const tern_ppp_fcs tern_ppp_hdlc_fcs16;
+extern const tern_ppp_fcs tern_ppp_hdlc_fcs32;
+#define TERN_PPP_FCS16 (&tern_ppp_hdlc_fcs16)
+#define TERN_PPP_FCS32 (&tern_ppp_hdlc_fcs32)
 
 /* The decoder's counters; they wrap at 2^32. Every frame between flags is
  * counted in exactly one of frames, too_short, bad_fcs, too_long,
@@ -70,11 +82,11 @@ typedef struct tern_ppp_hdlc_decoder {
   uint16_t cap;
   uint16_t len;
   uint32_t fcs;
-  uint32_t accm;   /* receive ACCM: unescaped 0x00-0x1f with a bit set are
-                      dropped */
-  uint8_t fcs_len; /* TERN_PPP_FCS16 or TERN_PPP_FCS32 */
-  uint8_t esc;     /* the last byte was 7D */
-  uint8_t skip;    /* dropping up to the next flag (too long) */
+  uint32_t accm; /* receive ACCM: unescaped 0x00-0x1f with a bit set are
+                    dropped */
+  const tern_ppp_fcs *fcs_kind; /* TERN_PPP_FCS16 or TERN_PPP_FCS32 */
+  uint8_t esc;                  /* the last byte was 7D */
+  uint8_t skip;                 /* dropping up to the next flag (too long) */
   tern_ppp_hdlc_stats stats;
 } tern_ppp_hdlc_decoder;
 
@@ -92,9 +104,9 @@ void tern_ppp_hdlc_decoder_init(tern_ppp_hdlc_decoder *d, uint8_t *buf,
 void tern_ppp_hdlc_decoder_set_buffer(tern_ppp_hdlc_decoder *d, uint8_t *buf,
                                       size_t cap);
 
-/* Sets the receive ACCM and the FCS size (TERN_PPP_FCS16 or _FCS32). */
+/* Sets the receive ACCM and the FCS (TERN_PPP_FCS16 or _FCS32). */
 void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
-                                  unsigned fcs_len);
+                                  const tern_ppp_fcs *fcs);
 
 /* Feeds n bytes. Returns how many were used: it stops just after the flag
  * that ends a good frame, whose length (without the FCS, at least 1) is
@@ -105,6 +117,11 @@ void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
 size_t tern_ppp_hdlc_feed(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
                           size_t *frame_len);
 
+/* Drops the frame that has begun (the caller has no buffer for it: a
+ * feed without one stopped at its first byte): the feed skips it to its
+ * closing flag and counts nothing. */
+void tern_ppp_hdlc_decoder_skip(tern_ppp_hdlc_decoder *d);
+
 /* Whether part of a frame has been received (the input ending now would
  * cut it short). */
 bool tern_ppp_hdlc_decoder_in_frame(const tern_ppp_hdlc_decoder *d);
@@ -113,22 +130,23 @@ bool tern_ppp_hdlc_decoder_in_frame(const tern_ppp_hdlc_decoder *d);
 typedef struct tern_ppp_hdlc_encoder {
   const uint8_t *data;
   uint16_t len;
-  uint16_t pos; /* next byte of data; len..len+fcs_len: the FCS */
+  uint16_t pos; /* next byte of data; len..len+fcs_kind->len: the FCS */
   uint32_t fcs;
   uint32_t accm;
-  uint8_t fcs_len;
+  const tern_ppp_fcs *fcs_kind;
   uint8_t phase;   /* 0 opening flag, 1 body, 2 closing flag, 3 done */
   uint8_t pending; /* an escaped byte's second half not yet written, +1 */
-  uint8_t fcs_bytes[4];
 } tern_ppp_hdlc_encoder;
 
 /* Starts encoding the frame data[0..len) (address/control, protocol and
  * information; the FCS is added) escaping per accm (bit n set: escape
- * byte n, for n < 32; 7D and 7E always), with an FCS of fcs_len bytes.
+ * byte n, for n < 32; 7D and 7E always), with the FCS fcs
+ * (TERN_PPP_FCS16 or _FCS32).
  * The frame opens and closes with a flag. data must stay in place until
  * the encoder is done. len must be at most 65535. */
 void tern_ppp_hdlc_encoder_start(tern_ppp_hdlc_encoder *e, const uint8_t *data,
-                                 size_t len, uint32_t accm, unsigned fcs_len);
+                                 size_t len, uint32_t accm,
+                                 const tern_ppp_fcs *fcs);
 
 /* Writes up to cap encoded bytes to out; returns how many (0 once the frame
  * is out). */

@@ -22,8 +22,9 @@ void Check(bool ok) {
   }
 }
 
-std::vector<Bytes> Run(const uint8_t *in, size_t n, size_t cap, unsigned fcs,
-                       uint32_t accm, size_t chunk, tern_ppp_hdlc_stats *st) {
+std::vector<Bytes> Run(const uint8_t *in, size_t n, size_t cap,
+                       const tern_ppp_fcs *fcs, uint32_t accm, size_t chunk,
+                       tern_ppp_hdlc_stats *st) {
   uint8_t *buf = cap > 0 ? (uint8_t *)malloc(cap) : nullptr;
   tern_ppp_hdlc_decoder d;
   tern_ppp_hdlc_decoder_init(&d, buf, cap);
@@ -35,7 +36,7 @@ std::vector<Bytes> Run(const uint8_t *in, size_t n, size_t cap, unsigned fcs,
     size_t frame_len;
     size_t used = tern_ppp_hdlc_feed(&d, in + off, piece, &frame_len);
     if (frame_len > 0) {
-      Check(frame_len + fcs <= cap);
+      Check(frame_len + fcs->len <= cap);
       out.emplace_back(buf, buf + frame_len);
     } else if (used == 0) {
       Check(buf == nullptr);
@@ -56,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   size_t cap = data[0];
-  unsigned fcs = (data[1] & 1) ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
+  const tern_ppp_fcs *fcs = (data[1] & 1) ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
   uint32_t accm = (data[1] & 2) ? 0xffffffffu : (data[1] & 4) ? 0 : 0x000a0000u;
   const uint8_t *in = data + 2;
   size_t n = size - 2;
@@ -71,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Check(!f.empty());
     tern_ppp_hdlc_encoder e;
     tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), accm, fcs);
-    Bytes enc(TERN_PPP_HDLC_ENCODED_MAX(f.size(), fcs));
+    Bytes enc(TERN_PPP_HDLC_ENCODED_MAX(f.size(), fcs->len));
     size_t len = tern_ppp_hdlc_encoder_fill(&e, enc.data(), enc.size());
     Check(tern_ppp_hdlc_encoder_done(&e));
     tern_ppp_hdlc_stats s;

@@ -42,10 +42,10 @@ std::vector<Bytes> Decode(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
   return out;
 }
 
-Bytes Encode(const Bytes &frame, uint32_t accm, unsigned fcs_len,
+Bytes Encode(const Bytes &frame, uint32_t accm, const tern_ppp_fcs *fcs,
              size_t piece = 4096) {
   tern_ppp_hdlc_encoder e;
-  tern_ppp_hdlc_encoder_start(&e, frame.data(), frame.size(), accm, fcs_len);
+  tern_ppp_hdlc_encoder_start(&e, frame.data(), frame.size(), accm, fcs);
   Bytes out;
   uint8_t buf[4096];
   for (;;) {
@@ -130,6 +130,39 @@ TEST(HdlcDecode, ZeroedDecoderOnceConfiguredIsInitialised) {
   EXPECT_EQ(d.stats.bad_fcs, 0u);
 }
 
+TEST(HdlcDecode, SkippedFrameCountsNothingAndTheNextIsDelivered) {
+  Bytes body = {0xff, 0x03, 0xc0, 0x21, 0x7e, 0x7d, 0x01, 0x02};
+  Bytes e = Encode(body, 0xffffffffu, TERN_PPP_FCS16);
+  Bytes two = e;
+  two.insert(two.end(), e.begin(), e.end());
+  uint8_t buf[64];
+  tern_ppp_hdlc_decoder d;
+  tern_ppp_hdlc_decoder_init(&d, nullptr, 0);
+  size_t frame_len = 9;
+  size_t used = tern_ppp_hdlc_feed(&d, two.data(), two.size(), &frame_len);
+  // The opening flag is taken; the frame's first byte stops the feed.
+  EXPECT_EQ(used, 1u);
+  EXPECT_EQ(frame_len, 0u);
+  tern_ppp_hdlc_decoder_skip(&d);
+  EXPECT_TRUE(tern_ppp_hdlc_decoder_in_frame(&d));
+  size_t more =
+      tern_ppp_hdlc_feed(&d, two.data() + used, two.size() - used, &frame_len);
+  used += more;
+  // Skipped to its closing flag, and on through the second frame's
+  // opening flag to that frame's first byte: no buffer for it either.
+  EXPECT_EQ(used, e.size() + 1);
+  EXPECT_EQ(frame_len, 0u);
+  EXPECT_FALSE(tern_ppp_hdlc_decoder_in_frame(&d));
+  tern_ppp_hdlc_decoder_set_buffer(&d, buf, sizeof buf);
+  auto got = Decode(&d, two.data() + used, two.size() - used, 3);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], body);
+  EXPECT_EQ(d.stats.frames, 1u);
+  EXPECT_EQ(
+      d.stats.bad_fcs + d.stats.too_short + d.stats.aborted + d.stats.too_long,
+      0u);
+}
+
 TEST(HdlcDecode, PeerStreamGivesTheCapturedFrames) {
   for (size_t chunk : {1, 5, 100000}) {
     uint8_t buf[1600];
@@ -197,7 +230,7 @@ TEST(HdlcDecode, Fcs32RoundTrip) {
     for (auto &b : f) {
       b = (uint8_t)(rng() % 4 == 0 ? 0x7d + rng() % 2 : rng());
     }
-    unsigned fcs = i % 2 ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
+    const tern_ppp_fcs *fcs = i % 2 ? TERN_PPP_FCS32 : TERN_PPP_FCS16;
     uint32_t accm = rng();
     Bytes e = Encode(f, accm, fcs, 1 + rng() % 9);
     uint8_t buf[310];

@@ -62,7 +62,15 @@ static void ctl_queue(tern_ppp *p, tern_pkt *pkt, uint16_t proto) {
     return;
   }
   tern_ppp_hdlc_header_put(tern_pkt_push(pkt, 4), proto, false, false);
-  p->ctl[p->ctl_len++] = pkt;
+  /* At the tail of the queue, linked through the packets' own links. */
+  pkt->next = NULL;
+  if (p->ctl == NULL) {
+    p->ctl = pkt;
+  } else {
+    p->ctl_tail->next = pkt;
+  }
+  p->ctl_tail = pkt;
+  p->ctl_len++;
 }
 
 /* Sends a control packet built in place in pkt (a received one being
@@ -238,8 +246,8 @@ static const uint8_t fsm_table[E_COUNT][10] = {
 /* An automaton's restart timer. PAP borrows LCP's: it runs only while
  * LCP is opened, when LCP's is idle. */
 static void restart_on(tern_ppp *p, tern_ppp_fsm *f) {
-  f->timing = 1;
-  f->deadline = tern_now() + p->cfg.restart_ms;
+  f->timer.on = 1;
+  f->timer.at = tern_now() + p->cfg.restart_ms;
 }
 
 /* A fresh control packet of our own for ops' protocol: a
@@ -359,7 +367,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     f->state = (uint8_t)(entry & 15);
   }
   if (f->state < S_CLOSING || f->state == S_OPENED) {
-    f->timing = 0; /* the timer runs in Closing..Ack-Sent only */
+    f->timer.on = 0; /* the timer runs in Closing..Ack-Sent only */
   } else if (!f->which && f->state >= S_REQ_SENT) {
     p->phase = TERN_PPP_ESTABLISH;
   }
@@ -625,8 +633,8 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
 /* The keepalive's next echo, one period from now (only when
  * tern_ppp_use_keepalive has set a period). */
 void tern__ppp_echo_arm(tern_ppp *p) {
-  p->echo_on = p->echo_ms != 0;
-  p->echo_at = tern_now() + p->echo_ms;
+  p->echo.on = p->echo_ms != 0;
+  p->echo.at = tern_now() + p->echo_ms;
 }
 
 static void pap_send(tern_ppp *p);
@@ -681,7 +689,7 @@ static void lcp_reset(tern_ppp *p) {
 
 static void lcp_down(tern_ppp *p) {
   ncp_event(p, E_DOWN);
-  p->echo_on = 0;
+  p->echo.on = 0;
   p->phase = TERN_PPP_ESTABLISH;
   lcp_reset(p);
 }
@@ -740,7 +748,7 @@ static void pap_send(tern_ppp *p) {
 }
 
 void tern__ppp_auth_done(tern_ppp *p, bool ok) {
-  p->lcp.timing = 0; /* the authentication phase's retries end */
+  p->lcp.timer.on = 0; /* the authentication phase's retries end */
   if (ok) {
     network_phase(p);
   } else {
@@ -865,10 +873,6 @@ static const cp_ops ipcp_ops = {
 
 /* ---- timers ---- */
 
-static bool due(uint8_t on, tern_time at, tern_time now) {
-  return on && !tern_time_before(now, at);
-}
-
 /* The keepalive found the peer dead: the link goes down and LCP starts
  * again, bounded by Max-Configure. */
 void tern__ppp_peer_dead(tern_ppp *p) {
@@ -877,43 +881,48 @@ void tern__ppp_peer_dead(tern_ppp *p) {
   fsm_event(p, &p->lcp, E_UP, NULL);
 }
 
-/* Runs what is due: each automaton's restart timer (LCP's goes to PAP
- * while LCP is opened), the keepalive. */
-static void fire_timers(tern_ppp *p) {
-  tern_time now = tern_now();
+/* Runs what is due (each automaton's restart timer, LCP's going to PAP
+ * while LCP is opened; the keepalive) and arms the adapter's timer at
+ * the earliest deadline left, in one walk over the deadlines. */
+static void run_timers(tern_ppp *p, tern_cx *cx) {
   tern_ppp_fsm *fs[3] = {&p->lcp, &p->ipcp, &p->ipv6cp};
-  for (int i = 0; i < 3; i++) {
-    tern_ppp_fsm *f = fs[i];
-    if (due(f->timing, f->deadline, now)) {
-      f->timing = 0;
-      if (f == &p->lcp && f->state == S_OPENED) {
-        pap_send(p);
-      } else {
-        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL);
+  tern_ppp_deadline *ds[4] = {&p->lcp.timer, &p->ipcp.timer, &p->ipv6cp.timer,
+                              &p->echo};
+  for (;;) {
+    tern_time now = tern_now();
+    tern_ppp_deadline *next = NULL;
+    int i;
+    for (i = 0; i < 4; i++) {
+      tern_ppp_deadline *d = ds[i];
+      if (!d->on) {
+        continue;
+      }
+      if (!tern_time_before(now, d->at)) {
+        break; /* due */
+      }
+      if (next == NULL || tern_time_before(d->at, next->at)) {
+        next = d;
       }
     }
-  }
-  if (due(p->echo_on, p->echo_at, now)) {
-    p->echo_tick(p);
-  }
-}
-
-/* Arms the timer at the earliest deadline; READY when one has passed. */
-static tern_poll arm_timer(tern_ppp *p, tern_cx *cx) {
-  bool any = p->echo_on;
-  tern_time t = p->echo_at;
-  const tern_ppp_fsm *fs[3] = {&p->lcp, &p->ipcp, &p->ipv6cp};
-  for (int i = 0; i < 3; i++) {
-    if (fs[i]->timing && (!any || tern_time_before(fs[i]->deadline, t))) {
-      t = fs[i]->deadline;
-      any = true;
+    if (i < 4) {
+      ds[i]->on = 0;
+      if (i == 3) {
+        p->echo_tick(p);
+      } else if (i == 0 && p->lcp.state == S_OPENED) {
+        pap_send(p);
+      } else {
+        fsm_event(p, fs[i], fs[i]->restart > 0 ? E_TO_P : E_TO_M, NULL);
+      }
+      continue; /* what it did may have moved any deadline */
+    }
+    if (next == NULL) {
+      tern_timer_cancel(&p->timer);
+      return;
+    }
+    if (tern_sleep_until(&p->timer, cx, next->at) == TERN_PENDING) {
+      return;
     }
   }
-  if (!any) {
-    tern_timer_cancel(&p->timer);
-    return TERN_PENDING;
-  }
-  return tern_sleep_until(&p->timer, cx, t);
 }
 
 /* ---- send ---- */
@@ -935,8 +944,10 @@ static void release(tern_ppp *p) {
     p->stats.tx_drop_down++;
   }
   p->rx_pkt = p->tx_pkt = p->tx_data = NULL;
-  for (unsigned i = 0; i < p->ctl_len; i++) {
-    tern_pkt_free(p->ctl[i]);
+  while (p->ctl != NULL) {
+    tern_pkt *next = p->ctl->next;
+    tern_pkt_free(p->ctl);
+    p->ctl = next;
   }
   p->ctl_len = 0;
   tern_ppp_hdlc_decoder_set_buffer(&p->dec, NULL, 0);
@@ -974,9 +985,10 @@ static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
     if (p->tx_pos == p->tx_len) {
       if (p->tx_pkt == NULL) {
         uint32_t accm = 0xffffffffu;
-        if (p->ctl_len > 0) {
-          p->tx_pkt = p->ctl[0];
-          memmove(p->ctl, p->ctl + 1, --p->ctl_len * sizeof p->ctl[0]);
+        if (p->ctl != NULL) {
+          p->tx_pkt = p->ctl;
+          p->ctl = p->ctl->next;
+          p->ctl_len--;
         } else if (p->tx_data != NULL) {
           p->tx_pkt = p->tx_data;
           p->tx_data = NULL;
@@ -1147,7 +1159,7 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
   for (;;) {
     int perr;
     if (!p->closed) {
-      fire_timers(p);
+      run_timers(p, cx);
       (void)pump(p, cx, &p->rx_waiter, &perr);
     }
     if (p->closed) {
@@ -1162,10 +1174,7 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
       ptrdiff_t n;
       if (tern_stream_poll_read(&p->stream, cx, p->rx_buf, sizeof p->rx_buf,
                                 &n) == TERN_PENDING) {
-        if (arm_timer(p, cx) == TERN_READY) {
-          continue; /* a deadline passed meanwhile */
-        }
-        return TERN_PENDING;
+        return TERN_PENDING; /* the timer is armed (run_timers) */
       }
       if (n <= 0) {
         if (p->rx_pkt != NULL && tern_ppp_hdlc_decoder_in_frame(&p->dec)) {
@@ -1179,28 +1188,20 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
     }
     const uint8_t *in = p->rx_buf + p->rx_pos;
     size_t avail = (size_t)(p->rx_len - p->rx_pos);
-    size_t frame_len = 0;
-    size_t used;
-    if (p->rx_skip) {
-      /* No buffer for this frame: skipped up to its closing flag. */
-      const uint8_t *fl = memchr(in, TERN_PPP_FLAG, avail);
-      used = fl != NULL ? (size_t)(fl - in) + 1 : avail;
-      p->rx_skip = fl == NULL;
-    } else {
-      used = tern_ppp_hdlc_feed(&p->dec, in, avail, &frame_len);
-      if (used == 0 && frame_len == 0) {
-        /* A frame begins: a buffer only now, so idle flags hold none. */
-        p->rx_pkt = tern_pkt_pool_try_alloc(p->pool);
-        if (p->rx_pkt == NULL) {
-          p->stats.rx_drop_nobuf++;
-          p->rx_skip = 1;
-        } else {
-          (void)tern_pkt_reserve(p->rx_pkt, TERN_PPP_RX_HEADROOM);
-          tern_ppp_hdlc_decoder_set_buffer(&p->dec, tern_pkt_data(p->rx_pkt),
-                                           tern_pkt_tailroom(p->rx_pkt));
-        }
-        continue;
+    size_t frame_len;
+    size_t used = tern_ppp_hdlc_feed(&p->dec, in, avail, &frame_len);
+    if (used == 0 && frame_len == 0) {
+      /* A frame begins: a buffer only now, so idle flags hold none. */
+      p->rx_pkt = tern_pkt_pool_try_alloc(p->pool);
+      if (p->rx_pkt == NULL) {
+        p->stats.rx_drop_nobuf++;
+        tern_ppp_hdlc_decoder_skip(&p->dec); /* to its closing flag */
+      } else {
+        (void)tern_pkt_reserve(p->rx_pkt, TERN_PPP_RX_HEADROOM);
+        tern_ppp_hdlc_decoder_set_buffer(&p->dec, tern_pkt_data(p->rx_pkt),
+                                         tern_pkt_tailroom(p->rx_pkt));
       }
+      continue;
     }
     p->rx_pos = (uint16_t)(p->rx_pos + used);
     budget = used < budget ? budget - used : 0;

@@ -114,6 +114,13 @@ typedef enum tern_ppp_phase {
   TERN_PPP_TERMINATE = 4,
 } tern_ppp_phase;
 
+/* A deadline of the link's (a restart timer, the keepalive's period):
+ * all of them wait on the adapter's one tern_timer. Private. */
+typedef struct tern_ppp_deadline {
+  tern_time at;
+  uint8_t on;
+} tern_ppp_deadline;
+
 /* One control protocol's negotiation: RFC 1661's automaton. Private. */
 struct tern__ppp_cp_ops;
 
@@ -122,11 +129,10 @@ typedef struct tern_ppp_fsm {
   uint8_t state;                      /* RFC 1661 section 4.2's states, 0..9 */
   uint8_t id;                         /* identifier of our last request */
   uint8_t restart;                    /* the restart counter */
-  uint8_t naks;      /* Configure-Naks sent since our last Ack */
-  uint8_t timing;    /* the restart timer runs (LCP's: or PAP's) */
-  uint8_t which;     /* 0 LCP, 1 IPCP, 2 IPV6CP */
-  uint32_t rejected; /* our options the peer rejected (bits) */
-  tern_time deadline;
+  uint8_t naks;            /* Configure-Naks sent since our last Ack */
+  uint8_t which;           /* 0 LCP, 1 IPCP, 2 IPV6CP */
+  uint32_t rejected;       /* our options the peer rejected (bits) */
+  tern_ppp_deadline timer; /* the restart timer (LCP's: or PAP's) */
 } tern_ppp_fsm;
 
 /* What IPCP negotiated: addresses as the four bytes on the wire; 0.0.0.0
@@ -190,8 +196,7 @@ typedef struct tern_ppp {
   void (*echo_tick)(struct tern_ppp *p);
   uint16_t echo_ms;
   uint8_t echo_fails; /* unanswered echoes before the peer counts as dead */
-  uint8_t echo_on;
-  tern_time echo_at;
+  tern_ppp_deadline echo;
   uint8_t echo_id;
   uint8_t echo_out; /* echoes sent and not answered */
   /* IPCP. */
@@ -206,10 +211,10 @@ typedef struct tern_ppp {
   tern_pkt *rx_pkt;
   uint16_t rx_pos;
   uint16_t rx_len;
-  uint8_t rx_skip; /* no buffer: skipping the frame to its flag */
   uint8_t rx_buf[TERN_PPP_RX_CHUNK];
   /* Send: control packets first, then the one IP packet accepted. */
-  tern_pkt *ctl[TERN_PPP_CTL_QUEUE];
+  tern_pkt *ctl; /* the queue's head (linked through next), and tail */
+  tern_pkt *ctl_tail;
   uint8_t ctl_len;
   tern_pkt *tx_data; /* accepted from poll_send, not yet started */
   tern_pkt *tx_pkt;  /* being encoded */

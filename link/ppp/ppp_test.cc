@@ -607,6 +607,60 @@ TEST_F(Ppp, MagicCollisionOnceIsResolved) {
   EXPECT_TRUE(Up());
 }
 
+TEST_F(Ppp, FrameWithoutABufferIsSkippedToItsFlagAndCounted) {
+  Init(Default());
+  LcpUp();
+  Sent();
+  // Every buffer taken: the peer's echo (its data holding escaped flags,
+  // escapes and control characters) finds none and is skipped whole.
+  std::vector<tern_pkt *> held;
+  while (tern_pkt *b = tern_pkt_pool_try_alloc(&pool_)) {
+    held.push_back(b);
+  }
+  Bytes echo = Cp(TERN_PPP_ECHO_REQ, 9,
+                  Cat({Be32(kPeerMagic), {0x7e, 0x7d, 0x01, 0x7e, 0x11}}));
+  PeerSend(TERN_PPP_PROTO_LCP, echo);
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_drop_nobuf, 1u);
+  const tern_ppp_hdlc_stats *h = tern_ppp_get_hdlc_stats(&ppp_);
+  EXPECT_EQ(h->bad_fcs + h->aborted + h->too_short + h->too_long, 0u);
+  for (tern_pkt *b : held) {
+    tern_pkt_free(b);
+  }
+  // The next frame has a buffer and is answered.
+  PeerSend(TERN_PPP_PROTO_LCP, echo);
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY).id(), 9);
+  EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_drop_nobuf, 1u);
+}
+
+TEST_F(Ppp, ControlQueueKeepsOrderAndDropsWhenFull) {
+  Init(Default());
+  LcpUp();
+  Sent();
+  // Echoes of 200 bytes while the peer reads nothing: the line (4 KiB)
+  // fills, the answers queue up to TERN_PPP_CTL_QUEUE, the rest are
+  // dropped and counted.
+  Bytes big(200, 0x41);
+  for (uint8_t id = 1; id <= 30; id++) {
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REQ, id, Cat({Be32(kPeerMagic), big})));
+  }
+  uint32_t dropped = tern_ppp_get_stats(&ppp_)->ctl_nobuf;
+  uint32_t nobuf = tern_netdev_get_stats(&dev_)->rx_drop_nobuf;
+  EXPECT_GE(dropped, 1u);
+  std::vector<Frame> sent = Sent();
+  std::vector<Frame> rest = Sent();  // what reading made room for
+  sent.insert(sent.end(), rest.begin(), rest.end());
+  EXPECT_EQ(sent.size(), 30u - dropped - nobuf);
+  // Answered in the order asked.
+  int last = 0;
+  for (const Frame &f : sent) {
+    EXPECT_EQ(f.code(), TERN_PPP_ECHO_REPLY);
+    EXPECT_GT(f.id(), last);
+    last = f.id();
+  }
+}
+
 TEST_F(Ppp, EchoAnsweredWithOurMagicAndUnknownCodesRejected) {
   Init(Default());
   Frame req = LcpUp();
