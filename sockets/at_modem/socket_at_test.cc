@@ -604,70 +604,58 @@ std::string Pattern(size_t n, uint32_t seed) {
   return d;
 }
 
+// Connects a client and a server socket over fx, sends `size` bytes of
+// Pattern(size, seed) from the server while the client reads read_size at
+// a time (SlowReaderGetsEverything), checks every byte arrived in order,
+// and aborts the sockets. The counters stay in fx for the caller.
+class PassiveTest : public ModemTest {
+ protected:
+  void Transfer(ModemFixture &fx, size_t size, uint32_t seed,
+                size_t read_size) {
+    tern_socket *lst, *c, *s;
+    ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
+    std::string data = Pattern(size, seed);
+    std::string got = SlowReaderGetsEverything(fx, c, s, data, read_size);
+    EXPECT_TRUE(got == data)
+        << got.size() << " of " << data.size() << " bytes, or the bytes differ";
+    tern_socket_abort(c);
+    tern_socket_abort(s);
+    tern_socket_abort(lst);
+    fx.Pump(5);
+  }
+};
+
 // 256 KiB through a 512-byte ring: before passive mode, the modem pushed
 // it all and the ring dropped most of it.
-TEST_F(ModemTest, PassiveModeCarries256KiBThroughA512ByteRing) {
+TEST_F(PassiveTest, Carries256KiBThroughA512ByteRing) {
   ModemFixture fx({}, 2000, 512);
-  tern_socket *lst, *c, *s;
-  ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
-  std::string data = Pattern(256 * 1024, 1);
-  std::string got = SlowReaderGetsEverything(fx, c, s, data, 97);
-  EXPECT_EQ(got.size(), data.size());
-  EXPECT_TRUE(got == data) << "the bytes differ";
+  Transfer(fx, 256 * 1024, 1, 97);
   EXPECT_EQ(fx.modem()->stats.rx_dropped, 0u);
   // Fetched in AT+CIPRECVDATA answers of at most the ring's 512 bytes.
-  EXPECT_GE(fx.modem()->parser.stats.ipd, data.size() / 512);
-  tern_socket_abort(c);
-  tern_socket_abort(s);
-  tern_socket_abort(lst);
-  fx.Pump(5);
+  EXPECT_GE(fx.modem()->parser.stats.ipd, 256u * 1024 / 512);
 }
 
 // The same under the simulator's knobs: the answers split at every byte;
 // junk lines before every message (between a +IPD notice and the answer,
 // between an answer's data and its OK); ESP8266 AT 1.7's answer form with
 // random splits.
-TEST_F(ModemTest, PassiveModeAnswersSplitAtEveryByte) {
+TEST_F(PassiveTest, AnswersSplitAtEveryByte) {
   ModemFixture fx({"--split=bytes", "--split-pause-us=0"}, 2000, 512);
-  tern_socket *lst, *c, *s;
-  ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
-  std::string data = Pattern(6000, 2);  // over the modem's 5,760
-  std::string got = SlowReaderGetsEverything(fx, c, s, data, 200);
-  EXPECT_TRUE(got == data) << got.size() << " of " << data.size();
-  tern_socket_abort(c);
-  tern_socket_abort(s);
-  tern_socket_abort(lst);
-  fx.Pump(5);
+  Transfer(fx, 6000, 2, 200);  // over the modem's 5,760
 }
 
-TEST_F(ModemTest, PassiveModeWithGarbageBetweenMessages) {
+TEST_F(PassiveTest, WithGarbageBetweenMessages) {
   ModemFixture fx({"--garbage", "--seed=11"}, 2000, 512);
-  tern_socket *lst, *c, *s;
-  ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
-  std::string data = Pattern(64 * 1024, 3);
-  std::string got = SlowReaderGetsEverything(fx, c, s, data, 97);
-  EXPECT_TRUE(got == data) << got.size() << " of " << data.size();
+  Transfer(fx, 64 * 1024, 3, 97);
   const tern_at_stats &st = fx.modem()->parser.stats;
   EXPECT_GT(st.bad_char + st.overlong + st.other, 100u);
-  tern_socket_abort(c);
-  tern_socket_abort(s);
-  tern_socket_abort(lst);
-  fx.Pump(5);
 }
 
-TEST_F(ModemTest, PassiveModeEsp8266AnswerForm) {
+TEST_F(PassiveTest, Esp8266AnswerForm) {
   ModemFixture fx(
       {"--recvdata-form=esp8266", "--split=random", "--seed=5", "--garbage"},
       2000, 512);
-  tern_socket *lst, *c, *s;
-  ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
-  std::string data = Pattern(16 * 1024, 4);
-  std::string got = SlowReaderGetsEverything(fx, c, s, data, 61);
-  EXPECT_TRUE(got == data) << got.size() << " of " << data.size();
-  tern_socket_abort(c);
-  tern_socket_abort(s);
-  tern_socket_abort(lst);
-  fx.Pump(5);
+  Transfer(fx, 16 * 1024, 4, 61);
 }
 
 // The link drops (--drop-after 2: after two answers the simulator resets
