@@ -98,6 +98,7 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   e.iface = rx->iface;
   e.reporter = rx->src;
   e.protocol = tern_ipv4_protocol(q);
+  e.quoted_len = tern_ipv4_total_len(q); /* the quote check bounds it */
   e.quote = q + qlen;
   e.quote_len = n - TERN_ICMPV4_HEADER_LEN - (size_t)qlen;
   v4->stats.icmp_rx_errors++;
