@@ -130,14 +130,9 @@ typedef struct tern_ip_error {
    * unreachable, parameter problem), TERN_EMSGSIZE (fragmentation needed:
    * mtu says how much fits). */
   int err;
-  uint8_t type;          /* the ICMP type and code as received (the family's */
-  uint8_t code;          /* numbers) */
-  uint16_t mtu;          /* TERN_EMSGSIZE: the next-hop MTU reported, else 0 */
-  tern_ip_iface *iface;  /* where the error arrived */
-  tern_ip_addr reporter; /* who sent the error (a router, or the peer) */
-  tern_ip_addr src;      /* the quoted datagram's source: ours */
-  tern_ip_addr dst;      /* the quoted datagram's destination */
-  uint8_t protocol;      /* the quoted datagram's protocol */
+  uint8_t type; /* the ICMP type and code as received (the family's */
+  uint8_t code; /* numbers) */
+  uint16_t mtu; /* TERN_EMSGSIZE: the next-hop MTU reported, else 0 */
   /* The quoted datagram's whole length as its header gives it, not the
    * bytes quoted (a router quotes a part): IPv4's Total Length; IPv6's
    * Payload Length + 40. At least the quoted header + 8 (the family drops
@@ -145,8 +140,13 @@ typedef struct tern_ip_error {
    * transport check a reported MTU against it (RFC 5927 7.2) and take the
    * plateau below it when a router reports none (RFC 1191 5). */
   uint16_t quoted_len;
-  const uint8_t *quote; /* the quoted transport header onward */
-  size_t quote_len;     /* bytes at quote (at least 8) */
+  tern_ip_iface *iface;  /* where the error arrived */
+  tern_ip_addr reporter; /* who sent the error (a router, or the peer) */
+  tern_ip_addr src;      /* the quoted datagram's source: ours */
+  tern_ip_addr dst;      /* the quoted datagram's destination */
+  uint8_t protocol;      /* the quoted datagram's protocol */
+  const uint8_t *quote;  /* the quoted transport header onward */
+  size_t quote_len;      /* bytes at quote (at least 8) */
 } tern_ip_error;
 
 /* A transport's input function. pkt's data is the IP payload (the

@@ -80,6 +80,7 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   /* The wire check's accessors read the quoted header in place. */
   const uint8_t *q = m + TERN_ICMPV4_HEADER_LEN;
   tern_ip_error e;
+  e.quoted_len = tern_ipv4_total_len(q); /* the quote check bounds it */
   e.src.family = TERN_IP_V4;
   memcpy(e.src.u.w, tern_ipv4_src(q), 4);
   /* Errors are never sent to broadcasts (RFC 1122 3.2.2), and one about
@@ -98,7 +99,6 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   e.iface = rx->iface;
   e.reporter = rx->src;
   e.protocol = tern_ipv4_protocol(q);
-  e.quoted_len = tern_ipv4_total_len(q); /* the quote check bounds it */
   e.quote = q + qlen;
   e.quote_len = n - TERN_ICMPV4_HEADER_LEN - (size_t)qlen;
   v4->stats.icmp_rx_errors++;
