@@ -130,9 +130,16 @@ typedef struct tern_ip_error {
    * unreachable, parameter problem), TERN_EMSGSIZE (fragmentation needed:
    * mtu says how much fits). */
   int err;
-  uint8_t type;          /* the ICMP type and code as received (the family's */
-  uint8_t code;          /* numbers) */
-  uint16_t mtu;          /* TERN_EMSGSIZE: the next-hop MTU reported, else 0 */
+  uint8_t type; /* the ICMP type and code as received (the family's */
+  uint8_t code; /* numbers) */
+  uint16_t mtu; /* TERN_EMSGSIZE: the next-hop MTU reported, else 0 */
+  /* The quoted datagram's whole length as its header gives it, not the
+   * bytes quoted (a router quotes a part): IPv4's Total Length; IPv6's
+   * Payload Length + 40. At least the quoted header + 8 (the family drops
+   * a quote that claims less: no datagram of ours was that short). Lets a
+   * transport check a reported MTU against it (RFC 5927 7.2) and take the
+   * plateau below it when a router reports none (RFC 1191 5). */
+  uint16_t quoted_len;
   tern_ip_iface *iface;  /* where the error arrived */
   tern_ip_addr reporter; /* who sent the error (a router, or the peer) */
   tern_ip_addr src;      /* the quoted datagram's source: ours */

@@ -80,6 +80,7 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   /* The wire check's accessors read the quoted header in place. */
   const uint8_t *q = m + TERN_ICMPV4_HEADER_LEN;
   tern_ip_error e;
+  e.quoted_len = tern_ipv4_total_len(q); /* the quote check bounds it */
   e.src.family = TERN_IP_V4;
   memcpy(e.src.u.w, tern_ipv4_src(q), 4);
   /* Errors are never sent to broadcasts (RFC 1122 3.2.2), and one about

@@ -78,6 +78,7 @@ int tern_icmpv4_quote_parse(tern_icmpv4_quote *out, const uint8_t *msg,
   memcpy(out->src.b, tern_ipv4_src(q), 4);
   memcpy(out->dst.b, tern_ipv4_dst(q), 4);
   out->protocol = tern_ipv4_protocol(q);
+  out->total_len = tern_ipv4_total_len(q);
   out->payload = q + hlen;
   out->payload_len = len - TERN_ICMPV4_HEADER_LEN - (size_t)hlen;
   return 0;

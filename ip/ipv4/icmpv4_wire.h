@@ -132,23 +132,30 @@ typedef struct tern_icmpv4_quote {
   tern_ipv4_addr src; /* the quoted datagram's source */
   tern_ipv4_addr dst; /* and destination */
   uint8_t protocol;
+  uint16_t total_len;     /* its Total Length: header + 8 at least */
   const uint8_t *payload; /* its transport header onward, in the message */
   size_t payload_len;     /* at least 8 */
 } tern_icmpv4_quote;
 
 /* Checks the datagram quoted by the error message msg[0..len) (which
- * tern_icmpv4_check accepted): version 4, IHL 5 or more, and the header
- * and 8 bytes of payload present. The quoted total length and checksum are
- * not checked (the quote may be cut short). Returns the quoted header's
- * length (20 to 60) or TERN_ICMPV4_DROP_QUOTE; reads nothing outside msg.
- * After it returns a length, the IPv4 accessors (tern/ipv4_wire.h) read
- * the quoted header at msg + 8 and stay inside msg, and the quoted
- * payload is the rest of msg after the header, 8 bytes at least. */
+ * tern_icmpv4_check accepted): version 4, IHL 5 or more, the header and 8
+ * bytes of payload present, and a total length of at least the header and
+ * those 8 bytes (a datagram that claims fewer contradicts the quote, and
+ * is no datagram we sent: every transport header is 8 bytes or more).
+ * The total length is not checked against the bytes present, either way:
+ * a router may cut the quote, and RFC 4884's extensions follow a quote
+ * padded to 128 bytes. The checksum is not checked. Returns the quoted
+ * header's length (20 to 60) or TERN_ICMPV4_DROP_QUOTE; reads nothing
+ * outside msg. After it returns a length, the IPv4 accessors
+ * (tern/ipv4_wire.h) read the quoted header at msg + 8 and stay inside
+ * msg, and the quoted payload is the rest of msg after the header, 8 bytes
+ * at least. */
 static inline int tern_icmpv4_quote_check(const uint8_t *msg, size_t len) {
   const uint8_t *q = msg + TERN_ICMPV4_HEADER_LEN;
   if (len < TERN_ICMPV4_HEADER_LEN + TERN_IPV4_HEADER_LEN + 8 ||
       q[0] >> 4 != 4 || tern_ipv4_header_len(q) < TERN_IPV4_HEADER_LEN ||
-      TERN_ICMPV4_HEADER_LEN + tern_ipv4_header_len(q) + 8 > len) {
+      TERN_ICMPV4_HEADER_LEN + tern_ipv4_header_len(q) + 8 > len ||
+      tern_ipv4_total_len(q) < tern_ipv4_header_len(q) + 8) {
     return TERN_ICMPV4_DROP_QUOTE;
   }
   return (int)tern_ipv4_header_len(q);

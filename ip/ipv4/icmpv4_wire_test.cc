@@ -246,6 +246,7 @@ TEST(Icmpv4Wire, QuoteOfTheKernelsPortUnreachable) {
   EXPECT_EQ(B(q.src.b, 4), Bytes({192, 0, 2, 1}));
   EXPECT_EQ(B(q.dst.b, 4), Bytes({192, 0, 2, 2}));
   EXPECT_EQ(q.protocol, TERN_IP_PROTO_UDP);
+  EXPECT_EQ(q.total_len, sizeof kUdpToClosedPort);
   EXPECT_EQ(q.payload, m.data() + 28);
   EXPECT_EQ(B(q.payload, q.payload_len), B(kUdpToClosedPort + 20, 23));
   // The next-hop MTU of a "fragmentation needed" is bytes 6-7 (RFC 1191).
@@ -329,15 +330,47 @@ TEST(Icmpv4Wire, QuoteOfNoIpv4HeaderIsRefused) {
   ASSERT_EQ(tern_icmpv4_quote_parse(&q, opt.data(), 40), 0);
   EXPECT_EQ(q.payload, opt.data() + 32);
   EXPECT_EQ(q.payload_len, 8u);
-  // IHL 15 (60 bytes of header) and fewer than 8 bytes after it.
+  // IHL 15 (60 bytes of header) and fewer than 8 bytes after it (the
+  // total length says 68).
   Bytes big = good;
   big.resize(8 + 60 + 7, 0);
   big[8] = 0x4f;
+  big[10] = 0;
+  big[11] = 68;
   EXPECT_EQ(tern_icmpv4_quote_parse(&q, big.data(), big.size()),
             TERN_ICMPV4_DROP_QUOTE);
   big.push_back(0);
   EXPECT_EQ(tern_icmpv4_quote_parse(&q, big.data(), big.size()), 0);
   EXPECT_EQ(q.payload_len, 8u);
+  EXPECT_EQ(q.total_len, 68);
+}
+
+// The quoted total length must cover the quoted header and 8 bytes (no
+// datagram we send is shorter, and the quote holds that much); more than
+// the bytes quoted is the usual case (a router quotes a part), and fewer
+// is taken too (RFC 4884 pads the quote before its extensions).
+TEST(Icmpv4Wire, QuotedTotalLengthBelowHeaderAndEightIsRefused) {
+  const Bytes good = Icmp(kPortUnreachable, sizeof kPortUnreachable);
+  tern_icmpv4_quote q;
+  for (unsigned ihl : {5u, 6u, 15u}) {
+    Bytes m = good;
+    m.resize(8 + ihl * 4 + 8, 0);
+    m[8] = static_cast<uint8_t>(0x40 | ihl);
+    for (unsigned total = 0; total < 0x10000u; total++) {
+      m[10] = static_cast<uint8_t>(total >> 8);
+      m[11] = static_cast<uint8_t>(total);
+      int want = total < ihl * 4 + 8 ? TERN_ICMPV4_DROP_QUOTE
+                                     : static_cast<int>(ihl * 4);
+      ASSERT_EQ(tern_icmpv4_quote_check(m.data(), m.size()), want)
+          << ihl << " " << total;
+      if (want > 0) {
+        ASSERT_EQ(tern_icmpv4_quote_parse(&q, m.data(), m.size()), 0);
+        ASSERT_EQ(q.total_len, total);
+      } else {
+        ASSERT_EQ(tern_icmpv4_quote_parse(&q, m.data(), m.size()), want);
+      }
+    }
+  }
 }
 
 TEST(Icmpv4Wire, EveryShortPrefixIsTruncated) {

@@ -510,6 +510,7 @@ TEST(Ipv4IcmpErrors, AreCheckedAndPassedToTheQuotedTransport) {
     EXPECT_TRUE(SameV4(e.src, tern_ipv4(192, 0, 2, 2)));
     EXPECT_TRUE(SameV4(e.dst, tern_ipv4(192, 0, 2, 1)));
     EXPECT_EQ(e.protocol, TERN_IP_PROTO_UDP);
+    EXPECT_EQ(e.quoted_len, 32);  // the whole datagram's, not the quote's
     EXPECT_EQ(udp.quotes[0], Bytes(ours.begin() + 20, ours.begin() + 28));
   }
   // Fragmentation needed carries the next-hop MTU (RFC 1191), and the
@@ -530,6 +531,55 @@ TEST(Ipv4IcmpErrors, AreCheckedAndPassedToTheQuotedTransport) {
   // never called.
   EXPECT_EQ(udp.calls, 0);
   EXPECT_EQ(b.Stats().icmp_unreach_sent, 0u);
+}
+
+// The quoted datagram's Total Length reaches the transport as the quote
+// gives it (RFC 1191 5, RFC 5927 7.2 need it), however little a router
+// quotes; one shorter than the quoted header and 8 bytes of payload is no
+// datagram of ours (and contradicts the quote): dropped as a bad quote.
+TEST(Ipv4IcmpErrors, TheQuotedDatagramsLengthIsPassed) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  struct Case {
+    uint16_t total;
+    uint8_t ihl;
+    bool passed;
+  } cases[] = {
+      {1500, 5, true}, {576, 5, true}, {28, 5, true},   {65535, 5, true},
+      {27, 5, false},  {20, 5, false}, {0, 5, false},   {32, 6, true},
+      {31, 6, false},  {68, 15, true}, {67, 15, false},
+  };
+  uint32_t dropped = 0;
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.total);
+    SCOPED_TRACE(int(c.ihl));
+    // A UDP datagram of ours with c.ihl words of header (options zero),
+    // quoted up to its header and 8 bytes of payload.
+    Bytes d = OurDatagram();
+    Bytes opts(static_cast<size_t>(c.ihl - 5) * 4, 0);
+    d.insert(d.begin() + 20, opts.begin(), opts.end());
+    d[0] = static_cast<uint8_t>(0x40 | c.ihl);
+    d[2] = static_cast<uint8_t>(c.total >> 8);
+    d[3] = static_cast<uint8_t>(c.total);
+    FixIpChecksum(d);
+    udp.errors.clear();
+    EXPECT_TRUE(
+        b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_FRAG_NEEDED,
+                             d, size_t{c.ihl} * 4 + 8,
+                             tern_ipv4(203, 0, 113, 1), 1400))
+            .empty());
+    if (c.passed) {
+      ASSERT_EQ(udp.errors.size(), 1u);
+      EXPECT_EQ(udp.errors[0].quoted_len, c.total);
+      EXPECT_EQ(udp.errors[0].mtu, 1400);
+      EXPECT_EQ(udp.errors[0].quote_len, 8u);
+    } else {
+      dropped++;
+      EXPECT_TRUE(udp.errors.empty());
+    }
+    EXPECT_EQ(b.Stats().icmp_rx_drop[-TERN_ICMPV4_DROP_QUOTE], dropped);
+  }
 }
 
 TEST(Ipv4IcmpErrors, ThatAreNotAboutUsAreIgnored) {

@@ -141,6 +141,8 @@ typedef struct tern_tcp_stats {
                                  connection (RFC 4987 3.5) */
   uint32_t icmp_accepted;     /* ICMP errors for a connection (RFC 5927) */
   uint32_t icmp_ignored;      /* quote outside the window, or no match */
+  uint32_t icmp_bad_mtu;      /* fragmentation needed with an MTU the
+                                 quoted datagram fit (RFC 5927 7.2) */
   uint32_t tx_errors;         /* the IP layer refused a segment */
 } tern_tcp_stats;
 

@@ -584,28 +584,38 @@ static const uint16_t plateaus[] = {32000, 17914, 8166, 4352, 2002,
                                     1492,  1006,  508,  296};
 #define PLATEAUS (sizeof plateaus / sizeof plateaus[0])
 
-/* The MSS "fragmentation needed" leaves c with, mtu the next-hop MTU it
- * reported (RFC 1191 4). Never below the floor's: an MTU down to IPv4's
- * 68, or less, would cut segments to a few bytes on the word of a
+/* The MSS "fragmentation needed" e leaves c with (RFC 1191 4): the
+ * next-hop MTU less the headers. Never below the floor's: an MTU down to
+ * IPv4's 68, or less, would cut segments to a few bytes on the word of a
  * message anyone can forge (RFC 5927); Linux's floor (552) is higher,
  * but Linux then sends without DF, and ours always carry it, so a floor
- * above real links' MTUs would lose every segment on such a hop. 0 is
- * from a router older than RFC 1191 (its section 5): the next plateau
- * below the largest datagram we send (the quote's own length is not
- * passed to TCP). The caller keeps the smaller of this and c->mss. */
-static uint16_t pmtu_mss(const tern_tcp_conn *c, unsigned mtu) {
+ * above real links' MTUs would lose every segment on such a hop. MTU 0
+ * is from a router older than RFC 1191 (its section 5): the plateau below
+ * the quoted datagram's length, so the messages about the rest of a
+ * flight of that size, which come after the first has lowered the MSS,
+ * lower it no further. Routers derived from 4.2BSD add the header's
+ * length to the quoted Total Length; RFC 1191 5 therefore takes 4 x IHL
+ * off a length not below the current estimate: ours is 20 (IPv4 without
+ * options; IPv6 routers always report an MTU). Without that, such a
+ * router would hold the estimate at a plateau for ever (1,512 quoted for
+ * 1,492 sent: the plateau below is 1,492 again). The caller keeps the
+ * smaller of this and c->mss. */
+static uint16_t pmtu_mss(const tern_tcp_conn *c, const tern_ip_error *e) {
   tern_ip_family f = (tern_ip_family)c->remote.addr.family;
-  if (mtu != 0) {
-    unsigned floor = plateaus[PLATEAUS - 1];
-    return tern_tcp_mss_for_mtu(mtu > floor ? mtu : floor, f);
-  }
-  for (unsigned i = 0; i < PLATEAUS; i++) {
-    uint16_t mss = tern_tcp_mss_for_mtu(plateaus[i], f);
-    if (mss < c->mss) {
-      return mss;
+  unsigned mtu = e->mtu;
+  if (mtu == 0) {
+    unsigned len = e->quoted_len;
+    if (tern_tcp_mss_for_mtu(len, f) >= c->mss) {
+      len -= 20;
     }
+    unsigned i = 0;
+    while (i < PLATEAUS - 1 && plateaus[i] >= len) {
+      i++;
+    }
+    mtu = plateaus[i];
   }
-  return c->mss;
+  unsigned floor = plateaus[PLATEAUS - 1];
+  return tern_tcp_mss_for_mtu(mtu > floor ? mtu : floor, f);
 }
 
 void tern__tcp_error(void *ctx, const tern_ip_error *e) {
@@ -621,9 +631,15 @@ void tern__tcp_error(void *ctx, const tern_ip_error *e) {
     layer->stats.icmp_ignored++;
     return;
   }
+  /* RFC 5927 7.2: a datagram no larger than the MTU reported could not
+   * have been too big for it. */
+  if (e->err == TERN_EMSGSIZE && e->mtu != 0 && e->mtu >= e->quoted_len) {
+    layer->stats.icmp_bad_mtu++;
+    return;
+  }
   layer->stats.icmp_accepted++;
   if (e->err == TERN_EMSGSIZE) {
-    uint16_t mss = pmtu_mss(c, e->mtu);
+    uint16_t mss = pmtu_mss(c, e);
     if (mss < c->mss) { /* never raised */
       c->mss = mss;
       c->cc.smss = smss(c); /* RFC 5681: SMSS follows the path MTU */

@@ -1964,9 +1964,10 @@ struct Icmp : public Recovery {
   }
 
   // Fragmentation needed (type 3 code 4) about our segment at seq, with
-  // the next-hop MTU (RFC 1191 4; 0 from a router older than it).
-  std::vector<Seg> TooBig(uint32_t seq, uint16_t mtu) {
-    return Error(3, 4, Quote(seq, conn.local.port), mtu);
+  // the next-hop MTU (RFC 1191 4; 0 from a router older than it), quoting
+  // a datagram of len bytes (the segments of Grow are 1,040).
+  std::vector<Seg> TooBig(uint32_t seq, uint16_t mtu, uint16_t len = 1040) {
+    return Error(3, 4, Quote(seq, conn.local.port, kPeer, kPort, len), mtu);
   }
 
   // The IPv4 datagram that carried s.
@@ -2014,10 +2015,12 @@ struct Icmp : public Recovery {
     EXPECT_EQ(conn.rtt.srtt8, srtt8);
     EXPECT_EQ(Sent(out), Segs(sack ? 12000 : 11504, 15, 536));
     EXPECT_EQ(tcp.stats.fast_retransmits, 0u);
-    // A report of a larger MTU is taken (quoted in flight) and changes
-    // nothing: the MSS is never raised.
-    EXPECT_TRUE(TooBig(R(11504), 1500).empty());
+    // A report of a larger MTU (1,006, about a datagram of the old size,
+    // 1,040) is taken (quoted in flight) and changes nothing: the MSS is
+    // never raised.
+    EXPECT_TRUE(TooBig(R(11504), 1006).empty());
     EXPECT_EQ(tcp.stats.icmp_accepted, 2u);
+    EXPECT_EQ(tcp.stats.icmp_bad_mtu, 0u);
     out = Send(Ack(12040));
     ASSERT_FALSE(out.empty());
     for (const Seg &s : out) {
@@ -2049,18 +2052,97 @@ TEST_F(Icmp, AQuoteOfNothingInFlightIsIgnored) {
 }
 
 // RFC 1191 5: a router from before it sends MTU 0. The estimate is the
-// next plateau of its table below the datagrams we send (the quote's
-// own length does not reach TCP): 1,006, 508, then 296, the floor.
+// plateau of its table below the quoted datagram's length, less the 20
+// bytes of our header when the length is not below the datagrams we send
+// (routers derived from 4.2BSD add them): each message about the
+// datagrams of the new size steps down once more, 1,006, 508, then 296,
+// the floor.
 TEST_F(Icmp, FragmentationNeededFromAnOldRouterStepsDownThePlateaus) {
   Grow(false, 30000);
-  std::vector<Seg> out = TooBig(R(4000), 0);
+  std::vector<Seg> out = TooBig(R(4000), 0, 1040);
   EXPECT_EQ(Sent(out), Segs(4000, 8, 966));  // 1,006 less 40
-  out = TooBig(R(4000), 0);
+  out = TooBig(R(4000), 0, 1006);
   EXPECT_EQ(Sent(out), Segs(4000, 17, 468));  // 508 less 40
-  out = TooBig(R(4000), 0);
-  EXPECT_EQ(Sent(out), Segs(4000, 31, 256));  // 296 less 40
-  EXPECT_TRUE(TooBig(R(4000), 0).empty());    // the floor
+  out = TooBig(R(4000), 0, 508);
+  EXPECT_EQ(Sent(out), Segs(4000, 31, 256));     // 296 less 40
+  EXPECT_TRUE(TooBig(R(4000), 0, 296).empty());  // the floor
   EXPECT_EQ(tcp.stats.icmp_accepted, 4u);
+}
+
+// The messages of one flight: eight 1,040-byte datagrams through a hop of
+// 1,006 draw eight messages from a router that reports MTU 0, in one
+// batch. Each quotes a 1,040-byte datagram, so the estimate is 1,006
+// after every one of them: MSS 966, not one plateau down per message
+// (MSS 256 when TCP stepped below its own MSS each time).
+TEST_F(Icmp, AnOldRoutersMessagesAboutOneFlightStepDownOnce) {
+  Grow(false, 30000);
+  for (uint32_t k = 0; k < 8; k++) {
+    Bytes q = Quote(R(4000 + 1000 * k), conn.local.port);
+    bench.link.Inject(tern_test::IcmpError(3, 4, q, q.size(), kRouter, 0, kUs));
+  }
+  std::vector<Seg> out = Run();
+  EXPECT_EQ(tcp.stats.icmp_accepted, 8u);
+  EXPECT_EQ(Sent(out), Segs(4000, 8, 966));
+  for (const Seg &s : out) {
+    EXPECT_LE(Datagram(s), 1006u);
+  }
+  // A late one about the old flight changes nothing either; new data
+  // goes at 966.
+  EXPECT_TRUE(TooBig(R(11000), 0).empty());
+  out = Send(Ack(4966));
+  ASSERT_FALSE(out.empty());
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.data.size(), 966u);
+  }
+}
+
+// A router derived from 4.2BSD quotes our Total Length plus the header's
+// (RFC 1191 5): 1,060 for 1,040 sent. Taking 20 off a length not below
+// what we send keeps the steps going (without it, 1,026 quoted for 1,006
+// sent would leave the estimate at 1,006 for ever).
+TEST_F(Icmp, AnOldRouterThatAddsTheHeaderLengthStillStepsDown) {
+  Grow(false, 30000);
+  EXPECT_EQ(Sent(TooBig(R(4000), 0, 1060)), Segs(4000, 8, 966));
+  EXPECT_EQ(Sent(TooBig(R(4000), 0, 1026)), Segs(4000, 17, 468));
+  EXPECT_EQ(Sent(TooBig(R(4000), 0, 528)), Segs(4000, 31, 256));
+  EXPECT_EQ(tcp.stats.icmp_accepted, 3u);
+}
+
+// A shorter datagram of ours is taken at its own length: the plateau
+// below 600 is 508, two steps at once.
+TEST_F(Icmp, AnOldRoutersMessageAboutAShortDatagramTakesItsLength) {
+  Grow(false, 30000);
+  EXPECT_EQ(Sent(TooBig(R(4000), 0, 600)), Segs(4000, 17, 468));
+}
+
+// RFC 5927 7.2: a report of an MTU that the quoted datagram fit could not
+// be about it: ignored and counted apart (icmp_bad_mtu), the MSS kept.
+// One below the quoted length is taken.
+TEST_F(Icmp, AnMtuTheQuotedDatagramFitIsIgnored) {
+  Grow(false, 30000);
+  EXPECT_TRUE(TooBig(R(4000), 1040).empty());       // the same size
+  EXPECT_TRUE(TooBig(R(5000), 1400).empty());       // larger
+  EXPECT_TRUE(TooBig(R(6000), 800, 600).empty());   // a shorter datagram
+  EXPECT_TRUE(TooBig(R(7000), 65535, 40).empty());  // absurd
+  EXPECT_EQ(tcp.stats.icmp_bad_mtu, 4u);
+  EXPECT_EQ(tcp.stats.icmp_accepted, 0u);
+  EXPECT_EQ(tcp.stats.icmp_ignored, 0u);
+  // The sequence check comes first: out of the flight is ignored.
+  EXPECT_TRUE(TooBig(R(3999), 1400).empty());
+  EXPECT_EQ(tcp.stats.icmp_ignored, 1u);
+  EXPECT_EQ(tcp.stats.icmp_bad_mtu, 4u);
+  // The MSS is unchanged: full segments follow the next ACK.
+  EXPECT_EQ(Sent(Send(Ack(5000))), (P{{12000, 1000}, {13000, 1000}}));
+  // Other errors are not checked so (they carry no MTU).
+  EXPECT_TRUE(Error(3, 1, R(6000)).empty());
+  EXPECT_EQ(tcp.stats.icmp_accepted, 1u);
+  // A report just below the quoted length is believed: MSS 999.
+  std::vector<Seg> out = TooBig(R(6000), 1039);
+  EXPECT_EQ(tcp.stats.icmp_accepted, 2u);
+  ASSERT_FALSE(out.empty());
+  for (const Seg &s : out) {
+    EXPECT_EQ(s.data.size(), 999u);
+  }
 }
 
 // An MTU too small to be true (68, IPv4's minimum; less; or not even the
