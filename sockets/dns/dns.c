@@ -3,7 +3,8 @@
  *   IDLE --cache hit--> READY
  *     |
  *     v
- *   UDP (open a datagram socket, new query, send) --> RECV
+ *   UDP (new query, a datagram socket connected to the server, send)
+ *     --> RECV
  *   RECV --OK / NXDOMAIN / NODATA--> (cache) READY
  *        --TC--> CONNECT --> WRITE --> READ --> CLOSE --> READY
  *        --server error, deadline, socket error--> next attempt (UDP)
@@ -74,12 +75,6 @@ void tern_dns_resolver_cancel(tern_dns_resolver *r) {
   r->state = ST_IDLE;
 }
 
-static bool from_server(const tern_endpoint *src, const tern_endpoint *s) {
-  return src->port == s->port && src->addr.family == s->addr.family &&
-         memcmp(&src->addr.u, &s->addr.u,
-                s->addr.family == TERN_IP_V6 ? 16u : 4u) == 0;
-}
-
 tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
                                 const char *name, unsigned qtype,
                                 tern_ip_addr *addrs, size_t cap, int *n) {
@@ -128,8 +123,14 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           goto done;
         }
         r->state = ST_RECV;
-        p = tern_socket_poll_send_to(r->sock, cx, r->server, r->query + 2,
-                                     r->qlen, &err);
+        /* Connected, the socket takes the server's datagrams only (the
+         * socket contract): one from another address or port never
+         * reaches the codec (RFC 5452 9.1). */
+        if (tern_socket_connect(r->sock, r->server) < 0) {
+          goto sock_error;
+        }
+        p = tern_socket_poll_send_to(r->sock, cx, NULL, r->query + 2, r->qlen,
+                                     &err);
         if (p == TERN_PENDING) {
           /* no room in the stack: this attempt is lost, the next one
            * (after the deadline) tries again */
@@ -143,19 +144,14 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         continue;
 
       case ST_RECV: {
-        tern_endpoint src;
         int got_len;
-        p = tern_socket_poll_recv_from(r->sock, cx, &src, r->buf, r->cap,
+        p = tern_socket_poll_recv_from(r->sock, cx, NULL, r->buf, r->cap,
                                        &got_len);
         if (p == TERN_PENDING) {
           break;
         }
         if (got_len < 0) {
           goto sock_error; /* ICMP refusal */
-        }
-        if (!from_server(&src, r->server)) {
-          r->stats.drops[0]++;
-          continue;
         }
         msg = r->buf;
         len = (size_t)got_len > r->cap ? r->cap : (size_t)got_len;
