@@ -30,8 +30,11 @@ enum {
 };
 
 /* Opens the attempt's socket (a datagram one, or a stream one for the TCP
- * fallback) and sets its deadline: each round over the list doubles the
- * wait. Returns 0 or open's error. */
+ * fallback), sets its deadline (each round over the list doubles the
+ * wait) and connects it to the server: a datagram socket then takes the
+ * server's datagrams only (the socket contract), so one from another
+ * address or port never reaches the codec (RFC 5452 9.1). Returns 0,
+ * open's error (r->sock NULL) or connect's (r->sock open). */
 static int open_sock(tern_dns_resolver *r, tern_socket_type type) {
   int rc = tern_socket_open(r->net, type, &r->sock);
   if (rc < 0) {
@@ -39,7 +42,7 @@ static int open_sock(tern_dns_resolver *r, tern_socket_type type) {
     return rc;
   }
   r->deadline = tern_now() + ((uint32_t)r->cfg.timeout_ms << r->round);
-  return 0;
+  return tern_socket_connect(r->sock, r->server);
 }
 
 static void drop_sock(tern_dns_resolver *r) {
@@ -118,16 +121,13 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           r->qlen = (uint16_t)res;
           res = open_sock(r, TERN_SOCK_DGRAM);
         }
-        if (res < 0) {
-          r->result = (int8_t)res;
-          goto done;
-        }
         r->state = ST_RECV;
-        /* Connected, the socket takes the server's datagrams only (the
-         * socket contract): one from another address or port never
-         * reaches the codec (RFC 5452 9.1). */
-        if (tern_socket_connect(r->sock, r->server) < 0) {
-          goto sock_error;
+        if (res < 0) {
+          if (r->sock != NULL) {
+            goto sock_error; /* connect failed: the next server */
+          }
+          r->result = (int8_t)res; /* a bad name, or no socket */
+          goto done;
         }
         p = tern_socket_poll_send_to(r->sock, cx, NULL, r->query + 2, r->qlen,
                                      &err);
@@ -261,8 +261,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     if (res == TERN_DNS_TRUNCATED && r->state == ST_RECV) {
       drop_sock(r); /* a datagram socket closes at once */
       r->stats.tcp++;
-      if (open_sock(r, TERN_SOCK_STREAM) < 0 ||
-          tern_socket_connect(r->sock, r->server) < 0) {
+      if (open_sock(r, TERN_SOCK_STREAM) < 0) {
         goto sock_error;
       }
       r->state = ST_CONNECT;
