@@ -262,8 +262,9 @@ static int check_records(const uint8_t *m, size_t len, size_t pos,
 int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
                    size_t len, tern_dns_answer *ans, tern_ip_addr *addrs,
                    size_t cap) {
-  long qend =
-      qlen >= TERN_DNS_HDR_LEN ? skip_name(query, qlen, TERN_DNS_HDR_LEN) : -1;
+  /* (A query shorter than its header fails the walk: the name's first
+   * length byte is not in it.) */
+  long qend = skip_name(query, qlen, TERN_DNS_HDR_LEN);
   if (qend < 0 || (size_t)qend + 4 > qlen) {
     return TERN_EINVAL;
   }
