@@ -634,6 +634,65 @@ TEST_P(SocketContract, ConnectedDatagramSocket) {
   EXPECT_EQ(std::string(buf, 4), "pong");
 }
 
+// A connected datagram socket hears its peer only: a datagram to it from
+// another port of the peer's host never arrives (a DNS resolver's answer
+// matching, RFC 5452 9.1, relies on it).
+TEST_P(SocketContract, ConnectedDatagramSocketHearsOnlyItsPeer) {
+  tern_socket *srv = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  tern_socket *other = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(srv, nullptr);
+  ASSERT_NE(other, nullptr);
+  ASSERT_NE(cli, nullptr);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
+  ASSERT_EQ(tern_socket_bind(srv, &local), 0);
+  tern_endpoint local5 = fx_->Local(fx_->Port(5));
+  ASSERT_EQ(tern_socket_bind(other, &local5), 0);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(3));
+  ASSERT_EQ(tern_socket_connect(cli, &to), 0);
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(cli, cx, nullptr, "ping", 4,
+                                              &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  char buf[64];
+  tern_endpoint from = {};
+  int n = 0;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(srv, cx, &from, buf, sizeof buf,
+                                                &n);
+            }),
+            TERN_READY);
+  ASSERT_EQ(n, 4);
+  // The stranger first, then the peer: the client reads the peer's.
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(other, cx, &from, "stray", 5,
+                                              &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  fx_->Pump(50);
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(srv, cx, &from, "pong", 4, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(cli, cx, nullptr, buf,
+                                                sizeof buf, &n);
+            }),
+            TERN_READY);
+  ASSERT_EQ(n, 4) << tern_strerror(n);
+  EXPECT_EQ(std::string(buf, 4), "pong");
+  fx_->Pump(50);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  EXPECT_EQ(tern_socket_poll_recv_from(cli, &cx, nullptr, buf, sizeof buf, &n),
+            TERN_PENDING);
+}
+
 TEST_P(SocketContract, ConnectedDatagramSocketLearnsRefusal) {
   tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
   ASSERT_NE(cli, nullptr);

@@ -3,7 +3,8 @@
  *   IDLE --cache hit--> READY
  *     |
  *     v
- *   UDP (open a datagram socket, new query, send) --> RECV
+ *   UDP (new query, a datagram socket connected to the server, send)
+ *     --> RECV
  *   RECV --OK / NXDOMAIN / NODATA--> (cache) READY
  *        --TC--> CONNECT --> WRITE --> READ --> CLOSE --> READY
  *        --server error, deadline, socket error--> next attempt (UDP)
@@ -28,9 +29,20 @@ enum {
   ST_CLOSE,   /* graceful close of the TCP connection, then READY */
 };
 
-/* The attempt's deadline: each round over the list doubles the wait. */
-static void arm(tern_dns_resolver *r) {
+/* Opens the attempt's socket (a datagram one, or a stream one for the TCP
+ * fallback), sets its deadline (each round over the list doubles the
+ * wait) and connects it to the server: a datagram socket then takes the
+ * server's datagrams only (the socket contract), so one from another
+ * address or port never reaches the codec (RFC 5452 9.1). Returns 0,
+ * open's error (r->sock NULL) or connect's (r->sock open). */
+static int open_sock(tern_dns_resolver *r, tern_socket_type type) {
+  int rc = tern_socket_open(r->net, type, &r->sock);
+  if (rc < 0) {
+    r->sock = NULL;
+    return rc;
+  }
   r->deadline = tern_now() + ((uint32_t)r->cfg.timeout_ms << r->round);
+  return tern_socket_connect(r->sock, r->server);
 }
 
 static void drop_sock(tern_dns_resolver *r) {
@@ -64,12 +76,6 @@ void tern_dns_resolver_cancel(tern_dns_resolver *r) {
   tern_timer_cancel(&r->timer);
   drop_sock(r);
   r->state = ST_IDLE;
-}
-
-static bool from_server(const tern_endpoint *src, const tern_endpoint *s) {
-  return src->port == s->port && src->addr.family == s->addr.family &&
-         memcmp(&src->addr.u, &s->addr.u,
-                s->addr.family == TERN_IP_V6 ? 16u : 4u) == 0;
 }
 
 tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
@@ -113,17 +119,18 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
                                    qtype, r->rng);
         if (res >= 0) {
           r->qlen = (uint16_t)res;
-          res = tern_socket_open(r->net, TERN_SOCK_DGRAM, &r->sock);
+          res = open_sock(r, TERN_SOCK_DGRAM);
         }
+        r->state = ST_RECV;
         if (res < 0) {
-          r->sock = NULL;
-          r->result = (int8_t)res;
+          if (r->sock != NULL) {
+            goto sock_error; /* connect failed: the next server */
+          }
+          r->result = (int8_t)res; /* a bad name, or no socket */
           goto done;
         }
-        arm(r);
-        r->state = ST_RECV;
-        p = tern_socket_poll_send_to(r->sock, cx, r->server, r->query + 2,
-                                     r->qlen, &err);
+        p = tern_socket_poll_send_to(r->sock, cx, NULL, r->query + 2, r->qlen,
+                                     &err);
         if (p == TERN_PENDING) {
           /* no room in the stack: this attempt is lost, the next one
            * (after the deadline) tries again */
@@ -137,19 +144,14 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         continue;
 
       case ST_RECV: {
-        tern_endpoint src;
         int got_len;
-        p = tern_socket_poll_recv_from(r->sock, cx, &src, r->buf, r->cap,
+        p = tern_socket_poll_recv_from(r->sock, cx, NULL, r->buf, r->cap,
                                        &got_len);
         if (p == TERN_PENDING) {
           break;
         }
         if (got_len < 0) {
           goto sock_error; /* ICMP refusal */
-        }
-        if (!from_server(&src, r->server)) {
-          r->stats.drops[0]++;
-          continue;
         }
         msg = r->buf;
         len = (size_t)got_len > r->cap ? r->cap : (size_t)got_len;
@@ -169,36 +171,30 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         r->state = ST_WRITE;
         continue;
 
-      case ST_WRITE: {
-        tern_stream st = tern_socket_stream(r->sock);
-        p = tern_stream_poll_write(&st, cx, r->query + r->have,
-                                   2u + r->qlen - r->have, &got);
-        if (p == TERN_PENDING) {
-          break;
-        }
-        if (got <= 0) {
-          goto sock_error;
-        }
-        r->have += (size_t)got;
-        if (r->have == 2u + r->qlen) {
-          r->have = 0;
-          r->state = ST_READ;
-        }
-        continue;
-      }
-
+      case ST_WRITE:
       case ST_READ: {
-        /* As much as fits; the prefix then says how much is the answer. */
+        /* TCP: the framed query out, then the framed answer in, as much
+         * as fits (its prefix then says how much is the answer). */
         tern_stream st = tern_socket_stream(r->sock);
-        p = tern_stream_poll_read(&st, cx, r->buf + r->have, r->cap - r->have,
-                                  &got);
+        bool writing = r->state == ST_WRITE;
+        p = writing ? tern_stream_poll_write(&st, cx, r->query + r->have,
+                                             2u + r->qlen - r->have, &got)
+                    : tern_stream_poll_read(&st, cx, r->buf + r->have,
+                                            r->cap - r->have, &got);
         if (p == TERN_PENDING) {
           break;
         }
         if (got <= 0) {
-          goto sock_error; /* the end of stream or an error */
+          goto sock_error; /* an error, or (reading) the end of stream */
         }
         r->have += (size_t)got;
+        if (writing) {
+          if (r->have == 2u + r->qlen) {
+            r->have = 0;
+            r->state = ST_READ;
+          }
+          continue;
+        }
         res = tern_dns_tcp_length(r->buf, r->have);
         if (res < 0) {
           r->stats.drops[-res]++;
@@ -265,11 +261,9 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     if (res == TERN_DNS_TRUNCATED && r->state == ST_RECV) {
       drop_sock(r); /* a datagram socket closes at once */
       r->stats.tcp++;
-      if (tern_socket_open(r->net, TERN_SOCK_STREAM, &r->sock) < 0 ||
-          tern_socket_connect(r->sock, r->server) < 0) {
+      if (open_sock(r, TERN_SOCK_STREAM) < 0) {
         goto sock_error;
       }
-      arm(r);
       r->state = ST_CONNECT;
       continue;
     }
@@ -297,9 +291,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
   }
 
 done:
-  drop_sock(r);
-  tern_timer_cancel(&r->timer);
-  r->state = ST_IDLE;
+  tern_dns_resolver_cancel(r); /* the socket and the timer are done with */
   *n = r->result;
   return TERN_READY;
 }

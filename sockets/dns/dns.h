@@ -22,14 +22,16 @@
  *     After rounds * n_servers attempts: the error below.
  *  3. Each attempt is a new query (a fresh random ID from the rng) from a
  *     new datagram socket that is not bound: the backend picks its port
- *     when it sends (tern's UDP: RFC 6056 algorithm 1, random; Linux: its
- *     randomised ephemeral range), so every attempt has a fresh random
+ *     when it connects (tern's UDP: RFC 6056 algorithm 1, random; Linux:
+ *     its randomised ephemeral range), so every attempt has a fresh random
  *     source port (RFC 5452 9.2) without the resolver carrying a port
  *     picker of its own.
- *  4. A datagram from another endpoint than the server, or one the codec
- *     refuses (wrong ID, wrong question, malformed: tern_dns_drop), is
- *     counted in stats.drops and the attempt goes on waiting until its
- *     deadline: a spoofed answer does not end it.
+ *  4. The socket is connected to the server, so the backend drops a
+ *     datagram from any other address or port (the socket contract:
+ *     RFC 5452 9.1's source check). One the codec refuses (wrong ID,
+ *     wrong question, malformed: tern_dns_drop) is counted in stats.drops
+ *     and the attempt goes on waiting until its deadline: a spoofed
+ *     answer does not end it.
  *  5. TC set: the same query (same ID) over TCP to the same server, with
  *     the 2-byte length (RFC 7766): connect, write, read until the framed
  *     message is whole, which must fit in the answer buffer, then parse
@@ -87,8 +89,8 @@ typedef struct tern_dns_stats {
   uint32_t sock_errors;   /* a send, receive, connect or read that failed */
   uint32_t cache_hits;    /* resolves answered from the cache */
   uint32_t too_long;      /* TCP answers longer than the buffer */
-  /* Messages ignored, by tern_dns_drop; [0]: a datagram from another
-   * endpoint than the server asked. */
+  /* Messages ignored, by tern_dns_drop; [0]: a reason tern_dns_drop
+   * does not name (none today). */
   uint32_t drops[TERN_DNS_DROP_COUNT];
 } tern_dns_stats;
 

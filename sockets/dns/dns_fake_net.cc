@@ -45,11 +45,16 @@ struct FakeOps {
   static int Connect(tern_socket *b, const tern_endpoint *to) {
     Sock *s = S(b);
     s->remote = *to;
-    s->owner->conns.push_back(*to);
+    if (s->type == TERN_SOCK_STREAM) {
+      s->owner->conns.push_back(*to);
+    }
     return 0;
   }
   static tern_poll PollConnect(tern_socket *b, tern_cx *, int *err) {
-    *err = S(b)->owner->refuse_tcp ? TERN_ECONNREFUSED : 0;
+    Sock *s = S(b);
+    *err = s->type == TERN_SOCK_STREAM && s->owner->refuse_tcp
+               ? TERN_ECONNREFUSED
+               : 0;
     return TERN_READY;
   }
   static tern_poll SendTo(tern_socket *b, tern_cx *, const tern_endpoint *dst,
@@ -58,6 +63,13 @@ struct FakeOps {
     if (s->type != TERN_SOCK_DGRAM) {
       *err = TERN_EINVAL;
       return TERN_READY;
+    }
+    if (dst == nullptr) {
+      if (s->remote.port == 0) {
+        *err = TERN_ENOTCONN;
+        return TERN_READY;
+      }
+      dst = &s->remote;
     }
     FakeDnsNet *f = s->owner;
     std::vector<uint8_t> q(static_cast<const uint8_t *>(data),
@@ -187,6 +199,14 @@ FakeDnsNet::FakeDnsNet() {
 
 void FakeDnsNet::Reply(const tern_endpoint &from, std::vector<uint8_t> bytes) {
   if (last_ == nullptr) {
+    return;
+  }
+  // A connected socket hears its peer only (the socket contract).
+  const tern_endpoint &peer = last_->remote;
+  if (peer.port != 0 &&
+      (from.port != peer.port || from.addr.family != peer.addr.family ||
+       std::memcmp(&from.addr.u, &peer.addr.u, sizeof from.addr.u) != 0)) {
+    strays++;
     return;
   }
   last_->rx.push_back(Datagram{from, std::move(bytes)});

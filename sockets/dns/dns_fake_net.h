@@ -39,7 +39,10 @@ class FakeDnsNet {
 
   std::vector<Datagram> sent;        // every UDP query, in order
   std::vector<tern_endpoint> conns;  // every TCP connect
-  int open_now = 0;                  // sockets open at the moment
+  // Replies from another endpoint than the one the socket is connected
+  // to: dropped here, as every backend drops them (the socket contract).
+  int strays = 0;
+  int open_now = 0;  // sockets open at the moment
 
   FakeDnsNet();
   tern_net *Net() {
@@ -47,7 +50,8 @@ class FakeDnsNet {
   }
 
   // Queues a datagram from `from` on the socket that sent the last query
-  // (the one the resolver waits on).
+  // (the one the resolver waits on), unless that socket is connected to
+  // another endpoint (then it counts in strays).
   void Reply(const tern_endpoint &from, std::vector<uint8_t> bytes);
   // An ICMP refusal on that socket.
   void Refuse();

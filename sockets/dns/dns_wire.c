@@ -225,30 +225,31 @@ static int check_records(const uint8_t *m, size_t len, size_t pos,
       return (int)e;
     }
     pos = (size_t)e;
-    /* The names in the RDATA are walked over the RDATA alone, so they
-     * cannot end past it; then they must fill it exactly. */
-    size_t want;
+    /* Where the RDATA's content ends must be where the record ends. The
+     * names in it are walked over the RDATA alone, so they cannot end
+     * past it. */
     if (r.type == TERN_DNS_TYPE_A) {
-      want = 4;
+      e = (long)r.rd + 4;
     } else if (r.type == TERN_DNS_TYPE_AAAA) {
-      want = 16;
+      e = (long)r.rd + 16;
     } else if (r.type == TERN_DNS_TYPE_CNAME || r.type == TERN_DNS_TYPE_SOA) {
       e = skip_name(m, pos, r.rd);
       if (e >= 0 && r.type == TERN_DNS_TYPE_SOA) {
         e = skip_name(m, pos, (size_t)e);
+        if (e >= 0) {
+          e += 20; /* serial, refresh, retry, expire, minimum */
+        }
       }
       if (e == -TERN_DNS_DROP_TRUNCATED) {
-        return -TERN_DNS_DROP_RDLENGTH;
+        return -TERN_DNS_DROP_RDLENGTH; /* a name runs past its RDATA */
       }
       if (e < 0) {
         return (int)e;
       }
-      /* and for SOA: serial, refresh, retry, expire, minimum */
-      want = (size_t)e - r.rd + (r.type == TERN_DNS_TYPE_SOA ? 20u : 0u);
     } else {
       continue;
     }
-    if (r.rdlen != want) {
+    if ((size_t)e != pos) {
       return -TERN_DNS_DROP_RDLENGTH;
     }
     if (r.type == TERN_DNS_TYPE_SOA && i - an < ns) {
@@ -261,8 +262,9 @@ static int check_records(const uint8_t *m, size_t len, size_t pos,
 int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
                    size_t len, tern_dns_answer *ans, tern_ip_addr *addrs,
                    size_t cap) {
-  long qend =
-      qlen >= TERN_DNS_HDR_LEN ? skip_name(query, qlen, TERN_DNS_HDR_LEN) : -1;
+  /* (A query shorter than its header fails the walk: the name's first
+   * length byte is not in it.) */
+  long qend = skip_name(query, qlen, TERN_DNS_HDR_LEN);
   if (qend < 0 || (size_t)qend + 4 > qlen) {
     return TERN_EINVAL;
   }
