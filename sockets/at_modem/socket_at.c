@@ -78,7 +78,9 @@ enum {
 
 static const char *const start_cmds[] = {
     NULL,
-    TERN_AT_CMD_MUX_QUERY,
+    /* CR LF first: it ends a command line cut short, or the zeros owed to
+     * a given-up AT+CIPSEND (op_give_up), as a line of its own. */
+    "\r\n" TERN_AT_CMD_MUX_QUERY,
     TERN_AT_CMD_AT,
     TERN_AT_CMD_ECHO_OFF,
     TERN_AT_CMD_MUX_ON,
@@ -269,7 +271,20 @@ static void op_end(tern_socket_at *m) {
   m->cur = NO_SOCK;
   m->cmd_len = m->cmd_off = 0;
   m->pay_len = m->pay_off = 0;
+  m->fill = 0;
   tern_timer_cancel(&m->timer);
+}
+
+/* An AT+CIPSEND is given up before its payload was taken (no prompt in
+ * time, or an answer other than the prompt): if the modem prompts after
+ * all, it takes the next pay_len bytes it reads as payload, whatever they
+ * are (ESP-AT, README.md). So nothing goes to the modem before that many
+ * zeros (never a command: payload to the dropped link at worst) and a line
+ * end, then the start sequence runs again from AT+CIPMUX?, which sorts the
+ * answers the zeros may get (SEND OK, ERROR) from the ones that count. */
+static void op_give_up(tern_socket_at *m) {
+  m->owe = m->pay_len;
+  m->startup = OP_SYNC;
 }
 
 static tern_socket_at_sock *op_sock(tern_socket_at *m) {
@@ -380,15 +395,14 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       if (m->phase == PH_PROMPT && kind == TERN_AT_EV_OK) {
         return; /* the prompt follows */
       }
-      if (m->phase == PH_PROMPT && kind == TERN_AT_EV_PROMPT) {
-        m->phase = PH_PAYLOAD;
-        return;
-      }
-      if (kind == TERN_AT_EV_PROMPT || m->phase == PH_PAYLOAD) {
+      if (m->phase == PH_PAYLOAD) {
         return; /* not expected now: wait for the real result */
       }
+      if (m->phase == PH_PROMPT) {
+        op_give_up(m); /* refused; unless that was not its answer */
+      }
       if (s != NULL) {
-        if (kind == TERN_AT_EV_SEND_OK) {
+        if (kind == TERN_AT_EV_SEND_OK && m->phase == PH_SEND_OK) {
           s->tx_len -= m->pay_len;
           memmove(s->tx, s->tx + m->pay_len, s->tx_len);
         } else if (s->kind == K_DGRAM) {
@@ -522,6 +536,7 @@ static void ipd_cut(tern_socket_at *m) {
 static void on_line(tern_socket_at *m, const tern_at_event *ev) {
   if (m->op == OP_SYNC && ev->len > 8 && memcmp(ev->data, "+CIPMUX:", 8) == 0) {
     m->phase = PH_SYNCED;
+    m->owe = 0; /* the modem reads commands again */
   } else if (m->op == OP_CIFSR) {
     tern_ip_addr ip;
     if (tern_at_info_staip(ev->data, ev->len, &ip) == 0) {
@@ -551,8 +566,16 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     case TERN_AT_EV_FAIL:
     case TERN_AT_EV_SEND_OK:
     case TERN_AT_EV_SEND_FAIL:
-    case TERN_AT_EV_PROMPT:
     case TERN_AT_EV_ALREADY: op_result(m, ev->kind); break;
+    case TERN_AT_EV_PROMPT:
+      /* The payload's turn; any other prompt (a given-up send's, whose
+       * zeros are owed or sent already, or junk) is no result. */
+      if (m->op == OP_SEND && m->phase == PH_PROMPT) {
+        m->phase = PH_PAYLOAD;
+      } else {
+        m->stats.stray++;
+      }
+      break;
     case TERN_AT_EV_CONNECT_FAIL:
       if (m->op == OP_START && ev->link == m->op_link) {
         op_result(m, ev->kind);
@@ -604,6 +627,7 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
           op_end(m);
         }
         m->startup = OP_AT;
+        m->owe = 0;
       }
       break;
     case TERN_AT_EV_IPD: on_ipd(m, link_owner(m, ev->link), ev); break;
@@ -658,12 +682,17 @@ static void op_timeout(tern_socket_at *m) {
     m->link_sock[l] = LINK_ORPHAN; /* it may be open: close it */
     m->orphan |= (uint8_t)(1u << l);
   }
-  op_end(m);
   /* The command may still be answered, late: the next command must not
    * take that answer for its own. So the start sequence begins with
    * AT+CIPMUX?, which nothing else sends: results before its "+CIPMUX:"
-   * line are late ones, discarded (stray). */
+   * line are late ones, discarded (stray). A send may still be
+   * prompted, even once its payload went out (the modem may have lost
+   * bytes of it): zeros first. */
   m->startup = OP_SYNC;
+  if (m->op == OP_SEND) {
+    op_give_up(m);
+  }
+  op_end(m);
 }
 
 /* ---- choosing the next command ---- */
@@ -746,6 +775,9 @@ static void next_command(tern_socket_at *m) {
     size_t n = strlen(c);
     memcpy(m->cmd, c, n);
     op_begin(m, m->startup, NO_SOCK, LINK_FREE, (int)n, m->timeout_ms);
+    if (m->startup == OP_SYNC) {
+      m->fill = m->owe;
+    }
     return;
   }
   for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
@@ -818,40 +850,46 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
     if (m->op == OP_NONE) {
       next_command(m);
     }
-    /* Output: the command line, then the payload after the prompt. */
-    if (m->op != OP_NONE && m->cmd_off < m->cmd_len) {
-      ptrdiff_t n = 0;
-      if (tern_stream_poll_write(&m->uart, cx, m->cmd + m->cmd_off,
-                                 m->cmd_len - m->cmd_off, &n) == TERN_READY) {
-        if (n < 0) {
-          all_links_gone(m, TERN_ECONNRESET);
-          op_end(m);
-          return TERN_READY;
-        }
-        m->cmd_off += (size_t)n;
-        progress = true;
-      }
+    /* Output: zeros owed to a given-up send, the command line, then the
+     * payload after the prompt. */
+    const uint8_t *p = zeros;
+    size_t len = 0, *off = NULL;
+    if (m->op == OP_NONE) {
+      /* nothing to write */
+    } else if (m->fill > 0) {
+      len = m->fill;
+    } else if (m->cmd_off < m->cmd_len) {
+      p = (const uint8_t *)m->cmd + m->cmd_off;
+      len = m->cmd_len - m->cmd_off;
+      off = &m->cmd_off;
     } else if (m->op == OP_SEND && m->phase == PH_PAYLOAD) {
+      /* An aborted socket's payload is still owed: zeros, then the link
+       * is closed. */
       tern_socket_at_sock *s = op_sock(m);
-      /* An aborted socket's payload is still owed: zeros, then the
-       * link is closed. */
-      const uint8_t *p = s != NULL ? s->tx + m->pay_off : zeros;
-      size_t len = m->pay_len - m->pay_off;
-      if (s == NULL && len > sizeof zeros) {
-        len = sizeof zeros;
+      p = s != NULL ? s->tx + m->pay_off : zeros;
+      len = m->pay_len - m->pay_off;
+      off = &m->pay_off;
+    }
+    if (p == zeros && len > sizeof zeros) {
+      len = sizeof zeros;
+    }
+    ptrdiff_t n = 0;
+    if (len > 0 &&
+        tern_stream_poll_write(&m->uart, cx, p, len, &n) == TERN_READY) {
+      if (n < 0) {
+        all_links_gone(m, TERN_ECONNRESET);
+        op_end(m);
+        return TERN_READY;
       }
-      ptrdiff_t n = 0;
-      if (tern_stream_poll_write(&m->uart, cx, p, len, &n) == TERN_READY) {
-        if (n < 0) {
-          all_links_gone(m, TERN_ECONNRESET);
-          op_end(m);
-          return TERN_READY;
-        }
-        m->pay_off += (size_t)n;
-        progress = true;
-        if (m->pay_off == m->pay_len) {
-          m->phase = PH_SEND_OK;
-        }
+      if (off != NULL) {
+        *off += (size_t)n;
+      } else {
+        m->fill -= (size_t)n;
+      }
+      progress = true;
+      if (m->op == OP_SEND && m->phase == PH_PAYLOAD &&
+          m->pay_off == m->pay_len) {
+        m->phase = PH_SEND_OK;
       }
     }
     if (m->op != OP_NONE) {

@@ -62,6 +62,10 @@
  * sequence again, beginning with AT+CIPMUX? instead of AT: final results
  * before its "+CIPMUX:" line are late answers of the command that timed
  * out, discarded (stats.stray), never taken for a later command's.
+ * An AT+CIPSEND given up before its payload was taken (timeout, or an
+ * answer other than the prompt) may still be prompted for: its count of
+ * zeros goes out before anything else, so the modem never takes a command
+ * for payload, then the same resync. A prompt nobody awaits is no result.
  * "ready" (the modem restarted) ends every link with TERN_ECONNRESET. */
 #ifndef TERN_SOCKET_AT_H
 #define TERN_SOCKET_AT_H
@@ -112,7 +116,8 @@ typedef struct tern_socket_at_stats {
   uint32_t rx_dropped; /* payload bytes that found no room (or no owner):
                           active mode, datagrams, a fetch nobody awaited */
   uint32_t stray;      /* final results that answered no command in flight
-                          (late ones, discarded while resynchronising) */
+                          (late ones, discarded while resynchronising),
+                          and prompts no send awaited */
   uint32_t refused;    /* connections to the server closed at once: beyond
                           the backlog, or with no listener */
 } tern_socket_at_stats;
@@ -147,6 +152,8 @@ typedef struct tern_socket_at {
   char cmd[TERN_AT_CMD_MAX];
   size_t cmd_len, cmd_off;
   size_t pay_len, pay_off; /* AT+CIPSEND's payload after the prompt */
+  size_t owe;  /* an AT+CIPSEND given up: what its late prompt would take */
+  size_t fill; /* of it, zeros still to write before the command line */
   uint32_t timeout_ms;
   tern_time deadline;
   tern_timer timer;
