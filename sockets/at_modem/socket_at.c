@@ -76,17 +76,22 @@ enum {
 #define START_TAKEN 1     /* op_err: ALREADY CONNECTED with a server up */
 #define CONNECT_MS 10000u
 
-static const char *const start_cmds[] = {
-    NULL,
-    /* CR LF first: it ends a command line cut short, or the zeros owed to
-     * a given-up AT+CIPSEND (op_give_up), as a line of its own. */
+/* Each op's command when it has no arguments (NULL: formatted in cmd). */
+static const char *const op_cmds[] = {
+    [OP_SYNC] =
+        /* CR LF first: it ends a command line cut short, or the zeros
+         * owed to a given-up AT+CIPSEND (op_give_up), as a line of its
+         * own. */
     "\r\n" TERN_AT_CMD_MUX_QUERY,
-    TERN_AT_CMD_AT,
-    TERN_AT_CMD_ECHO_OFF,
-    TERN_AT_CMD_MUX_ON,
-    TERN_AT_CMD_DINFO_ON,
-    TERN_AT_CMD_RECV_PASSIVE,
-    "AT+CIFSR\r\n",
+    [OP_AT] = TERN_AT_CMD_AT,
+    [OP_ATE0] = TERN_AT_CMD_ECHO_OFF,
+    [OP_MUX] = TERN_AT_CMD_MUX_ON,
+    [OP_DINFO] = TERN_AT_CMD_DINFO_ON,
+    [OP_RECVMODE] = TERN_AT_CMD_RECV_PASSIVE,
+    [OP_CIFSR] = "AT+CIFSR\r\n",
+    [OP_STATUS] = "AT+CIPSTATUS\r\n",
+    [OP_STO] = TERN_AT_CMD_STO_OFF,
+    [OP_UNSERVER] = TERN_AT_CMD_SERVER_OFF,
 };
 
 static size_t ip_len(const tern_ip_addr *a) {
@@ -104,6 +109,14 @@ static bool unspecified(const tern_ip_addr *a) {
     }
   }
   return true;
+}
+
+/* Everything from kind on zero (no endpoints, empty rings, no wakers:
+ * TERN_WAKER_SLOT_INIT), then the kind, and no link. */
+static void sock_reset(tern_socket_at_sock *s, uint8_t kind) {
+  memset(&s->kind, 0, sizeof *s - offsetof(tern_socket_at_sock, kind));
+  s->kind = kind;
+  s->link = NO_SOCK;
 }
 
 static tern_socket_at_sock *sock_of(tern_socket *s) {
@@ -254,16 +267,23 @@ static void pend_remove(tern_socket_at *m, uint8_t l) {
 
 /* ---- the command in flight ---- */
 
+/* The command goes out: op's own (op_cmds), or len bytes of cmd. */
 static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
-                     int len, uint32_t timeout) {
+                     int len) {
+  const char *c = op_cmds[op];
+  uint32_t t = m->timeout_ms;
+  m->out = c != NULL ? c : m->cmd;
   m->op = op;
   m->phase = op == OP_SEND ? PH_PROMPT : PH_RESULT;
   m->cur = cur;
   m->op_link = link;
   m->op_err = 0;
-  m->cmd_len = (size_t)len;
+  m->cmd_len = c != NULL ? strlen(c) : (size_t)len;
   m->cmd_off = 0;
-  m->deadline = tern_now() + timeout;
+  if (op == OP_START && t < CONNECT_MS) {
+    t = CONNECT_MS; /* the modem's own connect timeout */
+  }
+  m->deadline = tern_now() + t;
 }
 
 static void op_end(tern_socket_at *m) {
@@ -411,8 +431,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
           /* SEND FAIL, or ERROR ("link is not valid"): the link broke */
           uint8_t l = s->link;
           sock_gone(s, TERN_ECONNRESET);
-          m->orphan |= (uint8_t)(1u << l);
-          m->link_sock[l] = LINK_ORPHAN;
+          link_orphan(m, l);
         }
         tern_waker_slot_wake(&s->wr);
       }
@@ -679,8 +698,7 @@ static void op_timeout(tern_socket_at *m) {
     if (s != NULL && s->link == l) {
       sock_gone(s, TERN_ETIMEDOUT);
     }
-    m->link_sock[l] = LINK_ORPHAN; /* it may be open: close it */
-    m->orphan |= (uint8_t)(1u << l);
+    link_orphan(m, l); /* it may be open: close it */
   }
   /* The command may still be answered, late: the next command must not
    * take that answer for its own. So the start sequence begins with
@@ -712,14 +730,11 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
       sock_gone(s, n);
       return false;
     }
-    uint32_t t = m->timeout_ms > CONNECT_MS ? m->timeout_ms : CONNECT_MS;
-    op_begin(m, OP_START, i, s->link, n, t);
+    op_begin(m, OP_START, i, s->link, n);
     return true;
   }
   if (s->state == S_STATUS) {
-    n = (int)strlen("AT+CIPSTATUS\r\n");
-    memcpy(m->cmd, "AT+CIPSTATUS\r\n", (size_t)n);
-    op_begin(m, OP_STATUS, i, s->link, n, m->timeout_ms);
+    op_begin(m, OP_STATUS, i, s->link, 0);
     return true;
   }
   if (s->state != S_OPEN) {
@@ -738,7 +753,7 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
     room = room < TERN_AT_SEND_MAX ? room : TERN_AT_SEND_MAX;
     if (room >= want) {
       n = tern_at_cmd_ciprecvdata(m->cmd, sizeof m->cmd, s->link, room);
-      op_begin(m, OP_RECV, i, s->link, n, m->timeout_ms);
+      op_begin(m, OP_RECV, i, s->link, n);
       m->pay_len = room;
       s->flags &= (uint8_t)~F_NOTE;
       return true;
@@ -756,14 +771,14 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
       tern_waker_slot_wake(&s->wr);
       return false;
     }
-    op_begin(m, OP_SEND, i, s->link, n, m->timeout_ms);
+    op_begin(m, OP_SEND, i, s->link, n);
     m->pay_len = len;
     m->pay_off = 0;
     return true;
   }
   if (s->flags & F_CLOSING) {
     n = tern_at_cmd_cipclose(m->cmd, sizeof m->cmd, s->link);
-    op_begin(m, OP_CLOSE, i, s->link, n, m->timeout_ms);
+    op_begin(m, OP_CLOSE, i, s->link, n);
     return true;
   }
   return false;
@@ -771,10 +786,7 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
 
 static void next_command(tern_socket_at *m) {
   if (m->startup < STARTUP_DONE) {
-    const char *c = start_cmds[m->startup];
-    size_t n = strlen(c);
-    memcpy(m->cmd, c, n);
-    op_begin(m, m->startup, NO_SOCK, LINK_FREE, (int)n, m->timeout_ms);
+    op_begin(m, m->startup, NO_SOCK, LINK_FREE, 0);
     if (m->startup == OP_SYNC) {
       m->fill = m->owe;
     }
@@ -784,13 +796,13 @@ static void next_command(tern_socket_at *m) {
     if (m->orphan & (1u << l)) {
       m->orphan = (uint8_t)(m->orphan & ~(1u << l));
       int n = tern_at_cmd_cipclose(m->cmd, sizeof m->cmd, l);
-      op_begin(m, OP_CLOSE, NO_SOCK, l, n, m->timeout_ms);
+      op_begin(m, OP_CLOSE, NO_SOCK, l, n);
       return;
     }
   }
   if (m->srv >= SRV_WANT) {
     /* The server's commands: ops OP_SERVER.. in the order of SRV_WANT.. */
-    int n;
+    int n = 0;
     if (m->srv == SRV_WANT) {
       tern_socket_at_sock *l = listener(m);
       n = l != NULL
@@ -800,14 +812,9 @@ static void next_command(tern_socket_at *m) {
         m->srv = SRV_OFF; /* not reached: WANT comes with a listener */
         return;
       }
-    } else {
-      const char *c =
-          m->srv == SRV_STO ? TERN_AT_CMD_STO_OFF : TERN_AT_CMD_SERVER_OFF;
-      n = (int)strlen(c);
-      memcpy(m->cmd, c, (size_t)n);
     }
-    op_begin(m, (uint8_t)(OP_SERVER + m->srv - SRV_WANT), NO_SOCK, LINK_FREE, n,
-             m->timeout_ms);
+    op_begin(m, (uint8_t)(OP_SERVER + m->srv - SRV_WANT), NO_SOCK, LINK_FREE,
+             n);
     return;
   }
   for (uint16_t k = 0; k < m->nsocks; k++) {
@@ -859,7 +866,7 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
     } else if (m->fill > 0) {
       len = m->fill;
     } else if (m->cmd_off < m->cmd_len) {
-      p = (const uint8_t *)m->cmd + m->cmd_off;
+      p = (const uint8_t *)m->out + m->cmd_off;
       len = m->cmd_len - m->cmd_off;
       off = &m->cmd_off;
     } else if (m->op == OP_SEND && m->phase == PH_PAYLOAD) {
@@ -921,17 +928,7 @@ static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
   for (uint16_t i = 0; i < m->nsocks; i++) {
     tern_socket_at_sock *s = &m->socks[i];
     if (s->kind == K_FREE) {
-      s->kind = type == TERN_SOCK_STREAM ? K_STREAM : K_DGRAM;
-      s->state = S_IDLE;
-      s->link = NO_SOCK;
-      s->flags = 0;
-      s->err = 0;
-      memset(&s->local, 0, sizeof s->local);
-      memset(&s->peer, 0, sizeof s->peer);
-      memset(&s->dst, 0, sizeof s->dst);
-      s->rx_head = s->rx_len = s->rx_open = s->tx_len = 0;
-      tern_waker_slot_clear(&s->rd);
-      tern_waker_slot_clear(&s->wr);
+      sock_reset(s, type == TERN_SOCK_STREAM ? K_STREAM : K_DGRAM);
       *out = &s->base;
       return 0;
     }
@@ -1261,12 +1258,7 @@ static void sock_free(tern_socket_at_sock *s) {
   if (s->m->ipd_sock == index_of(s)) {
     s->m->ipd_sock = NO_SOCK; /* the rest of its +IPD is dropped */
   }
-  s->kind = K_FREE;
-  s->state = S_IDLE;
-  s->link = NO_SOCK;
-  s->flags = 0;
-  tern_waker_slot_clear(&s->rd);
-  tern_waker_slot_clear(&s->wr);
+  sock_reset(s, K_FREE);
 }
 
 /* Starts closing the link (once tx is sent); whether it is done. */

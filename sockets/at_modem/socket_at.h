@@ -94,6 +94,11 @@ struct tern_socket_at;
 typedef struct tern_socket_at_sock {
   tern_socket base; /* first: the API's handle */
   struct tern_socket_at *m;
+  uint8_t *rx; /* receive ring: stream bytes, or datagram records */
+  uint8_t *tx; /* bytes (stream) or one datagram to send */
+  size_t rx_cap, tx_cap;
+  /* From here on the socket's state, zeroed when it opens and when it is
+   * freed (kind first). */
   uint8_t kind;  /* free, stream, datagram */
   uint8_t state; /* idle, starting, status, open, gone, closed */
   uint8_t link;  /* 0..4, or 0xFF */
@@ -101,11 +106,9 @@ typedef struct tern_socket_at_sock {
   int err;       /* what ended the connection (sticky for streams) */
   tern_endpoint local, peer;
   tern_endpoint dst; /* the datagram in tx: where it goes */
-  uint8_t *rx;       /* receive ring: stream bytes, or datagram records */
-  size_t rx_cap, rx_head, rx_len;
+  size_t rx_head, rx_len;
   size_t rx_open; /* datagram: bytes of the last record still arriving */
-  uint8_t *tx;    /* bytes (stream) or one datagram to send */
-  size_t tx_cap, tx_len;
+  size_t tx_len;
   tern_waker_slot rd, wr;
 } tern_socket_at_sock;
 
@@ -147,9 +150,10 @@ typedef struct tern_socket_at {
   uint8_t backlog;  /* the listener's, at most TERN_SOCKET_AT_LINKS */
   uint8_t npend;    /* connections waiting for accept: their links */
   uint8_t pend[TERN_SOCKET_AT_LINKS];
-  uint8_t pend_held; /* pending links whose data the modem holds */
-  uint8_t acc;       /* the socket accept is preparing, 0xFF: none */
-  char cmd[TERN_AT_CMD_MAX];
+  uint8_t pend_held;         /* pending links whose data the modem holds */
+  uint8_t acc;               /* the socket accept is preparing, 0xFF: none */
+  char cmd[TERN_AT_CMD_MAX]; /* a formatted command */
+  const char *out;           /* the command in flight: cmd or a constant */
   size_t cmd_len, cmd_off;
   size_t pay_len, pay_off; /* AT+CIPSEND's payload after the prompt */
   size_t owe;  /* an AT+CIPSEND given up: what its late prompt would take */
