@@ -178,6 +178,7 @@ static int link_take(tern_socket_at_sock *s) {
       m->link_sock[l] = index_of(s);
       s->link = l;
       s->state = S_START;
+      wake_runner(m); /* for its AT+CIPSTART */
       return 0;
     }
   }
@@ -289,6 +290,7 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
 static void op_end(tern_socket_at *m) {
   m->op = OP_NONE;
   m->cur = NO_SOCK;
+  m->op_link = LINK_FREE; /* no link is the command's */
   m->cmd_len = m->cmd_off = 0;
   m->pay_len = m->pay_off = 0;
   m->fill = 0;
@@ -601,15 +603,13 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       }
       break;
     case TERN_AT_EV_CLOSED: {
-      if (m->op != OP_NONE && ev->link == m->op_link &&
-          (m->op == OP_CLOSE || m->op == OP_START)) {
+      if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
         break; /* the command's own result settles the link */
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
       if (s != NULL) {
         sock_gone(s, 0); /* FIN and RST alike: end of stream */
-      } else if (ev->link < TERN_SOCKET_AT_LINKS &&
-                 !(m->op != OP_NONE && ev->link == m->op_link)) {
+      } else if (ev->link < TERN_SOCKET_AT_LINKS && ev->link != m->op_link) {
         uint8_t o = m->link_sock[ev->link];
         if (o == LINK_PENDING) {
           pend_remove(m, ev->link); /* came and went before accept */
@@ -1091,7 +1091,6 @@ static int at_connect(tern_socket *so, const tern_endpoint *remote) {
   }
   s->peer = *remote;
   s->flags |= F_PEER;
-  wake_runner(s->m);
   return 0;
 }
 
@@ -1150,7 +1149,6 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
       *err = rc;
       return TERN_READY;
     }
-    wake_runner(s->m);
   }
   if (s->tx_len > 0 || s->state != S_OPEN) {
     tern_waker_slot_register(&s->wr, cx);
@@ -1207,7 +1205,6 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
         *n = TERN_ENOMEM;
         return TERN_READY;
       }
-      wake_runner(s->m);
     }
   }
   tern_waker_slot_register(&s->rd, cx);
@@ -1464,6 +1461,7 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   memset(m->link_sock, LINK_FREE, sizeof m->link_sock);
   m->startup = OP_AT;
   m->cur = NO_SOCK;
+  m->op_link = LINK_FREE;
   m->ipd_sock = NO_SOCK;
   m->lst = NO_SOCK;
   m->acc = NO_SOCK;
