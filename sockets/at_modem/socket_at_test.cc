@@ -446,6 +446,66 @@ TEST_F(ModemTest, SilentModemTimesOutThenRecovers) {
   fx.Pump(5);
 }
 
+// The same late prompt on the simulator, seen from the peer: the modem is
+// stopped before it reads an AT+CIPSEND, which then times out; once the
+// modem runs again it prompts and takes the next five bytes as payload.
+// They are zeros, and the given-up link is then closed: the peer reads
+// five zeros and the end (before the fix it read "AT+CI", the start of
+// the next command). Then a new connection carries bytes.
+TEST_F(ModemTest, LatePromptGivesThePeerZerosNotACommand) {
+  ModemFixture fx({}, 300);
+  tern_socket *lst, *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
+  ASSERT_EQ(kill(fx.pid(), SIGSTOP), 0);
+  uint32_t t0 = fx.modem()->stats.timeouts;
+  tern_stream cs = tern_socket_stream(c);
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_write(&cs, cx, "hello", 5, &n);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(n, 5);
+  for (int i = 0; i < 3000 && fx.modem()->stats.timeouts == t0; i++)
+    fx.Pump(1);
+  ASSERT_GT(fx.modem()->stats.timeouts, t0);
+  fx.Pump(20);  // the resync is written, and not timed out yet
+  ASSERT_EQ(kill(fx.pid(), SIGCONT), 0);
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(fx, s, 64, &end), std::string(5, '\0'));
+  EXPECT_EQ(end, 0) << tern_strerror((int)end);
+  int err = 0;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *x) { return tern_stream_poll_flush(&cs, x, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT) << tern_strerror(err);
+  tern_socket_abort(c);
+  tern_socket_abort(s);
+  tern_socket *c2, *s2;
+  ASSERT_EQ(tern_socket_open(fx.Client(), TERN_SOCK_STREAM, &c2), 0);
+  tern_endpoint to = fx.ServerAt(fx.Port(0));
+  ASSERT_EQ(tern_socket_connect(c2, &to), 0);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_connect(c2, cx, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_accept(lst, cx, &s2, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  WriteAll(fx, c2, "after");
+  EXPECT_EQ(Read(fx, s2, 5, &end), "after");
+  tern_socket_abort(c2);
+  tern_socket_abort(s2);
+  tern_socket_abort(lst);
+  fx.Pump(5);
+}
+
 // Five links carry five connections at once; a sixth connect finds no
 // link (TERN_ENOMEM) until one closes.
 TEST_F(ModemTest, FiveLinksAtOnceThenENOMEM) {
