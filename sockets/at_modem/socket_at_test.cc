@@ -353,6 +353,15 @@ class ModemTest : public ::testing::Test {
     return got;
   }
 
+  // Until the modem has answered AT+CIPSERVER=1 and AT+CIPSTO=0 (as
+  // AsServer::Listening: a fixed pause was too short on a loaded machine,
+  // and a client connecting before is refused by the modem).
+  void ServerUp(ModemFixture &fx) {
+    for (int i = 0; i < 2500 && fx.modem()->srv != 1; i++)
+      fx.Pump(2);
+    EXPECT_EQ(fx.modem()->srv, 1);
+  }
+
   std::deque<tern_test::CountingWaker> wakers_;
 };
 
@@ -1450,7 +1459,7 @@ TEST_F(ModemTest, ServerLimitsAreENOTSUPAndATakenPortEADDRINUSE) {
   local.port = fx.Port(1);
   ASSERT_EQ(tern_socket_bind(l, &local), 0);
   ASSERT_EQ(tern_socket_listen(l, 1), 0);
-  fx.Pump(50);  // the server is up
+  ServerUp(fx);
   tern_socket *c, *s;
   ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_STREAM, &c), 0);
   tern_endpoint to = fx.ServerAt(fx.Port(1));
@@ -1477,7 +1486,7 @@ TEST_F(ModemTest, ServerBacklogAndListenerCloseOverTheSimulator) {
   local.port = fx.Port(0);
   ASSERT_EQ(tern_socket_bind(l, &local), 0);
   ASSERT_EQ(tern_socket_listen(l, 2), 0);
-  fx.Pump(50);  // the server is up
+  ServerUp(fx);
   tern_socket *c[3];
   tern_endpoint to = fx.ServerAt(fx.Port(0));
   for (auto &ci : c) {
@@ -1535,7 +1544,7 @@ TEST_F(ModemTest, AcceptedConnectionOutlivesTheServerIdleTimeout) {
   local.port = fx.Port(0);
   ASSERT_EQ(tern_socket_bind(l, &local), 0);
   ASSERT_EQ(tern_socket_listen(l, 1), 0);
-  fx.Pump(50);
+  ServerUp(fx);
   tern_socket *c, *a = nullptr;
   ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_STREAM, &c), 0);
   tern_endpoint to = fx.ServerAt(fx.Port(0));
