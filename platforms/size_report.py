@@ -53,6 +53,24 @@ def library_of(path):
 def placed_sections(lines):
     """Yields (kind, section, size, path) for each input section the map
     places in a counted output section: kind is text, data or bss."""
+    prev = None
+    for cur in _sections_at(lines):
+        if prev is not None:
+            kind, section, addr, size, path = prev
+            # A section of merged strings whose strings all went into
+            # another object's (ld merges equal strings and string tails
+            # across objects) is printed with the merged pool's size at the
+            # next section's address: what it holds ends where that begins.
+            if cur[0] == kind and addr <= cur[2] < addr + size:
+                size = cur[2] - addr
+            yield kind, section, size, path
+        prev = cur
+    if prev is not None:
+        yield prev[0], prev[1], prev[3], prev[4]
+
+
+def _sections_at(lines):
+    """placed_sections' input: (kind, section, addr, size, path)."""
     in_map = False
     kind = None
     pending = None
@@ -75,10 +93,12 @@ def placed_sections(lines):
             continue
         m = FULL.match(line)
         if m:
-            section, size, path = m.group(1), int(m.group(3), 16), m.group(4)
+            section, addr, size, path = (m.group(1), int(m.group(2), 16),
+                                         int(m.group(3), 16), m.group(4))
         elif pending is not None and CONT.match(line):
             c = CONT.match(line)
-            section, size, path = pending, int(c.group(2), 16), c.group(3)
+            section, addr, size, path = (pending, int(c.group(1), 16),
+                                         int(c.group(2), 16), c.group(3))
         else:
             n = NAME_ONLY.match(line)
             pending = n.group(1) if n and n.group(1).startswith(".") else None
@@ -88,7 +108,7 @@ def placed_sections(lines):
             continue
         if size == 0 or path.startswith("load address"):
             continue
-        yield kind, section, size, path
+        yield kind, section, addr, size, path
 
 
 def parse(lines):

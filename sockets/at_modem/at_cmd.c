@@ -24,20 +24,18 @@ static void put_str(cmd *c, const char *s) {
 }
 
 static void put_dec(cmd *c, uint32_t v) {
-  char d[10];
-  size_t n = 0;
+  char d[10]; /* written from the end: the last digit first */
+  size_t i = sizeof d;
   do {
-    d[n++] = (char)('0' + v % 10);
+    d[--i] = (char)('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  char r[10];
-  for (size_t i = 0; i < n; i++) {
-    r[i] = d[n - 1 - i];
-  }
-  put(c, r, n);
+  put(c, d + i, sizeof d - i);
 }
 
-static int done(const cmd *c, char *buf, size_t cap) {
+/* Ends the line and copies the command out whole. */
+static int done(cmd *c, char *buf, size_t cap) {
+  put(c, "\r\n", 2);
   if (buf == NULL || c->n > cap) {
     return buf == NULL ? TERN_EINVAL : TERN_ENOSPC;
   }
@@ -45,25 +43,38 @@ static int done(const cmd *c, char *buf, size_t cap) {
   return (int)c->n;
 }
 
-/* Checks a remote and writes its address, unquoted, into ip (at least
- * TERN_IPV6_STRLEN bytes). Returns the address's length, or a tern_err. */
-static int remote_text(const tern_endpoint *remote, char *ip, size_t cap,
-                       int *v6) {
-  if (remote == NULL || remote->port == 0) {
+/* "<name><a>", then ",<b>" unless b is 0. */
+static void put_nums(cmd *c, const char *name, uint32_t a, uint32_t b) {
+  put_str(c, name);
+  put_dec(c, a);
+  if (b != 0) {
+    put(c, ",", 1);
+    put_dec(c, b);
+  }
+}
+
+/* Checks a remote and writes it: "<ip>",<port> (the address by
+ * tern_ip_format, so never a quote or comma of the caller's). Returns 0
+ * or a tern_err. */
+static int put_remote(cmd *c, const tern_endpoint *remote) {
+  char ip[TERN_IPV6_STRLEN];
+  if (remote == NULL || remote->port == 0 ||
+      (remote->addr.family != TERN_IP_V4 &&
+       remote->addr.family != TERN_IP_V6)) {
     return TERN_EINVAL;
   }
-  if (remote->addr.family == TERN_IP_V4) {
-    *v6 = 0;
-  } else if (remote->addr.family == TERN_IP_V6) {
-    *v6 = 1;
-    if (remote->scope != 0) {
-      return TERN_ENOTSUP;
-    }
-  } else {
+  if (remote->addr.family == TERN_IP_V6 && remote->scope != 0) {
+    return TERN_ENOTSUP; /* the command has no zone */
+  }
+  int n = tern_ip_format(&remote->addr, ip, sizeof ip);
+  if (n < 0) {
     return TERN_EINVAL;
   }
-  int n = tern_ip_format(&remote->addr, ip, cap);
-  return n < 0 ? TERN_EINVAL : n;
+  put(c, "\"", 1);
+  put(c, ip, (size_t)n);
+  put(c, "\",", 2);
+  put_dec(c, remote->port);
+  return 0;
 }
 
 int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
@@ -74,94 +85,62 @@ int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
       (proto == TERN_AT_TCP && local_port != 0)) {
     return TERN_EINVAL;
   }
-  int v6;
-  char ip[TERN_IPV6_STRLEN];
-  int iplen = remote_text(remote, ip, sizeof ip, &v6);
-  if (iplen < 0) {
-    return iplen;
-  }
+  bool v6 = remote != NULL && remote->addr.family == TERN_IP_V6;
   cmd c = {.n = 0};
-  put_str(&c, "AT+CIPSTART=");
-  put_dec(&c, link);
+  put_nums(&c, "AT+CIPSTART=", link, 0);
   put_str(&c, proto == TERN_AT_TCP ? ",\"TCP" : ",\"UDP");
-  put_str(&c, v6 ? "v6\",\"" : "\",\"");
-  put(&c, ip, (size_t)iplen);
-  put_str(&c, "\",");
-  put_dec(&c, remote->port);
-  if (local_port != 0) {
-    put_str(&c, ",");
-    put_dec(&c, local_port);
+  put_str(&c, v6 ? "v6\"," : "\",");
+  int rc = put_remote(&c, remote);
+  if (rc < 0) {
+    return rc;
   }
-  put_str(&c, "\r\n");
+  if (local_port != 0) {
+    put_nums(&c, ",", local_port, 0);
+  }
   return done(&c, buf, cap);
 }
 
-/* "<name><link>,<len>\r\n": AT+CIPSEND and AT+CIPRECVDATA. */
-static int link_len(char *buf, size_t cap, const char *name, unsigned link,
-                    size_t len) {
-  if (link > TERN_AT_CMD_LINK_MAX || len == 0 || len > TERN_AT_SEND_MAX) {
-    return TERN_EINVAL;
-  }
-  static const char sep[] = ",\r\n"; /* ",", then the line's end */
+static bool bad_link_len(unsigned link, size_t len) {
+  return link > TERN_AT_CMD_LINK_MAX || len == 0 || len > TERN_AT_SEND_MAX;
+}
+
+/* A whole command of numbers: "<name><a>[,<b>]\r\n". */
+static int nums(char *buf, size_t cap, const char *name, uint32_t a,
+                uint32_t b) {
   cmd c = {.n = 0};
-  put_str(&c, name);
-  put_dec(&c, link);
-  put(&c, sep, 1);
-  put_dec(&c, (uint32_t)len);
-  put(&c, sep + 1, 2);
+  put_nums(&c, name, a, b);
   return done(&c, buf, cap);
 }
 
 int tern_at_cmd_cipsend(char *buf, size_t cap, unsigned link, size_t len) {
-  return link_len(buf, cap, "AT+CIPSEND=", link, len);
+  return bad_link_len(link, len)
+             ? TERN_EINVAL
+             : nums(buf, cap, "AT+CIPSEND=", link, (uint32_t)len);
 }
 
 int tern_at_cmd_ciprecvdata(char *buf, size_t cap, unsigned link, size_t len) {
-  return link_len(buf, cap, "AT+CIPRECVDATA=", link, len);
+  return bad_link_len(link, len)
+             ? TERN_EINVAL
+             : nums(buf, cap, "AT+CIPRECVDATA=", link, (uint32_t)len);
 }
 
 int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
                            const tern_endpoint *remote) {
-  if (link > TERN_AT_CMD_LINK_MAX || len == 0 || len > TERN_AT_SEND_MAX) {
+  if (bad_link_len(link, len)) {
     return TERN_EINVAL;
   }
-  int v6;
-  char ip[TERN_IPV6_STRLEN];
-  int iplen = remote_text(remote, ip, sizeof ip, &v6);
-  if (iplen < 0) {
-    return iplen;
-  }
   cmd c = {.n = 0};
-  put_str(&c, "AT+CIPSEND=");
-  put_dec(&c, link);
-  put_str(&c, ",");
-  put_dec(&c, (uint32_t)len);
-  put_str(&c, ",\"");
-  put(&c, ip, (size_t)iplen);
-  put_str(&c, "\",");
-  put_dec(&c, remote->port);
-  put_str(&c, "\r\n");
-  return done(&c, buf, cap);
+  put_nums(&c, "AT+CIPSEND=", link, (uint32_t)len);
+  put(&c, ",", 1);
+  int rc = put_remote(&c, remote);
+  return rc < 0 ? rc : done(&c, buf, cap);
 }
 
 int tern_at_cmd_cipserver(char *buf, size_t cap, uint16_t port) {
-  if (port == 0) {
-    return TERN_EINVAL;
-  }
-  cmd c = {.n = 0};
-  put_str(&c, "AT+CIPSERVER=1,");
-  put_dec(&c, port);
-  put_str(&c, "\r\n");
-  return done(&c, buf, cap);
+  return port == 0 ? TERN_EINVAL : nums(buf, cap, "AT+CIPSERVER=1,", port, 0);
 }
 
 int tern_at_cmd_cipclose(char *buf, size_t cap, unsigned link) {
-  if (link > TERN_AT_CMD_LINK_MAX) {
-    return TERN_EINVAL;
-  }
-  cmd c = {.n = 0};
-  put_str(&c, "AT+CIPCLOSE=");
-  put_dec(&c, link);
-  put_str(&c, "\r\n");
-  return done(&c, buf, cap);
+  return link > TERN_AT_CMD_LINK_MAX ? TERN_EINVAL
+                                     : nums(buf, cap, "AT+CIPCLOSE=", link, 0);
 }

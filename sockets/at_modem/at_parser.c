@@ -103,22 +103,7 @@ static int parse_hex(const uint8_t *s, size_t n, uint32_t *out) {
   return 1;
 }
 
-/* The link events, with or without a "<link>," in front. Returns the
- * event kind for the text after the comma, or NONE. */
-static uint8_t link_event(const uint8_t *s, size_t n) {
-  if (is(s, n, "CONNECT")) {
-    return TERN_AT_EV_CONNECT;
-  }
-  if (is(s, n, "CLOSED")) {
-    return TERN_AT_EV_CLOSED;
-  }
-  if (is(s, n, "CONNECT FAIL")) {
-    return TERN_AT_EV_CONNECT_FAIL;
-  }
-  return TERN_AT_EV_NONE;
-}
-
-/* Fixed lines with no argument. */
+/* Fixed lines with no argument but the link events' link. */
 static const struct {
   const char *text;
   uint8_t kind;
@@ -135,50 +120,49 @@ static const struct {
     {"WIFI CONNECTED", TERN_AT_EV_WIFI, TERN_AT_WIFI_CONNECTED},
     {"WIFI GOT IP", TERN_AT_EV_WIFI, TERN_AT_WIFI_GOT_IP},
     {"WIFI DISCONNECT", TERN_AT_EV_WIFI, TERN_AT_WIFI_DISCONNECT},
+    /* The link events: "<link>," in front in multi-link mode. */
+    {"CONNECT", TERN_AT_EV_CONNECT, 0},
+    {"CLOSED", TERN_AT_EV_CLOSED, 0},
+    {"CONNECT FAIL", TERN_AT_EV_CONNECT_FAIL, 0},
 };
+
+static int link_kind(uint8_t kind) {
+  return kind >= TERN_AT_EV_CONNECT && kind <= TERN_AT_EV_CONNECT_FAIL;
+}
 
 /* Classifies the complete line in p->buf (len > 0). Returns 1 with *ev
  * filled, or 0 when the line was dropped (counted here). */
 static int finish_line(tern_at_parser *p, tern_at_event *ev) {
   const uint8_t *s = p->buf;
   size_t n = p->len;
-  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
-    if (is(s, n, fixed[i].text)) {
-      ev->kind = fixed[i].kind;
-      ev->value = fixed[i].value;
-      p->stats.lines++;
-      return 1;
-    }
-  }
-  /* "CONNECT" in single-link mode, "<link>,CONNECT" in multi-link mode;
-   * the other mode's form is dropped, so a link is always in range. */
-  uint8_t k = link_event(s, n);
-  if (k != TERN_AT_EV_NONE) {
-    if (p->links != 0) {
-      p->stats.bad_number++;
-      return 0;
-    }
-    ev->kind = k;
-    p->stats.lines++;
-    return 1;
-  }
+  /* A link event's "<link>," (digits and a comma), skipped for them. */
   size_t d = 0;
   while (d < n && s[d] >= '0' && s[d] <= '9') {
     d++;
   }
-  if (d > 0 && d < n && s[d] == ',') {
-    k = link_event(s + d + 1, n - d - 1);
-    if (k != TERN_AT_EV_NONE) {
-      uint32_t link;
-      if (p->links == 0 || !parse_dec(s, d, (uint32_t)p->links - 1, &link)) {
+  size_t skip = d > 0 && d < n && s[d] == ',' ? d + 1 : 0;
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+    int lk = link_kind(fixed[i].kind);
+    size_t o = lk ? skip : 0;
+    if (!is(s + o, n - o, fixed[i].text)) {
+      continue;
+    }
+    if (lk) {
+      /* "CONNECT" in single-link mode, "<link>,CONNECT" in multi-link
+       * mode; the other mode's form is dropped, so a link is always in
+       * range. */
+      uint32_t link = TERN_AT_NO_LINK;
+      if ((skip != 0) != (p->links != 0) ||
+          (skip != 0 && !parse_dec(s, d, (uint32_t)p->links - 1, &link))) {
         p->stats.bad_number++;
         return 0;
       }
-      ev->kind = k;
       ev->link = (uint8_t)link;
-      p->stats.lines++;
-      return 1;
     }
+    ev->kind = fixed[i].kind;
+    ev->value = fixed[i].value;
+    p->stats.lines++;
+    return 1;
   }
   if (starts(s, n, "busy ")) {
     ev->kind = TERN_AT_EV_BUSY;

@@ -76,15 +76,22 @@ enum {
 #define START_TAKEN 1     /* op_err: ALREADY CONNECTED with a server up */
 #define CONNECT_MS 10000u
 
-static const char *const start_cmds[] = {
-    NULL,
-    TERN_AT_CMD_MUX_QUERY,
-    TERN_AT_CMD_AT,
-    TERN_AT_CMD_ECHO_OFF,
-    TERN_AT_CMD_MUX_ON,
-    TERN_AT_CMD_DINFO_ON,
-    TERN_AT_CMD_RECV_PASSIVE,
-    "AT+CIFSR\r\n",
+/* Each op's command when it has no arguments (NULL: formatted in cmd). */
+static const char *const op_cmds[] = {
+    [OP_SYNC] =
+        /* CR LF first: it ends a command line cut short, or the zeros
+         * owed to a given-up AT+CIPSEND (op_give_up), as a line of its
+         * own. */
+    "\r\n" TERN_AT_CMD_MUX_QUERY,
+    [OP_AT] = TERN_AT_CMD_AT,
+    [OP_ATE0] = TERN_AT_CMD_ECHO_OFF,
+    [OP_MUX] = TERN_AT_CMD_MUX_ON,
+    [OP_DINFO] = TERN_AT_CMD_DINFO_ON,
+    [OP_RECVMODE] = TERN_AT_CMD_RECV_PASSIVE,
+    [OP_CIFSR] = "AT+CIFSR\r\n",
+    [OP_STATUS] = "AT+CIPSTATUS\r\n",
+    [OP_STO] = TERN_AT_CMD_STO_OFF,
+    [OP_UNSERVER] = TERN_AT_CMD_SERVER_OFF,
 };
 
 static size_t ip_len(const tern_ip_addr *a) {
@@ -102,6 +109,14 @@ static bool unspecified(const tern_ip_addr *a) {
     }
   }
   return true;
+}
+
+/* Everything from kind on zero (no endpoints, empty rings, no wakers:
+ * TERN_WAKER_SLOT_INIT), then the kind, and no link. */
+static void sock_reset(tern_socket_at_sock *s, uint8_t kind) {
+  memset(&s->kind, 0, sizeof *s - offsetof(tern_socket_at_sock, kind));
+  s->kind = kind;
+  s->link = NO_SOCK;
 }
 
 static tern_socket_at_sock *sock_of(tern_socket *s) {
@@ -163,6 +178,7 @@ static int link_take(tern_socket_at_sock *s) {
       m->link_sock[l] = index_of(s);
       s->link = l;
       s->state = S_START;
+      wake_runner(m); /* for its AT+CIPSTART */
       return 0;
     }
   }
@@ -252,24 +268,45 @@ static void pend_remove(tern_socket_at *m, uint8_t l) {
 
 /* ---- the command in flight ---- */
 
+/* The command goes out: op's own (op_cmds), or len bytes of cmd. */
 static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
-                     int len, uint32_t timeout) {
+                     int len) {
+  const char *c = op_cmds[op];
+  uint32_t t = m->timeout_ms;
+  m->out = c != NULL ? c : m->cmd;
   m->op = op;
   m->phase = op == OP_SEND ? PH_PROMPT : PH_RESULT;
   m->cur = cur;
   m->op_link = link;
   m->op_err = 0;
-  m->cmd_len = (size_t)len;
+  m->cmd_len = c != NULL ? strlen(c) : (size_t)len;
   m->cmd_off = 0;
-  m->deadline = tern_now() + timeout;
+  if (op == OP_START && t < CONNECT_MS) {
+    t = CONNECT_MS; /* the modem's own connect timeout */
+  }
+  m->deadline = tern_now() + t;
 }
 
 static void op_end(tern_socket_at *m) {
   m->op = OP_NONE;
   m->cur = NO_SOCK;
+  m->op_link = LINK_FREE; /* no link is the command's */
   m->cmd_len = m->cmd_off = 0;
   m->pay_len = m->pay_off = 0;
+  m->fill = 0;
   tern_timer_cancel(&m->timer);
+}
+
+/* An AT+CIPSEND is given up before its payload was taken (no prompt in
+ * time, or an answer other than the prompt): if the modem prompts after
+ * all, it takes the next pay_len bytes it reads as payload, whatever they
+ * are (ESP-AT, README.md). So nothing goes to the modem before that many
+ * zeros (never a command: payload to the dropped link at worst) and a line
+ * end, then the start sequence runs again from AT+CIPMUX?, which sorts the
+ * answers the zeros may get (SEND OK, ERROR) from the ones that count. */
+static void op_give_up(tern_socket_at *m) {
+  m->owe = m->pay_len;
+  m->startup = OP_SYNC;
 }
 
 static tern_socket_at_sock *op_sock(tern_socket_at *m) {
@@ -380,15 +417,14 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       if (m->phase == PH_PROMPT && kind == TERN_AT_EV_OK) {
         return; /* the prompt follows */
       }
-      if (m->phase == PH_PROMPT && kind == TERN_AT_EV_PROMPT) {
-        m->phase = PH_PAYLOAD;
-        return;
-      }
-      if (kind == TERN_AT_EV_PROMPT || m->phase == PH_PAYLOAD) {
+      if (m->phase == PH_PAYLOAD) {
         return; /* not expected now: wait for the real result */
       }
+      if (m->phase == PH_PROMPT) {
+        op_give_up(m); /* refused; unless that was not its answer */
+      }
       if (s != NULL) {
-        if (kind == TERN_AT_EV_SEND_OK) {
+        if (kind == TERN_AT_EV_SEND_OK && m->phase == PH_SEND_OK) {
           s->tx_len -= m->pay_len;
           memmove(s->tx, s->tx + m->pay_len, s->tx_len);
         } else if (s->kind == K_DGRAM) {
@@ -397,8 +433,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
           /* SEND FAIL, or ERROR ("link is not valid"): the link broke */
           uint8_t l = s->link;
           sock_gone(s, TERN_ECONNRESET);
-          m->orphan |= (uint8_t)(1u << l);
-          m->link_sock[l] = LINK_ORPHAN;
+          link_orphan(m, l);
         }
         tern_waker_slot_wake(&s->wr);
       }
@@ -522,6 +557,7 @@ static void ipd_cut(tern_socket_at *m) {
 static void on_line(tern_socket_at *m, const tern_at_event *ev) {
   if (m->op == OP_SYNC && ev->len > 8 && memcmp(ev->data, "+CIPMUX:", 8) == 0) {
     m->phase = PH_SYNCED;
+    m->owe = 0; /* the modem reads commands again */
   } else if (m->op == OP_CIFSR) {
     tern_ip_addr ip;
     if (tern_at_info_staip(ev->data, ev->len, &ip) == 0) {
@@ -551,23 +587,29 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     case TERN_AT_EV_FAIL:
     case TERN_AT_EV_SEND_OK:
     case TERN_AT_EV_SEND_FAIL:
-    case TERN_AT_EV_PROMPT:
     case TERN_AT_EV_ALREADY: op_result(m, ev->kind); break;
+    case TERN_AT_EV_PROMPT:
+      /* The payload's turn; any other prompt (a given-up send's, whose
+       * zeros are owed or sent already, or junk) is no result. */
+      if (m->op == OP_SEND && m->phase == PH_PROMPT) {
+        m->phase = PH_PAYLOAD;
+      } else {
+        m->stats.stray++;
+      }
+      break;
     case TERN_AT_EV_CONNECT_FAIL:
       if (m->op == OP_START && ev->link == m->op_link) {
         op_result(m, ev->kind);
       }
       break;
     case TERN_AT_EV_CLOSED: {
-      if (m->op != OP_NONE && ev->link == m->op_link &&
-          (m->op == OP_CLOSE || m->op == OP_START)) {
+      if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
         break; /* the command's own result settles the link */
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
       if (s != NULL) {
         sock_gone(s, 0); /* FIN and RST alike: end of stream */
-      } else if (ev->link < TERN_SOCKET_AT_LINKS &&
-                 !(m->op != OP_NONE && ev->link == m->op_link)) {
+      } else if (ev->link < TERN_SOCKET_AT_LINKS && ev->link != m->op_link) {
         uint8_t o = m->link_sock[ev->link];
         if (o == LINK_PENDING) {
           pend_remove(m, ev->link); /* came and went before accept */
@@ -604,6 +646,7 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
           op_end(m);
         }
         m->startup = OP_AT;
+        m->owe = 0;
       }
       break;
     case TERN_AT_EV_IPD: on_ipd(m, link_owner(m, ev->link), ev); break;
@@ -655,15 +698,19 @@ static void op_timeout(tern_socket_at *m) {
     if (s != NULL && s->link == l) {
       sock_gone(s, TERN_ETIMEDOUT);
     }
-    m->link_sock[l] = LINK_ORPHAN; /* it may be open: close it */
-    m->orphan |= (uint8_t)(1u << l);
+    link_orphan(m, l); /* it may be open: close it */
   }
-  op_end(m);
   /* The command may still be answered, late: the next command must not
    * take that answer for its own. So the start sequence begins with
    * AT+CIPMUX?, which nothing else sends: results before its "+CIPMUX:"
-   * line are late ones, discarded (stray). */
+   * line are late ones, discarded (stray). A send may still be
+   * prompted, even once its payload went out (the modem may have lost
+   * bytes of it): zeros first. */
   m->startup = OP_SYNC;
+  if (m->op == OP_SEND) {
+    op_give_up(m);
+  }
+  op_end(m);
 }
 
 /* ---- choosing the next command ---- */
@@ -683,14 +730,11 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
       sock_gone(s, n);
       return false;
     }
-    uint32_t t = m->timeout_ms > CONNECT_MS ? m->timeout_ms : CONNECT_MS;
-    op_begin(m, OP_START, i, s->link, n, t);
+    op_begin(m, OP_START, i, s->link, n);
     return true;
   }
   if (s->state == S_STATUS) {
-    n = (int)strlen("AT+CIPSTATUS\r\n");
-    memcpy(m->cmd, "AT+CIPSTATUS\r\n", (size_t)n);
-    op_begin(m, OP_STATUS, i, s->link, n, m->timeout_ms);
+    op_begin(m, OP_STATUS, i, s->link, 0);
     return true;
   }
   if (s->state != S_OPEN) {
@@ -709,7 +753,7 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
     room = room < TERN_AT_SEND_MAX ? room : TERN_AT_SEND_MAX;
     if (room >= want) {
       n = tern_at_cmd_ciprecvdata(m->cmd, sizeof m->cmd, s->link, room);
-      op_begin(m, OP_RECV, i, s->link, n, m->timeout_ms);
+      op_begin(m, OP_RECV, i, s->link, n);
       m->pay_len = room;
       s->flags &= (uint8_t)~F_NOTE;
       return true;
@@ -727,14 +771,14 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
       tern_waker_slot_wake(&s->wr);
       return false;
     }
-    op_begin(m, OP_SEND, i, s->link, n, m->timeout_ms);
+    op_begin(m, OP_SEND, i, s->link, n);
     m->pay_len = len;
     m->pay_off = 0;
     return true;
   }
   if (s->flags & F_CLOSING) {
     n = tern_at_cmd_cipclose(m->cmd, sizeof m->cmd, s->link);
-    op_begin(m, OP_CLOSE, i, s->link, n, m->timeout_ms);
+    op_begin(m, OP_CLOSE, i, s->link, n);
     return true;
   }
   return false;
@@ -742,23 +786,23 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
 
 static void next_command(tern_socket_at *m) {
   if (m->startup < STARTUP_DONE) {
-    const char *c = start_cmds[m->startup];
-    size_t n = strlen(c);
-    memcpy(m->cmd, c, n);
-    op_begin(m, m->startup, NO_SOCK, LINK_FREE, (int)n, m->timeout_ms);
+    op_begin(m, m->startup, NO_SOCK, LINK_FREE, 0);
+    if (m->startup == OP_SYNC) {
+      m->fill = m->owe;
+    }
     return;
   }
   for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
     if (m->orphan & (1u << l)) {
       m->orphan = (uint8_t)(m->orphan & ~(1u << l));
       int n = tern_at_cmd_cipclose(m->cmd, sizeof m->cmd, l);
-      op_begin(m, OP_CLOSE, NO_SOCK, l, n, m->timeout_ms);
+      op_begin(m, OP_CLOSE, NO_SOCK, l, n);
       return;
     }
   }
   if (m->srv >= SRV_WANT) {
     /* The server's commands: ops OP_SERVER.. in the order of SRV_WANT.. */
-    int n;
+    int n = 0;
     if (m->srv == SRV_WANT) {
       tern_socket_at_sock *l = listener(m);
       n = l != NULL
@@ -768,14 +812,9 @@ static void next_command(tern_socket_at *m) {
         m->srv = SRV_OFF; /* not reached: WANT comes with a listener */
         return;
       }
-    } else {
-      const char *c =
-          m->srv == SRV_STO ? TERN_AT_CMD_STO_OFF : TERN_AT_CMD_SERVER_OFF;
-      n = (int)strlen(c);
-      memcpy(m->cmd, c, (size_t)n);
     }
-    op_begin(m, (uint8_t)(OP_SERVER + m->srv - SRV_WANT), NO_SOCK, LINK_FREE, n,
-             m->timeout_ms);
+    op_begin(m, (uint8_t)(OP_SERVER + m->srv - SRV_WANT), NO_SOCK, LINK_FREE,
+             n);
     return;
   }
   for (uint16_t k = 0; k < m->nsocks; k++) {
@@ -818,40 +857,46 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
     if (m->op == OP_NONE) {
       next_command(m);
     }
-    /* Output: the command line, then the payload after the prompt. */
-    if (m->op != OP_NONE && m->cmd_off < m->cmd_len) {
-      ptrdiff_t n = 0;
-      if (tern_stream_poll_write(&m->uart, cx, m->cmd + m->cmd_off,
-                                 m->cmd_len - m->cmd_off, &n) == TERN_READY) {
-        if (n < 0) {
-          all_links_gone(m, TERN_ECONNRESET);
-          op_end(m);
-          return TERN_READY;
-        }
-        m->cmd_off += (size_t)n;
-        progress = true;
-      }
+    /* Output: zeros owed to a given-up send, the command line, then the
+     * payload after the prompt. */
+    const uint8_t *p = zeros;
+    size_t len = 0, *off = NULL;
+    if (m->op == OP_NONE) {
+      /* nothing to write */
+    } else if (m->fill > 0) {
+      len = m->fill;
+    } else if (m->cmd_off < m->cmd_len) {
+      p = (const uint8_t *)m->out + m->cmd_off;
+      len = m->cmd_len - m->cmd_off;
+      off = &m->cmd_off;
     } else if (m->op == OP_SEND && m->phase == PH_PAYLOAD) {
+      /* An aborted socket's payload is still owed: zeros, then the link
+       * is closed. */
       tern_socket_at_sock *s = op_sock(m);
-      /* An aborted socket's payload is still owed: zeros, then the
-       * link is closed. */
-      const uint8_t *p = s != NULL ? s->tx + m->pay_off : zeros;
-      size_t len = m->pay_len - m->pay_off;
-      if (s == NULL && len > sizeof zeros) {
-        len = sizeof zeros;
+      p = s != NULL ? s->tx + m->pay_off : zeros;
+      len = m->pay_len - m->pay_off;
+      off = &m->pay_off;
+    }
+    if (p == zeros && len > sizeof zeros) {
+      len = sizeof zeros;
+    }
+    ptrdiff_t n = 0;
+    if (len > 0 &&
+        tern_stream_poll_write(&m->uart, cx, p, len, &n) == TERN_READY) {
+      if (n < 0) {
+        all_links_gone(m, TERN_ECONNRESET);
+        op_end(m);
+        return TERN_READY;
       }
-      ptrdiff_t n = 0;
-      if (tern_stream_poll_write(&m->uart, cx, p, len, &n) == TERN_READY) {
-        if (n < 0) {
-          all_links_gone(m, TERN_ECONNRESET);
-          op_end(m);
-          return TERN_READY;
-        }
-        m->pay_off += (size_t)n;
-        progress = true;
-        if (m->pay_off == m->pay_len) {
-          m->phase = PH_SEND_OK;
-        }
+      if (off != NULL) {
+        *off += (size_t)n;
+      } else {
+        m->fill -= (size_t)n;
+      }
+      progress = true;
+      if (m->op == OP_SEND && m->phase == PH_PAYLOAD &&
+          m->pay_off == m->pay_len) {
+        m->phase = PH_SEND_OK;
       }
     }
     if (m->op != OP_NONE) {
@@ -883,17 +928,7 @@ static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
   for (uint16_t i = 0; i < m->nsocks; i++) {
     tern_socket_at_sock *s = &m->socks[i];
     if (s->kind == K_FREE) {
-      s->kind = type == TERN_SOCK_STREAM ? K_STREAM : K_DGRAM;
-      s->state = S_IDLE;
-      s->link = NO_SOCK;
-      s->flags = 0;
-      s->err = 0;
-      memset(&s->local, 0, sizeof s->local);
-      memset(&s->peer, 0, sizeof s->peer);
-      memset(&s->dst, 0, sizeof s->dst);
-      s->rx_head = s->rx_len = s->rx_open = s->tx_len = 0;
-      tern_waker_slot_clear(&s->rd);
-      tern_waker_slot_clear(&s->wr);
+      sock_reset(s, type == TERN_SOCK_STREAM ? K_STREAM : K_DGRAM);
       *out = &s->base;
       return 0;
     }
@@ -1056,7 +1091,6 @@ static int at_connect(tern_socket *so, const tern_endpoint *remote) {
   }
   s->peer = *remote;
   s->flags |= F_PEER;
-  wake_runner(s->m);
   return 0;
 }
 
@@ -1115,7 +1149,6 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
       *err = rc;
       return TERN_READY;
     }
-    wake_runner(s->m);
   }
   if (s->tx_len > 0 || s->state != S_OPEN) {
     tern_waker_slot_register(&s->wr, cx);
@@ -1172,7 +1205,6 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
         *n = TERN_ENOMEM;
         return TERN_READY;
       }
-      wake_runner(s->m);
     }
   }
   tern_waker_slot_register(&s->rd, cx);
@@ -1223,12 +1255,7 @@ static void sock_free(tern_socket_at_sock *s) {
   if (s->m->ipd_sock == index_of(s)) {
     s->m->ipd_sock = NO_SOCK; /* the rest of its +IPD is dropped */
   }
-  s->kind = K_FREE;
-  s->state = S_IDLE;
-  s->link = NO_SOCK;
-  s->flags = 0;
-  tern_waker_slot_clear(&s->rd);
-  tern_waker_slot_clear(&s->wr);
+  sock_reset(s, K_FREE);
 }
 
 /* Starts closing the link (once tx is sent); whether it is done. */
@@ -1434,6 +1461,7 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   memset(m->link_sock, LINK_FREE, sizeof m->link_sock);
   m->startup = OP_AT;
   m->cur = NO_SOCK;
+  m->op_link = LINK_FREE;
   m->ipd_sock = NO_SOCK;
   m->lst = NO_SOCK;
   m->acc = NO_SOCK;

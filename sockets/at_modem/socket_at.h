@@ -62,6 +62,10 @@
  * sequence again, beginning with AT+CIPMUX? instead of AT: final results
  * before its "+CIPMUX:" line are late answers of the command that timed
  * out, discarded (stats.stray), never taken for a later command's.
+ * An AT+CIPSEND given up before its payload was taken (timeout, or an
+ * answer other than the prompt) may still be prompted for: its count of
+ * zeros goes out before anything else, so the modem never takes a command
+ * for payload, then the same resync. A prompt nobody awaits is no result.
  * "ready" (the modem restarted) ends every link with TERN_ECONNRESET. */
 #ifndef TERN_SOCKET_AT_H
 #define TERN_SOCKET_AT_H
@@ -90,6 +94,11 @@ struct tern_socket_at;
 typedef struct tern_socket_at_sock {
   tern_socket base; /* first: the API's handle */
   struct tern_socket_at *m;
+  uint8_t *rx; /* receive ring: stream bytes, or datagram records */
+  uint8_t *tx; /* bytes (stream) or one datagram to send */
+  size_t rx_cap, tx_cap;
+  /* From here on the socket's state, zeroed when it opens and when it is
+   * freed (kind first). */
   uint8_t kind;  /* free, stream, datagram */
   uint8_t state; /* idle, starting, status, open, gone, closed */
   uint8_t link;  /* 0..4, or 0xFF */
@@ -97,11 +106,9 @@ typedef struct tern_socket_at_sock {
   int err;       /* what ended the connection (sticky for streams) */
   tern_endpoint local, peer;
   tern_endpoint dst; /* the datagram in tx: where it goes */
-  uint8_t *rx;       /* receive ring: stream bytes, or datagram records */
-  size_t rx_cap, rx_head, rx_len;
+  size_t rx_head, rx_len;
   size_t rx_open; /* datagram: bytes of the last record still arriving */
-  uint8_t *tx;    /* bytes (stream) or one datagram to send */
-  size_t tx_cap, tx_len;
+  size_t tx_len;
   tern_waker_slot rd, wr;
 } tern_socket_at_sock;
 
@@ -112,7 +119,8 @@ typedef struct tern_socket_at_stats {
   uint32_t rx_dropped; /* payload bytes that found no room (or no owner):
                           active mode, datagrams, a fetch nobody awaited */
   uint32_t stray;      /* final results that answered no command in flight
-                          (late ones, discarded while resynchronising) */
+                          (late ones, discarded while resynchronising),
+                          and prompts no send awaited */
   uint32_t refused;    /* connections to the server closed at once: beyond
                           the backlog, or with no listener */
 } tern_socket_at_stats;
@@ -142,11 +150,14 @@ typedef struct tern_socket_at {
   uint8_t backlog;  /* the listener's, at most TERN_SOCKET_AT_LINKS */
   uint8_t npend;    /* connections waiting for accept: their links */
   uint8_t pend[TERN_SOCKET_AT_LINKS];
-  uint8_t pend_held; /* pending links whose data the modem holds */
-  uint8_t acc;       /* the socket accept is preparing, 0xFF: none */
-  char cmd[TERN_AT_CMD_MAX];
+  uint8_t pend_held;         /* pending links whose data the modem holds */
+  uint8_t acc;               /* the socket accept is preparing, 0xFF: none */
+  char cmd[TERN_AT_CMD_MAX]; /* a formatted command */
+  const char *out;           /* the command in flight: cmd or a constant */
   size_t cmd_len, cmd_off;
   size_t pay_len, pay_off; /* AT+CIPSEND's payload after the prompt */
+  size_t owe;  /* an AT+CIPSEND given up: what its late prompt would take */
+  size_t fill; /* of it, zeros still to write before the command line */
   uint32_t timeout_ms;
   tern_time deadline;
   tern_timer timer;

@@ -353,6 +353,15 @@ class ModemTest : public ::testing::Test {
     return got;
   }
 
+  // Until the modem has answered AT+CIPSERVER=1 and AT+CIPSTO=0 (as
+  // AsServer::Listening: a fixed pause was too short on a loaded machine,
+  // and a client connecting before is refused by the modem).
+  void ServerUp(ModemFixture &fx) {
+    for (int i = 0; i < 2500 && fx.modem()->srv != 1; i++)
+      fx.Pump(2);
+    EXPECT_EQ(fx.modem()->srv, 1);
+  }
+
   std::deque<tern_test::CountingWaker> wakers_;
 };
 
@@ -442,6 +451,66 @@ TEST_F(ModemTest, SilentModemTimesOutThenRecovers) {
   EXPECT_EQ(Read(fx, s, 5, &end), "after");
   tern_socket_abort(c);
   tern_socket_abort(s);
+  tern_socket_abort(lst);
+  fx.Pump(5);
+}
+
+// The same late prompt on the simulator, seen from the peer: the modem is
+// stopped before it reads an AT+CIPSEND, which then times out; once the
+// modem runs again it prompts and takes the next five bytes as payload.
+// They are zeros, and the given-up link is then closed: the peer reads
+// five zeros and the end (before the fix it read "AT+CI", the start of
+// the next command). Then a new connection carries bytes.
+TEST_F(ModemTest, LatePromptGivesThePeerZerosNotACommand) {
+  ModemFixture fx({}, 300);
+  tern_socket *lst, *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
+  ASSERT_EQ(kill(fx.pid(), SIGSTOP), 0);
+  uint32_t t0 = fx.modem()->stats.timeouts;
+  tern_stream cs = tern_socket_stream(c);
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_write(&cs, cx, "hello", 5, &n);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(n, 5);
+  for (int i = 0; i < 3000 && fx.modem()->stats.timeouts == t0; i++)
+    fx.Pump(1);
+  ASSERT_GT(fx.modem()->stats.timeouts, t0);
+  fx.Pump(20);  // the resync is written, and not timed out yet
+  ASSERT_EQ(kill(fx.pid(), SIGCONT), 0);
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(fx, s, 64, &end), std::string(5, '\0'));
+  EXPECT_EQ(end, 0) << tern_strerror((int)end);
+  int err = 0;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *x) { return tern_stream_poll_flush(&cs, x, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT) << tern_strerror(err);
+  tern_socket_abort(c);
+  tern_socket_abort(s);
+  tern_socket *c2, *s2;
+  ASSERT_EQ(tern_socket_open(fx.Client(), TERN_SOCK_STREAM, &c2), 0);
+  tern_endpoint to = fx.ServerAt(fx.Port(0));
+  ASSERT_EQ(tern_socket_connect(c2, &to), 0);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_connect(c2, cx, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_accept(lst, cx, &s2, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  WriteAll(fx, c2, "after");
+  EXPECT_EQ(Read(fx, s2, 5, &end), "after");
+  tern_socket_abort(c2);
+  tern_socket_abort(s2);
   tern_socket_abort(lst);
   fx.Pump(5);
 }
@@ -842,6 +911,15 @@ class ScriptedModem {
       return "+CIPRECVDATA:5,\"192.0.2.1\",7,hello\r\n\r\nOK\r\n";
     if (cmd.rfind("AT+CIPCLOSE=", 0) == 0)
       return cmd.substr(12) + ",CLOSED\r\n\r\nOK\r\n";
+    if (cmd.rfind("AT+CIPSEND=", 0) == 0 &&
+        cmd.find(',') != std::string::npos) {
+      // The prompt comes prompt_after_ms_ later; the modem reads nothing
+      // meanwhile (busy with the command), then takes exactly the
+      // announced count of what follows as payload, as ESP-AT does.
+      prompt_n_ = std::stoul(cmd.substr(cmd.find(',') + 1));
+      prompt_at_ = tern_port_now() + static_cast<tern_time>(prompt_after_ms_);
+      return send_answer_;
+    }
     return "\r\nERROR\r\n";
   }
 
@@ -860,6 +938,24 @@ class ScriptedModem {
     ssize_t r;
     while ((r = read(peer_, b, sizeof b)) > 0)
       in_.append(b, (size_t)r);
+    if (prompt_n_ > 0) {
+      if ((int32_t)(tern_port_now() - prompt_at_) < 0)
+        return;
+      Write("\r\n>");
+      pay_left_ = pay_n_ = prompt_n_;
+      prompt_n_ = 0;
+      return;
+    }
+    if (pay_left_ > 0) {
+      size_t k = std::min(pay_left_, in_.size());
+      payload_ += in_.substr(0, k);
+      in_.erase(0, k);
+      pay_left_ -= k;
+      if (pay_left_ == 0)
+        Write("\r\nRecv " + std::to_string(pay_n_) +
+              " bytes\r\n\r\nSEND OK\r\n");
+      return;
+    }
     size_t nl;
     while ((nl = in_.find('\n')) != std::string::npos) {
       std::string cmd = in_.substr(0, nl);
@@ -924,6 +1020,9 @@ class ScriptedModem {
   std::string after_status_;  // sent after AT+CIPSTATUS's answer
   std::string status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.1\",7,40000,0\r\n";
   std::map<std::string, std::string> start_;  // AT+CIPSTART's answer by link
+  std::string send_answer_ = "\r\nOK\r\n";    // AT+CIPSEND's, before ">"
+  int prompt_after_ms_ = 0;
+  std::string payload_;  // every byte the modem took as payload
 
   bool Sent(const std::string &cmd) const {
     return std::find(commands_.begin(), commands_.end(), cmd) !=
@@ -933,6 +1032,8 @@ class ScriptedModem {
  private:
   int peer_ = -1;
   std::string in_, late_, deferred_;
+  size_t prompt_n_ = 0, pay_left_ = 0, pay_n_ = 0;
+  tern_time prompt_at_ = 0;
   tern_host_fd_stream uart_ = {};
   tern_socket_at_sock socks_[4];
   uint8_t bufs_[4 * 2048];
@@ -1012,6 +1113,124 @@ TEST_F(ModemTest, PassiveNoticeOnADatagramLinkIsFetched) {
   EXPECT_EQ(0, memcmp(&from.addr.u.v4, &to.addr.u.v4, 4));
   EXPECT_EQ(fx.commands_.back().rfind("AT+CIPRECVDATA=0,", 0), 0u);
   tern_socket_abort(u);
+  fx.Pump(5);
+}
+
+// A prompt that comes after the backend gave its AT+CIPSEND up (no prompt
+// within the deadline; or an ERROR that was not the send's answer, the
+// modem prompting after it) is paid with zeros and a line end before
+// anything else goes out: ESP-AT takes the announced count of whatever
+// follows its prompt as payload. Before the fix the next command went
+// out instead, and the modem took "AT+CI" of it as payload (the
+// simulator would have sent it to the peer). Then everything works again.
+TEST_F(ModemTest, LatePromptIsPaidWithZerosNotWithACommand) {
+  struct Case {
+    const char *name;
+    const char *answer;  // AT+CIPSEND's, before the late prompt
+    uint32_t timeout_ms;
+    int prompt_ms;
+    int err;  // what the given-up send's socket reads
+  };
+  for (const Case &k :
+       {Case{"timeout", "\r\nOK\r\n", 300, 450, TERN_ETIMEDOUT},
+        Case{"error", "\r\nERROR\r\n", 500, 100, TERN_ECONNRESET}}) {
+    SCOPED_TRACE(k.name);
+    ScriptedModem fx(k.timeout_ms);
+    fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+    tern_endpoint to = {};
+    to.addr.family = TERN_IP_V4;
+    to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+    to.port = 7;
+    tern_socket *a, *b;
+    int err = 1;
+    ptrdiff_t n = 0;
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+    ASSERT_EQ(tern_socket_connect(a, &to), 0);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_connect(a, cx, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    fx.send_answer_ = k.answer;
+    fx.prompt_after_ms_ = k.prompt_ms;
+    tern_stream as = tern_socket_stream(a);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_write(&as, cx, "hello", 5, &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(n, 5);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_flush(&as, cx, &err);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(err, k.err) << tern_strerror(err);
+    // The modem prompts: what it takes as payload is zeros.
+    for (int i = 0; i < 1000 && fx.payload_.size() < 5; i++)
+      fx.Pump(2);
+    EXPECT_EQ(fx.payload_, std::string(5, '\0'));
+    // A new connection, once the start sequence ran again, carries bytes.
+    fx.send_answer_ = "\r\nOK\r\n";
+    fx.prompt_after_ms_ = 0;
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+    ASSERT_EQ(tern_socket_connect(b, &to), 0);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_connect(b, cx, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    tern_stream bs = tern_socket_stream(b);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_write(&bs, cx, "world", 5, &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_flush(&bs, cx, &err);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(err, 0) << tern_strerror(err);
+    EXPECT_EQ(fx.payload_, std::string(5, '\0') + "world");
+    EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));  // the given-up link
+    EXPECT_GE(fx.modem_.stats.stray, 2u);   // the prompt, SEND OK of zeros
+    std::string log;
+    for (auto &c : fx.commands_)
+      log += c + "; ";
+    SCOPED_TRACE(log);
+    tern_socket_abort(a);
+    tern_socket_abort(b);
+    fx.Pump(5);
+  }
+}
+
+// A prompt nobody asked for (here inside AT+CIPSTATUS's answer) is no
+// command's result: the answer still names the local port. (Before, it
+// ended AT+CIPSTATUS, whose line then went unread: local port 0.)
+TEST_F(ModemTest, StrayPromptIsNotAResult) {
+  ScriptedModem fx(500);
+  fx.status_ = "\r\n>\r\n+CIPSTATUS:0,\"TCP\",\"192.0.2.1\",7,40000,0\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  int err = 1;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(a, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint local = {};
+  ASSERT_EQ(tern_socket_local(a, &local), 0);
+  EXPECT_EQ(local.port, 40000);
+  EXPECT_GE(fx.modem_.stats.stray, 1u);
+  tern_socket_abort(a);
   fx.Pump(5);
 }
 
@@ -1240,7 +1459,7 @@ TEST_F(ModemTest, ServerLimitsAreENOTSUPAndATakenPortEADDRINUSE) {
   local.port = fx.Port(1);
   ASSERT_EQ(tern_socket_bind(l, &local), 0);
   ASSERT_EQ(tern_socket_listen(l, 1), 0);
-  fx.Pump(50);  // the server is up
+  ServerUp(fx);
   tern_socket *c, *s;
   ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_STREAM, &c), 0);
   tern_endpoint to = fx.ServerAt(fx.Port(1));
@@ -1267,7 +1486,7 @@ TEST_F(ModemTest, ServerBacklogAndListenerCloseOverTheSimulator) {
   local.port = fx.Port(0);
   ASSERT_EQ(tern_socket_bind(l, &local), 0);
   ASSERT_EQ(tern_socket_listen(l, 2), 0);
-  fx.Pump(50);  // the server is up
+  ServerUp(fx);
   tern_socket *c[3];
   tern_endpoint to = fx.ServerAt(fx.Port(0));
   for (auto &ci : c) {
@@ -1325,7 +1544,7 @@ TEST_F(ModemTest, AcceptedConnectionOutlivesTheServerIdleTimeout) {
   local.port = fx.Port(0);
   ASSERT_EQ(tern_socket_bind(l, &local), 0);
   ASSERT_EQ(tern_socket_listen(l, 1), 0);
-  fx.Pump(50);
+  ServerUp(fx);
   tern_socket *c, *a = nullptr;
   ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_STREAM, &c), 0);
   tern_endpoint to = fx.ServerAt(fx.Port(0));
