@@ -132,13 +132,20 @@ typedef struct tern_ip_error {
   int err;
   uint8_t type; /* the ICMP type and code as received (the family's */
   uint8_t code; /* numbers) */
-  uint16_t mtu; /* TERN_EMSGSIZE: the next-hop MTU reported, else 0 */
+  /* TERN_EMSGSIZE: the next-hop MTU reported, else 0. A family whose
+   * field is wider (IPv6's Packet Too Big: 32 bits) caps it at 65,535,
+   * never truncates it (65,536 would read as 0, a router older than RFC
+   * 1191). */
+  uint16_t mtu;
   /* The quoted datagram's whole length as its header gives it, not the
    * bytes quoted (a router quotes a part): IPv4's Total Length; IPv6's
-   * Payload Length + 40. At least the quoted header + 8 (the family drops
-   * a quote that claims less: no datagram of ours was that short). Lets a
-   * transport check a reported MTU against it (RFC 5927 7.2) and take the
-   * plateau below it when a router reports none (RFC 1191 5). */
+   * Payload Length + 40. At least the quoted header + 8 and at most
+   * 65,535 (the family drops a quote that claims less or more: no
+   * datagram of ours was that short, and interface MTUs are 16 bits, so
+   * none was longer; IPv6 drops a Payload Length above 65,495 rather
+   * than let the sum wrap). Lets a transport check a reported MTU
+   * against it (RFC 5927 7.2) and take the plateau below it when a router
+   * reports none (RFC 1191 5). */
   uint16_t quoted_len;
   tern_ip_iface *iface;  /* where the error arrived */
   tern_ip_addr reporter; /* who sent the error (a router, or the peer) */

@@ -2115,6 +2115,23 @@ TEST_F(Icmp, AnOldRoutersMessageAboutAShortDatagramTakesItsLength) {
   EXPECT_EQ(Sent(TooBig(R(4000), 0, 600)), Segs(4000, 17, 468));
 }
 
+// Where RFC 1191 5's correction starts: at the size we now send (MSS 980
+// after a report of 1,020, so 1,020-byte datagrams), not one byte above
+// or below it. A plateau (1,006) lies within the 20 bytes taken off, so
+// the two sides end on different plateaus: 1,019 quoted is below what we
+// send, taken as it is (1,006); 1,020 is not below it, so 1,000 (508).
+TEST_F(Icmp, AnOldRoutersLengthBelowWhatWeSendIsNotCorrected) {
+  Grow(false, 30000);
+  EXPECT_EQ(Sent(TooBig(R(4000), 1020)), Segs(4000, 8, 980));
+  EXPECT_EQ(Sent(TooBig(R(4000), 0, 1019)), Segs(4000, 8, 966));
+}
+
+TEST_F(Icmp, AnOldRoutersLengthOfWhatWeSendIsCorrected) {
+  Grow(false, 30000);
+  EXPECT_EQ(Sent(TooBig(R(4000), 1020)), Segs(4000, 8, 980));
+  EXPECT_EQ(Sent(TooBig(R(4000), 0, 1020)), Segs(4000, 17, 468));
+}
+
 // RFC 5927 7.2: a report of an MTU that the quoted datagram fit could not
 // be about it: ignored and counted apart (icmp_bad_mtu), the MSS kept.
 // One below the quoted length is taken.
