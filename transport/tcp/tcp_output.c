@@ -36,7 +36,9 @@ uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
 }
 
 /* Builds r (its data already at buf + the header's length, or none) in
- * pkt for route rt, and sends it. Takes pkt. */
+ * pkt for route rt, and sends it. Takes pkt. rt was looked up for dst by
+ * the caller in the same poll (no other task ran since, so it is still
+ * this stack's): tern__ip_send, without the checks tern_ip_send repeats. */
 static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
                      const tern_ip_route *rt, const tern_ip_addr *src,
                      const tern_ip_addr *dst, const tern_tcp_repr *r) {
@@ -48,7 +50,7 @@ static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
     return n;
   }
   tern_pkt_put(pkt, (size_t)n);
-  int rc = tern_ip_send(layer->stack, pkt, rt, dst, TERN_IP_PROTO_TCP, 0);
+  int rc = tern__ip_send(layer->stack, pkt, rt, dst, TERN_IP_PROTO_TCP, 0);
   if (rc == 0) {
     layer->stats.segs_sent++;
     if ((r->flags & TERN_TCP_RST) != 0) {
