@@ -1,8 +1,8 @@
 """The executor compiled for one port.
 
-The run queue and run loop (executor.c) and the waker slots (poll.c) enter
-the port's critical section on every wake, every registration and every
-batch. So that this costs no call, a port provides the section inline in
+The run queue and run loop (executor.c), the waker slots (poll.c) and the
+wait queue (waitq.c) enter the port's critical section on every wake,
+every registration and every batch. So that this costs no call, a port provides the section inline in
 its own "tern/port_critical.h" (see tern/port.h), and these sources are
 compiled once per port against it. Each port's `port` target links its
 copy; a program depends on //executor for the headers and on exactly one
@@ -18,6 +18,7 @@ _EXECUTOR_SRCS = [
     Label("//executor:executor.c"),
     Label("//executor:timer.c"),
     Label("//executor:poll.c"),
+    Label("//executor:waitq.c"),
 ]
 
 def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatible_with = None, **kwargs):
@@ -49,7 +50,8 @@ def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatib
         name = "executor",
         srcs = _EXECUTOR_SRCS,
         # Whole: libraries that only depend on //executor:core (the waker
-        # slots' header) may come after this one on the link line.
+        # slots' and wait queue's headers) may come after this one on the
+        # link line.
         # --gc-sections still drops what a firmware does not call.
         alwayslink = True,
         target_compatible_with = target_compatible_with,
