@@ -339,7 +339,11 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
       c->layer->stats.fast_retransmits++;
     }
   }
-  if (sack) {
+  /* The scoreboard hears of an ACK that moves SND.UNA, reports SACK
+   * blocks or has a duplicate's shape; any other (the ACK field of each
+   * segment of data a receiver takes in) would change nothing there. */
+  if (sack && (tern_seq_gt(ack, una) ||
+               (s->opts.present & TERN_TCP_HAS_SACK) != 0 || dup_shape)) {
     act = sack_ack_in(c, s, una, dup_shape);
     if (act == TERN_TCP_CC_RETRANSMIT) {
       c->layer->stats.fast_retransmits++; /* recovery began */
