@@ -159,11 +159,7 @@ static uint8_t *put4(uint8_t *p, unsigned a, unsigned b, unsigned c,
   return p + 4;
 }
 
-int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p) {
-  int n = tern_tcp_options_len(o);
-  if (n < 0) {
-    return n;
-  }
+void tern__tcp_options_put(const tern_tcp_opts *o, uint8_t *p) {
   unsigned has = o->present;
   if (has & TERN_TCP_HAS_MSS) {
     p = put4(p, TERN_TCP_OPT_MSS, 4, o->mss >> 8, o->mss & 0xffu);
@@ -192,6 +188,13 @@ int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p) {
       tern_put_be32(p + 4, o->sack[i].right);
       p += 8;
     }
+  }
+}
+
+int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p) {
+  int n = tern_tcp_options_len(o);
+  if (n >= 0) {
+    tern__tcp_options_put(o, p);
   }
   return n;
 }
