@@ -1,11 +1,12 @@
 """The executor compiled for one port.
 
-The run queue and run loop (executor.c) enter the port's critical section
-on every wake and every batch. So that this costs no call, a port provides
-the section inline in its own "tern/port_critical.h" (see tern/port.h),
-and the executor's sources are compiled once per port against it. Each
-port's `port` target links its copy; a program depends on //executor for
-the headers and on exactly one port.
+The run queue and run loop (executor.c), the waker slots (poll.c) and the
+wait queue (waitq.c) enter the port's critical section on every wake,
+every registration and every batch. So that this costs no call, a port provides the section inline in
+its own "tern/port_critical.h" (see tern/port.h), and these sources are
+compiled once per port against it. Each port's `port` target links its
+copy; a program depends on //executor for the headers and on exactly one
+port.
 """
 
 # Labels, not strings: a string in a macro names a target of the workspace
@@ -16,6 +17,8 @@ _EXECUTOR_PORT = Label("//executor:port")
 _EXECUTOR_SRCS = [
     Label("//executor:executor.c"),
     Label("//executor:timer.c"),
+    Label("//executor:poll.c"),
+    Label("//executor:waitq.c"),
 ]
 
 def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatible_with = None, **kwargs):
@@ -46,6 +49,11 @@ def tern_port(name, critical_hdr, port_impl, critical_deps = [], target_compatib
     native.cc_library(
         name = "executor",
         srcs = _EXECUTOR_SRCS,
+        # Whole: libraries that only depend on //executor:core (the waker
+        # slots' and wait queue's headers) may come after this one on the
+        # link line.
+        # --gc-sections still drops what a firmware does not call.
+        alwayslink = True,
         target_compatible_with = target_compatible_with,
         visibility = ["//visibility:private"],
         deps = [

@@ -1,6 +1,7 @@
 #include "tern/poll.h"
 
 #include "tern/port.h"
+#include "tern/port_critical.h"
 
 #if !defined(__arm__)
 #include <stdio.h>
@@ -19,17 +20,17 @@ __attribute__((weak)) void tern_assert_failed(const char *msg) {
 
 void tern_waker_slot_register(tern_waker_slot *slot, tern_cx *cx) {
   tern_waker w = tern_cx_waker(cx);
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   slot->waker = w;
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
 }
 
 bool tern_waker_slot_wake(tern_waker_slot *slot) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   tern_waker w = slot->waker;
   slot->waker.wake = NULL;
   slot->waker.ctx = NULL;
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   if (w.wake == NULL) {
     return false;
   }
@@ -38,15 +39,15 @@ bool tern_waker_slot_wake(tern_waker_slot *slot) {
 }
 
 void tern_waker_slot_clear(tern_waker_slot *slot) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   slot->waker.wake = NULL;
   slot->waker.ctx = NULL;
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
 }
 
 bool tern_waker_slot_is_set(const tern_waker_slot *slot) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   bool set = slot->waker.wake != NULL;
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   return set;
 }

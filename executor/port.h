@@ -35,7 +35,8 @@ static inline uint32_t tern_time_until(tern_time a, tern_time b) {
  *   static inline void tern__port_critical_exit(tern_irqstate state);
  *       the same section as tern_port_critical_enter/exit (they nest with
  *       each other), inline: PRIMASK on Cortex-M (three instructions),
- *       nothing at all on the single-threaded sim, a call to the lock on
+ *       nothing at all on the single-threaded sim (in debug builds a call
+ *       to its functions, which check the nesting), a call to the lock on
  *       the host;
  *   #define TERN__PORT_WAKES_DURING_WAIT 0 or 1
  *       1 if a task can be woken while the run loop is inside
@@ -48,11 +49,12 @@ static inline uint32_t tern_time_until(tern_time a, tern_time b) {
  *       interrupts) or from nothing: the executor's acquire/release on a
  *       task's `armed` byte are then compiler fences only (no dmb).
  *
- * The executor's run queue (executor.c) is compiled with that header once
- * per port (tern_port in executor/executor.bzl), and the
- * port's `port` target links that copy, so a wake and a poll make no call
- * into the port. The header is for that copy only: other code calls the
- * functions below, and so builds once for every port. */
+ * The executor's run queue (executor.c), timers, waker slots and wait
+ * queue are compiled with that header once per port (tern_port in
+ * executor/executor.bzl), and the port's `port` target links that copy, so
+ * a wake and a poll make no call into the port. The header is for that copy
+ * only: other code calls the functions below, and so builds once for every
+ * port. */
 
 /* Opaque state saved by tern_port_critical_enter. */
 typedef uint32_t tern_irqstate;

@@ -1,13 +1,14 @@
 #include "tern/waitq.h"
 
 #include "tern/port.h"
+#include "tern/port_critical.h"
 
 tern_poll tern_waitq_poll(tern_waitq *q, tern_waiter *w, tern_cx *cx) {
   tern_waker waker = tern_cx_waker(cx);
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   if (w->woken) {
     w->woken = 0;
-    tern_port_critical_exit(s);
+    tern__port_critical_exit(s);
     return TERN_READY;
   }
   w->waker = waker;
@@ -21,7 +22,7 @@ tern_poll tern_waitq_poll(tern_waitq *q, tern_waiter *w, tern_cx *cx) {
     }
     q->tail = w;
   }
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   return TERN_PENDING;
 }
 
@@ -67,26 +68,26 @@ static bool detach(tern_waitq *q, tern_waiter *w) {
 }
 
 void tern_waitq_cancel(tern_waitq *q, tern_waiter *w) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   bool pass_on = detach(q, w);
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   if (pass_on) {
     tern_waitq_wake_one(q);
   }
 }
 
 bool tern_waitq_remove(tern_waitq *q, tern_waiter *w) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   bool woken = detach(q, w);
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   return woken;
 }
 
 bool tern_waitq_wake_one(tern_waitq *q) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   tern_waiter *w = pop_head(q);
   tern_waker waker = w != NULL ? w->waker : (tern_waker){NULL, NULL};
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   tern_waker_wake(waker);
   return w != NULL;
 }
@@ -95,11 +96,11 @@ unsigned tern_waitq_wake_all(tern_waitq *q) {
   /* Only those waiting now: a waiter that queues again while we wake (from
    * another thread, say) waits for the next wake. */
   unsigned waiting = 0;
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   for (tern_waiter *w = q->head; w != NULL; w = w->next) {
     waiting++;
   }
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   unsigned n = 0;
   while (n < waiting && tern_waitq_wake_one(q)) {
     n++;
@@ -108,8 +109,8 @@ unsigned tern_waitq_wake_all(tern_waitq *q) {
 }
 
 bool tern_waitq_empty(const tern_waitq *q) {
-  tern_irqstate s = tern_port_critical_enter();
+  tern_irqstate s = tern__port_critical_enter();
   bool empty = q->head == NULL;
-  tern_port_critical_exit(s);
+  tern__port_critical_exit(s);
   return empty;
 }

@@ -158,8 +158,14 @@ void tern_pkt_free(tern_pkt *pkt) {
   pool->free_list = pkt;
   pool->nfree++;
   pool->stats.frees++;
+  /* Only a waiter queued now can want this packet: one that queues later
+   * finds it free when it looks (tern_pkt_pool_poll_alloc, in the
+   * section), so most frees hand nothing on and skip kick(). */
+  bool waiting = !tern_waitq_empty(&pool->waiters);
   tern_port_critical_exit(s);
-  kick(pool);
+  if (waiting) {
+    kick(pool);
+  }
 }
 
 size_t tern_pkt_pool_available(const tern_pkt_pool *pool) {

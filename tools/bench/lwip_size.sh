@@ -221,7 +221,7 @@ t_ip=$(text_of ip/core/libcore.a ip/core/libsiphash.a ip/ipv4/libipv4.a ip/ipv4/
 t_udp=$(text_of transport/udp/libudp.a transport/udp/libwire.a)
 t_sum=$(text_of ip/checksum/libchecksum.a)
 t_pkt=$(text_of executor/io/libpkt.a)
-t_exec=$(text_of platforms/cortex_m/libexecutor.a executor/libcore.a)
+t_exec=$(text_of platforms/cortex_m/libexecutor.lo executor/libcore.a)
 t_support=$((t_pkt + t_exec))
 t_all=$((t_proto + t_support))
 if [ $((t_link + t_ip + t_udp + t_sum)) -ne "$t_proto" ]; then

@@ -54,14 +54,17 @@ void tern__tcp_finish(tern_tcp_conn *c, int err) {
   tern_waker_slot_wake(&c->writer);
 }
 
-/* The connection for a segment from remote to local, or NULL. */
+/* The connection for a segment from remote_addr:remote_port to
+ * local_addr:local_port, or NULL. */
 static tern_tcp_conn *find_conn(tern_tcp_layer *layer,
-                                const tern_endpoint *local,
-                                const tern_endpoint *remote) {
+                                const tern_ip_addr *local_addr,
+                                uint16_t local_port,
+                                const tern_ip_addr *remote_addr,
+                                uint16_t remote_port) {
   for (tern_tcp_conn *c = layer->conns; c != NULL; c = c->next) {
-    if (c->local.port == local->port && c->remote.port == remote->port &&
-        tern__tcp_addr_eq(&c->remote.addr, &remote->addr) &&
-        tern__tcp_addr_eq(&c->local.addr, &local->addr)) {
+    if (c->local.port == local_port && c->remote.port == remote_port &&
+        tern__tcp_addr_eq(&c->remote.addr, remote_addr) &&
+        tern__tcp_addr_eq(&c->local.addr, local_addr)) {
       return c;
     }
   }
@@ -102,14 +105,15 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
     layer->stats.rx_dropped++;
     return TERN_IP_CONSUMED;
   }
-  tern_endpoint local = {.addr = rx->dst, .port = s.dst_port};
-  tern_endpoint remote = {
-      .addr = rx->src, .port = s.src_port, .scope = rx->iface->id};
-  tern_tcp_conn *c = find_conn(layer, &local, &remote);
+  tern_tcp_conn *c =
+      find_conn(layer, &rx->dst, s.dst_port, &rx->src, s.src_port);
   if (c != NULL) {
     tern__tcp_segment(c, &s);
     return TERN_IP_CONSUMED;
   }
+  tern_endpoint local = {.addr = rx->dst, .port = s.dst_port};
+  tern_endpoint remote = {
+      .addr = rx->src, .port = s.src_port, .scope = rx->iface->id};
   tern_tcp_listener *l = find_listener(layer, &local);
   if (l != NULL) {
     tern__tcp_listen_input(l, &local, &remote, &s);
@@ -335,7 +339,11 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
       c->layer->stats.fast_retransmits++;
     }
   }
-  if (sack) {
+  /* The scoreboard hears of an ACK that moves SND.UNA, reports SACK
+   * blocks or has a duplicate's shape; any other (the ACK field of each
+   * segment of data a receiver takes in) would change nothing there. */
+  if (sack && (tern_seq_gt(ack, una) ||
+               (s->opts.present & TERN_TCP_HAS_SACK) != 0 || dup_shape)) {
     act = sack_ack_in(c, s, una, dup_shape);
     if (act == TERN_TCP_CC_RETRANSMIT) {
       c->layer->stats.fast_retransmits++; /* recovery began */
@@ -620,9 +628,8 @@ static uint16_t pmtu_mss(const tern_tcp_conn *c, const tern_ip_error *e) {
 
 void tern__tcp_error(void *ctx, const tern_ip_error *e) {
   tern_tcp_layer *layer = ctx;
-  tern_endpoint local = {.addr = e->src, .port = tern_tcp_src_port(e->quote)};
-  tern_endpoint remote = {.addr = e->dst, .port = tern_tcp_dst_port(e->quote)};
-  tern_tcp_conn *c = find_conn(layer, &local, &remote);
+  tern_tcp_conn *c = find_conn(layer, &e->src, tern_tcp_src_port(e->quote),
+                               &e->dst, tern_tcp_dst_port(e->quote));
   uint32_t seq = tern_tcp_seq(e->quote);
   /* Only a quote of something in flight: SND.UNA <= SEG.SEQ < SND.MAX (the
    * highest sent: after a go-back SND.NXT is below segments still out). */

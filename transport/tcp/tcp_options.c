@@ -87,6 +87,18 @@ int tern_tcp_options_parse(tern_tcp_opts *out, const uint8_t *p, size_t len,
                            bool syn) {
   memset(out, 0, sizeof *out);
   size_t i = 0;
+  /* RFC 7323 Appendix A's layout, NOP NOP and the timestamps, first in
+   * nearly every segment after a handshake that agreed on timestamps
+   * (tern's, Linux's, the BSDs'): taken whole, as the walk below would
+   * take it (nothing is present yet, so it is no duplicate), and the walk
+   * goes on after it (SACK blocks follow). */
+  if (len >= 12 && p[0] == TERN_TCP_OPT_NOP && p[1] == TERN_TCP_OPT_NOP &&
+      p[2] == TERN_TCP_OPT_TIMESTAMP && p[3] == 10) {
+    out->present = TERN_TCP_HAS_TIMESTAMP;
+    out->ts_val = tern_be32(p + 4);
+    out->ts_ecr = tern_be32(p + 8);
+    i = 12;
+  }
   while (i < len) {
     unsigned kind = p[i];
     if (kind == TERN_TCP_OPT_EOL) {
@@ -147,11 +159,7 @@ static uint8_t *put4(uint8_t *p, unsigned a, unsigned b, unsigned c,
   return p + 4;
 }
 
-int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p) {
-  int n = tern_tcp_options_len(o);
-  if (n < 0) {
-    return n;
-  }
+void tern__tcp_options_put(const tern_tcp_opts *o, uint8_t *p) {
   unsigned has = o->present;
   if (has & TERN_TCP_HAS_MSS) {
     p = put4(p, TERN_TCP_OPT_MSS, 4, o->mss >> 8, o->mss & 0xffu);
@@ -180,6 +188,13 @@ int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p) {
       tern_put_be32(p + 4, o->sack[i].right);
       p += 8;
     }
+  }
+}
+
+int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p) {
+  int n = tern_tcp_options_len(o);
+  if (n >= 0) {
+    tern__tcp_options_put(o, p);
   }
   return n;
 }

@@ -36,7 +36,9 @@ uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
 }
 
 /* Builds r (its data already at buf + the header's length, or none) in
- * pkt for route rt, and sends it. Takes pkt. */
+ * pkt for route rt, and sends it. Takes pkt. rt was looked up for dst by
+ * the caller in the same poll (no other task ran since, so it is still
+ * this stack's): tern__ip_send, without the checks tern_ip_send repeats. */
 static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
                      const tern_ip_route *rt, const tern_ip_addr *src,
                      const tern_ip_addr *dst, const tern_tcp_repr *r) {
@@ -48,7 +50,7 @@ static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
     return n;
   }
   tern_pkt_put(pkt, (size_t)n);
-  int rc = tern_ip_send(layer->stack, pkt, rt, dst, TERN_IP_PROTO_TCP, 0);
+  int rc = tern__ip_send(layer->stack, pkt, rt, dst, TERN_IP_PROTO_TCP, 0);
   if (rc == 0) {
     layer->stats.segs_sent++;
     if ((r->flags & TERN_TCP_RST) != 0) {
@@ -493,16 +495,14 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
   }
 }
 
-/* The most data a segment after the handshake carries: the MSS the peer
- * announced bounds data and TCP options together, so it is cut by the
- * options in force (RFC 6691; RFC 9293 3.7.1's Eff.snd.MSS): the
- * timestamps every segment carries (also left out of cc.smss, RFC 5681's
- * SMSS, in established()) and the SACK blocks sent while data from the
- * peer is held out of order. Neither changes while output runs. */
-static uint32_t seg_max(tern_tcp_conn *c) {
-  tern_tcp_repr r;
-  header(c, false, NULL, &r, 0);
-  uint32_t olen = (uint32_t)tern_tcp_options_len(&r.opts);
+/* The most data a segment after the handshake carries under header r:
+ * the MSS the peer announced bounds data and TCP options together, so it
+ * is cut by the options in force (RFC 6691; RFC 9293 3.7.1's
+ * Eff.snd.MSS): the timestamps every segment carries (also left out of
+ * cc.smss, RFC 5681's SMSS, in established()) and the SACK blocks sent
+ * while data from the peer is held out of order. */
+static uint32_t seg_max(const tern_tcp_conn *c, const tern_tcp_repr *r) {
+  uint32_t olen = (uint32_t)tern_tcp_options_len(&r->opts);
   return c->mss > olen ? c->mss - olen : 1;
 }
 
@@ -510,10 +510,17 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
   tern_tcp_layer *layer = c->layer;
   tern_ip_stack *stack = layer->stack;
   plan p;
-  uint32_t cap = seg_max(c);
-  /* The route is looked up for the first segment and kept for the rest
-   * of this call: no other task runs, so no route changes, until it
-   * returns (as the cap above is kept). */
+  /* Until this call returns no other task runs: no segment comes in, the
+   * application reads nothing and no route changes. So one instant
+   * serves the whole call, and the header after the handshake is built
+   * once (header(): its fields but the plan's, header_plan(), read
+   * nothing that changes), with the cap its options leave; a SYN builds
+   * its own. The route is looked up for the first segment and kept. */
+  tern_time now = tern_now();
+  tern_tcp_repr hdr, syn_hdr;
+  header(c, false, NULL, &hdr, now);
+  int hdr_olen = tern_tcp_options_len(&hdr.opts);
+  uint32_t cap = seg_max(c, &hdr);
   tern_ip_route rt;
   bool routed = false;
   for (int budget = 0; budget < 64; budget++) {
@@ -544,17 +551,20 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     layer->wait_iface = NULL;
     tern_pkt *pkt = layer->tx_pkt;
     layer->tx_pkt = NULL;
-    tern_time now = tern_now();
-    tern_tcp_repr r;
     if (tern_pkt_reserve(pkt, rt.headroom) != 0) {
       tern_pkt_free(pkt);
       return TERN_READY;
     }
-    /* The header, then the room this packet has for data (and the
-     * options' length). Nothing the plan reads changed since it was made:
-     * it is made again only when this packet takes less than cap. */
-    header(c, (p.flags & TERN_TCP_SYN) != 0, &rt, &r, now);
-    int olen = tern_tcp_options_len(&r.opts);
+    tern_tcp_repr *r = &hdr;
+    int olen = hdr_olen;
+    if ((p.flags & TERN_TCP_SYN) != 0) {
+      header(c, true, &rt, &syn_hdr, now);
+      r = &syn_hdr;
+      olen = tern_tcp_options_len(&syn_hdr.opts);
+    }
+    /* The room this packet has for data. Nothing the plan reads changed
+     * since it was made: it is made again only when this packet takes
+     * less than cap. */
     size_t room = tern_pkt_tailroom(pkt);
     size_t hlen = TERN_TCP_HEADER_LEN + (size_t)(olen < 0 ? 0 : olen);
     uint32_t max = room > hlen ? (uint32_t)(room - hlen) : 0;
@@ -565,10 +575,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       layer->tx_pkt = pkt; /* kept, empty, for the next segment */
       return TERN_READY;
     }
-    header_plan(c, &p, &r);
-    uint8_t *buf = tern_pkt_data(pkt);
+    header_plan(c, &p, r);
+    uint8_t *d = tern_pkt_data(pkt) + hlen; /* the data, written in place */
     if (p.len != 0) {
-      uint8_t *d = buf + hlen;
       uint32_t at = c->shead + p.off;
       if (at >= c->scap) {
         at -= c->scap;
@@ -578,10 +587,10 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       if (first < p.len) { /* the data wraps past the ring's end */
         memcpy(d + first, c->sbuf, p.len - first);
       }
-      r.payload = d;
-      r.payload_len = p.len;
     }
-    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, &r) != 0) {
+    r->payload = d;
+    r->payload_len = p.len;
+    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, r) != 0) {
       return TERN_READY; /* counted; the retransmission timer covers it */
     }
     sent(c, &p, now);

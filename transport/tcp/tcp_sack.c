@@ -261,8 +261,12 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
                                      tern_tcp_sack_seg *first) {
   bool advanced = tern_seq_gt(a->ack, a->una);
   uint32_t una = advanced ? a->ack : a->una;
+  /* Nothing held and no blocks (every ACK while nothing is lost): no
+   * Update(). */
   uint32_t newly =
-      tern_tcp_sack_update(sb, una, a->snd_nxt, a->blocks, a->block_count);
+      sb->count != 0 || a->block_count != 0
+          ? tern_tcp_sack_update(sb, una, a->snd_nxt, a->blocks, a->block_count)
+          : 0;
   tern_tcp_cc_action action = TERN_TCP_CC_NONE;
   if (advanced) {
     if (cc->in_recovery) {

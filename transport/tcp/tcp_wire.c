@@ -98,7 +98,7 @@ int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
   tern_put_be16(buf + OFF_WINDOW, r->window);
   tern_put_be16(buf + OFF_CHECKSUM, 0);
   tern_put_be16(buf + OFF_URGENT, r->urgent);
-  tern_tcp_options_emit(&r->opts, buf + TERN_TCP_HEADER_LEN);
+  tern__tcp_options_put(&r->opts, buf + TERN_TCP_HEADER_LEN);
   tern_put_be16(buf + OFF_CHECKSUM, tern_tcp_sum(buf, total, src, dst));
   return (int)total;
 }

@@ -207,6 +207,11 @@ int tern_tcp_options_len(const tern_tcp_opts *o);
  * used. */
 int tern_tcp_options_emit(const tern_tcp_opts *o, uint8_t *p);
 
+/* tern_tcp_options_emit() for options tern_tcp_options_len() has already
+ * accepted: the same bytes, not measured again (tern_tcp_repr_emit needs
+ * the length before it writes anything). */
+void tern__tcp_options_put(const tern_tcp_opts *o, uint8_t *p);
+
 /* Writes the segment for r, from src to dst, at buf: the header with its
  * options, the data after it (moved with memmove unless r->payload already
  * is where it goes, as when the caller wrote it in place), and the

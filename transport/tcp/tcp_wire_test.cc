@@ -392,6 +392,24 @@ TEST(TcpWire, BadOptionsAreIgnoredAndReported) {
        TERN_TCP_HAS_WSCALE,
        bit(TERN_TCP_OPT_WSCALE_CLAMPED)},
       {"after eol", {0, 2, 0, 0, 2, 4}, syn, 0, 0},
+      // RFC 7323 Appendix A's layout is read at once (tcp_options.c); a
+      // second copy after it is still a duplicate, and what follows it
+      // is still walked.
+      {"two timestamps, the first after two nops",
+       {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 8, 10, 0, 0, 0, 3, 0, 0, 0, 4},
+       ack,
+       TERN_TCP_HAS_TIMESTAMP,
+       bit(TERN_TCP_OPT_DUPLICATE)},
+      {"two nops and timestamps, then mss",
+       {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 2, 4, 5, 0xb4},
+       ack,
+       TERN_TCP_HAS_TIMESTAMP,
+       bit(TERN_TCP_OPT_NOT_SYN)},
+      {"two nops and timestamps of length 8",
+       {1, 1, 8, 8, 0, 0, 0, 1, 0, 0, 1, 1},
+       ack,
+       0,
+       bit(TERN_TCP_OPT_BAD_LENGTH)},
   };
   tern_tcp_rx_stats stats = {};
   unsigned want[TERN_TCP_OPT_ANOMALY_COUNT] = {};
@@ -445,6 +463,34 @@ TEST(TcpWire, SackBlocksAcrossTheWrapAndFourOfThem) {
   Bytes out = Emit(r, kClient, kServer);
   ASSERT_EQ(out.size(), 20u + four.size());
   EXPECT_EQ(Bytes(out.begin() + 20, out.end()), four);
+}
+
+TEST(TcpWire, TimestampsAfterTwoNopsThenSackBlocks) {
+  // What every segment of a bulk transfer with timestamps and SACK
+  // carries, read by the shortcut for the first 12 bytes and the walk for
+  // the rest: the same values either way.
+  tern_tcp_repr r;
+  const Bytes opts = {1,    1,    8,    10,   0x11, 0x22, 0x33, 0x44,
+                      0x55, 0x66, 0x77, 0x88, 1,    1,    5,    10,
+                      0,    0,    0,    0x20, 0,    0,    0,    0x30};
+  ASSERT_EQ(ParseRc(WithOptions(opts, TERN_TCP_ACK), &r), 0);
+  EXPECT_EQ(r.opts.present, TERN_TCP_HAS_TIMESTAMP | TERN_TCP_HAS_SACK);
+  EXPECT_EQ(r.opts.ignored, 0);
+  EXPECT_EQ(r.opts.ts_val, 0x11223344u);
+  EXPECT_EQ(r.opts.ts_ecr, 0x55667788u);
+  ASSERT_EQ(r.opts.sack_count, 1);
+  EXPECT_EQ(r.opts.sack[0].left, 0x20u);
+  EXPECT_EQ(r.opts.sack[0].right, 0x30u);
+  // The same timestamps without the NOPs in front, walked: the same.
+  tern_tcp_repr w;
+  ASSERT_EQ(ParseRc(WithOptions({8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+                                 0x77, 0x88, 0, 0},
+                                TERN_TCP_ACK),
+                    &w),
+            0);
+  EXPECT_EQ(w.opts.present, TERN_TCP_HAS_TIMESTAMP);
+  EXPECT_EQ(w.opts.ts_val, r.opts.ts_val);
+  EXPECT_EQ(w.opts.ts_ecr, r.opts.ts_ecr);
 }
 
 TEST(TcpWire, OptionsThatCannotBeEmitted) {
