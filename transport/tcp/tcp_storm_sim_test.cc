@@ -198,6 +198,7 @@ struct EchoServer {
   tern_tcp_conn *got = nullptr;
   uint32_t accepted = 0;
   Sink *sink = nullptr;
+  bool keepalive = false;  // turn keepalive on for each accepted connection
 
   // Sets up the slots and listens; with spawn, the acceptor starts (else
   // Serve() starts it later and the test accepts by itself meanwhile).
@@ -227,6 +228,8 @@ struct EchoServer {
     for (;;) {
       TERN_CO_AWAIT(&s->co, tern_tcp_poll_accept(&s->lst, cx, &s->got));
       s->accepted++;
+      if (s->keepalive)
+        tern_tcp_set_keepalive(s->got, true);
       if (s->sink != nullptr && !s->sink->started) {
         s->sink->started = true;
         s->sink->conn = s->got;
@@ -260,6 +263,13 @@ struct EchoServer {
     for (const auto &c : slots)
       k += c.state == TERN_TCP_SYN_RCVD;
     return k;
+  }
+  // Each slot's state (tern_tcp_state's numbers), for failure messages.
+  std::string States() const {
+    std::string out;
+    for (const auto &c : slots)
+      out += std::to_string(c.state) + " ";
+    return out;
   }
 };
 
@@ -345,8 +355,17 @@ StormOutcome Storm(uint64_t seed, const tern_simlink_config &cfg) {
   EXPECT_EQ(tern_simlink_init(&w->link, &w->net, &cfg), 0);
   tern_test::StartTcpSimStack(&w->a, &w->ex, tern_simlink_a(&w->link), 1,
                               seed ^ 0xa);
+  // The server probes idle connections after 10 s (keepalive, which its
+  // acceptor turns on): a client that gave up (its user timeout ends a
+  // connection without a word to the peer, RFC 9293 3.10.7) leaves the
+  // server's side ESTABLISHED with nothing to send, and only a probe,
+  // answered by the client's reset, frees that slot.
+  tern_tcp_config bcfg;
+  tern_tcp_config_default(&bcfg);
+  bcfg.keepalive = 10000;
   tern_test::StartTcpSimStack(&w->b, &w->ex, tern_simlink_b(&w->link), 2,
-                              seed ^ 0xb);
+                              seed ^ 0xb, &bcfg);
+  w->server.keepalive = true;
   w->server.Start(&w->ex, &w->b.tcp, kPort);
   tern_endpoint to = tern_test::SimEndpoint(2, kPort);
   // Every client connects in the same millisecond.
@@ -400,9 +419,11 @@ StormOutcome Storm(uint64_t seed, const tern_simlink_config &cfg) {
   // it holds nothing: every slot is free for the next connection.
   EXPECT_LE(o.max_open, kStormSlots);
   EXPECT_LE(o.max_list, kStormSlots);
+  // Within the probes' time (10 s idle, then up to nine probes 10 s
+  // apart) and the close's.
   RunUntil(
-      &w->ex, 120000, [&] { return w->server.Open() == 0; }, [] {});
-  EXPECT_EQ(w->server.Open(), 0);
+      &w->ex, 240000, [&] { return w->server.Open() == 0; }, [] {});
+  EXPECT_EQ(w->server.Open(), 0) << "slot states " << w->server.States();
   EXPECT_EQ(ListLength(&w->b.tcp), 0);
   tern_simlink_close(&w->link);
   return o;
@@ -618,9 +639,15 @@ void SynFloodDuringATransfer(uint64_t seed, const tern_simlink_config &cfg) {
   ASSERT_EQ(tern_tcp_connect(&c->conn, &to), 0);
   tern_task_init(&c->task, ClientPoll);
   ASSERT_EQ(tern_spawn(&w->ex, &c->task), 0);
+  // Until both ends are established: the client is when the SYN-ACK
+  // arrives, the server only when the client's ACK does (on its first
+  // data segment, which the lossy link may drop), and a transfer whose
+  // server side is still half-open is not yet the transfer the flood
+  // should meet.
   RunUntil(
-      &w->ex, 120000, [&] { return c->established || c->done; }, [] {});
+      &w->ex, 120000, [&] { return w->sink.started || c->done; }, [] {});
   ASSERT_TRUE(c->established);
+  ASSERT_TRUE(w->sink.started);
 
   // The flood starts once it runs.
   Flood *f = &w->flood;
@@ -643,7 +670,9 @@ void SynFloodDuringATransfer(uint64_t seed, const tern_simlink_config &cfg) {
   RunUntil(
       &w->ex, 100, [] { return false; }, check);
   EXPECT_FALSE(c->done) << "the transfer ended before the fresh connect";
-  EXPECT_EQ(w->server.HalfOpen(), kFloodSlots - 1);  // the flood holds them
+  // the flood holds them
+  EXPECT_EQ(w->server.HalfOpen(), kFloodSlots - 1)
+      << "slot states " << w->server.States();
   Client *fr = &w->fresh;
   fr->id = 2;
   fr->len = 1500;
