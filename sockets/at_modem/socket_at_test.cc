@@ -298,6 +298,13 @@ class ModemTest : public ::testing::Test {
     tern_endpoint local = fx.Local(fx.Port(0));
     ASSERT_EQ(tern_socket_bind(*lst, &local), 0);
     ASSERT_EQ(tern_socket_listen(*lst, 4), 0);
+    ConnectTo(fx, *lst, c, s);
+  }
+
+  // A modem client connected to the posix listener lst, and the accepted
+  // server end.
+  void ConnectTo(ModemFixture &fx, tern_socket *lst, tern_socket **c,
+                 tern_socket **s) {
     ASSERT_EQ(tern_socket_open(fx.Client(), TERN_SOCK_STREAM, c), 0);
     tern_endpoint to = fx.ServerAt(fx.Port(0));
     ASSERT_EQ(tern_socket_connect(*c, &to), 0);
@@ -310,7 +317,7 @@ class ModemTest : public ::testing::Test {
     ASSERT_EQ(err, 0) << tern_strerror(err);
     ASSERT_EQ(Drive(fx,
                     [&](tern_cx *cx) {
-                      return tern_socket_poll_accept(*lst, cx, s, &err);
+                      return tern_socket_poll_accept(lst, cx, s, &err);
                     }),
               TERN_READY);
     ASSERT_EQ(err, 0) << tern_strerror(err);
@@ -492,21 +499,7 @@ TEST_F(ModemTest, LatePromptGivesThePeerZerosNotACommand) {
   tern_socket_abort(c);
   tern_socket_abort(s);
   tern_socket *c2, *s2;
-  ASSERT_EQ(tern_socket_open(fx.Client(), TERN_SOCK_STREAM, &c2), 0);
-  tern_endpoint to = fx.ServerAt(fx.Port(0));
-  ASSERT_EQ(tern_socket_connect(c2, &to), 0);
-  ASSERT_EQ(Drive(fx,
-                  [&](tern_cx *cx) {
-                    return tern_socket_poll_connect(c2, cx, &err);
-                  }),
-            TERN_READY);
-  ASSERT_EQ(err, 0) << tern_strerror(err);
-  ASSERT_EQ(Drive(fx,
-                  [&](tern_cx *cx) {
-                    return tern_socket_poll_accept(lst, cx, &s2, &err);
-                  }),
-            TERN_READY);
-  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ConnectTo(fx, lst, &c2, &s2);
   WriteAll(fx, c2, "after");
   EXPECT_EQ(Read(fx, s2, 5, &end), "after");
   tern_socket_abort(c2);
@@ -781,21 +774,7 @@ TEST_F(ModemTest, ModemRestartResetsConnectionsAndStartsAgain) {
   EXPECT_EQ(err, TERN_ECONNRESET);
   tern_socket_abort(s);
   tern_socket *c2, *s2;
-  ASSERT_EQ(tern_socket_open(fx.Client(), TERN_SOCK_STREAM, &c2), 0);
-  tern_endpoint to = fx.ServerAt(fx.Port(0));
-  ASSERT_EQ(tern_socket_connect(c2, &to), 0);
-  ASSERT_EQ(Drive(fx,
-                  [&](tern_cx *cx) {
-                    return tern_socket_poll_connect(c2, cx, &err);
-                  }),
-            TERN_READY);
-  ASSERT_EQ(err, 0) << tern_strerror(err);
-  ASSERT_EQ(Drive(fx,
-                  [&](tern_cx *cx) {
-                    return tern_socket_poll_accept(lst, cx, &s2, &err);
-                  }),
-            TERN_READY);
-  ASSERT_EQ(err, 0);
+  ConnectTo(fx, lst, &c2, &s2);
   WriteAll(fx, s2, "again");
   EXPECT_EQ(Read(fx, c2, 5, &end), "again");
   tern_socket_abort(c2);
