@@ -253,12 +253,7 @@ int tern_ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
 int tern__ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
                   const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl) {
   tern_ip_layer *f = family_of(stack, dst->family);
-  int rc = f->ops->emit(f, pkt, r, dst, protocol, ttl);
-  if (rc != 0) {
-    return rc; /* freed by the family */
-  }
-  return tern_ip_enqueue(stack, r->iface, pkt,
-                         (r->flags & TERN_IP_ROUTE_LOCAL) != 0);
+  return f->ops->send(f, pkt, r, dst, protocol, ttl);
 }
 
 int tern_ip_ephemeral_port(tern_ip_stack *stack,

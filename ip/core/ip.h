@@ -218,8 +218,10 @@ typedef struct tern_ip_family_ops {
                tern_ip_route *out);
   /* Puts the IP header in front of pkt (its data the payload) for r and
    * dst, and the next hop at tern_pkt_next_hop() when the device wants
-   * it. Returns 0, or a negative tern_err with pkt freed. */
-  int (*emit)(tern_ip_layer *l, tern_pkt *pkt, const tern_ip_route *r,
+   * it, and queues it with tern_ip_enqueue (on r->iface, or for loopback
+   * when r is local): tern__ip_send's work. Takes pkt. Returns 0, or a
+   * negative tern_err. */
+  int (*send)(tern_ip_layer *l, tern_pkt *pkt, const tern_ip_route *r,
               const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl);
   /* Whether addr (of this family) is one of this host's addresses. */
   bool (*is_local)(tern_ip_layer *l, const tern_ip_addr *addr);

@@ -63,9 +63,9 @@ struct FakeFamily {
     }
     return down ? TERN_ENETDOWN : TERN_ENETUNREACH;
   }
-  static int Emit(tern_ip_layer *self, tern_pkt *pkt, const tern_ip_route *r,
+  static int Send(tern_ip_layer *self, tern_pkt *pkt, const tern_ip_route *r,
                   const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl) {
-    (void)self;
+    auto *f = reinterpret_cast<FakeFamily *>(self);
     (void)dst;
     if (tern_ip_make_room(pkt, r->headroom) != 0) {
       tern_pkt_free(pkt);
@@ -76,7 +76,8 @@ struct FakeFamily {
     h[1] = protocol;
     h[2] = ttl;
     h[3] = 0;
-    return 0;
+    return tern_ip_enqueue(f->stack, r->iface, pkt,
+                           (r->flags & TERN_IP_ROUTE_LOCAL) != 0);
   }
   static bool IsLocal(tern_ip_layer *self, const tern_ip_addr *a) {
     (void)self;
@@ -91,7 +92,7 @@ struct FakeFamily {
 
   void Attach(tern_ip_stack *s) {
     stack = s;
-    static const tern_ip_family_ops ops = {Input, Route, Emit, IsLocal,
+    static const tern_ip_family_ops ops = {Input, Route, Send, IsLocal,
                                            IfaceEvent};
     family.ops = &ops;
     s->v4 = &family;
