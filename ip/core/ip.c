@@ -279,10 +279,9 @@ int tern_ip_ephemeral_port(tern_ip_stack *stack,
 /* ---- families: delivery ---- */
 
 tern_ip_verdict tern_ip_deliver(tern_ip_stack *stack, const tern_ip_rx *rx,
-                                tern_pkt *pkt, bool *known) {
+                                tern_pkt *pkt) {
   tern_ip_proto *p = find_proto(stack, rx->protocol);
-  *known = p != NULL;
-  return p != NULL ? p->input(p->ctx, rx, pkt) : TERN_IP_NO_LISTENER;
+  return p != NULL ? p->input(p->ctx, rx, pkt) : TERN_IP_NO_PROTOCOL;
 }
 
 void tern_ip_deliver_error(tern_ip_stack *stack, const tern_ip_error *e) {

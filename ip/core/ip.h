@@ -115,6 +115,10 @@ typedef enum tern_ip_verdict {
   TERN_IP_NO_LISTENER = 1,
   /* Malformed for the transport (its reason counted by the transport). */
   TERN_IP_DROP = 2,
+  /* No transport has the protocol (tern_ip_deliver's own, never an input
+   * function's): the family answers with its "protocol unreachable", on
+   * the same conditions as TERN_IP_NO_LISTENER. */
+  TERN_IP_NO_PROTOCOL = 3,
 } tern_ip_verdict;
 
 /* An ICMP error about a datagram this host sent (RFC 1122 3.2.2, 4.1.3.3),
@@ -440,10 +444,10 @@ int tern_ip_ephemeral_port(tern_ip_stack *stack,
  * back in its buffer, if the tailroom allows. Returns 0 or TERN_ENOSPC. */
 int tern_ip_make_room(tern_pkt *pkt, size_t n);
 
-/* Hands a datagram to its transport: the verdict, or TERN_IP_NO_LISTENER
- * when no transport has the protocol (*known set false). */
+/* Hands a datagram to its transport: the verdict, or TERN_IP_NO_PROTOCOL
+ * when no transport has the protocol. */
 tern_ip_verdict tern_ip_deliver(tern_ip_stack *stack, const tern_ip_rx *rx,
-                                tern_pkt *pkt, bool *known);
+                                tern_pkt *pkt);
 
 /* Hands an ICMP error to the transport of the quoted protocol, if it
  * takes errors. */

@@ -643,13 +643,10 @@ TEST(IpRegister, Rules) {
   tern_pkt *p = tern_pkt_pool_try_alloc(&pool.pool);
   tern_ip_rx rx = {};
   rx.iface = c.I(0);
-  bool known = false;
   rx.protocol = TERN_IP_PROTO_UDP;
-  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p, &known), TERN_IP_CONSUMED);
-  EXPECT_TRUE(known);
+  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p), TERN_IP_CONSUMED);
   rx.protocol = 99;
-  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p, &known), TERN_IP_NO_LISTENER);
-  EXPECT_FALSE(known);
+  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p), TERN_IP_NO_PROTOCOL);
   EXPECT_EQ(u1.inputs, 1);
   tern_pkt_free(p);
   // Errors to the quoted protocol's transport, if it takes them.

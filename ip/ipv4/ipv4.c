@@ -295,15 +295,15 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     tern__icmpv4_input(v4, &rx, pkt);
     return;
   }
-  bool known;
-  tern_ip_verdict v = tern_ip_deliver(v4->stack, &rx, pkt, &known);
-  if (v == TERN_IP_NO_LISTENER) {
-    if (!known) {
+  tern_ip_verdict v = tern_ip_deliver(v4->stack, &rx, pkt);
+  if (v == TERN_IP_NO_LISTENER || v == TERN_IP_NO_PROTOCOL) {
+    bool port = v == TERN_IP_NO_LISTENER;
+    if (!port) {
       st->rx_drop_proto++;
     }
     if (tern__icmpv4_error(
             v4, &rx, pkt, hlen, TERN_ICMPV4_DEST_UNREACH,
-            known ? TERN_ICMPV4_PORT_UNREACH : TERN_ICMPV4_PROTO_UNREACH)) {
+            port ? TERN_ICMPV4_PORT_UNREACH : TERN_ICMPV4_PROTO_UNREACH)) {
       st->icmp_unreach_sent++;
     }
     return;
