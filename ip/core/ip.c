@@ -147,6 +147,11 @@ int tern_ip_route_lookup(tern_ip_stack *stack, const tern_ip_addr *dst,
   if (stack == NULL || dst == NULL || out == NULL) {
     return TERN_EINVAL;
   }
+  return tern__ip_route(stack, dst, scope, out);
+}
+
+int tern__ip_route(tern_ip_stack *stack, const tern_ip_addr *dst, uint8_t scope,
+                   tern_ip_route *out) {
   tern_ip_layer *f = family_of(stack, dst->family);
   if (f == NULL) {
     return TERN_EAFNOSUPPORT;

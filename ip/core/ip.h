@@ -386,6 +386,13 @@ tern_ip_stats tern_ip_get_stats(const tern_ip_stack *stack);
 int tern_ip_route_lookup(tern_ip_stack *stack, const tern_ip_addr *dst,
                          uint8_t scope, tern_ip_route *out);
 
+/* tern_ip_route_lookup without its argument checks, for a transport that
+ * passes its own stack, destination and route storage (never NULL): as
+ * with tern__ip_send, a firmware whose transports call this does not link
+ * the checks. The same results otherwise. */
+int tern__ip_route(tern_ip_stack *stack, const tern_ip_addr *dst, uint8_t scope,
+                   tern_ip_route *out);
+
 /* Whether addr is one of this host's addresses (of a family the stack
  * has a layer for). */
 bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr);
