@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* (Written as a multiply-add: gcc turns the shift-or form into a load
  * and a byte swap, which is longer on Cortex-M0.) */
 static inline unsigned tern_be16(const uint8_t *p) {
@@ -19,14 +23,10 @@ static inline uint32_t tern_be32(const uint8_t *p) {
 
 /* Four bytes at any alignment as a word in memory order, not swapped: an
  * IPv4 address in network order, to compare with another such word in one
- * instruction. Out of line, one copy per file that uses it: on Cortex-M0
+ * instruction. Out of line (bytes.c), one copy per program: on Cortex-M0
  * the unaligned load is four byte loads and three merges, smaller as a
  * call wherever an address is compared. */
-__attribute__((noinline, unused)) static uint32_t tern_ld32(const void *p) {
-  uint32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
+uint32_t tern_ld32(const void *p);
 
 /* (v's bits above 16 are ignored; taking an unsigned spares callers a
  * truncation on 32-bit cores.) */
@@ -41,5 +41,9 @@ static inline void tern_put_be32(uint8_t *p, uint32_t v) {
   p[2] = (uint8_t)(v >> 8);
   p[3] = (uint8_t)v;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_BYTES_H */

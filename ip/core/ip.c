@@ -147,6 +147,11 @@ int tern_ip_route_lookup(tern_ip_stack *stack, const tern_ip_addr *dst,
   if (stack == NULL || dst == NULL || out == NULL) {
     return TERN_EINVAL;
   }
+  return tern__ip_route(stack, dst, scope, out);
+}
+
+int tern__ip_route(tern_ip_stack *stack, const tern_ip_addr *dst, uint8_t scope,
+                   tern_ip_route *out) {
   tern_ip_layer *f = family_of(stack, dst->family);
   if (f == NULL) {
     return TERN_EAFNOSUPPORT;
@@ -253,12 +258,7 @@ int tern_ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
 int tern__ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
                   const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl) {
   tern_ip_layer *f = family_of(stack, dst->family);
-  int rc = f->ops->emit(f, pkt, r, dst, protocol, ttl);
-  if (rc != 0) {
-    return rc; /* freed by the family */
-  }
-  return tern_ip_enqueue(stack, r->iface, pkt,
-                         (r->flags & TERN_IP_ROUTE_LOCAL) != 0);
+  return f->ops->send(f, pkt, r, dst, protocol, ttl);
 }
 
 int tern_ip_ephemeral_port(tern_ip_stack *stack,
@@ -284,10 +284,9 @@ int tern_ip_ephemeral_port(tern_ip_stack *stack,
 /* ---- families: delivery ---- */
 
 tern_ip_verdict tern_ip_deliver(tern_ip_stack *stack, const tern_ip_rx *rx,
-                                tern_pkt *pkt, bool *known) {
+                                tern_pkt *pkt) {
   tern_ip_proto *p = find_proto(stack, rx->protocol);
-  *known = p != NULL;
-  return p != NULL ? p->input(p->ctx, rx, pkt) : TERN_IP_NO_LISTENER;
+  return p != NULL ? p->input(p->ctx, rx, pkt) : TERN_IP_NO_PROTOCOL;
 }
 
 void tern_ip_deliver_error(tern_ip_stack *stack, const tern_ip_error *e) {

@@ -115,6 +115,10 @@ typedef enum tern_ip_verdict {
   TERN_IP_NO_LISTENER = 1,
   /* Malformed for the transport (its reason counted by the transport). */
   TERN_IP_DROP = 2,
+  /* No transport has the protocol (tern_ip_deliver's own, never an input
+   * function's): the family answers with its "protocol unreachable", on
+   * the same conditions as TERN_IP_NO_LISTENER. */
+  TERN_IP_NO_PROTOCOL = 3,
 } tern_ip_verdict;
 
 /* An ICMP error about a datagram this host sent (RFC 1122 3.2.2, 4.1.3.3),
@@ -218,8 +222,10 @@ typedef struct tern_ip_family_ops {
                tern_ip_route *out);
   /* Puts the IP header in front of pkt (its data the payload) for r and
    * dst, and the next hop at tern_pkt_next_hop() when the device wants
-   * it. Returns 0, or a negative tern_err with pkt freed. */
-  int (*emit)(tern_ip_layer *l, tern_pkt *pkt, const tern_ip_route *r,
+   * it, and queues it with tern_ip_enqueue (on r->iface, or for loopback
+   * when r is local): tern__ip_send's work. Takes pkt. Returns 0, or a
+   * negative tern_err. */
+  int (*send)(tern_ip_layer *l, tern_pkt *pkt, const tern_ip_route *r,
               const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl);
   /* Whether addr (of this family) is one of this host's addresses. */
   bool (*is_local)(tern_ip_layer *l, const tern_ip_addr *addr);
@@ -380,6 +386,13 @@ tern_ip_stats tern_ip_get_stats(const tern_ip_stack *stack);
 int tern_ip_route_lookup(tern_ip_stack *stack, const tern_ip_addr *dst,
                          uint8_t scope, tern_ip_route *out);
 
+/* tern_ip_route_lookup without its argument checks, for a transport that
+ * passes its own stack, destination and route storage (never NULL): as
+ * with tern__ip_send, a firmware whose transports call this does not link
+ * the checks. The same results otherwise. */
+int tern__ip_route(tern_ip_stack *stack, const tern_ip_addr *dst, uint8_t scope,
+                   tern_ip_route *out);
+
 /* Whether addr is one of this host's addresses (of a family the stack
  * has a layer for). */
 bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr);
@@ -438,10 +451,10 @@ int tern_ip_ephemeral_port(tern_ip_stack *stack,
  * back in its buffer, if the tailroom allows. Returns 0 or TERN_ENOSPC. */
 int tern_ip_make_room(tern_pkt *pkt, size_t n);
 
-/* Hands a datagram to its transport: the verdict, or TERN_IP_NO_LISTENER
- * when no transport has the protocol (*known set false). */
+/* Hands a datagram to its transport: the verdict, or TERN_IP_NO_PROTOCOL
+ * when no transport has the protocol. */
 tern_ip_verdict tern_ip_deliver(tern_ip_stack *stack, const tern_ip_rx *rx,
-                                tern_pkt *pkt, bool *known);
+                                tern_pkt *pkt);
 
 /* Hands an ICMP error to the transport of the quoted protocol, if it
  * takes errors. */

@@ -63,9 +63,9 @@ struct FakeFamily {
     }
     return down ? TERN_ENETDOWN : TERN_ENETUNREACH;
   }
-  static int Emit(tern_ip_layer *self, tern_pkt *pkt, const tern_ip_route *r,
+  static int Send(tern_ip_layer *self, tern_pkt *pkt, const tern_ip_route *r,
                   const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl) {
-    (void)self;
+    auto *f = reinterpret_cast<FakeFamily *>(self);
     (void)dst;
     if (tern_ip_make_room(pkt, r->headroom) != 0) {
       tern_pkt_free(pkt);
@@ -76,7 +76,8 @@ struct FakeFamily {
     h[1] = protocol;
     h[2] = ttl;
     h[3] = 0;
-    return 0;
+    return tern_ip_enqueue(f->stack, r->iface, pkt,
+                           (r->flags & TERN_IP_ROUTE_LOCAL) != 0);
   }
   static bool IsLocal(tern_ip_layer *self, const tern_ip_addr *a) {
     (void)self;
@@ -91,7 +92,7 @@ struct FakeFamily {
 
   void Attach(tern_ip_stack *s) {
     stack = s;
-    static const tern_ip_family_ops ops = {Input, Route, Emit, IsLocal,
+    static const tern_ip_family_ops ops = {Input, Route, Send, IsLocal,
                                            IfaceEvent};
     family.ops = &ops;
     s->v4 = &family;
@@ -642,13 +643,10 @@ TEST(IpRegister, Rules) {
   tern_pkt *p = tern_pkt_pool_try_alloc(&pool.pool);
   tern_ip_rx rx = {};
   rx.iface = c.I(0);
-  bool known = false;
   rx.protocol = TERN_IP_PROTO_UDP;
-  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p, &known), TERN_IP_CONSUMED);
-  EXPECT_TRUE(known);
+  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p), TERN_IP_CONSUMED);
   rx.protocol = 99;
-  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p, &known), TERN_IP_NO_LISTENER);
-  EXPECT_FALSE(known);
+  EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p), TERN_IP_NO_PROTOCOL);
   EXPECT_EQ(u1.inputs, 1);
   tern_pkt_free(p);
   // Errors to the quoted protocol's transport, if it takes them.

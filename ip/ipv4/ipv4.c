@@ -171,9 +171,9 @@ static unsigned next_ident(tern_ipv4_layer *v4, const uint8_t *h, bool atomic) {
   return x + v4->ident.next[x >> 29]++;
 }
 
-int tern__ipv4_put_header(tern_ipv4_layer *v4, tern_pkt *pkt,
-                          const tern_ip_route *r, const uint8_t dst[4],
-                          uint8_t protocol, uint8_t ttl, uint8_t tos) {
+int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
+                    const uint8_t dst[4], uint8_t protocol, uint8_t ttl,
+                    uint8_t tos) {
   size_t len = tern_pkt_len(pkt);
   uint32_t *count = &v4->stats.tx_too_big;
   int rc = TERN_EMSGSIZE; /* no fragmentation */
@@ -198,18 +198,19 @@ int tern__ipv4_put_header(tern_ipv4_layer *v4, tern_pkt *pkt,
      * contract), so they are not the header's. */
     memcpy(tern_pkt_next_hop(pkt), r->next_hop.u.v4.b, TERN_PKT_NEXT_HOP4_LEN);
   }
-  return 0;
+  return tern_ip_enqueue(v4->stack, r->iface, pkt,
+                         (r->flags & TERN_IP_ROUTE_LOCAL) != 0);
 fail:
   (*count)++;
   tern_pkt_free(pkt);
   return rc;
 }
 
-/* The family's emit: a transport's datagram. */
-static int emit(tern_ip_layer *f, tern_pkt *pkt, const tern_ip_route *r,
+/* The family's send: a transport's datagram. */
+static int send(tern_ip_layer *f, tern_pkt *pkt, const tern_ip_route *r,
                 const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl) {
-  return tern__ipv4_put_header(TERN_CONTAINER_OF(f, tern_ipv4_layer, family),
-                               pkt, r, dst->u.v4.b, protocol, ttl, 0);
+  return tern__ipv4_send(TERN_CONTAINER_OF(f, tern_ipv4_layer, family), pkt, r,
+                         dst->u.v4.b, protocol, ttl, 0);
 }
 
 /* ---- input (RFC 791, RFC 1122 3.2.1) ---- */
@@ -294,15 +295,15 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     tern__icmpv4_input(v4, &rx, pkt);
     return;
   }
-  bool known;
-  tern_ip_verdict v = tern_ip_deliver(v4->stack, &rx, pkt, &known);
-  if (v == TERN_IP_NO_LISTENER) {
-    if (!known) {
+  tern_ip_verdict v = tern_ip_deliver(v4->stack, &rx, pkt);
+  if (v == TERN_IP_NO_LISTENER || v == TERN_IP_NO_PROTOCOL) {
+    bool port = v == TERN_IP_NO_LISTENER;
+    if (!port) {
       st->rx_drop_proto++;
     }
     if (tern__icmpv4_error(
             v4, &rx, pkt, hlen, TERN_ICMPV4_DEST_UNREACH,
-            known ? TERN_ICMPV4_PORT_UNREACH : TERN_ICMPV4_PROTO_UNREACH)) {
+            port ? TERN_ICMPV4_PORT_UNREACH : TERN_ICMPV4_PROTO_UNREACH)) {
       st->icmp_unreach_sent++;
     }
     return;
@@ -324,7 +325,7 @@ static bool is_local(tern_ip_layer *f, const tern_ip_addr *addr) {
   return tern__ipv4_is_local(v4->stack, addr->u.w[0]);
 }
 
-static const tern_ip_family_ops ops = {input, tern__ipv4_route, emit, is_local,
+static const tern_ip_family_ops ops = {input, tern__ipv4_route, send, is_local,
                                        NULL};
 
 int tern_ipv4_init(tern_ipv4_layer *v4, tern_ip_stack *stack) {

@@ -11,11 +11,14 @@
 /* Puts a 20-byte header in front of pkt (its data the payload) for route
  * r, from r->src to dst, with TTL ttl (0: TERN_IPV4_DEFAULT_TTL), TOS tos
  * and DF unless it is ICMP, and the next hop at tern_pkt_next_hop() when
- * the device wants it. Takes pkt on failure (freed, counted). Returns 0,
- * TERN_EMSGSIZE or TERN_ENOSPC. */
-int tern__ipv4_put_header(tern_ipv4_layer *v4, tern_pkt *pkt,
-                          const tern_ip_route *r, const uint8_t dst[4],
-                          uint8_t protocol, uint8_t ttl, uint8_t tos);
+ * the device wants it, and queues it on r->iface (for loopback when r is
+ * local) with tern_ip_enqueue: every datagram IPv4 sends, a transport's
+ * and ICMP's, goes out here. Takes pkt (a header that cannot be put is
+ * counted here, a queue that refuses counts there). Returns 0,
+ * TERN_EMSGSIZE, TERN_ENOSPC, TERN_ENETDOWN or TERN_EAGAIN. */
+int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
+                    const uint8_t dst[4], uint8_t protocol, uint8_t ttl,
+                    uint8_t tos);
 
 /* Whether addr (an address as a word in memory order) is one of the
  * stack's interfaces' (0.0.0.0 never is). */

@@ -368,8 +368,8 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     }
   }
   tern_ip_route r;
-  rc = tern_ip_route_lookup(
-      stack, &dst->addr, dst->scope != 0 ? dst->scope : sock->local.scope, &r);
+  rc = tern__ip_route(stack, &dst->addr,
+                      dst->scope != 0 ? dst->scope : sock->local.scope, &r);
   if (rc != 0) {
     goto out;
   }
