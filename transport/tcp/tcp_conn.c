@@ -429,13 +429,24 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
       seq + s->payload_len == c->rcv.rcv_nxt) {
     fin_in(c, now);
   }
-  /* Two segments in order unacknowledged: the ACK goes now, from the
+  /* Two segments in order unacknowledged (RFC 5681 4.2: an ACK for at
+   * least every second full-sized segment): the ACK goes now from the
    * input path, with this RCV.NXT (and the FIN's, if it came), when a
    * packet can be had at once. Left to the runner, which runs after the
-   * IP runner has taken in every frame queued at the device, a batch
-   * would get one ACK, for its last segment (RFC 5681 4.2 asks one for
-   * at least every second full-sized segment). */
-  if (c->acks_owed >= 2) {
+   * IP runner has taken in every frame queued at the device, a batch got
+   * one ACK, for its last segment. Only with none of our data in flight:
+   * a side that is sending sends again soon (after the batch, once the
+   * peer's ACKs have opened the window or the application has written
+   * its answer, as an echo does), and that segment carries the ACK, as
+   * before. And only while at most a quarter of the ring is unread: the
+   * ACK goes before the reader takes anything, and the window it offers
+   * holds the sender to that until the reader has run. A smaller ring
+   * would close on the sender (an 8 KB one offers 5,340 bytes after two
+   * segments), so there the runner acks after the reader, as before;
+   * Linux too sends this ACK at once only while the window it offers
+   * does not shrink (__tcp_ack_snd_check). */
+  if (c->acks_owed >= 2 && c->snd_una == c->snd_max &&
+      c->rcv.unread <= c->rcv.cap / 4) {
     (void)tern__tcp_output(c, NULL);
   }
 }

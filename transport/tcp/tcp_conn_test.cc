@@ -45,7 +45,7 @@ struct Fixture : public ::testing::Test {
   tern_cx tcp_cx = tcp_waker.Cx();
   tern_test::CountingWaker app;
   uint8_t tx[2][4096], rx[2][4096];
-  uint8_t big_rx[16384];  // room for a batch of full-sized segments
+  uint8_t big_rx[49152];  // a batch of full-sized segments in a quarter
   tern_tcp_conn conn, slots[1];
   tern_tcp_listener lst;
 
@@ -180,7 +180,7 @@ struct Fixture : public ::testing::Test {
   }
 
   // An active open answered with timestamps (the peer's TSval 50) and,
-  // if asked, SACK, MSS 1,460 both ways; our receive ring is big_rx (16
+  // if asked, SACK, MSS 1,460 both ways; our receive ring is big_rx (48
   // KB, no window shift). Our ISN in *iss.
   void OpenWithTimestamps(uint32_t *iss, bool sack) {
     ASSERT_EQ(tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], big_rx,
@@ -757,6 +757,93 @@ TEST_F(TcpConn, DataReadyToSendCarriesTheAckOfEverySecondSegment) {
   EXPECT_EQ(out[1].window, 4096 - 300);
   tern_sim_advance(40);
   EXPECT_TRUE(Run().empty()) << "the delayed ACK went with the data";
+}
+
+// With our data in flight the ACK of a batch rides on what we send next,
+// as in an echo or a transfer both ways: no bare ACK from the input path,
+// and the answer the application writes once the batch is in carries the
+// batch's last RCV.NXT, as before the input path sent ACKs. (Bare ACKs
+// at once here added 345 segments to `//apps/echo:host_tcp_test`'s 1 MB
+// each way, which had none.)
+TEST_F(TcpConn, WithOurDataInFlightTheAckOfABatchRidesOnTheAnswer) {
+  uint32_t iss;
+  Open(&iss);  // MSS 1,000, no options
+  uint32_t seq = kPeerIss + 1;
+  Bytes first(1000, 'p'), answer(1000, 'e');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(first.data(), first.size(), &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);  // in flight, not yet acknowledged
+  for (uint32_t i = 0; i < 4; i++) {
+    Inject(Peer(TERN_TCP_ACK, seq + 100 * i, iss + 1, Bytes(100, 'a')));
+  }
+  bench.Run();  // the batch taken in; the TCP runner has not run
+  EXPECT_TRUE(bench.link.TakeAll().empty()) << "a bare ACK from input";
+  EXPECT_EQ(conn.rcv.unread, 400u);
+  ASSERT_EQ(Write(answer.data(), answer.size(), &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1001);
+  EXPECT_EQ(out[0].data, answer);
+  EXPECT_EQ(out[0].ack, seq + 400);
+  EXPECT_EQ(out[0].window, 4096 - 400);
+  tern_sim_advance(40);
+  EXPECT_TRUE(Run().empty()) << "the delayed ACK went with the answer";
+}
+
+// The ACK of every second segment goes before the reader takes them, so
+// it offers a window two segments short; once the reader has, a window
+// update follows (two full segments' growth earns one: the rule asked 2 x
+// MSS, 24 bytes more than two segments with timestamps carry), and the
+// duplicate ACKs a later loss draws carry its window: a sender counts no
+// duplicate whose window changed (RFC 5681 2).
+TEST_F(TcpConn, AfterTheAckOfTwoSegmentsTheReadersWindowGoesBeforeDuplicates) {
+  uint32_t iss;
+  OpenWithTimestamps(&iss, false);
+  uint32_t seq = kPeerIss + 1;
+  Inject(Full(iss, 0, 100));
+  Inject(Full(iss, 1, 101));
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].window, sizeof big_rx - 2 * kFull);
+  Bytes buf(sizeof big_rx);
+  ptrdiff_t n;
+  ASSERT_EQ(Read(buf.data(), buf.size(), &n), TERN_READY);
+  out = Run();
+  ASSERT_EQ(out.size(), 1u) << "the window update";
+  EXPECT_EQ(out[0].ack, seq + 2 * kFull);
+  EXPECT_EQ(out[0].window, sizeof big_rx);
+  for (uint32_t i = 3; i <= 5; i++) {  // the third segment lost
+    Inject(Full(iss, i, 100 + i));
+  }
+  out = Run();
+  ASSERT_EQ(out.size(), 3u);
+  for (const Seg &d : out) {
+    EXPECT_EQ(d.ack, seq + 2 * kFull);
+    EXPECT_EQ(d.window, sizeof big_rx);
+  }
+}
+
+// Two segments fill more than a quarter of a small ring: an ACK before
+// the reader has run would offer the sender half of it, so the runner
+// acks after the reader, with the window the read opened, as before the
+// input path sent ACKs (against Linux an 8 KB ring's window, closed so,
+// cost fast retransmits).
+TEST_F(TcpConn, ASmallRingsAckWaitsForTheReader) {
+  uint32_t iss;
+  Open(&iss);  // MSS 1,000; a 4 KB ring
+  uint32_t seq = kPeerIss + 1;
+  Inject(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(1000, 'a')));
+  Inject(Peer(TERN_TCP_ACK, seq + 1000, iss + 1, Bytes(1000, 'b')));
+  bench.Run();  // the batch taken in; the TCP runner has not run
+  EXPECT_TRUE(bench.link.TakeAll().empty()) << "an ACK from input";
+  uint8_t buf[4096];
+  ptrdiff_t n;
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  ASSERT_EQ(n, 2000);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 2000);
+  EXPECT_EQ(out[0].window, 4096);
 }
 
 // Duplicates and data out of order in one batch are answered as before
