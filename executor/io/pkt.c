@@ -141,6 +141,17 @@ tern_pkt *tern_pkt_pool_try_alloc(tern_pkt_pool *pool) {
   return p;
 }
 
+tern_pkt *tern_pkt_pool_try_alloc_tx(tern_pkt_pool *pool) {
+  tern_pkt *p = NULL;
+  tern_irqstate s = tern_port_critical_enter();
+  /* No waiter is queued then: kick() hands out every packet above this. */
+  if (pool->nfree > pool->reserved + pool->rx_reserve) {
+    p = take(pool);
+  }
+  tern_port_critical_exit(s);
+  return p;
+}
+
 void tern_pkt_free(tern_pkt *pkt) {
   if (pkt == NULL) {
     return;

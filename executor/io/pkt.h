@@ -173,6 +173,13 @@ void tern_pkt_pool_set_rx_reserve(tern_pkt_pool *pool, uint16_t n);
  * waiters are not available here. */
 tern_pkt *tern_pkt_pool_try_alloc(tern_pkt_pool *pool);
 
+/* Allocates a packet without waiting, for a sender that sends now or
+ * leaves it to a task that can wait (TCP's ACK from its input path): an
+ * empty packet when poll_alloc would hand one out at once, beyond the
+ * receive reserve and the packets kept for woken waiters; else NULL, not
+ * counted as a failure. Task context. */
+tern_pkt *tern_pkt_pool_try_alloc_tx(tern_pkt_pool *pool);
+
 /* Returns a packet to its pool and wakes the longest waiter, if any.
  * NULL is a no-op; freeing a packet that is already free is ignored and
  * counted in stats.bad_frees. The caller must own the packet and must not

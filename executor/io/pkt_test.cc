@@ -528,4 +528,43 @@ TEST(PktPool, CancelledLastWaiterReturnsThePacketToThePool) {
   EXPECT_EQ(tern_pkt_pool_available(&p.pool), 1u);
 }
 
+// try_alloc_tx hands out what poll_alloc would at once, without waiting:
+// never the receive reserve (try_alloc's), never a packet kept for a
+// woken waiter; NULL is no failure.
+TEST(PktPool, TryAllocTxLeavesTheReserveAndKeptPackets) {
+  Pool p(4, 16);
+  tern_pkt_pool_set_rx_reserve(&p.pool, 1);
+  tern_pkt *tx[3];
+  for (tern_pkt *&t : tx) {
+    t = tern_pkt_pool_try_alloc_tx(&p.pool);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(tern_pkt_len(t), 0u);
+    EXPECT_EQ(tern_pkt_headroom(t), 0u);
+  }
+  EXPECT_EQ(tern_pkt_pool_try_alloc_tx(&p.pool), nullptr) << "the reserve";
+  EXPECT_EQ(tern_pkt_pool_get_stats(&p.pool).failures, 0u);
+  tern_pkt *rx = tern_pkt_pool_try_alloc(&p.pool);  // the receive path's
+  ASSERT_NE(rx, nullptr);
+  // A sender waits; the packet freed for it is kept for it.
+  CountingWaker w;
+  tern_cx cx = w.Cx();
+  tern_waiter waiter = TERN_WAITER_INIT;
+  tern_pkt *got = nullptr;
+  ASSERT_EQ(tern_pkt_pool_poll_alloc(&p.pool, &cx, &waiter, &got),
+            TERN_PENDING);
+  tern_pkt_free(tx[0]);
+  tern_pkt_free(rx);
+  EXPECT_EQ(w.Take(), 1);
+  EXPECT_EQ(tern_pkt_pool_try_alloc_tx(&p.pool), nullptr)
+      << "one kept for the waiter, one the reserve";
+  ASSERT_EQ(tern_pkt_pool_poll_alloc(&p.pool, &cx, &waiter, &got), TERN_READY);
+  tern_pkt_free(tx[1]);
+  tern_pkt *again = tern_pkt_pool_try_alloc_tx(&p.pool);
+  EXPECT_EQ(again, tx[1]);
+  tern_pkt_free(again);
+  tern_pkt_free(tx[2]);
+  tern_pkt_free(got);
+  EXPECT_EQ(tern_pkt_pool_available(&p.pool), 4u);
+}
+
 }  // namespace

@@ -413,6 +413,13 @@ tern_poll tern_ip_poll_alloc(tern_ip_stack *stack, tern_cx *cx, tern_waiter *w,
 tern_poll tern_ip_poll_room(tern_ip_stack *stack, tern_cx *cx, tern_waiter *w,
                             tern_ip_iface *iface);
 
+/* Whether iface's transmit queue has room now: what tern_ip_poll_room
+ * would find, for a sender that sends at once or leaves it to a task
+ * that can wait (TCP's ACK from its input path). */
+static inline bool tern_ip_has_room(const tern_ip_iface *iface) {
+  return iface->txq_len < TERN_IP_TXQ_MAX;
+}
+
 /* Withdraws w from whichever wait it is in: the pool's (iface NULL) or
  * iface's queue room. */
 void tern_ip_cancel_wait(tern_ip_stack *stack, tern_waiter *w,

@@ -49,9 +49,11 @@
  *
  * Segments are sent from one place, the layer's runner
  * (tern_tcp_poll_run), which also fires every connection's timers: input
- * and the application's polls change state and wake it. Only resets
- * answering a segment with no connection are sent from the input path,
- * best effort, as ICMP answers are.
+ * and the application's polls change state and wake it. From the input
+ * path go only resets answering a segment with no connection, a cookie's
+ * SYN-ACK (best effort, as ICMP answers are) and the ACK owed for every
+ * second segment, when a packet and queue room can be had at once (else
+ * the runner sends it).
  *
  * Everything is caller storage; nothing allocates. Task context only. */
 #ifndef TERN_TCP_H

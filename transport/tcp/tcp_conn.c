@@ -429,6 +429,26 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
       seq + s->payload_len == c->rcv.rcv_nxt) {
     fin_in(c, now);
   }
+  /* Two segments in order unacknowledged (RFC 5681 4.2: an ACK for at
+   * least every second full-sized segment): the ACK goes now from the
+   * input path, with this RCV.NXT (and the FIN's, if it came), when a
+   * packet can be had at once. Left to the runner, which runs after the
+   * IP runner has taken in every frame queued at the device, a batch got
+   * one ACK, for its last segment. Only with none of our data in flight:
+   * a side that is sending sends again soon (after the batch, once the
+   * peer's ACKs have opened the window or the application has written
+   * its answer, as an echo does), and that segment carries the ACK, as
+   * before. And only while at most a quarter of the ring is unread: the
+   * ACK goes before the reader takes anything, and the window it offers
+   * holds the sender to that until the reader has run. A smaller ring
+   * would close on the sender (an 8 KB one offers 5,340 bytes after two
+   * segments), so there the runner acks after the reader, as before;
+   * Linux too sends this ACK at once only while the window it offers
+   * does not shrink (__tcp_ack_snd_check). */
+  if (c->acks_owed >= 2 && c->snd_una == c->snd_max &&
+      c->rcv.unread <= c->rcv.cap / 4) {
+    (void)tern__tcp_output(c, NULL);
+  }
 }
 
 /* SYN-SENT (RFC 9293 3.10.7.3). */
@@ -504,9 +524,9 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   /* PAWS (RFC 7323 5.3 R1): a timestamp older than the last one kept
    * marks an old duplicate: dropped with an ACK. (The 24-day idle rule
    * of 5.5 is not kept: no clock of when TS.Recent was set.) */
-  if ((c->opts & TERN__TCP_O_TS) != 0 &&
-      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
-      tern_seq_lt(s->opts.ts_val, c->ts_recent)) {
+  bool ts = (c->opts & TERN__TCP_O_TS) != 0 &&
+            (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0;
+  if (ts && tern_seq_lt(s->opts.ts_val, c->ts_recent)) {
     layer->stats.paws_rejected++;
     ack_now(c);
     return;
@@ -564,10 +584,13 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   tern__tcp_heard(c, now);
-  if ((c->opts & TERN__TCP_O_TS) != 0 &&
-      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
-      tern_seq_le(s->seq, rcv_nxt)) {
-    c->ts_recent = s->opts.ts_val; /* RFC 7323 4.3 */
+  /* RFC 7323 4.3: TS.Recent takes SEG.TSval (not older: PAWS above) when
+   * SEG.SEQ =< Last.ACK.sent, the ACK field we last sent: RCV.NXT or
+   * before it, with no data taken in order since our last ACK
+   * (acks_owed). So an ACK for two segments echoes the first one's
+   * timestamp and the peer's RTT sample holds the wait (its case A). */
+  if (ts && tern_seq_le(s->seq, rcv_nxt) && c->acks_owed == 0) {
+    c->ts_recent = s->opts.ts_val;
   }
   ack_in(c, s, now);
   if (c->state == TERN_TCP_CLOSED) {

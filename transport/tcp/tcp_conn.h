@@ -57,7 +57,12 @@ uint8_t tern__tcp_shift_for(uint32_t cap);
 /* tcp_output.c */
 /* Wakes the runner: c owes the peer something. */
 void tern__tcp_kick(tern_tcp_layer *layer);
-/* Sends what c owes; PENDING while it waits for a packet or room. */
+/* Sends what c owes; PENDING while it waits for a packet or room. cx
+ * NULL (the input path, c owing an ACK at once for every second segment,
+ * the runner woken): the first segment only, the one the runner would
+ * send first (data carrying the ACK when some is ready to go, else the
+ * bare ACK), if a pool packet and queue room can be had without waiting;
+ * else nothing, and the runner sends it. */
 tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx);
 /* Sends r from local to remote now if a packet and room are free (a
  * reset, a cookie's SYN-ACK): best effort, as ICMP answers are. */

@@ -495,15 +495,16 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
   }
 }
 
-/* The most data a segment after the handshake carries under header r:
- * the MSS the peer announced bounds data and TCP options together, so it
- * is cut by the options in force (RFC 6691; RFC 9293 3.7.1's
- * Eff.snd.MSS): the timestamps every segment carries (also left out of
- * cc.smss, RFC 5681's SMSS, in established()) and the SACK blocks sent
- * while data from the peer is held out of order. */
-static uint32_t seg_max(const tern_tcp_conn *c, const tern_tcp_repr *r) {
-  uint32_t olen = (uint32_t)tern_tcp_options_len(&r->opts);
-  return c->mss > olen ? c->mss - olen : 1;
+/* The most data a segment after the handshake carries under a header
+ * whose options take olen bytes (tern_tcp_options_len): the MSS the peer
+ * announced bounds data and TCP options together, so it is cut by the
+ * options in force (RFC 6691; RFC 9293 3.7.1's Eff.snd.MSS): the
+ * timestamps every segment carries (also left out of cc.smss, RFC 5681's
+ * SMSS, in established()) and the SACK blocks sent while data from the
+ * peer is held out of order. */
+static uint32_t seg_max(const tern_tcp_conn *c, int olen) {
+  uint32_t o = (uint32_t)olen;
+  return c->mss > o ? c->mss - o : 1;
 }
 
 tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
@@ -515,19 +516,21 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
    * serves the whole call, and the header after the handshake is built
    * once (header(): its fields but the plan's, header_plan(), read
    * nothing that changes), with the cap its options leave; a SYN builds
-   * its own. The route is looked up for the first segment and kept. */
+   * its own. The route is looked up for the first segment and kept.
+   * From the input path (cx NULL) the runner's waiter and packet are not
+   * touched: the runner may be waiting with them now. */
   tern_time now = tern_now();
   tern_tcp_repr hdr, syn_hdr;
   header(c, false, NULL, &hdr, now);
   int hdr_olen = tern_tcp_options_len(&hdr.opts);
-  uint32_t cap = seg_max(c, &hdr);
+  uint32_t cap = seg_max(c, hdr_olen);
   tern_ip_route rt;
   bool routed = false;
   for (int budget = 0; budget < 64; budget++) {
     if (!next_segment(c, cap, &p)) {
       return TERN_READY;
     }
-    if (layer->tx_pkt == NULL &&
+    if (cx != NULL && layer->tx_pkt == NULL &&
         tern_ip_poll_alloc(stack, cx, &layer->waiter, &layer->tx_pkt) ==
             TERN_PENDING) {
       return TERN_PENDING;
@@ -540,17 +543,28 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       }
       routed = true;
     }
-    if (layer->wait_iface != NULL && layer->wait_iface != rt.iface) {
-      tern_ip_cancel_wait(stack, &layer->waiter, layer->wait_iface);
+    tern_pkt *pkt;
+    if (cx == NULL) {
+      /* What tern_ip_poll_room and tern_ip_poll_alloc would find at once,
+       * or nothing: the runner, woken, sends it. */
+      pkt = tern_ip_has_room(rt.iface) ? tern_pkt_pool_try_alloc_tx(stack->pool)
+                                       : NULL;
+      if (pkt == NULL) {
+        return TERN_READY;
+      }
+    } else {
+      if (layer->wait_iface != NULL && layer->wait_iface != rt.iface) {
+        tern_ip_cancel_wait(stack, &layer->waiter, layer->wait_iface);
+      }
+      layer->wait_iface = rt.iface;
+      if (tern_ip_poll_room(stack, cx, &layer->waiter, rt.iface) ==
+          TERN_PENDING) {
+        return TERN_PENDING;
+      }
+      layer->wait_iface = NULL;
+      pkt = layer->tx_pkt;
+      layer->tx_pkt = NULL;
     }
-    layer->wait_iface = rt.iface;
-    if (tern_ip_poll_room(stack, cx, &layer->waiter, rt.iface) ==
-        TERN_PENDING) {
-      return TERN_PENDING;
-    }
-    layer->wait_iface = NULL;
-    tern_pkt *pkt = layer->tx_pkt;
-    layer->tx_pkt = NULL;
     if (tern_pkt_reserve(pkt, rt.headroom) != 0) {
       tern_pkt_free(pkt);
       return TERN_READY;
@@ -572,7 +586,11 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       max = (uint32_t)(rt.max_len - hlen);
     }
     if (max < cap && !next_segment(c, max, &p)) {
-      layer->tx_pkt = pkt; /* kept, empty, for the next segment */
+      if (cx == NULL) {
+        tern_pkt_free(pkt);
+      } else {
+        layer->tx_pkt = pkt; /* kept, empty, for the next segment */
+      }
       return TERN_READY;
     }
     header_plan(c, &p, r);
@@ -594,6 +612,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       return TERN_READY; /* counted; the retransmission timer covers it */
     }
     sent(c, &p, now);
+    if (cx == NULL) {
+      return TERN_READY; /* the first segment only: the rest is the runner's */
+    }
   }
   tern_cx_wake_now(cx); /* more to send: let the others run first */
   return TERN_PENDING;

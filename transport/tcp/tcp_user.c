@@ -158,12 +158,15 @@ tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
   if (c->rcv.unread != 0 && len != 0) {
     uint32_t before = tern_tcp_rcvbuf_window(&c->rcv);
     *n = (ptrdiff_t)tern_tcp_rcvbuf_read(&c->rcv, buf, len);
-    /* A window update when the window grew by two segments or half the
-     * ring since we last offered it (receiver SWS avoidance, RFC 9293
-     * 3.8.6.2.2). */
+    /* A window update when the window grew by two full segments of data
+     * (SMSS: the ACK of every second segment, sent before the reader
+     * took them, is followed by one, so the duplicate ACKs a later loss
+     * draws carry that window: a peer counts none whose window changed,
+     * RFC 5681 2) or half the ring since we last offered it (receiver
+     * SWS avoidance, RFC 9293 3.8.6.2.2). */
     uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
     uint32_t grown = edge - c->last_adv;
-    uint32_t step = 2u * c->mss;
+    uint32_t step = 2u * c->cc.smss;
     if (step > c->rcv.cap / 2) {
       step = c->rcv.cap / 2;
     }

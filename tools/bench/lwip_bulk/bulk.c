@@ -66,6 +66,7 @@ typedef struct queue {
 static struct netif na, nb;
 static queue to_a, to_b;
 static unsigned link_drops;
+static unsigned sent_ab, sent_ba; /* packets A -> B (data), B -> A (ACKs) */
 
 struct netif *bench_route(const struct ip4_addr *src,
                           const struct ip4_addr *dest) {
@@ -94,6 +95,11 @@ __attribute__((noinline)) static err_t link_output(struct netif *netif,
   }
   q->p[(q->head + q->len) % QUEUE] = copy;
   q->len++;
+  if (q == &to_b) {
+    sent_ab++;
+  } else {
+    sent_ba++;
+  }
   return ERR_OK;
 }
 
@@ -285,8 +291,9 @@ int main(int argc, char **argv) {
   }
   bench_transfer();
   printf(
-      "lwIP: bytes %zu of %zu, eof %d, bad %zu, link drops %u, "
-      "error %d, virtual ms %u\n",
-      got, total, eof, bad, link_drops, err_seen, (unsigned)now_ms);
+      "lwIP: bytes %zu of %zu, eof %d, bad %zu, packets A->B %u, B->A %u, "
+      "link drops %u, error %d, virtual ms %u\n",
+      got, total, eof, bad, sent_ab, sent_ba, link_drops, err_seen,
+      (unsigned)now_ms);
   return got == total && eof && bad == 0 ? 0 : 1;
 }

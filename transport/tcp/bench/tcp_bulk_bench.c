@@ -215,13 +215,15 @@ int main(int argc, char **argv) {
   tern_spawn(&ex, &writer.task);
   tern_spawn(&ex, &reader.task);
   bench_transfer();
-  uint32_t segs = a.tcp.stats.segs_sent + b.tcp.stats.segs_sent;
+  /* B sends no data: its segments are the SYN-ACK, its ACKs and its FIN;
+   * A's are the SYN, the data, its FIN and the ACK of B's FIN. */
+  uint32_t segs_a = a.tcp.stats.segs_sent, segs_b = b.tcp.stats.segs_sent;
   uint32_t rtx = a.tcp.stats.retransmits + b.tcp.stats.retransmits;
   printf(
-      "bytes %zu of %zu, eof %d, bad %zu, segments %u, retransmits %u, "
-      "mss %u, window shift %u, writer err %d\n",
-      reader.done, total, reader.eof, reader.bad, segs, rtx, a.conn.mss,
-      (unsigned)b.conn.rcv_shift, writer.err);
+      "bytes %zu of %zu, eof %d, bad %zu, segments %u (A->B %u, B->A %u), "
+      "retransmits %u, mss %u, window shift %u, writer err %d\n",
+      reader.done, total, reader.eof, reader.bad, segs_a + segs_b, segs_a,
+      segs_b, rtx, a.conn.mss, (unsigned)b.conn.rcv_shift, writer.err);
   return reader.done == total && reader.eof && reader.bad == 0 &&
                  writer.err == 0
              ? 0
