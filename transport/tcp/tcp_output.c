@@ -28,8 +28,7 @@ uint16_t tern__tcp_route_mss(const tern_tcp_layer *layer,
 
 uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
   tern_ip_route r;
-  if (tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &r) !=
-      0) {
+  if (tern__ip_route(layer->stack, &remote->addr, remote->scope, &r) != 0) {
     return 0;
   }
   return tern__tcp_route_mss(layer, &r);
@@ -65,8 +64,7 @@ static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
 int tern__tcp_send_now(tern_tcp_layer *layer, const tern_endpoint *local,
                        const tern_endpoint *remote, tern_tcp_repr *r) {
   tern_ip_route rt;
-  int rc =
-      tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &rt);
+  int rc = tern__ip_route(layer->stack, &remote->addr, remote->scope, &rt);
   if (rc != 0) {
     return rc;
   }
@@ -536,8 +534,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       return TERN_PENDING;
     }
     if (!routed) {
-      if (tern_ip_route_lookup(stack, &c->remote.addr, c->remote.scope, &rt) !=
-          0) {
+      if (tern__ip_route(stack, &c->remote.addr, c->remote.scope, &rt) != 0) {
         layer->stats.tx_errors++;
         return TERN_READY; /* the timers try again */
       }

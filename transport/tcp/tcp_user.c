@@ -107,7 +107,7 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
   }
   tern_tcp_layer *layer = c->layer;
   tern_ip_route r;
-  int rc = tern_ip_route_lookup(layer->stack, &remote->addr, remote->scope, &r);
+  int rc = tern__ip_route(layer->stack, &remote->addr, remote->scope, &r);
   if (rc != 0) {
     return rc;
   }
