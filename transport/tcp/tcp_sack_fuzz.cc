@@ -15,8 +15,9 @@
 // SACKed octet was reported by a valid block, and with nothing forgotten
 // every reported octet is SACKed; pipe equals RFC 6675's octet-by-octet
 // SetPipe(); every segment chosen lies inside the window, never covers a
-// SACKed octet unless it is the rescue, is at most an SMSS; cwnd is at
-// least an SMSS; the send loop ends.
+// SACKed octet unless it is the rescue (or, once the scoreboard forgot a
+// range for lack of room, an octet of that range), is at most an SMSS; cwnd is
+// at least an SMSS; the send loop ends.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,10 +103,16 @@ struct Sender {
       }
       if (seg.seq - w.una + seg.len > w.sacked.size())
         Fail("retransmission outside the window");
+      // Never an octet the scoreboard holds as SACKed; with no range
+      // forgotten for lack of room, never one the peer reported either
+      // (a forgotten range's data is sent again: tcp_sack.h).
       if (seg.rule != TERN_TCP_SACK_RESCUE) {
-        for (uint32_t o = 0; o < seg.len; o++)
-          if (w.sacked[seg.seq - w.una + o])
+        for (uint32_t o = 0; o < seg.len; o++) {
+          if (tern_tcp_sack_is_sacked(&sb, seg.seq + o))
+            Fail("retransmission of data the scoreboard holds SACKed");
+          if (sb.forgotten == 0 && w.sacked[seg.seq - w.una + o])
             Fail("retransmission of SACKed data");
+        }
       }
       tern_tcp_sack_sent(&sb, &cc, &seg);
     }
