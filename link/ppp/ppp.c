@@ -380,9 +380,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     }
     ops->finished(p);
   }
-  if (pkt != NULL) {
-    tern_pkt_free(pkt);
-  }
+  tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
 
 /* A control packet for the automaton f (the packet's data at the code).
@@ -934,15 +932,13 @@ static void tx_room(void *ctx) {
 }
 
 static void release(tern_ppp *p) {
-  tern_pkt *held[3] = {p->rx_pkt, p->tx_pkt, p->tx_data};
-  for (int i = 0; i < 3; i++) {
-    if (held[i] != NULL) {
-      tern_pkt_free(held[i]);
-    }
-  }
   if (p->tx_data != NULL) {
     p->stats.tx_drop_down++;
   }
+  /* tern_pkt_free takes NULL as a no-op. */
+  tern_pkt_free(p->rx_pkt);
+  tern_pkt_free(p->tx_pkt);
+  tern_pkt_free(p->tx_data);
   p->rx_pkt = p->tx_pkt = p->tx_data = NULL;
   while (p->ctl != NULL) {
     tern_pkt *next = p->ctl->next;
