@@ -18,7 +18,7 @@ static void fresh_ifid(tern_ppp *p, uint8_t out[8], const uint8_t *avoid) {
 }
 
 static uint8_t *add(tern_ppp *p, uint8_t *o) {
-  if (!(p->ipv6cp.rejected & (1u << TERN_IPV6CP_IFID))) {
+  if (!(p->cp[TERN__PPP_CP_IPV6CP].rejected & (1u << TERN_IPV6CP_IFID))) {
     o = tern_ppp_opt_put(o, TERN_IPV6CP_IFID, p->ifid, 8);
   }
   return o;
@@ -49,7 +49,7 @@ static void nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
     return;
   }
   if (rej) {
-    p->ipv6cp.rejected |= 1u << TERN_IPV6CP_IFID;
+    p->cp[TERN__PPP_CP_IPV6CP].rejected |= 1u << TERN_IPV6CP_IFID;
   } else if (o->len == 8 && memcmp(o->val, zero, 8) != 0 &&
              memcmp(o->val, p->peer_ifid, 8) != 0) {
     memcpy(p->ifid, o->val, 8); /* the peer's suggestion: ours now */
@@ -69,7 +69,7 @@ static void down(tern_ppp *p) {
 }
 
 static void finished(tern_ppp *p) {
-  tern__ppp_ncp_finished(p, &p->ipcp);
+  tern__ppp_ncp_finished(p, &p->cp[TERN__PPP_CP_IPCP]);
 }
 
 static void reset(tern_ppp *p) {
@@ -83,9 +83,9 @@ static const tern__ppp_cp_ops ipv6cp_ops = {
 int tern_ppp_use_ipv6cp(tern_ppp *ppp) {
   static const uint8_t zero[8] = {0};
   fresh_ifid(ppp, ppp->ifid, zero);
-  if (ppp->ipv6cp.ops == NULL) {
-    ppp->ipv6cp.ops = &ipv6cp_ops;
-    tern__ppp_start_ncp(ppp, &ppp->ipv6cp);
+  if (ppp->cp[TERN__PPP_CP_IPV6CP].ops == NULL) {
+    ppp->cp[TERN__PPP_CP_IPV6CP].ops = &ipv6cp_ops;
+    tern__ppp_start_ncp(ppp, &ppp->cp[TERN__PPP_CP_IPV6CP]);
   }
   return 0;
 }

@@ -23,6 +23,12 @@ enum {
 
 typedef tern__ppp_cp_ops cp_ops;
 
+enum {
+  CP_LCP = TERN__PPP_CP_LCP,
+  CP_IPCP = TERN__PPP_CP_IPCP,
+  CP_IPV6CP = TERN__PPP_CP_IPV6CP,
+};
+
 static const cp_ops lcp_ops;
 static const cp_ops ipcp_ops;
 static void lcp_fail(tern_ppp *p, uint8_t why);
@@ -30,6 +36,17 @@ static uint32_t new_magic(tern_ppp *p);
 
 static const cp_ops *ops_of(const tern_ppp_fsm *f) {
   return f->ops;
+}
+
+/* The automaton of a network control protocol (IPCP, IPV6CP), or NULL. */
+static tern_ppp_fsm *ncp_of(tern_ppp *p, unsigned proto) {
+  return proto == TERN_PPP_PROTO_IPCP     ? &p->cp[CP_IPCP]
+         : proto == TERN_PPP_PROTO_IPV6CP ? &p->cp[CP_IPV6CP]
+                                          : NULL;
+}
+
+static bool is_lcp(const tern_ppp *p, const tern_ppp_fsm *f) {
+  return f == &p->cp[CP_LCP];
 }
 
 /* An option type as a bit of tern_ppp_fsm.rejected: types 0..15 (LCP's,
@@ -340,7 +357,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * the peer rejected last time is offered again (a Reject answers one
      * negotiation; the peer may now be configured otherwise). */
     f->rejected = 0;
-    if (!f->which && p->magic == 0) {
+    if (is_lcp(p, f) && p->magic == 0) {
       p->magic = new_magic(p);
     }
   }
@@ -368,7 +385,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   if (f->state < S_CLOSING || f->state == S_OPENED) {
     f->timer.on = 0; /* the timer runs in Closing..Ack-Sent only */
-  } else if (!f->which && f->state >= S_REQ_SENT) {
+  } else if (is_lcp(p, f) && f->state >= S_REQ_SENT) {
     p->phase = TERN_PPP_ESTABLISH;
   }
   if (t & TLU) {
@@ -387,7 +404,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
  * Takes the packet. */
 static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
   tern_ppp_cp cp;
-  bool lcp = !f->which;
+  bool lcp = is_lcp(p, f);
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
       (cp.code <= TERN_PPP_CONF_REJ &&
        tern_ppp_opts_check(cp.data, cp.data_len) != 0) ||
@@ -432,11 +449,9 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
         goto code_reject;
       }
       if (cp.data_len >= 2 && p->phase == TERN_PPP_NETWORK) {
-        unsigned rej = tern_be16(cp.data);
-        if (rej == TERN_PPP_PROTO_IPCP) {
-          fsm_event(p, &p->ipcp, E_RXJ_M, NULL);
-        } else if (rej == TERN_PPP_PROTO_IPV6CP) {
-          fsm_event(p, &p->ipv6cp, E_RXJ_M, NULL);
+        tern_ppp_fsm *n = ncp_of(p, tern_be16(cp.data));
+        if (n != NULL) {
+          fsm_event(p, n, E_RXJ_M, NULL);
         }
       }
       break;
@@ -504,7 +519,7 @@ static uint32_t new_magic(tern_ppp *p) {
 }
 
 static uint8_t *lcp_add(tern_ppp *p, uint8_t *o) {
-  uint32_t rej = p->lcp.rejected;
+  uint32_t rej = p->cp[CP_LCP].rejected;
   uint8_t v[4];
   if (p->cfg.mru != 1500 && !(rej & bit(TERN_LCP_MRU))) {
     tern_put_be16(v, p->cfg.mru);
@@ -622,7 +637,7 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
     p->magic = rej ? 0 : new_magic(p);
   } else if (rej || o->type == TERN_LCP_MRU) {
     /* An MRU the peer will not take: ask for none (1500, RFC 1661 6.1). */
-    p->lcp.rejected |= bit(o->type);
+    p->cp[CP_LCP].rejected |= bit(o->type);
   } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
     p->cfg.accm |= tern_be32(o->val); /* escape what the peer wants too */
   }
@@ -640,8 +655,8 @@ static void pap_send(tern_ppp *p);
 /* Runs ev on both network control protocols (IPV6CP's automaton, when
  * not linked, has no ops and ignores it). */
 static void ncp_event(tern_ppp *p, int ev) {
-  fsm_event(p, &p->ipcp, ev, NULL);
-  fsm_event(p, &p->ipv6cp, ev, NULL);
+  fsm_event(p, &p->cp[CP_IPCP], ev, NULL);
+  fsm_event(p, &p->cp[CP_IPV6CP], ev, NULL);
 }
 
 /* RFC 1661 3.5: after LCP, the network phase (IPCP: Starting -> Up). */
@@ -662,7 +677,7 @@ static void lcp_up(tern_ppp *p) {
   p->loops = 0;
   tern_ppp_hdlc_decoder_config(
       &p->dec,
-      (p->lcp.rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
+      (p->cp[CP_LCP].rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
       TERN_PPP_FCS16);
   p->echo_out = 0;
   tern__ppp_echo_arm(p);
@@ -704,8 +719,8 @@ static const cp_ops lcp_ops = {
 /* The link failed for a reason: LCP terminates. */
 static void lcp_fail(tern_ppp *p, uint8_t why) {
   p->fail = why;
-  fsm_event(p, &p->lcp, E_CLOSE, NULL);
-  if (p->lcp.state == S_CLOSING) {
+  fsm_event(p, &p->cp[CP_LCP], E_CLOSE, NULL);
+  if (p->cp[CP_LCP].state == S_CLOSING) {
     /* Terminate-Requests go out (set after this-layer-down, which goes
      * back to Establish). */
     p->phase = TERN_PPP_TERMINATE;
@@ -725,7 +740,7 @@ static void pap_send(tern_ppp *p) {
     return;
   }
   p->pap_tries++;
-  restart_on(p, &p->lcp);
+  restart_on(p, &p->cp[CP_LCP]);
   if (p->auth != TERN__PPP_AUTH_PAP) {
     return;
   }
@@ -746,7 +761,7 @@ static void pap_send(tern_ppp *p) {
 }
 
 void tern__ppp_auth_done(tern_ppp *p, bool ok) {
-  p->lcp.timer.on = 0; /* the authentication phase's retries end */
+  p->cp[CP_LCP].timer.on = 0; /* the authentication phase's retries end */
   if (ok) {
     network_phase(p);
   } else {
@@ -775,7 +790,7 @@ static uint32_t ld32(const uint8_t *a) {
 }
 
 static uint8_t *ipcp_add(tern_ppp *p, uint8_t *o) {
-  uint32_t rej = p->ipcp.rejected;
+  uint32_t rej = p->cp[CP_IPCP].rejected;
   if (!(rej & bit(TERN_IPCP_ADDR))) {
     o = tern_ppp_opt_put(o, TERN_IPCP_ADDR, p->v4.local, 4);
   }
@@ -820,7 +835,7 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
     return;
   }
   if (rej) {
-    p->ipcp.rejected |= bit(o->type);
+    p->cp[CP_IPCP].rejected |= bit(o->type);
   } else if (o->len == 4) {
     memcpy(to, o->val, 4); /* the peer's suggestion: ours now */
   }
@@ -850,14 +865,14 @@ static void ipcp_down(tern_ppp *p) {
 }
 
 void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other) {
-  if (p->lcp.state == S_OPENED &&
+  if (p->cp[CP_LCP].state == S_OPENED &&
       (other->ops == NULL || other->state <= S_STOPPED)) {
     lcp_fail(p, TERN_PPP_FAIL_TIMEOUT);
   }
 }
 
 static void ipcp_finished(tern_ppp *p) {
-  tern__ppp_ncp_finished(p, &p->ipv6cp);
+  tern__ppp_ncp_finished(p, &p->cp[CP_IPV6CP]);
 }
 
 static void ipcp_reset(tern_ppp *p) {
@@ -875,16 +890,16 @@ static const cp_ops ipcp_ops = {
  * again, bounded by Max-Configure. */
 void tern__ppp_peer_dead(tern_ppp *p) {
   p->fail = TERN_PPP_FAIL_PEER_DEAD;
-  fsm_event(p, &p->lcp, E_DOWN, NULL);
-  fsm_event(p, &p->lcp, E_UP, NULL);
+  fsm_event(p, &p->cp[CP_LCP], E_DOWN, NULL);
+  fsm_event(p, &p->cp[CP_LCP], E_UP, NULL);
 }
 
 /* Runs what is due (each automaton's restart timer, LCP's going to PAP
  * while LCP is opened; the keepalive) and arms the adapter's timer at
  * the earliest deadline left, in one walk over the deadlines. */
 static void run_timers(tern_ppp *p, tern_cx *cx) {
-  tern_ppp_fsm *fs[3] = {&p->lcp, &p->ipcp, &p->ipv6cp};
-  tern_ppp_deadline *ds[4] = {&p->lcp.timer, &p->ipcp.timer, &p->ipv6cp.timer,
+  /* The automata's restart timers (as p->cp), then the keepalive's. */
+  tern_ppp_deadline *ds[4] = {&p->cp[0].timer, &p->cp[1].timer, &p->cp[2].timer,
                               &p->echo};
   for (;;) {
     tern_time now = tern_now();
@@ -906,10 +921,11 @@ static void run_timers(tern_ppp *p, tern_cx *cx) {
       ds[i]->on = 0;
       if (i == 3) {
         p->echo_tick(p);
-      } else if (i == 0 && p->lcp.state == S_OPENED) {
+      } else if (i == CP_LCP && p->cp[CP_LCP].state == S_OPENED) {
         pap_send(p);
       } else {
-        fsm_event(p, fs[i], fs[i]->restart > 0 ? E_TO_P : E_TO_M, NULL);
+        tern_ppp_fsm *f = &p->cp[i];
+        fsm_event(p, f, f->restart > 0 ? E_TO_P : E_TO_M, NULL);
       }
       continue; /* what it did may have moved any deadline */
     }
@@ -1108,9 +1124,10 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     return NULL;
   }
   tern_pkt_pull(pkt, (size_t)hl);
-  bool lcp_open = p->lcp.state == S_OPENED;
+  bool lcp_open = p->cp[CP_LCP].state == S_OPENED;
+  tern_ppp_fsm *ncp;
   if (proto == TERN_PPP_PROTO_LCP) {
-    cp_input(p, &p->lcp, pkt);
+    cp_input(p, &p->cp[CP_LCP], pkt);
   } else if (!lcp_open) {
     p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
     tern_pkt_free(pkt);
@@ -1123,10 +1140,9 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     }
     p->ppp_stats.not_open++;
     tern_pkt_free(pkt);
-  } else if (proto == TERN_PPP_PROTO_IPCP ||
-             (proto == TERN_PPP_PROTO_IPV6CP && p->ipv6cp.ops != NULL)) {
+  } else if ((ncp = ncp_of(p, proto)) != NULL && ncp->ops != NULL) {
     if (p->phase == TERN_PPP_NETWORK) {
-      cp_input(p, proto == TERN_PPP_PROTO_IPCP ? &p->ipcp : &p->ipv6cp, pkt);
+      cp_input(p, ncp, pkt);
     } else {
       p->ppp_stats.not_open++;
       tern_pkt_free(pkt);
@@ -1142,7 +1158,7 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     tern_pkt_push(pkt, 4);
     /* Only with LCP opened, when no request of LCP's waits: its next
      * identifier, as the captured peer numbers it too. */
-    ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ, ++p->lcp.id,
+    ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ, ++p->cp[CP_LCP].id,
              tern_pkt_len(pkt));
   }
   return NULL;
@@ -1290,19 +1306,17 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->rng = *rng;
   ppp->tx_buf = tx_buf;
   ppp->tx_cap = tx_cap;
-  ppp->lcp.ops = &lcp_ops;
-  ppp->ipcp.ops = &ipcp_ops;
-  ppp->ipcp.which = 1;
-  ppp->ipv6cp.which = 2;
+  ppp->cp[CP_LCP].ops = &lcp_ops;
+  ppp->cp[CP_IPCP].ops = &ipcp_ops;
   memcpy(ppp->v4.local, c->local_addr, 4);
   lcp_reset(ppp); /* configures the zeroed decoder (RFC 1662's defaults) */
   ppp->magic = new_magic(ppp);
   ppp->phase = TERN_PPP_ESTABLISH;
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
    * is opened and waits for LCP (Starting). */
-  fsm_event(ppp, &ppp->ipcp, E_OPEN, NULL);
-  fsm_event(ppp, &ppp->lcp, E_OPEN, NULL);
-  fsm_event(ppp, &ppp->lcp, E_UP, NULL);
+  fsm_event(ppp, &ppp->cp[CP_IPCP], E_OPEN, NULL);
+  fsm_event(ppp, &ppp->cp[CP_LCP], E_OPEN, NULL);
+  fsm_event(ppp, &ppp->cp[CP_LCP], E_UP, NULL);
   return 0;
 }
 
@@ -1341,7 +1355,7 @@ void tern_ppp_open(tern_ppp *ppp) {
   if (!ppp->closed) {
     ppp->fail = TERN_PPP_OK;
     ppp->phase = TERN_PPP_ESTABLISH;
-    fsm_event(ppp, &ppp->lcp, E_OPEN, NULL);
+    fsm_event(ppp, &ppp->cp[CP_LCP], E_OPEN, NULL);
   }
 }
 

@@ -130,7 +130,6 @@ typedef struct tern_ppp_fsm {
   uint8_t id;                         /* identifier of our last request */
   uint8_t restart;                    /* the restart counter */
   uint8_t naks;            /* Configure-Naks sent since our last Ack */
-  uint8_t which;           /* 0 LCP, 1 IPCP, 2 IPV6CP */
   uint32_t rejected;       /* our options the peer rejected (bits) */
   tern_ppp_deadline timer; /* the restart timer (LCP's: or PAP's) */
 } tern_ppp_fsm;
@@ -170,8 +169,10 @@ typedef struct tern_ppp {
   uint8_t phase;
   uint8_t fail;
   uint8_t up; /* opened: IPCP (1), IPV6CP (2); TERN_NETDEV_UP while any */
+  /* The automata, by protocol: LCP, IPCP, IPV6CP (ppp_internal.h's
+   * TERN__PPP_CP_*). */
+  tern_ppp_fsm cp[3];
   /* LCP's results. */
-  tern_ppp_fsm lcp;
   uint32_t magic; /* ours, or 0 when the peer rejected it */
   uint32_t peer_magic;
   uint32_t tx_accm;  /* what the peer asked us to escape */
@@ -199,11 +200,9 @@ typedef struct tern_ppp {
   tern_ppp_deadline echo;
   uint8_t echo_id;
   uint8_t echo_out; /* echoes sent and not answered */
-  /* IPCP. */
-  tern_ppp_fsm ipcp;
+  /* IPCP's results. */
   tern_ppp_ipv4 v4;
-  /* IPV6CP (RFC 5072), when linked: interface identifiers. */
-  tern_ppp_fsm ipv6cp;
+  /* IPV6CP's (RFC 5072), when linked: interface identifiers. */
   uint8_t ifid[8];
   uint8_t peer_ifid[8];
   /* Receive. */

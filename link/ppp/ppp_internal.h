@@ -13,6 +13,13 @@ enum {
   TERN__PPP_AUTH_CHAP = 2,
 };
 
+/* tern_ppp.cp: each control protocol's automaton. */
+enum {
+  TERN__PPP_CP_LCP = 0,
+  TERN__PPP_CP_IPCP = 1,
+  TERN__PPP_CP_IPV6CP = 2,
+};
+
 /* tern_ppp.up: which network protocols are opened (the netdev is up
  * while any is). */
 enum {
