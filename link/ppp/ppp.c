@@ -1053,23 +1053,24 @@ static uint16_t mtu(const tern_ppp *p) {
 static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   tern_ppp *p = self;
   int e = 0;
+  uint32_t *drops = &p->stats.tx_drop_down; /* where a refusal counts */
   if (p->closed) {
     e = TERN_ECLOSED;
   } else if (!p->up) {
     e = TERN_ENETDOWN;
   } else if (tern_pkt_len(pkt) > mtu(p)) {
     e = TERN_EMSGSIZE;
-    p->stats.tx_drop_too_long++;
+    drops = &p->stats.tx_drop_too_long;
   } else if (tern_pkt_headroom(pkt) < 4) {
     e = TERN_ENOSPC;
-    p->stats.tx_drop_no_room++;
+    drops = &p->stats.tx_drop_no_room;
   } else if (tern_pkt_len(pkt) == 0 ||
              !(p->up & (tern_pkt_data(pkt)[0] >> 4 == 4   ? TERN__PPP_UP_V4
                         : tern_pkt_data(pkt)[0] >> 4 == 6 ? TERN__PPP_UP_V6
                                                           : 0))) {
     /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
     e = TERN_EAFNOSUPPORT;
-    p->stats.tx_drop_error++;
+    drops = &p->stats.tx_drop_error;
   }
   int perr;
   if (e == 0) {
@@ -1082,7 +1083,7 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     }
   }
   if (e != 0) {
-    p->stats.tx_drop_down += e == TERN_ECLOSED || e == TERN_ENETDOWN;
+    (*drops)++;
     tern_pkt_free(pkt);
     *err = e;
     return TERN_READY;
