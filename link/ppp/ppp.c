@@ -1311,10 +1311,9 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->cp[CP_IPCP].ops = &ipcp_ops;
   memcpy(ppp->v4.local, c->local_addr, 4);
   lcp_reset(ppp); /* configures the zeroed decoder (RFC 1662's defaults) */
-  ppp->magic = new_magic(ppp);
-  ppp->phase = TERN_PPP_ESTABLISH;
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
-   * is opened and waits for LCP (Starting). */
+   * is opened and waits for LCP (Starting). LCP's first request picks
+   * our magic number and sets the phase (Establish). */
   fsm_event(ppp, &ppp->cp[CP_IPCP], E_OPEN, NULL);
   fsm_event(ppp, &ppp->cp[CP_LCP], E_OPEN, NULL);
   fsm_event(ppp, &ppp->cp[CP_LCP], E_UP, NULL);
