@@ -5,23 +5,29 @@
 #include "link/ppp/ppp_internal.h"
 #include "tern/bytes.h"
 
-/* The period is over: one more echo, or the peer is gone. */
-static void echo_tick(tern_ppp *p) {
-  if (p->echo_out >= p->echo_fails) {
+/* LCP is opened (the count starts afresh), or the period is over: one
+ * more echo, or the peer is gone. Then the next echo is one period away
+ * (none with a period of 0). */
+static void echo_tick(tern_ppp *p, bool opened) {
+  if (opened) {
+    p->echo_out = 0;
+  } else if (p->echo_out >= p->echo_fails) {
     tern__ppp_peer_dead(p);
     return;
+  } else {
+    p->echo_out++;
+    p->ppp_stats.echo_sent++;
+    tern_pkt *pkt;
+    uint8_t *d = tern__ppp_ctl_begin(p, &pkt);
+    if (d != NULL) {
+      tern_put_be32(d, p->magic);
+      /* Code, identifier, length and our magic number: 8 bytes. */
+      tern__ppp_ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ,
+                         ++p->echo_id, 8);
+    }
   }
-  p->echo_out++;
-  p->ppp_stats.echo_sent++;
-  tern_pkt *pkt;
-  uint8_t *d = tern__ppp_ctl_begin(p, &pkt);
-  if (d != NULL) {
-    tern_put_be32(d, p->magic);
-    /* Code, identifier, length and our magic number: 8 bytes. */
-    tern__ppp_ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ,
-                       ++p->echo_id, 8);
-  }
-  tern__ppp_echo_arm(p);
+  p->echo.on = p->echo_ms != 0;
+  p->echo.at = tern_now() + p->echo_ms;
 }
 
 void tern_ppp_use_keepalive(tern_ppp *ppp, uint16_t echo_ms,

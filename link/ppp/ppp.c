@@ -643,13 +643,6 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   }
 }
 
-/* The keepalive's next echo, one period from now (only when
- * tern_ppp_use_keepalive has set a period). */
-void tern__ppp_echo_arm(tern_ppp *p) {
-  p->echo.on = p->echo_ms != 0;
-  p->echo.at = tern_now() + p->echo_ms;
-}
-
 static void pap_send(tern_ppp *p);
 
 /* Runs ev on both network control protocols (IPV6CP's automaton, when
@@ -679,8 +672,9 @@ static void lcp_up(tern_ppp *p) {
       &p->dec,
       (p->cp[CP_LCP].rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
       TERN_PPP_FCS16);
-  p->echo_out = 0;
-  tern__ppp_echo_arm(p);
+  if (p->echo_tick != NULL) {
+    p->echo_tick(p, true); /* the keepalive starts */
+  }
   if (p->auth) {
     p->phase = TERN_PPP_AUTHENTICATE;
     p->pap_tries = 0;
@@ -920,7 +914,7 @@ static void run_timers(tern_ppp *p, tern_cx *cx) {
     if (i < 4) {
       ds[i]->on = 0;
       if (i == 3) {
-        p->echo_tick(p);
+        p->echo_tick(p, false);
       } else if (i == CP_LCP && p->cp[CP_LCP].state == S_OPENED) {
         pap_send(p);
       } else {

@@ -193,8 +193,9 @@ typedef struct tern_ppp {
   uint8_t pap_tries;
   /* The keepalive, set by tern_ppp_use_keepalive (echo_tick NULL and
    * echo_ms 0: none linked), and its timer (the restart timers are the
-   * automata's). */
-  void (*echo_tick)(struct tern_ppp *p);
+   * automata's). echo_tick runs when LCP is opened (opened true: it arms
+   * the timer) and each time the timer expires. */
+  void (*echo_tick)(struct tern_ppp *p, bool opened);
   uint16_t echo_ms;
   uint8_t echo_fails; /* unanswered echoes before the peer counts as dead */
   tern_ppp_deadline echo;

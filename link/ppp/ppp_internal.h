@@ -70,9 +70,6 @@ void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
  * goes; send it with tern__ppp_ctl_send. */
 uint8_t *tern__ppp_ctl_begin(tern_ppp *p, tern_pkt **pkt);
 
-/* Arms the keepalive's next echo one period from now. */
-void tern__ppp_echo_arm(tern_ppp *p);
-
 /* The keepalive went unanswered: the link goes down and LCP starts again
  * (TERN_PPP_FAIL_PEER_DEAD). */
 void tern__ppp_peer_dead(tern_ppp *p);
