@@ -62,10 +62,7 @@ static void up(tern_ppp *p) {
 }
 
 static void down(tern_ppp *p) {
-  if (p->up & TERN__PPP_UP_V6) {
-    p->up &= (uint8_t)~TERN__PPP_UP_V6;
-    tern__ppp_link_changed(p);
-  }
+  tern__ppp_ncp_down(p, TERN__PPP_UP_V6);
 }
 
 static void finished(tern_ppp *p) {

@@ -844,18 +844,25 @@ static void ipcp_up(tern_ppp *p) {
   tern__ppp_link_changed(p);
 }
 
-static void ipcp_down(tern_ppp *p) {
-  if (p->up & TERN__PPP_UP_V4) {
-    p->up &= (uint8_t)~TERN__PPP_UP_V4;
+/* An NCP leaves Opened (IPCP's or IPV6CP's This-Layer-Down): its family
+ * stops, the restart is counted, and a held packet of that family is
+ * dropped; one of the other family stays, its NCP is still open. */
+void tern__ppp_ncp_down(tern_ppp *p, uint8_t up_bit) {
+  if (p->up & up_bit) {
+    p->up &= (uint8_t)~up_bit;
     p->ppp_stats.restarts++;
     tern__ppp_link_changed(p);
   }
-  if (p->tx_data != NULL) {
+  if (p->tx_data != NULL && p->tx_data_up == up_bit) {
     p->stats.tx_drop_down++;
     tern_pkt_free(p->tx_data);
     p->tx_data = NULL;
     tern_waker_slot_wake(&p->tx_waiter);
   }
+}
+
+static void ipcp_down(tern_ppp *p) {
+  tern__ppp_ncp_down(p, TERN__PPP_UP_V4);
 }
 
 void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other) {
@@ -1048,6 +1055,7 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   tern_ppp *p = self;
   int e = 0;
   uint32_t *drops = &p->stats.tx_drop_down; /* where a refusal counts */
+  uint8_t fam = 0; /* the packet's NCP bit in p->up */
   if (p->closed) {
     e = TERN_ECLOSED;
   } else if (!p->up) {
@@ -1058,13 +1066,16 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   } else if (tern_pkt_headroom(pkt) < 4) {
     e = TERN_ENOSPC;
     drops = &p->stats.tx_drop_no_room;
-  } else if (tern_pkt_len(pkt) == 0 ||
-             !(p->up & (tern_pkt_data(pkt)[0] >> 4 == 4   ? TERN__PPP_UP_V4
-                        : tern_pkt_data(pkt)[0] >> 4 == 6 ? TERN__PPP_UP_V6
-                                                          : 0))) {
-    /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
-    e = TERN_EAFNOSUPPORT;
-    drops = &p->stats.tx_drop_error;
+  } else {
+    unsigned version = tern_pkt_len(pkt) ? tern_pkt_data(pkt)[0] >> 4 : 0;
+    fam = version == 4 ? TERN__PPP_UP_V4
+          : version == 6 ? TERN__PPP_UP_V6
+                         : 0;
+    if (!(p->up & fam)) {
+      /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
+      e = TERN_EAFNOSUPPORT;
+      drops = &p->stats.tx_drop_error;
+    }
   }
   int perr;
   if (e == 0) {
@@ -1085,13 +1096,12 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   p->stats.tx_packets++;
   p->stats.tx_bytes += tern_pkt_len(pkt);
   uint8_t h[4];
-  size_t hl = tern_ppp_hdlc_header_put(h,
-                                       tern_pkt_data(pkt)[0] >> 4 == 6
-                                           ? TERN_PPP_PROTO_IPV6
-                                           : TERN_PPP_PROTO_IPV4,
-                                       p->tx_acfc, p->tx_pfc);
+  size_t hl = tern_ppp_hdlc_header_put(
+      h, fam == TERN__PPP_UP_V6 ? TERN_PPP_PROTO_IPV6 : TERN_PPP_PROTO_IPV4,
+      p->tx_acfc, p->tx_pfc);
   memcpy(tern_pkt_push(pkt, hl), h, hl);
   p->tx_data = pkt;
+  p->tx_data_up = fam;
   (void)pump(p, cx, &p->tx_waiter, &perr);
   *err = 0;
   return TERN_READY;

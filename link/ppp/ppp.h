@@ -216,7 +216,8 @@ typedef struct tern_ppp {
   tern_pkt *ctl; /* the queue's head (linked through next), and tail */
   tern_pkt *ctl_tail;
   uint8_t ctl_len;
-  tern_pkt *tx_data; /* accepted from poll_send, not yet started */
+  uint8_t tx_data_up; /* tx_data's family: its NCP's bit in `up` */
+  tern_pkt *tx_data;  /* accepted from poll_send, not yet started */
   tern_pkt *tx_pkt;  /* being encoded */
   tern_ppp_hdlc_encoder enc;
   uint8_t *tx_buf;

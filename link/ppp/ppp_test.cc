@@ -908,6 +908,76 @@ TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
   }
 }
 
+// With both NCPs open, one of them going down (the peer's
+// Terminate-Request) stops only its own family: the restart is counted
+// for IPV6CP as for IPCP, and a packet held for the stream is dropped
+// only when it is of the family that stopped.
+TEST_F(Ppp, AnNcpGoingDownDropsOnlyItsOwnFamilysHeldPacket) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+  PeerSend(TERN_PPP_PROTO_IPV6CP,
+           Cp(TERN_PPP_CONF_REQ, 2,
+              Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
+  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  IpcpUp();
+  // Sends packets of one IP version until the stream toward the peer is
+  // full and one accepted packet waits in the adapter; returns how many
+  // were accepted.
+  auto fill = [&](uint8_t version) {
+    int accepted = 0;
+    for (int i = 0; i < 10; i++) {
+      tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+      EXPECT_NE(p, nullptr);
+      if (p == nullptr) {
+        break;
+      }
+      EXPECT_EQ(tern_pkt_reserve(p, 4), 0);
+      uint8_t *d = tern_pkt_put(p, 1000);
+      memset(d, 0x41, 1000);
+      d[0] = (uint8_t)(version << 4);
+      int err = 1;
+      if (tern_netdev_poll_send(&dev_, &cx_, p, &err) == TERN_PENDING) {
+        tern_pkt_free(p);  // not taken: one waits already
+        return accepted;
+      }
+      EXPECT_EQ(err, 0);
+      accepted++;
+    }
+    ADD_FAILURE() << "the stream never filled";
+    return accepted;
+  };
+  // Drains the stream toward the peer; counts the IP frames of proto.
+  auto drain = [&](uint16_t proto) {
+    int n = 0;
+    for (int i = 0; i < 20; i++) {
+      for (const Frame &f : Sent()) {
+        n += f.proto == proto;
+      }
+    }
+    return n;
+  };
+  const tern_netdev_stats *st = tern_netdev_get_stats(&dev_);
+  const tern_ppp_stats *ps = tern_ppp_get_stats(&ppp_);
+  int v6 = fill(6);
+  EXPECT_GE(v6, 2);
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_REQ, 9, {}));
+  EXPECT_EQ(ps->restarts, 1u);
+  EXPECT_EQ(st->tx_drop_down, 0u);
+  EXPECT_EQ(drain(TERN_PPP_PROTO_IPV6), v6);  // the held one included
+  EXPECT_TRUE(Up());                          // IPv6 still carried
+  // IPV6CP goes down with an IPv6 packet held: that one is dropped.
+  v6 = fill(6);
+  PeerSend(TERN_PPP_PROTO_IPV6CP, Cp(TERN_PPP_TERM_REQ, 10, {}));
+  EXPECT_EQ(ps->restarts, 2u);
+  EXPECT_EQ(st->tx_drop_down, 1u);
+  EXPECT_EQ(drain(TERN_PPP_PROTO_IPV6), v6 - 1);
+}
+
 // An IPv6-only peer protocol-rejects IPCP while IPV6CP still negotiates:
 // the link stays for IPv6; when IPV6CP is rejected as well, LCP ends.
 TEST_F(Ppp, IpcpRejectedWhileIpv6cpNegotiatesKeepsTheLink) {
