@@ -1055,7 +1055,7 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
   tern_ppp *p = self;
   int e = 0;
   uint32_t *drops = &p->stats.tx_drop_down; /* where a refusal counts */
-  uint8_t fam = 0; /* the packet's NCP bit in p->up */
+  uint8_t fam = 0;                          /* the packet's NCP bit in p->up */
   if (p->closed) {
     e = TERN_ECLOSED;
   } else if (!p->up) {
@@ -1068,9 +1068,7 @@ static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     drops = &p->stats.tx_drop_no_room;
   } else {
     unsigned version = tern_pkt_len(pkt) ? tern_pkt_data(pkt)[0] >> 4 : 0;
-    fam = version == 4 ? TERN__PPP_UP_V4
-          : version == 6 ? TERN__PPP_UP_V6
-                         : 0;
+    fam = version == 4 ? TERN__PPP_UP_V4 : version == 6 ? TERN__PPP_UP_V6 : 0;
     if (!(p->up & fam)) {
       /* Neither IPv4 with IPCP opened nor IPv6 with IPV6CP opened. */
       e = TERN_EAFNOSUPPORT;

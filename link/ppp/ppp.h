@@ -218,7 +218,7 @@ typedef struct tern_ppp {
   uint8_t ctl_len;
   uint8_t tx_data_up; /* tx_data's family: its NCP's bit in `up` */
   tern_pkt *tx_data;  /* accepted from poll_send, not yet started */
-  tern_pkt *tx_pkt;  /* being encoded */
+  tern_pkt *tx_pkt;   /* being encoded */
   tern_ppp_hdlc_encoder enc;
   uint8_t *tx_buf;
   size_t tx_cap;
