@@ -1116,6 +1116,27 @@ TEST_F(TcpConn, AZeroWindowProbesAckIsTaken) {
   EXPECT_EQ(conn.rcv.unread, 4096u);
 }
 
+// Found writing the zero-copy tests: a FIN after data that crosses 2^32
+// was not taken (the FIN's number, seq + payload length, was compared in
+// size_t on a 64-bit host: 2^32, not 0), so the close waited for the
+// peer's retransmission of the FIN alone.
+TEST_F(TcpConn, AFinAfterDataCrossingTheSequenceWrapIsTaken) {
+  uint32_t iss;
+  Open(&iss);
+  // kPeerIss + 1 is 2^32 - 15: 15 bytes end at 0, the FIN's number.
+  std::vector<Seg> out = Send(
+      Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1, Bytes(15, 'w')));
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, 1u);
+  uint8_t buf[32];
+  ptrdiff_t n;
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 15);
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 0);
+}
+
 // Found by conn_fuzz: bytes left unread when a connection ended were
 // handed to the next connection made in the same storage.
 TEST_F(TcpConn, AConnectionMadeAgainReadsNothingOfTheLastOne) {
