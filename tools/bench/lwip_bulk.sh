@@ -6,6 +6,14 @@
 # tool, never part of tern's build or tests: lwIP's source comes from Debian's
 # source package (toolchains/install.sh) and nothing of it is committed.
 #
+# Each stack runs twice: copying (tern's poll_write and poll_read; lwIP's
+# tcp_write with TCP_WRITE_FLAG_COPY and pbuf_copy_partial into a buffer)
+# and zero-copy, each stack with its own zero-copy API (tern's
+# tcp_bulk_bench --zero-copy: the pattern copied straight into the send
+# ring's free run by poll_reserve/commit, the receive ring read in place by
+# poll_peek/consume; lwIP's bulk --zero-copy: tcp_write without the copy
+# flag, referring to the static pattern, and pbuf payloads read in place).
+#
 #   tools/bench/lwip_bulk.sh [--lwip-src DIR] [--work DIR] [--bytes N]
 #
 # --lwip-src DIR  an unpacked lwip-2.1.3 tree (default: the copy
@@ -80,40 +88,60 @@ total() {
 }
 vector=glibc.cpu.x86_rep_movsb_threshold=1000000000
 echo "== lwIP $lwip_version ($lwip_src), gcc $(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion) -O2"
-"$bin" "$bytes"
-for mode in as-run vector-memcpy; do
-  tun=
-  [ "$mode" = as-run ] || tun=$vector
-  whole="$work/lwip.$mode.callgrind"
-  part="$work/lwip_transfer.$mode.callgrind"
-  GLIBC_TUNABLES=$tun valgrind --tool=callgrind \
-    --callgrind-out-file="$whole" "$bin" "$bytes" >/dev/null 2>&1
-  GLIBC_TUNABLES=$tun valgrind --tool=callgrind --toggle-collect=bench_transfer \
-    --callgrind-out-file="$part" "$bin" "$bytes" >/dev/null 2>&1
-  link=$(callgrind_annotate --inclusive=yes "$whole" 2>/dev/null |
-    awk '/[: ]link_output( |$)/ { gsub(",", "", $1); print $1; exit }')
-  awk -v w="$(total "$whole")" -v t="$(total "$part")" -v k="${link:-0}" \
-    -v b="$bytes" -v m="$mode" 'BEGIN {
-    printf "lwIP (%s), whole process: %d instructions, %.3f instructions/byte\n", m, w, w / b
-    printf "lwIP (%s), bench_transfer only: %d instructions, %.3f instructions/byte\n", m, t, t / b
-    printf "lwIP (%s), the link'"'"'s copy (link_output, inclusive): %d instructions, %.3f instructions/byte\n", m, k, k / b
-    printf "lwIP (%s), bench_transfer without the link'"'"'s copy: %.3f instructions/byte\n", m, (t - k) / b
-  }' | tee -a "$work/lwip.txt"
+for api in copying zero-copy; do
+  zc=()
+  name=lwIP
+  if [ "$api" = zero-copy ]; then
+    zc=(--zero-copy)
+    name=lwIP/zero-copy
+  fi
+  "$bin" "$bytes" "${zc[@]}"
+  for mode in as-run vector-memcpy; do
+    tun=
+    [ "$mode" = as-run ] || tun=$vector
+    whole="$work/lwip.$api.$mode.callgrind"
+    part="$work/lwip_transfer.$api.$mode.callgrind"
+    GLIBC_TUNABLES=$tun valgrind --tool=callgrind \
+      --callgrind-out-file="$whole" "$bin" "$bytes" "${zc[@]}" >/dev/null 2>&1
+    GLIBC_TUNABLES=$tun valgrind --tool=callgrind --toggle-collect=bench_transfer \
+      --callgrind-out-file="$part" "$bin" "$bytes" "${zc[@]}" >/dev/null 2>&1
+    link=$(callgrind_annotate --inclusive=yes "$whole" 2>/dev/null |
+      awk '/[: ]link_output( |$)/ { gsub(",", "", $1); print $1; exit }')
+    awk -v w="$(total "$whole")" -v t="$(total "$part")" -v k="${link:-0}" \
+      -v b="$bytes" -v m="$mode" -v n="$name" 'BEGIN {
+      printf "%s (%s), whole process: %d instructions, %.3f instructions/byte\n", n, m, w, w / b
+      printf "%s (%s), bench_transfer only: %d instructions, %.3f instructions/byte\n", n, m, t, t / b
+      printf "%s (%s), the link'"'"'s copy (link_output, inclusive): %d instructions, %.3f instructions/byte\n", n, m, k, k / b
+      printf "%s (%s), bench_transfer without the link'"'"'s copy: %.3f instructions/byte\n", n, m, (t - k) / b
+    }' | tee -a "$work/lwip.txt"
+  done
+  echo "top functions ($name, as run; exclusive, whole process):"
+  callgrind_annotate "$work/lwip.$api.as-run.callgrind" 2>/dev/null |
+    awk '/file:function/ { on = 1; getline; next } on && NF' |
+    sed -e 's/ \[.*\]$//' -e 's/[^ ]*://' | head -15
 done
-echo "top functions (as run; exclusive, whole process):"
-callgrind_annotate "$work/lwip.as-run.callgrind" 2>/dev/null |
-  awk '/file:function/ { on = 1; getline; next } on && NF' |
-  sed -e 's/ \[.*\]$//' -e 's/[^ ]*://' | head -15
 
 echo
 echo "== tern: transport/tcp/bench/bench_callgrind.sh $bytes"
 "$top/transport/tcp/bench/bench_callgrind.sh" "$bytes" | tee "$work/tern.txt"
+echo
+echo "== tern: transport/tcp/bench/bench_callgrind.sh $bytes --zero-copy"
+"$top/transport/tcp/bench/bench_callgrind.sh" "$bytes" --zero-copy |
+  tee -a "$work/tern.txt"
 
 echo
-for mode in as-run vector-memcpy; do
-  t=$(awk -v m="($mode)," '$2 == m && /bench_transfer only/ { print $(NF - 6) }' "$work/tern.txt")
-  l=$(awk -v m="($mode)," '$2 == m && /without the link/ { print $(NF - 1) }' "$work/lwip.txt")
-  awk -v t="$t" -v l="$l" -v m="$mode" 'BEGIN {
-    printf "== %s, bench_transfer, instructions/byte: tern %.3f, lwIP %.3f (without its link copy); lwIP / tern = %.2f\n", m, t, l, l / t
-  }'
+for api in copying zero-copy; do
+  t_name=tern
+  l_name=lwIP
+  if [ "$api" = zero-copy ]; then
+    t_name=tern/zero-copy
+    l_name=lwIP/zero-copy
+  fi
+  for mode in as-run vector-memcpy; do
+    t=$(awk -v n="$t_name" -v m="($mode)," '$1 == n && $2 == m && /bench_transfer only/ { print $(NF - 6) }' "$work/tern.txt")
+    l=$(awk -v n="$l_name" -v m="($mode)," '$1 == n && $2 == m && /without the link/ { print $(NF - 1) }' "$work/lwip.txt")
+    awk -v t="$t" -v l="$l" -v m="$mode" -v a="$api" 'BEGIN {
+      printf "== %s, %s, bench_transfer, instructions/byte: tern %.3f, lwIP %.3f (without its link copy); lwIP / tern = %.2f\n", a, m, t, l, l / t
+    }'
+  done
 done

@@ -52,6 +52,9 @@ int main(void) {
     tern_tcp_sack_block blocks[3];
     output[4] = (uint8_t)tern_tcp_rcvbuf_sack(&rcv, blocks, 3);
     output[5] = (uint8_t)tern_tcp_rcvbuf_read(&rcv, output + 6, 10);
+    uint32_t len;
+    output[6] ^= *tern_tcp_rcvbuf_peek(&rcv, &len);
+    output[7] = (uint8_t)tern_tcp_rcvbuf_consume(&rcv, len - input[12]);
   }
   tern_tcp_rtt_init(&rtt, input[6], 60000);
   tern_tcp_rtt_sample(&rtt, input[7], input[6], 60000);

@@ -69,6 +69,12 @@ int main(void) {
   tern_stream_poll_read(&s, &cx, buf, input[2], &n);
   tern_stream_poll_flush(&s, &cx, &err);
   tern_stream_poll_close(&s, &cx, &err);
+  const uint8_t *view;
+  uint8_t *room;
+  tern_tcp_poll_peek(&conn, &cx, &view, &n);
+  err += tern_tcp_consume(&conn, input[6]);
+  tern_tcp_poll_reserve(&conn, &cx, &room, &n);
+  err += tern_tcp_commit(&conn, input[7]);
   tern_tcp_set_nodelay(&conn, input[3]);
   tern_tcp_set_keepalive(&conn, input[4]);
   tern_tcp_abort(&conn);

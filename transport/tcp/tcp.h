@@ -295,6 +295,65 @@ tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
 tern_poll tern_tcp_poll_flush(tern_tcp_conn *c, tern_cx *cx, int *err);
 tern_poll tern_tcp_poll_close(tern_tcp_conn *c, tern_cx *cx, int *err);
 
+/* Zero-copy access to the two rings (as smoltcp's TcpSocket::recv and
+ * send closures give): the application reads received bytes where they
+ * lie in the receive ring and writes what it sends straight into the send
+ * ring, so that neither the copy of poll_read/poll_write nor a buffer of
+ * the application's own is needed (a parser can work in the ring).
+ *
+ *   const uint8_t *p; ptrdiff_t n;
+ *   TERN_CO_AWAIT(co, tern_tcp_poll_peek(c, cx, &p, &n));
+ *   if (n <= 0) ...                       // 0: end of stream; < 0: error
+ *   used = parse(p, n);                   // any part of the view
+ *   tern_tcp_consume(c, used);            // frees it, opens the window
+ *
+ *   uint8_t *w;
+ *   TERN_CO_AWAIT(co, tern_tcp_poll_reserve(c, cx, &w, &n));
+ *   if (n < 0) ...                        // error
+ *   len = format(w, n);                   // at most n bytes
+ *   tern_tcp_commit(c, len);              // queued and sent as written
+ *
+ * A view is the first contiguous run only: it stops at the ring's end,
+ * and the bytes after the wrap are the next view. Views stay valid until
+ * consumed or committed, or until the connection is aborted or set up
+ * again; input never writes into a receive view nor output into a send
+ * view. */
+
+/* Waits for received bytes and shows the first contiguous run of them in
+ * the receive ring: READY with *data at it and *n its length (> 0, never
+ * past the ring's end nor past what is readable); READY with *data NULL
+ * and *n 0 at the peer's FIN after every byte, or *n negative, the error
+ * poll_read would report; PENDING while nothing is unread. The bytes stay
+ * until tern_tcp_consume frees them. */
+tern_poll tern_tcp_poll_peek(tern_tcp_conn *c, tern_cx *cx,
+                             const uint8_t **data, ptrdiff_t *n);
+
+/* Frees the first n bytes of the view tern_tcp_poll_peek showed (0..its
+ * length; the rest stays for the next peek) and, as poll_read does,
+ * offers the window that opens. Returns 0; TERN_ERANGE, nothing freed,
+ * for n past the contiguous run readable now (which holds the view: data
+ * arriving goes after it); the connection's error when it is closed with
+ * nothing left (TERN_ECLOSED after an abort, which drops unread bytes);
+ * TERN_EINVAL for c NULL. */
+int tern_tcp_consume(tern_tcp_conn *c, size_t n);
+
+/* Waits for room in the send ring and shows the first contiguous run of
+ * it after the bytes queued: READY with *buf at it and *n its length
+ * (> 0, never past the ring's end); READY with *buf NULL and *n the
+ * error poll_write would report (closed, TERN_ECLOSED after shutdown or
+ * close); PENDING during the handshake or while the ring is full, as
+ * poll_write waits. Nothing is queued until tern_tcp_commit. */
+tern_poll tern_tcp_poll_reserve(tern_tcp_conn *c, tern_cx *cx, uint8_t **buf,
+                                ptrdiff_t *n);
+
+/* Queues the first n bytes of the run tern_tcp_poll_reserve showed (the
+ * application wrote them there) and has them sent, as poll_write does.
+ * Returns 0; TERN_ERANGE, nothing queued, for n past the free run at the
+ * ring's tail now (which holds the run shown; during the handshake it is
+ * 0); poll_write's errors (TERN_ECLOSED after shutdown, close or abort,
+ * the error that closed it); TERN_EINVAL for c NULL. */
+int tern_tcp_commit(tern_tcp_conn *c, size_t n);
+
 /* Half-close without waiting: queues the FIN after the bytes written. */
 void tern_tcp_shutdown(tern_tcp_conn *c);
 

@@ -426,7 +426,7 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
     data_in(c, seq, s->payload, s->payload_len, now);
   }
   if ((s->flags & TERN_TCP_FIN) != 0 &&
-      seq + s->payload_len == c->rcv.rcv_nxt) {
+      (uint32_t)(seq + s->payload_len) == c->rcv.rcv_nxt) {
     fin_in(c, now);
   }
   /* Two segments in order unacknowledged (RFC 5681 4.2: an ACK for at

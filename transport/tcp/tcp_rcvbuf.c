@@ -124,6 +124,12 @@ int tern_tcp_rcvbuf_put(tern_tcp_rcvbuf *rb, uint32_t seq, const uint8_t *data,
   return 0;
 }
 
+/* The first n unread bytes (n <= unread) were taken: their room is free. */
+static void advance(tern_tcp_rcvbuf *rb, uint32_t n) {
+  rb->read = wrap(rb, rb->read + n);
+  rb->unread -= n;
+}
+
 size_t tern_tcp_rcvbuf_read(tern_tcp_rcvbuf *rb, uint8_t *out, size_t cap) {
   uint32_t n = cap < rb->unread ? (uint32_t)cap : rb->unread;
   if (n == 0) {
@@ -132,9 +138,16 @@ size_t tern_tcp_rcvbuf_read(tern_tcp_rcvbuf *rb, uint8_t *out, size_t cap) {
   uint32_t first = rb->cap - rb->read < n ? rb->cap - rb->read : n;
   memcpy(out, rb->ring + rb->read, first);
   memcpy(out + first, rb->ring, n - first);
-  rb->read = wrap(rb, rb->read + n);
-  rb->unread -= n;
+  advance(rb, n);
   return n;
+}
+
+int tern_tcp_rcvbuf_consume(tern_tcp_rcvbuf *rb, uint32_t n) {
+  if (n > rb->unread) {
+    return TERN_ERANGE;
+  }
+  advance(rb, n);
+  return 0;
 }
 
 unsigned tern_tcp_rcvbuf_sack(const tern_tcp_rcvbuf *rb,

@@ -75,6 +75,23 @@ int tern_tcp_rcvbuf_put(tern_tcp_rcvbuf *rb, uint32_t seq, const uint8_t *data,
  * grows). Returns how many. */
 size_t tern_tcp_rcvbuf_read(tern_tcp_rcvbuf *rb, uint8_t *out, size_t cap);
 
+/* The unread bytes in place, without a copy: the first contiguous run of
+ * them, which stops at the ring's end (the rest, if any, starts at
+ * ring[0] and is the next run). Returns where it starts and its length
+ * in *len (0 when nothing is unread). The bytes stay until consumed; data
+ * arriving meanwhile goes after them. */
+static inline const uint8_t *tern_tcp_rcvbuf_peek(const tern_tcp_rcvbuf *rb,
+                                                  uint32_t *len) {
+  uint32_t to_end = rb->cap - rb->read;
+  *len = rb->unread < to_end ? rb->unread : to_end;
+  return rb->ring + rb->read;
+}
+
+/* Frees the first n unread bytes (the window grows), as a read of n
+ * would without copying them. Returns 0, or TERN_ERANGE (nothing freed)
+ * when n is more than is unread. */
+int tern_tcp_rcvbuf_consume(tern_tcp_rcvbuf *rb, uint32_t n);
+
 /* The SACK blocks to send (RFC 2018 4): the first max held ranges, most
  * recently changed first. Returns how many were written to out. */
 unsigned tern_tcp_rcvbuf_sack(const tern_tcp_rcvbuf *rb,

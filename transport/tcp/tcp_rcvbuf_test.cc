@@ -98,6 +98,43 @@ TEST(TcpRcvbuf, InOrderAcrossBothWraps) {
   EXPECT_EQ(got, s);
 }
 
+// The unread bytes in place: each view is the first contiguous run (it
+// stops at the ring's end), consuming frees exactly what it is told and
+// the window grows as a read's would; the views give back the stream.
+TEST(TcpRcvbuf, PeekAndConsumeInPlaceAcrossTheWrap) {
+  Rb r(100, 0xffffffe0u);
+  uint32_t len = 1;
+  EXPECT_EQ(tern_tcp_rcvbuf_peek(&r.rb, &len), r.ring.data());
+  EXPECT_EQ(len, 0u);
+  EXPECT_EQ(tern_tcp_rcvbuf_consume(&r.rb, 0), 0);
+  EXPECT_EQ(tern_tcp_rcvbuf_consume(&r.rb, 1), TERN_ERANGE);
+  Bytes s = Stream(1000), got;
+  uint32_t seq = 0xffffffe1u;
+  size_t put = 0, views_cut = 0;
+  while (got.size() < s.size()) {
+    size_t n = std::min<size_t>(tern_tcp_rcvbuf_window(&r.rb), s.size() - put);
+    n = std::min<size_t>(n, 37);
+    EXPECT_EQ(r.Put(seq, s, put, n), (int)n);
+    seq += (uint32_t)n;
+    put += n;
+    const uint8_t *p = tern_tcp_rcvbuf_peek(&r.rb, &len);
+    ASSERT_GT(len, 0u);
+    ASSERT_GE(p, r.ring.data());
+    ASSERT_LE(p + len, r.ring.data() + r.ring.size()) << "past the ring";
+    ASSERT_LE(len, r.rb.unread);
+    views_cut += len < r.rb.unread;
+    EXPECT_EQ(tern_tcp_rcvbuf_consume(&r.rb, r.rb.unread + 1), TERN_ERANGE);
+    // Take about half of the view, so the views straddle the ring's end.
+    uint32_t take = len / 2 + 1;
+    got.insert(got.end(), p, p + take);
+    uint32_t window = tern_tcp_rcvbuf_window(&r.rb);
+    ASSERT_EQ(tern_tcp_rcvbuf_consume(&r.rb, take), 0);
+    EXPECT_EQ(tern_tcp_rcvbuf_window(&r.rb), window + take);
+  }
+  EXPECT_EQ(got, s);
+  EXPECT_GT(views_cut, 0u) << "some views stopped at the ring's end";
+}
+
 TEST(TcpRcvbuf, OldDataAndDataPastTheWindowAreCut) {
   Rb r(50, 999);  // RCV.NXT 1000, window [1000, 1050)
   Bytes s = Stream(200);

@@ -153,31 +153,32 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err) {
   }
 }
 
-tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
-                             size_t len, ptrdiff_t *n) {
-  if (c->rcv.unread != 0 && len != 0) {
-    uint32_t before = tern_tcp_rcvbuf_window(&c->rcv);
-    *n = (ptrdiff_t)tern_tcp_rcvbuf_read(&c->rcv, buf, len);
-    /* A window update when the window grew by two full segments of data
-     * (SMSS: the ACK of every second segment, sent before the reader
-     * took them, is followed by one, so the duplicate ACKs a later loss
-     * draws carry that window: a peer counts none whose window changed,
-     * RFC 5681 2) or half the ring since we last offered it (receiver
-     * SWS avoidance, RFC 9293 3.8.6.2.2). */
-    uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
-    uint32_t grown = edge - c->last_adv;
-    uint32_t step = 2u * c->cc.smss;
-    if (step > c->rcv.cap / 2) {
-      step = c->rcv.cap / 2;
-    }
-    if (c->state != TERN_TCP_CLOSED && tern_seq_gt(edge, c->last_adv) &&
-        (grown >= step || before == 0)) {
-      c->pend |= TERN__TCP_P_ACK;
-      tern__tcp_kick(c->layer);
-    }
-    return TERN_READY;
+/* The reader took bytes out of the receive ring, which offered a window
+ * of `before` until then: poll_read's and consume's one path to the
+ * window update. One goes out when the window grew by two full segments
+ * of data (SMSS: the ACK of every second segment, sent before the reader
+ * took them, is followed by one, so the duplicate ACKs a later loss draws
+ * carry that window: a peer counts none whose window changed, RFC 5681
+ * 2) or half the ring since we last offered it (receiver SWS avoidance,
+ * RFC 9293 3.8.6.2.2). */
+static void rcv_taken(tern_tcp_conn *c, uint32_t before) {
+  uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
+  uint32_t grown = edge - c->last_adv;
+  uint32_t step = 2u * c->cc.smss;
+  if (step > c->rcv.cap / 2) {
+    step = c->rcv.cap / 2;
   }
-  if (len == 0 || (c->flags & TERN__TCP_F_RCVD_FIN) != 0) {
+  if (c->state != TERN_TCP_CLOSED && tern_seq_gt(edge, c->last_adv) &&
+      (grown >= step || before == 0)) {
+    c->pend |= TERN__TCP_P_ACK;
+    tern__tcp_kick(c->layer);
+  }
+}
+
+/* Nothing unread: end of stream (*n 0) after the peer's FIN, the error
+ * that closed c, or a wait for data. */
+static tern_poll rcv_empty(tern_tcp_conn *c, tern_cx *cx, ptrdiff_t *n) {
+  if ((c->flags & TERN__TCP_F_RCVD_FIN) != 0) {
     *n = 0; /* the peer's FIN, after every byte */
     return TERN_READY;
   }
@@ -189,30 +190,142 @@ tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
   return TERN_PENDING;
 }
 
-tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
-                              size_t len, ptrdiff_t *n) {
-  if (c->state == TERN_TCP_CLOSED || (c->flags & TERN__TCP_F_FIN) != 0) {
-    *n = c->state == TERN_TCP_CLOSED ? closed_err(c) : TERN_ECLOSED;
+tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
+                             size_t len, ptrdiff_t *n) {
+  if (len == 0) {
+    *n = 0;
     return TERN_READY;
   }
-  uint32_t room = c->scap - c->slen;
-  if (c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD ||
-      room == 0) {
+  if (c->rcv.unread == 0) {
+    return rcv_empty(c, cx, n);
+  }
+  uint32_t before = tern_tcp_rcvbuf_window(&c->rcv);
+  *n = (ptrdiff_t)tern_tcp_rcvbuf_read(&c->rcv, buf, len);
+  rcv_taken(c, before);
+  return TERN_READY;
+}
+
+tern_poll tern_tcp_poll_peek(tern_tcp_conn *c, tern_cx *cx,
+                             const uint8_t **data, ptrdiff_t *n) {
+  uint32_t len;
+  const uint8_t *p = tern_tcp_rcvbuf_peek(&c->rcv, &len);
+  if (len == 0) {
+    *data = NULL;
+    return rcv_empty(c, cx, n);
+  }
+  *data = p;
+  *n = (ptrdiff_t)len;
+  return TERN_READY;
+}
+
+int tern_tcp_consume(tern_tcp_conn *c, size_t n) {
+  if (c == NULL) {
+    return TERN_EINVAL;
+  }
+  uint32_t len;
+  (void)tern_tcp_rcvbuf_peek(&c->rcv, &len);
+  if (n > len) {
+    /* After an abort the unread bytes are gone: say why. */
+    return len == 0 && c->state == TERN_TCP_CLOSED ? closed_err(c)
+                                                   : TERN_ERANGE;
+  }
+  if (n != 0) {
+    uint32_t before = tern_tcp_rcvbuf_window(&c->rcv);
+    (void)tern_tcp_rcvbuf_consume(&c->rcv, (uint32_t)n);
+    rcv_taken(c, before);
+  }
+  return 0;
+}
+
+/* The room for the application's bytes in the send ring: > 0, 0 while it
+ * must wait (the handshake, a full ring), or an error (closed, or our FIN
+ * queued). poll_write's, reserve's and commit's one test. */
+static int32_t snd_room(const tern_tcp_conn *c) {
+  if (c->state == TERN_TCP_CLOSED) {
+    return closed_err(c);
+  }
+  if ((c->flags & TERN__TCP_F_FIN) != 0) {
+    return TERN_ECLOSED;
+  }
+  if (c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD) {
+    return 0;
+  }
+  return (int32_t)(c->scap - c->slen);
+}
+
+/* The ring index where the application's next byte goes. */
+static uint32_t snd_tail(const tern_tcp_conn *c) {
+  uint32_t at = c->shead + c->slen;
+  return at >= c->scap ? at - c->scap : at;
+}
+
+/* The application put n bytes at the ring's tail: poll_write's and
+ * commit's one path to queue them and wake the runner to send. */
+static void snd_queued(tern_tcp_conn *c, uint32_t n) {
+  c->slen += n;
+  tern__tcp_kick(c->layer);
+}
+
+tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
+                              size_t len, ptrdiff_t *n) {
+  int32_t room = snd_room(c);
+  if (room < 0) {
+    *n = room;
+    return TERN_READY;
+  }
+  if (room == 0) {
     tern_waker_slot_register(&c->writer, cx);
     return TERN_PENDING;
   }
-  uint32_t take = len < room ? (uint32_t)len : room;
-  uint32_t at = c->shead + c->slen;
-  if (at >= c->scap) {
-    at -= c->scap;
-  }
+  uint32_t take = len < (uint32_t)room ? (uint32_t)len : (uint32_t)room;
+  uint32_t at = snd_tail(c);
   uint32_t first = c->scap - at < take ? c->scap - at : take;
   memcpy(c->sbuf + at, buf, first);
   memcpy(c->sbuf, (const uint8_t *)buf + first, take - first);
-  c->slen += take;
+  snd_queued(c, take);
   *n = (ptrdiff_t)take;
-  tern__tcp_kick(c->layer);
   return TERN_READY;
+}
+
+/* The free run of the send ring at its tail: up to the ring's end or the
+ * oldest unacknowledged byte, whichever comes first; 0 when room is. */
+static uint32_t snd_run(const tern_tcp_conn *c, int32_t room) {
+  uint32_t to_end = c->scap - snd_tail(c);
+  return room <= 0 ? 0 : (uint32_t)room < to_end ? (uint32_t)room : to_end;
+}
+
+tern_poll tern_tcp_poll_reserve(tern_tcp_conn *c, tern_cx *cx, uint8_t **buf,
+                                ptrdiff_t *n) {
+  int32_t room = snd_room(c);
+  *buf = NULL;
+  if (room < 0) {
+    *n = room;
+    return TERN_READY;
+  }
+  if (room == 0) {
+    tern_waker_slot_register(&c->writer, cx);
+    return TERN_PENDING;
+  }
+  *buf = c->sbuf + snd_tail(c);
+  *n = (ptrdiff_t)snd_run(c, room);
+  return TERN_READY;
+}
+
+int tern_tcp_commit(tern_tcp_conn *c, size_t n) {
+  if (c == NULL) {
+    return TERN_EINVAL;
+  }
+  int32_t room = snd_room(c);
+  if (room < 0) {
+    return room;
+  }
+  if (n > snd_run(c, room)) {
+    return TERN_ERANGE;
+  }
+  if (n != 0) {
+    snd_queued(c, (uint32_t)n);
+  }
+  return 0;
 }
 
 tern_poll tern_tcp_poll_flush(tern_tcp_conn *c, tern_cx *cx, int *err) {

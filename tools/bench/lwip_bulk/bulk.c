@@ -20,7 +20,16 @@
  * buffer (as tern's read copies out of its ring), then tcp_recved and
  * pbuf_free. --verify checks every byte.
  *
- *   bulk [BYTES] [--verify]
+ * With --zero-copy, lwIP's own zero-copy paths, the counterpart of tern's
+ * tcp_bulk_bench --zero-copy: the sender calls tcp_write without
+ * TCP_WRITE_FLAG_COPY, so lwIP's segments refer to the static pattern
+ * (PBUF_ROM pbufs: the pattern never changes, so it stays valid until
+ * acknowledged) and nothing is copied into lwIP's heap; the receiver reads
+ * each pbuf's payload where it lies (counting it, and with --verify
+ * checking it) with no pbuf_copy_partial into a buffer, then tcp_recved
+ * and pbuf_free.
+ *
+ *   bulk [BYTES] [--verify] [--zero-copy]
  *
  * Exits 0 when the receiver got exactly BYTES and end of stream. */
 #include <stdint.h>
@@ -137,7 +146,7 @@ static uint8_t pattern[RING];
 static uint8_t buf[CHUNK];
 static struct tcp_pcb *sender;
 static size_t total, written, got, bad;
-static int connected, closed, eof, verify, err_seen;
+static int connected, closed, eof, verify, zero_copy, err_seen;
 
 static uint8_t pattern_at(size_t i) {
   return (uint8_t)(i * 7u + (i >> 8) * 3u);
@@ -159,7 +168,7 @@ static void fill(void) {
       len = 0xffff; /* tcp_write's length is a u16_t */
     }
     if (len == 0 || tcp_write(sender, pattern + written % RING, (u16_t)len,
-                              TCP_WRITE_FLAG_COPY) != ERR_OK) {
+                              zero_copy ? 0 : TCP_WRITE_FLAG_COPY) != ERR_OK) {
       break;
     }
     written += len;
@@ -206,6 +215,20 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
     tcp_close(pcb);
     return ERR_OK;
   }
+  if (zero_copy) {
+    for (const struct pbuf *q = p; q != NULL; q = q->next) {
+      const uint8_t *data = q->payload;
+      if (verify) {
+        for (u16_t i = 0; i < q->len; i++) {
+          bad += data[i] != pattern_at(got + i);
+        }
+      }
+      got += q->len;
+    }
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    return ERR_OK;
+  }
   for (u16_t off = 0; off < p->tot_len;) {
     u16_t n = pbuf_copy_partial(p, buf, sizeof buf, off);
     if (verify) {
@@ -250,6 +273,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--verify") == 0) {
       verify = 1;
+    } else if (strcmp(argv[i], "--zero-copy") == 0) {
+      zero_copy = 1;
     } else {
       total = (size_t)strtoull(argv[i], NULL, 0);
     }
@@ -292,8 +317,8 @@ int main(int argc, char **argv) {
   bench_transfer();
   printf(
       "lwIP: bytes %zu of %zu, eof %d, bad %zu, packets A->B %u, B->A %u, "
-      "link drops %u, error %d, virtual ms %u\n",
+      "link drops %u, error %d, virtual ms %u (%s)\n",
       got, total, eof, bad, sent_ab, sent_ba, link_drops, err_seen,
-      (unsigned)now_ms);
+      (unsigned)now_ms, zero_copy ? "zero-copy" : "copying");
   return got == total && eof && bad == 0 ? 0 : 1;
 }

@@ -26,7 +26,10 @@
 #define MEM_SIZE (256 * 1024)
 #define PBUF_POOL_SIZE 192
 #define PBUF_POOL_BUFSIZE 1536
-#define MEMP_NUM_PBUF 16
+/* PBUF_ROM pbufs: bulk.c --zero-copy's tcp_write without the copy flag
+ * takes one for each segment it queues (up to 64 KB of 1,460-byte
+ * segments); the copying mode uses none. */
+#define MEMP_NUM_PBUF 128
 #define MEMP_NUM_TCP_PCB 4
 #define MEMP_NUM_TCP_PCB_LISTEN 2
 #define MEMP_NUM_TCP_SEG 256

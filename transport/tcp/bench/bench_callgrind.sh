@@ -9,19 +9,30 @@
 # vector loop (GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold raised):
 # above that threshold (a few KB) it copies with `rep movsb`, which
 # callgrind counts as one instruction per byte moved. Then the top
-# functions by exclusive instructions (as the process runs). Run from
-# anywhere in the workspace:
-#   transport/tcp/bench/bench_callgrind.sh [BYTES]
+# functions by exclusive instructions (as the process runs). With
+# --zero-copy it runs tcp_bulk_bench --zero-copy (the application in the
+# rings: reserve and commit, peek and consume; no poll_write or poll_read
+# copy) and labels its lines "tern/zero-copy". Run from anywhere in the
+# workspace:
+#   transport/tcp/bench/bench_callgrind.sh [BYTES] [--zero-copy]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-bytes=${1:-16777216}
+bytes=16777216
+zc=()
+name=tern
+for arg in "$@"; do
+  case "$arg" in
+    --zero-copy) zc=(--zero-copy); name=tern/zero-copy ;;
+    *) bytes=$arg ;;
+  esac
+done
 bazel build -c opt //transport/tcp/bench:tcp_bulk_bench >/dev/null 2>&1 ||
   bazel build -c opt //transport/tcp/bench:tcp_bulk_bench
 bin=bazel-bin/transport/tcp/bench/tcp_bulk_bench
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 vector=glibc.cpu.x86_rep_movsb_threshold=1000000000
-"$bin" "$bytes"
+"$bin" "$bytes" "${zc[@]}"
 total() {
   callgrind_annotate "$1" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 }
@@ -29,13 +40,13 @@ for mode in as-run vector-memcpy; do
   tun=
   [ "$mode" = as-run ] || tun=$vector
   GLIBC_TUNABLES=$tun valgrind --tool=callgrind \
-    --callgrind-out-file="$work/whole.$mode" "$bin" "$bytes" >/dev/null 2>&1
+    --callgrind-out-file="$work/whole.$mode" "$bin" "$bytes" "${zc[@]}" >/dev/null 2>&1
   GLIBC_TUNABLES=$tun valgrind --tool=callgrind --toggle-collect=bench_transfer \
-    --callgrind-out-file="$work/part.$mode" "$bin" "$bytes" >/dev/null 2>&1
+    --callgrind-out-file="$work/part.$mode" "$bin" "$bytes" "${zc[@]}" >/dev/null 2>&1
   awk -v w="$(total "$work/whole.$mode")" -v t="$(total "$work/part.$mode")" \
-    -v b="$bytes" -v m="$mode" 'BEGIN {
-    printf "tern (%s), whole process: %d instructions, %.3f instructions/byte\n", m, w, w / b
-    printf "tern (%s), bench_transfer only: %d instructions, %.3f instructions/byte (%.1f %% of the process)\n", m, t, t / b, 100 * t / w
+    -v b="$bytes" -v m="$mode" -v n="$name" 'BEGIN {
+    printf "%s (%s), whole process: %d instructions, %.3f instructions/byte\n", n, m, w, w / b
+    printf "%s (%s), bench_transfer only: %d instructions, %.3f instructions/byte (%.1f %% of the process)\n", n, m, t, t / b, 100 * t / w
   }'
 done
 echo "top functions (as run; exclusive, whole process):"

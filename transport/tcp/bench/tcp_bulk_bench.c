@@ -7,12 +7,17 @@
  * connections have 64 KB rings, so each side offers a 64 KB window
  * (window scale 1); checksums are computed and checked as always.
  *
- *   tcp_bulk_bench [BYTES] [--verify]
+ *   tcp_bulk_bench [BYTES] [--verify] [--zero-copy]
  *
  * Without --verify the reader only counts bytes, so that what callgrind
  * counts is the stacks (bench_callgrind.sh); with it, every byte read is
- * checked against the pattern written (bulk_test). Exits 0 when B read
- * exactly BYTES and saw end of stream, 1 otherwise. */
+ * checked against the pattern written (bulk_test). With --zero-copy the
+ * application uses the rings in place (tern_tcp_poll_reserve and commit,
+ * tern_tcp_poll_peek and consume) instead of poll_write and poll_read: A
+ * copies the pattern straight into its send ring's free run, B counts
+ * (and with --verify checks) the bytes where they lie in its receive ring
+ * and consumes them; no 16 KB buffer. Exits 0 when B read exactly BYTES
+ * and saw end of stream, 1 otherwise. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +65,8 @@ static struct {
   size_t total, done, len;
   ptrdiff_t n;
   int err;
+  int zero_copy;
+  uint8_t *room; /* zero-copy: the send ring's free run */
 } writer;
 
 static struct {
@@ -70,6 +77,8 @@ static struct {
   ptrdiff_t n;
   int eof;
   int verify;
+  int zero_copy;
+  const uint8_t *view; /* zero-copy: the receive ring's unread run */
   uint8_t buf[CHUNK];
 } reader;
 
@@ -133,6 +142,27 @@ static tern_poll write_poll(tern_task *t, tern_cx *cx) {
   if (writer.err != 0) {
     TERN_CO_RETURN(&writer.co);
   }
+  while (writer.zero_copy && writer.done < writer.total) {
+    TERN_CO_AWAIT(&writer.co,
+                  tern_tcp_poll_reserve(&a.conn, cx, &writer.room, &writer.n));
+    if (writer.n < 0) {
+      writer.err = (int)writer.n;
+      TERN_CO_RETURN(&writer.co);
+    }
+    writer.len = RING - writer.done % RING;
+    if (writer.len > writer.total - writer.done) {
+      writer.len = writer.total - writer.done;
+    }
+    if (writer.len > (size_t)writer.n) {
+      writer.len = (size_t)writer.n;
+    }
+    memcpy(writer.room, pattern + writer.done % RING, writer.len);
+    writer.err = tern_tcp_commit(&a.conn, writer.len);
+    if (writer.err != 0) {
+      TERN_CO_RETURN(&writer.co);
+    }
+    writer.done += writer.len;
+  }
   while (writer.done < writer.total) {
     writer.len = RING - writer.done % RING;
     if (writer.len > writer.total - writer.done) {
@@ -155,6 +185,23 @@ static tern_poll read_poll(tern_task *t, tern_cx *cx) {
   (void)t;
   TERN_CO_BEGIN(&reader.co);
   TERN_CO_AWAIT(&reader.co, tern_tcp_poll_accept(&b.lst, cx, &reader.conn));
+  while (reader.zero_copy) {
+    TERN_CO_AWAIT(&reader.co,
+                  tern_tcp_poll_peek(reader.conn, cx, &reader.view, &reader.n));
+    if (reader.n <= 0) {
+      reader.eof = reader.n == 0;
+      TERN_CO_RETURN(&reader.co);
+    }
+    if (reader.verify) {
+      for (ptrdiff_t i = 0; i < reader.n; i++) {
+        reader.bad += reader.view[i] != pattern_at(reader.done + (size_t)i);
+      }
+    }
+    reader.done += (size_t)reader.n;
+    if (tern_tcp_consume(reader.conn, (size_t)reader.n) != 0) {
+      TERN_CO_RETURN(&reader.co);
+    }
+  }
   for (;;) {
     TERN_CO_AWAIT(&reader.co, tern_tcp_poll_read(reader.conn, cx, reader.buf,
                                                  sizeof reader.buf, &reader.n));
@@ -184,6 +231,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--verify") == 0) {
       reader.verify = 1;
+    } else if (strcmp(argv[i], "--zero-copy") == 0) {
+      reader.zero_copy = writer.zero_copy = 1;
     } else {
       total = (size_t)strtoull(argv[i], NULL, 0);
     }
@@ -221,9 +270,10 @@ int main(int argc, char **argv) {
   uint32_t rtx = a.tcp.stats.retransmits + b.tcp.stats.retransmits;
   printf(
       "bytes %zu of %zu, eof %d, bad %zu, segments %u (A->B %u, B->A %u), "
-      "retransmits %u, mss %u, window shift %u, writer err %d\n",
+      "retransmits %u, mss %u, window shift %u, writer err %d (%s)\n",
       reader.done, total, reader.eof, reader.bad, segs_a + segs_b, segs_a,
-      segs_b, rtx, a.conn.mss, (unsigned)b.conn.rcv_shift, writer.err);
+      segs_b, rtx, a.conn.mss, (unsigned)b.conn.rcv_shift, writer.err,
+      writer.zero_copy ? "zero-copy" : "poll_read/poll_write");
   return reader.done == total && reader.eof && reader.bad == 0 &&
                  writer.err == 0
              ? 0
