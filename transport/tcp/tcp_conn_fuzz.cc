@@ -365,7 +365,27 @@ void Write(App *a, size_t n) {
   }
 }
 
-void Read(App *a, size_t n) {
+// The same through the zero-copy calls: at most n bytes written into the
+// send ring where they lie, and committed.
+void WriteInPlace(App *a, size_t n) {
+  tern_cx cx = Cx();
+  uint8_t *w = nullptr;
+  ptrdiff_t room = 0;
+  if (tern_tcp_poll_reserve(a->c, &cx, &w, &room) != TERN_READY || room <= 0) {
+    return;
+  }
+  Check(w != nullptr);
+  size_t k = n < static_cast<size_t>(room) ? n : static_cast<size_t>(room);
+  // Past the run shown is refused, nothing queued.
+  Check(tern_tcp_commit(a->c, static_cast<size_t>(room) + 1) == TERN_ERANGE);
+  for (size_t j = 0; j < k; j++) {
+    w[j] = Written(a->written + static_cast<uint32_t>(j));
+  }
+  Check(tern_tcp_commit(a->c, k) == 0);
+  a->written += static_cast<uint32_t>(k);
+}
+
+void Read(App *a, size_t n, bool in_place) {
   uint8_t buf[4096];
   tern_tcp_conn *c = a->c;
   // The unread bytes end at RCV.NXT, or before the peer's FIN.
@@ -375,7 +395,20 @@ void Read(App *a, size_t n) {
   tern_tcp_state st = tern_tcp_get_state(c);
   tern_cx cx = Cx();
   ptrdiff_t got = 0;
-  if (tern_tcp_poll_read(c, &cx, buf, n, &got) != TERN_READY || got <= 0) {
+  const uint8_t *at = buf;
+  if (in_place) {
+    // The view: the first contiguous run of unread bytes, in the ring.
+    if (tern_tcp_poll_peek(c, &cx, &at, &got) != TERN_READY || got <= 0) {
+      return;
+    }
+    Check(at == c->rcv.ring + c->rcv.read &&
+          at + got <= c->rcv.ring + c->rcv.cap);
+    Check(tern_tcp_consume(c, static_cast<size_t>(got) + 1) == TERN_ERANGE);
+    if (static_cast<size_t>(got) > n) {
+      got = static_cast<ptrdiff_t>(n);
+    }
+  } else if (tern_tcp_poll_read(c, &cx, buf, n, &got) != TERN_READY ||
+             got <= 0) {
     return;
   }
   // Bytes received stay readable after the connection ended.
@@ -385,7 +418,10 @@ void Read(App *a, size_t n) {
     Check(from == a->read_next);
   }
   for (ptrdiff_t k = 0; k < got; k++) {
-    Check(buf[k] == Pattern(c->remote.port, from + static_cast<uint32_t>(k)));
+    Check(at[k] == Pattern(c->remote.port, from + static_cast<uint32_t>(k)));
+  }
+  if (in_place) {
+    Check(tern_tcp_consume(c, static_cast<size_t>(got)) == 0);
   }
   a->reading = true;
   a->read_next = from + static_cast<uint32_t>(got);
@@ -432,12 +468,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       i += 1;
     } else if ((op == 2 || op == 3) && left >= 2) {
       App *a = Which(b[0]);
-      if (a != nullptr) {
-        if (op == 2) {
-          Write(a, b[1] * 16u);
-        } else {
-          Read(a, b[1] * 16u);
-        }
+      // b[0] / 3 (the part Which does not use): its low bit picks the
+      // zero-copy calls.
+      bool in_place = (b[0] / 3 & 1) != 0;
+      if (a != nullptr && op == 2 && in_place) {
+        WriteInPlace(a, b[1] * 16u);
+      } else if (a != nullptr && op == 2) {
+        Write(a, b[1] * 16u);
+      } else if (a != nullptr) {
+        Read(a, b[1] * 16u, in_place);
       }
       i += 2;
     } else if ((op == 4 || op == 5) && left >= 1) {
