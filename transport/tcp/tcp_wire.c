@@ -76,6 +76,12 @@ int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
   if (olen < 0) {
     return olen;
   }
+  return tern__tcp_repr_put(r, olen, src, dst, buf, cap);
+}
+
+int tern__tcp_repr_put(const tern_tcp_repr *r, int olen,
+                       const tern_ip_addr *src, const tern_ip_addr *dst,
+                       uint8_t *buf, size_t cap) {
   size_t hlen = TERN_TCP_HEADER_LEN + (size_t)olen;
   if (r->payload_len > MAX_SEGMENT - hlen) {
     return TERN_EMSGSIZE;
