@@ -44,9 +44,7 @@ static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
                      const tern_ip_addr *dst, const tern_tcp_repr *r,
                      int olen) {
   uint8_t *buf = tern_pkt_data(pkt);
-  int n = olen < 0 ? olen
-                   : tern__tcp_repr_put(r, olen, src, dst, buf,
-                                        tern_pkt_tailroom(pkt));
+  int n = tern__tcp_repr_put(r, olen, src, dst, buf, tern_pkt_tailroom(pkt));
   if (n < 0) {
     tern_pkt_free(pkt);
     layer->stats.tx_errors++;

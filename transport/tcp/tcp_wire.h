@@ -223,9 +223,10 @@ int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
                        const tern_ip_addr *dst, uint8_t *buf, size_t cap);
 
 /* tern_tcp_repr_emit() for r whose options tern_tcp_options_len() has
- * already measured at olen bytes (not negative): the same bytes and
- * results, without measuring them again (TCP output measures its header's
- * options once for every segment it builds). */
+ * already measured: olen is what it returned (a negative one is returned
+ * as is). The same bytes and results, without measuring them again (TCP
+ * output measures its header's options once for every segment it
+ * builds). */
 int tern__tcp_repr_put(const tern_tcp_repr *r, int olen,
                        const tern_ip_addr *src, const tern_ip_addr *dst,
                        uint8_t *buf, size_t cap);
