@@ -370,10 +370,6 @@ static ALWAYS_INLINE tern_csum add_any(tern_csum sum, uint8_t *dst,
   return add_csum(sum, s + first);
 }
 
-tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
-  return add_any(sum, NULL, data, len, false);
-}
-
 /* The sum of a header: len a multiple of 4 and at most 64 (IPv4's 20 to
  * 60 bytes), at any address. Its native-order 32-bit words, read with
  * memcpy (one load each where unaligned loads are allowed, as on x86-64),
@@ -382,7 +378,8 @@ tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
  * in the piece, so an odd address needs no swap. For 20 bytes the
  * alignment steps and length tests of add_any cost more than the words
  * (the IPv4 header's tern_checksum: 91 -> 55 instructions a call in the
- * TCP bulk transfer, README.md). */
+ * TCP bulk transfer, README.md); so for a TCP segment without data (its
+ * header, 32 bytes with timestamps: about 80 -> 30 in tern_checksum_add). */
 static uint32_t header_sum(const uint8_t *p, size_t len) {
   uint64_t a = 0;
   for (size_t i = 0; i < len; i += 4) {
@@ -391,6 +388,13 @@ static uint32_t header_sum(const uint8_t *p, size_t len) {
     a += w;
   }
   return native_to_be16(fold64(a));
+}
+
+tern_csum tern_checksum_add(tern_csum sum, const void *data, size_t len) {
+  if (len <= 64 && (len & 3) == 0) {
+    return add_csum(sum, header_sum(data, len));
+  }
+  return add_any(sum, NULL, data, len, false);
 }
 
 tern_csum tern_checksum_copy(tern_csum sum, void *dst, const void *src,

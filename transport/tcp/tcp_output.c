@@ -35,14 +35,16 @@ uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
 }
 
 /* Builds r (its data already at buf + the header's length, or none) in
- * pkt for route rt, and sends it. Takes pkt. rt was looked up for dst by
- * the caller in the same poll (no other task ran since, so it is still
- * this stack's): tern__ip_send, without the checks tern_ip_send repeats. */
+ * pkt for route rt, and sends it. Takes pkt. olen: r's options measured
+ * (tern_tcp_options_len). rt was looked up for dst by the caller in the
+ * same poll (no other task ran since, so it is still this stack's):
+ * tern__ip_send, without the checks tern_ip_send repeats. */
 static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
                      const tern_ip_route *rt, const tern_ip_addr *src,
-                     const tern_ip_addr *dst, const tern_tcp_repr *r) {
+                     const tern_ip_addr *dst, const tern_tcp_repr *r,
+                     int olen) {
   uint8_t *buf = tern_pkt_data(pkt);
-  int n = tern_tcp_repr_emit(r, src, dst, buf, tern_pkt_tailroom(pkt));
+  int n = tern__tcp_repr_put(r, olen, src, dst, buf, tern_pkt_tailroom(pkt));
   if (n < 0) {
     tern_pkt_free(pkt);
     layer->stats.tx_errors++;
@@ -79,7 +81,8 @@ int tern__tcp_send_now(tern_tcp_layer *layer, const tern_endpoint *local,
   }
   r->src_port = local->port;
   r->dst_port = remote->port;
-  return emit_send(layer, pkt, &rt, &local->addr, &remote->addr, r);
+  return emit_send(layer, pkt, &rt, &local->addr, &remote->addr, r,
+                   tern_tcp_options_len(&r->opts));
 }
 
 void tern__tcp_reset_answer(tern_tcp_layer *layer, const tern_endpoint *local,
@@ -605,7 +608,8 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     }
     r->payload = d;
     r->payload_len = p.len;
-    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, r) != 0) {
+    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, r, olen) !=
+        0) {
       return TERN_READY; /* counted; the retransmission timer covers it */
     }
     sent(c, &p, now);

@@ -72,7 +72,13 @@ int tern_tcp_repr_parse(tern_tcp_repr *out, const uint8_t *buf, size_t len,
 
 int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
                        const tern_ip_addr *dst, uint8_t *buf, size_t cap) {
-  int olen = tern_tcp_options_len(&r->opts);
+  return tern__tcp_repr_put(r, tern_tcp_options_len(&r->opts), src, dst, buf,
+                            cap);
+}
+
+int tern__tcp_repr_put(const tern_tcp_repr *r, int olen,
+                       const tern_ip_addr *src, const tern_ip_addr *dst,
+                       uint8_t *buf, size_t cap) {
   if (olen < 0) {
     return olen;
   }

@@ -222,6 +222,15 @@ void tern__tcp_options_put(const tern_tcp_opts *o, uint8_t *p);
 int tern_tcp_repr_emit(const tern_tcp_repr *r, const tern_ip_addr *src,
                        const tern_ip_addr *dst, uint8_t *buf, size_t cap);
 
+/* tern_tcp_repr_emit() for r whose options tern_tcp_options_len() has
+ * already measured: olen is what it returned (a negative one is returned
+ * as is). The same bytes and results, without measuring them again (TCP
+ * output measures its header's options once for every segment it
+ * builds). */
+int tern__tcp_repr_put(const tern_tcp_repr *r, int olen,
+                       const tern_ip_addr *src, const tern_ip_addr *dst,
+                       uint8_t *buf, size_t cap);
+
 /* What a handshake settled (RFC 9293 3.7.1, RFC 7323 2.2 and 3.2, RFC
  * 2018 2): each side's SYN offers options and an option is in force only
  * when both offered it. */
