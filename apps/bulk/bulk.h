@@ -58,9 +58,9 @@ typedef struct tern_bulk {
     tern_task task;
     tern_co co;
     tern_tcp_conn *c;
-    size_t len;
-    ptrdiff_t n;
-    uint8_t buf[512];
+    uint8_t *room; /* the send ring's free run */
+    ptrdiff_t n;   /* its length, or the error */
+    size_t len;    /* of it filled and committed */
   } w;
 } tern_bulk;
 

@@ -9,14 +9,16 @@ static tern_poll tcp_poll(tern_task *t, tern_cx *cx) {
     TERN_CO_AWAIT(&d->tcp.co, tern_tcp_poll_accept(&d->lst, cx, &d->tcp.conn));
     d->tcp.bytes = 0;
     for (;;) {
-      TERN_CO_AWAIT(&d->tcp.co,
-                    tern_tcp_poll_read(d->tcp.conn, cx, d->tcp.buf,
-                                       sizeof d->tcp.buf, &d->tcp.n));
+      /* Counted and dropped where they lie in the receive ring. */
+      TERN_CO_AWAIT(&d->tcp.co, tern_tcp_poll_peek(d->tcp.conn, cx,
+                                                   &d->tcp.view, &d->tcp.n));
       if (d->tcp.n <= 0) {
         break; /* the peer's FIN (0) or an error */
       }
       d->tcp.bytes += (uint64_t)d->tcp.n;
       d->stats.tcp_bytes += (uint64_t)d->tcp.n;
+      /* The whole view just shown, no await since: 0 by contract. */
+      (void)tern_tcp_consume(d->tcp.conn, (size_t)d->tcp.n);
     }
     d->stats.last_conn_bytes = d->tcp.bytes;
     if (d->tcp.n == 0) {

@@ -1,5 +1,6 @@
 /* The discard service (RFC 863, port 9) over TCP and UDP: every byte
- * received is read and dropped, and counted. One TCP connection is served
+ * received is dropped, and counted (TCP's where they lie in the receive
+ * ring: no buffer of the application's). One TCP connection is served
  * at a time (the listener's other slots hold the next ones' handshakes);
  * UDP datagrams are counted whole, whatever their length.
  *
@@ -54,10 +55,10 @@ typedef struct tern_discard {
     tern_task task;
     tern_co co;
     tern_tcp_conn *conn;
-    uint64_t bytes; /* of this connection */
+    uint64_t bytes;      /* of this connection */
+    const uint8_t *view; /* the unread bytes, in the receive ring */
     ptrdiff_t n;
     int err;
-    uint8_t buf[512];
   } tcp;
   struct {
     tern_task task;

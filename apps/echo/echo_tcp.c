@@ -13,28 +13,25 @@ static tern_poll server_poll(tern_task *t, tern_cx *cx) {
   for (;;) {
     TERN_CO_AWAIT(&e->server.co,
                   tern_tcp_poll_accept(&e->lst, cx, &e->server.conn));
+    /* Each run of received bytes is written back straight from the
+     * receive ring and freed as far as it was written: a partial write
+     * leaves the rest to be shown again, first. */
     for (;;) {
       TERN_CO_AWAIT(&e->server.co,
-                    tern_tcp_poll_read(e->server.conn, cx, e->server.buf,
-                                       sizeof e->server.buf, &e->server.n));
+                    tern_tcp_poll_peek(e->server.conn, cx, &e->server.view,
+                                       &e->server.n));
       if (e->server.n <= 0) {
         break; /* the peer's FIN (0) or an error */
       }
-      for (e->server.done = 0; e->server.done < e->server.n;
-           e->server.done += e->server.w) {
-        TERN_CO_AWAIT(
-            &e->server.co,
-            tern_tcp_poll_write(
-                e->server.conn, cx, e->server.buf + e->server.done,
-                (size_t)(e->server.n - e->server.done), &e->server.w));
-        if (e->server.w < 0) {
-          break;
-        }
-        e->echoed += (uint32_t)e->server.w;
-      }
+      TERN_CO_AWAIT(&e->server.co,
+                    tern_tcp_poll_write(e->server.conn, cx, e->server.view,
+                                        (size_t)e->server.n, &e->server.w));
       if (e->server.w < 0) {
         break;
       }
+      /* Part of the view just shown, no await since: 0 by contract. */
+      (void)tern_tcp_consume(e->server.conn, (size_t)e->server.w);
+      e->echoed += (uint32_t)e->server.w;
     }
     if (e->server.n == 0) {
       TERN_CO_AWAIT(&e->server.co,

@@ -17,16 +17,14 @@
 extern "C" {
 #endif
 
-/* Connection slots (one served, the others' handshakes held), each
- * ring's size and the copy buffer; boards with little RAM shrink them. */
+/* Connection slots (one served, the others' handshakes held) and each
+ * ring's size; boards with little RAM shrink them. Bytes are written
+ * back from the receive ring itself: no copy buffer. */
 #ifndef TERN_ECHO_TCP_SLOTS
 #define TERN_ECHO_TCP_SLOTS 3
 #endif
 #ifndef TERN_ECHO_TCP_RING
 #define TERN_ECHO_TCP_RING 8192
-#endif
-#ifndef TERN_ECHO_TCP_BUF
-#define TERN_ECHO_TCP_BUF 2048
 #endif
 
 typedef struct tern_echo_tcp {
@@ -41,11 +39,10 @@ typedef struct tern_echo_tcp {
     tern_task task;
     tern_co co;
     tern_tcp_conn *conn;
-    ptrdiff_t n;    /* bytes in buf */
-    ptrdiff_t done; /* of them written back */
-    ptrdiff_t w;
+    const uint8_t *view; /* unread bytes, in the receive ring */
+    ptrdiff_t n;         /* their number */
+    ptrdiff_t w;         /* of them written back */
     int err;
-    uint8_t buf[TERN_ECHO_TCP_BUF];
   } server;
   uint32_t connections; /* served to the end */
   uint32_t echoed;      /* bytes */
