@@ -29,7 +29,8 @@ static tern_poll server_poll(tern_task *t, tern_cx *cx) {
       if (e->server.w < 0) {
         break;
       }
-      /* Part of the view just shown, no await since: 0 by contract. */
+      /* w <= the view shown, which stays unread until consumed (only an
+       * abort, ours alone to make, drops it): 0 by contract. */
       (void)tern_tcp_consume(e->server.conn, (size_t)e->server.w);
       e->echoed += (uint32_t)e->server.w;
     }
