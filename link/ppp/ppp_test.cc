@@ -916,14 +916,7 @@ TEST_F(Ppp, AnNcpGoingDownDropsOnlyItsOwnFamilysHeldPacket) {
   Init(Default());
   ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
   LcpUp();
-  Frame req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
-  PeerSend(TERN_PPP_PROTO_IPV6CP,
-           Cp(TERN_PPP_CONF_REQ, 2,
-              Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
-  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
   IpcpUp();
   // Sends packets of one IP version until the stream toward the peer is
   // full and one accepted packet waits in the adapter; returns how many
@@ -992,13 +985,7 @@ TEST_F(Ppp, IpcpRejectedWhileIpv6cpNegotiatesKeepsTheLink) {
     EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
                  f.code() == TERN_PPP_TERM_REQ);
   }
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
-  PeerSend(TERN_PPP_PROTO_IPV6CP,
-           Cp(TERN_PPP_CONF_REQ, 2,
-              Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
-  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  Ipv6cpUp(req);
   EXPECT_TRUE(Up());
   // IPV6CP rejected too: nothing left to carry.
   PeerSend(TERN_PPP_PROTO_LCP,

@@ -257,6 +257,18 @@ class Ppp : public ::testing::Test {
     Sent();  // the rest of the negotiation (our LCP Ack) is not looked at
   }
 
+  // Opens IPV6CP after our request req: acks it, and acks the peer's
+  // request for interface identifier 02:00:00:00:00:00:00:01.
+  void Ipv6cpUp(const Frame &req) {
+    Bytes ack = req.info;
+    ack[0] = TERN_PPP_CONF_ACK;
+    PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+    PeerSend(TERN_PPP_PROTO_IPV6CP,
+             Cp(TERN_PPP_CONF_REQ, 2,
+                Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
+    Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  }
+
   bool Up() {
     return (tern_netdev_get_info(&dev_).flags & TERN_NETDEV_UP) != 0;
   }
