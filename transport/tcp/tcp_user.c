@@ -160,7 +160,8 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err) {
  * took them, is followed by one, so the duplicate ACKs a later loss draws
  * carry that window: a peer counts none whose window changed, RFC 5681
  * 2) or half the ring since we last offered it (receiver SWS avoidance,
- * RFC 9293 3.8.6.2.2). */
+ * RFC 9293 3.8.6.2.2). None after the peer's FIN: it sends no more data
+ * (Linux sends none then either). */
 static void rcv_taken(tern_tcp_conn *c, uint32_t before) {
   uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
   uint32_t grown = edge - c->last_adv;
@@ -168,8 +169,8 @@ static void rcv_taken(tern_tcp_conn *c, uint32_t before) {
   if (step > c->rcv.cap / 2) {
     step = c->rcv.cap / 2;
   }
-  if (c->state != TERN_TCP_CLOSED && tern_seq_gt(edge, c->last_adv) &&
-      (grown >= step || before == 0)) {
+  if (c->state != TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_RCVD_FIN) == 0 &&
+      tern_seq_gt(edge, c->last_adv) && (grown >= step || before == 0)) {
     c->pend |= TERN__TCP_P_ACK;
     tern__tcp_kick(c->layer);
   }
