@@ -845,12 +845,14 @@ static void ipcp_up(tern_ppp *p) {
 }
 
 /* An NCP leaves Opened (IPCP's or IPV6CP's This-Layer-Down): its family
- * stops, the restart is counted, and a held packet of that family is
- * dropped; one of the other family stays, its NCP is still open. */
+ * stops, a restart is counted when it was the last one (the link, up
+ * while any family is, goes down: once however many NCPs LCP's down takes
+ * with it), and a held packet of that family is dropped; one of the
+ * other family stays, its NCP is still open. */
 void tern__ppp_ncp_down(tern_ppp *p, uint8_t up_bit) {
   if (p->up & up_bit) {
     p->up &= (uint8_t)~up_bit;
-    p->ppp_stats.restarts++;
+    p->ppp_stats.restarts += p->up == 0;
     tern__ppp_link_changed(p);
   }
   if (p->tx_data != NULL && p->tx_data_up == up_bit) {

@@ -61,8 +61,9 @@ void tern__ppp_start_ncp(tern_ppp *p, tern_ppp_fsm *f);
 void tern__ppp_link_changed(tern_ppp *p);
 
 /* An NCP's This-Layer-Down: clears up_bit (TERN__PPP_UP_V4 or _V6) in
- * p->up, counts a restart if it was set, reports the link event, and
- * drops a held outgoing packet of that family only. */
+ * p->up, counts a restart if that took the link down (no family left),
+ * reports the link event, and drops a held outgoing packet of that
+ * family only. */
 void tern__ppp_ncp_down(tern_ppp *p, uint8_t up_bit);
 
 /* Queues the control packet built in pkt (its data from the code on, len

@@ -909,9 +909,10 @@ TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
 }
 
 // With both NCPs open, one of them going down (the peer's
-// Terminate-Request) stops only its own family: the restart is counted
-// for IPV6CP as for IPCP, and a packet held for the stream is dropped
-// only when it is of the family that stopped.
+// Terminate-Request) stops only its own family: the link stays up (no
+// restart counted) until the last one goes, IPV6CP as IPCP, and a packet
+// held for the stream is dropped only when it is of the family that
+// stopped.
 TEST_F(Ppp, AnNcpGoingDownDropsOnlyItsOwnFamilysHeldPacket) {
   Init(Default());
   ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
@@ -959,16 +960,41 @@ TEST_F(Ppp, AnNcpGoingDownDropsOnlyItsOwnFamilysHeldPacket) {
   int v6 = fill(6);
   EXPECT_GE(v6, 2);
   PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_REQ, 9, {}));
-  EXPECT_EQ(ps->restarts, 1u);
+  EXPECT_EQ(ps->restarts, 0u) << "the link is still up";
   EXPECT_EQ(st->tx_drop_down, 0u);
   EXPECT_EQ(drain(TERN_PPP_PROTO_IPV6), v6);  // the held one included
   EXPECT_TRUE(Up());                          // IPv6 still carried
   // IPV6CP goes down with an IPv6 packet held: that one is dropped.
   v6 = fill(6);
   PeerSend(TERN_PPP_PROTO_IPV6CP, Cp(TERN_PPP_TERM_REQ, 10, {}));
-  EXPECT_EQ(ps->restarts, 2u);
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(ps->restarts, 1u) << "the link went down";
   EXPECT_EQ(st->tx_drop_down, 1u);
   EXPECT_EQ(drain(TERN_PPP_PROTO_IPV6), v6 - 1);
+}
+
+// Found reviewing tern__ppp_ncp_down: with both NCPs open, the peer's
+// LCP restart takes the link down once, but each NCP's down counted a
+// restart (2; ppp_stats.restarts is "the link went down after being
+// up", and an IPCP-only link counts 1 for the same restart).
+TEST_F(Ppp, AnLcpRestartWithBothNcpsOpenCountsOneRestart) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+  PeerSend(TERN_PPP_PROTO_IPV6CP,
+           Cp(TERN_PPP_CONF_REQ, 2,
+              Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
+  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->restarts, 1u);
 }
 
 // An IPv6-only peer protocol-rejects IPCP while IPV6CP still negotiates:

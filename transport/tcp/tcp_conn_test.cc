@@ -2977,6 +2977,82 @@ TEST_F(TcpConn, PeekAfterAResetShowsWhatCameThenTheError) {
   EXPECT_EQ(tern_tcp_consume(&conn, 1), TERN_ECONNRESET);
 }
 
+// Found reviewing consume: once the peer's FIN has come it sends no more
+// data, so the room a reader frees is no news to it. Taking the bytes of
+// a full ring sent two window updates after the FIN (the first offering
+// one byte: the window had been 0), each a segment for nothing; Linux
+// sends none after the peer's FIN either (tcp_cleanup_rbuf checks
+// RCV_SHUTDOWN).
+TEST_F(TcpConn, NoWindowUpdateAfterThePeersFin) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  // 4 x 1,000 and 96 fill the 4,096-byte ring; the FIN comes with the last.
+  for (uint32_t i = 0; i < 4; i++) {
+    Send(Peer(TERN_TCP_ACK, seq + 1000 * i, iss + 1, Counting(1000, 1000 * i)));
+  }
+  std::vector<Seg> out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 4000,
+                                   iss + 1, Counting(96, 4000)));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 4097) << "the FIN acknowledged";
+  EXPECT_EQ(out.back().window, 0u);
+  const uint8_t *p = nullptr;
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Peek(&p, &n), TERN_READY);
+  ASSERT_EQ(n, 4096);
+  ASSERT_EQ(tern_tcp_consume(&conn, 1), 0);
+  EXPECT_TRUE(Run().empty()) << "a window of one byte, after the FIN";
+  ASSERT_EQ(tern_tcp_consume(&conn, 4095), 0);
+  EXPECT_TRUE(Run().empty()) << "the whole ring, after the FIN";
+  ASSERT_EQ(Peek(&p, &n), TERN_READY);
+  EXPECT_EQ(n, 0) << "end of stream";
+}
+
+// Found reviewing consume: a reader that takes a few bytes of a full
+// ring (a parser consuming a header) offered the peer, waiting in
+// persist, a window of those few bytes at once (any room after a zero
+// window earned an update), inviting it to send them alone: the silly
+// window RFC 9293 3.8.6.2.2 asks a receiver not to offer. The update
+// after a zero window now waits for min(SMSS, half the ring) of room,
+// the RFC's threshold, and does not wait for the larger step after that.
+TEST_F(TcpConn, AClosedWindowReopensByAtLeastASegment) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  for (uint32_t i = 0; i < 4; i++) {
+    Send(Peer(TERN_TCP_ACK, seq + 1000 * i, iss + 1, Counting(1000, 1000 * i)));
+  }
+  Send(Peer(TERN_TCP_ACK, seq + 4000, iss + 1, Counting(96, 4000)));
+  tern_sim_advance(40);  // the delayed ACK
+  std::vector<Seg> out = Run();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 4096);
+  ASSERT_EQ(out.back().window, 0u) << "the ring is full";
+  const uint8_t *p = nullptr;
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Peek(&p, &n), TERN_READY);
+  ASSERT_EQ(n, 4096);
+  ASSERT_EQ(tern_tcp_consume(&conn, 4), 0);
+  EXPECT_TRUE(Run().empty()) << "a window of 4 bytes is not offered";
+  ASSERT_EQ(tern_tcp_consume(&conn, 995), 0);
+  EXPECT_TRUE(Run().empty()) << "999 bytes: still less than the SMSS";
+  ASSERT_EQ(tern_tcp_consume(&conn, 1), 0);
+  out = Run();
+  ASSERT_EQ(out.size(), 1u) << "the window reopens by a segment";
+  EXPECT_EQ(out[0].ack, seq + 4096);
+  EXPECT_EQ(out[0].window, 1000u);
+  // Through poll_read the same (the one path): the peer fills it again.
+  Send(Peer(TERN_TCP_ACK, seq + 4096, iss + 1, Counting(1000, 0)));
+  tern_sim_advance(40);
+  out = Run();
+  ASSERT_FALSE(out.empty());
+  ASSERT_EQ(out.back().window, 0u);
+  uint8_t buf[8];
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty()) << "a window of 8 bytes is not offered";
+}
+
 TEST_F(TcpConn, AfterAnAbortTheViewIsGone) {
   uint32_t iss;
   Open(&iss);

@@ -153,23 +153,28 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err) {
   }
 }
 
-/* The reader took bytes out of the receive ring, which offered a window
- * of `before` until then: poll_read's and consume's one path to the
- * window update. One goes out when the window grew by two full segments
- * of data (SMSS: the ACK of every second segment, sent before the reader
- * took them, is followed by one, so the duplicate ACKs a later loss draws
- * carry that window: a peer counts none whose window changed, RFC 5681
- * 2) or half the ring since we last offered it (receiver SWS avoidance,
- * RFC 9293 3.8.6.2.2). */
-static void rcv_taken(tern_tcp_conn *c, uint32_t before) {
+/* The reader took bytes out of the receive ring: poll_read's and
+ * consume's one path to the window update. One goes out when the window
+ * grew by two full segments of data (SMSS: the ACK of every second
+ * segment, sent before the reader took them, is followed by one, so the
+ * duplicate ACKs a later loss draws carry that window: a peer counts none
+ * whose window changed, RFC 5681 2) or half the ring since we last
+ * offered it (receiver SWS avoidance, RFC 9293 3.8.6.2.2). When the
+ * window we offered last was closed (the peer waits in persist) one goes
+ * as soon as it opens by RFC 9293's least step, min(SMSS, half the ring),
+ * and not before: a few bytes offered would be sent alone, the silly
+ * window. None after the peer's FIN: it sends no more data (Linux sends
+ * none then either). */
+static void rcv_taken(tern_tcp_conn *c) {
   uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
   uint32_t grown = edge - c->last_adv;
-  uint32_t step = 2u * c->cc.smss;
-  if (step > c->rcv.cap / 2) {
-    step = c->rcv.cap / 2;
+  uint32_t half = c->rcv.cap / 2;
+  uint32_t step = c->cc.smss < half ? c->cc.smss : half;
+  if (c->last_adv != c->rcv.rcv_nxt) { /* the window offered was open */
+    step = 2u * c->cc.smss < half ? 2u * c->cc.smss : half;
   }
-  if (c->state != TERN_TCP_CLOSED && tern_seq_gt(edge, c->last_adv) &&
-      (grown >= step || before == 0)) {
+  if (c->state != TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_RCVD_FIN) == 0 &&
+      tern_seq_gt(edge, c->last_adv) && grown >= step) {
     c->pend |= TERN__TCP_P_ACK;
     tern__tcp_kick(c->layer);
   }
@@ -199,9 +204,8 @@ tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
   if (c->rcv.unread == 0) {
     return rcv_empty(c, cx, n);
   }
-  uint32_t before = tern_tcp_rcvbuf_window(&c->rcv);
   *n = (ptrdiff_t)tern_tcp_rcvbuf_read(&c->rcv, buf, len);
-  rcv_taken(c, before);
+  rcv_taken(c);
   return TERN_READY;
 }
 
@@ -230,9 +234,8 @@ int tern_tcp_consume(tern_tcp_conn *c, size_t n) {
                                                    : TERN_ERANGE;
   }
   if (n != 0) {
-    uint32_t before = tern_tcp_rcvbuf_window(&c->rcv);
     (void)tern_tcp_rcvbuf_consume(&c->rcv, (uint32_t)n);
-    rcv_taken(c, before);
+    rcv_taken(c);
   }
   return 0;
 }
