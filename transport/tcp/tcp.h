@@ -315,9 +315,10 @@ tern_poll tern_tcp_poll_close(tern_tcp_conn *c, tern_cx *cx, int *err);
  *
  * A view is the first contiguous run only: it stops at the ring's end,
  * and the bytes after the wrap are the next view. Views stay valid until
- * consumed or committed, or until the connection is aborted or set up
- * again; input never writes into a receive view nor output into a send
- * view. */
+ * consumed or committed, or until the connection is aborted, closed
+ * (poll_close returned: a listener may give the slot to a new connection)
+ * or set up again; input never writes into a receive view nor output into
+ * a send view. */
 
 /* Waits for received bytes and shows the first contiguous run of them in
  * the receive ring: READY with *data at it and *n its length (> 0, never
