@@ -174,10 +174,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint8_t n;
         if (!in.Byte(&n))
           return 0;
+        int64_t avail = m.nxt_off - m.read_off;
+        if (n & 0x80) {
+          // In place: the first contiguous run, then consume part of it.
+          uint32_t len;
+          const uint8_t *at = tern_tcp_rcvbuf_peek(&rb, &len);
+          const uint8_t *end = ring.data() + m.cap;
+          if ((int64_t)len > avail || (len == 0) != (avail == 0))
+            Fail("peek showed other than a run of the unread bytes");
+          if (at < ring.data() || at > end || len > (size_t)(end - at))
+            Fail("peek's run leaves the ring");
+          if ((int64_t)len < avail && at + len != end)
+            Fail(
+                "peek stopped short of the unread bytes before the ring's end");
+          for (uint32_t i = 0; i < len; i++)
+            if (at[i] != StreamByte(m.read_off + (int64_t)i))
+              Fail("a byte peeked is not the stream's");
+          if (tern_tcp_rcvbuf_consume(&rb, (uint32_t)avail + 1) != TERN_ERANGE)
+            Fail("consume took more than is unread");
+          uint32_t k = (uint32_t)(n & 0x7f) < len ? (uint32_t)(n & 0x7f) : len;
+          if (tern_tcp_rcvbuf_consume(&rb, k) != 0)
+            Fail("consume refused what peek showed");
+          m.read_off += k;
+          break;
+        }
         size_t want = (size_t)n + 1;
         out.assign(want + 1, 0x5A);
         size_t got = tern_tcp_rcvbuf_read(&rb, out.data(), want);
-        int64_t avail = m.nxt_off - m.read_off;
         if ((int64_t)got != (avail < (int64_t)want ? avail : (int64_t)want))
           Fail("read returned other than min(unread, asked)");
         for (size_t i = 0; i < got; i++)
