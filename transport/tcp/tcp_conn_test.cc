@@ -2975,6 +2975,8 @@ TEST_F(TcpConn, PeekAfterAResetShowsWhatCameThenTheError) {
   EXPECT_EQ(n, TERN_ECONNRESET);
   EXPECT_EQ(p, nullptr);
   EXPECT_EQ(tern_tcp_consume(&conn, 1), TERN_ECONNRESET);
+  EXPECT_EQ(tern_tcp_consume(&conn, 0), TERN_ECONNRESET)
+      << "closed with nothing left, as commit(0) says";
 }
 
 // Found reviewing consume: once the peer's FIN has come it sends no more
@@ -3063,6 +3065,8 @@ TEST_F(TcpConn, AfterAnAbortTheViewIsGone) {
   ASSERT_EQ(n, 10);
   tern_tcp_abort(&conn);
   EXPECT_EQ(tern_tcp_consume(&conn, 10), TERN_ECLOSED);
+  EXPECT_EQ(tern_tcp_consume(&conn, 0), TERN_ECLOSED);
+  EXPECT_EQ(tern_tcp_commit(&conn, 0), TERN_ECLOSED);
   ASSERT_EQ(Peek(&p, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ECLOSED);
   EXPECT_EQ(p, nullptr);

@@ -228,10 +228,13 @@ int tern_tcp_consume(tern_tcp_conn *c, size_t n) {
   }
   uint32_t len;
   (void)tern_tcp_rcvbuf_peek(&c->rcv, &len);
+  if (len == 0 && c->state == TERN_TCP_CLOSED) {
+    /* Closed with nothing left (an abort drops the unread bytes): say
+     * why, for any n, as commit does. */
+    return closed_err(c);
+  }
   if (n > len) {
-    /* After an abort the unread bytes are gone: say why. */
-    return len == 0 && c->state == TERN_TCP_CLOSED ? closed_err(c)
-                                                   : TERN_ERANGE;
+    return TERN_ERANGE;
   }
   if (n != 0) {
     (void)tern_tcp_rcvbuf_consume(&c->rcv, (uint32_t)n);
