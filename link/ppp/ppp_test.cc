@@ -981,14 +981,7 @@ TEST_F(Ppp, AnLcpRestartWithBothNcpsOpenCountsOneRestart) {
   Init(Default());
   ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
   LcpUp();
-  Frame req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
-  PeerSend(TERN_PPP_PROTO_IPV6CP,
-           Cp(TERN_PPP_CONF_REQ, 2,
-              Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
-  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_ACK);
+  Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
   IpcpUp();
   ASSERT_TRUE(Up());
   PeerSend(TERN_PPP_PROTO_LCP,
