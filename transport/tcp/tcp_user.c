@@ -168,10 +168,12 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err) {
 static void rcv_taken(tern_tcp_conn *c) {
   uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
   uint32_t grown = edge - c->last_adv;
+  /* Two segments while the window offered was open, one once closed;
+   * at most half the ring. */
   uint32_t half = c->rcv.cap / 2;
-  uint32_t step = c->cc.smss < half ? c->cc.smss : half;
-  if (c->last_adv != c->rcv.rcv_nxt) { /* the window offered was open */
-    step = 2u * c->cc.smss < half ? 2u * c->cc.smss : half;
+  uint32_t step = c->last_adv != c->rcv.rcv_nxt ? 2u * c->cc.smss : c->cc.smss;
+  if (step > half) {
+    step = half;
   }
   if (c->state != TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_RCVD_FIN) == 0 &&
       tern_seq_gt(edge, c->last_adv) && grown >= step) {
