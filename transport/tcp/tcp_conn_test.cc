@@ -3055,6 +3055,42 @@ TEST_F(TcpConn, AClosedWindowReopensByAtLeastASegment) {
   EXPECT_TRUE(Run().empty()) << "a window of 8 bytes is not offered";
 }
 
+// With a window scale a window of less than 2^shift bytes goes as 0:
+// closed to the peer, so it reopens as a closed one does, by a segment.
+TEST_F(TcpConn, AWindowScaledToZeroIsClosed) {
+  static uint8_t ring[70001];  // more than 65,535: a shift of 1
+  ASSERT_EQ(
+      tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], ring, sizeof ring),
+      0);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  ASSERT_EQ(syn[0].opts.wscale, 1);
+  uint32_t iss = syn[0].seq;
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
+  sa.dport = syn[0].sport;
+  sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE;
+  sa.opts.mss = 1000;
+  sa.opts.wscale = 0;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out;
+  for (uint32_t i = 0; i < 70; i++) {
+    out = Send(Peer(TERN_TCP_ACK, seq + 1000 * i, iss + 1, Counting(1000, 0)));
+  }
+  ASSERT_FALSE(out.empty()) << "the ACK of every second segment";
+  EXPECT_EQ(out.back().ack, seq + 70000);
+  ASSERT_EQ(out.back().window, 0u) << "one byte free, shifted by 1";
+  ASSERT_EQ(tern_tcp_consume(&conn, 998), 0);
+  EXPECT_TRUE(Run().empty()) << "999 bytes free: less than the SMSS";
+  ASSERT_EQ(tern_tcp_consume(&conn, 1), 0);
+  out = Run();
+  ASSERT_EQ(out.size(), 1u) << "the window reopens by a segment";
+  EXPECT_EQ(out[0].window, 500u) << "1,000 bytes, shifted by 1";
+}
+
 TEST_F(TcpConn, AfterAnAbortTheViewIsGone) {
   uint32_t iss;
   Open(&iss);

@@ -450,8 +450,10 @@ static void header(tern_tcp_conn *c, bool syn, const tern_ip_route *rt,
   }
 }
 
-/* After a segment of plan p went out: sequence numbers, timers. */
-static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
+/* After a segment of plan p went out with window field window:
+ * sequence numbers, timers, the window's edge. */
+static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
+                 tern_time now) {
   tern_tcp_layer *layer = c->layer;
   uint32_t seg_len = tern_tcp_seg_len(p->flags, p->len);
   bool again = p->rexmit || tern_seq_lt(p->seq, c->snd_max);
@@ -492,7 +494,10 @@ static void sent(tern_tcp_conn *c, const plan *p, tern_time now) {
   if ((p->flags & TERN_TCP_ACK) != 0) {
     c->ack_at = 0;
     c->acks_owed = 0;
-    c->last_adv = c->rcv.rcv_nxt + tern__tcp_rcv_wnd(c);
+    /* The edge the peer saw: with a window scale, less than 2^shift
+     * bytes free went as 0, a closed window (rcv_taken). */
+    uint8_t shift = (p->flags & TERN_TCP_SYN) != 0 ? 0 : c->rcv_shift;
+    c->last_adv = c->rcv.rcv_nxt + ((uint32_t)window << shift);
   }
 }
 
@@ -612,7 +617,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
         0) {
       return TERN_READY; /* counted; the retransmission timer covers it */
     }
-    sent(c, &p, now);
+    sent(c, &p, r->window, now);
     if (cx == NULL) {
       return TERN_READY; /* the first segment only: the rest is the runner's */
     }
