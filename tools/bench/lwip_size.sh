@@ -1,13 +1,21 @@
 #!/bin/bash
 # lwIP 2.1.3 beside tern on Cortex-M0: what the same Ethernet + ARP + IPv4 +
-# ICMP + UDP echo costs in flash (text) with each stack, built with the
-# same compiler and flags. A benchmark tool, never part of tern's build or
-# tests: lwIP's source comes from Debian's source package
-# (toolchains/install.sh) and nothing of it is committed.
+# ICMP + UDP echo (or, with --tcp, the same with a TCP echo) costs in flash
+# (text) with each stack, built with the same compiler and flags. A
+# benchmark tool, never part of tern's build or tests: lwIP's source comes
+# from Debian's source package (toolchains/install.sh) and nothing of it is
+# committed.
 #
-#   tools/bench/lwip_size.sh [--lwip-src DIR] [--work DIR] [--no-tern]
-#                            [-DNAME=VALUE ...]
+#   tools/bench/lwip_size.sh [--tcp] [--lwip-src DIR] [--work DIR]
+#                            [--no-tern] [-DNAME=VALUE ...]
 #
+# --tcp           the TCP firmware: lwIP's with TERN_BENCH_TCP=1 (a TCP
+#                 echo on port 7 beside the UDP one, lwIP's TCP with the
+#                 options of lwipopts.h's "TCP" section), against
+#                 `bazel run //transport/tcp/bench:size_stack_tcp_m0_size`;
+#                 also prints lwIP's sizeof(struct tcp_pcb) with those
+#                 options. Without it: the UDP echo firmware, against
+#                 `bazel run //apps/echo:size_eth_m0_size`.
 # --lwip-src DIR  an unpacked lwip-2.1.3 tree (default: the copy
 #                 toolchains/install.sh unpacks from Debian's source
 #                 package, without Debian's patches: a Linux port, socket
@@ -16,21 +24,22 @@
 #                 tools/bench/lwip_source.sh)
 # --work DIR      objects, ELF, map and the download (default
 #                 ${TMPDIR:-/tmp}/tern-lwip-size)
-# --no-tern       skip `bazel run //apps/echo:size_eth_m0_size` (tern's
-#                 side of the table)
+# --no-tern       skip tern's side of the table (the bazel run above)
 # -DNAME=VALUE    an lwIP option overriding tools/bench/lwip/lwipopts.h
 #                 (every option there is #ifndef-guarded), to measure what
 #                 one option costs
 #
 # The lwIP firmware is tools/bench/lwip/main.c (the counterpart of
-# apps/echo/size_stack.c) with lwipopts.h and arch/cc.h from the same
-# folder, compiled like tern's board build for the micro:bit
+# apps/echo/size_stack.c, or with --tcp of
+# transport/tcp/bench/size_stack_tcp.c) with lwipopts.h and arch/cc.h from
+# the same folder, compiled like tern's board build for the micro:bit
 # (toolchains/arm/cc_toolchain_config.bzl plus -c opt's -DNDEBUG) and linked
 # with tern's micro:bit linker script, --gc-sections and newlib-nano. Text
 # is counted from the linker map as tern's size report counts it (.text,
 # .rodata and .ARM.exidx input sections; platforms/size_report.py, which
 # also checks its totals against the ELF). The results and what they mean
-# are in docs/size-history.md ("Compared with lwIP").
+# are in docs/size-history.md ("Compared with lwIP") and, for --tcp, in
+# transport/tcp/bench/README.md ("Code size on Cortex-M0").
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,9 +49,11 @@ bench="$here/lwip"
 lwip_src=""
 work="${TMPDIR:-/tmp}/tern-lwip-size"
 run_tern=1
+tcp=0
 defines=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --tcp) tcp=1; shift ;;
     --lwip-src) lwip_src=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --no-tern) run_tern=0; shift ;;
@@ -53,6 +64,15 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+if [ "$tcp" -eq 1 ]; then
+  # The firmware's switch; the user's -D come after it.
+  defines=(-DTERN_BENCH_TCP=1 "${defines[@]}")
+  name=lwip_m0_tcp
+  tern_target=//transport/tcp/bench:size_stack_tcp_m0_size
+else
+  name=lwip_m0
+  tern_target=//apps/echo:size_eth_m0_size
+fi
 
 # ---- lwIP's source (tools/bench/lwip_source.sh) -------------------------
 tool=lwip_size.sh
@@ -87,7 +107,7 @@ for f in "${core[@]}"; do srcs+=("$lwip_src/src/core/$f.c"); done
 for f in "${core4[@]}"; do srcs+=("$lwip_src/src/core/ipv4/$f.c"); done
 srcs+=("$lwip_src/src/netif/ethernet.c")
 
-obj="$work/obj"
+obj="$work/obj_$name"
 rm -rf "$obj"
 mkdir -p "$obj"
 objs=()
@@ -100,14 +120,15 @@ done
 # The firmware's own file: held to tern's warning flags.
 arm-none-eabi-gcc "${cflags[@]}" "${defines[@]}" -Wall -Wextra -Werror \
   "${includes[@]}" -c "$bench/main.c" -o "$obj/main.o"
-elf="$work/lwip_m0.elf"
-map="$work/lwip_m0.map"
+elf="$work/$name.elf"
+map="$work/$name.map"
 arm-none-eabi-gcc "${ldflags[@]}" "$obj/main.o" "${objs[@]}" \
   -o "$elf" "-Wl,-Map=$map"
 
 # ---- The report --------------------------------------------------------------
 echo "== lwIP 2.1.3 ($lwip_src), arm-none-eabi-gcc $gcc_version, Cortex-M0 -Os"
-[ ${#defines[@]} -eq 0 ] || echo "== options overridden: ${defines[*]}"
+[ "$tcp" -eq 0 ] || echo "== the TCP firmware (-DTERN_BENCH_TCP=1)"
+[ ${#defines[@]} -eq "$tcp" ] || echo "== options overridden: ${defines[*]:$tcp}"
 echo "== $elf"
 arm-none-eabi-size "$elf"
 echo
@@ -128,9 +149,11 @@ from collections import defaultdict
 sys.path.insert(0, sys.argv[2])
 from size_report import placed_sections
 
-# What counts where (lwIP's files by the objects' names).
+# What counts where (lwIP's files by the objects' names). The TCP objects
+# are empty unless LWIP_TCP is 1.
 PROTOCOL = ["etharp.o", "ethernet.o", "ip4.o", "ip4_addr.o", "icmp.o",
-            "udp.o", "inet_chksum.o", "ip.o"]
+            "udp.o", "tcp.o", "tcp_in.o", "tcp_out.o", "inet_chksum.o",
+            "ip.o"]
 SUPPORT = ["pbuf.o", "mem.o", "memp.o", "netif.o", "init.o", "def.o",
            "timeouts.o"]
 NETIF_IP = re.compile(r"^netif_(set_addr|set_ipaddr|set_netmask|set_gw|"
@@ -171,7 +194,7 @@ proto = sum(per[o]["text"] for o in PROTOCOL) + netif_ip
 allin = sum(per[o]["text"] for o in lwip)
 print()
 print("group lwIP protocol (%s + netif.c's IP-layer functions): "
-      "text %d bytes" % (" + ".join(PROTOCOL), proto))
+      "text %d bytes" % (" + ".join(o for o in PROTOCOL if o in lwip), proto))
 print("group lwIP protocol, all of netif.c counted: text %d bytes"
       % (proto + netif_rest))
 print("group lwIP all-in (every lwIP object; %s): text %d bytes, data %d, "
@@ -186,6 +209,7 @@ layers = {
     "l_link": t("etharp.o", "ethernet.o"),
     "l_ip": t("ip4.o", "ip4_addr.o", "icmp.o", "ip.o") + netif_ip,
     "l_udp": t("udp.o"),
+    "l_tcp": t("tcp.o", "tcp_in.o", "tcp_out.o"),
     "l_sum": t("inet_chksum.o"),
     "l_proto": proto,
     "l_netif_rest": netif_rest,
@@ -196,18 +220,33 @@ with open(sys.argv[1] + ".groups", "w") as f:
     f.write(" ".join(str(v) for v in layers.values()) + "\n")
 EOF
 
+# lwIP's per-connection state with these options, as the compiler lays it
+# out for this core: arrays of each struct's size, read back by nm.
+if [ "$tcp" -eq 1 ]; then
+  printf '%s\n' '#include "lwip/priv/tcp_priv.h"' \
+    'char bench_tcp_pcb[sizeof(struct tcp_pcb)];' \
+    'char bench_tcp_pcb_listen[sizeof(struct tcp_pcb_listen)];' \
+    'char bench_tcp_seg[sizeof(struct tcp_seg)];' >"$obj/sizes.c"
+  arm-none-eabi-gcc "${cflags[@]}" "${defines[@]}" "${includes[@]}" \
+    -c "$obj/sizes.c" -o "$obj/sizes.o"
+  echo
+  echo "-- lwIP's structures with these options (bytes, Cortex-M0):"
+  arm-none-eabi-nm -S -t d "$obj/sizes.o" |
+    awk '$4 ~ /^bench_/ { sub(/^bench_/, "", $4); printf "  sizeof(struct %s) %d\n", $4, $2 + 0 }'
+fi
+
 [ "$run_tern" -eq 1 ] || exit 0
 
 # ---- tern's side: the same firmware on tern ----------------------------------
 echo
-echo "== tern: bazel run //apps/echo:size_eth_m0_size"
-tern_report="$work/tern_size_eth_m0.txt"
-if ! (cd "$top" && bazel run //apps/echo:size_eth_m0_size) >"$tern_report" 2>"$work/bazel.log"; then
+echo "== tern: bazel run $tern_target"
+tern_report="$work/tern_$name.txt"
+if ! (cd "$top" && bazel run "$tern_target") >"$tern_report" 2>"$work/bazel.log"; then
   cat "$work/bazel.log" >&2
   exit 1
 fi
 cat "$tern_report"
-read -r l_link l_ip l_udp l_sum l_proto l_netif_rest l_support l_all <"$map.groups"
+read -r l_link l_ip l_udp l_tcp l_sum l_proto l_netif_rest l_support l_all <"$map.groups"
 text_of() {
   local sum=0 lib
   for lib in "$@"; do
@@ -219,14 +258,30 @@ t_proto=$(sed -n 's/^group protocol layers: text \([0-9]*\) bytes.*/\1/p' "$tern
 t_link=$(text_of link/ethernet/libethernet.a link/neighbour/libneighbour.a)
 t_ip=$(text_of ip/core/libcore.a ip/core/libsiphash.a ip/ipv4/libipv4.a ip/ipv4/libwire.a)
 t_udp=$(text_of transport/udp/libudp.a transport/udp/libwire.a)
+t_tcp=0
+if [ "$tcp" -eq 1 ]; then
+  t_tcp=$(sed -n 's/^group tcp: text \([0-9]*\) bytes.*/\1/p' "$tern_report")
+fi
 t_sum=$(text_of ip/checksum/libchecksum.a)
 t_pkt=$(text_of executor/io/libpkt.a)
 t_exec=$(text_of platforms/cortex_m/libexecutor.lo executor/libcore.a)
 t_support=$((t_pkt + t_exec))
 t_all=$((t_proto + t_support))
-if [ $((t_link + t_ip + t_udp + t_sum)) -ne "$t_proto" ]; then
-  echo "lwip_size.sh: tern's protocol layers group is not link + IP + UDP + checksum: a library was added; update this script" >&2
+if [ $((t_link + t_ip + t_udp + t_tcp + t_sum)) -ne "$t_proto" ]; then
+  echo "lwip_size.sh: tern's protocol layers group is not link + IP + UDP + TCP + checksum: a library was added; update this script" >&2
   exit 1
+fi
+if [ "$tcp" -eq 1 ]; then
+  t_stack=$(sed -n 's/^group stack: text \([0-9]*\) bytes.*/\1/p' "$tern_report")
+  if [ "$t_all" -ne "$t_stack" ]; then
+    echo "lwip_size.sh: tern's protocol layers + packets + executor ($t_all) is not its \"stack\" group ($t_stack); update this script" >&2
+    exit 1
+  fi
+fi
+# A TCP row when either side has TCP (-DLWIP_TCP=1 alone gives lwIP's).
+tcp_row=""
+if [ "$l_tcp" -ne 0 ] || [ "$t_tcp" -ne 0 ]; then
+  tcp_row="| TCP (lwIP: tcp, tcp_in, tcp_out; tern: transport/tcp's libraries, the report's \"tcp\" group) | $l_tcp | $t_tcp |"
 fi
 
 cat <<EOF
@@ -237,7 +292,8 @@ cat <<EOF
 | Ethernet + ARP (lwIP: etharp, ethernet; tern: link/ethernet, link/neighbour) | $l_link | $t_link |
 | IPv4 + ICMP (lwIP: ip4, ip4_addr, icmp, ip, netif.c's address and loopback functions; tern: ip/core, siphash, ip/ipv4 and its wire library) | $l_ip | $t_ip |
 | UDP (lwIP: udp; tern: transport/udp and its wire library) | $l_udp | $t_udp |
-| checksum (lwIP: inet_chksum; tern: ip/checksum) | $l_sum | $t_sum |
+${tcp_row:+$tcp_row
+}| checksum (lwIP: inet_chksum; tern: ip/checksum) | $l_sum | $t_sum |
 | **protocol code** (tern: the "protocol layers" group) | **$l_proto** | **$t_proto** |
 | buffers, memory, timers, the rest of netif.c (lwIP: pbuf, mem, memp, netif $l_netif_rest, init, def, timeouts; tern: executor/io/libpkt.a $t_pkt, the executor $t_exec) | $l_support | $t_support |
 | **all-in** | **$l_all** | **$t_all** |

@@ -1,7 +1,10 @@
 /* lwIP 2.1.3 options for tools/bench/lwip_size.sh: the stack tern's
  * Ethernet size firmware (apps/echo/size_stack.c with TERN_SIZE_ETHERNET)
  * links, as close as lwIP's options get: Ethernet + ARP with queueing,
- * IPv4 + ICMP + UDP, software checksums, NO_SYS=1, nothing else. Each
+ * IPv4 + ICMP + UDP, software checksums, NO_SYS=1, nothing else; with
+ * TERN_BENCH_TCP=1 (the script's --tcp) also TCP with every option that
+ * has a counterpart in tern's TCP, for the counterpart of
+ * transport/tcp/bench/size_stack_tcp.c ("TCP" below). Each
  * option says why it has its value; the ones that move the size most are
  * marked [size] with what the other value changes in the text of all
  * lwIP's objects (measured with the script's -D; docs/size-history.md).
@@ -12,6 +15,12 @@
  * Benchmark only: neither lwIP nor this file is part of tern's build. */
 #ifndef TERN_BENCH_LWIPOPTS_H
 #define TERN_BENCH_LWIPOPTS_H
+
+/* 1: the TCP echo firmware (main.c's TCP echo, lwIP's TCP with the
+ * options below); 0: the UDP echo firmware alone. */
+#ifndef TERN_BENCH_TCP
+#define TERN_BENCH_TCP 0
+#endif
 
 /* ---- System: bare metal, one main loop ---------------------------------
  * NO_SYS=1: no threads, no tcpip_thread, no mailboxes; the application
@@ -56,9 +65,11 @@
 #endif
 /* The heap gives PBUF_RAM buffers: ARP requests, the copies ARP queueing
  * makes of packets waiting for a MAC, ICMP and UDP headers that do not
- * fit in front of a datagram. lwIP's default size. */
+ * fit in front of a datagram; lwIP's default size. With TCP also the
+ * segments tcp_write copies data into (its send buffer, TCP_SND_BUF,
+ * with their headers) and its empty ACKs: 1,600 more. */
 #ifndef MEM_SIZE
-#define MEM_SIZE 1600
+#define MEM_SIZE (1600 + TERN_BENCH_TCP * 1600)
 #endif
 /* Received frames: 4 pool buffers of 600 bytes (tern: 4 x 600). */
 #ifndef PBUF_POOL_SIZE
@@ -224,10 +235,119 @@
 #define LWIP_CHECKSUM_ON_COPY 0
 #endif
 
-/* ---- Everything tern's echo firmware does not have ---------------------- */
+/* ---- TCP (TERN_BENCH_TCP=1) -----------------------------------------------
+ * Off for the UDP echo firmware (apps/echo's Ethernet size firmware has
+ * no TCP); on for the counterpart of transport/tcp/bench/size_stack_tcp.c,
+ * with every option lwIP 2.1.3 has for a feature tern's TCP has (window
+ * scale, timestamps, SACK blocks sent, a listen backlog, keepalive,
+ * out-of-order segments kept within a bound). What tern's TCP has and
+ * lwIP has no option for is in transport/tcp/bench/README.md. The
+ * options below act only when LWIP_TCP is 1; their [size] figures are
+ * the text of all lwIP's objects in the --tcp firmware (22,668 with
+ * them all on; every marked option off together, -2,288). */
 #ifndef LWIP_TCP
-#define LWIP_TCP 0 /* tern: TCP is planned [size: +10,996] */
+#define LWIP_TCP TERN_BENCH_TCP
 #endif
+/* The MSS a 600-byte frame carries (586 - 40): tern announces its route's
+ * MTU less the headers. */
+#ifndef TCP_MSS
+#define TCP_MSS 546
+#endif
+/* Windows and send buffer of two segments (lwIP's sanity checks want at
+ * least that much; tern's firmware has 512-byte rings). RAM, not text. */
+#ifndef TCP_WND
+#define TCP_WND (2 * TCP_MSS)
+#endif
+#ifndef TCP_SND_BUF
+#define TCP_SND_BUF (2 * TCP_MSS)
+#endif
+/* TCP_SND_QUEUELEN stays lwIP's formula (8 here); its sanity check wants
+ * as many tcp_seg. */
+#ifndef MEMP_NUM_TCP_SEG
+#define MEMP_NUM_TCP_SEG 8
+#endif
+/* Two connections and one listener: tern's firmware gives its listener
+ * two connection slots. */
+#ifndef MEMP_NUM_TCP_PCB
+#define MEMP_NUM_TCP_PCB 2
+#endif
+#ifndef MEMP_NUM_TCP_PCB_LISTEN
+#define MEMP_NUM_TCP_PCB_LISTEN 1
+#endif
+/* A listen backlog (tcp_listen_with_backlog): tern's listener has one.
+ * [size: off, -114] */
+#ifndef TCP_LISTEN_BACKLOG
+#define TCP_LISTEN_BACKLOG 1
+#endif
+/* RFC 7323 window scale: tern always offers it, with the shift its
+ * receive ring needs (0 for 512 bytes); lwIP's TCP_RCV_SCALE is that
+ * shift (1 measures the same). [size: off, -372] */
+#ifndef LWIP_WND_SCALE
+#define LWIP_WND_SCALE 1
+#endif
+#ifndef TCP_RCV_SCALE
+#define TCP_RCV_SCALE 0
+#endif
+/* RFC 7323 timestamps: tern sends them and uses them (RTT, PAWS); lwIP
+ * only echoes them back (opt.h: "not really used locally").
+ * [size: off, -416] */
+#ifndef LWIP_TCP_TIMESTAMPS
+#define LWIP_TCP_TIMESTAMPS 1
+#endif
+/* SACK-permitted and SACK blocks sent for held out-of-order data (RFC
+ * 2018), 4 ranges as tern's receive ring holds; lwIP does not use the
+ * peer's blocks (there is no LWIP_TCP_SACK_IN). [size: off, -1,228] */
+#ifndef LWIP_TCP_SACK_OUT
+#define LWIP_TCP_SACK_OUT 1
+#endif
+#ifndef LWIP_TCP_MAX_SACK_NUM
+#define LWIP_TCP_MAX_SACK_NUM 4
+#endif
+/* Out-of-order segments kept, within a bound: tern holds them in the
+ * receive ring, never more than it, at most 4 ranges; lwIP's closest
+ * bounds are bytes (the window) and pbufs (4) per connection. (SACK
+ * blocks need TCP_QUEUE_OOSEQ.) [size: both bounds off, -232] */
+#ifndef TCP_QUEUE_OOSEQ
+#define TCP_QUEUE_OOSEQ 1
+#endif
+#ifndef TCP_OOSEQ_MAX_BYTES
+#define TCP_OOSEQ_MAX_BYTES TCP_WND
+#endif
+#ifndef TCP_OOSEQ_MAX_PBUFS
+#define TCP_OOSEQ_MAX_PBUFS 4
+#endif
+/* Keepalive with its idle time, interval and count per connection
+ * (tern_tcp_set_keepalive; lwIP's keepalive itself is always in, this
+ * adds the per-connection values). [size: off, -32] */
+#ifndef LWIP_TCP_KEEPALIVE
+#define LWIP_TCP_KEEPALIVE 1
+#endif
+/* The MSS bounded by the route's MTU (lwIP's default, as tern). */
+#ifndef TCP_CALCULATE_EFF_SEND_MSS
+#define TCP_CALCULATE_EFF_SEND_MSS 1
+#endif
+/* Every TCP checksum computed and checked (lwIP's defaults, as tern). */
+#ifndef CHECKSUM_GEN_TCP
+#define CHECKSUM_GEN_TCP 1
+#endif
+#ifndef CHECKSUM_CHECK_TCP
+#define CHECKSUM_CHECK_TCP 1
+#endif
+/* The raw API's callbacks (lwIP's default), no altcp layer, no extra
+ * per-connection arguments. LWIP_HOOK_TCP_ISN is not defined: lwIP's ISN
+ * is its own counter (RFC 6528's hash is a hook lwIP's source leaves to
+ * the port). */
+#ifndef LWIP_CALLBACK_API
+#define LWIP_CALLBACK_API 1
+#endif
+#ifndef LWIP_ALTCP
+#define LWIP_ALTCP 0
+#endif
+#ifndef LWIP_TCP_PCB_NUM_EXT_ARGS
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 0
+#endif
+
+/* ---- Everything tern's echo firmware does not have ---------------------- */
 #ifndef LWIP_RAW
 #define LWIP_RAW 0 /* no raw IP pcbs */
 #endif
@@ -252,7 +372,8 @@
 
 /* ---- No statistics, no debug output ---------------------------------------
  * LWIP_STATS=0 drops lwIP's counters. tern keeps its per-layer drop
- * counters in the release build, so this favours lwIP. [size: on, +838] */
+ * counters in the release build, so this favours lwIP. [size: on, +838;
+ * in the --tcp firmware +1,138] */
 #ifndef LWIP_STATS
 #define LWIP_STATS 0
 #endif

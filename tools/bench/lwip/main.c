@@ -5,6 +5,10 @@
  * address 192.0.2.15/24, a UDP echo on port 7 with a raw-API udp_pcb, and
  * ping answered by the stack. NO_SYS=1: one main loop.
  *
+ * With TERN_BENCH_TCP=1 (lwip_size.sh --tcp) it is the counterpart of
+ * transport/tcp/bench/size_stack_tcp.c: the same with a TCP echo on port
+ * 7 beside the UDP one, written with lwIP's raw TCP API.
+ *
  * Like tern's firmware it runs from reset on the micro:bit's memory map
  * (tern's platforms/microbit/linker.ld), with its own minimal vector table
  * and reset code instead of tern's startup library. Nothing here is
@@ -21,6 +25,7 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/sys.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
@@ -143,6 +148,175 @@ static void echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
   pbuf_free(p);
 }
 
+/* ---- The application: TCP echo on port 7 (TERN_BENCH_TCP) -----------------
+ * What size_stack_tcp.c's server does: every byte read is written back,
+ * our FIN goes after the peer's once all of it is written, and an error
+ * aborts the connection (a reset). lwIP calls the application from its
+ * input path and timers. A received pbuf chain is held until tcp_write
+ * has copied all of it into lwIP's send buffer, and its bytes are given
+ * back to the receive window (tcp_recved) only as they are copied: a peer
+ * that does not read fills our send buffer, then our window, as tern's
+ * server stops reading while its write waits. Connections are served side
+ * by side, one slot each (lwIP's pool has as many pcbs as tern's listener
+ * has slots); tern's server serves one at a time and the second waits
+ * accepted. */
+#if TERN_BENCH_TCP
+struct conn {
+  struct tcp_pcb *pcb; /* NULL: the slot is free */
+  struct pbuf *held;   /* read and not yet all written */
+  bool peer_closed;    /* the peer's FIN came */
+};
+
+static struct conn conns[MEMP_NUM_TCP_PCB];
+
+static void conn_forget(struct conn *c) {
+  if (c->held != NULL) {
+    pbuf_free(c->held);
+  }
+  c->held = NULL;
+  c->pcb = NULL;
+  c->peer_closed = false;
+}
+
+/* lwIP has freed the pcb (reset, timeout, or our own tcp_abort). */
+static void conn_err(void *arg, err_t err) {
+  (void)err;
+  conn_forget(arg);
+}
+
+/* A reset to the peer; lwIP frees the pcb and calls conn_err, which frees
+ * the slot. The callback that called this must return ERR_ABRT. */
+static err_t conn_abort(struct conn *c) {
+  tcp_abort(c->pcb);
+  return ERR_ABRT;
+}
+
+/* Writes what is held as far as lwIP's send buffer takes it, and closes
+ * once the peer has and everything is written. Called on data, on each
+ * ACK that frees send buffer, and from the poll timer (for a write that
+ * found lwIP's heap or segments short with nothing in flight). */
+static err_t conn_flush(struct conn *c) {
+  struct tcp_pcb *pcb = c->pcb;
+  bool wrote = false;
+  while (c->held != NULL) {
+    struct pbuf *q = c->held;
+    u16_t n = LWIP_MIN(q->len, tcp_sndbuf(pcb));
+    if (n == 0) {
+      break;
+    }
+    err_t err = tcp_write(pcb, q->payload, n, TCP_WRITE_FLAG_COPY);
+    if (err == ERR_MEM) {
+      break; /* again on the next ACK or poll */
+    }
+    if (err != ERR_OK) {
+      return conn_abort(c);
+    }
+    wrote = true;
+    tcp_recved(pcb, n);
+    if (n < q->len) {
+      pbuf_remove_header(q, n);
+      break;
+    }
+    /* Drop the first pbuf, keep the rest of the chain. */
+    c->held = q->next;
+    if (c->held != NULL) {
+      pbuf_ref(c->held);
+    }
+    pbuf_free(q);
+  }
+  if (c->held == NULL && c->peer_closed) {
+    /* The pcb is lwIP's from here (freed after LAST-ACK): no callback
+     * comes to this slot again. */
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+    tcp_err(pcb, NULL);
+    conn_forget(c);
+    if (tcp_close(pcb) != ERR_OK) {
+      tcp_abort(pcb);
+      return ERR_ABRT;
+    }
+    return ERR_OK;
+  }
+  if (wrote) {
+    tcp_output(pcb);
+  }
+  return ERR_OK;
+}
+
+static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
+                       err_t err) {
+  struct conn *c = arg;
+  (void)pcb;
+  if (p == NULL) {
+    c->peer_closed = true; /* end of stream */
+    return conn_flush(c);
+  }
+  if (err != ERR_OK) {
+    pbuf_free(p);
+    return conn_abort(c);
+  }
+  if (c->held == NULL) {
+    c->held = p;
+  } else {
+    pbuf_cat(c->held, p);
+  }
+  return conn_flush(c);
+}
+
+static err_t conn_sent(void *arg, struct tcp_pcb *pcb, u16_t len) {
+  (void)pcb;
+  (void)len;
+  return conn_flush(arg);
+}
+
+static err_t conn_poll(void *arg, struct tcp_pcb *pcb) {
+  (void)pcb;
+  return conn_flush(arg);
+}
+
+static err_t conn_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
+  (void)arg;
+  if (err != ERR_OK || pcb == NULL) {
+    return ERR_VAL; /* lwIP could not make the pcb */
+  }
+  struct conn *c = NULL;
+  for (size_t i = 0; i < MEMP_NUM_TCP_PCB && c == NULL; i++) {
+    if (conns[i].pcb == NULL) {
+      c = &conns[i];
+    }
+  }
+  if (c == NULL) {
+    tcp_abort(pcb);
+    return ERR_ABRT;
+  }
+  c->pcb = pcb;
+  tcp_arg(pcb, c);
+  tcp_recv(pcb, conn_recv);
+  tcp_sent(pcb, conn_sent);
+  tcp_err(pcb, conn_err);
+  tcp_poll(pcb, conn_poll, 4); /* every 2 s (4 of lwIP's 500 ms ticks) */
+  return ERR_OK;
+}
+
+/* The listener: port 7, a backlog of one (tern's: two slots, one served
+ * and one more waiting). */
+static bool echo_tcp_start(void) {
+  struct tcp_pcb *pcb = tcp_new();
+  if (pcb == NULL || tcp_bind(pcb, IP4_ADDR_ANY, 7) != ERR_OK) {
+    return false;
+  }
+  struct tcp_pcb *lst = tcp_listen_with_backlog(pcb, 1);
+  if (lst == NULL) {
+    tcp_close(pcb);
+    return false;
+  }
+  tcp_accept(lst, conn_accept);
+  return true;
+}
+#endif
+
 static struct netif netif;
 
 int main(void) {
@@ -162,6 +336,11 @@ int main(void) {
     return 1;
   }
   udp_recv(pcb, echo_recv, NULL);
+#if TERN_BENCH_TCP
+  if (!echo_tcp_start()) {
+    return 1;
+  }
+#endif
   for (;;) {
     dummy_poll(&netif);
 #if LWIP_NETIF_LOOPBACK
