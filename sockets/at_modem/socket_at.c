@@ -199,8 +199,13 @@ static void link_orphan(tern_socket_at *m, uint8_t l) {
   m->orphan |= (uint8_t)(1u << l);
 }
 
-/* The socket's link ended without our close. */
+/* The socket's link ended without our close. A command of its still in
+ * flight finishes for nobody (its result, its SEND OK, is no longer about
+ * this socket's buffers, and the slot may be freed and opened again). */
 static void sock_gone(tern_socket_at_sock *s, int err) {
+  if (s->m->cur == index_of(s)) {
+    s->m->cur = NO_SOCK;
+  }
   s->m->link_sock[s->link] = LINK_FREE;
   s->link = NO_SOCK;
   s->state = S_GONE;
