@@ -62,7 +62,8 @@ enum {
 
 enum {
   PH_RESULT = 0,
-  PH_PROMPT,
+  PH_ACK,    /* OP_SEND: its OK, which comes before the prompt */
+  PH_PROMPT, /* OP_SEND: the prompt */
   PH_PAYLOAD,
   PH_SEND_OK,
   PH_SYNCED, /* OP_SYNC: its +CIPMUX: line came */
@@ -280,7 +281,7 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
   uint32_t t = m->timeout_ms;
   m->out = c != NULL ? c : m->cmd;
   m->op = op;
-  m->phase = op == OP_SEND ? PH_PROMPT : PH_RESULT;
+  m->phase = op == OP_SEND ? PH_ACK : PH_RESULT;
   m->cur = cur;
   m->op_link = link;
   m->op_err = 0;
@@ -419,13 +420,14 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       }
       break;
     case OP_SEND:
-      if (m->phase == PH_PROMPT && kind == TERN_AT_EV_OK) {
-        return; /* the prompt follows */
+      if (m->phase <= PH_PROMPT && kind == TERN_AT_EV_OK) {
+        m->phase = PH_PROMPT; /* the prompt follows: "OK\r\n\r\n>" */
+        return;
       }
       if (m->phase == PH_PAYLOAD) {
         return; /* not expected now: wait for the real result */
       }
-      if (m->phase == PH_PROMPT) {
+      if (m->phase <= PH_PROMPT) {
         op_give_up(m); /* refused; unless that was not its answer */
       }
       if (s != NULL) {
@@ -594,8 +596,10 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     case TERN_AT_EV_SEND_FAIL:
     case TERN_AT_EV_ALREADY: op_result(m, ev->kind); break;
     case TERN_AT_EV_PROMPT:
-      /* The payload's turn; any other prompt (a given-up send's, whose
-       * zeros are owed or sent already, or junk) is no result. */
+      /* The payload's turn, once AT+CIPSEND's OK came (ESP-AT answers
+       * "OK" then ">"); any other prompt (a given-up send's, whose zeros
+       * are owed or sent already, or junk, also one before the OK) is no
+       * result. */
       if (m->op == OP_SEND && m->phase == PH_PROMPT) {
         m->phase = PH_PAYLOAD;
       } else {

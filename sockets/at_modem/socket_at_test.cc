@@ -920,7 +920,7 @@ class ScriptedModem {
     if (prompt_n_ > 0) {
       if ((int32_t)(tern_port_now() - prompt_at_) < 0)
         return;
-      early_ += in_.size();
+      early_ += in_;
       Write("\r\n>");
       pay_left_ = pay_n_ = prompt_n_;
       prompt_n_ = 0;
@@ -1006,8 +1006,8 @@ class ScriptedModem {
   std::string payload_;  // every byte the modem took as payload
   // What the modem says once it took the payload ("": Recv and SEND OK).
   std::string payload_answer_;
-  // Bytes the backend wrote after AT+CIPSEND and before the prompt.
-  size_t early_ = 0;
+  // What the backend wrote after AT+CIPSEND and before the prompt.
+  std::string early_;
 
   bool Sent(const std::string &cmd) const {
     return std::find(commands_.begin(), commands_.end(), cmd) !=
@@ -1217,6 +1217,67 @@ TEST_F(ModemTest, StrayPromptIsNotAResult) {
   EXPECT_GE(fx.modem_.stats.stray, 1u);
   tern_socket_abort(a);
   fx.Pump(5);
+}
+
+// A ">" at the start of a line before AT+CIPSEND's OK (line noise, or junk
+// of a modem) is not the send's prompt: ESP-AT prompts after the OK
+// ("\r\nOK\r\n\r\n>"). Before the fix the junk ">" was taken for the
+// prompt and the payload went out while the modem was still answering
+// the command: written where the modem reads commands (here the modem
+// buffers it, so the bytes it got before its real prompt are seen), and
+// after an ERROR the send still read as sent.
+TEST_F(ModemTest, JunkPromptBeforeTheSendsOkIsNotItsPrompt) {
+  struct Case {
+    const char *name;
+    const char *answer;   // AT+CIPSEND's, the real prompt 50 ms later
+    int err;              // what the flush reads
+    const char *payload;  // what the modem took after its real prompt
+  };
+  for (const Case &k : {Case{"OK", "\r\n>\r\n\r\nOK\r\n", 0, "hello"},
+                        Case{"ERROR", "\r\n>\r\n\r\nERROR\r\n", TERN_ECONNRESET,
+                             "\0\0\0\0\0"}}) {
+    SCOPED_TRACE(k.name);
+    ScriptedModem fx(500);
+    tern_endpoint to = {};
+    to.addr.family = TERN_IP_V4;
+    to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+    to.port = 7;
+    tern_socket *a;
+    int err = 1;
+    ptrdiff_t n = 0;
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+    ASSERT_EQ(tern_socket_connect(a, &to), 0);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_connect(a, cx, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    fx.send_answer_ = k.answer;
+    fx.prompt_after_ms_ = 50;
+    tern_stream as = tern_socket_stream(a);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_write(&as, cx, "hello", 5, &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(n, 5);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_flush(&as, cx, &err);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(err, k.err) << tern_strerror(err);
+    for (int i = 0; i < 500 && fx.payload_.size() < 5; i++)
+      fx.Pump(2);
+    // The socket's bytes were not written before the real prompt (after
+    // the ERROR, what was: the zeros owed to a late prompt, the resync).
+    EXPECT_EQ(fx.early_.find("hello"), std::string::npos);
+    EXPECT_EQ(fx.payload_, std::string(k.payload, 5));
+    EXPECT_GE(fx.modem_.stats.stray, 1u);  // the junk ">"
+    tern_socket_abort(a);
+    fx.Pump(5);
+  }
 }
 
 // A send's link ends ("<link>,CLOSED") after its payload went out and
