@@ -617,7 +617,11 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
       if (s != NULL) {
-        sock_gone(s, 0); /* FIN and RST alike: end of stream */
+        /* FIN and RST alike: end of stream. Not of a link whose
+         * AT+CIPSTART has not gone out: the modem has not opened it. */
+        if (s->state != S_START) {
+          sock_gone(s, 0);
+        }
       } else if (ev->link < TERN_SOCKET_AT_LINKS && ev->link != m->op_link) {
         uint8_t o = m->link_sock[ev->link];
         if (o == LINK_PENDING) {

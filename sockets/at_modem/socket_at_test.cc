@@ -1219,6 +1219,47 @@ TEST_F(ModemTest, StrayPromptIsNotAResult) {
   fx.Pump(5);
 }
 
+// "<link>,CLOSED" for the link a connect took, before its AT+CIPSTART went
+// out, is about no connection of ours (the modem has not opened it for
+// us): the connect goes on. Before the fix the socket read it as its
+// link's end: the connect was READY with 0 and never sent AT+CIPSTART,
+// and a write was TERN_ECONNRESET.
+TEST_F(ModemTest, ClosedForALinkNotOpenedYetIsIgnored) {
+  ScriptedModem fx(500);
+  fx.Pump(20);  // the start sequence
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  int err = 1;
+  ptrdiff_t n = 0;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0
+  fx.Write("0,CLOSED\r\n");                   // read before AT+CIPSTART=0
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(a, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7"));
+  tern_stream as = tern_socket_stream(a);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_write(&as, cx, "hello", 5, &n);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(n, 5) << tern_strerror((int)n);
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_stream_poll_flush(&as, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(fx.payload_, "hello");
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
 // A ">" at the start of a line before AT+CIPSEND's OK (line noise, or junk
 // of a modem) is not the send's prompt: ESP-AT prompts after the OK
 // ("\r\nOK\r\n\r\n>"). Before the fix the junk ">" was taken for the
