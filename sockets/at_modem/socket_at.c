@@ -950,8 +950,12 @@ static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
 }
 
 static int at_bind(tern_socket *so, const tern_endpoint *local) {
+  static const tern_endpoint any; /* a datagram socket's NULL: ephemeral */
   tern_socket_at_sock *s = sock_of(so);
   tern_socket_at *m = s->m;
+  if (local == NULL && s->kind == K_DGRAM) {
+    local = &any;
+  }
   if (s->kind == K_FREE || local == NULL || (s->flags & F_BOUND) ||
       s->state != S_IDLE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
@@ -1207,9 +1211,11 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
   if (s->link == NO_SOCK) {
     if (!(s->flags & F_PEER)) {
       /* Nothing can arrive without a link, and AT+CIPSTART wants a
-       * remote: a bound socket that never sent cannot receive. */
-      if (s->flags & F_BOUND) {
-        *n = TERN_ENOTSUP;
+       * remote: a bound socket that never sent cannot receive, and one
+       * never bound either has nothing to receive on (TERN_EINVAL, as
+       * on the other backends). */
+      if (s->state == S_IDLE) {
+        *n = (s->flags & F_BOUND) ? TERN_ENOTSUP : TERN_EINVAL;
         return TERN_READY;
       }
     } else {

@@ -182,6 +182,11 @@ static int t_connect(tern_socket *s, const tern_endpoint *remote) {
     return TERN_EINVAL;
   }
   if (k->kind == KIND_DGRAM) {
+    /* As the other backends: a peer has a family (tern's UDP would read
+     * none as dissolving the peer), and a socket is connected once. */
+    if (remote->addr.family == TERN_IP_NONE || k->u.udp.remote.port != 0) {
+      return TERN_EINVAL;
+    }
     if (!udp_bound(k)) {
       int rc = udp_bind(k, NULL);
       if (rc != 0) {
