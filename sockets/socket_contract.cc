@@ -224,6 +224,9 @@ TEST_P(SocketContract, BadArgumentsAreEINVAL) {
   bad.port = 0;
   EXPECT_EQ(tern_socket_connect(t, &bad), TERN_EINVAL);
   EXPECT_EQ(tern_socket_connect(t, nullptr), TERN_EINVAL);
+  bad = to;
+  memset(&bad.addr.u, 0, sizeof bad.addr.u);  // 0.0.0.0 or ::, a port
+  EXPECT_EQ(tern_socket_connect(t, &bad), TERN_EINVAL);
   tern_endpoint peer;
   EXPECT_EQ(tern_socket_peer(t, &peer), TERN_ENOTCONN);
   // A datagram socket never bound, connected or sent from has nothing to
