@@ -175,8 +175,8 @@ static inline tern_poll tern_socket_poll_accept(tern_socket *s, tern_cx *cx,
  * answer). Datagram: fixes the peer (only its datagrams are received,
  * send_to may omit the destination, an ICMP unreachable from it comes
  * back as TERN_ECONNREFUSED once). Returns 0, TERN_EINVAL (port 0, an
- * unspecified address, already connected, a listener), TERN_ENETUNREACH
- * or TERN_ENOMEM (no connection slot). */
+ * unspecified address or none (family TERN_IP_NONE), already connected,
+ * a listener), TERN_ENETUNREACH or TERN_ENOMEM (no connection slot). */
 static inline int tern_socket_connect(tern_socket *s,
                                       const tern_endpoint *remote) {
   return s->ops->connect(s, remote);
@@ -205,7 +205,8 @@ static inline tern_poll tern_socket_poll_send_to(tern_socket *s, tern_cx *cx,
 /* Datagram: receives the oldest datagram, up to cap bytes of it into buf,
  * its sender into *src (may be NULL). READY with *n its full length (more
  * than cap: the rest was cut off), or a negative tern_err (a pending
- * TERN_ECONNREFUSED, TERN_EINVAL for a stream socket). */
+ * TERN_ECONNREFUSED; TERN_EINVAL for a stream socket, or a datagram
+ * socket never bound, connected or sent from). */
 static inline tern_poll tern_socket_poll_recv_from(tern_socket *s, tern_cx *cx,
                                                    tern_endpoint *src,
                                                    void *buf, size_t cap,

@@ -224,8 +224,25 @@ TEST_P(SocketContract, BadArgumentsAreEINVAL) {
   bad.port = 0;
   EXPECT_EQ(tern_socket_connect(t, &bad), TERN_EINVAL);
   EXPECT_EQ(tern_socket_connect(t, nullptr), TERN_EINVAL);
+  bad = to;
+  memset(&bad.addr.u, 0, sizeof bad.addr.u);  // 0.0.0.0 or ::, a port
+  EXPECT_EQ(tern_socket_connect(t, &bad), TERN_EINVAL);
   tern_endpoint peer;
   EXPECT_EQ(tern_socket_peer(t, &peer), TERN_ENOTCONN);
+  // A datagram socket never bound, connected or sent from has nothing to
+  // receive on; a peer of no family is no peer; with no endpoint, a
+  // datagram socket binds to an ephemeral port (a stream socket needs
+  // one).
+  int rn = 0;
+  EXPECT_EQ(tern_socket_poll_recv_from(d, &cx, nullptr, buf, sizeof buf, &rn),
+            TERN_READY);
+  EXPECT_EQ(rn, TERN_EINVAL);
+  bad = to;
+  bad.addr.family = TERN_IP_NONE;
+  EXPECT_EQ(tern_socket_connect(d, &bad), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_connect(t, &bad), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_bind(t, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_bind(d, nullptr), 0);
   EXPECT_EQ(w.wakes, 0);
 }
 
@@ -601,6 +618,7 @@ TEST_P(SocketContract, ConnectedDatagramSocket) {
             TERN_READY);
   EXPECT_EQ(err, TERN_ENOTCONN);
   ASSERT_EQ(tern_socket_connect(cli, &to), 0);
+  EXPECT_EQ(tern_socket_connect(cli, &to), TERN_EINVAL);  // connected already
   ASSERT_EQ(tern_socket_poll_connect(cli, &cx0, &err), TERN_READY);
   EXPECT_EQ(err, 0);
   tern_endpoint peer;

@@ -62,7 +62,8 @@ enum {
 
 enum {
   PH_RESULT = 0,
-  PH_PROMPT,
+  PH_ACK,    /* OP_SEND: its OK, which comes before the prompt */
+  PH_PROMPT, /* OP_SEND: the prompt */
   PH_PAYLOAD,
   PH_SEND_OK,
   PH_SYNCED, /* OP_SYNC: its +CIPMUX: line came */
@@ -199,8 +200,13 @@ static void link_orphan(tern_socket_at *m, uint8_t l) {
   m->orphan |= (uint8_t)(1u << l);
 }
 
-/* The socket's link ended without our close. */
+/* The socket's link ended without our close. A command of its still in
+ * flight finishes for nobody (its result, its SEND OK, is no longer about
+ * this socket's buffers, and the slot may be freed and opened again). */
 static void sock_gone(tern_socket_at_sock *s, int err) {
+  if (s->m->cur == index_of(s)) {
+    s->m->cur = NO_SOCK;
+  }
   s->m->link_sock[s->link] = LINK_FREE;
   s->link = NO_SOCK;
   s->state = S_GONE;
@@ -275,7 +281,7 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
   uint32_t t = m->timeout_ms;
   m->out = c != NULL ? c : m->cmd;
   m->op = op;
-  m->phase = op == OP_SEND ? PH_PROMPT : PH_RESULT;
+  m->phase = op == OP_SEND ? PH_ACK : PH_RESULT;
   m->cur = cur;
   m->op_link = link;
   m->op_err = 0;
@@ -414,13 +420,14 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       }
       break;
     case OP_SEND:
-      if (m->phase == PH_PROMPT && kind == TERN_AT_EV_OK) {
-        return; /* the prompt follows */
+      if (m->phase <= PH_PROMPT && kind == TERN_AT_EV_OK) {
+        m->phase = PH_PROMPT; /* the prompt follows: "OK\r\n\r\n>" */
+        return;
       }
       if (m->phase == PH_PAYLOAD) {
         return; /* not expected now: wait for the real result */
       }
-      if (m->phase == PH_PROMPT) {
+      if (m->phase <= PH_PROMPT) {
         op_give_up(m); /* refused; unless that was not its answer */
       }
       if (s != NULL) {
@@ -589,8 +596,10 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     case TERN_AT_EV_SEND_FAIL:
     case TERN_AT_EV_ALREADY: op_result(m, ev->kind); break;
     case TERN_AT_EV_PROMPT:
-      /* The payload's turn; any other prompt (a given-up send's, whose
-       * zeros are owed or sent already, or junk) is no result. */
+      /* The payload's turn, once AT+CIPSEND's OK came (ESP-AT answers
+       * "OK" then ">"); any other prompt (a given-up send's, whose zeros
+       * are owed or sent already, or junk, also one before the OK) is no
+       * result. */
       if (m->op == OP_SEND && m->phase == PH_PROMPT) {
         m->phase = PH_PAYLOAD;
       } else {
@@ -608,7 +617,11 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
       if (s != NULL) {
-        sock_gone(s, 0); /* FIN and RST alike: end of stream */
+        /* FIN and RST alike: end of stream. Not of a link whose
+         * AT+CIPSTART has not gone out: the modem has not opened it. */
+        if (s->state != S_START) {
+          sock_gone(s, 0);
+        }
       } else if (ev->link < TERN_SOCKET_AT_LINKS && ev->link != m->op_link) {
         uint8_t o = m->link_sock[ev->link];
         if (o == LINK_PENDING) {
@@ -937,8 +950,12 @@ static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
 }
 
 static int at_bind(tern_socket *so, const tern_endpoint *local) {
+  static const tern_endpoint any; /* a datagram socket's NULL: ephemeral */
   tern_socket_at_sock *s = sock_of(so);
   tern_socket_at *m = s->m;
+  if (local == NULL && s->kind == K_DGRAM) {
+    local = &any;
+  }
   if (s->kind == K_FREE || local == NULL || (s->flags & F_BOUND) ||
       s->state != S_IDLE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
@@ -1194,9 +1211,11 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
   if (s->link == NO_SOCK) {
     if (!(s->flags & F_PEER)) {
       /* Nothing can arrive without a link, and AT+CIPSTART wants a
-       * remote: a bound socket that never sent cannot receive. */
-      if (s->flags & F_BOUND) {
-        *n = TERN_ENOTSUP;
+       * remote: a bound socket that never sent cannot receive, and one
+       * never bound either has nothing to receive on (TERN_EINVAL, as
+       * on the other backends). */
+      if (s->state == S_IDLE) {
+        *n = (s->flags & F_BOUND) ? TERN_ENOTSUP : TERN_EINVAL;
         return TERN_READY;
       }
     } else {

@@ -65,7 +65,8 @@
  * An AT+CIPSEND given up before its payload was taken (timeout, or an
  * answer other than the prompt) may still be prompted for: its count of
  * zeros goes out before anything else, so the modem never takes a command
- * for payload, then the same resync. A prompt nobody awaits is no result.
+ * for payload, then the same resync. A prompt nobody awaits (a send awaits
+ * it after the OK to its AT+CIPSEND) is no result.
  * "ready" (the modem restarted) ends every link with TERN_ECONNRESET. */
 #ifndef TERN_SOCKET_AT_H
 #define TERN_SOCKET_AT_H

@@ -920,6 +920,7 @@ class ScriptedModem {
     if (prompt_n_ > 0) {
       if ((int32_t)(tern_port_now() - prompt_at_) < 0)
         return;
+      early_ += in_;
       Write("\r\n>");
       pay_left_ = pay_n_ = prompt_n_;
       prompt_n_ = 0;
@@ -931,8 +932,9 @@ class ScriptedModem {
       in_.erase(0, k);
       pay_left_ -= k;
       if (pay_left_ == 0)
-        Write("\r\nRecv " + std::to_string(pay_n_) +
-              " bytes\r\n\r\nSEND OK\r\n");
+        Write(!payload_answer_.empty() ? payload_answer_
+                                       : "\r\nRecv " + std::to_string(pay_n_) +
+                                             " bytes\r\n\r\nSEND OK\r\n");
       return;
     }
     size_t nl;
@@ -1002,6 +1004,10 @@ class ScriptedModem {
   std::string send_answer_ = "\r\nOK\r\n";    // AT+CIPSEND's, before ">"
   int prompt_after_ms_ = 0;
   std::string payload_;  // every byte the modem took as payload
+  // What the modem says once it took the payload ("": Recv and SEND OK).
+  std::string payload_answer_;
+  // What the backend wrote after AT+CIPSEND and before the prompt.
+  std::string early_;
 
   bool Sent(const std::string &cmd) const {
     return std::find(commands_.begin(), commands_.end(), cmd) !=
@@ -1211,6 +1217,218 @@ TEST_F(ModemTest, StrayPromptIsNotAResult) {
   EXPECT_GE(fx.modem_.stats.stray, 1u);
   tern_socket_abort(a);
   fx.Pump(5);
+}
+
+// "<link>,CLOSED" for the link a connect took, before its AT+CIPSTART went
+// out, is about no connection of ours (the modem has not opened it for
+// us): the connect goes on. Before the fix the socket read it as its
+// link's end: the connect was READY with 0 and never sent AT+CIPSTART,
+// and a write was TERN_ECONNRESET.
+TEST_F(ModemTest, ClosedForALinkNotOpenedYetIsIgnored) {
+  ScriptedModem fx(500);
+  fx.Pump(20);  // the start sequence
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  int err = 1;
+  ptrdiff_t n = 0;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0
+  fx.Write("0,CLOSED\r\n");                   // read before AT+CIPSTART=0
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(a, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7"));
+  tern_stream as = tern_socket_stream(a);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_write(&as, cx, "hello", 5, &n);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(n, 5) << tern_strerror((int)n);
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_stream_poll_flush(&as, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(fx.payload_, "hello");
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
+// A ">" at the start of a line before AT+CIPSEND's OK (line noise, or junk
+// of a modem) is not the send's prompt: ESP-AT prompts after the OK
+// ("\r\nOK\r\n\r\n>"). Before the fix the junk ">" was taken for the
+// prompt and the payload went out while the modem was still answering
+// the command: written where the modem reads commands (here the modem
+// buffers it, so the bytes it got before its real prompt are seen), and
+// after an ERROR the send still read as sent.
+TEST_F(ModemTest, JunkPromptBeforeTheSendsOkIsNotItsPrompt) {
+  struct Case {
+    const char *name;
+    const char *answer;   // AT+CIPSEND's, the real prompt 50 ms later
+    int err;              // what the flush reads
+    const char *payload;  // what the modem took after its real prompt
+  };
+  for (const Case &k : {Case{"OK", "\r\n>\r\n\r\nOK\r\n", 0, "hello"},
+                        Case{"ERROR", "\r\n>\r\n\r\nERROR\r\n", TERN_ECONNRESET,
+                             "\0\0\0\0\0"}}) {
+    SCOPED_TRACE(k.name);
+    ScriptedModem fx(500);
+    tern_endpoint to = {};
+    to.addr.family = TERN_IP_V4;
+    to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+    to.port = 7;
+    tern_socket *a;
+    int err = 1;
+    ptrdiff_t n = 0;
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+    ASSERT_EQ(tern_socket_connect(a, &to), 0);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_connect(a, cx, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    fx.send_answer_ = k.answer;
+    fx.prompt_after_ms_ = 50;
+    tern_stream as = tern_socket_stream(a);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_write(&as, cx, "hello", 5, &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(n, 5);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_flush(&as, cx, &err);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(err, k.err) << tern_strerror(err);
+    for (int i = 0; i < 500 && fx.payload_.size() < 5; i++)
+      fx.Pump(2);
+    // The socket's bytes were not written before the real prompt (after
+    // the ERROR, what was: the zeros owed to a late prompt, the resync).
+    EXPECT_EQ(fx.early_.find("hello"), std::string::npos);
+    EXPECT_EQ(fx.payload_, std::string(k.payload, 5));
+    EXPECT_GE(fx.modem_.stats.stray, 1u);  // the junk ">"
+    tern_socket_abort(a);
+    fx.Pump(5);
+  }
+}
+
+// A send's link ends ("<link>,CLOSED") after its payload went out and
+// before its SEND OK. That SEND OK is then no socket's: it must not take
+// the payload's count off a send buffer, neither a datagram socket's
+// (emptied when its link ended) nor that of a stream socket's slot,
+// closed meanwhile and free or open again. Before the fix SEND OK took 5
+// off a length of 0, which wrapped: the datagram socket's next send
+// announced 2048 bytes of its 1024-byte buffer and timed out, and the
+// stream slot, opened again, never sent its bytes (its flush timed out).
+TEST_F(ModemTest, SendOkAfterTheLinkEndedIsNoSocketsResult) {
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  int err = 1;
+  ptrdiff_t n = 0;
+  {
+    SCOPED_TRACE("datagram");
+    ScriptedModem fx(500);
+    fx.payload_answer_ = "\r\n0,CLOSED\r\n\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n";
+    tern_socket *u;
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+    ASSERT_EQ(tern_socket_connect(u, &to), 0);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_send_to(u, cx, nullptr, "hello",
+                                                      5, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    for (int i = 0; i < 500 && fx.payload_.size() < 5; i++)
+      fx.Pump(2);
+    fx.Pump(20);
+    ASSERT_EQ(fx.payload_, "hello");
+    // The socket opens a new link for its next datagram.
+    fx.payload_answer_.clear();
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_send_to(u, cx, nullptr, "again",
+                                                      5, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    for (int i = 0; i < 500 && fx.payload_.size() < 10; i++)
+      fx.Pump(2);
+    EXPECT_EQ(fx.payload_, "helloagain");
+    tern_socket_abort(u);
+    fx.Pump(5);
+  }
+  {
+    SCOPED_TRACE("stream closed before SEND OK");
+    ScriptedModem fx(500);
+    tern_socket *a, *b;
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+    ASSERT_EQ(tern_socket_connect(a, &to), 0);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_connect(a, cx, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    fx.payload_answer_ = "\r\n0,CLOSED\r\n";
+    tern_stream as = tern_socket_stream(a);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_write(&as, cx, "hello", 5, &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(n, 5);
+    char buf[8];
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_read(&as, cx, buf, sizeof buf,
+                                                   &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(n, 0);  // the end of stream
+    ASSERT_EQ(
+        Drive(fx,
+              [&](tern_cx *cx) { return tern_socket_poll_close(a, cx, &err); }),
+        TERN_READY);
+    // The slot is free, and then open again, when SEND OK comes.
+    fx.payload_answer_.clear();
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+    fx.Write("\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n");
+    fx.Pump(20);
+    ASSERT_EQ(tern_socket_connect(b, &to), 0);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_connect(b, cx, &err);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    tern_stream bs = tern_socket_stream(b);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_write(&bs, cx, "world", 5, &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_flush(&bs, cx, &err);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(err, 0) << tern_strerror(err);
+    EXPECT_EQ(fx.payload_, "helloworld");
+    tern_socket_abort(b);
+    fx.Pump(5);
+  }
 }
 
 // ---- the modem's server (AT+CIPSERVER) ----

@@ -3,12 +3,12 @@
  *   IDLE --cache hit--> READY
  *     |
  *     v
- *   UDP (new query, a datagram socket connected to the server, send)
- *     --> RECV
+ *   UDP (new query, a datagram socket connected to the server)
+ *     --> SEND (polled until the socket takes the query) --> RECV
  *   RECV --OK / NXDOMAIN / NODATA--> (cache) READY
  *        --TC--> CONNECT --> WRITE --> READ --> CLOSE --> READY
  *        --server error, deadline, socket error--> next attempt (UDP)
- *   CONNECT, WRITE, READ --failure, deadline--> next attempt (UDP)
+ *   SEND, CONNECT, WRITE, READ --failure, deadline--> next attempt (UDP)
  *   no attempt left --> READY with TERN_ETIMEDOUT or TERN_EPROTO
  *
  * Every wait is bounded by the attempt's deadline (the resolver's timer,
@@ -21,7 +21,8 @@
 
 enum {
   ST_IDLE = 0,
-  ST_UDP,     /* open, build, send */
+  ST_UDP,     /* build, open and connect */
+  ST_SEND,    /* the query, once the socket takes it */
   ST_RECV,    /* wait for the answer */
   ST_CONNECT, /* TC: connecting to the same server */
   ST_WRITE,   /* the framed query */
@@ -97,7 +98,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     switch (r->state) {
       case ST_IDLE:
         r->result = TERN_EINVAL;
-        if (addrs == NULL || cap == 0) {
+        if (name == NULL || addrs == NULL || cap == 0) {
           goto done;
         }
         if (r->cache != NULL) {
@@ -121,7 +122,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           r->qlen = (uint16_t)res;
           res = open_sock(r, TERN_SOCK_DGRAM);
         }
-        r->state = ST_RECV;
+        r->state = ST_SEND;
         if (res < 0) {
           if (r->sock != NULL) {
             goto sock_error; /* connect failed: the next server */
@@ -129,18 +130,22 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           r->result = (int8_t)res; /* a bad name, or no socket */
           goto done;
         }
+        continue;
+
+      case ST_SEND:
+        /* PENDING: no room yet (the modem backend: until the socket's
+         * link is open); polled again until the deadline, as the socket
+         * API asks. */
         p = tern_socket_poll_send_to(r->sock, cx, NULL, r->query + 2, r->qlen,
                                      &err);
         if (p == TERN_PENDING) {
-          /* no room in the stack: this attempt is lost, the next one
-           * (after the deadline) tries again */
-          r->stats.sock_errors++;
           break;
         }
         if (err != 0) {
           goto sock_error;
         }
         r->stats.queries++;
+        r->state = ST_RECV;
         continue;
 
       case ST_RECV: {

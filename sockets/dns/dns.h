@@ -50,7 +50,8 @@
  *                  REFUSED, ...; the last RCODE in last_rcode) or with
  *                  TCP answers that could not be used (too long for the
  *                  buffer, malformed)
- *   TERN_EINVAL    a bad name (see tern_dns_query_build) or type
+ *   TERN_EINVAL    a bad name (see tern_dns_query_build; NULL) or type,
+ *                  addrs NULL or cap 0
  *   open's error   the backend has no socket for it (TERN_ENOMEM)
  *
  * Storage: all the caller's. The resolver holds its query (273 bytes);

@@ -57,12 +57,17 @@ struct FakeOps {
                : 0;
     return TERN_READY;
   }
-  static tern_poll SendTo(tern_socket *b, tern_cx *, const tern_endpoint *dst,
+  static tern_poll SendTo(tern_socket *b, tern_cx *cx, const tern_endpoint *dst,
                           const void *data, size_t len, int *err) {
     Sock *s = S(b);
     if (s->type != TERN_SOCK_DGRAM) {
       *err = TERN_EINVAL;
       return TERN_READY;
+    }
+    if (s->owner->send_pending > 0) {
+      s->owner->send_pending--;
+      tern_cx_wake_now(cx);
+      return TERN_PENDING;
     }
     if (dst == nullptr) {
       if (s->remote.port == 0) {

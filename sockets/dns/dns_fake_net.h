@@ -36,6 +36,10 @@ class FakeDnsNet {
   // if it came while waiting (wakes the reader, returns PENDING), and then
   // open fails (max_open 0).
   bool refuse_while_waiting = false;
+  // The next send_pending sends are PENDING (as a backend with no room
+  // yet, or the modem's while the datagram's link opens), each waking the
+  // sender at once.
+  int send_pending = 0;
 
   std::vector<Datagram> sent;        // every UDP query, in order
   std::vector<tern_endpoint> conns;  // every TCP connect

@@ -193,6 +193,27 @@ TEST_F(Resolver, ManyServersAndRoundsCountPastAByte) {
   EXPECT_EQ(elapsed_, 255u * 1 + 255u * 2);
 }
 
+// A send_to that is PENDING (no room yet; on the modem backend, until the
+// datagram socket's link is open) is polled again until it takes the
+// query, as the socket API asks. Before, the resolver took PENDING for a
+// lost attempt and waited out the deadline for the answer to a query it
+// never sent: over the modem backend, whose first send_to on a socket is
+// always PENDING, every attempt was lost.
+TEST_F(Resolver, PendingSendIsPolledAgain) {
+  fake_.send_pending = 2;
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 0, {A(kQname, 7)}));
+  };
+  ASSERT_EQ(Resolve("peer.test"), 1);
+  EXPECT_EQ(Last(0), 7);
+  EXPECT_EQ(elapsed_, 0u);
+  ASSERT_EQ(fake_.sent.size(), 1u);
+  EXPECT_EQ(fake_.sent[0].peer.addr.u.v4.b[3], 1);  // the first server
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+  EXPECT_EQ(res_.stats.sock_errors, 0u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
 TEST_F(Resolver, NoSocketIsTheBackendsError) {
   fake_.max_open = 0;
   EXPECT_EQ(Resolve("peer.test"), TERN_ENOMEM);
@@ -407,6 +428,7 @@ TEST_F(Resolver, BadArguments) {
                                    sizeof buf_),
             TERN_EINVAL);
   EXPECT_EQ(Resolve("bad..name"), TERN_EINVAL);
+  EXPECT_EQ(Resolve(nullptr), TERN_EINVAL);
   EXPECT_EQ(Resolve("peer.test", 16), TERN_EINVAL);
   EXPECT_EQ(fake_.sent.size(), 0u);
   EXPECT_EQ(fake_.open_now, 0);

@@ -276,6 +276,9 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (len < TERN_DNS_HDR_LEN) {
     return -TERN_DNS_DROP_SHORT;
   }
+  if (cap > 255) {
+    cap = 255; /* the count stored is a byte */
+  }
   unsigned flags = tern_be16(msg + 2);
   if (!(flags & FLAG_QR) || (flags & OPCODE_MASK) != 0) {
     return -TERN_DNS_DROP_NOT_ANSWER;
@@ -313,16 +316,15 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (rc < 0) {
     return rc;
   }
-  if (ans->rcode == TERN_DNS_RCODE_NXDOMAIN) {
-    ans->ttl = neg;
-    return TERN_DNS_NXDOMAIN;
-  }
-  if (ans->rcode != TERN_DNS_RCODE_NOERROR) {
+  if (ans->rcode != TERN_DNS_RCODE_NOERROR &&
+      ans->rcode != TERN_DNS_RCODE_NXDOMAIN) {
     return TERN_DNS_SERVER_ERROR;
   }
   /* Follow the chain: each pass over the answer section looks for the
    * records of the current name (RFC 1034 3.6.2, 5.2.2: the records may
-   * come in any order). */
+   * come in any order). NXDOMAIN is about the chain's end (RFC 6604): its
+   * CNAMEs are followed for their TTLs, and no type is collected. */
+  unsigned want = ans->rcode == TERN_DNS_RCODE_NOERROR ? qtype : 0x10000u;
   size_t name = TERN_DNS_HDR_LEN;
   uint32_t ttl = 0xffffffffu;
   for (;;) {
@@ -333,11 +335,11 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       rr r;
       size_t owner = p;
       p = (size_t)rr_read(msg, len, p, &r);
-      if ((r.type != qtype && r.type != TERN_DNS_TYPE_CNAME) ||
+      if ((r.type != want && r.type != TERN_DNS_TYPE_CNAME) ||
           !same_name(msg, len, owner, name)) {
         continue;
       }
-      if (r.type == qtype) {
+      if (r.type == want) {
         ttl = min32(ttl, r.ttl);
         if (ans->n_addrs < cap) {
           tern_ip_addr *a = &addrs[ans->n_addrs++];
@@ -356,8 +358,10 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       return TERN_DNS_OK;
     }
     if (next == 0) {
-      ans->ttl = neg;
-      return TERN_DNS_NODATA;
+      /* A negative answer holds no longer than the chain to it. */
+      ans->ttl = min32(ttl, neg);
+      return ans->rcode != TERN_DNS_RCODE_NOERROR ? TERN_DNS_NXDOMAIN
+                                                  : TERN_DNS_NODATA;
     }
     if (ans->cnames == TERN_DNS_MAX_CNAME) {
       return -TERN_DNS_DROP_CHAIN;

@@ -122,11 +122,13 @@ typedef struct tern_dns_answer {
    * followed and the addresses (all of them, stored or not).
    * TERN_DNS_NXDOMAIN, _NODATA: the negative TTL, the lesser of the
    * authority section's SOA TTL and its MINIMUM field (RFC 2308 5), or 0
-   * when there is no SOA (do not cache). TTLs with the top bit set count
-   * as 0 (RFC 2181 8). */
+   * when there is no SOA (do not cache); no more than the TTL of a CNAME
+   * followed to the name it is about. TTLs with the top bit set count as
+   * 0 (RFC 2181 8). */
   uint32_t ttl;
   uint16_t n_found; /* address records found for the name */
-  uint8_t n_addrs;  /* of them stored in addrs (at most the cap given) */
+  uint8_t n_addrs;  /* of them stored in addrs (at most the cap given,
+                       and at most 255) */
   uint8_t cnames;   /* CNAMEs followed */
   uint8_t rcode;    /* the header's RCODE */
 } tern_dns_answer;
@@ -153,10 +155,11 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
  * read); then walks every record of every section (RFC 9267, above); then
  * the RCODE, and for NOERROR follows the CNAMEs from the question's name
  * in the answer section and keeps the records of the query's type at the
- * end of the chain.
+ * end of the chain (for NXDOMAIN, which is about the chain's end, it
+ * follows the CNAMEs only, for their TTLs).
  *
- * Returns a tern_dns_result (>= 0) with *ans filled and up to cap
- * addresses in addrs (family TERN_IP_V4 or TERN_IP_V6); or -tern_dns_drop
+ * Returns a tern_dns_result (>= 0) with *ans filled and up to cap (at most
+ * 255) addresses in addrs (family TERN_IP_V4 or TERN_IP_V6); or -tern_dns_drop
  * when msg is not an acceptable answer (then *ans is unspecified), or
  * TERN_EINVAL when query is not a query tern_dns_query_build could have
  * written. */

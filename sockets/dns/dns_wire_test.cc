@@ -497,6 +497,23 @@ TEST(DnsResult, SeveralAddressesAndTheLeastTtl) {
   EXPECT_EQ(p.ans.ttl, 100u);
 }
 
+// More than 255 addresses (a TCP answer can hold thousands) with room for
+// them all: the count of those stored is a byte, so at most 255 are
+// stored, the first ones. Before, the count wrapped: 300 addresses read
+// as 44, the last 44 written over the first.
+TEST(DnsResult, AtMost255AddressesAreStored) {
+  Msg m(kId, kResp, 1, 300, 0, 0);
+  m.Question("peer.test", TERN_DNS_TYPE_A);
+  for (int i = 0; i < 300; i++)
+    m.U16(0xc00c).A(10, 0, uint8_t(i >> 8), uint8_t(i));
+  Parsed p = Parse(Query("peer.test", TERN_DNS_TYPE_A, kId), m.b, 300);
+  ASSERT_EQ(p.rc, TERN_DNS_OK);
+  EXPECT_EQ(p.ans.n_found, 300);
+  ASSERT_EQ(p.ans.n_addrs, 255);
+  EXPECT_EQ(V4(p.addrs[0]), "10.0.0.0");
+  EXPECT_EQ(V4(p.addrs[254]), "10.0.0.254");
+}
+
 TEST(DnsResult, OtherClassesAreNotAnswers) {
   Msg m(kId, kResp, 1, 1, 0, 0);
   m.Question("peer.test", TERN_DNS_TYPE_A);
@@ -553,6 +570,25 @@ TEST(DnsChain, EndingWithoutAddressIsNoData) {
   Parsed p = Parse(Query("a.test", TERN_DNS_TYPE_A, kId), m);
   EXPECT_EQ(p.rc, TERN_DNS_NODATA);
   EXPECT_EQ(p.ans.cnames, 3);
+}
+
+// A negative answer reached through a CNAME is about the chain's end: it
+// holds as long as the chain does. Cached under the question's name, it
+// must not outlive the CNAME's TTL (here 50 s against the SOA's 600).
+// Before, NODATA and NXDOMAIN took the SOA's alone.
+TEST(DnsChain, NegativeAnswerLivesNoLongerThanItsChain) {
+  for (unsigned flags : {kResp, kNx}) {
+    SCOPED_TRACE(flags == kNx ? "NXDOMAIN" : "NODATA");
+    Msg m(kId, flags, 1, 1, 1, 0);
+    m.Question("a.test", TERN_DNS_TYPE_A);  // "test" at 14
+    m.U16(0xc00c).Rr(TERN_DNS_TYPE_CNAME, 50, 4).Name("b", 14);
+    Soa(m, 14, 3600, 600);
+    Parsed p = Parse(Query("a.test", TERN_DNS_TYPE_A, kId), m.b);
+    EXPECT_EQ(p.rc, flags == kNx ? TERN_DNS_NXDOMAIN : TERN_DNS_NODATA);
+    EXPECT_EQ(p.ans.ttl, 50u);
+    EXPECT_EQ(p.ans.cnames, 1);
+    EXPECT_EQ(p.ans.n_addrs, 0);
+  }
 }
 
 TEST(DnsChain, UnrelatedCnameIgnored) {

@@ -182,6 +182,11 @@ static int t_connect(tern_socket *s, const tern_endpoint *remote) {
     return TERN_EINVAL;
   }
   if (k->kind == KIND_DGRAM) {
+    /* As the other backends: a peer has a family (tern's UDP would read
+     * none as dissolving the peer), and a socket is connected once. */
+    if (remote->addr.family == TERN_IP_NONE || k->u.udp.remote.port != 0) {
+      return TERN_EINVAL;
+    }
     if (!udp_bound(k)) {
       int rc = udp_bind(k, NULL);
       if (rc != 0) {
@@ -196,8 +201,14 @@ static int t_connect(tern_socket *s, const tern_endpoint *remote) {
   if (k->u.local.port != 0) {
     return TERN_ENOTSUP;
   }
-  if (remote->port == 0 || (remote->addr.family != TERN_IP_V4 &&
-                            remote->addr.family != TERN_IP_V6)) {
+  /* As the API says: a port, a family, and an address (tern's TCP would
+   * route a SYN to 0.0.0.0). */
+  const uint32_t *w = remote->addr.u.w;
+  if (remote->port == 0 ||
+      (remote->addr.family != TERN_IP_V4 &&
+       remote->addr.family != TERN_IP_V6) ||
+      (w[0] | (remote->addr.family == TERN_IP_V6 ? w[1] | w[2] | w[3] : 0)) ==
+          0) {
     return TERN_EINVAL;
   }
   for (unsigned i = 0; i < net->st.nconns; i++) {
