@@ -1191,7 +1191,11 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
       ptrdiff_t n;
       if (tern_stream_poll_read(&p->stream, cx, p->rx_buf, sizeof p->rx_buf,
                                 &n) == TERN_PENDING) {
-        return TERN_PENDING; /* the timer is armed (run_timers) */
+        /* The timer is armed (run_timers); rx_waiter is for what the
+         * application's calls start (tern_ppp_close, _open, _shutdown),
+         * which this poll must send or time. */
+        tern_waker_slot_register(&p->rx_waiter, cx);
+        return TERN_PENDING;
       }
       if (n <= 0) {
         if (p->rx_pkt != NULL && tern_ppp_hdlc_decoder_in_frame(&p->dec)) {
@@ -1349,9 +1353,13 @@ const tern_ppp_hdlc_stats *tern_ppp_get_hdlc_stats(const tern_ppp *ppp) {
   return &ppp->dec.stats;
 }
 
+/* tern_ppp_close and tern_ppp_open queue a request and set its restart
+ * deadline outside the polls: the task polling the link sends it and arms
+ * the timer, so it is woken. */
 void tern_ppp_close(tern_ppp *ppp) {
   if (!ppp->closed) {
     lcp_fail(ppp, TERN_PPP_FAIL_TERMINATED);
+    tern_waker_slot_wake(&ppp->rx_waiter);
   }
 }
 
@@ -1360,6 +1368,7 @@ void tern_ppp_open(tern_ppp *ppp) {
     ppp->fail = TERN_PPP_OK;
     ppp->phase = TERN_PPP_ESTABLISH;
     fsm_event(ppp, &ppp->cp[CP_LCP], E_OPEN, NULL);
+    tern_waker_slot_wake(&ppp->rx_waiter);
   }
 }
 

@@ -790,6 +790,38 @@ TEST_F(Ppp, PeerRestartForgetsRejectedOptions) {
   EXPECT_FALSE(resent.Has(TERN_LCP_PFC));
 }
 
+// tern_ppp_close and tern_ppp_open come from the application's task,
+// while the task that polls the link waits on an idle stream with no
+// deadline armed (a quiet peer, no keepalive): they must wake it, or the
+// Terminate-Request (the Configure-Request) and its restart timer wait
+// for the peer's next byte. Likewise tern_ppp_shutdown, whose polls then
+// fail with TERN_ECLOSED.
+TEST_F(Ppp, CloseOpenAndShutdownWakeTheTaskPollingTheLink) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  Run();
+  ASSERT_TRUE(Up());
+  w_.Take();
+  tern_ppp_close(&ppp_);
+  EXPECT_GT(w_.Take(), 0);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  // Unanswered: Max-Terminate requests, then Closed and quiet.
+  Advance(1000);
+  Advance(1000);
+  Sent();
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  w_.Take();
+  tern_ppp_open(&ppp_);
+  EXPECT_GT(w_.Take(), 0);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  w_.Take();
+  tern_ppp_shutdown(&ppp_);
+  EXPECT_GT(w_.Take(), 0);
+  Run();
+  EXPECT_TRUE(closed_);
+}
+
 TEST_F(Ppp, PeerTerminates) {
   Init(Default());
   LcpUp();
