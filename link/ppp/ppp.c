@@ -329,7 +329,13 @@ static unsigned answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d,
                      : code == TERN_PPP_CONF_NAK ? WRITE_NAK
                                                  : JUDGE,
                      worst, kept);
-  f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
+  /* Max-Failure counts Naks sent without an Ack (RFC 1661 4.6): a Reject
+   * leaves the count as it is. */
+  if (code == TERN_PPP_CONF_ACK) {
+    f->naks = 0;
+  } else if (code == TERN_PPP_CONF_NAK) {
+    f->naks++;
+  }
   return (unsigned)code;
 }
 
@@ -357,6 +363,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * the peer rejected last time is offered again (a Reject answers one
      * negotiation; the peer may now be configured otherwise). */
     f->rejected = 0;
+    f->naks = 0;
     if (is_lcp(p, f) && p->magic == 0) {
       p->magic = new_magic(p);
     }

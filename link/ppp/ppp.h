@@ -129,7 +129,7 @@ typedef struct tern_ppp_fsm {
   uint8_t state;                      /* RFC 1661 section 4.2's states, 0..9 */
   uint8_t id;                         /* identifier of our last request */
   uint8_t restart;                    /* the restart counter */
-  uint8_t naks;            /* Configure-Naks sent since our last Ack */
+  uint8_t naks;            /* Naks sent since an Ack or a fresh start */
   uint32_t rejected;       /* our options the peer rejected (bits) */
   tern_ppp_deadline timer; /* the restart timer (LCP's: or PAP's) */
 } tern_ppp_fsm;
