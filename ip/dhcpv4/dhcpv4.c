@@ -115,14 +115,20 @@ static const struct {
     [MSG_RELEASE] = {TERN_DHCPV4_RELEASE, F_CIADDR | F_SERVER_ID | F_TO_SERVER},
 };
 
+/* The bytes of the largest message (a REQUEST in REQUESTING) besides the
+ * client id's and host name's values: the header, options 53, 50, 54 and
+ * 55 whole, the two options' code and length bytes, the end option.
+ * tern_dhcpv4_start refuses a configuration whose client id and host name
+ * do not fit in the rest of buf. */
+#define LARGEST_FIXED (TERN_DHCPV4_HDR_LEN + 3 + 6 + 6 + 5 + 2 + 2 + 1)
+
 /* Appends one option to the message in buf, whose length so far is
- * tx_len. Every option fits whatever the configuration (at most 534 bytes
- * of options with a 255-byte host name and client id; the buffer has 308
- * after the header): the result is not checked. */
+ * tx_len. Every option fits (tern_dhcpv4_start checked the configuration
+ * against LARGEST_FIXED): the result is not checked. */
 static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
   size_t off = c->tx_len;
   (void)tern_dhcpv4_put_opt(c->buf, sizeof c->buf, &off, code, data,
-                            (uint8_t)(len > 255 ? 255 : len));
+                            (uint8_t)len);
   c->tx_len = (uint16_t)off;
 }
 
@@ -394,6 +400,13 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
                       const tern_dhcpv4_config *cfg) {
   if (c == NULL || udp == NULL || iface == NULL || cfg == NULL ||
       (cfg->client_id != NULL && cfg->client_id_len < 2)) {
+    return TERN_EINVAL;
+  }
+  /* A host name of 1 to 255 bytes (RFC 2132 3.14), which with the client
+   * id fits in the largest message. */
+  size_t name = cfg->hostname != NULL ? strlen(cfg->hostname) : 1;
+  size_t id = cfg->client_id != NULL ? cfg->client_id_len : 0;
+  if (name - 1 > 254 || LARGEST_FIXED + name + id > sizeof c->buf) {
     return TERN_EINVAL;
   }
   memset(c, 0, sizeof *c);

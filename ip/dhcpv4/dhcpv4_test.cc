@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "executor/test_waker.h"
@@ -817,6 +818,43 @@ TEST_F(Dhcpv4Test, BadArguments) {
   tern_dhcpv4 other;
   EXPECT_EQ(tern_dhcpv4_start(&other, &udp_, &iface_, &cfg_), TERN_EADDRINUSE);
   tern_udp_close(&c_.sock);
+}
+
+// A host name and client id that the messages cannot carry whole are
+// refused at start: an empty host name (RFC 2132 3.14: at least one
+// byte), one over 255 bytes, or the two together longer than the room a
+// REQUEST leaves them (548 bytes, less the header and the other options:
+// 283). They were cut or left out of the messages without a word.
+TEST_F(Dhcpv4Test, HostNameAndClientIdThatDoNotFitAreRefused) {
+  std::string name(256, 'h');
+  cfg_.hostname = name.c_str();
+  EXPECT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), TERN_EINVAL);
+  cfg_.hostname = "";
+  EXPECT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), TERN_EINVAL);
+  uint8_t id[255];
+  memset(id, 7, sizeof id);
+  cfg_.client_id = id;
+  cfg_.client_id_len = 255;
+  name.assign(29, 'h');
+  cfg_.hostname = name.c_str();
+  EXPECT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), TERN_EINVAL);
+  // 255 + 28 fits: every option of the REQUEST is sent whole.
+  name.assign(28, 'h');
+  cfg_.hostname = name.c_str();
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  std::vector<Sent> v = Wire();  // longer than 300 bytes: not One()
+  ASSERT_EQ(v.size(), 1u);
+  Inject(Reply(v[0], TERN_DHCPV4_OFFER));
+  v = Wire();
+  ASSERT_EQ(v.size(), 1u);
+  const Sent &r = v[0];
+  EXPECT_EQ(r.o.msg_type, TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(r.msg.size(), 548u);  // every byte of the largest message
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_HOSTNAME), Bytes(name.begin(), name.end()));
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_CLIENT_ID), Bytes(id, id + 255));
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_PARAM_LIST), Bytes({1, 3, 6}));
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
 }
 
 TEST_F(Dhcpv4Test, ClientIdIsSent) {

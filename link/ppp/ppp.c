@@ -329,7 +329,13 @@ static unsigned answer_request(tern_ppp *p, tern_ppp_fsm *f, uint8_t *d,
                      : code == TERN_PPP_CONF_NAK ? WRITE_NAK
                                                  : JUDGE,
                      worst, kept);
-  f->naks = code == TERN_PPP_CONF_NAK ? (uint8_t)(f->naks + 1) : 0;
+  /* Max-Failure counts Naks sent without an Ack (RFC 1661 4.6): a Reject
+   * leaves the count as it is. */
+  if (code == TERN_PPP_CONF_ACK) {
+    f->naks = 0;
+  } else if (code == TERN_PPP_CONF_NAK) {
+    f->naks++;
+  }
   return (unsigned)code;
 }
 
@@ -357,6 +363,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * the peer rejected last time is offered again (a Reject answers one
      * negotiation; the peer may now be configured otherwise). */
     f->rejected = 0;
+    f->naks = 0;
     if (is_lcp(p, f) && p->magic == 0) {
       p->magic = new_magic(p);
     }
@@ -1191,7 +1198,11 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
       ptrdiff_t n;
       if (tern_stream_poll_read(&p->stream, cx, p->rx_buf, sizeof p->rx_buf,
                                 &n) == TERN_PENDING) {
-        return TERN_PENDING; /* the timer is armed (run_timers) */
+        /* The timer is armed (run_timers); rx_waiter is for what the
+         * application's calls start (tern_ppp_close, _open, _shutdown),
+         * which this poll must send or time. */
+        tern_waker_slot_register(&p->rx_waiter, cx);
+        return TERN_PENDING;
       }
       if (n <= 0) {
         if (p->rx_pkt != NULL && tern_ppp_hdlc_decoder_in_frame(&p->dec)) {
@@ -1349,9 +1360,13 @@ const tern_ppp_hdlc_stats *tern_ppp_get_hdlc_stats(const tern_ppp *ppp) {
   return &ppp->dec.stats;
 }
 
+/* tern_ppp_close and tern_ppp_open queue a request and set its restart
+ * deadline outside the polls: the task polling the link sends it and arms
+ * the timer, so it is woken. */
 void tern_ppp_close(tern_ppp *ppp) {
   if (!ppp->closed) {
     lcp_fail(ppp, TERN_PPP_FAIL_TERMINATED);
+    tern_waker_slot_wake(&ppp->rx_waiter);
   }
 }
 
@@ -1360,6 +1375,7 @@ void tern_ppp_open(tern_ppp *ppp) {
     ppp->fail = TERN_PPP_OK;
     ppp->phase = TERN_PPP_ESTABLISH;
     fsm_event(ppp, &ppp->cp[CP_LCP], E_OPEN, NULL);
+    tern_waker_slot_wake(&ppp->rx_waiter);
   }
 }
 

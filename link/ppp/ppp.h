@@ -18,8 +18,8 @@
  * the peer's, DNS servers: RFC 1332, RFC 1877) and, after tern_ppp_use_ipv6cp,
  * IPV6CP (RFC 5072). Every negotiation is the one automaton of RFC 1661 section
  * 4 with bounded retries. The netdev is up (TERN_NETDEV_UP, TERN_NETDEV_EV_LINK
- * reported) while IPCP is opened; the negotiated addresses are read with
- * tern_ppp_ipv4 and given to the IPv4 layer by the application
+ * reported) while IPCP (or IPV6CP) is opened; the negotiated addresses are read
+ * with tern_ppp_get_ipv4 and given to the IPv4 layer by the application
  * (tern_ipv4_set_addr), the MTU is the peer's MRU (capped by ours) and is read
  * with get_info when the link comes up.
  *
@@ -129,7 +129,7 @@ typedef struct tern_ppp_fsm {
   uint8_t state;                      /* RFC 1661 section 4.2's states, 0..9 */
   uint8_t id;                         /* identifier of our last request */
   uint8_t restart;                    /* the restart counter */
-  uint8_t naks;            /* Configure-Naks sent since our last Ack */
+  uint8_t naks;            /* Naks sent since an Ack or a fresh start */
   uint32_t rejected;       /* our options the peer rejected (bits) */
   tern_ppp_deadline timer; /* the restart timer (LCP's: or PAP's) */
 } tern_ppp_fsm;
@@ -250,9 +250,10 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
 
 /* The adapter as a netdev of IP packets: medium TERN_MEDIUM_IP, MTU the
  * peer's MRU (at most ours), headroom 4 (the address, control and
- * protocol fields are pushed in place), TERN_NETDEV_UP while IPCP is
- * opened. poll_send takes IPv4 packets only (anything else:
- * TERN_EAFNOSUPPORT, counted in tx_drop_error). No set_addr, no mcast. */
+ * protocol fields are pushed in place), TERN_NETDEV_UP while IPCP or
+ * IPV6CP is opened. poll_send takes IPv4 packets while IPCP is opened
+ * and IPv6 ones while IPV6CP is (anything else: TERN_EAFNOSUPPORT,
+ * counted in tx_drop_error). No set_addr, no mcast. */
 tern_netdev tern_ppp_netdev(tern_ppp *ppp);
 
 /* What IPCP negotiated (all zero until it has). */
@@ -276,8 +277,8 @@ void tern_ppp_close(tern_ppp *ppp);
  * from the RNG, beside IPCP. The netdev is up while either is opened;
  * poll_send frames IPv6 packets as protocol 0x0057 and IPv6 packets are
  * handed up. In //link/ppp:ipv6cp (linked only by a program that calls
- * it). Call it after tern_ppp_init, before the first poll. Returns 0, or
- * TERN_EIO (the RNG failed). */
+ * it). Call it after tern_ppp_init, before the first poll. Returns 0 (if
+ * the RNG fails, the identifier is still neither zero nor repeated). */
 int tern_ppp_use_ipv6cp(tern_ppp *ppp);
 
 /* Whether IPV6CP is opened; then our and the peer's interface

@@ -4,7 +4,9 @@
 // protocol (LCP, IPCP, PAP, CHAP, IPv4, CCP, a bad one, or raw bytes with
 // no framing; bit 5 picks IPV6CP and IPv6 instead of CCP and IPCP/IPv4
 // in some slots), bit 3 whether virtual time then moves on by a restart
-// period, bit 4 whether the application sends an IPv4 or IPv6 packet.
+// period, bit 4 whether the application then sends a packet (IPv6 with
+// bit 5 set, else IPv4: the script picks, so a seed that opens IPCP or
+// IPV6CP sends what it opened).
 // Credentials CHAP and IPV6CP are configured so every path is reachable.
 // Properties: nothing reads or writes out of bounds (ASan); poll_recv always
 // settles; every packet handed up is IPv4 of at most the MTU; everything the
@@ -146,14 +148,14 @@ struct Harness {
     Write(out.data(), len);
   }
 
-  void AppSend() {
+  void AppSend(bool v6) {
     tern_pkt *p = tern_pkt_pool_try_alloc(&pool);
     if (p == nullptr) {
       return;
     }
     tern_pkt_reserve(p, 4);
     memset(tern_pkt_put(p, 40), 0x45, 40);
-    tern_pkt_data(p)[0] = (seed & 1) ? 0x60 : 0x45;  // IPv6 or IPv4
+    tern_pkt_data(p)[0] = v6 ? 0x60 : 0x45;
     tern_cx cx = Cx();
     int err;
     if (tern_netdev_poll_send(&dev, &cx, p, &err) == TERN_PENDING) {
@@ -207,7 +209,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     off += n;
     if (ctl & 0x10) {
-      h->AppSend();
+      h->AppSend((ctl & 0x20) != 0);
       h->Run();
     }
     if (ctl & 0x08) {

@@ -551,6 +551,41 @@ TEST_F(Ppp, MaxFailureTurnsNaksIntoRejects) {
   EXPECT_EQ(rej.data(), mru);
 }
 
+// Max-Failure counts the Naks sent without an Ack (RFC 1661 4.6): a
+// Reject does not start it again, so a peer that keeps asking for what
+// we would Nak is rejected from then on; an Ack, or a negotiation that
+// starts afresh, starts it again.
+TEST_F(Ppp, OnlyAnAckOrAFreshNegotiationRestartsTheMaxFailureCount) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  Bytes mru = Opt(TERN_LCP_MRU, {0x00, 0x20});
+  for (int i = 0; i < 5; i++) {
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, (uint8_t)i, mru));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+  }
+  for (int i = 5; i < 8; i++) {
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, (uint8_t)i, mru));
+    EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REJ).data(), mru);
+  }
+  // An Ack: the count starts again.
+  Bytes ok = Opt(TERN_LCP_MAGIC, Be32(kPeerMagic));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 8, ok));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 9, mru));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+  // Five more Naks, the count spent again; LCP opens and the peer
+  // renegotiates: a fresh negotiation, Naks again.
+  for (int i = 10; i < 14; i++) {
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, (uint8_t)i, mru));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+  }
+  LcpUpWith(req, ok);
+  Sent();
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 20, mru));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+}
+
 // A looped-back line: everything we send comes back to us. Our magic
 // number keeps coming back in "the peer's" requests; after Max-Failure
 // times the link is declared looped and ended, in bounded traffic.
@@ -788,6 +823,38 @@ TEST_F(Ppp, PeerRestartForgetsRejectedOptions) {
   Advance(3000);  // the restart timer's resend
   Frame resent = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
   EXPECT_FALSE(resent.Has(TERN_LCP_PFC));
+}
+
+// tern_ppp_close and tern_ppp_open come from the application's task,
+// while the task that polls the link waits on an idle stream with no
+// deadline armed (a quiet peer, no keepalive): they must wake it, or the
+// Terminate-Request (the Configure-Request) and its restart timer wait
+// for the peer's next byte. Likewise tern_ppp_shutdown, whose polls then
+// fail with TERN_ECLOSED.
+TEST_F(Ppp, CloseOpenAndShutdownWakeTheTaskPollingTheLink) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  Run();
+  ASSERT_TRUE(Up());
+  w_.Take();
+  tern_ppp_close(&ppp_);
+  EXPECT_GT(w_.Take(), 0);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  // Unanswered: Max-Terminate requests, then Closed and quiet.
+  Advance(1000);
+  Advance(1000);
+  Sent();
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  w_.Take();
+  tern_ppp_open(&ppp_);
+  EXPECT_GT(w_.Take(), 0);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  w_.Take();
+  tern_ppp_shutdown(&ppp_);
+  EXPECT_GT(w_.Take(), 0);
+  Run();
+  EXPECT_TRUE(closed_);
 }
 
 TEST_F(Ppp, PeerTerminates) {

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Writes four of ppp_fuzz's seeds (pap_ipcp_ipv4, chap_ipv6cp_ipv6,
+looped_magic, nak_reject_timeout) into the folder given (ppp_corpus).
+
+The scripts are in ppp_fuzz.cc's format: a control byte, a length byte
+and that many bytes. Our identifiers are the automata's (1 for each first
+request), and our magic numbers come from the harness's RNG (an LCG from
+7), replayed here: a change to the harness's RNG or to the order of the
+link's draws needs the seeds written again.
+
+  python3 link/ppp/ppp_corpus_seeds.py link/ppp/ppp_corpus
+"""
+import os
+import struct
+import sys
+
+# RNG of ppp_fuzz.cc: LCG from 7, each byte the top byte.
+class Rng:
+    def __init__(s): s.n = 7
+    def byte(s):
+        s.n = (s.n * 1664525 + 1013904223) & 0xffffffff
+        return s.n >> 24
+    def fill(s, k): return bytes(s.byte() for _ in range(k))
+r = Rng()
+# A magic number: 4 bytes read as a little-endian word (the fuzzer runs
+# on x86-64), sent big-endian. Our first one is drawn by tern_ppp_init,
+# then IPV6CP's identifier (8 bytes); each Nak of our own number draws
+# our next one and then the value the Nak suggests.
+def magic_draw():
+    b = r.fill(4)
+    return struct.unpack('<I', b)[0]
+M = [magic_draw()]
+ifid = r.fill(8)
+X = []
+for k in range(6):
+    M.append(magic_draw()); X.append(magic_draw())
+
+def rec(ctl, payload):
+    assert len(payload) < 256
+    return bytes([ctl, len(payload)]) + payload
+def cp(code, ident, data=b''):
+    return bytes([code, ident]) + struct.pack('>H', len(data) + 4) + data
+def opt(t, v=b''):
+    return bytes([t, len(v) + 2]) + v
+LCP, IPCP, PAP, CHAP, IPV4, CCP, BAD, RAW = range(8)
+V6 = 0x20   # with IPCP's slot (1): IPV6CP; with IPv4's (4): IPv6
+SEND, TIME = 0x10, 0x08
+PEER_MAGIC = struct.pack('>I', 0x11223344)
+
+def ipv4(src, dst, payload=b'hello'):
+    tot = 20 + 8 + len(payload)
+    h = bytearray(struct.pack('>BBHHHBBH4s4s', 0x45, 0, tot, 1, 0, 64, 17, 0, bytes(src), bytes(dst)))
+    s = sum(struct.unpack('>10H', h)); s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+    h[10:12] = struct.pack('>H', ~s & 0xffff)
+    return bytes(h) + struct.pack('>HHHH', 7, 7, 8 + len(payload), 0) + payload
+def ipv6(payload=b'hello'):
+    return struct.pack('>IHBB', 0x60000000, len(payload), 17, 64) + bytes(15) + b'\x01' + bytes(15) + b'\x02' + payload
+
+seeds = {}
+# PAP then IPCP (the peer Naks our address, offers DNS), IPv4 both ways,
+# an echo, a keepalive period, the peer terminating.
+seeds['pap_ipcp_ipv4'] = b''.join([
+    rec(LCP, cp(1, 1, opt(3, b'\xc0\x23') + opt(5, PEER_MAGIC) + opt(7) + opt(8))),
+    rec(LCP, cp(2, 1)),
+    rec(PAP, cp(2, 1, b'\x00')),
+    rec(IPCP, cp(1, 1, opt(3, bytes(4)))),
+    rec(IPCP, cp(3, 1, opt(3, bytes([10, 0, 0, 2])) + opt(129, bytes([10, 0, 0, 53])) + opt(131, bytes([10, 0, 0, 54])))),
+    rec(IPCP, cp(2, 2)),
+    rec(IPCP, cp(1, 2, opt(3, bytes([10, 0, 0, 1])))),
+    rec(IPV4 | SEND, ipv4([10, 0, 0, 1], [10, 0, 0, 2])),
+    rec(LCP | TIME, cp(9, 3, PEER_MAGIC + b'abc')),
+    rec(LCP, cp(10, 1, PEER_MAGIC)),
+    rec(LCP, cp(5, 4)),
+])
+# CHAP-MD5, IPV6CP (our identifier Nak'd, the peer's zero one Nak'd by us),
+# IPv6 both ways, a second challenge, IPCP protocol-rejected.
+seeds['chap_ipv6cp_ipv6'] = b''.join([
+    rec(LCP, cp(1, 1, opt(3, b'\xc2\x23\x05') + opt(5, PEER_MAGIC))),
+    rec(LCP, cp(2, 1)),
+    rec(CHAP, cp(1, 7, bytes([16]) + bytes(range(16)) + b'peer')),
+    rec(CHAP, cp(3, 7)),
+    rec(IPCP | V6, cp(1, 1, opt(1, bytes(8)))),
+    rec(IPCP | V6, cp(3, 1, opt(1, bytes([2, 0, 0, 0, 0, 0, 0, 2])))),
+    rec(IPCP | V6, cp(2, 2)),
+    rec(IPCP | V6, cp(1, 2, opt(1, bytes([2, 0, 0, 0, 0, 0, 0, 1])))),
+    rec(IPV4 | V6 | SEND, ipv6()),
+    rec(CHAP, cp(1, 8, bytes([4]) + b'abcd')),
+    rec(LCP, cp(8, 9, b'\x80\x21' + cp(1, 1))),
+    rec(CHAP, cp(4, 8)),
+])
+# Our magic number coming back (a looped line): five Naks, then the link
+# ends (TERN_PPP_FAIL_LOOPBACK).
+seeds['looped_magic'] = b''.join(
+    rec(LCP, cp(1, 1 + k, opt(5, struct.pack('>I', M[k])))) for k in range(5))
+# A peer that Naks every request: MRU, ACCM, magic; rejects PFC/ACFC;
+# then silence until Max-Configure.
+seeds['nak_reject_timeout'] = b''.join([
+    rec(LCP, cp(3, 1, opt(1, b'\x05\xdc') + opt(2, b'\x00\x0a\x00\x00') + opt(5, b'\x01\x02\x03\x04'))),
+    rec(LCP, cp(4, 2, opt(7) + opt(8))),
+    rec(LCP, cp(1, 1, opt(1, b'\x00\x20') + opt(4, b'\xc0\x25') + opt(13, b'\x06'))),
+] + [rec(LCP | TIME, cp(1, 2 + k, opt(1, b'\x00\x20'))) for k in range(6)])
+for name, data in seeds.items():
+    with open(os.path.join(sys.argv[1], name), 'wb') as f:
+        f.write(data)
