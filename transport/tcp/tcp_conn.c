@@ -147,10 +147,7 @@ static void reset_to(tern_tcp_conn *c, const tern_tcp_repr *s) {
 static void enter_time_wait(tern_tcp_conn *c, tern_time now) {
   c->state = TERN_TCP_TIME_WAIT;
   c->rtx_at = 0;
-  c->idle_at = now + c->layer->cfg.time_wait;
-  if (c->idle_at == 0) {
-    c->idle_at = 1;
-  }
+  c->idle_at = tern__tcp_later(now, c->layer->cfg.time_wait);
   tern_waker_slot_wake(&c->writer);
 }
 
@@ -320,8 +317,9 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if (!sack) {
       act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
     }
-    c->rtx_at =
-        c->snd_una == c->snd_max ? 0 : now + c->rtt.rto; /* RFC 6298 5.3 */
+    c->rtx_at = c->snd_una == c->snd_max
+                    ? 0
+                    : tern__tcp_later(now, c->rtt.rto); /* RFC 6298 5.3 */
     tern_waker_slot_wake(&c->writer);
     if (fin_acked) {
       switch (c->state) {
@@ -397,7 +395,7 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
   if (moved <= 0 || held != 0 || c->rcv.nranges != 0 || ++c->acks_owed >= 2) {
     ack_now(c);
   } else if (c->ack_at == 0) {
-    c->ack_at = now + c->layer->cfg.delack;
+    c->ack_at = tern__tcp_later(now, c->layer->cfg.delack);
     tern__tcp_kick(c->layer);
   }
 }

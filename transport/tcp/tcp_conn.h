@@ -88,6 +88,9 @@ void tern__tcp_sack_skip(tern_tcp_conn *c);
 uint32_t tern__tcp_sack_room(const tern_tcp_conn *c, uint32_t seq);
 
 /* tcp_timer.c */
+/* The deadline ms after now; never 0, which means "off" (the clock wraps
+ * every 49.7 days). */
+tern_time tern__tcp_later(tern_time now, uint32_t ms);
 void tern__tcp_timers(tern_tcp_conn *c, tern_time now);
 /* The earliest of c's deadlines into *next (any: one was found). */
 void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any);

@@ -33,6 +33,7 @@ struct Seg {
   uint32_t seq = 0, ack = 0;
   uint16_t window = 65535;
   uint16_t sport = kPeerPort, dport = kPort;
+  tern_ipv4_addr src = kPeer;  // of one the peer sends
   Bytes data;
   tern_tcp_opts opts = {};
   size_t opt_len = 0;  // of one we received: from its data offset
@@ -69,7 +70,9 @@ struct Fixture : public ::testing::Test {
     for (const Bytes &d : sent) {
       EXPECT_GE(d.size(), 40u);
       EXPECT_EQ(d[9], TERN_IP_PROTO_TCP);
-      tern_ip_addr src = tern_test::Ip4(kUs), dst = tern_test::Ip4(kPeer);
+      tern_ipv4_addr to;  // the peer, or another address a test uses
+      memcpy(to.b, d.data() + 16, 4);
+      tern_ip_addr src = tern_test::Ip4(kUs), dst = tern_test::Ip4(to);
       tern_tcp_repr r;
       EXPECT_EQ(
           tern_tcp_repr_parse(&r, d.data() + 20, d.size() - 20, &src, &dst), 0);
@@ -123,11 +126,11 @@ struct Fixture : public ::testing::Test {
     r.payload = s.data.data();
     r.payload_len = s.data.size();
     uint8_t seg[1600];
-    tern_ip_addr src = tern_test::Ip4(kPeer), dst = tern_test::Ip4(kUs);
+    tern_ip_addr src = tern_test::Ip4(s.src), dst = tern_test::Ip4(kUs);
     int n = tern_tcp_repr_emit(&r, &src, &dst, seg, sizeof seg);
     EXPECT_GT(n, 0);
     Bytes d = {0x45, 0, 0, 0, 0, 1, 0, 0, 64, TERN_IP_PROTO_TCP, 0, 0};
-    d.insert(d.end(), kPeer.b, kPeer.b + 4);
+    d.insert(d.end(), s.src.b, s.src.b + 4);
     d.insert(d.end(), kUs.b, kUs.b + 4);
     d.insert(d.end(), seg, seg + n);
     d[2] = static_cast<uint8_t>(d.size() >> 8);
@@ -3220,6 +3223,62 @@ TEST_F(TcpConn, ReserveAndCommitAfterAResetReportTheReset) {
   EXPECT_EQ(tern_tcp_commit(&conn, 1), TERN_ECONNRESET);
   ASSERT_EQ(Reserve(&w, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ECONNRESET);
+}
+
+// ---- Timers at the clock's wrap, the layer's knobs ----
+
+// A deadline is 0 when off, so one that falls exactly on the clock's wrap
+// (tern_time is 32 bits of milliseconds: every 49.7 days) must be moved
+// off 0. The retransmission deadline of a SYN sent 1 RTO before the wrap
+// was 0: no SYN again, and connect waited for the user timeout.
+TEST_F(TcpConn, ARetransmissionDeadlineOnTheClocksWrapStillFires) {
+  tern_sim_set_time(0u - 1000u);  // now + the initial RTO is 0
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  tern_sim_advance(1001);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u) << "the SYN again after one RTO";
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN);
+  EXPECT_EQ(out[0].seq, syn[0].seq);
+}
+
+// The same for the deadline an ACK of part of the flight re-arms.
+TEST_F(TcpConn, ARetransmissionDeadlineAnAckRearmsOnTheClocksWrapStillFires) {
+  tern_sim_set_time(0u - 10000u);
+  uint32_t iss;
+  Open(&iss);
+  tern_sim_set_time(0u - 201u);
+  tern_tcp_set_nodelay(&conn, true);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("a", 1, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  ASSERT_EQ(Write("b", 1, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  tern_sim_advance(1);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(conn.rtt.rto, 200u);  // now + RTO is 0
+  tern_sim_advance(300);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u) << "sent again after one RTO";
+  EXPECT_EQ(out[0].seq, iss + 2);
+  EXPECT_EQ(out[0].data, Bytes({'b'}));
+}
+
+// The delayed ACK's deadline likewise: a lone segment taken in 40 ms
+// before the wrap was never acknowledged (until the peer sent it again).
+TEST_F(TcpConn, ADelayedAckDeadlineOnTheClocksWrapStillFires) {
+  tern_sim_set_time(0u - 10000u);
+  uint32_t iss;
+  Open(&iss);
+  tern_sim_set_time(0u - tcp.cfg.delack);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1, Bytes(10, 'x')))
+                  .empty());  // delayed
+  tern_sim_advance(tcp.cfg.delack + 1);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, kPeerIss + 11);
 }
 
 // Issue 9 item 9: the state of a connection without its rings. On the

@@ -481,7 +481,7 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
     tern_tcp_sack_sent(&c->sb, &c->cc, &s);
   }
   if (seg_len != 0 && c->rtx_at == 0) {
-    c->rtx_at = now + c->rtt.rto;
+    c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   }
   if ((c->pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
     c->extra_acks--;

@@ -17,9 +17,9 @@ static bool due(tern_time at, tern_time now) {
   return at != 0 && !tern_time_before(now, at);
 }
 
-static tern_time later(tern_time now, uint32_t ms) {
+tern_time tern__tcp_later(tern_time now, uint32_t ms) {
   tern_time t = now + ms;
-  return t == 0 ? 1 : t;
+  return t == 0 ? 1 : t; /* 0 is "off": a deadline on the clock's wrap moves */
 }
 
 /* FIN-WAIT-2 after the application closed, with cfg.fin_wait2 set: the
@@ -43,13 +43,13 @@ void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
     return;
   }
   if (fin_wait2_bounded(c)) {
-    c->idle_at = later(now, cfg->fin_wait2);
+    c->idle_at = tern__tcp_later(now, cfg->fin_wait2);
     return;
   }
   if (outstanding(c)) {
-    c->idle_at = later(now, cfg->user_timeout);
+    c->idle_at = tern__tcp_later(now, cfg->user_timeout);
   } else if ((c->flags & TERN_TCP_F_KEEPALIVE) != 0) {
-    c->idle_at = later(now, cfg->keepalive);
+    c->idle_at = tern__tcp_later(now, cfg->keepalive);
     c->retries = 0;
   } else {
     c->idle_at = 0;
@@ -87,7 +87,7 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
     c->snd_nxt = c->snd_una; /* NewReno: go back, resend from SND.UNA */
   }
   c->rtt_at = 0; /* Karn: no sample from a resent segment */
-  c->rtx_at = later(now, c->rtt.rto);
+  c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   c->pend &= (uint8_t)~TERN__TCP_P_REXMIT;
 }
 
@@ -116,7 +116,7 @@ static void idle_expired(tern_tcp_conn *c, tern_time now) {
   }
   c->retries++;
   c->pend |= TERN__TCP_P_KEEPALIVE;
-  c->idle_at = later(now, cfg->keepalive);
+  c->idle_at = tern__tcp_later(now, cfg->keepalive);
 }
 
 void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
@@ -140,7 +140,7 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
   if (c->rtx_at == 0 && c->snd_una == c->snd_max && c->slen != 0 &&
       c->state != TERN_TCP_SYN_SENT && c->state != TERN_TCP_SYN_RCVD &&
       (c->pend & TERN__TCP_P_PROBE) == 0) {
-    c->rtx_at = later(now, c->rtt.rto);
+    c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   }
 }
 
