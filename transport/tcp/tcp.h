@@ -270,12 +270,16 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
 
 /* Waits for a connection whose handshake completed: READY with it in
  * *out (the application's until it closes or aborts it: then its slot
- * is free again once the connection is CLOSED). */
+ * is free again once the connection is CLOSED), or READY with *out NULL
+ * once the listener is stopped (tern_tcp_unlisten wakes the task waiting
+ * here). One task accepts on a listener: the listener stores one waker,
+ * and a second task polling accept replaces the first's, which is then
+ * not woken (as a stream keeps one task per direction, tern/stream.h). */
 tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
                                tern_tcp_conn **out);
 
 /* Stops listening: pending handshakes are reset; accepted connections go
- * on. */
+ * on; a task waiting in accept is woken (its poll is READY with NULL). */
 void tern_tcp_unlisten(tern_tcp_listener *lst);
 
 /* The connection as a tern_stream: poll_read (0 at the peer's FIN after

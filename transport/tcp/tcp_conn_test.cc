@@ -3281,6 +3281,25 @@ TEST_F(TcpConn, ADelayedAckDeadlineOnTheClocksWrapStillFires) {
   EXPECT_EQ(out[0].ack, kPeerIss + 11);
 }
 
+// ---- The listener: drops, cookies, unlisten ----
+
+// An application waiting in accept when the listener is stopped is woken
+// and told so: READY with no connection. It polled again, was PENDING
+// for ever, and no one would wake it.
+TEST_F(TcpConn, AcceptAfterUnlistenIsReadyWithNoConnection) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  tern_tcp_conn *got = &conn;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_PENDING);
+  tern_tcp_unlisten(&lst);
+  EXPECT_EQ(app.wakes, 1);
+  cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  EXPECT_EQ(got, nullptr);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
 TEST(TcpSize, ConnectionState) {

@@ -202,6 +202,10 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
 
 tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
                                tern_tcp_conn **out) {
+  if (lst->layer == NULL) {
+    *out = NULL; /* not listening (tern_tcp_unlisten woke the acceptor) */
+    return TERN_READY;
+  }
   for (uint8_t i = 0; i < lst->nslots; i++) {
     tern_tcp_conn *c = &lst->slots[i];
     if ((c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_ACCEPTED)) ==

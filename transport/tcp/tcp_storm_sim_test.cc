@@ -227,6 +227,9 @@ struct EchoServer {
     TERN_CO_BEGIN(&s->co);
     for (;;) {
       TERN_CO_AWAIT(&s->co, tern_tcp_poll_accept(&s->lst, cx, &s->got));
+      if (s->got == nullptr) {  // the listener was stopped
+        TERN_CO_RETURN(&s->co);
+      }
       s->accepted++;
       if (s->keepalive)
         tern_tcp_set_keepalive(s->got, true);
@@ -795,6 +798,10 @@ tern_poll ActorPoll(tern_task *t, tern_cx *cx) {
   TERN_CO_BEGIN(&a->co);
   if (a->lst != nullptr) {
     TERN_CO_AWAIT(&a->co, tern_tcp_poll_accept(a->lst, cx, &a->c));
+    if (a->c == nullptr) {  // the listener was stopped
+      a->done = true;
+      TERN_CO_RETURN(&a->co);
+    }
     a->connect_err = 0;
   } else {
     TERN_CO_AWAIT(&a->co, tern_tcp_poll_connect(a->c, cx, &a->connect_err));
@@ -1175,11 +1182,12 @@ TEST(TcpCloseRace, ListenerClosesDuringTheHandshake) {
     ASSERT_EQ(w->server.HalfOpen(), 1);
     tern_tcp_unlisten(&w->server.lst);
     RunUntil(
-        &w->ex, 600000, [&] { return w->aa.done; }, [] {});
+        &w->ex, 600000, [&] { return w->aa.done && w->bb.done; }, [] {});
     EXPECT_EQ(w->aa.connect_err, TERN_ECONNREFUSED);
     EXPECT_EQ(w->server.Open(), 0);
+    // The task waiting in accept was woken and told: no connection.
+    EXPECT_TRUE(w->bb.done);
     EXPECT_FALSE(w->bb.established);
-    w->bb.done = true;
     ExpectReusable(w.get());
   });
 }
