@@ -3300,6 +3300,64 @@ TEST_F(TcpConn, AcceptAfterUnlistenIsReadyWithNoConnection) {
   EXPECT_EQ(got, nullptr);
 }
 
+// What a listener drops is counted (rx_dropped): a reset (RFC 9293
+// 3.10.7.2: ignored), a segment with neither SYN nor ACK, a SYN from an
+// address with no route back. They went uncounted.
+TEST_F(TcpConn, AListenerCountsWhatItDrops) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg s;
+  s.flags = TERN_TCP_RST;
+  EXPECT_TRUE(Send(s).empty());
+  s.flags = TERN_TCP_FIN;
+  EXPECT_TRUE(Send(s).empty());
+  EXPECT_EQ(tcp.stats.rx_dropped, 2u);
+  // No gateway: 203.0.113.9 has no route.
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_set_addr(&bench.iface, &a, 24, nullptr), 0);
+  s.flags = TERN_TCP_SYN;
+  s.src = tern_ipv4(203, 0, 113, 9);
+  EXPECT_TRUE(Send(s).empty());
+  EXPECT_EQ(tcp.stats.rx_dropped, 3u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  EXPECT_EQ(tcp.stats.rx_no_conn, 0u);
+}
+
+// A cookie's ACK from an address with no route back (the route went
+// between the SYN-ACK and the ACK) is dropped, as a SYN from there is:
+// it made a connection with MSS 0, and a congestion window of 0.
+TEST_F(TcpConn, ACookieAckWithNoRouteBackMakesNoConnection) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = 5000;
+  ASSERT_EQ(Send(syn).size(), 1u);  // takes the one slot
+  syn.src = tern_ipv4(203, 0, 113, 9);
+  syn.seq = 9000;
+  std::vector<Seg> cookie = Send(syn);
+  ASSERT_EQ(cookie.size(), 1u);  // through the gateway
+  EXPECT_EQ(tcp.stats.cookies_sent, 1u);
+  Seg rst;
+  rst.flags = TERN_TCP_RST;
+  rst.seq = 5001;
+  Send(rst);  // the slot frees
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_set_addr(&bench.iface, &a, 24, nullptr), 0);
+  uint32_t dropped = tcp.stats.rx_dropped;
+  Seg ack;
+  ack.src = syn.src;
+  ack.seq = 9001;
+  ack.ack = cookie[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  EXPECT_EQ(tcp.stats.cookies_ok, 0u);
+  EXPECT_EQ(tcp.stats.rx_dropped, dropped + 1);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
 TEST(TcpSize, ConnectionState) {

@@ -53,10 +53,18 @@ void tern__tcp_slot_ready(tern_tcp_conn *c) {
   tern_waker_slot_wake(&c->listener->acceptor);
 }
 
+/* Whether a cookie went out within the two periods a cookie lives
+ * (lst->cookie_at). */
+static bool cookies_in_use(const tern_tcp_listener *lst, tern_time now) {
+  return lst->cookie_at != 0 &&
+         now - lst->cookie_at < 2u * TERN_TCP_COOKIE_PERIOD_MS;
+}
+
 /* A SYN with every slot taken: the SYN-ACK carries a cookie as our ISN
- * and only the MSS (what a cookie cannot hold is not offered). */
+ * and only the MSS, ours (what a cookie cannot hold is not offered). */
 static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
-                          const tern_endpoint *remote, const tern_tcp_repr *s) {
+                          const tern_endpoint *remote, const tern_tcp_repr *s,
+                          uint16_t ours) {
   tern_tcp_layer *layer = lst->layer;
   uint16_t peer_mss =
       (s->opts.present & TERN_TCP_HAS_MSS) != 0
@@ -72,19 +80,21 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   uint32_t wnd = lst->slots[0].rcv.cap;
   r.window = (uint16_t)(wnd > 0xffffu ? 0xffffu : wnd);
   r.opts.present = TERN_TCP_HAS_MSS;
-  r.opts.mss = tern__tcp_our_mss(layer, remote);
+  r.opts.mss = ours;
   layer->stats.cookies_sent++;
   lst->cookie_at = tern_now() != 0 ? tern_now() : 1;
   tern__tcp_send_now(layer, local, remote, &r);
 }
 
-/* An ACK to the listener: the end of a cookie handshake, or nothing. */
-static void cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
+/* An ACK to the listener: the end of a cookie handshake, or nothing.
+ * Returns false when it is dropped for want of a route back. */
+static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
                        const tern_endpoint *remote, const tern_tcp_repr *s) {
   tern_tcp_layer *layer = lst->layer;
+  tern_time now = tern_now();
   uint16_t mss;
   if (tern_tcp_cookie_check(&layer->cookie_key, local, remote, s->seq - 1,
-                            s->ack - 1, tern_now(), &mss) != 0) {
+                            s->ack - 1, now, &mss) != 0) {
     layer->stats.cookies_bad++;
     /* While cookies are in use (one sent within the two periods a cookie
      * lives) the ACK may be a later segment of a cookie's connection
@@ -93,11 +103,14 @@ static void cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
      * connection the peer holds as established. Drop it: the peer's
      * retransmission from SND.UNA brings a cookie that checks. Otherwise
      * RFC 9293 3.10.7.2: an ACK to LISTEN is answered with a reset. */
-    if (lst->cookie_at == 0 ||
-        tern_now() - lst->cookie_at >= 2u * TERN_TCP_COOKIE_PERIOD_MS) {
+    if (!cookies_in_use(lst, now)) {
       tern__tcp_reset_answer(layer, local, remote, s);
     }
-    return;
+    return true;
+  }
+  uint16_t ours = tern__tcp_our_mss(layer, remote);
+  if (ours == 0) {
+    return false; /* no route back (it went since the SYN-ACK) */
   }
   tern_tcp_conn *c = free_slot(lst);
   if (c == NULL) {
@@ -110,7 +123,7 @@ static void cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
     if (c == NULL) {
       layer->stats.backlog_full++; /* the peer's retransmission may find
                                       one */
-      return;
+      return true;
     }
     layer->stats.half_open_dropped++;
     tern_tcp_abort(c);
@@ -118,44 +131,45 @@ static void cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
   layer->stats.cookies_ok++;
   take(lst, c, local, remote);
   uint32_t iss = s->ack - 1;
-  tern__tcp_open(c, iss, tern_now());
+  tern__tcp_open(c, iss, now);
   tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq - 1);
   c->state = TERN_TCP_SYN_RCVD;
   c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */
   c->rcv_shift = 0;                  /* no options survive a cookie */
   c->snd_shift = 0;
   c->opts = 0;
-  uint16_t ours = tern__tcp_our_mss(layer, remote);
   c->mss = mss < ours ? mss : ours;
   tern__tcp_segment(c, s);
+  return true;
 }
 
 void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             const tern_endpoint *remote,
                             const tern_tcp_repr *s) {
   tern_tcp_layer *layer = lst->layer;
-  if ((s->flags & TERN_TCP_RST) != 0) {
-    return; /* RFC 9293 3.10.7.2: ignored */
-  }
-  if ((s->flags & TERN_TCP_ACK) != 0) {
-    if ((s->flags & TERN_TCP_SYN) == 0) {
-      cookie_ack(lst, local, remote, s);
-    } else {
-      tern__tcp_reset_answer(layer, local, remote, s);
+  unsigned f = s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK);
+  uint16_t mss = 0;
+  if (f == TERN_TCP_ACK) {
+    if (cookie_ack(lst, local, remote, s)) {
+      return;
     }
+  } else if (f == (TERN_TCP_SYN | TERN_TCP_ACK)) {
+    tern__tcp_reset_answer(layer, local, remote, s);
     return;
+  } else if (f == TERN_TCP_SYN) {
+    mss = tern__tcp_our_mss(layer, remote);
   }
-  if ((s->flags & TERN_TCP_SYN) == 0) {
+  /* Dropped and counted: a reset (RFC 9293 3.10.7.2: ignored), a segment
+   * with neither SYN nor ACK (3.10.7.2: dropped), or one from an address
+   * with no route back. */
+  if (mss == 0) {
+    layer->stats.rx_dropped++;
     return;
   }
   tern_tcp_conn *c = free_slot(lst);
   if (c == NULL) {
-    cookie_synack(lst, local, remote, s);
+    cookie_synack(lst, local, remote, s, mss);
     return;
-  }
-  uint16_t mss = tern__tcp_our_mss(layer, remote);
-  if (mss == 0) {
-    return; /* no route back */
   }
   tern_time now = tern_now();
   take(lst, c, local, remote);
