@@ -3324,6 +3324,33 @@ TEST_F(TcpConn, AListenerCountsWhatItDrops) {
   EXPECT_EQ(tcp.stats.rx_no_conn, 0u);
 }
 
+// The ACK of a cookie is taken only while cookies are in use: one sent
+// within the two periods a cookie lives (Linux likewise takes a cookie
+// only after a recent overflow of the queue). Otherwise any ACK to the
+// listener was checked as a cookie, and a blind sender from a forged
+// address, whose guesses pass with probability 2^-24 each, could make a
+// connection in a listener that never sent a cookie. Here the test, as a
+// lucky guesser, makes a good one with the layer's key.
+TEST_F(TcpConn, ACookieIsTakenOnlyWhileCookiesAreInUse) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  tern_endpoint us = tern_test::Ep(kUs, kPort);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPeerPort);
+  uint32_t cookie =
+      tern_tcp_cookie_make(&tcp.cookie_key, &us, &peer, 9000, 1460, tern_now());
+  Seg ack;
+  ack.seq = 9001;
+  ack.ack = cookie + 1;
+  std::vector<Seg> out = Send(ack);
+  ASSERT_EQ(out.size(), 1u);  // RFC 9293 3.10.7.2: an ACK to LISTEN
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  EXPECT_EQ(out[0].seq, ack.ack);
+  EXPECT_EQ(tcp.stats.cookies_ok, 0u);
+  EXPECT_EQ(tcp.stats.cookies_bad, 1u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+}
+
 // A cookie's ACK from an address with no route back (the route went
 // between the SYN-ACK and the ACK) is dropped, as a SYN from there is:
 // it made a connection with MSS 0, and a congestion window of 0.

@@ -92,18 +92,24 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
                        const tern_endpoint *remote, const tern_tcp_repr *s) {
   tern_tcp_layer *layer = lst->layer;
   tern_time now = tern_now();
+  bool in_use = cookies_in_use(lst, now);
   uint16_t mss;
-  if (tern_tcp_cookie_check(&layer->cookie_key, local, remote, s->seq - 1,
+  /* A cookie is taken only while cookies are in use, as Linux takes one
+   * only after the queue overflowed recently: otherwise a blind sender
+   * from a forged address, each guess good with probability 2^-24, could
+   * make a connection with a listener that never sent a cookie. */
+  if (!in_use ||
+      tern_tcp_cookie_check(&layer->cookie_key, local, remote, s->seq - 1,
                             s->ack - 1, now, &mss) != 0) {
     layer->stats.cookies_bad++;
-    /* While cookies are in use (one sent within the two periods a cookie
-     * lives) the ACK may be a later segment of a cookie's connection
-     * whose first one was dropped for want of a slot: its sequence number
-     * is past ISN + 1, so the check cannot pass, and a reset would kill a
-     * connection the peer holds as established. Drop it: the peer's
-     * retransmission from SND.UNA brings a cookie that checks. Otherwise
-     * RFC 9293 3.10.7.2: an ACK to LISTEN is answered with a reset. */
-    if (!cookies_in_use(lst, now)) {
+    /* While cookies are in use the ACK may be a later segment of a
+     * cookie's connection whose first one was dropped for want of a slot:
+     * its sequence number is past ISN + 1, so the check cannot pass, and
+     * a reset would kill a connection the peer holds as established. Drop
+     * it: the peer's retransmission from SND.UNA brings a cookie that
+     * checks. Otherwise RFC 9293 3.10.7.2: an ACK to LISTEN is answered
+     * with a reset. */
+    if (!in_use) {
       tern__tcp_reset_answer(layer, local, remote, s);
     }
     return true;
