@@ -185,9 +185,12 @@ static uint16_t smss(const tern_tcp_conn *c) {
                     ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0));
 }
 
-/* Our SYN was acknowledged: the connection is synchronized. */
+/* Our SYN was acknowledged: the connection is synchronized. A close in
+ * SYN-RECEIVED queued our FIN "for processing after entering ESTABLISHED
+ * state" (RFC 9293 3.10.4): FIN-WAIT-1 then, the FIN after our SYN. */
 static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
-  c->state = TERN_TCP_ESTABLISHED;
+  c->state = (c->flags & TERN__TCP_F_FIN) != 0 ? TERN_TCP_FIN_WAIT_1
+                                               : TERN_TCP_ESTABLISHED;
   uint32_t iss = c->snd_una; /* SND.UNA was the ISS until now */
   c->snd_una = iss + 1;
   if (tern_seq_lt(c->snd_nxt, c->snd_una)) {

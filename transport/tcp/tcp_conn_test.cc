@@ -3385,6 +3385,46 @@ TEST_F(TcpConn, ACookieAckWithNoRouteBackMakesNoConnection) {
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
 }
 
+// ---- Close and abort from each state ----
+
+// A close in SYN-RECEIVED (a simultaneous open) queues the FIN until the
+// handshake ends (RFC 9293 3.10.4: "queue for processing after entering
+// ESTABLISHED state"). It moved to FIN-WAIT-1 at once: the ACK of our
+// SYN was then taken for the ACK of a FIN never sent (FIN-WAIT-2, close
+// READY) and the peer never got one.
+TEST_F(TcpConn, ACloseInSynReceivedSendsItsFinAfterTheHandshake) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  ptrdiff_t n;
+  EXPECT_EQ(Write("x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  // The peer's ACK of our SYN: established, then our FIN at ISS + 1.
+  s.flags = TERN_TCP_ACK;
+  s.seq = kPeerIss + 1;
+  s.ack = iss + 1;
+  std::vector<Seg> out = Send(s);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  s.ack = iss + 2;
+  EXPECT_TRUE(Send(s).empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
 TEST(TcpSize, ConnectionState) {

@@ -358,7 +358,7 @@ void tern_tcp_shutdown(tern_tcp_conn *c) {
     case TERN_TCP_SYN_SENT:
       tern__tcp_finish(c, 0); /* nothing was said yet */
       return;
-    case TERN_TCP_SYN_RCVD:
+    case TERN_TCP_SYN_RCVD: break; /* FIN-WAIT-1 once established */
     case TERN_TCP_ESTABLISHED: c->state = TERN_TCP_FIN_WAIT_1; break;
     case TERN_TCP_CLOSE_WAIT: c->state = TERN_TCP_LAST_ACK; break;
     default: return;
