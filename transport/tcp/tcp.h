@@ -94,8 +94,8 @@ typedef enum tern_tcp_state {
   TERN_TCP_TIME_WAIT,
 } tern_tcp_state;
 
-/* The layer's knobs, all in milliseconds; tern_tcp_config_default()
- * fills them. */
+/* The layer's knobs, all in milliseconds (each below 2^31, the clock's
+ * reach; max_rto not 0); tern_tcp_config_default() fills them. */
 typedef struct tern_tcp_config {
   uint32_t min_rto;         /* RFC 6298 2.4 asks 1000; Linux uses 200 */
   uint32_t max_rto;         /* at least 60,000 (RFC 6298 2.5) */
@@ -232,8 +232,9 @@ struct tern_tcp_layer {
 
 /* Sets up the layer and registers it with the stack for protocol 6; the
  * ISN and cookie keys are drawn from the stack's RNG. cfg NULL: the
- * defaults. Returns 0, TERN_EINVAL, TERN_EIO (the RNG failed) or
- * TERN_EADDRINUSE (a TCP is registered already). */
+ * defaults. Returns 0, TERN_EINVAL (also for a time of 2^31 ms or more in
+ * cfg, or max_rto 0), TERN_EIO (the RNG failed) or TERN_EADDRINUSE (a
+ * TCP is registered already). */
 int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
                   const tern_tcp_config *cfg);
 

@@ -3281,6 +3281,36 @@ TEST_F(TcpConn, ADelayedAckDeadlineOnTheClocksWrapStillFires) {
   EXPECT_EQ(out[0].ack, kPeerIss + 11);
 }
 
+// A time knob is a distance on the clock, which compares instants up to
+// 2^31 ms apart: a larger one (UINT32_MAX taken to mean "never", say)
+// made a deadline that was already due, and the user timeout ended every
+// connection at once. A maximum RTO of 0 made a retransmission timer
+// always due, and the runner looped without sleeping. Both are refused.
+TEST_F(TcpConn, AConfigurationTheTimersCannotHoldIsRefused) {
+  tern_tcp_layer other;
+  uint32_t tern_tcp_config::*knobs[] = {
+      &tern_tcp_config::min_rto,   &tern_tcp_config::max_rto,
+      &tern_tcp_config::time_wait, &tern_tcp_config::fin_wait2,
+      &tern_tcp_config::delack,    &tern_tcp_config::user_timeout,
+      &tern_tcp_config::keepalive};
+  for (auto knob : knobs) {
+    tern_tcp_config cfg;
+    tern_tcp_config_default(&cfg);
+    cfg.*knob = UINT32_MAX;
+    EXPECT_EQ(tern_tcp_init(&other, &bench.stack, &cfg), TERN_EINVAL);
+    cfg.*knob = 0x80000000u;
+    EXPECT_EQ(tern_tcp_init(&other, &bench.stack, &cfg), TERN_EINVAL);
+    // The largest the clock holds is taken (then refused only because
+    // this stack has its TCP already).
+    cfg.*knob = 0x7fffffffu;
+    EXPECT_EQ(tern_tcp_init(&other, &bench.stack, &cfg), TERN_EADDRINUSE);
+  }
+  tern_tcp_config cfg;
+  tern_tcp_config_default(&cfg);
+  cfg.max_rto = 0;
+  EXPECT_EQ(tern_tcp_init(&other, &bench.stack, &cfg), TERN_EINVAL);
+}
+
 // ---- The listener: drops, cookies, unlisten ----
 
 // An application waiting in accept when the listener is stopped is woken

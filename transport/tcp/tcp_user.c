@@ -19,9 +19,20 @@ void tern_tcp_config_default(tern_tcp_config *cfg) {
   cfg->sack = 1;
 }
 
+/* Whether the timers can hold cfg's times: each is a distance on the
+ * clock, which orders instants up to 2^31 ms apart (tern_time_before), so
+ * a longer one would make a deadline that is due at once; and a maximum
+ * RTO of 0 a retransmission timer that is always due. */
+static bool config_ok(const tern_tcp_config *cfg) {
+  return ((cfg->min_rto | cfg->max_rto | cfg->time_wait | cfg->fin_wait2 |
+           cfg->delack | cfg->user_timeout | cfg->keepalive) >>
+          31) == 0 &&
+         cfg->max_rto != 0;
+}
+
 int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
                   const tern_tcp_config *cfg) {
-  if (layer == NULL || stack == NULL) {
+  if (layer == NULL || stack == NULL || (cfg != NULL && !config_ok(cfg))) {
     return TERN_EINVAL;
   }
   memset(layer, 0, sizeof *layer);
