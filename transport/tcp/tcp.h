@@ -244,7 +244,9 @@ tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx);
 
 /* Prepares c (any storage) with its send ring tx[0..tx_cap) and receive
  * ring rx[0..rx_cap) (caller storage, at least 1 byte each, at most
- * TERN_TCP_RCVBUF_MAX). Returns 0 or TERN_EINVAL. */
+ * TERN_TCP_RCVBUF_MAX). Returns 0, TERN_EINVAL, or TERN_EBUSY while c is
+ * a connection of the layer not yet CLOSED (poll_close is READY in
+ * FIN-WAIT-2 and TIME-WAIT, before the connection ends). */
 int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
                        uint32_t tx_cap, uint8_t *rx, uint32_t rx_cap);
 

@@ -3455,6 +3455,37 @@ TEST_F(TcpConn, ACloseInSynReceivedSendsItsFinAfterTheHandshake) {
   EXPECT_EQ(err, 0);
 }
 
+// Storage set up again while its connection lives is refused: poll_close
+// is READY in FIN-WAIT-2 (and TIME-WAIT) while the connection is still on
+// the layer's list, and clearing it there cut the list; the next connect
+// then linked the storage into a loop, and the runner went round it for
+// ever.
+TEST_F(TcpConn, SetUpAgainWhileItsConnectionLivesIsRefused) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  std::vector<Seg> fin = Run();
+  ASSERT_EQ(fin.size(), 1u);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  ASSERT_EQ(
+      tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], rx[0], sizeof rx[0]),
+      TERN_EBUSY);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);  // untouched
+  // Once it has ended, the storage takes a new connection.
+  tern_sim_advance(tcp.cfg.fin_wait2);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(
+      tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], rx[0], sizeof rx[0]),
+      0);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  EXPECT_EQ(Run().size(), 1u);  // the SYN
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
 TEST(TcpSize, ConnectionState) {

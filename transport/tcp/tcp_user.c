@@ -60,6 +60,13 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
       tx_cap > TERN_TCP_RCVBUF_MAX) {
     return TERN_EINVAL;
   }
+  /* Still on the layer's list (not CLOSED): clearing it would cut the
+   * list, and the next connect would link it into a loop. */
+  for (const tern_tcp_conn *o = layer->conns; o != NULL; o = o->next) {
+    if (o == c) {
+      return TERN_EBUSY;
+    }
+  }
   memset(c, 0, sizeof *c);
   int rc = tern_tcp_rcvbuf_init(&c->rcv, rx, rx_cap, 0);
   if (rc != 0) {
