@@ -194,12 +194,13 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
   }
   tern_ip_stack *stack = layer->stack;
   uint8_t fam = l.addr.family;
-  if ((l.scope != 0 && tern_ip_iface_by_id(stack, l.scope) == NULL) ||
-      (fam != TERN_IP_NONE && !known_family(fam))) {
+  if (l.scope != 0 && tern_ip_iface_by_id(stack, l.scope) == NULL) {
     return TERN_EINVAL;
   }
+  /* A family the stack lacks: not supported if a socket could have it,
+   * else not one at all. */
   if (fam != TERN_IP_NONE && !tern_ip_has_family(stack, fam)) {
-    return TERN_EAFNOSUPPORT;
+    return known_family(fam) ? TERN_EAFNOSUPPORT : TERN_EINVAL;
   }
   if (!unspecified(&l.addr) && !tern_ip_is_local(stack, &l.addr)) {
     return TERN_EADDRNOTAVAIL;
