@@ -188,19 +188,19 @@ bool tern__icmpv4_error(tern_ipv4_layer *v4, const tern_ip_rx *rx,
    * buffer when the headroom is short (a datagram that fills its buffer:
    * SLIP receives into MTU-sized buffers at offset 0). */
   TERN_MUST(tern_pkt_push(pkt, hlen) != NULL); /* the header pulled */
-  size_t len = tern_pkt_len(pkt);
-  size_t quote = tern_pkt_capacity(pkt) - TERN_ICMPV4_HEADER_LEN;
-  if (quote > TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN) {
-    quote = TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN;
+  size_t quote = tern_pkt_len(pkt);
+  size_t room = tern_pkt_capacity(pkt) - TERN_ICMPV4_HEADER_LEN;
+  if (room > TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN) {
+    room = TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN;
   }
-  if (quote > len) {
-    quote = len;
+  if (quote > room) {
+    count = &v4->stats.tx_no_room;
+    if (room < hlen + 8) {
+      goto drop; /* a buffer smaller than the quote needs */
+    }
+    quote = room;
+    TERN_MUST(tern_pkt_trim(pkt, quote) == 0);
   }
-  count = &v4->stats.tx_no_room;
-  if (quote < len && quote < hlen + 8) {
-    goto drop; /* a buffer smaller than the quote needs */
-  }
-  TERN_MUST(tern_pkt_trim(pkt, quote) == 0);
   TERN_MUST(tern_ip_make_room(pkt, TERN_ICMPV4_HEADER_LEN) == 0);
   tern_icmpv4_emit_header(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN), type,
                           code, 0, 0, TERN_ICMPV4_HEADER_LEN + quote);

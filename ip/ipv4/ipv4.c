@@ -38,25 +38,24 @@ bool tern_ipv4_is_broadcast(const tern_ip_stack *stack,
   return b;
 }
 
-/* The address as a word in memory order (0 for NULL); *bad set when it
- * is neither 0.0.0.0 nor one host's (0/8, 127/8, 224/4 and above). */
-static uint32_t host_word(const tern_ipv4_addr *a, bool *bad) {
-  if (a == NULL) {
-    return 0;
-  }
-  uint32_t w = tern_ld32(a->b);
-  uint8_t b0 = a->b[0];
-  if (w != 0 && (b0 == 0 || b0 == 127 || b0 >= 224)) {
-    *bad = true;
-  }
-  return w;
+/* The address as a word in memory order, 0 for NULL. */
+static uint32_t word_of(const tern_ipv4_addr *a) {
+  return a != NULL ? tern_ld32(a->b) : 0;
+}
+
+/* Whether w (a word in memory order) is 0.0.0.0 or one host's address:
+ * not 0/8, 127/8, or 224/4 and above. */
+static bool host_or_none(uint32_t w) {
+  uint8_t b0;
+  memcpy(&b0, &w, 1);
+  return w == 0 || (b0 != 0 && b0 != 127 && b0 < 224);
 }
 
 int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
                        uint8_t prefix_len, const tern_ipv4_addr *gateway) {
-  bool bad = prefix_len > 32;
-  uint32_t ip = host_word(addr, &bad), gw = host_word(gateway, &bad);
-  if (iface == NULL || iface->stack == NULL || bad ||
+  uint32_t ip = word_of(addr), gw = word_of(gateway);
+  if (iface == NULL || iface->stack == NULL || prefix_len > 32 ||
+      !host_or_none(ip) || !host_or_none(gw) ||
       (ip != 0 && iface->mtu < TERN_IPV4_MIN_MTU)) {
     return TERN_EINVAL;
   }

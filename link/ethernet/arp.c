@@ -80,16 +80,18 @@ int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
    * we have none, has or probes the address we probe (section 2.1.1):
    * reported to the layer above, which decides; the cache and our
    * answers are left alone. */
-  uint32_t target = tern_ld32(tern_arp_tpa(a));
-  uint32_t mine = eth->ip != 0 ? eth->ip : eth->probe;
-  if (mine != 0 &&
-      (sender == mine || (sender == 0 && eth->ip == 0 && target == mine))) {
+  uint32_t target = tern_ld32(tern_arp_tpa(a)), ip = eth->ip;
+  uint32_t mine = ip != 0 ? ip : eth->probe;
+  /* What the packet claims: its sender's address, or while we have none
+   * and it is a probe (sender 0.0.0.0), the address it probes. */
+  uint32_t claimed = (sender | ip) != 0 ? sender : target;
+  if (mine != 0 && claimed == mine) {
     tern__eth_raise(eth, TERN_NETDEV_EV_ADDR_CONFLICT);
     return TERN_ETH_RX_ARP_CONFLICT;
   }
-  /* Without an address nothing is answered or added. */
-  bool for_us = eth->ip != 0 && target == eth->ip;
   eth->stats.rx_arp++;
+  /* Without an address nothing is answered or added. */
+  bool for_us = ip != 0 && target == ip;
   /* Merge: an entry for the sender is updated (completing a resolution);
    * if we are the target, the sender may be added. 0.0.0.0, the sender
    * of an RFC 5227 probe, is never a neighbour. */

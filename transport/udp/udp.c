@@ -194,12 +194,13 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
   }
   tern_ip_stack *stack = layer->stack;
   uint8_t fam = l.addr.family;
-  if ((l.scope != 0 && tern_ip_iface_by_id(stack, l.scope) == NULL) ||
-      (fam != TERN_IP_NONE && !known_family(fam))) {
+  if (l.scope != 0 && tern_ip_iface_by_id(stack, l.scope) == NULL) {
     return TERN_EINVAL;
   }
+  /* A family the stack lacks: not supported if a socket could have it,
+   * else not one at all. */
   if (fam != TERN_IP_NONE && !tern_ip_has_family(stack, fam)) {
-    return TERN_EAFNOSUPPORT;
+    return known_family(fam) ? TERN_EAFNOSUPPORT : TERN_EINVAL;
   }
   if (!unspecified(&l.addr) && !tern_ip_is_local(stack, &l.addr)) {
     return TERN_EADDRNOTAVAIL;
@@ -387,16 +388,15 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
   sock->tx_iface = NULL;
   /* The datagram after the route's headroom: the payload copied in, the
    * header written in front of it by the wire library. It must fit the
-   * packet (which also keeps it within a datagram's 65,535 bytes); the
-   * family refuses one longer than the MTU. */
+   * packet (the bound on len only keeps the sum from wrapping: no buffer
+   * holds that much); the family refuses one longer than the MTU. */
   tern_pkt *p = sock->tx_pkt;
+  uint8_t *u;
   rc = TERN_EMSGSIZE;
-  if (tern_pkt_reserve(p, r.headroom) != 0 ||
-      tern_pkt_tailroom(p) < TERN_UDP_HEADER_LEN ||
-      len > tern_pkt_tailroom(p) - TERN_UDP_HEADER_LEN) {
+  if (tern_pkt_reserve(p, r.headroom) != 0 || len > TERN_UDP_MAX_PAYLOAD ||
+      (u = tern_pkt_put(p, TERN_UDP_HEADER_LEN + len)) == NULL) {
     goto out;
   }
-  uint8_t *u = tern_pkt_put(p, TERN_UDP_HEADER_LEN + len);
   if (len != 0) {
     memcpy(u + TERN_UDP_HEADER_LEN, data, len);
   }
