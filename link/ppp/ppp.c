@@ -423,7 +423,9 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
   }
   (void)tern_pkt_trim(pkt, cp.len); /* padding goes */
   int ev = -1;
+  uint32_t *drop = NULL; /* where a packet not acted on is counted */
   size_t kept;
+  tern_ppp_fsm *n;
   switch (cp.code) {
     case TERN_PPP_CONF_REQ:
       /* Judged (nothing changes); answered by the automaton's action. */
@@ -455,18 +457,25 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (!lcp) {
         goto code_reject;
       }
-      if (cp.data_len >= 2 && p->phase == TERN_PPP_NETWORK) {
-        tern_ppp_fsm *n = ncp_of(p, tern_be16(cp.data));
-        if (n != NULL) {
-          fsm_event(p, n, E_RXJ_M, NULL);
-        }
+      /* Of a network protocol we sent: in the network phase only. */
+      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data)) : NULL;
+      if (p->phase != TERN_PPP_NETWORK) {
+        drop = &p->ppp_stats.not_open;
+      } else if (n == NULL || n->ops == NULL) {
+        drop = &p->ppp_stats.bad_packet;
+      } else {
+        fsm_event(p, n, E_RXJ_M, NULL);
       }
       break;
     case TERN_PPP_ECHO_REQ:
       if (!lcp) {
         goto code_reject;
       }
-      if (f->state == S_OPENED && cp.data_len >= 4) {
+      if (f->state != S_OPENED) {
+        drop = &p->ppp_stats.not_open; /* RFC 1661 5.8 */
+      } else if (cp.data_len < 4) {
+        drop = &p->ppp_stats.bad_packet; /* no room for a magic number */
+      } else {
         /* Answered in place, with our magic number (RFC 1661 5.8). */
         tern_put_be32(tern_pkt_data(pkt) + 4, p->magic);
         ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY, cp.id,
@@ -478,8 +487,10 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (!lcp) {
         goto code_reject;
       }
-      if (cp.data_len >= 4 &&
-          (p->magic == 0 || tern_be32(cp.data) != p->magic)) {
+      if (cp.data_len < 4 ||
+          (p->magic != 0 && tern_be32(cp.data) == p->magic)) {
+        drop = &p->ppp_stats.bad_packet; /* short, or our own looped back */
+      } else {
         p->echo_out = 0;
         p->ppp_stats.echo_replies++;
       }
@@ -491,17 +502,21 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       break;
     default:
     code_reject:
-      /* RFC 1661 5.6: the whole packet, after a header of our own. */
-      if (f->state >= S_REQ_SENT) {
-        p->ppp_stats.code_rej++;
-        tern_pkt_push(pkt, 4);
-        ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++p->rej_id,
-                 tern_pkt_len(pkt));
-        return;
-      }
-      break;
+      /* RFC 1661 5.6: the whole packet, after a header of our own. The
+       * table's RUC sends it in every state from Closed on, and a packet
+       * reaches an automaton only there: LCP's lower layer is up from
+       * tern_ppp_init on, and an NCP's packets come in the network phase,
+       * after its Up. */
+      p->ppp_stats.code_rej++;
+      tern_pkt_push(pkt, 4);
+      ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++p->rej_id,
+               tern_pkt_len(pkt));
+      return;
   }
   if (ev < 0) {
+    if (drop != NULL) {
+      (*drop)++;
+    }
     tern_pkt_free(pkt);
     return;
   }
@@ -772,11 +787,13 @@ void tern__ppp_auth_done(tern_ppp *p, bool ok) {
 
 static void pap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
+  /* We are never the authenticator: Authenticate-Ack and -Nak only. */
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
       cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE ||
-      p->auth != TERN__PPP_AUTH_PAP) {
+      p->auth != TERN__PPP_AUTH_PAP ||
+      (cp.code != TERN_PAP_AUTH_ACK && cp.code != TERN_PAP_AUTH_NAK)) {
     p->ppp_stats.bad_packet++;
-  } else if (cp.code == TERN_PAP_AUTH_ACK || cp.code == TERN_PAP_AUTH_NAK) {
+  } else {
     tern__ppp_auth_done(p, cp.code == TERN_PAP_AUTH_ACK);
   }
   tern_pkt_free(pkt);

@@ -717,6 +717,61 @@ TEST_F(Ppp, EchoAnsweredWithOurMagicAndUnknownCodesRejected) {
   EXPECT_TRUE(Sent().empty());
 }
 
+// Control packets we do not act on are dropped and counted, never just
+// freed: an Echo-Request before LCP is opened (RFC 1661 5.8) and a
+// Protocol-Reject before the network phase (5.7) in not_open; an
+// Echo-Request too short for a magic number, an Echo-Reply carrying our
+// own (our echo looped back), a Protocol-Reject of a protocol we never
+// sent, a PAP packet other than Authenticate-Ack or -Nak in bad_packet.
+// An unknown code is Code-Rejected in every state the peer can reach us
+// in, Closed too (RFC 1661 4.1's RUC: scj).
+TEST_F(Ppp, ControlPacketsNotActedOnAreCounted) {
+  tern_ppp_config c = Default();
+  c.user = "u";
+  c.password = "p";
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REQ, 1, Be32(kPeerMagic)));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_PROTO_REJ, 2, {0x80, 0x21}));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->not_open, 2u);
+  EXPECT_EQ(st->bad_packet, 0u);
+  LcpUpWith(req, Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+                      Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Frame pap = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  Sent();
+  // Authenticating: LCP is opened, the network phase not begun.
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_PROTO_REJ, 3, {0x80, 0x21}));
+  EXPECT_EQ(st->not_open, 3u);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_REQ, pap.id(), {0, 0}));
+  EXPECT_EQ(st->bad_packet, 1u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, pap.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REQ, 4, {1, 2, 3}));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_ECHO_REPLY, 5, req.Opt(TERN_LCP_MAGIC)));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_PROTO_REJ, 6, {0x12, 0x34}));
+  for (const Frame &f : Sent()) {
+    EXPECT_EQ(f.proto, TERN_PPP_PROTO_IPCP);  // our request, nothing else
+  }
+  EXPECT_EQ(st->bad_packet, 4u);
+  EXPECT_EQ(st->echo_replies, 0u);
+  EXPECT_EQ(st->not_open, 3u);
+
+  // LCP closed (Closed, once the Terminate-Requests are spent): an unknown
+  // code is still Code-Rejected.
+  tern_ppp_close(&ppp_);
+  for (int i = 0; i < 5; i++) {
+    Advance(1000);
+  }
+  Sent();
+  Bytes odd = Cp(42, 7, {1});
+  PeerSend(TERN_PPP_PROTO_LCP, odd);
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ).data(), odd);
+}
+
 TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
   Init(Default());
   tern_ppp_use_keepalive(&ppp_, 2000, 0);
