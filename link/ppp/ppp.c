@@ -407,6 +407,33 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
 
+/* Whether the options of a Configure-Reject (from d to d_end) are a
+ * subset of our last request's, in its order and unchanged (RFC 1661 5.4). Our
+ * options are written again to compare: what ops->add writes changes with
+ * a Nak or Reject taken or a fresh start, each of which sends a new
+ * request under a new identifier, and (LCP) when loop detection picks a
+ * new magic number: a Reject of the one we sent before is then discarded,
+ * and the restart timer sends the new one. */
+static bool rej_is_ours(tern_ppp *p, const cp_ops *ops, const uint8_t *d,
+                        const uint8_t *d_end) {
+  /* The longest request: LCP's, 20 bytes (MRU, ACCM, magic number, PFC,
+   * ACFC); IPCP's 18, IPV6CP's 10. */
+  uint8_t ours[24];
+  const uint8_t *end = ops->add(p, ours);
+  /* Both lists are well formed (cp_input checked the peer's): each
+   * option's length field counts its header and is at least 2. Each of
+   * ours is passed over, or matched by the peer's next option. */
+  for (const uint8_t *o = ours; d < d_end; o += o[1]) {
+    if (o + d[1] > end) {
+      return false; /* none of ours left can be it */
+    }
+    if (memcmp(o, d, d[1]) == 0) {
+      d += d[1];
+    }
+  }
+  return true;
+}
+
 /* A control packet for the automaton f (the packet's data at the code).
  * Takes the packet. */
 static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
@@ -436,6 +463,13 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     case TERN_PPP_CONF_ACK: ev = E_RCA; break;
     case TERN_PPP_CONF_NAK:
     case TERN_PPP_CONF_REJ:
+      /* A Nak may name options we did not send (RFC 1661 5.3); a Reject
+       * may not. */
+      if (cp.code == TERN_PPP_CONF_REJ &&
+          !rej_is_ours(p, ops_of(f), cp.data, cp.data + cp.data_len)) {
+        drop = &p->ppp_stats.bad_packet;
+        break;
+      }
       if (f->state >= S_REQ_SENT) {
         size_t off = 0;
         tern_ppp_opt o;

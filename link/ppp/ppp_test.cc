@@ -272,6 +272,42 @@ TEST_F(Ppp, PeerNaksAndRejectsOurOptions) {
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
 }
 
+// A Configure-Reject names options of our last request, in its order and
+// unchanged (RFC 1661 5.4); one that does not is invalid, discarded and
+// counted: a magic number of another value must not turn our loop
+// detection off, nor an option we never asked for or a reordered list
+// change what we ask for.
+TEST_F(Ppp, ARejectThatIsNotASubsetOfOurRequestIsDiscarded) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  Bytes magic = req.Opt(TERN_LCP_MAGIC);
+  ASSERT_EQ(magic.size(), 4u);
+  Bytes other = magic;
+  other[3] ^= 1;
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_LCP_MAGIC, other)));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_LCP_MRU, {0x05, 0xdc})));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(),
+              Cat({Opt(TERN_LCP_ACFC, {}), Opt(TERN_LCP_PFC, {})})));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+  // Our request goes again as it was.
+  Advance(1000);
+  Frame again = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(again.data(), req.data());
+  // A subset, in order, with our values: taken.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, again.id(),
+              Cat({Opt(TERN_LCP_MAGIC, magic), Opt(TERN_LCP_ACFC, {})})));
+  Frame req3 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(req3.Has(TERN_LCP_MAGIC));
+  EXPECT_FALSE(req3.Has(TERN_LCP_ACFC));
+  EXPECT_TRUE(req3.Has(TERN_LCP_PFC));
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+}
+
 TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
   tern_ppp_config c = Default();
   memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);
