@@ -193,7 +193,7 @@ typedef struct tern_ppp {
    * that one sent while our Configure-Request waits does not make the
    * peer's Ack of it look stale. */
   uint8_t rej_id;
-  /* PAP. */
+  /* PAP: our request's identifier (with CHAP: our last Response's). */
   uint8_t pap_id;
   uint8_t pap_tries;
   /* The keepalive, set by tern_ppp_use_keepalive (echo_tick NULL and

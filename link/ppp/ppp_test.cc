@@ -480,9 +480,40 @@ TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
   EXPECT_TRUE(Up());
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
   // A Failure of a later challenge ends the link.
+  PeerSend(TERN_PPP_PROTO_CHAP,
+           Cp(TERN_CHAP_CHALLENGE, 0x23,
+              Cat({{16}, challenge, {'p', 'e', 'e', 'r'}})));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 0x23);
   PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 0x23, {}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+}
+
+// RFC 1994 4.2: a Success or Failure carries the identifier of the
+// Response it answers; another is discarded and counted. A Challenge's
+// Value is one octet or more (4.1): an empty one is not answered.
+TEST_F(Ppp, ChapAnswersMatchOurResponseAndAnEmptyChallengeIsDropped) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  Sent();
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 0x30, {0, 'p'}));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->bad_packet, 1u);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 0x31, {1, 9}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 0x31);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 0x30, {}));
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x32, {}));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->bad_packet, 3u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x31, {}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  EXPECT_EQ(st->bad_packet, 3u);
 }
 
 TEST_F(Ppp, ChapFailureEndsTheLink) {
