@@ -91,11 +91,17 @@ static void ctl_queue(tern_ppp *p, tern_pkt *pkt, uint16_t proto) {
 }
 
 /* Sends a control packet built in place in pkt (a received one being
- * answered, or a fresh one): code, id, len bytes from the code on. */
+ * answered, or a fresh one): code, id, len bytes from the code on. A
+ * Code-Reject or Protocol-Reject carries as much of the rejected packet as
+ * the peer's MRU allows (RFC 1661 5.6, 5.7), an Echo-Reply as much of the
+ * echoed data. Other codes are never cut: an answer to a Configure-Request
+ * must carry its options whole (5.2-5.4); it is no longer than the request
+ * the peer sent, and a peer takes 1500 bytes whatever its MRU (6.1). What
+ * we originate is short. */
 void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
                         unsigned code, unsigned id, size_t len) {
-  if (len > p->peer_mru) {
-    len = p->peer_mru; /* a Code-Reject or echo of a long packet */
+  if (code >= TERN_PPP_CODE_REJ && len > p->peer_mru) {
+    len = p->peer_mru;
   }
   tern_ppp_cp_put(tern_pkt_data(pkt), code, id, len);
   (void)tern_pkt_trim(pkt, len);

@@ -215,6 +215,40 @@ TEST_F(Ppp, PeerMruBecomesTheMtu) {
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 576);
 }
 
+// An answer to a Configure-Request carries its options whole (RFC 1661
+// 5.2-5.4), however long the request and whatever MRU it grants; a
+// Code-Reject carries as much of the rejected packet as the peer's MRU
+// allows (5.6).
+TEST_F(Ppp, AnAckIsNeverCutToThePeersMruButACodeRejectIs) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  // 576 (the least we take) and 100 ACCM options: 608 bytes, all ours to
+  // ack.
+  Bytes opts = Cat(
+      {Opt(TERN_LCP_MRU, {0x02, 0x40}), Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))});
+  for (int i = 0; i < 100; i++) {
+    opts = Cat({opts, Opt(TERN_LCP_ACCM, {0, 0, 0, 0})});
+  }
+  LcpUpWith(req, opts);
+  for (int i = 0; i < 4; i++) {
+    Run();  // a poll decodes TERN_PPP_RX_BUDGET bytes at most
+  }
+  Frame ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(ack.info.size(), 4 + opts.size());
+  EXPECT_EQ(ack.data(), opts);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Sent();
+  Bytes odd = Cp(42, 3, Bytes(996, 7));
+  PeerSend(TERN_PPP_PROTO_LCP, odd);
+  for (int i = 0; i < 4; i++) {
+    Run();
+  }
+  Frame cr = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ);
+  ASSERT_EQ(cr.info.size(), 576u);
+  EXPECT_EQ(cr.info[2] << 8 | cr.info[3], 576);
+  EXPECT_EQ(cr.data(), Bytes(odd.begin(), odd.begin() + 572));
+}
+
 TEST_F(Ppp, WeNakATinyMruAndRejectWhatWeDoNotKnow) {
   Init(Default());
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
