@@ -220,7 +220,8 @@ enum { K = 15 };
  * Configure-Ack nor a Nak or Reject of our request restarts the count
  * (only opening does), so Max-Configure bounds the whole negotiation
  * however the peer answers, and a Nak or Reject when the count is spent
- * is taken as TO-. */
+ * is taken as TO- (in Req-Sent, Ack-Rcvd and Ack-Sent; in Opened it is
+ * RCN, a new negotiation). */
 static const uint8_t fsm_table[E_COUNT][10] = {
     /* Up */
     {S_CLOSED, DO(A_IRC_SCR, S_REQ_SENT), K, K, K, K, K, K, K, K},
@@ -364,10 +365,12 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   if (t & ZRC) {
     f->restart = 0; /* Stopping lasts one restart period */
   }
-  if ((t & SCR) && (f->state < S_REQ_SENT || f->state == S_OPENED)) {
+  if ((t & SCR) && ev != E_RCN &&
+      (f->state < S_REQ_SENT || f->state == S_OPENED)) {
     /* A negotiation starts afresh (ours, or the peer's restart): what
      * the peer rejected last time is offered again (a Reject answers one
-     * negotiation; the peer may now be configured otherwise). */
+     * negotiation; the peer may now be configured otherwise). Not after a
+     * Nak or Reject in Opened: the new request heeds it. */
     f->rejected = 0;
     f->naks = 0;
     if (is_lcp(p, f) && p->magic == 0) {
@@ -483,7 +486,10 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
           ops_of(f)->nak(p, &o, cp.code == TERN_PPP_CONF_REJ);
         }
       }
-      ev = f->restart == 0 && f->state >= S_REQ_SENT ? E_TO_M : E_RCN;
+      /* While negotiating with the count spent: as the timeout would. */
+      ev = f->restart == 0 && f->state >= S_REQ_SENT && f->state != S_OPENED
+               ? E_TO_M
+               : E_RCN;
       break;
     case TERN_PPP_TERM_REQ:
       if (lcp && f->state == S_OPENED) {

@@ -637,6 +637,36 @@ TEST_F(Ppp, PeerThatNaksForeverIsBounded) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
 }
 
+// RFC 1661 4.1: a Nak (RCN) in Opened takes the link down and sends a new
+// request (tld, scr, Req-Sent) even when the restart count was spent on
+// the way there (Opened through Ack-Rcvd, which does not restart it): it
+// is not the spent-count timeout that a Nak during negotiation counts as.
+TEST_F(Ppp, ANakInOpenedRenegotiatesWithTheCountSpent) {
+  tern_ppp_config c = Default();
+  c.max_configure = 1;
+  Init(c);
+  Frame req = LcpUp();
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                  Opt(TERN_LCP_ACCM, {0, 0x0a, 0, 0})));
+  Frame again = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(again.Opt(TERN_LCP_ACCM), Bytes({0, 0x0a, 0, 0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_ESTABLISH);
+  // Opened again; then a Reject: the new request leaves the option out
+  // (RFC 1661 5.4), the Reject is not lost to a fresh start.
+  again = LcpUpWith(again);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, again.id(), Opt(TERN_LCP_PFC, {})));
+  Frame third = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(third.Has(TERN_LCP_PFC));
+  EXPECT_TRUE(third.Has(TERN_LCP_ACFC));
+}
+
 // A peer that keeps asking for what we Nak: after Max-Failure Naks, the
 // option is rejected instead (RFC 1661 4.6).
 TEST_F(Ppp, MaxFailureTurnsNaksIntoRejects) {
