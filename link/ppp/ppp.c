@@ -703,9 +703,16 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   if (o->type == TERN_LCP_MAGIC) {
     /* Rejected: no loop detection; Nak'd: another number. */
     p->magic = rej ? 0 : new_magic(p);
-  } else if (rej || o->type == TERN_LCP_MRU) {
-    /* An MRU the peer will not take: ask for none (1500, RFC 1661 6.1). */
-    p->cp[CP_LCP].rejected |= bit(o->type);
+  } else if (rej) {
+    p->cp[CP_LCP].rejected |= bit(o->type); /* MRU: 1500, RFC 1661 6.1 */
+  } else if (o->type == TERN_LCP_MRU && o->len == 2) {
+    /* The peer's suggestion when our buffers hold it and IPv4 can use
+     * it (the MTU is capped by our MRU), as pppd takes an acceptable
+     * one; else ours is asked for again, until the peer rejects it. */
+    uint16_t mru = (uint16_t)tern_be16(o->val);
+    if (mru >= TERN_PPP_MIN_MRU && mru <= p->cfg.mru) {
+      p->cfg.mru = mru;
+    }
   } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
     p->cfg.accm |= tern_be32(o->val); /* escape what the peer wants too */
   }

@@ -69,7 +69,8 @@ extern "C" {
 
 /* What the application chooses; zero in a field means its default. */
 typedef struct tern_ppp_config {
-  uint16_t mru;          /* the largest packet we receive: 1500 */
+  uint16_t mru;          /* the largest packet we receive: 1500 (a
+                            peer's Nak may lower it, not below 576) */
   uint16_t restart_ms;   /* RFC 1661's restart timer: 3000 */
   uint32_t accm;         /* control characters the peer must escape to us:
                             0 (none); a line with XON/XOFF wants 0x000a0000 */

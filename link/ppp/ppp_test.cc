@@ -288,7 +288,8 @@ TEST_F(Ppp, PeerNaksAndRejectsOurOptions) {
                    Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
   Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
   EXPECT_EQ(req2.id(), req.id() + 1);
-  EXPECT_FALSE(req2.Has(TERN_LCP_MRU));
+  // 1500 does not fit our buffers: we ask for ours again.
+  EXPECT_EQ(req2.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));
   EXPECT_EQ(req2.Opt(TERN_LCP_ACCM), Bytes({0, 0x0a, 0, 0}));
   EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), req.Opt(TERN_LCP_MAGIC));
   // Then it rejects PFC and ACFC.
@@ -340,6 +341,32 @@ TEST_F(Ppp, ARejectThatIsNotASubsetOfOurRequestIsDiscarded) {
   EXPECT_FALSE(req3.Has(TERN_LCP_ACFC));
   EXPECT_TRUE(req3.Has(TERN_LCP_PFC));
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+}
+
+// A Nak of our MRU (RFC 1661 6.1): a value our buffers hold, and at least
+// what IPv4 needs (576), is asked for from then on, as pppd and lwIP take
+// an acceptable suggestion; another leaves ours asked for, so the peer
+// learns what we can take (until, after its Max-Failure, it rejects it:
+// then we ask for none).
+TEST_F(Ppp, ANakedMruIsTakenWhenOurBuffersHoldIt) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));  // 800
+  for (Bytes v : {Bytes{0x02, 0x3f}, Bytes{0x03, 0xe9}, Bytes{0x05, 0xdc}}) {
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, v)));
+    req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));
+  }
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(req.Has(TERN_LCP_MRU));
 }
 
 TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
