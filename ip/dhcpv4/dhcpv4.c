@@ -374,9 +374,10 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
     decline(c);
   } else if ((ev & TERN_NETDEV_EV_LINK) != 0 && tern_ip_iface_up(c->iface) &&
              s != TERN_DHCPV4_PROBING) {
-    /* Maybe another network now: with a lease, check it with INIT-REBOOT
-     * (RFC 2131 3.2; the address stays meanwhile); else start over. */
-    if (s >= TERN_DHCPV4_BOUND) {
+    /* Maybe another network now: with a lease (or while checking one),
+     * check it with INIT-REBOOT (RFC 2131 3.2; the address stays
+     * meanwhile, as RFC 4436 keeps it); else start over. */
+    if (IN(s, BIT(REBOOTING) | BIT(BOUND) | BIT(RENEWING) | BIT(REBINDING))) {
       enter(c, TERN_DHCPV4_INIT, 0);
     } else {
       start_over(c);

@@ -809,6 +809,34 @@ TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
 }
 
+// The link changing again while that INIT-REBOOT waits: the address still
+// stays (RFC 2131 3.2: the client may use it for the rest of its lease
+// until a NAK; RFC 4436 keeps it while it checks), and the check starts
+// again with a REQUEST of its own.
+TEST_F(Dhcpv4Test, LinkChangeDuringInitRebootKeepsTheAddress) {
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  size_t leases = leases_.size();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(leases_.size(), leases);  // no loss reported
+  Sent r2 = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r2.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  EXPECT_NE(r2.h.xid, r.h.xid);
+  Inject(Reply(r2, TERN_DHCPV4_ACK), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
 TEST_F(Dhcpv4Test, StopReleasesTheLease) {
   Start();
   Dora();
