@@ -249,12 +249,13 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   memcpy(&yiaddr, m + TERN_DHCPV4_OFF_YIADDR, 4);
   uint8_t s = c->state;
   uint8_t t = o.msg_type;
-  /* An ACK or NAK answers a REQUEST: from the server asked, unless the
-   * client asked any (REBOOTING, REBINDING) or the reply names none. */
+  /* An ACK or NAK answers a REQUEST: it names its server (both MUST, RFC
+   * 2131 table 3), the server asked unless the client asked any
+   * (REBOOTING, REBINDING). */
   bool answers = IN(s, BIT(REQUESTING) | BIT(RENEWING) | BIT(REBOOTING) |
                            BIT(REBINDING)) &&
+                 (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
                  (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
-                  (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0 ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
   if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
     t = 0; /* not ours */
@@ -267,8 +268,8 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&
                (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
-    /* An offer, or an ACK (which MUST name its server, RFC 2131 table 3:
-     * renewals are unicast to it) for a host's address. */
+    /* An offer that names its server, or an ACK (renewals are unicast to
+     * its server), for a host's address. */
     c->lease.addr = yiaddr;
     c->lease.server = o.server_id;
     if (t == TERN_DHCPV4_OFFER) {
@@ -373,9 +374,10 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
     decline(c);
   } else if ((ev & TERN_NETDEV_EV_LINK) != 0 && tern_ip_iface_up(c->iface) &&
              s != TERN_DHCPV4_PROBING) {
-    /* Maybe another network now: with a lease, check it with INIT-REBOOT
-     * (RFC 2131 3.2; the address stays meanwhile); else start over. */
-    if (s >= TERN_DHCPV4_BOUND) {
+    /* Maybe another network now: with a lease (or while checking one),
+     * check it with INIT-REBOOT (RFC 2131 3.2; the address stays
+     * meanwhile, as RFC 4436 keeps it); else start over. */
+    if (IN(s, BIT(REBOOTING) | BIT(BOUND) | BIT(RENEWING) | BIT(REBINDING))) {
       enter(c, TERN_DHCPV4_INIT, 0);
     } else {
       start_over(c);

@@ -678,6 +678,37 @@ TEST_F(Dhcpv4Test, AckWithoutServerIdIsIgnored) {
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
 }
 
+// A NAK MUST name its server (RFC 2131 table 3); one that does not is not
+// taken, in REQUESTING and RENEWING (where it would pass as the server
+// asked) or anywhere: ignored and counted.
+TEST_F(Dhcpv4Test, NakWithoutServerIdIsIgnored) {
+  auto strip = [](Bytes nak) {
+    EXPECT_EQ(nak[243], 54);  // after option 53: the server id, 6 bytes
+    for (int i = 243; i < 249; i++) {
+      nak[i] = 0;  // pads
+    }
+    return nak;
+  };
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(Reply(d, TERN_DHCPV4_OFFER, 600));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(strip(Reply(r, TERN_DHCPV4_NAK)), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500));
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  Advance(100000);
+  r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  Inject(strip(Reply(r, TERN_DHCPV4_NAK)), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  tern_dhcpv4_stats st = tern_dhcpv4_get_stats(&c_);
+  EXPECT_EQ(st.naks, 0u);
+  EXPECT_EQ(st.rx_ignored, 2u);
+}
+
 TEST_F(Dhcpv4Test, InitRebootNakedOrUnansweredFallsBackToDiscover) {
   cfg_.remembered = tern_ipv4(10, 9, 9, 9);
   Start();
@@ -775,6 +806,34 @@ TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
   EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
   EXPECT_TRUE(Eq(r.dst, kBcast));
   Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
+// The link changing again while that INIT-REBOOT waits: the address still
+// stays (RFC 2131 3.2: the client may use it for the rest of its lease
+// until a NAK; RFC 4436 keeps it while it checks), and the check starts
+// again with a REQUEST of its own.
+TEST_F(Dhcpv4Test, LinkChangeDuringInitRebootKeepsTheAddress) {
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  size_t leases = leases_.size();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(leases_.size(), leases);  // no loss reported
+  Sent r2 = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r2.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  EXPECT_NE(r2.h.xid, r.h.xid);
+  Inject(Reply(r2, TERN_DHCPV4_ACK), kOffered);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
 }
 

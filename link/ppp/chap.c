@@ -10,10 +10,11 @@
 
 /* A CHAP packet from the peer (data at the code). Takes the packet. A
  * Challenge is answered in place: Response = MD5(identifier, secret,
- * challenge) and our name (RFC 1994 4.1); Success and Failure end the
- * authentication phase. The peer may challenge again at any time once
- * the network phase began (RFC 1994 2): answered the same way; a Failure
- * then ends the link, a Success changes nothing. */
+ * challenge) and our name (RFC 1994 4.1); Success and Failure, with our
+ * last Response's identifier (4.2), end the authentication phase. The
+ * peer may challenge again at any time once the network phase began (RFC
+ * 1994 2): answered the same way; a Failure then ends the link, a Success
+ * changes nothing. */
 static void chap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
   bool again = p->phase == TERN_PPP_NETWORK;
@@ -24,7 +25,8 @@ static void chap_input(tern_ppp *p, tern_pkt *pkt) {
     tern_pkt_free(pkt);
     return;
   }
-  if (cp.code == TERN_CHAP_SUCCESS || cp.code == TERN_CHAP_FAILURE) {
+  if ((cp.code == TERN_CHAP_SUCCESS || cp.code == TERN_CHAP_FAILURE) &&
+      cp.id == p->pap_id) {
     tern_pkt_free(pkt);
     if (!again || cp.code == TERN_CHAP_FAILURE) {
       tern__ppp_auth_done(p, cp.code == TERN_CHAP_SUCCESS);
@@ -33,7 +35,8 @@ static void chap_input(tern_ppp *p, tern_pkt *pkt) {
   }
   size_t name_len = strlen(p->cfg.user);
   size_t len = 4 + 1 + 16 + name_len;
-  if (cp.code != TERN_CHAP_CHALLENGE || cp.data_len < 1 ||
+  /* A Challenge's Value is one octet or more (RFC 1994 4.1). */
+  if (cp.code != TERN_CHAP_CHALLENGE || cp.data_len < 1 || cp.data[0] == 0 ||
       cp.data[0] > cp.data_len - 1 ||
       tern_pkt_len(pkt) + tern_pkt_tailroom(pkt) < len) {
     p->ppp_stats.bad_packet++;
@@ -52,6 +55,7 @@ static void chap_input(tern_ppp *p, tern_pkt *pkt) {
   d[4] = 16;
   tern_md5_final(&m, d + 5);
   memcpy(d + 21, p->cfg.user, name_len);
+  p->pap_id = cp.id; /* what the Success or Failure must carry */
   tern__ppp_ctl_send(p, pkt, TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE, cp.id,
                      len);
 }

@@ -91,11 +91,17 @@ static void ctl_queue(tern_ppp *p, tern_pkt *pkt, uint16_t proto) {
 }
 
 /* Sends a control packet built in place in pkt (a received one being
- * answered, or a fresh one): code, id, len bytes from the code on. */
+ * answered, or a fresh one): code, id, len bytes from the code on. A
+ * Code-Reject or Protocol-Reject carries as much of the rejected packet as
+ * the peer's MRU allows (RFC 1661 5.6, 5.7), an Echo-Reply as much of the
+ * echoed data. Other codes are never cut: an answer to a Configure-Request
+ * must carry its options whole (5.2-5.4); it is no longer than the request
+ * the peer sent, and a peer takes 1500 bytes whatever its MRU (6.1). What
+ * we originate is short. */
 void tern__ppp_ctl_send(tern_ppp *p, tern_pkt *pkt, uint16_t proto,
                         unsigned code, unsigned id, size_t len) {
-  if (len > p->peer_mru) {
-    len = p->peer_mru; /* a Code-Reject or echo of a long packet */
+  if (code >= TERN_PPP_CODE_REJ && len > p->peer_mru) {
+    len = p->peer_mru;
   }
   tern_ppp_cp_put(tern_pkt_data(pkt), code, id, len);
   (void)tern_pkt_trim(pkt, len);
@@ -214,7 +220,8 @@ enum { K = 15 };
  * Configure-Ack nor a Nak or Reject of our request restarts the count
  * (only opening does), so Max-Configure bounds the whole negotiation
  * however the peer answers, and a Nak or Reject when the count is spent
- * is taken as TO-. */
+ * is taken as TO- (in Req-Sent, Ack-Rcvd and Ack-Sent; in Opened it is
+ * RCN, a new negotiation). */
 static const uint8_t fsm_table[E_COUNT][10] = {
     /* Up */
     {S_CLOSED, DO(A_IRC_SCR, S_REQ_SENT), K, K, K, K, K, K, K, K},
@@ -358,10 +365,12 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   if (t & ZRC) {
     f->restart = 0; /* Stopping lasts one restart period */
   }
-  if ((t & SCR) && (f->state < S_REQ_SENT || f->state == S_OPENED)) {
+  if ((t & SCR) && ev != E_RCN &&
+      (f->state < S_REQ_SENT || f->state == S_OPENED)) {
     /* A negotiation starts afresh (ours, or the peer's restart): what
      * the peer rejected last time is offered again (a Reject answers one
-     * negotiation; the peer may now be configured otherwise). */
+     * negotiation; the peer may now be configured otherwise). Not after a
+     * Nak or Reject in Opened: the new request heeds it. */
     f->rejected = 0;
     f->naks = 0;
     if (is_lcp(p, f) && p->magic == 0) {
@@ -407,6 +416,33 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
 
+/* Whether the options of a Configure-Reject (from d to d_end) are a
+ * subset of our last request's, in its order and unchanged (RFC 1661 5.4). Our
+ * options are written again to compare: what ops->add writes changes with
+ * a Nak or Reject taken or a fresh start, each of which sends a new
+ * request under a new identifier, and (LCP) when loop detection picks a
+ * new magic number: a Reject of the one we sent before is then discarded,
+ * and the restart timer sends the new one. */
+static bool rej_is_ours(tern_ppp *p, const cp_ops *ops, const uint8_t *d,
+                        const uint8_t *d_end) {
+  /* The longest request: LCP's, 20 bytes (MRU, ACCM, magic number, PFC,
+   * ACFC); IPCP's 18, IPV6CP's 10. */
+  uint8_t ours[24];
+  const uint8_t *end = ops->add(p, ours);
+  /* Both lists are well formed (cp_input checked the peer's): each
+   * option's length field counts its header and is at least 2. Each of
+   * ours is passed over, or matched by the peer's next option. */
+  for (const uint8_t *o = ours; d < d_end; o += o[1]) {
+    if (o + d[1] > end) {
+      return false; /* none of ours left can be it */
+    }
+    if (memcmp(o, d, d[1]) == 0) {
+      d += d[1];
+    }
+  }
+  return true;
+}
+
 /* A control packet for the automaton f (the packet's data at the code).
  * Takes the packet. */
 static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
@@ -423,7 +459,9 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
   }
   (void)tern_pkt_trim(pkt, cp.len); /* padding goes */
   int ev = -1;
+  uint32_t *drop = NULL; /* where a packet not acted on is counted */
   size_t kept;
+  tern_ppp_fsm *n;
   switch (cp.code) {
     case TERN_PPP_CONF_REQ:
       /* Judged (nothing changes); answered by the automaton's action. */
@@ -434,6 +472,13 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     case TERN_PPP_CONF_ACK: ev = E_RCA; break;
     case TERN_PPP_CONF_NAK:
     case TERN_PPP_CONF_REJ:
+      /* A Nak may name options we did not send (RFC 1661 5.3); a Reject
+       * may not. */
+      if (cp.code == TERN_PPP_CONF_REJ &&
+          !rej_is_ours(p, ops_of(f), cp.data, cp.data + cp.data_len)) {
+        drop = &p->ppp_stats.bad_packet;
+        break;
+      }
       if (f->state >= S_REQ_SENT) {
         size_t off = 0;
         tern_ppp_opt o;
@@ -441,7 +486,10 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
           ops_of(f)->nak(p, &o, cp.code == TERN_PPP_CONF_REJ);
         }
       }
-      ev = f->restart == 0 && f->state >= S_REQ_SENT ? E_TO_M : E_RCN;
+      /* While negotiating with the count spent: as the timeout would. */
+      ev = f->restart == 0 && f->state >= S_REQ_SENT && f->state != S_OPENED
+               ? E_TO_M
+               : E_RCN;
       break;
     case TERN_PPP_TERM_REQ:
       if (lcp && f->state == S_OPENED) {
@@ -455,18 +503,25 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (!lcp) {
         goto code_reject;
       }
-      if (cp.data_len >= 2 && p->phase == TERN_PPP_NETWORK) {
-        tern_ppp_fsm *n = ncp_of(p, tern_be16(cp.data));
-        if (n != NULL) {
-          fsm_event(p, n, E_RXJ_M, NULL);
-        }
+      /* Of a network protocol we sent: in the network phase only. */
+      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data)) : NULL;
+      if (p->phase != TERN_PPP_NETWORK) {
+        drop = &p->ppp_stats.not_open;
+      } else if (n == NULL || n->ops == NULL) {
+        drop = &p->ppp_stats.bad_packet;
+      } else {
+        fsm_event(p, n, E_RXJ_M, NULL);
       }
       break;
     case TERN_PPP_ECHO_REQ:
       if (!lcp) {
         goto code_reject;
       }
-      if (f->state == S_OPENED && cp.data_len >= 4) {
+      if (f->state != S_OPENED) {
+        drop = &p->ppp_stats.not_open; /* RFC 1661 5.8 */
+      } else if (cp.data_len < 4) {
+        drop = &p->ppp_stats.bad_packet; /* no room for a magic number */
+      } else {
         /* Answered in place, with our magic number (RFC 1661 5.8). */
         tern_put_be32(tern_pkt_data(pkt) + 4, p->magic);
         ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY, cp.id,
@@ -478,8 +533,10 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (!lcp) {
         goto code_reject;
       }
-      if (cp.data_len >= 4 &&
-          (p->magic == 0 || tern_be32(cp.data) != p->magic)) {
+      if (cp.data_len < 4 ||
+          (p->magic != 0 && tern_be32(cp.data) == p->magic)) {
+        drop = &p->ppp_stats.bad_packet; /* short, or our own looped back */
+      } else {
         p->echo_out = 0;
         p->ppp_stats.echo_replies++;
       }
@@ -491,17 +548,21 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       break;
     default:
     code_reject:
-      /* RFC 1661 5.6: the whole packet, after a header of our own. */
-      if (f->state >= S_REQ_SENT) {
-        p->ppp_stats.code_rej++;
-        tern_pkt_push(pkt, 4);
-        ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++p->rej_id,
-                 tern_pkt_len(pkt));
-        return;
-      }
-      break;
+      /* RFC 1661 5.6: the whole packet, after a header of our own. The
+       * table's RUC sends it in every state from Closed on, and a packet
+       * reaches an automaton only there: LCP's lower layer is up from
+       * tern_ppp_init on, and an NCP's packets come in the network phase,
+       * after its Up. */
+      p->ppp_stats.code_rej++;
+      tern_pkt_push(pkt, 4);
+      ctl_send(p, pkt, ops_of(f)->proto, TERN_PPP_CODE_REJ, ++p->rej_id,
+               tern_pkt_len(pkt));
+      return;
   }
   if (ev < 0) {
+    if (drop != NULL) {
+      (*drop)++;
+    }
     tern_pkt_free(pkt);
     return;
   }
@@ -642,9 +703,16 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   if (o->type == TERN_LCP_MAGIC) {
     /* Rejected: no loop detection; Nak'd: another number. */
     p->magic = rej ? 0 : new_magic(p);
-  } else if (rej || o->type == TERN_LCP_MRU) {
-    /* An MRU the peer will not take: ask for none (1500, RFC 1661 6.1). */
-    p->cp[CP_LCP].rejected |= bit(o->type);
+  } else if (rej) {
+    p->cp[CP_LCP].rejected |= bit(o->type); /* MRU: 1500, RFC 1661 6.1 */
+  } else if (o->type == TERN_LCP_MRU && o->len == 2) {
+    /* The peer's suggestion when our buffers hold it and IPv4 can use
+     * it (the MTU is capped by our MRU), as pppd takes an acceptable
+     * one; else ours is asked for again, until the peer rejects it. */
+    uint16_t mru = (uint16_t)tern_be16(o->val);
+    if (mru >= TERN_PPP_MIN_MRU && mru <= p->cfg.mru) {
+      p->cfg.mru = mru;
+    }
   } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
     p->cfg.accm |= tern_be32(o->val); /* escape what the peer wants too */
   }
@@ -772,11 +840,13 @@ void tern__ppp_auth_done(tern_ppp *p, bool ok) {
 
 static void pap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
+  /* We are never the authenticator: Authenticate-Ack and -Nak only. */
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
       cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE ||
-      p->auth != TERN__PPP_AUTH_PAP) {
+      p->auth != TERN__PPP_AUTH_PAP ||
+      (cp.code != TERN_PAP_AUTH_ACK && cp.code != TERN_PAP_AUTH_NAK)) {
     p->ppp_stats.bad_packet++;
-  } else if (cp.code == TERN_PAP_AUTH_ACK || cp.code == TERN_PAP_AUTH_NAK) {
+  } else {
     tern__ppp_auth_done(p, cp.code == TERN_PAP_AUTH_ACK);
   }
   tern_pkt_free(pkt);

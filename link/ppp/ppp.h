@@ -69,7 +69,8 @@ extern "C" {
 
 /* What the application chooses; zero in a field means its default. */
 typedef struct tern_ppp_config {
-  uint16_t mru;          /* the largest packet we receive: 1500 */
+  uint16_t mru;          /* the largest packet we receive: 1500 (a
+                            peer's Nak may lower it, not below 576) */
   uint16_t restart_ms;   /* RFC 1661's restart timer: 3000 */
   uint32_t accm;         /* control characters the peer must escape to us:
                             0 (none); a line with XON/XOFF wants 0x000a0000 */
@@ -147,9 +148,14 @@ typedef struct tern_ppp_ipv4 {
 typedef struct tern_ppp_stats {
   uint32_t bad_header; /* frames with a malformed address/control or
                           protocol field */
-  uint32_t bad_packet; /* control packets malformed, or with a wrong
-                          identifier */
-  uint32_t not_open;   /* IP, IPCP or PAP packets before their time */
+  uint32_t bad_packet; /* control packets malformed, with a wrong
+                          identifier, or at odds with what we sent (an
+                          Echo-Reply with our magic number, a
+                          Protocol-Reject of a protocol we never sent, a
+                          PAP request) */
+  uint32_t not_open;   /* IP, IPCP or PAP packets before their time, and
+                          LCP's Echo-Requests before LCP is opened and
+                          Protocol-Rejects before the network phase */
   uint32_t proto_rej;  /* unknown protocols we sent Protocol-Reject for */
   uint32_t code_rej;   /* unknown codes we sent Code-Reject for */
   uint32_t ctl_nobuf;  /* control packets not sent: no buffer or queue */
@@ -188,7 +194,7 @@ typedef struct tern_ppp {
    * that one sent while our Configure-Request waits does not make the
    * peer's Ack of it look stale. */
   uint8_t rej_id;
-  /* PAP. */
+  /* PAP: our request's identifier (with CHAP: our last Response's). */
   uint8_t pap_id;
   uint8_t pap_tries;
   /* The keepalive, set by tern_ppp_use_keepalive (echo_tick NULL and

@@ -215,6 +215,40 @@ TEST_F(Ppp, PeerMruBecomesTheMtu) {
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 576);
 }
 
+// An answer to a Configure-Request carries its options whole (RFC 1661
+// 5.2-5.4), however long the request and whatever MRU it grants; a
+// Code-Reject carries as much of the rejected packet as the peer's MRU
+// allows (5.6).
+TEST_F(Ppp, AnAckIsNeverCutToThePeersMruButACodeRejectIs) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  // 576 (the least we take) and 100 ACCM options: 608 bytes, all ours to
+  // ack.
+  Bytes opts = Cat(
+      {Opt(TERN_LCP_MRU, {0x02, 0x40}), Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))});
+  for (int i = 0; i < 100; i++) {
+    opts = Cat({opts, Opt(TERN_LCP_ACCM, {0, 0, 0, 0})});
+  }
+  LcpUpWith(req, opts);
+  for (int i = 0; i < 4; i++) {
+    Run();  // a poll decodes TERN_PPP_RX_BUDGET bytes at most
+  }
+  Frame ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(ack.info.size(), 4 + opts.size());
+  EXPECT_EQ(ack.data(), opts);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Sent();
+  Bytes odd = Cp(42, 3, Bytes(996, 7));
+  PeerSend(TERN_PPP_PROTO_LCP, odd);
+  for (int i = 0; i < 4; i++) {
+    Run();
+  }
+  Frame cr = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ);
+  ASSERT_EQ(cr.info.size(), 576u);
+  EXPECT_EQ(cr.info[2] << 8 | cr.info[3], 576);
+  EXPECT_EQ(cr.data(), Bytes(odd.begin(), odd.begin() + 572));
+}
+
 TEST_F(Ppp, WeNakATinyMruAndRejectWhatWeDoNotKnow) {
   Init(Default());
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
@@ -254,7 +288,8 @@ TEST_F(Ppp, PeerNaksAndRejectsOurOptions) {
                    Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
   Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
   EXPECT_EQ(req2.id(), req.id() + 1);
-  EXPECT_FALSE(req2.Has(TERN_LCP_MRU));
+  // 1500 does not fit our buffers: we ask for ours again.
+  EXPECT_EQ(req2.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));
   EXPECT_EQ(req2.Opt(TERN_LCP_ACCM), Bytes({0, 0x0a, 0, 0}));
   EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), req.Opt(TERN_LCP_MAGIC));
   // Then it rejects PFC and ACFC.
@@ -270,6 +305,68 @@ TEST_F(Ppp, PeerNaksAndRejectsOurOptions) {
            Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_PFC, {})));
   EXPECT_TRUE(Sent().empty());
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
+}
+
+// A Configure-Reject names options of our last request, in its order and
+// unchanged (RFC 1661 5.4); one that does not is invalid, discarded and
+// counted: a magic number of another value must not turn our loop
+// detection off, nor an option we never asked for or a reordered list
+// change what we ask for.
+TEST_F(Ppp, ARejectThatIsNotASubsetOfOurRequestIsDiscarded) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  Bytes magic = req.Opt(TERN_LCP_MAGIC);
+  ASSERT_EQ(magic.size(), 4u);
+  Bytes other = magic;
+  other[3] ^= 1;
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_LCP_MAGIC, other)));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_LCP_MRU, {0x05, 0xdc})));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(),
+              Cat({Opt(TERN_LCP_ACFC, {}), Opt(TERN_LCP_PFC, {})})));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+  // Our request goes again as it was.
+  Advance(1000);
+  Frame again = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(again.data(), req.data());
+  // A subset, in order, with our values: taken.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, again.id(),
+              Cat({Opt(TERN_LCP_MAGIC, magic), Opt(TERN_LCP_ACFC, {})})));
+  Frame req3 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(req3.Has(TERN_LCP_MAGIC));
+  EXPECT_FALSE(req3.Has(TERN_LCP_ACFC));
+  EXPECT_TRUE(req3.Has(TERN_LCP_PFC));
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+}
+
+// A Nak of our MRU (RFC 1661 6.1): a value our buffers hold, and at least
+// what IPv4 needs (576), is asked for from then on, as pppd and lwIP take
+// an acceptable suggestion; another leaves ours asked for, so the peer
+// learns what we can take (until, after its Max-Failure, it rejects it:
+// then we ask for none).
+TEST_F(Ppp, ANakedMruIsTakenWhenOurBuffersHoldIt) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));  // 800
+  for (Bytes v : {Bytes{0x02, 0x3f}, Bytes{0x03, 0xe9}, Bytes{0x05, 0xdc}}) {
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, v)));
+    req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));
+  }
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(req.Has(TERN_LCP_MRU));
 }
 
 TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
@@ -444,9 +541,40 @@ TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
   EXPECT_TRUE(Up());
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
   // A Failure of a later challenge ends the link.
+  PeerSend(TERN_PPP_PROTO_CHAP,
+           Cp(TERN_CHAP_CHALLENGE, 0x23,
+              Cat({{16}, challenge, {'p', 'e', 'e', 'r'}})));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 0x23);
   PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 0x23, {}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+}
+
+// RFC 1994 4.2: a Success or Failure carries the identifier of the
+// Response it answers; another is discarded and counted. A Challenge's
+// Value is one octet or more (4.1): an empty one is not answered.
+TEST_F(Ppp, ChapAnswersMatchOurResponseAndAnEmptyChallengeIsDropped) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  Sent();
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 0x30, {0, 'p'}));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->bad_packet, 1u);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 0x31, {1, 9}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 0x31);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 0x30, {}));
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x32, {}));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->bad_packet, 3u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x31, {}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  EXPECT_EQ(st->bad_packet, 3u);
 }
 
 TEST_F(Ppp, ChapFailureEndsTheLink) {
@@ -534,6 +662,36 @@ TEST_F(Ppp, PeerThatNaksForeverIsBounded) {
   }
   EXPECT_EQ(reqs, 10);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+}
+
+// RFC 1661 4.1: a Nak (RCN) in Opened takes the link down and sends a new
+// request (tld, scr, Req-Sent) even when the restart count was spent on
+// the way there (Opened through Ack-Rcvd, which does not restart it): it
+// is not the spent-count timeout that a Nak during negotiation counts as.
+TEST_F(Ppp, ANakInOpenedRenegotiatesWithTheCountSpent) {
+  tern_ppp_config c = Default();
+  c.max_configure = 1;
+  Init(c);
+  Frame req = LcpUp();
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                  Opt(TERN_LCP_ACCM, {0, 0x0a, 0, 0})));
+  Frame again = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(again.Opt(TERN_LCP_ACCM), Bytes({0, 0x0a, 0, 0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_ESTABLISH);
+  // Opened again; then a Reject: the new request leaves the option out
+  // (RFC 1661 5.4), the Reject is not lost to a fresh start.
+  again = LcpUpWith(again);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REJ, again.id(), Opt(TERN_LCP_PFC, {})));
+  Frame third = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_FALSE(third.Has(TERN_LCP_PFC));
+  EXPECT_TRUE(third.Has(TERN_LCP_ACFC));
 }
 
 // A peer that keeps asking for what we Nak: after Max-Failure Naks, the
@@ -715,6 +873,61 @@ TEST_F(Ppp, EchoAnsweredWithOurMagicAndUnknownCodesRejected) {
   EXPECT_EQ(pr.data(), Bytes({0x80, 0x57, 1, 1, 0, 4}));
   PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_DISCARD_REQ, 1, {1, 2}));
   EXPECT_TRUE(Sent().empty());
+}
+
+// Control packets we do not act on are dropped and counted, never just
+// freed: an Echo-Request before LCP is opened (RFC 1661 5.8) and a
+// Protocol-Reject before the network phase (5.7) in not_open; an
+// Echo-Request too short for a magic number, an Echo-Reply carrying our
+// own (our echo looped back), a Protocol-Reject of a protocol we never
+// sent, a PAP packet other than Authenticate-Ack or -Nak in bad_packet.
+// An unknown code is Code-Rejected in every state the peer can reach us
+// in, Closed too (RFC 1661 4.1's RUC: scj).
+TEST_F(Ppp, ControlPacketsNotActedOnAreCounted) {
+  tern_ppp_config c = Default();
+  c.user = "u";
+  c.password = "p";
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REQ, 1, Be32(kPeerMagic)));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_PROTO_REJ, 2, {0x80, 0x21}));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->not_open, 2u);
+  EXPECT_EQ(st->bad_packet, 0u);
+  LcpUpWith(req, Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+                      Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Frame pap = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  Sent();
+  // Authenticating: LCP is opened, the network phase not begun.
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_PROTO_REJ, 3, {0x80, 0x21}));
+  EXPECT_EQ(st->not_open, 3u);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_REQ, pap.id(), {0, 0}));
+  EXPECT_EQ(st->bad_packet, 1u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, pap.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REQ, 4, {1, 2, 3}));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_ECHO_REPLY, 5, req.Opt(TERN_LCP_MAGIC)));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_PROTO_REJ, 6, {0x12, 0x34}));
+  for (const Frame &f : Sent()) {
+    EXPECT_EQ(f.proto, TERN_PPP_PROTO_IPCP);  // our request, nothing else
+  }
+  EXPECT_EQ(st->bad_packet, 4u);
+  EXPECT_EQ(st->echo_replies, 0u);
+  EXPECT_EQ(st->not_open, 3u);
+
+  // LCP closed (Closed, once the Terminate-Requests are spent): an unknown
+  // code is still Code-Rejected.
+  tern_ppp_close(&ppp_);
+  for (int i = 0; i < 5; i++) {
+    Advance(1000);
+  }
+  Sent();
+  Bytes odd = Cp(42, 7, {1});
+  PeerSend(TERN_PPP_PROTO_LCP, odd);
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ).data(), odd);
 }
 
 TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
