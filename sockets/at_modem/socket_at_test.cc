@@ -375,6 +375,20 @@ class ModemTest : public ::testing::Test {
 // --drop-after 2: after two +IPD frames the modem resets the link and
 // reports <link>,CLOSED. The client reads exactly those two frames, then
 // the end of stream; a write is TERN_ECONNRESET; the posix peer was reset.
+// Storage that could never hold a datagram (its record's header alone
+// fills the ring) is refused: a datagram socket there would leave every
+// datagram the modem holds unfetched.
+TEST(ModemInit, ARingThatCannotHoldADatagramIsEINVAL) {
+  tern_socket_at m;
+  tern_socket_at_sock socks[1];
+  uint8_t bufs[TERN_SOCKET_AT_DGRAM_HDR + 1 + 64];
+  tern_stream none = {};
+  tern_socket_at_storage st = {socks, 1, bufs, TERN_SOCKET_AT_DGRAM_HDR, 64};
+  EXPECT_EQ(tern_socket_at_init(&m, none, &st, 0), TERN_EINVAL);
+  st.rx_cap = TERN_SOCKET_AT_DGRAM_HDR + 1;
+  EXPECT_EQ(tern_socket_at_init(&m, none, &st, 0), 0);
+}
+
 TEST_F(ModemTest, DroppedLinkEndsTheStreamAfterWhatArrived) {
   ModemFixture fx({"--drop-after=2"});
   tern_socket *lst, *c, *s;
