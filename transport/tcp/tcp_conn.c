@@ -285,10 +285,13 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
    * ACK's window, taken or not; Linux counts as this does
    * (tcp_may_update_window decides FLAG_WIN_UPDATE). Compared with the
    * window in use alone, the duplicates of a peer that shrank its window
-   * never counted, and no fast retransmit came. */
+   * never counted, and no fast retransmit came. The answer to a
+   * zero-window probe has the shape but tells of no loss: the peer
+   * refused the byte for want of room (BSD counts none while the
+   * retransmission timer is off, as it is in its persist state). */
   bool dup_shape = s->payload_len == 0 &&
                    (s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) == 0 &&
-                   (wnd == c->snd_wnd || !take_wnd);
+                   (wnd == c->snd_wnd || !take_wnd) && !tern__tcp_probing(c);
   tern_tcp_cc_action act = TERN_TCP_CC_NONE;
   if (tern_seq_after_upto(ack, c->snd_una, c->snd_max)) {
     uint32_t acked = ack - c->snd_una;

@@ -1690,6 +1690,54 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
 }
 
+// RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: a closed window is probed for as
+// long as the peer answers, and a closed window is no loss (RFC 5681 is
+// about loss). The probe's byte lies past the window, so each probe
+// after the first went on the retransmission timer: counted in
+// stats.timeouts and cwnd cut to one segment; and with that fixed, the
+// peer's answers (SND.UNA again, the same closed window) counted as
+// duplicate ACKs, the third a fast retransmit.
+void ZeroWindowProbesAreNoLoss(TcpConn *t, bool sack) {
+  uint32_t iss;
+  t->Open(&iss, true, sack);
+  Seg zero = t->Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  t->Send(zero);
+  std::vector<uint8_t> data(4000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(t->Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(t->Run().empty());
+  uint32_t cwnd = t->conn.cc.cwnd, rto = t->conn.rtt.rto;
+  for (int i = 0; i < 5; i++) {
+    tern_sim_advance(t->conn.rtt.rto);
+    std::vector<Seg> probe = t->Run();
+    ASSERT_EQ(probe.size(), 1u) << "probe " << i;
+    EXPECT_EQ(probe[0].seq, iss + 1);
+    EXPECT_EQ(probe[0].data, Bytes({'d'}));
+    EXPECT_TRUE(t->Send(zero).empty()) << "answer " << i;  // nothing resent
+  }
+  EXPECT_EQ(t->tcp.stats.timeouts, 0u);
+  EXPECT_EQ(t->tcp.stats.fast_retransmits, 0u);
+  EXPECT_EQ(t->conn.cc.cwnd, cwnd);
+  EXPECT_EQ(t->conn.rtt.rto, 16 * rto);  // probes back off all the same
+  // The window opens (the probe's byte not taken): the initial window's
+  // full segments go at once, the short rest after them (Nagle).
+  Seg open = zero;
+  open.window = 8192;
+  std::vector<Seg> out = t->Send(open);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].seq, iss + 2);
+  EXPECT_EQ(out[2].data.size(), 1000u);
+}
+
+TEST_F(TcpConn, ZeroWindowProbesAreNoLoss) {
+  ZeroWindowProbesAreNoLoss(this, false);
+}
+
+TEST_F(TcpConn, ZeroWindowProbesAreNoLossWithSack) {
+  ZeroWindowProbesAreNoLoss(this, true);
+}
+
 // RFC 6691 (and RFC 9293 3.7.1's Eff.snd.MSS): the peer's MSS bounds
 // data and TCP options together, so each segment's data is cut by the
 // options it carries: timestamps on every segment (12 bytes) and SACK
