@@ -172,10 +172,16 @@ void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   }
 }
 
-/* A round-trip sample, within the layer's RTO bounds. */
+/* A round-trip sample, within the layer's RTO bounds. One past the
+ * longest RTO is none: from a timestamp echo (RFC 7323 4.3: a TSval we
+ * sent), one after our clock (the difference wraps past 2^31: a broken
+ * or forged peer) or sent that long ago; its sample held the RTO at
+ * max_rto. No sample then, as in Linux; the ACK is taken. */
 static void rtt_sample(tern_tcp_conn *c, uint32_t r) {
   const tern_tcp_config *cfg = &c->layer->cfg;
-  tern_tcp_rtt_sample(&c->rtt, r, cfg->min_rto, cfg->max_rto);
+  if (r <= cfg->max_rto) {
+    tern_tcp_rtt_sample(&c->rtt, r, cfg->min_rto, cfg->max_rto);
+  }
 }
 
 /* SMSS (RFC 5681): the most data a segment carries, the MSS less the

@@ -2216,6 +2216,46 @@ TEST_F(TcpConn, NoRttSampleFromAnEchoOlderThanTheTimeout) {
   EXPECT_EQ(conn.rtt.rto, 200u);  // min_rto: a 5 ms sample
 }
 
+// RFC 7323 4.3: an echo returns a TSval we sent, so it is neither after
+// our clock nor older than the longest RTO. One from the future (a broken
+// or forged peer) made a sample of nearly 2^32 ms, cut to an hour, and
+// the RTO stuck at max_rto (60 s) until many samples brought it down; one
+// from before max_rto ago, a sample past it. Neither is a round trip
+// (Linux takes no sample from either); the ACK is taken all the same.
+TEST_F(TcpConn, AnEchoFromTheFutureOrPastTheLongestRtoGivesNoRttSample) {
+  uint32_t iss;
+  OpenWithTimestamps(&iss, false);
+  uint32_t srtt8 = conn.rtt.srtt8, rto = conn.rtt.rto;
+  ptrdiff_t n;
+  Seg ack = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  ack.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack.opts.ts_val = 50;  // the peer's clock, from its SYN-ACK's
+  const int32_t kOff[] = {1, 1000000, -60001, -1000000};
+  for (int32_t off : kOff) {
+    ASSERT_EQ(Write("abcd", 4, &n), TERN_READY);
+    std::vector<Seg> out = Run();
+    ASSERT_EQ(out.size(), 1u);
+    tern_sim_advance(5);
+    ack.ack += 4;
+    ack.opts.ts_val++;
+    ack.opts.ts_ecr = out[0].opts.ts_val + 5 + static_cast<uint32_t>(off);
+    Send(ack);
+    EXPECT_EQ(conn.snd_una, ack.ack) << off;
+    EXPECT_EQ(conn.rtt.srtt8, srtt8) << off;
+    EXPECT_EQ(conn.rtt.rto, rto) << off;
+  }
+  // An echo 60 s old (max_rto) is still taken.
+  ASSERT_EQ(Write("abcd", 4, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  ack.ack += 4;
+  ack.opts.ts_val++;
+  ack.opts.ts_ecr = out[0].opts.ts_val - 60000;
+  Send(ack);
+  EXPECT_NE(conn.rtt.srtt8, srtt8);
+  EXPECT_EQ(conn.rtt.rto, 60000u);
+}
+
 // ---- What counts as a duplicate ACK: RFC 5681 2 without SACK (no
 // data, no SYN or FIN, SEG.ACK = SND.UNA, the window unchanged, data
 // outstanding); with SACK, RFC 6675 2's DupAck (an ACK that SACKs data
