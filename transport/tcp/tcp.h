@@ -369,9 +369,11 @@ void tern_tcp_shutdown(tern_tcp_conn *c);
  * connection CLOSED with TERN_ECLOSED for later polls. */
 void tern_tcp_abort(tern_tcp_conn *c);
 
-/* Switches: no Nagle; keepalive probes. */
-void tern_tcp_set_nodelay(tern_tcp_conn *c, bool on);
-void tern_tcp_set_keepalive(tern_tcp_conn *c, bool on);
+/* Switches: no Nagle; keepalive probes. Any time after
+ * tern_tcp_conn_init (a connect keeps them). Return 0, or TERN_EINVAL for
+ * c NULL or never set up (zeroed storage). */
+int tern_tcp_set_nodelay(tern_tcp_conn *c, bool on);
+int tern_tcp_set_keepalive(tern_tcp_conn *c, bool on);
 
 static inline tern_tcp_state tern_tcp_get_state(const tern_tcp_conn *c) {
   return (tern_tcp_state)c->state;

@@ -3576,6 +3576,19 @@ TEST_F(TcpConn, SetUpAgainWhileItsConnectionLivesIsRefused) {
 
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
+// The switches on storage never set up (tern_tcp_conn_init): nodelay
+// woke the layer's runner through a NULL layer.
+TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
+  tern_tcp_conn never = {};
+  EXPECT_EQ(tern_tcp_set_nodelay(&never, true), TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_set_keepalive(&never, true), TERN_EINVAL);
+  EXPECT_EQ(never.flags, 0);
+  EXPECT_EQ(tern_tcp_set_nodelay(nullptr, true), TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_set_keepalive(nullptr, true), TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_set_nodelay(&conn, true), 0);  // set up, not open
+  EXPECT_EQ(tern_tcp_set_keepalive(&conn, true), 0);
+}
+
 TEST(TcpSize, ConnectionState) {
   printf("sizeof(tern_tcp_conn) = %zu on this host\n", sizeof(tern_tcp_conn));
   EXPECT_LE(sizeof(tern_tcp_conn), 400u);
