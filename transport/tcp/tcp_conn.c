@@ -672,8 +672,12 @@ void tern__tcp_error(void *ctx, const tern_ip_error *e) {
     return;
   }
   /* RFC 5927 7.2: a datagram no larger than the MTU reported could not
-   * have been too big for it. */
-  if (e->err == TERN_EMSGSIZE && e->mtu != 0 && e->mtu >= e->quoted_len) {
+   * have been too big for it; nor could one of 68 bytes or less, which
+   * every IPv4 link carries (RFC 791), whatever the MTU: from a router
+   * older than RFC 1191 (MTU 0) the plateau below its length was the
+   * floor (our SYN, 60 bytes, quoted: MSS 256). */
+  if (e->err == TERN_EMSGSIZE &&
+      (e->quoted_len <= 68 || (e->mtu != 0 && e->mtu >= e->quoted_len))) {
     layer->stats.icmp_bad_mtu++;
     return;
   }

@@ -2597,6 +2597,22 @@ TEST_F(Icmp, AnOldRoutersMessageAboutAShortDatagramTakesItsLength) {
   EXPECT_EQ(Sent(TooBig(R(4000), 0, 600)), Segs(4000, 17, 468));
 }
 
+// Every IPv4 link carries 68 bytes (RFC 791), so a datagram of 68 bytes
+// or less was never too big: a report quoting one (our SYN, 60 bytes
+// with its options, or a forged quote) is ignored and counted, whatever
+// its MTU. From a router older than RFC 1191 (MTU 0) the plateau below
+// such a length was the floor, and the MSS went to 256.
+TEST_F(Icmp, AReportAboutADatagramOf68BytesOrLessIsIgnored) {
+  Grow(false, 30000);
+  EXPECT_TRUE(TooBig(R(4000), 0, 60).empty());
+  EXPECT_TRUE(TooBig(R(4000), 0, 68).empty());
+  EXPECT_TRUE(TooBig(R(4000), 40, 60).empty());
+  EXPECT_EQ(tcp.stats.icmp_bad_mtu, 3u);
+  EXPECT_EQ(tcp.stats.icmp_accepted, 0u);
+  // The MSS is unchanged: full segments follow the next ACK.
+  EXPECT_EQ(Sent(Send(Ack(5000))), (P{{12000, 1000}, {13000, 1000}}));
+}
+
 // Where RFC 1191 5's correction starts: at the size we now send (MSS 980
 // after a report of 1,020, so 1,020-byte datagrams), not one byte above
 // or below it. A plateau (1,006) lies within the 20 bytes taken off, so
