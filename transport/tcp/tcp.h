@@ -252,9 +252,10 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
 
 /* Active open to remote, from an ephemeral port (RFC 6056) and the
  * route's source address: the SYN goes out with the runner. Returns 0,
- * TERN_EINVAL (a connection not CLOSED, port 0, no family),
- * TERN_EALREADY, a routing error (TERN_ENETUNREACH, ...) or
- * TERN_EADDRINUSE. */
+ * TERN_EINVAL (c never set up, a listener's slot, port 0, no family),
+ * TERN_EALREADY (c not CLOSED: opening, open or closing), a routing error
+ * (TERN_ENETUNREACH, ...), TERN_EMSGSIZE (the route's MTU leaves no room
+ * for data) or TERN_EADDRINUSE (no ephemeral port free). */
 int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote);
 
 /* Waits for the handshake: READY with *err 0 (established), or

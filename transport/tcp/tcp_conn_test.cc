@@ -3592,6 +3592,22 @@ TEST_F(TcpConn, SetUpAgainWhileItsConnectionLivesIsRefused) {
 
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
+// tern_tcp_connect's refusals, as tcp.h lists them: TERN_EALREADY for a
+// connection not CLOSED (its doc said TERN_EINVAL), TERN_EINVAL for a bad
+// argument or a listener's slot.
+TEST_F(TcpConn, ConnectRefusesAnOpenConnectionAndBadArguments) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  tern_endpoint no_port = tern_test::Ep(kPeer, 0);
+  EXPECT_EQ(tern_tcp_connect(&conn, &no_port), TERN_EINVAL);
+  tern_tcp_conn never = {};
+  EXPECT_EQ(tern_tcp_connect(&never, &peer), TERN_EINVAL);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  EXPECT_EQ(tern_tcp_connect(&conn, &peer), TERN_EALREADY);  // SYN-SENT
+  tern_endpoint local = tern_test::Ep(kUs, kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), TERN_EINVAL);
+}
+
 // The switches on storage never set up (tern_tcp_conn_init): nodelay
 // woke the layer's runner through a NULL layer.
 TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
