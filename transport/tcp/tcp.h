@@ -267,7 +267,9 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
  * takes every local address): each SYN takes a free slot of
  * slots[0..n) (set up with tern_tcp_conn_init, 1..255); with none free,
  * the SYN is answered with a SYN cookie (RFC 4987 3.6) and a slot taken
- * when its ACK comes. Returns 0, TERN_EINVAL or TERN_EADDRINUSE. */
+ * when its ACK comes. Returns 0, TERN_EINVAL, TERN_EADDRINUSE (the port
+ * or lst listening already) or TERN_EBUSY (a slot is another live
+ * listener's). */
 int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
                     const tern_endpoint *local, tern_tcp_conn *slots,
                     uint8_t n);

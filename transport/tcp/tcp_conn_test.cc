@@ -3608,6 +3608,30 @@ TEST_F(TcpConn, ConnectRefusesAnOpenConnectionAndBadArguments) {
   EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), TERN_EINVAL);
 }
 
+// A connection is one listener's slot at a time: two listeners sharing
+// one would both hand it to their SYNs, the second set-up overwriting a
+// connection the first still lists. Slots overlapping a live listener's
+// are refused; once it stops, they may be another's.
+TEST_F(TcpConn, SlotsOfAnotherLiveListenerAreRefused) {
+  static uint8_t ring[3][2][256];
+  tern_tcp_conn three[3];
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ(
+        tern_tcp_conn_init(&three[i], &tcp, ring[i][0], 256, ring[i][1], 256),
+        0);
+  }
+  tern_tcp_listener other;
+  tern_endpoint a = tern_test::Ep(kUs, 80), b = tern_test::Ep(kUs, 81);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &a, &three[0], 2), 0);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[1], 2), TERN_EBUSY);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[0], 1), TERN_EBUSY);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[2], 1), 0);
+  tern_tcp_unlisten(&lst);
+  tern_tcp_unlisten(&other);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[1], 2), 0);
+  tern_tcp_unlisten(&other);
+}
+
 // The switches on storage never set up (tern_tcp_conn_init): nodelay
 // woke the layer's runner through a NULL layer.
 TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
