@@ -252,9 +252,10 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
 
 /* Active open to remote, from an ephemeral port (RFC 6056) and the
  * route's source address: the SYN goes out with the runner. Returns 0,
- * TERN_EINVAL (a connection not CLOSED, port 0, no family),
- * TERN_EALREADY, a routing error (TERN_ENETUNREACH, ...) or
- * TERN_EADDRINUSE. */
+ * TERN_EINVAL (c never set up, a listener's slot, port 0, no family),
+ * TERN_EALREADY (c not CLOSED: opening, open or closing), a routing error
+ * (TERN_ENETUNREACH, ...), TERN_EMSGSIZE (the route's MTU leaves no room
+ * for data) or TERN_EADDRINUSE (no ephemeral port free). */
 int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote);
 
 /* Waits for the handshake: READY with *err 0 (established), or
@@ -266,7 +267,9 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
  * takes every local address): each SYN takes a free slot of
  * slots[0..n) (set up with tern_tcp_conn_init, 1..255); with none free,
  * the SYN is answered with a SYN cookie (RFC 4987 3.6) and a slot taken
- * when its ACK comes. Returns 0, TERN_EINVAL or TERN_EADDRINUSE. */
+ * when its ACK comes. Returns 0, TERN_EINVAL, TERN_EADDRINUSE (the port
+ * or lst listening already) or TERN_EBUSY (a slot is another live
+ * listener's). */
 int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
                     const tern_endpoint *local, tern_tcp_conn *slots,
                     uint8_t n);
@@ -369,9 +372,11 @@ void tern_tcp_shutdown(tern_tcp_conn *c);
  * connection CLOSED with TERN_ECLOSED for later polls. */
 void tern_tcp_abort(tern_tcp_conn *c);
 
-/* Switches: no Nagle; keepalive probes. */
-void tern_tcp_set_nodelay(tern_tcp_conn *c, bool on);
-void tern_tcp_set_keepalive(tern_tcp_conn *c, bool on);
+/* Switches: no Nagle; keepalive probes. Any time after
+ * tern_tcp_conn_init (a connect keeps them). Return 0, or TERN_EINVAL for
+ * c NULL or never set up (zeroed storage). */
+int tern_tcp_set_nodelay(tern_tcp_conn *c, bool on);
+int tern_tcp_set_keepalive(tern_tcp_conn *c, bool on);
 
 static inline tern_tcp_state tern_tcp_get_state(const tern_tcp_conn *c) {
   return (tern_tcp_state)c->state;

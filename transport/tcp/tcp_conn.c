@@ -172,10 +172,16 @@ void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   }
 }
 
-/* A round-trip sample, within the layer's RTO bounds. */
+/* A round-trip sample, within the layer's RTO bounds. One past the
+ * longest RTO is none: from a timestamp echo (RFC 7323 4.3: a TSval we
+ * sent), one after our clock (the difference wraps past 2^31: a broken
+ * or forged peer) or sent that long ago; its sample held the RTO at
+ * max_rto. No sample then, as in Linux; the ACK is taken. */
 static void rtt_sample(tern_tcp_conn *c, uint32_t r) {
   const tern_tcp_config *cfg = &c->layer->cfg;
-  tern_tcp_rtt_sample(&c->rtt, r, cfg->min_rto, cfg->max_rto);
+  if (r <= cfg->max_rto) {
+    tern_tcp_rtt_sample(&c->rtt, r, cfg->min_rto, cfg->max_rto);
+  }
 }
 
 /* SMSS (RFC 5681): the most data a segment carries, the MSS less the
@@ -285,10 +291,13 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
    * ACK's window, taken or not; Linux counts as this does
    * (tcp_may_update_window decides FLAG_WIN_UPDATE). Compared with the
    * window in use alone, the duplicates of a peer that shrank its window
-   * never counted, and no fast retransmit came. */
+   * never counted, and no fast retransmit came. The answer to a
+   * zero-window probe has the shape but tells of no loss: the peer
+   * refused the byte for want of room (BSD counts none while the
+   * retransmission timer is off, as it is in its persist state). */
   bool dup_shape = s->payload_len == 0 &&
                    (s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) == 0 &&
-                   (wnd == c->snd_wnd || !take_wnd);
+                   (wnd == c->snd_wnd || !take_wnd) && !tern__tcp_probing(c);
   tern_tcp_cc_action act = TERN_TCP_CC_NONE;
   if (tern_seq_after_upto(ack, c->snd_una, c->snd_max)) {
     uint32_t acked = ack - c->snd_una;
@@ -663,8 +672,12 @@ void tern__tcp_error(void *ctx, const tern_ip_error *e) {
     return;
   }
   /* RFC 5927 7.2: a datagram no larger than the MTU reported could not
-   * have been too big for it. */
-  if (e->err == TERN_EMSGSIZE && e->mtu != 0 && e->mtu >= e->quoted_len) {
+   * have been too big for it; nor could one of 68 bytes or less, which
+   * every IPv4 link carries (RFC 791), whatever the MTU: from a router
+   * older than RFC 1191 (MTU 0) the plateau below its length was the
+   * floor (our SYN, 60 bytes, quoted: MSS 256). */
+  if (e->err == TERN_EMSGSIZE &&
+      (e->quoted_len <= 68 || (e->mtu != 0 && e->mtu >= e->quoted_len))) {
     layer->stats.icmp_bad_mtu++;
     return;
   }

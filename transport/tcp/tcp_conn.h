@@ -34,6 +34,18 @@
 #define TERN__TCP_F_ACCEPTED 0x20u  /* handed out by accept */
 #define TERN__TCP_F_USER_DONE 0x40u /* the application closed or aborted */
 
+/* Whether what is in flight is a zero-window probe (RFC 9293 3.8.6.1),
+ * on a synchronized connection (before it, SND.WND is 0 and the SYN in
+ * flight): the peer's window closed and at most two sequence numbers
+ * past SND.UNA (the probe's byte, and our FIN after it when that byte is
+ * the last). Its expiries are the persist timer's, and the peer's answers
+ * are no duplicate ACKs: a closed window is no loss (RFC 1122 4.2.2.17;
+ * RFC 5681 is about loss). A flight that short sent inside the window and
+ * left outside it when the window closed is probed alike. */
+static inline bool tern__tcp_probing(const tern_tcp_conn *c) {
+  return c->snd_wnd == 0 && c->snd_max - c->snd_una <= 2u;
+}
+
 /* tcp_conn.c */
 tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx, tern_pkt *pkt);
 void tern__tcp_error(void *ctx, const tern_ip_error *e);

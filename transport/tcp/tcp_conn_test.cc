@@ -1690,6 +1690,54 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
 }
 
+// RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: a closed window is probed for as
+// long as the peer answers, and a closed window is no loss (RFC 5681 is
+// about loss). The probe's byte lies past the window, so each probe
+// after the first went on the retransmission timer: counted in
+// stats.timeouts and cwnd cut to one segment; and with that fixed, the
+// peer's answers (SND.UNA again, the same closed window) counted as
+// duplicate ACKs, the third a fast retransmit.
+void ZeroWindowProbesAreNoLoss(TcpConn *t, bool sack) {
+  uint32_t iss;
+  t->Open(&iss, true, sack);
+  Seg zero = t->Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  t->Send(zero);
+  std::vector<uint8_t> data(4000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(t->Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(t->Run().empty());
+  uint32_t cwnd = t->conn.cc.cwnd, rto = t->conn.rtt.rto;
+  for (int i = 0; i < 5; i++) {
+    tern_sim_advance(t->conn.rtt.rto);
+    std::vector<Seg> probe = t->Run();
+    ASSERT_EQ(probe.size(), 1u) << "probe " << i;
+    EXPECT_EQ(probe[0].seq, iss + 1);
+    EXPECT_EQ(probe[0].data, Bytes({'d'}));
+    EXPECT_TRUE(t->Send(zero).empty()) << "answer " << i;  // nothing resent
+  }
+  EXPECT_EQ(t->tcp.stats.timeouts, 0u);
+  EXPECT_EQ(t->tcp.stats.fast_retransmits, 0u);
+  EXPECT_EQ(t->conn.cc.cwnd, cwnd);
+  EXPECT_EQ(t->conn.rtt.rto, 16 * rto);  // probes back off all the same
+  // The window opens (the probe's byte not taken): the initial window's
+  // full segments go at once, the short rest after them (Nagle).
+  Seg open = zero;
+  open.window = 8192;
+  std::vector<Seg> out = t->Send(open);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].seq, iss + 2);
+  EXPECT_EQ(out[2].data.size(), 1000u);
+}
+
+TEST_F(TcpConn, ZeroWindowProbesAreNoLoss) {
+  ZeroWindowProbesAreNoLoss(this, false);
+}
+
+TEST_F(TcpConn, ZeroWindowProbesAreNoLossWithSack) {
+  ZeroWindowProbesAreNoLoss(this, true);
+}
+
 // RFC 6691 (and RFC 9293 3.7.1's Eff.snd.MSS): the peer's MSS bounds
 // data and TCP options together, so each segment's data is cut by the
 // options it carries: timestamps on every segment (12 bytes) and SACK
@@ -2168,6 +2216,46 @@ TEST_F(TcpConn, NoRttSampleFromAnEchoOlderThanTheTimeout) {
   EXPECT_EQ(conn.rtt.rto, 200u);  // min_rto: a 5 ms sample
 }
 
+// RFC 7323 4.3: an echo returns a TSval we sent, so it is neither after
+// our clock nor older than the longest RTO. One from the future (a broken
+// or forged peer) made a sample of nearly 2^32 ms, cut to an hour, and
+// the RTO stuck at max_rto (60 s) until many samples brought it down; one
+// from before max_rto ago, a sample past it. Neither is a round trip
+// (Linux takes no sample from either); the ACK is taken all the same.
+TEST_F(TcpConn, AnEchoFromTheFutureOrPastTheLongestRtoGivesNoRttSample) {
+  uint32_t iss;
+  OpenWithTimestamps(&iss, false);
+  uint32_t srtt8 = conn.rtt.srtt8, rto = conn.rtt.rto;
+  ptrdiff_t n;
+  Seg ack = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  ack.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack.opts.ts_val = 50;  // the peer's clock, from its SYN-ACK's
+  const int32_t kOff[] = {1, 1000000, -60001, -1000000};
+  for (int32_t off : kOff) {
+    ASSERT_EQ(Write("abcd", 4, &n), TERN_READY);
+    std::vector<Seg> out = Run();
+    ASSERT_EQ(out.size(), 1u);
+    tern_sim_advance(5);
+    ack.ack += 4;
+    ack.opts.ts_val++;
+    ack.opts.ts_ecr = out[0].opts.ts_val + 5 + static_cast<uint32_t>(off);
+    Send(ack);
+    EXPECT_EQ(conn.snd_una, ack.ack) << off;
+    EXPECT_EQ(conn.rtt.srtt8, srtt8) << off;
+    EXPECT_EQ(conn.rtt.rto, rto) << off;
+  }
+  // An echo 60 s old (max_rto) is still taken.
+  ASSERT_EQ(Write("abcd", 4, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  ack.ack += 4;
+  ack.opts.ts_val++;
+  ack.opts.ts_ecr = out[0].opts.ts_val - 60000;
+  Send(ack);
+  EXPECT_NE(conn.rtt.srtt8, srtt8);
+  EXPECT_EQ(conn.rtt.rto, 60000u);
+}
+
 // ---- What counts as a duplicate ACK: RFC 5681 2 without SACK (no
 // data, no SYN or FIN, SEG.ACK = SND.UNA, the window unchanged, data
 // outstanding); with SACK, RFC 6675 2's DupAck (an ACK that SACKs data
@@ -2507,6 +2595,22 @@ TEST_F(Icmp, AnOldRouterThatAddsTheHeaderLengthStillStepsDown) {
 TEST_F(Icmp, AnOldRoutersMessageAboutAShortDatagramTakesItsLength) {
   Grow(false, 30000);
   EXPECT_EQ(Sent(TooBig(R(4000), 0, 600)), Segs(4000, 17, 468));
+}
+
+// Every IPv4 link carries 68 bytes (RFC 791), so a datagram of 68 bytes
+// or less was never too big: a report quoting one (our SYN, 60 bytes
+// with its options, or a forged quote) is ignored and counted, whatever
+// its MTU. From a router older than RFC 1191 (MTU 0) the plateau below
+// such a length was the floor, and the MSS went to 256.
+TEST_F(Icmp, AReportAboutADatagramOf68BytesOrLessIsIgnored) {
+  Grow(false, 30000);
+  EXPECT_TRUE(TooBig(R(4000), 0, 60).empty());
+  EXPECT_TRUE(TooBig(R(4000), 0, 68).empty());
+  EXPECT_TRUE(TooBig(R(4000), 40, 60).empty());
+  EXPECT_EQ(tcp.stats.icmp_bad_mtu, 3u);
+  EXPECT_EQ(tcp.stats.icmp_accepted, 0u);
+  // The MSS is unchanged: full segments follow the next ACK.
+  EXPECT_EQ(Sent(Send(Ack(5000))), (P{{12000, 1000}, {13000, 1000}}));
 }
 
 // Where RFC 1191 5's correction starts: at the size we now send (MSS 980
@@ -3488,6 +3592,59 @@ TEST_F(TcpConn, SetUpAgainWhileItsConnectionLivesIsRefused) {
 
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
+// tern_tcp_connect's refusals, as tcp.h lists them: TERN_EALREADY for a
+// connection not CLOSED (its doc said TERN_EINVAL), TERN_EINVAL for a bad
+// argument or a listener's slot.
+TEST_F(TcpConn, ConnectRefusesAnOpenConnectionAndBadArguments) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  tern_endpoint no_port = tern_test::Ep(kPeer, 0);
+  EXPECT_EQ(tern_tcp_connect(&conn, &no_port), TERN_EINVAL);
+  tern_tcp_conn never = {};
+  EXPECT_EQ(tern_tcp_connect(&never, &peer), TERN_EINVAL);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  EXPECT_EQ(tern_tcp_connect(&conn, &peer), TERN_EALREADY);  // SYN-SENT
+  tern_endpoint local = tern_test::Ep(kUs, kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), TERN_EINVAL);
+}
+
+// A connection is one listener's slot at a time: two listeners sharing
+// one would both hand it to their SYNs, the second set-up overwriting a
+// connection the first still lists. Slots overlapping a live listener's
+// are refused; once it stops, they may be another's.
+TEST_F(TcpConn, SlotsOfAnotherLiveListenerAreRefused) {
+  static uint8_t ring[3][2][256];
+  tern_tcp_conn three[3];
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ(
+        tern_tcp_conn_init(&three[i], &tcp, ring[i][0], 256, ring[i][1], 256),
+        0);
+  }
+  tern_tcp_listener other;
+  tern_endpoint a = tern_test::Ep(kUs, 80), b = tern_test::Ep(kUs, 81);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &a, &three[0], 2), 0);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[1], 2), TERN_EBUSY);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[0], 1), TERN_EBUSY);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[2], 1), 0);
+  tern_tcp_unlisten(&lst);
+  tern_tcp_unlisten(&other);
+  EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[1], 2), 0);
+  tern_tcp_unlisten(&other);
+}
+
+// The switches on storage never set up (tern_tcp_conn_init): nodelay
+// woke the layer's runner through a NULL layer.
+TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
+  tern_tcp_conn never = {};
+  EXPECT_EQ(tern_tcp_set_nodelay(&never, true), TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_set_keepalive(&never, true), TERN_EINVAL);
+  EXPECT_EQ(never.flags, 0);
+  EXPECT_EQ(tern_tcp_set_nodelay(nullptr, true), TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_set_keepalive(nullptr, true), TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_set_nodelay(&conn, true), 0);  // set up, not open
+  EXPECT_EQ(tern_tcp_set_keepalive(&conn, true), 0);
+}
+
 TEST(TcpSize, ConnectionState) {
   printf("sizeof(tern_tcp_conn) = %zu on this host\n", sizeof(tern_tcp_conn));
   EXPECT_LE(sizeof(tern_tcp_conn), 400u);

@@ -205,6 +205,13 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
     if (l == lst || l->local.port == local->port) {
       return TERN_EADDRINUSE;
     }
+    /* A connection is one live listener's slot at a time: the arrays
+     * overlap when either starts inside the other (compared as
+     * addresses: they are different objects). */
+    uintptr_t d = (uintptr_t)slots - (uintptr_t)l->slots;
+    if (d < l->nslots * sizeof *slots || -d < n * sizeof *slots) {
+      return TERN_EBUSY;
+    }
   }
   memset(lst, 0, sizeof *lst);
   lst->layer = layer;

@@ -3,8 +3,9 @@
  *
  *   rtx_at   retransmission (RFC 6298: Karn, backoff, NewReno's timeout),
  *            which with nothing in flight and a zero window is the
- *            persist timer (RFC 9293 3.8.6.1): a one-byte probe, itself
- *            retransmitted with backoff until the window opens
+ *            persist timer (RFC 9293 3.8.6.1): a one-byte probe, sent
+ *            again with backoff until the window opens, and no loss:
+ *            not a timeout, cwnd kept (tern__tcp_probing)
  *   ack_at   the delayed ACK's bound (RFC 9293 3.8.6.3)
  *   idle_at  TIME-WAIT's end; in the other states the user timeout
  *            (something unacknowledged and nothing heard from the peer
@@ -65,17 +66,24 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
     c->rtx_at = 0;
     return;
   }
-  layer->stats.timeouts++;
-  uint32_t flight = c->snd_max - c->snd_una;
-  tern_tcp_cc_timeout(&c->cc, flight, c->snd_max, c->retries != 0);
-  tern_tcp_rtt_backoff(&c->rtt, layer->cfg.max_rto);
-  if (c->retries < 0xff) {
-    c->retries++;
+  /* The probe unanswered and the window still closed: the probe again
+   * from SND.UNA, with backoff (RFC 1122 4.2.2.17), and no loss: the
+   * peer's window, not the network, holds the data back. (Until the
+   * handshake ends there is no window.) */
+  bool persist = c->state > TERN_TCP_SYN_RCVD && tern__tcp_probing(c);
+  if (!persist) {
+    layer->stats.timeouts++;
+    uint32_t flight = c->snd_max - c->snd_una;
+    tern_tcp_cc_timeout(&c->cc, flight, c->snd_max, c->retries != 0);
+    if (c->retries < 0xff) {
+      c->retries++;
+    }
   }
+  tern_tcp_rtt_backoff(&c->rtt, layer->cfg.max_rto);
   bool opening = c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD;
   if (opening) {
     c->snd_nxt = c->snd_una; /* the SYN again, at the ISS */
-  } else if ((c->opts & TERN__TCP_O_SACK) != 0) {
+  } else if ((c->opts & TERN__TCP_O_SACK) != 0 && !persist) {
     /* RFC 6675 5.1: recovery ends and RecoveryPoint is HighData
      * (tern_tcp_cc_timeout's recover); RFC 2018 8: the peer may have
      * dropped what it SACKed, so the scoreboard starts empty. Until
@@ -84,7 +92,7 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
      * (tern_tcp_sack_next); SND.NXT stays HighData + 1. */
     tern_tcp_sack_timeout(&c->sb, c->snd_una);
   } else {
-    c->snd_nxt = c->snd_una; /* NewReno: go back, resend from SND.UNA */
+    c->snd_nxt = c->snd_una; /* NewReno, or the probe: from SND.UNA */
   }
   c->rtt_at = 0; /* Karn: no sample from a resent segment */
   c->rtx_at = tern__tcp_later(now, c->rtt.rto);

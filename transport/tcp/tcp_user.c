@@ -446,19 +446,27 @@ void tern_tcp_abort(tern_tcp_conn *c) {
   }
 }
 
-void tern_tcp_set_nodelay(tern_tcp_conn *c, bool on) {
+int tern_tcp_set_nodelay(tern_tcp_conn *c, bool on) {
+  if (c == NULL || c->layer == NULL) {
+    return TERN_EINVAL; /* never set up: no layer to wake */
+  }
   c->flags = (uint8_t)(on ? c->flags | TERN_TCP_F_NODELAY
                           : c->flags & ~TERN_TCP_F_NODELAY);
   tern__tcp_kick(c->layer);
+  return 0;
 }
 
-void tern_tcp_set_keepalive(tern_tcp_conn *c, bool on) {
+int tern_tcp_set_keepalive(tern_tcp_conn *c, bool on) {
+  if (c == NULL || c->layer == NULL) {
+    return TERN_EINVAL;
+  }
   c->flags = (uint8_t)(on ? c->flags | TERN_TCP_F_KEEPALIVE
                           : c->flags & ~TERN_TCP_F_KEEPALIVE);
   if (c->state != TERN_TCP_CLOSED) {
     tern__tcp_heard(c, tern_now());
     tern__tcp_kick(c->layer);
   }
+  return 0;
 }
 
 const char *tern_tcp_state_name(int state) {
