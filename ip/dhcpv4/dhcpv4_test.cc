@@ -15,6 +15,7 @@
 #include "executor/test_waker.h"
 #include "ip/core/core_testing.h"
 #include "ip/dhcpv4/capture_vectors.h"
+#include "ip/dhcpv4/dhcpv4_testing.h"
 #include "ip/dhcpv4/opt_find.h"
 #include "tern/checksum.h"
 #include "tern/ipv4.h"
@@ -75,78 +76,8 @@ struct Sent {
   }
 };
 
-// An IPv4 + UDP datagram around a DHCP message (UDP checksum 0: none).
-Bytes Datagram(tern_ipv4_addr src, tern_ipv4_addr dst, const Bytes &msg,
-               uint16_t sport = 67, uint16_t dport = 68) {
-  size_t total = 28 + msg.size();
-  Bytes d = {0x45, 0, uint8_t(total >> 8), uint8_t(total), 0, 1, 0, 0, 64, 17,
-             0,    0};
-  d.insert(d.end(), src.b, src.b + 4);
-  d.insert(d.end(), dst.b, dst.b + 4);
-  uint16_t c = tern_checksum(d.data(), 20);
-  d[10] = uint8_t(c >> 8);
-  d[11] = uint8_t(c);
-  size_t ulen = 8 + msg.size();
-  Bytes u = {uint8_t(sport >> 8),
-             uint8_t(sport),
-             uint8_t(dport >> 8),
-             uint8_t(dport),
-             uint8_t(ulen >> 8),
-             uint8_t(ulen),
-             0,
-             0};
-  d.insert(d.end(), u.begin(), u.end());
-  d.insert(d.end(), msg.begin(), msg.end());
-  return d;
-}
-
-// A device over the memory netdev's end A that can report the events a
-// test raises (an address conflict, as the Ethernet adapter would), and a
-// probe function that records what it was asked.
-struct EventDev {
-  tern_netdev inner;
-  tern_netdev_ops ops = {};
-  uint32_t pending = 0;
-  tern_waker_slot waiter = {};
-  explicit EventDev(tern_netdev in) : inner(in) {
-    ops.poll_recv = [](void *s, tern_cx *cx, tern_pkt **p, int *e) {
-      return tern_netdev_poll_recv(&static_cast<EventDev *>(s)->inner, cx, p,
-                                   e);
-    };
-    ops.poll_send = [](void *s, tern_cx *cx, tern_pkt *p, int *e) {
-      return tern_netdev_poll_send(&static_cast<EventDev *>(s)->inner, cx, p,
-                                   e);
-    };
-    ops.get_info = [](void *s, tern_netdev_info *i) {
-      *i = tern_netdev_get_info(&static_cast<EventDev *>(s)->inner);
-      memcpy(i->mac, kMac, 6);  // as the Ethernet adapter reports its MAC
-    };
-    ops.poll_event = [](void *s, tern_cx *cx, uint32_t *ev) {
-      auto *d = static_cast<EventDev *>(s);
-      uint32_t inner_ev = 0;
-      if (tern_netdev_poll_event(&d->inner, cx, &inner_ev) == TERN_READY) {
-        d->pending |= inner_ev;
-      }
-      if (d->pending != 0) {
-        *ev = d->pending;
-        d->pending = 0;
-        return TERN_READY;
-      }
-      tern_waker_slot_register(&d->waiter, cx);
-      return TERN_PENDING;
-    };
-    ops.set_addr = [](void *s, const uint8_t *a, size_t len) {
-      return tern_netdev_set_addr(&static_cast<EventDev *>(s)->inner, a, len);
-    };
-  }
-  void Raise(uint32_t ev) {
-    pending |= ev;
-    tern_waker_slot_wake(&waiter);
-  }
-  tern_netdev Dev() {
-    return tern_netdev{&ops, this};
-  }
-};
+using tern_test::Datagram;
+using tern_test::EventDev;
 
 class Dhcpv4Test : public ::testing::Test {
  protected:
@@ -179,7 +110,7 @@ class Dhcpv4Test : public ::testing::Test {
     tern_memnetdev_config cfg = TERN_MEMNETDEV_CONFIG_IP;
     cfg.queue_len = 16;
     tern_memnetdev_init(&pair_, &cfg);
-    dev_ = new EventDev(tern_memnetdev_a(&pair_));
+    dev_ = new EventDev(tern_memnetdev_a(&pair_), kMac);
     tern_rng r = rng_.Rng();
     ASSERT_EQ(tern_ip_stack_init(&ip_, &pool_.pool, &r), 0);
     ASSERT_EQ(tern_ipv4_init(&v4_, &ip_), 0);
