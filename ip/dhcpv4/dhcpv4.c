@@ -219,7 +219,7 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
       o->lease < TERN_DHCPV4_MAX_LEASE_S ? o->lease : TERN_DHCPV4_MAX_LEASE_S;
   l->lease_s = o->lease;
   l->t1_s = lease / 2;
-  l->t2_s = lease / 8 * 7;
+  l->t2_s = lease - lease / 8; /* 7/8 rounded up: never before T1 */
   if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
       (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
       o->t2 <= lease) {

@@ -486,6 +486,22 @@ TEST_F(Dhcpv4Test, RenewAtT1UnicastThenBoundAgain) {
   EXPECT_TRUE(Eq(One(TERN_DHCPV4_REQUEST).dst, kServer));
 }
 
+// A lease under 8 s: its default T2 (7/8 of it) is not before its T1
+// (1/2), so the client renews (unicast) at T1 before it rebinds. T2 was
+// lease / 8 * 7, 0 for such a lease: reported before T1, and the client
+// went straight to a broadcast REBINDING (found by client_fuzz).
+TEST_F(Dhcpv4Test, ShortLeaseRenewsBeforeItRebinds) {
+  Start();
+  Dora(4);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(leases_.back().t1_s, 2u);
+  EXPECT_EQ(leases_.back().t2_s, 4u);  // 4 - 4 / 8: rounded up
+  Advance(2000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(r.dst, kServer));
+}
+
 // An infinite lease (and any longer than the clock counts) is renewed at
 // half of TERN_DHCPV4_MAX_LEASE_S, not given up there.
 TEST_F(Dhcpv4Test, InfiniteLeaseRenewedAtHalfTheLongestLease) {
