@@ -784,6 +784,40 @@ TEST_F(Dhcpv4Test, LinkChangeDuringInitRebootKeepsTheAddress) {
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
 }
 
+// The address kept through an INIT-REBOOT after a link change is kept
+// only for the rest of its lease (RFC 2131 4.4.5: at expiry the client
+// stops using it): with the link changing every 3 s, each change starting
+// the INIT-REBOOT afresh, the address went on being used past its lease
+// for as long as that lasted (found by client_fuzz).
+TEST_F(Dhcpv4Test, LeaseExpiringDuringInitRebootIsGivenUp) {
+  Start();
+  Dora(10);  // counted from the DISCOVER, at most 1 s before the ACK
+  size_t leases = leases_.size();
+  int lost_at = -1;
+  for (int t = 1; t <= 20 && lost_at < 0; t++) {
+    if (t % 3 == 1) {
+      tern_memnetdev_set_up(&pair_, false);
+      Run();
+      tern_memnetdev_set_up(&pair_, true);
+      Run();
+      EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+    }
+    Advance(1000);
+    if (Eq(Addr(), kZero)) {
+      lost_at = t;
+    }
+  }
+  EXPECT_GE(lost_at, 9);
+  EXPECT_LE(lost_at, 10);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+  ASSERT_EQ(leases_.size(), leases + 1);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  EXPECT_EQ(v.back().o.msg_type, TERN_DHCPV4_DISCOVER);
+}
+
 TEST_F(Dhcpv4Test, StopReleasesTheLease) {
   Start();
   Dora();
