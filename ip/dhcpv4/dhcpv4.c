@@ -219,7 +219,7 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
       o->lease < TERN_DHCPV4_MAX_LEASE_S ? o->lease : TERN_DHCPV4_MAX_LEASE_S;
   l->lease_s = o->lease;
   l->t1_s = lease / 2;
-  l->t2_s = lease / 8 * 7;
+  l->t2_s = lease - lease / 8; /* 7/8 rounded up: never before T1 */
   if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
       (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
       o->t2 <= lease) {
@@ -321,7 +321,11 @@ static void timeout(tern_dhcpv4 *c) {
     }
     return;
   }
-  if (s >= TERN_DHCPV4_BOUND && !tern_time_before(now, c->expire_at)) {
+  /* The lease's end, in BOUND, RENEWING, REBINDING, and in the INIT-REBOOT
+   * after a link change, which keeps the address for the rest of its lease
+   * only (RFC 2131 4.4.5). */
+  uint32_t lease_left = tern_time_until(now, c->expire_at);
+  if (c->applied && lease_left == 0) {
     c->stats.expiries++;
     start_over(c);
     return;
@@ -336,8 +340,8 @@ static void timeout(tern_dhcpv4 *c) {
                                         : TERN_DHCPV4_REBINDING;
     /* Again at half the time left to T2 (renewing) or to expiry
      * (rebinding), at least 60 s later, and never past that instant. */
-    uint32_t left = tern_time_until(
-        now, s == TERN_DHCPV4_RENEWING ? c->t2_at : c->expire_at);
+    uint32_t left =
+        s == TERN_DHCPV4_RENEWING ? tern_time_until(now, c->t2_at) : lease_left;
     wait = left / 2 < RENEW_MIN_MS ? RENEW_MIN_MS : left / 2;
     if (wait > left) {
       wait = left;
@@ -361,6 +365,9 @@ static void timeout(tern_dhcpv4 *c) {
     if (c->tries < RETRY_MAX_SHIFT) {
       c->tries++;
     }
+  }
+  if (c->applied && wait > lease_left) {
+    wait = lease_left; /* never past the lease */
   }
   c->state = s;
   c->deadline = now + wait;

@@ -15,6 +15,7 @@
 #include "executor/test_waker.h"
 #include "ip/core/core_testing.h"
 #include "ip/dhcpv4/capture_vectors.h"
+#include "ip/dhcpv4/dhcpv4_testing.h"
 #include "ip/dhcpv4/opt_find.h"
 #include "tern/checksum.h"
 #include "tern/ipv4.h"
@@ -75,78 +76,8 @@ struct Sent {
   }
 };
 
-// An IPv4 + UDP datagram around a DHCP message (UDP checksum 0: none).
-Bytes Datagram(tern_ipv4_addr src, tern_ipv4_addr dst, const Bytes &msg,
-               uint16_t sport = 67, uint16_t dport = 68) {
-  size_t total = 28 + msg.size();
-  Bytes d = {0x45, 0, uint8_t(total >> 8), uint8_t(total), 0, 1, 0, 0, 64, 17,
-             0,    0};
-  d.insert(d.end(), src.b, src.b + 4);
-  d.insert(d.end(), dst.b, dst.b + 4);
-  uint16_t c = tern_checksum(d.data(), 20);
-  d[10] = uint8_t(c >> 8);
-  d[11] = uint8_t(c);
-  size_t ulen = 8 + msg.size();
-  Bytes u = {uint8_t(sport >> 8),
-             uint8_t(sport),
-             uint8_t(dport >> 8),
-             uint8_t(dport),
-             uint8_t(ulen >> 8),
-             uint8_t(ulen),
-             0,
-             0};
-  d.insert(d.end(), u.begin(), u.end());
-  d.insert(d.end(), msg.begin(), msg.end());
-  return d;
-}
-
-// A device over the memory netdev's end A that can report the events a
-// test raises (an address conflict, as the Ethernet adapter would), and a
-// probe function that records what it was asked.
-struct EventDev {
-  tern_netdev inner;
-  tern_netdev_ops ops = {};
-  uint32_t pending = 0;
-  tern_waker_slot waiter = {};
-  explicit EventDev(tern_netdev in) : inner(in) {
-    ops.poll_recv = [](void *s, tern_cx *cx, tern_pkt **p, int *e) {
-      return tern_netdev_poll_recv(&static_cast<EventDev *>(s)->inner, cx, p,
-                                   e);
-    };
-    ops.poll_send = [](void *s, tern_cx *cx, tern_pkt *p, int *e) {
-      return tern_netdev_poll_send(&static_cast<EventDev *>(s)->inner, cx, p,
-                                   e);
-    };
-    ops.get_info = [](void *s, tern_netdev_info *i) {
-      *i = tern_netdev_get_info(&static_cast<EventDev *>(s)->inner);
-      memcpy(i->mac, kMac, 6);  // as the Ethernet adapter reports its MAC
-    };
-    ops.poll_event = [](void *s, tern_cx *cx, uint32_t *ev) {
-      auto *d = static_cast<EventDev *>(s);
-      uint32_t inner_ev = 0;
-      if (tern_netdev_poll_event(&d->inner, cx, &inner_ev) == TERN_READY) {
-        d->pending |= inner_ev;
-      }
-      if (d->pending != 0) {
-        *ev = d->pending;
-        d->pending = 0;
-        return TERN_READY;
-      }
-      tern_waker_slot_register(&d->waiter, cx);
-      return TERN_PENDING;
-    };
-    ops.set_addr = [](void *s, const uint8_t *a, size_t len) {
-      return tern_netdev_set_addr(&static_cast<EventDev *>(s)->inner, a, len);
-    };
-  }
-  void Raise(uint32_t ev) {
-    pending |= ev;
-    tern_waker_slot_wake(&waiter);
-  }
-  tern_netdev Dev() {
-    return tern_netdev{&ops, this};
-  }
-};
+using tern_test::Datagram;
+using tern_test::EventDev;
 
 class Dhcpv4Test : public ::testing::Test {
  protected:
@@ -179,7 +110,7 @@ class Dhcpv4Test : public ::testing::Test {
     tern_memnetdev_config cfg = TERN_MEMNETDEV_CONFIG_IP;
     cfg.queue_len = 16;
     tern_memnetdev_init(&pair_, &cfg);
-    dev_ = new EventDev(tern_memnetdev_a(&pair_));
+    dev_ = new EventDev(tern_memnetdev_a(&pair_), kMac);
     tern_rng r = rng_.Rng();
     ASSERT_EQ(tern_ip_stack_init(&ip_, &pool_.pool, &r), 0);
     ASSERT_EQ(tern_ipv4_init(&v4_, &ip_), 0);
@@ -555,6 +486,22 @@ TEST_F(Dhcpv4Test, RenewAtT1UnicastThenBoundAgain) {
   EXPECT_TRUE(Eq(One(TERN_DHCPV4_REQUEST).dst, kServer));
 }
 
+// A lease under 8 s: its default T2 (7/8 of it) is not before its T1
+// (1/2), so the client renews (unicast) at T1 before it rebinds. T2 was
+// lease / 8 * 7, 0 for such a lease: reported before T1, and the client
+// went straight to a broadcast REBINDING (found by client_fuzz).
+TEST_F(Dhcpv4Test, ShortLeaseRenewsBeforeItRebinds) {
+  Start();
+  Dora(4);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(leases_.back().t1_s, 2u);
+  EXPECT_EQ(leases_.back().t2_s, 4u);  // 4 - 4 / 8: rounded up
+  Advance(2000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(r.dst, kServer));
+}
+
 // An infinite lease (and any longer than the clock counts) is renewed at
 // half of TERN_DHCPV4_MAX_LEASE_S, not given up there.
 TEST_F(Dhcpv4Test, InfiniteLeaseRenewedAtHalfTheLongestLease) {
@@ -835,6 +782,40 @@ TEST_F(Dhcpv4Test, LinkChangeDuringInitRebootKeepsTheAddress) {
   EXPECT_NE(r2.h.xid, r.h.xid);
   Inject(Reply(r2, TERN_DHCPV4_ACK), kOffered);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
+// The address kept through an INIT-REBOOT after a link change is kept
+// only for the rest of its lease (RFC 2131 4.4.5: at expiry the client
+// stops using it): with the link changing every 3 s, each change starting
+// the INIT-REBOOT afresh, the address went on being used past its lease
+// for as long as that lasted (found by client_fuzz).
+TEST_F(Dhcpv4Test, LeaseExpiringDuringInitRebootIsGivenUp) {
+  Start();
+  Dora(10);  // counted from the DISCOVER, at most 1 s before the ACK
+  size_t leases = leases_.size();
+  int lost_at = -1;
+  for (int t = 1; t <= 20 && lost_at < 0; t++) {
+    if (t % 3 == 1) {
+      tern_memnetdev_set_up(&pair_, false);
+      Run();
+      tern_memnetdev_set_up(&pair_, true);
+      Run();
+      EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+    }
+    Advance(1000);
+    if (Eq(Addr(), kZero)) {
+      lost_at = t;
+    }
+  }
+  EXPECT_GE(lost_at, 9);
+  EXPECT_LE(lost_at, 10);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+  ASSERT_EQ(leases_.size(), leases + 1);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  EXPECT_EQ(v.back().o.msg_type, TERN_DHCPV4_DISCOVER);
 }
 
 TEST_F(Dhcpv4Test, StopReleasesTheLease) {
