@@ -418,6 +418,9 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   if (name - 1 > 254 || LARGEST_FIXED + name + id > sizeof c->buf) {
     return TERN_EINVAL;
   }
+  if (tern_udp_is_bound(udp, &c->sock)) {
+    return TERN_EBUSY; /* running: its socket and timer are live */
+  }
   memset(c, 0, sizeof *c);
   tern_netdev_info info = tern_netdev_get_info(&iface->dev);
   memcpy(c->mac, info.mac, 6);

@@ -177,8 +177,8 @@ typedef struct tern_dhcpv4 {
  * tern_dhcpv4_poll_run. Returns 0, TERN_EINVAL (NULL arguments, a client
  * id of 1 byte, a host name empty or over 255 bytes, a host name and client
  * id together over 283 bytes, which the largest message cannot carry, a
- * device without a MAC), or the bind's error (TERN_EADDRINUSE: port 68
- * taken). */
+ * device without a MAC), TERN_EBUSY (c is running: stop it first), or
+ * the bind's error (TERN_EADDRINUSE: port 68 taken). */
 int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
                       const tern_dhcpv4_config *cfg);
 

@@ -860,6 +860,23 @@ TEST_F(Dhcpv4Test, BadArguments) {
   tern_udp_close(&c_.sock);
 }
 
+// Started again while running, the client is refused, not wiped: its
+// socket stays on the UDP layer's list and its timer in the queue (the
+// start's memset cut both), and it stops as a running client does.
+TEST_F(Dhcpv4Test, StartWhileRunningIsBusy) {
+  Start();
+  EXPECT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), TERN_EBUSY);
+  EXPECT_TRUE(tern_udp_is_bound(&udp_, &c_.sock));
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);  // its timer still fires
+  One(TERN_DHCPV4_DISCOVER);
+  tern_dhcpv4_stop(&c_);
+  Run();
+  EXPECT_TRUE(done_);
+  EXPECT_EQ(State(), TERN_DHCPV4_STOPPED);
+  EXPECT_FALSE(tern_udp_is_bound(&udp_, &c_.sock));
+  ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0) << "stopped";
+}
+
 // A host name and client id that the messages cannot carry whole are
 // refused at start: an empty host name (RFC 2132 3.14: at least one
 // byte), one over 255 bytes, or the two together longer than the room a

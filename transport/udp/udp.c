@@ -419,6 +419,15 @@ void tern_udp_cancel_send(tern_udp_sock *sock) {
   }
 }
 
+bool tern_udp_is_bound(const tern_udp_layer *layer, const tern_udp_sock *sock) {
+  for (const tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
+    if (s == sock) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void tern_udp_close(tern_udp_sock *sock) {
   if (sock->local.port == 0) {
     return;

@@ -186,6 +186,11 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
 /* Datagrams waiting in the socket's ring. */
 size_t tern_udp_pending(const tern_udp_sock *sock);
 
+/* Whether sock is bound in layer: found on its list, whatever sock's
+ * storage holds (a layer above may be handed storage that was never set
+ * up, or that it must not set up again while bound). */
+bool tern_udp_is_bound(const tern_udp_layer *layer, const tern_udp_sock *sock);
+
 /* Unbinds the socket: later datagrams to its port get port unreachable, a
  * waiting reader is woken (and gets TERN_ECLOSED), a pending send is
  * withdrawn. The ring is the caller's again. Idempotent. */
