@@ -416,19 +416,23 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
 
-/* Whether the options of a Configure-Reject (from d to d_end) are a
- * subset of our last request's, in its order and unchanged (RFC 1661 5.4). Our
- * options are written again to compare: what ops->add writes changes with
- * a Nak or Reject taken or a fresh start, each of which sends a new
- * request under a new identifier, and (LCP) when loop detection picks a
- * new magic number: a Reject of the one we sent before is then discarded,
- * and the restart timer sends the new one. */
-static bool rej_is_ours(tern_ppp *p, const cp_ops *ops, const uint8_t *d,
-                        const uint8_t *d_end) {
+/* Whether the options of a Configure-Ack or -Reject (from d to d_end) are
+ * our last request's: an Ack's exactly (RFC 1661 5.2), a Reject's a
+ * subset, in its order and unchanged (5.4). Our options are written again
+ * to compare: what ops->add writes changes with a Nak or Reject taken or a
+ * fresh start, each of which sends a new request under a new identifier,
+ * and (LCP) when loop detection picks a new magic number: an Ack or
+ * Reject of the one we sent before is then discarded, and the restart
+ * timer sends the new one. */
+static bool opts_are_ours(tern_ppp *p, const cp_ops *ops, const uint8_t *d,
+                          const uint8_t *d_end, bool all) {
   /* The longest request: LCP's, 20 bytes (MRU, ACCM, magic number, PFC,
    * ACFC); IPCP's 18, IPV6CP's 10. */
   uint8_t ours[24];
   const uint8_t *end = ops->add(p, ours);
+  if (all && d_end - d != end - ours) {
+    return false; /* an Ack names all of ours: a subset as long is all */
+  }
   /* Both lists are well formed (cp_input checked the peer's): each
    * option's length field counts its header and is at least 2. Each of
    * ours is passed over, or matched by the peer's next option. */
@@ -452,7 +456,12 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       (cp.code <= TERN_PPP_CONF_REJ &&
        tern_ppp_opts_check(cp.data, cp.data_len) != 0) ||
       (cp.code >= TERN_PPP_CONF_ACK && cp.code <= TERN_PPP_CONF_REJ &&
-       cp.id != f->id)) {
+       (cp.id != f->id ||
+        /* A Nak may name options we did not send (RFC 1661 5.3); an Ack
+         * must name all of ours (5.2), a Reject some (5.4). */
+        (cp.code != TERN_PPP_CONF_NAK &&
+         !opts_are_ours(p, ops_of(f), cp.data, cp.data + cp.data_len,
+                        cp.code == TERN_PPP_CONF_ACK))))) {
     p->ppp_stats.bad_packet++;
     tern_pkt_free(pkt);
     return;
@@ -472,13 +481,6 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     case TERN_PPP_CONF_ACK: ev = E_RCA; break;
     case TERN_PPP_CONF_NAK:
     case TERN_PPP_CONF_REJ:
-      /* A Nak may name options we did not send (RFC 1661 5.3); a Reject
-       * may not. */
-      if (cp.code == TERN_PPP_CONF_REJ &&
-          !rej_is_ours(p, ops_of(f), cp.data, cp.data + cp.data_len)) {
-        drop = &p->ppp_stats.bad_packet;
-        break;
-      }
       if (f->state >= S_REQ_SENT) {
         size_t off = 0;
         tern_ppp_opt o;

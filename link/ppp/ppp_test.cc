@@ -33,9 +33,24 @@ TEST_F(Ppp, GoldenSlirpSession) {
   EXPECT_EQ(req.Opt(TERN_LCP_MAGIC).size(), 4u);
   EXPECT_TRUE(req.Has(TERN_LCP_PFC));
   EXPECT_TRUE(req.Has(TERN_LCP_ACFC));
-  // Everything slirp sent but its final Terminate-Ack (17 bytes).
+  // Everything slirp sent but its final Terminate-Ack (17 bytes). slirp's
+  // LCP Ack, its second frame, acks the captured peer's request (ACCM 0,
+  // magic 5a5a1234), not ours (ACCM 0, our magic, PFC, ACFC): no Ack of
+  // ours (RFC 1661 5.2), it is discarded and counted, and an Ack of ours
+  // goes in its place.
+  const uint8_t *rx = ppp_vectors::kSlirpRx;
   const size_t term_ack = 17;
-  PeerRaw(ppp_vectors::kSlirpRx, sizeof ppp_vectors::kSlirpRx - term_ack);
+  size_t two_frames = 0;  // after the fourth flag: each frame has two
+  for (int flags = 0; flags < 4; two_frames++) {
+    flags += rx[two_frames] == 0x7e;
+  }
+  PeerRaw(rx, two_frames);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  PeerRaw(rx + two_frames,
+          sizeof ppp_vectors::kSlirpRx - term_ack - two_frames);
   Sent();
   ASSERT_EQ(up_.size(), 1u);  // slirp's echoed datagram
   Bytes udp(ppp_vectors::kFrames[17].data + 4,
@@ -340,6 +355,42 @@ TEST_F(Ppp, ARejectThatIsNotASubsetOfOurRequestIsDiscarded) {
   EXPECT_FALSE(req3.Has(TERN_LCP_MAGIC));
   EXPECT_FALSE(req3.Has(TERN_LCP_ACFC));
   EXPECT_TRUE(req3.Has(TERN_LCP_PFC));
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+}
+
+// A Configure-Ack names exactly the options of our last request, in its
+// order and unchanged (RFC 1661 5.2); one with our identifier that does
+// not (an option left out, a value changed, one added) is discarded and
+// counted, and does not open LCP.
+TEST_F(Ppp, AnAckThatIsNotOurRequestIsDiscarded) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  ASSERT_TRUE(req.Has(TERN_LCP_ACFC));
+  Bytes opts = req.data();
+  Bytes shorter(opts.begin(), opts.end() - 2);  // ACFC, last, left out
+  Bytes magic = req.Opt(TERN_LCP_MAGIC);
+  ASSERT_EQ(magic.size(), 4u);
+  Bytes changed = opts;  // the magic number's last byte flipped
+  changed[(size_t)(std::search(changed.begin(), changed.end(), magic.begin(),
+                               magic.end()) -
+                   changed.begin()) +
+          3] ^= 1;
+  Bytes longer = Cat({opts, Opt(TERN_LCP_AUTH, {0xc0, 0x23})});
+  for (const Bytes &o : {shorter, changed, longer}) {
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_ACK, req.id(), o));
+  }
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+  // The peer's request acked: we are still waiting for our Ack (Ack-Sent),
+  // so LCP is not opened and IPCP does not start.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x40, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  for (const Frame &f : Sent()) {
+    EXPECT_NE(f.proto, TERN_PPP_PROTO_IPCP);
+  }
+  // Our request whole: opened.
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_ACK, req.id(), opts));
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
 }
 
