@@ -500,7 +500,15 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       ev = E_RTR;
       break;
     case TERN_PPP_TERM_ACK: ev = E_RTA; break;
-    case TERN_PPP_CODE_REJ: break; /* RXJ+: nothing we send is optional */
+    case TERN_PPP_CODE_REJ:
+      /* RXJ- when the rejected code is one the automaton cannot do
+       * without, Configure-* or Terminate-* (RFC 1661 5.6); RXJ+ (an Echo
+       * or Discard, what we answer with): nothing to do. */
+      if (cp.data_len > 0 && cp.data[0] >= TERN_PPP_CONF_REQ &&
+          cp.data[0] <= TERN_PPP_TERM_ACK) {
+        ev = E_RXJ_M;
+      }
+      break;
     case TERN_PPP_PROTO_REJ:
       if (!lcp) {
         goto code_reject;

@@ -96,7 +96,9 @@ typedef struct tern_ppp_config {
 typedef enum tern_ppp_fail {
   TERN_PPP_OK = 0,
   TERN_PPP_FAIL_TIMEOUT = 1,    /* LCP or IPCP got no agreement in
-                                   Max-Configure requests */
+                                   Max-Configure requests, or the peer
+                                   Code-Rejected a Configure or
+                                   Terminate code (RFC 1661 5.6) */
   TERN_PPP_FAIL_LOOPBACK = 2,   /* our magic number came back: looped line */
   TERN_PPP_FAIL_AUTH = 3,       /* the peer refused our credentials, or
                                    never answered them, or wanted

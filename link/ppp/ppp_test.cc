@@ -981,6 +981,50 @@ TEST_F(Ppp, ControlPacketsNotActedOnAreCounted) {
   EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ).data(), odd);
 }
 
+// A Code-Reject of a code the automaton needs (Configure-*, Terminate-*)
+// is RFC 1661's RXJ- (5.6, 4.1): while negotiating, this-layer-finished
+// and Stopped (no more requests); in Opened, the link goes down and
+// Terminate-Requests go out. Of an Echo-Request it is RXJ+: nothing
+// changes.
+TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 0);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CODE_REJ, 1, req.info));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  for (int i = 0; i < 12; i++) {
+    Advance(1000);
+  }
+  EXPECT_TRUE(Sent().empty());  // Stopped: no more requests
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+
+  // Negotiated again and opened (the keepalive running).
+  tern_ppp_open(&ppp_);
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  Advance(2000);
+  Frame echo = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CODE_REJ, 2, echo.info));
+  EXPECT_TRUE(Up());
+  EXPECT_TRUE(Sent().empty());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CODE_REJ, 3, Cp(TERN_PPP_TERM_ACK, 9, {})));
+  EXPECT_FALSE(Up());
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+}
+
+// The same for an NCP: IPCP's request Code-Rejected finishes IPCP, and
+// with no other network protocol LCP ends the link.
+TEST_F(Ppp, ACodeRejectOfIpcpsRequestEndsIpcp) {
+  Init(Default());
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CODE_REJ, 1, req.info));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+}
+
 TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
   Init(Default());
   tern_ppp_use_keepalive(&ppp_, 2000, 0);
