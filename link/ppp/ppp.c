@@ -513,8 +513,11 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       if (!lcp) {
         goto code_reject;
       }
-      /* Of a network protocol we sent: in the network phase only. */
-      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data)) : NULL;
+      /* Of a network protocol we sent: in the network phase only. An
+       * NCP's number is its network protocol's with the top bit set (RFC
+       * 1661 2): IPv4 or IPv6 rejected is its NCP rejected (RFC 1661 5.7:
+       * we stop sending it). */
+      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
       if (p->phase != TERN_PPP_NETWORK) {
         drop = &p->ppp_stats.not_open;
       } else if (n == NULL || n->ops == NULL) {

@@ -1288,6 +1288,30 @@ TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
 // restart counted) until the last one goes, IPV6CP as IPCP, and a packet
 // held for the stream is dropped only when it is of the family that
 // stopped.
+// A Protocol-Reject of IPv4 (0x0021) or IPv6 (0x0057) is one of its NCP
+// (RFC 1661 5.7: we must stop sending it): that NCP is closed (RXJ-, its
+// Terminate-Request) and its family goes down, as for 0x8021 and 0x8057.
+TEST_F(Ppp, AProtocolRejectOfIpv4OrIpv6ClosesItsNcp) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
+  IpcpUp();
+  uint8_t local[8], peer[8];
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 7, {0x00, 0x21, 0x45, 0, 0, 20}));
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_ipv4(&ppp_).local[0], 0);  // IPv4 down
+  EXPECT_TRUE(tern_ppp_get_ipv6(&ppp_, local, peer));
+  EXPECT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 8, {0x00, 0x57, 0x60, 0, 0, 0}));
+  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_TERM_REQ);
+  EXPECT_FALSE(tern_ppp_get_ipv6(&ppp_, local, peer));
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 0u);
+}
+
 TEST_F(Ppp, AnNcpGoingDownDropsOnlyItsOwnFamilysHeldPacket) {
   Init(Default());
   ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
