@@ -766,6 +766,7 @@ static void lcp_up(tern_ppp *p) {
   if (p->auth) {
     p->phase = TERN_PPP_AUTHENTICATE;
     p->pap_tries = 0;
+    p->chap_sent = 0; /* no Success or Failure before our Response */
     pap_send(p);
   } else {
     network_phase(p);

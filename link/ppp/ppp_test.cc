@@ -628,6 +628,42 @@ TEST_F(Ppp, ChapAnswersMatchOurResponseAndAnEmptyChallengeIsDropped) {
   EXPECT_EQ(st->bad_packet, 3u);
 }
 
+// A Success or Failure answers our Response (RFC 1994 4.2): before we
+// sent one, in this authentication phase, it is dropped and counted, even
+// with the identifier a Response would have carried (0 before any; the
+// last session's after LCP is opened again).
+TEST_F(Ppp, ChapSuccessOrFailureBeforeOurResponseIsDropped) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  const Bytes chap = Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05});
+  LcpUp(Cat({chap, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Sent();
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0, {}));
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 0, {}));
+  EXPECT_EQ(st->bad_packet, 2u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  EXPECT_TRUE(Sent().empty());
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 0x44, {1, 9}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 0x44);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x44, {}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  // The peer restarts LCP: a new authentication phase, no Response yet.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x41,
+              Cat({chap, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
+  Bytes ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ).info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x44, {}));
+  EXPECT_EQ(st->bad_packet, 3u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+}
+
 TEST_F(Ppp, ChapFailureEndsTheLink) {
   tern_ppp_config c = Default();
   c.user = "tern";
