@@ -527,28 +527,22 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       }
       break;
     case TERN_PPP_ECHO_REQ:
+    case TERN_PPP_ECHO_REPLY:
       if (!lcp) {
         goto code_reject;
       }
       if (f->state != S_OPENED) {
-        drop = &p->ppp_stats.not_open; /* RFC 1661 5.8 */
+        drop = &p->ppp_stats.not_open; /* RFC 1661 5.8: Opened only */
       } else if (cp.data_len < 4) {
         drop = &p->ppp_stats.bad_packet; /* no room for a magic number */
-      } else {
+      } else if (cp.code == TERN_PPP_ECHO_REQ) {
         /* Answered in place, with our magic number (RFC 1661 5.8). */
         tern_put_be32(tern_pkt_data(pkt) + 4, p->magic);
         ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY, cp.id,
                  cp.len);
         return;
-      }
-      break;
-    case TERN_PPP_ECHO_REPLY:
-      if (!lcp) {
-        goto code_reject;
-      }
-      if (cp.data_len < 4 ||
-          (p->magic != 0 && tern_be32(cp.data) == p->magic)) {
-        drop = &p->ppp_stats.bad_packet; /* short, or our own looped back */
+      } else if (p->magic != 0 && tern_be32(cp.data) == p->magic) {
+        drop = &p->ppp_stats.bad_packet; /* our own echo looped back */
       } else {
         p->echo_out = 0;
         p->ppp_stats.echo_replies++;

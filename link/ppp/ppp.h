@@ -151,13 +151,15 @@ typedef struct tern_ppp_stats {
   uint32_t bad_header; /* frames with a malformed address/control or
                           protocol field */
   uint32_t bad_packet; /* control packets malformed, with a wrong
-                          identifier, or at odds with what we sent (an
+                          identifier, or at odds with what we sent (a
+                          Configure-Ack or -Reject not of our request, an
                           Echo-Reply with our magic number, a
                           Protocol-Reject of a protocol we never sent, a
                           PAP request) */
   uint32_t not_open;   /* IP, IPCP or PAP packets before their time, and
-                          LCP's Echo-Requests before LCP is opened and
-                          Protocol-Rejects before the network phase */
+                          LCP's Echo-Requests and -Replies while LCP is
+                          not opened and Protocol-Rejects before the
+                          network phase */
   uint32_t proto_rej;  /* unknown protocols we sent Protocol-Reject for */
   uint32_t code_rej;   /* unknown codes we sent Code-Reject for */
   uint32_t ctl_nobuf;  /* control packets not sent: no buffer or queue */

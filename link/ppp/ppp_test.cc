@@ -1061,6 +1061,26 @@ TEST_F(Ppp, ACodeRejectOfIpcpsRequestEndsIpcp) {
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
 }
 
+// Echo packets are processed in Opened only (RFC 1661 5.8): an
+// Echo-Reply before LCP is opened, or while it negotiates again, is no
+// answer to our echo; dropped and counted in not_open.
+TEST_F(Ppp, AnEchoReplyOutsideOpenedIsNotCounted) {
+  Init(Default());
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REPLY, 1, Be32(kPeerMagic)));
+  EXPECT_EQ(st->echo_replies, 0u);
+  EXPECT_EQ(st->not_open, 1u);
+  LcpUp();
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REPLY, 2, Be32(kPeerMagic)));
+  EXPECT_EQ(st->echo_replies, 1u);  // opened: counted
+  // The peer negotiates again (Ack-Sent until our new request is acked).
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x41, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REPLY, 3, Be32(kPeerMagic)));
+  EXPECT_EQ(st->echo_replies, 1u);
+  EXPECT_EQ(st->not_open, 2u);
+}
+
 TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
   Init(Default());
   tern_ppp_use_keepalive(&ppp_, 2000, 0);
