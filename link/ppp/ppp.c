@@ -426,9 +426,9 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
  * timer sends the new one. */
 static bool opts_are_ours(tern_ppp *p, const cp_ops *ops, const uint8_t *d,
                           const uint8_t *d_end, bool all) {
-  /* The longest request: LCP's, 20 bytes (MRU, ACCM, magic number, PFC,
-   * ACFC); IPCP's 18, IPV6CP's 10. */
-  uint8_t ours[24];
+  /* Each add() asserts its longest list fits (LCP's 20 bytes, IPCP's
+   * 18, IPV6CP's 10). */
+  uint8_t ours[TERN__PPP_OPTS_MAX];
   const uint8_t *end = ops->add(p, ours);
   if (all && d_end - d != end - ours) {
     return false; /* an Ack names all of ours: a subset as long is all */
@@ -592,6 +592,11 @@ static uint32_t new_magic(tern_ppp *p) {
   }
   return m;
 }
+
+/* Our longest request: MRU (4 bytes), ACCM (6), magic number (6), PFC
+ * (2), ACFC (2). */
+_Static_assert(4 + 6 + 6 + 2 + 2 <= TERN__PPP_OPTS_MAX,
+               "lcp_add writes more than TERN__PPP_OPTS_MAX: raise it");
 
 static uint8_t *lcp_add(tern_ppp *p, uint8_t *o) {
   uint32_t rej = p->cp[CP_LCP].rejected;
@@ -867,6 +872,10 @@ static uint32_t ld32(const uint8_t *a) {
   memcpy(&v, a, 4);
   return v;
 }
+
+/* Our longest request: the address and two DNS servers (6 bytes each). */
+_Static_assert(3 * 6 <= TERN__PPP_OPTS_MAX,
+               "ipcp_add writes more than TERN__PPP_OPTS_MAX: raise it");
 
 static uint8_t *ipcp_add(tern_ppp *p, uint8_t *o) {
   uint32_t rej = p->cp[CP_IPCP].rejected;
