@@ -10,8 +10,8 @@
 
 /* A CHAP packet from the peer (data at the code). Takes the packet. A
  * Challenge is answered in place: Response = MD5(identifier, secret,
- * challenge) and our name (RFC 1994 4.1); Success and Failure, with our
- * last Response's identifier (4.2), end the authentication phase. The
+ * challenge) and our name (RFC 1994 4.1); Success and Failure, after a
+ * Response and with its identifier (4.2), end the authentication phase. The
  * peer may challenge again at any time once the network phase began (RFC
  * 1994 2): answered the same way; a Failure then ends the link, a Success
  * changes nothing. */
@@ -26,7 +26,7 @@ static void chap_input(tern_ppp *p, tern_pkt *pkt) {
     return;
   }
   if ((cp.code == TERN_CHAP_SUCCESS || cp.code == TERN_CHAP_FAILURE) &&
-      cp.id == p->pap_id) {
+      p->chap_sent && cp.id == p->pap_id) {
     tern_pkt_free(pkt);
     if (!again || cp.code == TERN_CHAP_FAILURE) {
       tern__ppp_auth_done(p, cp.code == TERN_CHAP_SUCCESS);
@@ -56,6 +56,7 @@ static void chap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_md5_final(&m, d + 5);
   memcpy(d + 21, p->cfg.user, name_len);
   p->pap_id = cp.id; /* what the Success or Failure must carry */
+  p->chap_sent = 1;
   tern__ppp_ctl_send(p, pkt, TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE, cp.id,
                      len);
 }

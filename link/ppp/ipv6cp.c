@@ -17,6 +17,10 @@ static void fresh_ifid(tern_ppp *p, uint8_t out[8], const uint8_t *avoid) {
   } while (memcmp(out, zero, 8) == 0 || memcmp(out, avoid, 8) == 0);
 }
 
+/* Our request: the interface identifier (10 bytes). */
+_Static_assert(2 + 8 <= TERN__PPP_OPTS_MAX,
+               "IPV6CP's add writes more than TERN__PPP_OPTS_MAX: raise it");
+
 static uint8_t *add(tern_ppp *p, uint8_t *o) {
   if (!(p->cp[TERN__PPP_CP_IPV6CP].rejected & (1u << TERN_IPV6CP_IFID))) {
     o = tern_ppp_opt_put(o, TERN_IPV6CP_IFID, p->ifid, 8);

@@ -416,19 +416,23 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
 
-/* Whether the options of a Configure-Reject (from d to d_end) are a
- * subset of our last request's, in its order and unchanged (RFC 1661 5.4). Our
- * options are written again to compare: what ops->add writes changes with
- * a Nak or Reject taken or a fresh start, each of which sends a new
- * request under a new identifier, and (LCP) when loop detection picks a
- * new magic number: a Reject of the one we sent before is then discarded,
- * and the restart timer sends the new one. */
-static bool rej_is_ours(tern_ppp *p, const cp_ops *ops, const uint8_t *d,
-                        const uint8_t *d_end) {
-  /* The longest request: LCP's, 20 bytes (MRU, ACCM, magic number, PFC,
-   * ACFC); IPCP's 18, IPV6CP's 10. */
-  uint8_t ours[24];
+/* Whether the options of a Configure-Ack or -Reject (from d to d_end) are
+ * our last request's: an Ack's exactly (RFC 1661 5.2), a Reject's a
+ * subset, in its order and unchanged (5.4). Our options are written again
+ * to compare: what ops->add writes changes with a Nak or Reject taken or a
+ * fresh start, each of which sends a new request under a new identifier,
+ * and (LCP) when loop detection picks a new magic number: an Ack or
+ * Reject of the one we sent before is then discarded, and the restart
+ * timer sends the new one. */
+static bool opts_are_ours(tern_ppp *p, const cp_ops *ops, const uint8_t *d,
+                          const uint8_t *d_end, bool all) {
+  /* Each add() asserts its longest list fits (LCP's 20 bytes, IPCP's
+   * 18, IPV6CP's 10). */
+  uint8_t ours[TERN__PPP_OPTS_MAX];
   const uint8_t *end = ops->add(p, ours);
+  if (all && d_end - d != end - ours) {
+    return false; /* an Ack names all of ours: a subset as long is all */
+  }
   /* Both lists are well formed (cp_input checked the peer's): each
    * option's length field counts its header and is at least 2. Each of
    * ours is passed over, or matched by the peer's next option. */
@@ -452,7 +456,12 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       (cp.code <= TERN_PPP_CONF_REJ &&
        tern_ppp_opts_check(cp.data, cp.data_len) != 0) ||
       (cp.code >= TERN_PPP_CONF_ACK && cp.code <= TERN_PPP_CONF_REJ &&
-       cp.id != f->id)) {
+       (cp.id != f->id ||
+        /* A Nak may name options we did not send (RFC 1661 5.3); an Ack
+         * must name all of ours (5.2), a Reject some (5.4). */
+        (cp.code != TERN_PPP_CONF_NAK &&
+         !opts_are_ours(p, ops_of(f), cp.data, cp.data + cp.data_len,
+                        cp.code == TERN_PPP_CONF_ACK))))) {
     p->ppp_stats.bad_packet++;
     tern_pkt_free(pkt);
     return;
@@ -472,13 +481,6 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     case TERN_PPP_CONF_ACK: ev = E_RCA; break;
     case TERN_PPP_CONF_NAK:
     case TERN_PPP_CONF_REJ:
-      /* A Nak may name options we did not send (RFC 1661 5.3); a Reject
-       * may not. */
-      if (cp.code == TERN_PPP_CONF_REJ &&
-          !rej_is_ours(p, ops_of(f), cp.data, cp.data + cp.data_len)) {
-        drop = &p->ppp_stats.bad_packet;
-        break;
-      }
       if (f->state >= S_REQ_SENT) {
         size_t off = 0;
         tern_ppp_opt o;
@@ -498,13 +500,24 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       ev = E_RTR;
       break;
     case TERN_PPP_TERM_ACK: ev = E_RTA; break;
-    case TERN_PPP_CODE_REJ: break; /* RXJ+: nothing we send is optional */
+    case TERN_PPP_CODE_REJ:
+      /* RXJ- when the rejected code is one the automaton cannot do
+       * without, Configure-* or Terminate-* (RFC 1661 5.6); RXJ+ (an Echo
+       * or Discard, what we answer with): nothing to do. */
+      if (cp.data_len > 0 && cp.data[0] >= TERN_PPP_CONF_REQ &&
+          cp.data[0] <= TERN_PPP_TERM_ACK) {
+        ev = E_RXJ_M;
+      }
+      break;
     case TERN_PPP_PROTO_REJ:
       if (!lcp) {
         goto code_reject;
       }
-      /* Of a network protocol we sent: in the network phase only. */
-      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data)) : NULL;
+      /* Of a network protocol we sent: in the network phase only. An
+       * NCP's number is its network protocol's with the top bit set (RFC
+       * 1661 2): IPv4 or IPv6 rejected is its NCP rejected (RFC 1661 5.7:
+       * we stop sending it). */
+      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
       if (p->phase != TERN_PPP_NETWORK) {
         drop = &p->ppp_stats.not_open;
       } else if (n == NULL || n->ops == NULL) {
@@ -514,28 +527,22 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       }
       break;
     case TERN_PPP_ECHO_REQ:
+    case TERN_PPP_ECHO_REPLY:
       if (!lcp) {
         goto code_reject;
       }
       if (f->state != S_OPENED) {
-        drop = &p->ppp_stats.not_open; /* RFC 1661 5.8 */
+        drop = &p->ppp_stats.not_open; /* RFC 1661 5.8: Opened only */
       } else if (cp.data_len < 4) {
         drop = &p->ppp_stats.bad_packet; /* no room for a magic number */
-      } else {
+      } else if (cp.code == TERN_PPP_ECHO_REQ) {
         /* Answered in place, with our magic number (RFC 1661 5.8). */
         tern_put_be32(tern_pkt_data(pkt) + 4, p->magic);
         ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REPLY, cp.id,
                  cp.len);
         return;
-      }
-      break;
-    case TERN_PPP_ECHO_REPLY:
-      if (!lcp) {
-        goto code_reject;
-      }
-      if (cp.data_len < 4 ||
-          (p->magic != 0 && tern_be32(cp.data) == p->magic)) {
-        drop = &p->ppp_stats.bad_packet; /* short, or our own looped back */
+      } else if (p->magic != 0 && tern_be32(cp.data) == p->magic) {
+        drop = &p->ppp_stats.bad_packet; /* our own echo looped back */
       } else {
         p->echo_out = 0;
         p->ppp_stats.echo_replies++;
@@ -585,6 +592,11 @@ static uint32_t new_magic(tern_ppp *p) {
   }
   return m;
 }
+
+/* Our longest request: MRU (4 bytes), ACCM (6), magic number (6), PFC
+ * (2), ACFC (2). */
+_Static_assert(4 + 6 + 6 + 2 + 2 <= TERN__PPP_OPTS_MAX,
+               "lcp_add writes more than TERN__PPP_OPTS_MAX: raise it");
 
 static uint8_t *lcp_add(tern_ppp *p, uint8_t *o) {
   uint32_t rej = p->cp[CP_LCP].rejected;
@@ -753,6 +765,7 @@ static void lcp_up(tern_ppp *p) {
   if (p->auth) {
     p->phase = TERN_PPP_AUTHENTICATE;
     p->pap_tries = 0;
+    p->chap_sent = 0; /* no Success or Failure before our Response */
     pap_send(p);
   } else {
     network_phase(p);
@@ -859,6 +872,10 @@ static uint32_t ld32(const uint8_t *a) {
   memcpy(&v, a, 4);
   return v;
 }
+
+/* Our longest request: the address and two DNS servers (6 bytes each). */
+_Static_assert(3 * 6 <= TERN__PPP_OPTS_MAX,
+               "ipcp_add writes more than TERN__PPP_OPTS_MAX: raise it");
 
 static uint8_t *ipcp_add(tern_ppp *p, uint8_t *o) {
   uint32_t rej = p->cp[CP_IPCP].rejected;

@@ -96,7 +96,9 @@ typedef struct tern_ppp_config {
 typedef enum tern_ppp_fail {
   TERN_PPP_OK = 0,
   TERN_PPP_FAIL_TIMEOUT = 1,    /* LCP or IPCP got no agreement in
-                                   Max-Configure requests */
+                                   Max-Configure requests, or the peer
+                                   Code-Rejected a Configure or
+                                   Terminate code (RFC 1661 5.6) */
   TERN_PPP_FAIL_LOOPBACK = 2,   /* our magic number came back: looped line */
   TERN_PPP_FAIL_AUTH = 3,       /* the peer refused our credentials, or
                                    never answered them, or wanted
@@ -149,13 +151,15 @@ typedef struct tern_ppp_stats {
   uint32_t bad_header; /* frames with a malformed address/control or
                           protocol field */
   uint32_t bad_packet; /* control packets malformed, with a wrong
-                          identifier, or at odds with what we sent (an
+                          identifier, or at odds with what we sent (a
+                          Configure-Ack or -Reject not of our request, an
                           Echo-Reply with our magic number, a
                           Protocol-Reject of a protocol we never sent, a
                           PAP request) */
   uint32_t not_open;   /* IP, IPCP or PAP packets before their time, and
-                          LCP's Echo-Requests before LCP is opened and
-                          Protocol-Rejects before the network phase */
+                          LCP's Echo-Requests and -Replies while LCP is
+                          not opened and Protocol-Rejects before the
+                          network phase */
   uint32_t proto_rej;  /* unknown protocols we sent Protocol-Reject for */
   uint32_t code_rej;   /* unknown codes we sent Code-Reject for */
   uint32_t ctl_nobuf;  /* control packets not sent: no buffer or queue */
@@ -197,6 +201,7 @@ typedef struct tern_ppp {
   /* PAP: our request's identifier (with CHAP: our last Response's). */
   uint8_t pap_id;
   uint8_t pap_tries;
+  uint8_t chap_sent; /* a CHAP Response went out since LCP was opened */
   /* The keepalive, set by tern_ppp_use_keepalive (echo_tick NULL and
    * echo_ms 0: none linked), and its timer (the restart timers are the
    * automata's). echo_tick runs when LCP is opened (opened true: it arms

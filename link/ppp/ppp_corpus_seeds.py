@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Writes four of ppp_fuzz's seeds (pap_ipcp_ipv4, chap_ipv6cp_ipv6,
-looped_magic, nak_reject_timeout) into the folder given (ppp_corpus).
+"""Writes five of ppp_fuzz's seeds (pap_ipcp_ipv4, chap_ipv6cp_ipv6,
+looped_magic, nak_reject_timeout, up_ip_echo_terminate) into the folder
+given (ppp_corpus).
 
 The scripts are in ppp_fuzz.cc's format: a control byte, a length byte
 and that many bytes. Our identifiers are the automata's (1 for each first
 request), and our magic numbers come from the harness's RNG (an LCG from
 7), replayed here: a change to the harness's RNG or to the order of the
-link's draws needs the seeds written again.
+link's draws needs the seeds written again. The peer's Configure-Acks
+carry our request's options exactly (RFC 1661 5.2; the link discards
+others), so a change to what we ask for (the harness's configuration,
+the order of our options) needs them written again too.
 
   python3 link/ppp/ppp_corpus_seeds.py link/ppp/ppp_corpus
 """
@@ -56,16 +60,23 @@ def ipv4(src, dst, payload=b'hello'):
 def ipv6(payload=b'hello'):
     return struct.pack('>IHBB', 0x60000000, len(payload), 17, 64) + bytes(15) + b'\x01' + bytes(15) + b'\x02' + payload
 
+# Our requests, as the harness configures the link (MRU 296, ACCM 0, two
+# DNS servers), to ack them.
+LCP_OURS = (opt(1, struct.pack('>H', 296)) + opt(2, bytes(4)) +
+            opt(5, struct.pack('>I', M[0])) + opt(7) + opt(8))
+def ipcp_ours(addr, dns1, dns2):
+    return opt(3, bytes(addr)) + opt(129, bytes(dns1)) + opt(131, bytes(dns2))
+
 seeds = {}
 # PAP then IPCP (the peer Naks our address, offers DNS), IPv4 both ways,
 # an echo, a keepalive period, the peer terminating.
 seeds['pap_ipcp_ipv4'] = b''.join([
     rec(LCP, cp(1, 1, opt(3, b'\xc0\x23') + opt(5, PEER_MAGIC) + opt(7) + opt(8))),
-    rec(LCP, cp(2, 1)),
+    rec(LCP, cp(2, 1, LCP_OURS)),
     rec(PAP, cp(2, 1, b'\x00')),
     rec(IPCP, cp(1, 1, opt(3, bytes(4)))),
     rec(IPCP, cp(3, 1, opt(3, bytes([10, 0, 0, 2])) + opt(129, bytes([10, 0, 0, 53])) + opt(131, bytes([10, 0, 0, 54])))),
-    rec(IPCP, cp(2, 2)),
+    rec(IPCP, cp(2, 2, ipcp_ours([10, 0, 0, 2], [10, 0, 0, 53], [10, 0, 0, 54]))),
     rec(IPCP, cp(1, 2, opt(3, bytes([10, 0, 0, 1])))),
     rec(IPV4 | SEND, ipv4([10, 0, 0, 1], [10, 0, 0, 2])),
     rec(LCP | TIME, cp(9, 3, PEER_MAGIC + b'abc')),
@@ -76,12 +87,12 @@ seeds['pap_ipcp_ipv4'] = b''.join([
 # IPv6 both ways, a second challenge, IPCP protocol-rejected.
 seeds['chap_ipv6cp_ipv6'] = b''.join([
     rec(LCP, cp(1, 1, opt(3, b'\xc2\x23\x05') + opt(5, PEER_MAGIC))),
-    rec(LCP, cp(2, 1)),
+    rec(LCP, cp(2, 1, LCP_OURS)),
     rec(CHAP, cp(1, 7, bytes([16]) + bytes(range(16)) + b'peer')),
     rec(CHAP, cp(3, 7)),
     rec(IPCP | V6, cp(1, 1, opt(1, bytes(8)))),
     rec(IPCP | V6, cp(3, 1, opt(1, bytes([2, 0, 0, 0, 0, 0, 0, 2])))),
-    rec(IPCP | V6, cp(2, 2)),
+    rec(IPCP | V6, cp(2, 2, opt(1, bytes([2, 0, 0, 0, 0, 0, 0, 2])))),
     rec(IPCP | V6, cp(1, 2, opt(1, bytes([2, 0, 0, 0, 0, 0, 0, 1])))),
     rec(IPV4 | V6 | SEND, ipv6()),
     rec(CHAP, cp(1, 8, bytes([4]) + b'abcd')),
@@ -99,6 +110,20 @@ seeds['nak_reject_timeout'] = b''.join([
     rec(LCP, cp(4, 2, opt(7) + opt(8))),
     rec(LCP, cp(1, 1, opt(1, b'\x00\x20') + opt(4, b'\xc0\x25') + opt(13, b'\x06'))),
 ] + [rec(LCP | TIME, cp(1, 2 + k, opt(1, b'\x00\x20'))) for k in range(6)])
+# LCP and IPCP up (our address and DNS servers acked as asked for: 0), an
+# IPv4 datagram each way, an echo, two restart periods, the peer
+# terminating.
+seeds['up_ip_echo_terminate'] = b''.join([
+    rec(LCP, cp(1, 1, opt(5, PEER_MAGIC))),
+    rec(LCP, cp(2, 1, LCP_OURS)),
+    rec(IPCP, cp(1, 1, opt(3, bytes([10, 0, 0, 1])))),
+    rec(IPCP, cp(2, 1, ipcp_ours(bytes(4), bytes(4), bytes(4)))),
+    rec(IPV4 | SEND, ipv4([10, 0, 0, 1], [10, 0, 0, 2], b'')),
+    rec(LCP, cp(9, 2, PEER_MAGIC)),
+    rec(LCP | TIME, b''),
+    rec(LCP | TIME, b''),
+    rec(LCP, cp(5, 3)),
+])
 for name, data in seeds.items():
     with open(os.path.join(sys.argv[1], name), 'wb') as f:
         f.write(data)

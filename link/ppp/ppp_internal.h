@@ -31,6 +31,11 @@ enum {
  * suggests in place, or take the value (the request is acked). */
 enum { JUDGE, WRITE_NAK, APPLY };
 
+/* The longest option list an add() below writes: the room ppp.c gives
+ * it to write our request again (opts_are_ours). Each add() asserts its
+ * longest list fits: raise this when one asks for more. */
+#define TERN__PPP_OPTS_MAX 24
+
 /* What one control protocol adds to the automaton (RFC 1661's
  * this-layer-up/down/finished and its options). */
 struct tern__ppp_cp_ops {

@@ -33,9 +33,24 @@ TEST_F(Ppp, GoldenSlirpSession) {
   EXPECT_EQ(req.Opt(TERN_LCP_MAGIC).size(), 4u);
   EXPECT_TRUE(req.Has(TERN_LCP_PFC));
   EXPECT_TRUE(req.Has(TERN_LCP_ACFC));
-  // Everything slirp sent but its final Terminate-Ack (17 bytes).
+  // Everything slirp sent but its final Terminate-Ack (17 bytes). slirp's
+  // LCP Ack, its second frame, acks the captured peer's request (ACCM 0,
+  // magic 5a5a1234), not ours (ACCM 0, our magic, PFC, ACFC): no Ack of
+  // ours (RFC 1661 5.2), it is discarded and counted, and an Ack of ours
+  // goes in its place.
+  const uint8_t *rx = ppp_vectors::kSlirpRx;
   const size_t term_ack = 17;
-  PeerRaw(ppp_vectors::kSlirpRx, sizeof ppp_vectors::kSlirpRx - term_ack);
+  size_t two_frames = 0;  // after the fourth flag: each frame has two
+  for (int flags = 0; flags < 4; two_frames++) {
+    flags += rx[two_frames] == 0x7e;
+  }
+  PeerRaw(rx, two_frames);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  PeerRaw(rx + two_frames,
+          sizeof ppp_vectors::kSlirpRx - term_ack - two_frames);
   Sent();
   ASSERT_EQ(up_.size(), 1u);  // slirp's echoed datagram
   Bytes udp(ppp_vectors::kFrames[17].data + 4,
@@ -343,6 +358,42 @@ TEST_F(Ppp, ARejectThatIsNotASubsetOfOurRequestIsDiscarded) {
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
 }
 
+// A Configure-Ack names exactly the options of our last request, in its
+// order and unchanged (RFC 1661 5.2); one with our identifier that does
+// not (an option left out, a value changed, one added) is discarded and
+// counted, and does not open LCP.
+TEST_F(Ppp, AnAckThatIsNotOurRequestIsDiscarded) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  ASSERT_TRUE(req.Has(TERN_LCP_ACFC));
+  Bytes opts = req.data();
+  Bytes shorter(opts.begin(), opts.end() - 2);  // ACFC, last, left out
+  Bytes magic = req.Opt(TERN_LCP_MAGIC);
+  ASSERT_EQ(magic.size(), 4u);
+  Bytes changed = opts;  // the magic number's last byte flipped
+  changed[(size_t)(std::search(changed.begin(), changed.end(), magic.begin(),
+                               magic.end()) -
+                   changed.begin()) +
+          3] ^= 1;
+  Bytes longer = Cat({opts, Opt(TERN_LCP_AUTH, {0xc0, 0x23})});
+  for (const Bytes &o : {shorter, changed, longer}) {
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_ACK, req.id(), o));
+  }
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+  // The peer's request acked: we are still waiting for our Ack (Ack-Sent),
+  // so LCP is not opened and IPCP does not start.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x40, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  for (const Frame &f : Sent()) {
+    EXPECT_NE(f.proto, TERN_PPP_PROTO_IPCP);
+  }
+  // Our request whole: opened.
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_ACK, req.id(), opts));
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 3u);
+}
+
 // A Nak of our MRU (RFC 1661 6.1): a value our buffers hold, and at least
 // what IPv4 needs (576), is asked for from then on, as pppd and lwIP take
 // an acceptable suggestion; another leaves ours asked for, so the peer
@@ -575,6 +626,42 @@ TEST_F(Ppp, ChapAnswersMatchOurResponseAndAnEmptyChallengeIsDropped) {
   PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x31, {}));
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
   EXPECT_EQ(st->bad_packet, 3u);
+}
+
+// A Success or Failure answers our Response (RFC 1994 4.2): before we
+// sent one, in this authentication phase, it is dropped and counted, even
+// with the identifier a Response would have carried (0 before any; the
+// last session's after LCP is opened again).
+TEST_F(Ppp, ChapSuccessOrFailureBeforeOurResponseIsDropped) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  const Bytes chap = Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05});
+  LcpUp(Cat({chap, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Sent();
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0, {}));
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_FAILURE, 0, {}));
+  EXPECT_EQ(st->bad_packet, 2u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  EXPECT_TRUE(Sent().empty());
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 0x44, {1, 9}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 0x44);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x44, {}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  // The peer restarts LCP: a new authentication phase, no Response yet.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x41,
+              Cat({chap, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
+  Bytes ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ).info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x44, {}));
+  EXPECT_EQ(st->bad_packet, 3u);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
 }
 
 TEST_F(Ppp, ChapFailureEndsTheLink) {
@@ -930,6 +1017,70 @@ TEST_F(Ppp, ControlPacketsNotActedOnAreCounted) {
   EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CODE_REJ).data(), odd);
 }
 
+// A Code-Reject of a code the automaton needs (Configure-*, Terminate-*)
+// is RFC 1661's RXJ- (5.6, 4.1): while negotiating, this-layer-finished
+// and Stopped (no more requests); in Opened, the link goes down and
+// Terminate-Requests go out. Of an Echo-Request it is RXJ+: nothing
+// changes.
+TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 0);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CODE_REJ, 1, req.info));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  for (int i = 0; i < 12; i++) {
+    Advance(1000);
+  }
+  EXPECT_TRUE(Sent().empty());  // Stopped: no more requests
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+
+  // Negotiated again and opened (the keepalive running).
+  tern_ppp_open(&ppp_);
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  Advance(2000);
+  Frame echo = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CODE_REJ, 2, echo.info));
+  EXPECT_TRUE(Up());
+  EXPECT_TRUE(Sent().empty());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CODE_REJ, 3, Cp(TERN_PPP_TERM_ACK, 9, {})));
+  EXPECT_FALSE(Up());
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+}
+
+// The same for an NCP: IPCP's request Code-Rejected finishes IPCP, and
+// with no other network protocol LCP ends the link.
+TEST_F(Ppp, ACodeRejectOfIpcpsRequestEndsIpcp) {
+  Init(Default());
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CODE_REJ, 1, req.info));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+}
+
+// Echo packets are processed in Opened only (RFC 1661 5.8): an
+// Echo-Reply before LCP is opened, or while it negotiates again, is no
+// answer to our echo; dropped and counted in not_open.
+TEST_F(Ppp, AnEchoReplyOutsideOpenedIsNotCounted) {
+  Init(Default());
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REPLY, 1, Be32(kPeerMagic)));
+  EXPECT_EQ(st->echo_replies, 0u);
+  EXPECT_EQ(st->not_open, 1u);
+  LcpUp();
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REPLY, 2, Be32(kPeerMagic)));
+  EXPECT_EQ(st->echo_replies, 1u);  // opened: counted
+  // The peer negotiates again (Ack-Sent until our new request is acked).
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x41, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))));
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_ECHO_REPLY, 3, Be32(kPeerMagic)));
+  EXPECT_EQ(st->echo_replies, 1u);
+  EXPECT_EQ(st->not_open, 2u);
+}
+
 TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
   Init(Default());
   tern_ppp_use_keepalive(&ppp_, 2000, 0);
@@ -1193,6 +1344,30 @@ TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
 // restart counted) until the last one goes, IPV6CP as IPCP, and a packet
 // held for the stream is dropped only when it is of the family that
 // stopped.
+// A Protocol-Reject of IPv4 (0x0021) or IPv6 (0x0057) is one of its NCP
+// (RFC 1661 5.7: we must stop sending it): that NCP is closed (RXJ-, its
+// Terminate-Request) and its family goes down, as for 0x8021 and 0x8057.
+TEST_F(Ppp, AProtocolRejectOfIpv4OrIpv6ClosesItsNcp) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
+  IpcpUp();
+  uint8_t local[8], peer[8];
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 7, {0x00, 0x21, 0x45, 0, 0, 20}));
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_ipv4(&ppp_).local[0], 0);  // IPv4 down
+  EXPECT_TRUE(tern_ppp_get_ipv6(&ppp_, local, peer));
+  EXPECT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 8, {0x00, 0x57, 0x60, 0, 0, 0}));
+  Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_TERM_REQ);
+  EXPECT_FALSE(tern_ppp_get_ipv6(&ppp_, local, peer));
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 0u);
+}
+
 TEST_F(Ppp, AnNcpGoingDownDropsOnlyItsOwnFamilysHeldPacket) {
   Init(Default());
   ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
