@@ -401,8 +401,12 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   if (f->state < S_CLOSING || f->state == S_OPENED) {
     f->timer.on = 0; /* the timer runs in Closing..Ack-Sent only */
-  } else if (is_lcp(p, f) && f->state >= S_REQ_SENT) {
-    p->phase = TERN_PPP_ESTABLISH;
+  } else if (is_lcp(p, f)) {
+    /* Negotiating: Establish; Closing or Stopping, whatever took LCP
+     * there (our close, the peer's Terminate-Request, RXJ-): Terminate
+     * (RFC 1661 3.2; set after this-layer-down, which goes back to
+     * Establish). */
+    p->phase = f->state >= S_REQ_SENT ? TERN_PPP_ESTABLISH : TERN_PPP_TERMINATE;
   }
   if (t & TLU) {
     ops->up(p);
@@ -802,11 +806,6 @@ static const cp_ops lcp_ops = {
 static void lcp_fail(tern_ppp *p, uint8_t why) {
   p->fail = why;
   fsm_event(p, &p->cp[CP_LCP], E_CLOSE, NULL);
-  if (p->cp[CP_LCP].state == S_CLOSING) {
-    /* Terminate-Requests go out (set after this-layer-down, which goes
-     * back to Establish). */
-    p->phase = TERN_PPP_TERMINATE;
-  }
 }
 
 /* ---- PAP client (RFC 1334 section 2) ---- */

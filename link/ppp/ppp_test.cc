@@ -1050,6 +1050,36 @@ TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
 }
 
+// LCP leaving Opened for Closing or Stopping, whatever the cause, is RFC
+// 1661's Terminate phase (3.2) until it finishes: the peer's
+// Terminate-Request (Stopping, our Terminate-Ack) and RXJ- (Stopping, our
+// Terminate-Requests) as well as our close.
+TEST_F(Ppp, LeavingOpenedForClosingOrStoppingIsTheTerminatePhase) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_TERM_REQ, 4, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  Advance(3000);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+
+  Sent();
+  tern_ppp_open(&ppp_);
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CODE_REJ, 5, Cp(TERN_PPP_TERM_REQ, 9, {})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  Advance(3000);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  Advance(3000);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+}
+
 // The same for an NCP: IPCP's request Code-Rejected finishes IPCP, and
 // with no other network protocol LCP ends the link.
 TEST_F(Ppp, ACodeRejectOfIpcpsRequestEndsIpcp) {
