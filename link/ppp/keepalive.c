@@ -1,5 +1,6 @@
 /* The LCP keepalive: an Echo-Request every period while LCP is opened;
- * after echo_fails unanswered in a row the peer counts as dead. Linked
+ * after echo_fails unanswered in a row the peer counts as dead (a
+ * Code-Reject of our echo stops it instead: ppp.c clears p->echo). Linked
  * only by programs that call tern_ppp_use_keepalive (the link answers the
  * peer's Echo-Requests and counts its Echo-Replies without it). */
 #include "link/ppp/ppp_internal.h"

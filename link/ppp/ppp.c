@@ -506,11 +506,17 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
     case TERN_PPP_TERM_ACK: ev = E_RTA; break;
     case TERN_PPP_CODE_REJ:
       /* RXJ- when the rejected code is one the automaton cannot do
-       * without, Configure-* or Terminate-* (RFC 1661 5.6); RXJ+ (an Echo
-       * or Discard, what we answer with): nothing to do. */
-      if (cp.data_len > 0 && cp.data[0] >= TERN_PPP_CONF_REQ &&
-          cp.data[0] <= TERN_PPP_TERM_ACK) {
+       * without, Configure-* or Terminate-* (RFC 1661 5.6); RXJ+
+       * otherwise: of our Echo-Request, the peer does not do echo and
+       * the keepalive stops until LCP is opened again; of an Echo-Reply
+       * or a Discard-Request, nothing to do. No rejected packet: dropped. */
+      if (cp.data_len == 0) {
+        drop = &p->ppp_stats.bad_packet;
+      } else if (cp.data[0] >= TERN_PPP_CONF_REQ &&
+                 cp.data[0] <= TERN_PPP_TERM_ACK) {
         ev = E_RXJ_M;
+      } else if (lcp && cp.data[0] == TERN_PPP_ECHO_REQ) {
+        p->echo.on = 0;
       }
       break;
     case TERN_PPP_PROTO_REJ:

@@ -306,7 +306,9 @@ void tern_ppp_use_chap(tern_ppp *ppp);
 
 /* Sends an LCP Echo-Request every echo_ms while LCP is opened; after
  * echo_fails (0: 3) unanswered in a row the peer counts as dead: the link
- * goes down (TERN_PPP_FAIL_PEER_DEAD) and LCP starts again. In
+ * goes down (TERN_PPP_FAIL_PEER_DEAD) and LCP starts again. A peer that
+ * Code-Rejects an Echo-Request does not do echo (RFC 1661 5.6: RXJ+, the
+ * link stays up): no more echoes until LCP is opened again. In
  * //link/ppp:keepalive (linked only by a program that calls it; without
  * it the link still answers the peer's echoes). Call it after
  * tern_ppp_init, before the first poll; echo_ms 0: no keepalive. */

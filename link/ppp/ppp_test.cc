@@ -1020,8 +1020,8 @@ TEST_F(Ppp, ControlPacketsNotActedOnAreCounted) {
 // A Code-Reject of a code the automaton needs (Configure-*, Terminate-*)
 // is RFC 1661's RXJ- (5.6, 4.1): while negotiating, this-layer-finished
 // and Stopped (no more requests); in Opened, the link goes down and
-// Terminate-Requests go out. Of an Echo-Request it is RXJ+: nothing
-// changes.
+// Terminate-Requests go out. Of an Echo-Request it is RXJ+: the link
+// stays up (the keepalive stops: ACodeRejectOfOurEchoStopsTheKeepalive).
 TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
   Init(Default());
   tern_ppp_use_keepalive(&ppp_, 2000, 0);
@@ -1078,6 +1078,51 @@ TEST_F(Ppp, LeavingOpenedForClosingOrStoppingIsTheTerminatePhase) {
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
   Advance(3000);
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+}
+
+// A Code-Reject of our Echo-Request is RXJ+ (RFC 1661 5.6): the link stays
+// up, and the peer does not do echo, so the keepalive stops for this LCP
+// session instead of counting the peer dead; it runs again once LCP is
+// opened anew.
+TEST_F(Ppp, ACodeRejectOfOurEchoStopsTheKeepalive) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  Advance(2000);
+  Frame echo = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CODE_REJ, 2, echo.info));
+  for (int i = 0; i < 10; i++) {
+    Advance(2000);
+    EXPECT_TRUE(Sent().empty());
+  }
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_sent, 1u);
+  // An IPCP Code-Reject naming an Echo-Request's code is not about ours.
+  tern_ppp_close(&ppp_);
+  Advance(3000);
+  Advance(3000);
+  Sent();
+  tern_ppp_open(&ppp_);
+  LcpUp();
+  IpcpUp();
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CODE_REJ, 3, Cp(TERN_PPP_ECHO_REQ, 1, {0, 0, 0, 0})));
+  Advance(2000);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+}
+
+// A Code-Reject must carry the packet it rejects (RFC 1661 5.6): one
+// with none is dropped and counted.
+TEST_F(Ppp, ACodeRejectWithoutARejectedPacketIsCounted) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CODE_REJ, 2, {}));
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
+  EXPECT_TRUE(Up());
+  EXPECT_TRUE(Sent().empty());
 }
 
 // The same for an NCP: IPCP's request Code-Rejected finishes IPCP, and
