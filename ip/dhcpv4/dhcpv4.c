@@ -269,7 +269,18 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
               (t == TERN_DHCPV4_ACK && answers &&
                (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
     /* An offer that names its server, or an ACK (renewals are unicast to
-     * its server), for a host's address. */
+     * its server), for a host's address. Another address than the one in
+     * use (RENEWING, REBINDING, REBOOTING) must be checked before use like
+     * a first one (RFC 2131 4.4.1, RFC 5227 2.1): the old one goes
+     * (reported lost) and the new one is probed. (The lease is forgotten
+     * too, harmlessly: what follows sets every field.) */
+    uint32_t now_addr, was_addr; /* 32-bit values: 28 bytes less on
+                                    Cortex-M0 than memcmp's call */
+    memcpy(&now_addr, &yiaddr, 4);
+    memcpy(&was_addr, &c->lease.addr, 4);
+    if (c->cfg.probe != NULL && now_addr != was_addr) {
+      unapply(c);
+    }
     c->lease.addr = yiaddr;
     c->lease.server = o.server_id;
     if (t == TERN_DHCPV4_OFFER) {
@@ -498,6 +509,11 @@ tern_poll tern_dhcpv4_poll_lease(tern_dhcpv4 *c, tern_cx *cx,
   }
   c->seen = c->gen;
   *out = c->lease;
+  if (!c->applied) {
+    /* Lost: the lease may already hold a new address not yet in use
+     * (probed after an ACK that changed it). */
+    memset(out, 0, sizeof *out);
+  }
   return TERN_READY;
 }
 

@@ -21,7 +21,11 @@
  * 2131 4.4.5); at expiry, or on a NAK, the address is taken away and the
  * client starts over. A conflict reported while the address is in use
  * (TERN_NETDEV_EV_ADDR_CONFLICT) gives it up the same way (RFC 5227 2.4
- * (a)). tern_dhcpv4_stop sends RELEASE and takes the address away.
+ * (a)). An ACK that grants another address than the one in use
+ * (renewing, rebinding, INIT-REBOOT) takes the old one away (reported
+ * lost) and, with config.probe, probes the new one as a first one (RFC
+ * 2131 4.4.1, RFC 5227 2.1). tern_dhcpv4_stop sends RELEASE and takes the
+ * address away.
  *
  * Replies are taken whether the server unicasts them to the offered
  * address (the IP layer delivers unicast on an interface with no address

@@ -702,6 +702,50 @@ TEST_F(Dhcpv4Test, ProbeBeforeUseThenBound) {
   EXPECT_TRUE(Eq(Addr(), kOffered));
 }
 
+// An ACK that grants another address than the one in use (while
+// renewing, rebinding or in the INIT-REBOOT after a link change) is a new
+// address to check before use (RFC 2131 4.4.1, RFC 5227 2.1): the old one
+// is taken away (reported lost) and the new one probed as a first one is,
+// then bound. It replaced the old one at once, unprobed.
+TEST_F(Dhcpv4Test, AnotherAddressGrantedWhileBoundIsProbedBeforeUse) {
+  const tern_ipv4_addr other = tern_ipv4(192, 0, 2, 77);
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora(600, 100, 500);
+  Advance(4000);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  probes_.clear();
+  Advance(96000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, other, 100, 500), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
+  EXPECT_TRUE(Eq(Addr(), kZero));  // the old address gone, the new unused
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  for (int i = 0; i < 4; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  ASSERT_EQ(probes_.size(), 4u);
+  EXPECT_TRUE(Eq(probes_[0], other));
+  EXPECT_TRUE(Eq(Addr(), other));
+  EXPECT_TRUE(Eq(leases_.back().addr, other));
+
+  // The same address granted again (here after a link change): no probe.
+  probes_.clear();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  r = One(TERN_DHCPV4_REQUEST);
+  ASSERT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, other), other);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(probes_.empty());
+  EXPECT_TRUE(Eq(Addr(), other));
+}
+
 TEST_F(Dhcpv4Test, ConflictWhileProbingDeclinesAndWaitsTenSeconds) {
   cfg_.probe = Probe;
   cfg_.probe_ctx = this;
