@@ -31,6 +31,15 @@ _Static_assert(TERN_ETH_MAX_REQUESTS >= 1 && TERN_ETH_HOLD_MAX >= 1 &&
 _Static_assert(TERN_ETH_MAX_REQUESTS <= 255 && TERN_ETH_ANNOUNCEMENTS <= 255,
                "request and announcement counts are bytes");
 
+_Static_assert(TERN_ETH_RETRY_MS >= 1 &&
+                   TERN_ETH_RETRY_MS <= TERN_NEIGH_MAX_MS &&
+                   TERN_ETH_REACHABLE_MS >= 1 &&
+                   TERN_ETH_REACHABLE_MS <= TERN_NEIGH_MAX_MS &&
+                   TERN_ETH_ANNOUNCE_MS <= TERN_NEIGH_MAX_MS,
+               "TERN_ETH_RETRY_MS, TERN_ETH_REACHABLE_MS and "
+               "TERN_ETH_ANNOUNCE_MS must be 1 to TERN_NEIGH_MAX_MS "
+               "(deadlines are compared across the clock's wrap)");
+
 const uint8_t tern__eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* ---- the adapter's own waker ---- */
@@ -198,7 +207,8 @@ static void drop_held(tern_eth *eth, bool count) {
 
 /* ---- the timer ---- */
 
-/* Further than any deadline the adapter sets: "nothing to wait for". */
+/* Further than any deadline the adapter sets (TERN_NEIGH_MAX_MS at most):
+ * "nothing to wait for". */
 #define HORIZON 0x40000000u
 
 /* Runs what is due (solicitations, failures, expiry, announcements), arms
