@@ -586,8 +586,11 @@ tern_netdev tern_eth_netdev(tern_eth *eth) {
 
 int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
                   tern_neighbour4 *neighbours, size_t n_entries) {
-  /* Written before the checks: a refused init leaves zeros, as before
-   * any. */
+  if (eth == NULL || lower.ops == NULL) {
+    return TERN_EINVAL;
+  }
+  /* Written before the other checks: a refused init leaves zeros, as
+   * before any. */
   memset(eth, 0, sizeof *eth);
   eth->lower = lower;
   eth->pool = pool;
@@ -615,7 +618,7 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
 }
 
 int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n) {
-  if (n > 255 || (groups == NULL && n > 0)) {
+  if (eth == NULL || n > 255 || (groups == NULL && n > 0)) {
     return TERN_EINVAL;
   }
   if (n > 0) { /* memset(NULL, 0, 0) is undefined */
@@ -629,7 +632,7 @@ int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n) {
 }
 
 int tern_eth_attach_ndp(tern_eth *eth, tern_neigh_cache *ndp) {
-  if (ndp == NULL || ndp->addr_len != TERN_PKT_NEXT_HOP6_LEN) {
+  if (eth == NULL || ndp == NULL || ndp->addr_len != TERN_PKT_NEXT_HOP6_LEN) {
     return TERN_EINVAL;
   }
   eth->ndp = ndp;

@@ -221,5 +221,22 @@ TEST_F(EthTest, UnsolicitedReplyToUsAddsNoEntry) {
   EXPECT_EQ(w[0], kEchoReplyFrame);
 }
 
+// A NULL adapter or a lower device without ops crashed tern_eth_init (it
+// cleared *eth and read the lower device's info before any check), and a
+// NULL adapter crashed tern_eth_set_groups and tern_eth_attach_ndp.
+TEST_F(EthTest, NullAdapterOrLowerDeviceIsRefused) {
+  Start();
+  tern_netdev none{nullptr, nullptr};
+  tern_eth other;
+  EXPECT_EQ(tern_eth_init(&other, none, &arp_pool_, nb_, 4), TERN_EINVAL);
+  EXPECT_EQ(
+      tern_eth_init(nullptr, tern_memnetdev_a(&pair_), &arp_pool_, nb_, 4),
+      TERN_EINVAL);
+  tern_eth_group groups[1];
+  EXPECT_EQ(tern_eth_set_groups(nullptr, groups, 1), TERN_EINVAL);
+  AttachNdp();
+  EXPECT_EQ(tern_eth_attach_ndp(nullptr, &ndp_.cache), TERN_EINVAL);
+}
+
 }  // namespace
 }  // namespace tern_eth_test
