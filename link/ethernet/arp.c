@@ -91,14 +91,17 @@ int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
   }
   eth->stats.rx_arp++;
   /* Without an address nothing is answered or added. */
-  bool for_us = ip != 0 && target == ip;
+  bool request =
+      ip != 0 && target == ip && tern_arp_op(a) == TERN_ARP_OP_REQUEST;
   /* Merge: an entry for the sender is updated (completing a resolution);
-   * if we are the target, the sender may be added. 0.0.0.0, the sender
-   * of an RFC 5227 probe, is never a neighbour. */
+   * the sender of a request for us may be added (we are about to answer
+   * it). A reply creates no entry: with none, we never asked, and an
+   * unsolicited reply would let any station plant an address. 0.0.0.0,
+   * the sender of an RFC 5227 probe, is never a neighbour. */
   if (sender != 0) {
-    (void)tern_neigh_confirm(&eth->arp, spa, sha, tern_now(), for_us);
+    (void)tern_neigh_confirm(&eth->arp, spa, sha, tern_now(), request);
   }
-  if (!for_us || tern_arp_op(a) != TERN_ARP_OP_REQUEST) {
+  if (!request) {
     tern_pkt_free(p);
   } else {
     /* The request becomes its reply in the same buffer (padding dropped),

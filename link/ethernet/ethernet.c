@@ -31,6 +31,15 @@ _Static_assert(TERN_ETH_MAX_REQUESTS >= 1 && TERN_ETH_HOLD_MAX >= 1 &&
 _Static_assert(TERN_ETH_MAX_REQUESTS <= 255 && TERN_ETH_ANNOUNCEMENTS <= 255,
                "request and announcement counts are bytes");
 
+_Static_assert(TERN_ETH_RETRY_MS >= 1 &&
+                   TERN_ETH_RETRY_MS <= TERN_NEIGH_MAX_MS &&
+                   TERN_ETH_REACHABLE_MS >= 1 &&
+                   TERN_ETH_REACHABLE_MS <= TERN_NEIGH_MAX_MS &&
+                   TERN_ETH_ANNOUNCE_MS <= TERN_NEIGH_MAX_MS,
+               "TERN_ETH_RETRY_MS, TERN_ETH_REACHABLE_MS and "
+               "TERN_ETH_ANNOUNCE_MS must be 1 to TERN_NEIGH_MAX_MS "
+               "(deadlines are compared across the clock's wrap)");
+
 const uint8_t tern__eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* ---- the adapter's own waker ---- */
@@ -198,7 +207,8 @@ static void drop_held(tern_eth *eth, bool count) {
 
 /* ---- the timer ---- */
 
-/* Further than any deadline the adapter sets: "nothing to wait for". */
+/* Further than any deadline the adapter sets (TERN_NEIGH_MAX_MS at most):
+ * "nothing to wait for". */
 #define HORIZON 0x40000000u
 
 /* Runs what is due (solicitations, failures, expiry, announcements), arms
@@ -576,8 +586,11 @@ tern_netdev tern_eth_netdev(tern_eth *eth) {
 
 int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
                   tern_neighbour4 *neighbours, size_t n_entries) {
-  /* Written before the checks: a refused init leaves zeros, as before
-   * any. */
+  if (eth == NULL || lower.ops == NULL) {
+    return TERN_EINVAL;
+  }
+  /* Written before the other checks: a refused init leaves zeros, as
+   * before any. */
   memset(eth, 0, sizeof *eth);
   eth->lower = lower;
   eth->pool = pool;
@@ -605,7 +618,7 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
 }
 
 int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n) {
-  if (n > 255 || (groups == NULL && n > 0)) {
+  if (eth == NULL || n > 255 || (groups == NULL && n > 0)) {
     return TERN_EINVAL;
   }
   if (n > 0) { /* memset(NULL, 0, 0) is undefined */
@@ -619,7 +632,7 @@ int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n) {
 }
 
 int tern_eth_attach_ndp(tern_eth *eth, tern_neigh_cache *ndp) {
-  if (ndp == NULL || ndp->addr_len != TERN_PKT_NEXT_HOP6_LEN) {
+  if (eth == NULL || ndp == NULL || ndp->addr_len != TERN_PKT_NEXT_HOP6_LEN) {
     return TERN_EINVAL;
   }
   eth->ndp = ndp;

@@ -196,21 +196,22 @@ typedef struct tern_eth {
  * `neighbours`; at most a quarter of them (at least one) resolve at once.
  * No address yet: the IP layer sets one (tern_netdev_set_addr). No
  * multicast groups until tern_eth_set_groups. Returns 0 or TERN_EINVAL
- * (the adapter is cleared first, so a refused one is left zeroed). */
+ * (eth NULL or a lower device without ops; otherwise the adapter is
+ * cleared first, so a refused one is left zeroed). */
 int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
                   tern_neighbour4 *neighbours, size_t n_entries);
 
 /* Gives the adapter room for n multicast groups (caller storage, kept
  * until deinit; the groups joined so far are forgotten). Without it every
  * join fails with TERN_ENOMEM; broadcast is always received. Returns 0 or
- * TERN_EINVAL (n above 255, or groups NULL with n > 0). */
+ * TERN_EINVAL (eth NULL, n above 255, or groups NULL with n > 0). */
 int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n);
 
 /* Attaches the IPv6 layer's neighbour cache (NDP fills it: 16-byte
  * addresses): from then on IPv6 frames are handed up and IPv6 packets sent,
  * their next hops resolved in `ndp`, and the headroom reported grows by 12
- * bytes for their 16-byte next hops. Returns 0 or TERN_EINVAL (a cache of
- * other addresses). */
+ * bytes for their 16-byte next hops. Returns 0 or TERN_EINVAL (eth or ndp
+ * NULL, or a cache of other addresses). */
 int tern_eth_attach_ndp(tern_eth *eth, tern_neigh_cache *ndp);
 
 /* Stops the adapter: cancels its timer and frees every packet it holds.

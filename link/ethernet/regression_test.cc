@@ -194,5 +194,49 @@ TEST_F(EthTest, SetGroupsWithNoStorageIsValid) {
   EXPECT_EQ(tern_netdev_mcast(&ip_, mdns, 4, true), TERN_ENOMEM);
 }
 
+// An ARP reply addressed to us from a station we never asked (no entry:
+// no resolution was in progress) is unsolicited. It created an entry all
+// the same, so any station on the link could plant a MAC for an address
+// (the gateway's) before we ever resolved it, and our first packet to it
+// went there with no request. RFC 826's addition is for the sender of a
+// request for us (link/neighbour's rule 2; Linux's arp_accept 0 ignores
+// unsolicited replies too): a reply only updates an entry that exists.
+TEST_F(EthTest, UnsolicitedReplyToUsAddsNoEntry) {
+  StartWithIp();
+  const uint8_t rogue[6] = {0x02, 0x66, 0, 0, 0, 0x66};
+  Inject(ArpFrame(kMacB, rogue, 2, rogue, kIpPeer, kMacB, kIpUs));
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(Stats().rx_arp, 1u);
+  EXPECT_EQ(tern_eth_get_arp_stats(&eth_)->added, 0u);
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(kIpPeer)) << "sent to the unsolicited MAC";
+  // The real peer answers the request: its reply completes the resolution.
+  Inject(PeerReply(kMacA, kIpPeer));
+  RecvAll();
+  w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], kEchoReplyFrame);
+}
+
+// A NULL adapter or a lower device without ops crashed tern_eth_init (it
+// cleared *eth and read the lower device's info before any check), and a
+// NULL adapter crashed tern_eth_set_groups and tern_eth_attach_ndp.
+TEST_F(EthTest, NullAdapterOrLowerDeviceIsRefused) {
+  Start();
+  tern_netdev none{nullptr, nullptr};
+  tern_eth other;
+  EXPECT_EQ(tern_eth_init(&other, none, &arp_pool_, nb_, 4), TERN_EINVAL);
+  EXPECT_EQ(
+      tern_eth_init(nullptr, tern_memnetdev_a(&pair_), &arp_pool_, nb_, 4),
+      TERN_EINVAL);
+  tern_eth_group groups[1];
+  EXPECT_EQ(tern_eth_set_groups(nullptr, groups, 1), TERN_EINVAL);
+  AttachNdp();
+  EXPECT_EQ(tern_eth_attach_ndp(nullptr, &ndp_.cache), TERN_EINVAL);
+}
+
 }  // namespace
 }  // namespace tern_eth_test

@@ -9,9 +9,14 @@
 
 int tern__neigh_cache_init(tern_neigh_cache *c, void *entries, size_t count,
                            size_t addr_len, const tern_neigh_config *cfg) {
-  if (entries == NULL || cfg == NULL || cfg->proto.solicit == NULL ||
-      count == 0 || count > 0xffff || cfg->max_solicit == 0 ||
-      cfg->max_pending == 0 || (count > 1 && cfg->max_pending >= count)) {
+  /* Times of 2^31 ms and more would read as the past in
+   * tern_time_before (see TERN_NEIGH_MAX_MS). */
+  if (c == NULL || entries == NULL || cfg == NULL ||
+      cfg->proto.solicit == NULL || count == 0 || count > 0xffff ||
+      cfg->max_solicit == 0 || cfg->max_pending == 0 ||
+      (count > 1 && cfg->max_pending >= count) || cfg->retry_ms == 0 ||
+      cfg->retry_ms > TERN_NEIGH_MAX_MS || cfg->reachable_ms == 0 ||
+      cfg->reachable_ms > TERN_NEIGH_MAX_MS) {
     return TERN_EINVAL;
   }
   tern__neigh_setup(c, entries, count, addr_len, cfg);

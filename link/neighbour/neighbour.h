@@ -88,6 +88,12 @@ typedef struct tern_neigh_proto {
   void *self;
 } tern_neigh_proto;
 
+/* The longest retry_ms and reachable_ms, just under 2^30 ms (12 days):
+ * deadlines are compared across the clock's wrap, so a time of 2^31 ms or
+ * more would read as already past, and the Ethernet adapter's timer treats
+ * 2^30 ms ahead as "nothing due". */
+#define TERN_NEIGH_MAX_MS 0x3fffffffu
+
 /* What the protocol gives its cache: its timing, the bound on resolutions
  * in progress, and how to solicit. */
 typedef struct tern_neigh_config {
@@ -128,9 +134,9 @@ int tern__neigh_cache_init(tern_neigh_cache *c, void *entries, size_t count,
 
 /* Sets up a cache over count entries for IPv4 (4-byte) or IPv6 (16-byte)
  * addresses: the entries' type says which. Returns 0, or TERN_EINVAL:
- * entries or cfg NULL, count 0 or above 65535, no cfg->proto.solicit,
- * max_solicit or max_pending 0, or max_pending not below count when count
- * is above 1. */
+ * c, entries or cfg NULL, count 0 or above 65535, no cfg->proto.solicit,
+ * max_solicit or max_pending 0, max_pending not below count when count
+ * is above 1, or retry_ms or reachable_ms 0 or above TERN_NEIGH_MAX_MS. */
 static inline int tern_neigh_cache_init4(tern_neigh_cache *c,
                                          tern_neighbour4 *entries, size_t count,
                                          const tern_neigh_config *cfg) {

@@ -253,6 +253,42 @@ TEST(NeighbourCache, InitRefusesBadArguments) {
   EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 1, &cfg), 0);
 }
 
+// Deadlines are compared across the clock's wrap (tern_time_before), so a
+// time of 2^31 ms or more reads as the past: a reachable_ms of UINT32_MAX
+// ("never expire") was accepted and every confirmed entry then expired at
+// the next service. Times of 0 and from 2^30 ms (12 days, the Ethernet
+// adapter's timer horizon) are refused, and so is a NULL cache.
+TEST(NeighbourCache, InitRefusesTimesTheClockCannotCompare) {
+  tern_neighbour4 e4[4];
+  tern_neigh_cache c;
+  Solicits sol;
+  tern_neigh_config cfg = kConfig;
+  cfg.proto = {Solicits::Solicit, &sol};
+  EXPECT_EQ(tern_neigh_cache_init4(nullptr, e4, 4, &cfg), TERN_EINVAL);
+  for (uint32_t bad : {0u, 1u << 30, 0x80000000u, 0xffffffffu}) {
+    tern_neigh_config t = cfg;
+    t.reachable_ms = bad;
+    EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 4, &t), TERN_EINVAL) << bad;
+    t = cfg;
+    t.retry_ms = bad;
+    EXPECT_EQ(tern_neigh_cache_init4(&c, e4, 4, &t), TERN_EINVAL) << bad;
+  }
+  // The longest accepted still holds an entry until it is due.
+  const uint32_t longest = (1u << 30) - 1;
+  cfg.reachable_ms = longest;
+  cfg.retry_ms = longest;
+  ASSERT_EQ(tern_neigh_cache_init4(&c, e4, 4, &cfg), 0);
+  const uint8_t ip[4] = {192, 0, 2, 7}, mac[6] = {2, 0, 0, 0, 0, 7};
+  const uint8_t *ll = nullptr;
+  tern_time t0 = 0xfffff000u;
+  ASSERT_EQ(tern_neigh_resolve(&c, ip, t0, &ll), TERN_EAGAIN);
+  ASSERT_TRUE(tern_neigh_confirm(&c, ip, mac, t0, false));
+  tern_time next = t0 + 1;
+  EXPECT_FALSE(tern_neigh_service(&c, t0 + longest - 1, &next));
+  EXPECT_EQ(tern_neigh_resolve(&c, ip, t0 + longest - 1, &ll), 0);
+  EXPECT_TRUE(tern_neigh_service(&c, t0 + longest, &next));
+}
+
 TEST(NeighbourCache, SixteenByteAddressesForIpv6) {
   tern_neighbour6 e6[3];
   tern_neigh_cache c;
