@@ -947,6 +947,44 @@ TEST(UdpSend, AFullQueueMakesSendToWaitWithoutLosingTheDatagram) {
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 16u);
 }
 
+// A send that waits for room and then cannot go (a datagram longer than
+// the route's MTU allows) must not keep the wake that room made: the
+// sender behind it would wait for ever with the queue no longer full.
+TEST(UdpSend, ATooLongDatagramDoesNotTakeTheRoomOfTheSenderBehindIt) {
+  UdpBench b(1500, 1, false, 1, 16);  // the device holds 1; 16 packets
+  ASSERT_EQ(b.Bind(7), 0);
+  b.Run();
+  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
+    EXPECT_EQ(b.SendTo(kPeer, "x", 1), 0) << n;
+  }
+  ASSERT_EQ(b.iface.txq_len, TERN_IP_TXQ_MAX);
+  // 1473 bytes: 1 more than 1500 - 20 - 8, and a pool packet holds it.
+  std::vector<char> big(1473, 'b');
+  int big_err = 1;
+  tern_poll big_poll = tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer,
+                                             big.data(), big.size(), &big_err);
+  Sock other;
+  ASSERT_EQ(other.Bind(&b.udp, Port(8)), 0);
+  CountingWaker sender;
+  tern_cx scx = sender.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_udp_poll_send_to(&other.s, &scx, &kPeer, "y", 1, &err),
+            TERN_PENDING);
+  Bytes got;
+  ASSERT_TRUE(b.link.Take(&got));  // the peer takes one: room for one
+  b.Run();
+  if (big_poll == TERN_PENDING) {
+    big_poll = tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, big.data(),
+                                     big.size(), &big_err);
+  }
+  EXPECT_EQ(big_poll, TERN_READY);
+  EXPECT_EQ(big_err, TERN_EMSGSIZE);
+  EXPECT_EQ(sender.Take(), 1);  // the room is the other sender's
+  EXPECT_EQ(tern_udp_poll_send_to(&other.s, &scx, &kPeer, "y", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
 TEST(UdpSend, CancelSendReturnsThePacketToThePool) {
   UdpBench b(1500, 1, false, 1, 16);
   ASSERT_EQ(b.Bind(7), 0);
