@@ -150,7 +150,8 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
   unsigned dport = tern_udp_dst_port(e->quote);
   for (tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
     if (s->remote.port != 0 && s->remote.port == dport &&
-        s->local.port == sport && takes_addr(&s->remote.addr, &e->dst) &&
+        s->local.port == sport && takes_scope(s->local.scope, e->iface->id) &&
+        takes_addr(&s->remote.addr, &e->dst) &&
         takes_addr(&s->local.addr, &e->src)) {
       s->err = (int8_t)e->err;
       layer->stats.rx_errors++;

@@ -718,6 +718,36 @@ TEST(UdpConnect, ErrorsThatAreNotTheSocketsAreIgnored) {
   EXPECT_EQ(b.udp.stats.rx_errors, 0u);
 }
 
+// Two sockets on one port, each bound to its own interface and connected
+// to the same peer: a port unreachable that came in on one interface is
+// about the socket of that interface only (as receiving goes by scope).
+TEST(UdpConnect, AnErrorGoesOnlyToTheSocketOfItsInterface) {
+  UdpTwo t;
+  Sock s1, s2;
+  ASSERT_EQ(s1.Bind(&t.udp, Port(5000, 1)), 0);
+  ASSERT_EQ(s2.Bind(&t.udp, Port(5000, 2)), 0);
+  tern_endpoint peer = Ep(tern_ipv4(192, 0, 2, 1), 53);
+  ASSERT_EQ(tern_udp_connect(&s1.s, &peer), 0);
+  ASSERT_EQ(tern_udp_connect(&s2.s, &peer), 0);
+  int err = 1;
+  ASSERT_EQ(tern_udp_poll_send_to(&s1.s, &t.acx, nullptr, "q", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, 0);
+  t.Run();
+  auto out = t.l0.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(t.Exchange(t.l0, IcmpError(TERN_ICMPV4_DEST_UNREACH,
+                                         TERN_ICMPV4_PORT_UNREACH, out[0], 28))
+                  .empty());
+  int n = 0;
+  EXPECT_EQ(tern_udp_poll_recv_msg(&s1.s, &t.acx, nullptr, nullptr, 0, &n),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNREFUSED);
+  EXPECT_EQ(tern_udp_poll_recv_msg(&s2.s, &t.acx, nullptr, nullptr, 0, &n),
+            TERN_PENDING);
+  EXPECT_EQ(t.udp.stats.rx_errors, 1u);
+}
+
 // ---- interfaces without an address; the limited broadcast ----
 
 TEST(UdpUnconfigured, UnicastGoesOnlyToTheSocketBoundToThatInterface) {
