@@ -64,6 +64,12 @@ int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
   tern_put_be32(m, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
   uint32_t mask;
   memcpy(&mask, m, 4);
+  /* Nor the subnet's own address or its broadcast, which are no host's
+   * (RFC 1122 3.2.1.3); /31 and /32 have neither (RFC 3021). */
+  uint32_t host = ip & ~mask;
+  if (ip != 0 && prefix_len <= 30 && (host == 0 || host == ~mask)) {
+    return TERN_EINVAL;
+  }
   iface->v4.addr = ip;
   iface->v4.mask = mask;
   /* /31 and /32 have no subnet broadcast (RFC 3021). */
