@@ -28,14 +28,21 @@ bool tern_ipv4_is_local(const tern_ip_stack *stack,
   return tern__ipv4_is_local(stack, tern_ld32(addr->b));
 }
 
+/* Whether a (a word in memory order) is an interface's subnet broadcast,
+ * or 255.255.255.255 once an interface lacks a subnet (its bcast). */
+static bool is_bcast(const tern_ip_stack *stack, uint32_t a) {
+  for (const tern_ip_iface *i = stack->ifaces; i != NULL; i = i->next) {
+    if (a == i->v4.bcast) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool tern_ipv4_is_broadcast(const tern_ip_stack *stack,
                             const tern_ipv4_addr *addr) {
   uint32_t a = tern_ld32(addr->b);
-  bool b = a == ALL_ONES;
-  for (const tern_ip_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    b |= a == i->v4.bcast;
-  }
-  return b;
+  return a == ALL_ONES || is_bcast(stack, a);
 }
 
 /* The address as a word in memory order, 0 for NULL. */
@@ -64,6 +71,12 @@ int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
   tern_put_be32(m, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
   uint32_t mask;
   memcpy(&mask, m, 4);
+  /* Nor the subnet's own address or its broadcast, which are no host's
+   * (RFC 1122 3.2.1.3); /31 and /32 have neither (RFC 3021). */
+  uint32_t host = ip & ~mask;
+  if (ip != 0 && prefix_len <= 30 && (host == 0 || host == ~mask)) {
+    return TERN_EINVAL;
+  }
   iface->v4.addr = ip;
   iface->v4.mask = mask;
   /* /31 and /32 have no subnet broadcast (RFC 3021). */
@@ -235,11 +248,12 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
   unsigned s0 = tern_ipv4_src(h)[0];
   unsigned flags = TERN_IP_RX_LINK(pkt->link_cast);
   /* RFC 1122 3.2.1.3: a source must be one host: not multicast, class E,
-   * 255.255.255.255, 127/8 or our subnet broadcast. And 0/8 and our own
-   * addresses only from ourselves: from the wire they are forged (a
-   * "land" datagram to the echo port would loop for ever). */
+   * 255.255.255.255, 127/8 or a subnet broadcast of any of our
+   * interfaces (an answer to it would reach a whole subnet). And 0/8 and
+   * our own addresses only from ourselves: from the wire they are forged
+   * (a "land" datagram to the echo port would loop for ever). */
   count = &st->rx_drop_bad_src;
-  if (s0 >= 224 || s0 == 127 || src == iface->v4.bcast ||
+  if (s0 >= 224 || s0 == 127 || is_bcast(v4->stack, src) ||
       ((flags & TERN_IP_RX_LOOPBACK) == 0 &&
        (s0 == 0 || tern__ipv4_is_local(v4->stack, src)))) {
     goto drop;

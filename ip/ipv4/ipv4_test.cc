@@ -657,9 +657,24 @@ TEST(Ipv4Iface, AddressChangesAreToldToTheDevice) {
     EXPECT_EQ(tern_ipv4_set_addr(&i, &a, 24, &x), TERN_EINVAL);  // gateway
   }
   EXPECT_EQ(tern_ipv4_set_addr(&i, &a, 33, nullptr), TERN_EINVAL);
+  // The subnet's own address and its broadcast are no host's (RFC 1122
+  // 3.2.1.3, RFC 950): an interface given the broadcast would take
+  // datagrams to itself as broadcasts and answer none.
+  const tern_ipv4_addr net = tern_ipv4(192, 0, 2, 0),
+                       bcast = tern_ipv4(192, 0, 2, 255),
+                       net30 = tern_ipv4(192, 0, 2, 4),
+                       bcast30 = tern_ipv4(192, 0, 2, 7);
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &net, 24, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &bcast, 24, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &net30, 30, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &bcast30, 30, nullptr), TERN_EINVAL);
   EXPECT_EQ(link.dev.set_addr_calls, 1);
   got = tern_ipv4_get_addr(&i);
   EXPECT_EQ(Bytes(got.b, got.b + 4), Bytes({192, 0, 2, 2}));
+  // /31 and /32 have neither (RFC 3021): every address is a host's.
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &net30, 31, nullptr), 0);
+  EXPECT_EQ(tern_ipv4_set_addr(&i, &bcast30, 32, nullptr), 0);
+  ASSERT_EQ(tern_ipv4_set_addr(&i, &a, 24, nullptr), 0);
   // Taken away: the device is told 0.0.0.0.
   ASSERT_EQ(tern_ipv4_set_addr(&i, nullptr, 0, nullptr), 0);
   EXPECT_EQ(Bytes(link.dev.addr, link.dev.addr + 4), Bytes({0, 0, 0, 0}));

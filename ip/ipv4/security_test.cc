@@ -85,6 +85,33 @@ TEST(Ipv4Security, ForgedSourcesFromTheWireAreDroppedAndNeverAnswered) {
   EXPECT_EQ(b.Core().tx_loopback, 0u);
 }
 
+// RFC 1122 3.2.1.3 and 3.2.2: a source that is a broadcast address does
+// not name one host, so the datagram is dropped and never answered; that
+// holds for every subnet broadcast this host knows, not only the one of
+// the interface the datagram came in on. An echo request or a datagram to
+// a closed port "from" 198.51.100.255 (the other interface's subnet
+// broadcast) that came in on 192.0.2.2's interface was answered: the
+// reply went to the gateway, which may deliver it to the whole subnet (a
+// smurf reflection). Linux drops it as a martian source.
+TEST(Ipv4Security, AnotherInterfacesSubnetBroadcastIsNoSource) {
+  tern_test::TwoIfaces t;
+  Sink udp;
+  ASSERT_EQ(tern_ip_register(&t.s, &udp.proto), 0);
+  for (Bytes d : {B(kEchoRequest, sizeof kEchoRequest),
+                  B(kUdpToClosedPort, sizeof kUdpToClosedPort)}) {
+    const uint8_t src[4] = {198, 51, 100, 255};
+    memcpy(&d[12], src, 4);
+    FixIpChecksum(d);
+    EXPECT_TRUE(t.Exchange(t.l0, d).empty());
+    EXPECT_TRUE(t.l1.TakeAll().empty());
+  }
+  tern_ipv4_stats st = tern_ipv4_get_stats(&t.v4);
+  EXPECT_EQ(st.rx_drop_bad_src, 2u);
+  EXPECT_EQ(udp.calls, 0);
+  EXPECT_EQ(st.icmp_echo_replies, 0u);
+  EXPECT_EQ(st.icmp_unreach_sent, 0u);
+}
+
 // 4.1, the other side: what this host sends itself, looped back through
 // the stack, is from its own address and must still be delivered (a fix
 // that dropped every datagram from our own address would break that).

@@ -150,7 +150,8 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
   unsigned dport = tern_udp_dst_port(e->quote);
   for (tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
     if (s->remote.port != 0 && s->remote.port == dport &&
-        s->local.port == sport && takes_addr(&s->remote.addr, &e->dst) &&
+        s->local.port == sport && takes_scope(s->local.scope, e->iface->id) &&
+        takes_addr(&s->remote.addr, &e->dst) &&
         takes_addr(&s->local.addr, &e->src)) {
       s->err = (int8_t)e->err;
       layer->stats.rx_errors++;
@@ -377,6 +378,18 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
   if (!unspecified(&sock->local.addr)) {
     r.src = sock->local.addr; /* bound to it: sent from it */
   }
+  /* A datagram that cannot go is refused before it waits for room: one
+   * refused after a room wake would have taken that wake from the sender
+   * behind it, which would wait for ever with the queue no longer full.
+   * It must fit the route's max_len (the family would refuse it) and the
+   * packet after the route's headroom: the empty packet's data starts
+   * where the datagram will end (max_len bounds len: no wrap). */
+  rc = TERN_EMSGSIZE;
+  if (len > (size_t)r.max_len - TERN_UDP_HEADER_LEN ||
+      tern_pkt_reserve(sock->tx_pkt, r.headroom + TERN_UDP_HEADER_LEN + len) !=
+          0) {
+    goto out;
+  }
   /* Room in the interface's queue; the packet waits with the socket. */
   if (sock->tx_iface != NULL && sock->tx_iface != r.iface) {
     tern_ip_cancel_wait(stack, &sock->tx_waiter, sock->tx_iface);
@@ -386,17 +399,11 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     return TERN_PENDING;
   }
   sock->tx_iface = NULL;
-  /* The datagram after the route's headroom: the payload copied in, the
-   * header written in front of it by the wire library. It must fit the
-   * packet (the bound on len only keeps the sum from wrapping: no buffer
-   * holds that much); the family refuses one longer than the MTU. */
+  /* The datagram after the route's headroom, in the room reserved above:
+   * the payload copied in, the header written in front of it by the wire
+   * library. */
   tern_pkt *p = sock->tx_pkt;
-  uint8_t *u;
-  rc = TERN_EMSGSIZE;
-  if (tern_pkt_reserve(p, r.headroom) != 0 || len > TERN_UDP_MAX_PAYLOAD ||
-      (u = tern_pkt_put(p, TERN_UDP_HEADER_LEN + len)) == NULL) {
-    goto out;
-  }
+  uint8_t *u = tern_pkt_push(p, TERN_UDP_HEADER_LEN + len);
   if (len != 0) {
     memcpy(u + TERN_UDP_HEADER_LEN, data, len);
   }

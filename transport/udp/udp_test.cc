@@ -718,6 +718,36 @@ TEST(UdpConnect, ErrorsThatAreNotTheSocketsAreIgnored) {
   EXPECT_EQ(b.udp.stats.rx_errors, 0u);
 }
 
+// Two sockets on one port, each bound to its own interface and connected
+// to the same peer: a port unreachable that came in on one interface is
+// about the socket of that interface only (as receiving goes by scope).
+TEST(UdpConnect, AnErrorGoesOnlyToTheSocketOfItsInterface) {
+  UdpTwo t;
+  Sock s1, s2;
+  ASSERT_EQ(s1.Bind(&t.udp, Port(5000, 1)), 0);
+  ASSERT_EQ(s2.Bind(&t.udp, Port(5000, 2)), 0);
+  tern_endpoint peer = Ep(tern_ipv4(192, 0, 2, 1), 53);
+  ASSERT_EQ(tern_udp_connect(&s1.s, &peer), 0);
+  ASSERT_EQ(tern_udp_connect(&s2.s, &peer), 0);
+  int err = 1;
+  ASSERT_EQ(tern_udp_poll_send_to(&s1.s, &t.acx, nullptr, "q", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, 0);
+  t.Run();
+  auto out = t.l0.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(t.Exchange(t.l0, IcmpError(TERN_ICMPV4_DEST_UNREACH,
+                                         TERN_ICMPV4_PORT_UNREACH, out[0], 28))
+                  .empty());
+  int n = 0;
+  EXPECT_EQ(tern_udp_poll_recv_msg(&s1.s, &t.acx, nullptr, nullptr, 0, &n),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNREFUSED);
+  EXPECT_EQ(tern_udp_poll_recv_msg(&s2.s, &t.acx, nullptr, nullptr, 0, &n),
+            TERN_PENDING);
+  EXPECT_EQ(t.udp.stats.rx_errors, 1u);
+}
+
 // ---- interfaces without an address; the limited broadcast ----
 
 TEST(UdpUnconfigured, UnicastGoesOnlyToTheSocketBoundToThatInterface) {
@@ -945,6 +975,44 @@ TEST(UdpSend, AFullQueueMakesSendToWaitWithoutLosingTheDatagram) {
   EXPECT_EQ(payloads.front(), "a");
   EXPECT_EQ(payloads.back(), "later");
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 16u);
+}
+
+// A send that waits for room and then cannot go (a datagram longer than
+// the route's MTU allows) must not keep the wake that room made: the
+// sender behind it would wait for ever with the queue no longer full.
+TEST(UdpSend, ATooLongDatagramDoesNotTakeTheRoomOfTheSenderBehindIt) {
+  UdpBench b(1500, 1, false, 1, 16);  // the device holds 1; 16 packets
+  ASSERT_EQ(b.Bind(7), 0);
+  b.Run();
+  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
+    EXPECT_EQ(b.SendTo(kPeer, "x", 1), 0) << n;
+  }
+  ASSERT_EQ(b.iface.txq_len, TERN_IP_TXQ_MAX);
+  // 1473 bytes: 1 more than 1500 - 20 - 8, and a pool packet holds it.
+  std::vector<char> big(1473, 'b');
+  int big_err = 1;
+  tern_poll big_poll = tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer,
+                                             big.data(), big.size(), &big_err);
+  Sock other;
+  ASSERT_EQ(other.Bind(&b.udp, Port(8)), 0);
+  CountingWaker sender;
+  tern_cx scx = sender.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_udp_poll_send_to(&other.s, &scx, &kPeer, "y", 1, &err),
+            TERN_PENDING);
+  Bytes got;
+  ASSERT_TRUE(b.link.Take(&got));  // the peer takes one: room for one
+  b.Run();
+  if (big_poll == TERN_PENDING) {
+    big_poll = tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, big.data(),
+                                     big.size(), &big_err);
+  }
+  EXPECT_EQ(big_poll, TERN_READY);
+  EXPECT_EQ(big_err, TERN_EMSGSIZE);
+  EXPECT_EQ(sender.Take(), 1);  // the room is the other sender's
+  EXPECT_EQ(tern_udp_poll_send_to(&other.s, &scx, &kPeer, "y", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, 0);
 }
 
 TEST(UdpSend, CancelSendReturnsThePacketToThePool) {
