@@ -290,6 +290,40 @@ class ModemTest : public ::testing::Test {
     return TERN_PENDING;
   }
 
+  // A stream socket opened on fx's modem and connected to `to`: the
+  // connect's answer (0 when connected).
+  template <typename Fx>
+  int OpenConnected(Fx &fx, const tern_endpoint &to, tern_socket **s) {
+    int err = 1;
+    if (tern_socket_open(fx.Net(), TERN_SOCK_STREAM, s) != 0 ||
+        tern_socket_connect(*s, &to) != 0)
+      return -1;
+    if (Drive(fx, [&](tern_cx *cx) {
+          return tern_socket_poll_connect(*s, cx, &err);
+        }) != TERN_READY)
+      return -1;
+    return err;
+  }
+
+  // d written whole to s and flushed: the flush's answer.
+  template <typename Fx>
+  int SendAndFlush(Fx &fx, tern_socket *s, const std::string &d) {
+    tern_stream st = tern_socket_stream(s);
+    ptrdiff_t n = 0;
+    int err = 1;
+    if (Drive(fx,
+              [&](tern_cx *cx) {
+                return tern_stream_poll_write(&st, cx, d.data(), d.size(), &n);
+              }) != TERN_READY ||
+        n != (ptrdiff_t)d.size())
+      return -1;
+    if (Drive(fx, [&](tern_cx *cx) {
+          return tern_stream_poll_flush(&st, cx, &err);
+        }) != TERN_READY)
+      return -1;
+    return err;
+  }
+
   // A listener on the posix side, a modem client connected to it, and the
   // accepted server end.
   void Connect(ModemFixture &fx, tern_socket **lst, tern_socket **c,
@@ -1143,14 +1177,7 @@ TEST_F(ModemTest, LatePromptIsPaidWithZerosNotWithACommand) {
     tern_socket *a, *b;
     int err = 1;
     ptrdiff_t n = 0;
-    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
-    ASSERT_EQ(tern_socket_connect(a, &to), 0);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_socket_poll_connect(a, cx, &err);
-                    }),
-              TERN_READY);
-    ASSERT_EQ(err, 0) << tern_strerror(err);
+    ASSERT_EQ(OpenConnected(fx, to, &a), 0);
     fx.send_answer_ = k.answer;
     fx.prompt_after_ms_ = k.prompt_ms;
     tern_stream as = tern_socket_stream(a);
@@ -1173,26 +1200,8 @@ TEST_F(ModemTest, LatePromptIsPaidWithZerosNotWithACommand) {
     // A new connection, once the start sequence ran again, carries bytes.
     fx.send_answer_ = "\r\nOK\r\n";
     fx.prompt_after_ms_ = 0;
-    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
-    ASSERT_EQ(tern_socket_connect(b, &to), 0);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_socket_poll_connect(b, cx, &err);
-                    }),
-              TERN_READY);
-    ASSERT_EQ(err, 0) << tern_strerror(err);
-    tern_stream bs = tern_socket_stream(b);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_stream_poll_write(&bs, cx, "world", 5, &n);
-                    }),
-              TERN_READY);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_stream_poll_flush(&bs, cx, &err);
-                    }),
-              TERN_READY);
-    EXPECT_EQ(err, 0) << tern_strerror(err);
+    ASSERT_EQ(OpenConnected(fx, to, &b), 0);
+    EXPECT_EQ(SendAndFlush(fx, b, "world"), 0);
     EXPECT_EQ(fx.payload_, std::string(5, '\0') + "world");
     EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));  // the given-up link
     EXPECT_GE(fx.modem_.stats.stray, 2u);   // the prompt, SEND OK of zeros
@@ -1298,31 +1307,10 @@ TEST_F(ModemTest, JunkPromptBeforeTheSendsOkIsNotItsPrompt) {
     to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
     to.port = 7;
     tern_socket *a;
-    int err = 1;
-    ptrdiff_t n = 0;
-    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
-    ASSERT_EQ(tern_socket_connect(a, &to), 0);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_socket_poll_connect(a, cx, &err);
-                    }),
-              TERN_READY);
-    ASSERT_EQ(err, 0) << tern_strerror(err);
+    ASSERT_EQ(OpenConnected(fx, to, &a), 0);
     fx.send_answer_ = k.answer;
     fx.prompt_after_ms_ = 50;
-    tern_stream as = tern_socket_stream(a);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_stream_poll_write(&as, cx, "hello", 5, &n);
-                    }),
-              TERN_READY);
-    ASSERT_EQ(n, 5);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_stream_poll_flush(&as, cx, &err);
-                    }),
-              TERN_READY);
-    EXPECT_EQ(err, k.err) << tern_strerror(err);
+    EXPECT_EQ(SendAndFlush(fx, a, "hello"), k.err);
     for (int i = 0; i < 500 && fx.payload_.size() < 5; i++)
       fx.Pump(2);
     // The socket's bytes were not written before the real prompt (after
@@ -1387,14 +1375,7 @@ TEST_F(ModemTest, SendOkAfterTheLinkEndedIsNoSocketsResult) {
     SCOPED_TRACE("stream closed before SEND OK");
     ScriptedModem fx(500);
     tern_socket *a, *b;
-    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
-    ASSERT_EQ(tern_socket_connect(a, &to), 0);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_socket_poll_connect(a, cx, &err);
-                    }),
-              TERN_READY);
-    ASSERT_EQ(err, 0) << tern_strerror(err);
+    ASSERT_EQ(OpenConnected(fx, to, &a), 0);
     fx.payload_answer_ = "\r\n0,CLOSED\r\n";
     tern_stream as = tern_socket_stream(a);
     ASSERT_EQ(Drive(fx,
@@ -1427,18 +1408,7 @@ TEST_F(ModemTest, SendOkAfterTheLinkEndedIsNoSocketsResult) {
                     }),
               TERN_READY);
     ASSERT_EQ(err, 0) << tern_strerror(err);
-    tern_stream bs = tern_socket_stream(b);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_stream_poll_write(&bs, cx, "world", 5, &n);
-                    }),
-              TERN_READY);
-    ASSERT_EQ(Drive(fx,
-                    [&](tern_cx *cx) {
-                      return tern_stream_poll_flush(&bs, cx, &err);
-                    }),
-              TERN_READY);
-    EXPECT_EQ(err, 0) << tern_strerror(err);
+    EXPECT_EQ(SendAndFlush(fx, b, "world"), 0);
     EXPECT_EQ(fx.payload_, "helloworld");
     tern_socket_abort(b);
     fx.Pump(5);
