@@ -356,6 +356,12 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   unsigned entry = fsm_table[ev][f->state];
   unsigned t = action_list[entry >> 4];
+  if (ev == E_RXJ_M && p->fail == TERN_PPP_OK) {
+    /* The peer refused a code or protocol this automaton needs: the
+     * reason, whatever follows (finished at once, or Stopping's
+     * Terminate-Requests running out). */
+    p->fail = TERN_PPP_FAIL_REJECTED;
+  }
   if (t & TLD) {
     ops->down(p);
   }
@@ -969,7 +975,7 @@ static void ipcp_down(tern_ppp *p) {
 void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other) {
   if (p->cp[CP_LCP].state == S_OPENED &&
       (other->ops == NULL || other->state <= S_STOPPED)) {
-    lcp_fail(p, TERN_PPP_FAIL_TIMEOUT);
+    lcp_fail(p, p->fail); /* the NCP's reason, set as it finished */
   }
 }
 

@@ -96,9 +96,7 @@ typedef struct tern_ppp_config {
 typedef enum tern_ppp_fail {
   TERN_PPP_OK = 0,
   TERN_PPP_FAIL_TIMEOUT = 1,    /* LCP or IPCP got no agreement in
-                                   Max-Configure requests, or the peer
-                                   Code-Rejected a Configure or
-                                   Terminate code (RFC 1661 5.6) */
+                                   Max-Configure requests */
   TERN_PPP_FAIL_LOOPBACK = 2,   /* our magic number came back: looped line */
   TERN_PPP_FAIL_AUTH = 3,       /* the peer refused our credentials, or
                                    never answered them, or wanted
@@ -106,6 +104,10 @@ typedef enum tern_ppp_fail {
   TERN_PPP_FAIL_PEER_DEAD = 4,  /* the keepalive went unanswered */
   TERN_PPP_FAIL_TERMINATED = 5, /* the peer or tern_ppp_close ended it */
   TERN_PPP_FAIL_CLOSED = 6,     /* the stream ended or failed */
+  TERN_PPP_FAIL_REJECTED = 7,   /* the peer Code-Rejected a Configure or
+                                   Terminate code, or Protocol-Rejected
+                                   IPCP, IPV6CP or their protocol (RFC 1661
+                                   5.6, 5.7: RXJ-) */
 } tern_ppp_fail;
 
 /* The link's phase (RFC 1661 section 3.2). */

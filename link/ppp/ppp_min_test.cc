@@ -134,7 +134,7 @@ TEST_F(PppMin, IpcpProtocolRejectedEndsTheLink) {
   Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
   PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_PROTO_REJ, 9, {0x80, 0x21, 1, 1}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
-  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
   EXPECT_FALSE(Up());
 }

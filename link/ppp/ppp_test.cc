@@ -1032,7 +1032,7 @@ TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
     Advance(1000);
   }
   EXPECT_TRUE(Sent().empty());  // Stopped: no more requests
-  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 
   // Negotiated again and opened (the keepalive running).
   tern_ppp_open(&ppp_);
@@ -1048,6 +1048,12 @@ TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
            Cp(TERN_PPP_CODE_REJ, 3, Cp(TERN_PPP_TERM_ACK, 9, {})));
   EXPECT_FALSE(Up());
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  // The reason outlives the Terminate-Requests running out unanswered.
+  for (int i = 0; i < 12; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
 // LCP leaving Opened for Closing or Stopping, whatever the cause, is RFC
@@ -1134,6 +1140,7 @@ TEST_F(Ppp, ACodeRejectOfIpcpsRequestEndsIpcp) {
   Sent();
   PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CODE_REJ, 1, req.info));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
 // Echo packets are processed in Opened only (RFC 1661 5.8): an
