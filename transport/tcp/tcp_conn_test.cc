@@ -39,8 +39,11 @@ struct Seg {
   size_t opt_len = 0;  // of one we received: from its data offset
 };
 
-struct Fixture : public ::testing::Test {
-  tern_test::Bench bench;
+// kPool: the stack's packets (8; more where a test fills the
+// interface's queue, TERN_IP_TXQ_MAX, and still needs some).
+template <size_t kPool = 8>
+struct FixtureT : public ::testing::Test {
+  tern_test::Bench bench{1500, 14, 16, false, 1, kPool};
   tern_tcp_layer tcp;
   tern_test::CountingWaker tcp_waker;
   tern_cx tcp_cx = tcp_waker.Cx();
@@ -65,7 +68,11 @@ struct Fixture : public ::testing::Test {
   // what went out, parsed. What the link carries is taken off it each
   // round, as a peer would, so that its packets go back to the pool.
   std::vector<Seg> Run() {
-    std::vector<Bytes> sent = RunRaw();
+    return Parse(RunRaw());
+  }
+
+  // The datagrams in sent as the peer parses them.
+  std::vector<Seg> Parse(const std::vector<Bytes> &sent) {
     std::vector<Seg> out;
     for (const Bytes &d : sent) {
       EXPECT_GE(d.size(), 40u);
@@ -91,7 +98,7 @@ struct Fixture : public ::testing::Test {
     return out;
   }
 
-  // The same, the datagrams as they went out.
+  // Run(), the datagrams as they went out.
   std::vector<Bytes> RunRaw() {
     std::vector<Bytes> sent;
     for (int i = 0; i < 10; i++) {
@@ -238,6 +245,7 @@ struct Fixture : public ::testing::Test {
   }
 };
 
+using Fixture = FixtureT<>;
 using TcpConn = Fixture;
 
 TEST_F(TcpConn, ActiveOpenSendsASynOfferingEveryOption) {
@@ -740,6 +748,73 @@ TEST_F(TcpConn, WithNoPacketFreeTheRunnerAcksTheBatchOnce) {
                                   sizeof big_rx - 4 * kFull, now, 100));
   tern_sim_advance(40);
   EXPECT_TRUE(RunRaw().empty()) << "the delayed ACK went with it";
+}
+
+// The runner waits for a packet for a segment that is then no longer
+// owed (the connection aborted). The pool's next free packet must go to
+// the next sender waiting: the runner kept its place at the head of the
+// pool's queue, and the packet was kept for it, which it never took, and
+// the other sender never woke.
+TEST_F(TcpConn, ARunnerWithNothingToSendLeavesThePoolsPacketToOthers) {
+  uint32_t iss;
+  Open(&iss);
+  tern_pkt_pool *pool = bench.stack.pool;
+  std::vector<tern_pkt *> held;
+  tern_pkt *p;
+  while (tern_pkt_pool_available(pool) > pool->rx_reserve &&
+         (p = tern_pkt_pool_try_alloc(pool)) != nullptr) {
+    held.push_back(p);
+  }
+  ASSERT_FALSE(held.empty());
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty()) << "no packet: the runner waits";
+  tern_test::CountingWaker other;
+  tern_cx ocx = other.Cx();
+  tern_waiter ow = TERN_WAITER_INIT;
+  tern_pkt *got = nullptr;
+  ASSERT_EQ(tern_pkt_pool_poll_alloc(pool, &ocx, &ow, &got), TERN_PENDING);
+  tern_tcp_abort(&conn);  // nothing is owed any more
+  Run();
+  tern_pkt_free(held.back());
+  held.pop_back();
+  Run();
+  EXPECT_EQ(other.wakes, 1);
+  ocx = other.Cx();
+  EXPECT_EQ(tern_pkt_pool_poll_alloc(pool, &ocx, &ow, &got), TERN_READY);
+  tern_pkt_free(got);
+  for (tern_pkt *h : held) {
+    tern_pkt_free(h);
+  }
+  Run();
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count);
+}
+
+// The same while it waits for room in the interface's queue, holding the
+// packet it was given: once nothing is owed, it gives the packet back
+// and leaves the queue's wait. It held the packet until the connection
+// next had something to send.
+using TcpConnPool16 = FixtureT<16>;
+TEST_F(TcpConnPool16, ARunnerWithNothingToSendGivesBackThePacketItHeld) {
+  uint32_t iss;
+  Open(&iss);
+  tern_pkt_pool *pool = bench.stack.pool;
+  for (int i = 0; i < TERN_IP_TXQ_MAX; i++) {  // the IP runner not run
+    ASSERT_EQ(tern_test::SendRaw(&bench.stack, kPeer), 0);
+  }
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  tcp_cx = tcp_waker.Cx();
+  EXPECT_EQ(tern_tcp_poll_run(&tcp, &tcp_cx), TERN_PENDING);
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count - TERN_IP_TXQ_MAX - 1u)
+      << "a packet taken, room awaited";
+  tern_tcp_abort(&conn);  // its reset finds no room: dropped
+  tcp_cx = tcp_waker.Cx();
+  EXPECT_EQ(tern_tcp_poll_run(&tcp, &tcp_cx), TERN_PENDING);
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count - TERN_IP_TXQ_MAX);
+  std::vector<Bytes> out = RunRaw();
+  EXPECT_EQ(out.size(), static_cast<size_t>(TERN_IP_TXQ_MAX));
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count);
 }
 
 // Data ready to go carries the ACK (ACK-on-data as in the echo case):

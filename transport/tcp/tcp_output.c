@@ -594,7 +594,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       if (cx == NULL) {
         tern_pkt_free(pkt);
       } else {
-        layer->tx_pkt = pkt; /* kept, empty, for the next segment */
+        layer->tx_pkt = pkt; /* kept for the next segment (runner_release) */
       }
       return TERN_READY;
     }
@@ -628,6 +628,20 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
 
 /* ---- the runner ---- */
 
+/* A pass found nothing more to send: the runner gives up its wait, in the
+ * pool's queue or an interface's, and the packet it holds. Otherwise a
+ * wake it no longer wants would be spent on it: a packet the pool keeps
+ * for it (as the head of the queue) held from every other waiter until
+ * some segment is owed again, and room in a queue not passed on; and the
+ * packet it holds while waiting for room idle in the meantime. A wake that
+ * had already chosen it goes to the next waiter (tern_ip_cancel_wait). */
+static void runner_release(tern_tcp_layer *layer) {
+  tern_ip_cancel_wait(layer->stack, &layer->waiter, layer->wait_iface);
+  layer->wait_iface = NULL;
+  tern_pkt_free(layer->tx_pkt);
+  layer->tx_pkt = NULL;
+}
+
 tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
   tern_waker_slot_register(&layer->runner, cx);
   for (;;) {
@@ -645,6 +659,7 @@ tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
       }
       tern__tcp_deadline(c, &next, &any);
     }
+    runner_release(layer);
     if (!any || tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
       return TERN_PENDING;
     }
