@@ -113,6 +113,28 @@ struct FixtureT : public ::testing::Test {
     return sent;
   }
 
+  // Run() as an executor runs: the TCP runner is polled only when its
+  // waker was woken or one of its timers is due (Run() polls it whatever
+  // it asked for), so a runner that would sleep for ever does.
+  std::vector<Seg> RunWoken() {
+    std::vector<Bytes> sent;
+    for (int i = 0; i < 10; i++) {
+      bench.Run();
+      tcp_waker.FireTimers(tern_now());
+      if (tcp_waker.wakes != tcp_wakes_seen) {
+        tcp_wakes_seen = tcp_waker.wakes;
+        tcp_cx = tcp_waker.Cx();
+        tern_tcp_poll_run(&tcp, &tcp_cx);
+      }
+      bench.Run();
+      for (Bytes &d : bench.link.TakeAll()) {
+        sent.push_back(std::move(d));
+      }
+    }
+    return Parse(sent);
+  }
+  int tcp_wakes_seen = 0;
+
   // The peer sends s; returns what the stack answered.
   std::vector<Seg> Send(const Seg &s) {
     Inject(s);
@@ -1765,6 +1787,90 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
 }
 
+// A probe that cannot be sent (the interface down when the persist timer
+// fires) leaves the timer armed, backed off at each expiry as probes are,
+// and probing resumes once it can: the timer was left off, and a runner
+// polled only when woken or due (as an executor polls it) slept for ever
+// against the closed window.
+TEST_F(TcpConn, APersistProbeThatCannotBeSentIsTriedAgainWithBackoff) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  uint32_t rto = conn.rtt.rto;
+  tern_memnetdev_set_up(&bench.link.pair, false);
+  bench.Run();
+  tcp_wakes_seen = tcp_waker.wakes;
+  uint32_t errors = tcp.stats.tx_errors;
+  tern_sim_advance(rto);
+  EXPECT_TRUE(RunWoken().empty());
+  EXPECT_GT(tcp.stats.tx_errors, errors) << "the probe could not go";
+  errors = tcp.stats.tx_errors;
+  tern_sim_advance(2 * rto);  // the timer, still armed, tries again
+  EXPECT_TRUE(RunWoken().empty());
+  EXPECT_GT(tcp.stats.tx_errors, errors);
+  tern_memnetdev_set_up(&bench.link.pair, true);
+  bench.Run();
+  tern_sim_advance(4 * rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data, Bytes({'x'}));
+  // Then probing goes on, backed off once more.
+  tern_sim_advance(8 * rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x'}));
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+}
+
+// The persist timer, armed while the probe is owed, is no retransmission
+// timer for data sent later: when the window opens before it expires,
+// the data's timer counts from the data (RFC 6298 5.1), not from the
+// persist timer's expiry (a timeout one RTO early).
+TEST_F(TcpConn, DataSentWhileAProbeIsOwedTimesFromItsSending) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  uint32_t rto = conn.rtt.rto;
+  tern_memnetdev_set_up(&bench.link.pair, false);
+  bench.Run();
+  tcp_wakes_seen = tcp_waker.wakes;
+  tern_sim_advance(rto);
+  EXPECT_TRUE(RunWoken().empty()) << "the probe could not go";
+  EXPECT_EQ(conn.rtt.rto, 2 * rto);
+  tern_memnetdev_set_up(&bench.link.pair, true);
+  bench.Run();
+  tern_sim_advance(rto);
+  Seg open = zero;
+  open.window = 8192;
+  Inject(open);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  tern_sim_advance(2 * rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+}
+
 // RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: a closed window is probed for as
 // long as the peer answers, and a closed window is no loss (RFC 5681 is
 // about loss). The probe's byte lies past the window, so each probe
@@ -1794,7 +1900,9 @@ void ZeroWindowProbesAreNoLoss(TcpConn *t, bool sack) {
   EXPECT_EQ(t->tcp.stats.timeouts, 0u);
   EXPECT_EQ(t->tcp.stats.fast_retransmits, 0u);
   EXPECT_EQ(t->conn.cc.cwnd, cwnd);
-  EXPECT_EQ(t->conn.rtt.rto, 16 * rto);  // probes back off all the same
+  // Probes back off all the same, from the first expiry (RTO, 2 x RTO,
+  // ... as BSD and Linux; the first probe's timer was not backed off).
+  EXPECT_EQ(t->conn.rtt.rto, 32 * rto);
   // The window opens (the probe's byte not taken): the initial window's
   // full segments go at once, the short rest after them (Nagle).
   Seg open = zero;

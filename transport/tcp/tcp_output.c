@@ -480,7 +480,9 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
         .seq = p->seq, .len = seg_len, .rule = (tern_tcp_sack_rule)p->rule};
     tern_tcp_sack_sent(&c->sb, &c->cc, &s);
   }
-  if (seg_len != 0 && c->rtx_at == 0) {
+  /* A persist probe owed (or what the window took in its place) was the
+   * first segment out: the timer, armed for the probe, starts now. */
+  if (seg_len != 0 && (c->rtx_at == 0 || (c->pend & TERN__TCP_P_PROBE) != 0)) {
     c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   }
   if ((c->pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
