@@ -3815,6 +3815,38 @@ TEST_F(TcpConn, SlotsOfAnotherLiveListenerAreRefused) {
   tern_tcp_unlisten(&other);
 }
 
+// A live listener's slot, even a free one, is not set up again: cleared,
+// it was the application's to connect while the listener still listed
+// it (a SYN would take it once it was CLOSED, and unlisten abort the
+// application's connection).
+TEST_F(TcpConn, ASlotOfALiveListenerIsNotSetUpAgain) {
+  tern_endpoint local = tern_test::Ep(kUs, kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  static uint8_t small[2][256];
+  EXPECT_EQ(tern_tcp_conn_init(&slots[0], &tcp, small[0], sizeof small[0],
+                               small[1], sizeof small[1]),
+            TERN_EBUSY);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), TERN_EINVAL)
+      << "still the listener's";
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  std::vector<Seg> out = Send(syn);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].window, sizeof rx[1]) << "its own ring";
+  EXPECT_EQ(tern_tcp_conn_init(&slots[0], &tcp, small[0], sizeof small[0],
+                               small[1], sizeof small[1]),
+            TERN_EBUSY);
+  tern_tcp_unlisten(&lst);  // the handshake is reset
+  Run();
+  EXPECT_EQ(tern_tcp_conn_init(&slots[0], &tcp, small[0], sizeof small[0],
+                               small[1], sizeof small[1]),
+            0);
+  EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), 0);
+}
+
 // The switches on storage never set up (tern_tcp_conn_init): nodelay
 // woke the layer's runner through a NULL layer.
 TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
