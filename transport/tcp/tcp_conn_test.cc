@@ -1520,6 +1520,41 @@ TEST_F(TcpConn, AFullBacklogAnswersWithACookieAndChecksItsAck) {
   EXPECT_EQ(tcp.stats.cookies_bad, 2u);
 }
 
+// A cookie's connection may take any slot, so its SYN-ACK offers the
+// window of the smallest ring among them: it offered the first slot's,
+// and a peer filling it overran a smaller slot's ring.
+TEST_F(TcpConn, ACookiesSynAckOffersTheSmallestSlotsRing) {
+  static uint8_t rings[2][2][4096];
+  tern_tcp_conn two[2];
+  ASSERT_EQ(
+      tern_tcp_conn_init(&two[0], &tcp, rings[0][0], 4096, rings[0][1], 4096),
+      0);
+  ASSERT_EQ(
+      tern_tcp_conn_init(&two[1], &tcp, rings[1][0], 4096, rings[1][1], 1000),
+      0);
+  tern_endpoint local = tern_test::Ep(kUs, kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, two, 2), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  const uint16_t window[2] = {4096, 1000};
+  for (uint16_t i = 0; i < 2; i++) {  // each takes a slot: its own ring
+    syn.sport = static_cast<uint16_t>(kPeerPort + i);
+    syn.seq = 5000 + 1000u * i;
+    std::vector<Seg> out = Send(syn);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].window, window[i]);
+  }
+  syn.sport = kPeerPort + 2;
+  syn.seq = 9000;
+  std::vector<Seg> out = Send(syn);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(tcp.stats.cookies_sent, 1u);
+  EXPECT_EQ(out[0].window, 1000) << "the smaller ring";
+  tern_tcp_unlisten(&lst);
+  Run();
+}
+
 // A cookie's connection whose first segment was dropped for want of a
 // slot sends its next one, past ISN + 1: its cookie cannot check, and a
 // reset would kill a connection the peer holds as established (the storm
