@@ -246,7 +246,8 @@ tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx);
  * ring rx[0..rx_cap) (caller storage, at least 1 byte each, at most
  * TERN_TCP_RCVBUF_MAX). Returns 0, TERN_EINVAL, or TERN_EBUSY while c is
  * a connection of the layer not yet CLOSED (poll_close is READY in
- * FIN-WAIT-2 and TIME-WAIT, before the connection ends). */
+ * FIN-WAIT-2 and TIME-WAIT, before the connection ends) or a slot of one
+ * of its live listeners, free or not (tern_tcp_unlisten first). */
 int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
                        uint32_t tx_cap, uint8_t *rx, uint32_t rx_cap);
 

@@ -39,8 +39,11 @@ struct Seg {
   size_t opt_len = 0;  // of one we received: from its data offset
 };
 
-struct Fixture : public ::testing::Test {
-  tern_test::Bench bench;
+// kPool: the stack's packets (8; more where a test fills the
+// interface's queue, TERN_IP_TXQ_MAX, and still needs some).
+template <size_t kPool = 8>
+struct FixtureT : public ::testing::Test {
+  tern_test::Bench bench{1500, 14, 16, false, 1, kPool};
   tern_tcp_layer tcp;
   tern_test::CountingWaker tcp_waker;
   tern_cx tcp_cx = tcp_waker.Cx();
@@ -65,7 +68,11 @@ struct Fixture : public ::testing::Test {
   // what went out, parsed. What the link carries is taken off it each
   // round, as a peer would, so that its packets go back to the pool.
   std::vector<Seg> Run() {
-    std::vector<Bytes> sent = RunRaw();
+    return Parse(RunRaw());
+  }
+
+  // The datagrams in sent as the peer parses them.
+  std::vector<Seg> Parse(const std::vector<Bytes> &sent) {
     std::vector<Seg> out;
     for (const Bytes &d : sent) {
       EXPECT_GE(d.size(), 40u);
@@ -91,7 +98,7 @@ struct Fixture : public ::testing::Test {
     return out;
   }
 
-  // The same, the datagrams as they went out.
+  // Run(), the datagrams as they went out.
   std::vector<Bytes> RunRaw() {
     std::vector<Bytes> sent;
     for (int i = 0; i < 10; i++) {
@@ -105,6 +112,28 @@ struct Fixture : public ::testing::Test {
     }
     return sent;
   }
+
+  // Run() as an executor runs: the TCP runner is polled only when its
+  // waker was woken or one of its timers is due (Run() polls it whatever
+  // it asked for), so a runner that would sleep for ever does.
+  std::vector<Seg> RunWoken() {
+    std::vector<Bytes> sent;
+    for (int i = 0; i < 10; i++) {
+      bench.Run();
+      tcp_waker.FireTimers(tern_now());
+      if (tcp_waker.wakes != tcp_wakes_seen) {
+        tcp_wakes_seen = tcp_waker.wakes;
+        tcp_cx = tcp_waker.Cx();
+        tern_tcp_poll_run(&tcp, &tcp_cx);
+      }
+      bench.Run();
+      for (Bytes &d : bench.link.TakeAll()) {
+        sent.push_back(std::move(d));
+      }
+    }
+    return Parse(sent);
+  }
+  int tcp_wakes_seen = 0;
 
   // The peer sends s; returns what the stack answered.
   std::vector<Seg> Send(const Seg &s) {
@@ -238,6 +267,7 @@ struct Fixture : public ::testing::Test {
   }
 };
 
+using Fixture = FixtureT<>;
 using TcpConn = Fixture;
 
 TEST_F(TcpConn, ActiveOpenSendsASynOfferingEveryOption) {
@@ -740,6 +770,73 @@ TEST_F(TcpConn, WithNoPacketFreeTheRunnerAcksTheBatchOnce) {
                                   sizeof big_rx - 4 * kFull, now, 100));
   tern_sim_advance(40);
   EXPECT_TRUE(RunRaw().empty()) << "the delayed ACK went with it";
+}
+
+// The runner waits for a packet for a segment that is then no longer
+// owed (the connection aborted). The pool's next free packet must go to
+// the next sender waiting: the runner kept its place at the head of the
+// pool's queue, and the packet was kept for it, which it never took, and
+// the other sender never woke.
+TEST_F(TcpConn, ARunnerWithNothingToSendLeavesThePoolsPacketToOthers) {
+  uint32_t iss;
+  Open(&iss);
+  tern_pkt_pool *pool = bench.stack.pool;
+  std::vector<tern_pkt *> held;
+  tern_pkt *p;
+  while (tern_pkt_pool_available(pool) > pool->rx_reserve &&
+         (p = tern_pkt_pool_try_alloc(pool)) != nullptr) {
+    held.push_back(p);
+  }
+  ASSERT_FALSE(held.empty());
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty()) << "no packet: the runner waits";
+  tern_test::CountingWaker other;
+  tern_cx ocx = other.Cx();
+  tern_waiter ow = TERN_WAITER_INIT;
+  tern_pkt *got = nullptr;
+  ASSERT_EQ(tern_pkt_pool_poll_alloc(pool, &ocx, &ow, &got), TERN_PENDING);
+  tern_tcp_abort(&conn);  // nothing is owed any more
+  Run();
+  tern_pkt_free(held.back());
+  held.pop_back();
+  Run();
+  EXPECT_EQ(other.wakes, 1);
+  ocx = other.Cx();
+  EXPECT_EQ(tern_pkt_pool_poll_alloc(pool, &ocx, &ow, &got), TERN_READY);
+  tern_pkt_free(got);
+  for (tern_pkt *h : held) {
+    tern_pkt_free(h);
+  }
+  Run();
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count);
+}
+
+// The same while it waits for room in the interface's queue, holding the
+// packet it was given: once nothing is owed, it gives the packet back
+// and leaves the queue's wait. It held the packet until the connection
+// next had something to send.
+using TcpConnPool16 = FixtureT<16>;
+TEST_F(TcpConnPool16, ARunnerWithNothingToSendGivesBackThePacketItHeld) {
+  uint32_t iss;
+  Open(&iss);
+  tern_pkt_pool *pool = bench.stack.pool;
+  for (int i = 0; i < TERN_IP_TXQ_MAX; i++) {  // the IP runner not run
+    ASSERT_EQ(tern_test::SendRaw(&bench.stack, kPeer), 0);
+  }
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  tcp_cx = tcp_waker.Cx();
+  EXPECT_EQ(tern_tcp_poll_run(&tcp, &tcp_cx), TERN_PENDING);
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count - TERN_IP_TXQ_MAX - 1u)
+      << "a packet taken, room awaited";
+  tern_tcp_abort(&conn);  // its reset finds no room: dropped
+  tcp_cx = tcp_waker.Cx();
+  EXPECT_EQ(tern_tcp_poll_run(&tcp, &tcp_cx), TERN_PENDING);
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count - TERN_IP_TXQ_MAX);
+  std::vector<Bytes> out = RunRaw();
+  EXPECT_EQ(out.size(), static_cast<size_t>(TERN_IP_TXQ_MAX));
+  EXPECT_EQ(tern_pkt_pool_available(pool), pool->count);
 }
 
 // Data ready to go carries the ACK (ACK-on-data as in the echo case):
@@ -1423,6 +1520,41 @@ TEST_F(TcpConn, AFullBacklogAnswersWithACookieAndChecksItsAck) {
   EXPECT_EQ(tcp.stats.cookies_bad, 2u);
 }
 
+// A cookie's connection may take any slot, so its SYN-ACK offers the
+// window of the smallest ring among them: it offered the first slot's,
+// and a peer filling it overran a smaller slot's ring.
+TEST_F(TcpConn, ACookiesSynAckOffersTheSmallestSlotsRing) {
+  static uint8_t rings[2][2][4096];
+  tern_tcp_conn two[2];
+  ASSERT_EQ(
+      tern_tcp_conn_init(&two[0], &tcp, rings[0][0], 4096, rings[0][1], 4096),
+      0);
+  ASSERT_EQ(
+      tern_tcp_conn_init(&two[1], &tcp, rings[1][0], 4096, rings[1][1], 1000),
+      0);
+  tern_endpoint local = tern_test::Ep(kUs, kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, two, 2), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  const uint16_t window[2] = {4096, 1000};
+  for (uint16_t i = 0; i < 2; i++) {  // each takes a slot: its own ring
+    syn.sport = static_cast<uint16_t>(kPeerPort + i);
+    syn.seq = 5000 + 1000u * i;
+    std::vector<Seg> out = Send(syn);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].window, window[i]);
+  }
+  syn.sport = kPeerPort + 2;
+  syn.seq = 9000;
+  std::vector<Seg> out = Send(syn);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(tcp.stats.cookies_sent, 1u);
+  EXPECT_EQ(out[0].window, 1000) << "the smaller ring";
+  tern_tcp_unlisten(&lst);
+  Run();
+}
+
 // A cookie's connection whose first segment was dropped for want of a
 // slot sends its next one, past ISN + 1: its cookie cannot check, and a
 // reset would kill a connection the peer holds as established (the storm
@@ -1690,6 +1822,90 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
 }
 
+// A probe that cannot be sent (the interface down when the persist timer
+// fires) leaves the timer armed, backed off at each expiry as probes are,
+// and probing resumes once it can: the timer was left off, and a runner
+// polled only when woken or due (as an executor polls it) slept for ever
+// against the closed window.
+TEST_F(TcpConn, APersistProbeThatCannotBeSentIsTriedAgainWithBackoff) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  uint32_t rto = conn.rtt.rto;
+  tern_memnetdev_set_up(&bench.link.pair, false);
+  bench.Run();
+  tcp_wakes_seen = tcp_waker.wakes;
+  uint32_t errors = tcp.stats.tx_errors;
+  tern_sim_advance(rto);
+  EXPECT_TRUE(RunWoken().empty());
+  EXPECT_GT(tcp.stats.tx_errors, errors) << "the probe could not go";
+  errors = tcp.stats.tx_errors;
+  tern_sim_advance(2 * rto);  // the timer, still armed, tries again
+  EXPECT_TRUE(RunWoken().empty());
+  EXPECT_GT(tcp.stats.tx_errors, errors);
+  tern_memnetdev_set_up(&bench.link.pair, true);
+  bench.Run();
+  tern_sim_advance(4 * rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data, Bytes({'x'}));
+  // Then probing goes on, backed off once more.
+  tern_sim_advance(8 * rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x'}));
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+}
+
+// The persist timer, armed while the probe is owed, is no retransmission
+// timer for data sent later: when the window opens before it expires,
+// the data's timer counts from the data (RFC 6298 5.1), not from the
+// persist timer's expiry (a timeout one RTO early).
+TEST_F(TcpConn, DataSentWhileAProbeIsOwedTimesFromItsSending) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  uint32_t rto = conn.rtt.rto;
+  tern_memnetdev_set_up(&bench.link.pair, false);
+  bench.Run();
+  tcp_wakes_seen = tcp_waker.wakes;
+  tern_sim_advance(rto);
+  EXPECT_TRUE(RunWoken().empty()) << "the probe could not go";
+  EXPECT_EQ(conn.rtt.rto, 2 * rto);
+  tern_memnetdev_set_up(&bench.link.pair, true);
+  bench.Run();
+  tern_sim_advance(rto);
+  Seg open = zero;
+  open.window = 8192;
+  Inject(open);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  tern_sim_advance(2 * rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+}
+
 // RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: a closed window is probed for as
 // long as the peer answers, and a closed window is no loss (RFC 5681 is
 // about loss). The probe's byte lies past the window, so each probe
@@ -1719,7 +1935,9 @@ void ZeroWindowProbesAreNoLoss(TcpConn *t, bool sack) {
   EXPECT_EQ(t->tcp.stats.timeouts, 0u);
   EXPECT_EQ(t->tcp.stats.fast_retransmits, 0u);
   EXPECT_EQ(t->conn.cc.cwnd, cwnd);
-  EXPECT_EQ(t->conn.rtt.rto, 16 * rto);  // probes back off all the same
+  // Probes back off all the same, from the first expiry (RTO, 2 x RTO,
+  // ... as BSD and Linux; the first probe's timer was not backed off).
+  EXPECT_EQ(t->conn.rtt.rto, 32 * rto);
   // The window opens (the probe's byte not taken): the initial window's
   // full segments go at once, the short rest after them (Nagle).
   Seg open = zero;
@@ -3630,6 +3848,38 @@ TEST_F(TcpConn, SlotsOfAnotherLiveListenerAreRefused) {
   tern_tcp_unlisten(&other);
   EXPECT_EQ(tern_tcp_listen(&tcp, &other, &b, &three[1], 2), 0);
   tern_tcp_unlisten(&other);
+}
+
+// A live listener's slot, even a free one, is not set up again: cleared,
+// it was the application's to connect while the listener still listed
+// it (a SYN would take it once it was CLOSED, and unlisten abort the
+// application's connection).
+TEST_F(TcpConn, ASlotOfALiveListenerIsNotSetUpAgain) {
+  tern_endpoint local = tern_test::Ep(kUs, kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  static uint8_t small[2][256];
+  EXPECT_EQ(tern_tcp_conn_init(&slots[0], &tcp, small[0], sizeof small[0],
+                               small[1], sizeof small[1]),
+            TERN_EBUSY);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), TERN_EINVAL)
+      << "still the listener's";
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  std::vector<Seg> out = Send(syn);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].window, sizeof rx[1]) << "its own ring";
+  EXPECT_EQ(tern_tcp_conn_init(&slots[0], &tcp, small[0], sizeof small[0],
+                               small[1], sizeof small[1]),
+            TERN_EBUSY);
+  tern_tcp_unlisten(&lst);  // the handshake is reset
+  Run();
+  EXPECT_EQ(tern_tcp_conn_init(&slots[0], &tcp, small[0], sizeof small[0],
+                               small[1], sizeof small[1]),
+            0);
+  EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), 0);
 }
 
 // The switches on storage never set up (tern_tcp_conn_init): nodelay

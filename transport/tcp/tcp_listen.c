@@ -77,8 +77,16 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                                peer_mss, tern_now());
   r.ack = s->seq + 1;
   r.flags = TERN_TCP_SYN | TERN_TCP_ACK;
-  uint32_t wnd = lst->slots[0].rcv.cap;
-  r.window = (uint16_t)(wnd > 0xffffu ? 0xffffu : wnd);
+  /* The connection the cookie becomes may take any slot (a free one, or
+   * the oldest stale half-open one): the window offered is what the
+   * smallest ring holds, so the peer never sends more than fits. */
+  uint32_t wnd = 0xffffu;
+  for (uint8_t i = 0; i < lst->nslots; i++) {
+    if (lst->slots[i].rcv.cap < wnd) {
+      wnd = lst->slots[i].rcv.cap;
+    }
+  }
+  r.window = (uint16_t)wnd;
   r.opts.present = TERN_TCP_HAS_MSS;
   r.opts.mss = ours;
   layer->stats.cookies_sent++;

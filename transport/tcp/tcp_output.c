@@ -480,7 +480,9 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
         .seq = p->seq, .len = seg_len, .rule = (tern_tcp_sack_rule)p->rule};
     tern_tcp_sack_sent(&c->sb, &c->cc, &s);
   }
-  if (seg_len != 0 && c->rtx_at == 0) {
+  /* A persist probe owed (or what the window took in its place) was the
+   * first segment out: the timer, armed for the probe, starts now. */
+  if (seg_len != 0 && (c->rtx_at == 0 || (c->pend & TERN__TCP_P_PROBE) != 0)) {
     c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   }
   if ((c->pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
@@ -594,7 +596,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       if (cx == NULL) {
         tern_pkt_free(pkt);
       } else {
-        layer->tx_pkt = pkt; /* kept, empty, for the next segment */
+        layer->tx_pkt = pkt; /* kept for the next segment (runner_release) */
       }
       return TERN_READY;
     }
@@ -628,6 +630,20 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
 
 /* ---- the runner ---- */
 
+/* A pass found nothing more to send: the runner gives up its wait, in the
+ * pool's queue or an interface's, and the packet it holds. Otherwise a
+ * wake it no longer wants would be spent on it: a packet the pool keeps
+ * for it (as the head of the queue) held from every other waiter until
+ * some segment is owed again, and room in a queue not passed on; and the
+ * packet it holds while waiting for room idle in the meantime. A wake that
+ * had already chosen it goes to the next waiter (tern_ip_cancel_wait). */
+static void runner_release(tern_tcp_layer *layer) {
+  tern_ip_cancel_wait(layer->stack, &layer->waiter, layer->wait_iface);
+  layer->wait_iface = NULL;
+  tern_pkt_free(layer->tx_pkt);
+  layer->tx_pkt = NULL;
+}
+
 tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
   tern_waker_slot_register(&layer->runner, cx);
   for (;;) {
@@ -645,6 +661,7 @@ tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
       }
       tern__tcp_deadline(c, &next, &any);
     }
+    runner_release(layer);
     if (!any || tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
       return TERN_PENDING;
     }

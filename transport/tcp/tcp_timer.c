@@ -60,17 +60,22 @@ void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
 /* The retransmission timer expired. */
 static void rtx_expired(tern_tcp_conn *c, tern_time now) {
   tern_tcp_layer *layer = c->layer;
-  if (c->snd_una == c->snd_max) {
-    /* Nothing in flight: the persist timer. */
-    c->pend |= TERN__TCP_P_PROBE;
-    c->rtx_at = 0;
-    return;
-  }
-  /* The probe unanswered and the window still closed: the probe again
-   * from SND.UNA, with backoff (RFC 1122 4.2.2.17), and no loss: the
+  /* Nothing in flight: the persist timer, and a probe owed until a
+   * segment with data goes (sent() then arms the timer from it). It stays
+   * armed meanwhile: a probe that could not be sent (no route, the
+   * interface down, no room for its headers) is tried again at the next
+   * expiry. Disarmed, as it was, nothing brought the runner back to it,
+   * and with the peer's window update lost the connection waited for
+   * ever. Or the probe unanswered and the window still closed: the probe
+   * again from SND.UNA. Either way with backoff (RFC 1122 4.2.2.17; the
+   * intervals RTO, 2 x RTO, ... as BSD's and Linux's), and no loss: the
    * peer's window, not the network, holds the data back. (Until the
    * handshake ends there is no window.) */
-  bool persist = c->state > TERN_TCP_SYN_RCVD && tern__tcp_probing(c);
+  bool idle = c->snd_una == c->snd_max;
+  if (idle) {
+    c->pend |= TERN__TCP_P_PROBE;
+  }
+  bool persist = idle || (c->state > TERN_TCP_SYN_RCVD && tern__tcp_probing(c));
   if (!persist) {
     layer->stats.timeouts++;
     uint32_t flight = c->snd_max - c->snd_una;

@@ -67,6 +67,15 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
       return TERN_EBUSY;
     }
   }
+  /* A live listener's slot, even a free one: cleared, it would be the
+   * application's to connect, yet the listener would still hand it to
+   * the next SYN once CLOSED, and unlisten abort it. (Compared as
+   * addresses: c may be any storage, its fields not yet set.) */
+  for (const tern_tcp_listener *l = layer->listeners; l != NULL; l = l->next) {
+    if ((uintptr_t)c - (uintptr_t)l->slots < l->nslots * sizeof *c) {
+      return TERN_EBUSY;
+    }
+  }
   memset(c, 0, sizeof *c);
   int rc = tern_tcp_rcvbuf_init(&c->rcv, rx, rx_cap, 0);
   if (rc != 0) {
