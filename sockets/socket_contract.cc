@@ -551,6 +551,57 @@ TEST_P(SocketContract, OptionsWorkOrSayENOTSUP) {
 
 // ---- UDP ----
 
+// A buffer size set on a datagram socket before its bind is taken (or is
+// TERN_ENOTSUP where the backend has none), and the socket then binds and
+// carries datagrams as any other.
+TEST_P(SocketContract, DatagramSocketTakesABufferOptionBeforeBind) {
+  tern_socket *srv = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(srv, nullptr);
+  ASSERT_NE(cli, nullptr);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
+  ASSERT_EQ(tern_socket_bind(srv, &local), 0);
+  for (tern_socket_option opt : {TERN_SO_SNDBUF, TERN_SO_RCVBUF}) {
+    int want = fx_->Supports(opt) ? 0 : TERN_ENOTSUP;
+    EXPECT_EQ(tern_socket_set_option(cli, opt, 8192), want) << "option " << opt;
+  }
+  tern_endpoint mine = fx_->Local(0);  // the server's family, any port
+  ASSERT_EQ(tern_socket_bind(cli, &mine), 0);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(3));
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(cli, cx, &to, "ask", 3, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint cl;  // (the modem's link has its port from the first send)
+  ASSERT_EQ(tern_socket_local(cli, &cl), 0);
+  EXPECT_NE(cl.port, 0);
+  char buf[16];
+  tern_endpoint from = {};
+  int n = 0;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(srv, cx, &from, buf, sizeof buf,
+                                                &n);
+            }),
+            TERN_READY);
+  ASSERT_EQ(n, 3) << tern_strerror(n);
+  EXPECT_EQ(from.port, cl.port);
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(srv, cx, &from, "answer", 6,
+                                              &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(cli, cx, nullptr, buf,
+                                                sizeof buf, &n);
+            }),
+            TERN_READY);
+  ASSERT_EQ(n, 6) << tern_strerror(n);
+  EXPECT_EQ(std::string(buf, 6), "answer");
+}
+
 TEST_P(SocketContract, DatagramRoundTrip) {
   tern_socket *srv = Open(fx_->Server(), TERN_SOCK_DGRAM);
   tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);

@@ -123,7 +123,17 @@ static int make_fd(tern_socket_posix_sock *k, int family) {
     int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   }
-  int rc = tern_host_fd_register(&k->reg, fd);
+  /* Buffer sizes the application set before there was a descriptor. */
+  int rc = 0;
+  if ((k->sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &k->sndbuf,
+                                   sizeof k->sndbuf) != 0) ||
+      (k->rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &k->rcvbuf,
+                                   sizeof k->rcvbuf) != 0)) {
+    rc = tern_socket_posix_err(errno);
+  }
+  if (rc == 0) {
+    rc = tern_host_fd_register(&k->reg, fd);
+  }
   if (rc != 0) {
     close(fd);
     return rc;
@@ -161,6 +171,8 @@ static void reset_sock(tern_socket_posix_sock *k, uint8_t kind) {
   k->connecting = 0;
   k->wr_closed = 0;
   k->udp_peer = 0;
+  k->sndbuf = 0;
+  k->rcvbuf = 0;
   tern_host_fd init = TERN_HOST_FD_INIT;
   k->reg = init;
 }
@@ -460,19 +472,24 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       break;
     case TERN_SO_SNDBUF:
     case TERN_SO_RCVBUF:
-      if ((k->kind != KIND_CONN && k->kind != KIND_DGRAM) || value <= 0) {
+      if ((k->kind != KIND_STREAM && k->kind != KIND_CONN &&
+           k->kind != KIND_DGRAM) ||
+          value <= 0) {
         return TERN_EINVAL;
       }
-      if (k->fd < 0) {
-        int rc = make_fd(k, AF_INET);
-        if (rc != 0) {
-          return rc;
-        }
+      if (k->fd < 0 && k->kind != KIND_CONN) {
+        /* No descriptor yet, and making one now would fix its family
+         * before the bind or connect that names it: make_fd applies it. */
+        *(opt == TERN_SO_SNDBUF ? &k->sndbuf : &k->rcvbuf) = value;
+        return 0;
       }
       level = SOL_SOCKET;
       name = opt == TERN_SO_SNDBUF ? SO_SNDBUF : SO_RCVBUF;
       break;
     default: return TERN_EINVAL;
+  }
+  if (k->fd < 0) {
+    return k->err != 0 ? k->err : TERN_EINVAL; /* a connect that failed */
   }
   int v = value;
   if (setsockopt(k->fd, level, name, &v, sizeof v) != 0) {
