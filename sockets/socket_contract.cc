@@ -304,11 +304,18 @@ TEST_P(SocketContract, AbortResetsThePeer) {
   ASSERT_NE(lst, nullptr);
   tern_socket *c, *s;
   ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  tern_endpoint before;
+  ASSERT_EQ(tern_socket_peer(c, &before), 0);
   tern_socket_abort(s);
   open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
   ptrdiff_t end = 1;
   EXPECT_EQ(Read(c, 1, &end), "");
   EXPECT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  // The reset connection still names its peer.
+  tern_endpoint after = {};
+  EXPECT_EQ(tern_socket_peer(c, &after), 0);
+  EXPECT_TRUE(SamePort(after, before));
+  EXPECT_TRUE(SameAddr(after, before));
   Close(c, TERN_ECONNRESET);
 }
 

@@ -173,6 +173,7 @@ static void reset_sock(tern_socket_posix_sock *k, uint8_t kind) {
   k->udp_peer = 0;
   k->sndbuf = 0;
   k->rcvbuf = 0;
+  memset(&k->peer, 0, sizeof k->peer);
   tern_host_fd init = TERN_HOST_FD_INIT;
   k->reg = init;
 }
@@ -239,7 +240,10 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
     return TERN_READY;
   }
   for (;;) {
-    int fd = accept4(k->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof ss;
+    int fd = accept4(k->fd, (struct sockaddr *)&ss, &salen,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       int e = errno;
       if (e == EINTR || e == ECONNABORTED) {
@@ -263,6 +267,7 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
       return TERN_READY;
     }
     a->fd = fd;
+    from_sa(&ss, &a->peer);
     *out = &a->base;
     *err = 0;
     return TERN_READY;
@@ -303,6 +308,7 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
       return tern_socket_posix_err(e);
     }
     k->udp_peer = 1;
+    k->peer = *remote;
     return 0;
   }
   if (e == 0 || e == EINPROGRESS) {
@@ -313,6 +319,7 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
     drop_fd(k);
     return tern_socket_posix_err(e);
   }
+  k->peer = *remote;
   k->kind = KIND_CONN;
   return 0;
 }
@@ -438,21 +445,24 @@ static int p_endpoint(tern_socket *s, bool peer, tern_endpoint *out) {
   if (out == NULL || k->kind == KIND_FREE) {
     return TERN_EINVAL;
   }
-  if (k->fd < 0 || (peer && (k->kind == KIND_LISTENER ||
-                             (k->kind == KIND_DGRAM && !k->udp_peer)))) {
-    if (peer) {
+  if (peer) {
+    /* Kept from connect or accept: getpeername(2) fails once the
+     * connection was reset. */
+    if (k->kind != KIND_CONN && !(k->kind == KIND_DGRAM && k->udp_peer)) {
       return TERN_ENOTCONN;
     }
-    memset(out, 0, sizeof *out);
+    *out = k->peer;
+    return 0;
+  }
+  memset(out, 0, sizeof *out);
+  if (k->fd < 0) {
     return 0;
   }
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   memset(&ss, 0, sizeof ss);
-  int r = peer ? getpeername(k->fd, (struct sockaddr *)&ss, &len)
-               : getsockname(k->fd, (struct sockaddr *)&ss, &len);
-  if (r != 0) {
-    return peer ? TERN_ENOTCONN : tern_socket_posix_err(errno);
+  if (getsockname(k->fd, (struct sockaddr *)&ss, &len) != 0) {
+    return tern_socket_posix_err(errno);
   }
   from_sa(&ss, out);
   return 0;

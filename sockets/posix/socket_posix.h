@@ -51,6 +51,8 @@ typedef struct tern_socket_posix_sock {
   int err;            /* the error that ended a connection (sticky) */
   int32_t sndbuf;     /* SO_SNDBUF / SO_RCVBUF set before the descriptor */
   int32_t rcvbuf;     /* was made, applied when it is (0: none) */
+  tern_endpoint peer; /* a connection's peer (the kernel forgets it at a
+                         reset), a datagram socket's fixed peer */
   uint8_t kind;       /* free, stream, listener, connection, datagram */
   uint8_t connecting; /* a stream connect in progress */
   uint8_t wr_closed;  /* half-closed by this end */
