@@ -299,6 +299,23 @@ TEST_P(SocketContract, ConnectToAClosedPortIsRefused) {
   Close(c, TERN_ECONNREFUSED);
 }
 
+// A refusal nobody polled the connect for still ends the connection: the
+// flush and the close report it.
+TEST_P(SocketContract, RefusalIsReportedByFlushAndClose) {
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(1));
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  fx_->Pump(200);  // the refusal arrives; nobody polls the connect
+  tern_stream st = tern_socket_stream(c);
+  int err = 0;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_stream_poll_flush(&st, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
+  Close(c, TERN_ECONNREFUSED);
+}
+
 TEST_P(SocketContract, AbortResetsThePeer) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);
@@ -317,6 +334,29 @@ TEST_P(SocketContract, AbortResetsThePeer) {
   EXPECT_TRUE(SamePort(after, before));
   EXPECT_TRUE(SameAddr(after, before));
   Close(c, TERN_ECONNRESET);
+}
+
+// A reset nobody has read or written into yet is reported by the flush
+// and the close as well.
+TEST_P(SocketContract, ResetIsReportedByFlushAndClose) {
+  tern_socket *lst = Listen(0, 2);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c[2], *s[2];
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c[0], &s[0]));
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c[1], &s[1]));
+  for (tern_socket *si : s) {
+    tern_socket_abort(si);
+    open_.erase(std::remove(open_.begin(), open_.end(), si), open_.end());
+  }
+  fx_->Pump(200);  // the resets arrive
+  tern_stream st = tern_socket_stream(c[0]);
+  int err = 0;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_stream_poll_flush(&st, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET) << tern_strerror(err);
+  Close(c[0], TERN_ECONNRESET);
+  Close(c[1], TERN_ECONNRESET);  // neither read, written nor flushed
 }
 
 TEST_P(SocketContract, HalfCloseLeavesTheOtherDirectionOpen) {

@@ -508,6 +508,32 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
   return 0;
 }
 
+/* A connection's error, also one no call has seen yet: a reset, a
+ * refusal or a timeout the kernel took while nobody read or wrote. The
+ * kernel keeps it in SO_ERROR once the connection is CLOSED; before that
+ * SO_ERROR can only hold a soft error (an ICMP unreachable while TCP
+ * retransmits) of a connection that lives on, so it is read only then.
+ * 0 while the connection lives, is still connecting (SYN-SENT), or ended
+ * gracefully. */
+static int conn_err(tern_socket_posix_sock *k) {
+  if (k->err != 0 || k->fd < 0) {
+    return k->err;
+  }
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (getsockopt(k->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+      ti.tcpi_state != TCP_CLOSE) {
+    return 0;
+  }
+  int e = 0;
+  len = sizeof e;
+  if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0) {
+    k->err = tern_socket_posix_err(e);
+    k->connecting = 0;
+  }
+  return k->err;
+}
+
 static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
   (void)cx; /* the kernel finishes the close in the background */
   tern_socket_posix_sock *k = sock_of(s);
@@ -517,7 +543,10 @@ static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
   }
   *err = 0;
   if (k->kind == KIND_CONN) {
-    if (k->err == 0 && !k->wr_closed && k->fd >= 0) {
+    /* Before the shutdown: on a connection in SYN-SENT it aborts the
+     * attempt and leaves ECONNRESET in SO_ERROR, an error that closing a
+     * connection nobody answered yet does not have. */
+    if (conn_err(k) == 0 && !k->wr_closed && k->fd >= 0) {
       (void)shutdown(k->fd, SHUT_WR);
     }
     /* Linux answers a close with unread bytes by a reset, which drops
@@ -630,8 +659,12 @@ static tern_poll p_write(void *self, tern_cx *cx, const void *buf, size_t len,
 }
 
 static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
-  (void)cx; /* written bytes are the kernel's */
-  *err = stream_check(sock_of(self));
+  (void)cx; /* written bytes are the kernel's; a reset is reported */
+  tern_socket_posix_sock *k = sock_of(self);
+  *err = stream_check(k);
+  if (*err == 0) {
+    *err = conn_err(k);
+  }
   return TERN_READY;
 }
 
@@ -639,6 +672,9 @@ static tern_poll p_shut(void *self, tern_cx *cx, int *err) {
   (void)cx;
   tern_socket_posix_sock *k = sock_of(self);
   *err = stream_check(k);
+  if (*err == 0) {
+    *err = conn_err(k); /* shutdown(2) would say ENOTCONN */
+  }
   if (*err == 0 && !k->wr_closed) {
     if (shutdown(k->fd, SHUT_WR) != 0) {
       *err = tern_socket_posix_err(errno);

@@ -150,6 +150,38 @@ INSTANTIATE_TEST_SUITE_P(
                       tern_test::MakeSocketParam<Posix6Fixture>("posix6")),
     tern_test::SocketParamName);
 
+// A connect nobody answered yet (the listener's queue is full: Linux drops
+// the SYN and the client retries) closes quietly: no error is invented
+// for it.
+TEST_P(PosixSocket, CloseWhileConnectingIsQuiet) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  // listen(2)'s backlog 1 holds two connections; the third SYN is dropped.
+  tern_socket *c[3];
+  for (auto &ci : c) {
+    ci = Open(fx_->Client(), TERN_SOCK_STREAM);
+    ASSERT_NE(ci, nullptr);
+    ASSERT_EQ(tern_socket_connect(ci, &to), 0);
+    fx_->Pump(20);
+  }
+  int err = 1;
+  for (int i = 0; i < 2; i++) {
+    ASSERT_EQ(Drive([&](tern_cx *cx) {
+                return tern_socket_poll_connect(c[i], cx, &err);
+              }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+  }
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_socket_poll_connect(c[2], &cx, &err), TERN_PENDING);
+  tern_stream st = tern_socket_stream(c[2]);
+  EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  Close(c[2], 0);
+}
+
 // Buffer sizes set before there is a descriptor (a fresh stream socket, a
 // datagram socket before its bind) wait and are applied when it is made;
 // they fix no family (the IPv6 fixture binds ::).
