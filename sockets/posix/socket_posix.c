@@ -314,7 +314,10 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   if (e == 0 || e == EINPROGRESS) {
     k->connecting = e != 0;
   } else if (e == ECONNREFUSED || e == ETIMEDOUT || e == ECONNRESET) {
-    k->err = tern_socket_posix_err(e); /* poll_connect reports it */
+    /* The peer answered at once: poll_connect reports it, and the
+     * descriptor (and any port it was bound to) goes back now. */
+    k->err = tern_socket_posix_err(e);
+    drop_fd(k);
   } else {
     drop_fd(k);
     return tern_socket_posix_err(e);
@@ -582,7 +585,7 @@ static int stream_check(const tern_socket_posix_sock *k) {
   if (k->kind != KIND_CONN) {
     return TERN_EINVAL;
   }
-  return k->err;
+  return k->err != 0 || k->fd >= 0 ? k->err : TERN_EINVAL;
 }
 
 static tern_poll p_read(void *self, tern_cx *cx, void *buf, size_t len,
