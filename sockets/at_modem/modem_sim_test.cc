@@ -652,6 +652,25 @@ TEST(ModemSim, UdpSendToAndModes) {
   EXPECT_EQ(p2, SenderPort(m, 2, 1));
 }
 
+// Two UDP links cannot share a local port: the second is refused, and
+// the first keeps hearing the port's datagrams.
+TEST(ModemSim, UdpLinksDoNotShareALocalPort) {
+  Peers peers;
+  Modem m;
+  Prepare(m);
+  uint16_t local = FreeUdpPort();
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_UDP, peers.udp_port(), local));
+  EXPECT_EQ(TERN_AT_EV_ERROR,
+            m.Start(1, TERN_AT_UDP, peers.udp2_port(), local));
+  EXPECT_EQ(0, m.connected_[1]);
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(0, "mine"));
+  ASSERT_TRUE(m.WaitFrames(0, 1));
+  EXPECT_EQ(std::vector<std::string>{"mine"}, m.frames_[0]);
+  // Once the first is closed, the port is free again.
+  ASSERT_EQ(TERN_AT_EV_OK, m.Close(0));
+  EXPECT_EQ(TERN_AT_EV_OK, m.Start(1, TERN_AT_UDP, peers.udp2_port(), local));
+}
+
 // Passive receive mode (AT+CIPRECVMODE=1): a TCP link's data waits in the
 // simulator, announced by "+IPD,<link>,<len>", until AT+CIPRECVDATA asks
 // for it; a full hold (5,760 bytes) is not added to, so the rest waits in

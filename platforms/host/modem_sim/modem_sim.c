@@ -370,8 +370,9 @@ static int socket_to(int family, int type, const struct sockaddr *sa,
     } else {
       ((struct sockaddr_in6 *)&ls)->sin6_port = htons((uint16_t)local_port);
     }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* No SO_REUSEADDR: a second UDP link on a taken local port fails
+     * (ERROR), where with it Linux would let both bind and hand the
+     * port's datagrams to the newer one only. */
     if (bind(fd, (struct sockaddr *)&ls, salen) != 0) {
       close(fd);
       return -1;
