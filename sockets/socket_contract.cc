@@ -299,17 +299,64 @@ TEST_P(SocketContract, ConnectToAClosedPortIsRefused) {
   Close(c, TERN_ECONNREFUSED);
 }
 
+// A refusal nobody polled the connect for still ends the connection: the
+// flush and the close report it.
+TEST_P(SocketContract, RefusalIsReportedByFlushAndClose) {
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(1));
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  fx_->Pump(200);  // the refusal arrives; nobody polls the connect
+  tern_stream st = tern_socket_stream(c);
+  int err = 0;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_stream_poll_flush(&st, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
+  Close(c, TERN_ECONNREFUSED);
+}
+
 TEST_P(SocketContract, AbortResetsThePeer) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);
   tern_socket *c, *s;
   ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  tern_endpoint before;
+  ASSERT_EQ(tern_socket_peer(c, &before), 0);
   tern_socket_abort(s);
   open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
   ptrdiff_t end = 1;
   EXPECT_EQ(Read(c, 1, &end), "");
   EXPECT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  // The reset connection still names its peer.
+  tern_endpoint after = {};
+  EXPECT_EQ(tern_socket_peer(c, &after), 0);
+  EXPECT_TRUE(SamePort(after, before));
+  EXPECT_TRUE(SameAddr(after, before));
   Close(c, TERN_ECONNRESET);
+}
+
+// A reset nobody has read or written into yet is reported by the flush
+// and the close as well.
+TEST_P(SocketContract, ResetIsReportedByFlushAndClose) {
+  tern_socket *lst = Listen(0, 2);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c[2], *s[2];
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c[0], &s[0]));
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c[1], &s[1]));
+  for (tern_socket *si : s) {
+    tern_socket_abort(si);
+    open_.erase(std::remove(open_.begin(), open_.end(), si), open_.end());
+  }
+  fx_->Pump(200);  // the resets arrive
+  tern_stream st = tern_socket_stream(c[0]);
+  int err = 0;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_stream_poll_flush(&st, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET) << tern_strerror(err);
+  Close(c[0], TERN_ECONNRESET);
+  Close(c[1], TERN_ECONNRESET);  // neither read, written nor flushed
 }
 
 TEST_P(SocketContract, HalfCloseLeavesTheOtherDirectionOpen) {
@@ -550,6 +597,57 @@ TEST_P(SocketContract, OptionsWorkOrSayENOTSUP) {
 }
 
 // ---- UDP ----
+
+// A buffer size set on a datagram socket before its bind is taken (or is
+// TERN_ENOTSUP where the backend has none), and the socket then binds and
+// carries datagrams as any other.
+TEST_P(SocketContract, DatagramSocketTakesABufferOptionBeforeBind) {
+  tern_socket *srv = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(srv, nullptr);
+  ASSERT_NE(cli, nullptr);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
+  ASSERT_EQ(tern_socket_bind(srv, &local), 0);
+  for (tern_socket_option opt : {TERN_SO_SNDBUF, TERN_SO_RCVBUF}) {
+    int want = fx_->Supports(opt) ? 0 : TERN_ENOTSUP;
+    EXPECT_EQ(tern_socket_set_option(cli, opt, 8192), want) << "option " << opt;
+  }
+  tern_endpoint mine = fx_->Local(0);  // the server's family, any port
+  ASSERT_EQ(tern_socket_bind(cli, &mine), 0);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(3));
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(cli, cx, &to, "ask", 3, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint cl;  // (the modem's link has its port from the first send)
+  ASSERT_EQ(tern_socket_local(cli, &cl), 0);
+  EXPECT_NE(cl.port, 0);
+  char buf[16];
+  tern_endpoint from = {};
+  int n = 0;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(srv, cx, &from, buf, sizeof buf,
+                                                &n);
+            }),
+            TERN_READY);
+  ASSERT_EQ(n, 3) << tern_strerror(n);
+  EXPECT_EQ(from.port, cl.port);
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(srv, cx, &from, "answer", 6,
+                                              &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(cli, cx, nullptr, buf,
+                                                sizeof buf, &n);
+            }),
+            TERN_READY);
+  ASSERT_EQ(n, 6) << tern_strerror(n);
+  EXPECT_EQ(std::string(buf, 6), "answer");
+}
 
 TEST_P(SocketContract, DatagramRoundTrip) {
   tern_socket *srv = Open(fx_->Server(), TERN_SOCK_DGRAM);

@@ -652,6 +652,25 @@ TEST(ModemSim, UdpSendToAndModes) {
   EXPECT_EQ(p2, SenderPort(m, 2, 1));
 }
 
+// Two UDP links cannot share a local port: the second is refused, and
+// the first keeps hearing the port's datagrams.
+TEST(ModemSim, UdpLinksDoNotShareALocalPort) {
+  Peers peers;
+  Modem m;
+  Prepare(m);
+  uint16_t local = FreeUdpPort();
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_UDP, peers.udp_port(), local));
+  EXPECT_EQ(TERN_AT_EV_ERROR,
+            m.Start(1, TERN_AT_UDP, peers.udp2_port(), local));
+  EXPECT_EQ(0, m.connected_[1]);
+  ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(0, "mine"));
+  ASSERT_TRUE(m.WaitFrames(0, 1));
+  EXPECT_EQ(std::vector<std::string>{"mine"}, m.frames_[0]);
+  // Once the first is closed, the port is free again.
+  ASSERT_EQ(TERN_AT_EV_OK, m.Close(0));
+  EXPECT_EQ(TERN_AT_EV_OK, m.Start(1, TERN_AT_UDP, peers.udp2_port(), local));
+}
+
 // Passive receive mode (AT+CIPRECVMODE=1): a TCP link's data waits in the
 // simulator, announced by "+IPD,<link>,<len>", until AT+CIPRECVDATA asks
 // for it; a full hold (5,760 bytes) is not added to, so the rest waits in
@@ -710,6 +729,109 @@ TEST(ModemSim, PassiveModeHoldsUntilFetched) {
   EXPECT_TRUE(SameBytes(all, got));
   EXPECT_EQ(0u, m.p_.stats.bad_char + m.p_.stats.overlong + m.p_.stats.bad_ipd +
                     m.p_.stats.bad_number);
+}
+
+// A Linux peer on 127.0.0.1 the test drives itself: a listener, and
+// resets of the connections it accepted.
+class TcpPeer {
+ public:
+  TcpPeer() {
+    lst_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(0, bind(lst_, reinterpret_cast<sockaddr *>(&a), sizeof a));
+    socklen_t l = sizeof a;
+    EXPECT_EQ(0, getsockname(lst_, reinterpret_cast<sockaddr *>(&a), &l));
+    port_ = ntohs(a.sin_port);
+    EXPECT_EQ(0, listen(lst_, 4));
+  }
+  ~TcpPeer() {
+    close(lst_);
+  }
+  uint16_t port() const {
+    return port_;
+  }
+  int Accept() {
+    return accept4(lst_, nullptr, nullptr, SOCK_CLOEXEC);
+  }
+  // Closes fd with a reset (SO_LINGER 0).
+  static void Reset(int fd) {
+    linger lg = {1, 0};
+    EXPECT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg));
+    close(fd);
+  }
+
+ private:
+  int lst_;
+  uint16_t port_;
+};
+
+// Passive mode: a link its Linux peer resets keeps the bytes it held for
+// AT+CIPRECVDATA, whether the simulator saw the reset first (a send then
+// gets "link is not valid") or a send failing on the dead socket did
+// (SEND FAIL); <link>,CLOSED comes once they are read.
+TEST(ModemSim, PassiveModeKeepsHeldBytesAfterAReset) {
+  TcpPeer peer;
+  Modem m;
+  Prepare(m);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_RECV_PASSIVE));
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_TCP, peer.port()));
+  int p0 = peer.Accept();
+  ASSERT_GE(p0, 0);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(1, TERN_AT_TCP, peer.port()));
+  int p1 = peer.Accept();
+  ASSERT_GE(p1, 0);
+  auto held_is = [&](const std::string &want) {
+    for (int i = 0; i < 100; i++) {
+      if (m.Command("AT+CIPRECVLEN?\r\n") == TERN_AT_EV_OK &&
+          m.lines_.back() == want) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  // Link 0: 100 bytes held, then the reset, which the simulator sees.
+  std::string a = Payloads(4, 1, 100)[0].substr(0, 100);
+  ASSERT_EQ(100, send(p0, a.data(), a.size(), MSG_NOSIGNAL));
+  ASSERT_TRUE(held_is("+CIPRECVLEN:100,0,0,0,0"));
+  TcpPeer::Reset(p0);
+  m.PumpUntil([] { return false; }, 200);
+  EXPECT_EQ(0, m.closed_[0]);
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Send(0, "x"));
+  // Link 1: a full hold (5,760 bytes), the rest in the kernel; a full
+  // hold is not read, so the reset is found by the send.
+  std::string b(8000, '\0');
+  for (size_t i = 0; i < b.size(); i++) {
+    b[i] = static_cast<char>(i * 7 + 3);
+  }
+  for (size_t off = 0; off < b.size();) {
+    ssize_t w = send(p1, b.data() + off, b.size() - off, MSG_NOSIGNAL);
+    ASSERT_GT(w, 0);
+    off += (size_t)w;
+  }
+  ASSERT_TRUE(held_is("+CIPRECVLEN:100,5760,0,0,0"));
+  TcpPeer::Reset(p1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(TERN_AT_EV_SEND_FAIL, m.Send(1, "x"));
+  EXPECT_EQ(0, m.closed_[1]);
+  // Both still hold their bytes: every one of them comes, then CLOSED.
+  ASSERT_TRUE(held_is("+CIPRECVLEN:100,5760,0,0,0"));
+  for (unsigned l = 0; l < 2; l++) {
+    std::string got;
+    char c[TERN_AT_CMD_MAX];
+    int n = tern_at_cmd_ciprecvdata(c, sizeof c, l, 2048);
+    m.recvdata_.clear();
+    while (got.size() < 5760 && m.Command(std::string(c, n)) == TERN_AT_EV_OK) {
+      ASSERT_EQ(1u, m.recvdata_.size());
+      got += m.recvdata_[0];
+      m.recvdata_.clear();
+    }
+    EXPECT_TRUE(SameBytes(l == 0 ? a : b.substr(0, 5760), got)) << "link " << l;
+    EXPECT_TRUE(m.WaitClosed(l)) << "link " << l;
+    EXPECT_EQ(TERN_AT_EV_ERROR, m.Command(std::string(c, n)));  // gone
+  }
 }
 
 // ESP8266 AT 1.7's answer form, and a modem without passive mode.

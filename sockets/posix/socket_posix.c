@@ -123,7 +123,17 @@ static int make_fd(tern_socket_posix_sock *k, int family) {
     int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   }
-  int rc = tern_host_fd_register(&k->reg, fd);
+  /* Buffer sizes the application set before there was a descriptor. */
+  int rc = 0;
+  if ((k->sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &k->sndbuf,
+                                   sizeof k->sndbuf) != 0) ||
+      (k->rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &k->rcvbuf,
+                                   sizeof k->rcvbuf) != 0)) {
+    rc = tern_socket_posix_err(errno);
+  }
+  if (rc == 0) {
+    rc = tern_host_fd_register(&k->reg, fd);
+  }
   if (rc != 0) {
     close(fd);
     return rc;
@@ -161,6 +171,9 @@ static void reset_sock(tern_socket_posix_sock *k, uint8_t kind) {
   k->connecting = 0;
   k->wr_closed = 0;
   k->udp_peer = 0;
+  k->sndbuf = 0;
+  k->rcvbuf = 0;
+  memset(&k->peer, 0, sizeof k->peer);
   tern_host_fd init = TERN_HOST_FD_INIT;
   k->reg = init;
 }
@@ -227,7 +240,10 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
     return TERN_READY;
   }
   for (;;) {
-    int fd = accept4(k->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_storage ss;
+    socklen_t salen = sizeof ss;
+    int fd = accept4(k->fd, (struct sockaddr *)&ss, &salen,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       int e = errno;
       if (e == EINTR || e == ECONNABORTED) {
@@ -251,6 +267,7 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
       return TERN_READY;
     }
     a->fd = fd;
+    from_sa(&ss, &a->peer);
     *out = &a->base;
     *err = 0;
     return TERN_READY;
@@ -291,16 +308,21 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
       return tern_socket_posix_err(e);
     }
     k->udp_peer = 1;
+    k->peer = *remote;
     return 0;
   }
   if (e == 0 || e == EINPROGRESS) {
     k->connecting = e != 0;
   } else if (e == ECONNREFUSED || e == ETIMEDOUT || e == ECONNRESET) {
-    k->err = tern_socket_posix_err(e); /* poll_connect reports it */
+    /* The peer answered at once: poll_connect reports it, and the
+     * descriptor (and any port it was bound to) goes back now. */
+    k->err = tern_socket_posix_err(e);
+    drop_fd(k);
   } else {
     drop_fd(k);
     return tern_socket_posix_err(e);
   }
+  k->peer = *remote;
   k->kind = KIND_CONN;
   return 0;
 }
@@ -426,21 +448,24 @@ static int p_endpoint(tern_socket *s, bool peer, tern_endpoint *out) {
   if (out == NULL || k->kind == KIND_FREE) {
     return TERN_EINVAL;
   }
-  if (k->fd < 0 || (peer && (k->kind == KIND_LISTENER ||
-                             (k->kind == KIND_DGRAM && !k->udp_peer)))) {
-    if (peer) {
+  if (peer) {
+    /* Kept from connect or accept: getpeername(2) fails once the
+     * connection was reset. */
+    if (k->kind != KIND_CONN && !(k->kind == KIND_DGRAM && k->udp_peer)) {
       return TERN_ENOTCONN;
     }
-    memset(out, 0, sizeof *out);
+    *out = k->peer;
+    return 0;
+  }
+  memset(out, 0, sizeof *out);
+  if (k->fd < 0) {
     return 0;
   }
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   memset(&ss, 0, sizeof ss);
-  int r = peer ? getpeername(k->fd, (struct sockaddr *)&ss, &len)
-               : getsockname(k->fd, (struct sockaddr *)&ss, &len);
-  if (r != 0) {
-    return peer ? TERN_ENOTCONN : tern_socket_posix_err(errno);
+  if (getsockname(k->fd, (struct sockaddr *)&ss, &len) != 0) {
+    return tern_socket_posix_err(errno);
   }
   from_sa(&ss, out);
   return 0;
@@ -460,25 +485,56 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       break;
     case TERN_SO_SNDBUF:
     case TERN_SO_RCVBUF:
-      if ((k->kind != KIND_CONN && k->kind != KIND_DGRAM) || value <= 0) {
+      if ((k->kind != KIND_STREAM && k->kind != KIND_CONN &&
+           k->kind != KIND_DGRAM) ||
+          value <= 0) {
         return TERN_EINVAL;
       }
-      if (k->fd < 0) {
-        int rc = make_fd(k, AF_INET);
-        if (rc != 0) {
-          return rc;
-        }
+      if (k->fd < 0 && k->kind != KIND_CONN) {
+        /* No descriptor yet, and making one now would fix its family
+         * before the bind or connect that names it: make_fd applies it. */
+        *(opt == TERN_SO_SNDBUF ? &k->sndbuf : &k->rcvbuf) = value;
+        return 0;
       }
       level = SOL_SOCKET;
       name = opt == TERN_SO_SNDBUF ? SO_SNDBUF : SO_RCVBUF;
       break;
     default: return TERN_EINVAL;
   }
+  if (k->fd < 0) {
+    return k->err != 0 ? k->err : TERN_EINVAL; /* a connect that failed */
+  }
   int v = value;
   if (setsockopt(k->fd, level, name, &v, sizeof v) != 0) {
     return tern_socket_posix_err(errno);
   }
   return 0;
+}
+
+/* A connection's error, also one no call has seen yet: a reset, a
+ * refusal or a timeout the kernel took while nobody read or wrote. The
+ * kernel keeps it in SO_ERROR once the connection is CLOSED; before that
+ * SO_ERROR can only hold a soft error (an ICMP unreachable while TCP
+ * retransmits) of a connection that lives on, so it is read only then.
+ * 0 while the connection lives, is still connecting (SYN-SENT), or ended
+ * gracefully. */
+static int conn_err(tern_socket_posix_sock *k) {
+  if (k->err != 0 || k->fd < 0) {
+    return k->err;
+  }
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (getsockopt(k->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+      ti.tcpi_state != TCP_CLOSE) {
+    return 0;
+  }
+  int e = 0;
+  len = sizeof e;
+  if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e != 0) {
+    k->err = tern_socket_posix_err(e);
+    k->connecting = 0;
+  }
+  return k->err;
 }
 
 static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
@@ -490,7 +546,10 @@ static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
   }
   *err = 0;
   if (k->kind == KIND_CONN) {
-    if (k->err == 0 && !k->wr_closed && k->fd >= 0) {
+    /* Before the shutdown: on a connection in SYN-SENT it aborts the
+     * attempt and leaves ECONNRESET in SO_ERROR, an error that closing a
+     * connection nobody answered yet does not have. */
+    if (conn_err(k) == 0 && !k->wr_closed && k->fd >= 0) {
       (void)shutdown(k->fd, SHUT_WR);
     }
     /* Linux answers a close with unread bytes by a reset, which drops
@@ -526,7 +585,7 @@ static int stream_check(const tern_socket_posix_sock *k) {
   if (k->kind != KIND_CONN) {
     return TERN_EINVAL;
   }
-  return k->err;
+  return k->err != 0 || k->fd >= 0 ? k->err : TERN_EINVAL;
 }
 
 static tern_poll p_read(void *self, tern_cx *cx, void *buf, size_t len,
@@ -603,8 +662,12 @@ static tern_poll p_write(void *self, tern_cx *cx, const void *buf, size_t len,
 }
 
 static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
-  (void)cx; /* written bytes are the kernel's */
-  *err = stream_check(sock_of(self));
+  (void)cx; /* written bytes are the kernel's; a reset is reported */
+  tern_socket_posix_sock *k = sock_of(self);
+  *err = stream_check(k);
+  if (*err == 0) {
+    *err = conn_err(k);
+  }
   return TERN_READY;
 }
 
@@ -612,6 +675,9 @@ static tern_poll p_shut(void *self, tern_cx *cx, int *err) {
   (void)cx;
   tern_socket_posix_sock *k = sock_of(self);
   *err = stream_check(k);
+  if (*err == 0) {
+    *err = conn_err(k); /* shutdown(2) would say ENOTCONN */
+  }
   if (*err == 0 && !k->wr_closed) {
     if (shutdown(k->fd, SHUT_WR) != 0) {
       *err = tern_socket_posix_err(errno);

@@ -22,7 +22,9 @@
  *  - Listen's backlog is listen(2)'s: connections that wait for accept;
  *    accepted ones do not count.
  *  - Every option is supported (setsockopt: TCP_NODELAY, SO_KEEPALIVE,
- *    SO_SNDBUF, SO_RCVBUF).
+ *    SO_SNDBUF, SO_RCVBUF). A buffer size set before the descriptor
+ *    exists (a fresh stream socket, a datagram socket before its bind)
+ *    waits in the slot and is applied when the descriptor is made.
  *  - Stream sockets set SO_REUSEADDR, so a listener can bind its port
  *    while old connections are in TIME-WAIT (tern's listener can too);
  *    two listeners on one port are still TERN_EADDRINUSE. */
@@ -47,6 +49,10 @@ typedef struct tern_socket_posix_sock {
   struct tern_socket_posix *net;
   int fd;             /* -1: none yet */
   int err;            /* the error that ended a connection (sticky) */
+  int32_t sndbuf;     /* SO_SNDBUF / SO_RCVBUF set before the descriptor */
+  int32_t rcvbuf;     /* was made, applied when it is (0: none) */
+  tern_endpoint peer; /* a connection's peer (the kernel forgets it at a
+                         reset), a datagram socket's fixed peer */
   uint8_t kind;       /* free, stream, listener, connection, datagram */
   uint8_t connecting; /* a stream connect in progress */
   uint8_t wr_closed;  /* half-closed by this end */

@@ -370,8 +370,9 @@ static int socket_to(int family, int type, const struct sockaddr *sa,
     } else {
       ((struct sockaddr_in6 *)&ls)->sin6_port = htons((uint16_t)local_port);
     }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* No SO_REUSEADDR: a second UDP link on a taken local port fails
+     * (ERROR), where with it Linux would let both bind and hand the
+     * port's datagrams to the newer one only. */
     if (bind(fd, (struct sockaddr *)&ls, salen) != 0) {
       close(fd);
       return -1;
@@ -517,9 +518,11 @@ static void finish_send(void) {
     links[l].active_ms = now_ms();
     msg("\r\nSEND OK\r\n");
   } else {
+    /* The socket failed (a reset the poll loop had not seen yet): bytes
+     * held in passive mode are still the host's to read. */
     msg("\r\nSEND FAIL\r\n");
     if (links[l].fd >= 0) {
-      close_link(l, true);
+      socket_ended(l, true);
     }
   }
 }
@@ -911,7 +914,10 @@ static void hold_from_link(int l) {
     return;
   }
   if (r <= 0) {
-    socket_ended(l, false); /* the peer ended or reset the connection */
+    /* The peer ended (0) or reset the connection: the held bytes stay
+     * readable either way; after a reset the socket is of no more use,
+     * so sends get "link is not valid". */
+    socket_ended(l, r < 0);
     return;
   }
   k->hold_len += (size_t)r;

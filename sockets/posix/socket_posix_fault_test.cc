@@ -1,0 +1,106 @@
+// The posix backend under connect(2) failures that loopback does not
+// produce: a TCP connect that fails at once with ECONNREFUSED (Linux
+// answers a non-blocking connect with EINPROGRESS and the refusal later).
+// The test links with -Wl,--wrap=connect, so the backend's connect calls
+// come here first; each passes through unless a failure is armed.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "executor/test_waker.h"
+#include "tern/socket_posix.h"
+
+extern "C" int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
+
+namespace {
+int g_fail_with = 0;  // the errno the next connect fails with (0: none)
+}  // namespace
+
+extern "C" int __wrap_connect(int fd, const struct sockaddr *sa,
+                              socklen_t len) {
+  if (g_fail_with != 0) {
+    errno = g_fail_with;
+    g_fail_with = 0;
+    return -1;
+  }
+  return __real_connect(fd, sa, len);
+}
+
+namespace {
+
+// A TCP port on 127.0.0.1 nobody uses now.
+uint16_t FreeTcpPort() {
+  int t = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(bind(t, (sockaddr *)&a, sizeof a), 0);
+  EXPECT_EQ(getsockname(t, (sockaddr *)&a, &len), 0);
+  close(t);
+  return ntohs(a.sin_port);
+}
+
+// Whether a plain socket (no SO_REUSEADDR) can bind the TCP port now.
+bool PortFree(uint16_t port) {
+  int t = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  bool ok = bind(t, (sockaddr *)&a, sizeof a) == 0;
+  close(t);
+  return ok;
+}
+
+// A connect refused at once reports the refusal as one refused later
+// does, and gives back what it held at once: the descriptor, and with it
+// the port the socket was bound to.
+TEST(SocketPosixFault, ConnectRefusedAtOnceReleasesTheDescriptor) {
+  tern_socket_posix_sock socks[2];
+  tern_socket_posix net;
+  ASSERT_EQ(tern_socket_posix_init(&net, socks, 2), 0);
+  tern_socket *c = nullptr;
+  ASSERT_EQ(tern_socket_open(tern_socket_posix_net(&net), TERN_SOCK_STREAM, &c),
+            0);
+  uint16_t port = FreeTcpPort();
+  tern_endpoint local = {};
+  local.addr.family = TERN_IP_V4;
+  local.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+  local.port = port;
+  ASSERT_EQ(tern_socket_bind(c, &local), 0);
+  EXPECT_FALSE(PortFree(port));  // the bound socket holds it
+  tern_endpoint to = local;
+  to.port = FreeTcpPort();
+  g_fail_with = ECONNREFUSED;
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  EXPECT_TRUE(PortFree(port));  // the dead socket's port is back
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  int err = 0;
+  ASSERT_EQ(tern_socket_poll_connect(c, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
+  // Every call on it answers the refusal; the peer is the one asked for.
+  tern_stream st = tern_socket_stream(c);
+  ptrdiff_t n = 0;
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNREFUSED);
+  char b[1];
+  EXPECT_EQ(tern_stream_poll_read(&st, &cx, b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNREFUSED);
+  EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), TERN_ECONNREFUSED);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_RCVBUF, 4096), TERN_ECONNREFUSED);
+  tern_endpoint peer = {};
+  EXPECT_EQ(tern_socket_peer(c, &peer), 0);
+  EXPECT_EQ(peer.port, to.port);
+  EXPECT_EQ(w.wakes, 0);
+  ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED);
+}
+
+}  // namespace
