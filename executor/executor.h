@@ -149,8 +149,14 @@ typedef struct tern_future {
   void *state;
 } tern_future;
 
+/* The most children tern_join takes: one bit each in its *done. */
+#define TERN_JOIN_MAX 32u
+
 /* Polls every child whose bit in *done is clear, setting the bit when it
- * completes; READY once all n (at most 32) are done. Clear *done first. */
+ * completes; READY once all n are done. Clear *done first. n must be at
+ * most TERN_JOIN_MAX: more is a bug, and calls tern_assert_failed in
+ * every build (a handler of the program's own that returns gets PENDING
+ * for ever, no child polled). */
 tern_poll tern_join(tern_future *children, size_t n, uint32_t *done,
                     tern_cx *cx);
 

@@ -343,6 +343,25 @@ TEST_F(ExecutorTest, JoinWaitsForAllAndStopsPollingFinishedChildren) {
   EXPECT_EQ(b.polls, 3);
 }
 
+// *done has 32 bits: 32 children are joined, a 33rd is a bug refused in
+// every build (before, the join ignored the 33rd and returned READY
+// without ever polling it).
+TEST_F(ExecutorTest, JoinTakesThirtyTwoChildrenAndRefusesMore) {
+  std::vector<Flag> flags(TERN_JOIN_MAX + 1, Flag{true, 0});
+  std::vector<tern_future> kids;
+  for (Flag &f : flags) {
+    kids.push_back(tern_future{FlagPoll, &f});
+  }
+  tern_cx cx = tern_cx_make(tern_waker{nullptr, nullptr}, nullptr);
+  uint32_t done = 0;
+  EXPECT_EQ(tern_join(kids.data(), TERN_JOIN_MAX, &done, &cx), TERN_READY);
+  EXPECT_EQ(done, 0xffffffffu);
+  EXPECT_EQ(flags[TERN_JOIN_MAX - 1].polls, 1);
+  done = 0;
+  EXPECT_DEATH(tern_join(kids.data(), kids.size(), &done, &cx),
+               "more than TERN_JOIN_MAX");
+}
+
 TEST_F(ExecutorTest, SelectReturnsTheFirstReady) {
   Flag a{false, 0}, b{false, 0};
   tern_future kids[2] = {{FlagPoll, &a}, {FlagPoll, &b}};

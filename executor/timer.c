@@ -75,6 +75,11 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
 
 tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms) {
   if (!t->started) {
+    /* Further than 2^31 - 1 ms ahead, a deadline on the wrapping clock
+     * reads as one in the past. */
+    if (ms > TERN_SLEEP_MAX_MS) {
+      ms = TERN_SLEEP_MAX_MS;
+    }
     t->deadline = tern_port_now() + ms;
     t->started = 1;
   }

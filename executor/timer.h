@@ -68,9 +68,16 @@ tern_time tern_now(void);
  * (busily) rather than by a timer. */
 tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline);
 
-/* READY `ms` after the first poll (the deadline is fixed then and kept in
- * the timer; tern_timer_cancel or completion resets it). Armed as
- * tern_sleep_until is. */
+/* The longest sleep tern_sleep_for and tern_with_timeout take: 2^31 - 1
+ * ms (24.8 days), the furthest deadline tern_time_before still sees in
+ * the future on the wrapping clock. A longer ms is cut to it (not read as
+ * a deadline already passed). */
+#define TERN_SLEEP_MAX_MS 0x7fffffffu
+
+/* READY `ms` (at most TERN_SLEEP_MAX_MS: more is cut to it) after the
+ * first poll (the deadline is fixed then and kept in the timer;
+ * tern_timer_cancel or completion resets it). Armed as tern_sleep_until
+ * is. */
 tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms);
 
 /* Disarms the timer from whichever queue it is in (a no-op if it is not
@@ -80,9 +87,10 @@ void tern_timer_cancel(tern_timer *t);
 
 /* Composes a deadline with any other operation: pass what the operation's
  * poll just returned as `inner`. READY when the operation is (timer
- * cancelled, *expired = false) or the deadline `ms` after the first call
- * passed (*expired = true); PENDING otherwise, with both the operation's
- * registration and the timer's (in cx's queue) in place. */
+ * cancelled, *expired = false) or the deadline `ms` (cut to
+ * TERN_SLEEP_MAX_MS) after the first call passed (*expired = true); PENDING
+ * otherwise, with both the operation's registration and the timer's (in cx's
+ * queue) in place. */
 tern_poll tern_with_timeout(tern_timer *t, tern_cx *cx, tern_poll inner,
                             uint32_t ms, bool *expired);
 

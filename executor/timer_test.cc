@@ -118,6 +118,36 @@ TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
   tern_timer_cancel(&t);
 }
 
+// A sleep longer than the wrapping clock can tell from the past is cut
+// to TERN_SLEEP_MAX_MS (before, 2^32 - 1 ms ended at once: its deadline
+// read as 1 ms ago).
+TEST_F(TimerTest, AHugeSleepIsCutToTheLongestThatStaysAhead) {
+  tern_sim_set_time(1000);
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx(&q);
+  tern_timer t = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_for(&t, &cx, UINT32_MAX), TERN_PENDING);
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 1000u + TERN_SLEEP_MAX_MS);
+  tern_sim_set_time(1000u + TERN_SLEEP_MAX_MS - 1);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 0u);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, UINT32_MAX), TERN_PENDING);
+  tern_sim_set_time(1000u + TERN_SLEEP_MAX_MS);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, UINT32_MAX), TERN_READY);
+  // tern_with_timeout's deadline is cut the same way; 2^31 ms as well.
+  tern_sim_set_time(5);
+  bool expired = true;
+  EXPECT_EQ(tern_with_timeout(&t, &cx, TERN_PENDING, 0x80000000u, &expired),
+            TERN_PENDING);
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 5u + TERN_SLEEP_MAX_MS);
+  EXPECT_EQ(tern_with_timeout(&t, &cx, TERN_READY, 0x80000000u, &expired),
+            TERN_READY);
+  EXPECT_FALSE(expired);
+}
+
 TEST_F(TimerTest, OrderSurvivesTheClockWrapping) {
   tern_sim_set_time(0xffffff00u);
   tern_test::CountingWaker early, late;

@@ -196,20 +196,33 @@ static bool host_addr(tern_ipv4_addr a) {
   return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
 }
 
+/* The host bits of o's subnet mask (its complement); 0 when there is
+ * none or it has holes: a /32, every other host then reached through the
+ * router. */
+static uint32_t host_bits(const tern_dhcpv4_opts *o) {
+  uint32_t h = ~tern_be32(o->mask.b);
+  return (o->present & TERN_DHCPV4_HAVE_MASK) != 0 && (h & (h + 1)) == 0 ? h
+                                                                         : 0;
+}
+
+/* Whether a is the own address or the broadcast of its subnet (host bits
+ * h): no host's (RFC 1122 3.2.1.3; /31 and /32 have neither, RFC 3021),
+ * and one the IPv4 layer refuses. */
+static bool subnet_edge(tern_ipv4_addr a, uint32_t h) {
+  uint32_t host = tern_be32(a.b) & h;
+  return h > 1 && (host == 0 || host == h);
+}
+
 /* An ACK for the lease's address and server (set by input): the lease counts
  * from the request that began the exchange (RFC 2131 4.4.1); T1 and T2 from the
  * server, or 1/2 and 7/8 of the lease. */
 static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
-  uint32_t m = tern_be32(o->mask.b);
-  /* The prefix of a contiguous mask; none, or one with holes: 32 (every
-   * other host then reached through the router). */
-  l->prefix_len = 32;
-  if ((o->present & TERN_DHCPV4_HAVE_MASK) != 0 && (~m & (~m + 1)) == 0) {
-    for (l->prefix_len = 0; m != 0; m <<= 1) {
-      l->prefix_len++;
-    }
+  uint8_t n = 32;
+  for (uint32_t h = host_bits(o); h != 0; h >>= 1) {
+    n--;
   }
+  l->prefix_len = n;
   l->router = o->router; /* 0.0.0.0 when there is none */
   l->n_dns = o->n_dns;
   memcpy(l->dns, o->dns, sizeof l->dns);
@@ -263,13 +276,14 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
-  } else if (host_addr(yiaddr) &&
+  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, host_bits(&o)) &&
              (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&
                (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
     /* An offer that names its server, or an ACK (renewals are unicast to
-     * its server), for a host's address. Another address than the one in
+     * its server), for a host's address (not its subnet's own address or
+     * broadcast by the mask it comes with). Another address than the one in
      * use (RENEWING, REBINDING, REBOOTING) must be checked before use like
      * a first one (RFC 2131 4.4.1, RFC 5227 2.1): the old one goes
      * (reported lost) and the new one is probed. (The lease is forgotten

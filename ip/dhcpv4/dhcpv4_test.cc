@@ -380,6 +380,33 @@ TEST_F(Dhcpv4Test, RepliesNotForUsAreIgnored) {
   EXPECT_EQ(s.rx_taken, 0u);
 }
 
+// An OFFER or ACK of the subnet's own address or its broadcast (by the
+// mask it carries, /24 here) is no host's (RFC 1122 3.2.1.3): ignored,
+// the client goes on waiting for a good one.
+TEST_F(Dhcpv4Test, TheSubnetsOwnAddressOrBroadcastIsIgnored) {
+  const tern_ipv4_addr net = tern_ipv4(192, 0, 2, 0),
+                       bcast = tern_ipv4(192, 0, 2, 255);
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, net), kBcast);
+  Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, bcast), kBcast);
+  EXPECT_TRUE(Wire().empty());  // no REQUEST for either
+  EXPECT_EQ(State(), TERN_DHCPV4_SELECTING);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, 2u);
+  Inject(Reply(d, TERN_DHCPV4_OFFER));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600, bcast), kBcast);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600, net), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  EXPECT_TRUE(leases_.empty());
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, 4u);
+  Inject(Reply(r, TERN_DHCPV4_ACK));
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_taken, 2u);
+}
+
 TEST_F(Dhcpv4Test, DiscoverIsRetransmittedWithBackoffAndJitter) {
   Start();
   Advance(TERN_DHCPV4_INIT_DELAY_MS);

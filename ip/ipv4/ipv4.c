@@ -72,9 +72,17 @@ int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
   uint32_t mask;
   memcpy(&mask, m, 4);
   /* Nor the subnet's own address or its broadcast, which are no host's
-   * (RFC 1122 3.2.1.3); /31 and /32 have neither (RFC 3021). */
+   * (RFC 1122 3.2.1.3); /31 and /32 have neither (RFC 3021). Nor, on a
+   * device that resolves next hops (Ethernet's ARP), which reaches only
+   * its subnet, a gateway outside it: it would never resolve. (A
+   * point-to-point device sends everything to its one peer, which is
+   * often off the subnet: PPP's /32 with the peer as gateway.) */
   uint32_t host = ip & ~mask;
-  if (ip != 0 && prefix_len <= 30 && (host == 0 || host == ~mask)) {
+  uint32_t off_link = gw != 0 && (iface->flags & TERN_NETDEV_NEXT_HOP) != 0
+                          ? (gw ^ ip) & mask
+                          : 0;
+  if (ip != 0 &&
+      ((prefix_len <= 30 && (host == 0 || host == ~mask)) || off_link != 0)) {
     return TERN_EINVAL;
   }
   iface->v4.addr = ip;

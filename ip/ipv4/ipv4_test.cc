@@ -689,6 +689,43 @@ TEST(Ipv4Iface, AddressChangesAreToldToTheDevice) {
   EXPECT_EQ(tern_ipv4_set_addr(nullptr, &a, 24, nullptr), TERN_EINVAL);
 }
 
+// A device that resolves next hops (Ethernet: ARP) reaches only its
+// subnet, so its gateway must be on it; a point-to-point device (PPP: a
+// /32 address, the peer as gateway) sends everything to its peer and
+// takes a gateway anywhere.
+TEST(Ipv4Iface, AGatewayOffTheSubnetOnlyOnAPointToPointDevice) {
+  const tern_ipv4_addr me = tern_ipv4(192, 0, 2, 2),
+                       off = tern_ipv4(198, 51, 100, 1),
+                       on = tern_ipv4(192, 0, 2, 254);
+  {
+    Bench eth(1500, 14, 16, /*next_hop=*/true);
+    int calls = eth.link.dev.set_addr_calls;
+    EXPECT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 24, &off), TERN_EINVAL);
+    EXPECT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 32, &off), TERN_EINVAL);
+    // Nothing changed: the device was not told, the gateway is the
+    // Bench's 192.0.2.1.
+    EXPECT_EQ(eth.link.dev.set_addr_calls, calls);
+    tern_ip_route r;
+    tern_ip_addr far = tern_test::Ip4(tern_ipv4(203, 0, 113, 9));
+    ASSERT_EQ(tern_ip_route_lookup(&eth.stack, &far, 0, &r), 0);
+    EXPECT_EQ(Bytes(r.next_hop.u.v4.b, r.next_hop.u.v4.b + 4),
+              Bytes({192, 0, 2, 1}));
+    EXPECT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 24, &on), 0);
+    EXPECT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 24, nullptr), 0);
+  }
+  {
+    Bench ppp;  // no next hops: a point-to-point link
+    EXPECT_EQ(tern_ipv4_set_addr(&ppp.iface, &me, 32, &off), 0);
+    EXPECT_EQ(tern_ipv4_set_addr(&ppp.iface, &me, 24, &off), 0);
+    // Everything off the subnet goes to the peer.
+    tern_ip_route r;
+    tern_ip_addr far = tern_test::Ip4(tern_ipv4(203, 0, 113, 9));
+    ASSERT_EQ(tern_ip_route_lookup(&ppp.stack, &far, 0, &r), 0);
+    EXPECT_EQ(Bytes(r.next_hop.u.v4.b, r.next_hop.u.v4.b + 4),
+              Bytes({198, 51, 100, 1}));
+  }
+}
+
 TEST(Ipv4Iface, BroadcastAndLocalAddresses) {
   Bench b;
   tern_ipv4_addr sub = tern_ipv4(192, 0, 2, 255),

@@ -116,9 +116,17 @@ int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr) {
   if (eth == NULL || addr == NULL) {
     return TERN_EINVAL;
   }
+  /* No host's address (0.0.0.0 but stop watching): 0/8 ("this network"),
+   * 127/8 (loopback) and 224.0.0.0 up (multicast, reserved, broadcast),
+   * as the IPv4 layer refuses them. */
+  uint8_t first = addr->b[0];
+  uint32_t a = tern_ld32(addr->b);
+  if (a != 0 && (first == 0 || first == 127 || first >= 224)) {
+    return TERN_EINVAL;
+  }
   if (eth->ip != 0) {
     return TERN_EBUSY;
   }
-  eth->probe = tern_ld32(addr->b);
-  return eth->probe == 0 ? 0 : tern__eth_arp_solicit(eth, addr->b);
+  eth->probe = a;
+  return a == 0 ? 0 : tern__eth_arp_solicit(eth, addr->b);
 }

@@ -244,10 +244,12 @@ static bool service(tern_eth *eth) {
 }
 
 /* Starts RFC 5227 section 3's announcements of our address, if we have
- * one (and stops them if not): the first goes out at once (from
- * service()), the others from the timer. */
+ * one and the link is up (and stops them if not: link_changed starts them
+ * when it comes up): the first goes out at once (from service()), the
+ * others from the timer. */
 static void announce(tern_eth *eth) {
-  eth->announce_left = eth->ip != 0 ? TERN_ETH_ANNOUNCEMENTS : 0;
+  eth->announce_left =
+      eth->ip != 0 && eth->lower_up ? TERN_ETH_ANNOUNCEMENTS : 0;
   eth->announce_at = tern_now();
 }
 
@@ -451,11 +453,10 @@ static void link_changed(tern_eth *eth) {
       tern_neigh_flush(eth->ndp);
     }
   }
-  if (up) {
-    /* Back on a link that may be another one: tell it who we are. */
-    announce(eth);
-  }
+  /* Back on a link that may be another one: tell it who we are. Gone
+   * down: the announcements left are dropped. */
   eth->lower_up = up;
+  announce(eth);
   eth_wake(eth); /* service() sends the announcements */
 }
 
@@ -500,10 +501,13 @@ static const tern_netdev_stats *eth_get_stats(void *self) {
 
 static int eth_set_addr(void *self, const uint8_t *addr, size_t len) {
   tern_eth *eth = self;
+  if (addr == NULL) {
+    return TERN_EINVAL;
+  }
   if (len == TERN_PKT_NEXT_HOP6_LEN) {
     return 0; /* NDP, in the IPv6 layer, answers for IPv6 addresses */
   }
-  if (len != 4 || addr == NULL) {
+  if (len != 4) {
     return TERN_EINVAL;
   }
   uint32_t ip;

@@ -224,9 +224,11 @@ void tern_eth_deinit(tern_eth *eth);
  * flags = the lower device's TERN_NETDEV_UP and TERN_NETDEV_NEXT_HOP, mac =
  * the lower device's. Its set_addr op (len 4) sets the address ARP answers
  * for and, on a change to a non-zero address, sends
- * TERN_ETH_ANNOUNCEMENTS gratuitous ARPs TERN_ETH_ANNOUNCE_MS apart; its
- * mcast op maps an IPv4 (RFC 1112 6.4) or IPv6 (RFC 2464 7) group to its
- * MAC, keeps it in the filter and passes it to the lower device. */
+ * TERN_ETH_ANNOUNCEMENTS gratuitous ARPs TERN_ETH_ANNOUNCE_MS apart (only
+ * while the link is up: set while it is down, from the link-up); addr
+ * NULL is TERN_EINVAL; its mcast op maps an IPv4 (RFC 1112 6.4) or IPv6
+ * (RFC 2464 7) group to its MAC, keeps it in the filter and passes it to
+ * the lower device. */
 tern_netdev tern_eth_netdev(tern_eth *eth);
 
 /* Probes addr before the layer above uses it (RFC 5227 2.1.1: a DHCP
@@ -237,7 +239,8 @@ tern_netdev tern_eth_netdev(tern_eth *eth);
  * Call it once per probe; addr 0.0.0.0 stops watching. Returns 0, the
  * send's error (TERN_ENOBUFS: the pool was empty; the watch stays), or
  * TERN_EBUSY (the adapter has an address: a probe comes from 0.0.0.0;
- * nothing sent or watched), TERN_EINVAL. */
+ * nothing sent or watched), TERN_EINVAL (eth or addr NULL, or addr no
+ * host's: 0/8 but 0.0.0.0, 127/8, 224.0.0.0 and up; nothing changes). */
 int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr);
 
 /* The adapter's counters. */

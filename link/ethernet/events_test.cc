@@ -113,6 +113,37 @@ TEST_F(EthTest, ProbeSendsAnRfc5227ProbeAndWatchesTheAddress) {
   EXPECT_EQ(tern_eth_probe(&eth_, nullptr), TERN_EINVAL);
 }
 
+// An address no host can have is not probed (before, a probe went out
+// for it and conflicts were watched for): 0/8 (but 0.0.0.0, which stops
+// watching), 127/8, 224.0.0.0 and up.
+TEST_F(EthTest, ProbeRefusesAddressesNoHostHas) {
+  Start();
+  const tern_ipv4_addr bad[] = {
+      tern_ipv4(0, 1, 2, 3),     tern_ipv4(127, 0, 0, 1),
+      tern_ipv4(127, 255, 0, 9), tern_ipv4(224, 0, 0, 1),
+      tern_ipv4(240, 0, 0, 1),   tern_ipv4(255, 255, 255, 255)};
+  for (const tern_ipv4_addr &a : bad) {
+    EXPECT_EQ(tern_eth_probe(&eth_, &a), TERN_EINVAL) << int(a.b[0]);
+  }
+  EXPECT_TRUE(Wire().empty());
+  // Nothing is watched: a station claiming one is no conflict.
+  const uint8_t lo[4] = {127, 0, 0, 1};
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, zero, kZeroMac, lo));
+  RecvAll();
+  EXPECT_EQ(Events(), 0u);
+  // The edges that are hosts' are probed.
+  const tern_ipv4_addr good[] = {tern_ipv4(1, 0, 0, 1),
+                                 tern_ipv4(126, 255, 255, 254),
+                                 tern_ipv4(223, 255, 255, 254)};
+  for (const tern_ipv4_addr &a : good) {
+    EXPECT_EQ(tern_eth_probe(&eth_, &a), 0);
+    EXPECT_EQ(Wire().size(), 1u);
+  }
+  tern_ipv4_addr none = tern_ipv4(0, 0, 0, 0);
+  EXPECT_EQ(tern_eth_probe(&eth_, &none), 0);
+}
+
 TEST_F(EthTest, NoProbeWithAnAddress) {
   StartWithIp();
   tern_ipv4_addr a = tern_ipv4(192, 0, 2, 103);
@@ -166,6 +197,53 @@ TEST_F(EthTest, LowerLinkDownAndUpArePassedUp) {
   w = Wire();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0], OurRequest(kIpPeer));
+}
+
+// No gratuitous ARP is tried while the link is down (before, an address
+// set then was announced into the down link, each frame refused and
+// counted in arp_tx_fail, and so were the announcements left when it went
+// down): they wait for the link-up, which announces afresh.
+TEST_F(EthTest, NoAnnouncementsWhileTheLinkIsDown) {
+  Start();
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  SetIp(kIpUs);
+  RecvAll();
+  Advance(5000);
+  RecvAll();
+  EXPECT_EQ(Stats().arp_tx_fail, 0u);
+  EXPECT_EQ(Stats().net.tx_drop_error, 0u);
+  // Up: the two announcements, 2 s apart.
+  tern_memnetdev_set_up(&pair_, true);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], Announcement(kIpUs));
+  // Down after the first: the second is dropped, not tried.
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  Advance(2000);
+  RecvAll();
+  Advance(5000);
+  RecvAll();
+  EXPECT_EQ(Stats().arp_tx_fail, 0u);
+  // Up again: both again.
+  tern_memnetdev_set_up(&pair_, true);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  for (int i = 0; i < 2; i++) {
+    if (i > 0) {
+      Advance(2000);
+    }
+    RecvAll();
+    w = Wire();
+    ASSERT_EQ(w.size(), 1u) << i;
+    EXPECT_EQ(w[0], Announcement(kIpUs));
+  }
+  Advance(10000);
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(Stats().arp_tx_fail, 0u);
 }
 
 TEST_F(EthTest, LinkUpWithoutAnAddressAnnouncesNothing) {

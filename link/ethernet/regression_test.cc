@@ -238,5 +238,17 @@ TEST_F(EthTest, NullAdapterOrLowerDeviceIsRefused) {
   EXPECT_EQ(tern_eth_attach_ndp(nullptr, &ndp_.cache), TERN_EINVAL);
 }
 
+// The set_addr op with no address: refused, whatever the length (before,
+// a NULL IPv6 address was taken as set).
+TEST_F(EthTest, SetAddrWithoutAnAddressIsRefused) {
+  Start();
+  EXPECT_EQ(tern_netdev_set_addr(&ip_, nullptr, 4), TERN_EINVAL);
+  EXPECT_EQ(tern_netdev_set_addr(&ip_, nullptr, 16), TERN_EINVAL);
+  EXPECT_EQ(tern_netdev_set_addr(&ip_, nullptr, 0), TERN_EINVAL);
+  EXPECT_TRUE(Wire().empty());
+  const uint8_t v6[16] = {0xfe, 0x80};
+  EXPECT_EQ(tern_netdev_set_addr(&ip_, v6, 16), 0);
+}
+
 }  // namespace
 }  // namespace tern_eth_test

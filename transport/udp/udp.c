@@ -156,6 +156,11 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
       s->err = (int8_t)e->err;
       layer->stats.rx_errors++;
       tern_waker_slot_wake(&s->reader);
+      /* A send that waits (for a packet or for room) ends with the error
+       * too: woken, it finds the error and withdraws its wait. */
+      if (s->tx_waiter.queued) {
+        tern_waker_wake(s->tx_waiter.waker);
+      }
     }
   }
 }
@@ -355,13 +360,15 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     goto done;
   }
   tern_ip_stack *stack = sock->layer->stack;
+  /* A connected socket's pending error is this send's result, reported
+   * once: a send that starts now sends nothing, and one that waited (for
+   * a packet or for room) gives up its wait and its packet. */
+  rc = sock->err;
+  if (rc != 0) {
+    sock->err = 0;
+    goto out;
+  }
   if (sock->tx_pkt == NULL) {
-    /* A connected socket's pending error is this send's result. */
-    rc = sock->err;
-    if (rc != 0) {
-      sock->err = 0;
-      goto done;
-    }
     /* The packet first, the route once it is there (the fresh one: the
      * wait may have been long). */
     if (tern_ip_poll_alloc(stack, cx, &sock->tx_waiter, &sock->tx_pkt) ==

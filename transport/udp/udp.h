@@ -159,7 +159,9 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
  * TERN_EMSGSIZE (more than the route's max_len minus 8, or than a pool
  * packet holds). PENDING while the stack's pool is empty or the outgoing
  * interface's queue is full: poll again with the same arguments; data is
- * read only in the poll that returns READY. A task that stops polling a
+ * read only in the poll that returns READY. An error reported to a
+ * connected socket while its send waits wakes the send, which ends with
+ * it (nothing sent, the packet back in the pool). A task that stops polling a
  * pending send calls tern_udp_cancel_send. */
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,

@@ -1065,6 +1065,79 @@ TEST(UdpSend, CancelSendReturnsThePacketToThePool) {
   EXPECT_EQ(got[28], 'w');
 }
 
+// A port unreachable that arrives while a connected socket's send waits
+// (for room in the queue, then for a packet from the pool) wakes the
+// send, which ends with the error, once: nothing of it is sent, its
+// packet goes back to the pool and a receive does not see the error again.
+TEST(UdpSend, AnErrorEndsASendThatWaits) {
+  UdpBench b(1500, 1, false, 1, 16);  // the device holds 1; 16 packets
+  ASSERT_EQ(b.Bind(7), 0);
+  tern_endpoint peer = Ep(tern_ipv4(192, 0, 2, 1), 9999);
+  ASSERT_EQ(tern_udp_connect(&b.sock, &peer), 0);
+  b.Run();
+  EXPECT_EQ(b.SendTo(peer, "d", 1), 0);
+  const Bytes d = Sent(b);  // the datagram the peer refuses
+  const Bytes refusal =
+      IcmpError(TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_PORT_UNREACH, d, 28);
+  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
+    EXPECT_EQ(b.SendTo(peer, "x", 1), 0) << n;
+  }
+  ASSERT_EQ(b.iface.txq_len, TERN_IP_TXQ_MAX);
+  size_t free_before = tern_pkt_pool_available(&b.pool.pool);
+  CountingWaker sender;  // the sending task (apart from a reader)
+  tern_cx scx = sender.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, nullptr, "y", 1, &err),
+            TERN_PENDING);
+  EXPECT_EQ(sender.Take(), 0);
+  b.link.Inject(refusal, TERN_PKT_LINK_UNICAST);  // the queue stays full
+  b.Run();
+  EXPECT_EQ(sender.Take(), 1);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, nullptr, "y", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), free_before);
+  int n = 0;
+  EXPECT_EQ(tern_udp_poll_recv_msg(&b.sock, &b.acx, nullptr, nullptr, 0, &n),
+            TERN_PENDING);  // reported once
+  // Nothing of "y" goes out when room is made.
+  size_t sent = 0;
+  for (Bytes got;;) {
+    b.Run();
+    if (!b.link.Take(&got)) {
+      break;
+    }
+    EXPECT_EQ(got[28], 'x');
+    sent++;
+  }
+  EXPECT_EQ(sent, 1u + TERN_IP_TXQ_MAX);
+  EXPECT_EQ(sender.Take(), 0);
+  // Waiting for a packet: all but the receive reserve are held.
+  std::vector<tern_pkt *> held;
+  while (tern_pkt_pool_available(&b.pool.pool) > 4) {
+    held.push_back(tern_pkt_pool_try_alloc(&b.pool.pool));
+  }
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, nullptr, "z", 1, &err),
+            TERN_PENDING);
+  b.link.Inject(refusal, TERN_PKT_LINK_UNICAST);
+  b.Run();
+  EXPECT_EQ(sender.Take(), 1);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, nullptr, "z", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED);
+  // No longer waiting: a packet freed later wakes nobody.
+  for (tern_pkt *p : held) {
+    tern_pkt_free(p);
+  }
+  EXPECT_EQ(sender.Take(), 0);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 16u);
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  EXPECT_EQ(b.udp.stats.rx_errors, 2u);
+  // And the socket sends again.
+  EXPECT_EQ(b.SendTo(peer, "w", 1), 0);
+  EXPECT_EQ(Sent(b)[28], 'w');
+}
+
 TEST(UdpSend, CloseWakesTheReaderAndWithdrawsAPendingSend) {
   UdpBench b;
   ASSERT_EQ(b.Bind(7), 0);
