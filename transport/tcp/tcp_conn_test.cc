@@ -3608,6 +3608,25 @@ TEST_F(TcpConn, ConnectRefusesAnOpenConnectionAndBadArguments) {
   EXPECT_EQ(tern_tcp_connect(&slots[0], &peer), TERN_EINVAL);
 }
 
+// An IPv6 endpoint: the default build has no IPv6 layer here, so a connect
+// finds no route (TERN_EAFNOSUPPORT); the IPv4-only build
+// (conn_v4_only_test) refuses it before routing, and refuses to listen on
+// an IPv6 address. Connecting to a family that is neither is TERN_EINVAL.
+TEST_F(TcpConn, Ipv6Endpoints) {
+  tern_endpoint v6 = tern_test::Ep(kPeer, kPort);
+  v6.addr.family = TERN_IP_V6;
+  EXPECT_EQ(tern_tcp_connect(&conn, &v6), TERN_EAFNOSUPPORT);
+  EXPECT_EQ(conn.state, TERN_TCP_CLOSED);
+  tern_endpoint odd = tern_test::Ep(kPeer, kPort);
+  odd.addr.family = 5;
+  EXPECT_EQ(tern_tcp_connect(&conn, &odd), TERN_EINVAL);
+  tern_endpoint local6 = tern_test::Ep(kUs, kPort);
+  local6.addr.family = TERN_IP_V6;
+  EXPECT_EQ(tern_tcp_listen(&tcp, &lst, &local6, slots, 1),
+            TERN_CONFIG_IPV6 ? 0 : TERN_EAFNOSUPPORT);
+  EXPECT_TRUE(Run().empty());
+}
+
 // A connection is one listener's slot at a time: two listeners sharing
 // one would both hand it to their SYNs, the second set-up overwriting a
 // connection the first still lists. Slots overlapping a live listener's
@@ -3645,9 +3664,14 @@ TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
   EXPECT_EQ(tern_tcp_set_keepalive(&conn, true), 0);
 }
 
+// In the IPv4-only build (conn_v4_only_test) each of the connection's two
+// endpoints is 12 bytes smaller (a 4-byte address); size_tcp.c checks both
+// builds' figures on Cortex-M0.
 TEST(TcpSize, ConnectionState) {
-  printf("sizeof(tern_tcp_conn) = %zu on this host\n", sizeof(tern_tcp_conn));
+  printf("sizeof(tern_tcp_conn) = %zu on this host, %s build\n",
+         sizeof(tern_tcp_conn), TERN_CONFIG_IPV6 ? "default" : "IPv4-only");
   EXPECT_LE(sizeof(tern_tcp_conn), 400u);
+  EXPECT_EQ(sizeof(tern_endpoint), TERN_CONFIG_IPV6 ? 24u : 12u);
 }
 
 }  // namespace
