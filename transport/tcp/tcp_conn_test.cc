@@ -3590,8 +3590,6 @@ TEST_F(TcpConn, SetUpAgainWhileItsConnectionLivesIsRefused) {
   EXPECT_EQ(Run().size(), 1u);  // the SYN
 }
 
-// Issue 9 item 9: the state of a connection without its rings. On the
-// host (64-bit pointers) here; the Cortex-M0 figure is in README.md.
 // tern_tcp_connect's refusals, as tcp.h lists them: TERN_EALREADY for a
 // connection not CLOSED (its doc said TERN_EINVAL), TERN_EINVAL for a bad
 // argument or a listener's slot.
@@ -3664,7 +3662,9 @@ TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
   EXPECT_EQ(tern_tcp_set_keepalive(&conn, true), 0);
 }
 
-// In the IPv4-only build (conn_v4_only_test) each of the connection's two
+// Issue 9 item 9: the state of a connection without its rings. On the
+// host (64-bit pointers) here; the Cortex-M0 figure is in README.md. In the
+// IPv4-only build (conn_v4_only_test) each of the connection's two
 // endpoints is 12 bytes smaller (a 4-byte address); size_tcp.c checks both
 // builds' figures on Cortex-M0.
 TEST(TcpSize, ConnectionState) {
