@@ -86,6 +86,11 @@ def tern_dependencies():
         path = "toolchains/local/remote_coverage_tools",
     )
 
+    # tern's build settings (the IPv6 switch): a repository of its own so
+    # that tern.bazelrc's --config=ipv4only names the same flag in tern's
+    # workspace and in one that uses tern.
+    _maybe(_tern_subdir, "tern_config", path = "toolchains/local/tern_config")
+
     # Debian's bazel-platforms: newer than the copy embedded in Bazel 4.2.3
     # (it has armv6-m, armv7-m and armv7e-m).
     _maybe(

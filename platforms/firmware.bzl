@@ -2,7 +2,8 @@
 
 - `tern_binary` links cc_library deps into an ELF and a linker map for the
   configured board, or, with `board` set, for that board through a
-  transition (so a plain `bazel build //...` on the host still builds it).
+  transition (so a plain `bazel build //...` on the host still builds it);
+  `ipv4_only = True` builds it IPv4-only (ip/addr/README.md).
   `bazel run` on it boots the ELF in QEMU.
 - `qemu_test` boots a firmware in QEMU (semihosting, UART on stdout) and
   passes on exit code 0.
@@ -16,6 +17,7 @@ A workspace that uses tern loads this file as
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
 load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
+load("//ip/addr:ipv4_only.bzl", "IPV6_FLAG")
 
 BoardInfo = provider(
     doc = "How to link and boot one board.",
@@ -58,12 +60,14 @@ _MODE = "//command_line_option:compilation_mode"
 
 def _board_transition_impl(settings, attr):
     mode = attr.compilation_mode or settings[_MODE]
+    ipv6 = settings[IPV6_FLAG] and not attr.ipv4_only
     if not attr.board:
         return {
             _PLATFORMS: settings[_PLATFORMS],
             _COPT: settings[_COPT],
             _LINKOPT: settings[_LINKOPT],
             _MODE: mode,
+            IPV6_FLAG: ipv6,
         }
 
     # Host-only flags (sanitizers from --config=asan, say) do not apply to
@@ -73,12 +77,13 @@ def _board_transition_impl(settings, attr):
         _COPT: [],
         _LINKOPT: [],
         _MODE: mode,
+        IPV6_FLAG: ipv6,
     }
 
 _board_transition = transition(
     implementation = _board_transition_impl,
-    inputs = [_PLATFORMS, _COPT, _LINKOPT, _MODE],
-    outputs = [_PLATFORMS, _COPT, _LINKOPT, _MODE],
+    inputs = [_PLATFORMS, _COPT, _LINKOPT, _MODE, IPV6_FLAG],
+    outputs = [_PLATFORMS, _COPT, _LINKOPT, _MODE, IPV6_FLAG],
 )
 
 def _link_inputs(deps):
@@ -188,6 +193,10 @@ tern_binary = rule(
             values = ["", "fastbuild", "opt", "dbg"],
             doc = "build the firmware in this mode whatever -c says (size " +
                   "figures are opt figures); default: the configured one",
+        ),
+        "ipv4_only": attr.bool(
+            doc = "build the firmware IPv4-only (TERN_CONFIG_IPV6 0, as " +
+                  "--config=ipv4only does) whatever the command line says",
         ),
         "_board_info": attr.label(default = Label("//platforms:board_info")),
         "_cc_toolchain": attr.label(default = "@bazel_tools//tools/cpp:current_cc_toolchain"),

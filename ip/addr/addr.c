@@ -138,10 +138,14 @@ int tern_ip_parse(tern_ip_addr *out, const char *s, size_t len) {
   tern_ip_addr r;
   memset(&r, 0, sizeof r);
   if (memchr(s, ':', len) != NULL) {
+#if TERN_CONFIG_IPV6
     if (tern_ipv6_parse(&r.u.v6, s, len) != 0) {
       return TERN_EINVAL;
     }
     r.family = TERN_IP_V6;
+#else
+    return TERN_EAFNOSUPPORT; /* IPv6 text, or no address */
+#endif
   } else {
     if (tern_ipv4_parse(&r.u.v4, s, len) != 0) {
       return TERN_EINVAL;
@@ -185,6 +189,7 @@ int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len) {
   memset(&r, 0, sizeof r);
   size_t colon;
   if (len > 0 && s[0] == '[') {
+#if TERN_CONFIG_IPV6
     const char *close = memchr(s, ']', len);
     if (close == NULL) {
       return TERN_EINVAL;
@@ -209,6 +214,9 @@ int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len) {
     if (colon >= len || s[colon] != ':') {
       return TERN_EINVAL;
     }
+#else
+    return TERN_EAFNOSUPPORT; /* "[IPv6]:port" */
+#endif
   } else {
     const char *c = memchr(s, ':', len);
     if (c == NULL) {
@@ -345,7 +353,11 @@ int tern_ipv6_format(const tern_ipv6_addr *a, char *buf, size_t cap) {
 int tern_ip_format(const tern_ip_addr *a, char *buf, size_t cap) {
   switch (a->family) {
     case TERN_IP_V4: return tern_ipv4_format(&a->u.v4, buf, cap);
+#if TERN_CONFIG_IPV6
     case TERN_IP_V6: return tern_ipv6_format(&a->u.v6, buf, cap);
+#else
+    case TERN_IP_V6: return TERN_EAFNOSUPPORT;
+#endif
   }
   return TERN_EINVAL;
 }
@@ -354,6 +366,7 @@ int tern_endpoint_format(const tern_endpoint *e, char *buf, size_t cap) {
   text_out t = {buf, cap, 0};
   switch (e->addr.family) {
     case TERN_IP_V4: put_ipv4(&t, e->addr.u.v4.b); break;
+#if TERN_CONFIG_IPV6
     case TERN_IP_V6:
       put_char(&t, '[');
       put_ipv6(&t, e->addr.u.v6.b);
@@ -363,6 +376,9 @@ int tern_endpoint_format(const tern_endpoint *e, char *buf, size_t cap) {
       }
       put_char(&t, ']');
       break;
+#else
+    case TERN_IP_V6: return TERN_EAFNOSUPPORT;
+#endif
     default: return TERN_EINVAL;
   }
   put_char(&t, ':');

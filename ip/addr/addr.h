@@ -13,6 +13,17 @@
 
 #include "tern/err.h"
 
+/* TERN_CONFIG_IPV6: 1 (the default) for a stack that may carry IPv6, 0 for
+ * an IPv4-only build. Set by the build for every target that uses this
+ * header (`--config=ipv4only`, or tern_binary's `ipv4_only`: see
+ * README.md), so all of a firmware agrees on it. With 0, a tern_ip_addr
+ * has room for 4 bytes only, and everything that is given an IPv6 address
+ * or endpoint (parsing one, binding, connecting, sending) refuses it with
+ * TERN_EAFNOSUPPORT. */
+#ifndef TERN_CONFIG_IPV6
+#define TERN_CONFIG_IPV6 1
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,18 +49,56 @@ typedef enum tern_ip_family {
 #define TERN_IP_PROTO_UDP 17
 #define TERN_IP_PROTO_ICMPV6 58
 
+/* The most bytes an address of a supported family has. */
+#if TERN_CONFIG_IPV6
+#define TERN_IP_ADDR_MAX_LEN 16
+#else
+#define TERN_IP_ADDR_MAX_LEN 4
+#endif
+
 /* An address of either family. The address is word-aligned (w), so that
  * the stack copies and compares it a word at a time: an IPv4 address is
  * w[0], an IPv6 address w[0..3], each word the address's bytes in memory
- * (network) order. */
+ * (network) order; b is the same bytes, for code that handles either
+ * family by its length (tern_ip_addr_len). An IPv4-only build
+ * (TERN_CONFIG_IPV6 0) has no v6 member and room for 4 bytes. */
 typedef struct tern_ip_addr {
   uint8_t family; /* tern_ip_family */
   union {
     tern_ipv4_addr v4;
+#if TERN_CONFIG_IPV6
     tern_ipv6_addr v6;
-    uint32_t w[4];
+#endif
+    uint8_t b[TERN_IP_ADDR_MAX_LEN];
+    uint32_t w[TERN_IP_ADDR_MAX_LEN / 4];
   } u;
 } tern_ip_addr;
+
+/* Whether this build handles addresses of family: TERN_IP_V4 always,
+ * TERN_IP_V6 unless the build is IPv4-only. What the layers check before
+ * they take an address from the application; a family that is not
+ * supported is refused with TERN_EAFNOSUPPORT. */
+static inline bool tern_ip_family_supported(uint8_t family) {
+  return family == TERN_IP_V4 || (TERN_CONFIG_IPV6 && family == TERN_IP_V6);
+}
+
+/* The error for an address of family that a layer is given: 0 if the
+ * family is supported, TERN_EAFNOSUPPORT for IPv6 in an IPv4-only build,
+ * TERN_EINVAL for no family or an unknown one. */
+static inline int tern_ip_family_check(uint8_t family) {
+  if (tern_ip_family_supported(family)) {
+    return 0;
+  }
+  return !TERN_CONFIG_IPV6 && family == TERN_IP_V6 ? TERN_EAFNOSUPPORT
+                                                   : TERN_EINVAL;
+}
+
+/* The bytes an address of family has in u.b: 16 for IPv6 (in a build that
+ * has it), else 4. Never more than TERN_IP_ADDR_MAX_LEN, whatever family
+ * says. */
+static inline size_t tern_ip_addr_len(uint8_t family) {
+  return TERN_CONFIG_IPV6 && family == TERN_IP_V6 ? 16u : 4u;
+}
 
 /* An address and a port (UDP or TCP), and the interface it is scoped to:
  * the zone of a link-local IPv6 address (RFC 4007 section 11), or the
@@ -92,13 +141,17 @@ int tern_ipv4_parse(tern_ipv4_addr *out, const char *s, size_t len);
  * are not accepted. Returns 0, or TERN_EINVAL and leaves *out unchanged. */
 int tern_ipv6_parse(tern_ipv6_addr *out, const char *s, size_t len);
 
-/* Parses either family; the family is taken from the text. */
+/* Parses either family; the family is taken from the text. Returns 0, or
+ * TERN_EINVAL, or, in an IPv4-only build, TERN_EAFNOSUPPORT for text with
+ * a colon (an IPv6 address, well formed or not); *out is unchanged on
+ * failure. */
 int tern_ip_parse(tern_ip_addr *out, const char *s, size_t len);
 
 /* Parses "192.0.2.1:7", "[2001:db8::1]:7" or, with a scope (zone) id,
  * "[fe80::1%2]:7" (RFC 4007 section 11.2, numeric zones 1..255 only).
- * The port is required. Returns 0, or TERN_EINVAL and leaves *out
- * unchanged. */
+ * The port is required. Returns 0, or TERN_EINVAL, or, in an IPv4-only
+ * build, TERN_EAFNOSUPPORT for a bracketed (IPv6) endpoint; *out is
+ * unchanged on failure. */
 int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len);
 
 /* Formatters write text and a NUL into buf (cap bytes) and return the
@@ -108,6 +161,10 @@ int tern_endpoint_parse(tern_endpoint *out, const char *s, size_t len);
  * two or more zero groups shortened to "::", IPv4-mapped addresses with a
  * dotted tail. An IPv6 endpoint's scope is written as "%N" after the
  * address; an IPv4 endpoint's has no text form and is not written. */
+/* tern_ip_format and tern_endpoint_format return TERN_EINVAL for an
+ * address of no family, and TERN_EAFNOSUPPORT for an IPv6 one in an
+ * IPv4-only build. (tern_ipv6_parse and tern_ipv6_format work on a
+ * tern_ipv6_addr in every build.) */
 int tern_ipv4_format(const tern_ipv4_addr *a, char *buf, size_t cap);
 int tern_ipv6_format(const tern_ipv6_addr *a, char *buf, size_t cap);
 int tern_ip_format(const tern_ip_addr *a, char *buf, size_t cap);

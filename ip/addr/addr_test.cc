@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string.h>
+
 #include <string>
 
 namespace {
@@ -135,10 +137,18 @@ TEST(Ipv6, RejectsMalformedText) {
   }
 }
 
+// These tests run in the default build and, as addr_v4_only_test, in the
+// IPv4-only one (TERN_CONFIG_IPV6 0). A test whose cases are IPv6 by nature
+// is skipped there (GTEST_SKIP, below), and its IPv4 cases run; what the
+// IPv4-only build does instead is Ipv4Only's tests, at the end.
+
 TEST(Ip, PicksTheFamily) {
   tern_ip_addr a;
   ASSERT_EQ(tern_ip_parse(&a, "192.0.2.1", 9), 0);
   EXPECT_EQ(a.family, TERN_IP_V4);
+  if (!TERN_CONFIG_IPV6) {
+    GTEST_SKIP() << "IPv6 text: the IPv4-only build refuses it";
+  }
   ASSERT_EQ(tern_ip_parse(&a, "2001:db8::1", 11), 0);
   EXPECT_EQ(a.family, TERN_IP_V6);
   char buf[TERN_IPV6_STRLEN];
@@ -153,6 +163,9 @@ TEST(Endpoint, RoundTrips) {
                         "[2001:db8::1]:65535", "[::ffff:192.0.2.1]:53",
                         "[fe80::1%2]:7",       "[fe80::1%255]:546"};
   for (const char *s : good) {
+    if (!TERN_CONFIG_IPV6 && s[0] == '[') {
+      continue; /* IPv6: Ipv4Only.RefusesIpv6Endpoints */
+    }
     tern_endpoint e;
     ASSERT_EQ(tern_endpoint_parse(&e, s, strlen(s)), 0) << s;
     char buf[TERN_ENDPOINT_STRLEN];
@@ -170,11 +183,17 @@ TEST(Endpoint, RejectsMalformedText) {
       "[fe80::1%eth0]:7", "[%2]:7",        "[fe80::1%2%3]:7"};
   for (const char *s : bad) {
     tern_endpoint e;
-    EXPECT_EQ(tern_endpoint_parse(&e, s, strlen(s)), TERN_EINVAL) << s;
+    // Brackets are IPv6's: the IPv4-only build refuses the family first.
+    int want =
+        !TERN_CONFIG_IPV6 && s[0] == '[' ? TERN_EAFNOSUPPORT : TERN_EINVAL;
+    EXPECT_EQ(tern_endpoint_parse(&e, s, strlen(s)), want) << s;
   }
 }
 
 TEST(Endpoint, TheScopeIsTheZone) {
+  if (!TERN_CONFIG_IPV6) {
+    GTEST_SKIP() << "a zone is IPv6's";
+  }
   tern_endpoint e;
   const char *s = "[fe80::1%3]:547";
   ASSERT_EQ(tern_endpoint_parse(&e, s, strlen(s)), 0);
@@ -200,6 +219,9 @@ TEST(Format, TooSmallBuffers) {
   tern_ipv6_addr six;
   ASSERT_EQ(Parse6("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &six), 0);
   EXPECT_EQ(tern_ipv6_format(&six, buf, TERN_IPV6_STRLEN), 39);
+  if (!TERN_CONFIG_IPV6) {
+    GTEST_SKIP() << "the longest endpoint is IPv6";
+  }
   tern_endpoint e;
   const char *longest = "[::ffff:255.255.255.255%255]:65535";
   ASSERT_EQ(tern_endpoint_parse(&e, longest, strlen(longest)), 0);
@@ -207,5 +229,63 @@ TEST(Format, TooSmallBuffers) {
   EXPECT_EQ(tern_endpoint_format(&e, buf, strlen(longest) + 1),
             (int)strlen(longest));
 }
+
+TEST(Family, WhatTheBuildSupports) {
+  EXPECT_TRUE(tern_ip_family_supported(TERN_IP_V4));
+  EXPECT_EQ(tern_ip_family_supported(TERN_IP_V6), TERN_CONFIG_IPV6 != 0);
+  EXPECT_FALSE(tern_ip_family_supported(TERN_IP_NONE));
+  EXPECT_FALSE(tern_ip_family_supported(5));
+  EXPECT_EQ(tern_ip_family_check(TERN_IP_V4), 0);
+  EXPECT_EQ(tern_ip_family_check(TERN_IP_V6),
+            TERN_CONFIG_IPV6 ? 0 : TERN_EAFNOSUPPORT);
+  EXPECT_EQ(tern_ip_family_check(TERN_IP_NONE), TERN_EINVAL);
+  EXPECT_EQ(tern_ip_family_check(5), TERN_EINVAL);
+  EXPECT_EQ(tern_ip_addr_len(TERN_IP_V4), 4u);
+  EXPECT_EQ(tern_ip_addr_len(TERN_IP_V6), TERN_CONFIG_IPV6 ? 16u : 4u);
+  EXPECT_EQ(sizeof(tern_ip_addr{}.u), (size_t)TERN_IP_ADDR_MAX_LEN);
+}
+
+#if !TERN_CONFIG_IPV6
+// The IPv4-only build: an address holds 4 bytes, and IPv6 is refused with
+// TERN_EAFNOSUPPORT wherever it is named.
+TEST(Ipv4Only, AnAddressIsFourBytes) {
+  EXPECT_EQ(sizeof(tern_ip_addr), 8u); /* family, padding, 4 bytes */
+  EXPECT_EQ(sizeof(tern_endpoint), 12u);
+}
+
+TEST(Ipv4Only, RefusesIpv6Text) {
+  tern_ip_addr a;
+  memset(&a, 0xab, sizeof a);
+  for (const char *s : {"2001:db8::1", "::", "::ffff:192.0.2.1", "1:2"}) {
+    EXPECT_EQ(tern_ip_parse(&a, s, strlen(s)), TERN_EAFNOSUPPORT) << s;
+    EXPECT_EQ(a.family, 0xab) << "output changed on failure: " << s;
+  }
+  // The IPv6 parser itself still works: its type is not tern_ip_addr.
+  tern_ipv6_addr six;
+  EXPECT_EQ(Parse6("2001:db8::1", &six), 0);
+  // IPv4 text is unchanged.
+  ASSERT_EQ(tern_ip_parse(&a, "192.0.2.1", 9), 0);
+  EXPECT_EQ(a.family, TERN_IP_V4);
+}
+
+TEST(Ipv4Only, RefusesIpv6Endpoints) {
+  tern_endpoint e;
+  memset(&e, 0xab, sizeof e);
+  for (const char *s : {"[2001:db8::1]:7", "[fe80::1%2]:7", "[::]:0"}) {
+    EXPECT_EQ(tern_endpoint_parse(&e, s, strlen(s)), TERN_EAFNOSUPPORT) << s;
+    EXPECT_EQ(e.port, 0xabab) << "output changed on failure: " << s;
+  }
+}
+
+TEST(Ipv4Only, DoesNotFormatAnIpv6Family) {
+  tern_endpoint e;
+  memset(&e, 0, sizeof e);
+  e.addr.family = TERN_IP_V6;
+  e.port = 7;
+  char buf[TERN_ENDPOINT_STRLEN];
+  EXPECT_EQ(tern_ip_format(&e.addr, buf, sizeof buf), TERN_EAFNOSUPPORT);
+  EXPECT_EQ(tern_endpoint_format(&e, buf, sizeof buf), TERN_EAFNOSUPPORT);
+}
+#endif
 
 }  // namespace

@@ -128,9 +128,9 @@ tern_ip_stats tern_ip_get_stats(const tern_ip_stack *stack) {
 /* ---- transports: routes, packets, sending ---- */
 
 static tern_ip_layer *family_of(const tern_ip_stack *stack, uint8_t family) {
-  return family == TERN_IP_V4   ? stack->v4
-         : family == TERN_IP_V6 ? stack->v6
-                                : NULL;
+  return family == TERN_IP_V4                       ? stack->v4
+         : TERN_CONFIG_IPV6 && family == TERN_IP_V6 ? stack->v6
+                                                    : NULL;
 }
 
 bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr) {

@@ -58,10 +58,12 @@ static void put_nums(cmd *c, const char *name, uint32_t a, uint32_t b) {
  * or a tern_err. */
 static int put_remote(cmd *c, const tern_endpoint *remote) {
   char ip[TERN_IPV6_STRLEN];
-  if (remote == NULL || remote->port == 0 ||
-      (remote->addr.family != TERN_IP_V4 &&
-       remote->addr.family != TERN_IP_V6)) {
+  if (remote == NULL || remote->port == 0) {
     return TERN_EINVAL;
+  }
+  int rc = tern_ip_family_check(remote->addr.family);
+  if (rc != 0) {
+    return rc;
   }
   if (remote->addr.family == TERN_IP_V6 && remote->scope != 0) {
     return TERN_ENOTSUP; /* the command has no zone */

@@ -96,16 +96,16 @@ static const char *const op_cmds[] = {
 };
 
 static size_t ip_len(const tern_ip_addr *a) {
-  return a->family == TERN_IP_V4 ? 4 : a->family == TERN_IP_V6 ? 16 : 0;
+  return tern_ip_family_supported(a->family) ? tern_ip_addr_len(a->family) : 0;
 }
 
 static bool same_ip(const tern_ip_addr *a, const tern_ip_addr *b) {
-  return a->family == b->family && memcmp(a->u.v6.b, b->u.v6.b, ip_len(a)) == 0;
+  return a->family == b->family && memcmp(a->u.b, b->u.b, ip_len(a)) == 0;
 }
 
 static bool unspecified(const tern_ip_addr *a) {
   for (size_t i = 0; i < ip_len(a); i++) {
-    if (a->u.v6.b[i] != 0) {
+    if (a->u.b[i] != 0) {
       return false;
     }
   }

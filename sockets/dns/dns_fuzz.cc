@@ -87,9 +87,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t q[TERN_DNS_QUERY_MAX];
   uint8_t id = size > 0 ? data[0] : 0;
   const tern_rng rng = {Fill, &id};
-  int qlen = tern_dns_query_build(
-      q, sizeof q, name.data(), size % 2 ? TERN_DNS_TYPE_A : TERN_DNS_TYPE_AAAA,
-      &rng);
+  // (An IPv4-only build has no AAAA queries: TERN_EAFNOSUPPORT.)
+  bool aaaa = TERN_CONFIG_IPV6 && size % 2 == 0;
+  int qlen =
+      tern_dns_query_build(q, sizeof q, name.data(),
+                           aaaa ? TERN_DNS_TYPE_AAAA : TERN_DNS_TYPE_A, &rng);
   if (qlen == TERN_EINVAL) {
     return 0;
   }

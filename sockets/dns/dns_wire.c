@@ -124,10 +124,18 @@ static bool same_name(const uint8_t *m, size_t len, size_t pa, size_t pb) {
   }
 }
 
+/* Whether queries of qtype are built and read: A, and AAAA unless the
+ * build is IPv4-only (an AAAA answer fills a tern_ip_addr, which then has
+ * room for 4 bytes). */
+static bool known_qtype(unsigned qtype) {
+  return qtype == TERN_DNS_TYPE_A ||
+         (TERN_CONFIG_IPV6 && qtype == TERN_DNS_TYPE_AAAA);
+}
+
 int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
                          unsigned qtype, const tern_rng *rng) {
-  if (qtype != TERN_DNS_TYPE_A && qtype != TERN_DNS_TYPE_AAAA) {
-    return TERN_EINVAL;
+  if (!known_qtype(qtype)) {
+    return qtype == TERN_DNS_TYPE_AAAA ? TERN_EAFNOSUPPORT : TERN_EINVAL;
   }
   /* The name first, to know its length: each label's length byte is
    * written at o once the label is copied after it. */
@@ -270,7 +278,7 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   }
   /* (Only the types whose RDATA size check_records checks are read.) */
   unsigned qtype = tern_be16(query + qend);
-  if (qtype != TERN_DNS_TYPE_A && qtype != TERN_DNS_TYPE_AAAA) {
+  if (!known_qtype(qtype)) {
     return TERN_EINVAL;
   }
   if (len < TERN_DNS_HDR_LEN) {

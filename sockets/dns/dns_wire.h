@@ -142,7 +142,8 @@ typedef struct tern_dns_answer {
  * go on the wire as they are (no escapes, no IDNA): any byte but '.' and
  * NUL is part of a label. Returns the length written, or TERN_EINVAL for
  * a bad name (empty, an empty label, a label over 63 bytes, over 255
- * bytes on the wire) or qtype, TERN_ENOSPC when cap is too small
+ * bytes on the wire) or qtype, TERN_EAFNOSUPPORT for AAAA in an
+ * IPv4-only build (ip/addr), TERN_ENOSPC when cap is too small
  * (TERN_DNS_QUERY_MAX always fits), or the rng's error. */
 int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
                          unsigned qtype, const tern_rng *rng);

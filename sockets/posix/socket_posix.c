@@ -57,6 +57,7 @@ static tern_socket_posix_sock *sock_of(void *s) {
  * or e's). Returns its length, or 0 for an unknown family. */
 static socklen_t to_sa(const tern_endpoint *e, struct sockaddr_storage *ss) {
   memset(ss, 0, sizeof *ss);
+#if TERN_CONFIG_IPV6
   if (e != NULL && e->addr.family == TERN_IP_V6) {
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
     s6->sin6_family = AF_INET6;
@@ -65,6 +66,7 @@ static socklen_t to_sa(const tern_endpoint *e, struct sockaddr_storage *ss) {
     s6->sin6_scope_id = e->scope;
     return sizeof *s6;
   }
+#endif
   if (e != NULL && e->addr.family != TERN_IP_V4 &&
       e->addr.family != TERN_IP_NONE) {
     return 0;
@@ -87,13 +89,16 @@ static void from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
     e->addr.family = TERN_IP_V4;
     memcpy(e->addr.u.v4.b, &s4->sin_addr, 4);
     e->port = ntohs(s4->sin_port);
-  } else if (ss->ss_family == AF_INET6) {
+  }
+#if TERN_CONFIG_IPV6
+  else if (ss->ss_family == AF_INET6) {
     const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
     e->addr.family = TERN_IP_V6;
     memcpy(e->addr.u.v6.b, &s6->sin6_addr, 16);
     e->port = ntohs(s6->sin6_port);
     e->scope = (uint8_t)s6->sin6_scope_id;
   }
+#endif
 }
 
 /* A remote endpoint a connection or a datagram can go to. */
@@ -104,10 +109,12 @@ static bool remote_ok(const tern_endpoint *e) {
   if (e->addr.family == TERN_IP_V4) {
     return e->addr.u.w[0] != 0;
   }
+#if TERN_CONFIG_IPV6
   if (e->addr.family == TERN_IP_V6) {
     return (e->addr.u.w[0] | e->addr.u.w[1] | e->addr.u.w[2] |
             e->addr.u.w[3]) != 0;
   }
+#endif
   return false;
 }
 

@@ -92,6 +92,7 @@ class PosixFixture : public tern_test::SocketFixture {
   uint16_t ports_[8];
 };
 
+#if TERN_CONFIG_IPV6  // IPv6 by nature: not in the IPv4-only build
 // The same over IPv6's loopback, ::1: the server binds ::.
 class Posix6Fixture : public PosixFixture {
  public:
@@ -109,15 +110,21 @@ class Posix6Fixture : public PosixFixture {
     return e;
   }
 };
+#endif
 
 const tern_test::SocketParam kPosix =
     tern_test::MakeSocketParam<PosixFixture>("posix");
 
+#if TERN_CONFIG_IPV6
 INSTANTIATE_TEST_SUITE_P(
     Posix, SocketContract,
     ::testing::Values(kPosix,
                       tern_test::MakeSocketParam<Posix6Fixture>("posix6")),
     tern_test::SocketParamName);
+#else
+INSTANTIATE_TEST_SUITE_P(Posix, SocketContract, ::testing::Values(kPosix),
+                         tern_test::SocketParamName);
+#endif
 
 // Each connection keeps the tern_stream contract, opened and driven
 // through the socket API.

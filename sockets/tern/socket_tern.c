@@ -203,12 +203,21 @@ static int t_connect(tern_socket *s, const tern_endpoint *remote) {
   }
   /* As the API says: a port, a family, and an address (tern's TCP would
    * route a SYN to 0.0.0.0). */
+  if (remote->port == 0) {
+    return TERN_EINVAL;
+  }
+  int rc = tern_ip_family_check(remote->addr.family);
+  if (rc != 0) {
+    return rc;
+  }
   const uint32_t *w = remote->addr.u.w;
-  if (remote->port == 0 ||
-      (remote->addr.family != TERN_IP_V4 &&
-       remote->addr.family != TERN_IP_V6) ||
-      (w[0] | (remote->addr.family == TERN_IP_V6 ? w[1] | w[2] | w[3] : 0)) ==
-          0) {
+  uint32_t any = w[0];
+#if TERN_CONFIG_IPV6
+  if (remote->addr.family == TERN_IP_V6) {
+    any |= w[1] | w[2] | w[3];
+  }
+#endif
+  if (any == 0) {
     return TERN_EINVAL;
   }
   for (unsigned i = 0; i < net->st.nconns; i++) {

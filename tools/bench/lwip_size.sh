@@ -6,8 +6,8 @@
 # from Debian's source package (toolchains/install.sh) and nothing of it is
 # committed.
 #
-#   tools/bench/lwip_size.sh [--tcp] [--lwip-src DIR] [--work DIR]
-#                            [--no-tern] [-DNAME=VALUE ...]
+#   tools/bench/lwip_size.sh [--tcp] [--ipv4-only] [--lwip-src DIR]
+#                            [--work DIR] [--no-tern] [-DNAME=VALUE ...]
 #
 # --tcp           the TCP firmware: lwIP's with TERN_BENCH_TCP=1 (a TCP
 #                 echo on port 7 beside the UDP one, lwIP's TCP with the
@@ -16,6 +16,11 @@
 #                 also prints lwIP's sizeof(struct tcp_pcb) with those
 #                 options. Without it: the UDP echo firmware, against
 #                 `bazel run //apps/echo:size_eth_m0_size`.
+# --ipv4-only     tern's side built IPv4-only as well (the _v4_ size
+#                 targets: `size_stack_tcp_v4_m0_size`, `size_eth_v4_m0_size`;
+#                 ip/addr/README.md), like for like: lwIP's set here is
+#                 IPv4-only already (LWIP_IPV6 0), tern's default build
+#                 keeps room and paths for IPv6.
 # --lwip-src DIR  an unpacked lwip-2.1.3 tree (default: the copy
 #                 toolchains/install.sh unpacks from Debian's source
 #                 package, without Debian's patches: a Linux port, socket
@@ -50,10 +55,12 @@ lwip_src=""
 work="${TMPDIR:-/tmp}/tern-lwip-size"
 run_tern=1
 tcp=0
+v4=""
 defines=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --tcp) tcp=1; shift ;;
+    --ipv4-only) v4=_v4; shift ;;
     --lwip-src) lwip_src=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --no-tern) run_tern=0; shift ;;
@@ -68,10 +75,10 @@ if [ "$tcp" -eq 1 ]; then
   # The firmware's switch; the user's -D come after it.
   defines=(-DTERN_BENCH_TCP=1 "${defines[@]}")
   name=lwip_m0_tcp
-  tern_target=//transport/tcp/bench:size_stack_tcp_m0_size
+  tern_target=//transport/tcp/bench:size_stack_tcp${v4}_m0_size
 else
   name=lwip_m0
-  tern_target=//apps/echo:size_eth_m0_size
+  tern_target=//apps/echo:size_eth${v4}_m0_size
 fi
 
 # ---- lwIP's source (tools/bench/lwip_source.sh) -------------------------

@@ -254,9 +254,11 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
 /* Active open to remote, from an ephemeral port (RFC 6056) and the
  * route's source address: the SYN goes out with the runner. Returns 0,
  * TERN_EINVAL (c never set up, a listener's slot, port 0, no family),
- * TERN_EALREADY (c not CLOSED: opening, open or closing), a routing error
- * (TERN_ENETUNREACH, ...), TERN_EMSGSIZE (the route's MTU leaves no room
- * for data) or TERN_EADDRINUSE (no ephemeral port free). */
+ * TERN_EAFNOSUPPORT (an IPv6 remote in an IPv4-only build; with IPv6
+ * built in but no IPv6 layer, routing says the same), TERN_EALREADY (c not
+ * CLOSED: opening, open or closing), a routing error (TERN_ENETUNREACH, ...),
+ * TERN_EMSGSIZE (the route's MTU leaves no room for data) or TERN_EADDRINUSE
+ * (no ephemeral port free). */
 int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote);
 
 /* Waits for the handshake: READY with *err 0 (established), or
@@ -268,9 +270,9 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
  * takes every local address): each SYN takes a free slot of
  * slots[0..n) (set up with tern_tcp_conn_init, 1..255); with none free,
  * the SYN is answered with a SYN cookie (RFC 4987 3.6) and a slot taken
- * when its ACK comes. Returns 0, TERN_EINVAL, TERN_EADDRINUSE (the port
- * or lst listening already) or TERN_EBUSY (a slot is another live
- * listener's). */
+ * when its ACK comes. Returns 0, TERN_EINVAL, TERN_EAFNOSUPPORT (an
+ * IPv6 address in an IPv4-only build), TERN_EADDRINUSE (the port or lst
+ * listening already) or TERN_EBUSY (a slot is another live listener's). */
 int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
                     const tern_endpoint *local, tern_tcp_conn *slots,
                     uint8_t n);

@@ -8,9 +8,13 @@
 /* An IPv4 address is w[0]; the rest only for IPv6 (every segment's lookup
  * compares two addresses: the IPv4 test costs no memcmp call). */
 bool tern__tcp_addr_eq(const tern_ip_addr *a, const tern_ip_addr *b) {
+#if TERN_CONFIG_IPV6
   return a->family == b->family && a->u.w[0] == b->u.w[0] &&
          (a->family != TERN_IP_V6 ||
           memcmp(a->u.w + 1, b->u.w + 1, 3 * sizeof a->u.w[0]) == 0);
+#else
+  return a->family == b->family && a->u.w[0] == b->u.w[0];
+#endif
 }
 
 uint8_t tern__tcp_shift_for(uint32_t cap) {

@@ -18,11 +18,11 @@ static uint32_t cookie_hash(const tern_hsiphash_key *key,
                             const tern_endpoint *local,
                             const tern_endpoint *remote, uint32_t peer_isn,
                             uint32_t t, unsigned m) {
-  uint8_t in[16 + 16 + 2 + 2 + 4 + 4 + 1];
-  size_t alen = local->addr.family == TERN_IP_V6 ? 16 : 4;
+  uint8_t in[2 * TERN_IP_ADDR_MAX_LEN + 2 + 2 + 4 + 4 + 1];
+  size_t alen = tern_ip_addr_len(local->addr.family);
   uint8_t *p = in;
-  memcpy(p, local->addr.u.v6.b, alen);
-  memcpy(p + alen, remote->addr.u.v6.b, alen);
+  memcpy(p, local->addr.u.b, alen);
+  memcpy(p + alen, remote->addr.u.b, alen);
   p += 2 * alen;
   tern_put_be16(p, local->port);
   tern_put_be16(p + 2, remote->port);

@@ -7,10 +7,10 @@
 
 uint32_t tern_tcp_isn(const tern_hsiphash_key *key, const tern_endpoint *local,
                       const tern_endpoint *remote, tern_time now_ms) {
-  uint8_t in[16 + 16 + 2 + 2];
-  size_t alen = local->addr.family == TERN_IP_V6 ? 16 : 4;
-  memcpy(in, local->addr.u.v6.b, alen);
-  memcpy(in + alen, remote->addr.u.v6.b, alen);
+  uint8_t in[2 * TERN_IP_ADDR_MAX_LEN + 2 + 2];
+  size_t alen = tern_ip_addr_len(local->addr.family);
+  memcpy(in, local->addr.u.b, alen);
+  memcpy(in + alen, remote->addr.u.b, alen);
   tern_put_be16(in + 2 * alen, local->port);
   tern_put_be16(in + 2 * alen + 2, remote->port);
   return now_ms * TERN_TCP_ISN_TICKS_PER_MS +

@@ -204,6 +204,11 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
       slots == NULL || n == 0) {
     return TERN_EINVAL;
   }
+  /* IPv6 in an IPv4-only build (this folds away where IPv6 is built in). */
+  if (local->addr.family == TERN_IP_V6 &&
+      !tern_ip_family_supported(TERN_IP_V6)) {
+    return TERN_EAFNOSUPPORT;
+  }
   for (uint8_t i = 0; i < n; i++) {
     if (slots[i].layer != layer || slots[i].state != TERN_TCP_CLOSED) {
       return TERN_EINVAL; /* each set up by tern_tcp_conn_init */

@@ -124,17 +124,19 @@ static bool port_in_use(void *ctx, uint16_t port) {
 
 int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
   if (c == NULL || c->layer == NULL || remote == NULL || remote->port == 0 ||
-      (remote->addr.family != TERN_IP_V4 &&
-       remote->addr.family != TERN_IP_V6) ||
       c->listener != NULL) {
     return TERN_EINVAL;
+  }
+  int rc = tern_ip_family_check(remote->addr.family);
+  if (rc != 0) {
+    return rc;
   }
   if (c->state != TERN_TCP_CLOSED) {
     return TERN_EALREADY;
   }
   tern_tcp_layer *layer = c->layer;
   tern_ip_route r;
-  int rc = tern__ip_route(layer->stack, &remote->addr, remote->scope, &r);
+  rc = tern__ip_route(layer->stack, &remote->addr, remote->scope, &r);
   if (rc != 0) {
     return rc;
   }

@@ -25,8 +25,8 @@ enum {
 
 uint16_t tern_tcp_sum(const uint8_t *buf, size_t len, const tern_ip_addr *src,
                       const tern_ip_addr *dst) {
-  size_t alen = src->family == TERN_IP_V6 ? 16 : 4;
-  tern_csum s = tern_checksum_pseudo(src->u.v6.b, dst->u.v6.b, alen,
+  size_t alen = tern_ip_addr_len(src->family);
+  tern_csum s = tern_checksum_pseudo(src->u.b, dst->u.b, alen,
                                      TERN_IP_PROTO_TCP, (uint32_t)len);
   return tern_checksum_finish(tern_checksum_add(s, buf, len));
 }

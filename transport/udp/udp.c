@@ -7,20 +7,17 @@
 
 /* ---- addresses and bindings ---- */
 
-/* An address's bytes: 4 for IPv4, 16 for IPv6. */
-static size_t addr_len(uint8_t family) {
-  return family == TERN_IP_V6 ? 16 : 4;
-}
-
 /* The OR of a's words (IPv4: its one word), which is 0 when a is all
  * zero, or of their differences from b's (0 when a and b are the same
  * address). Addresses are read as words (tern_ip_addr.u.w). */
 static uint32_t words_or(const tern_ip_addr *a, const tern_ip_addr *b) {
   const uint32_t *x = a->u.w, *y = b->u.w;
   uint32_t r = x[0] ^ y[0];
+#if TERN_CONFIG_IPV6
   if (a->family == TERN_IP_V6) {
     r |= (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]);
   }
+#endif
   return r;
 }
 
@@ -88,7 +85,7 @@ _Static_assert(TERN_UDP_RECORD_HDR4 == META_LEN + 8 + TERN_UDP_HEADER_LEN &&
 
 /* The bytes before a record's datagram. */
 static size_t record_hdr(const uint8_t *r) {
-  return META_LEN + 2 * addr_len(r[0]);
+  return META_LEN + 2 * tern_ip_addr_len(r[0]);
 }
 
 /* A record's whole size. */
@@ -118,7 +115,7 @@ static tern_ip_verdict udp_input(void *ctx, const tern_ip_rx *rx,
     layer->stats.rx_no_listener++;
     return TERN_IP_NO_LISTENER;
   }
-  size_t alen = addr_len(rx->src.family);
+  size_t alen = tern_ip_addr_len(rx->src.family);
   size_t hdr = META_LEN + 2 * alen; /* (n is at most 65535: no wrap) */
   if (hdr + (size_t)n > s->size - s->used) {
     s->stats.rx_dropped++; /* whole or not at all */
@@ -182,11 +179,6 @@ int tern_udp_init(tern_udp_layer *layer, tern_ip_stack *stack) {
   return tern_ip_register(stack, &layer->proto);
 }
 
-/* Whether fam is one a socket can have. */
-static bool known_family(uint8_t fam) {
-  return fam == TERN_IP_V4 || fam == TERN_IP_V6;
-}
-
 int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
                   const tern_endpoint *local, uint8_t *ring, size_t ring_size) {
   if (layer == NULL || sock == NULL || ring == NULL ||
@@ -203,10 +195,11 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
   if (l.scope != 0 && tern_ip_iface_by_id(stack, l.scope) == NULL) {
     return TERN_EINVAL;
   }
-  /* A family the stack lacks: not supported if a socket could have it,
-   * else not one at all. */
+  /* A family the stack lacks (an IPv4-only build has no IPv6 layer): not
+   * supported if it is a family, else not one at all. */
   if (fam != TERN_IP_NONE && !tern_ip_has_family(stack, fam)) {
-    return known_family(fam) ? TERN_EAFNOSUPPORT : TERN_EINVAL;
+    return fam == TERN_IP_V4 || fam == TERN_IP_V6 ? TERN_EAFNOSUPPORT
+                                                  : TERN_EINVAL;
   }
   if (!unspecified(&l.addr) && !tern_ip_is_local(stack, &l.addr)) {
     return TERN_EADDRNOTAVAIL;
@@ -243,13 +236,16 @@ tern_endpoint tern_udp_local(const tern_udp_sock *sock) {
   return sock->local;
 }
 
-/* Whether a peer endpoint is one sock may talk to: a port, and an address
- * of a family the socket is bound to. */
-static bool peer_ok(const tern_udp_sock *sock, const tern_endpoint *e) {
+/* 0 if a peer endpoint is one sock may talk to: a port, and an address of
+ * a family the build has and the socket is bound to; else the error
+ * (tern_ip_family_check's for the family). */
+static int peer_check(const tern_udp_sock *sock, const tern_endpoint *e) {
   uint8_t fam = e->addr.family;
-  return e->port != 0 && known_family(fam) &&
-         (sock->local.addr.family == TERN_IP_NONE ||
-          sock->local.addr.family == fam);
+  if (e->port == 0 || (sock->local.addr.family != TERN_IP_NONE &&
+                       sock->local.addr.family != fam)) {
+    return TERN_EINVAL;
+  }
+  return tern_ip_family_check(fam);
 }
 
 int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote) {
@@ -259,8 +255,14 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote) {
   }
   if (remote == NULL || remote->addr.family == TERN_IP_NONE) {
     remote = &none; /* dissolved */
-  } else if (!peer_ok(sock, remote) || unspecified(&remote->addr)) {
-    return TERN_EINVAL;
+  } else {
+    int rc = peer_check(sock, remote);
+    if (rc != 0) {
+      return rc;
+    }
+    if (unspecified(&remote->addr)) {
+      return TERN_EINVAL;
+    }
   }
   sock->remote = *remote;
   sock->err = 0;
@@ -295,7 +297,7 @@ tern_poll tern_udp_poll_recv_msg(tern_udp_sock *sock, tern_cx *cx,
     return TERN_PENDING;
   }
   uint8_t *r = sock->ring;
-  size_t alen = addr_len(r[0]), hdr = META_LEN + 2 * alen;
+  size_t alen = tern_ip_addr_len(r[0]), hdr = META_LEN + 2 * alen;
   const uint8_t *u = r + hdr;
   size_t len = tern_udp_length(u) - TERN_UDP_HEADER_LEN;
   size_t size = hdr + TERN_UDP_HEADER_LEN + len;
@@ -355,8 +357,8 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
       goto done;
     }
   }
-  rc = TERN_EINVAL;
-  if (!peer_ok(sock, dst)) {
+  rc = peer_check(sock, dst);
+  if (rc != 0) {
     goto done;
   }
   tern_ip_stack *stack = sock->layer->stack;

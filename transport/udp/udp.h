@@ -135,8 +135,9 @@ int tern_udp_init(tern_udp_layer *layer, tern_ip_stack *stack);
  * 0, TERN_EADDRINUSE (what it would take overlaps another socket's, or no
  * ephemeral port is free), TERN_EADDRNOTAVAIL (a specific address that is
  * not one of ours), TERN_EAFNOSUPPORT (a family the stack has no layer
- * for), TERN_EIO (the RNG failed) or TERN_EINVAL (NULL arguments, a ring
- * too small, a socket already bound, a scope that is no interface's). */
+ * for, or IPv6 in an IPv4-only build), TERN_EIO (the RNG failed) or TERN_EINVAL
+ * (NULL arguments, a ring too small, a socket already bound, a scope that is no
+ * interface's). */
 int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
                   const tern_endpoint *local, uint8_t *ring, size_t ring_size);
 
@@ -144,9 +145,10 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
 tern_endpoint tern_udp_local(const tern_udp_sock *sock);
 
 /* Fixes the peer (see above); remote NULL or of family TERN_IP_NONE
- * dissolves the association. Clears a pending error. Returns 0 or
+ * dissolves the association. Clears a pending error. Returns 0,
  * TERN_EINVAL (unbound socket, port 0, an unspecified address, or a
- * family the socket is not bound to). */
+ * family the socket is not bound to) or TERN_EAFNOSUPPORT (an IPv6 peer
+ * in an IPv4-only build). */
 int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
 
 /* Sends one datagram of len bytes from data to dst (NULL: the connected
@@ -154,7 +156,8 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
  * pending error of a connected socket (reported once, nothing sent),
  * TERN_EINVAL (unbound socket, destination port 0, data NULL with
  * len > 0, a family the socket is not bound to), TERN_ENOTCONN (dst NULL
- * on an unconnected socket), TERN_EAFNOSUPPORT, TERN_ENETUNREACH,
+ * on an unconnected socket), TERN_EAFNOSUPPORT (a family the stack has
+ * no layer for, or IPv6 in an IPv4-only build), TERN_ENETUNREACH,
  * TERN_ENETDOWN (no route, or only through a link that is down),
  * TERN_EMSGSIZE (more than the route's max_len minus 8, or than a pool
  * packet holds). PENDING while the stack's pool is empty or the outgoing

@@ -13,15 +13,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) {
     return 0;
   }
-  bool v6 = (data[0] & 1) != 0;
+  // (IPv4 only in an IPv4-only build: its addresses have 4 bytes.)
+  bool v6 = TERN_CONFIG_IPV6 && (data[0] & 1) != 0;
   size_t alen = v6 ? 16 : 4;
   if (size < 1 + 2 * alen) {
     return 0;
   }
   tern_ip_addr src = {}, dst = {};
   src.family = dst.family = v6 ? TERN_IP_V6 : TERN_IP_V4;
-  memcpy(src.u.v6.b, data + 1, alen);
-  memcpy(dst.u.v6.b, data + 1 + alen, alen);
+  memcpy(src.u.b, data + 1, alen);
+  memcpy(dst.u.b, data + 1 + alen, alen);
   const uint8_t *p = data + 1 + 2 * alen;
   size_t n = size - 1 - 2 * alen;
   tern_udp_repr r, r2;

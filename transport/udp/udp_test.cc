@@ -421,7 +421,7 @@ TEST(UdpBind, Rules) {
   tern_endpoint v6 = Port(8);
   v6.addr.family = TERN_IP_V6;
   EXPECT_EQ(tern_udp_bind(&b.udp, &s2, &v6, r2, sizeof r2), TERN_EAFNOSUPPORT);
-  v6.addr.u.v6.b[15] = 1;
+  v6.addr.u.b[TERN_IP_ADDR_MAX_LEN - 1] = 1;
   EXPECT_EQ(tern_udp_bind(&b.udp, &s2, &v6, r2, sizeof r2), TERN_EAFNOSUPPORT);
   // An address that is not one of ours.
   tern_endpoint foreign = Ep(tern_ipv4(192, 0, 2, 9), 8);
@@ -620,6 +620,26 @@ TEST(UdpConnect, Refusals) {
     EXPECT_EQ(tern_udp_connect(&b.sock, e), TERN_EINVAL);
   }
   EXPECT_EQ(b.sock.remote.port, 0);
+}
+
+// An IPv6 peer for a socket of no family: the default build takes it as a
+// peer (sending finds no IPv6 layer, TERN_EAFNOSUPPORT); the IPv4-only
+// build (udp_v4_only_test) refuses it at once, in bind, connect and send,
+// and never reads more than the 4 bytes its address has.
+TEST(UdpConnect, AnIpv6PeerInEitherBuild) {
+  UdpBench b;
+  ASSERT_EQ(b.Bind(7), 0);  // no family: IPv4 and IPv6 peers alike
+  tern_endpoint v6 = kPeer;
+  v6.addr.family = TERN_IP_V6;
+  EXPECT_EQ(tern_udp_connect(&b.sock, &v6),
+            TERN_CONFIG_IPV6 ? 0 : TERN_EAFNOSUPPORT);
+  EXPECT_EQ(b.sock.remote.port, TERN_CONFIG_IPV6 ? kPeer.port : 0);
+  EXPECT_EQ(b.SendTo(v6, "x", 1), TERN_EAFNOSUPPORT);
+  tern_udp_sock s6 = {};
+  uint8_t r6[64];
+  tern_endpoint l6 = v6;
+  EXPECT_EQ(tern_udp_bind(&b.udp, &s6, &l6, r6, sizeof r6), TERN_EAFNOSUPPORT);
+  EXPECT_TRUE(b.link.TakeAll().empty());
 }
 
 // The datagram the socket sent last, taken from the link.

@@ -12,9 +12,9 @@ enum { OFF_SRC = 0, OFF_DST = 2, OFF_LEN = 4, OFF_CHECKSUM = 6 };
 
 uint16_t tern_udp_sum(const uint8_t *buf, size_t ulen, const tern_ip_addr *src,
                       const tern_ip_addr *dst) {
-  size_t alen = src->family == TERN_IP_V6 ? 16 : 4;
-  tern_csum s = tern_checksum_pseudo(src->u.v6.b, dst->u.v6.b, alen, PROTO_UDP,
-                                     (uint32_t)ulen);
+  size_t alen = tern_ip_addr_len(src->family);
+  tern_csum s =
+      tern_checksum_pseudo(src->u.b, dst->u.b, alen, PROTO_UDP, (uint32_t)ulen);
   return tern_checksum_finish(tern_checksum_add(s, buf, ulen));
 }
 
