@@ -2303,6 +2303,29 @@ TEST_F(Recovery, WithoutSackNewRenoIsUnchanged) {
   EXPECT_EQ(tcp.stats.retransmits, 2u);
 }
 
+// The third duplicate arrives in one batch with a segment of the peer's
+// data out of order: we owe a bare duplicate ACK of our own and the fast
+// retransmit. The bare ACK goes first and the resend after it; before
+// the fix the bare ACK's sending cleared the owed resend with it, and S0
+// waited for the retransmission timer (without SACK nothing else finds
+// the hole).
+TEST_F(Recovery, ABareDuplicateOwedBeforeAFastRetransmitDoesNotCancelIt) {
+  Grow(false, 20000);
+  EXPECT_EQ(Sent(Send(Ack(4000))), (P{{12000, 1000}}));
+  EXPECT_EQ(Sent(Send(Ack(4000))), (P{{13000, 1000}}));
+  Inject(Ack(4000));
+  Seg data = Peer(TERN_TCP_ACK, kPeerIss + 1 + 100, R(4000), Bytes(100, 'p'));
+  data.window = 65535;
+  Inject(data);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].data.empty());  // the duplicate, bare
+  EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  EXPECT_EQ(Sent({out[1]}), (P{{4000, 1000}}));  // S0 again, at once
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+}
+
 // S0, S3 and S7 are lost, nothing new to send: the rescue retransmission
 // (RFC 6675 4, NextSeg rule 4) sends the last segment on the partial ACK
 // that covers the first retransmission, where NewReno would resend S3
