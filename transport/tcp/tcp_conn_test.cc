@@ -1342,6 +1342,34 @@ TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
   EXPECT_EQ(n, TERN_ETIMEDOUT);  // no end of stream: the peer's FIN never came
 }
 
+// The bound is for an application gone, not for one still reading after
+// its close (the stream's half-close): while a task waits in read the
+// connection stays, and it reads what the peer sends after the silence
+// (sim_many_test, seed 95 at 10 % loss: the peer's resends backed off
+// past 60 s and the reader got TERN_ETIMEDOUT mid-transfer).
+TEST_F(TcpConn, FinWait2WaitsWhileATaskWaitsInRead) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // the FIN
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  uint8_t b[4];
+  ptrdiff_t n;
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_PENDING);  // a task waits
+  tern_sim_advance(180000);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2, Bytes(2, 'q')));
+  ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, 2);
+  // Nobody waits in read any more: the bound applies again.
+  tern_sim_advance(60000);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
 TEST_F(TcpConn, FinWait2AfterAShutdownAloneHasNoTimeout) {
   uint32_t iss;
   Open(&iss);
@@ -2273,6 +2301,29 @@ TEST_F(Recovery, WithoutSackNewRenoIsUnchanged) {
   EXPECT_EQ(Sent(Send(Ack(6000))), (P{{6000, 1000}, {15000, 1000}}));
   EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
   EXPECT_EQ(tcp.stats.retransmits, 2u);
+}
+
+// The third duplicate arrives in one batch with a segment of the peer's
+// data out of order: we owe a bare duplicate ACK of our own and the fast
+// retransmit. The bare ACK goes first and the resend after it; before
+// the fix the bare ACK's sending cleared the owed resend with it, and S0
+// waited for the retransmission timer (without SACK nothing else finds
+// the hole).
+TEST_F(Recovery, ABareDuplicateOwedBeforeAFastRetransmitDoesNotCancelIt) {
+  Grow(false, 20000);
+  EXPECT_EQ(Sent(Send(Ack(4000))), (P{{12000, 1000}}));
+  EXPECT_EQ(Sent(Send(Ack(4000))), (P{{13000, 1000}}));
+  Inject(Ack(4000));
+  Seg data = Peer(TERN_TCP_ACK, kPeerIss + 1 + 100, R(4000), Bytes(100, 'p'));
+  data.window = 65535;
+  Inject(data);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].data.empty());  // the duplicate, bare
+  EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  EXPECT_EQ(Sent({out[1]}), (P{{4000, 1000}}));  // S0 again, at once
+  EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
 }
 
 // S0, S3 and S7 are lost, nothing new to send: the rescue retransmission

@@ -137,6 +137,7 @@ uint32_t tern__tcp_sack_room(const tern_tcp_conn *c, uint32_t seq) {
 typedef struct plan {
   uint8_t flags;
   bool rexmit;  /* SND.NXT does not move */
+  bool dup;     /* a bare duplicate ACK, ahead of what else is owed */
   uint8_t rule; /* with SACK: the tern_tcp_sack_rule that chose it */
   uint32_t seq;
   uint32_t off;
@@ -311,6 +312,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   /* Duplicate ACKs first, each bare: one riding on data is no duplicate
    * to the peer (RFC 5681 2), and fast retransmit waits for three. */
   if ((c->pend & TERN__TCP_P_DUPACK) != 0 && bare_ack(c, p)) {
+    p->dup = true;
     return true;
   }
   uint32_t flight = c->snd_nxt - c->snd_una;
@@ -488,8 +490,10 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
   if ((c->pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
     c->extra_acks--;
   }
-  c->pend &= (uint8_t) ~(TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
-                         TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK);
+  /* A duplicate ACK is only that: a resend, probe or keepalive owed
+   * goes in the segments after it. */
+  c->pend &= (uint8_t) ~(TERN__TCP_P_PROBE | TERN__TCP_P_KEEPALIVE |
+                         TERN__TCP_P_ACK | (p->dup ? 0 : TERN__TCP_P_REXMIT));
   if (c->extra_acks == 0) {
     c->pend &= (uint8_t)~TERN__TCP_P_DUPACK; /* the last duplicate went */
   }
