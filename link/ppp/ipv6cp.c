@@ -69,8 +69,8 @@ static void down(tern_ppp *p) {
   tern__ppp_ncp_down(p, TERN__PPP_UP_V6);
 }
 
-static void finished(tern_ppp *p) {
-  tern__ppp_ncp_finished(p, &p->cp[TERN__PPP_CP_IPCP]);
+static void finished(tern_ppp *p, uint8_t why) {
+  tern__ppp_ncp_finished(p, &p->cp[TERN__PPP_CP_IPCP], why);
 }
 
 static void reset(tern_ppp *p) {

@@ -356,10 +356,10 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   unsigned entry = fsm_table[ev][f->state];
   unsigned t = action_list[entry >> 4];
-  if (ev == E_RXJ_M && p->fail == TERN_PPP_OK) {
-    /* The peer refused a code or protocol this automaton needs: the
-     * reason, whatever follows (finished at once, or Stopping's
-     * Terminate-Requests running out). */
+  if (ev == E_RXJ_M && is_lcp(p, f) && p->fail == TERN_PPP_OK) {
+    /* The peer refused a code LCP needs: the link's reason, whatever
+     * follows (finished at once, or Stopping's Terminate-Requests running
+     * out). */
     p->fail = TERN_PPP_FAIL_REJECTED;
   }
   if (t & TLD) {
@@ -418,10 +418,15 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     ops->up(p);
   }
   if (t & TLF) {
-    if (p->fail == TERN_PPP_OK) {
-      p->fail = TERN_PPP_FAIL_TIMEOUT;
+    /* Why: the peer's refusal (RXJ-), or Max-Configure or Max-Terminate
+     * spent. LCP's is the link's reason; an NCP's becomes it only if the
+     * link ends with it (tern__ppp_ncp_finished). */
+    uint8_t why =
+        ev == E_RXJ_M ? TERN_PPP_FAIL_REJECTED : TERN_PPP_FAIL_TIMEOUT;
+    if (is_lcp(p, f) && p->fail == TERN_PPP_OK) {
+      p->fail = why;
     }
-    ops->finished(p);
+    ops->finished(p, why);
   }
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
@@ -805,7 +810,8 @@ static void lcp_down(tern_ppp *p) {
   lcp_reset(p);
 }
 
-static void lcp_finished(tern_ppp *p) {
+static void lcp_finished(tern_ppp *p, uint8_t why) {
+  (void)why; /* fsm_event set it as the link's reason */
   p->phase = TERN_PPP_DEAD;
 }
 
@@ -972,15 +978,16 @@ static void ipcp_down(tern_ppp *p) {
   tern__ppp_ncp_down(p, TERN__PPP_UP_V4);
 }
 
-void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other) {
+void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other,
+                            uint8_t why) {
   if (p->cp[CP_LCP].state == S_OPENED &&
       (other->ops == NULL || other->state <= S_STOPPED)) {
-    lcp_fail(p, p->fail); /* the NCP's reason, set as it finished */
+    lcp_fail(p, why);
   }
 }
 
-static void ipcp_finished(tern_ppp *p) {
-  tern__ppp_ncp_finished(p, &p->cp[CP_IPV6CP]);
+static void ipcp_finished(tern_ppp *p, uint8_t why) {
+  tern__ppp_ncp_finished(p, &p->cp[CP_IPV6CP], why);
 }
 
 static void ipcp_reset(tern_ppp *p) {

@@ -107,7 +107,9 @@ typedef enum tern_ppp_fail {
   TERN_PPP_FAIL_REJECTED = 7,   /* the peer Code-Rejected a Configure or
                                    Terminate code, or Protocol-Rejected
                                    IPCP, IPV6CP or their protocol (RFC 1661
-                                   5.6, 5.7: RXJ-) */
+                                   5.6, 5.7: RXJ-), and the link ended for
+                                   it (an NCP rejected once opened ends
+                                   after its Terminate-Requests: TIMEOUT) */
 } tern_ppp_fail;
 
 /* The link's phase (RFC 1661 section 3.2). */

@@ -51,7 +51,8 @@ struct tern__ppp_cp_ops {
   void (*nak)(tern_ppp *p, const tern_ppp_opt *o, bool rej);
   void (*up)(tern_ppp *p);
   void (*down)(tern_ppp *p);
-  void (*finished)(tern_ppp *p);
+  /* why: TERN_PPP_FAIL_REJECTED or TERN_PPP_FAIL_TIMEOUT */
+  void (*finished)(tern_ppp *p, uint8_t why);
   /* What the peer negotiated back to the defaults, before the options of
    * a request we ack are taken. */
   void (*reset)(tern_ppp *p);
@@ -88,8 +89,10 @@ void tern__ppp_peer_dead(tern_ppp *p);
 /* The peer accepted (network phase) or refused (LCP ends) us. */
 void tern__ppp_auth_done(tern_ppp *p, bool ok);
 
-/* An NCP (IPCP or IPV6CP) finished: LCP ends the link too when the other
- * NCP is neither opened nor still negotiating (nothing left to carry). */
-void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other);
+/* An NCP (IPCP or IPV6CP) finished, for why: LCP ends the link too, with
+ * that reason, when the other NCP is neither opened nor still negotiating
+ * (nothing left to carry). */
+void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other,
+                            uint8_t why);
 
 #endif /* TERN_PPP_INTERNAL_H */

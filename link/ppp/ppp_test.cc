@@ -1325,6 +1325,7 @@ TEST_F(Ppp, IpcpRejectedByThePeerEndsTheLink) {
            Cp(TERN_PPP_PROTO_REJ, 5, {0x80, 0x21, 1, 1, 0, 4}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
 // IPCP protocol-rejected once opened: IPCP's own Terminate-Request (on
@@ -1442,6 +1443,12 @@ TEST_F(Ppp, AProtocolRejectOfIpv4OrIpv6ClosesItsNcp) {
   EXPECT_EQ(tern_ppp_get_ipv4(&ppp_).local[0], 0);  // IPv4 down
   EXPECT_TRUE(tern_ppp_get_ipv6(&ppp_, local, peer));
   EXPECT_TRUE(Up());
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);  // IPCP's Terminate-Requests run out: IPCP finished
+  }
+  Sent();
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);  // the link has not failed
   PeerSend(TERN_PPP_PROTO_LCP,
            Cp(TERN_PPP_PROTO_REJ, 8, {0x00, 0x57, 0x60, 0, 0, 0}));
   Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_TERM_REQ);
