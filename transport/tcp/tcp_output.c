@@ -492,8 +492,9 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
   }
   /* A duplicate ACK is only that: a resend, probe or keepalive owed
    * goes in the segments after it. */
-  c->pend &= (uint8_t) ~(TERN__TCP_P_PROBE | TERN__TCP_P_KEEPALIVE |
-                         TERN__TCP_P_ACK | (p->dup ? 0 : TERN__TCP_P_REXMIT));
+  c->pend &= (uint8_t) ~(p->dup ? TERN__TCP_P_ACK
+                                : (TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
+                                   TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK));
   if (c->extra_acks == 0) {
     c->pend &= (uint8_t)~TERN__TCP_P_DUPACK; /* the last duplicate went */
   }

@@ -111,13 +111,6 @@ static void idle_expired(tern_tcp_conn *c, tern_time now) {
     return;
   }
   if (fin_wait2_bounded(c)) {
-    if (tern_waker_slot_is_set(&c->reader)) {
-      /* A task waits in read: the close was a half-close it still reads
-       * after (tern/stream.h), not an application gone, and a live peer
-       * backing off its resends can be silent this long at heavy loss. */
-      c->idle_at = tern__tcp_later(now, cfg->fin_wait2);
-      return;
-    }
     tern__tcp_finish(c, TERN_ETIMEDOUT); /* the peer never sent its FIN */
     return;
   }
