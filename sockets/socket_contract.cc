@@ -246,6 +246,30 @@ TEST_P(SocketContract, BadArgumentsAreEINVAL) {
   EXPECT_EQ(w.wakes, 0);
 }
 
+// An IPv4-only build refuses an IPv6 remote with TERN_EAFNOSUPPORT on
+// every backend (a connect of either kind, a datagram's destination),
+// not TERN_EINVAL: the endpoint is well formed, the build lacks the
+// family.
+TEST_P(SocketContract, AnIpv6RemoteIsNotSupportedInAnIpv4OnlyBuild) {
+  if (TERN_CONFIG_IPV6) {
+    GTEST_SKIP() << "the build has IPv6";
+  }
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  tern_socket *t = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(d, nullptr);
+  ASSERT_NE(t, nullptr);
+  tern_endpoint six = fx_->ServerAt(fx_->Port(0));
+  six.addr.family = TERN_IP_V6;  // its bytes stay a non-zero address
+  EXPECT_EQ(tern_socket_connect(t, &six), TERN_EAFNOSUPPORT);
+  EXPECT_EQ(tern_socket_connect(d, &six), TERN_EAFNOSUPPORT);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  int err = 0;
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &six, "x", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EAFNOSUPPORT);
+  EXPECT_EQ(w.wakes, 0);
+}
+
 // ---- TCP ----
 
 TEST_P(SocketContract, ConnectAcceptAndExchange) {

@@ -128,9 +128,15 @@ tern_ip_stats tern_ip_get_stats(const tern_ip_stack *stack) {
 /* ---- transports: routes, packets, sending ---- */
 
 static tern_ip_layer *family_of(const tern_ip_stack *stack, uint8_t family) {
-  return family == TERN_IP_V4                       ? stack->v4
-         : TERN_CONFIG_IPV6 && family == TERN_IP_V6 ? stack->v6
-                                                    : NULL;
+  if (family == TERN_IP_V4) {
+    return stack->v4;
+  }
+#if TERN_CONFIG_IPV6
+  if (family == TERN_IP_V6) {
+    return stack->v6;
+  }
+#endif
+  return NULL;
 }
 
 bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr) {
@@ -330,7 +336,9 @@ static void handle_events(tern_ip_stack *stack, tern_ip_iface *iface,
       }
     }
     tell(stack->v4, iface, ev);
+#if TERN_CONFIG_IPV6
     tell(stack->v6, iface, ev);
+#endif
     iface->events |= (uint8_t)ev;
     tern_waker_slot_wake(&iface->event_waiter);
   }

@@ -314,7 +314,9 @@ struct tern_ip_stack {
   tern_pkt_pool *pool; /* what transports send from */
   tern_rng rng;        /* identifiers: ports, IP ids, ... */
   tern_ip_layer *v4;   /* the IPv4 layer, or NULL */
-  tern_ip_layer *v6;   /* the IPv6 layer, or NULL */
+#if TERN_CONFIG_IPV6
+  tern_ip_layer *v6; /* the IPv6 layer, or NULL (none IPv4-only) */
+#endif
   tern_waker_slot runner;
   uint8_t stopped;
   tern_ip_stats stats;

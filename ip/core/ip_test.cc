@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <type_traits>
 #include <vector>
 
 #include "ip/core/core_testing.h"
@@ -195,6 +196,17 @@ TEST(IpStack, InitChecksItsArguments) {
   EXPECT_EQ(tern_ip_route_lookup(nullptr, &d, 0, &route), TERN_EINVAL);
   EXPECT_EQ(tern_ip_route_lookup(&s, nullptr, 0, &route), TERN_EINVAL);
   EXPECT_EQ(tern_ip_route_lookup(&s, &d, 0, nullptr), TERN_EINVAL);
+}
+
+// Whether T has a member v6 (the stack's IPv6 slot).
+template <typename T, typename = void>
+struct HasV6Slot : std::false_type {};
+template <typename T>
+struct HasV6Slot<T, std::void_t<decltype(&T::v6)>> : std::true_type {};
+
+// An IPv4-only build keeps no slot for an IPv6 layer it cannot have.
+TEST(IpStack, AnIpv6SlotOnlyInABuildWithIpv6) {
+  EXPECT_EQ(HasV6Slot<tern_ip_stack>::value, TERN_CONFIG_IPV6 != 0);
 }
 
 TEST(IpIface, IdsInOrderAndLookupById) {

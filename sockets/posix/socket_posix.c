@@ -101,21 +101,25 @@ static void from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
 #endif
 }
 
-/* A remote endpoint a connection or a datagram can go to. */
-static bool remote_ok(const tern_endpoint *e) {
+/* Whether a connection or a datagram can go to e: 0, TERN_EINVAL (no
+ * endpoint, port 0, no family or an unknown one, the any address), or
+ * TERN_EAFNOSUPPORT (IPv6 in an IPv4-only build), as the tern backend
+ * answers. */
+static int remote_check(const tern_endpoint *e) {
   if (e == NULL || e->port == 0) {
-    return false;
+    return TERN_EINVAL;
   }
-  if (e->addr.family == TERN_IP_V4) {
-    return e->addr.u.w[0] != 0;
+  int rc = tern_ip_family_check(e->addr.family);
+  if (rc != 0) {
+    return rc;
   }
+  uint32_t any = e->addr.u.w[0];
 #if TERN_CONFIG_IPV6
   if (e->addr.family == TERN_IP_V6) {
-    return (e->addr.u.w[0] | e->addr.u.w[1] | e->addr.u.w[2] |
-            e->addr.u.w[3]) != 0;
+    any |= e->addr.u.w[1] | e->addr.u.w[2] | e->addr.u.w[3];
   }
 #endif
-  return false;
+  return any != 0 ? 0 : TERN_EINVAL;
 }
 
 /* Makes k's descriptor for family (AF_INET or AF_INET6) and registers
@@ -283,8 +287,12 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
 
 static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   tern_socket_posix_sock *k = sock_of(s);
-  if ((k->kind != KIND_STREAM && k->kind != KIND_DGRAM) || !remote_ok(remote)) {
+  if (k->kind != KIND_STREAM && k->kind != KIND_DGRAM) {
     return TERN_EINVAL;
+  }
+  int bad = remote_check(remote);
+  if (bad != 0) {
+    return bad;
   }
   if (k->kind == KIND_DGRAM && k->udp_peer) {
     return TERN_EINVAL;
@@ -366,9 +374,13 @@ static tern_poll p_poll_send_to(tern_socket *s, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
   tern_socket_posix_sock *k = sock_of(s);
-  if (k->kind != KIND_DGRAM || (data == NULL && len > 0) ||
-      (dst != NULL && !remote_ok(dst))) {
+  if (k->kind != KIND_DGRAM || (data == NULL && len > 0)) {
     *err = TERN_EINVAL;
+    return TERN_READY;
+  }
+  int bad = dst != NULL ? remote_check(dst) : 0;
+  if (bad != 0) {
+    *err = bad;
     return TERN_READY;
   }
   if (dst == NULL && !k->udp_peer) {

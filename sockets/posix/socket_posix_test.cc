@@ -151,11 +151,16 @@ class PosixSocket : public SocketContractBase {
   }
 };
 
+#if TERN_CONFIG_IPV6
 INSTANTIATE_TEST_SUITE_P(
     Posix, PosixSocket,
     ::testing::Values(kPosix,
                       tern_test::MakeSocketParam<Posix6Fixture>("posix6")),
     tern_test::SocketParamName);
+#else
+INSTANTIATE_TEST_SUITE_P(Posix, PosixSocket, ::testing::Values(kPosix),
+                         tern_test::SocketParamName);
+#endif
 
 // A connect nobody answered yet (the listener's queue is full: Linux drops
 // the SYN and the client retries) closes quietly: no error is invented
