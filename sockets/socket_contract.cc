@@ -250,10 +250,8 @@ TEST_P(SocketContract, BadArgumentsAreEINVAL) {
 // every backend (a connect of either kind, a datagram's destination),
 // not TERN_EINVAL: the endpoint is well formed, the build lacks the
 // family.
+#if !TERN_CONFIG_IPV6  // only an IPv4-only build refuses the family
 TEST_P(SocketContract, AnIpv6RemoteIsNotSupportedInAnIpv4OnlyBuild) {
-  if (TERN_CONFIG_IPV6) {
-    GTEST_SKIP() << "the build has IPv6";
-  }
   tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
   tern_socket *t = Open(fx_->Client(), TERN_SOCK_STREAM);
   ASSERT_NE(d, nullptr);
@@ -269,6 +267,7 @@ TEST_P(SocketContract, AnIpv6RemoteIsNotSupportedInAnIpv4OnlyBuild) {
   EXPECT_EQ(err, TERN_EAFNOSUPPORT);
   EXPECT_EQ(w.wakes, 0);
 }
+#endif
 
 // ---- TCP ----
 

@@ -138,16 +138,17 @@ TEST(Ipv6, RejectsMalformedText) {
 }
 
 // These tests run in the default build and, as addr_v4_only_test, in the
-// IPv4-only one (TERN_CONFIG_IPV6 0). A test whose cases are IPv6 by nature
-// is skipped there (GTEST_SKIP, below), and its IPv4 cases run; what the
-// IPv4-only build does instead is Ipv4Only's tests, at the end.
+// IPv4-only one (TERN_CONFIG_IPV6 0). A test that is IPv6 by nature is
+// left out there (#if), one that ends with IPv6 cases returns before them
+// (not GTEST_SKIP: tools/test.sh counts a skip as a failure under CI); what
+// the IPv4-only build does instead is Ipv4Only's tests, at the end.
 
 TEST(Ip, PicksTheFamily) {
   tern_ip_addr a;
   ASSERT_EQ(tern_ip_parse(&a, "192.0.2.1", 9), 0);
   EXPECT_EQ(a.family, TERN_IP_V4);
   if (!TERN_CONFIG_IPV6) {
-    GTEST_SKIP() << "IPv6 text: the IPv4-only build refuses it";
+    return;  // the rest: IPv6 text: the IPv4-only build refuses it
   }
   ASSERT_EQ(tern_ip_parse(&a, "2001:db8::1", 11), 0);
   EXPECT_EQ(a.family, TERN_IP_V6);
@@ -190,10 +191,8 @@ TEST(Endpoint, RejectsMalformedText) {
   }
 }
 
+#if TERN_CONFIG_IPV6  // a zone is IPv6's
 TEST(Endpoint, TheScopeIsTheZone) {
-  if (!TERN_CONFIG_IPV6) {
-    GTEST_SKIP() << "a zone is IPv6's";
-  }
   tern_endpoint e;
   const char *s = "[fe80::1%3]:547";
   ASSERT_EQ(tern_endpoint_parse(&e, s, strlen(s)), 0);
@@ -207,6 +206,7 @@ TEST(Endpoint, TheScopeIsTheZone) {
   EXPECT_EQ(tern_endpoint_format(&e, buf, sizeof buf), 11);
   EXPECT_STREQ(buf, "192.0.2.1:7");
 }
+#endif
 
 TEST(Format, TooSmallBuffers) {
   tern_ipv4_addr a = tern_ipv4(192, 0, 2, 1);
@@ -220,7 +220,7 @@ TEST(Format, TooSmallBuffers) {
   ASSERT_EQ(Parse6("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &six), 0);
   EXPECT_EQ(tern_ipv6_format(&six, buf, TERN_IPV6_STRLEN), 39);
   if (!TERN_CONFIG_IPV6) {
-    GTEST_SKIP() << "the longest endpoint is IPv6";
+    return;  // the rest: the longest endpoint is IPv6
   }
   tern_endpoint e;
   const char *longest = "[::ffff:255.255.255.255%255]:65535";
