@@ -198,6 +198,18 @@ struct FixtureT : public ::testing::Test {
     ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
   }
 
+  // Open, then the peer closes its window with "xyz" written: nothing goes,
+  // and the persist timer owes a one-byte probe one RTO on.
+  void OpenWithAClosedWindowAndData(uint32_t *iss) {
+    Open(iss);
+    Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, *iss + 1);
+    zero.window = 0;
+    Send(zero);
+    ptrdiff_t n;
+    ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+    EXPECT_TRUE(Run().empty());
+  }
+
   // A segment from the peer on the open connection.
   Seg Peer(uint8_t flags, uint32_t seq, uint32_t ack, Bytes data = {}) {
     Seg s;
@@ -1829,13 +1841,7 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
 // against the closed window.
 TEST_F(TcpConn, APersistProbeThatCannotBeSentIsTriedAgainWithBackoff) {
   uint32_t iss;
-  Open(&iss);
-  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
-  zero.window = 0;
-  Send(zero);
-  ptrdiff_t n;
-  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
-  EXPECT_TRUE(Run().empty());
+  OpenWithAClosedWindowAndData(&iss);
   uint32_t rto = conn.rtt.rto;
   tern_memnetdev_set_up(&bench.link.pair, false);
   bench.Run();
@@ -1873,13 +1879,7 @@ TEST_F(TcpConn, APersistProbeThatCannotBeSentIsTriedAgainWithBackoff) {
 // then waited a backed-off RTO more (found in review).
 TEST_F(TcpConn, AProbeOwedWithADuplicateAckStillGoes) {
   uint32_t iss;
-  Open(&iss);
-  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
-  zero.window = 0;
-  Send(zero);
-  ptrdiff_t n;
-  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
-  EXPECT_TRUE(Run().empty());
+  OpenWithAClosedWindowAndData(&iss);
   tern_sim_advance(conn.rtt.rto);
   Seg ooo = Peer(TERN_TCP_ACK, kPeerIss + 101, iss + 1, Bytes(10, 'o'));
   ooo.window = 0;
@@ -1898,13 +1898,7 @@ TEST_F(TcpConn, AProbeOwedWithADuplicateAckStillGoes) {
 // persist timer's expiry (a timeout one RTO early).
 TEST_F(TcpConn, DataSentWhileAProbeIsOwedTimesFromItsSending) {
   uint32_t iss;
-  Open(&iss);
-  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
-  zero.window = 0;
-  Send(zero);
-  ptrdiff_t n;
-  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
-  EXPECT_TRUE(Run().empty());
+  OpenWithAClosedWindowAndData(&iss);
   uint32_t rto = conn.rtt.rto;
   tern_memnetdev_set_up(&bench.link.pair, false);
   bench.Run();
@@ -1915,7 +1909,7 @@ TEST_F(TcpConn, DataSentWhileAProbeIsOwedTimesFromItsSending) {
   tern_memnetdev_set_up(&bench.link.pair, true);
   bench.Run();
   tern_sim_advance(rto);
-  Seg open = zero;
+  Seg open = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
   open.window = 8192;
   Inject(open);
   std::vector<Seg> out = RunWoken();
@@ -2043,13 +2037,9 @@ TEST_F(TcpConn, DataAndOptionsTogetherStayWithinThePeersMss) {
 // window's right edge, SND.UNA here.
 TEST_F(TcpConn, BareAcksAfterAZeroWindowProbeAreAcceptableToThePeer) {
   uint32_t iss;
-  Open(&iss);
+  OpenWithAClosedWindowAndData(&iss);
   Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
   zero.window = 0;
-  Send(zero);
-  ptrdiff_t n;
-  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
-  EXPECT_TRUE(Run().empty());
   tern_sim_advance(conn.rtt.rto);
   std::vector<Seg> probe = Run();
   ASSERT_EQ(probe.size(), 1u);
