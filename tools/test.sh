@@ -69,12 +69,14 @@ run_bazel() {
   local step=$1 ws=$2
   shift 2
   local log="$log_dir/$step.log" bep="$log_dir/$step.bep.json"
+  local step_start=$SECONDS
   echo "=== $step: bazel test $* ${ws:+(in $ws)}"
   (cd "${ws:-.}" && bazel test --test_summary=short \
     --build_event_json_file="$bep" "$@") 2>&1 | tee "$log" |
     grep -E --line-buffered '^(//|@)|^ERROR|^FAIL|Executed'
   local rc=${PIPESTATUS[0]}
   local p=0 s=0 f label why
+  echo "=== $step took $((SECONDS - step_start)) s"
   : >"$bep.logs"
   [ -f "$bep" ] && passed_logs "$bep" >"$bep.logs"
   while read -r label; do
@@ -132,6 +134,7 @@ fi
 if [ ${#failures[@]} -gt 0 ]; then
   echo "failed steps: ${failures[*]}"
 fi
+echo "all steps took $SECONDS s"
 echo "$skipped skipped"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -210,6 +210,20 @@ struct FixtureT : public ::testing::Test {
     EXPECT_TRUE(Run().empty());
   }
 
+  // After OpenWithAClosedWindowAndData: the link goes down and the probe
+  // falls due one RTO on, which cannot go. Returns that RTO.
+  uint32_t ProbeDueWithTheLinkDown() {
+    uint32_t rto = conn.rtt.rto;
+    tern_memnetdev_set_up(&bench.link.pair, false);
+    bench.Run();
+    tcp_wakes_seen = tcp_waker.wakes;
+    uint32_t errors = tcp.stats.tx_errors;
+    tern_sim_advance(rto);
+    EXPECT_TRUE(RunWoken().empty());
+    EXPECT_GT(tcp.stats.tx_errors, errors) << "the probe could not go";
+    return rto;
+  }
+
   // A segment from the peer on the open connection.
   Seg Peer(uint8_t flags, uint32_t seq, uint32_t ack, Bytes data = {}) {
     Seg s;
@@ -1842,15 +1856,8 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
 TEST_F(TcpConn, APersistProbeThatCannotBeSentIsTriedAgainWithBackoff) {
   uint32_t iss;
   OpenWithAClosedWindowAndData(&iss);
-  uint32_t rto = conn.rtt.rto;
-  tern_memnetdev_set_up(&bench.link.pair, false);
-  bench.Run();
-  tcp_wakes_seen = tcp_waker.wakes;
+  uint32_t rto = ProbeDueWithTheLinkDown();
   uint32_t errors = tcp.stats.tx_errors;
-  tern_sim_advance(rto);
-  EXPECT_TRUE(RunWoken().empty());
-  EXPECT_GT(tcp.stats.tx_errors, errors) << "the probe could not go";
-  errors = tcp.stats.tx_errors;
   tern_sim_advance(2 * rto);  // the timer, still armed, tries again
   EXPECT_TRUE(RunWoken().empty());
   EXPECT_GT(tcp.stats.tx_errors, errors);
@@ -1899,12 +1906,7 @@ TEST_F(TcpConn, AProbeOwedWithADuplicateAckStillGoes) {
 TEST_F(TcpConn, DataSentWhileAProbeIsOwedTimesFromItsSending) {
   uint32_t iss;
   OpenWithAClosedWindowAndData(&iss);
-  uint32_t rto = conn.rtt.rto;
-  tern_memnetdev_set_up(&bench.link.pair, false);
-  bench.Run();
-  tcp_wakes_seen = tcp_waker.wakes;
-  tern_sim_advance(rto);
-  EXPECT_TRUE(RunWoken().empty()) << "the probe could not go";
+  uint32_t rto = ProbeDueWithTheLinkDown();
   EXPECT_EQ(conn.rtt.rto, 2 * rto);
   tern_memnetdev_set_up(&bench.link.pair, true);
   bench.Run();
