@@ -227,6 +227,7 @@ TEST_P(SocketContract, BadArgumentsAreEINVAL) {
   bad = to;
   memset(&bad.addr.u, 0, sizeof bad.addr.u);  // 0.0.0.0 or ::, a port
   EXPECT_EQ(tern_socket_connect(t, &bad), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_connect(d, &bad), TERN_EINVAL);  // no peer either
   tern_endpoint peer;
   EXPECT_EQ(tern_socket_peer(t, &peer), TERN_ENOTCONN);
   // A datagram socket never bound, connected or sent from has nothing to

@@ -23,6 +23,21 @@ bool tern_ipv4_same_subnet(const tern_ipv4_addr *a, const tern_ipv4_addr *b,
   return ((x ^ y) & mask) == 0;
 }
 
+int tern_endpoint_remote_check(const tern_endpoint *e) {
+  if (e == NULL || e->port == 0) {
+    return TERN_EINVAL;
+  }
+  int rc = tern_ip_family_check(e->addr.family);
+  if (rc != 0) {
+    return rc;
+  }
+  uint32_t any = 0;
+  for (size_t i = 0; i < tern_ip_addr_len(e->addr.family) / 4; i++) {
+    any |= e->addr.u.w[i];
+  }
+  return any != 0 ? 0 : TERN_EINVAL;
+}
+
 int tern_ipv4_parse(tern_ipv4_addr *out, const char *s, size_t len) {
   tern_ipv4_addr r;
   size_t i = 0;

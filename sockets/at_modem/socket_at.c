@@ -1081,27 +1081,12 @@ static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
   return TERN_PENDING;
 }
 
-/* Whether a connection or a datagram can go to e: 0, TERN_EINVAL (no
- * endpoint, port 0, no family or an unknown one, the any address), or
- * TERN_EAFNOSUPPORT (IPv6 in an IPv4-only build), as the tern backend
- * answers. */
-static int remote_check(const tern_endpoint *e) {
-  if (e == NULL || e->port == 0) {
-    return TERN_EINVAL;
-  }
-  int rc = tern_ip_family_check(e->addr.family);
-  if (rc != 0) {
-    return rc;
-  }
-  return unspecified(&e->addr) ? TERN_EINVAL : 0;
-}
-
 static int at_connect(tern_socket *so, const tern_endpoint *remote) {
   tern_socket_at_sock *s = sock_of(so);
   if (s->kind == K_FREE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
   }
-  int bad = remote_check(remote);
+  int bad = tern_endpoint_remote_check(remote);
   if (bad != 0) {
     return bad;
   }
@@ -1154,7 +1139,7 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
     }
     dst = &s->peer;
   }
-  int bad = remote_check(dst);
+  int bad = tern_endpoint_remote_check(dst);
   if (bad != 0) {
     *err = bad;
     return TERN_READY;

@@ -101,27 +101,6 @@ static void from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
 #endif
 }
 
-/* Whether a connection or a datagram can go to e: 0, TERN_EINVAL (no
- * endpoint, port 0, no family or an unknown one, the any address), or
- * TERN_EAFNOSUPPORT (IPv6 in an IPv4-only build), as the tern backend
- * answers. */
-static int remote_check(const tern_endpoint *e) {
-  if (e == NULL || e->port == 0) {
-    return TERN_EINVAL;
-  }
-  int rc = tern_ip_family_check(e->addr.family);
-  if (rc != 0) {
-    return rc;
-  }
-  uint32_t any = e->addr.u.w[0];
-#if TERN_CONFIG_IPV6
-  if (e->addr.family == TERN_IP_V6) {
-    any |= e->addr.u.w[1] | e->addr.u.w[2] | e->addr.u.w[3];
-  }
-#endif
-  return any != 0 ? 0 : TERN_EINVAL;
-}
-
 /* Makes k's descriptor for family (AF_INET or AF_INET6) and registers
  * it. Returns 0 or a tern_err. */
 static int make_fd(tern_socket_posix_sock *k, int family) {
@@ -290,7 +269,7 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   if (k->kind != KIND_STREAM && k->kind != KIND_DGRAM) {
     return TERN_EINVAL;
   }
-  int bad = remote_check(remote);
+  int bad = tern_endpoint_remote_check(remote);
   if (bad != 0) {
     return bad;
   }
@@ -378,7 +357,7 @@ static tern_poll p_poll_send_to(tern_socket *s, tern_cx *cx,
     *err = TERN_EINVAL;
     return TERN_READY;
   }
-  int bad = dst != NULL ? remote_check(dst) : 0;
+  int bad = dst != NULL ? tern_endpoint_remote_check(dst) : 0;
   if (bad != 0) {
     *err = bad;
     return TERN_READY;
