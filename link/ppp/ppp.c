@@ -422,8 +422,8 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * spent. An NCP's reason becomes the link's only if the link ends
      * with it (tern__ppp_ncp_finished); LCP's is the link's already
      * (lcp_finished). */
-    ops->finished(p, ev == E_RXJ_M ? TERN_PPP_FAIL_REJECTED
-                                    : TERN_PPP_FAIL_TIMEOUT);
+    ops->finished(
+        p, ev == E_RXJ_M ? TERN_PPP_FAIL_REJECTED : TERN_PPP_FAIL_TIMEOUT);
   }
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
