@@ -268,7 +268,36 @@ TEST_P(SocketContract, AnIpv6RemoteIsNotSupportedInAnIpv4OnlyBuild) {
   EXPECT_EQ(err, TERN_EAFNOSUPPORT);
   EXPECT_EQ(w.wakes, 0);
 }
+
+// The same for a local endpoint: a bind of either kind of socket.
+TEST_P(SocketContract, AnIpv6LocalIsNotSupportedInAnIpv4OnlyBuild) {
+  for (tern_socket_type type : {TERN_SOCK_STREAM, TERN_SOCK_DGRAM}) {
+    tern_socket *s = Open(fx_->Client(), type);
+    ASSERT_NE(s, nullptr);
+    tern_endpoint six = {};
+    six.addr.family = TERN_IP_V6;  // ::, every local address of IPv6
+    six.port = fx_->Port(5);
+    EXPECT_EQ(tern_socket_bind(s, &six), TERN_EAFNOSUPPORT) << "type " << type;
+  }
+}
 #endif
+
+// A local endpoint has no family (every local address) or one the build
+// knows: any other value is no family at all, TERN_EINVAL on every backend
+// (not TERN_EAFNOSUPPORT, which says a known family is not built in), and
+// the socket is still fresh after it.
+TEST_P(SocketContract, BindToAnUnknownFamilyIsEINVAL) {
+  for (tern_socket_type type : {TERN_SOCK_STREAM, TERN_SOCK_DGRAM}) {
+    tern_socket *s = Open(fx_->Client(), type);
+    ASSERT_NE(s, nullptr);
+    tern_endpoint local = {};
+    local.addr.family = 9;
+    local.port = fx_->Port(5);
+    EXPECT_EQ(tern_socket_bind(s, &local), TERN_EINVAL) << "type " << type;
+    local.addr.family = TERN_IP_NONE;
+    EXPECT_EQ(tern_socket_bind(s, &local), 0) << "type " << type;
+  }
+}
 
 // ---- TCP ----
 
@@ -616,6 +645,43 @@ TEST_P(SocketContract, OptionsWorkOrSayENOTSUP) {
   EXPECT_EQ(tern_socket_set_option(d, TERN_SO_NODELAY, 1), TERN_EINVAL);
   // The connection still works with no delay.
   std::string m = Pattern(300, 6);
+  WriteAll(c, m);
+  EXPECT_EQ(Read(s, m.size()), m);
+}
+
+// A buffer size may be set on a stream socket before its connect, as on
+// the connection: taken (posix applies it when the connect makes the
+// descriptor) or TERN_ENOTSUP where the backend has none; never
+// TERN_EINVAL for the socket's state. No-delay and keepalive belong to a
+// connection: TERN_EINVAL before the connect. The socket then connects
+// and carries bytes.
+TEST_P(SocketContract, StreamSocketTakesABufferOptionBeforeConnect) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  for (tern_socket_option opt : {TERN_SO_SNDBUF, TERN_SO_RCVBUF}) {
+    int want = fx_->Supports(opt) ? 0 : TERN_ENOTSUP;
+    EXPECT_EQ(tern_socket_set_option(c, opt, 8192), want) << "option " << opt;
+    EXPECT_EQ(tern_socket_set_option(c, opt, 0), TERN_EINVAL);
+  }
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_KEEPALIVE, 1), TERN_EINVAL);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  int err = 1;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_socket *s = nullptr;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_accept(lst, cx, &s, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  open_.push_back(s);
+  std::string m = Pattern(200, 8);
   WriteAll(c, m);
   EXPECT_EQ(Read(s, m.size()), m);
 }

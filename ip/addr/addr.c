@@ -38,6 +38,11 @@ int tern_endpoint_remote_check(const tern_endpoint *e) {
   return any != 0 ? 0 : TERN_EINVAL;
 }
 
+int tern_endpoint_local_check(const tern_endpoint *e) {
+  return e->addr.family == TERN_IP_NONE ? 0
+                                        : tern_ip_family_check(e->addr.family);
+}
+
 int tern_ipv4_parse(tern_ipv4_addr *out, const char *s, size_t len) {
   tern_ipv4_addr r;
   size_t i = 0;

@@ -284,6 +284,20 @@ TEST(Endpoint, RemoteCheck) {
 #endif
 }
 
+// What a bind may be given: no family (every local address) or one the
+// build has; the port and address are the binder's.
+TEST(Endpoint, LocalCheck) {
+  tern_endpoint e = {};
+  EXPECT_EQ(tern_endpoint_local_check(&e), 0);  // any address, any port
+  e.addr.family = TERN_IP_V4;
+  EXPECT_EQ(tern_endpoint_local_check(&e), 0);  // 0.0.0.0
+  e.addr.family = TERN_IP_V6;
+  EXPECT_EQ(tern_endpoint_local_check(&e),
+            TERN_CONFIG_IPV6 ? 0 : TERN_EAFNOSUPPORT);
+  e.addr.family = 9;
+  EXPECT_EQ(tern_endpoint_local_check(&e), TERN_EINVAL);
+}
+
 #if !TERN_CONFIG_IPV6
 // The IPv4-only build: an address holds 4 bytes, and IPv6 is refused with
 // TERN_EAFNOSUPPORT wherever it is named.

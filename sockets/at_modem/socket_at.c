@@ -960,6 +960,10 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
       s->state != S_IDLE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
   }
+  int rc = tern_endpoint_local_check(local);
+  if (rc != 0) {
+    return rc; /* an unknown family read as the any address before */
+  }
   if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
     return TERN_EADDRNOTAVAIL;
   }
@@ -1255,7 +1259,10 @@ static int at_set_option(tern_socket *so, tern_socket_option opt,
   switch (opt) {
     case TERN_SO_NODELAY:
     case TERN_SO_KEEPALIVE:
-      if (s->kind != K_STREAM || value < 0 || value > 1) {
+      /* A connection's (from its connect or accept), as on every
+       * backend. */
+      if (s->kind != K_STREAM || !(s->flags & F_PEER) || value < 0 ||
+          value > 1) {
         return TERN_EINVAL;
       }
       break;

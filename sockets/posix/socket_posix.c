@@ -188,12 +188,15 @@ static int p_bind(tern_socket *s, const tern_endpoint *local) {
       (local == NULL && k->kind == KIND_STREAM)) {
     return TERN_EINVAL;
   }
+  /* An unknown family is no family (TERN_EINVAL); IPv6 in an IPv4-only
+   * build one the build lacks. */
+  int rc = local != NULL ? tern_endpoint_local_check(local) : 0;
+  if (rc != 0) {
+    return rc;
+  }
   struct sockaddr_storage ss;
   socklen_t len = to_sa(local, &ss);
-  if (len == 0) {
-    return TERN_EAFNOSUPPORT;
-  }
-  int rc = make_fd(k, ss.ss_family);
+  rc = make_fd(k, ss.ss_family);
   if (rc != 0) {
     return rc;
   }

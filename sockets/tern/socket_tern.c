@@ -93,6 +93,10 @@ static int t_bind(tern_socket *s, const tern_endpoint *local) {
   if (k->kind != KIND_STREAM || local == NULL || k->u.local.port != 0) {
     return TERN_EINVAL;
   }
+  int rc = tern_endpoint_local_check(local); /* as UDP's bind checks */
+  if (rc != 0) {
+    return rc;
+  }
   if (local->port == 0) {
     return TERN_ENOTSUP; /* tern's listener needs its port */
   }
@@ -302,7 +306,8 @@ static int t_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       return 0;
     case TERN_SO_SNDBUF:
     case TERN_SO_RCVBUF:
-      if ((k->kind != KIND_CONN && k->kind != KIND_DGRAM) || value <= 0) {
+      /* Any socket but a listener, connected or not (the API's rule). */
+      if (k->kind == KIND_LISTENER || k->kind == KIND_FREE || value <= 0) {
         return TERN_EINVAL;
       }
       return TERN_ENOTSUP; /* the rings are the composition's */
