@@ -242,8 +242,12 @@ static inline int tern_socket_set_option(tern_socket *s, tern_socket_option opt,
 /* A connected stream socket as a tern_stream (tern/stream.h): read (0 at
  * the peer's end of stream), write, flush, and close, which is a
  * half-close: the peer reads the end of stream, this end goes on reading.
- * Errors: TERN_ECONNRESET, TERN_ETIMEDOUT, TERN_ECLOSED (writing after
- * close), TERN_EINVAL (not a connected stream socket). */
+ * A close while the connect is still going on ends it cleanly, READY
+ * with 0: at once where nobody answered yet (tern, posix: the connect
+ * then says TERN_ECLOSED, as do reads and writes) or once the connect
+ * completed (the modem). Errors: TERN_ECONNRESET, TERN_ETIMEDOUT,
+ * TERN_ECLOSED (writing after close), TERN_EINVAL (not a connected stream
+ * socket). */
 static inline tern_stream tern_socket_stream(tern_socket *s) {
   tern_stream st = {&s->ops->stream, s};
   return st;

@@ -333,6 +333,37 @@ TEST_P(SocketContract, ConnectAcceptAndExchange) {
   Close(lst);
 }
 
+// The stream's close while the connect is still going on ends the
+// attempt cleanly, whichever way the backend takes: at once (tern's TCP
+// and posix drop a SYN nobody answered yet) or once the connect completed
+// (the modem's AT+CIPSTART runs to its end). No error is invented: the
+// close says 0, the connect then 0 (it completed) or TERN_ECLOSED (it was
+// abandoned), a write TERN_ECLOSED, and the socket closes with 0.
+TEST_P(SocketContract, StreamCloseWhileConnectingEndsCleanly) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  tern_stream st = tern_socket_stream(c);
+  int err = 1;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_stream_poll_close(&st, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  EXPECT_TRUE(err == 0 || err == TERN_ECLOSED) << tern_strerror(err);
+  ptrdiff_t n = 0;
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED) << tern_strerror((int)n);
+  Close(c, 0);
+}
+
 TEST_P(SocketContract, ConnectToAClosedPortIsRefused) {
   tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
   ASSERT_NE(c, nullptr);
