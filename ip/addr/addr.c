@@ -31,10 +31,13 @@ int tern_endpoint_remote_check(const tern_endpoint *e) {
   if (rc != 0) {
     return rc;
   }
-  uint32_t any = 0;
-  for (size_t i = 0; i < tern_ip_addr_len(e->addr.family) / 4; i++) {
-    any |= e->addr.u.w[i];
+  const uint32_t *w = e->addr.u.w;
+  uint32_t any = w[0];
+#if TERN_CONFIG_IPV6
+  if (e->addr.family == TERN_IP_V6) {
+    any |= w[1] | w[2] | w[3];
   }
+#endif
   return any != 0 ? 0 : TERN_EINVAL;
 }
 
