@@ -80,7 +80,12 @@ typedef enum tern_socket_type {
 
 /* Options (tern_socket_set_option). A backend that has no way to do one
  * answers TERN_ENOTSUP; an option of the wrong kind of socket (no-delay
- * on a datagram socket, any option on a listener) is TERN_EINVAL. */
+ * on a datagram socket, any option on a listener) is TERN_EINVAL. The
+ * buffer sizes may be set on any socket but a listener, before its bind
+ * or connect as after (a backend that sets them applies them when the
+ * connection is made), and get the same answer either way: 0, or
+ * TERN_ENOTSUP where the backend has none. No-delay and keepalive are a
+ * connection's, from its connect or accept: TERN_EINVAL before. */
 typedef enum tern_socket_option {
   TERN_SO_NODELAY = 1,   /* stream: 1 sends at once (no Nagle), 0 coalesces */
   TERN_SO_KEEPALIVE = 2, /* stream: 1 probes an idle peer, 0 does not */
@@ -144,7 +149,9 @@ static inline int tern_socket_open(tern_net *net, tern_socket_type type,
  * A stream socket binds before listen; a datagram socket that sends or
  * connects unbound is bound to an ephemeral port first. Returns 0,
  * TERN_EINVAL (already bound, not a fresh socket, local NULL for a
- * stream), TERN_EADDRINUSE, TERN_EADDRNOTAVAIL, TERN_EAFNOSUPPORT, or
+ * stream, a family that is none of tern_ip_family's),
+ * TERN_EADDRINUSE, TERN_EADDRNOTAVAIL, TERN_EAFNOSUPPORT (IPv6 in an
+ * IPv4-only build), or
  * TERN_ENOTSUP where the backend cannot (tern: a stream socket binds only
  * to listen, and to a port; connect after bind is TERN_ENOTSUP there). */
 static inline int tern_socket_bind(tern_socket *s, const tern_endpoint *local) {
@@ -235,8 +242,12 @@ static inline int tern_socket_set_option(tern_socket *s, tern_socket_option opt,
 /* A connected stream socket as a tern_stream (tern/stream.h): read (0 at
  * the peer's end of stream), write, flush, and close, which is a
  * half-close: the peer reads the end of stream, this end goes on reading.
- * Errors: TERN_ECONNRESET, TERN_ETIMEDOUT, TERN_ECLOSED (writing after
- * close), TERN_EINVAL (not a connected stream socket). */
+ * A close while the connect is still going on ends it cleanly, READY
+ * with 0: at once where nobody answered yet (tern, posix: the connect
+ * then says TERN_ECLOSED, as do reads and writes) or once the connect
+ * completed (the modem). Errors: TERN_ECONNRESET, TERN_ETIMEDOUT,
+ * TERN_ECLOSED (writing after close), TERN_EINVAL (not a connected stream
+ * socket). */
 static inline tern_stream tern_socket_stream(tern_socket *s) {
   tern_stream st = {&s->ops->stream, s};
   return st;

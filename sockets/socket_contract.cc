@@ -227,6 +227,7 @@ TEST_P(SocketContract, BadArgumentsAreEINVAL) {
   bad = to;
   memset(&bad.addr.u, 0, sizeof bad.addr.u);  // 0.0.0.0 or ::, a port
   EXPECT_EQ(tern_socket_connect(t, &bad), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_connect(d, &bad), TERN_EINVAL);  // no peer either
   tern_endpoint peer;
   EXPECT_EQ(tern_socket_peer(t, &peer), TERN_ENOTCONN);
   // A datagram socket never bound, connected or sent from has nothing to
@@ -267,7 +268,36 @@ TEST_P(SocketContract, AnIpv6RemoteIsNotSupportedInAnIpv4OnlyBuild) {
   EXPECT_EQ(err, TERN_EAFNOSUPPORT);
   EXPECT_EQ(w.wakes, 0);
 }
+
+// The same for a local endpoint: a bind of either kind of socket.
+TEST_P(SocketContract, AnIpv6LocalIsNotSupportedInAnIpv4OnlyBuild) {
+  for (tern_socket_type type : {TERN_SOCK_STREAM, TERN_SOCK_DGRAM}) {
+    tern_socket *s = Open(fx_->Client(), type);
+    ASSERT_NE(s, nullptr);
+    tern_endpoint six = {};
+    six.addr.family = TERN_IP_V6;  // ::, every local address of IPv6
+    six.port = fx_->Port(5);
+    EXPECT_EQ(tern_socket_bind(s, &six), TERN_EAFNOSUPPORT) << "type " << type;
+  }
+}
 #endif
+
+// A local endpoint has no family (every local address) or one the build
+// knows: any other value is no family at all, TERN_EINVAL on every backend
+// (not TERN_EAFNOSUPPORT, which says a known family is not built in), and
+// the socket is still fresh after it.
+TEST_P(SocketContract, BindToAnUnknownFamilyIsEINVAL) {
+  for (tern_socket_type type : {TERN_SOCK_STREAM, TERN_SOCK_DGRAM}) {
+    tern_socket *s = Open(fx_->Client(), type);
+    ASSERT_NE(s, nullptr);
+    tern_endpoint local = {};
+    local.addr.family = 9;
+    local.port = fx_->Port(5);
+    EXPECT_EQ(tern_socket_bind(s, &local), TERN_EINVAL) << "type " << type;
+    local.addr.family = TERN_IP_NONE;
+    EXPECT_EQ(tern_socket_bind(s, &local), 0) << "type " << type;
+  }
+}
 
 // ---- TCP ----
 
@@ -301,6 +331,37 @@ TEST_P(SocketContract, ConnectAcceptAndExchange) {
   Close(c);
   Close(s);
   Close(lst);
+}
+
+// The stream's close while the connect is still going on ends the
+// attempt cleanly, whichever way the backend takes: at once (tern's TCP
+// and posix drop a SYN nobody answered yet) or once the connect completed
+// (the modem's AT+CIPSTART runs to its end). No error is invented: the
+// close says 0, the connect then 0 (it completed) or TERN_ECLOSED (it was
+// abandoned), a write TERN_ECLOSED, and the socket closes with 0.
+TEST_P(SocketContract, StreamCloseWhileConnectingEndsCleanly) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  tern_stream st = tern_socket_stream(c);
+  int err = 1;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_stream_poll_close(&st, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  EXPECT_TRUE(err == 0 || err == TERN_ECLOSED) << tern_strerror(err);
+  ptrdiff_t n = 0;
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED) << tern_strerror((int)n);
+  Close(c, 0);
 }
 
 TEST_P(SocketContract, ConnectToAClosedPortIsRefused) {
@@ -615,6 +676,43 @@ TEST_P(SocketContract, OptionsWorkOrSayENOTSUP) {
   EXPECT_EQ(tern_socket_set_option(d, TERN_SO_NODELAY, 1), TERN_EINVAL);
   // The connection still works with no delay.
   std::string m = Pattern(300, 6);
+  WriteAll(c, m);
+  EXPECT_EQ(Read(s, m.size()), m);
+}
+
+// A buffer size may be set on a stream socket before its connect, as on
+// the connection: taken (posix applies it when the connect makes the
+// descriptor) or TERN_ENOTSUP where the backend has none; never
+// TERN_EINVAL for the socket's state. No-delay and keepalive belong to a
+// connection: TERN_EINVAL before the connect. The socket then connects
+// and carries bytes.
+TEST_P(SocketContract, StreamSocketTakesABufferOptionBeforeConnect) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  for (tern_socket_option opt : {TERN_SO_SNDBUF, TERN_SO_RCVBUF}) {
+    int want = fx_->Supports(opt) ? 0 : TERN_ENOTSUP;
+    EXPECT_EQ(tern_socket_set_option(c, opt, 8192), want) << "option " << opt;
+    EXPECT_EQ(tern_socket_set_option(c, opt, 0), TERN_EINVAL);
+  }
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_KEEPALIVE, 1), TERN_EINVAL);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  int err = 1;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_socket *s = nullptr;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_accept(lst, cx, &s, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  open_.push_back(s);
+  std::string m = Pattern(200, 8);
   WriteAll(c, m);
   EXPECT_EQ(Read(s, m.size()), m);
 }

@@ -23,6 +23,29 @@ bool tern_ipv4_same_subnet(const tern_ipv4_addr *a, const tern_ipv4_addr *b,
   return ((x ^ y) & mask) == 0;
 }
 
+int tern_endpoint_remote_check(const tern_endpoint *e) {
+  if (e == NULL || e->port == 0) {
+    return TERN_EINVAL;
+  }
+  int rc = tern_ip_family_check(e->addr.family);
+  if (rc != 0) {
+    return rc;
+  }
+  const uint32_t *w = e->addr.u.w;
+  uint32_t any = w[0];
+#if TERN_CONFIG_IPV6
+  if (e->addr.family == TERN_IP_V6) {
+    any |= w[1] | w[2] | w[3];
+  }
+#endif
+  return any != 0 ? 0 : TERN_EINVAL;
+}
+
+int tern_endpoint_local_check(const tern_endpoint *e) {
+  return e->addr.family == TERN_IP_NONE ? 0
+                                        : tern_ip_family_check(e->addr.family);
+}
+
 int tern_ipv4_parse(tern_ipv4_addr *out, const char *s, size_t len) {
   tern_ipv4_addr r;
   size_t i = 0;

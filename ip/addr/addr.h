@@ -111,6 +111,21 @@ typedef struct tern_endpoint {
   uint8_t scope;
 } tern_endpoint;
 
+/* Whether e can be the remote end of a connection or a datagram's
+ * destination, tern_ip_family_check's question for an endpoint: 0,
+ * TERN_EINVAL (e NULL, port 0, no family or an unknown one, the
+ * unspecified address 0.0.0.0 or ::) or TERN_EAFNOSUPPORT (IPv6 in an
+ * IPv4-only build). What every socket backend checks at connect and
+ * send_to, so that they answer alike. */
+int tern_endpoint_remote_check(const tern_endpoint *e);
+
+/* Whether e's family can be a local endpoint (what a bind takes): 0 for
+ * no family (every local address) or a supported one, TERN_EINVAL for an
+ * unknown one, TERN_EAFNOSUPPORT for IPv6 in an IPv4-only build. The port
+ * and the address are the binder's to judge (port 0: ephemeral). e must
+ * not be NULL. */
+int tern_endpoint_local_check(const tern_endpoint *e);
+
 /* Buffer sizes that always fit a formatted value and its NUL. */
 #define TERN_IPV4_STRLEN 16     /* "255.255.255.255" */
 #define TERN_IPV6_STRLEN 46     /* "ffff:...:255.255.255.255" */

@@ -245,6 +245,59 @@ TEST(Family, WhatTheBuildSupports) {
   EXPECT_EQ(sizeof(tern_ip_addr{}.u), (size_t)TERN_IP_ADDR_MAX_LEN);
 }
 
+// What a connect or a send_to may be given: a port, a family the build
+// has, an address that names a host.
+TEST(Endpoint, RemoteCheck) {
+  tern_endpoint e = {};
+  e.addr.family = TERN_IP_V4;
+  e.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  e.port = 7;
+  EXPECT_EQ(tern_endpoint_remote_check(&e), 0);
+  EXPECT_EQ(tern_endpoint_remote_check(nullptr), TERN_EINVAL);
+  tern_endpoint bad = e;
+  bad.port = 0;
+  EXPECT_EQ(tern_endpoint_remote_check(&bad), TERN_EINVAL);
+  bad = e;
+  bad.addr.u.v4 = tern_ipv4(0, 0, 0, 0);
+  EXPECT_EQ(tern_endpoint_remote_check(&bad), TERN_EINVAL);
+  bad = e;
+  bad.addr.family = TERN_IP_NONE;
+  EXPECT_EQ(tern_endpoint_remote_check(&bad), TERN_EINVAL);
+  bad.addr.family = 5;
+  EXPECT_EQ(tern_endpoint_remote_check(&bad), TERN_EINVAL);
+  // IPv6: a well-formed remote is refused only by a build without it; the
+  // last byte alone makes an address (::1), none makes ::.
+  tern_endpoint six = {};
+  six.addr.family = TERN_IP_V6;
+  six.port = 7;
+  EXPECT_EQ(tern_endpoint_remote_check(&six),
+            TERN_CONFIG_IPV6 ? TERN_EINVAL : TERN_EAFNOSUPPORT);
+#if TERN_CONFIG_IPV6
+  six.addr.u.v6.b[15] = 1;
+  EXPECT_EQ(tern_endpoint_remote_check(&six), 0);
+  six.addr.u.v6.b[15] = 0;
+  six.addr.u.v6.b[8] = 1;
+  EXPECT_EQ(tern_endpoint_remote_check(&six), 0);
+#else
+  six.addr.u.b[3] = 1;
+  EXPECT_EQ(tern_endpoint_remote_check(&six), TERN_EAFNOSUPPORT);
+#endif
+}
+
+// What a bind may be given: no family (every local address) or one the
+// build has; the port and address are the binder's.
+TEST(Endpoint, LocalCheck) {
+  tern_endpoint e = {};
+  EXPECT_EQ(tern_endpoint_local_check(&e), 0);  // any address, any port
+  e.addr.family = TERN_IP_V4;
+  EXPECT_EQ(tern_endpoint_local_check(&e), 0);  // 0.0.0.0
+  e.addr.family = TERN_IP_V6;
+  EXPECT_EQ(tern_endpoint_local_check(&e),
+            TERN_CONFIG_IPV6 ? 0 : TERN_EAFNOSUPPORT);
+  e.addr.family = 9;
+  EXPECT_EQ(tern_endpoint_local_check(&e), TERN_EINVAL);
+}
+
 #if !TERN_CONFIG_IPV6
 // The IPv4-only build: an address holds 4 bytes, and IPv6 is refused with
 // TERN_EAFNOSUPPORT wherever it is named.

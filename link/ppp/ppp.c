@@ -359,7 +359,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   if (ev == E_RXJ_M && is_lcp(p, f) && p->fail == TERN_PPP_OK) {
     /* The peer refused a code LCP needs: the link's reason, whatever
      * follows (finished at once, or Stopping's Terminate-Requests running
-     * out). */
+     * out). The one place it is set. */
     p->fail = TERN_PPP_FAIL_REJECTED;
   }
   if (t & TLD) {
@@ -419,14 +419,11 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   if (t & TLF) {
     /* Why: the peer's refusal (RXJ-), or Max-Configure or Max-Terminate
-     * spent. LCP's is the link's reason; an NCP's becomes it only if the
-     * link ends with it (tern__ppp_ncp_finished). */
-    uint8_t why =
-        ev == E_RXJ_M ? TERN_PPP_FAIL_REJECTED : TERN_PPP_FAIL_TIMEOUT;
-    if (is_lcp(p, f) && p->fail == TERN_PPP_OK) {
-      p->fail = why;
-    }
-    ops->finished(p, why);
+     * spent. An NCP's reason becomes the link's only if the link ends
+     * with it (tern__ppp_ncp_finished); LCP's is the link's already
+     * (lcp_finished). */
+    ops->finished(
+        p, ev == E_RXJ_M ? TERN_PPP_FAIL_REJECTED : TERN_PPP_FAIL_TIMEOUT);
   }
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
@@ -810,8 +807,15 @@ static void lcp_down(tern_ppp *p) {
   lcp_reset(p);
 }
 
+/* The link ends. Its reason was set when it came: a local failure
+ * (lcp_fail), the peer's refusal (fsm_event's RXJ-, which may finish LCP
+ * only later, from Stopping); a link without one ran out of Configure- or
+ * Terminate-Requests. */
 static void lcp_finished(tern_ppp *p, uint8_t why) {
-  (void)why; /* fsm_event set it as the link's reason */
+  (void)why; /* REJECTED only for an RXJ-, whose reason is set */
+  if (p->fail == TERN_PPP_OK) {
+    p->fail = TERN_PPP_FAIL_TIMEOUT;
+  }
   p->phase = TERN_PPP_DEAD;
 }
 

@@ -856,6 +856,34 @@ TEST(ModemSim, PassiveModeOptions) {
   EXPECT_EQ("abc", m.Stream(0));
 }
 
+// AT+CIPSTO's idle timeout does not close a server's link whose received
+// bytes wait in passive mode's hold for the host (closing it dropped
+// them); once the host fetched them, the link is quiet again and goes.
+TEST(ModemSim, ServerTimeoutKeepsALinkWithHeldBytes) {
+  Modem m({"--sto=1"});
+  Prepare(m);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_RECV_PASSIVE));
+  uint16_t port = FreeUdpPort();  // free for TCP too, most likely
+  ASSERT_EQ(TERN_AT_EV_OK,
+            m.Command("AT+CIPSERVER=1," + std::to_string(port) + "\r\n"));
+  int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  ASSERT_EQ(0, connect(c, reinterpret_cast<sockaddr *>(&a), sizeof a));
+  ASSERT_TRUE(m.PumpUntil([&] { return m.connected_[0] == 1; }));
+  ASSERT_EQ(5, send(c, "hello", 5, MSG_NOSIGNAL));
+  ASSERT_TRUE(m.PumpUntil([&] { return m.held_[0] == 5; }));
+  // Twice the timeout with the bytes unfetched: the link stays.
+  EXPECT_FALSE(m.PumpUntil([&] { return m.closed_[0] > 0; }, 2200));
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+CIPRECVDATA=0,10\r\n"));
+  EXPECT_EQ(std::vector<std::string>{"hello"}, m.recvdata_);
+  // Nothing left to deliver: quiet for a second, it is closed.
+  EXPECT_TRUE(m.WaitClosed(0));
+  close(c);
+}
+
 TEST(ModemSim, PeerCloses) {
   Peers peers;
   Modem m;

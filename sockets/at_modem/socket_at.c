@@ -960,6 +960,10 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
       s->state != S_IDLE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
   }
+  int rc = tern_endpoint_local_check(local);
+  if (rc != 0) {
+    return rc; /* an unknown family read as the any address before */
+  }
   if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
     return TERN_EADDRNOTAVAIL;
   }
@@ -1081,27 +1085,12 @@ static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
   return TERN_PENDING;
 }
 
-/* Whether a connection or a datagram can go to e: 0, TERN_EINVAL (no
- * endpoint, port 0, no family or an unknown one, the any address), or
- * TERN_EAFNOSUPPORT (IPv6 in an IPv4-only build), as the tern backend
- * answers. */
-static int remote_check(const tern_endpoint *e) {
-  if (e == NULL || e->port == 0) {
-    return TERN_EINVAL;
-  }
-  int rc = tern_ip_family_check(e->addr.family);
-  if (rc != 0) {
-    return rc;
-  }
-  return unspecified(&e->addr) ? TERN_EINVAL : 0;
-}
-
 static int at_connect(tern_socket *so, const tern_endpoint *remote) {
   tern_socket_at_sock *s = sock_of(so);
   if (s->kind == K_FREE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
   }
-  int bad = remote_check(remote);
+  int bad = tern_endpoint_remote_check(remote);
   if (bad != 0) {
     return bad;
   }
@@ -1154,7 +1143,7 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
     }
     dst = &s->peer;
   }
-  int bad = remote_check(dst);
+  int bad = tern_endpoint_remote_check(dst);
   if (bad != 0) {
     *err = bad;
     return TERN_READY;
@@ -1270,7 +1259,10 @@ static int at_set_option(tern_socket *so, tern_socket_option opt,
   switch (opt) {
     case TERN_SO_NODELAY:
     case TERN_SO_KEEPALIVE:
-      if (s->kind != K_STREAM || value < 0 || value > 1) {
+      /* A connection's (from its connect or accept), as on every
+       * backend. */
+      if (s->kind != K_STREAM || !(s->flags & F_PEER) || value < 0 ||
+          value > 1) {
         return TERN_EINVAL;
       }
       break;

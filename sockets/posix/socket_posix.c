@@ -101,27 +101,6 @@ static void from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
 #endif
 }
 
-/* Whether a connection or a datagram can go to e: 0, TERN_EINVAL (no
- * endpoint, port 0, no family or an unknown one, the any address), or
- * TERN_EAFNOSUPPORT (IPv6 in an IPv4-only build), as the tern backend
- * answers. */
-static int remote_check(const tern_endpoint *e) {
-  if (e == NULL || e->port == 0) {
-    return TERN_EINVAL;
-  }
-  int rc = tern_ip_family_check(e->addr.family);
-  if (rc != 0) {
-    return rc;
-  }
-  uint32_t any = e->addr.u.w[0];
-#if TERN_CONFIG_IPV6
-  if (e->addr.family == TERN_IP_V6) {
-    any |= e->addr.u.w[1] | e->addr.u.w[2] | e->addr.u.w[3];
-  }
-#endif
-  return any != 0 ? 0 : TERN_EINVAL;
-}
-
 /* Makes k's descriptor for family (AF_INET or AF_INET6) and registers
  * it. Returns 0 or a tern_err. */
 static int make_fd(tern_socket_posix_sock *k, int family) {
@@ -209,12 +188,15 @@ static int p_bind(tern_socket *s, const tern_endpoint *local) {
       (local == NULL && k->kind == KIND_STREAM)) {
     return TERN_EINVAL;
   }
+  /* An unknown family is no family (TERN_EINVAL); IPv6 in an IPv4-only
+   * build one the build lacks. */
+  int rc = local != NULL ? tern_endpoint_local_check(local) : 0;
+  if (rc != 0) {
+    return rc;
+  }
   struct sockaddr_storage ss;
   socklen_t len = to_sa(local, &ss);
-  if (len == 0) {
-    return TERN_EAFNOSUPPORT;
-  }
-  int rc = make_fd(k, ss.ss_family);
+  rc = make_fd(k, ss.ss_family);
   if (rc != 0) {
     return rc;
   }
@@ -290,7 +272,7 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   if (k->kind != KIND_STREAM && k->kind != KIND_DGRAM) {
     return TERN_EINVAL;
   }
-  int bad = remote_check(remote);
+  int bad = tern_endpoint_remote_check(remote);
   if (bad != 0) {
     return bad;
   }
@@ -329,10 +311,14 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   if (e == 0 || e == EINPROGRESS) {
     k->connecting = e != 0;
   } else if (e == ECONNREFUSED || e == ETIMEDOUT || e == ECONNRESET) {
-    /* The peer answered at once: poll_connect reports it, and the
-     * descriptor (and any port it was bound to) goes back now. */
+    /* The peer answered at once: poll_connect reports it. A descriptor
+     * made for the connect goes back now; one the application bound
+     * stays until the close, so that the socket keeps the local
+     * endpoint it was given (as Linux's own socket does). */
     k->err = tern_socket_posix_err(e);
-    drop_fd(k);
+    if (made) {
+      drop_fd(k);
+    }
   } else {
     drop_fd(k);
     return tern_socket_posix_err(e);
@@ -366,7 +352,7 @@ static tern_poll p_poll_connect(tern_socket *s, tern_cx *cx, int *err) {
       k->err = tern_socket_posix_err(e);
     }
   }
-  *err = k->err;
+  *err = k->err != 0 || k->fd >= 0 ? k->err : TERN_ECLOSED; /* abandoned */
   return TERN_READY;
 }
 
@@ -378,7 +364,7 @@ static tern_poll p_poll_send_to(tern_socket *s, tern_cx *cx,
     *err = TERN_EINVAL;
     return TERN_READY;
   }
-  int bad = dst != NULL ? remote_check(dst) : 0;
+  int bad = dst != NULL ? tern_endpoint_remote_check(dst) : 0;
   if (bad != 0) {
     *err = bad;
     return TERN_READY;
@@ -520,8 +506,9 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       break;
     default: return TERN_EINVAL;
   }
-  if (k->fd < 0) {
-    return k->err != 0 ? k->err : TERN_EINVAL; /* a connect that failed */
+  if (k->kind == KIND_CONN && (k->err != 0 || k->fd < 0)) {
+    /* A connect that failed, or that the stream's close abandoned. */
+    return k->err != 0 ? k->err : TERN_ECLOSED;
   }
   int v = value;
   if (setsockopt(k->fd, level, name, &v, sizeof v) != 0) {
@@ -599,12 +586,23 @@ static void p_abort(tern_socket *s) {
 
 /* ---- a connection's stream ---- */
 
-/* The error of a stream call on k, or 0 if it may go on. */
+/* The error of a stream call on k, or 0 if it may go on. A connection
+ * without a descriptor or an error is a connect the stream's close
+ * abandoned (p_shut): closed, as tern's TCP answers then. */
 static int stream_check(const tern_socket_posix_sock *k) {
   if (k->kind != KIND_CONN) {
     return TERN_EINVAL;
   }
-  return k->err != 0 || k->fd >= 0 ? k->err : TERN_EINVAL;
+  return k->err != 0 || k->fd >= 0 ? k->err : TERN_ECLOSED;
+}
+
+/* Whether k's connection is still in SYN-SENT: nobody answered yet. */
+static bool syn_sent(const tern_socket_posix_sock *k) {
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  return k->connecting && k->fd >= 0 &&
+         getsockopt(k->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+         ti.tcpi_state == TCP_SYN_SENT;
 }
 
 static tern_poll p_read(void *self, tern_cx *cx, void *buf, size_t len,
@@ -680,25 +678,39 @@ static tern_poll p_write(void *self, tern_cx *cx, const void *buf, size_t len,
   }
 }
 
+/* The flush's and the close's error: what stream_check and conn_err
+ * say, but 0 on a connect the close abandoned, which has nothing left to
+ * send (tern's TCP answers those with the connection's error, none). */
+static int shut_err(tern_socket_posix_sock *k) {
+  int e = stream_check(k);
+  if (e == 0) {
+    e = conn_err(k);
+  }
+  return e == TERN_ECLOSED ? 0 : e;
+}
+
 static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
   (void)cx; /* written bytes are the kernel's; a reset is reported */
-  tern_socket_posix_sock *k = sock_of(self);
-  *err = stream_check(k);
-  if (*err == 0) {
-    *err = conn_err(k);
-  }
+  *err = shut_err(sock_of(self));
   return TERN_READY;
 }
 
 static tern_poll p_shut(void *self, tern_cx *cx, int *err) {
   (void)cx;
   tern_socket_posix_sock *k = sock_of(self);
-  *err = stream_check(k);
-  if (*err == 0) {
-    *err = conn_err(k); /* shutdown(2) would say ENOTCONN */
-  }
+  *err = shut_err(k); /* conn_err: shutdown(2) would say ENOTCONN */
   if (*err == 0 && !k->wr_closed) {
-    if (shutdown(k->fd, SHUT_WR) != 0) {
+    if (syn_sent(k)) {
+      /* As tern's TCP: a connect nobody answered yet ends quietly, and
+       * later calls say TERN_ECLOSED. shutdown(2) would abort it too but
+       * leave ECONNRESET in SO_ERROR, an error the peer never sent. A
+       * task waiting on the descriptor is told (the port drops its
+       * wakers with it). */
+      tern_waker_slot_wake(&k->reg.readable);
+      tern_waker_slot_wake(&k->reg.writable);
+      drop_fd(k);
+      k->connecting = 0;
+    } else if (shutdown(k->fd, SHUT_WR) != 0) {
       *err = tern_socket_posix_err(errno);
     }
     k->wr_closed = 1;

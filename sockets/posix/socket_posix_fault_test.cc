@@ -57,9 +57,10 @@ bool PortFree(uint16_t port) {
 }
 
 // A connect refused at once reports the refusal as one refused later
-// does, and gives back what it held at once: the descriptor, and with it
-// the port the socket was bound to.
-TEST(SocketPosixFault, ConnectRefusedAtOnceReleasesTheDescriptor) {
+// does. A socket the connect made a descriptor for gives it back at once;
+// one the application bound keeps its local endpoint (and the port) until
+// it is closed.
+TEST(SocketPosixFault, ConnectRefusedAtOnceKeepsTheBoundEndpoint) {
   tern_socket_posix_sock socks[2];
   tern_socket_posix net;
   ASSERT_EQ(tern_socket_posix_init(&net, socks, 2), 0);
@@ -77,7 +78,11 @@ TEST(SocketPosixFault, ConnectRefusedAtOnceReleasesTheDescriptor) {
   to.port = FreeTcpPort();
   g_fail_with = ECONNREFUSED;
   ASSERT_EQ(tern_socket_connect(c, &to), 0);
-  EXPECT_TRUE(PortFree(port));  // the dead socket's port is back
+  tern_endpoint mine = {};
+  ASSERT_EQ(tern_socket_local(c, &mine), 0);
+  EXPECT_EQ(mine.port, port);  // still the socket's
+  EXPECT_EQ(mine.addr.family, TERN_IP_V4);
+  EXPECT_FALSE(PortFree(port));
   tern_test::CountingWaker w;
   tern_cx cx = w.Cx();
   int err = 0;
@@ -99,6 +104,35 @@ TEST(SocketPosixFault, ConnectRefusedAtOnceReleasesTheDescriptor) {
   EXPECT_EQ(tern_socket_peer(c, &peer), 0);
   EXPECT_EQ(peer.port, to.port);
   EXPECT_EQ(w.wakes, 0);
+  ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED);
+  EXPECT_TRUE(PortFree(port));  // back with the close
+}
+
+// Unbound, the descriptor the connect made goes back at once (its
+// ephemeral port with it): the local endpoint reads port 0 again.
+TEST(SocketPosixFault, ConnectRefusedAtOnceUnboundReleasesTheDescriptor) {
+  tern_socket_posix_sock socks[1];
+  tern_socket_posix net;
+  ASSERT_EQ(tern_socket_posix_init(&net, socks, 1), 0);
+  tern_socket *c = nullptr;
+  ASSERT_EQ(tern_socket_open(tern_socket_posix_net(&net), TERN_SOCK_STREAM, &c),
+            0);
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+  to.port = FreeTcpPort();
+  g_fail_with = ECONNREFUSED;
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  EXPECT_LT(socks[0].fd, 0);
+  tern_endpoint mine = {};
+  ASSERT_EQ(tern_socket_local(c, &mine), 0);
+  EXPECT_EQ(mine.port, 0);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  int err = 0;
+  ASSERT_EQ(tern_socket_poll_connect(c, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED);
   ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED);
 }

@@ -194,6 +194,54 @@ TEST_P(PosixSocket, CloseWhileConnectingIsQuiet) {
   Close(c[2], 0);
 }
 
+// The stream's close of a connect nobody answered yet (the listener's
+// queue full, as above) abandons it as tern's TCP does: READY with 0, no
+// error invented (shutdown(2) would leave ECONNRESET behind), and every
+// later call says the stream is closed; a reader waiting on it is woken.
+TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  tern_socket *c[3];
+  for (auto &ci : c) {
+    ci = Open(fx_->Client(), TERN_SOCK_STREAM);
+    ASSERT_NE(ci, nullptr);
+    ASSERT_EQ(tern_socket_connect(ci, &to), 0);
+    fx_->Pump(20);
+  }
+  int err = 1;
+  for (int i = 0; i < 2; i++) {
+    ASSERT_EQ(Drive([&](tern_cx *cx) {
+                return tern_socket_poll_connect(c[i], cx, &err);
+              }),
+              TERN_READY);
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+  }
+  tern_stream st = tern_socket_stream(c[2]);
+  tern_test::CountingWaker &r = NewWaker();
+  tern_cx rcx = r.Cx();
+  char b[4];
+  ptrdiff_t n = 0;
+  ASSERT_EQ(tern_stream_poll_read(&st, &rcx, b, sizeof b, &n), TERN_PENDING);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_GT(r.wakes, 0);
+  EXPECT_EQ(tern_socket_poll_connect(c[2], &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED) << tern_strerror(err);
+  EXPECT_EQ(tern_stream_poll_read(&st, &cx, b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(tern_socket_set_option(c[2], TERN_SO_NODELAY, 1), TERN_ECLOSED);
+  Close(c[2], 0);
+}
+
 // Buffer sizes set before there is a descriptor (a fresh stream socket, a
 // datagram socket before its bind) wait and are applied when it is made;
 // they fix no family (the IPv6 fixture binds ::).

@@ -93,6 +93,10 @@ static int t_bind(tern_socket *s, const tern_endpoint *local) {
   if (k->kind != KIND_STREAM || local == NULL || k->u.local.port != 0) {
     return TERN_EINVAL;
   }
+  int rc = tern_endpoint_local_check(local); /* as UDP's bind checks */
+  if (rc != 0) {
+    return rc;
+  }
   if (local->port == 0) {
     return TERN_ENOTSUP; /* tern's listener needs its port */
   }
@@ -178,17 +182,19 @@ static tern_poll t_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
 static int t_connect(tern_socket *s, const tern_endpoint *remote) {
   tern_socket_tern_sock *k = sock_of(s);
   tern_socket_tern *net = k->net;
-  if (remote == NULL) {
-    return TERN_EINVAL;
-  }
   if (k->kind == KIND_DGRAM) {
-    /* As the other backends: a peer has a family (tern's UDP would read
-     * none as dissolving the peer), and a socket is connected once. */
-    if (remote->addr.family == TERN_IP_NONE || k->u.udp.remote.port != 0) {
+    /* As the other backends: a peer has a family and an address (tern's
+     * UDP would read no family as dissolving the peer), and a socket is
+     * connected once. */
+    int rc = tern_endpoint_remote_check(remote);
+    if (rc != 0) {
+      return rc;
+    }
+    if (k->u.udp.remote.port != 0) {
       return TERN_EINVAL;
     }
     if (!udp_bound(k)) {
-      int rc = udp_bind(k, NULL);
+      rc = udp_bind(k, NULL);
       if (rc != 0) {
         return rc;
       }
@@ -198,33 +204,20 @@ static int t_connect(tern_socket *s, const tern_endpoint *remote) {
   if (k->kind != KIND_STREAM) {
     return TERN_EINVAL;
   }
-  if (k->u.local.port != 0) {
-    return TERN_ENOTSUP;
-  }
   /* As the API says: a port, a family, and an address (tern's TCP would
    * route a SYN to 0.0.0.0). */
-  if (remote->port == 0) {
-    return TERN_EINVAL;
-  }
-  int rc = tern_ip_family_check(remote->addr.family);
+  int rc = tern_endpoint_remote_check(remote);
   if (rc != 0) {
     return rc;
   }
-  const uint32_t *w = remote->addr.u.w;
-  uint32_t any = w[0];
-#if TERN_CONFIG_IPV6
-  if (remote->addr.family == TERN_IP_V6) {
-    any |= w[1] | w[2] | w[3];
-  }
-#endif
-  if (any == 0) {
-    return TERN_EINVAL;
+  if (k->u.local.port != 0) {
+    return TERN_ENOTSUP;
   }
   for (unsigned i = 0; i < net->st.nconns; i++) {
     if (!conn_free(net, i)) {
       continue;
     }
-    int rc = conn_setup(net, i);
+    rc = conn_setup(net, i);
     if (rc == 0) {
       rc = tern_tcp_connect(&net->st.conns[i], remote);
     }
@@ -313,7 +306,8 @@ static int t_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       return 0;
     case TERN_SO_SNDBUF:
     case TERN_SO_RCVBUF:
-      if ((k->kind != KIND_CONN && k->kind != KIND_DGRAM) || value <= 0) {
+      /* Any socket but a listener, connected or not (the API's rule). */
+      if (k->kind == KIND_LISTENER || k->kind == KIND_FREE || value <= 0) {
         return TERN_EINVAL;
       }
       return TERN_ENOTSUP; /* the rings are the composition's */

@@ -636,9 +636,20 @@ static void server_accept(void) {
   msg("%d,CONNECT\r\n", l);
 }
 
+/* Whether a link has received bytes its host has not been given yet:
+ * held in passive mode, or still in the socket (the poll loop reads them
+ * next, which restarts the idle timer). */
+static bool undelivered(int l) {
+  uint8_t c;
+  return links[l].hold_len > 0 ||
+         recv(links[l].fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 /* AT+CIPSTO: a connection to the server quiet for sto seconds is closed
- * (sto 0: never). Returns the milliseconds until the next one is due, or
- * -1 for none. */
+ * (sto 0: never), but not while bytes it received wait for the host
+ * (closing would drop them): the host's fetch of held bytes counts as
+ * traffic (ciprecvdata). Returns the milliseconds until the next one is
+ * due, or -1 for none. */
 static int idle_check(void) {
   int next = -1;
   int64_t now = now_ms();
@@ -647,6 +658,9 @@ static int idle_check(void) {
       continue;
     }
     int64_t left = links[i].active_ms + (int64_t)sto * 1000 - now;
+    if (left <= 0 && undelivered(i)) {
+      continue; /* no deadline while the host owes a fetch */
+    }
     if (left <= 0) {
       stats.idle_closed++;
       close_link(i, false);
@@ -767,6 +781,7 @@ static void ciprecvdata(char *args) {
   k->hold_len -= n;
   memmove(k->hold, k->hold + n, k->hold_len);
   k->reported = false;
+  k->active_ms = now_ms(); /* the link's bytes moved: AT+CIPSTO's timer */
   stats.rd_answers++;
   stats.rd_bytes += n;
   k->frames++;
