@@ -79,22 +79,22 @@ int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
   tern_put_be32(m, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
   uint32_t mask;
   memcpy(&mask, m, 4);
-  /* The address is not the subnet's own address or its broadcast
-   * (subnet_edge). The gateway is another host: not ours, and on the
-   * subnet not one of those two. On a device that resolves next hops
-   * (Ethernet's ARP), which reaches only its subnet, a gateway outside it would
-   * never resolve, but for a /32, which has no subnet to put one on (a DHCP
-   * lease's, a cloud's with RFC 3442 routes): its gateway is taken as on-link,
-   * as Linux's onlink routes are, and ARP asks for it. (A point-to-point device
-   * sends everything to its one peer, which is often off the subnet: PPP's /32
-   * with the peer as gateway.) */
-  bool on_link = ((gw ^ ip) & mask) == 0;
-  bool bad_gw =
-      gw != 0 &&
-      (gw == ip || (on_link ? subnet_edge(gw, mask, prefix_len)
-                            : prefix_len < 32 &&
-                                  (iface->flags & TERN_NETDEV_NEXT_HOP) != 0));
-  if (ip != 0 && (subnet_edge(ip, mask, prefix_len) || bad_gw)) {
+  /* The address is not the subnet's own address or its broadcast. */
+  if (ip != 0 && subnet_edge(ip, mask, prefix_len)) {
+    return TERN_EINVAL;
+  }
+  /* The gateway is another host: not ours, and on the subnet not one of
+   * those two. On a device that resolves next hops (Ethernet's ARP),
+   * which reaches only its subnet, a gateway outside it would never
+   * resolve, but for a /32, which has no subnet to put one on (a DHCP
+   * lease's, a cloud's with RFC 3442 routes): its gateway is taken as
+   * on-link, as Linux's onlink routes are, and ARP asks for it. (A
+   * point-to-point device sends everything to its one peer, which is
+   * often off the subnet: PPP's /32 with the peer as gateway.) */
+  if (ip != 0 && gw != 0 &&
+      (((gw ^ ip) & mask) == 0 /* on the subnet */
+           ? gw == ip || subnet_edge(gw, mask, prefix_len)
+           : prefix_len < 32 && (iface->flags & TERN_NETDEV_NEXT_HOP) != 0)) {
     return TERN_EINVAL;
   }
   iface->v4.addr = ip;

@@ -348,11 +348,13 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 size_t len, int *err) {
   /* Unbound: closed (a closed socket keeps its layer; a send that waited
    * was woken by the close), or never bound. */
-  int rc = sock->layer != NULL ? TERN_ECLOSED : TERN_EINVAL;
+  int rc = TERN_EINVAL;
   if (sock->local.port == 0) {
+    if (sock->layer != NULL) {
+      rc = TERN_ECLOSED;
+    }
     goto done;
   }
-  rc = TERN_EINVAL;
   if (data == NULL && len != 0) {
     goto done;
   }
