@@ -283,13 +283,15 @@ size_t tern_task_pool_in_use(const tern_task_pool *pool) {
 
 tern_poll tern_join(tern_future *children, size_t n, uint32_t *done,
                     tern_cx *cx) {
-  /* *done has a bit per child: more children than that is a bug no
-   * result could report, so it is refused in every build (the default
-   * handler aborts or traps; if a program's own returns, the join never
-   * completes and polls no child). */
+  /* *done has a bit per child: more children than that is a bug, refused
+   * in every build (the default handler aborts or traps). If a program's
+   * own handler returns, the join ends at once with no child polled and
+   * *done 0, which no join of n children ends with: PENDING here would
+   * have stored no waker, and the task would sleep for ever. */
   if (n > TERN_JOIN_MAX) {
     tern_assert_failed("tern_join: more than TERN_JOIN_MAX (32) children");
-    return TERN_PENDING;
+    *done = 0;
+    return TERN_READY;
   }
   for (size_t i = 0; i < n; i++) {
     if ((*done & (1u << i)) == 0 &&

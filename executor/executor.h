@@ -155,8 +155,9 @@ typedef struct tern_future {
 /* Polls every child whose bit in *done is clear, setting the bit when it
  * completes; READY once all n are done. Clear *done first. n must be at
  * most TERN_JOIN_MAX: more is a bug, and calls tern_assert_failed in
- * every build (a handler of the program's own that returns gets PENDING
- * for ever, no child polled). */
+ * every build (if a handler of the program's own returns, the join is
+ * READY at once with *done 0 and no child polled: an error the caller
+ * tells from a join that completed, whose n bits are all set). */
 tern_poll tern_join(tern_future *children, size_t n, uint32_t *done,
                     tern_cx *cx);
 

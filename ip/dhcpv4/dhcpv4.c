@@ -21,6 +21,7 @@
 #define REBOOT_TRIES 2         /* INIT-REBOOT REQUESTs before a DISCOVER */
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
+#define ALL_ONES 0xffffffffu
 _Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
                    REBOOT_TRIES <= RETRY_MAX_SHIFT,
                "timeout counts tries up to RETRY_MAX_SHIFT only");
@@ -196,13 +197,21 @@ static bool host_addr(tern_ipv4_addr a) {
   return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
 }
 
-/* The host bits of o's subnet mask (its complement); 0 when there is
- * none or it has holes: a /32, every other host then reached through the
- * router. */
-static uint32_t host_bits(const tern_dhcpv4_opts *o) {
+/* The host bits of the subnet of address a by o's subnet mask (its
+ * complement): 0 when the mask has holes (a /32, every other host then
+ * reached through the router). Without a mask (o->mask is then 0.0.0.0,
+ * which is no subnet's either), a's class's: A /8, B /16, C /24 (D and E
+ * are no host's), as lwIP and the clients of RFC 2131's time take it, so
+ * that the router is on the subnet. */
+static uint32_t host_bits(const tern_dhcpv4_opts *o, tern_ipv4_addr a) {
+  /* The network bits of each class, by the address's first two bits: 0x
+   * A, 10 B, 11 C. */
+  static const uint8_t class_bits[4] = {8, 8, 16, 24};
   uint32_t h = ~tern_be32(o->mask.b);
-  return (o->present & TERN_DHCPV4_HAVE_MASK) != 0 && (h & (h + 1)) == 0 ? h
-                                                                         : 0;
+  if (h == ALL_ONES) {
+    h = ALL_ONES >> class_bits[a.b[0] >> 6];
+  }
+  return (h & (h + 1)) == 0 ? h : 0;
 }
 
 /* Whether a is the own address or the broadcast of its subnet (host bits
@@ -219,7 +228,7 @@ static bool subnet_edge(tern_ipv4_addr a, uint32_t h) {
 static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
   uint8_t n = 32;
-  for (uint32_t h = host_bits(o); h != 0; h >>= 1) {
+  for (uint32_t h = host_bits(o, l->addr); h != 0; h >>= 1) {
     n--;
   }
   l->prefix_len = n;
@@ -276,7 +285,7 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
-  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, host_bits(&o)) &&
+  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, host_bits(&o, yiaddr)) &&
              (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&

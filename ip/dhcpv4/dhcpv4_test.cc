@@ -99,6 +99,11 @@ class Dhcpv4Test : public ::testing::Test {
   std::vector<tern_dhcpv4_lease> leases_;
   CountingWaker lw_;
   tern_cx lcx_ = lw_.Cx(nullptr);
+  bool next_hop_ = false;  // the device resolves next hops (Ethernet)
+  // What Reply puts in its subnet mask (none when empty) and router
+  // options.
+  Bytes mask_ = {255, 255, 255, 0};
+  tern_ipv4_addr router_ = kServer;
 
   static int Probe(void *ctx, const tern_ipv4_addr *a) {
     static_cast<Dhcpv4Test *>(ctx)->probes_.push_back(*a);
@@ -111,6 +116,7 @@ class Dhcpv4Test : public ::testing::Test {
     cfg.queue_len = 16;
     tern_memnetdev_init(&pair_, &cfg);
     dev_ = new EventDev(tern_memnetdev_a(&pair_), kMac);
+    dev_->next_hop = next_hop_;
     tern_rng r = rng_.Rng();
     ASSERT_EQ(tern_ip_stack_init(&ip_, &pool_.pool, &r), 0);
     ASSERT_EQ(tern_ipv4_init(&v4_, &ip_), 0);
@@ -244,9 +250,10 @@ class Dhcpv4Test : public ::testing::Test {
         uint8_t b2[4] = {0, 0, uint8_t(t2 >> 8), uint8_t(t2)};
         put(59, b2, 4);
       }
-      const uint8_t mask[4] = {255, 255, 255, 0};
-      put(1, mask, 4);
-      put(3, kServer.b, 4);
+      if (!mask_.empty()) {
+        put(1, mask_.data(), uint8_t(mask_.size()));
+      }
+      put(3, router_.b, 4);
       const uint8_t dns[8] = {192, 0, 2, 2, 192, 0, 2, 53};
       put(6, dns, 8);
     }
@@ -270,12 +277,13 @@ class Dhcpv4Test : public ::testing::Test {
   }
 
   // DISCOVER, OFFER, REQUEST, ACK; returns the REQUEST.
-  Sent Dora(uint32_t lease = 3600, int t1 = -1, int t2 = -1) {
+  Sent Dora(uint32_t lease = 3600, int t1 = -1, int t2 = -1,
+            tern_ipv4_addr offered = kOffered) {
     Advance(TERN_DHCPV4_INIT_DELAY_MS);
     Sent d = One(TERN_DHCPV4_DISCOVER);
-    Inject(Reply(d, TERN_DHCPV4_OFFER, lease));
+    Inject(Reply(d, TERN_DHCPV4_OFFER, lease, offered), offered);
     Sent r = One(TERN_DHCPV4_REQUEST);
-    Inject(Reply(r, TERN_DHCPV4_ACK, lease, kOffered, t1, t2));
+    Inject(Reply(r, TERN_DHCPV4_ACK, lease, offered, t1, t2), offered);
     return r;
   }
 
@@ -405,6 +413,99 @@ TEST_F(Dhcpv4Test, TheSubnetsOwnAddressOrBroadcastIsIgnored) {
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
   EXPECT_TRUE(Eq(Addr(), kOffered));
   EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_taken, 2u);
+}
+
+// On a device that resolves next hops (Ethernet's ARP), as the echo
+// firmware runs the client.
+class Dhcpv4EthernetTest : public Dhcpv4Test {
+ protected:
+  Dhcpv4EthernetTest() {
+    next_hop_ = true;
+  }
+
+  static tern_ipv4_addr V4(uint32_t a) {
+    return tern_ipv4(uint8_t(a >> 24), uint8_t(a >> 16), uint8_t(a >> 8),
+                     uint8_t(a));
+  }
+
+  // The next hop to `to`, 0.0.0.0 when there is no route.
+  tern_ipv4_addr NextHop(uint32_t to) {
+    tern_ip_addr d = {};
+    d.family = TERN_IP_V4;
+    d.u.v4 = V4(to);
+    tern_ip_route r;
+    if (tern_ip_route_lookup(&ip_, &d, 0, &r) != 0) {
+      return kZero;
+    }
+    return r.next_hop.u.v4;
+  }
+
+  // Bound to addr with this prefix and the router as the gateway: a host
+  // just past the subnet is reached through the router, a neighbour on
+  // it directly.
+  void ExpectBound(tern_ipv4_addr addr, uint8_t prefix) {
+    EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+    EXPECT_TRUE(Eq(Addr(), addr));
+    ASSERT_FALSE(leases_.empty());
+    EXPECT_EQ(leases_.back().prefix_len, prefix);
+    uint32_t a = uint32_t(addr.b[0]) << 24 | addr.b[1] << 16 | addr.b[2] << 8 |
+                 addr.b[3];
+    uint32_t host = prefix == 32 ? 0 : 0xffffffffu >> prefix;
+    EXPECT_TRUE(Eq(NextHop((a | host) + 1), router_));
+    if (prefix < 32) {
+      EXPECT_TRUE(Eq(NextHop(a ^ 1), V4(a ^ 1)));
+    }
+  }
+};
+
+// A server that gives no subnet mask (an old one, or one not asked for
+// it): the classful default for the address (class A /8, B /16, C /24),
+// as lwIP and the clients of RFC 2131's era take, so the router is on the
+// subnet. Before, the prefix was /32, the IPv4 layer refused the router
+// off it on Ethernet, and the client bound with no gateway: nothing off
+// the link was reachable.
+TEST_F(Dhcpv4EthernetTest, NoSubnetMaskTakesTheClassfulPrefix) {
+  mask_.clear();
+  Start();
+  Dora();
+  ExpectBound(kOffered, 24);  // 192.0.2.103: class C
+}
+
+TEST_F(Dhcpv4EthernetTest, NoSubnetMaskClassA) {
+  mask_.clear();
+  router_ = tern_ipv4(10, 0, 0, 1);
+  Start();
+  Dora(3600, -1, -1, tern_ipv4(10, 1, 2, 3));
+  ExpectBound(tern_ipv4(10, 1, 2, 3), 8);
+}
+
+TEST_F(Dhcpv4EthernetTest, NoSubnetMaskClassB) {
+  mask_.clear();
+  router_ = tern_ipv4(172, 16, 0, 1);
+  Start();
+  Dora(3600, -1, -1, tern_ipv4(172, 16, 5, 6));
+  ExpectBound(tern_ipv4(172, 16, 5, 6), 16);
+}
+
+// A mask of 0.0.0.0 is no subnet's (all of the Internet on the link): it
+// is taken as none (before, the interface got a /0).
+TEST_F(Dhcpv4EthernetTest, AMaskOfZeroIsTakenAsNone) {
+  mask_ = {0, 0, 0, 0};
+  Start();
+  Dora();
+  ExpectBound(kOffered, 24);
+}
+
+// A /32 with its router off the subnet (clouds give it, with the route to
+// the router in RFC 3442's option 121): the IPv4 layer takes the router
+// as on-link on Ethernet, so everything goes to it. Before, the client
+// bound with no gateway.
+TEST_F(Dhcpv4EthernetTest, ASlash32WithItsRouterOutsideHasAGateway) {
+  mask_ = {255, 255, 255, 255};
+  router_ = tern_ipv4(198, 51, 100, 1);
+  Start();
+  Dora();
+  ExpectBound(kOffered, 32);
 }
 
 TEST_F(Dhcpv4Test, DiscoverIsRetransmittedWithBackoffAndJitter) {

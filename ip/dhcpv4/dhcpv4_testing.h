@@ -46,11 +46,14 @@ inline std::vector<uint8_t> Datagram(tern_ipv4_addr src, tern_ipv4_addr dst,
 
 // A device over another (a memory netdev's end A) that reports `mac` as
 // its address, as the Ethernet adapter does, and the events Raise is
-// given besides the inner device's (link changes).
+// given besides the inner device's (link changes); with next_hop, the
+// adapter's TERN_NETDEV_NEXT_HOP too (the IP layer then takes only a
+// gateway it can resolve).
 struct EventDev {
   tern_netdev inner;
   tern_netdev_ops ops = {};
   uint8_t mac[6];
+  bool next_hop = false;  // claim TERN_NETDEV_NEXT_HOP, as Ethernet does
   uint32_t pending = 0;
   tern_waker_slot waiter = {};
   EventDev(tern_netdev in, const uint8_t m[6]) : inner(in) {
@@ -67,6 +70,10 @@ struct EventDev {
       auto *d = static_cast<EventDev *>(s);
       *i = tern_netdev_get_info(&d->inner);
       memcpy(i->mac, d->mac, 6);
+      if (d->next_hop) {
+        i->flags |= TERN_NETDEV_NEXT_HOP;
+        i->headroom = uint16_t(i->headroom + TERN_PKT_NEXT_HOP4_LEN);
+      }
     };
     ops.poll_event = [](void *s, tern_cx *cx, uint32_t *ev) {
       auto *d = static_cast<EventDev *>(s);

@@ -58,6 +58,14 @@ static bool host_or_none(uint32_t w) {
   return w == 0 || (b0 != 0 && b0 != 127 && b0 < 224);
 }
 
+/* Whether a is the own address or the broadcast of its subnet (netmask
+ * mask, both words in memory order): no host's (RFC 1122 3.2.1.3); /31
+ * and /32 have neither (RFC 3021). */
+static bool subnet_edge(uint32_t a, uint32_t mask, uint8_t prefix_len) {
+  uint32_t host = a & ~mask;
+  return prefix_len <= 30 && (host == 0 || host == ~mask);
+}
+
 int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
                        uint8_t prefix_len, const tern_ipv4_addr *gateway) {
   uint32_t ip = word_of(addr), gw = word_of(gateway);
@@ -71,18 +79,22 @@ int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
   tern_put_be32(m, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
   uint32_t mask;
   memcpy(&mask, m, 4);
-  /* Nor the subnet's own address or its broadcast, which are no host's
-   * (RFC 1122 3.2.1.3); /31 and /32 have neither (RFC 3021). Nor, on a
-   * device that resolves next hops (Ethernet's ARP), which reaches only
-   * its subnet, a gateway outside it: it would never resolve. (A
+  /* The address is not the subnet's own address or its broadcast. */
+  if (ip != 0 && subnet_edge(ip, mask, prefix_len)) {
+    return TERN_EINVAL;
+  }
+  /* The gateway is another host: not ours, and on the subnet not one of
+   * those two. On a device that resolves next hops (Ethernet's ARP),
+   * which reaches only its subnet, a gateway outside it would never
+   * resolve, but for a /32, which has no subnet to put one on (a DHCP
+   * lease's, a cloud's with RFC 3442 routes): its gateway is taken as
+   * on-link, as Linux's onlink routes are, and ARP asks for it. (A
    * point-to-point device sends everything to its one peer, which is
    * often off the subnet: PPP's /32 with the peer as gateway.) */
-  uint32_t host = ip & ~mask;
-  uint32_t off_link = gw != 0 && (iface->flags & TERN_NETDEV_NEXT_HOP) != 0
-                          ? (gw ^ ip) & mask
-                          : 0;
-  if (ip != 0 &&
-      ((prefix_len <= 30 && (host == 0 || host == ~mask)) || off_link != 0)) {
+  if (ip != 0 && gw != 0 &&
+      (((gw ^ ip) & mask) == 0 /* on the subnet */
+           ? gw == ip || subnet_edge(gw, mask, prefix_len)
+           : prefix_len < 32 && (iface->flags & TERN_NETDEV_NEXT_HOP) != 0)) {
     return TERN_EINVAL;
   }
   iface->v4.addr = ip;

@@ -158,11 +158,12 @@ int tern_ipv4_init(tern_ipv4_layer *v4, tern_ip_stack *stack);
  * Tells the device (tern_netdev_set_addr: the Ethernet adapter answers
  * ARP for it and announces it). Returns 0, or TERN_EINVAL (prefix above
  * 32, an address that cannot be one host's, the subnet's own address or
- * its broadcast with a prefix of 30 or less, a gateway outside the
- * subnet on a device that resolves next hops (TERN_NETDEV_NEXT_HOP:
- * Ethernet; a point-to-point device such as PPP takes any gateway, its
- * peer with a /32), a device MTU below TERN_IPV4_MIN_MTU); nothing
- * changes then. */
+ * its broadcast with a prefix of 30 or less, a gateway that is the
+ * address itself or one of those two, a gateway outside the subnet on a
+ * device that resolves next hops (TERN_NETDEV_NEXT_HOP: Ethernet) with a
+ * prefix below 32 (a /32's gateway is taken as on-link: ARP asks for it;
+ * a point-to-point device such as PPP takes a gateway anywhere), a
+ * device MTU below TERN_IPV4_MIN_MTU); nothing changes then. */
 int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
                        uint8_t prefix_len, const tern_ipv4_addr *gateway);
 

@@ -690,9 +690,9 @@ TEST(Ipv4Iface, AddressChangesAreToldToTheDevice) {
 }
 
 // A device that resolves next hops (Ethernet: ARP) reaches only its
-// subnet, so its gateway must be on it; a point-to-point device (PPP: a
-// /32 address, the peer as gateway) sends everything to its peer and
-// takes a gateway anywhere.
+// subnet, so its gateway must be on it, but for a /32 (below); a
+// point-to-point device (PPP: a /32 address, the peer as gateway) sends
+// everything to its peer and takes a gateway anywhere.
 TEST(Ipv4Iface, AGatewayOffTheSubnetOnlyOnAPointToPointDevice) {
   const tern_ipv4_addr me = tern_ipv4(192, 0, 2, 2),
                        off = tern_ipv4(198, 51, 100, 1),
@@ -701,7 +701,7 @@ TEST(Ipv4Iface, AGatewayOffTheSubnetOnlyOnAPointToPointDevice) {
     Bench eth(1500, 14, 16, /*next_hop=*/true);
     int calls = eth.link.dev.set_addr_calls;
     EXPECT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 24, &off), TERN_EINVAL);
-    EXPECT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 32, &off), TERN_EINVAL);
+    EXPECT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 31, &off), TERN_EINVAL);
     // Nothing changed: the device was not told, the gateway is the
     // Bench's 192.0.2.1.
     EXPECT_EQ(eth.link.dev.set_addr_calls, calls);
@@ -723,6 +723,61 @@ TEST(Ipv4Iface, AGatewayOffTheSubnetOnlyOnAPointToPointDevice) {
     ASSERT_EQ(tern_ip_route_lookup(&ppp.stack, &far, 0, &r), 0);
     EXPECT_EQ(Bytes(r.next_hop.u.v4.b, r.next_hop.u.v4.b + 4),
               Bytes({198, 51, 100, 1}));
+  }
+}
+
+// A /32 has no subnet to put a gateway on: a DHCP lease without a mask
+// (before the classful default), or a cloud's /32 with its router given
+// by RFC 3442 routes. On a device that resolves next hops the gateway is
+// then taken as on-link, as Linux's onlink routes are: everything but
+// our own address goes to it, and ARP asks for it directly. (Before, the
+// address was refused with it, and a DHCP client bound without one.)
+TEST(Ipv4Iface, ASlash32TakesAGatewayOffTheSubnetAsOnLink) {
+  const tern_ipv4_addr me = tern_ipv4(192, 0, 2, 2),
+                       gw = tern_ipv4(198, 51, 100, 1);
+  Bench eth(1500, 14, 16, /*next_hop=*/true);
+  ASSERT_EQ(tern_ipv4_set_addr(&eth.iface, &me, 32, &gw), 0);
+  for (const tern_ipv4_addr &to :
+       {tern_ipv4(203, 0, 113, 9), tern_ipv4(192, 0, 2, 3), gw}) {
+    ASSERT_EQ(tern_test::SendRaw(&eth.stack, to), 0);
+    eth.Run();
+    Bytes d;
+    uint8_t hop[4];
+    ASSERT_TRUE(eth.link.Take(&d, hop));
+    EXPECT_EQ(Bytes(hop, hop + 4), Bytes(gw.b, gw.b + 4));
+    EXPECT_EQ(Bytes(d.begin() + 12, d.begin() + 20),
+              Bytes({192, 0, 2, 2, to.b[0], to.b[1], to.b[2], to.b[3]}));
+  }
+}
+
+// The gateway must be another host: not our own address, nor the
+// subnet's own address or its broadcast (RFC 1122 3.2.1.3); before, each
+// was taken, and datagrams off the subnet went to ourselves or to a
+// broadcast next hop.
+TEST(Ipv4Iface, AGatewayIsAnotherHostOfTheSubnet) {
+  const tern_ipv4_addr me = tern_ipv4(192, 0, 2, 2);
+  for (bool next_hop : {false, true}) {
+    Bench b(1500, 14, 16, next_hop);
+    int calls = b.link.dev.set_addr_calls;
+    const tern_ipv4_addr refused24[] = {me, tern_ipv4(192, 0, 2, 0),
+                                        tern_ipv4(192, 0, 2, 255)};
+    for (const tern_ipv4_addr &gw : refused24) {
+      EXPECT_EQ(tern_ipv4_set_addr(&b.iface, &me, 24, &gw), TERN_EINVAL)
+          << int(gw.b[3]);
+    }
+    const tern_ipv4_addr net30 = tern_ipv4(192, 0, 2, 0),
+                         bcast30 = tern_ipv4(192, 0, 2, 3),
+                         peer30 = tern_ipv4(192, 0, 2, 1);
+    EXPECT_EQ(tern_ipv4_set_addr(&b.iface, &me, 30, &net30), TERN_EINVAL);
+    EXPECT_EQ(tern_ipv4_set_addr(&b.iface, &me, 30, &bcast30), TERN_EINVAL);
+    EXPECT_EQ(tern_ipv4_set_addr(&b.iface, &me, 31, &me), TERN_EINVAL);
+    EXPECT_EQ(tern_ipv4_set_addr(&b.iface, &me, 32, &me), TERN_EINVAL);
+    EXPECT_EQ(b.link.dev.set_addr_calls, calls);  // nothing changed
+    // The other hosts are gateways: a /30's one peer, a /31's other
+    // address (RFC 3021: no subnet address or broadcast).
+    EXPECT_EQ(tern_ipv4_set_addr(&b.iface, &me, 30, &peer30), 0);
+    const tern_ipv4_addr other31 = tern_ipv4(192, 0, 2, 3);
+    EXPECT_EQ(tern_ipv4_set_addr(&b.iface, &me, 31, &other31), 0);
   }
 }
 

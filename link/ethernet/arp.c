@@ -127,6 +127,13 @@ int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr) {
   if (eth->ip != 0) {
     return TERN_EBUSY;
   }
+  /* Nothing goes onto a link that is down (as no announcement does):
+   * refused, nothing watched; the caller probes again once it is up. The
+   * state is the lower device's now, not the last event's. */
+  if (a != 0 &&
+      (tern_netdev_get_info(&eth->lower).flags & TERN_NETDEV_UP) == 0) {
+    return TERN_ENETDOWN;
+  }
   eth->probe = a;
   return a == 0 ? 0 : tern__eth_arp_solicit(eth, addr->b);
 }

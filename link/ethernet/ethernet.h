@@ -239,8 +239,10 @@ tern_netdev tern_eth_netdev(tern_eth *eth);
  * Call it once per probe; addr 0.0.0.0 stops watching. Returns 0, the
  * send's error (TERN_ENOBUFS: the pool was empty; the watch stays), or
  * TERN_EBUSY (the adapter has an address: a probe comes from 0.0.0.0;
- * nothing sent or watched), TERN_EINVAL (eth or addr NULL, or addr no
- * host's: 0/8 but 0.0.0.0, 127/8, 224.0.0.0 and up; nothing changes). */
+ * nothing sent or watched), TERN_ENETDOWN (the lower device's link is
+ * down now: nothing sent or watched, probe again once it is up),
+ * TERN_EINVAL (eth or addr NULL, or addr no host's: 0/8 but 0.0.0.0,
+ * 127/8, 224.0.0.0 and up; nothing changes). */
 int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr);
 
 /* The adapter's counters. */

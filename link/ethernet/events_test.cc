@@ -144,6 +144,37 @@ TEST_F(EthTest, ProbeRefusesAddressesNoHostHas) {
   EXPECT_EQ(tern_eth_probe(&eth_, &none), 0);
 }
 
+// A probe while the lower link is down is refused with TERN_ENETDOWN
+// (the state as the lower device reports it now, before any event is
+// polled): nothing is handed to the device, nothing counted as a frame
+// not sent, no address watched; the caller probes again once the link is
+// up. Before, the probe was handed to the device (a driver may well send
+// it), refused here and counted in arp_tx_fail, and the address watched.
+TEST_F(EthTest, NoProbeWhileTheLinkIsDown) {
+  Start();
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 103);
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_EQ(tern_eth_probe(&eth_, &a), TERN_ENETDOWN);
+  EXPECT_EQ(Stats().arp_tx_fail, 0u);
+  EXPECT_EQ(Stats().net.tx_drop_error, 0u);
+  EXPECT_EQ(pair_.a.stats.tx_drop_down + pair_.b.stats.tx_drop_down, 0u);
+  tern_memnetdev_set_up(&pair_, true);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  // Not watched: the address's owner is no conflict.
+  Inject(ArpFrame(kMacB, kMacA, 2, kMacA, ip103, kMacB, zero));
+  RecvAll();
+  EXPECT_EQ(Events(), 0u);
+  // Up: probed.
+  ASSERT_EQ(tern_eth_probe(&eth_, &a), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], ArpFrame(kBcast, kMacB, 1, kMacB, zero, kZeroMac, ip103));
+}
+
 TEST_F(EthTest, NoProbeWithAnAddress) {
   StartWithIp();
   tern_ipv4_addr a = tern_ipv4(192, 0, 2, 103);

@@ -395,4 +395,50 @@ TEST_F(ComposedStack, OwnSendResolvesTheNeighbourThenSends) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// A /32 with its gateway off the subnet (a DHCP lease without a mask, a
+// cloud's lease with RFC 3442 routes): the gateway is on-link, as in
+// Linux's onlink routes. A datagram to a host elsewhere makes ARP ask for
+// the gateway, and goes to the gateway's MAC once it answers. (Before,
+// the IPv4 layer refused the gateway on Ethernet.)
+TEST_F(ComposedStack, ASlash32ReachesItsGatewayOffTheSubnetByArp) {
+  const tern_ipv4_addr us = tern_ipv4(192, 0, 2, 2),
+                       gw = tern_ipv4(198, 51, 100, 1);
+  ASSERT_EQ(tern_ipv4_set_addr(&iface_, &us, 32, &gw), 0);
+  Settle();
+  (void)Wire();  // announcements, if the adapter makes any
+  static const uint8_t kHello[] = "hello, echo\n";
+  SendTask send = {};
+  tern_task_init(&send.task, &SendTask::Poll);
+  send.sock = &sock_;
+  send.dst.addr.family = TERN_IP_V4;
+  send.dst.addr.u.v4 = tern_ipv4(203, 0, 113, 9);
+  send.dst.port = 40000;
+  send.data = kHello;
+  send.len = sizeof kHello - 1;
+  send.err = 1;
+  ASSERT_EQ(tern_spawn(&ex_, &send.task), 0);
+  Settle();
+  EXPECT_TRUE(tern_task_done(&send.task));
+  EXPECT_EQ(send.err, 0);
+  // Who has 198.51.100.1? Tell 192.0.2.2.
+  Bytes who_has = B(kArpWhoHas103);
+  std::memcpy(&who_has[38], gw.b, 4);
+  EXPECT_EQ(Wire(), std::vector<Bytes>{who_has});
+  // The gateway answers (from the peer's MAC).
+  static const uint8_t kIsAt[42] = {
+      0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x02, 0x00, 0x00, 0x00, 0x00,
+      0x0a, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02,
+      0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 198,  51,   100,  1,    0x02,
+      0x00, 0x00, 0x00, 0x00, 0x0b, 192,  0,    2,    2};
+  Inject(kIsAt);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(
+      Bytes(w[0].begin(), w[0].begin() + 14),
+      Bytes({0x02, 0, 0, 0, 0, 0x0a, 0x02, 0, 0, 0, 0, 0x0b, 0x08, 0x00}));
+  EXPECT_EQ(Bytes(w[0].begin() + 14 + 12, w[0].begin() + 14 + 20),
+            Bytes({192, 0, 2, 2, 203, 0, 113, 9}));
+  EXPECT_EQ(w[0].size(), 14u + 20 + 8 + send.len);
+}
+
 }  // namespace

@@ -346,8 +346,16 @@ static void drop_send(tern_udp_sock *sock) {
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
+  /* Unbound: closed (a closed socket keeps its layer; a send that waited
+   * was woken by the close), or never bound. */
   int rc = TERN_EINVAL;
-  if (sock->local.port == 0 || (data == NULL && len != 0)) {
+  if (sock->local.port == 0) {
+    if (sock->layer != NULL) {
+      rc = TERN_ECLOSED;
+    }
+    goto done;
+  }
+  if (data == NULL && len != 0) {
     goto done;
   }
   if (dst == NULL) {
@@ -453,6 +461,10 @@ void tern_udp_close(tern_udp_sock *sock) {
     pp = &(*pp)->next;
   }
   *pp = sock->next;
+  /* A send waiting (for a packet or for room) is woken once its wait is
+   * withdrawn, and finds the socket closed. */
+  tern_waker sender =
+      sock->tx_waiter.queued ? sock->tx_waiter.waker : (tern_waker){NULL, NULL};
   drop_send(sock);
   sock->next = NULL;
   memset(&sock->local, 0, sizeof sock->local);
@@ -460,4 +472,5 @@ void tern_udp_close(tern_udp_sock *sock) {
   sock->err = 0;
   sock->used = 0;
   tern_waker_slot_wake(&sock->reader);
+  tern_waker_wake(sender);
 }

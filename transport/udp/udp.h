@@ -154,7 +154,8 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
 /* Sends one datagram of len bytes from data to dst (NULL: the connected
  * peer). READY with *err: 0 (handed to the IP layer for sending), a
  * pending error of a connected socket (reported once, nothing sent),
- * TERN_EINVAL (unbound socket, destination port 0, data NULL with
+ * TERN_ECLOSED (the socket was closed: a send waiting then is woken),
+ * TERN_EINVAL (a socket never bound, destination port 0, data NULL with
  * len > 0, a family the socket is not bound to), TERN_ENOTCONN (dst NULL
  * on an unconnected socket), TERN_EAFNOSUPPORT (a family the stack has
  * no layer for, or IPv6 in an IPv4-only build), TERN_ENETUNREACH,
@@ -198,7 +199,8 @@ bool tern_udp_is_bound(const tern_udp_layer *layer, const tern_udp_sock *sock);
 
 /* Unbinds the socket: later datagrams to its port get port unreachable, a
  * waiting reader is woken (and gets TERN_ECLOSED), a pending send is
- * withdrawn. The ring is the caller's again. Idempotent. */
+ * withdrawn (its packet freed) and its task woken (its send then ends
+ * with TERN_ECLOSED). The ring is the caller's again. Idempotent. */
 void tern_udp_close(tern_udp_sock *sock);
 
 #ifdef __cplusplus

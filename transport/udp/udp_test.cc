@@ -1158,7 +1158,11 @@ TEST(UdpSend, AnErrorEndsASendThatWaits) {
   EXPECT_EQ(Sent(b)[28], 'w');
 }
 
-TEST(UdpSend, CloseWakesTheReaderAndWithdrawsAPendingSend) {
+// Close wakes a task waiting in recv and one waiting in send (for a
+// packet here), and both then end with TERN_ECLOSED, as the socket API
+// has writing after close end. Before, the sender's wait was withdrawn
+// without a wake: it slept for ever, never told.
+TEST(UdpSend, CloseWakesTheReaderAndAPendingSend) {
   UdpBench b;
   ASSERT_EQ(b.Bind(7), 0);
   tern_endpoint from;
@@ -1176,14 +1180,53 @@ TEST(UdpSend, CloseWakesTheReaderAndWithdrawsAPendingSend) {
             TERN_PENDING);
   tern_udp_close(&b.sock);
   EXPECT_EQ(b.app.Take(), 1);
+  EXPECT_EQ(sender.Take(), 1);
   EXPECT_EQ(tern_udp_poll_recv_from(&b.sock, &b.acx, &from, nullptr, 0, &n),
             TERN_READY);
   EXPECT_EQ(n, TERN_ECLOSED);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, &kPeer, "x", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
   for (tern_pkt *p : held) {
     tern_pkt_free(p);  // nobody waits any more: all return to the pool
   }
   EXPECT_EQ(sender.Take(), 0);
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
+// The same for a send waiting for room in a full queue, its packet back
+// in the pool and nothing of it sent.
+TEST(UdpSend, CloseWakesASendWaitingForRoom) {
+  UdpBench b(1500, 1, false, 1, 16);  // the device holds 1; 16 packets
+  ASSERT_EQ(b.Bind(7), 0);
+  b.Run();
+  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
+    EXPECT_EQ(b.SendTo(kPeer, "x", 1), 0) << n;
+  }
+  size_t before = tern_pkt_pool_available(&b.pool.pool);
+  CountingWaker sender;
+  tern_cx scx = sender.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, &kPeer, "y", 1, &err),
+            TERN_PENDING);
+  tern_udp_close(&b.sock);
+  EXPECT_EQ(sender.Take(), 1);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), before);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, &kPeer, "y", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  size_t sent = 0;
+  for (Bytes got;;) {
+    b.Run();
+    if (!b.link.Take(&got)) {
+      break;
+    }
+    EXPECT_EQ(got[28], 'x');
+    sent++;
+  }
+  EXPECT_EQ(sent, 1u + TERN_IP_TXQ_MAX);
+  EXPECT_EQ(sender.Take(), 0);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 16u);
 }
 
 }  // namespace
