@@ -3950,6 +3950,173 @@ TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
   EXPECT_EQ(tern_tcp_set_keepalive(&conn, true), 0);
 }
 
+// ---- The listener: old duplicates of a cookie's ACK, TIME-WAIT, several
+// tasks in accept ----
+
+struct TcpListen : public Fixture {
+  // A segment from the peer's port kPeerPort + 1 (the cookie's peer).
+  Seg B(uint8_t flags, uint32_t seq, uint32_t ack) {
+    Seg s;
+    s.flags = flags;
+    s.sport = kPeerPort + 1;
+    s.seq = seq;
+    s.ack = ack;
+    return s;
+  }
+
+  // Listens with the one slot and makes a connection from a cookie: a
+  // handshake from kPeerPort holds the slot while kPeerPort + 1's SYN (ISN
+  // 9000) is answered with a cookie, then is reset by its peer; the
+  // cookie's ACK takes the slot. Accepted into *got; our ISN, the cookie,
+  // in *cookie.
+  void CookieConnection(uint32_t *cookie, tern_tcp_conn **got) {
+    tern_endpoint local = {};
+    local.port = kPort;
+    ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+    Seg syn;
+    syn.flags = TERN_TCP_SYN;
+    syn.seq = 5000;
+    ASSERT_EQ(Send(syn).size(), 1u);
+    std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
+    ASSERT_EQ(sa.size(), 1u);
+    ASSERT_EQ(tcp.stats.cookies_sent, 1u);
+    *cookie = sa[0].seq;
+    Seg rst;
+    rst.flags = TERN_TCP_RST;
+    rst.seq = 5001;
+    Send(rst);
+    Send(B(TERN_TCP_ACK, 9001, *cookie + 1));
+    ASSERT_EQ(tcp.stats.cookies_ok, 1u);
+    tern_cx cx = app.Cx();
+    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, got), TERN_READY);
+    ASSERT_EQ(*got, &slots[0]);
+    ASSERT_EQ(tern_tcp_get_state(*got), TERN_TCP_ESTABLISHED);
+  }
+
+  // Whether a segment in out is a reset with sequence number seq.
+  static bool HasReset(const std::vector<Seg> &out, uint32_t seq) {
+    for (const Seg &o : out) {
+      if ((o.flags & TERN_TCP_RST) != 0 && o.seq == seq) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Expects no second connection: the cookie made one, the slot is
+  // CLOSED and accept has nothing.
+  void ExpectNoGhost() {
+    EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+    EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+    tern_tcp_conn *again = nullptr;
+    tern_cx cx = app.Cx();
+    EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &again), TERN_PENDING);
+  }
+};
+
+// The final ACK of a cookie's handshake, duplicated by the network, that
+// comes after the connection it made has closed (here a passive close:
+// LAST-ACK leads straight to CLOSED, with no TIME-WAIT) while the cookie
+// still checks (66 to 131 s): it made a second connection, a ghost the
+// application accepted, with a peer that had none. While the connection
+// is open the duplicate is that connection's (an old ACK). Now the slot's
+// memory of the closed connection tells it is old (its SEQ not past what
+// that connection received, its ACK not past what it sent): CLOSED's
+// answer, a reset (RFC 9293 3.10.7.1).
+TEST_F(TcpListen, ACookiesAckDuplicatedAfterAPassiveCloseMakesNoGhost) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  Seg dup = B(TERN_TCP_ACK, 9001, cookie + 1);
+  Send(dup);  // open: the connection's, an old ACK
+  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+  EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
+  ASSERT_EQ(Send(B(TERN_TCP_ACK | TERN_TCP_FIN, 9001, cookie + 1)).size(), 1u);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  std::vector<Seg> fin = Run();
+  ASSERT_EQ(fin.size(), 1u);
+  EXPECT_EQ(fin[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+  Send(B(TERN_TCP_ACK, 9002, cookie + 2));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  tern_sim_advance(5000);
+  std::vector<Seg> out = Send(dup);
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  ExpectNoGhost();
+}
+
+// The same after an active close: in TIME-WAIT the duplicate is the
+// connection's (answered with an ACK), but TIME-WAIT (60 s) ends before
+// the cookie does, and then it made a ghost.
+TEST_F(TcpListen, ACookiesAckDuplicatedAfterTimeWaitMakesNoGhost) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  Send(B(TERN_TCP_ACK | TERN_TCP_FIN, 9001, cookie + 2));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  Seg dup = B(TERN_TCP_ACK, 9001, cookie + 1);
+  std::vector<Seg> out = Send(dup);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, 9002u);
+  tern_sim_advance(tcp.cfg.time_wait);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  out = Send(dup);
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  ExpectNoGhost();
+}
+
+// After an abort too: the abort dropped the unread bytes by setting the
+// receive ring up again at 0, and with it the memory of RCV.NXT.
+TEST_F(TcpListen, ACookiesAckDuplicatedAfterAnAbortMakesNoGhost) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  Send(B(TERN_TCP_ACK, 9001, cookie + 1));  // open: the connection's
+  tern_tcp_abort(got);
+  Run();
+  std::vector<Seg> out = Send(B(TERN_TCP_ACK, 9001, cookie + 1));
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  ExpectNoGhost();
+}
+
+// A new handshake from the same port, its ISN past what the old
+// connection received (RFC 6528's ISNs grow with time), is no duplicate:
+// its cookie's ACK makes the connection, while the old one's duplicate,
+// arriving first, is reset. The old connection was reset by its peer and
+// not yet closed by the application, holding the slot, so the new SYN got
+// a cookie.
+TEST_F(TcpListen, ANewCookieFromTheSamePortConnectsAndTheOldOneIsReset) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  Seg rst = B(TERN_TCP_RST, 9001, 0);
+  Send(rst);
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 70000, 0));
+  ASSERT_EQ(sa.size(), 1u);
+  EXPECT_EQ(tcp.stats.cookies_sent, 2u);
+  int err = 0;
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  std::vector<Seg> out = Send(B(TERN_TCP_ACK, 9001, cookie + 1));
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Send(B(TERN_TCP_ACK, 70001, sa[0].seq + 1));
+  EXPECT_EQ(tcp.stats.cookies_ok, 2u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  EXPECT_EQ(got, &slots[0]);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md. In the
 // IPv4-only build (conn_v4_only_test) each of the connection's two

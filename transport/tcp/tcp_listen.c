@@ -94,6 +94,32 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   tern__tcp_send_now(layer, local, remote, &r);
 }
 
+/* Whether s, from remote to local, is an old duplicate for a slot's
+ * connection with the same endpoints that has closed: its SEQ not past
+ * what that connection received and its ACK not past what it sent (a
+ * slot keeps both until another connection takes it). The final ACK of a
+ * cookie's handshake, duplicated in the network, still checks for up to
+ * 131 s, longer than TIME-WAIT lasts (and a passive close has none), and
+ * made a second connection, a ghost. A new handshake from the same port
+ * comes with a larger ISN (RFC 6528's grow with time), as RFC 9293 3.6.1
+ * (RFC 6191) tells a new SYN from an old segment in TIME-WAIT. */
+static bool old_duplicate(const tern_tcp_listener *lst,
+                          const tern_endpoint *local,
+                          const tern_endpoint *remote, const tern_tcp_repr *s) {
+  for (uint8_t i = 0; i < lst->nslots; i++) {
+    const tern_tcp_conn *c = &lst->slots[i];
+    if (c->state == TERN_TCP_CLOSED && c->remote.port == remote->port &&
+        c->local.port == local->port &&
+        tern__tcp_addr_eq(&c->remote.addr, &remote->addr) &&
+        tern__tcp_addr_eq(&c->local.addr, &local->addr) &&
+        tern_seq_le(s->seq, c->rcv.rcv_nxt) &&
+        tern_seq_le(s->ack, c->snd_max)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* An ACK to the listener: the end of a cookie handshake, or nothing.
  * Returns false when it is dropped for want of a route back. */
 static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
@@ -120,6 +146,13 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
     if (!in_use) {
       tern__tcp_reset_answer(layer, local, remote, s);
     }
+    return true;
+  }
+  /* A closed connection's old ACK: CLOSED's answer, a reset (RFC 9293
+   * 3.10.7.1). */
+  if (old_duplicate(lst, local, remote, s)) {
+    layer->stats.rx_dropped++;
+    tern__tcp_reset_answer(layer, local, remote, s);
     return true;
   }
   uint16_t ours = tern__tcp_our_mss(layer, remote);
