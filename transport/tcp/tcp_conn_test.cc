@@ -4117,6 +4117,94 @@ TEST_F(TcpListen, ANewCookieFromTheSamePortConnectsAndTheOldOneIsReset) {
   EXPECT_EQ(got, &slots[0]);
 }
 
+// A connection the application accepted and closed that sits in TIME-WAIT
+// holds its slot's rings for nothing: with every other slot taken, a
+// new SYN was answered with a cookie (no window scale, SACK or
+// timestamps), and the cookie's ACK found no slot (backlog_full) until
+// TIME-WAIT ended, 60 s: the listener refused connections. The oldest
+// such slot is now taken (as lwIP kills its oldest TIME-WAIT PCB first);
+// the old peer, if its last ACK was lost, hears a reset for its FIN.
+TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = 5000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);
+  Seg ack;
+  ack.seq = 5001;
+  ack.ack = sa[0].seq + 1;
+  Send(ack);
+  tern_tcp_conn *got = nullptr;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  ack.flags = TERN_TCP_ACK | TERN_TCP_FIN;
+  ack.ack = sa[0].seq + 2;
+  Send(ack);
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  Seg syn2 = B(TERN_TCP_SYN, 9000, 0);
+  syn2.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_SACK_PERM |
+                      TERN_TCP_HAS_TIMESTAMP | TERN_TCP_HAS_WSCALE;
+  syn2.opts.mss = 1460;
+  syn2.opts.wscale = 2;
+  syn2.opts.ts_val = 7;
+  std::vector<Seg> sa2 = Send(syn2);
+  ASSERT_EQ(sa2.size(), 1u);
+  EXPECT_EQ(tcp.stats.cookies_sent, 0u);
+  EXPECT_EQ(sa2[0].opts.present, syn2.opts.present) << "no cookie";
+  Seg ack2 = B(TERN_TCP_ACK, 9001, sa2[0].seq + 1);
+  ack2.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack2.opts.ts_val = 8;
+  ack2.opts.ts_ecr = sa2[0].opts.ts_val;
+  Send(ack2);
+  EXPECT_EQ(tcp.stats.backlog_full, 0u);
+  cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  EXPECT_EQ(got, &slots[0]);
+  EXPECT_EQ(got->remote.port, kPeerPort + 1);
+  // The first peer's FIN again: nobody holds that connection now.
+  std::vector<Seg> out = Send(ack);
+  EXPECT_TRUE(HasReset(out, ack.ack));
+  EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
+}
+
+// A connection in TIME-WAIT that the application shut down but has not
+// closed is still the application's (it may read it): its slot stays.
+TEST_F(TcpListen, ATimeWaitTheApplicationHoldsKeepsItsSlot) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = 5000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);
+  Seg ack;
+  ack.seq = 5001;
+  ack.ack = sa[0].seq + 1;
+  Send(ack);
+  tern_tcp_conn *got = nullptr;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  tern_tcp_shutdown(got);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  ack.flags = TERN_TCP_ACK | TERN_TCP_FIN;
+  ack.ack = sa[0].seq + 2;
+  Send(ack);
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  std::vector<Seg> sa2 = Send(B(TERN_TCP_SYN, 9000, 0));
+  ASSERT_EQ(sa2.size(), 1u);
+  EXPECT_EQ(tcp.stats.cookies_sent, 1u);
+  EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  EXPECT_EQ(got->remote.port, kPeerPort);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md. In the
 // IPv4-only build (conn_v4_only_test) each of the connection's two

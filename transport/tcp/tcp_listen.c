@@ -8,14 +8,29 @@
 #include "tern/tcp_seq.h"
 #include "transport/tcp/tcp_conn.h"
 
+/* A free slot; else the one whose TIME-WAIT began first among those the
+ * application has closed (its rings idle, only there to answer the
+ * peer's FIN again), which ends now, as lwIP gives up its oldest
+ * TIME-WAIT PCB first; else NULL. Held to its end, TIME-WAIT made a
+ * listener whose application closes first refuse connections for 60 s
+ * once every slot had one. */
 static tern_tcp_conn *free_slot(tern_tcp_listener *lst) {
+  tern_tcp_conn *tw = NULL;
   for (uint8_t i = 0; i < lst->nslots; i++) {
     tern_tcp_conn *c = &lst->slots[i];
     if (c->state == TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_IN_USE) == 0) {
       return c;
     }
+    if (c->state == TERN_TCP_TIME_WAIT &&
+        (c->flags & TERN__TCP_F_USER_DONE) != 0 &&
+        (tw == NULL || tern_time_before(c->idle_at, tw->idle_at))) {
+      tw = c;
+    }
   }
-  return NULL;
+  if (tw != NULL) {
+    tern__tcp_finish(tw, 0); /* its slot is free: the application closed */
+  }
+  return tw;
 }
 
 /* The stale half-open slot heard from longest ago, or NULL: in
