@@ -52,6 +52,7 @@ struct FixtureT : public ::testing::Test {
   uint8_t big_rx[49152];  // a batch of full-sized segments in a quarter
   tern_tcp_conn conn, slots[1];
   tern_tcp_listener lst;
+  tern_waiter accept_w = TERN_WAITER_INIT;  // the application's, in accept
 
   void SetUp() override {
     tern_sim_set_time(100000);
@@ -1476,7 +1477,7 @@ TEST_F(TcpConn, ListenerAnswersASynAndAcceptsTheConnection) {
   EXPECT_EQ(sa.opts.ts_ecr, 4242u);
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_PENDING);
+  EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
   Seg ack;
   ack.seq = kPeerIss + 1;
   ack.ack = sa.seq + 1;
@@ -1487,7 +1488,7 @@ TEST_F(TcpConn, ListenerAnswersASynAndAcceptsTheConnection) {
   EXPECT_TRUE(Send(ack).empty());
   EXPECT_EQ(app.wakes, 1);
   cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
   EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
   EXPECT_EQ(got->snd_wnd, 100u << 7);
@@ -1655,7 +1656,7 @@ TEST_F(TcpConn, ACookieAckTakesTheOldestStaleHalfOpenSlot) {
   EXPECT_EQ(slots[0].remote.port, kPeerPort + 1);
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
   uint8_t buf[8];
   ptrdiff_t n;
@@ -1694,7 +1695,7 @@ TEST_F(TcpConn, ACookieAckBecomesAConnectionWhenASlotIsFree) {
   EXPECT_EQ(slots[0].mss, 536);  // the SYN had none: the default
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   uint8_t buf[8];
   ptrdiff_t n;
   cx = app.Cx();
@@ -3682,11 +3683,11 @@ TEST_F(TcpConn, AcceptAfterUnlistenIsReadyWithNoConnection) {
   ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
   tern_tcp_conn *got = &conn;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_PENDING);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
   tern_tcp_unlisten(&lst);
   EXPECT_EQ(app.wakes, 1);
   cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, nullptr);
 }
 
@@ -3988,7 +3989,7 @@ struct TcpListen : public Fixture {
     Send(B(TERN_TCP_ACK, 9001, *cookie + 1));
     ASSERT_EQ(tcp.stats.cookies_ok, 1u);
     tern_cx cx = app.Cx();
-    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, got), TERN_READY);
+    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, got), TERN_READY);
     ASSERT_EQ(*got, &slots[0]);
     ASSERT_EQ(tern_tcp_get_state(*got), TERN_TCP_ESTABLISHED);
   }
@@ -4010,7 +4011,7 @@ struct TcpListen : public Fixture {
     EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
     tern_tcp_conn *again = nullptr;
     tern_cx cx = app.Cx();
-    EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &again), TERN_PENDING);
+    EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &again), TERN_PENDING);
   }
 };
 
@@ -4113,7 +4114,7 @@ TEST_F(TcpListen, ANewCookieFromTheSamePortConnectsAndTheOldOneIsReset) {
   EXPECT_EQ(tcp.stats.cookies_ok, 2u);
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
 }
 
@@ -4139,7 +4140,7 @@ TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
   Send(ack);
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   int err = 1;
   EXPECT_EQ(Close(got, &err), TERN_PENDING);
   ASSERT_EQ(Run().size(), 1u);  // our FIN
@@ -4165,7 +4166,7 @@ TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
   Send(ack2);
   EXPECT_EQ(tcp.stats.backlog_full, 0u);
   cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
   EXPECT_EQ(got->remote.port, kPeerPort + 1);
   // The first peer's FIN again: nobody holds that connection now.
@@ -4191,7 +4192,7 @@ TEST_F(TcpListen, ATimeWaitTheApplicationHoldsKeepsItsSlot) {
   Send(ack);
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   tern_tcp_shutdown(got);
   ASSERT_EQ(Run().size(), 1u);  // our FIN
   ack.flags = TERN_TCP_ACK | TERN_TCP_FIN;
@@ -4203,6 +4204,90 @@ TEST_F(TcpListen, ATimeWaitTheApplicationHoldsKeepsItsSlot) {
   EXPECT_EQ(tcp.stats.cookies_sent, 1u);
   EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
   EXPECT_EQ(got->remote.port, kPeerPort);
+}
+
+// Two tasks wait in accept, each on its own waiter, and two connections
+// complete: each task is woken and gets one. The listener kept one waker:
+// the second task's poll replaced the first's, which never woke (a.wakes
+// stayed 0).
+TEST_F(TcpListen, TwoTasksInAcceptGetAConnectionEach) {
+  tern_tcp_conn two[2];
+  static uint8_t rings[2][2][1024];
+  for (int i = 0; i < 2; i++) {
+    ASSERT_EQ(
+        tern_tcp_conn_init(&two[i], &tcp, rings[i][0], 1024, rings[i][1], 1024),
+        0);
+  }
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, two, 2), 0);
+  tern_test::CountingWaker a, b;
+  tern_waiter wa = TERN_WAITER_INIT, wb = TERN_WAITER_INIT;
+  tern_tcp_conn *got_a = nullptr, *got_b = nullptr;
+  tern_cx cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got_a), TERN_PENDING);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got_b), TERN_PENDING);
+  for (uint16_t i = 0; i < 2; i++) {
+    Seg syn = B(TERN_TCP_SYN, 9000u + 1000u * i, 0);
+    syn.sport = static_cast<uint16_t>(kPeerPort + 1 + i);
+    std::vector<Seg> sa = Send(syn);
+    ASSERT_EQ(sa.size(), 1u);
+    Seg ack = B(TERN_TCP_ACK, 9001u + 1000u * i, sa[0].seq + 1);
+    ack.sport = syn.sport;
+    Send(ack);
+  }
+  EXPECT_EQ(a.wakes, 1);
+  EXPECT_EQ(b.wakes, 1);
+  cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got_a), TERN_READY);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got_b), TERN_READY);
+  ASSERT_NE(got_a, nullptr);
+  ASSERT_NE(got_b, nullptr);
+  EXPECT_NE(got_a, got_b);
+  tern_tcp_unlisten(&lst);
+  Run();
+}
+
+// One connection for two waiting tasks wakes the one waiting longest; if
+// it gives up (tern_tcp_cancel_accept), the wake passes to the other,
+// which gets the connection. Unlisten wakes every task still waiting.
+TEST_F(TcpListen, AWakeGivenUpInAcceptPassesToTheNextTask) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  tern_test::CountingWaker a, b;
+  tern_waiter wa = TERN_WAITER_INIT, wb = TERN_WAITER_INIT;
+  tern_tcp_conn *got = nullptr;
+  tern_cx cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_PENDING);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_PENDING);
+  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
+  ASSERT_EQ(sa.size(), 1u);
+  Send(B(TERN_TCP_ACK, 9001, sa[0].seq + 1));
+  EXPECT_EQ(a.wakes, 1);
+  EXPECT_EQ(b.wakes, 0);
+  tern_tcp_cancel_accept(&lst, &wa);
+  EXPECT_EQ(b.wakes, 1);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_READY);
+  EXPECT_EQ(got, &slots[0]);
+  cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_PENDING);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_PENDING);
+  tern_tcp_unlisten(&lst);
+  EXPECT_EQ(a.wakes, 2);
+  EXPECT_EQ(b.wakes, 2);
+  cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_READY);
+  EXPECT_EQ(got, nullptr);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_READY);
+  EXPECT_EQ(got, nullptr);
+  Run();
 }
 
 // Issue 9 item 9: the state of a connection without its rings. On the

@@ -65,7 +65,7 @@ static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
 }
 
 void tern__tcp_slot_ready(tern_tcp_conn *c) {
-  tern_waker_slot_wake(&c->listener->acceptor);
+  (void)tern_waitq_wake_one(&c->listener->acceptors);
 }
 
 /* Whether a cookie went out within the two periods a cookie lives
@@ -289,23 +289,33 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
 }
 
 tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
-                               tern_tcp_conn **out) {
-  if (lst->layer == NULL) {
-    *out = NULL; /* not listening (tern_tcp_unlisten woke the acceptor) */
+                               tern_waiter *w, tern_tcp_conn **out) {
+  for (;;) {
+    tern_tcp_conn *got = NULL; /* not listening (unlisten woke every task) */
+    if (lst->layer != NULL) {
+      for (uint8_t i = 0; i < lst->nslots && got == NULL; i++) {
+        tern_tcp_conn *c = &lst->slots[i];
+        if ((c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_ACCEPTED)) ==
+                TERN__TCP_F_IN_USE &&
+            c->state >= TERN_TCP_ESTABLISHED) {
+          c->flags |= TERN__TCP_F_ACCEPTED;
+          got = c;
+        }
+      }
+      /* None: wait, or, woken and beaten to it by a task that polled
+       * first, look again and wait again. */
+      if (got == NULL) {
+        if (tern_waitq_poll(&lst->acceptors, w, cx) == TERN_PENDING) {
+          return TERN_PENDING;
+        }
+        continue;
+      }
+    }
+    /* Off the queue, a wake that chose w spent on what it found. */
+    (void)tern_waitq_remove(&lst->acceptors, w);
+    *out = got;
     return TERN_READY;
   }
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    tern_tcp_conn *c = &lst->slots[i];
-    if ((c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_ACCEPTED)) ==
-            TERN__TCP_F_IN_USE &&
-        c->state >= TERN_TCP_ESTABLISHED) {
-      c->flags |= TERN__TCP_F_ACCEPTED;
-      *out = c;
-      return TERN_READY;
-    }
-  }
-  tern_waker_slot_register(&lst->acceptor, cx);
-  return TERN_PENDING;
 }
 
 void tern_tcp_unlisten(tern_tcp_listener *lst) {
@@ -327,5 +337,5 @@ void tern_tcp_unlisten(tern_tcp_listener *lst) {
     }
   }
   lst->layer = NULL;
-  tern_waker_slot_wake(&lst->acceptor);
+  (void)tern_waitq_wake_all(&lst->acceptors);
 }
