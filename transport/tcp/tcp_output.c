@@ -666,11 +666,7 @@ tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
       }
       tern__tcp_deadline(c, &next, &any);
     }
-    /* Only when it holds something: a pass with nothing to send is the
-     * common case, and the cancel takes the port's critical section. */
-    if (layer->tx_pkt != NULL || layer->waiter.queued || layer->waiter.woken) {
-      runner_release(layer);
-    }
+    runner_release(layer);
     if (!any || tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
       return TERN_PENDING;
     }
