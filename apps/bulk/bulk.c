@@ -17,7 +17,8 @@ static tern_poll writer_poll(tern_task *t, tern_cx *cx) {
   TERN_CO_BEGIN(&b->w.co);
   do {
     if (b->listening) {
-      TERN_CO_AWAIT(&b->w.co, tern_tcp_poll_accept(&b->lst, cx, &b->w.c));
+      TERN_CO_AWAIT(&b->w.co, tern_tcp_poll_accept(&b->lst, cx,
+                                                   &b->accept_waiter, &b->w.c));
     } else {
       b->w.c = &b->conn;
       TERN_CO_AWAIT(&b->w.co, tern_tcp_poll_connect(b->w.c, cx, &b->err));

@@ -42,6 +42,7 @@ static inline uint8_t tern_bulk_pattern(uint64_t i) {
 typedef struct tern_bulk {
   tern_tcp_conn conn;
   tern_tcp_listener lst;
+  tern_waiter accept_waiter; /* the task's, in accept */
   bool listening;
   uint8_t tx[TERN_BULK_TX_RING];
   uint8_t rx[TERN_BULK_RX_RING];

@@ -6,7 +6,8 @@ static tern_poll tcp_poll(tern_task *t, tern_cx *cx) {
   tern_discard *d = TERN_CONTAINER_OF(t, tern_discard, tcp.task);
   TERN_CO_BEGIN(&d->tcp.co);
   for (;;) {
-    TERN_CO_AWAIT(&d->tcp.co, tern_tcp_poll_accept(&d->lst, cx, &d->tcp.conn));
+    TERN_CO_AWAIT(&d->tcp.co, tern_tcp_poll_accept(&d->lst, cx, &d->tcp.waiter,
+                                                   &d->tcp.conn));
     d->tcp.bytes = 0;
     for (;;) {
       /* Counted and dropped where they lie in the receive ring. */

@@ -54,6 +54,7 @@ typedef struct tern_discard {
   struct {
     tern_task task;
     tern_co co;
+    tern_waiter waiter; /* in accept */
     tern_tcp_conn *conn;
     uint64_t bytes;      /* of this connection */
     const uint8_t *view; /* the unread bytes, in the receive ring */

@@ -11,8 +11,9 @@ static tern_poll server_poll(tern_task *t, tern_cx *cx) {
   tern_echo_tcp *e = TERN_CONTAINER_OF(t, tern_echo_tcp, server.task);
   TERN_CO_BEGIN(&e->server.co);
   for (;;) {
-    TERN_CO_AWAIT(&e->server.co,
-                  tern_tcp_poll_accept(&e->lst, cx, &e->server.conn));
+    TERN_CO_AWAIT(
+        &e->server.co,
+        tern_tcp_poll_accept(&e->lst, cx, &e->server.waiter, &e->server.conn));
     /* Each run of received bytes is written back straight from the
      * receive ring and freed as far as it was written: a partial write
      * leaves the rest to be shown again, first. */

@@ -38,6 +38,7 @@ typedef struct tern_echo_tcp {
   struct {
     tern_task task;
     tern_co co;
+    tern_waiter waiter; /* in accept */
     tern_tcp_conn *conn;
     const uint8_t *view; /* unread bytes, in the receive ring */
     ptrdiff_t n;         /* their number */

@@ -141,6 +141,7 @@ static int t_listen(tern_socket *s, unsigned backlog) {
     k->u.local = local;
     return rc;
   }
+  memset(&k->u.lst_waiter, 0, sizeof k->u.lst_waiter); /* TERN_WAITER_INIT */
   uint32_t bits = (backlog == 32 ? 0xffffffffu : ((1u << backlog) - 1u))
                   << first;
   net->conn_lst |= bits;
@@ -166,7 +167,8 @@ static tern_poll t_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
     return TERN_READY;
   }
   tern_tcp_conn *c;
-  if (tern_tcp_poll_accept(&k->u.lst, cx, &c) == TERN_PENDING) {
+  if (tern_tcp_poll_accept(&k->u.lst, cx, &k->u.lst_waiter, &c) ==
+      TERN_PENDING) {
     return TERN_PENDING;
   }
   unsigned i = (unsigned)(c - net->st.conns);

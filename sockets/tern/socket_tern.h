@@ -57,7 +57,11 @@ typedef struct tern_socket_tern_sock {
   uint8_t count; /* and how many */
   union {
     tern_endpoint local; /* a bound stream socket's, before listen */
-    tern_tcp_listener lst;
+    struct {
+      tern_tcp_listener lst;
+      tern_waiter lst_waiter; /* the task in accept (one, as a socket's
+                                 reads have one) */
+    };
     tern_udp_sock udp;
   } u;
 } tern_socket_tern_sock;

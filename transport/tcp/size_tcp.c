@@ -68,7 +68,9 @@ int main(void) {
   int err;
   ptrdiff_t n;
   uint8_t buf[8];
-  tern_tcp_poll_accept(&lst, &cx, &got);
+  static tern_waiter w;
+  tern_tcp_poll_accept(&lst, &cx, &w, &got);
+  tern_tcp_cancel_accept(&lst, &w);
   tern_tcp_poll_connect(&conn, &cx, &err);
   tern_stream s = tern_tcp_stream(&conn);
   tern_stream_poll_write(&s, &cx, buf, input[1], &n);

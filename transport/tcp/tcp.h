@@ -18,7 +18,7 @@
  *   // passive open: the listener's backlog is an array of connections,
  *   // each with its rings, set up with tern_tcp_conn_init
  *   tern_tcp_listen(&tcp, &lst, &local, conns, 4);
- *   TERN_CO_AWAIT(co, tern_tcp_poll_accept(&lst, cx, &conn));
+ *   TERN_CO_AWAIT(co, tern_tcp_poll_accept(&lst, cx, &waiter, &conn));
  *
  * The states (RFC 9293 3.3.2; LISTEN is the listener's, not a
  * connection's):
@@ -194,7 +194,7 @@ typedef struct tern_tcp_conn {
   tern_tcp_rtt rtt;
   tern_tcp_cc cc;
   tern_tcp_scoreboard sb; /* what the peer SACKed (when it permitted SACK) */
-  tern_waker_slot reader; /* a task in read, accept's wait is the listener's */
+  tern_waker_slot reader; /* a task in read (accept's wait is the listener's) */
   tern_waker_slot writer; /* a task in write, flush, close or connect */
 } tern_tcp_conn;
 
@@ -209,8 +209,8 @@ struct tern_tcp_listener {
   tern_endpoint local;
   tern_tcp_conn *slots; /* caller's array, each set up by conn_init */
   uint8_t nslots;
-  tern_time cookie_at; /* when it last sent a cookie (0: never) */
-  tern_waker_slot acceptor;
+  tern_time cookie_at;  /* when it last sent a cookie (0: never) */
+  tern_waitq acceptors; /* tasks waiting in accept, oldest first */
 };
 
 /* The layer. Caller storage; fields are read-only to the application. */
@@ -280,12 +280,21 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
 /* Waits for a connection whose handshake completed: READY with it in
  * *out (the application's until it closes or aborts it: then its slot
  * is free again once the connection is CLOSED), or READY with *out NULL
- * once the listener is stopped (tern_tcp_unlisten wakes the task waiting
- * here). One task accepts on a listener: the listener stores one waker,
- * and a second task polling accept replaces the first's, which is then
- * not woken (as a stream keeps one task per direction, tern/stream.h). */
+ * once the listener is stopped (tern_tcp_unlisten wakes every task
+ * waiting here). Any number of tasks may wait, each on its own waiter
+ * (storage in the task's state, initialised with TERN_WAITER_INIT, as
+ * tern_pkt_pool_poll_alloc's): each connection that completes wakes the
+ * one waiting longest. A task that stops polling before READY calls
+ * tern_tcp_cancel_accept. */
 tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
-                               tern_tcp_conn **out);
+                               tern_waiter *w, tern_tcp_conn **out);
+
+/* Withdraws w from accept; a wake that had chosen it goes to the next
+ * task waiting. A no-op for a waiter not waiting. */
+static inline void tern_tcp_cancel_accept(tern_tcp_listener *lst,
+                                          tern_waiter *w) {
+  tern_waitq_cancel(&lst->acceptors, w);
+}
 
 /* Stops listening: pending handshakes are reset; accepted connections go
  * on; a task waiting in accept is woken (its poll is READY with NULL). */

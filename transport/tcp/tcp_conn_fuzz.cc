@@ -66,6 +66,7 @@ tern_ip_iface iface;
 tern_timer_queue timers;
 tern_tcp_layer tcp;
 tern_tcp_listener lst;
+tern_waiter accept_w;  // unlisten at the end of each input wakes it off
 tern_tcp_conn conn, slots[2];
 uint8_t tx[3][kRing], rx[3][kRing];
 int wakes;
@@ -430,7 +431,7 @@ void Read(App *a, size_t n, bool in_place) {
 void Accept() {
   tern_cx cx = Cx();
   tern_tcp_conn *c = nullptr;
-  if (tern_tcp_poll_accept(&lst, &cx, &c) != TERN_READY) {
+  if (tern_tcp_poll_accept(&lst, &cx, &accept_w, &c) != TERN_READY) {
     return;
   }
   Check(c == &slots[0] || c == &slots[1]);

@@ -52,6 +52,7 @@ struct FixtureT : public ::testing::Test {
   uint8_t big_rx[49152];  // a batch of full-sized segments in a quarter
   tern_tcp_conn conn, slots[1];
   tern_tcp_listener lst;
+  tern_waiter accept_w = TERN_WAITER_INIT;  // the application's, in accept
 
   void SetUp() override {
     tern_sim_set_time(100000);
@@ -1490,7 +1491,7 @@ TEST_F(TcpConn, ListenerAnswersASynAndAcceptsTheConnection) {
   EXPECT_EQ(sa.opts.ts_ecr, 4242u);
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_PENDING);
+  EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
   Seg ack;
   ack.seq = kPeerIss + 1;
   ack.ack = sa.seq + 1;
@@ -1501,7 +1502,7 @@ TEST_F(TcpConn, ListenerAnswersASynAndAcceptsTheConnection) {
   EXPECT_TRUE(Send(ack).empty());
   EXPECT_EQ(app.wakes, 1);
   cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
   EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
   EXPECT_EQ(got->snd_wnd, 100u << 7);
@@ -1669,7 +1670,7 @@ TEST_F(TcpConn, ACookieAckTakesTheOldestStaleHalfOpenSlot) {
   EXPECT_EQ(slots[0].remote.port, kPeerPort + 1);
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
   uint8_t buf[8];
   ptrdiff_t n;
@@ -1708,7 +1709,7 @@ TEST_F(TcpConn, ACookieAckBecomesAConnectionWhenASlotIsFree) {
   EXPECT_EQ(slots[0].mss, 536);  // the SYN had none: the default
   tern_tcp_conn *got = nullptr;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   uint8_t buf[8];
   ptrdiff_t n;
   cx = app.Cx();
@@ -3684,11 +3685,11 @@ TEST_F(TcpConn, AcceptAfterUnlistenIsReadyWithNoConnection) {
   ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
   tern_tcp_conn *got = &conn;
   tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_PENDING);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
   tern_tcp_unlisten(&lst);
   EXPECT_EQ(app.wakes, 1);
   cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &got), TERN_READY);
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
   EXPECT_EQ(got, nullptr);
 }
 
@@ -3950,6 +3951,345 @@ TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
   EXPECT_EQ(tern_tcp_set_keepalive(nullptr, true), TERN_EINVAL);
   EXPECT_EQ(tern_tcp_set_nodelay(&conn, true), 0);  // set up, not open
   EXPECT_EQ(tern_tcp_set_keepalive(&conn, true), 0);
+}
+
+// ---- The listener: old duplicates of a cookie's ACK, TIME-WAIT, several
+// tasks in accept ----
+
+struct TcpListen : public Fixture {
+  // A segment from the peer's port kPeerPort + 1 (the cookie's peer).
+  Seg B(uint8_t flags, uint32_t seq, uint32_t ack) {
+    Seg s;
+    s.flags = flags;
+    s.sport = kPeerPort + 1;
+    s.seq = seq;
+    s.ack = ack;
+    return s;
+  }
+
+  // Listens with the one slot and makes a connection from a cookie: a
+  // handshake from kPeerPort holds the slot while kPeerPort + 1's SYN (ISN
+  // 9000) is answered with a cookie, then is reset by its peer; the
+  // cookie's ACK takes the slot. Accepted into *got; our ISN, the cookie,
+  // in *cookie.
+  void CookieConnection(uint32_t *cookie, tern_tcp_conn **got) {
+    tern_endpoint local = {};
+    local.port = kPort;
+    ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+    Seg syn;
+    syn.flags = TERN_TCP_SYN;
+    syn.seq = 5000;
+    ASSERT_EQ(Send(syn).size(), 1u);
+    std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
+    ASSERT_EQ(sa.size(), 1u);
+    ASSERT_EQ(tcp.stats.cookies_sent, 1u);
+    *cookie = sa[0].seq;
+    Seg rst;
+    rst.flags = TERN_TCP_RST;
+    rst.seq = 5001;
+    Send(rst);
+    Send(B(TERN_TCP_ACK, 9001, *cookie + 1));
+    ASSERT_EQ(tcp.stats.cookies_ok, 1u);
+    tern_cx cx = app.Cx();
+    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, got), TERN_READY);
+    ASSERT_EQ(*got, &slots[0]);
+    ASSERT_EQ(tern_tcp_get_state(*got), TERN_TCP_ESTABLISHED);
+  }
+
+  // Whether a segment in out is a reset with sequence number seq.
+  static bool HasReset(const std::vector<Seg> &out, uint32_t seq) {
+    for (const Seg &o : out) {
+      if ((o.flags & TERN_TCP_RST) != 0 && o.seq == seq) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Expects no second connection: the cookie made one, the slot is
+  // CLOSED and accept has nothing.
+  void ExpectNoGhost() {
+    EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+    EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+    tern_tcp_conn *again = nullptr;
+    tern_cx cx = app.Cx();
+    EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &again), TERN_PENDING);
+  }
+};
+
+// The final ACK of a cookie's handshake, duplicated by the network, that
+// comes after the connection it made has closed (here a passive close:
+// LAST-ACK leads straight to CLOSED, with no TIME-WAIT) while the cookie
+// still checks (66 to 131 s): it made a second connection, a ghost the
+// application accepted, with a peer that had none. While the connection
+// is open the duplicate is that connection's (an old ACK). Now the slot's
+// memory of the closed connection tells it is old (its SEQ not past what
+// that connection received, its ACK not past what it sent): CLOSED's
+// answer, a reset (RFC 9293 3.10.7.1).
+TEST_F(TcpListen, ACookiesAckDuplicatedAfterAPassiveCloseMakesNoGhost) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  Seg dup = B(TERN_TCP_ACK, 9001, cookie + 1);
+  Send(dup);  // open: the connection's, an old ACK
+  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+  EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
+  ASSERT_EQ(Send(B(TERN_TCP_ACK | TERN_TCP_FIN, 9001, cookie + 1)).size(), 1u);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  std::vector<Seg> fin = Run();
+  ASSERT_EQ(fin.size(), 1u);
+  EXPECT_EQ(fin[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+  Send(B(TERN_TCP_ACK, 9002, cookie + 2));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  tern_sim_advance(5000);
+  std::vector<Seg> out = Send(dup);
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  ExpectNoGhost();
+}
+
+// The same after an active close: in TIME-WAIT the duplicate is the
+// connection's (answered with an ACK), but TIME-WAIT (60 s) ends before
+// the cookie does, and then it made a ghost.
+TEST_F(TcpListen, ACookiesAckDuplicatedAfterTimeWaitMakesNoGhost) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  Send(B(TERN_TCP_ACK | TERN_TCP_FIN, 9001, cookie + 2));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  Seg dup = B(TERN_TCP_ACK, 9001, cookie + 1);
+  std::vector<Seg> out = Send(dup);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, 9002u);
+  tern_sim_advance(tcp.cfg.time_wait);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  out = Send(dup);
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  ExpectNoGhost();
+}
+
+// After an abort too: the abort dropped the unread bytes by setting the
+// receive ring up again at 0, and with it the memory of RCV.NXT.
+TEST_F(TcpListen, ACookiesAckDuplicatedAfterAnAbortMakesNoGhost) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  Send(B(TERN_TCP_ACK, 9001, cookie + 1));  // open: the connection's
+  tern_tcp_abort(got);
+  Run();
+  std::vector<Seg> out = Send(B(TERN_TCP_ACK, 9001, cookie + 1));
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  ExpectNoGhost();
+}
+
+// A new handshake from the same port, its ISN past what the old
+// connection received (RFC 6528's ISNs grow with time), is no duplicate:
+// its cookie's ACK makes the connection, while the old one's duplicate,
+// arriving first, is reset. The old connection was reset by its peer and
+// not yet closed by the application, holding the slot, so the new SYN got
+// a cookie.
+TEST_F(TcpListen, ANewCookieFromTheSamePortConnectsAndTheOldOneIsReset) {
+  uint32_t cookie;
+  tern_tcp_conn *got;
+  CookieConnection(&cookie, &got);
+  Seg rst = B(TERN_TCP_RST, 9001, 0);
+  Send(rst);
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 70000, 0));
+  ASSERT_EQ(sa.size(), 1u);
+  EXPECT_EQ(tcp.stats.cookies_sent, 2u);
+  int err = 0;
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  std::vector<Seg> out = Send(B(TERN_TCP_ACK, 9001, cookie + 1));
+  EXPECT_TRUE(HasReset(out, cookie + 1));
+  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Send(B(TERN_TCP_ACK, 70001, sa[0].seq + 1));
+  EXPECT_EQ(tcp.stats.cookies_ok, 2u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  EXPECT_EQ(got, &slots[0]);
+}
+
+// A connection the application accepted and closed that sits in TIME-WAIT
+// holds its slot's rings for nothing: with every other slot taken, a
+// new SYN was answered with a cookie (no window scale, SACK or
+// timestamps), and the cookie's ACK found no slot (backlog_full) until
+// TIME-WAIT ended, 60 s: the listener refused connections. The oldest
+// such slot is now taken (as lwIP kills its oldest TIME-WAIT PCB first);
+// the old peer, if its last ACK was lost, hears a reset for its FIN.
+TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = 5000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);
+  Seg ack;
+  ack.seq = 5001;
+  ack.ack = sa[0].seq + 1;
+  Send(ack);
+  tern_tcp_conn *got = nullptr;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  ack.flags = TERN_TCP_ACK | TERN_TCP_FIN;
+  ack.ack = sa[0].seq + 2;
+  Send(ack);
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  Seg syn2 = B(TERN_TCP_SYN, 9000, 0);
+  syn2.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_SACK_PERM |
+                      TERN_TCP_HAS_TIMESTAMP | TERN_TCP_HAS_WSCALE;
+  syn2.opts.mss = 1460;
+  syn2.opts.wscale = 2;
+  syn2.opts.ts_val = 7;
+  std::vector<Seg> sa2 = Send(syn2);
+  ASSERT_EQ(sa2.size(), 1u);
+  EXPECT_EQ(tcp.stats.cookies_sent, 0u);
+  EXPECT_EQ(sa2[0].opts.present, syn2.opts.present) << "no cookie";
+  Seg ack2 = B(TERN_TCP_ACK, 9001, sa2[0].seq + 1);
+  ack2.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack2.opts.ts_val = 8;
+  ack2.opts.ts_ecr = sa2[0].opts.ts_val;
+  Send(ack2);
+  EXPECT_EQ(tcp.stats.backlog_full, 0u);
+  cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  EXPECT_EQ(got, &slots[0]);
+  EXPECT_EQ(got->remote.port, kPeerPort + 1);
+  // The first peer's FIN again: nobody holds that connection now.
+  std::vector<Seg> out = Send(ack);
+  EXPECT_TRUE(HasReset(out, ack.ack));
+  EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
+}
+
+// A connection in TIME-WAIT that the application shut down but has not
+// closed is still the application's (it may read it): its slot stays.
+TEST_F(TcpListen, ATimeWaitTheApplicationHoldsKeepsItsSlot) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = 5000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);
+  Seg ack;
+  ack.seq = 5001;
+  ack.ack = sa[0].seq + 1;
+  Send(ack);
+  tern_tcp_conn *got = nullptr;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  tern_tcp_shutdown(got);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  ack.flags = TERN_TCP_ACK | TERN_TCP_FIN;
+  ack.ack = sa[0].seq + 2;
+  Send(ack);
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  std::vector<Seg> sa2 = Send(B(TERN_TCP_SYN, 9000, 0));
+  ASSERT_EQ(sa2.size(), 1u);
+  EXPECT_EQ(tcp.stats.cookies_sent, 1u);
+  EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  EXPECT_EQ(got->remote.port, kPeerPort);
+}
+
+// Two tasks wait in accept, each on its own waiter, and two connections
+// complete: each task is woken and gets one. The listener kept one waker:
+// the second task's poll replaced the first's, which never woke (a.wakes
+// stayed 0).
+TEST_F(TcpListen, TwoTasksInAcceptGetAConnectionEach) {
+  tern_tcp_conn two[2];
+  static uint8_t rings[2][2][1024];
+  for (int i = 0; i < 2; i++) {
+    ASSERT_EQ(
+        tern_tcp_conn_init(&two[i], &tcp, rings[i][0], 1024, rings[i][1], 1024),
+        0);
+  }
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, two, 2), 0);
+  tern_test::CountingWaker a, b;
+  tern_waiter wa = TERN_WAITER_INIT, wb = TERN_WAITER_INIT;
+  tern_tcp_conn *got_a = nullptr, *got_b = nullptr;
+  tern_cx cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got_a), TERN_PENDING);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got_b), TERN_PENDING);
+  for (uint16_t i = 0; i < 2; i++) {
+    Seg syn = B(TERN_TCP_SYN, 9000u + 1000u * i, 0);
+    syn.sport = static_cast<uint16_t>(kPeerPort + 1 + i);
+    std::vector<Seg> sa = Send(syn);
+    ASSERT_EQ(sa.size(), 1u);
+    Seg ack = B(TERN_TCP_ACK, 9001u + 1000u * i, sa[0].seq + 1);
+    ack.sport = syn.sport;
+    Send(ack);
+  }
+  EXPECT_EQ(a.wakes, 1);
+  EXPECT_EQ(b.wakes, 1);
+  cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got_a), TERN_READY);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got_b), TERN_READY);
+  ASSERT_NE(got_a, nullptr);
+  ASSERT_NE(got_b, nullptr);
+  EXPECT_NE(got_a, got_b);
+  tern_tcp_unlisten(&lst);
+  Run();
+}
+
+// One connection for two waiting tasks wakes the one waiting longest; if
+// it gives up (tern_tcp_cancel_accept), the wake passes to the other,
+// which gets the connection. Unlisten wakes every task still waiting.
+TEST_F(TcpListen, AWakeGivenUpInAcceptPassesToTheNextTask) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  tern_test::CountingWaker a, b;
+  tern_waiter wa = TERN_WAITER_INIT, wb = TERN_WAITER_INIT;
+  tern_tcp_conn *got = nullptr;
+  tern_cx cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_PENDING);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_PENDING);
+  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
+  ASSERT_EQ(sa.size(), 1u);
+  Send(B(TERN_TCP_ACK, 9001, sa[0].seq + 1));
+  EXPECT_EQ(a.wakes, 1);
+  EXPECT_EQ(b.wakes, 0);
+  tern_tcp_cancel_accept(&lst, &wa);
+  EXPECT_EQ(b.wakes, 1);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_READY);
+  EXPECT_EQ(got, &slots[0]);
+  cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_PENDING);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_PENDING);
+  tern_tcp_unlisten(&lst);
+  EXPECT_EQ(a.wakes, 2);
+  EXPECT_EQ(b.wakes, 2);
+  cx = a.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_READY);
+  EXPECT_EQ(got, nullptr);
+  cx = b.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_READY);
+  EXPECT_EQ(got, nullptr);
+  Run();
 }
 
 // Issue 9 item 9: the state of a connection without its rings. On the

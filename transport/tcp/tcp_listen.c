@@ -8,14 +8,29 @@
 #include "tern/tcp_seq.h"
 #include "transport/tcp/tcp_conn.h"
 
+/* A free slot; else the one whose TIME-WAIT began first among those the
+ * application has closed (its rings idle, only there to answer the
+ * peer's FIN again), which ends now, as lwIP gives up its oldest
+ * TIME-WAIT PCB first; else NULL. Held to its end, TIME-WAIT made a
+ * listener whose application closes first refuse connections for 60 s
+ * once every slot had one. */
 static tern_tcp_conn *free_slot(tern_tcp_listener *lst) {
+  tern_tcp_conn *tw = NULL;
   for (uint8_t i = 0; i < lst->nslots; i++) {
     tern_tcp_conn *c = &lst->slots[i];
     if (c->state == TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_IN_USE) == 0) {
       return c;
     }
+    if (c->state == TERN_TCP_TIME_WAIT &&
+        (c->flags & TERN__TCP_F_USER_DONE) != 0 &&
+        (tw == NULL || tern_time_before(c->idle_at, tw->idle_at))) {
+      tw = c;
+    }
   }
-  return NULL;
+  if (tw != NULL) {
+    tern__tcp_finish(tw, 0); /* its slot is free: the application closed */
+  }
+  return tw;
 }
 
 /* The stale half-open slot heard from longest ago, or NULL: in
@@ -50,7 +65,7 @@ static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
 }
 
 void tern__tcp_slot_ready(tern_tcp_conn *c) {
-  tern_waker_slot_wake(&c->listener->acceptor);
+  (void)tern_waitq_wake_one(&c->listener->acceptors);
 }
 
 /* Whether a cookie went out within the two periods a cookie lives
@@ -94,6 +109,32 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   tern__tcp_send_now(layer, local, remote, &r);
 }
 
+/* Whether s, from remote to local, is an old duplicate for a slot's
+ * connection with the same endpoints that has closed: its SEQ not past
+ * what that connection received and its ACK not past what it sent (a
+ * slot keeps both until another connection takes it). The final ACK of a
+ * cookie's handshake, duplicated in the network, still checks for up to
+ * 131 s, longer than TIME-WAIT lasts (and a passive close has none), and
+ * made a second connection, a ghost. A new handshake from the same port
+ * comes with a larger ISN (RFC 6528's grow with time), as RFC 9293 3.6.1
+ * (RFC 6191) tells a new SYN from an old segment in TIME-WAIT. */
+static bool old_duplicate(const tern_tcp_listener *lst,
+                          const tern_endpoint *local,
+                          const tern_endpoint *remote, const tern_tcp_repr *s) {
+  for (uint8_t i = 0; i < lst->nslots; i++) {
+    const tern_tcp_conn *c = &lst->slots[i];
+    if (c->state == TERN_TCP_CLOSED && c->remote.port == remote->port &&
+        c->local.port == local->port &&
+        tern__tcp_addr_eq(&c->remote.addr, &remote->addr) &&
+        tern__tcp_addr_eq(&c->local.addr, &local->addr) &&
+        tern_seq_le(s->seq, c->rcv.rcv_nxt) &&
+        tern_seq_le(s->ack, c->snd_max)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* An ACK to the listener: the end of a cookie handshake, or nothing.
  * Returns false when it is dropped for want of a route back. */
 static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
@@ -120,6 +161,13 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
     if (!in_use) {
       tern__tcp_reset_answer(layer, local, remote, s);
     }
+    return true;
+  }
+  /* A closed connection's old ACK: CLOSED's answer, a reset (RFC 9293
+   * 3.10.7.1). */
+  if (old_duplicate(lst, local, remote, s)) {
+    layer->stats.rx_dropped++;
+    tern__tcp_reset_answer(layer, local, remote, s);
     return true;
   }
   uint16_t ours = tern__tcp_our_mss(layer, remote);
@@ -241,23 +289,33 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
 }
 
 tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
-                               tern_tcp_conn **out) {
-  if (lst->layer == NULL) {
-    *out = NULL; /* not listening (tern_tcp_unlisten woke the acceptor) */
+                               tern_waiter *w, tern_tcp_conn **out) {
+  for (;;) {
+    tern_tcp_conn *got = NULL; /* not listening (unlisten woke every task) */
+    if (lst->layer != NULL) {
+      for (uint8_t i = 0; i < lst->nslots && got == NULL; i++) {
+        tern_tcp_conn *c = &lst->slots[i];
+        if ((c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_ACCEPTED)) ==
+                TERN__TCP_F_IN_USE &&
+            c->state >= TERN_TCP_ESTABLISHED) {
+          c->flags |= TERN__TCP_F_ACCEPTED;
+          got = c;
+        }
+      }
+      /* None: wait, or, woken and beaten to it by a task that polled
+       * first, look again and wait again. */
+      if (got == NULL) {
+        if (tern_waitq_poll(&lst->acceptors, w, cx) == TERN_PENDING) {
+          return TERN_PENDING;
+        }
+        continue;
+      }
+    }
+    /* Off the queue, a wake that chose w spent on what it found. */
+    (void)tern_waitq_remove(&lst->acceptors, w);
+    *out = got;
     return TERN_READY;
   }
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    tern_tcp_conn *c = &lst->slots[i];
-    if ((c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_ACCEPTED)) ==
-            TERN__TCP_F_IN_USE &&
-        c->state >= TERN_TCP_ESTABLISHED) {
-      c->flags |= TERN__TCP_F_ACCEPTED;
-      *out = c;
-      return TERN_READY;
-    }
-  }
-  tern_waker_slot_register(&lst->acceptor, cx);
-  return TERN_PENDING;
 }
 
 void tern_tcp_unlisten(tern_tcp_listener *lst) {
@@ -279,5 +337,5 @@ void tern_tcp_unlisten(tern_tcp_listener *lst) {
     }
   }
   lst->layer = NULL;
-  tern_waker_slot_wake(&lst->acceptor);
+  (void)tern_waitq_wake_all(&lst->acceptors);
 }

@@ -55,6 +55,7 @@ struct App {
   tern_task task;
   Node *node;
   tern_co co = 0;
+  tern_waiter accept_w = TERN_WAITER_INIT;
   tern_tcp_conn *conn = nullptr;
   int dir = 0;       // which pattern this side writes
   size_t total = 0;  // bytes to write
@@ -127,7 +128,8 @@ tern_poll WritePoll(tern_task *t, tern_cx *cx) {
   Node *n = a->node;
   TERN_CO_BEGIN(&a->co);
   if (a->conn == nullptr) {
-    TERN_CO_AWAIT(&a->co, tern_tcp_poll_accept(&n->lst, cx, &a->conn));
+    TERN_CO_AWAIT(&a->co,
+                  tern_tcp_poll_accept(&n->lst, cx, &a->accept_w, &a->conn));
   } else {
     TERN_CO_AWAIT(&a->co, tern_tcp_poll_connect(a->conn, cx, &a->err));
     if (a->err != 0) {

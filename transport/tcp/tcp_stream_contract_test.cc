@@ -89,7 +89,7 @@ class TcpFixture : public tern_test::StreamFixture {
     for (int i = 0; i < 20 && peer_ == nullptr; i++) {
       Pump(1);
       tern_cx cx = accept_waker_.Cx();
-      tern_tcp_poll_accept(&lst_, &cx, &peer_);
+      tern_tcp_poll_accept(&lst_, &cx, &accept_w_, &peer_);
     }
     EXPECT_NE(peer_, nullptr);
     EXPECT_EQ(tern_tcp_get_state(&a_.conn), TERN_TCP_ESTABLISHED);
@@ -146,6 +146,7 @@ class TcpFixture : public tern_test::StreamFixture {
   tern_simlink link_;
   Stack a_, b_;
   tern_tcp_listener lst_;
+  tern_waiter accept_w_ = TERN_WAITER_INIT;
   tern_tcp_conn *peer_ = nullptr;
   tern_test::CountingWaker accept_waker_, peer_waker_;
 };

@@ -449,9 +449,12 @@ void tern_tcp_abort(tern_tcp_conn *c) {
   c->flags |= TERN__TCP_F_USER_DONE;
   tern__tcp_finish(c, TERN_ECLOSED);
   /* RFC 9293 3.10.5: pending RECEIVEs get "reset" too: unread bytes and a
-   * FIN received are dropped, so later reads report TERN_ECLOSED. */
+   * FIN received are dropped, so later reads report TERN_ECLOSED.
+   * RCV.NXT stays: a listener tells old duplicates by it (tcp_listen.c,
+   * old_duplicate). */
   c->flags &= (uint8_t)~TERN__TCP_F_RCVD_FIN;
-  (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, 0);
+  (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap,
+                             c->rcv.rcv_nxt - 1);
   if (c->listener != NULL) {
     c->flags = 0;
   }

@@ -39,6 +39,7 @@ static tern_task tcp_runner;
 static struct {
   tern_task task;
   tern_co co;
+  tern_waiter waiter; /* in accept */
   tern_tcp_conn *conn;
   ptrdiff_t n, done, w;
   int err;
@@ -62,7 +63,8 @@ static tern_poll serve(tern_task *t, tern_cx *cx) {
   (void)t;
   TERN_CO_BEGIN(&server.co);
   for (;;) {
-    TERN_CO_AWAIT(&server.co, tern_tcp_poll_accept(&lst, cx, &server.conn));
+    TERN_CO_AWAIT(&server.co,
+                  tern_tcp_poll_accept(&lst, cx, &server.waiter, &server.conn));
     for (;;) {
       TERN_CO_AWAIT(&server.co,
                     tern_tcp_poll_read(server.conn, cx, server.buf,

@@ -72,6 +72,7 @@ static struct {
 static struct {
   tern_task task;
   tern_co co;
+  tern_waiter waiter; /* in accept */
   tern_tcp_conn *conn;
   size_t done, bad;
   ptrdiff_t n;
@@ -184,7 +185,8 @@ static tern_poll write_poll(tern_task *t, tern_cx *cx) {
 static tern_poll read_poll(tern_task *t, tern_cx *cx) {
   (void)t;
   TERN_CO_BEGIN(&reader.co);
-  TERN_CO_AWAIT(&reader.co, tern_tcp_poll_accept(&b.lst, cx, &reader.conn));
+  TERN_CO_AWAIT(&reader.co,
+                tern_tcp_poll_accept(&b.lst, cx, &reader.waiter, &reader.conn));
   while (reader.zero_copy) {
     TERN_CO_AWAIT(&reader.co,
                   tern_tcp_poll_peek(reader.conn, cx, &reader.view, &reader.n));
