@@ -320,7 +320,9 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
       drop_fd(k);
     }
   } else {
-    drop_fd(k);
+    if (made) {
+      drop_fd(k); /* a descriptor the application bound stays, as above */
+    }
     return tern_socket_posix_err(e);
   }
   k->peer = *remote;

@@ -242,6 +242,27 @@ TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
   Close(c[2], 0);
 }
 
+// Review (rev1): tern/socket.h's set_option returns 0, TERN_ENOTSUP or
+// TERN_EINVAL, and tern's backend answers 0 on a connection that was reset.
+// p_set_option's new check (meant for "a connect that failed, or that the
+// stream's close abandoned") tests k->err, which p_read also sets on a
+// reset: an option on a live descriptor then says TERN_ECONNRESET (it said
+// 0 before the merge).
+TEST_P(PosixSocket, OptionOnAResetConnectionAnswersAsOnTern) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  tern_socket_abort(s);
+  open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(c, 1, &end), "");
+  ASSERT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), 0);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_SNDBUF, 8192), 0);
+  Close(c, TERN_ECONNRESET);
+}
+
 // Buffer sizes set before there is a descriptor (a fresh stream socket, a
 // datagram socket before its bind) wait and are applied when it is made;
 // they fix no family (the IPv6 fixture binds ::).
