@@ -508,9 +508,11 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       break;
     default: return TERN_EINVAL;
   }
-  if (k->kind == KIND_CONN && (k->err != 0 || k->fd < 0)) {
-    /* A connect that failed, or that the stream's close abandoned. */
-    return k->err != 0 ? k->err : TERN_ECLOSED;
+  if (k->fd < 0) {
+    /* A connection left without a descriptor (its connect failed, or the
+     * stream's close abandoned it): nothing to set, and an option on an
+     * ended connection is 0, as on tern's backend (tern/socket.h). */
+    return 0;
   }
   int v = value;
   if (setsockopt(k->fd, level, name, &v, sizeof v) != 0) {

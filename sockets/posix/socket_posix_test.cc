@@ -238,16 +238,13 @@ TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
   EXPECT_EQ(err, 0) << tern_strerror(err);
   EXPECT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
   EXPECT_EQ(err, 0) << tern_strerror(err);
-  EXPECT_EQ(tern_socket_set_option(c[2], TERN_SO_NODELAY, 1), TERN_ECLOSED);
+  EXPECT_EQ(tern_socket_set_option(c[2], TERN_SO_NODELAY, 1), 0);
   Close(c[2], 0);
 }
 
-// Review (rev1): tern/socket.h's set_option returns 0, TERN_ENOTSUP or
-// TERN_EINVAL, and tern's backend answers 0 on a connection that was reset.
-// p_set_option's new check (meant for "a connect that failed, or that the
-// stream's close abandoned") tests k->err, which p_read also sets on a
-// reset: an option on a live descriptor then says TERN_ECONNRESET (it said
-// 0 before the merge).
+// tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
+// on a connection that was reset it answers as on a live one (0), as
+// tern's backend does: it answered the reset (TERN_ECONNRESET) once.
 TEST_P(PosixSocket, OptionOnAResetConnectionAnswersAsOnTern) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);
