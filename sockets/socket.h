@@ -85,7 +85,9 @@ typedef enum tern_socket_type {
  * or connect as after (a backend that sets them applies them when the
  * connection is made), and get the same answer either way: 0, or
  * TERN_ENOTSUP where the backend has none. No-delay and keepalive are a
- * connection's, from its connect or accept: TERN_EINVAL before. */
+ * connection's, from its connect or accept: TERN_EINVAL before. A
+ * connection that has ended (reset, refused, closed) answers as a live
+ * one: the option has nothing left to change. */
 typedef enum tern_socket_option {
   TERN_SO_NODELAY = 1,   /* stream: 1 sends at once (no Nagle), 0 coalesces */
   TERN_SO_KEEPALIVE = 2, /* stream: 1 probes an idle peer, 0 does not */

@@ -320,7 +320,9 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
       drop_fd(k);
     }
   } else {
-    drop_fd(k);
+    if (made) {
+      drop_fd(k); /* a descriptor the application bound stays, as above */
+    }
     return tern_socket_posix_err(e);
   }
   k->peer = *remote;
@@ -506,9 +508,11 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       break;
     default: return TERN_EINVAL;
   }
-  if (k->kind == KIND_CONN && (k->err != 0 || k->fd < 0)) {
-    /* A connect that failed, or that the stream's close abandoned. */
-    return k->err != 0 ? k->err : TERN_ECLOSED;
+  if (k->fd < 0) {
+    /* A connection left without a descriptor (its connect failed, or the
+     * stream's close abandoned it): nothing to set, and an option on an
+     * ended connection is 0, as on tern's backend (tern/socket.h). */
+    return 0;
   }
   int v = value;
   if (setsockopt(k->fd, level, name, &v, sizeof v) != 0) {

@@ -88,7 +88,8 @@ TEST(SocketPosixFault, ConnectRefusedAtOnceKeepsTheBoundEndpoint) {
   int err = 0;
   ASSERT_EQ(tern_socket_poll_connect(c, &cx, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
-  // Every call on it answers the refusal; the peer is the one asked for.
+  // Every stream call on it answers the refusal; the peer is the one asked
+  // for.
   tern_stream st = tern_socket_stream(c);
   ptrdiff_t n = 0;
   EXPECT_EQ(tern_stream_poll_write(&st, &cx, "x", 1, &n), TERN_READY);
@@ -98,8 +99,9 @@ TEST(SocketPosixFault, ConnectRefusedAtOnceKeepsTheBoundEndpoint) {
   EXPECT_EQ(n, TERN_ECONNREFUSED);
   EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED);
-  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), TERN_ECONNREFUSED);
-  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_RCVBUF, 4096), TERN_ECONNREFUSED);
+  // An option is taken as on a live connection (tern/socket.h).
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), 0);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_RCVBUF, 4096), 0);
   tern_endpoint peer = {};
   EXPECT_EQ(tern_socket_peer(c, &peer), 0);
   EXPECT_EQ(peer.port, to.port);
@@ -135,6 +137,38 @@ TEST(SocketPosixFault, ConnectRefusedAtOnceUnboundReleasesTheDescriptor) {
   EXPECT_EQ(err, TERN_ECONNREFUSED);
   ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED);
+}
+
+// Review (rev1): the merge keeps a bound socket's descriptor when the
+// connect is refused at once, but the other branch of p_connect (any other
+// error at once: ENETUNREACH, EADDRNOTAVAIL, ...) still drops it, so the
+// socket the application bound silently reads port 0 again and may be
+// bound a second time.
+TEST(SocketPosixFault, ConnectFailingAtOnceKeepsTheBoundEndpoint) {
+  tern_socket_posix_sock socks[1];
+  tern_socket_posix net;
+  ASSERT_EQ(tern_socket_posix_init(&net, socks, 1), 0);
+  tern_socket *c = nullptr;
+  ASSERT_EQ(tern_socket_open(tern_socket_posix_net(&net), TERN_SOCK_STREAM, &c),
+            0);
+  uint16_t port = FreeTcpPort();
+  tern_endpoint local = {};
+  local.addr.family = TERN_IP_V4;
+  local.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+  local.port = port;
+  ASSERT_EQ(tern_socket_bind(c, &local), 0);
+  tern_endpoint to = local;
+  to.port = FreeTcpPort();
+  g_fail_with = ENETUNREACH;
+  ASSERT_EQ(tern_socket_connect(c, &to), TERN_ENETUNREACH);
+  tern_endpoint mine = {};
+  ASSERT_EQ(tern_socket_local(c, &mine), 0);
+  EXPECT_EQ(mine.port, port);
+  EXPECT_FALSE(PortFree(port));
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  int err = 0;
+  ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
 }
 
 }  // namespace

@@ -238,8 +238,26 @@ TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
   EXPECT_EQ(err, 0) << tern_strerror(err);
   EXPECT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
   EXPECT_EQ(err, 0) << tern_strerror(err);
-  EXPECT_EQ(tern_socket_set_option(c[2], TERN_SO_NODELAY, 1), TERN_ECLOSED);
+  EXPECT_EQ(tern_socket_set_option(c[2], TERN_SO_NODELAY, 1), 0);
   Close(c[2], 0);
+}
+
+// tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
+// on a connection that was reset it answers as on a live one (0), as
+// tern's backend does: it answered the reset (TERN_ECONNRESET) once.
+TEST_P(PosixSocket, OptionOnAResetConnectionAnswersAsOnTern) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  tern_socket_abort(s);
+  open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(c, 1, &end), "");
+  ASSERT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), 0);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_SNDBUF, 8192), 0);
+  Close(c, TERN_ECONNRESET);
 }
 
 // Buffer sizes set before there is a descriptor (a fresh stream socket, a
