@@ -114,6 +114,12 @@ SEEDS = {
     # The link down while bound, up: INIT-REBOOT unanswered, DISCOVER.
     'link_down': bytes([0]) + dora() + link(0) + time(MIN, 1) + link(1) +
     time(S1, 30),
+    # The link down while probing (the probes refused): INIT-REBOOT once
+    # it is up, ACKed, probed; the link down and up again after two
+    # probes: INIT-REBOOT again, ACKed, probed, bound.
+    'probe_link_down': bytes([PROBE]) + dora() + link(0) + time(S1, 5) +
+    link(1) + reply(ACK, BROADCAST) + time(S1, 2) + link(2) +
+    reply(ACK, BROADCAST) + time(S1, 5),
 }
 
 

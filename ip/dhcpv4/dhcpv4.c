@@ -65,10 +65,19 @@ static void unapply(tern_dhcpv4 *c) {
   }
 }
 
+/* INIT delay_ms from now: a DISCOVER then, or with a lease an INIT-REBOOT.
+ * Leaving PROBING, the device stops watching the address. */
+static void enter_init(tern_dhcpv4 *c, uint32_t delay_ms) {
+  if (c->state == TERN_DHCPV4_PROBING) {
+    (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
+  }
+  enter(c, TERN_DHCPV4_INIT, delay_ms);
+}
+
 /* Forgets the lease and sends a DISCOVER delay_ms from now. */
 static void restart(tern_dhcpv4 *c, uint32_t delay_ms) {
   unapply(c);
-  enter(c, TERN_DHCPV4_INIT, delay_ms);
+  enter_init(c, delay_ms);
 }
 
 /* Starts over after the random initial wait (RFC 2131 4.4.1): after a
@@ -169,9 +178,6 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
  * new DISCOVER ten seconds later. */
 static void decline(tern_dhcpv4 *c) {
   c->stats.declines++;
-  if (c->state == TERN_DHCPV4_PROBING) {
-    (void)c->cfg.probe(c->cfg.probe_ctx, &(tern_ipv4_addr){{0, 0, 0, 0}});
-  }
   build(c, MSG_DECLINE);
   restart(c, DECLINE_WAIT_MS);
 }
@@ -348,9 +354,12 @@ static void timeout(tern_dhcpv4 *c) {
     if (c->tries++ == TERN_DHCPV4_PROBES) {
       memset(&a, 0, sizeof a); /* done: stop watching */
     }
-    (void)c->cfg.probe(c->cfg.probe_ctx, &a);
     c->deadline = now + TERN_DHCPV4_PROBE_MS;
-    if (a.b[0] == 0) {
+    if (c->cfg.probe(c->cfg.probe_ctx, &a) != 0) {
+      /* Not sent (the link down, no buffer): no probe. The lease is
+       * checked again with INIT-REBOOT, and probed again after its ACK. */
+      enter_init(c, 0);
+    } else if (a.b[0] == 0) {
       bind(c);
     }
     return;
@@ -413,13 +422,16 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
   if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 && s >= TERN_DHCPV4_PROBING &&
       s <= TERN_DHCPV4_REBINDING) {
     decline(c);
-  } else if ((ev & TERN_NETDEV_EV_LINK) != 0 && tern_ip_iface_up(c->iface) &&
-             s != TERN_DHCPV4_PROBING) {
-    /* Maybe another network now: with a lease (or while checking one),
-     * check it with INIT-REBOOT (RFC 2131 3.2; the address stays
-     * meanwhile, as RFC 4436 keeps it); else start over. */
-    if (IN(s, BIT(REBOOTING) | BIT(BOUND) | BIT(RENEWING) | BIT(REBINDING))) {
-      enter(c, TERN_DHCPV4_INIT, 0);
+  } else if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
+             (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {
+    /* The link up again: maybe another network now. With a lease (or
+     * while checking one), check it with INIT-REBOOT (RFC 2131 3.2; an
+     * address in use stays meanwhile, as RFC 4436 keeps it); else start
+     * over. While probing, up or down: probes or answers may have been
+     * lost, so nothing was checked; the address, not yet in use, is
+     * probed again after the INIT-REBOOT's ACK. */
+    if (s >= TERN_DHCPV4_REBOOTING) { /* REBOOTING to REBINDING */
+      enter_init(c, 0);
     } else {
       start_over(c);
     }

@@ -118,8 +118,10 @@ typedef struct tern_dhcpv4_lease {
  * answers, or probes it too, must be reported as the interface's
  * TERN_NETDEV_EV_ADDR_CONFLICT. Called TERN_DHCPV4_PROBES times, then once
  * with 0.0.0.0 (stop watching). The Ethernet adapter's tern_eth_probe
- * does this. Returns 0 or a negative tern_err (ignored: the next probe
- * comes). */
+ * does this. Returns 0, or a negative tern_err when the probe was not sent
+ * (TERN_ENETDOWN: the link is down): then nothing was checked, and the
+ * client stops watching and checks the lease again with INIT-REBOOT,
+ * whose ACK is probed afresh (as after a link change while probing). */
 typedef int (*tern_dhcpv4_probe_fn)(void *ctx, const tern_ipv4_addr *addr);
 
 typedef struct tern_dhcpv4_config {

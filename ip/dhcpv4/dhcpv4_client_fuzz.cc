@@ -56,7 +56,12 @@
 //     once stopped;
 //   - a lease reported has t1 <= t2 <= its length, a prefix <= 32, at
 //     most TERN_DHCPV4_MAX_DNS servers;
-//   - the probe function is called only in PROBING;
+//   - the probe function is called only in PROBING; like tern_eth_probe
+//     it refuses an address with TERN_ENETDOWN while the link is down;
+//   - with a probe function, an address goes on the interface (another
+//     than the one on it at the last check) only after
+//     TERN_DHCPV4_PROBES probes of it sent in this PROBING, with no link
+//     change since the first;
 //   - a running client has a deadline in the future, its timer armed for
 //     it (or a message waiting to be sent); the RNG and the probe are
 //     called at most kMaxCalls times a step (a loop inside poll_run);
@@ -135,6 +140,9 @@ struct Model {
   std::vector<uint32_t> in_force;  // the client's xids during this step
   tern_dhcpv4_stats stats;         // the counters after the last step
   Bytes last_reply;                // the last reply's datagram
+  tern_ipv4_addr on;               // on the interface at the last check
+  tern_ipv4_addr probed;           // the address probes were sent for
+  int probes_sent;                 // those, in this PROBING, same link
 } m;
 
 // A failed check names itself (on stderr) and aborts: libFuzzer keeps the
@@ -169,6 +177,17 @@ int Probe(void *, const tern_ipv4_addr *a) {
   Check(calls <= kMaxCalls);
   Check(tern_dhcpv4_get_state(&c) == TERN_DHCPV4_PROBING);
   Check(Eq(*a, kZero) || Eq(*a, c.lease.addr));
+  if (Eq(*a, kZero)) {
+    return 0;
+  }
+  if (link.down) {
+    return TERN_ENETDOWN;  // as tern_eth_probe: nothing sent
+  }
+  if (!Eq(*a, m.probed)) {
+    m.probed = *a;
+    m.probes_sent = 0;
+  }
+  m.probes_sent++;
   return 0;
 }
 
@@ -300,6 +319,13 @@ void CheckInvariants() {
           s == TERN_DHCPV4_REBINDING || s == TERN_DHCPV4_REBOOTING);
     Check(m.leased && Eq(a, m.lease.addr));
     Check(tern_time_before(tern_now(), m.expire_by));
+    if (cfg.probe != nullptr && !Eq(a, m.on)) {
+      Check(Eq(a, m.probed) && m.probes_sent >= TERN_DHCPV4_PROBES);
+    }
+  }
+  m.on = a;
+  if (s != TERN_DHCPV4_PROBING) {
+    m.probes_sent = 0;
   }
   if (!done) {
     Check(c.tx_len != 0 ||
@@ -331,6 +357,16 @@ void Settle() {
 #endif
   m.in_force.clear();
   calls = 0;
+}
+
+// The link up or down; a change voids the probes sent so far (their
+// answers may be lost, the link another network's).
+void SetLink(bool up) {
+  if (link.down == up) {
+    m.probes_sent = 0;
+  }
+  tern_memnetdev_set_up(&link, up);
+  Settle();
 }
 
 void FireAndSettle() {
@@ -603,11 +639,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       i += 2;
     } else if (op == 2 && left >= 1) {
       static const uint8_t seq[4][2] = {{0, 0}, {1, 1}, {0, 1}, {1, 0}};
-      tern_memnetdev_set_up(&link, seq[b[0] & 3][0] != 0);
-      Settle();
+      SetLink(seq[b[0] & 3][0] != 0);
       if ((b[0] & 3) >= 2) {
-        tern_memnetdev_set_up(&link, seq[b[0] & 3][1] != 0);
-        Settle();
+        SetLink(seq[b[0] & 3][1] != 0);
       }
       i += 1;
     } else if (op == 3) {

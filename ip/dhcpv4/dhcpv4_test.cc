@@ -105,9 +105,22 @@ class Dhcpv4Test : public ::testing::Test {
   Bytes mask_ = {255, 255, 255, 0};
   tern_ipv4_addr router_ = kServer;
 
+  int probe_err_ = 0;  // what Probe returns for an address, when not 0
+
+  // Records each call; for an address (not the stop, 0.0.0.0) returns
+  // probe_err_ when set, else, as tern_eth_probe does, TERN_ENETDOWN
+  // while the link is down (nothing sent).
   static int Probe(void *ctx, const tern_ipv4_addr *a) {
-    static_cast<Dhcpv4Test *>(ctx)->probes_.push_back(*a);
-    return 0;
+    auto *t = static_cast<Dhcpv4Test *>(ctx);
+    t->probes_.push_back(*a);
+    if (a->b[0] == 0) {
+      return 0;
+    }
+    if (t->probe_err_ != 0) {
+      return t->probe_err_;
+    }
+    tern_netdev_info i = tern_netdev_get_info(&t->dev_->inner);
+    return (i.flags & TERN_NETDEV_UP) == 0 ? TERN_ENETDOWN : 0;
   }
 
   void SetUp() override {
@@ -872,6 +885,143 @@ TEST_F(Dhcpv4Test, AnotherAddressGrantedWhileBoundIsProbedBeforeUse) {
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
   EXPECT_TRUE(probes_.empty());
   EXPECT_TRUE(Eq(Addr(), other));
+}
+
+// A probe that could not be sent (here the pool was empty) is no probe:
+// the client stops watching and checks the lease again with INIT-REBOOT,
+// whose ACK is probed afresh. The probe's result was ignored and the
+// address bound after three probes that never went out.
+TEST_F(Dhcpv4Test, AProbeThatFailsIsNoProbe) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora();
+  probe_err_ = TERN_ENOBUFS;
+  for (int i = 0; i < 5; i++) {
+    Advance(1000);
+  }
+  EXPECT_NE(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  const Sent &r = v.back();
+  EXPECT_EQ(r.o.msg_type, TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  ASSERT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  probe_err_ = 0;
+  probes_.clear();
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
+  for (int i = 0; i < 4; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  ASSERT_EQ(probes_.size(), 4u);
+  EXPECT_TRUE(Eq(probes_[2], kOffered));
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
+// The link going down while probing: the probes cannot go out
+// (tern_eth_probe refuses them) and no answer could come, so nothing was
+// checked. The client waits for the link as it does in other states, then
+// checks the lease with INIT-REBOOT and probes again. It bound the address
+// unprobed after 4 s, link down or not.
+TEST_F(Dhcpv4Test, LinkDownWhileProbingProbesAgainOnceItIsUp) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  for (int i = 0; i < 5; i++) {
+    Advance(1000);
+  }
+  EXPECT_NE(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
+  probes_.clear();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  for (int i = 0; i < 4; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  ASSERT_EQ(probes_.size(), 4u);
+  EXPECT_TRUE(Eq(probes_[0], kOffered));
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
+// The link down and up again after the three probes, in the wait before
+// use: an answer may have been lost meanwhile, and the link may be another
+// network's. INIT-REBOOT, not the address bound a second later.
+TEST_F(Dhcpv4Test, LinkChangeAfterTheProbesChecksAgain) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora();
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);
+  }
+  ASSERT_EQ(probes_.size(), 3u);
+  ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
+  tern_memnetdev_set_up(&pair_, false);
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Advance(1000);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  std::vector<Sent> v = Wire();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].o.msg_type, TERN_DHCPV4_REQUEST);
+}
+
+// The same for another address granted while renewing (probed before
+// use): the link down while it is probed, and it is not bound unprobed;
+// once the link is up, INIT-REBOOT for it and probes, then bound.
+TEST_F(Dhcpv4Test, AnotherAddressIsNotBoundUnprobedWhenTheLinkIsDown) {
+  const tern_ipv4_addr other = tern_ipv4(192, 0, 2, 77);
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora(600, 100, 500);
+  Advance(4000);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  Advance(96000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, other, 100, 500), kOffered);
+  ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  for (int i = 0; i < 5; i++) {
+    Advance(1000);
+  }
+  EXPECT_NE(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));
+  probes_.clear();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(other));
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, other), other);
+  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
+  for (int i = 0; i < 4; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  ASSERT_EQ(probes_.size(), 4u);
+  EXPECT_TRUE(Eq(probes_[0], other));
+  EXPECT_TRUE(Eq(Addr(), other));
+  EXPECT_TRUE(Eq(leases_.back().addr, other));
 }
 
 TEST_F(Dhcpv4Test, ConflictWhileProbingDeclinesAndWaitsTenSeconds) {
