@@ -189,7 +189,8 @@ typedef struct tern_tcp_conn {
   uint32_t last_adv;  /* the right edge of the window last advertised */
   tern_time rtx_at;   /* retransmission or persist timer; 0: off */
   tern_time ack_at;   /* delayed ACK; 0: off */
-  tern_time idle_at;  /* TIME-WAIT's end, keepalive, user timeout */
+  tern_time idle_at;  /* TIME-WAIT's end, keepalive, user timeout;
+                         CLOSED: when it closed */
   tern_tcp_rcvbuf rcv;
   tern_tcp_rtt rtt;
   tern_tcp_cc cc;

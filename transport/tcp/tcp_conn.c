@@ -44,7 +44,11 @@ void tern__tcp_finish(tern_tcp_conn *c, int err) {
   c->state = TERN_TCP_CLOSED;
   c->err = (int8_t)err;
   c->pend = 0;
-  c->rtx_at = c->ack_at = c->idle_at = 0;
+  c->rtx_at = c->ack_at = 0;
+  /* No deadline now (a CLOSED connection is off the runner's list): when
+   * it closed, by which a listener bounds its memory of it (tcp_listen.c,
+   * old_duplicate). */
+  c->idle_at = tern__tcp_later(tern_now(), 0);
   if (err != 0) {
     c->slen = 0; /* nothing more will be sent */
   }

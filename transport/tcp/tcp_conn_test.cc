@@ -4292,6 +4292,55 @@ TEST_F(TcpListen, AWakeGivenUpInAcceptPassesToTheNextTask) {
   Run();
 }
 
+// Review rev2: the memory of a closed slot's connection has no end, and
+// sequence numbers compared across it wrap. The old connection (a plain
+// handshake from kPeerPort + 1) is reset by its peer and held by the
+// application; 10 minutes or more later the same peer connects from the
+// same port.
+// Its clock-driven ISN (RFC 6528) has run on more than 2^31 (so it
+// compares as "before" the old RCV.NXT), and our cookie compares as before
+// the old SND.MAX about half the time (tried until it does). A duplicate of
+// the old connection's handshake could not be in flight: a cookie lives
+// 131 s at most. The new connection is legitimate and must be made; it was
+// reset as an old duplicate.
+TEST_F(TcpListen, ANewCookieFromTheSamePortLongAfterIsNoOldDuplicate) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
+  ASSERT_EQ(sa.size(), 1u);
+  const uint32_t old_snd_max = sa[0].seq + 1;
+  Send(B(TERN_TCP_ACK, 9001, old_snd_max));
+  tern_tcp_conn *got = nullptr;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  Send(B(TERN_TCP_RST, 9001, 0));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  tern_sim_advance(10u * 60u * 1000u);
+  Seg ack;
+  bool found = false;
+  for (uint32_t k = 0; k < 64 && !found; k++) {
+    tern_sim_advance(TERN_TCP_COOKIE_PERIOD_MS / 2);  // the cookie's clock
+    uint32_t isn = 9000u + 0x80000000u + 1000u * k;
+    std::vector<Seg> sa2 = Send(B(TERN_TCP_SYN, isn, 0));
+    ASSERT_EQ(sa2.size(), 1u);
+    ASSERT_NE(sa2[0].flags & TERN_TCP_SYN, 0);
+    uint32_t cookie = sa2[0].seq;
+    if (int32_t(cookie + 1 - old_snd_max) <= 0) {
+      ack = B(TERN_TCP_ACK, isn + 1, cookie + 1);
+      found = true;
+    }
+  }
+  ASSERT_TRUE(found);
+  int err = 0;
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  std::vector<Seg> out = Send(ack);
+  EXPECT_FALSE(HasReset(out, ack.ack)) << "a legitimate connection reset";
+  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md. In the
 // IPv4-only build (conn_v4_only_test) each of the connection's two

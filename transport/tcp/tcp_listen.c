@@ -117,14 +117,21 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
  * 131 s, longer than TIME-WAIT lasts (and a passive close has none), and
  * made a second connection, a ghost. A new handshake from the same port
  * comes with a larger ISN (RFC 6528's grow with time), as RFC 9293 3.6.1
- * (RFC 6191) tells a new SYN from an old segment in TIME-WAIT. */
+ * (RFC 6191) tells a new SYN from an old segment in TIME-WAIT. That
+ * holds only for a while: so only a connection closed within a cookie's
+ * life (idle_at: when it closed, tcp_conn.c) is asked, as only its
+ * cookie can still check. Later, a clock-driven ISN and our cookie's
+ * period bits have run on past half the sequence space, compare as
+ * before what the old connection saw, and a new connection from the same
+ * port was reset as a duplicate. */
 static bool old_duplicate(const tern_tcp_listener *lst,
                           const tern_endpoint *local,
                           const tern_endpoint *remote, const tern_tcp_repr *s) {
   for (uint8_t i = 0; i < lst->nslots; i++) {
     const tern_tcp_conn *c = &lst->slots[i];
-    if (c->state == TERN_TCP_CLOSED && c->remote.port == remote->port &&
-        c->local.port == local->port &&
+    if (c->state == TERN_TCP_CLOSED &&
+        tern_now() - c->idle_at < 2u * TERN_TCP_COOKIE_PERIOD_MS &&
+        c->remote.port == remote->port && c->local.port == local->port &&
         tern__tcp_addr_eq(&c->remote.addr, &remote->addr) &&
         tern__tcp_addr_eq(&c->local.addr, &local->addr) &&
         tern_seq_le(s->seq, c->rcv.rcv_nxt) &&
