@@ -20,6 +20,14 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
       tern_ipv4_addr local, peer;
       memcpy(local.b, v4.local, 4);
       memcpy(peer.b, v4.peer, 4);
+      /* A peer may give no address of its own (RFC 1332). The link still
+       * carries everything: on a point-to-point device the gateway only
+       * says the default route goes there, so take the stand-in pppd and
+       * lwIP use, 10.64.64.64. */
+      static const tern_ipv4_addr stand_in = {{10, 64, 64, 64}};
+      if (memcmp(peer.b, "\0\0\0\0", 4) == 0) {
+        peer = stand_in;
+      }
       if (tern_ipv4_set_addr(g->iface, &local, 32, &peer) == 0) {
         g->ups++;
       }

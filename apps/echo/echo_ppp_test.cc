@@ -21,9 +21,9 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// A UDP datagram from 10.0.0.1:40000 to 10.0.0.2:7 (no UDP checksum, as
-// IPv4 allows).
-Bytes Datagram(const char *text) {
+// A UDP datagram from 10.0.0.<from>:40000 to 10.0.0.2:7 (no UDP checksum,
+// as IPv4 allows).
+Bytes Datagram(const char *text, uint8_t from = 1) {
   size_t n = strlen(text);
   Bytes p = {0x45, 0,
              0,    (uint8_t)(28 + n),
@@ -32,7 +32,7 @@ Bytes Datagram(const char *text) {
              64,   17,
              0,    0,
              10,   0,
-             0,    1,
+             0,    from,
              10,   0,
              0,    2,
              0x9c, 0x40,
@@ -60,12 +60,16 @@ struct PppHosts {
   tern_test::CountingWaker w;
   std::vector<Bytes> got;  // IP packets B received
 
-  PppHosts() {
+  // far_addr: whether B, the far side, gives its own address (RFC 1332
+  // lets a peer give none).
+  explicit PppHosts(bool far_addr = true) {
     tern_sim_set_time(0);
     tern_memstream_init(&line, ab, sizeof ab, ba, sizeof ba);
     tern_ppp_config ca = {}, cb = {};
-    cb.local_addr[0] = 10;
-    cb.local_addr[3] = 1;
+    if (far_addr) {
+      cb.local_addr[0] = 10;
+      cb.local_addr[3] = 1;
+    }
     cb.peer_addr[0] = 10;
     cb.peer_addr[3] = 2;
     tern_rng ra = rng_a.Rng(), rb = rng_b.Rng();
@@ -144,6 +148,27 @@ TEST(EchoPpp, TheInterfaceTakesTheIpcpAddressAndLosesItWithTheLink) {
   EXPECT_FALSE(tern_ip_iface_up(&h->app.iface));
   a = tern_ipv4_get_addr(&h->app.iface);
   EXPECT_EQ(Bytes(a.b, a.b + 4), Bytes({0, 0, 0, 0}));
+  delete h;
+}
+
+// A peer that gives no address of its own (RFC 1332 lets it; cellular
+// modems often do) still carries everything: the interface's default route
+// goes over the link, as pppd and lwIP make it (with 10.64.64.64 standing
+// in for the peer). Before, the interface had no gateway and nothing off
+// its /32 was reachable: the echo of a datagram from 10.0.0.7 never went.
+TEST(EchoPpp, APeerWithoutAnAddressStillCarriesTheDefaultRoute) {
+  auto *h = new PppHosts(false);
+  h->Run();
+  ASSERT_EQ(h->glue.ups, 1u);
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&h->a);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 2}));
+  EXPECT_EQ(Bytes(v4.peer, v4.peer + 4), Bytes({0, 0, 0, 0}));
+  h->FarSend(Datagram("off link", 7));
+  ASSERT_EQ(h->got.size(), 1u);
+  const Bytes &r = h->got[0];
+  ASSERT_EQ(r.size(), 28u + 8);
+  EXPECT_EQ(Bytes(r.begin() + 12, r.begin() + 20),
+            Bytes({10, 0, 0, 2, 10, 0, 0, 7}));
   delete h;
 }
 
