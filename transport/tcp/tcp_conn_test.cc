@@ -3957,14 +3957,49 @@ TEST_F(TcpConn, SwitchesOnStorageNeverSetUpAreRefused) {
 // tasks in accept ----
 
 struct TcpListen : public Fixture {
-  // A segment from the peer's port kPeerPort + 1 (the cookie's peer).
-  Seg B(uint8_t flags, uint32_t seq, uint32_t ack) {
+  // A segment from the peer's port sport: kPeerPort + 1 (the cookie's
+  // peer) unless said.
+  Seg B(uint8_t flags, uint32_t seq, uint32_t ack,
+        uint16_t sport = kPeerPort + 1) {
     Seg s;
     s.flags = flags;
-    s.sport = kPeerPort + 1;
+    s.sport = sport;
     s.seq = seq;
     s.ack = ack;
     return s;
+  }
+
+  // Listens on kPort with the n slots from s (by default the fixture's one).
+  void Listen(tern_tcp_conn *s, uint8_t n) {
+    tern_endpoint local = {};
+    local.port = kPort;
+    ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, s, n), 0);
+  }
+  void Listen() {
+    Listen(slots, 1);
+  }
+
+  // task, waiting on w, polls accept: a connection (or none, unlistened)
+  // in *got.
+  tern_poll Accept(tern_test::CountingWaker &task, tern_waiter *w,
+                   tern_tcp_conn **got) {
+    tern_cx cx = task.Cx();
+    return tern_tcp_poll_accept(&lst, &cx, w, got);
+  }
+  // The application's accept (app, accept_w).
+  tern_poll Accept(tern_tcp_conn **got) {
+    return Accept(app, &accept_w, got);
+  }
+
+  // The peer at port sport connects to the listener, which has a free
+  // slot: its SYN (ISN isn), our SYN-ACK (our ISN in *iss), its ACK.
+  void Handshake(uint16_t sport, uint32_t isn, uint32_t *iss) {
+    *iss = 0;
+    std::vector<Seg> sa = Send(B(TERN_TCP_SYN, isn, 0, sport));
+    ASSERT_EQ(sa.size(), 1u);
+    EXPECT_EQ(sa[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+    *iss = sa[0].seq;
+    Send(B(TERN_TCP_ACK, isn + 1, *iss + 1, sport));
   }
 
   // Listens with the one slot and makes a connection from a cookie: a
@@ -3973,27 +4008,48 @@ struct TcpListen : public Fixture {
   // cookie's ACK takes the slot. Accepted into *got; our ISN, the cookie,
   // in *cookie.
   void CookieConnection(uint32_t *cookie, tern_tcp_conn **got) {
-    tern_endpoint local = {};
-    local.port = kPort;
-    ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
-    Seg syn;
-    syn.flags = TERN_TCP_SYN;
-    syn.seq = 5000;
-    ASSERT_EQ(Send(syn).size(), 1u);
+    Listen();
+    ASSERT_EQ(Send(B(TERN_TCP_SYN, 5000, 0, kPeerPort)).size(), 1u);
     std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
     ASSERT_EQ(sa.size(), 1u);
     ASSERT_EQ(tcp.stats.cookies_sent, 1u);
     *cookie = sa[0].seq;
-    Seg rst;
-    rst.flags = TERN_TCP_RST;
-    rst.seq = 5001;
-    Send(rst);
+    Send(B(TERN_TCP_RST, 5001, 0, kPeerPort));
     Send(B(TERN_TCP_ACK, 9001, *cookie + 1));
     ASSERT_EQ(tcp.stats.cookies_ok, 1u);
-    tern_cx cx = app.Cx();
-    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, got), TERN_READY);
+    ASSERT_EQ(Accept(got), TERN_READY);
     ASSERT_EQ(*got, &slots[0]);
     ASSERT_EQ(tern_tcp_get_state(*got), TERN_TCP_ESTABLISHED);
+  }
+
+  // Listens with the one slot, and the peer at port sport connects (its
+  // ISN isn, no cookie): accepted into *got; our ISN in *iss.
+  void PlainConnection(uint16_t sport, uint32_t isn, uint32_t *iss,
+                       tern_tcp_conn **got) {
+    Listen();
+    Handshake(sport, isn, iss);
+    ASSERT_EQ(Accept(got), TERN_READY);
+    ASSERT_EQ(*got, &slots[0]);
+    ASSERT_EQ(tern_tcp_get_state(*got), TERN_TCP_ESTABLISHED);
+  }
+
+  // After the application's close or shutdown of got: our FIN goes, and
+  // the peer answers it with its own, fin. got is in TIME-WAIT.
+  void FinsCrossIntoTimeWait(tern_tcp_conn *got, const Seg &fin) {
+    std::vector<Seg> ours = Run();
+    ASSERT_EQ(ours.size(), 1u);
+    EXPECT_EQ(ours[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+    Send(fin);
+    ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  }
+
+  // The application closes got, which the peer's FIN (fin) brings to
+  // TIME-WAIT: the close is done, the slot no longer the application's.
+  void CloseIntoTimeWait(tern_tcp_conn *got, const Seg &fin) {
+    int err = 1;
+    EXPECT_EQ(Close(got, &err), TERN_PENDING);
+    FinsCrossIntoTimeWait(got, fin);
+    ASSERT_EQ(Close(got, &err), TERN_READY);
   }
 
   // Whether a segment in out is a reset with sequence number seq.
@@ -4006,14 +4062,17 @@ struct TcpListen : public Fixture {
     return false;
   }
 
-  // Expects no second connection: the cookie made one, the slot is
-  // CLOSED and accept has nothing.
-  void ExpectNoGhost() {
+  // The cookie's ACK again, dup, once the connection it made has closed:
+  // an old duplicate, reset at its ACK (CLOSED's answer), and no second
+  // connection: the cookie made one, the slot is CLOSED and accept has
+  // nothing.
+  void ExpectAnOldDuplicateReset(const Seg &dup) {
+    std::vector<Seg> out = Send(dup);
+    EXPECT_TRUE(HasReset(out, dup.ack));
     EXPECT_EQ(tcp.stats.cookies_ok, 1u);
     EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
     tern_tcp_conn *again = nullptr;
-    tern_cx cx = app.Cx();
-    EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &again), TERN_PENDING);
+    EXPECT_EQ(Accept(&again), TERN_PENDING);
   }
 };
 
@@ -4044,9 +4103,7 @@ TEST_F(TcpListen, ACookiesAckDuplicatedAfterAPassiveCloseMakesNoGhost) {
   ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
   ASSERT_EQ(Close(got, &err), TERN_READY);
   tern_sim_advance(5000);
-  std::vector<Seg> out = Send(dup);
-  EXPECT_TRUE(HasReset(out, cookie + 1));
-  ExpectNoGhost();
+  ExpectAnOldDuplicateReset(dup);
 }
 
 // The same after an active close: in TIME-WAIT the duplicate is the
@@ -4056,12 +4113,7 @@ TEST_F(TcpListen, ACookiesAckDuplicatedAfterTimeWaitMakesNoGhost) {
   uint32_t cookie;
   tern_tcp_conn *got;
   CookieConnection(&cookie, &got);
-  int err = 1;
-  EXPECT_EQ(Close(got, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // our FIN
-  Send(B(TERN_TCP_ACK | TERN_TCP_FIN, 9001, cookie + 2));
-  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
-  ASSERT_EQ(Close(got, &err), TERN_READY);
+  CloseIntoTimeWait(got, B(TERN_TCP_ACK | TERN_TCP_FIN, 9001, cookie + 2));
   Seg dup = B(TERN_TCP_ACK, 9001, cookie + 1);
   std::vector<Seg> out = Send(dup);
   ASSERT_EQ(out.size(), 1u);
@@ -4070,9 +4122,7 @@ TEST_F(TcpListen, ACookiesAckDuplicatedAfterTimeWaitMakesNoGhost) {
   tern_sim_advance(tcp.cfg.time_wait);
   Run();
   ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
-  out = Send(dup);
-  EXPECT_TRUE(HasReset(out, cookie + 1));
-  ExpectNoGhost();
+  ExpectAnOldDuplicateReset(dup);
 }
 
 // After an abort too: the abort dropped the unread bytes by setting the
@@ -4081,12 +4131,11 @@ TEST_F(TcpListen, ACookiesAckDuplicatedAfterAnAbortMakesNoGhost) {
   uint32_t cookie;
   tern_tcp_conn *got;
   CookieConnection(&cookie, &got);
-  Send(B(TERN_TCP_ACK, 9001, cookie + 1));  // open: the connection's
+  Seg dup = B(TERN_TCP_ACK, 9001, cookie + 1);
+  Send(dup);  // open: the connection's
   tern_tcp_abort(got);
   Run();
-  std::vector<Seg> out = Send(B(TERN_TCP_ACK, 9001, cookie + 1));
-  EXPECT_TRUE(HasReset(out, cookie + 1));
-  ExpectNoGhost();
+  ExpectAnOldDuplicateReset(dup);
 }
 
 // A new handshake from the same port, its ISN past what the old
@@ -4099,8 +4148,7 @@ TEST_F(TcpListen, ANewCookieFromTheSamePortConnectsAndTheOldOneIsReset) {
   uint32_t cookie;
   tern_tcp_conn *got;
   CookieConnection(&cookie, &got);
-  Seg rst = B(TERN_TCP_RST, 9001, 0);
-  Send(rst);
+  Send(B(TERN_TCP_RST, 9001, 0));
   ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
   std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 70000, 0));
   ASSERT_EQ(sa.size(), 1u);
@@ -4108,15 +4156,11 @@ TEST_F(TcpListen, ANewCookieFromTheSamePortConnectsAndTheOldOneIsReset) {
   int err = 0;
   ASSERT_EQ(Close(got, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNRESET);
-  std::vector<Seg> out = Send(B(TERN_TCP_ACK, 9001, cookie + 1));
-  EXPECT_TRUE(HasReset(out, cookie + 1));
-  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
-  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  ExpectAnOldDuplicateReset(B(TERN_TCP_ACK, 9001, cookie + 1));
   Send(B(TERN_TCP_ACK, 70001, sa[0].seq + 1));
   EXPECT_EQ(tcp.stats.cookies_ok, 2u);
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
-  tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  ASSERT_EQ(Accept(&got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
 }
 
@@ -4128,29 +4172,11 @@ TEST_F(TcpListen, ANewCookieFromTheSamePortConnectsAndTheOldOneIsReset) {
 // such slot is now taken (as lwIP kills its oldest TIME-WAIT PCB first);
 // the old peer, if its last ACK was lost, hears a reset for its FIN.
 TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
-  tern_endpoint local = {};
-  local.port = kPort;
-  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
-  Seg syn;
-  syn.flags = TERN_TCP_SYN;
-  syn.seq = 5000;
-  std::vector<Seg> sa = Send(syn);
-  ASSERT_EQ(sa.size(), 1u);
-  Seg ack;
-  ack.seq = 5001;
-  ack.ack = sa[0].seq + 1;
-  Send(ack);
-  tern_tcp_conn *got = nullptr;
-  tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
-  int err = 1;
-  EXPECT_EQ(Close(got, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // our FIN
-  ack.flags = TERN_TCP_ACK | TERN_TCP_FIN;
-  ack.ack = sa[0].seq + 2;
-  Send(ack);
-  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
-  ASSERT_EQ(Close(got, &err), TERN_READY);
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
+  Seg fin = B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, iss + 2, kPeerPort);
+  CloseIntoTimeWait(got, fin);
   Seg syn2 = B(TERN_TCP_SYN, 9000, 0);
   syn2.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_SACK_PERM |
                       TERN_TCP_HAS_TIMESTAMP | TERN_TCP_HAS_WSCALE;
@@ -4167,40 +4193,24 @@ TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
   ack2.opts.ts_ecr = sa2[0].opts.ts_val;
   Send(ack2);
   EXPECT_EQ(tcp.stats.backlog_full, 0u);
-  cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  ASSERT_EQ(Accept(&got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
   EXPECT_EQ(got->remote.port, kPeerPort + 1);
   // The first peer's FIN again: nobody holds that connection now.
-  std::vector<Seg> out = Send(ack);
-  EXPECT_TRUE(HasReset(out, ack.ack));
+  std::vector<Seg> out = Send(fin);
+  EXPECT_TRUE(HasReset(out, fin.ack));
   EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
 }
 
 // A connection in TIME-WAIT that the application shut down but has not
 // closed is still the application's (it may read it): its slot stays.
 TEST_F(TcpListen, ATimeWaitTheApplicationHoldsKeepsItsSlot) {
-  tern_endpoint local = {};
-  local.port = kPort;
-  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
-  Seg syn;
-  syn.flags = TERN_TCP_SYN;
-  syn.seq = 5000;
-  std::vector<Seg> sa = Send(syn);
-  ASSERT_EQ(sa.size(), 1u);
-  Seg ack;
-  ack.seq = 5001;
-  ack.ack = sa[0].seq + 1;
-  Send(ack);
-  tern_tcp_conn *got = nullptr;
-  tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
   tern_tcp_shutdown(got);
-  ASSERT_EQ(Run().size(), 1u);  // our FIN
-  ack.flags = TERN_TCP_ACK | TERN_TCP_FIN;
-  ack.ack = sa[0].seq + 2;
-  Send(ack);
-  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_TIME_WAIT);
+  FinsCrossIntoTimeWait(
+      got, B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, iss + 2, kPeerPort));
   std::vector<Seg> sa2 = Send(B(TERN_TCP_SYN, 9000, 0));
   ASSERT_EQ(sa2.size(), 1u);
   EXPECT_EQ(tcp.stats.cookies_sent, 1u);
@@ -4220,31 +4230,21 @@ TEST_F(TcpListen, TwoTasksInAcceptGetAConnectionEach) {
         tern_tcp_conn_init(&two[i], &tcp, rings[i][0], 1024, rings[i][1], 1024),
         0);
   }
-  tern_endpoint local = {};
-  local.port = kPort;
-  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, two, 2), 0);
+  Listen(two, 2);
   tern_test::CountingWaker a, b;
   tern_waiter wa = TERN_WAITER_INIT, wb = TERN_WAITER_INIT;
   tern_tcp_conn *got_a = nullptr, *got_b = nullptr;
-  tern_cx cx = a.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got_a), TERN_PENDING);
-  cx = b.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got_b), TERN_PENDING);
+  ASSERT_EQ(Accept(a, &wa, &got_a), TERN_PENDING);
+  ASSERT_EQ(Accept(b, &wb, &got_b), TERN_PENDING);
   for (uint16_t i = 0; i < 2; i++) {
-    Seg syn = B(TERN_TCP_SYN, 9000u + 1000u * i, 0);
-    syn.sport = static_cast<uint16_t>(kPeerPort + 1 + i);
-    std::vector<Seg> sa = Send(syn);
-    ASSERT_EQ(sa.size(), 1u);
-    Seg ack = B(TERN_TCP_ACK, 9001u + 1000u * i, sa[0].seq + 1);
-    ack.sport = syn.sport;
-    Send(ack);
+    uint32_t iss;
+    Handshake(static_cast<uint16_t>(kPeerPort + 1 + i), 9000u + 1000u * i,
+              &iss);
   }
   EXPECT_EQ(a.wakes, 1);
   EXPECT_EQ(b.wakes, 1);
-  cx = a.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got_a), TERN_READY);
-  cx = b.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got_b), TERN_READY);
+  ASSERT_EQ(Accept(a, &wa, &got_a), TERN_READY);
+  ASSERT_EQ(Accept(b, &wb, &got_b), TERN_READY);
   ASSERT_NE(got_a, nullptr);
   ASSERT_NE(got_b, nullptr);
   EXPECT_NE(got_a, got_b);
@@ -4256,38 +4256,28 @@ TEST_F(TcpListen, TwoTasksInAcceptGetAConnectionEach) {
 // it gives up (tern_tcp_cancel_accept), the wake passes to the other,
 // which gets the connection. Unlisten wakes every task still waiting.
 TEST_F(TcpListen, AWakeGivenUpInAcceptPassesToTheNextTask) {
-  tern_endpoint local = {};
-  local.port = kPort;
-  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Listen();
   tern_test::CountingWaker a, b;
   tern_waiter wa = TERN_WAITER_INIT, wb = TERN_WAITER_INIT;
   tern_tcp_conn *got = nullptr;
-  tern_cx cx = a.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_PENDING);
-  cx = b.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_PENDING);
-  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
-  ASSERT_EQ(sa.size(), 1u);
-  Send(B(TERN_TCP_ACK, 9001, sa[0].seq + 1));
+  ASSERT_EQ(Accept(a, &wa, &got), TERN_PENDING);
+  ASSERT_EQ(Accept(b, &wb, &got), TERN_PENDING);
+  uint32_t iss;
+  Handshake(kPeerPort + 1, 9000, &iss);
   EXPECT_EQ(a.wakes, 1);
   EXPECT_EQ(b.wakes, 0);
   tern_tcp_cancel_accept(&lst, &wa);
   EXPECT_EQ(b.wakes, 1);
-  cx = b.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_READY);
+  ASSERT_EQ(Accept(b, &wb, &got), TERN_READY);
   EXPECT_EQ(got, &slots[0]);
-  cx = a.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_PENDING);
-  cx = b.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_PENDING);
+  ASSERT_EQ(Accept(a, &wa, &got), TERN_PENDING);
+  ASSERT_EQ(Accept(b, &wb, &got), TERN_PENDING);
   tern_tcp_unlisten(&lst);
   EXPECT_EQ(a.wakes, 2);
   EXPECT_EQ(b.wakes, 2);
-  cx = a.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wa, &got), TERN_READY);
+  ASSERT_EQ(Accept(a, &wa, &got), TERN_READY);
   EXPECT_EQ(got, nullptr);
-  cx = b.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &wb, &got), TERN_READY);
+  ASSERT_EQ(Accept(b, &wb, &got), TERN_READY);
   EXPECT_EQ(got, nullptr);
   Run();
 }
@@ -4304,16 +4294,10 @@ TEST_F(TcpListen, AWakeGivenUpInAcceptPassesToTheNextTask) {
 // 131 s at most. The new connection is legitimate and must be made; it was
 // reset as an old duplicate.
 TEST_F(TcpListen, ANewCookieFromTheSamePortLongAfterIsNoOldDuplicate) {
-  tern_endpoint local = {};
-  local.port = kPort;
-  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
-  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
-  ASSERT_EQ(sa.size(), 1u);
-  const uint32_t old_snd_max = sa[0].seq + 1;
-  Send(B(TERN_TCP_ACK, 9001, old_snd_max));
-  tern_tcp_conn *got = nullptr;
-  tern_cx cx = app.Cx();
-  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort + 1, 9000, &iss, &got);
+  const uint32_t old_snd_max = iss + 1;
   Send(B(TERN_TCP_RST, 9001, 0));
   ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
   tern_sim_advance(10u * 60u * 1000u);
