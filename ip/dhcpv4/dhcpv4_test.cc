@@ -300,6 +300,73 @@ class Dhcpv4Test : public ::testing::Test {
     return r;
   }
 
+  // Dora with the test's probe function: the ACK's address is then
+  // probed before use. Returns the REQUEST.
+  Sent StartAndDoraWithProbes(uint32_t lease = 3600, int t1 = -1, int t2 = -1) {
+    cfg_.probe = Probe;
+    cfg_.probe_ctx = this;
+    Start();
+    return Dora(lease, t1, t2);
+  }
+
+  // Bound to kOffered after its probes (a 600 s lease, T1 100 s, T2
+  // 500 s), the renewal at T1 is ACKed with other: the old address is
+  // taken away and reported lost, and other is probed before use.
+  // probes_ holds those of other only.
+  void GrantedAnotherAddressWhileRenewing(tern_ipv4_addr other) {
+    StartAndDoraWithProbes(600, 100, 500);
+    Advance(4000);
+    ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+    probes_.clear();
+    Advance(96000);
+    Sent r = One(TERN_DHCPV4_REQUEST);
+    ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
+    Inject(Reply(r, TERN_DHCPV4_ACK, 600, other, 100, 500), kOffered);
+    ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
+    EXPECT_TRUE(Eq(Addr(), kZero));  // the old address gone, the new unused
+    ASSERT_FALSE(leases_.empty());
+    EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  }
+
+  // Probing addr (probes_ cleared when it began): three probes of it, a
+  // second apart, and the stop, then bound to it and reported.
+  void ExpectProbedThenBound(tern_ipv4_addr addr) {
+    EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
+    for (int i = 0; i < 4; i++) {
+      Advance(1000);
+    }
+    EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+    ASSERT_EQ(probes_.size(), 4u);
+    for (int i = 0; i < 3; i++) {
+      EXPECT_TRUE(Eq(probes_[i], addr));
+    }
+    EXPECT_TRUE(Eq(probes_[3], kZero));  // the watch stopped
+    EXPECT_TRUE(Eq(Addr(), addr));
+    ASSERT_FALSE(leases_.empty());
+    EXPECT_TRUE(Eq(leases_.back().addr, addr));
+  }
+
+  // Five seconds of probes that cannot go (time for the three and the
+  // wait before use): the address is neither bound nor put on.
+  void ExpectNotBoundInFiveSeconds() {
+    for (int i = 0; i < 5; i++) {
+      Advance(1000);
+    }
+    EXPECT_NE(State(), TERN_DHCPV4_BOUND);
+    EXPECT_TRUE(Eq(Addr(), kZero));
+  }
+
+  // The link up (again): the lease is checked with INIT-REBOOT, a
+  // REQUEST for addr. Returns it.
+  Sent LinkUpChecksTheLease(tern_ipv4_addr addr) {
+    tern_memnetdev_set_up(&pair_, true);
+    Run();
+    Sent r = One(TERN_DHCPV4_REQUEST);
+    EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+    EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(addr));
+    return r;
+  }
+
   tern_ipv4_addr Addr() {
     return tern_ipv4_get_addr(&iface_);
   }
@@ -469,6 +536,17 @@ class Dhcpv4EthernetTest : public Dhcpv4Test {
       EXPECT_TRUE(Eq(NextHop(a ^ 1), V4(a ^ 1)));
     }
   }
+
+  // A lease of addr with no subnet mask, its router router: bound with
+  // this (classful) prefix.
+  void ExpectBoundWithoutAMask(tern_ipv4_addr addr, tern_ipv4_addr router,
+                               uint8_t prefix) {
+    mask_.clear();
+    router_ = router;
+    Start();
+    Dora(3600, -1, -1, addr);
+    ExpectBound(addr, prefix);
+  }
 };
 
 // A server that gives no subnet mask (an old one, or one not asked for
@@ -478,26 +556,16 @@ class Dhcpv4EthernetTest : public Dhcpv4Test {
 // off it on Ethernet, and the client bound with no gateway: nothing off
 // the link was reachable.
 TEST_F(Dhcpv4EthernetTest, NoSubnetMaskTakesTheClassfulPrefix) {
-  mask_.clear();
-  Start();
-  Dora();
-  ExpectBound(kOffered, 24);  // 192.0.2.103: class C
+  ExpectBoundWithoutAMask(kOffered, kServer, 24);  // 192.0.2.103: class C
 }
 
 TEST_F(Dhcpv4EthernetTest, NoSubnetMaskClassA) {
-  mask_.clear();
-  router_ = tern_ipv4(10, 0, 0, 1);
-  Start();
-  Dora(3600, -1, -1, tern_ipv4(10, 1, 2, 3));
-  ExpectBound(tern_ipv4(10, 1, 2, 3), 8);
+  ExpectBoundWithoutAMask(tern_ipv4(10, 1, 2, 3), tern_ipv4(10, 0, 0, 1), 8);
 }
 
 TEST_F(Dhcpv4EthernetTest, NoSubnetMaskClassB) {
-  mask_.clear();
-  router_ = tern_ipv4(172, 16, 0, 1);
-  Start();
-  Dora(3600, -1, -1, tern_ipv4(172, 16, 5, 6));
-  ExpectBound(tern_ipv4(172, 16, 5, 6), 16);
+  ExpectBoundWithoutAMask(tern_ipv4(172, 16, 5, 6), tern_ipv4(172, 16, 0, 1),
+                          16);
 }
 
 // A mask of 0.0.0.0 is no subnet's (all of the Internet on the link): it
@@ -822,10 +890,7 @@ TEST_F(Dhcpv4Test, InitRebootNakedOrUnansweredFallsBackToDiscover) {
 }
 
 TEST_F(Dhcpv4Test, ProbeBeforeUseThenBound) {
-  cfg_.probe = Probe;
-  cfg_.probe_ctx = this;
-  Start();
-  Dora();
+  StartAndDoraWithProbes();
   EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
   EXPECT_TRUE(Eq(Addr(), kZero));  // not used while probing
   Advance(1000);
@@ -850,28 +915,8 @@ TEST_F(Dhcpv4Test, ProbeBeforeUseThenBound) {
 // then bound. It replaced the old one at once, unprobed.
 TEST_F(Dhcpv4Test, AnotherAddressGrantedWhileBoundIsProbedBeforeUse) {
   const tern_ipv4_addr other = tern_ipv4(192, 0, 2, 77);
-  cfg_.probe = Probe;
-  cfg_.probe_ctx = this;
-  Start();
-  Dora(600, 100, 500);
-  Advance(4000);
-  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
-  probes_.clear();
-  Advance(96000);
-  Sent r = One(TERN_DHCPV4_REQUEST);
-  ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
-  Inject(Reply(r, TERN_DHCPV4_ACK, 600, other, 100, 500), kOffered);
-  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
-  EXPECT_TRUE(Eq(Addr(), kZero));  // the old address gone, the new unused
-  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
-  for (int i = 0; i < 4; i++) {
-    Advance(1000);
-  }
-  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
-  ASSERT_EQ(probes_.size(), 4u);
-  EXPECT_TRUE(Eq(probes_[0], other));
-  EXPECT_TRUE(Eq(Addr(), other));
-  EXPECT_TRUE(Eq(leases_.back().addr, other));
+  GrantedAnotherAddressWhileRenewing(other);
+  ExpectProbedThenBound(other);
 
   // The same address granted again (here after a link change): no probe.
   probes_.clear();
@@ -879,7 +924,7 @@ TEST_F(Dhcpv4Test, AnotherAddressGrantedWhileBoundIsProbedBeforeUse) {
   Run();
   tern_memnetdev_set_up(&pair_, true);
   Run();
-  r = One(TERN_DHCPV4_REQUEST);
+  Sent r = One(TERN_DHCPV4_REQUEST);
   ASSERT_EQ(State(), TERN_DHCPV4_REBOOTING);
   Inject(Reply(r, TERN_DHCPV4_ACK, 600, other), other);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
@@ -892,16 +937,9 @@ TEST_F(Dhcpv4Test, AnotherAddressGrantedWhileBoundIsProbedBeforeUse) {
 // whose ACK is probed afresh. The probe's result was ignored and the
 // address bound after three probes that never went out.
 TEST_F(Dhcpv4Test, AProbeThatFailsIsNoProbe) {
-  cfg_.probe = Probe;
-  cfg_.probe_ctx = this;
-  Start();
-  Dora();
+  StartAndDoraWithProbes();
   probe_err_ = TERN_ENOBUFS;
-  for (int i = 0; i < 5; i++) {
-    Advance(1000);
-  }
-  EXPECT_NE(State(), TERN_DHCPV4_BOUND);
-  EXPECT_TRUE(Eq(Addr(), kZero));
+  ExpectNotBoundInFiveSeconds();
   EXPECT_TRUE(leases_.empty());
   EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
   std::vector<Sent> v = Wire();
@@ -913,14 +951,7 @@ TEST_F(Dhcpv4Test, AProbeThatFailsIsNoProbe) {
   probe_err_ = 0;
   probes_.clear();
   Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
-  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
-  for (int i = 0; i < 4; i++) {
-    Advance(1000);
-  }
-  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
-  ASSERT_EQ(probes_.size(), 4u);
-  EXPECT_TRUE(Eq(probes_[2], kOffered));
-  EXPECT_TRUE(Eq(Addr(), kOffered));
+  ExpectProbedThenBound(kOffered);
 }
 
 // The link going down while probing: the probes cannot go out
@@ -929,42 +960,22 @@ TEST_F(Dhcpv4Test, AProbeThatFailsIsNoProbe) {
 // checks the lease with INIT-REBOOT and probes again. It bound the address
 // unprobed after 4 s, link down or not.
 TEST_F(Dhcpv4Test, LinkDownWhileProbingProbesAgainOnceItIsUp) {
-  cfg_.probe = Probe;
-  cfg_.probe_ctx = this;
-  Start();
-  Dora();
+  StartAndDoraWithProbes();
   tern_memnetdev_set_up(&pair_, false);
   Run();
-  for (int i = 0; i < 5; i++) {
-    Advance(1000);
-  }
-  EXPECT_NE(State(), TERN_DHCPV4_BOUND);
-  EXPECT_TRUE(Eq(Addr(), kZero));
+  ExpectNotBoundInFiveSeconds();
   EXPECT_TRUE(leases_.empty());
   probes_.clear();
-  tern_memnetdev_set_up(&pair_, true);
-  Run();
-  Sent r = One(TERN_DHCPV4_REQUEST);
-  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
-  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  Sent r = LinkUpChecksTheLease(kOffered);
   Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
-  for (int i = 0; i < 4; i++) {
-    Advance(1000);
-  }
-  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
-  ASSERT_EQ(probes_.size(), 4u);
-  EXPECT_TRUE(Eq(probes_[0], kOffered));
-  EXPECT_TRUE(Eq(Addr(), kOffered));
+  ExpectProbedThenBound(kOffered);
 }
 
 // The link down and up again after the three probes, in the wait before
 // use: an answer may have been lost meanwhile, and the link may be another
 // network's. INIT-REBOOT, not the address bound a second later.
 TEST_F(Dhcpv4Test, LinkChangeAfterTheProbesChecksAgain) {
-  cfg_.probe = Probe;
-  cfg_.probe_ctx = this;
-  Start();
-  Dora();
+  StartAndDoraWithProbes();
   for (int i = 0; i < 3; i++) {
     Advance(1000);
   }
@@ -987,48 +998,19 @@ TEST_F(Dhcpv4Test, LinkChangeAfterTheProbesChecksAgain) {
 // once the link is up, INIT-REBOOT for it and probes, then bound.
 TEST_F(Dhcpv4Test, AnotherAddressIsNotBoundUnprobedWhenTheLinkIsDown) {
   const tern_ipv4_addr other = tern_ipv4(192, 0, 2, 77);
-  cfg_.probe = Probe;
-  cfg_.probe_ctx = this;
-  Start();
-  Dora(600, 100, 500);
-  Advance(4000);
-  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
-  Advance(96000);
-  Sent r = One(TERN_DHCPV4_REQUEST);
-  ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
-  Inject(Reply(r, TERN_DHCPV4_ACK, 600, other, 100, 500), kOffered);
-  ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
+  GrantedAnotherAddressWhileRenewing(other);
   tern_memnetdev_set_up(&pair_, false);
   Run();
-  for (int i = 0; i < 5; i++) {
-    Advance(1000);
-  }
-  EXPECT_NE(State(), TERN_DHCPV4_BOUND);
-  EXPECT_TRUE(Eq(Addr(), kZero));
+  ExpectNotBoundInFiveSeconds();
   EXPECT_TRUE(Eq(leases_.back().addr, kZero));
   probes_.clear();
-  tern_memnetdev_set_up(&pair_, true);
-  Run();
-  r = One(TERN_DHCPV4_REQUEST);
-  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
-  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(other));
+  Sent r = LinkUpChecksTheLease(other);
   Inject(Reply(r, TERN_DHCPV4_ACK, 600, other), other);
-  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
-  for (int i = 0; i < 4; i++) {
-    Advance(1000);
-  }
-  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
-  ASSERT_EQ(probes_.size(), 4u);
-  EXPECT_TRUE(Eq(probes_[0], other));
-  EXPECT_TRUE(Eq(Addr(), other));
-  EXPECT_TRUE(Eq(leases_.back().addr, other));
+  ExpectProbedThenBound(other);
 }
 
 TEST_F(Dhcpv4Test, ConflictWhileProbingDeclinesAndWaitsTenSeconds) {
-  cfg_.probe = Probe;
-  cfg_.probe_ctx = this;
-  Start();
-  Sent r = Dora();
+  Sent r = StartAndDoraWithProbes();
   Advance(1000);
   ASSERT_FALSE(probes_.empty());
   dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
@@ -1068,11 +1050,7 @@ TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
   Dora();
   tern_memnetdev_set_up(&pair_, false);
   Run();
-  tern_memnetdev_set_up(&pair_, true);
-  Run();
-  Sent r = One(TERN_DHCPV4_REQUEST);
-  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
-  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  Sent r = LinkUpChecksTheLease(kOffered);
   EXPECT_TRUE(Eq(r.dst, kBcast));
   Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
