@@ -56,86 +56,110 @@ bool PortFree(uint16_t port) {
   return ok;
 }
 
+// 127.0.0.1 at port.
+tern_endpoint Loopback(uint16_t port) {
+  tern_endpoint e = {};
+  e.addr.family = TERN_IP_V4;
+  e.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+  e.port = port;
+  return e;
+}
+
+// A stream socket of the posix backend, c_, whose connect a test makes
+// fail at once.
+class SocketPosixFault : public ::testing::Test {
+ protected:
+  tern_socket_posix_sock socks_[2];
+  tern_socket_posix net_;
+  tern_socket *c_ = nullptr;
+  tern_test::CountingWaker w_;
+  tern_cx cx_ = w_.Cx();
+
+  void SetUp() override {
+    ASSERT_EQ(tern_socket_posix_init(&net_, socks_, 2), 0);
+    ASSERT_EQ(
+        tern_socket_open(tern_socket_posix_net(&net_), TERN_SOCK_STREAM, &c_),
+        0);
+  }
+
+  // Binds c_ to 127.0.0.1 on a TCP port nobody used, which it then holds:
+  // the port in *port.
+  void BindToAFreePort(uint16_t *port) {
+    tern_endpoint local = Loopback(FreeTcpPort());
+    *port = local.port;
+    ASSERT_EQ(tern_socket_bind(c_, &local), 0);
+    EXPECT_FALSE(PortFree(*port));  // the bound socket holds it
+  }
+
+  // c_'s connect to 127.0.0.1 on a port nobody uses (in *to), the
+  // connect(2) under it failing at once with errno e: what
+  // tern_socket_connect returns.
+  int ConnectFailingAtOnce(int e, tern_endpoint *to) {
+    *to = Loopback(FreeTcpPort());
+    g_fail_with = e;
+    return tern_socket_connect(c_, to);
+  }
+
+  // c_'s local endpoint is still 127.0.0.1's port, which it holds.
+  void ExpectStillBoundTo(uint16_t port) {
+    tern_endpoint mine = {};
+    ASSERT_EQ(tern_socket_local(c_, &mine), 0);
+    EXPECT_EQ(mine.port, port);  // still the socket's
+    EXPECT_EQ(mine.addr.family, TERN_IP_V4);
+    EXPECT_FALSE(PortFree(port));
+  }
+};
+
 // A connect refused at once reports the refusal as one refused later
 // does. A socket the connect made a descriptor for gives it back at once;
 // one the application bound keeps its local endpoint (and the port) until
 // it is closed.
-TEST(SocketPosixFault, ConnectRefusedAtOnceKeepsTheBoundEndpoint) {
-  tern_socket_posix_sock socks[2];
-  tern_socket_posix net;
-  ASSERT_EQ(tern_socket_posix_init(&net, socks, 2), 0);
-  tern_socket *c = nullptr;
-  ASSERT_EQ(tern_socket_open(tern_socket_posix_net(&net), TERN_SOCK_STREAM, &c),
-            0);
-  uint16_t port = FreeTcpPort();
-  tern_endpoint local = {};
-  local.addr.family = TERN_IP_V4;
-  local.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
-  local.port = port;
-  ASSERT_EQ(tern_socket_bind(c, &local), 0);
-  EXPECT_FALSE(PortFree(port));  // the bound socket holds it
-  tern_endpoint to = local;
-  to.port = FreeTcpPort();
-  g_fail_with = ECONNREFUSED;
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
-  tern_endpoint mine = {};
-  ASSERT_EQ(tern_socket_local(c, &mine), 0);
-  EXPECT_EQ(mine.port, port);  // still the socket's
-  EXPECT_EQ(mine.addr.family, TERN_IP_V4);
-  EXPECT_FALSE(PortFree(port));
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
+TEST_F(SocketPosixFault, ConnectRefusedAtOnceKeepsTheBoundEndpoint) {
+  uint16_t port;
+  BindToAFreePort(&port);
+  tern_endpoint to;
+  ASSERT_EQ(ConnectFailingAtOnce(ECONNREFUSED, &to), 0);
+  ExpectStillBoundTo(port);
   int err = 0;
-  ASSERT_EQ(tern_socket_poll_connect(c, &cx, &err), TERN_READY);
+  ASSERT_EQ(tern_socket_poll_connect(c_, &cx_, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
   // Every stream call on it answers the refusal; the peer is the one asked
   // for.
-  tern_stream st = tern_socket_stream(c);
+  tern_stream st = tern_socket_stream(c_);
   ptrdiff_t n = 0;
-  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx_, "x", 1, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ECONNREFUSED);
   char b[1];
-  EXPECT_EQ(tern_stream_poll_read(&st, &cx, b, 1, &n), TERN_READY);
+  EXPECT_EQ(tern_stream_poll_read(&st, &cx_, b, 1, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ECONNREFUSED);
-  EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(tern_stream_poll_flush(&st, &cx_, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED);
   // An option is taken as on a live connection (tern/socket.h).
-  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), 0);
-  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_RCVBUF, 4096), 0);
+  EXPECT_EQ(tern_socket_set_option(c_, TERN_SO_NODELAY, 1), 0);
+  EXPECT_EQ(tern_socket_set_option(c_, TERN_SO_RCVBUF, 4096), 0);
   tern_endpoint peer = {};
-  EXPECT_EQ(tern_socket_peer(c, &peer), 0);
+  EXPECT_EQ(tern_socket_peer(c_, &peer), 0);
   EXPECT_EQ(peer.port, to.port);
-  EXPECT_EQ(w.wakes, 0);
-  ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
+  EXPECT_EQ(w_.wakes, 0);
+  ASSERT_EQ(tern_socket_poll_close(c_, &cx_, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED);
   EXPECT_TRUE(PortFree(port));  // back with the close
 }
 
 // Unbound, the descriptor the connect made goes back at once (its
 // ephemeral port with it): the local endpoint reads port 0 again.
-TEST(SocketPosixFault, ConnectRefusedAtOnceUnboundReleasesTheDescriptor) {
-  tern_socket_posix_sock socks[1];
-  tern_socket_posix net;
-  ASSERT_EQ(tern_socket_posix_init(&net, socks, 1), 0);
-  tern_socket *c = nullptr;
-  ASSERT_EQ(tern_socket_open(tern_socket_posix_net(&net), TERN_SOCK_STREAM, &c),
-            0);
-  tern_endpoint to = {};
-  to.addr.family = TERN_IP_V4;
-  to.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
-  to.port = FreeTcpPort();
-  g_fail_with = ECONNREFUSED;
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
-  EXPECT_LT(socks[0].fd, 0);
+TEST_F(SocketPosixFault, ConnectRefusedAtOnceUnboundReleasesTheDescriptor) {
+  tern_endpoint to;
+  ASSERT_EQ(ConnectFailingAtOnce(ECONNREFUSED, &to), 0);
+  EXPECT_LT(socks_[0].fd, 0);
+  EXPECT_LT(socks_[1].fd, 0);
   tern_endpoint mine = {};
-  ASSERT_EQ(tern_socket_local(c, &mine), 0);
+  ASSERT_EQ(tern_socket_local(c_, &mine), 0);
   EXPECT_EQ(mine.port, 0);
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
   int err = 0;
-  ASSERT_EQ(tern_socket_poll_connect(c, &cx, &err), TERN_READY);
+  ASSERT_EQ(tern_socket_poll_connect(c_, &cx_, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED);
-  ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
+  ASSERT_EQ(tern_socket_poll_close(c_, &cx_, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECONNREFUSED);
 }
 
@@ -144,31 +168,15 @@ TEST(SocketPosixFault, ConnectRefusedAtOnceUnboundReleasesTheDescriptor) {
 // error at once: ENETUNREACH, EADDRNOTAVAIL, ...) still drops it, so the
 // socket the application bound silently reads port 0 again and may be
 // bound a second time.
-TEST(SocketPosixFault, ConnectFailingAtOnceKeepsTheBoundEndpoint) {
-  tern_socket_posix_sock socks[1];
-  tern_socket_posix net;
-  ASSERT_EQ(tern_socket_posix_init(&net, socks, 1), 0);
-  tern_socket *c = nullptr;
-  ASSERT_EQ(tern_socket_open(tern_socket_posix_net(&net), TERN_SOCK_STREAM, &c),
-            0);
-  uint16_t port = FreeTcpPort();
-  tern_endpoint local = {};
-  local.addr.family = TERN_IP_V4;
-  local.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
-  local.port = port;
-  ASSERT_EQ(tern_socket_bind(c, &local), 0);
-  tern_endpoint to = local;
-  to.port = FreeTcpPort();
-  g_fail_with = ENETUNREACH;
-  ASSERT_EQ(tern_socket_connect(c, &to), TERN_ENETUNREACH);
-  tern_endpoint mine = {};
-  ASSERT_EQ(tern_socket_local(c, &mine), 0);
-  EXPECT_EQ(mine.port, port);
-  EXPECT_FALSE(PortFree(port));
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
+TEST_F(SocketPosixFault, ConnectFailingAtOnceKeepsTheBoundEndpoint) {
+  uint16_t port;
+  BindToAFreePort(&port);
+  tern_endpoint to;
+  ASSERT_EQ(ConnectFailingAtOnce(ENETUNREACH, &to), TERN_ENETUNREACH);
+  ExpectStillBoundTo(port);
   int err = 0;
-  ASSERT_EQ(tern_socket_poll_close(c, &cx, &err), TERN_READY);
+  ASSERT_EQ(tern_socket_poll_close(c_, &cx_, &err), TERN_READY);
+  EXPECT_TRUE(PortFree(port));  // back with the close
 }
 
 }  // namespace
