@@ -149,6 +149,35 @@ class PosixSocket : public SocketContractBase {
       return -1;
     return v;
   }
+
+  // A connect nobody answers yet: three clients connect to a listener
+  // whose queue (listen(2)'s backlog 1) holds two; the first two are
+  // answered, the third's SYN is dropped (the client retries). That one,
+  // its connect still waiting, in *waiting.
+  void ConnectNobodyAnswers(tern_socket **waiting) {
+    tern_socket *lst = Listen(0, 1);
+    ASSERT_NE(lst, nullptr);
+    tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+    tern_socket *c[3];
+    for (auto &ci : c) {
+      ci = Open(fx_->Client(), TERN_SOCK_STREAM);
+      ASSERT_NE(ci, nullptr);
+      ASSERT_EQ(tern_socket_connect(ci, &to), 0);
+      fx_->Pump(20);
+    }
+    int err = 1;
+    for (int i = 0; i < 2; i++) {
+      ASSERT_EQ(Drive([&](tern_cx *cx) {
+                  return tern_socket_poll_connect(c[i], cx, &err);
+                }),
+                TERN_READY);
+      ASSERT_EQ(err, 0) << tern_strerror(err);
+    }
+    tern_test::CountingWaker &w = NewWaker();
+    tern_cx cx = w.Cx();
+    ASSERT_EQ(tern_socket_poll_connect(c[2], &cx, &err), TERN_PENDING);
+    *waiting = c[2];
+  }
 };
 
 #if TERN_CONFIG_IPV6
@@ -166,32 +195,15 @@ INSTANTIATE_TEST_SUITE_P(Posix, PosixSocket, ::testing::Values(kPosix),
 // the SYN and the client retries) closes quietly: no error is invented
 // for it.
 TEST_P(PosixSocket, CloseWhileConnectingIsQuiet) {
-  tern_socket *lst = Listen(0, 1);
-  ASSERT_NE(lst, nullptr);
-  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
-  // listen(2)'s backlog 1 holds two connections; the third SYN is dropped.
-  tern_socket *c[3];
-  for (auto &ci : c) {
-    ci = Open(fx_->Client(), TERN_SOCK_STREAM);
-    ASSERT_NE(ci, nullptr);
-    ASSERT_EQ(tern_socket_connect(ci, &to), 0);
-    fx_->Pump(20);
-  }
-  int err = 1;
-  for (int i = 0; i < 2; i++) {
-    ASSERT_EQ(Drive([&](tern_cx *cx) {
-                return tern_socket_poll_connect(c[i], cx, &err);
-              }),
-              TERN_READY);
-    ASSERT_EQ(err, 0) << tern_strerror(err);
-  }
+  tern_socket *c;
+  ASSERT_NO_FATAL_FAILURE(ConnectNobodyAnswers(&c));
   tern_test::CountingWaker &w = NewWaker();
   tern_cx cx = w.Cx();
-  ASSERT_EQ(tern_socket_poll_connect(c[2], &cx, &err), TERN_PENDING);
-  tern_stream st = tern_socket_stream(c[2]);
+  int err = 1;
+  tern_stream st = tern_socket_stream(c);
   EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
   EXPECT_EQ(err, 0) << tern_strerror(err);
-  Close(c[2], 0);
+  Close(c, 0);
 }
 
 // The stream's close of a connect nobody answered yet (the listener's
@@ -199,25 +211,10 @@ TEST_P(PosixSocket, CloseWhileConnectingIsQuiet) {
 // error invented (shutdown(2) would leave ECONNRESET behind), and every
 // later call says the stream is closed; a reader waiting on it is woken.
 TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
-  tern_socket *lst = Listen(0, 1);
-  ASSERT_NE(lst, nullptr);
-  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
-  tern_socket *c[3];
-  for (auto &ci : c) {
-    ci = Open(fx_->Client(), TERN_SOCK_STREAM);
-    ASSERT_NE(ci, nullptr);
-    ASSERT_EQ(tern_socket_connect(ci, &to), 0);
-    fx_->Pump(20);
-  }
+  tern_socket *c;
+  ASSERT_NO_FATAL_FAILURE(ConnectNobodyAnswers(&c));
   int err = 1;
-  for (int i = 0; i < 2; i++) {
-    ASSERT_EQ(Drive([&](tern_cx *cx) {
-                return tern_socket_poll_connect(c[i], cx, &err);
-              }),
-              TERN_READY);
-    ASSERT_EQ(err, 0) << tern_strerror(err);
-  }
-  tern_stream st = tern_socket_stream(c[2]);
+  tern_stream st = tern_socket_stream(c);
   tern_test::CountingWaker &r = NewWaker();
   tern_cx rcx = r.Cx();
   char b[4];
@@ -228,7 +225,7 @@ TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
   ASSERT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
   EXPECT_EQ(err, 0) << tern_strerror(err);
   EXPECT_GT(r.wakes, 0);
-  EXPECT_EQ(tern_socket_poll_connect(c[2], &cx, &err), TERN_READY);
+  EXPECT_EQ(tern_socket_poll_connect(c, &cx, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECLOSED) << tern_strerror(err);
   EXPECT_EQ(tern_stream_poll_read(&st, &cx, b, sizeof b, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ECLOSED);
@@ -238,8 +235,8 @@ TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
   EXPECT_EQ(err, 0) << tern_strerror(err);
   EXPECT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
   EXPECT_EQ(err, 0) << tern_strerror(err);
-  EXPECT_EQ(tern_socket_set_option(c[2], TERN_SO_NODELAY, 1), 0);
-  Close(c[2], 0);
+  EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), 0);
+  Close(c, 0);
 }
 
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
