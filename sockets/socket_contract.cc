@@ -88,6 +88,15 @@ tern_socket *SocketContractBase::Open(tern_net *net, tern_socket_type type) {
   return s;
 }
 
+tern_socket *SocketContractBase::StartConnect(const tern_endpoint &to) {
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  if (c == nullptr)
+    return nullptr;
+  int rc = tern_socket_connect(c, &to);
+  EXPECT_EQ(rc, 0) << tern_strerror(rc);
+  return rc == 0 ? c : nullptr;
+}
+
 tern_socket *SocketContractBase::Listen(int i, unsigned backlog) {
   tern_socket *lst = Open(fx_->Server(), TERN_SOCK_STREAM);
   if (lst == nullptr)
@@ -104,11 +113,17 @@ void SocketContractBase::Connect(tern_socket *lst, int i, tern_socket **client,
   *client = Open(fx_->Client(), TERN_SOCK_STREAM);
   *server = nullptr;
   ASSERT_NE(*client, nullptr);
+  ConnectFrom(*client, lst, i, server);
+}
+
+void SocketContractBase::ConnectFrom(tern_socket *client, tern_socket *lst,
+                                     int i, tern_socket **server) {
+  *server = nullptr;
   tern_endpoint to = fx_->ServerAt(fx_->Port(i));
-  ASSERT_EQ(tern_socket_connect(*client, &to), 0);
+  ASSERT_EQ(tern_socket_connect(client, &to), 0);
   int err = 1;
   ASSERT_EQ(Drive([&](tern_cx *cx) {
-              return tern_socket_poll_connect(*client, cx, &err);
+              return tern_socket_poll_connect(client, cx, &err);
             }),
             TERN_READY);
   ASSERT_EQ(err, 0) << tern_strerror(err);
@@ -342,10 +357,9 @@ TEST_P(SocketContract, ConnectAcceptAndExchange) {
 TEST_P(SocketContract, StreamCloseWhileConnectingEndsCleanly) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);
-  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
-  ASSERT_NE(c, nullptr);
   tern_endpoint to = fx_->ServerAt(fx_->Port(0));
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  tern_socket *c = StartConnect(to);
+  ASSERT_NE(c, nullptr);
   tern_stream st = tern_socket_stream(c);
   int err = 1;
   ASSERT_EQ(
@@ -365,10 +379,9 @@ TEST_P(SocketContract, StreamCloseWhileConnectingEndsCleanly) {
 }
 
 TEST_P(SocketContract, ConnectToAClosedPortIsRefused) {
-  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
-  ASSERT_NE(c, nullptr);
   tern_endpoint to = fx_->ServerAt(fx_->Port(1));
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  tern_socket *c = StartConnect(to);
+  ASSERT_NE(c, nullptr);
   int err = 0;
   ASSERT_EQ(
       Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
@@ -386,10 +399,9 @@ TEST_P(SocketContract, ConnectToAClosedPortIsRefused) {
 // A refusal nobody polled the connect for still ends the connection: the
 // flush and the close report it.
 TEST_P(SocketContract, RefusalIsReportedByFlushAndClose) {
-  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
-  ASSERT_NE(c, nullptr);
   tern_endpoint to = fx_->ServerAt(fx_->Port(1));
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  tern_socket *c = StartConnect(to);
+  ASSERT_NE(c, nullptr);
   fx_->Pump(200);  // the refusal arrives; nobody polls the connect
   tern_stream st = tern_socket_stream(c);
   int err = 0;
@@ -599,10 +611,9 @@ TEST_P(SocketContract, ListenerHoldsBacklogUntilAccepted) {
 TEST_P(SocketContract, AcceptWithNoFreeSocketIsENOMEMAndKeepsTheConnection) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);
-  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
-  ASSERT_NE(c, nullptr);
   tern_endpoint to = fx_->ServerAt(fx_->Port(0));
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  tern_socket *c = StartConnect(to);
+  ASSERT_NE(c, nullptr);
   int err = 1;
   ASSERT_EQ(
       Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
@@ -698,20 +709,8 @@ TEST_P(SocketContract, StreamSocketTakesABufferOptionBeforeConnect) {
   }
   EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), TERN_EINVAL);
   EXPECT_EQ(tern_socket_set_option(c, TERN_SO_KEEPALIVE, 1), TERN_EINVAL);
-  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
-  int err = 1;
-  ASSERT_EQ(
-      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
-      TERN_READY);
-  ASSERT_EQ(err, 0) << tern_strerror(err);
-  tern_socket *s = nullptr;
-  ASSERT_EQ(Drive([&](tern_cx *cx) {
-              return tern_socket_poll_accept(lst, cx, &s, &err);
-            }),
-            TERN_READY);
-  ASSERT_EQ(err, 0) << tern_strerror(err);
-  open_.push_back(s);
+  tern_socket *s;
+  ASSERT_NO_FATAL_FAILURE(ConnectFrom(c, lst, 0, &s));
   std::string m = Pattern(200, 8);
   WriteAll(c, m);
   EXPECT_EQ(Read(s, m.size()), m);
@@ -1028,10 +1027,9 @@ TEST_P(SocketContract, ReceiveWaitsWithoutWakingUntilData) {
 // ---- a peer that never answers ----
 
 TEST_P(SocketSilentPeerContract, ConnectTimesOut) {
-  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
-  ASSERT_NE(c, nullptr);
   tern_endpoint to = fx_->Silent();
-  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  tern_socket *c = StartConnect(to);
+  ASSERT_NE(c, nullptr);
   int err = 0;
   ASSERT_EQ(
       Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); },

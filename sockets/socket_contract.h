@@ -134,12 +134,19 @@ class SocketContractBase
   tern_poll Drive(const std::function<tern_poll(tern_cx *)> &f, int ms = 10000);
 
   tern_socket *Open(tern_net *net, tern_socket_type type);
+  // A stream socket on the client whose connect to `to` has begun (null,
+  // the test failed, if it could not).
+  tern_socket *StartConnect(const tern_endpoint &to);
   // A listener on the server at Port(i).
   tern_socket *Listen(int i, unsigned backlog);
   // A client connected to the listener at Port(i), and the server's
   // accepted end.
   void Connect(tern_socket *lst, int i, tern_socket **client,
                tern_socket **server);
+  // The same from a stream socket already open (options set on it, say):
+  // client connected, the server's accepted end in *server.
+  void ConnectFrom(tern_socket *client, tern_socket *lst, int i,
+                   tern_socket **server);
   // Writes all of data to s, pumping as needed.
   void WriteAll(tern_socket *s, const std::string &data);
   // Reads from s until want bytes or end of stream or an error; returns
