@@ -277,6 +277,25 @@ class ComposedStack : public ::testing::Test {
     return out;
   }
 
+  // Our own datagram, "hello, echo\n" from sock_ to port 40000 of `to`,
+  // sent by a task (*send) that is spawned and settled: the stack took it.
+  void SendHello(SendTask *send, tern_ipv4_addr to) {
+    static const uint8_t kHello[] = "hello, echo\n";
+    *send = {};
+    tern_task_init(&send->task, &SendTask::Poll);
+    send->sock = &sock_;
+    send->dst.addr.family = TERN_IP_V4;
+    send->dst.addr.u.v4 = to;
+    send->dst.port = 40000;
+    send->data = kHello;
+    send->len = sizeof kHello - 1;
+    send->err = 1;
+    ASSERT_EQ(tern_spawn(&ex_, &send->task), 0);
+    Settle();
+    EXPECT_TRUE(tern_task_done(&send->task));  // taken by the stack
+    EXPECT_EQ(send->err, 0);
+  }
+
   // The capture's first exchange: vA asks for 192.0.2.2, we answer as
   // vB's kernel did.
   void ArpExchange() {
@@ -362,20 +381,8 @@ TEST_F(ComposedStack, ClosedPortGetsPortUnreachable) {
 // (udp_echo.pcap frame 2) sent to 192.0.2.103 instead of 192.0.2.1, its
 // UDP checksum recomputed.
 TEST_F(ComposedStack, OwnSendResolvesTheNeighbourThenSends) {
-  static const uint8_t kHello[] = "hello, echo\n";
-  SendTask send = {};
-  tern_task_init(&send.task, &SendTask::Poll);
-  send.sock = &sock_;
-  send.dst.addr.family = TERN_IP_V4;
-  send.dst.addr.u.v4 = tern_ipv4(192, 0, 2, 103);
-  send.dst.port = 40000;
-  send.data = kHello;
-  send.len = sizeof kHello - 1;
-  send.err = 1;
-  ASSERT_EQ(tern_spawn(&ex_, &send.task), 0);
-  Settle();
-  EXPECT_TRUE(tern_task_done(&send.task));  // taken by the stack
-  EXPECT_EQ(send.err, 0);
+  SendTask send;
+  ASSERT_NO_FATAL_FAILURE(SendHello(&send, tern_ipv4(192, 0, 2, 103)));
   EXPECT_EQ(Wire(), std::vector<Bytes>{B(kArpWhoHas103)});
   Advance(999);
   EXPECT_TRUE(Wire().empty());
@@ -406,20 +413,8 @@ TEST_F(ComposedStack, ASlash32ReachesItsGatewayOffTheSubnetByArp) {
   ASSERT_EQ(tern_ipv4_set_addr(&iface_, &us, 32, &gw), 0);
   Settle();
   (void)Wire();  // announcements, if the adapter makes any
-  static const uint8_t kHello[] = "hello, echo\n";
-  SendTask send = {};
-  tern_task_init(&send.task, &SendTask::Poll);
-  send.sock = &sock_;
-  send.dst.addr.family = TERN_IP_V4;
-  send.dst.addr.u.v4 = tern_ipv4(203, 0, 113, 9);
-  send.dst.port = 40000;
-  send.data = kHello;
-  send.len = sizeof kHello - 1;
-  send.err = 1;
-  ASSERT_EQ(tern_spawn(&ex_, &send.task), 0);
-  Settle();
-  EXPECT_TRUE(tern_task_done(&send.task));
-  EXPECT_EQ(send.err, 0);
+  SendTask send;
+  ASSERT_NO_FATAL_FAILURE(SendHello(&send, tern_ipv4(203, 0, 113, 9)));
   // Who has 198.51.100.1? Tell 192.0.2.2.
   Bytes who_has = B(kArpWhoHas103);
   std::memcpy(&who_has[38], gw.b, 4);
