@@ -649,6 +649,42 @@ Bytes Sent(UdpBench &b) {
   return out.empty() ? Bytes(28, 0) : out.back();
 }
 
+// Every packet left in b's pool, taken (as other users would hold them):
+// a send then waits for one.
+std::vector<tern_pkt *> HoldThePool(UdpBench &b) {
+  std::vector<tern_pkt *> held;
+  while (tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool)) {
+    held.push_back(p);
+  }
+  return held;
+}
+
+// On a bench whose device holds one datagram: b's datagrams "x" to `to`
+// fill it and the interface's queue behind it, so that the next send
+// waits for room.
+void FillTheQueue(UdpBench &b, const tern_endpoint &to) {
+  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
+    EXPECT_EQ(b.SendTo(to, "x", 1), 0) << n;
+  }
+  ASSERT_EQ(b.iface.txq_len, TERN_IP_TXQ_MAX);
+}
+
+// After FillTheQueue, the peer takes all that goes out as room is made:
+// only those datagrams "x", 1 + TERN_IP_TXQ_MAX of them with the `taken`
+// it took before.
+void ExpectOnlyTheFillGoesOut(UdpBench &b, size_t taken = 0) {
+  size_t sent = taken;
+  for (Bytes got;;) {
+    b.Run();
+    if (!b.link.Take(&got)) {
+      break;
+    }
+    EXPECT_EQ(got[28], 'x');
+    sent++;
+  }
+  EXPECT_EQ(sent, 1u + TERN_IP_TXQ_MAX);
+}
+
 TEST(UdpConnect, APortUnreachableFromThePeerIsReportedOnce) {
   UdpBench b;
   ASSERT_EQ(b.Bind(0), 0);
@@ -917,10 +953,7 @@ TEST(UdpSend, ADatagramNoPoolPacketHoldsIsRefused) {
 TEST(UdpSend, AnEmptyPoolMakesSendToWaitAndResume) {
   UdpBench b;
   ASSERT_EQ(b.Bind(7), 0);
-  std::vector<tern_pkt *> held;
-  while (tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool)) {
-    held.push_back(p);
-  }
+  std::vector<tern_pkt *> held = HoldThePool(b);
   const char msg[] = "hello, echo\n";
   int err = 1;
   EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, msg, 12, &err),
@@ -1004,10 +1037,7 @@ TEST(UdpSend, ATooLongDatagramDoesNotTakeTheRoomOfTheSenderBehindIt) {
   UdpBench b(1500, 1, false, 1, 16);  // the device holds 1; 16 packets
   ASSERT_EQ(b.Bind(7), 0);
   b.Run();
-  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
-    EXPECT_EQ(b.SendTo(kPeer, "x", 1), 0) << n;
-  }
-  ASSERT_EQ(b.iface.txq_len, TERN_IP_TXQ_MAX);
+  ASSERT_NO_FATAL_FAILURE(FillTheQueue(b, kPeer));
   // 1473 bytes: 1 more than 1500 - 20 - 8, and a pool packet holds it.
   std::vector<char> big(1473, 'b');
   int big_err = 1;
@@ -1039,9 +1069,7 @@ TEST(UdpSend, CancelSendReturnsThePacketToThePool) {
   UdpBench b(1500, 1, false, 1, 16);
   ASSERT_EQ(b.Bind(7), 0);
   b.Run();
-  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
-    EXPECT_EQ(b.SendTo(kPeer, "x", 1), 0);
-  }
+  ASSERT_NO_FATAL_FAILURE(FillTheQueue(b, kPeer));
   size_t before = tern_pkt_pool_available(&b.pool.pool);
   int err = 1;
   EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, "y", 1, &err),
@@ -1055,21 +1083,9 @@ TEST(UdpSend, CancelSendReturnsThePacketToThePool) {
   ASSERT_TRUE(b.link.Take(&got));
   b.Run();
   EXPECT_EQ(b.app.Take(), 0);
-  size_t sent = 1;
-  for (;;) {
-    b.Run();
-    if (!b.link.Take(&got)) {
-      break;
-    }
-    EXPECT_EQ(got[28], 'x');
-    sent++;
-  }
-  EXPECT_EQ(sent, 1u + TERN_IP_TXQ_MAX);
+  ExpectOnlyTheFillGoesOut(b, 1);
   // A send waiting for a packet from the pool is withdrawn the same way.
-  std::vector<tern_pkt *> held;
-  while (tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool)) {
-    held.push_back(p);
-  }
+  std::vector<tern_pkt *> held = HoldThePool(b);
   EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, "z", 1, &err),
             TERN_PENDING);
   tern_udp_cancel_send(&b.sock);
@@ -1099,10 +1115,7 @@ TEST(UdpSend, AnErrorEndsASendThatWaits) {
   const Bytes d = Sent(b);  // the datagram the peer refuses
   const Bytes refusal =
       IcmpError(TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_PORT_UNREACH, d, 28);
-  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
-    EXPECT_EQ(b.SendTo(peer, "x", 1), 0) << n;
-  }
-  ASSERT_EQ(b.iface.txq_len, TERN_IP_TXQ_MAX);
+  ASSERT_NO_FATAL_FAILURE(FillTheQueue(b, peer));
   size_t free_before = tern_pkt_pool_available(&b.pool.pool);
   CountingWaker sender;  // the sending task (apart from a reader)
   tern_cx scx = sender.Cx();
@@ -1121,16 +1134,7 @@ TEST(UdpSend, AnErrorEndsASendThatWaits) {
   EXPECT_EQ(tern_udp_poll_recv_msg(&b.sock, &b.acx, nullptr, nullptr, 0, &n),
             TERN_PENDING);  // reported once
   // Nothing of "y" goes out when room is made.
-  size_t sent = 0;
-  for (Bytes got;;) {
-    b.Run();
-    if (!b.link.Take(&got)) {
-      break;
-    }
-    EXPECT_EQ(got[28], 'x');
-    sent++;
-  }
-  EXPECT_EQ(sent, 1u + TERN_IP_TXQ_MAX);
+  ExpectOnlyTheFillGoesOut(b);
   EXPECT_EQ(sender.Take(), 0);
   // Waiting for a packet: all but the receive reserve are held.
   std::vector<tern_pkt *> held;
@@ -1169,10 +1173,7 @@ TEST(UdpSend, CloseWakesTheReaderAndAPendingSend) {
   int n = 0;
   EXPECT_EQ(tern_udp_poll_recv_from(&b.sock, &b.acx, &from, nullptr, 0, &n),
             TERN_PENDING);
-  std::vector<tern_pkt *> held;
-  while (tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool)) {
-    held.push_back(p);
-  }
+  std::vector<tern_pkt *> held = HoldThePool(b);
   CountingWaker sender;
   tern_cx scx = sender.Cx();
   int err = 1;
@@ -1200,9 +1201,7 @@ TEST(UdpSend, CloseWakesASendWaitingForRoom) {
   UdpBench b(1500, 1, false, 1, 16);  // the device holds 1; 16 packets
   ASSERT_EQ(b.Bind(7), 0);
   b.Run();
-  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
-    EXPECT_EQ(b.SendTo(kPeer, "x", 1), 0) << n;
-  }
+  ASSERT_NO_FATAL_FAILURE(FillTheQueue(b, kPeer));
   size_t before = tern_pkt_pool_available(&b.pool.pool);
   CountingWaker sender;
   tern_cx scx = sender.Cx();
@@ -1215,16 +1214,7 @@ TEST(UdpSend, CloseWakesASendWaitingForRoom) {
   EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &scx, &kPeer, "y", 1, &err),
             TERN_READY);
   EXPECT_EQ(err, TERN_ECLOSED);
-  size_t sent = 0;
-  for (Bytes got;;) {
-    b.Run();
-    if (!b.link.Take(&got)) {
-      break;
-    }
-    EXPECT_EQ(got[28], 'x');
-    sent++;
-  }
-  EXPECT_EQ(sent, 1u + TERN_IP_TXQ_MAX);
+  ExpectOnlyTheFillGoesOut(b);
   EXPECT_EQ(sender.Take(), 0);
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 16u);
 }
