@@ -23,10 +23,14 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
       /* A peer may give no address of its own (RFC 1332). The link still
        * carries everything: on a point-to-point device the gateway only
        * says the default route goes there, so take the stand-in pppd and
-       * lwIP use, 10.64.64.64. */
+       * lwIP use, 10.64.64.64 (.65 when that is the address we were
+       * given: set_addr refuses our own address as the gateway). */
       static const tern_ipv4_addr stand_in = {{10, 64, 64, 64}};
       if (memcmp(peer.b, "\0\0\0\0", 4) == 0) {
         peer = stand_in;
+        if (memcmp(local.b, stand_in.b, 4) == 0) {
+          peer.b[3] = 65;
+        }
       }
       if (tern_ipv4_set_addr(g->iface, &local, 32, &peer) == 0) {
         g->ups++;

@@ -61,8 +61,9 @@ struct PppHosts {
   std::vector<Bytes> got;  // IP packets B received
 
   // far_addr: whether B, the far side, gives its own address (RFC 1332
-  // lets a peer give none).
-  explicit PppHosts(bool far_addr = true) {
+  // lets a peer give none); given: the last byte of the 10.0.0.x address
+  // B gives A (0: 10.64.64.64, the stand-in's).
+  explicit PppHosts(bool far_addr = true, uint8_t given = 2) {
     tern_sim_set_time(0);
     tern_memstream_init(&line, ab, sizeof ab, ba, sizeof ba);
     tern_ppp_config ca = {}, cb = {};
@@ -71,7 +72,10 @@ struct PppHosts {
       cb.local_addr[3] = 1;
     }
     cb.peer_addr[0] = 10;
-    cb.peer_addr[3] = 2;
+    cb.peer_addr[3] = given;
+    if (given == 0) {
+      memcpy(cb.peer_addr, "\x0a\x40\x40\x40", 4);
+    }
     tern_rng ra = rng_a.Rng(), rb = rng_b.Rng();
     EXPECT_EQ(tern_ppp_init(&a, tern_memstream_a(&line), &pool_a.pool, tx_a,
                             sizeof tx_a, &ca, &ra),
@@ -169,6 +173,18 @@ TEST(EchoPpp, APeerWithoutAnAddressStillCarriesTheDefaultRoute) {
   ASSERT_EQ(r.size(), 28u + 8);
   EXPECT_EQ(Bytes(r.begin() + 12, r.begin() + 20),
             Bytes({10, 0, 0, 2, 10, 0, 0, 7}));
+  delete h;
+}
+
+// The same when the address given to us is the stand-in itself: the
+// gateway is then 10.64.64.65, as set_addr refuses our own address as a
+// gateway (and the interface was left with no address at all).
+TEST(EchoPpp, APeerWithoutAnAddressGivingUsTheStandInsStillConfigures) {
+  auto *h = new PppHosts(false, 0);
+  h->Run();
+  EXPECT_EQ(h->glue.ups, 1u);
+  tern_ipv4_addr a = tern_ipv4_get_addr(&h->app.iface);
+  EXPECT_EQ(Bytes(a.b, a.b + 4), Bytes({10, 64, 64, 64}));
   delete h;
 }
 

@@ -356,9 +356,12 @@ static void timeout(tern_dhcpv4 *c) {
     }
     c->deadline = now + TERN_DHCPV4_PROBE_MS;
     if (c->cfg.probe(c->cfg.probe_ctx, &a) != 0) {
-      /* Not sent (the link down, no buffer): no probe. The lease is
-       * checked again with INIT-REBOOT, and probed again after its ACK. */
-      enter_init(c, 0);
+      /* Not sent (the link down, no buffer, the device busy): no probe.
+       * The lease is checked again with INIT-REBOOT, and probed again
+       * after its ACK, ten seconds later as after a DECLINE (RFC 2131
+       * 3.1.5): at once, a server that answers at once and a probe that
+       * kept failing made a REQUEST about every half second. */
+      enter_init(c, DECLINE_WAIT_MS);
     } else if (a.b[0] == 0) {
       bind(c);
     }

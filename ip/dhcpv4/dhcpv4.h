@@ -120,8 +120,9 @@ typedef struct tern_dhcpv4_lease {
  * with 0.0.0.0 (stop watching). The Ethernet adapter's tern_eth_probe
  * does this. Returns 0, or a negative tern_err when the probe was not sent
  * (TERN_ENETDOWN: the link is down): then nothing was checked, and the
- * client stops watching and checks the lease again with INIT-REBOOT,
- * whose ACK is probed afresh (as after a link change while probing). */
+ * client stops watching and checks the lease again with INIT-REBOOT ten
+ * seconds later, whose ACK is probed afresh (as after a link change while
+ * probing, there at once). */
 typedef int (*tern_dhcpv4_probe_fn)(void *ctx, const tern_ipv4_addr *addr);
 
 typedef struct tern_dhcpv4_config {

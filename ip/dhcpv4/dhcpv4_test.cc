@@ -940,6 +940,7 @@ TEST_F(Dhcpv4Test, AProbeThatFailsIsNoProbe) {
   StartAndDoraWithProbes();
   probe_err_ = TERN_ENOBUFS;
   ExpectNotBoundInFiveSeconds();
+  Advance(TERN_DHCPV4_PROBE_MS + 10000);  // the INIT-REBOOT 10 s after
   EXPECT_TRUE(leases_.empty());
   EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
   std::vector<Sent> v = Wire();
@@ -952,6 +953,51 @@ TEST_F(Dhcpv4Test, AProbeThatFailsIsNoProbe) {
   probes_.clear();
   Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
   ExpectProbedThenBound(kOffered);
+}
+
+// A probe that keeps failing for a reason of the sender's, not the link's
+// (an empty pool, a busy device: tern_eth_probe's TERN_ENOBUFS or
+// TERN_EAGAIN), while the server answers every REQUEST at once: each
+// round's INIT-REBOOT waits ten seconds, as after a DECLINE (RFC 2131
+// 3.1.5). The client sent a REQUEST at once after each failed probe, so
+// that an ACK, a probe up to 1 s later and its failure made a REQUEST
+// about every half second for as long as the probe failed. Once a probe
+// goes again, the ACK's address is probed and bound.
+TEST_F(Dhcpv4Test, AProbeThatKeepsFailingWaitsBeforeTheNextRequest) {
+  StartAndDoraWithProbes();
+  probe_err_ = TERN_ENOBUFS;
+  int requests = 0;
+  for (int t = 0; t < 60; t++) {
+    Advance(1000);
+    for (const Sent &s : Wire()) {
+      ASSERT_EQ(s.o.msg_type, TERN_DHCPV4_REQUEST);
+      EXPECT_EQ(s.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+      requests++;
+      Inject(Reply(s, TERN_DHCPV4_ACK), kOffered);
+    }
+    EXPECT_TRUE(Eq(Addr(), kZero));
+  }
+  EXPECT_GE(requests, 4);  // one every 10 to 11 s (the wait, the probe's)
+  EXPECT_LE(requests, 6);
+  EXPECT_TRUE(leases_.empty());
+
+  // The probe works again: the next round's ACK is probed and bound.
+  probe_err_ = 0;
+  for (int t = 0; t < 70 && State() != TERN_DHCPV4_BOUND; t++) {
+    Advance(1000);
+    for (const Sent &s : Wire()) {
+      Inject(Reply(s, TERN_DHCPV4_ACK), kOffered);
+    }
+  }
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  ASSERT_GE(probes_.size(), 4u);
+  for (size_t i = probes_.size() - 4; i < probes_.size() - 1; i++) {
+    EXPECT_TRUE(Eq(probes_[i], kOffered));
+  }
+  EXPECT_TRUE(Eq(probes_.back(), kZero));
+  ASSERT_FALSE(leases_.empty());
+  EXPECT_TRUE(Eq(leases_.back().addr, kOffered));
 }
 
 // The link going down while probing: the probes cannot go out
