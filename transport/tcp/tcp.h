@@ -270,17 +270,20 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
 /* Listens on local (port required; an unspecified or familiess address
  * takes every local address): each SYN takes a free slot of
  * slots[0..n) (set up with tern_tcp_conn_init, 1..255); with none free,
- * the SYN is answered with a SYN cookie (RFC 4987 3.6) and a slot taken
- * when its ACK comes. Returns 0, TERN_EINVAL, TERN_EAFNOSUPPORT (an
- * IPv6 address in an IPv4-only build), TERN_EADDRINUSE (the port or lst
- * listening already) or TERN_EBUSY (a slot is another live listener's). */
+ * a slot in TIME-WAIT that the application closed is taken (the one
+ * that entered it first), else the SYN is answered with a SYN cookie
+ * (RFC 4987 3.6) and a slot taken when its ACK comes. Returns 0, TERN_EINVAL,
+ * TERN_EAFNOSUPPORT (an IPv6 address in an IPv4-only build), TERN_EADDRINUSE
+ * (the port or lst listening already) or TERN_EBUSY (a slot is another live
+ * listener's). */
 int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
                     const tern_endpoint *local, tern_tcp_conn *slots,
                     uint8_t n);
 
 /* Waits for a connection whose handshake completed: READY with it in
  * *out (the application's until it closes or aborts it: then its slot
- * is free again once the connection is CLOSED), or READY with *out NULL
+ * is free again once the connection is CLOSED, or taken from its
+ * TIME-WAIT by a SYN that finds none free), or READY with *out NULL
  * once the listener is stopped (tern_tcp_unlisten wakes every task
  * waiting here). Any number of tasks may wait, each on its own waiter
  * (storage in the task's state, initialised with TERN_WAITER_INIT, as
@@ -298,7 +301,8 @@ static inline void tern_tcp_cancel_accept(tern_tcp_listener *lst,
 }
 
 /* Stops listening: pending handshakes are reset; accepted connections go
- * on; a task waiting in accept is woken (its poll is READY with NULL). */
+ * on; every task waiting in accept is woken (its poll is READY with
+ * NULL). */
 void tern_tcp_unlisten(tern_tcp_listener *lst);
 
 /* The connection as a tern_stream: poll_read (0 at the peer's FIN after
