@@ -117,7 +117,8 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
 void tern__tcp_slot_ready(tern_tcp_conn *c);
 
 /* tcp_user.c */
-/* Sets c's sequence state for a handshake from iss. */
-void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now);
+/* Sets c's sequence state for a handshake from iss, RCV.NXT at irs + 1
+ * (the peer's SYN's; any value until its SYN comes). */
+void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs);
 
 #endif /* TERN_TCP_CONN_INTERNAL_H */

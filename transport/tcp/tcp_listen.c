@@ -193,13 +193,10 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
   layer->stats.cookies_ok++;
   take(lst, c, local, remote);
   uint32_t iss = s->ack - 1;
-  tern__tcp_open(c, iss, now);
-  tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq - 1);
+  tern__tcp_open(c, iss, s->seq - 1); /* (snd_shift and opts 0) */
   c->state = TERN_TCP_SYN_RCVD;
   c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */
   c->rcv_shift = 0;                  /* no options survive a cookie */
-  c->snd_shift = 0;
-  c->opts = 0;
   c->mss = mss < ours ? mss : ours;
   tern__tcp_segment(c, s);
   return true;
@@ -235,10 +232,10 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   }
   tern_time now = tern_now();
   take(lst, c, local, remote);
-  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now), now);
+  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now),
+                 s->seq);
   c->state = TERN_TCP_SYN_RCVD;
   c->mss = mss;
-  tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
   /* Our shift and options, settled now: we answer what the SYN offered. */
   tern__tcp_settle(c, &s->opts);
   tern__tcp_heard(c, now);
