@@ -611,14 +611,8 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     uint8_t *d = tern_pkt_data(pkt) + hlen; /* the data, written in place */
     if (p.len != 0) {
       uint32_t at = c->shead + p.off;
-      if (at >= c->scap) {
-        at -= c->scap;
-      }
-      uint32_t first = c->scap - at < p.len ? c->scap - at : p.len;
-      memcpy(d, c->sbuf + at, first);
-      if (first < p.len) { /* the data wraps past the ring's end */
-        memcpy(d + first, c->sbuf, p.len - first);
-      }
+      tern__tcp_ring_get(d, c->sbuf, c->scap, at >= c->scap ? at - c->scap : at,
+                         p.len);
     }
     hdr.payload = d;
     hdr.payload_len = p.len;

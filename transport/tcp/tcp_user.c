@@ -314,10 +314,7 @@ tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
     return TERN_PENDING;
   }
   uint32_t take = len < (uint32_t)room ? (uint32_t)len : (uint32_t)room;
-  uint32_t at = snd_tail(c);
-  uint32_t first = c->scap - at < take ? c->scap - at : take;
-  memcpy(c->sbuf + at, buf, first);
-  memcpy(c->sbuf, (const uint8_t *)buf + first, take - first);
+  tern__tcp_ring_put(c->sbuf, c->scap, snd_tail(c), buf, take);
   snd_queued(c, take);
   *n = (ptrdiff_t)take;
   return TERN_READY;
