@@ -88,8 +88,9 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                                                : TERN_TCP_DEFAULT_MSS4);
   tern_tcp_repr r;
   memset(&r, 0, sizeof r);
+  tern_time now = tern_now();
   r.seq = tern_tcp_cookie_make(&layer->cookie_key, local, remote, s->seq,
-                               peer_mss, tern_now());
+                               peer_mss, now);
   r.ack = s->seq + 1;
   r.flags = TERN_TCP_SYN | TERN_TCP_ACK;
   /* The connection the cookie becomes may take any slot (a free one, or
@@ -105,7 +106,7 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   r.opts.present = TERN_TCP_HAS_MSS;
   r.opts.mss = ours;
   layer->stats.cookies_sent++;
-  lst->cookie_at = tern_now() != 0 ? tern_now() : 1;
+  lst->cookie_at = now != 0 ? now : 1;
   tern__tcp_send_now(layer, local, remote, &r);
 }
 
