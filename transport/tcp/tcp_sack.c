@@ -334,6 +334,19 @@ static uint32_t unsacked(const tern_tcp_scoreboard *sb, uint32_t a,
   return n;
 }
 
+/* NextSeg()'s rule 2 (new data), with room bytes that cwnd - pipe
+ * allows: false when there is no new data or its segment does not fit. */
+static bool new_seg(const tern_tcp_cc *cc, uint32_t snd_nxt, uint32_t new_avail,
+                    uint32_t room, tern_tcp_sack_seg *seg) {
+  if (new_avail == 0) {
+    return false;
+  }
+  seg->seq = snd_nxt;
+  seg->len = min_u32(cc->smss, new_avail);
+  seg->rule = TERN_TCP_SACK_NEW;
+  return seg->len <= room;
+}
+
 /* After a timeout (RFC 5681 3.1, RFC 6675 5.1): everything sent before
  * it (up to recover) and not SACKed since is taken as lost and resent
  * from SND.UNA in slow start, HighRxt marking how far; what is in the
@@ -367,14 +380,9 @@ static bool next_after_timeout(const tern_tcp_cc *cc,
     seg->seq = s;
     seg->len = min_u32(cc->smss, end - s);
     seg->rule = TERN_TCP_SACK_LOST;
-  } else if (new_avail > 0) {
-    seg->seq = snd_nxt;
-    seg->len = min_u32(cc->smss, new_avail);
-    seg->rule = TERN_TCP_SACK_NEW;
-  } else {
-    return false;
+    return seg->len <= room;
   }
-  return seg->len <= room;
+  return new_seg(cc, snd_nxt, new_avail, room, seg);
 }
 
 bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
@@ -388,13 +396,7 @@ bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
                       : snd_nxt - una;
   uint32_t room = cc->cwnd > pipe ? cc->cwnd - pipe : 0;
   if (!cc->in_recovery) {
-    if (new_avail == 0) {
-      return false;
-    }
-    seg->seq = snd_nxt;
-    seg->len = min_u32(cc->smss, new_avail);
-    seg->rule = TERN_TCP_SACK_NEW;
-    return seg->len <= room;
+    return new_seg(cc, snd_nxt, new_avail, room, seg);
   }
   if (room < cc->smss) {
     return false;
