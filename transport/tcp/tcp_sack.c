@@ -37,11 +37,25 @@ static void prune(tern_tcp_scoreboard *sb, uint32_t una) {
   sb->count = (uint8_t)keep;
 }
 
+/* The octets of [a, b) not SACKed (a, b inside the window). */
+static uint32_t unsacked(const tern_tcp_scoreboard *sb, uint32_t a,
+                         uint32_t b) {
+  uint32_t n = b - a;
+  for (unsigned i = 0; i < sb->count; i++) {
+    uint32_t lo = tern_seq_max(sb->range[i].left, a);
+    uint32_t hi = tern_seq_min(sb->range[i].right, b);
+    if (tern_seq_lt(lo, hi)) {
+      n -= hi - lo;
+    }
+  }
+  return n;
+}
+
 /* Records [left, right), already inside [una, snd_nxt]; returns the bytes
  * of it not SACKed before. The ranges it overlaps or touches (adjacent in
  * the ordered array) merge with it into one. */
 static uint32_t insert(tern_tcp_scoreboard *sb, uint32_t left, uint32_t right) {
-  uint32_t newly = right - left;
+  uint32_t newly = unsacked(sb, left, right);
   unsigned i = 0;
   while (i < sb->count && tern_seq_lt(sb->range[i].right, left)) {
     i++; /* wholly below, not touching */
@@ -50,11 +64,6 @@ static uint32_t insert(tern_tcp_scoreboard *sb, uint32_t left, uint32_t right) {
   uint32_t l = left, r = right;
   while (j < sb->count && !tern_seq_gt(sb->range[j].left, right)) {
     const tern_tcp_sack_block *e = &sb->range[j++];
-    uint32_t lo = tern_seq_max(e->left, left);
-    uint32_t hi = tern_seq_min(e->right, right);
-    if (tern_seq_lt(lo, hi)) {
-      newly -= hi - lo; /* known already */
-    }
     l = tern_seq_min(l, e->left);
     r = tern_seq_max(r, e->right);
   }
@@ -318,20 +327,6 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
   /* (4.3): HighRxt and RescueRxt at its last octet. */
   sb->high_rxt = sb->rescue_rxt = una + first->len;
   return TERN_TCP_CC_RETRANSMIT;
-}
-
-/* The octets of [a, b) not SACKed (a, b inside the window). */
-static uint32_t unsacked(const tern_tcp_scoreboard *sb, uint32_t a,
-                         uint32_t b) {
-  uint32_t n = b - a;
-  for (unsigned i = 0; i < sb->count; i++) {
-    uint32_t lo = tern_seq_max(sb->range[i].left, a);
-    uint32_t hi = tern_seq_min(sb->range[i].right, b);
-    if (tern_seq_lt(lo, hi)) {
-      n -= hi - lo;
-    }
-  }
-  return n;
 }
 
 /* NextSeg()'s rule 2 (new data), with room bytes that cwnd - pipe
