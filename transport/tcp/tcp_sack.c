@@ -355,23 +355,18 @@ static bool next_after_timeout(const tern_tcp_cc *cc,
       tern_seq_after_upto(sb->high_rxt, una, old_end) ? sb->high_rxt : una;
   uint32_t pipe = unsacked(sb, una, hr) + unsacked(sb, old_end, snd_nxt);
   uint32_t room = cc->cwnd > pipe ? cc->cwnd - pipe : 0;
-  /* The first octet at or above hr not SACKed, below old_end. */
-  uint32_t s = hr;
+  /* The first octet at or above hr not SACKed, s, and the end of its hole
+   * below old_end: the next range's left edge (the ranges are in order). */
+  uint32_t s = hr, end = old_end;
   for (unsigned i = 0; i < sb->count; i++) {
     const tern_tcp_sack_block *r = &sb->range[i];
     if (tern_seq_lt(s, r->left)) {
+      end = tern_seq_min(end, r->left);
       break;
     }
     s = tern_seq_max(s, r->right);
   }
   if (tern_seq_lt(s, old_end)) {
-    uint32_t end = old_end;
-    for (unsigned i = 0; i < sb->count; i++) {
-      if (tern_seq_gt(sb->range[i].left, s)) {
-        end = tern_seq_min(end, sb->range[i].left);
-        break;
-      }
-    }
     seg->seq = s;
     seg->len = min_u32(cc->smss, end - s);
     seg->rule = TERN_TCP_SACK_LOST;
