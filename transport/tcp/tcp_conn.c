@@ -251,13 +251,13 @@ static bool echo_before_timeout(const tern_tcp_conn *c, uint32_t ecr) {
  * (step 4.3, TERN__TCP_P_REXMIT); then tcp_output.c asks NextSeg(). */
 static tern_tcp_cc_action sack_ack_in(tern_tcp_conn *c, const tern_tcp_repr *s,
                                       uint32_t una, bool dup_shape) {
-  bool has = (s->opts.present & TERN_TCP_HAS_SACK) != 0;
   tern_tcp_sack_ack_info a = {
       .una = una,
       .ack = s->ack,
       .snd_nxt = c->snd_max, /* HighData + 1 */
-      .blocks = has ? s->opts.sack : NULL,
-      .block_count = has ? s->opts.sack_count : 0u,
+      /* No blocks without the option: the parse cleared sack_count. */
+      .blocks = s->opts.sack,
+      .block_count = s->opts.sack_count,
       .dup_shape = dup_shape && s->ack == una,
   };
   tern_tcp_sack_seg first; /* planned; tcp_output.c sends and reports it */
