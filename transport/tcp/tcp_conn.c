@@ -164,8 +164,7 @@ void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   ours.mss = c->mss;
   ours.wscale = c->rcv_shift;
   tern_tcp_negotiated n;
-  tern_tcp_negotiate(&ours, theirs, (tern_ip_family)c->remote.addr.family,
-                     c->mss, &n);
+  tern_tcp_negotiate(&ours, theirs, tern__tcp_family(c), c->mss, &n);
   c->mss = n.mss;
   c->snd_shift = n.snd_shift;
   c->rcv_shift = n.rcv_shift;
@@ -646,7 +645,7 @@ static const uint16_t plateaus[] = {32000, 17914, 8166, 4352, 2002,
  * 1,492 sent: the plateau below is 1,492 again). The caller keeps the
  * smaller of this and c->mss. */
 static uint16_t pmtu_mss(const tern_tcp_conn *c, const tern_ip_error *e) {
-  tern_ip_family f = (tern_ip_family)c->remote.addr.family;
+  tern_ip_family f = tern__tcp_family(c);
   unsigned mtu = e->mtu;
   if (mtu == 0) {
     unsigned len = e->quoted_len;

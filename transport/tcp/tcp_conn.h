@@ -46,6 +46,13 @@ static inline bool tern__tcp_probing(const tern_tcp_conn *c) {
   return c->snd_wnd == 0 && c->snd_max - c->snd_una <= 2u;
 }
 
+/* c's family: IPv4 alone in an IPv4-only build (ip/addr/README.md: a
+ * connection can have no other there), where what depends on it for
+ * IPv6 compiles out. */
+static inline tern_ip_family tern__tcp_family(const tern_tcp_conn *c) {
+  return TERN_CONFIG_IPV6 ? (tern_ip_family)c->remote.addr.family : TERN_IP_V4;
+}
+
 /* tcp_conn.c */
 tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx, tern_pkt *pkt);
 void tern__tcp_error(void *ctx, const tern_ip_error *e);

@@ -84,8 +84,9 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   uint16_t peer_mss =
       (s->opts.present & TERN_TCP_HAS_MSS) != 0
           ? s->opts.mss
-          : (remote->addr.family == TERN_IP_V6 ? TERN_TCP_DEFAULT_MSS6
-                                               : TERN_TCP_DEFAULT_MSS4);
+          : (TERN_CONFIG_IPV6 && remote->addr.family == TERN_IP_V6
+                 ? TERN_TCP_DEFAULT_MSS6
+                 : TERN_TCP_DEFAULT_MSS4);
   tern_tcp_repr r;
   memset(&r, 0, sizeof r);
   tern_time now = tern_now();
@@ -233,8 +234,7 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   }
   tern_time now = tern_now();
   take(lst, c, local, remote);
-  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now),
-                 s->seq);
+  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now), s->seq);
   c->state = TERN_TCP_SYN_RCVD;
   c->mss = mss;
   /* Our shift and options, settled now: we answer what the SYN offered. */
