@@ -60,6 +60,13 @@ static void lower_info(const tern_netdev *lower, tern_netdev_info *li) {
   lower->ops->get_info(lower->self, li);
 }
 
+/* The IPv6 next-hop cache, or NULL: always NULL in an IPv4-only build
+ * (ip/addr/README.md), which has no IPv6 layer to attach one
+ * (tern_eth_attach_ndp refuses it), so the IPv6 paths compile out. */
+static tern_neigh_cache *ndp_of(const tern_eth *eth) {
+  return TERN_CONFIG_IPV6 ? eth->ndp : NULL;
+}
+
 /* ---- frames out ---- */
 
 int tern__eth_out(tern_eth *eth, tern_pkt *p, const uint8_t dst[6],
@@ -94,9 +101,9 @@ static int next_hop(tern_eth *eth, const tern_pkt *p, hop *h) {
     h->cache = &eth->arp;
     return 0;
   }
-  if (version == 6 && eth->ndp != NULL) {
+  if (version == 6 && ndp_of(eth) != NULL) {
     h->ethertype = TERN_ETHERTYPE_IPV6;
-    h->cache = eth->ndp;
+    h->cache = ndp_of(eth);
     return 0;
   }
   return TERN_EAFNOSUPPORT;
@@ -218,8 +225,8 @@ static bool service(tern_eth *eth) {
   tern_time now = tern_now();
   tern_time next = now + HORIZON;
   (void)tern_neigh_service(&eth->arp, now, &next);
-  if (eth->ndp != NULL) {
-    (void)tern_neigh_service(eth->ndp, now, &next);
+  if (ndp_of(eth) != NULL) {
+    (void)tern_neigh_service(ndp_of(eth), now, &next);
   }
   if (eth->announce_left != 0) {
     if (!tern_time_before(now, eth->announce_at)) {
@@ -313,7 +320,7 @@ static bool input(tern_eth *eth, tern_pkt *p) {
   }
   TERN_MUST(tern_pkt_pull(p, HDR) != NULL); /* checked: it holds one */
   if (type == TERN_ETHERTYPE_IPV4 ||
-      (type == TERN_ETHERTYPE_IPV6 && eth->ndp != NULL)) {
+      (type == TERN_ETHERTYPE_IPV6 && ndp_of(eth) != NULL)) {
     /* Handed up as it is: the IP layer checks its own header. */
     p->link_cast = cast;
     eth->stats.net.rx_packets++;
@@ -449,8 +456,8 @@ static void link_changed(tern_eth *eth) {
      * neighbours may be another link's now. */
     drop_held(eth, true);
     tern_neigh_flush(&eth->arp);
-    if (eth->ndp != NULL) {
-      tern_neigh_flush(eth->ndp);
+    if (ndp_of(eth) != NULL) {
+      tern_neigh_flush(ndp_of(eth));
     }
   }
   /* Back on a link that may be another one: tell it who we are. Gone
@@ -485,8 +492,8 @@ static void eth_get_info(void *self, tern_netdev_info *info) {
   lower_info(&eth->lower, info); /* then made ours in place */
   info->mtu = (uint16_t)(info->mtu - HDR);
   info->headroom = (uint16_t)(info->headroom + HDR +
-                              (eth->ndp != NULL ? TERN_PKT_NEXT_HOP6_LEN
-                                                : TERN_PKT_NEXT_HOP4_LEN));
+                              (ndp_of(eth) != NULL ? TERN_PKT_NEXT_HOP6_LEN
+                                                   : TERN_PKT_NEXT_HOP4_LEN));
   info->medium = TERN_MEDIUM_IP;
   info->flags =
       (uint8_t)((info->flags & TERN_NETDEV_UP) | TERN_NETDEV_NEXT_HOP);
@@ -638,6 +645,9 @@ int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n) {
 int tern_eth_attach_ndp(tern_eth *eth, tern_neigh_cache *ndp) {
   if (eth == NULL || ndp == NULL || ndp->addr_len != TERN_PKT_NEXT_HOP6_LEN) {
     return TERN_EINVAL;
+  }
+  if (!TERN_CONFIG_IPV6) {
+    return TERN_EAFNOSUPPORT; /* no IPv6 in this build */
   }
   eth->ndp = ndp;
   return 0;

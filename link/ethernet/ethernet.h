@@ -210,8 +210,9 @@ int tern_eth_set_groups(tern_eth *eth, tern_eth_group *groups, size_t n);
 /* Attaches the IPv6 layer's neighbour cache (NDP fills it: 16-byte
  * addresses): from then on IPv6 frames are handed up and IPv6 packets sent,
  * their next hops resolved in `ndp`, and the headroom reported grows by 12
- * bytes for their 16-byte next hops. Returns 0 or TERN_EINVAL (eth or ndp
- * NULL, or a cache of other addresses). */
+ * bytes for their 16-byte next hops. Returns 0, TERN_EINVAL (eth or ndp
+ * NULL, or a cache of other addresses) or, in an IPv4-only build
+ * (TERN_CONFIG_IPV6 0, which has no IPv6 layer), TERN_EAFNOSUPPORT. */
 int tern_eth_attach_ndp(tern_eth *eth, tern_neigh_cache *ndp);
 
 /* Stops the adapter: cancels its timer and frees every packet it holds.

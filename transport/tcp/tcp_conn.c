@@ -79,16 +79,24 @@ static tern_tcp_conn *find_conn(tern_tcp_layer *layer,
   return NULL;
 }
 
+/* Whether every word of a is zero (a listener's on every address of its
+ * family). */
+static bool all_zero(const tern_ip_addr *a) {
+  uint32_t any = 0;
+  for (size_t i = 0; i < sizeof a->u.w / sizeof a->u.w[0]; i++) {
+    any |= a->u.w[i];
+  }
+  return any == 0;
+}
+
 static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
                                         const tern_endpoint *local) {
-  static const tern_ip_addr zero;
   for (tern_tcp_listener *l = layer->listeners; l != NULL; l = l->next) {
     const tern_ip_addr *a = &l->local.addr;
     if (l->local.port == local->port &&
         (a->family == TERN_IP_NONE ||
          (a->family == local->addr.family &&
-          (memcmp(a->u.w, zero.u.w, sizeof zero.u.w) == 0 ||
-           tern__tcp_addr_eq(a, &local->addr))))) {
+          (all_zero(a) || tern__tcp_addr_eq(a, &local->addr))))) {
       return l;
     }
   }
@@ -168,8 +176,7 @@ void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   ours.mss = c->mss;
   ours.wscale = c->rcv_shift;
   tern_tcp_negotiated n;
-  tern_tcp_negotiate(&ours, theirs, (tern_ip_family)c->remote.addr.family,
-                     c->mss, &n);
+  tern_tcp_negotiate(&ours, theirs, tern__tcp_family(c), c->mss, &n);
   c->mss = n.mss;
   c->snd_shift = n.snd_shift;
   c->rcv_shift = n.rcv_shift;
@@ -255,13 +262,13 @@ static bool echo_before_timeout(const tern_tcp_conn *c, uint32_t ecr) {
  * (step 4.3, TERN__TCP_P_REXMIT); then tcp_output.c asks NextSeg(). */
 static tern_tcp_cc_action sack_ack_in(tern_tcp_conn *c, const tern_tcp_repr *s,
                                       uint32_t una, bool dup_shape) {
-  bool has = (s->opts.present & TERN_TCP_HAS_SACK) != 0;
   tern_tcp_sack_ack_info a = {
       .una = una,
       .ack = s->ack,
       .snd_nxt = c->snd_max, /* HighData + 1 */
-      .blocks = has ? s->opts.sack : NULL,
-      .block_count = has ? s->opts.sack_count : 0u,
+      /* No blocks without the option: the parse cleared sack_count. */
+      .blocks = s->opts.sack,
+      .block_count = s->opts.sack_count,
       .dup_shape = dup_shape && s->ack == una,
   };
   tern_tcp_sack_seg first; /* planned; tcp_output.c sends and reports it */
@@ -650,7 +657,7 @@ static const uint16_t plateaus[] = {32000, 17914, 8166, 4352, 2002,
  * 1,492 sent: the plateau below is 1,492 again). The caller keeps the
  * smaller of this and c->mss. */
 static uint16_t pmtu_mss(const tern_tcp_conn *c, const tern_ip_error *e) {
-  tern_ip_family f = (tern_ip_family)c->remote.addr.family;
+  tern_ip_family f = tern__tcp_family(c);
   unsigned mtu = e->mtu;
   if (mtu == 0) {
     unsigned len = e->quoted_len;

@@ -46,6 +46,13 @@ static inline bool tern__tcp_probing(const tern_tcp_conn *c) {
   return c->snd_wnd == 0 && c->snd_max - c->snd_una <= 2u;
 }
 
+/* c's family: IPv4 alone in an IPv4-only build (ip/addr/README.md: a
+ * connection can have no other there), where what depends on it for
+ * IPv6 compiles out. */
+static inline tern_ip_family tern__tcp_family(const tern_tcp_conn *c) {
+  return TERN_CONFIG_IPV6 ? (tern_ip_family)c->remote.addr.family : TERN_IP_V4;
+}
+
 /* tcp_conn.c */
 tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx, tern_pkt *pkt);
 void tern__tcp_error(void *ctx, const tern_ip_error *e);
@@ -117,7 +124,8 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
 void tern__tcp_slot_ready(tern_tcp_conn *c);
 
 /* tcp_user.c */
-/* Sets c's sequence state for a handshake from iss. */
-void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now);
+/* Sets c's sequence state for a handshake from iss, RCV.NXT at irs + 1
+ * (the peer's SYN's; any value until its SYN comes). */
+void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs);
 
 #endif /* TERN_TCP_CONN_INTERNAL_H */

@@ -84,12 +84,14 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   uint16_t peer_mss =
       (s->opts.present & TERN_TCP_HAS_MSS) != 0
           ? s->opts.mss
-          : (remote->addr.family == TERN_IP_V6 ? TERN_TCP_DEFAULT_MSS6
-                                               : TERN_TCP_DEFAULT_MSS4);
+          : (TERN_CONFIG_IPV6 && remote->addr.family == TERN_IP_V6
+                 ? TERN_TCP_DEFAULT_MSS6
+                 : TERN_TCP_DEFAULT_MSS4);
   tern_tcp_repr r;
   memset(&r, 0, sizeof r);
+  tern_time now = tern_now();
   r.seq = tern_tcp_cookie_make(&layer->cookie_key, local, remote, s->seq,
-                               peer_mss, tern_now());
+                               peer_mss, now);
   r.ack = s->seq + 1;
   r.flags = TERN_TCP_SYN | TERN_TCP_ACK;
   /* The connection the cookie becomes may take any slot (a free one, or
@@ -105,7 +107,7 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   r.opts.present = TERN_TCP_HAS_MSS;
   r.opts.mss = ours;
   layer->stats.cookies_sent++;
-  lst->cookie_at = tern_now() != 0 ? tern_now() : 1;
+  lst->cookie_at = now != 0 ? now : 1;
   tern__tcp_send_now(layer, local, remote, &r);
 }
 
@@ -200,13 +202,10 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
   layer->stats.cookies_ok++;
   take(lst, c, local, remote);
   uint32_t iss = s->ack - 1;
-  tern__tcp_open(c, iss, now);
-  tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq - 1);
+  tern__tcp_open(c, iss, s->seq - 1); /* (snd_shift and opts 0) */
   c->state = TERN_TCP_SYN_RCVD;
   c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */
   c->rcv_shift = 0;                  /* no options survive a cookie */
-  c->snd_shift = 0;
-  c->opts = 0;
   c->mss = mss < ours ? mss : ours;
   tern__tcp_segment(c, s);
   return true;
@@ -242,10 +241,9 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   }
   tern_time now = tern_now();
   take(lst, c, local, remote);
-  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now), now);
+  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now), s->seq);
   c->state = TERN_TCP_SYN_RCVD;
   c->mss = mss;
-  tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
   /* Our shift and options, settled now: we answer what the SYN offered. */
   tern__tcp_settle(c, &s->opts);
   tern__tcp_heard(c, now);

@@ -407,12 +407,19 @@ static void header_plan(const tern_tcp_conn *c, const plan *p,
   r->ack = (p->flags & TERN_TCP_ACK) != 0 ? c->rcv.rcv_nxt : 0;
 }
 
+/* Whether c's segments are SYNs: in SYN-SENT and SYN-RECEIVED, and only
+ * there, next_segment plans nothing else. */
+static bool sends_syn(const tern_tcp_conn *c) {
+  return c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD;
+}
+
 /* Fills r's other header fields and options for c: they depend on the
- * plan only through its SYN, which the state decides (next_segment), so
- * the same for every plan made before a segment goes out. A SYN
- * announces the MSS of rt, its route (not read otherwise). */
-static void header(tern_tcp_conn *c, bool syn, const tern_ip_route *rt,
-                   tern_tcp_repr *r, tern_time now) {
+ * plan only through its SYN, which the state decides (sends_syn), so the
+ * same for every plan made before a segment goes out. A SYN's MSS option
+ * is present but its value left to the caller: the MSS of the route,
+ * which is looked up only once a segment is due. */
+static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
+                   tern_time now) {
   memset(r, 0, sizeof *r);
   r->src_port = c->local.port;
   r->dst_port = c->remote.port;
@@ -424,8 +431,6 @@ static void header(tern_tcp_conn *c, bool syn, const tern_ip_route *rt,
   tern_tcp_opts *o = &r->opts;
   if (syn) {
     o->present = TERN_TCP_HAS_MSS;
-    /* Ours to announce (c->mss is what we send, once settled). */
-    o->mss = tern__tcp_route_mss(c->layer, rt);
     bool offer_all = c->state == TERN_TCP_SYN_SENT;
     if (offer_all || c->snd_shift != 0 || c->rcv_shift != 0) {
       o->present |= TERN_TCP_HAS_WSCALE;
@@ -526,17 +531,19 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
   plan p;
   /* Until this call returns no other task runs: no segment comes in, the
    * application reads nothing and no route changes. So one instant
-   * serves the whole call, and the header after the handshake is built
-   * once (header(): its fields but the plan's, header_plan(), read
-   * nothing that changes), with the cap its options leave; a SYN builds
-   * its own. The route is looked up for the first segment and kept.
-   * From the input path (cx NULL) the runner's waiter and packet are not
-   * touched: the runner may be waiting with them now. */
+   * serves the whole call, and the header is built once (header(): its
+   * fields but the plan's, header_plan(), read nothing that changes),
+   * with the cap its options leave (a SYN carries no data: its plan does
+   * not read the cap). The route is looked up for the first segment and
+   * kept. From the input path (cx NULL) the runner's waiter and packet
+   * are not touched: the runner may be waiting with them now. */
   tern_time now = tern_now();
-  tern_tcp_repr hdr, syn_hdr;
-  header(c, false, NULL, &hdr, now);
-  int hdr_olen = tern_tcp_options_len(&hdr.opts);
-  uint32_t cap = seg_max(c, hdr_olen);
+  tern_tcp_repr hdr;
+  bool syn = sends_syn(c);
+  header(c, syn, &hdr, now);
+  int olen = tern_tcp_options_len(&hdr.opts);
+  uint32_t cap = seg_max(c, olen);
+  size_t hlen = TERN_TCP_HEADER_LEN + (size_t)(olen < 0 ? 0 : olen);
   tern_ip_route rt;
   bool routed = false;
   for (int budget = 0; budget < 64; budget++) {
@@ -554,6 +561,9 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
         return TERN_READY; /* the timers try again */
       }
       routed = true;
+      if (syn) { /* ours to announce (c->mss is what we send, once settled) */
+        hdr.opts.mss = tern__tcp_route_mss(layer, &rt);
+      }
     }
     tern_pkt *pkt;
     if (cx == NULL) {
@@ -581,18 +591,10 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       tern_pkt_free(pkt);
       return TERN_READY;
     }
-    tern_tcp_repr *r = &hdr;
-    int olen = hdr_olen;
-    if ((p.flags & TERN_TCP_SYN) != 0) {
-      header(c, true, &rt, &syn_hdr, now);
-      r = &syn_hdr;
-      olen = tern_tcp_options_len(&syn_hdr.opts);
-    }
     /* The room this packet has for data. Nothing the plan reads changed
      * since it was made: it is made again only when this packet takes
      * less than cap. */
     size_t room = tern_pkt_tailroom(pkt);
-    size_t hlen = TERN_TCP_HEADER_LEN + (size_t)(olen < 0 ? 0 : olen);
     uint32_t max = room > hlen ? (uint32_t)(room - hlen) : 0;
     if (rt.max_len > hlen && max > rt.max_len - hlen) {
       max = (uint32_t)(rt.max_len - hlen);
@@ -605,26 +607,20 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       }
       return TERN_READY;
     }
-    header_plan(c, &p, r);
+    header_plan(c, &p, &hdr);
     uint8_t *d = tern_pkt_data(pkt) + hlen; /* the data, written in place */
     if (p.len != 0) {
       uint32_t at = c->shead + p.off;
-      if (at >= c->scap) {
-        at -= c->scap;
-      }
-      uint32_t first = c->scap - at < p.len ? c->scap - at : p.len;
-      memcpy(d, c->sbuf + at, first);
-      if (first < p.len) { /* the data wraps past the ring's end */
-        memcpy(d + first, c->sbuf, p.len - first);
-      }
+      tern__tcp_ring_get(d, c->sbuf, c->scap, at >= c->scap ? at - c->scap : at,
+                         p.len);
     }
-    r->payload = d;
-    r->payload_len = p.len;
-    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, r, olen) !=
-        0) {
+    hdr.payload = d;
+    hdr.payload_len = p.len;
+    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, &hdr,
+                  olen) != 0) {
       return TERN_READY; /* counted; the retransmission timer covers it */
     }
-    sent(c, &p, r->window, now);
+    sent(c, &p, hdr.window, now);
     if (cx == NULL) {
       return TERN_READY; /* the first segment only: the rest is the runner's */
     }

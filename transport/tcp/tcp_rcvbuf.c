@@ -28,13 +28,21 @@ static uint32_t wrap(const tern_tcp_rcvbuf *rb, uint32_t i) {
   return i;
 }
 
-/* Copies len bytes to the ring at index pos (< cap), wrapping. */
-static void ring_write(tern_tcp_rcvbuf *rb, uint32_t pos, const uint8_t *data,
-                       uint32_t len) {
-  uint32_t first = rb->cap - pos < len ? rb->cap - pos : len;
-  memcpy(rb->ring + pos, data, first);
+void tern__tcp_ring_put(uint8_t *ring, uint32_t cap, uint32_t pos,
+                        const uint8_t *data, uint32_t len) {
+  uint32_t first = cap - pos < len ? cap - pos : len;
+  memcpy(ring + pos, data, first);
   if (first < len) { /* past the ring's end */
-    memcpy(rb->ring, data + first, len - first);
+    memcpy(ring, data + first, len - first);
+  }
+}
+
+void tern__tcp_ring_get(uint8_t *out, const uint8_t *ring, uint32_t cap,
+                        uint32_t pos, uint32_t len) {
+  uint32_t first = cap - pos < len ? cap - pos : len;
+  memcpy(out, ring + pos, first);
+  if (first < len) { /* past the ring's end */
+    memcpy(out + first, ring, len - first);
   }
 }
 
@@ -89,7 +97,7 @@ int tern_tcp_rcvbuf_put(tern_tcp_rcvbuf *rb, uint32_t seq, const uint8_t *data,
   uint32_t n = len < window - offset ? (uint32_t)len : window - offset;
   uint32_t pos = wrap(rb, rb->read + rb->unread + offset);
   if (offset == 0) {
-    ring_write(rb, pos, data, n);
+    tern__tcp_ring_put(rb->ring, rb->cap, pos, data, n);
     uint32_t before = rb->rcv_nxt;
     rb->rcv_nxt += n;
     rb->unread += n;
@@ -105,7 +113,7 @@ int tern_tcp_rcvbuf_put(tern_tcp_rcvbuf *rb, uint32_t seq, const uint8_t *data,
   if (joined == 0 && rb->nranges == TERN_TCP_RCVBUF_RANGES) {
     return TERN_ENOMEM;
   }
-  ring_write(rb, pos, data, n);
+  tern__tcp_ring_put(rb->ring, rb->cap, pos, data, n);
   unsigned i = 0;
   while (i < rb->nranges) {
     if (joins(rb, i, left, right)) {
@@ -135,9 +143,7 @@ size_t tern_tcp_rcvbuf_read(tern_tcp_rcvbuf *rb, uint8_t *out, size_t cap) {
   if (n == 0) {
     return 0; /* out may be NULL */
   }
-  uint32_t first = rb->cap - rb->read < n ? rb->cap - rb->read : n;
-  memcpy(out, rb->ring + rb->read, first);
-  memcpy(out + first, rb->ring, n - first);
+  tern__tcp_ring_get(out, rb->ring, rb->cap, rb->read, n);
   advance(rb, n);
   return n;
 }

@@ -56,6 +56,14 @@ typedef struct tern_tcp_rcvbuf {
 int tern_tcp_rcvbuf_init(tern_tcp_rcvbuf *rb, uint8_t *ring, uint32_t cap,
                          uint32_t irs);
 
+/* Copies len bytes (at most cap) into, or out of, a ring of cap bytes
+ * from its index pos (< cap), wrapping past its end: the one ring copy of
+ * the receive ring here and of tcp.h's send ring. */
+void tern__tcp_ring_put(uint8_t *ring, uint32_t cap, uint32_t pos,
+                        const uint8_t *data, uint32_t len);
+void tern__tcp_ring_get(uint8_t *out, const uint8_t *ring, uint32_t cap,
+                        uint32_t pos, uint32_t len);
+
 /* The window to offer: the ring's free space after the unread bytes. */
 static inline uint32_t tern_tcp_rcvbuf_window(const tern_tcp_rcvbuf *rb) {
   return rb->cap - rb->unread;

@@ -37,11 +37,25 @@ static void prune(tern_tcp_scoreboard *sb, uint32_t una) {
   sb->count = (uint8_t)keep;
 }
 
+/* The octets of [a, b) not SACKed (a, b inside the window). */
+static uint32_t unsacked(const tern_tcp_scoreboard *sb, uint32_t a,
+                         uint32_t b) {
+  uint32_t n = b - a;
+  for (unsigned i = 0; i < sb->count; i++) {
+    uint32_t lo = tern_seq_max(sb->range[i].left, a);
+    uint32_t hi = tern_seq_min(sb->range[i].right, b);
+    if (tern_seq_lt(lo, hi)) {
+      n -= hi - lo;
+    }
+  }
+  return n;
+}
+
 /* Records [left, right), already inside [una, snd_nxt]; returns the bytes
  * of it not SACKed before. The ranges it overlaps or touches (adjacent in
  * the ordered array) merge with it into one. */
 static uint32_t insert(tern_tcp_scoreboard *sb, uint32_t left, uint32_t right) {
-  uint32_t newly = right - left;
+  uint32_t newly = unsacked(sb, left, right);
   unsigned i = 0;
   while (i < sb->count && tern_seq_lt(sb->range[i].right, left)) {
     i++; /* wholly below, not touching */
@@ -50,11 +64,6 @@ static uint32_t insert(tern_tcp_scoreboard *sb, uint32_t left, uint32_t right) {
   uint32_t l = left, r = right;
   while (j < sb->count && !tern_seq_gt(sb->range[j].left, right)) {
     const tern_tcp_sack_block *e = &sb->range[j++];
-    uint32_t lo = tern_seq_max(e->left, left);
-    uint32_t hi = tern_seq_min(e->right, right);
-    if (tern_seq_lt(lo, hi)) {
-      newly -= hi - lo; /* known already */
-    }
     l = tern_seq_min(l, e->left);
     r = tern_seq_max(r, e->right);
   }
@@ -320,18 +329,17 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
   return TERN_TCP_CC_RETRANSMIT;
 }
 
-/* The octets of [a, b) not SACKed (a, b inside the window). */
-static uint32_t unsacked(const tern_tcp_scoreboard *sb, uint32_t a,
-                         uint32_t b) {
-  uint32_t n = b - a;
-  for (unsigned i = 0; i < sb->count; i++) {
-    uint32_t lo = tern_seq_max(sb->range[i].left, a);
-    uint32_t hi = tern_seq_min(sb->range[i].right, b);
-    if (tern_seq_lt(lo, hi)) {
-      n -= hi - lo;
-    }
+/* NextSeg()'s rule 2 (new data), with room bytes that cwnd - pipe
+ * allows: false when there is no new data or its segment does not fit. */
+static bool new_seg(const tern_tcp_cc *cc, uint32_t snd_nxt, uint32_t new_avail,
+                    uint32_t room, tern_tcp_sack_seg *seg) {
+  if (new_avail == 0) {
+    return false;
   }
-  return n;
+  seg->seq = snd_nxt;
+  seg->len = min_u32(cc->smss, new_avail);
+  seg->rule = TERN_TCP_SACK_NEW;
+  return seg->len <= room;
 }
 
 /* After a timeout (RFC 5681 3.1, RFC 6675 5.1): everything sent before
@@ -347,34 +355,24 @@ static bool next_after_timeout(const tern_tcp_cc *cc,
       tern_seq_after_upto(sb->high_rxt, una, old_end) ? sb->high_rxt : una;
   uint32_t pipe = unsacked(sb, una, hr) + unsacked(sb, old_end, snd_nxt);
   uint32_t room = cc->cwnd > pipe ? cc->cwnd - pipe : 0;
-  /* The first octet at or above hr not SACKed, below old_end. */
-  uint32_t s = hr;
+  /* The first octet at or above hr not SACKed, s, and the end of its hole
+   * below old_end: the next range's left edge (the ranges are in order). */
+  uint32_t s = hr, end = old_end;
   for (unsigned i = 0; i < sb->count; i++) {
     const tern_tcp_sack_block *r = &sb->range[i];
     if (tern_seq_lt(s, r->left)) {
+      end = tern_seq_min(end, r->left);
       break;
     }
     s = tern_seq_max(s, r->right);
   }
   if (tern_seq_lt(s, old_end)) {
-    uint32_t end = old_end;
-    for (unsigned i = 0; i < sb->count; i++) {
-      if (tern_seq_gt(sb->range[i].left, s)) {
-        end = tern_seq_min(end, sb->range[i].left);
-        break;
-      }
-    }
     seg->seq = s;
     seg->len = min_u32(cc->smss, end - s);
     seg->rule = TERN_TCP_SACK_LOST;
-  } else if (new_avail > 0) {
-    seg->seq = snd_nxt;
-    seg->len = min_u32(cc->smss, new_avail);
-    seg->rule = TERN_TCP_SACK_NEW;
-  } else {
-    return false;
+    return seg->len <= room;
   }
-  return seg->len <= room;
+  return new_seg(cc, snd_nxt, new_avail, room, seg);
 }
 
 bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
@@ -388,13 +386,7 @@ bool tern_tcp_sack_next(const tern_tcp_cc *cc, const tern_tcp_scoreboard *sb,
                       : snd_nxt - una;
   uint32_t room = cc->cwnd > pipe ? cc->cwnd - pipe : 0;
   if (!cc->in_recovery) {
-    if (new_avail == 0) {
-      return false;
-    }
-    seg->seq = snd_nxt;
-    seg->len = min_u32(cc->smss, new_avail);
-    seg->rule = TERN_TCP_SACK_NEW;
-    return seg->len <= room;
+    return new_seg(cc, snd_nxt, new_avail, room, seg);
   }
   if (room < cc->smss) {
     return false;

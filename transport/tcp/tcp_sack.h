@@ -131,8 +131,8 @@ typedef struct tern_tcp_sack_ack_info {
   uint32_t una;     /* SND.UNA before this ACK */
   uint32_t ack;     /* SEG.ACK, already found acceptable (RFC 5961 5.2) */
   uint32_t snd_nxt; /* SND.NXT */
-  const tern_tcp_sack_block *blocks; /* its SACK option (NULL if none) */
-  uint8_t block_count;
+  const tern_tcp_sack_block *blocks; /* its SACK option's blocks */
+  uint8_t block_count;               /* how many: 0 without the option */
   bool dup_shape; /* RFC 5681 2's (b), (c), (e): no data, neither SYN nor
                      FIN, no window update; decides only when the ACK
                      has no SACK option */

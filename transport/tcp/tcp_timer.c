@@ -38,22 +38,45 @@ static bool outstanding(const tern_tcp_conn *c) {
          c->state == TERN_TCP_SYN_SENT || c->state == TERN_TCP_SYN_RCVD;
 }
 
-void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
-  const tern_tcp_config *cfg = &c->layer->cfg;
+/* What the idle clock stands for in c's state: TIME-WAIT's end, the
+ * FIN-WAIT-2 bound, the user timeout, the next keepalive probe, or
+ * nothing (see the top of this file). */
+typedef enum idle_clock {
+  IDLE_TIME_WAIT,
+  IDLE_FIN_WAIT2,
+  IDLE_USER_TIMEOUT,
+  IDLE_KEEPALIVE,
+  IDLE_OFF,
+} idle_clock;
+
+static idle_clock idle_kind(const tern_tcp_conn *c) {
   if (c->state == TERN_TCP_TIME_WAIT) {
-    return;
+    return IDLE_TIME_WAIT;
   }
   if (fin_wait2_bounded(c)) {
-    c->idle_at = tern__tcp_later(now, cfg->fin_wait2);
-    return;
+    return IDLE_FIN_WAIT2;
   }
   if (outstanding(c)) {
-    c->idle_at = tern__tcp_later(now, cfg->user_timeout);
-  } else if ((c->flags & TERN_TCP_F_KEEPALIVE) != 0) {
-    c->idle_at = tern__tcp_later(now, cfg->keepalive);
-    c->retries = 0;
-  } else {
-    c->idle_at = 0;
+    return IDLE_USER_TIMEOUT;
+  }
+  return (c->flags & TERN_TCP_F_KEEPALIVE) != 0 ? IDLE_KEEPALIVE : IDLE_OFF;
+}
+
+void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
+  const tern_tcp_config *cfg = &c->layer->cfg;
+  switch (idle_kind(c)) {
+    case IDLE_TIME_WAIT: return; /* its end stays */
+    case IDLE_FIN_WAIT2:
+      c->idle_at = tern__tcp_later(now, cfg->fin_wait2);
+      return;
+    case IDLE_USER_TIMEOUT:
+      c->idle_at = tern__tcp_later(now, cfg->user_timeout);
+      return;
+    case IDLE_KEEPALIVE:
+      c->idle_at = tern__tcp_later(now, cfg->keepalive);
+      c->retries = 0;
+      return;
+    default: c->idle_at = 0; return;
   }
 }
 
@@ -106,22 +129,17 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
 
 static void idle_expired(tern_tcp_conn *c, tern_time now) {
   const tern_tcp_config *cfg = &c->layer->cfg;
-  if (c->state == TERN_TCP_TIME_WAIT) {
-    tern__tcp_finish(c, 0);
-    return;
-  }
-  if (fin_wait2_bounded(c)) {
-    tern__tcp_finish(c, TERN_ETIMEDOUT); /* the peer never sent its FIN */
-    return;
-  }
-  if (outstanding(c)) {
-    /* The user timeout: an ICMP error heard meanwhile says why. */
-    tern__tcp_finish(c, c->err != 0 ? c->err : TERN_ETIMEDOUT);
-    return;
-  }
-  if ((c->flags & TERN_TCP_F_KEEPALIVE) == 0) {
-    c->idle_at = 0;
-    return;
+  switch (idle_kind(c)) {
+    case IDLE_TIME_WAIT: tern__tcp_finish(c, 0); return;
+    case IDLE_FIN_WAIT2:
+      tern__tcp_finish(c, TERN_ETIMEDOUT); /* the peer never sent its FIN */
+      return;
+    case IDLE_USER_TIMEOUT:
+      /* An ICMP error heard meanwhile says why. */
+      tern__tcp_finish(c, c->err != 0 ? c->err : TERN_ETIMEDOUT);
+      return;
+    case IDLE_OFF: c->idle_at = 0; return;
+    default: break; /* a keepalive probe is due */
   }
   if (c->retries >= cfg->keepalive_probes) {
     tern__tcp_finish(c, TERN_ETIMEDOUT);

@@ -87,7 +87,7 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
   return 0;
 }
 
-void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
+void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs) {
   tern_tcp_layer *layer = c->layer;
   c->snd_una = c->snd_nxt = c->snd_max = iss;
   c->snd_wnd = c->max_snd_wnd = 0;
@@ -101,10 +101,9 @@ void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, tern_time now) {
   c->snd_shift = 0;
   c->opts = 0;
   /* Unread bytes of an earlier connection in this storage are not the
-   * new one's (the handshake sets RCV.NXT again). */
-  (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, 0);
+   * new one's. */
+  (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, irs);
   tern_tcp_rtt_init(&c->rtt, layer->cfg.min_rto, layer->cfg.max_rto);
-  (void)now;
 }
 
 static bool port_in_use(void *ctx, uint16_t port) {
@@ -155,7 +154,7 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
   c->remote = *remote;
   c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
   c->err = 0;
-  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, &c->local, remote, now), now);
+  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, &c->local, remote, now), 0);
   c->mss = mss;
   c->state = TERN_TCP_SYN_SENT;
   c->next = layer->conns;
@@ -315,10 +314,7 @@ tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
     return TERN_PENDING;
   }
   uint32_t take = len < (uint32_t)room ? (uint32_t)len : (uint32_t)room;
-  uint32_t at = snd_tail(c);
-  uint32_t first = c->scap - at < take ? c->scap - at : take;
-  memcpy(c->sbuf + at, buf, first);
-  memcpy(c->sbuf, (const uint8_t *)buf + first, take - first);
+  tern__tcp_ring_put(c->sbuf, c->scap, snd_tail(c), buf, take);
   snd_queued(c, take);
   *n = (ptrdiff_t)take;
   return TERN_READY;
