@@ -111,8 +111,8 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
   tern__tcp_send_now(layer, local, remote, &r);
 }
 
-/* Whether s, from remote to local, is an old duplicate for a slot's
- * connection with the same endpoints that has closed: its SEQ not past
+/* Whether s, from remote, is an old duplicate for a slot's connection
+ * with the same peer that has closed: its SEQ not past
  * what that connection received and its ACK not past what it sent (a
  * slot keeps both until another connection takes it). The final ACK of a
  * cookie's handshake, duplicated in the network, still checks for up to
@@ -125,17 +125,19 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
  * cookie can still check. Later, a clock-driven ISN and our cookie's
  * period bits have run on past half the sequence space, compare as
  * before what the old connection saw, and a new connection from the same
- * port was reset as a duplicate. */
+ * port was reset as a duplicate. Our end is not compared: every slot's
+ * port is the listener's, and so is its address unless the listener
+ * takes any of several; then the same peer port to another of ours
+ * within those 131 s counts as old too (and is reset). */
 static bool old_duplicate(const tern_tcp_listener *lst,
-                          const tern_endpoint *local,
-                          const tern_endpoint *remote, const tern_tcp_repr *s) {
+                          const tern_endpoint *remote, const tern_tcp_repr *s,
+                          tern_time now) {
   for (uint8_t i = 0; i < lst->nslots; i++) {
     const tern_tcp_conn *c = &lst->slots[i];
     if (c->state == TERN_TCP_CLOSED &&
-        tern_now() - c->idle_at < 2u * TERN_TCP_COOKIE_PERIOD_MS &&
-        c->remote.port == remote->port && c->local.port == local->port &&
+        now - c->idle_at < 2u * TERN_TCP_COOKIE_PERIOD_MS &&
+        c->remote.port == remote->port &&
         tern__tcp_addr_eq(&c->remote.addr, &remote->addr) &&
-        tern__tcp_addr_eq(&c->local.addr, &local->addr) &&
         tern_seq_le(s->seq, c->rcv.rcv_nxt) &&
         tern_seq_le(s->ack, c->snd_max)) {
       return true;
@@ -174,7 +176,7 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
   }
   /* A closed connection's old ACK: CLOSED's answer, a reset (RFC 9293
    * 3.10.7.1). */
-  if (old_duplicate(lst, local, remote, s)) {
+  if (old_duplicate(lst, remote, s, now)) {
     layer->stats.rx_dropped++;
     tern__tcp_reset_answer(layer, local, remote, s);
     return true;
