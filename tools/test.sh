@@ -6,8 +6,9 @@
 #                                  interop tests, fuzz seeds replayed,
 #   3. bazel test --config=ipv4only  the unit tests of the layers the
 #                                  IPv4-only build changes (ip, udp, the
-#                                  sockets, TCP's connection machine) built
-#                                  with TERN_CONFIG_IPV6 0 (ip/addr/README.md),
+#                                  sockets) built with TERN_CONFIG_IPV6 0
+#                                  (ip/addr/README.md) that step 2's
+#                                  *_v4_only_test wrappers do not run so,
 #   4. bazel test //... in examples/consumer, a workspace that uses tern
 #                                  as an external repository,
 #   5. bazel test --config=asan    every host test under ASan + UBSan
@@ -108,12 +109,14 @@ fi
 
 run_bazel all "" //... "$@"
 # The IPv4-only build: every GoogleTest of those layers but the fuzz,
-# interop and manual ones (the default build's *_v4_only_test wrappers run
-# a few of them that way in step 2 already).
+# interop and manual ones, and but those the default build's
+# *_v4_only_test wrappers (ip/addr/ipv4_only.bzl) already ran IPv4-only in
+# step 2 (TCP's connection machine among them: conn_v4_only_test).
 v4_scope='//ip/... + //transport/udp/... + //sockets/...'
 v4_tests=$(bazel query "kind(cc_test, $v4_scope) except \
-  attr(tags, 'manual|fuzz|interop', $v4_scope)" 2>/dev/null)
-run_bazel ipv4only "" --config=ipv4only $v4_tests //transport/tcp:conn_test "$@"
+  attr(tags, 'manual|fuzz|interop', $v4_scope) except \
+  labels(test, kind(ipv4_only_test, //...))" 2>/dev/null)
+run_bazel ipv4only "" --config=ipv4only $v4_tests "$@"
 run_bazel consumer examples/consumer //... "$@"
 run_bazel asan "" --config=asan --build_tag_filters=-firmware \
   --test_tag_filters=-firmware,-noasan //... "$@"
