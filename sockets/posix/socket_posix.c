@@ -297,11 +297,14 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
     r = connect(k->fd, (struct sockaddr *)&ss, len);
   } while (r != 0 && errno == EINTR);
   int e = r == 0 ? 0 : errno;
+  /* A connect that failed gives back a descriptor made for it; one the
+   * application bound stays until the close, so that the socket keeps the
+   * local endpoint it was given (as Linux's own socket does). */
+  if (e != 0 && e != EINPROGRESS && made) {
+    drop_fd(k);
+  }
   if (k->kind == KIND_DGRAM) {
     if (e != 0) {
-      if (made) {
-        drop_fd(k);
-      }
       return tern_socket_posix_err(e);
     }
     k->udp_peer = 1;
@@ -311,18 +314,9 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   if (e == 0 || e == EINPROGRESS) {
     k->connecting = e != 0;
   } else if (e == ECONNREFUSED || e == ETIMEDOUT || e == ECONNRESET) {
-    /* The peer answered at once: poll_connect reports it. A descriptor
-     * made for the connect goes back now; one the application bound
-     * stays until the close, so that the socket keeps the local
-     * endpoint it was given (as Linux's own socket does). */
-    k->err = tern_socket_posix_err(e);
-    if (made) {
-      drop_fd(k);
-    }
+    k->err = tern_socket_posix_err(e); /* the peer answered at once: */
+                                       /* poll_connect reports it */
   } else {
-    if (made) {
-      drop_fd(k); /* a descriptor the application bound stays, as above */
-    }
     return tern_socket_posix_err(e);
   }
   k->peer = *remote;
