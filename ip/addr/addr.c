@@ -42,6 +42,9 @@ int tern_endpoint_remote_check(const tern_endpoint *e) {
 }
 
 int tern_endpoint_local_check(const tern_endpoint *e) {
+  if (e == NULL) {
+    return TERN_EINVAL;
+  }
   return e->addr.family == TERN_IP_NONE ? 0
                                         : tern_ip_family_check(e->addr.family);
 }

@@ -121,9 +121,9 @@ int tern_endpoint_remote_check(const tern_endpoint *e);
 
 /* Whether e's family can be a local endpoint (what a bind takes): 0 for
  * no family (every local address) or a supported one, TERN_EINVAL for an
- * unknown one, TERN_EAFNOSUPPORT for IPv6 in an IPv4-only build. The port
- * and the address are the binder's to judge (port 0: ephemeral). e must
- * not be NULL. */
+ * unknown one or e NULL, TERN_EAFNOSUPPORT for IPv6 in an IPv4-only
+ * build. The port and the address are the binder's to judge (port 0:
+ * ephemeral). */
 int tern_endpoint_local_check(const tern_endpoint *e);
 
 /* Buffer sizes that always fit a formatted value and its NUL. */

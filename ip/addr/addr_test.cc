@@ -296,6 +296,7 @@ TEST(Endpoint, LocalCheck) {
             TERN_CONFIG_IPV6 ? 0 : TERN_EAFNOSUPPORT);
   e.addr.family = 9;
   EXPECT_EQ(tern_endpoint_local_check(&e), TERN_EINVAL);
+  EXPECT_EQ(tern_endpoint_local_check(nullptr), TERN_EINVAL);
 }
 
 #if !TERN_CONFIG_IPV6
