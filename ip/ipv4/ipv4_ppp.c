@@ -1,11 +1,11 @@
-#include "apps/echo/echo_ppp.h"
+#include "tern/ipv4_ppp.h"
 
 #include <string.h>
 
 #include "tern/ipv4.h"
 
 static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
-  tern_echo_ppp *g = TERN_CONTAINER_OF(t, tern_echo_ppp, task);
+  tern_ipv4_ppp *g = TERN_CONTAINER_OF(t, tern_ipv4_ppp, task);
   for (;;) {
     uint32_t ev;
     if (tern_ip_iface_poll_event(g->iface, cx, &ev) == TERN_PENDING) {
@@ -44,7 +44,7 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
   }
 }
 
-int tern_echo_ppp_start(tern_echo_ppp *g, tern_executor *ex, tern_ppp *ppp,
+int tern_ipv4_ppp_start(tern_ipv4_ppp *g, tern_executor *ex, tern_ppp *ppp,
                         tern_ip_iface *iface) {
   if (g == NULL || ex == NULL || ppp == NULL || iface == NULL) {
     return TERN_EINVAL;
