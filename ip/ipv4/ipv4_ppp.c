@@ -20,13 +20,15 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
       tern_ipv4_addr local, peer;
       memcpy(local.b, v4.local, 4);
       memcpy(peer.b, v4.peer, 4);
-      /* A peer may give no address of its own (RFC 1332). The link still
-       * carries everything: on a point-to-point device the gateway only
-       * says the default route goes there, so take the stand-in pppd and
-       * lwIP use, 10.64.64.64 (.65 when that is the address we were
-       * given: set_addr refuses our own address as the gateway). */
+      /* A peer may give no address of its own (RFC 1332), or claim ours
+       * (IPCP does not forbid it), which set_addr refuses as the gateway.
+       * The link still carries everything: on a point-to-point device the
+       * gateway only says the default route goes there, so take the
+       * stand-in pppd and lwIP use, 10.64.64.64 (.65 when that is the
+       * address we were given). */
       static const tern_ipv4_addr stand_in = {{10, 64, 64, 64}};
-      if (memcmp(peer.b, "\0\0\0\0", 4) == 0) {
+      if (memcmp(peer.b, "\0\0\0\0", 4) == 0 ||
+          memcmp(peer.b, local.b, 4) == 0) {
         peer = stand_in;
         if (memcmp(local.b, stand_in.b, 4) == 0) {
           peer.b[3] = 65;

@@ -14,10 +14,11 @@
  *
  * The gateway only says the default route goes over the link (on a
  * point-to-point device every datagram goes to the peer whatever its
- * next hop). A peer that gives no address of its own (RFC 1332 lets it)
- * gets the stand-in pppd and lwIP use, 10.64.64.64, or 10.64.64.65 when
- * 10.64.64.64 is our address (tern_ipv4_set_addr refuses our own address
- * as the gateway).
+ * next hop). A peer that gives no address of its own (RFC 1332 lets it),
+ * or claims ours as its own (IPCP does not forbid both ends the same
+ * address), gets the stand-in pppd and lwIP use, 10.64.64.64, or
+ * 10.64.64.65 when 10.64.64.64 is our address (tern_ipv4_set_addr refuses
+ * our own address as the gateway).
  *
  * The DNS servers IPCP learnt (RFC 1877, when tern_ppp_config's want_dns
  * asked for them) are in tern_ppp_get_ipv4(glue->ppp) from the time the

@@ -82,22 +82,17 @@ struct PppHosts {
   tern_test::CountingWaker w;
   std::vector<Bytes> got;  // IP packets B received
 
-  // far: the last byte of B's own address, 10.0.0.<far> (0: B gives
-  // none, as RFC 1332 lets it); given: the last byte of the 10.0.0.x
-  // address B gives A (0: 10.64.64.64, the stand-in's).
-  explicit PppHosts(uint8_t far_addr = 1, uint8_t given = 2) {
+  // far_addr: B's own address (empty: B gives none, as RFC 1332 lets
+  // it); given: the address B gives A.
+  explicit PppHosts(const Bytes &far_addr = {10, 0, 0, 1},
+                    const Bytes &given = {10, 0, 0, 2}) {
     tern_sim_set_time(0);
     tern_memstream_init(&line, ab, sizeof ab, ba, sizeof ba);
     tern_ppp_config ca = {}, cb = {};
-    if (far_addr != 0) {
-      cb.local_addr[0] = 10;
-      cb.local_addr[3] = far_addr;
+    if (!far_addr.empty()) {
+      memcpy(cb.local_addr, far_addr.data(), 4);
     }
-    cb.peer_addr[0] = 10;
-    cb.peer_addr[3] = given;
-    if (given == 0) {
-      memcpy(cb.peer_addr, "\x0a\x40\x40\x40", 4);
-    }
+    memcpy(cb.peer_addr, given.data(), 4);
     tern_rng ra = rng_a.Rng(), rb = rng_b.Rng();
     EXPECT_EQ(tern_ppp_init(&a, tern_memstream_a(&line), &pool_a.pool, tx_a,
                             sizeof tx_a, &ca, &ra),
@@ -221,7 +216,7 @@ TEST(Ipv4Ppp, TheInterfaceTakesTheIpcpAddressAndLosesItWithTheLink) {
 // in for the peer). Before, the interface had no gateway and nothing off
 // its /32 was reachable: the reply to 10.0.0.7 never went.
 TEST(Ipv4Ppp, APeerWithoutAnAddressStillCarriesTheDefaultRoute) {
-  auto *h = new PppHosts(0);
+  auto *h = new PppHosts(Bytes{});
   h->Run();
   ASSERT_EQ(h->glue.g.ups, 1u);
   tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&h->a);
@@ -235,7 +230,34 @@ TEST(Ipv4Ppp, APeerWithoutAnAddressStillCarriesTheDefaultRoute) {
 // gateway is then 10.64.64.65, as set_addr refuses our own address as a
 // gateway (and the interface was left with no address at all).
 TEST(Ipv4Ppp, APeerWithoutAnAddressGivingUsTheStandInsStillConfigures) {
-  auto *h = new PppHosts(0, 0);
+  auto *h = new PppHosts(Bytes{}, {10, 64, 64, 64});
+  h->Run();
+  EXPECT_EQ(h->glue.g.ups, 1u);
+  EXPECT_EQ(h->Addr(), Bytes({10, 64, 64, 64}));
+  EXPECT_TRUE(h->Answers(7, {10, 64, 64, 64}));
+  delete h;
+}
+
+// A peer that claims our own address as its own (IPCP lets both ends be
+// given the same address; a misconfigured server does it): before, the
+// glue gave set_addr our address as the gateway, which it refuses, and
+// the interface was left with no address at all (no ping answered). The
+// stand-in takes the peer's place, as for a peer without an address.
+TEST(Ipv4Ppp, APeerClaimingOurAddressStillConfigures) {
+  auto *h = new PppHosts({10, 0, 0, 2}, {10, 0, 0, 2});
+  h->Run();
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&h->a);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 2}));
+  EXPECT_EQ(Bytes(v4.peer, v4.peer + 4), Bytes({10, 0, 0, 2}));
+  EXPECT_EQ(h->glue.g.ups, 1u);
+  EXPECT_EQ(h->Addr(), Bytes({10, 0, 0, 2}));
+  EXPECT_TRUE(h->Answers(7, {10, 0, 0, 2}));
+  delete h;
+}
+
+// The same when the address both ends claim is the stand-in itself.
+TEST(Ipv4Ppp, APeerClaimingOurAddressThatIsTheStandInStillConfigures) {
+  auto *h = new PppHosts({10, 64, 64, 64}, {10, 64, 64, 64});
   h->Run();
   EXPECT_EQ(h->glue.g.ups, 1u);
   EXPECT_EQ(h->Addr(), Bytes({10, 64, 64, 64}));
