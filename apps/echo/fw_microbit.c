@@ -24,7 +24,7 @@
 #include "tern/slip.h"
 #include "tern/timer.h"
 #ifdef TERN_ECHO_PPP
-#include "apps/echo/echo_ppp.h"
+#include "tern/ipv4_ppp.h"
 #include "tern/ppp.h"
 #endif
 
@@ -34,7 +34,7 @@
 TERN_PKT_POOL_DEFINE(pool, 4, MTU + TERN_PPP_OVERHEAD);
 static tern_ppp ppp;
 static uint8_t ppp_tx[64];
-static tern_echo_ppp ppp_glue;
+static tern_ipv4_ppp ppp_glue;
 #define LINK_NAME "ppp"
 #else
 TERN_PKT_POOL_DEFINE(pool, 4, MTU);
@@ -145,7 +145,7 @@ int main(void) {
   rc = tern_echo_start(&app, &ex, &pool, &rng, tern_ppp_netdev(&ppp), &none, 0,
                        NULL);
   if (rc == 0) {
-    rc = tern_echo_ppp_start(&ppp_glue, &ex, &ppp, &app.iface);
+    rc = tern_ipv4_ppp_start(&ppp_glue, &ex, &ppp, &app.iface);
   }
   (void)addr;
 #else

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "apps/echo/echo.h"
-#include "apps/echo/echo_ppp.h"
 #include "apps/echo/echo_tcp.h"
 #include "tern/checksum.h"
 #include "tern/dhcpv4.h"
@@ -30,6 +29,7 @@
 #include "tern/host_fd_stream.h"
 #include "tern/host_netdev.h"
 #include "tern/host_rng.h"
+#include "tern/ipv4_ppp.h"
 #include "tern/pcap.h"
 #include "tern/ppp.h"
 #include "tern/slip.h"
@@ -49,7 +49,7 @@ static tern_slip slip;
 static uint8_t slip_tx[2 * PKT_SIZE + 2];
 static tern_ppp ppp;
 static uint8_t ppp_tx[256];
-static tern_echo_ppp ppp_glue;
+static tern_ipv4_ppp ppp_glue;
 static tern_eth eth;
 static tern_neighbour4 neighbours[16];
 static tern_pcap pcap;
@@ -222,7 +222,7 @@ static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
   TERN_CO_END(&probe.co);
 }
 
-static void ppp_report(tern_echo_ppp *g, bool up) {
+static void ppp_report(tern_ipv4_ppp *g, bool up) {
   (void)g;
   if (!up) {
     printf("ppp: link down\n");
@@ -408,7 +408,7 @@ int main(int argc, char **argv) {
     tern_spawn(&ex, &dhcp.print);
   }
   if (ppp_path != NULL) {
-    rc = tern_echo_ppp_start(&ppp_glue, &ex, &ppp, &app.iface);
+    rc = tern_ipv4_ppp_start(&ppp_glue, &ex, &ppp, &app.iface);
     if (rc != 0) {
       die("ppp glue", rc);
     }

@@ -18,7 +18,7 @@
 #ifdef TERN_SIZE_ETHERNET
 #include "tern/ethernet.h"
 #elif defined(TERN_SIZE_PPP)
-#include "apps/echo/echo_ppp.h"
+#include "tern/ipv4_ppp.h"
 #include "tern/ppp.h"
 #else
 #include "tern/slip.h"
@@ -50,7 +50,7 @@ static tern_memstream_pair line;
 static uint8_t ring_ab[256], ring_ba[256];
 static tern_ppp ppp;
 static uint8_t ppp_tx[64];
-static tern_echo_ppp glue;
+static tern_ipv4_ppp glue;
 #else
 static tern_memstream_pair line;
 static uint8_t ring_ab[256], ring_ba[256];
@@ -102,7 +102,7 @@ int main(void) {
     return 1;
   }
 #ifdef TERN_SIZE_PPP
-  if (tern_echo_ppp_start(&glue, &ex, &ppp, &app.iface) != 0) {
+  if (tern_ipv4_ppp_start(&glue, &ex, &ppp, &app.iface) != 0) {
     return 1;
   }
 #endif

@@ -1,11 +1,11 @@
-#include "apps/echo/echo_ppp.h"
+#include "tern/ipv4_ppp.h"
 
 #include <string.h>
 
 #include "tern/ipv4.h"
 
 static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
-  tern_echo_ppp *g = TERN_CONTAINER_OF(t, tern_echo_ppp, task);
+  tern_ipv4_ppp *g = TERN_CONTAINER_OF(t, tern_ipv4_ppp, task);
   for (;;) {
     uint32_t ev;
     if (tern_ip_iface_poll_event(g->iface, cx, &ev) == TERN_PENDING) {
@@ -20,13 +20,15 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
       tern_ipv4_addr local, peer;
       memcpy(local.b, v4.local, 4);
       memcpy(peer.b, v4.peer, 4);
-      /* A peer may give no address of its own (RFC 1332). The link still
-       * carries everything: on a point-to-point device the gateway only
-       * says the default route goes there, so take the stand-in pppd and
-       * lwIP use, 10.64.64.64 (.65 when that is the address we were
-       * given: set_addr refuses our own address as the gateway). */
+      /* A peer may give no address of its own (RFC 1332), or claim ours
+       * (IPCP does not forbid it), which set_addr refuses as the gateway.
+       * The link still carries everything: on a point-to-point device the
+       * gateway only says the default route goes there, so take the
+       * stand-in pppd and lwIP use, 10.64.64.64 (.65 when that is the
+       * address we were given). */
       static const tern_ipv4_addr stand_in = {{10, 64, 64, 64}};
-      if (memcmp(peer.b, "\0\0\0\0", 4) == 0) {
+      if (memcmp(peer.b, "\0\0\0\0", 4) == 0 ||
+          memcmp(peer.b, local.b, 4) == 0) {
         peer = stand_in;
         if (memcmp(local.b, stand_in.b, 4) == 0) {
           peer.b[3] = 65;
@@ -44,7 +46,7 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
   }
 }
 
-int tern_echo_ppp_start(tern_echo_ppp *g, tern_executor *ex, tern_ppp *ppp,
+int tern_ipv4_ppp_start(tern_ipv4_ppp *g, tern_executor *ex, tern_ppp *ppp,
                         tern_ip_iface *iface) {
   if (g == NULL || ex == NULL || ppp == NULL || iface == NULL) {
     return TERN_EINVAL;
