@@ -115,6 +115,7 @@ TEST_F(PppMin, Ipv6SendsAreRefused) {
   ASSERT_NE(pkt, nullptr);
   tern_pkt_reserve(pkt, 4);
   uint8_t *d = tern_pkt_put(pkt, 40);
+  ASSERT_NE(d, nullptr);
   memset(d, 0, 40);
   d[0] = 0x60;
   int err = 0;
