@@ -702,10 +702,9 @@ static tern_poll p_shut(void *self, tern_cx *cx, int *err) {
       /* As tern's TCP: a connect nobody answered yet ends quietly, and
        * later calls say TERN_ECLOSED. shutdown(2) would abort it too but
        * leave ECONNRESET in SO_ERROR, an error the peer never sent. A
-       * task waiting on the descriptor is told (the port drops its
-       * wakers with it). */
-      tern_waker_slot_wake(&k->reg.readable);
-      tern_waker_slot_wake(&k->reg.writable);
+       * task waiting on the descriptor is told (unregistering forgets
+       * its waker). */
+      (void)tern_host_fd_wake(&k->reg);
       drop_fd(k);
       k->connecting = 0;
     } else if (shutdown(k->fd, SHUT_WR) != 0) {
