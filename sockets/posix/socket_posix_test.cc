@@ -239,6 +239,28 @@ TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
   Close(c, 0);
 }
 
+// The socket a connect abandoned by the stream's close keeps the local
+// endpoint it had, as tern's backend keeps its connection's (before, the
+// descriptor went with the connect and the endpoint read port 0).
+TEST_P(PosixSocket, StreamCloseWhileConnectingKeepsTheLocalEndpoint) {
+  tern_socket *c;
+  ASSERT_NO_FATAL_FAILURE(ConnectNobodyAnswers(&c));
+  tern_endpoint before = {}, after = {};
+  ASSERT_EQ(tern_socket_local(c, &before), 0);
+  ASSERT_NE(before.port, 0);
+  int err = 1;
+  tern_stream st = tern_socket_stream(c);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(tern_socket_local(c, &after), 0);
+  EXPECT_EQ(after.port, before.port);
+  EXPECT_EQ(after.addr.family, before.addr.family);
+  EXPECT_EQ(memcmp(&after.addr.u, &before.addr.u, sizeof after.addr.u), 0);
+  Close(c, 0);
+}
+
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
 // on a connection that was reset it answers as on a live one (0), as
 // tern's backend does: it answered the reset (TERN_ECONNRESET) once.
