@@ -161,6 +161,7 @@ static void reset_sock(tern_socket_posix_sock *k, uint8_t kind) {
   k->connecting = 0;
   k->wr_closed = 0;
   k->udp_peer = 0;
+  k->bound = 0;
   k->abandoned = 0;
   k->sndbuf = 0;
   k->rcvbuf = 0;
@@ -207,6 +208,7 @@ static int p_bind(tern_socket *s, const tern_endpoint *local) {
     drop_fd(k);
     return rc;
   }
+  k->bound = 1;
   return 0;
 }
 
@@ -701,20 +703,36 @@ static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
 }
 
 /* Gives up k's connect, which nobody answered yet (SYN-SENT), as tern's
- * TCP does: quietly, and later calls say TERN_ECLOSED. shutdown(2) would
- * abort it too but leave ECONNRESET in SO_ERROR, an error the peer never
- * sent: the descriptor is closed instead. The socket keeps the local
- * endpoint it had, as tern's connection keeps its own: the slot keeps a
- * copy, as the descriptor goes. A task waiting on the descriptor is
- * told. */
+ * TCP does: quietly, later calls say TERN_ECLOSED, and the socket keeps
+ * the local endpoint it had. In SYN-SENT shutdown(2) disconnects the
+ * socket (no segment sent) and leaves ECONNRESET in SO_ERROR, an error
+ * the peer never sent, read away here. A descriptor the application
+ * bound stays, with its port, until the close (as when a connect is
+ * refused at once); one the connect made goes back now, its ephemeral
+ * port already let go by the disconnect. A task waiting on the
+ * descriptor is told. */
 static void abandon(tern_socket_posix_sock *k) {
-  if (p_endpoint(&k->base, false, &k->local) != 0) {
-    memset(&k->local, 0, sizeof k->local);
+  tern_endpoint mine;
+  if (p_endpoint(&k->base, false, &mine) != 0) {
+    memset(&mine, 0, sizeof mine);
   }
+  (void)shutdown(k->fd, SHUT_WR);
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (getsockopt(k->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+      ti.tcpi_state != TCP_CLOSE) {
+    return; /* answered meanwhile: the shutdown was a half-close */
+  }
+  int e = 0;
+  len = sizeof e;
+  (void)getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &e, &len);
+  k->local = mine;
   k->abandoned = 1;
   k->connecting = 0;
   (void)tern_host_fd_wake(&k->reg);
-  drop_fd(k);
+  if (!k->bound) {
+    drop_fd(k);
+  }
 }
 
 static tern_poll p_shut(void *self, tern_cx *cx, int *err) {

@@ -30,7 +30,8 @@
  *    two listeners on one port are still TERN_EADDRINUSE.
  *  - The stream's close of a connect nobody answered yet gives it up
  *    quietly, as tern's TCP does; the socket keeps the local endpoint it
- *    had. */
+ *    had, and one the application bound keeps its port until it is
+ *    closed (a descriptor the connect made goes back at once). */
 #ifndef TERN_SOCKET_POSIX_H
 #define TERN_SOCKET_POSIX_H
 
@@ -62,6 +63,7 @@ typedef struct tern_socket_posix_sock {
   uint8_t connecting;  /* a stream connect in progress */
   uint8_t wr_closed;   /* half-closed by this end */
   uint8_t udp_peer;    /* a datagram socket's peer is fixed */
+  uint8_t bound;       /* the application bound it (the descriptor is its) */
   uint8_t abandoned;   /* the stream's close gave up its connect */
   tern_host_fd reg;    /* the registration with the host port */
 } tern_socket_posix_sock;
