@@ -223,8 +223,10 @@ static inline tern_poll tern_socket_poll_recv_from(tern_socket *s, tern_cx *cx,
   return s->ops->poll_recv_from(s, cx, src, buf, cap, n);
 }
 
-/* The socket's local endpoint (port 0 before it has one). Returns 0 or
- * TERN_EINVAL. */
+/* The socket's local endpoint (port 0 before it has one). A connect the
+ * stream's close abandoned leaves the socket the endpoint it had (tern,
+ * posix: the connection's address and port, or what the application
+ * bound). Returns 0 or TERN_EINVAL. */
 static inline int tern_socket_local(tern_socket *s, tern_endpoint *out) {
   return s->ops->endpoint(s, false, out);
 }

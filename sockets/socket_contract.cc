@@ -353,13 +353,17 @@ TEST_P(SocketContract, ConnectAcceptAndExchange) {
 // and posix drop a SYN nobody answered yet) or once the connect completed
 // (the modem's AT+CIPSTART runs to its end). No error is invented: the
 // close says 0, the connect then 0 (it completed) or TERN_ECLOSED (it was
-// abandoned), a write TERN_ECLOSED, and the socket closes with 0.
+// abandoned), a write TERN_ECLOSED, and the socket closes with 0. The
+// socket keeps the local endpoint it had (a backend that learns it only
+// once the connect completed, the modem, had none yet).
 TEST_P(SocketContract, StreamCloseWhileConnectingEndsCleanly) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);
   tern_endpoint to = fx_->ServerAt(fx_->Port(0));
   tern_socket *c = StartConnect(to);
   ASSERT_NE(c, nullptr);
+  tern_endpoint before = {}, after = {};
+  ASSERT_EQ(tern_socket_local(c, &before), 0);
   tern_stream st = tern_socket_stream(c);
   int err = 1;
   ASSERT_EQ(
@@ -370,6 +374,11 @@ TEST_P(SocketContract, StreamCloseWhileConnectingEndsCleanly) {
       Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
       TERN_READY);
   EXPECT_TRUE(err == 0 || err == TERN_ECLOSED) << tern_strerror(err);
+  ASSERT_EQ(tern_socket_local(c, &after), 0);
+  if (before.port != 0) {
+    EXPECT_TRUE(SamePort(after, before));
+    EXPECT_TRUE(SameAddr(after, before));
+  }
   ptrdiff_t n = 0;
   tern_test::CountingWaker &w = NewWaker();
   tern_cx cx = w.Cx();

@@ -175,8 +175,7 @@ int tern_host_tun_open(tern_host_netdev *dev,
  * before the registration (and the wakers it keeps) goes, so they poll
  * again and meet TERN_ECLOSED instead of sleeping for ever. */
 static void detach(tern_host_netdev *dev) {
-  tern_waker_slot_wake(&dev->reg.readable);
-  tern_waker_slot_wake(&dev->reg.writable);
+  (void)tern_host_fd_wake(&dev->reg);
   (void)tern_host_fd_unregister(&dev->reg);
   close(dev->fd);
   dev->fd = -1;

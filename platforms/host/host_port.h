@@ -73,6 +73,15 @@ int tern_host_fd_register(tern_host_fd *reg, int fd);
  * reg is NULL or not registered. */
 int tern_host_fd_unregister(tern_host_fd *reg);
 
+/* Wakes the tasks waiting on reg (the wakers its polls stored, for
+ * reading and for writing), as an event on the descriptor would: each
+ * polls again and its IO says what changed. For a driver that ends the
+ * descriptor's use itself (closes it, gives up a connect) and must not
+ * leave a waiter asleep: wake, then unregister, which forgets wakers
+ * without calling them. Safe from any thread. Returns 0, or TERN_EINVAL
+ * if reg is NULL or not registered. */
+int tern_host_fd_wake(tern_host_fd *reg);
+
 /* READY if reading fd would not block now (data, end of file, a hang-up
  * or an error to collect: the read itself tells which). Otherwise stores
  * cx's waker in the readable slot and returns PENDING; tern_port_wait

@@ -421,6 +421,23 @@ int tern_host_fd_unregister(tern_host_fd *reg) {
   return 0;
 }
 
+int tern_host_fd_wake(tern_host_fd *reg) {
+  if (reg == NULL) {
+    return TERN_EINVAL;
+  }
+  tern_irqstate s = tern_port_critical_enter();
+  bool registered = reg->registered != 0;
+  tern_port_critical_exit(s);
+  if (!registered) {
+    return TERN_EINVAL;
+  }
+  /* Each slot takes its waker out in the critical section and calls it
+   * outside, as for any wake from another thread. */
+  tern_waker_slot_wake(&reg->readable);
+  tern_waker_slot_wake(&reg->writable);
+  return 0;
+}
+
 /* Stores the waker, then checks: see PORT_FD_EVENTS for why this order. */
 static tern_poll port_fd_poll(tern_host_fd *reg, tern_cx *cx, bool write) {
   if (reg == NULL) {

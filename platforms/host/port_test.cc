@@ -649,6 +649,44 @@ TEST_F(HostPortTest, UnregisterStopsWakes) {
   EXPECT_EQ(tern_host_fd_unregister(&reg), 0);
 }
 
+// A driver that ends a descriptor's use itself (a socket backend giving up
+// a connect, a netdev closing) wakes its waiters through the port before
+// it unregisters: each stored waker is called once, with no event on the
+// descriptor, and taken out of its slot.
+TEST_F(HostPortTest, WakeCallsTheWaitersOnceWithoutAnEvent) {
+  int sv[2];
+  ASSERT_EQ(
+      socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
+      0);
+  tern_host_fd reg = TERN_HOST_FD_INIT;
+  EXPECT_EQ(tern_host_fd_wake(&reg), TERN_EINVAL);  // not registered
+  EXPECT_EQ(tern_host_fd_wake(nullptr), TERN_EINVAL);
+  ASSERT_EQ(tern_host_fd_register(&reg, sv[0]), 0);
+  EXPECT_EQ(tern_host_fd_wake(&reg), 0);  // nobody waits: nothing to call
+  Counter rd, wr;
+  tern_cx rcx = CounterCx(&rd);
+  tern_cx wcx = CounterCx(&wr);
+  ASSERT_EQ(tern_host_fd_poll_readable(&reg, &rcx), TERN_PENDING);
+  // Fill the socket so that a writer waits too.
+  char buf[4096] = {};
+  while (write(sv[0], buf, sizeof buf) > 0) {
+  }
+  ASSERT_EQ(tern_host_fd_poll_writable(&reg, &wcx), TERN_PENDING);
+  EXPECT_EQ(tern_host_fd_wake(&reg), 0);
+  EXPECT_EQ(rd.wakes.load(), 1);
+  EXPECT_EQ(wr.wakes.load(), 1);
+  // Taken out: a second wake, or a later event, calls neither again.
+  EXPECT_EQ(tern_host_fd_wake(&reg), 0);
+  ASSERT_EQ(write(sv[1], "x", 1), 1);
+  Wait(true, tern_port_now() + 20);
+  EXPECT_EQ(rd.wakes.load(), 1);
+  EXPECT_EQ(wr.wakes.load(), 1);
+  EXPECT_EQ(tern_host_fd_unregister(&reg), 0);
+  EXPECT_EQ(tern_host_fd_wake(&reg), TERN_EINVAL);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 TEST_F(HostPortTest, UnregisterFromAnotherThreadWhileWaiting) {
   Pipe p;
   ASSERT_GE(p.r, 0);

@@ -161,9 +161,12 @@ static void reset_sock(tern_socket_posix_sock *k, uint8_t kind) {
   k->connecting = 0;
   k->wr_closed = 0;
   k->udp_peer = 0;
+  k->bound = 0;
+  k->abandoned = 0;
   k->sndbuf = 0;
   k->rcvbuf = 0;
   memset(&k->peer, 0, sizeof k->peer);
+  memset(&k->local, 0, sizeof k->local);
   tern_host_fd init = TERN_HOST_FD_INIT;
   k->reg = init;
 }
@@ -205,6 +208,7 @@ static int p_bind(tern_socket *s, const tern_endpoint *local) {
     drop_fd(k);
     return rc;
   }
+  k->bound = 1;
   return 0;
 }
 
@@ -348,7 +352,7 @@ static tern_poll p_poll_connect(tern_socket *s, tern_cx *cx, int *err) {
       k->err = tern_socket_posix_err(e);
     }
   }
-  *err = k->err != 0 || k->fd >= 0 ? k->err : TERN_ECLOSED; /* abandoned */
+  *err = k->abandoned ? TERN_ECLOSED : k->err;
   return TERN_READY;
 }
 
@@ -458,6 +462,10 @@ static int p_endpoint(tern_socket *s, bool peer, tern_endpoint *out) {
     *out = k->peer;
     return 0;
   }
+  if (k->abandoned) {
+    *out = k->local; /* as tern's connection keeps its own */
+    return 0;
+  }
   memset(out, 0, sizeof *out);
   if (k->fd < 0) {
     return 0;
@@ -502,10 +510,11 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
       break;
     default: return TERN_EINVAL;
   }
-  if (k->fd < 0) {
-    /* A connection left without a descriptor (its connect failed, or the
-     * stream's close abandoned it): nothing to set, and an option on an
-     * ended connection is 0, as on tern's backend (tern/socket.h). */
+  if (k->fd < 0 || k->abandoned) {
+    /* A connection left without a descriptor (its connect failed) or
+     * whose connect the stream's close abandoned: nothing to set, and an
+     * option on an ended connection is 0, as on tern's backend
+     * (tern/socket.h). */
     return 0;
   }
   int v = value;
@@ -521,9 +530,9 @@ static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {
  * SO_ERROR can only hold a soft error (an ICMP unreachable while TCP
  * retransmits) of a connection that lives on, so it is read only then.
  * 0 while the connection lives, is still connecting (SYN-SENT), or ended
- * gracefully. */
+ * gracefully (an abandoned connect among them). */
 static int conn_err(tern_socket_posix_sock *k) {
-  if (k->err != 0 || k->fd < 0) {
+  if (k->err != 0 || k->fd < 0 || k->abandoned) {
     return k->err;
   }
   struct tcp_info ti;
@@ -584,14 +593,14 @@ static void p_abort(tern_socket *s) {
 
 /* ---- a connection's stream ---- */
 
-/* The error of a stream call on k, or 0 if it may go on. A connection
- * without a descriptor or an error is a connect the stream's close
- * abandoned (p_shut): closed, as tern's TCP answers then. */
+/* The error of a stream call on k, or 0 if it may go on. A connect the
+ * stream's close abandoned (p_shut) is closed, as tern's TCP answers
+ * then. */
 static int stream_check(const tern_socket_posix_sock *k) {
   if (k->kind != KIND_CONN) {
     return TERN_EINVAL;
   }
-  return k->err != 0 || k->fd >= 0 ? k->err : TERN_ECLOSED;
+  return k->abandoned ? TERN_ECLOSED : k->err;
 }
 
 /* Whether k's connection is still in SYN-SENT: nobody answered yet. */
@@ -693,21 +702,46 @@ static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
   return TERN_READY;
 }
 
+/* Gives up k's connect, which nobody answered yet (SYN-SENT), as tern's
+ * TCP does: quietly, later calls say TERN_ECLOSED, and the socket keeps
+ * the local endpoint it had. In SYN-SENT shutdown(2) disconnects the
+ * socket (no segment sent) and leaves ECONNRESET in SO_ERROR, an error
+ * the peer never sent, read away here. A descriptor the application
+ * bound stays, with its port, until the close (as when a connect is
+ * refused at once); one the connect made goes back now, its ephemeral
+ * port already let go by the disconnect. A task waiting on the
+ * descriptor is told. */
+static void abandon(tern_socket_posix_sock *k) {
+  tern_endpoint mine;
+  if (p_endpoint(&k->base, false, &mine) != 0) {
+    memset(&mine, 0, sizeof mine);
+  }
+  (void)shutdown(k->fd, SHUT_WR);
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (getsockopt(k->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+      ti.tcpi_state != TCP_CLOSE) {
+    return; /* answered meanwhile: the shutdown was a half-close */
+  }
+  int e = 0;
+  len = sizeof e;
+  (void)getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &e, &len);
+  k->local = mine;
+  k->abandoned = 1;
+  k->connecting = 0;
+  (void)tern_host_fd_wake(&k->reg);
+  if (!k->bound) {
+    drop_fd(k);
+  }
+}
+
 static tern_poll p_shut(void *self, tern_cx *cx, int *err) {
   (void)cx;
   tern_socket_posix_sock *k = sock_of(self);
   *err = shut_err(k); /* conn_err: shutdown(2) would say ENOTCONN */
   if (*err == 0 && !k->wr_closed) {
     if (syn_sent(k)) {
-      /* As tern's TCP: a connect nobody answered yet ends quietly, and
-       * later calls say TERN_ECLOSED. shutdown(2) would abort it too but
-       * leave ECONNRESET in SO_ERROR, an error the peer never sent. A
-       * task waiting on the descriptor is told (the port drops its
-       * wakers with it). */
-      tern_waker_slot_wake(&k->reg.readable);
-      tern_waker_slot_wake(&k->reg.writable);
-      drop_fd(k);
-      k->connecting = 0;
+      abandon(k);
     } else if (shutdown(k->fd, SHUT_WR) != 0) {
       *err = tern_socket_posix_err(errno);
     }

@@ -27,7 +27,11 @@
  *    waits in the slot and is applied when the descriptor is made.
  *  - Stream sockets set SO_REUSEADDR, so a listener can bind its port
  *    while old connections are in TIME-WAIT (tern's listener can too);
- *    two listeners on one port are still TERN_EADDRINUSE. */
+ *    two listeners on one port are still TERN_EADDRINUSE.
+ *  - The stream's close of a connect nobody answered yet gives it up
+ *    quietly, as tern's TCP does; the socket keeps the local endpoint it
+ *    had, and one the application bound keeps its port until it is
+ *    closed (a descriptor the connect made goes back at once). */
 #ifndef TERN_SOCKET_POSIX_H
 #define TERN_SOCKET_POSIX_H
 
@@ -47,17 +51,21 @@ struct tern_socket_posix;
 typedef struct tern_socket_posix_sock {
   tern_socket base; /* first: the API's handle */
   struct tern_socket_posix *net;
-  int fd;             /* -1: none yet */
-  int err;            /* the error that ended a connection (sticky) */
-  int32_t sndbuf;     /* SO_SNDBUF / SO_RCVBUF set before the descriptor */
-  int32_t rcvbuf;     /* was made, applied when it is (0: none) */
-  tern_endpoint peer; /* a connection's peer (the kernel forgets it at a
-                         reset), a datagram socket's fixed peer */
-  uint8_t kind;       /* free, stream, listener, connection, datagram */
-  uint8_t connecting; /* a stream connect in progress */
-  uint8_t wr_closed;  /* half-closed by this end */
-  uint8_t udp_peer;   /* a datagram socket's peer is fixed */
-  tern_host_fd reg;   /* the registration with the host port */
+  int fd;              /* -1: none yet */
+  int err;             /* the error that ended a connection (sticky) */
+  int32_t sndbuf;      /* SO_SNDBUF / SO_RCVBUF set before the descriptor */
+  int32_t rcvbuf;      /* was made, applied when it is (0: none) */
+  tern_endpoint peer;  /* a connection's peer (the kernel forgets it at a
+                          reset), a datagram socket's fixed peer */
+  tern_endpoint local; /* a connect the stream's close abandoned: the
+                          local endpoint it had (the kernel forgets it) */
+  uint8_t kind;        /* free, stream, listener, connection, datagram */
+  uint8_t connecting;  /* a stream connect in progress */
+  uint8_t wr_closed;   /* half-closed by this end */
+  uint8_t udp_peer;    /* a datagram socket's peer is fixed */
+  uint8_t bound;       /* the application bound it (the descriptor is its) */
+  uint8_t abandoned;   /* the stream's close gave up its connect */
+  tern_host_fd reg;    /* the registration with the host port */
 } tern_socket_posix_sock;
 
 /* The backend. Caller storage; fields are the backend's. */

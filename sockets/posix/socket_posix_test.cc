@@ -153,8 +153,10 @@ class PosixSocket : public SocketContractBase {
   // A connect nobody answers yet: three clients connect to a listener
   // whose queue (listen(2)'s backlog 1) holds two; the first two are
   // answered, the third's SYN is dropped (the client retries). That one,
-  // its connect still waiting, in *waiting.
-  void ConnectNobodyAnswers(tern_socket **waiting) {
+  // its connect still waiting, in *waiting; bound first to *bind_to if
+  // that is not null.
+  void ConnectNobodyAnswers(tern_socket **waiting,
+                            const tern_endpoint *bind_to = nullptr) {
     tern_socket *lst = Listen(0, 1);
     ASSERT_NE(lst, nullptr);
     tern_endpoint to = fx_->ServerAt(fx_->Port(0));
@@ -162,6 +164,9 @@ class PosixSocket : public SocketContractBase {
     for (auto &ci : c) {
       ci = Open(fx_->Client(), TERN_SOCK_STREAM);
       ASSERT_NE(ci, nullptr);
+      if (bind_to != nullptr && &ci == &c[2]) {
+        ASSERT_EQ(tern_socket_bind(ci, bind_to), 0);
+      }
       ASSERT_EQ(tern_socket_connect(ci, &to), 0);
       fx_->Pump(20);
     }
@@ -177,6 +182,23 @@ class PosixSocket : public SocketContractBase {
     tern_cx cx = w.Cx();
     ASSERT_EQ(tern_socket_poll_connect(c[2], &cx, &err), TERN_PENDING);
     *waiting = c[2];
+  }
+
+  // Whether a plain socket (no SO_REUSEADDR) of e's family could bind
+  // e's port on every address now: no other socket holds it.
+  static bool PortFree(const tern_endpoint &e) {
+    bool v6 = e.addr.family == TERN_IP_V6;
+    int t = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = {};
+    sockaddr_in6 a6 = {};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(e.port);
+    a6.sin6_family = AF_INET6;
+    a6.sin6_port = htons(e.port);
+    bool ok = v6 ? bind(t, (sockaddr *)&a6, sizeof a6) == 0
+                 : bind(t, (sockaddr *)&a, sizeof a) == 0;
+    close(t);
+    return ok;
   }
 };
 
@@ -237,6 +259,59 @@ TEST_P(PosixSocket, StreamCloseWhileConnectingAbandonsIt) {
   EXPECT_EQ(err, 0) << tern_strerror(err);
   EXPECT_EQ(tern_socket_set_option(c, TERN_SO_NODELAY, 1), 0);
   Close(c, 0);
+}
+
+// The socket a connect abandoned by the stream's close keeps the local
+// endpoint it had, as tern's backend keeps its connection's (before, the
+// descriptor went with the connect and the endpoint read port 0).
+TEST_P(PosixSocket, StreamCloseWhileConnectingKeepsTheLocalEndpoint) {
+  tern_socket *c;
+  ASSERT_NO_FATAL_FAILURE(ConnectNobodyAnswers(&c));
+  tern_endpoint before = {}, after = {};
+  ASSERT_EQ(tern_socket_local(c, &before), 0);
+  ASSERT_NE(before.port, 0);
+  int err = 1;
+  tern_stream st = tern_socket_stream(c);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(tern_socket_local(c, &after), 0);
+  EXPECT_EQ(after.port, before.port);
+  EXPECT_EQ(after.addr.family, before.addr.family);
+  EXPECT_EQ(memcmp(&after.addr.u, &before.addr.u, sizeof after.addr.u), 0);
+  Close(c, 0);
+}
+
+// A socket the application bound keeps its endpoint and its port when the
+// stream's close abandons its connect, as it does when the connect is
+// refused at once (fault_test), until it is closed; it cannot connect
+// again (a connection: TERN_EINVAL on every backend). Before, the
+// descriptor went with the connect: port 0, and the port free to others.
+TEST_P(PosixSocket,
+       BoundSocketKeepsItsEndpointAndPortWhenItsConnectIsAbandoned) {
+  tern_endpoint mine = fx_->Local(fx_->Port(4));
+  tern_socket *c;
+  ASSERT_NO_FATAL_FAILURE(ConnectNobodyAnswers(&c, &mine));
+  int err = 1;
+  tern_stream st = tern_socket_stream(c);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint after = {};
+  ASSERT_EQ(tern_socket_local(c, &after), 0);
+  EXPECT_EQ(after.port, mine.port);
+  EXPECT_FALSE(PortFree(mine));  // still the socket's
+  tern_endpoint to = fx_->ServerAt(fx_->Port(0));
+  EXPECT_EQ(tern_socket_connect(c, &to), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_poll_connect(c, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED) << tern_strerror(err);
+  ptrdiff_t n = 0;
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  Close(c, 0);
+  EXPECT_TRUE(PortFree(mine));  // back with the close
 }
 
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
