@@ -203,29 +203,36 @@ static bool host_addr(tern_ipv4_addr a) {
   return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
 }
 
-/* The host bits of the subnet of address a by o's subnet mask (its
- * complement): 0 when the mask has holes (a /32, every other host then
- * reached through the router). Without a mask (o->mask is then 0.0.0.0,
- * which is no subnet's either), a's class's: A /8, B /16, C /24 (D and E
- * are no host's), as lwIP and the clients of RFC 2131's time take it, so
- * that the router is on the subnet. */
-static uint32_t host_bits(const tern_dhcpv4_opts *o, tern_ipv4_addr a) {
-  /* The network bits of each class, by the address's first two bits: 0x
-   * A, 10 B, 11 C. */
-  static const uint8_t class_bits[4] = {8, 8, 16, 24};
-  uint32_t h = ~tern_be32(o->mask.b);
-  if (h == ALL_ONES) {
-    h = ALL_ONES >> class_bits[a.b[0] >> 6];
+/* The prefix length of address a's subnet by o's subnet mask: 32 when the
+ * mask has holes (every other host then reached through the router).
+ * Without a mask (o->mask is then 0.0.0.0, which is no subnet's either),
+ * a's class's: A /8, B /16, C /24 (D and E are no host's), as lwIP and
+ * the clients of RFC 2131's time take it, so that the router is on the
+ * subnet. */
+static uint8_t prefix_of(const tern_dhcpv4_opts *o, tern_ipv4_addr a) {
+  /* By the address's first two bits: 0x A, 10 B, 11 C. */
+  static const uint8_t class_prefix[4] = {8, 8, 16, 24};
+  uint32_t m = tern_be32(o->mask.b);
+  uint8_t n = 0;
+  if (m == 0) {
+    return class_prefix[a.b[0] >> 6];
   }
-  return (h & (h + 1)) == 0 ? h : 0;
+  for (; (m & 0x80000000u) != 0; m <<= 1) {
+    n++; /* the leading ones */
+  }
+  return m == 0 ? n : 32;
 }
 
-/* Whether a is the own address or the broadcast of its subnet (host bits
- * h): no host's (RFC 1122 3.2.1.3; /31 and /32 have neither, RFC 3021),
+/* Whether a is the own address or the broadcast of its subnet of prefix
+ * bits: no host's (RFC 1122 3.2.1.3; /31 and /32 have neither, RFC 3021),
  * and one the IPv4 layer refuses. */
-static bool subnet_edge(tern_ipv4_addr a, uint32_t h) {
+static bool subnet_edge(tern_ipv4_addr a, uint8_t prefix) {
+  if (prefix > 30) {
+    return false;
+  }
+  uint32_t h = ALL_ONES >> prefix; /* the host bits */
   uint32_t host = tern_be32(a.b) & h;
-  return h > 1 && (host == 0 || host == h);
+  return host == 0 || host == h;
 }
 
 /* An ACK for the lease's address and server (set by input): the lease counts
@@ -233,11 +240,7 @@ static bool subnet_edge(tern_ipv4_addr a, uint32_t h) {
  * server, or 1/2 and 7/8 of the lease. */
 static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
-  uint8_t n = 32;
-  for (uint32_t h = host_bits(o, l->addr); h != 0; h >>= 1) {
-    n--;
-  }
-  l->prefix_len = n;
+  l->prefix_len = prefix_of(o, l->addr);
   l->router = o->router; /* 0.0.0.0 when there is none */
   l->n_dns = o->n_dns;
   memcpy(l->dns, o->dns, sizeof l->dns);
@@ -291,7 +294,7 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
-  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, host_bits(&o, yiaddr)) &&
+  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, prefix_of(&o, yiaddr)) &&
              (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&
