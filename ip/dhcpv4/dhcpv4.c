@@ -431,12 +431,14 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
   } else if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
              (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {
     /* The link up again: maybe another network now. With a lease (or
-     * while checking one), check it with INIT-REBOOT (RFC 2131 3.2; an
-     * address in use stays meanwhile, as RFC 4436 keeps it); else start
-     * over. While probing, up or down: probes or answers may have been
-     * lost, so nothing was checked; the address, not yet in use, is
-     * probed again after the INIT-REBOOT's ACK. */
-    if (s >= TERN_DHCPV4_REBOOTING) { /* REBOOTING to REBINDING */
+     * while checking one, or in INIT before an INIT-REBOOT: a remembered
+     * address, a lease whose probe could not go), check it with
+     * INIT-REBOOT (RFC 2131 3.2; an address in use stays meanwhile, as
+     * RFC 4436 keeps it); with an offer at most, start over. While
+     * probing, up or down: probes or answers may have been lost, so
+     * nothing was checked; the address, not yet in use, is probed again
+     * after the INIT-REBOOT's ACK. */
+    if (s != TERN_DHCPV4_REQUESTING && c->lease.addr.b[0] != 0) {
       enter_init(c, 0);
     } else {
       start_over(c);

@@ -1130,6 +1130,45 @@ TEST_F(Dhcpv4Test, LinkChangeDuringInitRebootKeepsTheAddress) {
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
 }
 
+// A link change while an INIT-REBOOT waits to begin (in INIT): for a
+// remembered address before its first REQUEST, or for a lease whose probe
+// could not be sent, in the ten seconds before its check. The address is
+// still checked with INIT-REBOOT, at once. A link event in INIT started
+// over, forgetting it: a DISCOVER.
+TEST_F(Dhcpv4Test, LinkChangeBeforeAnInitRebootKeepsTheAddress) {
+  cfg_.remembered = kOffered;
+  ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0);
+  tern_memnetdev_set_up(&pair_, false);
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  tern_dhcpv4_stop(&c_);
+  Run();
+  ASSERT_TRUE(done_);
+  done_ = false;
+  Wire();
+
+  cfg_.remembered = kZero;
+  StartAndDoraWithProbes();
+  probe_err_ = TERN_ENOBUFS;
+  Advance(TERN_DHCPV4_PROBE_MS);
+  ASSERT_EQ(State(), TERN_DHCPV4_INIT);  // 10 s before the INIT-REBOOT
+  EXPECT_TRUE(Wire().empty());
+  probe_err_ = 0;
+  Advance(2000);
+  tern_memnetdev_set_up(&pair_, false);
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  probes_.clear();
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  ExpectProbedThenBound(kOffered);
+}
+
 // The address kept through an INIT-REBOOT after a link change is kept
 // only for the rest of its lease (RFC 2131 4.4.5: at expiry the client
 // stops using it): with the link changing every 3 s, each change starting
