@@ -174,14 +174,6 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
   c->tx_dst = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
 }
 
-/* Gives the address up after a conflict: DECLINE (RFC 2131 3.1.5), and a
- * new DISCOVER ten seconds later. */
-static void decline(tern_dhcpv4 *c) {
-  c->stats.declines++;
-  build(c, MSG_DECLINE);
-  restart(c, DECLINE_WAIT_MS);
-}
-
 /* Puts the granted address on the interface: BOUND until T1. */
 static void bind(tern_dhcpv4 *c) {
   const tern_ipv4_addr *gw =
@@ -425,9 +417,20 @@ static void timeout(tern_dhcpv4 *c) {
 
 static void event(tern_dhcpv4 *c, uint32_t ev) {
   uint8_t s = c->state;
-  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 && s >= TERN_DHCPV4_PROBING &&
-      s <= TERN_DHCPV4_REBINDING) {
-    decline(c);
+  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 &&
+      (s == TERN_DHCPV4_PROBING || c->applied)) {
+    /* Another host has the address probed or in use (BOUND to REBINDING,
+     * and the INIT-REBOOT after a link change): it is given up (RFC 5227
+     * 2.4 (a)), and a DISCOVER follows ten seconds later, as after a
+     * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
+     * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
+     * INIT-REBOOT, which has had no ACK, and whose server may be another
+     * network's. */
+    if (s >= TERN_DHCPV4_PROBING) {
+      c->stats.declines++;
+      build(c, MSG_DECLINE);
+    }
+    restart(c, DECLINE_WAIT_MS);
   } else if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
              (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {
     /* The link up again: maybe another network now. With a lease (or

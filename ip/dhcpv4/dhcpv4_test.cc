@@ -1169,6 +1169,51 @@ TEST_F(Dhcpv4Test, LinkChangeBeforeAnInitRebootKeepsTheAddress) {
   ExpectProbedThenBound(kOffered);
 }
 
+// An address conflict in the INIT-REBOOT after a link change, with the
+// old address still in use: another host has it on this link, so it is
+// given up (RFC 5227 2.4 (a)): taken away, reported lost, the lease
+// forgotten, and a DISCOVER ten seconds later, as after any conflict. No
+// DECLINE: that answers an ACK whose address the check found in use (RFC
+// 2131 3.1.5, 4.4.1), and this exchange has had none. The conflict was
+// ignored (REBOOTING was outside the states that take one) and the
+// address stayed in use. In an INIT-REBOOT with no address in use (a
+// remembered one) a conflict is still not the client's business.
+TEST_F(Dhcpv4Test, ConflictDuringInitRebootAfterALinkChangeGivesTheAddressUp) {
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  LinkUpChecksTheLease(kOffered);
+  ASSERT_TRUE(Eq(Addr(), kOffered));
+  size_t leases = leases_.size();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  ASSERT_EQ(leases_.size(), leases + 1);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 0u);
+  EXPECT_EQ(State(), TERN_DHCPV4_INIT);
+  Advance(9000);
+  EXPECT_TRUE(Wire().empty());  // no DECLINE, no REQUEST
+  Advance(1000);
+  One(TERN_DHCPV4_DISCOVER);  // the lease forgotten
+  tern_dhcpv4_stop(&c_);
+  Run();
+  ASSERT_TRUE(done_);
+  done_ = false;
+  Wire();
+
+  cfg_.remembered = kOffered;
+  Start();
+  One(TERN_DHCPV4_REQUEST);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  Advance(5000);
+  Sent r = One(TERN_DHCPV4_REQUEST);  // the INIT-REBOOT goes on
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+}
+
 // The address kept through an INIT-REBOOT after a link change is kept
 // only for the rest of its lease (RFC 2131 4.4.5: at expiry the client
 // stops using it): with the link changing every 3 s, each change starting
