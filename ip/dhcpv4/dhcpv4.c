@@ -355,7 +355,9 @@ static void timeout(tern_dhcpv4 *c) {
        * The lease is checked again with INIT-REBOOT, and probed again
        * after its ACK, ten seconds later as after a DECLINE (RFC 2131
        * 3.1.5): at once, a server that answers at once and a probe that
-       * kept failing made a REQUEST about every half second. */
+       * kept failing made a REQUEST about every half second. With the
+       * link down, the INIT-REBOOT then waits for it, and starts when it
+       * is up (event). */
       enter_init(c, DECLINE_WAIT_MS);
     } else if (a.b[0] == 0) {
       bind(c);
@@ -394,8 +396,14 @@ static void timeout(tern_dhcpv4 *c) {
                                   : TERN_DHCPV4_SELECTING;
       c->tries = 0;
     }
+    /* Unanswered, start over; but not while the link is down, when the
+     * REQUESTs could not go: the client waits for the link as a bound one
+     * does, retrying at most every 64 s, and the link's return starts the
+     * INIT-REBOOT afresh (event). So an address to check (a lease whose
+     * probes the link's loss stopped, one kept through a link change, a
+     * remembered one) is not forgotten 12 s after the link went down. */
     uint8_t max = on_deadline[s].tries;
-    if (max != 0 && c->tries >= max) {
+    if (max != 0 && c->tries >= max && tern_ip_iface_up(c->iface)) {
       start_over(c);
       return;
     }
@@ -440,7 +448,8 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * RFC 4436 keeps it); with an offer at most, start over. While
      * probing, up or down: probes or answers may have been lost, so
      * nothing was checked; the address, not yet in use, is probed again
-     * after the INIT-REBOOT's ACK. */
+     * after the INIT-REBOOT's ACK (with the link down, that INIT-REBOOT
+     * waits for it: timeout). */
     if (s != TERN_DHCPV4_REQUESTING && c->lease.addr.b[0] != 0) {
       enter_init(c, 0);
     } else {

@@ -124,7 +124,8 @@ typedef struct tern_dhcpv4_lease {
  * (TERN_ENETDOWN: the link is down): then nothing was checked, and the
  * client stops watching and checks the lease again with INIT-REBOOT ten
  * seconds later, whose ACK is probed afresh (as after a link change while
- * probing, there at once). */
+ * probing, there at once). With the link down, that INIT-REBOOT waits for
+ * it, keeping the lease, and starts again when it is up. */
 typedef int (*tern_dhcpv4_probe_fn)(void *ctx, const tern_ipv4_addr *addr);
 
 typedef struct tern_dhcpv4_config {

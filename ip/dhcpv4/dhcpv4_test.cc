@@ -1017,6 +1017,74 @@ TEST_F(Dhcpv4Test, LinkDownWhileProbingProbesAgainOnceItIsUp) {
   ExpectProbedThenBound(kOffered);
 }
 
+// The link down while probing for longer than an INIT-REBOOT's two
+// tries (about 12 s): the client waits for the link, keeping the lease, as
+// it does when bound (its REQUESTs cannot go meanwhile); once the link is
+// up, INIT-REBOOT of the granted address, probed again and bound. The
+// lease was forgotten after those two REQUESTs, and the link's return
+// brought a DISCOVER.
+TEST_F(Dhcpv4Test, LinkDownWhileProbingWaitsForTheLinkWithTheLease) {
+  StartAndDoraWithProbes();
+  tern_dhcpv4_stats was = tern_dhcpv4_get_stats(&c_);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  Advance(120000);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).tx_msgs, was.tx_msgs);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
+  probes_.clear();
+  Sent r = LinkUpChecksTheLease(kOffered);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  ExpectProbedThenBound(kOffered);
+}
+
+// The same when the probe is refused for the link (TERN_ENETDOWN) before
+// the stack has seen it go down (the adapter knows first): the
+// INIT-REBOOT 10 s later waits for the link. It went with the link still
+// down, and the lease was forgotten 12 s after.
+TEST_F(Dhcpv4Test, AProbeRefusedForTheLinkWaitsForTheLink) {
+  StartAndDoraWithProbes();
+  tern_memnetdev_set_up(&pair_, false);  // the stack not polled yet
+  tern_sim_advance(TERN_DHCPV4_PROBE_MS);
+  w_.FireTimers(tern_now());
+  EXPECT_EQ(tern_dhcpv4_poll_run(&c_, &cx_), TERN_PENDING);
+  ASSERT_EQ(probes_.size(), 2u);
+  EXPECT_TRUE(Eq(probes_[0], kOffered));  // refused
+  EXPECT_TRUE(Eq(probes_[1], kZero));     // the watch stopped
+  Run();
+  Advance(120000);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).tx_msgs, 2u);  // DORA's
+  probes_.clear();
+  Sent r = LinkUpChecksTheLease(kOffered);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  ExpectProbedThenBound(kOffered);
+}
+
+// The link down again in the INIT-REBOOT after a link change, with the
+// address still in use: it stays for as long as the link is down (within
+// its lease), as it does when bound, and the link's return checks it. It
+// was taken away, reported lost, after the two REQUESTs (about 12 s).
+TEST_F(Dhcpv4Test, LinkDownDuringInitRebootKeepsTheAddressUntilItIsUp) {
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  LinkUpChecksTheLease(kOffered);
+  size_t leases = leases_.size();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  Advance(120000);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(leases_.size(), leases);  // no loss reported
+  Sent r = LinkUpChecksTheLease(kOffered);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
 // The link down and up again after the three probes, in the wait before
 // use: an answer may have been lost meanwhile, and the link may be another
 // network's. INIT-REBOOT, not the address bound a second later.
