@@ -120,6 +120,15 @@ SEEDS = {
     'probe_link_down': bytes([PROBE]) + dora() + link(0) + time(S1, 5) +
     link(1) + reply(ACK, BROADCAST) + time(S1, 2) + link(2) +
     reply(ACK, BROADCAST) + time(S1, 5),
+    # Branch dhcplink: the link down while probing for two minutes (the
+    # lease kept), up: INIT-REBOOT, ACKed, probed, bound; the link bounces
+    # and goes down again in that INIT-REBOOT for two minutes (the address
+    # kept), up, ACKed; a conflict in the next INIT-REBOOT: the address
+    # given up, DISCOVER 10 s later.
+    'link_down_long': bytes([PROBE]) + dora() + link(0) + time(MIN, 2) +
+    link(1) + reply(ACK, BROADCAST) + time(S1, 5) + link(2) + link(0) +
+    time(MIN, 2) + link(1) + reply(ACK, BROADCAST) + link(2) + CONFLICT +
+    time(S1, 12),
 }
 
 

@@ -174,14 +174,6 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
   c->tx_dst = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
 }
 
-/* Gives the address up after a conflict: DECLINE (RFC 2131 3.1.5), and a
- * new DISCOVER ten seconds later. */
-static void decline(tern_dhcpv4 *c) {
-  c->stats.declines++;
-  build(c, MSG_DECLINE);
-  restart(c, DECLINE_WAIT_MS);
-}
-
 /* Puts the granted address on the interface: BOUND until T1. */
 static void bind(tern_dhcpv4 *c) {
   const tern_ipv4_addr *gw =
@@ -203,29 +195,36 @@ static bool host_addr(tern_ipv4_addr a) {
   return a.b[0] != 0 && a.b[0] != 127 && a.b[0] < 224;
 }
 
-/* The host bits of the subnet of address a by o's subnet mask (its
- * complement): 0 when the mask has holes (a /32, every other host then
- * reached through the router). Without a mask (o->mask is then 0.0.0.0,
- * which is no subnet's either), a's class's: A /8, B /16, C /24 (D and E
- * are no host's), as lwIP and the clients of RFC 2131's time take it, so
- * that the router is on the subnet. */
-static uint32_t host_bits(const tern_dhcpv4_opts *o, tern_ipv4_addr a) {
-  /* The network bits of each class, by the address's first two bits: 0x
-   * A, 10 B, 11 C. */
-  static const uint8_t class_bits[4] = {8, 8, 16, 24};
-  uint32_t h = ~tern_be32(o->mask.b);
-  if (h == ALL_ONES) {
-    h = ALL_ONES >> class_bits[a.b[0] >> 6];
+/* The prefix length of address a's subnet by o's subnet mask: 32 when the
+ * mask has holes (every other host then reached through the router).
+ * Without a mask (o->mask is then 0.0.0.0, which is no subnet's either),
+ * a's class's: A /8, B /16, C /24 (D and E are no host's), as lwIP and
+ * the clients of RFC 2131's time take it, so that the router is on the
+ * subnet. */
+static uint8_t prefix_of(const tern_dhcpv4_opts *o, tern_ipv4_addr a) {
+  /* By the address's first two bits: 0x A, 10 B, 11 C. */
+  static const uint8_t class_prefix[4] = {8, 8, 16, 24};
+  uint32_t m = tern_be32(o->mask.b);
+  uint8_t n = 0;
+  if (m == 0) {
+    return class_prefix[a.b[0] >> 6];
   }
-  return (h & (h + 1)) == 0 ? h : 0;
+  for (; (m & 0x80000000u) != 0; m <<= 1) {
+    n++; /* the leading ones */
+  }
+  return m == 0 ? n : 32;
 }
 
-/* Whether a is the own address or the broadcast of its subnet (host bits
- * h): no host's (RFC 1122 3.2.1.3; /31 and /32 have neither, RFC 3021),
+/* Whether a is the own address or the broadcast of its subnet of prefix
+ * bits: no host's (RFC 1122 3.2.1.3; /31 and /32 have neither, RFC 3021),
  * and one the IPv4 layer refuses. */
-static bool subnet_edge(tern_ipv4_addr a, uint32_t h) {
+static bool subnet_edge(tern_ipv4_addr a, uint8_t prefix) {
+  if (prefix > 30) {
+    return false;
+  }
+  uint32_t h = ALL_ONES >> prefix; /* the host bits */
   uint32_t host = tern_be32(a.b) & h;
-  return h > 1 && (host == 0 || host == h);
+  return host == 0 || host == h;
 }
 
 /* An ACK for the lease's address and server (set by input): the lease counts
@@ -233,11 +232,7 @@ static bool subnet_edge(tern_ipv4_addr a, uint32_t h) {
  * server, or 1/2 and 7/8 of the lease. */
 static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   tern_dhcpv4_lease *l = &c->lease;
-  uint8_t n = 32;
-  for (uint32_t h = host_bits(o, l->addr); h != 0; h >>= 1) {
-    n--;
-  }
-  l->prefix_len = n;
+  l->prefix_len = prefix_of(o, l->addr);
   l->router = o->router; /* 0.0.0.0 when there is none */
   l->n_dns = o->n_dns;
   memcpy(l->dns, o->dns, sizeof l->dns);
@@ -291,7 +286,7 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
-  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, host_bits(&o, yiaddr)) &&
+  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, prefix_of(&o, yiaddr)) &&
              (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&
@@ -360,7 +355,9 @@ static void timeout(tern_dhcpv4 *c) {
        * The lease is checked again with INIT-REBOOT, and probed again
        * after its ACK, ten seconds later as after a DECLINE (RFC 2131
        * 3.1.5): at once, a server that answers at once and a probe that
-       * kept failing made a REQUEST about every half second. */
+       * kept failing made a REQUEST about every half second. With the
+       * link down, the INIT-REBOOT then waits for it, and starts when it
+       * is up (event). */
       enter_init(c, DECLINE_WAIT_MS);
     } else if (a.b[0] == 0) {
       bind(c);
@@ -399,8 +396,14 @@ static void timeout(tern_dhcpv4 *c) {
                                   : TERN_DHCPV4_SELECTING;
       c->tries = 0;
     }
+    /* Unanswered, start over; but not while the link is down, when the
+     * REQUESTs could not go: the client waits for the link as a bound one
+     * does, retrying at most every 64 s, and the link's return starts the
+     * INIT-REBOOT afresh (event). So an address to check (a lease whose
+     * probes the link's loss stopped, one kept through a link change, a
+     * remembered one) is not forgotten 12 s after the link went down. */
     uint8_t max = on_deadline[s].tries;
-    if (max != 0 && c->tries >= max) {
+    if (max != 0 && c->tries >= max && tern_ip_iface_up(c->iface)) {
       start_over(c);
       return;
     }
@@ -422,18 +425,32 @@ static void timeout(tern_dhcpv4 *c) {
 
 static void event(tern_dhcpv4 *c, uint32_t ev) {
   uint8_t s = c->state;
-  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 && s >= TERN_DHCPV4_PROBING &&
-      s <= TERN_DHCPV4_REBINDING) {
-    decline(c);
+  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 &&
+      (s == TERN_DHCPV4_PROBING || c->applied)) {
+    /* Another host has the address probed or in use (BOUND to REBINDING,
+     * and the INIT-REBOOT after a link change): it is given up (RFC 5227
+     * 2.4 (a)), and a DISCOVER follows ten seconds later, as after a
+     * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
+     * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
+     * INIT-REBOOT, which has had no ACK, and whose server may be another
+     * network's. */
+    if (s >= TERN_DHCPV4_PROBING) {
+      c->stats.declines++;
+      build(c, MSG_DECLINE);
+    }
+    restart(c, DECLINE_WAIT_MS);
   } else if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
              (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {
     /* The link up again: maybe another network now. With a lease (or
-     * while checking one), check it with INIT-REBOOT (RFC 2131 3.2; an
-     * address in use stays meanwhile, as RFC 4436 keeps it); else start
-     * over. While probing, up or down: probes or answers may have been
-     * lost, so nothing was checked; the address, not yet in use, is
-     * probed again after the INIT-REBOOT's ACK. */
-    if (s >= TERN_DHCPV4_REBOOTING) { /* REBOOTING to REBINDING */
+     * while checking one, or in INIT before an INIT-REBOOT: a remembered
+     * address, a lease whose probe could not go), check it with
+     * INIT-REBOOT (RFC 2131 3.2; an address in use stays meanwhile, as
+     * RFC 4436 keeps it); with an offer at most, start over. While
+     * probing, up or down: probes or answers may have been lost, so
+     * nothing was checked; the address, not yet in use, is probed again
+     * after the INIT-REBOOT's ACK (with the link down, that INIT-REBOOT
+     * waits for it: timeout). */
+    if (s != TERN_DHCPV4_REQUESTING && c->lease.addr.b[0] != 0) {
       enter_init(c, 0);
     } else {
       start_over(c);

@@ -21,11 +21,12 @@
  * 2131 4.4.5); at expiry, or on a NAK, the address is taken away and the
  * client starts over. A conflict reported while the address is in use
  * (TERN_NETDEV_EV_ADDR_CONFLICT) gives it up the same way (RFC 5227 2.4
- * (a)). An ACK that grants another address than the one in use
- * (renewing, rebinding, INIT-REBOOT) takes the old one away (reported
- * lost) and, with config.probe, probes the new one as a first one (RFC
- * 2131 4.4.1, RFC 5227 2.1). tern_dhcpv4_stop sends RELEASE and takes the
- * address away.
+ * (a)), with a DECLINE unless in the INIT-REBOOT after a link change,
+ * which has had no ACK for it. An ACK that grants another address than
+ * the one in use (renewing, rebinding, INIT-REBOOT) takes the old one
+ * away (reported lost) and, with config.probe, probes the new one as a
+ * first one (RFC 2131 4.4.1, RFC 5227 2.1). tern_dhcpv4_stop sends
+ * RELEASE and takes the address away.
  *
  * Replies are taken whether the server unicasts them to the offered
  * address (the IP layer delivers unicast on an interface with no address
@@ -88,6 +89,7 @@ extern "C" {
  *   REQUESTING, REBOOTING, RENEWING, REBINDING --NAK--> INIT
  *   REBINDING --lease expires--> INIT
  *   PROBING, BOUND... --conflict: DECLINE--> INIT (10 s later)
+ *   REBOOTING after a link change --conflict--> INIT (10 s later)
  *   any --stop: RELEASE if bound--> STOPPED */
 typedef enum tern_dhcpv4_state {
   TERN_DHCPV4_INIT = 0,
@@ -122,7 +124,8 @@ typedef struct tern_dhcpv4_lease {
  * (TERN_ENETDOWN: the link is down): then nothing was checked, and the
  * client stops watching and checks the lease again with INIT-REBOOT ten
  * seconds later, whose ACK is probed afresh (as after a link change while
- * probing, there at once). */
+ * probing, there at once). With the link down, that INIT-REBOOT waits for
+ * it, keeping the lease, and starts again when it is up. */
 typedef int (*tern_dhcpv4_probe_fn)(void *ctx, const tern_ipv4_addr *addr);
 
 typedef struct tern_dhcpv4_config {

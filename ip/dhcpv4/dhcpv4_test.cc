@@ -1017,6 +1017,74 @@ TEST_F(Dhcpv4Test, LinkDownWhileProbingProbesAgainOnceItIsUp) {
   ExpectProbedThenBound(kOffered);
 }
 
+// The link down while probing for longer than an INIT-REBOOT's two
+// tries (about 12 s): the client waits for the link, keeping the lease, as
+// it does when bound (its REQUESTs cannot go meanwhile); once the link is
+// up, INIT-REBOOT of the granted address, probed again and bound. The
+// lease was forgotten after those two REQUESTs, and the link's return
+// brought a DISCOVER.
+TEST_F(Dhcpv4Test, LinkDownWhileProbingWaitsForTheLinkWithTheLease) {
+  StartAndDoraWithProbes();
+  tern_dhcpv4_stats was = tern_dhcpv4_get_stats(&c_);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  Advance(120000);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).tx_msgs, was.tx_msgs);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
+  probes_.clear();
+  Sent r = LinkUpChecksTheLease(kOffered);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  ExpectProbedThenBound(kOffered);
+}
+
+// The same when the probe is refused for the link (TERN_ENETDOWN) before
+// the stack has seen it go down (the adapter knows first): the
+// INIT-REBOOT 10 s later waits for the link. It went with the link still
+// down, and the lease was forgotten 12 s after.
+TEST_F(Dhcpv4Test, AProbeRefusedForTheLinkWaitsForTheLink) {
+  StartAndDoraWithProbes();
+  tern_memnetdev_set_up(&pair_, false);  // the stack not polled yet
+  tern_sim_advance(TERN_DHCPV4_PROBE_MS);
+  w_.FireTimers(tern_now());
+  EXPECT_EQ(tern_dhcpv4_poll_run(&c_, &cx_), TERN_PENDING);
+  ASSERT_EQ(probes_.size(), 2u);
+  EXPECT_TRUE(Eq(probes_[0], kOffered));  // refused
+  EXPECT_TRUE(Eq(probes_[1], kZero));     // the watch stopped
+  Run();
+  Advance(120000);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).tx_msgs, 2u);  // DORA's
+  probes_.clear();
+  Sent r = LinkUpChecksTheLease(kOffered);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  ExpectProbedThenBound(kOffered);
+}
+
+// The link down again in the INIT-REBOOT after a link change, with the
+// address still in use: it stays for as long as the link is down (within
+// its lease), as it does when bound, and the link's return checks it. It
+// was taken away, reported lost, after the two REQUESTs (about 12 s).
+TEST_F(Dhcpv4Test, LinkDownDuringInitRebootKeepsTheAddressUntilItIsUp) {
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  LinkUpChecksTheLease(kOffered);
+  size_t leases = leases_.size();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  Advance(120000);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(leases_.size(), leases);  // no loss reported
+  Sent r = LinkUpChecksTheLease(kOffered);
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
 // The link down and up again after the three probes, in the wait before
 // use: an answer may have been lost meanwhile, and the link may be another
 // network's. INIT-REBOOT, not the address bound a second later.
@@ -1128,6 +1196,90 @@ TEST_F(Dhcpv4Test, LinkChangeDuringInitRebootKeepsTheAddress) {
   EXPECT_NE(r2.h.xid, r.h.xid);
   Inject(Reply(r2, TERN_DHCPV4_ACK), kOffered);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
+// A link change while an INIT-REBOOT waits to begin (in INIT): for a
+// remembered address before its first REQUEST, or for a lease whose probe
+// could not be sent, in the ten seconds before its check. The address is
+// still checked with INIT-REBOOT, at once. A link event in INIT started
+// over, forgetting it: a DISCOVER.
+TEST_F(Dhcpv4Test, LinkChangeBeforeAnInitRebootKeepsTheAddress) {
+  cfg_.remembered = kOffered;
+  ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0);
+  tern_memnetdev_set_up(&pair_, false);
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  tern_dhcpv4_stop(&c_);
+  Run();
+  ASSERT_TRUE(done_);
+  done_ = false;
+  Wire();
+
+  cfg_.remembered = kZero;
+  StartAndDoraWithProbes();
+  probe_err_ = TERN_ENOBUFS;
+  Advance(TERN_DHCPV4_PROBE_MS);
+  ASSERT_EQ(State(), TERN_DHCPV4_INIT);  // 10 s before the INIT-REBOOT
+  EXPECT_TRUE(Wire().empty());
+  probe_err_ = 0;
+  Advance(2000);
+  tern_memnetdev_set_up(&pair_, false);
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  probes_.clear();
+  Inject(Reply(r, TERN_DHCPV4_ACK), kOffered);
+  ExpectProbedThenBound(kOffered);
+}
+
+// An address conflict in the INIT-REBOOT after a link change, with the
+// old address still in use: another host has it on this link, so it is
+// given up (RFC 5227 2.4 (a)): taken away, reported lost, the lease
+// forgotten, and a DISCOVER ten seconds later, as after any conflict. No
+// DECLINE: that answers an ACK whose address the check found in use (RFC
+// 2131 3.1.5, 4.4.1), and this exchange has had none. The conflict was
+// ignored (REBOOTING was outside the states that take one) and the
+// address stayed in use. In an INIT-REBOOT with no address in use (a
+// remembered one) a conflict is still not the client's business.
+TEST_F(Dhcpv4Test, ConflictDuringInitRebootAfterALinkChangeGivesTheAddressUp) {
+  Start();
+  Dora();
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  LinkUpChecksTheLease(kOffered);
+  ASSERT_TRUE(Eq(Addr(), kOffered));
+  size_t leases = leases_.size();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  ASSERT_EQ(leases_.size(), leases + 1);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 0u);
+  EXPECT_EQ(State(), TERN_DHCPV4_INIT);
+  Advance(9000);
+  EXPECT_TRUE(Wire().empty());  // no DECLINE, no REQUEST
+  Advance(1000);
+  One(TERN_DHCPV4_DISCOVER);  // the lease forgotten
+  tern_dhcpv4_stop(&c_);
+  Run();
+  ASSERT_TRUE(done_);
+  done_ = false;
+  Wire();
+
+  cfg_.remembered = kOffered;
+  Start();
+  One(TERN_DHCPV4_REQUEST);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
+  Advance(5000);
+  Sent r = One(TERN_DHCPV4_REQUEST);  // the INIT-REBOOT goes on
+  EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
 }
 
 // The address kept through an INIT-REBOOT after a link change is kept
