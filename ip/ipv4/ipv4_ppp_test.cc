@@ -240,6 +240,29 @@ TEST(Ipv4Ppp, TheInterfaceTakesTheIpcpAddressAndLosesItWithTheLink) {
   delete h;
 }
 
+// The far side bounces the link (closes and opens it again at once, before
+// our Terminate-Ack): the interface loses the address, then takes it again
+// once LCP and IPCP have negotiated anew. Before, both ends were left
+// Stopped, each waiting for the other, and the address never came back.
+TEST(Ipv4Ppp, ALinkBouncedAtOnceComesBackWithTheAddress) {
+  auto *h = new PppHosts;
+  h->Run();
+  ASSERT_EQ(h->glue.g.ups, 1u);
+  tern_ppp_close(&h->b);
+  tern_ppp_open(&h->b);
+  h->Run();
+  for (int i = 0; i < 10 && h->glue.g.ups < 2; i++) {
+    h->Wait(1000);
+  }
+  EXPECT_EQ(h->glue.g.ups, 2u);
+  EXPECT_GE(h->glue.changes, 3);  // up, down, up
+  EXPECT_TRUE(h->glue.last_up);
+  EXPECT_EQ(h->glue.untrue, 0);
+  EXPECT_EQ(h->Addr(), Bytes({10, 0, 0, 2}));
+  EXPECT_TRUE(h->Answers(1, {10, 0, 0, 2}));
+  delete h;
+}
+
 // A peer that gives no address of its own (RFC 1332 lets it; cellular
 // modems often do) still carries everything: the interface's default route
 // goes over the link, as pppd and lwIP make it (with 10.64.64.64 standing
