@@ -223,9 +223,13 @@ static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
 }
 
 static void ppp_report(tern_ipv4_ppp *g, bool up) {
-  (void)g;
   if (!up) {
-    printf("ppp: link down\n");
+    if (g->err != 0) {
+      printf("ppp: address refused: %s\n", tern_strerror(g->err));
+    } else {
+      printf(tern_ip_iface_up(g->iface) ? "ppp: no IPv4 address\n"
+                                        : "ppp: link down\n");
+    }
     fflush(stdout);
     return;
   }

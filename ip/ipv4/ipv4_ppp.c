@@ -14,8 +14,15 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
     if ((ev & TERN_NETDEV_EV_LINK) == 0) {
       continue;
     }
-    bool up = tern_ip_iface_up(g->iface);
-    if (up) {
+    /* An address only while IPCP gave one that set_addr takes: the link
+     * is also up while IPV6CP alone is opened (IPCP's address reads all
+     * zero then), a peer with none to give rejects our request for one
+     * (RFC 1332), and a hostile or broken one may give us an address no
+     * host may have (127.0.0.1), which set_addr refuses. Any of these
+     * takes away an address set before. */
+    bool addressed = false;
+    int err = 0;
+    if (tern_ip_iface_up(g->iface)) {
       tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(g->ppp);
       tern_ipv4_addr local, peer;
       memcpy(local.b, v4.local, 4);
@@ -34,14 +41,19 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
           peer.b[3] = 65;
         }
       }
-      if (tern_ipv4_set_addr(g->iface, &local, 32, &peer) == 0) {
-        g->ups++;
+      if (memcmp(local.b, "\0\0\0\0", 4) != 0) {
+        err = tern_ipv4_set_addr(g->iface, &local, 32, &peer);
+        addressed = err == 0;
       }
+    }
+    if (addressed) {
+      g->ups++;
     } else {
       (void)tern_ipv4_set_addr(g->iface, NULL, 0, NULL);
     }
+    g->err = err;
     if (g->on_change != NULL) {
-      g->on_change(g, up);
+      g->on_change(g, addressed);
     }
   }
 }

@@ -2,9 +2,11 @@
  * addresses IPCP negotiated: a task that waits for the interface's link
  * events and, each time the link comes up, sets the interface's address
  * (a /32: a point-to-point link has no subnet) with the peer as gateway;
- * when the link goes down it takes the address away. It lives in the IP
- * layer because link layers do not depend on it: link/ppp reports the
- * link going up and down, this reads what IPCP gave and tells IPv4.
+ * when the link goes down, or stays up without an address IPCP gave
+ * that set_addr takes (IPV6CP alone opened, none given, one refused), it
+ * takes the address away. It lives in the IP layer because link layers
+ * do not depend on it: link/ppp reports the link going up and down, this
+ * reads what IPCP gave and tells IPv4.
  *
  *   static tern_ppp ppp;
  *   static tern_ipv4_ppp glue;
@@ -41,9 +43,15 @@ typedef struct tern_ipv4_ppp {
   tern_task task;
   tern_ppp *ppp;
   tern_ip_iface *iface;
-  uint32_t ups; /* times the link came up and the address was set */
-  /* Called after each change (optional; set it after start): up is the
-   * interface's link state. */
+  uint32_t ups; /* times IPCP's address was set on the interface */
+  /* tern_ipv4_set_addr's error for the address IPCP gave last (a peer
+   * giving us 127.0.0.1 or a broadcast: the interface has none), or 0. */
+  int err;
+  /* Called after each link event (optional; set it after start): up is
+   * whether the interface has IPCP's address now. It is false with the
+   * link down, and also with the link up but no IPv4 address: IPCP not
+   * opened while IPV6CP is, no address given us (the peer rejected our
+   * request for one), or one set_addr refused (err). */
   void (*on_change)(struct tern_ipv4_ppp *g, bool up);
 } tern_ipv4_ppp;
 

@@ -46,13 +46,19 @@ Bytes Ping(const char *text, uint8_t from, const uint8_t to[4]) {
 // callback finds it from the glue).
 struct Glue {
   tern_ipv4_ppp g;
+  tern_ip_iface *iface;
   int changes;  // calls of on_change
   bool last_up;
+  int untrue;  // calls whose up did not say whether the interface had an
+               // IPv4 address then
 
   static void OnChange(tern_ipv4_ppp *g, bool up) {
     Glue *self = TERN_CONTAINER_OF(g, Glue, g);
     self->changes++;
     self->last_up = up;
+    tern_ipv4_addr a = tern_ipv4_get_addr(self->iface);
+    bool has = memcmp(a.b, "\0\0\0\0", 4) != 0;
+    self->untrue += up != has;
   }
 };
 
@@ -85,7 +91,7 @@ struct PppHosts {
   // far_addr: B's own address (empty: B gives none, as RFC 1332 lets
   // it); given: the address B gives A.
   explicit PppHosts(const Bytes &far_addr = {10, 0, 0, 1},
-                    const Bytes &given = {10, 0, 0, 2}) {
+                    const Bytes &given = {10, 0, 0, 2}, bool ipv6cp = false) {
     tern_sim_set_time(0);
     tern_memstream_init(&line, ab, sizeof ab, ba, sizeof ba);
     tern_ppp_config ca = {}, cb = {};
@@ -100,6 +106,10 @@ struct PppHosts {
     EXPECT_EQ(tern_ppp_init(&b, tern_memstream_b(&line), &pool_b.pool, tx_b,
                             sizeof tx_b, &cb, &rb),
               0);
+    if (ipv6cp) {
+      EXPECT_EQ(tern_ppp_use_ipv6cp(&a), 0);
+      EXPECT_EQ(tern_ppp_use_ipv6cp(&b), 0);
+    }
     far = tern_ppp_netdev(&b);
     tern_executor_init(&ex);
     EXPECT_EQ(tern_ip_stack_init(&ip, &pool_a.pool, &ra), 0);
@@ -110,6 +120,7 @@ struct PppHosts {
     EXPECT_EQ(tern_spawn(&ex, &runner.task), 0);
     EXPECT_EQ(tern_ipv4_ppp_start(&glue.g, &ex, &a, &iface), 0);
     glue.g.on_change = Glue::OnChange;
+    glue.iface = &iface;
   }
   ~PppHosts() {
     tern_ppp_shutdown(&a);
@@ -152,6 +163,25 @@ struct PppHosts {
     int err = 1;
     ASSERT_EQ(tern_netdev_poll_send(&far, &cx, p, &err), TERN_READY);
     ASSERT_EQ(err, 0);
+    Run();
+  }
+
+  // Writes a PPP frame (protocol, then the information field) to A as if
+  // B had sent it.
+  void FarRaw(uint16_t proto, const Bytes &info) {
+    Bytes f = {0xff, 0x03, (uint8_t)(proto >> 8), (uint8_t)proto};
+    f.insert(f.end(), info.begin(), info.end());
+    tern_ppp_hdlc_encoder e;
+    tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0xffffffffu,
+                                TERN_PPP_FCS16);
+    Bytes out(TERN_PPP_HDLC_ENCODED_MAX(f.size(), 2));
+    size_t n = tern_ppp_hdlc_encoder_fill(&e, out.data(), out.size());
+    tern_stream s = tern_memstream_b(&line);
+    tern_cx cx = w.Cx();
+    ptrdiff_t done = 0;
+    ASSERT_EQ(tern_stream_poll_write(&s, &cx, out.data(), n, &done),
+              TERN_READY);
+    ASSERT_EQ((size_t)done, n);
     Run();
   }
 
@@ -205,6 +235,29 @@ TEST(Ipv4Ppp, TheInterfaceTakesTheIpcpAddressAndLosesItWithTheLink) {
   tern_ppp_open(&h->b);
   h->Run();
   EXPECT_EQ(h->glue.g.ups, 2u);
+  EXPECT_EQ(h->Addr(), Bytes({10, 0, 0, 2}));
+  EXPECT_TRUE(h->Answers(1, {10, 0, 0, 2}));
+  delete h;
+}
+
+// The far side bounces the link (closes and opens it again at once, before
+// our Terminate-Ack): the interface loses the address, then takes it again
+// once LCP and IPCP have negotiated anew. Before, both ends were left
+// Stopped, each waiting for the other, and the address never came back.
+TEST(Ipv4Ppp, ALinkBouncedAtOnceComesBackWithTheAddress) {
+  auto *h = new PppHosts;
+  h->Run();
+  ASSERT_EQ(h->glue.g.ups, 1u);
+  tern_ppp_close(&h->b);
+  tern_ppp_open(&h->b);
+  h->Run();
+  for (int i = 0; i < 10 && h->glue.g.ups < 2; i++) {
+    h->Wait(1000);
+  }
+  EXPECT_EQ(h->glue.g.ups, 2u);
+  EXPECT_GE(h->glue.changes, 3);  // up, down, up
+  EXPECT_TRUE(h->glue.last_up);
+  EXPECT_EQ(h->glue.untrue, 0);
   EXPECT_EQ(h->Addr(), Bytes({10, 0, 0, 2}));
   EXPECT_TRUE(h->Answers(1, {10, 0, 0, 2}));
   delete h;
@@ -264,6 +317,64 @@ TEST(Ipv4Ppp, APeerClaimingOurAddressThatIsTheStandInStillConfigures) {
   EXPECT_TRUE(h->Answers(7, {10, 64, 64, 64}));
   delete h;
 }
+
+// A peer that gives us an address no host may have (a hostile or broken
+// one: 127.0.0.1): set_addr refuses it and the interface has no address.
+// Before, the change callback still said up (and nothing kept why).
+TEST(Ipv4Ppp, AnAddressSetAddrRefusesIsReportedNotUp) {
+  auto *h = new PppHosts({10, 0, 0, 1}, {127, 0, 0, 1});
+  h->Run();
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&h->a);
+  ASSERT_EQ(Bytes(v4.local, v4.local + 4), Bytes({127, 0, 0, 1}));
+  EXPECT_TRUE(tern_ip_iface_up(&h->iface));
+  EXPECT_EQ(h->Addr(), Bytes({0, 0, 0, 0}));
+  EXPECT_EQ(h->glue.g.ups, 0u);
+  EXPECT_GE(h->glue.changes, 1);
+  EXPECT_FALSE(h->glue.last_up);
+  EXPECT_EQ(h->glue.untrue, 0);
+  EXPECT_EQ(h->glue.g.err, TERN_EINVAL);
+  delete h;
+}
+
+// A peer with no address to give rejects our request for one (RFC 1332:
+// IPCP opens, we have none). Before, the glue set 0.0.0.0 with the peer as
+// gateway, which set_addr takes as "no address", and counted it as an
+// address set (ups 1, up true): a program waiting for ups went on with
+// no address.
+TEST(Ipv4Ppp, NoAddressFromIpcpIsNotAnAddressSet) {
+  auto *h = new PppHosts({10, 0, 0, 1}, {0, 0, 0, 0});
+  h->Run();
+  EXPECT_TRUE(tern_ip_iface_up(&h->iface));
+  EXPECT_EQ(h->Addr(), Bytes({0, 0, 0, 0}));
+  EXPECT_EQ(h->glue.g.ups, 0u);
+  EXPECT_FALSE(h->glue.last_up);
+  EXPECT_EQ(h->glue.untrue, 0);
+  EXPECT_EQ(h->glue.g.err, 0);
+  delete h;
+}
+
+#if TERN_CONFIG_IPV6
+// With IPV6CP beside IPCP the link stays up while either is opened: IPCP
+// closing (the peer's Terminate-Request) leaves the link up for IPv6, and
+// the interface must lose the IPv4 address all the same. Before, the glue
+// read IPCP's address (all zero once it is down) as one given, counted an
+// address set and said up.
+TEST(Ipv4Ppp, IpcpClosingWhileIpv6cpStaysTakesTheAddressAway) {
+  auto *h = new PppHosts({10, 0, 0, 1}, {10, 0, 0, 2}, true);
+  h->Run();
+  ASSERT_EQ(h->Addr(), Bytes({10, 0, 0, 2}));
+  ASSERT_TRUE(h->glue.last_up);
+  uint32_t ups = h->glue.g.ups;
+  // IPCP Terminate-Request from B (code 5, id 0x77, length 4).
+  h->FarRaw(0x8021, {5, 0x77, 0, 4});
+  EXPECT_TRUE(tern_ip_iface_up(&h->iface));  // IPV6CP is still opened
+  EXPECT_EQ(h->Addr(), Bytes({0, 0, 0, 0}));
+  EXPECT_FALSE(h->glue.last_up);
+  EXPECT_EQ(h->glue.g.ups, ups);
+  EXPECT_EQ(h->glue.untrue, 0);
+  delete h;
+}
+#endif
 
 TEST(Ipv4Ppp, StartRefusesNullArguments) {
   tern_executor ex;

@@ -1483,7 +1483,16 @@ void tern_ppp_open(tern_ppp *ppp) {
   if (!ppp->closed) {
     ppp->fail = TERN_PPP_OK;
     ppp->phase = TERN_PPP_ESTABLISH;
-    fsm_event(ppp, &ppp->cp[CP_LCP], E_OPEN, NULL);
+    tern_ppp_fsm *lcp = &ppp->cp[CP_LCP];
+    if (lcp->state == S_CLOSING || lcp->state == S_STOPPING) {
+      /* A close not finished yet: Open alone would end Stopped, never
+       * asking again, while the peer our Terminate-Request stopped waits
+       * for us. RFC 1661 4.3 (Open) suggests a Down then an Up, which
+       * negotiate afresh from Starting. */
+      fsm_event(ppp, lcp, E_DOWN, NULL);
+      fsm_event(ppp, lcp, E_UP, NULL);
+    }
+    fsm_event(ppp, lcp, E_OPEN, NULL);
     tern_waker_slot_wake(&ppp->rx_waiter);
   }
 }

@@ -319,7 +319,9 @@ void tern_ppp_use_chap(tern_ppp *ppp);
 void tern_ppp_use_keepalive(tern_ppp *ppp, uint16_t echo_ms,
                             uint8_t echo_fails);
 
-/* Negotiates again after tern_ppp_close or a failure. */
+/* Negotiates again after tern_ppp_close or a failure, also while the
+ * close is still going on (before the peer's Terminate-Ack: LCP starts
+ * afresh, RFC 1661 4.3's Down then Up). */
 void tern_ppp_open(tern_ppp *ppp);
 
 /* Writes out everything accepted and queued (see tern_slip_poll_flush):

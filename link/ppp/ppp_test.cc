@@ -1303,6 +1303,38 @@ TEST_F(Ppp, CloseOpenAndShutdownWakeTheTaskPollingTheLink) {
   EXPECT_TRUE(closed_);
 }
 
+// tern_ppp_open right after tern_ppp_close, before the peer's
+// Terminate-Ack (an application bouncing the link): RFC 1661 4.3's Open
+// delays the negotiation until the close has finished, it does not drop
+// it. Before, Open in Closing went to Stopping, the Terminate-Ack to
+// Stopped, and nothing more was sent: both ends waited for the other for
+// ever (the peer Stopped after our Terminate-Request).
+TEST_F(Ppp, OpenRightAfterCloseNegotiatesAgain) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  tern_ppp_close(&ppp_);
+  Frame term = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  tern_ppp_open(&ppp_);
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_TERM_ACK, term.id(), {}));
+  bool asked = false;
+  for (int i = 0; i < 4 && !asked; i++) {
+    for (const Frame &f : Sent()) {
+      asked |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ;
+    }
+    if (!asked) {
+      Advance(3000);
+    }
+  }
+  ASSERT_TRUE(asked);
+  Advance(3000);  // our request again, now that the peer listens
+  LcpUp();
+  IpcpUp();
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+}
+
 TEST_F(Ppp, PeerTerminates) {
   Init(Default());
   LcpUp();

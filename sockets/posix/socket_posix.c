@@ -702,6 +702,32 @@ static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
   return TERN_READY;
 }
 
+/* After the disconnect that abandoned k's connect: Linux locks a bound
+ * socket's port only when the bind named one, so a port the kernel picked
+ * at a bind to port 0 went with the disconnect, free to any other socket
+ * while this one still names it. Binding it again (the address as the
+ * disconnect left it: the one bound, or any) holds it until the close, as
+ * tern's socket holds its own; EINVAL says the kernel kept it. If another
+ * socket took it meanwhile, this one names no port. */
+static void keep_port(tern_socket_posix_sock *k) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getsockname(k->fd, (struct sockaddr *)&ss, &len) != 0) {
+    k->local.port = 0;
+    return;
+  }
+  uint16_t port = htons(k->local.port);
+  if (ss.ss_family == AF_INET6) {
+    ((struct sockaddr_in6 *)&ss)->sin6_port = port;
+  } else {
+    ((struct sockaddr_in *)&ss)->sin_port = port;
+  }
+  if (bind(k->fd, (struct sockaddr *)&ss, len) != 0 && errno != EINVAL) {
+    k->local.port = 0;
+  }
+}
+
 /* Gives up k's connect, which nobody answered yet (SYN-SENT), as tern's
  * TCP does: quietly, later calls say TERN_ECLOSED, and the socket keeps
  * the local endpoint it had. In SYN-SENT shutdown(2) disconnects the
@@ -732,6 +758,8 @@ static void abandon(tern_socket_posix_sock *k) {
   (void)tern_host_fd_wake(&k->reg);
   if (!k->bound) {
     drop_fd(k);
+  } else if (k->local.port != 0) { /* (port 0 would bind a new one) */
+    keep_port(k);
   }
 }
 

@@ -314,6 +314,31 @@ TEST_P(PosixSocket,
   EXPECT_TRUE(PortFree(mine));  // back with the close
 }
 
+// The same for a socket bound to port 0 (any port: the kernel picks one at
+// the bind). Linux locks only a port the bind named, and the disconnect
+// that abandons the connect let this one go: the socket still named it as
+// its own while any other socket could take it.
+TEST_P(PosixSocket, SocketBoundToAnyPortKeepsThePortWhenItsConnectIsAbandoned) {
+  tern_endpoint any = fx_->Local(0);
+  tern_socket *c;
+  ASSERT_NO_FATAL_FAILURE(ConnectNobodyAnswers(&c, &any));
+  tern_endpoint before = {};
+  ASSERT_EQ(tern_socket_local(c, &before), 0);
+  ASSERT_NE(before.port, 0);
+  int err = 1;
+  tern_stream st = tern_socket_stream(c);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_close(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint after = {};
+  ASSERT_EQ(tern_socket_local(c, &after), 0);
+  EXPECT_EQ(after.port, before.port);
+  EXPECT_FALSE(PortFree(before));  // still the socket's
+  Close(c, 0);
+  EXPECT_TRUE(PortFree(before));  // back with the close
+}
+
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
 // on a connection that was reset it answers as on a live one (0), as
 // tern's backend does: it answered the reset (TERN_ECONNRESET) once.
