@@ -103,6 +103,25 @@ static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
   return NULL;
 }
 
+/* Whether s, for c, is a SYN that ends c's TIME-WAIT to open a new
+ * connection (RFC 6191; RFC 1122 4.2.2.13): c was a live listener's slot,
+ * and the SYN shows itself newer than anything of the old connection:
+ * with timestamps on both, a TSval past TS.Recent; with them on neither,
+ * a SEQ past RCV.NXT. Any other SYN gets the challenge ACK (RFC 5961
+ * 4.2), as does every SYN in the TIME-WAIT of a connection we opened. */
+static bool reopens(const tern_tcp_conn *c, const tern_tcp_repr *s) {
+  if (c->state != TERN_TCP_TIME_WAIT || c->listener == NULL ||
+      (s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK)) !=
+          TERN_TCP_SYN) {
+    return false;
+  }
+  bool ts = (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0;
+  if ((c->opts & TERN__TCP_O_TS) != 0) {
+    return ts && tern_seq_gt(s->opts.ts_val, c->ts_recent);
+  }
+  return !ts && tern_seq_gt(s->seq, c->rcv.rcv_nxt);
+}
+
 tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
                                 tern_pkt *pkt) {
   tern_tcp_layer *layer = ctx;
@@ -123,7 +142,7 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
   }
   tern_tcp_conn *c =
       find_conn(layer, &rx->dst, s.dst_port, &rx->src, s.src_port);
-  if (c != NULL) {
+  if (c != NULL && !reopens(c, &s)) {
     tern__tcp_segment(c, &s);
     return TERN_IP_CONSUMED;
   }
@@ -132,7 +151,7 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
       .addr = rx->src, .port = s.src_port, .scope = rx->iface->id};
   tern_tcp_listener *l = find_listener(layer, &local);
   if (l != NULL) {
-    tern__tcp_listen_input(l, &local, &remote, &s);
+    tern__tcp_listen_input(l, &local, &remote, &s, c);
     return TERN_IP_CONSUMED;
   }
   layer->stats.rx_no_conn++;

@@ -214,8 +214,8 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
 }
 
 void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
-                            const tern_endpoint *remote,
-                            const tern_tcp_repr *s) {
+                            const tern_endpoint *remote, const tern_tcp_repr *s,
+                            tern_tcp_conn *tw) {
   tern_tcp_layer *layer = lst->layer;
   unsigned f = s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK);
   uint16_t mss = 0;
@@ -236,6 +236,11 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
     layer->stats.rx_dropped++;
     return;
   }
+  /* A new connection ends the old one's TIME-WAIT (its slot is free
+   * again unless the application still holds it). */
+  if (tw != NULL) {
+    tern__tcp_finish(tw, 0);
+  }
   tern_tcp_conn *c = free_slot(lst);
   if (c == NULL) {
     cookie_synack(lst, local, remote, s, mss);
@@ -243,7 +248,15 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   }
   tern_time now = tern_now();
   take(lst, c, local, remote);
-  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now), s->seq);
+  uint32_t iss = tern_tcp_isn(&layer->isn_key, local, remote, now);
+  /* RFC 1122 4.2.2.13: past every number the old connection sent (c may
+   * be its slot: take leaves SND.NXT). RFC 6528's clock gives the same
+   * endpoints 250 more a millisecond, which a connection that sent
+   * faster has overtaken. */
+  if (tw != NULL && !tern_seq_gt(iss, tw->snd_nxt)) {
+    iss = tw->snd_nxt + 1;
+  }
+  tern__tcp_open(c, iss, s->seq);
   c->state = TERN_TCP_SYN_RCVD;
   c->mss = mss;
   /* Our shift and options, settled now: we answer what the SYN offered. */
