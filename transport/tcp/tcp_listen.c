@@ -8,47 +8,52 @@
 #include "tern/tcp_seq.h"
 #include "transport/tcp/tcp_conn.h"
 
-/* A free slot; else the one whose TIME-WAIT began first among those the
- * application has closed (its rings idle, only there to answer the
- * peer's FIN again), which ends now, as lwIP gives up its oldest
- * TIME-WAIT PCB first; else NULL. Held to its end, TIME-WAIT made a
- * listener whose application closes first refuse connections for 60 s
- * once every slot had one. */
-static tern_tcp_conn *free_slot(tern_tcp_listener *lst) {
-  tern_tcp_conn *tw = NULL;
+/* Whether c was heard from (or closed) before best, or best is NULL. */
+static bool older(const tern_tcp_conn *c, const tern_tcp_conn *best) {
+  return best == NULL || tern_time_before(c->idle_at, best->idle_at);
+}
+
+/* The slot for a new connection: a free one; else the one whose
+ * TIME-WAIT began first among those the application has closed (its
+ * rings idle, only there to answer the peer's FIN again), which ends
+ * now, as lwIP gives up its oldest TIME-WAIT PCB first; else, when
+ * stale (a cookie's ACK), the stale half-open slot heard from longest
+ * ago, reset; else NULL. Held to its end, TIME-WAIT made a listener
+ * whose application closes first refuse connections for 60 s once every
+ * slot had one. A stale half-open slot is in SYN-RECEIVED, never
+ * accepted, its SYN-ACK unanswered for a whole retransmission timeout (a
+ * real peer answers within a round trip; one whose handshake is merely
+ * slow under loss keeps its slot); its idle deadline is the user timeout
+ * from the last segment heard, so the earliest deadline is the oldest.
+ * RFC 4987 3.5: a peer that brought a cookie back is real, while such a
+ * slot is likely a spoofed SYN's, held for the user timeout; without
+ * this, a flood that keeps every slot half-open locks out every cookie's
+ * connection. Its peer, if real, then hears why. */
+static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale) {
+  tern_tcp_conn *tw = NULL, *old = NULL;
   for (uint8_t i = 0; i < lst->nslots; i++) {
     tern_tcp_conn *c = &lst->slots[i];
     if (c->state == TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_IN_USE) == 0) {
       return c;
     }
     if (c->state == TERN_TCP_TIME_WAIT &&
-        (c->flags & TERN__TCP_F_USER_DONE) != 0 &&
-        (tw == NULL || tern_time_before(c->idle_at, tw->idle_at))) {
+        (c->flags & TERN__TCP_F_USER_DONE) != 0 && older(c, tw)) {
       tw = c;
+    }
+    if (c->state == TERN_TCP_SYN_RCVD && c->retries != 0 &&
+        (c->flags & TERN__TCP_F_ACCEPTED) == 0 && older(c, old)) {
+      old = c;
     }
   }
   if (tw != NULL) {
     tern__tcp_finish(tw, 0); /* its slot is free: the application closed */
+    return tw;
   }
-  return tw;
-}
-
-/* The stale half-open slot heard from longest ago, or NULL: in
- * SYN-RECEIVED, never accepted, and its SYN-ACK unanswered for a whole
- * retransmission timeout (a real peer answers within a round trip; one
- * whose handshake is merely slow under loss keeps its slot). Its idle
- * deadline is the user timeout from the last segment heard, so the
- * earliest deadline is the oldest. */
-static tern_tcp_conn *oldest_half_open(tern_tcp_listener *lst) {
-  tern_tcp_conn *old = NULL;
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    tern_tcp_conn *c = &lst->slots[i];
-    if (c->state == TERN_TCP_SYN_RCVD && c->retries != 0 &&
-        (c->flags & TERN__TCP_F_ACCEPTED) == 0 &&
-        (old == NULL || tern_time_before(c->idle_at, old->idle_at))) {
-      old = c;
-    }
+  if (!stale || old == NULL) {
+    return NULL;
   }
+  lst->layer->stats.half_open_dropped++;
+  tern_tcp_abort(old);
   return old;
 }
 
@@ -185,21 +190,10 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
   if (ours == 0) {
     return false; /* no route back (it went since the SYN-ACK) */
   }
-  tern_tcp_conn *c = free_slot(lst);
+  tern_tcp_conn *c = free_slot(lst, true);
   if (c == NULL) {
-    /* RFC 4987 3.5: a peer that brought a cookie back is real, while a
-     * stale half-open slot is likely a spoofed SYN's, held for the user
-     * timeout; without this, a flood that keeps every slot half-open
-     * locks out every cookie's connection. The oldest stale one is reset
-     * (a real peer then hears why) and its slot taken. */
-    c = oldest_half_open(lst);
-    if (c == NULL) {
-      layer->stats.backlog_full++; /* the peer's retransmission may find
-                                      one */
-      return true;
-    }
-    layer->stats.half_open_dropped++;
-    tern_tcp_abort(c);
+    layer->stats.backlog_full++; /* the peer's retransmission may find one */
+    return true;
   }
   layer->stats.cookies_ok++;
   take(lst, c, local, remote);
@@ -241,7 +235,7 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   if (tw != NULL) {
     tern__tcp_finish(tw, 0);
   }
-  tern_tcp_conn *c = free_slot(lst);
+  tern_tcp_conn *c = free_slot(lst, false);
   if (c == NULL) {
     cookie_synack(lst, local, remote, s, mss);
     return;
