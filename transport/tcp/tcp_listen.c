@@ -84,7 +84,7 @@ static bool cookies_in_use(const tern_tcp_listener *lst, tern_time now) {
  * and only the MSS, ours (what a cookie cannot hold is not offered). */
 static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                           const tern_endpoint *remote, const tern_tcp_repr *s,
-                          uint16_t ours) {
+                          uint16_t ours, tern_time now) {
   tern_tcp_layer *layer = lst->layer;
   uint16_t peer_mss =
       (s->opts.present & TERN_TCP_HAS_MSS) != 0
@@ -94,7 +94,6 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                  : TERN_TCP_DEFAULT_MSS4);
   tern_tcp_repr r;
   memset(&r, 0, sizeof r);
-  tern_time now = tern_now();
   r.seq = tern_tcp_cookie_make(&layer->cookie_key, local, remote, s->seq,
                                peer_mss, now);
   r.ack = s->seq + 1;
@@ -154,9 +153,9 @@ static bool old_duplicate(const tern_tcp_listener *lst,
 /* An ACK to the listener: the end of a cookie handshake, or nothing.
  * Returns false when it is dropped for want of a route back. */
 static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
-                       const tern_endpoint *remote, const tern_tcp_repr *s) {
+                       const tern_endpoint *remote, const tern_tcp_repr *s,
+                       tern_time now) {
   tern_tcp_layer *layer = lst->layer;
-  tern_time now = tern_now();
   bool in_use = cookies_in_use(lst, now);
   uint16_t mss;
   /* A cookie is taken only while cookies are in use, as Linux takes one
@@ -211,10 +210,11 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             const tern_endpoint *remote, const tern_tcp_repr *s,
                             tern_tcp_conn *tw) {
   tern_tcp_layer *layer = lst->layer;
+  tern_time now = tern_now();
   unsigned f = s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK);
   uint16_t mss = 0;
   if (f == TERN_TCP_ACK) {
-    if (cookie_ack(lst, local, remote, s)) {
+    if (cookie_ack(lst, local, remote, s, now)) {
       return;
     }
   } else if (f == (TERN_TCP_SYN | TERN_TCP_ACK)) {
@@ -237,10 +237,9 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   }
   tern_tcp_conn *c = free_slot(lst, false);
   if (c == NULL) {
-    cookie_synack(lst, local, remote, s, mss);
+    cookie_synack(lst, local, remote, s, mss, now);
     return;
   }
-  tern_time now = tern_now();
   take(lst, c, local, remote);
   uint32_t iss = tern_tcp_isn(&layer->isn_key, local, remote, now);
   /* RFC 1122 4.2.2.13: past every number the old connection sent (c may
