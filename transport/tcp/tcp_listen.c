@@ -150,21 +150,20 @@ static bool old_duplicate(const tern_tcp_listener *lst,
   return false;
 }
 
-/* An ACK to the listener: the end of a cookie handshake, or nothing.
- * Returns false when it is dropped for want of a route back. */
-static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
-                       const tern_endpoint *remote, const tern_tcp_repr *s,
-                       tern_time now) {
+/* An ACK to the listener: whether it brings back a good cookie (the MSS
+ * it granted in *mss) that is no old duplicate; else it is answered or
+ * dropped here. */
+static bool cookie_ok(tern_tcp_listener *lst, const tern_endpoint *local,
+                      const tern_endpoint *remote, const tern_tcp_repr *s,
+                      tern_time now, uint16_t *mss) {
   tern_tcp_layer *layer = lst->layer;
   bool in_use = cookies_in_use(lst, now);
-  uint16_t mss;
   /* A cookie is taken only while cookies are in use, as Linux takes one
    * only after the queue overflowed recently: otherwise a blind sender
    * from a forged address, each guess good with probability 2^-24, could
    * make a connection with a listener that never sent a cookie. */
-  if (!in_use ||
-      tern_tcp_cookie_check(&layer->cookie_key, local, remote, s->seq - 1,
-                            s->ack - 1, now, &mss) != 0) {
+  if (!in_use || tern_tcp_cookie_check(&layer->cookie_key, local, remote,
+                                       s->seq - 1, s->ack - 1, now, mss) != 0) {
     layer->stats.cookies_bad++;
     /* While cookies are in use the ACK may be a later segment of a
      * cookie's connection whose first one was dropped for want of a slot:
@@ -176,82 +175,85 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
     if (!in_use) {
       tern__tcp_reset_answer(layer, local, remote, s);
     }
-    return true;
+    return false;
   }
   /* A closed connection's old ACK: CLOSED's answer, a reset (RFC 9293
    * 3.10.7.1). */
   if (old_duplicate(lst, remote, s, now)) {
     layer->stats.rx_dropped++;
     tern__tcp_reset_answer(layer, local, remote, s);
-    return true;
+    return false;
   }
-  uint16_t ours = tern__tcp_our_mss(layer, remote);
-  if (ours == 0) {
-    return false; /* no route back (it went since the SYN-ACK) */
-  }
-  tern_tcp_conn *c = free_slot(lst, true);
-  if (c == NULL) {
-    layer->stats.backlog_full++; /* the peer's retransmission may find one */
-    return true;
-  }
-  layer->stats.cookies_ok++;
-  take(lst, c, local, remote);
-  uint32_t iss = s->ack - 1;
-  tern__tcp_open(c, iss, s->seq - 1); /* (snd_shift and opts 0) */
-  c->state = TERN_TCP_SYN_RCVD;
-  c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */
-  c->rcv_shift = 0;                  /* no options survive a cookie */
-  c->mss = mss < ours ? mss : ours;
-  tern__tcp_segment(c, s);
   return true;
 }
 
+/* A passive open, from a SYN (into a free slot, else answered with a
+ * cookie) or from a cookie's ACK (the end of its handshake). */
 void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             const tern_endpoint *remote, const tern_tcp_repr *s,
                             tern_tcp_conn *tw) {
   tern_tcp_layer *layer = lst->layer;
   tern_time now = tern_now();
   unsigned f = s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK);
-  uint16_t mss = 0;
-  if (f == TERN_TCP_ACK) {
-    if (cookie_ack(lst, local, remote, s, now)) {
-      return;
-    }
-  } else if (f == (TERN_TCP_SYN | TERN_TCP_ACK)) {
+  bool cookie = f == TERN_TCP_ACK;
+  uint16_t granted = 0xffffu; /* the MSS a cookie granted */
+  if (cookie && !cookie_ok(lst, local, remote, s, now, &granted)) {
+    return;
+  }
+  if (f == (TERN_TCP_SYN | TERN_TCP_ACK)) {
     tern__tcp_reset_answer(layer, local, remote, s);
     return;
-  } else if (f == TERN_TCP_SYN) {
-    mss = tern__tcp_our_mss(layer, remote);
   }
   /* Dropped and counted: a reset (RFC 9293 3.10.7.2: ignored), a segment
    * with neither SYN nor ACK (3.10.7.2: dropped), or one from an address
-   * with no route back. */
+   * with no route back (for a cookie's ACK, gone since the SYN-ACK). */
+  uint16_t mss =
+      cookie || f == TERN_TCP_SYN ? tern__tcp_our_mss(layer, remote) : 0;
   if (mss == 0) {
     layer->stats.rx_dropped++;
     return;
+  }
+  if (granted < mss) {
+    mss = granted;
   }
   /* A new connection ends the old one's TIME-WAIT (its slot is free
    * again unless the application still holds it). */
   if (tw != NULL) {
     tern__tcp_finish(tw, 0);
   }
-  tern_tcp_conn *c = free_slot(lst, false);
+  tern_tcp_conn *c = free_slot(lst, cookie);
   if (c == NULL) {
-    cookie_synack(lst, local, remote, s, mss, now);
+    if (cookie) {
+      layer->stats.backlog_full++; /* the peer's retransmission may find
+                                      one */
+    } else {
+      cookie_synack(lst, local, remote, s, mss, now);
+    }
     return;
   }
-  take(lst, c, local, remote);
-  uint32_t iss = tern_tcp_isn(&layer->isn_key, local, remote, now);
-  /* RFC 1122 4.2.2.13: past every number the old connection sent (c may
-   * be its slot: take leaves SND.NXT). RFC 6528's clock gives the same
-   * endpoints 250 more a millisecond, which a connection that sent
-   * faster has overtaken. */
-  if (tw != NULL && !tern_seq_gt(iss, tw->snd_nxt)) {
-    iss = tw->snd_nxt + 1;
+  uint32_t iss = s->ack - 1, irs = s->seq - 1; /* a cookie's */
+  if (cookie) {
+    layer->stats.cookies_ok++;
+  } else {
+    iss = tern_tcp_isn(&layer->isn_key, local, remote, now);
+    irs = s->seq;
+    /* RFC 1122 4.2.2.13: past every number the old connection sent. RFC
+     * 6528's clock gives the same endpoints 250 more a millisecond, which
+     * a connection that sent faster has overtaken. */
+    if (tw != NULL && !tern_seq_gt(iss, tw->snd_nxt)) {
+      iss = tw->snd_nxt + 1;
+    }
   }
-  tern__tcp_open(c, iss, s->seq);
+  take(lst, c, local, remote);
+  tern__tcp_open(c, iss, irs); /* (snd_shift and opts 0) */
   c->state = TERN_TCP_SYN_RCVD;
   c->mss = mss;
+  if (cookie) {
+    c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */
+    c->rcv_shift = 0;                  /* no options survive a cookie */
+    tern__tcp_segment(c, s);
+    return;
+  }
   /* Our shift and options, settled now: we answer what the SYN offered. */
   tern__tcp_settle(c, &s->opts);
   tern__tcp_heard(c, now);
