@@ -228,7 +228,8 @@ static uint16_t smss(const tern_tcp_conn *c) {
 /* Our SYN was acknowledged: the connection is synchronized. A close in
  * SYN-RECEIVED queued our FIN "for processing after entering ESTABLISHED
  * state" (RFC 9293 3.10.4): FIN-WAIT-1 then, the FIN after our SYN. */
-static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
+static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
+                        tern_time now) {
   c->state = (c->flags & TERN__TCP_F_FIN) != 0 ? TERN_TCP_FIN_WAIT_1
                                                : TERN_TCP_ESTABLISHED;
   uint32_t iss = c->snd_una; /* SND.UNA was the ISS until now */
@@ -247,12 +248,12 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->retries = 0;
   c->rtx_at = 0;
   if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
-    rtt_sample(c, tern_now() - c->rtt_at);
+    rtt_sample(c, now - c->rtt_at);
     c->rtt_at = 0;
   }
   tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);
-  tern__tcp_heard(c, tern_now());
+  tern__tcp_heard(c, now);
   if (c->listener != NULL) {
     tern__tcp_slot_ready(c);
   }
@@ -496,7 +497,7 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
 }
 
 /* SYN-SENT (RFC 9293 3.10.7.3). */
-static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
+static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   bool has_ack = (s->flags & TERN_TCP_ACK) != 0;
   if (has_ack && !tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
     if ((s->flags & TERN_TCP_RST) == 0) {
@@ -513,11 +514,10 @@ static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   if ((s->flags & TERN_TCP_SYN) == 0) {
     return;
   }
-  tern_time now = tern_now();
   tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
   tern__tcp_settle(c, &s->opts);
   if (has_ack) {
-    established(c, s);
+    established(c, s, now);
     text_in(c, s, s->seq + 1, now);
     ack_now(c);
   } else {
@@ -547,11 +547,11 @@ static void reset_in(tern_tcp_conn *c) {
 
 void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   tern_tcp_layer *layer = c->layer;
+  tern_time now = tern_now();
   if (c->state == TERN_TCP_SYN_SENT) {
-    syn_sent(c, s);
+    syn_sent(c, s, now);
     return;
   }
-  tern_time now = tern_now();
   uint32_t rcv_nxt = c->rcv.rcv_nxt;
   uint32_t wnd = tern__tcp_rcv_wnd(c);
   uint32_t seg_len = tern_tcp_seg_len(s->flags, s->payload_len);
@@ -617,7 +617,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
       reset_to(c, s);
       return;
     }
-    established(c, s);
+    established(c, s, now);
   }
   /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is
    * dropped with an ACK. */
