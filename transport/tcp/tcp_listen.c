@@ -98,16 +98,7 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                                peer_mss, now);
   r.ack = s->seq + 1;
   r.flags = TERN_TCP_SYN | TERN_TCP_ACK;
-  /* The connection the cookie becomes may take any slot (a free one, or
-   * the oldest stale half-open one): the window offered is what the
-   * smallest ring holds, so the peer never sends more than fits. */
-  uint32_t wnd = 0xffffu;
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    if (lst->slots[i].rcv.cap < wnd) {
-      wnd = lst->slots[i].rcv.cap;
-    }
-  }
-  r.window = (uint16_t)wnd;
+  r.window = lst->cookie_wnd;
   r.opts.present = TERN_TCP_HAS_MSS;
   r.opts.mss = ours;
   layer->stats.cookies_sent++;
@@ -294,10 +285,19 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
   lst->local = *local;
   lst->slots = slots;
   lst->nslots = n;
+  /* The connection a cookie becomes may take any slot (a free one, or
+   * the oldest stale half-open one): its SYN-ACK offers what the smallest
+   * ring holds, so the peer never sends more than fits. (A live
+   * listener's slots are not set up again: their rings stay.) */
+  uint32_t wnd = 0xffffu;
   for (uint8_t i = 0; i < n; i++) {
     slots[i].listener = lst;
     slots[i].flags = 0;
+    if (slots[i].rcv.cap < wnd) {
+      wnd = slots[i].rcv.cap;
+    }
   }
+  lst->cookie_wnd = (uint16_t)wnd;
   lst->next = layer->listeners;
   layer->listeners = lst;
   return 0;
