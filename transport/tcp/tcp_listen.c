@@ -31,8 +31,8 @@ static bool older(const tern_tcp_conn *c, const tern_tcp_conn *best) {
  * connection. Its peer, if real, then hears why. */
 static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale) {
   tern_tcp_conn *tw = NULL, *old = NULL;
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    tern_tcp_conn *c = &lst->slots[i];
+  tern_tcp_conn *end = lst->slots + lst->nslots;
+  for (tern_tcp_conn *c = lst->slots; c != end; c++) {
     if (c->state == TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_IN_USE) == 0) {
       return c;
     }
@@ -127,8 +127,8 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
 static bool old_duplicate(const tern_tcp_listener *lst,
                           const tern_endpoint *remote, const tern_tcp_repr *s,
                           tern_time now) {
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    const tern_tcp_conn *c = &lst->slots[i];
+  const tern_tcp_conn *end = lst->slots + lst->nslots;
+  for (const tern_tcp_conn *c = lst->slots; c != end; c++) {
     if (c->state == TERN_TCP_CLOSED &&
         now - c->idle_at < 2u * TERN_TCP_COOKIE_PERIOD_MS &&
         c->remote.port == remote->port &&
