@@ -222,8 +222,10 @@ struct tern_tcp_layer {
   tern_tcp_conn *conns; /* open connections (not CLOSED) */
   tern_tcp_listener *listeners;
   tern_tcp_config cfg;
-  tern_hsiphash_key isn_key;    /* RFC 6528's secret */
-  tern_hsiphash_key cookie_key; /* SYN cookies' */
+  struct {                    /* secrets, drawn from the RNG at init */
+    tern_hsiphash_key isn;    /* RFC 6528's */
+    tern_hsiphash_key cookie; /* SYN cookies' */
+  } keys;
   tern_waker_slot runner;
   tern_timer timer;   /* the runner's, for the earliest deadline */
   tern_waiter waiter; /* the runner waiting for a packet or room */

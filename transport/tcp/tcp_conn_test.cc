@@ -3731,8 +3731,8 @@ TEST_F(TcpConn, ACookieIsTakenOnlyWhileCookiesAreInUse) {
   ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
   tern_endpoint us = tern_test::Ep(kUs, kPort);
   tern_endpoint peer = tern_test::Ep(kPeer, kPeerPort);
-  uint32_t cookie =
-      tern_tcp_cookie_make(&tcp.cookie_key, &us, &peer, 9000, 1460, tern_now());
+  uint32_t cookie = tern_tcp_cookie_make(&tcp.keys.cookie, &us, &peer, 9000,
+                                         1460, tern_now());
   Seg ack;
   ack.seq = 9001;
   ack.ack = cookie + 1;

@@ -94,7 +94,7 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                  : TERN_TCP_DEFAULT_MSS4);
   tern_tcp_repr r;
   memset(&r, 0, sizeof r);
-  r.seq = tern_tcp_cookie_make(&layer->cookie_key, local, remote, s->seq,
+  r.seq = tern_tcp_cookie_make(&layer->keys.cookie, local, remote, s->seq,
                                peer_mss, now);
   r.ack = s->seq + 1;
   r.flags = TERN_TCP_SYN | TERN_TCP_ACK;
@@ -153,7 +153,7 @@ static bool cookie_ok(tern_tcp_listener *lst, const tern_endpoint *local,
    * only after the queue overflowed recently: otherwise a blind sender
    * from a forged address, each guess good with probability 2^-24, could
    * make a connection with a listener that never sent a cookie. */
-  if (!in_use || tern_tcp_cookie_check(&layer->cookie_key, local, remote,
+  if (!in_use || tern_tcp_cookie_check(&layer->keys.cookie, local, remote,
                                        s->seq - 1, s->ack - 1, now, mss) != 0) {
     layer->stats.cookies_bad++;
     /* While cookies are in use the ACK may be a later segment of a
@@ -226,7 +226,7 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   if (cookie) {
     layer->stats.cookies_ok++;
   } else {
-    iss = tern_tcp_isn(&layer->isn_key, local, remote, now);
+    iss = tern_tcp_isn(&layer->keys.isn, local, remote, now);
     irs = s->seq;
     /* RFC 1122 4.2.2.13: past every number the old connection sent. RFC
      * 6528's clock gives the same endpoints 250 more a millisecond, which
