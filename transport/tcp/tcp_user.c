@@ -440,7 +440,7 @@ void tern_tcp_abort(tern_tcp_conn *c) {
     }
     default: break;
   }
-  c->flags |= TERN__TCP_F_USER_DONE;
+  c->flags |= TERN__TCP_F_USER_DONE; /* (a listener's slot: freed) */
   tern__tcp_finish(c, TERN_ECLOSED);
   /* RFC 9293 3.10.5: pending RECEIVEs get "reset" too: unread bytes and a
    * FIN received are dropped, so later reads report TERN_ECLOSED.
@@ -449,9 +449,6 @@ void tern_tcp_abort(tern_tcp_conn *c) {
   c->flags &= (uint8_t)~TERN__TCP_F_RCVD_FIN;
   (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap,
                              c->rcv.rcv_nxt - 1);
-  if (c->listener != NULL) {
-    c->flags = 0;
-  }
 }
 
 int tern_tcp_set_nodelay(tern_tcp_conn *c, bool on) {
