@@ -104,22 +104,25 @@ static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
 }
 
 /* Whether s, for c, is a SYN that ends c's TIME-WAIT to open a new
- * connection (RFC 6191; RFC 1122 4.2.2.13): c was a live listener's slot,
- * and the SYN shows itself newer than anything of the old connection:
- * with timestamps on both, a TSval past TS.Recent; with them on neither,
- * a SEQ past RCV.NXT. Any other SYN gets the challenge ACK (RFC 5961
- * 4.2), as does every SYN in the TIME-WAIT of a connection we opened. */
+ * connection through c's listener (RFC 6191 2; RFC 1122 4.2.2.13): c is
+ * a listener's slot, and the SYN shows itself newer than the old
+ * connection: with timestamps on both, a TSval past TS.Recent; else a SEQ
+ * past RCV.NXT (RFC 6191 takes a SYN with timestamps after a connection
+ * without them whatever its SEQ; tern asks the SEQ test of it too). Any
+ * other SYN gets the challenge ACK (RFC 5961 4.2), as does every SYN in
+ * the TIME-WAIT of a connection we opened. (Once the listener is gone
+ * nothing listens: the SYN is answered as on a closed port.) */
 static bool reopens(const tern_tcp_conn *c, const tern_tcp_repr *s) {
   if (c->state != TERN_TCP_TIME_WAIT || c->listener == NULL ||
       (s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK)) !=
           TERN_TCP_SYN) {
     return false;
   }
-  bool ts = (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0;
-  if ((c->opts & TERN__TCP_O_TS) != 0) {
-    return ts && tern_seq_gt(s->opts.ts_val, c->ts_recent);
+  if ((c->opts & TERN__TCP_O_TS) != 0 &&
+      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0) {
+    return tern_seq_gt(s->opts.ts_val, c->ts_recent);
   }
-  return !ts && tern_seq_gt(s->seq, c->rcv.rcv_nxt);
+  return tern_seq_gt(s->seq, c->rcv.rcv_nxt);
 }
 
 tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,

@@ -4423,10 +4423,10 @@ TEST_F(TcpTimeWaitSyn, ANewerTimestampEndsTimeWait) {
   EXPECT_EQ(tcp.stats.challenge_acks, challenges);
 }
 
-// A TSval equal to TS.Recent or older, or no timestamp at all on the SYN
-// (the old connection had them), is no proof of a new connection: the
-// challenge ACK (the older one PAWS's ACK) as before, TIME-WAIT kept. A
-// newer one after them is taken.
+// A TSval equal to TS.Recent or older is no proof of a new connection,
+// whatever the SEQ: the challenge ACK (the older one PAWS's ACK) as
+// before, TIME-WAIT kept; so is a SYN without timestamps at RCV.NXT. A
+// newer TSval after them is taken.
 TEST_F(TcpTimeWaitSyn, AnOlderOrEqualTimestampIsRefused) {
   uint32_t iss, snd_nxt;
   TimeWait(true, &iss, &snd_nxt);
@@ -4435,9 +4435,26 @@ TEST_F(TcpTimeWaitSyn, AnOlderOrEqualTimestampIsRefused) {
   EXPECT_EQ(tcp.stats.challenge_acks, challenges + 1);
   ExpectRefused(Stamped(B(TERN_TCP_SYN, 9000, 0, kPeerPort), true, 101));
   EXPECT_EQ(tcp.stats.paws_rejected, 1u);
-  ExpectRefused(B(TERN_TCP_SYN, 9000, 0, kPeerPort));
+  ExpectRefused(B(TERN_TCP_SYN, 5002, 0, kPeerPort));
   EXPECT_EQ(tcp.stats.challenge_acks, challenges + 2);
   ExpectAccepted(Stamped(B(TERN_TCP_SYN, 9000, 0, kPeerPort), true, 103));
+}
+
+// RFC 6191 2: after a connection with timestamps, a SYN without them is
+// judged by its SEQ: past RCV.NXT, a new connection.
+TEST_F(TcpTimeWaitSyn, ASynWithoutTimestampsAfterOneWithThemIsJudgedBySeq) {
+  uint32_t iss, snd_nxt;
+  TimeWait(true, &iss, &snd_nxt);
+  ExpectAccepted(B(TERN_TCP_SYN, 5003, 0, kPeerPort));
+}
+
+// After a connection without timestamps, a SYN with them: RFC 6191 2
+// takes it whatever its SEQ, tern only past RCV.NXT.
+TEST_F(TcpTimeWaitSyn, ASynWithTimestampsAfterOneWithoutIsJudgedBySeq) {
+  uint32_t iss, snd_nxt;
+  TimeWait(false, &iss, &snd_nxt);
+  ExpectRefused(Stamped(B(TERN_TCP_SYN, 5002, 0, kPeerPort), true, 1));
+  ExpectAccepted(Stamped(B(TERN_TCP_SYN, 5003, 0, kPeerPort), true, 1));
 }
 
 // Without timestamps (RFC 1122 4.2.2.13): a SYN past RCV.NXT is a new
@@ -4448,18 +4465,16 @@ TEST_F(TcpTimeWaitSyn, ASynPastRcvNxtWithoutTimestampsEndsTimeWait) {
   ExpectAccepted(B(TERN_TCP_SYN, 5003, 0, kPeerPort));
 }
 
-// ... and one at or before RCV.NXT may be an old duplicate: refused, as is
-// one with timestamps the old connection did not use. One past RCV.NXT
-// after them is taken.
+// ... and one at or before RCV.NXT may be an old duplicate: refused. One
+// past RCV.NXT after them is taken.
 TEST_F(TcpTimeWaitSyn, ASynAtOrBeforeRcvNxtWithoutTimestampsIsRefused) {
   uint32_t iss, snd_nxt;
   TimeWait(false, &iss, &snd_nxt);
-  // (5002 and 9000 are in the window: the challenge ACK; the others
-  // before it: dropped with an ACK.)
+  // (5002 is in the window: the challenge ACK; the others before it:
+  // dropped with an ACK.)
   for (uint32_t seq : {5002u, 5001u, 4000u}) {
     ExpectRefused(B(TERN_TCP_SYN, seq, 0, kPeerPort));
   }
-  ExpectRefused(Stamped(B(TERN_TCP_SYN, 9000, 0, kPeerPort), true, 1));
   ExpectAccepted(B(TERN_TCP_SYN, 5003, 0, kPeerPort));
 }
 
