@@ -141,20 +141,21 @@ static bool old_duplicate(const tern_tcp_listener *lst,
   return false;
 }
 
-/* An ACK to the listener: whether it brings back a good cookie (the MSS
- * it granted in *mss) that is no old duplicate; else it is answered or
- * dropped here. */
-static bool cookie_ok(tern_tcp_listener *lst, const tern_endpoint *local,
-                      const tern_endpoint *remote, const tern_tcp_repr *s,
-                      tern_time now, uint16_t *mss) {
+/* An ACK to the listener: the MSS granted by the good cookie it brings
+ * back, no old duplicate; else 0, and it is answered or dropped here. */
+static uint16_t cookie_mss(tern_tcp_listener *lst, const tern_endpoint *local,
+                           const tern_endpoint *remote, const tern_tcp_repr *s,
+                           tern_time now) {
   tern_tcp_layer *layer = lst->layer;
+  uint16_t mss;
   bool in_use = cookies_in_use(lst, now);
   /* A cookie is taken only while cookies are in use, as Linux takes one
    * only after the queue overflowed recently: otherwise a blind sender
    * from a forged address, each guess good with probability 2^-24, could
    * make a connection with a listener that never sent a cookie. */
-  if (!in_use || tern_tcp_cookie_check(&layer->keys.cookie, local, remote,
-                                       s->seq - 1, s->ack - 1, now, mss) != 0) {
+  if (!in_use ||
+      tern_tcp_cookie_check(&layer->keys.cookie, local, remote, s->seq - 1,
+                            s->ack - 1, now, &mss) != 0) {
     layer->stats.cookies_bad++;
     /* While cookies are in use the ACK may be a later segment of a
      * cookie's connection whose first one was dropped for want of a slot:
@@ -166,16 +167,16 @@ static bool cookie_ok(tern_tcp_listener *lst, const tern_endpoint *local,
     if (!in_use) {
       tern__tcp_reset_answer(layer, local, remote, s);
     }
-    return false;
+    return 0;
   }
   /* A closed connection's old ACK: CLOSED's answer, a reset (RFC 9293
    * 3.10.7.1). */
   if (old_duplicate(lst, remote, s, now)) {
     layer->stats.rx_dropped++;
     tern__tcp_reset_answer(layer, local, remote, s);
-    return false;
+    return 0;
   }
-  return true;
+  return mss;
 }
 
 /* A passive open, from a SYN (into a free slot, else answered with a
@@ -188,8 +189,11 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   unsigned f = s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK);
   bool cookie = f == TERN_TCP_ACK;
   uint16_t granted = 0xffffu; /* the MSS a cookie granted */
-  if (cookie && !cookie_ok(lst, local, remote, s, now, &granted)) {
-    return;
+  if (cookie) {
+    granted = cookie_mss(lst, local, remote, s, now);
+    if (granted == 0) {
+      return;
+    }
   }
   if (f == (TERN_TCP_SYN | TERN_TCP_ACK)) {
     tern__tcp_reset_answer(layer, local, remote, s);
