@@ -210,6 +210,7 @@ struct tern_tcp_listener {
   tern_endpoint local;
   tern_tcp_conn *slots; /* caller's array, each set up by conn_init */
   uint8_t nslots;
+  uint16_t cookie_wnd;  /* a cookie's SYN-ACK's window: the smallest ring */
   tern_time cookie_at;  /* when it last sent a cookie (0: never) */
   tern_waitq acceptors; /* tasks waiting in accept, oldest first */
 };
@@ -221,8 +222,10 @@ struct tern_tcp_layer {
   tern_tcp_conn *conns; /* open connections (not CLOSED) */
   tern_tcp_listener *listeners;
   tern_tcp_config cfg;
-  tern_hsiphash_key isn_key;    /* RFC 6528's secret */
-  tern_hsiphash_key cookie_key; /* SYN cookies' */
+  struct {                    /* secrets, drawn from the RNG at init */
+    tern_hsiphash_key isn;    /* RFC 6528's */
+    tern_hsiphash_key cookie; /* SYN cookies' */
+  } keys;
   tern_waker_slot runner;
   tern_timer timer;   /* the runner's, for the earliest deadline */
   tern_waiter waiter; /* the runner waiting for a packet or room */

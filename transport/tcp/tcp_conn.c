@@ -103,6 +103,28 @@ static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
   return NULL;
 }
 
+/* Whether s, for c, is a SYN that ends c's TIME-WAIT to open a new
+ * connection through c's listener (RFC 6191 2; RFC 1122 4.2.2.13): c is
+ * a listener's slot, and the SYN shows itself newer than the old
+ * connection: with timestamps on both, a TSval past TS.Recent; else a SEQ
+ * past RCV.NXT (RFC 6191 takes a SYN with timestamps after a connection
+ * without them whatever its SEQ; tern asks the SEQ test of it too). Any
+ * other SYN gets the challenge ACK (RFC 5961 4.2), as does every SYN in
+ * the TIME-WAIT of a connection we opened. (Once the listener is gone
+ * nothing listens: the SYN is answered as on a closed port.) */
+static bool reopens(const tern_tcp_conn *c, const tern_tcp_repr *s) {
+  if (c->state != TERN_TCP_TIME_WAIT || c->listener == NULL ||
+      (s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK)) !=
+          TERN_TCP_SYN) {
+    return false;
+  }
+  if ((c->opts & TERN__TCP_O_TS) != 0 &&
+      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0) {
+    return tern_seq_gt(s->opts.ts_val, c->ts_recent);
+  }
+  return tern_seq_gt(s->seq, c->rcv.rcv_nxt);
+}
+
 tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
                                 tern_pkt *pkt) {
   tern_tcp_layer *layer = ctx;
@@ -123,7 +145,7 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
   }
   tern_tcp_conn *c =
       find_conn(layer, &rx->dst, s.dst_port, &rx->src, s.src_port);
-  if (c != NULL) {
+  if (c != NULL && !reopens(c, &s)) {
     tern__tcp_segment(c, &s);
     return TERN_IP_CONSUMED;
   }
@@ -132,7 +154,7 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
       .addr = rx->src, .port = s.src_port, .scope = rx->iface->id};
   tern_tcp_listener *l = find_listener(layer, &local);
   if (l != NULL) {
-    tern__tcp_listen_input(l, &local, &remote, &s);
+    tern__tcp_listen_input(l, &local, &remote, &s, c);
     return TERN_IP_CONSUMED;
   }
   layer->stats.rx_no_conn++;
@@ -209,7 +231,8 @@ static uint16_t smss(const tern_tcp_conn *c) {
 /* Our SYN was acknowledged: the connection is synchronized. A close in
  * SYN-RECEIVED queued our FIN "for processing after entering ESTABLISHED
  * state" (RFC 9293 3.10.4): FIN-WAIT-1 then, the FIN after our SYN. */
-static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
+static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
+                        tern_time now) {
   c->state = (c->flags & TERN__TCP_F_FIN) != 0 ? TERN_TCP_FIN_WAIT_1
                                                : TERN_TCP_ESTABLISHED;
   uint32_t iss = c->snd_una; /* SND.UNA was the ISS until now */
@@ -228,12 +251,12 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s) {
   c->retries = 0;
   c->rtx_at = 0;
   if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
-    rtt_sample(c, tern_now() - c->rtt_at);
+    rtt_sample(c, now - c->rtt_at);
     c->rtt_at = 0;
   }
   tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);
-  tern__tcp_heard(c, tern_now());
+  tern__tcp_heard(c, now);
   if (c->listener != NULL) {
     tern__tcp_slot_ready(c);
   }
@@ -477,7 +500,7 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
 }
 
 /* SYN-SENT (RFC 9293 3.10.7.3). */
-static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
+static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   bool has_ack = (s->flags & TERN_TCP_ACK) != 0;
   if (has_ack && !tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
     if ((s->flags & TERN_TCP_RST) == 0) {
@@ -494,11 +517,10 @@ static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s) {
   if ((s->flags & TERN_TCP_SYN) == 0) {
     return;
   }
-  tern_time now = tern_now();
   tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
   tern__tcp_settle(c, &s->opts);
   if (has_ack) {
-    established(c, s);
+    established(c, s, now);
     text_in(c, s, s->seq + 1, now);
     ack_now(c);
   } else {
@@ -528,11 +550,11 @@ static void reset_in(tern_tcp_conn *c) {
 
 void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   tern_tcp_layer *layer = c->layer;
+  tern_time now = tern_now();
   if (c->state == TERN_TCP_SYN_SENT) {
-    syn_sent(c, s);
+    syn_sent(c, s, now);
     return;
   }
-  tern_time now = tern_now();
   uint32_t rcv_nxt = c->rcv.rcv_nxt;
   uint32_t wnd = tern__tcp_rcv_wnd(c);
   uint32_t seg_len = tern_tcp_seg_len(s->flags, s->payload_len);
@@ -598,7 +620,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
       reset_to(c, s);
       return;
     }
-    established(c, s);
+    established(c, s, now);
   }
   /* RFC 5961 5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is
    * dropped with an ACK. */

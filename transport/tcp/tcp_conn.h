@@ -117,9 +117,11 @@ void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any);
 void tern__tcp_heard(tern_tcp_conn *c, tern_time now);
 
 /* tcp_listen.c */
+/* A segment for lst from remote to local. tw: NULL, or the slot in
+ * TIME-WAIT whose connection s, a SYN, ends (tcp_conn.c, RFC 6191). */
 void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
-                            const tern_endpoint *remote,
-                            const tern_tcp_repr *s);
+                            const tern_endpoint *remote, const tern_tcp_repr *s,
+                            tern_tcp_conn *tw);
 /* A slot's connection reached ESTABLISHED: wake the acceptor. */
 void tern__tcp_slot_ready(tern_tcp_conn *c);
 

@@ -193,10 +193,14 @@ void CheckStates() {
     Check(s.state <= TERN_TCP_TIME_WAIT);
   }
   // A slot the application closed or aborted is the listener's again
-  // once CLOSED: the application forgets it.
+  // once CLOSED: the application forgets it. Or once the listener has
+  // taken it for a new connection within the op (no longer accepted): a
+  // SYN that ended its TIME-WAIT (RFC 6191), or one that found no free
+  // slot, goes from TIME-WAIT to SYN-RECEIVED at once.
   for (int k = 1; k < 3; k++) {
     if (apps[k].c != nullptr && apps[k].done &&
-        apps[k].c->state == TERN_TCP_CLOSED) {
+        (apps[k].c->state == TERN_TCP_CLOSED ||
+         (apps[k].c->flags & TERN__TCP_F_ACCEPTED) == 0)) {
       apps[k] = App{};
     }
   }

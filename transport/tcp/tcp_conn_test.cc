@@ -13,6 +13,7 @@
 #include "tern/sim.h"
 #include "tern/tcp.h"
 #include "tern/tcp_cookie.h"
+#include "tern/tcp_isn.h"
 #include "tern/tcp_seq.h"
 #include "tern/tcp_wire.h"
 
@@ -3730,8 +3731,8 @@ TEST_F(TcpConn, ACookieIsTakenOnlyWhileCookiesAreInUse) {
   ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
   tern_endpoint us = tern_test::Ep(kUs, kPort);
   tern_endpoint peer = tern_test::Ep(kPeer, kPeerPort);
-  uint32_t cookie =
-      tern_tcp_cookie_make(&tcp.cookie_key, &us, &peer, 9000, 1460, tern_now());
+  uint32_t cookie = tern_tcp_cookie_make(&tcp.keys.cookie, &us, &peer, 9000,
+                                         1460, tern_now());
   Seg ack;
   ack.seq = 9001;
   ack.ack = cookie + 1;
@@ -4323,6 +4324,188 @@ TEST_F(TcpListen, ANewCookieFromTheSamePortLongAfterIsNoOldDuplicate) {
   EXPECT_FALSE(HasReset(out, ack.ack)) << "a legitimate connection reset";
   EXPECT_EQ(tcp.stats.cookies_ok, 1u);
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+}
+
+// ---- A new SYN for a listener's slot in TIME-WAIT (RFC 6191, RFC 1122
+// 4.2.2.13) ----
+
+struct TcpTimeWaitSyn : public TcpListen {
+  // s with the timestamps option (TSval val, TSecr ecr) when ts.
+  static Seg Stamped(Seg s, bool ts, uint32_t val, uint32_t ecr = 0) {
+    if (ts) {
+      s.opts.present |= TERN_TCP_HAS_TIMESTAMP;
+      s.opts.ts_val = val;
+      s.opts.ts_ecr = ecr;
+    }
+    return s;
+  }
+
+  // The peer at kPeerPort connects to the listener's one slot (ISN 5000;
+  // with timestamps when ts, its TSvals 100, 101, 102), the application
+  // writes "hello" and closes first, and the peer's FIN brings the slot to
+  // TIME-WAIT: RCV.NXT 5002, TS.Recent 102. Our ISN in *iss, our SND.NXT
+  // in *snd_nxt.
+  void TimeWait(bool ts, uint32_t *iss, uint32_t *snd_nxt) {
+    Listen();
+    Seg syn = Stamped(B(TERN_TCP_SYN, 5000, 0, kPeerPort), ts, 100);
+    syn.opts.present |= TERN_TCP_HAS_MSS;
+    syn.opts.mss = 1460;
+    std::vector<Seg> sa = Send(syn);
+    ASSERT_EQ(sa.size(), 1u);
+    *iss = sa[0].seq;
+    EXPECT_EQ((sa[0].opts.present & TERN_TCP_HAS_TIMESTAMP) != 0, ts);
+    uint32_t our_ts = sa[0].opts.ts_val;
+    Send(Stamped(B(TERN_TCP_ACK, 5001, *iss + 1, kPeerPort), ts, 101, our_ts));
+    tern_tcp_conn *got = nullptr;
+    ASSERT_EQ(Accept(&got), TERN_READY);
+    ASSERT_EQ(got, &slots[0]);
+    tern_cx cx = app.Cx();
+    ptrdiff_t n = 0;
+    ASSERT_EQ(tern_tcp_poll_write(got, &cx, "hello", 5, &n), TERN_READY);
+    ASSERT_EQ(n, 5);
+    *snd_nxt = *iss + 1 + 5 + 1;  // the SYN, "hello", the FIN
+    CloseIntoTimeWait(
+        got, Stamped(B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, *snd_nxt, kPeerPort),
+                     ts, 102, our_ts));
+    ASSERT_EQ(got->rcv.rcv_nxt, 5002u);
+  }
+
+  // The peer's SYN s, in TIME-WAIT, is refused: answered with an ACK of
+  // RCV.NXT alone, and the slot stays in TIME-WAIT.
+  void ExpectRefused(const Seg &s) {
+    std::vector<Seg> out = Send(s);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+    EXPECT_EQ(out[0].ack, 5002u);
+    EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_TIME_WAIT);
+    EXPECT_EQ(slots[0].remote.port, kPeerPort);
+  }
+
+  // The peer's SYN s, in TIME-WAIT, makes a new connection: the SYN-ACK
+  // (returned), and the peer's ACK of it makes the slot's connection
+  // ESTABLISHED, accepted by the application.
+  Seg ExpectAccepted(const Seg &s) {
+    std::vector<Seg> out = Send(s);
+    EXPECT_EQ(out.size(), 1u);
+    if (out.size() != 1u) {
+      return Seg();
+    }
+    EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+    EXPECT_EQ(out[0].ack, s.seq + 1);
+    EXPECT_EQ(out[0].dport, kPeerPort);
+    bool ts = (s.opts.present & TERN_TCP_HAS_TIMESTAMP) != 0;
+    Send(Stamped(B(TERN_TCP_ACK, s.seq + 1, out[0].seq + 1, kPeerPort), ts,
+                 s.opts.ts_val + 1, out[0].opts.ts_val));
+    tern_tcp_conn *got = nullptr;
+    EXPECT_EQ(Accept(&got), TERN_READY);
+    EXPECT_EQ(got, &slots[0]);
+    EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+    EXPECT_EQ(slots[0].remote.port, kPeerPort);
+    EXPECT_EQ(tcp.stats.cookies_sent, 0u);
+    return out[0];
+  }
+};
+
+// Timestamps on the old connection and the SYN, its TSval newer than
+// TS.Recent: a new connection, whatever the SYN's sequence number (here
+// before the old RCV.NXT). The SYN got a challenge ACK, and its peer had
+// to wait out TIME-WAIT or reset it first.
+TEST_F(TcpTimeWaitSyn, ANewerTimestampEndsTimeWait) {
+  uint32_t iss, snd_nxt;
+  TimeWait(true, &iss, &snd_nxt);
+  uint32_t challenges = tcp.stats.challenge_acks;
+  tern_sim_advance(1000);
+  Seg syn = Stamped(B(TERN_TCP_SYN, 4000, 0, kPeerPort), true, 103);
+  Seg sa = ExpectAccepted(syn);
+  EXPECT_EQ(sa.opts.ts_ecr, 103u);
+  // A second on, the ISN clock (RFC 6528) is past the old SND.NXT: ours.
+  EXPECT_EQ(sa.seq, iss + 1000 * TERN_TCP_ISN_TICKS_PER_MS);
+  EXPECT_EQ(tcp.stats.challenge_acks, challenges);
+}
+
+// A TSval equal to TS.Recent or older is no proof of a new connection,
+// whatever the SEQ: the challenge ACK (the older one PAWS's ACK) as
+// before, TIME-WAIT kept; so is a SYN without timestamps at RCV.NXT. A
+// newer TSval after them is taken.
+TEST_F(TcpTimeWaitSyn, AnOlderOrEqualTimestampIsRefused) {
+  uint32_t iss, snd_nxt;
+  TimeWait(true, &iss, &snd_nxt);
+  uint32_t challenges = tcp.stats.challenge_acks;
+  ExpectRefused(Stamped(B(TERN_TCP_SYN, 9000, 0, kPeerPort), true, 102));
+  EXPECT_EQ(tcp.stats.challenge_acks, challenges + 1);
+  ExpectRefused(Stamped(B(TERN_TCP_SYN, 9000, 0, kPeerPort), true, 101));
+  EXPECT_EQ(tcp.stats.paws_rejected, 1u);
+  ExpectRefused(B(TERN_TCP_SYN, 5002, 0, kPeerPort));
+  EXPECT_EQ(tcp.stats.challenge_acks, challenges + 2);
+  ExpectAccepted(Stamped(B(TERN_TCP_SYN, 9000, 0, kPeerPort), true, 103));
+}
+
+// RFC 6191 2: after a connection with timestamps, a SYN without them is
+// judged by its SEQ: past RCV.NXT, a new connection.
+TEST_F(TcpTimeWaitSyn, ASynWithoutTimestampsAfterOneWithThemIsJudgedBySeq) {
+  uint32_t iss, snd_nxt;
+  TimeWait(true, &iss, &snd_nxt);
+  ExpectAccepted(B(TERN_TCP_SYN, 5003, 0, kPeerPort));
+}
+
+// After a connection without timestamps, a SYN with them: RFC 6191 2
+// takes it whatever its SEQ, tern only past RCV.NXT.
+TEST_F(TcpTimeWaitSyn, ASynWithTimestampsAfterOneWithoutIsJudgedBySeq) {
+  uint32_t iss, snd_nxt;
+  TimeWait(false, &iss, &snd_nxt);
+  ExpectRefused(Stamped(B(TERN_TCP_SYN, 5002, 0, kPeerPort), true, 1));
+  ExpectAccepted(Stamped(B(TERN_TCP_SYN, 5003, 0, kPeerPort), true, 1));
+}
+
+// Without timestamps (RFC 1122 4.2.2.13): a SYN past RCV.NXT is a new
+// connection.
+TEST_F(TcpTimeWaitSyn, ASynPastRcvNxtWithoutTimestampsEndsTimeWait) {
+  uint32_t iss, snd_nxt;
+  TimeWait(false, &iss, &snd_nxt);
+  ExpectAccepted(B(TERN_TCP_SYN, 5003, 0, kPeerPort));
+}
+
+// ... and one at or before RCV.NXT may be an old duplicate: refused. One
+// past RCV.NXT after them is taken.
+TEST_F(TcpTimeWaitSyn, ASynAtOrBeforeRcvNxtWithoutTimestampsIsRefused) {
+  uint32_t iss, snd_nxt;
+  TimeWait(false, &iss, &snd_nxt);
+  // (5002 is in the window: the challenge ACK; the others before it:
+  // dropped with an ACK.)
+  for (uint32_t seq : {5002u, 5001u, 4000u}) {
+    ExpectRefused(B(TERN_TCP_SYN, seq, 0, kPeerPort));
+  }
+  ExpectAccepted(B(TERN_TCP_SYN, 5003, 0, kPeerPort));
+}
+
+// RFC 1122 4.2.2.13: the new connection's ISS is past every number the old
+// one sent. At once (the clock has not moved) RFC 6528's ISN for the same
+// endpoints is the old ISS again, behind the old SND.NXT.
+TEST_F(TcpTimeWaitSyn, TheNewIssIsPastTheOldSndNxt) {
+  uint32_t iss, snd_nxt;
+  TimeWait(false, &iss, &snd_nxt);
+  Seg sa = ExpectAccepted(B(TERN_TCP_SYN, 9000, 0, kPeerPort));
+  EXPECT_TRUE(tern_seq_gt(sa.seq, snd_nxt))
+      << "ISS " << sa.seq << ", old SND.NXT " << snd_nxt;
+}
+
+// A connection that we opened (no listener on its port) keeps its
+// TIME-WAIT: any SYN gets the challenge ACK (RFC 5961 4.2), as before.
+TEST_F(TcpConn, AnActiveOpensTimeWaitChallengesANewSyn) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  uint32_t challenges = tcp.stats.challenge_acks;
+  std::vector<Seg> out = Send(Peer(TERN_TCP_SYN, kPeerIss + 1000, 0));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, kPeerIss + 2);
+  EXPECT_EQ(tcp.stats.challenge_acks, challenges + 1);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
 }
 
 // Issue 9 item 9: the state of a connection without its rings. On the

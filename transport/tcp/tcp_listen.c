@@ -8,47 +8,52 @@
 #include "tern/tcp_seq.h"
 #include "transport/tcp/tcp_conn.h"
 
-/* A free slot; else the one whose TIME-WAIT began first among those the
- * application has closed (its rings idle, only there to answer the
- * peer's FIN again), which ends now, as lwIP gives up its oldest
- * TIME-WAIT PCB first; else NULL. Held to its end, TIME-WAIT made a
- * listener whose application closes first refuse connections for 60 s
- * once every slot had one. */
-static tern_tcp_conn *free_slot(tern_tcp_listener *lst) {
-  tern_tcp_conn *tw = NULL;
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    tern_tcp_conn *c = &lst->slots[i];
+/* Whether c was heard from (or closed) before best, or best is NULL. */
+static bool older(const tern_tcp_conn *c, const tern_tcp_conn *best) {
+  return best == NULL || tern_time_before(c->idle_at, best->idle_at);
+}
+
+/* The slot for a new connection: a free one; else the one whose
+ * TIME-WAIT began first among those the application has closed (its
+ * rings idle, only there to answer the peer's FIN again), which ends
+ * now, as lwIP gives up its oldest TIME-WAIT PCB first; else, when
+ * stale (a cookie's ACK), the stale half-open slot heard from longest
+ * ago, reset; else NULL. Held to its end, TIME-WAIT made a listener
+ * whose application closes first refuse connections for 60 s once every
+ * slot had one. A stale half-open slot is in SYN-RECEIVED, never
+ * accepted, its SYN-ACK unanswered for a whole retransmission timeout (a
+ * real peer answers within a round trip; one whose handshake is merely
+ * slow under loss keeps its slot); its idle deadline is the user timeout
+ * from the last segment heard, so the earliest deadline is the oldest.
+ * RFC 4987 3.5: a peer that brought a cookie back is real, while such a
+ * slot is likely a spoofed SYN's, held for the user timeout; without
+ * this, a flood that keeps every slot half-open locks out every cookie's
+ * connection. Its peer, if real, then hears why. */
+static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale) {
+  tern_tcp_conn *tw = NULL, *old = NULL;
+  tern_tcp_conn *end = lst->slots + lst->nslots;
+  for (tern_tcp_conn *c = lst->slots; c != end; c++) {
     if (c->state == TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_IN_USE) == 0) {
       return c;
     }
     if (c->state == TERN_TCP_TIME_WAIT &&
-        (c->flags & TERN__TCP_F_USER_DONE) != 0 &&
-        (tw == NULL || tern_time_before(c->idle_at, tw->idle_at))) {
+        (c->flags & TERN__TCP_F_USER_DONE) != 0 && older(c, tw)) {
       tw = c;
+    }
+    if (c->state == TERN_TCP_SYN_RCVD && c->retries != 0 &&
+        (c->flags & TERN__TCP_F_ACCEPTED) == 0 && older(c, old)) {
+      old = c;
     }
   }
   if (tw != NULL) {
     tern__tcp_finish(tw, 0); /* its slot is free: the application closed */
+    return tw;
   }
-  return tw;
-}
-
-/* The stale half-open slot heard from longest ago, or NULL: in
- * SYN-RECEIVED, never accepted, and its SYN-ACK unanswered for a whole
- * retransmission timeout (a real peer answers within a round trip; one
- * whose handshake is merely slow under loss keeps its slot). Its idle
- * deadline is the user timeout from the last segment heard, so the
- * earliest deadline is the oldest. */
-static tern_tcp_conn *oldest_half_open(tern_tcp_listener *lst) {
-  tern_tcp_conn *old = NULL;
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    tern_tcp_conn *c = &lst->slots[i];
-    if (c->state == TERN_TCP_SYN_RCVD && c->retries != 0 &&
-        (c->flags & TERN__TCP_F_ACCEPTED) == 0 &&
-        (old == NULL || tern_time_before(c->idle_at, old->idle_at))) {
-      old = c;
-    }
+  if (!stale || old == NULL) {
+    return NULL;
   }
+  lst->layer->stats.half_open_dropped++;
+  tern_tcp_abort(old);
   return old;
 }
 
@@ -79,7 +84,7 @@ static bool cookies_in_use(const tern_tcp_listener *lst, tern_time now) {
  * and only the MSS, ours (what a cookie cannot hold is not offered). */
 static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                           const tern_endpoint *remote, const tern_tcp_repr *s,
-                          uint16_t ours) {
+                          uint16_t ours, tern_time now) {
   tern_tcp_layer *layer = lst->layer;
   uint16_t peer_mss =
       (s->opts.present & TERN_TCP_HAS_MSS) != 0
@@ -89,21 +94,11 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
                  : TERN_TCP_DEFAULT_MSS4);
   tern_tcp_repr r;
   memset(&r, 0, sizeof r);
-  tern_time now = tern_now();
-  r.seq = tern_tcp_cookie_make(&layer->cookie_key, local, remote, s->seq,
+  r.seq = tern_tcp_cookie_make(&layer->keys.cookie, local, remote, s->seq,
                                peer_mss, now);
   r.ack = s->seq + 1;
   r.flags = TERN_TCP_SYN | TERN_TCP_ACK;
-  /* The connection the cookie becomes may take any slot (a free one, or
-   * the oldest stale half-open one): the window offered is what the
-   * smallest ring holds, so the peer never sends more than fits. */
-  uint32_t wnd = 0xffffu;
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    if (lst->slots[i].rcv.cap < wnd) {
-      wnd = lst->slots[i].rcv.cap;
-    }
-  }
-  r.window = (uint16_t)wnd;
+  r.window = lst->cookie_wnd;
   r.opts.present = TERN_TCP_HAS_MSS;
   r.opts.mss = ours;
   layer->stats.cookies_sent++;
@@ -132,8 +127,8 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
 static bool old_duplicate(const tern_tcp_listener *lst,
                           const tern_endpoint *remote, const tern_tcp_repr *s,
                           tern_time now) {
-  for (uint8_t i = 0; i < lst->nslots; i++) {
-    const tern_tcp_conn *c = &lst->slots[i];
+  const tern_tcp_conn *end = lst->slots + lst->nslots;
+  for (const tern_tcp_conn *c = lst->slots; c != end; c++) {
     if (c->state == TERN_TCP_CLOSED &&
         now - c->idle_at < 2u * TERN_TCP_COOKIE_PERIOD_MS &&
         c->remote.port == remote->port &&
@@ -146,20 +141,20 @@ static bool old_duplicate(const tern_tcp_listener *lst,
   return false;
 }
 
-/* An ACK to the listener: the end of a cookie handshake, or nothing.
- * Returns false when it is dropped for want of a route back. */
-static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
-                       const tern_endpoint *remote, const tern_tcp_repr *s) {
+/* An ACK to the listener: the MSS granted by the good cookie it brings
+ * back, no old duplicate; else 0, and it is answered or dropped here. */
+static uint16_t cookie_mss(tern_tcp_listener *lst, const tern_endpoint *local,
+                           const tern_endpoint *remote, const tern_tcp_repr *s,
+                           tern_time now) {
   tern_tcp_layer *layer = lst->layer;
-  tern_time now = tern_now();
-  bool in_use = cookies_in_use(lst, now);
   uint16_t mss;
+  bool in_use = cookies_in_use(lst, now);
   /* A cookie is taken only while cookies are in use, as Linux takes one
    * only after the queue overflowed recently: otherwise a blind sender
    * from a forged address, each guess good with probability 2^-24, could
    * make a connection with a listener that never sent a cookie. */
   if (!in_use ||
-      tern_tcp_cookie_check(&layer->cookie_key, local, remote, s->seq - 1,
+      tern_tcp_cookie_check(&layer->keys.cookie, local, remote, s->seq - 1,
                             s->ack - 1, now, &mss) != 0) {
     layer->stats.cookies_bad++;
     /* While cookies are in use the ACK may be a later segment of a
@@ -172,80 +167,88 @@ static bool cookie_ack(tern_tcp_listener *lst, const tern_endpoint *local,
     if (!in_use) {
       tern__tcp_reset_answer(layer, local, remote, s);
     }
-    return true;
+    return 0;
   }
   /* A closed connection's old ACK: CLOSED's answer, a reset (RFC 9293
    * 3.10.7.1). */
   if (old_duplicate(lst, remote, s, now)) {
     layer->stats.rx_dropped++;
     tern__tcp_reset_answer(layer, local, remote, s);
-    return true;
+    return 0;
   }
-  uint16_t ours = tern__tcp_our_mss(layer, remote);
-  if (ours == 0) {
-    return false; /* no route back (it went since the SYN-ACK) */
-  }
-  tern_tcp_conn *c = free_slot(lst);
-  if (c == NULL) {
-    /* RFC 4987 3.5: a peer that brought a cookie back is real, while a
-     * stale half-open slot is likely a spoofed SYN's, held for the user
-     * timeout; without this, a flood that keeps every slot half-open
-     * locks out every cookie's connection. The oldest stale one is reset
-     * (a real peer then hears why) and its slot taken. */
-    c = oldest_half_open(lst);
-    if (c == NULL) {
-      layer->stats.backlog_full++; /* the peer's retransmission may find
-                                      one */
-      return true;
-    }
-    layer->stats.half_open_dropped++;
-    tern_tcp_abort(c);
-  }
-  layer->stats.cookies_ok++;
-  take(lst, c, local, remote);
-  uint32_t iss = s->ack - 1;
-  tern__tcp_open(c, iss, s->seq - 1); /* (snd_shift and opts 0) */
-  c->state = TERN_TCP_SYN_RCVD;
-  c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */
-  c->rcv_shift = 0;                  /* no options survive a cookie */
-  c->mss = mss < ours ? mss : ours;
-  tern__tcp_segment(c, s);
-  return true;
+  return mss;
 }
 
+/* A passive open, from a SYN (into a free slot, else answered with a
+ * cookie) or from a cookie's ACK (the end of its handshake). */
 void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
-                            const tern_endpoint *remote,
-                            const tern_tcp_repr *s) {
+                            const tern_endpoint *remote, const tern_tcp_repr *s,
+                            tern_tcp_conn *tw) {
   tern_tcp_layer *layer = lst->layer;
+  tern_time now = tern_now();
   unsigned f = s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK);
-  uint16_t mss = 0;
-  if (f == TERN_TCP_ACK) {
-    if (cookie_ack(lst, local, remote, s)) {
+  bool cookie = f == TERN_TCP_ACK;
+  uint16_t granted = 0xffffu; /* the MSS a cookie granted */
+  if (cookie) {
+    granted = cookie_mss(lst, local, remote, s, now);
+    if (granted == 0) {
       return;
     }
-  } else if (f == (TERN_TCP_SYN | TERN_TCP_ACK)) {
+  }
+  if (f == (TERN_TCP_SYN | TERN_TCP_ACK)) {
     tern__tcp_reset_answer(layer, local, remote, s);
     return;
-  } else if (f == TERN_TCP_SYN) {
-    mss = tern__tcp_our_mss(layer, remote);
   }
   /* Dropped and counted: a reset (RFC 9293 3.10.7.2: ignored), a segment
    * with neither SYN nor ACK (3.10.7.2: dropped), or one from an address
-   * with no route back. */
+   * with no route back (for a cookie's ACK, gone since the SYN-ACK). */
+  uint16_t mss =
+      cookie || f == TERN_TCP_SYN ? tern__tcp_our_mss(layer, remote) : 0;
   if (mss == 0) {
     layer->stats.rx_dropped++;
     return;
   }
-  tern_tcp_conn *c = free_slot(lst);
+  if (granted < mss) {
+    mss = granted;
+  }
+  /* A new connection ends the old one's TIME-WAIT (its slot is free
+   * again unless the application still holds it). */
+  if (tw != NULL) {
+    tern__tcp_finish(tw, 0);
+  }
+  tern_tcp_conn *c = free_slot(lst, cookie);
   if (c == NULL) {
-    cookie_synack(lst, local, remote, s, mss);
+    if (cookie) {
+      layer->stats.backlog_full++; /* the peer's retransmission may find
+                                      one */
+    } else {
+      cookie_synack(lst, local, remote, s, mss, now);
+    }
     return;
   }
-  tern_time now = tern_now();
+  uint32_t iss = s->ack - 1, irs = s->seq - 1; /* a cookie's */
+  if (cookie) {
+    layer->stats.cookies_ok++;
+  } else {
+    iss = tern_tcp_isn(&layer->keys.isn, local, remote, now);
+    irs = s->seq;
+    /* RFC 1122 4.2.2.13: past every number the old connection sent. RFC
+     * 6528's clock gives the same endpoints 250 more a millisecond, which
+     * a connection that sent faster has overtaken. */
+    if (tw != NULL && !tern_seq_gt(iss, tw->snd_nxt)) {
+      iss = tw->snd_nxt + 1;
+    }
+  }
   take(lst, c, local, remote);
-  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, local, remote, now), s->seq);
+  tern__tcp_open(c, iss, irs); /* (snd_shift and opts 0) */
   c->state = TERN_TCP_SYN_RCVD;
   c->mss = mss;
+  if (cookie) {
+    c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */
+    c->rcv_shift = 0;                  /* no options survive a cookie */
+    tern__tcp_segment(c, s);
+    return;
+  }
   /* Our shift and options, settled now: we answer what the SYN offered. */
   tern__tcp_settle(c, &s->opts);
   tern__tcp_heard(c, now);
@@ -286,10 +289,19 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
   lst->local = *local;
   lst->slots = slots;
   lst->nslots = n;
+  /* The connection a cookie becomes may take any slot (a free one, or
+   * the oldest stale half-open one): its SYN-ACK offers what the smallest
+   * ring holds, so the peer never sends more than fits. (A live
+   * listener's slots are not set up again: their rings stay.) */
+  uint32_t wnd = 0xffffu;
   for (uint8_t i = 0; i < n; i++) {
     slots[i].listener = lst;
     slots[i].flags = 0;
+    if (slots[i].rcv.cap < wnd) {
+      wnd = slots[i].rcv.cap;
+    }
   }
+  lst->cookie_wnd = (uint16_t)wnd;
   lst->next = layer->listeners;
   layer->listeners = lst;
   return 0;

@@ -42,9 +42,7 @@ int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
   } else {
     tern_tcp_config_default(&layer->cfg);
   }
-  if (tern_rng_fill(&stack->rng, &layer->isn_key, sizeof layer->isn_key) != 0 ||
-      tern_rng_fill(&stack->rng, &layer->cookie_key,
-                    sizeof layer->cookie_key) != 0) {
+  if (tern_rng_fill(&stack->rng, &layer->keys, sizeof layer->keys) != 0) {
     return TERN_EIO;
   }
   layer->proto.protocol = TERN_IP_PROTO_TCP;
@@ -154,7 +152,7 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
   c->remote = *remote;
   c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
   c->err = 0;
-  tern__tcp_open(c, tern_tcp_isn(&layer->isn_key, &c->local, remote, now), 0);
+  tern__tcp_open(c, tern_tcp_isn(&layer->keys.isn, &c->local, remote, now), 0);
   c->mss = mss;
   c->state = TERN_TCP_SYN_SENT;
   c->next = layer->conns;
@@ -442,7 +440,7 @@ void tern_tcp_abort(tern_tcp_conn *c) {
     }
     default: break;
   }
-  c->flags |= TERN__TCP_F_USER_DONE;
+  c->flags |= TERN__TCP_F_USER_DONE; /* (a listener's slot: freed) */
   tern__tcp_finish(c, TERN_ECLOSED);
   /* RFC 9293 3.10.5: pending RECEIVEs get "reset" too: unread bytes and a
    * FIN received are dropped, so later reads report TERN_ECLOSED.
@@ -451,9 +449,6 @@ void tern_tcp_abort(tern_tcp_conn *c) {
   c->flags &= (uint8_t)~TERN__TCP_F_RCVD_FIN;
   (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap,
                              c->rcv.rcv_nxt - 1);
-  if (c->listener != NULL) {
-    c->flags = 0;
-  }
 }
 
 int tern_tcp_set_nodelay(tern_tcp_conn *c, bool on) {
