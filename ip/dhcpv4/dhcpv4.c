@@ -534,7 +534,12 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
       }
     }
     if (c->stop != 0) {
-      unapply(c);
+      /* The address taken away and, while probing, the device told to
+       * stop watching (enter_init), as on every way out of PROBING: it
+       * went on watching an address no one was to use. start_over does
+       * both (its wait and state are then moot), as small a call as
+       * unapply's. */
+      start_over(c);
       tern_timer_cancel(&c->timer);
       tern_udp_close(&c->sock);
       c->state = TERN_DHCPV4_STOPPED;

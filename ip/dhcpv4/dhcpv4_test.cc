@@ -1344,6 +1344,26 @@ TEST_F(Dhcpv4Test, StopWithoutALeaseSendsNothing) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// Stopped while probing: nothing to release (the address never went on),
+// and the device is told to stop watching the address, as on every way
+// out of PROBING (tern_dhcpv4_probe_fn: the probes, then 0.0.0.0). The
+// watch stayed: the Ethernet adapter went on reporting conflicts for an
+// address that no one was to use.
+TEST_F(Dhcpv4Test, StopWhileProbingStopsTheWatch) {
+  StartAndDoraWithProbes();
+  Advance(1000);
+  ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
+  ASSERT_FALSE(probes_.empty());
+  EXPECT_TRUE(Eq(probes_.back(), kOffered));
+  tern_dhcpv4_stop(&c_);
+  Run();
+  ASSERT_TRUE(done_);
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  EXPECT_TRUE(Wire().empty());             // no RELEASE
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
+}
+
 TEST_F(Dhcpv4Test, BadArguments) {
   EXPECT_EQ(tern_dhcpv4_start(nullptr, &udp_, &iface_, &cfg_), TERN_EINVAL);
   EXPECT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, nullptr), TERN_EINVAL);
