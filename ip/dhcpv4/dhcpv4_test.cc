@@ -589,6 +589,34 @@ TEST_F(Dhcpv4EthernetTest, ASlash32WithItsRouterOutsideHasAGateway) {
   ExpectBound(kOffered, 32);
 }
 
+// The prefix from the subnet mask: its leading ones, a /31 and a /32 as
+// they are (RFC 3021: no subnet address or broadcast), 32 for a mask with
+// holes or with its first bit clear, the class's for 0.0.0.0 (no mask).
+TEST_F(Dhcpv4Test, ThePrefixComesFromTheMask) {
+  const struct {
+    Bytes mask;
+    uint8_t prefix;
+  } cases[] = {{{255, 255, 255, 254}, 31}, {{255, 255, 255, 255}, 32},
+               {{0, 0, 0, 0}, 24},         {{255, 0, 255, 0}, 32},
+               {{128, 0, 0, 0}, 1},        {{255, 255, 255, 240}, 28},
+               {{0, 255, 255, 255}, 32},   {{255, 255, 0, 0}, 16}};
+  for (const auto &k : cases) {
+    SCOPED_TRACE(int(k.prefix));
+    mask_ = k.mask;
+    Start();
+    Dora();
+    ASSERT_FALSE(leases_.empty());
+    EXPECT_EQ(leases_.back().prefix_len, k.prefix);
+    EXPECT_TRUE(Eq(Addr(), kOffered));
+    tern_dhcpv4_stop(&c_);
+    Run();
+    ASSERT_TRUE(done_);
+    done_ = false;
+    Wire();
+    leases_.clear();
+  }
+}
+
 TEST_F(Dhcpv4Test, DiscoverIsRetransmittedWithBackoffAndJitter) {
   Start();
   Advance(TERN_DHCPV4_INIT_DELAY_MS);
@@ -1280,6 +1308,72 @@ TEST_F(Dhcpv4Test, ConflictDuringInitRebootAfterALinkChangeGivesTheAddressUp) {
   Advance(5000);
   Sent r = One(TERN_DHCPV4_REQUEST);  // the INIT-REBOOT goes on
   EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+}
+
+// The link down for longer than the lease, while renewing, or in the
+// INIT-REBOOT after a link change (which waits for the link keeping the
+// address): the lease's end still takes the address away, counted as an
+// expiry and reported lost, and the client starts over.
+TEST_F(Dhcpv4Test, TheLeaseEndsWhileTheLinkIsDown) {
+  for (bool reboot : {false, true}) {
+    SCOPED_TRACE(reboot);
+    Start();
+    Dora(600, 100, 500);
+    tern_memnetdev_set_up(&pair_, false);
+    Run();
+    if (reboot) {
+      LinkUpChecksTheLease(kOffered);
+      tern_memnetdev_set_up(&pair_, false);
+      Run();
+    }
+    size_t leases = leases_.size();
+    Advance(590000);
+    EXPECT_TRUE(Eq(Addr(), kOffered));
+    EXPECT_EQ(leases_.size(), leases);
+    Advance(11000);
+    EXPECT_TRUE(Eq(Addr(), kZero));
+    EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+    ASSERT_EQ(leases_.size(), leases + 1);
+    EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+    EXPECT_NE(State(), TERN_DHCPV4_REBOOTING);    // the lease forgotten
+    tern_memnetdev_set_up(&pair_, true);
+    Run();
+    Advance(TERN_DHCPV4_INIT_DELAY_MS);
+    One(TERN_DHCPV4_DISCOVER);
+    tern_dhcpv4_stop(&c_);
+    Run();
+    ASSERT_TRUE(done_);
+    done_ = false;
+    Wire();
+    leases_.clear();
+  }
+}
+
+// REQUESTING with the link down: its REQUESTs cannot go, and it waits
+// (retrying at most every 64 s, each refused) with nothing bound; the
+// link's return starts over with a DISCOVER.
+TEST_F(Dhcpv4Test, RequestingWithTheLinkDownBindsNothing) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(Reply(d, TERN_DHCPV4_OFFER), kOffered);
+  One(TERN_DHCPV4_REQUEST);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  Advance(600000);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
+  EXPECT_TRUE(probes_.empty());
+  uint32_t refused = tern_dhcpv4_get_stats(&c_).tx_errors;
+  EXPECT_GE(refused, 9u);  // 4, 8, 16, 32, then every 64 s
+  EXPECT_LE(refused, 13u);
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  One(TERN_DHCPV4_DISCOVER);
 }
 
 // The address kept through an INIT-REBOOT after a link change is kept
