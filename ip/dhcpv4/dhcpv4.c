@@ -548,11 +548,14 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
     tern_udp_msg msg;
     int n;
     uint32_t ev;
-    if (tern_udp_poll_recv_msg(&c->sock, cx, &msg, c->buf, sizeof c->buf, &n) ==
-        TERN_READY) {
-      input(c, n, msg.src.port);
-    } else if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
+    /* Events first: the device raised them about the interface as it is
+     * now (a conflict names no address: it is the one in use, or the one
+     * probed), so before a reply read with them can change the address. */
+    if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
       event(c, ev);
+    } else if (tern_udp_poll_recv_msg(&c->sock, cx, &msg, c->buf, sizeof c->buf,
+                                      &n) == TERN_READY) {
+      input(c, n, msg.src.port);
     } else if (tern_sleep_until(&c->timer, cx, c->deadline) == TERN_PENDING) {
       return TERN_PENDING;
     } else {

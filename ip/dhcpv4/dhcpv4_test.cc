@@ -1187,6 +1187,47 @@ TEST_F(Dhcpv4Test, ConflictWhileBoundGivesTheAddressUp) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// A conflict reported in the same pass as an ACK that moves the client to
+// another address (here in the INIT-REBOOT after a link change, the old
+// address still on; a renewal is alike): the device raised it for the
+// address on the interface then, the old one. It is taken as that one's
+// (given up, no DECLINE in this INIT-REBOOT), never as the new address's:
+// the ACK was read first, the new address was being probed, and the
+// conflict made a DECLINE of it, an address no one had been seen using.
+TEST_F(Dhcpv4Test, AConflictReadWithAnAckForAnotherAddressIsTheOldOnes) {
+  const tern_ipv4_addr other = tern_ipv4(192, 0, 2, 104);
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora();
+  ExpectProbedThenBound(kOffered);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  Sent r = LinkUpChecksTheLease(kOffered);
+  ASSERT_TRUE(Eq(Addr(), kOffered));
+  // The ACK and the conflict both waiting when the client next runs.
+  Bytes ack = Reply(r, TERN_DHCPV4_ACK, 3600, other);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&peer_pool_.pool);
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(tern_pkt_reserve(p, 64), 0);
+  Bytes d = Datagram(kServer, kBcast, ack);
+  memcpy(tern_pkt_put(p, d.size()), d.data(), d.size());
+  tern_netdev peer = tern_memnetdev_b(&pair_);
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_send(&peer, &lcx_, p, &err), TERN_READY);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  for (int i = 0; i < 12; i++) {
+    for (const Sent &m : Wire()) {
+      EXPECT_NE(m.o.msg_type, TERN_DHCPV4_DECLINE)
+          << "declined " << int(m.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR)[3]);
+    }
+    Advance(1000);
+  }
+  EXPECT_TRUE(Eq(Addr(), kZero));  // the old address given up
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 0u);
+}
+
 TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
   Start();
   Dora();
