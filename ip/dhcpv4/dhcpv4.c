@@ -534,7 +534,12 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
       }
     }
     if (c->stop != 0) {
-      unapply(c);
+      /* The address taken away and, while probing, the device told to
+       * stop watching (enter_init), as on every way out of PROBING: it
+       * went on watching an address no one was to use. start_over does
+       * both (its wait and state are then moot), as small a call as
+       * unapply's. */
+      start_over(c);
       tern_timer_cancel(&c->timer);
       tern_udp_close(&c->sock);
       c->state = TERN_DHCPV4_STOPPED;
@@ -543,11 +548,14 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
     tern_udp_msg msg;
     int n;
     uint32_t ev;
-    if (tern_udp_poll_recv_msg(&c->sock, cx, &msg, c->buf, sizeof c->buf, &n) ==
-        TERN_READY) {
-      input(c, n, msg.src.port);
-    } else if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
+    /* Events first: the device raised them about the interface as it is
+     * now (a conflict names no address: it is the one in use, or the one
+     * probed), so before a reply read with them can change the address. */
+    if (tern_ip_iface_poll_event(c->iface, cx, &ev) == TERN_READY) {
       event(c, ev);
+    } else if (tern_udp_poll_recv_msg(&c->sock, cx, &msg, c->buf, sizeof c->buf,
+                                      &n) == TERN_READY) {
+      input(c, n, msg.src.port);
     } else if (tern_sleep_until(&c->timer, cx, c->deadline) == TERN_PENDING) {
       return TERN_PENDING;
     } else {

@@ -204,7 +204,8 @@ tern_poll tern_dhcpv4_poll_lease(tern_dhcpv4 *c, tern_cx *cx,
                                  tern_dhcpv4_lease *out);
 
 /* Asks the client to stop: the running poll sends RELEASE when it holds
- * a lease, takes the address away, closes its socket and returns READY. */
+ * a lease, takes the address away (while probing, stops the probe's
+ * watch), closes its socket and returns READY. */
 void tern_dhcpv4_stop(tern_dhcpv4 *c);
 
 /* The client's state (tern_dhcpv4_state). */

@@ -589,6 +589,34 @@ TEST_F(Dhcpv4EthernetTest, ASlash32WithItsRouterOutsideHasAGateway) {
   ExpectBound(kOffered, 32);
 }
 
+// The prefix from the subnet mask: its leading ones, a /31 and a /32 as
+// they are (RFC 3021: no subnet address or broadcast), 32 for a mask with
+// holes or with its first bit clear, the class's for 0.0.0.0 (no mask).
+TEST_F(Dhcpv4Test, ThePrefixComesFromTheMask) {
+  const struct {
+    Bytes mask;
+    uint8_t prefix;
+  } cases[] = {{{255, 255, 255, 254}, 31}, {{255, 255, 255, 255}, 32},
+               {{0, 0, 0, 0}, 24},         {{255, 0, 255, 0}, 32},
+               {{128, 0, 0, 0}, 1},        {{255, 255, 255, 240}, 28},
+               {{0, 255, 255, 255}, 32},   {{255, 255, 0, 0}, 16}};
+  for (const auto &k : cases) {
+    SCOPED_TRACE(int(k.prefix));
+    mask_ = k.mask;
+    Start();
+    Dora();
+    ASSERT_FALSE(leases_.empty());
+    EXPECT_EQ(leases_.back().prefix_len, k.prefix);
+    EXPECT_TRUE(Eq(Addr(), kOffered));
+    tern_dhcpv4_stop(&c_);
+    Run();
+    ASSERT_TRUE(done_);
+    done_ = false;
+    Wire();
+    leases_.clear();
+  }
+}
+
 TEST_F(Dhcpv4Test, DiscoverIsRetransmittedWithBackoffAndJitter) {
   Start();
   Advance(TERN_DHCPV4_INIT_DELAY_MS);
@@ -1159,6 +1187,47 @@ TEST_F(Dhcpv4Test, ConflictWhileBoundGivesTheAddressUp) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// A conflict reported in the same pass as an ACK that moves the client to
+// another address (here in the INIT-REBOOT after a link change, the old
+// address still on; a renewal is alike): the device raised it for the
+// address on the interface then, the old one. It is taken as that one's
+// (given up, no DECLINE in this INIT-REBOOT), never as the new address's:
+// the ACK was read first, the new address was being probed, and the
+// conflict made a DECLINE of it, an address no one had been seen using.
+TEST_F(Dhcpv4Test, AConflictReadWithAnAckForAnotherAddressIsTheOldOnes) {
+  const tern_ipv4_addr other = tern_ipv4(192, 0, 2, 104);
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Dora();
+  ExpectProbedThenBound(kOffered);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  Sent r = LinkUpChecksTheLease(kOffered);
+  ASSERT_TRUE(Eq(Addr(), kOffered));
+  // The ACK and the conflict both waiting when the client next runs.
+  Bytes ack = Reply(r, TERN_DHCPV4_ACK, 3600, other);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&peer_pool_.pool);
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(tern_pkt_reserve(p, 64), 0);
+  Bytes d = Datagram(kServer, kBcast, ack);
+  memcpy(tern_pkt_put(p, d.size()), d.data(), d.size());
+  tern_netdev peer = tern_memnetdev_b(&pair_);
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_send(&peer, &lcx_, p, &err), TERN_READY);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  for (int i = 0; i < 12; i++) {
+    for (const Sent &m : Wire()) {
+      EXPECT_NE(m.o.msg_type, TERN_DHCPV4_DECLINE)
+          << "declined " << int(m.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR)[3]);
+    }
+    Advance(1000);
+  }
+  EXPECT_TRUE(Eq(Addr(), kZero));  // the old address given up
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 0u);
+}
+
 TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
   Start();
   Dora();
@@ -1282,6 +1351,72 @@ TEST_F(Dhcpv4Test, ConflictDuringInitRebootAfterALinkChangeGivesTheAddressUp) {
   EXPECT_EQ(r.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
 }
 
+// The link down for longer than the lease, while renewing, or in the
+// INIT-REBOOT after a link change (which waits for the link keeping the
+// address): the lease's end still takes the address away, counted as an
+// expiry and reported lost, and the client starts over.
+TEST_F(Dhcpv4Test, TheLeaseEndsWhileTheLinkIsDown) {
+  for (bool reboot : {false, true}) {
+    SCOPED_TRACE(reboot);
+    Start();
+    Dora(600, 100, 500);
+    tern_memnetdev_set_up(&pair_, false);
+    Run();
+    if (reboot) {
+      LinkUpChecksTheLease(kOffered);
+      tern_memnetdev_set_up(&pair_, false);
+      Run();
+    }
+    size_t leases = leases_.size();
+    Advance(590000);
+    EXPECT_TRUE(Eq(Addr(), kOffered));
+    EXPECT_EQ(leases_.size(), leases);
+    Advance(11000);
+    EXPECT_TRUE(Eq(Addr(), kZero));
+    EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+    ASSERT_EQ(leases_.size(), leases + 1);
+    EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+    EXPECT_NE(State(), TERN_DHCPV4_REBOOTING);    // the lease forgotten
+    tern_memnetdev_set_up(&pair_, true);
+    Run();
+    Advance(TERN_DHCPV4_INIT_DELAY_MS);
+    One(TERN_DHCPV4_DISCOVER);
+    tern_dhcpv4_stop(&c_);
+    Run();
+    ASSERT_TRUE(done_);
+    done_ = false;
+    Wire();
+    leases_.clear();
+  }
+}
+
+// REQUESTING with the link down: its REQUESTs cannot go, and it waits
+// (retrying at most every 64 s, each refused) with nothing bound; the
+// link's return starts over with a DISCOVER.
+TEST_F(Dhcpv4Test, RequestingWithTheLinkDownBindsNothing) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(Reply(d, TERN_DHCPV4_OFFER), kOffered);
+  One(TERN_DHCPV4_REQUEST);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  Advance(600000);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
+  EXPECT_TRUE(probes_.empty());
+  uint32_t refused = tern_dhcpv4_get_stats(&c_).tx_errors;
+  EXPECT_GE(refused, 9u);  // 4, 8, 16, 32, then every 64 s
+  EXPECT_LE(refused, 13u);
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  One(TERN_DHCPV4_DISCOVER);
+}
+
 // The address kept through an INIT-REBOOT after a link change is kept
 // only for the rest of its lease (RFC 2131 4.4.5: at expiry the client
 // stops using it): with the link changing every 3 s, each change starting
@@ -1342,6 +1477,26 @@ TEST_F(Dhcpv4Test, StopWithoutALeaseSendsNothing) {
   Run();
   EXPECT_TRUE(done_);
   EXPECT_TRUE(Wire().empty());
+}
+
+// Stopped while probing: nothing to release (the address never went on),
+// and the device is told to stop watching the address, as on every way
+// out of PROBING (tern_dhcpv4_probe_fn: the probes, then 0.0.0.0). The
+// watch stayed: the Ethernet adapter went on reporting conflicts for an
+// address that no one was to use.
+TEST_F(Dhcpv4Test, StopWhileProbingStopsTheWatch) {
+  StartAndDoraWithProbes();
+  Advance(1000);
+  ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
+  ASSERT_FALSE(probes_.empty());
+  EXPECT_TRUE(Eq(probes_.back(), kOffered));
+  tern_dhcpv4_stop(&c_);
+  Run();
+  ASSERT_TRUE(done_);
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  EXPECT_TRUE(Wire().empty());             // no RELEASE
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(leases_.empty());
 }
 
 TEST_F(Dhcpv4Test, BadArguments) {
