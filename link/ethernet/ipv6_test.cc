@@ -18,12 +18,6 @@
 namespace tern_eth_test {
 namespace {
 
-std::array<uint8_t, 16> A16(const uint8_t *a) {
-  std::array<uint8_t, 16> r;
-  std::memcpy(r.data(), a, 16);
-  return r;
-}
-
 TEST_F(EthTest, Ipv6IsDroppedWithoutAnIpv6Layer) {
   StartWithIp();
   Inject(kEcho6RequestFrame);
@@ -36,6 +30,15 @@ TEST_F(EthTest, Ipv6IsDroppedWithoutAnIpv6Layer) {
   EXPECT_EQ(Stats().tx_drop_family, 1u);
   EXPECT_EQ(Stats().net.tx_packets, 0u);
   EXPECT_TRUE(Wire().empty());
+}
+
+// Everything from here to AttachNdpTakesOnlyA16ByteCache attaches the NDP
+// cache, which an IPv4-only build refuses (ndp_attach_test).
+#if TERN_CONFIG_IPV6
+std::array<uint8_t, 16> A16(const uint8_t *a) {
+  std::array<uint8_t, 16> r;
+  std::memcpy(r.data(), a, 16);
+  return r;
 }
 
 TEST_F(EthTest, Ipv6IsHandedUpOnceNdpIsAttached) {
@@ -130,6 +133,8 @@ TEST_F(EthTest, Ipv6MulticastNextHopNeedsNoResolution) {
   EXPECT_TRUE(Wire().empty());
 }
 
+#endif  // TERN_CONFIG_IPV6
+
 TEST_F(EthTest, AttachNdpTakesOnlyA16ByteCache) {
   Start();
   EXPECT_EQ(tern_eth_attach_ndp(&eth_, nullptr), TERN_EINVAL);
@@ -144,6 +149,7 @@ TEST_F(EthTest, AttachNdpTakesOnlyA16ByteCache) {
   EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ETHERTYPE], 1u);
 }
 
+#if TERN_CONFIG_IPV6
 TEST_F(EthTest, Ipv4AndIpv6HeldTogetherKeepTheirOrderPerNeighbour) {
   StartWithIp(16, /*n_nb=*/8);
   AttachNdp();
@@ -170,6 +176,8 @@ TEST_F(EthTest, Ipv4AndIpv6HeldTogetherKeepTheirOrderPerNeighbour) {
   EXPECT_EQ(w[0], kEchoReplyFrame);
   EXPECT_EQ(w[1], kEchoReplyFrame);
 }
+
+#endif  // TERN_CONFIG_IPV6
 
 }  // namespace
 }  // namespace tern_eth_test
