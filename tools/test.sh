@@ -6,7 +6,8 @@
 #                                  interop tests, fuzz seeds replayed,
 #   3. bazel test --config=ipv4only  the unit tests of the layers the
 #                                  IPv4-only build changes (ip, udp, the
-#                                  sockets) built with TERN_CONFIG_IPV6 0
+#                                  sockets, Ethernet) built with
+#                                  TERN_CONFIG_IPV6 0
 #                                  (ip/addr/README.md) that step 2's
 #                                  *_v4_only_test wrappers do not run so,
 #   4. bazel test //... in examples/consumer, a workspace that uses tern
@@ -112,7 +113,7 @@ run_bazel all "" //... "$@"
 # interop and manual ones, and but those the default build's
 # *_v4_only_test wrappers (ip/addr/ipv4_only.bzl) already ran IPv4-only in
 # step 2 (TCP's connection machine among them: conn_v4_only_test).
-v4_scope='//ip/... + //transport/udp/... + //sockets/...'
+v4_scope='//ip/... + //link/ethernet/... + //transport/udp/... + //sockets/...'
 v4_tests=$(bazel query "kind(cc_test, $v4_scope) except \
   attr(tags, 'manual|fuzz|interop', $v4_scope) except \
   labels(test, kind(ipv4_only_test, //...))" 2>/dev/null)
