@@ -180,9 +180,35 @@ static bool flush(tern_eth *eth) {
   return true;
 }
 
-/* Holds a packet for its next hop at the end of the FIFO, dropping the
- * oldest held packet when over the bound (RFC 1122 2.3.2.2: keep at
- * least the latest). */
+/* Whether two held packets wait for the same next hop: the same family
+ * (the version nibble, 4 for all in an IPv4-only build) and address. */
+static bool same_hop(const tern_pkt *a, const tern_pkt *b) {
+  size_t len = TERN_PKT_NEXT_HOP4_LEN;
+  if (TERN_CONFIG_IPV6) {
+    uint8_t v = tern_pkt_data(a)[0];
+    if ((v ^ tern_pkt_data(b)[0]) >= 0x10) {
+      return false;
+    }
+    len = v >> 4 == 6 ? TERN_PKT_NEXT_HOP6_LEN : TERN_PKT_NEXT_HOP4_LEN;
+  }
+  return memcmp(tern_pkt_next_hop(a), tern_pkt_next_hop(b), len) == 0;
+}
+
+/* Whether a packet newer than p (after it in the FIFO) waits for the same
+ * next hop. */
+static bool superseded(const tern_pkt *p) {
+  for (const tern_pkt *q = p->next; q != NULL; q = q->next) {
+    if (same_hop(p, q)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Holds a packet for its next hop at the end of the FIFO. Over the bound
+ * one goes: RFC 1122 2.3.2.2 asks to keep at least the latest packet to
+ * each unresolved address, so the oldest packet that has a newer one to
+ * the same next hop, or with none (a next hop per packet) the oldest. */
 static void hold(tern_eth *eth, tern_pkt *pkt) {
   unsigned n = 0;
   tern_pkt **pp = &eth->held;
@@ -192,8 +218,13 @@ static void hold(tern_eth *eth, tern_pkt *pkt) {
   pkt->next = NULL;
   *pp = pkt;
   if (n >= TERN_ETH_HOLD_MAX) {
-    tern_pkt *old = eth->held;
-    eth->held = old->next;
+    for (pp = &eth->held; *pp != pkt && !superseded(*pp); pp = &(*pp)->next) {
+    }
+    if (*pp == pkt) {
+      pp = &eth->held;
+    }
+    tern_pkt *old = *pp;
+    *pp = old->next;
     tern_pkt_free(old);
     eth->stats.held_drop_overflow++;
   }

@@ -90,8 +90,10 @@ extern "C" {
 #define TERN_ETH_ANNOUNCE_MS 2000u
 #endif
 #ifndef TERN_ETH_HOLD_MAX
-/* Packets waiting for neighbours (all together); over it the oldest is
- * dropped (RFC 1122 2.3.2.2: keep at least the latest). At least 1. */
+/* Packets waiting for neighbours (all together); over it the oldest
+ * packet with a newer one to its next hop is dropped, else the oldest
+ * (RFC 1122 2.3.2.2: keep at least the latest to each address). At
+ * least 1. */
 #define TERN_ETH_HOLD_MAX 4
 #endif
 #ifndef TERN_ETH_RX_BUDGET
