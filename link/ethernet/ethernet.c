@@ -85,10 +85,11 @@ int tern__eth_out(tern_eth *eth, tern_pkt *p, const uint8_t dst[6],
 
 /* ---- next hops ---- */
 
-/* Where an outgoing IP packet goes on the link: its EtherType and the
- * cache its next hop (tern_pkt_next_hop) is resolved in. */
+/* Where an outgoing IP packet goes on the link: its EtherType, the length
+ * of its next hop (tern_pkt_next_hop) and the cache that is resolved in. */
 typedef struct hop {
   uint16_t ethertype;
+  uint8_t len;
   tern_neigh_cache *cache;
 } hop;
 
@@ -98,11 +99,13 @@ static int next_hop(tern_eth *eth, const tern_pkt *p, hop *h) {
   unsigned version = tern_pkt_len(p) != 0 ? tern_pkt_data(p)[0] >> 4 : 0;
   if (version == 4) {
     h->ethertype = TERN_ETHERTYPE_IPV4;
+    h->len = TERN_PKT_NEXT_HOP4_LEN;
     h->cache = &eth->arp;
     return 0;
   }
   if (version == 6 && ndp_of(eth) != NULL) {
     h->ethertype = TERN_ETHERTYPE_IPV6;
+    h->len = TERN_PKT_NEXT_HOP6_LEN;
     h->cache = ndp_of(eth);
     return 0;
   }
@@ -421,10 +424,10 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
    * leave a packet handed back (PENDING) or held with the wrong one. */
   if ((rc = next_hop(eth, pkt, &h)) != 0) {
     count = &eth->stats.tx_drop_family;
-  } else if (tern_pkt_headroom(pkt) < HDR + (size_t)h.cache->addr_len) {
+  } else if (tern_pkt_headroom(pkt) < HDR + (size_t)h.len) {
     count = &eth->stats.net.tx_drop_no_room;
     rc = TERN_ENOSPC;
-  } else if ((rc = group_dst(a, h.cache->addr_len, group)) < 0) {
+  } else if ((rc = group_dst(a, h.len, group)) < 0) {
     count = &eth->stats.tx_drop_bad_next_hop;
   } else if (rc == 0 ||
              (rc = tern_neigh_resolve(h.cache, a, tern_now(), &dst)) == 0) {
