@@ -123,13 +123,15 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v) {
 
 /* The group MAC of an IPv4 (224.0.0.0/4, RFC 1112 6.4) or IPv6
  * (ff00::/8, RFC 2464 7) multicast address of len bytes: true with it in
- * mac, false for any other address. */
+ * mac, false for any other address. An IPv4-only build has no IPv6
+ * groups (no IPv6 layer joins or sends to one), so the IPv6 mapping
+ * compiles out there. */
 static bool group_mac(const uint8_t *a, size_t len, uint8_t mac[6]) {
   if (len == 4 && (a[0] & 0xf0) == 0xe0) {
     tern_eth_mcast_ipv4(mac, a);
     return true;
   }
-  if (len == 16 && a[0] == 0xff) {
+  if (TERN_CONFIG_IPV6 && len == 16 && a[0] == 0xff) {
     tern_eth_mcast_ipv6(mac, a);
     return true;
   }
@@ -569,7 +571,9 @@ static int filter_update(tern_eth *eth, const uint8_t *group, size_t len,
                          bool join) {
   uint8_t mac[6];
   if (group == NULL || !group_mac(group, len, mac)) {
-    return TERN_EINVAL;
+    return !TERN_CONFIG_IPV6 && len == TERN_PKT_NEXT_HOP6_LEN
+               ? TERN_EAFNOSUPPORT /* no IPv6 in this build */
+               : TERN_EINVAL;
   }
   tern_eth_group *slot = NULL, *free_slot = NULL;
   for (unsigned i = 0; i < eth->n_groups; i++) {

@@ -231,7 +231,8 @@ void tern_eth_deinit(tern_eth *eth);
  * while the link is up: set while it is down, from the link-up); addr
  * NULL is TERN_EINVAL; its mcast op maps an IPv4 (RFC 1112 6.4) or IPv6
  * (RFC 2464 7) group to its MAC, keeps it in the filter and passes it to
- * the lower device. */
+ * the lower device (an IPv6 group is TERN_EAFNOSUPPORT in an IPv4-only
+ * build, TERN_CONFIG_IPV6 0). */
 tern_netdev tern_eth_netdev(tern_eth *eth);
 
 /* Probes addr before the layer above uses it (RFC 5227 2.1.1: a DHCP
