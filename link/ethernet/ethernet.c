@@ -199,17 +199,6 @@ static bool same_hop(const tern_pkt *a, const tern_pkt *b) {
   return memcmp(tern_pkt_next_hop(a), tern_pkt_next_hop(b), len) == 0;
 }
 
-/* Whether a packet newer than p (after it in the FIFO) waits for the same
- * next hop. */
-static bool superseded(const tern_pkt *p) {
-  for (const tern_pkt *q = p->next; q != NULL; q = q->next) {
-    if (same_hop(p, q)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /* Holds a packet for its next hop at the end of the FIFO. Over the bound
  * one goes: RFC 1122 2.3.2.2 asks to keep at least the latest packet to
  * each unresolved address, so the oldest packet that has a newer one to
@@ -223,13 +212,24 @@ static void hold(tern_eth *eth, tern_pkt *pkt) {
   pkt->next = NULL;
   *pp = pkt;
   if (n >= TERN_ETH_HOLD_MAX) {
-    for (pp = &eth->held; *pp != pkt && !superseded(*pp); pp = &(*pp)->next) {
+    /* One walk over the pairs (*pp, q), q newer than *pp, the oldest *pp
+     * first: the first pair to one next hop gives the packet to drop;
+     * with none, the oldest goes. */
+    tern_pkt **victim = &eth->held;
+    pp = victim;
+    for (const tern_pkt *q = (*pp)->next; *pp != pkt;) {
+      if (q == NULL) {
+        pp = &(*pp)->next;
+        q = (*pp)->next;
+      } else if (same_hop(*pp, q)) {
+        victim = pp;
+        break;
+      } else {
+        q = q->next;
+      }
     }
-    if (*pp == pkt) {
-      pp = &eth->held;
-    }
-    tern_pkt *old = *pp;
-    *pp = old->next;
+    tern_pkt *old = *victim;
+    *victim = old->next;
     tern_pkt_free(old);
     eth->stats.held_drop_overflow++;
   }
