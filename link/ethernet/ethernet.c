@@ -85,10 +85,11 @@ int tern__eth_out(tern_eth *eth, tern_pkt *p, const uint8_t dst[6],
 
 /* ---- next hops ---- */
 
-/* Where an outgoing IP packet goes on the link: its EtherType and the
- * cache its next hop (tern_pkt_next_hop) is resolved in. */
+/* Where an outgoing IP packet goes on the link: its EtherType, the length
+ * of its next hop (tern_pkt_next_hop) and the cache that is resolved in. */
 typedef struct hop {
   uint16_t ethertype;
+  uint8_t len;
   tern_neigh_cache *cache;
 } hop;
 
@@ -98,11 +99,13 @@ static int next_hop(tern_eth *eth, const tern_pkt *p, hop *h) {
   unsigned version = tern_pkt_len(p) != 0 ? tern_pkt_data(p)[0] >> 4 : 0;
   if (version == 4) {
     h->ethertype = TERN_ETHERTYPE_IPV4;
+    h->len = TERN_PKT_NEXT_HOP4_LEN;
     h->cache = &eth->arp;
     return 0;
   }
   if (version == 6 && ndp_of(eth) != NULL) {
     h->ethertype = TERN_ETHERTYPE_IPV6;
+    h->len = TERN_PKT_NEXT_HOP6_LEN;
     h->cache = ndp_of(eth);
     return 0;
   }
@@ -120,13 +123,15 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v) {
 
 /* The group MAC of an IPv4 (224.0.0.0/4, RFC 1112 6.4) or IPv6
  * (ff00::/8, RFC 2464 7) multicast address of len bytes: true with it in
- * mac, false for any other address. */
+ * mac, false for any other address. An IPv4-only build has no IPv6
+ * groups (no IPv6 layer joins or sends to one), so the IPv6 mapping
+ * compiles out there. */
 static bool group_mac(const uint8_t *a, size_t len, uint8_t mac[6]) {
   if (len == 4 && (a[0] & 0xf0) == 0xe0) {
     tern_eth_mcast_ipv4(mac, a);
     return true;
   }
-  if (len == 16 && a[0] == 0xff) {
+  if (TERN_CONFIG_IPV6 && len == 16 && a[0] == 0xff) {
     tern_eth_mcast_ipv6(mac, a);
     return true;
   }
@@ -180,9 +185,24 @@ static bool flush(tern_eth *eth) {
   return true;
 }
 
-/* Holds a packet for its next hop at the end of the FIFO, dropping the
- * oldest held packet when over the bound (RFC 1122 2.3.2.2: keep at
- * least the latest). */
+/* Whether two held packets wait for the same next hop: the same family
+ * (the version nibble, 4 for all in an IPv4-only build) and address. */
+static bool same_hop(const tern_pkt *a, const tern_pkt *b) {
+  size_t len = TERN_PKT_NEXT_HOP4_LEN;
+  if (TERN_CONFIG_IPV6) {
+    uint8_t v = tern_pkt_data(a)[0];
+    if ((v ^ tern_pkt_data(b)[0]) >= 0x10) {
+      return false;
+    }
+    len = v >> 4 == 6 ? TERN_PKT_NEXT_HOP6_LEN : TERN_PKT_NEXT_HOP4_LEN;
+  }
+  return memcmp(tern_pkt_next_hop(a), tern_pkt_next_hop(b), len) == 0;
+}
+
+/* Holds a packet for its next hop at the end of the FIFO. Over the bound
+ * one goes: RFC 1122 2.3.2.2 asks to keep at least the latest packet to
+ * each unresolved address, so the oldest packet that has a newer one to
+ * the same next hop, or with none (a next hop per packet) the oldest. */
 static void hold(tern_eth *eth, tern_pkt *pkt) {
   unsigned n = 0;
   tern_pkt **pp = &eth->held;
@@ -192,8 +212,24 @@ static void hold(tern_eth *eth, tern_pkt *pkt) {
   pkt->next = NULL;
   *pp = pkt;
   if (n >= TERN_ETH_HOLD_MAX) {
-    tern_pkt *old = eth->held;
-    eth->held = old->next;
+    /* One walk over the pairs (*pp, q), q newer than *pp, the oldest *pp
+     * first: the first pair to one next hop gives the packet to drop;
+     * with none, the oldest goes. */
+    tern_pkt **victim = &eth->held;
+    pp = victim;
+    for (const tern_pkt *q = (*pp)->next; *pp != pkt;) {
+      if (q == NULL) {
+        pp = &(*pp)->next;
+        q = (*pp)->next;
+      } else if (same_hop(*pp, q)) {
+        victim = pp;
+        break;
+      } else {
+        q = q->next;
+      }
+    }
+    tern_pkt *old = *victim;
+    *victim = old->next;
     tern_pkt_free(old);
     eth->stats.held_drop_overflow++;
   }
@@ -390,10 +426,10 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
    * leave a packet handed back (PENDING) or held with the wrong one. */
   if ((rc = next_hop(eth, pkt, &h)) != 0) {
     count = &eth->stats.tx_drop_family;
-  } else if (tern_pkt_headroom(pkt) < HDR + (size_t)h.cache->addr_len) {
+  } else if (tern_pkt_headroom(pkt) < HDR + (size_t)h.len) {
     count = &eth->stats.net.tx_drop_no_room;
     rc = TERN_ENOSPC;
-  } else if ((rc = group_dst(a, h.cache->addr_len, group)) < 0) {
+  } else if ((rc = group_dst(a, h.len, group)) < 0) {
     count = &eth->stats.tx_drop_bad_next_hop;
   } else if (rc == 0 ||
              (rc = tern_neigh_resolve(h.cache, a, tern_now(), &dst)) == 0) {
@@ -535,7 +571,9 @@ static int filter_update(tern_eth *eth, const uint8_t *group, size_t len,
                          bool join) {
   uint8_t mac[6];
   if (group == NULL || !group_mac(group, len, mac)) {
-    return TERN_EINVAL;
+    return !TERN_CONFIG_IPV6 && len == TERN_PKT_NEXT_HOP6_LEN
+               ? TERN_EAFNOSUPPORT /* no IPv6 in this build */
+               : TERN_EINVAL;
   }
   tern_eth_group *slot = NULL, *free_slot = NULL;
   for (unsigned i = 0; i < eth->n_groups; i++) {

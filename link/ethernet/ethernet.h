@@ -90,8 +90,10 @@ extern "C" {
 #define TERN_ETH_ANNOUNCE_MS 2000u
 #endif
 #ifndef TERN_ETH_HOLD_MAX
-/* Packets waiting for neighbours (all together); over it the oldest is
- * dropped (RFC 1122 2.3.2.2: keep at least the latest). At least 1. */
+/* Packets waiting for neighbours (all together); over it the oldest
+ * packet with a newer one to its next hop is dropped, else the oldest
+ * (RFC 1122 2.3.2.2: keep at least the latest to each address). At
+ * least 1. */
 #define TERN_ETH_HOLD_MAX 4
 #endif
 #ifndef TERN_ETH_RX_BUDGET
@@ -229,7 +231,8 @@ void tern_eth_deinit(tern_eth *eth);
  * while the link is up: set while it is down, from the link-up); addr
  * NULL is TERN_EINVAL; its mcast op maps an IPv4 (RFC 1112 6.4) or IPv6
  * (RFC 2464 7) group to its MAC, keeps it in the filter and passes it to
- * the lower device. */
+ * the lower device (an IPv6 group is TERN_EAFNOSUPPORT in an IPv4-only
+ * build, TERN_CONFIG_IPV6 0). */
 tern_netdev tern_eth_netdev(tern_eth *eth);
 
 /* Probes addr before the layer above uses it (RFC 5227 2.1.1: a DHCP

@@ -650,6 +650,42 @@ TEST_F(EthTest, HeldPacketsAreBounded) {
   EXPECT_EQ(w[2][14 + 5], 5);
 }
 
+TEST_F(EthTest, OverTheHoldBoundTheOldestPacketWithANewerOneToItsHopGoes) {
+  // Twelve entries: three resolutions at once. Held: X1, P2, Z3, P4; then
+  // Z5. The packet that goes is P2, the oldest with a newer one to its
+  // next hop: not the oldest of all (X1, X's only packet), nor the oldest
+  // to the new packet's next hop (Z3).
+  StartWithIp(16, /*n_nb=*/12);
+  const uint8_t ip_x[4] = {192, 0, 2, 3}, mac_x[6] = {2, 0, 0, 0, 0, 3};
+  const uint8_t ip_z[4] = {192, 0, 2, 4}, mac_z[6] = {2, 0, 0, 0, 0, 4};
+  Bytes base = Tail(kEchoReplyFrame, 14);
+  auto numbered = [&](uint8_t n) {
+    Bytes b = base;
+    b[5] = n;
+    return b;
+  };
+  EXPECT_EQ(Send(IpPacket(numbered(1), ip_x)), 0);
+  EXPECT_EQ(Send(IpPacket(numbered(2), kIpPeer)), 0);
+  EXPECT_EQ(Send(IpPacket(numbered(3), ip_z)), 0);
+  EXPECT_EQ(Send(IpPacket(numbered(4), kIpPeer)), 0);
+  EXPECT_EQ(Stats().held_drop_overflow, 0u);
+  EXPECT_EQ(Send(IpPacket(numbered(5), ip_z)), 0);
+  EXPECT_EQ(Stats().held_drop_overflow, 1u);
+  EXPECT_EQ(Wire().size(), 3u);  // three requests
+  Inject(PeerReply(mac_x, ip_x));
+  Inject(PeerReply(kMacA, kIpPeer));
+  Inject(PeerReply(mac_z, ip_z));
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 4u);
+  std::vector<int> sent;
+  for (const Bytes &f : w) {
+    sent.push_back(f[14 + 5]);
+  }
+  // Each neighbour's packets go when its answer comes: X's, P's, Z's.
+  EXPECT_EQ(sent, (std::vector<int>{1, 4, 3, 5}));
+}
+
 TEST_F(EthTest, BroadcastAndMulticastNextHopsNeedNoArp) {
   StartWithIp();
   const uint8_t all_ones[4] = {255, 255, 255, 255};

@@ -223,6 +223,45 @@ TEST_F(EthTest, UnsolicitedReplyToUsAddsNoEntry) {
   EXPECT_EQ(w[0], kEchoReplyFrame);
 }
 
+// RFC 1122 2.3.2.2: the link layer SHOULD keep at least one (the latest)
+// packet of each set destined to the same unresolved address. Over
+// TERN_ETH_HOLD_MAX the adapter dropped the oldest held packet whatever
+// its next hop: a packet to one neighbour, followed by four to another,
+// lost the first neighbour's only packet (its first answer came to
+// nothing: a TCP SYN waits for its retransmission) while the other kept
+// four. The packet dropped now is the oldest that has a newer one to the
+// same next hop.
+TEST_F(EthTest, HeldPacketsKeepOnePerUnresolvedNeighbour) {
+  StartWithIp(16, /*n_nb=*/8);  // two resolutions at once
+  const uint8_t ip3[4] = {192, 0, 2, 3};
+  const uint8_t mac3[6] = {0x02, 0, 0, 0, 0, 0x03};
+  Bytes base = Tail(kEchoReplyFrame, 14);
+  auto numbered = [&](uint8_t n) {
+    Bytes b = base;
+    b[5] = n;
+    return b;
+  };
+  EXPECT_EQ(Send(IpPacket(numbered(1), ip3)), 0);
+  for (uint8_t i = 2; i <= 5; i++) {
+    EXPECT_EQ(Send(IpPacket(numbered(i), kIpPeer)), 0);
+  }
+  EXPECT_EQ(Stats().held_drop_overflow, 1u);
+  EXPECT_EQ(Wire().size(), 2u);  // the two requests
+  Inject(PeerReply(mac3, ip3));
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u) << "192.0.2.3's only packet was dropped";
+  EXPECT_EQ(Head(w[0], 6), Bytes(mac3, mac3 + 6));
+  EXPECT_EQ(w[0][14 + 5], 1);
+  Inject(PeerReply(kMacA, kIpPeer));
+  RecvAll();
+  w = Wire();
+  ASSERT_EQ(w.size(), 3u);  // the peer's latest three, in order
+  EXPECT_EQ(w[0][14 + 5], 3);
+  EXPECT_EQ(w[1][14 + 5], 4);
+  EXPECT_EQ(w[2][14 + 5], 5);
+}
+
 // A NULL adapter or a lower device without ops crashed tern_eth_init (it
 // cleared *eth and read the lower device's info before any check), and a
 // NULL adapter crashed tern_eth_set_groups and tern_eth_attach_ndp.
