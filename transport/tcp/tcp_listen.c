@@ -211,8 +211,8 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   if (granted < mss) {
     mss = granted;
   }
-  /* A new connection ends the old one's TIME-WAIT (its slot is free
-   * again unless the application still holds it). */
+  /* A new connection ends the old one's TIME-WAIT (its slot, which the
+   * application has closed, is free again: tcp_conn.c, reopens). */
   if (tw != NULL) {
     tern__tcp_finish(tw, 0);
   }
