@@ -105,7 +105,9 @@ static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
 
 /* Whether s, for c, is a SYN that ends c's TIME-WAIT to open a new
  * connection through c's listener (RFC 6191 2; RFC 1122 4.2.2.13): c is
- * a listener's slot, and the SYN shows itself newer than the old
+ * a listener's slot the application has closed (one it still holds could
+ * leave the new connection only a cookie's: no timestamps to judge by,
+ * no ISS past the old SND.NXT), and the SYN shows itself newer than the old
  * connection: with timestamps on both, a TSval past TS.Recent; else a SEQ
  * past RCV.NXT (RFC 6191 takes a SYN with timestamps after a connection
  * without them whatever its SEQ; tern asks the SEQ test of it too). Any
@@ -113,9 +115,12 @@ static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
  * the TIME-WAIT of a connection we opened. (Once the listener is gone
  * nothing listens: the SYN is answered as on a closed port.) */
 static bool reopens(const tern_tcp_conn *c, const tern_tcp_repr *s) {
-  if (c->state != TERN_TCP_TIME_WAIT || c->listener == NULL ||
-      (s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK)) !=
-          TERN_TCP_SYN) {
+  /* (Only a listener's slot is ever IN_USE.) */
+  if ((s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK)) !=
+          TERN_TCP_SYN ||
+      c->state != TERN_TCP_TIME_WAIT ||
+      (c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_USER_DONE)) !=
+          (TERN__TCP_F_IN_USE | TERN__TCP_F_USER_DONE)) {
     return false;
   }
   if ((c->opts & TERN__TCP_O_TS) != 0 &&

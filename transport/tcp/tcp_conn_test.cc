@@ -4344,8 +4344,9 @@ struct TcpTimeWaitSyn : public TcpListen {
   // with timestamps when ts, its TSvals 100, 101, 102), the application
   // writes "hello" and closes first, and the peer's FIN brings the slot to
   // TIME-WAIT: RCV.NXT 5002, TS.Recent 102. Our ISN in *iss, our SND.NXT
-  // in *snd_nxt.
-  void TimeWait(bool ts, uint32_t *iss, uint32_t *snd_nxt) {
+  // in *snd_nxt. When held, the application shuts its side down instead
+  // of closing: it still holds the slot.
+  void TimeWait(bool ts, uint32_t *iss, uint32_t *snd_nxt, bool held = false) {
     Listen();
     Seg syn = Stamped(B(TERN_TCP_SYN, 5000, 0, kPeerPort), ts, 100);
     syn.opts.present |= TERN_TCP_HAS_MSS;
@@ -4364,9 +4365,14 @@ struct TcpTimeWaitSyn : public TcpListen {
     ASSERT_EQ(tern_tcp_poll_write(got, &cx, "hello", 5, &n), TERN_READY);
     ASSERT_EQ(n, 5);
     *snd_nxt = *iss + 1 + 5 + 1;  // the SYN, "hello", the FIN
-    CloseIntoTimeWait(
-        got, Stamped(B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, *snd_nxt, kPeerPort),
-                     ts, 102, our_ts));
+    Seg fin = Stamped(B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, *snd_nxt, kPeerPort),
+                      ts, 102, our_ts);
+    if (held) {
+      tern_tcp_shutdown(got);
+      FinsCrossIntoTimeWait(got, fin);
+    } else {
+      CloseIntoTimeWait(got, fin);
+    }
     ASSERT_EQ(got->rcv.rcv_nxt, 5002u);
   }
 
@@ -4487,6 +4493,29 @@ TEST_F(TcpTimeWaitSyn, TheNewIssIsPastTheOldSndNxt) {
   Seg sa = ExpectAccepted(B(TERN_TCP_SYN, 9000, 0, kPeerPort));
   EXPECT_TRUE(tern_seq_gt(sa.seq, snd_nxt))
       << "ISS " << sa.seq << ", old SND.NXT " << snd_nxt;
+}
+
+// A slot the application still holds (it shut its side down, never
+// closed) cannot take the new connection, and with no other slot free
+// only a cookie's could: without timestamps, which RFC 6191 2 needs to
+// judge by TSval, and with an ISS that cannot be kept past the old SND.NXT
+// (RFC 1122 4.2.2.13). Such a SYN is refused as before RFC 6191 was kept
+// (the challenge ACK, TIME-WAIT kept), the application's connection
+// untouched; once the application closes, the SYN is taken. It ended
+// TIME-WAIT and got a cookie, whose connection took no timestamps and
+// whose IRS (4000) was before the old RCV.NXT.
+TEST_F(TcpTimeWaitSyn, AHeldSlotWithNoOtherFreeKeepsTimeWait) {
+  uint32_t iss, snd_nxt;
+  TimeWait(true, &iss, &snd_nxt, /*held=*/true);
+  tern_sim_advance(1000);
+  Seg syn = Stamped(B(TERN_TCP_SYN, 4000, 0, kPeerPort), true, 103);
+  ExpectRefused(syn);
+  EXPECT_EQ(tcp.stats.cookies_sent, 0u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_TIME_WAIT);
+  int err = 1;
+  ASSERT_EQ(Close(&slots[0], &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  ExpectAccepted(Stamped(syn, true, 104));
 }
 
 // A connection that we opened (no listener on its port) keeps its

@@ -57,10 +57,10 @@ static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale) {
   return old;
 }
 
-/* Takes slot c for the connection local-remote. */
+/* Takes slot c, one of lst's (its listener since tern_tcp_listen), for
+ * the connection local-remote. */
 static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
                  const tern_endpoint *local, const tern_endpoint *remote) {
-  c->listener = lst;
   c->flags = TERN__TCP_F_IN_USE;
   c->err = 0;
   c->local = *local;
@@ -211,8 +211,8 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   if (granted < mss) {
     mss = granted;
   }
-  /* A new connection ends the old one's TIME-WAIT (its slot is free
-   * again unless the application still holds it). */
+  /* A new connection ends the old one's TIME-WAIT (its slot, which the
+   * application has closed, is free again: tcp_conn.c, reopens). */
   if (tw != NULL) {
     tern__tcp_finish(tw, 0);
   }
