@@ -144,9 +144,11 @@ typedef struct tern_netdev_ops {
    * what is sent to it. For an IP device the group is an IP address (len
    * 4 or 16); for an Ethernet device a group MAC (len 6). Returns 0,
    * TERN_ENOMEM (its filter is full), TERN_ENOENT (leaving a group not
-   * joined) or TERN_EINVAL (not a group address). Joins are counted: a
-   * group joined twice is left after the second leave. NULL: the device
-   * delivers every multicast it gets (a point-to-point link) or none. */
+   * joined), TERN_EINVAL (not a group address) or TERN_EAFNOSUPPORT (a
+   * family the build left out: an IPv6 group in an IPv4-only build).
+   * Joins are counted: a group joined twice is left after the second
+   * leave. NULL: the device delivers every multicast it gets (a
+   * point-to-point link) or none. */
   int (*mcast)(void *self, const uint8_t *group, size_t len, bool join);
 } tern_netdev_ops;
 
