@@ -12,6 +12,7 @@
 
 #include "executor/test_waker.h"
 #include "ip/core/core_testing.h"
+#include "link/ppp/ppp_test_fixture.h"
 #include "tern/checksum.h"
 #include "tern/executor.h"
 #include "tern/ipv4.h"
@@ -169,19 +170,13 @@ struct PppHosts {
   // Writes a PPP frame (protocol, then the information field) to A as if
   // B had sent it.
   void FarRaw(uint16_t proto, const Bytes &info) {
-    Bytes f = {0xff, 0x03, (uint8_t)(proto >> 8), (uint8_t)proto};
-    f.insert(f.end(), info.begin(), info.end());
-    tern_ppp_hdlc_encoder e;
-    tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0xffffffffu,
-                                TERN_PPP_FCS16);
-    Bytes out(TERN_PPP_HDLC_ENCODED_MAX(f.size(), 2));
-    size_t n = tern_ppp_hdlc_encoder_fill(&e, out.data(), out.size());
+    Bytes out = ppp_test::PeerFrame(proto, info);
     tern_stream s = tern_memstream_b(&line);
     tern_cx cx = w.Cx();
     ptrdiff_t done = 0;
-    ASSERT_EQ(tern_stream_poll_write(&s, &cx, out.data(), n, &done),
+    ASSERT_EQ(tern_stream_poll_write(&s, &cx, out.data(), out.size(), &done),
               TERN_READY);
-    ASSERT_EQ((size_t)done, n);
+    ASSERT_EQ((size_t)done, out.size());
     Run();
   }
 

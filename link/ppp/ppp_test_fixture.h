@@ -57,6 +57,20 @@ struct Frame {
   }
 };
 
+// A frame as a peer puts it on the line: address and control, the
+// protocol uncompressed, then the information field, every control
+// character escaped (ACCM ffffffff), FCS-16.
+inline Bytes PeerFrame(uint16_t proto, const Bytes &info) {
+  Bytes f = {0xff, 0x03, (uint8_t)(proto >> 8), (uint8_t)proto};
+  f.insert(f.end(), info.begin(), info.end());
+  tern_ppp_hdlc_encoder e;
+  tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0xffffffffu,
+                              TERN_PPP_FCS16);
+  Bytes out(TERN_PPP_HDLC_ENCODED_MAX(f.size(), 2));
+  out.resize(tern_ppp_hdlc_encoder_fill(&e, out.data(), out.size()));
+  return out;
+}
+
 inline Bytes Cp(uint8_t code, uint8_t id, const Bytes &data) {
   Bytes b = {code, id, (uint8_t)((data.size() + 4) >> 8),
              (uint8_t)(data.size() + 4)};
@@ -209,14 +223,8 @@ class Ppp : public ::testing::Test {
   }
 
   void PeerSend(uint16_t proto, const Bytes &info) {
-    Bytes f = {0xff, 0x03, (uint8_t)(proto >> 8), (uint8_t)proto};
-    f.insert(f.end(), info.begin(), info.end());
-    tern_ppp_hdlc_encoder e;
-    tern_ppp_hdlc_encoder_start(&e, f.data(), f.size(), 0xffffffffu,
-                                TERN_PPP_FCS16);
-    Bytes out(TERN_PPP_HDLC_ENCODED_MAX(f.size(), 2));
-    size_t n = tern_ppp_hdlc_encoder_fill(&e, out.data(), out.size());
-    PeerRaw(out.data(), n);
+    Bytes out = PeerFrame(proto, info);
+    PeerRaw(out.data(), out.size());
   }
 
   static Bytes Be32(uint32_t v) {
