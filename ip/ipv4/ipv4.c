@@ -130,7 +130,10 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
   tern_ip_iface *best = NULL;
   unsigned rank = 0;
   int rc = TERN_ENETUNREACH;
-  if (d == 0) {
+  /* 0/8 is only ever a source, and 127/8 never leaves a host (RFC 1122
+   * 3.2.1.3): no route, not even through the gateway. */
+  unsigned d0 = dst->u.v4.b[0];
+  if (d0 == 0 || d0 == 127) {
     return rc;
   }
   for (tern_ip_iface *i = v4->stack->ifaces; i != NULL; i = i->next) {

@@ -1008,6 +1008,37 @@ TEST(Ipv4Route, TwoInterfacesAndAGateway) {
   EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
 }
 
+// RFC 1122 3.2.1.3 (a), (b), (g): 0.0.0.0/8 is only ever a source, and
+// 127.0.0.0/8 MUST NOT appear outside a host. Before, anything but
+// 0.0.0.0 itself went to the default router: a datagram to 127.0.0.1 or
+// to 0.1.2.3 left on the wire with the gateway as next hop.
+TEST(Ipv4Route, ZeroNetAndLoopbackNetAreNeverSent) {
+  TwoIfaces t;
+  const tern_ipv4_addr never[] = {tern_ipv4(127, 0, 0, 1),
+                                  tern_ipv4(127, 255, 255, 255),
+                                  tern_ipv4(0, 1, 2, 3), tern_ipv4(0, 0, 0, 0)};
+  for (const tern_ipv4_addr &a : never) {
+    char text[TERN_IPV4_STRLEN];
+    tern_ipv4_format(&a, text, sizeof text);
+    SCOPED_TRACE(text);
+    tern_ip_addr d = tern_test::Ip4(a);
+    tern_ip_route r;
+    EXPECT_EQ(tern_ip_route_lookup(&t.s, &d, 0, &r), TERN_ENETUNREACH);
+    EXPECT_EQ(tern_ip_route_lookup(&t.s, &d, 1, &r), TERN_ENETUNREACH);
+    EXPECT_EQ(SendRaw(&t.s, a), TERN_ENETUNREACH);
+  }
+  t.Run();
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  EXPECT_TRUE(t.l1.TakeAll().empty());
+  // The neighbours of those nets still go through the gateway.
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(126, 255, 255, 254)), 0);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(128, 0, 0, 1)), 0);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(1, 0, 0, 1)), 0);
+  t.Run();
+  EXPECT_EQ(t.l0.TakeAll().size(), 3u);
+  EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
+}
+
 TEST(Ipv4Route, AScopeNamesTheInterface) {
   TwoIfaces t;
   tern_ip_route r;
