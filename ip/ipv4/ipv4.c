@@ -226,8 +226,13 @@ int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
   /* ICMP messages go without DF, like Linux's; transports' datagrams with
    * it (no fragmentation here). */
   bool dont_frag = protocol != TERN_IP_PROTO_ICMP;
+  /* No TTL chosen: 1 for multicast, which only an explicit choice takes
+   * past the link (RFC 1112 6.1), the default for the rest. */
+  if (ttl == 0) {
+    ttl = (dst[0] & 0xf0) == 0xe0 ? 1 : TERN_IPV4_DEFAULT_TTL;
+  }
   tern_ipv4_emit_finish(h, tos, len, next_ident(v4, h, dont_frag), dont_frag,
-                        ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL);
+                        ttl);
   if ((r->iface->flags & TERN_NETDEV_NEXT_HOP) != 0) {
     /* The device counts the next hop's bytes in its headroom (the netdev
      * contract), so they are not the header's. */

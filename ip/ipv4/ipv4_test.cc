@@ -949,6 +949,34 @@ TEST(Ipv4Output, FromTheRoutesSourceAndChecked) {
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
+// RFC 1112 6.1: a multicast datagram whose sender chose no TTL goes
+// with TTL 1, so that only an explicit choice takes it past the link
+// (Linux's IP_MULTICAST_TTL is 1 too). Before, it went with 64 like
+// unicast. A TTL the transport chose is kept.
+TEST(Ipv4Output, MulticastDefaultsToTtlOne) {
+  TwoIfaces t;
+  struct Want {
+    tern_ipv4_addr dst;
+    uint8_t ttl, want;
+  } wants[] = {
+      {tern_ipv4(224, 0, 0, 251), 0, 1},
+      {tern_ipv4(239, 1, 2, 3), 0, 1},
+      {tern_ipv4(224, 0, 0, 251), 255, 255},
+      {tern_ipv4(192, 0, 2, 9), 0, TERN_IPV4_DEFAULT_TTL},
+      {tern_ipv4(255, 255, 255, 255), 0, TERN_IPV4_DEFAULT_TTL},
+  };
+  for (const Want &want : wants) {
+    ASSERT_EQ(SendRaw(&t.s, want.dst, 8, 0xab, 0, want.ttl), 0);
+    t.Run();
+    Bytes got;
+    ASSERT_TRUE(t.l0.Take(&got));
+    ASSERT_EQ(got.size(), 28u);
+    EXPECT_EQ(got[8], want.want) << int(want.dst.b[0]) << " " << int(want.ttl);
+    EXPECT_EQ(tern_checksum(got.data(), 20), 0);
+  }
+  EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
+}
+
 TEST(Ipv4Route, TwoInterfacesAndAGateway) {
   TwoIfaces t;
   const tern_ipv4_addr all = tern_ipv4(255, 255, 255, 255);
@@ -991,7 +1019,8 @@ TEST(Ipv4Route, TwoInterfacesAndAGateway) {
     EXPECT_EQ(Bytes(got.begin() + 16, got.begin() + 20),
               Bytes(want.dst.b, want.dst.b + 4));
     EXPECT_EQ(got[6], 0x40);  // DF
-    EXPECT_EQ(got[8], TERN_IPV4_DEFAULT_TTL);
+    // (Multicast's default TTL is 1: Ipv4Output.MulticastDefaultsToTtlOne.)
+    EXPECT_EQ(got[8], want.dst.b[0] == 224 ? 1 : TERN_IPV4_DEFAULT_TTL);
     EXPECT_EQ(got[9], 253);
     EXPECT_EQ(tern_checksum(got.data(), 20), 0);
   }
