@@ -287,12 +287,14 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     goto drop;
   }
   /* For this interface's address or a broadcast; on an interface with
-   * no address yet, any unicast (a DHCP offer to the address offered).
-   * Multicast has no group membership here yet. Hosts do not forward. */
+   * no address yet, any one host's (a DHCP offer to the address offered):
+   * not 0/8, 127/8 or class E. Multicast has no group membership here
+   * yet. Hosts do not forward. */
   count = &st->rx_drop_not_for_us;
+  unsigned d0 = tern_ipv4_dst(h)[0];
   if (dst == ALL_ONES || dst == iface->v4.bcast) {
     flags |= TERN_IP_RX_BROADCAST;
-  } else if ((tern_ipv4_dst(h)[0] & 0xf0) == 0xe0 || dst == 0) {
+  } else if (d0 >= 224 || d0 == 0 || d0 == 127) {
     goto drop;
   } else if (iface->v4.addr == 0) {
     flags |= TERN_IP_RX_UNCONFIGURED;

@@ -1283,6 +1283,33 @@ TEST(Ipv4Unconfigured, UnicastIsDeliveredFlaggedAndNeverAnswered) {
   EXPECT_EQ(b.Stats().rx_drop_not_for_us, 1u);
 }
 
+// "Any unicast" on an interface without an address means one host's
+// address: not 127/8 (which never leaves a host), 0/8 (only ever a
+// source) or class E (RFC 1122 3.2.1.3), which no DHCP server offers.
+// Before, each was delivered flagged unconfigured.
+TEST(Ipv4Unconfigured, AddressesOfNoHostAreNotForUs) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  ASSERT_EQ(tern_ipv4_set_addr(&b.iface, nullptr, 0, nullptr), 0);
+  const uint8_t firsts[] = {127, 0, 240, 254};
+  for (uint8_t first : firsts) {
+    Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+    d[16] = first;
+    d[17] = 0;
+    d[18] = 0;
+    d[19] = 1;
+    FixIpChecksum(d);
+    EXPECT_TRUE(b.Exchange(d).empty());
+  }
+  EXPECT_EQ(udp.calls, 0);
+  EXPECT_EQ(b.Stats().rx_drop_not_for_us, 4u);
+  // The offer to the address offered still comes.
+  EXPECT_TRUE(b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort)).empty());
+  EXPECT_EQ(udp.calls, 1);
+  EXPECT_EQ(tern_pkt_pool_available(&b.link.peer_pool.pool), 16u);
+}
+
 TEST(Ipv4LinkCast, ABroadcastInALinkBroadcastIsFlaggedAndNotAnswered) {
   Bench b;
   FakeProto udp(TERN_IP_PROTO_UDP);
