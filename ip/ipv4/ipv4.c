@@ -130,7 +130,10 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
   tern_ip_iface *best = NULL;
   unsigned rank = 0;
   int rc = TERN_ENETUNREACH;
-  if (d == 0) {
+  /* 0/8 is only ever a source, and 127/8 never leaves a host (RFC 1122
+   * 3.2.1.3): no route, not even through the gateway. */
+  unsigned d0 = dst->u.v4.b[0];
+  if (d0 == 0 || d0 == 127) {
     return rc;
   }
   for (tern_ip_iface *i = v4->stack->ifaces; i != NULL; i = i->next) {
@@ -223,8 +226,13 @@ int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
   /* ICMP messages go without DF, like Linux's; transports' datagrams with
    * it (no fragmentation here). */
   bool dont_frag = protocol != TERN_IP_PROTO_ICMP;
+  /* No TTL chosen: 1 for multicast, which only an explicit choice takes
+   * past the link (RFC 1112 6.1), the default for the rest. */
+  if (ttl == 0) {
+    ttl = (dst[0] & 0xf0) == 0xe0 ? 1 : TERN_IPV4_DEFAULT_TTL;
+  }
   tern_ipv4_emit_finish(h, tos, len, next_ident(v4, h, dont_frag), dont_frag,
-                        ttl != 0 ? ttl : TERN_IPV4_DEFAULT_TTL);
+                        ttl);
   if ((r->iface->flags & TERN_NETDEV_NEXT_HOP) != 0) {
     /* The device counts the next hop's bytes in its headroom (the netdev
      * contract), so they are not the header's. */
@@ -279,12 +287,14 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
     goto drop;
   }
   /* For this interface's address or a broadcast; on an interface with
-   * no address yet, any unicast (a DHCP offer to the address offered).
-   * Multicast has no group membership here yet. Hosts do not forward. */
+   * no address yet, any one host's (a DHCP offer to the address offered):
+   * not 0/8, 127/8 or class E. Multicast has no group membership here
+   * yet. Hosts do not forward. */
   count = &st->rx_drop_not_for_us;
+  unsigned d0 = tern_ipv4_dst(h)[0];
   if (dst == ALL_ONES || dst == iface->v4.bcast) {
     flags |= TERN_IP_RX_BROADCAST;
-  } else if ((tern_ipv4_dst(h)[0] & 0xf0) == 0xe0 || dst == 0) {
+  } else if (d0 >= 224 || d0 == 0 || d0 == 127) {
     goto drop;
   } else if (iface->v4.addr == 0) {
     flags |= TERN_IP_RX_UNCONFIGURED;

@@ -54,7 +54,8 @@ extern "C" {
 #endif
 
 /* The TTL of datagrams this host originates when the caller passes 0
- * (RFC 1700 / IANA recommended default, what Linux uses). */
+ * (RFC 1700 / IANA recommended default, what Linux uses); multicast
+ * gets 1 instead (RFC 1112 6.1). */
 #define TERN_IPV4_DEFAULT_TTL 64
 
 /* ICMP error rate limit (RFC 1122 3.2.2, RFC 1812 4.3.2.8): a token bucket

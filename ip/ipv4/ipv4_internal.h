@@ -9,7 +9,8 @@
 #include "tern/ipv4.h"
 
 /* Puts a 20-byte header in front of pkt (its data the payload) for route
- * r, from r->src to dst, with TTL ttl (0: TERN_IPV4_DEFAULT_TTL), TOS tos
+ * r, from r->src to dst, with TTL ttl (0: 1 to a multicast group, else
+ * TERN_IPV4_DEFAULT_TTL), TOS tos
  * and DF unless it is ICMP, and the next hop at tern_pkt_next_hop() when
  * the device wants it, and queues it on r->iface (for loopback when r is
  * local) with tern_ip_enqueue: every datagram IPv4 sends, a transport's

@@ -949,6 +949,34 @@ TEST(Ipv4Output, FromTheRoutesSourceAndChecked) {
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
+// RFC 1112 6.1: a multicast datagram whose sender chose no TTL goes
+// with TTL 1, so that only an explicit choice takes it past the link
+// (Linux's IP_MULTICAST_TTL is 1 too). Before, it went with 64 like
+// unicast. A TTL the transport chose is kept.
+TEST(Ipv4Output, MulticastDefaultsToTtlOne) {
+  TwoIfaces t;
+  struct Want {
+    tern_ipv4_addr dst;
+    uint8_t ttl, want;
+  } wants[] = {
+      {tern_ipv4(224, 0, 0, 251), 0, 1},
+      {tern_ipv4(239, 1, 2, 3), 0, 1},
+      {tern_ipv4(224, 0, 0, 251), 255, 255},
+      {tern_ipv4(192, 0, 2, 9), 0, TERN_IPV4_DEFAULT_TTL},
+      {tern_ipv4(255, 255, 255, 255), 0, TERN_IPV4_DEFAULT_TTL},
+  };
+  for (const Want &want : wants) {
+    ASSERT_EQ(SendRaw(&t.s, want.dst, 8, 0xab, 0, want.ttl), 0);
+    t.Run();
+    Bytes got;
+    ASSERT_TRUE(t.l0.Take(&got));
+    ASSERT_EQ(got.size(), 28u);
+    EXPECT_EQ(got[8], want.want) << int(want.dst.b[0]) << " " << int(want.ttl);
+    EXPECT_EQ(tern_checksum(got.data(), 20), 0);
+  }
+  EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
+}
+
 TEST(Ipv4Route, TwoInterfacesAndAGateway) {
   TwoIfaces t;
   const tern_ipv4_addr all = tern_ipv4(255, 255, 255, 255);
@@ -991,7 +1019,8 @@ TEST(Ipv4Route, TwoInterfacesAndAGateway) {
     EXPECT_EQ(Bytes(got.begin() + 16, got.begin() + 20),
               Bytes(want.dst.b, want.dst.b + 4));
     EXPECT_EQ(got[6], 0x40);  // DF
-    EXPECT_EQ(got[8], TERN_IPV4_DEFAULT_TTL);
+    // (Multicast's default TTL is 1: Ipv4Output.MulticastDefaultsToTtlOne.)
+    EXPECT_EQ(got[8], want.dst.b[0] == 224 ? 1 : TERN_IPV4_DEFAULT_TTL);
     EXPECT_EQ(got[9], 253);
     EXPECT_EQ(tern_checksum(got.data(), 20), 0);
   }
@@ -1005,6 +1034,37 @@ TEST(Ipv4Route, TwoInterfacesAndAGateway) {
   EXPECT_EQ(SendRaw(&t.s, tern_ipv4(0, 0, 0, 0)), TERN_ENETUNREACH);
   t.Run();
   t.l1.TakeAll();
+  EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
+}
+
+// RFC 1122 3.2.1.3 (a), (b), (g): 0.0.0.0/8 is only ever a source, and
+// 127.0.0.0/8 MUST NOT appear outside a host. Before, anything but
+// 0.0.0.0 itself went to the default router: a datagram to 127.0.0.1 or
+// to 0.1.2.3 left on the wire with the gateway as next hop.
+TEST(Ipv4Route, ZeroNetAndLoopbackNetAreNeverSent) {
+  TwoIfaces t;
+  const tern_ipv4_addr never[] = {tern_ipv4(127, 0, 0, 1),
+                                  tern_ipv4(127, 255, 255, 255),
+                                  tern_ipv4(0, 1, 2, 3), tern_ipv4(0, 0, 0, 0)};
+  for (const tern_ipv4_addr &a : never) {
+    char text[TERN_IPV4_STRLEN];
+    tern_ipv4_format(&a, text, sizeof text);
+    SCOPED_TRACE(text);
+    tern_ip_addr d = tern_test::Ip4(a);
+    tern_ip_route r;
+    EXPECT_EQ(tern_ip_route_lookup(&t.s, &d, 0, &r), TERN_ENETUNREACH);
+    EXPECT_EQ(tern_ip_route_lookup(&t.s, &d, 1, &r), TERN_ENETUNREACH);
+    EXPECT_EQ(SendRaw(&t.s, a), TERN_ENETUNREACH);
+  }
+  t.Run();
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  EXPECT_TRUE(t.l1.TakeAll().empty());
+  // The neighbours of those nets still go through the gateway.
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(126, 255, 255, 254)), 0);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(128, 0, 0, 1)), 0);
+  EXPECT_EQ(SendRaw(&t.s, tern_ipv4(1, 0, 0, 1)), 0);
+  t.Run();
+  EXPECT_EQ(t.l0.TakeAll().size(), 3u);
   EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
 }
 
@@ -1221,6 +1281,33 @@ TEST(Ipv4Unconfigured, UnicastIsDeliveredFlaggedAndNeverAnswered) {
   ASSERT_EQ(tern_ipv4_set_addr(&b.iface, &a, 24, nullptr), 0);
   EXPECT_TRUE(b.Exchange(d).empty());
   EXPECT_EQ(b.Stats().rx_drop_not_for_us, 1u);
+}
+
+// "Any unicast" on an interface without an address means one host's
+// address: not 127/8 (which never leaves a host), 0/8 (only ever a
+// source) or class E (RFC 1122 3.2.1.3), which no DHCP server offers.
+// Before, each was delivered flagged unconfigured.
+TEST(Ipv4Unconfigured, AddressesOfNoHostAreNotForUs) {
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  ASSERT_EQ(tern_ipv4_set_addr(&b.iface, nullptr, 0, nullptr), 0);
+  const uint8_t firsts[] = {127, 0, 240, 254};
+  for (uint8_t first : firsts) {
+    Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+    d[16] = first;
+    d[17] = 0;
+    d[18] = 0;
+    d[19] = 1;
+    FixIpChecksum(d);
+    EXPECT_TRUE(b.Exchange(d).empty());
+  }
+  EXPECT_EQ(udp.calls, 0);
+  EXPECT_EQ(b.Stats().rx_drop_not_for_us, 4u);
+  // The offer to the address offered still comes.
+  EXPECT_TRUE(b.Exchange(B(kUdpToClosedPort, sizeof kUdpToClosedPort)).empty());
+  EXPECT_EQ(udp.calls, 1);
+  EXPECT_EQ(tern_pkt_pool_available(&b.link.peer_pool.pool), 16u);
 }
 
 TEST(Ipv4LinkCast, ABroadcastInALinkBroadcastIsFlaggedAndNotAnswered) {
