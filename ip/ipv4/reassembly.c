@@ -288,7 +288,7 @@ drop:
 int tern_ipv4_reasm_init(tern_ipv4_reasm *r, tern_ipv4_layer *v4,
                          tern_pkt_pool *pool) {
   if (r == NULL || v4 == NULL || pool == NULL ||
-      pool->buf_size < TERN_IPV4_REASM_OVERHEAD + 8) {
+      pool->buf_size < TERN_IPV4_REASM_OVERHEAD + TERN_IPV4_REASM_MIN_PAYLOAD) {
     return TERN_EINVAL;
   }
   if (v4->reasm != NULL) {

@@ -74,6 +74,11 @@ extern "C" {
  * `ping -s 4000`, 4008 bytes of ICMP). */
 #define TERN_IPV4_REASM_OVERHEAD 96
 
+/* The least payload room tern_ipv4_reasm_init takes: a 576-byte
+ * datagram's (RFC 1122 3.3.2: every host must reassemble one), 556 bytes
+ * after a 20-byte header, rounded up to the 8-byte fragment unit. */
+#define TERN_IPV4_REASM_MIN_PAYLOAD 560
+
 /* Counters; they wrap at 2^32. Every fragment the IPv4 layer hands over
  * is counted in exactly one of `kept`, `completed`, `duplicates` or a
  * drop counter (so the IPv4 layer's rx_fragments is their sum but
@@ -110,7 +115,8 @@ struct tern_ipv4_reasm {
  * the layer): from now on v4's fragments are reassembled in pool's
  * packets (a pool of r's alone: a packet taken by anyone else is one
  * datagram less in progress). Returns 0, TERN_EINVAL (a NULL argument,
- * or buffers smaller than TERN_IPV4_REASM_OVERHEAD + 8) or TERN_EALREADY
+ * or buffers smaller than TERN_IPV4_REASM_OVERHEAD +
+ * TERN_IPV4_REASM_MIN_PAYLOAD) or TERN_EALREADY
  * (v4 has a reassembler). */
 int tern_ipv4_reasm_init(tern_ipv4_reasm *r, tern_ipv4_layer *v4,
                          tern_pkt_pool *pool);

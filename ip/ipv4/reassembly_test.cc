@@ -193,6 +193,19 @@ TEST(Reassembly, InOrder) {
   b.CheckAccounting();
 }
 
+// The smallest reassembler init takes holds a 576-byte datagram (556
+// bytes after its header), the least RFC 1122 3.3.2 lets a host take; with
+// room one byte short it would refuse init (InitRefusals).
+TEST(Reassembly, TheSmallestTakesA576ByteDatagram) {
+  Reasm b(1, TERN_IPV4_REASM_MIN_PAYLOAD);
+  Bytes payload = Pattern(556, 3);
+  EXPECT_TRUE(b.Send(Split(payload, 280)).empty());
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  EXPECT_EQ(b.RStats().drop_too_big, 0u);
+  b.CheckAccounting();
+}
+
 TEST(Reassembly, ReversedAndShuffled) {
   Reasm b;
   Bytes payload = Pattern(4000, 9);
@@ -527,10 +540,12 @@ TEST(Reassembly, InitRefusals) {
   Bench b;
   alignas(16) static uint8_t st[TERN_PKT_POOL_STORAGE_SIZE(1, 2000)];
   tern_pkt_pool small, ok;
-  ASSERT_EQ(tern_pkt_pool_init(&small, st,
-                               TERN_PKT_STRIDE(TERN_IPV4_REASM_OVERHEAD + 7),
-                               TERN_IPV4_REASM_OVERHEAD + 7),
-            1);
+  // One byte short of a 576-byte datagram's payload, rounded up to 8
+  // (RFC 1122 3.3.2: every host reassembles 576 bytes).
+  const size_t short_buf =
+      TERN_IPV4_REASM_OVERHEAD + TERN_IPV4_REASM_MIN_PAYLOAD - 1;
+  ASSERT_EQ(
+      tern_pkt_pool_init(&small, st, TERN_PKT_STRIDE(short_buf), short_buf), 1);
   tern_ipv4_reasm r, r2;
   EXPECT_EQ(tern_ipv4_reasm_init(&r, &b.v4, &small), TERN_EINVAL);
   EXPECT_EQ(tern_ipv4_reasm_init(nullptr, &b.v4, &small), TERN_EINVAL);
