@@ -26,9 +26,15 @@ static void unlink_timer(tern_timer *t) {
   t->queue = NULL;
 }
 
-static void insert_timer(tern_timer_queue *q, tern_timer *t) {
+/* Ordered by the time from now to each deadline (negative for one passed
+ * but not fired yet), not by tern_time_before between two deadlines: a
+ * passed deadline and one TERN_SLEEP_MAX_MS ahead lie 2^31 ms or more
+ * apart, which it reads backwards, and the overdue timer would wait behind
+ * the long one. */
+static void insert_timer(tern_timer_queue *q, tern_timer *t, tern_time now) {
   tern_timer **link = &q->head;
-  while (*link != NULL && !tern_time_before(t->deadline, (*link)->deadline)) {
+  int32_t ahead = (int32_t)(t->deadline - now);
+  while (*link != NULL && (int32_t)((*link)->deadline - now) <= ahead) {
     link = &(*link)->next;
   }
   t->next = *link;
@@ -49,7 +55,8 @@ static tern_poll no_queue(tern_timer *t, tern_cx *cx) {
 }
 
 tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
-  if (!tern_time_before(tern_port_now(), deadline)) {
+  tern_time now = tern_port_now();
+  if (!tern_time_before(now, deadline)) {
     if (t->queue != NULL) {
       unlink_timer(t);
     }
@@ -68,7 +75,7 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
   }
   if (t->queue == NULL) {
     t->deadline = deadline;
-    insert_timer(q, t);
+    insert_timer(q, t, now);
   }
   return TERN_PENDING;
 }

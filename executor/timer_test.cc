@@ -165,6 +165,29 @@ TEST_F(TimerTest, OrderSurvivesTheClockWrapping) {
   EXPECT_EQ(late.wakes, 1);
 }
 
+// A timer whose deadline has passed but that has not fired yet (the clock
+// moved on during a batch) stays ahead of a sleep of TERN_SLEEP_MAX_MS
+// armed now. Before, the two deadlines lay 2^31 ms or more apart, which
+// tern_time_before reads backwards: the long sleep went in first, and the
+// overdue timer waited behind it for 24.8 days.
+TEST_F(TimerTest, AnOverdueTimerStaysAheadOfTheLongestSleep) {
+  tern_sim_set_time(1000);
+  tern_test::CountingWaker soon, never;
+  tern_cx cs = soon.Cx(&q), cn = never.Cx(&q);
+  tern_timer a = TERN_TIMER_INIT, b = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_for(&a, &cs, 10), TERN_PENDING);  // deadline 1010
+  tern_sim_set_time(1011);                               // 1 ms overdue
+  EXPECT_EQ(tern_sleep_for(&b, &cn, TERN_SLEEP_MAX_MS), TERN_PENDING);
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 1010u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(soon.wakes, 1);
+  EXPECT_EQ(never.wakes, 0);
+  EXPECT_EQ(tern_sleep_for(&a, &cs, 10), TERN_READY);
+  tern_timer_cancel(&b);
+}
+
 TEST_F(TimerTest, WithTimeoutEitherWay) {
   tern_test::CountingWaker c;
   tern_cx cx = c.Cx(&q);
