@@ -65,6 +65,7 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
   }
   tern_timer_queue *q = cx->timers;
   if (q == NULL) {
+    t->deadline = deadline; /* where sleep_for finds it */
     return no_queue(t, cx);
   }
   t->waker = tern_cx_waker(cx);
@@ -81,16 +82,21 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
 }
 
 tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms) {
+  /* The new deadline is handed to sleep_until, not written into the timer
+   * here: a timer still armed by tern_sleep_until for another deadline
+   * sits at that deadline's place in its queue, and sleep_until moves it
+   * only when it sees the two differ. */
+  tern_time deadline = t->deadline;
   if (!t->started) {
     /* Further than 2^31 - 1 ms ahead, a deadline on the wrapping clock
      * reads as one in the past. */
     if (ms > TERN_SLEEP_MAX_MS) {
       ms = TERN_SLEEP_MAX_MS;
     }
-    t->deadline = tern_port_now() + ms;
+    deadline = tern_port_now() + ms;
     t->started = 1;
   }
-  return tern_sleep_until(t, cx, t->deadline);
+  return tern_sleep_until(t, cx, deadline);
 }
 
 void tern_timer_cancel(tern_timer *t) {

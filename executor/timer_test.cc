@@ -101,6 +101,37 @@ TEST_F(TimerTest, RepolledWithANewDeadlineMoves) {
   EXPECT_EQ(tern_timer_queue_fire(&q, 500), 0u);
 }
 
+// A timer armed by tern_sleep_until and then polled with tern_sleep_for
+// (or tern_with_timeout: one timer serving a state machine's several
+// waits) moves to its new deadline's place. Before, sleep_for wrote the
+// new deadline into the timer while it was still linked at the old one's
+// place, and sleep_until, finding that deadline, left it there: the queue
+// was out of order and the timer fired at the later timer's deadline.
+TEST_F(TimerTest, SleepForAfterSleepUntilMovesToItsNewPlace) {
+  tern_test::CountingWaker c, other;
+  tern_cx cx = c.Cx(&q), co = other.Cx(&q);
+  tern_timer t = TERN_TIMER_INIT, o = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 500), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&o, &co, 200), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 10), TERN_PENDING);  // now 0: 10
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 10u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 10), 1u);
+  EXPECT_EQ(c.wakes, 1);
+  EXPECT_EQ(other.wakes, 0);
+  bool expired = false;
+  tern_sim_set_time(10);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 10), TERN_READY);
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 500), TERN_PENDING);
+  EXPECT_EQ(tern_with_timeout(&t, &cx, TERN_PENDING, 20, &expired),
+            TERN_PENDING);  // now 10: 30
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 30u);
+  tern_timer_cancel(&t);
+  tern_timer_cancel(&o);
+}
+
 TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
   tern_test::CountingWaker c;
   tern_cx cx = c.Cx(&q);
