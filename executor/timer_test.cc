@@ -336,4 +336,49 @@ TEST_F(TimerTest, AContextWithoutAQueueWakesItselfUntilTheDeadline) {
   EXPECT_TRUE(g_assert_failures.empty());  // no check once it is due
 }
 
+// A timer's waker, called while its queue fires, may arm its own timer
+// again or cancel another timer of the same queue (one about to fire).
+struct ArmingWaker {
+  tern_timer t = TERN_TIMER_INIT;
+  tern_timer_queue *q = nullptr;
+  tern_timer *cancel = nullptr;  // cancelled when woken, if set
+  int rearms = 0;                // times it arms t again, 5 ms on
+  int wakes = 0;
+  static void Wake(void *ctx) {
+    auto *w = static_cast<ArmingWaker *>(ctx);
+    w->wakes++;
+    if (w->cancel != nullptr) {
+      tern_timer_cancel(w->cancel);
+    }
+    if (w->rearms > 0) {
+      w->rearms--;
+      tern_cx cx = w->Cx();
+      EXPECT_EQ(tern_sleep_until(&w->t, &cx, tern_now() + 5), TERN_PENDING);
+    }
+  }
+  tern_cx Cx() {
+    return tern_cx_make(tern_waker{&ArmingWaker::Wake, this}, q);
+  }
+};
+
+TEST_F(TimerTest, AWakerMayReArmItsTimerOrCancelAnotherWhileTheQueueFires) {
+  ArmingWaker a, b, c;
+  a.q = b.q = c.q = &q;
+  a.rearms = 2;
+  b.cancel = &c.t;
+  tern_cx ca = a.Cx(), cb = b.Cx(), cc = c.Cx();
+  EXPECT_EQ(tern_sleep_until(&a.t, &ca, 10), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&b.t, &cb, 10), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&c.t, &cc, 10), TERN_PENDING);
+  tern_sim_set_time(10);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 2u);  // c cancelled by b
+  EXPECT_EQ(c.wakes, 0);
+  tern_sim_set_time(15);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  tern_sim_set_time(20);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(a.wakes, 3);
+  EXPECT_EQ(b.wakes, 1);
+}
+
 }  // namespace
