@@ -185,4 +185,63 @@ TEST(WaitQueue, CancelWhileQueuedUnlinks) {
   EXPECT_EQ(c[0].wakes, 1);
 }
 
+// A waker that, when called, polls its waiter to READY and queues it again
+// at once (a task that waits again straight away).
+struct Requeuer {
+  tern_waitq *q;
+  tern_waiter w = TERN_WAITER_INIT;
+  int wakes = 0;
+  static void Wake(void *ctx) {
+    auto *r = static_cast<Requeuer *>(ctx);
+    r->wakes++;
+    tern_cx cx = tern_cx_make(tern_waker{&Requeuer::Wake, r}, nullptr);
+    EXPECT_EQ(tern_waitq_poll(r->q, &r->w, &cx), TERN_READY);
+    EXPECT_EQ(tern_waitq_poll(r->q, &r->w, &cx), TERN_PENDING);
+  }
+};
+
+// wake_all wakes those waiting when it is called, once each: a waiter that
+// queues again from inside its waker waits for the next wake.
+TEST(WaitQueue, WakeAllWithAWakerThatQueuesAgain) {
+  tern_waitq q = TERN_WAITQ_INIT;
+  Requeuer a;
+  a.q = &q;
+  tern_test::CountingWaker b;
+  tern_waiter wb = TERN_WAITER_INIT;
+  tern_cx cxa = tern_cx_make(tern_waker{&Requeuer::Wake, &a}, nullptr);
+  tern_cx cxb = b.Cx();
+  EXPECT_EQ(tern_waitq_poll(&q, &a.w, &cxa), TERN_PENDING);
+  EXPECT_EQ(tern_waitq_poll(&q, &wb, &cxb), TERN_PENDING);
+  EXPECT_EQ(tern_waitq_wake_all(&q), 2u);
+  EXPECT_EQ(a.wakes, 1);
+  EXPECT_EQ(b.wakes, 1);
+  EXPECT_FALSE(tern_waitq_empty(&q));  // a, queued again
+  tern_waitq_cancel(&q, &a.w);
+  EXPECT_TRUE(tern_waitq_empty(&q));
+  tern_waitq_cancel(&q, &wb);  // chosen, and nobody left to pass it to
+  EXPECT_EQ(a.wakes, 1);
+}
+
+// A chosen wake is passed on once, however often the waiter cancels, and a
+// cancelled waiter that had not been chosen passes nothing on.
+TEST(WaitQueue, CancelPassesOnExactlyOnce) {
+  tern_waitq q = TERN_WAITQ_INIT;
+  tern_test::CountingWaker c[3];
+  tern_waiter w[3] = {TERN_WAITER_INIT, TERN_WAITER_INIT, TERN_WAITER_INIT};
+  for (int i = 0; i < 3; i++) {
+    tern_cx cx = c[i].Cx();
+    tern_waitq_poll(&q, &w[i], &cx);
+  }
+  tern_waitq_wake_one(&q);
+  tern_waitq_cancel(&q, &w[0]);
+  tern_waitq_cancel(&q, &w[0]);
+  EXPECT_EQ(c[1].wakes, 1);
+  EXPECT_EQ(c[2].wakes, 0);
+  tern_waitq_cancel(&q, &w[2]);  // not chosen: nothing to pass on
+  tern_waitq_cancel(&q, &w[1]);  // chosen: nobody left
+  EXPECT_TRUE(tern_waitq_empty(&q));
+  EXPECT_EQ(c[0].wakes, 1);  // the wake it gave up
+  EXPECT_EQ(c[2].wakes, 0);
+}
+
 }  // namespace

@@ -376,6 +376,45 @@ TEST_F(ExecutorTest, SelectReturnsTheFirstReady) {
   EXPECT_EQ(which, 0u);
 }
 
+// A task that wakes itself (twice, through its cx and by name) in every
+// poll, and finishes in its second.
+struct SelfWaker {
+  tern_task task;
+  int polls;
+};
+
+tern_poll SelfWakerPoll(tern_task *t, tern_cx *cx) {
+  SelfWaker *s = TERN_CONTAINER_OF(t, SelfWaker, task);
+  s->polls++;
+  tern_cx_wake_now(cx);
+  tern_task_wake(t);
+  return s->polls == 2 ? TERN_READY : TERN_PENDING;
+}
+
+// Woken during its last poll, a task is not polled again; a wake after it
+// finished queues nothing; spawned again, it runs again, once per batch.
+TEST_F(ExecutorTest, WokenInItsLastPollThenSpawnedAgain) {
+  SelfWaker a{{}, 0}, b{{}, 0};
+  tern_task_init(&a.task, SelfWakerPoll);
+  tern_task_init(&b.task, SelfWakerPoll);
+  ASSERT_EQ(tern_spawn(&ex, &a.task), 0);
+  ASSERT_EQ(tern_spawn(&ex, &b.task), 0);
+  EXPECT_EQ(tern_spawn(&ex, &a.task), TERN_EBUSY);
+  EXPECT_EQ(tern_executor_run_once(&ex), 2u);
+  EXPECT_EQ(tern_executor_run_once(&ex), 2u);
+  EXPECT_EQ(tern_executor_run_once(&ex), 0u);
+  tern_task_wake(&a.task);
+  EXPECT_EQ(tern_executor_run_once(&ex), 0u);
+  a.polls = 0;
+  ASSERT_EQ(tern_spawn(&ex, &a.task), 0);
+  EXPECT_EQ(tern_executor_run_once(&ex), 1u);
+  EXPECT_EQ(tern_executor_run_once(&ex), 1u);
+  EXPECT_EQ(tern_executor_run_once(&ex), 0u);
+  EXPECT_TRUE(tern_task_done(&a.task));
+  EXPECT_EQ(a.polls, 2);
+  EXPECT_EQ(b.polls, 2);
+}
+
 #ifndef NDEBUG
 tern_poll ForgetfulPoll(tern_task *, tern_cx *) {
   return TERN_PENDING;

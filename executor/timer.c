@@ -26,9 +26,15 @@ static void unlink_timer(tern_timer *t) {
   t->queue = NULL;
 }
 
-static void insert_timer(tern_timer_queue *q, tern_timer *t) {
+/* Ordered by the time from now to each deadline (negative for one passed
+ * but not fired yet), not by tern_time_before between two deadlines: a
+ * passed deadline and one TERN_SLEEP_MAX_MS ahead lie 2^31 ms or more
+ * apart, which it reads backwards, and the overdue timer would wait behind
+ * the long one. */
+static void insert_timer(tern_timer_queue *q, tern_timer *t, tern_time now) {
   tern_timer **link = &q->head;
-  while (*link != NULL && !tern_time_before(t->deadline, (*link)->deadline)) {
+  int32_t ahead = (int32_t)(t->deadline - now);
+  while (*link != NULL && (int32_t)((*link)->deadline - now) <= ahead) {
     link = &(*link)->next;
   }
   t->next = *link;
@@ -49,7 +55,8 @@ static tern_poll no_queue(tern_timer *t, tern_cx *cx) {
 }
 
 tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
-  if (!tern_time_before(tern_port_now(), deadline)) {
+  tern_time now = tern_port_now();
+  if (!tern_time_before(now, deadline)) {
     if (t->queue != NULL) {
       unlink_timer(t);
     }
@@ -58,6 +65,7 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
   }
   tern_timer_queue *q = cx->timers;
   if (q == NULL) {
+    t->deadline = deadline; /* where sleep_for finds it */
     return no_queue(t, cx);
   }
   t->waker = tern_cx_waker(cx);
@@ -68,22 +76,27 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
   }
   if (t->queue == NULL) {
     t->deadline = deadline;
-    insert_timer(q, t);
+    insert_timer(q, t, now);
   }
   return TERN_PENDING;
 }
 
 tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms) {
+  /* The new deadline is handed to sleep_until, not written into the timer
+   * here: a timer still armed by tern_sleep_until for another deadline
+   * sits at that deadline's place in its queue, and sleep_until moves it
+   * only when it sees the two differ. */
+  tern_time deadline = t->deadline;
   if (!t->started) {
     /* Further than 2^31 - 1 ms ahead, a deadline on the wrapping clock
      * reads as one in the past. */
     if (ms > TERN_SLEEP_MAX_MS) {
       ms = TERN_SLEEP_MAX_MS;
     }
-    t->deadline = tern_port_now() + ms;
+    deadline = tern_port_now() + ms;
     t->started = 1;
   }
-  return tern_sleep_until(t, cx, t->deadline);
+  return tern_sleep_until(t, cx, deadline);
 }
 
 void tern_timer_cancel(tern_timer *t) {

@@ -101,6 +101,37 @@ TEST_F(TimerTest, RepolledWithANewDeadlineMoves) {
   EXPECT_EQ(tern_timer_queue_fire(&q, 500), 0u);
 }
 
+// A timer armed by tern_sleep_until and then polled with tern_sleep_for
+// (or tern_with_timeout: one timer serving a state machine's several
+// waits) moves to its new deadline's place. Before, sleep_for wrote the
+// new deadline into the timer while it was still linked at the old one's
+// place, and sleep_until, finding that deadline, left it there: the queue
+// was out of order and the timer fired at the later timer's deadline.
+TEST_F(TimerTest, SleepForAfterSleepUntilMovesToItsNewPlace) {
+  tern_test::CountingWaker c, other;
+  tern_cx cx = c.Cx(&q), co = other.Cx(&q);
+  tern_timer t = TERN_TIMER_INIT, o = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 500), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&o, &co, 200), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 10), TERN_PENDING);  // now 0: 10
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 10u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, 10), 1u);
+  EXPECT_EQ(c.wakes, 1);
+  EXPECT_EQ(other.wakes, 0);
+  bool expired = false;
+  tern_sim_set_time(10);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 10), TERN_READY);
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 500), TERN_PENDING);
+  EXPECT_EQ(tern_with_timeout(&t, &cx, TERN_PENDING, 20, &expired),
+            TERN_PENDING);  // now 10: 30
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 30u);
+  tern_timer_cancel(&t);
+  tern_timer_cancel(&o);
+}
+
 TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
   tern_test::CountingWaker c;
   tern_cx cx = c.Cx(&q);
@@ -163,6 +194,29 @@ TEST_F(TimerTest, OrderSurvivesTheClockWrapping) {
   EXPECT_EQ(tern_timer_queue_fire(&q, 0xffffffffu), 0u);
   EXPECT_EQ(tern_timer_queue_fire(&q, 0x100u), 1u);
   EXPECT_EQ(late.wakes, 1);
+}
+
+// A timer whose deadline has passed but that has not fired yet (the clock
+// moved on during a batch) stays ahead of a sleep of TERN_SLEEP_MAX_MS
+// armed now. Before, the two deadlines lay 2^31 ms or more apart, which
+// tern_time_before reads backwards: the long sleep went in first, and the
+// overdue timer waited behind it for 24.8 days.
+TEST_F(TimerTest, AnOverdueTimerStaysAheadOfTheLongestSleep) {
+  tern_sim_set_time(1000);
+  tern_test::CountingWaker soon, never;
+  tern_cx cs = soon.Cx(&q), cn = never.Cx(&q);
+  tern_timer a = TERN_TIMER_INIT, b = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_for(&a, &cs, 10), TERN_PENDING);  // deadline 1010
+  tern_sim_set_time(1011);                               // 1 ms overdue
+  EXPECT_EQ(tern_sleep_for(&b, &cn, TERN_SLEEP_MAX_MS), TERN_PENDING);
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 1010u);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(soon.wakes, 1);
+  EXPECT_EQ(never.wakes, 0);
+  EXPECT_EQ(tern_sleep_for(&a, &cs, 10), TERN_READY);
+  tern_timer_cancel(&b);
 }
 
 TEST_F(TimerTest, WithTimeoutEitherWay) {
@@ -280,6 +334,51 @@ TEST_F(TimerTest, AContextWithoutAQueueWakesItselfUntilTheDeadline) {
   tern_sim_set_time(100);
   EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_READY);
   EXPECT_TRUE(g_assert_failures.empty());  // no check once it is due
+}
+
+// A timer's waker, called while its queue fires, may arm its own timer
+// again or cancel another timer of the same queue (one about to fire).
+struct ArmingWaker {
+  tern_timer t = TERN_TIMER_INIT;
+  tern_timer_queue *q = nullptr;
+  tern_timer *cancel = nullptr;  // cancelled when woken, if set
+  int rearms = 0;                // times it arms t again, 5 ms on
+  int wakes = 0;
+  static void Wake(void *ctx) {
+    auto *w = static_cast<ArmingWaker *>(ctx);
+    w->wakes++;
+    if (w->cancel != nullptr) {
+      tern_timer_cancel(w->cancel);
+    }
+    if (w->rearms > 0) {
+      w->rearms--;
+      tern_cx cx = w->Cx();
+      EXPECT_EQ(tern_sleep_until(&w->t, &cx, tern_now() + 5), TERN_PENDING);
+    }
+  }
+  tern_cx Cx() {
+    return tern_cx_make(tern_waker{&ArmingWaker::Wake, this}, q);
+  }
+};
+
+TEST_F(TimerTest, AWakerMayReArmItsTimerOrCancelAnotherWhileTheQueueFires) {
+  ArmingWaker a, b, c;
+  a.q = b.q = c.q = &q;
+  a.rearms = 2;
+  b.cancel = &c.t;
+  tern_cx ca = a.Cx(), cb = b.Cx(), cc = c.Cx();
+  EXPECT_EQ(tern_sleep_until(&a.t, &ca, 10), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&b.t, &cb, 10), TERN_PENDING);
+  EXPECT_EQ(tern_sleep_until(&c.t, &cc, 10), TERN_PENDING);
+  tern_sim_set_time(10);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 2u);  // c cancelled by b
+  EXPECT_EQ(c.wakes, 0);
+  tern_sim_set_time(15);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  tern_sim_set_time(20);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(a.wakes, 3);
+  EXPECT_EQ(b.wakes, 1);
 }
 
 }  // namespace
