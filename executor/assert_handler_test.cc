@@ -56,4 +56,18 @@ TEST(AssertHandlerReturns, JoinOfTooManyChildrenIsReadyWithNoneDone) {
   }
 }
 
+// A select of no children could never be READY, and PENDING would store
+// no waker: the task would sleep for ever. The check fires and the select
+// is READY at once with *which 0, an index no child has, so the caller can
+// tell.
+TEST(AssertHandlerReturns, SelectOfNoChildrenIsReadyWithNoIndex) {
+  g_assert_failures.clear();
+  tern_cx cx = tern_cx_make(tern_waker{nullptr, nullptr}, nullptr);
+  size_t which = 7;
+  EXPECT_EQ(tern_select(nullptr, 0, &which, &cx), TERN_READY);
+  EXPECT_EQ(which, 0u);
+  ASSERT_EQ(g_assert_failures.size(), 1u);
+  EXPECT_NE(g_assert_failures[0].find("no children"), std::string::npos);
+}
+
 }  // namespace

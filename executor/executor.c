@@ -305,6 +305,14 @@ tern_poll tern_join(tern_future *children, size_t n, uint32_t *done,
 
 tern_poll tern_select(tern_future *children, size_t n, size_t *which,
                       tern_cx *cx) {
+  /* No child could ever be READY, and PENDING would store no waker: a bug,
+   * refused as tern_join's; a handler that returns gets READY with *which
+   * 0, an index no child has. */
+  if (n == 0) {
+    tern_assert_failed("tern_select: no children");
+    *which = 0;
+    return TERN_READY;
+  }
   for (size_t i = 0; i < n; i++) {
     if (children[i].poll(children[i].state, cx) == TERN_READY) {
       *which = i;
