@@ -144,7 +144,11 @@ tern_pkt *tern_pkt_pool_try_alloc(tern_pkt_pool *pool) {
 tern_pkt *tern_pkt_pool_try_alloc_tx(tern_pkt_pool *pool) {
   tern_pkt *p = NULL;
   tern_irqstate s = tern_port_critical_enter();
-  /* No waiter is queued then: kick() hands out every packet above this. */
+  /* What is above the promises and the receive reserve: kick() promises
+   * such packets to queued waiters, but only after the free that made
+   * them has left its section, so an interrupt (or, on the host, another
+   * thread) may take one here first. Nothing is lost: the waiter is
+   * served by the next free. */
   if (pool->nfree > pool->reserved + pool->rx_reserve) {
     p = take(pool);
   }
