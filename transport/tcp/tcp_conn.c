@@ -137,7 +137,7 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
   tern_tcp_repr s;
   int rc = tern_tcp_repr_parse(&s, tern_pkt_data(pkt), tern_pkt_len(pkt),
                                &rx->src, &rx->dst);
-  tern_tcp_rx_count(&layer->stats.rx, rc, rc == 0 ? &s.opts : NULL);
+  tern_tcp_rx_count(&layer->stats.rx, rc, &s.opts); /* (not read unless 0) */
   if (rc < 0) {
     return TERN_IP_DROP;
   }
