@@ -28,8 +28,10 @@ void tern_waker_slot_register(tern_waker_slot *slot, tern_cx *cx) {
 bool tern_waker_slot_wake(tern_waker_slot *slot) {
   tern_irqstate s = tern__port_critical_enter();
   tern_waker w = slot->waker;
-  slot->waker.wake = NULL;
-  slot->waker.ctx = NULL;
+  if (w.wake != NULL) { /* most wakes find it empty: nothing to clear */
+    slot->waker.wake = NULL;
+    slot->waker.ctx = NULL;
+  }
   tern__port_critical_exit(s);
   if (w.wake == NULL) {
     return false;

@@ -86,10 +86,14 @@ bool tern_waitq_remove(tern_waitq *q, tern_waiter *w) {
 bool tern_waitq_wake_one(tern_waitq *q) {
   tern_irqstate s = tern__port_critical_enter();
   tern_waiter *w = pop_head(q);
-  tern_waker waker = w != NULL ? w->waker : (tern_waker){NULL, NULL};
+  if (w == NULL) { /* most calls: each packet sent wakes a room queue */
+    tern__port_critical_exit(s);
+    return false;
+  }
+  tern_waker waker = w->waker;
   tern__port_critical_exit(s);
   tern_waker_wake(waker);
-  return w != NULL;
+  return true;
 }
 
 unsigned tern_waitq_wake_all(tern_waitq *q) {

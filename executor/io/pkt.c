@@ -68,7 +68,7 @@ static void kick(tern_pkt_pool *pool) {
   for (;;) {
     tern_irqstate s = tern_port_critical_enter();
     if (pool->nfree <= pool->reserved + pool->rx_reserve ||
-        tern_waitq_empty(&pool->waiters)) {
+        pool->waiters.head == NULL) {
       tern_port_critical_exit(s);
       return;
     }
@@ -176,7 +176,7 @@ void tern_pkt_free(tern_pkt *pkt) {
   /* Only a waiter queued now can want this packet: one that queues later
    * finds it free when it looks (tern_pkt_pool_poll_alloc, in the
    * section), so most frees hand nothing on and skip kick(). */
-  bool waiting = !tern_waitq_empty(&pool->waiters);
+  bool waiting = pool->waiters.head != NULL; /* (in the section already) */
   tern_port_critical_exit(s);
   if (waiting) {
     kick(pool);

@@ -29,10 +29,13 @@ bool tern_ipv4_is_local(const tern_ip_stack *stack,
 }
 
 /* Whether a (a word in memory order) is an interface's subnet broadcast,
- * or 255.255.255.255 once an interface lacks a subnet (its bcast). */
-static bool is_bcast(const tern_ip_stack *stack, uint32_t a) {
+ * or 255.255.255.255 once an interface lacks a subnet (its bcast); with
+ * ours, or an interface's address (asked only of a nonzero a: an
+ * interface without one holds 0). One walk for input's two tests of a
+ * source. */
+static bool bcast_or_ours(const tern_ip_stack *stack, uint32_t a, bool ours) {
   for (const tern_ip_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    if (a == i->v4.bcast) {
+    if (a == i->v4.bcast || (ours && a == i->v4.addr)) {
       return true;
     }
   }
@@ -42,7 +45,7 @@ static bool is_bcast(const tern_ip_stack *stack, uint32_t a) {
 bool tern_ipv4_is_broadcast(const tern_ip_stack *stack,
                             const tern_ipv4_addr *addr) {
   uint32_t a = tern_ld32(addr->b);
-  return a == ALL_ONES || is_bcast(stack, a);
+  return a == ALL_ONES || bcast_or_ours(stack, a, false);
 }
 
 /* The address as a word in memory order, 0 for NULL. */
@@ -281,9 +284,9 @@ static void input(tern_ip_layer *f, tern_ip_iface *iface, tern_pkt *pkt) {
    * our own addresses only from ourselves: from the wire they are forged
    * (a "land" datagram to the echo port would loop for ever). */
   count = &st->rx_drop_bad_src;
-  if (s0 >= 224 || s0 == 127 || is_bcast(v4->stack, src) ||
-      ((flags & TERN_IP_RX_LOOPBACK) == 0 &&
-       (s0 == 0 || tern__ipv4_is_local(v4->stack, src)))) {
+  bool wire = (flags & TERN_IP_RX_LOOPBACK) == 0;
+  if (s0 >= 224 || s0 == 127 || (wire && s0 == 0) ||
+      bcast_or_ours(v4->stack, src, wire)) {
     goto drop;
   }
   /* For this interface's address or a broadcast; on an interface with

@@ -142,7 +142,7 @@ static inline uint32_t tern_ipv4_frag_offset(const uint8_t *p) {
   return (uint32_t)((p[6] & 0x1f) << 8 | p[7]) * 8;
 }
 static inline bool tern_ipv4_is_fragment(const uint8_t *p) {
-  return tern_ipv4_more_frags(p) || tern_ipv4_frag_offset(p) != 0;
+  return ((p[6] & 0x3f) | p[7]) != 0; /* MF or an offset: one test of both */
 }
 static inline uint8_t tern_ipv4_tos(const uint8_t *p) {
   return p[1];

@@ -115,10 +115,11 @@ static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
  * the TIME-WAIT of a connection we opened. (Once the listener is gone
  * nothing listens: the SYN is answered as on a closed port.) */
 static bool reopens(const tern_tcp_conn *c, const tern_tcp_repr *s) {
-  /* (Only a listener's slot is ever IN_USE.) */
-  if ((s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK)) !=
+  /* (Only a listener's slot is ever IN_USE. The state first: every
+   * segment of a connection is asked.) */
+  if (c->state != TERN_TCP_TIME_WAIT ||
+      (s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK)) !=
           TERN_TCP_SYN ||
-      c->state != TERN_TCP_TIME_WAIT ||
       (c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_USER_DONE)) !=
           (TERN__TCP_F_IN_USE | TERN__TCP_F_USER_DONE)) {
     return false;
@@ -136,7 +137,7 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
   tern_tcp_repr s;
   int rc = tern_tcp_repr_parse(&s, tern_pkt_data(pkt), tern_pkt_len(pkt),
                                &rx->src, &rx->dst);
-  tern_tcp_rx_count(&layer->stats.rx, rc, rc == 0 ? &s.opts : NULL);
+  tern_tcp_rx_count(&layer->stats.rx, rc, &s.opts); /* (not read unless 0) */
   if (rc < 0) {
     return TERN_IP_DROP;
   }
