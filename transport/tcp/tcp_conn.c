@@ -233,36 +233,6 @@ static uint16_t smss(const tern_tcp_conn *c) {
                     ((c->opts & TERN__TCP_O_TS) != 0 ? TERN__TCP_TS_LEN : 0));
 }
 
-/* Whether an ACK's echoed timestamp is older than the last expiry of the
- * retransmission timer, with no progress since (retries != 0): it then
- * echoes an original transmission, not the resend (a resend the peer
- * already had is answered with the old TS.Recent, RFC 7323 4.3 and 5.3
- * R2), and an RTT sample from it would hold the whole wait for the timer
- * and inflate the RTO toward its maximum. Karn's rule, for timestamps.
- * The timer last fired at rtx_at - rto (tcp_timer.c arms it so). */
-static bool echo_before_timeout(const tern_tcp_conn *c, uint32_t ecr) {
-  return c->retries != 0 && c->rtx_at != 0 &&
-         tern_seq_lt(ecr, (uint32_t)(c->rtx_at - c->rtt.rto));
-}
-
-/* The round trip an acceptable ACK of new data (s->ack past SND.UNA)
- * times: from its timestamp echo when both sides send timestamps (not
- * one from before the last timeout), else from the one segment timed,
- * untouched by a resend (Karn). */
-static void ack_rtt(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
-  if ((c->opts & TERN__TCP_O_TS) != 0 &&
-      (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 && s->opts.ts_ecr != 0) {
-    if (!echo_before_timeout(c, s->opts.ts_ecr)) {
-      rtt_sample(c, (uint32_t)now - s->opts.ts_ecr);
-    }
-  } else if (c->rtt_at != 0 && tern_seq_gt(s->ack, c->rtt_seq)) {
-    rtt_sample(c, now - c->rtt_at); /* Karn: untouched */
-  }
-  if (c->rtt_at != 0 && tern_seq_gt(s->ack, c->rtt_seq)) {
-    c->rtt_at = 0;
-  }
-}
-
 /* Our SYN was acknowledged: the connection is synchronized. A close in
  * SYN-RECEIVED queued our FIN "for processing after entering ESTABLISHED
  * state" (RFC 9293 3.10.4): FIN-WAIT-1 then, the FIN after our SYN. */
@@ -283,12 +253,22 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
   c->max_snd_wnd = c->snd_wnd;
   c->snd_wl1 = s->seq;
   c->snd_wl2 = s->ack;
-  /* The SYN's round trip: after a resend of it, from the echo of the
-   * resend's timestamp (Karn timed nothing then), so the RTO backed off
-   * in the handshake does not stay until the first data is acknowledged. */
-  ack_rtt(c, s, now);
   c->retries = 0;
   c->rtx_at = 0;
+  /* A passive open's ACK (its listener's) answers our SYN-ACK at once, so
+   * with timestamps its echo times the round trip of the SYN-ACK the peer
+   * had, even after a resend (Karn timed nothing then): taken as the time
+   * that SYN-ACK went (an echo of 0, no option or a broken peer, is no
+   * sample). Without it the RTO the handshake backed off to outlived it.
+   * Not a SYN-ACK's echo: a peer's resent SYN-ACK echoes our SYN's
+   * timestamp, its own timeout in it. */
+  if (c->listener != NULL && (c->opts & TERN__TCP_O_TS) != 0) {
+    c->rtt_at = s->opts.ts_ecr;
+  }
+  if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
+    rtt_sample(c, now - c->rtt_at);
+    c->rtt_at = 0;
+  }
   tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, now);
@@ -296,6 +276,18 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
     tern__tcp_slot_ready(c);
   }
   tern_waker_slot_wake(&c->writer);
+}
+
+/* Whether an ACK's echoed timestamp is older than the last expiry of the
+ * retransmission timer, with no progress since (retries != 0): it then
+ * echoes an original transmission, not the resend (a resend the peer
+ * already had is answered with the old TS.Recent, RFC 7323 4.3 and 5.3
+ * R2), and an RTT sample from it would hold the whole wait for the timer
+ * and inflate the RTO toward its maximum. Karn's rule, for timestamps.
+ * The timer last fired at rtx_at - rto (tcp_timer.c arms it so). */
+static bool echo_before_timeout(const tern_tcp_conn *c, uint32_t ecr) {
+  return c->retries != 0 && c->rtx_at != 0 &&
+         tern_seq_lt(ecr, (uint32_t)(c->rtx_at - c->rtt.rto));
 }
 
 /* RFC 6675 5 on an ACK, with SACK in force (its loss recovery in place
@@ -364,7 +356,18 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     uint32_t acked = ack - c->snd_una;
     uint32_t data = acked < c->slen ? acked : c->slen;
     bool fin_acked = (c->flags & TERN__TCP_F_FIN) != 0 && acked > c->slen;
-    ack_rtt(c, s, now);
+    if ((c->opts & TERN__TCP_O_TS) != 0 &&
+        (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0 &&
+        s->opts.ts_ecr != 0) {
+      if (!echo_before_timeout(c, s->opts.ts_ecr)) {
+        rtt_sample(c, (uint32_t)now - s->opts.ts_ecr);
+      }
+    } else if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
+      rtt_sample(c, now - c->rtt_at); /* Karn: untouched */
+    }
+    if (c->rtt_at != 0 && tern_seq_gt(ack, c->rtt_seq)) {
+      c->rtt_at = 0;
+    }
     c->shead += data;
     if (c->shead >= c->scap) {
       c->shead -= c->scap;
