@@ -7,8 +7,10 @@
 //   }
 //
 // SimSeeds(n) is the one seed TERN_SIM_SEED names when it is set, else
-// seeds 1..N where N is TERN_SIM_SEEDS when set (a long run: thousands),
-// else n.
+// seeds B+1..B+N where N is TERN_SIM_SEEDS when set (a long run:
+// thousands), else n, and B is TERN_SIM_SEED_BASE when set (a sweep of
+// seeds never run before), else 0. Each seed is whole: TERN_SIM_SEED=<it>
+// replays it, base included.
 #ifndef TERN_SIMNET_TESTING_H
 #define TERN_SIMNET_TESTING_H
 
@@ -33,9 +35,14 @@ inline std::vector<uint64_t> SimSeeds(int n) {
   if (count != nullptr && atoi(count) > 0) {
     n = atoi(count);
   }
+  uint64_t base = 0;
+  const char *base_env = getenv("TERN_SIM_SEED_BASE");
+  if (base_env != nullptr) {
+    base = strtoull(base_env, nullptr, 10);
+  }
   std::vector<uint64_t> seeds;
   for (int i = 1; i <= n; i++)
-    seeds.push_back(static_cast<uint64_t>(i));
+    seeds.push_back(base + static_cast<uint64_t>(i));
   return seeds;
 }
 

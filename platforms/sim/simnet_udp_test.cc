@@ -445,4 +445,51 @@ TEST(SimnetUdp, TwoPairsOfStacksShareOneNet) {
   }
 }
 
+// Sets one environment variable (nullptr: unsets it) for a scope, and puts
+// back what was there, so a replay's or a sweep's own settings survive.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char *name, const char *value) : name_(name) {
+    const char *old = getenv(name);
+    had_ = old != nullptr;
+    if (had_)
+      old_ = old;
+    if (value != nullptr)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (had_)
+      setenv(name_, old_.c_str(), 1);
+    else
+      unsetenv(name_);
+  }
+
+ private:
+  const char *name_;
+  bool had_ = false;
+  std::string old_;
+};
+
+TEST(SimnetTesting, SeedBaseShiftsTheSeedsAndReplayNamesTheWholeSeed) {
+  ScopedEnv one("TERN_SIM_SEED", nullptr);
+  ScopedEnv count("TERN_SIM_SEEDS", "3");
+  {
+    ScopedEnv base("TERN_SIM_SEED_BASE", nullptr);
+    EXPECT_EQ(tern_test::SimSeeds(5), (std::vector<uint64_t>{1, 2, 3}));
+  }
+  {
+    ScopedEnv base("TERN_SIM_SEED_BASE", "100000");
+    std::vector<uint64_t> seeds = tern_test::SimSeeds(5);
+    EXPECT_EQ(seeds, (std::vector<uint64_t>{100001, 100002, 100003}));
+    EXPECT_NE(Replay(seeds[1]).find("--test_env=TERN_SIM_SEED=100002 "),
+              std::string::npos)
+        << Replay(seeds[1]);
+    // The one seed TERN_SIM_SEED names is whole: the base does not move it.
+    ScopedEnv replay("TERN_SIM_SEED", "100002");
+    EXPECT_EQ(tern_test::SimSeeds(5), (std::vector<uint64_t>{100002}));
+  }
+}
+
 }  // namespace

@@ -256,6 +256,16 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
   c->snd_wl2 = s->ack;
   c->retries = 0;
   c->rtx_at = 0;
+  /* A passive open's ACK (its listener's) answers our SYN-ACK at once, so
+   * with timestamps its echo times the round trip of the SYN-ACK the peer
+   * had, even after a resend (Karn timed nothing then): taken as the time
+   * that SYN-ACK went (an echo of 0, no option or a broken peer, is no
+   * sample). Without it the RTO the handshake backed off to outlived it.
+   * Not a SYN-ACK's echo: a peer's resent SYN-ACK echoes our SYN's
+   * timestamp, its own timeout in it. */
+  if (c->listener != NULL && (c->opts & TERN__TCP_O_TS) != 0) {
+    c->rtt_at = s->opts.ts_ecr;
+  }
   if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
     rtt_sample(c, now - c->rtt_at);
     c->rtt_at = 0;

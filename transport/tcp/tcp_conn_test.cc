@@ -1510,6 +1510,64 @@ TEST_F(TcpConn, ListenerAnswersASynAndAcceptsTheConnection) {
   EXPECT_EQ(got->mss, 1200);
 }
 
+// A SYN-ACK sent again after a timeout, then the ACK ending the handshake
+// echoing the resend's timestamp: that echo times a round trip (RFC 7323
+// 4.1; Karn's rule is for segments without one), so the connection starts
+// with an RTO from it, not the 2 s the timeout backed off to. Kept at 2 s,
+// a first data segment lost twice waited 2 + 4 s (storm_sim_sweep_test,
+// TcpCloseRace.SimultaneousClose, seed 201578).
+TEST_F(TcpConn, TheAckOfAResentSynAckTimesTheRoundTripFromItsEcho) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  syn.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP;
+  syn.opts.mss = 1200;
+  syn.opts.ts_val = 4242;
+  ASSERT_EQ(Send(syn).size(), 1u);  // the SYN-ACK, lost
+  tern_sim_advance(1000);
+  std::vector<Seg> again = Run();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(slots[0].rtt.rto, 2000u);  // backed off
+  tern_sim_advance(6);
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = again[0].seq + 1;
+  ack.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack.opts.ts_val = 4243;
+  ack.opts.ts_ecr = again[0].opts.ts_val;
+  EXPECT_TRUE(Send(ack).empty());
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(slots[0].rtt.rto, tcp.cfg.min_rto);  // 6 ms, 4 x 3 ms: 200
+}
+
+// Not on an active open: a SYN-ACK echoing our resent SYN may be the
+// peer's own resend, its timeout in the echo (here 1,006 ms: a sample that
+// would set the RTO to 3 s). The RTO stays where the handshake left it.
+// (storm_sim_sweep_test, TcpCloseRace.SimultaneousClose, seed 200611.)
+TEST_F(TcpConn, TheSynAckOfAResentSynIsNotTimedFromItsEcho) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  ASSERT_EQ(Run().size(), 1u);  // the SYN, lost
+  tern_sim_advance(1000);
+  std::vector<Seg> again = Run();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(conn.rtt.rto, 2000u);
+  tern_sim_advance(1006);
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, again[0].seq + 1);
+  sa.dport = again[0].sport;
+  sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP;
+  sa.opts.mss = 1460;
+  sa.opts.ts_val = 50;
+  sa.opts.ts_ecr = again[0].opts.ts_val;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(conn.rtt.rto, 2000u);
+}
+
 TEST_F(TcpConn, AFullBacklogAnswersWithACookieAndChecksItsAck) {
   tern_endpoint local = {};
   local.port = kPort;
