@@ -219,10 +219,12 @@ static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
     hole_link = &hole_at(pay, start)->next;
   }
   if (start == NONE || f < start) {
-    /* f was received already: a duplicate if all of it was, else an
-     * overlap (or data past the datagram's end). */
+    /* f was received already: a duplicate if all of it was (and, if it
+     * is a last fragment, it ends where the datagram does), else an
+     * overlap (or data past the datagram's end, or an end before data
+     * received). */
     count = &st->duplicates;
-    if (e <= (start == NONE ? d->total : start)) {
+    if (e <= (start == NONE ? d->total : start) && (more || e == d->total)) {
       goto drop;
     }
     goto overlap;

@@ -29,8 +29,9 @@
  * - overlaps: a fragment that covers part of what was received already,
  *   or runs past the datagram's end, or a last fragment with data beyond
  *   it, drops its whole datagram (as RFC 5722 does for IPv6; no byte is
- *   ever written twice). A fragment wholly inside what was received is a
- *   duplicate: ignored, the datagram lives on;
+ *   ever written twice). A fragment wholly inside what was received (a
+ *   last one only if it ends where the datagram does) is a duplicate:
+ *   ignored, the datagram lives on;
  * - datagrams larger than a buffer (dropped whole: the rest of their
  *   fragments start a new one that fails the same way, or times out).
  *

@@ -308,6 +308,37 @@ TEST(Reassembly, OverlapsDropTheDatagram) {
   }
 }
 
+// A last fragment (MF clear) says where the datagram ends. One that lies
+// wholly inside what was received but ends before data already there
+// (beyond it, or beyond the end another last fragment set) contradicts
+// that data: it is an overlap that drops the datagram, not a duplicate.
+TEST(Reassembly, AnEarlierEndInsideReceivedDataDropsTheDatagram) {
+  Bytes payload = Pattern(3000);
+  struct Case {
+    const char *name;
+    std::vector<Bytes> frags;
+  };
+  std::vector<Case> cases = {
+      // The end is known (3000); another last fragment says 2960.
+      {"two ends",
+       {Frag(payload, 1480, 1480, true), Frag(payload, 2960, 40, false),
+        Frag(payload, 1480, 1480, false)}},
+      // No end yet, data up to 2960; a last fragment says 2280.
+      {"end before data",
+       {Frag(payload, 1480, 1480, true), Frag(payload, 1480, 800, false)}},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    Reasm b;
+    b.Send(c.frags);
+    EXPECT_EQ(b.RStats().duplicates, 0u);
+    EXPECT_EQ(b.RStats().drop_overlap, 1u);
+    EXPECT_EQ(b.RStats().bad_datagrams, 1u);
+    EXPECT_EQ(b.r.busy, nullptr);
+    b.CheckAccounting();
+  }
+}
+
 TEST(Reassembly, TinyFragmentsAreDropped) {
   Reasm b;
   Bytes payload = Pattern(1600);

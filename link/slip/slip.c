@@ -214,6 +214,10 @@ static tern_poll slip_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
       ptrdiff_t n;
       if (tern_stream_poll_read(&s->stream, cx, s->rx_buf, sizeof s->rx_buf,
                                 &n) == TERN_PENDING) {
+        /* Kept here too: a close the stream does not see (a failed
+         * write, tern_slip_shutdown) must wake a receiver waiting on a
+         * silent line. */
+        tern_waker_slot_register(&s->rx_waiter, cx);
         return TERN_PENDING;
       }
       if (n <= 0) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <random>
 #include <vector>
 
@@ -207,6 +208,13 @@ class Slip : public ::testing::Test {
   tern_netdev dev_;
   CountingWaker peer_;
   CountingWaker recv_waker_;
+  // The tests' wakers: they live as long as the fixture, since a waiting
+  // receiver's stays registered with the adapter (and the stream) until
+  // TearDown's shutdown wakes it.
+  std::deque<CountingWaker> wakers_;
+  CountingWaker &Waker() {
+    return wakers_.emplace_back();
+  }
 };
 
 TEST_F(Slip, InfoAndInit) {
@@ -258,7 +266,7 @@ TEST_F(Slip, ReceivesTheSlirpCapture) {
 
 TEST_F(Slip, RecvWaitsForBytesAndIsWoken) {
   Init(1500);
-  CountingWaker w;
+  CountingWaker &w = Waker();
   tern_pkt *p;
   int err;
   EXPECT_EQ(RecvOnce(w, &p, &err), TERN_PENDING);
@@ -279,7 +287,7 @@ TEST_F(Slip, RecvWaitsForBytesAndIsWoken) {
 // where slirp sent none.
 TEST_F(Slip, SendsTheCapturedEncodings) {
   Init(1500);
-  CountingWaker w;
+  CountingWaker &w = Waker();
   EXPECT_EQ(Send(Make(B(kFrameTx, sizeof kFrameTx)), w), 0);
   EXPECT_EQ(PeerRead(), B(kPeerTx, sizeof kPeerTx));
   // Headroom in front of the data is not sent.
@@ -296,7 +304,7 @@ TEST_F(Slip, SendsTheCapturedEncodings) {
 
 TEST_F(Slip, SendRejectsOversizePackets) {
   Init(100, 4096, 2, 200);
-  CountingWaker w;
+  CountingWaker &w = Waker();
   EXPECT_EQ(Send(Make(Bytes(101, 0x45)), w), TERN_EMSGSIZE);
   EXPECT_EQ(Stats().tx_drop_too_long, 1u);
   EXPECT_EQ(tern_pkt_pool_available(&pool_), 2u);
@@ -319,7 +327,7 @@ TEST_F(Slip, PartialWritesAndAFullRingMakeSendWait) {
     want = Cat(want, Frame(p));
 
   Bytes got;
-  CountingWaker w;
+  CountingWaker &w = Waker();
   int pendings = 0;
   for (size_t i = 0; i < pkts.size(); i++) {
     tern_pkt *p = Make(pkts[i]);
@@ -369,7 +377,8 @@ TEST_F(Slip, PartialWritesAndAFullRingMakeSendWait) {
 TEST_F(Slip, AWaitingReceiverWritesTheRestOfAnAcceptedPacket) {
   Init(1500, 16, 4, 1500, 8);
   Bytes pkt = RandomPacket(3, 1, 400);
-  CountingWaker sender, receiver;
+  CountingWaker &sender = Waker();
+  CountingWaker &receiver = Waker();
   ASSERT_EQ(Send(Make(pkt), sender), 0);
   tern_pkt *p;
   int err;
@@ -403,7 +412,7 @@ TEST_F(Slip, PoolExhaustionDropsWithoutStalling) {
       wire = Cat(wire, Frame(pkts[i]));
   }
   PeerWrite(wire);
-  CountingWaker w;
+  CountingWaker &w = Waker();
   tern_pkt *held[2];
   int err;
   for (auto &h : held) {
@@ -429,7 +438,7 @@ TEST_F(Slip, PoolExhaustionDropsWithoutStalling) {
 // even if a buffer is freed before its END.
 TEST_F(Slip, NoBufferAtTheStartDropsTheWholeFrame) {
   Init(1500, 4096, 1);
-  CountingWaker w;
+  CountingWaker &w = Waker();
   tern_pkt *held;
   int err;
   PeerWrite(Frame({1, 2, 3}));
@@ -482,7 +491,7 @@ TEST_F(Slip, RecvWorkIsBounded) {
     noise = Cat(noise, {0x01, 0xdb, 0x02, 0xc0});  // 400 bad frames
   Bytes pkt = RandomPacket(9, 9, 100);
   PeerWrite(Cat(noise, Frame(pkt)));
-  CountingWaker w;
+  CountingWaker &w = Waker();
   tern_pkt *p;
   int err;
   ASSERT_EQ(RecvOnce(w, &p, &err), TERN_PENDING);
@@ -515,7 +524,7 @@ TEST_F(Slip, EndOfStreamCloses) {
   EXPECT_EQ(got[0], B(kFrameRx, sizeof kFrameRx));
   EXPECT_EQ(last, TERN_ECLOSED);
   EXPECT_EQ(Stats().rx_drop_malformed, 1u);  // 45 00 never ended
-  CountingWaker w;
+  CountingWaker &w = Waker();
   tern_pkt *p;
   ASSERT_EQ(RecvOnce(w, &p, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECLOSED);
@@ -533,7 +542,7 @@ TEST_F(Slip, LinkIsUpUntilTheStreamEnds) {
   Init(1500);
   EXPECT_EQ(tern_netdev_get_info(&dev_).flags,
             static_cast<uint8_t>(TERN_NETDEV_UP));
-  CountingWaker events;
+  CountingWaker &events = Waker();
   tern_cx cx = events.Cx();
   uint32_t ev = 0;
   ASSERT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_PENDING);
@@ -575,7 +584,7 @@ TEST_F(Slip, StreamErrorAndShutdownTakeTheLinkDown) {
   EXPECT_TRUE(RecvAll(&last).empty());
   EXPECT_EQ(last, TERN_ECLOSED);
   EXPECT_EQ(tern_netdev_get_info(&dev_).flags, 0);
-  CountingWaker events;
+  CountingWaker &events = Waker();
   tern_cx cx = events.Cx();
   uint32_t ev = 0;
   ASSERT_EQ(tern_netdev_poll_event(&dev_, &cx, &ev), TERN_READY);
@@ -596,7 +605,8 @@ TEST_F(Slip, StreamErrorAndShutdownTakeTheLinkDown) {
 // flight and the waiting one are freed, everything reports TERN_ECLOSED.
 TEST_F(Slip, StreamErrorWakesAndFailsEveryone) {
   Init(1500, 8, 4, 1500, 4);
-  CountingWaker sender, receiver;
+  CountingWaker &sender = Waker();
+  CountingWaker &receiver = Waker();
   tern_pkt *first = Make(RandomPacket(1, 2, 300));
   ASSERT_EQ(Send(first, sender), 0);
   tern_pkt *second = Make({0x45, 0x00});
@@ -625,7 +635,7 @@ TEST_F(Slip, StreamErrorWakesAndFailsEveryone) {
 // Shutdown gives back what the adapter holds.
 TEST_F(Slip, ShutdownFreesHeldPackets) {
   Init(1500, 8, 4, 1500, 4);
-  CountingWaker w;
+  CountingWaker &w = Waker();
   ASSERT_EQ(Send(Make(RandomPacket(2, 2, 300)), w), 0);
   PeerWrite({0x45, 0x00, 0x01});
   tern_pkt *p;
@@ -636,6 +646,74 @@ TEST_F(Slip, ShutdownFreesHeldPackets) {
   EXPECT_EQ(tern_pkt_pool_available(&pool_), 4u);
   ASSERT_EQ(RecvOnce(w, &p, &err), TERN_READY);
   EXPECT_EQ(err, TERN_ECLOSED);
+}
+
+// A receiver waiting for bytes on an idle line (nothing to send) is
+// woken by tern_slip_shutdown, and its next poll fails with
+// TERN_ECLOSED: the stream would never wake it, it holds no bytes.
+TEST_F(Slip, ShutdownWakesAnIdleReceiver) {
+  Init(1500);
+  CountingWaker &receiver = Waker();
+  tern_pkt *p;
+  int err;
+  ASSERT_EQ(RecvOnce(receiver, &p, &err), TERN_PENDING);
+  receiver.Take();
+  tern_slip_shutdown(&slip_);
+  EXPECT_GE(receiver.Take(), 1) << "the receiver would sleep for ever";
+  ASSERT_EQ(RecvOnce(receiver, &p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+}
+
+// A UART whose writes fail (TERN_EIO) and whose reads wait for ever,
+// keeping the reader's waker: the way a line that breaks on the way out
+// looks to the adapter.
+struct BrokenTxUart {
+  tern_waker reader{nullptr, nullptr};
+  static tern_poll Read(void *self, tern_cx *cx, void *, size_t, ptrdiff_t *) {
+    static_cast<BrokenTxUart *>(self)->reader = tern_cx_waker(cx);
+    return TERN_PENDING;
+  }
+  static tern_poll Write(void *, tern_cx *, const void *, size_t,
+                         ptrdiff_t *n) {
+    *n = TERN_EIO;
+    return TERN_READY;
+  }
+};
+
+// A write that fails closes the adapter; the receiver waiting on the
+// (still silent) read side is woken to hear TERN_ECLOSED.
+TEST(SlipClose, AFailedWriteWakesAnIdleReceiver) {
+  static const tern_stream_ops kOps = {BrokenTxUart::Read, BrokenTxUart::Write,
+                                       nullptr, nullptr};
+  BrokenTxUart uart;
+  alignas(8) static uint8_t storage[TERN_PKT_POOL_STORAGE_SIZE(2, 1006)];
+  tern_pkt_pool pool;
+  ASSERT_EQ(tern_pkt_pool_init(&pool, storage, sizeof storage, 1006), 2);
+  uint8_t tx[16];
+  tern_slip slip;
+  ASSERT_EQ(
+      tern_slip_init(&slip, tern_stream{&kOps, &uart}, &pool, tx, sizeof tx, 0),
+      0);
+  tern_netdev dev = tern_slip_netdev(&slip);
+  CountingWaker receiver, sender;
+  tern_cx cx = receiver.Cx();
+  tern_pkt *p = nullptr;
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_recv(&dev, &cx, &p, &err), TERN_PENDING);
+  receiver.Take();
+  tern_pkt *out = tern_pkt_pool_try_alloc(&pool);
+  ASSERT_NE(out, nullptr);
+  ASSERT_NE(tern_pkt_put(out, 20), nullptr);
+  memset(tern_pkt_data(out), 0x45, 20);
+  cx = sender.Cx();
+  ASSERT_EQ(tern_netdev_poll_send(&dev, &cx, out, &err), TERN_READY);
+  EXPECT_EQ(slip.stream_err, TERN_EIO);
+  EXPECT_EQ(tern_netdev_get_info(&dev).flags, 0);
+  EXPECT_GE(receiver.Take(), 1) << "the receiver would sleep for ever";
+  cx = receiver.Cx();
+  ASSERT_EQ(tern_netdev_poll_recv(&dev, &cx, &p, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  EXPECT_EQ(tern_pkt_pool_available(&pool), 2u);
 }
 
 // The README's example: echo every packet back over the line.
@@ -662,7 +740,7 @@ tern_poll EchoPoll(EchoState *s, tern_cx *cx) {
 TEST_F(Slip, ReadmeEcho) {
   Init(1500);
   EchoState echo = {0, dev_, nullptr, 0};
-  CountingWaker w;
+  CountingWaker &w = Waker();
   tern_cx cx = w.Cx();
   EXPECT_EQ(EchoPoll(&echo, &cx), TERN_PENDING);
   PeerWrite(B(kSlirpRx, sizeof kSlirpRx));
