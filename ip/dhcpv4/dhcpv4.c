@@ -171,7 +171,7 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
     put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
   c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
-  c->tx_dst = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
+  c->dst.addr.u.v4 = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
 }
 
 /* Puts the granted address on the interface: BOUND until T1. */
@@ -458,19 +458,6 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
   }
 }
 
-/* An IPv4 endpoint on the client's interface: addr (NULL: any) and
- * port. */
-static void endpoint(const tern_dhcpv4 *c, tern_endpoint *e, uint16_t port,
-                     const tern_ipv4_addr *addr) {
-  memset(e, 0, sizeof *e);
-  e->addr.family = TERN_IP_V4;
-  if (addr != NULL) {
-    e->addr.u.v4 = *addr;
-  }
-  e->port = port;
-  e->scope = c->iface->id;
-}
-
 int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
                       const tern_dhcpv4_config *cfg) {
   if (c == NULL || udp == NULL || iface == NULL || cfg == NULL ||
@@ -495,9 +482,13 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   }
   c->iface = iface;
   c->cfg = *cfg;
-  tern_endpoint local;
-  endpoint(c, &local, TERN_DHCPV4_CLIENT_PORT, NULL);
-  int rc = tern_udp_bind(udp, &c->sock, &local, c->ring, sizeof c->ring);
+  /* IPv4 on the interface, any address: bound to port 68, then where
+   * messages go (port 67, build sets the address). */
+  c->dst.addr.family = TERN_IP_V4;
+  c->dst.scope = iface->id;
+  c->dst.port = TERN_DHCPV4_CLIENT_PORT;
+  int rc = tern_udp_bind(udp, &c->sock, &c->dst, c->ring, sizeof c->ring);
+  c->dst.port = TERN_DHCPV4_SERVER_PORT;
   if (rc == 0) {
     c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
     start_over(c);
@@ -519,11 +510,9 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
       }
     }
     if (c->tx_len != 0) {
-      tern_endpoint dst;
-      endpoint(c, &dst, TERN_DHCPV4_SERVER_PORT, &c->tx_dst);
       int err;
-      if (tern_udp_poll_send_to(&c->sock, cx, &dst, c->buf, c->tx_len, &err) ==
-          TERN_PENDING) {
+      if (tern_udp_poll_send_to(&c->sock, cx, &c->dst, c->buf, c->tx_len,
+                                &err) == TERN_PENDING) {
         return TERN_PENDING;
       }
       c->tx_len = 0;

@@ -173,7 +173,8 @@ typedef struct tern_dhcpv4 {
   uint8_t seen;    /* gen at the last poll_lease READY */
   uint8_t mac[6];
   uint16_t tx_len;         /* a message waiting in buf to be sent */
-  tern_ipv4_addr tx_dst;   /* where to */
+  tern_endpoint dst;       /* where to: port 67 on iface, the address set
+                              with the message */
   tern_dhcpv4_lease lease; /* what was offered, then granted */
   tern_dhcpv4_stats stats;
   uint8_t buf[TERN_DHCPV4_MAX_LEN];
