@@ -391,10 +391,10 @@ static void timeout(tern_dhcpv4 *c) {
     }
   } else { /* INIT, SELECTING, REQUESTING, REBOOTING */
     if (s == TERN_DHCPV4_INIT) {
-      /* INIT-REBOOT with an address known, else DISCOVER. */
+      /* INIT-REBOOT with an address known, else DISCOVER; no tries yet
+       * (INIT is entered only through enter). */
       s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING
                                   : TERN_DHCPV4_SELECTING;
-      c->tries = 0;
     }
     /* Unanswered, start over; but not while the link is down, when the
      * REQUESTs could not go: the client waits for the link as a bound one
