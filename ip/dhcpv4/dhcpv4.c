@@ -176,14 +176,16 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
 
 /* Puts the granted address on the interface: BOUND until T1. */
 static void bind(tern_dhcpv4 *c) {
+  /* With the router as the gateway; without, if the layer refuses it. */
   const tern_ipv4_addr *gw =
       c->lease.router.b[0] != 0 ? &c->lease.router : NULL;
-  if (tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, gw) !=
-          0 &&
-      tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, NULL) !=
-          0) {
-    restart(c, DECLINE_WAIT_MS); /* an address the layer refuses */
-    return;
+  while (tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len,
+                            gw) != 0) {
+    if (gw == NULL) {
+      restart(c, DECLINE_WAIT_MS); /* an address the layer refuses */
+      return;
+    }
+    gw = NULL;
   }
   c->applied = 1;
   c->state = TERN_DHCPV4_BOUND;
