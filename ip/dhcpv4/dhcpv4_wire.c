@@ -166,12 +166,12 @@ static const opt_rule rules[] = {
 static bool take(tern_dhcpv4_opts *o, uint8_t code, const uint8_t *d,
                  uint8_t len) {
   uint8_t *base = (uint8_t *)o;
-  for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-    const opt_rule *r = &rules[i];
+  uint8_t bit = 1; /* rule r sets this bit */
+  for (const opt_rule *r = rules; r < rules + sizeof rules / sizeof rules[0];
+       r++, bit = (uint8_t)(bit << 1)) {
     if (r->code != code) {
       continue;
     }
-    uint8_t bit = (uint8_t)(1u << i);
     uint8_t n = r->size;
     if ((o->present & bit) != 0) {
       return false;
