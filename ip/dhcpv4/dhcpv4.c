@@ -435,11 +435,12 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
      * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
      * INIT-REBOOT, which has had no ACK, and whose server may be another
-     * network's. */
+     * network's. Counted either way. */
     if (s >= TERN_DHCPV4_PROBING) {
       c->stats.declines++;
       build(c, MSG_DECLINE);
     }
+    c->stats.conflicts++;
     restart(c, DECLINE_WAIT_MS);
   } else if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
              (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {

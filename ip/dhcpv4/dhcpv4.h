@@ -147,7 +147,9 @@ typedef struct tern_dhcpv4_stats {
                           the state expects, or without what it needs */
   uint32_t rx_taken;   /* offers, acks and naks acted on */
   uint32_t naks;
-  uint32_t declines;
+  uint32_t declines;  /* DECLINEs sent */
+  uint32_t conflicts; /* addresses given up because another host has
+                         them (probed or in use), with a DECLINE or not */
   uint32_t expiries;
   uint32_t tx_msgs;   /* messages handed to UDP */
   uint32_t tx_errors; /* UDP refused a send (no route, link down) */

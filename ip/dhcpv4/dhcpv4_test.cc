@@ -1187,6 +1187,32 @@ TEST_F(Dhcpv4Test, ConflictWhileBoundGivesTheAddressUp) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// Every conflict that makes the client give an address up is counted in
+// conflicts, a DECLINE sent or not (declines counts those sent): one
+// while bound (a DECLINE), and one in the INIT-REBOOT after a link
+// change (none), which was counted nowhere.
+TEST_F(Dhcpv4Test, EveryConflictIsCounted) {
+  Start();
+  Dora();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  One(TERN_DHCPV4_DECLINE);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, 1u);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 1u);
+  Advance(9000);
+  Dora();  // the DISCOVER ten seconds after the conflict
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  LinkUpChecksTheLease(kOffered);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Wire().empty());  // no DECLINE
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, 2u);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 1u);
+}
+
 // A conflict reported in the same pass as an ACK that moves the client to
 // another address (here in the INIT-REBOOT after a link change, the old
 // address still on; a renewal is alike): the device raised it for the
