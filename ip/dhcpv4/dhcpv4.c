@@ -452,10 +452,12 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * probing, up or down: probes or answers may have been lost, so
      * nothing was checked; the address, not yet in use, is probed again
      * after the INIT-REBOOT's ACK (with the link down, that INIT-REBOOT
-     * waits for it: timeout). */
+     * waits for it: timeout). In INIT with no address, the DISCOVER's
+     * wait goes on: after a conflict, the ten seconds RFC 2131 3.1.5
+     * asks for. */
     if (s != TERN_DHCPV4_REQUESTING && c->lease.addr.b[0] != 0) {
       enter_init(c, 0);
-    } else {
+    } else if (s != TERN_DHCPV4_INIT) {
       start_over(c);
     }
   }
