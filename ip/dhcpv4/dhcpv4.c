@@ -274,22 +274,22 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   memcpy(&yiaddr, m + TERN_DHCPV4_OFF_YIADDR, 4);
   uint8_t s = c->state;
   uint8_t t = o.msg_type;
-  /* An ACK or NAK answers a REQUEST: it names its server (both MUST, RFC
-   * 2131 table 3), the server asked unless the client asked any
-   * (REBOOTING, REBINDING). */
+  /* An ACK or NAK answers a REQUEST: from the server asked unless the
+   * client asked any (REBOOTING, REBINDING). */
   bool answers = IN(s, BIT(REQUESTING) | BIT(RENEWING) | BIT(REBOOTING) |
                            BIT(REBINDING)) &&
-                 (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
                  (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
-  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
-    t = 0; /* not ours */
+  /* Every reply the client takes names its server (an OFFER's, an ACK's
+   * and a NAK's MUST, RFC 2131 table 3). */
+  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac) ||
+      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0) {
+    t = 0; /* not ours, or not one to take */
   }
   if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
   } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, prefix_of(&o, yiaddr)) &&
-             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&
                (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
