@@ -171,19 +171,21 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
     put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
   c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
-  c->tx_dst = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
+  c->dst.addr.u.v4 = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
 }
 
 /* Puts the granted address on the interface: BOUND until T1. */
 static void bind(tern_dhcpv4 *c) {
+  /* With the router as the gateway; without, if the layer refuses it. */
   const tern_ipv4_addr *gw =
       c->lease.router.b[0] != 0 ? &c->lease.router : NULL;
-  if (tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, gw) !=
-          0 &&
-      tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len, NULL) !=
-          0) {
-    restart(c, DECLINE_WAIT_MS); /* an address the layer refuses */
-    return;
+  while (tern_ipv4_set_addr(c->iface, &c->lease.addr, c->lease.prefix_len,
+                            gw) != 0) {
+    if (gw == NULL) {
+      restart(c, DECLINE_WAIT_MS); /* an address the layer refuses */
+      return;
+    }
+    gw = NULL;
   }
   c->applied = 1;
   c->state = TERN_DHCPV4_BOUND;
@@ -272,22 +274,22 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   memcpy(&yiaddr, m + TERN_DHCPV4_OFF_YIADDR, 4);
   uint8_t s = c->state;
   uint8_t t = o.msg_type;
-  /* An ACK or NAK answers a REQUEST: it names its server (both MUST, RFC
-   * 2131 table 3), the server asked unless the client asked any
-   * (REBOOTING, REBINDING). */
+  /* An ACK or NAK answers a REQUEST: from the server asked unless the
+   * client asked any (REBOOTING, REBINDING). */
   bool answers = IN(s, BIT(REQUESTING) | BIT(RENEWING) | BIT(REBOOTING) |
                            BIT(REBINDING)) &&
-                 (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
                  (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
-  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac)) {
-    t = 0; /* not ours */
+  /* Every reply the client takes names its server (an OFFER's, an ACK's
+   * and a NAK's MUST, RFC 2131 table 3). */
+  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac) ||
+      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0) {
+    t = 0; /* not ours, or not one to take */
   }
   if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
   } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, prefix_of(&o, yiaddr)) &&
-             (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0 &&
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&
                (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
@@ -391,10 +393,10 @@ static void timeout(tern_dhcpv4 *c) {
     }
   } else { /* INIT, SELECTING, REQUESTING, REBOOTING */
     if (s == TERN_DHCPV4_INIT) {
-      /* INIT-REBOOT with an address known, else DISCOVER. */
+      /* INIT-REBOOT with an address known, else DISCOVER; no tries yet
+       * (INIT is entered only through enter). */
       s = c->lease.addr.b[0] != 0 ? TERN_DHCPV4_REBOOTING
                                   : TERN_DHCPV4_SELECTING;
-      c->tries = 0;
     }
     /* Unanswered, start over; but not while the link is down, when the
      * REQUESTs could not go: the client waits for the link as a bound one
@@ -433,11 +435,12 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
      * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
      * INIT-REBOOT, which has had no ACK, and whose server may be another
-     * network's. */
+     * network's. Counted either way. */
     if (s >= TERN_DHCPV4_PROBING) {
       c->stats.declines++;
       build(c, MSG_DECLINE);
     }
+    c->stats.conflicts++;
     restart(c, DECLINE_WAIT_MS);
   } else if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
              (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {
@@ -449,26 +452,15 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * probing, up or down: probes or answers may have been lost, so
      * nothing was checked; the address, not yet in use, is probed again
      * after the INIT-REBOOT's ACK (with the link down, that INIT-REBOOT
-     * waits for it: timeout). */
+     * waits for it: timeout). In INIT with no address, the DISCOVER's
+     * wait goes on: after a conflict, the ten seconds RFC 2131 3.1.5
+     * asks for. */
     if (s != TERN_DHCPV4_REQUESTING && c->lease.addr.b[0] != 0) {
       enter_init(c, 0);
-    } else {
+    } else if (s != TERN_DHCPV4_INIT) {
       start_over(c);
     }
   }
-}
-
-/* An IPv4 endpoint on the client's interface: addr (NULL: any) and
- * port. */
-static void endpoint(const tern_dhcpv4 *c, tern_endpoint *e, uint16_t port,
-                     const tern_ipv4_addr *addr) {
-  memset(e, 0, sizeof *e);
-  e->addr.family = TERN_IP_V4;
-  if (addr != NULL) {
-    e->addr.u.v4 = *addr;
-  }
-  e->port = port;
-  e->scope = c->iface->id;
 }
 
 int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
@@ -495,9 +487,13 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   }
   c->iface = iface;
   c->cfg = *cfg;
-  tern_endpoint local;
-  endpoint(c, &local, TERN_DHCPV4_CLIENT_PORT, NULL);
-  int rc = tern_udp_bind(udp, &c->sock, &local, c->ring, sizeof c->ring);
+  /* IPv4 on the interface, any address: bound to port 68, then where
+   * messages go (port 67, build sets the address). */
+  c->dst.addr.family = TERN_IP_V4;
+  c->dst.scope = iface->id;
+  c->dst.port = TERN_DHCPV4_CLIENT_PORT;
+  int rc = tern_udp_bind(udp, &c->sock, &c->dst, c->ring, sizeof c->ring);
+  c->dst.port = TERN_DHCPV4_SERVER_PORT;
   if (rc == 0) {
     c->xid = (uint32_t)(uintptr_t)c; /* random32 mixes it if the RNG fails */
     start_over(c);
@@ -519,11 +515,9 @@ tern_poll tern_dhcpv4_poll_run(tern_dhcpv4 *c, tern_cx *cx) {
       }
     }
     if (c->tx_len != 0) {
-      tern_endpoint dst;
-      endpoint(c, &dst, TERN_DHCPV4_SERVER_PORT, &c->tx_dst);
       int err;
-      if (tern_udp_poll_send_to(&c->sock, cx, &dst, c->buf, c->tx_len, &err) ==
-          TERN_PENDING) {
+      if (tern_udp_poll_send_to(&c->sock, cx, &c->dst, c->buf, c->tx_len,
+                                &err) == TERN_PENDING) {
         return TERN_PENDING;
       }
       c->tx_len = 0;

@@ -147,7 +147,9 @@ typedef struct tern_dhcpv4_stats {
                           the state expects, or without what it needs */
   uint32_t rx_taken;   /* offers, acks and naks acted on */
   uint32_t naks;
-  uint32_t declines;
+  uint32_t declines;  /* DECLINEs sent */
+  uint32_t conflicts; /* addresses given up because another host has
+                         them (probed or in use), with a DECLINE or not */
   uint32_t expiries;
   uint32_t tx_msgs;   /* messages handed to UDP */
   uint32_t tx_errors; /* UDP refused a send (no route, link down) */
@@ -173,7 +175,8 @@ typedef struct tern_dhcpv4 {
   uint8_t seen;    /* gen at the last poll_lease READY */
   uint8_t mac[6];
   uint16_t tx_len;         /* a message waiting in buf to be sent */
-  tern_ipv4_addr tx_dst;   /* where to */
+  tern_endpoint dst;       /* where to: port 67 on iface, the address set
+                              with the message */
   tern_dhcpv4_lease lease; /* what was offered, then granted */
   tern_dhcpv4_stats stats;
   uint8_t buf[TERN_DHCPV4_MAX_LEN];

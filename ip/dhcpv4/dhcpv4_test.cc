@@ -1187,6 +1187,55 @@ TEST_F(Dhcpv4Test, ConflictWhileBoundGivesTheAddressUp) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// Every conflict that makes the client give an address up is counted in
+// conflicts, a DECLINE sent or not (declines counts those sent): one
+// while bound (a DECLINE), and one in the INIT-REBOOT after a link
+// change (none), which was counted nowhere.
+TEST_F(Dhcpv4Test, EveryConflictIsCounted) {
+  Start();
+  Dora();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  One(TERN_DHCPV4_DECLINE);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, 1u);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 1u);
+  Advance(9000);
+  Dora();  // the DISCOVER ten seconds after the conflict
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  LinkUpChecksTheLease(kOffered);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_TRUE(Wire().empty());  // no DECLINE
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, 2u);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 1u);
+}
+
+// RFC 2131 3.1.5: after a DECLINE the client waits at least ten seconds
+// before it starts again. A link event in that wait (the link down and
+// up, a cable plugged again) made it start over after the random initial
+// wait: a DISCOVER within a second of the link's return. The ten seconds
+// go on; the DISCOVER comes at their end.
+TEST_F(Dhcpv4Test, TheLinkUpAgainDoesNotCutTheWaitAfterADecline) {
+  Start();
+  Dora();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  One(TERN_DHCPV4_DECLINE);
+  Advance(2000);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  tern_memnetdev_set_up(&pair_, true);
+  Run();
+  Advance(7000);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(State(), TERN_DHCPV4_INIT);
+  Advance(1000);
+  One(TERN_DHCPV4_DISCOVER);
+}
+
 // A conflict reported in the same pass as an ACK that moves the client to
 // another address (here in the INIT-REBOOT after a link change, the old
 // address still on; a renewal is alike): the device raised it for the

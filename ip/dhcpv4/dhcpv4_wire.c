@@ -103,32 +103,30 @@ static void next_field(tern_dhcpv4_opt_iter *it) {
 int tern_dhcpv4_opt_next(tern_dhcpv4_opt_iter *it, uint8_t *code,
                          const uint8_t **data, uint8_t *len) {
   while (it->field < 3) {
-    if (it->pos >= it->end) {
+    unsigned pos = it->pos;
+    unsigned room = (unsigned)it->end - pos; /* left in the field */
+    const uint8_t *p = it->msg + pos;
+    if (pos >= it->end) {
       next_field(it);
-      continue;
-    }
-    uint8_t c = it->msg[it->pos];
-    if (c == TERN_DHCPV4_OPT_PAD) {
-      it->pos++;
-      continue;
-    }
-    if (c == TERN_DHCPV4_OPT_END) {
+    } else if (p[0] == TERN_DHCPV4_OPT_PAD) {
+      it->pos = (uint16_t)(pos + 1);
+    } else if (p[0] == TERN_DHCPV4_OPT_END) {
       it->pos = it->end;
-      continue;
-    }
-    /* The length byte and the data must both be in the field. */
-    if (it->end - it->pos < 2 || it->msg[it->pos + 1] > it->end - it->pos - 2) {
+    } else if (room < 2 || p[1] > room - 2) {
+      /* The length byte or the data past the field. */
       it->field = 4; /* malformed: stays so */
       break;
+    } else {
+      uint8_t c = p[0], n = p[1];
+      it->pos = (uint16_t)(pos + 2 + n);
+      if (c == TERN_DHCPV4_OPT_OVERLOAD && it->field == 0 && n == 1) {
+        it->overload = p[2];
+      }
+      *code = c;
+      *len = n;
+      *data = p + 2;
+      return 1;
     }
-    *code = c;
-    *len = it->msg[it->pos + 1];
-    *data = it->msg + it->pos + 2;
-    it->pos = (uint16_t)(it->pos + 2 + *len);
-    if (c == TERN_DHCPV4_OPT_OVERLOAD && it->field == 0 && *len == 1) {
-      it->overload = **data;
-    }
-    return 1;
   }
   return it->field == 3 ? 0 : -TERN_DHCPV4_DROP_OPTIONS;
 }
@@ -168,12 +166,12 @@ static const opt_rule rules[] = {
 static bool take(tern_dhcpv4_opts *o, uint8_t code, const uint8_t *d,
                  uint8_t len) {
   uint8_t *base = (uint8_t *)o;
-  for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-    const opt_rule *r = &rules[i];
+  uint8_t bit = 1; /* rule r sets this bit */
+  for (const opt_rule *r = rules; r < rules + sizeof rules / sizeof rules[0];
+       r++, bit = (uint8_t)(bit << 1)) {
     if (r->code != code) {
       continue;
     }
-    uint8_t bit = (uint8_t)(1u << i);
     uint8_t n = r->size;
     if ((o->present & bit) != 0) {
       return false;
