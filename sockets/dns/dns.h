@@ -37,7 +37,8 @@
  *     message is whole, which must fit in the answer buffer, then parse
  *     as over UDP. The connection is closed gracefully after one answer.
  *     A bad TCP answer ends the attempt (next server).
- *  6. SERVFAIL, REFUSED and other RCODEs: the next server at once.
+ *  6. SERVFAIL, REFUSED and other RCODEs, and referrals (a server that
+ *     did not recurse): the next server at once.
  *  7. The answer (addresses, NXDOMAIN or no data, with their TTLs) goes
  *     into the cache.
  *
