@@ -6,7 +6,7 @@
  *   UDP (new query, a datagram socket connected to the server)
  *     --> SEND (polled until the socket takes the query) --> RECV
  *   RECV --OK / NXDOMAIN / NODATA--> (cache) READY
- *        --TC--> CONNECT --> WRITE --> READ --> CLOSE --> READY
+ *        --TC--> CONNECT --> WRITE --> READ --> (cache) READY
  *        --server error, deadline, socket error--> next attempt (UDP)
  *   SEND, CONNECT, WRITE, READ --failure, deadline--> next attempt (UDP)
  *   no attempt left --> READY with TERN_ETIMEDOUT or TERN_EPROTO
@@ -26,8 +26,7 @@ enum {
   ST_RECV,    /* wait for the answer */
   ST_CONNECT, /* TC: connecting to the same server */
   ST_WRITE,   /* the framed query */
-  ST_READ,    /* the framed answer */
-  ST_CLOSE,   /* graceful close of the TCP connection, then READY */
+  ST_READ,    /* the framed answer; then the connection is aborted */
 };
 
 /* Opens the attempt's socket (a datagram one, or a stream one for the TCP
@@ -216,22 +215,11 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         len = (size_t)res;
         goto answer;
       }
-
-      case ST_CLOSE:
-        p = tern_socket_poll_close(r->sock, cx, &err);
-        if (p == TERN_PENDING) {
-          break;
-        }
-        r->sock = NULL; /* the slot is back */
-        goto done;
     }
 
     /* The socket's poll is PENDING: wait for it or the deadline. */
     if (tern_sleep_until(&r->timer, cx, r->deadline) == TERN_PENDING) {
       return TERN_PENDING;
-    }
-    if (r->state == ST_CLOSE) {
-      goto done; /* the answer is in: do not wait for the FIN's ack */
     }
     r->stats.timeouts++;
     goto next;
@@ -289,14 +277,17 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     r->result = res == TERN_DNS_OK         ? (int8_t)found
                 : res == TERN_DNS_NXDOMAIN ? (int8_t)TERN_ENOENT
                                            : (int8_t)TERN_ENODATA;
-    if (r->state != ST_READ) {
-      goto done;
-    }
-    r->state = ST_CLOSE;
+    goto done;
   }
 
 done:
-  tern_dns_resolver_cancel(r); /* the socket and the timer are done with */
+  /* The socket and the timer are done with. A TCP connection is aborted
+   * once its answer is in, not closed: the end that closes first holds
+   * its connection in TIME-WAIT for 2 MSL (a minute by default), and a
+   * server keeps the connection for more queries until the client closes
+   * it (RFC 7766 6.2.1), so a graceful close took one of the stack's few
+   * connections from every fallback after it for that long. */
+  tern_dns_resolver_cancel(r);
   *n = r->result;
   return TERN_READY;
 }

@@ -35,9 +35,12 @@
  *  5. TC set: the same query (same ID) over TCP to the same server, with
  *     the 2-byte length (RFC 7766): connect, write, read until the framed
  *     message is whole, which must fit in the answer buffer, then parse
- *     as over UDP. The connection is closed gracefully after one answer.
- *     A bad TCP answer ends the attempt (next server).
- *  6. SERVFAIL, REFUSED and other RCODEs: the next server at once.
+ *     as over UDP. The connection is aborted once the answer is in (a
+ *     graceful close would hold it in TIME-WAIT, the stack's connection
+ *     taken from the next fallback for 2 MSL). A bad TCP answer ends the
+ *     attempt (next server).
+ *  6. SERVFAIL, REFUSED and other RCODEs, and referrals (a server that
+ *     did not recurse): the next server at once.
  *  7. The answer (addresses, NXDOMAIN or no data, with their TTLs) goes
  *     into the cache.
  *

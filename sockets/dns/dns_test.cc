@@ -393,6 +393,26 @@ TEST_F(Resolver, ServerErrorMovesOnAtOnce) {
   EXPECT_EQ(res_.stats.server_errors, 1u);
 }
 
+// A server that does not recurse answers with a referral (NS records, no
+// SOA, no answer): that is not the name without data (RFC 2308 2.2), so
+// the next server is asked. Before, the caller got TERN_ENODATA from the
+// first server.
+TEST_F(Resolver, ReferralMovesOnLikeAServerError) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    if (to.addr.u.v4.b[3] == 1) {
+      fake_.Reply(
+          to, Answer(q, 0, {}, {Rr{Name("test"), 2, 172800, Name("ns.test")}}));
+    } else {
+      fake_.Reply(to, Answer(q, 0, {A(kQname, 3)}));
+    }
+  };
+  ASSERT_EQ(Resolve("peer.test"), 1);
+  EXPECT_EQ(Last(0), 3);
+  EXPECT_EQ(elapsed_, 0u);
+  EXPECT_EQ(res_.stats.server_errors, 1u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
 TEST_F(Resolver, OnlyServerErrorsIsProtoWithTheRcode) {
   fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
     fake_.Reply(to, Answer(q, 5, {}));  // REFUSED

@@ -218,14 +218,20 @@ static long rr_read(const uint8_t *m, size_t len, size_t pos, rr *r) {
   return p > len ? -TERN_DNS_DROP_TRUNCATED : (long)p;
 }
 
+/* What the authority section holds (check_records' *auth): RFC 2308 2.2
+ * tells a referral (NS, no SOA) from a negative answer by it. */
+#define AUTH_SOA 1u
+#define AUTH_NS 2u
+
 /* Walks the count records of the message from pos (the answer section's
  * first): each must lie inside the message, and the RDATA of the types
  * read here be exactly their size. The TTL of an SOA among the records
- * an..an+ns-1 (the authority section) goes to *neg (RFC 2308 5). Returns
- * 0 or -tern_dns_drop. */
+ * an..an+ns-1 (the authority section) goes to *neg (RFC 2308 5); *auth
+ * gets AUTH_SOA and AUTH_NS for the types found there. Returns 0 or
+ * -tern_dns_drop. */
 static int check_records(const uint8_t *m, size_t len, size_t pos,
                          unsigned count, unsigned an, unsigned ns,
-                         uint32_t *neg) {
+                         uint32_t *neg, unsigned *auth) {
   for (unsigned i = 0; i < count; i++) {
     rr r;
     long e = rr_read(m, len, pos, &r);
@@ -233,6 +239,7 @@ static int check_records(const uint8_t *m, size_t len, size_t pos,
       return (int)e;
     }
     pos = (size_t)e;
+    bool in_auth = i - an < ns;
     /* Where the RDATA's content ends must be where the record ends. The
      * names in it are walked over the RDATA alone, so they cannot end
      * past it. */
@@ -255,13 +262,17 @@ static int check_records(const uint8_t *m, size_t len, size_t pos,
         return (int)e;
       }
     } else {
+      if (r.type == TERN_DNS_TYPE_NS && in_auth) {
+        *auth |= AUTH_NS;
+      }
       continue;
     }
     if ((size_t)e != pos) {
       return -TERN_DNS_DROP_RDLENGTH;
     }
-    if (r.type == TERN_DNS_TYPE_SOA && i - an < ns) {
+    if (r.type == TERN_DNS_TYPE_SOA && in_auth) {
       *neg = min32(r.ttl, ttl_at(m + pos - 4));
+      *auth |= AUTH_SOA;
     }
   }
   return 0;
@@ -318,9 +329,10 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   size_t an = pos;
   unsigned ancount = tern_be16(msg + 6);
   uint32_t neg = 0;
+  unsigned auth = 0;
   int rc = check_records(msg, len, an,
                          ancount + tern_be16(msg + 8) + tern_be16(msg + 10),
-                         ancount, tern_be16(msg + 8), &neg);
+                         ancount, tern_be16(msg + 8), &neg, &auth);
   if (rc < 0) {
     return rc;
   }
@@ -366,9 +378,12 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       return TERN_DNS_OK;
     }
     if (next == 0) {
-      /* A negative answer holds no longer than the chain to it. */
+      /* A negative answer holds no longer than the chain to it. A
+       * NOERROR one with NS records and no SOA is a referral (RFC 2308
+       * 2.2): a server that did not recurse says nothing of the name. */
       ans->ttl = min32(ttl, neg);
       return ans->rcode != TERN_DNS_RCODE_NOERROR ? TERN_DNS_NXDOMAIN
+             : auth == AUTH_NS                    ? TERN_DNS_SERVER_ERROR
                                                   : TERN_DNS_NODATA;
     }
     if (ans->cnames == TERN_DNS_MAX_CNAME) {

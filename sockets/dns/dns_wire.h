@@ -70,6 +70,7 @@ extern "C" {
 /* Record types and the class used (RFC 1035 3.2.2, RFC 3596). */
 enum {
   TERN_DNS_TYPE_A = 1,
+  TERN_DNS_TYPE_NS = 2,
   TERN_DNS_TYPE_CNAME = 5,
   TERN_DNS_TYPE_SOA = 6,
   TERN_DNS_TYPE_AAAA = 28,
@@ -93,7 +94,11 @@ typedef enum tern_dns_result {
   TERN_DNS_NXDOMAIN = 1,     /* the name does not exist (RFC 2308 2.1) */
   TERN_DNS_NODATA = 2,       /* it exists but has no such records (2.2) */
   TERN_DNS_TRUNCATED = 3,    /* TC set: ask again over TCP (RFC 7766) */
-  TERN_DNS_SERVER_ERROR = 4, /* SERVFAIL, REFUSED, FORMERR, NOTIMP... */
+  TERN_DNS_SERVER_ERROR = 4, /* SERVFAIL, REFUSED, FORMERR, NOTIMP...;
+                                or a referral: NOERROR, no data, NS and
+                                no SOA in the authority section (RFC
+                                2308 2.2), from a server that did not
+                                recurse */
 } tern_dns_result;
 
 /* Why a message is not an acceptable answer to the query (negated:

@@ -470,6 +470,49 @@ TEST(DnsResult, NodataWithoutSoaHasNoTtl) {
   EXPECT_EQ(p.ans.ttl, 0u);
 }
 
+// A referral (NOERROR, no answer, NS records and no SOA in the authority
+// section) is a server that did not recurse, not a name without data:
+// RFC 2308 2.2 tells the two apart by the SOA, or by the absence of NS.
+// Before, it read as NODATA and the resolver told its caller the name had
+// no such record instead of asking the next server.
+TEST(DnsResult, ReferralIsAServerErrorNotNoData) {
+  Msg m(kId, 0x8100, 1, 0, 2, 0);  // QR, RD; no RA, no AA
+  m.Question("peer.test", TERN_DNS_TYPE_A);
+  for (const char *ns : {"a", "b"}) {
+    m.U16(0xc000u | 17).Rr(2 /* NS */, 172800, unsigned(strlen(ns)) + 3);
+    m.Name(ns, 17);
+  }
+  Parsed p = Parse(Query("peer.test", TERN_DNS_TYPE_A, kId), m.b);
+  EXPECT_EQ(p.rc, TERN_DNS_SERVER_ERROR);
+  EXPECT_EQ(p.ans.rcode, 0);
+  // Through a CNAME too: the chain ends at a name the server did not
+  // resolve.
+  Msg c(kId, 0x8100, 1, 1, 1, 0);
+  c.Question("alias.test", TERN_DNS_TYPE_A);
+  c.U16(0xc00c).Rr(TERN_DNS_TYPE_CNAME, 60, 2).U16(0xc000u | 18);
+  c.U16(0xc000u | 18).Rr(2 /* NS */, 172800, 5).Name("ns", 18);
+  EXPECT_EQ(Parse(Query("alias.test", TERN_DNS_TYPE_A, kId), c.b).rc,
+            TERN_DNS_SERVER_ERROR);
+  // NS records beside the SOA, or NS with NXDOMAIN: negative answers still.
+  Msg n(kId, kResp, 1, 0, 2, 0);
+  n.Question("peer.test", TERN_DNS_TYPE_A);
+  n.U16(0xc000u | 17).Rr(2 /* NS */, 172800, 4).Name("a", 17);
+  Soa(n, 17, 3600, 60);
+  Parsed q = Parse(Query("peer.test", TERN_DNS_TYPE_A, kId), n.b);
+  EXPECT_EQ(q.rc, TERN_DNS_NODATA);
+  EXPECT_EQ(q.ans.ttl, 60u);
+  n.b[3] = 0x83;
+  EXPECT_EQ(Parse(Query("peer.test", TERN_DNS_TYPE_A, kId), n.b).rc,
+            TERN_DNS_NXDOMAIN);
+  // An NS record in the answer or additional section is no referral.
+  Msg o(kId, kResp, 1, 1, 0, 1);
+  o.Question("peer.test", TERN_DNS_TYPE_A);
+  o.U16(0xc000u | 17).Rr(2 /* NS */, 172800, 4).Name("a", 17);
+  o.U16(0xc000u | 17).Rr(2 /* NS */, 172800, 4).Name("b", 17);
+  EXPECT_EQ(Parse(Query("peer.test", TERN_DNS_TYPE_A, kId), o.b).rc,
+            TERN_DNS_NODATA);
+}
+
 #if TERN_CONFIG_IPV6  // AAAA: an IPv4-only build has no AAAA queries
 TEST(DnsResult, RecordsOfOtherTypesOrNamesAreNoData) {
   // An A answer to an AAAA question, and an AAAA of another name.
