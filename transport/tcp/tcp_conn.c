@@ -254,21 +254,29 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
   c->max_snd_wnd = c->snd_wnd;
   c->snd_wl1 = s->seq;
   c->snd_wl2 = s->ack;
-  c->retries = 0;
   c->rtx_at = 0;
   /* A passive open's ACK (its listener's) answers our SYN-ACK at once, so
    * with timestamps its echo times the round trip of the SYN-ACK the peer
    * had, even after a resend (Karn timed nothing then): taken as the time
    * that SYN-ACK went (an echo of 0, no option or a broken peer, is no
-   * sample). Without it the RTO the handshake backed off to outlived it.
-   * Not a SYN-ACK's echo: a peer's resent SYN-ACK echoes our SYN's
-   * timestamp, its own timeout in it. */
+   * sample). Without it data would start with the 3 s of RFC 6298 5.7
+   * (below), in place of the round trip just seen. Not a SYN-ACK's echo:
+   * a peer's resent SYN-ACK echoes our SYN's timestamp, its own timeout
+   * in it. */
   if (c->listener != NULL && (c->opts & TERN__TCP_O_TS) != 0) {
     c->rtt_at = s->opts.ts_ecr;
   }
   if (c->rtt_at != 0) { /* the SYN's round trip, if it was sent once */
     rtt_sample(c, now - c->rtt_at);
     c->rtt_at = 0;
+  }
+  /* Our SYN was sent again after a timeout (retries counts them), and
+   * without a sample the RTO it backed off to (2 s, 4 s, ...) would time
+   * the first data: RFC 6298 5.7 asks for 3 s. */
+  if (c->retries != 0) {
+    const tern_tcp_config *cfg = &c->layer->cfg;
+    tern_tcp_rtt_after_syn_timeout(&c->rtt, cfg->min_rto, cfg->max_rto);
+    c->retries = 0;
   }
   tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);

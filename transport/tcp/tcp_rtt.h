@@ -10,8 +10,10 @@
  * G, the clock's granularity, is 1 ms (the port's clock). Before any
  * sample the RTO is 1 second (RFC 6298 2.1), within the bounds. On each
  * expiry the RTO doubles up to max_rto (5.5); the next sample computes it
- * afresh. RFC 6298 2.4 asks for a minimum of 1 second; Linux uses 200 ms:
- * min_rto is the caller's (issue 9: "a minimum you can configure").
+ * afresh. A handshake whose SYN had to be sent again and that gave no
+ * sample leaves it at 3 seconds (5.7). RFC 6298 2.4 asks for a minimum
+ * of 1 second; Linux uses 200 ms: min_rto is the caller's (issue 9: "a
+ * minimum you can configure").
  * The bounds are passed to each call, not kept: a TCP layer's
  * connections share one pair, its configuration's (8 bytes fewer in
  * every connection).
@@ -34,6 +36,8 @@ extern "C" {
 
 /* The RTO before any sample, ms (RFC 6298 2.1). */
 #define TERN_TCP_RTO_INITIAL 1000u
+/* The RTO data starts with after a SYN sent again, ms (RFC 6298 5.7). */
+#define TERN_TCP_RTO_AFTER_SYN_TIMEOUT 3000u
 /* A bound RFC 6298 2.5 allows: at least 60 s. */
 #define TERN_TCP_RTO_MAX_DEFAULT 60000u
 
@@ -54,6 +58,13 @@ void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r, uint32_t min_rto,
 
 /* The retransmission timer expired: RTO doubles, up to max_rto. */
 void tern_tcp_rtt_backoff(tern_tcp_rtt *t, uint32_t max_rto);
+
+/* The handshake is over, and the retransmission timer expired while it
+ * awaited the ACK of our SYN (or SYN-ACK): unless a sample was taken
+ * since (it governs), the RTO is 3 s clamped to [min_rto, max_rto]
+ * (RFC 6298 5.7), whatever it had backed off to. */
+void tern_tcp_rtt_after_syn_timeout(tern_tcp_rtt *t, uint32_t min_rto,
+                                    uint32_t max_rto);
 
 /* SRTT in ms, rounded down (0 before the first sample). */
 static inline uint32_t tern_tcp_rtt_srtt(const tern_tcp_rtt *t) {

@@ -26,6 +26,26 @@ TEST(TcpRtt, BeforeAnySampleTheRtoIsOneSecond) {
   EXPECT_EQ(t.rto, 800u);
 }
 
+// RFC 6298 5.7: after a handshake whose SYN was sent again, 3 s within the
+// bounds, from above or below; a sample taken governs.
+TEST(TcpRtt, AfterASynTimeoutTheRtoIsThreeSecondsUnlessSampled) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_backoff(&t, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_after_syn_timeout(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 3000u);  // from 2 s
+  tern_tcp_rtt_backoff(&t, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_after_syn_timeout(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 3000u);  // from 6 s
+  tern_tcp_rtt_after_syn_timeout(&t, 200, 2500);
+  EXPECT_EQ(t.rto, 2500u);  // the maximum rules
+  tern_tcp_rtt_after_syn_timeout(&t, 4000, TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 4000u);  // and the minimum
+  tern_tcp_rtt_sample(&t, 10, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_after_syn_timeout(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 200u);  // the sample's
+}
+
 TEST(TcpRtt, FirstAndSecondSample) {
   tern_tcp_rtt t;
   tern_tcp_rtt_init(&t, 1, TERN_TCP_RTO_MAX_DEFAULT);
