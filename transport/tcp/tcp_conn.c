@@ -271,13 +271,15 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
     c->rtt_at = 0;
   }
   /* Our SYN was sent again after a timeout (retries counts them), and
-   * without a sample the RTO it backed off to (2 s, 4 s, ...) would time
-   * the first data: RFC 6298 5.7 asks for 3 s. */
-  if (c->retries != 0) {
+   * with no sample the RTO it backed off to (2 s, 4 s, ...) would time
+   * the first data: RFC 6298 5.7 re-initializes it to 3 s. A sample
+   * taken governs. */
+  if (c->retries != 0 && c->rtt.srtt8 == 0) {
     const tern_tcp_config *cfg = &c->layer->cfg;
-    tern_tcp_rtt_after_syn_timeout(&c->rtt, cfg->min_rto, cfg->max_rto);
-    c->retries = 0;
+    tern_tcp_rtt_init(&c->rtt, TERN_TCP_RTO_AFTER_SYN_TIMEOUT, cfg->min_rto,
+                      cfg->max_rto);
   }
+  c->retries = 0;
   tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, now);

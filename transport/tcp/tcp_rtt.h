@@ -47,9 +47,13 @@ typedef struct tern_tcp_rtt {
   uint32_t rto;     /* the current timeout, ms */
 } tern_tcp_rtt;
 
-/* No samples yet: RTO 1 s clamped to [min_rto, max_rto]. Wherever the
+/* No samples (yet, or any more): RTO rto clamped to [min_rto, max_rto].
+ * TERN_TCP_RTO_INITIAL for a new connection (RFC 6298 2.1);
+ * TERN_TCP_RTO_AFTER_SYN_TIMEOUT when data begins after a handshake
+ * whose SYN was sent again and that gave no sample (5.7). Wherever the
  * bounds are given, a min_rto above max_rto is taken as max_rto. */
-void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto);
+void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t rto, uint32_t min_rto,
+                       uint32_t max_rto);
 
 /* A round-trip sample of r ms (0 counts as 1: below the clock's grain);
  * the new RTO is clamped to [min_rto, max_rto]. */
@@ -58,13 +62,6 @@ void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r, uint32_t min_rto,
 
 /* The retransmission timer expired: RTO doubles, up to max_rto. */
 void tern_tcp_rtt_backoff(tern_tcp_rtt *t, uint32_t max_rto);
-
-/* The handshake is over, and the retransmission timer expired while it
- * awaited the ACK of our SYN (or SYN-ACK): unless a sample was taken
- * since (it governs), the RTO is 3 s clamped to [min_rto, max_rto]
- * (RFC 6298 5.7), whatever it had backed off to. */
-void tern_tcp_rtt_after_syn_timeout(tern_tcp_rtt *t, uint32_t min_rto,
-                                    uint32_t max_rto);
 
 /* SRTT in ms, rounded down (0 before the first sample). */
 static inline uint32_t tern_tcp_rtt_srtt(const tern_tcp_rtt *t) {
