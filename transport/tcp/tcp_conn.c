@@ -242,10 +242,9 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
   c->state = (c->flags & TERN__TCP_F_FIN) != 0 ? TERN_TCP_FIN_WAIT_1
                                                : TERN_TCP_ESTABLISHED;
   uint32_t iss = c->snd_una; /* SND.UNA was the ISS until now */
-  c->snd_una = iss + 1;
-  if (tern_seq_lt(c->snd_nxt, c->snd_una)) {
-    c->snd_nxt = c->snd_una;
-  }
+  /* Only the SYN was sent: SND.NXT was past it, or at the ISS when it was
+   * owed again. */
+  c->snd_una = c->snd_nxt = iss + 1;
   /* The window of a SYN (or of the ACK ending the handshake, taken here)
    * is never scaled (RFC 7323 2.2); later ones are, in ack_in. */
   c->snd_wnd = (s->flags & TERN_TCP_SYN) != 0
