@@ -25,10 +25,6 @@ uint8_t tern__tcp_shift_for(uint32_t cap) {
   return s;
 }
 
-uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c) {
-  return tern_tcp_rcvbuf_window(&c->rcv);
-}
-
 void tern__tcp_finish(tern_tcp_conn *c, int err) {
   tern_tcp_layer *layer = c->layer;
   if (c->state != TERN_TCP_CLOSED) {
@@ -581,7 +577,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   uint32_t rcv_nxt = c->rcv.rcv_nxt;
-  uint32_t wnd = tern__tcp_rcv_wnd(c);
+  uint32_t wnd = tern_tcp_rcvbuf_window(&c->rcv);
   uint32_t seg_len = tern_tcp_seg_len(s->flags, s->payload_len);
   /* First: the sequence number (RFC 9293 3.10.7.4), with RFC 5961 3.2's
    * stricter test for resets. */

@@ -68,8 +68,6 @@ bool tern__tcp_addr_eq(const tern_ip_addr *a, const tern_ip_addr *b);
  * offer is every option (SACK as configured), with c->mss our MSS until
  * now. */
 void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs);
-/* The window to offer now, unscaled. */
-uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c);
 /* The window shift for a receive ring of cap bytes (RFC 7323 2.3). */
 uint8_t tern__tcp_shift_for(uint32_t cap);
 
