@@ -278,8 +278,8 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
   tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, now);
-  if (c->listener != NULL) {
-    tern__tcp_slot_ready(c);
+  if (c->listener != NULL) { /* a slot to accept: wake an acceptor */
+    (void)tern_waitq_wake_one(&c->listener->acceptors);
   }
   tern_waker_slot_wake(&c->writer);
 }

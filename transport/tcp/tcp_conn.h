@@ -120,8 +120,6 @@ void tern__tcp_heard(tern_tcp_conn *c, tern_time now);
 void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             const tern_endpoint *remote, const tern_tcp_repr *s,
                             tern_tcp_conn *tw);
-/* A slot's connection reached ESTABLISHED: wake the acceptor. */
-void tern__tcp_slot_ready(tern_tcp_conn *c);
 
 /* tcp_user.c */
 /* Sets c's sequence state for a handshake from iss, RCV.NXT at irs + 1
