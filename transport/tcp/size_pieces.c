@@ -56,7 +56,7 @@ int main(void) {
     output[6] ^= *tern_tcp_rcvbuf_peek(&rcv, &len);
     output[7] = (uint8_t)tern_tcp_rcvbuf_consume(&rcv, len - input[12]);
   }
-  tern_tcp_rtt_init(&rtt, input[6], 60000);
+  tern_tcp_rtt_init(&rtt, TERN_TCP_RTO_INITIAL, input[6], 60000);
   tern_tcp_rtt_sample(&rtt, input[7], input[6], 60000);
   tern_tcp_rtt_backoff(&rtt, 60000);
   output[16] = (uint8_t)rtt.rto;

@@ -25,10 +25,6 @@ uint8_t tern__tcp_shift_for(uint32_t cap) {
   return s;
 }
 
-uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c) {
-  return tern_tcp_rcvbuf_window(&c->rcv);
-}
-
 void tern__tcp_finish(tern_tcp_conn *c, int err) {
   tern_tcp_layer *layer = c->layer;
   if (c->state != TERN_TCP_CLOSED) {
@@ -242,10 +238,9 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
   c->state = (c->flags & TERN__TCP_F_FIN) != 0 ? TERN_TCP_FIN_WAIT_1
                                                : TERN_TCP_ESTABLISHED;
   uint32_t iss = c->snd_una; /* SND.UNA was the ISS until now */
-  c->snd_una = iss + 1;
-  if (tern_seq_lt(c->snd_nxt, c->snd_una)) {
-    c->snd_nxt = c->snd_una;
-  }
+  /* Only the SYN was sent: SND.NXT was past it, or at the ISS when it was
+   * owed again. */
+  c->snd_una = c->snd_nxt = iss + 1;
   /* The window of a SYN (or of the ACK ending the handshake, taken here)
    * is never scaled (RFC 7323 2.2); later ones are, in ack_in. */
   c->snd_wnd = (s->flags & TERN_TCP_SYN) != 0
@@ -254,15 +249,15 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
   c->max_snd_wnd = c->snd_wnd;
   c->snd_wl1 = s->seq;
   c->snd_wl2 = s->ack;
-  c->retries = 0;
   c->rtx_at = 0;
   /* A passive open's ACK (its listener's) answers our SYN-ACK at once, so
    * with timestamps its echo times the round trip of the SYN-ACK the peer
    * had, even after a resend (Karn timed nothing then): taken as the time
    * that SYN-ACK went (an echo of 0, no option or a broken peer, is no
-   * sample). Without it the RTO the handshake backed off to outlived it.
-   * Not a SYN-ACK's echo: a peer's resent SYN-ACK echoes our SYN's
-   * timestamp, its own timeout in it. */
+   * sample). Without it data would start with the 3 s of RFC 6298 5.7
+   * (below), in place of the round trip just seen. Not a SYN-ACK's echo:
+   * a peer's resent SYN-ACK echoes our SYN's timestamp, its own timeout
+   * in it. */
   if (c->listener != NULL && (c->opts & TERN__TCP_O_TS) != 0) {
     c->rtt_at = s->opts.ts_ecr;
   }
@@ -270,11 +265,21 @@ static void established(tern_tcp_conn *c, const tern_tcp_repr *s,
     rtt_sample(c, now - c->rtt_at);
     c->rtt_at = 0;
   }
+  /* Our SYN was sent again after a timeout (retries counts them), and
+   * with no sample the RTO it backed off to (2 s, 4 s, ...) would time
+   * the first data: RFC 6298 5.7 re-initializes it to 3 s. A sample
+   * taken governs. */
+  if (c->retries != 0 && c->rtt.srtt8 == 0) {
+    const tern_tcp_config *cfg = &c->layer->cfg;
+    tern_tcp_rtt_init(&c->rtt, TERN_TCP_RTO_AFTER_SYN_TIMEOUT, cfg->min_rto,
+                      cfg->max_rto);
+  }
+  c->retries = 0;
   tern_tcp_cc_init(&c->cc, smss(c), iss);
   tern_tcp_sack_init(&c->sb);
   tern__tcp_heard(c, now);
-  if (c->listener != NULL) {
-    tern__tcp_slot_ready(c);
+  if (c->listener != NULL) { /* a slot to accept: wake an acceptor */
+    (void)tern_waitq_wake_one(&c->listener->acceptors);
   }
   tern_waker_slot_wake(&c->writer);
 }
@@ -572,7 +577,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   uint32_t rcv_nxt = c->rcv.rcv_nxt;
-  uint32_t wnd = tern__tcp_rcv_wnd(c);
+  uint32_t wnd = tern_tcp_rcvbuf_window(&c->rcv);
   uint32_t seg_len = tern_tcp_seg_len(s->flags, s->payload_len);
   /* First: the sequence number (RFC 9293 3.10.7.4), with RFC 5961 3.2's
    * stricter test for resets. */

@@ -68,8 +68,6 @@ bool tern__tcp_addr_eq(const tern_ip_addr *a, const tern_ip_addr *b);
  * offer is every option (SACK as configured), with c->mss our MSS until
  * now. */
 void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs);
-/* The window to offer now, unscaled. */
-uint32_t tern__tcp_rcv_wnd(const tern_tcp_conn *c);
 /* The window shift for a receive ring of cap bytes (RFC 7323 2.3). */
 uint8_t tern__tcp_shift_for(uint32_t cap);
 
@@ -122,8 +120,6 @@ void tern__tcp_heard(tern_tcp_conn *c, tern_time now);
 void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             const tern_endpoint *remote, const tern_tcp_repr *s,
                             tern_tcp_conn *tw);
-/* A slot's connection reached ESTABLISHED: wake the acceptor. */
-void tern__tcp_slot_ready(tern_tcp_conn *c);
 
 /* tcp_user.c */
 /* Sets c's sequence state for a handshake from iss, RCV.NXT at irs + 1

@@ -1545,8 +1545,8 @@ TEST_F(TcpConn, TheAckOfAResentSynAckTimesTheRoundTripFromItsEcho) {
 }
 
 // Not on an active open: a SYN-ACK echoing our resent SYN may be the
-// peer's own resend, its timeout in the echo (here 1,006 ms: a sample that
-// would set the RTO to 3 s). The RTO stays where the handshake left it.
+// peer's own resend, its timeout in the echo (here 1,500 ms: a sample that
+// would set the RTO to 4.5 s). The RTO is RFC 6298 5.7's 3 s.
 // (storm_sim_sweep_test, TcpCloseRace.SimultaneousClose, seed 200611.)
 TEST_F(TcpConn, TheSynAckOfAResentSynIsNotTimedFromItsEcho) {
   tern_endpoint peer = tern_test::Ep(kPeer, kPort);
@@ -1556,7 +1556,7 @@ TEST_F(TcpConn, TheSynAckOfAResentSynIsNotTimedFromItsEcho) {
   std::vector<Seg> again = Run();
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(conn.rtt.rto, 2000u);
-  tern_sim_advance(1006);
+  tern_sim_advance(1500);
   Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, again[0].seq + 1);
   sa.dport = again[0].sport;
   sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP;
@@ -1565,7 +1565,76 @@ TEST_F(TcpConn, TheSynAckOfAResentSynIsNotTimedFromItsEcho) {
   sa.opts.ts_ecr = again[0].opts.ts_val;
   ASSERT_EQ(Send(sa).size(), 1u);
   ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
-  EXPECT_EQ(conn.rtt.rto, 2000u);
+  EXPECT_EQ(conn.rtt.rto, 3000u);
+}
+
+// RFC 6298 5.7: the SYN went twice, so the handshake timed nothing
+// (Karn), and the RTO data starts with is 3 s, not the 2 s the SYN's
+// timeout backed off to. The peer sees the first data segment resent 3 s
+// after it went.
+TEST_F(TcpConn, AfterAResentSynDataStartsWithAnRtoOfThreeSeconds) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  ASSERT_EQ(Run().size(), 1u);  // the SYN, lost
+  tern_sim_advance(1000);
+  std::vector<Seg> again = Run();
+  ASSERT_EQ(again.size(), 1u);
+  uint32_t iss = again[0].seq;
+  tern_sim_advance(10);
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
+  sa.dport = again[0].sport;
+  sa.opts.present = TERN_TCP_HAS_MSS;
+  sa.opts.mss = 1000;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);  // lost
+  tern_sim_advance(2999);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> resent = Run();
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].seq, iss + 1);
+  EXPECT_EQ(resent[0].data, Bytes({'d', 'a', 't', 'a'}));
+}
+
+// The same on a passive open whose SYN-ACK went three times and whose
+// peer sends no timestamps (no sample from the ACK's echo): data starts
+// with an RTO of 3 s, not the 4 s the handshake backed off to.
+TEST_F(TcpConn, AfterAResentSynAckDataStartsWithAnRtoOfThreeSeconds) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  syn.opts.present = TERN_TCP_HAS_MSS;
+  syn.opts.mss = 1000;
+  ASSERT_EQ(Send(syn).size(), 1u);  // the SYN-ACK, lost
+  tern_sim_advance(1000);
+  ASSERT_EQ(Run().size(), 1u);  // lost again
+  tern_sim_advance(2000);
+  std::vector<Seg> sa = Run();
+  ASSERT_EQ(sa.size(), 1u);
+  EXPECT_EQ(sa[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  tern_sim_advance(10);
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = sa[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  ptrdiff_t n;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_write(&slots[0], &cx, "data", 4, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);  // lost
+  tern_sim_advance(2999);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> resent = Run();
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].seq, sa[0].seq + 1);
+  EXPECT_EQ(resent[0].data, Bytes({'d', 'a', 't', 'a'}));
 }
 
 TEST_F(TcpConn, AFullBacklogAnswersWithACookieAndChecksItsAck) {

@@ -69,10 +69,6 @@ static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
   lst->layer->conns = c;
 }
 
-void tern__tcp_slot_ready(tern_tcp_conn *c) {
-  (void)tern_waitq_wake_one(&c->listener->acceptors);
-}
-
 /* Whether a cookie went out within the two periods a cookie lives
  * (lst->cookie_at). */
 static bool cookies_in_use(const tern_tcp_listener *lst, tern_time now) {

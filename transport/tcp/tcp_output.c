@@ -423,7 +423,7 @@ static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
   memset(r, 0, sizeof *r);
   r->src_port = c->local.port;
   r->dst_port = c->remote.port;
-  uint32_t wnd = tern__tcp_rcv_wnd(c);
+  uint32_t wnd = tern_tcp_rcvbuf_window(&c->rcv);
   if (!syn) {
     wnd >>= c->rcv_shift;
   }

@@ -10,10 +10,11 @@ static uint32_t clamp(uint32_t rto, uint32_t min_rto, uint32_t max_rto) {
   return rto > max_rto ? max_rto : rto;
 }
 
-void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto) {
+void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t rto, uint32_t min_rto,
+                       uint32_t max_rto) {
   t->srtt8 = 0;
   t->rttvar4 = 0;
-  t->rto = clamp(TERN_TCP_RTO_INITIAL, min_rto, max_rto);
+  t->rto = clamp(rto, min_rto, max_rto);
 }
 
 void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r, uint32_t min_rto,

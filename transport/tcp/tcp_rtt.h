@@ -10,8 +10,10 @@
  * G, the clock's granularity, is 1 ms (the port's clock). Before any
  * sample the RTO is 1 second (RFC 6298 2.1), within the bounds. On each
  * expiry the RTO doubles up to max_rto (5.5); the next sample computes it
- * afresh. RFC 6298 2.4 asks for a minimum of 1 second; Linux uses 200 ms:
- * min_rto is the caller's (issue 9: "a minimum you can configure").
+ * afresh. A handshake whose SYN had to be sent again and that gave no
+ * sample leaves it at 3 seconds (5.7). RFC 6298 2.4 asks for a minimum
+ * of 1 second; Linux uses 200 ms: min_rto is the caller's (issue 9: "a
+ * minimum you can configure").
  * The bounds are passed to each call, not kept: a TCP layer's
  * connections share one pair, its configuration's (8 bytes fewer in
  * every connection).
@@ -34,6 +36,8 @@ extern "C" {
 
 /* The RTO before any sample, ms (RFC 6298 2.1). */
 #define TERN_TCP_RTO_INITIAL 1000u
+/* The RTO data starts with after a SYN sent again, ms (RFC 6298 5.7). */
+#define TERN_TCP_RTO_AFTER_SYN_TIMEOUT 3000u
 /* A bound RFC 6298 2.5 allows: at least 60 s. */
 #define TERN_TCP_RTO_MAX_DEFAULT 60000u
 
@@ -43,9 +47,13 @@ typedef struct tern_tcp_rtt {
   uint32_t rto;     /* the current timeout, ms */
 } tern_tcp_rtt;
 
-/* No samples yet: RTO 1 s clamped to [min_rto, max_rto]. Wherever the
+/* No samples (yet, or any more): RTO rto clamped to [min_rto, max_rto].
+ * TERN_TCP_RTO_INITIAL for a new connection (RFC 6298 2.1);
+ * TERN_TCP_RTO_AFTER_SYN_TIMEOUT when data begins after a handshake
+ * whose SYN was sent again and that gave no sample (5.7). Wherever the
  * bounds are given, a min_rto above max_rto is taken as max_rto. */
-void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto);
+void tern_tcp_rtt_init(tern_tcp_rtt *t, uint32_t rto, uint32_t min_rto,
+                       uint32_t max_rto);
 
 /* A round-trip sample of r ms (0 counts as 1: below the clock's grain);
  * the new RTO is clamped to [min_rto, max_rto]. */

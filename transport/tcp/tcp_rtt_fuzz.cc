@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!U32(&data, &size, &min_rto) || !U32(&data, &size, &max_rto))
     return 0;
   tern_tcp_rtt t;
-  tern_tcp_rtt_init(&t, min_rto, max_rto);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, min_rto, max_rto);
   Model m;
   m.hi = max_rto;
   m.lo = min_rto < max_rto ? min_rto : max_rto;

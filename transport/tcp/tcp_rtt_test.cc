@@ -13,22 +13,45 @@ namespace {
 
 TEST(TcpRtt, BeforeAnySampleTheRtoIsOneSecond) {
   tern_tcp_rtt t;
-  tern_tcp_rtt_init(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 200, TERN_TCP_RTO_MAX_DEFAULT);
   EXPECT_EQ(t.rto, 1000u);
   EXPECT_EQ(tern_tcp_rtt_srtt(&t), 0u);
-  tern_tcp_rtt_init(&t, 1500, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 1500, TERN_TCP_RTO_MAX_DEFAULT);
   EXPECT_EQ(t.rto, 1500u);  // the minimum rules
-  tern_tcp_rtt_init(&t, 200, 800);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 200, 800);
   EXPECT_EQ(t.rto, 800u);  // and the maximum
-  tern_tcp_rtt_init(&t, 900, 800);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 900, 800);
   EXPECT_EQ(t.rto, 800u);  // a minimum above the maximum: the maximum
   tern_tcp_rtt_sample(&t, 1, 900, 800);
   EXPECT_EQ(t.rto, 800u);
 }
 
+// RFC 6298 5.7: initialized again after a handshake whose SYN was sent
+// again, 3 s within the bounds, from above or below; the next sample is
+// the first again.
+TEST(TcpRtt, InitializedAgainAfterASynTimeout) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_backoff(&t, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_AFTER_SYN_TIMEOUT, 200,
+                    TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 3000u);  // from 2 s
+  tern_tcp_rtt_backoff(&t, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_AFTER_SYN_TIMEOUT, 200,
+                    TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 3000u);  // from 6 s
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_AFTER_SYN_TIMEOUT, 200, 2500);
+  EXPECT_EQ(t.rto, 2500u);  // the maximum rules
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_AFTER_SYN_TIMEOUT, 4000,
+                    TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 4000u);  // and the minimum
+  tern_tcp_rtt_sample(&t, 100, 1, TERN_TCP_RTO_MAX_DEFAULT);
+  EXPECT_EQ(t.rto, 300u);  // a first sample: SRTT 100, RTTVAR 50
+}
+
 TEST(TcpRtt, FirstAndSecondSample) {
   tern_tcp_rtt t;
-  tern_tcp_rtt_init(&t, 1, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 1, TERN_TCP_RTO_MAX_DEFAULT);
   tern_tcp_rtt_sample(&t, 100, 1, TERN_TCP_RTO_MAX_DEFAULT);
   // SRTT 100, RTTVAR 50: RTO = 100 + 4 * 50.
   EXPECT_EQ(tern_tcp_rtt_srtt(&t), 100u);
@@ -49,10 +72,10 @@ TEST(TcpRtt, FirstAndSecondSample) {
 
 TEST(TcpRtt, TheMinimumAndTheGrain) {
   tern_tcp_rtt t;
-  tern_tcp_rtt_init(&t, 200, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 200, TERN_TCP_RTO_MAX_DEFAULT);
   tern_tcp_rtt_sample(&t, 1, 200, TERN_TCP_RTO_MAX_DEFAULT);
   EXPECT_EQ(t.rto, 200u);  // 1 + 2 = 3 ms, raised to the minimum
-  tern_tcp_rtt_init(&t, 0, TERN_TCP_RTO_MAX_DEFAULT);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 0, TERN_TCP_RTO_MAX_DEFAULT);
   for (int i = 0; i < 100; i++)
     tern_tcp_rtt_sample(
         &t, 0, 0, TERN_TCP_RTO_MAX_DEFAULT);  // as 1 ms; RTTVAR decays to 0
@@ -62,7 +85,7 @@ TEST(TcpRtt, TheMinimumAndTheGrain) {
 
 TEST(TcpRtt, BackoffDoublesUpToTheMaximum) {
   tern_tcp_rtt t;
-  tern_tcp_rtt_init(&t, 200, 60000);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 200, 60000);
   uint32_t want[] = {2000, 4000, 8000, 16000, 32000, 60000, 60000};
   for (uint32_t w : want) {
     tern_tcp_rtt_backoff(&t, 60000);
@@ -79,7 +102,7 @@ TEST(TcpRtt, FollowsTheFormulasInRealNumbers) {
   std::mt19937 rng(7);
   for (int run = 0; run < 50; run++) {
     tern_tcp_rtt t;
-    tern_tcp_rtt_init(&t, 1, 3600000);
+    tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 1, 3600000);
     double srtt = 0, rttvar = 0;
     uint32_t base = 1 + rng() % 2000;
     for (int i = 0; i < 300; i++) {
@@ -103,7 +126,7 @@ TEST(TcpRtt, FollowsTheFormulasInRealNumbers) {
 
 TEST(TcpRtt, HugeSamplesDoNotOverflow) {
   tern_tcp_rtt t;
-  tern_tcp_rtt_init(&t, 200, 60000);
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 200, 60000);
   tern_tcp_rtt_sample(&t, 0xffffffffu, 200, 60000);
   EXPECT_EQ(t.rto, 60000u);
   tern_tcp_rtt_sample(&t, 10, 200, 60000);

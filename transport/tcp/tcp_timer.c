@@ -167,9 +167,9 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
   /* Data waiting and nothing in flight: a window too small to use (a
    * lost window update would leave both sides waiting). Arm the persist
    * timer (RFC 9293 3.8.6.1), which doubles as the sender's SWS override
-   * (RFC 1122 4.2.3.4); sending the data disarms it. */
+   * (RFC 1122 4.2.3.4); sending the data disarms it. (No data is queued
+   * before the handshake ends: tcp_user.c, snd_room.) */
   if (c->rtx_at == 0 && c->snd_una == c->snd_max && c->slen != 0 &&
-      c->state != TERN_TCP_SYN_SENT && c->state != TERN_TCP_SYN_RCVD &&
       (c->pend & TERN__TCP_P_PROBE) == 0) {
     c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   }

@@ -101,7 +101,8 @@ void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs) {
   /* Unread bytes of an earlier connection in this storage are not the
    * new one's. */
   (void)tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, irs);
-  tern_tcp_rtt_init(&c->rtt, layer->cfg.min_rto, layer->cfg.max_rto);
+  tern_tcp_rtt_init(&c->rtt, TERN_TCP_RTO_INITIAL, layer->cfg.min_rto,
+                    layer->cfg.max_rto);
 }
 
 static bool port_in_use(void *ctx, uint16_t port) {
