@@ -893,6 +893,67 @@ TEST_F(Dhcpv4Test, NakWithoutServerIdIsIgnored) {
   EXPECT_EQ(st.rx_ignored, 2u);
 }
 
+// A reply that names no server is set aside in one place (RFC 2131 table
+// 3: an OFFER's, an ACK's and a NAK's server id MUST be there), for every
+// state that takes replies: an OFFER while selecting, an ACK while
+// requesting, an ACK or NAK while renewing, rebinding and in the
+// INIT-REBOOT after a link change (where any server may answer, and an ACK
+// taken would send the renewals to 0.0.0.0). Each is ignored and counted,
+// the state and the address kept.
+TEST_F(Dhcpv4Test, AReplyWithoutServerIdIsIgnoredInEveryState) {
+  auto strip = [](Bytes reply) {
+    EXPECT_EQ(reply[243], 54);  // after option 53: the server id, 6 bytes
+    for (int i = 243; i < 249; i++) {
+      reply[i] = 0;  // pads
+    }
+    return reply;
+  };
+  uint32_t ignored = 0;
+  auto expect_ignored = [&](tern_dhcpv4_state state) {
+    EXPECT_EQ(State(), state);
+    EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, ++ignored);
+  };
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(strip(Reply(d, TERN_DHCPV4_OFFER, 600)));
+  expect_ignored(TERN_DHCPV4_SELECTING);
+  Inject(Reply(d, TERN_DHCPV4_OFFER, 600));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(strip(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500)));
+  expect_ignored(TERN_DHCPV4_REQUESTING);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500));
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  Advance(100000);
+  r = One(TERN_DHCPV4_REQUEST);
+  ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
+  Inject(strip(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500)));
+  expect_ignored(TERN_DHCPV4_RENEWING);
+  Inject(strip(Reply(r, TERN_DHCPV4_NAK)));
+  expect_ignored(TERN_DHCPV4_RENEWING);
+  Advance(400000);  // T2
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  r = v.back();
+  ASSERT_EQ(State(), TERN_DHCPV4_REBINDING);
+  Inject(strip(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500)), kBcast);
+  expect_ignored(TERN_DHCPV4_REBINDING);
+  Inject(strip(Reply(r, TERN_DHCPV4_NAK)), kBcast);
+  expect_ignored(TERN_DHCPV4_REBINDING);
+  tern_memnetdev_set_up(&pair_, false);
+  Run();
+  r = LinkUpChecksTheLease(kOffered);
+  Inject(strip(Reply(r, TERN_DHCPV4_NAK)), kBcast);
+  expect_ignored(TERN_DHCPV4_REBOOTING);
+  Inject(strip(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500)), kBcast);
+  expect_ignored(TERN_DHCPV4_REBOOTING);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).naks, 0u);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 100, 500), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(leases_.back().server, kServer));
+}
+
 TEST_F(Dhcpv4Test, InitRebootNakedOrUnansweredFallsBackToDiscover) {
   cfg_.remembered = tern_ipv4(10, 9, 9, 9);
   Start();
@@ -1518,6 +1579,64 @@ TEST_F(Dhcpv4Test, StopReleasesTheLease) {
   EXPECT_TRUE(Eq(leases_.back().addr, kZero));
   // Port 68 is free again.
   ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0);
+}
+
+// The messages' destination (port 67 on the client's interface) is set
+// once at start and kept in the client: a client stopped after a RELEASE
+// (unicast to the server) and started again, on another interface and
+// then on the first, broadcasts its DISCOVER on the interface it runs on,
+// from its MAC, and sends nothing on the other.
+TEST_F(Dhcpv4Test, StartedAgainOnAnotherInterfaceSendsThere) {
+  const uint8_t mac2[6] = {0x02, 0, 0, 0, 0, 0x0b};
+  tern_memnetdev_pair pair2;
+  tern_memnetdev_config mcfg = TERN_MEMNETDEV_CONFIG_IP;
+  tern_memnetdev_init(&pair2, &mcfg);
+  tern_test::EventDev dev2(tern_memnetdev_a(&pair2), mac2);
+  tern_ip_iface iface2;
+  ASSERT_EQ(tern_ip_iface_add(&ip_, &iface2, dev2.Dev()), 0);
+  auto take2 = [&](Bytes *out) {
+    tern_netdev peer = tern_memnetdev_b(&pair2);
+    tern_pkt *p = nullptr;
+    int err = 0;
+    if (tern_netdev_poll_recv(&peer, &lcx_, &p, &err) != TERN_READY) {
+      return false;
+    }
+    out->assign(tern_pkt_data(p), tern_pkt_data(p) + tern_pkt_len(p));
+    tern_pkt_free(p);
+    return true;
+  };
+  auto stop = [&] {
+    tern_dhcpv4_stop(&c_);
+    Run();
+    ASSERT_TRUE(done_);
+    done_ = false;
+  };
+  Start();
+  Dora();
+  stop();
+  Sent rel = One(TERN_DHCPV4_RELEASE);
+  EXPECT_TRUE(Eq(rel.dst, kServer));
+  ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface2, &cfg_), 0);
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  EXPECT_TRUE(Wire().empty());  // nothing on the first interface
+  Bytes d;
+  ASSERT_TRUE(take2(&d));
+  ASSERT_GE(d.size(), 28u + 240u);
+  EXPECT_EQ(Bytes(d.begin() + 16, d.begin() + 20), A(kBcast));
+  EXPECT_EQ(d[22] << 8 | d[23], 67);
+  EXPECT_EQ(Bytes(d.begin() + 28 + 28, d.begin() + 28 + 34),
+            Bytes(mac2, mac2 + 6));  // chaddr
+  EXPECT_FALSE(take2(&d));
+  stop();
+  ASSERT_EQ(tern_dhcpv4_start(&c_, &udp_, &iface_, &cfg_), 0);
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent again = One(TERN_DHCPV4_DISCOVER);
+  EXPECT_TRUE(Eq(again.dst, kBcast));
+  EXPECT_EQ(Bytes(again.h.chaddr, again.h.chaddr + 6), Bytes(kMac, kMac + 6));
+  EXPECT_FALSE(take2(&d));
+  stop();
+  while (take2(&d)) {
+  }
 }
 
 TEST_F(Dhcpv4Test, StopWithoutALeaseSendsNothing) {
