@@ -1284,6 +1284,14 @@ static void sock_free(tern_socket_at_sock *s) {
   sock_reset(s, K_FREE);
 }
 
+/* What a connection's close reports: its error; or, when its link ended
+ * with bytes the application wrote that the modem never confirmed
+ * sending (a CLOSED while they waited or before their SEND OK), a reset:
+ * the peer will not get them, and ESP-AT has no half-close. */
+static int close_err(const tern_socket_at_sock *s) {
+  return s->err == 0 && s->tx_len > 0 ? TERN_ECONNRESET : s->err;
+}
+
 /* Starts closing the link (once tx is sent); whether it is done. */
 static bool close_link(tern_socket_at_sock *s) {
   if (s->link == NO_SOCK) {
@@ -1322,7 +1330,7 @@ static tern_poll at_poll_close(tern_socket *so, tern_cx *cx, int *err) {
     tern_waker_slot_register(&s->wr, cx);
     return TERN_PENDING;
   }
-  *err = s->kind == K_STREAM ? s->err : 0;
+  *err = s->kind == K_STREAM ? close_err(s) : 0;
   sock_free(s);
   return TERN_READY;
 }
@@ -1448,7 +1456,7 @@ static tern_poll st_close(void *self, tern_cx *cx, int *err) {
     tern_waker_slot_register(&s->wr, cx);
     return TERN_PENDING;
   }
-  *err = s->err;
+  *err = close_err(s);
   return TERN_READY;
 }
 

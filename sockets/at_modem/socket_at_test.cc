@@ -917,6 +917,12 @@ class ScriptedModem {
   // test may hold an answer back (hold_) and send it later (late_).
   std::string Answer(const std::string &cmd) {
     commands_.push_back(cmd);
+    auto once = once_.find(cmd);
+    if (once != once_.end()) {
+      std::string a = once->second;
+      once_.erase(once);
+      return a;
+    }
     if (cmd == "AT" || cmd == "ATE0" || cmd == "AT+CIPMUX=1" ||
         cmd == "AT+CIPDINFO=1" || cmd == "AT+CIPRECVMODE=1")
       return "\r\nOK\r\n";
@@ -1052,6 +1058,7 @@ class ScriptedModem {
   std::string after_status_;  // sent after AT+CIPSTATUS's answer
   std::string status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.1\",7,40000,0\r\n";
   std::map<std::string, std::string> start_;  // AT+CIPSTART's answer by link
+  std::map<std::string, std::string> once_;   // a command's next answer only
   std::string send_answer_ = "\r\nOK\r\n";    // AT+CIPSEND's, before ">"
   int prompt_after_ms_ = 0;
   std::string payload_;  // every byte the modem took as payload
@@ -1063,6 +1070,10 @@ class ScriptedModem {
   bool Sent(const std::string &cmd) const {
     return std::find(commands_.begin(), commands_.end(), cmd) !=
            commands_.end();
+  }
+
+  size_t Count(const std::string &cmd) const {
+    return (size_t)std::count(commands_.begin(), commands_.end(), cmd);
   }
 
  private:
@@ -1415,6 +1426,67 @@ TEST_F(ModemTest, SendOkAfterTheLinkEndedIsNoSocketsResult) {
     EXPECT_EQ(fx.payload_, "helloworld");
     tern_socket_abort(b);
     fx.Pump(5);
+  }
+}
+
+// A connection's link ends ("<link>,CLOSED": the peer's FIN or reset, a
+// dropped link) while bytes the application wrote, and was told were
+// taken, are not confirmed sent: waiting for the prompt, or sent and not
+// yet answered SEND OK. The peer will not get them (ESP-AT has no
+// half-close), so the close says so, as tern's TCP does after a reset.
+// Before the fix the close was READY with 0: the bytes were lost without
+// a word. A link that ends with every byte confirmed still closes with 0.
+TEST_F(ModemTest, LinkEndedWithBytesNotSentClosesWithECONNRESET) {
+  struct Case {
+    const char *name;
+    const char *send_answer;     // AT+CIPSEND's, before the prompt
+    const char *payload_answer;  // once the modem took the payload
+    int err;                     // what the close reads
+  };
+  for (const Case &k :
+       {Case{"while waiting for the prompt", "\r\nOK\r\n\r\n0,CLOSED\r\n", "",
+             TERN_ECONNRESET},
+        Case{"before SEND OK", "\r\nOK\r\n", "\r\n0,CLOSED\r\n",
+             TERN_ECONNRESET},
+        Case{"instead of the prompt",
+             "\r\n0,CLOSED\r\n\r\nlink is not valid\r\n\r\nERROR\r\n", "",
+             TERN_ECONNRESET},
+        Case{"after SEND OK", "\r\nOK\r\n",
+             "\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n0,CLOSED\r\n", 0}}) {
+    SCOPED_TRACE(k.name);
+    ScriptedModem fx(500);
+    tern_endpoint to = {};
+    to.addr.family = TERN_IP_V4;
+    to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+    to.port = 7;
+    tern_socket *a;
+    ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+    fx.send_answer_ = k.send_answer;
+    fx.payload_answer_ = k.payload_answer;
+    fx.prompt_after_ms_ = 20;
+    tern_stream as = tern_socket_stream(a);
+    ptrdiff_t n = 0;
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_write(&as, cx, "hello", 5, &n);
+                    }),
+              TERN_READY);
+    ASSERT_EQ(n, 5);  // taken
+    char buf[8];
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_stream_poll_read(&as, cx, buf, sizeof buf,
+                                                   &n);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(n, 0);  // the end of stream: the link is gone
+    int err = 1;
+    ASSERT_EQ(
+        Drive(fx,
+              [&](tern_cx *cx) { return tern_socket_poll_close(a, cx, &err); }),
+        TERN_READY);
+    EXPECT_EQ(err, k.err) << tern_strerror(err);
+    fx.Pump(50);
   }
 }
 
