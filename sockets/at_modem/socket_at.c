@@ -322,16 +322,21 @@ static tern_socket_at_sock *op_sock(tern_socket_at *m) {
 /* The modem restarted, stopped answering or went away: every link is
  * gone, and the listener fails. A restarted modem has no server; one that
  * stopped answering may still have it (AT+CIPSERVER=0 once the listener
- * closes). */
-static void all_links_gone(tern_socket_at *m, int err) {
+ * closes). After a restart (keep) a link taken for an AT+CIPSTART that
+ * has not gone out stays its socket's: the modem never opened it, and
+ * the connect goes on once the start sequence is done. */
+static void all_links_gone(tern_socket_at *m, int err, bool keep) {
   for (uint16_t i = 0; i < m->nsocks; i++) {
     tern_socket_at_sock *s = &m->socks[i];
-    if (s->kind != K_FREE && s->link != NO_SOCK) {
+    if (s->kind != K_FREE && s->link != NO_SOCK &&
+        !(keep && s->state == S_START && m->cur != i)) {
       sock_gone(s, err);
     }
   }
   for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
-    link_free(m, l);
+    if (m->link_sock[l] >= m->nsocks) {
+      link_free(m, l);
+    }
   }
   m->npend = 0;
   lst_fail(m, err);
@@ -648,9 +653,12 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       break;
     }
     case TERN_AT_EV_READY:
-      if (m->startup >= STARTUP_DONE) {
+      /* The modem restarted, unless this is its boot while AT waits for
+       * its first OK: later, also while the start sequence runs again
+       * after a timeout, links and settings were lost with it. */
+      if (m->startup != OP_AT) {
         m->stats.restarts++;
-        all_links_gone(m, TERN_ECONNRESET);
+        all_links_gone(m, TERN_ECONNRESET, true);
         if (m->op != OP_NONE) {
           tern_socket_at_sock *s = op_sock(m);
           if (s != NULL && s->kind == K_DGRAM) {
@@ -700,7 +708,7 @@ static void op_timeout(tern_socket_at *m) {
   ipd_cut(m);
   if (m->op < STARTUP_DONE) {
     /* The modem does not answer: nothing waiting on it can complete. */
-    all_links_gone(m, TERN_ETIMEDOUT);
+    all_links_gone(m, TERN_ETIMEDOUT, false);
   } else if (m->op == OP_SERVER || m->op == OP_STO) {
     /* The server may be up or not: the listener fails, and the server is
      * deleted once the listener closes. */
@@ -852,7 +860,7 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
       if (tern_stream_poll_read(&m->uart, cx, m->in, sizeof m->in, &n) ==
           TERN_READY) {
         if (n <= 0) {
-          all_links_gone(m, TERN_ECONNRESET);
+          all_links_gone(m, TERN_ECONNRESET, false);
           op_end(m);
           return TERN_READY;
         }
@@ -897,7 +905,7 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
     if (len > 0 &&
         tern_stream_poll_write(&m->uart, cx, p, len, &n) == TERN_READY) {
       if (n < 0) {
-        all_links_gone(m, TERN_ECONNRESET);
+        all_links_gone(m, TERN_ECONNRESET, false);
         op_end(m);
         return TERN_READY;
       }

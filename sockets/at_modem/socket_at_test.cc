@@ -1490,6 +1490,91 @@ TEST_F(ModemTest, LinkEndedWithBytesNotSentClosesWithECONNRESET) {
   }
 }
 
+// "ready" (the modem restarted) while the start sequence runs again after
+// a timeout: the links that were open before are gone with the restart,
+// as after one at any other time (TERN_ECONNRESET, counted), and the
+// sequence starts again from AT (the modem forgot AT+CIPMUX=1 and the
+// rest). Before the fix "ready" was ignored until the sequence was done:
+// the query waited for its deadline, the open connection then read
+// TERN_ETIMEDOUT, and no restart was counted.
+TEST_F(ModemTest, RestartWhileResynchronisingResetsTheLinks) {
+  ScriptedModem fx(200);
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  fx.hold_next_ = true;  // b's AT+CIPSTATUS times out: the resync
+  fx.hold_cmd_ = "AT+CIPSTATUS";
+  fx.once_["AT+CIPMUX?"] = "\r\nready\r\n";  // restarted, the query lost
+  ASSERT_EQ(OpenConnected(fx, to, &b), TERN_ETIMEDOUT);
+  tern_stream as = tern_socket_stream(a);
+  char buf[8];
+  ptrdiff_t n = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_read(&as, cx, buf, sizeof buf, &n);
+                  }),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNRESET) << tern_strerror((int)n);
+  EXPECT_EQ(fx.modem_.stats.restarts, 1u);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  // The sequence runs again from AT, then a connection works.
+  tern_socket *c;
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);
+  EXPECT_EQ(fx.Count("AT+CIPMUX=1"), 2u);
+  tern_socket_abort(c);
+  fx.Pump(5);
+}
+
+// "ready" during the first start sequence, after the modem had answered
+// AT (it restarted: a brown-out): what it was told before is forgotten,
+// so the sequence starts again from AT. Before the fix "ready" was
+// ignored until the sequence was done, and AT+CIPMUX=1 was never sent
+// again: every AT+CIPSTART of a modem in single-link mode is refused.
+TEST_F(ModemTest, RestartDuringTheStartSequenceStartsItAgain) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPDINFO=1"] = "\r\nOK\r\n\r\nready\r\n";
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIFSR"); i++)
+    fx.Pump(2);
+  fx.Pump(20);
+  EXPECT_EQ(fx.Count("AT+CIPMUX=1"), 2u);
+  EXPECT_EQ(fx.modem_.stats.restarts, 1u);
+}
+
+// A connect whose AT+CIPSTART has not gone out yet when the modem
+// restarts ("ready") goes on once the start sequence ran again: the
+// modem had not opened its link. The same for a "ready" the modem sends
+// late at its boot, after AT timed out (before, such a connect was
+// TERN_ECONNRESET; it made SilentModemTimesOutThenRecovers fail when the
+// simulator was stopped before it wrote its first "ready").
+TEST_F(ModemTest, RestartBeforeAConnectWentOutLetsItGoOn) {
+  ScriptedModem fx(500);
+  fx.Pump(20);  // the start sequence
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0
+  fx.Write("\r\nready\r\n");                  // read before AT+CIPSTART=0
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(a, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(fx.modem_.stats.restarts, 1u);
+  EXPECT_EQ(fx.Count("AT+CIPMUX=1"), 2u);
+  EXPECT_EQ(SendAndFlush(fx, a, "hello"), 0);
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
