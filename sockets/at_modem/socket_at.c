@@ -74,7 +74,7 @@ enum {
 #define LINK_FREE 0xFF
 #define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
-#define START_TAKEN 1     /* op_err: ALREADY CONNECTED with a server up */
+#define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
@@ -389,11 +389,12 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       break;
     case OP_START:
       if (kind == TERN_AT_EV_CONNECT_FAIL || kind == TERN_AT_EV_ALREADY) {
-        /* ERROR follows. With a server up, ALREADY CONNECTED means a
-         * connection to it took the link first. */
-        m->op_err = kind == TERN_AT_EV_ALREADY && m->srv != SRV_OFF
-                        ? START_TAKEN
-                        : TERN_ECONNREFUSED;
+        /* ERROR follows. ALREADY CONNECTED: the modem holds the link
+         * for someone else (a connection to the server that took it
+         * first, or one left from before a reset here): it is handled
+         * as an incoming connection, and the connect moves. */
+        m->op_err =
+            kind == TERN_AT_EV_ALREADY ? START_TAKEN : TERN_ECONNREFUSED;
         return;
       }
       if (m->op_err == START_TAKEN) {

@@ -123,7 +123,8 @@ typedef struct tern_socket_at_stats {
                           (late ones, discarded while resynchronising),
                           and prompts no send awaited */
   uint32_t refused;    /* connections to the server closed at once: beyond
-                          the backlog, or with no listener */
+                          the backlog, or with no listener (also a link
+                          the modem kept for nobody: ALREADY CONNECTED) */
 } tern_socket_at_stats;
 
 /* The backend. Caller storage; fields are the backend's but stats. */

@@ -1575,6 +1575,38 @@ TEST_F(ModemTest, RestartBeforeAConnectWentOutLetsItGoOn) {
   fx.Pump(5);
 }
 
+// ALREADY CONNECTED to AT+CIPSTART with no server up: the modem holds the
+// link open for nobody here (one left over from before the host reset,
+// or a connect that timed out here and completed in the modem). It is
+// closed, as a link nobody owns is, and the connect moves to another free
+// link, as it does when a connection to the server took its link. Before
+// the fix the connect was TERN_ECONNREFUSED, which the peer never said,
+// and every later connect took the same lowest free link and was refused
+// again, for as long as the modem kept it.
+TEST_F(ModemTest, LinkTheModemHoldsForNobodyIsClosedAndTheConnectMoves) {
+  ScriptedModem fx(500);
+  fx.start_["0"] = "ALREADY CONNECTED\r\n\r\nERROR\r\n";
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  fx.status_ = "+CIPSTATUS:1,\"TCP\",\"192.0.2.1\",7,40001,0\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7"));
+  tern_endpoint local = {};
+  ASSERT_EQ(tern_socket_local(a, &local), 0);
+  EXPECT_EQ(local.port, 40001);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=0"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));
+  EXPECT_EQ(SendAndFlush(fx, a, "hello"), 0);
+  EXPECT_EQ(fx.payload_, "hello");
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
