@@ -556,15 +556,25 @@ static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
   }
 }
 
-/* The +IPD in progress will not finish (the parser was reset): a
- * datagram's partial record is taken back out of the ring. */
+/* The parser is reset: a +IPD in progress will not finish. A datagram's
+ * partial record is taken back out of the ring; a stream has a hole (and
+ * what the modem said meanwhile, if its length lied), so it fails and
+ * its link is closed. */
 static void ipd_cut(tern_socket_at *m) {
-  if (m->ipd_sock < m->nsocks) {
-    tern_socket_at_sock *s = &m->socks[m->ipd_sock];
-    s->rx_len -= s->rx_open;
-    s->rx_open = 0;
+  tern_socket_at_sock *s =
+      m->ipd_sock < m->nsocks ? &m->socks[m->ipd_sock] : NULL;
+  if (s != NULL && tern_at_parser_in_payload(&m->parser)) {
+    if (s->kind == K_DGRAM) {
+      s->rx_len -= s->rx_open;
+      s->rx_open = 0;
+    } else if (s->link != NO_SOCK) {
+      uint8_t l = s->link;
+      sock_gone(s, TERN_ETIMEDOUT);
+      link_orphan(m, l);
+    }
   }
   m->ipd_sock = NO_SOCK;
+  tern_at_parser_reset(&m->parser);
 }
 
 static void on_line(tern_socket_at *m, const tern_at_event *ev) {
@@ -705,7 +715,6 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
 static void op_timeout(tern_socket_at *m) {
   tern_socket_at_sock *s = op_sock(m);
   m->stats.timeouts++;
-  tern_at_parser_reset(&m->parser);
   ipd_cut(m);
   if (m->op < STARTUP_DONE) {
     /* The modem does not answer: nothing waiting on it can complete. */

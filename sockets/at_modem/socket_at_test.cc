@@ -1607,6 +1607,58 @@ TEST_F(ModemTest, LinkTheModemHoldsForNobodyIsClosedAndTheConnectMoves) {
   fx.Pump(5);
 }
 
+// A +IPD whose length lies (larger than the data that follows, or bytes
+// of it lost on the UART) makes the parser take what the modem says next
+// for payload: here AT+CIPSEND's OK and prompt, which are then missing,
+// so the send times out and the parser is reset inside that payload
+// (active mode: a modem without AT+CIPRECVMODE). The connection the
+// payload was for has a stream with the modem's words in it and a hole
+// after them: it fails (TERN_ETIMEDOUT after the bytes that came, its
+// link closed). Before the fix it went on as if nothing had happened:
+// its next bytes would have followed the junk.
+TEST_F(ModemTest, PayloadCutByATimeoutFailsItsStream) {
+  ScriptedModem fx(300);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b, *c;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.Write("\r\n+IPD,1,1000:hello");        // 5 of the 1000 bytes it says
+  fx.Pump(5);
+  EXPECT_EQ(SendAndFlush(fx, a, "x"), TERN_ETIMEDOUT);
+  tern_stream bs = tern_socket_stream(b);
+  char buf[64];
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_read(&bs, cx, buf, sizeof buf, &n);
+                  }),
+            TERN_READY);
+  ASSERT_GE(n, 5);
+  EXPECT_EQ(std::string(buf, 5), "hello");
+  ASSERT_EQ(Drive(
+                fx,
+                [&](tern_cx *cx) {
+                  return tern_stream_poll_read(&bs, cx, buf, sizeof buf, &n);
+                },
+                1000),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ETIMEDOUT) << tern_strerror((int)n);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=1"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=1"));
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // then a connection works
+  EXPECT_EQ(SendAndFlush(fx, c, "after"), 0);
+  tern_socket_abort(c);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
