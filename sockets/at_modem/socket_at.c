@@ -75,6 +75,7 @@ enum {
 #define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
 #define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
+#define START_CLOSED 2    /* op_err: its CLOSED came before the result */
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
@@ -408,9 +409,12 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       } else if (s != NULL) {
         /* ESP-AT does not tell a refusal from a timeout or a taken
          * port: a datagram link with a local port most likely found it
-         * taken. */
+         * taken. OK after the link's CLOSED: it came and went (the
+         * connect succeeds, then the end of stream). */
         int err = TERN_ECONNREFUSED;
-        if (s->kind == K_DGRAM) {
+        if (kind == TERN_AT_EV_OK && m->op_err == START_CLOSED) {
+          err = 0;
+        } else if (s->kind == K_DGRAM) {
           err = (s->flags & F_BOUND) && s->local.port != 0 ? TERN_EADDRINUSE
                                                            : TERN_EIO;
         }
@@ -629,7 +633,12 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       break;
     case TERN_AT_EV_CLOSED: {
       if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
-        break; /* the command's own result settles the link */
+        /* The command's own result settles the link; AT+CIPSTART's OK
+         * after it is a connection that is gone already. */
+        if (m->op == OP_START && m->op_err == 0) {
+          m->op_err = START_CLOSED;
+        }
+        break;
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
       if (s != NULL) {

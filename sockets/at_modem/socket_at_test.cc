@@ -1659,6 +1659,56 @@ TEST_F(ModemTest, PayloadCutByATimeoutFailsItsStream) {
   fx.Pump(5);
 }
 
+// A connection that the peer closes at once (a server over its limit, or
+// one that has nothing to say) can end before AT+CIPSTART's OK:
+// "0,CONNECT", "0,CLOSED", then "OK". The connect succeeds, as on a
+// socket API over TCP, and the stream then ends: a read is 0, a write
+// TERN_ECONNRESET. Before the fix the CLOSED was left to the command's
+// result, the OK read as connected, and a reader waited for ever on a
+// link the modem had closed.
+TEST_F(ModemTest, ConnectionClosedBeforeItsOkEndsTheStream) {
+  ScriptedModem fx(500);
+  fx.start_["0"] = "0,CONNECT\r\n0,CLOSED\r\n\r\nOK\r\n";
+  fx.status_ = "";  // no line: the link is closed
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  tern_stream as = tern_socket_stream(a);
+  char buf[8];
+  ptrdiff_t n = 1;
+  ASSERT_EQ(Drive(
+                fx,
+                [&](tern_cx *cx) {
+                  return tern_stream_poll_read(&as, cx, buf, sizeof buf, &n);
+                },
+                1000),
+            TERN_READY);
+  EXPECT_EQ(n, 0);
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_write(&as, cx, "x", 1, &n);
+                  }),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNRESET);
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_close(a, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_FALSE(fx.Sent("AT+CIPCLOSE=0"));  // the modem closed it already
+  // The link is free again.
+  fx.start_.clear();
+  fx.status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.1\",7,40000,0\r\n";
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  EXPECT_EQ(SendAndFlush(fx, a, "hello"), 0);
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
