@@ -508,12 +508,12 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
 /* ---- events ---- */
 
 /* A +IPD (active mode) or a +CIPRECVDATA (passive mode) for socket s
- * (NULL: nobody's) begins. */
+ * (NULL: nobody's) begins. The bytes of one that is dropped are counted
+ * as they come (on_ipd_data). */
 static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
                    const tern_at_event *ev) {
   m->ipd_sock = NO_SOCK;
   if (s == NULL) {
-    m->stats.rx_dropped += ev->value;
     return;
   }
   if (s->kind == K_DGRAM) {
@@ -522,7 +522,6 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
          (ev->remote.port != s->peer.port ||
           !same_ip(&ev->remote.addr, &s->peer.addr))) ||
         ring_free(s) < TERN_SOCKET_AT_DGRAM_HDR + ev->value) {
-      m->stats.rx_dropped += ev->value;
       return;
     }
     uint8_t hdr[2] = {(uint8_t)(ev->value >> 8), (uint8_t)ev->value};

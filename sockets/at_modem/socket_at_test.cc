@@ -1709,6 +1709,43 @@ TEST_F(ModemTest, ConnectionClosedBeforeItsOkEndsTheStream) {
   fx.Pump(5);
 }
 
+// Payload nobody may have is dropped and counted once, byte for byte:
+// data for a link the application aborted (the modem has not closed it
+// yet), for a link no socket opened, and a datagram from another sender
+// than a connected socket's peer (active mode: a modem without
+// AT+CIPRECVMODE). Before the fix each such byte was counted twice: the
+// +IPD's length when its header came, and its bytes again as they came.
+TEST_F(ModemTest, PayloadNobodyTakesIsCountedOnce) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *u;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+  ASSERT_EQ(tern_socket_connect(u, &to), 0);
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_send_to(u, cx, nullptr, "q", 1,
+                                                    &err);
+                  }),
+            TERN_READY);  // link 1 open
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  fx.Pump(20);
+  tern_socket_abort(a);  // link 0: its AT+CIPCLOSE not sent yet
+  fx.Write("\r\n+IPD,0,5,\"192.0.2.1\",7:hello");  // aborted
+  fx.Write("\r\n+IPD,3,4,\"192.0.2.1\",7:abcd");   // nobody's link
+  fx.Write("\r\n+IPD,1,3,\"192.0.2.99\",7:xyz");   // not u's peer
+  fx.Pump(30);
+  EXPECT_EQ(fx.modem_.stats.rx_dropped, 12u);
+  tern_socket_abort(u);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
