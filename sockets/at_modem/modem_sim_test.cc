@@ -342,6 +342,10 @@ class Modem {
     return PumpUntil([&] { return closed_[link] > 0; });
   }
 
+  pid_t pid() const {
+    return pid_;
+  }
+
   tern_at_parser p_;
   std::map<unsigned, std::vector<std::string>> frames_;
   std::map<unsigned, std::vector<tern_endpoint>> senders_;
@@ -912,6 +916,35 @@ TEST(ModemSim, RestartDropsEveryLink) {
   EXPECT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_MUX_ON));
   EXPECT_EQ(TERN_AT_EV_ERROR, m.Send(0, "x"));
   EXPECT_FALSE(m.echoes_.empty());
+}
+
+// A restart (SIGUSR1: a brown-out) while an AT+CIPSEND waits for its
+// payload, or with a command line half written, happens at once, as a
+// module's does: the payload and the half line are forgotten, and what
+// the host writes next is read as commands. Before the fix the
+// simulator put the restart off until the payload was complete (taking
+// the host's next commands for it), and a half line was finished by the
+// bytes written after the restart and run.
+TEST(ModemSim, RestartForgetsAPayloadAndAHalfLine) {
+  Peers peers;
+  Modem m;
+  Prepare(m);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_TCP, peers.tcp_port()));
+  char b[TERN_AT_CMD_MAX];
+  int n = tern_at_cmd_cipsend(b, sizeof b, 0, 10);
+  ASSERT_GT(n, 0);
+  ASSERT_EQ(TERN_AT_EV_OK, m.Command(std::string(b, n)));
+  ASSERT_EQ(TERN_AT_EV_PROMPT, m.Result());
+  m.Write("abc");  // 3 of the 10 bytes
+  usleep(50 * 1000);
+  ASSERT_EQ(0, kill(m.pid(), SIGUSR1));
+  ASSERT_TRUE(m.PumpUntil([&] { return m.ready_ == 2; }, 1000));
+  EXPECT_EQ(TERN_AT_EV_OK, m.Command("AT\r\n"));
+  m.Write("AT+CIPMU");  // half a line
+  usleep(50 * 1000);
+  ASSERT_EQ(0, kill(m.pid(), SIGUSR1));
+  ASSERT_TRUE(m.PumpUntil([&] { return m.ready_ == 3; }, 1000));
+  EXPECT_EQ(TERN_AT_EV_ERROR, m.Command("X=1\r\n"));  // not AT+CIPMUX=1
 }
 
 TEST(ModemSim, SymlinkOption) {

@@ -74,7 +74,8 @@ enum {
 #define LINK_FREE 0xFF
 #define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
-#define START_TAKEN 1     /* op_err: ALREADY CONNECTED with a server up */
+#define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
+#define START_CLOSED 2    /* op_err: its CLOSED came before the result */
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
@@ -322,16 +323,21 @@ static tern_socket_at_sock *op_sock(tern_socket_at *m) {
 /* The modem restarted, stopped answering or went away: every link is
  * gone, and the listener fails. A restarted modem has no server; one that
  * stopped answering may still have it (AT+CIPSERVER=0 once the listener
- * closes). */
-static void all_links_gone(tern_socket_at *m, int err) {
+ * closes). After a restart (keep) a link taken for an AT+CIPSTART that
+ * has not gone out stays its socket's: the modem never opened it, and
+ * the connect goes on once the start sequence is done. */
+static void all_links_gone(tern_socket_at *m, int err, bool keep) {
   for (uint16_t i = 0; i < m->nsocks; i++) {
     tern_socket_at_sock *s = &m->socks[i];
-    if (s->kind != K_FREE && s->link != NO_SOCK) {
+    if (s->kind != K_FREE && s->link != NO_SOCK &&
+        !(keep && s->state == S_START && m->cur != i)) {
       sock_gone(s, err);
     }
   }
   for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
-    link_free(m, l);
+    if (m->link_sock[l] >= m->nsocks) {
+      link_free(m, l);
+    }
   }
   m->npend = 0;
   lst_fail(m, err);
@@ -384,11 +390,12 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       break;
     case OP_START:
       if (kind == TERN_AT_EV_CONNECT_FAIL || kind == TERN_AT_EV_ALREADY) {
-        /* ERROR follows. With a server up, ALREADY CONNECTED means a
-         * connection to it took the link first. */
-        m->op_err = kind == TERN_AT_EV_ALREADY && m->srv != SRV_OFF
-                        ? START_TAKEN
-                        : TERN_ECONNREFUSED;
+        /* ERROR follows. ALREADY CONNECTED: the modem holds the link
+         * for someone else (a connection to the server that took it
+         * first, or one left from before a reset here): it is handled
+         * as an incoming connection, and the connect moves. */
+        m->op_err =
+            kind == TERN_AT_EV_ALREADY ? START_TAKEN : TERN_ECONNREFUSED;
         return;
       }
       if (m->op_err == START_TAKEN) {
@@ -402,9 +409,12 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       } else if (s != NULL) {
         /* ESP-AT does not tell a refusal from a timeout or a taken
          * port: a datagram link with a local port most likely found it
-         * taken. */
+         * taken. OK after the link's CLOSED: it came and went (the
+         * connect succeeds, then the end of stream). */
         int err = TERN_ECONNREFUSED;
-        if (s->kind == K_DGRAM) {
+        if (kind == TERN_AT_EV_OK && m->op_err == START_CLOSED) {
+          err = 0;
+        } else if (s->kind == K_DGRAM) {
           err = (s->flags & F_BOUND) && s->local.port != 0 ? TERN_EADDRINUSE
                                                            : TERN_EIO;
         }
@@ -498,12 +508,12 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
 /* ---- events ---- */
 
 /* A +IPD (active mode) or a +CIPRECVDATA (passive mode) for socket s
- * (NULL: nobody's) begins. */
+ * (NULL: nobody's) begins. The bytes of one that is dropped are counted
+ * as they come (on_ipd_data). */
 static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
                    const tern_at_event *ev) {
   m->ipd_sock = NO_SOCK;
   if (s == NULL) {
-    m->stats.rx_dropped += ev->value;
     return;
   }
   if (s->kind == K_DGRAM) {
@@ -512,7 +522,6 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
          (ev->remote.port != s->peer.port ||
           !same_ip(&ev->remote.addr, &s->peer.addr))) ||
         ring_free(s) < TERN_SOCKET_AT_DGRAM_HDR + ev->value) {
-      m->stats.rx_dropped += ev->value;
       return;
     }
     uint8_t hdr[2] = {(uint8_t)(ev->value >> 8), (uint8_t)ev->value};
@@ -550,15 +559,25 @@ static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
   }
 }
 
-/* The +IPD in progress will not finish (the parser was reset): a
- * datagram's partial record is taken back out of the ring. */
+/* The parser is reset: a +IPD in progress will not finish. A datagram's
+ * partial record is taken back out of the ring; a stream has a hole (and
+ * what the modem said meanwhile, if its length lied), so it fails and
+ * its link is closed. */
 static void ipd_cut(tern_socket_at *m) {
-  if (m->ipd_sock < m->nsocks) {
-    tern_socket_at_sock *s = &m->socks[m->ipd_sock];
-    s->rx_len -= s->rx_open;
-    s->rx_open = 0;
+  tern_socket_at_sock *s =
+      m->ipd_sock < m->nsocks ? &m->socks[m->ipd_sock] : NULL;
+  if (s != NULL && tern_at_parser_in_payload(&m->parser)) {
+    if (s->kind == K_DGRAM) {
+      s->rx_len -= s->rx_open;
+      s->rx_open = 0;
+    } else if (s->link != NO_SOCK) {
+      uint8_t l = s->link;
+      sock_gone(s, TERN_ETIMEDOUT);
+      link_orphan(m, l);
+    }
   }
   m->ipd_sock = NO_SOCK;
+  tern_at_parser_reset(&m->parser);
 }
 
 static void on_line(tern_socket_at *m, const tern_at_event *ev) {
@@ -613,7 +632,12 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       break;
     case TERN_AT_EV_CLOSED: {
       if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
-        break; /* the command's own result settles the link */
+        /* The command's own result settles the link; AT+CIPSTART's OK
+         * after it is a connection that is gone already. */
+        if (m->op == OP_START && m->op_err == 0) {
+          m->op_err = START_CLOSED;
+        }
+        break;
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
       if (s != NULL) {
@@ -648,9 +672,12 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       break;
     }
     case TERN_AT_EV_READY:
-      if (m->startup >= STARTUP_DONE) {
+      /* The modem restarted, unless this is its boot while AT waits for
+       * its first OK: later, also while the start sequence runs again
+       * after a timeout, links and settings were lost with it. */
+      if (m->startup != OP_AT) {
         m->stats.restarts++;
-        all_links_gone(m, TERN_ECONNRESET);
+        all_links_gone(m, TERN_ECONNRESET, true);
         if (m->op != OP_NONE) {
           tern_socket_at_sock *s = op_sock(m);
           if (s != NULL && s->kind == K_DGRAM) {
@@ -696,11 +723,10 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
 static void op_timeout(tern_socket_at *m) {
   tern_socket_at_sock *s = op_sock(m);
   m->stats.timeouts++;
-  tern_at_parser_reset(&m->parser);
   ipd_cut(m);
   if (m->op < STARTUP_DONE) {
     /* The modem does not answer: nothing waiting on it can complete. */
-    all_links_gone(m, TERN_ETIMEDOUT);
+    all_links_gone(m, TERN_ETIMEDOUT, false);
   } else if (m->op == OP_SERVER || m->op == OP_STO) {
     /* The server may be up or not: the listener fails, and the server is
      * deleted once the listener closes. */
@@ -852,7 +878,7 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
       if (tern_stream_poll_read(&m->uart, cx, m->in, sizeof m->in, &n) ==
           TERN_READY) {
         if (n <= 0) {
-          all_links_gone(m, TERN_ECONNRESET);
+          all_links_gone(m, TERN_ECONNRESET, false);
           op_end(m);
           return TERN_READY;
         }
@@ -897,7 +923,7 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
     if (len > 0 &&
         tern_stream_poll_write(&m->uart, cx, p, len, &n) == TERN_READY) {
       if (n < 0) {
-        all_links_gone(m, TERN_ECONNRESET);
+        all_links_gone(m, TERN_ECONNRESET, false);
         op_end(m);
         return TERN_READY;
       }
@@ -1284,6 +1310,14 @@ static void sock_free(tern_socket_at_sock *s) {
   sock_reset(s, K_FREE);
 }
 
+/* What a connection's close reports: its error; or, when its link ended
+ * with bytes the application wrote that the modem never confirmed
+ * sending (a CLOSED while they waited or before their SEND OK), a reset:
+ * the peer will not get them, and ESP-AT has no half-close. */
+static int close_err(const tern_socket_at_sock *s) {
+  return s->err == 0 && s->tx_len > 0 ? TERN_ECONNRESET : s->err;
+}
+
 /* Starts closing the link (once tx is sent); whether it is done. */
 static bool close_link(tern_socket_at_sock *s) {
   if (s->link == NO_SOCK) {
@@ -1322,7 +1356,7 @@ static tern_poll at_poll_close(tern_socket *so, tern_cx *cx, int *err) {
     tern_waker_slot_register(&s->wr, cx);
     return TERN_PENDING;
   }
-  *err = s->kind == K_STREAM ? s->err : 0;
+  *err = s->kind == K_STREAM ? close_err(s) : 0;
   sock_free(s);
   return TERN_READY;
 }
@@ -1448,7 +1482,7 @@ static tern_poll st_close(void *self, tern_cx *cx, int *err) {
     tern_waker_slot_register(&s->wr, cx);
     return TERN_PENDING;
   }
-  *err = s->err;
+  *err = close_err(s);
   return TERN_READY;
 }
 

@@ -58,16 +58,16 @@
  *    has no peer is TERN_ENOTSUP (AT+CIPSTART wants a remote).
  * A command with no final result within timeout_ms (AT+CIPSTART: the
  * larger of it and 10 s, the modem's own connect timeout) fails its
- * socket with TERN_ETIMEDOUT, resets the parser and runs the start
- * sequence again, beginning with AT+CIPMUX? instead of AT: final results
- * before its "+CIPMUX:" line are late answers of the command that timed
- * out, discarded (stats.stray), never taken for a later command's.
- * An AT+CIPSEND given up before its payload was taken (timeout, or an
- * answer other than the prompt) may still be prompted for: its count of
- * zeros goes out before anything else, so the modem never takes a command
- * for payload, then the same resync. A prompt nobody awaits (a send awaits
- * it after the OK to its AT+CIPSEND) is no result.
- * "ready" (the modem restarted) ends every link with TERN_ECONNRESET. */
+ * socket with TERN_ETIMEDOUT (and a stream whose +IPD payload the reset
+ * cuts), resets the parser and runs the start sequence again, beginning with
+ * AT+CIPMUX? instead of AT: final results before its "+CIPMUX:" line are late
+ * answers of the command that timed out, discarded (stats.stray), never taken
+ * for a later command's. An AT+CIPSEND given up before its payload was taken
+ * (timeout, or an answer other than the prompt) may still be prompted for: its
+ * count of zeros goes out before anything else, so the modem never takes a
+ * command for payload, then the same resync. A prompt nobody awaits (a send
+ * awaits it after the OK to its AT+CIPSEND) is no result. "ready" (the modem
+ * restarted) ends every link with TERN_ECONNRESET. */
 #ifndef TERN_SOCKET_AT_H
 #define TERN_SOCKET_AT_H
 
@@ -123,7 +123,8 @@ typedef struct tern_socket_at_stats {
                           (late ones, discarded while resynchronising),
                           and prompts no send awaited */
   uint32_t refused;    /* connections to the server closed at once: beyond
-                          the backlog, or with no listener */
+                          the backlog, or with no listener (also a link
+                          the modem kept for nobody: ALREADY CONNECTED) */
 } tern_socket_at_stats;
 
 /* The backend. Caller storage; fields are the backend's but stats. */

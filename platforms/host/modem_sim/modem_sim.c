@@ -715,8 +715,13 @@ static void cipstatus(void) {
 }
 
 /* A restart (AT+RST, or SIGUSR1: a module that browned out): every link
- * closed without a report, settings back to the start, "ready". */
+ * closed without a report, settings back to the start, "ready". A
+ * payload still awaited and a command line half received are lost, as
+ * with a module's restart. */
 static void restart(void) {
+  send_link = -1;
+  line_len = 0;
+  line_overflow = false;
   for (int i = 0; i < LINKS; i++) {
     close_socket(i, false);
     links[i].closing = links[i].reported = false;
@@ -1128,7 +1133,7 @@ int main(int argc, char **argv) {
 
   msg("\r\nready\r\n");
   while (!stop) {
-    if (restart_asked && send_link < 0) {
+    if (restart_asked) {
       restart_asked = 0;
       restart();
     }
