@@ -253,6 +253,13 @@ TEST_F(DnsCache, BadArguments) {
   EXPECT_EQ(tern_dns_cache_init(&other, slots, 0), TERN_EINVAL);
 }
 
+// No entries (NULL with a count) is a bad argument, not a cache that
+// writes through NULL: before, init itself crashed clearing the entries.
+TEST(DnsCacheInit, NullEntriesAreRefused) {
+  tern_dns_cache c;
+  EXPECT_EQ(tern_dns_cache_init(&c, nullptr, 3), TERN_EINVAL);
+}
+
 TEST_F(DnsCache, ClearForgetsEverything) {
   ASSERT_EQ(Put("a", 1, 10, 0), 0);
   ASSERT_EQ(Put("b", 2, 10, 0), 0);
