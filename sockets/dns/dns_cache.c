@@ -16,7 +16,7 @@ _Static_assert(TERN_DNS_CACHE_MAX_TTL <= 0x7fffffffu / 1000u,
                "of the millisecond clock)");
 
 int tern_dns_cache_init(tern_dns_cache *c, tern_dns_cache_entry *e, size_t n) {
-  if (n == 0) {
+  if (e == NULL || n == 0) {
     return TERN_EINVAL;
   }
   c->e = e;
@@ -30,8 +30,13 @@ void tern_dns_cache_clear(tern_dns_cache *c) {
   c->uses = 0;
 }
 
-/* The length of name without one final dot. */
+/* The length of name without one final dot; 0 for NULL, taken as the
+ * empty name is: refused by put, a miss for get (find matches no entry of
+ * length 0). */
 static size_t key_len(const char *name) {
+  if (name == NULL) {
+    return 0;
+  }
   size_t n = strlen(name);
   return n > 0 && name[n - 1] == '.' ? n - 1 : n;
 }

@@ -65,7 +65,7 @@ typedef struct tern_dns_cache {
 } tern_dns_cache;
 
 /* Makes an empty cache of the n entries at e (caller storage, kept until
- * the cache is no longer used). TERN_EINVAL when n is 0. */
+ * the cache is no longer used). TERN_EINVAL when e is NULL or n is 0. */
 int tern_dns_cache_init(tern_dns_cache *c, tern_dns_cache_entry *e, size_t n);
 
 /* Records what a server said about name and qtype at time now (ms):
@@ -73,8 +73,8 @@ int tern_dns_cache_init(tern_dns_cache *c, tern_dns_cache_entry *e, size_t n);
  * kept), or TERN_DNS_NXDOMAIN / _NODATA (addrs unused) for ttl seconds.
  * Replaces an entry for the same name and type. Returns 0; 0 too, and
  * nothing kept, when ttl is 0 or the name is longer than
- * TERN_DNS_CACHE_NAME; TERN_EINVAL for another result, an empty name, an
- * OK without addresses or a qtype that is not A or AAAA. */
+ * TERN_DNS_CACHE_NAME; TERN_EINVAL for another result, a NULL or empty
+ * name, an OK without addresses or a qtype that is not A or AAAA. */
 int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,
                        int result, const tern_ip_addr *addrs, size_t n,
                        uint32_t ttl, uint32_t now);
@@ -82,7 +82,8 @@ int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,
 /* Looks name and qtype up at time now (ms). Returns TERN_ENOENT when the
  * cache has no live entry; else the entry's result: TERN_DNS_OK with
  * *n addresses copied to addrs (at most cap), or TERN_DNS_NXDOMAIN /
- * _NODATA (*n = 0). An entry found expired is freed. */
+ * _NODATA (*n = 0). A NULL or empty name is a miss. An entry found
+ * expired is freed. */
 int tern_dns_cache_get(tern_dns_cache *c, const char *name, unsigned qtype,
                        uint32_t now, tern_ip_addr *addrs, size_t cap,
                        size_t *n);

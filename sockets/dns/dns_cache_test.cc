@@ -253,6 +253,29 @@ TEST_F(DnsCache, BadArguments) {
   EXPECT_EQ(tern_dns_cache_init(&other, slots, 0), TERN_EINVAL);
 }
 
+// A NULL name is taken as the empty one: put refuses it (TERN_EINVAL),
+// get misses (TERN_ENOENT, as for ""). Before, both read it with strlen
+// and crashed.
+TEST_F(DnsCache, ANullNameIsTakenAsTheEmptyOne) {
+  tern_ip_addr a = V4(1);
+  EXPECT_EQ(tern_dns_cache_put(&c, nullptr, TERN_DNS_TYPE_A, TERN_DNS_OK, &a, 1,
+                               10, 0),
+            TERN_EINVAL);
+  tern_ip_addr got[2];
+  size_t n = 99;
+  EXPECT_EQ(tern_dns_cache_get(&c, nullptr, TERN_DNS_TYPE_A, 0, got, 2, &n),
+            TERN_ENOENT);
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(Get("x", 0), TERN_ENOENT);  // nothing was stored
+}
+
+// No entries (NULL with a count) is a bad argument, not a cache that
+// writes through NULL: before, init itself crashed clearing the entries.
+TEST(DnsCacheInit, NullEntriesAreRefused) {
+  tern_dns_cache c;
+  EXPECT_EQ(tern_dns_cache_init(&c, nullptr, 3), TERN_EINVAL);
+}
+
 TEST_F(DnsCache, ClearForgetsEverything) {
   ASSERT_EQ(Put("a", 1, 10, 0), 0);
   ASSERT_EQ(Put("b", 2, 10, 0), 0);

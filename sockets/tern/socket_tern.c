@@ -395,9 +395,14 @@ static tern_poll t_shut(void *self, tern_cx *cx, int *err) {
     *err = TERN_EINVAL;
     return TERN_READY;
   }
-  /* The stream's close is a half-close: FIN, then READY once it is
-   * acknowledged; the connection stays the socket's (tern_tcp_poll_close
-   * would also hand a listener's slot back). */
+  /* The stream's close is a half-close: the FIN is queued after the data,
+   * and READY comes once the data has been acknowledged (the stream's
+   * contract: flushed, then the end signalled). The FIN itself may still
+   * be unacknowledged, or not yet sent, in FIN-WAIT-1, CLOSING or
+   * LAST-ACK: tern_tcp_poll_flush counts data bytes only; FIN-WAIT-2 and
+   * TIME-WAIT say it was acknowledged. The connection stays the socket's
+   * (tern_tcp_poll_close, which waits for the FIN's ACK, would also hand
+   * a listener's slot back). */
   tern_tcp_conn *c = conn_of(k);
   tern_tcp_shutdown(c);
   switch (tern_tcp_get_state(c)) {
