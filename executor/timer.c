@@ -55,12 +55,15 @@ static tern_poll no_queue(tern_timer *t, tern_cx *cx) {
 }
 
 tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
+  /* Ends a sleep_for in progress, whatever comes of this poll: a later
+   * sleep_for starts afresh rather than keep this deadline as its own.
+   * (tern_sleep_for marks its own sleep started again after the call.) */
+  t->started = 0;
   tern_time now = tern_port_now();
   if (!tern_time_before(now, deadline)) {
     if (t->queue != NULL) {
       unlink_timer(t);
     }
-    t->started = 0;
     return TERN_READY;
   }
   tern_timer_queue *q = cx->timers;
@@ -94,9 +97,10 @@ tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms) {
       ms = TERN_SLEEP_MAX_MS;
     }
     deadline = tern_port_now() + ms;
-    t->started = 1;
   }
-  return tern_sleep_until(t, cx, deadline);
+  tern_poll r = tern_sleep_until(t, cx, deadline);
+  t->started = (uint8_t)(r == TERN_PENDING); /* completion resets it */
+  return r;
 }
 
 void tern_timer_cancel(tern_timer *t) {

@@ -149,6 +149,38 @@ TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
   tern_timer_cancel(&t);
 }
 
+// A tern_sleep_until on the timer ends a sleep_for in progress: the next
+// sleep_for starts afresh, `ms` from its own first poll. Before, the
+// started flag survived the sleep_until, and the later sleep_for ended at
+// the sleep_until's deadline (50 here), neither its own nor the first's.
+TEST_F(TimerTest, SleepUntilBetweenTwoSleepForsLetsTheSecondStartAfresh) {
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx(&q);
+  tern_timer t = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 0: 100
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 50), TERN_PENDING);
+  tern_sim_set_time(10);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 10: 110
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 110u);
+  tern_sim_set_time(50);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 0u);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // kept: 110
+  tern_sim_set_time(110);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_READY);
+  // Without a queue the same: the sleep_until's deadline is not kept.
+  tern_cx none = c.Cx(nullptr);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 110: 210
+  EXPECT_EQ(tern_sleep_until(&t, &none, 150), TERN_PENDING);
+  g_assert_failures.clear();  // no queue: the debug check, tested above
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 110: 210
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 210u);
+  tern_timer_cancel(&t);
+}
+
 // A sleep longer than the wrapping clock can tell from the past is cut
 // to TERN_SLEEP_MAX_MS (before, 2^32 - 1 ms ended at once: its deadline
 // read as 1 ms ago).
