@@ -9,8 +9,14 @@
  * A tern_timer is caller storage (usually in a task's state struct). It is
  * armed by the first poll that finds its deadline in the future and
  * disarmed when it fires, when polled after its deadline, or by
- * tern_timer_cancel. Do not let an armed timer's storage go out of scope:
- * cancel it first.
+ * tern_timer_cancel. Do not let an armed timer's storage go out of scope,
+ * or reset it (TERN_TIMER_INIT, memset): cancel it first. A tern_select
+ * branch that lost keeps its timer armed: cancel it before reusing or
+ * freeing the branch's state. Debug builds catch two forms of this: a
+ * timer armed while it is still linked in the queue (its storage was
+ * reset while armed), and a pooled task that finishes with a timer still
+ * armed in its slot in its executor's queue; each calls tern_assert_failed
+ * and takes the timer out. Release builds do not look.
  *
  * A queue is used from its executor's task context only (its run loop and
  * the polls it makes), so it needs no critical section; an armed timer
