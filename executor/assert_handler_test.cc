@@ -70,4 +70,54 @@ TEST(AssertHandlerReturns, SelectOfNoChildrenIsReadyWithNoIndex) {
   EXPECT_NE(g_assert_failures[0].find("no children"), std::string::npos);
 }
 
+#ifndef NDEBUG
+// A pooled task that ends on a select whose losing branch, a sleep, was
+// never cancelled: its slot goes back to the pool with the timer still
+// linked in the executor's queue, where the next spawn would overwrite
+// it. Debug builds report it when the task finishes and cancel the timer.
+struct SleepyPooled {
+  tern_task task;  // first member: the pool needs it
+  tern_timer t;
+  bool other_done;
+};
+
+tern_poll SleepBranchPoll(void *state, tern_cx *cx) {
+  return tern_sleep_for(&static_cast<SleepyPooled *>(state)->t, cx, 1000);
+}
+
+tern_poll OtherBranchPoll(void *state, tern_cx *cx) {
+  (void)tern_cx_waker(cx);
+  return static_cast<SleepyPooled *>(state)->other_done ? TERN_READY
+                                                        : TERN_PENDING;
+}
+
+tern_poll SleepyPooledPoll(tern_task *task, tern_cx *cx) {
+  SleepyPooled *s = TERN_CONTAINER_OF(task, SleepyPooled, task);
+  tern_future kids[2] = {{SleepBranchPoll, s}, {OtherBranchPoll, s}};
+  size_t which;
+  return tern_select(kids, 2, &which, cx);
+}
+
+TERN_TASK_POOL_DEFINE(sleepy_pool, SleepyPooled, 1);
+
+TEST(AssertHandlerReturns, APooledTaskEndingWithATimerArmedIsReported) {
+  g_assert_failures.clear();
+  tern_executor ex;
+  tern_executor_init(&ex);
+  SleepyPooled init{};
+  init.task.poll = SleepyPooledPoll;
+  init.t = TERN_TIMER_INIT;
+  init.other_done = true;
+  tern_task *task = nullptr;
+  ASSERT_EQ(tern_spawn_pooled(&ex, &sleepy_pool, &init, sizeof init, &task), 0);
+  EXPECT_EQ(tern_executor_run_once(&ex), 1u);
+  EXPECT_TRUE(tern_task_done(task));
+  ASSERT_EQ(g_assert_failures.size(), 1u);
+  EXPECT_NE(g_assert_failures[0].find("timer still armed"), std::string::npos);
+  tern_time next = 0;
+  EXPECT_FALSE(tern_timer_queue_next(&ex.timers, &next));  // cancelled
+  EXPECT_EQ(tern_task_pool_in_use(&sleepy_pool), 0u);
+}
+#endif
+
 }  // namespace

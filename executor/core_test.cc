@@ -137,6 +137,32 @@ TEST(WaitQueue, WakesInFifoOrder) {
   EXPECT_FALSE(tern_waitq_wake_one(&q));
 }
 
+// What layers above the executor read of a wait instead of its fields
+// (the packet pool, IP's room wait, a UDP socket's close): idle, then
+// queued with its waker, then woken and not yet seen, then idle again.
+TEST(WaitQueue, WaiterStateThroughItsAccessors) {
+  tern_test::CountingWaker a;
+  tern_waiter w = TERN_WAITER_INIT;
+  tern_waitq q = TERN_WAITQ_INIT;
+  EXPECT_TRUE(tern_waiter_idle(&w));
+  EXPECT_TRUE(tern__waitq_empty_locked(&q));
+  EXPECT_EQ(tern_waiter_waker(&w).wake, nullptr);
+  tern_cx cx = a.Cx();
+  EXPECT_EQ(tern_waitq_poll(&q, &w, &cx), TERN_PENDING);
+  EXPECT_FALSE(tern_waiter_idle(&w));
+  EXPECT_FALSE(tern__waitq_empty_locked(&q));
+  tern_waker_wake(tern_waiter_waker(&w));  // wakes, leaves it queued
+  EXPECT_EQ(a.Take(), 1);
+  EXPECT_FALSE(tern__waitq_empty_locked(&q));
+  EXPECT_TRUE(tern_waitq_wake_one(&q));
+  EXPECT_EQ(a.Take(), 1);
+  EXPECT_FALSE(tern_waiter_idle(&w));              // the wake is not seen yet
+  EXPECT_EQ(tern_waiter_waker(&w).wake, nullptr);  // off the queue
+  EXPECT_TRUE(tern__waitq_empty_locked(&q));
+  EXPECT_EQ(tern_waitq_poll(&q, &w, &cx), TERN_READY);
+  EXPECT_TRUE(tern_waiter_idle(&w));
+}
+
 TEST(WaitQueue, RepollRefreshesWakerWithoutRequeue) {
   tern_test::CountingWaker a, b;
   tern_waiter w = TERN_WAITER_INIT;

@@ -110,6 +110,31 @@ static void pool_release(tern_task *task) {
   tern__port_critical_exit(s);
 }
 
+#ifndef NDEBUG
+/* Debug builds, when a pooled task finishes: a timer still armed inside
+ * its slot (a tern_select branch's that lost and was never cancelled)
+ * would stay linked in the queue from storage the next spawn overwrites.
+ * Reported, then cancelled. Only the executor's own queue is searched. */
+static void check_slot_has_no_armed_timer(tern_executor *ex,
+                                          const tern_task *task) {
+  const uint8_t *slot = (const uint8_t *)task - TERN_TASK_POOL_HDR;
+  tern_task_pool *pool;
+  memcpy(&pool, slot, sizeof pool);
+  uintptr_t lo = (uintptr_t)slot, hi = lo + pool->slot_size;
+  tern_timer *t = ex->timers.head;
+  while (t != NULL) {
+    tern_timer *next = t->next;
+    if ((uintptr_t)t >= lo && (uintptr_t)t < hi) {
+      tern_assert_failed(
+          "pooled task finished with a timer still armed in "
+          "its state (cancel it first)");
+      tern_timer_cancel(t);
+    }
+    t = next;
+  }
+}
+#endif
+
 /* Marks a task done and disarms it. A wake during its last poll may have
  * queued it again: it is taken off the run queue here (rare, so the search
  * is fine), which keeps a finished task from being polled again and lets a
@@ -135,6 +160,9 @@ static void finish(tern_executor *ex, tern_task *task) {
   __atomic_store_n(&task->armed, 0, __ATOMIC_RELAXED);
   tern__port_critical_exit(s);
   if (task->flags & TERN_TASK_POOLED) {
+#ifndef NDEBUG
+    check_slot_has_no_armed_timer(ex, task);
+#endif
     pool_release(task);
   }
 }

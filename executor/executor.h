@@ -163,7 +163,10 @@ tern_poll tern_join(tern_future *children, size_t n, uint32_t *done,
 
 /* Polls the children in order; READY as soon as one is, with its index in
  * *which. The others are simply not polled again (drop their state or
- * cancel them as their API says). n must be at least 1: 0 is a bug, and
+ * cancel them as their API says: a losing branch's timer stays armed until
+ * tern_timer_cancel or its deadline, and debug builds report one whose
+ * storage is reset while armed, or left armed in a pooled task that
+ * finishes; tern/timer.h). n must be at least 1: 0 is a bug, and
  * calls tern_assert_failed in every build (if a handler of the program's
  * own returns, the select is READY at once with *which 0, which no child
  * has). */

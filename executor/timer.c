@@ -26,12 +26,36 @@ static void unlink_timer(tern_timer *t) {
   t->queue = NULL;
 }
 
+#ifndef NDEBUG
+/* Debug builds: t, about to be linked into q, must not be in it already.
+ * It is when its storage was reset while it was armed (TERN_TIMER_INIT
+ * or a memset over the state of a tern_select branch that lost, reused
+ * without tern_timer_cancel): the reset cleared its queue pointer and its
+ * link (so whatever followed it in q is lost already), and linking it a
+ * second time would make q a loop. Reported, then taken out so that q
+ * stays a list. */
+static void check_not_linked(tern_timer_queue *q, tern_timer *t) {
+  for (tern_timer **link = &q->head; *link != NULL; link = &(*link)->next) {
+    if (*link == t) {
+      tern_assert_failed(
+          "timer armed while still in its queue: its storage "
+          "was reset while armed (cancel it first)");
+      *link = t->next;
+      return;
+    }
+  }
+}
+#endif
+
 /* Ordered by the time from now to each deadline (negative for one passed
  * but not fired yet), not by tern_time_before between two deadlines: a
  * passed deadline and one TERN_SLEEP_MAX_MS ahead lie 2^31 ms or more
  * apart, which it reads backwards, and the overdue timer would wait behind
  * the long one. */
 static void insert_timer(tern_timer_queue *q, tern_timer *t, tern_time now) {
+#ifndef NDEBUG
+  check_not_linked(q, t);
+#endif
   tern_timer **link = &q->head;
   int32_t ahead = (int32_t)(t->deadline - now);
   while (*link != NULL && (int32_t)((*link)->deadline - now) <= ahead) {
@@ -55,12 +79,15 @@ static tern_poll no_queue(tern_timer *t, tern_cx *cx) {
 }
 
 tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
+  /* Ends a sleep_for in progress, whatever comes of this poll: a later
+   * sleep_for starts afresh rather than keep this deadline as its own.
+   * (tern_sleep_for marks its own sleep started again after the call.) */
+  t->started = 0;
   tern_time now = tern_port_now();
   if (!tern_time_before(now, deadline)) {
     if (t->queue != NULL) {
       unlink_timer(t);
     }
-    t->started = 0;
     return TERN_READY;
   }
   tern_timer_queue *q = cx->timers;
@@ -94,9 +121,10 @@ tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms) {
       ms = TERN_SLEEP_MAX_MS;
     }
     deadline = tern_port_now() + ms;
-    t->started = 1;
   }
-  return tern_sleep_until(t, cx, deadline);
+  tern_poll r = tern_sleep_until(t, cx, deadline);
+  t->started = (uint8_t)(r == TERN_PENDING); /* completion resets it */
+  return r;
 }
 
 void tern_timer_cancel(tern_timer *t) {

@@ -9,8 +9,14 @@
  * A tern_timer is caller storage (usually in a task's state struct). It is
  * armed by the first poll that finds its deadline in the future and
  * disarmed when it fires, when polled after its deadline, or by
- * tern_timer_cancel. Do not let an armed timer's storage go out of scope:
- * cancel it first.
+ * tern_timer_cancel. Do not let an armed timer's storage go out of scope,
+ * or reset it (TERN_TIMER_INIT, memset): cancel it first. A tern_select
+ * branch that lost keeps its timer armed: cancel it before reusing or
+ * freeing the branch's state. Debug builds catch two forms of this: a
+ * timer armed while it is still linked in the queue (its storage was
+ * reset while armed), and a pooled task that finishes with a timer still
+ * armed in its slot in its executor's queue; each calls tern_assert_failed
+ * and takes the timer out. Release builds do not look.
  *
  * A queue is used from its executor's task context only (its run loop and
  * the polls it makes), so it needs no critical section; an armed timer
@@ -59,7 +65,8 @@ tern_time tern_now(void);
 
 /* READY once the clock reaches deadline; until then armed in cx's timer
  * queue (cx->timers) with cx's waker. A timer armed in another queue is
- * moved to cx's.
+ * moved to cx's, one armed for another deadline moved to this one's place,
+ * and a tern_sleep_for in progress on it ends (see there).
  *
  * cx->timers NULL (a poller with no timer queue) is a bug: debug builds
  * call tern_assert_failed. Then, and in release builds, the timer is
@@ -76,8 +83,9 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline);
 
 /* READY `ms` (at most TERN_SLEEP_MAX_MS: more is cut to it) after the
  * first poll (the deadline is fixed then and kept in the timer;
- * tern_timer_cancel or completion resets it). Armed as tern_sleep_until
- * is. */
+ * tern_timer_cancel, completion, or a tern_sleep_until poll of the same
+ * timer resets it, and the next tern_sleep_for starts afresh). Armed as
+ * tern_sleep_until is. */
 tern_poll tern_sleep_for(tern_timer *t, tern_cx *cx, uint32_t ms);
 
 /* Disarms the timer from whichever queue it is in (a no-op if it is not

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tern/executor.h"
 #include "tern/sim.h"
 
 namespace {
@@ -146,6 +147,38 @@ TEST_F(TimerTest, SleepForKeepsItsDeadlineAcrossPolls) {
   tern_time next = 0;
   ASSERT_TRUE(tern_timer_queue_next(&q, &next));
   EXPECT_EQ(next, 200u);
+  tern_timer_cancel(&t);
+}
+
+// A tern_sleep_until on the timer ends a sleep_for in progress: the next
+// sleep_for starts afresh, `ms` from its own first poll. Before, the
+// started flag survived the sleep_until, and the later sleep_for ended at
+// the sleep_until's deadline (50 here), neither its own nor the first's.
+TEST_F(TimerTest, SleepUntilBetweenTwoSleepForsLetsTheSecondStartAfresh) {
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx(&q);
+  tern_timer t = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 0: 100
+  EXPECT_EQ(tern_sleep_until(&t, &cx, 50), TERN_PENDING);
+  tern_sim_set_time(10);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 10: 110
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 110u);
+  tern_sim_set_time(50);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 0u);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // kept: 110
+  tern_sim_set_time(110);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_READY);
+  // Without a queue the same: the sleep_until's deadline is not kept.
+  tern_cx none = c.Cx(nullptr);
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 110: 210
+  EXPECT_EQ(tern_sleep_until(&t, &none, 150), TERN_PENDING);
+  g_assert_failures.clear();  // no queue: the debug check, tested above
+  EXPECT_EQ(tern_sleep_for(&t, &cx, 100), TERN_PENDING);  // now 110: 210
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 210u);
   tern_timer_cancel(&t);
 }
 
@@ -335,6 +368,55 @@ TEST_F(TimerTest, AContextWithoutAQueueWakesItselfUntilTheDeadline) {
   EXPECT_EQ(tern_sleep_until(&t, &cx, 100), TERN_READY);
   EXPECT_TRUE(g_assert_failures.empty());  // no check once it is due
 }
+
+#ifndef NDEBUG
+// A loop that selects between a sleep and something else, and resets the
+// branches' states for each round: the sleep lost the first round, so its
+// timer is still armed when the reset clears it. Armed again, it would be
+// linked into the queue a second time (a loop: it fired twice). Debug
+// builds report it and keep the queue a list. (Release builds do not look:
+// the contract is to cancel a losing branch's timer, tern/executor.h.)
+struct SleepBranch {
+  tern_timer t = TERN_TIMER_INIT;
+  static tern_poll Poll(void *state, tern_cx *cx) {
+    return tern_sleep_for(&static_cast<SleepBranch *>(state)->t, cx, 100);
+  }
+};
+struct FlagBranch {
+  bool ready = false;
+  static tern_poll Poll(void *state, tern_cx *cx) {
+    (void)tern_cx_waker(cx);
+    return static_cast<FlagBranch *>(state)->ready ? TERN_READY : TERN_PENDING;
+  }
+};
+
+TEST_F(TimerTest, ALosingBranchsTimerResetWhileArmedIsReported) {
+  tern_test::CountingWaker c;
+  tern_cx cx = c.Cx(&q);
+  SleepBranch sleep;
+  FlagBranch flag;
+  flag.ready = true;
+  tern_future kids[2] = {{SleepBranch::Poll, &sleep},
+                         {FlagBranch::Poll, &flag}};
+  size_t which = 9;
+  EXPECT_EQ(tern_select(kids, 2, &which, &cx), TERN_READY);
+  EXPECT_EQ(which, 1u);  // the sleep lost, its timer armed at 100
+  tern_sim_set_time(40);
+  sleep = SleepBranch{};  // the next round's fresh states, no cancel
+  flag = FlagBranch{};
+  EXPECT_EQ(tern_select(kids, 2, &which, &cx), TERN_PENDING);  // 140
+  ASSERT_EQ(g_assert_failures.size(), 1u);
+  EXPECT_NE(g_assert_failures[0].find("still in its queue"), std::string::npos);
+  g_assert_failures.clear();
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 140u);
+  tern_sim_set_time(140);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);  // once
+  EXPECT_EQ(tern_select(kids, 2, &which, &cx), TERN_READY);
+  EXPECT_EQ(which, 0u);
+}
+#endif
 
 // A timer's waker, called while its queue fires, may arm its own timer
 // again or cancel another timer of the same queue (one about to fire).

@@ -67,6 +67,28 @@ unsigned tern_waitq_wake_all(tern_waitq *q);
 /* Whether nobody is waiting. */
 bool tern_waitq_empty(const tern_waitq *q);
 
+/* tern_waitq_empty for a caller already inside the port's critical section
+ * (a pool that tests for waiters in the section where it frees). */
+static inline bool tern__waitq_empty_locked(const tern_waitq *q) {
+  return q->head == NULL;
+}
+
+/* Whether w is in no wait: on no queue, and holding no wake it has not
+ * seen (fresh, or reusable after READY or a cancel). A poll tests its
+ * condition itself only then; a waiter already waiting keeps its place.
+ * For the waiter's own task (read outside the critical section). */
+static inline bool tern_waiter_idle(const tern_waiter *w) {
+  return !w->queued && !w->woken;
+}
+
+/* The waker w waits with while it is on a queue, else the empty waker:
+ * for an owner that ends the wait from outside (a socket closed, an error)
+ * and wakes the waiter so that it sees. */
+static inline tern_waker tern_waiter_waker(const tern_waiter *w) {
+  tern_waker none = {NULL, NULL};
+  return w->queued ? w->waker : none;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,8 +32,7 @@ int tern_pkt_pool_init(tern_pkt_pool *pool, void *storage, size_t storage_size,
   pool->nfree = (uint16_t)count;
   pool->reserved = 0;
   pool->rx_reserve = 0;
-  pool->waiters.head = NULL;
-  pool->waiters.tail = NULL;
+  pool->waiters = (tern_waitq)TERN_WAITQ_INIT;
   pool->stats = (tern_pkt_pool_stats){0, 0, 0, 0, 0, (uint16_t)count};
   return (int)count;
 }
@@ -68,7 +67,7 @@ static void kick(tern_pkt_pool *pool) {
   for (;;) {
     tern_irqstate s = tern_port_critical_enter();
     if (pool->nfree <= pool->reserved + pool->rx_reserve ||
-        pool->waiters.head == NULL) {
+        tern__waitq_empty_locked(&pool->waiters)) {
       tern_port_critical_exit(s);
       return;
     }
@@ -87,7 +86,7 @@ static void kick(tern_pkt_pool *pool) {
 tern_poll tern_pkt_pool_poll_alloc(tern_pkt_pool *pool, tern_cx *cx,
                                    tern_waiter *waiter, tern_pkt **out) {
   tern_irqstate s = tern_port_critical_enter();
-  if (waiter->queued || waiter->woken) {
+  if (!tern_waiter_idle(waiter)) {
     /* Already waiting: READY from the queue means a packet was kept for
      * us; otherwise this refreshes the waker. */
     if (tern_waitq_poll(&pool->waiters, waiter, cx) == TERN_PENDING) {
@@ -176,7 +175,7 @@ void tern_pkt_free(tern_pkt *pkt) {
   /* Only a waiter queued now can want this packet: one that queues later
    * finds it free when it looks (tern_pkt_pool_poll_alloc, in the
    * section), so most frees hand nothing on and skip kick(). */
-  bool waiting = pool->waiters.head != NULL; /* (in the section already) */
+  bool waiting = !tern__waitq_empty_locked(&pool->waiters);
   tern_port_critical_exit(s);
   if (waiting) {
     kick(pool);

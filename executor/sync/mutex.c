@@ -7,8 +7,7 @@
  * can be taken at once without overtaking anybody. */
 
 void tern_mutex_init(tern_mutex *m) {
-  m->waiters.head = NULL;
-  m->waiters.tail = NULL;
+  m->waiters = (tern_waitq)TERN_WAITQ_INIT;
   m->locked = 0;
 }
 

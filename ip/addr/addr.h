@@ -138,6 +138,14 @@ static inline tern_ipv4_addr tern_ipv4(uint8_t a, uint8_t b, uint8_t c,
   return r;
 }
 
+/* Whether a is 0.0.0.0, the unspecified address (RFC 1122 3.2.1.3): what
+ * a protocol gives for "no address" (IPCP's peer that has none, a DHCP
+ * field left empty). Inline, byte by byte: a tern_ipv4_addr may sit at
+ * any byte, and four loads cost less than a call to memcmp on Cortex-M0. */
+static inline bool tern_ipv4_is_unspecified(const tern_ipv4_addr *a) {
+  return (a->b[0] | a->b[1] | a->b[2] | a->b[3]) == 0;
+}
+
 bool tern_ipv4_eq(const tern_ipv4_addr *a, const tern_ipv4_addr *b);
 bool tern_ipv6_eq(const tern_ipv6_addr *a, const tern_ipv6_addr *b);
 

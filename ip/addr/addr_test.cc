@@ -80,6 +80,23 @@ TEST(Ipv4, SameSubnet) {
   EXPECT_FALSE(tern_ipv4_same_subnet(&a, &b, 99));  // clamps to 32
 }
 
+// 0.0.0.0 only: a zero byte anywhere else, or a single set bit in any
+// byte, is an address (the PPP glue's "the peer gave none").
+TEST(Ipv4, UnspecifiedIsAllFourBytesZero) {
+  tern_ipv4_addr any = tern_ipv4(0, 0, 0, 0);
+  EXPECT_TRUE(tern_ipv4_is_unspecified(&any));
+  for (int i = 0; i < 4; i++) {
+    tern_ipv4_addr a = any;
+    a.b[i] = 0x80;
+    EXPECT_FALSE(tern_ipv4_is_unspecified(&a)) << i;
+    a.b[i] = 1;
+    EXPECT_FALSE(tern_ipv4_is_unspecified(&a)) << i;
+  }
+  tern_ipv4_addr parsed;
+  ASSERT_EQ(tern_ipv4_parse(&parsed, "0.0.0.0", 7), 0);
+  EXPECT_TRUE(tern_ipv4_is_unspecified(&parsed));
+}
+
 // RFC 5952 section 4 examples and the RFC 4291 section 2.2 forms.
 TEST(Ipv6, CanonicalText) {
   EXPECT_EQ(Canon6("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");

@@ -176,7 +176,7 @@ tern_poll tern_ip_poll_room(tern_ip_stack *stack, tern_cx *cx, tern_waiter *w,
    * was made, which is checked again) finds room or waits; one still on
    * the queue waits on. */
   for (;;) {
-    if (!w->queued && !w->woken) {
+    if (tern_waiter_idle(w)) {
       if (iface->txq_len < TERN_IP_TXQ_MAX || !tern_ip_iface_up(iface)) {
         return TERN_READY;
       }

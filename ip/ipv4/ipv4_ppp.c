@@ -34,14 +34,13 @@ static tern_poll glue_poll(tern_task *t, tern_cx *cx) {
        * stand-in pppd and lwIP use, 10.64.64.64 (.65 when that is the
        * address we were given). */
       static const tern_ipv4_addr stand_in = {{10, 64, 64, 64}};
-      if (memcmp(peer.b, "\0\0\0\0", 4) == 0 ||
-          memcmp(peer.b, local.b, 4) == 0) {
+      if (tern_ipv4_is_unspecified(&peer) || memcmp(peer.b, local.b, 4) == 0) {
         peer = stand_in;
         if (memcmp(local.b, stand_in.b, 4) == 0) {
           peer.b[3] = 65;
         }
       }
-      if (memcmp(local.b, "\0\0\0\0", 4) != 0) {
+      if (!tern_ipv4_is_unspecified(&local)) {
         err = tern_ipv4_set_addr(g->iface, &local, 32, &peer);
         addressed = err == 0;
       }

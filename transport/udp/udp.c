@@ -155,9 +155,7 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
       tern_waker_slot_wake(&s->reader);
       /* A send that waits (for a packet or for room) ends with the error
        * too: woken, it finds the error and withdraws its wait. */
-      if (s->tx_waiter.queued) {
-        tern_waker_wake(s->tx_waiter.waker);
-      }
+      tern_waker_wake(tern_waiter_waker(&s->tx_waiter));
     }
   }
 }
@@ -463,8 +461,7 @@ void tern_udp_close(tern_udp_sock *sock) {
   *pp = sock->next;
   /* A send waiting (for a packet or for room) is woken once its wait is
    * withdrawn, and finds the socket closed. */
-  tern_waker sender =
-      sock->tx_waiter.queued ? sock->tx_waiter.waker : (tern_waker){NULL, NULL};
+  tern_waker sender = tern_waiter_waker(&sock->tx_waiter);
   drop_send(sock);
   sock->next = NULL;
   memset(&sock->local, 0, sizeof sock->local);
