@@ -1480,10 +1480,11 @@ void tern_ppp_close(tern_ppp *ppp) {
 }
 
 void tern_ppp_open(tern_ppp *ppp) {
-  if (!ppp->closed) {
+  tern_ppp_fsm *lcp = &ppp->cp[CP_LCP];
+  /* Open in Opened changes nothing (RFC 1661 4.3): the phase and PAP's
+   * retries go on. Elsewhere the automaton sets the phase. */
+  if (!ppp->closed && lcp->state != S_OPENED) {
     ppp->fail = TERN_PPP_OK;
-    ppp->phase = TERN_PPP_ESTABLISH;
-    tern_ppp_fsm *lcp = &ppp->cp[CP_LCP];
     if (lcp->state == S_CLOSING || lcp->state == S_STOPPING) {
       /* A close not finished yet: Open alone would end Stopped, never
        * asking again, while the peer our Terminate-Request stopped waits

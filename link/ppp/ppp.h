@@ -321,7 +321,8 @@ void tern_ppp_use_keepalive(tern_ppp *ppp, uint16_t echo_ms,
 
 /* Negotiates again after tern_ppp_close or a failure, also while the
  * close is still going on (before the peer's Terminate-Ack: LCP starts
- * afresh, RFC 1661 4.3's Down then Up). */
+ * afresh, RFC 1661 4.3's Down then Up). With LCP opened (authenticating
+ * or in the network phase) it changes nothing. */
 void tern_ppp_open(tern_ppp *ppp);
 
 /* Writes out everything accepted and queued (see tern_slip_poll_flush):

@@ -1664,4 +1664,41 @@ TEST_F(Ppp, InitRefusesBadArguments) {
   ASSERT_EQ(tern_ppp_init(&ppp_, s, &pool_, tx_, sizeof tx_, &c, &rng), 0);
 }
 
+// tern_ppp_open on a link that is open already changes nothing (RFC 1661
+// 4.3: Open in Opened). It set the phase back to Establish while LCP and
+// IPCP stayed opened, so the peer's IPCP packets were dropped as
+// not_open, and in the authentication phase it stopped PAP's retries
+// (the restart timer is off in Opened): a lost request waited for ever.
+TEST_F(Ppp, OpenOnAnOpenLinkChangesNothing) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  tern_ppp_open(&ppp_);
+  Run();
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  EXPECT_TRUE(Up());
+  uint32_t not_open = tern_ppp_get_stats(&ppp_)->not_open;
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_REQ, 7, {}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_ACK).id(), 7);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->not_open, not_open);
+}
+
+TEST_F(Ppp, OpenDuringAuthenticationKeepsPapRetrying) {
+  tern_ppp_config c = Default();
+  c.user = "u";
+  c.password = "p";
+  Init(c);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  tern_ppp_open(&ppp_);
+  Run();
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  Advance(1000);  // the request was lost: sent again
+  Frame again = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  EXPECT_EQ(again.id(), auth.id() + 1);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, again.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+}
+
 }  // namespace
