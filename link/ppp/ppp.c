@@ -945,8 +945,11 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   }
   if (rej) {
     p->cp[CP_IPCP].rejected |= bit(o->type);
-  } else if (o->len == 4) {
-    memcpy(to, o->val, 4); /* the peer's suggestion: ours now */
+  } else if (o->len == 4 &&
+             (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
+    /* The peer's suggestion: ours now. 0.0.0.0 suggests nothing (it asks
+     * for an address, RFC 1332 3.3): ignored, as pppd does. */
+    memcpy(to, o->val, 4);
   }
 }
 

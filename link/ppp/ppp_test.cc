@@ -1701,4 +1701,29 @@ TEST_F(Ppp, OpenDuringAuthenticationKeepsPapRetrying) {
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
 }
 
+// A Nak suggesting 0.0.0.0 for our address suggests none (RFC 1332 3.3:
+// zero asks the peer for one): our address stays, as pppd ignores such a
+// Nak. It was taken, and the link could come up without the address
+// configured.
+TEST_F(Ppp, AnIpcpNakOfAddressZeroKeepsOurAddress) {
+  tern_ppp_config c = Default();
+  memcpy(c.local_addr, "\x0a\x00\x00\x05", 4);
+  Init(c);
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  ASSERT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 5}));
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, {0, 0, 0, 0})));
+  req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 5}));
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPCP, ack);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  ASSERT_TRUE(Up());
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
+}
+
 }  // namespace
