@@ -379,8 +379,14 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * Nak or Reject in Opened: the new request heeds it. */
     f->rejected = 0;
     f->naks = 0;
-    if (is_lcp(p, f) && p->magic == 0) {
-      p->magic = new_magic(p);
+    if (is_lcp(p, f)) {
+      /* So are the MRU and ACCM the peer naked us with: an answer to one
+       * negotiation too. */
+      p->mru = p->cfg.mru;
+      p->accm = p->cfg.accm;
+      if (p->magic == 0) {
+        p->magic = new_magic(p);
+      }
     }
   }
   if (t & (SCR | STR)) {
@@ -619,12 +625,12 @@ _Static_assert(4 + 6 + 6 + 2 + 2 <= TERN__PPP_OPTS_MAX,
 static uint8_t *lcp_add(tern_ppp *p, uint8_t *o) {
   uint32_t rej = p->cp[CP_LCP].rejected;
   uint8_t v[4];
-  if (p->cfg.mru != 1500 && !(rej & bit(TERN_LCP_MRU))) {
-    tern_put_be16(v, p->cfg.mru);
+  if (p->mru != 1500 && !(rej & bit(TERN_LCP_MRU))) {
+    tern_put_be16(v, p->mru);
     o = tern_ppp_opt_put(o, TERN_LCP_MRU, v, 2);
   }
   if (!(rej & bit(TERN_LCP_ACCM))) {
-    tern_put_be32(v, p->cfg.accm);
+    tern_put_be32(v, p->accm);
     o = tern_ppp_opt_put(o, TERN_LCP_ACCM, v, 4);
   }
   if (p->magic != 0) {
@@ -741,10 +747,10 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
      * one; else ours is asked for again, until the peer rejects it. */
     uint16_t mru = (uint16_t)tern_be16(o->val);
     if (mru >= TERN_PPP_MIN_MRU && mru <= p->cfg.mru) {
-      p->cfg.mru = mru;
+      p->mru = mru;
     }
   } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
-    p->cfg.accm |= tern_be32(o->val); /* escape what the peer wants too */
+    p->accm |= tern_be32(o->val); /* escape what the peer wants too */
   }
 }
 
@@ -775,7 +781,7 @@ static void lcp_up(tern_ppp *p) {
   p->loops = 0;
   tern_ppp_hdlc_decoder_config(
       &p->dec,
-      (p->cp[CP_LCP].rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
+      (p->cp[CP_LCP].rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->accm,
       TERN_PPP_FCS16);
   if (p->echo_tick != NULL) {
     p->echo_tick(p, true); /* the keepalive starts */
@@ -1169,7 +1175,7 @@ static tern_poll pump(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
 }
 
 static uint16_t mtu(const tern_ppp *p) {
-  return p->up && p->peer_mru < p->cfg.mru ? p->peer_mru : p->cfg.mru;
+  return p->up && p->peer_mru < p->mru ? p->peer_mru : p->mru;
 }
 
 static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {

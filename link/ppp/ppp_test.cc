@@ -1726,4 +1726,40 @@ TEST_F(Ppp, AnIpcpNakOfAddressZeroKeepsOurAddress) {
   EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
 }
 
+// An MRU (or ACCM) the peer naks us with answers that negotiation, as a
+// Reject does: when negotiation starts afresh (the peer restarts, or
+// tern_ppp_open) we ask for the configured MRU and ACCM again, and the MTU
+// is no longer capped by the old suggestion. The Nak'd values were kept
+// for good: the MTU stayed 800 against a peer that takes 1000.
+TEST_F(Ppp, AFreshNegotiationAsksForTheConfiguredMruAgain) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(),
+              Cat({Opt(TERN_LCP_MRU, {0x03, 0x20}),
+                   Opt(TERN_LCP_ACCM, {0x00, 0x0a, 0x00, 0x00})})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  ASSERT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));  // 800
+  ASSERT_EQ(req.Opt(TERN_LCP_ACCM), Bytes({0x00, 0x0a, 0x00, 0x00}));
+  LcpUpWith(req);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 800);
+  // The peer restarts, and takes what we ask for now.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
+  EXPECT_FALSE(Up());
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));  // 1000
+  EXPECT_EQ(req.Opt(TERN_LCP_ACCM), Bytes({0, 0, 0, 0}));
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1000);
+}
+
 }  // namespace
