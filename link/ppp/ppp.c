@@ -356,6 +356,14 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   unsigned entry = fsm_table[ev][f->state];
   unsigned t = action_list[entry >> 4];
+  /* Why it finishes, if it does (this-layer-finished below): the peer's
+   * refusal (RXJ-); from Stopping, the peer's termination (an NCP gets
+   * there from Opened only, by the peer's Terminate-Request or RXJ-: the
+   * latter reads TERMINATED too, a flag to tell them apart costing 32
+   * bytes); else Max-Configure spent. */
+  uint8_t why = ev == E_RXJ_M            ? TERN_PPP_FAIL_REJECTED
+                : f->state == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
+                                         : TERN_PPP_FAIL_TIMEOUT;
   if (ev == E_RXJ_M && is_lcp(p, f) && p->fail == TERN_PPP_OK) {
     /* The peer refused a code LCP needs: the link's reason, whatever
      * follows (finished at once, or Stopping's Terminate-Requests running
@@ -424,12 +432,10 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     ops->up(p);
   }
   if (t & TLF) {
-    /* Why: the peer's refusal (RXJ-), or Max-Configure or Max-Terminate
-     * spent. An NCP's reason becomes the link's only if the link ends
-     * with it (tern__ppp_ncp_finished); LCP's is the link's already
+    /* Why (above). An NCP's reason becomes the link's only if the link
+     * ends with it (tern__ppp_ncp_finished); LCP's is the link's already
      * (lcp_finished). */
-    ops->finished(
-        p, ev == E_RXJ_M ? TERN_PPP_FAIL_REJECTED : TERN_PPP_FAIL_TIMEOUT);
+    ops->finished(p, why);
   }
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }

@@ -1762,4 +1762,20 @@ TEST_F(Ppp, AFreshNegotiationAsksForTheConfiguredMruAgain) {
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1000);
 }
 
+// The link's reason when the peer terminates an opened IPCP, the only
+// NCP: TERN_PPP_FAIL_TERMINATED. It read TERN_PPP_FAIL_TIMEOUT: IPCP
+// finished from Stopping on its restart timer, and every finish but
+// RXJ-'s was taken as Max-Configure spent.
+TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_REQ, 3, {}));
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_ACK);
+  Advance(1000);  // IPCP's Stopping lasts a restart period
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TERMINATED);
+}
+
 }  // namespace
