@@ -356,6 +356,14 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   unsigned entry = fsm_table[ev][f->state];
   unsigned t = action_list[entry >> 4];
+  /* Why it finishes, if it does (this-layer-finished below): the peer's
+   * refusal (RXJ-); from Stopping, the peer's termination (an NCP gets
+   * there from Opened only, by the peer's Terminate-Request or RXJ-: the
+   * latter reads TERMINATED too, a flag to tell them apart costing 32
+   * bytes); else Max-Configure spent. */
+  uint8_t why = ev == E_RXJ_M            ? TERN_PPP_FAIL_REJECTED
+                : f->state == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
+                                         : TERN_PPP_FAIL_TIMEOUT;
   if (ev == E_RXJ_M && is_lcp(p, f) && p->fail == TERN_PPP_OK) {
     /* The peer refused a code LCP needs: the link's reason, whatever
      * follows (finished at once, or Stopping's Terminate-Requests running
@@ -379,8 +387,14 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * Nak or Reject in Opened: the new request heeds it. */
     f->rejected = 0;
     f->naks = 0;
-    if (is_lcp(p, f) && p->magic == 0) {
-      p->magic = new_magic(p);
+    if (is_lcp(p, f)) {
+      /* So are the MRU and ACCM the peer naked us with: an answer to one
+       * negotiation too. */
+      p->mru = p->cfg.mru;
+      p->accm = p->cfg.accm;
+      if (p->magic == 0) {
+        p->magic = new_magic(p);
+      }
     }
   }
   if (t & (SCR | STR)) {
@@ -418,12 +432,10 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     ops->up(p);
   }
   if (t & TLF) {
-    /* Why: the peer's refusal (RXJ-), or Max-Configure or Max-Terminate
-     * spent. An NCP's reason becomes the link's only if the link ends
-     * with it (tern__ppp_ncp_finished); LCP's is the link's already
+    /* Why (above). An NCP's reason becomes the link's only if the link
+     * ends with it (tern__ppp_ncp_finished); LCP's is the link's already
      * (lcp_finished). */
-    ops->finished(
-        p, ev == E_RXJ_M ? TERN_PPP_FAIL_REJECTED : TERN_PPP_FAIL_TIMEOUT);
+    ops->finished(p, why);
   }
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
@@ -619,12 +631,12 @@ _Static_assert(4 + 6 + 6 + 2 + 2 <= TERN__PPP_OPTS_MAX,
 static uint8_t *lcp_add(tern_ppp *p, uint8_t *o) {
   uint32_t rej = p->cp[CP_LCP].rejected;
   uint8_t v[4];
-  if (p->cfg.mru != 1500 && !(rej & bit(TERN_LCP_MRU))) {
-    tern_put_be16(v, p->cfg.mru);
+  if (p->mru != 1500 && !(rej & bit(TERN_LCP_MRU))) {
+    tern_put_be16(v, p->mru);
     o = tern_ppp_opt_put(o, TERN_LCP_MRU, v, 2);
   }
   if (!(rej & bit(TERN_LCP_ACCM))) {
-    tern_put_be32(v, p->cfg.accm);
+    tern_put_be32(v, p->accm);
     o = tern_ppp_opt_put(o, TERN_LCP_ACCM, v, 4);
   }
   if (p->magic != 0) {
@@ -741,10 +753,10 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
      * one; else ours is asked for again, until the peer rejects it. */
     uint16_t mru = (uint16_t)tern_be16(o->val);
     if (mru >= TERN_PPP_MIN_MRU && mru <= p->cfg.mru) {
-      p->cfg.mru = mru;
+      p->mru = mru;
     }
   } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
-    p->cfg.accm |= tern_be32(o->val); /* escape what the peer wants too */
+    p->accm |= tern_be32(o->val); /* escape what the peer wants too */
   }
 }
 
@@ -775,7 +787,7 @@ static void lcp_up(tern_ppp *p) {
   p->loops = 0;
   tern_ppp_hdlc_decoder_config(
       &p->dec,
-      (p->cp[CP_LCP].rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->cfg.accm,
+      (p->cp[CP_LCP].rejected & bit(TERN_LCP_ACCM)) ? 0xffffffffu : p->accm,
       TERN_PPP_FCS16);
   if (p->echo_tick != NULL) {
     p->echo_tick(p, true); /* the keepalive starts */
@@ -945,8 +957,11 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   }
   if (rej) {
     p->cp[CP_IPCP].rejected |= bit(o->type);
-  } else if (o->len == 4) {
-    memcpy(to, o->val, 4); /* the peer's suggestion: ours now */
+  } else if (o->len == 4 &&
+             (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
+    /* The peer's suggestion: ours now. 0.0.0.0 suggests nothing (it asks
+     * for an address, RFC 1332 3.3): ignored, as pppd does. */
+    memcpy(to, o->val, 4);
   }
 }
 
@@ -1166,7 +1181,7 @@ static tern_poll pump(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
 }
 
 static uint16_t mtu(const tern_ppp *p) {
-  return p->up && p->peer_mru < p->cfg.mru ? p->peer_mru : p->cfg.mru;
+  return p->up && p->peer_mru < p->mru ? p->peer_mru : p->mru;
 }
 
 static tern_poll ppp_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
@@ -1480,10 +1495,11 @@ void tern_ppp_close(tern_ppp *ppp) {
 }
 
 void tern_ppp_open(tern_ppp *ppp) {
-  if (!ppp->closed) {
+  tern_ppp_fsm *lcp = &ppp->cp[CP_LCP];
+  /* Open in Opened changes nothing (RFC 1661 4.3): the phase and PAP's
+   * retries go on. Elsewhere the automaton sets the phase. */
+  if (!ppp->closed && lcp->state != S_OPENED) {
     ppp->fail = TERN_PPP_OK;
-    ppp->phase = TERN_PPP_ESTABLISH;
-    tern_ppp_fsm *lcp = &ppp->cp[CP_LCP];
     if (lcp->state == S_CLOSING || lcp->state == S_STOPPING) {
       /* A close not finished yet: Open alone would end Stopped, never
        * asking again, while the peer our Terminate-Request stopped waits

@@ -70,7 +70,8 @@ extern "C" {
 /* What the application chooses; zero in a field means its default. */
 typedef struct tern_ppp_config {
   uint16_t mru;          /* the largest packet we receive: 1500 (a
-                            peer's Nak may lower it, not below 576) */
+                            peer's Nak may lower it, not below 576, for
+                            the negotiation it answers) */
   uint16_t restart_ms;   /* RFC 1661's restart timer: 3000 */
   uint32_t accm;         /* control characters the peer must escape to us:
                             0 (none); a line with XON/XOFF wants 0x000a0000 */
@@ -183,6 +184,10 @@ typedef struct tern_ppp {
   uint8_t phase;
   uint8_t fail;
   uint8_t up; /* opened: IPCP (1), IPV6CP (2); TERN_NETDEV_UP while any */
+  /* Our MRU and ACCM as asked for in this negotiation: the configured
+   * ones at its start, then as the peer's Naks move them. */
+  uint16_t mru;
+  uint32_t accm;
   /* The automata, by protocol: LCP, IPCP, IPV6CP (ppp_internal.h's
    * TERN__PPP_CP_*). */
   tern_ppp_fsm cp[3];
@@ -321,7 +326,8 @@ void tern_ppp_use_keepalive(tern_ppp *ppp, uint16_t echo_ms,
 
 /* Negotiates again after tern_ppp_close or a failure, also while the
  * close is still going on (before the peer's Terminate-Ack: LCP starts
- * afresh, RFC 1661 4.3's Down then Up). */
+ * afresh, RFC 1661 4.3's Down then Up). With LCP opened (authenticating
+ * or in the network phase) it changes nothing. */
 void tern_ppp_open(tern_ppp *ppp);
 
 /* Writes out everything accepted and queued (see tern_slip_poll_flush):

@@ -1664,4 +1664,118 @@ TEST_F(Ppp, InitRefusesBadArguments) {
   ASSERT_EQ(tern_ppp_init(&ppp_, s, &pool_, tx_, sizeof tx_, &c, &rng), 0);
 }
 
+// tern_ppp_open on a link that is open already changes nothing (RFC 1661
+// 4.3: Open in Opened). It set the phase back to Establish while LCP and
+// IPCP stayed opened, so the peer's IPCP packets were dropped as
+// not_open, and in the authentication phase it stopped PAP's retries
+// (the restart timer is off in Opened): a lost request waited for ever.
+TEST_F(Ppp, OpenOnAnOpenLinkChangesNothing) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  tern_ppp_open(&ppp_);
+  Run();
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  EXPECT_TRUE(Up());
+  uint32_t not_open = tern_ppp_get_stats(&ppp_)->not_open;
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_REQ, 7, {}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_ACK).id(), 7);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->not_open, not_open);
+}
+
+TEST_F(Ppp, OpenDuringAuthenticationKeepsPapRetrying) {
+  tern_ppp_config c = Default();
+  c.user = "u";
+  c.password = "p";
+  Init(c);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  tern_ppp_open(&ppp_);
+  Run();
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  Advance(1000);  // the request was lost: sent again
+  Frame again = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  EXPECT_EQ(again.id(), auth.id() + 1);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, again.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+}
+
+// A Nak suggesting 0.0.0.0 for our address suggests none (RFC 1332 3.3:
+// zero asks the peer for one): our address stays, as pppd ignores such a
+// Nak. It was taken, and the link could come up without the address
+// configured.
+TEST_F(Ppp, AnIpcpNakOfAddressZeroKeepsOurAddress) {
+  tern_ppp_config c = Default();
+  memcpy(c.local_addr, "\x0a\x00\x00\x05", 4);
+  Init(c);
+  LcpUp();
+  Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  ASSERT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 5}));
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, {0, 0, 0, 0})));
+  req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 5}));
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPCP, ack);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  ASSERT_TRUE(Up());
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
+}
+
+// An MRU (or ACCM) the peer naks us with answers that negotiation, as a
+// Reject does: when negotiation starts afresh (the peer restarts, or
+// tern_ppp_open) we ask for the configured MRU and ACCM again, and the MTU
+// is no longer capped by the old suggestion. The Nak'd values were kept
+// for good: the MTU stayed 800 against a peer that takes 1000.
+TEST_F(Ppp, AFreshNegotiationAsksForTheConfiguredMruAgain) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(),
+              Cat({Opt(TERN_LCP_MRU, {0x03, 0x20}),
+                   Opt(TERN_LCP_ACCM, {0x00, 0x0a, 0x00, 0x00})})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  ASSERT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));  // 800
+  ASSERT_EQ(req.Opt(TERN_LCP_ACCM), Bytes({0x00, 0x0a, 0x00, 0x00}));
+  LcpUpWith(req);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 800);
+  // The peer restarts, and takes what we ask for now.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
+  EXPECT_FALSE(Up());
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));  // 1000
+  EXPECT_EQ(req.Opt(TERN_LCP_ACCM), Bytes({0, 0, 0, 0}));
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1000);
+}
+
+// The link's reason when the peer terminates an opened IPCP, the only
+// NCP: TERN_PPP_FAIL_TERMINATED. It read TERN_PPP_FAIL_TIMEOUT: IPCP
+// finished from Stopping on its restart timer, and every finish but
+// RXJ-'s was taken as Max-Configure spent.
+TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_REQ, 3, {}));
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_ACK);
+  Advance(1000);  // IPCP's Stopping lasts a restart period
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TERMINATED);
+}
+
 }  // namespace
