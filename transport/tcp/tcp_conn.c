@@ -559,7 +559,13 @@ static void reset_in(tern_tcp_conn *c) {
       break;
     case TERN_TCP_CLOSING:
     case TERN_TCP_LAST_ACK:
-    case TERN_TCP_TIME_WAIT: tern__tcp_finish(c, 0); break;
+    case TERN_TCP_TIME_WAIT:
+      /* RFC 9293 closes these without a word; but bytes still
+       * unacknowledged (a close or flush waits on them) are lost: no
+       * success then. With our FIN alone unacknowledged (TIME-WAIT: none)
+       * the peer has every byte. */
+      tern__tcp_finish(c, c->slen != 0 ? TERN_ECONNRESET : 0);
+      break;
     default: tern__tcp_finish(c, TERN_ECONNRESET); break;
   }
 }

@@ -1157,6 +1157,69 @@ TEST_F(TcpConn, PassiveCloseGoesThroughLastAck) {
   EXPECT_EQ(err, 0);
 }
 
+// Found in review: a reset in LAST-ACK (or CLOSING) ended the connection
+// with no error whatever was still unacknowledged, so a close (and a
+// flush) waiting on bytes the peer never had reported success: the bytes
+// were lost in silence. A reset with data unacknowledged is
+// TERN_ECONNRESET, as in the other synchronized states (and Linux).
+TEST_F(TcpConn, AResetInLastAckWithDataUnacknowledgedIsNoSuccess) {
+  uint32_t iss;
+  Open(&iss);
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("lost", 4, &n), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_LAST_ACK);
+  // The peer, gone, resets at RCV.NXT without having acknowledged a byte.
+  Send(Peer(TERN_TCP_RST, kPeerIss + 2, 0));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  tern_cx cx = app.Cx();
+  EXPECT_EQ(tern_tcp_poll_flush(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+}
+
+TEST_F(TcpConn, AResetInClosingWithDataUnacknowledgedIsNoSuccess) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("lost", 4, &n), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  // The peer's FIN crosses our data and FIN, acknowledging none of it.
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSING);
+  Send(Peer(TERN_TCP_RST, kPeerIss + 2, 0));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+}
+
+// Everything was acknowledged but our FIN: the peer has every byte, and
+// the close that a reset ends is still a success.
+TEST_F(TcpConn, AResetInLastAckWithOnlyTheFinUnacknowledgedIsASuccess) {
+  uint32_t iss;
+  Open(&iss);
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+  ptrdiff_t n;
+  ASSERT_EQ(Write("ok", 2, &n), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 2, iss + 3));  // the data, not the FIN
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_LAST_ACK);
+  Send(Peer(TERN_TCP_RST, kPeerIss + 2, 0));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
 TEST_F(TcpConn, SimultaneousCloseGoesThroughClosing) {
   uint32_t iss;
   Open(&iss);
