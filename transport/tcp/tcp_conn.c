@@ -483,15 +483,23 @@ static void fin_in(tern_tcp_conn *c, tern_time now) {
 
 /* A segment's text in a state that takes it: its data from seq (the
  * first data byte's number) and then its FIN if it comes in order
- * (RFC 9293 3.10.7.4, seventh and eighth steps). */
+ * (RFC 9293 3.10.7.4, seventh and eighth steps). A FIN out of order (past
+ * a hole, or past the window with the data before it) is not taken, but
+ * earns a bare duplicate ACK at once, as data past a hole does (RFC 5681
+ * 4.2): a FIN alone drew none. (One of a batch owing an ACK already adds
+ * none: data_in's extra_acks are not counted for it.) */
 static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
                     tern_time now) {
   if (s->payload_len != 0) {
     data_in(c, seq, s->payload, s->payload_len, now);
   }
-  if ((s->flags & TERN_TCP_FIN) != 0 &&
-      (uint32_t)(seq + s->payload_len) == c->rcv.rcv_nxt) {
-    fin_in(c, now);
+  if ((s->flags & TERN_TCP_FIN) != 0) {
+    if ((uint32_t)(seq + s->payload_len) == c->rcv.rcv_nxt) {
+      fin_in(c, now);
+    } else {
+      c->pend |= TERN__TCP_P_DUPACK;
+      ack_now(c);
+    }
   }
   /* Two segments in order unacknowledged (RFC 5681 4.2: an ACK for at
    * least every second full-sized segment): the ACK goes now from the

@@ -494,6 +494,36 @@ TEST_F(TcpConn, OutOfOrderDataIsAckedAtOnceWithSack) {
   EXPECT_FALSE(out[0].opts.present & TERN_TCP_HAS_SACK);
 }
 
+// Found in review: a FIN without data past a hole (the data before it
+// lost) drew no ACK at all: nothing of it was taken, and nothing owed.
+// RFC 5681 4.2: an out-of-order segment earns a duplicate ACK at once,
+// bare (with data of ours queued, it goes ahead of it).
+TEST_F(TcpConn, ABareFinPastAHoleIsAnsweredByADuplicateAck) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK, seq + 100, iss + 1, Bytes(100, 'x')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("q", 1, &n), TERN_READY);
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 200, iss + 1));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, seq);
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_EQ(out[1].data.size(), 1u);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  Send(Peer(TERN_TCP_ACK, seq + 200, iss + 2));  // the peer has our byte
+  // The hole filled, the FIN sent again: taken, in order.
+  Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 200, iss + 1));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 201);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+}
+
 // RFC 5681 4.2: an immediate duplicate ACK for every out-of-order
 // segment, also when several arrive in one batch (frames queued at the
 // device are all taken in before the runner sends): a peer without SACK
