@@ -3609,6 +3609,36 @@ TEST_F(TcpConn, AWindowScaledToZeroIsClosed) {
   EXPECT_EQ(out[0].window, 500u) << "1,000 bytes, shifted by 1";
 }
 
+// Found in review: with a ring above 65,535 bytes and a peer without
+// window scaling (RFC 7323 2.2: no shift then), the window field stops
+// at 65,535, but the window update after a read compared the edge of the
+// whole ring's free space with the edge advertised: every read, of a
+// byte even, sent an ACK, each the same number and window, which a
+// sender with data in flight counts as duplicates (RFC 5681 2) and
+// answers with a fast retransmit. The edge is the one the field can say.
+TEST_F(TcpConn, ReadsDrawNoWindowUpdateTheWindowFieldCannotCarry) {
+  static uint8_t ring[100000];
+  ASSERT_EQ(
+      tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], ring, sizeof ring),
+      0);
+  uint32_t iss;
+  Open(&iss);  // the peer's SYN-ACK has no window scale
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK, seq, iss + 1, Counting(1000, 0)));
+  out = Send(Peer(TERN_TCP_ACK, seq + 1000, iss + 1, Counting(1000, 0)));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 2000);
+  EXPECT_EQ(out.back().window, 65535u);
+  uint8_t b[8];
+  ptrdiff_t n;
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ(Read(b, 1, &n), TERN_READY);
+    ASSERT_EQ(n, 1);
+    EXPECT_TRUE(Run().empty()) << "read " << i << ": nothing new to say";
+  }
+}
+
 TEST_F(TcpConn, AfterAnAbortTheViewIsGone) {
   uint32_t iss;
   Open(&iss);
