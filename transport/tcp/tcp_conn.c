@@ -418,6 +418,16 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     c->pend |= TERN__TCP_P_REXMIT;
   }
   if (take_wnd) { /* the window rule above */
+    /* The window opens on a probe (tern__tcp_probing) it refused, SND.UNA
+     * not past it: sent again from SND.UNA, the probe's byte (or FIN)
+     * first, as BSD pulls SND.NXT back to a closed window; left behind,
+     * the rest waited for the backed-off timer (Nagle held it, the byte
+     * in flight), and its expiry, the window open, counted as a loss.
+     * Karn: none of it timed. */
+    if (c->snd_wnd == 0 && wnd != 0 && c->snd_max - c->snd_una <= 2u) {
+      c->snd_nxt = c->snd_una;
+      c->rtt_at = 0;
+    }
     c->snd_wnd = wnd;
     c->snd_wl1 = s->seq;
     c->snd_wl2 = ack;

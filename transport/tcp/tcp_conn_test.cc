@@ -2001,6 +2001,40 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
 }
 
+// Found in review: when the window opened after a probe the peer had
+// refused (its answer: the same ACK, window 0), sending resumed after the
+// probe's byte, which stayed out until the persist timer, backed off by
+// then, sent it again: the peer held the rest out of order and a short
+// message waited seconds (a long one drew a fast retransmit). The window
+// opening sends from SND.UNA again, the probe's byte first (as BSD pulls
+// SND.NXT back to the closed window), and times none of it (Karn).
+TEST_F(TcpConn, WhenTheWindowOpensARefusedProbesByteGoesFirst) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  for (int i = 0; i < 3; i++) {  // three probes, each refused
+    tern_sim_advance(conn.rtt.rto);
+    std::vector<Seg> probe = Run();
+    ASSERT_EQ(probe.size(), 1u);
+    EXPECT_EQ(probe[0].data, Bytes({'x'}));
+    EXPECT_TRUE(Send(zero).empty());
+  }
+  Seg open = zero;
+  open.window = 8192;
+  std::vector<Seg> out = Send(open);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  EXPECT_EQ(conn.rtt_at, 0u) << "no RTT sample from a byte sent again";
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4));
+  EXPECT_EQ(conn.slen, 0u);
+}
+
 // A probe that cannot be sent (the interface down when the persist timer
 // fires) leaves the timer armed, backed off at each expiry as probes are,
 // and probing resumes once it can: the timer was left off, and a runner
@@ -2113,13 +2147,15 @@ void ZeroWindowProbesAreNoLoss(TcpConn *t, bool sack) {
   // ... as BSD and Linux; the first probe's timer was not backed off).
   EXPECT_EQ(t->conn.rtt.rto, 32 * rto);
   // The window opens (the probe's byte not taken): the initial window's
-  // full segments go at once, the short rest after them (Nagle).
+  // full segments go at once, from the probe's byte (before the
+  // `revtcpdata` branch they went after it, leaving it to a fast
+  // retransmit, and the short rest waited for it, Nagle).
   Seg open = zero;
   open.window = 8192;
   std::vector<Seg> out = t->Send(open);
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0].seq, iss + 2);
-  EXPECT_EQ(out[2].data.size(), 1000u);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[3].data.size(), 1000u);
 }
 
 TEST_F(TcpConn, ZeroWindowProbesAreNoLoss) {
