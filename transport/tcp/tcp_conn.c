@@ -423,6 +423,16 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     c->pend |= TERN__TCP_P_REXMIT;
   }
   if (take_wnd) { /* the window rule above */
+    /* The window opens on a probe (tern__tcp_probing) it refused, SND.UNA
+     * not past it: sent again from SND.UNA, the probe's byte (or FIN)
+     * first, as BSD pulls SND.NXT back to a closed window; left behind,
+     * the rest waited for the backed-off timer (Nagle held it, the byte
+     * in flight), and its expiry, the window open, counted as a loss.
+     * Karn: none of it timed. */
+    if (c->snd_wnd == 0 && wnd != 0 && c->snd_max - c->snd_una <= 2u) {
+      c->snd_nxt = c->snd_una;
+      c->rtt_at = 0;
+    }
     c->snd_wnd = wnd;
     c->snd_wl1 = s->seq;
     c->snd_wl2 = ack;
@@ -488,15 +498,23 @@ static void fin_in(tern_tcp_conn *c, tern_time now) {
 
 /* A segment's text in a state that takes it: its data from seq (the
  * first data byte's number) and then its FIN if it comes in order
- * (RFC 9293 3.10.7.4, seventh and eighth steps). */
+ * (RFC 9293 3.10.7.4, seventh and eighth steps). A FIN out of order (past
+ * a hole, or past the window with the data before it) is not taken, but
+ * earns a bare duplicate ACK at once, as data past a hole does (RFC 5681
+ * 4.2): a FIN alone drew none. (One of a batch owing an ACK already adds
+ * none: data_in's extra_acks are not counted for it.) */
 static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
                     tern_time now) {
   if (s->payload_len != 0) {
     data_in(c, seq, s->payload, s->payload_len, now);
   }
-  if ((s->flags & TERN_TCP_FIN) != 0 &&
-      (uint32_t)(seq + s->payload_len) == c->rcv.rcv_nxt) {
-    fin_in(c, now);
+  if ((s->flags & TERN_TCP_FIN) != 0) {
+    if ((uint32_t)(seq + s->payload_len) == c->rcv.rcv_nxt) {
+      fin_in(c, now);
+    } else {
+      c->pend |= TERN__TCP_P_DUPACK;
+      ack_now(c);
+    }
   }
   /* Two segments in order unacknowledged (RFC 5681 4.2: an ACK for at
    * least every second full-sized segment): the ACK goes now from the
@@ -564,7 +582,13 @@ static void reset_in(tern_tcp_conn *c) {
       break;
     case TERN_TCP_CLOSING:
     case TERN_TCP_LAST_ACK:
-    case TERN_TCP_TIME_WAIT: tern__tcp_finish(c, 0); break;
+    case TERN_TCP_TIME_WAIT:
+      /* RFC 9293 closes these without a word; but bytes still
+       * unacknowledged (a close or flush waits on them) are lost: no
+       * success then. With our FIN alone unacknowledged (TIME-WAIT: none)
+       * the peer has every byte. */
+      tern__tcp_finish(c, c->slen != 0 ? TERN_ECONNRESET : 0);
+      break;
     default: tern__tcp_finish(c, TERN_ECONNRESET); break;
   }
 }

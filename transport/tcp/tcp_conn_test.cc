@@ -494,6 +494,36 @@ TEST_F(TcpConn, OutOfOrderDataIsAckedAtOnceWithSack) {
   EXPECT_FALSE(out[0].opts.present & TERN_TCP_HAS_SACK);
 }
 
+// Found in review: a FIN without data past a hole (the data before it
+// lost) drew no ACK at all: nothing of it was taken, and nothing owed.
+// RFC 5681 4.2: an out-of-order segment earns a duplicate ACK at once,
+// bare (with data of ours queued, it goes ahead of it).
+TEST_F(TcpConn, ABareFinPastAHoleIsAnsweredByADuplicateAck) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK, seq + 100, iss + 1, Bytes(100, 'x')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("q", 1, &n), TERN_READY);
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 200, iss + 1));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, seq);
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_EQ(out[1].data.size(), 1u);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  Send(Peer(TERN_TCP_ACK, seq + 200, iss + 2));  // the peer has our byte
+  // The hole filled, the FIN sent again: taken, in order.
+  Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 200, iss + 1));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 201);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+}
+
 // RFC 5681 4.2: an immediate duplicate ACK for every out-of-order
 // segment, also when several arrive in one batch (frames queued at the
 // device are all taken in before the runner sends): a peer without SACK
@@ -1153,6 +1183,69 @@ TEST_F(TcpConn, PassiveCloseGoesThroughLastAck) {
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_LAST_ACK);
   EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 2, iss + 4)).empty());
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
+// Found in review: a reset in LAST-ACK (or CLOSING) ended the connection
+// with no error whatever was still unacknowledged, so a close (and a
+// flush) waiting on bytes the peer never had reported success: the bytes
+// were lost in silence. A reset with data unacknowledged is
+// TERN_ECONNRESET, as in the other synchronized states (and Linux).
+TEST_F(TcpConn, AResetInLastAckWithDataUnacknowledgedIsNoSuccess) {
+  uint32_t iss;
+  Open(&iss);
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("lost", 4, &n), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_LAST_ACK);
+  // The peer, gone, resets at RCV.NXT without having acknowledged a byte.
+  Send(Peer(TERN_TCP_RST, kPeerIss + 2, 0));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  tern_cx cx = app.Cx();
+  EXPECT_EQ(tern_tcp_poll_flush(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+}
+
+TEST_F(TcpConn, AResetInClosingWithDataUnacknowledgedIsNoSuccess) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("lost", 4, &n), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  // The peer's FIN crosses our data and FIN, acknowledging none of it.
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSING);
+  Send(Peer(TERN_TCP_RST, kPeerIss + 2, 0));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+}
+
+// Everything was acknowledged but our FIN: the peer has every byte, and
+// the close that a reset ends is still a success.
+TEST_F(TcpConn, AResetInLastAckWithOnlyTheFinUnacknowledgedIsASuccess) {
+  uint32_t iss;
+  Open(&iss);
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+  ptrdiff_t n;
+  ASSERT_EQ(Write("ok", 2, &n), TERN_READY);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 2, iss + 3));  // the data, not the FIN
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_LAST_ACK);
+  Send(Peer(TERN_TCP_RST, kPeerIss + 2, 0));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
   EXPECT_EQ(Close(&conn, &err), TERN_READY);
   EXPECT_EQ(err, 0);
 }
@@ -1977,6 +2070,40 @@ TEST_F(TcpConn, AZeroWindowIsProbed) {
   EXPECT_EQ(out[0].data, Bytes({'x'}));  // one byte past the window
 }
 
+// Found in review: when the window opened after a probe the peer had
+// refused (its answer: the same ACK, window 0), sending resumed after the
+// probe's byte, which stayed out until the persist timer, backed off by
+// then, sent it again: the peer held the rest out of order and a short
+// message waited seconds (a long one drew a fast retransmit). The window
+// opening sends from SND.UNA again, the probe's byte first (as BSD pulls
+// SND.NXT back to the closed window), and times none of it (Karn).
+TEST_F(TcpConn, WhenTheWindowOpensARefusedProbesByteGoesFirst) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  for (int i = 0; i < 3; i++) {  // three probes, each refused
+    tern_sim_advance(conn.rtt.rto);
+    std::vector<Seg> probe = Run();
+    ASSERT_EQ(probe.size(), 1u);
+    EXPECT_EQ(probe[0].data, Bytes({'x'}));
+    EXPECT_TRUE(Send(zero).empty());
+  }
+  Seg open = zero;
+  open.window = 8192;
+  std::vector<Seg> out = Send(open);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  EXPECT_EQ(conn.rtt_at, 0u) << "no RTT sample from a byte sent again";
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4));
+  EXPECT_EQ(conn.slen, 0u);
+}
+
 // A probe that cannot be sent (the interface down when the persist timer
 // fires) leaves the timer armed, backed off at each expiry as probes are,
 // and probing resumes once it can: the timer was left off, and a runner
@@ -2089,13 +2216,15 @@ void ZeroWindowProbesAreNoLoss(TcpConn *t, bool sack) {
   // ... as BSD and Linux; the first probe's timer was not backed off).
   EXPECT_EQ(t->conn.rtt.rto, 32 * rto);
   // The window opens (the probe's byte not taken): the initial window's
-  // full segments go at once, the short rest after them (Nagle).
+  // full segments go at once, from the probe's byte (before the
+  // `revtcpdata` branch they went after it, leaving it to a fast
+  // retransmit, and the short rest waited for it, Nagle).
   Seg open = zero;
   open.window = 8192;
   std::vector<Seg> out = t->Send(open);
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0].seq, iss + 2);
-  EXPECT_EQ(out[2].data.size(), 1000u);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[3].data.size(), 1000u);
 }
 
 TEST_F(TcpConn, ZeroWindowProbesAreNoLoss) {
@@ -3583,6 +3712,36 @@ TEST_F(TcpConn, AWindowScaledToZeroIsClosed) {
   out = Run();
   ASSERT_EQ(out.size(), 1u) << "the window reopens by a segment";
   EXPECT_EQ(out[0].window, 500u) << "1,000 bytes, shifted by 1";
+}
+
+// Found in review: with a ring above 65,535 bytes and a peer without
+// window scaling (RFC 7323 2.2: no shift then), the window field stops
+// at 65,535, but the window update after a read compared the edge of the
+// whole ring's free space with the edge advertised: every read, of a
+// byte even, sent an ACK, each the same number and window, which a
+// sender with data in flight counts as duplicates (RFC 5681 2) and
+// answers with a fast retransmit. The edge is the one the field can say.
+TEST_F(TcpConn, ReadsDrawNoWindowUpdateTheWindowFieldCannotCarry) {
+  static uint8_t ring[100000];
+  ASSERT_EQ(
+      tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], ring, sizeof ring),
+      0);
+  uint32_t iss;
+  Open(&iss);  // the peer's SYN-ACK has no window scale
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK, seq, iss + 1, Counting(1000, 0)));
+  out = Send(Peer(TERN_TCP_ACK, seq + 1000, iss + 1, Counting(1000, 0)));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 2000);
+  EXPECT_EQ(out.back().window, 65535u);
+  uint8_t b[8];
+  ptrdiff_t n;
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ(Read(b, 1, &n), TERN_READY);
+    ASSERT_EQ(n, 1);
+    EXPECT_TRUE(Run().empty()) << "read " << i << ": nothing new to say";
+  }
 }
 
 TEST_F(TcpConn, AfterAnAbortTheViewIsGone) {

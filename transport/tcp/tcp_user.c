@@ -193,7 +193,12 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err) {
  * window. None after the peer's FIN: it sends no more data (Linux sends
  * none then either). */
 static void rcv_taken(tern_tcp_conn *c) {
-  uint32_t edge = c->rcv.rcv_nxt + tern_tcp_rcvbuf_window(&c->rcv);
+  /* The edge the window field can carry: with no shift (a peer without
+   * window scaling) a ring past 65,535 bytes has more room than it says,
+   * and counting that as growth sent the same ACK after every read. */
+  uint32_t wnd = tern_tcp_rcvbuf_window(&c->rcv);
+  uint32_t most = 0xffffu << c->rcv_shift;
+  uint32_t edge = c->rcv.rcv_nxt + (wnd < most ? wnd : most);
   uint32_t grown = edge - c->last_adv;
   /* Two segments while the window offered was open, one once closed;
    * at most half the ring. */
