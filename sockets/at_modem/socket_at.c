@@ -75,7 +75,9 @@ enum {
 #define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
 #define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
-#define START_CLOSED 2    /* op_err: its CLOSED came before the result */
+#define START_CLOSED 2    /* op_err: its link's CLOSED came before the result */
+#define CLOSE_REOPENED 3  /* op_err: AT+CIPCLOSE's link taken again after its
+                             CLOSED: a new connection to the server */
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
@@ -474,6 +476,9 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         wake_both(s);
       }
       link_free(m, m->op_link);
+      if (m->op_err == CLOSE_REOPENED) {
+        incoming(m, m->op_link);
+      }
       break;
     case OP_SERVER:
       if (kind == TERN_AT_EV_OK) {
@@ -633,8 +638,10 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     case TERN_AT_EV_CLOSED: {
       if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
         /* The command's own result settles the link; AT+CIPSTART's OK
-         * after it is a connection that is gone already. */
-        if (m->op == OP_START && m->op_err == 0) {
+         * after it is a connection that is gone already. After
+         * AT+CIPCLOSE's link was taken again (CLOSE_REOPENED): that
+         * connection came and went. */
+        if (m->op_err == 0 || m->op_err == CLOSE_REOPENED) {
           m->op_err = START_CLOSED;
         }
         break;
@@ -663,7 +670,14 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
         break;
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
-      if (m->link_sock[ev->link] == LINK_FREE) {
+      if (m->op == OP_CLOSE && ev->link == m->op_link) {
+        /* Once AT+CIPCLOSE's CLOSED came, the modem may give the link
+         * to a connection to its server before the OK: it waits for
+         * accept once the close is done. */
+        if (m->op_err == START_CLOSED) {
+          m->op_err = CLOSE_REOPENED;
+        }
+      } else if (m->link_sock[ev->link] == LINK_FREE) {
         incoming(m, ev->link);
       } else if (s != NULL && s->state == S_START &&
                  !(m->op == OP_START && m->op_link == ev->link)) {

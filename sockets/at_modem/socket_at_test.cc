@@ -1928,6 +1928,49 @@ TEST_F(ModemTest, IncomingConnectionOnTheLinkAConnectChose) {
   }
 }
 
+// The modem gives a new connection to its server the lowest free link,
+// which can be the one AT+CIPCLOSE just closed: "0,CLOSED", then
+// "0,CONNECT" (a client of the server took link 0 again), then the
+// close's OK. That link is the new connection's, open in the modem: it
+// waits for accept. Before the fix the CONNECT was taken for the closing
+// link's and ignored, the OK freed the link here, and accept never saw
+// the connection (the modem held it open for nobody).
+TEST_F(ModemTest, ConnectionOnALinkBeingClosedIsAccepted) {
+  ScriptedModem fx(500);
+  tern_socket *l = ScriptedListener(fx, 1);
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *c = nullptr;
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 0
+  fx.once_["AT+CIPCLOSE=0"] = "0,CLOSED\r\n0,CONNECT\r\n\r\nOK\r\n";
+  fx.status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.9\",5000,80,1\r\n";
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_close(c, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  tern_socket *a = nullptr;
+  ASSERT_EQ(Drive(
+                fx,
+                [&](tern_cx *cx) {
+                  return tern_socket_poll_accept(l, cx, &a, &err);
+                },
+                1000),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint p = {};
+  ASSERT_EQ(tern_socket_peer(a, &p), 0);
+  EXPECT_EQ(p.port, 5000);
+  EXPECT_EQ(fx.modem_.stats.refused, 0u);
+  EXPECT_EQ(fx.Count("AT+CIPCLOSE=0"), 1u);  // the new connection stays open
+  tern_socket_abort(a);
+  tern_socket_abort(l);
+  fx.Pump(5);
+}
+
 // ESP-AT runs one server, on a port: a second listener and port 0 are
 // TERN_ENOTSUP; a port the modem cannot take is accept's TERN_EADDRINUSE.
 TEST_F(ModemTest, ServerLimitsAreENOTSUPAndATakenPortEADDRINUSE) {
