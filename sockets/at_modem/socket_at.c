@@ -400,7 +400,17 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
             kind == TERN_AT_EV_ALREADY ? START_TAKEN : TERN_ECONNREFUSED;
         return;
       }
+      m->taken = m->op_err == START_TAKEN ? (uint8_t)(m->taken + 1) : 0;
       if (m->op_err == START_TAKEN) {
+        /* Said of as many links in a row as the modem has: it holds
+         * them all (it says so again of links closed here), so the
+         * connect ends as with no free link; before, it went round the
+         * links for ever. */
+        if (m->taken >= TERN_SOCKET_AT_LINKS && s != NULL) {
+          m->taken = 0;
+          sock_gone(s, TERN_ENOMEM);
+          s = NULL;
+        }
         link_stolen(m, s, m->op_link);
       } else if (kind == TERN_AT_EV_OK && m->op_err == 0) {
         if (s != NULL) {

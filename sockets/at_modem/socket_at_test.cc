@@ -1607,6 +1607,40 @@ TEST_F(ModemTest, LinkTheModemHoldsForNobodyIsClosedAndTheConnectMoves) {
   fx.Pump(5);
 }
 
+// A modem that answers ALREADY CONNECTED for every link, again after each
+// was closed (links it cannot free): the connect moves from link to link,
+// each closed and taken again, and ends once it was refused so on as many
+// links as the modem has, with TERN_ENOMEM, as a connect with no free
+// link. Before the fix it went round the links for ever: every command
+// answered, so no deadline passed, and the connect stayed PENDING.
+TEST_F(ModemTest, ModemHoldingEveryLinkEndsTheConnect) {
+  ScriptedModem fx(500);
+  for (const char *l : {"0", "1", "2", "3", "4"})
+    fx.start_[l] = "ALREADY CONNECTED\r\n\r\nERROR\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *c = nullptr;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &c), 0);
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  int err = 1;
+  ASSERT_EQ(Drive(
+                fx,
+                [&](tern_cx *cx) {
+                  return tern_socket_poll_connect(c, cx, &err);
+                },
+                2000),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ENOMEM) << tern_strerror(err);
+  size_t starts = 0;
+  for (const auto &cmd : fx.commands_)
+    starts += cmd.rfind("AT+CIPSTART=", 0) == 0;
+  EXPECT_EQ(starts, 5u);
+  tern_socket_abort(c);
+  fx.Pump(20);
+}
+
 // A +IPD whose length lies (larger than the data that follows, or bytes
 // of it lost on the UART) makes the parser take what the modem says next
 // for payload: here AT+CIPSEND's OK and prompt, which are then missing,
