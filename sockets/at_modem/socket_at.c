@@ -700,8 +700,13 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
        * its first OK: later, also while the start sequence runs again
        * after a timeout, links and settings were lost with it. */
       if (m->startup != OP_AT) {
+        /* A connect not sent yet waits through one restart; one more
+         * before the start sequence is done again is a modem restarting
+         * in a loop: it ends too (before, it waited for ever). */
+        bool keep = !m->rebooted;
+        m->rebooted = 1;
         m->stats.restarts++;
-        all_links_gone(m, TERN_ECONNRESET, true);
+        all_links_gone(m, TERN_ECONNRESET, keep);
         if (m->op != OP_NONE) {
           tern_socket_at_sock *s = op_sock(m);
           if (s != NULL && s->kind == K_DGRAM) {
@@ -855,6 +860,7 @@ static void next_command(tern_socket_at *m) {
     }
     return;
   }
+  m->rebooted = 0; /* the start sequence is done */
   for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
     if (m->orphan & (1u << l)) {
       m->orphan = (uint8_t)(m->orphan & ~(1u << l));

@@ -923,6 +923,9 @@ class ScriptedModem {
       once_.erase(once);
       return a;
     }
+    auto always = always_.find(cmd);
+    if (always != always_.end())
+      return always->second;
     if (cmd == "AT" || cmd == "ATE0" || cmd == "AT+CIPMUX=1" ||
         cmd == "AT+CIPDINFO=1" || cmd == "AT+CIPRECVMODE=1")
       return "\r\nOK\r\n";
@@ -1059,6 +1062,7 @@ class ScriptedModem {
   std::string status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.1\",7,40000,0\r\n";
   std::map<std::string, std::string> start_;  // AT+CIPSTART's answer by link
   std::map<std::string, std::string> once_;   // a command's next answer only
+  std::map<std::string, std::string> always_;  // a command's every answer
   std::string send_answer_ = "\r\nOK\r\n";    // AT+CIPSEND's, before ">"
   int prompt_after_ms_ = 0;
   std::string payload_;  // every byte the modem took as payload
@@ -1572,6 +1576,45 @@ TEST_F(ModemTest, RestartBeforeAConnectWentOutLetsItGoOn) {
   EXPECT_EQ(fx.Count("AT+CIPMUX=1"), 2u);
   EXPECT_EQ(SendAndFlush(fx, a, "hello"), 0);
   tern_socket_abort(a);
+  fx.Pump(5);
+}
+
+// A modem in a restart loop: "ready" again each time the start sequence
+// gets past AT (here after ATE0's OK, as a module that browns out at
+// each restart would). A connect whose AT+CIPSTART has not gone out waits
+// through one restart, not through a second before the start sequence is
+// done: it ends with TERN_ECONNRESET, as the open links did. Before the
+// fix it was kept at every restart, no command went unanswered, so no
+// deadline passed either, and the connect stayed PENDING for as long as
+// the modem restarted.
+TEST_F(ModemTest, ModemRestartingAgainAndAgainEndsAWaitingConnect) {
+  ScriptedModem fx(500);
+  fx.Pump(20);  // the start sequence
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0
+  fx.always_["ATE0"] = "\r\nOK\r\n\r\nready\r\n";
+  fx.Write("\r\nready\r\n");  // read before AT+CIPSTART=0
+  int err = 1;
+  ASSERT_EQ(
+      Drive(
+          fx,
+          [&](tern_cx *cx) { return tern_socket_poll_connect(a, cx, &err); },
+          2000),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET) << tern_strerror(err);
+  EXPECT_FALSE(fx.Sent("AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7"));
+  EXPECT_GE(fx.modem_.stats.restarts, 2u);
+  tern_socket_abort(a);
+  // Once the modem stops restarting, a connect works.
+  fx.always_.clear();
+  tern_socket *b;
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);
+  tern_socket_abort(b);
   fx.Pump(5);
 }
 
