@@ -76,8 +76,8 @@ enum {
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
 #define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
 #define START_CLOSED 2    /* op_err: its link's CLOSED came before the result */
-#define CLOSE_REOPENED 3  /* op_err: AT+CIPCLOSE's link taken again after its
-                             CLOSED: a new connection to the server */
+/* op_err: AT+CIPCLOSE's link given to a new connection after its CLOSED */
+#define CLOSE_REOPENED 3
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */

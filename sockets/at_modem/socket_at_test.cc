@@ -1060,10 +1060,10 @@ class ScriptedModem {
   std::string hold_cmd_;
   std::string after_status_;  // sent after AT+CIPSTATUS's answer
   std::string status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.1\",7,40000,0\r\n";
-  std::map<std::string, std::string> start_;  // AT+CIPSTART's answer by link
-  std::map<std::string, std::string> once_;   // a command's next answer only
+  std::map<std::string, std::string> start_;   // AT+CIPSTART's answer by link
+  std::map<std::string, std::string> once_;    // a command's next answer only
   std::map<std::string, std::string> always_;  // a command's every answer
-  std::string send_answer_ = "\r\nOK\r\n";    // AT+CIPSEND's, before ">"
+  std::string send_answer_ = "\r\nOK\r\n";     // AT+CIPSEND's, before ">"
   int prompt_after_ms_ = 0;
   std::string payload_;  // every byte the modem took as payload
   // What the modem says once it took the payload ("": Recv and SEND OK).
@@ -1668,13 +1668,12 @@ TEST_F(ModemTest, ModemHoldingEveryLinkEndsTheConnect) {
   ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &c), 0);
   ASSERT_EQ(tern_socket_connect(c, &to), 0);
   int err = 1;
-  ASSERT_EQ(Drive(
-                fx,
-                [&](tern_cx *cx) {
-                  return tern_socket_poll_connect(c, cx, &err);
-                },
-                2000),
-            TERN_READY);
+  ASSERT_EQ(
+      Drive(
+          fx,
+          [&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); },
+          2000),
+      TERN_READY);
   EXPECT_EQ(err, TERN_ENOMEM) << tern_strerror(err);
   size_t starts = 0;
   for (const auto &cmd : fx.commands_)
@@ -2030,13 +2029,12 @@ TEST_F(ModemTest, ConnectionOnALinkBeingClosedIsAccepted) {
       TERN_READY);
   EXPECT_EQ(err, 0) << tern_strerror(err);
   tern_socket *a = nullptr;
-  ASSERT_EQ(Drive(
-                fx,
-                [&](tern_cx *cx) {
-                  return tern_socket_poll_accept(l, cx, &a, &err);
-                },
-                1000),
-            TERN_READY);
+  ASSERT_EQ(
+      Drive(
+          fx,
+          [&](tern_cx *cx) { return tern_socket_poll_accept(l, cx, &a, &err); },
+          1000),
+      TERN_READY);
   ASSERT_EQ(err, 0) << tern_strerror(err);
   tern_endpoint p = {};
   ASSERT_EQ(tern_socket_peer(a, &p), 0);
