@@ -75,7 +75,9 @@ enum {
 #define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
 #define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
-#define START_CLOSED 2    /* op_err: its CLOSED came before the result */
+#define START_CLOSED 2    /* op_err: its link's CLOSED came before the result */
+/* op_err: AT+CIPCLOSE's link given to a new connection after its CLOSED */
+#define CLOSE_REOPENED 3
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
@@ -398,7 +400,17 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
             kind == TERN_AT_EV_ALREADY ? START_TAKEN : TERN_ECONNREFUSED;
         return;
       }
+      m->taken = m->op_err == START_TAKEN ? (uint8_t)(m->taken + 1) : 0;
       if (m->op_err == START_TAKEN) {
+        /* Said of as many links in a row as the modem has: it holds
+         * them all (it says so again of links closed here), so the
+         * connect ends as with no free link; before, it went round the
+         * links for ever. */
+        if (m->taken >= TERN_SOCKET_AT_LINKS && s != NULL) {
+          m->taken = 0;
+          sock_gone(s, TERN_ENOMEM);
+          s = NULL;
+        }
         link_stolen(m, s, m->op_link);
       } else if (kind == TERN_AT_EV_OK && m->op_err == 0) {
         if (s != NULL) {
@@ -474,6 +486,9 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         wake_both(s);
       }
       link_free(m, m->op_link);
+      if (m->op_err == CLOSE_REOPENED) {
+        incoming(m, m->op_link);
+      }
       break;
     case OP_SERVER:
       if (kind == TERN_AT_EV_OK) {
@@ -633,8 +648,10 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     case TERN_AT_EV_CLOSED: {
       if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
         /* The command's own result settles the link; AT+CIPSTART's OK
-         * after it is a connection that is gone already. */
-        if (m->op == OP_START && m->op_err == 0) {
+         * after it is a connection that is gone already. After
+         * AT+CIPCLOSE's link was taken again (CLOSE_REOPENED): that
+         * connection came and went. */
+        if (m->op_err == 0 || m->op_err == CLOSE_REOPENED) {
           m->op_err = START_CLOSED;
         }
         break;
@@ -663,7 +680,14 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
         break;
       }
       tern_socket_at_sock *s = link_owner(m, ev->link);
-      if (m->link_sock[ev->link] == LINK_FREE) {
+      if (m->op == OP_CLOSE && ev->link == m->op_link) {
+        /* Once AT+CIPCLOSE's CLOSED came, the modem may give the link
+         * to a connection to its server before the OK: it waits for
+         * accept once the close is done. */
+        if (m->op_err == START_CLOSED) {
+          m->op_err = CLOSE_REOPENED;
+        }
+      } else if (m->link_sock[ev->link] == LINK_FREE) {
         incoming(m, ev->link);
       } else if (s != NULL && s->state == S_START &&
                  !(m->op == OP_START && m->op_link == ev->link)) {
@@ -676,8 +700,13 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
        * its first OK: later, also while the start sequence runs again
        * after a timeout, links and settings were lost with it. */
       if (m->startup != OP_AT) {
+        /* A connect not sent yet waits through one restart; one more
+         * before the start sequence is done again is a modem restarting
+         * in a loop: it ends too (before, it waited for ever). */
+        bool keep = !m->rebooted;
+        m->rebooted = 1;
         m->stats.restarts++;
-        all_links_gone(m, TERN_ECONNRESET, true);
+        all_links_gone(m, TERN_ECONNRESET, keep);
         if (m->op != OP_NONE) {
           tern_socket_at_sock *s = op_sock(m);
           if (s != NULL && s->kind == K_DGRAM) {
@@ -831,6 +860,7 @@ static void next_command(tern_socket_at *m) {
     }
     return;
   }
+  m->rebooted = 0; /* the start sequence is done */
   for (uint8_t l = 0; l < TERN_SOCKET_AT_LINKS; l++) {
     if (m->orphan & (1u << l)) {
       m->orphan = (uint8_t)(m->orphan & ~(1u << l));

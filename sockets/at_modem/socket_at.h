@@ -152,8 +152,10 @@ typedef struct tern_socket_at {
   uint8_t backlog;  /* the listener's, at most TERN_SOCKET_AT_LINKS */
   uint8_t npend;    /* connections waiting for accept: their links */
   uint8_t pend[TERN_SOCKET_AT_LINKS];
-  uint8_t pend_held;         /* pending links whose data the modem holds */
-  uint8_t acc;               /* the socket accept is preparing, 0xFF: none */
+  uint8_t pend_held; /* pending links whose data the modem holds */
+  uint8_t acc;       /* the socket accept is preparing, 0xFF: none */
+  uint8_t taken;     /* ALREADY CONNECTED answers to AT+CIPSTART in a row */
+  uint8_t rebooted;  /* "ready" came since the start sequence was done */
   char cmd[TERN_AT_CMD_MAX]; /* a formatted command */
   const char *out;           /* the command in flight: cmd or a constant */
   size_t cmd_len, cmd_off;

@@ -923,6 +923,9 @@ class ScriptedModem {
       once_.erase(once);
       return a;
     }
+    auto always = always_.find(cmd);
+    if (always != always_.end())
+      return always->second;
     if (cmd == "AT" || cmd == "ATE0" || cmd == "AT+CIPMUX=1" ||
         cmd == "AT+CIPDINFO=1" || cmd == "AT+CIPRECVMODE=1")
       return "\r\nOK\r\n";
@@ -1057,9 +1060,10 @@ class ScriptedModem {
   std::string hold_cmd_;
   std::string after_status_;  // sent after AT+CIPSTATUS's answer
   std::string status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.1\",7,40000,0\r\n";
-  std::map<std::string, std::string> start_;  // AT+CIPSTART's answer by link
-  std::map<std::string, std::string> once_;   // a command's next answer only
-  std::string send_answer_ = "\r\nOK\r\n";    // AT+CIPSEND's, before ">"
+  std::map<std::string, std::string> start_;   // AT+CIPSTART's answer by link
+  std::map<std::string, std::string> once_;    // a command's next answer only
+  std::map<std::string, std::string> always_;  // a command's every answer
+  std::string send_answer_ = "\r\nOK\r\n";     // AT+CIPSEND's, before ">"
   int prompt_after_ms_ = 0;
   std::string payload_;  // every byte the modem took as payload
   // What the modem says once it took the payload ("": Recv and SEND OK).
@@ -1575,6 +1579,45 @@ TEST_F(ModemTest, RestartBeforeAConnectWentOutLetsItGoOn) {
   fx.Pump(5);
 }
 
+// A modem in a restart loop: "ready" again each time the start sequence
+// gets past AT (here after ATE0's OK, as a module that browns out at
+// each restart would). A connect whose AT+CIPSTART has not gone out waits
+// through one restart, not through a second before the start sequence is
+// done: it ends with TERN_ECONNRESET, as the open links did. Before the
+// fix it was kept at every restart, no command went unanswered, so no
+// deadline passed either, and the connect stayed PENDING for as long as
+// the modem restarted.
+TEST_F(ModemTest, ModemRestartingAgainAndAgainEndsAWaitingConnect) {
+  ScriptedModem fx(500);
+  fx.Pump(20);  // the start sequence
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0
+  fx.always_["ATE0"] = "\r\nOK\r\n\r\nready\r\n";
+  fx.Write("\r\nready\r\n");  // read before AT+CIPSTART=0
+  int err = 1;
+  ASSERT_EQ(
+      Drive(
+          fx,
+          [&](tern_cx *cx) { return tern_socket_poll_connect(a, cx, &err); },
+          2000),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET) << tern_strerror(err);
+  EXPECT_FALSE(fx.Sent("AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7"));
+  EXPECT_GE(fx.modem_.stats.restarts, 2u);
+  tern_socket_abort(a);
+  // Once the modem stops restarting, a connect works.
+  fx.always_.clear();
+  tern_socket *b;
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // ALREADY CONNECTED to AT+CIPSTART with no server up: the modem holds the
 // link open for nobody here (one left over from before the host reset,
 // or a connect that timed out here and completed in the modem). It is
@@ -1605,6 +1648,39 @@ TEST_F(ModemTest, LinkTheModemHoldsForNobodyIsClosedAndTheConnectMoves) {
   EXPECT_EQ(fx.payload_, "hello");
   tern_socket_abort(a);
   fx.Pump(5);
+}
+
+// A modem that answers ALREADY CONNECTED for every link, again after each
+// was closed (links it cannot free): the connect moves from link to link,
+// each closed and taken again, and ends once it was refused so on as many
+// links as the modem has, with TERN_ENOMEM, as a connect with no free
+// link. Before the fix it went round the links for ever: every command
+// answered, so no deadline passed, and the connect stayed PENDING.
+TEST_F(ModemTest, ModemHoldingEveryLinkEndsTheConnect) {
+  ScriptedModem fx(500);
+  for (const char *l : {"0", "1", "2", "3", "4"})
+    fx.start_[l] = "ALREADY CONNECTED\r\n\r\nERROR\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *c = nullptr;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &c), 0);
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  int err = 1;
+  ASSERT_EQ(
+      Drive(
+          fx,
+          [&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); },
+          2000),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ENOMEM) << tern_strerror(err);
+  size_t starts = 0;
+  for (const auto &cmd : fx.commands_)
+    starts += cmd.rfind("AT+CIPSTART=", 0) == 0;
+  EXPECT_EQ(starts, 5u);
+  tern_socket_abort(c);
+  fx.Pump(20);
 }
 
 // A +IPD whose length lies (larger than the data that follows, or bytes
@@ -1926,6 +2002,48 @@ TEST_F(ModemTest, IncomingConnectionOnTheLinkAConnectChose) {
     tern_socket_abort(l);
     fx.Pump(5);
   }
+}
+
+// The modem gives a new connection to its server the lowest free link,
+// which can be the one AT+CIPCLOSE just closed: "0,CLOSED", then
+// "0,CONNECT" (a client of the server took link 0 again), then the
+// close's OK. That link is the new connection's, open in the modem: it
+// waits for accept. Before the fix the CONNECT was taken for the closing
+// link's and ignored, the OK freed the link here, and accept never saw
+// the connection (the modem held it open for nobody).
+TEST_F(ModemTest, ConnectionOnALinkBeingClosedIsAccepted) {
+  ScriptedModem fx(500);
+  tern_socket *l = ScriptedListener(fx, 1);
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *c = nullptr;
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 0
+  fx.once_["AT+CIPCLOSE=0"] = "0,CLOSED\r\n0,CONNECT\r\n\r\nOK\r\n";
+  fx.status_ = "+CIPSTATUS:0,\"TCP\",\"192.0.2.9\",5000,80,1\r\n";
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_close(c, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  tern_socket *a = nullptr;
+  ASSERT_EQ(
+      Drive(
+          fx,
+          [&](tern_cx *cx) { return tern_socket_poll_accept(l, cx, &a, &err); },
+          1000),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint p = {};
+  ASSERT_EQ(tern_socket_peer(a, &p), 0);
+  EXPECT_EQ(p.port, 5000);
+  EXPECT_EQ(fx.modem_.stats.refused, 0u);
+  EXPECT_EQ(fx.Count("AT+CIPCLOSE=0"), 1u);  // the new connection stays open
+  tern_socket_abort(a);
+  tern_socket_abort(l);
+  fx.Pump(5);
 }
 
 // ESP-AT runs one server, on a port: a second listener and port 0 are
