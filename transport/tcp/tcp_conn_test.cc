@@ -1370,6 +1370,65 @@ TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
   EXPECT_EQ(n, TERN_ETIMEDOUT);  // no end of stream: the peer's FIN never came
 }
 
+// A FIN sent alone, with nothing else unacknowledged, is covered by the
+// user timeout like data: a peer that is gone does not keep the
+// connection in FIN-WAIT-1 (or LAST-ACK) resending it for ever. The
+// idle clock was set as the FIN went, before SND.MAX counted it, and so
+// was switched off (nothing outstanding yet). Here the FIN a close in
+// SYN-RECEIVED queued, sent once the handshake ends.
+TEST_F(TcpConn, AFinSentAloneEndsAtTheUserTimeoutUnanswered) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK: SYN-RECEIVED
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  s.flags = TERN_TCP_ACK;
+  s.seq = kPeerIss + 1;
+  s.ack = iss + 1;
+  std::vector<Seg> out = Send(s);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);  // then silence
+  for (int i = 0; i < 119; i++) {
+    tern_sim_advance(1000);
+    Run();
+  }
+  tern_sim_advance(999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT);
+}
+
+// The same for the FIN of a passive close (LAST-ACK).
+TEST_F(TcpConn, AFinSentAloneInLastAckEndsAtTheUserTimeoutUnanswered) {
+  uint32_t iss;
+  Open(&iss);
+  EXPECT_EQ(
+      Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1)).size(),
+      1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);
+  for (int i = 0; i < 120; i++) {
+    tern_sim_advance(1000);
+    Run();
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT);
+}
+
 TEST_F(TcpConn, FinWait2AfterAShutdownAloneHasNoTimeout) {
   uint32_t iss;
   Open(&iss);
