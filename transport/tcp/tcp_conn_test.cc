@@ -1933,6 +1933,37 @@ TEST_F(TcpConn, SimultaneousOpen) {
   EXPECT_EQ(err, 0);
 }
 
+// RFC 9293 3.5, Figure 8 (line 6): in a simultaneous open the peer's
+// SYN-ACK, acknowledging our SYN, ends SYN-RECEIVED; an ACK answers it.
+// It was taken for the peer's SYN sent again and answered with our
+// SYN-ACK again, which a peer answering so too (tern did) sent back: the
+// two SYN-ACKs went back and forth until the user timeout.
+TEST_F(TcpConn, ASimultaneousOpenEndsWithThePeersSynAck) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+  s.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+  s.ack = iss + 1;
+  s.window = 3000;
+  std::vector<Seg> out = Send(s);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  EXPECT_EQ(conn.snd_wnd, 3000u);  // a SYN's window, unscaled
+  int err = 1;
+  tern_cx cx = app.Cx();
+  EXPECT_EQ(tern_tcp_poll_connect(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
 // A peer that sent up to the right edge of our window and lost those
 // segments sends its next bare ACK with SEQ = SND.NXT: RCV.NXT + RCV.WND,
 // one past RFC 9293's test (RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND). Its
