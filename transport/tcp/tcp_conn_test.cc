@@ -6,6 +6,7 @@
 // runners are polled by hand on the sim port's virtual clock.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -1694,6 +1695,91 @@ TEST_F(TcpConn, AfterAResentSynAckDataStartsWithAnRtoOfThreeSeconds) {
   ASSERT_EQ(resent.size(), 1u);
   EXPECT_EQ(resent[0].seq, sa[0].seq + 1);
   EXPECT_EQ(resent[0].data, Bytes({'d', 'a', 't', 'a'}));
+}
+
+// The 3 s of RFC 6298 5.7 rest on the SYN states sending nothing but the
+// SYN (established() sets SND.NXT to ISS + 1 outright) and queueing no
+// data (the persist timer does not ask the state). A simultaneous open
+// whose SYN timed out, closed in SYN-RECEIVED: the FIN goes at ISS + 1
+// once the handshake ends, and again 3 s on.
+TEST_F(TcpConn, AfterAResentSynAFinQueuedInSynReceivedGoesAtIssPlusOne) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  ASSERT_EQ(Run().size(), 1u);  // lost
+  tern_sim_advance(1000);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK
+  ptrdiff_t n;
+  EXPECT_EQ(Write("x", 1, &n), TERN_PENDING);  // no data before ESTABLISHED
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  s.flags = TERN_TCP_ACK;
+  s.seq = kPeerIss + 1;
+  s.ack = iss + 1;
+  std::vector<Seg> out = Send(s);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  tern_sim_advance(2999);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(1);
+  out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss + 1);
+}
+
+// A passive open whose SYN-ACK went twice, ended by an ACK closing the
+// window: the acceptor is woken once, and data written meets the persist
+// timer at 5.7's 3 s, a one-byte probe at ISS + 1. With min_rto above
+// 3 s the minimum rules.
+TEST_F(TcpConn, AZeroWindowEndingAResentSynAckProbesAfterThreeSeconds) {
+  for (uint32_t min_rto : {200u, 5000u}) {
+    tcp.cfg.min_rto = min_rto;
+    tern_endpoint local = {};
+    local.port = kPort;
+    ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+    tern_cx cx = app.Cx();
+    tern_tcp_conn *got = nullptr;
+    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
+    Seg syn;
+    syn.flags = TERN_TCP_SYN;
+    syn.seq = kPeerIss;
+    ASSERT_EQ(Send(syn).size(), 1u);  // the SYN-ACK, lost
+    tern_sim_advance(std::max(1000u, min_rto));
+    std::vector<Seg> sa = Run();
+    ASSERT_EQ(sa.size(), 1u);
+    int wakes = app.wakes;
+    Seg ack;
+    ack.seq = kPeerIss + 1;
+    ack.ack = sa[0].seq + 1;
+    ack.window = 0;
+    EXPECT_TRUE(Send(ack).empty());
+    ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+    EXPECT_EQ(app.wakes, wakes + 1);
+    cx = app.Cx();
+    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+    ASSERT_EQ(got, &slots[0]);
+    ptrdiff_t n;
+    ASSERT_EQ(tern_tcp_poll_write(got, &cx, "data", 4, &n), TERN_READY);
+    EXPECT_TRUE(Run().empty());
+    uint32_t rto = std::max(3000u, min_rto);
+    tern_sim_advance(rto - 1);
+    EXPECT_TRUE(Run().empty());
+    tern_sim_advance(1);
+    std::vector<Seg> probe = Run();
+    ASSERT_EQ(probe.size(), 1u);
+    EXPECT_EQ(probe[0].seq, sa[0].seq + 1);
+    EXPECT_EQ(probe[0].data, Bytes({'d'}));
+    tern_tcp_unlisten(&lst);
+    tern_tcp_abort(got);
+    Run();
+  }
 }
 
 TEST_F(TcpConn, AFullBacklogAnswersWithACookieAndChecksItsAck) {
