@@ -640,7 +640,18 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
         s->seq == rcv_nxt - 1) {
-      c->snd_nxt = c->snd_una; /* the SYN again: our SYN-ACK again */
+      /* The peer's SYN-ACK of a simultaneous open, acknowledging our SYN,
+       * ends the handshake (RFC 9293 3.5, Figure 8): our ACK answers it.
+       * Taken for its SYN again, it drew our SYN-ACK again, and a peer
+       * that answers so too (tern did) sent it back, until the user
+       * timeout. Else the SYN again: our SYN-ACK again. */
+      if ((s->flags & TERN_TCP_ACK) != 0 &&
+          tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
+        established(c, s, now);
+        ack_now(c);
+        return;
+      }
+      c->snd_nxt = c->snd_una;
       tern__tcp_kick(layer);
       return;
     }

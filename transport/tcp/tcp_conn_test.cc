@@ -6,6 +6,7 @@
 // runners are polled by hand on the sim port's virtual clock.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -1463,6 +1464,65 @@ TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
   EXPECT_EQ(n, TERN_ETIMEDOUT);  // no end of stream: the peer's FIN never came
 }
 
+// A FIN sent alone, with nothing else unacknowledged, is covered by the
+// user timeout like data: a peer that is gone does not keep the
+// connection in FIN-WAIT-1 (or LAST-ACK) resending it for ever. The
+// idle clock was set as the FIN went, before SND.MAX counted it, and so
+// was switched off (nothing outstanding yet). Here the FIN a close in
+// SYN-RECEIVED queued, sent once the handshake ends.
+TEST_F(TcpConn, AFinSentAloneEndsAtTheUserTimeoutUnanswered) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK: SYN-RECEIVED
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  s.flags = TERN_TCP_ACK;
+  s.seq = kPeerIss + 1;
+  s.ack = iss + 1;
+  std::vector<Seg> out = Send(s);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);  // then silence
+  for (int i = 0; i < 119; i++) {
+    tern_sim_advance(1000);
+    Run();
+  }
+  tern_sim_advance(999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT);
+}
+
+// The same for the FIN of a passive close (LAST-ACK).
+TEST_F(TcpConn, AFinSentAloneInLastAckEndsAtTheUserTimeoutUnanswered) {
+  uint32_t iss;
+  Open(&iss);
+  EXPECT_EQ(
+      Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1)).size(),
+      1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);
+  for (int i = 0; i < 120; i++) {
+    tern_sim_advance(1000);
+    Run();
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT);
+}
+
 TEST_F(TcpConn, FinWait2AfterAShutdownAloneHasNoTimeout) {
   uint32_t iss;
   Open(&iss);
@@ -1730,6 +1790,91 @@ TEST_F(TcpConn, AfterAResentSynAckDataStartsWithAnRtoOfThreeSeconds) {
   EXPECT_EQ(resent[0].data, Bytes({'d', 'a', 't', 'a'}));
 }
 
+// The 3 s of RFC 6298 5.7 rest on the SYN states sending nothing but the
+// SYN (established() sets SND.NXT to ISS + 1 outright) and queueing no
+// data (the persist timer does not ask the state). A simultaneous open
+// whose SYN timed out, closed in SYN-RECEIVED: the FIN goes at ISS + 1
+// once the handshake ends, and again 3 s on.
+TEST_F(TcpConn, AfterAResentSynAFinQueuedInSynReceivedGoesAtIssPlusOne) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  ASSERT_EQ(Run().size(), 1u);  // lost
+  tern_sim_advance(1000);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK
+  ptrdiff_t n;
+  EXPECT_EQ(Write("x", 1, &n), TERN_PENDING);  // no data before ESTABLISHED
+  int err = 1;
+  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
+  s.flags = TERN_TCP_ACK;
+  s.seq = kPeerIss + 1;
+  s.ack = iss + 1;
+  std::vector<Seg> out = Send(s);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  tern_sim_advance(2999);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(1);
+  out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_FIN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss + 1);
+}
+
+// A passive open whose SYN-ACK went twice, ended by an ACK closing the
+// window: the acceptor is woken once, and data written meets the persist
+// timer at 5.7's 3 s, a one-byte probe at ISS + 1. With min_rto above
+// 3 s the minimum rules.
+TEST_F(TcpConn, AZeroWindowEndingAResentSynAckProbesAfterThreeSeconds) {
+  for (uint32_t min_rto : {200u, 5000u}) {
+    tcp.cfg.min_rto = min_rto;
+    tern_endpoint local = {};
+    local.port = kPort;
+    ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+    tern_cx cx = app.Cx();
+    tern_tcp_conn *got = nullptr;
+    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
+    Seg syn;
+    syn.flags = TERN_TCP_SYN;
+    syn.seq = kPeerIss;
+    ASSERT_EQ(Send(syn).size(), 1u);  // the SYN-ACK, lost
+    tern_sim_advance(std::max(1000u, min_rto));
+    std::vector<Seg> sa = Run();
+    ASSERT_EQ(sa.size(), 1u);
+    int wakes = app.wakes;
+    Seg ack;
+    ack.seq = kPeerIss + 1;
+    ack.ack = sa[0].seq + 1;
+    ack.window = 0;
+    EXPECT_TRUE(Send(ack).empty());
+    ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+    EXPECT_EQ(app.wakes, wakes + 1);
+    cx = app.Cx();
+    ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_READY);
+    ASSERT_EQ(got, &slots[0]);
+    ptrdiff_t n;
+    ASSERT_EQ(tern_tcp_poll_write(got, &cx, "data", 4, &n), TERN_READY);
+    EXPECT_TRUE(Run().empty());
+    uint32_t rto = std::max(3000u, min_rto);
+    tern_sim_advance(rto - 1);
+    EXPECT_TRUE(Run().empty());
+    tern_sim_advance(1);
+    std::vector<Seg> probe = Run();
+    ASSERT_EQ(probe.size(), 1u);
+    EXPECT_EQ(probe[0].seq, sa[0].seq + 1);
+    EXPECT_EQ(probe[0].data, Bytes({'d'}));
+    tern_tcp_unlisten(&lst);
+    tern_tcp_abort(got);
+    Run();
+  }
+}
+
 TEST_F(TcpConn, AFullBacklogAnswersWithACookieAndChecksItsAck) {
   tern_endpoint local = {};
   local.port = kPort;
@@ -1961,6 +2106,37 @@ TEST_F(TcpConn, SimultaneousOpen) {
   s.seq = kPeerIss + 1;
   Send(s);
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  int err = 1;
+  tern_cx cx = app.Cx();
+  EXPECT_EQ(tern_tcp_poll_connect(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
+// RFC 9293 3.5, Figure 8 (line 6): in a simultaneous open the peer's
+// SYN-ACK, acknowledging our SYN, ends SYN-RECEIVED; an ACK answers it.
+// It was taken for the peer's SYN sent again and answered with our
+// SYN-ACK again, which a peer answering so too (tern did) sent back: the
+// two SYN-ACKs went back and forth until the user timeout.
+TEST_F(TcpConn, ASimultaneousOpenEndsWithThePeersSynAck) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+  s.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+  s.ack = iss + 1;
+  s.window = 3000;
+  std::vector<Seg> out = Send(s);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  EXPECT_EQ(conn.snd_wnd, 3000u);  // a SYN's window, unscaled
   int err = 1;
   tern_cx cx = app.Cx();
   EXPECT_EQ(tern_tcp_poll_connect(&conn, &cx, &err), TERN_READY);

@@ -468,9 +468,7 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
     layer->stats.retransmits++;
   }
   if (!p->rexmit && seg_len != 0) {
-    if (c->snd_una == c->snd_max) {
-      tern__tcp_heard(c, now); /* the user timeout starts counting */
-    }
+    bool was_idle = c->snd_una == c->snd_max;
     c->snd_nxt = p->seq + seg_len;
     tern__tcp_sack_skip(c);
     if (tern_seq_gt(c->snd_nxt, c->snd_max)) {
@@ -479,6 +477,12 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
         c->rtt_seq = p->seq;
       }
       c->snd_max = c->snd_nxt;
+    }
+    /* The user timeout starts counting, once SND.MAX holds the segment: a
+     * FIN sent alone is outstanding only then (asked before, it turned the
+     * idle clock off, and an unanswered FIN was resent for ever). */
+    if (was_idle) {
+      tern__tcp_heard(c, now);
     }
   }
   if (p->rule != TERN_TCP_SACK_NONE && seg_len != 0) {
