@@ -118,6 +118,44 @@ TEST(AssertHandlerReturns, APooledTaskEndingWithATimerArmedIsReported) {
   EXPECT_FALSE(tern_timer_queue_next(&ex.timers, &next));  // cancelled
   EXPECT_EQ(tern_task_pool_in_use(&sleepy_pool), 0u);
 }
+
+// The same select, but the task resets the losing branch's state for a
+// next round (TERN_TIMER_INIT, no cancel) and then finishes: the timer is
+// still linked in the queue, with its queue pointer cleared. The check
+// reports it and must take it out all the same; before, it called
+// tern_timer_cancel, which finds no queue in the reset timer and does
+// nothing, so the slot went back to the pool still linked in the queue.
+tern_poll ResetThenFinishPoll(tern_task *task, tern_cx *cx) {
+  SleepyPooled *s = TERN_CONTAINER_OF(task, SleepyPooled, task);
+  tern_future kids[2] = {{SleepBranchPoll, s}, {OtherBranchPoll, s}};
+  size_t which;
+  if (tern_select(kids, 2, &which, cx) == TERN_PENDING) {
+    return TERN_PENDING;
+  }
+  s->t = TERN_TIMER_INIT;  // the next round's fresh state; there is none
+  return TERN_READY;
+}
+
+TERN_TASK_POOL_DEFINE(reset_pool, SleepyPooled, 1);
+
+TEST(AssertHandlerReturns, APooledTaskEndingWithAResetTimerStillLinked) {
+  g_assert_failures.clear();
+  tern_executor ex;
+  tern_executor_init(&ex);
+  SleepyPooled init{};
+  init.task.poll = ResetThenFinishPoll;
+  init.t = TERN_TIMER_INIT;
+  init.other_done = true;
+  tern_task *task = nullptr;
+  ASSERT_EQ(tern_spawn_pooled(&ex, &reset_pool, &init, sizeof init, &task), 0);
+  EXPECT_EQ(tern_executor_run_once(&ex), 1u);
+  EXPECT_TRUE(tern_task_done(task));
+  ASSERT_EQ(g_assert_failures.size(), 1u);
+  EXPECT_NE(g_assert_failures[0].find("timer still armed"), std::string::npos);
+  tern_time next = 0;
+  EXPECT_FALSE(tern_timer_queue_next(&ex.timers, &next));  // taken out
+  EXPECT_EQ(tern_task_pool_in_use(&reset_pool), 0u);
+}
 #endif
 
 }  // namespace

@@ -111,26 +111,33 @@ static void pool_release(tern_task *task) {
 }
 
 #ifndef NDEBUG
-/* Debug builds, when a pooled task finishes: a timer still armed inside
- * its slot (a tern_select branch's that lost and was never cancelled)
- * would stay linked in the queue from storage the next spawn overwrites.
- * Reported, then cancelled. Only the executor's own queue is searched. */
+/* Debug builds, when a pooled task finishes: a timer still linked in the
+ * queue from inside its slot (a tern_select branch's that lost and was
+ * never cancelled) would stay there in storage the next spawn overwrites.
+ * Reported, then unlinked here rather than by tern_timer_cancel: a timer
+ * whose state was reset while armed is still linked but has no queue
+ * pointer, and cancel would leave it in. Only the executor's own queue is
+ * searched. */
 static void check_slot_has_no_armed_timer(tern_executor *ex,
                                           const tern_task *task) {
   const uint8_t *slot = (const uint8_t *)task - TERN_TASK_POOL_HDR;
   tern_task_pool *pool;
   memcpy(&pool, slot, sizeof pool);
   uintptr_t lo = (uintptr_t)slot, hi = lo + pool->slot_size;
-  tern_timer *t = ex->timers.head;
-  while (t != NULL) {
-    tern_timer *next = t->next;
+  tern_timer **link = &ex->timers.head;
+  while (*link != NULL) {
+    tern_timer *t = *link;
     if ((uintptr_t)t >= lo && (uintptr_t)t < hi) {
       tern_assert_failed(
           "pooled task finished with a timer still armed in "
           "its state (cancel it first)");
-      tern_timer_cancel(t);
+      *link = t->next;
+      t->next = NULL;
+      t->queue = NULL;
+      t->started = 0;
+    } else {
+      link = &t->next;
     }
-    t = next;
   }
 }
 #endif
