@@ -197,6 +197,34 @@ void tern_ip_cancel_wait(tern_ip_stack *stack, tern_waiter *w,
   }
 }
 
+tern_poll tern_ip_sender_poll_alloc(tern_ip_stack *stack, tern_cx *cx,
+                                    tern_ip_sender *s) {
+  if (s->pkt != NULL) {
+    return TERN_READY;
+  }
+  return tern_ip_poll_alloc(stack, cx, &s->waiter, &s->pkt);
+}
+
+tern_poll tern_ip_sender_poll_room(tern_ip_stack *stack, tern_cx *cx,
+                                   tern_ip_sender *s, tern_ip_iface *iface) {
+  if (s->iface != NULL && s->iface != iface) {
+    tern_ip_cancel_wait(stack, &s->waiter, s->iface);
+  }
+  s->iface = iface;
+  if (tern_ip_poll_room(stack, cx, &s->waiter, iface) == TERN_PENDING) {
+    return TERN_PENDING;
+  }
+  s->iface = NULL;
+  return TERN_READY;
+}
+
+void tern_ip_sender_release(tern_ip_stack *stack, tern_ip_sender *s) {
+  tern_ip_cancel_wait(stack, &s->waiter, s->iface);
+  s->iface = NULL;
+  tern_pkt_free(s->pkt);
+  s->pkt = NULL;
+}
+
 int tern_ip_make_room(tern_pkt *pkt, size_t n) {
   size_t head = tern_pkt_headroom(pkt), len = tern_pkt_len(pkt);
   if (head >= n) {

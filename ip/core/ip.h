@@ -427,6 +427,30 @@ static inline bool tern_ip_has_room(const tern_ip_iface *iface) {
 void tern_ip_cancel_wait(tern_ip_stack *stack, tern_waiter *w,
                          tern_ip_iface *iface);
 
+/* A transport's sender, as TCP's runner and each UDP socket have one: the
+ * packet a datagram is built in and the wait for it, then for room in the
+ * interface's queue. The three calls below are what both did with
+ * tern_ip_poll_alloc, tern_ip_poll_room and tern_ip_cancel_wait, kept
+ * once. Caller storage, zero-initialised. */
+typedef struct tern_ip_sender {
+  tern_waiter waiter;
+  tern_ip_iface *iface; /* whose queue it waits on (NULL: the pool) */
+  tern_pkt *pkt;        /* the packet it holds while it waits */
+} tern_ip_sender;
+
+/* s's packet: READY with s->pkt (the one it holds, or a new one from
+ * tern_ip_poll_alloc), PENDING while the pool has none for it. */
+tern_poll tern_ip_sender_poll_alloc(tern_ip_stack *stack, tern_cx *cx,
+                                    tern_ip_sender *s);
+
+/* tern_ip_poll_room for s on iface, a wait on another interface's queue
+ * withdrawn first (the route changed while s waited). */
+tern_poll tern_ip_sender_poll_room(tern_ip_stack *stack, tern_cx *cx,
+                                   tern_ip_sender *s, tern_ip_iface *iface);
+
+/* Gives up s's wait (tern_ip_cancel_wait) and frees the packet it holds. */
+void tern_ip_sender_release(tern_ip_stack *stack, tern_ip_sender *s);
+
 /* Sends a transport's datagram along r (from tern_ip_route_lookup for this dst,
  * just now): pkt's data is the transport header and payload, with
  * r->headroom bytes in front (fewer: the data is moved back in its buffer

@@ -550,9 +550,8 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     if (!next_segment(c, cap, &p)) {
       return TERN_READY;
     }
-    if (cx != NULL && layer->tx_pkt == NULL &&
-        tern_ip_poll_alloc(stack, cx, &layer->waiter, &layer->tx_pkt) ==
-            TERN_PENDING) {
+    if (cx != NULL &&
+        tern_ip_sender_poll_alloc(stack, cx, &layer->tx) == TERN_PENDING) {
       return TERN_PENDING;
     }
     if (!routed) {
@@ -575,17 +574,12 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
         return TERN_READY;
       }
     } else {
-      if (layer->wait_iface != NULL && layer->wait_iface != rt.iface) {
-        tern_ip_cancel_wait(stack, &layer->waiter, layer->wait_iface);
-      }
-      layer->wait_iface = rt.iface;
-      if (tern_ip_poll_room(stack, cx, &layer->waiter, rt.iface) ==
+      if (tern_ip_sender_poll_room(stack, cx, &layer->tx, rt.iface) ==
           TERN_PENDING) {
         return TERN_PENDING;
       }
-      layer->wait_iface = NULL;
-      pkt = layer->tx_pkt;
-      layer->tx_pkt = NULL;
+      pkt = layer->tx.pkt;
+      layer->tx.pkt = NULL;
     }
     if (tern_pkt_reserve(pkt, rt.headroom) != 0) {
       tern_pkt_free(pkt);
@@ -603,7 +597,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       if (cx == NULL) {
         tern_pkt_free(pkt);
       } else {
-        layer->tx_pkt = pkt; /* kept for the next segment (runner_release) */
+        layer->tx.pkt = pkt; /* kept for the next segment (runner_release) */
       }
       return TERN_READY;
     }
@@ -639,10 +633,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
  * packet it holds while waiting for room idle in the meantime. A wake that
  * had already chosen it goes to the next waiter (tern_ip_cancel_wait). */
 static void runner_release(tern_tcp_layer *layer) {
-  tern_ip_cancel_wait(layer->stack, &layer->waiter, layer->wait_iface);
-  layer->wait_iface = NULL;
-  tern_pkt_free(layer->tx_pkt);
-  layer->tx_pkt = NULL;
+  tern_ip_sender_release(layer->stack, &layer->tx);
 }
 
 tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {

@@ -155,8 +155,8 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
       tern_waker_slot_wake(&s->reader);
       /* A send that waits (for a packet or for room) ends with the error
        * too: woken, it finds the error and withdraws its wait. */
-      if (s->tx_waiter.queued) {
-        tern_waker_wake(s->tx_waiter.waker);
+      if (s->tx.waiter.queued) {
+        tern_waker_wake(s->tx.waiter.waker);
       }
     }
   }
@@ -337,10 +337,7 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
 
 /* Drops what a send holds: its packet, or its place in a wait. */
 static void drop_send(tern_udp_sock *sock) {
-  tern_ip_cancel_wait(sock->layer->stack, &sock->tx_waiter, sock->tx_iface);
-  sock->tx_iface = NULL;
-  tern_pkt_free(sock->tx_pkt);
-  sock->tx_pkt = NULL;
+  tern_ip_sender_release(sock->layer->stack, &sock->tx);
 }
 
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
@@ -378,13 +375,10 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     sock->err = 0;
     goto out;
   }
-  if (sock->tx_pkt == NULL) {
-    /* The packet first, the route once it is there (the fresh one: the
-     * wait may have been long). */
-    if (tern_ip_poll_alloc(stack, cx, &sock->tx_waiter, &sock->tx_pkt) ==
-        TERN_PENDING) {
-      return TERN_PENDING;
-    }
+  /* The packet first, the route once it is there (the fresh one: the
+   * wait may have been long). */
+  if (tern_ip_sender_poll_alloc(stack, cx, &sock->tx) == TERN_PENDING) {
+    return TERN_PENDING;
   }
   tern_ip_route r;
   rc = tern__ip_route(stack, &dst->addr,
@@ -403,30 +397,25 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
    * where the datagram will end (max_len bounds len: no wrap). */
   rc = TERN_EMSGSIZE;
   if (len > (size_t)r.max_len - TERN_UDP_HEADER_LEN ||
-      tern_pkt_reserve(sock->tx_pkt, r.headroom + TERN_UDP_HEADER_LEN + len) !=
+      tern_pkt_reserve(sock->tx.pkt, r.headroom + TERN_UDP_HEADER_LEN + len) !=
           0) {
     goto out;
   }
   /* Room in the interface's queue; the packet waits with the socket. */
-  if (sock->tx_iface != NULL && sock->tx_iface != r.iface) {
-    tern_ip_cancel_wait(stack, &sock->tx_waiter, sock->tx_iface);
-  }
-  sock->tx_iface = r.iface;
-  if (tern_ip_poll_room(stack, cx, &sock->tx_waiter, r.iface) == TERN_PENDING) {
+  if (tern_ip_sender_poll_room(stack, cx, &sock->tx, r.iface) == TERN_PENDING) {
     return TERN_PENDING;
   }
-  sock->tx_iface = NULL;
   /* The datagram after the route's headroom, in the room reserved above:
    * the payload copied in, the header written in front of it by the wire
    * library. */
-  tern_pkt *p = sock->tx_pkt;
+  tern_pkt *p = sock->tx.pkt;
   uint8_t *u = tern_pkt_push(p, TERN_UDP_HEADER_LEN + len);
   if (len != 0) {
     memcpy(u + TERN_UDP_HEADER_LEN, data, len);
   }
   tern_udp_emit_header(u, sock->local.port, dst->port,
                        TERN_UDP_HEADER_LEN + len, &r.src, &dst->addr);
-  sock->tx_pkt = NULL;
+  sock->tx.pkt = NULL;
   /* r is the route just looked up for dst: no checks to repeat. */
   rc = tern__ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP, 0);
   goto done;
@@ -464,7 +453,7 @@ void tern_udp_close(tern_udp_sock *sock) {
   /* A send waiting (for a packet or for room) is woken once its wait is
    * withdrawn, and finds the socket closed. */
   tern_waker sender =
-      sock->tx_waiter.queued ? sock->tx_waiter.waker : (tern_waker){NULL, NULL};
+      sock->tx.waiter.queued ? sock->tx.waiter.waker : (tern_waker){NULL, NULL};
   drop_send(sock);
   sock->next = NULL;
   memset(&sock->local, 0, sizeof sock->local);

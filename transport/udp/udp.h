@@ -100,9 +100,7 @@ typedef struct tern_udp_sock {
   uint8_t *ring;           /* caller storage */
   size_t size;             /* ring bytes */
   size_t used;             /* bytes of records, from ring[0] on */
-  tern_pkt *tx_pkt;        /* a send's packet, while it waits for room */
-  tern_ip_iface *tx_iface; /* whose queue it waits on (NULL: the pool) */
-  tern_waiter tx_waiter;   /* send_to waiting for a packet or room */
+  tern_ip_sender tx;       /* send_to's packet and its wait */
   tern_udp_sock_stats stats;
 } tern_udp_sock;
 
