@@ -144,6 +144,24 @@ bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr) {
   return f != NULL && f->ops->is_local(f, addr);
 }
 
+bool tern_ip_addr_takes(const tern_ip_addr *b, const tern_ip_addr *a) {
+  if (b->family == TERN_IP_NONE) {
+    return true;
+  }
+  /* The OR of b's words, 0 when it is all zero, and of their differences
+   * from a's, 0 when they are the same address. */
+  uint32_t zero = b->u.w[0], diff = b->u.w[0] ^ a->u.w[0];
+#if TERN_CONFIG_IPV6
+  if (b->family == TERN_IP_V6) {
+    for (int i = 1; i < 4; i++) {
+      zero |= b->u.w[i];
+      diff |= b->u.w[i] ^ a->u.w[i];
+    }
+  }
+#endif
+  return b->family == a->family && (zero == 0 || diff == 0);
+}
+
 bool tern_ip_has_family(const tern_ip_stack *stack, uint8_t family) {
   return family_of(stack, family) != NULL;
 }

@@ -399,6 +399,13 @@ int tern__ip_route(tern_ip_stack *stack, const tern_ip_addr *dst, uint8_t scope,
  * has a layer for). */
 bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr);
 
+/* Whether the bound address b takes the address a: no family takes every
+ * address, an unspecified one (0.0.0.0, ::) every address of its family,
+ * any other only itself. The one rule of the transports' bindings: UDP's
+ * for receiving, errors and overlapping bindings, TCP's for a listener's
+ * address. */
+bool tern_ip_addr_takes(const tern_ip_addr *b, const tern_ip_addr *a);
+
 /* Whether the stack has a layer for the family (TERN_IP_V4, TERN_IP_V6). */
 bool tern_ip_has_family(const tern_ip_stack *stack, uint8_t family);
 

@@ -79,24 +79,11 @@ static tern_tcp_conn *find_conn(tern_tcp_layer *layer,
   return NULL;
 }
 
-/* Whether every word of a is zero (a listener's on every address of its
- * family). */
-static bool all_zero(const tern_ip_addr *a) {
-  uint32_t any = 0;
-  for (size_t i = 0; i < sizeof a->u.w / sizeof a->u.w[0]; i++) {
-    any |= a->u.w[i];
-  }
-  return any == 0;
-}
-
 static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
                                         const tern_endpoint *local) {
   for (tern_tcp_listener *l = layer->listeners; l != NULL; l = l->next) {
-    const tern_ip_addr *a = &l->local.addr;
     if (l->local.port == local->port &&
-        (a->family == TERN_IP_NONE ||
-         (a->family == local->addr.family &&
-          (all_zero(a) || tern__tcp_addr_eq(a, &local->addr))))) {
+        tern_ip_addr_takes(&l->local.addr, &local->addr)) {
       return l;
     }
   }

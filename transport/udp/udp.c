@@ -27,16 +27,6 @@ static bool unspecified(const tern_ip_addr *a) {
   return a->family == TERN_IP_NONE || words_or(a, &zero) == 0;
 }
 
-/* Whether the bound address b takes the address a: no family takes every
- * address, an unspecified one (0.0.0.0, ::) every address of its family,
- * any other only itself. The one rule for receiving (a socket's address
- * and the destination, its peer and the source), for errors and for
- * overlapping bindings. */
-static bool takes_addr(const tern_ip_addr *b, const tern_ip_addr *a) {
-  return b->family == TERN_IP_NONE ||
-         (b->family == a->family && (unspecified(b) || words_or(b, a) == 0));
-}
-
 /* Whether a scope (an interface id, 0: any) takes the interface id. */
 static bool takes_scope(uint8_t scope, uint8_t id) {
   return scope == 0 || scope == id;
@@ -62,9 +52,9 @@ static bool takes(const tern_udp_sock *s, const tern_ip_rx *rx, unsigned sport,
          /* To an address that is not ours yet: only for the socket bound
           * to that interface (a DHCP client's). */
          ((rx->flags & TERN_IP_RX_UNCONFIGURED) == 0 || l->scope != 0) &&
-         takes_addr(&l->addr, &rx->dst) &&
+         tern_ip_addr_takes(&l->addr, &rx->dst) &&
          (s->remote.port == 0 ||
-          (s->remote.port == sport && takes_addr(&s->remote.addr, &rx->src)));
+          (s->remote.port == sport && tern_ip_addr_takes(&s->remote.addr, &rx->src)));
 }
 
 /* ---- input (called by the IP runner) ----
@@ -148,8 +138,8 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
   for (tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
     if (s->remote.port != 0 && s->remote.port == dport &&
         s->local.port == sport && takes_scope(s->local.scope, e->iface->id) &&
-        takes_addr(&s->remote.addr, &e->dst) &&
-        takes_addr(&s->local.addr, &e->src)) {
+        tern_ip_addr_takes(&s->remote.addr, &e->dst) &&
+        tern_ip_addr_takes(&s->local.addr, &e->src)) {
       s->err = (int8_t)e->err;
       layer->stats.rx_errors++;
       tern_waker_slot_wake(&s->reader);
@@ -215,7 +205,7 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
     for (const tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
       const tern_endpoint *o = &s->local;
       if (o->port == l.port &&
-          (takes_addr(&o->addr, &l.addr) || takes_addr(&l.addr, &o->addr)) &&
+          (tern_ip_addr_takes(&o->addr, &l.addr) || tern_ip_addr_takes(&l.addr, &o->addr)) &&
           (takes_scope(o->scope, l.scope) || l.scope == 0)) {
         return TERN_EADDRINUSE;
       }
