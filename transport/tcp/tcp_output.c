@@ -428,33 +428,33 @@ static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
     wnd >>= c->rcv_shift;
   }
   r->window = (uint16_t)(wnd > 0xffffu ? 0xffffu : wnd);
+  /* The options present are gathered in has and stored once. */
   tern_tcp_opts *o = &r->opts;
+  unsigned has = 0;
+  bool ts = (c->opts & TERN__TCP_O_TS) != 0;
   if (syn) {
-    o->present = TERN_TCP_HAS_MSS;
+    has = TERN_TCP_HAS_MSS;
     bool offer_all = c->state == TERN_TCP_SYN_SENT;
     if (offer_all || c->snd_shift != 0 || c->rcv_shift != 0) {
-      o->present |= TERN_TCP_HAS_WSCALE;
+      has |= TERN_TCP_HAS_WSCALE;
       o->wscale = c->rcv_shift;
     }
     if ((offer_all && c->layer->cfg.sack) ||
         (c->opts & TERN__TCP_O_SACK) != 0) {
-      o->present |= TERN_TCP_HAS_SACK_PERM;
+      has |= TERN_TCP_HAS_SACK_PERM;
     }
-    if (offer_all || (c->opts & TERN__TCP_O_TS) != 0) {
-      o->present |= TERN_TCP_HAS_TIMESTAMP;
-    }
+    ts = ts || offer_all;
+  } else if ((c->opts & TERN__TCP_O_SACK) != 0 && c->rcv.nranges != 0) {
+    unsigned max = ts ? 3 : TERN_TCP_MAX_SACK;
+    o->sack_count = (uint8_t)tern_tcp_rcvbuf_sack(&c->rcv, o->sack, max);
+    has |= TERN_TCP_HAS_SACK;
   }
-  if ((c->opts & TERN__TCP_O_TS) != 0 ||
-      (syn && (o->present & TERN_TCP_HAS_TIMESTAMP) != 0)) {
-    o->present |= TERN_TCP_HAS_TIMESTAMP;
+  if (ts) {
+    has |= TERN_TCP_HAS_TIMESTAMP;
     o->ts_val = now == 0 ? 1 : (uint32_t)now;
     o->ts_ecr = c->ts_recent;
   }
-  if (!syn && (c->opts & TERN__TCP_O_SACK) != 0 && c->rcv.nranges != 0) {
-    unsigned max = (c->opts & TERN__TCP_O_TS) != 0 ? 3 : TERN_TCP_MAX_SACK;
-    o->sack_count = (uint8_t)tern_tcp_rcvbuf_sack(&c->rcv, o->sack, max);
-    o->present |= TERN_TCP_HAS_SACK;
-  }
+  o->present = (uint8_t)has;
 }
 
 /* After a segment of plan p went out with window field window:
