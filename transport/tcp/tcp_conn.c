@@ -567,7 +567,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     switch (tern_seq_rst_check(s->seq, rcv_nxt, wnd)) {
       case TERN_SEQ_RST_RESET: reset_in(c); break;
       case TERN_SEQ_RST_CHALLENGE: challenge(c); break;
-      default: layer->stats.rx_dropped++; break;
+      default: goto drop;
     }
     return;
   }
@@ -595,18 +595,17 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
    * and refusing them loses their news of our data. */
   if (!ack_only && !(seg_len == 0 && s->seq == rcv_nxt + wnd) &&
       !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
-    layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
         s->seq == rcv_nxt - 1) {
       c->snd_nxt = c->snd_una; /* the SYN again: our SYN-ACK again */
       tern__tcp_kick(layer);
-      return;
+    } else {
+      if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
+        enter_time_wait(c, now); /* the FIN again: 2 MSL again */
+      }
+      ack_now(c);
     }
-    if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
-      enter_time_wait(c, now); /* the FIN again: 2 MSL again */
-    }
-    ack_now(c);
-    return;
+    goto drop;
   }
   /* A SYN in a synchronized state, in the window or not: a challenge
    * ACK, never a reset (RFC 5961 4.2). */
@@ -615,8 +614,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   if ((s->flags & TERN_TCP_ACK) == 0) {
-    layer->stats.rx_dropped++;
-    return;
+    goto drop;
   }
   if (c->state == TERN_TCP_SYN_RCVD) {
     if (!tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
@@ -629,9 +627,8 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
    * dropped with an ACK. */
   if (!tern_seq_ack_acceptable(s->ack, c->snd_una, c->snd_max,
                                c->max_snd_wnd)) {
-    layer->stats.rx_dropped++;
     challenge(c);
-    return;
+    goto drop;
   }
   tern__tcp_heard(c, now);
   /* RFC 7323 4.3: TS.Recent takes SEG.TSval (not older: PAWS above) when
@@ -655,6 +652,9 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     ack_now(c); /* after the peer's FIN, or a probe of a zero window: data
                    is not taken */
   }
+  return;
+drop: /* the one count of the segments dropped here */
+  layer->stats.rx_dropped++;
 }
 
 /* ---- ICMP errors (RFC 5927, RFC 1122 4.2.3.9, RFC 1191) ---- */
