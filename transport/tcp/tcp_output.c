@@ -300,10 +300,10 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   p->flags = TERN_TCP_ACK;
   switch (c->state) {
     case TERN_TCP_SYN_SENT:
-      p->flags = TERN_TCP_SYN;
-      /* fall through */
     case TERN_TCP_SYN_RCVD:
-      p->flags |= TERN_TCP_SYN;
+      /* SYN-RECEIVED's SYN-ACK, SYN-SENT's SYN */
+      p->flags = c->state == TERN_TCP_SYN_RCVD ? TERN_TCP_SYN | TERN_TCP_ACK
+                                               : TERN_TCP_SYN;
       p->seq = c->snd_una; /* the ISS */
       return c->snd_nxt == c->snd_una;
     case TERN_TCP_CLOSED: return false;
@@ -327,7 +327,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     p->seq = c->snd_una;
     p->len = again_len(c, p->seq, max); /* with SACK, only the hole */
     if (fin_due(c, p->seq, p->len) && out > p->len) {
-      p->flags |= TERN_TCP_FIN;
+      p->flags = TERN_TCP_ACK | TERN_TCP_FIN;
     }
     return true;
   }
@@ -384,7 +384,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       p->len = len;
     }
     if (fin_due(c, p->seq, p->len) && (send || avail == 0)) {
-      p->flags |= TERN_TCP_FIN;
+      p->flags = TERN_TCP_ACK | TERN_TCP_FIN;
       return true;
     }
     if (send) {
@@ -492,17 +492,19 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
   if (seg_len != 0 && (c->rtx_at == 0 || (c->pend & TERN__TCP_P_PROBE) != 0)) {
     c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   }
-  if ((c->pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
+  unsigned pend = c->pend;
+  if ((pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
     c->extra_acks--;
   }
   /* A duplicate ACK is only that: a resend, probe or keepalive owed
    * goes in the segments after it. */
-  c->pend &= (uint8_t) ~(p->dup ? TERN__TCP_P_ACK
-                                : (TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
-                                   TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK));
+  pend &= ~(p->dup ? TERN__TCP_P_ACK
+                   : (TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
+                      TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK));
   if (c->extra_acks == 0) {
-    c->pend &= (uint8_t)~TERN__TCP_P_DUPACK; /* the last duplicate went */
+    pend &= ~TERN__TCP_P_DUPACK; /* the last duplicate went */
   }
+  c->pend = (uint8_t)pend;
   if ((p->flags & TERN_TCP_ACK) != 0) {
     c->ack_at = 0;
     c->acks_owed = 0;
