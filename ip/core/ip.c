@@ -220,7 +220,7 @@ tern_poll tern_ip_sender_poll_alloc(tern_ip_stack *stack, tern_cx *cx,
   if (s->pkt != NULL) {
     return TERN_READY;
   }
-  return tern_ip_poll_alloc(stack, cx, &s->waiter, &s->pkt);
+  return tern_pkt_pool_poll_alloc(stack->pool, cx, &s->waiter, &s->pkt);
 }
 
 tern_poll tern_ip_sender_poll_room(tern_ip_stack *stack, tern_cx *cx,

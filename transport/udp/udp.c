@@ -325,11 +325,6 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
 
 /* ---- send ---- */
 
-/* Drops what a send holds: its packet, or its place in a wait. */
-static void drop_send(tern_udp_sock *sock) {
-  tern_ip_sender_release(sock->layer->stack, &sock->tx);
-}
-
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
@@ -409,8 +404,8 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
   /* r is the route just looked up for dst: no checks to repeat. */
   rc = tern__ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP, 0);
   goto done;
-out:
-  drop_send(sock);
+out: /* what the send holds goes: its packet, or its place in a wait */
+  tern_ip_sender_release(stack, &sock->tx);
 done:
   *err = rc;
   return TERN_READY;
@@ -418,7 +413,7 @@ done:
 
 void tern_udp_cancel_send(tern_udp_sock *sock) {
   if (sock->layer != NULL) {
-    drop_send(sock);
+    tern_ip_sender_release(sock->layer->stack, &sock->tx);
   }
 }
 
@@ -444,7 +439,7 @@ void tern_udp_close(tern_udp_sock *sock) {
    * withdrawn, and finds the socket closed. */
   tern_waker sender =
       sock->tx.waiter.queued ? sock->tx.waiter.waker : (tern_waker){NULL, NULL};
-  drop_send(sock);
+  tern_ip_sender_release(sock->layer->stack, &sock->tx);
   sock->next = NULL;
   memset(&sock->local, 0, sizeof sock->local);
   memset(&sock->remote, 0, sizeof sock->remote);
