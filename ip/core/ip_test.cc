@@ -463,11 +463,11 @@ TEST(IpAddr, WhatABoundAddressTakes) {
   tern_ip_addr any4 = {};
   any4.family = TERN_IP_V4;
   tern_ip_addr a = Dst(192, 0, 2, 1), b = Dst(192, 0, 2, 2);
-  EXPECT_TRUE(tern_ip_addr_takes(&none, &a));    // no family: any address
-  EXPECT_TRUE(tern_ip_addr_takes(&any4, &a));    // 0.0.0.0: any IPv4 one
-  EXPECT_TRUE(tern_ip_addr_takes(&a, &a));       // itself
-  EXPECT_FALSE(tern_ip_addr_takes(&a, &b));      // no other
-  EXPECT_FALSE(tern_ip_addr_takes(&a, &any4));   // nor the unspecified one
+  EXPECT_TRUE(tern_ip_addr_takes(&none, &a));      // no family: any address
+  EXPECT_TRUE(tern_ip_addr_takes(&any4, &a));      // 0.0.0.0: any IPv4 one
+  EXPECT_TRUE(tern_ip_addr_takes(&a, &a));         // itself
+  EXPECT_FALSE(tern_ip_addr_takes(&a, &b));        // no other
+  EXPECT_FALSE(tern_ip_addr_takes(&a, &any4));     // nor the unspecified one
   EXPECT_FALSE(tern_ip_addr_takes(&any4, &none));  // nor another family
 #if TERN_CONFIG_IPV6
   tern_ip_addr any6 = {}, x = {}, y = {};

@@ -227,7 +227,7 @@ struct tern_tcp_layer {
     tern_hsiphash_key cookie; /* SYN cookies' */
   } keys;
   tern_waker_slot runner;
-  tern_timer timer;   /* the runner's, for the earliest deadline */
+  tern_timer timer;  /* the runner's, for the earliest deadline */
   tern_ip_sender tx; /* the runner's packet, and its wait for it or room */
   tern_tcp_stats stats;
 };

@@ -54,7 +54,8 @@ static bool takes(const tern_udp_sock *s, const tern_ip_rx *rx, unsigned sport,
          ((rx->flags & TERN_IP_RX_UNCONFIGURED) == 0 || l->scope != 0) &&
          tern_ip_addr_takes(&l->addr, &rx->dst) &&
          (s->remote.port == 0 ||
-          (s->remote.port == sport && tern_ip_addr_takes(&s->remote.addr, &rx->src)));
+          (s->remote.port == sport &&
+           tern_ip_addr_takes(&s->remote.addr, &rx->src)));
 }
 
 /* ---- input (called by the IP runner) ----
@@ -205,7 +206,8 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
     for (const tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
       const tern_endpoint *o = &s->local;
       if (o->port == l.port &&
-          (tern_ip_addr_takes(&o->addr, &l.addr) || tern_ip_addr_takes(&l.addr, &o->addr)) &&
+          (tern_ip_addr_takes(&o->addr, &l.addr) ||
+           tern_ip_addr_takes(&l.addr, &o->addr)) &&
           (takes_scope(o->scope, l.scope) || l.scope == 0)) {
         return TERN_EADDRINUSE;
       }
