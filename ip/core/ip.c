@@ -144,6 +144,24 @@ bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr) {
   return f != NULL && f->ops->is_local(f, addr);
 }
 
+bool tern_ip_addr_takes(const tern_ip_addr *b, const tern_ip_addr *a) {
+  if (b->family == TERN_IP_NONE) {
+    return true;
+  }
+  /* The OR of b's words, 0 when it is all zero, and of their differences
+   * from a's, 0 when they are the same address. */
+  uint32_t zero = b->u.w[0], diff = b->u.w[0] ^ a->u.w[0];
+#if TERN_CONFIG_IPV6
+  if (b->family == TERN_IP_V6) {
+    for (int i = 1; i < 4; i++) {
+      zero |= b->u.w[i];
+      diff |= b->u.w[i] ^ a->u.w[i];
+    }
+  }
+#endif
+  return b->family == a->family && (zero == 0 || diff == 0);
+}
+
 bool tern_ip_has_family(const tern_ip_stack *stack, uint8_t family) {
   return family_of(stack, family) != NULL;
 }
@@ -195,6 +213,34 @@ void tern_ip_cancel_wait(tern_ip_stack *stack, tern_waiter *w,
   } else {
     tern_waitq_cancel(&iface->room, w);
   }
+}
+
+tern_poll tern_ip_sender_poll_alloc(tern_ip_stack *stack, tern_cx *cx,
+                                    tern_ip_sender *s) {
+  if (s->pkt != NULL) {
+    return TERN_READY;
+  }
+  return tern_pkt_pool_poll_alloc(stack->pool, cx, &s->waiter, &s->pkt);
+}
+
+tern_poll tern_ip_sender_poll_room(tern_ip_stack *stack, tern_cx *cx,
+                                   tern_ip_sender *s, tern_ip_iface *iface) {
+  if (s->iface != NULL && s->iface != iface) {
+    tern_ip_cancel_wait(stack, &s->waiter, s->iface);
+  }
+  s->iface = iface;
+  if (tern_ip_poll_room(stack, cx, &s->waiter, iface) == TERN_PENDING) {
+    return TERN_PENDING;
+  }
+  s->iface = NULL;
+  return TERN_READY;
+}
+
+void tern_ip_sender_release(tern_ip_stack *stack, tern_ip_sender *s) {
+  tern_ip_cancel_wait(stack, &s->waiter, s->iface);
+  s->iface = NULL;
+  tern_pkt_free(s->pkt);
+  s->pkt = NULL;
 }
 
 int tern_ip_make_room(tern_pkt *pkt, size_t n) {

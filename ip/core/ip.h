@@ -399,6 +399,13 @@ int tern__ip_route(tern_ip_stack *stack, const tern_ip_addr *dst, uint8_t scope,
  * has a layer for). */
 bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr);
 
+/* Whether the bound address b takes the address a: no family takes every
+ * address, an unspecified one (0.0.0.0, ::) every address of its family,
+ * any other only itself. The one rule of the transports' bindings: UDP's
+ * for receiving, errors and overlapping bindings, TCP's for a listener's
+ * address. */
+bool tern_ip_addr_takes(const tern_ip_addr *b, const tern_ip_addr *a);
+
 /* Whether the stack has a layer for the family (TERN_IP_V4, TERN_IP_V6). */
 bool tern_ip_has_family(const tern_ip_stack *stack, uint8_t family);
 
@@ -426,6 +433,30 @@ static inline bool tern_ip_has_room(const tern_ip_iface *iface) {
  * iface's queue room. */
 void tern_ip_cancel_wait(tern_ip_stack *stack, tern_waiter *w,
                          tern_ip_iface *iface);
+
+/* A transport's sender, as TCP's runner and each UDP socket have one: the
+ * packet a datagram is built in and the wait for it, then for room in the
+ * interface's queue. The three calls below are what both did with
+ * tern_ip_poll_alloc, tern_ip_poll_room and tern_ip_cancel_wait, kept
+ * once. Caller storage, zero-initialised. */
+typedef struct tern_ip_sender {
+  tern_waiter waiter;
+  tern_ip_iface *iface; /* whose queue it waits on (NULL: the pool) */
+  tern_pkt *pkt;        /* the packet it holds while it waits */
+} tern_ip_sender;
+
+/* s's packet: READY with s->pkt (the one it holds, or a new one from
+ * tern_ip_poll_alloc), PENDING while the pool has none for it. */
+tern_poll tern_ip_sender_poll_alloc(tern_ip_stack *stack, tern_cx *cx,
+                                    tern_ip_sender *s);
+
+/* tern_ip_poll_room for s on iface, a wait on another interface's queue
+ * withdrawn first (the route changed while s waited). */
+tern_poll tern_ip_sender_poll_room(tern_ip_stack *stack, tern_cx *cx,
+                                   tern_ip_sender *s, tern_ip_iface *iface);
+
+/* Gives up s's wait (tern_ip_cancel_wait) and frees the packet it holds. */
+void tern_ip_sender_release(tern_ip_stack *stack, tern_ip_sender *s);
 
 /* Sends a transport's datagram along r (from tern_ip_route_lookup for this dst,
  * just now): pkt's data is the transport header and payload, with

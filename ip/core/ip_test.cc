@@ -397,6 +397,92 @@ TEST(IpQueue, ACancelledWaiterPassesItsWakeOn) {
   EXPECT_EQ(tern_ip_poll_room(&c.stack, &c2, &w2, i), TERN_READY);
 }
 
+TEST(IpSender, MovingToAnotherInterfaceWithdrawsTheFirstWait) {
+  Core c(2, 1, 16);
+  c.Run();
+  tern_ip_iface *i0 = c.I(0), *i1 = c.I(1);
+  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
+    ASSERT_EQ(c.Send(kPeer, static_cast<uint8_t>(n), i0->id), 0);
+    c.Run();
+  }
+  ASSERT_EQ(i0->txq_len, TERN_IP_TXQ_MAX);
+  CountingWaker s1, s2;
+  tern_cx c1 = s1.Cx(), c2 = s2.Cx();
+  tern_ip_sender tx = {};
+  tern_waiter w2 = TERN_WAITER_INIT;
+  // A packet, then room: i0 is full, so it waits there, ahead of w2.
+  ASSERT_EQ(tern_ip_sender_poll_alloc(&c.stack, &c1, &tx), TERN_READY);
+  ASSERT_NE(tx.pkt, nullptr);
+  tern_pkt *held = tx.pkt;
+  ASSERT_EQ(tern_ip_sender_poll_alloc(&c.stack, &c1, &tx), TERN_READY);
+  EXPECT_EQ(tx.pkt, held);  // the one it holds
+  EXPECT_EQ(tern_ip_sender_poll_room(&c.stack, &c1, &tx, i0), TERN_PENDING);
+  EXPECT_EQ(tx.iface, i0);
+  EXPECT_EQ(tern_ip_poll_room(&c.stack, &c2, &w2, i0), TERN_PENDING);
+  // The route moved to i1, which has room: the wait on i0 is withdrawn.
+  EXPECT_EQ(tern_ip_sender_poll_room(&c.stack, &c1, &tx, i1), TERN_READY);
+  EXPECT_EQ(tx.iface, nullptr);
+  Bytes got;
+  ASSERT_TRUE(c.L(0).Take(&got));
+  c.Run();  // room on i0: the wake goes to w2, the one still waiting
+  EXPECT_EQ(s1.Take(), 0);
+  EXPECT_EQ(s2.Take(), 1);
+  // Release frees the packet it holds and leaves it empty.
+  size_t free_before = tern_pkt_pool_available(&c.pool.pool);
+  tern_ip_sender_release(&c.stack, &tx);
+  EXPECT_EQ(tx.pkt, nullptr);
+  EXPECT_EQ(tx.iface, nullptr);
+  EXPECT_EQ(tern_pkt_pool_available(&c.pool.pool), free_before + 1);
+}
+
+TEST(IpSender, ReleaseWithdrawsARoomWait) {
+  Core c(1, 1, 16);
+  c.Run();
+  tern_ip_iface *i = c.I(0);
+  for (int n = 0; n < 1 + TERN_IP_TXQ_MAX; n++) {
+    ASSERT_EQ(c.Send(kPeer, static_cast<uint8_t>(n)), 0);
+    c.Run();
+  }
+  CountingWaker s1, s2;
+  tern_cx c1 = s1.Cx(), c2 = s2.Cx();
+  tern_ip_sender tx = {};
+  tern_waiter w2 = TERN_WAITER_INIT;
+  EXPECT_EQ(tern_ip_sender_poll_room(&c.stack, &c1, &tx, i), TERN_PENDING);
+  EXPECT_EQ(tern_ip_poll_room(&c.stack, &c2, &w2, i), TERN_PENDING);
+  tern_ip_sender_release(&c.stack, &tx);
+  EXPECT_EQ(tx.iface, nullptr);
+  Bytes got;
+  ASSERT_TRUE(c.L(0).Take(&got));
+  c.Run();
+  EXPECT_EQ(s1.Take(), 0);
+  EXPECT_EQ(s2.Take(), 1);
+}
+
+TEST(IpAddr, WhatABoundAddressTakes) {
+  tern_ip_addr none = {};
+  tern_ip_addr any4 = {};
+  any4.family = TERN_IP_V4;
+  tern_ip_addr a = Dst(192, 0, 2, 1), b = Dst(192, 0, 2, 2);
+  EXPECT_TRUE(tern_ip_addr_takes(&none, &a));      // no family: any address
+  EXPECT_TRUE(tern_ip_addr_takes(&any4, &a));      // 0.0.0.0: any IPv4 one
+  EXPECT_TRUE(tern_ip_addr_takes(&a, &a));         // itself
+  EXPECT_FALSE(tern_ip_addr_takes(&a, &b));        // no other
+  EXPECT_FALSE(tern_ip_addr_takes(&a, &any4));     // nor the unspecified one
+  EXPECT_FALSE(tern_ip_addr_takes(&any4, &none));  // nor another family
+#if TERN_CONFIG_IPV6
+  tern_ip_addr any6 = {}, x = {}, y = {};
+  any6.family = x.family = y.family = TERN_IP_V6;
+  x.u.v6.b[0] = y.u.v6.b[0] = 0x20;
+  x.u.v6.b[15] = 1;
+  y.u.v6.b[15] = 2;
+  EXPECT_TRUE(tern_ip_addr_takes(&any6, &x));
+  EXPECT_FALSE(tern_ip_addr_takes(&any6, &a));
+  EXPECT_FALSE(tern_ip_addr_takes(&any4, &x));
+  EXPECT_TRUE(tern_ip_addr_takes(&x, &x));
+  EXPECT_FALSE(tern_ip_addr_takes(&x, &y));  // differs in the last word
+#endif
+}
+
 TEST(IpQueue, LinkDownDrainsTheQueueAndWakesSenders) {
   Core c(1, 1, 16);
   c.Run();

@@ -227,10 +227,8 @@ struct tern_tcp_layer {
     tern_hsiphash_key cookie; /* SYN cookies' */
   } keys;
   tern_waker_slot runner;
-  tern_timer timer;   /* the runner's, for the earliest deadline */
-  tern_waiter waiter; /* the runner waiting for a packet or room */
-  tern_ip_iface *wait_iface;
-  tern_pkt *tx_pkt; /* a packet the runner holds while it waits */
+  tern_timer timer;  /* the runner's, for the earliest deadline */
+  tern_ip_sender tx; /* the runner's packet, and its wait for it or room */
   tern_tcp_stats stats;
 };
 

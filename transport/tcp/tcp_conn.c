@@ -75,24 +75,11 @@ static tern_tcp_conn *find_conn(tern_tcp_layer *layer,
   return NULL;
 }
 
-/* Whether every word of a is zero (a listener's on every address of its
- * family). */
-static bool all_zero(const tern_ip_addr *a) {
-  uint32_t any = 0;
-  for (size_t i = 0; i < sizeof a->u.w / sizeof a->u.w[0]; i++) {
-    any |= a->u.w[i];
-  }
-  return any == 0;
-}
-
 static tern_tcp_listener *find_listener(tern_tcp_layer *layer,
                                         const tern_endpoint *local) {
   for (tern_tcp_listener *l = layer->listeners; l != NULL; l = l->next) {
-    const tern_ip_addr *a = &l->local.addr;
     if (l->local.port == local->port &&
-        (a->family == TERN_IP_NONE ||
-         (a->family == local->addr.family &&
-          (all_zero(a) || tern__tcp_addr_eq(a, &local->addr))))) {
+        tern_ip_addr_takes(&l->local.addr, &local->addr)) {
       return l;
     }
   }
@@ -609,7 +596,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     switch (tern_seq_rst_check(s->seq, rcv_nxt, wnd)) {
       case TERN_SEQ_RST_RESET: reset_in(c); break;
       case TERN_SEQ_RST_CHALLENGE: challenge(c); break;
-      default: layer->stats.rx_dropped++; break;
+      default: goto drop;
     }
     return;
   }
@@ -637,7 +624,6 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
    * and refusing them loses their news of our data. */
   if (!ack_only && !(seg_len == 0 && s->seq == rcv_nxt + wnd) &&
       !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
-    layer->stats.rx_dropped++;
     if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
         s->seq == rcv_nxt - 1) {
       /* The peer's SYN-ACK of a simultaneous open, acknowledging our SYN,
@@ -653,13 +639,13 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
       }
       c->snd_nxt = c->snd_una;
       tern__tcp_kick(layer);
-      return;
+    } else {
+      if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
+        enter_time_wait(c, now); /* the FIN again: 2 MSL again */
+      }
+      ack_now(c);
     }
-    if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
-      enter_time_wait(c, now); /* the FIN again: 2 MSL again */
-    }
-    ack_now(c);
-    return;
+    goto drop;
   }
   /* A SYN in a synchronized state, in the window or not: a challenge
    * ACK, never a reset (RFC 5961 4.2). */
@@ -668,8 +654,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   if ((s->flags & TERN_TCP_ACK) == 0) {
-    layer->stats.rx_dropped++;
-    return;
+    goto drop;
   }
   if (c->state == TERN_TCP_SYN_RCVD) {
     if (!tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
@@ -682,9 +667,8 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
    * dropped with an ACK. */
   if (!tern_seq_ack_acceptable(s->ack, c->snd_una, c->snd_max,
                                c->max_snd_wnd)) {
-    layer->stats.rx_dropped++;
     challenge(c);
-    return;
+    goto drop;
   }
   tern__tcp_heard(c, now);
   /* RFC 7323 4.3: TS.Recent takes SEG.TSval (not older: PAWS above) when
@@ -708,6 +692,9 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     ack_now(c); /* after the peer's FIN, or a probe of a zero window: data
                    is not taken */
   }
+  return;
+drop: /* the one count of the segments dropped here */
+  layer->stats.rx_dropped++;
 }
 
 /* ---- ICMP errors (RFC 5927, RFC 1122 4.2.3.9, RFC 1191) ---- */

@@ -532,7 +532,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Run();
   Check(conn.state == TERN_TCP_CLOSED);
   Check(tcp.conns == nullptr);
-  Check(tcp.tx_pkt == nullptr);
+  Check(tcp.tx.pkt == nullptr);
   Check(tern_pkt_pool_available(&pool) == pool.count);
   Check(tern_pkt_pool_available(&peer_pool) == peer_pool.count);
   return 0;

@@ -300,10 +300,10 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   p->flags = TERN_TCP_ACK;
   switch (c->state) {
     case TERN_TCP_SYN_SENT:
-      p->flags = TERN_TCP_SYN;
-      /* fall through */
     case TERN_TCP_SYN_RCVD:
-      p->flags |= TERN_TCP_SYN;
+      /* SYN-RECEIVED's SYN-ACK, SYN-SENT's SYN */
+      p->flags = c->state == TERN_TCP_SYN_RCVD ? TERN_TCP_SYN | TERN_TCP_ACK
+                                               : TERN_TCP_SYN;
       p->seq = c->snd_una; /* the ISS */
       return c->snd_nxt == c->snd_una;
     case TERN_TCP_CLOSED: return false;
@@ -327,7 +327,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
     p->seq = c->snd_una;
     p->len = again_len(c, p->seq, max); /* with SACK, only the hole */
     if (fin_due(c, p->seq, p->len) && out > p->len) {
-      p->flags |= TERN_TCP_FIN;
+      p->flags = TERN_TCP_ACK | TERN_TCP_FIN;
     }
     return true;
   }
@@ -384,7 +384,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
       p->len = len;
     }
     if (fin_due(c, p->seq, p->len) && (send || avail == 0)) {
-      p->flags |= TERN_TCP_FIN;
+      p->flags = TERN_TCP_ACK | TERN_TCP_FIN;
       return true;
     }
     if (send) {
@@ -428,33 +428,33 @@ static void header(tern_tcp_conn *c, bool syn, tern_tcp_repr *r,
     wnd >>= c->rcv_shift;
   }
   r->window = (uint16_t)(wnd > 0xffffu ? 0xffffu : wnd);
+  /* The options present are gathered in has and stored once. */
   tern_tcp_opts *o = &r->opts;
+  unsigned has = 0;
+  bool ts = (c->opts & TERN__TCP_O_TS) != 0;
   if (syn) {
-    o->present = TERN_TCP_HAS_MSS;
+    has = TERN_TCP_HAS_MSS;
     bool offer_all = c->state == TERN_TCP_SYN_SENT;
     if (offer_all || c->snd_shift != 0 || c->rcv_shift != 0) {
-      o->present |= TERN_TCP_HAS_WSCALE;
+      has |= TERN_TCP_HAS_WSCALE;
       o->wscale = c->rcv_shift;
     }
     if ((offer_all && c->layer->cfg.sack) ||
         (c->opts & TERN__TCP_O_SACK) != 0) {
-      o->present |= TERN_TCP_HAS_SACK_PERM;
+      has |= TERN_TCP_HAS_SACK_PERM;
     }
-    if (offer_all || (c->opts & TERN__TCP_O_TS) != 0) {
-      o->present |= TERN_TCP_HAS_TIMESTAMP;
-    }
+    ts = ts || offer_all;
+  } else if ((c->opts & TERN__TCP_O_SACK) != 0 && c->rcv.nranges != 0) {
+    unsigned max = ts ? 3 : TERN_TCP_MAX_SACK;
+    o->sack_count = (uint8_t)tern_tcp_rcvbuf_sack(&c->rcv, o->sack, max);
+    has |= TERN_TCP_HAS_SACK;
   }
-  if ((c->opts & TERN__TCP_O_TS) != 0 ||
-      (syn && (o->present & TERN_TCP_HAS_TIMESTAMP) != 0)) {
-    o->present |= TERN_TCP_HAS_TIMESTAMP;
+  if (ts) {
+    has |= TERN_TCP_HAS_TIMESTAMP;
     o->ts_val = now == 0 ? 1 : (uint32_t)now;
     o->ts_ecr = c->ts_recent;
   }
-  if (!syn && (c->opts & TERN__TCP_O_SACK) != 0 && c->rcv.nranges != 0) {
-    unsigned max = (c->opts & TERN__TCP_O_TS) != 0 ? 3 : TERN_TCP_MAX_SACK;
-    o->sack_count = (uint8_t)tern_tcp_rcvbuf_sack(&c->rcv, o->sack, max);
-    o->present |= TERN_TCP_HAS_SACK;
-  }
+  o->present = (uint8_t)has;
 }
 
 /* After a segment of plan p went out with window field window:
@@ -496,17 +496,19 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
   if (seg_len != 0 && (c->rtx_at == 0 || (c->pend & TERN__TCP_P_PROBE) != 0)) {
     c->rtx_at = tern__tcp_later(now, c->rtt.rto);
   }
-  if ((c->pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
+  unsigned pend = c->pend;
+  if ((pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
     c->extra_acks--;
   }
   /* A duplicate ACK is only that: a resend, probe or keepalive owed
    * goes in the segments after it. */
-  c->pend &= (uint8_t) ~(p->dup ? TERN__TCP_P_ACK
-                                : (TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
-                                   TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK));
+  pend &= ~(p->dup ? TERN__TCP_P_ACK
+                   : (TERN__TCP_P_REXMIT | TERN__TCP_P_PROBE |
+                      TERN__TCP_P_KEEPALIVE | TERN__TCP_P_ACK));
   if (c->extra_acks == 0) {
-    c->pend &= (uint8_t)~TERN__TCP_P_DUPACK; /* the last duplicate went */
+    pend &= ~TERN__TCP_P_DUPACK; /* the last duplicate went */
   }
+  c->pend = (uint8_t)pend;
   if ((p->flags & TERN_TCP_ACK) != 0) {
     c->ack_at = 0;
     c->acks_owed = 0;
@@ -554,9 +556,8 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     if (!next_segment(c, cap, &p)) {
       return TERN_READY;
     }
-    if (cx != NULL && layer->tx_pkt == NULL &&
-        tern_ip_poll_alloc(stack, cx, &layer->waiter, &layer->tx_pkt) ==
-            TERN_PENDING) {
+    if (cx != NULL &&
+        tern_ip_sender_poll_alloc(stack, cx, &layer->tx) == TERN_PENDING) {
       return TERN_PENDING;
     }
     if (!routed) {
@@ -579,17 +580,12 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
         return TERN_READY;
       }
     } else {
-      if (layer->wait_iface != NULL && layer->wait_iface != rt.iface) {
-        tern_ip_cancel_wait(stack, &layer->waiter, layer->wait_iface);
-      }
-      layer->wait_iface = rt.iface;
-      if (tern_ip_poll_room(stack, cx, &layer->waiter, rt.iface) ==
+      if (tern_ip_sender_poll_room(stack, cx, &layer->tx, rt.iface) ==
           TERN_PENDING) {
         return TERN_PENDING;
       }
-      layer->wait_iface = NULL;
-      pkt = layer->tx_pkt;
-      layer->tx_pkt = NULL;
+      pkt = layer->tx.pkt;
+      layer->tx.pkt = NULL;
     }
     if (tern_pkt_reserve(pkt, rt.headroom) != 0) {
       tern_pkt_free(pkt);
@@ -607,7 +603,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
       if (cx == NULL) {
         tern_pkt_free(pkt);
       } else {
-        layer->tx_pkt = pkt; /* kept for the next segment (runner_release) */
+        layer->tx.pkt = pkt; /* kept for the next segment (runner_release) */
       }
       return TERN_READY;
     }
@@ -643,10 +639,7 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
  * packet it holds while waiting for room idle in the meantime. A wake that
  * had already chosen it goes to the next waiter (tern_ip_cancel_wait). */
 static void runner_release(tern_tcp_layer *layer) {
-  tern_ip_cancel_wait(layer->stack, &layer->waiter, layer->wait_iface);
-  layer->wait_iface = NULL;
-  tern_pkt_free(layer->tx_pkt);
-  layer->tx_pkt = NULL;
+  tern_ip_sender_release(layer->stack, &layer->tx);
 }
 
 tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {

@@ -64,20 +64,18 @@ static idle_clock idle_kind(const tern_tcp_conn *c) {
 
 void tern__tcp_heard(tern_tcp_conn *c, tern_time now) {
   const tern_tcp_config *cfg = &c->layer->cfg;
+  uint32_t wait;
   switch (idle_kind(c)) {
     case IDLE_TIME_WAIT: return; /* its end stays */
-    case IDLE_FIN_WAIT2:
-      c->idle_at = tern__tcp_later(now, cfg->fin_wait2);
-      return;
-    case IDLE_USER_TIMEOUT:
-      c->idle_at = tern__tcp_later(now, cfg->user_timeout);
-      return;
+    case IDLE_FIN_WAIT2: wait = cfg->fin_wait2; break;
+    case IDLE_USER_TIMEOUT: wait = cfg->user_timeout; break;
     case IDLE_KEEPALIVE:
-      c->idle_at = tern__tcp_later(now, cfg->keepalive);
+      wait = cfg->keepalive;
       c->retries = 0;
-      return;
+      break;
     default: c->idle_at = 0; return;
   }
+  c->idle_at = tern__tcp_later(now, wait);
 }
 
 /* The retransmission timer expired. */

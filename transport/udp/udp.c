@@ -27,16 +27,6 @@ static bool unspecified(const tern_ip_addr *a) {
   return a->family == TERN_IP_NONE || words_or(a, &zero) == 0;
 }
 
-/* Whether the bound address b takes the address a: no family takes every
- * address, an unspecified one (0.0.0.0, ::) every address of its family,
- * any other only itself. The one rule for receiving (a socket's address
- * and the destination, its peer and the source), for errors and for
- * overlapping bindings. */
-static bool takes_addr(const tern_ip_addr *b, const tern_ip_addr *a) {
-  return b->family == TERN_IP_NONE ||
-         (b->family == a->family && (unspecified(b) || words_or(b, a) == 0));
-}
-
 /* Whether a scope (an interface id, 0: any) takes the interface id. */
 static bool takes_scope(uint8_t scope, uint8_t id) {
   return scope == 0 || scope == id;
@@ -62,9 +52,10 @@ static bool takes(const tern_udp_sock *s, const tern_ip_rx *rx, unsigned sport,
          /* To an address that is not ours yet: only for the socket bound
           * to that interface (a DHCP client's). */
          ((rx->flags & TERN_IP_RX_UNCONFIGURED) == 0 || l->scope != 0) &&
-         takes_addr(&l->addr, &rx->dst) &&
+         tern_ip_addr_takes(&l->addr, &rx->dst) &&
          (s->remote.port == 0 ||
-          (s->remote.port == sport && takes_addr(&s->remote.addr, &rx->src)));
+          (s->remote.port == sport &&
+           tern_ip_addr_takes(&s->remote.addr, &rx->src)));
 }
 
 /* ---- input (called by the IP runner) ----
@@ -148,14 +139,14 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
   for (tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
     if (s->remote.port != 0 && s->remote.port == dport &&
         s->local.port == sport && takes_scope(s->local.scope, e->iface->id) &&
-        takes_addr(&s->remote.addr, &e->dst) &&
-        takes_addr(&s->local.addr, &e->src)) {
+        tern_ip_addr_takes(&s->remote.addr, &e->dst) &&
+        tern_ip_addr_takes(&s->local.addr, &e->src)) {
       s->err = (int8_t)e->err;
       layer->stats.rx_errors++;
       tern_waker_slot_wake(&s->reader);
       /* A send that waits (for a packet or for room) ends with the error
        * too: woken, it finds the error and withdraws its wait. */
-      tern_waker_wake(tern_waiter_waker(&s->tx_waiter));
+      tern_waker_wake(tern_waiter_waker(&s->tx.waiter));
     }
   }
 }
@@ -213,7 +204,8 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
     for (const tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {
       const tern_endpoint *o = &s->local;
       if (o->port == l.port &&
-          (takes_addr(&o->addr, &l.addr) || takes_addr(&l.addr, &o->addr)) &&
+          (tern_ip_addr_takes(&o->addr, &l.addr) ||
+           tern_ip_addr_takes(&l.addr, &o->addr)) &&
           (takes_scope(o->scope, l.scope) || l.scope == 0)) {
         return TERN_EADDRINUSE;
       }
@@ -333,14 +325,6 @@ tern_poll tern_udp_poll_recv_from(tern_udp_sock *sock, tern_cx *cx,
 
 /* ---- send ---- */
 
-/* Drops what a send holds: its packet, or its place in a wait. */
-static void drop_send(tern_udp_sock *sock) {
-  tern_ip_cancel_wait(sock->layer->stack, &sock->tx_waiter, sock->tx_iface);
-  sock->tx_iface = NULL;
-  tern_pkt_free(sock->tx_pkt);
-  sock->tx_pkt = NULL;
-}
-
 tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
@@ -376,13 +360,10 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     sock->err = 0;
     goto out;
   }
-  if (sock->tx_pkt == NULL) {
-    /* The packet first, the route once it is there (the fresh one: the
-     * wait may have been long). */
-    if (tern_ip_poll_alloc(stack, cx, &sock->tx_waiter, &sock->tx_pkt) ==
-        TERN_PENDING) {
-      return TERN_PENDING;
-    }
+  /* The packet first, the route once it is there (the fresh one: the
+   * wait may have been long). */
+  if (tern_ip_sender_poll_alloc(stack, cx, &sock->tx) == TERN_PENDING) {
+    return TERN_PENDING;
   }
   tern_ip_route r;
   rc = tern__ip_route(stack, &dst->addr,
@@ -401,35 +382,30 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
    * where the datagram will end (max_len bounds len: no wrap). */
   rc = TERN_EMSGSIZE;
   if (len > (size_t)r.max_len - TERN_UDP_HEADER_LEN ||
-      tern_pkt_reserve(sock->tx_pkt, r.headroom + TERN_UDP_HEADER_LEN + len) !=
+      tern_pkt_reserve(sock->tx.pkt, r.headroom + TERN_UDP_HEADER_LEN + len) !=
           0) {
     goto out;
   }
   /* Room in the interface's queue; the packet waits with the socket. */
-  if (sock->tx_iface != NULL && sock->tx_iface != r.iface) {
-    tern_ip_cancel_wait(stack, &sock->tx_waiter, sock->tx_iface);
-  }
-  sock->tx_iface = r.iface;
-  if (tern_ip_poll_room(stack, cx, &sock->tx_waiter, r.iface) == TERN_PENDING) {
+  if (tern_ip_sender_poll_room(stack, cx, &sock->tx, r.iface) == TERN_PENDING) {
     return TERN_PENDING;
   }
-  sock->tx_iface = NULL;
   /* The datagram after the route's headroom, in the room reserved above:
    * the payload copied in, the header written in front of it by the wire
    * library. */
-  tern_pkt *p = sock->tx_pkt;
+  tern_pkt *p = sock->tx.pkt;
   uint8_t *u = tern_pkt_push(p, TERN_UDP_HEADER_LEN + len);
   if (len != 0) {
     memcpy(u + TERN_UDP_HEADER_LEN, data, len);
   }
   tern_udp_emit_header(u, sock->local.port, dst->port,
                        TERN_UDP_HEADER_LEN + len, &r.src, &dst->addr);
-  sock->tx_pkt = NULL;
+  sock->tx.pkt = NULL;
   /* r is the route just looked up for dst: no checks to repeat. */
   rc = tern__ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP, 0);
   goto done;
-out:
-  drop_send(sock);
+out: /* what the send holds goes: its packet, or its place in a wait */
+  tern_ip_sender_release(stack, &sock->tx);
 done:
   *err = rc;
   return TERN_READY;
@@ -437,7 +413,7 @@ done:
 
 void tern_udp_cancel_send(tern_udp_sock *sock) {
   if (sock->layer != NULL) {
-    drop_send(sock);
+    tern_ip_sender_release(sock->layer->stack, &sock->tx);
   }
 }
 
@@ -461,8 +437,8 @@ void tern_udp_close(tern_udp_sock *sock) {
   *pp = sock->next;
   /* A send waiting (for a packet or for room) is woken once its wait is
    * withdrawn, and finds the socket closed. */
-  tern_waker sender = tern_waiter_waker(&sock->tx_waiter);
-  drop_send(sock);
+  tern_waker sender = tern_waiter_waker(&sock->tx.waiter);
+  tern_ip_sender_release(sock->layer->stack, &sock->tx);
   sock->next = NULL;
   memset(&sock->local, 0, sizeof sock->local);
   memset(&sock->remote, 0, sizeof sock->remote);

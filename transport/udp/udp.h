@@ -94,15 +94,13 @@ typedef struct tern_udp_sock {
   tern_waker_slot reader;     /* a task waiting in recv_from */
   struct tern_udp_sock *next; /* the layer's list of bound sockets */
   tern_udp_layer *layer;
-  tern_endpoint local;     /* port 0: not bound */
-  tern_endpoint remote;    /* port 0: not connected */
-  int8_t err;              /* an error to report once (TERN_ECONNREFUSED) */
-  uint8_t *ring;           /* caller storage */
-  size_t size;             /* ring bytes */
-  size_t used;             /* bytes of records, from ring[0] on */
-  tern_pkt *tx_pkt;        /* a send's packet, while it waits for room */
-  tern_ip_iface *tx_iface; /* whose queue it waits on (NULL: the pool) */
-  tern_waiter tx_waiter;   /* send_to waiting for a packet or room */
+  tern_endpoint local;  /* port 0: not bound */
+  tern_endpoint remote; /* port 0: not connected */
+  int8_t err;           /* an error to report once (TERN_ECONNREFUSED) */
+  uint8_t *ring;        /* caller storage */
+  size_t size;          /* ring bytes */
+  size_t used;          /* bytes of records, from ring[0] on */
+  tern_ip_sender tx;    /* send_to's packet and its wait */
   tern_udp_sock_stats stats;
 } tern_udp_sock;
 
