@@ -356,20 +356,20 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   unsigned entry = fsm_table[ev][f->state];
   unsigned t = action_list[entry >> 4];
+  if (ev == E_RXJ_M) {
+    /* The peer refused the protocol itself (a Configure or Terminate
+     * code, or the whole NCP): all of our options, until negotiation
+     * starts afresh; and the reason when the automaton finishes, at once
+     * or from Stopping when its Terminate-Requests run out. */
+    f->rejected = ~0u;
+  }
   /* Why it finishes, if it does (this-layer-finished below): the peer's
-   * refusal (RXJ-); from Stopping, the peer's termination (an NCP gets
-   * there from Opened only, by the peer's Terminate-Request or RXJ-: the
-   * latter reads TERMINATED too, a flag to tell them apart costing 32
-   * bytes); else Max-Configure spent. */
-  uint8_t why = ev == E_RXJ_M            ? TERN_PPP_FAIL_REJECTED
+   * refusal (RXJ-, above); else from Stopping, the peer's termination
+   * (Stopping comes from Opened only, by the peer's Terminate-Request or
+   * RXJ-); else Max-Configure or Max-Terminate spent. */
+  uint8_t why = f->rejected == ~0u       ? TERN_PPP_FAIL_REJECTED
                 : f->state == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
                                          : TERN_PPP_FAIL_TIMEOUT;
-  if (ev == E_RXJ_M && is_lcp(p, f) && p->fail == TERN_PPP_OK) {
-    /* The peer refused a code LCP needs: the link's reason, whatever
-     * follows (finished at once, or Stopping's Terminate-Requests running
-     * out). The one place it is set. */
-    p->fail = TERN_PPP_FAIL_REJECTED;
-  }
   if (t & TLD) {
     ops->down(p);
   }
@@ -819,14 +819,13 @@ static void lcp_down(tern_ppp *p) {
   lcp_reset(p);
 }
 
-/* The link ends. Its reason was set when it came: a local failure
- * (lcp_fail), the peer's refusal (fsm_event's RXJ-, which may finish LCP
- * only later, from Stopping); a link without one ran out of Configure- or
- * Terminate-Requests. */
+/* The link ends. Its reason was set when it came, by a local failure
+ * (lcp_fail) or the peer's Terminate-Request; else it is the automaton's:
+ * the peer's refusal (RXJ-, which may finish LCP only later, from
+ * Stopping), or Configure- or Terminate-Requests run out. */
 static void lcp_finished(tern_ppp *p, uint8_t why) {
-  (void)why; /* REJECTED only for an RXJ-, whose reason is set */
   if (p->fail == TERN_PPP_OK) {
-    p->fail = TERN_PPP_FAIL_TIMEOUT;
+    p->fail = why;
   }
   p->phase = TERN_PPP_DEAD;
 }

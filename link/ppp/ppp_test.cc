@@ -1762,10 +1762,11 @@ TEST_F(Ppp, AFreshNegotiationAsksForTheConfiguredMruAgain) {
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1000);
 }
 
-// The link's reason when the peer terminates an opened IPCP, the only
-// NCP: TERN_PPP_FAIL_TERMINATED. It read TERN_PPP_FAIL_TIMEOUT: IPCP
-// finished from Stopping on its restart timer, and every finish but
-// RXJ-'s was taken as Max-Configure spent.
+// The link's reason when an opened IPCP, the only NCP, ends it: the
+// peer's Terminate-Request of IPCP is TERN_PPP_FAIL_TERMINATED, its
+// Protocol-Reject TERN_PPP_FAIL_REJECTED, as when IPCP is refused while
+// negotiating. Both read TERN_PPP_FAIL_TIMEOUT: IPCP finished from
+// Stopping on its restart timer, and the timeout was taken as the reason.
 TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
   Init(Default());
   LcpUp();
@@ -1776,6 +1777,24 @@ TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
   Advance(1000);  // IPCP's Stopping lasts a restart period
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TERMINATED);
+}
+
+TEST_F(Ppp, AnOpenedIpcpProtocolRejectedEndsTheLinkAsRejected) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);  // IPCP's Terminate-Requests go unanswered
+  }
+  bool lcp_term = false;
+  for (const Frame &f : Sent()) {
+    lcp_term |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
+  }
+  EXPECT_TRUE(lcp_term);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
 }  // namespace
