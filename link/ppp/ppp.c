@@ -377,7 +377,12 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     f->restart = (t & STR) ? p->cfg.max_terminate : p->cfg.max_configure;
   }
   if (t & ZRC) {
-    f->restart = 0; /* Stopping lasts one restart period */
+    /* The peer's Terminate-Request in Opened: Stopping lasts one restart
+     * period. LCP's: the link's reason from now on. */
+    f->restart = 0;
+    if (is_lcp(p, f)) {
+      p->fail = TERN_PPP_FAIL_TERMINATED;
+    }
   }
   if ((t & SCR) && ev != E_RCN &&
       (f->state < S_REQ_SENT || f->state == S_OPENED)) {
@@ -517,12 +522,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
                ? E_TO_M
                : E_RCN;
       break;
-    case TERN_PPP_TERM_REQ:
-      if (lcp && f->state == S_OPENED) {
-        p->fail = TERN_PPP_FAIL_TERMINATED;
-      }
-      ev = E_RTR;
-      break;
+    case TERN_PPP_TERM_REQ: ev = E_RTR; break;
     case TERN_PPP_TERM_ACK: ev = E_RTA; break;
     case TERN_PPP_CODE_REJ:
       /* RXJ- when the rejected code is one the automaton cannot do
