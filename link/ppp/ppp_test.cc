@@ -1797,4 +1797,19 @@ TEST_F(Ppp, AnOpenedIpcpProtocolRejectedEndsTheLinkAsRejected) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
+// The same when the peer acks IPCP's Terminate-Request (RTA in Stopping):
+// the refusal is still the reason.
+TEST_F(Ppp, AnOpenedIpcpProtocolRejectedThenTerminateAckedIsRejected) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
+  Frame tr = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_REQ);
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_ACK, tr.id(), {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
+}
+
 }  // namespace
