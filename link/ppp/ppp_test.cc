@@ -1812,4 +1812,52 @@ TEST_F(Ppp, AnOpenedIpcpProtocolRejectedThenTerminateAckedIsRejected) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
+// tern_ppp_open while LCP is Stopping (the peer's Terminate-Request acked,
+// the restart period not over) negotiates afresh (RFC 1661 4.3's Open
+// with a Down then an Up), with the configured MRU again.
+TEST_F(Ppp, OpenWhileStoppingNegotiatesAfresh) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  LcpUpWith(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ));
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_TERM_REQ, 4, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK);
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  tern_ppp_open(&ppp_);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_ESTABLISH);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));  // 1000
+  LcpUpWith(req);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+}
+
+// The same when our Configure-Requests ran out (Stopped) and the peer's
+// request starts the negotiation again.
+TEST_F(Ppp, APeerRequestInStoppedAsksForTheConfiguredMruAgain) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  ASSERT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));  // 800
+  for (int i = 0; i < 40; i++) {
+    Advance(1000);  // unanswered: Max-Configure runs out
+  }
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));  // 1000
+}
+
 }  // namespace
