@@ -384,12 +384,12 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
       p->fail = TERN_PPP_FAIL_TERMINATED;
     }
   }
-  if ((t & SCR) && ev != E_RCN &&
-      (f->state < S_REQ_SENT || f->state == S_OPENED)) {
-    /* A negotiation starts afresh (ours, or the peer's restart): what
-     * the peer rejected last time is offered again (a Reject answers one
-     * negotiation; the peer may now be configured otherwise). Not after a
-     * Nak or Reject in Opened: the new request heeds it. */
+  if ((t & SCR) && (t & (IRC | TLD)) && ev != E_RCN) {
+    /* A request that starts the count (irc) or follows this-layer-down
+     * (tld) starts a negotiation afresh (ours, or the peer's restart):
+     * what the peer rejected last time is offered again (a Reject answers
+     * one negotiation; the peer may now be configured otherwise). Not
+     * after a Nak or Reject in Opened (RCN): the new request heeds it. */
     f->rejected = 0;
     f->naks = 0;
     if (is_lcp(p, f)) {
