@@ -356,20 +356,20 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
   }
   unsigned entry = fsm_table[ev][f->state];
   unsigned t = action_list[entry >> 4];
+  if (ev == E_RXJ_M) {
+    /* The peer refused the protocol itself (a Configure or Terminate
+     * code, or the whole NCP): all of our options, until negotiation
+     * starts afresh; and the reason when the automaton finishes, at once
+     * or from Stopping when its Terminate-Requests run out. */
+    f->rejected = ~0u;
+  }
   /* Why it finishes, if it does (this-layer-finished below): the peer's
-   * refusal (RXJ-); from Stopping, the peer's termination (an NCP gets
-   * there from Opened only, by the peer's Terminate-Request or RXJ-: the
-   * latter reads TERMINATED too, a flag to tell them apart costing 32
-   * bytes); else Max-Configure spent. */
-  uint8_t why = ev == E_RXJ_M            ? TERN_PPP_FAIL_REJECTED
+   * refusal (RXJ-, above); else from Stopping, the peer's termination
+   * (Stopping comes from Opened only, by the peer's Terminate-Request or
+   * RXJ-); else Max-Configure or Max-Terminate spent. */
+  uint8_t why = f->rejected == ~0u       ? TERN_PPP_FAIL_REJECTED
                 : f->state == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
                                          : TERN_PPP_FAIL_TIMEOUT;
-  if (ev == E_RXJ_M && is_lcp(p, f) && p->fail == TERN_PPP_OK) {
-    /* The peer refused a code LCP needs: the link's reason, whatever
-     * follows (finished at once, or Stopping's Terminate-Requests running
-     * out). The one place it is set. */
-    p->fail = TERN_PPP_FAIL_REJECTED;
-  }
   if (t & TLD) {
     ops->down(p);
   }
@@ -377,14 +377,19 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     f->restart = (t & STR) ? p->cfg.max_terminate : p->cfg.max_configure;
   }
   if (t & ZRC) {
-    f->restart = 0; /* Stopping lasts one restart period */
+    /* The peer's Terminate-Request in Opened: Stopping lasts one restart
+     * period. LCP's: the link's reason from now on. */
+    f->restart = 0;
+    if (is_lcp(p, f)) {
+      p->fail = TERN_PPP_FAIL_TERMINATED;
+    }
   }
-  if ((t & SCR) && ev != E_RCN &&
-      (f->state < S_REQ_SENT || f->state == S_OPENED)) {
-    /* A negotiation starts afresh (ours, or the peer's restart): what
-     * the peer rejected last time is offered again (a Reject answers one
-     * negotiation; the peer may now be configured otherwise). Not after a
-     * Nak or Reject in Opened: the new request heeds it. */
+  if ((t & SCR) && (t & (IRC | TLD)) && ev != E_RCN) {
+    /* A request that starts the count (irc) or follows this-layer-down
+     * (tld) starts a negotiation afresh (ours, or the peer's restart):
+     * what the peer rejected last time is offered again (a Reject answers
+     * one negotiation; the peer may now be configured otherwise). Not
+     * after a Nak or Reject in Opened (RCN): the new request heeds it. */
     f->rejected = 0;
     f->naks = 0;
     if (is_lcp(p, f)) {
@@ -517,12 +522,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
                ? E_TO_M
                : E_RCN;
       break;
-    case TERN_PPP_TERM_REQ:
-      if (lcp && f->state == S_OPENED) {
-        p->fail = TERN_PPP_FAIL_TERMINATED;
-      }
-      ev = E_RTR;
-      break;
+    case TERN_PPP_TERM_REQ: ev = E_RTR; break;
     case TERN_PPP_TERM_ACK: ev = E_RTA; break;
     case TERN_PPP_CODE_REJ:
       /* RXJ- when the rejected code is one the automaton cannot do
@@ -819,14 +819,13 @@ static void lcp_down(tern_ppp *p) {
   lcp_reset(p);
 }
 
-/* The link ends. Its reason was set when it came: a local failure
- * (lcp_fail), the peer's refusal (fsm_event's RXJ-, which may finish LCP
- * only later, from Stopping); a link without one ran out of Configure- or
- * Terminate-Requests. */
+/* The link ends. Its reason was set when it came, by a local failure
+ * (lcp_fail) or the peer's Terminate-Request; else it is the automaton's:
+ * the peer's refusal (RXJ-, which may finish LCP only later, from
+ * Stopping), or Configure- or Terminate-Requests run out. */
 static void lcp_finished(tern_ppp *p, uint8_t why) {
-  (void)why; /* REJECTED only for an RXJ-, whose reason is set */
   if (p->fail == TERN_PPP_OK) {
-    p->fail = TERN_PPP_FAIL_TIMEOUT;
+    p->fail = why;
   }
   p->phase = TERN_PPP_DEAD;
 }

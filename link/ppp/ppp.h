@@ -138,7 +138,8 @@ typedef struct tern_ppp_fsm {
   uint8_t id;                         /* identifier of our last request */
   uint8_t restart;                    /* the restart counter */
   uint8_t naks;            /* Naks sent since an Ack or a fresh start */
-  uint32_t rejected;       /* our options the peer rejected (bits) */
+  uint32_t rejected;       /* our options the peer rejected (bits); all
+                              ones: the protocol itself (RXJ-) */
   tern_ppp_deadline timer; /* the restart timer (LCP's: or PAP's) */
 } tern_ppp_fsm;
 

@@ -51,8 +51,8 @@ struct tern__ppp_cp_ops {
   void (*nak)(tern_ppp *p, const tern_ppp_opt *o, bool rej);
   void (*up)(tern_ppp *p);
   void (*down)(tern_ppp *p);
-  /* why: TERN_PPP_FAIL_REJECTED, _TERMINATED (from Stopping) or
-   * _TIMEOUT */
+  /* why: TERN_PPP_FAIL_REJECTED (RXJ-, now or before Stopping),
+   * _TERMINATED (from Stopping otherwise) or _TIMEOUT */
   void (*finished)(tern_ppp *p, uint8_t why);
   /* What the peer negotiated back to the defaults, before the options of
    * a request we ack are taken. */

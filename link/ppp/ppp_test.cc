@@ -1762,10 +1762,11 @@ TEST_F(Ppp, AFreshNegotiationAsksForTheConfiguredMruAgain) {
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1000);
 }
 
-// The link's reason when the peer terminates an opened IPCP, the only
-// NCP: TERN_PPP_FAIL_TERMINATED. It read TERN_PPP_FAIL_TIMEOUT: IPCP
-// finished from Stopping on its restart timer, and every finish but
-// RXJ-'s was taken as Max-Configure spent.
+// The link's reason when an opened IPCP, the only NCP, ends it: the
+// peer's Terminate-Request of IPCP is TERN_PPP_FAIL_TERMINATED, its
+// Protocol-Reject TERN_PPP_FAIL_REJECTED, as when IPCP is refused while
+// negotiating. Both read TERN_PPP_FAIL_TIMEOUT: IPCP finished from
+// Stopping on its restart timer, and the timeout was taken as the reason.
 TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
   Init(Default());
   LcpUp();
@@ -1776,6 +1777,87 @@ TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
   Advance(1000);  // IPCP's Stopping lasts a restart period
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TERMINATED);
+}
+
+TEST_F(Ppp, AnOpenedIpcpProtocolRejectedEndsTheLinkAsRejected) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);  // IPCP's Terminate-Requests go unanswered
+  }
+  bool lcp_term = false;
+  for (const Frame &f : Sent()) {
+    lcp_term |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
+  }
+  EXPECT_TRUE(lcp_term);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
+}
+
+// The same when the peer acks IPCP's Terminate-Request (RTA in Stopping):
+// the refusal is still the reason.
+TEST_F(Ppp, AnOpenedIpcpProtocolRejectedThenTerminateAckedIsRejected) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
+  Frame tr = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_REQ);
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_ACK, tr.id(), {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
+}
+
+// tern_ppp_open while LCP is Stopping (the peer's Terminate-Request acked,
+// the restart period not over) negotiates afresh (RFC 1661 4.3's Open
+// with a Down then an Up), with the configured MRU again.
+TEST_F(Ppp, OpenWhileStoppingNegotiatesAfresh) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  LcpUpWith(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ));
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_TERM_REQ, 4, {}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK);
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  tern_ppp_open(&ppp_);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_ESTABLISH);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));  // 1000
+  LcpUpWith(req);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+}
+
+// The same when our Configure-Requests ran out (Stopped) and the peer's
+// request starts the negotiation again.
+TEST_F(Ppp, APeerRequestInStoppedAsksForTheConfiguredMruAgain) {
+  tern_ppp_config c = Default();
+  c.mru = 1000;
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x03, 0x20})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  ASSERT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0x20}));  // 800
+  for (int i = 0; i < 40; i++) {
+    Advance(1000);  // unanswered: Max-Configure runs out
+  }
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  Sent();
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));  // 1000
 }
 
 }  // namespace
