@@ -415,10 +415,13 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
      * first, as BSD pulls SND.NXT back to a closed window; left behind,
      * the rest waited for the backed-off timer (Nagle held it, the byte
      * in flight), and its expiry, the window open, counted as a loss.
-     * Karn: none of it timed. */
+     * Karn: none of it timed. The timer starts again from its sending, as
+     * from a probe's (TERN__TCP_P_PROBE): left at the persist deadline, it
+     * could fall due before the resend's ACK, a loss counted after all. */
     if (c->snd_wnd == 0 && wnd != 0 && c->snd_max - c->snd_una <= 2u) {
       c->snd_nxt = c->snd_una;
       c->rtt_at = 0;
+      c->pend |= TERN__TCP_P_PROBE;
     }
     c->snd_wnd = wnd;
     c->snd_wl1 = s->seq;

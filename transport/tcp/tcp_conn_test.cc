@@ -2280,6 +2280,40 @@ TEST_F(TcpConn, WhenTheWindowOpensARefusedProbesByteGoesFirst) {
   EXPECT_EQ(conn.slen, 0u);
 }
 
+// The window opens on a refused probe just before the persist timer
+// would fire again: the byte goes again at once, and the retransmission
+// timer runs from that sending. It was left at the persist deadline, whose
+// expiry, the window open and the resend's ACK not yet due, counted as a
+// timeout (cwnd cut, the bytes sent a third time; found in review).
+TEST_F(TcpConn, TheResendAfterARefusedProbeIsTimedFromItsSending) {
+  uint32_t iss;
+  Open(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  Send(zero);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(conn.rtt.rto);
+  ASSERT_EQ(Run().size(), 1u);  // the probe
+  EXPECT_TRUE(Send(zero).empty());
+  uint32_t left = static_cast<uint32_t>(conn.rtx_at - tern_now());
+  ASSERT_GT(left, 10u);
+  tern_sim_advance(left - 10);
+  Seg open = zero;
+  open.window = 8192;
+  std::vector<Seg> out = Send(open);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  uint32_t cwnd = conn.cc.cwnd;
+  tern_sim_advance(10);  // the old persist deadline
+  EXPECT_TRUE(RunWoken().empty());
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+  EXPECT_EQ(conn.cc.cwnd, cwnd);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4));
+  EXPECT_EQ(conn.slen, 0u);
+}
+
 // A probe that cannot be sent (the interface down when the persist timer
 // fires) leaves the timer armed, backed off at each expiry as probes are,
 // and probing resumes once it can: the timer was left off, and a runner
