@@ -644,8 +644,10 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
        * ends the handshake (RFC 9293 3.5, Figure 8): our ACK answers it.
        * Taken for its SYN again, it drew our SYN-ACK again, and a peer
        * that answers so too (tern did) sent it back, until the user
-       * timeout. Else the SYN again: our SYN-ACK again. */
-      if ((s->flags & TERN_TCP_ACK) != 0 &&
+       * timeout. Else the SYN again: our SYN-ACK again. Not a listener's
+       * slot: no simultaneous open, its SYN-ACK no answer to ours (Linux
+       * asks the same): it must neither establish it nor wake an acceptor. */
+      if ((s->flags & TERN_TCP_ACK) != 0 && c->listener == NULL &&
           tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
         established(c, s, now);
         ack_now(c);

@@ -2143,6 +2143,43 @@ TEST_F(TcpConn, ASimultaneousOpenEndsWithThePeersSynAck) {
   EXPECT_EQ(err, 0);
 }
 
+// Only an active open's SYN-RECEIVED (a simultaneous open) takes the
+// peer's SYN-ACK as the end of the handshake. A listener's slot sent the
+// SYN-ACK itself: a SYN-ACK back at the IRS is no answer to it (Linux's
+// request socket and RFC 9293's sequence test drop it), and it neither
+// establishes the slot nor wakes the acceptor.
+TEST_F(TcpConn, AListenersSlotIsNotEstablishedByASynAck) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  tern_cx cx = app.Cx();
+  tern_tcp_conn *got = nullptr;
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);
+  int wakes = app.wakes;
+  Seg s = syn;
+  s.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+  s.ack = sa[0].seq + 1;
+  Send(s);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_SYN_RCVD);
+  EXPECT_EQ(app.wakes, wakes);
+  cx = app.Cx();
+  EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
+  // The peer's ACK still ends the handshake.
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = sa[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  tern_tcp_unlisten(&lst);
+  tern_tcp_abort(&slots[0]);
+  Run();
+}
+
 // A peer that sent up to the right edge of our window and lost those
 // segments sends its next bare ACK with SEQ = SND.NXT: RCV.NXT + RCV.WND,
 // one past RFC 9293's test (RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND). Its
@@ -2583,6 +2620,7 @@ TEST_F(TcpConn, KeepaliveProbesAnIdleConnectionAndGivesUp) {
   ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ETIMEDOUT);
 }
+
 
 // ---- Loss recovery on the connection: RFC 6675 with SACK, NewReno
 // without. The peer offers MSS 1000 (no timestamps), so every segment
