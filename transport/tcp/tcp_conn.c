@@ -688,7 +688,6 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     challenge(c);
     return;
   }
-  tern__tcp_heard(c, now);
   /* RFC 7323 4.3: TS.Recent takes SEG.TSval (not older: PAWS above) when
    * SEG.SEQ =< Last.ACK.sent, the ACK field we last sent: RCV.NXT or
    * before it, with no data taken in order since our last ACK
@@ -701,6 +700,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   if (c->state == TERN_TCP_CLOSED) {
     return; /* LAST-ACK ended */
   }
+  /* Heard: the idle clock restarts, for what is left unacknowledged once
+   * the ACK is taken. Asked before, an ACK of everything left the user
+   * timeout running where keepalive's two hours or FIN-WAIT-2's bound
+   * belonged: a probe, or the end, came early. */
+  tern__tcp_heard(c, now);
   bool takes_data = !ack_only && (c->state == TERN_TCP_ESTABLISHED ||
                                   c->state == TERN_TCP_FIN_WAIT_1 ||
                                   c->state == TERN_TCP_FIN_WAIT_2);

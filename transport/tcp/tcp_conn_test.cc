@@ -2621,6 +2621,41 @@ TEST_F(TcpConn, KeepaliveProbesAnIdleConnectionAndGivesUp) {
   EXPECT_EQ(n, TERN_ETIMEDOUT);
 }
 
+// Keepalive waits two hours from the ACK that leaves nothing
+// unacknowledged, not the user timeout that ran while the data was out.
+TEST_F(TcpConn, KeepaliveAfterAcknowledgedDataWaitsItsInterval) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("abc", 3, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4)).empty());
+  tern_sim_advance(7200000 - 1);
+  EXPECT_TRUE(Run().empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  tern_sim_advance(1);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 3);  // the probe
+}
+
+// Shut down with keepalive on: the FIN acknowledged, FIN-WAIT-2 (no
+// bound, the application still reads) probes after two hours idle.
+TEST_F(TcpConn, KeepaliveAfterAnAcknowledgedFinWaitsItsInterval) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  tern_tcp_shutdown(&conn);
+  ASSERT_EQ(Run().size(), 1u);  // the FIN
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(7200000 - 1);
+  EXPECT_TRUE(Run().empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(1);
+  EXPECT_EQ(Run().size(), 1u);
+}
 
 // ---- Loss recovery on the connection: RFC 6675 with SACK, NewReno
 // without. The peer offers MSS 1000 (no timestamps), so every segment
