@@ -166,7 +166,14 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
 
 /* ---- helpers of the machine ---- */
 
+/* An ACK now. SYN-RECEIVED sends only SYN-ACKs (a SYN's header, its
+ * options): there the ACK owed, a challenge (RFC 5961 4) or the answer to
+ * a segment refused (RFC 9293 3.10.7.4), is our SYN-ACK again, its ACK
+ * field RCV.NXT. It was kept, unsent, until the handshake ended. */
 static void ack_now(tern_tcp_conn *c) {
+  if (c->state == TERN_TCP_SYN_RCVD) {
+    c->snd_nxt = c->snd_una;
+  }
   c->pend |= TERN__TCP_P_ACK;
   tern__tcp_kick(c->layer);
 }

@@ -2180,6 +2180,51 @@ TEST_F(TcpConn, AListenersSlotIsNotEstablishedByASynAck) {
   Run();
 }
 
+// The peer's SYN-ACK ends a simultaneous open only when it acknowledges
+// exactly our SYN (ISS + 1) and carries the peer's ISN (the IRS): with
+// another ACK it is the SYN again (our SYN-ACK again), with another SEQ
+// in the window a new SYN (RFC 5961 4: a challenge ACK), out of it a
+// segment refused with an ACK (RFC 9293 3.10.7.4). Neither establishes,
+// and each is answered: SYN-RECEIVED sends only SYN-ACKs, so the ACK
+// owed goes as our SYN-ACK again, its ACK field RCV.NXT. It was owed
+// and never sent until the handshake ended (a peer that lost the
+// connection, in SYN-SENT again, heard nothing until our timeout).
+TEST_F(TcpConn, ASimultaneousOpenTakesOnlyTheSynAckOfItsSyn) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK
+  s.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+  for (uint32_t ack : {iss, iss + 2}) {
+    s.ack = ack;
+    std::vector<Seg> out = Send(s);
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  }
+  s.ack = iss + 1;
+  uint64_t challenges = tcp.stats.challenge_acks;
+  for (uint32_t seq : {kPeerIss + 5, kPeerIss - 100}) {
+    s.seq = seq;
+    std::vector<Seg> out = Send(s);
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+    ASSERT_EQ(out.size(), 1u) << seq - kPeerIss;
+    EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+    EXPECT_EQ(out[0].seq, iss);
+    EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  }
+  EXPECT_EQ(tcp.stats.challenge_acks, challenges + 1);
+  // The peer's ACK still ends the handshake.
+  s.flags = TERN_TCP_ACK;
+  s.seq = kPeerIss + 1;
+  EXPECT_TRUE(Send(s).empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+}
+
 // A peer that sent up to the right edge of our window and lost those
 // segments sends its next bare ACK with SEQ = SND.NXT: RCV.NXT + RCV.WND,
 // one past RFC 9293's test (RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND). Its
