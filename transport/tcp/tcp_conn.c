@@ -153,7 +153,14 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
 
 /* ---- helpers of the machine ---- */
 
+/* An ACK now. SYN-RECEIVED sends only SYN-ACKs (a SYN's header, its
+ * options): there the ACK owed, a challenge (RFC 5961 4) or the answer to
+ * a segment refused (RFC 9293 3.10.7.4), is our SYN-ACK again, its ACK
+ * field RCV.NXT. It was kept, unsent, until the handshake ended. */
 static void ack_now(tern_tcp_conn *c) {
+  if (c->state == TERN_TCP_SYN_RCVD) {
+    c->snd_nxt = c->snd_una;
+  }
   c->pend |= TERN__TCP_P_ACK;
   tern__tcp_kick(c->layer);
 }
@@ -633,8 +640,10 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
        * ends the handshake (RFC 9293 3.5, Figure 8): our ACK answers it.
        * Taken for its SYN again, it drew our SYN-ACK again, and a peer
        * that answers so too (tern did) sent it back, until the user
-       * timeout. Else the SYN again: our SYN-ACK again. */
-      if ((s->flags & TERN_TCP_ACK) != 0 &&
+       * timeout. Else the SYN again: our SYN-ACK again. Not a listener's
+       * slot: no simultaneous open, its SYN-ACK no answer to ours (Linux
+       * asks the same): it must neither establish it nor wake an acceptor. */
+      if ((s->flags & TERN_TCP_ACK) != 0 && c->listener == NULL &&
           tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
         established(c, s, now);
         ack_now(c);
@@ -673,7 +682,6 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     challenge(c);
     goto drop;
   }
-  tern__tcp_heard(c, now);
   /* RFC 7323 4.3: TS.Recent takes SEG.TSval (not older: PAWS above) when
    * SEG.SEQ =< Last.ACK.sent, the ACK field we last sent: RCV.NXT or
    * before it, with no data taken in order since our last ACK
@@ -686,6 +694,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   if (c->state == TERN_TCP_CLOSED) {
     return; /* LAST-ACK ended */
   }
+  /* Heard: the idle clock restarts, for what is left unacknowledged once
+   * the ACK is taken. Asked before, an ACK of everything left the user
+   * timeout running where keepalive's two hours or FIN-WAIT-2's bound
+   * belonged: a probe, or the end, came early. */
+  tern__tcp_heard(c, now);
   bool takes_data = !ack_only && (c->state == TERN_TCP_ESTABLISHED ||
                                   c->state == TERN_TCP_FIN_WAIT_1 ||
                                   c->state == TERN_TCP_FIN_WAIT_2);

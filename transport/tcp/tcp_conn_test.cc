@@ -2143,6 +2143,88 @@ TEST_F(TcpConn, ASimultaneousOpenEndsWithThePeersSynAck) {
   EXPECT_EQ(err, 0);
 }
 
+// Only an active open's SYN-RECEIVED (a simultaneous open) takes the
+// peer's SYN-ACK as the end of the handshake. A listener's slot sent the
+// SYN-ACK itself: a SYN-ACK back at the IRS is no answer to it (Linux's
+// request socket and RFC 9293's sequence test drop it), and it neither
+// establishes the slot nor wakes the acceptor.
+TEST_F(TcpConn, AListenersSlotIsNotEstablishedByASynAck) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  tern_cx cx = app.Cx();
+  tern_tcp_conn *got = nullptr;
+  ASSERT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);
+  int wakes = app.wakes;
+  Seg s = syn;
+  s.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+  s.ack = sa[0].seq + 1;
+  Send(s);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_SYN_RCVD);
+  EXPECT_EQ(app.wakes, wakes);
+  cx = app.Cx();
+  EXPECT_EQ(tern_tcp_poll_accept(&lst, &cx, &accept_w, &got), TERN_PENDING);
+  // The peer's ACK still ends the handshake.
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = sa[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  tern_tcp_unlisten(&lst);
+  tern_tcp_abort(&slots[0]);
+  Run();
+}
+
+// The peer's SYN-ACK ends a simultaneous open only when it acknowledges
+// exactly our SYN (ISS + 1) and carries the peer's ISN (the IRS): with
+// another ACK it is the SYN again (our SYN-ACK again), with another SEQ
+// in the window a new SYN (RFC 5961 4: a challenge ACK), out of it a
+// segment refused with an ACK (RFC 9293 3.10.7.4). Neither establishes,
+// and each is answered: SYN-RECEIVED sends only SYN-ACKs, so the ACK
+// owed goes as our SYN-ACK again, its ACK field RCV.NXT. It was owed
+// and never sent until the handshake ended (a peer that lost the
+// connection, in SYN-SENT again, heard nothing until our timeout).
+TEST_F(TcpConn, ASimultaneousOpenTakesOnlyTheSynAckOfItsSyn) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  ASSERT_EQ(Send(s).size(), 1u);  // our SYN-ACK
+  s.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+  for (uint32_t ack : {iss, iss + 2}) {
+    s.ack = ack;
+    std::vector<Seg> out = Send(s);
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  }
+  s.ack = iss + 1;
+  uint64_t challenges = tcp.stats.challenge_acks;
+  for (uint32_t seq : {kPeerIss + 5, kPeerIss - 100}) {
+    s.seq = seq;
+    std::vector<Seg> out = Send(s);
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+    ASSERT_EQ(out.size(), 1u) << seq - kPeerIss;
+    EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+    EXPECT_EQ(out[0].seq, iss);
+    EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  }
+  EXPECT_EQ(tcp.stats.challenge_acks, challenges + 1);
+  // The peer's ACK still ends the handshake.
+  s.flags = TERN_TCP_ACK;
+  s.seq = kPeerIss + 1;
+  EXPECT_TRUE(Send(s).empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+}
+
 // A peer that sent up to the right edge of our window and lost those
 // segments sends its next bare ACK with SEQ = SND.NXT: RCV.NXT + RCV.WND,
 // one past RFC 9293's test (RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND). Its
@@ -2616,6 +2698,42 @@ TEST_F(TcpConn, KeepaliveProbesAnIdleConnectionAndGivesUp) {
   ptrdiff_t n;
   ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ETIMEDOUT);
+}
+
+// Keepalive waits two hours from the ACK that leaves nothing
+// unacknowledged, not the user timeout that ran while the data was out.
+TEST_F(TcpConn, KeepaliveAfterAcknowledgedDataWaitsItsInterval) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("abc", 3, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4)).empty());
+  tern_sim_advance(7200000 - 1);
+  EXPECT_TRUE(Run().empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  tern_sim_advance(1);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 3);  // the probe
+}
+
+// Shut down with keepalive on: the FIN acknowledged, FIN-WAIT-2 (no
+// bound, the application still reads) probes after two hours idle.
+TEST_F(TcpConn, KeepaliveAfterAnAcknowledgedFinWaitsItsInterval) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  tern_tcp_shutdown(&conn);
+  ASSERT_EQ(Run().size(), 1u);  // the FIN
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(7200000 - 1);
+  EXPECT_TRUE(Run().empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(1);
+  EXPECT_EQ(Run().size(), 1u);
 }
 
 // ---- Loss recovery on the connection: RFC 6675 with SACK, NewReno
