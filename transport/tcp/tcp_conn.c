@@ -424,8 +424,14 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
      * in flight), and its expiry, the window open, counted as a loss.
      * Karn: none of it timed. The timer starts again from its sending, as
      * from a probe's (TERN__TCP_P_PROBE): left at the persist deadline, it
-     * could fall due before the resend's ACK, a loss counted after all. */
+     * could fall due before the resend's ACK, a loss counted after all.
+     * The persist timer backed the RTO off, and no loss did: the RTO
+     * goes back to SRTT and RTTVAR's (without timestamps, no sample
+     * would come until the next segment timed, and a loss meanwhile
+     * waited up to max_rto). */
     if (c->snd_wnd == 0 && wnd != 0 && c->snd_max - c->snd_una <= 2u) {
+      const tern_tcp_config *cfg = &c->layer->cfg;
+      tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
       c->snd_nxt = c->snd_una;
       c->rtt_at = 0;
       c->pend |= TERN__TCP_P_PROBE;

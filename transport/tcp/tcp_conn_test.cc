@@ -2396,6 +2396,43 @@ TEST_F(TcpConn, TheResendAfterARefusedProbeIsTimedFromItsSending) {
   EXPECT_EQ(conn.slen, 0u);
 }
 
+// RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probes back off, but a probe the
+// peer refuses is no loss. The persist backoff doubled the RTO itself,
+// and with no timestamps (Karn: the resend is not timed) it stayed there
+// once the window opened: the data's first loss waited 8 x RTO (up to
+// max_rto, 60 s) instead of one RTO. The window opening takes the RTO
+// back to what SRTT and RTTVAR give, as Linux drops its probe backoff.
+TEST_F(TcpConn, WhenTheWindowOpensTheRtoLeavesThePersistBackoff) {
+  uint32_t iss;
+  OpenWithAClosedWindowAndData(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  for (uint32_t i = 0, wait = rto; i < 3; i++, wait *= 2) {
+    tern_sim_advance(wait);  // RTO, 2 x RTO, 4 x RTO: each probe refused
+    std::vector<Seg> probe = Run();
+    ASSERT_EQ(probe.size(), 1u) << "probe " << i;
+    EXPECT_EQ(probe[0].data, Bytes({'x'}));
+    EXPECT_TRUE(Send(zero).empty());
+  }
+  Seg open = zero;
+  open.window = 8192;
+  std::vector<Seg> out = Send(open);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));  // lost
+  EXPECT_EQ(conn.rtt.rto, rto);
+  tern_sim_advance(rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u) << "resent one RTO on, not 8 x RTO";
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4));
+  EXPECT_EQ(conn.slen, 0u);
+}
+
 // A probe that cannot be sent (the interface down when the persist timer
 // fires) leaves the timer armed, backed off at each expiry as probes are,
 // and probing resumes once it can: the timer was left off, and a runner
@@ -2450,7 +2487,8 @@ TEST_F(TcpConn, AProbeOwedWithADuplicateAckStillGoes) {
 // The persist timer, armed while the probe is owed, is no retransmission
 // timer for data sent later: when the window opens before it expires,
 // the data's timer counts from the data (RFC 6298 5.1), not from the
-// persist timer's expiry (a timeout one RTO early).
+// persist timer's expiry (a timeout early). Its RTO is the one before
+// the persist backoff (`tcppersist`: it was the backed-off 2 x RTO).
 TEST_F(TcpConn, DataSentWhileAProbeIsOwedTimesFromItsSending) {
   uint32_t iss;
   OpenWithAClosedWindowAndData(&iss);
@@ -2458,14 +2496,14 @@ TEST_F(TcpConn, DataSentWhileAProbeIsOwedTimesFromItsSending) {
   EXPECT_EQ(conn.rtt.rto, 2 * rto);
   tern_memnetdev_set_up(&bench.link.pair, true);
   bench.Run();
-  tern_sim_advance(rto);
+  tern_sim_advance(rto + rto / 2);  // the persist timer due in rto / 2
   Seg open = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
   open.window = 8192;
   Inject(open);
   std::vector<Seg> out = RunWoken();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].data, Bytes({'x', 'y', 'z'}));
-  tern_sim_advance(2 * rto - 1);
+  tern_sim_advance(rto - 1);
   EXPECT_TRUE(RunWoken().empty());
   EXPECT_EQ(tcp.stats.timeouts, 0u);
   tern_sim_advance(1);

@@ -40,8 +40,14 @@ void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r, uint32_t min_rto,
     /* SRTT = 7/8 SRTT + 1/8 R; times 8: srtt8 = srtt8 - srtt8 / 8 + R. */
     t->srtt8 = t->srtt8 - (t->srtt8 >> 3) + r;
   }
-  uint32_t var = t->rttvar4 > 1 ? t->rttvar4 : 1; /* max(G, 4 RTTVAR) */
-  t->rto = clamp((t->srtt8 >> 3) + var, min_rto, max_rto);
+  tern_tcp_rtt_restore(t, min_rto, max_rto);
+}
+
+void tern_tcp_rtt_restore(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto) {
+  if (t->srtt8 != 0) {
+    uint32_t var = t->rttvar4 > 1 ? t->rttvar4 : 1; /* max(G, 4 RTTVAR) */
+    t->rto = clamp((t->srtt8 >> 3) + var, min_rto, max_rto);
+  }
 }
 
 void tern_tcp_rtt_backoff(tern_tcp_rtt *t, uint32_t max_rto) {

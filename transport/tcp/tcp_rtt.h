@@ -63,6 +63,11 @@ void tern_tcp_rtt_sample(tern_tcp_rtt *t, uint32_t r, uint32_t min_rto,
 /* The retransmission timer expired: RTO doubles, up to max_rto. */
 void tern_tcp_rtt_backoff(tern_tcp_rtt *t, uint32_t max_rto);
 
+/* The backoff dropped: RTO as SRTT and RTTVAR give it, clamped (before
+ * any sample it stays as it is). For a closed window that opens: the
+ * persist timer's backoff was no loss (RFC 1122 4.2.2.17). */
+void tern_tcp_rtt_restore(tern_tcp_rtt *t, uint32_t min_rto, uint32_t max_rto);
+
 /* SRTT in ms, rounded down (0 before the first sample). */
 static inline uint32_t tern_tcp_rtt_srtt(const tern_tcp_rtt *t) {
   return t->srtt8 >> 3;

@@ -96,6 +96,26 @@ TEST(TcpRtt, BackoffDoublesUpToTheMaximum) {
   EXPECT_EQ(t.rto, 200u);  // 50 + 100, raised to the minimum
 }
 
+// Restore drops the backoff without a sample: the RTO SRTT and RTTVAR
+// give; before any sample it keeps what it has.
+TEST(TcpRtt, RestoreDropsTheBackoff) {
+  tern_tcp_rtt t;
+  tern_tcp_rtt_init(&t, TERN_TCP_RTO_INITIAL, 200, 60000);
+  tern_tcp_rtt_backoff(&t, 60000);
+  tern_tcp_rtt_restore(&t, 200, 60000);
+  EXPECT_EQ(t.rto, 2000u);  // no sample: kept
+  tern_tcp_rtt_sample(&t, 300, 200, 60000);
+  EXPECT_EQ(t.rto, 900u);  // 300 + 4 x 150
+  for (int i = 0; i < 4; i++) {
+    tern_tcp_rtt_backoff(&t, 60000);
+  }
+  EXPECT_EQ(t.rto, 14400u);
+  tern_tcp_rtt_restore(&t, 200, 60000);
+  EXPECT_EQ(t.rto, 900u);
+  tern_tcp_rtt_restore(&t, 1000, 60000);
+  EXPECT_EQ(t.rto, 1000u);  // clamped
+}
+
 // Random samples: the integer version stays within a millisecond or two
 // of RFC 6298's formulas computed in real numbers.
 TEST(TcpRtt, FollowsTheFormulasInRealNumbers) {
