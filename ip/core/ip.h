@@ -446,7 +446,8 @@ typedef struct tern_ip_sender {
 } tern_ip_sender;
 
 /* s's packet: READY with s->pkt (the one it holds, or a new one from
- * tern_ip_poll_alloc), PENDING while the pool has none for it. */
+ * the stack's pool, as tern_ip_poll_alloc would give it), PENDING while
+ * the pool has none for it. */
 tern_poll tern_ip_sender_poll_alloc(tern_ip_stack *stack, tern_cx *cx,
                                     tern_ip_sender *s);
 
