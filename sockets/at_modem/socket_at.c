@@ -1488,10 +1488,19 @@ static tern_poll st_write(void *self, tern_cx *cx, const void *buf, size_t len,
   return TERN_READY;
 }
 
+/* After the link ended (the peer's CLOSED), the flush says what the close
+ * would (close_err): 0 with nothing of ours left unsent, as tern and posix
+ * say after the peer's FIN; a reset if written bytes were not confirmed
+ * sent. With tx empty, st_write_err's TERN_ECONNRESET is either the
+ * connection's error (s->err) or the ended link's (s->err 0). */
 static tern_poll st_flush(void *self, tern_cx *cx, int *err) {
   tern_socket_at_sock *s = sock_of((tern_socket *)self);
   int e = st_write_err(s);
-  if (e != 0 || s->tx_len == 0) {
+  if (s->tx_len == 0) {
+    *err = e == TERN_ECONNRESET ? s->err : e;
+    return TERN_READY;
+  }
+  if (e != 0) {
     *err = e;
     return TERN_READY;
   }
