@@ -464,6 +464,38 @@ TEST_P(SocketContract, ResetIsReportedByFlushAndClose) {
   Close(c[1], TERN_ECONNRESET);  // neither read, written nor flushed
 }
 
+// The peer's graceful close, once everything written to it was taken, is
+// no error of this end: after the end of stream, the flush (nothing left
+// to send) and the close both say 0. Each end closes one connection, so
+// a backend is held to it as client and as server.
+TEST_P(SocketContract, PeerCloseLeavesFlushAndCloseWithoutError) {
+  tern_socket *lst = Listen(0, 2);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c[2], *s[2];
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c[0], &s[0]));
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c[1], &s[1]));
+  for (int i = 0; i < 2; i++) {
+    tern_socket *closer = i == 0 ? s[0] : c[1];
+    tern_socket *other = i == 0 ? c[0] : s[1];
+    std::string data = Pattern(300, 20 + i);
+    WriteAll(other, data);
+    ASSERT_EQ(Read(closer, data.size()), data);
+    Close(closer);
+    ptrdiff_t end = 1;
+    EXPECT_EQ(Read(other, 1, &end), "");
+    EXPECT_EQ(end, 0) << tern_strerror((int)end);
+    tern_stream st = tern_socket_stream(other);
+    int err = 1;
+    ASSERT_EQ(Drive([&](tern_cx *cx) {
+                return tern_stream_poll_flush(&st, cx, &err);
+              }),
+              TERN_READY);
+    EXPECT_EQ(err, 0) << i << ": " << tern_strerror(err);
+    Close(other, 0);
+  }
+  Close(lst);
+}
+
 TEST_P(SocketContract, HalfCloseLeavesTheOtherDirectionOpen) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);

@@ -68,6 +68,7 @@ enum {
   PH_SEND_OK,
   PH_SYNCED, /* OP_SYNC: its +CIPMUX: line came */
   PH_GOT,    /* OP_RECV: its +CIPRECVDATA came */
+  PH_LINKED, /* OP_START: its link's CONNECT came */
 };
 
 #define NO_SOCK 0xFF
@@ -250,11 +251,12 @@ static void lst_fail(tern_socket_at *m, int err) {
 }
 
 /* "<l>,CONNECT" for a link nobody here opened: a connection to the
- * modem's server. It waits for accept, up to the backlog; beyond it, or
- * with no listener, it is closed and counted. */
-static void incoming(tern_socket_at *m, uint8_t l) {
+ * modem's server (client), or a link the modem kept for nobody (!client).
+ * A client's waits for accept, up to the backlog; beyond it, with no
+ * listener, or nobody's, it is closed and counted. */
+static void incoming(tern_socket_at *m, uint8_t l, bool client) {
   tern_socket_at_sock *s = listener(m);
-  if (s != NULL && m->npend < m->backlog) {
+  if (client && s != NULL && m->npend < m->backlog) {
     m->pend[m->npend++] = l;
     m->link_sock[l] = LINK_PENDING;
     tern_waker_slot_wake(&s->rd);
@@ -346,16 +348,20 @@ static void all_links_gone(tern_socket_at *m, int err, bool keep) {
   m->srv = err == TERN_ETIMEDOUT && m->srv != SRV_OFF ? SRV_STOP : SRV_OFF;
 }
 
-/* The modem gave link l, which s had taken for its AT+CIPSTART, to a
- * connection to its server (before our command, or while it ran: ALREADY
- * CONNECTED): the connection is an incoming one, and s takes another
- * link. */
-static void link_stolen(tern_socket_at *m, tern_socket_at_sock *s, uint8_t l) {
+/* The modem holds link l, which s had taken for its AT+CIPSTART: s takes
+ * another link. A connection to its server took l (its CONNECT came,
+ * before our command or while it ran, then ALREADY CONNECTED): an
+ * incoming one. Without a CONNECT the modem kept l from before (a reset
+ * here, a connect that timed out here): nobody's, closed and counted as
+ * with no server up (before, with a server up it waited for accept as a
+ * client's: ModemTest.LinkHeldFromBeforeIsNotAcceptedByTheListener). */
+static void link_stolen(tern_socket_at *m, tern_socket_at_sock *s, uint8_t l,
+                        bool client) {
   m->link_sock[l] = LINK_PENDING; /* not free for s's next pick */
   if (s != NULL && link_take(s) != 0) {
     sock_gone(s, TERN_ENOMEM); /* no other link: as connect with none */
   }
-  incoming(m, l);
+  incoming(m, l, client);
 }
 
 /* A final result of the command in flight. */
@@ -394,8 +400,8 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       if (kind == TERN_AT_EV_CONNECT_FAIL || kind == TERN_AT_EV_ALREADY) {
         /* ERROR follows. ALREADY CONNECTED: the modem holds the link
          * for someone else (a connection to the server that took it
-         * first, or one left from before a reset here): it is handled
-         * as an incoming connection, and the connect moves. */
+         * first, or one left from before a reset here): see
+         * link_stolen; the connect moves. */
         m->op_err =
             kind == TERN_AT_EV_ALREADY ? START_TAKEN : TERN_ECONNREFUSED;
         return;
@@ -411,7 +417,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
           sock_gone(s, TERN_ENOMEM);
           s = NULL;
         }
-        link_stolen(m, s, m->op_link);
+        link_stolen(m, s, m->op_link, m->phase == PH_LINKED);
       } else if (kind == TERN_AT_EV_OK && m->op_err == 0) {
         if (s != NULL) {
           s->state = S_STATUS;
@@ -487,7 +493,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
       }
       link_free(m, m->op_link);
       if (m->op_err == CLOSE_REOPENED) {
-        incoming(m, m->op_link);
+        incoming(m, m->op_link, true);
       }
       break;
     case OP_SERVER:
@@ -688,10 +694,11 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
           m->op_err = CLOSE_REOPENED;
         }
       } else if (m->link_sock[ev->link] == LINK_FREE) {
-        incoming(m, ev->link);
-      } else if (s != NULL && s->state == S_START &&
-                 !(m->op == OP_START && m->op_link == ev->link)) {
-        link_stolen(m, s, ev->link); /* before our AT+CIPSTART went out */
+        incoming(m, ev->link, true);
+      } else if (m->op == OP_START && m->op_link == ev->link) {
+        m->phase = PH_LINKED; /* ours, or a client's if ALREADY CONNECTED */
+      } else if (s != NULL && s->state == S_START) {
+        link_stolen(m, s, ev->link, true); /* before AT+CIPSTART went out */
       }
       break;
     }
@@ -1488,10 +1495,19 @@ static tern_poll st_write(void *self, tern_cx *cx, const void *buf, size_t len,
   return TERN_READY;
 }
 
+/* After the link ended (the peer's CLOSED), the flush says what the close
+ * would (close_err): 0 with nothing of ours left unsent, as tern and posix
+ * say after the peer's FIN; a reset if written bytes were not confirmed
+ * sent. With tx empty, st_write_err's TERN_ECONNRESET is either the
+ * connection's error (s->err) or the ended link's (s->err 0). */
 static tern_poll st_flush(void *self, tern_cx *cx, int *err) {
   tern_socket_at_sock *s = sock_of((tern_socket *)self);
   int e = st_write_err(s);
-  if (e != 0 || s->tx_len == 0) {
+  if (s->tx_len == 0) {
+    *err = e == TERN_ECONNRESET ? s->err : e;
+    return TERN_READY;
+  }
+  if (e != 0) {
     *err = e;
     return TERN_READY;
   }

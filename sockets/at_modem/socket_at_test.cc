@@ -2004,6 +2004,45 @@ TEST_F(ModemTest, IncomingConnectionOnTheLinkAConnectChose) {
   }
 }
 
+// ALREADY CONNECTED with a server up but no CONNECT for the link: the
+// modem holds it from before (a host reset, a connect that timed out here
+// and completed in the modem), not for a client of this listener. It is
+// closed and counted, as with no server up, and accept finds nothing; the
+// connect moves. Before the fix the link waited for accept as if a client
+// had just connected, and accept handed the application a stranger's
+// connection.
+TEST_F(ModemTest, LinkHeldFromBeforeIsNotAcceptedByTheListener) {
+  ScriptedModem fx(500);
+  fx.start_["0"] = "ALREADY CONNECTED\r\n\r\nERROR\r\n";
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  fx.status_ =
+      "+CIPSTATUS:0,\"TCP\",\"198.51.100.3\",443,40000,0\r\n"
+      "+CIPSTATUS:1,\"TCP\",\"192.0.2.1\",7,40001,0\r\n";
+  tern_socket *l = ScriptedListener(fx, 1);
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *c = nullptr;
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7"));
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=0"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));
+  EXPECT_EQ(fx.modem_.stats.refused, 1u);
+  tern_socket *a = nullptr;
+  int err = 1;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  EXPECT_EQ(tern_socket_poll_accept(l, &cx, &a, &err), TERN_PENDING);
+  fx.Pump(20);
+  EXPECT_EQ(tern_socket_poll_accept(l, &cx, &a, &err), TERN_PENDING);
+  EXPECT_EQ(a, nullptr);
+  tern_socket_abort(c);
+  tern_socket_abort(l);
+  fx.Pump(5);
+}
+
 // The modem gives a new connection to its server the lowest free link,
 // which can be the one AT+CIPCLOSE just closed: "0,CLOSED", then
 // "0,CONNECT" (a client of the server took link 0 again), then the
