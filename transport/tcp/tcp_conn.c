@@ -156,10 +156,14 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
 /* An ACK now. SYN-RECEIVED sends only SYN-ACKs (a SYN's header, its
  * options): there the ACK owed, a challenge (RFC 5961 4) or the answer to
  * a segment refused (RFC 9293 3.10.7.4), is our SYN-ACK again, its ACK
- * field RCV.NXT. It was kept, unsent, until the handshake ended. */
+ * field RCV.NXT. It was kept, unsent, until the handshake ended. Karn:
+ * the ACK ending the handshake may answer either SYN-ACK, so the first is
+ * no longer timed (without timestamps established() took its round trip
+ * across the resend). */
 static void ack_now(tern_tcp_conn *c) {
   if (c->state == TERN_TCP_SYN_RCVD) {
     c->snd_nxt = c->snd_una;
+    c->rtt_at = 0;
   }
   c->pend |= TERN__TCP_P_ACK;
   tern__tcp_kick(c->layer);
@@ -655,14 +659,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
         ack_now(c);
         return;
       }
-      c->snd_nxt = c->snd_una;
-      tern__tcp_kick(layer);
-    } else {
-      if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
-        enter_time_wait(c, now); /* the FIN again: 2 MSL again */
-      }
-      ack_now(c);
+    } else if (c->state == TERN_TCP_TIME_WAIT &&
+               (s->flags & TERN_TCP_FIN) != 0) {
+      enter_time_wait(c, now); /* the FIN again: 2 MSL again */
     }
+    ack_now(c);
     goto drop;
   }
   /* A SYN in a synchronized state, in the window or not: a challenge

@@ -1790,6 +1790,66 @@ TEST_F(TcpConn, AfterAResentSynAckDataStartsWithAnRtoOfThreeSeconds) {
   EXPECT_EQ(resent[0].data, Bytes({'d', 'a', 't', 'a'}));
 }
 
+// Karn's rule in SYN-RECEIVED without timestamps: a duplicate SYN draws
+// our SYN-ACK again, and the ACK ending the handshake may answer either
+// copy, so it times nothing: the RTO stays the initial 1 s. Timed from the
+// first SYN-ACK across the resend (900 ms), it was 2.7 s.
+TEST_F(TcpConn, TheAckOfASynAckResentForADuplicateSynIsNotTimed) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  syn.opts.present = TERN_TCP_HAS_MSS;
+  syn.opts.mss = 1000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);  // the SYN-ACK, lost
+  tern_sim_advance(900);
+  std::vector<Seg> again = Send(syn);  // the peer's SYN again
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(again[0].seq, sa[0].seq);
+  tern_sim_advance(10);
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = sa[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(slots[0].rtt.srtt8, 0u) << "no sample";
+  EXPECT_EQ(slots[0].rtt.rto, (uint32_t)TERN_TCP_RTO_INITIAL);
+}
+
+// The same for the SYN-ACK SYN-RECEIVED sends as the ACK it owes a
+// segment out of its window (RFC 9293 3.10.7.4).
+TEST_F(TcpConn, TheAckOfASynAckResentForASegmentOutOfWindowIsNotTimed) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  syn.opts.present = TERN_TCP_HAS_MSS;
+  syn.opts.mss = 1000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);  // the SYN-ACK, lost
+  tern_sim_advance(900);
+  Seg stray;
+  stray.seq = kPeerIss + 100000;  // past the window
+  stray.ack = sa[0].seq + 1;
+  std::vector<Seg> again = Send(stray);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  tern_sim_advance(10);
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = sa[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(slots[0].rtt.srtt8, 0u) << "no sample";
+  EXPECT_EQ(slots[0].rtt.rto, (uint32_t)TERN_TCP_RTO_INITIAL);
+}
+
 // The 3 s of RFC 6298 5.7 rest on the SYN states sending nothing but the
 // SYN (established() sets SND.NXT to ISS + 1 outright) and queueing no
 // data (the persist timer does not ask the state). A simultaneous open
