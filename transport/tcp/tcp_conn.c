@@ -432,13 +432,25 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
      * The persist timer backed the RTO off, and no loss did: the RTO
      * goes back to SRTT and RTTVAR's (without timestamps, no sample
      * would come until the next segment timed, and a loss meanwhile
-     * waited up to max_rto). */
-    if (c->snd_wnd == 0 && wnd != 0 && c->snd_max - c->snd_una <= 2u) {
-      const tern_tcp_config *cfg = &c->layer->cfg;
-      tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
-      c->snd_nxt = c->snd_una;
-      c->rtt_at = 0;
+     * waited up to max_rto). So too when a window too small to use (less
+     * than a segment) grows, what the persist timer sent in it still
+     * unacknowledged: that segment is not sent again (the peer can take
+     * it), but the timer starts again from what goes next with the RTO
+     * restored (until the `tcpkarn` branch the backoff stayed until that
+     * segment's ACK, and its loss waited 2 x RTO). Not after a timeout since
+     * SND.UNA last moved (retries), a loss: that backoff stays until a
+     * sample (Karn). */
+    if (wnd > c->snd_wnd && c->snd_wnd < c->mss &&
+        c->snd_max - c->snd_una <= c->snd_wnd + 2u) {
+      if (c->retries == 0) {
+        const tern_tcp_config *cfg = &c->layer->cfg;
+        tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
+      }
       c->pend |= TERN__TCP_P_PROBE;
+      if (c->snd_wnd == 0) {
+        c->snd_nxt = c->snd_una;
+        c->rtt_at = 0;
+      }
     }
     c->snd_wnd = wnd;
     c->snd_wl1 = s->seq;
