@@ -156,10 +156,14 @@ tern_ip_verdict tern__tcp_input(void *ctx, const tern_ip_rx *rx,
 /* An ACK now. SYN-RECEIVED sends only SYN-ACKs (a SYN's header, its
  * options): there the ACK owed, a challenge (RFC 5961 4) or the answer to
  * a segment refused (RFC 9293 3.10.7.4), is our SYN-ACK again, its ACK
- * field RCV.NXT. It was kept, unsent, until the handshake ended. */
+ * field RCV.NXT. It was kept, unsent, until the handshake ended. Karn:
+ * the ACK ending the handshake may answer either SYN-ACK, so the first is
+ * no longer timed (without timestamps established() took its round trip
+ * across the resend). */
 static void ack_now(tern_tcp_conn *c) {
   if (c->state == TERN_TCP_SYN_RCVD) {
     c->snd_nxt = c->snd_una;
+    c->rtt_at = 0;
   }
   c->pend |= TERN__TCP_P_ACK;
   tern__tcp_kick(c->layer);
@@ -428,13 +432,25 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
      * The persist timer backed the RTO off, and no loss did: the RTO
      * goes back to SRTT and RTTVAR's (without timestamps, no sample
      * would come until the next segment timed, and a loss meanwhile
-     * waited up to max_rto). */
-    if (c->snd_wnd == 0 && wnd != 0 && c->snd_max - c->snd_una <= 2u) {
-      const tern_tcp_config *cfg = &c->layer->cfg;
-      tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
-      c->snd_nxt = c->snd_una;
-      c->rtt_at = 0;
+     * waited up to max_rto). So too when a window too small to use (less
+     * than a segment) grows, what the persist timer sent in it still
+     * unacknowledged: that segment is not sent again (the peer can take
+     * it), but the timer starts again from what goes next with the RTO
+     * restored (until the `tcpkarn` branch the backoff stayed until that
+     * segment's ACK, and its loss waited 2 x RTO). Not after a timeout since
+     * SND.UNA last moved (retries), a loss: that backoff stays until a
+     * sample (Karn). */
+    if (wnd > c->snd_wnd && c->snd_wnd < c->mss &&
+        c->snd_max - c->snd_una <= c->snd_wnd + 2u) {
+      if (c->retries == 0) {
+        const tern_tcp_config *cfg = &c->layer->cfg;
+        tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
+      }
       c->pend |= TERN__TCP_P_PROBE;
+      if (c->snd_wnd == 0) {
+        c->snd_nxt = c->snd_una;
+        c->rtt_at = 0;
+      }
     }
     c->snd_wnd = wnd;
     c->snd_wl1 = s->seq;
@@ -655,14 +671,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
         ack_now(c);
         return;
       }
-      c->snd_nxt = c->snd_una;
-      tern__tcp_kick(layer);
-    } else {
-      if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
-        enter_time_wait(c, now); /* the FIN again: 2 MSL again */
-      }
-      ack_now(c);
+    } else if (c->state == TERN_TCP_TIME_WAIT &&
+               (s->flags & TERN_TCP_FIN) != 0) {
+      enter_time_wait(c, now); /* the FIN again: 2 MSL again */
     }
+    ack_now(c);
     goto drop;
   }
   /* A SYN in a synchronized state, in the window or not: a challenge

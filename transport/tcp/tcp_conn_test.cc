@@ -1790,6 +1790,145 @@ TEST_F(TcpConn, AfterAResentSynAckDataStartsWithAnRtoOfThreeSeconds) {
   EXPECT_EQ(resent[0].data, Bytes({'d', 'a', 't', 'a'}));
 }
 
+// Karn's rule in SYN-RECEIVED without timestamps: a duplicate SYN draws
+// our SYN-ACK again, and the ACK ending the handshake may answer either
+// copy, so it times nothing: the RTO stays the initial 1 s. Timed from the
+// first SYN-ACK across the resend (900 ms), it was 2.7 s.
+TEST_F(TcpConn, TheAckOfASynAckResentForADuplicateSynIsNotTimed) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  syn.opts.present = TERN_TCP_HAS_MSS;
+  syn.opts.mss = 1000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);  // the SYN-ACK, lost
+  tern_sim_advance(900);
+  std::vector<Seg> again = Send(syn);  // the peer's SYN again
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(again[0].seq, sa[0].seq);
+  tern_sim_advance(10);
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = sa[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(slots[0].rtt.srtt8, 0u) << "no sample";
+  EXPECT_EQ(slots[0].rtt.rto, (uint32_t)TERN_TCP_RTO_INITIAL);
+}
+
+// The same for the SYN-ACK SYN-RECEIVED sends as the ACK it owes a
+// segment out of its window (RFC 9293 3.10.7.4).
+TEST_F(TcpConn, TheAckOfASynAckResentForASegmentOutOfWindowIsNotTimed) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  syn.opts.present = TERN_TCP_HAS_MSS;
+  syn.opts.mss = 1000;
+  std::vector<Seg> sa = Send(syn);
+  ASSERT_EQ(sa.size(), 1u);  // the SYN-ACK, lost
+  tern_sim_advance(900);
+  Seg stray;
+  stray.seq = kPeerIss + 100000;  // past the window
+  stray.ack = sa[0].seq + 1;
+  std::vector<Seg> again = Send(stray);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  tern_sim_advance(10);
+  Seg ack;
+  ack.seq = kPeerIss + 1;
+  ack.ack = sa[0].seq + 1;
+  EXPECT_TRUE(Send(ack).empty());
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(slots[0].rtt.srtt8, 0u) << "no sample";
+  EXPECT_EQ(slots[0].rtt.rto, (uint32_t)TERN_TCP_RTO_INITIAL);
+}
+
+// A window too small to use (here 100 bytes of the 8,192 seen) holds
+// 2,000 bytes back (sender SWS avoidance); the persist timer sends what
+// it takes, backing the RTO off as for a probe. Once the window is usable
+// the RTO is SRTT and RTTVAR's again: a loss then waits one RTO.
+TEST_F(TcpConn, WhenASmallWindowGrowsTheRtoLeavesThePersistBackoff) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 100;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());  // held back
+  tern_sim_advance(rto);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data.size(), 100u);
+  EXPECT_EQ(conn.rtt.rto, 2 * rto);  // backed off
+  // The peer's reader makes room before those 100 bytes come (they are
+  // lost): the window update acknowledges nothing, so no sample drops the
+  // backoff, and the loss waited 2 x RTO.
+  out = Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 101);
+  EXPECT_EQ(conn.rtt.rto, rto);
+  tern_sim_advance(rto);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u) << "resent one RTO on";
+  EXPECT_EQ(out[0].seq, iss + 1);
+}
+
+// But a timeout is a loss: what the persist timer sent in a small window
+// timed out (the RTO backed off again, 4 x) and was sent again; the window
+// growing then keeps that backoff until a sample (RFC 6298 5.5, Karn).
+TEST_F(TcpConn, ASmallWindowGrowingAfterATimeoutKeepsTheBackoff) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 100;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(rto);
+  ASSERT_EQ(RunWoken().size(), 1u);  // lost
+  tern_sim_advance(2 * rto);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+  EXPECT_EQ(conn.rtt.rto, 4 * rto);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1));  // the window grows
+  EXPECT_EQ(conn.rtt.rto, 4 * rto);
+}
+
+// With the ACK of what the persist timer sent, the sample drops the
+// backoff in any case.
+TEST_F(TcpConn, TheAckOfWhatTheWindowTookTimesItsRoundTrip) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 100;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(rto);
+  ASSERT_EQ(RunWoken().size(), 1u);
+  EXPECT_EQ(conn.rtt.rto, 2 * rto);
+  ASSERT_FALSE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 101)).empty());
+  EXPECT_EQ(conn.rtt.rto, rto);
+}
+
 // The 3 s of RFC 6298 5.7 rest on the SYN states sending nothing but the
 // SYN (established() sets SND.NXT to ISS + 1 outright) and queueing no
 // data (the persist timer does not ask the state). A simultaneous open
