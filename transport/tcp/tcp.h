@@ -268,7 +268,7 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote);
  * timeout), an ICMP unreachable's error, TERN_ECLOSED (never opened). */
 tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
 
-/* Listens on local (port required; an unspecified or familiess address
+/* Listens on local (port required; an unspecified or families address
  * takes every local address): each SYN takes a free slot of
  * slots[0..n) (set up with tern_tcp_conn_init, 1..255); with none free,
  * a slot in TIME-WAIT that the application closed is taken (the one
