@@ -3313,6 +3313,36 @@ TEST_F(Recovery, ThreeDuplicatesWithAZeroWindowResendTheFirstSegment) {
   EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
 }
 
+// Karn (RFC 6298 3): without timestamps S0 is the segment timed; resent
+// by the third duplicate, its timing ends, and the ACK 2 s on (of the
+// copy, or of the first after a long queue?) gives no sample. It did:
+// only a timeout and a path MTU drop ended the timing, and the RTO came
+// from the ambiguous 2,050 ms.
+void KarnOnFastRetransmit(Recovery *t, bool sack) {
+  t->Grow(sack, 20000);
+  ASSERT_NE(t->conn.rtt_at, 0u);
+  ASSERT_EQ(t->conn.rtt_seq, t->R(4000));  // S0
+  tern_tcp_rtt before = t->conn.rtt;
+  tern_sim_advance(50);
+  EXPECT_EQ(t->Sent(t->Send(t->Ack(4000, {{5000, 6000}}))).size(), 1u);
+  EXPECT_EQ(t->Sent(t->Send(t->Ack(4000, {{5000, 7000}}))).size(), 1u);
+  P out = t->Sent(t->Send(t->Ack(4000, {{5000, 8000}})));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0], std::make_pair(4000u, 1000u));  // S0 again
+  tern_sim_advance(2000);
+  t->Send(t->Ack(14000));
+  EXPECT_EQ(t->conn.rtt.srtt8, before.srtt8) << "no sample";
+  EXPECT_EQ(t->conn.rtt.rto, before.rto);
+}
+
+TEST_F(Recovery, AFastRetransmitOfTheTimedSegmentEndsItsTiming) {
+  KarnOnFastRetransmit(this, false);
+}
+
+TEST_F(Recovery, ASackRetransmitOfTheTimedSegmentEndsItsTiming) {
+  KarnOnFastRetransmit(this, true);
+}
+
 // A smaller window with SEQ and ACK unchanged is not taken (it may be an
 // older ACK overtaken by an update: AnOlderAckOvertakenByAWindowUpdate-
 // DoesNotShrinkTheWindow). Not taken, it is no window update either, so
