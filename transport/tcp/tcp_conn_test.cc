@@ -1285,6 +1285,32 @@ TEST_F(TcpConn, AbortSendsAReset) {
   EXPECT_EQ(n, TERN_ECLOSED);
 }
 
+// tcp.h: a connection set up but never opened is no stream; every poll
+// says TERN_ECLOSED, as reading and writing did. Flush and close said 0,
+// the answer of a connection closed cleanly: the two were told apart by
+// nothing (err 0 in both). A connect gone through, a close READY with 0.
+TEST_F(TcpConn, FlushAndCloseOfAConnectionNeverOpenedSayClosed) {
+  tern_cx cx = app.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_tcp_poll_connect(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  err = 1;
+  EXPECT_EQ(tern_tcp_poll_flush(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);  // nothing was said yet
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(tern_tcp_poll_flush(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
 // Found by storm_sim_test (AbortWhileThePeerWrites): after an abort a read
 // still returned the bytes that had arrived before it, and the FIN as end
 // of stream, not TERN_ECLOSED (RFC 9293 3.10.5: pending RECEIVEs are
