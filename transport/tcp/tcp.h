@@ -162,7 +162,8 @@ typedef struct tern_tcp_conn {
   uint8_t state;      /* tern_tcp_state */
   uint8_t flags;      /* TERN_TCP_F_*: the application's switches */
   uint8_t pend;       /* what the runner owes the peer (tcp_conn.h) */
-  int8_t err;         /* the error that ended it, reported to both sides */
+  int8_t err;         /* the error that ended it, reported to both sides;
+                       * TERN_ECLOSED while never opened */
   uint8_t rcv_shift;  /* our window shift */
   uint8_t snd_shift;  /* the peer's */
   uint8_t opts;       /* options in force (tcp_conn.h) */

@@ -1285,6 +1285,32 @@ TEST_F(TcpConn, AbortSendsAReset) {
   EXPECT_EQ(n, TERN_ECLOSED);
 }
 
+// tcp.h: a connection set up but never opened is no stream; every poll
+// says TERN_ECLOSED, as reading and writing did. Flush and close said 0,
+// the answer of a connection closed cleanly: the two were told apart by
+// nothing (err 0 in both). A connect gone through, a close READY with 0.
+TEST_F(TcpConn, FlushAndCloseOfAConnectionNeverOpenedSayClosed) {
+  tern_cx cx = app.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_tcp_poll_connect(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  err = 1;
+  EXPECT_EQ(tern_tcp_poll_flush(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);  // nothing was said yet
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(tern_tcp_poll_flush(&conn, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+}
+
 // Found by storm_sim_test (AbortWhileThePeerWrites): after an abort a read
 // still returned the bytes that had arrived before it, and the FIN as end
 // of stream, not TERN_ECLOSED (RFC 9293 3.10.5: pending RECEIVEs are
@@ -3311,6 +3337,36 @@ TEST_F(Recovery, ThreeDuplicatesWithAZeroWindowResendTheFirstSegment) {
   EXPECT_TRUE(Send(closed).empty());
   EXPECT_EQ(Sent(Send(closed)), (P{{4000, 1000}}));
   EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+// Karn (RFC 6298 3): without timestamps S0 is the segment timed; resent
+// by the third duplicate, its timing ends, and the ACK 2 s on (of the
+// copy, or of the first after a long queue?) gives no sample. It did:
+// only a timeout and a path MTU drop ended the timing, and the RTO came
+// from the ambiguous 2,050 ms.
+void KarnOnFastRetransmit(Recovery *t, bool sack) {
+  t->Grow(sack, 20000);
+  ASSERT_NE(t->conn.rtt_at, 0u);
+  ASSERT_EQ(t->conn.rtt_seq, t->R(4000));  // S0
+  tern_tcp_rtt before = t->conn.rtt;
+  tern_sim_advance(50);
+  EXPECT_EQ(t->Sent(t->Send(t->Ack(4000, {{5000, 6000}}))).size(), 1u);
+  EXPECT_EQ(t->Sent(t->Send(t->Ack(4000, {{5000, 7000}}))).size(), 1u);
+  P out = t->Sent(t->Send(t->Ack(4000, {{5000, 8000}})));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0], std::make_pair(4000u, 1000u));  // S0 again
+  tern_sim_advance(2000);
+  t->Send(t->Ack(14000));
+  EXPECT_EQ(t->conn.rtt.srtt8, before.srtt8) << "no sample";
+  EXPECT_EQ(t->conn.rtt.rto, before.rto);
+}
+
+TEST_F(Recovery, AFastRetransmitOfTheTimedSegmentEndsItsTiming) {
+  KarnOnFastRetransmit(this, false);
+}
+
+TEST_F(Recovery, ASackRetransmitOfTheTimedSegmentEndsItsTiming) {
+  KarnOnFastRetransmit(this, true);
 }
 
 // A smaller window with SEQ and ACK unchanged is not taken (it may be an

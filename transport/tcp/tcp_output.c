@@ -466,6 +466,11 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
   bool again = p->rexmit || tern_seq_lt(p->seq, c->snd_max);
   if (again && seg_len != 0) {
     layer->stats.retransmits++;
+    /* Karn (RFC 6298 3): the segment timed, sent again (a fast retransmit,
+     * SACK's or NewReno's resend), gives no sample. */
+    if (tern_seq_in_window(c->rtt_seq, p->seq, seg_len)) {
+      c->rtt_at = 0;
+    }
   }
   if (!p->rexmit && seg_len != 0) {
     bool was_idle = c->snd_una == c->snd_max;

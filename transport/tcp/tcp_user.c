@@ -82,6 +82,9 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
   c->layer = layer;
   c->sbuf = tx;
   c->scap = tx_cap;
+  /* Never opened: flush and close say so too, not the 0 of a clean close
+   * (connect and a listener's take clear it). */
+  c->err = TERN_ECLOSED;
   return 0;
 }
 
