@@ -60,7 +60,9 @@ typedef enum tern_neigh_state {
 typedef struct tern_neighbour {
   tern_time deadline; /* INCOMPLETE: next solicitation; REACHABLE: expiry */
   uint8_t state;      /* tern_neigh_state */
-  uint8_t tries;      /* INCOMPLETE: solicitations still to send */
+  uint8_t tries;      /* INCOMPLETE: solicitations still to send;
+                       * REACHABLE: non-zero once in use (resolved again
+                       * when it expires) */
   uint8_t lladdr[6];  /* the link address (a MAC) once REACHABLE */
 } tern_neighbour;
 
