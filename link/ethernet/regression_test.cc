@@ -279,6 +279,65 @@ TEST_F(EthTest, NullAdapterOrLowerDeviceIsRefused) {
   EXPECT_EQ(tern_eth_attach_ndp(nullptr, &ndp_.cache), TERN_EINVAL);
 }
 
+// Issue 8 section 4.3's flood protection held only until the gateway's
+// entry expired: with no ARP from the gateway for 300 s (a peer that
+// confirms us by TCP progress never asks), the entry went FREE, and the
+// gateway's next packet needed a new resolution, which competed with the
+// spoofed next hops for the resolutions' share (one of four entries) and
+// was refused (TERN_ENOMEM) while the flood lasted. An entry used since
+// its last confirmation is now resolved again in place when it expires,
+// needing no new entry; an entry not used expires as before, silently.
+TEST_F(EthTest, GatewayInUseIsNotLockedOutByAFloodWhenItsEntryExpires) {
+  StartWithIp();            // four entries, one resolving at once
+  Resolve(kMacA, kIpPeer);  // the gateway
+  Advance(298000);
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  uint8_t spoofed = 10;
+  // Four seconds of flood across the gateway's expiry (300 s after it
+  // answered), the gateway used all along.
+  for (int round = 0; round < 8; round++) {
+    for (int i = 0; i < 20; i++, spoofed = spoofed == 250 ? 10 : spoofed + 1) {
+      const uint8_t ip[4] = {192, 0, 2, spoofed};
+      int err = SendEchoReply(ip);
+      EXPECT_TRUE(err == 0 || err == TERN_ENOMEM) << err;
+    }
+    EXPECT_EQ(SendEchoReply(kIpPeer), 0) << "round " << round;
+    std::vector<Bytes> w = Wire();
+    bool asked = false, sent = false;
+    for (const Bytes &f : w) {
+      asked = asked || f == OurRequest(kIpPeer);
+      sent = sent || f == kEchoReplyFrame;
+    }
+    if (asked) {  // the gateway answers
+      Inject(PeerReply(kMacA, kIpPeer));
+      RecvAll();
+      for (const Bytes &f : Wire()) {
+        sent = sent || f == kEchoReplyFrame;
+      }
+    }
+    EXPECT_TRUE(sent) << "round " << round;
+    Advance(500);
+    RecvAll();
+  }
+  // An entry nobody used since its last confirmation (here an ARP request
+  // from the gateway for someone else) expires without a request: no ARP
+  // traffic for idle entries.
+  const uint8_t other[4] = {192, 0, 2, 77};
+  Inject(ArpFrame(kBcast, kMacA, 1, kMacA, kIpPeer, kZeroMac, other));
+  RecvAll();
+  Advance(10000);
+  RecvAll();
+  Wire();
+  Advance(290000);
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(kIpPeer));
+}
+
 // The set_addr op with no address: refused, whatever the length (before,
 // a NULL IPv6 address was taken as set).
 TEST_F(EthTest, SetAddrWithoutAnAddressIsRefused) {

@@ -88,9 +88,11 @@ tern_neighbour *tern_neigh_find(tern_neigh_cache *c, const uint8_t *addr) {
   return look(c, addr, &s);
 }
 
-/* Sends the next solicitation of an INCOMPLETE entry and schedules the
- * one after. A solicitation that cannot go out counts as a try. */
+/* Sends the next solicitation of an entry, INCOMPLETE from then on, and
+ * schedules the one after. A solicitation that cannot go out counts as a
+ * try. */
 static void solicit(tern_neigh_cache *c, tern_neighbour *e, tern_time now) {
+  e->state = TERN_NEIGH_INCOMPLETE;
   e->tries--;
   e->deadline = now + c->cfg.retry_ms;
   if (c->cfg.proto.solicit(c->cfg.proto.self, tern_neigh_addr(e)) != 0) {
@@ -106,6 +108,8 @@ int tern_neigh_resolve(tern_neigh_cache *c, const uint8_t *addr, tern_time now,
     if (e->state != TERN_NEIGH_REACHABLE) {
       return TERN_EAGAIN;
     }
+    /* In use: resolved again in place when it expires (service). */
+    e->tries = c->cfg.max_solicit;
     *lladdr = e->lladdr;
     return 0;
   }
@@ -116,7 +120,6 @@ int tern_neigh_resolve(tern_neigh_cache *c, const uint8_t *addr, tern_time now,
     return TERN_ENOMEM;
   }
   memcpy(tern_neigh_addr(e), addr, c->addr_len);
-  e->state = TERN_NEIGH_INCOMPLETE;
   e->tries = c->cfg.max_solicit;
   solicit(c, e, now);
   return TERN_EAGAIN;
@@ -162,8 +165,9 @@ bool tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next) {
       continue;
     }
     if (!tern_time_before(now, e->deadline)) {
-      if (e->state == TERN_NEIGH_REACHABLE || e->tries == 0) {
-        /* Expired, or the last solicitation got no answer in time. */
+      if (e->tries == 0) {
+        /* Expired unused since its last confirmation, or the last
+         * solicitation got no answer in time. */
         if (e->state == TERN_NEIGH_REACHABLE) {
           c->stats.expired++;
         } else {
@@ -173,6 +177,10 @@ bool tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next) {
         freed = true;
         continue;
       }
+      /* Resolving, or expired after use (tries set by resolve): solicited
+       * again in its own entry, so an address in use never waits for a
+       * free entry or a resolution's turn (max_pending), which a flood of
+       * new next hops can keep taken. */
       solicit(c, e, now);
     }
     if (tern_time_before(e->deadline, *next)) {

@@ -19,7 +19,10 @@
  *   INCOMPLETE --no answer--> FREE (the resolution failed)
  *   REACHABLE --confirm()--> REACHABLE (link address updated, expiry
  *                            restarted)
- *   REACHABLE --reachable_ms without a confirmation--> FREE
+ *   REACHABLE --reachable_ms without a confirmation--> FREE, or, when
+ *                 resolve() found it since its last confirmation (it is
+ *                 in use), INCOMPLETE: solicited again in its own entry,
+ *                 needing no free entry and no turn among max_pending
  *
  * Resolutions in progress are bounded on their own (max_pending) and never
  * evict a working entry: a burst of packets to unknown (spoofed) on-link
@@ -57,7 +60,9 @@ typedef enum tern_neigh_state {
 typedef struct tern_neighbour {
   tern_time deadline; /* INCOMPLETE: next solicitation; REACHABLE: expiry */
   uint8_t state;      /* tern_neigh_state */
-  uint8_t tries;      /* INCOMPLETE: solicitations still to send */
+  uint8_t tries;      /* INCOMPLETE: solicitations still to send;
+                       * REACHABLE: non-zero once in use (resolved again
+                       * when it expires) */
   uint8_t lladdr[6];  /* the link address (a MAC) once REACHABLE */
 } tern_neighbour;
 
@@ -158,7 +163,8 @@ void tern__neigh_setup(tern_neigh_cache *c, void *entries, size_t count,
 tern_neighbour *tern_neigh_find(tern_neigh_cache *c, const uint8_t *addr);
 
 /* Looks up addr for sending at now: 0 and *lladdr its link address when
- * it is REACHABLE; TERN_EAGAIN while it is resolving (a new resolution is
+ * it is REACHABLE (it is then in use: resolved again in place when it
+ * expires); TERN_EAGAIN while it is resolving (a new resolution is
  * started: INCOMPLETE, its first solicitation sent now); TERN_ENOMEM
  * when a new one cannot start (counted in stats.refused). */
 int tern_neigh_resolve(tern_neigh_cache *c, const uint8_t *addr, tern_time now,

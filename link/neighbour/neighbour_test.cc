@@ -104,12 +104,53 @@ TEST_F(Cache4, AnAnswerMakesItReachableUntilItExpires) {
   EXPECT_EQ(0, std::memcmp(ll, Mac(7).data(), 6));
   EXPECT_EQ(cache.stats.resolved, 1u);
 
+  // Not used again after an ARP from it: it expires, silently.
+  EXPECT_TRUE(Confirm(7, 100));
   tern_time next = 1000000;
-  EXPECT_FALSE(tern_neigh_service(&cache, 30049, &next));
-  EXPECT_EQ(next, 30050u);
-  EXPECT_TRUE(tern_neigh_service(&cache, 30050, &next));
+  EXPECT_FALSE(tern_neigh_service(&cache, 30099, &next));
+  EXPECT_EQ(next, 30100u);
+  EXPECT_TRUE(tern_neigh_service(&cache, 30100, &next));
   EXPECT_EQ(cache.stats.expired, 1u);
-  EXPECT_EQ(Resolve(7, 30060), TERN_EAGAIN);  // resolves afresh
+  EXPECT_EQ(sol.sent.size(), 1u);
+  EXPECT_EQ(Resolve(7, 30160), TERN_EAGAIN);  // resolves afresh
+  EXPECT_EQ(sol.sent.size(), 2u);
+}
+
+// An entry used since its last confirmation is not freed when it expires
+// but solicited again in its own entry, whatever the resolutions in
+// progress: a flood of new next hops holding max_pending (and the free
+// entries) cannot lock a neighbour in use (the gateway) out. It fails as
+// any resolution when nobody answers.
+TEST_F(Cache4, AnEntryInUseIsResolvedAgainInPlaceWhenItExpires) {
+  Learn(1, 0);
+  ASSERT_EQ(Resolve(1, 10), 0);  // in use
+  Learn(2, 0);                   // not used
+  ASSERT_EQ(Resolve(100, 29500), TERN_EAGAIN);
+  ASSERT_EQ(Resolve(101, 29500), TERN_EAGAIN);
+  ASSERT_EQ(Resolve(102, 29500), TERN_ENOMEM);  // max_pending: two
+  sol.sent.clear();
+  tern_time next = 1000000;
+  EXPECT_TRUE(tern_neigh_service(&cache, 30000, &next));  // 2 expired
+  ASSERT_EQ(sol.sent.size(), 1u);
+  EXPECT_EQ(sol.sent[0][3], 1);
+  EXPECT_EQ(cache.stats.expired, 1u);
+  EXPECT_EQ(Resolve(1, 30000), TERN_EAGAIN);  // packets wait for the answer
+  EXPECT_TRUE(Confirm(1, 30010));
+  const uint8_t *ll = nullptr;
+  EXPECT_EQ(Resolve(1, 30020, &ll), 0);
+  EXPECT_EQ(0, std::memcmp(ll, Mac(1).data(), 6));
+  for (tern_time t = 30500; t < 34000; t += 1000) {  // 100 and 101 fail
+    (void)tern_neigh_service(&cache, t, &next);
+  }
+  EXPECT_EQ(cache.stats.failed, 2u);
+  // Used again, and this time nobody answers: three tries, then FREE.
+  sol.sent.clear();
+  EXPECT_FALSE(tern_neigh_service(&cache, 60010, &next));
+  EXPECT_FALSE(tern_neigh_service(&cache, 61010, &next));
+  EXPECT_FALSE(tern_neigh_service(&cache, 62010, &next));
+  EXPECT_EQ(sol.sent.size(), 3u);
+  EXPECT_TRUE(tern_neigh_service(&cache, 63010, &next));
+  EXPECT_EQ(tern_neigh_find(&cache, Ip(1).data()), nullptr);
 }
 
 TEST_F(Cache4, AConfirmationRestartsTheExpiryAndUpdatesTheAddress) {
@@ -285,7 +326,8 @@ TEST(NeighbourCache, InitRefusesTimesTheClockCannotCompare) {
   ASSERT_TRUE(tern_neigh_confirm(&c, ip, mac, t0, false));
   tern_time next = t0 + 1;
   EXPECT_FALSE(tern_neigh_service(&c, t0 + longest - 1, &next));
-  EXPECT_EQ(tern_neigh_resolve(&c, ip, t0 + longest - 1, &ll), 0);
+  ASSERT_NE(tern_neigh_find(&c, ip), nullptr);
+  EXPECT_EQ(tern_neigh_find(&c, ip)->state, TERN_NEIGH_REACHABLE);
   EXPECT_TRUE(tern_neigh_service(&c, t0 + longest, &next));
 }
 
