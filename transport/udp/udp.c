@@ -353,7 +353,14 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     goto out;
   }
   if (!tern_ip_addr_is_unspecified(&sock->local.addr)) {
-    r.src = sock->local.addr; /* bound to it: sent from it */
+    /* Bound to it: sent from it, while it is ours (RFC 1122 3.2.1.3: a
+     * host's datagrams carry one of its own addresses; an interface may
+     * have lost it since the bind, a lease renewed with another). */
+    rc = TERN_EADDRNOTAVAIL;
+    if (!tern_ip_is_local(stack, &sock->local.addr)) {
+      goto out;
+    }
+    r.src = sock->local.addr;
   }
   /* A datagram that cannot go is refused before it waits for room: one
    * refused after a room wake would have taken that wake from the sender
