@@ -31,14 +31,7 @@ int tern_endpoint_remote_check(const tern_endpoint *e) {
   if (rc != 0) {
     return rc;
   }
-  const uint32_t *w = e->addr.u.w;
-  uint32_t any = w[0];
-#if TERN_CONFIG_IPV6
-  if (e->addr.family == TERN_IP_V6) {
-    any |= w[1] | w[2] | w[3];
-  }
-#endif
-  return any != 0 ? 0 : TERN_EINVAL;
+  return tern_ip_addr_is_unspecified(&e->addr) ? TERN_EINVAL : 0;
 }
 
 int tern_endpoint_local_check(const tern_endpoint *e) {

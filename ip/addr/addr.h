@@ -100,6 +100,22 @@ static inline size_t tern_ip_addr_len(uint8_t family) {
   return TERN_CONFIG_IPV6 && family == TERN_IP_V6 ? 16u : 4u;
 }
 
+/* Whether a is unspecified: no family, or all zero (0.0.0.0, ::), what a
+ * binding takes as "every address" and a peer may never be (RFC 1122
+ * 3.2.1.3, RFC 4291 2.5.2). Inline, a word at a time (u.w): the one test
+ * UDP's sockets, the IP core's tern_ip_addr_takes and
+ * tern_endpoint_remote_check share; tern_ipv4_is_unspecified below is
+ * the same question of a bare tern_ipv4_addr. */
+static inline bool tern_ip_addr_is_unspecified(const tern_ip_addr *a) {
+  uint32_t any = a->u.w[0];
+#if TERN_CONFIG_IPV6
+  if (a->family == TERN_IP_V6) {
+    any |= a->u.w[1] | a->u.w[2] | a->u.w[3];
+  }
+#endif
+  return a->family == TERN_IP_NONE || any == 0;
+}
+
 /* An address and a port (UDP or TCP), and the interface it is scoped to:
  * the zone of a link-local IPv6 address (RFC 4007 section 11), or the
  * interface a limited broadcast goes out of. The scope is an interface id

@@ -97,6 +97,39 @@ TEST(Ipv4, UnspecifiedIsAllFourBytesZero) {
   EXPECT_TRUE(tern_ipv4_is_unspecified(&parsed));
 }
 
+// The family-neutral test: no family, or every byte of the family's
+// address zero; one set bit in any byte of it is an address. Bytes past
+// an IPv4 address are not looked at.
+TEST(Ip, UnspecifiedIsNoFamilyOrAllZero) {
+  tern_ip_addr a;
+  memset(&a, 0, sizeof a);
+  EXPECT_TRUE(tern_ip_addr_is_unspecified(&a));  // no family
+  a.u.b[0] = 10;
+  EXPECT_TRUE(tern_ip_addr_is_unspecified(&a));  // no family, any bytes
+  memset(&a, 0, sizeof a);
+  a.family = TERN_IP_V4;
+  EXPECT_TRUE(tern_ip_addr_is_unspecified(&a));  // 0.0.0.0
+  for (int i = 0; i < 4; i++) {
+    tern_ip_addr b = a;
+    b.u.b[i] = 0x80;
+    EXPECT_FALSE(tern_ip_addr_is_unspecified(&b)) << i;
+    b.u.b[i] = 1;
+    EXPECT_FALSE(tern_ip_addr_is_unspecified(&b)) << i;
+  }
+#if TERN_CONFIG_IPV6
+  a.u.b[4] = 1;  // past the IPv4 address
+  EXPECT_TRUE(tern_ip_addr_is_unspecified(&a));
+  memset(&a, 0, sizeof a);
+  a.family = TERN_IP_V6;
+  EXPECT_TRUE(tern_ip_addr_is_unspecified(&a));  // ::
+  for (int i = 0; i < 16; i++) {
+    tern_ip_addr b = a;
+    b.u.b[i] = 1;
+    EXPECT_FALSE(tern_ip_addr_is_unspecified(&b)) << i;
+  }
+#endif
+}
+
 // RFC 5952 section 4 examples and the RFC 4291 section 2.2 forms.
 TEST(Ipv6, CanonicalText) {
   EXPECT_EQ(Canon6("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");

@@ -409,12 +409,6 @@ bool tern_ip_addr_takes(const tern_ip_addr *b, const tern_ip_addr *a);
 /* Whether the stack has a layer for the family (TERN_IP_V4, TERN_IP_V6). */
 bool tern_ip_has_family(const tern_ip_stack *stack, uint8_t family);
 
-/* Allocates a packet for a transport from the stack's pool: READY with an
- * empty packet, or PENDING while none is free beyond the receive reserve
- * (waiting on w, storage in the caller's state). */
-tern_poll tern_ip_poll_alloc(tern_ip_stack *stack, tern_cx *cx, tern_waiter *w,
-                             tern_pkt **out);
-
 /* Waits for room in iface's transmit queue: READY when there is (send now,
  * in the same poll: nothing else can take it before), PENDING with the
  * caller waiting on w. READY too when the interface is down (the send
@@ -436,18 +430,19 @@ void tern_ip_cancel_wait(tern_ip_stack *stack, tern_waiter *w,
 
 /* A transport's sender, as TCP's runner and each UDP socket have one: the
  * packet a datagram is built in and the wait for it, then for room in the
- * interface's queue. The three calls below are what both did with
- * tern_ip_poll_alloc, tern_ip_poll_room and tern_ip_cancel_wait, kept
- * once. Caller storage, zero-initialised. */
+ * interface's queue. The three calls below are how a transport takes a
+ * packet from the stack's pool, waits for room (tern_ip_poll_room) and
+ * gives both up (tern_ip_cancel_wait), kept once. Caller storage,
+ * zero-initialised. */
 typedef struct tern_ip_sender {
   tern_waiter waiter;
   tern_ip_iface *iface; /* whose queue it waits on (NULL: the pool) */
   tern_pkt *pkt;        /* the packet it holds while it waits */
 } tern_ip_sender;
 
-/* s's packet: READY with s->pkt (the one it holds, or a new one from
- * the stack's pool, as tern_ip_poll_alloc would give it), PENDING while
- * the pool has none for it. */
+/* s's packet: READY with s->pkt (the one it holds, or a new, empty one
+ * from the stack's pool), PENDING while the pool has none free beyond its
+ * receive reserve (s waiting for one). */
 tern_poll tern_ip_sender_poll_alloc(tern_ip_stack *stack, tern_cx *cx,
                                     tern_ip_sender *s);
 

@@ -631,14 +631,13 @@ TEST(IpPool, TheReceiveReserveKeepsPacketsForReceivers) {
   CountingWaker sender;
   tern_cx scx = sender.Cx();
   std::vector<tern_pkt *> got;
-  tern_waiter w = TERN_WAITER_INIT;
+  tern_ip_sender s{};  // a transport's sender, zero-initialised
   for (int n = 0; n < 6; n++) {
-    tern_pkt *p = nullptr;
-    ASSERT_EQ(tern_ip_poll_alloc(&c.stack, &scx, &w, &p), TERN_READY) << n;
-    got.push_back(p);
+    ASSERT_EQ(tern_ip_sender_poll_alloc(&c.stack, &scx, &s), TERN_READY) << n;
+    got.push_back(s.pkt);
+    s.pkt = nullptr;  // taken: the next poll asks the pool again
   }
-  tern_pkt *p = nullptr;
-  EXPECT_EQ(tern_ip_poll_alloc(&c.stack, &scx, &w, &p), TERN_PENDING);
+  EXPECT_EQ(tern_ip_sender_poll_alloc(&c.stack, &scx, &s), TERN_PENDING);
   // A receive path still gets the last two.
   tern_pkt *r1 = tern_pkt_pool_try_alloc(&c.pool.pool);
   tern_pkt *r2 = tern_pkt_pool_try_alloc(&c.pool.pool);
@@ -650,8 +649,8 @@ TEST(IpPool, TheReceiveReserveKeepsPacketsForReceivers) {
   tern_pkt_free(got.back());
   got.pop_back();
   EXPECT_EQ(sender.Take(), 1);
-  ASSERT_EQ(tern_ip_poll_alloc(&c.stack, &scx, &w, &p), TERN_READY);
-  got.push_back(p);
+  ASSERT_EQ(tern_ip_sender_poll_alloc(&c.stack, &scx, &s), TERN_READY);
+  got.push_back(s.pkt);
   for (tern_pkt *q : got) {
     tern_pkt_free(q);
   }

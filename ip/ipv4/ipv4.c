@@ -28,14 +28,18 @@ bool tern_ipv4_is_local(const tern_ip_stack *stack,
   return tern__ipv4_is_local(stack, tern_ld32(addr->b));
 }
 
-/* Whether a (a word in memory order) is an interface's subnet broadcast,
- * or 255.255.255.255 once an interface lacks a subnet (its bcast); with
- * ours, or an interface's address (asked only of a nonzero a: an
- * interface without one holds 0). One walk for input's two tests of a
- * source. */
+/* Whether a (a word in memory order) is no host's by our interfaces'
+ * configuration: a subnet broadcast, or 255.255.255.255 once an
+ * interface lacks a subnet (its bcast); a subnet's own address (bcast &
+ * mask: RFC 1122 3.2.1.3 gives no host a host number of 0; where there is
+ * no subnet, /31, /32 or no address, bcast is all ones and this is the
+ * mask, 0.0.0.0 or 255.255.255.254, which input drops anyway); with ours,
+ * also an interface's address (asked only of a nonzero a: an interface
+ * without one holds 0). One walk for input's tests of a source. */
 static bool bcast_or_ours(const tern_ip_stack *stack, uint32_t a, bool ours) {
   for (const tern_ip_iface *i = stack->ifaces; i != NULL; i = i->next) {
-    if (a == i->v4.bcast || (ours && a == i->v4.addr)) {
+    if (a == i->v4.bcast || a == (i->v4.bcast & i->v4.mask) ||
+        (ours && a == i->v4.addr)) {
       return true;
     }
   }
@@ -45,7 +49,12 @@ static bool bcast_or_ours(const tern_ip_stack *stack, uint32_t a, bool ours) {
 bool tern_ipv4_is_broadcast(const tern_ip_stack *stack,
                             const tern_ipv4_addr *addr) {
   uint32_t a = tern_ld32(addr->b);
-  return a == ALL_ONES || bcast_or_ours(stack, a, false);
+  for (const tern_ip_iface *i = stack->ifaces; i != NULL; i = i->next) {
+    if (a == i->v4.bcast) {
+      return true;
+    }
+  }
+  return a == ALL_ONES;
 }
 
 /* The address as a word in memory order, 0 for NULL. */

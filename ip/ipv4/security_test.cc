@@ -112,6 +112,43 @@ TEST(Ipv4Security, AnotherInterfacesSubnetBroadcastIsNoSource) {
   EXPECT_EQ(st.icmp_unreach_sent, 0u);
 }
 
+// RFC 1122 3.2.1.3: no field of an address is 0 outside the forms it
+// lists, so a subnet's own address ({<Network-number>, 0}, a broadcast to
+// 4.2BSD's hosts, which 3.3.6 has hosts accept as one) is no host's and
+// never a source: an answer would go to the subnet's address. Ours and
+// another interface's subnet alike; a /31 has none (RFC 3021: both its
+// addresses are hosts). Added by the revip28 review: answered before.
+TEST(Ipv4Security, ASubnetsOwnAddressIsNoSource) {
+  tern_test::TwoIfaces t;
+  Sink udp;
+  ASSERT_EQ(tern_ip_register(&t.s, &udp.proto), 0);
+  const uint8_t subnets[2][4] = {{192, 0, 2, 0}, {198, 51, 100, 0}};
+  for (const uint8_t *src : subnets) {
+    for (Bytes d : {B(kEchoRequest, sizeof kEchoRequest),
+                    B(kUdpToClosedPort, sizeof kUdpToClosedPort)}) {
+      memcpy(&d[12], src, 4);
+      FixIpChecksum(d);
+      EXPECT_TRUE(t.Exchange(t.l0, d).empty());
+      EXPECT_TRUE(t.l1.TakeAll().empty());
+    }
+  }
+  tern_ipv4_stats st = tern_ipv4_get_stats(&t.v4);
+  EXPECT_EQ(st.rx_drop_bad_src, 4u);
+  EXPECT_EQ(udp.calls, 0);
+  EXPECT_EQ(st.icmp_echo_replies, 0u);
+  EXPECT_EQ(st.icmp_unreach_sent, 0u);
+  // 192.0.2.3/31: 192.0.2.2 is the other host of the link, and answered.
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 3);
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i0, &a, 31, nullptr), 0);
+  Bytes d = B(kEchoRequest, sizeof kEchoRequest);
+  const uint8_t peer[4] = {192, 0, 2, 2};
+  memcpy(&d[12], peer, 4);
+  memcpy(&d[16], a.b, 4);
+  FixIpChecksum(d);
+  EXPECT_EQ(t.Exchange(t.l0, d).size(), 1u);
+  EXPECT_EQ(tern_ipv4_get_stats(&t.v4).rx_drop_bad_src, 4u);
+}
+
 // 4.1, the other side: what this host sends itself, looped back through
 // the stack, is from its own address and must still be delivered (a fix
 // that dropped every datagram from our own address would break that).

@@ -577,8 +577,8 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     }
     tern_pkt *pkt;
     if (cx == NULL) {
-      /* What tern_ip_poll_room and tern_ip_poll_alloc would find at once,
-       * or nothing: the runner, woken, sends it. */
+      /* What tern_ip_poll_room and tern_ip_sender_poll_alloc would find
+       * at once, or nothing: the runner, woken, sends it. */
       pkt = tern_ip_has_room(rt.iface) ? tern_pkt_pool_try_alloc_tx(stack->pool)
                                        : NULL;
       if (pkt == NULL) {

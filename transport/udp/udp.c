@@ -7,26 +7,6 @@
 
 /* ---- addresses and bindings ---- */
 
-/* The OR of a's words (IPv4: its one word), which is 0 when a is all
- * zero, or of their differences from b's (0 when a and b are the same
- * address). Addresses are read as words (tern_ip_addr.u.w). */
-static uint32_t words_or(const tern_ip_addr *a, const tern_ip_addr *b) {
-  const uint32_t *x = a->u.w, *y = b->u.w;
-  uint32_t r = x[0] ^ y[0];
-#if TERN_CONFIG_IPV6
-  if (a->family == TERN_IP_V6) {
-    r |= (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]);
-  }
-#endif
-  return r;
-}
-
-/* Whether a is "any": no family, or all zero. */
-static bool unspecified(const tern_ip_addr *a) {
-  static const tern_ip_addr zero;
-  return a->family == TERN_IP_NONE || words_or(a, &zero) == 0;
-}
-
 /* Whether a scope (an interface id, 0: any) takes the interface id. */
 static bool takes_scope(uint8_t scope, uint8_t id) {
   return scope == 0 || scope == id;
@@ -190,7 +170,8 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
     return fam == TERN_IP_V4 || fam == TERN_IP_V6 ? TERN_EAFNOSUPPORT
                                                   : TERN_EINVAL;
   }
-  if (!unspecified(&l.addr) && !tern_ip_is_local(stack, &l.addr)) {
+  if (!tern_ip_addr_is_unspecified(&l.addr) &&
+      !tern_ip_is_local(stack, &l.addr)) {
     return TERN_EADDRNOTAVAIL;
   }
   if (l.port == 0) {
@@ -250,7 +231,7 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote) {
     if (rc != 0) {
       return rc;
     }
-    if (unspecified(&remote->addr)) {
+    if (tern_ip_addr_is_unspecified(&remote->addr)) {
       return TERN_EINVAL;
     }
   }
@@ -371,8 +352,15 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
   if (rc != 0) {
     goto out;
   }
-  if (!unspecified(&sock->local.addr)) {
-    r.src = sock->local.addr; /* bound to it: sent from it */
+  if (!tern_ip_addr_is_unspecified(&sock->local.addr)) {
+    /* Bound to it: sent from it, while it is ours (RFC 1122 3.2.1.3: a
+     * host's datagrams carry one of its own addresses; an interface may
+     * have lost it since the bind, a lease renewed with another). */
+    rc = TERN_EADDRNOTAVAIL;
+    if (!tern_ip_is_local(stack, &sock->local.addr)) {
+      goto out;
+    }
+    r.src = sock->local.addr;
   }
   /* A datagram that cannot go is refused before it waits for room: one
    * refused after a room wake would have taken that wake from the sender

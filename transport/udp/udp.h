@@ -155,8 +155,9 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
  * TERN_ECLOSED (the socket was closed: a send waiting then is woken),
  * TERN_EINVAL (a socket never bound, destination port 0, data NULL with
  * len > 0, a family the socket is not bound to), TERN_ENOTCONN (dst NULL
- * on an unconnected socket), TERN_EAFNOSUPPORT (a family the stack has
- * no layer for, or IPv6 in an IPv4-only build), TERN_ENETUNREACH,
+ * on an unconnected socket), TERN_EADDRNOTAVAIL (the socket's bound
+ * address is no longer one of this host's), TERN_EAFNOSUPPORT (a family the
+ * stack has no layer for, or IPv6 in an IPv4-only build), TERN_ENETUNREACH,
  * TERN_ENETDOWN (no route, or only through a link that is down),
  * TERN_EMSGSIZE (more than the route's max_len minus 8, or than a pool
  * packet holds). PENDING while the stack's pool is empty or the outgoing

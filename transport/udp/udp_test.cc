@@ -933,6 +933,29 @@ TEST(UdpSend, Errors) {
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
+// RFC 1122 3.2.1.3: a host's datagrams carry one of its own addresses as
+// their source. A socket bound to an address the interface has since
+// lost (a DHCP lease renewed with another address) sends nothing rather
+// than datagrams from an address that is no longer ours (before, it sent
+// them from 192.0.2.2); with the address back, it sends again.
+TEST(UdpSend, AnAddressNoLongerOursIsNotSentFrom) {
+  UdpBench b;
+  tern_endpoint mine = Ep(tern_ipv4(192, 0, 2, 2), 7);
+  ASSERT_EQ(tern_udp_bind(&b.udp, &b.sock, &mine, b.ring, sizeof b.ring), 0);
+  tern_ipv4_addr other = tern_ipv4(192, 0, 2, 3), gw = tern_ipv4(192, 0, 2, 1);
+  ASSERT_EQ(tern_ipv4_set_addr(&b.iface, &other, 24, &gw), 0);
+  EXPECT_EQ(b.SendTo(kPeer, "x", 1), TERN_EADDRNOTAVAIL);
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 2);
+  ASSERT_EQ(tern_ipv4_set_addr(&b.iface, &a, 24, &gw), 0);
+  EXPECT_EQ(b.SendTo(kPeer, "x", 1), 0);
+  auto out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Bytes(out[0].begin() + 12, out[0].begin() + 16),
+            Bytes({192, 0, 2, 2}));
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
 // An MTU larger than the pool's 1600-byte packets: the packet is the limit.
 TEST(UdpSend, ADatagramNoPoolPacketHoldsIsRefused) {
   UdpBench b(9000);
