@@ -140,9 +140,16 @@ static void drop_fd(tern_socket_posix_sock *k) {
   }
 }
 
+/* Gives k's slot back. A task still waiting on it (another task's read,
+ * accept or receive) is woken and finds it gone (TERN_EINVAL), as tern's
+ * backend wakes its waiters at a close: the unregistration alone would
+ * forget its waker unwoken (tern/host_port.h). */
 static void release(tern_socket_posix_sock *k) {
-  drop_fd(k);
   k->kind = KIND_FREE;
+  if (k->fd >= 0) {
+    (void)tern_host_fd_wake(&k->reg);
+  }
+  drop_fd(k);
 }
 
 static tern_socket_posix_sock *free_sock(tern_socket_posix *net) {
