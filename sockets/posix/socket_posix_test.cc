@@ -387,6 +387,57 @@ TEST_P(PosixSocket, CloseAndAbortWakeTheTasksWaitingOnTheSocket) {
   EXPECT_EQ(got, TERN_EINVAL);
 }
 
+// A socket bound to port 0 (the kernel picks the port at the bind) keeps
+// that port when its connect is refused, as a socket bound to a port it
+// named does and as the abandoned connect's does: Linux locks only a port
+// the bind named, and lets the kernel's pick go when the refusal closes the
+// connection, while the socket still names it (getsockname(2) does).
+TEST_P(PosixSocket, SocketBoundToAnyPortKeepsThePortWhenItsConnectIsRefused) {
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint any = fx_->Local(0);
+  ASSERT_EQ(tern_socket_bind(c, &any), 0);
+  tern_endpoint before = {};
+  ASSERT_EQ(tern_socket_local(c, &before), 0);
+  ASSERT_NE(before.port, 0);
+  ASSERT_FALSE(PortFree(before));
+  tern_endpoint to = fx_->ServerAt(fx_->Port(1));  // nobody listens
+  ASSERT_EQ(tern_socket_connect(c, &to), 0);
+  int err = 0;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
+  tern_endpoint after = {};
+  ASSERT_EQ(tern_socket_local(c, &after), 0);
+  EXPECT_EQ(after.port, before.port);
+  EXPECT_FALSE(PortFree(before));  // still the socket's
+  Close(c, TERN_ECONNREFUSED);
+  EXPECT_TRUE(PortFree(before));  // back with the close
+}
+
+// And when its connection is reset: the same release, later.
+TEST_P(PosixSocket, SocketBoundToAnyPortKeepsThePortWhenItsConnectionIsReset) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_STREAM);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint any = fx_->Local(0);
+  ASSERT_EQ(tern_socket_bind(c, &any), 0);
+  tern_endpoint mine = {};
+  ASSERT_EQ(tern_socket_local(c, &mine), 0);
+  tern_socket *s;
+  ASSERT_NO_FATAL_FAILURE(ConnectFrom(c, lst, 0, &s));
+  tern_socket_abort(s);
+  open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(c, 1, &end), "");
+  ASSERT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  EXPECT_FALSE(PortFree(mine));  // still the socket's
+  Close(c, TERN_ECONNRESET);
+  EXPECT_TRUE(PortFree(mine));
+}
+
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
 // on a connection that was reset it answers as on a live one (0), as
 // tern's backend does: it answered the reset (TERN_ECONNRESET) once.
