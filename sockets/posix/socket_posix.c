@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -610,10 +611,23 @@ static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
     }
     /* Linux answers a close with unread bytes by a reset, which drops
      * what is still unsent or in flight: the close promises the peer
-     * every byte, so what arrived unread is discarded first. (Bytes that
-     * arrive after this still cause the reset.) */
+     * every byte, so what arrived unread is discarded first, as much as
+     * was queued now: reading until none is left could go on for as long
+     * as a fast peer keeps sending, the whole run loop waiting. (Bytes
+     * that arrive after this still cause the reset.) */
     uint8_t sink[256];
-    while (k->fd >= 0 && recv(k->fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    int left = 0;
+    if (k->fd >= 0 && ioctl(k->fd, FIONREAD, &left) != 0) {
+      left = 0;
+    }
+    while (left > 0) {
+      ssize_t r = recv(k->fd, sink,
+                       (size_t)left < sizeof sink ? (size_t)left : sizeof sink,
+                       MSG_DONTWAIT);
+      if (r <= 0) {
+        break;
+      }
+      left -= (int)r;
     }
     *err = k->err;
   }
