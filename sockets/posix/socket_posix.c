@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -215,7 +216,9 @@ static int pick_port(struct sockaddr_storage *ss, socklen_t len) {
     }
     return rc;
   }
-  /* sin_port and sin6_port lie at the same offset. */
+  _Static_assert(offsetof(struct sockaddr_in, sin_port) ==
+                     offsetof(struct sockaddr_in6, sin6_port),
+                 "pick_port writes either family's port as sin_port");
   ((struct sockaddr_in *)ss)->sin_port = ((struct sockaddr_in *)&got)->sin_port;
   return t;
 }
