@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -140,9 +142,16 @@ static void drop_fd(tern_socket_posix_sock *k) {
   }
 }
 
+/* Gives k's slot back. A task still waiting on it (another task's read,
+ * accept or receive) is woken and finds it gone (TERN_EINVAL), as tern's
+ * backend wakes its waiters at a close: the unregistration alone would
+ * forget its waker unwoken (tern/host_port.h). */
 static void release(tern_socket_posix_sock *k) {
-  drop_fd(k);
   k->kind = KIND_FREE;
+  if (k->fd >= 0) {
+    (void)tern_host_fd_wake(&k->reg);
+  }
+  drop_fd(k);
 }
 
 static tern_socket_posix_sock *free_sock(tern_socket_posix *net) {
@@ -185,6 +194,35 @@ static int p_open(tern_net *n, tern_socket_type type, tern_socket **out) {
   return 0;
 }
 
+/* The port the kernel picks for a stream bind of ss (port 0), written
+ * into ss, taken by a throwaway socket whose descriptor is returned (or a
+ * negative tern_err). The bind that follows names it, because Linux keeps
+ * a port the bind named through the end of a connection (a refusal, a
+ * reset, an abandoned connect) until the close, but lets its own pick go
+ * there while getsockname(2) still names it. Both sockets have
+ * SO_REUSEADDR and neither listens, so Linux lets them share the port
+ * until the caller closes the throwaway one. */
+static int pick_port(struct sockaddr_storage *ss, socklen_t len) {
+  int t = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  struct sockaddr_storage got;
+  socklen_t glen = sizeof got;
+  if (t < 0 || setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(t, (struct sockaddr *)ss, len) != 0 ||
+      getsockname(t, (struct sockaddr *)&got, &glen) != 0) {
+    int rc = tern_socket_posix_err(errno);
+    if (t >= 0) {
+      close(t);
+    }
+    return rc;
+  }
+  _Static_assert(offsetof(struct sockaddr_in, sin_port) ==
+                     offsetof(struct sockaddr_in6, sin6_port),
+                 "pick_port writes either family's port as sin_port");
+  ((struct sockaddr_in *)ss)->sin_port = ((struct sockaddr_in *)&got)->sin_port;
+  return t;
+}
+
 static int p_bind(tern_socket *s, const tern_endpoint *local) {
   tern_socket_posix_sock *k = sock_of(s);
   if ((k->kind != KIND_STREAM && k->kind != KIND_DGRAM) || k->fd >= 0 ||
@@ -199,13 +237,22 @@ static int p_bind(tern_socket *s, const tern_endpoint *local) {
   }
   struct sockaddr_storage ss;
   socklen_t len = to_sa(local, &ss);
-  rc = make_fd(k, ss.ss_family);
-  if (rc != 0) {
-    return rc;
+  int pick = -1;
+  if (k->kind == KIND_STREAM && local->port == 0) {
+    pick = pick_port(&ss, len);
+    if (pick < 0) {
+      return pick;
+    }
   }
-  if (bind(k->fd, (struct sockaddr *)&ss, len) != 0) {
+  rc = make_fd(k, ss.ss_family);
+  if (rc == 0 && bind(k->fd, (struct sockaddr *)&ss, len) != 0) {
     rc = tern_socket_posix_err(errno);
     drop_fd(k);
+  }
+  if (pick >= 0) {
+    close(pick);
+  }
+  if (rc != 0) {
     return rc;
   }
   k->bound = 1;
@@ -567,10 +614,23 @@ static tern_poll p_poll_close(tern_socket *s, tern_cx *cx, int *err) {
     }
     /* Linux answers a close with unread bytes by a reset, which drops
      * what is still unsent or in flight: the close promises the peer
-     * every byte, so what arrived unread is discarded first. (Bytes that
-     * arrive after this still cause the reset.) */
+     * every byte, so what arrived unread is discarded first, as much as
+     * was queued now: reading until none is left could go on for as long
+     * as a fast peer keeps sending, the whole run loop waiting. (Bytes
+     * that arrive after this still cause the reset.) */
     uint8_t sink[256];
-    while (k->fd >= 0 && recv(k->fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    int left = 0;
+    if (k->fd >= 0 && ioctl(k->fd, FIONREAD, &left) != 0) {
+      left = 0;
+    }
+    while (left > 0) {
+      ssize_t r = recv(k->fd, sink,
+                       (size_t)left < sizeof sink ? (size_t)left : sizeof sink,
+                       MSG_DONTWAIT);
+      if (r <= 0) {
+        break;
+      }
+      left -= (int)r;
     }
     *err = k->err;
   }
@@ -702,32 +762,6 @@ static tern_poll p_flush(void *self, tern_cx *cx, int *err) {
   return TERN_READY;
 }
 
-/* After the disconnect that abandoned k's connect: Linux locks a bound
- * socket's port only when the bind named one, so a port the kernel picked
- * at a bind to port 0 went with the disconnect, free to any other socket
- * while this one still names it. Binding it again (the address as the
- * disconnect left it: the one bound, or any) holds it until the close, as
- * tern's socket holds its own; EINVAL says the kernel kept it. If another
- * socket took it meanwhile, this one names no port. */
-static void keep_port(tern_socket_posix_sock *k) {
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  memset(&ss, 0, sizeof ss);
-  if (getsockname(k->fd, (struct sockaddr *)&ss, &len) != 0) {
-    k->local.port = 0;
-    return;
-  }
-  uint16_t port = htons(k->local.port);
-  if (ss.ss_family == AF_INET6) {
-    ((struct sockaddr_in6 *)&ss)->sin6_port = port;
-  } else {
-    ((struct sockaddr_in *)&ss)->sin_port = port;
-  }
-  if (bind(k->fd, (struct sockaddr *)&ss, len) != 0 && errno != EINVAL) {
-    k->local.port = 0;
-  }
-}
-
 /* Gives up k's connect, which nobody answered yet (SYN-SENT), as tern's
  * TCP does: quietly, later calls say TERN_ECLOSED, and the socket keeps
  * the local endpoint it had. In SYN-SENT shutdown(2) disconnects the
@@ -758,8 +792,6 @@ static void abandon(tern_socket_posix_sock *k) {
   (void)tern_host_fd_wake(&k->reg);
   if (!k->bound) {
     drop_fd(k);
-  } else if (k->local.port != 0) { /* (port 0 would bind a new one) */
-    keep_port(k);
   }
 }
 
