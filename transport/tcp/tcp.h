@@ -271,7 +271,9 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
 
 /* Listens on local (port required; an unspecified or families address
  * takes every local address): each SYN takes a free slot of
- * slots[0..n) (set up with tern_tcp_conn_init, 1..255); with none free,
+ * slots[0..n) (set up with tern_tcp_conn_init, 1..255; one holding a
+ * connection accepted earlier is free once the application has closed
+ * or aborted it); with none free,
  * a slot in TIME-WAIT that the application closed is taken (the one
  * that entered it first), else the SYN is answered with a SYN cookie
  * (RFC 4987 3.6) and a slot taken when its ACK comes. Returns 0, TERN_EINVAL,

@@ -5066,6 +5066,44 @@ TEST_F(TcpListen, ATimeWaitTheApplicationHoldsKeepsItsSlot) {
   EXPECT_EQ(got->remote.port, kPeerPort);
 }
 
+// An accepted connection is the application's until it closes or aborts
+// it, CLOSED or not (tcp.h, tern_tcp_poll_accept). Its slot listed again
+// while still held (here reset by its peer, then unlisten and a new
+// tern_tcp_listen on the same slots) was taken as free: the next SYN made
+// its connection in the storage the application still held, which the
+// application's close then shut. Now the slot is listed but stays the
+// application's: the SYN finds none free and gets a cookie, and once the
+// application has closed its connection the cookie's ACK takes the slot.
+TEST_F(TcpListen, ASlotTheApplicationStillHoldsIsNotFreeWhenListedAgain) {
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
+  Send(B(TERN_TCP_RST, 5001, 0, kPeerPort));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  tern_tcp_unlisten(&lst);
+  Listen();
+  std::vector<Seg> sa = Send(B(TERN_TCP_SYN, 9000, 0));
+  ASSERT_EQ(sa.size(), 1u);
+  EXPECT_EQ(tcp.stats.cookies_sent, 1u) << "no slot free";
+  EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  EXPECT_EQ(got->remote.port, kPeerPort);
+  uint8_t b;
+  ptrdiff_t n = 0;
+  tern_cx cx = app.Cx();
+  EXPECT_EQ(tern_tcp_poll_read(got, &cx, &b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNRESET);
+  int err = 0;
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  Send(B(TERN_TCP_ACK, 9001, sa[0].seq + 1));
+  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(slots[0].remote.port, kPeerPort + 1);
+  tern_tcp_conn *next = nullptr;
+  ASSERT_EQ(Accept(&next), TERN_READY);
+  EXPECT_EQ(next, &slots[0]);
+}
+
 // Two tasks wait in accept, each on its own waiter, and two connections
 // complete: each task is woken and gets one. The listener kept one waker:
 // the second task's poll replaced the first's, which never woke (a.wakes

@@ -288,11 +288,14 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
   /* The connection a cookie becomes may take any slot (a free one, or
    * the oldest stale half-open one): its SYN-ACK offers what the smallest
    * ring holds, so the peer never sends more than fits. (A live
-   * listener's slots are not set up again: their rings stay.) */
+   * listener's slots are not set up again: their rings stay.) A slot's
+   * flags stay: one holding a connection accepted earlier (reset or timed
+   * out, CLOSED, not yet closed by the application) keeps IN_USE and is
+   * not free until the application closes or aborts it. Cleared, it was
+   * handed to the next SYN under the application's hands. */
   uint32_t wnd = 0xffffu;
   for (uint8_t i = 0; i < n; i++) {
     slots[i].listener = lst;
-    slots[i].flags = 0;
     if (slots[i].rcv.cap < wnd) {
       wnd = slots[i].rcv.cap;
     }
