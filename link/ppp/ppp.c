@@ -507,7 +507,21 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
                                          cp.data_len, JUDGE, -1, &kept);
       ev = p->verdict == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
       break;
-    case TERN_PPP_CONF_ACK: ev = E_RCA; break;
+    case TERN_PPP_CONF_ACK:
+      /* Our IPCP request for an address (0.0.0.0) acked, where RFC 1332
+       * 3.3 has the peer Nak it with one: we would run IPv4 with none,
+       * so the Ack is one we cannot take (nor one of any 0.x.x.x, which
+       * no host may have, RFC 1122 3.2.1.3). Our requests go on until
+       * Max-Configure ends IPCP. (A peer that rejects the option has no
+       * address to give: IPCP opens without one, the IPv4 glue sets
+       * none.) */
+      if (f == &p->cp[CP_IPCP] && p->v4.local[0] == 0 &&
+          !(f->rejected & bit(TERN_IPCP_ADDR))) {
+        drop = &p->ppp_stats.bad_packet;
+        break;
+      }
+      ev = E_RCA;
+      break;
     case TERN_PPP_CONF_NAK:
     case TERN_PPP_CONF_REJ:
       if (f->state >= S_REQ_SENT) {

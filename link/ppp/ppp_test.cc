@@ -420,6 +420,39 @@ TEST_F(Ppp, ANakedMruIsTakenWhenOurBuffersHoldIt) {
   EXPECT_FALSE(req.Has(TERN_LCP_MRU));
 }
 
+// A peer that acks our request for 0.0.0.0 (it should Nak it with an
+// address, RFC 1332 3.3) leaves us without an IPv4 address: IPv4 must not
+// come up. Such an Ack is discarded and counted (bad_packet), as one we
+// cannot take; our requests go on until Max-Configure, then IPCP finishes
+// and, with no other NCP, the link ends (TERN_PPP_FAIL_TIMEOUT). Before,
+// IPCP opened and the netdev was up with address 0.0.0.0. (A peer that
+// rejects the address option instead still opens IPCP without one:
+// ppp_contract_test's far side does.)
+TEST_F(Ppp, AnIpcpAckOfAddressZeroDoesNotBringIpv4Up) {
+  Init(Default());
+  LcpUp();
+  bool term = false;
+  for (int i = 0; i < 14 && !term; i++) {
+    for (const Frame &f : Sent()) {
+      if (f.proto == TERN_PPP_PROTO_IPCP && f.code() == TERN_PPP_CONF_REQ) {
+        EXPECT_EQ(f.Opt(TERN_IPCP_ADDR), Bytes({0, 0, 0, 0}));
+        Bytes ack = f.info;
+        ack[0] = TERN_PPP_CONF_ACK;
+        PeerSend(TERN_PPP_PROTO_IPCP, ack);
+        PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_REQ, (uint8_t)(0x50 + i),
+                                         Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+      }
+      term |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
+    }
+    EXPECT_FALSE(Up());
+    Advance(1000);
+  }
+  EXPECT_TRUE(term);
+  EXPECT_GE(tern_ppp_get_stats(&ppp_)->bad_packet, 10u);
+  Advance(10000);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+}
+
 TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
   tern_ppp_config c = Default();
   memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);
