@@ -673,8 +673,8 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
       if (*len != 2) {
         break;
       }
-      if (tern_be16(val) < TERN_PPP_MIN_MRU) {
-        /* Below what IPv4 must be able to send whole: ours instead. */
+      if (tern_be16(val) < p->min_mru) {
+        /* Below what IP must be able to send whole: ours instead. */
         if (mode == WRITE_NAK) {
           tern_put_be16(val, p->cfg.mru);
         }
@@ -766,7 +766,7 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
      * it (the MTU is capped by our MRU), as pppd takes an acceptable
      * one; else ours is asked for again, until the peer rejects it. */
     uint16_t mru = (uint16_t)tern_be16(o->val);
-    if (mru >= TERN_PPP_MIN_MRU && mru <= p->cfg.mru) {
+    if (mru >= p->min_mru && mru <= p->cfg.mru) {
       p->mru = mru;
     }
   } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
@@ -1462,6 +1462,7 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->cp[CP_LCP].ops = &lcp_ops;
   ppp->cp[CP_IPCP].ops = &ipcp_ops;
   memcpy(ppp->v4.local, c->local_addr, 4);
+  ppp->min_mru = TERN_PPP_MIN_MRU; /* IPV6CP raises it */
   lcp_reset(ppp); /* configures the zeroed decoder (RFC 1662's defaults) */
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
    * is opened and waits for LCP (Starting). LCP's first request picks
