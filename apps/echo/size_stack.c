@@ -24,8 +24,15 @@
 #include "tern/slip.h"
 #endif
 
+#ifdef TERN_SIZE_PPP_FULL
+/* IPV6CP needs an MRU of 1280 (tern_ppp_use_ipv6cp refuses less). */
+#define PPP_MRU TERN_PPP_MIN_MRU_V6
+#else
+#define PPP_MRU 576
+#endif
+
 #ifdef TERN_SIZE_PPP
-TERN_PKT_POOL_DEFINE(pool, 4, 576 + TERN_PPP_OVERHEAD);
+TERN_PKT_POOL_DEFINE(pool, 4, PPP_MRU + TERN_PPP_OVERHEAD);
 #else
 TERN_PKT_POOL_DEFINE(pool, 4, 600);
 #endif
@@ -73,7 +80,7 @@ int main(void) {
 #elif defined(TERN_SIZE_PPP)
   const tern_rng ppp_rng = {fixed_fill, NULL};
   tern_ppp_config pc = {0};
-  pc.mru = 576;
+  pc.mru = PPP_MRU;
   pc.user = "tern";
   pc.password = "tern";
   tern_memstream_init(&line, ring_ab, sizeof ring_ab, ring_ba, sizeof ring_ba);

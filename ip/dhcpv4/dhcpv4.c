@@ -425,25 +425,14 @@ static void timeout(tern_dhcpv4 *c) {
   build(c, (enum msg)on_deadline[s].msg);
 }
 
+/* A link change and a conflict in one batch: their order is lost, so the
+ * link is taken first, and the conflict as one on the link as it is now
+ * (in the INIT-REBOOT that follows: no DECLINE to a server that may be
+ * another network's). */
 static void event(tern_dhcpv4 *c, uint32_t ev) {
   uint8_t s = c->state;
-  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 &&
-      (s == TERN_DHCPV4_PROBING || c->applied)) {
-    /* Another host has the address probed or in use (BOUND to REBINDING,
-     * and the INIT-REBOOT after a link change): it is given up (RFC 5227
-     * 2.4 (a)), and a DISCOVER follows ten seconds later, as after a
-     * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
-     * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
-     * INIT-REBOOT, which has had no ACK, and whose server may be another
-     * network's. Counted either way. */
-    if (s >= TERN_DHCPV4_PROBING) {
-      c->stats.declines++;
-      build(c, MSG_DECLINE);
-    }
-    c->stats.conflicts++;
-    restart(c, DECLINE_WAIT_MS);
-  } else if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
-             (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {
+  if ((ev & TERN_NETDEV_EV_LINK) != 0 &&
+      (tern_ip_iface_up(c->iface) || s == TERN_DHCPV4_PROBING)) {
     /* The link up again: maybe another network now. With a lease (or
      * while checking one, or in INIT before an INIT-REBOOT: a remembered
      * address, a lease whose probe could not go), check it with
@@ -460,6 +449,23 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
     } else if (s != TERN_DHCPV4_INIT) {
       start_over(c);
     }
+    s = c->state;
+  }
+  if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 &&
+      (s == TERN_DHCPV4_PROBING || c->applied)) {
+    /* Another host has the address probed or in use (BOUND to REBINDING,
+     * and the INIT-REBOOT after a link change): it is given up (RFC 5227
+     * 2.4 (a)), and a DISCOVER follows ten seconds later, as after a
+     * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
+     * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
+     * INIT-REBOOT, which has had no ACK, and whose server may be another
+     * network's. Counted either way. */
+    if (s >= TERN_DHCPV4_PROBING) {
+      c->stats.declines++;
+      build(c, MSG_DECLINE);
+    }
+    c->stats.conflicts++;
+    restart(c, DECLINE_WAIT_MS);
   }
 }
 

@@ -1338,6 +1338,34 @@ TEST_F(Dhcpv4Test, AConflictReadWithAnAckForAnotherAddressIsTheOldOnes) {
   EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 0u);
 }
 
+// A link change and a conflict read in one batch of events: the order is
+// lost, so the conflict may be the new network's, where the lease's
+// server may not be (the conflict in the INIT-REBOOT after a link change
+// sends no DECLINE, above). The link is taken first, then the conflict:
+// the address is given up without a DECLINE and a DISCOVER follows 10 s
+// later. Before, the conflict alone was acted on: a DECLINE went out on
+// the new link and the link change was dropped.
+TEST_F(Dhcpv4Test, ALinkChangeAndAConflictInOneBatchSendNoDecline) {
+  Start();
+  Dora();
+  ASSERT_TRUE(Eq(Addr(), kOffered));
+  tern_memnetdev_set_up(&pair_, false);
+  tern_memnetdev_set_up(&pair_, true);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, 1u);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 0u);
+  EXPECT_EQ(State(), TERN_DHCPV4_INIT);
+  for (const Sent &m : Wire()) {
+    EXPECT_NE(m.o.msg_type, TERN_DHCPV4_DECLINE);
+  }
+  Advance(9000);
+  EXPECT_TRUE(Wire().empty());  // no DECLINE, no REQUEST
+  Advance(1000);
+  One(TERN_DHCPV4_DISCOVER);
+}
+
 TEST_F(Dhcpv4Test, LinkUpAgainChecksTheLeaseWithInitReboot) {
   Start();
   Dora();

@@ -264,6 +264,29 @@ TEST(Reassembly, DuplicatesAreIgnored) {
   b.CheckAccounting();
 }
 
+// A duplicate of fragment 0 after its datagram was completed: nothing is
+// delivered twice; it starts a datagram of its own (a completed one leaves
+// no trace), which expires with a time exceeded about it, as Linux's
+// does. While the datagram is in progress it is an ignored duplicate.
+TEST(Reassembly, ALateDuplicateOfFragmentZeroIsNeverDeliveredTwice) {
+  Reasm b;
+  Bytes payload = Pattern(3000);
+  std::vector<Bytes> f = Split(payload, 1480);
+  b.Send({f[0], f[0], f[1], f[2]});
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.RStats().duplicates, 1u);
+  b.Send({f[0]});
+  EXPECT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.RStats().kept, 3u);  // f[0], f[1], and the late f[0]
+  tern_sim_advance(TERN_IPV4_REASM_TIMEOUT_MS);
+  std::vector<Bytes> out = b.Send({Frag(payload, 0, 8, true, 9)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0][20], TERN_ICMPV4_TIME_EXCEEDED);
+  EXPECT_EQ(b.RStats().timeouts, 1u);
+  EXPECT_EQ(b.sink.got.size(), 1u);
+  b.CheckAccounting();
+}
+
 // Each overlap drops the whole datagram: the rest of its fragments never
 // make one, and no byte is written twice.
 TEST(Reassembly, OverlapsDropTheDatagram) {

@@ -83,6 +83,10 @@ static const tern__ppp_cp_ops ipv6cp_ops = {
 
 int tern_ppp_use_ipv6cp(tern_ppp *ppp) {
   static const uint8_t zero[8] = {0};
+  if (ppp->cfg.mru < TERN_PPP_MIN_MRU_V6) {
+    return TERN_EINVAL; /* IPv6 needs 1280 both ways */
+  }
+  ppp->min_mru = TERN_PPP_MIN_MRU_V6;
   fresh_ifid(ppp, ppp->ifid, zero);
   if (ppp->cp[TERN__PPP_CP_IPV6CP].ops == NULL) {
     ppp->cp[TERN__PPP_CP_IPV6CP].ops = &ipv6cp_ops;

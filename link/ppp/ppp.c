@@ -507,7 +507,21 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
                                          cp.data_len, JUDGE, -1, &kept);
       ev = p->verdict == TERN_PPP_CONF_ACK ? E_RCR_P : E_RCR_M;
       break;
-    case TERN_PPP_CONF_ACK: ev = E_RCA; break;
+    case TERN_PPP_CONF_ACK:
+      /* Our IPCP request for an address (0.0.0.0) acked, where RFC 1332
+       * 3.3 has the peer Nak it with one: we would run IPv4 with none,
+       * so the Ack is one we cannot take (nor one of any 0.x.x.x, which
+       * no host may have, RFC 1122 3.2.1.3). Our requests go on until
+       * Max-Configure ends IPCP. (A peer that rejects the option has no
+       * address to give: IPCP opens without one, the IPv4 glue sets
+       * none.) */
+      if (f == &p->cp[CP_IPCP] && p->v4.local[0] == 0 &&
+          !(f->rejected & bit(TERN_IPCP_ADDR))) {
+        drop = &p->ppp_stats.bad_packet;
+        break;
+      }
+      ev = E_RCA;
+      break;
     case TERN_PPP_CONF_NAK:
     case TERN_PPP_CONF_REJ:
       if (f->state >= S_REQ_SENT) {
@@ -659,8 +673,8 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
       if (*len != 2) {
         break;
       }
-      if (tern_be16(val) < TERN_PPP_MIN_MRU) {
-        /* Below what IPv4 must be able to send whole: ours instead. */
+      if (tern_be16(val) < p->min_mru) {
+        /* Below what IP must be able to send whole: ours instead. */
         if (mode == WRITE_NAK) {
           tern_put_be16(val, p->cfg.mru);
         }
@@ -752,7 +766,7 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
      * it (the MTU is capped by our MRU), as pppd takes an acceptable
      * one; else ours is asked for again, until the peer rejects it. */
     uint16_t mru = (uint16_t)tern_be16(o->val);
-    if (mru >= TERN_PPP_MIN_MRU && mru <= p->cfg.mru) {
+    if (mru >= p->min_mru && mru <= p->cfg.mru) {
       p->mru = mru;
     }
   } else if (o->type == TERN_LCP_ACCM && o->len == 4) {
@@ -1448,6 +1462,7 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
   ppp->cp[CP_LCP].ops = &lcp_ops;
   ppp->cp[CP_IPCP].ops = &ipcp_ops;
   memcpy(ppp->v4.local, c->local_addr, 4);
+  ppp->min_mru = TERN_PPP_MIN_MRU; /* IPV6CP raises it */
   lcp_reset(ppp); /* configures the zeroed decoder (RFC 1662's defaults) */
   /* The stream is there: LCP's lower layer is up and it is opened; IPCP
    * is opened and waits for LCP (Starting). LCP's first request picks

@@ -55,6 +55,10 @@ extern "C" {
  * every IPv4 host must take (RFC 791, RFC 1122 3.3.2), below which the
  * IPv4 layer refuses the interface; a smaller one is Nak'd. */
 #define TERN_PPP_MIN_MRU 576
+/* With IPV6CP: 1280, IPv6's least link MTU (RFC 8200 5, RFC 5072 2),
+ * which a conformant peer always takes (it must receive 1500, RFC 1661
+ * 6.1). tern_ppp_use_ipv6cp refuses a configured MRU below it. */
+#define TERN_PPP_MIN_MRU_V6 1280
 #define TERN_PPP_OVERHEAD (TERN_PPP_RX_HEADROOM + 4 + 2)
 
 /* Bytes the adapter reads from the stream at a time. */
@@ -70,8 +74,9 @@ extern "C" {
 /* What the application chooses; zero in a field means its default. */
 typedef struct tern_ppp_config {
   uint16_t mru;          /* the largest packet we receive: 1500 (a
-                            peer's Nak may lower it, not below 576, for
-                            the negotiation it answers) */
+                            peer's Nak may lower it, not below 576 or
+                            with IPV6CP 1280, for the negotiation it
+                            answers) */
   uint16_t restart_ms;   /* RFC 1661's restart timer: 3000 */
   uint32_t accm;         /* control characters the peer must escape to us:
                             0 (none); a line with XON/XOFF wants 0x000a0000 */
@@ -188,6 +193,11 @@ typedef struct tern_ppp {
   /* Our MRU and ACCM as asked for in this negotiation: the configured
    * ones at its start, then as the peer's Naks move them. */
   uint16_t mru;
+  /* The least MRU taken, the peer's or one it naks us with:
+   * TERN_PPP_MIN_MRU, or TERN_PPP_MIN_MRU_V6 once IPV6CP is linked. A
+   * field (in padding) costs the core no code, where deriving it from
+   * IPV6CP's automaton cost 36 bytes on Cortex-M0. */
+  uint16_t min_mru;
   uint32_t accm;
   /* The automata, by protocol: LCP, IPCP, IPV6CP (ppp_internal.h's
    * TERN__PPP_CP_*). */
@@ -299,7 +309,10 @@ void tern_ppp_close(tern_ppp *ppp);
  * poll_send frames IPv6 packets as protocol 0x0057 and IPv6 packets are
  * handed up. In //link/ppp:ipv6cp (linked only by a program that calls
  * it). Call it after tern_ppp_init, before the first poll. Returns 0 (if
- * the RNG fails, the identifier is still neither zero nor repeated). */
+ * the RNG fails, the identifier is still neither zero nor repeated);
+ * TERN_EINVAL when the configured MRU is below TERN_PPP_MIN_MRU_V6. From
+ * then on an MRU below that, the peer's or one it naks us with, is not
+ * taken (the peer's is Nak'd with ours). */
 int tern_ppp_use_ipv6cp(tern_ppp *ppp);
 
 /* Whether IPV6CP is opened; then our and the peer's interface

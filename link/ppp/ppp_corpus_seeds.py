@@ -60,9 +60,9 @@ def ipv4(src, dst, payload=b'hello'):
 def ipv6(payload=b'hello'):
     return struct.pack('>IHBB', 0x60000000, len(payload), 17, 64) + bytes(15) + b'\x01' + bytes(15) + b'\x02' + payload
 
-# Our requests, as the harness configures the link (MRU 296, ACCM 0, two
+# Our requests, as the harness configures the link (MRU 1280, ACCM 0, two
 # DNS servers), to ack them.
-LCP_OURS = (opt(1, struct.pack('>H', 296)) + opt(2, bytes(4)) +
+LCP_OURS = (opt(1, struct.pack('>H', 1280)) + opt(2, bytes(4)) +
             opt(5, struct.pack('>I', M[0])) + opt(7) + opt(8))
 def ipcp_ours(addr, dns1, dns2):
     return opt(3, bytes(addr)) + opt(129, bytes(dns1)) + opt(131, bytes(dns2))
@@ -110,14 +110,15 @@ seeds['nak_reject_timeout'] = b''.join([
     rec(LCP, cp(4, 2, opt(7) + opt(8))),
     rec(LCP, cp(1, 1, opt(1, b'\x00\x20') + opt(4, b'\xc0\x25') + opt(13, b'\x06'))),
 ] + [rec(LCP | TIME, cp(1, 2 + k, opt(1, b'\x00\x20'))) for k in range(6)])
-# LCP and IPCP up (our address and DNS servers acked as asked for: 0), an
-# IPv4 datagram each way, an echo, two restart periods, the peer
-# terminating.
+# LCP and IPCP up (our address Nak'd to 10.0.0.2, the DNS servers acked
+# as asked for: 0; an Ack of address 0 is discarded), an IPv4 datagram
+# each way, an echo, two restart periods, the peer terminating.
 seeds['up_ip_echo_terminate'] = b''.join([
     rec(LCP, cp(1, 1, opt(5, PEER_MAGIC))),
     rec(LCP, cp(2, 1, LCP_OURS)),
     rec(IPCP, cp(1, 1, opt(3, bytes([10, 0, 0, 1])))),
-    rec(IPCP, cp(2, 1, ipcp_ours(bytes(4), bytes(4), bytes(4)))),
+    rec(IPCP, cp(3, 1, opt(3, bytes([10, 0, 0, 2])))),
+    rec(IPCP, cp(2, 2, ipcp_ours([10, 0, 0, 2], bytes(4), bytes(4)))),
     rec(IPV4 | SEND, ipv4([10, 0, 0, 1], [10, 0, 0, 2], b'')),
     rec(LCP, cp(9, 2, PEER_MAGIC)),
     rec(LCP | TIME, b''),

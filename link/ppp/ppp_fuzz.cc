@@ -7,7 +7,8 @@
 // period, bit 4 whether the application then sends a packet (IPv6 with
 // bit 5 set, else IPv4: the script picks, so a seed that opens IPCP or
 // IPV6CP sends what it opened).
-// Credentials CHAP and IPV6CP are configured so every path is reachable.
+// Credentials CHAP and IPV6CP are configured so every path is reachable
+// (the MRU is IPV6CP's least, 1280).
 // Properties: nothing reads or writes out of bounds (ASan); poll_recv always
 // settles; every packet handed up is IPv4 of at most the MTU; everything the
 // adapter writes is well-formed frames of at most MRU + 4 bytes; after the
@@ -29,6 +30,8 @@
 namespace {
 
 using Bytes = std::vector<uint8_t>;
+
+constexpr size_t kMru = TERN_PPP_MIN_MRU_V6;
 
 void Check(bool ok) {
   if (!ok) {
@@ -55,7 +58,7 @@ const uint16_t kProtos[16] = {0xc021, 0x8021, 0xc023, 0xc223, 0x0021, 0x80fd,
 struct Harness {
   uint8_t ab[8192], ba[8192];
   tern_memstream_pair pair;
-  alignas(8) uint8_t mem[4 * TERN_PKT_STRIDE(296 + TERN_PPP_OVERHEAD)];
+  alignas(8) uint8_t mem[4 * TERN_PKT_STRIDE(kMru + TERN_PPP_OVERHEAD)];
   tern_pkt_pool pool;
   uint8_t tx[32];
   tern_ppp ppp;
@@ -63,7 +66,7 @@ struct Harness {
   tern_stream peer;
   tern_timer_queue timers = TERN_TIMER_QUEUE_INIT;
   tern_ppp_hdlc_decoder dec;
-  uint8_t frame[600];
+  uint8_t frame[kMru + 8];
   uint32_t seed = 7;
   bool closed = false;
 
@@ -108,7 +111,7 @@ struct Harness {
         if (len > 0) {
           uint16_t proto;
           Check(tern_ppp_hdlc_header_parse(frame, len, &proto) > 0);
-          Check(len <= 296 + 4);
+          Check(len <= kMru + 4);
         }
       }
       Check(dec.stats.bad_fcs == 0 && dec.stats.too_long == 0 &&
@@ -175,10 +178,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tern_sim_set_time(1000);
   tern_memstream_init(&h->pair, h->ab, sizeof h->ab, h->ba, sizeof h->ba);
   Check(tern_pkt_pool_init(&h->pool, h->mem, sizeof h->mem,
-                           296 + TERN_PPP_OVERHEAD) == 4);
+                           kMru + TERN_PPP_OVERHEAD) == 4);
   tern_rng rng = {Rng, &h->seed};
   tern_ppp_config cfg = {};
-  cfg.mru = 296;
+  cfg.mru = kMru;
   cfg.user = "u";
   cfg.password = "p";
   cfg.want_dns = 2;

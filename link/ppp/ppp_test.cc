@@ -420,6 +420,88 @@ TEST_F(Ppp, ANakedMruIsTakenWhenOurBuffersHoldIt) {
   EXPECT_FALSE(req.Has(TERN_LCP_MRU));
 }
 
+// With IPV6CP linked the link must carry 1280-byte packets (RFC 5072 2,
+// RFC 8200 5): an MRU below that, the peer's or one it naks us with, is
+// treated as one below 576 is without IPV6CP (Nak'd with ours; not
+// taken), and a configured MRU below 1280 is refused. A conformant peer
+// can always take it: it must receive 1500 whatever it asks for (RFC 1661
+// 6.1). Before, 1000 was acked and IPv6 ran over an MTU of 1000.
+TEST_F(Ppp, WithIpv6cpAnMruBelow1280IsNotTaken) {
+  tern_ppp_config c = Default();
+  c.mru = 1400;
+  Init(c);
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1,
+              Cat({Opt(TERN_LCP_MRU, {0x03, 0xe8}),
+                   Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
+  Frame nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+  EXPECT_EQ(nak.data(), Opt(TERN_LCP_MRU, {0x05, 0x78}));  // ours, 1400
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x03, 0xe8})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x05, 0x78}));  // still 1400
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_LCP_MRU, {0x05, 0x00})));
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x05, 0x00}));  // 1280 is taken
+  LcpUpWith(req, Cat({Opt(TERN_LCP_MRU, {0x05, 0x00}),
+                      Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
+  ASSERT_TRUE(Up());
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1280);
+  tern_ppp_shutdown(&ppp_);
+  c.mru = 1279;
+  Init(c);
+  EXPECT_EQ(tern_ppp_use_ipv6cp(&ppp_), TERN_EINVAL);
+}
+
+// Without IPV6CP, 576 is the least MRU taken (the IPv4 rule).
+TEST_F(Ppp, WithoutIpv6cpAnMruOf1000IsTaken) {
+  Init(Default());
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1,
+              Cat({Opt(TERN_LCP_MRU, {0x03, 0xe8}),
+                   Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+}
+
+// A peer that acks our request for 0.0.0.0 (it should Nak it with an
+// address, RFC 1332 3.3) leaves us without an IPv4 address: IPv4 must not
+// come up. Such an Ack is discarded and counted (bad_packet), as one we
+// cannot take; our requests go on until Max-Configure, then IPCP finishes
+// and, with no other NCP, the link ends (TERN_PPP_FAIL_TIMEOUT). Before,
+// IPCP opened and the netdev was up with address 0.0.0.0. (A peer that
+// rejects the address option instead still opens IPCP without one:
+// ppp_contract_test's far side does.)
+TEST_F(Ppp, AnIpcpAckOfAddressZeroDoesNotBringIpv4Up) {
+  Init(Default());
+  LcpUp();
+  bool term = false;
+  for (int i = 0; i < 14 && !term; i++) {
+    for (const Frame &f : Sent()) {
+      if (f.proto == TERN_PPP_PROTO_IPCP && f.code() == TERN_PPP_CONF_REQ) {
+        EXPECT_EQ(f.Opt(TERN_IPCP_ADDR), Bytes({0, 0, 0, 0}));
+        Bytes ack = f.info;
+        ack[0] = TERN_PPP_CONF_ACK;
+        PeerSend(TERN_PPP_PROTO_IPCP, ack);
+        PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_REQ, (uint8_t)(0x50 + i),
+                                         Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+      }
+      term |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
+    }
+    EXPECT_FALSE(Up());
+    Advance(1000);
+  }
+  EXPECT_TRUE(term);
+  EXPECT_GE(tern_ppp_get_stats(&ppp_)->bad_packet, 10u);
+  Advance(10000);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+}
+
 TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
   tern_ppp_config c = Default();
   memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);

@@ -142,6 +142,12 @@ static tern_poll slip_send(void *self, tern_cx *cx, tern_pkt *pkt, int *err) {
     return TERN_READY;
   }
   size_t len = tern_pkt_len(pkt);
+  if (len == 0) {
+    /* No IP packet: nothing to frame (END END, which the far end drops). */
+    tern_pkt_free(pkt);
+    *err = TERN_EINVAL;
+    return TERN_READY;
+  }
   if (len > s->mtu) {
     s->stats.tx_drop_too_long++;
     tern_pkt_free(pkt);

@@ -24,7 +24,9 @@
  * accepted packet are written by later polls of the adapter: poll_send,
  * poll_recv (so a runner that keeps a receive outstanding, as the IP
  * runner does, drains them) or tern_slip_poll_flush. Every frame starts
- * with END, as RFC 1055 recommends, to end any line noise.
+ * with END, as RFC 1055 recommends, to end any line noise. A packet over
+ * the MTU is freed with TERN_EMSGSIZE, an empty one (no IP packet) with
+ * TERN_EINVAL.
  *
  * Link state: the link is up (TERN_NETDEV_UP in info.flags) while the
  * stream is open. End of stream or a stream error closes the adapter for

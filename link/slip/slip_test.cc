@@ -313,6 +313,22 @@ TEST_F(Slip, SendRejectsOversizePackets) {
   EXPECT_EQ(Stats().tx_packets, 1u);
 }
 
+// An empty packet is no IP packet (the medium is IP, and the receiving
+// end drops an empty frame): poll_send frees it and answers TERN_EINVAL,
+// nothing goes on the wire and nothing is counted as sent, as PPP refuses
+// one (TERN_EAFNOSUPPORT: no IP version). Before, it was accepted, counted
+// in tx_packets and sent as END END.
+TEST_F(Slip, SendRefusesAnEmptyPacket) {
+  Init(100, 4096, 2, 200);
+  CountingWaker &w = Waker();
+  EXPECT_EQ(Send(Make(Bytes()), w), TERN_EINVAL);
+  EXPECT_EQ(Stats().tx_packets, 0u);
+  EXPECT_EQ(tern_pkt_pool_available(&pool_), 2u);
+  EXPECT_EQ(Send(Make(Bytes(1, 0x45)), w), 0);
+  EXPECT_EQ(PeerRead(), Frame(Bytes(1, 0x45)));  // nothing before it
+  EXPECT_EQ(Stats().tx_packets, 1u);
+}
+
 // Short writes (max_io 3) into an 8-byte ring through a 5-byte transmit
 // buffer: the second poll_send waits while the first packet is being
 // written, is woken when the peer reads, and no byte is lost or repeated.

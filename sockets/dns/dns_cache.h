@@ -74,7 +74,8 @@ int tern_dns_cache_init(tern_dns_cache *c, tern_dns_cache_entry *e, size_t n);
  * Replaces an entry for the same name and type. Returns 0; 0 too, and
  * nothing kept, when ttl is 0 or the name is longer than
  * TERN_DNS_CACHE_NAME; TERN_EINVAL for another result, a NULL or empty
- * name, an OK without addresses or a qtype that is not A or AAAA. */
+ * name, an OK without addresses (n 0 or addrs NULL) or a qtype that is
+ * not A or AAAA. */
 int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,
                        int result, const tern_ip_addr *addrs, size_t n,
                        uint32_t ttl, uint32_t now);
@@ -83,7 +84,8 @@ int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,
  * cache has no live entry; else the entry's result: TERN_DNS_OK with
  * *n addresses copied to addrs (at most cap), or TERN_DNS_NXDOMAIN /
  * _NODATA (*n = 0). A NULL or empty name is a miss. An entry found
- * expired is freed. */
+ * expired is freed. TERN_EINVAL when n is NULL, or addrs is NULL and cap
+ * is not 0 (NULL with cap 0 asks for the result alone). */
 int tern_dns_cache_get(tern_dns_cache *c, const char *name, unsigned qtype,
                        uint32_t now, tern_ip_addr *addrs, size_t cap,
                        size_t *n);

@@ -276,6 +276,27 @@ TEST(DnsCacheInit, NullEntriesAreRefused) {
   EXPECT_EQ(tern_dns_cache_init(&c, nullptr, 3), TERN_EINVAL);
 }
 
+// No addresses to keep (NULL with a count), none to fill (NULL with room
+// for some) or no place for the count are bad arguments (TERN_EINVAL), as
+// the other checks here are; before, put and get went through NULL.
+TEST_F(DnsCache, NullAddressesWithACountAreRefused) {
+  EXPECT_EQ(tern_dns_cache_put(&c, "x", TERN_DNS_TYPE_A, TERN_DNS_OK, nullptr,
+                               1, 10, 0),
+            TERN_EINVAL);
+  EXPECT_EQ(Get("x", 0), TERN_ENOENT);  // nothing was stored
+  ASSERT_EQ(Put("x", 7, 10, 0), 0);
+  size_t n = 99;
+  EXPECT_EQ(tern_dns_cache_get(&c, "x", TERN_DNS_TYPE_A, 1, nullptr, 2, &n),
+            TERN_EINVAL);
+  tern_ip_addr got[2];
+  EXPECT_EQ(tern_dns_cache_get(&c, "x", TERN_DNS_TYPE_A, 1, got, 2, nullptr),
+            TERN_EINVAL);
+  // A negative entry needs no addresses to be put.
+  EXPECT_EQ(tern_dns_cache_put(&c, "y", TERN_DNS_TYPE_A, TERN_DNS_NXDOMAIN,
+                               nullptr, 0, 10, 0),
+            0);
+}
+
 TEST_F(DnsCache, ClearForgetsEverything) {
   ASSERT_EQ(Put("a", 1, 10, 0), 0);
   ASSERT_EQ(Put("b", 2, 10, 0), 0);
