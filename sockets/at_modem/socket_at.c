@@ -223,6 +223,16 @@ static void sock_gone(tern_socket_at_sock *s, int err) {
   wake_both(s);
 }
 
+/* The connection fails with err, and its link, which the modem may still
+ * hold open, is closed by the runner. */
+static void sock_fail(tern_socket_at_sock *s, int err) {
+  uint8_t l = s->link;
+  if (l != NO_SOCK) {
+    sock_gone(s, err);
+    link_orphan(s->m, l);
+  }
+}
+
 static tern_socket_at_sock *link_owner(tern_socket_at *m, uint8_t link) {
   if (link >= TERN_SOCKET_AT_LINKS || m->link_sock[link] >= m->nsocks) {
     return NULL;
@@ -464,11 +474,9 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
           memmove(s->tx, s->tx + m->pay_len, s->tx_len);
         } else if (s->kind == K_DGRAM) {
           s->tx_len = 0; /* lost, as a datagram may be */
-        } else if (s->state != S_GONE) {
+        } else {
           /* SEND FAIL, or ERROR ("link is not valid"): the link broke */
-          uint8_t l = s->link;
-          sock_gone(s, TERN_ECONNRESET);
-          link_orphan(m, l);
+          sock_fail(s, TERN_ECONNRESET);
         }
         tern_waker_slot_wake(&s->wr);
       }
@@ -535,6 +543,15 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
                    const tern_at_event *ev) {
   m->ipd_sock = NO_SOCK;
   if (s == NULL) {
+    /* Active mode: a connection waiting for accept has no ring for its
+     * bytes. It is closed and counted, as beyond the backlog, rather
+     * than accepted with the start of its stream missing. */
+    if (ev->value > 0 && ev->link < TERN_SOCKET_AT_LINKS &&
+        m->link_sock[ev->link] == LINK_PENDING) {
+      pend_remove(m, ev->link);
+      m->stats.refused++;
+      link_orphan(m, ev->link);
+    }
     return;
   }
   if (s->kind == K_DGRAM) {
@@ -563,10 +580,17 @@ static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
     return;
   }
   tern_socket_at_sock *s = &m->socks[m->ipd_sock];
-  size_t n = ev->len;
-  if (n > ring_free(s)) {
-    m->stats.rx_dropped += (uint32_t)(n - ring_free(s));
-    n = ring_free(s); /* only a stream: a datagram's room was checked */
+  size_t n = ev->len, room = ring_free(s);
+  if (n > room) {
+    /* Only a stream (a datagram's room was checked), in active mode or
+     * from a modem that answered more than asked: the bytes that fit go
+     * in, the rest is dropped and the stream, which now has a hole,
+     * fails after them (before, it went on past the hole). */
+    m->stats.rx_dropped += (uint32_t)(n - room);
+    ring_put(s, ev->data, room);
+    m->ipd_sock = NO_SOCK; /* the rest of the payload is dropped */
+    sock_fail(s, TERN_ENOBUFS);
+    return;
   }
   ring_put(s, ev->data, n);
   if (s->kind == K_DGRAM) {
@@ -591,10 +615,8 @@ static void ipd_cut(tern_socket_at *m) {
     if (s->kind == K_DGRAM) {
       s->rx_len -= s->rx_open;
       s->rx_open = 0;
-    } else if (s->link != NO_SOCK) {
-      uint8_t l = s->link;
-      sock_gone(s, TERN_ETIMEDOUT);
-      link_orphan(m, l);
+    } else {
+      sock_fail(s, TERN_ETIMEDOUT);
     }
   }
   m->ipd_sock = NO_SOCK;
@@ -749,6 +771,18 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     }
     case TERN_AT_EV_IPD_DATA:
     case TERN_AT_EV_RECVDATA_DATA: on_ipd_data(m, ev); break;
+    case TERN_AT_EV_IPD_TOO_LONG: {
+      /* Longer than the parser takes: its payload is dropped, so a
+       * stream it was for has a hole and fails (a datagram is lost, as
+       * one may be). Before, nothing here knew of it. */
+      tern_socket_at_sock *s = ev->link == TERN_AT_NO_LINK && m->op == OP_RECV
+                                   ? op_sock(m)
+                                   : link_owner(m, ev->link);
+      if (s != NULL && s->kind == K_STREAM) {
+        sock_fail(s, TERN_ENOBUFS);
+      }
+      break;
+    }
     case TERN_AT_EV_LINE: on_line(m, ev); break;
     default: break; /* echo, busy, Recv, WIFI: nothing to do */
   }
