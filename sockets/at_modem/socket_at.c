@@ -308,6 +308,15 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
   m->deadline = tern_now() + t;
 }
 
+/* The command's payload moved (written after the prompt, or its answer's
+ * read): a payload takes as long as the UART needs, so the deadline
+ * counts from its latest bytes (before, one deadline covered a whole
+ * AT+CIPSEND or AT+CIPRECVDATA, which at a slow baud rate timed out
+ * while the modem was taking or giving every byte). */
+static void op_alive(tern_socket_at *m) {
+  m->deadline = tern_now() + m->timeout_ms;
+}
+
 static void op_end(tern_socket_at *m) {
   m->op = OP_NONE;
   m->cur = NO_SOCK;
@@ -769,8 +778,13 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       on_ipd(m, s, ev);
       break;
     }
-    case TERN_AT_EV_IPD_DATA:
-    case TERN_AT_EV_RECVDATA_DATA: on_ipd_data(m, ev); break;
+    case TERN_AT_EV_RECVDATA_DATA:
+      if (m->op == OP_RECV) {
+        op_alive(m);
+      }
+      on_ipd_data(m, ev);
+      break;
+    case TERN_AT_EV_IPD_DATA: on_ipd_data(m, ev); break;
     case TERN_AT_EV_IPD_TOO_LONG: {
       /* Longer than the parser takes: its payload is dropped, so a
        * stream it was for has a hole and fails (a datagram is lost, as
@@ -1004,9 +1018,11 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
         m->fill -= (size_t)n;
       }
       progress = true;
-      if (m->op == OP_SEND && m->phase == PH_PAYLOAD &&
-          m->pay_off == m->pay_len) {
-        m->phase = PH_SEND_OK;
+      if (m->op == OP_SEND && m->phase == PH_PAYLOAD) {
+        op_alive(m);
+        if (m->pay_off == m->pay_len) {
+          m->phase = PH_SEND_OK;
+        }
       }
     }
     if (m->op != OP_NONE) {

@@ -901,16 +901,48 @@ TEST_F(ModemTest, DatagramArrivingByteByByteIsReceivedWhole) {
 // ESP-AT answers one command at a time.
 class ScriptedModem {
  public:
-  explicit ScriptedModem(uint32_t timeout_ms) {
+  // baud_bytes_per_ms: 0, or a slow UART: the backend reads and writes at
+  // most that many bytes a millisecond.
+  explicit ScriptedModem(uint32_t timeout_ms, size_t baud_bytes_per_ms = 0)
+      : rate_(baud_bytes_per_ms) {
     int sv[2];
     EXPECT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
     peer_ = sv[1];
     EXPECT_EQ(0, fcntl(peer_, F_SETFL, O_NONBLOCK));
     EXPECT_EQ(tern_host_fd_stream_open(&uart_, sv[0], sv[0]), 0);
+    fd_ = tern_host_fd_stream_get(&uart_);
+    static const tern_stream_ops slow = {SlowRead, SlowWrite, nullptr,
+                                         nullptr};
+    tern_stream uart = fd_;
+    if (rate_ > 0)
+      uart = tern_stream{&slow, this};
     tern_socket_at_storage st = {socks_, 4, bufs_, 1024, 1024};
-    EXPECT_EQ(tern_socket_at_init(&modem_, tern_host_fd_stream_get(&uart_), &st,
-                                  timeout_ms),
-              0);
+    EXPECT_EQ(tern_socket_at_init(&modem_, uart, &st, timeout_ms), 0);
+  }
+
+  // The slow UART: a direction's next bytes once a millisecond has passed
+  // since its last (PENDING meanwhile: Pump polls every millisecond).
+  static tern_poll SlowRead(void *self, tern_cx *cx, void *buf, size_t len,
+                            ptrdiff_t *n) {
+    auto *m = static_cast<ScriptedModem *>(self);
+    if (tern_port_now() == m->read_at_)
+      return TERN_PENDING;
+    tern_poll r = tern_stream_poll_read(&m->fd_, cx, buf,
+                                        std::min(len, m->rate_), n);
+    if (r == TERN_READY)
+      m->read_at_ = tern_port_now();
+    return r;
+  }
+  static tern_poll SlowWrite(void *self, tern_cx *cx, const void *buf,
+                             size_t len, ptrdiff_t *n) {
+    auto *m = static_cast<ScriptedModem *>(self);
+    if (tern_port_now() == m->write_at_)
+      return TERN_PENDING;
+    tern_poll r = tern_stream_poll_write(&m->fd_, cx, buf,
+                                         std::min(len, m->rate_), n);
+    if (r == TERN_READY)
+      m->write_at_ = tern_port_now();
+    return r;
   }
   ~ScriptedModem() {
     tern_host_fd_stream_release(&uart_);
@@ -1090,10 +1122,62 @@ class ScriptedModem {
   size_t prompt_n_ = 0, pay_left_ = 0, pay_n_ = 0;
   tern_time prompt_at_ = 0;
   tern_host_fd_stream uart_ = {};
+  tern_stream fd_ = {};
+  size_t rate_;
+  tern_time read_at_ = 0, write_at_ = 0;
   tern_socket_at_sock socks_[4];
   uint8_t bufs_[4 * 2048];
   tern_test::CountingWaker runner_;
 };
+
+// A send takes as long as the UART needs: at a slow baud rate (here about
+// 20 kbit/s, 2 bytes a millisecond) 1000 bytes take half a second, longer
+// than the 200 ms deadline, while the modem takes every byte. The send
+// completes; before the fix one deadline covered the whole AT+CIPSEND,
+// which timed out with its payload half written (at 9600 baud a 2048-byte
+// send outlasts the default 2 s).
+TEST_F(ModemTest, LongSendAtASlowBaudRateDoesNotTimeOut) {
+  ScriptedModem fx(200, 2);
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  std::string d(1000, '\0');
+  for (size_t i = 0; i < d.size(); i++)
+    d[i] = (char)('a' + i % 26);
+  EXPECT_EQ(SendAndFlush(fx, a, d), 0);
+  EXPECT_EQ(fx.payload_, d);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
+// The same for the answer to AT+CIPRECVDATA: 1000 bytes held by the modem
+// come in at 2 bytes a millisecond, past the 200 ms deadline, and are
+// all delivered (before, the fetch timed out in its payload and the
+// stream failed).
+TEST_F(ModemTest, LongFetchAtASlowBaudRateDoesNotTimeOut) {
+  ScriptedModem fx(200, 2);
+  std::string d(1000, '\0');
+  for (size_t i = 0; i < d.size(); i++)
+    d[i] = (char)('A' + i % 26);
+  fx.once_["AT+CIPRECVDATA=0,1024"] =
+      "+CIPRECVDATA:1000,\"192.0.2.1\",7," + d + "\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  fx.Write("\r\n+IPD,0,1000\r\n");
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, d.size(), &end), d) << tern_strerror((int)end);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
 
 // A result that comes after its command's deadline is not taken for the
 // next command's. Here AT+CIPSTATUS is answered only after it timed out,
