@@ -128,10 +128,10 @@ typedef struct tern_at_event {
   /* IPD, RECVDATA (and IPD_TOO_LONG, from the same header): 1 when the
    * header carried the remote end (AT+CIPDINFO=1). */
   uint8_t has_remote;
-  /* IPD, RECVDATA, IPD_TOO_LONG: payload length; IPD_DATA, RECVDATA_DATA: payload bytes
-   * still to come after these (0 on its last bytes); IPD_HELD: the bytes
-   * the modem holds; ERR_CODE: the code; RECV: the count; BUSY: the letter
-   * after "busy "; WIFI: tern_at_wifi. */
+  /* IPD, RECVDATA, IPD_TOO_LONG: payload length; IPD_DATA, RECVDATA_DATA:
+   * payload bytes still to come after these (0 on its last bytes); IPD_HELD:
+   * the bytes the modem holds; ERR_CODE: the code; RECV: the count; BUSY: the
+   * letter after "busy "; WIFI: tern_at_wifi. */
   uint32_t value;
   /* IPD, RECVDATA, IPD_TOO_LONG with has_remote: who sent the payload
    * (scope 0). */

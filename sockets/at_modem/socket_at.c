@@ -75,10 +75,17 @@ enum {
 #define LINK_FREE 0xFF
 #define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
-#define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
-#define START_CLOSED 2    /* op_err: its link's CLOSED came before the result */
-/* op_err: AT+CIPCLOSE's link given to a new connection after its CLOSED */
-#define CLOSE_REOPENED 3
+
+/* What the modem said of the command's link before its final result
+ * (link_said): the latest of these counts, but a CLOSED does not undo
+ * FAILED or TAKEN. */
+enum {
+  SAID_NOTHING = 0,
+  SAID_FAILED,   /* OP_START: CONNECT FAIL (ERROR follows): refused */
+  SAID_TAKEN,    /* OP_START: ALREADY CONNECTED: the modem holds the link */
+  SAID_CLOSED,   /* OP_START, OP_CLOSE: the link's CLOSED came */
+  SAID_REOPENED, /* OP_CLOSE: after its CLOSED, a CONNECT: a new connection */
+};
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
@@ -299,7 +306,7 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
   m->phase = op == OP_SEND ? PH_ACK : PH_RESULT;
   m->cur = cur;
   m->op_link = link;
-  m->op_err = 0;
+  m->link_said = SAID_NOTHING;
   m->cmd_len = c != NULL ? strlen(c) : (size_t)len;
   m->cmd_off = 0;
   if (op == OP_START && t < CONNECT_MS) {
@@ -421,12 +428,11 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
          * for someone else (a connection to the server that took it
          * first, or one left from before a reset here): see
          * link_stolen; the connect moves. */
-        m->op_err =
-            kind == TERN_AT_EV_ALREADY ? START_TAKEN : TERN_ECONNREFUSED;
+        m->link_said = kind == TERN_AT_EV_ALREADY ? SAID_TAKEN : SAID_FAILED;
         return;
       }
-      m->taken = m->op_err == START_TAKEN ? (uint8_t)(m->taken + 1) : 0;
-      if (m->op_err == START_TAKEN) {
+      m->taken = m->link_said == SAID_TAKEN ? (uint8_t)(m->taken + 1) : 0;
+      if (m->link_said == SAID_TAKEN) {
         /* Said of as many links in a row as the modem has: it holds
          * them all (it says so again of links closed here), so the
          * connect ends as with no free link; before, it went round the
@@ -437,7 +443,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
           s = NULL;
         }
         link_stolen(m, s, m->op_link, m->phase == PH_LINKED);
-      } else if (kind == TERN_AT_EV_OK && m->op_err == 0) {
+      } else if (kind == TERN_AT_EV_OK && m->link_said == SAID_NOTHING) {
         if (s != NULL) {
           s->state = S_STATUS;
         } else {
@@ -449,7 +455,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
          * taken. OK after the link's CLOSED: it came and went (the
          * connect succeeds, then the end of stream). */
         int err = TERN_ECONNREFUSED;
-        if (kind == TERN_AT_EV_OK && m->op_err == START_CLOSED) {
+        if (kind == TERN_AT_EV_OK && m->link_said == SAID_CLOSED) {
           err = 0;
         } else if (s->kind == K_DGRAM) {
           err = (s->flags & F_BOUND) && s->local.port != 0 ? TERN_EADDRINUSE
@@ -509,7 +515,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         wake_both(s);
       }
       link_free(m, m->op_link);
-      if (m->op_err == CLOSE_REOPENED) {
+      if (m->link_said == SAID_REOPENED) {
         incoming(m, m->op_link, true);
       }
       break;
@@ -686,10 +692,10 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
         /* The command's own result settles the link; AT+CIPSTART's OK
          * after it is a connection that is gone already. After
-         * AT+CIPCLOSE's link was taken again (CLOSE_REOPENED): that
+         * AT+CIPCLOSE's link was taken again (SAID_REOPENED): that
          * connection came and went. */
-        if (m->op_err == 0 || m->op_err == CLOSE_REOPENED) {
-          m->op_err = START_CLOSED;
+        if (m->link_said == SAID_NOTHING || m->link_said == SAID_REOPENED) {
+          m->link_said = SAID_CLOSED;
         }
         break;
       }
@@ -721,8 +727,8 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
         /* Once AT+CIPCLOSE's CLOSED came, the modem may give the link
          * to a connection to its server before the OK: it waits for
          * accept once the close is done. */
-        if (m->op_err == START_CLOSED) {
-          m->op_err = CLOSE_REOPENED;
+        if (m->link_said == SAID_CLOSED) {
+          m->link_said = SAID_REOPENED;
         }
       } else if (m->link_sock[ev->link] == LINK_FREE) {
         incoming(m, ev->link, true);

@@ -911,8 +911,7 @@ class ScriptedModem {
     EXPECT_EQ(0, fcntl(peer_, F_SETFL, O_NONBLOCK));
     EXPECT_EQ(tern_host_fd_stream_open(&uart_, sv[0], sv[0]), 0);
     fd_ = tern_host_fd_stream_get(&uart_);
-    static const tern_stream_ops slow = {SlowRead, SlowWrite, nullptr,
-                                         nullptr};
+    static const tern_stream_ops slow = {SlowRead, SlowWrite, nullptr, nullptr};
     tern_stream uart = fd_;
     if (rate_ > 0)
       uart = tern_stream{&slow, this};
@@ -927,8 +926,8 @@ class ScriptedModem {
     auto *m = static_cast<ScriptedModem *>(self);
     if (tern_port_now() == m->read_at_)
       return TERN_PENDING;
-    tern_poll r = tern_stream_poll_read(&m->fd_, cx, buf,
-                                        std::min(len, m->rate_), n);
+    tern_poll r =
+        tern_stream_poll_read(&m->fd_, cx, buf, std::min(len, m->rate_), n);
     if (r == TERN_READY)
       m->read_at_ = tern_port_now();
     return r;
@@ -938,8 +937,8 @@ class ScriptedModem {
     auto *m = static_cast<ScriptedModem *>(self);
     if (tern_port_now() == m->write_at_)
       return TERN_PENDING;
-    tern_poll r = tern_stream_poll_write(&m->fd_, cx, buf,
-                                         std::min(len, m->rate_), n);
+    tern_poll r =
+        tern_stream_poll_write(&m->fd_, cx, buf, std::min(len, m->rate_), n);
     if (r == TERN_READY)
       m->write_at_ = tern_port_now();
     return r;
