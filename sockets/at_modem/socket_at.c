@@ -596,6 +596,9 @@ static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
   }
   tern_socket_at_sock *s = &m->socks[m->ipd_sock];
   size_t n = ev->len, room = ring_free(s);
+  if (ev->kind == TERN_AT_EV_RECVDATA_DATA) {
+    op_alive(m); /* the answer of the AT+CIPRECVDATA in flight */
+  }
   if (n > room) {
     /* Only a stream (a datagram's room was checked), in active mode or
      * from a modem that answered more than asked: the bytes that fit go
@@ -784,13 +787,8 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       on_ipd(m, s, ev);
       break;
     }
-    case TERN_AT_EV_RECVDATA_DATA:
-      if (m->op == OP_RECV) {
-        op_alive(m);
-      }
-      on_ipd_data(m, ev);
-      break;
-    case TERN_AT_EV_IPD_DATA: on_ipd_data(m, ev); break;
+    case TERN_AT_EV_IPD_DATA:
+    case TERN_AT_EV_RECVDATA_DATA: on_ipd_data(m, ev); break;
     case TERN_AT_EV_IPD_TOO_LONG: {
       /* Longer than the parser takes: its payload is dropped, so a
        * stream it was for has a hole and fails (a datagram is lost, as
