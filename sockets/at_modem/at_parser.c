@@ -260,12 +260,9 @@ static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
     ev->remote.scope = 0;
     ev->has_remote = 1;
   }
-  if (len > limit) {
-    return -1;
-  }
   ev->link = (uint8_t)link;
   ev->value = len;
-  return 1;
+  return len > limit ? -1 : 1;
 }
 
 static void clear_event(tern_at_event *ev) {
@@ -376,12 +373,15 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
             rd ? parse_hdr(p, ev, RD_PREFIX_LEN, 0, p->ipd_max)
                : parse_hdr(p, ev, IPD_PREFIX_LEN, p->links != 0, p->ipd_max);
         p->left = 0;
-        if (r <= 0) {
-          if (r < 0) {
-            p->stats.ipd_too_long++;
-          } else {
-            p->stats.bad_ipd++;
-          }
+        if (r < 0) {
+          /* Said (its link's stream has a hole), its payload dropped. */
+          p->stats.ipd_too_long++;
+          ev->kind = TERN_AT_EV_IPD_TOO_LONG;
+          discard(p);
+          return i;
+        }
+        if (r == 0) {
+          p->stats.bad_ipd++;
           clear_event(ev);
           discard(p);
           continue;

@@ -106,6 +106,10 @@ typedef enum tern_at_ev {
    * whose link is the command's. */
   TERN_AT_EV_RECVDATA,
   TERN_AT_EV_RECVDATA_DATA, /* payload bytes of the current +CIPRECVDATA */
+  /* A +IPD (link as IPD's) or +CIPRECVDATA (no link) header whose length
+   * (value) is over ipd_max: dropped, with its payload (the bytes after it
+   * are read as lines again). Its link's byte stream has a hole. */
+  TERN_AT_EV_IPD_TOO_LONG,
 } tern_at_ev;
 
 /* TERN_AT_EV_WIFI's value. */
@@ -121,15 +125,16 @@ typedef struct tern_at_event {
   /* CONNECT, CLOSED, CONNECT_FAIL, IPD, IPD_DATA, IPD_HELD in multi-link
    * mode: the link, 0..links-1. Otherwise TERN_AT_NO_LINK. */
   uint8_t link;
-  /* IPD, RECVDATA: 1 when the header carried the remote end
-   * (AT+CIPDINFO=1). */
+  /* IPD, RECVDATA (and IPD_TOO_LONG, from the same header): 1 when the
+   * header carried the remote end (AT+CIPDINFO=1). */
   uint8_t has_remote;
-  /* IPD, RECVDATA: payload length; IPD_DATA, RECVDATA_DATA: payload bytes
-   * still to come after these (0 on its last bytes); IPD_HELD: the bytes
-   * the modem holds; ERR_CODE: the code; RECV: the count; BUSY: the letter
-   * after "busy "; WIFI: tern_at_wifi. */
+  /* IPD, RECVDATA, IPD_TOO_LONG: payload length; IPD_DATA, RECVDATA_DATA:
+   * payload bytes still to come after these (0 on its last bytes); IPD_HELD:
+   * the bytes the modem holds; ERR_CODE: the code; RECV: the count; BUSY: the
+   * letter after "busy "; WIFI: tern_at_wifi. */
   uint32_t value;
-  /* IPD, RECVDATA with has_remote: who sent the payload (scope 0). */
+  /* IPD, RECVDATA, IPD_TOO_LONG with has_remote: who sent the payload
+   * (scope 0). */
   tern_endpoint remote;
   /* IPD_DATA: the payload bytes, inside the input given to
    * tern_at_parser_feed (no copy); so are RECVDATA_DATA's. LINE and ECHO: the
@@ -151,7 +156,8 @@ typedef struct tern_at_stats {
   uint32_t overlong;     /* dropped: a line longer than the line buffer */
   uint32_t bad_char;     /* dropped: a control byte in a line */
   uint32_t bad_ipd;      /* dropped: a +IPD or +CIPRECVDATA header */
-  uint32_t ipd_too_long; /* dropped: a payload length over ipd_max */
+  uint32_t ipd_too_long; /* dropped: a payload length over ipd_max (said:
+                          * TERN_AT_EV_IPD_TOO_LONG) */
   uint32_t bad_number;   /* dropped: a result or link event's number */
 } tern_at_stats;
 

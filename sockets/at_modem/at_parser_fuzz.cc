@@ -67,8 +67,13 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
           ev.kind == TERN_AT_EV_CONNECT || ev.kind == TERN_AT_EV_CLOSED ||
           ev.kind == TERN_AT_EV_CONNECT_FAIL || ev.kind == TERN_AT_EV_IPD ||
           ev.kind == TERN_AT_EV_IPD_DATA || ev.kind == TERN_AT_EV_IPD_HELD;
-      Check(about_a_link && links != 0 ? ev.link < links
-                                       : ev.link == TERN_AT_NO_LINK);
+      // A +CIPRECVDATA too long names no link, a +IPD too long its own.
+      Check(ev.kind == TERN_AT_EV_IPD_TOO_LONG
+                ? ev.link == TERN_AT_NO_LINK || ev.link < links
+            : about_a_link && links != 0 ? ev.link < links
+                                         : ev.link == TERN_AT_NO_LINK);
+      Check(ev.kind != TERN_AT_EV_IPD_TOO_LONG ||
+            (ev.value > ipd_max && !tern_at_parser_in_payload(&p)));
       switch (ev.kind) {
         case TERN_AT_EV_NONE: Check(n == chunk - used); break;
         case TERN_AT_EV_IPD_DATA:
@@ -120,7 +125,7 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
           break;
         default:
           Check(ev.kind != TERN_AT_EV_LINE &&
-                ev.kind <= TERN_AT_EV_RECVDATA_DATA && ev.data == nullptr);
+                ev.kind <= TERN_AT_EV_IPD_TOO_LONG && ev.data == nullptr);
           Check(ev.kind != TERN_AT_EV_IPD_HELD ||
                 !tern_at_parser_in_payload(&p));
           r.events += "<E>";

@@ -321,10 +321,13 @@ TEST(AtParser, IpdAtTheLimitAndOverIt) {
                                          R(TERN_AT_EV_OK)}));
   }
   {
-    // Over the limit: dropped, and the bytes after it read as lines.
+    // Over the limit: dropped, and the bytes after it read as lines;
+    // said, with its link and length, so that the link's stream is known
+    // to have a hole (before, nothing was said).
     Parser p(128, 63);
-    p.Feed("+IPD,0,64:" + big + "\r\nOK\r\n");
-    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+    p.Feed("+IPD,2,64:" + big + "\r\nOK\r\n");
+    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, 2, 64),
+                                         R(TERN_AT_EV_OK)}));
     EXPECT_EQ(1u, p.p_.stats.ipd_too_long);
     EXPECT_EQ(0u, p.p_.stats.ipd);
   }
@@ -466,7 +469,9 @@ TEST(AtParser, RecvdataMalformedAndJunkAround) {
   }
   Parser over(128, 4, 5);
   over.Feed("+CIPRECVDATA:5,abcde\r\nOK\r\n");
-  EXPECT_EQ(over.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(over.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 5),
+                              R(TERN_AT_EV_OK)}));
   EXPECT_EQ(1u, over.p_.stats.ipd_too_long);
   // The sender's fields asked for and missing: the header runs into the
   // line end and is dropped, not read past.

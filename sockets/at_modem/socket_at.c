@@ -75,10 +75,17 @@ enum {
 #define LINK_FREE 0xFF
 #define LINK_ORPHAN 0xFE  /* held by the modem: no socket owns it */
 #define LINK_PENDING 0xFD /* an incoming connection not accepted yet */
-#define START_TAKEN 1     /* op_err: ALREADY CONNECTED (the link is taken) */
-#define START_CLOSED 2    /* op_err: its link's CLOSED came before the result */
-/* op_err: AT+CIPCLOSE's link given to a new connection after its CLOSED */
-#define CLOSE_REOPENED 3
+
+/* What the modem said of the command's link before its final result
+ * (link_said): the latest of these counts, but a CLOSED does not undo
+ * FAILED or TAKEN. */
+enum {
+  SAID_NOTHING = 0,
+  SAID_FAILED,   /* OP_START: CONNECT FAIL (ERROR follows): refused */
+  SAID_TAKEN,    /* OP_START: ALREADY CONNECTED: the modem holds the link */
+  SAID_CLOSED,   /* OP_START, OP_CLOSE: the link's CLOSED came */
+  SAID_REOPENED, /* OP_CLOSE: after its CLOSED, a CONNECT: a new connection */
+};
 #define CONNECT_MS 10000u
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
@@ -223,6 +230,16 @@ static void sock_gone(tern_socket_at_sock *s, int err) {
   wake_both(s);
 }
 
+/* The connection fails with err, and its link, which the modem may still
+ * hold open, is closed by the runner. */
+static void sock_fail(tern_socket_at_sock *s, int err) {
+  uint8_t l = s->link;
+  if (l != NO_SOCK) {
+    sock_gone(s, err);
+    link_orphan(s->m, l);
+  }
+}
+
 static tern_socket_at_sock *link_owner(tern_socket_at *m, uint8_t link) {
   if (link >= TERN_SOCKET_AT_LINKS || m->link_sock[link] >= m->nsocks) {
     return NULL;
@@ -289,13 +306,22 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
   m->phase = op == OP_SEND ? PH_ACK : PH_RESULT;
   m->cur = cur;
   m->op_link = link;
-  m->op_err = 0;
+  m->link_said = SAID_NOTHING;
   m->cmd_len = c != NULL ? strlen(c) : (size_t)len;
   m->cmd_off = 0;
   if (op == OP_START && t < CONNECT_MS) {
     t = CONNECT_MS; /* the modem's own connect timeout */
   }
   m->deadline = tern_now() + t;
+}
+
+/* The command's payload moved (written after the prompt, or its answer's
+ * read): a payload takes as long as the UART needs, so the deadline
+ * counts from its latest bytes (before, one deadline covered a whole
+ * AT+CIPSEND or AT+CIPRECVDATA, which at a slow baud rate timed out
+ * while the modem was taking or giving every byte). */
+static void op_alive(tern_socket_at *m) {
+  m->deadline = tern_now() + m->timeout_ms;
 }
 
 static void op_end(tern_socket_at *m) {
@@ -402,12 +428,11 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
          * for someone else (a connection to the server that took it
          * first, or one left from before a reset here): see
          * link_stolen; the connect moves. */
-        m->op_err =
-            kind == TERN_AT_EV_ALREADY ? START_TAKEN : TERN_ECONNREFUSED;
+        m->link_said = kind == TERN_AT_EV_ALREADY ? SAID_TAKEN : SAID_FAILED;
         return;
       }
-      m->taken = m->op_err == START_TAKEN ? (uint8_t)(m->taken + 1) : 0;
-      if (m->op_err == START_TAKEN) {
+      m->taken = m->link_said == SAID_TAKEN ? (uint8_t)(m->taken + 1) : 0;
+      if (m->link_said == SAID_TAKEN) {
         /* Said of as many links in a row as the modem has: it holds
          * them all (it says so again of links closed here), so the
          * connect ends as with no free link; before, it went round the
@@ -418,7 +443,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
           s = NULL;
         }
         link_stolen(m, s, m->op_link, m->phase == PH_LINKED);
-      } else if (kind == TERN_AT_EV_OK && m->op_err == 0) {
+      } else if (kind == TERN_AT_EV_OK && m->link_said == SAID_NOTHING) {
         if (s != NULL) {
           s->state = S_STATUS;
         } else {
@@ -430,7 +455,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
          * taken. OK after the link's CLOSED: it came and went (the
          * connect succeeds, then the end of stream). */
         int err = TERN_ECONNREFUSED;
-        if (kind == TERN_AT_EV_OK && m->op_err == START_CLOSED) {
+        if (kind == TERN_AT_EV_OK && m->link_said == SAID_CLOSED) {
           err = 0;
         } else if (s->kind == K_DGRAM) {
           err = (s->flags & F_BOUND) && s->local.port != 0 ? TERN_EADDRINUSE
@@ -464,11 +489,9 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
           memmove(s->tx, s->tx + m->pay_len, s->tx_len);
         } else if (s->kind == K_DGRAM) {
           s->tx_len = 0; /* lost, as a datagram may be */
-        } else if (s->state != S_GONE) {
+        } else {
           /* SEND FAIL, or ERROR ("link is not valid"): the link broke */
-          uint8_t l = s->link;
-          sock_gone(s, TERN_ECONNRESET);
-          link_orphan(m, l);
+          sock_fail(s, TERN_ECONNRESET);
         }
         tern_waker_slot_wake(&s->wr);
       }
@@ -492,7 +515,7 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         wake_both(s);
       }
       link_free(m, m->op_link);
-      if (m->op_err == CLOSE_REOPENED) {
+      if (m->link_said == SAID_REOPENED) {
         incoming(m, m->op_link, true);
       }
       break;
@@ -535,6 +558,15 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
                    const tern_at_event *ev) {
   m->ipd_sock = NO_SOCK;
   if (s == NULL) {
+    /* Active mode: a connection waiting for accept has no ring for its
+     * bytes. It is closed and counted, as beyond the backlog, rather
+     * than accepted with the start of its stream missing. */
+    if (ev->value > 0 && ev->link < TERN_SOCKET_AT_LINKS &&
+        m->link_sock[ev->link] == LINK_PENDING) {
+      pend_remove(m, ev->link);
+      m->stats.refused++;
+      link_orphan(m, ev->link);
+    }
     return;
   }
   if (s->kind == K_DGRAM) {
@@ -563,10 +595,20 @@ static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
     return;
   }
   tern_socket_at_sock *s = &m->socks[m->ipd_sock];
-  size_t n = ev->len;
-  if (n > ring_free(s)) {
-    m->stats.rx_dropped += (uint32_t)(n - ring_free(s));
-    n = ring_free(s); /* only a stream: a datagram's room was checked */
+  size_t n = ev->len, room = ring_free(s);
+  if (ev->kind == TERN_AT_EV_RECVDATA_DATA) {
+    op_alive(m); /* the answer of the AT+CIPRECVDATA in flight */
+  }
+  if (n > room) {
+    /* Only a stream (a datagram's room was checked), in active mode or
+     * from a modem that answered more than asked: the bytes that fit go
+     * in, the rest is dropped and the stream, which now has a hole,
+     * fails after them (before, it went on past the hole). */
+    m->stats.rx_dropped += (uint32_t)(n - room);
+    ring_put(s, ev->data, room);
+    m->ipd_sock = NO_SOCK; /* the rest of the payload is dropped */
+    sock_fail(s, TERN_ENOBUFS);
+    return;
   }
   ring_put(s, ev->data, n);
   if (s->kind == K_DGRAM) {
@@ -591,10 +633,8 @@ static void ipd_cut(tern_socket_at *m) {
     if (s->kind == K_DGRAM) {
       s->rx_len -= s->rx_open;
       s->rx_open = 0;
-    } else if (s->link != NO_SOCK) {
-      uint8_t l = s->link;
-      sock_gone(s, TERN_ETIMEDOUT);
-      link_orphan(m, l);
+    } else {
+      sock_fail(s, TERN_ETIMEDOUT);
     }
   }
   m->ipd_sock = NO_SOCK;
@@ -655,10 +695,10 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       if (ev->link == m->op_link && (m->op == OP_CLOSE || m->op == OP_START)) {
         /* The command's own result settles the link; AT+CIPSTART's OK
          * after it is a connection that is gone already. After
-         * AT+CIPCLOSE's link was taken again (CLOSE_REOPENED): that
+         * AT+CIPCLOSE's link was taken again (SAID_REOPENED): that
          * connection came and went. */
-        if (m->op_err == 0 || m->op_err == CLOSE_REOPENED) {
-          m->op_err = START_CLOSED;
+        if (m->link_said == SAID_NOTHING || m->link_said == SAID_REOPENED) {
+          m->link_said = SAID_CLOSED;
         }
         break;
       }
@@ -690,8 +730,8 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
         /* Once AT+CIPCLOSE's CLOSED came, the modem may give the link
          * to a connection to its server before the OK: it waits for
          * accept once the close is done. */
-        if (m->op_err == START_CLOSED) {
-          m->op_err = CLOSE_REOPENED;
+        if (m->link_said == SAID_CLOSED) {
+          m->link_said = SAID_REOPENED;
         }
       } else if (m->link_sock[ev->link] == LINK_FREE) {
         incoming(m, ev->link, true);
@@ -749,6 +789,18 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
     }
     case TERN_AT_EV_IPD_DATA:
     case TERN_AT_EV_RECVDATA_DATA: on_ipd_data(m, ev); break;
+    case TERN_AT_EV_IPD_TOO_LONG: {
+      /* Longer than the parser takes: its payload is dropped, so a
+       * stream it was for has a hole and fails (a datagram is lost, as
+       * one may be). Before, nothing here knew of it. */
+      tern_socket_at_sock *s = ev->link == TERN_AT_NO_LINK && m->op == OP_RECV
+                                   ? op_sock(m)
+                                   : link_owner(m, ev->link);
+      if (s != NULL && s->kind == K_STREAM) {
+        sock_fail(s, TERN_ENOBUFS);
+      }
+      break;
+    }
     case TERN_AT_EV_LINE: on_line(m, ev); break;
     default: break; /* echo, busy, Recv, WIFI: nothing to do */
   }
@@ -970,9 +1022,11 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
         m->fill -= (size_t)n;
       }
       progress = true;
-      if (m->op == OP_SEND && m->phase == PH_PAYLOAD &&
-          m->pay_off == m->pay_len) {
-        m->phase = PH_SEND_OK;
+      if (m->op == OP_SEND && m->phase == PH_PAYLOAD) {
+        op_alive(m);
+        if (m->pay_off == m->pay_len) {
+          m->phase = PH_SEND_OK;
+        }
       }
     }
     if (m->op != OP_NONE) {

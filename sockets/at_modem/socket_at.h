@@ -146,7 +146,6 @@ typedef struct tern_socket_at {
   uint8_t cur;      /* its socket index, 0xFF: none (or aborted) */
   uint8_t op_link;  /* its link */
   uint8_t ipd_sock; /* the socket of the current +IPD, 0xFF: dropped */
-  int op_err;       /* its error so far (CONNECT FAIL before ERROR) */
   uint8_t lst;      /* the listener's socket index, 0xFF: none */
   uint8_t srv;      /* the modem's server: off, on, or a command wanted */
   uint8_t backlog;  /* the listener's, at most TERN_SOCKET_AT_LINKS */
@@ -156,6 +155,9 @@ typedef struct tern_socket_at {
   uint8_t acc;       /* the socket accept is preparing, 0xFF: none */
   uint8_t taken;     /* ALREADY CONNECTED answers to AT+CIPSTART in a row */
   uint8_t rebooted;  /* "ready" came since the start sequence was done */
+  /* What the modem said of the command's link before its result (CONNECT
+   * FAIL, ALREADY CONNECTED, its CLOSED, ...). */
+  uint8_t link_said;
   char cmd[TERN_AT_CMD_MAX]; /* a formatted command */
   const char *out;           /* the command in flight: cmd or a constant */
   size_t cmd_len, cmd_off;

@@ -376,8 +376,8 @@ class ModemTest : public ::testing::Test {
     }
   }
 
-  std::string Read(ModemFixture &fx, tern_socket *s, size_t want,
-                   ptrdiff_t *end) {
+  template <typename Fx>
+  std::string Read(Fx &fx, tern_socket *s, size_t want, ptrdiff_t *end) {
     tern_stream st = tern_socket_stream(s);
     std::string got;
     ptrdiff_t n = 1;
@@ -637,8 +637,11 @@ TEST_F(ModemTest, FiveLinksAtOnceThenENOMEM) {
 
 // A modem without passive receive mode (older firmware: AT+CIPRECVMODE
 // answers ERROR) pushes what the peer sent whether or not the ring has
-// room. What fits is delivered in order; the rest is dropped and counted.
-TEST_F(ModemTest, ActiveModeOverflowIsDroppedAndCounted) {
+// room. What fits is delivered in order; the rest is dropped and counted,
+// and the connection fails (TERN_ENOBUFS after the bytes that fit): its
+// stream has a hole. Before the fix the reads went on past the hole as if
+// the stream were whole.
+TEST_F(ModemTest, ActiveModeOverflowFailsTheStream) {
   ModemFixture fx({"--no-passive"});
   tern_socket *lst, *c, *s;
   ASSERT_NO_FATAL_FAILURE(Connect(fx, &lst, &c, &s));
@@ -646,12 +649,13 @@ TEST_F(ModemTest, ActiveModeOverflowIsDroppedAndCounted) {
   for (size_t i = 0; i < burst.size(); i++)
     burst[i] = (char)(i * 13 + 1);
   WriteAll(fx, s, burst);
-  for (int i = 0; i < 2000 && fx.modem()->stats.rx_dropped < burst.size() - kRx;
-       i++)
+  for (int i = 0; i < 2000 && fx.modem()->stats.rx_dropped == 0; i++)
     fx.Pump(1);
-  EXPECT_EQ(fx.modem()->stats.rx_dropped, burst.size() - kRx);
+  EXPECT_GT(fx.modem()->stats.rx_dropped, 0u);
   ptrdiff_t end = 0;
   EXPECT_EQ(Read(fx, c, kRx, &end), burst.substr(0, kRx));
+  EXPECT_EQ(Read(fx, c, 1, &end), "");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
   tern_socket_abort(c);
   tern_socket_abort(s);
   tern_socket_abort(lst);
@@ -897,16 +901,47 @@ TEST_F(ModemTest, DatagramArrivingByteByByteIsReceivedWhole) {
 // ESP-AT answers one command at a time.
 class ScriptedModem {
  public:
-  explicit ScriptedModem(uint32_t timeout_ms) {
+  // baud_bytes_per_ms: 0, or a slow UART: the backend reads and writes at
+  // most that many bytes a millisecond.
+  explicit ScriptedModem(uint32_t timeout_ms, size_t baud_bytes_per_ms = 0)
+      : rate_(baud_bytes_per_ms) {
     int sv[2];
     EXPECT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
     peer_ = sv[1];
     EXPECT_EQ(0, fcntl(peer_, F_SETFL, O_NONBLOCK));
     EXPECT_EQ(tern_host_fd_stream_open(&uart_, sv[0], sv[0]), 0);
+    fd_ = tern_host_fd_stream_get(&uart_);
+    static const tern_stream_ops slow = {SlowRead, SlowWrite, nullptr, nullptr};
+    tern_stream uart = fd_;
+    if (rate_ > 0)
+      uart = tern_stream{&slow, this};
     tern_socket_at_storage st = {socks_, 4, bufs_, 1024, 1024};
-    EXPECT_EQ(tern_socket_at_init(&modem_, tern_host_fd_stream_get(&uart_), &st,
-                                  timeout_ms),
-              0);
+    EXPECT_EQ(tern_socket_at_init(&modem_, uart, &st, timeout_ms), 0);
+  }
+
+  // The slow UART: a direction's next bytes once a millisecond has passed
+  // since its last (PENDING meanwhile: Pump polls every millisecond).
+  static tern_poll SlowRead(void *self, tern_cx *cx, void *buf, size_t len,
+                            ptrdiff_t *n) {
+    auto *m = static_cast<ScriptedModem *>(self);
+    if (tern_port_now() == m->read_at_)
+      return TERN_PENDING;
+    tern_poll r =
+        tern_stream_poll_read(&m->fd_, cx, buf, std::min(len, m->rate_), n);
+    if (r == TERN_READY)
+      m->read_at_ = tern_port_now();
+    return r;
+  }
+  static tern_poll SlowWrite(void *self, tern_cx *cx, const void *buf,
+                             size_t len, ptrdiff_t *n) {
+    auto *m = static_cast<ScriptedModem *>(self);
+    if (tern_port_now() == m->write_at_)
+      return TERN_PENDING;
+    tern_poll r =
+        tern_stream_poll_write(&m->fd_, cx, buf, std::min(len, m->rate_), n);
+    if (r == TERN_READY)
+      m->write_at_ = tern_port_now();
+    return r;
   }
   ~ScriptedModem() {
     tern_host_fd_stream_release(&uart_);
@@ -1086,10 +1121,62 @@ class ScriptedModem {
   size_t prompt_n_ = 0, pay_left_ = 0, pay_n_ = 0;
   tern_time prompt_at_ = 0;
   tern_host_fd_stream uart_ = {};
+  tern_stream fd_ = {};
+  size_t rate_;
+  tern_time read_at_ = 0, write_at_ = 0;
   tern_socket_at_sock socks_[4];
   uint8_t bufs_[4 * 2048];
   tern_test::CountingWaker runner_;
 };
+
+// A send takes as long as the UART needs: at a slow baud rate (here about
+// 20 kbit/s, 2 bytes a millisecond) 1000 bytes take half a second, longer
+// than the 200 ms deadline, while the modem takes every byte. The send
+// completes; before the fix one deadline covered the whole AT+CIPSEND,
+// which timed out with its payload half written (at 9600 baud a 2048-byte
+// send outlasts the default 2 s).
+TEST_F(ModemTest, LongSendAtASlowBaudRateDoesNotTimeOut) {
+  ScriptedModem fx(200, 2);
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  std::string d(1000, '\0');
+  for (size_t i = 0; i < d.size(); i++)
+    d[i] = (char)('a' + i % 26);
+  EXPECT_EQ(SendAndFlush(fx, a, d), 0);
+  EXPECT_EQ(fx.payload_, d);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
+// The same for the answer to AT+CIPRECVDATA: 1000 bytes held by the modem
+// come in at 2 bytes a millisecond, past the 200 ms deadline, and are
+// all delivered (before, the fetch timed out in its payload and the
+// stream failed).
+TEST_F(ModemTest, LongFetchAtASlowBaudRateDoesNotTimeOut) {
+  ScriptedModem fx(200, 2);
+  std::string d(1000, '\0');
+  for (size_t i = 0; i < d.size(); i++)
+    d[i] = (char)('A' + i % 26);
+  fx.once_["AT+CIPRECVDATA=0,1024"] =
+      "+CIPRECVDATA:1000,\"192.0.2.1\",7," + d + "\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  fx.Write("\r\n+IPD,0,1000\r\n");
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, d.size(), &end), d) << tern_strerror((int)end);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
 
 // A result that comes after its command's deadline is not taken for the
 // next command's. Here AT+CIPSTATUS is answered only after it timed out,
@@ -1735,6 +1822,40 @@ TEST_F(ModemTest, PayloadCutByATimeoutFailsItsStream) {
   fx.Pump(5);
 }
 
+// A +IPD longer than the parser takes (ipd_max, the 2048 bytes of a send;
+// ESP-AT's documents give no bound for a push in active mode) is dropped
+// by the parser, its payload with it: the connection it was for would
+// have a hole, so it fails (TERN_ENOBUFS, its link closed). Before the
+// fix the backend heard nothing of it: the bytes were lost without a
+// word and the stream went on. The other connection goes on.
+TEST_F(ModemTest, IpdLongerThanTheParserTakesFailsItsStream) {
+  ScriptedModem fx(300);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.Write("\r\n+IPD,1,3:abc");
+  fx.Write("\r\n+IPD,1,3000:" + std::string(3000, 'x'));
+  fx.Write("\r\n+IPD,1,3:def\r\n");
+  fx.Pump(5);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, b, 3, &end), "abc");
+  EXPECT_EQ(Read(fx, b, 1, &end), "");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=1"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=1"));
+  EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // A connection that the peer closes at once (a server over its limit, or
 // one that has nothing to say) can end before AT+CIPSTART's OK:
 // "0,CONNECT", "0,CLOSED", then "OK". The connect succeeds, as on a
@@ -1921,6 +2042,37 @@ TEST_F(ModemTest, BacklogOverflowClosesTheLink) {
   tern_endpoint p = {};
   ASSERT_EQ(tern_socket_peer(a, &p), 0);
   EXPECT_EQ(p.port, 5000);
+  tern_socket_abort(a);
+  tern_socket_abort(l);
+  fx.Pump(5);
+}
+
+// In active mode (a modem without AT+CIPRECVMODE) the modem pushes a
+// client's bytes whether or not it was accepted yet, and a connection
+// waiting for accept has no ring to take them: it is closed and counted,
+// as one beyond the backlog, rather than accepted with the start of its
+// stream missing. Before the fix accept handed it out with the hole.
+TEST_F(ModemTest, ActiveModeBytesBeforeAcceptCloseTheConnection) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.status_ = "+CIPSTATUS:1,\"TCP\",\"192.0.2.9\",5000,80,1\r\n";
+  tern_socket *l = ScriptedListener(fx, 2);
+  fx.Write("0,CONNECT\r\n+IPD,0,5:hello\r\n1,CONNECT\r\n");
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=0"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));
+  EXPECT_EQ(fx.modem_.stats.refused, 1u);
+  tern_socket *a = nullptr;
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_accept(l, cx, &a, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0);
+  tern_endpoint p = {};
+  ASSERT_EQ(tern_socket_peer(a, &p), 0);
+  EXPECT_EQ(p.port, 5000);  // link 1's, the one with nothing lost
   tern_socket_abort(a);
   tern_socket_abort(l);
   fx.Pump(5);
@@ -2236,11 +2388,26 @@ TEST_F(ModemTest, AcceptedConnectionOutlivesTheServerIdleTimeout) {
 
 }  // namespace
 
+// MODEM_SIM [--lacks=PATTERNS]: the cases the modem cannot do (PATTERNS,
+// gtest's ':'-separated globs) join the negative part of gtest's filter,
+// whatever chose it: --gtest_filter, or bazel's --test_filter
+// (TESTBRIDGE_TEST_ONLY, which a --gtest_filter in the rule's arguments
+// would override).
 int main(int argc, char **argv) {
   testing::InitGoogleTest(&argc, argv);
+  const char *lacks = nullptr;
+  if (argc == 3 && strncmp(argv[2], "--lacks=", 8) == 0) {
+    lacks = argv[2] + 8;
+    argc = 2;
+  }
   if (argc != 2) {
-    fprintf(stderr, "usage: %s MODEM_SIM\n", argv[0]);
+    fprintf(stderr, "usage: %s MODEM_SIM [--lacks=PATTERNS]\n", argv[0]);
     return 2;
+  }
+  if (lacks != nullptr && *lacks != '\0') {
+    std::string f = GTEST_FLAG_GET(filter);
+    f += f.find('-') == std::string::npos ? "-" : ":";
+    GTEST_FLAG_SET(filter, f + lacks);
   }
   g_sim_path = argv[1];
   signal(SIGPIPE, SIG_IGN);
