@@ -316,7 +316,9 @@ void tern_tcp_unlisten(tern_tcp_listener *lst);
  * opened. */
 tern_stream tern_tcp_stream(tern_tcp_conn *c);
 
-/* The same operations by name. */
+/* The same operations by name. A buf NULL with len > 0 is READY with *n
+ * TERN_EINVAL, nothing read or written; len 0 to poll_read is READY with
+ * 0. */
 tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
                              size_t len, ptrdiff_t *n);
 tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,

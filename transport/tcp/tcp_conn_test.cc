@@ -5384,6 +5384,42 @@ TEST_F(TcpConn, AnActiveOpensTimeWaitChallengesANewSyn) {
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
 }
 
+// ---- Edges found in review (the `tcpedge28` branch) ----
+
+// A NULL buffer with a length is a bad argument: READY with TERN_EINVAL
+// (tern/stream.h: results are a count or a negative tern_err), nothing
+// read or queued, through the stream too. poll_read copied the unread
+// bytes to NULL and poll_write copied from it: a crash. A read of 0
+// bytes is READY with 0, as before.
+TEST_F(TcpConn, ANullBufferWithALengthIsEinval) {
+  uint32_t iss;
+  Open(&iss);
+  EXPECT_TRUE(
+      Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1, Bytes(10, 'a'))).empty());
+  ptrdiff_t n = 1;
+  EXPECT_EQ(Read(nullptr, 10, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  n = 1;
+  EXPECT_EQ(Write(nullptr, 10, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  tern_stream st = tern_tcp_stream(&conn);
+  tern_cx cx = app.Cx();
+  n = 1;
+  EXPECT_EQ(tern_stream_poll_read(&st, &cx, nullptr, 10, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  n = 1;
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, nullptr, 10, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  n = 1;
+  EXPECT_EQ(Read(nullptr, 0, &n), TERN_READY);
+  EXPECT_EQ(n, 0);
+  EXPECT_TRUE(Run().empty()) << "nothing was queued";
+  EXPECT_EQ(conn.slen, 0u);
+  char buf[16];
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 10) << "nothing was taken";
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md. In the
 // IPv4-only build (conn_v4_only_test) each of the connection's two
