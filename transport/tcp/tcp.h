@@ -310,7 +310,9 @@ void tern_tcp_unlisten(tern_tcp_listener *lst);
 /* The connection as a tern_stream: poll_read (0 at the peer's FIN after
  * every byte), poll_write (copies into the send ring), poll_flush (every
  * byte acknowledged), poll_close (flush, then FIN, READY once the FIN is
- * acknowledged; reading goes on until the peer's FIN). Errors:
+ * acknowledged; reading goes on until the peer's FIN, so unread bytes
+ * draw no reset: RFC 1122 4.2.2.13's is for a close that ends reading;
+ * tern_tcp_abort resets). Errors:
  * TERN_ECONNRESET, TERN_ECONNREFUSED, TERN_ETIMEDOUT, an ICMP error,
  * TERN_ECLOSED for writing after close or using a connection never
  * opened. */
