@@ -312,13 +312,17 @@ void tern_tcp_unlisten(tern_tcp_listener *lst);
 /* The connection as a tern_stream: poll_read (0 at the peer's FIN after
  * every byte), poll_write (copies into the send ring), poll_flush (every
  * byte acknowledged), poll_close (flush, then FIN, READY once the FIN is
- * acknowledged; reading goes on until the peer's FIN). Errors:
+ * acknowledged; reading goes on until the peer's FIN, so unread bytes
+ * draw no reset: RFC 1122 4.2.2.13's is for a close that ends reading;
+ * tern_tcp_abort resets). Errors:
  * TERN_ECONNRESET, TERN_ECONNREFUSED, TERN_ETIMEDOUT, an ICMP error,
  * TERN_ECLOSED for writing after close or using a connection never
  * opened. */
 tern_stream tern_tcp_stream(tern_tcp_conn *c);
 
-/* The same operations by name. */
+/* The same operations by name. A buf NULL with len > 0 is READY with *n
+ * TERN_EINVAL, nothing read or written; len 0 to poll_read is READY with
+ * 0. */
 tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
                              size_t len, ptrdiff_t *n);
 tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,

@@ -557,6 +557,16 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
   }
 }
 
+/* The peer's SYN-ACK acknowledged our SYN, in SYN-SENT or in the
+ * SYN-RECEIVED of a simultaneous open: established, and its text (data
+ * from the IRS + 1, a FIN) taken as in a synchronized state (RFC 9293
+ * 3.10.7.3: "continue processing at the sixth step"), with our ACK. */
+static void synack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
+  established(c, s, now);
+  text_in(c, s, s->seq + 1, now);
+  ack_now(c);
+}
+
 /* SYN-SENT (RFC 9293 3.10.7.3). */
 static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   bool has_ack = (s->flags & TERN_TCP_ACK) != 0;
@@ -578,9 +588,7 @@ static void syn_sent(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   tern_tcp_rcvbuf_init(&c->rcv, c->rcv.ring, c->rcv.cap, s->seq);
   tern__tcp_settle(c, &s->opts);
   if (has_ack) {
-    established(c, s, now);
-    text_in(c, s, s->seq + 1, now);
-    ack_now(c);
+    synack_in(c, s, now);
   } else {
     /* Simultaneous open: our SYN goes again, with the ACK of theirs. */
     c->state = TERN_TCP_SYN_RCVD;
@@ -650,29 +658,31 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   bool ack_only = wnd == 0 && s->seq == rcv_nxt && s->payload_len != 0 &&
                   (s->flags & (TERN_TCP_ACK | TERN_TCP_SYN)) == TERN_TCP_ACK &&
                   c->state != TERN_TCP_SYN_RCVD;
+  /* The peer's SYN-ACK of a simultaneous open, at the IRS and
+   * acknowledging our SYN, ends the handshake (RFC 9293 3.5, Figure 8):
+   * our ACK answers it, and its text is taken as a SYN-ACK's in SYN-SENT.
+   * Taken for its SYN again, it drew our SYN-ACK again, and a peer that
+   * answers so too (tern did) sent it back, until the user timeout; one
+   * with data or a FIN, acceptable by its text, met the SYN test below (a
+   * challenge: our SYN-ACK again) and lost its text. Any other SYN at the
+   * IRS is the SYN again: our SYN-ACK again (below). Not a listener's
+   * slot: no simultaneous open, its SYN-ACK no answer to ours (Linux asks
+   * the same): it must neither establish it nor wake an acceptor. */
+  if (c->state == TERN_TCP_SYN_RCVD && c->listener == NULL &&
+      (s->flags & (TERN_TCP_SYN | TERN_TCP_ACK)) ==
+          (TERN_TCP_SYN | TERN_TCP_ACK) &&
+      s->seq == rcv_nxt - 1 &&
+      tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
+    synack_in(c, s, now);
+    return;
+  }
   /* A bare segment exactly at the window's right edge is taken too, as
    * Linux and the BSDs take it: a peer that filled our window and lost
    * the segments sends its ACKs with SEQ = SND.NXT = RCV.NXT + RCV.WND,
    * and refusing them loses their news of our data. */
   if (!ack_only && !(seg_len == 0 && s->seq == rcv_nxt + wnd) &&
       !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
-    if (c->state == TERN_TCP_SYN_RCVD && (s->flags & TERN_TCP_SYN) != 0 &&
-        s->seq == rcv_nxt - 1) {
-      /* The peer's SYN-ACK of a simultaneous open, acknowledging our SYN,
-       * ends the handshake (RFC 9293 3.5, Figure 8): our ACK answers it.
-       * Taken for its SYN again, it drew our SYN-ACK again, and a peer
-       * that answers so too (tern did) sent it back, until the user
-       * timeout. Else the SYN again: our SYN-ACK again. Not a listener's
-       * slot: no simultaneous open, its SYN-ACK no answer to ours (Linux
-       * asks the same): it must neither establish it nor wake an acceptor. */
-      if ((s->flags & TERN_TCP_ACK) != 0 && c->listener == NULL &&
-          tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
-        established(c, s, now);
-        ack_now(c);
-        return;
-      }
-    } else if (c->state == TERN_TCP_TIME_WAIT &&
-               (s->flags & TERN_TCP_FIN) != 0) {
+    if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
       enter_time_wait(c, now); /* the FIN again: 2 MSL again */
     }
     ack_now(c);

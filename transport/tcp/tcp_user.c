@@ -238,6 +238,10 @@ tern_poll tern_tcp_poll_read(tern_tcp_conn *c, tern_cx *cx, void *buf,
     *n = 0;
     return TERN_READY;
   }
+  if (buf == NULL) { /* a bad argument, not a crash in the copy */
+    *n = TERN_EINVAL;
+    return TERN_READY;
+  }
   if (c->rcv.unread == 0) {
     return rcv_empty(c, cx, n);
   }
@@ -311,7 +315,7 @@ static void snd_queued(tern_tcp_conn *c, uint32_t n) {
 
 tern_poll tern_tcp_poll_write(tern_tcp_conn *c, tern_cx *cx, const void *buf,
                               size_t len, ptrdiff_t *n) {
-  int32_t room = snd_room(c);
+  int32_t room = buf != NULL || len == 0 ? snd_room(c) : TERN_EINVAL;
   if (room < 0) {
     *n = room;
     return TERN_READY;
