@@ -2995,6 +2995,33 @@ TEST_F(TcpConn, KeepaliveProbesAnIdleConnectionAndGivesUp) {
   EXPECT_EQ(n, TERN_ETIMEDOUT);
 }
 
+// RFC 5681 3.1 (eq. 4): the first timeout sets ssthresh to half the
+// flight, at least two segments. retries counts keepalive probes too, and
+// one unanswered when the application wrote was left at 1 with the data
+// in flight: the data's first timeout was taken for a repeated one and
+// left ssthresh as it was (none: slow start without bound after the
+// loss), and ack_in took it for a timeout since SND.UNA moved (a small
+// window's growth kept the backoff).
+TEST_F(TcpConn, AnUnansweredKeepaliveProbeIsNoTimeoutOfTheDataAfterIt) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  tern_sim_advance(7200000);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);  // the probe, unanswered
+  EXPECT_EQ(out[0].seq, iss);
+  std::vector<uint8_t> data(1000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);  // lost
+  tern_sim_advance(conn.rtt.rto);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+  EXPECT_EQ(conn.cc.ssthresh, 2u * conn.cc.smss) << "the first timeout's";
+}
+
 // Keepalive waits two hours from the ACK that leaves nothing
 // unacknowledged, not the user timeout that ran while the data was out.
 TEST_F(TcpConn, KeepaliveAfterAcknowledgedDataWaitsItsInterval) {
