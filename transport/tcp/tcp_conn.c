@@ -446,12 +446,12 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
      * Not after a timeout since SND.UNA last moved, a loss: that backoff
      * stays (Karn), also when this ACK, of the resend (no sample), moves
      * SND.UNA; it goes with a sample, or a window growing later. */
-    uint32_t out = c->snd_max - c->snd_una;
-    if (wnd > c->snd_wnd && c->snd_wnd < c->mss && out <= c->snd_wnd + 2u) {
+    if (wnd > c->snd_wnd && c->snd_wnd < c->mss &&
+        c->snd_max - c->snd_una <= c->snd_wnd + 2u) {
       if (!lost) {
         const tern_tcp_config *cfg = &c->layer->cfg;
         tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
-        if (out != 0) {
+        if (c->snd_max != c->snd_una) {
           c->rtx_at = tern__tcp_later(now, c->rtt.rto);
         }
       }
