@@ -325,6 +325,9 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   uint32_t una = c->snd_una;
   uint32_t wnd = (uint32_t)s->window << c->snd_shift;
   bool sack = (c->opts & TERN__TCP_O_SACK) != 0;
+  /* A timeout since SND.UNA last moved, asked before this ACK clears
+   * retries: a loss, whose backoff a window growing keeps (below). */
+  bool lost = c->retries != 0;
   /* The send window, from the newest segment only (SND.WL1, SND.WL2):
    * RFC 9293 3.10.7.4 takes SEG.WND when SND.WL1 < SEG.SEQ, or SND.WL1 =
    * SEG.SEQ and SND.WL2 =< SEG.ACK. Its equal case cannot tell a window
@@ -435,19 +438,25 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
      * waited up to max_rto). So too when a window too small to use (less
      * than a segment) grows, what the persist timer sent in it still
      * unacknowledged: that segment is not sent again (the peer can take
-     * it), but the timer starts again from what goes next with the RTO
-     * restored (until the `tcpkarn` branch the backoff stayed until that
-     * segment's ACK, and its loss waited 2 x RTO). Not after a timeout since
-     * SND.UNA last moved (retries), a loss: that backoff stays until a
-     * sample (Karn). */
+     * it), but its timer starts again, now, with the RTO restored (until
+     * the `tcpkarn` branch the backoff stayed until that segment's ACK,
+     * and its loss waited 2 x RTO). No probe is owed there: owed, it sent
+     * the next window under a segment at once, past sender SWS avoidance,
+     * with nothing in flight or as soon as there was none (`revtcp28`).
+     * Not after a timeout since SND.UNA last moved, a loss: that backoff
+     * stays (Karn), also when this ACK, of the resend (no sample), moves
+     * SND.UNA; it goes with a sample, or a window growing later. */
     if (wnd > c->snd_wnd && c->snd_wnd < c->mss &&
         c->snd_max - c->snd_una <= c->snd_wnd + 2u) {
-      if (c->retries == 0) {
+      if (!lost) {
         const tern_tcp_config *cfg = &c->layer->cfg;
         tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
+        if (c->snd_max != c->snd_una) {
+          c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+        }
       }
-      c->pend |= TERN__TCP_P_PROBE;
       if (c->snd_wnd == 0) {
+        c->pend |= TERN__TCP_P_PROBE;
         c->snd_nxt = c->snd_una;
         c->rtt_at = 0;
       }

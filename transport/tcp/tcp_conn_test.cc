@@ -1955,6 +1955,98 @@ TEST_F(TcpConn, TheAckOfWhatTheWindowTookTimesItsRoundTrip) {
   EXPECT_EQ(conn.rtt.rto, rto);
 }
 
+// Karn's algorithm (RFC 6298 5.5 to 5.7): after a timeout the RTO stays
+// backed off until a sample, and without timestamps the ACK of the resend
+// gives none. A window under a segment growing in that same ACK dropped
+// the timeout's backoff all the same (`tcpkarn` asked retries, which the
+// ACK had just cleared): the next loss waited one RTO, not two.
+TEST_F(TcpConn, TheAckOfAResendGrowingASmallWindowKeepsTheBackoff) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 500;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(500, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);  // all the data, in the window: lost
+  tern_sim_advance(rto);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+  Seg ack = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 501);
+  ack.window = 600;
+  EXPECT_TRUE(Send(ack).empty());
+  EXPECT_EQ(conn.rtt.srtt8, 8u) << "no sample";
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);  // lost
+  tern_sim_advance(2 * rto - 1);
+  EXPECT_TRUE(RunWoken().empty()) << "resent one RTO on: the backoff gone";
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 501);
+}
+
+// Sender SWS avoidance (RFC 9293 3.8.6.2.1): a window under a segment and
+// under half the largest seen, too small for the data, that grows but
+// stays too small sends nothing before the persist timer (the override).
+// Since `tcpkarn` the growth owed a probe with nothing in flight, and 200
+// bytes went at once.
+TEST_F(TcpConn, ASmallWindowGrowingStillTooSmallWaitsForThePersistTimer) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 100;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());  // held back
+  small.window = 200;
+  EXPECT_TRUE(Send(small).empty()) << "still too small";
+  tern_sim_advance(rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);  // the persist timer: what the window takes
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data.size(), 200u);
+}
+
+// The same once what the persist timer sent is acknowledged: a growth
+// while it was in flight (Nagle holding the rest) left a probe owed since
+// `tcpkarn`, which sent the next small window at once when that ACK came.
+TEST_F(TcpConn, AGrowthWhileThePersistSegmentIsOutOwesNoProbeAfterItsAck) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 100;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(rto);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data.size(), 100u);
+  small.window = 200;
+  EXPECT_TRUE(Send(small).empty());  // Nagle: 100 bytes in flight
+  Seg ack = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 101);
+  ack.window = 200;
+  EXPECT_TRUE(Send(ack).empty()) << "200 of 1,900 bytes: the persist timer";
+  tern_sim_advance(conn.rtt.rto);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 101);
+  EXPECT_EQ(out[0].data.size(), 200u);
+}
+
 // The 3 s of RFC 6298 5.7 rest on the SYN states sending nothing but the
 // SYN (established() sets SND.NXT to ISS + 1 outright) and queueing no
 // data (the persist timer does not ask the state). A simultaneous open
@@ -2901,6 +2993,33 @@ TEST_F(TcpConn, KeepaliveProbesAnIdleConnectionAndGivesUp) {
   ptrdiff_t n;
   ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ETIMEDOUT);
+}
+
+// RFC 5681 3.1 (eq. 4): the first timeout sets ssthresh to half the
+// flight, at least two segments. retries counts keepalive probes too, and
+// one unanswered when the application wrote was left at 1 with the data
+// in flight: the data's first timeout was taken for a repeated one and
+// left ssthresh as it was (none: slow start without bound after the
+// loss), and ack_in took it for a timeout since SND.UNA moved (a small
+// window's growth kept the backoff).
+TEST_F(TcpConn, AnUnansweredKeepaliveProbeIsNoTimeoutOfTheDataAfterIt) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  tern_sim_advance(7200000);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);  // the probe, unanswered
+  EXPECT_EQ(out[0].seq, iss);
+  std::vector<uint8_t> data(1000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);  // lost
+  tern_sim_advance(conn.rtt.rto);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+  EXPECT_EQ(conn.cc.ssthresh, 2u * conn.cc.smss) << "the first timeout's";
 }
 
 // Keepalive waits two hours from the ACK that leaves nothing

@@ -485,8 +485,11 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
     }
     /* The user timeout starts counting, once SND.MAX holds the segment: a
      * FIN sent alone is outstanding only then (asked before, it turned the
-     * idle clock off, and an unanswered FIN was resent for ever). */
+     * idle clock off, and an unanswered FIN was resent for ever). retries
+     * counted keepalive probes until now, from here the timer's expiries
+     * (left, a probe unanswered made the first a repeated timeout). */
     if (was_idle) {
+      c->retries = 0;
       tern__tcp_heard(c, now);
     }
   }
