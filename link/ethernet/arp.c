@@ -54,10 +54,11 @@ int tern__eth_arp_solicit(void *self, const uint8_t *tpa) {
   tern_eth *eth = self;
   tern_pkt *p = tern_pkt_pool_try_alloc(eth->pool);
   if (p != NULL) {
-    /* At the end of the buffer: init checked that the lower headroom and
-     * both headers fit in front of it. */
-    TERN_MUST(tern_pkt_reserve(p, tern_pkt_capacity(p) - TERN_ARP_LEN) == 0);
-    TERN_MUST(tern_pkt_put(p, TERN_ARP_LEN) != NULL);
+    /* At the end of the buffer, pushed as a header is: all the room in
+     * front, then the packet. Init checked that the lower headroom and
+     * both headers fit. */
+    TERN_MUST(tern_pkt_reserve(p, tern_pkt_capacity(p)) == 0);
+    TERN_MUST(tern_pkt_push(p, TERN_ARP_LEN) != NULL);
   }
   return arp_send(eth, p, TERN_ARP_OP_REQUEST, zero, tpa);
 }
