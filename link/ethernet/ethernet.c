@@ -262,9 +262,9 @@ static void drop_held(tern_eth *eth, bool count) {
 static bool service(tern_eth *eth) {
   tern_time now = tern_now();
   tern_time next = now + HORIZON;
-  (void)tern_neigh_service(&eth->arp, now, &next);
+  tern_neigh_service(&eth->arp, now, &next);
   if (ndp_of(eth) != NULL) {
-    (void)tern_neigh_service(ndp_of(eth), now, &next);
+    tern_neigh_service(ndp_of(eth), now, &next);
   }
   if (eth->announce_left != 0) {
     if (!tern_time_before(now, eth->announce_at)) {
