@@ -71,9 +71,7 @@ static tern_poll no_queue(tern_timer *t, tern_cx *cx) {
 #ifndef NDEBUG
   tern_assert_failed("timer polled with a context that has no timer queue");
 #endif
-  if (t->queue != NULL) {
-    unlink_timer(t);
-  }
+  tern_timer_cancel(t);
   tern_cx_wake_now(cx);
   return TERN_PENDING;
 }
@@ -85,9 +83,7 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
   t->started = 0;
   tern_time now = tern_port_now();
   if (!tern_time_before(now, deadline)) {
-    if (t->queue != NULL) {
-      unlink_timer(t);
-    }
+    tern_timer_cancel(t);
     return TERN_READY;
   }
   tern_timer_queue *q = cx->timers;

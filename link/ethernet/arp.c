@@ -1,7 +1,9 @@
 /* ARP (RFC 826) for the Ethernet adapter: the IPv4 neighbour cache's
  * solicitations, the answers to requests for our address, RFC 5227
  * announcements and conflict detection. Received packets are checked with
- * the wire library's tern_arp_check and read with its accessors; every
+ * the wire library's tern_arp_valid (one compare of the fixed fields
+ * against the bytes every packet sent starts with) and read with its
+ * accessors; every
  * packet sent is written by its tern_arp_write_target and
  * tern_arp_write_sender, in place. */
 #include <string.h>
@@ -52,10 +54,11 @@ int tern__eth_arp_solicit(void *self, const uint8_t *tpa) {
   tern_eth *eth = self;
   tern_pkt *p = tern_pkt_pool_try_alloc(eth->pool);
   if (p != NULL) {
-    /* At the end of the buffer: init checked that the lower headroom and
-     * both headers fit in front of it. */
-    TERN_MUST(tern_pkt_reserve(p, tern_pkt_capacity(p) - TERN_ARP_LEN) == 0);
-    TERN_MUST(tern_pkt_put(p, TERN_ARP_LEN) != NULL);
+    /* At the end of the buffer, pushed as a header is: all the room in
+     * front, then the packet. Init checked that the lower headroom and
+     * both headers fit. */
+    TERN_MUST(tern_pkt_reserve(p, tern_pkt_capacity(p)) == 0);
+    TERN_MUST(tern_pkt_push(p, TERN_ARP_LEN) != NULL);
   }
   return arp_send(eth, p, TERN_ARP_OP_REQUEST, zero, tpa);
 }
@@ -65,7 +68,7 @@ int tern__eth_arp_solicit(void *self, const uint8_t *tpa) {
  * words (tern_ld32: any alignment), ours being one (eth->ip). */
 int tern__eth_arp_input(tern_eth *eth, tern_pkt *p) {
   uint8_t *a = tern_pkt_data(p);
-  if (tern_arp_check(a, tern_pkt_len(p)) != 0) {
+  if (!tern_arp_valid(a, tern_pkt_len(p))) {
     return TERN_ETH_RX_ARP_MALFORMED;
   }
   const uint8_t *sha = tern_arp_sha(a), *spa = tern_arp_spa(a);

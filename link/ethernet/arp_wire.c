@@ -4,6 +4,8 @@
 
 #include "tern/bytes.h"
 
+const uint8_t tern_arp_eth_ipv4[6] = {0, 1, 8, 0, 6, 4};
+
 int tern_arp_repr_parse(tern_arp_repr *out, const uint8_t *buf, size_t len) {
   int rc = tern_arp_check(buf, len);
   if (rc != 0) {

@@ -11,6 +11,7 @@
 #ifndef TERN_ARP_WIRE_H
 #define TERN_ARP_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -50,9 +51,12 @@ typedef struct tern_arp_repr {
   tern_ipv4_addr tpa;
 } tern_arp_repr;
 
+/* The first six bytes of every packet this library accepts and writes:
+ * htype 1 (Ethernet), ptype 0x0800 (IPv4), hlen 6, plen 4. */
+extern const uint8_t tern_arp_eth_ipv4[6];
+
 /* Checks buf[0..len) (the Ethernet payload). Returns 0 or a tern_arp_drop
- * reason; reads nothing outside buf. Inline: the adapter's ARP input is
- * its one caller in a firmware. */
+ * reason; reads nothing outside buf. */
 static inline int tern_arp_check(const uint8_t *buf, size_t len) {
   if (len < TERN_ARP_LEN) {
     return TERN_ARP_DROP_TRUNCATED;
@@ -71,6 +75,16 @@ static inline int tern_arp_check(const uint8_t *buf, size_t len) {
     return TERN_ARP_DROP_OP;
   }
   return 0;
+}
+
+/* tern_arp_check()'s verdict without its reason: whether buf[0..len) is a
+ * request or a reply that it accepts, found with one compare of the fixed
+ * fields. Inline: the adapter's ARP input, which counts every refusal as
+ * one reason, is its one caller in a firmware. */
+static inline bool tern_arp_valid(const uint8_t *buf, size_t len) {
+  uint16_t op = len >= TERN_ARP_LEN ? tern_be16(buf + 6) : 0;
+  return (op == TERN_ARP_OP_REQUEST || op == TERN_ARP_OP_REPLY) &&
+         memcmp(buf, tern_arp_eth_ipv4, 6) == 0;
 }
 
 /* tern_arp_check(), then fills *out (untouched on failure). */
@@ -98,15 +112,12 @@ static inline void tern_arp_write_target(uint8_t *buf, const uint8_t tha[6],
   memcpy(buf + 24, tpa, 4);
 }
 
-/* Writes the rest (bytes 0 to 18): Ethernet/IPv4 types and lengths,
+/* Writes the rest (bytes 0 to 18): the fixed fields (tern_arp_eth_ipv4),
  * operation op and the sender fields. */
 static inline void tern_arp_write_sender(uint8_t *buf, uint16_t op,
                                          const uint8_t sha[6],
                                          const uint8_t spa[4]) {
-  tern_put_be16(buf, 1); /* htype: Ethernet */
-  tern_put_be16(buf + 2, TERN_ETHERTYPE_IPV4);
-  buf[4] = 6;
-  buf[5] = 4;
+  memcpy(buf, tern_arp_eth_ipv4, 6);
   tern_put_be16(buf + 6, op);
   memcpy(buf + 8, sha, 6);
   memcpy(buf + 14, spa, 4);

@@ -234,7 +234,32 @@ TEST(ArpWire, EachDropReason) {
     memcpy(p, kArpRequest + TERN_ETH_HEADER_LEN, sizeof p);
     p[m.off] = m.value;
     EXPECT_EQ(tern_arp_check(p, sizeof p), m.want) << m.off << " " << +m.value;
+    EXPECT_FALSE(tern_arp_valid(p, sizeof p)) << m.off << " " << +m.value;
   }
+}
+
+// tern_arp_valid is tern_arp_check's verdict: a request, a reply, a padded
+// frame and every shorter prefix.
+TEST(ArpWire, ValidAgreesWithCheck) {
+  const uint8_t *req = kArpRequest + TERN_ETH_HEADER_LEN;
+  const uint8_t *rep = kArpReply + TERN_ETH_HEADER_LEN;
+  EXPECT_TRUE(tern_arp_valid(req, TERN_ARP_LEN));
+  EXPECT_TRUE(tern_arp_valid(rep, TERN_ARP_LEN));
+  uint8_t padded[TERN_ETH_MIN_FRAME_LEN - TERN_ETH_HEADER_LEN] = {};
+  memcpy(padded, rep, TERN_ARP_LEN);
+  EXPECT_TRUE(tern_arp_valid(padded, sizeof padded));
+  for (size_t n = 0; n < TERN_ARP_LEN; n++) {
+    std::vector<uint8_t> v(req, req + n);
+    EXPECT_FALSE(tern_arp_valid(v.data(), n)) << n;
+  }
+}
+
+// The fixed fields written are the ones checked: Linux's request, built
+// over any bytes, starts with them.
+TEST(ArpWire, FixedFieldsAreEthernetIpv4) {
+  const uint8_t want[6] = {0x00, 0x01, 0x08, 0x00, 0x06, 0x04};
+  EXPECT_EQ(0, memcmp(tern_arp_eth_ipv4, want, sizeof want));
+  EXPECT_EQ(0, memcmp(kArpRequest + TERN_ETH_HEADER_LEN, want, sizeof want));
 }
 
 TEST(ArpWire, EmitErrors) {

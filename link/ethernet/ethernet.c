@@ -138,15 +138,17 @@ static bool group_mac(const uint8_t *a, size_t len, uint8_t mac[6]) {
   return false;
 }
 
-/* A next hop that needs no resolution: 0 with its group MAC in mac (IPv4
- * limited broadcast; IPv4 and IPv6 multicast), 1 for a unicast next hop to
- * resolve, TERN_EINVAL for the unspecified address. */
-static int group_dst(const uint8_t *a, size_t len, uint8_t mac[6]) {
+/* A next hop that needs no resolution: 0 with *dst its MAC (IPv4 limited
+ * broadcast: the broadcast address itself; IPv4 and IPv6 multicast: the
+ * group MAC, written in mac, where *dst points already), 1 for a unicast
+ * next hop to resolve, TERN_EINVAL for the unspecified address. */
+static int group_dst(const uint8_t *a, size_t len, uint8_t mac[6],
+                     const uint8_t **dst) {
   if (all_bytes(a, len, 0)) {
     return TERN_EINVAL;
   }
   if (len == 4 && (a[0] & a[1] & a[2] & a[3]) == 0xff) {
-    memcpy(mac, tern__eth_broadcast, 6);
+    *dst = tern__eth_broadcast;
     return 0;
   }
   return group_mac(a, len, mac) ? 0 : 1;
@@ -260,9 +262,9 @@ static void drop_held(tern_eth *eth, bool count) {
 static bool service(tern_eth *eth) {
   tern_time now = tern_now();
   tern_time next = now + HORIZON;
-  (void)tern_neigh_service(&eth->arp, now, &next);
+  tern_neigh_service(&eth->arp, now, &next);
   if (ndp_of(eth) != NULL) {
-    (void)tern_neigh_service(ndp_of(eth), now, &next);
+    tern_neigh_service(ndp_of(eth), now, &next);
   }
   if (eth->announce_left != 0) {
     if (!tern_time_before(now, eth->announce_at)) {
@@ -429,7 +431,7 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
   } else if (tern_pkt_headroom(pkt) < HDR + (size_t)h.len) {
     count = &eth->stats.net.tx_drop_no_room;
     rc = TERN_ENOSPC;
-  } else if ((rc = group_dst(a, h.len, group)) < 0) {
+  } else if ((rc = group_dst(a, h.len, group, &dst)) < 0) {
     count = &eth->stats.tx_drop_bad_next_hop;
   } else if (rc == 0 ||
              (rc = tern_neigh_resolve(h.cache, a, tern_now(), &dst)) == 0) {

@@ -111,7 +111,7 @@ typedef enum tern_eth_rx_drop {
   TERN_ETH_RX_BAD_SOURCE,      /* source is a group address */
   TERN_ETH_RX_ETHERTYPE,       /* no protocol here for it: LLDP, ..., IPv6
                                   with no IPv6 layer attached */
-  TERN_ETH_RX_ARP_MALFORMED,   /* tern_arp_check refused it: < 28 bytes,
+  TERN_ETH_RX_ARP_MALFORMED,   /* tern_arp_valid refused it: < 28 bytes,
                                   not Ethernet/IPv4, not request/reply */
   TERN_ETH_RX_ARP_BAD_SENDER,  /* sha is ours or a group or zero address,
                                   or spa is multicast/reserved */

@@ -48,6 +48,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tern_arp_repr arp, arp2;
   memset(&arp, 0, sizeof arp);
   memset(&arp2, 0, sizeof arp2);
+  // The adapter's check is the parser's verdict without the reason.
+  if (tern_arp_valid(p, n) != (tern_arp_check(p, n) == 0)) {
+    abort();
+  }
   if (tern_arp_repr_parse(&arp, p, n) != 0) {
     return 0;
   }

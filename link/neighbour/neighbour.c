@@ -155,8 +155,7 @@ bool tern_neigh_confirm(tern_neigh_cache *c, const uint8_t *addr,
   return true;
 }
 
-bool tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next) {
-  bool freed = false;
+void tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next) {
   size_t step = stride(c);
   for (uint8_t *p = c->entries, *end = p + c->count * step; p != end;
        p += step) {
@@ -174,7 +173,6 @@ bool tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next) {
           c->stats.failed++;
         }
         e->state = TERN_NEIGH_FREE;
-        freed = true;
         continue;
       }
       /* Resolving, or expired after use (tries set by resolve): solicited
@@ -187,5 +185,4 @@ bool tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next) {
       *next = e->deadline;
     }
   }
-  return freed;
 }

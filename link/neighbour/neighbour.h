@@ -180,10 +180,11 @@ bool tern_neigh_confirm(tern_neigh_cache *c, const uint8_t *addr,
                         const uint8_t lladdr[6], tern_time now, bool add);
 
 /* Runs what is due at now: solicitations, failed resolutions (FREE),
- * expired entries (FREE). Returns true when an entry became FREE (held
- * packets to it must be dropped), and sets *next to the earliest
- * deadline still pending if it is before *next. */
-bool tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next);
+ * expired entries (FREE), and sets *next to the earliest deadline still
+ * pending if it is before *next. Packets held for an entry that became
+ * FREE find no entry with tern_neigh_find (the Ethernet adapter drops
+ * them then). */
+void tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next);
 
 /* Forgets every entry (a link went down, or the address changed). */
 void tern_neigh_flush(tern_neigh_cache *c);
