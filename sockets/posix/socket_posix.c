@@ -237,20 +237,31 @@ static int p_bind(tern_socket *s, const tern_endpoint *local) {
   }
   struct sockaddr_storage ss;
   socklen_t len = to_sa(local, &ss);
-  int pick = -1;
-  if (k->kind == KIND_STREAM && local->port == 0) {
-    pick = pick_port(&ss, len);
-    if (pick < 0) {
-      return pick;
+  /* A stream bind to port 0 names the kernel's pick (pick_port). Between
+   * the pick and this bind another program's listener may take the port
+   * (SO_REUSEADDR lets it share one that sockets only bound): a bind to
+   * any port never says TERN_EADDRINUSE, so it picks again. */
+  bool any = k->kind == KIND_STREAM && local->port == 0;
+  for (int tries = 0;; tries++) {
+    int pick = -1;
+    if (any) {
+      ((struct sockaddr_in *)&ss)->sin_port = 0; /* either family: pick_port */
+      pick = pick_port(&ss, len);
+      if (pick < 0) {
+        return pick;
+      }
     }
-  }
-  rc = make_fd(k, ss.ss_family);
-  if (rc == 0 && bind(k->fd, (struct sockaddr *)&ss, len) != 0) {
-    rc = tern_socket_posix_err(errno);
-    drop_fd(k);
-  }
-  if (pick >= 0) {
-    close(pick);
+    rc = make_fd(k, ss.ss_family);
+    if (rc == 0 && bind(k->fd, (struct sockaddr *)&ss, len) != 0) {
+      rc = tern_socket_posix_err(errno);
+      drop_fd(k);
+    }
+    if (pick >= 0) {
+      close(pick);
+    }
+    if (rc != TERN_EADDRINUSE || !any || tries == 7) {
+      break;
+    }
   }
   if (rc != 0) {
     return rc;

@@ -2,9 +2,12 @@
 // produce: a TCP connect that fails at once with ECONNREFUSED (Linux
 // answers a non-blocking connect with EINPROGRESS and the refusal later).
 // The test links with -Wl,--wrap=connect, so the backend's connect calls
-// come here first; each passes through unless a failure is armed.
+// come here first; each passes through unless a failure is armed. bind(2)
+// is wrapped the same way, for another program's listener that takes a
+// port between the kernel's pick and the bind that names it.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,6 +22,7 @@
 
 extern "C" int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
 extern "C" ssize_t __real_recv(int fd, void *buf, size_t len, int flags);
+extern "C" int __real_bind(int fd, const struct sockaddr *sa, socklen_t len);
 
 namespace {
 int g_fail_with = 0;  // the errno the next connect fails with (0: none)
@@ -29,7 +33,34 @@ int g_fail_with = 0;  // the errno the next connect fails with (0: none)
 bool g_endless_peer = false;
 int g_more_bytes_taken = 0;
 constexpr int kEndlessCap = 100000;
+// While set, the next bind of a non-blocking socket (the backend's own;
+// its throwaway socket that takes the kernel's pick blocks) to a port it
+// names finds another program's listener there, made just before it with
+// SO_REUSEADDR, as a listener may share a port with sockets that only
+// bound it: the listener's descriptor in g_squatter, its port in
+// g_squatted.
+bool g_squat_next_bind = false;
+int g_squatter = -1;
+uint16_t g_squatted = 0;
 }  // namespace
+
+extern "C" int __wrap_bind(int fd, const struct sockaddr *sa, socklen_t len) {
+  uint16_t port = ntohs(((const sockaddr_in *)sa)->sin_port);
+  if (g_squat_next_bind && port != 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK)) {
+    g_squat_next_bind = false;
+    int t = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (t >= 0 &&
+        setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+        __real_bind(t, sa, len) == 0 && listen(t, 1) == 0) {
+      g_squatter = t;
+      g_squatted = port;
+    } else if (t >= 0) {
+      close(t);
+    }
+  }
+  return __real_bind(fd, sa, len);
+}
 
 extern "C" ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags) {
   ssize_t r = __real_recv(fd, buf, len, flags);
@@ -251,6 +282,28 @@ TEST_F(SocketPosixFault, CloseDiscardsOnlyWhatWasQueuedWhenItBegan) {
   EXPECT_EQ(recv(peer, b, sizeof b, 0), 0) << strerror(errno);
   close(peer);
   close(lst);
+}
+
+// A stream socket's bind to port 0 gives a port whatever another program
+// does meanwhile: the backend takes the kernel's pick on a throwaway
+// socket and binds that port by number, and a listener elsewhere that
+// took the port in between (SO_REUSEADDR lets it share a port that
+// sockets only bound) made the bind fail with TERN_EADDRINUSE, which a
+// bind to any port never says. The backend picks again.
+TEST_F(SocketPosixFault, BindToAnyPortPicksAgainWhenThePickIsTakenMeanwhile) {
+  tern_endpoint any = Loopback(0);
+  g_squat_next_bind = true;
+  int rc = tern_socket_bind(c_, &any);
+  g_squat_next_bind = false;
+  ASSERT_GE(g_squatter, 0) << "the wrapper made no listener";
+  EXPECT_EQ(rc, 0) << tern_strerror(rc);
+  tern_endpoint mine = {};
+  ASSERT_EQ(tern_socket_local(c_, &mine), 0);
+  EXPECT_NE(mine.port, 0);
+  EXPECT_NE(mine.port, g_squatted);
+  EXPECT_EQ(tern_socket_listen(c_, 1), 0);
+  close(g_squatter);
+  g_squatter = -1;
 }
 
 }  // namespace
