@@ -21,36 +21,103 @@ namespace {
 
 constexpr int kSocks = 8;
 
-// A port that neither TCP nor UDP uses on 127.0.0.1 now (the kernel's
-// pick for a UDP socket, checked free for TCP too).
-uint16_t FreePort() {
-  for (int tries = 0; tries < 20; tries++) {
-    int u = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(u, (sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(u, (sockaddr *)&a, &len) != 0) {
-      close(u);
-      continue;
-    }
-    int t = socket(AF_INET, SOCK_STREAM, 0);
-    bool ok = bind(t, (sockaddr *)&a, sizeof a) == 0;
-    close(t);
-    close(u);
-    if (ok)
-      return ntohs(a.sin_port);
+// A socket of type on IPv6 taking IPv4 too (IPV6_V6ONLY off), or on IPv4
+// where the host has no IPv6; -1 if neither.
+int DualStackSocket(int type) {
+  int s = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+  int off = 0;
+  if (s >= 0 &&
+      setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == 0) {
+    return s;
   }
-  return 0;
+  if (s >= 0)
+    close(s);
+  return socket(AF_INET, type | SOCK_CLOEXEC, 0);
 }
+
+// Binds s to every local address of its family at port.
+bool BindAny(int s, uint16_t port) {
+  sockaddr_storage ss = {};
+  socklen_t len = sizeof ss;
+  if (getsockname(s, (sockaddr *)&ss, &len) != 0)
+    return false;
+  if (ss.ss_family == AF_INET6) {
+    sockaddr_in6 a6 = {};
+    a6.sin6_family = AF_INET6;
+    a6.sin6_port = htons(port);
+    return bind(s, (sockaddr *)&a6, sizeof a6) == 0;
+  }
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  return bind(s, (sockaddr *)&a, sizeof a) == 0;
+}
+
+// The port s is bound to.
+uint16_t PortOf(int s) {
+  sockaddr_storage ss = {};
+  socklen_t len = sizeof ss;
+  if (getsockname(s, (sockaddr *)&ss, &len) != 0)
+    return 0;
+  return ntohs(ss.ss_family == AF_INET6 ? ((sockaddr_in6 *)&ss)->sin6_port
+                                        : ((sockaddr_in *)&ss)->sin_port);
+}
+
+// A port of the fixture's, held from its start so that no other program's
+// socket takes it before the test binds it there. The fixture used to
+// pick free ports and let them go, and a port was at times taken in
+// between (once the posix6 listener's bind said TERN_EADDRINUSE). Both
+// holders take IPv4 and IPv6. The kernel gives a held port to no other
+// bind to port 0 and no connect, and refuses it to a plain bind.
+struct HeldPort {
+  uint16_t port = 0;
+  // TCP: bound plainly (no socket of any kind had the port), then
+  // SO_REUSEADDR, never listening: the backend's stream sockets, which set
+  // SO_REUSEADDR too, bind and listen beside it (Linux refuses that only
+  // beside a listener), so it holds the port for the fixture's life.
+  int tcp = -1;
+  // UDP: held until the test first asks for the port (Port), which hands
+  // it over: two datagram sockets on one port would share its datagrams.
+  int udp = -1;
+
+  bool Take() {
+    for (int tries = 0; tries < 20; tries++) {
+      udp = DualStackSocket(SOCK_DGRAM);
+      tcp = DualStackSocket(SOCK_STREAM);
+      int one = 1;
+      if (udp >= 0 && tcp >= 0 && BindAny(udp, 0) &&
+          BindAny(tcp, PortOf(udp)) &&
+          setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0) {
+        port = PortOf(udp);
+        return true;
+      }
+      LetGo();
+    }
+    return false;
+  }
+  void HandOverUdp() {
+    if (udp >= 0)
+      close(udp);
+    udp = -1;
+  }
+  void LetGo() {
+    HandOverUdp();
+    if (tcp >= 0)
+      close(tcp);
+    tcp = -1;
+  }
+};
 
 class PosixFixture : public tern_test::SocketFixture {
  public:
   PosixFixture() {
     EXPECT_EQ(tern_socket_posix_init(&net_, socks_, kSocks), 0);
     for (auto &p : ports_)
-      p = FreePort();
+      EXPECT_TRUE(p.Take()) << "no free port to hold";
+  }
+  ~PosixFixture() override {
+    for (auto &p : ports_)
+      p.LetGo();
   }
 
   tern_net *Client() override {
@@ -67,7 +134,8 @@ class PosixFixture : public tern_test::SocketFixture {
     return e;
   }
   uint16_t Port(int i) override {
-    return ports_[i];
+    ports_[i].HandOverUdp();
+    return ports_[i].port;
   }
   size_t Capacity() override {
     return kSocks;
@@ -85,11 +153,21 @@ class PosixFixture : public tern_test::SocketFixture {
     } while ((int32_t)(end - tern_port_now()) > 0);
     tern_port_critical_exit(s);
   }
+  // Stops holding port (if it is one of the fixture's), so that only the
+  // test's own sockets hold it.
+  void LetGo(uint16_t port) {
+    for (auto &p : ports_) {
+      if (p.port == port)
+        p.LetGo();
+    }
+  }
+
+ protected:
+  HeldPort ports_[8];
 
  private:
   tern_socket_posix_sock socks_[kSocks];
   tern_socket_posix net_;
-  uint16_t ports_[8];
 };
 
 #if TERN_CONFIG_IPV6  // IPv6 by nature: not in the IPv4-only build
@@ -135,6 +213,62 @@ INSTANTIATE_TEST_SUITE_P(Posix, StreamContract, ::testing::Values(kPosixStream),
 INSTANTIATE_TEST_SUITE_P(Posix, StreamCloseReachesPeerContract,
                          ::testing::Values(kPosixStream),
                          tern_test::StreamParamName);
+
+// Whether a plain socket (no SO_REUSEADDR) of type could bind port on
+// every address of family now (IPv6 only: IPV6_V6ONLY).
+bool PlainBind(int family, int type, uint16_t port) {
+  int s = socket(family, type | SOCK_CLOEXEC, 0);
+  int on = 1;
+  bool ok = s >= 0 &&
+            (family != AF_INET6 ||
+             setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0) &&
+            BindAny(s, port);
+  if (s >= 0)
+    close(s);
+  return ok;
+}
+
+// The fixture's ports are its own from its start: another program's
+// socket cannot take one before the test binds it, which the fixture's
+// picking free ports and letting them go allowed (once the posix6
+// listener's bind said TERN_EADDRINUSE). The test's sockets, a listener
+// and a datagram socket of the fixture's family, still bind there.
+template <typename F>
+void ExpectPortsHeldUntilTheTestBindsThem() {
+  struct Peek : F {
+    uint16_t Held(int i) {
+      return this->ports_[i].port;
+    }
+  } fx;
+  uint16_t p = fx.Held(2);
+  ASSERT_NE(p, 0);
+  for (int family : {AF_INET, AF_INET6}) {
+    EXPECT_FALSE(PlainBind(family, SOCK_STREAM, p)) << "family " << family;
+    EXPECT_FALSE(PlainBind(family, SOCK_DGRAM, p)) << "family " << family;
+  }
+  ASSERT_EQ(fx.Port(2), p);
+  tern_socket *lst = nullptr, *d = nullptr;
+  tern_endpoint local = fx.Local(p);
+  ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_STREAM, &lst), 0);
+  EXPECT_EQ(tern_socket_bind(lst, &local), 0);
+  EXPECT_EQ(tern_socket_listen(lst, 1), 0);
+  ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_DGRAM, &d), 0);
+  EXPECT_EQ(tern_socket_bind(d, &local), 0);
+  tern_socket_abort(d);
+  tern_socket_abort(lst);
+  // Not the test's sockets' any more: still the fixture's for TCP.
+  EXPECT_FALSE(PlainBind(AF_INET, SOCK_STREAM, p));
+}
+
+TEST(PosixFixturePorts, HeldUntilTheTestBindsThem) {
+  ExpectPortsHeldUntilTheTestBindsThem<PosixFixture>();
+}
+
+#if TERN_CONFIG_IPV6
+TEST(PosixFixturePorts, HeldUntilTheTestBindsThemOverIpv6) {
+  ExpectPortsHeldUntilTheTestBindsThem<Posix6Fixture>();
+}
+#endif
 
 // ---- the posix backend's own cases, driven as the suite drives ----
 
@@ -185,8 +319,10 @@ class PosixSocket : public SocketContractBase {
   }
 
   // Whether a plain socket (no SO_REUSEADDR) of e's family could bind
-  // e's port on every address now: no other socket holds it.
-  static bool PortFree(const tern_endpoint &e) {
+  // e's port on every address now: no other socket holds it (the
+  // fixture's hold on the port ends first).
+  bool PortFree(const tern_endpoint &e) {
+    static_cast<PosixFixture &>(*fx_).LetGo(e.port);
     bool v6 = e.addr.family == TERN_IP_V6;
     int t = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     sockaddr_in a = {};
