@@ -26,7 +26,8 @@ int tern_socket_posix_err(int e) {
   switch (e) {
     case ECONNREFUSED: return TERN_ECONNREFUSED;
     case ECONNRESET:
-    case EPIPE: return TERN_ECONNRESET;
+    case EPIPE:
+    case ECONNABORTED: return TERN_ECONNRESET; /* killed on this host */
     case ETIMEDOUT: return TERN_ETIMEDOUT;
     case EADDRINUSE: return TERN_EADDRINUSE;
     case EADDRNOTAVAIL: return TERN_EADDRNOTAVAIL;

@@ -627,6 +627,9 @@ TEST(SocketPosixErr, MapsErrnoToTheSameCodesAsTern) {
   EXPECT_EQ(tern_socket_posix_err(ECONNREFUSED), TERN_ECONNREFUSED);
   EXPECT_EQ(tern_socket_posix_err(ECONNRESET), TERN_ECONNRESET);
   EXPECT_EQ(tern_socket_posix_err(EPIPE), TERN_ECONNRESET);
+  // A connection killed on this host (ss -K: SOCK_DESTROY) ended as a
+  // reset does, what was in flight lost; before, TERN_EIO (no match).
+  EXPECT_EQ(tern_socket_posix_err(ECONNABORTED), TERN_ECONNRESET);
   EXPECT_EQ(tern_socket_posix_err(ETIMEDOUT), TERN_ETIMEDOUT);
   EXPECT_EQ(tern_socket_posix_err(EADDRINUSE), TERN_EADDRINUSE);
   EXPECT_EQ(tern_socket_posix_err(EMFILE), TERN_ENOMEM);
