@@ -112,13 +112,18 @@ static int make_fd(tern_socket_posix_sock *k, int family) {
   if (fd < 0) {
     return tern_socket_posix_err(errno);
   }
+  int one = 1;
   if (type == SOCK_STREAM) {
-    int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   }
-  /* Buffer sizes the application set before there was a descriptor. */
+  /* An IPv6 socket takes IPv6 only, as tern's (:: takes every address of
+   * its family), not IPv4 too as ::ffff:a.b.c.d, which Linux's default
+   * would. Buffer sizes the application set before there was a
+   * descriptor. */
   int rc = 0;
-  if ((k->sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &k->sndbuf,
+  if ((family == AF_INET6 &&
+       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+      (k->sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &k->sndbuf,
                                    sizeof k->sndbuf) != 0) ||
       (k->rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &k->rcvbuf,
                                    sizeof k->rcvbuf) != 0)) {

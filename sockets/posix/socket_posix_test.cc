@@ -574,6 +574,73 @@ TEST_P(PosixSocket, SocketBoundToAnyPortKeepsThePortWhenItsConnectionIsReset) {
   EXPECT_TRUE(PortFree(mine));
 }
 
+#if TERN_CONFIG_IPV6
+// The backend's cases over IPv6 alone.
+class Posix6Socket : public PosixSocket {};
+INSTANTIATE_TEST_SUITE_P(
+    Posix, Posix6Socket,
+    ::testing::Values(tern_test::MakeSocketParam<Posix6Fixture>("posix6")),
+    tern_test::SocketParamName);
+
+// An IPv6 socket takes IPv6 only, as tern's does (a socket bound to the
+// unspecified address takes every address of its family: tern/ip.h's
+// tern_ip_addr_takes): one bound to :: hears nothing sent to 127.0.0.1, a
+// listener on :: takes no IPv4 connect, and IPv4 sockets bind the same
+// ports beside them. Before, Linux's dual-stack socket took both, an IPv4
+// peer named ::ffff:127.0.0.1, and the IPv4 binds said TERN_EADDRINUSE.
+TEST_P(Posix6Socket, AnIpv6SocketTakesIpv6Only) {
+  tern_socket *d = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  tern_endpoint six = fx_->Local(fx_->Port(3));
+  ASSERT_EQ(six.addr.family, TERN_IP_V6);
+  ASSERT_EQ(tern_socket_bind(d, &six), 0);
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+
+  tern_endpoint four = {};
+  four.addr.family = TERN_IP_V4;
+  four.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+  four.port = fx_->Port(3);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(c, nullptr);
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(c, cx, &four, "x", 1, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  char b[4];
+  int n = 0;
+  EXPECT_EQ(tern_socket_poll_recv_from(d, &cx, nullptr, b, sizeof b, &n),
+            TERN_PENDING);
+  fx_->Pump(200);
+  EXPECT_EQ(w.wakes, 0);
+
+  four.port = fx_->Port(0);
+  tern_socket *t = StartConnect(four);
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(t, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
+
+  // IPv4's own sockets on the same ports.
+  tern_endpoint any4 = {};
+  any4.addr.family = TERN_IP_V4;
+  any4.port = fx_->Port(0);
+  tern_socket *lst4 = Open(fx_->Server(), TERN_SOCK_STREAM);
+  ASSERT_NE(lst4, nullptr);
+  EXPECT_EQ(tern_socket_bind(lst4, &any4), 0);
+  EXPECT_EQ(tern_socket_listen(lst4, 1), 0);
+  any4.port = fx_->Port(3);
+  tern_socket *d4 = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d4, nullptr);
+  EXPECT_EQ(tern_socket_bind(d4, &any4), 0);
+}
+#endif
+
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
 // on a connection that was reset it answers as on a live one (0), as
 // tern's backend does: it answered the reset (TERN_ECONNRESET) once.
