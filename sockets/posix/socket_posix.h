@@ -26,7 +26,9 @@
  *    exists (a fresh stream socket, a datagram socket before its bind)
  *    waits in the slot and is applied when the descriptor is made.
  *  - An IPv6 socket takes IPv6 only (IPV6_V6ONLY), as tern's does: one
- *    bound to :: hears no IPv4.
+ *    bound to :: hears no IPv4. An IPv6 scope (interface index) above
+ *    255 does not fit tern_endpoint: a datagram or a connection from
+ *    there is dropped (reset), a local endpoint there is TERN_ERANGE.
  *  - Stream sockets set SO_REUSEADDR, so a listener can bind its port
  *    while old connections are in TIME-WAIT (tern's listener can too);
  *    two listeners on one port are still TERN_EADDRINUSE.
