@@ -16,7 +16,9 @@
  * What differs from tern's backend, as the OS does it:
  *  - poll_close is READY once the kernel has the close (close(2) goes on
  *    delivering and retransmitting in the background), not once the peer
- *    acknowledged the FIN.
+ *    acknowledged the FIN. So are the stream's flush and close once the
+ *    kernel has every byte written (Linux signals no readiness when the
+ *    peer acknowledged them; see ../README.md).
  *  - A descriptor is made when the family is known: at bind, connect or
  *    the first send_to; an endpoint of family TERN_IP_NONE means IPv4.
  *  - Listen's backlog is listen(2)'s: connections that wait for accept;

@@ -3,8 +3,10 @@
 // one net, on the host port's epoll (Pump sleeps in it).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -640,6 +642,38 @@ TEST_P(Posix6Socket, AnIpv6SocketTakesIpv6Only) {
   EXPECT_EQ(tern_socket_bind(d4, &any4), 0);
 }
 #endif
+
+// The flush is READY once the kernel has every byte written, not once the
+// peer acknowledged them as on tern (tern/stream.h: "the peer has it"):
+// Linux signals no readiness when its send queue is acknowledged, so
+// waiting would mean polling SIOCOUTQ on a timer. What the README states,
+// checked with a peer that reads nothing and a receive buffer full.
+TEST_P(PosixSocket, FlushIsReadyOnceTheKernelHasTheBytes) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  tern_stream st = tern_socket_stream(c);
+  static char chunk[4096];
+  ptrdiff_t n = 0;
+  tern_poll p = TERN_READY;
+  for (int i = 0; i < 100000 && p == TERN_READY; i++) {
+    tern_test::CountingWaker &w = NewWaker();
+    tern_cx cx = w.Cx();
+    p = tern_stream_poll_write(&st, &cx, chunk, sizeof chunk, &n);
+    ASSERT_TRUE(p == TERN_PENDING || n > 0) << tern_strerror((int)n);
+  }
+  ASSERT_EQ(p, TERN_PENDING);  // the peer's window and our buffer full
+  int fd = reinterpret_cast<tern_socket_posix_sock *>(c)->fd;
+  int queued = 0;
+  ASSERT_EQ(ioctl(fd, SIOCOUTQ, &queued), 0);
+  EXPECT_GT(queued, 0);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+}
 
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
 // on a connection that was reset it answers as on a live one (0), as
