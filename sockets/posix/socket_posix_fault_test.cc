@@ -178,6 +178,12 @@ class SocketPosixFault : public ::testing::Test {
         tern_socket_open(tern_socket_posix_net(&net_), TERN_SOCK_STREAM, &c_),
         0);
   }
+  // A socket a test left open goes, and with it its registration with the
+  // host port, which must not outlive the slot.
+  void TearDown() override {
+    for (auto &k : socks_)
+      tern_socket_abort(&k.base);
+  }
 
   // Binds c_ to 127.0.0.1 on a TCP port nobody used, which it then holds:
   // the port in *port.
