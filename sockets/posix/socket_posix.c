@@ -26,7 +26,8 @@ int tern_socket_posix_err(int e) {
   switch (e) {
     case ECONNREFUSED: return TERN_ECONNREFUSED;
     case ECONNRESET:
-    case EPIPE: return TERN_ECONNRESET;
+    case EPIPE:
+    case ECONNABORTED: return TERN_ECONNRESET; /* killed on this host */
     case ETIMEDOUT: return TERN_ETIMEDOUT;
     case EADDRINUSE: return TERN_EADDRINUSE;
     case EADDRNOTAVAIL: return TERN_EADDRNOTAVAIL;
@@ -84,7 +85,11 @@ static socklen_t to_sa(const tern_endpoint *e, struct sockaddr_storage *ss) {
   return sizeof *s4;
 }
 
-static void from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
+/* The endpoint for ss. Returns 0, or TERN_ERANGE (e zeroed) for an IPv6
+ * scope, an interface index, above 255: Linux's indices grow past it,
+ * tern_endpoint's scope has 8 bits, and cut it would name another
+ * interface. */
+static int from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
   memset(e, 0, sizeof *e);
   if (ss->ss_family == AF_INET) {
     const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
@@ -95,12 +100,16 @@ static void from_sa(const struct sockaddr_storage *ss, tern_endpoint *e) {
 #if TERN_CONFIG_IPV6
   else if (ss->ss_family == AF_INET6) {
     const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+    if (s6->sin6_scope_id > UINT8_MAX) {
+      return TERN_ERANGE;
+    }
     e->addr.family = TERN_IP_V6;
     memcpy(e->addr.u.v6.b, &s6->sin6_addr, 16);
     e->port = ntohs(s6->sin6_port);
     e->scope = (uint8_t)s6->sin6_scope_id;
   }
 #endif
+  return 0;
 }
 
 /* Makes k's descriptor for family (AF_INET or AF_INET6) and registers
@@ -111,13 +120,18 @@ static int make_fd(tern_socket_posix_sock *k, int family) {
   if (fd < 0) {
     return tern_socket_posix_err(errno);
   }
+  int one = 1;
   if (type == SOCK_STREAM) {
-    int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   }
-  /* Buffer sizes the application set before there was a descriptor. */
+  /* An IPv6 socket takes IPv6 only, as tern's (:: takes every address of
+   * its family), not IPv4 too as ::ffff:a.b.c.d, which Linux's default
+   * would. Buffer sizes the application set before there was a
+   * descriptor. */
   int rc = 0;
-  if ((k->sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &k->sndbuf,
+  if ((family == AF_INET6 &&
+       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+      (k->sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &k->sndbuf,
                                    sizeof k->sndbuf) != 0) ||
       (k->rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &k->rcvbuf,
                                    sizeof k->rcvbuf) != 0)) {
@@ -237,20 +251,31 @@ static int p_bind(tern_socket *s, const tern_endpoint *local) {
   }
   struct sockaddr_storage ss;
   socklen_t len = to_sa(local, &ss);
-  int pick = -1;
-  if (k->kind == KIND_STREAM && local->port == 0) {
-    pick = pick_port(&ss, len);
-    if (pick < 0) {
-      return pick;
+  /* A stream bind to port 0 names the kernel's pick (pick_port). Between
+   * the pick and this bind another program's listener may take the port
+   * (SO_REUSEADDR lets it share one that sockets only bound): a bind to
+   * any port never says TERN_EADDRINUSE, so it picks again. */
+  bool any = k->kind == KIND_STREAM && local->port == 0;
+  for (int tries = 0;; tries++) {
+    int pick = -1;
+    if (any) {
+      ((struct sockaddr_in *)&ss)->sin_port = 0; /* either family: pick_port */
+      pick = pick_port(&ss, len);
+      if (pick < 0) {
+        return pick;
+      }
     }
-  }
-  rc = make_fd(k, ss.ss_family);
-  if (rc == 0 && bind(k->fd, (struct sockaddr *)&ss, len) != 0) {
-    rc = tern_socket_posix_err(errno);
-    drop_fd(k);
-  }
-  if (pick >= 0) {
-    close(pick);
+    rc = make_fd(k, ss.ss_family);
+    if (rc == 0 && bind(k->fd, (struct sockaddr *)&ss, len) != 0) {
+      rc = tern_socket_posix_err(errno);
+      drop_fd(k);
+    }
+    if (pick >= 0) {
+      close(pick);
+    }
+    if (rc != TERN_EADDRINUSE || !any || tries == 7) {
+      break;
+    }
   }
   if (rc != 0) {
     return rc;
@@ -302,6 +327,14 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
       *err = tern_socket_posix_err(e);
       return TERN_READY;
     }
+    tern_endpoint peer;
+    if (from_sa(&ss, &peer) != 0) {
+      /* From an interface the API cannot name: reset, and the next. */
+      struct linger l = {1, 0};
+      (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      close(fd);
+      continue;
+    }
     reset_sock(a, KIND_CONN);
     int rc = tern_host_fd_register(&a->reg, fd);
     if (rc != 0) {
@@ -311,7 +344,7 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
       return TERN_READY;
     }
     a->fd = fd;
-    from_sa(&ss, &a->peer);
+    a->peer = peer;
     *out = &a->base;
     *err = 0;
     return TERN_READY;
@@ -473,9 +506,13 @@ static tern_poll p_poll_recv_from(tern_socket *s, tern_cx *cx,
     /* MSG_TRUNC: the datagram's full length, as tern's UDP reports it. */
     ssize_t r =
         recvfrom(k->fd, buf, cap, MSG_TRUNC, (struct sockaddr *)&ss, &salen);
+    tern_endpoint from;
+    if (r >= 0 && from_sa(&ss, &from) != 0) {
+      continue; /* from an interface the API cannot name: dropped */
+    }
     if (r >= 0) {
       if (src != NULL) {
-        from_sa(&ss, src);
+        *src = from;
       }
       *n = r > INT32_MAX ? INT32_MAX : (int)r;
       return TERN_READY;
@@ -523,8 +560,7 @@ static int p_endpoint(tern_socket *s, bool peer, tern_endpoint *out) {
   if (getsockname(k->fd, (struct sockaddr *)&ss, &len) != 0) {
     return tern_socket_posix_err(errno);
   }
-  from_sa(&ss, out);
-  return 0;
+  return from_sa(&ss, out);
 }
 
 static int p_set_option(tern_socket *s, tern_socket_option opt, int32_t value) {

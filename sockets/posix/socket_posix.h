@@ -16,7 +16,9 @@
  * What differs from tern's backend, as the OS does it:
  *  - poll_close is READY once the kernel has the close (close(2) goes on
  *    delivering and retransmitting in the background), not once the peer
- *    acknowledged the FIN.
+ *    acknowledged the FIN. So are the stream's flush and close once the
+ *    kernel has every byte written (Linux signals no readiness when the
+ *    peer acknowledged them; see ../README.md).
  *  - A descriptor is made when the family is known: at bind, connect or
  *    the first send_to; an endpoint of family TERN_IP_NONE means IPv4.
  *  - Listen's backlog is listen(2)'s: connections that wait for accept;
@@ -25,6 +27,10 @@
  *    SO_SNDBUF, SO_RCVBUF). A buffer size set before the descriptor
  *    exists (a fresh stream socket, a datagram socket before its bind)
  *    waits in the slot and is applied when the descriptor is made.
+ *  - An IPv6 socket takes IPv6 only (IPV6_V6ONLY), as tern's does: one
+ *    bound to :: hears no IPv4. An IPv6 scope (interface index) above
+ *    255 does not fit tern_endpoint: a datagram or a connection from
+ *    there is dropped (reset), a local endpoint there is TERN_ERANGE.
  *  - Stream sockets set SO_REUSEADDR, so a listener can bind its port
  *    while old connections are in TIME-WAIT (tern's listener can too);
  *    two listeners on one port are still TERN_EADDRINUSE.

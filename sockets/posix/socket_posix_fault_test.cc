@@ -2,9 +2,14 @@
 // produce: a TCP connect that fails at once with ECONNREFUSED (Linux
 // answers a non-blocking connect with EINPROGRESS and the refusal later).
 // The test links with -Wl,--wrap=connect, so the backend's connect calls
-// come here first; each passes through unless a failure is armed.
+// come here first; each passes through unless a failure is armed. bind(2)
+// is wrapped the same way, for another program's listener that takes a
+// port between the kernel's pick and the bind that names it; recvfrom,
+// accept4 and getsockname, for an IPv6 address scoped to an interface
+// whose index is above 255 (a host with many interfaces has them).
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,12 +18,20 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 
 #include "executor/test_waker.h"
 #include "tern/socket_posix.h"
 
 extern "C" int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
 extern "C" ssize_t __real_recv(int fd, void *buf, size_t len, int flags);
+extern "C" int __real_bind(int fd, const struct sockaddr *sa, socklen_t len);
+extern "C" ssize_t __real_recvfrom(int fd, void *buf, size_t len, int flags,
+                                   struct sockaddr *sa, socklen_t *salen);
+extern "C" int __real_accept4(int fd, struct sockaddr *sa, socklen_t *salen,
+                              int flags);
+extern "C" int __real_getsockname(int fd, struct sockaddr *sa,
+                                  socklen_t *salen);
 
 namespace {
 int g_fail_with = 0;  // the errno the next connect fails with (0: none)
@@ -29,7 +42,68 @@ int g_fail_with = 0;  // the errno the next connect fails with (0: none)
 bool g_endless_peer = false;
 int g_more_bytes_taken = 0;
 constexpr int kEndlessCap = 100000;
+// While set, the next bind of a non-blocking socket (the backend's own;
+// its throwaway socket that takes the kernel's pick blocks) to a port it
+// names finds another program's listener there, made just before it with
+// SO_REUSEADDR, as a listener may share a port with sockets that only
+// bound it: the listener's descriptor in g_squatter, its port in
+// g_squatted.
+bool g_squat_next_bind = false;
+int g_squatter = -1;
+uint16_t g_squatted = 0;
+// While set, the next IPv6 address recvfrom, accept4 or getsockname gives
+// is scoped to the interface of this index, as if it had come there.
+uint32_t g_far_scope = 0;
+
+void Rescope(struct sockaddr *sa) {
+  if (g_far_scope != 0 && sa != nullptr && sa->sa_family == AF_INET6) {
+    ((sockaddr_in6 *)sa)->sin6_scope_id = g_far_scope;
+    g_far_scope = 0;
+  }
+}
 }  // namespace
+
+extern "C" ssize_t __wrap_recvfrom(int fd, void *buf, size_t len, int flags,
+                                   struct sockaddr *sa, socklen_t *salen) {
+  ssize_t r = __real_recvfrom(fd, buf, len, flags, sa, salen);
+  if (r >= 0)
+    Rescope(sa);
+  return r;
+}
+
+extern "C" int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *salen,
+                              int flags) {
+  int r = __real_accept4(fd, sa, salen, flags);
+  if (r >= 0)
+    Rescope(sa);
+  return r;
+}
+
+extern "C" int __wrap_getsockname(int fd, struct sockaddr *sa,
+                                  socklen_t *salen) {
+  int r = __real_getsockname(fd, sa, salen);
+  if (r == 0)
+    Rescope(sa);
+  return r;
+}
+
+extern "C" int __wrap_bind(int fd, const struct sockaddr *sa, socklen_t len) {
+  uint16_t port = ntohs(((const sockaddr_in *)sa)->sin_port);
+  if (g_squat_next_bind && port != 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK)) {
+    g_squat_next_bind = false;
+    int t = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (t >= 0 &&
+        setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+        __real_bind(t, sa, len) == 0 && listen(t, 1) == 0) {
+      g_squatter = t;
+      g_squatted = port;
+    } else if (t >= 0) {
+      close(t);
+    }
+  }
+  return __real_bind(fd, sa, len);
+}
 
 extern "C" ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags) {
   ssize_t r = __real_recv(fd, buf, len, flags);
@@ -103,6 +177,12 @@ class SocketPosixFault : public ::testing::Test {
     ASSERT_EQ(
         tern_socket_open(tern_socket_posix_net(&net_), TERN_SOCK_STREAM, &c_),
         0);
+  }
+  // A socket a test left open goes, and with it its registration with the
+  // host port, which must not outlive the slot.
+  void TearDown() override {
+    for (auto &k : socks_)
+      tern_socket_abort(&k.base);
   }
 
   // Binds c_ to 127.0.0.1 on a TCP port nobody used, which it then holds:
@@ -252,5 +332,125 @@ TEST_F(SocketPosixFault, CloseDiscardsOnlyWhatWasQueuedWhenItBegan) {
   close(peer);
   close(lst);
 }
+
+// A stream socket's bind to port 0 gives a port whatever another program
+// does meanwhile: the backend takes the kernel's pick on a throwaway
+// socket and binds that port by number, and a listener elsewhere that
+// took the port in between (SO_REUSEADDR lets it share a port that
+// sockets only bound) made the bind fail with TERN_EADDRINUSE, which a
+// bind to any port never says. The backend picks again.
+TEST_F(SocketPosixFault, BindToAnyPortPicksAgainWhenThePickIsTakenMeanwhile) {
+  tern_endpoint any = Loopback(0);
+  g_squat_next_bind = true;
+  int rc = tern_socket_bind(c_, &any);
+  g_squat_next_bind = false;
+  ASSERT_GE(g_squatter, 0) << "the wrapper made no listener";
+  EXPECT_EQ(rc, 0) << tern_strerror(rc);
+  tern_endpoint mine = {};
+  ASSERT_EQ(tern_socket_local(c_, &mine), 0);
+  EXPECT_NE(mine.port, 0);
+  EXPECT_NE(mine.port, g_squatted);
+  EXPECT_EQ(tern_socket_listen(c_, 1), 0);
+  close(g_squatter);
+  g_squatter = -1;
+}
+
+#if TERN_CONFIG_IPV6
+// ::1 at port.
+tern_endpoint Loopback6(uint16_t port) {
+  tern_endpoint e = {};
+  e.addr.family = TERN_IP_V6;
+  e.addr.u.v6.b[15] = 1;
+  e.port = port;
+  return e;
+}
+
+// A plain socket's address ::1 at port.
+sockaddr_in6 Sa6(uint16_t port) {
+  sockaddr_in6 a = {};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  a.sin6_port = htons(port);
+  return a;
+}
+
+// An IPv6 address's scope is an interface index, which Linux lets grow past
+// 255, and tern_endpoint's scope has 8 bits: cut, 300 read 44, another
+// interface. What arrives from an interface the API cannot name is
+// dropped: a datagram (the next one is received), a connection (reset;
+// the next one is accepted); the local endpoint's call says TERN_ERANGE.
+TEST_F(SocketPosixFault, ADatagramFromAnInterfaceTernCannotNameIsDropped) {
+  tern_socket *d = nullptr;
+  ASSERT_EQ(tern_socket_open(tern_socket_posix_net(&net_), TERN_SOCK_DGRAM, &d),
+            0);
+  tern_endpoint local = Loopback6(0);
+  ASSERT_EQ(tern_socket_bind(d, &local), 0);
+  ASSERT_EQ(tern_socket_local(d, &local), 0);
+  int u = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 to = Sa6(local.port);
+  ASSERT_EQ(sendto(u, "one", 3, 0, (sockaddr *)&to, sizeof to), 3);
+  ASSERT_EQ(sendto(u, "two!", 4, 0, (sockaddr *)&to, sizeof to), 4);
+  g_far_scope = 300;
+  char b[8] = {};
+  tern_endpoint from = {};
+  int n = 0;
+  tern_poll p = TERN_PENDING;
+  for (int i = 0; i < 1000 && p == TERN_PENDING; i++) {
+    p = tern_socket_poll_recv_from(d, &cx_, &from, b, sizeof b, &n);
+    if (p == TERN_PENDING)
+      usleep(1000);
+  }
+  g_far_scope = 0;
+  ASSERT_EQ(p, TERN_READY);
+  EXPECT_EQ(n, 4);
+  EXPECT_EQ(std::string(b, 4), "two!");
+  EXPECT_EQ(from.scope, 0);
+  close(u);
+  ASSERT_EQ(tern_socket_poll_close(d, &cx_, &n), TERN_READY);
+}
+
+TEST_F(SocketPosixFault, AConnectionFromAnInterfaceTernCannotNameIsReset) {
+  tern_endpoint local = Loopback6(0);
+  ASSERT_EQ(tern_socket_bind(c_, &local), 0);
+  ASSERT_EQ(tern_socket_local(c_, &local), 0);
+  ASSERT_EQ(tern_socket_listen(c_, 2), 0);
+  sockaddr_in6 to = Sa6(local.port);
+  int far = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int near = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(connect(far, (sockaddr *)&to, sizeof to), 0);
+  ASSERT_EQ(connect(near, (sockaddr *)&to, sizeof to), 0);
+  sockaddr_in6 nearby = {};
+  socklen_t len = sizeof nearby;
+  ASSERT_EQ(getsockname(near, (sockaddr *)&nearby, &len), 0);
+  g_far_scope = 300;
+  tern_socket *acc = nullptr;
+  int err = 1;
+  ASSERT_EQ(tern_socket_poll_accept(c_, &cx_, &acc, &err), TERN_READY);
+  g_far_scope = 0;
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_endpoint peer = {};
+  ASSERT_EQ(tern_socket_peer(acc, &peer), 0);
+  EXPECT_EQ(peer.port, ntohs(nearby.sin6_port));
+  EXPECT_EQ(peer.scope, 0);
+  pollfd pf = {far, POLLIN, 0};
+  ASSERT_EQ(poll(&pf, 1, 2000), 1);
+  char b[4];
+  EXPECT_EQ(recv(far, b, sizeof b, 0), -1);
+  EXPECT_EQ(errno, ECONNRESET);
+  close(far);
+  close(near);
+  tern_socket_abort(acc);
+}
+
+TEST_F(SocketPosixFault, ALocalEndpointTernCannotNameIsERANGE) {
+  tern_endpoint local = Loopback6(0);
+  ASSERT_EQ(tern_socket_bind(c_, &local), 0);
+  g_far_scope = 300;
+  tern_endpoint mine = {};
+  EXPECT_EQ(tern_socket_local(c_, &mine), TERN_ERANGE);
+  g_far_scope = 0;
+  EXPECT_EQ(mine.scope, 0);
+}
+#endif
 
 }  // namespace

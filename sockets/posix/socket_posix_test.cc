@@ -3,8 +3,10 @@
 // one net, on the host port's epoll (Pump sleeps in it).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,36 +23,103 @@ namespace {
 
 constexpr int kSocks = 8;
 
-// A port that neither TCP nor UDP uses on 127.0.0.1 now (the kernel's
-// pick for a UDP socket, checked free for TCP too).
-uint16_t FreePort() {
-  for (int tries = 0; tries < 20; tries++) {
-    int u = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(u, (sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(u, (sockaddr *)&a, &len) != 0) {
-      close(u);
-      continue;
-    }
-    int t = socket(AF_INET, SOCK_STREAM, 0);
-    bool ok = bind(t, (sockaddr *)&a, sizeof a) == 0;
-    close(t);
-    close(u);
-    if (ok)
-      return ntohs(a.sin_port);
+// A socket of type on IPv6 taking IPv4 too (IPV6_V6ONLY off), or on IPv4
+// where the host has no IPv6; -1 if neither.
+int DualStackSocket(int type) {
+  int s = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+  int off = 0;
+  if (s >= 0 &&
+      setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == 0) {
+    return s;
   }
-  return 0;
+  if (s >= 0)
+    close(s);
+  return socket(AF_INET, type | SOCK_CLOEXEC, 0);
 }
+
+// Binds s to every local address of its family at port.
+bool BindAny(int s, uint16_t port) {
+  sockaddr_storage ss = {};
+  socklen_t len = sizeof ss;
+  if (getsockname(s, (sockaddr *)&ss, &len) != 0)
+    return false;
+  if (ss.ss_family == AF_INET6) {
+    sockaddr_in6 a6 = {};
+    a6.sin6_family = AF_INET6;
+    a6.sin6_port = htons(port);
+    return bind(s, (sockaddr *)&a6, sizeof a6) == 0;
+  }
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  return bind(s, (sockaddr *)&a, sizeof a) == 0;
+}
+
+// The port s is bound to.
+uint16_t PortOf(int s) {
+  sockaddr_storage ss = {};
+  socklen_t len = sizeof ss;
+  if (getsockname(s, (sockaddr *)&ss, &len) != 0)
+    return 0;
+  return ntohs(ss.ss_family == AF_INET6 ? ((sockaddr_in6 *)&ss)->sin6_port
+                                        : ((sockaddr_in *)&ss)->sin_port);
+}
+
+// A port of the fixture's, held from its start so that no other program's
+// socket takes it before the test binds it there. The fixture used to
+// pick free ports and let them go, and a port was at times taken in
+// between (once the posix6 listener's bind said TERN_EADDRINUSE). Both
+// holders take IPv4 and IPv6. The kernel gives a held port to no other
+// bind to port 0 and no connect, and refuses it to a plain bind.
+struct HeldPort {
+  uint16_t port = 0;
+  // TCP: bound plainly (no socket of any kind had the port), then
+  // SO_REUSEADDR, never listening: the backend's stream sockets, which set
+  // SO_REUSEADDR too, bind and listen beside it (Linux refuses that only
+  // beside a listener), so it holds the port for the fixture's life.
+  int tcp = -1;
+  // UDP: held until the test first asks for the port (Port), which hands
+  // it over: two datagram sockets on one port would share its datagrams.
+  int udp = -1;
+
+  bool Take() {
+    for (int tries = 0; tries < 20; tries++) {
+      udp = DualStackSocket(SOCK_DGRAM);
+      tcp = DualStackSocket(SOCK_STREAM);
+      int one = 1;
+      if (udp >= 0 && tcp >= 0 && BindAny(udp, 0) &&
+          BindAny(tcp, PortOf(udp)) &&
+          setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0) {
+        port = PortOf(udp);
+        return true;
+      }
+      LetGo();
+    }
+    return false;
+  }
+  void HandOverUdp() {
+    if (udp >= 0)
+      close(udp);
+    udp = -1;
+  }
+  void LetGo() {
+    HandOverUdp();
+    if (tcp >= 0)
+      close(tcp);
+    tcp = -1;
+  }
+};
 
 class PosixFixture : public tern_test::SocketFixture {
  public:
   PosixFixture() {
     EXPECT_EQ(tern_socket_posix_init(&net_, socks_, kSocks), 0);
     for (auto &p : ports_)
-      p = FreePort();
+      EXPECT_TRUE(p.Take()) << "no free port to hold";
+  }
+  ~PosixFixture() override {
+    for (auto &p : ports_)
+      p.LetGo();
   }
 
   tern_net *Client() override {
@@ -67,7 +136,8 @@ class PosixFixture : public tern_test::SocketFixture {
     return e;
   }
   uint16_t Port(int i) override {
-    return ports_[i];
+    ports_[i].HandOverUdp();
+    return ports_[i].port;
   }
   size_t Capacity() override {
     return kSocks;
@@ -85,11 +155,21 @@ class PosixFixture : public tern_test::SocketFixture {
     } while ((int32_t)(end - tern_port_now()) > 0);
     tern_port_critical_exit(s);
   }
+  // Stops holding port (if it is one of the fixture's), so that only the
+  // test's own sockets hold it.
+  void LetGo(uint16_t port) {
+    for (auto &p : ports_) {
+      if (p.port == port)
+        p.LetGo();
+    }
+  }
+
+ protected:
+  HeldPort ports_[8];
 
  private:
   tern_socket_posix_sock socks_[kSocks];
   tern_socket_posix net_;
-  uint16_t ports_[8];
 };
 
 #if TERN_CONFIG_IPV6  // IPv6 by nature: not in the IPv4-only build
@@ -135,6 +215,62 @@ INSTANTIATE_TEST_SUITE_P(Posix, StreamContract, ::testing::Values(kPosixStream),
 INSTANTIATE_TEST_SUITE_P(Posix, StreamCloseReachesPeerContract,
                          ::testing::Values(kPosixStream),
                          tern_test::StreamParamName);
+
+// Whether a plain socket (no SO_REUSEADDR) of type could bind port on
+// every address of family now (IPv6 only: IPV6_V6ONLY).
+bool PlainBind(int family, int type, uint16_t port) {
+  int s = socket(family, type | SOCK_CLOEXEC, 0);
+  int on = 1;
+  bool ok = s >= 0 &&
+            (family != AF_INET6 ||
+             setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0) &&
+            BindAny(s, port);
+  if (s >= 0)
+    close(s);
+  return ok;
+}
+
+// The fixture's ports are its own from its start: another program's
+// socket cannot take one before the test binds it, which the fixture's
+// picking free ports and letting them go allowed (once the posix6
+// listener's bind said TERN_EADDRINUSE). The test's sockets, a listener
+// and a datagram socket of the fixture's family, still bind there.
+template <typename F>
+void ExpectPortsHeldUntilTheTestBindsThem() {
+  struct Peek : F {
+    uint16_t Held(int i) {
+      return this->ports_[i].port;
+    }
+  } fx;
+  uint16_t p = fx.Held(2);
+  ASSERT_NE(p, 0);
+  for (int family : {AF_INET, AF_INET6}) {
+    EXPECT_FALSE(PlainBind(family, SOCK_STREAM, p)) << "family " << family;
+    EXPECT_FALSE(PlainBind(family, SOCK_DGRAM, p)) << "family " << family;
+  }
+  ASSERT_EQ(fx.Port(2), p);
+  tern_socket *lst = nullptr, *d = nullptr;
+  tern_endpoint local = fx.Local(p);
+  ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_STREAM, &lst), 0);
+  EXPECT_EQ(tern_socket_bind(lst, &local), 0);
+  EXPECT_EQ(tern_socket_listen(lst, 1), 0);
+  ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_DGRAM, &d), 0);
+  EXPECT_EQ(tern_socket_bind(d, &local), 0);
+  tern_socket_abort(d);
+  tern_socket_abort(lst);
+  // Not the test's sockets' any more: still the fixture's for TCP.
+  EXPECT_FALSE(PlainBind(AF_INET, SOCK_STREAM, p));
+}
+
+TEST(PosixFixturePorts, HeldUntilTheTestBindsThem) {
+  ExpectPortsHeldUntilTheTestBindsThem<PosixFixture>();
+}
+
+#if TERN_CONFIG_IPV6
+TEST(PosixFixturePorts, HeldUntilTheTestBindsThemOverIpv6) {
+  ExpectPortsHeldUntilTheTestBindsThem<Posix6Fixture>();
+}
+#endif
 
 // ---- the posix backend's own cases, driven as the suite drives ----
 
@@ -185,8 +321,10 @@ class PosixSocket : public SocketContractBase {
   }
 
   // Whether a plain socket (no SO_REUSEADDR) of e's family could bind
-  // e's port on every address now: no other socket holds it.
-  static bool PortFree(const tern_endpoint &e) {
+  // e's port on every address now: no other socket holds it (the
+  // fixture's hold on the port ends first).
+  bool PortFree(const tern_endpoint &e) {
+    static_cast<PosixFixture &>(*fx_).LetGo(e.port);
     bool v6 = e.addr.family == TERN_IP_V6;
     int t = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     sockaddr_in a = {};
@@ -438,6 +576,105 @@ TEST_P(PosixSocket, SocketBoundToAnyPortKeepsThePortWhenItsConnectionIsReset) {
   EXPECT_TRUE(PortFree(mine));
 }
 
+#if TERN_CONFIG_IPV6
+// The backend's cases over IPv6 alone.
+class Posix6Socket : public PosixSocket {};
+INSTANTIATE_TEST_SUITE_P(
+    Posix, Posix6Socket,
+    ::testing::Values(tern_test::MakeSocketParam<Posix6Fixture>("posix6")),
+    tern_test::SocketParamName);
+
+// An IPv6 socket takes IPv6 only, as tern's does (a socket bound to the
+// unspecified address takes every address of its family: tern/ip.h's
+// tern_ip_addr_takes): one bound to :: hears nothing sent to 127.0.0.1, a
+// listener on :: takes no IPv4 connect, and IPv4 sockets bind the same
+// ports beside them. Before, Linux's dual-stack socket took both, an IPv4
+// peer named ::ffff:127.0.0.1, and the IPv4 binds said TERN_EADDRINUSE.
+TEST_P(Posix6Socket, AnIpv6SocketTakesIpv6Only) {
+  tern_socket *d = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  tern_endpoint six = fx_->Local(fx_->Port(3));
+  ASSERT_EQ(six.addr.family, TERN_IP_V6);
+  ASSERT_EQ(tern_socket_bind(d, &six), 0);
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+
+  tern_endpoint four = {};
+  four.addr.family = TERN_IP_V4;
+  four.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+  four.port = fx_->Port(3);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(c, nullptr);
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(c, cx, &four, "x", 1, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  char b[4];
+  int n = 0;
+  EXPECT_EQ(tern_socket_poll_recv_from(d, &cx, nullptr, b, sizeof b, &n),
+            TERN_PENDING);
+  fx_->Pump(200);
+  EXPECT_EQ(w.wakes, 0);
+
+  four.port = fx_->Port(0);
+  tern_socket *t = StartConnect(four);
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(t, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNREFUSED) << tern_strerror(err);
+
+  // IPv4's own sockets on the same ports.
+  tern_endpoint any4 = {};
+  any4.addr.family = TERN_IP_V4;
+  any4.port = fx_->Port(0);
+  tern_socket *lst4 = Open(fx_->Server(), TERN_SOCK_STREAM);
+  ASSERT_NE(lst4, nullptr);
+  EXPECT_EQ(tern_socket_bind(lst4, &any4), 0);
+  EXPECT_EQ(tern_socket_listen(lst4, 1), 0);
+  any4.port = fx_->Port(3);
+  tern_socket *d4 = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d4, nullptr);
+  EXPECT_EQ(tern_socket_bind(d4, &any4), 0);
+}
+#endif
+
+// The flush is READY once the kernel has every byte written, not once the
+// peer acknowledged them as on tern (tern/stream.h: "the peer has it"):
+// Linux signals no readiness when its send queue is acknowledged, so
+// waiting would mean polling SIOCOUTQ on a timer. What the README states,
+// checked with a peer that reads nothing and a receive buffer full.
+TEST_P(PosixSocket, FlushIsReadyOnceTheKernelHasTheBytes) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  tern_stream st = tern_socket_stream(c);
+  static char chunk[4096];
+  ptrdiff_t n = 0;
+  tern_poll p = TERN_READY;
+  for (int i = 0; i < 100000 && p == TERN_READY; i++) {
+    tern_test::CountingWaker &w = NewWaker();
+    tern_cx cx = w.Cx();
+    p = tern_stream_poll_write(&st, &cx, chunk, sizeof chunk, &n);
+    ASSERT_TRUE(p == TERN_PENDING || n > 0) << tern_strerror((int)n);
+  }
+  ASSERT_EQ(p, TERN_PENDING);  // the peer's window and our buffer full
+  int fd = reinterpret_cast<tern_socket_posix_sock *>(c)->fd;
+  int queued = 0;
+  ASSERT_EQ(ioctl(fd, SIOCOUTQ, &queued), 0);
+  EXPECT_GT(queued, 0);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  int err = 1;
+  EXPECT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+}
+
 // tern/socket.h's set_option returns 0, TERN_ENOTSUP or TERN_EINVAL, and
 // on a connection that was reset it answers as on a live one (0), as
 // tern's backend does: it answered the reset (TERN_ECONNRESET) once.
@@ -491,6 +728,9 @@ TEST(SocketPosixErr, MapsErrnoToTheSameCodesAsTern) {
   EXPECT_EQ(tern_socket_posix_err(ECONNREFUSED), TERN_ECONNREFUSED);
   EXPECT_EQ(tern_socket_posix_err(ECONNRESET), TERN_ECONNRESET);
   EXPECT_EQ(tern_socket_posix_err(EPIPE), TERN_ECONNRESET);
+  // A connection killed on this host (ss -K: SOCK_DESTROY) ended as a
+  // reset does, what was in flight lost; before, TERN_EIO (no match).
+  EXPECT_EQ(tern_socket_posix_err(ECONNABORTED), TERN_ECONNRESET);
   EXPECT_EQ(tern_socket_posix_err(ETIMEDOUT), TERN_ETIMEDOUT);
   EXPECT_EQ(tern_socket_posix_err(EADDRINUSE), TERN_EADDRINUSE);
   EXPECT_EQ(tern_socket_posix_err(EMFILE), TERN_ENOMEM);
