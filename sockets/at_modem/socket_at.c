@@ -796,7 +796,9 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       tern_socket_at_sock *s = ev->link == TERN_AT_NO_LINK && m->op == OP_RECV
                                    ? op_sock(m)
                                    : link_owner(m, ev->link);
-      if (s != NULL && s->kind == K_STREAM) {
+      if (s == NULL) {
+        on_ipd(m, NULL, ev); /* a connection waiting for accept: closed */
+      } else if (s->kind == K_STREAM) {
         sock_fail(s, TERN_ENOBUFS);
       }
       break;

@@ -2078,6 +2078,37 @@ TEST_F(ModemTest, ActiveModeBytesBeforeAcceptCloseTheConnection) {
   fx.Pump(5);
 }
 
+// The same for a +IPD longer than the parser takes (its payload dropped
+// by the parser): the connection waiting for accept is closed and
+// counted. Before the fix nothing was done for a pending link, and accept
+// handed it out with the start of its stream missing.
+TEST_F(ModemTest, ActiveModeIpdTooLongBeforeAcceptClosesTheConnection) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.status_ = "+CIPSTATUS:1,\"TCP\",\"192.0.2.9\",5000,80,1\r\n";
+  tern_socket *l = ScriptedListener(fx, 2);
+  fx.Write("0,CONNECT\r\n+IPD,0,3000:" + std::string(3000, 'x') +
+           "\r\n1,CONNECT\r\n");
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=0"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));
+  EXPECT_EQ(fx.modem_.stats.refused, 1u);
+  tern_socket *a = nullptr;
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_accept(l, cx, &a, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0);
+  tern_endpoint p = {};
+  ASSERT_EQ(tern_socket_peer(a, &p), 0);
+  EXPECT_EQ(p.port, 5000);  // link 1's, the one with nothing lost
+  tern_socket_abort(a);
+  tern_socket_abort(l);
+  fx.Pump(5);
+}
+
 // Closing the listener closes the connections it had not accepted, then
 // deletes the server; the close completes once AT+CIPSERVER=0 is answered.
 TEST_F(ModemTest, ListenerClosedWithPendingLinksClosesThem) {
