@@ -1178,6 +1178,40 @@ TEST_F(ModemTest, LongFetchAtASlowBaudRateDoesNotTimeOut) {
   fx.Pump(5);
 }
 
+// The answer keeps its deadline alive also once the socket that fetched
+// was aborted while it came: its bytes are dropped as they come, and the
+// command still ends at the answer's OK. Before the fix only bytes that
+// went to a ring renewed the deadline, so at a slow baud rate the fetch
+// timed out inside its payload, the parser was reset there and the rest
+// of the payload was read as lines: its "1,CLOSED" ended connection b.
+TEST_F(ModemTest, FetchForAnAbortedSocketAtASlowBaudRateDoesNotTimeOut) {
+  ScriptedModem fx(200, 2);
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  std::string d =
+      std::string(500, 'A') + "\r\n1,CLOSED\r\n" + std::string(488, 'B');
+  ASSERT_EQ(d.size(), 1000u);
+  fx.once_["AT+CIPRECVDATA=0,1024"] =
+      "+CIPRECVDATA:1000,\"192.0.2.1\",7," + d + "\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.Write("\r\n+IPD,0,1000\r\n");
+  for (int i = 0; i < 500 && !fx.Sent("AT+CIPRECVDATA=0,1024"); i++)
+    fx.Pump(1);
+  ASSERT_TRUE(fx.Sent("AT+CIPRECVDATA=0,1024"));
+  fx.Pump(20);  // the answer has begun
+  tern_socket_abort(a);
+  fx.Pump(700);  // the rest of it: 500 ms at 2 bytes a millisecond
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  EXPECT_EQ(SendAndFlush(fx, b, "still"), 0);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // A result that comes after its command's deadline is not taken for the
 // next command's. Here AT+CIPSTATUS is answered only after it timed out,
 // just before the answer to the next command; then a connect that the
