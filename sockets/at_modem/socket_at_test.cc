@@ -1890,6 +1890,54 @@ TEST_F(ModemTest, IpdLongerThanTheParserTakesFailsItsStream) {
   fx.Pump(5);
 }
 
+// TERN_ENOBUFS reaches every side of the stream: a flush waiting for its
+// send is woken with it, the bytes before the hole are read first, then a
+// read, a write and the close say it; the link is closed once (the
+// runner's AT+CIPCLOSE, none for the application's close).
+TEST_F(ModemTest, StreamWithAHoleFailsEverySideOnce) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  fx.prompt_after_ms_ = 100;                // the send waits meanwhile
+  tern_stream st = tern_socket_stream(a);
+  ptrdiff_t n = 0;
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_write(&st, cx, "abc", 3, &n);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(n, 3);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPSEND=0,3"); i++)
+    fx.Pump(1);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_PENDING);
+  fx.Write("\r\n+IPD,0,3:xyz\r\n+IPD,0,3000:" + std::string(3000, 'x') +
+           "\r\n");
+  fx.Pump(20);
+  EXPECT_GT(w.wakes, 0);
+  ASSERT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ENOBUFS) << tern_strerror(err);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, 4, &end), "xyz");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "d", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ENOBUFS);
+  ASSERT_EQ(
+      Drive(fx, [&](tern_cx *c) { return tern_socket_poll_close(a, c, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ENOBUFS) << tern_strerror(err);
+  fx.Pump(300);
+  EXPECT_EQ(fx.Count("AT+CIPCLOSE=0"), 1u);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+}
+
 // A connection that the peer closes at once (a server over its limit, or
 // one that has nothing to say) can end before AT+CIPSTART's OK:
 // "0,CONNECT", "0,CLOSED", then "OK". The connect succeeds, as on a
