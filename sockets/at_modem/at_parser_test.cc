@@ -333,6 +333,54 @@ TEST(AtParser, IpdAtTheLimitAndOverIt) {
   }
 }
 
+// A header over ipd_max is said in every form it takes, split anywhere:
+// +IPD in both modes, with and without the sender (a datagram's), and
+// each +CIPRECVDATA form; with its link (none for +CIPRECVDATA), length
+// and sender, once, and the bytes after the payload's first line end are
+// lines again.
+TEST(AtParser, TooLongIsSaidInEveryFormAndSplit) {
+  const std::string big = "xx,yy:zz" + std::string(56, 'x');  // 64 bytes
+  const std::string from = "192.0.2.1:7";
+  struct Case {
+    std::string hdr;
+    unsigned links;
+    bool rd_remote;
+    Rec want;
+  } cases[] = {
+      {"+IPD,4,64:", 5, false, R(TERN_AT_EV_IPD_TOO_LONG, 4, 64)},
+      {"+IPD,4,64,\"192.0.2.1\",7:", 5, false,
+       R(TERN_AT_EV_IPD_TOO_LONG, 4, 64, "", from)},
+      {"+IPD,64:", 0, false, R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64)},
+      {"+IPD,64,192.0.2.1,7:", 0, false,
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, "", from)},
+      {"+CIPRECVDATA:64,", 5, false,
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64)},
+      {"+CIPRECVDATA:64,\"192.0.2.1\",7,", 5, true,
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, "", from)},
+      {"+CIPRECVDATA,64:", 5, false,
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64)},
+      {"+CIPRECVDATA,64,\"192.0.2.1\",7:", 5, false,
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, "", from)},
+  };
+  for (const Case &c : cases) {
+    const std::string in = c.hdr + big + "\r\nOK\r\n";
+    for (size_t cut = 0; cut <= in.size(); cut++) {
+      Parser p(128, 63, c.links);
+      tern_at_parser_recvdata_remote(&p.p_, c.rd_remote);
+      if (cut == 0) {
+        for (char ch : in)
+          p.Feed(std::string(1, ch));
+      } else {
+        p.FeedSplit(in, {cut});
+      }
+      EXPECT_EQ(p.recs_, (std::vector<Rec>{c.want, R(TERN_AT_EV_OK)}))
+          << c.hdr << " cut at " << cut;
+      EXPECT_EQ(1u, p.p_.stats.ipd_too_long) << c.hdr;
+      EXPECT_EQ(0u, p.p_.stats.ipd + p.p_.stats.bad_ipd) << c.hdr;
+    }
+  }
+}
+
 TEST(AtParser, BadIpdHeadersAreDroppedAndResync) {
   const char *bad[] = {
       "+IPD,:x",                       // empty length

@@ -590,15 +590,19 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
 }
 
 static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
+  if (ev->kind == TERN_AT_EV_RECVDATA_DATA) {
+    /* The answer of the AT+CIPRECVDATA in flight, also one dropped for
+     * an aborted socket (before, its bytes did not renew the deadline: a
+     * slow answer timed out in its payload, and the rest was read as
+     * lines). */
+    op_alive(m);
+  }
   if (m->ipd_sock >= m->nsocks) {
     m->stats.rx_dropped += (uint32_t)ev->len;
     return;
   }
   tern_socket_at_sock *s = &m->socks[m->ipd_sock];
   size_t n = ev->len, room = ring_free(s);
-  if (ev->kind == TERN_AT_EV_RECVDATA_DATA) {
-    op_alive(m); /* the answer of the AT+CIPRECVDATA in flight */
-  }
   if (n > room) {
     /* Only a stream (a datagram's room was checked), in active mode or
      * from a modem that answered more than asked: the bytes that fit go
@@ -796,7 +800,9 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       tern_socket_at_sock *s = ev->link == TERN_AT_NO_LINK && m->op == OP_RECV
                                    ? op_sock(m)
                                    : link_owner(m, ev->link);
-      if (s != NULL && s->kind == K_STREAM) {
+      if (s == NULL) {
+        on_ipd(m, NULL, ev); /* a connection waiting for accept: closed */
+      } else if (s->kind == K_STREAM) {
         sock_fail(s, TERN_ENOBUFS);
       }
       break;

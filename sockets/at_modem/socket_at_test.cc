@@ -1178,6 +1178,40 @@ TEST_F(ModemTest, LongFetchAtASlowBaudRateDoesNotTimeOut) {
   fx.Pump(5);
 }
 
+// The answer keeps its deadline alive also once the socket that fetched
+// was aborted while it came: its bytes are dropped as they come, and the
+// command still ends at the answer's OK. Before the fix only bytes that
+// went to a ring renewed the deadline, so at a slow baud rate the fetch
+// timed out inside its payload, the parser was reset there and the rest
+// of the payload was read as lines: its "1,CLOSED" ended connection b.
+TEST_F(ModemTest, FetchForAnAbortedSocketAtASlowBaudRateDoesNotTimeOut) {
+  ScriptedModem fx(200, 2);
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  std::string d =
+      std::string(500, 'A') + "\r\n1,CLOSED\r\n" + std::string(488, 'B');
+  ASSERT_EQ(d.size(), 1000u);
+  fx.once_["AT+CIPRECVDATA=0,1024"] =
+      "+CIPRECVDATA:1000,\"192.0.2.1\",7," + d + "\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.Write("\r\n+IPD,0,1000\r\n");
+  for (int i = 0; i < 500 && !fx.Sent("AT+CIPRECVDATA=0,1024"); i++)
+    fx.Pump(1);
+  ASSERT_TRUE(fx.Sent("AT+CIPRECVDATA=0,1024"));
+  fx.Pump(20);  // the answer has begun
+  tern_socket_abort(a);
+  fx.Pump(700);  // the rest of it: 500 ms at 2 bytes a millisecond
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  EXPECT_EQ(SendAndFlush(fx, b, "still"), 0);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // A result that comes after its command's deadline is not taken for the
 // next command's. Here AT+CIPSTATUS is answered only after it timed out,
 // just before the answer to the next command; then a connect that the
@@ -1856,6 +1890,54 @@ TEST_F(ModemTest, IpdLongerThanTheParserTakesFailsItsStream) {
   fx.Pump(5);
 }
 
+// TERN_ENOBUFS reaches every side of the stream: a flush waiting for its
+// send is woken with it, the bytes before the hole are read first, then a
+// read, a write and the close say it; the link is closed once (the
+// runner's AT+CIPCLOSE, none for the application's close).
+TEST_F(ModemTest, StreamWithAHoleFailsEverySideOnce) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  fx.prompt_after_ms_ = 100;                // the send waits meanwhile
+  tern_stream st = tern_socket_stream(a);
+  ptrdiff_t n = 0;
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_stream_poll_write(&st, cx, "abc", 3, &n);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(n, 3);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPSEND=0,3"); i++)
+    fx.Pump(1);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_PENDING);
+  fx.Write("\r\n+IPD,0,3:xyz\r\n+IPD,0,3000:" + std::string(3000, 'x') +
+           "\r\n");
+  fx.Pump(20);
+  EXPECT_GT(w.wakes, 0);
+  ASSERT_EQ(tern_stream_poll_flush(&st, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ENOBUFS) << tern_strerror(err);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, 4, &end), "xyz");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, "d", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ENOBUFS);
+  ASSERT_EQ(
+      Drive(fx, [&](tern_cx *c) { return tern_socket_poll_close(a, c, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, TERN_ENOBUFS) << tern_strerror(err);
+  fx.Pump(300);
+  EXPECT_EQ(fx.Count("AT+CIPCLOSE=0"), 1u);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+}
+
 // A connection that the peer closes at once (a server over its limit, or
 // one that has nothing to say) can end before AT+CIPSTART's OK:
 // "0,CONNECT", "0,CLOSED", then "OK". The connect succeeds, as on a
@@ -2058,6 +2140,37 @@ TEST_F(ModemTest, ActiveModeBytesBeforeAcceptCloseTheConnection) {
   fx.status_ = "+CIPSTATUS:1,\"TCP\",\"192.0.2.9\",5000,80,1\r\n";
   tern_socket *l = ScriptedListener(fx, 2);
   fx.Write("0,CONNECT\r\n+IPD,0,5:hello\r\n1,CONNECT\r\n");
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=0"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));
+  EXPECT_EQ(fx.modem_.stats.refused, 1u);
+  tern_socket *a = nullptr;
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_accept(l, cx, &a, &err);
+                  }),
+            TERN_READY);
+  ASSERT_EQ(err, 0);
+  tern_endpoint p = {};
+  ASSERT_EQ(tern_socket_peer(a, &p), 0);
+  EXPECT_EQ(p.port, 5000);  // link 1's, the one with nothing lost
+  tern_socket_abort(a);
+  tern_socket_abort(l);
+  fx.Pump(5);
+}
+
+// The same for a +IPD longer than the parser takes (its payload dropped
+// by the parser): the connection waiting for accept is closed and
+// counted. Before the fix nothing was done for a pending link, and accept
+// handed it out with the start of its stream missing.
+TEST_F(ModemTest, ActiveModeIpdTooLongBeforeAcceptClosesTheConnection) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.status_ = "+CIPSTATUS:1,\"TCP\",\"192.0.2.9\",5000,80,1\r\n";
+  tern_socket *l = ScriptedListener(fx, 2);
+  fx.Write("0,CONNECT\r\n+IPD,0,3000:" + std::string(3000, 'x') +
+           "\r\n1,CONNECT\r\n");
   for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=0"); i++)
     fx.Pump(2);
   EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0"));
