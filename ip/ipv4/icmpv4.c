@@ -184,24 +184,32 @@ bool tern__icmpv4_error(tern_ipv4_layer *v4, const tern_ip_rx *rx,
    * as much as fits 576 bytes (RFC 1812 4.3.2.3, as Linux does) and the
    * buffer, and at least the header and 8 bytes (3.2.2): every IPv4
    * interface's MTU holds that (TERN_IPV4_MIN_MTU), but a buffer might
-   * not. The ICMP header goes in front, moving the quote back in its
-   * buffer when the headroom is short (a datagram that fills its buffer:
-   * SLIP receives into MTU-sized buffers at offset 0). */
+   * not. The buffer holds what goes in front of the quote too: the ICMP
+   * header, the IP header and the device's headroom (answer()'s route is
+   * rx->iface's, the only one its scope takes); the quote moves back in
+   * its buffer when the headroom is short (a datagram that fills its
+   * buffer: SLIP receives into MTU-sized buffers at offset 0). A buffer
+   * smaller than those headers alone wraps room round to the most: the
+   * ICMP header's make_room below or the IP layer's then finds no room,
+   * counted as every short buffer is (a test of it costs more). */
   TERN_MUST(tern_pkt_push(pkt, hlen) != NULL); /* the header pulled */
   size_t quote = tern_pkt_len(pkt);
-  size_t room = tern_pkt_capacity(pkt) - TERN_ICMPV4_HEADER_LEN;
+  size_t room = tern_pkt_capacity(pkt) - rx->iface->headroom -
+                (TERN_IPV4_HEADER_LEN + TERN_ICMPV4_HEADER_LEN);
   if (room > TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN) {
     room = TERN_ICMPV4_ERROR_MAX_LEN - TERN_ICMPV4_HEADER_LEN;
   }
+  count = &v4->stats.tx_no_room;
   if (quote > room) {
-    count = &v4->stats.tx_no_room;
     if (room < hlen + 8) {
       goto drop; /* a buffer smaller than the quote needs */
     }
     quote = room;
     TERN_MUST(tern_pkt_trim(pkt, quote) == 0);
   }
-  TERN_MUST(tern_ip_make_room(pkt, TERN_ICMPV4_HEADER_LEN) == 0);
+  if (tern_ip_make_room(pkt, TERN_ICMPV4_HEADER_LEN) != 0) {
+    goto drop;
+  }
   tern_icmpv4_emit_header(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN), type,
                           code, 0, 0, TERN_ICMPV4_HEADER_LEN + quote);
   return answer(v4, rx, pkt, ERROR_TOS);

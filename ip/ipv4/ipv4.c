@@ -33,7 +33,9 @@ bool tern_ipv4_is_local(const tern_ip_stack *stack,
  * interface lacks a subnet (its bcast); a subnet's own address (bcast &
  * mask: RFC 1122 3.2.1.3 gives no host a host number of 0; where there is
  * no subnet, /31, /32 or no address, bcast is all ones and this is the
- * mask, 0.0.0.0 or 255.255.255.254, which input drops anyway); with ours,
+ * mask, 255.255.255.254, all ones or (no address, or /0) 0.0.0.0, which
+ * input drops anyway: 0/8 comes only looped back, from an address of
+ * ours, never 0.0.0.0); with ours,
  * also an interface's address (asked only of a nonzero a: an interface
  * without one holds 0). One walk for input's tests of a source. */
 static bool bcast_or_ours(const tern_ip_stack *stack, uint32_t a, bool ours) {

@@ -435,6 +435,80 @@ TEST(Ipv4Unreach, ADatagramThatFillsItsBufferIsAnswered) {
   EXPECT_EQ(tern_pkt_pool_available(&full.pool), 4u);
 }
 
+// The error goes out in the datagram's buffer with the device's headroom
+// and an IP header in front of it: when that buffer is smaller than 576
+// bytes and the headroom (here 586 bytes, a 14-byte link header and a
+// 572-byte datagram filling it), the quote is cut to what fits with them.
+// (Found in the revip28b review: the quote was cut to the buffer less the
+// ICMP header only, the IP layer then found no room for its header and
+// the device's, and nothing was sent: tx_no_room.)
+TEST(Ipv4Unreach, TheQuoteIsCutToLeaveRoomForTheHeaders) {
+  Bench b(576, 14);
+  tern_test::Pool small(4, 586);
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  // kBigEchoRequest's first 572 bytes as a UDP datagram to port 9.
+  Bytes d = B(kBigEchoRequest, 572);
+  d[2] = 572 >> 8;
+  d[3] = 572 & 0xff;
+  d[9] = TERN_IP_PROTO_UDP;
+  FixIpChecksum(d);
+  const uint8_t udp_hdr[8] = {0x9c, 0x40, 0x00, 0x09, 0x02, 0x28, 0, 0};
+  memcpy(d.data() + 20, udp_hdr, 8);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&small.pool);
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(tern_pkt_reserve(p, 14), 0);
+  memcpy(tern_pkt_put(p, 572), d.data(), 572);
+  ASSERT_EQ(tern_pkt_tailroom(p), 0u);
+  tern_netdev peer = b.link.Peer();
+  int err = 1;
+  ASSERT_EQ(tern_netdev_poll_send(&peer, &b.link.peer_cx, p, &err), TERN_READY);
+  ASSERT_EQ(err, 0);
+  b.Run();
+  auto out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  // 586 bytes less the device's 14, the IP header and the ICMP header:
+  // a quote of 544 bytes.
+  ASSERT_EQ(out[0].size(), 572u);
+  EXPECT_EQ(out[0][20], TERN_ICMPV4_DEST_UNREACH);
+  EXPECT_EQ(out[0][21], TERN_ICMPV4_PORT_UNREACH);
+  EXPECT_EQ(tern_checksum(out[0].data() + 20, 552), 0);
+  EXPECT_EQ(Bytes(out[0].begin() + 28, out[0].end()),
+            Bytes(d.begin(), d.begin() + 544));
+  EXPECT_EQ(b.Stats().tx_no_room, 0u);
+  EXPECT_EQ(b.Stats().icmp_unreach_sent, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&small.pool), 4u);
+  // A buffer smaller than the headers alone (60 bytes, a device wanting
+  // 40 in front, the datagram filling it from offset 0): nothing can be
+  // sent, and it is counted, the packet back in its pool.
+  Bench tiny(576, 0);
+  tiny.link.dev.extra_headroom = 40;
+  tern_memnetdev_set_mtu(&tiny.link.pair, 576);
+  tiny.Run();
+  ASSERT_EQ(tiny.iface.headroom, 40);
+  FakeProto udp2(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&tiny.stack, &udp2.proto), 0);
+  tern_test::Pool least(2, 60);
+  d.resize(60);
+  d[2] = 0;
+  d[3] = 60;
+  FixIpChecksum(d);
+  d[24] = 0;
+  d[25] = 40;  // the UDP length
+  p = tern_pkt_pool_try_alloc(&least.pool);
+  ASSERT_NE(p, nullptr);
+  memcpy(tern_pkt_put(p, 60), d.data(), 60);
+  peer = tiny.link.Peer();
+  ASSERT_EQ(tern_netdev_poll_send(&peer, &tiny.link.peer_cx, p, &err),
+            TERN_READY);
+  ASSERT_EQ(err, 0);
+  tiny.Run();
+  EXPECT_TRUE(tiny.link.TakeAll().empty());
+  EXPECT_EQ(udp2.calls, 1);
+  EXPECT_EQ(tiny.Stats().tx_no_room, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&least.pool), 2u);
+}
+
 TEST(Ipv4Unreach, RateLimiterStopsAFlood) {
   tern_sim_set_time(1000);
   Bench b;

@@ -104,16 +104,15 @@ static tern_ip_verdict udp_input(void *ctx, const tern_ip_rx *rx,
   return TERN_IP_CONSUMED;
 }
 
-/* An ICMP error about a datagram we sent. Like Linux, only a connected
- * socket hears of it, and only of the errors that say the peer will not
- * take datagrams (port or protocol unreachable): the others are soft, a
- * path that may mend. The family has made sure the quote holds the
- * transport header's 8 bytes. */
+/* An ICMP error about a datagram we sent. Every one the family passes
+ * on (RFC 1122 4.1.3.3: UDP MUST pass them all up), with the meaning the
+ * family gave it, soft ones (host unreachable, time exceeded: a path that
+ * may mend) too, as the BSDs report them (Linux, without IP_RECVERR,
+ * only its "hard" ones); as on both, only to a connected socket, which
+ * knows its peer. The family has made sure the quote holds the transport
+ * header's 8 bytes. */
 static void udp_error(void *ctx, const tern_ip_error *e) {
   tern_udp_layer *layer = ctx;
-  if (e->err != TERN_ECONNREFUSED && e->err != TERN_EPROTO) {
-    return;
-  }
   unsigned sport = tern_udp_src_port(e->quote);
   unsigned dport = tern_udp_dst_port(e->quote);
   for (tern_udp_sock *s = layer->socks; s != NULL; s = s->next) {

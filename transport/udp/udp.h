@@ -24,10 +24,12 @@
  * socket bound to that interface's scope: a DHCP client's.
  *
  * Connecting (tern_udp_connect) fixes the peer: only its datagrams are
- * received, send_to may omit the destination, and an ICMP port or
- * protocol unreachable from the peer is reported once, as
- * TERN_ECONNREFUSED or TERN_EPROTO, by the next receive or send (as on
- * Linux; an unconnected socket ignores ICMP errors).
+ * received, send_to may omit the destination, and every ICMP error
+ * about a datagram to the peer is reported once, by the next receive or
+ * send, with the meaning the IP layer gives it (tern_ip_error.err:
+ * TERN_ECONNREFUSED for port unreachable, TERN_EPROTO, TERN_EMSGSIZE,
+ * TERN_ENETUNREACH, TERN_EHOSTUNREACH; RFC 1122 4.1.3.3). An unconnected
+ * socket ignores ICMP errors, as on Linux and the BSDs.
  *
  * Receiving: each socket owns a caller-provided ring, a queue of records
  * (how the datagram came, its source and destination, its header and
@@ -96,7 +98,7 @@ typedef struct tern_udp_sock {
   tern_udp_layer *layer;
   tern_endpoint local;  /* port 0: not bound */
   tern_endpoint remote; /* port 0: not connected */
-  int8_t err;           /* an error to report once (TERN_ECONNREFUSED) */
+  int8_t err;           /* an ICMP error to report once */
   uint8_t *ring;        /* caller storage */
   size_t size;          /* ring bytes */
   size_t used;          /* bytes of records, from ring[0] on */

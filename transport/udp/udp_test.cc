@@ -751,20 +751,11 @@ TEST(UdpConnect, ErrorsThatAreNotTheSocketsAreIgnored) {
   q[19] = 9;  // destination 192.0.2.9
   FixIpChecksum(q);
   EXPECT_TRUE(b.Exchange(Err(q)).empty());
-  // Soft errors: a path that may mend (RFC 1122 4.1.3.3: not reported).
-  EXPECT_TRUE(b.Exchange(Err(d, TERN_ICMPV4_HOST_UNREACH)).empty());
-  EXPECT_TRUE(b.Exchange(Err(d, TERN_ICMPV4_NET_UNREACH)).empty());
-  EXPECT_TRUE(
-      b.Exchange(IcmpError(TERN_ICMPV4_TIME_EXCEEDED, 0, d, 28)).empty());
-  EXPECT_TRUE(
-      b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH, TERN_ICMPV4_FRAG_NEEDED, d,
-                           28, tern_ipv4(192, 0, 2, 1), 576))
-          .empty());
   int n = 0;
   EXPECT_EQ(tern_udp_poll_recv_msg(&b.sock, &b.acx, nullptr, nullptr, 0, &n),
             TERN_PENDING);
   EXPECT_EQ(b.udp.stats.rx_errors, 0u);
-  EXPECT_EQ(b.Stats().icmp_rx_errors, 7u);  // IPv4 passed them all on
+  EXPECT_EQ(b.Stats().icmp_rx_errors, 3u);  // IPv4 passed them all on
   // An unconnected socket hears of none (as on Linux).
   ASSERT_EQ(tern_udp_connect(&b.sock, nullptr), 0);
   EXPECT_TRUE(b.Exchange(Err(d)).empty());
@@ -772,6 +763,61 @@ TEST(UdpConnect, ErrorsThatAreNotTheSocketsAreIgnored) {
             TERN_PENDING);
   EXPECT_EQ(b.SendTo(peer, "x", 1), 0);
   EXPECT_EQ(b.udp.stats.rx_errors, 0u);
+}
+
+// RFC 1122 4.1.3.3: UDP MUST pass every ICMP error it receives up to the
+// application; a connected socket hears of each once, with the meaning
+// the IPv4 layer gives its code: the unreachables (administratively
+// prohibited, 9, 10 and 13, and net and host unreachable, 0 and 1,
+// among them), time exceeded and parameter problem. (Linux reports only
+// its "hard" errors without IP_RECVERR, not 0, 1, 4, 5, 11, 12 or time
+// exceeded; the BSDs report them all. Found in the revip28b review:
+// only port and protocol unreachable were reported, the rest ignored.)
+TEST(UdpConnect, EveryIcmpErrorIsReportedOnce) {
+  UdpBench b;
+  ASSERT_EQ(b.Bind(0), 0);
+  tern_endpoint peer = Ep(tern_ipv4(192, 0, 2, 1), 9999);
+  ASSERT_EQ(tern_udp_connect(&b.sock, &peer), 0);
+  EXPECT_EQ(b.SendTo(peer, "x", 1), 0);
+  const Bytes d = Sent(b);
+  const int unreach[16] = {
+      TERN_ENETUNREACH,  TERN_EHOSTUNREACH, TERN_EPROTO,
+      TERN_ECONNREFUSED, TERN_EMSGSIZE,     TERN_EHOSTUNREACH,
+      TERN_ENETUNREACH,  TERN_EHOSTUNREACH, TERN_EHOSTUNREACH,
+      TERN_ENETUNREACH,  TERN_EHOSTUNREACH, TERN_ENETUNREACH,
+      TERN_EHOSTUNREACH, TERN_EHOSTUNREACH, TERN_EHOSTUNREACH,
+      TERN_EHOSTUNREACH,
+  };
+  uint32_t errors = 0;
+  for (uint8_t code = 0; code < 16; code++) {
+    // (Fragmentation needed carries a next-hop MTU.)
+    uint16_t mtu = code == TERN_ICMPV4_FRAG_NEEDED ? 576 : 0;
+    EXPECT_TRUE(b.Exchange(IcmpError(TERN_ICMPV4_DEST_UNREACH, code, d, 28,
+                                     tern_ipv4(192, 0, 2, 1), mtu))
+                    .empty());
+    int n = 0;
+    EXPECT_EQ(tern_udp_poll_recv_msg(&b.sock, &b.acx, nullptr, nullptr, 0, &n),
+              TERN_READY)
+        << int(code);
+    EXPECT_EQ(n, unreach[code]) << int(code);
+    EXPECT_EQ(b.udp.stats.rx_errors, ++errors) << int(code);
+  }
+  // Time exceeded in transit, from a router on the way; parameter
+  // problem. And by the next send too, which then sends nothing.
+  EXPECT_TRUE(
+      b.Exchange(IcmpError(TERN_ICMPV4_TIME_EXCEEDED, 0, d, 28)).empty());
+  EXPECT_EQ(b.SendTo(peer, "y", 1), TERN_EHOSTUNREACH);
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  EXPECT_TRUE(
+      b.Exchange(IcmpError(TERN_ICMPV4_PARAM_PROBLEM, 0, d, 28)).empty());
+  EXPECT_EQ(b.SendTo(peer, "y", 1), TERN_EPROTO);
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  int n = 0;
+  EXPECT_EQ(tern_udp_poll_recv_msg(&b.sock, &b.acx, nullptr, nullptr, 0, &n),
+            TERN_PENDING);  // once
+  EXPECT_EQ(b.SendTo(peer, "z", 1), 0);
+  EXPECT_EQ(Sent(b)[28], 'z');
+  EXPECT_EQ(b.udp.stats.rx_errors, errors + 2);
 }
 
 // Two sockets on one port, each bound to its own interface and connected
