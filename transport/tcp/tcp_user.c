@@ -416,9 +416,7 @@ static void user_done(tern_tcp_conn *c) {
 }
 
 tern_poll tern_tcp_poll_close(tern_tcp_conn *c, tern_cx *cx, int *err) {
-  if (c->state != TERN_TCP_CLOSED) {
-    tern_tcp_shutdown(c);
-  }
+  tern_tcp_shutdown(c); /* (nothing once CLOSED) */
   switch (c->state) {
     case TERN_TCP_FIN_WAIT_2:
     case TERN_TCP_TIME_WAIT: break; /* our FIN is acknowledged */
