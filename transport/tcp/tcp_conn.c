@@ -682,6 +682,9 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
           (TERN_TCP_SYN | TERN_TCP_ACK) &&
       s->seq == rcv_nxt - 1 &&
       tern_seq_after_upto(s->ack, c->snd_una, c->snd_max)) {
+    if (ts) { /* RFC 7323 4.3: SEG.SEQ, the IRS, =< Last.ACK.sent */
+      c->ts_recent = s->opts.ts_val;
+    }
     synack_in(c, s, now);
     return;
   }

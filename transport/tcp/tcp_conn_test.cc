@@ -5724,3 +5724,37 @@ TEST(TcpSize, ConnectionState) {
 }
 
 }  // namespace
+
+// RFC 7323 4.3: the peer's SYN-ACK of a simultaneous open is at the IRS,
+// before Last.ACK.sent (our SYN-ACK's ACK field, IRS + 1), so its TSval
+// becomes TS.Recent and our ACK echoes it, as a SYN-ACK's does in
+// SYN-SENT (tern__tcp_settle takes it there). Taken without the
+// synchronized path's update, TS.Recent stayed the peer's SYN's: the ACK
+// ending the handshake echoed that older timestamp, and the peer's RTT
+// sample from it held the time between its SYN and its SYN-ACK.
+TEST_F(TcpConn, ASimultaneousOpensSynAckTimestampIsEchoed) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg s = Peer(TERN_TCP_SYN, kPeerIss, 0);
+  s.dport = syn[0].sport;
+  s.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP;
+  s.opts.mss = 1460;
+  s.opts.ts_val = 100;
+  std::vector<Seg> out = Send(s);
+  ASSERT_EQ(out.size(), 1u);  // our SYN-ACK
+  EXPECT_EQ(out[0].opts.ts_ecr, 100u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_SYN_RCVD);
+  s.flags = TERN_TCP_SYN | TERN_TCP_ACK;
+  s.ack = iss + 1;
+  s.opts.ts_val = 900;
+  s.opts.ts_ecr = out[0].opts.ts_val;
+  out = Send(s);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].opts.ts_ecr, 900u);
+  EXPECT_EQ(conn.ts_recent, 900u);
+}

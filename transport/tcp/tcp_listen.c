@@ -263,9 +263,16 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
       !tern_ip_family_supported(TERN_IP_V6)) {
     return TERN_EAFNOSUPPORT;
   }
+  /* The connection a cookie becomes may take any slot (a free one, or
+   * the oldest stale half-open one): its SYN-ACK offers what the smallest
+   * ring holds, so the peer never sends more than fits. */
+  uint32_t wnd = 0xffffu;
   for (uint8_t i = 0; i < n; i++) {
     if (slots[i].layer != layer || slots[i].state != TERN_TCP_CLOSED) {
       return TERN_EINVAL; /* each set up by tern_tcp_conn_init */
+    }
+    if (slots[i].rcv.cap < wnd) {
+      wnd = slots[i].rcv.cap;
     }
   }
   for (tern_tcp_listener *l = layer->listeners; l != NULL; l = l->next) {
@@ -285,22 +292,15 @@ int tern_tcp_listen(tern_tcp_layer *layer, tern_tcp_listener *lst,
   lst->local = *local;
   lst->slots = slots;
   lst->nslots = n;
-  /* The connection a cookie becomes may take any slot (a free one, or
-   * the oldest stale half-open one): its SYN-ACK offers what the smallest
-   * ring holds, so the peer never sends more than fits. (A live
-   * listener's slots are not set up again: their rings stay.) A slot's
-   * flags stay: one holding a connection accepted earlier (reset or timed
-   * out, CLOSED, not yet closed by the application) keeps IN_USE and is
-   * not free until the application closes or aborts it. Cleared, it was
-   * handed to the next SYN under the application's hands. */
-  uint32_t wnd = 0xffffu;
+  lst->cookie_wnd = (uint16_t)wnd;
+  /* (A live listener's slots are not set up again: their rings stay.) A
+   * slot's flags stay: one holding a connection accepted earlier (reset
+   * or timed out, CLOSED, not yet closed by the application) keeps IN_USE
+   * and is not free until the application closes or aborts it. Cleared,
+   * it was handed to the next SYN under the application's hands. */
   for (uint8_t i = 0; i < n; i++) {
     slots[i].listener = lst;
-    if (slots[i].rcv.cap < wnd) {
-      wnd = slots[i].rcv.cap;
-    }
   }
-  lst->cookie_wnd = (uint16_t)wnd;
   lst->next = layer->listeners;
   layer->listeners = lst;
   return 0;

@@ -416,19 +416,14 @@ static void user_done(tern_tcp_conn *c) {
 }
 
 tern_poll tern_tcp_poll_close(tern_tcp_conn *c, tern_cx *cx, int *err) {
-  if (c->state != TERN_TCP_CLOSED) {
-    tern_tcp_shutdown(c);
-  }
+  tern_tcp_shutdown(c); /* (nothing once CLOSED) */
   switch (c->state) {
     case TERN_TCP_FIN_WAIT_2:
-    case TERN_TCP_TIME_WAIT: break; /* our FIN is acknowledged */
-    case TERN_TCP_CLOSED:
-      *err = c->err;
-      user_done(c);
-      return TERN_READY;
+    case TERN_TCP_TIME_WAIT: /* our FIN is acknowledged */
+    case TERN_TCP_CLOSED: break;
     default: tern_waker_slot_register(&c->writer, cx); return TERN_PENDING;
   }
-  *err = 0;
+  *err = c->state == TERN_TCP_CLOSED ? c->err : 0;
   user_done(c);
   return TERN_READY;
 }
