@@ -233,23 +233,26 @@ TEST_F(HttpGet, MalformedAndCutHeads) {
   }
 }
 
+// A port nobody listens on: the test's socket bound there and never
+// listening, for the whole fetch (a port that was free and closed again
+// was free for another program's listener before the fetch's connect).
 TEST_F(HttpGet, RefusedPort) {
-  uint16_t port;
-  {
-    Server s({}, false);  // a port that was free, closed again
-    port = s.port();
-    int c = socket(AF_INET, SOCK_STREAM, 0);  // let Serve's accept return
-    sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    ASSERT_EQ(connect(c, (sockaddr *)&a, sizeof a), 0);
-    send(c, "\r\n\r\n", 4, 0);
-    close(c);
-  }
+  int held = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(held, (sockaddr *)&a, sizeof a), 0);
+  ASSERT_EQ(getsockname(held, (sockaddr *)&a, &len), 0);
+  uint16_t port = ntohs(a.sin_port);
+  // Held: another socket's plain bind there is refused.
+  int other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  EXPECT_NE(bind(other, (sockaddr *)&a, sizeof a), 0);
+  close(other);
   Fetch f;
   ASSERT_EQ(Run(&f, port), 0);
   EXPECT_EQ(f.head_err, TERN_ECONNREFUSED);
+  close(held);
 }
 
 TEST_F(HttpGet, StartChecksItsArguments) {

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "sockets/posix/held_port.h"
 #include "tern/at_cmd.h"
 #include "tern/at_parser.h"
 
@@ -46,10 +47,11 @@ class Peers {
     udp_port_ = Bind(udp_);
     udp2_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     udp2_port_ = Bind(udp2_);
-    // A port with nothing listening: bound, then closed.
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    refused_port_ = Bind(s);
-    close(s);
+    // A port with nothing listening: bound, never listening, for the
+    // peers' life (bound and closed at once, it was free for another
+    // program's listener before the test's connect).
+    refused_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    refused_port_ = Bind(refused_);
     EXPECT_EQ(0, pipe2(stop_, O_CLOEXEC));
     thread_ = std::thread([this] { Run(); });
   }
@@ -58,7 +60,7 @@ class Peers {
     char c = 0;
     EXPECT_EQ(1, write(stop_[1], &c, 1));
     thread_.join();
-    for (int fd : {tcp_, closer_, udp_, udp2_, stop_[0], stop_[1]}) {
+    for (int fd : {tcp_, closer_, udp_, udp2_, refused_, stop_[0], stop_[1]}) {
       close(fd);
     }
     for (int fd : conns_) {
@@ -156,7 +158,7 @@ class Peers {
     }
   }
 
-  int tcp_, closer_, udp_, udp2_;
+  int tcp_, closer_, udp_, udp2_, refused_;
   uint16_t tcp_port_, closer_port_, udp_port_, udp2_port_, refused_port_;
   int stop_[2];
   std::vector<int> conns_;
@@ -462,18 +464,19 @@ std::vector<std::string> Payloads(unsigned seed, size_t count, size_t max_len) {
   return v;
 }
 
-// A UDP port the kernel just handed out and took back: free, most likely.
-uint16_t FreeUdpPort() {
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t al = sizeof a;
-  EXPECT_EQ(0, bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a));
-  EXPECT_EQ(0, getsockname(s, reinterpret_cast<sockaddr *>(&a), &al));
-  close(s);
-  return ntohs(a.sin_port);
-}
+// A local port for the simulator: held for TCP (tern_test::HeldPort; the
+// simulator's server binds and listens beside the holder) and handed over
+// for UDP at once (the simulator's UDP links bind it plainly). It was a
+// port the kernel handed out and took back, free for another program's
+// socket to take before the simulator's bind; the holder's port lies
+// outside the kernel's ephemeral range, where no automatic port (a bind
+// to port 0, a connect) lands in the moment before the simulator's bind.
+struct LocalPort : tern_test::HeldPort {
+  LocalPort() {
+    EXPECT_TRUE(Take()) << "no free port to hold";
+    HandOverUdp();
+  }
+};
 
 // The port of a +IPD's sender.
 uint16_t SenderPort(Modem &m, unsigned link, size_t frame) {
@@ -546,6 +549,15 @@ TEST(ModemSim, CommandsAndErrors) {
                     m.p_.stats.bad_number);
 }
 
+// The refused port stays the peers' (bound, never listening) while a
+// test runs: bound and closed at once, it was free for another program's
+// listener, and a connect there could have been accepted.
+TEST(ModemSim, TheRefusedPortIsHeldByThePeers) {
+  Peers peers;
+  EXPECT_FALSE(
+      tern_test::PlainBind(AF_INET, SOCK_STREAM, peers.refused_port()));
+}
+
 TEST(ModemSim, TcpAndUdpRoundTrip) {
   Peers peers;
   Modem m;
@@ -571,8 +583,9 @@ TEST(ModemSim, SeveralLinksAtOnce) {
   for (unsigned l = 0; l < 4; l++) {
     ASSERT_EQ(TERN_AT_EV_OK, m.Start(l, TERN_AT_TCP, peers.tcp_port()));
   }
+  LocalPort local;
   ASSERT_EQ(TERN_AT_EV_OK,
-            m.Start(4, TERN_AT_UDP, peers.udp_port(), FreeUdpPort()));
+            m.Start(4, TERN_AT_UDP, peers.udp_port(), local.port));
   std::vector<std::string> want(5);
   std::vector<std::string> dgrams;
   std::vector<std::string> p = Payloads(3, 40, 700);
@@ -644,9 +657,10 @@ TEST(ModemSim, UdpSendToAndModes) {
   EXPECT_EQ(TERN_AT_EV_ERROR, m.Send(0, "x", p2));
 
   // Mode 2: after p2 answers, sends without an address go to p2.
+  LocalPort local;
   ASSERT_EQ(TERN_AT_EV_OK, m.Command("AT+CIPSTART=2,\"UDP\",\"127.0.0.1\"," +
                                      std::to_string(p1) + "," +
-                                     std::to_string(FreeUdpPort()) + ",2\r\n"));
+                                     std::to_string(local.port) + ",2\r\n"));
   ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(2, "d", p2));
   ASSERT_TRUE(m.WaitFrames(2, 1));
   ASSERT_EQ(TERN_AT_EV_SEND_OK, m.Send(2, "e"));
@@ -662,7 +676,8 @@ TEST(ModemSim, UdpLinksDoNotShareALocalPort) {
   Peers peers;
   Modem m;
   Prepare(m);
-  uint16_t local = FreeUdpPort();
+  LocalPort held;
+  uint16_t local = held.port;
   ASSERT_EQ(TERN_AT_EV_OK, m.Start(0, TERN_AT_UDP, peers.udp_port(), local));
   EXPECT_EQ(TERN_AT_EV_ERROR,
             m.Start(1, TERN_AT_UDP, peers.udp2_port(), local));
@@ -867,7 +882,8 @@ TEST(ModemSim, ServerTimeoutKeepsALinkWithHeldBytes) {
   Modem m({"--sto=1"});
   Prepare(m);
   ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_RECV_PASSIVE));
-  uint16_t port = FreeUdpPort();  // free for TCP too, most likely
+  LocalPort held;
+  uint16_t port = held.port;
   ASSERT_EQ(TERN_AT_EV_OK,
             m.Command("AT+CIPSERVER=1," + std::to_string(port) + "\r\n"));
   int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

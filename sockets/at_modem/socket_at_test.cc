@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "executor/test_waker.h"
+#include "sockets/posix/held_port.h"
 #include "sockets/socket_contract.h"
 #include "sockets/socket_stream_fixture.h"
 #include "tern/host_fd_stream.h"
@@ -39,28 +40,6 @@ const char *g_sim_path;
 
 constexpr int kSocks = 6;  // one more than the modem's five links
 constexpr size_t kRx = 8192, kTx = 2048;
-
-uint16_t FreePort() {
-  for (int tries = 0; tries < 20; tries++) {
-    int u = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(u, (sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(u, (sockaddr *)&a, &len) != 0) {
-      close(u);
-      continue;
-    }
-    int t = socket(AF_INET, SOCK_STREAM, 0);
-    bool ok = bind(t, (sockaddr *)&a, sizeof a) == 0;
-    close(t);
-    close(u);
-    if (ok)
-      return ntohs(a.sin_port);
-  }
-  return 0;
-}
 
 class ModemFixture : public tern_test::SocketFixture {
  public:
@@ -96,7 +75,7 @@ class ModemFixture : public tern_test::SocketFixture {
               0);
     EXPECT_EQ(tern_socket_posix_init(&server_, ssocks_, 8), 0);
     for (auto &p : ports_)
-      p = FreePort();
+      EXPECT_TRUE(p.Take()) << "no free port to hold";
   }
 
   ~ModemFixture() override {
@@ -140,8 +119,14 @@ class ModemFixture : public tern_test::SocketFixture {
     e.port = port;
     return e;
   }
+  // The fixture's ports are held from its start (tern_test::HeldPort):
+  // it picked free ports and let them go, and another program's socket
+  // could take one before the test bound it. TCP stays held (the posix
+  // server's listeners and the simulator's server, both SO_REUSEADDR,
+  // bind beside the holder); UDP until the test asks for the port.
   uint16_t Port(int i) override {
-    return ports_[i];
+    ports_[i].HandOverUdp();
+    return ports_[i].port;
   }
   size_t Capacity() override {
     return kSocks;
@@ -185,7 +170,7 @@ class ModemFixture : public tern_test::SocketFixture {
   tern_socket_at modem_;
   tern_socket_posix_sock ssocks_[8];
   tern_socket_posix server_;
-  uint16_t ports_[8];
+  tern_test::HeldPort ports_[8];
   tern_test::CountingWaker runner_;
   bool ran_out_ = false;
 };
@@ -272,6 +257,27 @@ INSTANTIATE_TEST_SUITE_P(Modem, StreamContract, ::testing::Values(kModemStream),
 INSTANTIATE_TEST_SUITE_P(Modem, StreamCloseReachesPeerContract,
                          ::testing::Values(kModemStream),
                          tern_test::StreamParamName);
+
+// The fixture's ports are its own until the test binds them: it picked
+// free ports and let them go, and another program's socket could take
+// one in between. Asked for, a port is still held for TCP (a plain bind
+// refused), and the posix server's listener and datagram socket bind
+// there.
+TEST(ModemFixturePorts, HeldUntilTheTestBindsThem) {
+  ModemFixture fx;
+  uint16_t p = fx.Port(2);
+  ASSERT_NE(p, 0);
+  EXPECT_FALSE(tern_test::PlainBind(AF_INET, SOCK_STREAM, p));
+  tern_socket *lst = nullptr, *d = nullptr;
+  tern_endpoint local = fx.Local(p);
+  ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_STREAM, &lst), 0);
+  EXPECT_EQ(tern_socket_bind(lst, &local), 0);
+  EXPECT_EQ(tern_socket_listen(lst, 1), 0);
+  ASSERT_EQ(tern_socket_open(fx.Server(), TERN_SOCK_DGRAM, &d), 0);
+  EXPECT_EQ(tern_socket_bind(d, &local), 0);
+  tern_socket_abort(d);
+  tern_socket_abort(lst);
+}
 
 // ---- the modem's own cases, driven as the suite drives ----
 

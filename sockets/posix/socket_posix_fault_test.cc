@@ -21,6 +21,7 @@
 #include <string>
 
 #include "executor/test_waker.h"
+#include "sockets/posix/held_port.h"
 #include "tern/socket_posix.h"
 
 extern "C" int __real_connect(int fd, const struct sockaddr *sa, socklen_t len);
@@ -186,17 +187,25 @@ class SocketPosixFault : public ::testing::Test {
   }
 
   // Binds c_ to 127.0.0.1 on a TCP port nobody used, which it then holds:
-  // the port in *port.
+  // the port in *port. The port is held from the pick until c_ is bound
+  // (the backend's stream socket binds beside the holder): picked free and
+  // let go, another program's socket could take it before the bind.
   void BindToAFreePort(uint16_t *port) {
-    tern_endpoint local = Loopback(FreeTcpPort());
-    *port = local.port;
+    tern_test::HeldPort held;
+    ASSERT_TRUE(held.Take());
+    *port = held.port;
+    EXPECT_FALSE(PortFree(*port));  // held from the pick
+    tern_endpoint local = Loopback(*port);
     ASSERT_EQ(tern_socket_bind(c_, &local), 0);
+    held.LetGo();
     EXPECT_FALSE(PortFree(*port));  // the bound socket holds it
   }
 
   // c_'s connect to 127.0.0.1 on a port nobody uses (in *to), the
   // connect(2) under it failing at once with errno e: what
-  // tern_socket_connect returns.
+  // tern_socket_connect returns. That connect(2) never reaches the kernel,
+  // so the port is only a name: no other program can take it from the
+  // test.
   int ConnectFailingAtOnce(int e, tern_endpoint *to) {
     *to = Loopback(FreeTcpPort());
     g_fail_with = e;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sockets/posix/held_port.h"
 #include "sockets/socket_contract.h"
 #include "sockets/socket_stream_fixture.h"
 #include "tern/host_port.h"
@@ -23,92 +24,15 @@ namespace {
 
 constexpr int kSocks = 8;
 
-// A socket of type on IPv6 taking IPv4 too (IPV6_V6ONLY off), or on IPv4
-// where the host has no IPv6; -1 if neither.
-int DualStackSocket(int type) {
-  int s = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
-  int off = 0;
-  if (s >= 0 &&
-      setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == 0) {
-    return s;
-  }
-  if (s >= 0)
-    close(s);
-  return socket(AF_INET, type | SOCK_CLOEXEC, 0);
-}
-
-// Binds s to every local address of its family at port.
-bool BindAny(int s, uint16_t port) {
-  sockaddr_storage ss = {};
-  socklen_t len = sizeof ss;
-  if (getsockname(s, (sockaddr *)&ss, &len) != 0)
-    return false;
-  if (ss.ss_family == AF_INET6) {
-    sockaddr_in6 a6 = {};
-    a6.sin6_family = AF_INET6;
-    a6.sin6_port = htons(port);
-    return bind(s, (sockaddr *)&a6, sizeof a6) == 0;
-  }
-  sockaddr_in a = {};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  return bind(s, (sockaddr *)&a, sizeof a) == 0;
-}
-
-// The port s is bound to.
-uint16_t PortOf(int s) {
-  sockaddr_storage ss = {};
-  socklen_t len = sizeof ss;
-  if (getsockname(s, (sockaddr *)&ss, &len) != 0)
-    return 0;
-  return ntohs(ss.ss_family == AF_INET6 ? ((sockaddr_in6 *)&ss)->sin6_port
-                                        : ((sockaddr_in *)&ss)->sin_port);
-}
-
-// A port of the fixture's, held from its start so that no other program's
-// socket takes it before the test binds it there. The fixture used to
-// pick free ports and let them go, and a port was at times taken in
-// between (once the posix6 listener's bind said TERN_EADDRINUSE). Both
-// holders take IPv4 and IPv6. The kernel gives a held port to no other
-// bind to port 0 and no connect, and refuses it to a plain bind.
-struct HeldPort {
-  uint16_t port = 0;
-  // TCP: bound plainly (no socket of any kind had the port), then
-  // SO_REUSEADDR, never listening: the backend's stream sockets, which set
-  // SO_REUSEADDR too, bind and listen beside it (Linux refuses that only
-  // beside a listener), so it holds the port for the fixture's life.
-  int tcp = -1;
-  // UDP: held until the test first asks for the port (Port), which hands
-  // it over: two datagram sockets on one port would share its datagrams.
-  int udp = -1;
-
-  bool Take() {
-    for (int tries = 0; tries < 20; tries++) {
-      udp = DualStackSocket(SOCK_DGRAM);
-      tcp = DualStackSocket(SOCK_STREAM);
-      int one = 1;
-      if (udp >= 0 && tcp >= 0 && BindAny(udp, 0) &&
-          BindAny(tcp, PortOf(udp)) &&
-          setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0) {
-        port = PortOf(udp);
-        return true;
-      }
-      LetGo();
-    }
-    return false;
-  }
-  void HandOverUdp() {
-    if (udp >= 0)
-      close(udp);
-    udp = -1;
-  }
-  void LetGo() {
-    HandOverUdp();
-    if (tcp >= 0)
-      close(tcp);
-    tcp = -1;
-  }
-};
+// The fixture's ports are held from its start (tern_test::HeldPort), so
+// that no other program's socket takes one before the test binds it
+// there. The fixture used to pick free ports and let them go, and a port
+// was at times taken in between (once the posix6 listener's bind said
+// TERN_EADDRINUSE). TCP stays held for the fixture's life (the backend's
+// stream sockets bind and listen beside the holder); UDP until the test
+// asks for the port (Port).
+using tern_test::HeldPort;
+using tern_test::PlainBind;
 
 class PosixFixture : public tern_test::SocketFixture {
  public:
@@ -215,20 +139,6 @@ INSTANTIATE_TEST_SUITE_P(Posix, StreamContract, ::testing::Values(kPosixStream),
 INSTANTIATE_TEST_SUITE_P(Posix, StreamCloseReachesPeerContract,
                          ::testing::Values(kPosixStream),
                          tern_test::StreamParamName);
-
-// Whether a plain socket (no SO_REUSEADDR) of type could bind port on
-// every address of family now (IPv6 only: IPV6_V6ONLY).
-bool PlainBind(int family, int type, uint16_t port) {
-  int s = socket(family, type | SOCK_CLOEXEC, 0);
-  int on = 1;
-  bool ok = s >= 0 &&
-            (family != AF_INET6 ||
-             setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0) &&
-            BindAny(s, port);
-  if (s >= 0)
-    close(s);
-  return ok;
-}
 
 // The fixture's ports are its own from its start: another program's
 // socket cannot take one before the test binds it, which the fixture's
