@@ -212,7 +212,8 @@ struct tern_tcp_listener {
   tern_tcp_conn *slots; /* caller's array, each set up by conn_init */
   uint8_t nslots;
   uint16_t cookie_wnd;  /* a cookie's SYN-ACK's window: the smallest ring */
-  tern_time cookie_at;  /* when it last sent a cookie (0: never) */
+  tern_time cookie_at;  /* when it last sent a cookie (0: never, or seen
+                           to be longer ago than a cookie lives) */
   tern_waitq acceptors; /* tasks waiting in accept, oldest first */
 };
 

@@ -4653,6 +4653,60 @@ TEST_F(TcpConn, ACookieIsTakenOnlyWhileCookiesAreInUse) {
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
 }
 
+// Cookies in use are told by the instant the last one went (cookie_at),
+// a 32-bit millisecond clock: 2^32 ms (49.7 days) on, now - cookie_at is
+// small again, and a listener that once sent a cookie took cookies as in
+// use for the 131 s after each wrap: a stray ACK was dropped rather than
+// reset, and a blind guess (here a good one, made with the layer's key)
+// made a connection. The listener forgets the instant once a segment
+// finds it stale; across the wrap the ACK is reset, as in
+// ACookieIsTakenOnlyWhileCookiesAreInUse.
+TEST_F(TcpConn, CookiesAreNotInUseAgainAfterTheClockWraps) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = 5000;
+  ASSERT_EQ(Send(syn).size(), 1u);  // takes the one slot
+  syn.sport = kPeerPort + 1;
+  ASSERT_EQ(Send(syn).size(), 1u);  // a cookie
+  ASSERT_EQ(tcp.stats.cookies_sent, 1u);
+  tern_time sent = tern_now();
+  // Past the cookie's life the slot has timed out; a stray ACK is reset.
+  tern_sim_advance(2 * TERN_TCP_COOKIE_PERIOD_MS);
+  Run();
+  Seg stray;
+  stray.sport = kPeerPort + 2;
+  stray.seq = 7000;
+  stray.ack = 1234;
+  ASSERT_EQ(Send(stray).size(), 1u);
+  // The clock goes round, in steps the timers can follow, to 1 s after
+  // the instant the cookie went.
+  for (int i = 0; i < 4; i++) {
+    tern_sim_advance(0x40000000u);
+    Run();
+  }
+  tern_sim_advance(sent + 1000 - tern_now());
+  ASSERT_EQ(tern_now(), sent + 1000);
+  std::vector<Seg> out = Send(stray);
+  ASSERT_EQ(out.size(), 1u);  // RFC 9293 3.10.7.2: an ACK to LISTEN
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  tern_endpoint us = tern_test::Ep(kUs, kPort);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPeerPort + 3);
+  Seg guess;
+  guess.sport = kPeerPort + 3;
+  guess.seq = 9001;
+  guess.ack = tern_tcp_cookie_make(&tcp.keys.cookie, &us, &peer, 9000, 1460,
+                                   tern_now()) +
+              1;
+  out = Send(guess);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  EXPECT_EQ(tcp.stats.cookies_ok, 0u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+}
+
 // A cookie's ACK from an address with no route back (the route went
 // between the SYN-ACK and the ACK) is dropped, as a SYN from there is:
 // it made a connection with MSS 0, and a congestion window of 0.
