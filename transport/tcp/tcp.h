@@ -212,7 +212,8 @@ struct tern_tcp_listener {
   tern_tcp_conn *slots; /* caller's array, each set up by conn_init */
   uint8_t nslots;
   uint16_t cookie_wnd;  /* a cookie's SYN-ACK's window: the smallest ring */
-  tern_time cookie_at;  /* when it last sent a cookie (0: never) */
+  tern_time cookie_at;  /* when it last sent a cookie (0: never, or seen
+                           to be longer ago than a cookie lives) */
   tern_waitq acceptors; /* tasks waiting in accept, oldest first */
 };
 
@@ -266,7 +267,9 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote);
 
 /* Waits for the handshake: READY with *err 0 (established), or
  * TERN_ECONNREFUSED (reset), TERN_ETIMEDOUT (no answer within the user
- * timeout), an ICMP unreachable's error, TERN_ECLOSED (never opened). */
+ * timeout), an ICMP unreachable's error, TERN_EADDRNOTAVAIL (the local
+ * address is no longer the route's source, below), TERN_ECLOSED (never
+ * opened). */
 tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err);
 
 /* Listens on local (port required; an unspecified or families address
@@ -316,8 +319,12 @@ void tern_tcp_unlisten(tern_tcp_listener *lst);
  * draw no reset: RFC 1122 4.2.2.13's is for a close that ends reading;
  * tern_tcp_abort resets). Errors:
  * TERN_ECONNRESET, TERN_ECONNREFUSED, TERN_ETIMEDOUT, an ICMP error,
- * TERN_ECLOSED for writing after close or using a connection never
- * opened. */
+ * TERN_EADDRNOTAVAIL (the connection's local address is no longer the
+ * source of its route: the interface took another, a DHCP lease renewed
+ * or PPP renegotiated; a host sends only from its own addresses, RFC 1122
+ * 3.2.1.3, so the connection ends at the next segment it would send,
+ * sending nothing from that address), TERN_ECLOSED for writing after
+ * close or using a connection never opened. */
 tern_stream tern_tcp_stream(tern_tcp_conn *c);
 
 /* The same operations by name. A buf NULL with len > 0 is READY with *n

@@ -1285,6 +1285,67 @@ TEST_F(TcpConn, AbortSendsAReset) {
   EXPECT_EQ(n, TERN_ECLOSED);
 }
 
+// RFC 1122 3.2.1.3: a host sends only from its own addresses. The
+// interface took 192.0.2.3 in place of the connection's 192.0.2.2 (a DHCP
+// lease renewed with another address): the connection cannot move, so it
+// ends at its next segment with TERN_EADDRNOTAVAIL, told to a reader
+// waiting and to a writer, and sends nothing. Before, its segments went
+// from 192.0.2.3 with a checksum over 192.0.2.2, which the peer drops as
+// corrupt, until the retransmission timeout ended it.
+TEST_F(TcpConn, AnAddressNoLongerOursEndsTheConnectionSendingNothing) {
+  uint32_t iss;
+  Open(&iss);
+  uint8_t b;
+  ptrdiff_t n;
+  ASSERT_EQ(Read(&b, 1, &n), TERN_PENDING);
+  int wakes = app.wakes;
+  tern_ipv4_addr other = tern_ipv4(192, 0, 2, 3), gw = kPeer;
+  ASSERT_EQ(tern_ipv4_set_addr(&bench.iface, &other, 24, &gw), 0);
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  EXPECT_TRUE(RunRaw().empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_GT(app.wakes, wakes);
+  ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EADDRNOTAVAIL);
+  ASSERT_EQ(Write("x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EADDRNOTAVAIL);
+  tern_sim_advance(conn.rtt.rto * 4);
+  EXPECT_TRUE(RunRaw().empty());
+  EXPECT_EQ(tern_pkt_pool_available(&bench.pool.pool), 8u);
+}
+
+// Nor does an abort send its reset from an address no longer ours.
+TEST_F(TcpConn, AbortSendsNoResetFromAnAddressNoLongerOurs) {
+  uint32_t iss;
+  Open(&iss);
+  tern_ipv4_addr other = tern_ipv4(192, 0, 2, 3), gw = kPeer;
+  ASSERT_EQ(tern_ipv4_set_addr(&bench.iface, &other, 24, &gw), 0);
+  tern_tcp_abort(&conn);
+  EXPECT_TRUE(RunRaw().empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
+// A listener's half-open connection whose address the interface lost:
+// its SYN-ACK is not sent again from the new address, and the slot is
+// freed. A SYN to the old address is no longer ours (IP drops it).
+TEST_F(TcpConn, AListenerAnswersNothingFromAnAddressNoLongerOurs) {
+  tern_endpoint local = tern_test::Ep(kUs, kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = kPeerIss;
+  ASSERT_EQ(Send(syn).size(), 1u);  // the SYN-ACK
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_SYN_RCVD);
+  tern_ipv4_addr other = tern_ipv4(192, 0, 2, 3), gw = kPeer;
+  ASSERT_EQ(tern_ipv4_set_addr(&bench.iface, &other, 24, &gw), 0);
+  tern_sim_advance(slots[0].rtt.rto);
+  EXPECT_TRUE(RunRaw().empty());
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  syn.seq += 1000;
+  EXPECT_TRUE(Send(syn).empty());
+  EXPECT_EQ(tern_pkt_pool_available(&bench.pool.pool), 8u);
+}
+
 // tcp.h: a connection set up but never opened is no stream; every poll
 // says TERN_ECLOSED, as reading and writing did. Flush and close said 0,
 // the answer of a connection closed cleanly: the two were told apart by
@@ -4708,6 +4769,60 @@ TEST_F(TcpConn, ACookieIsTakenOnlyWhileCookiesAreInUse) {
   EXPECT_EQ(out[0].seq, ack.ack);
   EXPECT_EQ(tcp.stats.cookies_ok, 0u);
   EXPECT_EQ(tcp.stats.cookies_bad, 1u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+}
+
+// Cookies in use are told by the instant the last one went (cookie_at),
+// a 32-bit millisecond clock: 2^32 ms (49.7 days) on, now - cookie_at is
+// small again, and a listener that once sent a cookie took cookies as in
+// use for the 131 s after each wrap: a stray ACK was dropped rather than
+// reset, and a blind guess (here a good one, made with the layer's key)
+// made a connection. The listener forgets the instant once a segment
+// finds it stale; across the wrap the ACK is reset, as in
+// ACookieIsTakenOnlyWhileCookiesAreInUse.
+TEST_F(TcpConn, CookiesAreNotInUseAgainAfterTheClockWraps) {
+  tern_endpoint local = {};
+  local.port = kPort;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &local, slots, 1), 0);
+  Seg syn;
+  syn.flags = TERN_TCP_SYN;
+  syn.seq = 5000;
+  ASSERT_EQ(Send(syn).size(), 1u);  // takes the one slot
+  syn.sport = kPeerPort + 1;
+  ASSERT_EQ(Send(syn).size(), 1u);  // a cookie
+  ASSERT_EQ(tcp.stats.cookies_sent, 1u);
+  tern_time sent = tern_now();
+  // Past the cookie's life the slot has timed out; a stray ACK is reset.
+  tern_sim_advance(2 * TERN_TCP_COOKIE_PERIOD_MS);
+  Run();
+  Seg stray;
+  stray.sport = kPeerPort + 2;
+  stray.seq = 7000;
+  stray.ack = 1234;
+  ASSERT_EQ(Send(stray).size(), 1u);
+  // The clock goes round, in steps the timers can follow, to 1 s after
+  // the instant the cookie went.
+  for (int i = 0; i < 4; i++) {
+    tern_sim_advance(0x40000000u);
+    Run();
+  }
+  tern_sim_advance(sent + 1000 - tern_now());
+  ASSERT_EQ(tern_now(), sent + 1000);
+  std::vector<Seg> out = Send(stray);
+  ASSERT_EQ(out.size(), 1u);  // RFC 9293 3.10.7.2: an ACK to LISTEN
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  tern_endpoint us = tern_test::Ep(kUs, kPort);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPeerPort + 3);
+  Seg guess;
+  guess.sport = kPeerPort + 3;
+  guess.seq = 9001;
+  guess.ack = tern_tcp_cookie_make(&tcp.keys.cookie, &us, &peer, 9000, 1460,
+                                   tern_now()) +
+              1;
+  out = Send(guess);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  EXPECT_EQ(tcp.stats.cookies_ok, 0u);
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
 }
 

@@ -69,11 +69,20 @@ static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
   lst->layer->conns = c;
 }
 
-/* Whether a cookie went out within the two periods a cookie lives
- * (lst->cookie_at). */
-static bool cookies_in_use(const tern_tcp_listener *lst, tern_time now) {
-  return lst->cookie_at != 0 &&
-         now - lst->cookie_at < 2u * TERN_TCP_COOKIE_PERIOD_MS;
+/* Cookies are in use while lst->cookie_at is not 0: a cookie went out
+ * within the two periods a cookie lives. The instant is forgotten once a
+ * segment to the listener finds it older. Kept, it came round again: the
+ * 32-bit millisecond clock wraps after 49.7 days, now - cookie_at is then
+ * small again (no wrap-safe comparison can tell an instant from one
+ * 2^32 ms later), and until the `tcpaddr28` branch a listener that once
+ * sent a cookie took cookies as in use for 131 s after each wrap: a stray
+ * ACK dropped, not reset, and a blind guess a 2^-24 chance of a
+ * connection. Only a listener that hears nothing at all for 49.7 days
+ * after its last cookie is still fooled so, for those 131 s. */
+static void forget_stale_cookies(tern_tcp_listener *lst, tern_time now) {
+  if (now - lst->cookie_at >= 2u * TERN_TCP_COOKIE_PERIOD_MS) {
+    lst->cookie_at = 0;
+  }
 }
 
 /* A SYN with every slot taken: the SYN-ACK carries a cookie as our ISN
@@ -144,7 +153,7 @@ static uint16_t cookie_mss(tern_tcp_listener *lst, const tern_endpoint *local,
                            tern_time now) {
   tern_tcp_layer *layer = lst->layer;
   uint16_t mss;
-  bool in_use = cookies_in_use(lst, now);
+  bool in_use = lst->cookie_at != 0; /* (forget_stale_cookies) */
   /* A cookie is taken only while cookies are in use, as Linux takes one
    * only after the queue overflowed recently: otherwise a blind sender
    * from a forged address, each guess good with probability 2^-24, could
@@ -182,6 +191,7 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             tern_tcp_conn *tw) {
   tern_tcp_layer *layer = lst->layer;
   tern_time now = tern_now();
+  forget_stale_cookies(lst, now);
   unsigned f = s->flags & (TERN_TCP_RST | TERN_TCP_SYN | TERN_TCP_ACK);
   bool cookie = f == TERN_TCP_ACK;
   uint16_t granted = 0xffffu; /* the MSS a cookie granted */

@@ -35,16 +35,29 @@ uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
 }
 
 /* Builds r (its data already at buf + the header's length, or none) in
- * pkt for route rt, and sends it. Takes pkt. olen: r's options measured
- * (tern_tcp_options_len). rt was looked up for dst by the caller in the
- * same poll (no other task ran since, so it is still this stack's):
- * tern__ip_send, without the checks tern_ip_send repeats. */
+ * pkt for route rt, and sends it from src. Takes pkt. olen: r's options
+ * measured (tern_tcp_options_len). rt was looked up for dst by the caller
+ * in the same poll (no other task ran since, so it is still this
+ * stack's): tern__ip_send, without the checks tern_ip_send repeats.
+ * TERN_EADDRNOTAVAIL, nothing sent, when src is not the route's source:
+ * the interface's address is no longer src (a DHCP lease renewed with
+ * another, PPP renegotiated, the application set another), or the route
+ * now leaves by an interface whose address src is not. IP would send the
+ * segment from the interface's address with our checksum over src, which
+ * the peer drops as corrupt; RFC 1122 3.2.1.3 has a host send only from
+ * its own addresses, and the IPv4 layer is a strong host (it takes only
+ * datagrams to the receiving interface's address), so the connection
+ * cannot go on from src either. One test for every segment, the resets
+ * and an abort's too. */
 static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
                      const tern_ip_route *rt, const tern_ip_addr *src,
                      const tern_ip_addr *dst, const tern_tcp_repr *r,
                      int olen) {
   uint8_t *buf = tern_pkt_data(pkt);
   int n = tern__tcp_repr_put(r, olen, src, dst, buf, tern_pkt_tailroom(pkt));
+  if (!tern__tcp_addr_eq(&rt->src, src)) {
+    n = TERN_EADDRNOTAVAIL;
+  }
   if (n < 0) {
     tern_pkt_free(pkt);
     layer->stats.tx_errors++;
@@ -624,8 +637,15 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     }
     hdr.payload = d;
     hdr.payload_len = p.len;
-    if (emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, &hdr,
-                  olen) != 0) {
+    int rc =
+        emit_send(layer, pkt, &rt, &c->local.addr, &c->remote.addr, &hdr, olen);
+    if (rc != 0) {
+      if (rc == TERN_EADDRNOTAVAIL) {
+        /* Our address is gone: the connection cannot move (the peer knows
+         * it by that one) and ends now, told to reader and writer,
+         * rather than by the retransmission timeout. */
+        tern__tcp_finish(c, rc);
+      }
       return TERN_READY; /* counted; the retransmission timer covers it */
     }
     sent(c, &p, hdr.window, now);
