@@ -365,19 +365,19 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
                                        (c->flags & TERN_TCP_F_NODELAY) != 0)) ||
                      /* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
                      (flight == 0 && len >= c->max_snd_wnd / 2));
-    if (!send && avail != 0 && flight == 0 &&
-        tern_seq_lt(c->snd_nxt, c->snd_max)) {
-      /* After a timeout, the first segment again whatever the windows
-       * (it was sent inside them once; with a zero window it probes). */
-      len = again_len(c, c->snd_nxt, max);
-      send = len != 0;
-    }
-    if (!send && avail != 0 && flight == 0 &&
-        (c->pend & TERN__TCP_P_PROBE) != 0) {
-      /* The persist timer: what the window takes, or a one-byte probe
-       * of a zero window (RFC 9293 3.8.6.1). */
-      len = len != 0 ? len : 1;
-      send = true;
+    if (!send && avail != 0 && flight == 0) {
+      if (tern_seq_lt(c->snd_nxt, c->snd_max)) {
+        /* After a timeout, the first segment again whatever the windows
+         * (it was sent inside them once; with a zero window it probes). */
+        len = again_len(c, c->snd_nxt, max);
+        send = len != 0;
+      }
+      if (!send && (c->pend & TERN__TCP_P_PROBE) != 0) {
+        /* The persist timer: what the window takes, or a one-byte probe
+         * of a zero window (RFC 9293 3.8.6.1). */
+        len = len != 0 ? len : 1;
+        send = true;
+      }
     }
     if (send) {
       p->off = off;
