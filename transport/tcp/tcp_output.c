@@ -293,28 +293,9 @@ static bool bare_ack(const tern_tcp_conn *c, plan *p) {
   return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
 }
 
-/* What c should send next, if anything. max: the most data one segment
- * can carry now (seg_max() at most). */
-static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
-  memset(p, 0, sizeof *p);
-  p->flags = TERN_TCP_ACK;
-  switch (c->state) {
-    case TERN_TCP_SYN_SENT:
-    case TERN_TCP_SYN_RCVD:
-      /* SYN-RECEIVED's SYN-ACK, SYN-SENT's SYN */
-      p->flags = c->state == TERN_TCP_SYN_RCVD ? TERN_TCP_SYN | TERN_TCP_ACK
-                                               : TERN_TCP_SYN;
-      p->seq = c->snd_una; /* the ISS */
-      return c->snd_nxt == c->snd_una;
-    case TERN_TCP_CLOSED: return false;
-    default: break;
-  }
-  /* Duplicate ACKs first, each bare: one riding on data is no duplicate
-   * to the peer (RFC 5681 2), and fast retransmit waits for three. */
-  if ((c->pend & TERN__TCP_P_DUPACK) != 0 && bare_ack(c, p)) {
-    p->dup = true;
-    return true;
-  }
+/* What a synchronized c owes other than a bare ACK: a resend, new data,
+ * a FIN, a probe or a keepalive, planned in p. max as next_segment's. */
+static bool segment_owed(const tern_tcp_conn *c, uint32_t max, plan *p) {
   uint32_t flight = c->snd_nxt - c->snd_una;
   /* Fast retransmit or NewReno's partial ACK: the first segment again
    * (with SACK: RFC 6675 5 step 4.3, up to the first SACKed range). */
@@ -393,6 +374,31 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   }
   if ((c->pend & TERN__TCP_P_KEEPALIVE) != 0) {
     p->seq = c->snd_una - 1; /* RFC 1122 4.2.3.6: an old number */
+    return true;
+  }
+  return false;
+}
+
+/* What c should send next, if anything. max: the most data one segment
+ * can carry now (seg_max() at most). */
+static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
+  memset(p, 0, sizeof *p);
+  p->flags = TERN_TCP_ACK;
+  switch (c->state) {
+    case TERN_TCP_SYN_SENT:
+    case TERN_TCP_SYN_RCVD:
+      /* SYN-RECEIVED's SYN-ACK, SYN-SENT's SYN */
+      p->flags = c->state == TERN_TCP_SYN_RCVD ? TERN_TCP_SYN | TERN_TCP_ACK
+                                               : TERN_TCP_SYN;
+      p->seq = c->snd_una; /* the ISS */
+      return c->snd_nxt == c->snd_una;
+    case TERN_TCP_CLOSED: return false;
+    default: break;
+  }
+  /* Duplicate ACKs first, each bare: one riding on data is no duplicate
+   * to the peer (RFC 5681 2), and fast retransmit waits for three. */
+  p->dup = (c->pend & TERN__TCP_P_DUPACK) != 0 && bare_ack(c, p);
+  if (!p->dup && segment_owed(c, max, p)) {
     return true;
   }
   return bare_ack(c, p);
