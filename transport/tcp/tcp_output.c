@@ -277,6 +277,11 @@ static uint32_t again_len(const tern_tcp_conn *c, uint32_t seq, uint32_t max) {
   return min_u32(len, tern__tcp_sack_room(c, seq));
 }
 
+/* Whether an ACK is owed: the one pend says, or duplicates beyond it. */
+static bool ack_owed(const tern_tcp_conn *c) {
+  return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
+}
+
 /* A bare ACK, if one is owed. It carries the highest number sent: after
  * a go-back SND.NXT may lie below what the peer has, which would make
  * the ACK unacceptable to it (RFC 9293 3.10.7.4) and lose its news. But
@@ -290,7 +295,7 @@ static uint32_t again_len(const tern_tcp_conn *c, uint32_t seq, uint32_t max) {
 static bool bare_ack(const tern_tcp_conn *c, plan *p) {
   uint32_t edge = c->snd_una + c->snd_wnd;
   p->seq = tern_seq_lt(edge, c->snd_max) ? edge : c->snd_max;
-  return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
+  return ack_owed(c);
 }
 
 /* What a synchronized c owes other than a bare ACK: a resend, new data,
@@ -397,7 +402,7 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   }
   /* Duplicate ACKs first, each bare: one riding on data is no duplicate
    * to the peer (RFC 5681 2), and fast retransmit waits for three. */
-  p->dup = (c->pend & TERN__TCP_P_DUPACK) != 0 && bare_ack(c, p);
+  p->dup = (c->pend & TERN__TCP_P_DUPACK) != 0 && ack_owed(c);
   if (!p->dup && segment_owed(c, max, p)) {
     return true;
   }
