@@ -290,6 +290,11 @@ static uint32_t again_len(const tern_tcp_conn *c, uint32_t seq, uint32_t max) {
   return min_u32(len, tern__tcp_sack_room(c, seq));
 }
 
+/* Whether an ACK is owed: the one pend says, or duplicates beyond it. */
+static bool ack_owed(const tern_tcp_conn *c) {
+  return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
+}
+
 /* A bare ACK, if one is owed. It carries the highest number sent: after
  * a go-back SND.NXT may lie below what the peer has, which would make
  * the ACK unacceptable to it (RFC 9293 3.10.7.4) and lose its news. But
@@ -303,31 +308,12 @@ static uint32_t again_len(const tern_tcp_conn *c, uint32_t seq, uint32_t max) {
 static bool bare_ack(const tern_tcp_conn *c, plan *p) {
   uint32_t edge = c->snd_una + c->snd_wnd;
   p->seq = tern_seq_lt(edge, c->snd_max) ? edge : c->snd_max;
-  return (c->pend & TERN__TCP_P_ACK) != 0 || c->extra_acks != 0;
+  return ack_owed(c);
 }
 
-/* What c should send next, if anything. max: the most data one segment
- * can carry now (seg_max() at most). */
-static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
-  memset(p, 0, sizeof *p);
-  p->flags = TERN_TCP_ACK;
-  switch (c->state) {
-    case TERN_TCP_SYN_SENT:
-    case TERN_TCP_SYN_RCVD:
-      /* SYN-RECEIVED's SYN-ACK, SYN-SENT's SYN */
-      p->flags = c->state == TERN_TCP_SYN_RCVD ? TERN_TCP_SYN | TERN_TCP_ACK
-                                               : TERN_TCP_SYN;
-      p->seq = c->snd_una; /* the ISS */
-      return c->snd_nxt == c->snd_una;
-    case TERN_TCP_CLOSED: return false;
-    default: break;
-  }
-  /* Duplicate ACKs first, each bare: one riding on data is no duplicate
-   * to the peer (RFC 5681 2), and fast retransmit waits for three. */
-  if ((c->pend & TERN__TCP_P_DUPACK) != 0 && bare_ack(c, p)) {
-    p->dup = true;
-    return true;
-  }
+/* What a synchronized c owes other than a bare ACK: a resend, new data,
+ * a FIN, a probe or a keepalive, planned in p. max as next_segment's. */
+static bool segment_owed(const tern_tcp_conn *c, uint32_t max, plan *p) {
   uint32_t flight = c->snd_nxt - c->snd_una;
   /* Fast retransmit or NewReno's partial ACK: the first segment again
    * (with SACK: RFC 6675 5 step 4.3, up to the first SACKed range). */
@@ -378,19 +364,19 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
                                        (c->flags & TERN_TCP_F_NODELAY) != 0)) ||
                      /* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
                      (flight == 0 && len >= c->max_snd_wnd / 2));
-    if (!send && avail != 0 && flight == 0 &&
-        tern_seq_lt(c->snd_nxt, c->snd_max)) {
-      /* After a timeout, the first segment again whatever the windows
-       * (it was sent inside them once; with a zero window it probes). */
-      len = again_len(c, c->snd_nxt, max);
-      send = len != 0;
-    }
-    if (!send && avail != 0 && flight == 0 &&
-        (c->pend & TERN__TCP_P_PROBE) != 0) {
-      /* The persist timer: what the window takes, or a one-byte probe
-       * of a zero window (RFC 9293 3.8.6.1). */
-      len = len != 0 ? len : 1;
-      send = true;
+    if (!send && avail != 0 && flight == 0) {
+      if (tern_seq_lt(c->snd_nxt, c->snd_max)) {
+        /* After a timeout, the first segment again whatever the windows
+         * (it was sent inside them once; with a zero window it probes). */
+        len = again_len(c, c->snd_nxt, max);
+        send = len != 0;
+      }
+      if (!send && (c->pend & TERN__TCP_P_PROBE) != 0) {
+        /* The persist timer: what the window takes, or a one-byte probe
+         * of a zero window (RFC 9293 3.8.6.1). */
+        len = len != 0 ? len : 1;
+        send = true;
+      }
     }
     if (send) {
       p->off = off;
@@ -406,6 +392,31 @@ static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
   }
   if ((c->pend & TERN__TCP_P_KEEPALIVE) != 0) {
     p->seq = c->snd_una - 1; /* RFC 1122 4.2.3.6: an old number */
+    return true;
+  }
+  return false;
+}
+
+/* What c should send next, if anything. max: the most data one segment
+ * can carry now (seg_max() at most). */
+static bool next_segment(const tern_tcp_conn *c, uint32_t max, plan *p) {
+  memset(p, 0, sizeof *p);
+  p->flags = TERN_TCP_ACK;
+  switch (c->state) {
+    case TERN_TCP_SYN_SENT:
+    case TERN_TCP_SYN_RCVD:
+      /* SYN-RECEIVED's SYN-ACK, SYN-SENT's SYN */
+      p->flags = c->state == TERN_TCP_SYN_RCVD ? TERN_TCP_SYN | TERN_TCP_ACK
+                                               : TERN_TCP_SYN;
+      p->seq = c->snd_una; /* the ISS */
+      return c->snd_nxt == c->snd_una;
+    case TERN_TCP_CLOSED: return false;
+    default: break;
+  }
+  /* Duplicate ACKs first, each bare: one riding on data is no duplicate
+   * to the peer (RFC 5681 2), and fast retransmit waits for three. */
+  p->dup = (c->pend & TERN__TCP_P_DUPACK) != 0 && ack_owed(c);
+  if (!p->dup && segment_owed(c, max, p)) {
     return true;
   }
   return bare_ack(c, p);

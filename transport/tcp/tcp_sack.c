@@ -165,18 +165,16 @@ static uint32_t retransmitted(uint32_t hr, uint32_t a, uint32_t b) {
 uint32_t tern_tcp_sack_pipe(const tern_tcp_scoreboard *sb, uint32_t una,
                             uint32_t snd_nxt, uint16_t smss) {
   uint32_t hr = rxt_end(sb, una, snd_nxt);
-  uint32_t above = tern_tcp_sack_sacked_bytes(sb);
   uint32_t pipe = 0, start = una;
   for (unsigned i = 0; i < sb->count; i++) {
     const tern_tcp_sack_block *r = &sb->range[i];
     if (tern_seq_lt(start, r->left)) {
-      /* Every range from i up lies above this hole. */
-      if (!lost(sb->count - i, above, smss)) {
+      /* The hole [start, r->left): lost or not as its first octet. */
+      if (!tern_tcp_sack_is_lost(sb, start, smss)) {
         pipe += r->left - start;
       }
       pipe += retransmitted(hr, start, r->left);
     }
-    above -= r->right - r->left;
     start = r->right;
   }
   /* Above the highest range nothing is SACKed: not lost. */
@@ -198,7 +196,6 @@ tern_tcp_sack_rule tern_tcp_sack_next_seg(const tern_tcp_scoreboard *sb,
    * highest SACKed octet: the holes below the highest range. Lost-ness
    * only falls going up, so the first candidate hole decides. */
   uint32_t floor = rxt_end(sb, una, snd_nxt);
-  uint32_t above = tern_tcp_sack_sacked_bytes(sb);
   uint32_t start = una;
   for (unsigned i = 0; i < sb->count; i++) {
     const tern_tcp_sack_block *r = &sb->range[i];
@@ -206,7 +203,7 @@ tern_tcp_sack_rule tern_tcp_sack_next_seg(const tern_tcp_scoreboard *sb,
     if (tern_seq_lt(s, r->left)) {
       seg->seq = s;
       seg->len = min_u32(smss, r->left - s);
-      if (lost(sb->count - i, above, smss)) {
+      if (tern_tcp_sack_is_lost(sb, s, smss)) {
         return seg->rule = TERN_TCP_SACK_LOST;
       }
       if (!new_data) {
@@ -214,7 +211,6 @@ tern_tcp_sack_rule tern_tcp_sack_next_seg(const tern_tcp_scoreboard *sb,
       }
       break;
     }
-    above -= r->right - r->left;
     start = r->right;
   }
   if (new_data) {
