@@ -2047,6 +2047,38 @@ TEST_F(TcpConn, AGrowthWhileThePersistSegmentIsOutOwesNoProbeAfterItsAck) {
   EXPECT_EQ(out[0].data.size(), 200u);
 }
 
+// RFC 6298 5.1: data sent with nothing in flight starts the retransmission
+// timer, whatever the persist timer armed for the data held back. Since
+// `revtcp28` a window under a segment growing owes no probe, and the data
+// it let go kept the persist deadline (armed when the window was too
+// small): falling due before the ACK could come, it was a timeout (cwnd
+// cut to one segment, the data sent again), the window never lost.
+TEST_F(TcpConn, DataAWindowGrowingLetsGoIsTimedFromItsSending) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 100;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());  // held back: the persist timer, one RTO on
+  tern_sim_advance(rto - 10);
+  EXPECT_TRUE(RunWoken().empty());
+  std::vector<Seg> out = Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1));
+  ASSERT_FALSE(out.empty());  // the window grows: the data goes
+  EXPECT_EQ(out[0].seq, iss + 1);
+  tern_sim_advance(rto - 1);
+  EXPECT_TRUE(RunWoken().empty()) << "resent at the persist deadline";
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);  // lost: one RTO after it went
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+}
+
 // The 3 s of RFC 6298 5.7 rest on the SYN states sending nothing but the
 // SYN (established() sets SND.NXT to ISS + 1 outright) and queueing no
 // data (the persist timer does not ask the state). A simultaneous open
