@@ -3054,6 +3054,34 @@ TEST_F(TcpConn, AnUnansweredKeepaliveProbeIsNoTimeoutOfTheDataAfterIt) {
   EXPECT_EQ(conn.cc.ssthresh, 2u * conn.cc.smss) << "the first timeout's";
 }
 
+// The idle clock is keepalive's until data or a FIN is outstanding; data
+// written into a closed window waits for the persist timer, and the
+// keepalive deadline falling due meanwhile was taken for the user
+// timeout: TERN_ETIMEDOUT though the peer answered everything and nothing
+// had been unacknowledged for a moment.
+TEST_F(TcpConn, DataWrittenIntoAClosedWindowBeforeAKeepaliveIsNoUserTimeout) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  EXPECT_TRUE(Send(zero).empty());
+  uint32_t rto = conn.rtt.rto;
+  tern_sim_advance(7200000 - rto / 2);
+  EXPECT_TRUE(RunWoken().empty());
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(RunWoken().empty());  // the persist timer, one RTO on
+  tern_sim_advance(rto / 2);
+  RunWoken();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  tern_sim_advance(rto / 2);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);  // the probe
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data.size(), 1u);
+}
+
 // Keepalive waits two hours from the ACK that leaves nothing
 // unacknowledged, not the user timeout that ran while the data was out.
 TEST_F(TcpConn, KeepaliveAfterAcknowledgedDataWaitsItsInterval) {
