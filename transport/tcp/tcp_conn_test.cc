@@ -2108,6 +2108,38 @@ TEST_F(TcpConn, AGrowthWhileThePersistSegmentIsOutOwesNoProbeAfterItsAck) {
   EXPECT_EQ(out[0].data.size(), 200u);
 }
 
+// RFC 6298 5.1: data sent with nothing in flight starts the retransmission
+// timer, whatever the persist timer armed for the data held back. Since
+// `revtcp28` a window under a segment growing owes no probe, and the data
+// it let go kept the persist deadline (armed when the window was too
+// small): falling due before the ACK could come, it was a timeout (cwnd
+// cut to one segment, the data sent again), the window never lost.
+TEST_F(TcpConn, DataAWindowGrowingLetsGoIsTimedFromItsSending) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg small = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  small.window = 100;
+  EXPECT_TRUE(Send(small).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());  // held back: the persist timer, one RTO on
+  tern_sim_advance(rto - 10);
+  EXPECT_TRUE(RunWoken().empty());
+  std::vector<Seg> out = Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1));
+  ASSERT_FALSE(out.empty());  // the window grows: the data goes
+  EXPECT_EQ(out[0].seq, iss + 1);
+  tern_sim_advance(rto - 1);
+  EXPECT_TRUE(RunWoken().empty()) << "resent at the persist deadline";
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+  tern_sim_advance(1);
+  out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);  // lost: one RTO after it went
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(tcp.stats.timeouts, 1u);
+}
+
 // The 3 s of RFC 6298 5.7 rest on the SYN states sending nothing but the
 // SYN (established() sets SND.NXT to ISS + 1 outright) and queueing no
 // data (the persist timer does not ask the state). A simultaneous open
@@ -3081,6 +3113,34 @@ TEST_F(TcpConn, AnUnansweredKeepaliveProbeIsNoTimeoutOfTheDataAfterIt) {
   EXPECT_EQ(out[0].seq, iss + 1);
   EXPECT_EQ(tcp.stats.timeouts, 1u);
   EXPECT_EQ(conn.cc.ssthresh, 2u * conn.cc.smss) << "the first timeout's";
+}
+
+// The idle clock is keepalive's until data or a FIN is outstanding; data
+// written into a closed window waits for the persist timer, and the
+// keepalive deadline falling due meanwhile was taken for the user
+// timeout: TERN_ETIMEDOUT though the peer answered everything and nothing
+// had been unacknowledged for a moment.
+TEST_F(TcpConn, DataWrittenIntoAClosedWindowBeforeAKeepaliveIsNoUserTimeout) {
+  uint32_t iss;
+  Open(&iss);
+  tern_tcp_set_keepalive(&conn, true);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  EXPECT_TRUE(Send(zero).empty());
+  uint32_t rto = conn.rtt.rto;
+  tern_sim_advance(7200000 - rto / 2);
+  EXPECT_TRUE(RunWoken().empty());
+  ptrdiff_t n;
+  ASSERT_EQ(Write("xyz", 3, &n), TERN_READY);
+  EXPECT_TRUE(RunWoken().empty());  // the persist timer, one RTO on
+  tern_sim_advance(rto / 2);
+  RunWoken();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  tern_sim_advance(rto / 2);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);  // the probe
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data.size(), 1u);
 }
 
 // Keepalive waits two hours from the ACK that leaves nothing

@@ -511,9 +511,12 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
      * FIN sent alone is outstanding only then (asked before, it turned the
      * idle clock off, and an unanswered FIN was resent for ever). retries
      * counted keepalive probes until now, from here the timer's expiries
-     * (left, a probe unanswered made the first a repeated timeout). */
+     * (left, a probe unanswered made the first a repeated timeout). With
+     * nothing in flight the timer armed is the persist timer's: the data
+     * starts the retransmission timer afresh (RFC 6298 5.1, below). */
     if (was_idle) {
       c->retries = 0;
+      c->rtx_at = 0;
       tern__tcp_heard(c, now);
     }
   }

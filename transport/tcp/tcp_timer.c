@@ -166,10 +166,14 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
    * lost window update would leave both sides waiting). Arm the persist
    * timer (RFC 9293 3.8.6.1), which doubles as the sender's SWS override
    * (RFC 1122 4.2.3.4); sending the data disarms it. (No data is queued
-   * before the handshake ends: tcp_user.c, snd_room.) */
+   * before the handshake ends: tcp_user.c, snd_room.) The data is
+   * outstanding: the idle clock is the user timeout's from now. Left, a
+   * keepalive deadline falling due before the data went ended the
+   * connection as a user timeout at once. */
   if (c->rtx_at == 0 && c->snd_una == c->snd_max && c->slen != 0 &&
       (c->pend & TERN__TCP_P_PROBE) == 0) {
     c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+    tern__tcp_heard(c, now);
   }
 }
 
