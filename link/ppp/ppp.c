@@ -514,9 +514,10 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
        * no host may have, RFC 1122 3.2.1.3). Our requests go on until
        * Max-Configure ends IPCP. (A peer that rejects the option has no
        * address to give: IPCP opens without one, the IPv4 glue sets
-       * none.) */
-      if (f == &p->cp[CP_IPCP] && p->v4.local[0] == 0 &&
-          !(f->rejected & bit(TERN_IPCP_ADDR))) {
+       * none.) Only while negotiating: in Closed or Stopped the Ack is
+       * RCA, answered with a Terminate-Ack (RFC 1661 4.1). */
+      if (f == &p->cp[CP_IPCP] && f->state >= S_REQ_SENT &&
+          p->v4.local[0] == 0 && !(f->rejected & bit(TERN_IPCP_ADDR))) {
         drop = &p->ppp_stats.bad_packet;
         break;
       }

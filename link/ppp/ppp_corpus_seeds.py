@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Writes five of ppp_fuzz's seeds (pap_ipcp_ipv4, chap_ipv6cp_ipv6,
-looped_magic, nak_reject_timeout, up_ip_echo_terminate) into the folder
-given (ppp_corpus).
+"""Writes seven of ppp_fuzz's seeds (pap_ipcp_ipv4, chap_ipv6cp_ipv6,
+looped_magic, nak_reject_timeout, up_ip_echo_terminate and
+ipv6cp_mru_below_1280 with IPV6CP linked; ipv4_only_mru576 without) into
+the folder given (ppp_corpus).
 
-The scripts are in ppp_fuzz.cc's format: a control byte, a length byte
-and that many bytes. Our identifiers are the automata's (1 for each first
+The inputs are in ppp_fuzz.cc's format: a byte choosing the link (1:
+IPV6CP linked, 0: IPv4 only), then records of a control byte, a length
+byte and that many bytes. Our identifiers are the automata's (1 for each first
 request), and our magic numbers come from the harness's RNG (an LCG from
 7), replayed here: a change to the harness's RNG or to the order of the
 link's draws needs the seeds written again. The peer's Configure-Acks
@@ -62,8 +64,10 @@ def ipv6(payload=b'hello'):
 
 # Our requests, as the harness configures the link (MRU 1280, ACCM 0, two
 # DNS servers), to ack them.
-LCP_OURS = (opt(1, struct.pack('>H', 1280)) + opt(2, bytes(4)) +
+def lcp_ours(mru):
+    return (opt(1, struct.pack('>H', mru)) + opt(2, bytes(4)) +
             opt(5, struct.pack('>I', M[0])) + opt(7) + opt(8))
+LCP_OURS = lcp_ours(1280)
 def ipcp_ours(addr, dns1, dns2):
     return opt(3, bytes(addr)) + opt(129, bytes(dns1)) + opt(131, bytes(dns2))
 
@@ -125,6 +129,30 @@ seeds['up_ip_echo_terminate'] = b''.join([
     rec(LCP | TIME, b''),
     rec(LCP, cp(5, 3)),
 ])
+# IPv4 only (IPV6CP not linked: the least MRU taken is 576): the peer
+# asks for an MRU of 575 (Nak'd up to 576), then 576 (acked), naks ours
+# down to 600 (taken: our next request asks for it); IPCP up, IPv4 both
+# ways; IPV6CP and an IPv6 send refused; the peer terminating. With
+# IPV6CP, 576 and 600 would be Nak'd or ignored.
+ipv4_only = b''.join([
+    rec(LCP, cp(1, 1, opt(1, struct.pack('>H', 575)) + opt(5, PEER_MAGIC))),
+    rec(LCP, cp(3, 1, opt(1, struct.pack('>H', 600)))),
+    rec(LCP, cp(1, 2, opt(1, struct.pack('>H', 576)) + opt(5, PEER_MAGIC))),
+    rec(LCP, cp(2, 2, lcp_ours(600))),
+    rec(IPCP, cp(1, 1, opt(3, bytes([10, 0, 0, 1])))),
+    rec(IPCP, cp(3, 1, opt(3, bytes([10, 0, 0, 2])))),
+    rec(IPCP, cp(2, 2, ipcp_ours([10, 0, 0, 2], bytes(4), bytes(4)))),
+    rec(IPV4 | SEND, ipv4([10, 0, 0, 1], [10, 0, 0, 2], bytes(200))),
+    rec(IPCP | V6, cp(1, 1, opt(1, bytes([2, 0, 0, 0, 0, 0, 0, 1])))),
+    rec(IPV4 | V6 | SEND, ipv6()),
+    rec(LCP, cp(5, 3)),
+])
 for name, data in seeds.items():
     with open(os.path.join(sys.argv[1], name), 'wb') as f:
-        f.write(data)
+        f.write(b'\x01' + data)  # IPV6CP linked
+with open(os.path.join(sys.argv[1], 'ipv4_only_mru576'), 'wb') as f:
+    f.write(b'\x00' + ipv4_only)
+# The same with IPV6CP linked: the MRUs under 1280 are Nak'd (the
+# harness checks the MTU of every packet handed up against the floor).
+with open(os.path.join(sys.argv[1], 'ipv6cp_mru_below_1280'), 'wb') as f:
+    f.write(b'\x01' + ipv4_only)

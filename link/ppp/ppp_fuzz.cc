@@ -1,4 +1,7 @@
-// Fuzz target for the whole PPP link: a hostile peer. The input is a
+// Fuzz target for the whole PPP link: a hostile peer. The input's first
+// byte chooses the link: its low bit set, IPV6CP is linked (the least MRU
+// taken is then 1280), clear, IPv4 only (576, TERN_PPP_MIN_MRU), so one
+// target covers both floors. The rest is a
 // script of frames the peer sends, each as one control byte then a length
 // byte and that many bytes: the control byte's low 3 bits choose the
 // protocol (LCP, IPCP, PAP, CHAP, IPv4, CCP, a bad one, or raw bytes with
@@ -7,10 +10,11 @@
 // period, bit 4 whether the application then sends a packet (IPv6 with
 // bit 5 set, else IPv4: the script picks, so a seed that opens IPCP or
 // IPV6CP sends what it opened).
-// Credentials CHAP and IPV6CP are configured so every path is reachable
-// (the MRU is IPV6CP's least, 1280).
+// Credentials and CHAP are configured so every path is reachable (our
+// MRU is 1280 either way, IPV6CP's least).
 // Properties: nothing reads or writes out of bounds (ASan); poll_recv always
-// settles; every packet handed up is IPv4 of at most the MTU; everything the
+// settles; every packet handed up is IPv4 of at most the MTU, and the MTU
+// then is at least the floor of the link chosen; everything the
 // adapter writes is well-formed frames of at most MRU + 4 bytes; after the
 // script (and the end of the stream) the adapter says TERN_ECLOSED and every
 // packet is back in the pool.
@@ -69,6 +73,7 @@ struct Harness {
   uint8_t frame[kMru + 8];
   uint32_t seed = 7;
   bool closed = false;
+  uint16_t min_mtu = TERN_PPP_MIN_MRU;  // the floor of the link chosen
 
   tern_cx Cx() {
     return tern_cx_make(tern_waker{Nop, nullptr}, &timers);
@@ -87,7 +92,8 @@ struct Harness {
         closed = true;
         break;
       }
-      Check(tern_pkt_len(p) <= tern_netdev_get_info(&dev).mtu);
+      uint16_t mtu = tern_netdev_get_info(&dev).mtu;
+      Check(tern_pkt_len(p) <= mtu && mtu >= min_mtu);
       tern_pkt_free(p);
     }
     Drain();
@@ -191,13 +197,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                       sizeof h->tx, &cfg, &rng) == 0);
   tern_ppp_use_chap(&h->ppp);
   tern_ppp_use_keepalive(&h->ppp, 2000, 0);
-  Check(tern_ppp_use_ipv6cp(&h->ppp) == 0);
+  h->min_mtu = TERN_PPP_MIN_MRU;
+  if (size > 0 && (data[0] & 1) != 0) {
+    Check(tern_ppp_use_ipv6cp(&h->ppp) == 0);
+    h->min_mtu = TERN_PPP_MIN_MRU_V6;
+  }
   h->dev = tern_ppp_netdev(&h->ppp);
   h->peer = tern_memstream_b(&h->pair);
   tern_ppp_hdlc_decoder_init(&h->dec, h->frame, sizeof h->frame);
   tern_ppp_hdlc_decoder_config(&h->dec, 0, TERN_PPP_FCS16);
   h->Run();
-  size_t off = 0;
+  size_t off = 1;  // after the byte that chose IPV6CP
   while (off + 2 <= size) {
     uint8_t ctl = data[off];
     size_t n = data[off + 1];

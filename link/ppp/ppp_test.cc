@@ -502,6 +502,62 @@ TEST_F(Ppp, AnIpcpAckOfAddressZeroDoesNotBringIpv4Up) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
 }
 
+// RFC 1661 4.1: a Configure-Ack in Closed or Stopped is answered with a
+// Terminate-Ack (sta), telling a peer that is behind that the automaton
+// is not negotiating. So for IPCP's late Ack of our request for 0.0.0.0,
+// after Max-Configure stopped IPCP (IPV6CP keeps the link up): before,
+// the check that discards such an Ack while negotiating ran first, in
+// every state, and the Ack was dropped unanswered.
+TEST_F(Ppp, ALateIpcpAckInStoppedIsAnsweredWithATerminateAck) {
+  Init(Default());
+  ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+  LcpUp();
+  Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
+  Frame last = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  for (int i = 0; i < 12; i++) {  // the peer never answers IPCP
+    Advance(1000);
+    for (const Frame &f : Sent()) {
+      if (f.proto == TERN_PPP_PROTO_IPCP && f.code() == TERN_PPP_CONF_REQ) {
+        last = f;
+      }
+    }
+  }
+  EXPECT_TRUE(Up());  // IPCP stopped; IPV6CP holds the link
+  EXPECT_EQ(last.Opt(TERN_IPCP_ADDR), Bytes({0, 0, 0, 0}));
+  Bytes ack = last.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  uint32_t bad = tern_ppp_get_stats(&ppp_)->bad_packet;
+  PeerSend(TERN_PPP_PROTO_IPCP, ack);
+  Frame ta = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_ACK);
+  EXPECT_EQ(ta.id(), last.id());
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, bad);
+  EXPECT_EQ(tern_ppp_get_ipv4(&ppp_).local[0], 0);  // IPv4 still down
+  EXPECT_TRUE(Up());
+}
+
+// The same for LCP: its requests run out (Stopped, the link Dead), then
+// the peer's Ack of the last one comes: a Terminate-Ack answers it and
+// nothing opens.
+TEST_F(Ppp, ALateLcpAckInStoppedIsAnsweredWithATerminateAck) {
+  Init(Default());
+  Frame last = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  for (int i = 0; i < 12; i++) {  // the peer never answers
+    Advance(1000);
+    for (const Frame &f : Sent()) {
+      if (f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ) {
+        last = f;
+      }
+    }
+  }
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  Bytes ack = last.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK).id(), last.id());
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  EXPECT_FALSE(Up());
+}
+
 TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
   tern_ppp_config c = Default();
   memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);

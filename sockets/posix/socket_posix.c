@@ -32,7 +32,19 @@ int tern_socket_posix_err(int e) {
     case EADDRINUSE: return TERN_EADDRINUSE;
     case EADDRNOTAVAIL: return TERN_EADDRNOTAVAIL;
     case ENETUNREACH: return TERN_ENETUNREACH;
-    case EHOSTUNREACH: return TERN_EHOSTUNREACH;
+    /* ICMP errors, in Linux's names (icmp_err_convert), as ip/ipv4 maps
+     * them: host unknown and host isolated are host unreachables;
+     * protocol unreachable (ENOPROTOOPT: every option this backend sets
+     * exists, so it means nothing else here) and a parameter problem are
+     * EPROTO. ICMPv4's administratively prohibited is already
+     * ENETUNREACH or EHOSTUNREACH; ICMPv6's is EACCES, which cannot be
+     * told from this host's refusals (a privileged port, a broadcast):
+     * TERN_EINVAL below. */
+    case EHOSTUNREACH:
+    case EHOSTDOWN:
+    case ENONET: return TERN_EHOSTUNREACH;
+    case ENOPROTOOPT:
+    case EPROTO: return TERN_EPROTO;
     case ENETDOWN: return TERN_ENETDOWN;
     case EMSGSIZE: return TERN_EMSGSIZE;
     case ENOBUFS: return TERN_ENOBUFS;
@@ -46,7 +58,6 @@ int tern_socket_posix_err(int e) {
     case EINVAL:
     case EACCES:
     case EPERM: return TERN_EINVAL;
-    case ENOPROTOOPT:
     case EOPNOTSUPP: return TERN_ENOTSUP;
     default: return TERN_EIO;
   }

@@ -644,8 +644,28 @@ TEST(SocketPosixErr, MapsErrnoToTheSameCodesAsTern) {
   EXPECT_EQ(tern_socket_posix_err(ETIMEDOUT), TERN_ETIMEDOUT);
   EXPECT_EQ(tern_socket_posix_err(EADDRINUSE), TERN_EADDRINUSE);
   EXPECT_EQ(tern_socket_posix_err(EMFILE), TERN_ENOMEM);
-  EXPECT_EQ(tern_socket_posix_err(ENOPROTOOPT), TERN_ENOTSUP);
+  EXPECT_EQ(tern_socket_posix_err(EOPNOTSUPP), TERN_ENOTSUP);
   EXPECT_EQ(tern_socket_posix_err(EXDEV), TERN_EIO);
+}
+
+// An ICMP error about a connected socket's datagrams (or an opening
+// connection's SYN) reaches the application with the code tern's UDP and
+// TCP give it (ip/ipv4's table): Linux's names for the conditions
+// (icmp_err_convert, and EPROTO for a parameter problem) each map to
+// tern's. Before, protocol unreachable (ENOPROTOOPT) said TERN_ENOTSUP,
+// and host unknown (EHOSTDOWN), host isolated (ENONET) and a parameter
+// problem (EPROTO) fell through to TERN_EIO.
+TEST(SocketPosixErr, IcmpErrorsMapAsTernsUdpReportsThem) {
+  EXPECT_EQ(tern_socket_posix_err(ECONNREFUSED), TERN_ECONNREFUSED);  // port
+  EXPECT_EQ(tern_socket_posix_err(ENOPROTOOPT), TERN_EPROTO);  // protocol
+  EXPECT_EQ(tern_socket_posix_err(EPROTO), TERN_EPROTO);  // parameter problem
+  EXPECT_EQ(tern_socket_posix_err(EMSGSIZE), TERN_EMSGSIZE);  // frag. needed
+  // Network unreachable, unknown, prohibited (codes 0, 6, 9, 11).
+  EXPECT_EQ(tern_socket_posix_err(ENETUNREACH), TERN_ENETUNREACH);
+  // Host unreachable, prohibited, filtered, time exceeded (1, 10, 12-15).
+  EXPECT_EQ(tern_socket_posix_err(EHOSTUNREACH), TERN_EHOSTUNREACH);
+  EXPECT_EQ(tern_socket_posix_err(EHOSTDOWN), TERN_EHOSTUNREACH);  // code 7
+  EXPECT_EQ(tern_socket_posix_err(ENONET), TERN_EHOSTUNREACH);     // code 8
 }
 
 }  // namespace
