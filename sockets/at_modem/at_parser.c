@@ -3,8 +3,13 @@
 #include <string.h>
 
 /* States: in a line (at its start when len is 0), discarding the rest of a
- * dropped line, inside a +IPD payload, inside a +CIPRECVDATA payload. */
-enum { ST_LINE, ST_DISCARD, ST_PAYLOAD, ST_RD_PAYLOAD };
+ * dropped line, inside a +IPD payload, inside a +CIPRECVDATA payload,
+ * skipping the payload of a header too long (IPD_TOO_LONG). */
+enum { ST_LINE, ST_DISCARD, ST_PAYLOAD, ST_RD_PAYLOAD, ST_SKIP };
+
+/* parse_hdr's verdicts: malformed before its stream is known (the link
+ * did not parse, or not the mode's form), malformed after, well formed. */
+enum { HDR_UNKNOWN, HDR_BAD, HDR_OK };
 
 /* flags */
 #define F_AFTER_PROMPT 0x01 /* skip one space: ESP-AT may send "> " */
@@ -21,8 +26,8 @@ enum { ST_LINE, ST_DISCARD, ST_PAYLOAD, ST_RD_PAYLOAD };
 
 int tern_at_parser_init(tern_at_parser *p, uint8_t *buf, size_t cap,
                         uint32_t ipd_max, unsigned links) {
-  if (p == NULL || buf == NULL || cap < TERN_AT_LINE_MIN || ipd_max == 0 ||
-      links > TERN_AT_MAX_LINKS) {
+  if (p == NULL || buf == NULL || cap < TERN_AT_LINE_MIN ||
+      ipd_max - 1u >= TERN_AT_IPD_LEN_MAX || links > TERN_AT_MAX_LINKS) {
     return TERN_EINVAL;
   }
   memset(p, 0, sizeof *p);
@@ -203,11 +208,12 @@ static int finish_line(tern_at_parser *p, tern_at_event *ev) {
 
 /* Parses the header in p->buf after its first off bytes ("+IPD," or
  * "+CIPRECVDATA:" or ","; without the byte that ended it):
- * [link,]len[,ip,port], the link there when numbered, the ip quoted or not.
- * Fills *ev's link, value and remote; returns 0 when it is malformed, -1
- * when the length is over limit. */
+ * [link,]len[,ip,port], the link there when numbered, the ip quoted or not,
+ * len at most max. Fills *ev's link (once it parsed), value and remote;
+ * returns HDR_OK, or HDR_BAD / HDR_UNKNOWN when it is malformed after /
+ * before the link parsed (none to parse: at once). */
 static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
-                     int numbered, uint32_t limit) {
+                     int numbered, uint32_t max) {
   const uint8_t *s = p->buf + off;
   size_t n = p->len - off;
   /* Split at commas outside quotes: at most 4 fields. */
@@ -222,7 +228,7 @@ static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
     }
     if (i == n || (s[i] == ',' && !quoted)) {
       if (nf == 4) {
-        return 0;
+        return HDR_UNKNOWN;
       }
       start[nf] = b;
       flen[nf] = i - b;
@@ -233,16 +239,16 @@ static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
   /* Fields: len or len,ip,port, after the link when numbered. */
   unsigned f = numbered ? 1 : 0;
   uint32_t link = TERN_AT_NO_LINK;
-  if (nf != f + 1 && nf != f + 3) {
-    return 0;
+  if ((nf != f + 1 && nf != f + 3) ||
+      (numbered &&
+       !parse_dec(s + start[0], flen[0], (uint32_t)p->links - 1, &link))) {
+    return HDR_UNKNOWN;
   }
-  if (numbered &&
-      !parse_dec(s + start[0], flen[0], (uint32_t)p->links - 1, &link)) {
-    return 0;
-  }
+  /* The stream is known from here: a field that does not parse is said. */
+  ev->link = (uint8_t)link;
   uint32_t len;
-  if (!parse_dec(s + start[f], flen[f], UINT32_MAX, &len)) {
-    return 0;
+  if (!parse_dec(s + start[f], flen[f], max, &len)) {
+    return HDR_BAD;
   }
   if (nf == f + 3) {
     const uint8_t *ip = s + start[f + 1];
@@ -254,15 +260,14 @@ static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
     uint32_t port;
     if (tern_ip_parse(&ev->remote.addr, (const char *)ip, iplen) != 0 ||
         !parse_dec(s + start[f + 2], flen[f + 2], 65535, &port) || port == 0) {
-      return 0;
+      return HDR_BAD;
     }
     ev->remote.port = (uint16_t)port;
     ev->remote.scope = 0;
     ev->has_remote = 1;
   }
-  ev->link = (uint8_t)link;
   ev->value = len;
-  return len > limit ? -1 : 1;
+  return HDR_OK;
 }
 
 static void clear_event(tern_at_event *ev) {
@@ -278,6 +283,20 @@ static void discard(tern_at_parser *p) {
   p->left = 0;
 }
 
+/* A header dropped as malformed (r: parse_hdr's verdict): counted, and
+ * said when its stream is known (HDR_BAD, or any +CIPRECVDATA: rd).
+ * Returns whether *ev is an event. */
+static int bad_hdr(tern_at_parser *p, tern_at_event *ev, int r, int rd) {
+  p->stats.bad_ipd++;
+  if (r == HDR_BAD || rd) {
+    /* parse_hdr wrote the link, and maybe part of an address. */
+    memset(&ev->remote, 0, sizeof ev->remote);
+    ev->kind = TERN_AT_EV_IPD_BAD;
+    return 1;
+  }
+  return 0; /* nothing written: *ev is still clear */
+}
+
 size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
                            tern_at_event *ev) {
   clear_event(ev);
@@ -290,8 +309,10 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
       }
       p->left -= (uint32_t)n;
       p->stats.ipd_bytes += (uint32_t)n;
-      ev->kind = p->state == ST_PAYLOAD ? TERN_AT_EV_IPD_DATA
-                                        : TERN_AT_EV_RECVDATA_DATA;
+      static const uint8_t kinds[] = {TERN_AT_EV_IPD_DATA,
+                                      TERN_AT_EV_RECVDATA_DATA,
+                                      TERN_AT_EV_TOO_LONG_DATA};
+      ev->kind = kinds[p->state - ST_PAYLOAD];
       ev->link = p->ipd_link;
       ev->data = in + i;
       ev->len = n;
@@ -312,16 +333,19 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
         continue; /* an empty line, or the end of a dropped one */
       }
       if (hdr) {
-        /* "+IPD,<link>,<len>" as a line is passive mode's notice; any
-         * other header cut by a line end is dropped. */
-        int r = hdr == F_IPD_HDR ? parse_hdr(p, ev, IPD_PREFIX_LEN,
-                                             p->links != 0, UINT32_MAX)
-                                 : 0;
+        /* "+IPD,<link>,<len>" as a line is passive mode's notice (its
+         * length not bounded: what the modem holds); any other header
+         * cut by a line end is dropped. */
+        int rd = hdr != F_IPD_HDR;
+        int r =
+            rd ? HDR_UNKNOWN
+               : parse_hdr(p, ev, IPD_PREFIX_LEN, p->links != 0, UINT32_MAX);
         p->len = 0;
         p->left = 0;
-        if (r <= 0) {
-          clear_event(ev);
-          p->stats.bad_ipd++;
+        if (r != HDR_OK) {
+          if (bad_hdr(p, ev, r, rd)) {
+            return i;
+          }
           continue;
         }
         ev->kind = TERN_AT_EV_IPD_HELD;
@@ -369,30 +393,37 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
       }
       if (end) {
         int rd = (p->flags & F_IPD_HDR) == 0;
-        int r =
-            rd ? parse_hdr(p, ev, RD_PREFIX_LEN, 0, p->ipd_max)
-               : parse_hdr(p, ev, IPD_PREFIX_LEN, p->links != 0, p->ipd_max);
-        p->left = 0;
-        if (r < 0) {
-          /* Said (its link's stream has a hole), its payload dropped. */
-          p->stats.ipd_too_long++;
-          ev->kind = TERN_AT_EV_IPD_TOO_LONG;
+        int r = parse_hdr(p, ev, rd ? RD_PREFIX_LEN : IPD_PREFIX_LEN,
+                          !rd && p->links != 0, TERN_AT_IPD_LEN_MAX);
+        if (r != HDR_OK) {
+          /* A length that did not parse cannot be trusted: the bytes
+           * after it are read as lines. */
           discard(p);
-          return i;
-        }
-        if (r == 0) {
-          p->stats.bad_ipd++;
-          clear_event(ev);
-          discard(p);
+          if (bad_hdr(p, ev, r, rd)) {
+            return i;
+          }
           continue;
         }
-        ev->kind = rd ? TERN_AT_EV_RECVDATA : TERN_AT_EV_IPD;
-        p->stats.ipd++;
+        /* Well formed: its payload is the network's, whatever its
+         * length. One over ipd_max is said (its link's stream has a
+         * hole) and skipped byte for byte, never read as lines: a peer
+         * could put the modem's words in it. */
+        int skip = ev->value > p->ipd_max;
+        if (skip) {
+          ev->kind = TERN_AT_EV_IPD_TOO_LONG;
+          p->stats.ipd_too_long++;
+        } else {
+          ev->kind = rd ? TERN_AT_EV_RECVDATA : TERN_AT_EV_IPD;
+          p->stats.ipd++;
+        }
         p->len = 0;
         p->flags = 0;
         p->ipd_link = ev->link;
         p->left = ev->value;
-        p->state = p->left == 0 ? ST_LINE : rd ? ST_RD_PAYLOAD : ST_PAYLOAD;
+        p->state = p->left == 0 ? ST_LINE
+                   : skip       ? ST_SKIP
+                   : rd         ? ST_RD_PAYLOAD
+                                : ST_PAYLOAD;
         return i;
       }
     }

@@ -38,19 +38,25 @@
  * past a buffer, and the parser starts again at the next CR or LF:
  * - a line longer than the line buffer (overlong);
  * - a line with a NUL or another control byte but CR and LF (bad_char);
- * - a +IPD or +CIPRECVDATA header that does not parse, a +CIPRECVDATA
- *   header cut by a CR or LF, a +IPD line that is not the passive form,
- *   a link out of range or of the other mode's form (bad_ipd); a length over
- *   the configured maximum
- *   (ipd_too_long): a header that lies about its length is what a
- *   corrupted one looks like, so its bytes are not skipped but read as
- *   lines again;
+ * - a +IPD or +CIPRECVDATA header that does not parse (a length over
+ *   TERN_AT_IPD_LEN_MAX included), a +CIPRECVDATA header cut by a CR or
+ *   LF, a +IPD line that is not the passive form, a link out of range or
+ *   of the other mode's form (bad_ipd): a header too malformed to trust
+ *   its length, so the bytes after it are read as lines again; said
+ *   (TERN_AT_EV_IPD_BAD) when the stream it was for is known;
+ * - a well-formed header whose length is over the configured maximum
+ *   (ipd_too_long): said (TERN_AT_EV_IPD_TOO_LONG), and its payload,
+ *   which is the network's, skipped byte for byte: never read as lines,
+ *   so a peer cannot make its data pass for the modem's words;
  * - a link event whose link does not parse, is out of range or is of the
  *   other mode's form, or a number in ERR CODE or Recv that does not parse
  *   (bad_number).
  * What the protocol cannot show is not caught: a UART that loses bytes
- * inside a +IPD payload makes the parser take the bytes after it for
- * payload. The owner notices by a timeout and calls tern_at_parser_reset. */
+ * inside a +IPD payload, or a bit error that turns a length into a larger
+ * well-formed one, makes the parser take the bytes after it for payload
+ * (TERN_AT_IPD_LEN_MAX at most); the owner notices by a timeout and calls
+ * tern_at_parser_reset. A bit error that makes a length smaller leaves the
+ * rest of the payload to be read as lines. */
 #ifndef TERN_AT_PARSER_H
 #define TERN_AT_PARSER_H
 
@@ -68,6 +74,15 @@ extern "C" {
  * length, a quoted IPv6 address with an IPv4 tail, port 65535) fits. 128
  * is a good size: ESP-AT's longest TCP/UDP information lines fit. */
 #define TERN_AT_LINE_MIN 80
+
+/* The longest +IPD or +CIPRECVDATA payload a header may announce and still
+ * be taken as well formed: what ESP-AT can send in one. A TCP push is
+ * bounded by lwIP's receive window (ESP-AT's default 5760; 65535 at most
+ * without window scaling), a UDP datagram by 65507 bytes over IPv4 and
+ * 65527 over IPv6. A longer length is a corrupted header (bad_ipd): its
+ * bytes are read as lines, rather than skipping up to 4 GiB of the
+ * UART. */
+#define TERN_AT_IPD_LEN_MAX 65535u
 
 /* Links the parser can number: ESP-AT has 5 (0..4) unless built with more;
  * the parser accepts 0..links-1 with links at most this. */
@@ -107,9 +122,20 @@ typedef enum tern_at_ev {
   TERN_AT_EV_RECVDATA,
   TERN_AT_EV_RECVDATA_DATA, /* payload bytes of the current +CIPRECVDATA */
   /* A +IPD (link as IPD's) or +CIPRECVDATA (no link) header whose length
-   * (value) is over ipd_max: dropped, with its payload (the bytes after it
-   * are read as lines again). Its link's byte stream has a hole. */
+   * (value) is over ipd_max: its payload follows as TOO_LONG_DATA, to be
+   * dropped. Its link's byte stream has a hole. */
   TERN_AT_EV_IPD_TOO_LONG,
+  /* Payload bytes of the current IPD_TOO_LONG (link as its; value: bytes
+   * still to come): the network's bytes, never the modem's lines, handed
+   * on only to be counted and dropped. */
+  TERN_AT_EV_TOO_LONG_DATA,
+  /* A +IPD or +CIPRECVDATA header dropped as malformed (bad_ipd) whose
+   * stream is known: a +IPD of the mode's form whose link parsed (link;
+   * TERN_AT_NO_LINK in single-link mode) and then a length, address or
+   * port did not, or any +CIPRECVDATA (no link: the command's). Its
+   * payload, if it had one, is lost (read as lines): the stream has a
+   * hole. A +IPD whose link does not parse is only counted. */
+  TERN_AT_EV_IPD_BAD,
 } tern_at_ev;
 
 /* TERN_AT_EV_WIFI's value. */
@@ -123,13 +149,15 @@ typedef enum tern_at_wifi {
 typedef struct tern_at_event {
   uint8_t kind; /* tern_at_ev */
   /* CONNECT, CLOSED, CONNECT_FAIL, IPD, IPD_DATA, IPD_HELD in multi-link
-   * mode: the link, 0..links-1. Otherwise TERN_AT_NO_LINK. */
+   * mode (and IPD_TOO_LONG, TOO_LONG_DATA and IPD_BAD of a +IPD): the
+   * link, 0..links-1. Otherwise TERN_AT_NO_LINK. */
   uint8_t link;
   /* IPD, RECVDATA (and IPD_TOO_LONG, from the same header): 1 when the
    * header carried the remote end (AT+CIPDINFO=1). */
   uint8_t has_remote;
-  /* IPD, RECVDATA, IPD_TOO_LONG: payload length; IPD_DATA, RECVDATA_DATA:
-   * payload bytes still to come after these (0 on its last bytes); IPD_HELD:
+  /* IPD, RECVDATA, IPD_TOO_LONG: payload length; IPD_DATA, RECVDATA_DATA,
+   * TOO_LONG_DATA: payload bytes still to come after these (0 on its last
+   * bytes); IPD_HELD:
    * the bytes the modem holds; ERR_CODE: the code; RECV: the count; BUSY: the
    * letter after "busy "; WIFI: tern_at_wifi. */
   uint32_t value;
@@ -137,7 +165,8 @@ typedef struct tern_at_event {
    * (scope 0). */
   tern_endpoint remote;
   /* IPD_DATA: the payload bytes, inside the input given to
-   * tern_at_parser_feed (no copy); so are RECVDATA_DATA's. LINE and ECHO: the
+   * tern_at_parser_feed (no copy); so are RECVDATA_DATA's and
+   * TOO_LONG_DATA's. LINE and ECHO: the
    * line without its end, in the line buffer. Valid until the next
    * tern_at_parser_feed. */
   const uint8_t *data;
@@ -152,12 +181,13 @@ typedef struct tern_at_stats {
   uint32_t other;        /* ... of which unrecognised (TERN_AT_EV_LINE) */
   uint32_t prompts;      /* ">" prompts */
   uint32_t ipd;          /* +IPD and +CIPRECVDATA headers accepted */
-  uint32_t ipd_bytes;    /* payload bytes handed on */
+  uint32_t ipd_bytes;    /* payload bytes handed on (TOO_LONG_DATA too) */
   uint32_t overlong;     /* dropped: a line longer than the line buffer */
   uint32_t bad_char;     /* dropped: a control byte in a line */
-  uint32_t bad_ipd;      /* dropped: a +IPD or +CIPRECVDATA header */
+  uint32_t bad_ipd;      /* dropped: a +IPD or +CIPRECVDATA header (said,
+                          * when its stream is known: IPD_BAD) */
   uint32_t ipd_too_long; /* dropped: a payload length over ipd_max (said:
-                          * TERN_AT_EV_IPD_TOO_LONG) */
+                          * TERN_AT_EV_IPD_TOO_LONG, its bytes skipped) */
   uint32_t bad_number;   /* dropped: a result or link event's number */
 } tern_at_stats;
 
@@ -177,9 +207,9 @@ typedef struct tern_at_parser {
 } tern_at_parser;
 
 /* Starts a parser with its line buffer (cap bytes, at least
- * TERN_AT_LINE_MIN), the longest +IPD payload to accept (at least 1; the
- * modem's receive buffer, which ESP-AT's documents do not give: 2048 is
- * the size of its sends) and the mode: links is how many links
+ * TERN_AT_LINE_MIN), the longest +IPD payload to hand on (1 to
+ * TERN_AT_IPD_LEN_MAX; 2048 is the size of ESP-AT's sends; a longer one
+ * is said and skipped) and the mode: links is how many links
  * the modem numbers in multi-link mode (AT+CIPMUX=1; 1..TERN_AT_MAX_LINKS,
  * ESP-AT: 5), or 0 for single-link mode. The parser starts at the start
  * of a line with zeroed statistics. Returns 0, or TERN_EINVAL (NULL p or
@@ -204,8 +234,8 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
  * either way. */
 void tern_at_parser_recvdata_remote(tern_at_parser *p, int on);
 
-/* Whether the parser is inside a +IPD payload (bytes are payload, not
- * lines, until it ends). */
+/* Whether the parser is inside a +IPD or +CIPRECVDATA payload, one being
+ * skipped included (bytes are payload, not lines, until it ends). */
 int tern_at_parser_in_payload(const tern_at_parser *p);
 
 /* Forgets the line or payload in progress, without counting it, and

@@ -5,8 +5,10 @@
 // the rest is what the modem sent.
 // Properties: the parser never reads or writes outside the input and the
 // line buffer (both allocated at exactly their size, so ASan sees it);
-// every event is well formed (links in range, a +IPD within its limit,
-// payload bytes inside the input, line text inside the buffer); feeding
+// every event is well formed (links in range, a +IPD within its limit, one
+// over it within TERN_AT_IPD_LEN_MAX and its payload skipped as
+// TOO_LONG_DATA, a malformed header said outside any payload, payload
+// bytes inside the input, line text inside the buffer); feeding
 // all at once, byte by byte and in seeded chunks gives the same events and
 // statistics.
 #include <stdint.h>
@@ -67,17 +69,28 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
           ev.kind == TERN_AT_EV_CONNECT || ev.kind == TERN_AT_EV_CLOSED ||
           ev.kind == TERN_AT_EV_CONNECT_FAIL || ev.kind == TERN_AT_EV_IPD ||
           ev.kind == TERN_AT_EV_IPD_DATA || ev.kind == TERN_AT_EV_IPD_HELD;
-      // A +CIPRECVDATA too long names no link, a +IPD too long its own.
-      Check(ev.kind == TERN_AT_EV_IPD_TOO_LONG
-                ? ev.link == TERN_AT_NO_LINK || ev.link < links
+      // A +CIPRECVDATA too long or malformed names no link, a +IPD its
+      // own.
+      bool hdr_dropped = ev.kind == TERN_AT_EV_IPD_TOO_LONG ||
+                         ev.kind == TERN_AT_EV_TOO_LONG_DATA ||
+                         ev.kind == TERN_AT_EV_IPD_BAD;
+      Check(hdr_dropped ? ev.link == TERN_AT_NO_LINK || ev.link < links
             : about_a_link && links != 0 ? ev.link < links
                                          : ev.link == TERN_AT_NO_LINK);
       Check(ev.kind != TERN_AT_EV_IPD_TOO_LONG ||
-            (ev.value > ipd_max && !tern_at_parser_in_payload(&p)));
+            (payload_left == 0 && ev.value > ipd_max &&
+             ev.value <= TERN_AT_IPD_LEN_MAX &&
+             tern_at_parser_in_payload(&p) == (ev.value > 0)));
+      if (ev.kind == TERN_AT_EV_IPD_TOO_LONG) {
+        payload_left = ev.value;
+      }
+      Check(ev.kind != TERN_AT_EV_IPD_BAD || (!tern_at_parser_in_payload(&p) &&
+                                              ev.value == 0 && !ev.has_remote));
       switch (ev.kind) {
         case TERN_AT_EV_NONE: Check(n == chunk - used); break;
         case TERN_AT_EV_IPD_DATA:
         case TERN_AT_EV_RECVDATA_DATA:
+        case TERN_AT_EV_TOO_LONG_DATA:
           Check(ev.data == in + used + n - ev.len && ev.len > 0);
           Check(ev.len <= payload_left && ev.value == payload_left - ev.len);
           payload_left = ev.value;
@@ -124,8 +137,8 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
           }
           break;
         default:
-          Check(ev.kind != TERN_AT_EV_LINE &&
-                ev.kind <= TERN_AT_EV_IPD_TOO_LONG && ev.data == nullptr);
+          Check(ev.kind != TERN_AT_EV_LINE && ev.kind <= TERN_AT_EV_IPD_BAD &&
+                ev.data == nullptr);
           Check(ev.kind != TERN_AT_EV_IPD_HELD ||
                 !tern_at_parser_in_payload(&p));
           r.events += "<E>";

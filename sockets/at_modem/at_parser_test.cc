@@ -13,7 +13,8 @@
 namespace {
 
 // One event as a comparable record; an +IPD's payload events are joined
-// into the IPD record, so records do not depend on how input was split.
+// into the IPD record (a skipped one's into its IPD_TOO_LONG record), so
+// records do not depend on how input was split.
 struct Rec {
   int kind;
   int link;
@@ -59,12 +60,15 @@ class Parser {
       ASSERT_GT(n, 0u);
       ASSERT_LE(n, in.size() - off);
       if (ev.kind == TERN_AT_EV_IPD_DATA ||
-          ev.kind == TERN_AT_EV_RECVDATA_DATA) {
+          ev.kind == TERN_AT_EV_RECVDATA_DATA ||
+          ev.kind == TERN_AT_EV_TOO_LONG_DATA) {
         // The payload is inside this chunk, at its end.
         ASSERT_EQ(d + off + n - ev.len, ev.data);
         ASSERT_FALSE(recs_.empty());
         ASSERT_EQ(ev.kind == TERN_AT_EV_IPD_DATA ? TERN_AT_EV_IPD
-                                                 : TERN_AT_EV_RECVDATA,
+                  : ev.kind == TERN_AT_EV_RECVDATA_DATA
+                      ? TERN_AT_EV_RECVDATA
+                      : TERN_AT_EV_IPD_TOO_LONG,
                   recs_.back().kind);
         ASSERT_EQ(recs_.back().link, ev.link);
         recs_.back().text.append(reinterpret_cast<const char *>(ev.data),
@@ -321,12 +325,12 @@ TEST(AtParser, IpdAtTheLimitAndOverIt) {
                                          R(TERN_AT_EV_OK)}));
   }
   {
-    // Over the limit: dropped, and the bytes after it read as lines;
-    // said, with its link and length, so that the link's stream is known
-    // to have a hole (before, nothing was said).
+    // Over the limit: said, with its link and length, so that the link's
+    // stream is known to have a hole (before, nothing was said), and its
+    // payload skipped (TOO_LONG_DATA, joined into its record here).
     Parser p(128, 63);
     p.Feed("+IPD,2,64:" + big + "\r\nOK\r\n");
-    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, 2, 64),
+    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, 2, 64, big),
                                          R(TERN_AT_EV_OK)}));
     EXPECT_EQ(1u, p.p_.stats.ipd_too_long);
     EXPECT_EQ(0u, p.p_.stats.ipd);
@@ -336,10 +340,13 @@ TEST(AtParser, IpdAtTheLimitAndOverIt) {
 // A header over ipd_max is said in every form it takes, split anywhere:
 // +IPD in both modes, with and without the sender (a datagram's), and
 // each +CIPRECVDATA form; with its link (none for +CIPRECVDATA), length
-// and sender, once, and the bytes after the payload's first line end are
-// lines again.
+// and sender, once, and its payload skipped to its last byte: what the
+// payload holds (results, link events, a +IPD, a prompt) is the network's
+// and never read as the modem's. Before, the payload was read as lines.
 TEST(AtParser, TooLongIsSaidInEveryFormAndSplit) {
-  const std::string big = "xx,yy:zz" + std::string(56, 'x');  // 64 bytes
+  const std::string big = "xx,yy:zz\r\n0,CLOSED\r\nERROR\r\n+IPD,0,2:hi\r\n>" +
+                          std::string(23, 'x');  // 64 bytes
+  ASSERT_EQ(64u, big.size());
   const std::string from = "192.0.2.1:7";
   struct Case {
     std::string hdr;
@@ -347,23 +354,24 @@ TEST(AtParser, TooLongIsSaidInEveryFormAndSplit) {
     bool rd_remote;
     Rec want;
   } cases[] = {
-      {"+IPD,4,64:", 5, false, R(TERN_AT_EV_IPD_TOO_LONG, 4, 64)},
+      {"+IPD,4,64:", 5, false, R(TERN_AT_EV_IPD_TOO_LONG, 4, 64, big)},
       {"+IPD,4,64,\"192.0.2.1\",7:", 5, false,
-       R(TERN_AT_EV_IPD_TOO_LONG, 4, 64, "", from)},
-      {"+IPD,64:", 0, false, R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64)},
+       R(TERN_AT_EV_IPD_TOO_LONG, 4, 64, big, from)},
+      {"+IPD,64:", 0, false,
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, big)},
       {"+IPD,64,192.0.2.1,7:", 0, false,
-       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, "", from)},
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, big, from)},
       {"+CIPRECVDATA:64,", 5, false,
-       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64)},
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, big)},
       {"+CIPRECVDATA:64,\"192.0.2.1\",7,", 5, true,
-       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, "", from)},
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, big, from)},
       {"+CIPRECVDATA,64:", 5, false,
-       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64)},
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, big)},
       {"+CIPRECVDATA,64,\"192.0.2.1\",7:", 5, false,
-       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, "", from)},
+       R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 64, big, from)},
   };
   for (const Case &c : cases) {
-    const std::string in = c.hdr + big + "\r\nOK\r\n";
+    const std::string in = c.hdr + big + "OK\r\n";
     for (size_t cut = 0; cut <= in.size(); cut++) {
       Parser p(128, 63, c.links);
       tern_at_parser_recvdata_remote(&p.p_, c.rd_remote);
@@ -381,30 +389,156 @@ TEST(AtParser, TooLongIsSaidInEveryFormAndSplit) {
   }
 }
 
-TEST(AtParser, BadIpdHeadersAreDroppedAndResync) {
-  const char *bad[] = {
-      "+IPD,:x",                       // empty length
-      "+IPD,0,:x",                     // empty length
-      "+IPD,0,abc:x",                  // not a number
-      "+IPD,0,-1:x",                   // a sign
-      "+IPD,0,+1:x",                   // a sign
-      "+IPD,5,1:x",                    // link 5 of 0..4
-      "+IPD,99999999999,1:x",          // link too long
-      "+IPD,0,1,2,3,4:x",              // five fields
-      "+IPD,0,1,\"1.2.3\",80:x",       // bad address
-      "+IPD,0,1,\"1.2.3.4\",0:x",      // port 0
-      "+IPD,0,1,\"1.2.3.4\",65536:x",  // port too big
-      "+IPD,0,1,\"1.2.3.4\",:x",       // no port
-      "+IPD,0,1,2001:db8::1,53:x",     // unquoted IPv6: ':' ends it
-      "+IPD,0,1,\"\",80:x",            // empty address
-      "+IPD,0,00000000001:x",          // 11 digits
-  };
-  for (const char *b : bad) {
+// The reviewer's injection: a peer sends more than ipd_max (2048, the
+// backend's) in one datagram or TCP segment, its text lines the modem
+// says. None of them is taken for the modem's: no link 0 closed, no bytes
+// injected into link 0's stream, no result, no prompt, no restart; the
+// payload is skipped to its last byte and what follows is the modem's
+// again. Before, the payload was read as lines: every one of them was.
+// Whole, byte by byte and split in two at every byte, in each header form.
+TEST(AtParser, TooLongPayloadIsNeverReadAsTheModemsLines) {
+  std::string payload = std::string(1000, 'a') +
+                        "\r\n0,CLOSED\r\n\r\n+IPD,0,5:hello\r\nERROR\r\n"
+                        "\r\nSEND OK\r\nready\r\n>" +
+                        "\r\n+CIPRECVDATA:5,world\r\n0,CONNECT\r\n";
+  payload += std::string(3000 - payload.size(), 'z');
+  ASSERT_EQ(3000u, payload.size());
+  const std::string after = "\r\n+IPD,0,3:abc\r\nOK\r\n";
+  EXPECT_EQ(
+      ParseEverySplit("\r\n+IPD,1,3000:" + payload + after),
+      (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, 1, 3000, payload),
+                        R(TERN_AT_EV_IPD, 0, 3, "abc"), R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(
+      ParseEverySplit("\r\n+IPD,1,3000,\"192.0.2.9\",53:" + payload + after),
+      (std::vector<Rec>{
+          R(TERN_AT_EV_IPD_TOO_LONG, 1, 3000, payload, "192.0.2.9:53"),
+          R(TERN_AT_EV_IPD, 0, 3, "abc"), R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(ParseEverySplit("+IPD,3000:" + payload + "+IPD,3:abc\r\n", 0),
+            (std::vector<Rec>{
+                R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 3000, payload),
+                R(TERN_AT_EV_IPD, TERN_AT_NO_LINK, 3, "abc")}));
+  EXPECT_EQ(ParseEverySplit("+CIPRECVDATA:3000," + payload + "\r\nOK\r\n"),
+            (std::vector<Rec>{
+                R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 3000, payload),
+                R(TERN_AT_EV_OK)}));
+  Parser p;
+  p.Feed("\r\n+IPD,1,3000:" + payload + after);
+  EXPECT_EQ(1u, p.p_.stats.ipd_too_long);
+  EXPECT_EQ(1u, p.p_.stats.ipd);
+  EXPECT_EQ(1u, p.p_.stats.lines);  // the OK, and no line of the payload
+  EXPECT_EQ(0u, p.p_.stats.prompts);
+  EXPECT_EQ(3003u, p.p_.stats.ipd_bytes);
+}
+
+// The skip is bounded by what the modem can send in one (65535: a UDP
+// datagram is at most 65507 bytes, 65527 over IPv6): a length up to that
+// is well formed and skipped, one over it is a corrupted header whose
+// bytes are read as lines (a 10-digit length would have the parser skip
+// 4 GiB of the UART). Before, any length over ipd_max was read as lines.
+TEST(AtParser, SkipIsBoundedByWhatTheModemCanSend) {
+  std::string all(TERN_AT_IPD_LEN_MAX, '\n');
+  {
     Parser p;
-    p.Feed(std::string(b) + "\r\nOK\r\n");
-    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)})) << b;
-    EXPECT_EQ(1u, p.p_.stats.bad_ipd) << b;
-    EXPECT_EQ(0u, p.p_.stats.ipd) << b;
+    p.Feed("+IPD,2,65535:" + all + "\r\nOK\r\n");
+    EXPECT_EQ(p.recs_,
+              (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, 2, 65535, all),
+                                R(TERN_AT_EV_OK)}));
+  }
+  {
+    Parser p;
+    p.Feed("+IPD,2,65536:x\r\nOK\r\n");
+    EXPECT_EQ(p.recs_,
+              (std::vector<Rec>{R(TERN_AT_EV_IPD_BAD, 2), R(TERN_AT_EV_OK)}));
+    EXPECT_EQ(1u, p.p_.stats.bad_ipd);
+    EXPECT_EQ(0u, p.p_.stats.ipd_too_long);
+  }
+  {
+    // ipd_max may be the bound itself, not more.
+    Parser p(128, TERN_AT_IPD_LEN_MAX);
+    p.Feed("+IPD,2,65535:" + all + "OK\r\n");
+    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_IPD, 2, 65535, all),
+                                         R(TERN_AT_EV_OK)}));
+  }
+}
+
+// A header dropped as malformed (bad_ipd) whose stream is known is said
+// (IPD_BAD), so that its owner can fail that stream: its payload, if it
+// had one, is lost. A +IPD of the mode's form whose link parsed: that
+// link (none in single-link mode); any +CIPRECVDATA: no link (it is the
+// command's). A +IPD whose link does not parse (or not of the mode's
+// form) is only counted: nobody can say whose bytes went. The bytes after
+// it are lines (a length that did not parse cannot be trusted). Before,
+// none was said. Split at every byte.
+TEST(AtParser, MalformedHeaderOfAKnownStreamIsSaid) {
+  struct Case {
+    std::string in;
+    unsigned links;
+    bool said;
+    int link;
+  } cases[] = {
+      {"+IPD,0,1x:ab", 5, true, 0},
+      {"+IPD,3,00000000001:ab", 5, true, 3},  // 11 digits
+      {"+IPD,4,5,\"1.2.3\",7:ab", 5, true, 4},
+      {"+IPD,1,5,\"1.2.3.4\",0:ab", 5, true, 1},
+      {"+IPD,1,\"1.2:3", 5, true, 1},  // cut by the line end
+      {"+IPD,1x:ab", 0, true, TERN_AT_NO_LINK},
+      {"+CIPRECVDATA:5x,ab", 5, true, TERN_AT_NO_LINK},
+      {"+CIPRECVDATA,5,1:ab", 5, true, TERN_AT_NO_LINK},
+      {"+CIPRECVDATA:5", 5, true, TERN_AT_NO_LINK},  // cut by the line end
+      {"+IPD,7,5:ab", 5, false, 0},                  // link out of range
+      {"+IPD,x,5:ab", 5, false, 0},
+      {"+IPD,99999999999,1:ab", 5, false, 0},
+      {"+IPD,0,1,2,3,4:ab", 5, false, 0},  // five fields
+      {"+IPD,3:ab", 5, false, 0},          // the other mode's form
+      {"+IPD,0,3:ab", 0, false, 0},        // the other mode's form
+  };
+  for (const Case &c : cases) {
+    std::vector<Rec> want;
+    if (c.said)
+      want.push_back(R(TERN_AT_EV_IPD_BAD, c.link));
+    want.push_back(R(TERN_AT_EV_OK));
+    EXPECT_EQ(ParseEverySplit(c.in + "\r\nOK\r\n", c.links), want) << c.in;
+    Parser p(128, 2048, c.links);
+    p.Feed(c.in + "\r\nOK\r\n");
+    EXPECT_EQ(1u, p.p_.stats.bad_ipd) << c.in;
+    EXPECT_FALSE(tern_at_parser_in_payload(&p.p_)) << c.in;
+  }
+}
+
+// Each dropped and counted, the OK after it still seen; said (IPD_BAD,
+// link 0) when link 0 parsed and the header had the mode's form
+// (MalformedHeaderOfAKnownStreamIsSaid).
+TEST(AtParser, BadIpdHeadersAreDroppedAndResync) {
+  const struct {
+    const char *hdr;
+    bool said;
+  } bad[] = {
+      {"+IPD,:x", false},                      // empty length
+      {"+IPD,0,:x", true},                     // empty length
+      {"+IPD,0,abc:x", true},                  // not a number
+      {"+IPD,0,-1:x", true},                   // a sign
+      {"+IPD,0,+1:x", true},                   // a sign
+      {"+IPD,5,1:x", false},                   // link 5 of 0..4
+      {"+IPD,99999999999,1:x", false},         // link too long
+      {"+IPD,0,1,2,3,4:x", false},             // five fields
+      {"+IPD,0,1,\"1.2.3\",80:x", true},       // bad address
+      {"+IPD,0,1,\"1.2.3.4\",0:x", true},      // port 0
+      {"+IPD,0,1,\"1.2.3.4\",65536:x", true},  // port too big
+      {"+IPD,0,1,\"1.2.3.4\",:x", true},       // no port
+      {"+IPD,0,1,2001:db8::1,53:x", false},    // unquoted IPv6: ':' ends it
+      {"+IPD,0,1,\"\",80:x", true},            // empty address
+      {"+IPD,0,00000000001:x", true},          // 11 digits
+      {"+IPD,0,65536:x", true},                // over TERN_AT_IPD_LEN_MAX
+  };
+  for (const auto &b : bad) {
+    Parser p;
+    p.Feed(std::string(b.hdr) + "\r\nOK\r\n");
+    std::vector<Rec> want = {R(TERN_AT_EV_OK)};
+    if (b.said)
+      want.insert(want.begin(), R(TERN_AT_EV_IPD_BAD, 0));
+    EXPECT_EQ(p.recs_, want) << b.hdr;
+    EXPECT_EQ(1u, p.p_.stats.bad_ipd) << b.hdr;
+    EXPECT_EQ(0u, p.p_.stats.ipd) << b.hdr;
   }
 }
 
@@ -415,8 +549,9 @@ TEST(AtParser, IpdHeaderCutByALineEnd) {
   p.Feed(
       "+IPD,0,\"1.2:3\r\nOK\r\n+IPD,0,5,\"1.2.3.4\"\r\nOK\r\n+IPD,9,5\r\n"
       "+IPD,5\r\nOK\r\n");
-  EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK), R(TERN_AT_EV_OK),
-                                       R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(p.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_IPD_BAD, 0), R(TERN_AT_EV_OK),
+                              R(TERN_AT_EV_OK), R(TERN_AT_EV_OK)}));
   EXPECT_EQ(4u, p.p_.stats.bad_ipd);
 }
 
@@ -495,9 +630,10 @@ TEST(AtParser, RecvdataForms) {
             (std::vector<Rec>{R(TERN_AT_EV_RECVDATA), R(TERN_AT_EV_OK)}));
 }
 
-// Malformed answers are dropped (bad_ipd, or ipd_too_long for a length
-// over ipd_max, whose bytes are read as lines again), and the OK after
-// them is still seen; junk lines around a good one change nothing.
+// Malformed answers are dropped (bad_ipd, said as IPD_BAD: the fetch's
+// bytes are lost), a length over ipd_max is said and skipped
+// (ipd_too_long), and the OK after them is still seen; junk lines around
+// a good one change nothing.
 TEST(AtParser, RecvdataMalformedAndJunkAround) {
   const char *bad[] = {
       "+CIPRECVDATA:,x",               // no length
@@ -511,22 +647,26 @@ TEST(AtParser, RecvdataMalformedAndJunkAround) {
   for (const char *b : bad) {
     Parser p;
     p.Feed(std::string(b) + "\r\nOK\r\n");
-    EXPECT_EQ(p.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)})) << b;
+    EXPECT_EQ(p.recs_,
+              (std::vector<Rec>{R(TERN_AT_EV_IPD_BAD), R(TERN_AT_EV_OK)}))
+        << b;
     EXPECT_EQ(1u, p.p_.stats.bad_ipd) << b;
     EXPECT_EQ(0u, p.p_.stats.ipd) << b;
   }
   Parser over(128, 4, 5);
   over.Feed("+CIPRECVDATA:5,abcde\r\nOK\r\n");
-  EXPECT_EQ(over.recs_,
-            (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 5),
-                              R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(
+      over.recs_,
+      (std::vector<Rec>{R(TERN_AT_EV_IPD_TOO_LONG, TERN_AT_NO_LINK, 5, "abcde"),
+                        R(TERN_AT_EV_OK)}));
   EXPECT_EQ(1u, over.p_.stats.ipd_too_long);
   // The sender's fields asked for and missing: the header runs into the
   // line end and is dropped, not read past.
   Parser remote;
   tern_at_parser_recvdata_remote(&remote.p_, 1);
   remote.Feed("+CIPRECVDATA:3,abc\r\nOK\r\n");
-  EXPECT_EQ(remote.recs_, (std::vector<Rec>{R(TERN_AT_EV_OK)}));
+  EXPECT_EQ(remote.recs_,
+            (std::vector<Rec>{R(TERN_AT_EV_IPD_BAD), R(TERN_AT_EV_OK)}));
   EXPECT_EQ(1u, remote.p_.stats.bad_ipd);
   // Junk lines before, between and after: dropped or handed on, the
   // answer whole.
@@ -607,6 +747,9 @@ TEST(AtParser, OverlongLinesAreDropped) {
 }
 
 #if TERN_CONFIG_IPV6  // IPv6 addresses in the modem's lines
+// The longest header the parser reads (a 10-digit length: a malformed
+// one, over TERN_AT_IPD_LEN_MAX, said for its link) fits the smallest
+// buffer, and so does the longest it takes.
 TEST(AtParser, LongestIpdHeaderFitsTheSmallestBuffer) {
   std::string hdr =
       "+IPD,15,4294967295,\"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255\","
@@ -614,12 +757,23 @@ TEST(AtParser, LongestIpdHeaderFitsTheSmallestBuffer) {
   ASSERT_LE(hdr.size() - 1, static_cast<size_t>(TERN_AT_LINE_MIN));
   std::vector<uint8_t> buf(TERN_AT_LINE_MIN);
   tern_at_parser p;
-  ASSERT_EQ(0, tern_at_parser_init(&p, buf.data(), buf.size(), UINT32_MAX, 16));
+  ASSERT_EQ(0, tern_at_parser_init(&p, buf.data(), buf.size(),
+                                   TERN_AT_IPD_LEN_MAX, 16));
   tern_at_event ev;
   const uint8_t *d = reinterpret_cast<const uint8_t *>(hdr.data());
   EXPECT_EQ(hdr.size(), tern_at_parser_feed(&p, d, hdr.size(), &ev));
+  EXPECT_EQ(TERN_AT_EV_IPD_BAD, ev.kind);
+  EXPECT_EQ(15, ev.link);
+  EXPECT_FALSE(tern_at_parser_in_payload(&p));
+  EXPECT_EQ(1u, p.stats.bad_ipd);
+  hdr =
+      "+IPD,15,65535,\"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255\","
+      "65535:";
+  tern_at_parser_reset(&p);
+  d = reinterpret_cast<const uint8_t *>(hdr.data());
+  EXPECT_EQ(hdr.size(), tern_at_parser_feed(&p, d, hdr.size(), &ev));
   EXPECT_EQ(TERN_AT_EV_IPD, ev.kind);
-  EXPECT_EQ(4294967295u, ev.value);
+  EXPECT_EQ(65535u, ev.value);
   EXPECT_EQ(15, ev.link);
   EXPECT_EQ(1, ev.has_remote);
   EXPECT_EQ(65535, ev.remote.port);
@@ -653,6 +807,13 @@ TEST(AtParser, ResetLeavesAPayload) {
   p.Feed("\r\nOK\r\n");
   EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind);
   EXPECT_EQ(3u, p.p_.stats.ipd_bytes);
+  // And one being skipped.
+  p.Feed("+IPD,0,3000:abc");
+  EXPECT_TRUE(tern_at_parser_in_payload(&p.p_));
+  tern_at_parser_reset(&p.p_);
+  EXPECT_FALSE(tern_at_parser_in_payload(&p.p_));
+  p.Feed("\r\nOK\r\n");
+  EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind);
 }
 
 TEST(AtParser, InitChecksItsArguments) {
@@ -664,6 +825,10 @@ TEST(AtParser, InitChecksItsArguments) {
   EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, buf, sizeof buf, 0, 5));
   EXPECT_EQ(TERN_EINVAL,
             tern_at_parser_init(&p, buf, sizeof buf, 1, TERN_AT_MAX_LINKS + 1));
+  EXPECT_EQ(TERN_EINVAL, tern_at_parser_init(&p, buf, sizeof buf,
+                                             TERN_AT_IPD_LEN_MAX + 1, 5));
+  EXPECT_EQ(0,
+            tern_at_parser_init(&p, buf, sizeof buf, TERN_AT_IPD_LEN_MAX, 5));
   EXPECT_EQ(0, tern_at_parser_init(&p, buf, sizeof buf, 1, 0));
   EXPECT_EQ(0, tern_at_parser_init(&p, buf, sizeof buf, 1, 1));
 }
@@ -721,7 +886,8 @@ TEST(AtParser, SessionSplitAtEveryByte) {
 
 // Random bytes, then a clean line end and a result: the parser must still
 // be there (whatever the garbage did, a payload it started is over once
-// its length has passed, and ipd_max bounds that).
+// its length has passed, and TERN_AT_IPD_LEN_MAX bounds that: a payload
+// over ipd_max is skipped to its end).
 TEST(AtParser, SurvivesRandomBytes) {
   std::mt19937 rng(1234);
   for (int round = 0; round < 200; round++) {
@@ -734,7 +900,7 @@ TEST(AtParser, SurvivesRandomBytes) {
                          : alpha[rng() % (sizeof alpha - 1)];
     }
     p.Feed(junk);
-    p.Feed(std::string(16, '-') + "\r\nOK\r\n");
+    p.Feed(std::string(TERN_AT_IPD_LEN_MAX, '-') + "\r\nOK\r\n");
     ASSERT_FALSE(p.recs_.empty());
     EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind) << round;
   }

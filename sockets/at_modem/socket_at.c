@@ -559,9 +559,11 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
   m->ipd_sock = NO_SOCK;
   if (s == NULL) {
     /* Active mode: a connection waiting for accept has no ring for its
-     * bytes. It is closed and counted, as beyond the backlog, rather
-     * than accepted with the start of its stream missing. */
-    if (ev->value > 0 && ev->link < TERN_SOCKET_AT_LINKS &&
+     * bytes (nor one whose header did not parse: they are lost). It is
+     * closed and counted, as beyond the backlog, rather than accepted
+     * with the start of its stream missing. */
+    if ((ev->value > 0 || ev->kind == TERN_AT_EV_IPD_BAD) &&
+        ev->link < TERN_SOCKET_AT_LINKS &&
         m->link_sock[ev->link] == LINK_PENDING) {
       pend_remove(m, ev->link);
       m->stats.refused++;
@@ -590,13 +592,13 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
 }
 
 static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
-  if (ev->kind == TERN_AT_EV_RECVDATA_DATA) {
-    /* The answer of the AT+CIPRECVDATA in flight, also one dropped for
-     * an aborted socket (before, its bytes did not renew the deadline: a
-     * slow answer timed out in its payload, and the rest was read as
-     * lines). */
-    op_alive(m);
-  }
+  /* Any payload, a fetch's answer (also one dropped for an aborted
+   * socket), a push or one skipped, delays the answer of the command in
+   * flight: the deadline counts from its latest bytes. Before, only a
+   * fetch's answer renewed it: a push that outlasted the deadline was
+   * cut by the timeout's parser reset, and the rest of it, the peer's
+   * bytes, read as the modem's lines. */
+  op_alive(m);
   if (m->ipd_sock >= m->nsocks) {
     m->stats.rx_dropped += (uint32_t)ev->len;
     return;
@@ -792,17 +794,21 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       break;
     }
     case TERN_AT_EV_IPD_DATA:
-    case TERN_AT_EV_RECVDATA_DATA: on_ipd_data(m, ev); break;
-    case TERN_AT_EV_IPD_TOO_LONG: {
-      /* Longer than the parser takes: its payload is dropped, so a
-       * stream it was for has a hole and fails (a datagram is lost, as
-       * one may be). Before, nothing here knew of it. */
+    case TERN_AT_EV_RECVDATA_DATA:
+    case TERN_AT_EV_TOO_LONG_DATA: on_ipd_data(m, ev); break;
+    case TERN_AT_EV_IPD_TOO_LONG:
+    case TERN_AT_EV_IPD_BAD: {
+      /* Longer than the parser takes (its payload skipped, and counted
+       * as dropped as it comes), or a header that did not parse (its
+       * payload lost: before, without a word): a stream it was for has
+       * a hole and fails (a datagram is lost, as one may be). on_ipd
+       * makes the skipped bytes nobody's, even after a +IPD of 0 bytes
+       * left its socket as the payload's. */
       tern_socket_at_sock *s = ev->link == TERN_AT_NO_LINK && m->op == OP_RECV
                                    ? op_sock(m)
                                    : link_owner(m, ev->link);
-      if (s == NULL) {
-        on_ipd(m, NULL, ev); /* a connection waiting for accept: closed */
-      } else if (s->kind == K_STREAM) {
+      on_ipd(m, NULL, ev); /* nobody's; one waiting for accept: closed */
+      if (s != NULL && s->kind == K_STREAM) {
         sock_fail(s, TERN_ENOBUFS);
       }
       break;

@@ -2031,6 +2031,243 @@ TEST_F(ModemTest, PayloadNobodyTakesIsCountedOnce) {
   fx.Pump(5);
 }
 
+// A peer's datagram or TCP segment longer than the parser hands on
+// (ipd_max, 2048), its text lines the modem says, is the network's: the
+// parser skips it byte for byte. Here 3000 bytes for link 1 carry
+// "0,CLOSED", a +IPD of "hello" for link 0, ERROR, SEND OK, ready and a
+// prompt: link 0 is not closed, nothing is injected into its stream (its
+// next bytes are the modem's real +IPD), no command is failed and the
+// modem is not taken to have restarted; link 1's stream has a hole and
+// fails (TERN_ENOBUFS), its 3000 bytes counted as dropped. Before the
+// fix the payload was read as lines: link 0 read its end (or "hello").
+std::string InjectingPayload(size_t n, size_t lead = 1000) {
+  std::string d = std::string(lead, 'a') +
+                  "\r\n0,CLOSED\r\n\r\n+IPD,0,5:hello\r\nERROR\r\n"
+                  "\r\nSEND OK\r\nready\r\n\r\n>\r\n0,CONNECT\r\n";
+  d += std::string(n - d.size(), 'z');
+  return d;
+}
+
+TEST_F(ModemTest, PayloadOverTheLimitIsNeverReadAsTheModemsWords) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.Write("\r\n+IPD,1,3000:" + InjectingPayload(3000) + "\r\n+IPD,0,3:abc");
+  fx.Pump(20);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, 3, &end), "abc");
+  EXPECT_EQ(Read(fx, b, 1, &end), "");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
+  EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+  fx.Write("\r\n+IPD,0,2:ok");
+  EXPECT_EQ(Read(fx, a, 2, &end), "ok");
+  EXPECT_EQ(fx.modem_.stats.rx_dropped, 3000u);
+  EXPECT_EQ(fx.modem_.stats.restarts, 0u);
+  EXPECT_EQ(fx.modem_.stats.stray, 0u);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// The same as a datagram (a link of a connected datagram socket, which
+// loses it as a datagram may be lost and goes on), its +IPD split in two
+// at every byte of its header, of the lines inside it and of its end:
+// each time link 0's stream gets exactly the modem's next +IPD, and the
+// datagram socket receives nothing of it, then a datagram that fits.
+TEST_F(ModemTest, DatagramOverTheLimitSplitAnywhereIsSkipped) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *u;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+  ASSERT_EQ(tern_socket_connect(u, &to), 0);
+  int err = 1;
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *cx) {
+                    return tern_socket_poll_send_to(u, cx, nullptr, "q", 1,
+                                                    &err);
+                  }),
+            TERN_READY);  // link 1 open
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  const std::string hdr = "\r\n+IPD,1,2100,\"192.0.2.1\",7:";
+  const std::string in = hdr + InjectingPayload(2100);
+  std::vector<size_t> cuts;
+  for (size_t k = 1; k < hdr.size() + 2; k++)
+    cuts.push_back(k);
+  for (size_t k = hdr.size() + 998; k < hdr.size() + 1070; k++)
+    cuts.push_back(k);
+  for (size_t k = in.size() - 2; k < in.size(); k++)
+    cuts.push_back(k);
+  unsigned round = 0;
+  for (size_t k : cuts) {
+    SCOPED_TRACE("split at " + std::to_string(k));
+    std::string mark = std::to_string(1000 + round++);
+    fx.Write(in.substr(0, k));
+    fx.Pump(2);
+    fx.Write(in.substr(k) + "\r\n+IPD,0,4:" + mark);
+    ptrdiff_t end = 0;
+    ASSERT_EQ(Read(fx, a, 4, &end), mark) << tern_strerror((int)end);
+  }
+  EXPECT_EQ(fx.modem_.stats.rx_dropped, 2100u * cuts.size());
+  char buf[64];
+  int n = 0;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  EXPECT_EQ(tern_socket_poll_recv_from(u, &cx, nullptr, buf, sizeof buf, &n),
+            TERN_PENDING);
+  fx.Write("\r\n+IPD,1,4,\"192.0.2.1\",7:ping");
+  ASSERT_EQ(Drive(fx,
+                  [&](tern_cx *c) {
+                    return tern_socket_poll_recv_from(u, c, nullptr, buf,
+                                                      sizeof buf, &n);
+                  }),
+            TERN_READY);
+  EXPECT_EQ(std::string(buf, (size_t)n), "ping");
+  EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+  tern_socket_abort(a);
+  tern_socket_abort(u);
+  fx.Pump(5);
+}
+
+// The skip takes as long as the UART needs: at 2 bytes a millisecond the
+// 3000 bytes take 1.5 s, past the 200 ms deadline of the send in flight
+// (whose answer comes after them). Each payload byte renews the
+// deadline, so the send completes and the skip is not cut by a timeout:
+// a parser reset there would read the rest of the payload, with its
+// "0,CLOSED", as lines.
+TEST_F(ModemTest, PayloadOverTheLimitAtASlowBaudRateIsNotCutByATimeout) {
+  ScriptedModem fx(200, 2);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.Write("\r\n+IPD,1,3000:" + InjectingPayload(3000, 2000));
+  EXPECT_EQ(SendAndFlush(fx, a, "x"), 0);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  fx.Write("\r\n+IPD,0,2:ok");
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, 2, &end), "ok");
+  EXPECT_EQ(Read(fx, b, 1, &end), "");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// The same for a payload within the limit (active mode's push): 1000
+// bytes for link 1 at 2 bytes a millisecond outlast the 200 ms deadline
+// of link 0's send. Before the fix only a fetch's answer renewed the
+// deadline: the send timed out inside the push, the parser was reset
+// there, link 1 failed with TERN_ETIMEDOUT and the rest of the push, its
+// "0,CLOSED" included, was read as the modem's lines.
+TEST_F(ModemTest, PushAtASlowBaudRateIsNotCutByATimeout) {
+  ScriptedModem fx(200, 2);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  std::string d = InjectingPayload(1000, 900);
+  fx.Write("\r\n+IPD,1,1000:" + d);
+  EXPECT_EQ(SendAndFlush(fx, a, "x"), 0);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, b, d.size(), &end), d) << tern_strerror((int)end);
+  fx.Write("\r\n+IPD,0,2:ok");
+  EXPECT_EQ(Read(fx, a, 2, &end), "ok");
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// A header too malformed to trust its length (here "1x") but whose link
+// parsed is said: that link's stream has lost its payload, so it fails
+// (TERN_ENOBUFS, as any stream with a hole), and the other link goes on.
+// One whose link does not parse (link 9 of 0..4) is only counted: nobody
+// can say whose bytes went (README.md). Before the fix neither was said:
+// link 1's stream went on past the hole.
+TEST_F(ModemTest, MalformedHeaderFailsItsLinksStream) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.Write(
+      "\r\n+IPD,1,3:abc\r\n+IPD,9,3:xyz\r\n+IPD,1,1x:def\r\n"
+      "+IPD,0,3:ghi\r\n+IPD,1,3:jkl");
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, b, 6, &end), "abc");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
+  EXPECT_EQ(Read(fx, a, 3, &end), "ghi");
+  EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+  EXPECT_EQ(fx.modem_.parser.stats.bad_ipd, 2u);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=1"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=1"));
+  EXPECT_FALSE(fx.Sent("AT+CIPCLOSE=0"));
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// Passive mode: an answer to AT+CIPRECVDATA whose header does not parse
+// has lost the bytes the modem gave (it holds them no more): the stream
+// fails with TERN_ENOBUFS. Before the fix the answer was dropped without
+// a word, its OK ended the fetch as "nothing more held", and the reader
+// waited for ever.
+TEST_F(ModemTest, MalformedFetchAnswerFailsItsStream) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVDATA=0,1024"] =
+      "+CIPRECVDATA:5x,\"192.0.2.1\",7,hello\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  fx.Write("\r\n+IPD,0,5\r\n");
+  tern_stream st = tern_socket_stream(a);
+  char buf[8];
+  ptrdiff_t n = 1;
+  ASSERT_EQ(Drive(
+                fx,
+                [&](tern_cx *cx) {
+                  return tern_stream_poll_read(&st, cx, buf, sizeof buf, &n);
+                },
+                1000),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ENOBUFS) << tern_strerror((int)n);
+  EXPECT_TRUE(fx.Sent("AT+CIPRECVDATA=0,1024"));
+  tern_socket_abort(a);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
