@@ -14,6 +14,7 @@
 
 #include "apps/bulk/bulk.h"
 #include "apps/discard/host_stack.h"
+#include "apps/host_args/host_args.h"
 
 static tern_executor ex;
 static tern_host_stack stack;
@@ -45,8 +46,7 @@ static void usage(const char *argv0) {
 
 int main(int argc, char **argv) {
   const char *tap = NULL, *addr = NULL, *pcap_path = NULL, *to = NULL;
-  long long bytes = -1;
-  long port = 0;
+  const char *bytes_s = NULL, *listen_s = NULL;
   if (argc % 2 == 0) {
     usage(argv[0]);
   }
@@ -59,25 +59,35 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--pcap") == 0) {
       pcap_path = v;
     } else if (strcmp(argv[i], "--bytes") == 0) {
-      bytes = strtoll(v, NULL, 10);
+      bytes_s = v;
     } else if (strcmp(argv[i], "--connect") == 0) {
       to = v;
     } else if (strcmp(argv[i], "--listen") == 0) {
-      port = strtol(v, NULL, 10);
+      listen_s = v;
     } else {
       usage(argv[0]);
     }
   }
-  if (tap == NULL || addr == NULL || bytes < 0 || (to == NULL) == (port == 0) ||
-      port < 0 || port > 65535) {
+  if (tap == NULL || addr == NULL || bytes_s == NULL ||
+      (to == NULL) == (listen_s == NULL)) {
     usage(argv[0]);
+  }
+  uint64_t bytes, port = 0;
+  if (!tern_host_arg_number(bytes_s, 0, INT64_MAX, &bytes)) {
+    fprintf(stderr, "bulk: bad --bytes %s (want a number of bytes)\n", bytes_s);
+    return 2;
+  }
+  if (listen_s != NULL && !tern_host_arg_number(listen_s, 1, 65535, &port)) {
+    fprintf(stderr, "bulk: bad --listen %s (want a port, 1..65535)\n",
+            listen_s);
+    return 2;
   }
   tern_endpoint ep = {0};
   if (to != NULL) {
     const char *colon = strchr(to, ':');
-    long p = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
+    uint64_t p = 0;
     ep.addr.family = TERN_IP_V4;
-    if (colon == NULL || p <= 0 || p > 65535 ||
+    if (colon == NULL || !tern_host_arg_number(colon + 1, 1, 65535, &p) ||
         tern_ipv4_parse(&ep.addr.u.v4, to, (size_t)(colon - to)) != 0) {
       fprintf(stderr, "bulk: bad --connect %s (want A.B.C.D:PORT)\n", to);
       return 2;
@@ -88,9 +98,8 @@ int main(int argc, char **argv) {
   }
   tern_executor_init(&ex);
   tern_host_stack_open(&stack, &ex, "bulk", tap, addr, pcap_path);
-  int rc = to != NULL
-               ? tern_bulk_connect(&bulk, &ex, &stack.tcp, &ep, (uint64_t)bytes)
-               : tern_bulk_listen(&bulk, &ex, &stack.tcp, &ep, (uint64_t)bytes);
+  int rc = to != NULL ? tern_bulk_connect(&bulk, &ex, &stack.tcp, &ep, bytes)
+                      : tern_bulk_listen(&bulk, &ex, &stack.tcp, &ep, bytes);
   if (rc != 0) {
     fprintf(stderr, "bulk: start: %s\n", tern_strerror(rc));
     return 1;
@@ -98,14 +107,15 @@ int main(int argc, char **argv) {
   bulk.on_done = on_done;
   tern_host_stack_exit_on_signals();
   if (to != NULL) {
-    printf("bulk: connecting to %s, %lld bytes (%s)\n", to, bytes, tap);
+    printf("bulk: connecting to %s, %" PRIu64 " bytes (%s)\n", to, bytes, tap);
   } else {
-    printf("bulk: listening on port %ld, %lld bytes (%s)\n", port, bytes, tap);
+    printf("bulk: listening on port %" PRIu64 ", %" PRIu64 " bytes (%s)\n",
+           port, bytes, tap);
   }
   fflush(stdout);
   if (to != NULL) {
     tern_executor_run(&ex, &bulk.w.task);
-    return bulk.err == 0 && bulk.sent == (uint64_t)bytes ? 0 : 1;
+    return bulk.err == 0 && bulk.sent == bytes ? 0 : 1;
   }
   tern_executor_run(&ex, NULL);
   return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apps/host_args/host_args.h"
 #include "tern/ethernet.h"
 #include "tern/host_netdev.h"
 #include "tern/host_rng.h"
@@ -44,12 +45,9 @@ static tern_poll tcp_run(tern_task *t, tern_cx *cx) {
 void tern_host_stack_open(tern_host_stack *s, tern_executor *ex,
                           const char *prog, const char *tap, const char *addr,
                           const char *pcap_path) {
-  const char *slash = strchr(addr, '/');
-  char *end = NULL;
-  long prefix = slash != NULL ? strtol(slash + 1, &end, 10) : -1;
   tern_ipv4_addr a;
-  if (slash == NULL || *end != '\0' || prefix < 0 || prefix > 32 ||
-      tern_ipv4_parse(&a, addr, (size_t)(slash - addr)) != 0) {
+  uint8_t prefix;
+  if (!tern_host_arg_prefix(addr, &a, &prefix)) {
     fprintf(stderr, "%s: bad --addr %s (want A.B.C.D/P)\n", prog, addr);
     exit(2);
   }
@@ -77,7 +75,7 @@ void tern_host_stack_open(tern_host_stack *s, tern_executor *ex,
   check(prog, "ip", tern_ip_stack_init(&s->ip, &pool, &rng));
   check(prog, "ipv4", tern_ipv4_init(&s->v4, &s->ip));
   check(prog, "iface", tern_ip_iface_add(&s->ip, &s->iface, dev));
-  check(prog, "addr", tern_ipv4_set_addr(&s->iface, &a, (uint8_t)prefix, NULL));
+  check(prog, "addr", tern_ipv4_set_addr(&s->iface, &a, prefix, NULL));
   check(prog, "udp", tern_udp_init(&s->udp, &s->ip));
   check(prog, "tcp", tern_tcp_init(&s->tcp, &s->ip, NULL));
   tern_task_init(&s->ip_task, ip_run);

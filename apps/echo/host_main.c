@@ -23,6 +23,7 @@
 
 #include "apps/echo/echo.h"
 #include "apps/echo/echo_tcp.h"
+#include "apps/host_args/host_args.h"
 #include "tern/checksum.h"
 #include "tern/dhcpv4.h"
 #include "tern/ethernet.h"
@@ -112,20 +113,6 @@ static void usage(const char *argv0) {
 static void on_signal(int sig) {
   (void)sig;
   _exit(0); /* the pcap file is written record by record: nothing to flush */
-}
-
-static int parse_prefix(const char *s, tern_ipv4_addr *addr, uint8_t *len) {
-  const char *slash = strchr(s, '/');
-  if (slash == NULL) {
-    return -1;
-  }
-  char *end = NULL;
-  long p = strtol(slash + 1, &end, 10);
-  if (*end != '\0' || p < 0 || p > 32) {
-    return -1;
-  }
-  *len = (uint8_t)p;
-  return tern_ipv4_parse(addr, s, (size_t)(slash - s));
 }
 
 static void die(const char *what, int err) {
@@ -245,7 +232,7 @@ int main(int argc, char **argv) {
   const char *tap = NULL, *tun = NULL, *slip_path = NULL, *pcap_path = NULL;
   const char *addr_s = NULL, *gw_s = NULL, *remember_s = NULL;
   const char *ppp_path = NULL, *ppp_peer_s = NULL, *probe_s = NULL;
-  long mtu = 0;
+  const char *mtu_s = NULL;
   int use_dhcp = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--dhcp") == 0) {
@@ -275,7 +262,7 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--pcap") == 0) {
       pcap_path = v;
     } else if (strcmp(argv[i], "--mtu") == 0) {
-      mtu = strtol(v, NULL, 10);
+      mtu_s = v;
     } else if (strcmp(argv[i], "--dhcp-remember") == 0) {
       remember_s = v;
     } else {
@@ -306,7 +293,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "echo: bad --ppp-peer or --probe address\n");
     return 2;
   }
-  if (addr_s != NULL && parse_prefix(addr_s, &addr, &prefix) != 0) {
+  uint64_t mtu = 1006;
+  if (mtu_s != NULL && !tern_host_arg_number(mtu_s, 1, 0xffff, &mtu)) {
+    fprintf(stderr, "echo: bad --mtu %s (want 1..65535)\n", mtu_s);
+    return 2;
+  }
+  if (addr_s != NULL && !tern_host_arg_prefix(addr_s, &addr, &prefix)) {
     fprintf(stderr, "echo: bad --addr %s (want A.B.C.D/P)\n", addr_s);
     return 2;
   }
@@ -351,7 +343,7 @@ int main(int argc, char **argv) {
     dev = tern_ppp_netdev(&ppp);
   } else if (slip_path != NULL) {
     rc = tern_slip_init(&slip, tern_host_fd_stream_get(&serial), &pool, slip_tx,
-                        sizeof slip_tx, mtu > 0 ? (size_t)mtu : 1006);
+                        sizeof slip_tx, (size_t)mtu);
     if (rc != 0) {
       die("slip", rc);
     }

@@ -114,6 +114,11 @@ static int parse_header(tern_http_head *h, const char *l, size_t n) {
 /* The blank line: the head ends, or an interim response's does. */
 static int end_head(tern_http_head *h) {
   if (h->status < 200) {
+    /* An interim head counts as a line, so that a server sending them
+     * without end is refused as one sending header lines would be. */
+    if (++h->headers > TERN_HTTP_HEADERS_MAX) {
+      return TERN_EMSGSIZE;
+    }
     h->state = ST_STATUS; /* RFC 9110 15.2: skip it, the final one follows */
     h->has_length = 0;
     h->content_length = 0;

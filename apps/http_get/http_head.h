@@ -14,7 +14,7 @@
  * What it refuses (every refusal is final: later feeds return it again):
  *   TERN_EMSGSIZE  a line longer than TERN_HTTP_LINE_MAX bytes (without its
  *                  line end), or more than TERN_HTTP_HEADERS_MAX header
- *                  lines
+ *                  lines and interim heads together
  *   TERN_EPROTO    a status line that is not "HTTP/1.D DDD[ reason]", a
  *                  control byte in a line (other than a tab), a CR not
  *                  before the LF, a header line without a name and a colon
@@ -41,7 +41,9 @@ extern "C" {
 #ifndef TERN_HTTP_LINE_MAX
 #define TERN_HTTP_LINE_MAX 256
 #endif
-/* The most header lines in one response head (interim heads included). */
+/* The most header lines in one response head, interim heads included,
+ * each interim head counting as one more (so that 1xx heads without end
+ * are refused too). */
 #ifndef TERN_HTTP_HEADERS_MAX
 #define TERN_HTTP_HEADERS_MAX 64
 #endif

@@ -219,6 +219,34 @@ TEST(HttpHead, HeaderCountBound) {
   EXPECT_EQ(Rc(s + "X: y\r\n\r\n"), TERN_EMSGSIZE);
 }
 
+// A server sending interim heads (1xx) without end: each was skipped
+// with its header lines counted, but a head with none counted nothing, so
+// "HTTP/1.1 100 Continue\r\n\r\n" over and over was taken for ever and
+// a client with no timeout of its own read for ever. Each interim head
+// now counts as a line against TERN_HTTP_HEADERS_MAX.
+TEST(HttpHead, EndlessInterimHeadsAreBounded) {
+  std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  std::string s;
+  for (int i = 0; i < TERN_HTTP_HEADERS_MAX; i++) {
+    s += interim;
+  }
+  // As many as the bound, then the final head: taken.
+  Result r = Feed(s + "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.h.status, 200);
+  // One more: refused at the end of the interim head over the bound.
+  r = Feed(s + interim + "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_EQ(r.rc, TERN_EMSGSIZE);
+  EXPECT_EQ(r.used, s.size() + interim.size());
+  // Interim heads and header lines share the bound.
+  std::string mixed = "HTTP/1.1 103 Early Hints\r\n";
+  for (int i = 1; i < TERN_HTTP_HEADERS_MAX; i++) {
+    mixed += "Link: </a>\r\n";
+  }
+  EXPECT_EQ(Rc(mixed + "\r\nHTTP/1.1 200 OK\r\n\r\n"), 1);
+  EXPECT_EQ(Rc(mixed + "\r\nHTTP/1.1 200 OK\r\nX: y\r\n\r\n"), TERN_EMSGSIZE);
+}
+
 TEST(HttpHead, RefusalIsSticky) {
   tern_http_head h;
   tern_http_head_init(&h);

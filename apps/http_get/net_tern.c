@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apps/host_args/host_args.h"
 #include "apps/http_get/host_net.h"
 #include "tern/ethernet.h"
 #include "tern/host_netdev.h"
@@ -74,12 +75,9 @@ tern_net *http_host_net_open(tern_executor *ex, const char *prog) {
     fprintf(stderr, "%s: --tap and --addr are required\n", prog);
     exit(2);
   }
-  const char *slash = strchr(addr, '/');
-  char *end = NULL;
-  long prefix = slash != NULL ? strtol(slash + 1, &end, 10) : -1;
   tern_ipv4_addr a, g;
-  if (slash == NULL || *end != '\0' || prefix < 0 || prefix > 32 ||
-      tern_ipv4_parse(&a, addr, (size_t)(slash - addr)) != 0) {
+  uint8_t prefix;
+  if (!tern_host_arg_prefix(addr, &a, &prefix)) {
     fprintf(stderr, "%s: bad --addr %s (want A.B.C.D/P)\n", prog, addr);
     exit(2);
   }
@@ -98,9 +96,8 @@ tern_net *http_host_net_open(tern_executor *ex, const char *prog) {
   check(prog, "ip", tern_ip_stack_init(&ip, &pool, &rng));
   check(prog, "ipv4", tern_ipv4_init(&v4, &ip));
   check(prog, "iface", tern_ip_iface_add(&ip, &iface, tern_eth_netdev(&eth)));
-  check(
-      prog, "addr",
-      tern_ipv4_set_addr(&iface, &a, (uint8_t)prefix, gw != NULL ? &g : NULL));
+  check(prog, "addr",
+        tern_ipv4_set_addr(&iface, &a, prefix, gw != NULL ? &g : NULL));
   check(prog, "tcp", tern_tcp_init(&tcp, &ip, NULL));
   tern_socket_tern_storage st = {socks,   1,       conns, 1, tcp_bufs,
                                  TX_RING, RX_RING, NULL,  0};

@@ -270,6 +270,9 @@ TEST_F(PtyTest, NoPeerYetMeansWaitNotEnd) {
   ptrdiff_t n = -100;
   EXPECT_EQ(tern_stream_poll_read(&io_, &cx, buf, sizeof buf, &n),
             TERN_PENDING);
+  // Released while w waits (and is alive): w is woken, once.
+  tern_host_fd_stream_release(&s_);
+  EXPECT_EQ(w.Take(), 1);
 }
 
 TEST_F(PtyTest, RawBytesBothWays) {
@@ -386,6 +389,79 @@ TEST(PipePairTest, BytesAndHalfClose) {
   EXPECT_EQ(StreamRead(&io, buf, sizeof buf), 0);
 
   tern_host_fd_stream_release(&s);
+  close(up[0]);
+}
+
+// Fills the stream's way out until a write waits (PENDING, with w's
+// waker stored).
+void FillUntilWriteWaits(tern_stream *io, tern_test::CountingWaker *w) {
+  static const char chunk[65536] = {};
+  tern_cx cx = w->Cx();
+  for (int i = 0; i < 1000; i++) {
+    ptrdiff_t n = 0;
+    if (tern_stream_poll_write(io, &cx, chunk, sizeof chunk, &n) ==
+        TERN_PENDING) {
+      return;
+    }
+    ASSERT_GT(n, 0);
+  }
+  FAIL() << "the write never waited";
+}
+
+// A task asleep in a read or a write when the stream is released, or when
+// the write end of a pipe pair is closed, must be woken to meet
+// TERN_ECLOSED (as the TAP/TUN driver's close does). Before, release and
+// close unregistered the descriptors, which forgets the stored wakers
+// without calling them: the task slept for ever.
+TEST(FdStreamReleaseTest, ReleaseWakesAWaitingReaderAndWriter) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  tern_host_fd_stream s;
+  ASSERT_EQ(tern_host_fd_stream_open(&s, fds[0], fds[0]), 0);
+  tern_stream io = tern_host_fd_stream_get(&s);
+  tern_test::CountingWaker reader, writer;
+  tern_cx rcx = reader.Cx();
+  char buf[16];
+  ptrdiff_t n = 0;
+  ASSERT_EQ(tern_stream_poll_read(&io, &rcx, buf, sizeof buf, &n),
+            TERN_PENDING);
+  FillUntilWriteWaits(&io, &writer);
+  ASSERT_EQ(reader.Take() + writer.Take(), 0);
+
+  tern_host_fd_stream_release(&s);
+  EXPECT_EQ(reader.Take(), 1);
+  EXPECT_EQ(writer.Take(), 1);
+  EXPECT_EQ(tern_stream_poll_read(&io, &rcx, buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  tern_cx wcx = writer.Cx();
+  EXPECT_EQ(tern_stream_poll_write(&io, &wcx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  close(fds[1]);
+}
+
+TEST(FdStreamReleaseTest, ClosingAPipePairWakesAWaitingWriter) {
+  int down[2], up[2];
+  ASSERT_EQ(pipe2(down, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(up, O_CLOEXEC), 0);
+  tern_host_fd_stream s;
+  ASSERT_EQ(tern_host_fd_stream_open(&s, down[0], up[1]), 0);
+  tern_stream io = tern_host_fd_stream_get(&s);
+  tern_test::CountingWaker writer, closer;
+  FillUntilWriteWaits(&io, &writer);
+  ASSERT_EQ(writer.Take(), 0);
+
+  tern_cx ccx = closer.Cx();
+  int err = -100;
+  ASSERT_EQ(tern_stream_poll_close(&io, &ccx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(writer.Take(), 1);
+  tern_cx wcx = writer.Cx();
+  ptrdiff_t n = 0;
+  EXPECT_EQ(tern_stream_poll_write(&io, &wcx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+
+  tern_host_fd_stream_release(&s);
+  close(down[1]);
   close(up[0]);
 }
 

@@ -68,18 +68,27 @@ int tern_host_fd_stream_open(tern_host_fd_stream *s, int rfd, int wfd) {
   return 0;
 }
 
+/* Ends the use of one descriptor: a task waiting on it is woken first (its
+ * next poll meets TERN_ECLOSED), since unregistering forgets the wakers
+ * without calling them. */
+static void fd_drop(tern_host_fd *reg, int fd) {
+  (void)tern_host_fd_wake(reg);
+  (void)tern_host_fd_unregister(reg);
+  close(fd);
+}
+
 int tern_host_fd_stream_release(tern_host_fd_stream *s) {
   if (s == NULL || s->rfd < 0) {
     return 0;
   }
-  if (s->wfd >= 0 && s->wfd != s->rfd) {
-    (void)tern_host_fd_unregister(&s->wreg);
-    close(s->wfd);
-  }
-  (void)tern_host_fd_unregister(&s->rreg);
-  close(s->rfd);
+  int rfd = s->rfd, wfd = s->wfd;
+  /* Marked released before the wakes, for a woken task on another thread. */
   s->rfd = -1;
   s->wfd = -1;
+  if (wfd >= 0 && wfd != rfd) {
+    fd_drop(&s->wreg, wfd);
+  }
+  fd_drop(&s->rreg, rfd);
   return 0;
 }
 
@@ -176,9 +185,9 @@ static tern_poll fd_poll_close(void *self, tern_cx *cx, int *err) {
       *err = TERN_EIO;
     }
   } else if (s->wfd != s->rfd) {
-    (void)tern_host_fd_unregister(&s->wreg);
-    close(s->wfd);
+    int wfd = s->wfd;
     s->wfd = -1;
+    fd_drop(&s->wreg, wfd);
   }
   return TERN_READY;
 }

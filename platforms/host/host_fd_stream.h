@@ -71,8 +71,9 @@ int tern_host_fd_stream_open(tern_host_fd_stream *s, int rfd, int wfd);
 /* The stream interface of an open stream. */
 tern_stream tern_host_fd_stream_get(tern_host_fd_stream *s);
 
-/* Unregisters and closes the descriptors. Safe on a released stream.
- * Returns 0. */
+/* Unregisters and closes the descriptors, waking first a task waiting to
+ * read or write (its next poll gives TERN_ECLOSED). Safe on a released
+ * stream. Returns 0. */
 int tern_host_fd_stream_release(tern_host_fd_stream *s);
 
 /* Opens a new pseudo-terminal pair in raw mode (cfmakeraw: no echo, no
