@@ -247,7 +247,7 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   l->t2_s = lease - lease / 8; /* 7/8 rounded up: never before T1 */
   if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
       (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
-      o->t2 <= lease) {
+      o->t2 < lease) { /* T2 at the end: never renewed nor rebound */
     l->t1_s = o->t1;
     l->t2_s = o->t2;
   }

@@ -739,6 +739,22 @@ TEST_F(Dhcpv4Test, ShortLeaseRenewsBeforeItRebinds) {
   EXPECT_TRUE(Eq(r.dst, kServer));
 }
 
+// A server's T2 (or T1 and T2) at the lease's end would have the client
+// neither renew nor rebind before the lease ends: RFC 2131 4.4.5 has
+// T1 < T2 < the lease. Such times are taken as 1/2 and 7/8 of it; they
+// were kept, and the address was lost unrenewed at 600 s.
+TEST_F(Dhcpv4Test, AT2AtTheLeasesEndIsNotKept) {
+  Start();
+  Dora(600, 600, 600);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(leases_.back().t1_s, 300u);
+  EXPECT_EQ(leases_.back().t2_s, 525u);
+  Advance(300000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(r.dst, kServer));
+}
+
 // An infinite lease (and any longer than the clock counts) is renewed at
 // half of TERN_DHCPV4_MAX_LEASE_S, not given up there.
 TEST_F(Dhcpv4Test, InfiniteLeaseRenewedAtHalfTheLongestLease) {
