@@ -495,6 +495,28 @@ TEST_F(Dhcpv4Test, TheSubnetsOwnAddressOrBroadcastIsIgnored) {
   EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_taken, 2u);
 }
 
+// A server id that is no host's address (0.0.0.0, broadcast, loopback,
+// multicast) is none: the client would renew and release unicast to it.
+// A reply with one is ignored as one without; it was taken.
+TEST_F(Dhcpv4Test, AServerIdThatIsNoHostsIsIgnored) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  for (tern_ipv4_addr bad : {kZero, kBcast, tern_ipv4(127, 0, 0, 1),
+                             tern_ipv4(224, 0, 0, 1)}) {
+    Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, kOffered, -1, -1, bad), kBcast);
+  }
+  EXPECT_TRUE(Wire().empty());  // no REQUEST
+  EXPECT_EQ(State(), TERN_DHCPV4_SELECTING);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, 4u);
+  Inject(Reply(d, TERN_DHCPV4_OFFER));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600, kOffered, -1, -1, kZero), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  Inject(Reply(r, TERN_DHCPV4_ACK));
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
 // On a device that resolves next hops (Ethernet's ARP), as the echo
 // firmware runs the client.
 class Dhcpv4EthernetTest : public Dhcpv4Test {
