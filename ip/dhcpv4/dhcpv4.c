@@ -247,7 +247,7 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   l->t2_s = lease - lease / 8; /* 7/8 rounded up: never before T1 */
   if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
       (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
-      o->t2 <= lease) {
+      o->t2 < lease) { /* T2 at the end: never renewed nor rebound */
     l->t1_s = o->t1;
     l->t2_s = o->t2;
   }
@@ -281,9 +281,9 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
                  (IN(s, BIT(REBOOTING) | BIT(REBINDING)) ||
                   memcmp(&o.server_id, &c->lease.server, 4) == 0);
   /* Every reply the client takes names its server (an OFFER's, an ACK's
-   * and a NAK's MUST, RFC 2131 table 3). */
-  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac) ||
-      (o.present & TERN_DHCPV4_HAVE_SERVER_ID) == 0) {
+   * and a NAK's MUST, RFC 2131 table 3), a host's address (absent, it is
+   * 0.0.0.0): renewals and the RELEASE go to it. */
+  if (!tern_dhcpv4_is_reply_to(m, c->xid, c->mac) || !host_addr(o.server_id)) {
     t = 0; /* not ours, or not one to take */
   }
   if (t == TERN_DHCPV4_NAK && answers) {

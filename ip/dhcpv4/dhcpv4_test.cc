@@ -495,6 +495,28 @@ TEST_F(Dhcpv4Test, TheSubnetsOwnAddressOrBroadcastIsIgnored) {
   EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_taken, 2u);
 }
 
+// A server id that is no host's address (0.0.0.0, broadcast, loopback,
+// multicast) is none: the client would renew and release unicast to it.
+// A reply with one is ignored as one without; it was taken.
+TEST_F(Dhcpv4Test, AServerIdThatIsNoHostsIsIgnored) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  for (tern_ipv4_addr bad : {kZero, kBcast, tern_ipv4(127, 0, 0, 1),
+                             tern_ipv4(224, 0, 0, 1)}) {
+    Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, kOffered, -1, -1, bad), kBcast);
+  }
+  EXPECT_TRUE(Wire().empty());  // no REQUEST
+  EXPECT_EQ(State(), TERN_DHCPV4_SELECTING);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, 4u);
+  Inject(Reply(d, TERN_DHCPV4_OFFER));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600, kOffered, -1, -1, kZero), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  Inject(Reply(r, TERN_DHCPV4_ACK));
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+}
+
 // On a device that resolves next hops (Ethernet's ARP), as the echo
 // firmware runs the client.
 class Dhcpv4EthernetTest : public Dhcpv4Test {
@@ -734,6 +756,22 @@ TEST_F(Dhcpv4Test, ShortLeaseRenewsBeforeItRebinds) {
   EXPECT_EQ(leases_.back().t1_s, 2u);
   EXPECT_EQ(leases_.back().t2_s, 4u);  // 4 - 4 / 8: rounded up
   Advance(2000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(r.dst, kServer));
+}
+
+// A server's T2 (or T1 and T2) at the lease's end would have the client
+// neither renew nor rebind before the lease ends: RFC 2131 4.4.5 has
+// T1 < T2 < the lease. Such times are taken as 1/2 and 7/8 of it; they
+// were kept, and the address was lost unrenewed at 600 s.
+TEST_F(Dhcpv4Test, AT2AtTheLeasesEndIsNotKept) {
+  Start();
+  Dora(600, 600, 600);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(leases_.back().t1_s, 300u);
+  EXPECT_EQ(leases_.back().t2_s, 525u);
+  Advance(300000);
   Sent r = One(TERN_DHCPV4_REQUEST);
   EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
   EXPECT_TRUE(Eq(r.dst, kServer));
