@@ -502,8 +502,8 @@ TEST_F(Dhcpv4Test, AServerIdThatIsNoHostsIsIgnored) {
   Start();
   Advance(TERN_DHCPV4_INIT_DELAY_MS);
   Sent d = One(TERN_DHCPV4_DISCOVER);
-  for (tern_ipv4_addr bad : {kZero, kBcast, tern_ipv4(127, 0, 0, 1),
-                             tern_ipv4(224, 0, 0, 1)}) {
+  for (tern_ipv4_addr bad :
+       {kZero, kBcast, tern_ipv4(127, 0, 0, 1), tern_ipv4(224, 0, 0, 1)}) {
     Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, kOffered, -1, -1, bad), kBcast);
   }
   EXPECT_TRUE(Wire().empty());  // no REQUEST
