@@ -30,19 +30,84 @@ inline std::string CheckShape(const tern_tcp_scoreboard &sb, uint32_t una,
   return "";
 }
 
-// Pipe per RFC 6675 SetPipe(), octet by octet, with IsLost() per octet.
+// IsLost() of each octet of [una, snd_nxt) per RFC 6675 4, read from the
+// scoreboard's SACKed octets alone (not tern_tcp_sack_is_lost, which
+// Pipe and NextSeg ask of a hole's first octet): DupThresh discontiguous
+// SACKed sequences above the octet, or more than (DupThresh - 1) * SMSS
+// SACKed octets above it. Counted going down, so each octet sees what
+// lies above it. Index: octet - una.
+inline std::vector<uint8_t> OctetLost(const tern_tcp_scoreboard &sb,
+                                      uint32_t una, uint32_t snd_nxt,
+                                      uint16_t smss) {
+  uint32_t n = snd_nxt - una;
+  std::vector<uint8_t> lost(n);
+  unsigned runs = 0;
+  uint32_t bytes = 0;
+  bool above = false;  // the octet above this one is SACKed
+  for (uint32_t i = n; i-- > 0;) {
+    lost[i] = runs >= TERN_TCP_DUPTHRESH ||
+              bytes > (uint32_t)(TERN_TCP_DUPTHRESH - 1) * smss;
+    bool s = tern_tcp_sack_is_sacked(&sb, una + i);
+    if (s) {
+      bytes++;
+      runs += above ? 0 : 1;
+    }
+    above = s;
+  }
+  return lost;
+}
+
+// Pipe per RFC 6675 SetPipe(), octet by octet, with IsLost() per octet
+// (OctetLost).
 inline uint32_t OctetPipe(const tern_tcp_scoreboard &sb, uint32_t una,
                           uint32_t snd_nxt, uint16_t smss, uint32_t hr) {
+  std::vector<uint8_t> lost = OctetLost(sb, una, snd_nxt, smss);
   uint32_t pipe = 0;
   for (uint32_t o = una; o != snd_nxt; o++) {
     if (tern_tcp_sack_is_sacked(&sb, o))
       continue;
-    if (!tern_tcp_sack_is_lost(&sb, o, smss))
+    if (!lost[o - una])
       pipe++;
     if (tern_seq_lt(o, hr))
       pipe++;
   }
   return pipe;
+}
+
+// NextSeg()'s rules 1 to 3 (RFC 6675 4), octet by octet: S2, the first
+// octet not SACKed at or above hr (HighRxt + 1) and below the highest
+// SACKed octet, goes by rule 1 when IsLost(S2) (OctetLost), else new
+// data goes by rule 2 when there is some, else S2 by rule 3; up to smss
+// octets from S2, none SACKed. TERN_TCP_SACK_NONE when there is no S2
+// and no new data (rule 4 is not modelled). hr in [una, snd_nxt].
+inline tern_tcp_sack_rule OctetNextSeg(const tern_tcp_scoreboard &sb,
+                                       uint32_t una, uint32_t snd_nxt,
+                                       uint16_t smss, uint32_t hr,
+                                       bool new_data, tern_tcp_sack_seg *seg) {
+  uint32_t n = snd_nxt - una, top = 0;  // top: one past the highest SACKed
+  for (uint32_t i = 0; i < n; i++)
+    if (tern_tcp_sack_is_sacked(&sb, una + i))
+      top = i + 1;
+  std::vector<uint8_t> lost = OctetLost(sb, una, snd_nxt, smss);
+  for (uint32_t i = hr - una; i + 1 < top; i++) {
+    if (tern_tcp_sack_is_sacked(&sb, una + i))
+      continue;
+    uint32_t len = 0;
+    while (len < smss && !tern_tcp_sack_is_sacked(&sb, una + i + len))
+      len++;
+    if (lost[i] || !new_data) {
+      seg->seq = una + i;
+      seg->len = len;
+      return seg->rule = lost[i] ? TERN_TCP_SACK_LOST : TERN_TCP_SACK_UNSURE;
+    }
+    break;
+  }
+  if (new_data) {
+    seg->seq = snd_nxt;
+    seg->len = smss;
+    return seg->rule = TERN_TCP_SACK_NEW;
+  }
+  return TERN_TCP_SACK_NONE;
 }
 
 // Octets [una, snd_nxt) as flags: set when some accepted block covered it.
