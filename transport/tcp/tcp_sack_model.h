@@ -30,29 +30,35 @@ inline std::string CheckShape(const tern_tcp_scoreboard &sb, uint32_t una,
   return "";
 }
 
-// IsLost() of each octet of [una, snd_nxt) per RFC 6675 4, read from the
-// scoreboard's SACKed octets alone (not tern_tcp_sack_is_lost, which
-// Pipe and NextSeg ask of a hole's first octet): DupThresh discontiguous
-// SACKed sequences above the octet, or more than (DupThresh - 1) * SMSS
-// SACKed octets above it. Counted going down, so each octet sees what
-// lies above it. Index: octet - una.
-inline std::vector<uint8_t> OctetLost(const tern_tcp_scoreboard &sb,
-                                      uint32_t una, uint32_t snd_nxt,
+// Whether each octet of [una, snd_nxt) is SACKed on the scoreboard.
+// Index: octet - una.
+inline std::vector<uint8_t> OctetSacked(const tern_tcp_scoreboard &sb,
+                                        uint32_t una, uint32_t snd_nxt) {
+  std::vector<uint8_t> sacked(snd_nxt - una);
+  for (uint32_t i = 0; i < sacked.size(); i++)
+    sacked[i] = tern_tcp_sack_is_sacked(&sb, una + i);
+  return sacked;
+}
+
+// IsLost() of each octet per RFC 6675 4, read from the SACKed octets
+// alone (OctetSacked; not tern_tcp_sack_is_lost, which Pipe and NextSeg
+// ask of a hole's first octet): DupThresh discontiguous SACKed sequences
+// above the octet, or more than (DupThresh - 1) * SMSS SACKed octets
+// above it. Counted going down, so each octet sees what lies above it.
+inline std::vector<uint8_t> OctetLost(const std::vector<uint8_t> &sacked,
                                       uint16_t smss) {
-  uint32_t n = snd_nxt - una;
-  std::vector<uint8_t> lost(n);
+  std::vector<uint8_t> lost(sacked.size());
   unsigned runs = 0;
   uint32_t bytes = 0;
   bool above = false;  // the octet above this one is SACKed
-  for (uint32_t i = n; i-- > 0;) {
+  for (size_t i = sacked.size(); i-- > 0;) {
     lost[i] = runs >= TERN_TCP_DUPTHRESH ||
               bytes > (uint32_t)(TERN_TCP_DUPTHRESH - 1) * smss;
-    bool s = tern_tcp_sack_is_sacked(&sb, una + i);
-    if (s) {
+    if (sacked[i]) {
       bytes++;
       runs += above ? 0 : 1;
     }
-    above = s;
+    above = sacked[i] != 0;
   }
   return lost;
 }
@@ -61,14 +67,15 @@ inline std::vector<uint8_t> OctetLost(const tern_tcp_scoreboard &sb,
 // (OctetLost).
 inline uint32_t OctetPipe(const tern_tcp_scoreboard &sb, uint32_t una,
                           uint32_t snd_nxt, uint16_t smss, uint32_t hr) {
-  std::vector<uint8_t> lost = OctetLost(sb, una, snd_nxt, smss);
+  std::vector<uint8_t> sacked = OctetSacked(sb, una, snd_nxt);
+  std::vector<uint8_t> lost = OctetLost(sacked, smss);
   uint32_t pipe = 0;
-  for (uint32_t o = una; o != snd_nxt; o++) {
-    if (tern_tcp_sack_is_sacked(&sb, o))
+  for (uint32_t i = 0; i < sacked.size(); i++) {
+    if (sacked[i])
       continue;
-    if (!lost[o - una])
+    if (!lost[i])
       pipe++;
-    if (tern_seq_lt(o, hr))
+    if (tern_seq_lt(una + i, hr))
       pipe++;
   }
   return pipe;
@@ -84,16 +91,17 @@ inline tern_tcp_sack_rule OctetNextSeg(const tern_tcp_scoreboard &sb,
                                        uint32_t una, uint32_t snd_nxt,
                                        uint16_t smss, uint32_t hr,
                                        bool new_data, tern_tcp_sack_seg *seg) {
-  uint32_t n = snd_nxt - una, top = 0;  // top: one past the highest SACKed
-  for (uint32_t i = 0; i < n; i++)
-    if (tern_tcp_sack_is_sacked(&sb, una + i))
+  std::vector<uint8_t> sacked = OctetSacked(sb, una, snd_nxt);
+  std::vector<uint8_t> lost = OctetLost(sacked, smss);
+  uint32_t top = 0;  // one past the highest SACKed octet
+  for (uint32_t i = 0; i < sacked.size(); i++)
+    if (sacked[i])
       top = i + 1;
-  std::vector<uint8_t> lost = OctetLost(sb, una, snd_nxt, smss);
   for (uint32_t i = hr - una; i + 1 < top; i++) {
-    if (tern_tcp_sack_is_sacked(&sb, una + i))
+    if (sacked[i])
       continue;
     uint32_t len = 0;
-    while (len < smss && !tern_tcp_sack_is_sacked(&sb, una + i + len))
+    while (len < smss && !sacked[i + len])
       len++;
     if (lost[i] || !new_data) {
       seg->seq = una + i;
