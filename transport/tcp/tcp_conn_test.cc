@@ -2915,6 +2915,64 @@ TEST_F(TcpConn, ZeroWindowProbesAreNoLossWithSack) {
   ZeroWindowProbesAreNoLoss(this, true);
 }
 
+// The persist timer's arming restarts the idle clock (`revrtt28`), but
+// it is armed once for the data held back, not at each probe: a peer
+// gone silent behind its zero window ends the connection one user
+// timeout after the first probe, the last time anything went from idle
+// (RFC 9293 3.8.6.1 allows no keeping of a connection whose probes go
+// unanswered). Were every expiry of the persist timer to restart the
+// clock, the probes would go on for ever.
+TEST_F(TcpConn, ASilentPeerBehindAZeroWindowEndsAtTheUserTimeout) {
+  uint32_t iss;
+  OpenWithAClosedWindowAndData(&iss);
+  tern_sim_advance(conn.rtt.rto);
+  std::vector<Seg> probe = RunWoken();
+  ASSERT_EQ(probe.size(), 1u);
+  EXPECT_EQ(probe[0].data, Bytes({'x'}));
+  tern_time first = tern_now();
+  tern_time end = first + tcp.cfg.user_timeout;
+  unsigned probes = 1;
+  while (tern_time_before(tern_now() + 1000, end)) {
+    tern_sim_advance(1000);
+    probes += static_cast<unsigned>(RunWoken().size());
+  }
+  tern_sim_advance(static_cast<uint32_t>(end - 1 - tern_now()));
+  probes += static_cast<unsigned>(RunWoken().size());
+  EXPECT_GE(probes, 5u);  // backing off: RTO, 2 x RTO, ... to max_rto
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  tern_sim_advance(1);
+  RunWoken();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  uint8_t b;
+  ptrdiff_t n;
+  ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ETIMEDOUT);
+}
+
+// RFC 1122 4.2.2.17: a connection is not closed while the peer goes on
+// answering the probes of its zero window, however long past the user
+// timeout (nothing heard for it, README): each answer is heard.
+TEST_F(TcpConn, APeerAnsweringProbesOfItsZeroWindowIsKeptPastTheUserTimeout) {
+  uint32_t iss;
+  OpenWithAClosedWindowAndData(&iss);
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  tern_time end = tern_now() + 3 * tcp.cfg.user_timeout;
+  unsigned probes = 0;
+  while (tern_time_before(tern_now(), end)) {
+    tern_sim_advance(1000);
+    for (const Seg &s : RunWoken()) {
+      EXPECT_EQ(s.seq, iss + 1);
+      EXPECT_EQ(s.data, Bytes({'x'}));
+      probes++;
+      EXPECT_TRUE(Send(zero).empty());
+    }
+    ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED) << probes;
+  }
+  EXPECT_GE(probes, 6u);
+  EXPECT_EQ(tcp.stats.timeouts, 0u);
+}
+
 // RFC 6691 (and RFC 9293 3.7.1's Eff.snd.MSS): the peer's MSS bounds
 // data and TCP options together, so each segment's data is cut by the
 // options it carries: timestamps on every segment (12 bytes) and SACK

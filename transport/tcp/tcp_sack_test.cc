@@ -452,10 +452,12 @@ TEST(TcpSack, SlowStartOutsideRecoveryIsNewReno) {
 }
 
 // Random boards against the octet-by-octet model: shape, contents, and
-// the hole-walking pipe equals RFC 6675's per-octet SetPipe().
+// the hole-walking pipe and NextSeg() equal RFC 6675's per-octet SetPipe()
+// and rules 1 to 3, IsLost() counted by the model itself (a model asking
+// tern_tcp_sack_is_lost, as pipe and NextSeg do, let a wrong rule pass).
 TEST(TcpSack, RandomBoardsAgainstTheModel) {
   std::mt19937 rng(6675);
-  unsigned checks = 0, forgot = 0;
+  unsigned checks = 0, forgot = 0, nextsegs[6] = {};
   for (int run = 0; run < 200; run++) {
     tern_tcp_scoreboard sb;
     tern_tcp_sack_init(&sb);
@@ -507,11 +509,33 @@ TEST(TcpSack, RandomBoardsAgainstTheModel) {
       ASSERT_EQ(tern_tcp_sack_pipe(&sb, w.una, w.Next(), smss),
                 sack_model::OctetPipe(sb, w.una, w.Next(), smss, sb.high_rxt))
           << run << " " << step;
+      // NextSeg asks IsLost of a hole's first octet only: the rule and
+      // segment it picks are those of RFC 6675 read octet by octet.
+      for (bool new_data : {false, true}) {
+        tern_tcp_sack_seg got = {}, want = {};
+        tern_tcp_sack_rule m = sack_model::OctetNextSeg(
+            sb, w.una, w.Next(), smss, sb.high_rxt, new_data, &want);
+        tern_tcp_sack_rule r =
+            tern_tcp_sack_next_seg(&sb, w.una, w.Next(), smss, new_data, &got);
+        if (m == TERN_TCP_SACK_NONE) {
+          ASSERT_TRUE(r == TERN_TCP_SACK_NONE || r == TERN_TCP_SACK_RESCUE)
+              << run << " " << step;
+          continue;
+        }
+        ASSERT_EQ(r, m) << run << " " << step << " " << new_data;
+        ASSERT_EQ(got.seq, want.seq) << run << " " << step << " " << new_data;
+        ASSERT_EQ(got.len, want.len) << run << " " << step << " " << new_data;
+        nextsegs[m]++;
+      }
       checks++;
     }
   }
   EXPECT_EQ(checks, 8000u);
   EXPECT_GT(forgot, 0u);  // the runs reached a full board
+  // Every rule the model knows was reached.
+  EXPECT_GT(nextsegs[TERN_TCP_SACK_LOST], 0u);
+  EXPECT_GT(nextsegs[TERN_TCP_SACK_NEW], 0u);
+  EXPECT_GT(nextsegs[TERN_TCP_SACK_UNSURE], 0u);
 }
 
 }  // namespace
