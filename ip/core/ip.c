@@ -139,9 +139,10 @@ static tern_ip_layer *family_of(const tern_ip_stack *stack, uint8_t family) {
   return NULL;
 }
 
-bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr) {
+tern_ip_iface *tern_ip_addr_iface(const tern_ip_stack *stack,
+                                  const tern_ip_addr *addr) {
   tern_ip_layer *f = family_of(stack, addr->family);
-  return f != NULL && f->ops->is_local(f, addr);
+  return f != NULL ? f->ops->addr_iface(f, addr) : NULL;
 }
 
 bool tern_ip_addr_takes(const tern_ip_addr *b, const tern_ip_addr *a) {

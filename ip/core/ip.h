@@ -227,8 +227,9 @@ typedef struct tern_ip_family_ops {
    * negative tern_err. */
   int (*send)(tern_ip_layer *l, tern_pkt *pkt, const tern_ip_route *r,
               const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl);
-  /* Whether addr (of this family) is one of this host's addresses. */
-  bool (*is_local)(tern_ip_layer *l, const tern_ip_addr *addr);
+  /* The interface whose address addr (of this family) is, or NULL when
+   * it is none of this host's. */
+  tern_ip_iface *(*addr_iface)(tern_ip_layer *l, const tern_ip_addr *addr);
   /* An interface's device reported events (TERN_NETDEV_EV_*), after the
    * core re-read its facts. May be NULL. */
   void (*iface_event)(tern_ip_layer *l, tern_ip_iface *iface, uint32_t events);
@@ -395,9 +396,16 @@ int tern_ip_route_lookup(tern_ip_stack *stack, const tern_ip_addr *dst,
 int tern__ip_route(tern_ip_stack *stack, const tern_ip_addr *dst, uint8_t scope,
                    tern_ip_route *out);
 
-/* Whether addr is one of this host's addresses (of a family the stack
- * has a layer for). */
-bool tern_ip_is_local(const tern_ip_stack *stack, const tern_ip_addr *addr);
+/* The interface whose address addr is, or NULL when it is none of this
+ * host's (of a family the stack has a layer for). */
+tern_ip_iface *tern_ip_addr_iface(const tern_ip_stack *stack,
+                                  const tern_ip_addr *addr);
+
+/* Whether addr is one of this host's addresses. */
+static inline bool tern_ip_is_local(const tern_ip_stack *stack,
+                                    const tern_ip_addr *addr) {
+  return tern_ip_addr_iface(stack, addr) != NULL;
+}
 
 /* Whether the bound address b takes the address a: no family takes every
  * address, an unspecified one (0.0.0.0, ::) every address of its family,

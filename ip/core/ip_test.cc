@@ -80,9 +80,9 @@ struct FakeFamily {
     return tern_ip_enqueue(f->stack, r->iface, pkt,
                            (r->flags & TERN_IP_ROUTE_LOCAL) != 0);
   }
-  static bool IsLocal(tern_ip_layer *self, const tern_ip_addr *a) {
-    (void)self;
-    return a->u.v4.b[0] == 127;
+  static tern_ip_iface *AddrIface(tern_ip_layer *self, const tern_ip_addr *a) {
+    auto *f = reinterpret_cast<FakeFamily *>(self);
+    return a->u.v4.b[0] == 127 ? f->stack->ifaces : nullptr;
   }
   static void IfaceEvent(tern_ip_layer *self, tern_ip_iface *iface,
                          uint32_t ev) {
@@ -93,7 +93,7 @@ struct FakeFamily {
 
   void Attach(tern_ip_stack *s) {
     stack = s;
-    static const tern_ip_family_ops ops = {Input, Route, Send, IsLocal,
+    static const tern_ip_family_ops ops = {Input, Route, Send, AddrIface,
                                            IfaceEvent};
     family.ops = &ops;
     s->v4 = &family;

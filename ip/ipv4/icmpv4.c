@@ -82,7 +82,7 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   /* Errors are never sent to broadcasts (RFC 1122 3.2.2), and one about
    * a datagram that is not ours is a forgery or a mistake. */
   if ((rx->flags & NOT_ANSWERED) != 0 ||
-      !tern__ipv4_is_local(v4->stack, e.src.u.w[0])) {
+      tern__ipv4_addr_iface(v4->stack, e.src.u.w[0]) == NULL) {
     v4->stats.icmp_rx_bad_error++;
     return;
   }

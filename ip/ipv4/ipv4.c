@@ -14,18 +14,19 @@
 
 /* ---- configuration ---- */
 
-bool tern__ipv4_is_local(const tern_ip_stack *stack, uint32_t addr) {
-  for (const tern_ip_iface *i = stack->ifaces; i != NULL; i = i->next) {
+tern_ip_iface *tern__ipv4_addr_iface(const tern_ip_stack *stack,
+                                     uint32_t addr) {
+  for (tern_ip_iface *i = stack->ifaces; i != NULL; i = i->next) {
     if (addr != 0 && addr == i->v4.addr) {
-      return true;
+      return i;
     }
   }
-  return false;
+  return NULL;
 }
 
 bool tern_ipv4_is_local(const tern_ip_stack *stack,
                         const tern_ipv4_addr *addr) {
-  return tern__ipv4_is_local(stack, tern_ld32(addr->b));
+  return tern__ipv4_addr_iface(stack, tern_ld32(addr->b)) != NULL;
 }
 
 /* Whether a (a word in memory order) is no host's by our interfaces'
@@ -377,13 +378,13 @@ drop:
 
 /* ---- attaching ---- */
 
-static bool is_local(tern_ip_layer *f, const tern_ip_addr *addr) {
+static tern_ip_iface *addr_iface(tern_ip_layer *f, const tern_ip_addr *addr) {
   tern_ipv4_layer *v4 = TERN_CONTAINER_OF(f, tern_ipv4_layer, family);
-  return tern__ipv4_is_local(v4->stack, addr->u.w[0]);
+  return tern__ipv4_addr_iface(v4->stack, addr->u.w[0]);
 }
 
-static const tern_ip_family_ops ops = {input, tern__ipv4_route, send, is_local,
-                                       NULL};
+static const tern_ip_family_ops ops = {input, tern__ipv4_route, send,
+                                       addr_iface, NULL};
 
 int tern_ipv4_init(tern_ipv4_layer *v4, tern_ip_stack *stack) {
   if (v4 == NULL || stack == NULL) {

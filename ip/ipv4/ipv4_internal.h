@@ -21,9 +21,9 @@ int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
                     const uint8_t dst[4], uint8_t protocol, uint8_t ttl,
                     uint8_t tos);
 
-/* Whether addr (an address as a word in memory order) is one of the
- * stack's interfaces' (0.0.0.0 never is). */
-bool tern__ipv4_is_local(const tern_ip_stack *stack, uint32_t addr);
+/* The interface whose address addr (a word in memory order) is, or NULL
+ * (0.0.0.0 is none's). */
+tern_ip_iface *tern__ipv4_addr_iface(const tern_ip_stack *stack, uint32_t addr);
 
 /* The IPv4 route to dst (the family's route function). */
 int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,

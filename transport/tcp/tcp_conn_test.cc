@@ -1314,6 +1314,25 @@ TEST_F(TcpConn, AnAddressNoLongerOursEndsTheConnectionSendingNothing) {
   EXPECT_EQ(tern_pkt_pool_available(&bench.pool.pool), 8u);
 }
 
+// The interface lost its address and has none (a DHCP lease ended): the
+// connection's address is no one's, so it ends as above at its next
+// segment. Until the `revaddr28` branch the route failed
+// (TERN_ENETUNREACH: no interface with an address) and the timers tried
+// again until the retransmission timeout.
+TEST_F(TcpConn, AnAddressNoInterfaceHasEndsTheConnection) {
+  uint32_t iss;
+  Open(&iss);
+  ASSERT_EQ(tern_ipv4_set_addr(&bench.iface, nullptr, 0, nullptr), 0);
+  uint8_t b;
+  ptrdiff_t n;
+  ASSERT_EQ(Write("data", 4, &n), TERN_READY);
+  EXPECT_TRUE(RunRaw().empty());
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(Read(&b, 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EADDRNOTAVAIL);
+  EXPECT_EQ(tern_pkt_pool_available(&bench.pool.pool), 8u);
+}
+
 // Nor does an abort send its reset from an address no longer ours.
 TEST_F(TcpConn, AbortSendsNoResetFromAnAddressNoLongerOurs) {
   uint32_t iss;
@@ -1344,6 +1363,208 @@ TEST_F(TcpConn, AListenerAnswersNothingFromAnAddressNoLongerOurs) {
   syn.seq += 1000;
   EXPECT_TRUE(Send(syn).empty());
   EXPECT_EQ(tern_pkt_pool_available(&bench.pool.pool), 8u);
+}
+
+// RFC 1122 3.3.4.2: the IPv4 layer is a strong host, so a connection
+// goes out of the interface whose address it has. Two interfaces with a
+// gateway each: the connection was made by the second (the first was
+// down), the first came back and the default route is its again. The
+// connection's address is still the second's: its SYN goes again from
+// there. Until the `revaddr28` branch it looked its route up afresh, found
+// the first interface's source and ended with TERN_EADDRNOTAVAIL.
+TEST(TcpMultihomed, AConnectionStaysOnTheInterfaceOfItsAddress) {
+  tern_sim_set_time(100000);
+  tern_test::TwoIfaces t;
+  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
+  tern_memnetdev_set_up(&t.l0.pair, false);
+  t.Run();
+  tern_tcp_layer tcp;
+  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
+  uint8_t tx[512], rx[512];
+  tern_tcp_conn c;
+  ASSERT_EQ(tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
+  tern_endpoint far = tern_test::Ep(tern_ipv4(203, 0, 113, 9), kPort);
+  ASSERT_EQ(tern_tcp_connect(&c, &far), 0);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  auto run = [&]() {
+    for (int i = 0; i < 3; i++) {
+      t.Run();
+      cx = w.Cx();
+      tern_tcp_poll_run(&tcp, &cx);
+    }
+    t.Run();
+  };
+  run();
+  std::vector<Bytes> syn = t.l1.TakeAll();
+  ASSERT_EQ(syn.size(), 1u);
+  EXPECT_EQ(0, memcmp(syn[0].data() + 12, t.a1.b, 4));
+  tern_memnetdev_set_up(&t.l0.pair, true);
+  t.Run();
+  tern_ip_route r;
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &far.addr, 0, &r), 0);
+  ASSERT_EQ(r.iface, &t.i0);  // the default route is the first's again
+  tern_sim_advance(c.rtt.rto);
+  run();
+  EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_SYN_SENT);
+  syn = t.l1.TakeAll();
+  ASSERT_EQ(syn.size(), 1u);  // the SYN again
+  EXPECT_EQ(0, memcmp(syn[0].data() + 12, t.a1.b, 4));
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  tern_tcp_abort(&c);
+}
+
+// The same connection while its interface is down and the first one up:
+// its address is still ours, so it waits for its interface (the timers
+// try again, as a connection's one interface down has them) and goes on
+// when it is back. Until the `revaddr28` branch the route moved to the
+// first interface and the connection ended with TERN_EADDRNOTAVAIL.
+TEST(TcpMultihomed, AConnectionWaitsForItsInterfaceToComeBack) {
+  tern_sim_set_time(100000);
+  tern_test::TwoIfaces t;
+  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
+  tern_memnetdev_set_up(&t.l0.pair, false);
+  t.Run();
+  tern_tcp_layer tcp;
+  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
+  uint8_t tx[512], rx[512];
+  tern_tcp_conn c;
+  ASSERT_EQ(tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
+  tern_endpoint far = tern_test::Ep(tern_ipv4(203, 0, 113, 9), kPort);
+  ASSERT_EQ(tern_tcp_connect(&c, &far), 0);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  auto run = [&]() {
+    for (int i = 0; i < 3; i++) {
+      t.Run();
+      cx = w.Cx();
+      tern_tcp_poll_run(&tcp, &cx);
+    }
+    t.Run();
+  };
+  run();
+  ASSERT_EQ(t.l1.TakeAll().size(), 1u);  // the SYN
+  tern_memnetdev_set_up(&t.l0.pair, true);
+  tern_memnetdev_set_up(&t.l1.pair, false);
+  t.Run();
+  tern_sim_advance(c.rtt.rto);
+  run();
+  EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_SYN_SENT);
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  EXPECT_TRUE(t.l1.TakeAll().empty());
+  tern_memnetdev_set_up(&t.l1.pair, true);
+  t.Run();
+  tern_sim_advance(c.rtt.rto);
+  run();
+  EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_SYN_SENT);
+  std::vector<Bytes> syn = t.l1.TakeAll();
+  ASSERT_EQ(syn.size(), 1u);  // the SYN again, from its address
+  EXPECT_EQ(0, memcmp(syn[0].data() + 12, t.a1.b, 4));
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  tern_tcp_abort(&c);
+}
+
+// The connection's interface lost its address (the other is up, with
+// the default route): its address is no one's, so it ends with
+// TERN_EADDRNOTAVAIL at its next segment, as before the `revaddr28`
+// branch (its route is now its interface's, which has no address).
+TEST(TcpMultihomed, AConnectionWhoseAddressIsGoneEnds) {
+  tern_sim_set_time(100000);
+  tern_test::TwoIfaces t;
+  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
+  tern_memnetdev_set_up(&t.l0.pair, false);
+  t.Run();
+  tern_tcp_layer tcp;
+  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
+  uint8_t tx[512], rx[512];
+  tern_tcp_conn c;
+  ASSERT_EQ(tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
+  tern_endpoint far = tern_test::Ep(tern_ipv4(203, 0, 113, 9), kPort);
+  ASSERT_EQ(tern_tcp_connect(&c, &far), 0);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  auto run = [&]() {
+    for (int i = 0; i < 3; i++) {
+      t.Run();
+      cx = w.Cx();
+      tern_tcp_poll_run(&tcp, &cx);
+    }
+    t.Run();
+  };
+  run();
+  ASSERT_EQ(t.l1.TakeAll().size(), 1u);  // the SYN
+  tern_memnetdev_set_up(&t.l0.pair, true);
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, nullptr, 0, nullptr), 0);
+  t.Run();
+  tern_sim_advance(c.rtt.rto);
+  run();
+  EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_CLOSED);
+  EXPECT_EQ(c.err, TERN_EADDRNOTAVAIL);
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  EXPECT_TRUE(t.l1.TakeAll().empty());
+}
+
+// The passive side, as it was before the `revaddr28` branch: a SYN that
+// came in on the second interface (the default route the first's) is
+// answered out of the second, by its gateway, from its address: the
+// listener's SYN-ACK and the reset for a port with no listener. Their
+// route is scoped to the interface the SYN came in on.
+TEST(TcpMultihomed, AnswersToASynGoOutOfTheInterfaceItCameIn) {
+  tern_sim_set_time(100000);
+  tern_test::TwoIfaces t;
+  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
+  tern_tcp_layer tcp;
+  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
+  uint8_t tx[512], rx[512];
+  tern_tcp_conn slot;
+  ASSERT_EQ(tern_tcp_conn_init(&slot, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
+  tern_tcp_listener lst;
+  tern_endpoint any = tern_test::Ep(tern_ipv4(0, 0, 0, 0), kPort);
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &any, &slot, 1), 0);
+  tern_ipv4_addr far = tern_ipv4(203, 0, 113, 9);
+  auto syn_to = [&](uint16_t port) {
+    tern_tcp_repr r = {};
+    r.src_port = kPeerPort;
+    r.dst_port = port;
+    r.seq = kPeerIss;
+    r.flags = TERN_TCP_SYN;
+    r.window = 65535;
+    uint8_t seg[64];
+    tern_ip_addr src = tern_test::Ip4(far), dst = tern_test::Ip4(t.a1);
+    int n = tern_tcp_repr_emit(&r, &src, &dst, seg, sizeof seg);
+    EXPECT_GT(n, 0);
+    Bytes d = {0x45, 0, 0, 0, 0, 1, 0, 0, 64, TERN_IP_PROTO_TCP, 0, 0};
+    d.insert(d.end(), far.b, far.b + 4);
+    d.insert(d.end(), t.a1.b, t.a1.b + 4);
+    d.insert(d.end(), seg, seg + (n > 0 ? n : 0));
+    d[3] = static_cast<uint8_t>(d.size());
+    tern_test::FixIpChecksum(d);
+    t.l1.Inject(d);
+    for (int i = 0; i < 3; i++) {
+      t.Run();
+      tern_test::CountingWaker w;
+      tern_cx cx = w.Cx();
+      tern_tcp_poll_run(&tcp, &cx);
+    }
+    t.Run();
+  };
+  for (uint16_t port : {kPort, static_cast<uint16_t>(kPort + 1)}) {
+    syn_to(port);
+    EXPECT_TRUE(t.l0.TakeAll().empty());
+    Bytes out;
+    uint8_t hop[4] = {};
+    ASSERT_TRUE(t.l1.Take(&out, hop));
+    ASSERT_GE(out.size(), 40u);
+    EXPECT_EQ(0, memcmp(out.data() + 12, t.a1.b, 4));
+    EXPECT_EQ(0, memcmp(hop, gw1.b, 4));
+    EXPECT_EQ(out[33], port == kPort ? TERN_TCP_SYN | TERN_TCP_ACK
+                                     : TERN_TCP_RST | TERN_TCP_ACK);
+  }
+  tern_tcp_unlisten(&lst);
 }
 
 // tcp.h: a connection set up but never opened is no stream; every poll

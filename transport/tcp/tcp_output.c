@@ -41,8 +41,10 @@ uint16_t tern__tcp_our_mss(tern_tcp_layer *layer, const tern_endpoint *remote) {
  * stack's): tern__ip_send, without the checks tern_ip_send repeats.
  * TERN_EADDRNOTAVAIL, nothing sent, when src is not the route's source:
  * the interface's address is no longer src (a DHCP lease renewed with
- * another, PPP renegotiated, the application set another), or the route
- * now leaves by an interface whose address src is not. IP would send the
+ * another, PPP renegotiated, the application set another). (A
+ * connection's route is its interface's, the one connect chose or the
+ * SYN came in on, as are a listener's answers: another interface taking
+ * the default route does not move it.) IP would send the
  * segment from the interface's address with our checksum over src, which
  * the peer drops as corrupt; RFC 1122 3.2.1.3 has a host send only from
  * its own addresses, and the IPv4 layer is a strong host (it takes only
@@ -598,7 +600,13 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
     if (!routed) {
       if (tern__ip_route(stack, &c->remote.addr, c->remote.scope, &rt) != 0) {
         layer->stats.tx_errors++;
-        return TERN_READY; /* the timers try again */
+        /* The interface down, or without an address: the timers try
+         * again while the address is ours (the interface may come back
+         * with it); once it is no one's it ends as emit_send has it. */
+        if (!tern_ip_is_local(stack, &c->local.addr)) {
+          tern__tcp_finish(c, TERN_EADDRNOTAVAIL);
+        }
+        return TERN_READY;
       }
       routed = true;
       if (syn) { /* ours to announce (c->mss is what we send, once settled) */

@@ -153,7 +153,13 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
   memset(&c->local, 0, sizeof c->local);
   c->local.addr = r.src;
   c->local.port = (uint16_t)port;
+  /* Kept to the interface it leaves by, as a connection a listener
+   * accepted is to the one its SYN came in on: RFC 1122 3.3.4.2, a strong
+   * host sends from an interface's address only out of that interface,
+   * and c->local.addr is this one's. Another interface that takes the
+   * default route later (one back up) is not this connection's. */
   c->remote = *remote;
+  c->remote.scope = r.iface->id;
   c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
   c->err = 0;
   tern__tcp_open(c, tern_tcp_isn(&layer->keys.isn, &c->local, remote, now), 0);

@@ -169,9 +169,18 @@ int tern_udp_bind(tern_udp_layer *layer, tern_udp_sock *sock,
     return fam == TERN_IP_V4 || fam == TERN_IP_V6 ? TERN_EAFNOSUPPORT
                                                   : TERN_EINVAL;
   }
-  if (!tern_ip_addr_is_unspecified(&l.addr) &&
-      !tern_ip_is_local(stack, &l.addr)) {
-    return TERN_EADDRNOTAVAIL;
+  if (!tern_ip_addr_is_unspecified(&l.addr)) {
+    tern_ip_iface *own = tern_ip_addr_iface(stack, &l.addr);
+    if (own == NULL) {
+      return TERN_EADDRNOTAVAIL;
+    }
+    /* Bound to its interface too, unless told another: RFC 1122 3.3.4.2,
+     * the IPv4 layer is a strong host, so what is sent from the address
+     * leaves by its interface (not by another's gateway, the default
+     * route), and what comes to it came in there anyway. */
+    if (l.scope == 0) {
+      l.scope = own->id;
+    }
   }
   if (l.port == 0) {
     int port = tern_ip_ephemeral_port(stack, port_in_use, layer);

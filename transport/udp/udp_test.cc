@@ -1002,6 +1002,54 @@ TEST(UdpSend, AnAddressNoLongerOursIsNotSentFrom) {
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
+// RFC 1122 3.3.4.2: the IPv4 layer is a strong host, so a datagram from
+// an interface's address goes out of that interface. Two interfaces with
+// a gateway each, the default route the first's: a socket bound to the
+// second's address is bound to the second's scope too, and sends by the
+// second's gateway. Until the `revaddr28` branch it went out of the
+// first, to its gateway, with the second's address as source (a provider
+// filtering sources, BCP 38, drops it); its interface down, it went so
+// too, where now the send is TERN_ENETDOWN.
+TEST(UdpSend, ABoundSocketSendsOutOfTheInterfaceOfItsAddress) {
+  UdpTwo t;
+  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
+  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
+  Sock a;
+  ASSERT_EQ(a.Bind(&t.udp, Ep(t.a1, 7)), 0);
+  EXPECT_EQ(tern_udp_local(&a.s).scope, t.i1.id);
+  tern_endpoint to = Ep(tern_ipv4(203, 0, 113, 9), 1000);
+  int err = 1;
+  ASSERT_EQ(tern_udp_poll_send_to(&a.s, &t.acx, &to, "r", 1, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  t.Run();
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  Bytes out;
+  uint8_t hop[4] = {};
+  ASSERT_TRUE(t.l1.Take(&out, hop));
+  EXPECT_EQ(Bytes(out.begin() + 12, out.begin() + 16),
+            Bytes(t.a1.b, t.a1.b + 4));
+  EXPECT_EQ(Bytes(hop, hop + 4), Bytes(gw1.b, gw1.b + 4));
+  // To the first interface's address too (README: not looped back).
+  tern_endpoint first = Ep(t.a0, 1000);
+  err = 1;
+  ASSERT_EQ(tern_udp_poll_send_to(&a.s, &t.acx, &first, "r", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, 0);
+  t.Run();
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  ASSERT_TRUE(t.l1.Take(&out, hop));
+  EXPECT_EQ(Bytes(hop, hop + 4), Bytes(gw1.b, gw1.b + 4));
+  // Its interface down, the other's gateway is not its way either.
+  tern_memnetdev_set_up(&t.l1.pair, false);
+  t.Run();
+  err = 1;
+  ASSERT_EQ(tern_udp_poll_send_to(&a.s, &t.acx, &to, "r", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ENETDOWN);
+  t.Run();
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
+}
+
 // An MTU larger than the pool's 1600-byte packets: the packet is the limit.
 TEST(UdpSend, ADatagramNoPoolPacketHoldsIsRefused) {
   UdpBench b(9000);
