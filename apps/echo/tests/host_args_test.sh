@@ -55,7 +55,9 @@ for p in "" 9x 0 65536 " 9"; do
   expect_bad "bad --connect" "$BULK" --tap tern9 --addr 192.0.2.2/24 \
     --bytes 5 --connect "192.0.2.1:$p"
 done
-for m in "" abc 0 1006x 70000; do
+# A SLIP MTU the device or the IPv4 layer would refuse: under 576
+# (TERN_IPV4_MIN_MTU) or over the program's 1,536-byte buffers.
+for m in "" abc 0 1006x 70000 575 1537 65535; do
   expect_bad "bad --mtu" "$ECHO" --tun tern9 --addr 192.0.2.2/24 --mtu "$m"
 done
 
