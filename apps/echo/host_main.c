@@ -7,8 +7,8 @@
  *                for one),
  * with --addr A.B.C.D/P (not with --ppp), optionally --gw G.H.I.J, --pcap
  * FILE (every packet on the device, openable in Wireshark or tshark) and
- * --mtu N (SLIP, 576..1536); or, on TAP, --dhcp in place of --addr and --gw: the
- * address comes from a DHCP server (optionally --dhcp-remember A.B.C.D:
+ * --mtu N (SLIP, 576..1536); or, on TAP, --dhcp in place of --addr and --gw:
+ * the address comes from a DHCP server (optionally --dhcp-remember A.B.C.D:
  * INIT-REBOOT with it first), and each lease is printed. With --probe
  * A.B.C.D (PPP) it also sends a datagram to A.B.C.D:7 once a second until
  * the echo comes back, then exits 0 (1 after ten tries).
