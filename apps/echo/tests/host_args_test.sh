@@ -60,6 +60,12 @@ done
 for m in "" abc 0 1006x 70000 575 1537 65535; do
   expect_bad "bad --mtu" "$ECHO" --tun tern9 --addr 192.0.2.2/24 --mtu "$m"
 done
+# http_get's --timeout (seconds, 1..86400) is whole too: strtol took a
+# leading space or sign.
+for t in "" " 5" "+5" 5x 0 86401; do
+  expect_bad "bad --timeout" "$HTTP_GET" --timeout "$t" --tap tern9 \
+    --addr 192.0.2.2/24 http://192.0.2.1/
+done
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures failed"
