@@ -35,7 +35,7 @@ expect_bad() {
 
 # A prefix length that is missing or not plain digits.
 for a in "192.0.2.2/" "192.0.2.2/+8" "192.0.2.2/ 8" "192.0.2.2/33" \
-  "192.0.2.2/8x" "192.0.2.2"; do
+  "192.0.2.2/8x" "192.0.2.2" "192.0.2.2/024"; do
   expect_bad "bad --addr" "$ECHO" --tun tern9 --addr "$a"
   expect_bad "bad --addr" "$DISCARD" --tap tern9 --addr "$a"
   expect_bad "bad --addr" "$BULK" --tap tern9 --addr "$a" --bytes 5 \
