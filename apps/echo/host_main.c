@@ -7,8 +7,8 @@
  *                for one),
  * with --addr A.B.C.D/P (not with --ppp), optionally --gw G.H.I.J, --pcap
  * FILE (every packet on the device, openable in Wireshark or tshark) and
- * --mtu N (SLIP); or, on TAP, --dhcp in place of --addr and --gw: the
- * address comes from a DHCP server (optionally --dhcp-remember A.B.C.D:
+ * --mtu N (SLIP, 576..1536); or, on TAP, --dhcp in place of --addr and --gw:
+ * the address comes from a DHCP server (optionally --dhcp-remember A.B.C.D:
  * INIT-REBOOT with it first), and each lease is printed. With --probe
  * A.B.C.D (PPP) it also sends a datagram to A.B.C.D:7 once a second until
  * the echo comes back, then exits 0 (1 after ten tries).
@@ -30,6 +30,7 @@
 #include "tern/host_fd_stream.h"
 #include "tern/host_netdev.h"
 #include "tern/host_rng.h"
+#include "tern/ipv4.h"
 #include "tern/ipv4_ppp.h"
 #include "tern/pcap.h"
 #include "tern/ppp.h"
@@ -293,9 +294,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "echo: bad --ppp-peer or --probe address\n");
     return 2;
   }
+  /* Between what the IPv4 layer takes an address on and what the pool's
+   * buffers hold (tern_slip_init refuses more): outside, the program
+   * failed after opening the device. */
   uint64_t mtu = 1006;
-  if (mtu_s != NULL && !tern_host_arg_number(mtu_s, 1, 0xffff, &mtu)) {
-    fprintf(stderr, "echo: bad --mtu %s (want 1..65535)\n", mtu_s);
+  if (mtu_s != NULL &&
+      !tern_host_arg_number(mtu_s, TERN_IPV4_MIN_MTU, PKT_SIZE, &mtu)) {
+    fprintf(stderr, "echo: bad --mtu %s (want %d..%d)\n", mtu_s,
+            TERN_IPV4_MIN_MTU, PKT_SIZE);
     return 2;
   }
   if (addr_s != NULL && !tern_host_arg_prefix(addr_s, &addr, &prefix)) {

@@ -4,7 +4,9 @@
 
 bool tern_host_arg_number(const char *s, uint64_t min, uint64_t max,
                           uint64_t *out) {
-  if (s == NULL || *s == '\0') {
+  /* Empty, or a leading zero: "010" is 8 to inet_aton and to ip(8)'s
+   * prefix lengths, so it is refused as tern_ipv4_parse refuses it. */
+  if (s == NULL || *s == '\0' || (s[0] == '0' && s[1] != '\0')) {
     return false;
   }
   uint64_t v = 0;

@@ -15,7 +15,8 @@ extern "C" {
 #endif
 
 /* A decimal number from min to max: digits only (no sign, no space, no
- * other base), nothing after them. True and *out, or false. */
+ * other base, no leading zero: "010" is octal to inet_aton and ip(8)),
+ * nothing after them. True and *out, or false. */
 bool tern_host_arg_number(const char *s, uint64_t min, uint64_t max,
                           uint64_t *out);
 

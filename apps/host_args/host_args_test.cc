@@ -24,6 +24,28 @@ TEST(HostArgs, NumberTakesDigitsOnlyAndWhole) {
   EXPECT_EQ(v, 7u);  // untouched by a refusal
 }
 
+// A leading zero: tern_ipv4_parse refuses "010" in an address, since
+// inet_aton reads it as octal 8, and so does ip(8) in a prefix length
+// ("10.0.0.1/010" is a /8 to `ip addr add`). Here it was read as 10, so
+// one --addr meant two things; such a number is refused ("0" is taken).
+TEST(HostArgs, ALeadingZeroIsRefused) {
+  uint64_t v = 7;
+  for (const char *bad : {"00", "010", "08", "0065535"}) {
+    EXPECT_FALSE(tern_host_arg_number(bad, 0, 65535, &v)) << bad;
+  }
+  EXPECT_EQ(v, 7u);
+  EXPECT_TRUE(tern_host_arg_number("0", 0, 65535, &v));
+  EXPECT_EQ(v, 0u);
+  EXPECT_TRUE(tern_host_arg_number("10", 0, 65535, &v));
+  EXPECT_EQ(v, 10u);
+  tern_ipv4_addr a = tern_ipv4(192, 0, 2, 9);
+  uint8_t len = 99;
+  EXPECT_FALSE(tern_host_arg_prefix("10.0.0.1/010", &a, &len));
+  EXPECT_FALSE(tern_host_arg_prefix("10.0.0.1/00", &a, &len));
+  EXPECT_EQ(len, 99);
+  EXPECT_EQ(a.b[3], 9);  // untouched
+}
+
 TEST(HostArgs, PrefixNeedsAnAddressAndALength) {
   tern_ipv4_addr a = {};
   uint8_t len = 99;

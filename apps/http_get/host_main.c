@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apps/host_args/host_args.h"
 #include "apps/http_get/host_net.h"
 #include "tern/co.h"
 #include "tern/executor.h"
@@ -106,13 +107,13 @@ static int usage(const char *prog) {
 int main(int argc, char **argv) {
   const char *prog = argv[0];
   const char *url = NULL;
-  long timeout_s = 10;
+  uint64_t timeout_s = 10;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-      char *end = NULL;
-      timeout_s = strtol(argv[i + 1], &end, 10);
-      if (*end != '\0' || timeout_s < 1 || timeout_s > 86400) {
-        return usage(prog);
+      if (!tern_host_arg_number(argv[i + 1], 1, 86400, &timeout_s)) {
+        fprintf(stderr, "%s: bad --timeout %s (want seconds, 1..86400)\n", prog,
+                argv[i + 1]);
+        return 2;
       }
       i++;
     } else if (strncmp(argv[i], "--", 2) == 0) {

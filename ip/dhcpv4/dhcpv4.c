@@ -243,10 +243,13 @@ static void take_ack(tern_dhcpv4 *c, const tern_dhcpv4_opts *o) {
   uint32_t lease =
       o->lease < TERN_DHCPV4_MAX_LEASE_S ? o->lease : TERN_DHCPV4_MAX_LEASE_S;
   l->lease_s = o->lease;
-  l->t1_s = lease / 2;
-  l->t2_s = lease - lease / 8; /* 7/8 rounded up: never before T1 */
-  if ((o->present & TERN_DHCPV4_HAVE_T1) != 0 &&
-      (o->present & TERN_DHCPV4_HAVE_T2) != 0 && o->t1 <= o->t2 &&
+  /* 1/2 and 7/8 rounded up: T2 never before T1, and T1 0 only for a
+   * lease of 0 (a T1 of 0 renews on binding, and each ACK binds again: a
+   * loop at the link's speed). The server's need 0 < T1 <= T2 < lease;
+   * an absent one is 0 (the options are cleared), so both must be there. */
+  l->t1_s = lease - lease / 2;
+  l->t2_s = lease - lease / 8;
+  if (o->t1 != 0 && o->t1 <= o->t2 &&
       o->t2 < lease) { /* T2 at the end: never renewed nor rebound */
     l->t1_s = o->t1;
     l->t2_s = o->t2;

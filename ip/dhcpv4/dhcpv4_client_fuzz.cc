@@ -54,8 +54,9 @@
 //     the last lease reported, and only before that lease expires
 //     (counted from the ACK, at most TERN_DHCPV4_MAX_LEASE_S); none
 //     once stopped;
-//   - a lease reported has t1 <= t2 <= its length, a prefix <= 32, at
-//     most TERN_DHCPV4_MAX_DNS servers;
+//   - a lease reported has t1 <= t2 <= its length, t1 0 only for a
+//     lease of 0 (else it renews on binding, in a loop), a prefix <= 32,
+//     at most TERN_DHCPV4_MAX_DNS servers;
 //   - the probe function is called only in PROBING; like tern_eth_probe
 //     it refuses an address with TERN_ENETDOWN while the link is down;
 //   - with a probe function, an address goes on the interface (another
@@ -208,7 +209,7 @@ void TakeLeases() {
       uint32_t len = l.lease_s < TERN_DHCPV4_MAX_LEASE_S
                          ? l.lease_s
                          : TERN_DHCPV4_MAX_LEASE_S;
-      Check(l.t1_s <= l.t2_s && l.t2_s <= len);
+      Check(l.t1_s <= l.t2_s && l.t2_s <= len && (l.t1_s != 0 || len == 0));
       m.expire_by = m.ack_at + len * 1000u;
     }
   }

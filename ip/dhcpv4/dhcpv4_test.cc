@@ -777,6 +777,45 @@ TEST_F(Dhcpv4Test, AT2AtTheLeasesEndIsNotKept) {
   EXPECT_TRUE(Eq(r.dst, kServer));
 }
 
+// A server's T1 of 0 had the client renew as soon as it was bound, and
+// each ACK (with T1 0 again) bound it and renewed it at once: REQUEST and
+// ACK at the link's speed for as long as the server answered. Such a T1
+// is taken as none (1/2 and 7/8 of the lease), as a T1 after T2 is.
+TEST_F(Dhcpv4Test, AT1OfZeroIsNotKept) {
+  Start();
+  Dora(600, 0, 500);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(leases_.back().t1_s, 300u);
+  EXPECT_EQ(leases_.back().t2_s, 525u);
+  Advance(300000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  // The renewal's ACK with T1 and T2 0: bound, nothing sent at once.
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, kOffered, 0, 0), kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(leases_.back().t1_s, 300u);
+}
+
+// A lease of 1 s: its T1, half of it, was 0 and the client renewed at
+// once and again after every ACK, at the link's speed. T1 is 1/2 of the
+// lease rounded up, so a 1-s lease runs out at 1 s (and the client starts
+// over after the initial wait) instead.
+TEST_F(Dhcpv4Test, ALeaseOfOneSecondIsNotRenewedAtOnce) {
+  Start();
+  Dora(1);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(leases_.back().t1_s, 1u);
+  EXPECT_EQ(leases_.back().t2_s, 1u);
+  Advance(1000);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+  for (const Sent &s : Wire()) {
+    EXPECT_NE(s.o.msg_type, TERN_DHCPV4_REQUEST);
+  }
+}
+
 // An infinite lease (and any longer than the clock counts) is renewed at
 // half of TERN_DHCPV4_MAX_LEASE_S, not given up there.
 TEST_F(Dhcpv4Test, InfiniteLeaseRenewedAtHalfTheLongestLease) {

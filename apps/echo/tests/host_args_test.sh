@@ -35,7 +35,7 @@ expect_bad() {
 
 # A prefix length that is missing or not plain digits.
 for a in "192.0.2.2/" "192.0.2.2/+8" "192.0.2.2/ 8" "192.0.2.2/33" \
-  "192.0.2.2/8x" "192.0.2.2"; do
+  "192.0.2.2/8x" "192.0.2.2" "192.0.2.2/024"; do
   expect_bad "bad --addr" "$ECHO" --tun tern9 --addr "$a"
   expect_bad "bad --addr" "$DISCARD" --tap tern9 --addr "$a"
   expect_bad "bad --addr" "$BULK" --tap tern9 --addr "$a" --bytes 5 \
@@ -55,8 +55,16 @@ for p in "" 9x 0 65536 " 9"; do
   expect_bad "bad --connect" "$BULK" --tap tern9 --addr 192.0.2.2/24 \
     --bytes 5 --connect "192.0.2.1:$p"
 done
-for m in "" abc 0 1006x 70000; do
+# A SLIP MTU the device or the IPv4 layer would refuse: under 576
+# (TERN_IPV4_MIN_MTU) or over the program's 1,536-byte buffers.
+for m in "" abc 0 1006x 70000 575 1537 65535; do
   expect_bad "bad --mtu" "$ECHO" --tun tern9 --addr 192.0.2.2/24 --mtu "$m"
+done
+# http_get's --timeout (seconds, 1..86400) is whole too: strtol took a
+# leading space or sign.
+for t in "" " 5" "+5" 5x 0 86401; do
+  expect_bad "bad --timeout" "$HTTP_GET" --timeout "$t" --tap tern9 \
+    --addr 192.0.2.2/24 http://192.0.2.1/
 done
 
 if [ "$failures" -ne 0 ]; then
