@@ -2268,6 +2268,89 @@ TEST_F(ModemTest, MalformedFetchAnswerFailsItsStream) {
   fx.Pump(5);
 }
 
+// A UDP peer may send from port 0 (RFC 768: "if not used, a value of
+// zero is inserted"), and every byte of its datagram is its own: the
+// header, its length well formed and its sender not one the parser takes,
+// has its payload skipped, never read as the modem's lines. Here the
+// datagram for the datagram socket's link 1 carries "0,CLOSED", a +IPD of
+// "hello" for link 0, ERROR, ready and a prompt: link 0 stays open with
+// nothing in its stream, the datagram is dropped and counted, and the
+// next datagram from the peer is received. In active mode (a +IPD with
+// the sender) and in passive mode (AT+CIPRECVDATA's answer names it).
+// Before the fix the header was dropped as malformed and the bytes after
+// its first line end read as lines: link 0 ended (or read "hello").
+TEST_F(ModemTest, DatagramFromPortZeroIsNeverReadAsTheModemsWords) {
+  const std::string pay =
+      "x\r\n0,CLOSED\r\n\r\n+IPD,0,5:hello\r\nERROR\r\nready\r\n>z";
+  const std::string n = std::to_string(pay.size());
+  for (bool passive : {false, true}) {
+    SCOPED_TRACE(passive ? "passive" : "active");
+    ScriptedModem fx(500);
+    if (!passive)
+      fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";
+    fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+    tern_endpoint to = {};
+    to.addr.family = TERN_IP_V4;
+    to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+    to.port = 7;
+    tern_socket *a, *u;
+    ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+    ASSERT_EQ(tern_socket_bind(u, nullptr), 0);
+    int err = 1;
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_send_to(u, cx, &to, "q", 1, &err);
+                    }),
+              TERN_READY);  // link 1 open
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    const std::string fetch =
+        "AT+CIPRECVDATA=1," + std::to_string(1024 - TERN_SOCKET_AT_DGRAM_HDR);
+    if (passive) {
+      fx.once_[fetch] =
+          "+CIPRECVDATA:" + n + ",\"192.0.2.1\",0," + pay + "\r\nOK\r\n";
+      fx.Write("\r\n+IPD,1," + n + "\r\n");
+    } else {
+      fx.Write("\r\n+IPD,1," + n + ",\"192.0.2.1\",0:" + pay);
+    }
+    for (int i = 0; i < 100 && fx.modem_.stats.rx_dropped == 0; i++)
+      fx.Pump(2);
+    fx.Pump(20);
+    EXPECT_EQ(fx.modem_.stats.rx_dropped, pay.size());
+    EXPECT_EQ(fx.Sent(fetch), passive);
+    tern_stream st = tern_socket_stream(a);
+    char buf[64];
+    ptrdiff_t got = 0;
+    tern_test::CountingWaker w;
+    tern_cx cx = w.Cx();
+    EXPECT_EQ(tern_stream_poll_read(&st, &cx, buf, sizeof buf, &got),
+              TERN_PENDING)
+        << got;
+    EXPECT_EQ(fx.modem_.stats.restarts, 0u);
+    EXPECT_EQ(fx.modem_.stats.stray, 0u);
+    EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+    if (passive) {
+      fx.once_[fetch] = "+CIPRECVDATA:4,\"192.0.2.1\",7,ping\r\nOK\r\n";
+      fx.Write("\r\n+IPD,1,4\r\n");
+    } else {
+      fx.Write("\r\n+IPD,1,4,\"192.0.2.1\",7:ping");
+    }
+    tern_endpoint from = {};
+    int m = 0;
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *c) {
+                      return tern_socket_poll_recv_from(u, c, &from, buf,
+                                                        sizeof buf, &m);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(std::string(buf, (size_t)std::max(m, 0)), "ping");
+    EXPECT_EQ(from.port, 7);
+    tern_socket_abort(a);
+    tern_socket_abort(u);
+    fx.Pump(5);
+  }
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
