@@ -48,7 +48,7 @@ void tern_at_parser_reset(tern_at_parser *p) {
 }
 
 int tern_at_parser_in_payload(const tern_at_parser *p) {
-  return p->state >= ST_PAYLOAD;
+  return p->state >= ST_PAYLOAD || (p->flags & F_HDR) != 0;
 }
 
 void tern_at_parser_recvdata_remote(tern_at_parser *p, int on) {

@@ -239,8 +239,9 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
  * either way. */
 void tern_at_parser_recvdata_remote(tern_at_parser *p, int on);
 
-/* Whether the parser is inside a +IPD or +CIPRECVDATA payload, one being
- * skipped included (bytes are payload, not lines, until it ends). */
+/* Whether the parser is inside a +IPD or +CIPRECVDATA: its header or its
+ * payload, one being skipped included (bytes are the frame's, not lines,
+ * until it ends; a reset there reads the rest of it as lines). */
 int tern_at_parser_in_payload(const tern_at_parser *p);
 
 /* Forgets the line or payload in progress, without counting it, and

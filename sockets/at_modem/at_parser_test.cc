@@ -886,6 +886,39 @@ TEST(AtParser, ResetLeavesAPayload) {
   EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind);
 }
 
+// A +IPD or +CIPRECVDATA is "in payload" from its header's first bytes
+// on (its owner must not reset the parser there after a timeout: the
+// rest of the header and the peer's payload would be read as lines), to
+// its payload's last byte; a passive notice, a line of its own, until
+// its line end; a malformed header not once dropped. Before, a header
+// half read was not: the backend let a deadline pass in it.
+TEST(AtParser, InPayloadCoversTheHeader) {
+  Parser p;
+  const struct {
+    const char *in;
+    bool inside;
+  } steps[] = {
+      {"\r\n+IPD", false},
+      {",", true},  // "+IPD," is a header
+      {"1,4", true},
+      {"0,\"192.0.2.1\",7", true},
+      {":", true},  // the payload's turn
+      {"0123456789012345678901234567890123456789", false},
+      {"+CIPRECVDATA:", true},
+      {"3", true},
+      {",", true},
+      {"abc", false},
+      {"\r\nOK\r\n+IPD,2,5", true},  // a notice, until its line end
+      {"\r\n", false},
+      {"+IPD,0,1x:", false},  // malformed: dropped, the rest a line
+  };
+  for (const auto &st : steps) {
+    p.Feed(st.in);
+    EXPECT_EQ(st.inside, tern_at_parser_in_payload(&p.p_) != 0) << st.in;
+  }
+  EXPECT_EQ(p.recs_.size(), 5u);  // IPD, RECVDATA, OK, IPD_HELD, IPD_BAD
+}
+
 TEST(AtParser, InitChecksItsArguments) {
   uint8_t buf[TERN_AT_LINE_MIN];
   tern_at_parser p;

@@ -2351,6 +2351,61 @@ TEST_F(ModemTest, DatagramFromPortZeroIsNeverReadAsTheModemsWords) {
   }
 }
 
+// A command's deadline that passes while a +IPD header is half read (the
+// modem began a push just before it; at 9600 baud a header with its
+// sender takes 30 ms) must not cut the header: the reset that follows a
+// timeout would read the rest of it, and the payload after it, the
+// peer's, as the modem's lines. Here link 0's send is never answered
+// (300 ms deadline); 200 ms in, "\r\n+IPD,1,4" comes, and the rest of
+// the header with a payload carrying "2,CLOSED" 200 ms later. The
+// header's bytes renew the deadline as payload bytes do: link 1 gets its
+// 40 bytes, link 2 stays open, and the send times out only afterwards.
+// Before the fix the send timed out in the header, link 1 never got its
+// bytes (without a word) and link 2 read the end of its stream.
+TEST_F(ModemTest, TimeoutInsideAHeaderDoesNotCutIt) {
+  ScriptedModem fx(300);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b, *c;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 2
+  fx.always_["AT+CIPSEND=0,1"] = "";        // no answer
+  tern_stream as = tern_socket_stream(a);
+  ptrdiff_t n = 0;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_write(&as, &cx, "x", 1, &n), TERN_READY);
+  for (int i = 0; i < 100 && !fx.Sent("AT+CIPSEND=0,1"); i++)
+    fx.Pump(1);
+  ASSERT_TRUE(fx.Sent("AT+CIPSEND=0,1"));
+  fx.Pump(200);
+  fx.Write("\r\n+IPD,1,4");
+  fx.Pump(200);  // past the send's deadline, not past the header's bytes
+  const std::string pay = "abc\r\n2,CLOSED\r\n" + std::string(25, 'z');
+  ASSERT_EQ(pay.size(), 40u);
+  fx.Write("0:" + pay);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, b, pay.size(), &end), pay) << tern_strerror((int)end);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  EXPECT_EQ(SendAndFlush(fx, a, ""), TERN_ETIMEDOUT);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 1u);
+  tern_stream cs = tern_socket_stream(c);
+  char buf[8];
+  EXPECT_EQ(tern_stream_poll_read(&cs, &cx, buf, sizeof buf, &end),
+            TERN_PENDING)
+      << end;
+  EXPECT_EQ(SendAndFlush(fx, c, "ok"), 0);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  tern_socket_abort(c);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
