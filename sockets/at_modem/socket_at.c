@@ -642,10 +642,16 @@ static void ipd_cut(tern_socket_at *m) {
   tern_at_parser_reset(&m->parser);
 }
 
-static void on_line(tern_socket_at *m, const tern_at_event *ev) {
+/* A line that is no result. Returns whether it says that the modem
+ * restarted unheard. */
+static bool on_line(tern_socket_at *m, const tern_at_event *ev) {
   if (m->op == OP_SYNC && ev->len > 8 && memcmp(ev->data, "+CIPMUX:", 8) == 0) {
     m->phase = PH_SYNCED;
     m->owe = 0; /* the modem reads commands again */
+    /* Single-link mode, which only a restart gives once AT+CIPMUX=1 was
+     * sent: one whose "ready" was not heard (read as a payload's bytes,
+     * whose count the restart cut short). */
+    return ev->data[8] == '0';
   } else if (m->op == OP_CIFSR) {
     tern_ip_addr ip;
     if (tern_at_info_staip(ev->data, ev->len, &ip) == 0) {
@@ -666,6 +672,7 @@ static void on_line(tern_socket_at *m, const tern_at_event *ev) {
       }
     }
   }
+  return false;
 }
 
 static void on_event(tern_socket_at *m, const tern_at_event *ev) {
@@ -743,6 +750,14 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       }
       break;
     }
+    case TERN_AT_EV_LINE:
+      if (!on_line(m, ev)) {
+        break;
+      }
+      /* A restart unheard, found by the resync (+CIPMUX:0): as a
+       * "ready" (before, the links lived on here while the modem had
+       * dropped them: a reader waited for ever). */
+      /* fall through */
     case TERN_AT_EV_READY:
       /* The modem restarted, unless this is its boot while AT waits for
        * its first OK: later, also while the start sequence runs again
@@ -808,7 +823,6 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       }
       break;
     }
-    case TERN_AT_EV_LINE: on_line(m, ev); break;
     default: break; /* echo, busy, Recv, WIFI: nothing to do */
   }
 }

@@ -2406,6 +2406,51 @@ TEST_F(ModemTest, TimeoutInsideAHeaderDoesNotCutIt) {
   fx.Pump(5);
 }
 
+// A restart the backend did not hear: its "ready" came while the parser
+// was inside a push the restart cut short, whose count then swallowed the
+// modem's words (and the answers to the next command, which so times
+// out). The resync's AT+CIPMUX? tells: "+CIPMUX:0", single-link mode,
+// which only a restart gives once the start sequence set it to 1. Every
+// link is gone then, as after a "ready": the idle connection on link 2
+// reads TERN_ECONNRESET, and a new connection works. Before the fix link
+// 2 stayed open here while the modem had dropped it: its reader waited
+// for ever.
+TEST_F(ModemTest, RestartHiddenInAPayloadIsFoundByTheResync) {
+  ScriptedModem fx(300);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b, *c, *d;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 2
+  fx.once_["AT+CIPMUX?"] = "+CIPMUX:0\r\n\r\nOK\r\n";
+  fx.Write("\r\n+IPD,1,100:0123456789\r\nready\r\n");
+  EXPECT_EQ(SendAndFlush(fx, a, "x"), TERN_ETIMEDOUT);
+  tern_stream cs = tern_socket_stream(c);
+  char buf[8];
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Drive(
+                fx,
+                [&](tern_cx *cx) {
+                  return tern_stream_poll_read(&cs, cx, buf, sizeof buf, &n);
+                },
+                2000),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNRESET) << tern_strerror((int)n);
+  EXPECT_EQ(fx.modem_.stats.restarts, 1u);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  tern_socket_abort(c);
+  ASSERT_EQ(OpenConnected(fx, to, &d), 0);
+  EXPECT_EQ(SendAndFlush(fx, d, "after"), 0);
+  tern_socket_abort(d);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
