@@ -8,8 +8,9 @@
 enum { ST_LINE, ST_DISCARD, ST_PAYLOAD, ST_RD_PAYLOAD, ST_SKIP };
 
 /* parse_hdr's verdicts: malformed before its stream is known (the link
- * did not parse, or not the mode's form), malformed after, well formed. */
-enum { HDR_UNKNOWN, HDR_BAD, HDR_OK };
+ * did not parse, or not the mode's form), malformed after (its length),
+ * a sender not taken after a length that parsed, well formed. */
+enum { HDR_UNKNOWN, HDR_BAD, HDR_SENDER, HDR_OK };
 
 /* flags */
 #define F_AFTER_PROMPT 0x01 /* skip one space: ESP-AT may send "> " */
@@ -47,7 +48,7 @@ void tern_at_parser_reset(tern_at_parser *p) {
 }
 
 int tern_at_parser_in_payload(const tern_at_parser *p) {
-  return p->state >= ST_PAYLOAD;
+  return p->state >= ST_PAYLOAD || (p->flags & F_HDR) != 0;
 }
 
 void tern_at_parser_recvdata_remote(tern_at_parser *p, int on) {
@@ -209,9 +210,10 @@ static int finish_line(tern_at_parser *p, tern_at_event *ev) {
 /* Parses the header in p->buf after its first off bytes ("+IPD," or
  * "+CIPRECVDATA:" or ","; without the byte that ended it):
  * [link,]len[,ip,port], the link there when numbered, the ip quoted or not,
- * len at most max. Fills *ev's link (once it parsed), value and remote;
- * returns HDR_OK, or HDR_BAD / HDR_UNKNOWN when it is malformed after /
- * before the link parsed (none to parse: at once). */
+ * len at most max. Fills *ev's link (once it parsed), value (once the
+ * length parsed) and remote; returns HDR_OK, HDR_SENDER when only the
+ * sender did not parse, or HDR_BAD / HDR_UNKNOWN when it is malformed
+ * after / before the link parsed (none to parse: at once). */
 static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
                      int numbered, uint32_t max) {
   const uint8_t *s = p->buf + off;
@@ -250,6 +252,7 @@ static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
   if (!parse_dec(s + start[f], flen[f], max, &len)) {
     return HDR_BAD;
   }
+  ev->value = len;
   if (nf == f + 3) {
     const uint8_t *ip = s + start[f + 1];
     size_t iplen = flen[f + 1];
@@ -257,16 +260,18 @@ static int parse_hdr(tern_at_parser *p, tern_at_event *ev, size_t off,
       ip++;
       iplen -= 2;
     }
+    /* The port first: tern_ip_parse writes the address only once it
+     * parsed, so a sender not taken leaves ev->remote clear. Port 0
+     * included: a UDP peer may send from it (RFC 768). */
     uint32_t port;
-    if (tern_ip_parse(&ev->remote.addr, (const char *)ip, iplen) != 0 ||
-        !parse_dec(s + start[f + 2], flen[f + 2], 65535, &port) || port == 0) {
-      return HDR_BAD;
+    if (!parse_dec(s + start[f + 2], flen[f + 2], 65535, &port) || port == 0 ||
+        tern_ip_parse(&ev->remote.addr, (const char *)ip, iplen) != 0) {
+      return HDR_SENDER;
     }
     ev->remote.port = (uint16_t)port;
     ev->remote.scope = 0;
     ev->has_remote = 1;
   }
-  ev->value = len;
   return HDR_OK;
 }
 
@@ -284,14 +289,12 @@ static void discard(tern_at_parser *p) {
 }
 
 /* A header dropped as malformed (r: parse_hdr's verdict): counted, and
- * said when its stream is known (HDR_BAD, or any +CIPRECVDATA: rd).
- * Returns whether *ev is an event. */
+ * said when its stream is known (HDR_BAD or HDR_SENDER, or any
+ * +CIPRECVDATA: rd). Returns whether *ev is an event. */
 static int bad_hdr(tern_at_parser *p, tern_at_event *ev, int r, int rd) {
   p->stats.bad_ipd++;
-  if (r == HDR_BAD || rd) {
-    /* parse_hdr wrote the link, and maybe part of an address. */
-    memset(&ev->remote, 0, sizeof ev->remote);
-    ev->kind = TERN_AT_EV_IPD_BAD;
+  if (r != HDR_UNKNOWN || rd) {
+    ev->kind = TERN_AT_EV_IPD_BAD; /* parse_hdr wrote no address */
     return 1;
   }
   return 0; /* nothing written: *ev is still clear */
@@ -334,15 +337,16 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
       }
       if (hdr) {
         /* "+IPD,<link>,<len>" as a line is passive mode's notice (its
-         * length not bounded: what the modem holds); any other header
-         * cut by a line end is dropped. */
+         * length not bounded: what the modem holds; a sender, if any, not
+         * needed: the fetch's answer names it); any other header cut by a
+         * line end is dropped. */
         int rd = hdr != F_IPD_HDR;
         int r =
             rd ? HDR_UNKNOWN
                : parse_hdr(p, ev, IPD_PREFIX_LEN, p->links != 0, UINT32_MAX);
         p->len = 0;
         p->left = 0;
-        if (r != HDR_OK) {
+        if (r < HDR_SENDER) {
           if (bad_hdr(p, ev, r, rd)) {
             return i;
           }
@@ -395,7 +399,7 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
         int rd = (p->flags & F_IPD_HDR) == 0;
         int r = parse_hdr(p, ev, rd ? RD_PREFIX_LEN : IPD_PREFIX_LEN,
                           !rd && p->links != 0, TERN_AT_IPD_LEN_MAX);
-        if (r != HDR_OK) {
+        if (r < HDR_SENDER) {
           /* A length that did not parse cannot be trusted: the bytes
            * after it are read as lines. */
           discard(p);
@@ -404,12 +408,15 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
           }
           continue;
         }
-        /* Well formed: its payload is the network's, whatever its
-         * length. One over ipd_max is said (its link's stream has a
-         * hole) and skipped byte for byte, never read as lines: a peer
-         * could put the modem's words in it. */
-        int skip = ev->value > p->ipd_max;
-        if (skip) {
+        /* Its length parsed: its payload is the network's, whatever its
+         * length. One over ipd_max, or from a sender not taken (a peer
+         * chooses its port), is said (its link's stream has a hole) and
+         * skipped byte for byte, never read as lines: a peer could put
+         * the modem's words in it. */
+        int skip = r == HDR_SENDER || ev->value > p->ipd_max;
+        if (r == HDR_SENDER) {
+          bad_hdr(p, ev, r, rd);
+        } else if (skip) {
           ev->kind = TERN_AT_EV_IPD_TOO_LONG;
           p->stats.ipd_too_long++;
         } else {

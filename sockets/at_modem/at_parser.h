@@ -43,7 +43,10 @@
  *   LF, a +IPD line that is not the passive form, a link out of range or
  *   of the other mode's form (bad_ipd): a header too malformed to trust
  *   its length, so the bytes after it are read as lines again; said
- *   (TERN_AT_EV_IPD_BAD) when the stream it was for is known;
+ *   (TERN_AT_EV_IPD_BAD) when the stream it was for is known. A header
+ *   whose length parsed and whose sender did not (a bad address, port 0:
+ *   a UDP peer may send from it) is bad_ipd and said too, but its payload
+ *   is skipped byte for byte as below: the peer chooses it;
  * - a well-formed header whose length is over the configured maximum
  *   (ipd_too_long): said (TERN_AT_EV_IPD_TOO_LONG), and its payload,
  *   which is the network's, skipped byte for byte: never read as lines,
@@ -125,16 +128,18 @@ typedef enum tern_at_ev {
    * (value) is over ipd_max: its payload follows as TOO_LONG_DATA, to be
    * dropped. Its link's byte stream has a hole. */
   TERN_AT_EV_IPD_TOO_LONG,
-  /* Payload bytes of the current IPD_TOO_LONG (link as its; value: bytes
-   * still to come): the network's bytes, never the modem's lines, handed
-   * on only to be counted and dropped. */
+  /* Payload bytes of the current IPD_TOO_LONG, or IPD_BAD with a length
+   * (link as its; value: bytes still to come): the network's bytes, never
+   * the modem's lines, handed on only to be counted and dropped. */
   TERN_AT_EV_TOO_LONG_DATA,
   /* A +IPD or +CIPRECVDATA header dropped as malformed (bad_ipd) whose
    * stream is known: a +IPD of the mode's form whose link parsed (link;
    * TERN_AT_NO_LINK in single-link mode) and then a length, address or
    * port did not, or any +CIPRECVDATA (no link: the command's). Its
-   * payload, if it had one, is lost (read as lines): the stream has a
-   * hole. A +IPD whose link does not parse is only counted. */
+   * payload, if it had one, is lost: the stream has a hole. value: 0 when
+   * the length did not parse (the bytes after it are read as lines), or
+   * the length when only the sender did not (its payload follows as
+   * TOO_LONG_DATA). A +IPD whose link does not parse is only counted. */
   TERN_AT_EV_IPD_BAD,
 } tern_at_ev;
 
@@ -234,8 +239,9 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
  * either way. */
 void tern_at_parser_recvdata_remote(tern_at_parser *p, int on);
 
-/* Whether the parser is inside a +IPD or +CIPRECVDATA payload, one being
- * skipped included (bytes are payload, not lines, until it ends). */
+/* Whether the parser is inside a +IPD or +CIPRECVDATA: its header or its
+ * payload, one being skipped included (bytes are the frame's, not lines,
+ * until it ends; a reset there reads the rest of it as lines). */
 int tern_at_parser_in_payload(const tern_at_parser *p);
 
 /* Forgets the line or payload in progress, without counting it, and

@@ -7,7 +7,8 @@
 // line buffer (both allocated at exactly their size, so ASan sees it);
 // every event is well formed (links in range, a +IPD within its limit, one
 // over it within TERN_AT_IPD_LEN_MAX and its payload skipped as
-// TOO_LONG_DATA, a malformed header said outside any payload, payload
+// TOO_LONG_DATA, a malformed header said outside any payload (its payload
+// skipped only when just its sender did not parse), payload
 // bytes inside the input, line text inside the buffer); feeding
 // all at once, byte by byte and in seeded chunks gives the same events and
 // statistics.
@@ -81,11 +82,16 @@ Run Parse(const uint8_t *data, size_t size, size_t cap, uint32_t ipd_max,
             (payload_left == 0 && ev.value > ipd_max &&
              ev.value <= TERN_AT_IPD_LEN_MAX &&
              tern_at_parser_in_payload(&p) == (ev.value > 0)));
-      if (ev.kind == TERN_AT_EV_IPD_TOO_LONG) {
+      // A malformed header is said outside any payload; its payload is
+      // skipped (value: its length) only when its length parsed and its
+      // sender did not.
+      Check(ev.kind != TERN_AT_EV_IPD_BAD ||
+            (payload_left == 0 && ev.value <= TERN_AT_IPD_LEN_MAX &&
+             tern_at_parser_in_payload(&p) == (ev.value > 0) &&
+             !ev.has_remote));
+      if (ev.kind == TERN_AT_EV_IPD_TOO_LONG || ev.kind == TERN_AT_EV_IPD_BAD) {
         payload_left = ev.value;
       }
-      Check(ev.kind != TERN_AT_EV_IPD_BAD || (!tern_at_parser_in_payload(&p) &&
-                                              ev.value == 0 && !ev.has_remote));
       switch (ev.kind) {
         case TERN_AT_EV_NONE: Check(n == chunk - used); break;
         case TERN_AT_EV_IPD_DATA:

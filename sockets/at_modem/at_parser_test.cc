@@ -13,7 +13,8 @@
 namespace {
 
 // One event as a comparable record; an +IPD's payload events are joined
-// into the IPD record (a skipped one's into its IPD_TOO_LONG record), so
+// into the IPD record (a skipped one's into its IPD_TOO_LONG or IPD_BAD
+// record), so
 // records do not depend on how input was split.
 struct Rec {
   int kind;
@@ -65,11 +66,14 @@ class Parser {
         // The payload is inside this chunk, at its end.
         ASSERT_EQ(d + off + n - ev.len, ev.data);
         ASSERT_FALSE(recs_.empty());
+        int head = recs_.back().kind;
+        if (head == TERN_AT_EV_IPD_BAD)
+          head = TERN_AT_EV_IPD_TOO_LONG;  // a bad sender's, skipped too
         ASSERT_EQ(ev.kind == TERN_AT_EV_IPD_DATA ? TERN_AT_EV_IPD
                   : ev.kind == TERN_AT_EV_RECVDATA_DATA
                       ? TERN_AT_EV_RECVDATA
                       : TERN_AT_EV_IPD_TOO_LONG,
-                  recs_.back().kind);
+                  head);
         ASSERT_EQ(recs_.back().link, ev.link);
         recs_.back().text.append(reinterpret_cast<const char *>(ev.data),
                                  ev.len);
@@ -461,25 +465,87 @@ TEST(AtParser, SkipIsBoundedByWhatTheModemCanSend) {
   }
 }
 
+// A sender the parser does not take (port 0: RFC 768 lets a UDP peer
+// send from it, "if not used, a value of zero is inserted") after a
+// length that parsed: the payload is the peer's, so it is skipped byte
+// for byte (IPD_BAD, its length, then TOO_LONG_DATA), never read as
+// lines. Before, the header was dropped as malformed and the bytes after
+// it read as lines: a datagram from port 0 could close link 0, put
+// "hello" into its stream or fail a command. In each form that carries
+// the sender, whole, byte by byte and split in two at every byte. A
+// passive notice's sender is not needed (the fetch's answer names it):
+// its notice is taken.
+TEST(AtParser, BadSendersPayloadIsSkippedNotReadAsLines) {
+  const std::string pay =
+      "a\r\n0,CLOSED\r\n\r\n+IPD,0,5:hello\r\nERROR\r\nready\r\n>z";
+  const std::string n = std::to_string(pay.size());
+  struct Case {
+    std::string hdr;
+    unsigned links;
+    bool rd_remote;
+    int link;
+  } cases[] = {
+      {"+IPD,1," + n + ",\"192.0.2.1\",0:", 5, false, 1},
+      {"+IPD,1," + n + ",192.0.2.1,0:", 5, false, 1},
+      {"+IPD,1," + n + ",\"192.0.2.1\",65536:", 5, false, 1},
+      {"+IPD,1," + n + ",\"192.0.2\",7:", 5, false, 1},
+      {"+IPD," + n + ",\"192.0.2.1\",0:", 0, false, TERN_AT_NO_LINK},
+      {"+CIPRECVDATA:" + n + ",\"192.0.2.1\",0,", 5, true, TERN_AT_NO_LINK},
+      {"+CIPRECVDATA:" + n + ",192.0.2.1,0,", 5, true, TERN_AT_NO_LINK},
+      {"+CIPRECVDATA," + n + ",\"192.0.2.1\",0:", 5, false, TERN_AT_NO_LINK},
+  };
+  for (const Case &c : cases) {
+    // Then the modem's next +IPD, of link 0 (or the single link), and OK.
+    const std::string in = "\r\n" + c.hdr + pay + "\r\n+IPD," +
+                           (c.links ? "0," : "") + "2:ok\r\nOK\r\n";
+    std::vector<Rec> want = {
+        R(TERN_AT_EV_IPD_BAD, c.link, (uint32_t)pay.size(), pay),
+        R(TERN_AT_EV_IPD, c.links ? 0 : TERN_AT_NO_LINK, 2, "ok"),
+        R(TERN_AT_EV_OK)};
+    for (size_t cut = 0; cut <= in.size(); cut++) {
+      Parser p(128, 2048, c.links);
+      tern_at_parser_recvdata_remote(&p.p_, c.rd_remote);
+      if (cut == 0) {
+        for (char ch : in)
+          p.Feed(std::string(1, ch));
+      } else {
+        p.FeedSplit(in, {cut});
+      }
+      EXPECT_EQ(p.recs_, want) << c.hdr << " cut at " << cut;
+      EXPECT_EQ(1u, p.p_.stats.bad_ipd) << c.hdr;
+      EXPECT_EQ(1u, p.p_.stats.ipd) << c.hdr;
+      EXPECT_EQ(1u, p.p_.stats.lines) << c.hdr;  // the OK only
+      EXPECT_EQ(0u, p.p_.stats.prompts) << c.hdr;
+    }
+  }
+  Parser held;
+  held.Feed("+IPD,2,40,\"192.0.2.1\",0\r\nOK\r\n");
+  EXPECT_EQ(held.recs_, (std::vector<Rec>{R(TERN_AT_EV_IPD_HELD, 2, 40),
+                                          R(TERN_AT_EV_OK)}));
+}
+
 // A header dropped as malformed (bad_ipd) whose stream is known is said
 // (IPD_BAD), so that its owner can fail that stream: its payload, if it
 // had one, is lost. A +IPD of the mode's form whose link parsed: that
 // link (none in single-link mode); any +CIPRECVDATA: no link (it is the
 // command's). A +IPD whose link does not parse (or not of the mode's
 // form) is only counted: nobody can say whose bytes went. The bytes after
-// it are lines (a length that did not parse cannot be trusted). Before,
-// none was said. Split at every byte.
+// it are lines (a length that did not parse cannot be trusted), unless
+// only its sender did not parse: then its payload is skipped
+// (BadSendersPayloadIsSkippedNotReadAsLines). Before, none was said.
+// Split at every byte.
 TEST(AtParser, MalformedHeaderOfAKnownStreamIsSaid) {
   struct Case {
     std::string in;
     unsigned links;
     bool said;
     int link;
+    uint32_t skipped = 0;  // a bad sender's payload: its length
   } cases[] = {
       {"+IPD,0,1x:ab", 5, true, 0},
       {"+IPD,3,00000000001:ab", 5, true, 3},  // 11 digits
-      {"+IPD,4,5,\"1.2.3\",7:ab", 5, true, 4},
-      {"+IPD,1,5,\"1.2.3.4\",0:ab", 5, true, 1},
+      {"+IPD,4,2,\"1.2.3\",7:ab", 5, true, 4, 2},
+      {"+IPD,1,2,\"1.2.3.4\",0:ab", 5, true, 1, 2},
       {"+IPD,1,\"1.2:3", 5, true, 1},  // cut by the line end
       {"+IPD,1x:ab", 0, true, TERN_AT_NO_LINK},
       {"+CIPRECVDATA:5x,ab", 5, true, TERN_AT_NO_LINK},
@@ -495,7 +561,8 @@ TEST(AtParser, MalformedHeaderOfAKnownStreamIsSaid) {
   for (const Case &c : cases) {
     std::vector<Rec> want;
     if (c.said)
-      want.push_back(R(TERN_AT_EV_IPD_BAD, c.link));
+      want.push_back(
+          R(TERN_AT_EV_IPD_BAD, c.link, c.skipped, c.skipped ? "ab" : ""));
     want.push_back(R(TERN_AT_EV_OK));
     EXPECT_EQ(ParseEverySplit(c.in + "\r\nOK\r\n", c.links), want) << c.in;
     Parser p(128, 2048, c.links);
@@ -507,35 +574,38 @@ TEST(AtParser, MalformedHeaderOfAKnownStreamIsSaid) {
 
 // Each dropped and counted, the OK after it still seen; said (IPD_BAD,
 // link 0) when link 0 parsed and the header had the mode's form
-// (MalformedHeaderOfAKnownStreamIsSaid).
+// (MalformedHeaderOfAKnownStreamIsSaid), its one byte of payload skipped
+// when only the sender did not parse.
 TEST(AtParser, BadIpdHeadersAreDroppedAndResync) {
   const struct {
     const char *hdr;
     bool said;
+    bool skipped = false;  // the length parsed, the sender did not
   } bad[] = {
-      {"+IPD,:x", false},                      // empty length
-      {"+IPD,0,:x", true},                     // empty length
-      {"+IPD,0,abc:x", true},                  // not a number
-      {"+IPD,0,-1:x", true},                   // a sign
-      {"+IPD,0,+1:x", true},                   // a sign
-      {"+IPD,5,1:x", false},                   // link 5 of 0..4
-      {"+IPD,99999999999,1:x", false},         // link too long
-      {"+IPD,0,1,2,3,4:x", false},             // five fields
-      {"+IPD,0,1,\"1.2.3\",80:x", true},       // bad address
-      {"+IPD,0,1,\"1.2.3.4\",0:x", true},      // port 0
-      {"+IPD,0,1,\"1.2.3.4\",65536:x", true},  // port too big
-      {"+IPD,0,1,\"1.2.3.4\",:x", true},       // no port
-      {"+IPD,0,1,2001:db8::1,53:x", false},    // unquoted IPv6: ':' ends it
-      {"+IPD,0,1,\"\",80:x", true},            // empty address
-      {"+IPD,0,00000000001:x", true},          // 11 digits
-      {"+IPD,0,65536:x", true},                // over TERN_AT_IPD_LEN_MAX
+      {"+IPD,:x", false},                            // empty length
+      {"+IPD,0,:x", true},                           // empty length
+      {"+IPD,0,abc:x", true},                        // not a number
+      {"+IPD,0,-1:x", true},                         // a sign
+      {"+IPD,0,+1:x", true},                         // a sign
+      {"+IPD,5,1:x", false},                         // link 5 of 0..4
+      {"+IPD,99999999999,1:x", false},               // link too long
+      {"+IPD,0,1,2,3,4:x", false},                   // five fields
+      {"+IPD,0,1,\"1.2.3\",80:x", true, true},       // bad address
+      {"+IPD,0,1,\"1.2.3.4\",0:x", true, true},      // port 0
+      {"+IPD,0,1,\"1.2.3.4\",65536:x", true, true},  // port too big
+      {"+IPD,0,1,\"1.2.3.4\",:x", true, true},       // no port
+      {"+IPD,0,1,2001:db8::1,53:x", false},  // unquoted IPv6: ':' ends it
+      {"+IPD,0,1,\"\",80:x", true, true},    // empty address
+      {"+IPD,0,00000000001:x", true},        // 11 digits
+      {"+IPD,0,65536:x", true},              // over TERN_AT_IPD_LEN_MAX
   };
   for (const auto &b : bad) {
     Parser p;
     p.Feed(std::string(b.hdr) + "\r\nOK\r\n");
     std::vector<Rec> want = {R(TERN_AT_EV_OK)};
     if (b.said)
-      want.insert(want.begin(), R(TERN_AT_EV_IPD_BAD, 0));
+      want.insert(want.begin(), R(TERN_AT_EV_IPD_BAD, 0, b.skipped ? 1 : 0,
+                                  b.skipped ? "x" : ""));
     EXPECT_EQ(p.recs_, want) << b.hdr;
     EXPECT_EQ(1u, p.p_.stats.bad_ipd) << b.hdr;
     EXPECT_EQ(0u, p.p_.stats.ipd) << b.hdr;
@@ -814,6 +884,39 @@ TEST(AtParser, ResetLeavesAPayload) {
   EXPECT_FALSE(tern_at_parser_in_payload(&p.p_));
   p.Feed("\r\nOK\r\n");
   EXPECT_EQ(TERN_AT_EV_OK, p.recs_.back().kind);
+}
+
+// A +IPD or +CIPRECVDATA is "in payload" from its header's first bytes
+// on (its owner must not reset the parser there after a timeout: the
+// rest of the header and the peer's payload would be read as lines), to
+// its payload's last byte; a passive notice, a line of its own, until
+// its line end; a malformed header not once dropped. Before, a header
+// half read was not: the backend let a deadline pass in it.
+TEST(AtParser, InPayloadCoversTheHeader) {
+  Parser p;
+  const struct {
+    const char *in;
+    bool inside;
+  } steps[] = {
+      {"\r\n+IPD", false},
+      {",", true},  // "+IPD," is a header
+      {"1,4", true},
+      {"0,\"192.0.2.1\",7", true},
+      {":", true},  // the payload's turn
+      {"0123456789012345678901234567890123456789", false},
+      {"+CIPRECVDATA:", true},
+      {"3", true},
+      {",", true},
+      {"abc", false},
+      {"\r\nOK\r\n+IPD,2,5", true},  // a notice, until its line end
+      {"\r\n", false},
+      {"+IPD,0,1x:", false},  // malformed: dropped, the rest a line
+  };
+  for (const auto &st : steps) {
+    p.Feed(st.in);
+    EXPECT_EQ(st.inside, tern_at_parser_in_payload(&p.p_) != 0) << st.in;
+  }
+  EXPECT_EQ(p.recs_.size(), 5u);  // IPD, RECVDATA, OK, IPD_HELD, IPD_BAD
 }
 
 TEST(AtParser, InitChecksItsArguments) {

@@ -588,17 +588,12 @@ static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
     }
     s->rx_open = TERN_SOCKET_AT_DGRAM_HDR; /* not a datagram until whole */
   }
-  m->ipd_sock = index_of(s);
+  if (ev->value > 0) {
+    m->ipd_sock = index_of(s); /* the payload's, until its last byte */
+  }
 }
 
 static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
-  /* Any payload, a fetch's answer (also one dropped for an aborted
-   * socket), a push or one skipped, delays the answer of the command in
-   * flight: the deadline counts from its latest bytes. Before, only a
-   * fetch's answer renewed it: a push that outlasted the deadline was
-   * cut by the timeout's parser reset, and the rest of it, the peer's
-   * bytes, read as the modem's lines. */
-  op_alive(m);
   if (m->ipd_sock >= m->nsocks) {
     m->stats.rx_dropped += (uint32_t)ev->len;
     return;
@@ -631,11 +626,11 @@ static void on_ipd_data(tern_socket_at *m, const tern_at_event *ev) {
 /* The parser is reset: a +IPD in progress will not finish. A datagram's
  * partial record is taken back out of the ring; a stream has a hole (and
  * what the modem said meanwhile, if its length lied), so it fails and
- * its link is closed. */
+ * its link is closed. ipd_sock names a socket only inside its payload. */
 static void ipd_cut(tern_socket_at *m) {
   tern_socket_at_sock *s =
       m->ipd_sock < m->nsocks ? &m->socks[m->ipd_sock] : NULL;
-  if (s != NULL && tern_at_parser_in_payload(&m->parser)) {
+  if (s != NULL) {
     if (s->kind == K_DGRAM) {
       s->rx_len -= s->rx_open;
       s->rx_open = 0;
@@ -647,10 +642,16 @@ static void ipd_cut(tern_socket_at *m) {
   tern_at_parser_reset(&m->parser);
 }
 
-static void on_line(tern_socket_at *m, const tern_at_event *ev) {
+/* A line that is no result. Returns whether it says that the modem
+ * restarted unheard. */
+static bool on_line(tern_socket_at *m, const tern_at_event *ev) {
   if (m->op == OP_SYNC && ev->len > 8 && memcmp(ev->data, "+CIPMUX:", 8) == 0) {
     m->phase = PH_SYNCED;
     m->owe = 0; /* the modem reads commands again */
+    /* Single-link mode, which only a restart gives once AT+CIPMUX=1 was
+     * sent: one whose "ready" was not heard (read as a payload's bytes,
+     * whose count the restart cut short). */
+    return ev->data[8] == '0';
   } else if (m->op == OP_CIFSR) {
     tern_ip_addr ip;
     if (tern_at_info_staip(ev->data, ev->len, &ip) == 0) {
@@ -671,6 +672,7 @@ static void on_line(tern_socket_at *m, const tern_at_event *ev) {
       }
     }
   }
+  return false;
 }
 
 static void on_event(tern_socket_at *m, const tern_at_event *ev) {
@@ -748,6 +750,14 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       }
       break;
     }
+    case TERN_AT_EV_LINE:
+      if (!on_line(m, ev)) {
+        break;
+      }
+      /* A restart unheard, found by the resync (+CIPMUX:0): as a
+       * "ready" (before, the links lived on here while the modem had
+       * dropped them: a reader waited for ever). */
+      /* fall through */
     case TERN_AT_EV_READY:
       /* The modem restarted, unless this is its boot while AT waits for
        * its first OK: later, also while the start sequence runs again
@@ -813,7 +823,6 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
       }
       break;
     }
-    case TERN_AT_EV_LINE: on_line(m, ev); break;
     default: break; /* echo, busy, Recv, WIFI: nothing to do */
   }
 }
@@ -993,6 +1002,18 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
       m->in_off += tern_at_parser_feed(&m->parser, m->in + m->in_off,
                                        m->in_len - m->in_off, &ev);
       on_event(m, &ev);
+    }
+    if (progress && tern_at_parser_in_payload(&m->parser)) {
+      /* Bytes came and a +IPD or +CIPRECVDATA is not done (a fetch's
+       * answer, also one dropped for an aborted socket, a push or one
+       * skipped): it delays the answer of the command in flight, and a
+       * timeout inside it would cut it (the parser's reset reads the
+       * rest, the peer's bytes, as the modem's lines). So the deadline
+       * counts from the latest bytes of a frame not done, its header's
+       * included. Before, only its payload's counted, as they were
+       * handed on: a deadline that passed in a header, or between a
+       * header and its payload, cut it there. */
+      op_alive(m);
     }
     if (m->op == OP_NONE) {
       next_command(m);

@@ -2268,6 +2268,189 @@ TEST_F(ModemTest, MalformedFetchAnswerFailsItsStream) {
   fx.Pump(5);
 }
 
+// A UDP peer may send from port 0 (RFC 768: "if not used, a value of
+// zero is inserted"), and every byte of its datagram is its own: the
+// header, its length well formed and its sender not one the parser takes,
+// has its payload skipped, never read as the modem's lines. Here the
+// datagram for the datagram socket's link 1 carries "0,CLOSED", a +IPD of
+// "hello" for link 0, ERROR, ready and a prompt: link 0 stays open with
+// nothing in its stream, the datagram is dropped and counted, and the
+// next datagram from the peer is received. In active mode (a +IPD with
+// the sender) and in passive mode (AT+CIPRECVDATA's answer names it).
+// Before the fix the header was dropped as malformed and the bytes after
+// its first line end read as lines: link 0 ended (or read "hello").
+TEST_F(ModemTest, DatagramFromPortZeroIsNeverReadAsTheModemsWords) {
+  const std::string pay =
+      "x\r\n0,CLOSED\r\n\r\n+IPD,0,5:hello\r\nERROR\r\nready\r\n>z";
+  const std::string n = std::to_string(pay.size());
+  for (bool passive : {false, true}) {
+    SCOPED_TRACE(passive ? "passive" : "active");
+    ScriptedModem fx(500);
+    if (!passive)
+      fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";
+    fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+    tern_endpoint to = {};
+    to.addr.family = TERN_IP_V4;
+    to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+    to.port = 7;
+    tern_socket *a, *u;
+    ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+    ASSERT_EQ(tern_socket_bind(u, nullptr), 0);
+    int err = 1;
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *cx) {
+                      return tern_socket_poll_send_to(u, cx, &to, "q", 1, &err);
+                    }),
+              TERN_READY);  // link 1 open
+    ASSERT_EQ(err, 0) << tern_strerror(err);
+    const std::string fetch =
+        "AT+CIPRECVDATA=1," + std::to_string(1024 - TERN_SOCKET_AT_DGRAM_HDR);
+    if (passive) {
+      fx.once_[fetch] =
+          "+CIPRECVDATA:" + n + ",\"192.0.2.1\",0," + pay + "\r\nOK\r\n";
+      fx.Write("\r\n+IPD,1," + n + "\r\n");
+    } else {
+      fx.Write("\r\n+IPD,1," + n + ",\"192.0.2.1\",0:" + pay);
+    }
+    for (int i = 0; i < 100 && fx.modem_.stats.rx_dropped == 0; i++)
+      fx.Pump(2);
+    fx.Pump(20);
+    EXPECT_EQ(fx.modem_.stats.rx_dropped, pay.size());
+    EXPECT_EQ(fx.Sent(fetch), passive);
+    tern_stream st = tern_socket_stream(a);
+    char buf[64];
+    ptrdiff_t got = 0;
+    tern_test::CountingWaker w;
+    tern_cx cx = w.Cx();
+    EXPECT_EQ(tern_stream_poll_read(&st, &cx, buf, sizeof buf, &got),
+              TERN_PENDING)
+        << got;
+    EXPECT_EQ(fx.modem_.stats.restarts, 0u);
+    EXPECT_EQ(fx.modem_.stats.stray, 0u);
+    EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+    if (passive) {
+      fx.once_[fetch] = "+CIPRECVDATA:4,\"192.0.2.1\",7,ping\r\nOK\r\n";
+      fx.Write("\r\n+IPD,1,4\r\n");
+    } else {
+      fx.Write("\r\n+IPD,1,4,\"192.0.2.1\",7:ping");
+    }
+    tern_endpoint from = {};
+    int m = 0;
+    ASSERT_EQ(Drive(fx,
+                    [&](tern_cx *c) {
+                      return tern_socket_poll_recv_from(u, c, &from, buf,
+                                                        sizeof buf, &m);
+                    }),
+              TERN_READY);
+    EXPECT_EQ(std::string(buf, (size_t)std::max(m, 0)), "ping");
+    EXPECT_EQ(from.port, 7);
+    tern_socket_abort(a);
+    tern_socket_abort(u);
+    fx.Pump(5);
+  }
+}
+
+// A command's deadline that passes while a +IPD header is half read (the
+// modem began a push just before it; at 9600 baud a header with its
+// sender takes 30 ms) must not cut the header: the reset that follows a
+// timeout would read the rest of it, and the payload after it, the
+// peer's, as the modem's lines. Here link 0's send is never answered
+// (300 ms deadline); 200 ms in, "\r\n+IPD,1,4" comes, and the rest of
+// the header with a payload carrying "2,CLOSED" 200 ms later. The
+// header's bytes renew the deadline as payload bytes do: link 1 gets its
+// 40 bytes, link 2 stays open, and the send times out only afterwards.
+// Before the fix the send timed out in the header, link 1 never got its
+// bytes (without a word) and link 2 read the end of its stream.
+TEST_F(ModemTest, TimeoutInsideAHeaderDoesNotCutIt) {
+  ScriptedModem fx(300);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b, *c;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 2
+  fx.always_["AT+CIPSEND=0,1"] = "";        // no answer
+  tern_stream as = tern_socket_stream(a);
+  ptrdiff_t n = 0;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_write(&as, &cx, "x", 1, &n), TERN_READY);
+  for (int i = 0; i < 100 && !fx.Sent("AT+CIPSEND=0,1"); i++)
+    fx.Pump(1);
+  ASSERT_TRUE(fx.Sent("AT+CIPSEND=0,1"));
+  fx.Pump(200);
+  fx.Write("\r\n+IPD,1,4");
+  fx.Pump(200);  // past the send's deadline, not past the header's bytes
+  const std::string pay = "abc\r\n2,CLOSED\r\n" + std::string(25, 'z');
+  ASSERT_EQ(pay.size(), 40u);
+  fx.Write("0:" + pay);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, b, pay.size(), &end), pay) << tern_strerror((int)end);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  EXPECT_EQ(SendAndFlush(fx, a, ""), TERN_ETIMEDOUT);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 1u);
+  tern_stream cs = tern_socket_stream(c);
+  char buf[8];
+  EXPECT_EQ(tern_stream_poll_read(&cs, &cx, buf, sizeof buf, &end),
+            TERN_PENDING)
+      << end;
+  EXPECT_EQ(SendAndFlush(fx, c, "ok"), 0);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  tern_socket_abort(c);
+  fx.Pump(5);
+}
+
+// A restart the backend did not hear: its "ready" came while the parser
+// was inside a push the restart cut short, whose count then swallowed the
+// modem's words (and the answers to the next command, which so times
+// out). The resync's AT+CIPMUX? tells: "+CIPMUX:0", single-link mode,
+// which only a restart gives once the start sequence set it to 1. Every
+// link is gone then, as after a "ready": the idle connection on link 2
+// reads TERN_ECONNRESET, and a new connection works. Before the fix link
+// 2 stayed open here while the modem had dropped it: its reader waited
+// for ever.
+TEST_F(ModemTest, RestartHiddenInAPayloadIsFoundByTheResync) {
+  ScriptedModem fx(300);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b, *c, *d;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 2
+  fx.once_["AT+CIPMUX?"] = "+CIPMUX:0\r\n\r\nOK\r\n";
+  fx.Write("\r\n+IPD,1,100:0123456789\r\nready\r\n");
+  EXPECT_EQ(SendAndFlush(fx, a, "x"), TERN_ETIMEDOUT);
+  tern_stream cs = tern_socket_stream(c);
+  char buf[8];
+  ptrdiff_t n = 0;
+  ASSERT_EQ(Drive(
+                fx,
+                [&](tern_cx *cx) {
+                  return tern_stream_poll_read(&cs, cx, buf, sizeof buf, &n);
+                },
+                2000),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_ECONNRESET) << tern_strerror((int)n);
+  EXPECT_EQ(fx.modem_.stats.restarts, 1u);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  tern_socket_abort(c);
+  ASSERT_EQ(OpenConnected(fx, to, &d), 0);
+  EXPECT_EQ(SendAndFlush(fx, d, "after"), 0);
+  tern_socket_abort(d);
+  fx.Pump(5);
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
