@@ -211,6 +211,30 @@ TEST(WaitQueue, CancelWhileQueuedUnlinks) {
   EXPECT_EQ(c[0].wakes, 1);
 }
 
+// A cancel that names a queue the waiter is not on (a channel's
+// cancel_recv for a waiting sender, another pool's cancel_alloc) leaves it
+// alone. Before, it cleared the waiter's link, flag and waker all the
+// same: the waiters behind it fell off the queue it was on, never woken,
+// and its next poll linked it into that queue a second time.
+TEST(WaitQueue, CancelOnAnotherQueueLeavesTheWaiterWhereItIs) {
+  tern_test::CountingWaker c[2];
+  tern_waiter w[2] = {TERN_WAITER_INIT, TERN_WAITER_INIT};
+  tern_waitq q = TERN_WAITQ_INIT, other = TERN_WAITQ_INIT;
+  tern_cx cx0 = c[0].Cx(), cx1 = c[1].Cx();
+  EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_PENDING);
+  EXPECT_EQ(tern_waitq_poll(&q, &w[1], &cx1), TERN_PENDING);
+  tern_waitq_cancel(&other, &w[0]);
+  EXPECT_FALSE(tern_waitq_remove(&other, &w[0]));
+  EXPECT_TRUE(tern_waitq_empty(&other));
+  EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_PENDING);  // no relink
+  EXPECT_EQ(tern_waitq_wake_all(&q), 2u);
+  EXPECT_EQ(c[0].wakes, 1);
+  EXPECT_EQ(c[1].wakes, 1);
+  EXPECT_TRUE(tern_waitq_empty(&q));
+  EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_READY);
+  EXPECT_EQ(tern_waitq_poll(&q, &w[1], &cx1), TERN_READY);
+}
+
 // A waker that, when called, polls its waiter to READY and queues it again
 // at once (a task that waits again straight away).
 struct Requeuer {

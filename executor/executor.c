@@ -274,8 +274,11 @@ void tern_block_on(tern_executor *ex, tern_task *root) {
 
 int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
                       const void *state, size_t size, tern_task **out) {
+  /* size against the room after the header, not header + size against
+   * the slot: that sum wraps for a size near SIZE_MAX. (A slot is at least
+   * the header and a tern_task, TERN_TASK_POOL_SLOT_SIZE.) */
   if (pool == NULL || state == NULL || size < sizeof(tern_task) ||
-      TERN_TASK_POOL_HDR + size > pool->slot_size) {
+      size > pool->slot_size - TERN_TASK_POOL_HDR) {
     return TERN_EINVAL;
   }
   size_t i;

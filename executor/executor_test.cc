@@ -310,6 +310,13 @@ TEST_F(ExecutorTest, PoolExhaustsAndRecovers) {
   EXPECT_EQ(tern_spawn_pooled(&ex, &test_pool, big, sizeof big, nullptr),
             TERN_EINVAL);
   EXPECT_EQ(tern_spawn_pooled(&ex, &test_pool, big, 2, nullptr), TERN_EINVAL);
+  // A size so large that the slot header plus it wraps to a small number
+  // is refused too. Before, that sum passed the fit check, and with a
+  // free slot the copy of SIZE_MAX - 6 bytes ran over the whole memory
+  // (here the pool is full, so it came back TERN_ENOMEM, past the check).
+  EXPECT_EQ(tern_spawn_pooled(&ex, &test_pool, big,
+                              SIZE_MAX - (TERN_TASK_POOL_HDR - 2), nullptr),
+            TERN_EINVAL);
 }
 
 // join/select over two children that become ready on flags.

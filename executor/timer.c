@@ -82,7 +82,12 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
    * (tern_sleep_for marks its own sleep started again after the call.) */
   t->started = 0;
   tern_time now = tern_port_now();
-  if (!tern_time_before(now, deadline)) {
+  /* Passed, or 2^31 ms or more ahead (which the wrapping clock cannot
+   * tell from the past). Not !tern_time_before(now, deadline): exactly
+   * 2^31 ahead reads as before in both directions, and such a timer, at
+   * the head of the queue with its time from now INT32_MIN, would not
+   * fire and would hold back every timer behind it. */
+  if ((int32_t)(deadline - now) <= 0) {
     tern_timer_cancel(t);
     return TERN_READY;
   }

@@ -63,7 +63,9 @@ struct tern_timer {
 /* Current time from the port. */
 tern_time tern_now(void);
 
-/* READY once the clock reaches deadline; until then armed in cx's timer
+/* READY once the clock reaches deadline (at once for a deadline 2^31 ms
+ * or more ahead, which the wrapping clock cannot tell from one passed);
+ * until then armed in cx's timer
  * queue (cx->timers) with cx's waker. A timer armed in another queue is
  * moved to cx's, one armed for another deadline moved to this one's place,
  * and a tern_sleep_for in progress on it ends (see there).

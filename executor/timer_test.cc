@@ -252,6 +252,30 @@ TEST_F(TimerTest, AnOverdueTimerStaysAheadOfTheLongestSleep) {
   tern_timer_cancel(&b);
 }
 
+// A deadline exactly 2^31 ms ahead is the one tern_time_before reads
+// both ways: before(now, d) and before(d, now) are both true. It counts as
+// passed, like every deadline further than TERN_SLEEP_MAX_MS ahead. Before,
+// tern_sleep_until armed it, and the queue's order (the time from now to
+// each deadline, INT32_MIN here) put it first; the queue fires from its
+// head and stops at the first timer not due, so every other timer of that
+// executor waited 24.8 days behind it.
+TEST_F(TimerTest, ADeadlineExactly2To31AheadCountsAsPassed) {
+  tern_sim_set_time(1000);
+  tern_test::CountingWaker far, soon;
+  tern_cx cf = far.Cx(&q), cs = soon.Cx(&q);
+  tern_timer a = TERN_TIMER_INIT, b = TERN_TIMER_INIT;
+  EXPECT_EQ(tern_sleep_until(&a, &cf, 1000u + 0x80000000u), TERN_READY);
+  EXPECT_EQ(tern_sleep_for(&b, &cs, 10), TERN_PENDING);
+  tern_time next = 0;
+  ASSERT_TRUE(tern_timer_queue_next(&q, &next));
+  EXPECT_EQ(next, 1010u);
+  tern_sim_set_time(1010);
+  EXPECT_EQ(tern_timer_queue_fire(&q, tern_now()), 1u);
+  EXPECT_EQ(soon.wakes, 1);
+  EXPECT_EQ(tern_sleep_for(&b, &cs, 10), TERN_READY);
+  tern_timer_cancel(&a);
+}
+
 TEST_F(TimerTest, WithTimeoutEitherWay) {
   tern_test::CountingWaker c;
   tern_cx cx = c.Cx(&q);

@@ -42,9 +42,11 @@ static tern_waiter *pop_head(tern_waitq *q) {
 }
 
 /* Unlinks w if queued and resets it; called in the critical section.
- * Returns whether a wake had chosen w. */
+ * Returns whether a wake had chosen w. A w queued on another queue (the
+ * caller named the wrong one) is left as it is: clearing its link would
+ * drop the waiters behind it there, and its next poll would link it in
+ * twice. (A queued waiter holds no wake: READY clears it first.) */
 static bool detach(tern_waitq *q, tern_waiter *w) {
-  bool woken = w->woken != 0;
   if (w->queued) {
     tern_waiter **link = &q->head;
     tern_waiter *prev = NULL;
@@ -52,15 +54,17 @@ static bool detach(tern_waitq *q, tern_waiter *w) {
       prev = *link;
       link = &(*link)->next;
     }
-    if (*link == w) {
-      *link = w->next;
-      if (q->tail == w) {
-        q->tail = prev;
-      }
+    if (*link == NULL) {
+      return false;
+    }
+    *link = w->next;
+    if (q->tail == w) {
+      q->tail = prev;
     }
     w->queued = 0;
     w->next = NULL;
   }
+  bool woken = w->woken != 0;
   w->woken = 0;
   w->waker.wake = NULL;
   w->waker.ctx = NULL;

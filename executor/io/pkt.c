@@ -11,8 +11,8 @@ _Static_assert(TERN_PKT_STRIDE(TERN_PKT_MAX_BUF) <= 0xffff,
 
 int tern_pkt_pool_init(tern_pkt_pool *pool, void *storage, size_t storage_size,
                        size_t buf_size) {
-  if (buf_size == 0 || buf_size > TERN_PKT_MAX_BUF || storage == NULL ||
-      ((uintptr_t)storage % __alignof__(tern_pkt)) != 0) {
+  if (pool == NULL || buf_size == 0 || buf_size > TERN_PKT_MAX_BUF ||
+      storage == NULL || ((uintptr_t)storage % __alignof__(tern_pkt)) != 0) {
     return TERN_EINVAL;
   }
   size_t stride = TERN_PKT_STRIDE(buf_size);

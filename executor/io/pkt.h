@@ -138,9 +138,10 @@ typedef struct tern_pkt_pool {
 
 /* Sets up a pool over `storage` (aligned for tern_pkt, e.g. from
  * TERN_PKT_POOL_STORAGE_SIZE) with as many buf_size-byte packets as fit,
- * up to 65535. Returns the number of packets, or TERN_EINVAL when buf_size
- * is 0 or above TERN_PKT_MAX_BUF, storage is misaligned, or not even one
- * packet fits. Do not call it while packets are out or tasks wait. */
+ * up to 65535. Returns the number of packets, or TERN_EINVAL when pool or
+ * storage is NULL, buf_size is 0 or above TERN_PKT_MAX_BUF, storage is
+ * misaligned, or not even one packet fits. Do not call it while packets are out
+ * or tasks wait. */
 int tern_pkt_pool_init(tern_pkt_pool *pool, void *storage, size_t storage_size,
                        size_t buf_size);
 

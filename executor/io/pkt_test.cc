@@ -348,6 +348,9 @@ TEST(PktPool, InitRejectsBadStorage) {
   EXPECT_EQ(tern_pkt_pool_init(&pool, storage, sizeof storage, 256),
             TERN_EINVAL);  // not even one header + buffer fits
   EXPECT_EQ(tern_pkt_pool_init(&pool, nullptr, 0, 16), TERN_EINVAL);
+  // No pool to set up: refused like no storage (before, a crash).
+  EXPECT_EQ(tern_pkt_pool_init(nullptr, storage, sizeof storage, 16),
+            TERN_EINVAL);
   int n = tern_pkt_pool_init(&pool, storage, sizeof storage, 40);
   EXPECT_EQ(n, static_cast<int>(sizeof storage / TERN_PKT_STRIDE(40)));
   EXPECT_EQ(tern_pkt_pool_available(&pool), static_cast<size_t>(n));
