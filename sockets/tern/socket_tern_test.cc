@@ -275,4 +275,31 @@ TEST_P(TernWaiters, DatagramPortIsFreeAgainAfterClose) {
   EXPECT_EQ(std::string(buf, 4), "new!");
 }
 
+// A listener's port listens again after its close, while the connection
+// it accepted, closed first by the server, waits in TIME-WAIT; and the
+// client, which keeps no TIME-WAIT, connects again from another port.
+TEST_P(TernWaiters, ListenerPortListensAgainAfterClose) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  tern_endpoint first = {};
+  ASSERT_EQ(tern_socket_local(c, &first), 0);
+  Close(s, 0);  // the server closes first: its end waits in TIME-WAIT
+  ptrdiff_t end = 1;
+  Read(c, 1, &end);
+  EXPECT_EQ(end, 0);
+  Close(c, 0);
+  Close(lst, 0);
+  tern_socket *again = Listen(0, 1);
+  ASSERT_NE(again, nullptr);
+  tern_socket *c2, *s2;
+  ASSERT_NO_FATAL_FAILURE(Connect(again, 0, &c2, &s2));
+  tern_endpoint second = {};
+  ASSERT_EQ(tern_socket_local(c2, &second), 0);
+  EXPECT_NE(second.port, first.port);
+  WriteAll(c2, "ping");
+  EXPECT_EQ(Read(s2, 4), "ping");
+}
+
 }  // namespace
