@@ -247,4 +247,22 @@ TEST_F(ResolverOverTern, TcpFallbackAgainAndAgainWithAServerThatWaits) {
   EXPECT_EQ(res_.stats.sock_errors, 0u);
 }
 
+// Every server refuses: the server's host is there, nothing listens on
+// the port asked, and its stack answers each query with an ICMP port
+// unreachable, which the tern backend hands the connected datagram socket.
+TEST_F(ResolverOverTern, EveryServerRefusing) {
+  tern_endpoint closed[2] = {servers_[1], servers_[1]};
+  closed[0].port = 5353;
+  closed[1].port = 5354;
+  tern_dns_config cfg = {closed, 2, 2, 300};
+  int ms = 0;
+  // Each refusal moves on at once (README: server errors): four queries,
+  // no wait, and no answer.
+  EXPECT_EQ(Resolve(cfg, "peer.test", &ms), TERN_ETIMEDOUT);
+  EXPECT_LT(ms, 50);
+  EXPECT_EQ(res_.stats.queries, 4u);
+  EXPECT_EQ(res_.stats.sock_errors, 4u);
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+}
+
 }  // namespace

@@ -456,4 +456,49 @@ TEST_F(Resolver, BadArguments) {
   EXPECT_EQ(fake_.open_now, 0);
 }
 
+// The framed TCP answer read a byte at a time: the length prefix split
+// across two reads, then every byte of the message on its own.
+TEST_F(Resolver, TcpAnswerReadAByteAtATime) {
+  fake_.read_chunk = 1;
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 0, {}, {}, true));
+  };
+  fake_.on_tcp = [&](const tern_endpoint &, const std::vector<uint8_t> &q) {
+    return Framed(Answer(q, 0, {A(kQname, 5), A(kQname, 6)}));
+  };
+  ASSERT_EQ(Resolve("peer.test"), 2);
+  EXPECT_EQ(Last(0), 5);
+  EXPECT_EQ(Last(1), 6);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
+// A TTL with the top bit set counts as 0 (RFC 2181 8): the answer is
+// used, not cached.
+TEST_F(Resolver, TtlWithTheTopBitSetIsNotCached) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 0, {A(kQname, 7, 0x80000000u)}));
+  };
+  ASSERT_EQ(Resolve("peer.test"), 1);
+  ASSERT_EQ(Resolve("peer.test"), 1);
+  EXPECT_EQ(fake_.sent.size(), 2u);
+  EXPECT_EQ(res_.stats.cache_hits, 0u);
+}
+
+// A TCP answer with TC set again is a server error, not a second
+// fallback: each server once, then TERN_EPROTO.
+TEST_F(Resolver, TruncatedAgainOverTcpIsAServerError) {
+  Init(2, 1, 1000, false);
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 0, {}, {}, true));
+  };
+  fake_.on_tcp = [&](const tern_endpoint &, const std::vector<uint8_t> &q) {
+    return Framed(Answer(q, 0, {}, {}, true));
+  };
+  EXPECT_EQ(Resolve("many.test"), TERN_EPROTO);
+  EXPECT_EQ(fake_.sent.size(), 2u);
+  EXPECT_EQ(fake_.conns.size(), 2u);
+  EXPECT_EQ(res_.stats.server_errors, 2u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
 }  // namespace

@@ -329,12 +329,18 @@ static tern_poll t_poll_close(tern_socket *s, tern_cx *cx, int *err) {
   *err = 0;
   switch (k->kind) {
     case KIND_FREE: *err = TERN_EINVAL; return TERN_READY;
-    case KIND_CONN:
-      if (tern_tcp_poll_close(conn_of(k), cx, err) == TERN_PENDING) {
+    case KIND_CONN: {
+      tern_tcp_conn *c = conn_of(k);
+      if (tern_tcp_poll_close(c, cx, err) == TERN_PENDING) {
         return TERN_PENDING;
       }
+      /* A task still in read finds the socket gone: the connection lives
+       * on (FIN-WAIT-2, TIME-WAIT) and would wake it only when the peer
+       * sends, maybe never, maybe once the slot is another socket's. */
+      (void)tern_waker_slot_wake(&c->reader);
       k->net->conn_app &= ~(1u << k->conn);
       break;
+    }
     case KIND_LISTENER: close_listener(k); break;
     case KIND_DGRAM: tern_udp_close(&k->u.udp); break;
     default: break;
