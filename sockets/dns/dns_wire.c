@@ -16,11 +16,12 @@
 /* A walk over one name of a message, label by label (each step is given
  * the message). */
 typedef struct name_walk {
-  size_t pos;    /* the next length byte or pointer */
-  size_t floor;  /* where the current run of labels began: a pointer must
-                    point below it (RFC 9267: compression pointers) */
-  size_t end;    /* the byte after the name where it was found, once known */
-  unsigned wire; /* the uncompressed length so far (RFC 1035 2.3.4) */
+  size_t pos;     /* the next length byte or pointer */
+  size_t floor;   /* where the current run of labels began: a pointer must
+                     point below it (RFC 9267: compression pointers) */
+  size_t end;     /* the byte after the name where it was found, once known */
+  unsigned wire;  /* the uncompressed length so far (RFC 1035 2.3.4) */
+  unsigned jumps; /* pointers taken so far (TERN_DNS_MAX_JUMPS) */
 } name_walk;
 
 static void walk_begin(name_walk *w, size_t pos) {
@@ -28,6 +29,7 @@ static void walk_begin(name_walk *w, size_t pos) {
   w->floor = pos;
   w->end = 0;
   w->wire = 0;
+  w->jumps = 0;
 }
 
 /* The next label: its length (0 for the root, the last one), with *label
@@ -65,7 +67,7 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
     if (to < TERN_DNS_HDR_LEN) {
       return -TERN_DNS_DROP_POINTER_HEADER;
     }
-    if (to >= w->floor) {
+    if (to >= w->floor || ++w->jumps > TERN_DNS_MAX_JUMPS) {
       return -TERN_DNS_DROP_POINTER;
     }
     if (w->end == 0) {

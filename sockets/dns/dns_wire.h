@@ -54,6 +54,12 @@ extern "C" {
  * (length bytes, labels and the root's zero) is at most 255 bytes. */
 #define TERN_DNS_MAX_LABEL 63u
 #define TERN_DNS_MAX_NAME 255u
+/* The most compression pointers one name may take: a name of 255 bytes has
+ * at most 127 labels, and a compressor points once to each suffix at most.
+ * Without a bound a chain of pointers to pointers, each two bytes below the
+ * last, walks a step per two bytes of the message for every name through
+ * it (quadratic in a long TCP answer). */
+#define TERN_DNS_MAX_JUMPS 128u
 /* The largest query tern_dns_query_build writes: header, name, type and
  * class. */
 #define TERN_DNS_QUERY_MAX (TERN_DNS_HDR_LEN + TERN_DNS_MAX_NAME + 4u)
@@ -114,7 +120,8 @@ typedef enum tern_dns_drop {
   TERN_DNS_DROP_LABEL,          /* a label length above 63 (or 0x40/0x80) */
   TERN_DNS_DROP_NAME_LONG,      /* a name over 255 bytes uncompressed */
   TERN_DNS_DROP_POINTER,        /* a pointer not strictly backwards: forward,
-                                   to itself, a loop, past the end */
+                                   to itself, a loop, past the end; or a
+                                   name's pointer past TERN_DNS_MAX_JUMPS */
   TERN_DNS_DROP_POINTER_HEADER, /* a pointer into the 12-byte header */
   TERN_DNS_DROP_RDLENGTH,       /* RDATA not the size of its type */
   TERN_DNS_DROP_CHAIN,          /* more than TERN_DNS_MAX_CNAME CNAMEs */

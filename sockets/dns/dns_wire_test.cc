@@ -762,6 +762,40 @@ TEST(Rfc9267, PointerChainThatIsNotStrictlyBackwards) {
   EXPECT_EQ(Parse(Q(), m.b).rc, -TERN_DNS_DROP_POINTER);
 }
 
+// Each jump going lower ends every walk, but a chain of pointers to
+// pointers, each two bytes below the last, takes a step per pair of bytes
+// and adds nothing to the name's length: with many owner names through
+// one long chain (a TCP answer of kilobytes) the parse is quadratic. A
+// name's jumps are bounded: a name of 255 bytes has at most 127 labels,
+// so no compressor needs more jumps than TERN_DNS_MAX_JUMPS.
+static Bytes PointerChain(unsigned jumps) {
+  Msg m(kId, kResp, 1, 2, 0, 0);
+  m.Question("peer.test", TERN_DNS_TYPE_A);
+  // An RR of a type nobody asked for whose data is the chain: the first
+  // pointer goes to the question's name, each next one to the one before.
+  m.U16(0xc00c).Rr(0xff00u, 300, 2 * (jumps - 1));
+  size_t at = m.Here();
+  if (jumps > 1) {
+    m.U16(0xc00c);
+  }
+  for (unsigned k = 1; k + 1 < jumps; k++) {
+    m.U16(0xc000u | unsigned(at + 2 * (k - 1)));
+  }
+  // The answer's owner name: the last link (or, for one jump, the name).
+  m.U16(jumps > 1 ? 0xc000u | unsigned(at + 2 * (jumps - 2)) : 0xc00c);
+  m.A(192, 0, 2, 7);
+  return m.b;
+}
+
+TEST(Rfc9267, PointerChainsAreBounded) {
+  Parsed ok = Parse(Q(), PointerChain(TERN_DNS_MAX_JUMPS));
+  ASSERT_EQ(ok.rc, TERN_DNS_OK);
+  EXPECT_EQ(V4(ok.addrs[0]), "192.0.2.7");
+  EXPECT_EQ(Parse(Q(), PointerChain(TERN_DNS_MAX_JUMPS + 1)).rc,
+            -TERN_DNS_DROP_POINTER);
+  EXPECT_EQ(Parse(Q(), PointerChain(1000)).rc, -TERN_DNS_DROP_POINTER);
+}
+
 TEST(Rfc9267, PointerIntoHeader) {
   for (uint8_t to : {0, 2, 6, 11}) {
     EXPECT_EQ(Parse(Q(), WithOwner({0xc0, to})).rc,
