@@ -6,6 +6,11 @@
 
 _Static_assert(TERN_HTTP_LINE_MAX >= 16 && TERN_HTTP_LINE_MAX <= 65534,
                "TERN_HTTP_LINE_MAX must be 16..65534: a status line needs 12");
+/* The count of lines is 16 bits: at 65,535 it would wrap before passing
+ * the limit, and nothing would be refused. */
+_Static_assert(TERN_HTTP_HEADERS_MAX >= 0 && TERN_HTTP_HEADERS_MAX <= 65534,
+               "TERN_HTTP_HEADERS_MAX must be 0..65534: the line count "
+               "(tern_http_head.headers) is 16 bits");
 
 enum { ST_STATUS = 0, ST_HEADERS = 1, ST_DONE = 2 };
 

@@ -43,7 +43,8 @@ extern "C" {
 #endif
 /* The most header lines in one response head, interim heads included,
  * each interim head counting as one more (so that 1xx heads without end
- * are refused too). */
+ * are refused too). 0..65534: the count is 16 bits (checked at compile
+ * time). */
 #ifndef TERN_HTTP_HEADERS_MAX
 #define TERN_HTTP_HEADERS_MAX 64
 #endif

@@ -61,7 +61,8 @@ int tern_slip_init(tern_slip *slip, tern_stream stream, tern_pkt_pool *pkt_pool,
   if (mtu == 0) {
     mtu = TERN_SLIP_DEFAULT_MTU;
   }
-  if (mtu > TERN_PKT_MAX_BUF || pkt_pool->buf_size < mtu) {
+  if (mtu < TERN_SLIP_MIN_MTU || mtu > TERN_PKT_MAX_BUF ||
+      pkt_pool->buf_size < mtu) {
     return TERN_EINVAL;
   }
   memset(slip, 0, sizeof *slip);

@@ -59,6 +59,10 @@ extern "C" {
  * tern_slip_init is given mtu 0. */
 #define TERN_SLIP_DEFAULT_MTU 1006
 
+/* The least MTU tern_slip_init takes: every IPv4 link carries 68 bytes
+ * (RFC 791), which the netdev contract promises the IP layer. */
+#define TERN_SLIP_MIN_MTU 68
+
 /* Bytes the adapter reads from the stream at a time (its read buffer). */
 #define TERN_SLIP_RX_CHUNK 32
 
@@ -111,8 +115,8 @@ typedef struct tern_slip {
  * - mtu: the largest IP packet sent and received, 0 for
  *   TERN_SLIP_DEFAULT_MTU (1006). Use 1500 for slirp and Linux's default.
  * Returns 0, or TERN_EINVAL (adapter unusable) when an argument is NULL,
- * tx_buf_size is 0, mtu is above TERN_PKT_MAX_BUF or the pool's buffers
- * are smaller than mtu. */
+ * tx_buf_size is 0, mtu is below TERN_SLIP_MIN_MTU (68) or above
+ * TERN_PKT_MAX_BUF, or the pool's buffers are smaller than mtu. */
 int tern_slip_init(tern_slip *slip, tern_stream stream, tern_pkt_pool *pkt_pool,
                    uint8_t *tx_buf, size_t tx_buf_size, size_t mtu);
 

@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) {
     return 0;
   }
-  const size_t mtu = 16 + (size_t)data[0] * 4;
+  const size_t mtu = TERN_SLIP_MIN_MTU + (size_t)data[0] * 4;
   const size_t pkts = 1 + (data[1] & 3);
   const size_t max_io = (data[1] >> 2) & 15;
   const size_t hold = data[1] >> 6;

@@ -238,6 +238,21 @@ TEST_F(Slip, InfoAndInit) {
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1006);
 }
 
+// The netdev contract: an IP device carries 68 bytes at least (RFC 791),
+// what IPv4 and TCP take for granted. A smaller MTU is refused at init, as
+// PPP refuses an MRU below its floor, not left for the IP layer to catch.
+TEST_F(Slip, InitRefusesAnMtuBelow68) {
+  Init(1500);
+  tern_slip other;
+  uint8_t tx[8];
+  EXPECT_EQ(tern_slip_init(&other, a_, &pool_, tx, sizeof tx, 67), TERN_EINVAL);
+  EXPECT_EQ(tern_slip_init(&other, a_, &pool_, tx, sizeof tx, 1), TERN_EINVAL);
+  ASSERT_EQ(tern_slip_init(&other, a_, &pool_, tx, sizeof tx, 68), 0);
+  EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1500);
+  tern_netdev dev = tern_slip_netdev(&other);
+  EXPECT_EQ(tern_netdev_get_info(&dev).mtu, 68);
+}
+
 // slirp's bytes and the peer's bytes come out as the captured IP packets,
 // whatever size the stream's reads are.
 TEST_F(Slip, ReceivesTheSlirpCapture) {
