@@ -56,6 +56,11 @@ enum {
   TERN_NETDEV_NEXT_HOP = 1u << 1,
 };
 
+/* The least IP packet every IPv4 link carries (RFC 791: 68 bytes): an IP
+ * device's info.mtu is at least this, and a link layer refuses at init a
+ * lower device that would leave less. */
+#define TERN_NETDEV_MIN_IP_MTU 68
+
 /* A device's current facts. They may change over its life (a link comes
  * up, PPP renegotiates its MTU): a device that changes them reports
  * TERN_NETDEV_EV_LINK or TERN_NETDEV_EV_INFO through poll_event, and the

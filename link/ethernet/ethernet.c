@@ -649,7 +649,7 @@ int tern_eth_init(tern_eth *eth, tern_netdev lower, tern_pkt_pool *pool,
   lower_info(&eth->lower, &li);
   if (pool == NULL || neighbours == NULL || n_entries == 0 ||
       n_entries > 0xffff || li.medium != TERN_MEDIUM_ETHERNET ||
-      li.mtu < HDR + TERN_ARP_LEN ||
+      li.mtu < HDR + TERN_NETDEV_MIN_IP_MTU ||
       li.headroom + HDR + TERN_ARP_LEN > pool->buf_size) {
     return TERN_EINVAL;
   }

@@ -48,6 +48,24 @@ TEST_F(EthTest, InitRefusesWhatItCannotDrive) {
             TERN_EINVAL);
 }
 
+// Every IPv4 link carries 68 bytes (RFC 791): a lower device whose frames
+// leave less than that after the header is no Ethernet tern can drive.
+// Until the `ethmtu29` branch init took any that fit an ARP packet (42),
+// and the IP MTU it then reported could be 28.
+TEST_F(EthTest, InitRefusesALowerMtuWithoutRoomFor68) {
+  Start();
+  for (uint16_t mtu : {42, 81, 82}) {
+    tern_memnetdev_config c = TERN_MEMNETDEV_CONFIG_ETHERNET;
+    c.mtu = mtu;
+    tern_memnetdev_pair p;
+    tern_memnetdev_init(&p, &c);
+    tern_eth e;
+    EXPECT_EQ(tern_eth_init(&e, tern_memnetdev_a(&p), &arp_pool_, nb_, 4),
+              mtu < 14 + 68 ? TERN_EINVAL : 0)
+        << mtu;
+  }
+}
+
 TEST_F(EthTest, InfoIsTheLowerDevicesMinusTheHeader) {
   Start(16, 4, /*lower_headroom=*/4);
   tern_netdev_info info = tern_netdev_get_info(&ip_);

@@ -61,7 +61,7 @@ extern "C" {
 
 /* The least MTU tern_slip_init takes: every IPv4 link carries 68 bytes
  * (RFC 791), which the netdev contract promises the IP layer. */
-#define TERN_SLIP_MIN_MTU 68
+#define TERN_SLIP_MIN_MTU TERN_NETDEV_MIN_IP_MTU
 
 /* Bytes the adapter reads from the stream at a time (its read buffer). */
 #define TERN_SLIP_RX_CHUNK 32
