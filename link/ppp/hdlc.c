@@ -96,12 +96,12 @@ bool tern_ppp_hdlc_decoder_in_frame(const tern_ppp_hdlc_decoder *d) {
  * length returned) or it is dropped and counted (0). */
 static size_t end_frame(tern_ppp_hdlc_decoder *d) {
   size_t out = 0;
-  if (d->esc) {
-    if (!d->skip) {
-      d->stats.aborted++; /* 7D 7E (RFC 1662 section 4.2) */
-    }
-  } else if (d->skip || d->len == 0) {
-    /* too long (counted when it began) or empty (between frames) */
+  if (d->skip) {
+    /* too long (counted when it began) or skipped by the caller */
+  } else if (d->esc) {
+    d->stats.aborted++; /* 7D 7E (RFC 1662 section 4.2) */
+  } else if (d->len == 0) {
+    /* empty (between frames) */
   } else if (d->len <= d->fcs_kind->len) {
     d->stats.too_short++;
   } else if (d->fcs != d->fcs_kind->good) {
@@ -132,7 +132,6 @@ size_t tern_ppp_hdlc_feed(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
       continue;
     }
     if (d->skip) {
-      d->esc = b == TERN_PPP_ESC && !d->esc;
       continue;
     }
     if (d->buf == NULL) {

@@ -85,8 +85,8 @@ typedef struct tern_ppp_hdlc_decoder {
   uint32_t accm; /* receive ACCM: unescaped 0x00-0x1f with a bit set are
                     dropped */
   const tern_ppp_fcs *fcs_kind; /* TERN_PPP_FCS16 or TERN_PPP_FCS32 */
-  uint8_t esc;                  /* the last byte was 7D */
-  uint8_t skip;                 /* dropping up to the next flag (too long) */
+  uint8_t esc;  /* the last byte was 7D (not followed while skipping) */
+  uint8_t skip; /* dropping up to the next flag (too long, or skipped) */
   tern_ppp_hdlc_stats stats;
 } tern_ppp_hdlc_decoder;
 
