@@ -1089,7 +1089,9 @@ static void run_timers(tern_ppp *p, tern_cx *cx) {
 
 /* ---- send ---- */
 
-static void tx_room(void *ctx) {
+/* Wakes the tasks in poll_send and poll_recv: the stream's waker (room
+ * to write: either may be pushing bytes out), and the adapter closing. */
+static void wake_polls(void *ctx) {
   tern_ppp *p = ctx;
   tern_waker_slot_wake(&p->tx_waiter);
   tern_waker_slot_wake(&p->rx_waiter);
@@ -1122,13 +1124,11 @@ static void close_adapter(tern_ppp *p) {
   p->phase = TERN_PPP_DEAD;
   release(p);
   tern_timer_cancel(&p->timer); /* and nothing runs once closed */
-  if (p->up) {
-    p->up = 0;
-    p->events |= TERN_NETDEV_EV_LINK;
-  }
-  tern_waker_slot_wake(&p->tx_waiter);
-  tern_waker_slot_wake(&p->rx_waiter);
-  tern_waker_slot_wake(&p->ev_waiter);
+  /* Every waiting task wakes to fail; a link that was up reports going
+   * down. */
+  wake_polls(p);
+  wake_events(p, p->up ? TERN_NETDEV_EV_LINK : 0);
+  p->up = 0;
 }
 
 /* Moves queued frames towards the stream: control packets first, then the
@@ -1170,7 +1170,7 @@ static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
       }
       continue;
     }
-    tern_cx own = tern_cx_make((tern_waker){tx_room, p}, cx->timers);
+    tern_cx own = tern_cx_make((tern_waker){wake_polls, p}, cx->timers);
     ptrdiff_t n;
     tern_waker_slot_register(waiter, cx);
     if (tern_stream_poll_write(&p->stream, &own, p->tx_buf + p->tx_pos,
