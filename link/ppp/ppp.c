@@ -1475,12 +1475,7 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
 }
 
 tern_ppp_ipv4 tern_ppp_get_ipv4(const tern_ppp *ppp) {
-  tern_ppp_ipv4 v;
-  memset(&v, 0, sizeof v);
-  if (ppp->up & TERN__PPP_UP_V4) {
-    v = ppp->v4;
-  }
-  return v;
+  return (ppp->up & TERN__PPP_UP_V4) ? ppp->v4 : (tern_ppp_ipv4){.local = {0}};
 }
 
 tern_ppp_phase tern_ppp_get_phase(const tern_ppp *ppp) {
