@@ -914,12 +914,6 @@ static void pap_input(tern_ppp *p, tern_pkt *pkt) {
 
 /* ---- IPCP (RFC 1332, RFC 1877) ---- */
 
-static uint32_t ld32(const uint8_t *a) {
-  uint32_t v;
-  memcpy(&v, a, 4);
-  return v;
-}
-
 /* Our longest request: the address and two DNS servers (6 bytes each). */
 _Static_assert(3 * 6 <= TERN__PPP_OPTS_MAX,
                "ipcp_add writes more than TERN__PPP_OPTS_MAX: raise it");
@@ -945,9 +939,9 @@ static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
   if (type != TERN_IPCP_ADDR || *len != 4) {
     return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
   }
-  if (ld32(val) == 0) {
+  if (tern_ld32(val) == 0) {
     /* The peer asks for an address: ours to give, or none. */
-    if (ld32(p->cfg.peer_addr) == 0) {
+    if (tern_ld32(p->cfg.peer_addr) == 0) {
       return TERN_PPP_CONF_REJ;
     }
     if (mode == WRITE_NAK) {
