@@ -229,23 +229,25 @@ size_t tern_ppp_hdlc_header_put(uint8_t *out, uint16_t proto, bool acfc,
 
 int tern_ppp_hdlc_header_parse(const uint8_t *frame, size_t len,
                                uint16_t *proto) {
-  size_t n = 0;
-  if (len >= 2 && frame[0] == 0xff) {
-    if (frame[1] != 0x03) {
+  const uint8_t *f = frame;
+  const uint8_t *end = frame + len;
+  if (len >= 2 && f[0] == 0xff) {
+    if (f[1] != 0x03) {
       return -1;
     }
-    n = 2;
+    f += 2;
   }
-  if (n >= len) {
+  if (f == end) {
     return -1;
   }
-  if (frame[n] & 1) {
-    *proto = frame[n]; /* compressed (PFC) */
-    return (int)n + 1;
+  unsigned v = *f++;
+  if ((v & 1) == 0) {
+    /* Two bytes (not PFC's one): the low one must be odd. */
+    if (f == end || (*f & 1) == 0) {
+      return -1;
+    }
+    v = v << 8 | *f++;
   }
-  if (n + 2 > len || (frame[n + 1] & 1) == 0) {
-    return -1;
-  }
-  *proto = (uint16_t)(frame[n] << 8 | frame[n + 1]);
-  return (int)n + 2;
+  *proto = (uint16_t)v;
+  return (int)(f - frame);
 }
