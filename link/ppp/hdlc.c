@@ -137,13 +137,12 @@ size_t tern_ppp_hdlc_feed(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
     if (d->buf == NULL) {
       return i; /* a frame begins: the caller sets a buffer */
     }
-    if (b == TERN_PPP_ESC && !d->esc) {
-      d->esc = 1;
-      continue;
-    }
     if (d->esc) {
       b ^= 0x20;
       d->esc = 0;
+    } else if (b == TERN_PPP_ESC) {
+      d->esc = 1;
+      continue;
     }
     if (d->len == d->cap) {
       d->stats.too_long++;
