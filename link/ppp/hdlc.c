@@ -171,39 +171,32 @@ void tern_ppp_hdlc_encoder_start(tern_ppp_hdlc_encoder *e, const uint8_t *data,
 size_t tern_ppp_hdlc_encoder_fill(tern_ppp_hdlc_encoder *e, uint8_t *out,
                                   size_t cap) {
   size_t k = 0;
-  while (k < cap) {
+  while (k < cap && e->phase != 3) {
+    uint8_t b;
     if (e->pending != 0) {
-      out[k++] = (uint8_t)(e->pending - 1);
+      b = (uint8_t)(e->pending - 1);
       e->pending = 0;
-      continue;
-    }
-    if (e->phase == 0 || e->phase == 2) {
-      out[k++] = TERN_PPP_FLAG;
+    } else if (e->phase != 1) {
+      b = TERN_PPP_FLAG; /* opening (phase 0) or closing (2) */
       e->phase++;
-      continue;
-    }
-    if (e->phase == 3) {
-      break;
-    }
-    if (e->pos == e->len + e->fcs_kind->len) {
+    } else if (e->pos == e->len + e->fcs_kind->len) {
       e->phase = 2;
       continue;
-    }
-    uint8_t b;
-    if (e->pos < e->len) {
-      b = e->data[e->pos];
-      e->fcs = e->fcs_kind->step(e->fcs, b);
     } else {
-      /* The FCS, complete now, goes out complemented, least significant
-       * byte first. */
-      b = (uint8_t)(~e->fcs >> (8 * (e->pos - e->len)));
-    }
-    e->pos++;
-    if (b == TERN_PPP_FLAG || b == TERN_PPP_ESC ||
-        (b < 0x20 && ((e->accm >> b) & 1u) != 0)) {
-      out[k++] = TERN_PPP_ESC;
-      e->pending = (uint8_t)((b ^ 0x20) + 1);
-      continue;
+      if (e->pos < e->len) {
+        b = e->data[e->pos];
+        e->fcs = e->fcs_kind->step(e->fcs, b);
+      } else {
+        /* The FCS, complete now, goes out complemented, least significant
+         * byte first. */
+        b = (uint8_t)(~e->fcs >> (8 * (e->pos - e->len)));
+      }
+      e->pos++;
+      if (b == TERN_PPP_FLAG || b == TERN_PPP_ESC ||
+          (b < 0x20 && ((e->accm >> b) & 1u) != 0)) {
+        e->pending = (uint8_t)((b ^ 0x20) + 1);
+        b = TERN_PPP_ESC;
+      }
     }
     out[k++] = b;
   }
