@@ -1338,7 +1338,7 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
       }
       if (n <= 0) {
         if (p->rx_pkt != NULL && tern_ppp_hdlc_decoder_in_frame(&p->dec)) {
-          p->stats.rx_drop_malformed++; /* cut short */
+          p->rx_cut = 1; /* cut short: counted by get_stats */
         }
         close_adapter(p);
         continue;
@@ -1403,8 +1403,8 @@ static const tern_netdev_stats *ppp_stats(void *self) {
   tern_ppp *p = self;
   const tern_ppp_hdlc_stats *h = &p->dec.stats;
   p->stats.rx_drop_too_long = h->too_long;
-  p->stats.rx_drop_malformed =
-      h->bad_fcs + h->too_short + h->aborted + p->ppp_stats.bad_header;
+  p->stats.rx_drop_malformed = h->bad_fcs + h->too_short + h->aborted +
+                               p->ppp_stats.bad_header + p->rx_cut;
   return &p->stats;
 }
 
