@@ -529,6 +529,9 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
         size_t off = 0;
         tern_ppp_opt o;
         while (tern_ppp_opt_next(cp.data, cp.data_len, &off, &o) > 0) {
+          if (cp.code == TERN_PPP_CONF_REJ) {
+            f->rejected |= bit(o.type); /* not asked for again */
+          }
           ops_of(f)->nak(p, &o, cp.code == TERN_PPP_CONF_REJ);
         }
       }
@@ -761,7 +764,8 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
     /* Rejected: no loop detection; Nak'd: another number. */
     p->magic = rej ? 0 : new_magic(p);
   } else if (rej) {
-    p->cp[CP_LCP].rejected |= bit(o->type); /* MRU: 1500, RFC 1661 6.1 */
+    /* Recorded by cp_input, not asked for again (MRU: 1500, RFC 1661
+     * 6.1). */
   } else if (o->type == TERN_LCP_MRU && o->len == 2) {
     /* The peer's suggestion when our buffers hold it and IPv4 can use
      * it (the MTU is capped by our MRU), as pppd takes an acceptable
@@ -960,15 +964,11 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
                 : o->type == TERN_IPCP_DNS1 ? p->v4.dns1
                 : o->type == TERN_IPCP_DNS2 ? p->v4.dns2
                                             : NULL;
-  if (to == NULL) {
-    return;
-  }
-  if (rej) {
-    p->cp[CP_IPCP].rejected |= bit(o->type);
-  } else if (o->len == 4 &&
-             (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
-    /* The peer's suggestion: ours now. 0.0.0.0 suggests nothing (it asks
-     * for an address, RFC 1332 3.3): ignored, as pppd does. */
+  /* The peer's suggestion: ours now (a Reject is recorded by cp_input).
+   * 0.0.0.0 suggests nothing (it asks for an address, RFC 1332 3.3):
+   * ignored, as pppd does. */
+  if (to != NULL && !rej && o->len == 4 &&
+      (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
     memcpy(to, o->val, 4);
   }
 }
