@@ -70,9 +70,6 @@ void tern_ppp_hdlc_decoder_set_buffer(tern_ppp_hdlc_decoder *d, uint8_t *buf,
                                       size_t cap) {
   d->buf = buf;
   d->cap = (uint16_t)(cap > 0xffff ? 0xffff : cap);
-  if (buf == NULL) {
-    d->cap = 0;
-  }
 }
 
 void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
@@ -80,7 +77,7 @@ void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
   d->accm = accm;
   d->fcs_kind = fcs;
   if (!tern_ppp_hdlc_decoder_in_frame(d)) {
-    start_frame(d);
+    d->fcs = fcs->init; /* the next frame's (a zeroed decoder's first) */
   }
 }
 

@@ -79,7 +79,7 @@ typedef struct tern_ppp_hdlc_stats {
 /* The decoder. Caller storage; fields are private but for stats. */
 typedef struct tern_ppp_hdlc_decoder {
   uint8_t *buf; /* frame being received, with its FCS; NULL: none */
-  uint16_t cap;
+  uint16_t cap; /* buf's size (not read while buf is NULL) */
   uint16_t len;
   uint32_t fcs;
   uint32_t accm; /* receive ACCM: unescaped 0x00-0x1f with a bit set are
