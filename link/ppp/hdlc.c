@@ -70,9 +70,6 @@ void tern_ppp_hdlc_decoder_set_buffer(tern_ppp_hdlc_decoder *d, uint8_t *buf,
                                       size_t cap) {
   d->buf = buf;
   d->cap = (uint16_t)(cap > 0xffff ? 0xffff : cap);
-  if (buf == NULL) {
-    d->cap = 0;
-  }
 }
 
 void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
@@ -80,7 +77,7 @@ void tern_ppp_hdlc_decoder_config(tern_ppp_hdlc_decoder *d, uint32_t accm,
   d->accm = accm;
   d->fcs_kind = fcs;
   if (!tern_ppp_hdlc_decoder_in_frame(d)) {
-    start_frame(d);
+    d->fcs = fcs->init; /* the next frame's (a zeroed decoder's first) */
   }
 }
 
@@ -96,12 +93,12 @@ bool tern_ppp_hdlc_decoder_in_frame(const tern_ppp_hdlc_decoder *d) {
  * length returned) or it is dropped and counted (0). */
 static size_t end_frame(tern_ppp_hdlc_decoder *d) {
   size_t out = 0;
-  if (d->esc) {
-    if (!d->skip) {
-      d->stats.aborted++; /* 7D 7E (RFC 1662 section 4.2) */
-    }
-  } else if (d->skip || d->len == 0) {
-    /* too long (counted when it began) or empty (between frames) */
+  if (d->skip) {
+    /* too long (counted when it began) or skipped by the caller */
+  } else if (d->esc) {
+    d->stats.aborted++; /* 7D 7E (RFC 1662 section 4.2) */
+  } else if (d->len == 0) {
+    /* empty (between frames) */
   } else if (d->len <= d->fcs_kind->len) {
     d->stats.too_short++;
   } else if (d->fcs != d->fcs_kind->good) {
@@ -132,19 +129,17 @@ size_t tern_ppp_hdlc_feed(tern_ppp_hdlc_decoder *d, const uint8_t *in, size_t n,
       continue;
     }
     if (d->skip) {
-      d->esc = b == TERN_PPP_ESC && !d->esc;
       continue;
     }
     if (d->buf == NULL) {
       return i; /* a frame begins: the caller sets a buffer */
     }
-    if (b == TERN_PPP_ESC && !d->esc) {
-      d->esc = 1;
-      continue;
-    }
     if (d->esc) {
       b ^= 0x20;
       d->esc = 0;
+    } else if (b == TERN_PPP_ESC) {
+      d->esc = 1;
+      continue;
     }
     if (d->len == d->cap) {
       d->stats.too_long++;
@@ -173,39 +168,32 @@ void tern_ppp_hdlc_encoder_start(tern_ppp_hdlc_encoder *e, const uint8_t *data,
 size_t tern_ppp_hdlc_encoder_fill(tern_ppp_hdlc_encoder *e, uint8_t *out,
                                   size_t cap) {
   size_t k = 0;
-  while (k < cap) {
+  while (k < cap && e->phase != 3) {
+    uint8_t b;
     if (e->pending != 0) {
-      out[k++] = (uint8_t)(e->pending - 1);
+      b = (uint8_t)(e->pending - 1);
       e->pending = 0;
-      continue;
-    }
-    if (e->phase == 0 || e->phase == 2) {
-      out[k++] = TERN_PPP_FLAG;
+    } else if (e->phase != 1) {
+      b = TERN_PPP_FLAG; /* opening (phase 0) or closing (2) */
       e->phase++;
-      continue;
-    }
-    if (e->phase == 3) {
-      break;
-    }
-    if (e->pos == e->len + e->fcs_kind->len) {
+    } else if (e->pos == e->len + e->fcs_kind->len) {
       e->phase = 2;
       continue;
-    }
-    uint8_t b;
-    if (e->pos < e->len) {
-      b = e->data[e->pos];
-      e->fcs = e->fcs_kind->step(e->fcs, b);
     } else {
-      /* The FCS, complete now, goes out complemented, least significant
-       * byte first. */
-      b = (uint8_t)(~e->fcs >> (8 * (e->pos - e->len)));
-    }
-    e->pos++;
-    if (b == TERN_PPP_FLAG || b == TERN_PPP_ESC ||
-        (b < 0x20 && ((e->accm >> b) & 1u) != 0)) {
-      out[k++] = TERN_PPP_ESC;
-      e->pending = (uint8_t)((b ^ 0x20) + 1);
-      continue;
+      if (e->pos < e->len) {
+        b = e->data[e->pos];
+        e->fcs = e->fcs_kind->step(e->fcs, b);
+      } else {
+        /* The FCS, complete now, goes out complemented, least significant
+         * byte first. */
+        b = (uint8_t)(~e->fcs >> (8 * (e->pos - e->len)));
+      }
+      e->pos++;
+      if (b == TERN_PPP_FLAG || b == TERN_PPP_ESC ||
+          (b < 0x20 && ((e->accm >> b) & 1u) != 0)) {
+        e->pending = (uint8_t)((b ^ 0x20) + 1);
+        b = TERN_PPP_ESC;
+      }
     }
     out[k++] = b;
   }
@@ -230,23 +218,25 @@ size_t tern_ppp_hdlc_header_put(uint8_t *out, uint16_t proto, bool acfc,
 
 int tern_ppp_hdlc_header_parse(const uint8_t *frame, size_t len,
                                uint16_t *proto) {
-  size_t n = 0;
-  if (len >= 2 && frame[0] == 0xff) {
-    if (frame[1] != 0x03) {
+  const uint8_t *f = frame;
+  const uint8_t *end = frame + len;
+  if (len >= 2 && f[0] == 0xff) {
+    if (f[1] != 0x03) {
       return -1;
     }
-    n = 2;
+    f += 2;
   }
-  if (n >= len) {
+  if (f == end) {
     return -1;
   }
-  if (frame[n] & 1) {
-    *proto = frame[n]; /* compressed (PFC) */
-    return (int)n + 1;
+  unsigned v = *f++;
+  if ((v & 1) == 0) {
+    /* Two bytes (not PFC's one): the low one must be odd. */
+    if (f == end || (*f & 1) == 0) {
+      return -1;
+    }
+    v = v << 8 | *f++;
   }
-  if (n + 2 > len || (frame[n + 1] & 1) == 0) {
-    return -1;
-  }
-  *proto = (uint16_t)(frame[n] << 8 | frame[n + 1]);
-  return (int)n + 2;
+  *proto = (uint16_t)v;
+  return (int)(f - frame);
 }

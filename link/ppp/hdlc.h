@@ -79,14 +79,14 @@ typedef struct tern_ppp_hdlc_stats {
 /* The decoder. Caller storage; fields are private but for stats. */
 typedef struct tern_ppp_hdlc_decoder {
   uint8_t *buf; /* frame being received, with its FCS; NULL: none */
-  uint16_t cap;
+  uint16_t cap; /* buf's size (not read while buf is NULL) */
   uint16_t len;
   uint32_t fcs;
   uint32_t accm; /* receive ACCM: unescaped 0x00-0x1f with a bit set are
                     dropped */
   const tern_ppp_fcs *fcs_kind; /* TERN_PPP_FCS16 or TERN_PPP_FCS32 */
-  uint8_t esc;                  /* the last byte was 7D */
-  uint8_t skip;                 /* dropping up to the next flag (too long) */
+  uint8_t esc;  /* the last byte was 7D (not followed while skipping) */
+  uint8_t skip; /* dropping up to the next flag (too long, or skipped) */
   tern_ppp_hdlc_stats stats;
 } tern_ppp_hdlc_decoder;
 

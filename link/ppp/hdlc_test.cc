@@ -273,6 +273,27 @@ TEST(HdlcDecode, MalformedFramesDroppedAndCounted) {
   }
 }
 
+// A frame dropped as too long ends at its flag whatever precedes it: 7D 7E
+// there is not counted as an abort too (the frame is counted once).
+TEST(HdlcDecode, TooLongFrameEndingIn7D7ECountsOnlyTooLong) {
+  Bytes good = {0xff, 0x03, 0xc0, 0x21, 0x09, 0x01, 0x00, 0x04};
+  Bytes in = {0x7e};
+  in.insert(in.end(), 40, 0x55);
+  in.push_back(0x7d);
+  in.push_back(0x7e);
+  Bytes good_enc = Encode(good, 0xffffffffu, TERN_PPP_FCS16);
+  in.insert(in.end(), good_enc.begin(), good_enc.end());
+  for (size_t chunk : {1, 1000}) {
+    uint8_t buf[32];
+    tern_ppp_hdlc_decoder d;
+    tern_ppp_hdlc_decoder_init(&d, buf, sizeof buf);
+    auto got = Decode(&d, in.data(), in.size(), chunk);
+    EXPECT_EQ(got, std::vector<Bytes>(1, good));
+    EXPECT_EQ(d.stats.too_long, 1u);
+    EXPECT_EQ(d.stats.aborted, 0u);
+  }
+}
+
 TEST(HdlcDecode, FrameOfExactlyTheBufferFits) {
   uint8_t buf[34];
   Bytes f(32, 0x41);  // + 2 bytes of FCS = 34

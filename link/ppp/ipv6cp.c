@@ -49,14 +49,10 @@ static int opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
 
 static void nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
   static const uint8_t zero[8] = {0};
-  if (o->type != TERN_IPV6CP_IFID) {
-    return;
-  }
-  if (rej) {
-    p->cp[TERN__PPP_CP_IPV6CP].rejected |= 1u << TERN_IPV6CP_IFID;
-  } else if (o->len == 8 && memcmp(o->val, zero, 8) != 0 &&
-             memcmp(o->val, p->peer_ifid, 8) != 0) {
-    memcpy(p->ifid, o->val, 8); /* the peer's suggestion: ours now */
+  /* The peer's suggestion: ours now (a Reject is recorded by the core). */
+  if (o->type == TERN_IPV6CP_IFID && !rej && o->len == 8 &&
+      memcmp(o->val, zero, 8) != 0 && memcmp(o->val, p->peer_ifid, 8) != 0) {
+    memcpy(p->ifid, o->val, 8);
   }
 }
 

@@ -529,6 +529,9 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
         size_t off = 0;
         tern_ppp_opt o;
         while (tern_ppp_opt_next(cp.data, cp.data_len, &off, &o) > 0) {
+          if (cp.code == TERN_PPP_CONF_REJ) {
+            f->rejected |= bit(o.type); /* not asked for again */
+          }
           ops_of(f)->nak(p, &o, cp.code == TERN_PPP_CONF_REJ);
         }
       }
@@ -761,7 +764,8 @@ static void lcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
     /* Rejected: no loop detection; Nak'd: another number. */
     p->magic = rej ? 0 : new_magic(p);
   } else if (rej) {
-    p->cp[CP_LCP].rejected |= bit(o->type); /* MRU: 1500, RFC 1661 6.1 */
+    /* Recorded by cp_input, not asked for again (MRU: 1500, RFC 1661
+     * 6.1). */
   } else if (o->type == TERN_LCP_MRU && o->len == 2) {
     /* The peer's suggestion when our buffers hold it and IPv4 can use
      * it (the MTU is capped by our MRU), as pppd takes an acceptable
@@ -914,12 +918,6 @@ static void pap_input(tern_ppp *p, tern_pkt *pkt) {
 
 /* ---- IPCP (RFC 1332, RFC 1877) ---- */
 
-static uint32_t ld32(const uint8_t *a) {
-  uint32_t v;
-  memcpy(&v, a, 4);
-  return v;
-}
-
 /* Our longest request: the address and two DNS servers (6 bytes each). */
 _Static_assert(3 * 6 <= TERN__PPP_OPTS_MAX,
                "ipcp_add writes more than TERN__PPP_OPTS_MAX: raise it");
@@ -945,9 +943,9 @@ static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
   if (type != TERN_IPCP_ADDR || *len != 4) {
     return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
   }
-  if (ld32(val) == 0) {
+  if (tern_ld32(val) == 0) {
     /* The peer asks for an address: ours to give, or none. */
-    if (ld32(p->cfg.peer_addr) == 0) {
+    if (tern_ld32(p->cfg.peer_addr) == 0) {
       return TERN_PPP_CONF_REJ;
     }
     if (mode == WRITE_NAK) {
@@ -966,15 +964,11 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
                 : o->type == TERN_IPCP_DNS1 ? p->v4.dns1
                 : o->type == TERN_IPCP_DNS2 ? p->v4.dns2
                                             : NULL;
-  if (to == NULL) {
-    return;
-  }
-  if (rej) {
-    p->cp[CP_IPCP].rejected |= bit(o->type);
-  } else if (o->len == 4 &&
-             (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
-    /* The peer's suggestion: ours now. 0.0.0.0 suggests nothing (it asks
-     * for an address, RFC 1332 3.3): ignored, as pppd does. */
+  /* The peer's suggestion: ours now (a Reject is recorded by cp_input).
+   * 0.0.0.0 suggests nothing (it asks for an address, RFC 1332 3.3):
+   * ignored, as pppd does. */
+  if (to != NULL && !rej && o->len == 4 &&
+      (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
     memcpy(to, o->val, 4);
   }
 }
@@ -1089,7 +1083,9 @@ static void run_timers(tern_ppp *p, tern_cx *cx) {
 
 /* ---- send ---- */
 
-static void tx_room(void *ctx) {
+/* Wakes the tasks in poll_send and poll_recv: the stream's waker (room
+ * to write: either may be pushing bytes out), and the adapter closing. */
+static void wake_polls(void *ctx) {
   tern_ppp *p = ctx;
   tern_waker_slot_wake(&p->tx_waiter);
   tern_waker_slot_wake(&p->rx_waiter);
@@ -1122,13 +1118,11 @@ static void close_adapter(tern_ppp *p) {
   p->phase = TERN_PPP_DEAD;
   release(p);
   tern_timer_cancel(&p->timer); /* and nothing runs once closed */
-  if (p->up) {
-    p->up = 0;
-    p->events |= TERN_NETDEV_EV_LINK;
-  }
-  tern_waker_slot_wake(&p->tx_waiter);
-  tern_waker_slot_wake(&p->rx_waiter);
-  tern_waker_slot_wake(&p->ev_waiter);
+  /* Every waiting task wakes to fail; a link that was up reports going
+   * down. */
+  wake_polls(p);
+  wake_events(p, p->up ? TERN_NETDEV_EV_LINK : 0);
+  p->up = 0;
 }
 
 /* Moves queued frames towards the stream: control packets first, then the
@@ -1170,7 +1164,7 @@ static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
       }
       continue;
     }
-    tern_cx own = tern_cx_make((tern_waker){tx_room, p}, cx->timers);
+    tern_cx own = tern_cx_make((tern_waker){wake_polls, p}, cx->timers);
     ptrdiff_t n;
     tern_waker_slot_register(waiter, cx);
     if (tern_stream_poll_write(&p->stream, &own, p->tx_buf + p->tx_pos,
@@ -1344,7 +1338,7 @@ static tern_poll ppp_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
       }
       if (n <= 0) {
         if (p->rx_pkt != NULL && tern_ppp_hdlc_decoder_in_frame(&p->dec)) {
-          p->stats.rx_drop_malformed++; /* cut short */
+          p->rx_cut = 1; /* cut short: counted by get_stats */
         }
         close_adapter(p);
         continue;
@@ -1409,8 +1403,8 @@ static const tern_netdev_stats *ppp_stats(void *self) {
   tern_ppp *p = self;
   const tern_ppp_hdlc_stats *h = &p->dec.stats;
   p->stats.rx_drop_too_long = h->too_long;
-  p->stats.rx_drop_malformed =
-      h->bad_fcs + h->too_short + h->aborted + p->ppp_stats.bad_header;
+  p->stats.rx_drop_malformed = h->bad_fcs + h->too_short + h->aborted +
+                               p->ppp_stats.bad_header + p->rx_cut;
   return &p->stats;
 }
 
@@ -1475,12 +1469,7 @@ int tern_ppp_init(tern_ppp *ppp, tern_stream stream, tern_pkt_pool *pool,
 }
 
 tern_ppp_ipv4 tern_ppp_get_ipv4(const tern_ppp *ppp) {
-  tern_ppp_ipv4 v;
-  memset(&v, 0, sizeof v);
-  if (ppp->up & TERN__PPP_UP_V4) {
-    v = ppp->v4;
-  }
-  return v;
+  return (ppp->up & TERN__PPP_UP_V4) ? ppp->v4 : (tern_ppp_ipv4){.local = {0}};
 }
 
 tern_ppp_phase tern_ppp_get_phase(const tern_ppp *ppp) {

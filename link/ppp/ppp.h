@@ -260,6 +260,9 @@ typedef struct tern_ppp {
   tern_waker_slot rx_waiter;
   tern_waker_slot ev_waiter;
   uint8_t events;
+  /* The stream ended in the middle of a frame (0 or 1: the adapter closes
+   * then); get_stats adds it to rx_drop_malformed with the codec's drops. */
+  uint8_t rx_cut;
   tern_netdev_stats stats;
   tern_ppp_stats ppp_stats;
 } tern_ppp;

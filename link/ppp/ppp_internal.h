@@ -47,7 +47,9 @@ struct tern__ppp_cp_ops {
    * suggest, only when the verdict is Nak: the answer is built in one
    * pass. */
   int (*opt)(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len, int mode);
-  /* One of our options the peer Nak'd (rej false) or rejected. */
+  /* One of our options the peer Nak'd (rej false) or rejected. The core
+   * has recorded a rejected one in the automaton's rejected bits already
+   * (add() leaves it out from then on). */
   void (*nak)(tern_ppp *p, const tern_ppp_opt *o, bool rej);
   void (*up)(tern_ppp *p);
   void (*down)(tern_ppp *p);

@@ -1778,6 +1778,25 @@ TEST_F(Ppp, EndOfStreamClosesTheAdapter) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_CLOSED);
 }
 
+// A frame the end of the stream cuts short is dropped and counted as
+// malformed in the netdev's stats (it used to be counted in a field that
+// get_stats then overwrote with the codec's sums).
+TEST_F(Ppp, AFrameCutShortByTheEndOfStreamIsCounted) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  Events();
+  const uint8_t part[] = {0x7e, 0xff, 0x7d, 0x23, 0x00, 0x21, 0x45, 0x00};
+  PeerRaw(part, sizeof part);
+  tern_cx cx = w_.Cx();
+  int err;
+  tern_stream_poll_close(&peer_, &cx, &err);
+  Run();
+  EXPECT_TRUE(closed_);
+  EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_drop_malformed, 1u);
+  EXPECT_EQ(tern_netdev_get_stats(&dev_)->rx_packets, 0u);
+}
+
 TEST_F(Ppp, InitRefusesBadArguments) {
   tern_memstream_init(&pair_, ab_, sizeof ab_, ba_, sizeof ba_);
   ASSERT_EQ(tern_pkt_pool_init(&pool_, pool_mem_, sizeof pool_mem_,
