@@ -1,7 +1,7 @@
-/* Checks of command-line values for host programs: each takes the whole
- * text or refuses it, so that "--bytes 5x", "--addr 192.0.2.2/" or
- * "--listen 80x" ends the program with a message instead of running with
- * a value nobody typed. */
+/* Checks of command-line values for host programs (apps/, sockets/dns's
+ * resolve): each takes the whole text or refuses it, so that "--bytes
+ * 5x", "--addr 192.0.2.2/" or "--listen 80x" ends the program with a
+ * message instead of running with a value nobody typed. */
 #ifndef TERN_HOST_ARGS_H
 #define TERN_HOST_ARGS_H
 
