@@ -14,7 +14,7 @@
 
 #include "apps/bulk/bulk.h"
 #include "apps/discard/host_stack.h"
-#include "apps/host_args/host_args.h"
+#include "tern/host_args.h"
 
 static tern_executor ex;
 static tern_host_stack stack;

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apps/host_args/host_args.h"
 #include "tern/ethernet.h"
+#include "tern/host_args.h"
 #include "tern/host_netdev.h"
 #include "tern/host_rng.h"
 #include "tern/pcap.h"

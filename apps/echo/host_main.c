@@ -23,10 +23,10 @@
 
 #include "apps/echo/echo.h"
 #include "apps/echo/echo_tcp.h"
-#include "apps/host_args/host_args.h"
 #include "tern/checksum.h"
 #include "tern/dhcpv4.h"
 #include "tern/ethernet.h"
+#include "tern/host_args.h"
 #include "tern/host_fd_stream.h"
 #include "tern/host_netdev.h"
 #include "tern/host_rng.h"

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apps/host_args/host_args.h"
 #include "apps/http_get/host_net.h"
 #include "tern/co.h"
 #include "tern/executor.h"
+#include "tern/host_args.h"
 #include "tern/http_get.h"
 #include "tern/timer.h"
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apps/host_args/host_args.h"
 #include "apps/http_get/host_net.h"
 #include "tern/ethernet.h"
+#include "tern/host_args.h"
 #include "tern/host_netdev.h"
 #include "tern/host_rng.h"
 #include "tern/ip.h"

@@ -7,7 +7,9 @@
  * through the tern socket backend. Without: over the host's sockets
  * (the posix backend). Prints each address on its own line; exits 0, or
  * 1 with one line on stderr (NXDOMAIN, no data, timeout, a bad answer),
- * or 2 for a bad command line. -v: the resolver's counters on stderr. */
+ * or 2 for a bad command line (each value is checked whole: --timeout
+ * 1..60000, --rounds 1..8, digits only). -v: the resolver's counters on
+ * stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "tern/dns.h"
 #include "tern/ethernet.h"
 #include "tern/executor.h"
+#include "tern/host_args.h"
 #include "tern/host_netdev.h"
 #include "tern/host_rng.h"
 #include "tern/ip.h"
@@ -90,17 +93,14 @@ static void usage(const char *prog) {
   exit(2);
 }
 
-static tern_net *open_tap(const char *tap, const char *addr, const char *gw) {
-  const char *slash = strchr(addr, '/');
-  char *end = NULL;
-  long prefix = slash != NULL ? strtol(slash + 1, &end, 10) : -1;
-  tern_ipv4_addr a, g;
-  if (slash == NULL || *end != '\0' || prefix < 0 || prefix > 32 ||
-      tern_ipv4_parse(&a, addr, (size_t)(slash - addr)) != 0 ||
-      (gw != NULL && tern_ipv4_parse(&g, gw, strlen(gw)) != 0)) {
-    fprintf(stderr, "resolve: bad --addr or --gw\n");
-    exit(2);
-  }
+/* A bad value: one line naming it, exit 2 (before any device is opened). */
+static void bad(const char *opt, const char *v, const char *want) {
+  fprintf(stderr, "resolve: bad %s %s (want %s)\n", opt, v, want);
+  exit(2);
+}
+
+static tern_net *open_tap(const char *tap, const tern_ipv4_addr *a,
+                          uint8_t prefix, const tern_ipv4_addr *g) {
   tern_host_netdev_config cfg = TERN_HOST_NETDEV_CONFIG_INIT;
   cfg.ifname = tap;
   cfg.rx_pool = &pool;
@@ -111,8 +111,7 @@ static tern_net *open_tap(const char *tap, const char *addr, const char *gw) {
   check("ip", tern_ip_stack_init(&ip, &pool, &rng));
   check("ipv4", tern_ipv4_init(&v4, &ip));
   check("iface", tern_ip_iface_add(&ip, &iface, tern_eth_netdev(&eth)));
-  check("addr", tern_ipv4_set_addr(&iface, &a, (uint8_t)prefix,
-                                   gw != NULL ? &g : NULL));
+  check("addr", tern_ipv4_set_addr(&iface, a, prefix, g));
   check("udp", tern_udp_init(&udp, &ip));
   check("tcp", tern_tcp_init(&tcp, &ip, NULL));
   tern_task_init(&ip_task, ip_run);
@@ -126,10 +125,13 @@ static tern_net *open_tap(const char *tap, const char *addr, const char *gw) {
 }
 
 int main(int argc, char **argv) {
-  const char *tap = NULL, *addr = NULL, *gw = NULL;
+  const char *tap = NULL;
+  tern_ipv4_addr addr, gw;
+  uint8_t prefix = 0;
+  int has_addr = 0, has_gw = 0;
   tern_endpoint servers[MAX_SERVERS];
   unsigned nservers = 0;
-  long timeout_ms = 1000, rounds = 2;
+  uint64_t timeout_ms = 1000, rounds = 2;
   const char *pos[2];
   int npos = 0;
   int verbose = 0;
@@ -154,13 +156,23 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--tap") == 0) {
       tap = v;
     } else if (strcmp(a, "--addr") == 0) {
-      addr = v;
+      if (!tern_host_arg_prefix(v, &addr, &prefix)) {
+        bad(a, v, "A.B.C.D/P");
+      }
+      has_addr = 1;
     } else if (strcmp(a, "--gw") == 0) {
-      gw = v;
+      if (tern_ipv4_parse(&gw, v, strlen(v)) != 0) {
+        bad(a, v, "A.B.C.D");
+      }
+      has_gw = 1;
     } else if (strcmp(a, "--timeout") == 0) {
-      timeout_ms = strtol(v, NULL, 10);
+      if (!tern_host_arg_number(v, 1, 60000, &timeout_ms)) {
+        bad(a, v, "milliseconds, 1..60000");
+      }
     } else if (strcmp(a, "--rounds") == 0) {
-      rounds = strtol(v, NULL, 10);
+      if (!tern_host_arg_number(v, 1, 8, &rounds)) {
+        bad(a, v, "1..8");
+      }
     } else if (strcmp(a, "--server") == 0 && nservers < MAX_SERVERS) {
       tern_endpoint *e = &servers[nservers++];
       memset(e, 0, sizeof *e);
@@ -173,8 +185,7 @@ int main(int argc, char **argv) {
       usage(argv[0]);
     }
   }
-  if (npos == 0 || nservers == 0 || (tap == NULL) != (addr == NULL) ||
-      timeout_ms <= 0 || timeout_ms > 60000 || rounds < 1 || rounds > 8) {
+  if (npos == 0 || nservers == 0 || (tap != NULL) != has_addr) {
     usage(argv[0]);
   }
   name = pos[0];
@@ -191,7 +202,7 @@ int main(int argc, char **argv) {
   rng = tern_host_rng();
   tern_net *net;
   if (tap != NULL) {
-    net = open_tap(tap, addr, gw);
+    net = open_tap(tap, &addr, prefix, has_gw ? &gw : NULL);
   } else {
     check("sockets", tern_socket_posix_init(&posix_net, posix_socks, 2));
     net = &posix_net.base;

@@ -1,9 +1,9 @@
-/* Checks of command-line values for the host programs of apps/: each
- * takes the whole text or refuses it, so that "--bytes 5x", "--addr
- * 192.0.2.2/" or "--listen 80x" ends the program with a message instead
- * of running with a value nobody typed. */
-#ifndef TERN_APPS_HOST_ARGS_H
-#define TERN_APPS_HOST_ARGS_H
+/* Checks of command-line values for host programs (apps/, sockets/dns's
+ * resolve): each takes the whole text or refuses it, so that "--bytes
+ * 5x", "--addr 192.0.2.2/" or "--listen 80x" ends the program with a
+ * message instead of running with a value nobody typed. */
+#ifndef TERN_HOST_ARGS_H
+#define TERN_HOST_ARGS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,4 +29,4 @@ bool tern_host_arg_prefix(const char *s, tern_ipv4_addr *addr,
 }
 #endif
 
-#endif /* TERN_APPS_HOST_ARGS_H */
+#endif /* TERN_HOST_ARGS_H */

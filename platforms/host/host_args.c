@@ -1,4 +1,4 @@
-#include "apps/host_args/host_args.h"
+#include "tern/host_args.h"
 
 #include <string.h>
 

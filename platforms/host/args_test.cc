@@ -1,5 +1,5 @@
 // The host programs' value checks: whole text or nothing.
-#include "apps/host_args/host_args.h"
+#include "tern/host_args.h"
 
 #include <gtest/gtest.h>
 
