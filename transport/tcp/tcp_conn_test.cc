@@ -6213,7 +6213,6 @@ TEST_F(TcpConn, ASimultaneousOpensSynAckTimestampIsEchoed) {
   EXPECT_EQ(conn.ts_recent, 900u);
 }
 
-
 // ---- Accept order (revcookie29) ----
 
 // Accept hands out connections in the order they came, the one taken
