@@ -6212,3 +6212,41 @@ TEST_F(TcpConn, ASimultaneousOpensSynAckTimestampIsEchoed) {
   EXPECT_EQ(out[0].opts.ts_ecr, 900u);
   EXPECT_EQ(conn.ts_recent, 900u);
 }
+
+// ---- Accept order (revcookie29) ----
+
+// Accept hands out connections in the order they came, the one taken
+// longest ago first, as a FIFO accept queue does. Here the peer at
+// kPeerPort + 1 takes the second slot while the first holds kPeerPort's
+// handshake; that one is reset and kPeerPort + 2 takes the first slot;
+// kPeerPort + 1's handshake ends first, then kPeerPort + 2's. Until the
+// `revcookie29` branch accept looked through the slots in their order and
+// handed out kPeerPort + 2's first: a connection in a later slot waited
+// while earlier slots were taken and accepted again and again.
+TEST_F(TcpListen, AcceptHandsOutTheConnectionTakenFirst) {
+  tern_tcp_conn two[2];
+  static uint8_t rings[2][2][1024];
+  for (int i = 0; i < 2; i++) {
+    ASSERT_EQ(
+        tern_tcp_conn_init(&two[i], &tcp, rings[i][0], 1024, rings[i][1], 1024),
+        0);
+  }
+  Listen(two, 2);
+  ASSERT_EQ(Send(B(TERN_TCP_SYN, 5000, 0, kPeerPort)).size(), 1u);
+  std::vector<Seg> b = Send(B(TERN_TCP_SYN, 9000, 0, kPeerPort + 1));
+  ASSERT_EQ(b.size(), 1u);
+  Send(B(TERN_TCP_RST, 5001, 0, kPeerPort));
+  ASSERT_EQ(tern_tcp_get_state(&two[0]), TERN_TCP_CLOSED);
+  std::vector<Seg> c = Send(B(TERN_TCP_SYN, 7000, 0, kPeerPort + 2));
+  ASSERT_EQ(c.size(), 1u);
+  ASSERT_EQ(two[0].remote.port, kPeerPort + 2);
+  Send(B(TERN_TCP_ACK, 9001, b[0].seq + 1, kPeerPort + 1));
+  Send(B(TERN_TCP_ACK, 7001, c[0].seq + 1, kPeerPort + 2));
+  tern_tcp_conn *first = nullptr, *second = nullptr;
+  ASSERT_EQ(Accept(&first), TERN_READY);
+  ASSERT_EQ(Accept(&second), TERN_READY);
+  EXPECT_EQ(first, &two[1]);
+  EXPECT_EQ(second, &two[0]);
+  tern_tcp_unlisten(&lst);
+  Run();
+}

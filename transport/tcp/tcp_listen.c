@@ -321,12 +321,15 @@ tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
   for (;;) {
     tern_tcp_conn *got = NULL; /* not listening (unlisten woke every task) */
     if (lst->layer != NULL) {
-      for (uint8_t i = 0; i < lst->nslots && got == NULL; i++) {
-        tern_tcp_conn *c = &lst->slots[i];
-        if ((c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_ACCEPTED)) ==
+      /* The one taken first (a FIFO accept queue): the layer's list has
+       * the newest first (take()). Looked for in slot order, a
+       * connection in a later slot waited while earlier slots were taken
+       * and accepted again and again. */
+      for (tern_tcp_conn *c = lst->layer->conns; c != NULL; c = c->next) {
+        if (c->listener == lst &&
+            (c->flags & (TERN__TCP_F_IN_USE | TERN__TCP_F_ACCEPTED)) ==
                 TERN__TCP_F_IN_USE &&
             c->state >= TERN_TCP_ESTABLISHED) {
-          c->flags |= TERN__TCP_F_ACCEPTED;
           got = c;
         }
       }
@@ -338,6 +341,7 @@ tern_poll tern_tcp_poll_accept(tern_tcp_listener *lst, tern_cx *cx,
         }
         continue;
       }
+      got->flags |= TERN__TCP_F_ACCEPTED;
     }
     /* Off the queue, a wake that chose w spent on what it found. */
     (void)tern_waitq_remove(&lst->acceptors, w);
