@@ -262,7 +262,7 @@ text_of() {
   echo "$sum"
 }
 t_proto=$(sed -n 's/^group protocol layers: text \([0-9]*\) bytes.*/\1/p' "$tern_report")
-t_link=$(text_of link/ethernet/libethernet.a link/neighbour/libneighbour.a)
+t_link=$(text_of link/ethernet/libethernet.a link/ethernet/libwire.a link/neighbour/libneighbour.a)
 t_ip=$(text_of ip/core/libcore.a ip/core/libsiphash.a ip/ipv4/libipv4.a ip/ipv4/libwire.a)
 t_udp=$(text_of transport/udp/libudp.a transport/udp/libwire.a)
 t_tcp=0
