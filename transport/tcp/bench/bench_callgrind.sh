@@ -28,7 +28,9 @@ for arg in "$@"; do
 done
 bazel build -c opt //transport/tcp/bench:tcp_bulk_bench >/dev/null 2>&1 ||
   bazel build -c opt //transport/tcp/bench:tcp_bulk_bench
-bin=bazel-bin/transport/tcp/bench/tcp_bulk_bench
+# The -c opt output tree by name: the bazel-bin link follows the last
+# build, and another one (a plain `bazel run`) moves it to fastbuild.
+bin=$(bazel info -c opt bazel-bin)/transport/tcp/bench/tcp_bulk_bench
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 vector=glibc.cpu.x86_rep_movsb_threshold=1000000000
