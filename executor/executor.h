@@ -101,8 +101,10 @@ size_t tern_executor_run_once(tern_executor *ex);
  * nothing is ready. */
 void tern_executor_run(tern_executor *ex, tern_task *until);
 
-/* Spawns root on ex and runs until it is done. */
-void tern_block_on(tern_executor *ex, tern_task *root);
+/* Spawns root on ex and runs until it is done. Returns 0 then, or, with
+ * nothing run, tern_spawn's error: TERN_EINVAL (ex or root NULL, no poll
+ * function) or TERN_EBUSY (root is spawned already and not done). */
+int tern_block_on(tern_executor *ex, tern_task *root);
 
 /* A fixed pool of task slots for tasks spawned at run time: the slot is
  * returned to the pool when its task finishes. Each slot holds a pointer
