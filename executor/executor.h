@@ -73,7 +73,9 @@ struct tern_executor {
   uint8_t sleeping; /* inside tern_port_wait */
 };
 
-/* Prepares an executor with an empty run queue and timer queue. */
+/* Prepares an executor with an empty run queue and timer queue. Not for
+ * an executor in use: cancel the timers armed in its queue first (debug
+ * builds report one left armed when it is next polled; tern/timer.h). */
 void tern_executor_init(tern_executor *ex);
 
 /* Prepares a task header with its poll function. */
