@@ -266,10 +266,12 @@ void tern_executor_run(tern_executor *ex, tern_task *until) {
   }
 }
 
-void tern_block_on(tern_executor *ex, tern_task *root) {
-  if (tern_spawn(ex, root) == 0) {
+int tern_block_on(tern_executor *ex, tern_task *root) {
+  int err = tern_spawn(ex, root);
+  if (err == 0) {
     tern_executor_run(ex, root);
   }
+  return err;
 }
 
 int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,

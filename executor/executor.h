@@ -73,7 +73,9 @@ struct tern_executor {
   uint8_t sleeping; /* inside tern_port_wait */
 };
 
-/* Prepares an executor with an empty run queue and timer queue. */
+/* Prepares an executor with an empty run queue and timer queue. Not for
+ * an executor in use: cancel the timers armed in its queue first (debug
+ * builds report one left armed when it is next polled; tern/timer.h). */
 void tern_executor_init(tern_executor *ex);
 
 /* Prepares a task header with its poll function. */
@@ -101,8 +103,10 @@ size_t tern_executor_run_once(tern_executor *ex);
  * nothing is ready. */
 void tern_executor_run(tern_executor *ex, tern_task *until);
 
-/* Spawns root on ex and runs until it is done. */
-void tern_block_on(tern_executor *ex, tern_task *root);
+/* Spawns root on ex and runs until it is done. Returns 0 then, or, with
+ * nothing run, tern_spawn's error: TERN_EINVAL (ex or root NULL, no poll
+ * function) or TERN_EBUSY (root is spawned already and not done). */
+int tern_block_on(tern_executor *ex, tern_task *root);
 
 /* A fixed pool of task slots for tasks spawned at run time: the slot is
  * returned to the pool when its task finishes. Each slot holds a pointer

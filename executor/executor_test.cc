@@ -96,6 +96,24 @@ TEST_F(ExecutorTest, SpawnRejectsBadArgumentsAndDoubleSpawn) {
   EXPECT_EQ(g_trace.size(), 3u);
 }
 
+// tern_block_on of a root it cannot spawn returned at once, running
+// nothing and saying nothing: the caller could not tell that from a root
+// that ran to the end. It returns tern_spawn's error now.
+TEST_F(ExecutorTest, BlockOnSaysWhyItCannotSpawnTheRoot) {
+  Looper a{{}, "a", 1};
+  tern_task_init(&a.task, LooperPoll);
+  EXPECT_EQ(tern_block_on(nullptr, &a.task), TERN_EINVAL);
+  EXPECT_EQ(tern_block_on(&ex, nullptr), TERN_EINVAL);
+  ASSERT_EQ(tern_spawn(&ex, &a.task), 0);
+  EXPECT_EQ(tern_block_on(&ex, &a.task), TERN_EBUSY);
+  EXPECT_TRUE(g_trace.empty());
+  EXPECT_FALSE(tern_task_done(&a.task));
+  tern_executor_run(&ex, &a.task);
+  a.polls_left = 1;
+  EXPECT_EQ(tern_block_on(&ex, &a.task), 0);  // done, so spawned again
+  EXPECT_EQ(g_trace, std::vector<std::string>({"a", "a"}));
+}
+
 TEST_F(ExecutorTest, WakeIsIdempotent) {
   Waiter w{};
   tern_task_init(&w.task, WaiterPoll);

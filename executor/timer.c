@@ -45,6 +45,24 @@ static void check_not_linked(tern_timer_queue *q, tern_timer *t) {
     }
   }
 }
+
+/* Debug builds: t, armed in q for the deadline being polled, must be
+ * linked in q. It is not when q was emptied while t was armed (its
+ * executor re-initialised, or the queue reset, without cancelling t):
+ * left so, t would never be linked again for this deadline, and its task
+ * would sleep for ever. Reported, then marked disarmed to be armed again. */
+static void check_linked(tern_timer_queue *q, tern_timer *t) {
+  for (tern_timer *i = q->head; i != NULL; i = i->next) {
+    if (i == t) {
+      return;
+    }
+  }
+  tern_assert_failed(
+      "timer armed in a queue that does not hold it: the queue (its "
+      "executor) was reset while it was armed (cancel it first)");
+  t->next = NULL;
+  t->queue = NULL;
+}
 #endif
 
 /* Ordered by the time from now to each deadline (negative for one passed
@@ -102,6 +120,11 @@ tern_poll tern_sleep_until(tern_timer *t, tern_cx *cx, tern_time deadline) {
   if (t->queue != NULL && (t->queue != q || t->deadline != deadline)) {
     unlink_timer(t);
   }
+#ifndef NDEBUG
+  else if (t->queue != NULL) {
+    check_linked(q, t);
+  }
+#endif
   if (t->queue == NULL) {
     t->deadline = deadline;
     insert_timer(q, t, now);

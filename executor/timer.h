@@ -12,11 +12,14 @@
  * tern_timer_cancel. Do not let an armed timer's storage go out of scope,
  * or reset it (TERN_TIMER_INIT, memset): cancel it first. A tern_select
  * branch that lost keeps its timer armed: cancel it before reusing or
- * freeing the branch's state. Debug builds catch two forms of this: a
- * timer armed while it is still linked in the queue (its storage was
- * reset while armed), and a pooled task that finishes with a timer still
- * armed in its slot in its executor's queue; each calls tern_assert_failed
- * and takes the timer out. Release builds do not look.
+ * freeing the branch's state. Nor reset a queue (or re-initialise its
+ * executor) while timers are armed in it. Debug builds catch three forms
+ * of this: a timer armed while it is still linked in the queue (its
+ * storage was reset while armed), a pooled task that finishes with a
+ * timer still armed in its slot in its executor's queue, each of which
+ * calls tern_assert_failed and takes the timer out; and a timer polled for
+ * its deadline in a queue that no longer holds it (the queue was reset),
+ * which calls it and arms the timer again. Release builds do not look.
  *
  * A queue is used from its executor's task context only (its run loop and
  * the polls it makes), so it needs no critical section; an armed timer

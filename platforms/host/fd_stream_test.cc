@@ -465,6 +465,53 @@ TEST(FdStreamReleaseTest, ClosingAPipePairWakesAWaitingWriter) {
   close(up[0]);
 }
 
+// A socket's or a pty's close stops writes on the one descriptor both
+// directions share: a task asleep in a write must be woken to meet
+// TERN_ECLOSED. Before, only a pipe pair's close (which drops its write
+// descriptor) woke it; on a socket or pty the writer slept until the peer
+// made room (never, if the peer had gone quiet).
+// The stream is released by the caller while writer still lives.
+void ExpectCloseWakesAWaitingWriter(tern_stream *io,
+                                    tern_test::CountingWaker &writer) {
+  tern_test::CountingWaker closer;
+  FillUntilWriteWaits(io, &writer);
+  ASSERT_EQ(writer.Take(), 0);
+  tern_cx ccx = closer.Cx();
+  int err = -100;
+  ASSERT_EQ(tern_stream_poll_close(io, &ccx, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(writer.Take(), 1);
+  tern_cx wcx = writer.Cx();
+  ptrdiff_t n = 0;
+  EXPECT_EQ(tern_stream_poll_write(io, &wcx, "x", 1, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+}
+
+TEST(FdStreamReleaseTest, ClosingASocketWakesAWaitingWriter) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  tern_host_fd_stream s;
+  ASSERT_EQ(tern_host_fd_stream_open(&s, fds[0], fds[0]), 0);
+  tern_stream io = tern_host_fd_stream_get(&s);
+  tern_test::CountingWaker writer;
+  ExpectCloseWakesAWaitingWriter(&io, writer);
+  tern_host_fd_stream_release(&s);
+  close(fds[1]);
+}
+
+TEST(FdStreamReleaseTest, ClosingAPtyWakesAWaitingWriter) {
+  int master = -1, slave = -1;
+  char path[64];
+  ASSERT_EQ(tern_host_pty_open(&master, path, sizeof path, &slave), 0);
+  tern_host_fd_stream s;
+  ASSERT_EQ(tern_host_fd_stream_open(&s, master, master), 0);
+  tern_stream io = tern_host_fd_stream_get(&s);
+  tern_test::CountingWaker writer;
+  ExpectCloseWakesAWaitingWriter(&io, writer);
+  tern_host_fd_stream_release(&s);
+  close(slave);
+}
+
 TEST(FdStreamOpenTest, Errors) {
   tern_host_fd_stream s;
   EXPECT_EQ(tern_host_fd_stream_open(nullptr, 0, 0), TERN_EINVAL);

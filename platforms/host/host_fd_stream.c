@@ -188,7 +188,13 @@ static tern_poll fd_poll_close(void *self, tern_cx *cx, int *err) {
     int wfd = s->wfd;
     s->wfd = -1;
     fd_drop(&s->wreg, wfd);
+    return TERN_READY;
   }
+  /* The descriptor stays (a socket, or a pty's one for both ways): a task
+   * asleep in a write is woken to meet TERN_ECLOSED now, not when the peer
+   * makes room (a reader waiting on the same registration is woken
+   * spuriously and waits again). */
+  (void)tern_host_fd_wake(s->wfd == s->rfd ? &s->rreg : &s->wreg);
   return TERN_READY;
 }
 

@@ -171,16 +171,18 @@ int tern_host_tun_open(tern_host_netdev *dev,
 }
 
 /* Detaches from the interface (closed by the owner, or failed under us):
- * the link is down for good. Tasks waiting for the descriptor are woken
- * before the registration (and the wakers it keeps) goes, so they poll
- * again and meet TERN_ECLOSED instead of sleeping for ever. */
+ * the link is down for good. The device is marked closed first, then tasks
+ * waiting for the descriptor are woken before the registration (and the
+ * wakers it keeps) goes: a woken task that polls at once meets
+ * TERN_ECLOSED rather than storing a waker the unregister would forget. */
 static void detach(tern_host_netdev *dev) {
-  (void)tern_host_fd_wake(&dev->reg);
-  (void)tern_host_fd_unregister(&dev->reg);
-  close(dev->fd);
+  int fd = dev->fd;
   dev->fd = -1;
   dev->info.flags &= (uint8_t)~TERN_NETDEV_UP;
   dev->events |= TERN_NETDEV_EV_LINK;
+  (void)tern_host_fd_wake(&dev->reg);
+  (void)tern_host_fd_unregister(&dev->reg);
+  close(fd);
   tern_waker_slot_wake(&dev->ev_waker);
 }
 

@@ -530,6 +530,47 @@ TEST_F(NetnsTest, CloseTakesTheLinkDownAndWakesWaiters) {
   EXPECT_EQ(ev.Take(), 0);
 }
 
+// A task woken by the close may poll at once (on another thread it runs
+// while close is still going). Before, close woke it before marking the
+// device closed: the poll read EAGAIN, stored its waker in the
+// registration and returned PENDING, and the unregister that followed
+// forgot that waker, so the task slept for ever. The woken poll must see
+// the device closed.
+struct RepollingWaker {
+  tern_netdev *nd = nullptr;
+  tern_test::CountingWaker again;  // the waker of the poll made when woken
+  int repolls = 0;
+  tern_poll last = TERN_PENDING;
+  int err = 1;
+  static void Wake(void *ctx) {
+    auto *self = static_cast<RepollingWaker *>(ctx);
+    self->repolls++;
+    tern_cx cx = self->again.Cx();
+    tern_pkt *p = nullptr;
+    self->last = tern_netdev_poll_recv(self->nd, &cx, &p, &self->err);
+  }
+};
+
+TEST_F(NetnsTest, CloseMarksClosedBeforeWaking) {
+  ASSERT_NO_FATAL_FAILURE(Open(true, "terntap0"));
+  tern_test::CountingWaker drain;
+  tern_cx drain_cx = drain.Cx();
+  tern_pkt *p = nullptr;
+  int err = 1;
+  while (tern_netdev_poll_recv(&nd_, &drain_cx, &p, &err) == TERN_READY) {
+    ASSERT_EQ(err, 0);
+    tern_pkt_free(p);
+  }
+  RepollingWaker rw;
+  rw.nd = &nd_;
+  tern_cx cx = tern_cx_make(tern_waker{&RepollingWaker::Wake, &rw}, nullptr);
+  ASSERT_EQ(tern_netdev_poll_recv(&nd_, &cx, &p, &err), TERN_PENDING);
+  EXPECT_EQ(tern_host_netdev_close(&dev_), 0);
+  EXPECT_EQ(rw.repolls, 1);
+  EXPECT_EQ(rw.last, TERN_READY);  // not a waker stored and then forgotten
+  EXPECT_EQ(rw.err, TERN_ECLOSED);
+}
+
 // The interface deleted under us (`ip link del`): the next poll meets the
 // kernel's EBADFD, the device detaches and reports the link down.
 TEST_F(NetnsTest, DeletedInterfaceTakesTheLinkDown) {
