@@ -9,7 +9,9 @@
  *        --TC--> CONNECT --> WRITE --> READ --> (cache) READY
  *        --server error, deadline, socket error--> next attempt (UDP)
  *   SEND, CONNECT, WRITE, READ --failure, deadline--> next attempt (UDP)
- *   no attempt left --> READY with TERN_ETIMEDOUT or TERN_EPROTO
+ *   no attempt left --> READY with TERN_EPROTO (a server answered with an
+ *     error), TERN_ETIMEDOUT (one attempt got nothing), else the last
+ *     socket error (no server could be reached: refused, unreachable)
  *
  * Every wait is bounded by the attempt's deadline (the resolver's timer,
  * armed beside the socket's poll). RECV and READ end in the same step
@@ -91,7 +93,6 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
   }
   for (;;) {
     tern_poll p;
-    int err = 0;
     ptrdiff_t got;
     size_t found;
     switch (r->state) {
@@ -110,7 +111,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         }
         r->server = r->cfg.servers;
         r->round = 0;
-        r->result = TERN_ETIMEDOUT;
+        r->result = 0; /* set by the first attempt that ends */
         r->state = ST_UDP;
         continue;
 
@@ -136,38 +137,35 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
          * link is open); polled again until the deadline, as the socket
          * API asks. */
         p = tern_socket_poll_send_to(r->sock, cx, NULL, r->query + 2, r->qlen,
-                                     &err);
+                                     &res);
         if (p == TERN_PENDING) {
           break;
         }
-        if (err != 0) {
+        if (res != 0) {
           goto sock_error;
         }
         r->stats.queries++;
         r->state = ST_RECV;
         continue;
 
-      case ST_RECV: {
-        int got_len;
-        p = tern_socket_poll_recv_from(r->sock, cx, NULL, r->buf, r->cap,
-                                       &got_len);
+      case ST_RECV:
+        p = tern_socket_poll_recv_from(r->sock, cx, NULL, r->buf, r->cap, &res);
         if (p == TERN_PENDING) {
           break;
         }
-        if (got_len < 0) {
-          goto sock_error; /* ICMP refusal */
+        if (res < 0) {
+          goto sock_error; /* an ICMP error: refused, unreachable */
         }
         msg = r->buf;
-        len = (size_t)got_len > r->cap ? r->cap : (size_t)got_len;
+        len = (size_t)res > r->cap ? r->cap : (size_t)res;
         goto answer;
-      }
 
       case ST_CONNECT:
-        p = tern_socket_poll_connect(r->sock, cx, &err);
+        p = tern_socket_poll_connect(r->sock, cx, &res);
         if (p == TERN_PENDING) {
           break;
         }
-        if (err != 0) {
+        if (res != 0) {
           goto sock_error;
         }
         (void)tern_dns_tcp_prefix(r->query, r->qlen);
@@ -189,7 +187,9 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           break;
         }
         if (got <= 0) {
-          goto sock_error; /* an error, or (reading) the end of stream */
+          /* an error, or (reading) the end of stream */
+          res = got < 0 ? (int)got : TERN_ECLOSED;
+          goto sock_error;
         }
         r->have += (size_t)got;
         if (writing) {
@@ -222,10 +222,20 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       return TERN_PENDING;
     }
     r->stats.timeouts++;
-    goto next;
+    res = TERN_ETIMEDOUT;
+    goto ended;
 
-  sock_error:
+  sock_error: /* res: the socket's error */
     r->stats.sock_errors++;
+  ended:
+    /* An error answer (TERN_EPROTO) outranks no answer (TERN_ETIMEDOUT),
+     * which outranks a socket error: the resolve ends with the last one
+     * only when every attempt ended so, no server reached (refused,
+     * unreachable), as glibc's "connection refused" (before,
+     * TERN_ETIMEDOUT, though no attempt had waited). */
+    if (r->result != TERN_EPROTO && r->result != TERN_ETIMEDOUT) {
+      r->result = (int8_t)res;
+    }
     goto next;
   failed: /* the server answered, but not usefully */
     r->result = TERN_EPROTO;
@@ -236,7 +246,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       r->round++;
     }
     if (r->round == r->cfg.rounds) {
-      goto done; /* TERN_ETIMEDOUT, or TERN_EPROTO */
+      goto done; /* TERN_EPROTO, TERN_ETIMEDOUT or a socket error */
     }
     r->state = ST_UDP;
     continue;
@@ -254,7 +264,8 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     if (res == TERN_DNS_TRUNCATED && r->state == ST_RECV) {
       drop_sock(r); /* a datagram socket closes at once */
       r->stats.tcp++;
-      if (open_sock(r, TERN_SOCK_STREAM) < 0) {
+      res = open_sock(r, TERN_SOCK_STREAM);
+      if (res < 0) {
         goto sock_error;
       }
       r->state = ST_CONNECT;

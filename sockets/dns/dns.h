@@ -40,7 +40,10 @@
  *     taken from the next fallback for 2 MSL). A bad TCP answer ends the
  *     attempt (next server).
  *  6. SERVFAIL, REFUSED and other RCODEs, and referrals (a server that
- *     did not recurse): the next server at once.
+ *     did not recurse): the next server at once. So too a socket error
+ *     (an ICMP port, host or net unreachable, a refused TCP connect), and
+ *     the rounds do not wait for it: the doubled wait is for servers that
+ *     may still answer, and a refusal has ended the exchange.
  *  7. The answer (addresses, NXDOMAIN or no data, with their TTLs) goes
  *     into the cache.
  *
@@ -48,7 +51,11 @@
  * (at least 1), or
  *   TERN_ENOENT    NXDOMAIN: the name does not exist
  *   TERN_ENODATA   the name exists but has no record of this type
- *   TERN_ETIMEDOUT no acceptable answer from any server in time
+ *   TERN_ETIMEDOUT no acceptable answer from any server in time (one
+ *                  attempt at least got nothing at all)
+ *   a socket error no server reached: every attempt ended with one
+ *                  (TERN_ECONNREFUSED, TERN_EHOSTUNREACH,
+ *                  TERN_ENETUNREACH, ...), the last one returned
  *   TERN_EPROTO    servers answered, but only with errors (SERVFAIL,
  *                  REFUSED, ...; the last RCODE in last_rcode) or with
  *                  TCP answers that could not be used (too long for the
@@ -114,8 +121,10 @@ typedef struct tern_dns_resolver {
   uint16_t qlen;               /* the query's length (it starts at query + 2) */
   uint8_t round; /* the pass over the list: the wait is timeout << round */
   uint8_t state;
-  int8_t result; /* what to return: TERN_ETIMEDOUT until a server answers
-                    with an error (TERN_EPROTO) or an answer comes */
+  int8_t result; /* what to return: 0, then the last socket error until
+                    an attempt times out (TERN_ETIMEDOUT), a server
+                    answers with an error (TERN_EPROTO) or an answer
+                    comes */
   uint8_t last_rcode;
   tern_dns_stats stats;
   uint8_t query[2 + TERN_DNS_QUERY_MAX]; /* TCP prefix, then the query */

@@ -218,11 +218,11 @@ void FakeDnsNet::Reply(const tern_endpoint &from, std::vector<uint8_t> bytes) {
   tern_waker_slot_wake(&last_->reader);
 }
 
-void FakeDnsNet::Refuse() {
+void FakeDnsNet::Refuse(int err) {
   if (last_ == nullptr) {
     return;
   }
-  last_->pending_err = TERN_ECONNREFUSED;
+  last_->pending_err = err;
   tern_waker_slot_wake(&last_->reader);
 }
 

@@ -57,8 +57,9 @@ class FakeDnsNet {
   // (the one the resolver waits on), unless that socket is connected to
   // another endpoint (then it counts in strays).
   void Reply(const tern_endpoint &from, std::vector<uint8_t> bytes);
-  // An ICMP refusal on that socket.
-  void Refuse();
+  // An ICMP error on that socket: port unreachable (TERN_ECONNREFUSED)
+  // unless another error is given (host or net unreachable).
+  void Refuse(int err = TERN_ECONNREFUSED);
 
   struct Sock {
     tern_socket base;

@@ -309,13 +309,15 @@ TEST_F(Resolver, TcpAnswerTooLongForTheBufferTriesNextThenFails) {
   EXPECT_EQ(fake_.open_now, 0);
 }
 
+// Every attempt ends in the refused TCP connect: the resolve says so
+// (before, TERN_ETIMEDOUT, though no attempt waited).
 TEST_F(Resolver, TcpRefusedTriesTheNextServer) {
   fake_.refuse_tcp = true;
   fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
     fake_.Reply(to, Answer(q, 0, {}, {}, true));
   };
   Init(2, 1, 1000, false);
-  EXPECT_EQ(Resolve("many.test"), TERN_ETIMEDOUT);
+  EXPECT_EQ(Resolve("many.test"), TERN_ECONNREFUSED);
   EXPECT_EQ(fake_.sent.size(), 2u);
   EXPECT_EQ(res_.stats.sock_errors, 2u);
   EXPECT_EQ(elapsed_, 0u);
@@ -433,6 +435,63 @@ TEST_F(Resolver, IcmpRefusalMovesOn) {
   ASSERT_EQ(Resolve("peer.test"), 1);
   EXPECT_EQ(elapsed_, 0u);
   EXPECT_EQ(res_.stats.sock_errors, 1u);
+}
+
+// No server answered at all: every attempt ended with a socket error (an
+// ICMP port, host or net unreachable), so the resolve returns the last
+// one, as glibc's "connection refused", not TERN_ETIMEDOUT (before: a
+// "timed out" after no wait at all). The rounds still go on at once: a
+// refusal is the end of that exchange, there is no answer to wait for.
+TEST_F(Resolver, EveryAttemptRefusedIsTheLastSocketError) {
+  std::vector<tern_time> at;
+  fake_.on_udp = [&](const tern_endpoint &, const std::vector<uint8_t> &) {
+    at.push_back(tern_now() - start_);
+    fake_.Refuse(at.size() == 4 ? TERN_EHOSTUNREACH : TERN_ECONNREFUSED);
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EHOSTUNREACH);
+  ASSERT_EQ(at.size(), 4u);  // two servers, two rounds
+  EXPECT_EQ(at[3], 0u);
+  EXPECT_EQ(elapsed_, 0u);
+  EXPECT_EQ(res_.stats.sock_errors, 4u);
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+
+  fake_.on_udp = [&](const tern_endpoint &, const std::vector<uint8_t> &) {
+    fake_.Refuse(TERN_ENETUNREACH);
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_ENETUNREACH);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
+// One attempt that got no answer at all keeps the timeout, before or after
+// the refusals; an error answer (TERN_EPROTO) outranks both.
+TEST_F(Resolver, ASilentAttemptAmongRefusalsIsATimeout) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &) {
+    if (to.addr.u.v4.b[3] == 2) {
+      fake_.Refuse();
+    }
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_ETIMEDOUT);  // silent first
+  EXPECT_EQ(res_.stats.sock_errors, 2u);
+  EXPECT_EQ(res_.stats.timeouts, 2u);
+
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &) {
+    if (to.addr.u.v4.b[3] == 1) {
+      fake_.Refuse();
+    }
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_ETIMEDOUT);  // refused first
+  EXPECT_EQ(res_.stats.sock_errors, 4u);
+
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    if (to.addr.u.v4.b[3] == 1) {
+      fake_.Refuse();
+    } else {
+      fake_.Reply(to, Answer(q, 2, {}));  // SERVFAIL
+    }
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
+  EXPECT_EQ(res_.last_rcode, 2);
+  EXPECT_EQ(fake_.open_now, 0);
 }
 
 TEST_F(Resolver, BadArguments) {

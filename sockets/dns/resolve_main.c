@@ -6,7 +6,8 @@
  * With --tap: over tern's own stack (IPv4, UDP, TCP) on that TAP device,
  * through the tern socket backend. Without: over the host's sockets
  * (the posix backend). Prints each address on its own line; exits 0, or
- * 1 with one line on stderr (NXDOMAIN, no data, timeout, a bad answer),
+ * 1 with one line on stderr (NXDOMAIN, no data, timeout, no server
+ * reached, a bad answer),
  * or 2 for a bad command line (each value is checked whole: --timeout
  * 1..60000, --rounds 1..8, digits only). -v: the resolver's counters on
  * stderr. */
@@ -248,6 +249,12 @@ int main(int argc, char **argv) {
     case TERN_ETIMEDOUT:
       fprintf(stderr, "resolve: %s: timed out (no answer from any server)\n",
               name);
+      break;
+    case TERN_ECONNREFUSED: /* every attempt refused, or unreachable */
+    case TERN_EHOSTUNREACH:
+    case TERN_ENETUNREACH:
+      fprintf(stderr, "resolve: %s: no server could be reached (%s)\n", name,
+              tern_strerror(result));
       break;
     case TERN_EPROTO:
       fprintf(stderr, "resolve: %s: bad answer (last RCODE %u)\n", name,

@@ -3,7 +3,9 @@
 # both backends: tern's stack on a TAP device (--tap) and the host's
 # sockets (run inside the namespace). A, AAAA, a CNAME, an answer too long
 # for UDP (TC, then TCP), NXDOMAIN and no data (exit 1 with a reason), a
-# silent server (timeout), and a silent first server then dnsmasq.
+# silent server (timeout), a server address where nothing listens (its
+# kernel's ICMP port unreachable: "no server could be reached"), and a
+# silent first server then dnsmasq.
 # Usage: resolve_interop_test.sh RESOLVE ipv6|ipv4only (the build's
 # families, BUILD's select: an IPv4-only build refuses every AAAA query
 # before sending it, exit 1 "address family not supported").
@@ -18,7 +20,8 @@ esac
 require_root
 command -v dnsmasq >/dev/null || fail "no dnsmasq (toolchains/install.sh installs it)"
 ns_setup
-ns_tap tap0 192.0.2.1/24 192.0.2.2/24 # .2: the silent server
+# .2: the silent server; .3: nothing on port 53 (refused)
+ns_tap tap0 192.0.2.1/24 192.0.2.2/24 192.0.2.3/24
 many=()
 for i in $(seq 1 40); do many+=("--host-record=many.test,10.0.0.$i"); done
 ns_start dnsmasq dnsmasq --conf-file=/dev/null --pid-file= --no-daemon \
@@ -90,6 +93,11 @@ for mode in posix tern; do
   expect_aaaa v4.test 1 "no AAAA record" "${s[@]}"
   expect peer.test A 1 'timed out' --server 192.0.2.2 --timeout 200 --rounds 2
   echo "$LAST" | grep -q "2 queries, 0 tcp, 2 timeouts" || fail "$mode: want 2 timeouts"
+  # Refused each time, at once: the reason, not "timed out" (before).
+  expect peer.test A 1 'no server could be reached \(connection refused\)$' \
+    --server 192.0.2.3 --timeout 5000 --rounds 2
+  echo "$LAST" | grep -q "2 queries, 0 tcp, 0 timeouts, 0 server errors, 2 socket errors" ||
+    fail "$mode: want 2 refusals and no timeout"
   expect peer.test A 0 '^192\.0\.2\.77$' --server 192.0.2.2 --server 192.0.2.1 \
     --timeout 300 --rounds 1
 done
