@@ -1345,6 +1345,41 @@ TEST_F(Ppp, KeepaliveLossTakesTheLinkDown) {
   EXPECT_EQ(reqs, 10);
 }
 
+// The line loops back once the link is up (a modem's loopback, say):
+// our Echo-Requests come back with our magic number, are answered (as
+// pppd does) and their Replies, ours, are not taken as answers; the
+// keepalive counts the peer dead, LCP starts again, and its
+// Configure-Requests coming back name the line looped (RFC 1661 6.4).
+TEST_F(Ppp, ALineLoopedBackOnceOpenedEndsAsLooped) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  ASSERT_TRUE(Up());
+  size_t frames = 0;
+  for (int i = 0; i < 200 && frames < 1000; i++) {
+    Sent();
+    if (!raw_.empty()) {
+      Bytes back = raw_;
+      raw_.clear();
+      PeerRaw(back.data(), back.size());
+    } else {
+      Advance(1000);
+    }
+    frames = full_.size();
+  }
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_LOOPBACK);
+  EXPECT_LT(frames, 80u);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_replies, 0u);
+  Advance(60000);
+  Sent();
+  size_t after = full_.size();
+  Advance(60000);
+  Sent();
+  EXPECT_EQ(full_.size(), after);  // quiet
+}
+
 // The peer restarts: a new Configure-Request while opened takes the link
 // down and renegotiates; it comes up again.
 TEST_F(Ppp, PeerRestartRenegotiates) {
