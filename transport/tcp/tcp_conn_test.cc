@@ -5841,6 +5841,19 @@ TEST_F(TcpListen, AClosedSlotIsNoOldDuplicateAgainAfterTheClockWraps) {
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
 }
 
+// A SYN with FIN to a listener (a scanner's probe; no stack opens so) was
+// taken as a SYN, the FIN ignored: a slot taken and a SYN-ACK sent. It is
+// dropped and counted, as Linux drops it in LISTEN.
+TEST_F(TcpListen, ASynWithFinToAListenerIsDropped) {
+  Listen();
+  uint32_t dropped = tcp.stats.rx_dropped;
+  EXPECT_TRUE(Send(B(TERN_TCP_SYN | TERN_TCP_FIN, 5000, 0)).empty());
+  EXPECT_EQ(tcp.stats.rx_dropped, dropped + 1);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  tern_tcp_conn *got = nullptr;
+  EXPECT_EQ(Accept(&got), TERN_PENDING);
+}
+
 // ---- A new SYN for a listener's slot in TIME-WAIT (RFC 6191, RFC 1122
 // 4.2.2.13) ----
 

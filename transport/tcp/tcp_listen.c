@@ -231,10 +231,13 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
     return;
   }
   /* Dropped and counted: a reset (RFC 9293 3.10.7.2: ignored), a segment
-   * with neither SYN nor ACK (3.10.7.2: dropped), or one from an address
-   * with no route back (for a cookie's ACK, gone since the SYN-ACK). */
-  uint16_t mss =
-      cookie || f == TERN_TCP_SYN ? tern__tcp_our_mss(layer, remote) : 0;
+   * with neither SYN nor ACK (3.10.7.2: dropped), a SYN with FIN (a
+   * scanner's probe, which Linux drops in LISTEN; taken as a SYN until
+   * the `tcpmisc29` branch), or one from an address with no route back
+   * (for a cookie's ACK, gone since the SYN-ACK). */
+  uint16_t mss = cookie || (f == TERN_TCP_SYN && (s->flags & TERN_TCP_FIN) == 0)
+                     ? tern__tcp_our_mss(layer, remote)
+                     : 0;
   if (mss == 0) {
     layer->stats.rx_dropped++;
     return;
