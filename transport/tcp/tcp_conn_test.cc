@@ -5784,6 +5784,76 @@ TEST_F(TcpListen, ANewCookieFromTheSamePortLongAfterIsNoOldDuplicate) {
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
 }
 
+// The close time a slot keeps (idle_at) is a 32-bit millisecond instant:
+// 2^32 ms (49.7 days) on, now - idle_at is small again, and a slot that
+// closed long ago was asked as if it had closed within a cookie's life,
+// as cookie_at was until the tcpaddr28 branch. The old connection (a
+// plain handshake from kPeerPort + 1, ISN 9000) is reset by its peer and
+// held by the application; 49.7 days and 1 s later the same peer
+// connects from the same port, its ISN (RFC 6528's clock has gone round
+// many times) before the old RCV.NXT, and our cookie before the old
+// SND.MAX about half the time (tried until it is). The new connection is
+// legitimate; it was reset as an old duplicate. A SYN the listener saw
+// meanwhile found the close time stale, and it is forgotten (a listener
+// that sees no SYN for 49.7 days is still fooled, as with cookie_at).
+TEST_F(TcpListen, AClosedSlotIsNoOldDuplicateAgainAfterTheClockWraps) {
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort + 1, 9000, &iss, &got);
+  const uint32_t old_snd_max = iss + 1;
+  Send(B(TERN_TCP_RST, 9001, 0));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  tern_time closed = tern_now();
+  // Past a cookie's life another peer's SYN (answered with a cookie: the
+  // slot is held) finds the close time stale.
+  tern_sim_advance(2 * TERN_TCP_COOKIE_PERIOD_MS);
+  Run();
+  ASSERT_EQ(Send(B(TERN_TCP_SYN, 5000, 0, kPeerPort + 2)).size(), 1u);
+  ASSERT_EQ(tcp.stats.cookies_sent, 1u);
+  // The clock goes round, in steps the timers can follow, to 1 s after
+  // the instant the connection closed.
+  for (int i = 0; i < 4; i++) {
+    tern_sim_advance(0x40000000u);
+    Run();
+  }
+  tern_sim_advance(closed + 1000 - tern_now());
+  ASSERT_EQ(tern_now(), closed + 1000);
+  Seg ack;
+  bool found = false;
+  for (uint32_t k = 0; k < 64 && !found; k++) {
+    uint32_t isn = 8000u - k;  // SEQ isn + 1: not past the old RCV.NXT
+    std::vector<Seg> sa2 = Send(B(TERN_TCP_SYN, isn, 0));
+    ASSERT_EQ(sa2.size(), 1u);
+    ASSERT_EQ(sa2[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+    uint32_t cookie = sa2[0].seq;
+    if (int32_t(cookie + 1 - old_snd_max) <= 0) {
+      ack = B(TERN_TCP_ACK, isn + 1, cookie + 1);
+      found = true;
+    }
+  }
+  ASSERT_TRUE(found);
+  int err = 0;
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECONNRESET);
+  std::vector<Seg> out = Send(ack);
+  EXPECT_FALSE(HasReset(out, ack.ack)) << "a legitimate connection reset";
+  EXPECT_EQ(tcp.stats.cookies_ok, 1u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_ESTABLISHED);
+}
+
+// A SYN with FIN to a listener (a scanner's probe; no stack opens so) was
+// taken as a SYN, the FIN ignored: a slot taken and a SYN-ACK sent. It is
+// dropped and counted, as Linux drops it in LISTEN.
+TEST_F(TcpListen, ASynWithFinToAListenerIsDropped) {
+  Listen();
+  uint32_t dropped = tcp.stats.rx_dropped;
+  EXPECT_TRUE(Send(B(TERN_TCP_SYN | TERN_TCP_FIN, 5000, 0)).empty());
+  EXPECT_EQ(tcp.stats.rx_dropped, dropped + 1);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  tern_tcp_conn *got = nullptr;
+  EXPECT_EQ(Accept(&got), TERN_PENDING);
+}
+
 // ---- A new SYN for a listener's slot in TIME-WAIT (RFC 6191, RFC 1122
 // 4.2.2.13) ----
 

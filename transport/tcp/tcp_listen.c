@@ -13,6 +13,28 @@ static bool older(const tern_tcp_conn *c, const tern_tcp_conn *best) {
   return best == NULL || tern_time_before(c->idle_at, best->idle_at);
 }
 
+/* Whether instant t is at least a cookie's life (two periods, 131 s)
+ * before now: the shift tests it in fewer bytes than a compare. */
+static bool outlived_cookies(tern_time now, tern_time t) {
+  return (now - t) >> (TERN_TCP_COOKIE_PERIOD_SHIFT + 1) != 0;
+}
+
+/* A CLOSED slot's close time (idle_at, asked by old_duplicate) is
+ * forgotten (0: tern__tcp_finish never leaves 0) once it is older than a
+ * cookie lives. Kept, it came round again with the 32-bit millisecond
+ * clock (as cookie_at did: forget_stale_cookies), and until the
+ * `tcpmisc29` branch a slot closed 49.7 days before was asked as if it
+ * had closed just now: a new connection from the same peer port, its ISN
+ * and our cookie before what the old one saw, was reset as an old
+ * duplicate. Every SYN answered with a cookie has looked at every slot
+ * here (none was free) within the cookie's life, so only a slot no SYN
+ * looked at from 131 s to 49.7 days after its close is still taken so. */
+static void forget_stale_close(tern_tcp_conn *c, tern_time now) {
+  if (outlived_cookies(now, c->idle_at)) {
+    c->idle_at = 0;
+  }
+}
+
 /* The slot for a new connection: a free one; else the one whose
  * TIME-WAIT began first among those the application has closed (its
  * rings idle, only there to answer the peer's FIN again), which ends
@@ -29,12 +51,16 @@ static bool older(const tern_tcp_conn *c, const tern_tcp_conn *best) {
  * slot is likely a spoofed SYN's, held for the user timeout; without
  * this, a flood that keeps every slot half-open locks out every cookie's
  * connection. Its peer, if real, then hears why. */
-static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale) {
+static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale,
+                                tern_time now) {
   tern_tcp_conn *tw = NULL, *old = NULL;
   tern_tcp_conn *end = lst->slots + lst->nslots;
   for (tern_tcp_conn *c = lst->slots; c != end; c++) {
-    if (c->state == TERN_TCP_CLOSED && (c->flags & TERN__TCP_F_IN_USE) == 0) {
-      return c;
+    if (c->state == TERN_TCP_CLOSED) {
+      forget_stale_close(c, now);
+      if ((c->flags & TERN__TCP_F_IN_USE) == 0) {
+        return c;
+      }
     }
     if (c->state == TERN_TCP_TIME_WAIT &&
         (c->flags & TERN__TCP_F_USER_DONE) != 0 && older(c, tw)) {
@@ -80,7 +106,7 @@ static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
  * connection. Only a listener that hears nothing at all for 49.7 days
  * after its last cookie is still fooled so, for those 131 s. */
 static void forget_stale_cookies(tern_tcp_listener *lst, tern_time now) {
-  if (now - lst->cookie_at >= 2u * TERN_TCP_COOKIE_PERIOD_MS) {
+  if (outlived_cookies(now, lst->cookie_at)) {
     lst->cookie_at = 0;
   }
 }
@@ -121,11 +147,11 @@ static void cookie_synack(tern_tcp_listener *lst, const tern_endpoint *local,
  * comes with a larger ISN (RFC 6528's grow with time), as RFC 9293 3.6.1
  * (RFC 6191) tells a new SYN from an old segment in TIME-WAIT. That
  * holds only for a while: so only a connection closed within a cookie's
- * life (idle_at: when it closed, tcp_conn.c) is asked, as only its
- * cookie can still check. Later, a clock-driven ISN and our cookie's
- * period bits have run on past half the sequence space, compare as
- * before what the old connection saw, and a new connection from the same
- * port was reset as a duplicate. Our end is not compared: every slot's
+ * life (idle_at: when it closed, tcp_conn.c; 0: forgotten, free_slot) is
+ * asked, as only its cookie can still check. Later, a clock-driven ISN
+ * and our cookie's period bits have run on past half the sequence space,
+ * compare as before what the old connection saw, and a new connection from the
+ * same port was reset as a duplicate. Our end is not compared: every slot's
  * port is the listener's, and so is its address unless the listener
  * takes any of several; then the same peer port to another of ours
  * within those 131 s counts as old too (and is reset). */
@@ -134,9 +160,8 @@ static bool old_duplicate(const tern_tcp_listener *lst,
                           tern_time now) {
   const tern_tcp_conn *end = lst->slots + lst->nslots;
   for (const tern_tcp_conn *c = lst->slots; c != end; c++) {
-    if (c->state == TERN_TCP_CLOSED &&
-        now - c->idle_at < 2u * TERN_TCP_COOKIE_PERIOD_MS &&
-        c->remote.port == remote->port &&
+    if (c->state == TERN_TCP_CLOSED && c->idle_at != 0 &&
+        !outlived_cookies(now, c->idle_at) && c->remote.port == remote->port &&
         tern__tcp_addr_eq(&c->remote.addr, &remote->addr) &&
         tern_seq_le(s->seq, c->rcv.rcv_nxt) &&
         tern_seq_le(s->ack, c->snd_max)) {
@@ -206,10 +231,13 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
     return;
   }
   /* Dropped and counted: a reset (RFC 9293 3.10.7.2: ignored), a segment
-   * with neither SYN nor ACK (3.10.7.2: dropped), or one from an address
-   * with no route back (for a cookie's ACK, gone since the SYN-ACK). */
-  uint16_t mss =
-      cookie || f == TERN_TCP_SYN ? tern__tcp_our_mss(layer, remote) : 0;
+   * with neither SYN nor ACK (3.10.7.2: dropped), a SYN with FIN (a
+   * scanner's probe, which Linux drops in LISTEN; taken as a SYN until
+   * the `tcpmisc29` branch), or one from an address with no route back
+   * (for a cookie's ACK, gone since the SYN-ACK). */
+  uint16_t mss = cookie || (f == TERN_TCP_SYN && (s->flags & TERN_TCP_FIN) == 0)
+                     ? tern__tcp_our_mss(layer, remote)
+                     : 0;
   if (mss == 0) {
     layer->stats.rx_dropped++;
     return;
@@ -222,7 +250,7 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
   if (tw != NULL) {
     tern__tcp_finish(tw, 0);
   }
-  tern_tcp_conn *c = free_slot(lst, cookie);
+  tern_tcp_conn *c = free_slot(lst, cookie, now);
   if (c == NULL) {
     if (cookie) {
       layer->stats.backlog_full++; /* the peer's retransmission may find
