@@ -19,7 +19,7 @@ typedef struct name_walk {
   size_t pos;     /* the next length byte or pointer */
   size_t floor;   /* where the current run of labels began: a pointer must
                      point below it (RFC 9267: compression pointers) */
-  size_t end;     /* the byte after the name where it was found, once known */
+  size_t end;     /* the byte after the first pointer, once one is taken */
   unsigned wire;  /* the uncompressed length so far (RFC 1035 2.3.4) */
   unsigned jumps; /* pointers taken so far (TERN_DNS_MAX_JUMPS) */
 } name_walk;
@@ -27,7 +27,6 @@ typedef struct name_walk {
 static void walk_begin(name_walk *w, size_t pos) {
   w->pos = pos;
   w->floor = pos;
-  w->end = 0;
   w->wire = 0;
   w->jumps = 0;
 }
@@ -55,9 +54,6 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
       }
       *label = m + w->pos + 1;
       w->pos += 1 + c;
-      if (c == 0 && w->end == 0) {
-        w->end = w->pos;
-      }
       return (int)c;
     }
     if (w->pos + 2 > len) {
@@ -70,7 +66,7 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
     if (to >= w->floor || ++w->jumps > TERN_DNS_MAX_JUMPS) {
       return -TERN_DNS_DROP_POINTER;
     }
-    if (w->end == 0) {
+    if (w->jumps == 1) {
       w->end = w->pos + 2;
     }
     w->pos = to;
@@ -79,7 +75,8 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
 }
 
 /* Walks the name at pos to its end: the offset after it where it was
- * found, or -tern_dns_drop. */
+ * found (after its first pointer if it has one, else after its root), or
+ * -tern_dns_drop. */
 static long skip_name(const uint8_t *m, size_t len, size_t pos) {
   name_walk w;
   const uint8_t *l;
@@ -87,7 +84,7 @@ static long skip_name(const uint8_t *m, size_t len, size_t pos) {
   walk_begin(&w, pos);
   while ((n = walk_next(&w, m, len, &l)) > 0) {
   }
-  return n < 0 ? n : (long)w.end;
+  return n < 0 ? n : (long)(w.jumps > 0 ? w.end : w.pos);
 }
 
 static unsigned fold(unsigned c) {
