@@ -31,10 +31,9 @@ static void walk_begin(name_walk *w, size_t pos) {
   w->jumps = 0;
 }
 
-/* The next label: its length (0 for the root, the last one), with *label
- * pointing at its bytes, or -tern_dns_drop. */
-static int walk_next(name_walk *w, const uint8_t *m, size_t len,
-                     const uint8_t **label) {
+/* The next label: its length (0 for the root, the last one), its bytes
+ * the ones just before w->pos, or -tern_dns_drop. */
+static int walk_next(name_walk *w, const uint8_t *m, size_t len) {
   for (;;) {
     if (w->pos >= len) {
       return -TERN_DNS_DROP_TRUNCATED;
@@ -52,7 +51,6 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
       if (w->pos + 1 + c > len) {
         return -TERN_DNS_DROP_TRUNCATED;
       }
-      *label = m + w->pos + 1;
       w->pos += 1 + c;
       return (int)c;
     }
@@ -79,10 +77,9 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
  * -tern_dns_drop. */
 static long skip_name(const uint8_t *m, size_t len, size_t pos) {
   name_walk w;
-  const uint8_t *l;
   int n;
   walk_begin(&w, pos);
-  while ((n = walk_next(&w, m, len, &l)) > 0) {
+  while ((n = walk_next(&w, m, len)) > 0) {
   }
   return n < 0 ? n : (long)(w.jumps > 0 ? w.end : w.pos);
 }
@@ -108,16 +105,15 @@ static bool same_name(const uint8_t *m, size_t len, size_t pa, size_t pb) {
   walk_begin(&wa, pa);
   walk_begin(&wb, pb);
   for (;;) {
-    const uint8_t *la, *lb;
-    int na = walk_next(&wa, m, len, &la);
-    int nb = walk_next(&wb, m, len, &lb);
+    int na = walk_next(&wa, m, len);
+    int nb = walk_next(&wb, m, len);
     if (na < 0 || na != nb) {
       return false;
     }
     if (na == 0) {
       return true;
     }
-    if (!tern__dns_same_text(la, lb, (size_t)na)) {
+    if (!tern__dns_same_text(m + wa.pos - na, m + wb.pos - na, (size_t)na)) {
       return false;
     }
   }
