@@ -135,8 +135,7 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
   /* The name first, to know its length: each label's length byte is
    * written at o once the label is copied after it. */
   size_t o = TERN_DNS_HDR_LEN;
-  const char *s = name;
-  for (;;) {
+  for (const char *s = name;; s++) {
     size_t n = 0;
     while (s[n] != '\0' && s[n] != '.') {
       n++;
@@ -151,12 +150,9 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
     buf[o] = (uint8_t)n;
     memcpy(buf + o + 1, s, n);
     o += n + 1;
-    s += n;
-    if (*s == '.') {
-      s++;
-    }
-    if (*s == '\0') {
-      break;
+    s += n; /* at the dot after the label, or the end */
+    if (*s == '\0' || s[1] == '\0') {
+      break; /* (a final dot ends the name too) */
     }
   }
   if (o + 5 > cap) {
