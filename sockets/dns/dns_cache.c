@@ -91,9 +91,10 @@ int tern_dns_cache_put(tern_dns_cache *c, const char *name, unsigned qtype,
   }
   if (e == NULL) {
     /* find() freed the expired ones: a free entry, else the least
-     * recently used. */
+     * recently used. (The first entry, compared with itself, is
+     * neither free nor older: no change.) */
     e = c->e;
-    for (tern_dns_cache_entry *o = e + 1; o < c->e + c->n && e->name_len != 0;
+    for (tern_dns_cache_entry *o = e; o < c->e + c->n && e->name_len != 0;
          o++) {
       if (o->name_len == 0 || (int32_t)(o->used - e->used) < 0) {
         e = o;

@@ -19,7 +19,7 @@ typedef struct name_walk {
   size_t pos;     /* the next length byte or pointer */
   size_t floor;   /* where the current run of labels began: a pointer must
                      point below it (RFC 9267: compression pointers) */
-  size_t end;     /* the byte after the name where it was found, once known */
+  size_t end;     /* the byte after the first pointer, once one is taken */
   unsigned wire;  /* the uncompressed length so far (RFC 1035 2.3.4) */
   unsigned jumps; /* pointers taken so far (TERN_DNS_MAX_JUMPS) */
 } name_walk;
@@ -27,15 +27,13 @@ typedef struct name_walk {
 static void walk_begin(name_walk *w, size_t pos) {
   w->pos = pos;
   w->floor = pos;
-  w->end = 0;
   w->wire = 0;
   w->jumps = 0;
 }
 
-/* The next label: its length (0 for the root, the last one), with *label
- * pointing at its bytes, or -tern_dns_drop. */
-static int walk_next(name_walk *w, const uint8_t *m, size_t len,
-                     const uint8_t **label) {
+/* The next label: its length (0 for the root, the last one), its bytes
+ * the ones just before w->pos, or -tern_dns_drop. */
+static int walk_next(name_walk *w, const uint8_t *m, size_t len) {
   for (;;) {
     if (w->pos >= len) {
       return -TERN_DNS_DROP_TRUNCATED;
@@ -53,11 +51,7 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
       if (w->pos + 1 + c > len) {
         return -TERN_DNS_DROP_TRUNCATED;
       }
-      *label = m + w->pos + 1;
       w->pos += 1 + c;
-      if (c == 0 && w->end == 0) {
-        w->end = w->pos;
-      }
       return (int)c;
     }
     if (w->pos + 2 > len) {
@@ -70,7 +64,7 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
     if (to >= w->floor || ++w->jumps > TERN_DNS_MAX_JUMPS) {
       return -TERN_DNS_DROP_POINTER;
     }
-    if (w->end == 0) {
+    if (w->jumps == 1) {
       w->end = w->pos + 2;
     }
     w->pos = to;
@@ -79,15 +73,15 @@ static int walk_next(name_walk *w, const uint8_t *m, size_t len,
 }
 
 /* Walks the name at pos to its end: the offset after it where it was
- * found, or -tern_dns_drop. */
+ * found (after its first pointer if it has one, else after its root), or
+ * -tern_dns_drop. */
 static long skip_name(const uint8_t *m, size_t len, size_t pos) {
   name_walk w;
-  const uint8_t *l;
   int n;
   walk_begin(&w, pos);
-  while ((n = walk_next(&w, m, len, &l)) > 0) {
+  while ((n = walk_next(&w, m, len)) > 0) {
   }
-  return n < 0 ? n : (long)w.end;
+  return n < 0 ? n : (long)(w.jumps > 0 ? w.end : w.pos);
 }
 
 static unsigned fold(unsigned c) {
@@ -111,16 +105,15 @@ static bool same_name(const uint8_t *m, size_t len, size_t pa, size_t pb) {
   walk_begin(&wa, pa);
   walk_begin(&wb, pb);
   for (;;) {
-    const uint8_t *la, *lb;
-    int na = walk_next(&wa, m, len, &la);
-    int nb = walk_next(&wb, m, len, &lb);
+    int na = walk_next(&wa, m, len);
+    int nb = walk_next(&wb, m, len);
     if (na < 0 || na != nb) {
       return false;
     }
     if (na == 0) {
       return true;
     }
-    if (!tern__dns_same_text(la, lb, (size_t)na)) {
+    if (!tern__dns_same_text(m + wa.pos - na, m + wb.pos - na, (size_t)na)) {
       return false;
     }
   }
@@ -142,8 +135,7 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
   /* The name first, to know its length: each label's length byte is
    * written at o once the label is copied after it. */
   size_t o = TERN_DNS_HDR_LEN;
-  const char *s = name;
-  for (;;) {
+  for (const char *s = name;; s++) {
     size_t n = 0;
     while (s[n] != '\0' && s[n] != '.') {
       n++;
@@ -158,12 +150,9 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
     buf[o] = (uint8_t)n;
     memcpy(buf + o + 1, s, n);
     o += n + 1;
-    s += n;
-    if (*s == '.') {
-      s++;
-    }
-    if (*s == '\0') {
-      break;
+    s += n; /* at the dot after the label, or the end */
+    if (*s == '\0' || s[1] == '\0') {
+      break; /* (a final dot ends the name too) */
     }
   }
   if (o + 5 > cap) {
@@ -304,7 +293,7 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (!(flags & FLAG_QR) || (flags & OPCODE_MASK) != 0) {
     return -TERN_DNS_DROP_NOT_ANSWER;
   }
-  if (tern_be16(msg) != tern_be16(query)) {
+  if (msg[0] != query[0] || msg[1] != query[1]) { /* the ID */
     return -TERN_DNS_DROP_ID;
   }
   if (tern_be16(msg + 4) != 1) {
