@@ -85,28 +85,26 @@ static void kick(tern_pkt_pool *pool) {
 
 tern_poll tern_pkt_pool_poll_alloc(tern_pkt_pool *pool, tern_cx *cx,
                                    tern_waiter *waiter, tern_pkt **out) {
+  tern_poll r = TERN_READY;
   tern_irqstate s = tern_port_critical_enter();
-  if (!tern_waiter_idle(waiter)) {
+  bool fresh = tern_waiter_idle(waiter);
+  if (!fresh || pool->nfree <= pool->reserved + pool->rx_reserve) {
     /* Already waiting: READY from the queue means a packet was kept for
-     * us; otherwise this refreshes the waker. */
-    if (tern_waitq_poll(&pool->waiters, waiter, cx) == TERN_PENDING) {
-      tern_port_critical_exit(s);
-      return TERN_PENDING;
+     * us; otherwise this refreshes the waker. A fresh waiter starts to
+     * wait (PENDING: it is never woken yet). */
+    if (fresh) {
+      pool->stats.waits++;
     }
-    pool->reserved--;
-    *out = take(pool);
-    tern_port_critical_exit(s);
-    return TERN_READY;
+    r = tern_waitq_poll(&pool->waiters, waiter, cx);
+    if (r == TERN_READY) {
+      pool->reserved--;
+    }
   }
-  if (pool->nfree > pool->reserved + pool->rx_reserve) {
+  if (r == TERN_READY) {
     *out = take(pool);
-    tern_port_critical_exit(s);
-    return TERN_READY;
   }
-  pool->stats.waits++;
-  tern_poll r = tern_waitq_poll(&pool->waiters, waiter, cx);
   tern_port_critical_exit(s);
-  return r; /* PENDING: a fresh waiter is never woken yet */
+  return r;
 }
 
 void tern_pkt_pool_cancel_alloc(tern_pkt_pool *pool, tern_waiter *waiter) {
