@@ -405,7 +405,8 @@ void tern_tcp_shutdown(tern_tcp_conn *c);
 void tern_tcp_abort(tern_tcp_conn *c);
 
 /* Switches: no Nagle; keepalive probes. Any time after
- * tern_tcp_conn_init (a connect keeps them). Return 0, or TERN_EINVAL for
+ * tern_tcp_conn_init (a connect keeps them, and so does a listener's
+ * free slot that a SYN takes). Return 0, or TERN_EINVAL for
  * c NULL or never set up (zeroed storage). */
 int tern_tcp_set_nodelay(tern_tcp_conn *c, bool on);
 int tern_tcp_set_keepalive(tern_tcp_conn *c, bool on);

@@ -5713,6 +5713,27 @@ TEST_F(TcpListen, TwoTasksInAcceptGetAConnectionEach) {
   Run();
 }
 
+// The switches set on a free slot (tern_tcp_set_nodelay, _keepalive:
+// "any time after tern_tcp_conn_init") go with the connection that takes
+// it, as Linux's accepted socket inherits TCP_NODELAY and SO_KEEPALIVE
+// from its listener. take() set the slot's flags to IN_USE alone, and
+// both calls had returned 0 for nothing: Nagle on, no keepalive probe.
+TEST_F(TcpListen, TheSwitchesSetOnAFreeSlotGoWithItsConnection) {
+  ASSERT_EQ(tern_tcp_set_nodelay(&slots[0], true), 0);
+  ASSERT_EQ(tern_tcp_set_keepalive(&slots[0], true), 0);
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
+  EXPECT_NE(got->flags & TERN_TCP_F_NODELAY, 0u);
+  EXPECT_NE(got->flags & TERN_TCP_F_KEEPALIVE, 0u);
+  tern_sim_advance(7200000);  // two hours idle: a keepalive probe
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss);  // SND.UNA - 1
+  tern_tcp_abort(got);
+}
+
 // One connection for two waiting tasks wakes the one waiting longest; if
 // it gives up (tern_tcp_cancel_accept), the wake passes to the other,
 // which gets the connection. Unlisten wakes every task still waiting.

@@ -84,10 +84,13 @@ static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale,
 }
 
 /* Takes slot c, one of lst's (its listener since tern_tcp_listen), for
- * the connection local-remote. */
+ * the connection local-remote. The application's switches set on the
+ * free slot stay (until the `revlate29` branch they were cleared). */
 static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
                  const tern_endpoint *local, const tern_endpoint *remote) {
-  c->flags = TERN__TCP_F_IN_USE;
+  c->flags =
+      (uint8_t)((c->flags & (TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE)) |
+                TERN__TCP_F_IN_USE);
   c->err = 0;
   c->local = *local;
   c->remote = *remote;
