@@ -7,7 +7,9 @@
  *     --> SEND (polled until the socket takes the query) --> RECV
  *   RECV --OK / NXDOMAIN / NODATA--> (cache) READY
  *        --TC--> CONNECT --> WRITE --> READ --> (cache) READY
- *        --server error, deadline, socket error--> next attempt (UDP)
+ *        --server error, malformed answer (the query's ID and question),
+ *          deadline, socket error--> next attempt (UDP)
+ *        --another ID or question--> RECV (ignored)
  *   SEND, CONNECT, WRITE, READ --failure, deadline--> next attempt (UDP)
  *   no attempt left --> READY with TERN_EPROTO (a server answered with an
  *     error), TERN_ETIMEDOUT (one attempt got nothing), else the last
@@ -256,10 +258,10 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     res = tern_dns_parse(r->query + 2, r->qlen, msg, len, &ans, addrs, cap);
     if (res < 0) {
       r->stats.drops[-res < TERN_DNS_DROP_COUNT ? -res : 0]++;
-      if (r->state == ST_RECV) {
-        continue; /* a stray or spoofed datagram: keep waiting */
+      if (res >= -TERN_DNS_DROP_QUESTION && r->state == ST_RECV) {
+        continue; /* not this query's answer (stray, spoofed): keep waiting */
       }
-      goto failed;
+      goto failed; /* the server's answer, broken: waiting will not mend it */
     }
     if (res == TERN_DNS_TRUNCATED && r->state == ST_RECV) {
       drop_sock(r); /* a datagram socket closes at once */
