@@ -44,8 +44,9 @@
  *  6. SERVFAIL, REFUSED and other RCODEs, and referrals (a server that
  *     did not recurse): the next server at once. So too a socket error
  *     (an ICMP port, host or net unreachable, a refused TCP connect), and
- *     the rounds do not wait for it: the doubled wait is for servers that
- *     may still answer, and a refusal has ended the exchange.
+ *     the rounds do not wait for any of these: the doubled wait is for
+ *     servers that may still answer, and a refusal has ended the exchange.
+ *     Every round is still asked (SERVFAIL may pass).
  *  7. The answer (addresses, NXDOMAIN or no data, with their TTLs) goes
  *     into the cache.
  *

@@ -499,6 +499,34 @@ TEST_F(Resolver, OnlyServerErrorsIsProtoWithTheRcode) {
   EXPECT_EQ(fake_.sent.size(), 4u);
 }
 
+// Every server answers at once with an error: no round waits for its
+// backoff (the doubled wait is for servers that may still answer; these
+// have ended the exchange), and no round is skipped either. Two servers,
+// three rounds: six queries, one at a time, each sent when the answer
+// before it came, all at the same instant here, then TERN_EPROTO with no
+// wait and no timer left armed (the README's choice, pinned).
+TEST_F(Resolver, EveryServerErroringAsksEveryRoundAtOnce) {
+  Init(2, 3, 1000, false);
+  std::vector<tern_time> at;
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    at.push_back(tern_now() - start_);
+    fake_.Reply(to, Answer(q, to.addr.u.v4.b[3] == 1 ? 2 : 5, {}));
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
+  EXPECT_EQ(res_.last_rcode, 5);  // REFUSED, from the second server
+  ASSERT_EQ(at.size(), 6u);
+  for (size_t i = 0; i < at.size(); i++) {
+    EXPECT_EQ(at[i], 0u) << i;
+    EXPECT_EQ(fake_.sent[i].peer.addr.u.v4.b[3], i % 2 + 1) << i;
+  }
+  EXPECT_EQ(elapsed_, 0u);
+  EXPECT_EQ(res_.stats.server_errors, 6u);
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+  tern_time d;
+  EXPECT_FALSE(tern_timer_queue_next(&w_.timers, &d)) << "a timer left armed";
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
 TEST_F(Resolver, IcmpRefusalMovesOn) {
   fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
     if (to.addr.u.v4.b[3] == 1) {
