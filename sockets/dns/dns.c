@@ -86,9 +86,11 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
                                 const char *name, unsigned qtype,
                                 tern_ip_addr *addrs, size_t cap, int *n) {
   tern_dns_answer ans;
-  const uint8_t *msg;
+  const uint8_t *msg; /* a whole message for the codec, len bytes */
   size_t len;
-  int res;
+  int res; /* what the last call returned, as its contract says: a tern_err
+              or a length (query_build's, recv_from's), or a tern_dns_result
+              (from the cache or the codec) or -tern_dns_drop */
 
   if (cap > 100) {
     cap = 100; /* result counts fit an int8_t */
@@ -201,20 +203,20 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           }
           continue;
         }
-        res = tern_dns_tcp_length(r->buf, r->have);
-        if (res < 0) {
-          r->stats.drops[-res]++;
+        int framed = tern_dns_tcp_length(r->buf, r->have);
+        if (framed < 0) {
+          r->stats.drops[-framed]++;
           goto failed;
         }
-        if (2u + (size_t)res > r->cap) {
+        len = (size_t)framed; /* 0 until the prefix is in */
+        if (2u + len > r->cap) {
           r->stats.too_long++;
           goto failed;
         }
-        if (res == 0 || r->have < 2u + (size_t)res) {
+        if (len == 0 || r->have < 2u + len) {
           continue;
         }
         msg = r->buf + 2;
-        len = (size_t)res;
         goto answer;
       }
     }
