@@ -7,7 +7,9 @@
  *     --> SEND (polled until the socket takes the query) --> RECV
  *   RECV --OK / NXDOMAIN / NODATA--> (cache) READY
  *        --TC--> CONNECT --> WRITE --> READ --> (cache) READY
- *        --server error, deadline, socket error--> next attempt (UDP)
+ *        --server error, malformed answer (the query's ID and question),
+ *          deadline, socket error--> next attempt (UDP)
+ *        --another ID or question--> RECV (ignored)
  *   SEND, CONNECT, WRITE, READ --failure, deadline--> next attempt (UDP)
  *   no attempt left --> READY with TERN_EPROTO (a server answered with an
  *     error), TERN_ETIMEDOUT (one attempt got nothing), else the last
@@ -84,9 +86,11 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
                                 const char *name, unsigned qtype,
                                 tern_ip_addr *addrs, size_t cap, int *n) {
   tern_dns_answer ans;
-  const uint8_t *msg;
+  const uint8_t *msg; /* a whole message for the codec, len bytes */
   size_t len;
-  int res;
+  int res; /* what the last call returned, as its contract says: a tern_err
+              or a length (query_build's, recv_from's), or a tern_dns_result
+              (from the cache or the codec) or -tern_dns_drop */
 
   if (cap > 100) {
     cap = 100; /* result counts fit an int8_t */
@@ -199,20 +203,20 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           }
           continue;
         }
-        res = tern_dns_tcp_length(r->buf, r->have);
-        if (res < 0) {
-          r->stats.drops[-res]++;
+        int framed = tern_dns_tcp_length(r->buf, r->have);
+        if (framed < 0) {
+          r->stats.drops[-framed]++;
           goto failed;
         }
-        if (2u + (size_t)res > r->cap) {
+        len = (size_t)framed; /* 0 until the prefix is in */
+        if (2u + len > r->cap) {
           r->stats.too_long++;
           goto failed;
         }
-        if (res == 0 || r->have < 2u + (size_t)res) {
+        if (len == 0 || r->have < 2u + len) {
           continue;
         }
         msg = r->buf + 2;
-        len = (size_t)res;
         goto answer;
       }
     }
@@ -256,10 +260,10 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     res = tern_dns_parse(r->query + 2, r->qlen, msg, len, &ans, addrs, cap);
     if (res < 0) {
       r->stats.drops[-res < TERN_DNS_DROP_COUNT ? -res : 0]++;
-      if (r->state == ST_RECV) {
-        continue; /* a stray or spoofed datagram: keep waiting */
+      if (res >= -TERN_DNS_DROP_QUESTION && r->state == ST_RECV) {
+        continue; /* not this query's answer (stray, spoofed): keep waiting */
       }
-      goto failed;
+      goto failed; /* the server's answer, broken: waiting will not mend it */
     }
     if (res == TERN_DNS_TRUNCATED && r->state == ST_RECV) {
       drop_sock(r); /* a datagram socket closes at once */

@@ -28,10 +28,12 @@
  *     picker of its own.
  *  4. The socket is connected to the server, so the backend drops a
  *     datagram from any other address or port (the socket contract:
- *     RFC 5452 9.1's source check). One the codec refuses (wrong ID,
- *     wrong question, malformed: tern_dns_drop) is counted in stats.drops
- *     and the attempt goes on waiting until its deadline: a spoofed
- *     answer does not end it.
+ *     RFC 5452 9.1's source check). One the codec refuses is counted in
+ *     stats.drops by its tern_dns_drop reason. With a wrong ID or question
+ *     the attempt goes on waiting until its deadline: a spoofed answer
+ *     does not end it. With the query's ID and question but a malformed
+ *     rest (a bad record, counts that lie: RFC 9267), it is the server's
+ *     answer, broken, and ends the attempt as a server error does (6).
  *  5. TC set: the same query (same ID) over TCP to the same server, with
  *     the 2-byte length (RFC 7766): connect, write, read until the framed
  *     message is whole, which must fit in the answer buffer, then parse
@@ -42,8 +44,9 @@
  *  6. SERVFAIL, REFUSED and other RCODEs, and referrals (a server that
  *     did not recurse): the next server at once. So too a socket error
  *     (an ICMP port, host or net unreachable, a refused TCP connect), and
- *     the rounds do not wait for it: the doubled wait is for servers that
- *     may still answer, and a refusal has ended the exchange.
+ *     the rounds do not wait for any of these: the doubled wait is for
+ *     servers that may still answer, and a refusal has ended the exchange.
+ *     Every round is still asked (SERVFAIL may pass).
  *  7. The answer (addresses, NXDOMAIN or no data, with their TTLs) goes
  *     into the cache.
  *
@@ -57,9 +60,9 @@
  *                  (TERN_ECONNREFUSED, TERN_EHOSTUNREACH,
  *                  TERN_ENETUNREACH, ...), the last one returned
  *   TERN_EPROTO    servers answered, but only with errors (SERVFAIL,
- *                  REFUSED, ...; the last RCODE in last_rcode) or with
- *                  TCP answers that could not be used (too long for the
- *                  buffer, malformed)
+ *                  REFUSED, ...; the last RCODE in last_rcode), with
+ *                  malformed answers, or with TCP answers that could
+ *                  not be used (too long for the buffer)
  *   TERN_EINVAL    a bad name (see tern_dns_query_build; NULL) or type,
  *                  addrs NULL or cap 0
  *   open's error   the backend has no socket for it (TERN_ENOMEM)

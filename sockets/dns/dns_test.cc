@@ -268,6 +268,81 @@ TEST_F(Resolver, OnlyWrongAnswersIsATimeout) {
   EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_ID], 1u);
 }
 
+// The query's ID and question, then records the codec refuses: the
+// server's own answer, broken (a spoof would need the ID and the random
+// port, and could as well send a valid one). Waiting will not mend it: it
+// ends the attempt as a server error does, and the next server is asked
+// at once. Before, it was ignored and the attempt waited out its 1 s.
+TEST_F(Resolver, MalformedAnswerFromTheServerMovesOnAtOnce) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    if (to.addr.u.v4.b[3] == 1) {
+      Rr bad = A(kQname, 66);
+      bad.rdata.pop_back();  // an A of 3 bytes
+      fake_.Reply(to, Answer(q, 0, {bad}));
+    } else {
+      fake_.Reply(to, Answer(q, 0, {A(kQname, 3)}));
+    }
+  };
+  ASSERT_EQ(Resolve("peer.test"), 1);
+  EXPECT_EQ(Last(0), 3);
+  EXPECT_EQ(elapsed_, 0u);
+  ASSERT_EQ(fake_.sent.size(), 2u);
+  EXPECT_EQ(fake_.sent[1].peer.addr.u.v4.b[3], 2);
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_RDLENGTH], 1u);
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
+// Every server answers, always broken (counts that lie, a pointer into
+// the header, a record cut short, a pointer to itself): a bad answer
+// (TERN_EPROTO), at once, not a timeout after 6 s.
+TEST_F(Resolver, OnlyMalformedAnswersIsProtoAtOnce) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    std::vector<uint8_t> m = Answer(q, 0, {A(kQname, 66)});
+    switch (fake_.sent.size()) {
+      case 1:
+        m[7] = 2;  // ANCOUNT 2, one record there
+        break;
+      case 2:
+        m[q.size()] = 0xc0;  // the owner: a pointer to offset 2
+        m[q.size() + 1] = 2;
+        break;
+      case 3:
+        m.pop_back();  // the A's last byte missing
+        break;
+      default:
+        m[q.size() + 1] = uint8_t(q.size());  // a pointer to itself
+        break;
+    }
+    fake_.Reply(to, m);
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
+  EXPECT_EQ(elapsed_, 0u);
+  EXPECT_EQ(fake_.sent.size(), 4u);  // two servers, two rounds
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_TRUNCATED], 2u);
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_POINTER_HEADER], 1u);
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_POINTER], 1u);
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
+// A datagram with the query's ID that ends inside the question does not
+// carry the question: it may not be the server's answer, so it is
+// ignored like a wrong question (RFC 5452), and the answer after it taken.
+TEST_F(Resolver, AnswerCutInItsQuestionIsIgnored) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    std::vector<uint8_t> m = Answer(q, 0, {A(kQname, 66)});
+    fake_.Reply(to, std::vector<uint8_t>(m.begin(), m.begin() + 12 + 5));
+    fake_.Reply(to, std::vector<uint8_t>(m.begin(), m.begin() + q.size() - 1));
+    fake_.Reply(to, Answer(q, 0, {A(kQname, 5)}));
+  };
+  ASSERT_EQ(Resolve("peer.test"), 1);
+  EXPECT_EQ(Last(0), 5);
+  EXPECT_EQ(fake_.sent.size(), 1u);
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_QUESTION], 2u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
 TEST_F(Resolver, TruncatedGoesToTcpWithTheSameQuery) {
   fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
     fake_.Reply(to, Answer(q, 0, {}, {}, true));
@@ -422,6 +497,34 @@ TEST_F(Resolver, OnlyServerErrorsIsProtoWithTheRcode) {
   EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
   EXPECT_EQ(res_.last_rcode, 5);
   EXPECT_EQ(fake_.sent.size(), 4u);
+}
+
+// Every server answers at once with an error: no round waits for its
+// backoff (the doubled wait is for servers that may still answer; these
+// have ended the exchange), and no round is skipped either. Two servers,
+// three rounds: six queries, one at a time, each sent when the answer
+// before it came, all at the same instant here, then TERN_EPROTO with no
+// wait and no timer left armed (the README's choice, pinned).
+TEST_F(Resolver, EveryServerErroringAsksEveryRoundAtOnce) {
+  Init(2, 3, 1000, false);
+  std::vector<tern_time> at;
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    at.push_back(tern_now() - start_);
+    fake_.Reply(to, Answer(q, to.addr.u.v4.b[3] == 1 ? 2 : 5, {}));
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
+  EXPECT_EQ(res_.last_rcode, 5);  // REFUSED, from the second server
+  ASSERT_EQ(at.size(), 6u);
+  for (size_t i = 0; i < at.size(); i++) {
+    EXPECT_EQ(at[i], 0u) << i;
+    EXPECT_EQ(fake_.sent[i].peer.addr.u.v4.b[3], i % 2 + 1) << i;
+  }
+  EXPECT_EQ(elapsed_, 0u);
+  EXPECT_EQ(res_.stats.server_errors, 6u);
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+  tern_time d;
+  EXPECT_FALSE(tern_timer_queue_next(&w_.timers, &d)) << "a timer left armed";
+  EXPECT_EQ(fake_.open_now, 0);
 }
 
 TEST_F(Resolver, IcmpRefusalMovesOn) {

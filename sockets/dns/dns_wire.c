@@ -303,12 +303,11 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
    * the message's first name, so it can hold no valid compression pointer
    * (one could only go into the header or forward), and its length bytes
    * and type and class are not letters. Nothing of it is walked: a
-   * pointer, a bad label or a long name there is just not the query's. */
+   * pointer, a bad label or a long name there is just not the query's;
+   * nor is a question the message ends in. */
   size_t pos = (size_t)qend + 4;
-  if (pos > len) {
-    return -TERN_DNS_DROP_TRUNCATED;
-  }
-  if (!tern__dns_same_text(msg + TERN_DNS_HDR_LEN, query + TERN_DNS_HDR_LEN,
+  if (pos > len ||
+      !tern__dns_same_text(msg + TERN_DNS_HDR_LEN, query + TERN_DNS_HDR_LEN,
                            pos - TERN_DNS_HDR_LEN)) {
     return -TERN_DNS_DROP_QUESTION;
   }

@@ -9,7 +9,8 @@
  *   tern_dns_answer ans;
  *   tern_ip_addr addrs[4];
  *   int r = tern_dns_parse(q, qlen, msg, len, &ans, addrs, 4);
- *   // r < 0: not an answer to q (-tern_dns_drop): ignore it, keep waiting
+ *   // r >= -TERN_DNS_DROP_QUESTION (< 0): not the answer to q: ignore it,
+ *   //   keep waiting; r below that: q's answer, malformed: another server
  *   // r == TERN_DNS_OK: ans.n_addrs addresses in addrs, ans.ttl seconds
  *   // r == TERN_DNS_NXDOMAIN / _NODATA: ans.ttl is the negative TTL
  *   // r == TERN_DNS_TRUNCATED: ask again over TCP
@@ -108,13 +109,18 @@ typedef enum tern_dns_result {
 } tern_dns_result;
 
 /* Why a message is not an acceptable answer to the query (negated:
- * tern_dns_parse returns -reason). A resolver ignores such a message and
- * keeps waiting, and counts it by reason. */
+ * tern_dns_parse returns -reason), counted by reason. The first four say
+ * it is not the answer to this query (not an answer, another ID, another
+ * question, or one the message ends in): a resolver ignores it and keeps
+ * waiting (RFC 5452: it may be stray or spoofed). The others come after
+ * the ID and the question matched: the server's answer, malformed, which
+ * waiting will not mend; a resolver takes it as that server failing. */
 typedef enum tern_dns_drop {
   TERN_DNS_DROP_SHORT = 1,      /* shorter than the header */
   TERN_DNS_DROP_NOT_ANSWER,     /* QR clear, or an opcode other than QUERY */
   TERN_DNS_DROP_ID,             /* not the query's ID */
-  TERN_DNS_DROP_QUESTION,       /* not one question, or not the query's */
+  TERN_DNS_DROP_QUESTION,       /* not one question, or not the query's
+                                   (also when the message ends in it) */
   TERN_DNS_DROP_TRUNCATED,      /* a name or record runs past the end, or
                                    the counts claim more than is there */
   TERN_DNS_DROP_LABEL,          /* a label length above 63 (or 0x40/0x80) */

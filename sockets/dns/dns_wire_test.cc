@@ -909,10 +909,12 @@ TEST(Rfc9267, NameNotTerminated) {
   EXPECT_EQ(Parse(Q(), m.b).rc, -TERN_DNS_DROP_TRUNCATED);
   m.U8(5).U8('a');
   EXPECT_EQ(Parse(Q(), m.b).rc, -TERN_DNS_DROP_TRUNCATED);
-  // And in the question.
+  // And in the question: it does not carry the query's question, so it is
+  // not the answer to the query (a resolver keeps waiting), as a wrong
+  // question is not (before, _TRUNCATED, as for a broken record).
   Msg q(kId, kResp, 1, 0, 0, 0);
   q.U8(4).U8('p').U8('e').U8('e').U8('r');
-  EXPECT_EQ(Parse(Q(), q.b).rc, -TERN_DNS_DROP_TRUNCATED);
+  EXPECT_EQ(Parse(Q(), q.b).rc, -TERN_DNS_DROP_QUESTION);
 }
 
 TEST(Rfc9267, CountsThatLie) {
@@ -938,10 +940,13 @@ TEST(Rfc9267, TruncatedRecord) {
   Bytes q = Query("peer.test", TERN_DNS_TYPE_A, 0x00d6);
   const Bytes full = Of(kAnswerAEdns);
   // Every cut of the message is refused (none is a valid shorter answer
-  // because ARCOUNT says 1), and none reads past the cut.
+  // because ARCOUNT says 1), and none reads past the cut: inside the
+  // question as not the query's, after it as a record cut short.
   for (size_t len = 0; len < full.size(); len++) {
     int rc = Parse(q, Bytes(full.begin(), full.begin() + len)).rc;
-    int want = len < 12 ? -TERN_DNS_DROP_SHORT : -TERN_DNS_DROP_TRUNCATED;
+    int want = len < 12         ? -TERN_DNS_DROP_SHORT
+               : len < q.size() ? -TERN_DNS_DROP_QUESTION
+                                : -TERN_DNS_DROP_TRUNCATED;
     EXPECT_EQ(rc, want) << len;
   }
 }
