@@ -84,9 +84,10 @@ int tern_icmpv4_quote_parse(tern_icmpv4_quote *out, const uint8_t *msg,
   return 0;
 }
 
-/* 0.0.0.0, 224.0.0.0/4 and up (multicast, reserved, broadcast). */
+/* 0.0.0.0, 127/8 (loopback), 224.0.0.0/4 and up (multicast, reserved,
+ * broadcast): RFC 1122 3.2.2's list. */
 static int not_one_host(const uint8_t *a) {
-  return (a[0] | a[1] | a[2] | a[3]) == 0 || a[0] >= 224;
+  return (a[0] | a[1] | a[2] | a[3]) == 0 || a[0] == 127 || a[0] >= 224;
 }
 
 static int multicast_or_broadcast(const uint8_t *a) {

@@ -110,8 +110,9 @@ int tern_icmpv4_repr_emit(const tern_icmpv4_repr *r, uint8_t *buf, size_t cap);
  * about this datagram as far as the datagram shows: it is an ICMP error
  * (or an ICMP message too short to tell), a non-initial fragment, sent to a
  * multicast or limited-broadcast address, or from an address that is not
- * one host (0.0.0.0, multicast, 255.255.255.255). Subnet-directed and
- * link-layer broadcasts are the caller's to rule out. */
+ * one host (0.0.0.0, 127/8, multicast, class E, 255.255.255.255).
+ * Subnet-directed and link-layer broadcasts are the caller's to rule
+ * out. */
 int tern_icmpv4_emit_dest_unreach(uint8_t code, const uint8_t *dgram,
                                   size_t dgram_len, uint8_t *buf, size_t cap);
 

@@ -194,6 +194,20 @@ TEST(Icmpv4Wire, NoErrorAboutWhatRfc1122Forbids) {
   EXPECT_EQ(emit(src), TERN_EPROTO);
   memset(&src[12], 0xff, 4);
   EXPECT_EQ(emit(src), TERN_EPROTO);
+  // A loopback source, which 3.2.2 names too (127/8 never comes from the
+  // wire but forged).
+  src[12] = 127;
+  src[13] = 0;
+  src[14] = 0;
+  src[15] = 1;
+  EXPECT_EQ(emit(src), TERN_EPROTO);
+  src[13] = 200;
+  EXPECT_EQ(emit(src), TERN_EPROTO);
+  // Its neighbours are hosts.
+  src[12] = 126;
+  EXPECT_GT(emit(src), 0);
+  src[12] = 128;
+  EXPECT_GT(emit(src), 0);
 }
 
 TEST(Icmpv4Wire, DestUnreachRejectsUncheckableDatagram) {

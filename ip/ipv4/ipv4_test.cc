@@ -242,6 +242,11 @@ TEST(Ipv4Input, MalformedDatagramsAreDroppedAndCounted) {
   FixIpChecksum(d);
   cases.push_back({"to 0.0.0.0", d, &tern_ipv4_stats::rx_drop_not_for_us, 0});
   d = good;
+  d[19] = 0;  // 192.0.2.0: 4.2BSD's broadcast form, not taken (README)
+  FixIpChecksum(d);
+  cases.push_back(
+      {"to the subnet's own", d, &tern_ipv4_stats::rx_drop_not_for_us, 0});
+  d = good;
   d[12] = d[13] = d[14] = d[15] = 255;
   FixIpChecksum(d);
   cases.push_back(

@@ -32,7 +32,8 @@ typedef struct hole {
 } hole;
 
 typedef struct dgram {
-  tern_time deadline;   /* dropped from then on (RFC 791's timer) */
+  tern_time born;       /* its first fragment's arrival (RFC 791's timer
+                           runs from it) */
   tern_ip_iface *iface; /* where the first fragment came (RFC 791's key
                            is the rest: the addresses, ident, protocol) */
   uint32_t src, dst;    /* as words in memory order, as tern_ip_rx has them */
@@ -153,12 +154,17 @@ static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
   }
   /* Its datagram, and the oldest one in progress (the last: the newest
    * are first). On the way, the datagrams whose time is up are dropped:
-   * every fragment runs the timers. */
+   * every fragment runs the timers. The time a datagram has waited is
+   * measured, not its deadline compared: no fragment may come for weeks,
+   * and tern_time_before would see a deadline more than 24.8 days past
+   * as in the future again (the datagram kept, and completed by a new
+   * one that reuses its identification); the unsigned wait is right for
+   * 49.7 days, then sees a fresh datagram for a timeout's length. */
   tern_time now = tern_now();
   tern_pkt **at = NULL, **oldest = NULL, **link = &r->busy, *p;
   while ((p = *link) != NULL) {
     dgram *d = meta(p);
-    if (!tern_time_before(now, d->deadline)) {
+    if (now - d->born >= TERN_IPV4_REASM_TIMEOUT_MS) {
       *link = p->next;
       expire(r, p);
       continue;
@@ -193,7 +199,7 @@ static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
       goto drop;
     }
     dgram *d = meta(p);
-    d->deadline = now + TERN_IPV4_REASM_TIMEOUT_MS;
+    d->born = now;
     d->iface = rx->iface;
     d->src = rx->src.u.w[0];
     d->dst = rx->dst.u.w[0];

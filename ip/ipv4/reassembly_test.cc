@@ -462,6 +462,28 @@ TEST(Reassembly, TimeoutDropsTheDatagramAndSendsTimeExceeded) {
   b.CheckAccounting();
 }
 
+// The timers run only when fragments come, so a datagram may wait far
+// longer than its timeout to be looked at: on an idle host, more than the
+// 24.8 days after which the 32-bit clock's wrap-safe comparison sees its
+// deadline in the future again. It must still be found expired then, not
+// kept for another 24.8 days and completed by the fragments of a new
+// datagram that reuses its identification (its first fragment ignored as
+// a duplicate, the old bytes delivered in its place).
+TEST(Reassembly, ADatagramIdleForMoreThanHalfTheClockStillExpires) {
+  Reasm b;
+  Bytes old_payload = Pattern(3000, 1), new_payload = Pattern(3000, 2);
+  b.Send({Split(old_payload, 1480)[0]});
+  tern_sim_advance(0x80000000u + TERN_IPV4_REASM_TIMEOUT_MS);
+  std::vector<Bytes> out = b.Send(Split(new_payload, 1480));
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], new_payload);
+  EXPECT_EQ(b.RStats().duplicates, 0u);
+  EXPECT_EQ(b.RStats().timeouts, 1u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0][20], TERN_ICMPV4_TIME_EXCEEDED);
+  b.CheckAccounting();
+}
+
 TEST(Reassembly, NoTimeExceededAboutAnIcmpError) {
   Reasm b;
   Bytes err = Pattern(1200);
