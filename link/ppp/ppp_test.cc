@@ -1770,6 +1770,84 @@ TEST_F(Ppp, IpcpRejectedWhileIpv6cpNegotiatesKeepsTheLink) {
   EXPECT_FALSE(Up());
 }
 
+// One NCP giving up while the other is opened (RFC 1661 4.1: its
+// Max-Configure spent, unanswered or Nak'd every time, leaves it
+// Stopped): the link stays up for the other family, LCP sends no
+// Terminate-Request, nothing counts as failed, and that family's packets
+// still cross both ways.
+class PppOneNcpGivesUp : public Ppp {
+ protected:
+  void Check(bool ipv6_stays, bool nak) {
+    Init(Default());
+    ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+    LcpUp();
+    if (ipv6_stays) {
+      Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
+    } else {
+      IpcpUp();
+    }
+    ASSERT_TRUE(Up());
+    uint16_t other = ipv6_stays ? TERN_PPP_PROTO_IPCP : TERN_PPP_PROTO_IPV6CP;
+    int requests = 0;
+    for (int i = 0; i < 15; i++) {
+      for (const Frame &f : Sent()) {
+        EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
+                     f.code() == TERN_PPP_TERM_REQ);
+        if (f.proto == other && f.code() == TERN_PPP_CONF_REQ) {
+          requests++;
+          if (nak) {
+            Bytes n = f.info;
+            n[0] = TERN_PPP_CONF_NAK;
+            PeerSend(other, n);
+          }
+        }
+      }
+      Advance(1000);
+    }
+    Sent();
+    Advance(5000);
+    EXPECT_TRUE(Sent().empty()) << "the NCP gave up";
+    EXPECT_GE(requests, 9);  // IpcpUp took the first IPV6CP request
+    EXPECT_TRUE(Up());
+    EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+    EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+    EXPECT_EQ(tern_ppp_get_stats(&ppp_)->restarts, 0u);
+    uint8_t l[8], r[8];
+    EXPECT_EQ(tern_ppp_get_ipv6(&ppp_, l, r), ipv6_stays);
+    EXPECT_EQ(tern_ppp_get_ipv4(&ppp_).local[0], ipv6_stays ? 0 : 10);
+    Bytes ip(40, 0);
+    ip[0] = ipv6_stays ? 0x60 : 0x45;
+    uint16_t proto = ipv6_stays ? TERN_PPP_PROTO_IPV6 : TERN_PPP_PROTO_IPV4;
+    up_.clear();
+    PeerSend(proto, ip);
+    ASSERT_EQ(up_.size(), 1u);
+    EXPECT_EQ(up_[0], ip);
+    tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+    memcpy(tern_pkt_put(p, ip.size()), ip.data(), ip.size());
+    int err = 1;
+    ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+    EXPECT_EQ(err, 0);
+    std::vector<Frame> s = Sent();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].proto, proto);
+  }
+};
+
+TEST_F(PppOneNcpGivesUp, IpcpUnansweredKeepsTheIpv6Link) {
+  Check(true, false);
+}
+TEST_F(PppOneNcpGivesUp, IpcpNakedForEverKeepsTheIpv6Link) {
+  Check(true, true);
+}
+TEST_F(PppOneNcpGivesUp, Ipv6cpUnansweredKeepsTheIpv4Link) {
+  Check(false, false);
+}
+TEST_F(PppOneNcpGivesUp, Ipv6cpNakedForEverKeepsTheIpv4Link) {
+  Check(false, true);
+}
+
 TEST_F(Ppp, MalformedInputDroppedAndCounted) {
   Init(Default());
   Sent();
