@@ -1025,6 +1025,100 @@ TEST_F(Ppp, MagicCollisionOnceIsResolved) {
   EXPECT_TRUE(Up());
 }
 
+// RFC 1661 6.4: a request carrying our magic number is naked and we take
+// a new number; only that happening again and again means a looped line.
+// A benign peer that picked our number once and retransmits that request
+// (its copies crossing our Nak) is not a loop: the copies carry our old
+// number, are acked and count for nothing, and the link comes up.
+TEST_F(Ppp, CopiesOfAPeersRequestWithOurOldMagicAreNoLoop) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  Bytes ours = req.Opt(TERN_LCP_MAGIC);
+  Bytes collide = Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, ours));
+  PeerSend(TERN_PPP_PROTO_LCP, collide);
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK).id(), 1);
+  for (int i = 0; i < 8; i++) {
+    PeerSend(TERN_PPP_PROTO_LCP, collide);
+    Frame a = Expect(TERN_PPP_PROTO_LCP);
+    EXPECT_EQ(a.code(), TERN_PPP_CONF_ACK) << "copy " << i;
+  }
+  EXPECT_NE(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_LOOPBACK);
+  Advance(1000);
+  Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), ours);
+  Bytes ack = req2.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+}
+
+// The same coincidence once per negotiation, Max-Failure (5) times over
+// negotiations that each come up: each is a first occurrence, not the
+// fifth in a row.
+TEST_F(Ppp, OneMagicCollisionPerNegotiationIsNoLoop) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  for (int round = 0; round < 6; round++) {
+    SCOPED_TRACE(round);
+    // The peer restarts LCP with our current number.
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 1, {}));
+    Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    Bytes ours = req.Opt(TERN_LCP_MAGIC);
+    Sent();
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_LCP_MAGIC, ours)));
+    Frame nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+    Advance(1000);
+    Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), ours);
+    LcpUpWith(req2, Opt(TERN_LCP_MAGIC, nak.Opt(TERN_LCP_MAGIC)));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+    IpcpUp();
+    EXPECT_TRUE(Up());
+    EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+  }
+}
+
+// Max-Configure bounds one negotiation: opening starts the count again
+// (RFC 1661 4.1's irc with tlu), whichever came last, the peer's Ack of
+// ours or our Ack of the peer's request. Opened with the peer's request
+// last (Ack-Rcvd, RCR+), the count was left as the negotiation had spent
+// it, and each of the peer's restarts from Opened spent one more: after
+// ten restarts a negotiation whose first request was lost ended the link
+// as a timeout after that one request.
+TEST_F(Ppp, EveryOpeningStartsTheRequestCountAgain) {
+  Init(Default());
+  LcpUp();  // our request acked first, then the peer's: Ack-Rcvd, RCR+
+  IpcpUp();
+  for (int round = 0; round < 12; round++) {
+    SCOPED_TRACE(round);
+    // The peer restarts LCP with an MRU we nak, acks our request, then
+    // sends an acceptable one: opened again from Ack-Rcvd.
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MRU, {0, 100})));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+    LcpUpWith(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+    IpcpUp();
+    ASSERT_TRUE(Up());
+  }
+  // Once more, and the peer misses our requests for a while.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MRU, {0, 100})));
+  int requests = 0;
+  for (int i = 0; i < 15; i++) {
+    for (const Frame &f : Sent()) {
+      requests +=
+          f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ;
+    }
+    Advance(1000);
+  }
+  EXPECT_EQ(requests, 10);
+}
+
 TEST_F(Ppp, FrameWithoutABufferIsSkippedToItsFlagAndCounted) {
   Init(Default());
   LcpUp();
