@@ -217,16 +217,28 @@ static uint8_t prefix_of(const tern_dhcpv4_opts *o, tern_ipv4_addr a) {
   return m == 0 ? n : 32;
 }
 
-/* Whether a is the own address or the broadcast of its subnet of prefix
- * bits: no host's (RFC 1122 3.2.1.3; /31 and /32 have neither, RFC 3021),
- * and one the IPv4 layer refuses. */
-static bool subnet_edge(tern_ipv4_addr a, uint8_t prefix) {
+/* Whether the offered address y is its subnet's own address or broadcast
+ * (prefix bits; /31 and /32 have neither, RFC 3021): no host's (RFC 1122
+ * 3.2.1.3), one the IPv4 layer refuses; or the server id srv is one of
+ * those two, where the client's renewals and RELEASE, unicast to it,
+ * would go to no host (a server of another subnet, behind a relay, is
+ * one whatever its address). */
+static bool subnet_edge(const tern_ipv4_addr *y, const tern_ipv4_addr *srv,
+                        uint8_t prefix) {
   if (prefix > 30) {
     return false;
   }
-  uint32_t h = ALL_ONES >> prefix; /* the host bits */
-  uint32_t host = tern_be32(a.b) & h;
-  return host == 0 || host == h;
+  /* Bitwise tests only, so on the addresses as their bytes are (network
+   * order): no byte swap of y and srv (tern_be32 of both cost 44 bytes
+   * more on Cortex-M0). */
+  uint8_t hb[4];
+  uint32_t h, a, s;
+  tern_put_be32(hb, ALL_ONES >> prefix);
+  memcpy(&h, hb, 4);
+  memcpy(&a, y, 4);
+  memcpy(&s, srv, 4);
+  uint32_t net = a & ~h, bcast = a | h;
+  return a == net || a == bcast || s == net || s == bcast;
 }
 
 /* An ACK for the lease's address and server (set by input): the lease counts
@@ -292,17 +304,18 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
   if (t == TERN_DHCPV4_NAK && answers) {
     c->stats.naks++;
     start_over(c);
-  } else if (host_addr(yiaddr) && !subnet_edge(yiaddr, prefix_of(&o, yiaddr)) &&
+  } else if (host_addr(yiaddr) &&
+             !subnet_edge(&yiaddr, &o.server_id, prefix_of(&o, yiaddr)) &&
              ((t == TERN_DHCPV4_OFFER && s == TERN_DHCPV4_SELECTING) ||
               (t == TERN_DHCPV4_ACK && answers &&
                (o.present & TERN_DHCPV4_HAVE_LEASE) != 0))) {
     /* An offer that names its server, or an ACK (renewals are unicast to
      * its server), for a host's address (not its subnet's own address or
-     * broadcast by the mask it comes with). Another address than the one in
-     * use (RENEWING, REBINDING, REBOOTING) must be checked before use like
-     * a first one (RFC 2131 4.4.1, RFC 5227 2.1): the old one goes
-     * (reported lost) and the new one is probed. (The lease is forgotten
-     * too, harmlessly: what follows sets every field.) */
+     * broadcast by the mask it comes with, nor is the server id). Another
+     * address than the one in use (RENEWING, REBINDING, REBOOTING) must be
+     * checked before use like a first one (RFC 2131 4.4.1, RFC 5227 2.1): the
+     * old one goes (reported lost) and the new one is probed. (The lease is
+     * forgotten too, harmlessly: what follows sets every field.) */
     uint32_t now_addr, was_addr; /* 32-bit values: 28 bytes less on
                                     Cortex-M0 than memcmp's call */
     memcpy(&now_addr, &yiaddr, 4);

@@ -517,6 +517,36 @@ TEST_F(Dhcpv4Test, AServerIdThatIsNoHostsIsIgnored) {
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
 }
 
+// A server id that is the offered subnet's broadcast (or its own
+// address), by the mask the reply carries, is no host's either: the
+// RENEWING REQUEST and the RELEASE unicast to it would be broadcast on the
+// subnet (RFC 1122 3.2.1.3). An OFFER or ACK naming one is ignored and
+// counted; it was taken. A server of another subnet (behind a relay)
+// whose address would be an edge of the offered subnet is a host.
+TEST_F(Dhcpv4Test, AServerIdThatIsTheOfferedSubnetsBroadcastIsIgnored) {
+  const tern_ipv4_addr net = tern_ipv4(192, 0, 2, 0),
+                       bcast = tern_ipv4(192, 0, 2, 255),
+                       relayed = tern_ipv4(198, 51, 100, 255);
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  for (tern_ipv4_addr bad : {bcast, net}) {
+    Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, kOffered, -1, -1, bad), kBcast);
+  }
+  EXPECT_TRUE(Wire().empty());  // no REQUEST
+  EXPECT_EQ(State(), TERN_DHCPV4_SELECTING);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, 2u);
+  Inject(Reply(d, TERN_DHCPV4_OFFER, 3600, kOffered, -1, -1, relayed), kBcast);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_TRUE(Eq(r.o.server_id, relayed));
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600, kOffered, -1, -1, bcast), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_REQUESTING);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_ignored, 3u);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600, kOffered, -1, -1, relayed), kBcast);
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).rx_taken, 2u);
+}
+
 // On a device that resolves next hops (Ethernet's ARP), as the echo
 // firmware runs the client.
 class Dhcpv4EthernetTest : public Dhcpv4Test {

@@ -187,7 +187,7 @@ enum {
   A_SCR,
   A_STR,
   A_SND,
-  A_SND_TLU,
+  A_IRC_SND_TLU,
   A_TLF,
 };
 
@@ -205,7 +205,7 @@ static const uint8_t action_list[] = {
     [A_SCR] = SCR,
     [A_STR] = STR,
     [A_SND] = SND,
-    [A_SND_TLU] = SND | TLU,
+    [A_IRC_SND_TLU] = IRC | SND | TLU,
     [A_TLF] = TLF,
 };
 
@@ -218,10 +218,11 @@ enum { K = 15 };
  * nothing. Deviations: Open in Stopped negotiates again (what
  * tern_ppp_open wants); and to bound a hostile peer, neither a
  * Configure-Ack nor a Nak or Reject of our request restarts the count
- * (only opening does), so Max-Configure bounds the whole negotiation
- * however the peer answers, and a Nak or Reject when the count is spent
- * is taken as TO- (in Req-Sent, Ack-Rcvd and Ack-Sent; in Opened it is
- * RCN, a new negotiation). */
+ * (only opening does, by either entry into Opened: the irc the RFC has
+ * at RCA in Req-Sent moves there), so Max-Configure bounds the whole
+ * negotiation however the peer answers, and a Nak or Reject when the
+ * count is spent is taken as TO- (in Req-Sent, Ack-Rcvd and Ack-Sent; in
+ * Opened it is RCN, a new negotiation). */
 static const uint8_t fsm_table[E_COUNT][10] = {
     /* Up */
     {S_CLOSED, DO(A_IRC_SCR, S_REQ_SENT), K, K, K, K, K, K, K, K},
@@ -243,7 +244,7 @@ static const uint8_t fsm_table[E_COUNT][10] = {
      DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), DO(A_TLF, S_STOPPED), K},
     /* RCR+ */
     {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_ACK_SENT), K, K,
-     DO(A_SND, S_ACK_SENT), DO(A_SND_TLU, S_OPENED), DO(A_SND, K),
+     DO(A_SND, S_ACK_SENT), DO(A_IRC_SND_TLU, S_OPENED), DO(A_SND, K),
      DO(A_TLD_SCR_SND, S_ACK_SENT)},
     /* RCR- */
     {K, K, DO(A_SND, K), DO(A_IRC_SCR_SND, S_REQ_SENT), K, K, DO(A_SND, K),

@@ -1025,6 +1025,100 @@ TEST_F(Ppp, MagicCollisionOnceIsResolved) {
   EXPECT_TRUE(Up());
 }
 
+// RFC 1661 6.4: a request carrying our magic number is naked and we take
+// a new number; only that happening again and again means a looped line.
+// A benign peer that picked our number once and retransmits that request
+// (its copies crossing our Nak) is not a loop: the copies carry our old
+// number, are acked and count for nothing, and the link comes up.
+TEST_F(Ppp, CopiesOfAPeersRequestWithOurOldMagicAreNoLoop) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  Bytes ours = req.Opt(TERN_LCP_MAGIC);
+  Bytes collide = Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, ours));
+  PeerSend(TERN_PPP_PROTO_LCP, collide);
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK).id(), 1);
+  for (int i = 0; i < 8; i++) {
+    PeerSend(TERN_PPP_PROTO_LCP, collide);
+    Frame a = Expect(TERN_PPP_PROTO_LCP);
+    EXPECT_EQ(a.code(), TERN_PPP_CONF_ACK) << "copy " << i;
+  }
+  EXPECT_NE(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_LOOPBACK);
+  Advance(1000);
+  Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), ours);
+  Bytes ack = req2.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  IpcpUp();
+  EXPECT_TRUE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+}
+
+// The same coincidence once per negotiation, Max-Failure (5) times over
+// negotiations that each come up: each is a first occurrence, not the
+// fifth in a row.
+TEST_F(Ppp, OneMagicCollisionPerNegotiationIsNoLoop) {
+  Init(Default());
+  LcpUp();
+  IpcpUp();
+  for (int round = 0; round < 6; round++) {
+    SCOPED_TRACE(round);
+    // The peer restarts LCP with our current number.
+    PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 1, {}));
+    Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    Bytes ours = req.Opt(TERN_LCP_MAGIC);
+    Sent();
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_LCP_MAGIC, ours)));
+    Frame nak = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+    Advance(1000);
+    Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+    EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), ours);
+    LcpUpWith(req2, Opt(TERN_LCP_MAGIC, nak.Opt(TERN_LCP_MAGIC)));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+    IpcpUp();
+    EXPECT_TRUE(Up());
+    EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+  }
+}
+
+// Max-Configure bounds one negotiation: opening starts the count again
+// (RFC 1661 4.1's irc with tlu), whichever came last, the peer's Ack of
+// ours or our Ack of the peer's request. Opened with the peer's request
+// last (Ack-Rcvd, RCR+), the count was left as the negotiation had spent
+// it, and each of the peer's restarts from Opened spent one more: after
+// ten restarts a negotiation whose first request was lost ended the link
+// as a timeout after that one request.
+TEST_F(Ppp, EveryOpeningStartsTheRequestCountAgain) {
+  Init(Default());
+  LcpUp();  // our request acked first, then the peer's: Ack-Rcvd, RCR+
+  IpcpUp();
+  for (int round = 0; round < 12; round++) {
+    SCOPED_TRACE(round);
+    // The peer restarts LCP with an MRU we nak, acks our request, then
+    // sends an acceptable one: opened again from Ack-Rcvd.
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MRU, {0, 100})));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_NAK);
+    LcpUpWith(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ));
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+    IpcpUp();
+    ASSERT_TRUE(Up());
+  }
+  // Once more, and the peer misses our requests for a while.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MRU, {0, 100})));
+  int requests = 0;
+  for (int i = 0; i < 15; i++) {
+    for (const Frame &f : Sent()) {
+      requests +=
+          f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ;
+    }
+    Advance(1000);
+  }
+  EXPECT_EQ(requests, 10);
+}
+
 TEST_F(Ppp, FrameWithoutABufferIsSkippedToItsFlagAndCounted) {
   Init(Default());
   LcpUp();
@@ -1768,6 +1862,84 @@ TEST_F(Ppp, IpcpRejectedWhileIpv6cpNegotiatesKeepsTheLink) {
   }
   EXPECT_TRUE(lcp_term);
   EXPECT_FALSE(Up());
+}
+
+// One NCP giving up while the other is opened (RFC 1661 4.1: its
+// Max-Configure spent, unanswered or Nak'd every time, leaves it
+// Stopped): the link stays up for the other family, LCP sends no
+// Terminate-Request, nothing counts as failed, and that family's packets
+// still cross both ways.
+class PppOneNcpGivesUp : public Ppp {
+ protected:
+  void Check(bool ipv6_stays, bool nak) {
+    Init(Default());
+    ASSERT_EQ(tern_ppp_use_ipv6cp(&ppp_), 0);
+    LcpUp();
+    if (ipv6_stays) {
+      Ipv6cpUp(Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ));
+    } else {
+      IpcpUp();
+    }
+    ASSERT_TRUE(Up());
+    uint16_t other = ipv6_stays ? TERN_PPP_PROTO_IPCP : TERN_PPP_PROTO_IPV6CP;
+    int requests = 0;
+    for (int i = 0; i < 15; i++) {
+      for (const Frame &f : Sent()) {
+        EXPECT_FALSE(f.proto == TERN_PPP_PROTO_LCP &&
+                     f.code() == TERN_PPP_TERM_REQ);
+        if (f.proto == other && f.code() == TERN_PPP_CONF_REQ) {
+          requests++;
+          if (nak) {
+            Bytes n = f.info;
+            n[0] = TERN_PPP_CONF_NAK;
+            PeerSend(other, n);
+          }
+        }
+      }
+      Advance(1000);
+    }
+    Sent();
+    Advance(5000);
+    EXPECT_TRUE(Sent().empty()) << "the NCP gave up";
+    EXPECT_GE(requests, 9);  // IpcpUp took the first IPV6CP request
+    EXPECT_TRUE(Up());
+    EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+    EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
+    EXPECT_EQ(tern_ppp_get_stats(&ppp_)->restarts, 0u);
+    uint8_t l[8], r[8];
+    EXPECT_EQ(tern_ppp_get_ipv6(&ppp_, l, r), ipv6_stays);
+    EXPECT_EQ(tern_ppp_get_ipv4(&ppp_).local[0], ipv6_stays ? 0 : 10);
+    Bytes ip(40, 0);
+    ip[0] = ipv6_stays ? 0x60 : 0x45;
+    uint16_t proto = ipv6_stays ? TERN_PPP_PROTO_IPV6 : TERN_PPP_PROTO_IPV4;
+    up_.clear();
+    PeerSend(proto, ip);
+    ASSERT_EQ(up_.size(), 1u);
+    EXPECT_EQ(up_[0], ip);
+    tern_pkt *p = tern_pkt_pool_try_alloc(&pool_);
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(tern_pkt_reserve(p, 4), 0);
+    memcpy(tern_pkt_put(p, ip.size()), ip.data(), ip.size());
+    int err = 1;
+    ASSERT_EQ(tern_netdev_poll_send(&dev_, &cx_, p, &err), TERN_READY);
+    EXPECT_EQ(err, 0);
+    std::vector<Frame> s = Sent();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].proto, proto);
+  }
+};
+
+TEST_F(PppOneNcpGivesUp, IpcpUnansweredKeepsTheIpv6Link) {
+  Check(true, false);
+}
+TEST_F(PppOneNcpGivesUp, IpcpNakedForEverKeepsTheIpv6Link) {
+  Check(true, true);
+}
+TEST_F(PppOneNcpGivesUp, Ipv6cpUnansweredKeepsTheIpv4Link) {
+  Check(false, false);
+}
+TEST_F(PppOneNcpGivesUp, Ipv6cpNakedForEverKeepsTheIpv4Link) {
+  Check(false, true);
 }
 
 TEST_F(Ppp, MalformedInputDroppedAndCounted) {
