@@ -128,7 +128,7 @@ typedef struct tern_dns_resolver {
                     an attempt times out (TERN_ETIMEDOUT), a server
                     answers with an error (TERN_EPROTO) or an answer
                     comes */
-  uint8_t last_rcode;
+  uint8_t last_rcode; /* this resolve's last error RCODE; 0: none */
   tern_dns_stats stats;
   uint8_t query[2 + TERN_DNS_QUERY_MAX]; /* TCP prefix, then the query */
 } tern_dns_resolver;

@@ -326,6 +326,23 @@ TEST_F(Resolver, OnlyMalformedAnswersIsProtoAtOnce) {
   EXPECT_EQ(fake_.open_now, 0);
 }
 
+// last_rcode is the resolve's own: a resolve that got only malformed
+// answers does not report the RCODE of a resolve before it.
+TEST_F(Resolver, LastRcodeIsTheResolvesOwn) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 5, {}));  // REFUSED
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
+  EXPECT_EQ(res_.last_rcode, 5);
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    std::vector<uint8_t> m = Answer(q, 0, {A(kQname, 66)});
+    m.pop_back();  // the A's last byte missing
+    fake_.Reply(to, m);
+  };
+  EXPECT_EQ(Resolve("other.test"), TERN_EPROTO);
+  EXPECT_EQ(res_.last_rcode, 0);
+}
+
 // A datagram with the query's ID that ends inside the question does not
 // carry the question: it may not be the server's answer, so it is
 // ignored like a wrong question (RFC 5452), and the answer after it taken.

@@ -257,8 +257,12 @@ int main(int argc, char **argv) {
               tern_strerror(result));
       break;
     case TERN_EPROTO:
-      fprintf(stderr, "resolve: %s: bad answer (last RCODE %u)\n", name,
-              res.last_rcode);
+      if (res.last_rcode != 0) {
+        fprintf(stderr, "resolve: %s: bad answer (last RCODE %u)\n", name,
+                res.last_rcode);
+      } else {
+        fprintf(stderr, "resolve: %s: bad answer (malformed)\n", name);
+      }
       break;
     default:
       fprintf(stderr, "resolve: %s: %s\n", name, tern_strerror(result));
