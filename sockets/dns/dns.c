@@ -115,7 +115,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         }
         r->server = r->cfg.servers;
         r->round = 0;
-        r->result = 0; /* set by the first attempt that ends */
+        r->result = 0;     /* set by the first attempt that ends */
         r->last_rcode = 0; /* none yet in this resolve */
         r->state = ST_UDP;
         continue;

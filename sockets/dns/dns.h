@@ -124,10 +124,10 @@ typedef struct tern_dns_resolver {
   uint16_t qlen;               /* the query's length (it starts at query + 2) */
   uint8_t round; /* the pass over the list: the wait is timeout << round */
   uint8_t state;
-  int8_t result; /* what to return: 0, then the last socket error until
-                    an attempt times out (TERN_ETIMEDOUT), a server
-                    answers with an error (TERN_EPROTO) or an answer
-                    comes */
+  int8_t result;      /* what to return: 0, then the last socket error until
+                         an attempt times out (TERN_ETIMEDOUT), a server
+                         answers with an error (TERN_EPROTO) or an answer
+                         comes */
   uint8_t last_rcode; /* this resolve's last error RCODE; 0: none */
   tern_dns_stats stats;
   uint8_t query[2 + TERN_DNS_QUERY_MAX]; /* TCP prefix, then the query */
