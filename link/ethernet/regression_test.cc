@@ -352,7 +352,6 @@ TEST_F(EthTest, SetAddrWithoutAnAddressIsRefused) {
   EXPECT_EQ(tern_netdev_set_addr(&ip_, v6, 16), 0);
 }
 
-
 // RFC 1122 2.3.2.1: at most one ARP request per second to a destination.
 // A link event flushed the cache, INCOMPLETE entries included, and with
 // them the time of their last request: on a flapping link every bounce
