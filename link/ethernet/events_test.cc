@@ -190,7 +190,7 @@ TEST_F(EthTest, NoProbeWithAnAddress) {
 }
 
 TEST_F(EthTest, LowerLinkDownAndUpArePassedUp) {
-  StartWithIp();
+  StartWithIp(16, /*n_nb=*/8);  // two resolutions at once
   Resolve(kMacA, kIpPeer);
   const uint8_t ip103[4] = {192, 0, 2, 103};
   EXPECT_EQ(SendEchoReply(ip103), 0);  // held
@@ -222,10 +222,13 @@ TEST_F(EthTest, LowerLinkDownAndUpArePassedUp) {
   Advance(2000);
   EXPECT_GT(rxw_.Take(), 0);
   RecvAll();
+  // 192.0.2.103's resolution was kept, on its schedule: its second
+  // request is due too (1 s after the first).
   w = Wire();
-  ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(w[0], Announcement(kIpUs));
-  // The cache was flushed: the peer is asked for again.
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0], OurRequest(ip103));
+  EXPECT_EQ(w[1], Announcement(kIpUs));
+  // The link addresses were flushed: the peer is asked for again.
   EXPECT_EQ(SendEchoReply(kIpPeer), 0);
   w = Wire();
   ASSERT_EQ(w.size(), 1u);

@@ -165,7 +165,9 @@ TEST_F(EthTest, PacketWithoutRoomForItsNextHopIsRefused) {
 // kept neighbours of what may be another link, and no announcement went
 // out.
 TEST_F(EthTest, LinkBounceBetweenTwoEventPollsIsADownAndAnUp) {
-  StartWithIp();
+  // Two resolutions at once: 192.0.2.103's outlives the bounce (see
+  // FlappingLinkDoesNotRepeatRequestsFasterThanOnePerSecond).
+  StartWithIp(16, /*n_nb=*/8);
   Resolve(kMacA, kIpPeer);
   EXPECT_EQ(Events(), 0u);
   const uint8_t ip103[4] = {192, 0, 2, 103};
@@ -348,6 +350,58 @@ TEST_F(EthTest, SetAddrWithoutAnAddressIsRefused) {
   EXPECT_TRUE(Wire().empty());
   const uint8_t v6[16] = {0xfe, 0x80};
   EXPECT_EQ(tern_netdev_set_addr(&ip_, v6, 16), 0);
+}
+
+// RFC 1122 2.3.2.1: at most one ARP request per second to a destination.
+// A link event flushed the cache, INCOMPLETE entries included, and with
+// them the time of their last request: on a flapping link every bounce
+// made the next packet to each next hop still being resolved start a new
+// resolution, and send a request at once. Five bounces 100 ms apart sent
+// six requests for each of two next hops within half a second. Entries
+// being resolved now outlive the flush (they have no link address to be
+// wrong), so their requests keep their one-per-second pace.
+TEST_F(EthTest, FlappingLinkDoesNotRepeatRequestsFasterThanOnePerSecond) {
+  StartWithIp(16, /*n_nb=*/8);  // two resolutions at once
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  const uint8_t ip104[4] = {192, 0, 2, 104};
+  int asked103 = 0, asked104 = 0;
+  auto count = [&] {
+    for (const Bytes &f : Wire()) {
+      asked103 += f == OurRequest(ip103);
+      asked104 += f == OurRequest(ip104);
+    }
+  };
+  EXPECT_EQ(SendEchoReply(ip103), 0);
+  EXPECT_EQ(SendEchoReply(ip104), 0);
+  count();
+  EXPECT_EQ(asked103, 1);
+  EXPECT_EQ(asked104, 1);
+  for (int bounce = 0; bounce < 5; bounce++) {
+    Advance(100);
+    tern_memnetdev_set_up(&pair_, false);
+    tern_memnetdev_set_up(&pair_, true);
+    EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+    RecvAll();
+    // The IP layer sends again to both next hops.
+    EXPECT_EQ(SendEchoReply(ip103), 0);
+    EXPECT_EQ(SendEchoReply(ip104), 0);
+    count();
+  }
+  EXPECT_EQ(asked103, 1) << "requests for 192.0.2.103 within 500 ms";
+  EXPECT_EQ(asked104, 1) << "requests for 192.0.2.104 within 500 ms";
+  EXPECT_EQ(Stats().held_drop_failed, 10u);  // each bounce drops both
+  // A second after the first request, the next one goes, and the
+  // answer releases the packets held since the last bounce.
+  Advance(500);
+  RecvAll();
+  count();
+  EXPECT_EQ(asked103, 2);
+  EXPECT_EQ(asked104, 2);
+  Inject(PeerReply(kMacA, ip103));
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(Head(w[0], 6), Bytes(kMacA, kMacA + 6));
 }
 
 }  // namespace

@@ -23,6 +23,22 @@ int tern__neigh_cache_init(tern_neigh_cache *c, void *entries, size_t count,
   return 0;
 }
 
+/* Bytes from one entry to the next. */
+static size_t stride(const tern_neigh_cache *c) {
+  return sizeof(tern_neighbour) + c->addr_len;
+}
+
+void tern__neigh_mask(tern_neigh_cache *c, uint8_t keep) {
+  _Static_assert(TERN_NEIGH_FREE == 0 && TERN_NEIGH_INCOMPLETE == 1 &&
+                     TERN_NEIGH_REACHABLE == 2,
+                 "masking with INCOMPLETE frees REACHABLE entries only");
+  size_t step = stride(c);
+  for (uint8_t *p = c->entries, *end = p + c->count * step; p != end;
+       p += step) {
+    ((tern_neighbour *)(void *)p)->state &= keep;
+  }
+}
+
 void tern__neigh_setup(tern_neigh_cache *c, void *entries, size_t count,
                        size_t addr_len, const tern_neigh_config *cfg) {
   memset(c, 0, sizeof *c);
@@ -30,17 +46,8 @@ void tern__neigh_setup(tern_neigh_cache *c, void *entries, size_t count,
   c->count = (uint16_t)count;
   c->addr_len = (uint8_t)addr_len;
   c->cfg = *cfg;
-  tern_neigh_flush(c);
-}
-
-/* Bytes from one entry to the next. */
-static size_t stride(const tern_neigh_cache *c) {
-  return sizeof(tern_neighbour) + c->addr_len;
-}
-
-void tern_neigh_flush(tern_neigh_cache *c) {
-  /* The entries are one array: every one FREE at once. */
-  memset(c->entries, 0, c->count * stride(c));
+  /* Every entry FREE: the other fields of a FREE entry are never read. */
+  tern__neigh_mask(c, TERN_NEIGH_FREE);
 }
 
 /* What one walk over the entries finds besides the entry for an address:

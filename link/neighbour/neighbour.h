@@ -186,8 +186,19 @@ bool tern_neigh_confirm(tern_neigh_cache *c, const uint8_t *addr,
  * them then). */
 void tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next);
 
-/* Forgets every entry (a link went down, or the address changed). */
-void tern_neigh_flush(tern_neigh_cache *c);
+/* Sets each entry's state to state & keep: TERN_NEIGH_FREE frees them
+ * all, TERN_NEIGH_INCOMPLETE frees the REACHABLE ones (tern_neigh_flush). */
+void tern__neigh_mask(tern_neigh_cache *c, uint8_t keep);
+
+/* Forgets every link address (a link went down or bounced, or the address
+ * changed): REACHABLE entries become FREE. An entry being resolved has
+ * none and stays INCOMPLETE, with the time of its next solicitation and
+ * the count left, so a link that keeps bouncing cannot make an address be
+ * solicited more often than every retry_ms (RFC 1122 2.3.2.1: one ARP
+ * request a second); it completes or fails as it would have. */
+static inline void tern_neigh_flush(tern_neigh_cache *c) {
+  tern__neigh_mask(c, TERN_NEIGH_INCOMPLETE);
+}
 
 /* The i-th entry (i < count), for walking the cache: tests, a shell's
  * "arp -a". */

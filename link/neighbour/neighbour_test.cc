@@ -251,9 +251,40 @@ TEST_F(Cache4, DeadlinesWorkAcrossTheClockWrap) {
   EXPECT_EQ(sol.sent.size(), 2u);
 }
 
-TEST_F(Cache4, FlushForgetsEverything) {
+// Flush (the link went down, or bounced) forgets every link address. It
+// used to forget the resolutions too, and with them when each was last
+// solicited: on a flapping link, the next packet after each bounce
+// solicited the same address again at once (RFC 1122 2.3.2.1 allows one
+// request a second). A resolution now outlives the flush, on its own
+// schedule.
+TEST_F(Cache4, FlushForgetsLinkAddressesButKeepsTheResolutionsPace) {
   Learn(1, 0);
   ASSERT_EQ(Resolve(2, 0), TERN_EAGAIN);
+  ASSERT_EQ(sol.sent.size(), 2u);
+  for (tern_time t = 100; t < 1000; t += 100) {
+    tern_neigh_flush(&cache);
+    EXPECT_EQ(Resolve(2, t), TERN_EAGAIN);
+  }
+  EXPECT_EQ(sol.sent.size(), 2u) << "solicited again within retry_ms";
+  EXPECT_EQ(tern_neigh_find(&cache, Ip(1).data()), nullptr);
+  EXPECT_EQ(Count(TERN_NEIGH_FREE), 5u);
+  // The next solicitation at its time, and the resolution completes.
+  tern_time next = 100000;
+  EXPECT_EQ(Service(1000, &next), 0u);
+  EXPECT_EQ(sol.sent.size(), 3u);
+  EXPECT_TRUE(Confirm(2, 1100));
+  EXPECT_EQ(cache.stats.resolved, 2u);
+  // After the last solicitation, a flush does not reset the count either:
+  // the resolution still fails in time.
+  ASSERT_EQ(Resolve(3, 2000), TERN_EAGAIN);
+  tern_neigh_service(&cache, 3000, &next);
+  tern_neigh_service(&cache, 4000, &next);
+  tern_neigh_flush(&cache);
+  EXPECT_EQ(Resolve(3, 4500), TERN_EAGAIN);
+  EXPECT_EQ(Service(5000, &next), 1u);
+  EXPECT_EQ(cache.stats.failed, 1u);
+  EXPECT_EQ(sol.sent.size(), 6u);
+  // Flushed with no link address: the resolved one is gone.
   tern_neigh_flush(&cache);
   EXPECT_EQ(Count(TERN_NEIGH_FREE), 6u);
 }

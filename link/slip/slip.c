@@ -16,18 +16,20 @@ static void tx_room(void *ctx) {
 
 /* Gives back every packet the adapter holds and forgets buffered bytes. */
 static void release(tern_slip *s) {
-  if (s->rx_pkt != NULL) {
-    tern_pkt_free(s->rx_pkt);
-    s->rx_pkt = NULL;
-  }
+  tern_pkt_free(s->rx_pkt); /* NULL is a no-op */
+  s->rx_pkt = NULL;
   tern_slip_decoder_reset(&s->dec);
   tern_slip_decoder_set_buffer(&s->dec, NULL, 0);
-  if (s->tx_pkt != NULL) {
-    /* Accepted and counted in tx_packets, but never fully written. */
-    s->stats.tx_drop_down++;
-    tern_pkt_free(s->tx_pkt);
-    s->tx_pkt = NULL;
+  if (s->tx_pos != s->tx_len) {
+    /* Bytes not written: a packet accepted (counted in tx_packets) is
+     * lost. A packet being encoded always has bytes here (pump_bytes
+     * returns with none only once tx_pkt is NULL), but while it has not
+     * started they are the tail of the one before (freed once encoded,
+     * before its last bytes were written), and both are lost. */
+    s->stats.tx_drop_down += 1u + !tern_slip_encoder_started(&s->enc);
   }
+  tern_pkt_free(s->tx_pkt);
+  s->tx_pkt = NULL;
   s->tx_pos = 0;
   s->tx_len = 0;
   s->rx_pos = 0;

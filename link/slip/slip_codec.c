@@ -4,6 +4,8 @@
 #include <string.h>
 
 enum { ENC_LEAD, ENC_BODY, ENC_TRAIL, ENC_DONE };
+_Static_assert(ENC_LEAD == 0,
+               "tern_slip_encoder_started (slip_codec.h) tests stage 0");
 enum { DEC_FRAME, DEC_ESC, DEC_DISCARD };
 
 size_t tern_slip_encoded_len(const uint8_t *pkt, size_t len) {

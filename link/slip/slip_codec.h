@@ -66,6 +66,12 @@ size_t tern_slip_encoder_fill(tern_slip_encoder *enc, uint8_t *out, size_t cap);
  * written by tern_slip_encoder_fill. */
 bool tern_slip_encoder_done(const tern_slip_encoder *enc);
 
+/* Whether tern_slip_encoder_fill has written anything of the frame
+ * since tern_slip_encoder_start (its stage is past the leading END, 0). */
+static inline bool tern_slip_encoder_started(const tern_slip_encoder *enc) {
+  return enc->stage != 0;
+}
+
 /* What the decoder saw. Counters wrap. */
 typedef struct tern_slip_stats {
   uint32_t frames;     /* complete frames delivered */

@@ -663,6 +663,45 @@ TEST_F(Slip, StreamErrorWakesAndFailsEveryone) {
   EXPECT_EQ(err, TERN_ECLOSED);
 }
 
+// A packet lost in flight when the adapter closes is counted in
+// tx_drop_down, however far its encoding got. It was counted only while
+// the packet itself was held (still being encoded): once its last byte
+// was in the transmit buffer the packet was freed, and a close before the
+// stream took the rest lost the frame without a count. With a 4-byte
+// transmit buffer the loss below was counted; with the default 32 bytes,
+// which hold the whole frame, it was not.
+TEST_F(Slip, PacketWhoseTailIsStillBufferedWhenTheAdapterClosesIsCounted) {
+  for (size_t txb : {4u, 32u}) {
+    SCOPED_TRACE(txb);
+    Init(1500, 8, 4, 1500, txb);
+    CountingWaker &sender = Waker();
+    ASSERT_EQ(Send(Make(Bytes(20, 0x45)), sender), 0);
+    EXPECT_EQ(PeerRead().size(), 8u);  // the ring's worth; the rest waits
+    EXPECT_EQ(Stats().tx_packets, 1u);
+    tern_memstream_set_error(&pair_.a, TERN_EIO);
+    tern_pkt *p;
+    int err;
+    ASSERT_EQ(RecvOnce(sender, &p, &err), TERN_READY);
+    EXPECT_EQ(err, TERN_ECLOSED);
+    EXPECT_EQ(Stats().tx_drop_down, 1u) << "the frame never went out whole";
+    tern_slip_shutdown(&slip_);
+  }
+  // The next packet is accepted while the last one's tail waits in the
+  // transmit buffer: both are lost, and both counted.
+  Init(1500, 8, 4, 1500, 32);
+  CountingWaker &sender = Waker();
+  ASSERT_EQ(Send(Make(Bytes(20, 0x45)), sender), 0);
+  ASSERT_EQ(Send(Make(Bytes(20, 0x45)), sender), 0);
+  EXPECT_EQ(Stats().tx_packets, 2u);
+  tern_slip_shutdown(&slip_);
+  EXPECT_EQ(Stats().tx_drop_down, 2u);
+  // A packet written out whole before the close is not counted.
+  Init(1500, 64, 4, 1500, 32);
+  ASSERT_EQ(Send(Make(Bytes(20, 0x45)), sender), 0);
+  tern_slip_shutdown(&slip_);
+  EXPECT_EQ(Stats().tx_drop_down, 0u);
+}
+
 // Shutdown gives back what the adapter holds.
 TEST_F(Slip, ShutdownFreesHeldPackets) {
   Init(1500, 8, 4, 1500, 4);
