@@ -287,6 +287,8 @@ TEST(ModemFixturePorts, HeldUntilTheTestBindsThem) {
 
 // ---- the modem's own cases, driven as the suite drives ----
 
+tern_endpoint ScriptedPeer();
+
 class ModemTest : public ::testing::Test {
  protected:
   template <typename Fx, typename F>
@@ -356,6 +358,23 @@ class ModemTest : public ::testing::Test {
         tern_socket_connect(*s, &to) != 0)
       return kNoAnswer;
     return AwaitConnect(fx, *s);
+  }
+
+  // Stream sockets opened on fx's modem, each connected to the scripted
+  // peer in turn (on links 0, 1, ..., when those are free): whether every
+  // connect said 0.
+  template <typename Fx>
+  ::testing::AssertionResult OpenLinks(
+      Fx &fx, std::initializer_list<tern_socket **> socks) {
+    int i = 0;
+    for (tern_socket **s : socks) {
+      int err = OpenConnected(fx, ScriptedPeer(), s);
+      if (err != 0)
+        return ::testing::AssertionFailure()
+               << "connect " << i << ": " << tern_strerror(err);
+      i++;
+    }
+    return ::testing::AssertionSuccess();
   }
 
   // d written whole to s and flushed: the flush's answer.
@@ -1218,10 +1237,8 @@ TEST_F(ModemTest, FetchForAnAbortedSocketAtASlowBaudRateDoesNotTimeOut) {
   ASSERT_EQ(d.size(), 1000u);
   fx.once_["AT+CIPRECVDATA=0,1024"] =
       "+CIPRECVDATA:1000,\"192.0.2.1\",7," + d + "\r\n\r\nOK\r\n";
-  tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
   fx.Write("\r\n+IPD,0,1000\r\n");
   ASSERT_TRUE(fx.PumpUntilSent("AT+CIPRECVDATA=0,1024", 500, 1));
   fx.Pump(20);  // the answer has begun
@@ -1737,9 +1754,8 @@ TEST_F(ModemTest, PayloadCutByATimeoutFailsItsStream) {
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
   tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b, *c;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
-  fx.Write("\r\n+IPD,1,1000:hello");        // 5 of the 1000 bytes it says
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
+  fx.Write("\r\n+IPD,1,1000:hello");     // 5 of the 1000 bytes it says
   fx.Pump(5);
   EXPECT_EQ(SendAndFlush(fx, a, "x"), TERN_ETIMEDOUT);
   tern_stream bs = tern_socket_stream(b);
@@ -1778,10 +1794,8 @@ TEST_F(ModemTest, IpdLongerThanTheParserTakesFailsItsStream) {
   ScriptedModem fx(300);
   fx.ActiveMode();
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
-  tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
   fx.Write("\r\n+IPD,1,3:abc");
   fx.Write("\r\n+IPD,1,3000:" + std::string(3000, 'x'));
   fx.Write("\r\n+IPD,1,3:def\r\n");
@@ -1933,10 +1947,8 @@ TEST_F(ModemTest, PayloadOverTheLimitIsNeverReadAsTheModemsWords) {
   ScriptedModem fx(500);
   fx.ActiveMode();
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
-  tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
   fx.Write("\r\n+IPD,1,3000:" + InjectingPayload(3000) + "\r\n+IPD,0,3:abc");
   fx.Pump(20);
   ptrdiff_t end = 0;
@@ -2022,10 +2034,8 @@ TEST_F(ModemTest, PayloadOverTheLimitAtASlowBaudRateIsNotCutByATimeout) {
   ScriptedModem fx(200, 2);
   fx.ActiveMode();
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
-  tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
   fx.Write("\r\n+IPD,1,3000:" + InjectingPayload(3000, 2000));
   EXPECT_EQ(SendAndFlush(fx, a, "x"), 0);
   EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
@@ -2047,10 +2057,8 @@ TEST_F(ModemTest, PushAtASlowBaudRateIsNotCutByATimeout) {
   ScriptedModem fx(200, 2);
   fx.ActiveMode();
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
-  tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
   std::string d = InjectingPayload(1000, 900);
   fx.Write("\r\n+IPD,1,1000:" + d);
   EXPECT_EQ(SendAndFlush(fx, a, "x"), 0);
@@ -2072,10 +2080,8 @@ TEST_F(ModemTest, MalformedHeaderFailsItsLinksStream) {
   ScriptedModem fx(500);
   fx.ActiveMode();
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
-  tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
   fx.Write(
       "\r\n+IPD,1,3:abc\r\n+IPD,9,3:xyz\r\n+IPD,1,1x:def\r\n"
       "+IPD,0,3:ghi\r\n+IPD,1,3:jkl");
@@ -2211,12 +2217,9 @@ TEST_F(ModemTest, TimeoutInsideAHeaderDoesNotCutIt) {
   ScriptedModem fx(300);
   fx.ActiveMode();
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
-  tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b, *c;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
-  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 2
-  fx.always_["AT+CIPSEND=0,1"] = "";        // no answer
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b, &c}));  // links 0, 1, 2
+  fx.always_["AT+CIPSEND=0,1"] = "";         // no answer
   tern_stream as = tern_socket_stream(a);
   ptrdiff_t n = 0;
   tern_test::CountingWaker w;
@@ -2258,9 +2261,7 @@ TEST_F(ModemTest, RestartHiddenInAPayloadIsFoundByTheResync) {
   fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
   tern_endpoint to = ScriptedPeer();
   tern_socket *a, *b, *c, *d;
-  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
-  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
-  ASSERT_EQ(OpenConnected(fx, to, &c), 0);  // link 2
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b, &c}));  // links 0, 1, 2
   fx.once_["AT+CIPMUX?"] = "+CIPMUX:0\r\n\r\nOK\r\n";
   fx.Write("\r\n+IPD,1,100:0123456789\r\nready\r\n");
   EXPECT_EQ(SendAndFlush(fx, a, "x"), TERN_ETIMEDOUT);
