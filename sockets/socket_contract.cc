@@ -1065,6 +1065,94 @@ TEST_P(SocketContract, ReceiveWaitsWithoutWakingUntilData) {
   EXPECT_EQ(n, 4);
 }
 
+// ---- a task waiting on a socket that another closes or aborts ----
+// (Written twice before: tern's TernWaiters and posix's PosixSocket
+// CloseAndAbortWakeTheTasksWaitingOnTheSocket; posix's descriptor
+// unregistration once forgot the wakers unwoken.)
+
+// A task waiting on a socket that another task closes is woken, once,
+// and finds the socket gone (TERN_EINVAL) instead of sleeping on: a read
+// on a connection (poll_close), an accept on a listener, a receive on a
+// datagram socket.
+TEST_P(SocketContract, CloseWakesTheTasksWaitingOnTheSocket) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c, *s;
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  // A connected datagram socket: every backend's receive waits on one
+  // (the modem's has a link only with a peer).
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  tern_endpoint peer = fx_->ServerAt(fx_->Port(3));
+  ASSERT_EQ(tern_socket_connect(d, &peer), 0);
+  tern_test::CountingWaker &reader = NewWaker(), &acceptor = NewWaker(),
+                           &receiver = NewWaker();
+  tern_cx rcx = reader.Cx(), acx = acceptor.Cx(), dcx = receiver.Cx();
+  char b[8];
+  ptrdiff_t n = 0;
+  int got = 0, err = 1;
+  tern_socket *acc = nullptr;
+  tern_stream cst = tern_socket_stream(c);
+  ASSERT_EQ(tern_stream_poll_read(&cst, &rcx, b, sizeof b, &n), TERN_PENDING);
+  ASSERT_EQ(tern_socket_poll_accept(lst, &acx, &acc, &err), TERN_PENDING);
+  ASSERT_EQ(tern_socket_poll_recv_from(d, &dcx, nullptr, b, sizeof b, &got),
+            TERN_PENDING);
+
+  Close(c, 0);  // poll_close of a connection
+  EXPECT_EQ(reader.wakes, 1);
+  Close(lst, 0);  // a listener
+  EXPECT_EQ(acceptor.wakes, 1);
+  Close(d, 0);  // a datagram socket
+  EXPECT_EQ(receiver.wakes, 1);
+  // Each finds its socket gone.
+  EXPECT_EQ(tern_stream_poll_read(&cst, &rcx, b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  EXPECT_EQ(tern_socket_poll_accept(lst, &acx, &acc, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL);
+  EXPECT_EQ(tern_socket_poll_recv_from(d, &dcx, nullptr, b, sizeof b, &got),
+            TERN_READY);
+  EXPECT_EQ(got, TERN_EINVAL);
+}
+
+// The same for an abort, which gives the slot back at once: a read on
+// the aborted connection and a write waiting for room on another (its
+// peer reads nothing) are each woken, once, by the abort itself (nothing
+// runs in between), and find the socket gone.
+TEST_P(SocketContract, AbortWakesTheTasksWaitingOnTheSocket) {
+  tern_socket *lst = Listen(0, 2);
+  ASSERT_NE(lst, nullptr);
+  tern_socket *c, *s, *c2, *s2;
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
+  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c2, &s2));
+  tern_test::CountingWaker &reader = NewWaker(), &writer = NewWaker();
+  tern_cx rcx = reader.Cx(), wcx = writer.Cx();
+  static char b[1024];
+  ptrdiff_t n = 0;
+  tern_stream sst = tern_socket_stream(s), wst = tern_socket_stream(c2);
+  ASSERT_EQ(tern_stream_poll_read(&sst, &rcx, b, sizeof b, &n), TERN_PENDING);
+  // c2 writes until it has to wait for room (s2 reads nothing).
+  int writes = 0;
+  while (tern_stream_poll_write(&wst, &wcx, b, sizeof b, &n) == TERN_READY) {
+    ASSERT_GT(n, 0) << tern_strerror((int)n);
+    ASSERT_LT(++writes, 100000);
+    fx_->Pump(0);
+    wcx = writer.Cx();
+  }
+  writer.wakes = 0;
+  ASSERT_EQ(reader.wakes, 0);
+
+  tern_socket_abort(s);  // a connection a read waits on
+  open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
+  EXPECT_EQ(reader.wakes, 1);
+  tern_socket_abort(c2);  // one whose write waits for room
+  open_.erase(std::remove(open_.begin(), open_.end(), c2), open_.end());
+  EXPECT_EQ(writer.wakes, 1);
+  EXPECT_EQ(tern_stream_poll_read(&sst, &rcx, b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  EXPECT_EQ(tern_stream_poll_write(&wst, &wcx, b, sizeof b, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+}
+
 // ---- a peer that never answers ----
 
 TEST_P(SocketSilentPeerContract, ConnectTimesOut) {

@@ -387,54 +387,6 @@ TEST_P(PosixSocket, SocketBoundToAnyPortKeepsThePortWhenItsConnectIsAbandoned) {
   EXPECT_TRUE(PortFree(before));  // back with the close
 }
 
-// A task waiting on a socket that another task closes or aborts is woken,
-// as tern's backend wakes it (its TCP and UDP wake their waiters when a
-// connection ends, a listener or a datagram socket closes), and finds the
-// socket gone (TERN_EINVAL) instead of sleeping on forever. Before, the
-// slot's descriptor was unregistered, which forgets the wakers unwoken.
-TEST_P(PosixSocket, CloseAndAbortWakeTheTasksWaitingOnTheSocket) {
-  tern_socket *lst = Listen(0, 1);
-  ASSERT_NE(lst, nullptr);
-  tern_socket *c, *s;
-  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
-  tern_socket *d = Open(fx_->Server(), TERN_SOCK_DGRAM);
-  ASSERT_NE(d, nullptr);
-  tern_endpoint local = fx_->Local(fx_->Port(3));
-  ASSERT_EQ(tern_socket_bind(d, &local), 0);
-  tern_test::CountingWaker &reader = NewWaker(), &other = NewWaker(),
-                           &acceptor = NewWaker(), &receiver = NewWaker();
-  tern_cx rcx = reader.Cx(), ocx = other.Cx(), acx = acceptor.Cx(),
-          dcx = receiver.Cx();
-  char b[8];
-  ptrdiff_t n = 0;
-  int got = 0, err = 1;
-  tern_socket *acc = nullptr;
-  tern_stream cst = tern_socket_stream(c), sst = tern_socket_stream(s);
-  ASSERT_EQ(tern_stream_poll_read(&cst, &rcx, b, sizeof b, &n), TERN_PENDING);
-  ASSERT_EQ(tern_stream_poll_read(&sst, &ocx, b, sizeof b, &n), TERN_PENDING);
-  ASSERT_EQ(tern_socket_poll_accept(lst, &acx, &acc, &err), TERN_PENDING);
-  ASSERT_EQ(tern_socket_poll_recv_from(d, &dcx, nullptr, b, sizeof b, &got),
-            TERN_PENDING);
-
-  Close(c, 0);  // poll_close of a connection
-  EXPECT_EQ(reader.wakes, 1);
-  tern_socket_abort(s);  // abort of one
-  open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
-  EXPECT_EQ(other.wakes, 1);
-  Close(lst, 0);  // a listener
-  EXPECT_EQ(acceptor.wakes, 1);
-  Close(d, 0);  // a datagram socket
-  EXPECT_EQ(receiver.wakes, 1);
-  // Each finds its socket gone.
-  EXPECT_EQ(tern_stream_poll_read(&cst, &rcx, b, sizeof b, &n), TERN_READY);
-  EXPECT_EQ(n, TERN_EINVAL);
-  EXPECT_EQ(tern_socket_poll_accept(lst, &acx, &acc, &err), TERN_READY);
-  EXPECT_EQ(err, TERN_EINVAL);
-  EXPECT_EQ(tern_socket_poll_recv_from(d, &dcx, nullptr, b, sizeof b, &got),
-            TERN_READY);
-  EXPECT_EQ(got, TERN_EINVAL);
-}
-
 // A socket bound to port 0 (the kernel picks the port at the bind) keeps
 // that port when its connect is refused, as a socket bound to a port it
 // named does and as the abandoned connect's does: Linux locks only a port

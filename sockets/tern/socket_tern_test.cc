@@ -5,7 +5,6 @@
 // so timers (retransmissions, the connect timeout) fire as they would.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -160,88 +159,20 @@ TEST_F(TernStorage, StreamBindIsForListening) {
   tern_socket_abort(s);
 }
 
-// ---- a task waiting on a socket that is closed or aborted ----
+// ---- what a close leaves behind ----
+// (That a close or an abort wakes the tasks waiting on the socket is the
+// contract's: SocketContract.CloseWakesTheTasksWaitingOnTheSocket and
+// AbortWakesTheTasksWaitingOnTheSocket.)
 
-class TernWaiters : public SocketContractBase {};
+class TernAfterClose : public SocketContractBase {};
 
-INSTANTIATE_TEST_SUITE_P(Tern, TernWaiters, ::testing::Values(kTern),
+INSTANTIATE_TEST_SUITE_P(Tern, TernAfterClose, ::testing::Values(kTern),
                          tern_test::SocketParamName);
-
-// A task waiting on a socket that another task closes or aborts is
-// woken and finds the socket gone (TERN_EINVAL), as the posix backend
-// does (its CloseAndAbortWakeTheTasksWaitingOnTheSocket): a read, a
-// write that waits for room, an accept, a receive.
-TEST_P(TernWaiters, CloseAndAbortWakeTheTasksWaitingOnTheSocket) {
-  tern_socket *lst = Listen(0, 2);
-  ASSERT_NE(lst, nullptr);
-  tern_socket *c, *s, *c2, *s2;
-  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c, &s));
-  ASSERT_NO_FATAL_FAILURE(Connect(lst, 0, &c2, &s2));
-  // (On the client: the server's four sockets are the listener, its two
-  // connections and the one a waiting accept needs.)
-  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
-  ASSERT_NE(d, nullptr);
-  tern_endpoint local = fx_->Local(fx_->Port(3));
-  ASSERT_EQ(tern_socket_bind(d, &local), 0);
-  tern_test::CountingWaker &reader = NewWaker(), &other = NewWaker(),
-                           &writer = NewWaker(), &acceptor = NewWaker(),
-                           &receiver = NewWaker();
-  tern_cx rcx = reader.Cx(), ocx = other.Cx(), wcx = writer.Cx(),
-          acx = acceptor.Cx(), dcx = receiver.Cx();
-  char b[64] = {};
-  ptrdiff_t n = 0;
-  int got = 0, err = 1;
-  tern_socket *acc = nullptr;
-  tern_stream cst = tern_socket_stream(c), sst = tern_socket_stream(s),
-              wst = tern_socket_stream(c2);
-  ASSERT_EQ(tern_stream_poll_read(&cst, &rcx, b, sizeof b, &n), TERN_PENDING);
-  ASSERT_EQ(tern_stream_poll_read(&sst, &ocx, b, sizeof b, &n), TERN_PENDING);
-  // c2 writes until its ring and the peer's window are full (s2 reads
-  // nothing).
-  int writes = 0;
-  for (;;) {
-    tern_cx cx = writer.Cx();
-    if (tern_stream_poll_write(&wst, &cx, b, sizeof b, &n) == TERN_PENDING)
-      break;
-    ASSERT_GT(n, 0);
-    ASSERT_LT(++writes, 100000);
-    fx_->Pump(1);
-  }
-  writer.wakes = 0;
-  ASSERT_EQ(tern_socket_poll_accept(lst, &acx, &acc, &err), TERN_PENDING);
-  ASSERT_EQ(tern_socket_poll_recv_from(d, &dcx, nullptr, b, sizeof b, &got),
-            TERN_PENDING);
-
-  Close(c, 0);  // poll_close of a connection
-  EXPECT_GE(reader.wakes, 1);
-  tern_socket_abort(s);  // abort of one
-  open_.erase(std::remove(open_.begin(), open_.end(), s), open_.end());
-  EXPECT_GE(other.wakes, 1);
-  tern_socket_abort(c2);  // abort of one whose write waits
-  open_.erase(std::remove(open_.begin(), open_.end(), c2), open_.end());
-  EXPECT_GE(writer.wakes, 1);
-  Close(lst, 0);  // a listener
-  EXPECT_GE(acceptor.wakes, 1);
-  Close(d, 0);  // a datagram socket
-  EXPECT_GE(receiver.wakes, 1);
-  // Each finds its socket gone.
-  EXPECT_EQ(tern_stream_poll_read(&cst, &rcx, b, sizeof b, &n), TERN_READY);
-  EXPECT_EQ(n, TERN_EINVAL);
-  EXPECT_EQ(tern_stream_poll_read(&sst, &ocx, b, sizeof b, &n), TERN_READY);
-  EXPECT_EQ(n, TERN_EINVAL);
-  EXPECT_EQ(tern_stream_poll_write(&wst, &wcx, b, sizeof b, &n), TERN_READY);
-  EXPECT_EQ(n, TERN_EINVAL);
-  EXPECT_EQ(tern_socket_poll_accept(lst, &acx, &acc, &err), TERN_READY);
-  EXPECT_EQ(err, TERN_EINVAL);
-  EXPECT_EQ(tern_socket_poll_recv_from(d, &dcx, nullptr, b, sizeof b, &got),
-            TERN_READY);
-  EXPECT_EQ(got, TERN_EINVAL);
-}
 
 // A datagram port is free again once its socket is closed: a new socket
 // binds it and takes the datagrams sent to it, none of the old socket's
 // (those queued unread, an ICMP error) among them.
-TEST_P(TernWaiters, DatagramPortIsFreeAgainAfterClose) {
+TEST_P(TernAfterClose, DatagramPortIsFreeAgainAfterClose) {
   tern_socket *srv = Open(fx_->Server(), TERN_SOCK_DGRAM);
   tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
   ASSERT_NE(srv, nullptr);
@@ -278,7 +209,7 @@ TEST_P(TernWaiters, DatagramPortIsFreeAgainAfterClose) {
 // A listener's port listens again after its close, while the connection
 // it accepted, closed first by the server, waits in TIME-WAIT; and the
 // client, which keeps no TIME-WAIT, connects again from another port.
-TEST_P(TernWaiters, ListenerPortListensAgainAfterClose) {
+TEST_P(TernAfterClose, ListenerPortListensAgainAfterClose) {
   tern_socket *lst = Listen(0, 1);
   ASSERT_NE(lst, nullptr);
   tern_socket *c, *s;

@@ -1365,6 +1365,51 @@ TEST_F(TcpConn, AListenerAnswersNothingFromAnAddressNoLongerOurs) {
   EXPECT_EQ(tern_pkt_pool_available(&bench.pool.pool), 8u);
 }
 
+// Two interfaces with a gateway each (tern_test::TwoIfaces, the default
+// route the first's), a TCP layer over them and one connection's slot.
+class TcpMultihomed : public ::testing::Test {
+ protected:
+  TcpMultihomed() {
+    EXPECT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
+    EXPECT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
+    EXPECT_EQ(tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
+  }
+
+  // The stack and TCP's runner, three rounds, then the stack again. One
+  // waker and its timer queue for the whole test: a queue that ended with
+  // the runner's timer armed in it would leave that timer lost.
+  void Run() {
+    for (int i = 0; i < 3; i++) {
+      t.Run();
+      tern_cx cx = w.Cx();
+      tern_tcp_poll_run(&tcp, &cx);
+    }
+    t.Run();
+  }
+
+  // c connects to far while the first interface is down: it takes the
+  // second's address, and its SYN goes out there.
+  void ConnectOverTheSecond() {
+    tern_memnetdev_set_up(&t.l0.pair, false);
+    t.Run();
+    ASSERT_EQ(tern_tcp_connect(&c, &far), 0);
+    Run();
+  }
+
+  struct Clock {
+    Clock() {
+      tern_sim_set_time(100000);
+    }
+  } clock_;  // set before the interfaces are made
+  tern_test::TwoIfaces t;
+  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
+  tern_tcp_layer tcp;
+  uint8_t tx[512], rx[512];
+  tern_tcp_conn c;
+  tern_endpoint far = tern_test::Ep(tern_ipv4(203, 0, 113, 9), kPort);
+  tern_test::CountingWaker w;
+};
+
 // RFC 1122 3.3.4.2: the IPv4 layer is a strong host, so a connection
 // goes out of the interface whose address it has. Two interfaces with a
 // gateway each: the connection was made by the second (the first was
@@ -1372,31 +1417,8 @@ TEST_F(TcpConn, AListenerAnswersNothingFromAnAddressNoLongerOurs) {
 // connection's address is still the second's: its SYN goes again from
 // there. Until the `revaddr28` branch it looked its route up afresh, found
 // the first interface's source and ended with TERN_EADDRNOTAVAIL.
-TEST(TcpMultihomed, AConnectionStaysOnTheInterfaceOfItsAddress) {
-  tern_sim_set_time(100000);
-  tern_test::TwoIfaces t;
-  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
-  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
-  tern_memnetdev_set_up(&t.l0.pair, false);
-  t.Run();
-  tern_tcp_layer tcp;
-  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
-  uint8_t tx[512], rx[512];
-  tern_tcp_conn c;
-  ASSERT_EQ(tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
-  tern_endpoint far = tern_test::Ep(tern_ipv4(203, 0, 113, 9), kPort);
-  ASSERT_EQ(tern_tcp_connect(&c, &far), 0);
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
-  auto run = [&]() {
-    for (int i = 0; i < 3; i++) {
-      t.Run();
-      cx = w.Cx();
-      tern_tcp_poll_run(&tcp, &cx);
-    }
-    t.Run();
-  };
-  run();
+TEST_F(TcpMultihomed, AConnectionStaysOnTheInterfaceOfItsAddress) {
+  ASSERT_NO_FATAL_FAILURE(ConnectOverTheSecond());
   std::vector<Bytes> syn = t.l1.TakeAll();
   ASSERT_EQ(syn.size(), 1u);
   EXPECT_EQ(0, memcmp(syn[0].data() + 12, t.a1.b, 4));
@@ -1406,7 +1428,7 @@ TEST(TcpMultihomed, AConnectionStaysOnTheInterfaceOfItsAddress) {
   ASSERT_EQ(tern_ip_route_lookup(&t.s, &far.addr, 0, &r), 0);
   ASSERT_EQ(r.iface, &t.i0);  // the default route is the first's again
   tern_sim_advance(c.rtt.rto);
-  run();
+  Run();
   EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_SYN_SENT);
   syn = t.l1.TakeAll();
   ASSERT_EQ(syn.size(), 1u);  // the SYN again
@@ -1420,44 +1442,21 @@ TEST(TcpMultihomed, AConnectionStaysOnTheInterfaceOfItsAddress) {
 // try again, as a connection's one interface down has them) and goes on
 // when it is back. Until the `revaddr28` branch the route moved to the
 // first interface and the connection ended with TERN_EADDRNOTAVAIL.
-TEST(TcpMultihomed, AConnectionWaitsForItsInterfaceToComeBack) {
-  tern_sim_set_time(100000);
-  tern_test::TwoIfaces t;
-  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
-  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
-  tern_memnetdev_set_up(&t.l0.pair, false);
-  t.Run();
-  tern_tcp_layer tcp;
-  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
-  uint8_t tx[512], rx[512];
-  tern_tcp_conn c;
-  ASSERT_EQ(tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
-  tern_endpoint far = tern_test::Ep(tern_ipv4(203, 0, 113, 9), kPort);
-  ASSERT_EQ(tern_tcp_connect(&c, &far), 0);
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
-  auto run = [&]() {
-    for (int i = 0; i < 3; i++) {
-      t.Run();
-      cx = w.Cx();
-      tern_tcp_poll_run(&tcp, &cx);
-    }
-    t.Run();
-  };
-  run();
+TEST_F(TcpMultihomed, AConnectionWaitsForItsInterfaceToComeBack) {
+  ASSERT_NO_FATAL_FAILURE(ConnectOverTheSecond());
   ASSERT_EQ(t.l1.TakeAll().size(), 1u);  // the SYN
   tern_memnetdev_set_up(&t.l0.pair, true);
   tern_memnetdev_set_up(&t.l1.pair, false);
   t.Run();
   tern_sim_advance(c.rtt.rto);
-  run();
+  Run();
   EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_SYN_SENT);
   EXPECT_TRUE(t.l0.TakeAll().empty());
   EXPECT_TRUE(t.l1.TakeAll().empty());
   tern_memnetdev_set_up(&t.l1.pair, true);
   t.Run();
   tern_sim_advance(c.rtt.rto);
-  run();
+  Run();
   EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_SYN_SENT);
   std::vector<Bytes> syn = t.l1.TakeAll();
   ASSERT_EQ(syn.size(), 1u);  // the SYN again, from its address
@@ -1470,37 +1469,14 @@ TEST(TcpMultihomed, AConnectionWaitsForItsInterfaceToComeBack) {
 // the default route): its address is no one's, so it ends with
 // TERN_EADDRNOTAVAIL at its next segment, as before the `revaddr28`
 // branch (its route is now its interface's, which has no address).
-TEST(TcpMultihomed, AConnectionWhoseAddressIsGoneEnds) {
-  tern_sim_set_time(100000);
-  tern_test::TwoIfaces t;
-  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
-  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
-  tern_memnetdev_set_up(&t.l0.pair, false);
-  t.Run();
-  tern_tcp_layer tcp;
-  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
-  uint8_t tx[512], rx[512];
-  tern_tcp_conn c;
-  ASSERT_EQ(tern_tcp_conn_init(&c, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
-  tern_endpoint far = tern_test::Ep(tern_ipv4(203, 0, 113, 9), kPort);
-  ASSERT_EQ(tern_tcp_connect(&c, &far), 0);
-  tern_test::CountingWaker w;
-  tern_cx cx = w.Cx();
-  auto run = [&]() {
-    for (int i = 0; i < 3; i++) {
-      t.Run();
-      cx = w.Cx();
-      tern_tcp_poll_run(&tcp, &cx);
-    }
-    t.Run();
-  };
-  run();
+TEST_F(TcpMultihomed, AConnectionWhoseAddressIsGoneEnds) {
+  ASSERT_NO_FATAL_FAILURE(ConnectOverTheSecond());
   ASSERT_EQ(t.l1.TakeAll().size(), 1u);  // the SYN
   tern_memnetdev_set_up(&t.l0.pair, true);
   ASSERT_EQ(tern_ipv4_set_addr(&t.i1, nullptr, 0, nullptr), 0);
   t.Run();
   tern_sim_advance(c.rtt.rto);
-  run();
+  Run();
   EXPECT_EQ(tern_tcp_get_state(&c), TERN_TCP_CLOSED);
   EXPECT_EQ(c.err, TERN_EADDRNOTAVAIL);
   EXPECT_TRUE(t.l0.TakeAll().empty());
@@ -1512,23 +1488,11 @@ TEST(TcpMultihomed, AConnectionWhoseAddressIsGoneEnds) {
 // answered out of the second, by its gateway, from its address: the
 // listener's SYN-ACK and the reset for a port with no listener. Their
 // route is scoped to the interface the SYN came in on.
-TEST(TcpMultihomed, AnswersToASynGoOutOfTheInterfaceItCameIn) {
-  tern_sim_set_time(100000);
-  tern_test::TwoIfaces t;
-  tern_ipv4_addr gw1 = tern_ipv4(198, 51, 100, 1);
-  ASSERT_EQ(tern_ipv4_set_addr(&t.i1, &t.a1, 24, &gw1), 0);
-  tern_tcp_layer tcp;
-  ASSERT_EQ(tern_tcp_init(&tcp, &t.s, nullptr), 0);
-  uint8_t tx[512], rx[512];
-  tern_tcp_conn slot;
-  ASSERT_EQ(tern_tcp_conn_init(&slot, &tcp, tx, sizeof tx, rx, sizeof rx), 0);
+TEST_F(TcpMultihomed, AnswersToASynGoOutOfTheInterfaceItCameIn) {
   tern_tcp_listener lst;
   tern_endpoint any = tern_test::Ep(tern_ipv4(0, 0, 0, 0), kPort);
-  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &any, &slot, 1), 0);
-  tern_ipv4_addr far = tern_ipv4(203, 0, 113, 9);
-  // One waker and its timer queue for the whole test: a queue that ended
-  // with the runner's timer armed in it would leave that timer lost.
-  tern_test::CountingWaker w;
+  ASSERT_EQ(tern_tcp_listen(&tcp, &lst, &any, &c, 1), 0);
+  tern_ipv4_addr from = far.addr.u.v4;
   auto syn_to = [&](uint16_t port) {
     tern_tcp_repr r = {};
     r.src_port = kPeerPort;
@@ -1537,22 +1501,17 @@ TEST(TcpMultihomed, AnswersToASynGoOutOfTheInterfaceItCameIn) {
     r.flags = TERN_TCP_SYN;
     r.window = 65535;
     uint8_t seg[64];
-    tern_ip_addr src = tern_test::Ip4(far), dst = tern_test::Ip4(t.a1);
+    tern_ip_addr src = tern_test::Ip4(from), dst = tern_test::Ip4(t.a1);
     int n = tern_tcp_repr_emit(&r, &src, &dst, seg, sizeof seg);
     EXPECT_GT(n, 0);
     Bytes d = {0x45, 0, 0, 0, 0, 1, 0, 0, 64, TERN_IP_PROTO_TCP, 0, 0};
-    d.insert(d.end(), far.b, far.b + 4);
+    d.insert(d.end(), from.b, from.b + 4);
     d.insert(d.end(), t.a1.b, t.a1.b + 4);
     d.insert(d.end(), seg, seg + (n > 0 ? n : 0));
     d[3] = static_cast<uint8_t>(d.size());
     tern_test::FixIpChecksum(d);
     t.l1.Inject(d);
-    for (int i = 0; i < 3; i++) {
-      t.Run();
-      tern_cx cx = w.Cx();
-      tern_tcp_poll_run(&tcp, &cx);
-    }
-    t.Run();
+    Run();
   };
   for (uint16_t port : {kPort, static_cast<uint16_t>(kPort + 1)}) {
     syn_to(port);
