@@ -204,6 +204,8 @@ typedef struct tern_ip_route {
   uint16_t headroom;     /* to reserve in front of the transport header: the
                             device's headroom and the IP header */
   uint8_t flags;         /* TERN_IP_ROUTE_* */
+  uint8_t tos;           /* IPv4's TOS for its datagrams: 0 from routing
+                            (ICMP sets its answers') */
 } tern_ip_route;
 
 /* ---- families ---- */
