@@ -181,17 +181,18 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
   if (best == NULL) {
     return rc;
   }
-  /* A subnet broadcast goes out as a link broadcast, like the limited
-   * one: resolving it would give it to whoever answers ARP for it. The
+  /* A subnet broadcast goes out as a link broadcast, as the limited one
+   * does: resolving it would give it to whoever answers ARP for it. The
    * bytes of the addresses after the first four are not set. */
-  bool broadcast = d == ALL_ONES || d == best->v4.bcast;
+  if (d == best->v4.bcast) {
+    d = ALL_ONES;
+  }
+  bool broadcast = d == ALL_ONES;
   out->iface = best;
   out->src.family = TERN_IP_V4;
   out->src.u.w[0] = best->v4.addr;
   out->next_hop.family = TERN_IP_V4;
-  out->next_hop.u.w[0] = rank == 1   ? best->v4.gateway
-                         : broadcast ? ALL_ONES
-                                     : d;
+  out->next_hop.u.w[0] = rank == 1 ? best->v4.gateway : d;
   /* (An IP device's MTU is 68 at least: the netdev contract.) */
   out->max_len = (uint16_t)(best->mtu - TERN_IPV4_HEADER_LEN);
   out->headroom = (uint16_t)(best->headroom + TERN_IPV4_HEADER_LEN);
