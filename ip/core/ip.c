@@ -303,13 +303,13 @@ int tern_ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
     tern_pkt_free(pkt);
     return TERN_EINVAL;
   }
-  return tern__ip_send(stack, pkt, r, dst, protocol, ttl);
+  return f->ops->send(f, pkt, r, dst, protocol, ttl);
 }
 
 int tern__ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
-                  const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl) {
+                  const tern_ip_addr *dst, uint8_t protocol) {
   tern_ip_layer *f = family_of(stack, dst->family);
-  return f->ops->send(f, pkt, r, dst, protocol, ttl);
+  return f->ops->send(f, pkt, r, dst, protocol, 0);
 }
 
 int tern_ip_ephemeral_port(tern_ip_stack *stack,

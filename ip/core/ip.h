@@ -204,6 +204,8 @@ typedef struct tern_ip_route {
   uint16_t headroom;     /* to reserve in front of the transport header: the
                             device's headroom and the IP header */
   uint8_t flags;         /* TERN_IP_ROUTE_* */
+  uint8_t tos;           /* IPv4's TOS for its datagrams: 0 from routing
+                            (ICMP sets its answers') */
 } tern_ip_route;
 
 /* ---- families ---- */
@@ -478,9 +480,10 @@ int tern_ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
  * had r from tern_ip_route_lookup for dst (so r->iface is this stack's and
  * dst's family has a layer) and passes a packet it owns: the checks are
  * for callers that cannot know that, and a firmware whose transports call
- * this does not link them. The same results otherwise. */
+ * this does not link them. The TTL is the family's default (ttl 0), the
+ * one TCP and UDP send with. The same results otherwise. */
 int tern__ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
-                  const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl);
+                  const tern_ip_addr *dst, uint8_t protocol);
 
 /* Picks a free ephemeral port per RFC 6056 section 3.3.1 (algorithm 1: a
  * random start in 49152..65535, then the next free one): in_use(ctx, port)

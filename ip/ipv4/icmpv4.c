@@ -35,8 +35,9 @@ static bool answer(tern_ipv4_layer *v4, const tern_ip_rx *rx, tern_pkt *pkt,
    * datagram was to no broadcast and to an interface with an address).
    * Linux replies with the request's TOS and sends errors with ERROR_TOS,
    * both without DF; so do we. */
-  return tern__ipv4_send(v4, pkt, &r, rx->src.u.v4.b, TERN_IP_PROTO_ICMP, 0,
-                         tos) == 0;
+  r.tos = tos;
+  return tern__ipv4_send(&v4->family, pkt, &r, &rx->src, TERN_IP_PROTO_ICMP,
+                         0) == 0;
 }
 
 /* What each destination unreachable code (RFC 792, RFC 1122 3.2.2.1, RFC

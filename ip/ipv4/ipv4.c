@@ -181,20 +181,22 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
   if (best == NULL) {
     return rc;
   }
-  /* A subnet broadcast goes out as a link broadcast, like the limited
-   * one: resolving it would give it to whoever answers ARP for it. The
+  /* A subnet broadcast goes out as a link broadcast, as the limited one
+   * does: resolving it would give it to whoever answers ARP for it. The
    * bytes of the addresses after the first four are not set. */
-  bool broadcast = d == ALL_ONES || d == best->v4.bcast;
+  if (d == best->v4.bcast) {
+    d = ALL_ONES;
+  }
+  bool broadcast = d == ALL_ONES;
   out->iface = best;
   out->src.family = TERN_IP_V4;
   out->src.u.w[0] = best->v4.addr;
   out->next_hop.family = TERN_IP_V4;
-  out->next_hop.u.w[0] = rank == 1   ? best->v4.gateway
-                         : broadcast ? ALL_ONES
-                                     : d;
+  out->next_hop.u.w[0] = rank == 1 ? best->v4.gateway : d;
   /* (An IP device's MTU is 68 at least: the netdev contract.) */
   out->max_len = (uint16_t)(best->mtu - TERN_IPV4_HEADER_LEN);
   out->headroom = (uint16_t)(best->headroom + TERN_IPV4_HEADER_LEN);
+  out->tos = 0;
   out->flags = (uint8_t)((rank == 3 ? TERN_IP_ROUTE_LOCAL : 0) |
                          (broadcast ? TERN_IP_ROUTE_BROADCAST : 0));
   return 0;
@@ -221,9 +223,10 @@ static unsigned next_ident(tern_ipv4_layer *v4, const uint8_t *h, bool atomic) {
   return x + v4->ident.next[x >> 29]++;
 }
 
-int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
-                    const uint8_t dst[4], uint8_t protocol, uint8_t ttl,
-                    uint8_t tos) {
+int tern__ipv4_send(tern_ip_layer *f, tern_pkt *pkt, const tern_ip_route *r,
+                    const tern_ip_addr *to, uint8_t protocol, uint8_t ttl) {
+  tern_ipv4_layer *v4 = TERN_CONTAINER_OF(f, tern_ipv4_layer, family);
+  const uint8_t *dst = to->u.v4.b;
   size_t len = tern_pkt_len(pkt);
   uint32_t *count = &v4->stats.tx_too_big;
   int rc = TERN_EMSGSIZE; /* no fragmentation */
@@ -246,7 +249,7 @@ int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
   if (ttl == 0) {
     ttl = (dst[0] & 0xf0) == 0xe0 ? 1 : TERN_IPV4_DEFAULT_TTL;
   }
-  tern_ipv4_emit_finish(h, tos, len, next_ident(v4, h, dont_frag), dont_frag,
+  tern_ipv4_emit_finish(h, r->tos, len, next_ident(v4, h, dont_frag), dont_frag,
                         ttl);
   if ((r->iface->flags & TERN_NETDEV_NEXT_HOP) != 0) {
     /* The device counts the next hop's bytes in its headroom (the netdev
@@ -259,13 +262,6 @@ fail:
   (*count)++;
   tern_pkt_free(pkt);
   return rc;
-}
-
-/* The family's send: a transport's datagram. */
-static int send(tern_ip_layer *f, tern_pkt *pkt, const tern_ip_route *r,
-                const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl) {
-  return tern__ipv4_send(TERN_CONTAINER_OF(f, tern_ipv4_layer, family), pkt, r,
-                         dst->u.v4.b, protocol, ttl, 0);
 }
 
 /* ---- input (RFC 791, RFC 1122 3.2.1) ---- */
@@ -383,7 +379,7 @@ static tern_ip_iface *addr_iface(tern_ip_layer *f, const tern_ip_addr *addr) {
   return tern__ipv4_addr_iface(v4->stack, addr->u.w[0]);
 }
 
-static const tern_ip_family_ops ops = {input, tern__ipv4_route, send,
+static const tern_ip_family_ops ops = {input, tern__ipv4_route, tern__ipv4_send,
                                        addr_iface, NULL};
 
 int tern_ipv4_init(tern_ipv4_layer *v4, tern_ip_stack *stack) {

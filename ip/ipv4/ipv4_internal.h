@@ -8,18 +8,18 @@
 
 #include "tern/ipv4.h"
 
-/* Puts a 20-byte header in front of pkt (its data the payload) for route
- * r, from r->src to dst, with TTL ttl (0: 1 to a multicast group, else
- * TERN_IPV4_DEFAULT_TTL), TOS tos
+/* The family's send (f the IPv4 layer's): puts a 20-byte header in front
+ * of pkt (its data the payload) for route r, from r->src to dst, with TTL
+ * ttl (0: 1 to a multicast group, else TERN_IPV4_DEFAULT_TTL), TOS r->tos
+ * (0 as routing left it; ICMP sets its answers')
  * and DF unless it is ICMP, and the next hop at tern_pkt_next_hop() when
  * the device wants it, and queues it on r->iface (for loopback when r is
  * local) with tern_ip_enqueue: every datagram IPv4 sends, a transport's
  * and ICMP's, goes out here. Takes pkt (a header that cannot be put is
  * counted here, a queue that refuses counts there). Returns 0,
  * TERN_EMSGSIZE, TERN_ENOSPC, TERN_ENETDOWN or TERN_EAGAIN. */
-int tern__ipv4_send(tern_ipv4_layer *v4, tern_pkt *pkt, const tern_ip_route *r,
-                    const uint8_t dst[4], uint8_t protocol, uint8_t ttl,
-                    uint8_t tos);
+int tern__ipv4_send(tern_ip_layer *f, tern_pkt *pkt, const tern_ip_route *r,
+                    const tern_ip_addr *dst, uint8_t protocol, uint8_t ttl);
 
 /* The interface whose address addr (a word in memory order) is, or NULL
  * (0.0.0.0 is none's). */

@@ -127,6 +127,30 @@ TEST(Ipv4Echo, WithoutHeadroomTheReplyIsMovedInItsBuffer) {
   EXPECT_EQ(tern_pkt_pool_available(&b.link.peer_pool.pool), 16u);
 }
 
+// The TOS of what IPv4 sends: an echo reply the request's, a transport's
+// datagram 0 (the route's, as routing leaves it), as Linux sends them.
+TEST(Ipv4Echo, ReplyHasTheRequestsTosAndATransportsDatagramZero) {
+  Bench b;
+  Bytes d = B(kEchoRequest, sizeof kEchoRequest);
+  d[1] = 0x28;
+  FixIpChecksum(d);
+  auto out = b.Exchange(d);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0][1], 0x28);
+  EXPECT_EQ(tern_checksum(out[0].data(), 20), 0);
+  tern_pkt *p = tern_pkt_pool_try_alloc(&b.pool.pool);
+  ASSERT_NE(p, nullptr);
+  memset(tern_pkt_put(p, 8), 0xab, 8);
+  tern_ip_addr dst = tern_test::Ip4(tern_ipv4(192, 0, 2, 1));
+  tern_ip_route r;
+  ASSERT_EQ(tern_ip_route_lookup(&b.stack, &dst, 0, &r), 0);
+  ASSERT_EQ(tern_ip_send(&b.stack, p, &r, &dst, 253, 0), 0);
+  b.Run();
+  out = b.link.TakeAll();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0][1], 0);
+}
+
 TEST(Ipv4Echo, RequestWithOptionsIsAnsweredWithoutThem) {
   Bench b;
   Bytes d = B(kRouterAlertHeader, sizeof kRouterAlertHeader);

@@ -66,7 +66,7 @@ static int emit_send(tern_tcp_layer *layer, tern_pkt *pkt,
     return n;
   }
   tern_pkt_put(pkt, (size_t)n);
-  int rc = tern__ip_send(layer->stack, pkt, rt, dst, TERN_IP_PROTO_TCP, 0);
+  int rc = tern__ip_send(layer->stack, pkt, rt, dst, TERN_IP_PROTO_TCP);
   if (rc == 0) {
     layer->stats.segs_sent++;
     if ((r->flags & TERN_TCP_RST) != 0) {

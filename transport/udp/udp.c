@@ -398,7 +398,7 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
                        TERN_UDP_HEADER_LEN + len, &r.src, &dst->addr);
   sock->tx.pkt = NULL;
   /* r is the route just looked up for dst: no checks to repeat. */
-  rc = tern__ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP, 0);
+  rc = tern__ip_send(stack, p, &r, &dst->addr, TERN_IP_PROTO_UDP);
   goto done;
 out: /* what the send holds goes: its packet, or its place in a wait */
   tern_ip_sender_release(stack, &sock->tx);
