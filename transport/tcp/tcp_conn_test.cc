@@ -5877,6 +5877,29 @@ TEST_F(TcpListen, ASynWithFinToAListenerIsDropped) {
   EXPECT_EQ(Accept(&got), TERN_PENDING);
 }
 
+// Port 0 is no port (RFC 6335 6, RFC 9293 3.1): a SYN from it was taken
+// and answered with a SYN-ACK to port 0, and a segment to it drew a reset
+// from it. The wire parser drops both (drop[-TERN_TCP_DROP_PORT]): nothing
+// is sent back, no slot is taken.
+TEST_F(TcpListen, ASegmentFromOrToPortZeroIsDroppedUnanswered) {
+  Listen();
+  uint32_t accepted = tcp.stats.rx.accepted;
+  EXPECT_TRUE(Send(B(TERN_TCP_SYN, 5000, 0, 0)).empty());
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Seg to_zero = B(TERN_TCP_SYN, 5000, 0);
+  to_zero.dport = 0;
+  EXPECT_TRUE(Send(to_zero).empty());
+  to_zero.flags = TERN_TCP_ACK;  // a closed port's would be answered
+  EXPECT_TRUE(Send(to_zero).empty());
+  EXPECT_TRUE(Send(B(TERN_TCP_ACK, 5000, 1, 0)).empty());
+  EXPECT_EQ(tcp.stats.rx.accepted, accepted);
+  EXPECT_EQ(tcp.stats.rx.drop[-TERN_TCP_DROP_PORT], 4u);
+  tern_tcp_conn *got = nullptr;
+  EXPECT_EQ(Accept(&got), TERN_PENDING);
+  // The listener still answers a SYN from a real port.
+  EXPECT_EQ(Send(B(TERN_TCP_SYN, 5000, 0)).size(), 1u);
+}
+
 // ---- A new SYN for a listener's slot in TIME-WAIT (RFC 6191, RFC 1122
 // 4.2.2.13) ----
 
