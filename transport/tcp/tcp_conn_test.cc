@@ -5734,6 +5734,47 @@ TEST_F(TcpListen, TheSwitchesSetOnAFreeSlotGoWithItsConnection) {
   tern_tcp_abort(got);
 }
 
+// The switches are the slot's, as a connect's storage keeps them from one
+// connection to the next: set on the free slot, they reach every
+// connection that takes it, not only the first. Until the `tcp30` branch
+// the slot's freeing cleared them, and the second connection in the slot
+// had neither; so did a switch set again after poll_close in TIME-WAIT,
+// cleared when the TIME-WAIT ended.
+TEST_F(TcpListen, TheSwitchesSetOnAFreeSlotReachEveryConnectionTakingIt) {
+  ASSERT_EQ(tern_tcp_set_nodelay(&slots[0], true), 0);
+  ASSERT_EQ(tern_tcp_set_keepalive(&slots[0], true), 0);
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
+  tern_tcp_abort(got);  // freed at once
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Handshake(kPeerPort + 2, 7000, &iss);
+  ASSERT_EQ(Accept(&got), TERN_READY);
+  ASSERT_EQ(got, &slots[0]);
+  EXPECT_NE(got->flags & TERN_TCP_F_NODELAY, 0u);
+  EXPECT_NE(got->flags & TERN_TCP_F_KEEPALIVE, 0u);
+  // The application closes first; its TIME-WAIT ends on the clock.
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  Seg fin = B(TERN_TCP_ACK | TERN_TCP_FIN, 7001, iss + 2, kPeerPort + 2);
+  FinsCrossIntoTimeWait(got, fin);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  tern_sim_advance(60000);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Handshake(kPeerPort + 3, 9000, &iss);
+  ASSERT_EQ(Accept(&got), TERN_READY);
+  ASSERT_EQ(got, &slots[0]);
+  EXPECT_NE(got->flags & TERN_TCP_F_NODELAY, 0u);
+  tern_sim_advance(7200000);  // two hours idle: a keepalive probe
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss);  // SND.UNA - 1
+  tern_tcp_abort(got);
+}
+
 // One connection for two waiting tasks wakes the one waiting longest; if
 // it gives up (tern_tcp_cancel_accept), the wake passes to the other,
 // which gets the connection. Unlisten wakes every task still waiting.
