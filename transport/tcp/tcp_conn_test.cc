@@ -1163,6 +1163,50 @@ TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
   EXPECT_EQ(tcp.conns, nullptr);
 }
 
+// The ACK of the peer's FIN goes even when TIME-WAIT is over before the
+// runner sends it: with cfg.time_wait 0 (no TIME-WAIT) the runner's pass
+// ended the connection first, and finish() forgot the ACK owed, so the
+// peer, in LAST-ACK, resent its FIN until our reset (a closed port's
+// answer) ended its close with an error. Until the `tcp30` branch.
+TEST_F(TcpConn, TheFinIsAcknowledgedWhenTimeWaitIsOverBeforeTheRunner) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tcp.cfg.time_wait = 0;
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
+  EXPECT_EQ(out.size(), 1u);
+  for (const Seg &o : out) {
+    EXPECT_EQ(o.flags, TERN_TCP_ACK);
+    EXPECT_EQ(o.seq, iss + 2);
+    EXPECT_EQ(o.ack, kPeerIss + 2);
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(tcp.conns, nullptr);
+  // So too with a TIME-WAIT that ends before a late runner's pass.
+  tcp.cfg.time_wait = 1000;
+  Open(&iss);
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  Inject(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
+  bench.Run();  // taken in: TIME-WAIT, the ACK owed
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(1000);
+  out = Run();
+  EXPECT_EQ(out.size(), 1u);
+  for (const Seg &o : out) {
+    EXPECT_EQ(o.ack, kPeerIss + 2);
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
 TEST_F(TcpConn, PassiveCloseGoesThroughLastAck) {
   uint32_t iss;
   Open(&iss);
