@@ -405,8 +405,9 @@ void tern_tcp_shutdown(tern_tcp_conn *c);
 void tern_tcp_abort(tern_tcp_conn *c);
 
 /* Switches: no Nagle; keepalive probes. Any time after
- * tern_tcp_conn_init (a connect keeps them, and so does a listener's
- * free slot that a SYN takes). Return 0, or TERN_EINVAL for
+ * tern_tcp_conn_init. They are the storage's: every connection made in
+ * it has them until they are changed (each connect, and each connection
+ * a SYN makes of a listener's slot). Return 0, or TERN_EINVAL for
  * c NULL or never set up (zeroed storage). */
 int tern_tcp_set_nodelay(tern_tcp_conn *c, bool on);
 int tern_tcp_set_keepalive(tern_tcp_conn *c, bool on);

@@ -1163,6 +1163,50 @@ TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
   EXPECT_EQ(tcp.conns, nullptr);
 }
 
+// The ACK of the peer's FIN goes even when TIME-WAIT is over before the
+// runner sends it: with cfg.time_wait 0 (no TIME-WAIT) the runner's pass
+// ended the connection first, and finish() forgot the ACK owed, so the
+// peer, in LAST-ACK, resent its FIN until our reset (a closed port's
+// answer) ended its close with an error. Until the `tcp30` branch.
+TEST_F(TcpConn, TheFinIsAcknowledgedWhenTimeWaitIsOverBeforeTheRunner) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tcp.cfg.time_wait = 0;
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
+  EXPECT_EQ(out.size(), 1u);
+  for (const Seg &o : out) {
+    EXPECT_EQ(o.flags, TERN_TCP_ACK);
+    EXPECT_EQ(o.seq, iss + 2);
+    EXPECT_EQ(o.ack, kPeerIss + 2);
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(tcp.conns, nullptr);
+  // So too with a TIME-WAIT that ends before a late runner's pass.
+  tcp.cfg.time_wait = 1000;
+  Open(&iss);
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  Run();
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  Inject(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
+  bench.Run();  // taken in: TIME-WAIT, the ACK owed
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(1000);
+  out = Run();
+  EXPECT_EQ(out.size(), 1u);
+  for (const Seg &o : out) {
+    EXPECT_EQ(o.ack, kPeerIss + 2);
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
 TEST_F(TcpConn, PassiveCloseGoesThroughLastAck) {
   uint32_t iss;
   Open(&iss);
@@ -5693,6 +5737,47 @@ TEST_F(TcpListen, TheSwitchesSetOnAFreeSlotGoWithItsConnection) {
   tern_tcp_abort(got);
 }
 
+// The switches are the slot's, as a connect's storage keeps them from one
+// connection to the next: set on the free slot, they reach every
+// connection that takes it, not only the first. Until the `tcp30` branch
+// the slot's freeing cleared them, and the second connection in the slot
+// had neither; so did a switch set again after poll_close in TIME-WAIT,
+// cleared when the TIME-WAIT ended.
+TEST_F(TcpListen, TheSwitchesSetOnAFreeSlotReachEveryConnectionTakingIt) {
+  ASSERT_EQ(tern_tcp_set_nodelay(&slots[0], true), 0);
+  ASSERT_EQ(tern_tcp_set_keepalive(&slots[0], true), 0);
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
+  tern_tcp_abort(got);  // freed at once
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Handshake(kPeerPort + 2, 7000, &iss);
+  ASSERT_EQ(Accept(&got), TERN_READY);
+  ASSERT_EQ(got, &slots[0]);
+  EXPECT_NE(got->flags & TERN_TCP_F_NODELAY, 0u);
+  EXPECT_NE(got->flags & TERN_TCP_F_KEEPALIVE, 0u);
+  // The application closes first; its TIME-WAIT ends on the clock.
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  Seg fin = B(TERN_TCP_ACK | TERN_TCP_FIN, 7001, iss + 2, kPeerPort + 2);
+  FinsCrossIntoTimeWait(got, fin);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  tern_sim_advance(60000);
+  Run();
+  ASSERT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Handshake(kPeerPort + 3, 9000, &iss);
+  ASSERT_EQ(Accept(&got), TERN_READY);
+  ASSERT_EQ(got, &slots[0]);
+  EXPECT_NE(got->flags & TERN_TCP_F_NODELAY, 0u);
+  tern_sim_advance(7200000);  // two hours idle: a keepalive probe
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+  EXPECT_EQ(out[0].seq, iss);  // SND.UNA - 1
+  tern_tcp_abort(got);
+}
+
 // One connection for two waiting tasks wakes the one waiting longest; if
 // it gives up (tern_tcp_cancel_accept), the wake passes to the other,
 // which gets the connection. Unlisten wakes every task still waiting.
@@ -5834,6 +5919,29 @@ TEST_F(TcpListen, ASynWithFinToAListenerIsDropped) {
   EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
   tern_tcp_conn *got = nullptr;
   EXPECT_EQ(Accept(&got), TERN_PENDING);
+}
+
+// Port 0 is no port (RFC 6335 6, RFC 9293 3.1): a SYN from it was taken
+// and answered with a SYN-ACK to port 0, and a segment to it drew a reset
+// from it. The wire parser drops both (drop[-TERN_TCP_DROP_PORT]): nothing
+// is sent back, no slot is taken.
+TEST_F(TcpListen, ASegmentFromOrToPortZeroIsDroppedUnanswered) {
+  Listen();
+  uint32_t accepted = tcp.stats.rx.accepted;
+  EXPECT_TRUE(Send(B(TERN_TCP_SYN, 5000, 0, 0)).empty());
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_CLOSED);
+  Seg to_zero = B(TERN_TCP_SYN, 5000, 0);
+  to_zero.dport = 0;
+  EXPECT_TRUE(Send(to_zero).empty());
+  to_zero.flags = TERN_TCP_ACK;  // a closed port's would be answered
+  EXPECT_TRUE(Send(to_zero).empty());
+  EXPECT_TRUE(Send(B(TERN_TCP_ACK, 5000, 1, 0)).empty());
+  EXPECT_EQ(tcp.stats.rx.accepted, accepted);
+  EXPECT_EQ(tcp.stats.rx.drop[-TERN_TCP_DROP_PORT], 4u);
+  tern_tcp_conn *got = nullptr;
+  EXPECT_EQ(Accept(&got), TERN_PENDING);
+  // The listener still answers a SYN from a real port.
+  EXPECT_EQ(Send(B(TERN_TCP_SYN, 5000, 0)).size(), 1u);
 }
 
 // ---- A new SYN for a listener's slot in TIME-WAIT (RFC 6191, RFC 1122

@@ -83,15 +83,13 @@ static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale,
   return old;
 }
 
-/* Takes slot c, one of lst's (its listener since tern_tcp_listen), for
- * the connection local-remote. The application's switches set on the
- * free slot stay (until the `revlate29` branch they were cleared). */
+/* Takes slot c, one of lst's (its listener since tern_tcp_listen), just
+ * opened (tern__tcp_open: only the application's switches kept, which
+ * until the `revlate29` branch were cleared here), for the connection
+ * local-remote. */
 static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
                  const tern_endpoint *local, const tern_endpoint *remote) {
-  c->flags =
-      (uint8_t)((c->flags & (TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE)) |
-                TERN__TCP_F_IN_USE);
-  c->err = 0;
+  c->flags |= TERN__TCP_F_IN_USE;
   c->local = *local;
   c->remote = *remote;
   c->next = lst->layer->conns;
@@ -276,8 +274,8 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
       iss = tw->snd_nxt + 1;
     }
   }
-  take(lst, c, local, remote);
   tern__tcp_open(c, iss, irs); /* (snd_shift and opts 0) */
+  take(lst, c, local, remote);
   c->state = TERN_TCP_SYN_RCVD;
   c->mss = mss;
   if (cookie) {

@@ -128,7 +128,16 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
 static void idle_expired(tern_tcp_conn *c, tern_time now) {
   const tern_tcp_config *cfg = &c->layer->cfg;
   switch (idle_kind(c)) {
-    case IDLE_TIME_WAIT: tern__tcp_finish(c, 0); return;
+    case IDLE_TIME_WAIT:
+      /* The ACK still owed for the peer's FIN goes first, as the input
+       * path sends one, at once or not at all (the runner's own wait
+       * must not hold the end back: a route gone would keep it due). With
+       * a TIME-WAIT shorter than the runner took to come round (0: none)
+       * it was forgotten until the `tcp30` branch, and the peer's close
+       * ended with our reset to its FIN sent again. */
+      (void)tern__tcp_output(c, NULL);
+      tern__tcp_finish(c, 0);
+      return;
     case IDLE_FIN_WAIT2:
       tern__tcp_finish(c, TERN_ETIMEDOUT); /* the peer never sent its FIN */
       return;

@@ -90,6 +90,10 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
 
 void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs) {
   tern_tcp_layer *layer = c->layer;
+  /* Only the application's switches stay: they are the storage's, for
+   * every connection made in it (a listener's slot's too). */
+  c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
+  c->err = 0;
   c->snd_una = c->snd_nxt = c->snd_max = iss;
   c->snd_wnd = c->max_snd_wnd = 0;
   c->shead = c->slen = 0;
@@ -160,8 +164,6 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
    * default route later (one back up) is not this connection's. */
   c->remote = *remote;
   c->remote.scope = r.iface->id;
-  c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
-  c->err = 0;
   tern__tcp_open(c, tern_tcp_isn(&layer->keys.isn, &c->local, remote, now), 0);
   c->mss = mss;
   c->state = TERN_TCP_SYN_SENT;
@@ -417,7 +419,7 @@ static void user_done(tern_tcp_conn *c) {
     tern__tcp_kick(c->layer);
   }
   if (c->state == TERN_TCP_CLOSED && c->listener != NULL) {
-    c->flags = 0;
+    c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE; /* (finish) */
   }
 }
 

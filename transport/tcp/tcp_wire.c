@@ -59,8 +59,15 @@ int tern_tcp_repr_parse(tern_tcp_repr *out, const uint8_t *buf, size_t len,
   if (rc < 0) {
     return rc;
   }
-  out->src_port = tern_tcp_src_port(buf);
-  out->dst_port = tern_tcp_dst_port(buf);
+  unsigned sport = tern_be16(buf + OFF_SRC), dport = tern_be16(buf + OFF_DST);
+  /* Port 0 is no port (RFC 6335 6): a SYN from it was answered with a
+   * SYN-ACK to it, and a segment to it with a reset from it, until the
+   * `tcp30` branch. (Two 16-bit ports multiply to 0 when either is 0.) */
+  if (sport * dport == 0) {
+    return TERN_TCP_DROP_PORT;
+  }
+  out->src_port = (uint16_t)sport;
+  out->dst_port = (uint16_t)dport;
   out->seq = tern_tcp_seq(buf);
   out->ack = tern_tcp_ack(buf);
   out->window = tern_tcp_window(buf);
@@ -134,6 +141,7 @@ const char *tern_tcp_drop_name(int reason) {
     case TERN_TCP_DROP_DATA_OFFSET: return "data offset";
     case TERN_TCP_DROP_CHECKSUM: return "checksum";
     case TERN_TCP_DROP_OPTION_LENGTH: return "option length";
+    case TERN_TCP_DROP_PORT: return "port 0";
     default: return "unknown";
   }
 }

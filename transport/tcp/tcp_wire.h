@@ -100,9 +100,12 @@ typedef enum tern_tcp_drop {
   /* An option length of 0 or 1, or an option running past the header:
    * the rest of the list cannot be walked. */
   TERN_TCP_DROP_OPTION_LENGTH = -4,
+  /* Source or destination port 0, which is no port (RFC 6335 6; RFC 9293
+   * 3.1): nothing can answer it or be answered from it. */
+  TERN_TCP_DROP_PORT = -5,
 } tern_tcp_drop;
 
-#define TERN_TCP_DROP_COUNT 5
+#define TERN_TCP_DROP_COUNT 6
 
 /* Options stepped over or corrected in a segment that was accepted: bit
  * (1 << reason) of tern_tcp_opts.ignored; index stats by reason. */

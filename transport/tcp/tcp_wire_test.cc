@@ -564,6 +564,32 @@ TEST(TcpWire, EveryDropIsCountedOnce) {
   EXPECT_EQ(s.drop[-TERN_TCP_DROP_OPTION_LENGTH], 1u);
 }
 
+// Port 0 is no port (RFC 6335 6): a segment from it or to it is dropped
+// (until the `tcp30` branch it parsed, and a listener answered a SYN from
+// port 0), counted as TERN_TCP_DROP_PORT.
+TEST(TcpWire, PortZeroIsDropped) {
+  tern_tcp_rx_stats s = {};
+  tern_tcp_repr r;
+  auto with_port = [](int at, uint8_t low) {
+    Bytes seg = WithOptions({}, TERN_TCP_SYN);
+    seg[at] = 0;
+    seg[at + 1] = low;
+    seg[16] = seg[17] = 0;
+    uint16_t sum = tern_tcp_sum(seg.data(), seg.size(), &kClient, &kServer);
+    seg[16] = (uint8_t)(sum >> 8);
+    seg[17] = (uint8_t)sum;
+    return seg;
+  };
+  for (int at : {0, 2}) {
+    int rc = ParseRc(with_port(at, 0), &r);
+    EXPECT_EQ(rc, TERN_TCP_DROP_PORT) << at;
+    tern_tcp_rx_count(&s, rc, NULL);
+    EXPECT_EQ(ParseRc(with_port(at, 1), &r), 0) << at;  // port 1 is a port
+  }
+  EXPECT_EQ(s.drop[-TERN_TCP_DROP_PORT], 2u);
+  EXPECT_STREQ(tern_tcp_drop_name(TERN_TCP_DROP_PORT), "port 0");
+}
+
 // SEG.LEN of the captured segments, checked against the next sequence
 // number each side used (tshark's relative numbers).
 TEST(TcpWire, SegLenCountsSynAndFin) {
