@@ -87,6 +87,11 @@ enum {
   SAID_REOPENED, /* OP_CLOSE: after its CLOSED, a CONNECT: a new connection */
 };
 #define CONNECT_MS 10000u
+/* Bytes of frames read while a command waits that renew its deadline:
+ * two of the largest a push can be (one skipped as too long, with its
+ * header). Past them its answer must come within timeout_ms, so pushes
+ * that keep coming do not keep a lost answer's command alive for ever. */
+#define RENEW_MAX (2u * (TERN_AT_IPD_LEN_MAX + 1u))
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
 static const char *const op_cmds[] = {
@@ -313,6 +318,7 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
     t = CONNECT_MS; /* the modem's own connect timeout */
   }
   m->deadline = tern_now() + t;
+  m->renew = RENEW_MAX;
 }
 
 /* The command's payload moved (written after the prompt, or its answer's
@@ -978,7 +984,9 @@ static void next_command(tern_socket_at *m) {
 /* ---- the runner ---- */
 
 tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
-  static const uint8_t zeros[64];
+  /* Owed zeros (a given-up send's, an aborted send's payload) are rare:
+   * written 32 at a time, half the constant that 64 took. */
+  static const uint8_t zeros[32];
   bool progress = false;
   for (int round = 0; round < 64; round++) {
     progress = false;
@@ -1003,7 +1011,8 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
                                        m->in_len - m->in_off, &ev);
       on_event(m, &ev);
     }
-    if (progress && tern_at_parser_in_payload(&m->parser)) {
+    if (progress && tern_at_parser_in_payload(&m->parser) &&
+        m->renew >= m->in_len) {
       /* Bytes came and a +IPD or +CIPRECVDATA is not done (a fetch's
        * answer, also one dropped for an aborted socket, a push or one
        * skipped): it delays the answer of the command in flight, and a
@@ -1012,7 +1021,10 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
        * counts from the latest bytes of a frame not done, its header's
        * included. Before, only its payload's counted, as they were
        * handed on: a deadline that passed in a header, or between a
-       * header and its payload, cut it there. */
+       * header and its payload, cut it there. Up to RENEW_MAX bytes: a
+       * command's life has a ceiling (before, pushes that kept coming
+       * kept a command whose answer was lost alive for ever). */
+      m->renew -= (uint32_t)m->in_len;
       op_alive(m);
     }
     if (m->op == OP_NONE) {

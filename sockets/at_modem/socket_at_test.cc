@@ -2406,6 +2406,59 @@ TEST_F(ModemTest, TimeoutInsideAHeaderDoesNotCutIt) {
   fx.Pump(5);
 }
 
+// A command whose answer was lost while pushes keep coming: each push
+// read in pieces renews the deadline, so before the fix a modem (or a
+// peer flooding link 3, nobody's) that kept pushing kept the send alive
+// for ever, and every other socket waited behind it. Renewals now stop
+// once 128 KiB of frames came while the command waited (two of the
+// largest, a 65,535-byte push skipped as too long): the send fails with
+// TERN_ETIMEDOUT a deadline later, the backend resyncs (AT+CIPMUX?) and
+// another socket's send goes through.
+TEST_F(ModemTest, PushesThatKeepComingDoNotKeepALostAnswerAlive) {
+  ScriptedModem fx(200);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.always_["AT+CIPSEND=0,1"] = "";        // no answer, ever
+  tern_stream as = tern_socket_stream(a);
+  ptrdiff_t n = 0;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_write(&as, &cx, "x", 1, &n), TERN_READY);
+  for (int i = 0; i < 100 && !fx.Sent("AT+CIPSEND=0,1"); i++)
+    fx.Pump(1);
+  ASSERT_TRUE(fx.Sent("AT+CIPSEND=0,1"));
+  // 2048-byte pushes every 20 ms (well inside the 200 ms deadline); their
+  // payload is lines, so a push the timeout cuts ends as junk lines.
+  std::string pay;
+  while (pay.size() < 2048)
+    pay += std::string(62, 'p') + "\r\n";
+  const std::string push = "\r\n+IPD,3,2048:" + pay;
+  size_t pushed = 0;
+  for (int i = 0; i < 400 && fx.modem_.stats.timeouts == 0; i++) {
+    fx.Write(push);
+    pushed += push.size();
+    fx.Pump(20);
+  }
+  EXPECT_EQ(fx.modem_.stats.timeouts, 1u);
+  // The ceiling: 128 KiB of frames, then at most a deadline's pushes.
+  EXPECT_GE(pushed, 131072u);
+  EXPECT_LE(pushed, 131072u + 12 * push.size());
+  EXPECT_EQ(SendAndFlush(fx, a, ""), TERN_ETIMEDOUT);
+  EXPECT_TRUE(fx.Sent("AT+CIPMUX?"));
+  EXPECT_EQ(SendAndFlush(fx, b, "ok"), 0);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 1u);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // A restart the backend did not hear: its "ready" came while the parser
 // was inside a push the restart cut short, whose count then swallowed the
 // modem's words (and the answers to the next command, which so times
