@@ -8,8 +8,8 @@ enum { K_FREE = 0, K_STREAM, K_DGRAM };
 /* A socket's link, as the modem has it. */
 enum {
   S_IDLE = 0, /* no link (fresh, bound, or a datagram socket not sent yet) */
-  S_START,    /* a link reserved: AT+CIPSTART wanted or in flight */
-  S_STATUS,   /* the link is up: AT+CIPSTATUS wanted for the local port */
+  S_START,    /* a link reserved: AT+CIPSTART wanted, or no CONNECT yet */
+  S_STATUS,   /* the link is up (its CONNECT): AT+CIPSTATUS wanted next */
   S_OPEN,     /* connected */
   S_GONE,     /* the link ended without our close (peer, failure) */
   S_CLOSED,   /* our AT+CIPCLOSE is done */
@@ -751,6 +751,9 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
         incoming(m, ev->link, true);
       } else if (m->op == OP_START && m->op_link == ev->link) {
         m->phase = PH_LINKED; /* ours, or a client's if ALREADY CONNECTED */
+        if (s != NULL) {
+          s->state = S_STATUS; /* the link is up (AT+CIPSTART's OK next) */
+        }
       } else if (s != NULL && s->state == S_START) {
         link_stolen(m, s, ev->link, true); /* before AT+CIPSTART went out */
       }
@@ -819,12 +822,15 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
        * payload lost: before, without a word): a stream it was for has
        * a hole and fails (a datagram is lost, as one may be). on_ipd
        * makes the skipped bytes nobody's, even after a +IPD of 0 bytes
-       * left its socket as the payload's. */
+       * left its socket as the payload's. Not a link whose connect has
+       * had no CONNECT yet (S_START): the modem has not opened it for
+       * us, so the header is only counted (before, the connect failed
+       * with TERN_ENOBUFS). */
       tern_socket_at_sock *s = ev->link == TERN_AT_NO_LINK && m->op == OP_RECV
                                    ? op_sock(m)
                                    : link_owner(m, ev->link);
       on_ipd(m, NULL, ev); /* nobody's; one waiting for accept: closed */
-      if (s != NULL && s->kind == K_STREAM) {
+      if (s != NULL && s->kind == K_STREAM && s->state != S_START) {
         sock_fail(s, TERN_ENOBUFS);
       }
       break;

@@ -2236,6 +2236,75 @@ TEST_F(ModemTest, MalformedHeaderFailsItsLinksStream) {
   fx.Pump(5);
 }
 
+// A malformed header naming a link whose connect has not been answered:
+// the modem has not opened that link for us (no CONNECT yet), so the
+// notice is its confusion and is only counted (bad_ipd), as one for a
+// link nobody holds. Here link 1's header comes once before its
+// AT+CIPSTART went out and once while it waits for its answer; the
+// connect then succeeds. Before the fix the first failed the connect with
+// TERN_ENOBUFS, an error of a stream that lost bytes, for a connection
+// that had not begun.
+TEST_F(ModemTest, MalformedHeaderForALinkNotConnectedYetIsOnlyCounted) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "";                             // answered below
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+  ASSERT_EQ(tern_socket_connect(b, &to), 0);  // link 1, not sent yet
+  fx.Write("\r\n+IPD,1,1x:def\r\n");
+  for (int i = 0;
+       i < 200 && fx.Count("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7") == 0; i++)
+    fx.Pump(1);
+  ASSERT_EQ(fx.modem_.parser.stats.bad_ipd, 1u);
+  ASSERT_EQ(fx.Count("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7"), 1u);
+  fx.Write("\r\n+IPD,1,2x:gh\r\n");  // while it waits for its answer
+  fx.Pump(20);
+  EXPECT_EQ(fx.modem_.parser.stats.bad_ipd, 2u);
+  fx.Write("1,CONNECT\r\n\r\nOK\r\n");
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(b, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(SendAndFlush(fx, b, "still"), 0);
+  EXPECT_FALSE(fx.Sent("AT+CIPCLOSE=1"));
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// The same header once the connect's CONNECT came (its OK not yet): the
+// modem opened the link for us, and its stream has lost the bytes, so the
+// connect fails with TERN_ENOBUFS, as a stream with a hole does, and the
+// link is closed. (Checks that the case above did not make this header
+// unsaid: the link counts as up from its CONNECT.)
+TEST_F(ModemTest, MalformedHeaderAfterTheConnectsConnectFailsIt) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\n+IPD,1,2x:gh\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  EXPECT_EQ(OpenConnected(fx, to, &b), TERN_ENOBUFS);
+  EXPECT_EQ(fx.modem_.parser.stats.bad_ipd, 1u);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=1"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=1"));
+  EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // Passive mode: an answer to AT+CIPRECVDATA whose header does not parse
 // has lost the bytes the modem gave (it holds them no more): the stream
 // fails with TERN_ENOBUFS. Before the fix the answer was dropped without
