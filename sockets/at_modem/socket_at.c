@@ -563,11 +563,14 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
 static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
                    const tern_at_event *ev) {
   m->ipd_sock = NO_SOCK;
-  if (s == NULL) {
-    /* Active mode: a connection waiting for accept has no ring for its
-     * bytes (nor one whose header did not parse: they are lost). It is
-     * closed and counted, as beyond the backlog, rather than accepted
-     * with the start of its stream missing. */
+  if (s == NULL || s->state == S_START) {
+    /* A link a connect took that the modem has not opened for it (no
+     * CONNECT yet) is nobody's: its bytes are not the connection's
+     * (before, they went into its ring). Active mode: a connection
+     * waiting for accept has no ring for its bytes (nor one whose header
+     * did not parse: they are lost). It is closed and counted, as beyond
+     * the backlog, rather than accepted with the start of its stream
+     * missing. */
     if ((ev->value > 0 || ev->kind == TERN_AT_EV_IPD_BAD) &&
         ev->link < TERN_SOCKET_AT_LINKS &&
         m->link_sock[ev->link] == LINK_PENDING) {

@@ -2305,6 +2305,42 @@ TEST_F(ModemTest, MalformedHeaderAfterTheConnectsConnectFailsIt) {
   fx.Pump(5);
 }
 
+// Active mode: bytes pushed for a link a connect has taken but the modem
+// has not opened for it (no CONNECT: here a link the modem kept from
+// before, which then answers ALREADY CONNECTED and the connect moves to
+// link 2) are not the connection's. They are dropped and counted, and
+// the socket reads only what came on its own link. Before the fix they
+// went into its ring: the reader got "alie" from a connection not its
+// own.
+TEST_F(ModemTest, PushForALinkNotOpenedYetIsNotTheConnectionsBytes) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "ALREADY CONNECTED\r\n\r\nERROR\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+  ASSERT_EQ(tern_socket_connect(b, &to), 0);  // link 1, not sent yet
+  fx.Write("\r\n+IPD,1,5:alien");
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(b, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=2,\"TCP\",\"192.0.2.1\",7"));
+  EXPECT_EQ(fx.modem_.stats.rx_dropped, 5u);
+  fx.Write("\r\n+IPD,2,4:mine");
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, b, 4, &end), "mine");
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // Passive mode: an answer to AT+CIPRECVDATA whose header does not parse
 // has lost the bytes the modem gave (it holds them no more): the stream
 // fails with TERN_ENOBUFS. Before the fix the answer was dropped without
