@@ -317,6 +317,7 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
   if (op == OP_START && t < CONNECT_MS) {
     t = CONNECT_MS; /* the modem's own connect timeout */
   }
+  m->op_ms = t;
   m->deadline = tern_now() + t;
   m->renew = RENEW_MAX;
 }
@@ -325,9 +326,11 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
  * read): a payload takes as long as the UART needs, so the deadline
  * counts from its latest bytes (before, one deadline covered a whole
  * AT+CIPSEND or AT+CIPRECVDATA, which at a slow baud rate timed out
- * while the modem was taking or giving every byte). */
+ * while the modem was taking or giving every byte), by the command's own
+ * period (before, timeout_ms: a push read while AT+CIPSTART waited cut
+ * its 10 s to that). */
 static void op_alive(tern_socket_at *m) {
-  m->deadline = tern_now() + m->timeout_ms;
+  m->deadline = tern_now() + m->op_ms;
 }
 
 static void op_end(tern_socket_at *m) {

@@ -2556,9 +2556,49 @@ TEST_F(ModemTest, PushesThatKeepComingDoNotKeepALostAnswerAlive) {
   EXPECT_GE(pushed, 131072u);
   EXPECT_LE(pushed, 131072u + 12 * push.size());
   EXPECT_EQ(SendAndFlush(fx, a, ""), TERN_ETIMEDOUT);
+  EXPECT_EQ(SendAndFlush(fx, b, "ok"), 0);  // after the resync:
   EXPECT_TRUE(fx.Sent("AT+CIPMUX?"));
-  EXPECT_EQ(SendAndFlush(fx, b, "ok"), 0);
   EXPECT_EQ(fx.modem_.stats.timeouts, 1u);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// A push read during a connect renews the deadline, and must not shorten
+// it: AT+CIPSTART waits up to 10 s (the modem's own connect timeout), far
+// longer than timeout_ms (200 ms here). Here a push for link 0 comes in
+// two pieces while link 1's connect waits, and the connect is answered
+// 400 ms later. Before the fix the push set the connect's deadline to
+// 200 ms from its bytes, and the connect failed with TERN_ETIMEDOUT.
+TEST_F(ModemTest, PushDuringAConnectDoesNotShortenItsDeadline) {
+  ScriptedModem fx(200);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "";                             // answered below
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+  ASSERT_EQ(tern_socket_connect(b, &to), 0);  // link 1
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7");
+       i++)
+    fx.Pump(1);
+  fx.Write("\r\n+IPD,0,4:ab");
+  fx.Pump(20);
+  fx.Write("cd");
+  fx.Pump(400);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  fx.Write("1,CONNECT\r\n\r\nOK\r\n");
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(b, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, 4, &end), "abcd");
   tern_socket_abort(a);
   tern_socket_abort(b);
   fx.Pump(5);
