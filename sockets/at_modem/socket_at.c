@@ -8,8 +8,8 @@ enum { K_FREE = 0, K_STREAM, K_DGRAM };
 /* A socket's link, as the modem has it. */
 enum {
   S_IDLE = 0, /* no link (fresh, bound, or a datagram socket not sent yet) */
-  S_START,    /* a link reserved: AT+CIPSTART wanted or in flight */
-  S_STATUS,   /* the link is up: AT+CIPSTATUS wanted for the local port */
+  S_START,    /* a link reserved: AT+CIPSTART wanted, or no CONNECT yet */
+  S_STATUS,   /* the link is up (its CONNECT): AT+CIPSTATUS wanted next */
   S_OPEN,     /* connected */
   S_GONE,     /* the link ended without our close (peer, failure) */
   S_CLOSED,   /* our AT+CIPCLOSE is done */
@@ -87,6 +87,11 @@ enum {
   SAID_REOPENED, /* OP_CLOSE: after its CLOSED, a CONNECT: a new connection */
 };
 #define CONNECT_MS 10000u
+/* Bytes of frames read while a command waits that renew its deadline:
+ * two of the largest a push can be (one skipped as too long, with its
+ * header). Past them its answer must come within timeout_ms, so pushes
+ * that keep coming do not keep a lost answer's command alive for ever. */
+#define RENEW_MAX (2u * (TERN_AT_IPD_LEN_MAX + 1u))
 
 /* Each op's command when it has no arguments (NULL: formatted in cmd). */
 static const char *const op_cmds[] = {
@@ -312,16 +317,20 @@ static void op_begin(tern_socket_at *m, uint8_t op, uint8_t cur, uint8_t link,
   if (op == OP_START && t < CONNECT_MS) {
     t = CONNECT_MS; /* the modem's own connect timeout */
   }
+  m->op_ms = t;
   m->deadline = tern_now() + t;
+  m->renew = RENEW_MAX;
 }
 
 /* The command's payload moved (written after the prompt, or its answer's
  * read): a payload takes as long as the UART needs, so the deadline
  * counts from its latest bytes (before, one deadline covered a whole
  * AT+CIPSEND or AT+CIPRECVDATA, which at a slow baud rate timed out
- * while the modem was taking or giving every byte). */
+ * while the modem was taking or giving every byte), by the command's own
+ * period (before, timeout_ms: a push read while AT+CIPSTART waited cut
+ * its 10 s to that). */
 static void op_alive(tern_socket_at *m) {
-  m->deadline = tern_now() + m->timeout_ms;
+  m->deadline = tern_now() + m->op_ms;
 }
 
 static void op_end(tern_socket_at *m) {
@@ -557,11 +566,14 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
 static void on_ipd(tern_socket_at *m, tern_socket_at_sock *s,
                    const tern_at_event *ev) {
   m->ipd_sock = NO_SOCK;
-  if (s == NULL) {
-    /* Active mode: a connection waiting for accept has no ring for its
-     * bytes (nor one whose header did not parse: they are lost). It is
-     * closed and counted, as beyond the backlog, rather than accepted
-     * with the start of its stream missing. */
+  if (s == NULL || s->state == S_START) {
+    /* A link a connect took that the modem has not opened for it (no
+     * CONNECT yet) is nobody's: its bytes are not the connection's
+     * (before, they went into its ring). Active mode: a connection
+     * waiting for accept has no ring for its bytes (nor one whose header
+     * did not parse: they are lost). It is closed and counted, as beyond
+     * the backlog, rather than accepted with the start of its stream
+     * missing. */
     if ((ev->value > 0 || ev->kind == TERN_AT_EV_IPD_BAD) &&
         ev->link < TERN_SOCKET_AT_LINKS &&
         m->link_sock[ev->link] == LINK_PENDING) {
@@ -745,6 +757,9 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
         incoming(m, ev->link, true);
       } else if (m->op == OP_START && m->op_link == ev->link) {
         m->phase = PH_LINKED; /* ours, or a client's if ALREADY CONNECTED */
+        if (s != NULL) {
+          s->state = S_STATUS; /* the link is up (AT+CIPSTART's OK next) */
+        }
       } else if (s != NULL && s->state == S_START) {
         link_stolen(m, s, ev->link, true); /* before AT+CIPSTART went out */
       }
@@ -813,12 +828,15 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
        * payload lost: before, without a word): a stream it was for has
        * a hole and fails (a datagram is lost, as one may be). on_ipd
        * makes the skipped bytes nobody's, even after a +IPD of 0 bytes
-       * left its socket as the payload's. */
+       * left its socket as the payload's. Not a link whose connect has
+       * had no CONNECT yet (S_START): the modem has not opened it for
+       * us, so the header is only counted (before, the connect failed
+       * with TERN_ENOBUFS). */
       tern_socket_at_sock *s = ev->link == TERN_AT_NO_LINK && m->op == OP_RECV
                                    ? op_sock(m)
                                    : link_owner(m, ev->link);
       on_ipd(m, NULL, ev); /* nobody's; one waiting for accept: closed */
-      if (s != NULL && s->kind == K_STREAM) {
+      if (s != NULL && s->kind == K_STREAM && s->state != S_START) {
         sock_fail(s, TERN_ENOBUFS);
       }
       break;
@@ -978,7 +996,9 @@ static void next_command(tern_socket_at *m) {
 /* ---- the runner ---- */
 
 tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
-  static const uint8_t zeros[64];
+  /* Owed zeros (a given-up send's, an aborted send's payload) are rare:
+   * written 32 at a time, half the constant that 64 took. */
+  static const uint8_t zeros[32];
   bool progress = false;
   for (int round = 0; round < 64; round++) {
     progress = false;
@@ -1003,7 +1023,8 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
                                        m->in_len - m->in_off, &ev);
       on_event(m, &ev);
     }
-    if (progress && tern_at_parser_in_payload(&m->parser)) {
+    if (progress && tern_at_parser_in_payload(&m->parser) &&
+        m->renew >= m->in_len) {
       /* Bytes came and a +IPD or +CIPRECVDATA is not done (a fetch's
        * answer, also one dropped for an aborted socket, a push or one
        * skipped): it delays the answer of the command in flight, and a
@@ -1012,7 +1033,10 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
        * counts from the latest bytes of a frame not done, its header's
        * included. Before, only its payload's counted, as they were
        * handed on: a deadline that passed in a header, or between a
-       * header and its payload, cut it there. */
+       * header and its payload, cut it there. Up to RENEW_MAX bytes: a
+       * command's life has a ceiling (before, pushes that kept coming
+       * kept a command whose answer was lost alive for ever). */
+      m->renew -= (uint32_t)m->in_len;
       op_alive(m);
     }
     if (m->op == OP_NONE) {

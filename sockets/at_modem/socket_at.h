@@ -165,6 +165,8 @@ typedef struct tern_socket_at {
   size_t owe;  /* an AT+CIPSEND given up: what its late prompt would take */
   size_t fill; /* of it, zeros still to write before the command line */
   uint32_t timeout_ms;
+  uint32_t op_ms; /* the command's: timeout_ms, AT+CIPSTART's 10 s */
+  uint32_t renew; /* frame bytes that may still renew the deadline */
   tern_time deadline;
   tern_timer timer;
   tern_ip_addr sta_ip; /* AT+CIFSR's station address */

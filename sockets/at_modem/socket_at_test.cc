@@ -2096,6 +2096,111 @@ TEST_F(ModemTest, MalformedHeaderFailsItsLinksStream) {
   AbortAll(fx, {a, b});
 }
 
+// A malformed header naming a link whose connect has not been answered:
+// the modem has not opened that link for us (no CONNECT yet), so the
+// notice is its confusion and is only counted (bad_ipd), as one for a
+// link nobody holds. Here link 1's header comes once before its
+// AT+CIPSTART went out and once while it waits for its answer; the
+// connect then succeeds. Before the fix the first failed the connect with
+// TERN_ENOBUFS, an error of a stream that lost bytes, for a connection
+// that had not begun.
+TEST_F(ModemTest, MalformedHeaderForALinkNotConnectedYetIsOnlyCounted) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "";                             // answered below
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+  ASSERT_EQ(tern_socket_connect(b, &to), 0);  // link 1, not sent yet
+  fx.Write("\r\n+IPD,1,1x:def\r\n");
+  for (int i = 0;
+       i < 200 && fx.Count("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7") == 0; i++)
+    fx.Pump(1);
+  ASSERT_EQ(fx.modem_.parser.stats.bad_ipd, 1u);
+  ASSERT_EQ(fx.Count("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7"), 1u);
+  fx.Write("\r\n+IPD,1,2x:gh\r\n");  // while it waits for its answer
+  fx.Pump(20);
+  EXPECT_EQ(fx.modem_.parser.stats.bad_ipd, 2u);
+  fx.Write("1,CONNECT\r\n\r\nOK\r\n");
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(b, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(SendAndFlush(fx, b, "still"), 0);
+  EXPECT_FALSE(fx.Sent("AT+CIPCLOSE=1"));
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// The same header once the connect's CONNECT came (its OK not yet): the
+// modem opened the link for us, and its stream has lost the bytes, so the
+// connect fails with TERN_ENOBUFS, as a stream with a hole does, and the
+// link is closed. (Checks that the case above did not make this header
+// unsaid: the link counts as up from its CONNECT.)
+TEST_F(ModemTest, MalformedHeaderAfterTheConnectsConnectFailsIt) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\n+IPD,1,2x:gh\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  EXPECT_EQ(OpenConnected(fx, to, &b), TERN_ENOBUFS);
+  EXPECT_EQ(fx.modem_.parser.stats.bad_ipd, 1u);
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPCLOSE=1"); i++)
+    fx.Pump(2);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=1"));
+  EXPECT_EQ(SendAndFlush(fx, a, "still"), 0);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// Active mode: bytes pushed for a link a connect has taken but the modem
+// has not opened for it (no CONNECT: here a link the modem kept from
+// before, which then answers ALREADY CONNECTED and the connect moves to
+// link 2) are not the connection's. They are dropped and counted, and
+// the socket reads only what came on its own link. Before the fix they
+// went into its ring: the reader got "alie" from a connection not its
+// own.
+TEST_F(ModemTest, PushForALinkNotOpenedYetIsNotTheConnectionsBytes) {
+  ScriptedModem fx(500);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "ALREADY CONNECTED\r\n\r\nERROR\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+  ASSERT_EQ(tern_socket_connect(b, &to), 0);  // link 1, not sent yet
+  fx.Write("\r\n+IPD,1,5:alien");
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(b, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=2,\"TCP\",\"192.0.2.1\",7"));
+  EXPECT_EQ(fx.modem_.stats.rx_dropped, 5u);
+  fx.Write("\r\n+IPD,2,4:mine");
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, b, 4, &end), "mine");
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
 // Passive mode: an answer to AT+CIPRECVDATA whose header does not parse
 // has lost the bytes the modem gave (it holds them no more): the stream
 // fails with TERN_ENOBUFS. Before the fix the answer was dropped without
@@ -2244,6 +2349,99 @@ TEST_F(ModemTest, TimeoutInsideAHeaderDoesNotCutIt) {
       << end;
   EXPECT_EQ(SendAndFlush(fx, c, "ok"), 0);
   AbortAll(fx, {a, b, c});
+}
+
+// A command whose answer was lost while pushes keep coming: each push
+// read in pieces renews the deadline, so before the fix a modem (or a
+// peer flooding link 3, nobody's) that kept pushing kept the send alive
+// for ever, and every other socket waited behind it. Renewals now stop
+// once 128 KiB of frames came while the command waited (two of the
+// largest, a 65,535-byte push skipped as too long): the send fails with
+// TERN_ETIMEDOUT a deadline later, the backend resyncs (AT+CIPMUX?) and
+// another socket's send goes through.
+TEST_F(ModemTest, PushesThatKeepComingDoNotKeepALostAnswerAlive) {
+  ScriptedModem fx(200);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(OpenConnected(fx, to, &b), 0);  // link 1
+  fx.always_["AT+CIPSEND=0,1"] = "";        // no answer, ever
+  tern_stream as = tern_socket_stream(a);
+  ptrdiff_t n = 0;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ASSERT_EQ(tern_stream_poll_write(&as, &cx, "x", 1, &n), TERN_READY);
+  for (int i = 0; i < 100 && !fx.Sent("AT+CIPSEND=0,1"); i++)
+    fx.Pump(1);
+  ASSERT_TRUE(fx.Sent("AT+CIPSEND=0,1"));
+  // 2048-byte pushes every 20 ms (well inside the 200 ms deadline); their
+  // payload is lines, so a push the timeout cuts ends as junk lines.
+  std::string pay;
+  while (pay.size() < 2048)
+    pay += std::string(62, 'p') + "\r\n";
+  const std::string push = "\r\n+IPD,3,2048:" + pay;
+  size_t pushed = 0;
+  for (int i = 0; i < 400 && fx.modem_.stats.timeouts == 0; i++) {
+    fx.Write(push);
+    pushed += push.size();
+    fx.Pump(20);
+  }
+  EXPECT_EQ(fx.modem_.stats.timeouts, 1u);
+  // The ceiling: 128 KiB of frames, then at most a deadline's pushes.
+  EXPECT_GE(pushed, 131072u);
+  EXPECT_LE(pushed, 131072u + 12 * push.size());
+  EXPECT_EQ(SendAndFlush(fx, a, ""), TERN_ETIMEDOUT);
+  EXPECT_EQ(SendAndFlush(fx, b, "ok"), 0);  // after the resync:
+  EXPECT_TRUE(fx.Sent("AT+CIPMUX?"));
+  EXPECT_EQ(fx.modem_.stats.timeouts, 1u);
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
+}
+
+// A push read during a connect renews the deadline, and must not shorten
+// it: AT+CIPSTART waits up to 10 s (the modem's own connect timeout), far
+// longer than timeout_ms (200 ms here). Here a push for link 0 comes in
+// two pieces while link 1's connect waits, and the connect is answered
+// 400 ms later. Before the fix the push set the connect's deadline to
+// 200 ms from its bytes, and the connect failed with TERN_ETIMEDOUT.
+TEST_F(ModemTest, PushDuringAConnectDoesNotShortenItsDeadline) {
+  ScriptedModem fx(200);
+  fx.once_["AT+CIPRECVMODE=1"] = "\r\nERROR\r\n";  // active mode
+  fx.start_["1"] = "";                             // answered below
+  tern_endpoint to = {};
+  to.addr.family = TERN_IP_V4;
+  to.addr.u.v4 = tern_ipv4(192, 0, 2, 1);
+  to.port = 7;
+  tern_socket *a, *b;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);  // link 0
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &b), 0);
+  ASSERT_EQ(tern_socket_connect(b, &to), 0);  // link 1
+  for (int i = 0; i < 200 && !fx.Sent("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7");
+       i++)
+    fx.Pump(1);
+  fx.Write("\r\n+IPD,0,4:ab");
+  fx.Pump(20);
+  fx.Write("cd");
+  fx.Pump(400);
+  EXPECT_EQ(fx.modem_.stats.timeouts, 0u);
+  fx.Write("1,CONNECT\r\n\r\nOK\r\n");
+  int err = 1;
+  ASSERT_EQ(
+      Drive(fx,
+            [&](tern_cx *cx) { return tern_socket_poll_connect(b, cx, &err); }),
+      TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, 4, &end), "abcd");
+  tern_socket_abort(a);
+  tern_socket_abort(b);
+  fx.Pump(5);
 }
 
 // A restart the backend did not hear: its "ready" came while the parser
