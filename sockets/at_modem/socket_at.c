@@ -1455,6 +1455,7 @@ static void sock_free(tern_socket_at_sock *s) {
   if (s->m->ipd_sock == index_of(s)) {
     s->m->ipd_sock = NO_SOCK; /* the rest of its +IPD is dropped */
   }
+  wake_both(s); /* tasks waiting on it (an abort) find it gone */
   sock_reset(s, K_FREE);
 }
 

@@ -102,11 +102,6 @@ class ModemFixture : public tern_test::SocketFixture {
         {"ResetIsReportedByFlushAndClose",
          "ESP-AT reports a peer's reset and its FIN alike (<link>,CLOSED): "
          "the modem's client sees an end of stream, no error"},
-        // Not a limit of ESP-AT: a known defect of the backend, reported
-        // and left for a fix (README.md, "Known defects").
-        {"AbortWakesTheTasksWaitingOnTheSocket",
-         "known defect: at_abort frees the slot (sock_free, sock_reset) "
-         "without waking the tasks waiting in its read or write"},
     };
     auto it = lacks.find(c);
     return it == lacks.end() ? "" : it->second;
