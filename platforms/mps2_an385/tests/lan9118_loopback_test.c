@@ -233,8 +233,8 @@ static uint32_t recv_len(uint8_t tag) {
   tern_cx cx = counting_cx();
   tern_pkt *p = NULL;
   int err = 1;
-  if (tern_netdev_poll_recv(&dev, &cx, &p, &err) == TERN_PENDING ||
-      err != 0 || p == NULL) {
+  if (tern_netdev_poll_recv(&dev, &cx, &p, &err) == TERN_PENDING || err != 0 ||
+      p == NULL) {
     return 0;
   }
   uint32_t len = (uint32_t)tern_pkt_len(p);
