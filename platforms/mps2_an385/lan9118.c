@@ -217,7 +217,10 @@ static tern_poll eth_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
       return TERN_PENDING;
     }
     if (rx_statuses() == 0) {
-      d->stats.rx_drop_overrun += RX_DROP & 0xffff; /* cleared on read */
+      /* RX_DROP counts all 32 bits (it raises RXDFH at 0x80000000) and
+       * clears on read: keep every bit, or drops beyond 65535 between two
+       * looks (a flood while the task is away) vanish. */
+      d->stats.rx_drop_overrun += RX_DROP;
       tern_waker_slot_register(&d->rx_waker, cx);
       irq_arm(INT_RSFL);
       if (rx_statuses() == 0) {

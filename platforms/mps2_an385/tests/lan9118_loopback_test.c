@@ -20,6 +20,15 @@
  *     drops the last 3 and waits for the interrupt (no self-wake). The
  *     driver before the budget dropped all of them in one poll and never
  *     yielded, so this part failed on it.
+ *  4. Lengths from the chip: a 1515-byte and a 1600-byte frame (written
+ *     into the TX FIFO by hand, past the driver's send check; the status
+ *     word then says 1519 and 1604 with the FCS) are read out and counted
+ *     in rx_drop_too_long, a 1514-byte frame (status 1518, the largest
+ *     the driver takes) arrives whole, and the frame after the long ones
+ *     arrives with its own tag: the driver read exactly the words each
+ *     status claimed and stayed in step with the FIFO. (QEMU pads what it
+ *     loops back to 60 bytes and refuses frames under 14, so statuses
+ *     under 18, which the driver counts malformed, cannot be made here.)
  * Polls are made by hand with a counting waker: loopback is synchronous
  * in QEMU, so a frame is in the FIFO when its send returns. */
 #include <stdbool.h>
@@ -196,6 +205,68 @@ static void drop_budget(void) {
              "reception goes on once a packet is free");
 }
 
+/* Writes a len-byte frame to us, tagged, straight into the TX FIFO
+ * (command A: first and last segment, len; command B: len), bypassing the
+ * driver's own length check. Loopback puts it in our RX FIFO at once. */
+static void raw_send(uint32_t len, uint8_t tag) {
+  static uint8_t f[1600 + 4];
+  volatile uint32_t *tx_data = (volatile uint32_t *)0x40200020u;
+  memset(f, 0, sizeof f);
+  memcpy(f, our_mac, 6);
+  memcpy(f + 6, our_mac, 6);
+  f[12] = 0x88;
+  f[13] = 0xb5;
+  f[14] = tag;
+  f[len - 1] = tag; /* the last byte too, to see the frame arrive whole */
+  *tx_data = (1u << 13) | (1u << 12) | len;
+  *tx_data = len;
+  for (uint32_t i = 0; i < (len + 3) / 4; i++) {
+    uint32_t w;
+    memcpy(&w, f + 4 * i, 4);
+    *tx_data = w;
+  }
+}
+
+/* One poll_recv expecting a frame: its length if its tags at byte 14 and
+ * at the end are both `tag`; 0 otherwise. */
+static uint32_t recv_len(uint8_t tag) {
+  tern_cx cx = counting_cx();
+  tern_pkt *p = NULL;
+  int err = 1;
+  if (tern_netdev_poll_recv(&dev, &cx, &p, &err) == TERN_PENDING || err != 0 ||
+      p == NULL) {
+    return 0;
+  }
+  uint32_t len = (uint32_t)tern_pkt_len(p);
+  const uint8_t *d = tern_pkt_data(p);
+  bool ok = len >= 15 && d[14] == tag && d[len - 1] == tag;
+  tern_pkt_free(p);
+  return ok ? len : 0;
+}
+
+static void lengths(void) {
+  const tern_netdev_stats *st = tern_netdev_get_stats(&dev);
+  uint32_t too_long = st->rx_drop_too_long;
+  uint32_t malformed = st->rx_drop_malformed;
+  raw_send(1515, 20);
+  raw_send(1514, 21);
+  raw_send(1600, 22);
+  raw_send(60, 23);
+  uint32_t got[2];
+  got[0] = recv_len(21);
+  got[1] = recv_len(23);
+  too_long = st->rx_drop_too_long - too_long;
+  test_print_u32("lengths: got ", got[0], " ");
+  test_print_u32("", got[1], ", ");
+  test_print_u32("too long ", too_long, ", ");
+  test_print_u32("malformed ", st->rx_drop_malformed - malformed, "\r\n");
+  test_check(got[0] == 1514 && got[1] == 60,
+             "1514 bytes arrive whole, the next frame in step");
+  test_check(too_long == 2 && st->rx_drop_malformed == malformed,
+             "1515 and 1600 bytes counted too long");
+  test_check(recv_len(0) == 0, "nothing more");
+}
+
 int main(void) {
   tern_board_console_puts("lan9118 loopback test\r\n");
   int err = tern_lan9118_init(&eth, &rx_pool, our_mac);
@@ -208,6 +279,7 @@ int main(void) {
   tern_lan9118_set_loopback(&eth, true);
   multicast();
   drop_budget();
+  lengths();
   tern_lan9118_set_loopback(&eth, false);
   const tern_netdev_stats *st = tern_netdev_get_stats(&dev);
   test_print_u32("stats: rx ", st->rx_packets, " packets, ");
