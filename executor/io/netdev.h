@@ -121,7 +121,7 @@ typedef struct tern_netdev_stats {
 } tern_netdev_stats;
 
 /* What an implementation provides. self is the device's self pointer. The
- * last three are optional (NULL). */
+ * last four (get_stats on) are optional (NULL). */
 typedef struct tern_netdev_ops {
   /* READY: *err == 0 and *pkt a received packet the caller now owns, or
    * *err < 0 (e.g. TERN_ECLOSED) and *pkt NULL. */
