@@ -888,6 +888,12 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
     return false;
   }
   if (s->state == S_START) {
+    if (s->flags & F_CLOSING) {
+      /* Closed while its AT+CIPSTART ran, which moved it to this link
+       * (ALREADY CONNECTED): not opened, so freed (close_link). */
+      sock_gone(s, 0);
+      return false;
+    }
     tern_at_proto p = s->kind == K_STREAM ? TERN_AT_TCP : TERN_AT_UDP;
     const tern_endpoint *to = (s->flags & F_PEER) ? &s->peer : &s->dst;
     uint16_t lp = s->kind == K_DGRAM ? s->local.port : 0;
@@ -899,11 +905,13 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
     op_begin(m, OP_START, i, s->link, n);
     return true;
   }
-  if (s->state == S_STATUS) {
+  /* Being closed, the link needs no AT+CIPSTATUS: AT+CIPCLOSE next, as
+   * after an abort (before, the status went out first). */
+  if (s->state == S_STATUS && !(s->flags & F_CLOSING)) {
     op_begin(m, OP_STATUS, i, s->link, 0);
     return true;
   }
-  if (s->state != S_OPEN) {
+  if (s->state != S_OPEN && s->state != S_STATUS) {
     return false;
   }
   if ((s->flags & (F_HELD | F_CLOSING)) == F_HELD) {
@@ -1467,8 +1475,19 @@ static int close_err(const tern_socket_at_sock *s) {
   return s->err == 0 && s->tx_len > 0 ? TERN_ECONNRESET : s->err;
 }
 
+/* A link whose AT+CIPSTART has not gone out (none in flight for it) is
+ * freed at once by a close as by an abort: the modem never opened it.
+ * Before, a close still sent the connect, then AT+CIPSTATUS and
+ * AT+CIPCLOSE. */
+static void drop_unopened(tern_socket_at_sock *s) {
+  if (s->state == S_START && s->m->op_link != s->link) {
+    sock_gone(s, 0);
+  }
+}
+
 /* Starts closing the link (once tx is sent); whether it is done. */
 static bool close_link(tern_socket_at_sock *s) {
+  drop_unopened(s);
   if (s->link == NO_SOCK) {
     return true;
   }
@@ -1522,19 +1541,16 @@ static void at_abort(tern_socket *so) {
     }
     m->lst = NO_SOCK;
   }
+  drop_unopened(s);
   if (s->link != NO_SOCK) {
     uint8_t l = s->link;
-    bool in_flight = m->op != OP_NONE && m->cur == index_of(s);
+    bool in_flight = m->cur == index_of(s); /* op_end clears cur */
     if (in_flight) {
       m->cur = NO_SOCK; /* the command finishes for nobody */
     }
-    if (s->state == S_START && !in_flight) {
-      link_free(m, l); /* never opened */
-    } else {
-      m->link_sock[l] = LINK_ORPHAN;
-      if (!(in_flight && (m->op == OP_START || m->op == OP_CLOSE))) {
-        m->orphan |= (uint8_t)(1u << l);
-      }
+    m->link_sock[l] = LINK_ORPHAN;
+    if (!(in_flight && (m->op == OP_START || m->op == OP_CLOSE))) {
+      m->orphan |= (uint8_t)(1u << l);
     }
     wake_runner(m);
   }

@@ -1888,6 +1888,94 @@ TEST_F(ModemTest, ConnectionClosedBeforeItsOkEndsTheStream) {
   AbortAll(fx, {a});
 }
 
+// A close before the connect went out to the modem (its AT+CIPSTART still
+// waiting behind the runner) frees the link and the socket at once, as an
+// abort does then: the modem is told nothing. Before the fix the close
+// still sent AT+CIPSTART, AT+CIPSTATUS and AT+CIPCLOSE: a connection
+// opened to the peer (which saw it accepted, then ended) only to be
+// closed. Both closes: the socket's and the stream's (whose reads then
+// give the end of stream).
+TEST_F(ModemTest, CloseBeforeTheConnectWentOutSendsNothing) {
+  ScriptedModem fx(500);
+  fx.Pump(20);  // the start sequence
+  tern_endpoint to = ScriptedPeer();
+  tern_socket *a;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  int err = 1;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0, nothing sent yet
+  EXPECT_EQ(tern_socket_poll_close(a, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0 again: it was freed
+  tern_stream as = tern_socket_stream(a);
+  EXPECT_EQ(tern_stream_poll_close(&as, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  char buf[8];
+  ptrdiff_t n = 1;
+  EXPECT_EQ(tern_stream_poll_read(&as, &cx, buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 0);
+  EXPECT_EQ(tern_socket_poll_close(a, &cx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  fx.Pump(20);
+  EXPECT_FALSE(fx.Sent("AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7")) << fx.Log();
+  EXPECT_FALSE(fx.Sent("AT+CIPCLOSE=0")) << fx.Log();
+  // The link is free: a connect takes it and carries bytes.
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  EXPECT_EQ(SendAndFlush(fx, a, "hello"), 0);
+  EXPECT_EQ(fx.payload_, "hello");
+  AbortAll(fx, {a});
+}
+
+// A close while the connect's AT+CIPSTART is in flight waits for its
+// answer, then closes the link at once with AT+CIPCLOSE, as an abort then
+// does (before, AT+CIPSTATUS went out first, for a socket being closed).
+// An ALREADY CONNECTED answer moves a connect to another link: one being
+// closed does not go on there (before, AT+CIPSTART=1 went out, then
+// AT+CIPSTATUS and AT+CIPCLOSE=1), and the link the modem holds is closed.
+TEST_F(ModemTest, CloseWhileTheConnectRunsClosesTheLinkOnceItAnswers) {
+  ScriptedModem fx(500);
+  fx.start_["0"] = "";  // answered below
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_endpoint to = ScriptedPeer();
+  tern_socket *a;
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  int err = 1;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);
+  const std::string start0 = "AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7";
+  ASSERT_TRUE(fx.PumpUntilSent(start0));
+  EXPECT_EQ(tern_socket_poll_close(a, &cx, &err), TERN_PENDING);
+  fx.Write("0,CONNECT\r\n\r\nOK\r\n");
+  EXPECT_EQ(CloseSocket(fx, a), 0);
+  EXPECT_TRUE(fx.Sent("AT+CIPCLOSE=0")) << fx.Log();
+  EXPECT_FALSE(fx.Sent("AT+CIPSTATUS")) << fx.Log();
+
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0: the close freed it
+  for (int i = 0; i < 200 && fx.Count(start0) < 2; i++)
+    fx.Pump(2);
+  ASSERT_EQ(fx.Count(start0), 2u) << fx.Log();
+  EXPECT_EQ(tern_socket_poll_close(a, &cx, &err), TERN_PENDING);
+  fx.Write("ALREADY CONNECTED\r\n\r\nERROR\r\n");
+  EXPECT_EQ(CloseSocket(fx, a), 0);
+  for (int i = 0; i < 200 && fx.Count("AT+CIPCLOSE=0") < 2; i++)
+    fx.Pump(2);
+  EXPECT_EQ(fx.Count("AT+CIPCLOSE=0"), 2u) << fx.Log();
+  fx.Pump(20);
+  EXPECT_FALSE(fx.Sent("AT+CIPSTART=1,\"TCP\",\"192.0.2.1\",7")) << fx.Log();
+  EXPECT_FALSE(fx.Sent("AT+CIPSTATUS")) << fx.Log();
+  EXPECT_FALSE(fx.Sent("AT+CIPCLOSE=1")) << fx.Log();
+  // Every link is free: a connect takes link 0 and carries bytes.
+  fx.start_.clear();
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  EXPECT_EQ(SendAndFlush(fx, a, "hello"), 0);
+  EXPECT_EQ(fx.payload_, "hello");
+  AbortAll(fx, {a});
+}
+
 // Payload nobody may have is dropped and counted once, byte for byte:
 // data for a link the application aborted (the modem has not closed it
 // yet), for a link no socket opened, and a datagram from another sender
