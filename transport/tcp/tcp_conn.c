@@ -696,8 +696,12 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
    * and refusing them loses their news of our data. */
   if (!ack_only && !(seg_len == 0 && s->seq == rcv_nxt + wnd) &&
       !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
-    if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0) {
-      enter_time_wait(c, now); /* the FIN again: 2 MSL again */
+    /* The peer's FIN again (it ends at RCV.NXT): 2 MSL again. Any other
+     * FIN here only draws the ACK (RFC 9293 3.10.7.4), or bogus ones
+     * would hold TIME-WAIT for ever. */
+    if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0 &&
+        (uint32_t)(s->seq + seg_len) == rcv_nxt) {
+      enter_time_wait(c, now);
     }
     ack_now(c);
     goto drop;

@@ -1163,6 +1163,149 @@ TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
   EXPECT_EQ(tcp.conns, nullptr);
 }
 
+// Found in review: in TIME-WAIT every FIN that failed the sequence test
+// restarted the 2 MSL wait, wherever its sequence number was, so anyone
+// who knew the four-tuple could hold the connection's storage in
+// TIME-WAIT for ever with bogus FINs. RFC 9293 3.10.7.4 restarts it only
+// for "a retransmission of the remote FIN": one ending at RCV.NXT, the
+// FIN we already acknowledged. Any other gets the ACK an unacceptable
+// segment earns, and TIME-WAIT still ends on time.
+TEST_F(TcpConn, OnlyTheResentFinRestartsTimeWait) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  // The peer's 4 bytes and FIN: RCV.NXT kPeerIss + 6.
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2, Bytes(4, 'z')));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(30000);
+  const uint32_t rcv_nxt = kPeerIss + 6;
+  struct {
+    uint32_t seq;
+    size_t len;
+  } bogus[] = {
+      {rcv_nxt - 2, 0},            // before the FIN's number
+      {kPeerIss + 1, 0},           // the data's first number, no data
+      {kPeerIss + 1, 3},           // data ending before the FIN's number
+      {rcv_nxt - 1000, 0},         // far behind
+      {rcv_nxt + 0x40000000u, 0},  // far ahead, out of the window
+      {rcv_nxt + 0x7fffff00u, 2},  // half the sequence space away
+  };
+  for (const auto &b : bogus) {
+    std::vector<Seg> out = Send(
+        Peer(TERN_TCP_ACK | TERN_TCP_FIN, b.seq, iss + 2, Bytes(b.len, 'b')));
+    ASSERT_EQ(out.size(), 1u) << b.seq - kPeerIss;
+    EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+    EXPECT_EQ(out[0].seq, iss + 2);
+    EXPECT_EQ(out[0].ack, rcv_nxt);
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  }
+  // In the window, after RCV.NXT: no FIN of the peer's either.
+  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, rcv_nxt + 1, iss + 2));
+  tern_sim_advance(29999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  EXPECT_EQ(tcp.conns, nullptr);
+}
+
+// The FIN resent with its data (SEG.SEQ + SEG.LEN at RCV.NXT) is the
+// remote FIN again: acknowledged, and TIME-WAIT restarts.
+TEST_F(TcpConn, TheFinResentWithItsDataRestartsTimeWait) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  Seg fin =
+      Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2, Bytes(4, 'z'));
+  Send(fin);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(30000);
+  std::vector<Seg> out = Send(fin);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, kPeerIss + 6);
+  tern_sim_advance(59999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
+// FIN-WAIT-2's bound is restarted only by segments that pass the
+// sequence test: FINs out of the window draw an ACK and change nothing.
+TEST_F(TcpConn, FinsOutOfTheWindowDoNotExtendFinWait2) {
+  uint32_t iss;
+  Open(&iss);
+  int err = 1;
+  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  tern_sim_advance(30000);
+  for (uint32_t seq : {kPeerIss, kPeerIss - 1000, kPeerIss + 0x40000000u}) {
+    std::vector<Seg> out =
+        Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq, iss + 2));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+    EXPECT_EQ(out[0].ack, kPeerIss + 1);
+    EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  }
+  tern_sim_advance(29999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
+// In LAST-ACK and CLOSING the peer's FIN again (our ACK of it lost) is
+// acknowledged at once; our own FIN goes again at the retransmission
+// timeout, as before.
+TEST_F(TcpConn, TheFinAgainInLastAckOrClosingIsAcknowledged) {
+  for (bool closing : {false, true}) {
+    SCOPED_TRACE(closing ? "CLOSING" : "LAST-ACK");
+    uint32_t iss;
+    Open(&iss);
+    int err = 1;
+    if (closing) {
+      EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+      ASSERT_EQ(Run().size(), 1u);
+      Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+      ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSING);
+    } else {
+      Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+      EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
+      ASSERT_EQ(Run().size(), 1u);
+      ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_LAST_ACK);
+    }
+    std::vector<Seg> out =
+        Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kPeerIss + 2);
+    uint32_t rto = conn.rtt.rto;
+    tern_sim_advance(rto);
+    out = Run();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+    EXPECT_EQ(out[0].seq, iss + 1);
+    EXPECT_EQ(out[0].ack, kPeerIss + 2);
+    Send(Peer(TERN_TCP_ACK, kPeerIss + 2, iss + 2));
+    EXPECT_EQ(tern_tcp_get_state(&conn),
+              closing ? TERN_TCP_TIME_WAIT : TERN_TCP_CLOSED);
+    tern_tcp_abort(&conn);
+    Run();
+  }
+}
+
 // The ACK of the peer's FIN goes even when TIME-WAIT is over before the
 // runner sends it: with cfg.time_wait 0 (no TIME-WAIT) the runner's pass
 // ended the connection first, and finish() forgot the ACK owed, so the
