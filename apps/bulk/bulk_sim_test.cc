@@ -130,6 +130,38 @@ TEST(BulkSim, ASilentClientDoesNotHoldDiscardForEver) {
   tern_simlink_close(&w->link);
 }
 
+// A peer that takes the connection and never reads: bulk's writes wait
+// on a shut window, so each is bounded by TERN_BULK_IDLE_MS and the
+// connection then ends with TERN_ETIMEDOUT (in listen mode the next one
+// is served). Until branch rev30d bulk waited for ever: TCP probes a zero
+// window for as long as the peer answers.
+TEST(BulkSim, APeerThatNeverReadsEndsTheConnectionAfterTheIdleTimeout) {
+  auto w = MakeWorld(1, TERN_SIMLINK_CONFIG_DEFAULT);
+  struct Sink {
+    tern_tcp_listener lst;
+    tern_tcp_conn conn;
+    uint8_t tx[64], rx[64];
+  };
+  auto sink = std::make_unique<Sink>();
+  ASSERT_EQ(tern_tcp_conn_init(&sink->conn, &w->b.tcp, sink->tx,
+                               sizeof sink->tx, sink->rx, sizeof sink->rx),
+            0);
+  tern_endpoint local = {};
+  local.port = 5002;
+  ASSERT_EQ(tern_tcp_listen(&w->b.tcp, &sink->lst, &local, &sink->conn, 1), 0);
+  tern_endpoint to = B(5002);
+  ASSERT_EQ(tern_bulk_connect(&w->bulk, &w->ex, &w->a.tcp, &to, kBytes), 0);
+  tern_time start = tern_now();
+  for (int i = 0; i < 300000 && !w->bulk.done; i++)
+    tern_executor_run_once(&w->ex), tern_sim_advance(1);
+  EXPECT_TRUE(w->bulk.done)
+      << "still sending after " << (tern_now() - start) << " ms";
+  EXPECT_EQ(w->bulk.err, TERN_ETIMEDOUT);
+  EXPECT_LT(w->bulk.sent, kBytes);
+  EXPECT_LE(tern_now() - start, (tern_time)TERN_BULK_IDLE_MS + 1000);
+  tern_simlink_close(&w->link);
+}
+
 // A client that reads to the end and checks the pattern.
 struct Reader {
   tern_task task;
