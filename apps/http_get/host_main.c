@@ -4,7 +4,8 @@
  *   http_get_posix [--timeout S] http://A.B.C.D[:PORT]/path
  *   http_get_tern [--timeout S] --tap NAME --addr A.B.C.D/P [--gw G] http://...
  * --timeout (default 10): give up when the connect, the head or one body
- * read waits longer than S seconds (TERN_ETIMEDOUT).
+ * read waits longer than S seconds (TERN_ETIMEDOUT); a close that waits
+ * longer is reset (the body read whole still exits 0).
  * Exit: 0 for a 2xx response read whole, 3 for another status (its body is
  * still written), 1 for an error (one line on stderr), 2 for usage. */
 #include <inttypes.h>
@@ -68,7 +69,15 @@ static tern_poll run(tern_task *t, tern_cx *cx) {
   if (s->err != 0) {
     tern_http_get_abort(&s->get);
   }
-  TERN_CO_AWAIT(&s->co, tern_http_get_poll_close(&s->get, cx, &s->cerr));
+  /* The close waits for the server to acknowledge it, which a server may
+   * never do: bounded too, then reset. */
+  TERN_CO_AWAIT(
+      &s->co, tern_with_timeout(&s->timer, cx,
+                                tern_http_get_poll_close(&s->get, cx, &s->cerr),
+                                s->timeout_ms, &s->expired));
+  if (s->expired) {
+    tern_http_get_abort(&s->get);
+  }
   TERN_CO_END(&s->co);
 }
 
