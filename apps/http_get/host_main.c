@@ -115,7 +115,7 @@ static int usage(const char *prog) {
 
 int main(int argc, char **argv) {
   const char *prog = argv[0];
-  const char *url = NULL;
+  char *url = NULL;
   uint64_t timeout_s = 10;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -141,6 +141,10 @@ int main(int argc, char **argv) {
   const char *path = NULL;
   if (url == NULL) {
     return usage(prog);
+  }
+  char *fragment = strchr(url, '#');
+  if (fragment != NULL) {
+    *fragment = '\0'; /* the client's own: never sent (RFC 9110 4.2.4) */
   }
   if (parse_url(url, host, sizeof host, &server, &path) != 0) {
     fprintf(stderr, "%s: bad URL %s (want http://ADDRESS[:PORT]/PATH)\n", prog,
