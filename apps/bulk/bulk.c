@@ -32,8 +32,16 @@ static tern_poll writer_poll(tern_task *t, tern_cx *cx) {
     /* The pattern is made where it will be sent from: in the send ring's
      * free run, then committed. */
     while (b->sent < b->total) {
+      /* Bounded: a peer that never reads would keep its window shut,
+       * and TCP probes it for as long as it answers. */
       TERN_CO_AWAIT(&b->w.co,
-                    tern_tcp_poll_reserve(b->w.c, cx, &b->w.room, &b->w.n));
+                    tern_with_timeout(
+                        &b->w.timer, cx,
+                        tern_tcp_poll_reserve(b->w.c, cx, &b->w.room, &b->w.n),
+                        TERN_BULK_IDLE_MS, &b->w.expired));
+      if (b->w.expired) {
+        b->w.n = TERN_ETIMEDOUT;
+      }
       if (b->w.n < 0) {
         break;
       }

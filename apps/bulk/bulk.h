@@ -26,6 +26,12 @@
 extern "C" {
 #endif
 
+/* How long one wait for room in the send ring may last (a peer that
+ * never reads) before the connection is reset and ends with
+ * TERN_ETIMEDOUT. */
+#ifndef TERN_BULK_IDLE_MS
+#define TERN_BULK_IDLE_MS 60000
+#endif
 #ifndef TERN_BULK_TX_RING
 #define TERN_BULK_TX_RING 16384
 #endif
@@ -59,6 +65,8 @@ typedef struct tern_bulk {
     tern_task task;
     tern_co co;
     tern_tcp_conn *c;
+    tern_timer timer; /* each wait's deadline (TERN_BULK_IDLE_MS) */
+    bool expired;
     uint8_t *room; /* the send ring's free run */
     ptrdiff_t n;   /* its length, or the error */
     size_t len;    /* of it filled and committed */

@@ -98,6 +98,70 @@ TEST(BulkSim, ToDiscardAtOnePercentLoss) {
   }
 }
 
+// Discard serves one connection at a time: a client that connects and
+// sends nothing is given up after TERN_DISCARD_TCP_IDLE_MS (counted in
+// tcp_errors) and the next one served. Until branch rev30d it held the
+// service for ever and the bulk source behind it never got in.
+TEST(BulkSim, ASilentClientDoesNotHoldDiscardForEver) {
+  auto w = MakeWorld(1, TERN_SIMLINK_CONFIG_DEFAULT);
+  ASSERT_EQ(tern_discard_start(&w->discard, &w->ex, &w->b.tcp, nullptr), 0);
+  struct Silent {
+    tern_tcp_conn conn;
+    uint8_t tx[64], rx[64];
+  };
+  auto silent = std::make_unique<Silent>();
+  ASSERT_EQ(
+      tern_tcp_conn_init(&silent->conn, &w->a.tcp, silent->tx,
+                         sizeof silent->tx, silent->rx, sizeof silent->rx),
+      0);
+  tern_endpoint to = B(TERN_DISCARD_PORT);
+  ASSERT_EQ(tern_tcp_connect(&silent->conn, &to), 0);
+  for (int i = 0; i < 1000; i++)
+    tern_executor_run_once(&w->ex), tern_sim_advance(1);
+  ASSERT_EQ(tern_bulk_connect(&w->bulk, &w->ex, &w->a.tcp, &to, 1000), 0);
+  tern_time start = tern_now();
+  for (int i = 0; i < 300000 && w->discard.stats.tcp_conns == 0; i++)
+    tern_executor_run_once(&w->ex), tern_sim_advance(1);
+  EXPECT_EQ(w->discard.stats.tcp_conns, 1u)
+      << "not served after " << (tern_now() - start) << " ms";
+  EXPECT_EQ(w->discard.stats.tcp_errors, 1u);  // the silent one
+  EXPECT_EQ(w->discard.stats.tcp_bytes, 1000u);
+  EXPECT_LE(tern_now() - start, (tern_time)TERN_DISCARD_TCP_IDLE_MS);
+  tern_simlink_close(&w->link);
+}
+
+// A peer that takes the connection and never reads: bulk's writes wait
+// on a shut window, so each is bounded by TERN_BULK_IDLE_MS and the
+// connection then ends with TERN_ETIMEDOUT (in listen mode the next one
+// is served). Until branch rev30d bulk waited for ever: TCP probes a zero
+// window for as long as the peer answers.
+TEST(BulkSim, APeerThatNeverReadsEndsTheConnectionAfterTheIdleTimeout) {
+  auto w = MakeWorld(1, TERN_SIMLINK_CONFIG_DEFAULT);
+  struct Sink {
+    tern_tcp_listener lst;
+    tern_tcp_conn conn;
+    uint8_t tx[64], rx[64];
+  };
+  auto sink = std::make_unique<Sink>();
+  ASSERT_EQ(tern_tcp_conn_init(&sink->conn, &w->b.tcp, sink->tx,
+                               sizeof sink->tx, sink->rx, sizeof sink->rx),
+            0);
+  tern_endpoint local = {};
+  local.port = 5002;
+  ASSERT_EQ(tern_tcp_listen(&w->b.tcp, &sink->lst, &local, &sink->conn, 1), 0);
+  tern_endpoint to = B(5002);
+  ASSERT_EQ(tern_bulk_connect(&w->bulk, &w->ex, &w->a.tcp, &to, kBytes), 0);
+  tern_time start = tern_now();
+  for (int i = 0; i < 300000 && !w->bulk.done; i++)
+    tern_executor_run_once(&w->ex), tern_sim_advance(1);
+  EXPECT_TRUE(w->bulk.done)
+      << "still sending after " << (tern_now() - start) << " ms";
+  EXPECT_EQ(w->bulk.err, TERN_ETIMEDOUT);
+  EXPECT_LT(w->bulk.sent, kBytes);
+  EXPECT_LE(tern_now() - start, (tern_time)TERN_BULK_IDLE_MS + 1000);
+  tern_simlink_close(&w->link);
+}
+
 // A client that reads to the end and checks the pattern.
 struct Reader {
   tern_task task;

@@ -10,11 +10,19 @@ static tern_poll tcp_poll(tern_task *t, tern_cx *cx) {
                                                    &d->tcp.conn));
     d->tcp.bytes = 0;
     for (;;) {
-      /* Counted and dropped where they lie in the receive ring. */
-      TERN_CO_AWAIT(&d->tcp.co, tern_tcp_poll_peek(d->tcp.conn, cx,
-                                                   &d->tcp.view, &d->tcp.n));
+      /* Counted and dropped where they lie in the receive ring. Each
+       * wait is bounded: one connection is served at a time, and a peer
+       * that sends nothing would hold it for ever. */
+      TERN_CO_AWAIT(&d->tcp.co, tern_with_timeout(
+                                    &d->tcp.timer, cx,
+                                    tern_tcp_poll_peek(d->tcp.conn, cx,
+                                                       &d->tcp.view, &d->tcp.n),
+                                    TERN_DISCARD_TCP_IDLE_MS, &d->tcp.expired));
+      if (d->tcp.expired) {
+        d->tcp.n = TERN_ETIMEDOUT;
+      }
       if (d->tcp.n <= 0) {
-        break; /* the peer's FIN (0) or an error */
+        break; /* the peer's FIN (0), an error or the idle timeout */
       }
       d->tcp.bytes += (uint64_t)d->tcp.n;
       d->stats.tcp_bytes += (uint64_t)d->tcp.n;

@@ -1,7 +1,8 @@
 /* The discard service (RFC 863, port 9) over TCP and UDP: every byte
  * received is dropped, and counted (TCP's where they lie in the receive
  * ring: no buffer of the application's). One TCP connection is served
- * at a time (the listener's other slots hold the next ones' handshakes);
+ * at a time (the listener's other slots hold the next ones' handshakes),
+ * and reset when it sends nothing for TERN_DISCARD_TCP_IDLE_MS;
  * UDP datagrams are counted whole, whatever their length.
  *
  *   static tern_discard d;
@@ -11,12 +12,14 @@
 #ifndef TERN_APPS_DISCARD_H
 #define TERN_APPS_DISCARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tern/co.h"
 #include "tern/executor.h"
 #include "tern/tcp.h"
+#include "tern/timer.h"
 #include "tern/udp.h"
 
 #ifdef __cplusplus
@@ -27,6 +30,11 @@ extern "C" {
 
 #ifndef TERN_DISCARD_TCP_SLOTS
 #define TERN_DISCARD_TCP_SLOTS 2
+#endif
+/* How long the served connection may send nothing before it is reset
+ * (tcp_errors) and the next one served. */
+#ifndef TERN_DISCARD_TCP_IDLE_MS
+#define TERN_DISCARD_TCP_IDLE_MS 60000
 #endif
 #ifndef TERN_DISCARD_TCP_RING
 #define TERN_DISCARD_TCP_RING 8192 /* each connection's receive ring */
@@ -55,6 +63,8 @@ typedef struct tern_discard {
     tern_task task;
     tern_co co;
     tern_waiter waiter; /* in accept */
+    tern_timer timer;   /* each wait's deadline (TERN_DISCARD_TCP_IDLE_MS) */
+    bool expired;
     tern_tcp_conn *conn;
     uint64_t bytes;      /* of this connection */
     const uint8_t *view; /* the unread bytes, in the receive ring */

@@ -18,16 +18,25 @@ static tern_poll server_poll(tern_task *t, tern_cx *cx) {
      * receive ring and freed as far as it was written: a partial write
      * leaves the rest to be shown again, first. */
     for (;;) {
-      TERN_CO_AWAIT(&e->server.co,
-                    tern_tcp_poll_peek(e->server.conn, cx, &e->server.view,
-                                       &e->server.n));
-      if (e->server.n <= 0) {
-        break; /* the peer's FIN (0) or an error */
+      /* Each wait on the peer is bounded: one connection is served at a
+       * time, and a peer that sends nothing, or never reads what is
+       * echoed (a zero window, probed for ever), would hold it for ever. */
+      TERN_CO_AWAIT(
+          &e->server.co,
+          tern_with_timeout(&e->server.timer, cx,
+                            tern_tcp_poll_peek(e->server.conn, cx,
+                                               &e->server.view, &e->server.n),
+                            TERN_ECHO_TCP_IDLE_MS, &e->server.expired));
+      if (e->server.expired || e->server.n <= 0) {
+        break; /* the peer's FIN (0), an error or the idle timeout */
       }
       TERN_CO_AWAIT(&e->server.co,
-                    tern_tcp_poll_write(e->server.conn, cx, e->server.view,
-                                        (size_t)e->server.n, &e->server.w));
-      if (e->server.w < 0) {
+                    tern_with_timeout(
+                        &e->server.timer, cx,
+                        tern_tcp_poll_write(e->server.conn, cx, e->server.view,
+                                            (size_t)e->server.n, &e->server.w),
+                        TERN_ECHO_TCP_IDLE_MS, &e->server.expired));
+      if (e->server.expired || e->server.w < 0) {
         break;
       }
       /* w <= the view shown, which stays unread until consumed (only an
@@ -35,7 +44,7 @@ static tern_poll server_poll(tern_task *t, tern_cx *cx) {
       (void)tern_tcp_consume(e->server.conn, (size_t)e->server.w);
       e->echoed += (uint32_t)e->server.w;
     }
-    if (e->server.n == 0) {
+    if (e->server.n == 0 && !e->server.expired) {
       TERN_CO_AWAIT(&e->server.co,
                     tern_tcp_poll_close(e->server.conn, cx, &e->server.err));
       e->connections++;

@@ -1,10 +1,13 @@
 /* TCP echo (RFC 862, port 7) beside the UDP one, on every build: one
  * connection served at a time (a backlog of two more, SYN cookies past
  * that), every byte read written back, the peer's FIN answered with ours
- * once everything was echoed. */
+ * once everything was echoed; a peer that holds it longer than
+ * TERN_ECHO_TCP_IDLE_MS without sending, or without reading what is
+ * echoed, is reset so that the next one is served. */
 #ifndef TERN_APPS_ECHO_TCP_H
 #define TERN_APPS_ECHO_TCP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +15,7 @@
 #include "tern/executor.h"
 #include "tern/ip.h"
 #include "tern/tcp.h"
+#include "tern/timer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,6 +26,11 @@ extern "C" {
  * back from the receive ring itself: no copy buffer. */
 #ifndef TERN_ECHO_TCP_SLOTS
 #define TERN_ECHO_TCP_SLOTS 3
+#endif
+/* How long the served connection may wait for the peer, for its bytes
+ * or for room to echo them, before it is reset and the next one served. */
+#ifndef TERN_ECHO_TCP_IDLE_MS
+#define TERN_ECHO_TCP_IDLE_MS 60000
 #endif
 #ifndef TERN_ECHO_TCP_RING
 #define TERN_ECHO_TCP_RING 8192
@@ -39,6 +48,8 @@ typedef struct tern_echo_tcp {
     tern_task task;
     tern_co co;
     tern_waiter waiter; /* in accept */
+    tern_timer timer;   /* each wait's deadline (TERN_ECHO_TCP_IDLE_MS) */
+    bool expired;
     tern_tcp_conn *conn;
     const uint8_t *view; /* unread bytes, in the receive ring */
     ptrdiff_t n;         /* their number */

@@ -268,4 +268,35 @@ TEST(EchoSecurity, AnOrdinaryDatagramIsEchoed) {
   tern_udp_close(&client);
 }
 
+// A datagram longer than the app's buffer (here 1,490 bytes, past
+// TERN_ECHO_BUF_SIZE's 1,472, on a link with an MTU of 1,536 as the host
+// program's --slip --mtu 1536 has) is echoed cut to the buffer and counted
+// in stats.truncated.
+TEST(EchoSecurity, ADatagramLongerThanTheBufferIsEchoedCutAndCounted) {
+  TwoHosts h;
+  tern_memnetdev_set_mtu(&h.pair, 1536);
+  static tern_udp_sock client;
+  static uint8_t ring[2048];
+  client = tern_udp_sock{};
+  tern_endpoint local = tern_endpoint{};
+  local.port = 40000;
+  ASSERT_EQ(tern_udp_bind(&h.a.udp, &client, &local, ring, sizeof ring), 0);
+  std::string big(1490, 'b');
+  for (size_t i = 0; i < big.size(); i++)
+    big[i] = static_cast<char>('a' + i % 26);
+  h.Inject(kA, 40000, kB, 7, big);
+  h.Seconds(2);
+  EXPECT_EQ(h.b.stats.truncated, 1u);
+  EXPECT_EQ(h.b.stats.echoed, 1u);
+  static char buf[2048];
+  tern_endpoint from;
+  int n = 0;
+  ASSERT_EQ(tern_udp_poll_recv_from(&client, &h.cx, &from, buf, sizeof buf, &n),
+            TERN_READY);
+  ASSERT_EQ(n, TERN_ECHO_BUF_SIZE);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)),
+            big.substr(0, TERN_ECHO_BUF_SIZE));
+  tern_udp_close(&client);
+}
+
 }  // namespace

@@ -4,7 +4,8 @@
  *   http_get_posix [--timeout S] http://A.B.C.D[:PORT]/path
  *   http_get_tern [--timeout S] --tap NAME --addr A.B.C.D/P [--gw G] http://...
  * --timeout (default 10): give up when the connect, the head or one body
- * read waits longer than S seconds (TERN_ETIMEDOUT).
+ * read waits longer than S seconds (TERN_ETIMEDOUT); a close that waits
+ * longer is reset (the body read whole still exits 0).
  * Exit: 0 for a 2xx response read whole, 3 for another status (its body is
  * still written), 1 for an error (one line on stderr), 2 for usage. */
 #include <inttypes.h>
@@ -68,7 +69,15 @@ static tern_poll run(tern_task *t, tern_cx *cx) {
   if (s->err != 0) {
     tern_http_get_abort(&s->get);
   }
-  TERN_CO_AWAIT(&s->co, tern_http_get_poll_close(&s->get, cx, &s->cerr));
+  /* The close waits for the server to acknowledge it, which a server may
+   * never do: bounded too, then reset. */
+  TERN_CO_AWAIT(
+      &s->co, tern_with_timeout(&s->timer, cx,
+                                tern_http_get_poll_close(&s->get, cx, &s->cerr),
+                                s->timeout_ms, &s->expired));
+  if (s->expired) {
+    tern_http_get_abort(&s->get);
+  }
   TERN_CO_END(&s->co);
 }
 
@@ -106,7 +115,7 @@ static int usage(const char *prog) {
 
 int main(int argc, char **argv) {
   const char *prog = argv[0];
-  const char *url = NULL;
+  char *url = NULL;
   uint64_t timeout_s = 10;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -132,6 +141,10 @@ int main(int argc, char **argv) {
   const char *path = NULL;
   if (url == NULL) {
     return usage(prog);
+  }
+  char *fragment = strchr(url, '#');
+  if (fragment != NULL) {
+    *fragment = '\0'; /* the client's own: never sent (RFC 9110 4.2.4) */
   }
   if (parse_url(url, host, sizeof host, &server, &path) != 0) {
     fprintf(stderr, "%s: bad URL %s (want http://ADDRESS[:PORT]/PATH)\n", prog,

@@ -14,11 +14,12 @@ enum {
 };
 
 /* No space, no control byte: nothing the request's framing could be
- * confused by (RFC 9112 3.2, 5). */
+ * confused by (RFC 9112 3.2, 5); no '#': a fragment is never sent (RFC
+ * 9110 4.2.4), nor is it part of an authority. */
 static int clean(const char *s) {
   for (; *s != '\0'; s++) {
     unsigned char c = (unsigned char)*s;
-    if (c <= 0x20 || c == 0x7f) {
+    if (c <= 0x20 || c == 0x7f || c == '#') {
       return 0;
     }
   }

@@ -67,7 +67,8 @@ typedef struct tern_http_get {
  * host (the URL's authority, e.g. "10.0.0.1:8000"), opens a stream socket
  * on net and starts connecting to server. Returns 0, TERN_EINVAL (NULL
  * arguments, a path not starting with '/', a space or control byte in
- * host or path), TERN_ENOSPC (the request does not fit TERN_HTTP_GET_BUF)
+ * host or path, a '#' in either: a fragment is never sent),
+ * TERN_ENOSPC (the request does not fit TERN_HTTP_GET_BUF)
  * or the socket's error (nothing is left open then). */
 int tern_http_get_start(tern_http_get *g, tern_net *net,
                         const tern_endpoint *server, const char *host,

@@ -264,6 +264,10 @@ TEST_F(HttpGet, StartChecksItsArguments) {
   EXPECT_EQ(tern_http_get_start(&g, net, &ep, "h", "/a\r\nX: y"), TERN_EINVAL);
   EXPECT_EQ(tern_http_get_start(&g, net, &ep, "h h", "/"), TERN_EINVAL);
   EXPECT_EQ(tern_http_get_start(&g, net, &ep, "", "/"), TERN_EINVAL);
+  // A fragment is never sent (RFC 9110 4.2.4; RFC 9112 3.2's origin-form
+  // has none), nor is a '#' part of a Host.
+  EXPECT_EQ(tern_http_get_start(&g, net, &ep, "h", "/a#b"), TERN_EINVAL);
+  EXPECT_EQ(tern_http_get_start(&g, net, &ep, "h#x", "/"), TERN_EINVAL);
   EXPECT_EQ(tern_http_get_start(&g, nullptr, &ep, "h", "/"), TERN_EINVAL);
   std::string long_path = "/" + std::string(TERN_HTTP_GET_BUF, 'p');
   EXPECT_EQ(tern_http_get_start(&g, net, &ep, "h", long_path.c_str()),

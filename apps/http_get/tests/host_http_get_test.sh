@@ -8,7 +8,9 @@
 # body must match the file by SHA-256. Then the errors: a 404 (exit 3), a
 # refused port (exit 1), a server whose header line is too long (exit 1,
 # "message too long"), a server that never answers (--timeout 1: exit 1,
-# "timed out").
+# "timed out"), a server that never acknowledges the client's close
+# (--timeout 1: the body, exit 0, within the test's 20 s; its URL has a
+# fragment, which must not be sent).
 set -euo pipefail
 source apps/echo/tests/netns_lib.sh # (tests run from the runfiles root)
 posix=$1
@@ -43,7 +45,31 @@ import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.0.0.1", 8003)); s.listen(8); print("silent: listening", flush=True)
 time.sleep(600)'
+# A server that sends a whole response (Content-Length: 2) and keeps the
+# connection, with nftables dropping every FIN that comes to it: the
+# client's close is never acknowledged.
+ns_start nofin /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.0.1", 8004)); s.listen(8); print("nofin: listening", flush=True)
+keep = []
+while True:
+    c, _ = s.accept(); line = c.recv(4096).split(b"\r\n")[0]
+    if b"#" in line:  # a fragment must never be sent
+        c.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    else:
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+    keep.append(c)'
+nsx nft -f - <<'NFT'
+table inet nofin {
+  chain input {
+    type filter hook input priority 0;
+    tcp dport 8004 tcp flags & fin == fin drop
+  }
+}
+NFT
 wait_for_log httpd 10 "Serving HTTP"
+wait_for_log nofin 10 "listening"
 wait_for_log bad 10 "listening"
 wait_for_log silent 10 "listening"
 
@@ -122,5 +148,13 @@ for prog in posix tern at_modem; do
   fresh
   fetch $prog-silent 1 "${cmd[@]}" --timeout 1 http://10.0.0.1:8003/
   grep -q "timed out" "$OUT/$prog-silent.err" || fail "$prog: no timeout"
+  # The body is whole; the close that is never acknowledged is given up
+  # after --timeout too (the tern program waited out TCP's user timeout,
+  # 120 s, past the test's 20 s, before branch rev30d).
+  fresh
+  # The URL's fragment is cut off, not sent (the server answers 400 to a
+  # request line with '#'; until branch rev30d it was sent).
+  fetch $prog-nofin 0 "${cmd[@]}" --timeout 1 http://10.0.0.1:8004/x#frag
+  [ "$(cat "$OUT/$prog-nofin.out")" = hi ] || fail "$prog: body not hi"
 done
 echo "PASS"
