@@ -967,9 +967,12 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
                                             : NULL;
   /* The peer's suggestion: ours now (a Reject is recorded by cp_input).
    * 0.0.0.0 suggests nothing (it asks for an address, RFC 1332 3.3):
-   * ignored, as pppd does. */
-  if (to != NULL && !rej && o->len == 4 &&
-      (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
+   * ignored, as pppd does; so is what no host can be (0/8, multicast,
+   * 240/4, broadcast) and loopback as our address (pppd's bad_ip_adrs),
+   * not as a DNS server's: slirp gives 127.0.0.1. */
+  uint8_t a = o->val[0];
+  if (to != NULL && !rej && o->len == 4 && a != 0 && a < 224 &&
+      (a != 127 || o->type != TERN_IPCP_ADDR)) {
     memcpy(to, o->val, 4);
   }
 }

@@ -2090,6 +2090,49 @@ TEST_F(Ppp, AnIpcpNakOfAddressZeroKeepsOurAddress) {
   EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
 }
 
+// A Nak may suggest only a usable unicast address for us or for a DNS
+// server (RFC 1332 3.3, RFC 1877 1): one in 0/8, of multicast (224/4),
+// 240/4 or broadcast is ignored as 0.0.0.0 is, and so is loopback as our
+// address (pppd's bad_ip_adrs refuses these). Loopback as a DNS server is
+// still taken: slirp gives 127.0.0.1 (GoldenSlirpSession). They were all
+// taken: the link came up as 255.255.255.255 with a multicast DNS server.
+TEST_F(Ppp, AnIpcpNakOfAnUnusableAddressIsIgnored) {
+  tern_ppp_config c = Default();
+  memcpy(c.local_addr, "\x0a\x00\x00\x05", 4);
+  c.want_dns = 2;
+  Init(c);
+  LcpUp();
+  const Bytes bad[] = {{255, 255, 255, 255}, {224, 0, 0, 1}, {239, 1, 2, 3},
+                       {240, 0, 0, 1},       {0, 1, 2, 3},   {127, 0, 0, 1}};
+  for (const Bytes &b : bad) {
+    Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    Bytes dns = b[0] == 127 ? Bytes({9, 9, 9, 9}) : b;
+    Bytes dns2 = b[0] == 127 ? Bytes({255, 255, 255, 255}) : b;
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_NAK, req.id(),
+                Cat({Opt(TERN_IPCP_ADDR, b), Opt(TERN_IPCP_DNS1, dns),
+                     Opt(TERN_IPCP_DNS2, dns2)})));
+  }
+  Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 5}));
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS1), Bytes({9, 9, 9, 9}));
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS2), Bytes({0, 0, 0, 0}));
+  // Loopback is a DNS server's address still.
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                   Opt(TERN_IPCP_DNS2, {127, 0, 0, 1})));
+  req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS2), Bytes({127, 0, 0, 1}));
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPCP, ack);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  ASSERT_TRUE(Up());
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
+  EXPECT_EQ(Bytes(v4.dns1, v4.dns1 + 4), Bytes({9, 9, 9, 9}));
+}
+
 // An MRU (or ACCM) the peer naks us with answers that negotiation, as a
 // Reject does: when negotiation starts afresh (the peer restarts, or
 // tern_ppp_open) we ask for the configured MRU and ACCM again, and the MTU
