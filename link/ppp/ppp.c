@@ -593,7 +593,12 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       } else if (p->magic != 0 && tern_be32(cp.data) == p->magic) {
         drop = &p->ppp_stats.bad_packet; /* our own echo looped back */
       } else {
-        p->echo_out = 0;
+        /* An answer to one of our echoes still unanswered (the last
+         * echo_out identifiers) shows the peer alive; another is counted
+         * only. */
+        if ((uint8_t)(p->echo_id - cp.id) < p->echo_out) {
+          p->echo_out = 0;
+        }
         p->ppp_stats.echo_replies++;
       }
       break;

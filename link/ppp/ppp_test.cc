@@ -1410,6 +1410,46 @@ TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_replies, 10u);
 }
 
+// Only an Echo-Reply to an Echo-Request of ours still unanswered (its
+// identifier, RFC 1661 5) shows the peer alive: one with another
+// identifier is counted but no answer. Any reply kept the keepalive
+// content, so a peer or line replaying an old reply never counted dead.
+TEST_F(Ppp, AnEchoReplyToNoEchoOfOursIsNoAnswer) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  for (int i = 0; i < 3; i++) {
+    Advance(2000);
+    Frame e = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REPLY, (uint8_t)(e.id() + 1), Be32(kPeerMagic)));
+    EXPECT_TRUE(Up());
+  }
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_replies, 3u);
+  Advance(2000);
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_PEER_DEAD);
+}
+
+// A reply to an earlier echo still unanswered is an answer: the peer is
+// slow, not dead.
+TEST_F(Ppp, AnEchoReplyToAnEarlierEchoIsAnAnswer) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  for (int i = 0; i < 6; i++) {
+    Advance(2000);
+    Frame e = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    Advance(2000);
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REPLY, e.id(), Be32(kPeerMagic)));
+  }
+  EXPECT_TRUE(Up());
+}
+
 // The peer goes silent: echo_fails unanswered echoes, then the link goes
 // down and LCP starts again, bounded by Max-Configure.
 TEST_F(Ppp, KeepaliveLossTakesTheLinkDown) {
