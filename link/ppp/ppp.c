@@ -820,7 +820,7 @@ static void lcp_up(tern_ppp *p) {
   if (p->auth) {
     p->phase = TERN_PPP_AUTHENTICATE;
     p->pap_tries = 0;
-    p->chap_sent = 0; /* no Success or Failure before our Response */
+    p->auth_sent = 0; /* no answer before our request or Response */
     pap_send(p);
   } else {
     network_phase(p);
@@ -897,6 +897,7 @@ static void pap_send(tern_ppp *p) {
     d += n;
   }
   ctl_end(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id, d);
+  p->auth_sent = 1; /* what an Ack or Nak answers (RFC 1334 2.2.2) */
 }
 
 void tern__ppp_auth_done(tern_ppp *p, bool ok) {
@@ -910,10 +911,11 @@ void tern__ppp_auth_done(tern_ppp *p, bool ok) {
 
 static void pap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
-  /* We are never the authenticator: Authenticate-Ack and -Nak only. */
+  /* We are never the authenticator: Authenticate-Ack and -Nak only, to
+   * our request (its identifier, one sent in this phase). */
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
-      cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE ||
-      p->auth != TERN__PPP_AUTH_PAP ||
+      !p->auth_sent || cp.id != p->pap_id ||
+      p->phase != TERN_PPP_AUTHENTICATE || p->auth != TERN__PPP_AUTH_PAP ||
       (cp.code != TERN_PAP_AUTH_ACK && cp.code != TERN_PAP_AUTH_NAK)) {
     p->ppp_stats.bad_packet++;
   } else {

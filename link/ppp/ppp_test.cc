@@ -640,6 +640,47 @@ TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
   ExpectNoAuthAfterwards();
 }
 
+// An Authenticate-Ack is taken only after a request of ours went out in
+// this authentication phase (RFC 1334 2.2.2: its identifier is the
+// request's), as CHAP's Success is. With no buffer for the first request,
+// an Ack carrying the identifier last used (0 here, or the previous
+// session's) took us to the network phase.
+TEST_F(Ppp, APapAckBeforeOurRequestIsDropped) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x40,
+              Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+                   Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  // Every buffer taken but the one our Ack arrives in: LCP opens and PAP's
+  // request finds none.
+  std::vector<tern_pkt *> held;
+  while (tern_pkt_pool_available(&pool_) > 1) {
+    held.push_back(tern_pkt_pool_try_alloc(&pool_));
+  }
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  for (tern_pkt *p : held) {
+    tern_pkt_free(p);
+  }
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  EXPECT_TRUE(Sent().empty());
+  uint32_t bad = tern_ppp_get_stats(&ppp_)->bad_packet;
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, 0, {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, bad + 1);
+  // The retry goes out; its Ack is taken.
+  Advance(3000);
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, auth.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+}
+
 TEST_F(Ppp, PapRefusedEndsTheLink) {
   tern_ppp_config c = Default();
   c.user = "tern";
