@@ -843,6 +843,28 @@ TEST_F(Ppp, ChapSuccessOrFailureBeforeOurResponseIsDropped) {
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
 }
 
+// An authenticator that never challenges, or never answers our Response,
+// is given as long as PAP's retries would take: then the link ends as an
+// authentication failure.
+TEST_F(Ppp, ChapThatNeverConcludesGivesUp) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  c.max_configure = 3;
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  Sent();
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 7, {1, 9}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 7);
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+    Advance(3000);
+  }
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+}
+
 TEST_F(Ppp, ChapFailureEndsTheLink) {
   tern_ppp_config c = Default();
   c.user = "tern";
