@@ -90,9 +90,11 @@ struct PppHosts {
   std::vector<Bytes> got;  // IP packets B received
 
   // far_addr: B's own address (empty: B gives none, as RFC 1332 lets
-  // it); given: the address B gives A.
+  // it); given: the address B gives A; own: the address A asks for (empty:
+  // none, B gives one).
   explicit PppHosts(const Bytes &far_addr = {10, 0, 0, 1},
-                    const Bytes &given = {10, 0, 0, 2}, bool ipv6cp = false) {
+                    const Bytes &given = {10, 0, 0, 2}, bool ipv6cp = false,
+                    const Bytes &own = {}) {
     tern_sim_set_time(0);
     tern_memstream_init(&line, ab, sizeof ab, ba, sizeof ba);
     tern_ppp_config ca = {}, cb = {};
@@ -100,6 +102,9 @@ struct PppHosts {
       memcpy(cb.local_addr, far_addr.data(), 4);
     }
     memcpy(cb.peer_addr, given.data(), 4);
+    if (!own.empty()) {
+      memcpy(ca.local_addr, own.data(), 4);
+    }
     tern_rng ra = rng_a.Rng(), rb = rng_b.Rng();
     EXPECT_EQ(tern_ppp_init(&a, tern_memstream_a(&line), &pool_a.pool, tx_a,
                             sizeof tx_a, &ca, &ra),
@@ -313,11 +318,13 @@ TEST(Ipv4Ppp, APeerClaimingOurAddressThatIsTheStandInStillConfigures) {
   delete h;
 }
 
-// A peer that gives us an address no host may have (a hostile or broken
-// one: 127.0.0.1): set_addr refuses it and the interface has no address.
-// Before, the change callback still said up (and nothing kept why).
+// An address no host may have (127.0.0.1) that IPCP opens with: set_addr
+// refuses it and the interface has no address. Before, the change callback
+// still said up (and nothing kept why). The link itself now ignores a
+// peer's Nak suggesting one (link/ppp, branch rev30f), so it is A's own
+// configured address here, which the peer acks.
 TEST(Ipv4Ppp, AnAddressSetAddrRefusesIsReportedNotUp) {
-  auto *h = new PppHosts({10, 0, 0, 1}, {127, 0, 0, 1});
+  auto *h = new PppHosts({10, 0, 0, 1}, {10, 0, 0, 2}, false, {127, 0, 0, 1});
   h->Run();
   tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&h->a);
   ASSERT_EQ(Bytes(v4.local, v4.local + 4), Bytes({127, 0, 0, 1}));

@@ -26,7 +26,7 @@ static void chap_input(tern_ppp *p, tern_pkt *pkt) {
     return;
   }
   if ((cp.code == TERN_CHAP_SUCCESS || cp.code == TERN_CHAP_FAILURE) &&
-      p->chap_sent && cp.id == p->pap_id) {
+      p->auth_sent && cp.id == p->pap_id) {
     tern_pkt_free(pkt);
     if (!again || cp.code == TERN_CHAP_FAILURE) {
       tern__ppp_auth_done(p, cp.code == TERN_CHAP_SUCCESS);
@@ -56,7 +56,7 @@ static void chap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_md5_final(&m, d + 5);
   memcpy(d + 21, p->cfg.user, name_len);
   p->pap_id = cp.id; /* what the Success or Failure must carry */
-  p->chap_sent = 1;
+  p->auth_sent = 1;
   tern__ppp_ctl_send(p, pkt, TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE, cp.id,
                      len);
 }

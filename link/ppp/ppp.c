@@ -593,7 +593,12 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       } else if (p->magic != 0 && tern_be32(cp.data) == p->magic) {
         drop = &p->ppp_stats.bad_packet; /* our own echo looped back */
       } else {
-        p->echo_out = 0;
+        /* An answer to one of our echoes still unanswered (the last
+         * echo_out identifiers) shows the peer alive; another is counted
+         * only. */
+        if ((uint8_t)(p->echo_id - cp.id) < p->echo_out) {
+          p->echo_out = 0;
+        }
         p->ppp_stats.echo_replies++;
       }
       break;
@@ -815,7 +820,7 @@ static void lcp_up(tern_ppp *p) {
   if (p->auth) {
     p->phase = TERN_PPP_AUTHENTICATE;
     p->pap_tries = 0;
-    p->chap_sent = 0; /* no Success or Failure before our Response */
+    p->auth_sent = 0; /* no answer before our request or Response */
     pap_send(p);
   } else {
     network_phase(p);
@@ -892,6 +897,7 @@ static void pap_send(tern_ppp *p) {
     d += n;
   }
   ctl_end(p, pkt, TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ, ++p->pap_id, d);
+  p->auth_sent = 1; /* what an Ack or Nak answers (RFC 1334 2.2.2) */
 }
 
 void tern__ppp_auth_done(tern_ppp *p, bool ok) {
@@ -905,10 +911,11 @@ void tern__ppp_auth_done(tern_ppp *p, bool ok) {
 
 static void pap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
-  /* We are never the authenticator: Authenticate-Ack and -Nak only. */
+  /* We are never the authenticator: Authenticate-Ack and -Nak only, to
+   * our request (its identifier, one sent in this phase). */
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
-      cp.id != p->pap_id || p->phase != TERN_PPP_AUTHENTICATE ||
-      p->auth != TERN__PPP_AUTH_PAP ||
+      !p->auth_sent || cp.id != p->pap_id ||
+      p->phase != TERN_PPP_AUTHENTICATE || p->auth != TERN__PPP_AUTH_PAP ||
       (cp.code != TERN_PAP_AUTH_ACK && cp.code != TERN_PAP_AUTH_NAK)) {
     p->ppp_stats.bad_packet++;
   } else {
@@ -967,9 +974,12 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
                                             : NULL;
   /* The peer's suggestion: ours now (a Reject is recorded by cp_input).
    * 0.0.0.0 suggests nothing (it asks for an address, RFC 1332 3.3):
-   * ignored, as pppd does. */
-  if (to != NULL && !rej && o->len == 4 &&
-      (o->val[0] | o->val[1] | o->val[2] | o->val[3]) != 0) {
+   * ignored, as pppd does; so is what no host can be (0/8, multicast,
+   * 240/4, broadcast) and loopback as our address (pppd's bad_ip_adrs),
+   * not as a DNS server's: slirp gives 127.0.0.1. */
+  uint8_t a = o->val[0];
+  if (to != NULL && !rej && o->len == 4 && a != 0 && a < 224 &&
+      (a != 127 || o->type != TERN_IPCP_ADDR)) {
     memcpy(to, o->val, 4);
   }
 }

@@ -221,7 +221,8 @@ typedef struct tern_ppp {
   /* PAP: our request's identifier (with CHAP: our last Response's). */
   uint8_t pap_id;
   uint8_t pap_tries;
-  uint8_t chap_sent; /* a CHAP Response went out since LCP was opened */
+  uint8_t auth_sent; /* a PAP request or CHAP Response went out since LCP
+                      * was opened */
   /* The keepalive, set by tern_ppp_use_keepalive (echo_tick NULL and
    * echo_ms 0: none linked), and its timer (the restart timers are the
    * automata's). echo_tick runs when LCP is opened (opened true: it arms

@@ -640,6 +640,47 @@ TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
   ExpectNoAuthAfterwards();
 }
 
+// An Authenticate-Ack is taken only after a request of ours went out in
+// this authentication phase (RFC 1334 2.2.2: its identifier is the
+// request's), as CHAP's Success is. With no buffer for the first request,
+// an Ack carrying the identifier last used (0 here, or the previous
+// session's) took us to the network phase.
+TEST_F(Ppp, APapAckBeforeOurRequestIsDropped) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x40,
+              Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+                   Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
+  // Every buffer taken but the one our Ack arrives in: LCP opens and PAP's
+  // request finds none.
+  std::vector<tern_pkt *> held;
+  while (tern_pkt_pool_available(&pool_) > 1) {
+    held.push_back(tern_pkt_pool_try_alloc(&pool_));
+  }
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  for (tern_pkt *p : held) {
+    tern_pkt_free(p);
+  }
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  EXPECT_TRUE(Sent().empty());
+  uint32_t bad = tern_ppp_get_stats(&ppp_)->bad_packet;
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, 0, {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, bad + 1);
+  // The retry goes out; its Ack is taken.
+  Advance(3000);
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, auth.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+}
+
 TEST_F(Ppp, PapRefusedEndsTheLink) {
   tern_ppp_config c = Default();
   c.user = "tern";
@@ -800,6 +841,28 @@ TEST_F(Ppp, ChapSuccessOrFailureBeforeOurResponseIsDropped) {
   PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x44, {}));
   EXPECT_EQ(st->bad_packet, 3u);
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+}
+
+// An authenticator that never challenges, or never answers our Response,
+// is given as long as PAP's retries would take: then the link ends as an
+// authentication failure.
+TEST_F(Ppp, ChapThatNeverConcludesGivesUp) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  c.max_configure = 3;
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  Sent();
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 7, {1, 9}));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE).id(), 7);
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+    Advance(3000);
+  }
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
 }
 
 TEST_F(Ppp, ChapFailureEndsTheLink) {
@@ -1408,6 +1471,46 @@ TEST_F(Ppp, KeepaliveAnsweredKeepsTheLinkUp) {
   }
   EXPECT_TRUE(Up());
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_replies, 10u);
+}
+
+// Only an Echo-Reply to an Echo-Request of ours still unanswered (its
+// identifier, RFC 1661 5) shows the peer alive: one with another
+// identifier is counted but no answer. Any reply kept the keepalive
+// content, so a peer or line replaying an old reply never counted dead.
+TEST_F(Ppp, AnEchoReplyToNoEchoOfOursIsNoAnswer) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  for (int i = 0; i < 3; i++) {
+    Advance(2000);
+    Frame e = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REPLY, (uint8_t)(e.id() + 1), Be32(kPeerMagic)));
+    EXPECT_TRUE(Up());
+  }
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_replies, 3u);
+  Advance(2000);
+  EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_PEER_DEAD);
+}
+
+// A reply to an earlier echo still unanswered is an answer: the peer is
+// slow, not dead.
+TEST_F(Ppp, AnEchoReplyToAnEarlierEchoIsAnAnswer) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  for (int i = 0; i < 6; i++) {
+    Advance(2000);
+    Frame e = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    Advance(2000);
+    Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REPLY, e.id(), Be32(kPeerMagic)));
+  }
+  EXPECT_TRUE(Up());
 }
 
 // The peer goes silent: echo_fails unanswered echoes, then the link goes
@@ -2088,6 +2191,49 @@ TEST_F(Ppp, AnIpcpNakOfAddressZeroKeepsOurAddress) {
   ASSERT_TRUE(Up());
   tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
   EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
+}
+
+// A Nak may suggest only a usable unicast address for us or for a DNS
+// server (RFC 1332 3.3, RFC 1877 1): one in 0/8, of multicast (224/4),
+// 240/4 or broadcast is ignored as 0.0.0.0 is, and so is loopback as our
+// address (pppd's bad_ip_adrs refuses these). Loopback as a DNS server is
+// still taken: slirp gives 127.0.0.1 (GoldenSlirpSession). They were all
+// taken: the link came up as 255.255.255.255 with a multicast DNS server.
+TEST_F(Ppp, AnIpcpNakOfAnUnusableAddressIsIgnored) {
+  tern_ppp_config c = Default();
+  memcpy(c.local_addr, "\x0a\x00\x00\x05", 4);
+  c.want_dns = 2;
+  Init(c);
+  LcpUp();
+  const Bytes bad[] = {{255, 255, 255, 255}, {224, 0, 0, 1}, {239, 1, 2, 3},
+                       {240, 0, 0, 1},       {0, 1, 2, 3},   {127, 0, 0, 1}};
+  for (const Bytes &b : bad) {
+    Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    Bytes dns = b[0] == 127 ? Bytes({9, 9, 9, 9}) : b;
+    Bytes dns2 = b[0] == 127 ? Bytes({255, 255, 255, 255}) : b;
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_NAK, req.id(),
+                Cat({Opt(TERN_IPCP_ADDR, b), Opt(TERN_IPCP_DNS1, dns),
+                     Opt(TERN_IPCP_DNS2, dns2)})));
+  }
+  Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 5}));
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS1), Bytes({9, 9, 9, 9}));
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS2), Bytes({0, 0, 0, 0}));
+  // Loopback is a DNS server's address still.
+  PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_NAK, req.id(),
+                                   Opt(TERN_IPCP_DNS2, {127, 0, 0, 1})));
+  req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  EXPECT_EQ(req.Opt(TERN_IPCP_DNS2), Bytes({127, 0, 0, 1}));
+  Bytes ack = req.info;
+  ack[0] = TERN_PPP_CONF_ACK;
+  PeerSend(TERN_PPP_PROTO_IPCP, ack);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  ASSERT_TRUE(Up());
+  tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+  EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
+  EXPECT_EQ(Bytes(v4.dns1, v4.dns1 + 4), Bytes({9, 9, 9, 9}));
 }
 
 // An MRU (or ACCM) the peer naks us with answers that negotiation, as a
