@@ -4,6 +4,11 @@
 
 #include "tern/err.h"
 
+/* off and len index buf as uint16_t. */
+_Static_assert(
+    TERN_HTTP_GET_BUF <= 65535,
+    "TERN_HTTP_GET_BUF must be at most 65535: off and len are 16-bit");
+
 enum {
   ST_CONNECT = 0,
   ST_SEND,
