@@ -263,10 +263,8 @@ TEST(MemStreamInit, RefusesMissingOrEmptyStorage) {
   static uint8_t ab[4], ba[4];
   ASSERT_EQ(tern_memstream_init(&pair, ab, sizeof ab, ba, sizeof ba), 0);
   // A refused init leaves a working pair as it was.
-  EXPECT_EQ(tern_memstream_init(&pair, nullptr, 4, ba, sizeof ba),
-            TERN_EINVAL);
-  EXPECT_EQ(tern_memstream_init(&pair, ab, sizeof ab, nullptr, 4),
-            TERN_EINVAL);
+  EXPECT_EQ(tern_memstream_init(&pair, nullptr, 4, ba, sizeof ba), TERN_EINVAL);
+  EXPECT_EQ(tern_memstream_init(&pair, ab, sizeof ab, nullptr, 4), TERN_EINVAL);
   EXPECT_EQ(tern_memstream_init(&pair, ab, 0, ba, sizeof ba), TERN_EINVAL);
   EXPECT_EQ(tern_memstream_init(&pair, ab, sizeof ab, ba, 0), TERN_EINVAL);
   EXPECT_EQ(tern_memstream_init(nullptr, ab, sizeof ab, ba, sizeof ba),
