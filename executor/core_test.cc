@@ -235,6 +235,33 @@ TEST(WaitQueue, CancelOnAnotherQueueLeavesTheWaiterWhereItIs) {
   EXPECT_EQ(tern_waitq_poll(&q, &w[1], &cx1), TERN_READY);
 }
 
+// The same for a waiter that a wake on its own queue has chosen and that
+// has not polled yet: a cancel or remove naming another queue leaves the
+// wake with it. Before, the other queue took it (cancel woke a waiter
+// there, remove reported a wake, which a mutex reads as its lock handed
+// over), and the waiter's own poll then waited for a wake already spent.
+TEST(WaitQueue, CancelOnAnotherQueueLeavesAWakeThatChoseTheWaiter) {
+  tern_test::CountingWaker c[2];
+  tern_waiter w[2] = {TERN_WAITER_INIT, TERN_WAITER_INIT};
+  tern_waitq q = TERN_WAITQ_INIT, other = TERN_WAITQ_INIT;
+  tern_cx cx0 = c[0].Cx(), cx1 = c[1].Cx();
+  EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_PENDING);
+  EXPECT_EQ(tern_waitq_poll(&other, &w[1], &cx1), TERN_PENDING);
+  EXPECT_TRUE(tern_waitq_wake_one(&q));
+  EXPECT_EQ(c[0].Take(), 1);
+  tern_waitq_cancel(&other, &w[0]);
+  EXPECT_FALSE(tern_waitq_remove(&other, &w[0]));
+  EXPECT_EQ(c[1].wakes, 0);
+  EXPECT_FALSE(tern_waitq_empty(&other));
+  EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_READY);
+  // Its own queue still consumes it.
+  EXPECT_EQ(tern_waitq_poll(&q, &w[0], &cx0), TERN_PENDING);
+  EXPECT_TRUE(tern_waitq_wake_one(&q));
+  EXPECT_TRUE(tern_waitq_remove(&q, &w[0]));
+  tern_waitq_cancel(&other, &w[1]);
+  EXPECT_TRUE(tern_waitq_empty(&other));
+}
+
 // A waker that, when called, polls its waiter to READY and queues it again
 // at once (a task that waits again straight away).
 struct Requeuer {

@@ -26,6 +26,11 @@ tern_poll tern_waitq_poll(tern_waitq *q, tern_waiter *w, tern_cx *cx) {
   return TERN_PENDING;
 }
 
+/* Off a queue, a waiter's link is free: while a wake has chosen it, it
+ * names the queue that woke it (compared, never followed), so that a
+ * cancel naming another queue leaves the wake alone. */
+#define WOKEN_BY(q) ((tern_waiter *)(void *)(q))
+
 /* Unlinks the head; called in the critical section. */
 static tern_waiter *pop_head(tern_waitq *q) {
   tern_waiter *w = q->head;
@@ -34,7 +39,7 @@ static tern_waiter *pop_head(tern_waitq *q) {
     if (q->head == NULL) {
       q->tail = NULL;
     }
-    w->next = NULL;
+    w->next = WOKEN_BY(q);
     w->queued = 0;
     w->woken = 1;
   }
@@ -45,7 +50,10 @@ static tern_waiter *pop_head(tern_waitq *q) {
  * Returns whether a wake had chosen w. A w queued on another queue (the
  * caller named the wrong one) is left as it is: clearing its link would
  * drop the waiters behind it there, and its next poll would link it in
- * twice. (A queued waiter holds no wake: READY clears it first.) */
+ * twice. So is a w that another queue's wake chose: taking that wake
+ * would pass it on here (or hand on a lock it does not carry) and leave
+ * w's own poll waiting. (A queued waiter holds no wake: READY clears it
+ * first.) */
 static bool detach(tern_waitq *q, tern_waiter *w) {
   if (w->queued) {
     tern_waiter **link = &q->head;
@@ -63,6 +71,8 @@ static bool detach(tern_waitq *q, tern_waiter *w) {
     }
     w->queued = 0;
     w->next = NULL;
+  } else if (w->next != WOKEN_BY(q)) {
+    return false; /* idle, or woken by another queue */
   }
   bool woken = w->woken != 0;
   w->woken = 0;

@@ -48,8 +48,8 @@ tern_poll tern_waitq_poll(tern_waitq *q, tern_waiter *w, tern_cx *cx);
 
 /* Takes w off the queue if it is on it (the waiter gave up). If a wake had
  * already chosen w, that wake is passed on to the next waiter so it is not
- * lost. A w waiting on another queue is left as it is (here and in
- * tern_waitq_remove). */
+ * lost. A w waiting on another queue, or chosen by a wake of another
+ * queue, is left as it is (here and in tern_waitq_remove). */
 void tern_waitq_cancel(tern_waitq *q, tern_waiter *w);
 
 /* Takes w off the queue if it is on it, without passing a wake on: for a

@@ -8,8 +8,11 @@ static void queue_init(tern_memnetdev_queue *q) {
   memset(q, 0, sizeof *q);
 }
 
-void tern_memnetdev_init(tern_memnetdev_pair *pair,
-                         const tern_memnetdev_config *cfg) {
+int tern_memnetdev_init(tern_memnetdev_pair *pair,
+                        const tern_memnetdev_config *cfg) {
+  if (pair == NULL || cfg == NULL) {
+    return TERN_EINVAL;
+  }
   memset(pair, 0, sizeof *pair);
   pair->cfg = *cfg;
   if (pair->cfg.queue_len == 0) {
@@ -25,6 +28,7 @@ void tern_memnetdev_init(tern_memnetdev_pair *pair,
   pair->b.rx = &pair->ab;
   pair->b.tx = &pair->ba;
   pair->b.mac = pair->cfg.mac_b;
+  return 0;
 }
 
 static tern_poll mem_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {

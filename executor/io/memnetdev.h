@@ -88,9 +88,10 @@ typedef struct tern_memnetdev_pair {
   bool down; /* the link is down (tern_memnetdev_set_up) */
 } tern_memnetdev_pair;
 
-/* Sets up a pair with cfg (copied). */
-void tern_memnetdev_init(tern_memnetdev_pair *pair,
-                         const tern_memnetdev_config *cfg);
+/* Sets up a pair with cfg (copied). Returns 0, or TERN_EINVAL when pair
+ * or cfg is NULL. */
+int tern_memnetdev_init(tern_memnetdev_pair *pair,
+                        const tern_memnetdev_config *cfg);
 
 /* The two ends as devices. */
 tern_netdev tern_memnetdev_a(tern_memnetdev_pair *pair);

@@ -16,8 +16,12 @@ static void ring_init(tern_memstream_ring *r, uint8_t *buf, size_t cap) {
   r->closed = false;
 }
 
-void tern_memstream_init(tern_memstream_pair *pair, uint8_t *ab_buf,
-                         size_t ab_cap, uint8_t *ba_buf, size_t ba_cap) {
+int tern_memstream_init(tern_memstream_pair *pair, uint8_t *ab_buf,
+                        size_t ab_cap, uint8_t *ba_buf, size_t ba_cap) {
+  if (pair == NULL || ab_buf == NULL || ab_cap == 0 || ba_buf == NULL ||
+      ba_cap == 0) {
+    return TERN_EINVAL;
+  }
   ring_init(&pair->ab, ab_buf, ab_cap);
   ring_init(&pair->ba, ba_buf, ba_cap);
   pair->a.rx = &pair->ba;
@@ -28,6 +32,7 @@ void tern_memstream_init(tern_memstream_pair *pair, uint8_t *ab_buf,
   pair->b.tx = &pair->ba;
   pair->b.max_io = 0;
   pair->b.error = 0;
+  return 0;
 }
 
 static size_t clamp(const tern_memstream_end *e, size_t len) {
@@ -152,10 +157,14 @@ void tern_memstream_set_max_io(tern_memstream_end *end, size_t max_io) {
   end->max_io = max_io;
 }
 
-void tern_memstream_set_error(tern_memstream_end *end, int err) {
+int tern_memstream_set_error(tern_memstream_end *end, int err) {
+  if (err > 0) {
+    return TERN_EINVAL;
+  }
   end->error = err;
   tern_waker_slot_wake(&end->rx->reader);
   tern_waker_slot_wake(&end->tx->writer);
+  return 0;
 }
 
 size_t tern_memstream_pending_ab(const tern_memstream_pair *pair) {

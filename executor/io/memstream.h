@@ -53,9 +53,10 @@ typedef struct tern_memstream_pair {
 } tern_memstream_pair;
 
 /* Sets up a pair over two rings of caller storage (ab_cap bytes from A to
- * B, ba_cap bytes from B to A; each at least 1). */
-void tern_memstream_init(tern_memstream_pair *pair, uint8_t *ab_buf,
-                         size_t ab_cap, uint8_t *ba_buf, size_t ba_cap);
+ * B, ba_cap bytes from B to A). Returns 0, or TERN_EINVAL (the pair left
+ * as it was) when pair or a buffer is NULL or a capacity is 0. */
+int tern_memstream_init(tern_memstream_pair *pair, uint8_t *ab_buf,
+                        size_t ab_cap, uint8_t *ba_buf, size_t ba_cap);
 
 /* The two ends as streams. */
 tern_stream tern_memstream_a(tern_memstream_pair *pair);
@@ -67,8 +68,9 @@ void tern_memstream_set_max_io(tern_memstream_end *end, size_t max_io);
 
 /* Makes every later poll on an end complete at once with err (a negative
  * tern_err; 0 restores normal operation), as a failed device would, and
- * wakes its waiters. */
-void tern_memstream_set_error(tern_memstream_end *end, int err);
+ * wakes its waiters. Returns 0, or TERN_EINVAL (the end unchanged) for a
+ * positive err, which polls would report as a byte count. */
+int tern_memstream_set_error(tern_memstream_end *end, int err);
 
 /* Bytes queued from A to B and from B to A (written, not yet read). */
 size_t tern_memstream_pending_ab(const tern_memstream_pair *pair);

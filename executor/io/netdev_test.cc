@@ -267,4 +267,16 @@ TEST_F(MemNetdev, PoolBackpressureAcrossThePair) {
   EXPECT_EQ(tern_pkt_pool_get_stats(&tiny).low_water, 0u);
 }
 
+// Before, init copied through a NULL config.
+TEST(MemNetdevInit, RefusesANullPairOrConfig) {
+  static tern_memnetdev_pair pair;
+  tern_memnetdev_config cfg = TERN_MEMNETDEV_CONFIG_IP;
+  EXPECT_EQ(tern_memnetdev_init(&pair, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_memnetdev_init(nullptr, &cfg), TERN_EINVAL);
+  ASSERT_EQ(tern_memnetdev_init(&pair, &cfg), 0);
+  tern_netdev a = tern_memnetdev_a(&pair);
+  EXPECT_EQ(tern_netdev_get_info(&a).mtu, 1500);
+  tern_memnetdev_close(&pair);
+}
+
 }  // namespace

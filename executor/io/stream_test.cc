@@ -246,4 +246,39 @@ TEST_F(MemStream, DeviceErrorCompletesEveryPollAndWakesWaiters) {
   EXPECT_EQ(Read(a_, wa_, 64), "y");
 }
 
+// A positive "error" is a byte count to the caller: before, a read then
+// reported 100 bytes it never wrote into a 4-byte buffer, more than asked.
+TEST_F(MemStream, SetErrorRefusesAPositiveValueAndLeavesTheEndWorking) {
+  EXPECT_EQ(tern_memstream_set_error(&pair_.a, 100), TERN_EINVAL);
+  EXPECT_EQ(Read(a_, wa_, 4), "PENDING");
+  EXPECT_EQ(Write(a_, wa_, "x"), 1);
+  EXPECT_EQ(Read(b_, wb_, 4), "x");
+}
+
+// Storage the rings cannot use: before, init took it, and the first write
+// into a NULL ring copied through the NULL pointer (a zero-sized ring made
+// every write wait for ever).
+TEST(MemStreamInit, RefusesMissingOrEmptyStorage) {
+  static tern_memstream_pair pair;
+  static uint8_t ab[4], ba[4];
+  ASSERT_EQ(tern_memstream_init(&pair, ab, sizeof ab, ba, sizeof ba), 0);
+  // A refused init leaves a working pair as it was.
+  EXPECT_EQ(tern_memstream_init(&pair, nullptr, 4, ba, sizeof ba), TERN_EINVAL);
+  EXPECT_EQ(tern_memstream_init(&pair, ab, sizeof ab, nullptr, 4), TERN_EINVAL);
+  EXPECT_EQ(tern_memstream_init(&pair, ab, 0, ba, sizeof ba), TERN_EINVAL);
+  EXPECT_EQ(tern_memstream_init(&pair, ab, sizeof ab, ba, 0), TERN_EINVAL);
+  EXPECT_EQ(tern_memstream_init(nullptr, ab, sizeof ab, ba, sizeof ba),
+            TERN_EINVAL);
+  tern_stream a = tern_memstream_a(&pair), b = tern_memstream_b(&pair);
+  CountingWaker w;
+  tern_cx cx = w.Cx();
+  ptrdiff_t n = 0;
+  ASSERT_EQ(tern_stream_poll_write(&a, &cx, "ok", 2, &n), TERN_READY);
+  EXPECT_EQ(n, 2);
+  char buf[4];
+  ASSERT_EQ(tern_stream_poll_read(&b, &cx, buf, sizeof buf, &n), TERN_READY);
+  ASSERT_EQ(n, 2);
+  EXPECT_EQ(std::string(buf, 2), "ok");
+}
+
 }  // namespace
