@@ -5771,6 +5771,40 @@ TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
   EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
 }
 
+// A TIME-WAIT given up for a new SYN (the slot's only free one) still
+// sends the ACK it owes for the peer's FIN: with both in one batch, before
+// the runner came round, finish() forgot it, and the peer, in LAST-ACK,
+// resent its FIN until our reset (the slot is another's now) ended its
+// close with an error, as TheFinIsAcknowledgedWhenTimeWaitIsOverBefore-
+// TheRunner has for a TIME-WAIT that ends. Until the `revmerge30` branch.
+TEST_F(TcpListen, ATimeWaitGivenUpForASynStillAcknowledgesTheFin) {
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  ASSERT_EQ(Run().size(), 1u);  // our FIN
+  Send(B(TERN_TCP_ACK, 5001, iss + 2, kPeerPort));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_FIN_WAIT_2);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  Inject(B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, iss + 2, kPeerPort));
+  Inject(B(TERN_TCP_SYN, 9000, 0));
+  std::vector<Seg> out = Run();
+  bool acked = false, synack = false;
+  for (const Seg &o : out) {
+    if (o.dport == kPeerPort) {
+      EXPECT_EQ(o.flags, TERN_TCP_ACK);
+      EXPECT_EQ(o.seq, iss + 2);
+      acked = acked || o.ack == 5002;
+    } else {
+      synack = synack || o.flags == (TERN_TCP_SYN | TERN_TCP_ACK);
+    }
+  }
+  EXPECT_TRUE(acked);
+  EXPECT_TRUE(synack);
+  EXPECT_EQ(got->remote.port, kPeerPort + 1);
+}
+
 // A connection in TIME-WAIT that the application shut down but has not
 // closed is still the application's (it may read it): its slot stays.
 TEST_F(TcpListen, ATimeWaitTheApplicationHoldsKeepsItsSlot) {
