@@ -190,8 +190,9 @@ void tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next);
  * all, TERN_NEIGH_INCOMPLETE frees the REACHABLE ones (tern_neigh_flush). */
 void tern__neigh_mask(tern_neigh_cache *c, uint8_t keep);
 
-/* Forgets every link address (a link went down or bounced, or the address
- * changed): REACHABLE entries become FREE. An entry being resolved has
+/* Forgets every link address (the link went down or bounced; a change of
+ * our own address keeps them, as a neighbour's link address does not
+ * depend on it): REACHABLE entries become FREE. An entry being resolved has
  * none and stays INCOMPLETE, with the time of its next solicitation and
  * the count left, so a link that keeps bouncing cannot make an address be
  * solicited more often than every retry_ms (RFC 1122 2.3.2.1: one ARP
