@@ -1,4 +1,5 @@
 /* The host "board": the console is stdout, exit is exit(). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@ void tern_board_console_write(const void *buf, size_t len) {
   const char *p = buf;
   while (len > 0) {
     ssize_t n = write(STDOUT_FILENO, p, len);
+    if (n < 0 && errno == EINTR) {
+      continue; /* a signal came before anything was written */
+    }
     if (n <= 0) {
       return;
     }

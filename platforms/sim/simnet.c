@@ -116,15 +116,40 @@ void tern_simnet_set_log(tern_simnet *net, FILE *f) {
   net->log = f;
 }
 
+/* s, whole, as a decimal number or 0x hex within 64 bits: digits only (no
+ * sign, no white space; a leading 0 is decimal, not octal). */
+static bool parse_seed(const char *s, uint64_t *out) {
+  unsigned base = 10;
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s += 2;
+  }
+  uint64_t v = 0;
+  if (*s == '\0') {
+    return false;
+  }
+  for (; *s != '\0'; s++) {
+    unsigned d;
+    if (*s >= '0' && *s <= '9') {
+      d = (unsigned)(*s - '0');
+    } else if (base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f') {
+      d = (unsigned)((*s | 0x20) - 'a' + 10);
+    } else {
+      return false;
+    }
+    if (v > (UINT64_MAX - d) / base) {
+      return false; /* past 2^64 - 1 */
+    }
+    v = v * base + d;
+  }
+  *out = v;
+  return true;
+}
+
 uint64_t tern_simnet_seed_from_env(uint64_t dflt, bool *from_env) {
   const char *s = getenv("TERN_SIM_SEED");
-  char *end = NULL;
   uint64_t v = 0;
-  bool ok = s != NULL && *s != '\0';
-  if (ok) {
-    v = strtoull(s, &end, 0);
-    ok = end != NULL && *end == '\0';
-  }
+  bool ok = s != NULL && parse_seed(s, &v);
   if (from_env != NULL) {
     *from_env = ok;
   }
@@ -146,8 +171,15 @@ char *tern_simnet_replay_command(char *buf, size_t cap, const char *target,
 
 /* ---- links ---- */
 
-static uint64_t now_us(const tern_simnet *net) {
-  return (uint64_t)(uint32_t)(tern_port_now() - net->t0) * 1000u;
+/* Virtual µs since the net's t0, counted in 64 bits past the 32-bit
+ * clock's wrap: the clock only moves forward, by less than 2^32 ms
+ * between two sends. (Cut to 32 bits, "now" fell back to 0 after 49.7
+ * days while busy_until_us did not, and every later packet was held about
+ * 24 days.) */
+static uint64_t now_us(tern_simnet *net) {
+  net->elapsed_ms +=
+      (uint32_t)(tern_port_now() - (tern_time)(net->t0 + net->elapsed_ms));
+  return net->elapsed_ms * 1000u;
 }
 
 /* The virtual time at which a packet arriving at us is delivered: the
@@ -156,8 +188,15 @@ static tern_time arrival_ms(const tern_simnet *net, uint64_t us) {
   return net->t0 + (tern_time)((us + 999u) / 1000u);
 }
 
+/* The delays are summed in 64 bits: three fields near 2^32 must not wrap
+ * to a small total. */
 static int check_config(const tern_simlink_config *cfg) {
-  return cfg->queue_limit > TERN_SIMLINK_MAX_INFLIGHT ? TERN_EINVAL : 0;
+  uint64_t delay =
+      (uint64_t)cfg->delay_ms + cfg->jitter_ms + (uint64_t)cfg->reorder_ms;
+  return cfg->queue_limit > TERN_SIMLINK_MAX_INFLIGHT ||
+                 delay > TERN_SIMLINK_MAX_DELAY_MS
+             ? TERN_EINVAL
+             : 0;
 }
 
 int tern_simlink_init(tern_simlink *link, tern_simnet *net,

@@ -64,6 +64,10 @@ extern "C" {
 /* The most packets one direction of a link holds in flight. */
 #define TERN_SIMLINK_MAX_INFLIGHT 64
 
+/* The longest delay a packet may be given: delay_ms + jitter_ms +
+ * reorder_ms of a config at most this (an hour). */
+#define TERN_SIMLINK_MAX_DELAY_MS 3600000u
+
 /* ---- the pseudo-random sequence ---- */
 
 /* splitmix64 (Steele, Lea and Flood, 2014): a 64-bit state advanced by a
@@ -112,9 +116,10 @@ typedef struct tern_simnet {
   uint32_t events;           /* events so far */
   tern_simnet_event *record; /* caller's array, or NULL */
   uint32_t record_cap;
-  uint16_t links; /* links made so far: the next link's number */
-  tern_time t0;   /* the virtual time at init: bandwidth counts from it */
-  FILE *log;      /* each event printed here, or NULL */
+  uint16_t links;      /* links made so far: the next link's number */
+  tern_time t0;        /* the virtual time at init: bandwidth counts from it */
+  uint64_t elapsed_ms; /* since t0 at the last send, past the clock's wrap */
+  FILE *log;           /* each event printed here, or NULL */
 } tern_simnet;
 
 /* Sets up a network whose faults follow seed. record (may be NULL) keeps
@@ -126,7 +131,8 @@ void tern_simnet_init(tern_simnet *net, uint64_t seed,
 void tern_simnet_set_log(tern_simnet *net, FILE *f);
 
 /* The seed to run with: the environment variable TERN_SIM_SEED (decimal
- * or 0x hex) when set, else dflt. *from_env (may be NULL) says which. */
+ * or 0x hex, digits only: "010" is ten) when set to one, else dflt. *from_env
+ * (may be NULL) says which. */
 uint64_t tern_simnet_seed_from_env(uint64_t dflt, bool *from_env);
 
 /* Writes into buf (cap bytes, NUL-terminated, cut if needed) the command
@@ -205,7 +211,8 @@ typedef struct tern_simlink {
 } tern_simlink;
 
 /* Sets up a link in net, both directions with cfg (copied). Returns 0, or
- * TERN_EINVAL for a queue_limit above 64. */
+ * TERN_EINVAL for a queue_limit above 64 or delay_ms + jitter_ms +
+ * reorder_ms above TERN_SIMLINK_MAX_DELAY_MS. */
 int tern_simlink_init(tern_simlink *link, tern_simnet *net,
                       const tern_simlink_config *cfg);
 

@@ -152,6 +152,28 @@ TEST_F(LinkTest, DelayHoldsAPacketUntilItsArrival) {
   EXPECT_EQ(got, Pattern(40, 0));
 }
 
+// The net counts virtual time since its init in 64 bits: past the 32-bit
+// clock's wrap (49.7 days after init) a delay is still a delay. Before,
+// the elapsed time was cut to 32 bits, so the direction's "busy until"
+// from before the wrap lay far ahead of the wrapped "now" and every
+// packet sent afterwards was held some 24 days instead of 10 ms.
+TEST_F(LinkTest, DelayHoldsPastTheClocksWrapSinceInit) {
+  cfg_.delay_ms = 10;
+  Start();
+  Bytes got;
+  const tern_time t0 = 1000;
+  for (uint64_t at : {0ull, 0x80000000ull, 0x100000000ull + 100}) {
+    tern_time now = (tern_time)(t0 + at);
+    tern_sim_set_time(now);
+    ASSERT_EQ(Send(40, (uint8_t)at), 0);
+    tern_sim_set_time(now + 9);
+    EXPECT_FALSE(Recv(&got)) << at;
+    tern_sim_set_time(now + 10);
+    ASSERT_TRUE(Recv(&got)) << at;
+    EXPECT_EQ(got, Pattern(40, (uint8_t)at));
+  }
+}
+
 TEST_F(LinkTest, BandwidthSpacesThePackets) {
   cfg_.bits_per_second = 1000000;  // 125 bytes per ms
   Start();
@@ -343,6 +365,40 @@ TEST_F(LinkTest, BadConfigurations) {
   EXPECT_EQ(tern_simlink_configure(&link_, 2, &cfg_), TERN_EINVAL);
 }
 
+// A packet's delay (delay, jitter and reordering together) is at most
+// TERN_SIMLINK_MAX_DELAY_MS. Before, any was taken: a jitter over 4,294,967
+// ms wrapped its draw (jitter_ms * 1000 in 32 bits) to a shorter one, and
+// a delay of 2^31 ms or more put the arrival "before" now on the wrapping
+// clock, so the packet was delivered at once.
+TEST_F(LinkTest, DelaysPastTheLimitAreRefused) {
+  Start();
+  tern_simlink_config ok = cfg_;
+  ok.delay_ms = TERN_SIMLINK_MAX_DELAY_MS / 2;
+  ok.jitter_ms = TERN_SIMLINK_MAX_DELAY_MS / 4;
+  ok.reorder_ms = TERN_SIMLINK_MAX_DELAY_MS / 4;
+  EXPECT_EQ(tern_simlink_configure(&link_, 0, &ok), 0);
+  for (int field = 0; field < 3; field++) {
+    tern_simlink_config bad = ok;
+    uint32_t *f = field == 0   ? &bad.delay_ms
+                  : field == 1 ? &bad.jitter_ms
+                               : &bad.reorder_ms;
+    *f += 1;
+    EXPECT_EQ(tern_simlink_configure(&link_, 1, &bad), TERN_EINVAL) << field;
+    tern_simlink scratch;
+    EXPECT_EQ(tern_simlink_init(&scratch, &net_, &bad), TERN_EINVAL) << field;
+  }
+  // Each alone far past the limit (sums that wrap 32 bits included).
+  for (uint32_t big : {5000000u, 0x80000000u, 0xffffffffu}) {
+    tern_simlink_config bad = cfg_;
+    bad.jitter_ms = big;
+    EXPECT_EQ(tern_simlink_configure(&link_, 0, &bad), TERN_EINVAL) << big;
+    bad = cfg_;
+    bad.delay_ms = big;
+    bad.reorder_ms = big;
+    EXPECT_EQ(tern_simlink_configure(&link_, 0, &bad), TERN_EINVAL) << big;
+  }
+}
+
 TEST(SimnetSeed, FromTheEnvironmentAndTheReplayCommand) {
   unsetenv("TERN_SIM_SEED");
   bool env = true;
@@ -356,6 +412,27 @@ TEST(SimnetSeed, FromTheEnvironmentAndTheReplayCommand) {
   setenv("TERN_SIM_SEED", "12x", 1);
   EXPECT_EQ(tern_simnet_seed_from_env(7, &env), 7u);
   EXPECT_FALSE(env);
+  // Decimal means decimal: a leading zero is not octal (strtoull's base 0
+  // made "010" seed 8 and refused "08"). No sign, no white space, nothing
+  // past 2^64 - 1 (strtoull took "-1" as 2^64 - 1 and clamped overflow).
+  setenv("TERN_SIM_SEED", "010", 1);
+  EXPECT_EQ(tern_simnet_seed_from_env(7, &env), 10u);
+  EXPECT_TRUE(env);
+  setenv("TERN_SIM_SEED", "08", 1);
+  EXPECT_EQ(tern_simnet_seed_from_env(7, &env), 8u);
+  EXPECT_TRUE(env);
+  setenv("TERN_SIM_SEED", "0X1f", 1);
+  EXPECT_EQ(tern_simnet_seed_from_env(7, &env), 31u);
+  setenv("TERN_SIM_SEED", "18446744073709551615", 1);
+  EXPECT_EQ(tern_simnet_seed_from_env(7, &env), UINT64_MAX);
+  EXPECT_TRUE(env);
+  for (const char *bad : {"-1", "+5", " 5", "18446744073709551616", "0x",
+                          "0x10000000000000000", "0x-1"}) {
+    setenv("TERN_SIM_SEED", bad, 1);
+    env = true;
+    EXPECT_EQ(tern_simnet_seed_from_env(7, &env), 7u) << bad;
+    EXPECT_FALSE(env) << bad;
+  }
   unsetenv("TERN_SIM_SEED");
   char buf[160];
   EXPECT_STREQ(tern_simnet_replay_command(buf, sizeof buf, "//a:b", "S.T", 9),

@@ -10,7 +10,7 @@
 // seeds B+1..B+N where N is TERN_SIM_SEEDS when set (a long run:
 // thousands), else n, and B is TERN_SIM_SEED_BASE when set (a sweep of
 // seeds never run before), else 0. Each seed is whole: TERN_SIM_SEED=<it>
-// replays it, base included.
+// replays it, base included. SimReplay names the target that ran.
 #ifndef TERN_SIMNET_TESTING_H
 #define TERN_SIMNET_TESTING_H
 
@@ -47,8 +47,15 @@ inline std::vector<uint64_t> SimSeeds(int n) {
 }
 
 // "replay: bazel test <target> --test_env=TERN_SIM_SEED=<seed>
-// --test_filter=<the current test>".
+// --test_filter=<the current test>". The target is the one that ran
+// (Bazel's TEST_TARGET) when Bazel says so, else the one given: one
+// source may be built into several targets (IPv4-only, seed sweeps),
+// and the replay must build it as the failing run did.
 inline std::string SimReplay(const char *target, uint64_t seed) {
+  const char *ran = getenv("TEST_TARGET");
+  if (ran != nullptr && ran[0] != '\0') {
+    target = ran;
+  }
   const ::testing::TestInfo *t =
       ::testing::UnitTest::GetInstance()->current_test_info();
   std::string filter = std::string(t->test_suite_name()) + "." + t->name();

@@ -492,4 +492,24 @@ TEST(SimnetTesting, SeedBaseShiftsTheSeedsAndReplayNamesTheWholeSeed) {
   }
 }
 
+// The replay names the target that ran (Bazel's TEST_TARGET), not the one
+// the source file names: a test built from the same source in another
+// target (sim_v4_only_test, IPv4-only; the *_many_test sweeps) replays in
+// its own build. Before, it always named the target written in the source.
+TEST(SimnetTesting, ReplayNamesTheTargetThatRan) {
+  ScopedEnv ran("TEST_TARGET", "//transport/tcp:sim_v4_only_test");
+  EXPECT_EQ(Replay(3).rfind("replay: bazel test "
+                            "//transport/tcp:sim_v4_only_test "
+                            "--test_env=TERN_SIM_SEED=3 ",
+                            0),
+            0u)
+      << Replay(3);
+  ScopedEnv none("TEST_TARGET", nullptr);  // outside Bazel: the one given
+  EXPECT_EQ(Replay(3).rfind("replay: bazel test "
+                            "//platforms/sim:simnet_udp_test ",
+                            0),
+            0u)
+      << Replay(3);
+}
+
 }  // namespace

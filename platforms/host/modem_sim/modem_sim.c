@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -1027,15 +1028,44 @@ static void usage(void) {
   exit(2);
 }
 
-static unsigned long arg_num(const char *s, unsigned long lo,
+/* A bad value: one line naming the flag and what it takes, exit 2. */
+static void bad_value(const char *flag, const char *value, const char *want) {
+  fprintf(stderr, "modem_sim: --%s '%s': %s\n", flag, value, want);
+  exit(2);
+}
+
+/* A decimal number in lo..hi written as digits only (strtoul alone also
+ * takes leading blanks and a sign). */
+static unsigned long arg_num(const char *flag, const char *s, unsigned long lo,
                              unsigned long hi) {
   char *end;
   errno = 0;
   unsigned long v = strtoul(s, &end, 10);
-  if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi) {
-    usage();
+  if (s[0] < '0' || s[0] > '9' || errno != 0 || *end != '\0' || v < lo ||
+      v > hi) {
+    char want[64];
+    snprintf(want, sizeof want, "want a number from %lu to %lu", lo, hi);
+    bad_value(flag, s, want);
   }
   return v;
+}
+
+/* --link's path: absent, or a symlink (ours from an earlier run), which is
+ * replaced; anything else is the user's and is left alone. */
+static void check_link_path(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+    bad_value("link", path, "exists and is not a symlink (not replaced)");
+  }
+}
+
+/* --sta-ip: a numeric IPv4 or IPv6 address (AT+CIFSR reports it, and
+ * AT+CIPSERVER listens on it). */
+static void check_sta_ip(const char *ip) {
+  uint8_t a[16];
+  if (inet_pton(strchr(ip, ':') != NULL ? AF_INET6 : AF_INET, ip, a) != 1) {
+    bad_value("sta-ip", ip, "want a numeric IPv4 or IPv6 address");
+  }
 }
 
 static void parse_options(int argc, char **argv) {
@@ -1065,22 +1095,33 @@ static void parse_options(int argc, char **argv) {
         } else if (strcmp(optarg, "random") == 0) {
           opt.split = SPLIT_RANDOM;
         } else {
-          usage();
+          bad_value("split", optarg, "want bytes or random");
         }
         break;
-      case 'p': opt.split_us = (unsigned)arg_num(optarg, 0, 1000000); break;
-      case 'r': opt.seed = arg_num(optarg, 0, 0xFFFFFFFFUL) + 1; break;
-      case 'd': opt.drop_after = (unsigned)arg_num(optarg, 0, 1000000); break;
-      case 'i': opt.ipd_max = (unsigned)arg_num(optarg, 1, SEND_BUF); break;
-      case 'm': opt.send_max = (unsigned)arg_num(optarg, 1, SEND_BUF); break;
-      case 'a': opt.sta_ip = optarg; break;
+      case 'p':
+        opt.split_us = (unsigned)arg_num("split-pause-us", optarg, 0, 1000000);
+        break;
+      case 'r': opt.seed = arg_num("seed", optarg, 0, 0xFFFFFFFFUL) + 1; break;
+      case 'd':
+        opt.drop_after = (unsigned)arg_num("drop-after", optarg, 0, 1000000);
+        break;
+      case 'i':
+        opt.ipd_max = (unsigned)arg_num("ipd-max", optarg, 1, SEND_BUF);
+        break;
+      case 'm':
+        opt.send_max = (unsigned)arg_num("send-max", optarg, 1, SEND_BUF);
+        break;
+      case 'a':
+        check_sta_ip(optarg);
+        opt.sta_ip = optarg;
+        break;
       case 'n': opt.no_passive = true; break;
-      case 't': opt.sto = (unsigned)arg_num(optarg, 0, 7200); break;
+      case 't': opt.sto = (unsigned)arg_num("sto", optarg, 0, 7200); break;
       case 'f':
         if (strcmp(optarg, "esp8266") == 0) {
           opt.rd_8266 = true;
         } else if (strcmp(optarg, "esp32") != 0) {
-          usage();
+          bad_value("recvdata-form", optarg, "want esp32 or esp8266");
         }
         break;
       default: usage();
@@ -1088,6 +1129,9 @@ static void parse_options(int argc, char **argv) {
   }
   if (optind != argc) {
     usage();
+  }
+  if (opt.link_path != NULL) {
+    check_link_path(opt.link_path);
   }
 }
 
