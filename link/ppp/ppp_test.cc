@@ -586,6 +586,48 @@ TEST_F(Ppp, IpcpWithoutAPeerAddressRejectsTheRequest) {
   EXPECT_EQ(rej.data(), Opt(TERN_IPCP_ADDR, {0, 0, 0, 0}));
 }
 
+// The peer's own address must be one a host can have (RFC 1332 3.3: an
+// unacceptable IP-Address is naked with one we would take): 0/8,
+// multicast, 240/4, broadcast and loopback are naked with peer_addr, as
+// 0.0.0.0 is, or rejected without one (the check our side makes of a
+// Nak's suggestion). They were acked, and the peer's address was
+// 255.255.255.255 or a multicast group.
+TEST_F(Ppp, IpcpNaksOrRejectsAPeerAddressNoHostCanHave) {
+  tern_ppp_config c = Default();
+  memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);
+  Init(c);
+  LcpUp();
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  // Five: a sixth Nak in a row would be a Reject (Max-Failure).
+  const Bytes bad[] = {{255, 255, 255, 255},
+                       {239, 1, 2, 3},
+                       {240, 0, 0, 1},
+                       {0, 1, 2, 3},
+                       {127, 0, 0, 1}};
+  uint8_t id = 1;
+  for (const Bytes &b : bad) {
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_REQ, id, Opt(TERN_IPCP_ADDR, b)));
+    Frame nak = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_NAK);
+    EXPECT_EQ(nak.id(), id++);
+    EXPECT_EQ(nak.data(), Opt(TERN_IPCP_ADDR, {10, 0, 0, 1}));
+  }
+  // A usable one is acked.
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, id, Opt(TERN_IPCP_ADDR, {10, 0, 0, 9})));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK).id(), id);
+}
+
+TEST_F(Ppp, IpcpWithoutAPeerAddressRejectsAnUnusableOne) {
+  Init(Default());
+  LcpUp();
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  PeerSend(TERN_PPP_PROTO_IPCP,
+           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPCP_ADDR, {255, 255, 255, 255})));
+  Frame rej = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REJ);
+  EXPECT_EQ(rej.data(), Opt(TERN_IPCP_ADDR, {255, 255, 255, 255}));
+}
+
 TEST_F(Ppp, DnsServersAskedForAndLearnt) {
   tern_ppp_config c = Default();
   c.want_dns = 2;
@@ -1511,6 +1553,40 @@ TEST_F(Ppp, AnEchoReplyToAnEarlierEchoIsAnAnswer) {
              Cp(TERN_PPP_ECHO_REPLY, e.id(), Be32(kPeerMagic)));
   }
   EXPECT_TRUE(Up());
+}
+
+// An echo that could not be sent (no buffer: ctl_nobuf) is not one the
+// peer left unanswered: a pool running short for echo_fails periods does
+// not count a live peer dead. It did: the count went up before the
+// buffer was asked for.
+TEST_F(Ppp, AnEchoLostToAnEmptyPoolIsNotUnanswered) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  std::vector<tern_pkt *> held;
+  while (tern_pkt *b = tern_pkt_pool_try_alloc(&pool_)) {
+    held.push_back(b);
+  }
+  uint32_t nobuf = tern_ppp_get_stats(&ppp_)->ctl_nobuf;
+  for (int i = 0; i < 5; i++) {
+    Advance(2000);
+    EXPECT_TRUE(Sent().empty());
+    EXPECT_TRUE(Up());
+  }
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->ctl_nobuf, nobuf + 5);
+  for (tern_pkt *b : held) {
+    tern_pkt_free(b);
+  }
+  // Echoes go out again, and the peer answering them keeps the link.
+  for (int i = 0; i < 5; i++) {
+    Advance(2000);
+    Frame e = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REPLY, e.id(), Be32(kPeerMagic)));
+    EXPECT_TRUE(Up());
+  }
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), 0);
 }
 
 // The peer goes silent: echo_fails unanswered echoes, then the link goes
