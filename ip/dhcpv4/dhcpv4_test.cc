@@ -932,6 +932,14 @@ TEST_F(Dhcpv4Test, NakWhileRenewingRemovesTheAddress) {
   Dora(600, 100, 500);
   Advance(100000);
   Sent r = One(TERN_DHCPV4_REQUEST);
+  // A NAK from another server than the lease's (the one the REQUEST is
+  // unicast to) is not for this request (RFC 2131 4.3.2): ignored.
+  Inject(
+      Reply(r, TERN_DHCPV4_NAK, 0, kOffered, -1, -1, tern_ipv4(192, 0, 2, 9)),
+      kOffered);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).naks, 0u);
   Inject(Reply(r, TERN_DHCPV4_NAK), kOffered);
   EXPECT_TRUE(Eq(Addr(), kZero));
   EXPECT_LE(State(), TERN_DHCPV4_SELECTING);

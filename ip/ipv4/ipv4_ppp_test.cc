@@ -321,10 +321,12 @@ TEST(Ipv4Ppp, APeerClaimingOurAddressThatIsTheStandInStillConfigures) {
 // An address no host may have (127.0.0.1) that IPCP opens with: set_addr
 // refuses it and the interface has no address. Before, the change callback
 // still said up (and nothing kept why). The link itself now ignores a
-// peer's Nak suggesting one (link/ppp, branch rev30f), so it is A's own
-// configured address here, which the peer acks.
+// peer's Nak suggesting one (link/ppp, branch rev30f), and naks a peer
+// asking for one with an address of its own to give (branch misc31), so
+// it is A's own configured address here, and B has none to give: B
+// rejects the option and IPCP opens with A's address as configured.
 TEST(Ipv4Ppp, AnAddressSetAddrRefusesIsReportedNotUp) {
-  auto *h = new PppHosts({10, 0, 0, 1}, {10, 0, 0, 2}, false, {127, 0, 0, 1});
+  auto *h = new PppHosts({10, 0, 0, 1}, {0, 0, 0, 0}, false, {127, 0, 0, 1});
   h->Run();
   tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&h->a);
   ASSERT_EQ(Bytes(v4.local, v4.local + 4), Bytes({127, 0, 0, 1}));

@@ -565,6 +565,52 @@ TEST(Ipv4Unreach, RateLimiterStopsAFlood) {
   EXPECT_EQ(b.Exchange(B(kEchoRequest, sizeof kEchoRequest)).size(), 1u);
 }
 
+// The bucket's clock is tern_now()'s 32-bit milliseconds, which wrap
+// every 49.7 days. The bucket's instant is compared with now as a
+// difference, never with a plain <: a flood across the wrap gets the
+// burst and then one error an interval, as anywhere else, and a quiet
+// spell refills the bucket to the burst and no further, whether it ends
+// after the wrap or began before it.
+TEST(Ipv4Unreach, RateLimiterAcrossTheClockWrap) {
+  tern_sim_set_time(1000);
+  Bench b;
+  FakeProto udp(TERN_IP_PROTO_UDP);
+  ASSERT_EQ(tern_ip_register(&b.stack, &udp.proto), 0);
+  const Bytes d = B(kUdpToClosedPort, sizeof kUdpToClosedPort);
+  EXPECT_EQ(b.Exchange(d).size(), 1u);
+  // 49.7 days on, 250 ms before the wrap: a full bucket.
+  tern_sim_set_time(0xFFFFFFFFu - 250);
+  size_t sent = 0;
+  for (int i = 0; i < 30; i++) {
+    sent += b.Exchange(d).size();
+  }
+  EXPECT_EQ(sent, static_cast<size_t>(TERN_IPV4_ICMP_BURST));
+  // Across the wrap: one error an interval, no more.
+  for (int i = 0; i < 5; i++) {
+    tern_sim_advance(TERN_IPV4_ICMP_INTERVAL_MS);
+    EXPECT_EQ(b.Exchange(d).size(), 1u) << i;
+    EXPECT_EQ(b.Exchange(d).size(), 0u) << i;
+  }
+  EXPECT_LT(tern_now(), 1000u);  // the clock did wrap
+  tern_sim_advance(60000);
+  sent = 0;
+  for (int i = 0; i < 30; i++) {
+    sent += b.Exchange(d).size();
+  }
+  EXPECT_EQ(sent, static_cast<size_t>(TERN_IPV4_ICMP_BURST));
+  // A bucket emptied 50 ms before the wrap refills over it.
+  tern_sim_set_time(0xFFFFFFFFu - 50);
+  for (int i = 0; i < 30; i++) {
+    b.Exchange(d);
+  }
+  tern_sim_advance(TERN_IPV4_ICMP_BURST * TERN_IPV4_ICMP_INTERVAL_MS);
+  sent = 0;
+  for (int i = 0; i < 30; i++) {
+    sent += b.Exchange(d).size();
+  }
+  EXPECT_EQ(sent, static_cast<size_t>(TERN_IPV4_ICMP_BURST));
+}
+
 // ---- ICMP errors about our datagrams (RFC 1122 3.2.2, 4.1.3.3) ----
 
 // A datagram we sent: 192.0.2.2:1234 -> 192.0.2.1:9999, 4 bytes.

@@ -16,11 +16,13 @@ static void echo_tick(tern_ppp *p, bool opened) {
     tern__ppp_peer_dead(p);
     return;
   } else {
-    p->echo_out++;
-    p->ppp_stats.echo_sent++;
     tern_pkt *pkt;
     uint8_t *d = tern__ppp_ctl_begin(p, &pkt);
     if (d != NULL) {
+      /* Only an echo sent can go unanswered: one lost to an empty pool
+       * (counted in ctl_nobuf) is no sign of a dead peer. */
+      p->echo_out++;
+      p->ppp_stats.echo_sent++;
       tern_put_be32(d, p->magic);
       /* Code, identifier, length and our magic number: 8 bytes. */
       tern__ppp_ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ,

@@ -946,13 +946,21 @@ static uint8_t *ipcp_add(tern_ppp *p, uint8_t *o) {
   return o;
 }
 
+/* An address a host can have, by its first byte: not 0/8, multicast,
+ * 240/4 or broadcast, nor loopback unless loopback_ok (pppd's
+ * bad_ip_adrs refuses all of these for either end). */
+static bool ipcp_usable(uint8_t a, bool loopback_ok) {
+  return a != 0 && a < 224 && (a != 127 || loopback_ok);
+}
+
 static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
                     int mode) {
   if (type != TERN_IPCP_ADDR || *len != 4) {
     return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
   }
-  if (tern_ld32(val) == 0) {
-    /* The peer asks for an address: ours to give, or none. */
+  if (!ipcp_usable(val[0], false)) {
+    /* The peer asks for an address (0.0.0.0, RFC 1332 3.3), or proposes
+     * one no host can have: ours to give, or none. */
     if (tern_ld32(p->cfg.peer_addr) == 0) {
       return TERN_PPP_CONF_REJ;
     }
@@ -977,9 +985,8 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
    * ignored, as pppd does; so is what no host can be (0/8, multicast,
    * 240/4, broadcast) and loopback as our address (pppd's bad_ip_adrs),
    * not as a DNS server's: slirp gives 127.0.0.1. */
-  uint8_t a = o->val[0];
-  if (to != NULL && !rej && o->len == 4 && a != 0 && a < 224 &&
-      (a != 127 || o->type != TERN_IPCP_ADDR)) {
+  if (to != NULL && !rej && o->len == 4 &&
+      ipcp_usable(o->val[0], o->type != TERN_IPCP_ADDR)) {
     memcpy(to, o->val, 4);
   }
 }

@@ -46,9 +46,7 @@ TEST_F(Ppp, GoldenSlirpSession) {
   }
   PeerRaw(rx, two_frames);
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(req);
   PeerRaw(rx + two_frames,
           sizeof ppp_vectors::kSlirpRx - term_ack - two_frames);
   Sent();
@@ -192,9 +190,7 @@ TEST_F(Ppp, OptionsLeftOutOfALaterRequestAreDefaultsAgain) {
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
   PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 2, {}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(req);
   IpcpUp();
   ASSERT_TRUE(Up());
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1500);
@@ -485,11 +481,7 @@ TEST_F(Ppp, AnIpcpAckOfAddressZeroDoesNotBringIpv4Up) {
     for (const Frame &f : Sent()) {
       if (f.proto == TERN_PPP_PROTO_IPCP && f.code() == TERN_PPP_CONF_REQ) {
         EXPECT_EQ(f.Opt(TERN_IPCP_ADDR), Bytes({0, 0, 0, 0}));
-        Bytes ack = f.info;
-        ack[0] = TERN_PPP_CONF_ACK;
-        PeerSend(TERN_PPP_PROTO_IPCP, ack);
-        PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_REQ, (uint8_t)(0x50 + i),
-                                         Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+        IpcpAckAndRequest(f, (uint8_t)(0x50 + i));
       }
       term |= f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_TERM_REQ;
     }
@@ -524,10 +516,8 @@ TEST_F(Ppp, ALateIpcpAckInStoppedIsAnsweredWithATerminateAck) {
   }
   EXPECT_TRUE(Up());  // IPCP stopped; IPV6CP holds the link
   EXPECT_EQ(last.Opt(TERN_IPCP_ADDR), Bytes({0, 0, 0, 0}));
-  Bytes ack = last.info;
-  ack[0] = TERN_PPP_CONF_ACK;
   uint32_t bad = tern_ppp_get_stats(&ppp_)->bad_packet;
-  PeerSend(TERN_PPP_PROTO_IPCP, ack);
+  AckOurs(last);
   Frame ta = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_ACK);
   EXPECT_EQ(ta.id(), last.id());
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, bad);
@@ -550,9 +540,7 @@ TEST_F(Ppp, ALateLcpAckInStoppedIsAnsweredWithATerminateAck) {
     }
   }
   ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
-  Bytes ack = last.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(last);
   EXPECT_EQ(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK).id(), last.id());
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
   EXPECT_FALSE(Up());
@@ -576,14 +564,52 @@ TEST_F(Ppp, IpcpRejectsCompressionAndGivesThePeerAnAddress) {
   EXPECT_EQ(nak.data(), Opt(TERN_IPCP_ADDR, {10, 0, 0, 1}));
 }
 
+// Without peer_addr we have no address to give: a request for one, or
+// for an address no host can have (IpcpNaksOrRejectsAPeerAddressNoHostCanHave),
+// is rejected.
 TEST_F(Ppp, IpcpWithoutAPeerAddressRejectsTheRequest) {
   Init(Default());
   LcpUp();
   Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  const Bytes asked[] = {{0, 0, 0, 0}, {255, 255, 255, 255}};
+  for (const Bytes &a : asked) {
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPCP_ADDR, a)));
+    Frame rej = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REJ);
+    EXPECT_EQ(rej.data(), Opt(TERN_IPCP_ADDR, a));
+  }
+}
+
+// The peer's own address must be one a host can have (RFC 1332 3.3: an
+// unacceptable IP-Address is naked with one we would take): 0/8,
+// multicast, 240/4, broadcast and loopback are naked with peer_addr, as
+// 0.0.0.0 is, or rejected without one (the check our side makes of a
+// Nak's suggestion). They were acked, and the peer's address was
+// 255.255.255.255 or a multicast group.
+TEST_F(Ppp, IpcpNaksOrRejectsAPeerAddressNoHostCanHave) {
+  tern_ppp_config c = Default();
+  memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);
+  Init(c);
+  LcpUp();
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+  // Five: a sixth Nak in a row would be a Reject (Max-Failure).
+  const Bytes bad[] = {{255, 255, 255, 255},
+                       {239, 1, 2, 3},
+                       {240, 0, 0, 1},
+                       {0, 1, 2, 3},
+                       {127, 0, 0, 1}};
+  uint8_t id = 1;
+  for (const Bytes &b : bad) {
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_REQ, id, Opt(TERN_IPCP_ADDR, b)));
+    Frame nak = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_NAK);
+    EXPECT_EQ(nak.id(), id++);
+    EXPECT_EQ(nak.data(), Opt(TERN_IPCP_ADDR, {10, 0, 0, 1}));
+  }
+  // A usable one is acked.
   PeerSend(TERN_PPP_PROTO_IPCP,
-           Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPCP_ADDR, {0, 0, 0, 0})));
-  Frame rej = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REJ);
-  EXPECT_EQ(rej.data(), Opt(TERN_IPCP_ADDR, {0, 0, 0, 0}));
+           Cp(TERN_PPP_CONF_REQ, id, Opt(TERN_IPCP_ADDR, {10, 0, 0, 9})));
+  EXPECT_EQ(Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK).id(), id);
 }
 
 TEST_F(Ppp, DnsServersAskedForAndLearnt) {
@@ -604,11 +630,7 @@ TEST_F(Ppp, DnsServersAskedForAndLearnt) {
   EXPECT_FALSE(req.Has(TERN_IPCP_DNS2));
   // DNS2's Reject (type 131) rejects that option only, not IP-Address.
   EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 2}));
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_IPCP, ack);
-  PeerSend(TERN_PPP_PROTO_IPCP,
-           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  IpcpAckAndRequest(req);
   EXPECT_TRUE(Up());
   tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
   EXPECT_EQ(Bytes(v4.dns1, v4.dns1 + 4), Bytes({9, 9, 9, 9}));
@@ -662,9 +684,7 @@ TEST_F(Ppp, APapAckBeforeOurRequestIsDropped) {
   while (tern_pkt_pool_available(&pool_) > 1) {
     held.push_back(tern_pkt_pool_try_alloc(&pool_));
   }
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(req);
   for (tern_pkt *p : held) {
     tern_pkt_free(p);
   }
@@ -834,9 +854,7 @@ TEST_F(Ppp, ChapSuccessOrFailureBeforeOurResponseIsDropped) {
   PeerSend(TERN_PPP_PROTO_LCP,
            Cp(TERN_PPP_CONF_REQ, 0x41,
               Cat({chap, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))})));
-  Bytes ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ).info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ));
   ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
   PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0x44, {}));
   EXPECT_EQ(st->bad_packet, 3u);
@@ -923,9 +941,7 @@ TEST_F(Ppp, PeerThatAcksButNeverRequestsIsBounded) {
     for (const Frame &f : Sent()) {
       if (f.proto == TERN_PPP_PROTO_LCP && f.code() == TERN_PPP_CONF_REQ) {
         reqs++;
-        Bytes ack = f.info;
-        ack[0] = TERN_PPP_CONF_ACK;
-        PeerSend(TERN_PPP_PROTO_LCP, ack);
+        AckOurs(f);
       }
     }
     Advance(1000);
@@ -1037,28 +1053,11 @@ TEST_F(Ppp, OnlyAnAckOrAFreshNegotiationRestartsTheMaxFailureCount) {
 // times the link is declared looped and ended, in bounded traffic.
 TEST_F(Ppp, LoopedBackLineDetected) {
   Init(Default());
-  size_t frames = 0;
-  for (int i = 0; i < 50 && frames < 1000; i++) {
-    Sent();
-    // Send back every byte we wrote.
-    if (!raw_.empty()) {
-      Bytes back = raw_;
-      raw_.clear();
-      PeerRaw(back.data(), back.size());
-    } else {
-      Advance(1000);
-    }
-    frames = full_.size();
-  }
+  size_t frames = LoopBack(50);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_LOOPBACK);
   EXPECT_LT(frames, 60u);
   EXPECT_FALSE(Up());
-  Advance(60000);
-  Sent();
-  size_t after = full_.size();
-  Advance(60000);
-  Sent();
-  EXPECT_EQ(full_.size(), after);  // quiet
+  ExpectQuietAfterALoop();
 }
 
 // Conflicting magic numbers once (the peer happens to pick ours): both
@@ -1078,9 +1077,7 @@ TEST_F(Ppp, MagicCollisionOnceIsResolved) {
   Advance(1000);
   Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
   EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), ours);
-  Bytes ack = req2.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(req2);
   PeerSend(TERN_PPP_PROTO_LCP,
            Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_LCP_MAGIC, suggested)));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
@@ -1109,9 +1106,7 @@ TEST_F(Ppp, CopiesOfAPeersRequestWithOurOldMagicAreNoLoop) {
   Advance(1000);
   Frame req2 = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
   EXPECT_NE(req2.Opt(TERN_LCP_MAGIC), ours);
-  Bytes ack = req2.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(req2);
   IpcpUp();
   EXPECT_TRUE(Up());
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_OK);
@@ -1513,6 +1508,40 @@ TEST_F(Ppp, AnEchoReplyToAnEarlierEchoIsAnAnswer) {
   EXPECT_TRUE(Up());
 }
 
+// An echo that could not be sent (no buffer: ctl_nobuf) is not one the
+// peer left unanswered: a pool running short for echo_fails periods does
+// not count a live peer dead. It did: the count went up before the
+// buffer was asked for.
+TEST_F(Ppp, AnEchoLostToAnEmptyPoolIsNotUnanswered) {
+  Init(Default());
+  tern_ppp_use_keepalive(&ppp_, 2000, 3);
+  LcpUp();
+  IpcpUp();
+  std::vector<tern_pkt *> held;
+  while (tern_pkt *b = tern_pkt_pool_try_alloc(&pool_)) {
+    held.push_back(b);
+  }
+  uint32_t nobuf = tern_ppp_get_stats(&ppp_)->ctl_nobuf;
+  for (int i = 0; i < 5; i++) {
+    Advance(2000);
+    EXPECT_TRUE(Sent().empty());
+    EXPECT_TRUE(Up());
+  }
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->ctl_nobuf, nobuf + 5);
+  for (tern_pkt *b : held) {
+    tern_pkt_free(b);
+  }
+  // Echoes go out again, and the peer answering them keeps the link.
+  for (int i = 0; i < 5; i++) {
+    Advance(2000);
+    Frame e = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_ECHO_REQ);
+    PeerSend(TERN_PPP_PROTO_LCP,
+             Cp(TERN_PPP_ECHO_REPLY, e.id(), Be32(kPeerMagic)));
+    EXPECT_TRUE(Up());
+  }
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), 0);
+}
+
 // The peer goes silent: echo_fails unanswered echoes, then the link goes
 // down and LCP starts again, bounded by Max-Configure.
 TEST_F(Ppp, KeepaliveLossTakesTheLinkDown) {
@@ -1553,28 +1582,12 @@ TEST_F(Ppp, ALineLoopedBackOnceOpenedEndsAsLooped) {
   LcpUp();
   IpcpUp();
   ASSERT_TRUE(Up());
-  size_t frames = 0;
-  for (int i = 0; i < 200 && frames < 1000; i++) {
-    Sent();
-    if (!raw_.empty()) {
-      Bytes back = raw_;
-      raw_.clear();
-      PeerRaw(back.data(), back.size());
-    } else {
-      Advance(1000);
-    }
-    frames = full_.size();
-  }
+  size_t frames = LoopBack(200);
   EXPECT_FALSE(Up());
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_LOOPBACK);
   EXPECT_LT(frames, 80u);
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->echo_replies, 0u);
-  Advance(60000);
-  Sent();
-  size_t after = full_.size();
-  Advance(60000);
-  Sent();
-  EXPECT_EQ(full_.size(), after);  // quiet
+  ExpectQuietAfterALoop();
 }
 
 // The peer restarts: a new Configure-Request while opened takes the link
@@ -1592,9 +1605,7 @@ TEST_F(Ppp, PeerRestartRenegotiates) {
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].code(), TERN_PPP_CONF_REQ);
   EXPECT_EQ(s[1].code(), TERN_PPP_CONF_ACK);
-  Bytes ack = s[0].info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(s[0]);
   IpcpUp();
   EXPECT_TRUE(Up());
   EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
@@ -1781,9 +1792,7 @@ TEST_F(Ppp, Ipv6cpNegotiatesIdentifiersAndCarriesIpv6) {
                                      Opt(TERN_IPV6CP_IFID, theirs_for_us)));
   req = Expect(TERN_PPP_PROTO_IPV6CP, TERN_PPP_CONF_REQ);
   EXPECT_EQ(req.Opt(TERN_IPV6CP_IFID), theirs_for_us);
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+  AckOurs(req);
   Bytes peer_id = {2, 0, 0, 0, 0, 0, 0, 0x01};
   PeerSend(TERN_PPP_PROTO_IPV6CP,
            Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_IPV6CP_IFID, peer_id)));
@@ -2183,11 +2192,7 @@ TEST_F(Ppp, AnIpcpNakOfAddressZeroKeepsOurAddress) {
            Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, {0, 0, 0, 0})));
   req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
   EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 5}));
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_IPCP, ack);
-  PeerSend(TERN_PPP_PROTO_IPCP,
-           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  IpcpAckAndRequest(req);
   ASSERT_TRUE(Up());
   tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
   EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
@@ -2225,11 +2230,7 @@ TEST_F(Ppp, AnIpcpNakOfAnUnusableAddressIsIgnored) {
                                    Opt(TERN_IPCP_DNS2, {127, 0, 0, 1})));
   req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
   EXPECT_EQ(req.Opt(TERN_IPCP_DNS2), Bytes({127, 0, 0, 1}));
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_IPCP, ack);
-  PeerSend(TERN_PPP_PROTO_IPCP,
-           Cp(TERN_PPP_CONF_REQ, 9, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  IpcpAckAndRequest(req);
   ASSERT_TRUE(Up());
   tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
   EXPECT_EQ(Bytes(v4.local, v4.local + 4), Bytes({10, 0, 0, 5}));
@@ -2264,9 +2265,7 @@ TEST_F(Ppp, AFreshNegotiationAsksForTheConfiguredMruAgain) {
   req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
   EXPECT_EQ(req.Opt(TERN_LCP_MRU), Bytes({0x03, 0xe8}));  // 1000
   EXPECT_EQ(req.Opt(TERN_LCP_ACCM), Bytes({0, 0, 0, 0}));
-  Bytes ack = req.info;
-  ack[0] = TERN_PPP_CONF_ACK;
-  PeerSend(TERN_PPP_PROTO_LCP, ack);
+  AckOurs(req);
   IpcpUp();
   ASSERT_TRUE(Up());
   EXPECT_EQ(tern_netdev_get_info(&dev_).mtu, 1000);

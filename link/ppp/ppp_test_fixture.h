@@ -227,6 +227,51 @@ class Ppp : public ::testing::Test {
     PeerRaw(out.data(), out.size());
   }
 
+  // The peer acks our Configure-Request req (of any protocol) as it was:
+  // an Ack must repeat it exactly (RFC 1661 5.2).
+  void AckOurs(const Frame &req) {
+    Bytes ack = req.info;
+    ack[0] = TERN_PPP_CONF_ACK;
+    PeerSend(req.proto, ack);
+  }
+
+  // IPCP's last steps from the peer: it acks our request req and asks
+  // for 10.0.0.1 itself (identifier id), which we ack: IPv4 is up when
+  // our request was one the peer may ack.
+  void IpcpAckAndRequest(const Frame &req, uint8_t id = 0x50) {
+    AckOurs(req);
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_REQ, id, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+  }
+
+  // A looped-back line: every byte we write comes back to us, for at most
+  // `rounds` rounds (a second passes in one where nothing was written) or
+  // 1000 frames. Returns how many frames we wrote in all.
+  size_t LoopBack(int rounds) {
+    for (int i = 0; i < rounds && full_.size() < 1000; i++) {
+      Sent();
+      if (!raw_.empty()) {
+        Bytes back = raw_;
+        raw_.clear();
+        PeerRaw(back.data(), back.size());
+      } else {
+        Advance(1000);
+      }
+    }
+    return full_.size();
+  }
+
+  // Once a looped line has ended the link, it stays quiet: after a minute
+  // to settle, nothing more is written in the next.
+  void ExpectQuietAfterALoop() {
+    Advance(60000);
+    Sent();
+    size_t after = full_.size();
+    Advance(60000);
+    Sent();
+    EXPECT_EQ(full_.size(), after);
+  }
+
   static Bytes Be32(uint32_t v) {
     return {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
             (uint8_t)v};
@@ -241,9 +286,7 @@ class Ppp : public ::testing::Test {
   // The same, for our request req already taken from what was sent.
   Frame LcpUpWith(Frame req, const Bytes &peer_opts = Opt(TERN_LCP_MAGIC,
                                                           Be32(kPeerMagic))) {
-    Bytes ack = req.info;
-    ack[0] = TERN_PPP_CONF_ACK;
-    PeerSend(TERN_PPP_PROTO_LCP, ack);
+    AckOurs(req);
     PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CONF_REQ, 0x40, peer_opts));
     return req;
   }
@@ -255,11 +298,7 @@ class Ppp : public ::testing::Test {
                                      Opt(TERN_IPCP_ADDR, {10, 0, 0, 2})));
     req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
     EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({10, 0, 0, 2}));
-    Bytes ack = req.info;
-    ack[0] = TERN_PPP_CONF_ACK;
-    PeerSend(TERN_PPP_PROTO_IPCP, ack);
-    PeerSend(TERN_PPP_PROTO_IPCP,
-             Cp(TERN_PPP_CONF_REQ, 0x50, Opt(TERN_IPCP_ADDR, {10, 0, 0, 1})));
+    IpcpAckAndRequest(req);
     Frame a = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK);
     EXPECT_EQ(a.id(), 0x50);
     Sent();  // the rest of the negotiation (our LCP Ack) is not looked at
@@ -268,9 +307,7 @@ class Ppp : public ::testing::Test {
   // Opens IPV6CP after our request req: acks it, and acks the peer's
   // request for interface identifier 02:00:00:00:00:00:00:01.
   void Ipv6cpUp(const Frame &req) {
-    Bytes ack = req.info;
-    ack[0] = TERN_PPP_CONF_ACK;
-    PeerSend(TERN_PPP_PROTO_IPV6CP, ack);
+    AckOurs(req);
     PeerSend(TERN_PPP_PROTO_IPV6CP,
              Cp(TERN_PPP_CONF_REQ, 2,
                 Opt(TERN_IPV6CP_IFID, {2, 0, 0, 0, 0, 0, 0, 1})));
