@@ -10,7 +10,9 @@
 // seeds B+1..B+N where N is TERN_SIM_SEEDS when set (a long run:
 // thousands), else n, and B is TERN_SIM_SEED_BASE when set (a sweep of
 // seeds never run before), else 0. Each seed is whole: TERN_SIM_SEED=<it>
-// replays it, base included. SimReplay names the target that ran.
+// replays it, base included. A variable set to something that is not a
+// number fails the test (it ran the default seeds). SimReplay names the
+// target that ran.
 #ifndef TERN_SIMNET_TESTING_H
 #define TERN_SIMNET_TESTING_H
 
@@ -25,24 +27,52 @@
 
 namespace tern_test {
 
+// The decimal number in environment variable name, or dflt when it is
+// unset. Anything else there (a sign, a space, a letter, past 2^64 - 1)
+// is a test failure, not the default: a mistyped sweep or replay must
+// not pass on seeds it did not ask for.
+inline uint64_t SimEnvNumber(const char *name, uint64_t dflt) {
+  const char *s = getenv(name);
+  if (s == nullptr) {
+    return dflt;
+  }
+  uint64_t v = 0;
+  const char *p = s;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    uint64_t d = static_cast<uint64_t>(*p - '0');
+    if (v > (UINT64_MAX - d) / 10) {
+      break;
+    }
+    v = v * 10 + d;
+  }
+  if (p == s || *p != '\0') {
+    ADD_FAILURE() << name << "=" << s << " is not a decimal number";
+    return dflt;
+  }
+  return v;
+}
+
 inline std::vector<uint64_t> SimSeeds(int n) {
   bool from_env = false;
   uint64_t one = tern_simnet_seed_from_env(0, &from_env);
   if (from_env) {
     return {one};
   }
-  const char *count = getenv("TERN_SIM_SEEDS");
-  if (count != nullptr && atoi(count) > 0) {
-    n = atoi(count);
+  const char *seed = getenv("TERN_SIM_SEED");
+  if (seed != nullptr) {
+    ADD_FAILURE() << "TERN_SIM_SEED=" << seed
+                  << " is not a seed (decimal or 0x hex digits): none run";
+    return {};
   }
-  uint64_t base = 0;
-  const char *base_env = getenv("TERN_SIM_SEED_BASE");
-  if (base_env != nullptr) {
-    base = strtoull(base_env, nullptr, 10);
+  uint64_t count = SimEnvNumber("TERN_SIM_SEEDS", static_cast<uint64_t>(n));
+  if (count > 100000000) {
+    ADD_FAILURE() << "TERN_SIM_SEEDS=" << count << " is past 10^8";
+    return {};
   }
+  uint64_t base = SimEnvNumber("TERN_SIM_SEED_BASE", 0);
   std::vector<uint64_t> seeds;
-  for (int i = 1; i <= n; i++)
-    seeds.push_back(base + static_cast<uint64_t>(i));
+  for (uint64_t i = 1; i <= count; i++)
+    seeds.push_back(base + i);
   return seeds;
 }
 

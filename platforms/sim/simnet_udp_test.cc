@@ -7,6 +7,7 @@
 // accounted for from link to socket, the same seed giving the same event
 // trace, different seeds different ones. A failing seed prints the
 // command that replays it.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -510,6 +511,35 @@ TEST(SimnetTesting, ReplayNamesTheTargetThatRan) {
                             0),
             0u)
       << Replay(3);
+}
+
+// A variable set to something that is not a number fails the test that
+// asked for seeds: before, a mistyped replay (TERN_SIM_SEED=12x) or sweep
+// (TERN_SIM_SEEDS=3k, TERN_SIM_SEED_BASE=-5) ran the default seeds and
+// passed on seeds nobody asked for.
+std::vector<uint64_t> g_seeds;
+
+TEST(SimnetTesting, AVariableThatIsNotANumberFails) {
+  {
+    ScopedEnv replay("TERN_SIM_SEED", "12x");
+    EXPECT_NONFATAL_FAILURE(g_seeds = tern_test::SimSeeds(5), "not a seed");
+    EXPECT_TRUE(g_seeds.empty());
+  }
+  {
+    ScopedEnv count("TERN_SIM_SEEDS", "3k");
+    EXPECT_NONFATAL_FAILURE(g_seeds = tern_test::SimSeeds(2),
+                            "not a decimal number");
+  }
+  {
+    ScopedEnv base("TERN_SIM_SEED_BASE", "-5");
+    EXPECT_NONFATAL_FAILURE(g_seeds = tern_test::SimSeeds(2),
+                            "not a decimal number");
+  }
+  {
+    ScopedEnv count("TERN_SIM_SEEDS", "3");
+    ScopedEnv base("TERN_SIM_SEED_BASE", "100");
+    EXPECT_EQ(tern_test::SimSeeds(2), (std::vector<uint64_t>{101, 102, 103}));
+  }
 }
 
 }  // namespace
