@@ -132,9 +132,12 @@ static int make_fd(tern_socket_posix_sock *k, int family) {
     return tern_socket_posix_err(errno);
   }
   int one = 1;
-  if (type == SOCK_STREAM) {
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  }
+  /* A datagram socket sends broadcasts, as tern's UDP does (the API has
+   * no option for them): without SO_BROADCAST Linux refuses each with
+   * EACCES. */
+  (void)setsockopt(fd, SOL_SOCKET,
+                   type == SOCK_STREAM ? SO_REUSEADDR : SO_BROADCAST, &one,
+                   sizeof one);
   /* An IPv6 socket takes IPv6 only, as tern's (:: takes every address of
    * its family), not IPv4 too as ::ffff:a.b.c.d, which Linux's default
    * would. Buffer sizes the application set before there was a

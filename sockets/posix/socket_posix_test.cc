@@ -536,6 +536,41 @@ TEST_P(PosixSocket, AnEndpointOfTheOtherFamilyIsEINVAL) {
 }
 #endif
 
+// A datagram socket sends broadcasts as tern's UDP does, which has no
+// option for them (nor does the API): the descriptor has SO_BROADCAST.
+// Before, Linux refused each with EACCES, TERN_EINVAL, where tern sent
+// it. Loopback's broadcast, 127.255.255.255, stays on lo.
+class Posix4Socket : public PosixSocket {};
+INSTANTIATE_TEST_SUITE_P(Posix, Posix4Socket, ::testing::Values(kPosix),
+                         tern_test::SocketParamName);
+
+TEST_P(Posix4Socket, ADatagramSocketSendsBroadcasts) {
+  tern_socket *d = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint any = {};
+  any.addr.family = TERN_IP_V4;  // 0.0.0.0: a broadcast reaches it
+  any.port = fx_->Port(3);
+  ASSERT_EQ(tern_socket_bind(d, &any), 0);
+  tern_endpoint bcast = any;
+  bcast.addr.u.v4 = tern_ipv4(127, 255, 255, 255);
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(c, cx, &bcast, "b", 1, &err);
+            }),
+            TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  char buf[4];
+  int n = 0;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(d, cx, nullptr, buf, sizeof buf,
+                                                &n);
+            }),
+            TERN_READY);
+  EXPECT_EQ(n, 1);
+}
+
 // The flush is READY once the kernel has every byte written, not once the
 // peer acknowledged them as on tern (tern/stream.h: "the peer has it"):
 // Linux signals no readiness when its send queue is acknowledged, so
