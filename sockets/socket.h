@@ -203,8 +203,10 @@ static inline tern_poll tern_socket_poll_connect(tern_socket *s, tern_cx *cx,
  * *err 0 (handed to the stack), TERN_ENOTCONN (dst NULL, not connected),
  * TERN_EMSGSIZE, TERN_ENETUNREACH, a pending ICMP error
  * (TERN_ECONNREFUSED, TERN_EHOSTUNREACH, ...: README.md), or
- * TERN_EINVAL (a stream socket, data NULL with len > 0). PENDING while
- * the stack has no room: poll again with the same arguments. */
+ * TERN_EINVAL (a stream socket, data NULL with len > 0, a destination
+ * that tern_endpoint_remote_check refuses). A send refused for its
+ * arguments leaves an unbound socket unbound. PENDING while the stack has no
+ * room: poll again with the same arguments. */
 static inline tern_poll tern_socket_poll_send_to(tern_socket *s, tern_cx *cx,
                                                  const tern_endpoint *dst,
                                                  const void *data, size_t len,
@@ -215,8 +217,9 @@ static inline tern_poll tern_socket_poll_send_to(tern_socket *s, tern_cx *cx,
 /* Datagram: receives the oldest datagram, up to cap bytes of it into buf,
  * its sender into *src (may be NULL). READY with *n its full length (more
  * than cap: the rest was cut off), or a negative tern_err (a pending
- * ICMP error such as TERN_ECONNREFUSED; TERN_EINVAL for a stream socket, or a
- * datagram socket never bound, connected or sent from). */
+ * ICMP error such as TERN_ECONNREFUSED; TERN_EINVAL for a stream socket, a
+ * datagram socket never bound, connected or sent from, or buf NULL with cap
+ * above 0, which takes nothing). */
 static inline tern_poll tern_socket_poll_recv_from(tern_socket *s, tern_cx *cx,
                                                    tern_endpoint *src,
                                                    void *buf, size_t cap,

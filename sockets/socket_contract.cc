@@ -1022,6 +1022,86 @@ TEST_P(SocketContract, DatagramLongerThanTheBufferIsCut) {
   EXPECT_EQ(std::string(buf, 10), q.substr(0, 10));
 }
 
+// A datagram send refused for its arguments (data NULL with a length, a
+// destination with port 0 or an unspecified address, none on an
+// unconnected socket) leaves a fresh socket as it was: unbound (port 0),
+// with nothing to receive on (TERN_EINVAL), on every backend. (On tern
+// the send bound it to an ephemeral port before the checks, so the
+// receive then waited, and a destination 0.0.0.0 was TERN_ENETUNREACH,
+// bound or not.)
+TEST_P(SocketContract, RefusedDatagramSendLeavesTheSocketUnbound) {
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  tern_endpoint to = fx_->ServerAt(fx_->Port(3));
+  int err = 0;
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &to, nullptr, 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL);
+  tern_endpoint bad = to;
+  bad.port = 0;
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &bad, "x", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL);
+  bad = to;
+  memset(&bad.addr.u, 0, sizeof bad.addr.u);  // 0.0.0.0 or ::, a port
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &bad, "x", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL) << tern_strerror(err);
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, nullptr, "x", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ENOTCONN);
+  tern_endpoint local = {};
+  EXPECT_EQ(tern_socket_local(d, &local), 0);
+  EXPECT_EQ(local.port, 0);
+  char buf[4];
+  int n = 0;
+  EXPECT_EQ(tern_socket_poll_recv_from(d, &cx, nullptr, buf, sizeof buf, &n),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  // Bound, it still refuses the unspecified address.
+  ASSERT_EQ(tern_socket_bind(d, nullptr), 0);
+  bad = to;
+  memset(&bad.addr.u, 0, sizeof bad.addr.u);
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &bad, "x", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL) << tern_strerror(err);
+  EXPECT_EQ(w.wakes, 0);
+}
+
+// A datagram receive with no buffer for its capacity is a bad argument on
+// every backend, and takes nothing: the datagram waits for the next
+// receive. (tern's discarded it and said its length.)
+TEST_P(SocketContract, DatagramReceiveWithNoBufferIsEINVALAndTakesNothing) {
+  tern_socket *srv = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  tern_socket *cli = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(srv, nullptr);
+  ASSERT_NE(cli, nullptr);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
+  ASSERT_EQ(tern_socket_bind(srv, &local), 0);
+  tern_endpoint to = fx_->ServerAt(fx_->Port(3));
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(cli, cx, &to, "datagram", 8,
+                                              &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  fx_->Pump(100);  // it has arrived
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  int n = 0;
+  EXPECT_EQ(tern_socket_poll_recv_from(srv, &cx, nullptr, nullptr, 8, &n),
+            TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  char buf[16];
+  ASSERT_EQ(Drive([&](tern_cx *c2) {
+              return tern_socket_poll_recv_from(srv, c2, nullptr, buf,
+                                                sizeof buf, &n);
+            }),
+            TERN_READY);
+  ASSERT_EQ(n, 8) << tern_strerror(n);
+  EXPECT_EQ(std::string(buf, 8), "datagram");
+}
+
 TEST_P(SocketContract, SecondBindOfADatagramPortIsEADDRINUSE) {
   tern_socket *a = Open(fx_->Server(), TERN_SOCK_DGRAM);
   tern_socket *b = Open(fx_->Server(), TERN_SOCK_DGRAM);

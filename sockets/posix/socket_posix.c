@@ -132,9 +132,12 @@ static int make_fd(tern_socket_posix_sock *k, int family) {
     return tern_socket_posix_err(errno);
   }
   int one = 1;
-  if (type == SOCK_STREAM) {
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  }
+  /* A datagram socket sends broadcasts, as tern's UDP does (the API has
+   * no option for them): without SO_BROADCAST Linux refuses each with
+   * EACCES. */
+  (void)setsockopt(fd, SOL_SOCKET,
+                   type == SOCK_STREAM ? SO_REUSEADDR : SO_BROADCAST, &one,
+                   sizeof one);
   /* An IPv6 socket takes IPv6 only, as tern's (:: takes every address of
    * its family), not IPv4 too as ::ffff:a.b.c.d, which Linux's default
    * would. Buffer sizes the application set before there was a
@@ -362,6 +365,24 @@ static tern_poll p_poll_accept(tern_socket *s, tern_cx *cx, tern_socket **out,
   }
 }
 
+/* The tern_err for errno e from connect(2) or sendto(2) to ss on k's
+ * descriptor: an address of another family than the descriptor's is a
+ * bad argument, TERN_EINVAL, as tern's UDP says (a family the socket is
+ * not bound to), where Linux says EAFNOSUPPORT (the code for a family the
+ * build lacks) or, for IPv4 from an IPv6-only socket, ENETUNREACH. Asked
+ * only after a failure: the sends that succeed pay nothing. */
+static int send_err(const tern_socket_posix_sock *k, int e,
+                    const struct sockaddr_storage *ss) {
+  int domain = 0;
+  socklen_t len = sizeof domain;
+  if ((e == EAFNOSUPPORT || e == ENETUNREACH) &&
+      getsockopt(k->fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+      domain != ss->ss_family) {
+    return TERN_EINVAL;
+  }
+  return tern_socket_posix_err(e);
+}
+
 static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   tern_socket_posix_sock *k = sock_of(s);
   if (k->kind != KIND_STREAM && k->kind != KIND_DGRAM) {
@@ -392,6 +413,7 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
     r = connect(k->fd, (struct sockaddr *)&ss, len);
   } while (r != 0 && errno == EINTR);
   int e = r == 0 ? 0 : errno;
+  int rc = e != 0 ? send_err(k, e, &ss) : 0;
   /* A connect that failed gives back a descriptor made for it; one the
    * application bound stays until the close, so that the socket keeps the
    * local endpoint it was given (as Linux's own socket does). */
@@ -400,7 +422,7 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
   }
   if (k->kind == KIND_DGRAM) {
     if (e != 0) {
-      return tern_socket_posix_err(e);
+      return rc;
     }
     k->udp_peer = 1;
     k->peer = *remote;
@@ -412,7 +434,7 @@ static int p_connect(tern_socket *s, const tern_endpoint *remote) {
     k->err = tern_socket_posix_err(e); /* the peer answered at once: */
                                        /* poll_connect reports it */
   } else {
-    return tern_socket_posix_err(e);
+    return rc;
   }
   k->peer = *remote;
   k->kind = KIND_CONN;
@@ -498,7 +520,7 @@ static tern_poll p_poll_send_to(tern_socket *s, tern_cx *cx,
       }
       continue;
     }
-    *err = tern_socket_posix_err(e);
+    *err = dst != NULL ? send_err(k, e, &ss) : tern_socket_posix_err(e);
     return TERN_READY;
   }
 }

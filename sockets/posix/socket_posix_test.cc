@@ -505,6 +505,72 @@ TEST_P(Posix6Socket, AnIpv6SocketTakesIpv6Only) {
 }
 #endif
 
+#if TERN_CONFIG_IPV6
+// A datagram socket bound to one family is given an endpoint of the other
+// (the build has both): a bad argument, TERN_EINVAL, as tern's UDP says
+// (tern/udp.h: a family the socket is not bound to), at connect and as a
+// destination. Linux says EAFNOSUPPORT there, which the errno table maps
+// to TERN_EAFNOSUPPORT, the code for a family the build lacks.
+TEST_P(PosixSocket, AnEndpointOfTheOtherFamilyIsEINVAL) {
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  tern_endpoint local = fx_->Local(fx_->Port(3));
+  ASSERT_EQ(tern_socket_bind(d, &local), 0);
+  tern_endpoint other = {};
+  other.port = fx_->Port(4);
+  if (local.addr.family == TERN_IP_V6) {
+    other.addr.family = TERN_IP_V4;
+    other.addr.u.v4 = tern_ipv4(127, 0, 0, 1);
+  } else {
+    other.addr.family = TERN_IP_V6;
+    other.addr.u.v6.b[15] = 1;  // ::1
+  }
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  int err = 0;
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &other, "x", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL) << tern_strerror(err);
+  EXPECT_EQ(tern_socket_connect(d, &other), TERN_EINVAL);
+  tern_endpoint peer;
+  EXPECT_EQ(tern_socket_peer(d, &peer), TERN_ENOTCONN);
+}
+#endif
+
+// A datagram socket sends broadcasts as tern's UDP does, which has no
+// option for them (nor does the API): the descriptor has SO_BROADCAST.
+// Before, Linux refused each with EACCES, TERN_EINVAL, where tern sent
+// it. Loopback's broadcast, 127.255.255.255, stays on lo.
+class Posix4Socket : public PosixSocket {};
+INSTANTIATE_TEST_SUITE_P(Posix, Posix4Socket, ::testing::Values(kPosix),
+                         tern_test::SocketParamName);
+
+TEST_P(Posix4Socket, ADatagramSocketSendsBroadcasts) {
+  tern_socket *d = Open(fx_->Server(), TERN_SOCK_DGRAM);
+  tern_socket *c = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  ASSERT_NE(c, nullptr);
+  tern_endpoint any = {};
+  any.addr.family = TERN_IP_V4;  // 0.0.0.0: a broadcast reaches it
+  any.port = fx_->Port(3);
+  ASSERT_EQ(tern_socket_bind(d, &any), 0);
+  tern_endpoint bcast = any;
+  bcast.addr.u.v4 = tern_ipv4(127, 255, 255, 255);
+  int err = 1;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_send_to(c, cx, &bcast, "b", 1, &err);
+            }),
+            TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  char buf[4];
+  int n = 0;
+  ASSERT_EQ(Drive([&](tern_cx *cx) {
+              return tern_socket_poll_recv_from(d, cx, nullptr, buf, sizeof buf,
+                                                &n);
+            }),
+            TERN_READY);
+  EXPECT_EQ(n, 1);
+}
+
 // The flush is READY once the kernel has every byte written, not once the
 // peer acknowledged them as on tern (tern/stream.h: "the peer has it"):
 // Linux signals no readiness when its send queue is acknowledged, so

@@ -247,25 +247,34 @@ static tern_poll t_poll_send_to(tern_socket *s, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
   tern_socket_tern_sock *k = sock_of(s);
-  if (k->kind != KIND_DGRAM) {
-    *err = TERN_EINVAL;
-    return TERN_READY;
+  /* The arguments first, as the other backends check them: a send they
+   * refuse leaves an unbound socket unbound (connect binds, so it is
+   * unconnected), and a destination is a remote (tern's UDP routes
+   * 0.0.0.0 and says TERN_ENETUNREACH). */
+  int rc = TERN_EINVAL;
+  if (k->kind != KIND_DGRAM || (data == NULL && len > 0)) {
+    goto out;
   }
-  if (!udp_bound(k)) {
-    int rc = udp_bind(k, NULL);
-    if (rc != 0) {
-      *err = rc;
-      return TERN_READY;
-    }
+  rc = dst != NULL ? tern_endpoint_remote_check(dst) : 0;
+  if (rc == 0 && !udp_bound(k)) {
+    rc = dst != NULL ? udp_bind(k, NULL) : TERN_ENOTCONN;
+  }
+  if (rc != 0) {
+    goto out;
   }
   return tern_udp_poll_send_to(&k->u.udp, cx, dst, data, len, err);
+out:
+  *err = rc;
+  return TERN_READY;
 }
 
 static tern_poll t_poll_recv_from(tern_socket *s, tern_cx *cx,
                                   tern_endpoint *src, void *buf, size_t cap,
                                   int *n) {
   tern_socket_tern_sock *k = sock_of(s);
-  if (k->kind != KIND_DGRAM || !udp_bound(k)) {
+  /* No buffer for a capacity is a bad argument, as on the other backends
+   * (tern's UDP would take the datagram and copy nothing). */
+  if (k->kind != KIND_DGRAM || !udp_bound(k) || (buf == NULL && cap > 0)) {
     *n = TERN_EINVAL;
     return TERN_READY;
   }
