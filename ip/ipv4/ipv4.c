@@ -137,13 +137,18 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
   tern_ipv4_layer *v4 = TERN_CONTAINER_OF(f, tern_ipv4_layer, family);
   uint32_t d = dst->u.w[0];
   bool multicast = (dst->u.v4.b[0] & 0xf0) == 0xe0;
-  /* How good a match each interface is: 3 dst is its address (loopback),
-   * 2 dst is on its subnet (or a broadcast or multicast sent there), 1 it
-   * has a gateway. The first best one that is up wins. The limited
-   * broadcast goes out of the interface asked for, or the first, even
-   * one without an address yet (a DHCP client broadcasts from 0.0.0.0). */
+  /* How good a match each interface is: ALL_ONES dst is its address
+   * (loopback); above 2, dst is on its subnet, the longer the prefix the
+   * better; 2 a broadcast or multicast sent there; 1 it has a gateway.
+   * The first best one that is up wins. A longer prefix's netmask holds
+   * every bit of a shorter one's, so as a word (in memory order, either
+   * byte order) it is the larger; the rank is half of it rounded up (no
+   * two netmasks round to one: the one with bit 0 would hold the other's
+   * bits) plus 2, below ALL_ONES even for a /31. The limited broadcast
+   * goes out of the interface asked for, or the first, even one without
+   * an address yet (a DHCP client broadcasts from 0.0.0.0). */
   tern_ip_iface *best = NULL;
-  unsigned rank = 0;
+  uint32_t rank = 0;
   int rc = TERN_ENETUNREACH;
   /* 0/8 is only ever a source, and 127/8 never leaves a host (RFC 1122
    * 3.2.1.3): no route, not even through the gateway. */
@@ -153,7 +158,7 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
   }
   for (tern_ip_iface *i = v4->stack->ifaces; i != NULL; i = i->next) {
     uint32_t a = i->v4.addr;
-    unsigned k;
+    uint32_t k;
     if (scope != 0 && i->id != scope) {
       continue;
     }
@@ -162,9 +167,11 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
     } else if (a == 0) {
       continue;
     } else if (d == a) {
-      k = 3;
-    } else if (multicast || ((d ^ a) & i->v4.mask) == 0) {
+      k = ALL_ONES;
+    } else if (multicast) {
       k = 2;
+    } else if (((d ^ a) & i->v4.mask) == 0) {
+      k = i->v4.mask - (i->v4.mask >> 1) + 2;
     } else {
       k = i->v4.gateway != 0;
     }
@@ -197,7 +204,7 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
   out->max_len = (uint16_t)(best->mtu - TERN_IPV4_HEADER_LEN);
   out->headroom = (uint16_t)(best->headroom + TERN_IPV4_HEADER_LEN);
   out->tos = 0;
-  out->flags = (uint8_t)((rank == 3 ? TERN_IP_ROUTE_LOCAL : 0) |
+  out->flags = (uint8_t)((rank == ALL_ONES ? TERN_IP_ROUTE_LOCAL : 0) |
                          (broadcast ? TERN_IP_ROUTE_BROADCAST : 0));
   return 0;
 }

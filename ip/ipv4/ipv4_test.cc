@@ -1253,6 +1253,50 @@ TEST(Ipv4Route, AScopeNamesTheInterface) {
   EXPECT_TRUE(t.l0.TakeAll().empty());
 }
 
+// Two interfaces whose subnets overlap (10.0.0.0/8 and 10.1.0.0/16): a
+// destination on both goes out of the one with the longer prefix, as
+// every host's routing table does. Both ranked "on its subnet" and the
+// first interface won, whichever order they were added in: 10.1.2.3
+// went out on the /8's link, where ARP for it got no answer.
+TEST(Ipv4Route, OverlappingSubnetsTheLongestPrefixWins) {
+  for (int order = 0; order < 2; order++) {
+    SCOPED_TRACE(order);
+    TwoIfaces t;
+    tern_ip_iface *wide = order == 0 ? &t.i0 : &t.i1;
+    tern_ip_iface *narrow = order == 0 ? &t.i1 : &t.i0;
+    const tern_ipv4_addr aw = tern_ipv4(10, 0, 0, 2);
+    const tern_ipv4_addr an = tern_ipv4(10, 1, 0, 2);
+    ASSERT_EQ(tern_ipv4_set_addr(wide, &aw, 8, nullptr), 0);
+    ASSERT_EQ(tern_ipv4_set_addr(narrow, &an, 16, nullptr), 0);
+    tern_ip_route r;
+    tern_ip_addr in_both = tern_test::Ip4(tern_ipv4(10, 1, 2, 3));
+    ASSERT_EQ(tern_ip_route_lookup(&t.s, &in_both, 0, &r), 0);
+    EXPECT_EQ(r.iface, narrow);
+    EXPECT_TRUE(SameV4(r.src, an));
+    EXPECT_TRUE(SameV4(r.next_hop, tern_ipv4(10, 1, 2, 3)));
+    tern_ip_addr wide_only = tern_test::Ip4(tern_ipv4(10, 2, 0, 9));
+    ASSERT_EQ(tern_ip_route_lookup(&t.s, &wide_only, 0, &r), 0);
+    EXPECT_EQ(r.iface, wide);
+    // Our own addresses are ours whatever the prefixes (loopback).
+    tern_ip_addr own = tern_test::Ip4(aw);
+    ASSERT_EQ(tern_ip_route_lookup(&t.s, &own, 0, &r), 0);
+    EXPECT_EQ(r.iface, wide);
+    EXPECT_EQ(r.flags, TERN_IP_ROUTE_LOCAL);
+    // Multicast and the limited broadcast still take the first interface.
+    tern_ip_addr group = tern_test::Ip4(tern_ipv4(224, 0, 0, 251));
+    ASSERT_EQ(tern_ip_route_lookup(&t.s, &group, 0, &r), 0);
+    EXPECT_EQ(r.iface, &t.i0);
+    tern_ip_addr all = tern_test::Ip4(tern_ipv4(255, 255, 255, 255));
+    ASSERT_EQ(tern_ip_route_lookup(&t.s, &all, 0, &r), 0);
+    EXPECT_EQ(r.iface, &t.i0);
+    // The narrow subnet's link down: the wide one carries it.
+    tern_memnetdev_set_up(narrow == &t.i0 ? &t.l0.pair : &t.l1.pair, false);
+    t.Run();
+    ASSERT_EQ(tern_ip_route_lookup(&t.s, &in_both, 0, &r), 0);
+    EXPECT_EQ(r.iface, wide);
+  }
+}
+
 TEST(Ipv4Route, DownInterfacesAreAvoidedOrReported) {
   TwoIfaces t;
   tern_ip_addr near = tern_test::Ip4(tern_ipv4(198, 51, 100, 7));

@@ -262,9 +262,14 @@ static void drop_held(tern_eth *eth, bool count) {
 static bool service(tern_eth *eth) {
   tern_time now = tern_now();
   tern_time next = now + HORIZON;
-  tern_neigh_service(&eth->arp, now, &next);
-  if (ndp_of(eth) != NULL) {
-    tern_neigh_service(ndp_of(eth), now, &next);
+  /* The caches' timers stand still while the link is down: a solicitation
+   * then would be lost and spend a try of its resolution. The link-up's
+   * flush brings what fell due meanwhile to now. */
+  if (eth->lower_up) {
+    tern_neigh_service(&eth->arp, now, &next);
+    if (ndp_of(eth) != NULL) {
+      tern_neigh_service(ndp_of(eth), now, &next);
+    }
   }
   if (eth->announce_left != 0) {
     if (!tern_time_before(now, eth->announce_at)) {
@@ -489,14 +494,14 @@ static void link_changed(tern_eth *eth) {
   tern_netdev_info li;
   lower_info(&eth->lower, &li);
   uint8_t up = (li.flags & TERN_NETDEV_UP) != 0;
-  if (!up || eth->lower_up) {
-    /* It went down (and maybe up again): what was held is lost, and the
-     * neighbours may be another link's now. */
-    drop_held(eth, true);
-    tern_neigh_flush(&eth->arp);
-    if (ndp_of(eth) != NULL) {
-      tern_neigh_flush(ndp_of(eth));
-    }
+  /* It went down, came up or bounced: what was held is lost, and the
+   * neighbours may be another link's now: their link addresses are
+   * trusted for one retry at most (tern_neigh_flush). */
+  drop_held(eth, true);
+  tern_time now = tern_now();
+  tern_neigh_flush(&eth->arp, now);
+  if (ndp_of(eth) != NULL) {
+    tern_neigh_flush(ndp_of(eth), now);
   }
   /* Back on a link that may be another one: tell it who we are. Gone
    * down: the announcements left are dropped. */

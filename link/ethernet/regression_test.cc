@@ -163,7 +163,8 @@ TEST_F(EthTest, PacketWithoutRoomForItsNextHopIsRefused) {
 // polls of poll_event) looked like no change at all, since the state
 // read afterwards is the one seen before: held packets stayed, the cache
 // kept neighbours of what may be another link, and no announcement went
-// out.
+// out. (Since, a flush trusts a link address for one retry more: see
+// FlappingLinkWithAnAnsweringNeighbourAsksOnceASecond.)
 TEST_F(EthTest, LinkBounceBetweenTwoEventPollsIsADownAndAnUp) {
   // Two resolutions at once: 192.0.2.103's outlives the bounce (see
   // FlappingLinkDoesNotRepeatRequestsFasterThanOnePerSecond).
@@ -181,10 +182,17 @@ TEST_F(EthTest, LinkBounceBetweenTwoEventPollsIsADownAndAnUp) {
   std::vector<Bytes> w = Wire();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0], Announcement(kIpUs));
-  // The peer is forgotten: asked for again.
+  // The peer's link address is trusted for one retry (1 s) more: then,
+  // in use, it is asked for again (FlappingLinkWithAnAnsweringNeighbour-
+  // AsksOnceASecond).
   EXPECT_EQ(SendEchoReply(kIpPeer), 0);
   w = Wire();
   ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(Head(w[0], 6), Bytes(kMacA, kMacA + 6));
+  Advance(1000);
+  RecvAll();
+  w = Wire();
+  ASSERT_EQ(w.size(), 2u);  // and 192.0.2.103's second request
   EXPECT_EQ(w[0], OurRequest(kIpPeer));
 }
 
@@ -402,6 +410,85 @@ TEST_F(EthTest, FlappingLinkDoesNotRepeatRequestsFasterThanOnePerSecond) {
   std::vector<Bytes> w = Wire();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(Head(w[0], 6), Bytes(kMacA, kMacA + 6));
+}
+
+// RFC 1122 2.3.2.1 again, with a neighbour that answers: a link event
+// freed every resolved entry, and with it when the address was last
+// asked for, so on a link bouncing every 100 ms the next packet after
+// each bounce asked again at once: ten requests a second for one
+// neighbour. A resolved entry now outlives the flush, its link address
+// trusted for at most retry_ms (1 s) more and then asked for again if it
+// is still in use: one request a second, and no packet waits.
+TEST_F(EthTest, FlappingLinkWithAnAnsweringNeighbourAsksOnceASecond) {
+  StartWithIp(16, /*n_nb=*/8);
+  Resolve(kMacA, kIpPeer);  // one request, answered
+  int asked = 0, to_peer = 0;
+  for (int bounce = 0; bounce < 9; bounce++) {
+    Advance(100);
+    tern_memnetdev_set_up(&pair_, false);
+    tern_memnetdev_set_up(&pair_, true);
+    EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+    RecvAll();
+    EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+    for (std::vector<Bytes> w = Wire(); !w.empty(); w = Wire()) {
+      for (const Bytes &f : w) {
+        to_peer += Head(f, 6) == Bytes(kMacA, kMacA + 6);
+        if (f == OurRequest(kIpPeer)) {
+          asked++;
+          Inject(PeerReply(kMacA, kIpPeer));  // it answers at once
+          RecvAll();                          // and the held packet goes
+        }
+      }
+    }
+  }
+  EXPECT_EQ(asked, 0) << "requests for the peer within 900 ms";
+  EXPECT_EQ(to_peer, 9);
+  // A second after the last bounce the entry, in use, is asked for again;
+  // the answer keeps it.
+  Advance(1000);
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(kIpPeer));
+  Inject(PeerReply(kMacA, kIpPeer));
+  RecvAll();
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(Head(w[0], 6), Bytes(kMacA, kMacA + 6));
+}
+
+// A resolution kept across a link down went on asking while the link was
+// down: each of those requests was lost and counted as a try, so a link
+// that came back after 1.5 s left the resolution one request (of three)
+// before it failed. The cache's timers now stand still while the link is
+// down: the resolution sends its two requests left after the link-up.
+TEST_F(EthTest, ResolutionKeptAcrossALinkDownKeepsItsTries) {
+  StartWithIp(16, /*n_nb=*/8);
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  EXPECT_EQ(SendEchoReply(ip103), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], OurRequest(ip103));
+  Advance(100);
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  for (int i = 0; i < 3; i++) {
+    Advance(500);
+    RecvAll();
+  }
+  tern_memnetdev_set_up(&pair_, true);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  int asked = 0;
+  for (int i = 0; i < 8; i++) {  // 4 s after the link-up
+    RecvAll();
+    for (const Bytes &f : Wire()) {
+      asked += f == OurRequest(ip103);
+    }
+    Advance(500);
+  }
+  EXPECT_EQ(asked, 2) << "requests after the link came back";
+  EXPECT_EQ(tern_eth_get_arp_stats(&eth_)->failed, 1u);
 }
 
 }  // namespace

@@ -28,26 +28,34 @@ static size_t stride(const tern_neigh_cache *c) {
   return sizeof(tern_neighbour) + c->addr_len;
 }
 
-void tern__neigh_mask(tern_neigh_cache *c, uint8_t keep) {
-  _Static_assert(TERN_NEIGH_FREE == 0 && TERN_NEIGH_INCOMPLETE == 1 &&
-                     TERN_NEIGH_REACHABLE == 2,
-                 "masking with INCOMPLETE frees REACHABLE entries only");
-  size_t step = stride(c);
-  for (uint8_t *p = c->entries, *end = p + c->count * step; p != end;
-       p += step) {
-    ((tern_neighbour *)(void *)p)->state &= keep;
-  }
-}
-
 void tern__neigh_setup(tern_neigh_cache *c, void *entries, size_t count,
                        size_t addr_len, const tern_neigh_config *cfg) {
+  _Static_assert(TERN_NEIGH_FREE == 0, "zeroed entries are FREE");
   memset(c, 0, sizeof *c);
   c->entries = entries;
   c->count = (uint16_t)count;
   c->addr_len = (uint8_t)addr_len;
   c->cfg = *cfg;
   /* Every entry FREE: the other fields of a FREE entry are never read. */
-  tern__neigh_mask(c, TERN_NEIGH_FREE);
+  memset(entries, 0, count * stride(c));
+}
+
+void tern_neigh_flush(tern_neigh_cache *c, tern_time now) {
+  /* Nothing due later than one retry from now: a REACHABLE entry (its
+   * last solicitation was before its confirmation, so before now) is
+   * solicited again, if in use, no sooner than the pace allows; an
+   * INCOMPLETE one keeps its time (already at most that), unless it was
+   * left so long that its deadline reads as the future across the wrap.
+   * A FREE entry's deadline is never read. */
+  tern_time latest = now + c->cfg.retry_ms;
+  size_t step = stride(c);
+  for (uint8_t *p = c->entries, *end = p + c->count * step; p != end;
+       p += step) {
+    tern_neighbour *e = (tern_neighbour *)(void *)p;
+    if (tern_time_before(latest, e->deadline)) {
+      e->deadline = latest;
+    }
+  }
 }
 
 /* What one walk over the entries finds besides the entry for an address:

@@ -186,20 +186,19 @@ bool tern_neigh_confirm(tern_neigh_cache *c, const uint8_t *addr,
  * them then). */
 void tern_neigh_service(tern_neigh_cache *c, tern_time now, tern_time *next);
 
-/* Sets each entry's state to state & keep: TERN_NEIGH_FREE frees them
- * all, TERN_NEIGH_INCOMPLETE frees the REACHABLE ones (tern_neigh_flush). */
-void tern__neigh_mask(tern_neigh_cache *c, uint8_t keep);
-
-/* Forgets every link address (the link went down or bounced; a change of
- * our own address keeps them, as a neighbour's link address does not
- * depend on it): REACHABLE entries become FREE. An entry being resolved has
- * none and stays INCOMPLETE, with the time of its next solicitation and
- * the count left, so a link that keeps bouncing cannot make an address be
- * solicited more often than every retry_ms (RFC 1122 2.3.2.1: one ARP
- * request a second); it completes or fails as it would have. */
-static inline void tern_neigh_flush(tern_neigh_cache *c) {
-  tern__neigh_mask(c, TERN_NEIGH_INCOMPLETE);
-}
+/* The link went down, came up or bounced (a change of our own address
+ * does not call for it: a neighbour's link address does not depend on
+ * it). Every entry is kept, but nothing stays due later than retry_ms
+ * after now: a REACHABLE entry's link address is trusted until then at
+ * most (the link may be another one now), and then it is solicited again
+ * if it was used, or freed. So on a link that keeps bouncing no address
+ * is solicited more often than every retry_ms (RFC 1122 2.3.2.1: one
+ * ARP request a second), whether its neighbour answers or not, and a
+ * neighbour that does answer keeps its entry. An INCOMPLETE entry keeps
+ * its next solicitation's time and the count left. Call it at each link
+ * event; while the link is down, do not run tern_neigh_service (the
+ * solicitations would be lost and spend the resolution's tries). */
+void tern_neigh_flush(tern_neigh_cache *c, tern_time now);
 
 /* The i-th entry (i < count), for walking the cache: tests, a shell's
  * "arp -a". */

@@ -251,42 +251,87 @@ TEST_F(Cache4, DeadlinesWorkAcrossTheClockWrap) {
   EXPECT_EQ(sol.sent.size(), 2u);
 }
 
-// Flush (the link went down, or bounced) forgets every link address. It
-// used to forget the resolutions too, and with them when each was last
-// solicited: on a flapping link, the next packet after each bounce
-// solicited the same address again at once (RFC 1122 2.3.2.1 allows one
-// request a second). A resolution now outlives the flush, on its own
-// schedule.
-TEST_F(Cache4, FlushForgetsLinkAddressesButKeepsTheResolutionsPace) {
-  Learn(1, 0);
+// Flush (the link went down, or bounced) used to forget the resolutions
+// too, and with them when each was last solicited: on a flapping link,
+// the next packet after each bounce solicited the same address again at
+// once (RFC 1122 2.3.2.1 allows one request a second). A resolution
+// outlives the flush, on its own schedule.
+TEST_F(Cache4, FlushKeepsTheResolutionsPace) {
   ASSERT_EQ(Resolve(2, 0), TERN_EAGAIN);
-  ASSERT_EQ(sol.sent.size(), 2u);
+  ASSERT_EQ(sol.sent.size(), 1u);
   for (tern_time t = 100; t < 1000; t += 100) {
-    tern_neigh_flush(&cache);
+    tern_neigh_flush(&cache, t);
     EXPECT_EQ(Resolve(2, t), TERN_EAGAIN);
   }
-  EXPECT_EQ(sol.sent.size(), 2u) << "solicited again within retry_ms";
-  EXPECT_EQ(tern_neigh_find(&cache, Ip(1).data()), nullptr);
-  EXPECT_EQ(Count(TERN_NEIGH_FREE), 5u);
+  EXPECT_EQ(sol.sent.size(), 1u) << "solicited again within retry_ms";
   // The next solicitation at its time, and the resolution completes.
   tern_time next = 100000;
   EXPECT_EQ(Service(1000, &next), 0u);
-  EXPECT_EQ(sol.sent.size(), 3u);
+  EXPECT_EQ(sol.sent.size(), 2u);
   EXPECT_TRUE(Confirm(2, 1100));
-  EXPECT_EQ(cache.stats.resolved, 2u);
+  EXPECT_EQ(cache.stats.resolved, 1u);
   // After the last solicitation, a flush does not reset the count either:
   // the resolution still fails in time.
   ASSERT_EQ(Resolve(3, 2000), TERN_EAGAIN);
   tern_neigh_service(&cache, 3000, &next);
   tern_neigh_service(&cache, 4000, &next);
-  tern_neigh_flush(&cache);
+  tern_neigh_flush(&cache, 4100);
   EXPECT_EQ(Resolve(3, 4500), TERN_EAGAIN);
-  EXPECT_EQ(Service(5000, &next), 1u);
+  EXPECT_EQ(tern_neigh_find(&cache, Ip(3).data())->deadline, 5000u);
+  next = 100000;
+  tern_neigh_service(&cache, 5000, &next);
+  EXPECT_EQ(tern_neigh_find(&cache, Ip(3).data()), nullptr);
   EXPECT_EQ(cache.stats.failed, 1u);
-  EXPECT_EQ(sol.sent.size(), 6u);
-  // Flushed with no link address: the resolved one is gone.
-  tern_neigh_flush(&cache);
-  EXPECT_EQ(Count(TERN_NEIGH_FREE), 6u);
+  EXPECT_EQ(sol.sent.size(), 5u);
+}
+
+// The same with a neighbour that answers: a flush freed every REACHABLE
+// entry, so after each bounce the next packet started a new resolution
+// and solicited at once, however recently the neighbour had answered. A
+// flush now keeps the entry, its link address trusted for retry_ms more
+// at most; then it is solicited again if in use (resolved again in
+// place), or freed.
+TEST_F(Cache4, FlushKeepsAnsweredEntriesForOneRetryAtMost) {
+  Learn(1, 0);  // solicited at 0
+  Learn(2, 0);
+  const uint8_t *ll = nullptr;
+  for (tern_time t = 100; t < 1000; t += 100) {
+    tern_neigh_flush(&cache, t);
+    ASSERT_EQ(Resolve(1, t, &ll), 0) << "forgotten at " << t;
+    EXPECT_EQ(std::memcmp(ll, Mac(1).data(), 6), 0);
+  }
+  EXPECT_EQ(sol.sent.size(), 2u) << "solicited again within retry_ms";
+  // 1 s after the first flush: 192.0.2.1, in use, is solicited again in
+  // its own entry; 192.0.2.2, unused, is freed.
+  tern_time next = 100000;
+  EXPECT_EQ(Service(1099, &next), 0u);
+  EXPECT_EQ(next, 1100u);
+  EXPECT_EQ(Service(1100, &next), 1u);
+  ASSERT_EQ(sol.sent.size(), 3u);
+  EXPECT_EQ(sol.sent[2][3], 1);
+  EXPECT_EQ(tern_neigh_find(&cache, Ip(2).data()), nullptr);
+  EXPECT_EQ(Resolve(1, 1150), TERN_EAGAIN);
+  EXPECT_TRUE(Confirm(1, 1200));
+  EXPECT_EQ(Resolve(1, 1250, &ll), 0);
+  // An entry confirmed long ago is not kept past one retry either.
+  tern_neigh_flush(&cache, 20000);
+  next = 100000;
+  tern_neigh_service(&cache, 20000, &next);
+  EXPECT_EQ(next, 21000u);
+}
+
+// A flush also brings to now + retry_ms a deadline so long past (the
+// link down for weeks, the cache not serviced meanwhile, as the Ethernet
+// adapter does) that it reads as the future across the clock's wrap.
+TEST_F(Cache4, FlushAfterALongPauseSolicitsWithinOneRetry) {
+  ASSERT_EQ(Resolve(2, 0), TERN_EAGAIN);
+  tern_time later = 0x90000000u;  // past 2^31 ms: 1000 reads as ahead
+  tern_neigh_flush(&cache, later);
+  tern_time next = later + 100000;
+  tern_neigh_service(&cache, later, &next);
+  EXPECT_EQ(next, later + 1000);
+  tern_neigh_service(&cache, later + 1000, &next);
+  EXPECT_EQ(sol.sent.size(), 2u);
 }
 
 // Entries too small for their addresses are not a run-time error any
