@@ -213,6 +213,32 @@ struct FixtureT : public ::testing::Test {
     EXPECT_TRUE(Run().empty());
   }
 
+  // Open, then an active close: our FIN (alone, at *iss + 1) sent and
+  // acknowledged, FIN-WAIT-2, the close pending (its error into *err).
+  void OpenIntoFinWait2(uint32_t *iss, int *err) {
+    Open(iss);
+    ASSERT_EQ(Close(&conn, err), TERN_PENDING);
+    ASSERT_EQ(Run().size(), 1u);  // our FIN
+    EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, *iss + 2)).empty());
+    ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  }
+
+  // OpenIntoFinWait2, then the peer's FIN after n bytes of 'z' (*fin, to
+  // send again), acknowledged: TIME-WAIT, RCV.NXT kPeerIss + n + 2.
+  void OpenIntoTimeWait(uint32_t *iss, size_t n = 0, Seg *fin = nullptr) {
+    int err = 1;
+    OpenIntoFinWait2(iss, &err);
+    Seg f = Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, *iss + 2,
+                 Bytes(n, 'z'));
+    std::vector<Seg> out = Send(f);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kPeerIss + n + 2);
+    ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+    if (fin != nullptr) {
+      *fin = f;
+    }
+  }
+
   // After OpenWithAClosedWindowAndData: the link goes down and the probe
   // falls due one RTO on, which cannot go. Returns that RTO.
   uint32_t ProbeDueWithTheLinkDown() {
@@ -1172,15 +1198,7 @@ TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
 // segment earns, and TIME-WAIT still ends on time.
 TEST_F(TcpConn, OnlyTheResentFinRestartsTimeWait) {
   uint32_t iss;
-  Open(&iss);
-  int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // our FIN
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
-  // The peer's 4 bytes and FIN: RCV.NXT kPeerIss + 6.
-  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2, Bytes(4, 'z')));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  OpenIntoTimeWait(&iss, 4);  // the peer's 4 bytes and FIN
   tern_sim_advance(30000);
   const uint32_t rcv_nxt = kPeerIss + 6;
   struct {
@@ -1218,15 +1236,8 @@ TEST_F(TcpConn, OnlyTheResentFinRestartsTimeWait) {
 // remote FIN again: acknowledged, and TIME-WAIT restarts.
 TEST_F(TcpConn, TheFinResentWithItsDataRestartsTimeWait) {
   uint32_t iss;
-  Open(&iss);
-  int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  Seg fin =
-      Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2, Bytes(4, 'z'));
-  Send(fin);
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  Seg fin;
+  OpenIntoTimeWait(&iss, 4, &fin);
   tern_sim_advance(30000);
   std::vector<Seg> out = Send(fin);
   ASSERT_EQ(out.size(), 1u);
@@ -1243,12 +1254,8 @@ TEST_F(TcpConn, TheFinResentWithItsDataRestartsTimeWait) {
 // sequence test: FINs out of the window draw an ACK and change nothing.
 TEST_F(TcpConn, FinsOutOfTheWindowDoNotExtendFinWait2) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   EXPECT_EQ(Close(&conn, &err), TERN_READY);
   tern_sim_advance(30000);
   for (uint32_t seq : {kPeerIss, kPeerIss - 1000, kPeerIss + 0x40000000u}) {
@@ -1313,16 +1320,11 @@ TEST_F(TcpConn, TheFinAgainInLastAckOrClosingIsAcknowledged) {
 // answer) ended its close with an error. Until the `tcp30` branch.
 TEST_F(TcpConn, TheFinIsAcknowledgedWhenTimeWaitIsOverBeforeTheRunner) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  std::vector<Seg> out = Run();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
-  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   tcp.cfg.time_wait = 0;
-  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
   EXPECT_EQ(out.size(), 1u);
   for (const Seg &o : out) {
     EXPECT_EQ(o.flags, TERN_TCP_ACK);
@@ -1333,11 +1335,7 @@ TEST_F(TcpConn, TheFinIsAcknowledgedWhenTimeWaitIsOverBeforeTheRunner) {
   EXPECT_EQ(tcp.conns, nullptr);
   // So too with a TIME-WAIT that ends before a late runner's pass.
   tcp.cfg.time_wait = 1000;
-  Open(&iss);
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  Run();
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   Inject(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
   bench.Run();  // taken in: TIME-WAIT, the ACK owed
   ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
@@ -1892,12 +1890,8 @@ TEST_F(TcpConn, WithoutSackTheGoBackResendsEverythingFromSndUna) {
 // the connection for ever; each segment heard restarts the wait.
 TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // the FIN
-  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   EXPECT_EQ(Close(&conn, &err), TERN_READY);
   EXPECT_EQ(err, 0);
   tern_sim_advance(59999);
@@ -1997,11 +1991,8 @@ TEST_F(TcpConn, FinWait2TimeoutZeroMeansNever) {
   EXPECT_EQ(cfg.fin_wait2, 60000u);
   tcp.cfg.fin_wait2 = 0;
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);
-  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  OpenIntoFinWait2(&iss, &err);
   EXPECT_EQ(Close(&conn, &err), TERN_READY);
   tern_sim_advance(600000);
   Run();
@@ -5394,14 +5385,9 @@ TEST_F(TcpConn, ACloseInSynReceivedSendsItsFinAfterTheHandshake) {
 // ever.
 TEST_F(TcpConn, SetUpAgainWhileItsConnectionLivesIsRefused) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
-  std::vector<Seg> fin = Run();
-  ASSERT_EQ(fin.size(), 1u);
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  OpenIntoFinWait2(&iss, &err);
   ASSERT_EQ(Close(&conn, &err), TERN_READY);
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
   ASSERT_EQ(
       tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], rx[0], sizeof rx[0]),
       TERN_EBUSY);
@@ -6317,12 +6303,7 @@ TEST_F(TcpTimeWaitSyn, AHeldSlotWithNoOtherFreeKeepsTimeWait) {
 // TIME-WAIT: any SYN gets the challenge ACK (RFC 5961 4.2), as before.
 TEST_F(TcpConn, AnActiveOpensTimeWaitChallengesANewSyn) {
   uint32_t iss;
-  Open(&iss);
-  int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // our FIN
-  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  OpenIntoTimeWait(&iss);
   uint32_t challenges = tcp.stats.challenge_acks;
   std::vector<Seg> out = Send(Peer(TERN_TCP_SYN, kPeerIss + 1000, 0));
   ASSERT_EQ(out.size(), 1u);
