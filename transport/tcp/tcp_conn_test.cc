@@ -1250,6 +1250,36 @@ TEST_F(TcpConn, TheFinResentWithItsDataRestartsTimeWait) {
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
 }
 
+// Found in review: a segment with SYN and FIN ending at RCV.NXT (SEG.SEQ
+// two before it) was taken in TIME-WAIT for the peer's FIN sent again and
+// restarted the 2 MSL wait. A SYN is never the peer's FIN again: RFC 9293
+// 3.10.7.4 refuses it with the ACK an unacceptable segment gets, as Linux
+// does an ACK-less SYN below RCV.NXT without restarting TIME-WAIT; one at
+// RCV.NXT, in the window, gets the challenge ACK (RFC 5961 4.2).
+// TIME-WAIT ends on time.
+TEST_F(TcpConn, ASynWithAFinDoesNotRestartTimeWait) {
+  uint32_t iss;
+  OpenIntoTimeWait(&iss);
+  const uint32_t rcv_nxt = kPeerIss + 2;
+  tern_sim_advance(30000);
+  for (uint8_t flags : {TERN_TCP_SYN | TERN_TCP_FIN,
+                        TERN_TCP_SYN | TERN_TCP_ACK | TERN_TCP_FIN}) {
+    for (uint32_t seq : {rcv_nxt - 2, rcv_nxt}) {
+      std::vector<Seg> out = Send(Peer(flags, seq, iss + 2));
+      ASSERT_EQ(out.size(), 1u) << int(flags) << " " << seq - kPeerIss;
+      EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+      EXPECT_EQ(out[0].ack, rcv_nxt);
+      EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+    }
+  }
+  tern_sim_advance(29999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
 // FIN-WAIT-2's bound is restarted only by segments that pass the
 // sequence test: FINs out of the window draw an ACK and change nothing.
 TEST_F(TcpConn, FinsOutOfTheWindowDoNotExtendFinWait2) {
