@@ -1944,6 +1944,47 @@ TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
   EXPECT_EQ(n, TERN_ETIMEDOUT);  // no end of stream: the peer's FIN never came
 }
 
+// FIN-WAIT-2's bound is an idle bound, as documented: the peer's
+// keepalive probes (RFC 1122 4.2.3.6: SEG.SEQ one before RCV.NXT, which
+// fail the sequence test) draw our ACK and do not restart it, so a peer
+// that only probes is given up after cfg.fin_wait2; but any segment that
+// passes the tests does, a bare ACK at RCV.NXT as data does, so a peer
+// that keeps sending holds the connection for as long as it keeps on
+// (a reader may still be reading). The application bounds that itself:
+// tern_tcp_abort ends it at once, with a reset.
+TEST_F(TcpConn, FinWait2IsBoundedAgainstKeepaliveProbesButNotLiveSegments) {
+  uint32_t iss;
+  int err = 1;
+  OpenIntoFinWait2(&iss, &err);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  for (uint32_t wait : {30000u, 29999u}) {
+    tern_sim_advance(wait);
+    std::vector<Seg> out = Send(Peer(TERN_TCP_ACK, kPeerIss, iss + 2));
+    ASSERT_EQ(out.size(), 1u);  // a probe's answer
+    EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  }
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT);
+  // Bare ACKs at RCV.NXT, each within the bound: FIN-WAIT-2 for ten.
+  OpenIntoFinWait2(&iss, &err);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  for (int i = 0; i < 10; i++) {
+    tern_sim_advance(tcp.cfg.fin_wait2 - 1);
+    Run();
+    EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_tcp_abort(&conn);
+  std::vector<Seg> out = Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  EXPECT_EQ(out[0].seq, iss + 2);
+}
+
 // A FIN sent alone, with nothing else unacknowledged, is covered by the
 // user timeout like data: a peer that is gone does not keep the
 // connection in FIN-WAIT-1 (or LAST-ACK) resending it for ever. The
