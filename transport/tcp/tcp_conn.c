@@ -698,8 +698,11 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
       !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
     /* The peer's FIN again (it ends at RCV.NXT): 2 MSL again. Any other
      * FIN here only draws the ACK (RFC 9293 3.10.7.4), or bogus ones
-     * would hold TIME-WAIT for ever. */
-    if (c->state == TERN_TCP_TIME_WAIT && (s->flags & TERN_TCP_FIN) != 0 &&
+     * would hold TIME-WAIT for ever; so does one with a SYN, never the
+     * FIN again (until the `twend31` branch a SYN and FIN ending at
+     * RCV.NXT restarted it). */
+    if (c->state == TERN_TCP_TIME_WAIT &&
+        (s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) == TERN_TCP_FIN &&
         (uint32_t)(s->seq + seg_len) == rcv_nxt) {
       enter_time_wait(c, now);
     }

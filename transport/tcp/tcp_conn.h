@@ -109,6 +109,14 @@ uint32_t tern__tcp_sack_room(const tern_tcp_conn *c, uint32_t seq);
  * every 49.7 days). */
 tern_time tern__tcp_later(tern_time now, uint32_t ms);
 void tern__tcp_timers(tern_tcp_conn *c, tern_time now);
+/* Ends c's TIME-WAIT now, as its deadline does: the ACK still owed for
+ * the peer's FIN (at once or not at all), then CLOSED. The timers run as
+ * at that deadline (idle_at, never 0 in TIME-WAIT), so the one step
+ * serves both the timer and a listener taking the slot (tcp_listen.c),
+ * 8 bytes fewer on Cortex-M0 than the step written out there again. */
+static inline void tern__tcp_end_time_wait(tern_tcp_conn *c) {
+  tern__tcp_timers(c, c->idle_at);
+}
 /* The earliest of c's deadlines into *next (any: one was found). */
 void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any);
 /* Restarts the user timeout or keepalive clock: the peer was heard. */

@@ -213,6 +213,32 @@ struct FixtureT : public ::testing::Test {
     EXPECT_TRUE(Run().empty());
   }
 
+  // Open, then an active close: our FIN (alone, at *iss + 1) sent and
+  // acknowledged, FIN-WAIT-2, the close pending (its error into *err).
+  void OpenIntoFinWait2(uint32_t *iss, int *err) {
+    Open(iss);
+    ASSERT_EQ(Close(&conn, err), TERN_PENDING);
+    ASSERT_EQ(Run().size(), 1u);  // our FIN
+    EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, *iss + 2)).empty());
+    ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  }
+
+  // OpenIntoFinWait2, then the peer's FIN after n bytes of 'z' (*fin, to
+  // send again), acknowledged: TIME-WAIT, RCV.NXT kPeerIss + n + 2.
+  void OpenIntoTimeWait(uint32_t *iss, size_t n = 0, Seg *fin = nullptr) {
+    int err = 1;
+    OpenIntoFinWait2(iss, &err);
+    Seg f = Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, *iss + 2,
+                 Bytes(n, 'z'));
+    std::vector<Seg> out = Send(f);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, kPeerIss + n + 2);
+    ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+    if (fin != nullptr) {
+      *fin = f;
+    }
+  }
+
   // After OpenWithAClosedWindowAndData: the link goes down and the probe
   // falls due one RTO on, which cannot go. Returns that RTO.
   uint32_t ProbeDueWithTheLinkDown() {
@@ -1172,15 +1198,7 @@ TEST_F(TcpConn, ActiveCloseGoesThroughTimeWait) {
 // segment earns, and TIME-WAIT still ends on time.
 TEST_F(TcpConn, OnlyTheResentFinRestartsTimeWait) {
   uint32_t iss;
-  Open(&iss);
-  int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // our FIN
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
-  // The peer's 4 bytes and FIN: RCV.NXT kPeerIss + 6.
-  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2, Bytes(4, 'z')));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  OpenIntoTimeWait(&iss, 4);  // the peer's 4 bytes and FIN
   tern_sim_advance(30000);
   const uint32_t rcv_nxt = kPeerIss + 6;
   struct {
@@ -1218,15 +1236,8 @@ TEST_F(TcpConn, OnlyTheResentFinRestartsTimeWait) {
 // remote FIN again: acknowledged, and TIME-WAIT restarts.
 TEST_F(TcpConn, TheFinResentWithItsDataRestartsTimeWait) {
   uint32_t iss;
-  Open(&iss);
-  int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  Seg fin =
-      Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2, Bytes(4, 'z'));
-  Send(fin);
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  Seg fin;
+  OpenIntoTimeWait(&iss, 4, &fin);
   tern_sim_advance(30000);
   std::vector<Seg> out = Send(fin);
   ASSERT_EQ(out.size(), 1u);
@@ -1239,16 +1250,42 @@ TEST_F(TcpConn, TheFinResentWithItsDataRestartsTimeWait) {
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
 }
 
+// Found in review: a segment with SYN and FIN ending at RCV.NXT (SEG.SEQ
+// two before it) was taken in TIME-WAIT for the peer's FIN sent again and
+// restarted the 2 MSL wait. A SYN is never the peer's FIN again: RFC 9293
+// 3.10.7.4 refuses it with the ACK an unacceptable segment gets, as Linux
+// does an ACK-less SYN below RCV.NXT without restarting TIME-WAIT; one at
+// RCV.NXT, in the window, gets the challenge ACK (RFC 5961 4.2).
+// TIME-WAIT ends on time.
+TEST_F(TcpConn, ASynWithAFinDoesNotRestartTimeWait) {
+  uint32_t iss;
+  OpenIntoTimeWait(&iss);
+  const uint32_t rcv_nxt = kPeerIss + 2;
+  tern_sim_advance(30000);
+  for (uint8_t flags : {TERN_TCP_SYN | TERN_TCP_FIN,
+                        TERN_TCP_SYN | TERN_TCP_ACK | TERN_TCP_FIN}) {
+    for (uint32_t seq : {rcv_nxt - 2, rcv_nxt}) {
+      std::vector<Seg> out = Send(Peer(flags, seq, iss + 2));
+      ASSERT_EQ(out.size(), 1u) << int(flags) << " " << seq - kPeerIss;
+      EXPECT_EQ(out[0].flags, TERN_TCP_ACK);
+      EXPECT_EQ(out[0].ack, rcv_nxt);
+      EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+    }
+  }
+  tern_sim_advance(29999);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+}
+
 // FIN-WAIT-2's bound is restarted only by segments that pass the
 // sequence test: FINs out of the window draw an ACK and change nothing.
 TEST_F(TcpConn, FinsOutOfTheWindowDoNotExtendFinWait2) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   EXPECT_EQ(Close(&conn, &err), TERN_READY);
   tern_sim_advance(30000);
   for (uint32_t seq : {kPeerIss, kPeerIss - 1000, kPeerIss + 0x40000000u}) {
@@ -1313,16 +1350,11 @@ TEST_F(TcpConn, TheFinAgainInLastAckOrClosingIsAcknowledged) {
 // answer) ended its close with an error. Until the `tcp30` branch.
 TEST_F(TcpConn, TheFinIsAcknowledgedWhenTimeWaitIsOverBeforeTheRunner) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  std::vector<Seg> out = Run();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
-  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   tcp.cfg.time_wait = 0;
-  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
   EXPECT_EQ(out.size(), 1u);
   for (const Seg &o : out) {
     EXPECT_EQ(o.flags, TERN_TCP_ACK);
@@ -1333,11 +1365,7 @@ TEST_F(TcpConn, TheFinIsAcknowledgedWhenTimeWaitIsOverBeforeTheRunner) {
   EXPECT_EQ(tcp.conns, nullptr);
   // So too with a TIME-WAIT that ends before a late runner's pass.
   tcp.cfg.time_wait = 1000;
-  Open(&iss);
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  Run();
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   Inject(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
   bench.Run();  // taken in: TIME-WAIT, the ACK owed
   ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
@@ -1892,12 +1920,8 @@ TEST_F(TcpConn, WithoutSackTheGoBackResendsEverythingFromSndUna) {
 // the connection for ever; each segment heard restarts the wait.
 TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // the FIN
-  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  OpenIntoFinWait2(&iss, &err);
   EXPECT_EQ(Close(&conn, &err), TERN_READY);
   EXPECT_EQ(err, 0);
   tern_sim_advance(59999);
@@ -1918,6 +1942,47 @@ TEST_F(TcpConn, FinWait2EndsAfterItsTimeoutOnceTheApplicationClosed) {
   EXPECT_EQ(n, 2);  // what came is still readable
   ASSERT_EQ(Read(b, sizeof b, &n), TERN_READY);
   EXPECT_EQ(n, TERN_ETIMEDOUT);  // no end of stream: the peer's FIN never came
+}
+
+// FIN-WAIT-2's bound is an idle bound, as documented: the peer's
+// keepalive probes (RFC 1122 4.2.3.6: SEG.SEQ one before RCV.NXT, which
+// fail the sequence test) draw our ACK and do not restart it, so a peer
+// that only probes is given up after cfg.fin_wait2; but any segment that
+// passes the tests does, a bare ACK at RCV.NXT as data does, so a peer
+// that keeps sending holds the connection for as long as it keeps on
+// (a reader may still be reading). The application bounds that itself:
+// tern_tcp_abort ends it at once, with a reset.
+TEST_F(TcpConn, FinWait2IsBoundedAgainstKeepaliveProbesButNotLiveSegments) {
+  uint32_t iss;
+  int err = 1;
+  OpenIntoFinWait2(&iss, &err);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  for (uint32_t wait : {30000u, 29999u}) {
+    tern_sim_advance(wait);
+    std::vector<Seg> out = Send(Peer(TERN_TCP_ACK, kPeerIss, iss + 2));
+    ASSERT_EQ(out.size(), 1u);  // a probe's answer
+    EXPECT_EQ(out[0].ack, kPeerIss + 1);
+  }
+  tern_sim_advance(1);
+  Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(&conn, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ETIMEDOUT);
+  // Bare ACKs at RCV.NXT, each within the bound: FIN-WAIT-2 for ten.
+  OpenIntoFinWait2(&iss, &err);
+  EXPECT_EQ(Close(&conn, &err), TERN_READY);
+  for (int i = 0; i < 10; i++) {
+    tern_sim_advance(tcp.cfg.fin_wait2 - 1);
+    Run();
+    EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  }
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  tern_tcp_abort(&conn);
+  std::vector<Seg> out = Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_RST);
+  EXPECT_EQ(out[0].seq, iss + 2);
 }
 
 // A FIN sent alone, with nothing else unacknowledged, is covered by the
@@ -1997,11 +2062,8 @@ TEST_F(TcpConn, FinWait2TimeoutZeroMeansNever) {
   EXPECT_EQ(cfg.fin_wait2, 60000u);
   tcp.cfg.fin_wait2 = 0;
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);
-  EXPECT_TRUE(Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2)).empty());
+  OpenIntoFinWait2(&iss, &err);
   EXPECT_EQ(Close(&conn, &err), TERN_READY);
   tern_sim_advance(600000);
   Run();
@@ -5394,14 +5456,9 @@ TEST_F(TcpConn, ACloseInSynReceivedSendsItsFinAfterTheHandshake) {
 // ever.
 TEST_F(TcpConn, SetUpAgainWhileItsConnectionLivesIsRefused) {
   uint32_t iss;
-  Open(&iss);
   int err = 1;
-  ASSERT_EQ(Close(&conn, &err), TERN_PENDING);
-  std::vector<Seg> fin = Run();
-  ASSERT_EQ(fin.size(), 1u);
-  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 2));
+  OpenIntoFinWait2(&iss, &err);
   ASSERT_EQ(Close(&conn, &err), TERN_READY);
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
   ASSERT_EQ(
       tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], rx[0], sizeof rx[0]),
       TERN_EBUSY);
@@ -6317,12 +6374,7 @@ TEST_F(TcpTimeWaitSyn, AHeldSlotWithNoOtherFreeKeepsTimeWait) {
 // TIME-WAIT: any SYN gets the challenge ACK (RFC 5961 4.2), as before.
 TEST_F(TcpConn, AnActiveOpensTimeWaitChallengesANewSyn) {
   uint32_t iss;
-  Open(&iss);
-  int err = 1;
-  EXPECT_EQ(Close(&conn, &err), TERN_PENDING);
-  ASSERT_EQ(Run().size(), 1u);  // our FIN
-  Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 2));
-  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+  OpenIntoTimeWait(&iss);
   uint32_t challenges = tcp.stats.challenge_acks;
   std::vector<Seg> out = Send(Peer(TERN_TCP_SYN, kPeerIss + 1000, 0));
   ASSERT_EQ(out.size(), 1u);

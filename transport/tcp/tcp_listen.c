@@ -74,9 +74,9 @@ static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale,
   if (tw != NULL) {
     /* Its slot is free (the application closed), but the ACK it may
      * still owe for the peer's FIN goes first, as when its time is up
-     * (tcp_timer.c); forgotten until the `revmerge30` branch. */
-    (void)tern__tcp_output(tw, NULL);
-    tern__tcp_finish(tw, 0);
+     * (tern__tcp_end_time_wait); forgotten until the `revmerge30`
+     * branch. */
+    tern__tcp_end_time_wait(tw);
     return tw;
   }
   if (!stale || old == NULL) {

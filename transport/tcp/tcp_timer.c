@@ -134,7 +134,9 @@ static void idle_expired(tern_tcp_conn *c, tern_time now) {
        * must not hold the end back: a route gone would keep it due). With
        * a TIME-WAIT shorter than the runner took to come round (0: none)
        * it was forgotten until the `tcp30` branch, and the peer's close
-       * ended with our reset to its FIN sent again. */
+       * ended with our reset to its FIN sent again. A listener ending
+       * a TIME-WAIT for its slot comes here too
+       * (tern__tcp_end_time_wait). */
       (void)tern__tcp_output(c, NULL);
       tern__tcp_finish(c, 0);
       return;
