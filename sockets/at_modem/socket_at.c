@@ -1132,33 +1132,33 @@ static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
 }
 
 static int at_bind(tern_socket *so, const tern_endpoint *local) {
-  static const tern_endpoint any; /* a datagram socket's NULL: ephemeral */
   tern_socket_at_sock *s = sock_of(so);
   tern_socket_at *m = s->m;
-  if (local == NULL && s->kind == K_DGRAM) {
-    local = &any;
-  }
-  if (s->kind == K_FREE || local == NULL || (s->flags & F_BOUND) ||
-      s->state != S_IDLE || (s->flags & F_PEER)) {
+  uint16_t port = 0; /* a datagram socket's NULL: ephemeral */
+  if (s->kind == K_FREE || (s->flags & (F_BOUND | F_PEER)) ||
+      s->state != S_IDLE) {
     return TERN_EINVAL;
   }
-  int rc = tern_endpoint_local_check(local);
-  if (rc != 0) {
-    return rc; /* an unknown family read as the any address before */
+  if (local != NULL || s->kind == K_STREAM) {
+    int rc = tern_endpoint_local_check(local); /* a stream's NULL: EINVAL */
+    if (rc != 0) {
+      return rc; /* an unknown family read as the any address before */
+    }
+    if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
+      return TERN_EADDRNOTAVAIL;
+    }
+    port = local->port;
   }
-  if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
-    return TERN_EADDRNOTAVAIL;
-  }
-  for (uint16_t i = 0; i < m->nsocks && local->port != 0; i++) {
+  for (uint16_t i = 0; i < m->nsocks && port != 0; i++) {
     tern_socket_at_sock *t = &m->socks[i];
     /* A stream's port is taken by a bound socket (a listener), not by
      * the connections it accepted. */
-    if (t != s && t->kind == s->kind && t->local.port == local->port &&
+    if (t != s && t->kind == s->kind && t->local.port == port &&
         (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
       return TERN_EADDRINUSE;
     }
   }
-  s->local.port = local->port;
+  s->local.port = port;
   s->flags |= F_BOUND;
   return 0;
 }
