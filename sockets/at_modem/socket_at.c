@@ -1306,7 +1306,11 @@ static tern_poll at_poll_connect(tern_socket *so, tern_cx *cx, int *err) {
     tern_waker_slot_register(&s->wr, cx);
     return TERN_PENDING;
   }
-  *err = s->kind == K_STREAM ? s->err : 0;
+  /* After the stream's close, TERN_ECLOSED, as on tern (before, 0 for a
+   * connect whose AT+CIPSTART never went out: drop_unopened). */
+  *err = s->kind != K_STREAM                       ? 0
+         : s->err == 0 && (s->flags & F_WR_CLOSED) ? TERN_ECLOSED
+                                                   : s->err;
   return TERN_READY;
 }
 

@@ -1928,6 +1928,35 @@ TEST_F(ModemTest, CloseBeforeTheConnectWentOutSendsNothing) {
   AbortAll(fx, {a});
 }
 
+// The stream's close on a connect whose AT+CIPSTART never went out frees
+// the link (above): the connect is over, and not a success. A task
+// waiting in poll_connect is woken and, as every later poll, reads
+// TERN_ECLOSED (as on tern, whose connect closed in SYN-SENT says so).
+// Before the fix poll_connect said READY with 0, a connection that never
+// was.
+TEST_F(ModemTest, ConnectClosedBeforeItWentOutIsECLOSED) {
+  ScriptedModem fx(500);
+  fx.Pump(20);  // the start sequence
+  tern_endpoint to = ScriptedPeer();
+  tern_socket *a;
+  tern_test::CountingWaker w, c;
+  tern_cx wcx = w.Cx(), ccx = c.Cx();
+  int err = 1;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_STREAM, &a), 0);
+  ASSERT_EQ(tern_socket_connect(a, &to), 0);  // link 0, nothing sent yet
+  ASSERT_EQ(tern_socket_poll_connect(a, &wcx, &err), TERN_PENDING);
+  tern_stream as = tern_socket_stream(a);
+  EXPECT_EQ(tern_stream_poll_close(&as, &ccx, &err), TERN_READY);
+  EXPECT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_GT(w.Take(), 0);  // the waiting connect is woken
+  err = 1;
+  EXPECT_EQ(tern_socket_poll_connect(a, &wcx, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED) << tern_strerror(err);
+  fx.Pump(20);
+  EXPECT_FALSE(fx.Sent("AT+CIPSTART=0,\"TCP\",\"192.0.2.1\",7")) << fx.Log();
+  EXPECT_EQ(CloseSocket(fx, a), 0);
+}
+
 // A close while the connect's AT+CIPSTART is in flight waits for its
 // answer, then closes the link at once with AT+CIPCLOSE, as an abort then
 // does (before, AT+CIPSTATUS went out first, for a socket being closed).
