@@ -1566,7 +1566,9 @@ static void at_abort(tern_socket *so) {
 static tern_poll st_read(void *self, tern_cx *cx, void *buf, size_t len,
                          ptrdiff_t *n) {
   tern_socket_at_sock *s = sock_of((tern_socket *)self);
-  if (s->kind != K_STREAM || !(s->flags & F_PEER)) {
+  /* buf NULL (len is never 0 here): before, the bytes were dropped as
+   * ring_get drops them for NULL, and said read. */
+  if (s->kind != K_STREAM || !(s->flags & F_PEER) || buf == NULL) {
     *n = TERN_EINVAL;
     return TERN_READY;
   }
@@ -1609,7 +1611,7 @@ static int st_write_err(const tern_socket_at_sock *s) {
 static tern_poll st_write(void *self, tern_cx *cx, const void *buf, size_t len,
                           ptrdiff_t *n) {
   tern_socket_at_sock *s = sock_of((tern_socket *)self);
-  int e = st_write_err(s);
+  int e = buf != NULL ? st_write_err(s) : TERN_EINVAL;
   if (e != 0) {
     *n = e;
     return TERN_READY;

@@ -1957,6 +1957,35 @@ TEST_F(ModemTest, ConnectClosedBeforeItWentOutIsECLOSED) {
   EXPECT_EQ(CloseSocket(fx, a), 0);
 }
 
+// A NULL buffer with a length is a bad argument to a connection's read
+// and write: TERN_EINVAL, and the stream is as it was (the bytes that
+// came are still there, nothing goes out), as on tern. Before the fix the
+// read took the ring's bytes and threw them away, saying it had read
+// them, and the write copied from NULL.
+TEST_F(ModemTest, NullBufferIsEINVALAndTakesNothing) {
+  ScriptedModem fx(500);
+  tern_endpoint to = ScriptedPeer();
+  tern_socket *a;
+  ASSERT_EQ(OpenConnected(fx, to, &a), 0);
+  fx.Write("\r\n+IPD,0,5\r\n");  // the modem holds "hello": fetched
+  ASSERT_TRUE(fx.PumpUntilSent("AT+CIPRECVDATA=0,1024"));
+  fx.Pump(10);
+  tern_stream st = tern_socket_stream(a);
+  tern_test::CountingWaker w;
+  tern_cx cx = w.Cx();
+  ptrdiff_t n = 1;
+  EXPECT_EQ(tern_stream_poll_read(&st, &cx, nullptr, 4, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  n = 1;
+  EXPECT_EQ(tern_stream_poll_write(&st, &cx, nullptr, 3, &n), TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  ptrdiff_t end = 0;
+  EXPECT_EQ(Read(fx, a, 5, &end), "hello");
+  EXPECT_EQ(SendAndFlush(fx, a, "ok"), 0);
+  EXPECT_EQ(fx.payload_, "ok");
+  AbortAll(fx, {a});
+}
+
 // A close while the connect's AT+CIPSTART is in flight waits for its
 // answer, then closes the link at once with AT+CIPCLOSE, as an abort then
 // does (before, AT+CIPSTATUS went out first, for a socket being closed).
