@@ -493,6 +493,23 @@ class ModemTest : public ::testing::Test {
   std::deque<tern_test::CountingWaker> wakers_;
 };
 
+// A command's timeout is a deadline on the wrapping clock: one of 2^31 ms
+// or more reads as passed at once (TERN_SLEEP_MAX_MS, the executor's
+// bound), so every command would time out as soon as it went out and the
+// start sequence would run for ever. It is a bad argument; before the fix
+// init took it.
+TEST(ModemInit, ATimeoutBeyondTheClocksReachIsEINVAL) {
+  tern_socket_at m;
+  tern_socket_at_sock socks[1];
+  uint8_t bufs[2 * 64];
+  tern_stream none = {};
+  tern_socket_at_storage st = {socks, 1, bufs, 64, 64};
+  EXPECT_EQ(tern_socket_at_init(&m, none, &st, TERN_SLEEP_MAX_MS + 1u),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_socket_at_init(&m, none, &st, UINT32_MAX), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_at_init(&m, none, &st, TERN_SLEEP_MAX_MS), 0);
+}
+
 // --drop-after 2: after two +IPD frames the modem resets the link and
 // reports <link>,CLOSED. The client reads exactly those two frames, then
 // the end of stream; a write is TERN_ECONNRESET; the posix peer was reset.
