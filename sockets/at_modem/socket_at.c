@@ -1690,7 +1690,7 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
       timeout_ms > TERN_SLEEP_MAX_MS) {
     return TERN_EINVAL;
   }
-  memset(m, 0, sizeof *m);
+  memset(m, 0, sizeof *m); /* the timer too: timer.h resets one so */
   m->base.ops = &tern_socket_at_ops;
   m->uart = uart;
   if (tern_at_parser_init(&m->parser, m->line, sizeof m->line, TERN_AT_SEND_MAX,
@@ -1707,8 +1707,6 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   m->lst = NO_SOCK;
   m->acc = NO_SOCK;
   m->timeout_ms = timeout_ms != 0 ? timeout_ms : 2000;
-  tern_timer t = TERN_TIMER_INIT;
-  m->timer = t;
   for (uint16_t i = 0; i < st->nsocks; i++) {
     tern_socket_at_sock *s = &st->socks[i];
     memset(s, 0, sizeof *s);
