@@ -1684,8 +1684,8 @@ const tern_socket_ops tern_socket_at_ops = {
 
 int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
                         const tern_socket_at_storage *st, uint32_t timeout_ms) {
-  if (m == NULL || st == NULL || st->socks == NULL || st->bufs == NULL ||
-      st->nsocks == 0 || st->nsocks > 253 ||
+  if (m == NULL || uart.ops == NULL || st == NULL || st->socks == NULL ||
+      st->bufs == NULL || st->nsocks == 0 || st->nsocks > 253 ||
       st->rx_cap <= TERN_SOCKET_AT_DGRAM_HDR || st->tx_cap == 0 ||
       timeout_ms > TERN_SLEEP_MAX_MS) {
     return TERN_EINVAL;

@@ -586,6 +586,25 @@ class ModemTest : public ::testing::Test {
   std::deque<tern_test::CountingWaker> wakers_;
 };
 
+// A UART for init's argument checks: ops that are never called.
+tern_stream IdleUart() {
+  static const tern_stream_ops ops = {};
+  return tern_stream{&ops, nullptr};
+}
+
+// A UART without ops (a zeroed tern_stream) is a bad argument, as at
+// SLIP's, PPP's and Ethernet's init. Before the fix init took it, and the
+// runner's first read called through NULL.
+TEST(ModemInit, AUartWithoutOpsIsEINVAL) {
+  tern_socket_at m;
+  tern_socket_at_sock socks[1];
+  uint8_t bufs[2 * 64];
+  tern_socket_at_storage st = {socks, 1, bufs, 64, 64};
+  tern_stream none = {};
+  EXPECT_EQ(tern_socket_at_init(&m, none, &st, 0), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_at_init(&m, IdleUart(), &st, 0), 0);
+}
+
 // A command's timeout is a deadline on the wrapping clock: one of 2^31 ms
 // or more reads as passed at once (TERN_SLEEP_MAX_MS, the executor's
 // bound), so every command would time out as soon as it went out and the
@@ -595,12 +614,12 @@ TEST(ModemInit, ATimeoutBeyondTheClocksReachIsEINVAL) {
   tern_socket_at m;
   tern_socket_at_sock socks[1];
   uint8_t bufs[2 * 64];
-  tern_stream none = {};
+  tern_stream uart = IdleUart();
   tern_socket_at_storage st = {socks, 1, bufs, 64, 64};
-  EXPECT_EQ(tern_socket_at_init(&m, none, &st, TERN_SLEEP_MAX_MS + 1u),
+  EXPECT_EQ(tern_socket_at_init(&m, uart, &st, TERN_SLEEP_MAX_MS + 1u),
             TERN_EINVAL);
-  EXPECT_EQ(tern_socket_at_init(&m, none, &st, UINT32_MAX), TERN_EINVAL);
-  EXPECT_EQ(tern_socket_at_init(&m, none, &st, TERN_SLEEP_MAX_MS), 0);
+  EXPECT_EQ(tern_socket_at_init(&m, uart, &st, UINT32_MAX), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_at_init(&m, uart, &st, TERN_SLEEP_MAX_MS), 0);
 }
 
 // Storage that could never hold a datagram (its record's header alone
@@ -610,11 +629,11 @@ TEST(ModemInit, ARingThatCannotHoldADatagramIsEINVAL) {
   tern_socket_at m;
   tern_socket_at_sock socks[1];
   uint8_t bufs[TERN_SOCKET_AT_DGRAM_HDR + 1 + 64];
-  tern_stream none = {};
+  tern_stream uart = IdleUart();
   tern_socket_at_storage st = {socks, 1, bufs, TERN_SOCKET_AT_DGRAM_HDR, 64};
-  EXPECT_EQ(tern_socket_at_init(&m, none, &st, 0), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_at_init(&m, uart, &st, 0), TERN_EINVAL);
   st.rx_cap = TERN_SOCKET_AT_DGRAM_HDR + 1;
-  EXPECT_EQ(tern_socket_at_init(&m, none, &st, 0), 0);
+  EXPECT_EQ(tern_socket_at_init(&m, uart, &st, 0), 0);
 }
 
 // --drop-after 2: after two +IPD frames the modem resets the link and
