@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "sockets/at_modem/sim_process.h"
 #include "sockets/posix/held_port.h"
 #include "tern/at_cmd.h"
 #include "tern/at_parser.h"
@@ -171,32 +172,15 @@ class Modem {
  public:
   explicit Modem(std::vector<std::string> args = {},
                  std::string link_path = "") {
-    int out[2];
-    EXPECT_EQ(0, pipe2(out, O_CLOEXEC));
     std::vector<std::string> argv = {g_sim_path};
     if (!link_path.empty()) {
       argv.push_back("--link=" + link_path);
     }
     argv.insert(argv.end(), args.begin(), args.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      std::vector<char *> av;
-      for (auto &a : argv) {
-        av.push_back(const_cast<char *>(a.c_str()));
-      }
-      av.push_back(nullptr);
-      execv(av[0], av.data());
-      _exit(127);
-    }
-    close(out[1]);
     // The first line on its stdout is the slave's path.
     std::string path;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') {
-      path += c;
-    }
-    close(out[0]);
+    pid_ = tern_test::StartModemSim(argv, &path);
+    EXPECT_GT(pid_, 0);
     EXPECT_FALSE(path.empty()) << "modem_sim printed no path";
     if (!link_path.empty()) {
       path = link_path;
@@ -208,10 +192,7 @@ class Modem {
 
   ~Modem() {
     close(fd_);
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    EXPECT_TRUE(tern_test::StopModemSim(pid_)) << "modem_sim's exit";
   }
 
   void Write(const std::string &s) {

@@ -1132,33 +1132,33 @@ static int at_open(tern_net *net, tern_socket_type type, tern_socket **out) {
 }
 
 static int at_bind(tern_socket *so, const tern_endpoint *local) {
-  static const tern_endpoint any; /* a datagram socket's NULL: ephemeral */
   tern_socket_at_sock *s = sock_of(so);
   tern_socket_at *m = s->m;
-  if (local == NULL && s->kind == K_DGRAM) {
-    local = &any;
-  }
-  if (s->kind == K_FREE || local == NULL || (s->flags & F_BOUND) ||
-      s->state != S_IDLE || (s->flags & F_PEER)) {
+  uint16_t port = 0; /* a datagram socket's NULL: ephemeral */
+  if (s->kind == K_FREE || (s->flags & (F_BOUND | F_PEER)) ||
+      s->state != S_IDLE) {
     return TERN_EINVAL;
   }
-  int rc = tern_endpoint_local_check(local);
-  if (rc != 0) {
-    return rc; /* an unknown family read as the any address before */
+  if (local != NULL || s->kind == K_STREAM) {
+    int rc = tern_endpoint_local_check(local); /* a stream's NULL: EINVAL */
+    if (rc != 0) {
+      return rc; /* an unknown family read as the any address before */
+    }
+    if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
+      return TERN_EADDRNOTAVAIL;
+    }
+    port = local->port;
   }
-  if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
-    return TERN_EADDRNOTAVAIL;
-  }
-  for (uint16_t i = 0; i < m->nsocks && local->port != 0; i++) {
+  for (uint16_t i = 0; i < m->nsocks && port != 0; i++) {
     tern_socket_at_sock *t = &m->socks[i];
     /* A stream's port is taken by a bound socket (a listener), not by
      * the connections it accepted. */
-    if (t != s && t->kind == s->kind && t->local.port == local->port &&
+    if (t != s && t->kind == s->kind && t->local.port == port &&
         (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
       return TERN_EADDRINUSE;
     }
   }
-  s->local.port = local->port;
+  s->local.port = port;
   s->flags |= F_BOUND;
   return 0;
 }
@@ -1306,7 +1306,11 @@ static tern_poll at_poll_connect(tern_socket *so, tern_cx *cx, int *err) {
     tern_waker_slot_register(&s->wr, cx);
     return TERN_PENDING;
   }
-  *err = s->kind == K_STREAM ? s->err : 0;
+  /* After the stream's close, TERN_ECLOSED, as on tern (before, 0 for a
+   * connect whose AT+CIPSTART never went out: drop_unopened). */
+  *err = s->kind != K_STREAM                       ? 0
+         : s->err == 0 && (s->flags & F_WR_CLOSED) ? TERN_ECLOSED
+                                                   : s->err;
   return TERN_READY;
 }
 
@@ -1562,7 +1566,9 @@ static void at_abort(tern_socket *so) {
 static tern_poll st_read(void *self, tern_cx *cx, void *buf, size_t len,
                          ptrdiff_t *n) {
   tern_socket_at_sock *s = sock_of((tern_socket *)self);
-  if (s->kind != K_STREAM || !(s->flags & F_PEER)) {
+  /* buf NULL (len is never 0 here): before, the bytes were dropped as
+   * ring_get drops them for NULL, and said read. */
+  if (s->kind != K_STREAM || !(s->flags & F_PEER) || buf == NULL) {
     *n = TERN_EINVAL;
     return TERN_READY;
   }
@@ -1605,7 +1611,7 @@ static int st_write_err(const tern_socket_at_sock *s) {
 static tern_poll st_write(void *self, tern_cx *cx, const void *buf, size_t len,
                           ptrdiff_t *n) {
   tern_socket_at_sock *s = sock_of((tern_socket *)self);
-  int e = st_write_err(s);
+  int e = buf != NULL ? st_write_err(s) : TERN_EINVAL;
   if (e != 0) {
     *n = e;
     return TERN_READY;
@@ -1678,12 +1684,13 @@ const tern_socket_ops tern_socket_at_ops = {
 
 int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
                         const tern_socket_at_storage *st, uint32_t timeout_ms) {
-  if (m == NULL || st == NULL || st->socks == NULL || st->bufs == NULL ||
-      st->nsocks == 0 || st->nsocks > 253 ||
-      st->rx_cap <= TERN_SOCKET_AT_DGRAM_HDR || st->tx_cap == 0) {
+  if (m == NULL || uart.ops == NULL || st == NULL || st->socks == NULL ||
+      st->bufs == NULL || st->nsocks == 0 || st->nsocks > 253 ||
+      st->rx_cap <= TERN_SOCKET_AT_DGRAM_HDR || st->tx_cap == 0 ||
+      timeout_ms > TERN_SLEEP_MAX_MS) {
     return TERN_EINVAL;
   }
-  memset(m, 0, sizeof *m);
+  memset(m, 0, sizeof *m); /* the timer too: timer.h resets one so */
   m->base.ops = &tern_socket_at_ops;
   m->uart = uart;
   if (tern_at_parser_init(&m->parser, m->line, sizeof m->line, TERN_AT_SEND_MAX,
@@ -1700,8 +1707,6 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   m->lst = NO_SOCK;
   m->acc = NO_SOCK;
   m->timeout_ms = timeout_ms != 0 ? timeout_ms : 2000;
-  tern_timer t = TERN_TIMER_INIT;
-  m->timer = t;
   for (uint16_t i = 0; i < st->nsocks; i++) {
     tern_socket_at_sock *s = &st->socks[i];
     memset(s, 0, sizeof *s);

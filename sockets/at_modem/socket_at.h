@@ -190,9 +190,10 @@ typedef struct tern_socket_at_storage {
 /* Sets up the backend over uart (the modem's UART, which it then owns)
  * with st's sockets; timeout_ms bounds each command's answer (0: 2000).
  * Nothing is sent until the runner first runs. Returns 0 or TERN_EINVAL
- * (NULL arguments, nsocks 0 or over 253, a send capacity of 0, a receive
- * ring that cannot hold a datagram of one byte: rx_cap at most
- * TERN_SOCKET_AT_DGRAM_HDR). */
+ * (NULL arguments, a uart without ops, nsocks 0 or over 253, a send
+ * capacity of 0, a receive ring that cannot hold a datagram of one byte:
+ * rx_cap at most TERN_SOCKET_AT_DGRAM_HDR, timeout_ms over
+ * TERN_SLEEP_MAX_MS). */
 int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
                         const tern_socket_at_storage *st, uint32_t timeout_ms);
 
