@@ -51,10 +51,12 @@ void tern__tcp_finish(tern_tcp_conn *c, int err) {
   /* A listener's slot is free again once nobody holds it: not yet
    * accepted, or the application is done with it. The application's
    * switches stay, the slot's for every connection taking it (until the
-   * `tcp30` branch only the first had them). */
+   * `tcp30` branch only the first had them), and so does the peer's FIN:
+   * a close is a half-close, so reads after it still end the stream with
+   * 0 until another connection takes the slot (tern__tcp_open). */
   if (c->listener != NULL && ((c->flags & TERN__TCP_F_ACCEPTED) == 0 ||
                               (c->flags & TERN__TCP_F_USER_DONE) != 0)) {
-    c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
+    c->flags &= TERN__TCP_F_KEPT;
   }
   tern_waker_slot_wake(&c->reader);
   tern_waker_slot_wake(&c->writer);

@@ -33,6 +33,10 @@
 #define TERN__TCP_F_IN_USE 0x10u    /* a listener's slot that is taken */
 #define TERN__TCP_F_ACCEPTED 0x20u  /* handed out by accept */
 #define TERN__TCP_F_USER_DONE 0x40u /* the application closed or aborted */
+/* What a listener's slot keeps when it is freed: the application's
+ * switches, and the peer's FIN for reads after the close. */
+#define TERN__TCP_F_KEPT \
+  (TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE | TERN__TCP_F_RCVD_FIN)
 
 /* Whether what is in flight is a zero-window probe (RFC 9293 3.8.6.1),
  * on a synchronized connection (before it, SND.WND is 0 and the SYN in

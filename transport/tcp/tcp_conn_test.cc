@@ -5828,6 +5828,42 @@ TEST_F(TcpListen, ATimeWaitTheApplicationClosedGivesUpItsSlot) {
   EXPECT_EQ(tern_tcp_get_state(got), TERN_TCP_ESTABLISHED);
 }
 
+// A slot's connection whose peer closed first (CLOSE-WAIT), then closed by
+// the application (LAST-ACK), reads the end of stream after its close is
+// done, as the stream contract's half-close says: the close freed the slot
+// at CLOSED and cleared the FIN received with the slot's other flags, so
+// the read said TERN_ECLOSED (seed 1701860 of storm_sim_sweep_test's
+// SimultaneousClose, where the peer's FIN came before the close). Until
+// the `eof31` change.
+TEST_F(TcpListen, AClosedSlotReadsTheEndOfStreamItsPeerSent) {
+  uint32_t iss;
+  tern_tcp_conn *got;
+  PlainConnection(kPeerPort, 5000, &iss, &got);
+  Send(B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, iss + 1, kPeerPort));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSE_WAIT);
+  int err = 1;
+  EXPECT_EQ(Close(got, &err), TERN_PENDING);
+  std::vector<Seg> ours = Run();
+  ASSERT_EQ(ours.size(), 1u);
+  EXPECT_EQ(ours[0].flags, TERN_TCP_ACK | TERN_TCP_FIN);
+  Send(B(TERN_TCP_ACK, 5002, iss + 2, kPeerPort));
+  ASSERT_EQ(tern_tcp_get_state(got), TERN_TCP_CLOSED);
+  ASSERT_EQ(Close(got, &err), TERN_READY);
+  EXPECT_EQ(err, 0);
+  uint8_t buf[8];
+  ptrdiff_t n = 1;
+  tern_cx cx = app.Cx();
+  ASSERT_EQ(tern_tcp_poll_read(got, &cx, buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 0) << "the end of stream, not an error";
+  // The slot is free all the same: the next connection takes it, and what
+  // it reads is its own.
+  uint32_t iss2;
+  Handshake(kPeerPort + 1, 9000, &iss2);
+  ASSERT_EQ(Accept(&got), TERN_READY);
+  EXPECT_EQ(got, &slots[0]);
+  ASSERT_EQ(tern_tcp_poll_read(got, &cx, buf, sizeof buf, &n), TERN_PENDING);
+}
+
 // A TIME-WAIT given up for a new SYN (the slot's only free one) still
 // sends the ACK it owes for the peer's FIN: with both in one batch, before
 // the runner came round, finish() forgot it, and the peer, in LAST-ACK,

@@ -1024,7 +1024,12 @@ void OverLinks(F body) {
 
 // Both sides write, read the other's bytes, and close in the same
 // millisecond: the FINs cross (CLOSING on both sides), both closes succeed
-// and every byte arrives before the end of stream.
+// and every byte arrives before the end of stream. Under loss a side
+// whose bytes came late closes when they come (seed 1701860: a segment
+// corrupted, then its resend lost, 5 s late), after the peer's FIN: the
+// closes no longer cross, and the late side still reads the end of stream
+// after its close (a listener's slot read TERN_ECLOSED there until the
+// `eof31` change).
 TEST(TcpCloseRace, SimultaneousClose) {
   OverLinks([](uint64_t seed, const tern_simlink_config &cfg, bool lossless) {
     auto w = MakeRace(seed, cfg);
@@ -1043,7 +1048,9 @@ TEST(TcpCloseRace, SimultaneousClose) {
       EXPECT_EQ(x->got, 3000u);
       EXPECT_EQ(x->bad, 0u);
       EXPECT_TRUE(x->eof) << x->read_err;
-      EXPECT_EQ(x->acted_at, x->act_at);  // simultaneous
+      if (lossless) {
+        EXPECT_EQ(x->acted_at, x->act_at);  // simultaneous
+      }
     }
     if (lossless) {
       EXPECT_TRUE(w->a_closing);

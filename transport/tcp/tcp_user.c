@@ -419,7 +419,7 @@ static void user_done(tern_tcp_conn *c) {
     tern__tcp_kick(c->layer);
   }
   if (c->state == TERN_TCP_CLOSED && c->listener != NULL) {
-    c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE; /* (finish) */
+    c->flags &= TERN__TCP_F_KEPT; /* (finish) */
   }
 }
 
