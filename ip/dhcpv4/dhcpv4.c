@@ -162,8 +162,13 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
     put(c, TERN_DHCPV4_OPT_CLIENT_ID, c->cfg.client_id, c->cfg.client_id_len);
   }
   if ((f & F_ACQUIRE) != 0) {
-    tern_put_be16(m + TERN_DHCPV4_OFF_SECS,
-                  (uint16_t)((tern_now() - c->start) / 1000u));
+    /* Seconds since the exchange began, at most 65,535 (16 bits); a
+     * REQUEST answering an OFFER repeats its DISCOVER's (RFC 2131 4.4.1). */
+    if (msg != MSG_REQUEST_SELECTED) {
+      uint32_t secs = (tern_now() - c->start) / 1000u;
+      c->secs = (uint16_t)(secs > 0xffffu ? 0xffffu : secs);
+    }
+    tern_put_be16(m + TERN_DHCPV4_OFF_SECS, c->secs);
     if (c->cfg.hostname != NULL) {
       put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
           strlen(c->cfg.hostname));
@@ -326,8 +331,13 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     c->lease.addr = yiaddr;
     c->lease.server = o.server_id;
     if (t == TERN_DHCPV4_OFFER) {
-      /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it). */
+      /* The first acceptable offer is taken (RFC 2131 4.4.1 allows it).
+       * The lease counts from its REQUEST, sent now (4.4.1): from the
+       * first DISCOVER, hours of search without a server cut it short,
+       * and 2^31 ms of it made it read as weeks ahead. The deadline is
+       * now (enter), a smaller read than tern_now's call. */
       enter(c, TERN_DHCPV4_REQUESTING, 0);
+      c->start = c->deadline;
     } else {
       take_ack(c, &o);
       if (c->cfg.probe != NULL && !c->applied) {

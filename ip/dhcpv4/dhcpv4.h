@@ -164,7 +164,8 @@ typedef struct tern_dhcpv4 {
   tern_waker_slot run_waker;   /* the task in poll_run */
   tern_waker_slot lease_waker; /* the task in poll_lease */
   tern_time deadline;          /* the state's next timeout */
-  tern_time start;             /* when this exchange began (the secs field) */
+  tern_time start; /* when this exchange began (secs), or its REQUEST after
+                     an OFFER (the lease) */
   tern_time t1_at, t2_at, expire_at;
   uint32_t xid;
   uint8_t state;   /* tern_dhcpv4_state */
@@ -175,6 +176,7 @@ typedef struct tern_dhcpv4 {
   uint8_t seen;    /* gen at the last poll_lease READY */
   uint8_t mac[6];
   uint16_t tx_len;         /* a message waiting in buf to be sent */
+  uint16_t secs;           /* the last DISCOVER's, for its REQUEST */
   tern_endpoint dst;       /* where to: port 67 on iface, the address set
                               with the message */
   tern_dhcpv4_lease lease; /* what was offered, then granted */

@@ -45,7 +45,7 @@
 //     tern_dhcpv4_opts_parse), is a BOOTREQUEST from our MAC of a type a
 //     client sends, and carries the xid in force (the client's xid around
 //     the polls of that step); a REQUEST naming a server (REQUESTING)
-//     carries the xid of the DISCOVER whose offer it takes; at most
+//     carries the xid and secs of the DISCOVER whose offer it takes; at most
 //     kMaxSent DHCP messages per step;
 //   - the state is one of tern_dhcpv4_state; STOPPED exactly when
 //     poll_run said READY;
@@ -138,6 +138,7 @@ struct Model {
   uint32_t prev_xid;               // that
   bool have_discover;              // a DISCOVER was sent
   uint32_t discover_xid;           // the last one's
+  uint16_t discover_secs;          // and secs (RFC 2131 4.4.1)
   std::vector<uint32_t> in_force;  // the client's xids during this step
   tern_dhcpv4_stats stats;         // the counters after the last step
   Bytes last_reply;                // the last reply's datagram
@@ -268,11 +269,13 @@ void Sent(const uint8_t *d, size_t len, int *dhcp) {
   Check(in_force);
   if (o.msg_type == TERN_DHCPV4_REQUEST &&
       (o.present & TERN_DHCPV4_HAVE_SERVER_ID) != 0) {
-    Check(m.have_discover && h.xid == m.discover_xid);
+    Check(m.have_discover && h.xid == m.discover_xid &&
+          h.secs == m.discover_secs);
   }
   if (o.msg_type == TERN_DHCPV4_DISCOVER) {
     m.have_discover = true;
     m.discover_xid = h.xid;
+    m.discover_secs = h.secs;
   }
   if (m.have_xid && m.xid != h.xid) {
     m.have_prev = true;

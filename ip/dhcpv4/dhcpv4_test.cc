@@ -1888,4 +1888,95 @@ TEST_F(Dhcpv4Test, ClientIdIsSent) {
   EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_CLIENT_ID), Bytes(id, id + 7));
 }
 
+// RFC 2131 4.4.1: the REQUEST that answers an OFFER carries the `secs` of
+// the DISCOVER (a server may answer by it, as a backup one does only past
+// a number of seconds). It counted on from the DISCOVER's start instead,
+// a larger value in every REQUEST than the DISCOVER had.
+TEST_F(Dhcpv4Test, TheRequestCarriesTheSecsOfItsDiscover) {
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  One(TERN_DHCPV4_DISCOVER);
+  Advance(5500);  // the second DISCOVER, 3 to 5 s after the first
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  ASSERT_GE(d.h.secs, 3);
+  Advance(2000);  // the OFFER comes late
+  Inject(Reply(d, TERN_DHCPV4_OFFER), kOffered);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(r.h.secs, d.h.secs);
+  Advance(5000);  // retransmitted, 3 to 5 s later
+  Sent r2 = One(TERN_DHCPV4_REQUEST);
+  EXPECT_EQ(r2.h.secs, d.h.secs);
+}
+
+// `secs` is a 16-bit count: past 65,535 s it stays there. It wrapped, and
+// after 19 hours without a server the DISCOVERs said 3,000 s or so.
+TEST_F(Dhcpv4Test, SecsStopsAtItsLargestValue) {
+  Start();
+  for (int i = 0; i < 19 * 60; i++) {
+    Advance(60000);  // no server for 19 hours
+    Wire();
+  }
+  Advance(65000);
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  EXPECT_EQ(v.back().o.msg_type, TERN_DHCPV4_DISCOVER);
+  EXPECT_EQ(v.back().h.secs, 0xffff);
+}
+
+// After hours of DISCOVERs with no server, the lease counts from the
+// REQUEST that got it (RFC 2131 4.4.1), not from the first DISCOVER: a
+// one-hour lease taken after two hours was expired at once (reported got,
+// then lost, and DISCOVER again).
+TEST_F(Dhcpv4Test, ALeaseTakenAfterALongSearchCountsFromItsRequest) {
+  Start();
+  for (int i = 0; i < 120; i++) {
+    Advance(60000);  // no server for two hours
+    Wire();
+  }
+  Advance(65000);
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  Inject(Reply(v.back(), TERN_DHCPV4_OFFER, 3600), kOffered);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600), kOffered);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  Advance(1799000);
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 0u);
+  ASSERT_EQ(leases_.size(), 1u);
+  Advance(2000);  // T1, 1,800 s after the REQUEST
+  Sent renew = One(TERN_DHCPV4_REQUEST);
+  EXPECT_TRUE(Eq(renew.dst, kServer));
+}
+
+// The same after 25 days (past 2^31 ms, half the clock's range): the
+// instants counted from the first DISCOVER read as 24 days ahead, and a
+// one-hour lease was kept that long, never renewed.
+TEST_F(Dhcpv4Test, ALeaseTakenAfter25DaysIsRenewedAtItsT1) {
+  Start();
+  for (int i = 0; i < 25 * 24 * 60; i++) {
+    tern_sim_advance(60000);  // no server for 25 days, a minute a step
+    w_.FireTimers(tern_now());
+    Run();
+    Wire();
+  }
+  Advance(65000);
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  Inject(Reply(v.back(), TERN_DHCPV4_OFFER, 3600), kOffered);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 3600), kOffered);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  Advance(1801000);
+  EXPECT_EQ(State(), TERN_DHCPV4_RENEWING);
+  for (int i = 0; i < 30; i++) {
+    Advance(60000);  // unanswered: the address goes at the lease's end
+    Wire();
+  }
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+}
+
 }  // namespace
