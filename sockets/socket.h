@@ -25,7 +25,11 @@
  * type, so it compiles against any backend. open and accept take a slot
  * and fail with TERN_ENOMEM when the pool has none free; poll_close (when
  * READY) and abort give it back, after which the pointer is not the
- * caller's any more.
+ * caller's any more. A task waiting on the socket when another task
+ * closes or aborts it is woken and its poll reports the end, if it polls
+ * before the slot is opened again: the pointer carries no generation, so
+ * once reopened it is the new socket's. Tasks sharing a socket agree
+ * who closes it last.
  *
  * Polls follow tern's model: READY with the result in the out-parameters,
  * or PENDING with cx's waker stored to be called when progress is
