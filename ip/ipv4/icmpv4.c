@@ -212,8 +212,9 @@ bool tern__icmpv4_error(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   if (tern_ip_make_room(pkt, TERN_ICMPV4_HEADER_LEN) != 0) {
     goto drop;
   }
-  tern_icmpv4_emit_header(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN), type,
-                          code, 0, 0, TERN_ICMPV4_HEADER_LEN + quote);
+  TERN_MUST(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN) != NULL);
+  tern_icmpv4_emit_header(tern_pkt_data(pkt), type, code, 0, 0,
+                          TERN_ICMPV4_HEADER_LEN + quote);
   return answer(v4, rx, pkt, ERROR_TOS);
 drop:
   (*count)++;
