@@ -308,7 +308,14 @@ int tern_ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
 
 int tern__ip_send(tern_ip_stack *stack, tern_pkt *pkt, const tern_ip_route *r,
                   const tern_ip_addr *dst, uint8_t protocol) {
-  tern_ip_layer *f = family_of(stack, dst->family);
+  /* dst was routed, so its family has a layer: family_of's test for none
+   * would only ever pass. */
+  tern_ip_layer *f = stack->v4;
+#if TERN_CONFIG_IPV6
+  if (dst->family == TERN_IP_V6) {
+    f = stack->v6;
+  }
+#endif
   return f->ops->send(f, pkt, r, dst, protocol, 0);
 }
 

@@ -74,12 +74,13 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
     v4->stats.icmp_rx_drop[-qlen]++;
     return;
   }
-  /* The wire check's accessors read the quoted header in place. */
+  /* The wire check's accessors read the quoted header in place, and its
+   * addresses are taken as words, as input takes a datagram's. */
   const uint8_t *q = m + TERN_ICMPV4_HEADER_LEN;
   tern_ip_error e;
   e.quoted_len = tern_ipv4_total_len(q); /* the quote check bounds it */
   e.src.family = TERN_IP_V4;
-  memcpy(e.src.u.w, tern_ipv4_src(q), 4);
+  e.src.u.w[0] = tern_ld32(tern_ipv4_src(q));
   /* Errors are never sent to broadcasts (RFC 1122 3.2.2), and one about
    * a datagram that is not ours is a forgery or a mistake. */
   if ((rx->flags & NOT_ANSWERED) != 0 ||
@@ -88,7 +89,7 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
     return;
   }
   e.dst.family = TERN_IP_V4;
-  memcpy(e.dst.u.w, tern_ipv4_dst(q), 4);
+  e.dst.u.w[0] = tern_ld32(tern_ipv4_dst(q));
   e.err = error_code(m[0], m[1]);
   e.type = m[0];
   e.code = m[1];
@@ -211,8 +212,9 @@ bool tern__icmpv4_error(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   if (tern_ip_make_room(pkt, TERN_ICMPV4_HEADER_LEN) != 0) {
     goto drop;
   }
-  tern_icmpv4_emit_header(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN), type,
-                          code, 0, 0, TERN_ICMPV4_HEADER_LEN + quote);
+  TERN_MUST(tern_pkt_push(pkt, TERN_ICMPV4_HEADER_LEN) != NULL);
+  tern_icmpv4_emit_header(tern_pkt_data(pkt), type, code, 0, 0,
+                          TERN_ICMPV4_HEADER_LEN + quote);
   return answer(v4, rx, pkt, ERROR_TOS);
 drop:
   (*count)++;

@@ -246,7 +246,8 @@ int tern__ipv4_send(tern_ip_layer *f, tern_pkt *pkt, const tern_ip_route *r,
     goto fail;
   }
   /* make_room left r->headroom (the device's and ours) in front. */
-  uint8_t *h = tern_pkt_push(pkt, TERN_IPV4_HEADER_LEN);
+  TERN_MUST(tern_pkt_push(pkt, TERN_IPV4_HEADER_LEN) != NULL);
+  uint8_t *h = tern_pkt_data(pkt);
   tern_ipv4_emit_flow(h, r->src.u.v4.b, dst, protocol);
   /* ICMP messages go without DF, like Linux's; transports' datagrams with
    * it (no fragmentation here). */

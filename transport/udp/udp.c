@@ -390,7 +390,8 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
    * the payload copied in, the header written in front of it by the wire
    * library. */
   tern_pkt *p = sock->tx.pkt;
-  uint8_t *u = tern_pkt_push(p, TERN_UDP_HEADER_LEN + len);
+  TERN_MUST(tern_pkt_push(p, TERN_UDP_HEADER_LEN + len) != NULL);
+  uint8_t *u = tern_pkt_data(p);
   if (len != 0) {
     memcpy(u + TERN_UDP_HEADER_LEN, data, len);
   }
