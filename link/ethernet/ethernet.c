@@ -438,6 +438,13 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
     rc = TERN_ENOSPC;
   } else if ((rc = group_dst(a, h.len, group, &dst)) < 0) {
     count = &eth->stats.tx_drop_bad_next_hop;
+  } else if (rc != 0 && !eth->lower_up) {
+    /* A down device fails a send (netdev.h): a resolution would be asked
+     * on the down link and, its timers standing still, hold the packet
+     * until the next link event. (A group's frame goes to the lower
+     * device, which refuses it.) */
+    count = &eth->stats.net.tx_drop_down;
+    rc = TERN_ENETDOWN;
   } else if (rc == 0 ||
              (rc = tern_neigh_resolve(h.cache, a, tern_now(), &dst)) == 0) {
     rc = tern__eth_out(eth, pkt, dst, h.ethertype);

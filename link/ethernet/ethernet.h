@@ -128,14 +128,14 @@ typedef enum tern_eth_rx_drop {
  * Every packet poll_send takes (READY) is in exactly one of net.tx_packets
  * (accepted, *err == 0: sent at once or held), net.tx_drop_no_room
  * (TERN_ENOSPC), tx_drop_bad_next_hop (TERN_EINVAL), tx_drop_family
- * (TERN_EAFNOSUPPORT), tx_drop_cache_full (TERN_ENOMEM) and
- * net.tx_drop_error (the lower device refused it: its error, e.g.
- * TERN_EMSGSIZE for a packet over the MTU). A held packet that is not sent
- * in the end is in held_drop_overflow or held_drop_failed. */
+ * (TERN_EAFNOSUPPORT), tx_drop_cache_full (TERN_ENOMEM),
+ * net.tx_drop_down (TERN_ENETDOWN: a unicast next hop while the link is
+ * down) and net.tx_drop_error (the lower device refused it: its error,
+ * e.g. TERN_EMSGSIZE for a packet over the MTU). A held packet that is
+ * not sent in the end is in held_drop_overflow or held_drop_failed. */
 typedef struct tern_eth_stats {
-  /* What tern_netdev_get_stats() returns for the adapter. Its rx_drop_*,
-   * tx_drop_too_long and tx_drop_down fields stay 0: receive drops are in
-   * rx_drop[]. */
+  /* What tern_netdev_get_stats() returns for the adapter. Its rx_drop_*
+   * and tx_drop_too_long fields stay 0: receive drops are in rx_drop[]. */
   tern_netdev_stats net;
   uint32_t rx_arp;               /* well-formed ARP packets processed */
   uint32_t arp_tx_fail;          /* ARP frames not sent: pool empty, or the

@@ -491,5 +491,29 @@ TEST_F(EthTest, ResolutionKeptAcrossALinkDownKeepsItsTries) {
   EXPECT_EQ(tern_eth_get_arp_stats(&eth_)->failed, 1u);
 }
 
+// The netdev contract: a device that is down fails poll_send with
+// TERN_ENETDOWN. A packet to a next hop not yet resolved was held while
+// the link was down, its resolution started on the down link; since the
+// cache's timers stand still while the link is down (rev31a), neither
+// failed, and the packet kept its buffer until the next link event, for
+// ever if the link stayed down. It is refused now, nothing asked.
+TEST_F(EthTest, UnresolvedSendWhileTheLinkIsDownIsRefused) {
+  StartWithIp(16, /*n_nb=*/8);
+  tern_memnetdev_set_up(&pair_, false);
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_LINK));
+  const uint8_t ip103[4] = {192, 0, 2, 103};
+  EXPECT_EQ(SendEchoReply(ip103), TERN_ENETDOWN);
+  EXPECT_EQ(tern_eth_get_stats(&eth_)->net.tx_drop_down, 1u);
+  for (int i = 0; i < 20; i++) {
+    Advance(500);
+    RecvAll();
+  }
+  EXPECT_EQ(tern_pkt_pool_available(&wire_pool_), wire_pool_.count)
+      << "a packet still held 10 s into the link down";
+  EXPECT_EQ(tern_neigh_find(&eth_.arp, ip103), nullptr)
+      << "a resolution started on the down link";
+  EXPECT_TRUE(Wire().empty());
+}
+
 }  // namespace
 }  // namespace tern_eth_test

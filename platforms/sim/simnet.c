@@ -173,9 +173,9 @@ char *tern_simnet_replay_command(char *buf, size_t cap, const char *target,
 
 /* Virtual µs since the net's t0, counted in 64 bits past the 32-bit
  * clock's wrap: the clock only moves forward, by less than 2^32 ms
- * between two sends. (Cut to 32 bits, "now" fell back to 0 after 49.7
- * days while busy_until_us did not, and every later packet was held about
- * 24 days.) */
+ * between two sends or receives. (Cut to 32 bits, "now" fell back to 0
+ * after 49.7 days while busy_until_us did not, and every later packet was held
+ * about 24 days.) */
 static uint64_t now_us(tern_simnet *net) {
   net->elapsed_ms +=
       (uint32_t)(tern_port_now() - (tern_time)(net->t0 + net->elapsed_ms));
@@ -384,9 +384,14 @@ static tern_poll end_recv(void *self, tern_cx *cx, tern_pkt **pkt, int *err) {
     return TERN_PENDING;
   }
   /* A new packet may arrive earlier than the head: the slot wakes us for
-   * it; the timer wakes us for the head. */
+   * it; the timer wakes us for the head, or in 2^30 ms to look again: the
+   * bandwidth's queue has no bound (lost packets occupy the wire but no
+   * slot), and an arrival 2^31 ms ahead or more would read as passed on
+   * the wrapping clock. */
+  uint64_t at = d->inflight[0].arrival_us;
+  uint64_t far = now_us(link->net) + 0x40000000ull * 1000u;
   if (tern_sleep_until(&d->timer, cx,
-                       arrival_ms(link->net, d->inflight[0].arrival_us)) ==
+                       arrival_ms(link->net, at < far ? at : far)) ==
       TERN_PENDING) {
     tern_waker_slot_register(&d->receiver, cx);
     return TERN_PENDING;

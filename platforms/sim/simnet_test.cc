@@ -174,6 +174,36 @@ TEST_F(LinkTest, DelayHoldsPastTheClocksWrapSinceInit) {
   }
 }
 
+// TERN_SIMLINK_MAX_DELAY_MS bounds a config's delays, not the bandwidth's
+// queue: on a slow link every packet sent, lost ones too (they occupy
+// the wire but no in-flight slot), pushes the next one's departure back,
+// without bound. An arrival 2^31 ms or more ahead read as already passed
+// on the wrapping clock, so the packet was delivered at once, some 26
+// days early. The receiver now sleeps 2^30 ms at most and looks again.
+TEST_F(LinkTest, AnArrivalPastTheClocksHalfRangeIsNotEarly) {
+  cfg_.bits_per_second = 1;  // 200 bytes: 1,600 s on the wire
+  cfg_.loss_ppm = 1000000;
+  Start();
+  const tern_time t0 = 1000;
+  for (int i = 0; i < 1400; i++) {
+    ASSERT_EQ(Send(200, 0), 0);
+  }
+  tern_simlink_config keep = cfg_;
+  keep.loss_ppm = 0;
+  ASSERT_EQ(tern_simlink_configure(&link_, 0, &keep), 0);
+  ASSERT_EQ(Send(200, 7), 0);
+  const uint32_t arrival = 1401u * 1600000u;  // ms after t0, past 2^31
+  Bytes got;
+  EXPECT_FALSE(Recv(&got)) << "delivered at once, 2,241,600 s early";
+  for (uint32_t at : {0x40000000u, 0x80000000u, arrival - 1}) {
+    tern_sim_set_time(t0 + at);
+    EXPECT_FALSE(Recv(&got)) << at;
+  }
+  tern_sim_set_time(t0 + arrival);
+  ASSERT_TRUE(Recv(&got));
+  EXPECT_EQ(got, Pattern(200, 7));
+}
+
 TEST_F(LinkTest, BandwidthSpacesThePackets) {
   cfg_.bits_per_second = 1000000;  // 125 bytes per ms
   Start();

@@ -11,7 +11,8 @@
 // thousands), else n, and B is TERN_SIM_SEED_BASE when set (a sweep of
 // seeds never run before), else 0. Each seed is whole: TERN_SIM_SEED=<it>
 // replays it, base included. A variable set to something that is not a
-// number fails the test (it ran the default seeds). SimReplay names the
+// number fails the test (it ran the default seeds), and so do
+// TERN_SIM_SEEDS=0 and a sweep past seed 2^64 - 1. SimReplay names the
 // target that ran.
 #ifndef TERN_SIMNET_TESTING_H
 #define TERN_SIMNET_TESTING_H
@@ -69,7 +70,16 @@ inline std::vector<uint64_t> SimSeeds(int n) {
     ADD_FAILURE() << "TERN_SIM_SEEDS=" << count << " is past 10^8";
     return {};
   }
+  if (count == 0) {
+    ADD_FAILURE() << "TERN_SIM_SEEDS=0: no seed to run";
+    return {};
+  }
   uint64_t base = SimEnvNumber("TERN_SIM_SEED_BASE", 0);
+  if (base > UINT64_MAX - count) {
+    ADD_FAILURE() << "TERN_SIM_SEED_BASE=" << base << " with " << count
+                  << " seeds runs past 2^64 - 1";
+    return {};
+  }
   std::vector<uint64_t> seeds;
   for (uint64_t i = 1; i <= count; i++)
     seeds.push_back(base + i);

@@ -542,4 +542,27 @@ TEST(SimnetTesting, AVariableThatIsNotANumberFails) {
   }
 }
 
+// A sweep that runs no seed, or seeds past 2^64 - 1, is no sweep: with
+// TERN_SIM_SEEDS=0 every seeded test ran nothing and passed (before
+// branch dc40ae3 it ran the default seeds), and a base near 2^64 wrapped
+// to seeds 0, 1, ... that nobody asked for.
+TEST(SimnetTesting, ASweepOfNoSeedOrPastTheLastSeedFails) {
+  {
+    ScopedEnv count("TERN_SIM_SEEDS", "0");
+    EXPECT_NONFATAL_FAILURE(g_seeds = tern_test::SimSeeds(2), "no seed");
+    EXPECT_TRUE(g_seeds.empty());
+  }
+  {
+    ScopedEnv count("TERN_SIM_SEEDS", "3");
+    ScopedEnv base("TERN_SIM_SEED_BASE", "18446744073709551614");
+    EXPECT_NONFATAL_FAILURE(g_seeds = tern_test::SimSeeds(2), "past 2^64");
+    EXPECT_TRUE(g_seeds.empty());
+  }
+  {
+    ScopedEnv count("TERN_SIM_SEEDS", "1");
+    ScopedEnv base("TERN_SIM_SEED_BASE", "18446744073709551614");
+    EXPECT_EQ(tern_test::SimSeeds(2), (std::vector<uint64_t>{UINT64_MAX}));
+  }
+}
+
 }  // namespace
