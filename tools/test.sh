@@ -36,6 +36,8 @@ skipped=0
 failures=()
 skips=()
 log_dir=$(mktemp -d)
+# Removed however the script ends (a failure, Ctrl-C, CI cancelling it).
+trap 'rm -rf "$log_dir"' EXIT
 
 # "LABEL<tab>LOG" for each test.log of a passed test (every shard and run,
 # cached or not) in the build event file $1.
@@ -124,7 +126,6 @@ run_bazel asan "" --config=asan --build_tag_filters=-firmware \
 run_bazel fuzz "" --config=fuzz --build_tag_filters=fuzz --test_tag_filters=fuzz \
   --test_env=TERN_FUZZ_SECONDS="${TERN_FUZZ_SECONDS:-10}" //... "$@"
 
-rm -rf "$log_dir"
 if [ ${#skips[@]} -gt 0 ]; then
   echo "skipped tests:"
   printf '  %s\n' "${skips[@]}"
