@@ -25,7 +25,8 @@
 # does) or with GTEST_SKIP() (GoogleTest prints "[  SKIPPED ]"); this script
 # reads each passed test's log (found through the build event file) for
 # either. A test that skipped only some of
-# its cases counts as skipped. With CI set (CI=true), where tests run as
+# its cases counts as skipped, and so does one Bazel lists SKIPPED (not run:
+# incompatible with the platform). With CI set (CI=true), where tests run as
 # root and nothing may skip, a skipped test counts as failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +93,12 @@ run_bazel() {
       p=$((p + 1))
     fi
   done < <(grep -oE '^(//|@)\S+(\s+\(cached\))?\s+PASSED' "$log" | awk '{print $1}')
+  # Bazel's own skip: a test incompatible with the platform (its
+  # target_compatible_with) is listed SKIPPED, and not run.
+  while read -r label; do
+    s=$((s + 1))
+    skips+=("$label ($step): Bazel skipped it (target_compatible_with)")
+  done < <(grep -oE '^(//|@)\S+\s+SKIPPED' "$log" | awk '{print $1}')
   f=$(grep -cE '^(//|@)\S+\s+(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)' "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1 # the build itself failed before any test ran
