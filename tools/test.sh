@@ -102,6 +102,11 @@ run_bazel() {
   f=$(grep -cE '^(//|@)\S+\s+(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)' "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1 # the build itself failed before any test ran
+  elif [ $((p + s + f)) -eq 0 ]; then
+    # Every step runs tests: Bazel succeeded but listed none (a
+    # --test_summary other than short among the extra arguments, say).
+    echo "=== $step: no test in Bazel's summary: counted as failed"
+    f=1
   fi
   passed=$((passed + p))
   skipped=$((skipped + s))
