@@ -98,12 +98,18 @@ deb_src() {
 }
 
 # Downloads source package $1's files into a new folder and prints its
-# path (apt downloads as the unprivileged _apt user where it can).
+# path (apt downloads as the unprivileged _apt user where it can). Fails,
+# leaving no folder, when apt-get does (set -e does not reach inside the
+# caller's $(...), so the status is returned explicitly).
 fetch_source() {
   local tmp
   tmp=$(mktemp -d)
   chown _apt "$tmp" 2>/dev/null || true
-  (cd "$tmp" && apt-get source --download-only -qq "$1" >/dev/null)
+  if ! (cd "$tmp" && apt-get source --download-only -qq "$1" >/dev/null); then
+    rm -rf "$tmp"
+    echo "install.sh: apt-get source $1 failed" >&2
+    return 1
+  fi
   echo "$tmp"
 }
 
