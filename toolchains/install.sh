@@ -98,13 +98,35 @@ deb_src() {
 }
 
 # Downloads source package $1's files into a new folder and prints its
-# path (apt downloads as the unprivileged _apt user where it can).
+# path (apt downloads as the unprivileged _apt user where it can). Fails,
+# leaving no folder, when apt-get does (set -e does not reach inside the
+# caller's $(...), so the status is returned explicitly).
 fetch_source() {
   local tmp
   tmp=$(mktemp -d)
   chown _apt "$tmp" 2>/dev/null || true
-  (cd "$tmp" && apt-get source --download-only -qq "$1" >/dev/null)
+  if ! (cd "$tmp" && apt-get source --download-only -qq "$1" >/dev/null); then
+    rm -rf "$tmp"
+    echo "install.sh: apt-get source $1 failed" >&2
+    return 1
+  fi
   echo "$tmp"
+}
+
+# Unpacks tarball $1 (its top folder stripped) into folder $2 by way of
+# $2.part, moved into place only once whole: a run cut short leaves no
+# half-filled $2 whose file $3 (what the check above looks for) would make
+# the next run take it as present.
+unpack() {
+  rm -rf "$2.part"
+  mkdir -p "$2.part"
+  tar -xf "$1" -C "$2.part" --strip-components=1
+  [ -f "$2.part/$3" ] || {
+    echo "install.sh: $3 not found in $1" >&2
+    exit 1
+  }
+  rm -rf "$2"
+  mv "$2.part" "$2"
 }
 
 if [ $need_nanopb_src -eq 1 ]; then
@@ -112,13 +134,8 @@ if [ $need_nanopb_src -eq 1 ]; then
   deb_src
   tmp=$(fetch_source nanopb)
   tarball=$(ls "$tmp"/nanopb_*.orig.tar.* | head -n 1)
-  mkdir -p "$NANOPB_DIR"
-  tar -xf "$tarball" -C "$NANOPB_DIR" --strip-components=1
+  unpack "$tarball" "$NANOPB_DIR" pb_encode.c
   rm -rf "$tmp"
-  [ -f "$NANOPB_DIR/pb_encode.c" ] || {
-    echo "install.sh: nanopb sources not found in $tarball" >&2
-    exit 1
-  }
 fi
 if [ $need_lwip_src -eq 1 ]; then
   echo "install.sh: fetching lwIP 2.1.3's source (benchmarks only) from Debian's source package"
@@ -128,8 +145,7 @@ if [ $need_lwip_src -eq 1 ]; then
     echo "install.sh: $LWIP_ORIG is not the lwIP 2.1.3 tarball the benchmarks were measured with" >&2
     exit 1
   }
-  mkdir -p "$LWIP_DIR"
-  tar -xJf "$tmp/$LWIP_ORIG" -C "$LWIP_DIR" --strip-components=1
+  unpack "$tmp/$LWIP_ORIG" "$LWIP_DIR" src/include/lwip/init.h
   rm -rf "$tmp"
 fi
 echo "install.sh: done"

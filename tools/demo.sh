@@ -11,8 +11,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 # Bazel 4 names the built file in its summary ("Target ... up-to-date:").
+# A failed build (or no path found) must not end the script here through
+# set -e: the build runs again below to show its error.
 elf=$(bazel build //apps/echo:fw_mps2_an385_elf 2>&1 |
-  grep -oE 'bazel-out/\S+/fw_mps2_an385\.elf' | head -n 1)
+  grep -oE 'bazel-out/\S+/fw_mps2_an385\.elf' | head -n 1) || true
 [ -n "$elf" ] || {
   bazel build //apps/echo:fw_mps2_an385_elf
   exit 1

@@ -25,7 +25,8 @@
 # does) or with GTEST_SKIP() (GoogleTest prints "[  SKIPPED ]"); this script
 # reads each passed test's log (found through the build event file) for
 # either. A test that skipped only some of
-# its cases counts as skipped. With CI set (CI=true), where tests run as
+# its cases counts as skipped, and so does one Bazel lists SKIPPED (not run:
+# incompatible with the platform). With CI set (CI=true), where tests run as
 # root and nothing may skip, a skipped test counts as failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,8 @@ skipped=0
 failures=()
 skips=()
 log_dir=$(mktemp -d)
+# Removed however the script ends (a failure, Ctrl-C, CI cancelling it).
+trap 'rm -rf "$log_dir"' EXIT
 
 # "LABEL<tab>LOG" for each test.log of a passed test (every shard and run,
 # cached or not) in the build event file $1.
@@ -90,9 +93,20 @@ run_bazel() {
       p=$((p + 1))
     fi
   done < <(grep -oE '^(//|@)\S+(\s+\(cached\))?\s+PASSED' "$log" | awk '{print $1}')
+  # Bazel's own skip: a test incompatible with the platform (its
+  # target_compatible_with) is listed SKIPPED, and not run.
+  while read -r label; do
+    s=$((s + 1))
+    skips+=("$label ($step): Bazel skipped it (target_compatible_with)")
+  done < <(grep -oE '^(//|@)\S+\s+SKIPPED' "$log" | awk '{print $1}')
   f=$(grep -cE '^(//|@)\S+\s+(\(cached\) )?(FAILED|TIMEOUT|FLAKY|NO STATUS|INCOMPLETE|FAILED TO BUILD)' "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1 # the build itself failed before any test ran
+  elif [ $((p + s + f)) -eq 0 ]; then
+    # Every step runs tests: Bazel succeeded but listed none (a
+    # --test_summary other than short among the extra arguments, say).
+    echo "=== $step: no test in Bazel's summary: counted as failed"
+    f=1
   fi
   passed=$((passed + p))
   skipped=$((skipped + s))
@@ -116,7 +130,8 @@ run_bazel all "" //... "$@"
 v4_scope='//ip/... + //link/ethernet/... + //transport/udp/... + //sockets/...'
 v4_tests=$(bazel query "kind(cc_test, $v4_scope) except \
   attr(tags, 'manual|fuzz|interop', $v4_scope) except \
-  labels(test, kind(ipv4_only_test, //...))" 2>/dev/null)
+  labels(test, kind(ipv4_only_test, //...))" 2>/dev/null) ||
+  echo "=== ipv4only: bazel query failed (its errors hidden): no test to run"
 run_bazel ipv4only "" --config=ipv4only $v4_tests "$@"
 run_bazel consumer examples/consumer //... "$@"
 run_bazel asan "" --config=asan --build_tag_filters=-firmware \
@@ -124,7 +139,6 @@ run_bazel asan "" --config=asan --build_tag_filters=-firmware \
 run_bazel fuzz "" --config=fuzz --build_tag_filters=fuzz --test_tag_filters=fuzz \
   --test_env=TERN_FUZZ_SECONDS="${TERN_FUZZ_SECONDS:-10}" //... "$@"
 
-rm -rf "$log_dir"
 if [ ${#skips[@]} -gt 0 ]; then
   echo "skipped tests:"
   printf '  %s\n' "${skips[@]}"
