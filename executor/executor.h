@@ -82,7 +82,8 @@ void tern_executor_init(tern_executor *ex);
 void tern_task_init(tern_task *task, tern_task_fn poll);
 
 /* Adds a task to the executor and queues it for its first poll.
- * Returns 0, or TERN_EBUSY if the task is already spawned and not done. */
+ * Returns 0, TERN_EBUSY if the task is already spawned and not done, or
+ * TERN_EINVAL for a NULL ex or task or a task with no poll function. */
 int tern_spawn(tern_executor *ex, tern_task *task);
 
 /* Puts a task on its executor's run queue (what its waker does). */
