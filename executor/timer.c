@@ -10,8 +10,12 @@ tern_time tern_now(void) {
   return tern_port_now();
 }
 
-void tern_timer_queue_init(tern_timer_queue *q) {
+int tern_timer_queue_init(tern_timer_queue *q) {
+  if (q == NULL) {
+    return TERN_EINVAL;
+  }
   q->head = NULL;
+  return 0;
 }
 
 static void unlink_timer(tern_timer *t) {
