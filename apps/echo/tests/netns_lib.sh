@@ -154,10 +154,13 @@ PY
 # has a bad checksum. The payloads of echo (7), discard (9) and bulk
 # (5000-5099) are decoded as plain data: they carry random or patterned
 # bytes, which a heuristic dissector may take for its protocol and call
-# malformed (Thrift did, on discard's). Other ports keep their dissectors,
-# so DNS over TCP, say, is still checked.
+# malformed (Thrift did, on discard's). UDP's echo and discard too: the
+# other end's port is an ephemeral one, which may be another protocol's
+# (47000 is HCrt's: a clean-run echo datagram from such a port was
+# "malformed HCrt"). Other ports keep their dissectors, so DNS over TCP,
+# say, is still checked.
 PCAP_DATA=(-d "tcp.port==7,data" -d "tcp.port==9,data"
-  -d "tcp.port==5000-5099,data")
+  -d "tcp.port==5000-5099,data" -d "udp.port==7,data" -d "udp.port==9,data")
 pcap_clean() {
   local file=$1
   [ -s "$file" ] || fail "no capture at $file"
