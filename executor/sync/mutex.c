@@ -6,9 +6,13 @@
  * mutex locked whenever it hands the lock to a waiter. So an unlocked mutex
  * can be taken at once without overtaking anybody. */
 
-void tern_mutex_init(tern_mutex *m) {
+int tern_mutex_init(tern_mutex *m) {
+  if (m == NULL) {
+    return TERN_EINVAL;
+  }
   m->waiters = (tern_waitq)TERN_WAITQ_INIT;
   m->locked = 0;
+  return 0;
 }
 
 tern_poll tern_mutex_poll_lock(tern_mutex *m, tern_cx *cx,

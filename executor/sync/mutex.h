@@ -44,8 +44,9 @@ typedef struct tern_mutex {
 #define TERN_MUTEX_INIT \
   { TERN_WAITQ_INIT, 0 }
 
-/* Makes the mutex unlocked with nobody waiting. */
-void tern_mutex_init(tern_mutex *m);
+/* Makes the mutex unlocked with nobody waiting. Returns 0, or TERN_EINVAL
+ * for a NULL mutex. */
+int tern_mutex_init(tern_mutex *m);
 
 /* READY when the caller holds the lock: at once if it was free, or after
  * an unlock handed it over. PENDING otherwise, with the caller queued

@@ -20,6 +20,16 @@ struct Locker {
   }
 };
 
+// Init refuses a NULL mutex (docs/design.md: inits check their object);
+// it returned nothing and wrote through the pointer.
+TEST(Mutex, InitRefusesANullMutex) {
+  EXPECT_EQ(tern_mutex_init(nullptr), TERN_EINVAL);
+  tern_mutex m;
+  m.locked = 1;
+  EXPECT_EQ(tern_mutex_init(&m), 0);
+  EXPECT_FALSE(tern_mutex_is_locked(&m));
+}
+
 TEST(Mutex, TryLockAndUnlock) {
   tern_mutex m = TERN_MUTEX_INIT;
   EXPECT_FALSE(tern_mutex_is_locked(&m));

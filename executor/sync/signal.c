@@ -2,11 +2,15 @@
 
 #include "tern/port.h"
 
-void tern_signal_init(tern_signal *sig) {
+int tern_signal_init(tern_signal *sig) {
+  if (sig == NULL) {
+    return TERN_EINVAL;
+  }
   sig->value = 0;
   sig->full = 0;
   sig->waiter.waker.wake = NULL;
   sig->waiter.waker.ctx = NULL;
+  return 0;
 }
 
 bool tern_signal_send(tern_signal *sig, uint32_t value) {

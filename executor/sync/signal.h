@@ -49,8 +49,9 @@ typedef struct tern_signal {
 #define TERN_SIGNAL_INIT \
   { 0, 0, TERN_WAKER_SLOT_INIT }
 
-/* Makes the signal empty with no waiter. */
-void tern_signal_init(tern_signal *sig);
+/* Makes the signal empty with no waiter. Returns 0, or TERN_EINVAL for a
+ * NULL signal. */
+int tern_signal_init(tern_signal *sig);
 
 /* Stores value and wakes the waiting task, if any. A value sent before the
  * previous one was read replaces it (the older is lost): returns true when

@@ -8,6 +8,15 @@ namespace {
 
 using tern_test::CountingWaker;
 
+// Init refuses a NULL signal (docs/design.md: inits check their object);
+// it returned nothing and wrote through the pointer.
+TEST(Signal, InitRefusesANullSignal) {
+  EXPECT_EQ(tern_signal_init(nullptr), TERN_EINVAL);
+  tern_signal sig;
+  EXPECT_EQ(tern_signal_init(&sig), 0);
+  EXPECT_FALSE(tern_signal_send(&sig, 7));
+}
+
 TEST(Signal, ValueSentBeforeTheWaitIsReadAtOnce) {
   tern_signal sig = TERN_SIGNAL_INIT;
   CountingWaker w;
