@@ -9,6 +9,12 @@
  * check this: tern_cx counts the waker's uses and the executor asserts that
  * a task that returned TERN_PENDING used it.
  *
+ * Where the condition can change from an interrupt (a UART's receive, a
+ * DMA's end), store the waker first and look at the condition after, in
+ * that order or inside the critical section that the interrupt's side
+ * takes: a wake that comes between a look that found nothing and the
+ * store finds no waker, and the task sleeps with its data waiting.
+ *
  * A waker is a function and a context, so tern's IO objects work under any
  * executor; tern's own executor makes wakers whose context is the task. */
 #ifndef TERN_POLL_H
