@@ -4203,6 +4203,39 @@ TEST_F(Recovery, AnAckCarryingDataDoesNotStartTheCountAgain) {
   EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
 }
 
+// Found in review: RFC 5681 4.1 (restart after idle) was nobody's: cc
+// left it to the caller and the machine did nothing, so after a pause
+// longer than the RTO the whole grown cwnd went out in one burst into a
+// network it no longer knew. A sender that has sent no data for more
+// than an RTO starts again from min(IW, cwnd); shorter pauses keep cwnd.
+void RestartAfterIdle(Recovery *t, bool sack, bool longer, size_t burst) {
+  t->Grow(sack, 12000);
+  t->Send(t->Ack(12000));  // all acknowledged: cwnd 9,000, nothing out
+  ASSERT_EQ(t->conn.cc.cwnd, 9000u);
+  ASSERT_EQ(t->conn.snd_una, t->conn.snd_max);
+  tern_sim_advance(longer ? t->conn.rtt.rto + 1 : 10);
+  std::vector<uint8_t> more(12000);
+  for (uint32_t i = 0; i < 12000; i++)
+    more[i] = Recovery::Byte(12000 + i);
+  ptrdiff_t n;
+  ASSERT_EQ(t->Write(more.data(), more.size(), &n), TERN_READY);
+  EXPECT_EQ(t->Sent(t->Run()).size(), burst);
+}
+
+TEST_F(Recovery, AfterIdleLongerThanTheRtoCwndRestartsFromTheInitialWindow) {
+  RestartAfterIdle(this, false, true, 4);
+  EXPECT_EQ(conn.cc.cwnd, 4000u);
+}
+
+TEST_F(Recovery, WithSackAfterIdleLongerThanTheRtoCwndRestarts) {
+  RestartAfterIdle(this, true, true, 4);
+}
+
+TEST_F(Recovery, AShorterPauseKeepsCwnd) {
+  RestartAfterIdle(this, false, false, 9);
+  EXPECT_EQ(conn.cc.cwnd, 9000u);
+}
+
 // ---- ICMP errors on an open connection: only a quote of something in
 // flight (RFC 5927), fragmentation needed lowers the MSS (RFC 1191),
 // unreachables are soft errors once synchronized (RFC 1122 4.2.3.9, RFC
