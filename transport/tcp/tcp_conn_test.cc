@@ -2509,6 +2509,37 @@ TEST_F(TcpConn, ASmallWindowGrowingStillTooSmallWaitsForThePersistTimer) {
   EXPECT_EQ(out[0].data.size(), 200u);
 }
 
+// Found in review: a zero window opening to one still too small to use
+// (under a segment, under half the largest, less than what waits) with
+// nothing in flight owed a probe, and what it took went at once, past
+// sender SWS avoidance (RFC 9293 3.8.6.2.1); a peer opening its window a
+// little at a time drew a tiny segment each time. It waits for the
+// persist timer, as a small window growing does (above), and that timer
+// runs from the opening with the persist backoff dropped.
+TEST_F(TcpConn, AZeroWindowOpeningTooSmallWaitsForThePersistTimer) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  EXPECT_TRUE(Send(zero).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(rto / 2);
+  Seg small = zero;
+  small.window = 200;
+  EXPECT_TRUE(Send(small).empty()) << "too small to use";
+  tern_sim_advance(rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);  // the persist timer: what the window takes
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data.size(), 200u);
+}
+
 // The same once what the persist timer sent is acknowledged: a growth
 // while it was in flight (Nagle holding the rest) left a probe owed since
 // `tcpkarn`, which sent the next small window at once when that ACK came.
