@@ -391,14 +391,13 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if (!sack) {
       act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
     }
+    c->rtx_at = tern__tcp_later(now, c->rtt.rto); /* RFC 6298 5.3 */
     if (c->snd_una == c->snd_max) {
-      /* Nothing in flight, none timed: rtt_seq keeps when the last data
-       * was acknowledged, for RFC 5681 4.1's restart after idle
+      /* Nothing in flight, none timed: rtt_seq keeps an RTO after the
+       * ACK of the last data, RFC 5681 4.1's restart after idle
        * (tern__tcp_timers). */
+      c->rtt_seq = c->rtx_at;
       c->rtx_at = 0;
-      c->rtt_seq = now;
-    } else {
-      c->rtx_at = tern__tcp_later(now, c->rtt.rto); /* RFC 6298 5.3 */
     }
     tern_waker_slot_wake(&c->writer);
     if (fin_acked) {

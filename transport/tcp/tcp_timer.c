@@ -187,11 +187,12 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
       tern__tcp_heard(c, now);
     }
     /* Restart after idle (RFC 5681 4.1): no data sent for an RTO (counted
-     * from its ACK, whose time ack_in left in rtt_seq: nothing is timed
-     * while nothing is in flight), cwnd is cut to the initial window
-     * before anything more goes. (Before the first ACK of data rtt_seq
-     * holds no time, but cwnd is still the initial window.) */
-    if (now - c->rtt_seq >= c->rtt.rto) {
+     * from its ACK: ack_in left that time plus the RTO in rtt_seq, as
+     * nothing is timed while nothing is in flight), cwnd is cut to the
+     * initial window before anything more goes. (Before the first ACK
+     * of data rtt_seq holds no time, but cwnd is still the initial
+     * window.) */
+    if (due(c->rtt_seq, now)) {
       uint32_t iw = tern_tcp_cc_initial_window(c->cc.smss);
       if (c->cc.cwnd > iw) {
         c->cc.cwnd = iw;
