@@ -184,7 +184,9 @@ typedef struct tern_tcp_conn {
   uint32_t max_snd_wnd;
   uint32_t snd_wl1;
   uint32_t snd_wl2;
-  uint32_t rtt_seq;   /* the segment timed for an RTT sample (no TS) */
+  uint32_t rtt_seq;   /* the segment timed for an RTT sample (no TS);
+                         nothing in flight: an RTO after the last data
+                         was acknowledged (restart after idle) */
   tern_time rtt_at;   /* when it was sent; 0: none timed */
   uint32_t ts_recent; /* the peer's last timestamp (RFC 7323 4.3) */
   uint32_t last_adv;  /* the right edge of the window last advertised */

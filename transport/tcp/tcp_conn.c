@@ -393,9 +393,14 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if (!sack) {
       act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
     }
-    c->rtx_at = c->snd_una == c->snd_max
-                    ? 0
-                    : tern__tcp_later(now, c->rtt.rto); /* RFC 6298 5.3 */
+    c->rtx_at = tern__tcp_later(now, c->rtt.rto); /* RFC 6298 5.3 */
+    if (c->snd_una == c->snd_max) {
+      /* Nothing in flight, none timed: rtt_seq keeps an RTO after the
+       * ACK of the last data, RFC 5681 4.1's restart after idle
+       * (tern__tcp_timers). */
+      c->rtt_seq = c->rtx_at;
+      c->rtx_at = 0;
+    }
     tern_waker_slot_wake(&c->writer);
     if (fin_acked) {
       switch (c->state) {
@@ -449,17 +454,23 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
      * with nothing in flight or as soon as there was none (`revtcp28`).
      * Not after a timeout since SND.UNA last moved, a loss: that backoff
      * stays (Karn), also when this ACK, of the resend (no sample), moves
-     * SND.UNA; it goes with a sample, or a window growing later. */
+     * SND.UNA; it goes with a sample, or a window growing later. Nor
+     * is a probe owed when nothing is in flight (none was refused): the
+     * data goes as sender SWS avoidance lets it, or at the persist
+     * timer, which runs from now with the RTO restored (until the
+     * `rev31d` branch a closed window opening owed one, and what it
+     * took went at once however small). */
     if (wnd > c->snd_wnd && c->snd_wnd < c->mss &&
         c->snd_max - c->snd_una <= c->snd_wnd + 2u) {
+      uint32_t out = c->snd_max - c->snd_una;
       if (!lost) {
         const tern_tcp_config *cfg = &c->layer->cfg;
         tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
-        if (c->snd_max != c->snd_una) {
+        if ((out | c->slen) != 0) {
           c->rtx_at = tern__tcp_later(now, c->rtt.rto);
         }
       }
-      if (c->snd_wnd == 0) {
+      if (c->snd_wnd == 0 && out != 0) {
         c->pend |= TERN__TCP_P_PROBE;
         c->snd_nxt = c->snd_una;
         c->rtt_at = 0;

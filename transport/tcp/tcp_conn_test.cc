@@ -2509,6 +2509,37 @@ TEST_F(TcpConn, ASmallWindowGrowingStillTooSmallWaitsForThePersistTimer) {
   EXPECT_EQ(out[0].data.size(), 200u);
 }
 
+// Found in review: a zero window opening to one still too small to use
+// (under a segment, under half the largest, less than what waits) with
+// nothing in flight owed a probe, and what it took went at once, past
+// sender SWS avoidance (RFC 9293 3.8.6.2.1); a peer opening its window a
+// little at a time drew a tiny segment each time. It waits for the
+// persist timer, as a small window growing does (above), and that timer
+// runs from the opening with the persist backoff dropped.
+TEST_F(TcpConn, AZeroWindowOpeningTooSmallWaitsForThePersistTimer) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t rto = conn.rtt.rto;
+  Seg zero = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  zero.window = 0;
+  EXPECT_TRUE(Send(zero).empty());
+  std::vector<uint8_t> data(2000, 'd');
+  ptrdiff_t n;
+  ASSERT_EQ(Write(data.data(), data.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(rto / 2);
+  Seg small = zero;
+  small.window = 200;
+  EXPECT_TRUE(Send(small).empty()) << "too small to use";
+  tern_sim_advance(rto - 1);
+  EXPECT_TRUE(RunWoken().empty());
+  tern_sim_advance(1);
+  std::vector<Seg> out = RunWoken();
+  ASSERT_EQ(out.size(), 1u);  // the persist timer: what the window takes
+  EXPECT_EQ(out[0].seq, iss + 1);
+  EXPECT_EQ(out[0].data.size(), 200u);
+}
+
 // The same once what the persist timer sent is acknowledged: a growth
 // while it was in flight (Nagle holding the rest) left a probe owed since
 // `tcpkarn`, which sent the next small window at once when that ACK came.
@@ -4201,6 +4232,39 @@ TEST_F(Recovery, AnAckCarryingDataDoesNotStartTheCountAgain) {
   EXPECT_EQ(Sent(out), (P{{4000, 1000}}));
   EXPECT_EQ(out[0].ack, kPeerIss + 11);
   EXPECT_EQ(tcp.stats.fast_retransmits, 1u);
+}
+
+// Found in review: RFC 5681 4.1 (restart after idle) was nobody's: cc
+// left it to the caller and the machine did nothing, so after a pause
+// longer than the RTO the whole grown cwnd went out in one burst into a
+// network it no longer knew. A sender that has sent no data for more
+// than an RTO starts again from min(IW, cwnd); shorter pauses keep cwnd.
+void RestartAfterIdle(Recovery *t, bool sack, bool longer, size_t burst) {
+  t->Grow(sack, 12000);
+  t->Send(t->Ack(12000));  // all acknowledged: cwnd 9,000, nothing out
+  ASSERT_EQ(t->conn.cc.cwnd, 9000u);
+  ASSERT_EQ(t->conn.snd_una, t->conn.snd_max);
+  tern_sim_advance(longer ? t->conn.rtt.rto + 1 : 10);
+  std::vector<uint8_t> more(12000);
+  for (uint32_t i = 0; i < 12000; i++)
+    more[i] = Recovery::Byte(12000 + i);
+  ptrdiff_t n;
+  ASSERT_EQ(t->Write(more.data(), more.size(), &n), TERN_READY);
+  EXPECT_EQ(t->Sent(t->Run()).size(), burst);
+}
+
+TEST_F(Recovery, AfterIdleLongerThanTheRtoCwndRestartsFromTheInitialWindow) {
+  RestartAfterIdle(this, false, true, 4);
+  EXPECT_EQ(conn.cc.cwnd, 4000u);
+}
+
+TEST_F(Recovery, WithSackAfterIdleLongerThanTheRtoCwndRestarts) {
+  RestartAfterIdle(this, true, true, 4);
+}
+
+TEST_F(Recovery, AShorterPauseKeepsCwnd) {
+  RestartAfterIdle(this, false, false, 9);
+  EXPECT_EQ(conn.cc.cwnd, 9000u);
 }
 
 // ---- ICMP errors on an open connection: only a quote of something in
