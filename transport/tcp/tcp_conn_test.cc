@@ -6675,3 +6675,69 @@ TEST_F(TcpListen, AcceptHandsOutTheConnectionTakenFirst) {
   tern_tcp_unlisten(&lst);
   Run();
 }
+
+namespace {
+
+// ---- Receiving side (rev31h) ----
+
+// Found in review: with our window zero (the ring full, the application
+// not reading), a peer's FIN alone at RCV.NXT was refused whole (a
+// segment of one number against a window of 0), its ACK of our data with
+// it, as a data probe's was until AZeroWindowProbesAckIsTaken. BSD and
+// lwIP send their FIN into a zero window, and once it is out their ACKs
+// carry SEQ = RCV.NXT + 1, past the window: not one was taken, and our
+// data, acknowledged, was resent until the user timeout. The FIN takes
+// no room in the ring: it is taken (as Linux takes it, tcp_data_queue),
+// and its ACK with it.
+TEST_F(TcpConn, ABareFinIntoAZeroWindowIsTakenWithItsAck) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  for (int i = 0; i < 4; i++) {  // the peer fills our 4 KB ring
+    Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(1024, 'x')));
+    seq += 1024;
+  }
+  ASSERT_EQ(conn.rcv.unread, 4096u);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("q", 1, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].window, 0);
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq, iss + 2));
+  EXPECT_EQ(conn.snd_una, iss + 2) << "the FIN's ACK of our byte";
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 1);
+  EXPECT_EQ(out[0].window, 0);
+  uint8_t buf[4096];
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 4096);
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 0) << "the end of the stream";
+}
+
+// Found in review: RFC 7323 4.3 moves TS.Recent only for a segment at or
+// before Last.ACK.sent, and acks_owed, which was to say that RCV.NXT had
+// moved since our last ACK, counted only in-order segments with no hole
+// left: the segment filling a hole moved RCV.NXT uncounted. The next
+// segment of the same batch, past Last.ACK.sent, then took TS.Recent,
+// and the ACK echoed it in place of the hole filler's timestamp (case C:
+// the peer's RTT sample lost the time the retransmission took).
+TEST_F(TcpConn, AfterAHoleFillsTheNextSegmentOfTheBatchKeepsTsRecent) {
+  uint32_t iss;
+  OpenWithTimestamps(&iss, false);
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out = Send(Full(iss, 1, 61));  // past a hole
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq);
+  EXPECT_EQ(out[0].opts.ts_ecr, 50u);
+  Inject(Full(iss, 0, 70));  // fills the hole: SEQ = Last.ACK.sent
+  Inject(Full(iss, 2, 71));  // past Last.ACK.sent
+  out = Run();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 3 * kFull);
+  EXPECT_EQ(out.back().opts.ts_ecr, 70u);
+  EXPECT_EQ(conn.ts_recent, 70u);
+}
+
+}  // namespace
