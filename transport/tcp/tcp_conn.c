@@ -504,6 +504,9 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
   uint8_t held = c->rcv.nranges;
   int moved = tern_tcp_rcvbuf_put(&c->rcv, seq, data, len);
   if (moved > 0) {
+    /* acks_owed counts every move of RCV.NXT since our last ACK, a
+     * hole's filling too: TS.Recent waits on it (tern__tcp_segment). */
+    c->acks_owed++;
     tern_waker_slot_wake(&c->reader);
     c->extra_acks = 0;
     c->pend &= (uint8_t)~TERN__TCP_P_DUPACK;
@@ -516,7 +519,7 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
     }
     c->pend |= TERN__TCP_P_DUPACK;
   }
-  if (moved <= 0 || held != 0 || c->rcv.nranges != 0 || ++c->acks_owed >= 2) {
+  if (moved <= 0 || held != 0 || c->acks_owed >= 2) {
     ack_now(c);
   } else if (c->ack_at == 0) {
     c->ack_at = tern__tcp_later(now, c->layer->cfg.delack);
@@ -574,8 +577,10 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
    * would close on the sender (an 8 KB one offers 5,340 bytes after two
    * segments), so there the runner acks after the reader, as before;
    * Linux too sends this ACK at once only while the window it offers
-   * does not shrink (__tcp_ack_snd_check). */
-  if (c->acks_owed >= 2 && c->snd_una == c->snd_max &&
+   * does not shrink (__tcp_ack_snd_check). Only after a delayed ACK was
+   * armed (ack_at): the ACK of a filled hole, counted in acks_owed too,
+   * goes with the runner for the whole batch, as before. */
+  if (c->acks_owed >= 2 && c->ack_at != 0 && c->snd_una == c->snd_max &&
       c->rcv.unread <= c->rcv.cap / 4) {
     (void)tern__tcp_output(c, NULL);
   }
@@ -706,8 +711,13 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   /* A bare segment exactly at the window's right edge is taken too, as
    * Linux and the BSDs take it: a peer that filled our window and lost
    * the segments sends its ACKs with SEQ = SND.NXT = RCV.NXT + RCV.WND,
-   * and refusing them loses their news of our data. */
-  if (!ack_only && !(seg_len == 0 && s->seq == rcv_nxt + wnd) &&
+   * and refusing them loses their news of our data. In a zero window so
+   * is one of a single number, at RCV.NXT: a FIN alone takes no room,
+   * and refused, its ACK went with it, and so did every ACK of a peer
+   * that sent it (BSD and lwIP send a FIN into a zero window, and their
+   * SEQ is past it then), until the user timeout; Linux takes that FIN
+   * too (tcp_data_queue). (A probe's byte is ack_only's, above.) */
+  if (!ack_only && !(seg_len <= (wnd == 0) && s->seq == rcv_nxt + wnd) &&
       !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
     /* The peer's FIN again (it ends at RCV.NXT): 2 MSL again. Any other
      * FIN here only draws the ACK (RFC 9293 3.10.7.4), or bogus ones

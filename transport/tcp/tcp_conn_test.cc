@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "ip/ipv4/stack_testing.h"
@@ -6739,3 +6740,110 @@ TEST_F(TcpListen, AcceptHandsOutTheConnectionTakenFirst) {
   tern_tcp_unlisten(&lst);
   Run();
 }
+
+namespace {
+
+// ---- Receiving side (rev31h) ----
+
+// Found in review: with our window zero (the ring full, the application
+// not reading), a peer's FIN alone at RCV.NXT was refused whole (a
+// segment of one number against a window of 0), its ACK of our data with
+// it, as a data probe's was until AZeroWindowProbesAckIsTaken. BSD and
+// lwIP send their FIN into a zero window, and once it is out their ACKs
+// carry SEQ = RCV.NXT + 1, past the window: not one was taken, and our
+// data, acknowledged, was resent until the user timeout. The FIN takes
+// no room in the ring: it is taken (as Linux takes it, tcp_data_queue),
+// and its ACK with it.
+TEST_F(TcpConn, ABareFinIntoAZeroWindowIsTakenWithItsAck) {
+  uint32_t iss;
+  Open(&iss);
+  uint32_t seq = kPeerIss + 1;
+  for (int i = 0; i < 4; i++) {  // the peer fills our 4 KB ring
+    Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(1024, 'x')));
+    seq += 1024;
+  }
+  ASSERT_EQ(conn.rcv.unread, 4096u);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("q", 1, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].window, 0);
+  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq, iss + 2));
+  EXPECT_EQ(conn.snd_una, iss + 2) << "the FIN's ACK of our byte";
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 1);
+  EXPECT_EQ(out[0].window, 0);
+  uint8_t buf[4096];
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 4096);
+  ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
+  EXPECT_EQ(n, 0) << "the end of the stream";
+}
+
+// Found in review: RFC 7323 4.3 moves TS.Recent only for a segment at or
+// before Last.ACK.sent, and acks_owed, which was to say that RCV.NXT had
+// moved since our last ACK, counted only in-order segments with no hole
+// left: the segment filling a hole moved RCV.NXT uncounted. The next
+// segment of the same batch, past Last.ACK.sent, then took TS.Recent,
+// and the ACK echoed it in place of the hole filler's timestamp (case C:
+// the peer's RTT sample lost the time the retransmission took).
+TEST_F(TcpConn, AfterAHoleFillsTheNextSegmentOfTheBatchKeepsTsRecent) {
+  uint32_t iss;
+  OpenWithTimestamps(&iss, false);
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out = Send(Full(iss, 1, 61));  // past a hole
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq);
+  EXPECT_EQ(out[0].opts.ts_ecr, 50u);
+  Inject(Full(iss, 0, 70));  // fills the hole: SEQ = Last.ACK.sent
+  Inject(Full(iss, 2, 71));  // past Last.ACK.sent
+  out = Run();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 3 * kFull);
+  EXPECT_EQ(out.back().opts.ts_ecr, 70u);
+  EXPECT_EQ(conn.ts_recent, 70u);
+}
+
+// Found in review: the window growth a read counts was measured from the
+// edge the peer saw (rounded down to 2^shift) to the ring's unrounded
+// edge, so with a shift of 12 or more (granularity past 2 x SMSS) a read
+// that left the window field as it was still drew a "window update",
+// and every read after it another: the same ACK and window again, a
+// duplicate ACK to a peer with data in flight (three: a spurious fast
+// retransmit). The edge counted is now rounded as the field is.
+TEST_F(TcpConn, ReadsDrawNoWindowUpdateTheScaledFieldDoesNotShow) {
+  const uint32_t cap = 1u << 27;  // shift 12: 4,096-byte steps
+  std::unique_ptr<uint8_t[]> ring(new uint8_t[cap]);  // only its start used
+  ASSERT_EQ(
+      tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], ring.get(), cap), 0);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
+  sa.dport = syn[0].sport;
+  sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE;
+  sa.opts.mss = 1460;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(conn.rcv_shift, 12);
+  uint32_t seq = kPeerIss + 1;
+  Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(1460, 'a')));
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK, seq + 1460, iss + 1, Bytes(1460, 'b')));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().ack, seq + 2920);
+  uint16_t field = out.back().window;
+  EXPECT_EQ(field, (cap - 2920) >> 12);
+  uint8_t b[2000];
+  ptrdiff_t n;
+  for (size_t len : {2000u, 500u, 100u}) {  // the field stays 32,767
+    ASSERT_EQ(Read(b, len, &n), TERN_READY);
+    ASSERT_EQ(n, static_cast<ptrdiff_t>(len));
+    out = Run();
+    EXPECT_TRUE(out.empty()) << "read " << len << ": window " << out[0].window;
+  }
+}
+
+}  // namespace
