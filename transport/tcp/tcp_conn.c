@@ -393,7 +393,7 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if (!sack) {
       act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
     }
-    c->rtx_at = tern__tcp_later(now, c->rtt.rto); /* RFC 6298 5.3 */
+    tern__tcp_arm_rtx(c, now); /* RFC 6298 5.3 */
     if (c->snd_una == c->snd_max) {
       /* Nothing in flight, none timed: rtt_seq keeps an RTO after the
        * ACK of the last data, RFC 5681 4.1's restart after idle
@@ -467,7 +467,7 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
         const tern_tcp_config *cfg = &c->layer->cfg;
         tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
         if ((out | c->slen) != 0) {
-          c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+          tern__tcp_arm_rtx(c, now);
         }
       }
       if (c->snd_wnd == 0 && out != 0) {

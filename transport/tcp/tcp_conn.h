@@ -78,6 +78,9 @@ uint8_t tern__tcp_shift_for(uint32_t cap);
 /* tcp_output.c */
 /* Wakes the runner: c owes the peer something. */
 void tern__tcp_kick(tern_tcp_layer *layer);
+/* (Re)starts the retransmission timer: an RTO from now (RFC 6298 5.1,
+ * 5.3), or the persist timer's interval with nothing in flight. */
+void tern__tcp_arm_rtx(tern_tcp_conn *c, tern_time now);
 /* Sends what c owes; PENDING while it waits for a packet or room. cx
  * NULL (the input path, c owing an ACK at once for every second segment,
  * the runner woken): the first segment only, the one the runner would

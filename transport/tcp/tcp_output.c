@@ -11,6 +11,10 @@ void tern__tcp_kick(tern_tcp_layer *layer) {
   tern_waker_slot_wake(&layer->runner);
 }
 
+void tern__tcp_arm_rtx(tern_tcp_conn *c, tern_time now) {
+  c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+}
+
 uint16_t tern__tcp_route_mss(const tern_tcp_layer *layer,
                              const tern_ip_route *r) {
   size_t cap = layer->stack->pool->buf_size;
@@ -531,7 +535,7 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
   /* A persist probe owed (or what the window took in its place) was the
    * first segment out: the timer, armed for the probe, starts now. */
   if (seg_len != 0 && (c->rtx_at == 0 || (c->pend & TERN__TCP_P_PROBE) != 0)) {
-    c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+    tern__tcp_arm_rtx(c, now);
   }
   unsigned pend = c->pend;
   if ((pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {
