@@ -137,8 +137,10 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             tern_tcp_conn *tw);
 
 /* tcp_user.c */
-/* Sets c's sequence state for a handshake from iss, RCV.NXT at irs + 1
- * (the peer's SYN's; any value until its SYN comes). */
-void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs);
+/* Opens c in state (SYN-SENT or SYN-RECEIVED) on its layer's list of
+ * connections: its sequence state for a handshake from iss, RCV.NXT at
+ * irs + 1 (the peer's SYN's; any value until its SYN comes). */
+void tern__tcp_open(tern_tcp_conn *c, tern_tcp_state state, uint32_t iss,
+                    uint32_t irs);
 
 #endif /* TERN_TCP_CONN_INTERNAL_H */
