@@ -28,13 +28,12 @@ uint8_t tern__tcp_shift_for(uint32_t cap) {
 void tern__tcp_finish(tern_tcp_conn *c, int err) {
   tern_tcp_layer *layer = c->layer;
   if (c->state != TERN_TCP_CLOSED) {
+    /* On the list, as every connection not CLOSED (tern__tcp_open). */
     tern_tcp_conn **pp = &layer->conns;
-    while (*pp != NULL && *pp != c) {
+    while (*pp != c) {
       pp = &(*pp)->next;
     }
-    if (*pp == c) {
-      *pp = c->next;
-    }
+    *pp = c->next;
     c->next = NULL;
   }
   c->state = TERN_TCP_CLOSED;
