@@ -198,8 +198,7 @@ void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
                  (c->layer->cfg.sack ? TERN_TCP_HAS_SACK_PERM : 0) |
                  TERN_TCP_HAS_TIMESTAMP;
-  ours.mss = c->mss;
-  ours.wscale = c->rcv_shift;
+  ours.wscale = c->rcv_shift; /* (our MSS goes as the cap below) */
   tern_tcp_negotiated n;
   tern_tcp_negotiate(&ours, theirs, tern__tcp_family(c), c->mss, &n);
   c->mss = n.mss;
