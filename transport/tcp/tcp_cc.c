@@ -86,11 +86,17 @@ tern_tcp_cc_action tern_tcp_cc_dupack(tern_tcp_cc *cc, uint32_t una,
      * step 1). */
     return TERN_TCP_CC_NONE;
   }
-  cc->ssthresh = half_flight(cc, snd_nxt - una);
-  cc->cwnd = cc->ssthresh + 3u * cc->smss;
+  tern_tcp_cc_enter_recovery(cc, una, snd_nxt);
+  cc->cwnd += 3u * cc->smss;
+  return TERN_TCP_CC_RETRANSMIT;
+}
+
+void tern_tcp_cc_enter_recovery(tern_tcp_cc *cc, uint32_t una,
+                                uint32_t snd_nxt) {
+  cc->ssthresh = cc->cwnd = half_flight(cc, snd_nxt - una);
   cc->recover = snd_nxt - 1u;
   cc->in_recovery = 1;
-  return TERN_TCP_CC_RETRANSMIT;
+  cc->acked_ca = 0;
 }
 
 void tern_tcp_cc_timeout(tern_tcp_cc *cc, uint32_t flight, uint32_t snd_nxt,

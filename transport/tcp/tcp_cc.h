@@ -75,6 +75,14 @@ tern_tcp_cc_action tern_tcp_cc_ack(tern_tcp_cc *cc, uint32_t una,
 tern_tcp_cc_action tern_tcp_cc_dupack(tern_tcp_cc *cc, uint32_t una,
                                       uint32_t snd_nxt);
 
+/* A loss found at SND.UNA una, SND.NXT snd_nxt (a third duplicate ACK,
+ * or RFC 6675's scoreboard): recovery until snd_nxt - 1 is acknowledged
+ * (RFC 6582), ssthresh and cwnd half the flight, at least two segments
+ * (RFC 5681 eq. 4; NewReno's caller inflates cwnd by the three segments
+ * that left, RFC 5681 3.2 step 3). */
+void tern_tcp_cc_enter_recovery(tern_tcp_cc *cc, uint32_t una,
+                                uint32_t snd_nxt);
+
 /* The retransmission timer expired with flight bytes outstanding and
  * SND.NXT snd_nxt; repeated: the segment was already retransmitted by
  * the timer (ssthresh is then kept, RFC 5681 3.1). */

@@ -131,6 +131,26 @@ TEST(TcpCc, TimeoutsAndTheLossWindow) {
   EXPECT_EQ(cc.recover, 13000u);
 }
 
+// The entry SACK's recovery shares with NewReno's third duplicate ACK:
+// ssthresh and cwnd half the flight, at least two segments, recovery up to
+// what was sent (RFC 5681 eq. 4, RFC 6675 5 step 4.2, RFC 6582).
+TEST(TcpCc, EnterRecoveryHalvesTheFlight) {
+  tern_tcp_cc cc;
+  tern_tcp_cc_init(&cc, kMss, 0);
+  cc.cwnd = 12000;
+  cc.acked_ca = 700;
+  tern_tcp_cc_enter_recovery(&cc, 1001, 11001);  // 10000 in flight
+  EXPECT_EQ(cc.ssthresh, 5000u);
+  EXPECT_EQ(cc.cwnd, 5000u);
+  EXPECT_EQ(cc.recover, 11000u);
+  EXPECT_TRUE(cc.in_recovery);
+  EXPECT_EQ(cc.acked_ca, 0u);
+  tern_tcp_cc_init(&cc, kMss, 0);
+  tern_tcp_cc_enter_recovery(&cc, 1001, 4001);  // 3000: at least 2 SMSS
+  EXPECT_EQ(cc.ssthresh, 2000u);
+  EXPECT_EQ(cc.cwnd, 2000u);
+}
+
 TEST(TcpCc, RecoverAcrossTheWrap) {
   tern_tcp_cc cc;
   const uint32_t iss = 0xffffff00u;

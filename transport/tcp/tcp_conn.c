@@ -28,13 +28,12 @@ uint8_t tern__tcp_shift_for(uint32_t cap) {
 void tern__tcp_finish(tern_tcp_conn *c, int err) {
   tern_tcp_layer *layer = c->layer;
   if (c->state != TERN_TCP_CLOSED) {
+    /* On the list, as every connection not CLOSED (tern__tcp_open). */
     tern_tcp_conn **pp = &layer->conns;
-    while (*pp != NULL && *pp != c) {
+    while (*pp != c) {
       pp = &(*pp)->next;
     }
-    if (*pp == c) {
-      *pp = c->next;
-    }
+    *pp = c->next;
     c->next = NULL;
   }
   c->state = TERN_TCP_CLOSED;
@@ -199,8 +198,7 @@ void tern__tcp_settle(tern_tcp_conn *c, const tern_tcp_opts *theirs) {
   ours.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE |
                  (c->layer->cfg.sack ? TERN_TCP_HAS_SACK_PERM : 0) |
                  TERN_TCP_HAS_TIMESTAMP;
-  ours.mss = c->mss;
-  ours.wscale = c->rcv_shift;
+  ours.wscale = c->rcv_shift; /* (our MSS goes as the cap below) */
   tern_tcp_negotiated n;
   tern_tcp_negotiate(&ours, theirs, tern__tcp_family(c), c->mss, &n);
   c->mss = n.mss;
@@ -393,7 +391,7 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     if (!sack) {
       act = tern_tcp_cc_ack(&c->cc, ack, acked, c->snd_max - ack);
     }
-    c->rtx_at = tern__tcp_later(now, c->rtt.rto); /* RFC 6298 5.3 */
+    tern__tcp_arm_rtx(c, now); /* RFC 6298 5.3 */
     if (c->snd_una == c->snd_max) {
       /* Nothing in flight, none timed: rtt_seq keeps an RTO after the
        * ACK of the last data, RFC 5681 4.1's restart after idle
@@ -467,7 +465,7 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
         const tern_tcp_config *cfg = &c->layer->cfg;
         tern_tcp_rtt_restore(&c->rtt, cfg->min_rto, cfg->max_rto);
         if ((out | c->slen) != 0) {
-          c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+          tern__tcp_arm_rtx(c, now);
         }
       }
       if (c->snd_wnd == 0 && out != 0) {

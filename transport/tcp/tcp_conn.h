@@ -78,6 +78,9 @@ uint8_t tern__tcp_shift_for(uint32_t cap);
 /* tcp_output.c */
 /* Wakes the runner: c owes the peer something. */
 void tern__tcp_kick(tern_tcp_layer *layer);
+/* (Re)starts the retransmission timer: an RTO from now (RFC 6298 5.1,
+ * 5.3), or the persist timer's interval with nothing in flight. */
+void tern__tcp_arm_rtx(tern_tcp_conn *c, tern_time now);
 /* Sends what c owes; PENDING while it waits for a packet or room. cx
  * NULL (the input path, c owing an ACK at once for every second segment,
  * the runner woken): the first segment only, the one the runner would
@@ -134,8 +137,10 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
                             tern_tcp_conn *tw);
 
 /* tcp_user.c */
-/* Sets c's sequence state for a handshake from iss, RCV.NXT at irs + 1
- * (the peer's SYN's; any value until its SYN comes). */
-void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs);
+/* Opens c in state (SYN-SENT or SYN-RECEIVED) on its layer's list of
+ * connections: its sequence state for a handshake from iss, RCV.NXT at
+ * irs + 1 (the peer's SYN's; any value until its SYN comes). */
+void tern__tcp_open(tern_tcp_conn *c, tern_tcp_state state, uint32_t iss,
+                    uint32_t irs);
 
 #endif /* TERN_TCP_CONN_INTERNAL_H */

@@ -87,17 +87,15 @@ static tern_tcp_conn *free_slot(tern_tcp_listener *lst, bool stale,
   return old;
 }
 
-/* Takes slot c, one of lst's (its listener since tern_tcp_listen), just
+/* Takes slot c, a listener's (its listener since tern_tcp_listen), just
  * opened (tern__tcp_open: only the application's switches kept, which
  * until the `revlate29` branch were cleared here), for the connection
  * local-remote. */
-static void take(tern_tcp_listener *lst, tern_tcp_conn *c,
-                 const tern_endpoint *local, const tern_endpoint *remote) {
+static void take(tern_tcp_conn *c, const tern_endpoint *local,
+                 const tern_endpoint *remote) {
   c->flags |= TERN__TCP_F_IN_USE;
   c->local = *local;
   c->remote = *remote;
-  c->next = lst->layer->conns;
-  lst->layer->conns = c;
 }
 
 /* Cookies are in use while lst->cookie_at is not 0: a cookie went out
@@ -278,9 +276,8 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
       iss = tw->snd_nxt + 1;
     }
   }
-  tern__tcp_open(c, iss, irs); /* (snd_shift and opts 0) */
-  take(lst, c, local, remote);
-  c->state = TERN_TCP_SYN_RCVD;
+  tern__tcp_open(c, TERN_TCP_SYN_RCVD, iss, irs); /* (snd_shift, opts 0) */
+  take(c, local, remote);
   c->mss = mss;
   if (cookie) {
     c->snd_nxt = c->snd_max = iss + 1; /* our SYN-ACK went out, statelessly */

@@ -11,6 +11,10 @@ void tern__tcp_kick(tern_tcp_layer *layer) {
   tern_waker_slot_wake(&layer->runner);
 }
 
+void tern__tcp_arm_rtx(tern_tcp_conn *c, tern_time now) {
+  c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+}
+
 uint16_t tern__tcp_route_mss(const tern_tcp_layer *layer,
                              const tern_ip_route *r) {
   size_t cap = layer->stack->pool->buf_size;
@@ -489,49 +493,52 @@ static void sent(tern_tcp_conn *c, const plan *p, uint16_t window,
                  tern_time now) {
   tern_tcp_layer *layer = c->layer;
   uint32_t seg_len = tern_tcp_seg_len(p->flags, p->len);
-  bool again = p->rexmit || tern_seq_lt(p->seq, c->snd_max);
-  if (again && seg_len != 0) {
-    layer->stats.retransmits++;
-    /* Karn (RFC 6298 3): the segment timed, sent again (a fast retransmit,
-     * SACK's or NewReno's resend), gives no sample. */
-    if (tern_seq_in_window(c->rtt_seq, p->seq, seg_len)) {
-      c->rtt_at = 0;
-    }
-  }
-  if (!p->rexmit && seg_len != 0) {
-    bool was_idle = c->snd_una == c->snd_max;
-    c->snd_nxt = p->seq + seg_len;
-    tern__tcp_sack_skip(c);
-    if (tern_seq_gt(c->snd_nxt, c->snd_max)) {
-      if (c->rtt_at == 0 && !again) { /* time one new segment (Karn) */
-        c->rtt_at = now == 0 ? 1 : now;
-        c->rtt_seq = p->seq;
+  if (seg_len != 0) { /* it takes sequence space */
+    bool again = p->rexmit || tern_seq_lt(p->seq, c->snd_max);
+    if (again) {
+      layer->stats.retransmits++;
+      /* Karn (RFC 6298 3): the segment timed, sent again (a fast
+       * retransmit, SACK's or NewReno's resend), gives no sample. */
+      if (tern_seq_in_window(c->rtt_seq, p->seq, seg_len)) {
+        c->rtt_at = 0;
       }
-      c->snd_max = c->snd_nxt;
     }
-    /* The user timeout starts counting, once SND.MAX holds the segment: a
-     * FIN sent alone is outstanding only then (asked before, it turned the
-     * idle clock off, and an unanswered FIN was resent for ever). retries
-     * counted keepalive probes until now, from here the timer's expiries
-     * (left, a probe unanswered made the first a repeated timeout). With
-     * nothing in flight the timer armed is the persist timer's: the data
-     * starts the retransmission timer afresh (RFC 6298 5.1, below). */
-    if (was_idle) {
-      c->retries = 0;
-      c->rtx_at = 0;
-      tern__tcp_heard(c, now);
+    if (!p->rexmit) {
+      bool was_idle = c->snd_una == c->snd_max;
+      c->snd_nxt = p->seq + seg_len;
+      tern__tcp_sack_skip(c);
+      if (tern_seq_gt(c->snd_nxt, c->snd_max)) {
+        if (c->rtt_at == 0 && !again) { /* time one new segment (Karn) */
+          c->rtt_at = now == 0 ? 1 : now;
+          c->rtt_seq = p->seq;
+        }
+        c->snd_max = c->snd_nxt;
+      }
+      /* The user timeout starts counting, once SND.MAX holds the segment:
+       * a FIN sent alone is outstanding only then (asked before, it
+       * turned the idle clock off, and an unanswered FIN was resent for
+       * ever). retries counted keepalive probes until now, from here the
+       * timer's expiries (left, a probe unanswered made the first a
+       * repeated timeout). With nothing in flight the timer armed is the
+       * persist timer's: the data starts the retransmission timer afresh
+       * (RFC 6298 5.1, below). */
+      if (was_idle) {
+        c->retries = 0;
+        c->rtx_at = 0;
+        tern__tcp_heard(c, now);
+      }
     }
-  }
-  if (p->rule != TERN_TCP_SACK_NONE && seg_len != 0) {
-    /* RFC 6675 5 steps 4.3, C.2: HighRxt (or RescueRxt) moves. */
-    tern_tcp_sack_seg s = {
-        .seq = p->seq, .len = seg_len, .rule = (tern_tcp_sack_rule)p->rule};
-    tern_tcp_sack_sent(&c->sb, &c->cc, &s);
-  }
-  /* A persist probe owed (or what the window took in its place) was the
-   * first segment out: the timer, armed for the probe, starts now. */
-  if (seg_len != 0 && (c->rtx_at == 0 || (c->pend & TERN__TCP_P_PROBE) != 0)) {
-    c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+    if (p->rule != TERN_TCP_SACK_NONE) {
+      /* RFC 6675 5 steps 4.3, C.2: HighRxt (or RescueRxt) moves. */
+      tern_tcp_sack_seg s = {
+          .seq = p->seq, .len = seg_len, .rule = (tern_tcp_sack_rule)p->rule};
+      tern_tcp_sack_sent(&c->sb, &c->cc, &s);
+    }
+    /* A persist probe owed (or what the window took in its place) was the
+     * first segment out: the timer, armed for the probe, starts now. */
+    if (c->rtx_at == 0 || (c->pend & TERN__TCP_P_PROBE) != 0) {
+      tern__tcp_arm_rtx(c, now);
+    }
   }
   unsigned pend = c->pend;
   if ((pend & TERN__TCP_P_ACK) == 0 && c->extra_acks != 0) {

@@ -255,12 +255,6 @@ void tern_tcp_sack_sent(tern_tcp_scoreboard *sb, const tern_tcp_cc *cc,
   }
 }
 
-/* RFC 5681 eq. 4: half what is in flight, at least two segments. */
-static uint32_t half_flight(const tern_tcp_cc *cc, uint32_t flight) {
-  uint32_t half = flight / 2;
-  return half > 2u * cc->smss ? half : 2u * cc->smss;
-}
-
 tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
                                      const tern_tcp_sack_ack_info *a,
                                      tern_tcp_sack_seg *first) {
@@ -309,10 +303,7 @@ tern_tcp_cc_action tern_tcp_sack_ack(tern_tcp_cc *cc, tern_tcp_scoreboard *sb,
     return TERN_TCP_CC_SEND_NEW; /* step (3): limited transmit */
   }
   /* Step (4): fast retransmit, into recovery. */
-  cc->ssthresh = cc->cwnd = half_flight(cc, a->snd_nxt - una);
-  cc->recover = a->snd_nxt - 1u;
-  cc->in_recovery = 1;
-  cc->acked_ca = 0;
+  tern_tcp_cc_enter_recovery(cc, una, a->snd_nxt);
   uint32_t hole_end = a->snd_nxt;
   if (sb->count > 0 && sb->range[0].left != una) {
     hole_end = sb->range[0].left;

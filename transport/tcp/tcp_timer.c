@@ -121,7 +121,7 @@ static void rtx_expired(tern_tcp_conn *c, tern_time now) {
     c->snd_nxt = c->snd_una; /* NewReno, or the probe: from SND.UNA */
   }
   c->rtt_at = 0; /* Karn: no sample from a resent segment */
-  c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+  tern__tcp_arm_rtx(c, now);
   c->pend &= (uint8_t)~TERN__TCP_P_REXMIT;
 }
 
@@ -183,7 +183,7 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
    * connection as a user timeout at once. */
   if (c->snd_una == c->snd_max) {
     if (c->rtx_at == 0 && c->slen != 0 && (c->pend & TERN__TCP_P_PROBE) == 0) {
-      c->rtx_at = tern__tcp_later(now, c->rtt.rto);
+      tern__tcp_arm_rtx(c, now);
       tern__tcp_heard(c, now);
     }
     /* Restart after idle (RFC 5681 4.1): no data sent for an RTO (counted

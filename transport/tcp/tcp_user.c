@@ -88,8 +88,12 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
   return 0;
 }
 
-void tern__tcp_open(tern_tcp_conn *c, uint32_t iss, uint32_t irs) {
+void tern__tcp_open(tern_tcp_conn *c, tern_tcp_state state, uint32_t iss,
+                    uint32_t irs) {
   tern_tcp_layer *layer = c->layer;
+  c->state = state;
+  c->next = layer->conns;
+  layer->conns = c;
   /* Only the application's switches stay: they are the storage's, for
    * every connection made in it (a listener's slot's too). */
   c->flags &= TERN_TCP_F_NODELAY | TERN_TCP_F_KEEPALIVE;
@@ -164,11 +168,9 @@ int tern_tcp_connect(tern_tcp_conn *c, const tern_endpoint *remote) {
    * default route later (one back up) is not this connection's. */
   c->remote = *remote;
   c->remote.scope = r.iface->id;
-  tern__tcp_open(c, tern_tcp_isn(&layer->keys.isn, &c->local, remote, now), 0);
+  tern__tcp_open(c, TERN_TCP_SYN_SENT,
+                 tern_tcp_isn(&layer->keys.isn, &c->local, remote, now), 0);
   c->mss = mss;
-  c->state = TERN_TCP_SYN_SENT;
-  c->next = layer->conns;
-  layer->conns = c;
   tern__tcp_heard(c, now);
   tern__tcp_kick(layer);
   return 0;
