@@ -73,15 +73,13 @@ struct tern_executor {
   uint8_t sleeping; /* inside tern_port_wait */
 };
 
-/* Prepares an executor with an empty run queue and timer queue. Returns 0,
- * or TERN_EINVAL for a NULL ex. Not for an executor in use: cancel the
- * timers armed in its queue first (debug builds report one left armed
- * when it is next polled; tern/timer.h). */
-int tern_executor_init(tern_executor *ex);
+/* Prepares an executor with an empty run queue and timer queue. Not for
+ * an executor in use: cancel the timers armed in its queue first (debug
+ * builds report one left armed when it is next polled; tern/timer.h). */
+void tern_executor_init(tern_executor *ex);
 
-/* Prepares a task header with its poll function. Returns 0, or
- * TERN_EINVAL for a NULL task (a NULL poll is refused by tern_spawn). */
-int tern_task_init(tern_task *task, tern_task_fn poll);
+/* Prepares a task header with its poll function. */
+void tern_task_init(tern_task *task, tern_task_fn poll);
 
 /* Adds a task to the executor and queues it for its first poll.
  * Returns 0, TERN_EBUSY if the task is already spawned and not done, or

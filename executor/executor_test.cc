@@ -96,25 +96,6 @@ TEST_F(ExecutorTest, SpawnRejectsBadArgumentsAndDoubleSpawn) {
   EXPECT_EQ(g_trace.size(), 3u);
 }
 
-// The inits refuse a NULL object, as docs/design.md says every init does
-// (the calls after them take the object as init accepted it): before,
-// tern_executor_init, tern_task_init and tern_timer_queue_init returned
-// nothing and wrote through the NULL pointer.
-TEST_F(ExecutorTest, InitsRefuseANullObject) {
-  EXPECT_EQ(tern_executor_init(nullptr), TERN_EINVAL);
-  EXPECT_EQ(tern_task_init(nullptr, LooperPoll), TERN_EINVAL);
-  EXPECT_EQ(tern_timer_queue_init(nullptr), TERN_EINVAL);
-  tern_executor other;
-  EXPECT_EQ(tern_executor_init(&other), 0);
-  Looper a{{}, "a", 1};
-  EXPECT_EQ(tern_task_init(&a.task, LooperPoll), 0);
-  tern_timer_queue q;
-  EXPECT_EQ(tern_timer_queue_init(&q), 0);
-  EXPECT_EQ(q.head, nullptr);
-  EXPECT_EQ(tern_block_on(&other, &a.task), 0);
-  EXPECT_TRUE(tern_task_done(&a.task));
-}
-
 // tern_block_on of a root it cannot spawn returned at once, running
 // nothing and saying nothing: the caller could not tell that from a root
 // that ran to the end. It returns tern_spawn's error now.

@@ -10,12 +10,8 @@ tern_time tern_now(void) {
   return tern_port_now();
 }
 
-int tern_timer_queue_init(tern_timer_queue *q) {
-  if (q == NULL) {
-    return TERN_EINVAL;
-  }
+void tern_timer_queue_init(tern_timer_queue *q) {
   q->head = NULL;
-  return 0;
 }
 
 static void unlink_timer(tern_timer *t) {

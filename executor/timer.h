@@ -107,9 +107,8 @@ void tern_timer_cancel(tern_timer *t);
 tern_poll tern_with_timeout(tern_timer *t, tern_cx *cx, tern_poll inner,
                             uint32_t ms, bool *expired);
 
-/* Prepares an empty queue (the same as TERN_TIMER_QUEUE_INIT). Returns 0,
- * or TERN_EINVAL for a NULL q. */
-int tern_timer_queue_init(tern_timer_queue *q);
+/* Prepares an empty queue (the same as TERN_TIMER_QUEUE_INIT). */
+void tern_timer_queue_init(tern_timer_queue *q);
 
 /* For the executor, and tests that drive polls by hand: wakes every timer
  * in q whose deadline is not after now and removes it from the queue.

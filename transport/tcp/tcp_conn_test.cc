@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "ip/ipv4/stack_testing.h"
@@ -6803,47 +6802,6 @@ TEST_F(TcpConn, AfterAHoleFillsTheNextSegmentOfTheBatchKeepsTsRecent) {
   EXPECT_EQ(out.back().ack, seq + 3 * kFull);
   EXPECT_EQ(out.back().opts.ts_ecr, 70u);
   EXPECT_EQ(conn.ts_recent, 70u);
-}
-
-// Found in review: the window growth a read counts was measured from the
-// edge the peer saw (rounded down to 2^shift) to the ring's unrounded
-// edge, so with a shift of 12 or more (granularity past 2 x SMSS) a read
-// that left the window field as it was still drew a "window update",
-// and every read after it another: the same ACK and window again, a
-// duplicate ACK to a peer with data in flight (three: a spurious fast
-// retransmit). The edge counted is now rounded as the field is.
-TEST_F(TcpConn, ReadsDrawNoWindowUpdateTheScaledFieldDoesNotShow) {
-  const uint32_t cap = 1u << 27;  // shift 12: 4,096-byte steps
-  std::unique_ptr<uint8_t[]> ring(new uint8_t[cap]);  // only its start used
-  ASSERT_EQ(
-      tern_tcp_conn_init(&conn, &tcp, tx[0], sizeof tx[0], ring.get(), cap), 0);
-  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
-  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
-  std::vector<Seg> syn = Run();
-  ASSERT_EQ(syn.size(), 1u);
-  uint32_t iss = syn[0].seq;
-  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
-  sa.dport = syn[0].sport;
-  sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_WSCALE;
-  sa.opts.mss = 1460;
-  ASSERT_EQ(Send(sa).size(), 1u);
-  ASSERT_EQ(conn.rcv_shift, 12);
-  uint32_t seq = kPeerIss + 1;
-  Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(1460, 'a')));
-  std::vector<Seg> out =
-      Send(Peer(TERN_TCP_ACK, seq + 1460, iss + 1, Bytes(1460, 'b')));
-  ASSERT_FALSE(out.empty());
-  EXPECT_EQ(out.back().ack, seq + 2920);
-  uint16_t field = out.back().window;
-  EXPECT_EQ(field, (cap - 2920) >> 12);
-  uint8_t b[2000];
-  ptrdiff_t n;
-  for (size_t len : {2000u, 500u, 100u}) {  // the field stays 32,767
-    ASSERT_EQ(Read(b, len, &n), TERN_READY);
-    ASSERT_EQ(n, static_cast<ptrdiff_t>(len));
-    out = Run();
-    EXPECT_TRUE(out.empty()) << "read " << len << ": window " << out[0].window;
-  }
 }
 
 }  // namespace

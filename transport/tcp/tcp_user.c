@@ -208,12 +208,10 @@ tern_poll tern_tcp_poll_connect(tern_tcp_conn *c, tern_cx *cx, int *err) {
 static void rcv_taken(tern_tcp_conn *c) {
   /* The edge the window field can carry: with no shift (a peer without
    * window scaling) a ring past 65,535 bytes has more room than it says,
-   * and counting that as growth sent the same ACK after every read; and
-   * with one, room under 2^shift bytes does not show (the field rounds
-   * down): with a shift of 12 or more, past 2 x SMSS, it did the same. */
-  uint32_t wnd = tern_tcp_rcvbuf_window(&c->rcv) >> c->rcv_shift;
-  uint32_t edge =
-      c->rcv.rcv_nxt + ((wnd < 0xffffu ? wnd : 0xffffu) << c->rcv_shift);
+   * and counting that as growth sent the same ACK after every read. */
+  uint32_t wnd = tern_tcp_rcvbuf_window(&c->rcv);
+  uint32_t most = 0xffffu << c->rcv_shift;
+  uint32_t edge = c->rcv.rcv_nxt + (wnd < most ? wnd : most);
   uint32_t grown = edge - c->last_adv;
   /* Two segments while the window offered was open, one once closed;
    * at most half the ring. */
