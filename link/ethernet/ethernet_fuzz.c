@@ -84,7 +84,8 @@ static void check_stats(const tern_eth *eth) {
   check(s->net.tx_drop_too_long == 0);
   check(packets_taken == s->net.tx_packets + s->net.tx_drop_no_room +
                              s->tx_drop_bad_next_hop + s->tx_drop_family +
-                             s->tx_drop_cache_full + s->net.tx_drop_error);
+                             s->tx_drop_cache_full + s->net.tx_drop_error +
+                             s->net.tx_drop_down);
   /* Held packets: no more than the bound. */
   unsigned held = 0;
   for (const tern_pkt *p = eth->held; p != NULL; p = p->next) {
