@@ -341,11 +341,16 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
    * short of memory drops our data and says so with a zero window and
    * the same numbers; an old zero overtaking an update costs at most a
    * persist probe). A smaller one waits for a newer segment: the sender
-   * must cope with a shrunk window anyway (data sent past it is resent). */
-  bool take_wnd = tern_seq_lt(c->snd_wl1, s->seq) ||
-                  (c->snd_wl1 == s->seq &&
-                   (tern_seq_lt(c->snd_wl2, ack) ||
-                    (c->snd_wl2 == ack && (wnd > c->snd_wnd || wnd == 0))));
+   * must cope with a shrunk window anyway (data sent past it is resent).
+   * And only from an ACK of SND.UNA or later (3.10.7.4: "If SND.UNA =<
+   * SEG.ACK =< SND.NXT"): an older one that RFC 5961 5.2 lets through,
+   * its SEQ newer or not, sets nothing (until the `tcp32a` branch one
+   * with a newer SEQ set the window, a zero one too). */
+  bool take_wnd = (tern_seq_lt(c->snd_wl1, s->seq) ||
+                   (c->snd_wl1 == s->seq &&
+                    (tern_seq_lt(c->snd_wl2, ack) ||
+                     (c->snd_wl2 == ack && (wnd > c->snd_wnd || wnd == 0))))) &&
+                  tern_seq_le(una, ack);
   /* The shape of RFC 5681 2's duplicate (SEG.ACK = SND.UNA and data
    * outstanding are checked where it is used): no data, neither SYN nor
    * FIN, and no window update (its (e)): the window in use, or one not

@@ -6804,4 +6804,32 @@ TEST_F(TcpConn, AfterAHoleFillsTheNextSegmentOfTheBatchKeepsTsRecent) {
   EXPECT_EQ(conn.ts_recent, 70u);
 }
 
+// ---- Receiving side and the send window (tcp32a) ----
+
+// Found in review: the send window was taken from any ACK that RFC 5961
+// 5.2 let through whose SEQ was newer than SND.WL1, an old one too
+// (SEG.ACK < SND.UNA), where RFC 9293 3.10.7.4 updates it only if
+// SND.UNA =< SEG.ACK =< SND.NXT. Here such an ACK (the ACK of one byte,
+// after the peer acknowledged three) says window 0: taken, the send
+// window closed, and the next write waited for the persist timer.
+TEST_F(TcpConn, AnOldAckWithANewerSeqDoesNotSetTheWindow) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("abc", 3, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  // The peer's data acknowledges "abc" (SND.WL1 stays the peer's ISS + 1,
+  // this segment's SEQ; RCV.NXT moves past it).
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4, Bytes(5, 'h')));
+  ASSERT_EQ(conn.snd_una, iss + 4);
+  Seg old = Peer(TERN_TCP_ACK, kPeerIss + 6, iss + 2);  // SEQ past SND.WL1
+  old.window = 0;
+  Send(old);
+  ASSERT_EQ(Write("def", 3, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 4);
+  EXPECT_EQ(out[0].data, Bytes({'d', 'e', 'f'}));
+}
+
 }  // namespace
