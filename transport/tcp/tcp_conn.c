@@ -530,12 +530,18 @@ static void data_in(tern_tcp_conn *c, uint32_t seq, const uint8_t *data,
   }
 }
 
-/* The peer's FIN, in order (RFC 9293 3.10.7.4, eighth step). */
+/* The peer's FIN, in order (RFC 9293 3.10.7.4, eighth step), in
+ * ESTABLISHED, FIN-WAIT-1 or FIN-WAIT-2, the states text_in is called in
+ * (a SYN-ACK's FIN comes after established()). It moves RCV.NXT past
+ * Last.ACK.sent, so acks_owed counts it as data_in counts a segment:
+ * until the `tcp32a` branch an ACK after it in the same batch took
+ * TS.Recent (tern__tcp_segment), and our ACK of the FIN echoed that
+ * ACK's timestamp. */
 static void fin_in(tern_tcp_conn *c, tern_time now) {
   c->rcv.rcv_nxt++;
+  c->acks_owed++;
   c->flags |= TERN__TCP_F_RCVD_FIN;
   switch (c->state) {
-    case TERN_TCP_SYN_RCVD:
     case TERN_TCP_ESTABLISHED: c->state = TERN_TCP_CLOSE_WAIT; break;
     case TERN_TCP_FIN_WAIT_1: c->state = TERN_TCP_CLOSING; break;
     case TERN_TCP_FIN_WAIT_2: enter_time_wait(c, now); break;
@@ -592,11 +598,14 @@ static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
 /* The peer's SYN-ACK acknowledged our SYN, in SYN-SENT or in the
  * SYN-RECEIVED of a simultaneous open: established, and its text (data
  * from the IRS + 1, a FIN) taken as in a synchronized state (RFC 9293
- * 3.10.7.3: "continue processing at the sixth step"), with our ACK. */
+ * 3.10.7.3: "continue processing at the sixth step"), with our ACK. That
+ * is owed first: data and a FIN count two in acks_owed, and text_in may
+ * send the ACK from the input path, which clears it; owed after, it went
+ * a second time. */
 static void synack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
   established(c, s, now);
-  text_in(c, s, s->seq + 1, now);
   ack_now(c);
+  text_in(c, s, s->seq + 1, now);
 }
 
 /* SYN-SENT (RFC 9293 3.10.7.3). */
@@ -760,7 +769,7 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
   }
   /* RFC 7323 4.3: TS.Recent takes SEG.TSval (not older: PAWS above) when
    * SEG.SEQ =< Last.ACK.sent, the ACK field we last sent: RCV.NXT or
-   * before it, with no data taken in order since our last ACK
+   * before it, with no data or FIN taken in order since our last ACK
    * (acks_owed). So an ACK for two segments echoes the first one's
    * timestamp and the peer's RTT sample holds the wait (its case A). */
   if (ts && tern_seq_le(s->seq, rcv_nxt) && c->acks_owed == 0) {

@@ -6832,4 +6832,30 @@ TEST_F(TcpConn, AnOldAckWithANewerSeqDoesNotSetTheWindow) {
   EXPECT_EQ(out[0].data, Bytes({'d', 'e', 'f'}));
 }
 
+// Found in review: a FIN moving RCV.NXT was not counted in acks_owed, so
+// an ACK after it in the same batch (SEQ past the FIN, past Last.ACK.sent)
+// took TS.Recent (RFC 7323 4.3), and our ACK of the FIN echoed that ACK's
+// timestamp in place of the FIN's.
+TEST_F(TcpConn, AnAckAfterAFinInOneBatchKeepsTsRecent) {
+  uint32_t iss;
+  OpenWithTimestamps(&iss, false);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("abc", 3, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  Seg fin = Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1);
+  fin.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  fin.opts.ts_val = 60;
+  Seg ack = Peer(TERN_TCP_ACK, kPeerIss + 2, iss + 4);  // past the FIN
+  ack.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack.opts.ts_val = 61;
+  Inject(fin);
+  Inject(ack);
+  std::vector<Seg> out = Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  EXPECT_EQ(conn.snd_una, iss + 4);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, kPeerIss + 2);
+  EXPECT_EQ(out[0].opts.ts_ecr, 60u);
+}
+
 }  // namespace
