@@ -728,7 +728,13 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
    * and refused, its ACK went with it, and so did every ACK of a peer
    * that sent it (BSD and lwIP send a FIN into a zero window, and their
    * SEQ is past it then), until the user timeout; Linux takes that FIN
-   * too (tcp_data_queue). (A probe's byte is ack_only's, above.) */
+   * too (tcp_data_queue). (A probe's byte is ack_only's, above.) The test
+   * `seg_len <= (wnd == 0)` says both: (wnd == 0) is 1 or 0, so the
+   * segment spans no number, or at most one when the window is zero; and
+   * with the window zero, rcv_nxt + wnd is RCV.NXT. One compare for the
+   * two cases: written out, (seg_len == 0 || (wnd == 0 && seg_len == 1)),
+   * the machine measured 110 bytes more on Cortex-M0 (IPv4-only, stop
+   * 32; GCC inlined differently with it). */
   if (!ack_only && !(seg_len <= (wnd == 0) && s->seq == rcv_nxt + wnd) &&
       !tern_seq_acceptable(s->seq, seg_len, rcv_nxt, wnd)) {
     /* The peer's FIN again (it ends at RCV.NXT): 2 MSL again. Any other
