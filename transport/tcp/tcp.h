@@ -169,7 +169,7 @@ typedef struct tern_tcp_conn {
   uint8_t opts;       /* options in force (tcp_conn.h) */
   uint8_t retries;    /* timer expiries in a row / keepalive probes */
   uint16_t mss;       /* the largest segment we send */
-  uint8_t acks_owed;  /* full segments received since our last ACK */
+  uint8_t acks_owed;  /* moves of RCV.NXT (segments, a FIN) since our ACK */
   uint8_t extra_acks; /* duplicate ACKs owed beyond the one in pend */
   /* the send ring: bytes from SND.UNA on, sent or not */
   uint8_t *sbuf;

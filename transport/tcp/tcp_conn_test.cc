@@ -6804,4 +6804,58 @@ TEST_F(TcpConn, AfterAHoleFillsTheNextSegmentOfTheBatchKeepsTsRecent) {
   EXPECT_EQ(conn.ts_recent, 70u);
 }
 
+// ---- Receiving side and the send window (tcp32a) ----
+
+// Found in review: the send window was taken from any ACK that RFC 5961
+// 5.2 let through whose SEQ was newer than SND.WL1, an old one too
+// (SEG.ACK < SND.UNA), where RFC 9293 3.10.7.4 updates it only if
+// SND.UNA =< SEG.ACK =< SND.NXT. Here such an ACK (the ACK of one byte,
+// after the peer acknowledged three) says window 0: taken, the send
+// window closed, and the next write waited for the persist timer.
+TEST_F(TcpConn, AnOldAckWithANewerSeqDoesNotSetTheWindow) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("abc", 3, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  // The peer's data acknowledges "abc" (SND.WL1 stays the peer's ISS + 1,
+  // this segment's SEQ; RCV.NXT moves past it).
+  Send(Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 4, Bytes(5, 'h')));
+  ASSERT_EQ(conn.snd_una, iss + 4);
+  Seg old = Peer(TERN_TCP_ACK, kPeerIss + 6, iss + 2);  // SEQ past SND.WL1
+  old.window = 0;
+  Send(old);
+  ASSERT_EQ(Write("def", 3, &n), TERN_READY);
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, iss + 4);
+  EXPECT_EQ(out[0].data, Bytes({'d', 'e', 'f'}));
+}
+
+// Found in review: a FIN moving RCV.NXT was not counted in acks_owed, so
+// an ACK after it in the same batch (SEQ past the FIN, past Last.ACK.sent)
+// took TS.Recent (RFC 7323 4.3), and our ACK of the FIN echoed that ACK's
+// timestamp in place of the FIN's.
+TEST_F(TcpConn, AnAckAfterAFinInOneBatchKeepsTsRecent) {
+  uint32_t iss;
+  OpenWithTimestamps(&iss, false);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("abc", 3, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  Seg fin = Peer(TERN_TCP_ACK | TERN_TCP_FIN, kPeerIss + 1, iss + 1);
+  fin.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  fin.opts.ts_val = 60;
+  Seg ack = Peer(TERN_TCP_ACK, kPeerIss + 2, iss + 4);  // past the FIN
+  ack.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  ack.opts.ts_val = 61;
+  Inject(fin);
+  Inject(ack);
+  std::vector<Seg> out = Run();
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+  EXPECT_EQ(conn.snd_una, iss + 4);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, kPeerIss + 2);
+  EXPECT_EQ(out[0].opts.ts_ecr, 60u);
+}
+
 }  // namespace
