@@ -25,6 +25,10 @@
 _Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
                    REBOOT_TRIES <= RETRY_MAX_SHIFT,
                "timeout counts tries up to RETRY_MAX_SHIFT only");
+_Static_assert(TERN_DHCPV4_PROBE_WAIT_MS > 0 &&
+                   TERN_DHCPV4_PROBE_MAX_MS > TERN_DHCPV4_PROBE_MIN_MS,
+               "the probes' random waits need TERN_DHCPV4_PROBE_WAIT_MS > 0 "
+               "and TERN_DHCPV4_PROBE_MAX_MS > TERN_DHCPV4_PROBE_MIN_MS");
 
 /* State sets: IN(s, BIT(BOUND) | BIT(RENEWING)). */
 #define BIT(state) (1u << TERN_DHCPV4_##state)
@@ -341,8 +345,10 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     } else {
       take_ack(c, &o);
       if (c->cfg.probe != NULL && !c->applied) {
-        /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
-        enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
+        /* RFC 5227 2.1.1: a first probe after a random wait up to
+         * PROBE_WAIT. */
+        enter(c, TERN_DHCPV4_PROBING,
+              random_below(c, TERN_DHCPV4_PROBE_WAIT_MS));
       } else {
         bind(c);
       }
@@ -374,10 +380,19 @@ static void timeout(tern_dhcpv4 *c) {
   uint32_t wait;
   if (s == TERN_DHCPV4_PROBING) {
     tern_ipv4_addr a = c->lease.addr;
-    if (c->tries++ == TERN_DHCPV4_PROBES) {
+    uint8_t sent = c->tries++; /* probes before this one */
+    if (sent == TERN_DHCPV4_PROBES) {
       memset(&a, 0, sizeof a); /* done: stop watching */
     }
-    c->deadline = now + TERN_DHCPV4_PROBE_MS;
+    /* RFC 5227 2.1.1: the next probe a random PROBE_MIN to PROBE_MAX
+     * later; after the last, the address used ANNOUNCE_WAIT later. */
+    wait = TERN_DHCPV4_ANNOUNCE_WAIT_MS;
+    if (sent + 1 < TERN_DHCPV4_PROBES) {
+      wait =
+          TERN_DHCPV4_PROBE_MIN_MS +
+          random_below(c, TERN_DHCPV4_PROBE_MAX_MS - TERN_DHCPV4_PROBE_MIN_MS);
+    }
+    c->deadline = now + wait;
     if (c->cfg.probe(c->cfg.probe_ctx, &a) != 0) {
       /* Not sent (the link down, no buffer, the device busy): no probe.
        * The lease is checked again with INIT-REBOOT, and probed again
