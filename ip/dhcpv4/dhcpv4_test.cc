@@ -932,6 +932,36 @@ TEST_F(Dhcpv4Test, RebindAckFromAnyServerKeepsTheAddress) {
   EXPECT_EQ(leases_.back().t2_s, 875u);
 }
 
+// An ACK late in REBINDING counts, as every ACK of a renewal does, from
+// the renewal's first REQUEST at T1 (RFC 2131 4.4.5: the time the
+// DHCPREQUEST was sent; 4.4.1: the original request). Its retransmissions
+// carry the same xid and the ACK may answer any of them, so only the first
+// is sure not to be later than the server's start of the lease. A lease
+// shorter than the time since then has ended: the address is given up at
+// once, counted as an expiry and reported lost, and the client starts
+// over.
+TEST_F(Dhcpv4Test, ALateRebindAckShorterThanTheRenewalHasEndedAtOnce) {
+  Start();
+  Dora(1000, 400, 700);
+  size_t leases = leases_.size();
+  Advance(880000);  // T1 at 400 s, T2 at 700 s, the next broadcast at 850 s
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  ASSERT_EQ(State(), TERN_DHCPV4_REBINDING);
+  EXPECT_TRUE(Eq(v.back().dst, kBcast));
+  ASSERT_EQ(leases_.size(), leases);
+  // At 880 s, 450 s from T1's REQUEST: that lease ended at 850 s.
+  Inject(Reply(v.back(), TERN_DHCPV4_ACK, 450), kOffered);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+  ASSERT_GT(leases_.size(), leases);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  v = Wire();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].o.msg_type, TERN_DHCPV4_DISCOVER);
+}
+
 TEST_F(Dhcpv4Test, NakWhileRenewingRemovesTheAddress) {
   Start();
   Dora(600, 100, 500);
