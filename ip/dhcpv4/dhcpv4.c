@@ -148,7 +148,6 @@ static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
 
 /* Builds message `msg` in buf, queued for poll_run to send. */
 static void build(tern_dhcpv4 *c, enum msg msg) {
-  static const tern_ipv4_addr all = {{255, 255, 255, 255}};
   uint8_t f = msgs[msg].flags;
   uint8_t *m = c->buf;
   c->tx_len = (uint16_t)tern_dhcpv4_request_init(m, c->xid, c->mac);
@@ -180,7 +179,11 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
     put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
   c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
-  c->dst.addr.u.v4 = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
+  if ((f & F_TO_SERVER) != 0) {
+    c->dst.addr.u.v4 = c->lease.server;
+  } else {
+    memset(&c->dst.addr.u.v4, 0xff, 4); /* broadcast: 255.255.255.255 */
+  }
 }
 
 /* Puts the granted address on the interface: BOUND until T1. */
@@ -416,7 +419,7 @@ static void timeout(tern_dhcpv4 *c) {
     start_over(c);
     return;
   }
-  if (s == TERN_DHCPV4_INIT || s == TERN_DHCPV4_BOUND) {
+  if (IN(s, BIT(INIT) | BIT(BOUND))) {
     /* A new exchange: secs, and the lease it gets, count from now. */
     c->xid = random32(c);
     c->start = now;
