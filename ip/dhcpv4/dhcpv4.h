@@ -72,8 +72,8 @@ extern "C" {
  * announcements (2.3) are the device's, when the address is set (the
  * Ethernet adapter's TERN_ETH_ANNOUNCEMENTS). */
 #ifdef TERN_DHCPV4_PROBE_MS
-/* Its 1 s between probes and after the last is RFC 5227's now. */
-#error "TERN_DHCPV4_PROBE_MS is replaced by TERN_DHCPV4_PROBE_MIN_MS etc."
+/* The one tunable before these (1 s between probes and after the last). */
+#error "TERN_DHCPV4_PROBE_MS is gone: see the RFC 5227 tunables in dhcpv4.h"
 #endif
 #ifndef TERN_DHCPV4_PROBE_WAIT_MS
 #define TERN_DHCPV4_PROBE_WAIT_MS 1000u
