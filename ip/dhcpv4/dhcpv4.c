@@ -25,6 +25,10 @@
 _Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
                    REBOOT_TRIES <= RETRY_MAX_SHIFT,
                "timeout counts tries up to RETRY_MAX_SHIFT only");
+_Static_assert(TERN_DHCPV4_PROBE_WAIT_MS > 0 &&
+                   TERN_DHCPV4_PROBE_MAX_MS > TERN_DHCPV4_PROBE_MIN_MS,
+               "the probes' random waits need TERN_DHCPV4_PROBE_WAIT_MS > 0 "
+               "and TERN_DHCPV4_PROBE_MAX_MS > TERN_DHCPV4_PROBE_MIN_MS");
 
 /* State sets: IN(s, BIT(BOUND) | BIT(RENEWING)). */
 #define BIT(state) (1u << TERN_DHCPV4_##state)
@@ -144,7 +148,6 @@ static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
 
 /* Builds message `msg` in buf, queued for poll_run to send. */
 static void build(tern_dhcpv4 *c, enum msg msg) {
-  static const tern_ipv4_addr all = {{255, 255, 255, 255}};
   uint8_t f = msgs[msg].flags;
   uint8_t *m = c->buf;
   c->tx_len = (uint16_t)tern_dhcpv4_request_init(m, c->xid, c->mac);
@@ -176,7 +179,11 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
     put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
   c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
-  c->dst.addr.u.v4 = (f & F_TO_SERVER) != 0 ? c->lease.server : all;
+  if ((f & F_TO_SERVER) != 0) {
+    c->dst.addr.u.v4 = c->lease.server;
+  } else {
+    memset(&c->dst.addr.u.v4, 0xff, 4); /* broadcast: 255.255.255.255 */
+  }
 }
 
 /* Puts the granted address on the interface: BOUND until T1. */
@@ -341,8 +348,10 @@ static void input(tern_dhcpv4 *c, int n, uint16_t src_port) {
     } else {
       take_ack(c, &o);
       if (c->cfg.probe != NULL && !c->applied) {
-        /* RFC 5227 2.1.1: a first probe after a random wait up to 1 s. */
-        enter(c, TERN_DHCPV4_PROBING, random_below(c, TERN_DHCPV4_PROBE_MS));
+        /* RFC 5227 2.1.1: a first probe after a random wait up to
+         * PROBE_WAIT. */
+        enter(c, TERN_DHCPV4_PROBING,
+              random_below(c, TERN_DHCPV4_PROBE_WAIT_MS));
       } else {
         bind(c);
       }
@@ -374,10 +383,19 @@ static void timeout(tern_dhcpv4 *c) {
   uint32_t wait;
   if (s == TERN_DHCPV4_PROBING) {
     tern_ipv4_addr a = c->lease.addr;
-    if (c->tries++ == TERN_DHCPV4_PROBES) {
+    uint8_t sent = c->tries++; /* probes before this one */
+    if (sent == TERN_DHCPV4_PROBES) {
       memset(&a, 0, sizeof a); /* done: stop watching */
     }
-    c->deadline = now + TERN_DHCPV4_PROBE_MS;
+    /* RFC 5227 2.1.1: the next probe a random PROBE_MIN to PROBE_MAX
+     * later; after the last, the address used ANNOUNCE_WAIT later. */
+    wait = TERN_DHCPV4_ANNOUNCE_WAIT_MS;
+    if (sent + 1 < TERN_DHCPV4_PROBES) {
+      wait =
+          TERN_DHCPV4_PROBE_MIN_MS +
+          random_below(c, TERN_DHCPV4_PROBE_MAX_MS - TERN_DHCPV4_PROBE_MIN_MS);
+    }
+    c->deadline = now + wait;
     if (c->cfg.probe(c->cfg.probe_ctx, &a) != 0) {
       /* Not sent (the link down, no buffer, the device busy): no probe.
        * The lease is checked again with INIT-REBOOT, and probed again
@@ -401,7 +419,7 @@ static void timeout(tern_dhcpv4 *c) {
     start_over(c);
     return;
   }
-  if (s == TERN_DHCPV4_INIT || s == TERN_DHCPV4_BOUND) {
+  if (IN(s, BIT(INIT) | BIT(BOUND))) {
     /* A new exchange: secs, and the lease it gets, count from now. */
     c->xid = random32(c);
     c->start = now;

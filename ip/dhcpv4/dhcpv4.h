@@ -65,10 +65,27 @@ extern "C" {
  * function is configured. */
 #define TERN_DHCPV4_PROBES 3
 #endif
-#ifndef TERN_DHCPV4_PROBE_MS
-/* Between probes, and after the last before the address is used (RFC
- * 5227 PROBE_MIN; ANNOUNCE_WAIT is 2 s there). */
-#define TERN_DHCPV4_PROBE_MS 1000u
+/* RFC 5227 2.1.1's timing of those probes, in ms: the first a random 0 to
+ * PROBE_WAIT after the ACK, each next one a random PROBE_MIN to PROBE_MAX
+ * after the one before (both ranges drawn in whole ms, their top end
+ * excluded), and the address used ANNOUNCE_WAIT after the last. The
+ * announcements (2.3) are the device's, when the address is set (the
+ * Ethernet adapter's TERN_ETH_ANNOUNCEMENTS). */
+#ifdef TERN_DHCPV4_PROBE_MS
+/* The one tunable before these (1 s between probes and after the last). */
+#error "TERN_DHCPV4_PROBE_MS is gone: see the RFC 5227 tunables in dhcpv4.h"
+#endif
+#ifndef TERN_DHCPV4_PROBE_WAIT_MS
+#define TERN_DHCPV4_PROBE_WAIT_MS 1000u
+#endif
+#ifndef TERN_DHCPV4_PROBE_MIN_MS
+#define TERN_DHCPV4_PROBE_MIN_MS 1000u
+#endif
+#ifndef TERN_DHCPV4_PROBE_MAX_MS
+#define TERN_DHCPV4_PROBE_MAX_MS 2000u
+#endif
+#ifndef TERN_DHCPV4_ANNOUNCE_WAIT_MS
+#define TERN_DHCPV4_ANNOUNCE_WAIT_MS 2000u
 #endif
 #ifndef TERN_DHCPV4_RING_SIZE
 /* The socket's receive ring: two replies of the largest size. */

@@ -33,6 +33,13 @@ const tern_ipv4_addr kServer = tern_ipv4(192, 0, 2, 2);
 const tern_ipv4_addr kOffered = tern_ipv4(192, 0, 2, 103);
 const tern_ipv4_addr kBcast = tern_ipv4(255, 255, 255, 255);
 const tern_ipv4_addr kZero = tern_ipv4(0, 0, 0, 0);
+// The longest time from an ACK to the address's use with probes (RFC 5227
+// 2.1.1): the random wait, the three probes at most PROBE_MAX apart, and
+// ANNOUNCE_WAIT after the last.
+constexpr uint32_t kProbingMs =
+    TERN_DHCPV4_PROBE_WAIT_MS +
+    (TERN_DHCPV4_PROBES - 1) * TERN_DHCPV4_PROBE_MAX_MS +
+    TERN_DHCPV4_ANNOUNCE_WAIT_MS;
 
 bool Eq(tern_ipv4_addr a, tern_ipv4_addr b) {
   return memcmp(a.b, b.b, 4) == 0;
@@ -96,6 +103,7 @@ class Dhcpv4Test : public ::testing::Test {
   tern_cx cx_ = w_.Cx();
   bool done_ = false;
   std::vector<tern_ipv4_addr> probes_;
+  std::vector<tern_time> probe_times_;  // when each of probes_ was made
   std::vector<tern_dhcpv4_lease> leases_;
   CountingWaker lw_;
   tern_cx lcx_ = lw_.Cx(nullptr);
@@ -113,6 +121,7 @@ class Dhcpv4Test : public ::testing::Test {
   static int Probe(void *ctx, const tern_ipv4_addr *a) {
     auto *t = static_cast<Dhcpv4Test *>(ctx);
     t->probes_.push_back(*a);
+    t->probe_times_.push_back(tern_now());
     if (a->b[0] == 0) {
       return 0;
     }
@@ -315,10 +324,10 @@ class Dhcpv4Test : public ::testing::Test {
   // probes_ holds those of other only.
   void GrantedAnotherAddressWhileRenewing(tern_ipv4_addr other) {
     StartAndDoraWithProbes(600, 100, 500);
-    Advance(4000);
+    Advance(kProbingMs);
     ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
     probes_.clear();
-    Advance(96000);
+    Advance(100000 - kProbingMs);
     Sent r = One(TERN_DHCPV4_REQUEST);
     ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
     Inject(Reply(r, TERN_DHCPV4_ACK, 600, other, 100, 500), kOffered);
@@ -328,13 +337,11 @@ class Dhcpv4Test : public ::testing::Test {
     EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
   }
 
-  // Probing addr (probes_ cleared when it began): three probes of it, a
-  // second apart, and the stop, then bound to it and reported.
+  // Probing addr (probes_ cleared when it began): three probes of it and
+  // the stop, then bound to it and reported, within kProbingMs.
   void ExpectProbedThenBound(tern_ipv4_addr addr) {
     EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
-    for (int i = 0; i < 4; i++) {
-      Advance(1000);
-    }
+    Advance(kProbingMs);
     EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
     ASSERT_EQ(probes_.size(), 4u);
     for (int i = 0; i < 3; i++) {
@@ -346,12 +353,10 @@ class Dhcpv4Test : public ::testing::Test {
     EXPECT_TRUE(Eq(leases_.back().addr, addr));
   }
 
-  // Five seconds of probes that cannot go (time for the three and the
-  // wait before use): the address is neither bound nor put on.
-  void ExpectNotBoundInFiveSeconds() {
-    for (int i = 0; i < 5; i++) {
-      Advance(1000);
-    }
+  // The time of probes that cannot go (for the three and the wait before
+  // use): the address is neither bound nor put on.
+  void ExpectNotBoundWhileProbing() {
+    Advance(kProbingMs);
     EXPECT_NE(State(), TERN_DHCPV4_BOUND);
     EXPECT_TRUE(Eq(Addr(), kZero));
   }
@@ -927,6 +932,36 @@ TEST_F(Dhcpv4Test, RebindAckFromAnyServerKeepsTheAddress) {
   EXPECT_EQ(leases_.back().t2_s, 875u);
 }
 
+// An ACK late in REBINDING counts, as every ACK of a renewal does, from
+// the renewal's first REQUEST at T1 (RFC 2131 4.4.5: the time the
+// DHCPREQUEST was sent; 4.4.1: the original request). Its retransmissions
+// carry the same xid and the ACK may answer any of them, so only the first
+// is sure not to be later than the server's start of the lease. A lease
+// shorter than the time since then has ended: the address is given up at
+// once, counted as an expiry and reported lost, and the client starts
+// over.
+TEST_F(Dhcpv4Test, ALateRebindAckShorterThanTheRenewalHasEndedAtOnce) {
+  Start();
+  Dora(1000, 400, 700);
+  size_t leases = leases_.size();
+  Advance(880000);  // T1 at 400 s, T2 at 700 s, the next broadcast at 850 s
+  std::vector<Sent> v = Wire();
+  ASSERT_FALSE(v.empty());
+  ASSERT_EQ(State(), TERN_DHCPV4_REBINDING);
+  EXPECT_TRUE(Eq(v.back().dst, kBcast));
+  ASSERT_EQ(leases_.size(), leases);
+  // At 880 s, 450 s from T1's REQUEST: that lease ended at 850 s.
+  Inject(Reply(v.back(), TERN_DHCPV4_ACK, 450), kOffered);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).expiries, 1u);
+  ASSERT_GT(leases_.size(), leases);
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));  // reported lost
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  v = Wire();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].o.msg_type, TERN_DHCPV4_DISCOVER);
+}
+
 TEST_F(Dhcpv4Test, NakWhileRenewingRemovesTheAddress) {
   Start();
   Dora(600, 100, 500);
@@ -1095,21 +1130,65 @@ TEST_F(Dhcpv4Test, InitRebootNakedOrUnansweredFallsBackToDiscover) {
 
 TEST_F(Dhcpv4Test, ProbeBeforeUseThenBound) {
   StartAndDoraWithProbes();
-  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
-  EXPECT_TRUE(Eq(Addr(), kZero));  // not used while probing
-  Advance(1000);
-  Advance(1000);
-  Advance(1000);
-  EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
-  ASSERT_EQ(probes_.size(), 3u);
-  for (const tern_ipv4_addr &a : probes_) {
-    EXPECT_TRUE(Eq(a, kOffered));
+  // Not used while probing: until the watch's stop, after three probes.
+  for (uint32_t t = 0; t <= kProbingMs && probes_.size() < 4; t += 100) {
+    EXPECT_EQ(State(), TERN_DHCPV4_PROBING);
+    EXPECT_TRUE(Eq(Addr(), kZero));
+    Advance(100);
   }
-  Advance(1000);
   EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  ASSERT_EQ(probes_.size(), 4u);
+  for (int i = 0; i < 3; i++) {
+    EXPECT_TRUE(Eq(probes_[i], kOffered));
+  }
   ASSERT_EQ(probes_.size(), 4u);
   EXPECT_TRUE(Eq(probes_[3], kZero));  // stop watching
   EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
+// RFC 5227 2.1.1's timing, the randomness from the stack's RNG: a random
+// wait of 0 to PROBE_WAIT (1 s) after the ACK, three probes PROBE_MIN to
+// PROBE_MAX (1 to 2 s) apart at random, and the address used ANNOUNCE_WAIT
+// (2 s) after the last (the announcements, RFC 5227 2.3, are the
+// Ethernet adapter's, on the address's setting). The probes went 1 s
+// apart and the address was used 1 s after the last.
+TEST_F(Dhcpv4Test, ProbesAndUseFollowRfc5227Timing) {
+  cfg_.probe = Probe;
+  cfg_.probe_ctx = this;
+  Start();
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  Inject(Reply(d, TERN_DHCPV4_OFFER));
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  // The RNG's next draws: the wait before the first probe (300 ms), then
+  // the spacing after the first (1 s + 250 ms) and the second (1 s +
+  // 999 ms, the longest: PROBE_MAX is not reached, in whole ms).
+  for (uint32_t v : {300u, 250u, 999u}) {
+    uint8_t b[4];
+    memcpy(b, &v, 4);  // random32 reads the bytes in host order
+    rng_.script.insert(rng_.script.end(), b, b + 4);
+  }
+  const tern_time acked = tern_now();
+  const int calls = rng_.calls;
+  Inject(Reply(r, TERN_DHCPV4_ACK));
+  tern_time bound_at = 0;
+  for (uint32_t t = 0; t <= kProbingMs && bound_at == 0; t++) {
+    Advance(1);
+    if (Eq(Addr(), kOffered)) {
+      bound_at = tern_now();
+    }
+  }
+  EXPECT_TRUE(rng_.script.empty());
+  EXPECT_EQ(rng_.calls - calls, 3);  // one draw per random wait
+  ASSERT_EQ(probes_.size(), 4u);
+  const uint32_t want[4] = {300, 300 + 1250, 300 + 1250 + 1999,
+                            300 + 1250 + 1999 + 2000};
+  for (int i = 0; i < 4; i++) {
+    EXPECT_EQ(probe_times_[i] - acked, want[i]) << i;
+    EXPECT_TRUE(Eq(probes_[i], i < 3 ? kOffered : kZero)) << i;
+  }
+  EXPECT_EQ(bound_at - acked, want[3]);  // with the watch's stop
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
 }
 
 // An ACK that grants another address than the one in use (while
@@ -1143,8 +1222,8 @@ TEST_F(Dhcpv4Test, AnotherAddressGrantedWhileBoundIsProbedBeforeUse) {
 TEST_F(Dhcpv4Test, AProbeThatFailsIsNoProbe) {
   StartAndDoraWithProbes();
   probe_err_ = TERN_ENOBUFS;
-  ExpectNotBoundInFiveSeconds();
-  Advance(TERN_DHCPV4_PROBE_MS + 10000);  // the INIT-REBOOT 10 s after
+  ExpectNotBoundWhileProbing();
+  Advance(TERN_DHCPV4_PROBE_WAIT_MS + 10000);  // the INIT-REBOOT 10 s after
   EXPECT_TRUE(leases_.empty());
   EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
   std::vector<Sent> v = Wire();
@@ -1213,7 +1292,7 @@ TEST_F(Dhcpv4Test, LinkDownWhileProbingProbesAgainOnceItIsUp) {
   StartAndDoraWithProbes();
   tern_memnetdev_set_up(&pair_, false);
   Run();
-  ExpectNotBoundInFiveSeconds();
+  ExpectNotBoundWhileProbing();
   EXPECT_TRUE(leases_.empty());
   probes_.clear();
   Sent r = LinkUpChecksTheLease(kOffered);
@@ -1251,7 +1330,7 @@ TEST_F(Dhcpv4Test, LinkDownWhileProbingWaitsForTheLinkWithTheLease) {
 TEST_F(Dhcpv4Test, AProbeRefusedForTheLinkWaitsForTheLink) {
   StartAndDoraWithProbes();
   tern_memnetdev_set_up(&pair_, false);  // the stack not polled yet
-  tern_sim_advance(TERN_DHCPV4_PROBE_MS);
+  tern_sim_advance(TERN_DHCPV4_PROBE_WAIT_MS);
   w_.FireTimers(tern_now());
   EXPECT_EQ(tern_dhcpv4_poll_run(&c_, &cx_), TERN_PENDING);
   ASSERT_EQ(probes_.size(), 2u);
@@ -1291,18 +1370,18 @@ TEST_F(Dhcpv4Test, LinkDownDuringInitRebootKeepsTheAddressUntilItIsUp) {
 
 // The link down and up again after the three probes, in the wait before
 // use: an answer may have been lost meanwhile, and the link may be another
-// network's. INIT-REBOOT, not the address bound a second later.
+// network's. INIT-REBOOT, not the address bound ANNOUNCE_WAIT later.
 TEST_F(Dhcpv4Test, LinkChangeAfterTheProbesChecksAgain) {
   StartAndDoraWithProbes();
-  for (int i = 0; i < 3; i++) {
-    Advance(1000);
+  for (uint32_t t = 0; t < kProbingMs && probes_.size() < 3; t += 100) {
+    Advance(100);
   }
   ASSERT_EQ(probes_.size(), 3u);
   ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
   tern_memnetdev_set_up(&pair_, false);
   tern_memnetdev_set_up(&pair_, true);
   Run();
-  Advance(1000);
+  Advance(TERN_DHCPV4_ANNOUNCE_WAIT_MS);
   EXPECT_EQ(State(), TERN_DHCPV4_REBOOTING);
   EXPECT_TRUE(Eq(Addr(), kZero));
   EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
@@ -1319,7 +1398,7 @@ TEST_F(Dhcpv4Test, AnotherAddressIsNotBoundUnprobedWhenTheLinkIsDown) {
   GrantedAnotherAddressWhileRenewing(other);
   tern_memnetdev_set_up(&pair_, false);
   Run();
-  ExpectNotBoundInFiveSeconds();
+  ExpectNotBoundWhileProbing();
   EXPECT_TRUE(Eq(leases_.back().addr, kZero));
   probes_.clear();
   Sent r = LinkUpChecksTheLease(other);
@@ -1543,7 +1622,7 @@ TEST_F(Dhcpv4Test, LinkChangeBeforeAnInitRebootKeepsTheAddress) {
   cfg_.remembered = kZero;
   StartAndDoraWithProbes();
   probe_err_ = TERN_ENOBUFS;
-  Advance(TERN_DHCPV4_PROBE_MS);
+  Advance(TERN_DHCPV4_PROBE_WAIT_MS);
   ASSERT_EQ(State(), TERN_DHCPV4_INIT);  // 10 s before the INIT-REBOOT
   EXPECT_TRUE(Wire().empty());
   probe_err_ = 0;
