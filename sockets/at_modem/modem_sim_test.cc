@@ -5,7 +5,7 @@
 // sender in each +IPD, and with the simulator's knobs (garbage between
 // messages, +IPD frames split at every byte or at random, links dropped).
 //
-// The simulator's path is argv[1] (BUILD passes it).
+// The simulator's path is argv[1] (BUILD passes it; sim_test_main.h).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "platforms/host/modem_sim/sim_test_main.h"
 #include "sockets/at_modem/sim_process.h"
 #include "sockets/posix/held_port.h"
 #include "tern/at_cmd.h"
@@ -33,7 +34,7 @@
 
 namespace {
 
-std::string g_sim_path;
+using tern_test::g_modem_sim;
 
 constexpr int kTimeoutMs = 5000;
 
@@ -172,7 +173,7 @@ class Modem {
  public:
   explicit Modem(std::vector<std::string> args = {},
                  std::string link_path = "") {
-    std::vector<std::string> argv = {g_sim_path};
+    std::vector<std::string> argv = {g_modem_sim};
     if (!link_path.empty()) {
       argv.push_back("--link=" + link_path);
     }
@@ -1123,14 +1124,3 @@ TEST(ModemSim, AllKnobsAtOnce) {
 }
 
 }  // namespace
-
-int main(int argc, char **argv) {
-  testing::InitGoogleTest(&argc, argv);
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s MODEM_SIM\n", argv[0]);
-    return 2;
-  }
-  g_sim_path = argv[1];
-  signal(SIGPIPE, SIG_IGN);
-  return RUN_ALL_TESTS();
-}
