@@ -30,6 +30,13 @@ cleanup() {
   rm -f "$log"
 }
 trap cleanup EXIT
+# Ctrl-C stops the demo (cleanup as above). Without these traps a Ctrl-C
+# during the ping went on to the UDP step: ping catches SIGINT and exits
+# with its own status (0 when replies came), so bash, seeing no child
+# killed by the signal, carried on. A trap runs once the command in the
+# foreground has returned.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up

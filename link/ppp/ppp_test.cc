@@ -1116,9 +1116,7 @@ TEST_F(Ppp, CopiesOfAPeersRequestWithOurOldMagicAreNoLoop) {
 // negotiations that each come up: each is a first occurrence, not the
 // fifth in a row.
 TEST_F(Ppp, OneMagicCollisionPerNegotiationIsNoLoop) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   for (int round = 0; round < 6; round++) {
     SCOPED_TRACE(round);
     // The peer restarts LCP with our current number.
@@ -1148,9 +1146,7 @@ TEST_F(Ppp, OneMagicCollisionPerNegotiationIsNoLoop) {
 // ten restarts a negotiation whose first request was lost ended the link
 // as a timeout after that one request.
 TEST_F(Ppp, EveryOpeningStartsTheRequestCountAgain) {
-  Init(Default());
-  LcpUp();  // our request acked first, then the peer's: Ack-Rcvd, RCR+
-  IpcpUp();
+  InitUp();  // LCP: our request acked first, then the peer's: Ack-Rcvd, RCR+
   for (int round = 0; round < 12; round++) {
     SCOPED_TRACE(round);
     // The peer restarts LCP with an MRU we nak, acks our request, then
@@ -1351,9 +1347,7 @@ TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
 // Terminate-Request (Stopping, our Terminate-Ack) and RXJ- (Stopping, our
 // Terminate-Requests) as well as our close.
 TEST_F(Ppp, LeavingOpenedForClosingOrStoppingIsTheTerminatePhase) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_TERM_REQ, 4, {}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK);
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
@@ -1412,9 +1406,7 @@ TEST_F(Ppp, ACodeRejectOfOurEchoStopsTheKeepalive) {
 // A Code-Reject must carry the packet it rejects (RFC 1661 5.6): one
 // with none is dropped and counted.
 TEST_F(Ppp, ACodeRejectWithoutARejectedPacketIsCounted) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_CODE_REJ, 2, {}));
   EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 1u);
   EXPECT_TRUE(Up());
@@ -1593,9 +1585,7 @@ TEST_F(Ppp, ALineLoopedBackOnceOpenedEndsAsLooped) {
 // The peer restarts: a new Configure-Request while opened takes the link
 // down and renegotiates; it comes up again.
 TEST_F(Ppp, PeerRestartRenegotiates) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   EXPECT_EQ(Events(), (uint32_t)TERN_NETDEV_EV_LINK);
   PeerSend(TERN_PPP_PROTO_LCP,
            Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_LCP_MAGIC, Be32(0x55667788))));
@@ -1659,9 +1649,7 @@ TEST_F(Ppp, PeerRestartForgetsRejectedOptions) {
 // for the peer's next byte. Likewise tern_ppp_shutdown, whose polls then
 // fail with TERN_ECLOSED.
 TEST_F(Ppp, CloseOpenAndShutdownWakeTheTaskPollingTheLink) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   Run();
   ASSERT_TRUE(Up());
   w_.Take();
@@ -1691,9 +1679,7 @@ TEST_F(Ppp, CloseOpenAndShutdownWakeTheTaskPollingTheLink) {
 // Stopped, and nothing more was sent: both ends waited for the other for
 // ever (the peer Stopped after our Terminate-Request).
 TEST_F(Ppp, OpenRightAfterCloseNegotiatesAgain) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   ASSERT_TRUE(Up());
   tern_ppp_close(&ppp_);
   Frame term = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
@@ -1717,9 +1703,7 @@ TEST_F(Ppp, OpenRightAfterCloseNegotiatesAgain) {
 }
 
 TEST_F(Ppp, PeerTerminates) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   PeerSend(TERN_PPP_PROTO_LCP, Cp(TERN_PPP_TERM_REQ, 4, {}));
   Frame ta = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_ACK);
   EXPECT_EQ(ta.id(), 4);
@@ -1744,9 +1728,7 @@ TEST_F(Ppp, IpcpRejectedByThePeerEndsTheLink) {
 // IPCP protocol-rejected once opened: IPCP's own Terminate-Request (on
 // 0x8021, not LCP's), then LCP ends the link (nothing left to carry).
 TEST_F(Ppp, IpcpProtocolRejectedWhileOpened) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   ASSERT_TRUE(Up());
   PeerSend(TERN_PPP_PROTO_LCP,
            Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
@@ -2083,9 +2065,7 @@ TEST_F(Ppp, MalformedInputDroppedAndCounted) {
 }
 
 TEST_F(Ppp, EndOfStreamClosesTheAdapter) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   Events();
   tern_cx cx = w_.Cx();
   int err;
@@ -2101,9 +2081,7 @@ TEST_F(Ppp, EndOfStreamClosesTheAdapter) {
 // malformed in the netdev's stats (it used to be counted in a field that
 // get_stats then overwrote with the codec's sums).
 TEST_F(Ppp, AFrameCutShortByTheEndOfStreamIsCounted) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   Events();
   const uint8_t part[] = {0x7e, 0xff, 0x7d, 0x23, 0x00, 0x21, 0x45, 0x00};
   PeerRaw(part, sizeof part);
@@ -2146,9 +2124,7 @@ TEST_F(Ppp, InitRefusesBadArguments) {
 // not_open, and in the authentication phase it stopped PAP's retries
 // (the restart timer is off in Opened): a lost request waited for ever.
 TEST_F(Ppp, OpenOnAnOpenLinkChangesNothing) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
   tern_ppp_open(&ppp_);
   Run();
@@ -2277,9 +2253,7 @@ TEST_F(Ppp, AFreshNegotiationAsksForTheConfiguredMruAgain) {
 // negotiating. Both read TERN_PPP_FAIL_TIMEOUT: IPCP finished from
 // Stopping on its restart timer, and the timeout was taken as the reason.
 TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   ASSERT_TRUE(Up());
   PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_TERM_REQ, 3, {}));
   Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_TERM_ACK);
@@ -2289,9 +2263,7 @@ TEST_F(Ppp, AnOpenedIpcpEndedByThePeerGivesTheLinkItsReason) {
 }
 
 TEST_F(Ppp, AnOpenedIpcpProtocolRejectedEndsTheLinkAsRejected) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   ASSERT_TRUE(Up());
   PeerSend(TERN_PPP_PROTO_LCP,
            Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
@@ -2309,9 +2281,7 @@ TEST_F(Ppp, AnOpenedIpcpProtocolRejectedEndsTheLinkAsRejected) {
 // The same when the peer acks IPCP's Terminate-Request (RTA in Stopping):
 // the refusal is still the reason.
 TEST_F(Ppp, AnOpenedIpcpProtocolRejectedThenTerminateAckedIsRejected) {
-  Init(Default());
-  LcpUp();
-  IpcpUp();
+  InitUp();
   ASSERT_TRUE(Up());
   PeerSend(TERN_PPP_PROTO_LCP,
            Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));

@@ -277,6 +277,14 @@ class Ppp : public ::testing::Test {
             (uint8_t)v};
   }
 
+  // The opening most tests share: Init(Default()), then LCP and IPCP up
+  // as LcpUp() and IpcpUp() bring them.
+  void InitUp() {
+    Init(Default());
+    LcpUp();
+    IpcpUp();
+  }
+
   // LCP up: the peer acks our request and sends a plain one of its own,
   // which must be acked. Returns our (acked) request.
   Frame LcpUp(const Bytes &peer_opts = Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))) {

@@ -565,4 +565,23 @@ TEST(SimnetTesting, ASweepOfNoSeedOrPastTheLastSeedFails) {
   }
 }
 
+// A sweep is capped at a million seeds: TERN_SIM_SEEDS up to 10^8 was
+// taken, a vector of 800 MB made before the first seed ran (a typo of a
+// few zeros, and the test died out of memory or ran for days).
+TEST(SimnetTesting, ASweepPastAMillionSeedsFails) {
+  {
+    ScopedEnv count("TERN_SIM_SEEDS", "1000001");
+    EXPECT_NONFATAL_FAILURE(g_seeds = tern_test::SimSeeds(2), "past 1000000");
+    EXPECT_TRUE(g_seeds.empty());
+  }
+  {
+    ScopedEnv count("TERN_SIM_SEEDS", "1000000");
+    g_seeds = tern_test::SimSeeds(2);
+    ASSERT_EQ(g_seeds.size(), 1000000u);
+    EXPECT_EQ(g_seeds.back(), 1000000u);
+    g_seeds.clear();
+    g_seeds.shrink_to_fit();
+  }
+}
+
 }  // namespace

@@ -5,7 +5,7 @@
 // sender in each +IPD, and with the simulator's knobs (garbage between
 // messages, +IPD frames split at every byte or at random, links dropped).
 //
-// The simulator's path is argv[1] (BUILD passes it).
+// The simulator's path is argv[1] (BUILD passes it; sim_test_main.h).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "platforms/host/modem_sim/sim_test_main.h"
 #include "sockets/at_modem/sim_process.h"
 #include "sockets/posix/held_port.h"
 #include "tern/at_cmd.h"
@@ -33,7 +34,7 @@
 
 namespace {
 
-std::string g_sim_path;
+using tern_test::g_modem_sim;
 
 constexpr int kTimeoutMs = 5000;
 
@@ -172,7 +173,7 @@ class Modem {
  public:
   explicit Modem(std::vector<std::string> args = {},
                  std::string link_path = "") {
-    std::vector<std::string> argv = {g_sim_path};
+    std::vector<std::string> argv = {g_modem_sim};
     if (!link_path.empty()) {
       argv.push_back("--link=" + link_path);
     }
@@ -944,6 +945,85 @@ TEST(ModemSim, RestartForgetsAPayloadAndAHalfLine) {
   EXPECT_EQ(TERN_AT_EV_ERROR, m.Command("X=1\r\n"));  // not AT+CIPMUX=1
 }
 
+// A TCP listener on 127.0.0.1 whose accept queue is full (backlog 0 and
+// one connection never accepted): Linux drops the next SYN, so a connect
+// to it stays in progress.
+class FullListener {
+ public:
+  FullListener() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    lfd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_EQ(0, bind(lfd_, reinterpret_cast<sockaddr *>(&a), al));
+    EXPECT_EQ(0, listen(lfd_, 0));
+    EXPECT_EQ(0, getsockname(lfd_, reinterpret_cast<sockaddr *>(&a), &al));
+    port_ = ntohs(a.sin_port);
+    cfd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_EQ(0, connect(cfd_, reinterpret_cast<sockaddr *>(&a), al));
+  }
+  ~FullListener() {
+    close(cfd_);
+    close(lfd_);
+  }
+  // Whether a connect to it is still in progress after ms.
+  bool Hangs(int ms) const {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port_);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    bool in_progress =
+        connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 &&
+        errno == EINPROGRESS;
+    pollfd pf = {fd, POLLOUT, 0};
+    bool hangs = in_progress && poll(&pf, 1, ms) == 0;
+    close(fd);
+    return hangs;
+  }
+  uint16_t port() const {
+    return port_;
+  }
+
+ private:
+  int lfd_ = -1;
+  int cfd_ = -1;
+  uint16_t port_ = 0;
+};
+
+// A signal during AT+CIPSTART's wait for a TCP connect (up to 5 s) acts at
+// once: the connect is given up (ERROR) and a SIGUSR1 restarts the modem
+// then (ready), a SIGTERM ends the simulator then. Every signal the
+// simulator catches asks for one of these, so the wait is not resumed
+// after one (EINTR): resuming it would put the restart, which happens at
+// once everywhere else, or the end of a test's simulator off by up to 5 s.
+TEST(ModemSim, ASignalDuringAConnectActsAtOnce) {
+  FullListener full;
+  ASSERT_TRUE(full.Hangs(300)) << "a connect to a full listener completed";
+  tern_endpoint ep = Modem::Loopback(full.port());
+  char b[TERN_AT_CMD_MAX];
+  int n = tern_at_cmd_cipstart(b, sizeof b, 0, TERN_AT_TCP, &ep, 0);
+  ASSERT_GT(n, 0);
+  auto start = std::chrono::steady_clock::now();
+  {
+    Modem m;
+    Prepare(m);
+    m.Write(std::string(b, n));
+    usleep(300 * 1000);  // in the connect's wait
+    ASSERT_EQ(0, kill(m.pid(), SIGUSR1));
+    EXPECT_EQ(TERN_AT_EV_ERROR, m.Result(1000));
+    ASSERT_TRUE(m.PumpUntil([&] { return m.ready_ == 2; }, 1000));
+    ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_ECHO_OFF));
+    ASSERT_EQ(TERN_AT_EV_OK, m.Command(TERN_AT_CMD_MUX_ON));
+    m.Write(std::string(b, n));
+    usleep(300 * 1000);
+    start = std::chrono::steady_clock::now();
+  }  // ~Modem: SIGTERM, and the simulator's exit waited for
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(2000));
+}
+
 TEST(ModemSim, SymlinkOption) {
   std::string link =
       std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") +
@@ -1044,14 +1124,3 @@ TEST(ModemSim, AllKnobsAtOnce) {
 }
 
 }  // namespace
-
-int main(int argc, char **argv) {
-  testing::InitGoogleTest(&argc, argv);
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s MODEM_SIM\n", argv[0]);
-    return 2;
-  }
-  g_sim_path = argv[1];
-  signal(SIGPIPE, SIG_IGN);
-  return RUN_ALL_TESTS();
-}

@@ -36,6 +36,10 @@ EOT
   tar -xJf "$dl/$LWIP_ORIG" -C "$work/src"
   lwip_src="$work/src/lwip-2.1.3"
 fi
+if [ ! -f "$lwip_src/src/include/lwip/init.h" ]; then
+  echo "$tool: no lwIP source in $lwip_src (no src/include/lwip/init.h): give --lwip-src an unpacked lwip-2.1.3, or run toolchains/install.sh as root" >&2
+  exit 1
+fi
 lwip_src=$(cd "$lwip_src" && pwd)
 lwip_version=$(awk '/^#define LWIP_VERSION_(MAJOR|MINOR|REVISION) / { sub(/\r$/, "", $3); v = v (v ? "." : "") $3 }
   END { print v }' "$lwip_src/src/include/lwip/init.h" 2>/dev/null || true)

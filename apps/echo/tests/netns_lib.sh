@@ -23,6 +23,21 @@ cleanup() {
   for p in "${PIDS[@]}"; do
     wait "$p" 2>/dev/null
   done
+  # Whatever they left in the namespace (socat's per-connection children,
+  # which outlive a killed parent while their connection is open) would
+  # outlive it: ip netns del only removes its name. SIGTERM, then SIGKILL
+  # what is still there after 2 s.
+  local left _
+  left=$(ip netns pids "$NS" 2>/dev/null)
+  if [ -n "$left" ]; then
+    kill $left 2>/dev/null
+    for _ in $(seq 20); do
+      left=$(ip netns pids "$NS" 2>/dev/null)
+      [ -n "$left" ] || break
+      sleep 0.1
+    done
+    [ -z "$left" ] || kill -9 $left 2>/dev/null
+  fi
   ip netns del "$NS" 2>/dev/null
 }
 

@@ -1,7 +1,7 @@
 // modem_sim's command line: each bad value ends the program at once with
 // exit code 2 and one line on stderr naming the flag, before it makes a
 // pty; --link replaces a symlink but never a file that is not one. Runs
-// the real binary (its path is the first argument).
+// the real binary (its path is the first argument: sim_test_main.h).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -16,9 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "platforms/host/modem_sim/sim_test_main.h"
+
 namespace {
 
-const char *g_sim_path;
+using tern_test::g_modem_sim;
 
 struct SimRun {
   bool exited = false;  // by itself within the time allowed
@@ -32,7 +34,7 @@ SimRun RunSim(const std::vector<std::string> &args, int ms = 2000) {
   int out[2], err[2];
   EXPECT_EQ(0, pipe2(out, O_CLOEXEC));
   EXPECT_EQ(0, pipe2(err, O_CLOEXEC));
-  std::vector<std::string> argv = {g_sim_path};
+  std::vector<std::string> argv = {g_modem_sim};
   argv.insert(argv.end(), args.begin(), args.end());
   pid_t pid = fork();
   if (pid == 0) {
@@ -144,13 +146,3 @@ TEST(ModemSimArgs, LinkReplacesAStaleSymlinkAndRemovesIt) {
 }
 
 }  // namespace
-
-int main(int argc, char **argv) {
-  testing::InitGoogleTest(&argc, argv);
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s MODEM_SIM\n", argv[0]);
-    return 2;
-  }
-  g_sim_path = argv[1];
-  return RUN_ALL_TESTS();
-}
