@@ -124,8 +124,9 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now);
 static inline void tern__tcp_end_time_wait(tern_tcp_conn *c) {
   tern__tcp_timers(c, c->idle_at);
 }
-/* The earliest of c's deadlines into *next (any: one was found). */
-void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any);
+/* The earliest of next and c's deadlines, 0 (none) left out: a deadline
+ * is never 0 (tern__tcp_later). */
+tern_time tern__tcp_deadline(const tern_tcp_conn *c, tern_time next);
 /* Restarts the user timeout or keepalive clock: the peer was heard. */
 void tern__tcp_heard(tern_tcp_conn *c, tern_time now);
 

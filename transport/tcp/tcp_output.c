@@ -702,8 +702,7 @@ static void runner_release(tern_tcp_layer *layer) {
 tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
   tern_waker_slot_register(&layer->runner, cx);
   for (;;) {
-    tern_time now = tern_now(), next = 0;
-    bool any = false;
+    tern_time now = tern_now(), next = 0; /* 0: no deadline */
     tern_tcp_conn *c = layer->conns, *after;
     for (; c != NULL; c = after) {
       after = c->next;
@@ -714,10 +713,11 @@ tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
       if (tern__tcp_output(c, cx) == TERN_PENDING) {
         return TERN_PENDING;
       }
-      tern__tcp_deadline(c, &next, &any);
+      next = tern__tcp_deadline(c, next);
     }
     runner_release(layer);
-    if (!any || tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
+    if (next == 0 ||
+        tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
       return TERN_PENDING;
     }
   }

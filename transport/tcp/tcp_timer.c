@@ -201,12 +201,12 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
   }
 }
 
-void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any) {
+tern_time tern__tcp_deadline(const tern_tcp_conn *c, tern_time next) {
   const tern_time at[3] = {c->rtx_at, c->ack_at, c->idle_at};
   for (int i = 0; i < 3; i++) {
-    if (at[i] != 0 && (!*any || tern_time_before(at[i], *next))) {
-      *next = at[i];
-      *any = true;
+    if (at[i] != 0 && (next == 0 || tern_time_before(at[i], next))) {
+      next = at[i];
     }
   }
+  return next;
 }
