@@ -588,6 +588,30 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
    * kept. From the input path (cx NULL) the runner's waiter and packet
    * are not touched: the runner may be waiting with them now. */
   tern_time now = tern_now();
+  /* Restart after idle (RFC 5681 4.1): with nothing in flight since an
+   * RTO after the ACK of the last data (that time in rtt_seq, which
+   * times nothing then: ack_in), cwnd is cut to the initial window
+   * before anything more goes. Here, where every sender comes (the
+   * runner, and the input path's ACK with data, text_in), not in the
+   * runner's timers as until the `tcp32b` branch: there a first segment
+   * sent from the input path skipped it, and the runner, finding that
+   * segment in flight, sent the rest of the grown cwnd at once. The time
+   * counts as not yet come while at most an RTO ahead (taken as the
+   * clock orders times, one 24.8 days past read as ahead, and the whole
+   * cwnd went after such a silence); now only an RTO's span in each
+   * 49.7 days of silence misses the cut. (The RTO in force bounds "ahead":
+   * one backed off since only widens that span, one restored since can
+   * only bring the cut earlier.) (Before the first ACK
+   * of data rtt_seq is no time, but cwnd is the initial window anyway;
+   * before the handshake ends the cut falls on a cwnd tern_tcp_cc_init
+   * sets again.) */
+  tern_tcp_cc *cc = &c->cc;
+  if (c->snd_una == c->snd_max && c->rtt_seq - now - 1 >= c->rtt.rto) {
+    uint32_t iw = tern_tcp_cc_initial_window(cc->smss);
+    if (cc->cwnd > iw) {
+      cc->cwnd = iw;
+    }
+  }
   tern_tcp_repr hdr;
   bool syn = sends_syn(c);
   header(c, syn, &hdr, now);
