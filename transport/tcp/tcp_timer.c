@@ -160,6 +160,8 @@ static void idle_expired(tern_tcp_conn *c, tern_time now) {
 }
 
 void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
+  /* The idle clock first, and nothing after a close: a listener taking
+   * a TIME-WAIT slot ends it through here (tern__tcp_end_time_wait). */
   if (due(c->idle_at, now)) {
     idle_expired(c, now);
     if (c->state == TERN_TCP_CLOSED) {
