@@ -398,9 +398,11 @@ static void ack_in(tern_tcp_conn *c, const tern_tcp_repr *s, tern_time now) {
     }
     tern__tcp_arm_rtx(c, now); /* RFC 6298 5.3 */
     if (c->snd_una == c->snd_max) {
-      /* Nothing in flight, none timed: rtt_seq keeps an RTO after the
-       * ACK of the last data, RFC 5681 4.1's restart after idle
-       * (tern__tcp_timers). */
+      /* Nothing in flight: no timer, and rtt_seq, which times nothing
+       * now, keeps the deadline just armed, an RTO after this ACK of the
+       * last data, for RFC 5681 4.1's restart after idle (tcp_output.c).
+       * (Arming, then moving the deadline, is 2 bytes fewer on Cortex-M0
+       * than an if/else that arms only when something is in flight.) */
       c->rtt_seq = c->rtx_at;
       c->rtx_at = 0;
     }

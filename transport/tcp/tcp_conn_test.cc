@@ -4267,6 +4267,76 @@ TEST_F(Recovery, AShorterPauseKeepsCwnd) {
   EXPECT_EQ(conn.cc.cwnd, 9000u);
 }
 
+// Found in review: the restart was the runner's (tern__tcp_timers), so a
+// first segment after the pause sent from the input path (the ACK owed
+// for two segments of the peer's, text_in, carrying the data written
+// meanwhile) skipped it: with that segment in flight the runner found
+// the connection busy, and the rest of the grown cwnd went in one burst.
+TEST_F(Recovery, AfterIdleTheRestartHoldsForASegmentSentFromTheInputPath) {
+  Grow(false, 12000);
+  Send(Ack(12000));
+  ASSERT_EQ(conn.cc.cwnd, 9000u);
+  tern_sim_advance(conn.rtt.rto + 1);
+  std::vector<uint8_t> more(12000);
+  for (uint32_t i = 0; i < 12000; i++)
+    more[i] = Byte(12000 + i);
+  ptrdiff_t n;
+  ASSERT_EQ(Write(more.data(), more.size(), &n), TERN_READY);
+  // Before the runner comes round, two of the peer's segments.
+  for (uint32_t k = 0; k < 2; k++) {
+    Seg d = Ack(12000);
+    d.seq = kPeerIss + 1 + 100 * k;
+    d.data = Bytes(100, 'p');
+    Inject(d);
+  }
+  std::vector<Seg> out = Run();
+  EXPECT_EQ(Sent(out).size(), 4u);
+  EXPECT_EQ(conn.cc.cwnd, 4000u);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].ack, kPeerIss + 201);
+}
+
+// A closed window after the last ACK: the persist timer, armed then,
+// falls due an RTO later, when the restart is due too, so the probe it
+// sends cuts cwnd, and the window's opening (the probe's byte
+// acknowledged) lets out the initial window, not the grown one. (The
+// persist timer's backoff, before the probe goes, does not delay it.)
+TEST_F(Recovery, AfterAPersistProbeTheOpenedWindowTakesTheInitialWindow) {
+  Grow(false, 12000);
+  Seg closed = Ack(12000);
+  closed.window = 0;
+  Send(closed);
+  ASSERT_EQ(conn.cc.cwnd, 9000u);
+  std::vector<uint8_t> more(12000);
+  for (uint32_t i = 0; i < 12000; i++)
+    more[i] = Byte(12000 + i);
+  ptrdiff_t n;
+  ASSERT_EQ(Write(more.data(), more.size(), &n), TERN_READY);
+  EXPECT_TRUE(Run().empty());
+  tern_sim_advance(conn.rtt.rto);
+  EXPECT_EQ(Sent(Run()), (P{{12000, 1}}));
+  EXPECT_EQ(conn.cc.cwnd, 4000u);
+  std::vector<Seg> out = Send(Ack(12001));
+  EXPECT_EQ(Sent(out).size(), 4u);
+}
+
+// Found in review: the restart's deadline was compared as the clock
+// orders times, so after about 24.8 days (2^31 ms) of silence it read
+// as not yet due, and the whole grown cwnd went out at once.
+TEST_F(Recovery, AfterIdleOfMoreThanHalfTheClocksRangeCwndStillRestarts) {
+  Grow(false, 12000);
+  Send(Ack(12000));
+  ASSERT_EQ(conn.cc.cwnd, 9000u);
+  tern_sim_advance((1u << 31) + 5000);
+  std::vector<uint8_t> more(12000);
+  for (uint32_t i = 0; i < 12000; i++)
+    more[i] = Byte(12000 + i);
+  ptrdiff_t n;
+  ASSERT_EQ(Write(more.data(), more.size(), &n), TERN_READY);
+  EXPECT_EQ(Sent(Run()).size(), 4u);
+  EXPECT_EQ(conn.cc.cwnd, 4000u);
+}
+
 // ---- ICMP errors on an open connection: only a quote of something in
 // flight (RFC 5927), fragmentation needed lowers the MSS (RFC 1191),
 // unreachables are soft errors once synchronized (RFC 1122 4.2.3.9, RFC

@@ -588,6 +588,30 @@ tern_poll tern__tcp_output(tern_tcp_conn *c, tern_cx *cx) {
    * kept. From the input path (cx NULL) the runner's waiter and packet
    * are not touched: the runner may be waiting with them now. */
   tern_time now = tern_now();
+  /* Restart after idle (RFC 5681 4.1): with nothing in flight since an
+   * RTO after the ACK of the last data (that time in rtt_seq, which
+   * times nothing then: ack_in), cwnd is cut to the initial window
+   * before anything more goes. Here, where every sender comes (the
+   * runner, and the input path's ACK with data, text_in), not in the
+   * runner's timers as until the `tcp32b` branch: there a first segment
+   * sent from the input path skipped it, and the runner, finding that
+   * segment in flight, sent the rest of the grown cwnd at once. The time
+   * counts as not yet come while at most an RTO ahead (taken as the
+   * clock orders times, one 24.8 days past read as ahead, and the whole
+   * cwnd went after such a silence); now only an RTO's span in each
+   * 49.7 days of silence misses the cut. (The RTO in force bounds "ahead":
+   * one backed off since only widens that span, one restored since can
+   * only bring the cut earlier.) (Before the first ACK
+   * of data rtt_seq is no time, but cwnd is the initial window anyway;
+   * before the handshake ends the cut falls on a cwnd tern_tcp_cc_init
+   * sets again.) */
+  tern_tcp_cc *cc = &c->cc;
+  if (c->snd_una == c->snd_max && c->rtt_seq - now - 1 >= c->rtt.rto) {
+    uint32_t iw = tern_tcp_cc_initial_window(cc->smss);
+    if (cc->cwnd > iw) {
+      cc->cwnd = iw;
+    }
+  }
   tern_tcp_repr hdr;
   bool syn = sends_syn(c);
   header(c, syn, &hdr, now);
@@ -702,8 +726,7 @@ static void runner_release(tern_tcp_layer *layer) {
 tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
   tern_waker_slot_register(&layer->runner, cx);
   for (;;) {
-    tern_time now = tern_now(), next = 0;
-    bool any = false;
+    tern_time now = tern_now(), next = 0; /* 0: no deadline */
     tern_tcp_conn *c = layer->conns, *after;
     for (; c != NULL; c = after) {
       after = c->next;
@@ -714,10 +737,11 @@ tern_poll tern_tcp_poll_run(tern_tcp_layer *layer, tern_cx *cx) {
       if (tern__tcp_output(c, cx) == TERN_PENDING) {
         return TERN_PENDING;
       }
-      tern__tcp_deadline(c, &next, &any);
+      next = tern__tcp_deadline(c, next);
     }
     runner_release(layer);
-    if (!any || tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
+    if (next == 0 ||
+        tern_sleep_until(&layer->timer, cx, next) == TERN_PENDING) {
       return TERN_PENDING;
     }
   }

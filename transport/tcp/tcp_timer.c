@@ -160,6 +160,8 @@ static void idle_expired(tern_tcp_conn *c, tern_time now) {
 }
 
 void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
+  /* The idle clock first, and nothing after a close: a listener taking
+   * a TIME-WAIT slot ends it through here (tern__tcp_end_time_wait). */
   if (due(c->idle_at, now)) {
     idle_expired(c, now);
     if (c->state == TERN_TCP_CLOSED) {
@@ -181,32 +183,19 @@ void tern__tcp_timers(tern_tcp_conn *c, tern_time now) {
    * outstanding: the idle clock is the user timeout's from now. Left, a
    * keepalive deadline falling due before the data went ended the
    * connection as a user timeout at once. */
-  if (c->snd_una == c->snd_max) {
-    if (c->rtx_at == 0 && c->slen != 0 && (c->pend & TERN__TCP_P_PROBE) == 0) {
-      tern__tcp_arm_rtx(c, now);
-      tern__tcp_heard(c, now);
-    }
-    /* Restart after idle (RFC 5681 4.1): no data sent for an RTO (counted
-     * from its ACK: ack_in left that time plus the RTO in rtt_seq, as
-     * nothing is timed while nothing is in flight), cwnd is cut to the
-     * initial window before anything more goes. (Before the first ACK
-     * of data rtt_seq holds no time, but cwnd is still the initial
-     * window.) */
-    if (due(c->rtt_seq, now)) {
-      uint32_t iw = tern_tcp_cc_initial_window(c->cc.smss);
-      if (c->cc.cwnd > iw) {
-        c->cc.cwnd = iw;
-      }
-    }
+  if (c->snd_una == c->snd_max && c->rtx_at == 0 && c->slen != 0 &&
+      (c->pend & TERN__TCP_P_PROBE) == 0) {
+    tern__tcp_arm_rtx(c, now);
+    tern__tcp_heard(c, now);
   }
 }
 
-void tern__tcp_deadline(const tern_tcp_conn *c, tern_time *next, bool *any) {
+tern_time tern__tcp_deadline(const tern_tcp_conn *c, tern_time next) {
   const tern_time at[3] = {c->rtx_at, c->ack_at, c->idle_at};
   for (int i = 0; i < 3; i++) {
-    if (at[i] != 0 && (!*any || tern_time_before(at[i], *next))) {
-      *next = at[i];
-      *any = true;
+    if (at[i] != 0 && (next == 0 || tern_time_before(at[i], next))) {
+      next = at[i];
     }
   }
+  return next;
 }
