@@ -155,8 +155,9 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
  * peer). READY with *err: 0 (handed to the IP layer for sending), a
  * pending error of a connected socket (reported once, nothing sent),
  * TERN_ECLOSED (the socket was closed: a send waiting then is woken),
- * TERN_EINVAL (a socket never bound, destination port 0, data NULL with
- * len > 0, a family the socket is not bound to), TERN_ENOTCONN (dst NULL
+ * TERN_EINVAL (a socket never bound, destination port 0 or the
+ * unspecified address, data NULL with len > 0, a family the socket is not
+ * bound to: what tern_udp_connect refuses), TERN_ENOTCONN (dst NULL
  * on an unconnected socket), TERN_EADDRNOTAVAIL (the socket's bound
  * address is no longer one of this host's), TERN_EAFNOSUPPORT (a family the
  * stack has no layer for, or IPv6 in an IPv4-only build), TERN_ENETUNREACH,
