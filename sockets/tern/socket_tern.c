@@ -278,8 +278,9 @@ static tern_poll t_poll_recv_from(tern_socket *s, tern_cx *cx,
                                   int *n) {
   tern_socket_tern_sock *k = sock_of(s);
   /* No buffer for a capacity is a bad argument, as on the other backends
-   * (tern's UDP would take the datagram and copy nothing). */
-  if (k->kind != KIND_DGRAM || !udp_bound(k) || (buf == NULL && cap > 0)) {
+   * (tern's UDP would take the datagram and copy nothing). A socket never
+   * bound is tern's UDP's TERN_EINVAL. */
+  if (k->kind != KIND_DGRAM || (buf == NULL && cap > 0)) {
     *n = TERN_EINVAL;
     return TERN_READY;
   }

@@ -267,12 +267,15 @@ size_t tern_udp_pending(const tern_udp_sock *sock) {
 tern_poll tern_udp_poll_recv_msg(tern_udp_sock *sock, tern_cx *cx,
                                  tern_udp_msg *msg, void *buf, size_t cap,
                                  int *n) {
+  /* A connected socket's error, reported once; or, unbound, closed (a
+   * closed socket keeps its layer) or never bound (nothing to receive
+   * on, as send_to says), where err is 0. */
+  int rc = sock->err;
   if (sock->local.port == 0) {
-    *n = TERN_ECLOSED;
-    return TERN_READY;
+    rc = sock->layer != NULL ? TERN_ECLOSED : TERN_EINVAL;
   }
-  if (sock->err != 0) {
-    *n = sock->err;
+  if (rc != 0) {
+    *n = rc;
     sock->err = 0;
     return TERN_READY;
   }

@@ -180,8 +180,8 @@ void tern_udp_cancel_send(tern_udp_sock *sock);
  * NULL), up to cap bytes of it copied to buf and *n its full length
  * (like recvfrom with MSG_TRUNC: *n > cap says the rest was cut off and
  * discarded); or *n a pending error of a connected socket (reported once),
- * or TERN_ECLOSED once the socket is closed. PENDING while the ring is
- * empty. */
+ * TERN_ECLOSED once the socket is closed, or TERN_EINVAL for a socket
+ * never bound (as send_to says). PENDING while the ring is empty. */
 tern_poll tern_udp_poll_recv_msg(tern_udp_sock *sock, tern_cx *cx,
                                  tern_udp_msg *msg, void *buf, size_t cap,
                                  int *n);

@@ -1299,6 +1299,34 @@ TEST(UdpSend, AnErrorEndsASendThatWaits) {
   EXPECT_EQ(Sent(b)[28], 'w');
 }
 
+// A socket never bound has nothing to receive on: its receive is
+// TERN_EINVAL, as its send is (and as tern/socket.h has it for a
+// datagram socket never bound); once bound and closed, both are
+// TERN_ECLOSED. Before, the receive said TERN_ECLOSED for a socket that
+// had never been open.
+TEST(UdpRecv, ANeverBoundSocketIsEINVALAndAClosedOneECLOSED) {
+  UdpBench b;
+  char buf[4];
+  int n = 0, err = 0;
+  EXPECT_EQ(
+      tern_udp_poll_recv_from(&b.sock, &b.acx, nullptr, buf, sizeof buf, &n),
+      TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, "x", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL);
+  ASSERT_EQ(b.Bind(7), 0);
+  tern_udp_close(&b.sock);
+  EXPECT_EQ(
+      tern_udp_poll_recv_from(&b.sock, &b.acx, nullptr, buf, sizeof buf, &n),
+      TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, "x", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  EXPECT_EQ(b.app.wakes, 0);
+}
+
 // Close wakes a task waiting in recv and one waiting in send (for a
 // packet here), and both then end with TERN_ECLOSED, as the socket API
 // has writing after close end. Before, the sender's wait was withdrawn
