@@ -119,15 +119,6 @@ static bool same_ip(const tern_ip_addr *a, const tern_ip_addr *b) {
   return a->family == b->family && memcmp(a->u.b, b->u.b, ip_len(a)) == 0;
 }
 
-static bool unspecified(const tern_ip_addr *a) {
-  for (size_t i = 0; i < ip_len(a); i++) {
-    if (a->u.b[i] != 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /* Everything from kind on zero (no endpoints, empty rings, no wakers:
  * TERN_WAKER_SLOT_INIT), then the kind, and no link. */
 static void sock_reset(tern_socket_at_sock *s, uint8_t kind) {
@@ -1144,7 +1135,9 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
     if (rc != 0) {
       return rc; /* an unknown family read as the any address before */
     }
-    if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
+    /* (local_check took its family: ip/addr's word-wise test holds) */
+    if (!tern_ip_addr_is_unspecified(&local->addr) &&
+        !same_ip(&local->addr, &m->sta_ip)) {
       return TERN_EADDRNOTAVAIL;
     }
     port = local->port;
@@ -1276,20 +1269,18 @@ static int at_connect(tern_socket *so, const tern_endpoint *remote) {
   if (bad != 0) {
     return bad;
   }
-  if (s->kind == K_DGRAM) {
-    s->peer = *remote; /* the link opens at the first send or receive */
-    s->flags |= F_PEER;
-    return 0;
-  }
-  if (s->state != S_IDLE) {
-    return TERN_EINVAL;
-  }
-  if (s->flags & F_BOUND) {
-    return TERN_ENOTSUP; /* the TCP form of AT+CIPSTART has no local port */
-  }
-  int rc = link_take(s);
-  if (rc != 0) {
-    return rc;
+  /* A datagram socket's link opens at its first send or receive. */
+  if (s->kind == K_STREAM) {
+    if (s->state != S_IDLE) {
+      return TERN_EINVAL;
+    }
+    if (s->flags & F_BOUND) {
+      return TERN_ENOTSUP; /* the TCP form of AT+CIPSTART has no local port */
+    }
+    int rc = link_take(s);
+    if (rc != 0) {
+      return rc;
+    }
   }
   s->peer = *remote;
   s->flags |= F_PEER;
@@ -1379,17 +1370,13 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
   }
   if (s->rx_len - s->rx_open >= TERN_SOCKET_AT_DGRAM_HDR) {
     uint8_t hdr[2];
-    tern_endpoint from;
     ring_get(s, hdr, 2);
-    ring_get(s, &from, sizeof from);
+    ring_get(s, src, sizeof *src); /* NULL: skipped */
     size_t len = (size_t)hdr[0] << 8 | hdr[1];
     size_t take = len < cap ? len : cap;
     ring_get(s, buf, take);
     ring_get(s, NULL, len - take);
     rx_taken(s);
-    if (src != NULL) {
-      *src = from;
-    }
     *n = (int)len;
     return TERN_READY;
   }
@@ -1709,10 +1696,9 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   m->timeout_ms = timeout_ms != 0 ? timeout_ms : 2000;
   for (uint16_t i = 0; i < st->nsocks; i++) {
     tern_socket_at_sock *s = &st->socks[i];
-    memset(s, 0, sizeof *s);
+    sock_reset(s, K_FREE); /* what comes before its kind is set here */
     s->base.ops = &tern_socket_at_ops;
     s->m = m;
-    s->link = NO_SOCK;
     s->rx = st->bufs + i * (st->rx_cap + st->tx_cap);
     s->rx_cap = st->rx_cap;
     s->tx = s->rx + st->rx_cap;
