@@ -688,6 +688,46 @@ TEST_P(SocketContract, AcceptWithNoFreeSocketIsENOMEMAndKeepsTheConnection) {
   EXPECT_EQ(Read(acc, 4), "kept");
 }
 
+// An endpoint or a socket a call hands back through a pointer
+// (tern/socket.h): a NULL pointer is a bad argument, TERN_EINVAL, on
+// every backend, and the call takes nothing (accept's connection waits for
+// the next accept); recv_from's sender alone may be NULL (not wanted, the
+// datagram cases above). (The modem's accept wrote through it.)
+TEST_P(SocketContract, NullOutParametersAreEINVAL) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  EXPECT_EQ(tern_socket_local(lst, nullptr), TERN_EINVAL);
+  tern_socket *c = StartConnect(fx_->ServerAt(fx_->Port(0)));
+  ASSERT_NE(c, nullptr);
+  int err = 1;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(tern_socket_local(c, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_peer(c, nullptr), TERN_EINVAL);
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(tern_socket_local(d, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_peer(d, nullptr), TERN_EINVAL);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  err = 1;
+  EXPECT_EQ(tern_socket_poll_accept(lst, &cx, nullptr, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL);
+  EXPECT_EQ(w.wakes, 0);
+  tern_socket *acc = nullptr;
+  ASSERT_EQ(Drive([&](tern_cx *cx2) {
+              return tern_socket_poll_accept(lst, cx2, &acc, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_NE(acc, nullptr);
+  open_.push_back(acc);
+  WriteAll(c, "kept");
+  EXPECT_EQ(Read(acc, 4), "kept");
+}
+
 TEST_P(SocketContract, SecondListenerOnAPortIsEADDRINUSE) {
   tern_socket *lst = Listen(2, 1);
   ASSERT_NE(lst, nullptr);

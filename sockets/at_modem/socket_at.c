@@ -1211,12 +1211,12 @@ static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
                                 int *err) {
   tern_socket_at_sock *s = sock_of(so), *t;
   tern_socket_at *m = s->m;
-  *out = NULL;
-  *err = 0;
-  if (s->state != S_LISTEN || (s->flags & F_CLOSING)) {
-    *err = TERN_EINVAL;
+  if (out == NULL || s->state != S_LISTEN || (s->flags & F_CLOSING)) {
+    *err = TERN_EINVAL; /* out NULL: as on tern and posix (it was written) */
     return TERN_READY;
   }
+  *out = NULL;
+  *err = 0;
   if (m->acc < m->nsocks) {
     t = &m->socks[m->acc];
     if (t->state == S_STATUS) {
