@@ -297,6 +297,35 @@ TEST_P(SocketContract, AnIpv6LocalIsNotSupportedInAnIpv4OnlyBuild) {
 }
 #endif
 
+#if TERN_CONFIG_IPV6  // a build with both families
+// A datagram socket bound to IPv4 is given an IPv6 endpoint: a bad
+// argument, TERN_EINVAL, at connect and as a destination, on every
+// backend (tern's UDP: a family the socket is not bound to; posix since
+// rev31b, where Linux says EAFNOSUPPORT; the modem since sock32: it took
+// the endpoint and sent its AT+CIPSTART).
+TEST_P(SocketContract, AnEndpointOfTheOtherFamilyIsEINVAL) {
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  tern_endpoint local = {};
+  local.addr.family = TERN_IP_V4;  // 0.0.0.0
+  local.port = fx_->Port(3);
+  ASSERT_EQ(tern_socket_bind(d, &local), 0);
+  tern_endpoint six = {};
+  six.addr.family = TERN_IP_V6;
+  six.addr.u.v6.b[15] = 1;  // ::1
+  six.port = fx_->Port(4);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  int err = 0;
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &six, "x", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL) << tern_strerror(err);
+  EXPECT_EQ(tern_socket_connect(d, &six), TERN_EINVAL);
+  tern_endpoint peer;
+  EXPECT_EQ(tern_socket_peer(d, &peer), TERN_ENOTCONN);
+  EXPECT_EQ(w.wakes, 0);
+}
+#endif
+
 // A local endpoint has no family (every local address) or one the build
 // knows: any other value is no family at all, TERN_EINVAL on every backend
 // (not TERN_EAFNOSUPPORT, which says a known family is not built in), and

@@ -1126,6 +1126,7 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
   tern_socket_at_sock *s = sock_of(so);
   tern_socket_at *m = s->m;
   uint16_t port = 0; /* a datagram socket's NULL: ephemeral */
+  uint8_t fam = TERN_IP_NONE;
   if (s->kind == K_FREE || (s->flags & (F_BOUND | F_PEER)) ||
       s->state != S_IDLE) {
     return TERN_EINVAL;
@@ -1141,6 +1142,7 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
       return TERN_EADDRNOTAVAIL;
     }
     port = local->port;
+    fam = local->addr.family;
   }
   for (uint16_t i = 0; i < m->nsocks && port != 0; i++) {
     tern_socket_at_sock *t = &m->socks[i];
@@ -1152,6 +1154,7 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
     }
   }
   s->local.port = port;
+  s->local.addr.family = fam; /* remote_check's */
   s->flags |= F_BOUND;
   return 0;
 }
@@ -1260,12 +1263,26 @@ static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
   return TERN_PENDING;
 }
 
+/* A remote as every backend checks it (tern_endpoint_remote_check), and
+ * of the family of the socket's local endpoint if it has one (bound to
+ * one, or its link's station address once open): TERN_EINVAL for the
+ * other, as on tern and posix (before the sock32 branch it went to the
+ * modem, which has no IPv6 here anyway). */
+static int remote_check(const tern_socket_at_sock *s, const tern_endpoint *e) {
+  int rc = tern_endpoint_remote_check(e);
+  uint8_t fam = s->local.addr.family;
+  if (rc == 0 && fam != TERN_IP_NONE && fam != e->addr.family) {
+    rc = TERN_EINVAL;
+  }
+  return rc;
+}
+
 static int at_connect(tern_socket *so, const tern_endpoint *remote) {
   tern_socket_at_sock *s = sock_of(so);
   if (s->kind == K_FREE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
   }
-  int bad = tern_endpoint_remote_check(remote);
+  int bad = remote_check(s, remote);
   if (bad != 0) {
     return bad;
   }
@@ -1320,7 +1337,7 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
     }
     dst = &s->peer;
   }
-  int bad = tern_endpoint_remote_check(dst);
+  int bad = remote_check(s, dst);
   if (bad != 0) {
     *err = bad;
     return TERN_READY;
