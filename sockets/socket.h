@@ -37,6 +37,14 @@
  * accept, the stream's read) and one for the rest (connect, send_to, the
  * stream's write, flush and close).
  *
+ * Out-parameters: an endpoint or a socket a call hands back (open's and
+ * accept's socket, local's and peer's endpoint) is refused with
+ * TERN_EINVAL when its pointer is NULL, and the call takes nothing (a
+ * connection stays for the next accept); recv_from's sender may be NULL
+ * (not wanted). A poll's result (*err, *n) is where an error would be
+ * said: its pointer must be valid, as the socket must (not checked: the
+ * program's first call shows it, docs/design.md's rule for objects).
+ *
  * Errors are negative tern_err codes, the same for the same condition on
  * every backend:
  *   TERN_EINVAL        a bad argument, or an operation the socket's kind or
@@ -178,7 +186,7 @@ static inline int tern_socket_listen(tern_socket *s, unsigned backlog) {
 /* Waits for a connection on a listener: READY with *err 0 and *out the
  * connected socket (a slot of the same pool), or *err TERN_ENOMEM (no
  * free socket: the connection stays in the backlog, accept again after
- * closing one), TERN_EINVAL (not a listener), another error. */
+ * closing one), TERN_EINVAL (not a listener, out NULL), another error. */
 static inline tern_poll tern_socket_poll_accept(tern_socket *s, tern_cx *cx,
                                                 tern_socket **out, int *err) {
   return s->ops->poll_accept(s, cx, out, err);
@@ -234,12 +242,13 @@ static inline tern_poll tern_socket_poll_recv_from(tern_socket *s, tern_cx *cx,
 /* The socket's local endpoint (port 0 before it has one). A connect the
  * stream's close abandoned leaves the socket the endpoint it had (tern,
  * posix: the connection's address and port, or what the application
- * bound). Returns 0 or TERN_EINVAL. */
+ * bound). Returns 0 or TERN_EINVAL (out NULL). */
 static inline int tern_socket_local(tern_socket *s, tern_endpoint *out) {
   return s->ops->endpoint(s, false, out);
 }
 
-/* The connected peer's endpoint. Returns 0, or TERN_ENOTCONN. */
+/* The connected peer's endpoint. Returns 0, TERN_ENOTCONN, or TERN_EINVAL
+ * (out NULL). */
 static inline int tern_socket_peer(tern_socket *s, tern_endpoint *out) {
   return s->ops->endpoint(s, true, out);
 }

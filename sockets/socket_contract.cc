@@ -297,6 +297,35 @@ TEST_P(SocketContract, AnIpv6LocalIsNotSupportedInAnIpv4OnlyBuild) {
 }
 #endif
 
+#if TERN_CONFIG_IPV6  // a build with both families
+// A datagram socket bound to IPv4 is given an IPv6 endpoint: a bad
+// argument, TERN_EINVAL, at connect and as a destination, on every
+// backend (tern's UDP: a family the socket is not bound to; posix since
+// rev31b, where Linux says EAFNOSUPPORT; the modem since sock32: it took
+// the endpoint and sent its AT+CIPSTART).
+TEST_P(SocketContract, AnEndpointOfTheOtherFamilyIsEINVAL) {
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  tern_endpoint local = {};
+  local.addr.family = TERN_IP_V4;  // 0.0.0.0
+  local.port = fx_->Port(3);
+  ASSERT_EQ(tern_socket_bind(d, &local), 0);
+  tern_endpoint six = {};
+  six.addr.family = TERN_IP_V6;
+  six.addr.u.v6.b[15] = 1;  // ::1
+  six.port = fx_->Port(4);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  int err = 0;
+  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &six, "x", 1, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL) << tern_strerror(err);
+  EXPECT_EQ(tern_socket_connect(d, &six), TERN_EINVAL);
+  tern_endpoint peer;
+  EXPECT_EQ(tern_socket_peer(d, &peer), TERN_ENOTCONN);
+  EXPECT_EQ(w.wakes, 0);
+}
+#endif
+
 // A local endpoint has no family (every local address) or one the build
 // knows: any other value is no family at all, TERN_EINVAL on every backend
 // (not TERN_EAFNOSUPPORT, which says a known family is not built in), and
@@ -677,6 +706,46 @@ TEST_P(SocketContract, AcceptWithNoFreeSocketIsENOMEMAndKeepsTheConnection) {
   EXPECT_EQ(acc, nullptr);
   // One back: the connection was kept and is accepted now.
   Close(fill.back());
+  ASSERT_EQ(Drive([&](tern_cx *cx2) {
+              return tern_socket_poll_accept(lst, cx2, &acc, &err);
+            }),
+            TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  ASSERT_NE(acc, nullptr);
+  open_.push_back(acc);
+  WriteAll(c, "kept");
+  EXPECT_EQ(Read(acc, 4), "kept");
+}
+
+// An endpoint or a socket a call hands back through a pointer
+// (tern/socket.h): a NULL pointer is a bad argument, TERN_EINVAL, on
+// every backend, and the call takes nothing (accept's connection waits for
+// the next accept); recv_from's sender alone may be NULL (not wanted, the
+// datagram cases above). (The modem's accept wrote through it.)
+TEST_P(SocketContract, NullOutParametersAreEINVAL) {
+  tern_socket *lst = Listen(0, 1);
+  ASSERT_NE(lst, nullptr);
+  EXPECT_EQ(tern_socket_local(lst, nullptr), TERN_EINVAL);
+  tern_socket *c = StartConnect(fx_->ServerAt(fx_->Port(0)));
+  ASSERT_NE(c, nullptr);
+  int err = 1;
+  ASSERT_EQ(
+      Drive([&](tern_cx *cx) { return tern_socket_poll_connect(c, cx, &err); }),
+      TERN_READY);
+  ASSERT_EQ(err, 0) << tern_strerror(err);
+  EXPECT_EQ(tern_socket_local(c, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_peer(c, nullptr), TERN_EINVAL);
+  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(tern_socket_local(d, nullptr), TERN_EINVAL);
+  EXPECT_EQ(tern_socket_peer(d, nullptr), TERN_EINVAL);
+  tern_test::CountingWaker &w = NewWaker();
+  tern_cx cx = w.Cx();
+  err = 1;
+  EXPECT_EQ(tern_socket_poll_accept(lst, &cx, nullptr, &err), TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL);
+  EXPECT_EQ(w.wakes, 0);
+  tern_socket *acc = nullptr;
   ASSERT_EQ(Drive([&](tern_cx *cx2) {
               return tern_socket_poll_accept(lst, cx2, &acc, &err);
             }),

@@ -119,15 +119,6 @@ static bool same_ip(const tern_ip_addr *a, const tern_ip_addr *b) {
   return a->family == b->family && memcmp(a->u.b, b->u.b, ip_len(a)) == 0;
 }
 
-static bool unspecified(const tern_ip_addr *a) {
-  for (size_t i = 0; i < ip_len(a); i++) {
-    if (a->u.b[i] != 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /* Everything from kind on zero (no endpoints, empty rings, no wakers:
  * TERN_WAKER_SLOT_INIT), then the kind, and no link. */
 static void sock_reset(tern_socket_at_sock *s, uint8_t kind) {
@@ -1135,6 +1126,7 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
   tern_socket_at_sock *s = sock_of(so);
   tern_socket_at *m = s->m;
   uint16_t port = 0; /* a datagram socket's NULL: ephemeral */
+  uint8_t fam = TERN_IP_NONE;
   if (s->kind == K_FREE || (s->flags & (F_BOUND | F_PEER)) ||
       s->state != S_IDLE) {
     return TERN_EINVAL;
@@ -1144,10 +1136,13 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
     if (rc != 0) {
       return rc; /* an unknown family read as the any address before */
     }
-    if (!unspecified(&local->addr) && !same_ip(&local->addr, &m->sta_ip)) {
+    /* (local_check took its family: ip/addr's word-wise test holds) */
+    if (!tern_ip_addr_is_unspecified(&local->addr) &&
+        !same_ip(&local->addr, &m->sta_ip)) {
       return TERN_EADDRNOTAVAIL;
     }
     port = local->port;
+    fam = local->addr.family;
   }
   for (uint16_t i = 0; i < m->nsocks && port != 0; i++) {
     tern_socket_at_sock *t = &m->socks[i];
@@ -1159,6 +1154,7 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
     }
   }
   s->local.port = port;
+  s->local.addr.family = fam; /* remote_check's */
   s->flags |= F_BOUND;
   return 0;
 }
@@ -1218,12 +1214,12 @@ static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
                                 int *err) {
   tern_socket_at_sock *s = sock_of(so), *t;
   tern_socket_at *m = s->m;
-  *out = NULL;
-  *err = 0;
-  if (s->state != S_LISTEN || (s->flags & F_CLOSING)) {
-    *err = TERN_EINVAL;
+  if (out == NULL || s->state != S_LISTEN || (s->flags & F_CLOSING)) {
+    *err = TERN_EINVAL; /* out NULL: as on tern and posix (it was written) */
     return TERN_READY;
   }
+  *out = NULL;
+  *err = 0;
   if (m->acc < m->nsocks) {
     t = &m->socks[m->acc];
     if (t->state == S_STATUS) {
@@ -1267,29 +1263,41 @@ static tern_poll at_poll_accept(tern_socket *so, tern_cx *cx, tern_socket **out,
   return TERN_PENDING;
 }
 
+/* A remote as every backend checks it (tern_endpoint_remote_check), and
+ * of the family of the socket's local endpoint if it has one (bound to
+ * one, or its link's station address once open): TERN_EINVAL for the
+ * other, as on tern and posix (before the sock32 branch it went to the
+ * modem, which has no IPv6 here anyway). */
+static int remote_check(const tern_socket_at_sock *s, const tern_endpoint *e) {
+  int rc = tern_endpoint_remote_check(e);
+  uint8_t fam = s->local.addr.family;
+  if (rc == 0 && fam != TERN_IP_NONE && fam != e->addr.family) {
+    rc = TERN_EINVAL;
+  }
+  return rc;
+}
+
 static int at_connect(tern_socket *so, const tern_endpoint *remote) {
   tern_socket_at_sock *s = sock_of(so);
   if (s->kind == K_FREE || (s->flags & F_PEER)) {
     return TERN_EINVAL;
   }
-  int bad = tern_endpoint_remote_check(remote);
+  int bad = remote_check(s, remote);
   if (bad != 0) {
     return bad;
   }
-  if (s->kind == K_DGRAM) {
-    s->peer = *remote; /* the link opens at the first send or receive */
-    s->flags |= F_PEER;
-    return 0;
-  }
-  if (s->state != S_IDLE) {
-    return TERN_EINVAL;
-  }
-  if (s->flags & F_BOUND) {
-    return TERN_ENOTSUP; /* the TCP form of AT+CIPSTART has no local port */
-  }
-  int rc = link_take(s);
-  if (rc != 0) {
-    return rc;
+  /* A datagram socket's link opens at its first send or receive. */
+  if (s->kind == K_STREAM) {
+    if (s->state != S_IDLE) {
+      return TERN_EINVAL;
+    }
+    if (s->flags & F_BOUND) {
+      return TERN_ENOTSUP; /* the TCP form of AT+CIPSTART has no local port */
+    }
+    int rc = link_take(s);
+    if (rc != 0) {
+      return rc;
+    }
   }
   s->peer = *remote;
   s->flags |= F_PEER;
@@ -1329,7 +1337,7 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
     }
     dst = &s->peer;
   }
-  int bad = tern_endpoint_remote_check(dst);
+  int bad = remote_check(s, dst);
   if (bad != 0) {
     *err = bad;
     return TERN_READY;
@@ -1379,17 +1387,13 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
   }
   if (s->rx_len - s->rx_open >= TERN_SOCKET_AT_DGRAM_HDR) {
     uint8_t hdr[2];
-    tern_endpoint from;
     ring_get(s, hdr, 2);
-    ring_get(s, &from, sizeof from);
+    ring_get(s, src, sizeof *src); /* NULL: skipped */
     size_t len = (size_t)hdr[0] << 8 | hdr[1];
     size_t take = len < cap ? len : cap;
     ring_get(s, buf, take);
     ring_get(s, NULL, len - take);
     rx_taken(s);
-    if (src != NULL) {
-      *src = from;
-    }
     *n = (int)len;
     return TERN_READY;
   }
@@ -1709,10 +1713,9 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   m->timeout_ms = timeout_ms != 0 ? timeout_ms : 2000;
   for (uint16_t i = 0; i < st->nsocks; i++) {
     tern_socket_at_sock *s = &st->socks[i];
-    memset(s, 0, sizeof *s);
+    sock_reset(s, K_FREE); /* what comes before its kind is set here */
     s->base.ops = &tern_socket_at_ops;
     s->m = m;
-    s->link = NO_SOCK;
     s->rx = st->bufs + i * (st->rx_cap + st->tx_cap);
     s->rx_cap = st->rx_cap;
     s->tx = s->rx + st->rx_cap;

@@ -247,20 +247,25 @@ static tern_poll t_poll_send_to(tern_socket *s, tern_cx *cx,
                                 const tern_endpoint *dst, const void *data,
                                 size_t len, int *err) {
   tern_socket_tern_sock *k = sock_of(s);
-  /* The arguments first, as the other backends check them: a send they
-   * refuse leaves an unbound socket unbound (connect binds, so it is
-   * unconnected), and a destination is a remote (tern's UDP routes
-   * 0.0.0.0 and says TERN_ENETUNREACH). */
   int rc = TERN_EINVAL;
-  if (k->kind != KIND_DGRAM || (data == NULL && len > 0)) {
+  if (k->kind != KIND_DGRAM) {
     goto out;
   }
-  rc = dst != NULL ? tern_endpoint_remote_check(dst) : 0;
-  if (rc == 0 && !udp_bound(k)) {
-    rc = dst != NULL ? udp_bind(k, NULL) : TERN_ENOTCONN;
-  }
-  if (rc != 0) {
-    goto out;
+  /* tern's UDP checks the arguments of a bound socket's send; an unbound
+   * one's are checked here first, as the other backends check them, so
+   * that a send they refuse leaves it unbound (connect binds, so it is
+   * unconnected). */
+  if (!udp_bound(k)) {
+    if (data == NULL && len > 0) {
+      goto out;
+    }
+    rc = dst != NULL ? tern_endpoint_remote_check(dst) : TERN_ENOTCONN;
+    if (rc == 0) {
+      rc = udp_bind(k, NULL);
+    }
+    if (rc != 0) {
+      goto out;
+    }
   }
   return tern_udp_poll_send_to(&k->u.udp, cx, dst, data, len, err);
 out:
@@ -273,8 +278,9 @@ static tern_poll t_poll_recv_from(tern_socket *s, tern_cx *cx,
                                   int *n) {
   tern_socket_tern_sock *k = sock_of(s);
   /* No buffer for a capacity is a bad argument, as on the other backends
-   * (tern's UDP would take the datagram and copy nothing). */
-  if (k->kind != KIND_DGRAM || !udp_bound(k) || (buf == NULL && cap > 0)) {
+   * (tern's UDP would take the datagram and copy nothing). A socket never
+   * bound is tern's UDP's TERN_EINVAL. */
+  if (k->kind != KIND_DGRAM || (buf == NULL && cap > 0)) {
     *n = TERN_EINVAL;
     return TERN_READY;
   }

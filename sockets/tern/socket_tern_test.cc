@@ -206,32 +206,6 @@ TEST_P(TernAfterClose, DatagramPortIsFreeAgainAfterClose) {
   EXPECT_EQ(std::string(buf, 4), "new!");
 }
 
-#if TERN_CONFIG_IPV6
-// A datagram socket bound to IPv4 given an IPv6 endpoint (the build has
-// the family, the stack no layer for it): TERN_EINVAL at connect and as a
-// destination (tern/udp.h: a family the socket is not bound to), the
-// code the posix backend gives too since rev31b (its own case of the same
-// name; it gave Linux's EAFNOSUPPORT or ENETUNREACH).
-TEST_P(TernAfterClose, AnEndpointOfTheOtherFamilyIsEINVAL) {
-  tern_socket *d = Open(fx_->Client(), TERN_SOCK_DGRAM);
-  ASSERT_NE(d, nullptr);
-  tern_endpoint local = {};
-  local.addr.family = TERN_IP_V4;  // 0.0.0.0
-  local.port = fx_->Port(3);
-  ASSERT_EQ(tern_socket_bind(d, &local), 0);
-  tern_endpoint six = {};
-  six.addr.family = TERN_IP_V6;
-  six.addr.u.v6.b[15] = 1;  // ::1
-  six.port = fx_->Port(4);
-  tern_test::CountingWaker &w = NewWaker();
-  tern_cx cx = w.Cx();
-  int err = 0;
-  EXPECT_EQ(tern_socket_poll_send_to(d, &cx, &six, "x", 1, &err), TERN_READY);
-  EXPECT_EQ(err, TERN_EINVAL) << tern_strerror(err);
-  EXPECT_EQ(tern_socket_connect(d, &six), TERN_EINVAL);
-}
-#endif
-
 // A listener's port listens again after its close, while the connection
 // it accepted, closed first by the server, waits in TIME-WAIT; and the
 // client, which keeps no TIME-WAIT, connects again from another port.

@@ -133,7 +133,8 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
 /* ---- set-up ---- */
 
 int tern_udp_init(tern_udp_layer *layer, tern_ip_stack *stack) {
-  if (layer == NULL || stack == NULL) {
+  /* A NULL stack is tern_ip_register's TERN_EINVAL below. */
+  if (layer == NULL) {
     return TERN_EINVAL;
   }
   memset(layer, 0, sizeof *layer);
@@ -217,7 +218,11 @@ tern_endpoint tern_udp_local(const tern_udp_sock *sock) {
 
 /* 0 if a peer endpoint is one sock may talk to: a port, and an address of
  * a family the build has and the socket is bound to; else the error
- * (tern_ip_family_check's for the family). */
+ * (tern_ip_family_check's for the family). Connect and send_to ask it,
+ * then refuse the unspecified address (RFC 1122 3.2.1.3: 0.0.0.0 is a
+ * source only) with TERN_EINVAL, as tern_endpoint_remote_check does; in
+ * here that check made the function too big to inline in send_to, 28
+ * bytes more on the IPv4-only stack. */
 static int peer_check(const tern_udp_sock *sock, const tern_endpoint *e) {
   uint8_t fam = e->addr.family;
   if (e->port == 0 || (sock->local.addr.family != TERN_IP_NONE &&
@@ -262,12 +267,15 @@ size_t tern_udp_pending(const tern_udp_sock *sock) {
 tern_poll tern_udp_poll_recv_msg(tern_udp_sock *sock, tern_cx *cx,
                                  tern_udp_msg *msg, void *buf, size_t cap,
                                  int *n) {
+  /* A connected socket's error, reported once; or, unbound, closed (a
+   * closed socket keeps its layer) or never bound (nothing to receive
+   * on, as send_to says), where err is 0. */
+  int rc = sock->err;
   if (sock->local.port == 0) {
-    *n = TERN_ECLOSED;
-    return TERN_READY;
+    rc = sock->layer != NULL ? TERN_ECLOSED : TERN_EINVAL;
   }
-  if (sock->err != 0) {
-    *n = sock->err;
+  if (rc != 0) {
+    *n = rc;
     sock->err = 0;
     return TERN_READY;
   }
@@ -337,6 +345,10 @@ tern_poll tern_udp_poll_send_to(tern_udp_sock *sock, tern_cx *cx,
     }
   }
   rc = peer_check(sock, dst);
+  /* (a connected socket's peer, which connect checked, passes) */
+  if (rc == 0 && tern_ip_addr_is_unspecified(&dst->addr)) {
+    rc = TERN_EINVAL;
+  }
   if (rc != 0) {
     goto done;
   }

@@ -155,8 +155,9 @@ int tern_udp_connect(tern_udp_sock *sock, const tern_endpoint *remote);
  * peer). READY with *err: 0 (handed to the IP layer for sending), a
  * pending error of a connected socket (reported once, nothing sent),
  * TERN_ECLOSED (the socket was closed: a send waiting then is woken),
- * TERN_EINVAL (a socket never bound, destination port 0, data NULL with
- * len > 0, a family the socket is not bound to), TERN_ENOTCONN (dst NULL
+ * TERN_EINVAL (a socket never bound, destination port 0 or the
+ * unspecified address, data NULL with len > 0, a family the socket is not
+ * bound to: what tern_udp_connect refuses), TERN_ENOTCONN (dst NULL
  * on an unconnected socket), TERN_EADDRNOTAVAIL (the socket's bound
  * address is no longer one of this host's), TERN_EAFNOSUPPORT (a family the
  * stack has no layer for, or IPv6 in an IPv4-only build), TERN_ENETUNREACH,
@@ -179,8 +180,8 @@ void tern_udp_cancel_send(tern_udp_sock *sock);
  * NULL), up to cap bytes of it copied to buf and *n its full length
  * (like recvfrom with MSG_TRUNC: *n > cap says the rest was cut off and
  * discarded); or *n a pending error of a connected socket (reported once),
- * or TERN_ECLOSED once the socket is closed. PENDING while the ring is
- * empty. */
+ * TERN_ECLOSED once the socket is closed, or TERN_EINVAL for a socket
+ * never bound (as send_to says). PENDING while the ring is empty. */
 tern_poll tern_udp_poll_recv_msg(tern_udp_sock *sock, tern_cx *cx,
                                  tern_udp_msg *msg, void *buf, size_t cap,
                                  int *n);

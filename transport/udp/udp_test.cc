@@ -979,6 +979,26 @@ TEST(UdpSend, Errors) {
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
+// The unspecified address (0.0.0.0, ::) is no destination (RFC 1122
+// 3.2.1.3: a source only), for every user of UDP: a send to it is
+// TERN_EINVAL, as a connect to it is, and nothing goes out. Before, UDP
+// routed it (by the default route here: a datagram to 0.0.0.0 went to
+// the gateway), and only the socket API's tern backend refused it. In an
+// IPv4-only build :: is of a family the build lacks, as at connect.
+TEST(UdpSend, TheUnspecifiedAddressIsNoDestination) {
+  UdpBench b;
+  ASSERT_EQ(b.Bind(7), 0);
+  EXPECT_EQ(b.SendTo(Ep(tern_ipv4(0, 0, 0, 0), 9), "x", 1), TERN_EINVAL);
+  tern_endpoint any6 = {};
+  any6.addr.family = TERN_IP_V6;
+  any6.port = 9;
+  EXPECT_EQ(b.SendTo(any6, "x", 1),
+            TERN_CONFIG_IPV6 ? TERN_EINVAL : TERN_EAFNOSUPPORT);
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+  EXPECT_EQ(b.app.wakes, 0);
+}
+
 // RFC 1122 3.2.1.3: a host's datagrams carry one of its own addresses as
 // their source. A socket bound to an address the interface has since
 // lost (a DHCP lease renewed with another address) sends nothing rather
@@ -1277,6 +1297,34 @@ TEST(UdpSend, AnErrorEndsASendThatWaits) {
   // And the socket sends again.
   EXPECT_EQ(b.SendTo(peer, "w", 1), 0);
   EXPECT_EQ(Sent(b)[28], 'w');
+}
+
+// A socket never bound has nothing to receive on: its receive is
+// TERN_EINVAL, as its send is (and as tern/socket.h has it for a
+// datagram socket never bound); once bound and closed, both are
+// TERN_ECLOSED. Before, the receive said TERN_ECLOSED for a socket that
+// had never been open.
+TEST(UdpRecv, ANeverBoundSocketIsEINVALAndAClosedOneECLOSED) {
+  UdpBench b;
+  char buf[4];
+  int n = 0, err = 0;
+  EXPECT_EQ(
+      tern_udp_poll_recv_from(&b.sock, &b.acx, nullptr, buf, sizeof buf, &n),
+      TERN_READY);
+  EXPECT_EQ(n, TERN_EINVAL);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, "x", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_EINVAL);
+  ASSERT_EQ(b.Bind(7), 0);
+  tern_udp_close(&b.sock);
+  EXPECT_EQ(
+      tern_udp_poll_recv_from(&b.sock, &b.acx, nullptr, buf, sizeof buf, &n),
+      TERN_READY);
+  EXPECT_EQ(n, TERN_ECLOSED);
+  EXPECT_EQ(tern_udp_poll_send_to(&b.sock, &b.acx, &kPeer, "x", 1, &err),
+            TERN_READY);
+  EXPECT_EQ(err, TERN_ECLOSED);
+  EXPECT_EQ(b.app.wakes, 0);
 }
 
 // Close wakes a task waiting in recv and one waiting in send (for a
