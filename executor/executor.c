@@ -253,12 +253,12 @@ void tern_executor_run(tern_executor *ex, tern_task *until) {
     }
     tern_irqstate s = tern__port_critical_enter();
     if (ex->head == NULL) {
-      tern_time deadline = 0;
-      bool has_deadline = tern_timer_queue_next(&ex->timers, &deadline);
-      if (!has_deadline || tern_time_before(tern_port_now(), deadline)) {
+      /* The timer queue is in deadline order: its first is the earliest. */
+      const tern_timer *first = ex->timers.head;
+      if (first == NULL || tern_time_before(tern_port_now(), first->deadline)) {
         ex->sleeps++;
         ex->sleeping = 1;
-        tern_port_wait(has_deadline, deadline);
+        tern_port_wait(first != NULL, first != NULL ? first->deadline : 0);
         ex->sleeping = 0;
       }
     }
