@@ -100,10 +100,16 @@ bool tern_task_done(const tern_task *task) {
   return (task->flags & TERN_TASK_DONE) != 0;
 }
 
+/* Where a pooled task's slot keeps its pool: the slot's first bytes,
+ * TERN_TASK_POOL_HDR before the task, so aligned as the task is (a
+ * tern_task holds pointers). */
+static tern_task_pool **slot_pool(const tern_task *task) {
+  return (tern_task_pool **)(void *)((uintptr_t)task - TERN_TASK_POOL_HDR);
+}
+
 static void pool_release(tern_task *task) {
-  tern_task_pool *pool;
+  tern_task_pool *pool = *slot_pool(task);
   uint8_t *slot = (uint8_t *)task - TERN_TASK_POOL_HDR;
-  memcpy(&pool, slot, sizeof pool);
   size_t i = (size_t)(slot - pool->slots) / pool->slot_size;
   tern_irqstate s = tern__port_critical_enter();
   pool->used[i / 32] &= ~(1u << (i % 32));
@@ -121,8 +127,7 @@ static void pool_release(tern_task *task) {
 static void check_slot_has_no_armed_timer(tern_executor *ex,
                                           const tern_task *task) {
   const uint8_t *slot = (const uint8_t *)task - TERN_TASK_POOL_HDR;
-  tern_task_pool *pool;
-  memcpy(&pool, slot, sizeof pool);
+  const tern_task_pool *pool = *slot_pool(task);
   uintptr_t lo = (uintptr_t)slot, hi = lo + pool->slot_size;
   tern_timer **link = &ex->timers.head;
   while (*link != NULL) {
@@ -253,12 +258,12 @@ void tern_executor_run(tern_executor *ex, tern_task *until) {
     }
     tern_irqstate s = tern__port_critical_enter();
     if (ex->head == NULL) {
-      tern_time deadline = 0;
-      bool has_deadline = tern_timer_queue_next(&ex->timers, &deadline);
-      if (!has_deadline || tern_time_before(tern_port_now(), deadline)) {
+      /* The timer queue is in deadline order: its first is the earliest. */
+      const tern_timer *first = ex->timers.head;
+      if (first == NULL || tern_time_before(tern_port_now(), first->deadline)) {
         ex->sleeps++;
         ex->sleeping = 1;
-        tern_port_wait(has_deadline, deadline);
+        tern_port_wait(first != NULL, first != NULL ? first->deadline : 0);
         ex->sleeping = 0;
       }
     }
@@ -296,8 +301,8 @@ int tern_spawn_pooled(tern_executor *ex, tern_task_pool *pool,
     return TERN_ENOMEM;
   }
   uint8_t *slot = pool->slots + i * pool->slot_size;
-  memcpy(slot, &pool, sizeof pool);
   tern_task *task = (tern_task *)(void *)(slot + TERN_TASK_POOL_HDR);
+  *slot_pool(task) = pool;
   memcpy(task, state, size);
   task->flags = TERN_TASK_POOLED;
   task->armed = 0;

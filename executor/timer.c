@@ -6,10 +6,6 @@
  * O(1). Each queue is used from its executor's task context only, so it
  * needs no critical section. */
 
-tern_time tern_now(void) {
-  return tern_port_now();
-}
-
 void tern_timer_queue_init(tern_timer_queue *q) {
   q->head = NULL;
 }

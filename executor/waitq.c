@@ -81,20 +81,17 @@ static bool detach(tern_waitq *q, tern_waiter *w) {
   return woken;
 }
 
-void tern_waitq_cancel(tern_waitq *q, tern_waiter *w) {
-  tern_irqstate s = tern__port_critical_enter();
-  bool pass_on = detach(q, w);
-  tern__port_critical_exit(s);
-  if (pass_on) {
-    tern_waitq_wake_one(q);
-  }
-}
-
 bool tern_waitq_remove(tern_waitq *q, tern_waiter *w) {
   tern_irqstate s = tern__port_critical_enter();
   bool woken = detach(q, w);
   tern__port_critical_exit(s);
   return woken;
+}
+
+void tern_waitq_cancel(tern_waitq *q, tern_waiter *w) {
+  if (tern_waitq_remove(q, w)) {
+    tern_waitq_wake_one(q); /* the wake that chose w, passed on */
+  }
 }
 
 bool tern_waitq_wake_one(tern_waitq *q) {

@@ -85,8 +85,7 @@ int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
                        uint8_t prefix_len, const tern_ipv4_addr *gateway) {
   uint32_t ip = word_of(addr), gw = word_of(gateway);
   if (iface == NULL || iface->stack == NULL || prefix_len > 32 ||
-      !host_or_none(ip) || !host_or_none(gw) ||
-      (ip != 0 && iface->mtu < TERN_IPV4_MIN_MTU)) {
+      !host_or_none(ip) || !host_or_none(gw)) {
     return TERN_EINVAL;
   }
   /* The netmask as a network-order word. */
@@ -94,28 +93,35 @@ int tern_ipv4_set_addr(tern_ip_iface *iface, const tern_ipv4_addr *addr,
   tern_put_be32(m, prefix_len == 0 ? 0 : ALL_ONES << (32 - prefix_len));
   uint32_t mask;
   memcpy(&mask, m, 4);
-  /* The address is not the subnet's own address or its broadcast. */
-  if (ip != 0 && subnet_edge(ip, mask, prefix_len)) {
-    return TERN_EINVAL;
-  }
-  /* The gateway is another host: not ours, and on the subnet not one of
-   * those two. On a device that resolves next hops (Ethernet's ARP),
-   * which reaches only its subnet, a gateway outside it would never
-   * resolve, but for a /32, which has no subnet to put one on (a DHCP
-   * lease's, a cloud's with RFC 3442 routes): its gateway is taken as
-   * on-link, as Linux's onlink routes are, and ARP asks for it. (A
-   * point-to-point device sends everything to its one peer, which is
-   * often off the subnet: PPP's /32 with the peer as gateway.) */
-  if (ip != 0 && gw != 0 &&
-      (((gw ^ ip) & mask) == 0 /* on the subnet */
-           ? gw == ip || subnet_edge(gw, mask, prefix_len)
-           : prefix_len < 32 && (iface->flags & TERN_NETDEV_NEXT_HOP) != 0)) {
-    return TERN_EINVAL;
+  uint32_t bcast = ALL_ONES;
+  if (ip != 0) {
+    /* The interface carries IPv4's smallest datagram, and the address is
+     * not the subnet's own address or its broadcast. */
+    if (iface->mtu < TERN_IPV4_MIN_MTU || subnet_edge(ip, mask, prefix_len)) {
+      return TERN_EINVAL;
+    }
+    /* The gateway is another host: not ours, and on the subnet not one
+     * of those two. On a device that resolves next hops (Ethernet's
+     * ARP), which reaches only its subnet, a gateway outside it would
+     * never resolve, but for a /32, which has no subnet to put one on (a
+     * DHCP lease's, a cloud's with RFC 3442 routes): its gateway is taken
+     * as on-link, as Linux's onlink routes are, and ARP asks for it. (A
+     * point-to-point device sends everything to its one peer, which is
+     * often off the subnet: PPP's /32 with the peer as gateway.) */
+    if (gw != 0 &&
+        (((gw ^ ip) & mask) == 0 /* on the subnet */
+             ? gw == ip || subnet_edge(gw, mask, prefix_len)
+             : prefix_len < 32 && (iface->flags & TERN_NETDEV_NEXT_HOP) != 0)) {
+      return TERN_EINVAL;
+    }
+    /* /31 and /32 have no subnet broadcast (RFC 3021). */
+    if (prefix_len <= 30) {
+      bcast = ip | ~mask;
+    }
   }
   iface->v4.addr = ip;
   iface->v4.mask = mask;
-  /* /31 and /32 have no subnet broadcast (RFC 3021). */
-  iface->v4.bcast = ip != 0 && prefix_len <= 30 ? ip | ~mask : ALL_ONES;
+  iface->v4.bcast = bcast;
   iface->v4.gateway = gw;
   return tern_netdev_set_addr(&iface->dev, (const uint8_t *)&iface->v4.addr, 4);
 }
