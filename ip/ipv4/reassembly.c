@@ -51,6 +51,13 @@ _Static_assert(TERN_PKT_MAX_BUF < OPEN,
                "hole offsets must stay below OPEN and NONE");
 _Static_assert(TERN_IPV4_REASM_OVERHEAD % 8 == 0,
                "holes must be aligned for their descriptors");
+/* No reassembled datagram outgrows the total length field (a "ping of
+ * death" is refused as too big): the most a buffer holds after the
+ * OVERHEAD, with the longest header in front, is below 65,535 bytes. */
+_Static_assert(TERN_PKT_MAX_BUF - TERN_IPV4_REASM_OVERHEAD +
+                       TERN_IPV4_MAX_HEADER_LEN <=
+                   TERN_IPV4_MAX_LEN,
+               "a reassembled datagram must fit the total length field");
 
 static dgram *meta(const tern_pkt *p) {
   return (dgram *)(void *)tern__pkt_buf(p);
@@ -147,9 +154,11 @@ static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
   }
   /* RFC 1858, RFC 3128: a first fragment must hold the transport's
    * header (its ports, TCP's flags), and a fragment at offset 8 could
-   * only rewrite it. */
+   * only rewrite it. A first fragment has MF set, so the check above
+   * left it 8 bytes at least: every other transport's header (UDP's,
+   * ICMP's) is there; only TCP's 20 need a test. */
   count = &st->drop_tiny;
-  if (f == 8 || (f == 0 && len < (h[9] == TERN_IP_PROTO_TCP ? 20u : 8u))) {
+  if (f == 8 || (f == 0 && len < 20 && h[9] == TERN_IP_PROTO_TCP)) {
     goto drop;
   }
   /* Its datagram, and the oldest one in progress (the last: the newest

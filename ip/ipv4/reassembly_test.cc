@@ -303,6 +303,9 @@ TEST(Reassembly, OverlapsDropTheDatagram) {
       // Starts in a hole and runs into the next fragment.
       {"into the next",
        {Frag(payload, 800, 800, true), Frag(evil, 0, 808, true)}},
+      // Covers a fragment and the holes on both sides of it.
+      {"around one",
+       {Frag(payload, 800, 400, true), Frag(evil, 0, 1480, true)}},
       // A last fragment with data received beyond it.
       {"last before data",
        {Frag(payload, 2000, 800, true), Frag(evil, 1000, 200, false)}},
@@ -631,6 +634,177 @@ TEST(Reassembly, InitRefusals) {
   EXPECT_EQ(tern_ipv4_reasm_init(&r, &b.v4, &ok), 0);
   EXPECT_EQ(r.cap, (2000 - TERN_IPV4_REASM_OVERHEAD) & ~7u);
   EXPECT_EQ(tern_ipv4_reasm_init(&r2, &b.v4, &ok), TERN_EALREADY);
+}
+
+// d with n bytes of options (NOPs, then an end of options) after its
+// 20-byte header.
+Bytes WithOptions(const Bytes &d, size_t n) {
+  Bytes o(d.begin(), d.begin() + 20);
+  for (size_t i = 0; i < n; i++) {
+    o.push_back(i + 1 < n ? 1 : 0);
+  }
+  o.insert(o.end(), d.begin() + 20, d.end());
+  o[0] = static_cast<uint8_t>(0x40 | (20 + n) / 4);
+  o[2] = static_cast<uint8_t>(o.size() >> 8);
+  o[3] = static_cast<uint8_t>(o.size());
+  FixIpChecksum(o);
+  return o;
+}
+
+// RFC 791 copies only some options into every fragment, so fragments'
+// headers differ in length: each one's data starts after its own header,
+// and the datagram gets fragment 0's (here with an option, its length in
+// the quote of the protocol unreachable about it).
+TEST(Reassembly, HeadersOfDifferentLengths) {
+  Reasm b;
+  Bytes payload = Pattern(3000, 5);
+  std::vector<Bytes> f = Split(payload, 1000, 0x55, 200);  // nobody's
+  f[0] = WithOptions(f[0], 4);
+  f[1] = WithOptions(f[1], 40);
+  std::vector<Bytes> out = b.Send({f[2], f[1], f[0]});
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_GT(out[0].size(), 28u + 24u);
+  EXPECT_EQ(out[0][20], TERN_ICMPV4_DEST_UNREACH);
+  Bytes q(out[0].begin() + 28, out[0].end());
+  EXPECT_EQ(q[0], 0x46);
+  EXPECT_EQ(q[2] << 8 | q[3], 24 + 3000);
+  EXPECT_EQ(tern_checksum(q.data(), 24), 0);
+  EXPECT_EQ(Bytes(q.begin() + 24, q.end()),
+            Bytes(payload.begin(),
+                  payload.begin() + static_cast<long>(q.size() - 24)));
+  // Fragment 0 with the largest header, the last with options too.
+  std::vector<Bytes> g = Split(payload, 1000, 0x56);
+  g[0] = WithOptions(g[0], 40);
+  g[2] = WithOptions(g[2], 8);
+  b.Send({g[1], g[0], g[2]});
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  b.CheckAccounting();
+}
+
+// A duplicate is ignored whatever its bytes: what came first stays, and
+// the datagram completes with it.
+TEST(Reassembly, ADuplicateWithOtherBytesLeavesTheFirst) {
+  Reasm b;
+  Bytes payload = Pattern(3000), evil = Pattern(3000, 99);
+  std::vector<Bytes> f = Split(payload, 1000), e = Split(evil, 1000);
+  b.Send({f[0], e[0], f[1], e[1], Frag(evil, 504, 1000, true), f[2]});
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  EXPECT_EQ(b.RStats().duplicates, 3u);
+  b.CheckAccounting();
+}
+
+// RFC 791's key: fragments that differ in the protocol or the
+// identification (the source: InterleavedDatagramsAreKeptApart) belong to
+// other datagrams.
+TEST(Reassembly, ProtocolAndIdentificationAreInTheKey) {
+  Reasm b(4);
+  Bytes payload = Pattern(2000);
+  Sink other(&b.stack, 252);
+  b.Send({Frag(payload, 0, 1000, true, 1),
+          Frag(payload, 1000, 1000, false, 1, 252),
+          Frag(payload, 1000, 1000, false, 2)});
+  EXPECT_TRUE(b.sink.got.empty());
+  EXPECT_TRUE(other.got.empty());
+  EXPECT_EQ(b.RStats().kept, 3u);
+  b.Send({Frag(payload, 1000, 1000, false, 1)});
+  ASSERT_EQ(b.sink.got.size(), 1u);
+  EXPECT_EQ(b.sink.got[0], payload);
+  b.CheckAccounting();
+}
+
+// A source that fragments may set DF on each fragment (so no router
+// fragments them again): they are reassembled, and DF stays in the
+// datagram's header.
+TEST(Reassembly, FragmentsWithDontFragment) {
+  Reasm b;
+  Bytes payload = Pattern(2000);
+  std::vector<Bytes> f = Split(payload, 1000, 0x57, 200);  // nobody's
+  for (Bytes &x : f) {
+    x[6] |= 0x40;
+    FixIpChecksum(x);
+  }
+  std::vector<Bytes> out = b.Send(f);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_GT(out[0].size(), 28u + 20u);
+  EXPECT_EQ(out[0][28 + 6], 0x40);  // DF, no MF, offset 0
+  EXPECT_EQ(out[0][28 + 7], 0);
+  EXPECT_EQ(b.RStats().completed, 1u);
+  b.CheckAccounting();
+}
+
+// With the largest buffers a pool has, the largest datagram (65,184
+// bytes of payload after a 60-byte header: 65,244) comes whole, and a
+// "ping of death", a fragment ending past 65,535 bytes, is refused with
+// its datagram: a buffer's room after the 96 bytes in front is less
+// than the total length allows, whatever the header's length.
+TEST(Reassembly, TheLargestDatagramAndAPingOfDeath) {
+  Bench b;
+  Sink sink(&b.stack);
+  alignas(
+      16) static uint8_t st[TERN_PKT_POOL_STORAGE_SIZE(1, TERN_PKT_MAX_BUF)];
+  tern_pkt_pool rp;
+  ASSERT_EQ(tern_pkt_pool_init(&rp, st, sizeof st, TERN_PKT_MAX_BUF), 1);
+  tern_ipv4_reasm r;
+  ASSERT_EQ(tern_ipv4_reasm_init(&r, &b.v4, &rp), 0);
+  ASSERT_EQ(r.cap, 65184u);
+  Bytes payload = Pattern(r.cap, 4);
+  std::vector<Bytes> f = Split(payload, 1440, 0x58, 200);  // nobody's
+  f[0] = WithOptions(f[0], 40);
+  std::vector<Bytes> out;
+  for (const Bytes &x : f) {
+    out = b.Exchange(x);
+  }
+  ASSERT_EQ(out.size(), 1u);  // protocol unreachable about it
+  ASSERT_GT(out[0].size(), 28u + 60u);
+  EXPECT_EQ(out[0][28] & 0x0f, 15);
+  EXPECT_EQ(out[0][28 + 2] << 8 | out[0][28 + 3], 60 + 65184);
+  EXPECT_EQ(tern_ipv4_reasm_get_stats(&r).completed, 1u);
+  // Ping of death: 1472 bytes at 0, and 100 at 65,528 (offset 8191).
+  Bytes big = Pattern(65528 + 100, 1);
+  b.Exchange(Frag(big, 0, 1472, true, 9));
+  b.Exchange(Frag(big, 65528, 100, false, 9));
+  EXPECT_TRUE(sink.got.empty());
+  tern_ipv4_reasm_stats s = tern_ipv4_reasm_get_stats(&r);
+  EXPECT_EQ(s.drop_too_big, 1u);
+  EXPECT_EQ(s.bad_datagrams, 1u);
+  EXPECT_EQ(s.kept, f.size() - 1 + 1);  // and the first of the two
+  EXPECT_EQ(r.busy, nullptr);
+  EXPECT_EQ(tern_pkt_pool_available(&rp), 1u);
+}
+
+// RFC 3128's tiny overlapping fragment attack: a first fragment with a
+// harmless TCP header, the rest at offset 16, then one at offset 8 that
+// would rewrite the flags (a later fragment winning). The last is tiny;
+// the second overlaps the first, so the datagram is dropped and no TCP
+// segment is ever delivered.
+TEST(Reassembly, Rfc3128TinyOverlappingFragments) {
+  Reasm b;
+  Sink tcp(&b.stack, TERN_IP_PROTO_TCP);
+  Bytes seg = Pattern(64), evil = Pattern(64, 1);
+  b.Send({Frag(seg, 0, 24, true, 3, TERN_IP_PROTO_TCP),
+          Frag(seg, 16, 48, false, 3, TERN_IP_PROTO_TCP),
+          Frag(evil, 8, 8, true, 3, TERN_IP_PROTO_TCP)});
+  EXPECT_TRUE(tcp.got.empty());
+  EXPECT_EQ(b.RStats().drop_overlap, 1u);
+  EXPECT_EQ(b.RStats().drop_tiny, 1u);
+  EXPECT_EQ(b.r.busy, nullptr);
+  b.CheckAccounting();
+}
+
+// The transport checks the whole datagram: a byte changed in its
+// middle fragment fails ICMP's checksum over all of it: no reply.
+TEST(Reassembly, TheChecksumCoversEveryFragment) {
+  Reasm b;
+  Bytes req = EchoRequest(2000);
+  std::vector<Bytes> f = Split(req, 1000, 0x59, TERN_IP_PROTO_ICMP);
+  ASSERT_EQ(f.size(), 3u);
+  f[1][30] ^= 1;  // a data byte: the header's checksum still holds
+  EXPECT_TRUE(b.Send(f).empty());
+  EXPECT_EQ(b.Stats().icmp_rx_drop[-TERN_ICMPV4_DROP_CHECKSUM], 1u);
+  EXPECT_EQ(b.RStats().completed, 1u);
+  b.CheckAccounting();
 }
 
 }  // namespace
