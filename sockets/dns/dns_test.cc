@@ -680,7 +680,6 @@ TEST_F(Resolver, TruncatedAgainOverTcpIsAServerError) {
   EXPECT_EQ(fake_.open_now, 0);
 }
 
-
 // A TCP answer framed with a length below a header's (0, 5), or a server
 // that closes before the whole message (or the whole prefix) is in, ends
 // the attempt at once and moves on to the next server; a length of 0
