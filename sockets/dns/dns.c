@@ -102,9 +102,11 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
     switch (r->state) {
       case ST_IDLE:
         r->result = TERN_EINVAL;
-        if (name == NULL || addrs == NULL || cap == 0) {
+        if (addrs == NULL || cap == 0) {
           goto done;
         }
+        /* (A NULL name misses in the cache and is refused by the query's
+         * build, before any socket is opened: TERN_EINVAL.) */
         if (r->cache != NULL) {
           res = tern_dns_cache_get(r->cache, name, qtype, tern_now(), addrs,
                                    cap, &found);

@@ -16,7 +16,7 @@ _Static_assert(TERN_DNS_CACHE_MAX_TTL <= 0x7fffffffu / 1000u,
                "of the millisecond clock)");
 
 int tern_dns_cache_init(tern_dns_cache *c, tern_dns_cache_entry *e, size_t n) {
-  if (e == NULL || n == 0) {
+  if (c == NULL || e == NULL || n == 0) {
     return TERN_EINVAL;
   }
   c->e = e;

@@ -65,7 +65,8 @@ typedef struct tern_dns_cache {
 } tern_dns_cache;
 
 /* Makes an empty cache of the n entries at e (caller storage, kept until
- * the cache is no longer used). TERN_EINVAL when e is NULL or n is 0. */
+ * the cache is no longer used). TERN_EINVAL when c or e is NULL or n is
+ * 0. */
 int tern_dns_cache_init(tern_dns_cache *c, tern_dns_cache_entry *e, size_t n);
 
 /* Records what a server said about name and qtype at time now (ms):

@@ -276,6 +276,13 @@ TEST(DnsCacheInit, NullEntriesAreRefused) {
   EXPECT_EQ(tern_dns_cache_init(&c, nullptr, 3), TERN_EINVAL);
 }
 
+// No cache to make is refused as every init refuses a NULL object
+// (docs/design.md 4); before, init wrote the entries through NULL.
+TEST(DnsCacheInit, NullCacheIsRefused) {
+  tern_dns_cache_entry e[2];
+  EXPECT_EQ(tern_dns_cache_init(nullptr, e, 2), TERN_EINVAL);
+}
+
 // No addresses to keep (NULL with a count), none to fill (NULL with room
 // for some) or no place for the count are bad arguments (TERN_EINVAL), as
 // the other checks here are; before, put and get went through NULL.

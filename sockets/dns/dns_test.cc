@@ -680,4 +680,34 @@ TEST_F(Resolver, TruncatedAgainOverTcpIsAServerError) {
   EXPECT_EQ(fake_.open_now, 0);
 }
 
+// A TCP answer framed with a length below a header's (0, 5), or a server
+// that closes before the whole message (or the whole prefix) is in, ends
+// the attempt at once and moves on to the next server; a length of 0
+// is not taken as "nothing yet" (it would wait out the deadline).
+TEST_F(Resolver, BadTcpFramingAndEarlyCloseMoveOnAtOnce) {
+  Init(2, 1, 1000, false);
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 0, {}, {}, true));
+  };
+  std::vector<uint8_t> first;
+  fake_.on_tcp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    if (to.addr.u.v4.b[3] == 1) {
+      return first;
+    }
+    return Framed(Answer(q, 0, {A(kQname, 9)}));
+  };
+  const std::vector<uint8_t> cases[] = {
+      {0, 0}, {0, 5, 1, 2, 3, 4, 5}, {0, 40, 0x12, 0x34}, {0}};
+  for (const std::vector<uint8_t> &c : cases) {
+    first = c;
+    ASSERT_EQ(Resolve("peer.test"), 1) << c.size();
+    EXPECT_EQ(Last(0), 9);
+    EXPECT_EQ(elapsed_, 0u) << c.size();
+  }
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_SHORT], 2u);
+  EXPECT_EQ(res_.stats.sock_errors, 2u);  // closed in the message, the prefix
+  EXPECT_EQ(fake_.conns.size(), 8u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
 }  // namespace

@@ -132,6 +132,9 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
   if (!known_qtype(qtype)) {
     return qtype == TERN_DNS_TYPE_AAAA ? TERN_EAFNOSUPPORT : TERN_EINVAL;
   }
+  if (name == NULL) {
+    return TERN_EINVAL; /* no name: as the empty one */
+  }
   /* The name first, to know its length: each label's length byte is
    * written at o once the label is copied after it. */
   size_t o = TERN_DNS_HDR_LEN;

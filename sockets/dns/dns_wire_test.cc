@@ -227,6 +227,17 @@ TEST(DnsQuery, TypeAndSpace) {
   EXPECT_EQ(r.calls, 1);  // the ID is drawn only for a query that is built
 }
 
+// No name is a bad name, as the cache and the resolver take it (the
+// empty one: TERN_EINVAL); before, the query's build read through NULL.
+TEST(DnsQuery, NullNameIsRefused) {
+  IdRng r{{1, 2}};
+  tern_rng rng = r.rng();
+  uint8_t q[TERN_DNS_QUERY_MAX];
+  EXPECT_EQ(tern_dns_query_build(q, sizeof q, nullptr, TERN_DNS_TYPE_A, &rng),
+            TERN_EINVAL);
+  EXPECT_EQ(r.calls, 0);
+}
+
 // --- Captured answers (dnsmasq 2.90) -------------------------------------
 
 TEST(DnsCaptured, AWithEdnsOpt) {
