@@ -191,10 +191,13 @@ tern_poll tern_ip_poll_room(tern_ip_stack *stack, tern_cx *cx, tern_waiter *w,
                             tern_ip_iface *iface) {
   /* A fresh waiter (or one a wake took off the queue: READY below, room
    * was made, which is checked again) finds room or waits; one still on
-   * the queue waits on. */
+   * the queue waits on. A down interface's queue holds only loopback
+   * (the link going down emptied it, and only loopback is queued while
+   * it is down), which the runner takes: a sender waits behind that
+   * alone, and a send to anything else then says the link is down. */
   for (;;) {
     if (tern_waiter_idle(w)) {
-      if (iface->txq_len < TERN_IP_TXQ_MAX || !tern_ip_iface_up(iface)) {
+      if (iface->txq_len < TERN_IP_TXQ_MAX) {
         return TERN_READY;
       }
       stack->stats.tx_waits++;

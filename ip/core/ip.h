@@ -421,8 +421,9 @@ bool tern_ip_has_family(const tern_ip_stack *stack, uint8_t family);
 
 /* Waits for room in iface's transmit queue: READY when there is (send now,
  * in the same poll: nothing else can take it before), PENDING with the
- * caller waiting on w. READY too when the interface is down (the send
- * then fails with TERN_ENETDOWN). */
+ * caller waiting on w. A down interface's queue holds only loopback,
+ * which the runner takes, so a sender waits behind that alone (a send
+ * to anything else then fails with TERN_ENETDOWN). */
 tern_poll tern_ip_poll_room(tern_ip_stack *stack, tern_cx *cx, tern_waiter *w,
                             tern_ip_iface *iface);
 

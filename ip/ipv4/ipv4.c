@@ -152,7 +152,9 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
    * two netmasks round to one: the one with bit 0 would hold the other's
    * bits) plus 2, below ALL_ONES even for a /31. The limited broadcast
    * goes out of the interface asked for, or the first, even one without
-   * an address yet (a DHCP client broadcasts from 0.0.0.0). */
+   * an address yet (a DHCP client broadcasts from 0.0.0.0). Our own
+   * address takes no link: the first interface that has it wins, up or
+   * down (Linux delivers it through lo without a carrier). */
   tern_ip_iface *best = NULL;
   uint32_t rank = 0;
   int rc = TERN_ENETUNREACH;
@@ -173,7 +175,9 @@ int tern__ipv4_route(tern_ip_layer *f, const tern_ip_addr *dst, uint8_t scope,
     } else if (a == 0) {
       continue;
     } else if (d == a) {
-      k = ALL_ONES;
+      rank = ALL_ONES;
+      best = i;
+      break;
     } else if (multicast) {
       k = 2;
     } else if (((d ^ a) & i->v4.mask) == 0) {

@@ -1344,6 +1344,70 @@ TEST(Ipv4Route, DatagramsToOurselvesLoopBack) {
   EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
 }
 
+// A datagram to one of our addresses never touches a link, so the state
+// of the link of the interface that has it does not matter: it loops
+// back (Linux delivers it through lo with the carrier lost). Before,
+// routing skipped that interface while it was down, as for any
+// destination: TERN_ENETDOWN when named, and otherwise the datagram went
+// out of another interface (here to i0's gateway, which would never
+// hand it back).
+TEST(Ipv4Route, OurAddressOnADownInterfaceStillLoopsBack) {
+  TwoIfaces t;
+  FakeProto p(253);
+  p.verdict = TERN_IP_CONSUMED;
+  ASSERT_EQ(tern_ip_register(&t.s, &p.proto), 0);
+  tern_memnetdev_set_up(&t.l1.pair, false);
+  t.Run();
+  ASSERT_FALSE(tern_ip_iface_up(&t.i1));
+  tern_ip_addr own = tern_test::Ip4(t.a1);
+  tern_ip_route r;
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &own, 2, &r), 0);
+  EXPECT_EQ(r.iface, &t.i1);
+  ASSERT_EQ(tern_ip_route_lookup(&t.s, &own, 0, &r), 0);
+  EXPECT_EQ(r.iface, &t.i1);
+  EXPECT_EQ(r.flags, TERN_IP_ROUTE_LOCAL);
+  ASSERT_EQ(SendRaw(&t.s, t.a1), 0);
+  t.Run();
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.last.flags, TERN_IP_RX_LOOPBACK);
+  EXPECT_TRUE(t.l0.TakeAll().empty());
+  EXPECT_EQ(tern_ip_get_stats(&t.s).tx_loopback, 1u);
+  EXPECT_EQ(tern_ip_get_stats(&t.s).tx_packets, 0u);
+}
+
+// A sender to ourselves on a down interface waits for room in its queue
+// as on one that is up (the runner receives what is queued and wakes
+// it). (Once routing looped such datagrams back, the room wait still
+// said READY for any down interface, so the ninth send in a row was
+// refused with TERN_EAGAIN.)
+TEST(Ipv4Route, ASenderToOurselvesOnADownInterfaceWaitsForRoom) {
+  Bench b;
+  FakeProto p(253);
+  p.verdict = TERN_IP_CONSUMED;
+  ASSERT_EQ(tern_ip_register(&b.stack, &p.proto), 0);
+  tern_memnetdev_set_up(&b.link.pair, false);
+  b.Run();
+  ASSERT_FALSE(tern_ip_iface_up(&b.iface));
+  for (int n = 0; n < TERN_IP_TXQ_MAX; n++) {
+    ASSERT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 2)), 0) << n;
+  }
+  tern_test::CountingWaker sender;
+  tern_cx scx = sender.Cx();
+  tern_waiter w = TERN_WAITER_INIT;
+  EXPECT_EQ(tern_ip_poll_room(&b.stack, &scx, &w, &b.iface), TERN_PENDING);
+  b.Run();
+  EXPECT_EQ(p.calls, TERN_IP_TXQ_MAX);
+  EXPECT_EQ(sender.Take(), 1);
+  EXPECT_EQ(tern_ip_poll_room(&b.stack, &scx, &w, &b.iface), TERN_READY);
+  ASSERT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 2)), 0);
+  b.Run();
+  EXPECT_EQ(p.calls, TERN_IP_TXQ_MAX + 1);
+  // Not so for anything else: the send says the link is down at once.
+  EXPECT_EQ(tern_ip_poll_room(&b.stack, &scx, &w, &b.iface), TERN_READY);
+  EXPECT_EQ(SendRaw(&b.stack, tern_ipv4(192, 0, 2, 1)), TERN_ENETDOWN);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
 TEST(Ipv4Runner, ADeviceThatIsFullKeepsTheRestQueued) {
   Bench b(1500, 14, 1);  // the device queues one packet
   b.Run();               // registers
