@@ -38,11 +38,16 @@ static const cp_ops *ops_of(const tern_ppp_fsm *f) {
   return f->ops;
 }
 
-/* The automaton of a network control protocol (IPCP, IPV6CP), or NULL. */
-static tern_ppp_fsm *ncp_of(tern_ppp *p, unsigned proto) {
-  return proto == TERN_PPP_PROTO_IPCP     ? &p->cp[CP_IPCP]
-         : proto == TERN_PPP_PROTO_IPV6CP ? &p->cp[CP_IPV6CP]
-                                          : NULL;
+/* The automaton of a control protocol linked (LCP, which frame_in
+ * dispatches before asking, for a Protocol-Reject; IPCP; IPV6CP when
+ * linked), or NULL. */
+static tern_ppp_fsm *cp_of(tern_ppp *p, unsigned proto) {
+  for (tern_ppp_fsm *f = p->cp; f < p->cp + 3; f++) {
+    if (f->ops != NULL && f->ops->proto == proto) {
+      return f;
+    }
+  }
+  return NULL;
 }
 
 static bool is_lcp(const tern_ppp *p, const tern_ppp_fsm *f) {
@@ -565,11 +570,12 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       /* Of a network protocol we sent: in the network phase only. An
        * NCP's number is its network protocol's with the top bit set (RFC
        * 1661 2): IPv4 or IPv6 rejected is its NCP rejected (RFC 1661 5.7:
-       * we stop sending it). */
-      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
+       * we stop sending it). Of LCP itself: RXJ- on LCP (4.3's example,
+       * unrecoverable). */
+      n = cp.data_len >= 2 ? cp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
       if (p->phase != TERN_PPP_NETWORK) {
         drop = &p->ppp_stats.not_open;
-      } else if (n == NULL || n->ops == NULL) {
+      } else if (n == NULL) {
         drop = &p->ppp_stats.bad_packet;
       } else {
         fsm_event(p, n, E_RXJ_M, NULL);
@@ -1302,7 +1308,7 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     }
     p->ppp_stats.not_open++;
     tern_pkt_free(pkt);
-  } else if ((ncp = ncp_of(p, proto)) != NULL && ncp->ops != NULL) {
+  } else if ((ncp = cp_of(p, proto)) != NULL) {
     if (p->phase == TERN_PPP_NETWORK) {
       cp_input(p, ncp, pkt);
     } else {

@@ -1725,6 +1725,27 @@ TEST_F(Ppp, IpcpRejectedByThePeerEndsTheLink) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
+// A Protocol-Reject of LCP itself is RFC 1661's example of RXJ- (4.3:
+// "a Protocol-Reject of LCP!", unrecoverable): in Opened the link goes
+// down, Terminate-Requests go out and it ends as rejected. It was
+// counted in bad_packet and the link stayed up.
+TEST_F(Ppp, AProtocolRejectOfLcpEndsTheLink) {
+  InitUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6,
+              Cat({{0xc0, 0x21}, Cp(TERN_PPP_ECHO_REQ, 1, Be32(kPeerMagic))})));
+  EXPECT_FALSE(Up());
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 0u);
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
+}
+
 // IPCP protocol-rejected once opened: IPCP's own Terminate-Request (on
 // 0x8021, not LCP's), then LCP ends the link (nothing left to carry).
 TEST_F(Ppp, IpcpProtocolRejectedWhileOpened) {
