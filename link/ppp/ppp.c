@@ -140,7 +140,8 @@ static void ctl_end(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
 
 /* ---- the automaton (RFC 1661 section 4) ---- */
 
-/* Its events (section 4.1; RUC, RXJ+ and RXR need no transition). */
+/* Its events (section 4.1; RUC and RXR need no transition, RXJ+ one:
+ * cp_input makes it). */
 enum {
   E_UP,
   E_DOWN,
@@ -559,8 +560,15 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       } else if (cp.data[0] >= TERN_PPP_CONF_REQ &&
                  cp.data[0] <= TERN_PPP_TERM_ACK) {
         ev = E_RXJ_M;
-      } else if (lcp && cp.data[0] == TERN_PPP_ECHO_REQ) {
-        p->echo.on = 0;
+      } else {
+        if (lcp && cp.data[0] == TERN_PPP_ECHO_REQ) {
+          p->echo.on = 0;
+        }
+        /* RXJ+'s one transition (RFC 1661 4.1): Ack-Rcvd to Req-Sent,
+         * the timer running on. */
+        if (f->state == S_ACK_RCVD) {
+          f->state = S_REQ_SENT;
+        }
       }
       break;
     case TERN_PPP_PROTO_REJ:

@@ -1342,6 +1342,28 @@ TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
+// RXJ+ (a Code-Reject of a code we can do without) in Ack-Rcvd goes back
+// to Req-Sent (RFC 1661 4.1's table, as pppd does): the peer's Ack no
+// longer counts, so its request is acked without opening LCP, and our
+// next request, acked, opens it. In other states RXJ+ changes nothing.
+TEST_F(Ppp, ACodeRejectInAckRcvdGoesBackToReqSent) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  AckOurs(req);  // Ack-Rcvd
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CODE_REJ, 1, Cp(TERN_PPP_CODE_REJ, 1, {42, 1, 0, 4})));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x40, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);  // Ack-Sent
+  EXPECT_TRUE(Sent().empty());                    // not opened: no IPCP request
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_ESTABLISH);
+  Advance(1000);
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  AckOurs(req);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+}
+
 // LCP leaving Opened for Closing or Stopping, whatever the cause, is RFC
 // 1661's Terminate phase (3.2) until it finishes: the peer's
 // Terminate-Request (Stopping, our Terminate-Ack) and RXJ- (Stopping, our
