@@ -1300,12 +1300,20 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     return NULL;
   }
   tern_pkt_pull(pkt, (size_t)hl);
-  bool lcp_open = p->cp[CP_LCP].state == S_OPENED;
   tern_ppp_fsm *ncp;
   if (proto == TERN_PPP_PROTO_LCP) {
     cp_input(p, &p->cp[CP_LCP], pkt);
-  } else if (!lcp_open) {
-    p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
+  } else if (p->cp[CP_LCP].state != S_OPENED) {
+    p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until it is opened */
+    tern_pkt_free(pkt);
+  } else if (proto == TERN_PPP_PROTO_PAP) {
+    pap_input(p, pkt);
+  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input) {
+    p->chap_input(p, pkt);
+  } else if (p->phase != TERN_PPP_NETWORK) {
+    /* 3.5: then only LCP and authentication until the network phase,
+     * the rest silently discarded. */
+    p->ppp_stats.not_open++;
     tern_pkt_free(pkt);
   } else if (proto == TERN_PPP_PROTO_IPV4 || proto == TERN_PPP_PROTO_IPV6) {
     if (p->up &
@@ -1317,16 +1325,7 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     p->ppp_stats.not_open++;
     tern_pkt_free(pkt);
   } else if ((ncp = cp_of(p, proto)) != NULL) {
-    if (p->phase == TERN_PPP_NETWORK) {
-      cp_input(p, ncp, pkt);
-    } else {
-      p->ppp_stats.not_open++;
-      tern_pkt_free(pkt);
-    }
-  } else if (proto == TERN_PPP_PROTO_PAP) {
-    pap_input(p, pkt);
-  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input != NULL) {
-    p->chap_input(p, pkt);
+    cp_input(p, ncp, pkt);
   } else {
     /* RFC 1661 5.7: Protocol-Reject, the protocol and the information. */
     p->ppp_stats.proto_rej++;

@@ -662,6 +662,35 @@ TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
   ExpectNoAuthAfterwards();
 }
 
+// RFC 1661 3.5: in the authentication phase only LCP and authentication
+// packets are taken, all others silently discarded (pppd too): a
+// protocol we do not know (CCP here) is counted in not_open, not
+// protocol-rejected (which told the peer to stop it for good before the
+// network phase began); once there it is protocol-rejected.
+TEST_F(Ppp, AnUnknownProtocolWhileAuthenticatingIsDiscarded) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  LcpUp(Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+             Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  Sent();
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  uint32_t not_open = st->not_open;
+  Bytes ccp = Cp(TERN_PPP_CONF_REQ, 1, {});
+  PeerSend(0x80fd, ccp);
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->not_open, not_open + 1);
+  EXPECT_EQ(st->proto_rej, 0u);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, auth.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  PeerSend(0x80fd, ccp);
+  Frame rej = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ);
+  EXPECT_EQ(rej.data(), Cat({{0x80, 0xfd}, ccp}));
+  EXPECT_EQ(st->proto_rej, 1u);
+}
+
 // An Authenticate-Ack is taken only after a request of ours went out in
 // this authentication phase (RFC 1334 2.2.2: its identifier is the
 // request's), as CHAP's Success is. With no buffer for the first request,
