@@ -1308,7 +1308,7 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     tern_pkt_free(pkt);
   } else if (proto == TERN_PPP_PROTO_PAP) {
     pap_input(p, pkt);
-  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input) {
+  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input != NULL) {
     p->chap_input(p, pkt);
   } else if (p->phase != TERN_PPP_NETWORK) {
     /* 3.5: then only LCP and authentication until the network phase,
