@@ -18,8 +18,9 @@
 static void chap_input(tern_ppp *p, tern_pkt *pkt) {
   tern_ppp_cp cp;
   bool again = p->phase == TERN_PPP_NETWORK;
+  /* The core passes CHAP on once LCP is opened: in the authentication
+   * or the network phase. */
   if (tern_ppp_cp_parse(tern_pkt_data(pkt), tern_pkt_len(pkt), &cp) != 0 ||
-      (p->phase != TERN_PPP_AUTHENTICATE && !again) ||
       p->auth != TERN__PPP_AUTH_CHAP) {
     p->ppp_stats.bad_packet++;
     tern_pkt_free(pkt);

@@ -99,8 +99,8 @@ static size_t end_frame(tern_ppp_hdlc_decoder *d) {
     d->stats.aborted++; /* 7D 7E (RFC 1662 section 4.2) */
   } else if (d->len == 0) {
     /* empty (between frames) */
-  } else if (d->len <= d->fcs_kind->len) {
-    d->stats.too_short++;
+  } else if (d->len < d->fcs_kind->len + 2u) {
+    d->stats.too_short++; /* under 4 octets, FCS-32 6 (RFC 1662 4.3) */
   } else if (d->fcs != d->fcs_kind->good) {
     d->stats.bad_fcs++;
   } else {

@@ -69,7 +69,7 @@ extern const tern_ppp_fcs tern_ppp_hdlc_fcs32;
  * aborted (empty frames, two flags in a row, are normal and not frames). */
 typedef struct tern_ppp_hdlc_stats {
   uint32_t frames;    /* good frames delivered */
-  uint32_t too_short; /* fewer bytes than the FCS plus one */
+  uint32_t too_short; /* fewer bytes than the FCS plus two */
   uint32_t bad_fcs;
   uint32_t too_long;  /* longer than the buffer */
   uint32_t aborted;   /* 7D 7E: the sender aborted the frame */

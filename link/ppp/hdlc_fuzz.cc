@@ -2,7 +2,8 @@
 // buffer's size (0..255, allocated at exactly that size so ASan sees an
 // overrun), byte 1 the FCS size and a receive ACCM; the rest is decoded
 // twice: all at once and byte by byte. Both runs must give the same
-// frames and counters; every frame must be 1..size - FCS bytes and must
+// frames and counters; every frame must be 2..size - FCS bytes (RFC 1662
+// 4.3: 4 octets at least with FCS-16, 6 with FCS-32) and must
 // re-encode and decode back to itself.
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ std::vector<Bytes> Run(const uint8_t *in, size_t n, size_t cap,
     size_t frame_len;
     size_t used = tern_ppp_hdlc_feed(&d, in + off, piece, &frame_len);
     if (frame_len > 0) {
-      Check(frame_len + fcs->len <= cap);
+      Check(frame_len >= 2 && frame_len + fcs->len <= cap);
       out.emplace_back(buf, buf + frame_len);
     } else if (used == 0) {
       Check(buf == nullptr);

@@ -226,7 +226,7 @@ TEST(HdlcEncode, AccmChoosesWhatIsEscaped) {
 TEST(HdlcDecode, Fcs32RoundTrip) {
   std::mt19937 rng(7);
   for (int i = 0; i < 200; i++) {
-    Bytes f(1 + rng() % 300);
+    Bytes f(2 + rng() % 299);  // 4 octets at least with the FCS (RFC 1662 4.3)
     for (auto &b : f) {
       b = (uint8_t)(rng() % 4 == 0 ? 0x7d + rng() % 2 : rng());
     }
@@ -270,6 +270,27 @@ TEST(HdlcDecode, MalformedFramesDroppedAndCounted) {
     EXPECT_EQ(d.stats.too_short, 2u);
     EXPECT_EQ(d.stats.too_long, 1u);
     EXPECT_EQ(d.stats.frames, 4u);
+  }
+}
+
+// RFC 1662 4.3: a frame of fewer than 4 octets with FCS-16 (6 with
+// FCS-32) is silently discarded, whatever its FCS. One octet of content
+// and a good FCS (a compressed protocol field with no information) was
+// delivered: an empty IPv4 packet (0x21) went up to the IP layer.
+TEST(HdlcDecode, FramesUnderFourOctetsAreTooShort) {
+  const tern_ppp_fcs *kinds[] = {TERN_PPP_FCS16, TERN_PPP_FCS32};
+  for (const tern_ppp_fcs *k : kinds) {
+    Bytes in = Encode({0x21}, 0, k);
+    Bytes two = Encode({0x00, 0x21}, 0, k);  // the shortest good frame
+    in.insert(in.end(), two.begin(), two.end());
+    uint8_t buf[32];
+    tern_ppp_hdlc_decoder d;
+    tern_ppp_hdlc_decoder_init(&d, buf, sizeof buf);
+    tern_ppp_hdlc_decoder_config(&d, 0, k);
+    auto got = Decode(&d, in.data(), in.size(), 1000);
+    EXPECT_EQ(got, std::vector<Bytes>(1, Bytes({0x00, 0x21})));
+    EXPECT_EQ(d.stats.too_short, 1u);
+    EXPECT_EQ(d.stats.frames, 1u);
   }
 }
 

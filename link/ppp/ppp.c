@@ -38,11 +38,16 @@ static const cp_ops *ops_of(const tern_ppp_fsm *f) {
   return f->ops;
 }
 
-/* The automaton of a network control protocol (IPCP, IPV6CP), or NULL. */
-static tern_ppp_fsm *ncp_of(tern_ppp *p, unsigned proto) {
-  return proto == TERN_PPP_PROTO_IPCP     ? &p->cp[CP_IPCP]
-         : proto == TERN_PPP_PROTO_IPV6CP ? &p->cp[CP_IPV6CP]
-                                          : NULL;
+/* The automaton of a control protocol linked (LCP, which frame_in
+ * dispatches before asking, for a Protocol-Reject; IPCP; IPV6CP when
+ * linked), or NULL. */
+static tern_ppp_fsm *cp_of(tern_ppp *p, unsigned proto) {
+  for (tern_ppp_fsm *f = p->cp; f < p->cp + 3; f++) {
+    if (f->ops != NULL && f->ops->proto == proto) {
+      return f;
+    }
+  }
+  return NULL;
 }
 
 static bool is_lcp(const tern_ppp *p, const tern_ppp_fsm *f) {
@@ -135,7 +140,8 @@ static void ctl_end(tern_ppp *p, tern_pkt *pkt, uint16_t proto, unsigned code,
 
 /* ---- the automaton (RFC 1661 section 4) ---- */
 
-/* Its events (section 4.1; RUC, RXJ+ and RXR need no transition). */
+/* Its events (section 4.1; RUC and RXR need no transition, RXJ+ one:
+ * cp_input makes it). */
 enum {
   E_UP,
   E_DOWN,
@@ -554,8 +560,15 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       } else if (cp.data[0] >= TERN_PPP_CONF_REQ &&
                  cp.data[0] <= TERN_PPP_TERM_ACK) {
         ev = E_RXJ_M;
-      } else if (lcp && cp.data[0] == TERN_PPP_ECHO_REQ) {
-        p->echo.on = 0;
+      } else {
+        if (lcp && cp.data[0] == TERN_PPP_ECHO_REQ) {
+          p->echo.on = 0;
+        }
+        /* RXJ+'s one transition (RFC 1661 4.1): Ack-Rcvd to Req-Sent,
+         * the timer running on. */
+        if (f->state == S_ACK_RCVD) {
+          f->state = S_REQ_SENT;
+        }
       }
       break;
     case TERN_PPP_PROTO_REJ:
@@ -565,11 +578,12 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       /* Of a network protocol we sent: in the network phase only. An
        * NCP's number is its network protocol's with the top bit set (RFC
        * 1661 2): IPv4 or IPv6 rejected is its NCP rejected (RFC 1661 5.7:
-       * we stop sending it). */
-      n = cp.data_len >= 2 ? ncp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
+       * we stop sending it). Of LCP itself: RXJ- on LCP (4.3's example,
+       * unrecoverable). */
+      n = cp.data_len >= 2 ? cp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
       if (p->phase != TERN_PPP_NETWORK) {
         drop = &p->ppp_stats.not_open;
-      } else if (n == NULL || n->ops == NULL) {
+      } else if (n == NULL) {
         drop = &p->ppp_stats.bad_packet;
       } else {
         fsm_event(p, n, E_RXJ_M, NULL);
@@ -1286,12 +1300,20 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     return NULL;
   }
   tern_pkt_pull(pkt, (size_t)hl);
-  bool lcp_open = p->cp[CP_LCP].state == S_OPENED;
   tern_ppp_fsm *ncp;
   if (proto == TERN_PPP_PROTO_LCP) {
     cp_input(p, &p->cp[CP_LCP], pkt);
-  } else if (!lcp_open) {
-    p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until then */
+  } else if (p->cp[CP_LCP].state != S_OPENED) {
+    p->ppp_stats.not_open++; /* RFC 1661 3.4: only LCP until it is opened */
+    tern_pkt_free(pkt);
+  } else if (proto == TERN_PPP_PROTO_PAP) {
+    pap_input(p, pkt);
+  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input != NULL) {
+    p->chap_input(p, pkt);
+  } else if (p->phase != TERN_PPP_NETWORK) {
+    /* 3.5: then only LCP and authentication until the network phase,
+     * the rest silently discarded. */
+    p->ppp_stats.not_open++;
     tern_pkt_free(pkt);
   } else if (proto == TERN_PPP_PROTO_IPV4 || proto == TERN_PPP_PROTO_IPV6) {
     if (p->up &
@@ -1302,17 +1324,8 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
     }
     p->ppp_stats.not_open++;
     tern_pkt_free(pkt);
-  } else if ((ncp = ncp_of(p, proto)) != NULL && ncp->ops != NULL) {
-    if (p->phase == TERN_PPP_NETWORK) {
-      cp_input(p, ncp, pkt);
-    } else {
-      p->ppp_stats.not_open++;
-      tern_pkt_free(pkt);
-    }
-  } else if (proto == TERN_PPP_PROTO_PAP) {
-    pap_input(p, pkt);
-  } else if (proto == TERN_PPP_PROTO_CHAP && p->chap_input != NULL) {
-    p->chap_input(p, pkt);
+  } else if ((ncp = cp_of(p, proto)) != NULL) {
+    cp_input(p, ncp, pkt);
   } else {
     /* RFC 1661 5.7: Protocol-Reject, the protocol and the information. */
     p->ppp_stats.proto_rej++;

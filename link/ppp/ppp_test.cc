@@ -662,6 +662,35 @@ TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
   ExpectNoAuthAfterwards();
 }
 
+// RFC 1661 3.5: in the authentication phase only LCP and authentication
+// packets are taken, all others silently discarded (pppd too): a
+// protocol we do not know (CCP here) is counted in not_open, not
+// protocol-rejected (which told the peer to stop it for good before the
+// network phase began); once there it is protocol-rejected.
+TEST_F(Ppp, AnUnknownProtocolWhileAuthenticatingIsDiscarded) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  LcpUp(Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+             Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  Sent();
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  uint32_t not_open = st->not_open;
+  Bytes ccp = Cp(TERN_PPP_CONF_REQ, 1, {});
+  PeerSend(0x80fd, ccp);
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(st->not_open, not_open + 1);
+  EXPECT_EQ(st->proto_rej, 0u);
+  PeerSend(TERN_PPP_PROTO_PAP, Cp(TERN_PAP_AUTH_ACK, auth.id(), {0}));
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  PeerSend(0x80fd, ccp);
+  Frame rej = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ);
+  EXPECT_EQ(rej.data(), Cat({{0x80, 0xfd}, ccp}));
+  EXPECT_EQ(st->proto_rej, 1u);
+}
+
 // An Authenticate-Ack is taken only after a request of ours went out in
 // this authentication phase (RFC 1334 2.2.2: its identifier is the
 // request's), as CHAP's Success is. With no buffer for the first request,
@@ -1342,6 +1371,28 @@ TEST_F(Ppp, ACodeRejectOfAConfigureOrTerminateCodeEndsTheAutomaton) {
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
+// RXJ+ (a Code-Reject of a code we can do without) in Ack-Rcvd goes back
+// to Req-Sent (RFC 1661 4.1's table, as pppd does): the peer's Ack no
+// longer counts, so its request is acked without opening LCP, and our
+// next request, acked, opens it. In other states RXJ+ changes nothing.
+TEST_F(Ppp, ACodeRejectInAckRcvdGoesBackToReqSent) {
+  Init(Default());
+  Frame req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  AckOurs(req);  // Ack-Rcvd
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CODE_REJ, 1, Cp(TERN_PPP_CODE_REJ, 1, {42, 1, 0, 4})));
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_CONF_REQ, 0x40, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);  // Ack-Sent
+  EXPECT_TRUE(Sent().empty());                    // not opened: no IPCP request
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_ESTABLISH);
+  Advance(1000);
+  req = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_REQ);
+  AckOurs(req);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_NETWORK);
+  Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+}
+
 // LCP leaving Opened for Closing or Stopping, whatever the cause, is RFC
 // 1661's Terminate phase (3.2) until it finishes: the peer's
 // Terminate-Request (Stopping, our Terminate-Ack) and RXJ- (Stopping, our
@@ -1722,6 +1773,27 @@ TEST_F(Ppp, IpcpRejectedByThePeerEndsTheLink) {
            Cp(TERN_PPP_PROTO_REJ, 5, {0x80, 0x21, 1, 1, 0, 4}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
   EXPECT_FALSE(Up());
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
+}
+
+// A Protocol-Reject of LCP itself is RFC 1661's example of RXJ- (4.3:
+// "a Protocol-Reject of LCP!", unrecoverable): in Opened the link goes
+// down, Terminate-Requests go out and it ends as rejected. It was
+// counted in bad_packet and the link stayed up.
+TEST_F(Ppp, AProtocolRejectOfLcpEndsTheLink) {
+  InitUp();
+  ASSERT_TRUE(Up());
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6,
+              Cat({{0xc0, 0x21}, Cp(TERN_PPP_ECHO_REQ, 1, Be32(kPeerMagic))})));
+  EXPECT_FALSE(Up());
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  EXPECT_EQ(tern_ppp_get_stats(&ppp_)->bad_packet, 0u);
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
 }
 
