@@ -919,24 +919,12 @@ void StartActors(RaceWorld *w) {
 }
 
 void RunActors(RaceWorld *w) {
-  if (getenv("DBGW"))
-    fprintf(stderr, "RUN start t %u\n", tern_now());
   RunUntil(
       &w->ex, 600000, [&] { return w->aa.done && w->bb.done; },
       [&] {
         w->a_closing |= w->aa.c->state == TERN_TCP_CLOSING;
         w->b_closing |=
             w->bb.c != nullptr && w->bb.c->state == TERN_TCP_CLOSING;
-        if (getenv("DBGW") && tern_now() % 200 == 0)
-          fprintf(stderr,
-                  "t %u A %s wnd %u una %u nxt %u max %u slen %u B %s unread "
-                  "%u slot %s\n",
-                  tern_now(), tern_tcp_state_name(w->aa.c->state),
-                  w->aa.c->snd_wnd, w->aa.c->snd_una, w->aa.c->snd_nxt,
-                  w->aa.c->snd_max, w->aa.c->slen,
-                  w->bb.c ? tern_tcp_state_name(w->bb.c->state) : "-",
-                  w->bb.c ? w->bb.c->rcv.unread : 0,
-                  tern_tcp_state_name(w->server.slots[0].state));
         if (w->bb.c != nullptr && w->bb.c->state == TERN_TCP_TIME_WAIT)
           w->b_time_wait = true;
         else if (w->b_time_wait && w->b_time_wait_end == 0)
@@ -947,14 +935,6 @@ void RunActors(RaceWorld *w) {
       });
   EXPECT_TRUE(w->aa.done);
   EXPECT_TRUE(w->bb.done);
-  if (getenv("DBGW"))
-    fprintf(stderr,
-            "RUN end t %u A err %d %d B got %zu a stats rtx %u to %u; b "
-            "rx_dropped %u nc %u cookies_bad %u\n",
-            tern_now(), w->aa.connect_err, w->aa.close_err, w->bb.got,
-            w->a.tcp.stats.retransmits, w->a.tcp.stats.timeouts,
-            w->b.tcp.stats.rx_dropped, w->b.tcp.stats.rx_no_conn,
-            w->b.tcp.stats.cookies_bad);
 }
 
 // Afterwards every connection's storage is free again: once TIME-WAIT is
