@@ -507,6 +507,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
   uint32_t *drop = NULL; /* where a packet not acted on is counted */
   size_t kept;
   tern_ppp_fsm *n;
+  unsigned rp;
   switch (cp.code) {
     case TERN_PPP_CONF_REQ:
       /* Judged (nothing changes); answered by the automaton's action. */
@@ -578,11 +579,20 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       /* Of a network protocol we sent: in the network phase only. An
        * NCP's number is its network protocol's with the top bit set (RFC
        * 1661 2): IPv4 or IPv6 rejected is its NCP rejected (RFC 1661 5.7:
-       * we stop sending it). Of LCP itself: RXJ- on LCP (4.3's example,
-       * unrecoverable). */
-      n = cp.data_len >= 2 ? cp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
-      if (p->phase != TERN_PPP_NETWORK) {
-        drop = &p->ppp_stats.not_open;
+       * we stop sending it). Of LCP itself, LCP opened: RXJ- on LCP
+       * (4.3's example, unrecoverable), authenticating too. Of the
+       * authentication protocol we run, while we authenticate: it will
+       * never be answered, authentication fails (as pppd's). */
+      rp = cp.data_len >= 2 ? tern_be16(cp.data) : 0;
+      n = cp_of(p, rp | 0x8000);
+      if (p->phase + (n == f) < TERN_PPP_NETWORK) {
+        /* PAP's number is 0xc023, CHAP's 0xc223 (auth 1 and 2). */
+        if (p->phase == TERN_PPP_AUTHENTICATE &&
+            rp == TERN_PPP_PROTO_PAP - 0x200u + (p->auth << 9)) {
+          lcp_fail(p, TERN_PPP_FAIL_AUTH);
+        } else {
+          drop = &p->ppp_stats.not_open;
+        }
       } else if (n == NULL) {
         drop = &p->ppp_stats.bad_packet;
       } else {
@@ -972,9 +982,10 @@ static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
   if (type != TERN_IPCP_ADDR || *len != 4) {
     return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
   }
-  if (!ipcp_usable(val[0], false)) {
+  if (!ipcp_usable(val[0], false) || memcmp(val, p->v4.local, 4) == 0) {
     /* The peer asks for an address (0.0.0.0, RFC 1332 3.3), or proposes
-     * one no host can have: ours to give, or none. */
+     * one no host can have, or ours (two ends with one address cannot
+     * reach each other): ours to give, or none. */
     if (tern_ld32(p->cfg.peer_addr) == 0) {
       return TERN_PPP_CONF_REJ;
     }
