@@ -753,9 +753,10 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
         break;
       }
       uint32_t m = tern_be32(val);
-      if (m == 0 || (p->magic != 0 && m == p->magic)) {
+      if (m == 0 || m == p->magic) {
         /* Our own number back: maybe a looped line (RFC 1661 6.4). Both
-         * sides pick new numbers; if it keeps coming back, it is one. */
+         * sides pick new numbers; if it keeps coming back, it is one.
+         * (Ours is 0 only when rejected: then m == 0 is all it tests.) */
         if (mode == WRITE_NAK) {
           if (m != 0) {
             p->loops++;
