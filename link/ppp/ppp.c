@@ -1339,10 +1339,10 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
   } else if ((ncp = cp_of(p, proto)) != NULL) {
     cp_input(p, ncp, pkt);
   } else {
-    /* RFC 1661 5.7: Protocol-Reject, the protocol and the information. */
+    /* RFC 1661 5.7: Protocol-Reject, the protocol and the information,
+     * after the header ctl_send writes (one push for both). */
     p->ppp_stats.proto_rej++;
-    tern_put_be16(tern_pkt_push(pkt, 2), proto);
-    tern_pkt_push(pkt, 4);
+    tern_put_be16(tern_pkt_push(pkt, 6) + 4, proto);
     /* Only with LCP opened, when no request of LCP's waits: its next
      * identifier, as the captured peer numbers it too. */
     ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ, ++p->cp[CP_LCP].id,
