@@ -507,6 +507,7 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
   uint32_t *drop = NULL; /* where a packet not acted on is counted */
   size_t kept;
   tern_ppp_fsm *n;
+  unsigned rp;
   switch (cp.code) {
     case TERN_PPP_CONF_REQ:
       /* Judged (nothing changes); answered by the automaton's action. */
@@ -578,11 +579,20 @@ static void cp_input(tern_ppp *p, tern_ppp_fsm *f, tern_pkt *pkt) {
       /* Of a network protocol we sent: in the network phase only. An
        * NCP's number is its network protocol's with the top bit set (RFC
        * 1661 2): IPv4 or IPv6 rejected is its NCP rejected (RFC 1661 5.7:
-       * we stop sending it). Of LCP itself: RXJ- on LCP (4.3's example,
-       * unrecoverable). */
-      n = cp.data_len >= 2 ? cp_of(p, tern_be16(cp.data) | 0x8000) : NULL;
-      if (p->phase != TERN_PPP_NETWORK) {
-        drop = &p->ppp_stats.not_open;
+       * we stop sending it). Of LCP itself, LCP opened: RXJ- on LCP
+       * (4.3's example, unrecoverable), authenticating too. Of the
+       * authentication protocol we run, while we authenticate: it will
+       * never be answered, authentication fails (as pppd's). */
+      rp = cp.data_len >= 2 ? tern_be16(cp.data) : 0;
+      n = cp_of(p, rp | 0x8000);
+      if (p->phase + (n == f) < TERN_PPP_NETWORK) {
+        /* PAP's number is 0xc023, CHAP's 0xc223 (auth 1 and 2). */
+        if (p->phase == TERN_PPP_AUTHENTICATE &&
+            rp == TERN_PPP_PROTO_PAP - 0x200u + (p->auth << 9)) {
+          lcp_fail(p, TERN_PPP_FAIL_AUTH);
+        } else {
+          drop = &p->ppp_stats.not_open;
+        }
       } else if (n == NULL) {
         drop = &p->ppp_stats.bad_packet;
       } else {
@@ -743,9 +753,10 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
         break;
       }
       uint32_t m = tern_be32(val);
-      if (m == 0 || (p->magic != 0 && m == p->magic)) {
+      if (m == 0 || m == p->magic) {
         /* Our own number back: maybe a looped line (RFC 1661 6.4). Both
-         * sides pick new numbers; if it keeps coming back, it is one. */
+         * sides pick new numbers; if it keeps coming back, it is one.
+         * (Ours is 0 only when rejected: then m == 0 is all it tests.) */
         if (mode == WRITE_NAK) {
           if (m != 0) {
             p->loops++;
@@ -972,9 +983,10 @@ static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
   if (type != TERN_IPCP_ADDR || *len != 4) {
     return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
   }
-  if (!ipcp_usable(val[0], false)) {
+  if (!ipcp_usable(val[0], false) || memcmp(val, p->v4.local, 4) == 0) {
     /* The peer asks for an address (0.0.0.0, RFC 1332 3.3), or proposes
-     * one no host can have: ours to give, or none. */
+     * one no host can have, or ours (two ends with one address cannot
+     * reach each other): ours to give, or none. */
     if (tern_ld32(p->cfg.peer_addr) == 0) {
       return TERN_PPP_CONF_REJ;
     }
@@ -1327,10 +1339,10 @@ static tern_pkt *frame_in(tern_ppp *p, size_t len) {
   } else if ((ncp = cp_of(p, proto)) != NULL) {
     cp_input(p, ncp, pkt);
   } else {
-    /* RFC 1661 5.7: Protocol-Reject, the protocol and the information. */
+    /* RFC 1661 5.7: Protocol-Reject, the protocol and the information,
+     * after the header ctl_send writes (one push for both). */
     p->ppp_stats.proto_rej++;
-    tern_put_be16(tern_pkt_push(pkt, 2), proto);
-    tern_pkt_push(pkt, 4);
+    tern_put_be16(tern_pkt_push(pkt, 6) + 4, proto);
     /* Only with LCP opened, when no request of LCP's waits: its next
      * identifier, as the captured peer numbers it too. */
     ctl_send(p, pkt, TERN_PPP_PROTO_LCP, TERN_PPP_PROTO_REJ, ++p->cp[CP_LCP].id,

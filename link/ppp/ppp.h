@@ -106,7 +106,9 @@ typedef enum tern_ppp_fail {
   TERN_PPP_FAIL_LOOPBACK = 2,   /* our magic number came back: looped line */
   TERN_PPP_FAIL_AUTH = 3,       /* the peer refused our credentials, or
                                    never answered them, or wanted
-                                   authentication we cannot do */
+                                   authentication we cannot do, or
+                                   Protocol-Rejected the protocol it
+                                   asked us to authenticate with */
   TERN_PPP_FAIL_PEER_DEAD = 4,  /* the keepalive went unanswered */
   TERN_PPP_FAIL_TERMINATED = 5, /* the peer or tern_ppp_close ended it */
   TERN_PPP_FAIL_CLOSED = 6,     /* the stream ended or failed */

@@ -612,6 +612,41 @@ TEST_F(Ppp, IpcpNaksOrRejectsAPeerAddressNoHostCanHave) {
   EXPECT_EQ(Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK).id(), id);
 }
 
+// The peer proposing our own address for itself: two ends with one
+// address cannot route to each other, so it is naked with peer_addr as
+// an address no host can have is (rejected without one to give). It was
+// acked.
+class PppOurAddress : public Ppp {
+ protected:
+  void Run(bool give) {
+    tern_ppp_config c = Default();
+    memcpy(c.local_addr, "\x0a\x00\x00\x02", 4);
+    if (give) {
+      memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);
+    }
+    Init(c);
+    LcpUp();
+    Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPCP_ADDR, {10, 0, 0, 2})));
+    Frame a = Expect(TERN_PPP_PROTO_IPCP,
+                     give ? TERN_PPP_CONF_NAK : TERN_PPP_CONF_REJ);
+    EXPECT_EQ(a.data(),
+              Opt(TERN_IPCP_ADDR, {10, 0, 0, (uint8_t)(give ? 1 : 2)}));
+    // Another address is acked.
+    PeerSend(TERN_PPP_PROTO_IPCP,
+             Cp(TERN_PPP_CONF_REQ, 2, Opt(TERN_IPCP_ADDR, {10, 0, 0, 9})));
+    Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK);
+  }
+};
+
+TEST_F(PppOurAddress, NakedWithPeerAddr) {
+  Run(true);
+}
+TEST_F(PppOurAddress, RejectedWithoutOneToGive) {
+  Run(false);
+}
+
 TEST_F(Ppp, DnsServersAskedForAndLearnt) {
   tern_ppp_config c = Default();
   c.want_dns = 2;
@@ -1795,6 +1830,80 @@ TEST_F(Ppp, AProtocolRejectOfLcpEndsTheLink) {
   }
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
   EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
+}
+
+// The same while we authenticate: LCP is opened, and a Protocol-Reject of
+// LCP is unrecoverable whatever the phase (RFC 1661 4.3). It was counted
+// in not_open and the link stayed up. A Protocol-Reject of a network
+// protocol then is still not acted on (we sent none before the network
+// phase).
+TEST_F(Ppp, AProtocolRejectOfLcpWhileAuthenticatingEndsTheLink) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+  Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
+  uint32_t not_open = st->not_open;
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0x80, 0x21, 1, 1, 0, 4}));
+  EXPECT_EQ(st->not_open, not_open + 1);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 7,
+              Cat({{0xc0, 0x21}, Cp(TERN_PPP_ECHO_REQ, 1, Be32(kPeerMagic))})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(st->not_open, not_open + 1);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+  for (int i = 0; i < 3; i++) {
+    Advance(1000);
+  }
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_REJECTED);
+}
+
+// A Protocol-Reject of the authentication protocol we run (PAP, or CHAP)
+// while we authenticate: the peer will never answer it, so the link ends
+// at once as an authentication failure (pppd: "PAP authentication failed
+// due to protocol-reject"). Our PAP requests went on until Max-Configure
+// (30 s by default) and CHAP waited as long.
+TEST_F(Ppp, AProtocolRejectOfPapEndsTheLinkAtOnce) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
+  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  PeerSend(
+      TERN_PPP_PROTO_LCP,
+      Cp(TERN_PPP_PROTO_REJ, 6,
+         Cat({{0xc0, 0x23}, Cp(TERN_PAP_AUTH_REQ, auth.id(), auth.data())})));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_TERMINATE);
+}
+
+TEST_F(Ppp, AProtocolRejectOfChapEndsTheLinkAtOnce) {
+  tern_ppp_config c = Default();
+  c.user = "tern";
+  c.password = "s3cret";
+  Init(c);
+  tern_ppp_use_chap(&ppp_);
+  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  Sent();
+  // A Protocol-Reject of PAP, which we do not run, changes nothing.
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 6, {0xc0, 0x23, 1, 1, 0, 4}));
+  EXPECT_TRUE(Sent().empty());
+  EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
+  PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 2, {1, 9}));
+  Expect(TERN_PPP_PROTO_CHAP, TERN_CHAP_RESPONSE);
+  PeerSend(TERN_PPP_PROTO_LCP,
+           Cp(TERN_PPP_PROTO_REJ, 7, {0xc2, 0x23, 2, 2, 0, 4}));
+  Expect(TERN_PPP_PROTO_LCP, TERN_PPP_TERM_REQ);
+  EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_AUTH);
 }
 
 // IPCP protocol-rejected once opened: IPCP's own Terminate-Request (on
