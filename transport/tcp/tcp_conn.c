@@ -684,13 +684,20 @@ void tern__tcp_segment(tern_tcp_conn *c, const tern_tcp_repr *s) {
     return;
   }
   /* PAWS (RFC 7323 5.3 R1): a timestamp older than the last one kept
-   * marks an old duplicate: dropped with an ACK. (The 24-day idle rule
-   * of 5.5 is not kept: no clock of when TS.Recent was set.) */
+   * marks an old duplicate: dropped with an ACK. Not a pure ACK's (no
+   * data, SYN or FIN): that is mostly one reordered behind a newer
+   * segment, and an ACK for each is noise the peer may count as
+   * duplicates (Linux too stopped answering old pure ACKs in 2025).
+   * (Asked as seg_len != 0 it measured 46 bytes more on Cortex-M0,
+   * IPv4-only.) (The 24-day idle rule of 5.5 is not kept: no clock of
+   * when TS.Recent was set.) */
   bool ts = (c->opts & TERN__TCP_O_TS) != 0 &&
             (s->opts.present & TERN_TCP_HAS_TIMESTAMP) != 0;
   if (ts && tern_seq_lt(s->opts.ts_val, c->ts_recent)) {
     layer->stats.paws_rejected++;
-    ack_now(c);
+    if (((s->flags & (TERN_TCP_SYN | TERN_TCP_FIN)) | s->payload_len) != 0) {
+      ack_now(c);
+    }
     return;
   }
   /* RFC 9293 3.10.7.4: with a zero window no segment is acceptable,

@@ -2115,6 +2115,50 @@ TEST_F(TcpConn, PawsDropsASegmentWithAnOldTimestamp) {
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSED);
 }
 
+// An old pure ACK (no data, no SYN or FIN) that PAWS refuses is mostly
+// one reordered on the path behind a newer segment: it draws no ACK in
+// reply (one per such ACK is noise, and the peer would count ours as
+// duplicates), only stats.paws_rejected. Data with an old timestamp
+// still draws the ACK (above), as does a FIN.
+TEST_F(TcpConn, PawsDropsAnOldPureAckWithoutAReply) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  uint32_t iss = syn[0].seq;
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, iss + 1);
+  sa.dport = syn[0].sport;
+  sa.opts.present = TERN_TCP_HAS_MSS | TERN_TCP_HAS_TIMESTAMP;
+  sa.opts.mss = 1000;
+  sa.opts.ts_val = 100;
+  sa.opts.ts_ecr = syn[0].opts.ts_val;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  Seg d = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1, Bytes(10, 'n'));
+  d.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  d.opts.ts_val = 110;
+  Send(d);
+  Run();
+  ASSERT_EQ(conn.ts_recent, 110u);
+  // The peer's pure ACK sent before that data, arriving after it.
+  Seg old = Peer(TERN_TCP_ACK, kPeerIss + 1, iss + 1);
+  old.opts.present = TERN_TCP_HAS_TIMESTAMP;
+  old.opts.ts_val = 105;
+  EXPECT_TRUE(Send(old).empty());
+  EXPECT_EQ(tcp.stats.paws_rejected, 1u);
+  // One at RCV.NXT, as old: no reply either.
+  old.seq = kPeerIss + 11;
+  EXPECT_TRUE(Send(old).empty());
+  EXPECT_EQ(tcp.stats.paws_rejected, 2u);
+  // A FIN with an old timestamp is still answered.
+  old.flags = TERN_TCP_ACK | TERN_TCP_FIN;
+  std::vector<Seg> out = Send(old);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, kPeerIss + 11);
+  EXPECT_EQ(tcp.stats.paws_rejected, 3u);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+}
+
 TEST_F(TcpConn, ASegmentForNoConnectionIsReset) {
   // Without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
   Seg s;
