@@ -872,6 +872,35 @@ static void op_timeout(tern_socket_at *m) {
 
 /* ---- choosing the next command ---- */
 
+/* Whether another socket of s's kind holds port: any datagram socket; of
+ * streams, a bound one (a listener), not the connections it accepted. */
+static bool port_taken(tern_socket_at *m, tern_socket_at_sock *s,
+                       uint16_t port) {
+  for (uint16_t i = 0; i < m->nsocks; i++) {
+    tern_socket_at_sock *t = &m->socks[i];
+    if (t != s && t->kind == s->kind && t->local.port == port &&
+        (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* An unbound datagram socket's local port, named in its AT+CIPSTART: RFC
+ * 6056 3.3.1 (a random start in 49152..65535, then the next free one;
+ * fewer than 254 sockets cannot fill the range). 0 or TERN_EIO. */
+static int pick_port(tern_socket_at *m, tern_socket_at_sock *s) {
+  uint16_t r;
+  if (tern_rng_fill(m->rng, &r, sizeof r) != 0) {
+    return TERN_EIO;
+  }
+  while (port_taken(m, s, (uint16_t)(r | 0xC000u))) {
+    r++;
+  }
+  s->local.port = (uint16_t)(r | 0xC000u); /* 49152 + r % 16384 */
+  return 0;
+}
+
 static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
   int n = 0;
   uint8_t i = index_of(s);
@@ -887,8 +916,16 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
     }
     tern_at_proto p = s->kind == K_STREAM ? TERN_AT_TCP : TERN_AT_UDP;
     const tern_endpoint *to = (s->flags & F_PEER) ? &s->peer : &s->dst;
-    uint16_t lp = s->kind == K_DGRAM ? s->local.port : 0;
-    n = tern_at_cmd_cipstart(m->cmd, sizeof m->cmd, s->link, p, to, lp);
+    uint16_t lp = 0;
+    if (s->kind == K_DGRAM) {
+      if (s->local.port == 0 && m->rng != NULL) {
+        n = pick_port(m, s); /* before, the modem's (lwIP: the next) */
+      }
+      lp = s->local.port;
+    }
+    if (n == 0) {
+      n = tern_at_cmd_cipstart(m->cmd, sizeof m->cmd, s->link, p, to, lp);
+    }
     if (n < 0) {
       sock_gone(s, n);
       return false;
@@ -1144,14 +1181,8 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
     port = local->port;
     fam = local->addr.family;
   }
-  for (uint16_t i = 0; i < m->nsocks && port != 0; i++) {
-    tern_socket_at_sock *t = &m->socks[i];
-    /* A stream's port is taken by a bound socket (a listener), not by
-     * the connections it accepted. */
-    if (t != s && t->kind == s->kind && t->local.port == port &&
-        (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
-      return TERN_EADDRINUSE;
-    }
+  if (port != 0 && port_taken(m, s, port)) {
+    return TERN_EADDRINUSE;
   }
   s->local.port = port;
   s->local.addr.family = fam; /* remote_check's */
@@ -1703,6 +1734,7 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   }
   m->socks = st->socks;
   m->nsocks = st->nsocks;
+  m->rng = st->rng;
   memset(m->link_sock, LINK_FREE, sizeof m->link_sock);
   m->startup = OP_AT;
   m->cur = NO_SOCK;
