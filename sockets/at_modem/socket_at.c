@@ -876,8 +876,7 @@ static void op_timeout(tern_socket_at *m) {
  * streams, a bound one (a listener), not the connections it accepted. */
 static bool port_taken(tern_socket_at *m, tern_socket_at_sock *s,
                        uint16_t port) {
-  for (uint16_t i = 0; i < m->nsocks; i++) {
-    tern_socket_at_sock *t = &m->socks[i];
+  for (tern_socket_at_sock *t = m->socks; t < m->socks + m->nsocks; t++) {
     if (t != s && t->kind == s->kind && t->local.port == port &&
         (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
       return true;
@@ -894,10 +893,11 @@ static int pick_port(tern_socket_at *m, tern_socket_at_sock *s) {
   if (tern_rng_fill(m->rng, &r, sizeof r) != 0) {
     return TERN_EIO;
   }
-  while (port_taken(m, s, (uint16_t)(r | 0xC000u))) {
-    r++;
-  }
-  s->local.port = (uint16_t)(r | 0xC000u); /* 49152 + r % 16384 */
+  uint16_t port;
+  do {
+    port = (uint16_t)(r++ | 0xC000u); /* 49152 + r % 16384 */
+  } while (port_taken(m, s, port));
+  s->local.port = port;
   return 0;
 }
 
