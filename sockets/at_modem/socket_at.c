@@ -1357,43 +1357,42 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
                                  const tern_endpoint *dst, const void *data,
                                  size_t len, int *err) {
   tern_socket_at_sock *s = sock_of(so);
+  int e = TERN_EINVAL;
   if (s->kind != K_DGRAM || (data == NULL && len > 0)) {
-    *err = TERN_EINVAL;
-    return TERN_READY;
+    goto out;
   }
   if (dst == NULL) {
+    e = TERN_ENOTCONN;
     if (!(s->flags & F_PEER)) {
-      *err = TERN_ENOTCONN;
-      return TERN_READY;
+      goto out;
     }
     dst = &s->peer;
   }
-  int bad = remote_check(s, dst);
-  if (bad != 0) {
-    *err = bad;
-    return TERN_READY;
+  e = remote_check(s, dst);
+  if (e != 0) {
+    goto out;
   }
-  if (s->err != 0) {
-    *err = s->err; /* a datagram socket reports an error once */
-    s->err = 0;
-    return TERN_READY;
+  e = s->err;
+  if (e != 0) {
+    s->err = 0; /* a datagram socket reports an error once */
+    goto out;
   }
+  e = TERN_EMSGSIZE;
   if (len > TERN_AT_SEND_MAX || len > s->tx_cap) {
-    *err = TERN_EMSGSIZE;
-    return TERN_READY;
+    goto out;
   }
+  e = TERN_ENOTSUP; /* AT+CIPSEND cannot send 0 bytes */
   if (len == 0) {
-    *err = TERN_ENOTSUP; /* AT+CIPSEND cannot send 0 bytes */
-    return TERN_READY;
+    goto out;
   }
+  e = 0;
   if (s->link == NO_SOCK) {
     /* The first send opens the link (and learns the local port): the
      * datagram is taken once it is open. */
     s->dst = *dst;
-    int rc = link_take(s);
-    if (rc != 0) {
-      *err = rc;
-      return TERN_READY;
+    e = link_take(s);
+    if (e != 0) {
+      goto out;
     }
   }
   if (s->tx_len > 0 || s->state != S_OPEN) {
@@ -1404,7 +1403,8 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
   s->tx_len = len;
   s->dst = *dst;
   wake_runner(s->m);
-  *err = 0;
+out:
+  *err = e;
   return TERN_READY;
 }
 
@@ -1412,9 +1412,9 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
                                    tern_endpoint *src, void *buf, size_t cap,
                                    int *n) {
   tern_socket_at_sock *s = sock_of(so);
+  int r = TERN_EINVAL;
   if (s->kind != K_DGRAM || (buf == NULL && cap > 0)) {
-    *n = TERN_EINVAL;
-    return TERN_READY;
+    goto out;
   }
   if (s->rx_len - s->rx_open >= TERN_SOCKET_AT_DGRAM_HDR) {
     uint8_t hdr[2];
@@ -1425,13 +1425,13 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
     ring_get(s, buf, take);
     ring_get(s, NULL, len - take);
     rx_taken(s);
-    *n = (int)len;
-    return TERN_READY;
+    r = (int)len;
+    goto out;
   }
-  if (s->err != 0) {
-    *n = s->err;
+  r = s->err;
+  if (r != 0) {
     s->err = 0;
-    return TERN_READY;
+    goto out;
   }
   if (s->link == NO_SOCK) {
     if (!(s->flags & F_PEER)) {
@@ -1440,19 +1440,22 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
        * never bound either has nothing to receive on (TERN_EINVAL, as
        * on the other backends). */
       if (s->state == S_IDLE) {
-        *n = (s->flags & F_BOUND) ? TERN_ENOTSUP : TERN_EINVAL;
-        return TERN_READY;
+        r = (s->flags & F_BOUND) ? TERN_ENOTSUP : TERN_EINVAL;
+        goto out;
       }
     } else {
       s->dst = s->peer;
+      r = TERN_ENOMEM;
       if (link_take(s) != 0) {
-        *n = TERN_ENOMEM;
-        return TERN_READY;
+        goto out;
       }
     }
   }
   tern_waker_slot_register(&s->rd, cx);
   return TERN_PENDING;
+out:
+  *n = r;
+  return TERN_READY;
 }
 
 static int at_endpoint(tern_socket *so, bool peer, tern_endpoint *out) {
