@@ -12,6 +12,7 @@
 
 #include "apps/http_get/host_net.h"
 #include "tern/host_fd_stream.h"
+#include "tern/host_rng.h"
 #include "tern/socket_at.h"
 
 const char *const http_host_net_usage = "--uart PATH";
@@ -52,7 +53,9 @@ tern_net *http_host_net_open(tern_executor *ex, const char *prog) {
     exit(1);
   }
   int rc = tern_host_fd_stream_open(&uart, fd, fd);
-  const tern_socket_at_storage st = {socks, 1, bufs, RX_RING, TX_BUF};
+  static tern_rng rng; /* the backend keeps a pointer to it */
+  rng = tern_host_rng();
+  const tern_socket_at_storage st = {socks, 1, bufs, RX_RING, TX_BUF, &rng};
   if (rc == 0) {
     rc = tern_socket_at_init(&modem, tern_host_fd_stream_get(&uart), &st, 0);
   }

@@ -9,6 +9,7 @@
 #include "tern/co.h"
 #include "tern/cortex_m/semihosting.h"
 #include "tern/executor.h"
+#include "tern/microbit/rng.h"
 #include "tern/microbit/uart.h"
 #include "tern/socket_at.h"
 
@@ -124,7 +125,9 @@ int main(void) {
   if (rc != 0) {
     fail("uart", rc);
   }
-  tern_socket_at_storage st = {socks, 2, bufs, RX, TX};
+  static tern_rng rng; /* the backend keeps a pointer to it */
+  rng = tern_microbit_rng();
+  tern_socket_at_storage st = {socks, 2, bufs, RX, TX, &rng};
   rc = tern_socket_at_init(&modem, tern_microbit_uart_stream(&uart), &st, 2000);
   if (rc != 0) {
     fail("init", rc);

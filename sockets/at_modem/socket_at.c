@@ -872,6 +872,35 @@ static void op_timeout(tern_socket_at *m) {
 
 /* ---- choosing the next command ---- */
 
+/* Whether another socket of s's kind holds port: any datagram socket; of
+ * streams, a bound one (a listener), not the connections it accepted. */
+static bool port_taken(tern_socket_at *m, tern_socket_at_sock *s,
+                       uint16_t port) {
+  for (tern_socket_at_sock *t = m->socks; t < m->socks + m->nsocks; t++) {
+    if (t != s && t->kind == s->kind && t->local.port == port &&
+        (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* An unbound datagram socket's local port, named in its AT+CIPSTART: RFC
+ * 6056 3.3.1 (a random start in 49152..65535, then the next free one;
+ * fewer than 254 sockets cannot fill the range). 0 or TERN_EIO. */
+static int pick_port(tern_socket_at *m, tern_socket_at_sock *s) {
+  uint16_t r;
+  if (tern_rng_fill(m->rng, &r, sizeof r) != 0) {
+    return TERN_EIO;
+  }
+  uint16_t port;
+  do {
+    port = (uint16_t)(r++ | 0xC000u); /* 49152 + r % 16384 */
+  } while (port_taken(m, s, port));
+  s->local.port = port;
+  return 0;
+}
+
 static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
   int n = 0;
   uint8_t i = index_of(s);
@@ -887,8 +916,16 @@ static bool next_for_sock(tern_socket_at *m, tern_socket_at_sock *s) {
     }
     tern_at_proto p = s->kind == K_STREAM ? TERN_AT_TCP : TERN_AT_UDP;
     const tern_endpoint *to = (s->flags & F_PEER) ? &s->peer : &s->dst;
-    uint16_t lp = s->kind == K_DGRAM ? s->local.port : 0;
-    n = tern_at_cmd_cipstart(m->cmd, sizeof m->cmd, s->link, p, to, lp);
+    uint16_t lp = 0;
+    if (s->kind == K_DGRAM) {
+      if (s->local.port == 0 && m->rng != NULL) {
+        n = pick_port(m, s); /* before, the modem's (lwIP: the next) */
+      }
+      lp = s->local.port;
+    }
+    if (n == 0) {
+      n = tern_at_cmd_cipstart(m->cmd, sizeof m->cmd, s->link, p, to, lp);
+    }
     if (n < 0) {
       sock_gone(s, n);
       return false;
@@ -1144,14 +1181,8 @@ static int at_bind(tern_socket *so, const tern_endpoint *local) {
     port = local->port;
     fam = local->addr.family;
   }
-  for (uint16_t i = 0; i < m->nsocks && port != 0; i++) {
-    tern_socket_at_sock *t = &m->socks[i];
-    /* A stream's port is taken by a bound socket (a listener), not by
-     * the connections it accepted. */
-    if (t != s && t->kind == s->kind && t->local.port == port &&
-        (s->kind == K_DGRAM || (t->flags & F_BOUND))) {
-      return TERN_EADDRINUSE;
-    }
+  if (port != 0 && port_taken(m, s, port)) {
+    return TERN_EADDRINUSE;
   }
   s->local.port = port;
   s->local.addr.family = fam; /* remote_check's */
@@ -1326,43 +1357,42 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
                                  const tern_endpoint *dst, const void *data,
                                  size_t len, int *err) {
   tern_socket_at_sock *s = sock_of(so);
+  int e = TERN_EINVAL;
   if (s->kind != K_DGRAM || (data == NULL && len > 0)) {
-    *err = TERN_EINVAL;
-    return TERN_READY;
+    goto out;
   }
   if (dst == NULL) {
+    e = TERN_ENOTCONN;
     if (!(s->flags & F_PEER)) {
-      *err = TERN_ENOTCONN;
-      return TERN_READY;
+      goto out;
     }
     dst = &s->peer;
   }
-  int bad = remote_check(s, dst);
-  if (bad != 0) {
-    *err = bad;
-    return TERN_READY;
+  e = remote_check(s, dst);
+  if (e != 0) {
+    goto out;
   }
-  if (s->err != 0) {
-    *err = s->err; /* a datagram socket reports an error once */
-    s->err = 0;
-    return TERN_READY;
+  e = s->err;
+  if (e != 0) {
+    s->err = 0; /* a datagram socket reports an error once */
+    goto out;
   }
+  e = TERN_EMSGSIZE;
   if (len > TERN_AT_SEND_MAX || len > s->tx_cap) {
-    *err = TERN_EMSGSIZE;
-    return TERN_READY;
+    goto out;
   }
+  e = TERN_ENOTSUP; /* AT+CIPSEND cannot send 0 bytes */
   if (len == 0) {
-    *err = TERN_ENOTSUP; /* AT+CIPSEND cannot send 0 bytes */
-    return TERN_READY;
+    goto out;
   }
+  e = 0;
   if (s->link == NO_SOCK) {
     /* The first send opens the link (and learns the local port): the
      * datagram is taken once it is open. */
     s->dst = *dst;
-    int rc = link_take(s);
-    if (rc != 0) {
-      *err = rc;
-      return TERN_READY;
+    e = link_take(s);
+    if (e != 0) {
+      goto out;
     }
   }
   if (s->tx_len > 0 || s->state != S_OPEN) {
@@ -1373,7 +1403,8 @@ static tern_poll at_poll_send_to(tern_socket *so, tern_cx *cx,
   s->tx_len = len;
   s->dst = *dst;
   wake_runner(s->m);
-  *err = 0;
+out:
+  *err = e;
   return TERN_READY;
 }
 
@@ -1381,9 +1412,9 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
                                    tern_endpoint *src, void *buf, size_t cap,
                                    int *n) {
   tern_socket_at_sock *s = sock_of(so);
+  int r = TERN_EINVAL;
   if (s->kind != K_DGRAM || (buf == NULL && cap > 0)) {
-    *n = TERN_EINVAL;
-    return TERN_READY;
+    goto out;
   }
   if (s->rx_len - s->rx_open >= TERN_SOCKET_AT_DGRAM_HDR) {
     uint8_t hdr[2];
@@ -1394,13 +1425,13 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
     ring_get(s, buf, take);
     ring_get(s, NULL, len - take);
     rx_taken(s);
-    *n = (int)len;
-    return TERN_READY;
+    r = (int)len;
+    goto out;
   }
-  if (s->err != 0) {
-    *n = s->err;
+  r = s->err;
+  if (r != 0) {
     s->err = 0;
-    return TERN_READY;
+    goto out;
   }
   if (s->link == NO_SOCK) {
     if (!(s->flags & F_PEER)) {
@@ -1409,19 +1440,22 @@ static tern_poll at_poll_recv_from(tern_socket *so, tern_cx *cx,
        * never bound either has nothing to receive on (TERN_EINVAL, as
        * on the other backends). */
       if (s->state == S_IDLE) {
-        *n = (s->flags & F_BOUND) ? TERN_ENOTSUP : TERN_EINVAL;
-        return TERN_READY;
+        r = (s->flags & F_BOUND) ? TERN_ENOTSUP : TERN_EINVAL;
+        goto out;
       }
     } else {
       s->dst = s->peer;
+      r = TERN_ENOMEM;
       if (link_take(s) != 0) {
-        *n = TERN_ENOMEM;
-        return TERN_READY;
+        goto out;
       }
     }
   }
   tern_waker_slot_register(&s->rd, cx);
   return TERN_PENDING;
+out:
+  *n = r;
+  return TERN_READY;
 }
 
 static int at_endpoint(tern_socket *so, bool peer, tern_endpoint *out) {
@@ -1703,6 +1737,7 @@ int tern_socket_at_init(tern_socket_at *m, tern_stream uart,
   }
   m->socks = st->socks;
   m->nsocks = st->nsocks;
+  m->rng = st->rng;
   memset(m->link_sock, LINK_FREE, sizeof m->link_sock);
   m->startup = OP_AT;
   m->cur = NO_SOCK;

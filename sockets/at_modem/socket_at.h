@@ -76,6 +76,7 @@
 
 #include "tern/at_cmd.h"
 #include "tern/at_parser.h"
+#include "tern/hal_rng.h"
 #include "tern/socket.h"
 #include "tern/stream.h"
 #include "tern/timer.h"
@@ -170,6 +171,7 @@ typedef struct tern_socket_at {
   tern_time deadline;
   tern_timer timer;
   tern_ip_addr sta_ip; /* AT+CIFSR's station address */
+  const tern_rng *rng; /* the storage's */
   tern_waker_slot runner;
   tern_socket_at_stats stats;
 } tern_socket_at;
@@ -182,6 +184,9 @@ typedef struct tern_socket_at_storage {
   size_t rx_cap; /* receive ring per socket (a datagram needs its length
                     plus TERN_SOCKET_AT_DGRAM_HDR) */
   size_t tx_cap; /* send buffer per socket: the largest datagram */
+  /* Picks an unbound datagram socket's local port (RFC 6056); NULL: the
+     modem picks (lwIP's: the next in its range, guessable). */
+  const tern_rng *rng;
 } tern_socket_at_storage;
 
 /* Bytes of ring a received datagram takes beyond its payload. */

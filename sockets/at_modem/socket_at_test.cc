@@ -32,6 +32,7 @@
 #include "sockets/socket_stream_fixture.h"
 #include "tern/host_fd_stream.h"
 #include "tern/host_port.h"
+#include "tern/host_rng.h"
 #include "tern/port.h"
 #include "tern/socket_at.h"
 #include "tern/socket_posix.h"
@@ -75,7 +76,7 @@ class ModemFixture : public tern_test::SocketFixture {
     int fd = open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
     EXPECT_GE(fd, 0) << path;
     EXPECT_EQ(tern_host_fd_stream_open(&uart_, fd, fd), 0);
-    tern_socket_at_storage st = {socks_, kSocks, bufs_, rx, kTx};
+    tern_socket_at_storage st = {socks_, kSocks, bufs_, rx, kTx, &rng_};
     EXPECT_EQ(tern_socket_at_init(&modem_, tern_host_fd_stream_get(&uart_), &st,
                                   timeout_ms),
               0);
@@ -161,6 +162,7 @@ class ModemFixture : public tern_test::SocketFixture {
   tern_host_fd_stream uart_ = {};
   tern_socket_at_sock socks_[kSocks];
   uint8_t bufs_[kSocks * (kRx + kTx)];
+  tern_rng rng_ = tern_host_rng();
   tern_socket_at modem_;
   tern_socket_posix_sock ssocks_[8];
   tern_socket_posix server_;
@@ -599,7 +601,7 @@ TEST(ModemInit, AUartWithoutOpsIsEINVAL) {
   tern_socket_at m;
   tern_socket_at_sock socks[1];
   uint8_t bufs[2 * 64];
-  tern_socket_at_storage st = {socks, 1, bufs, 64, 64};
+  tern_socket_at_storage st = {socks, 1, bufs, 64, 64, nullptr};
   tern_stream none = {};
   EXPECT_EQ(tern_socket_at_init(&m, none, &st, 0), TERN_EINVAL);
   EXPECT_EQ(tern_socket_at_init(&m, IdleUart(), &st, 0), 0);
@@ -615,7 +617,7 @@ TEST(ModemInit, ATimeoutBeyondTheClocksReachIsEINVAL) {
   tern_socket_at_sock socks[1];
   uint8_t bufs[2 * 64];
   tern_stream uart = IdleUart();
-  tern_socket_at_storage st = {socks, 1, bufs, 64, 64};
+  tern_socket_at_storage st = {socks, 1, bufs, 64, 64, nullptr};
   EXPECT_EQ(tern_socket_at_init(&m, uart, &st, TERN_SLEEP_MAX_MS + 1u),
             TERN_EINVAL);
   EXPECT_EQ(tern_socket_at_init(&m, uart, &st, UINT32_MAX), TERN_EINVAL);
@@ -630,7 +632,8 @@ TEST(ModemInit, ARingThatCannotHoldADatagramIsEINVAL) {
   tern_socket_at_sock socks[1];
   uint8_t bufs[TERN_SOCKET_AT_DGRAM_HDR + 1 + 64];
   tern_stream uart = IdleUart();
-  tern_socket_at_storage st = {socks, 1, bufs, TERN_SOCKET_AT_DGRAM_HDR, 64};
+  tern_socket_at_storage st = {socks, 1,      bufs, TERN_SOCKET_AT_DGRAM_HDR,
+                               64,    nullptr};
   EXPECT_EQ(tern_socket_at_init(&m, uart, &st, 0), TERN_EINVAL);
   st.rx_cap = TERN_SOCKET_AT_DGRAM_HDR + 1;
   EXPECT_EQ(tern_socket_at_init(&m, uart, &st, 0), 0);
@@ -1032,9 +1035,19 @@ class ScriptedModem {
     tern_stream uart = fd_;
     if (rate_ > 0)
       uart = tern_stream{&slow, this};
-    tern_socket_at_storage st = {socks_, 4, bufs_, 1024, 1024};
+    tern_socket_at_storage st = {socks_, 4, bufs_, 1024, 1024, &rng_};
     EXPECT_EQ(tern_socket_at_init(&modem_, uart, &st, timeout_ms), 0);
   }
+
+  // The test's RNG: every fill the same bytes (rng_byte_), so that a
+  // second socket's port can only differ because the first holds its own.
+  static int FillRng(void *self, void *buf, size_t len) {
+    memset(buf, static_cast<ScriptedModem *>(self)->rng_byte_, len);
+    return static_cast<ScriptedModem *>(self)->rng_err_;
+  }
+  uint8_t rng_byte_ = 0x5a;
+  int rng_err_ = 0;
+  tern_rng rng_ = {FillRng, this};
 
   // The slow UART: a direction's next bytes once a millisecond has passed
   // since its last (PENDING meanwhile: Pump polls every millisecond).
@@ -2271,6 +2284,57 @@ TEST_F(ModemTest, MalformedFetchAnswerFailsItsStream) {
   EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
   EXPECT_TRUE(fx.Sent("AT+CIPRECVDATA=0,1024"));
   AbortAll(fx, {a});
+}
+
+// A datagram socket opened unbound names a local port of its own in its
+// AT+CIPSTART (the ESP-AT UDP form's <local port>), picked per RFC 6056
+// (a random start in 49152..65535 from the backend's RNG, then the next
+// free one), so that a DNS query over the modem has a random source port
+// besides its ID (RFC 5452); a second socket gets another port. Before,
+// the command named none and the modem picked (lwIP: the next in its
+// range). A bound socket names its bound port; a failing RNG fails the
+// socket with TERN_EIO.
+TEST_F(ModemTest, UnboundDatagramSocketNamesARandomLocalPort) {
+  ScriptedModem fx(500);
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  fx.start_["2"] = "2,CONNECT\r\n\r\nOK\r\n";
+  fx.status_ = "";  // the ports stay the backend's
+  tern_endpoint to = ScriptedPeer();
+  tern_socket *u[3];
+  for (auto &s : u)
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &s), 0);
+  ASSERT_EQ(SendTo(fx, u[0], &to, "q"), 0);  // link 0
+  ASSERT_EQ(tern_socket_connect(u[1], &to), 0);
+  ASSERT_EQ(SendTo(fx, u[1], nullptr, "q"), 0);  // link 1
+  tern_endpoint b = {};
+  b.port = 5353;
+  ASSERT_EQ(tern_socket_bind(u[2], &b), 0);
+  ASSERT_EQ(SendTo(fx, u[2], &to, "q"), 0);  // link 2
+  const unsigned first = 49152 + 0x5a5a % 16384;
+  const std::string udp = ",\"UDP\",\"192.0.2.1\",7,";
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=0" + udp + std::to_string(first)))
+      << fx.Log();
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=1" + udp + std::to_string(first + 1)))
+      << fx.Log();
+  EXPECT_TRUE(fx.Sent("AT+CIPSTART=2" + udp + "5353")) << fx.Log();
+  tern_endpoint l0, l1;
+  ASSERT_EQ(tern_socket_local(u[0], &l0), 0);
+  ASSERT_EQ(tern_socket_local(u[1], &l1), 0);
+  EXPECT_EQ(l0.port, first);
+  EXPECT_EQ(l1.port, first + 1);
+  AbortAll(fx, {u[0], u[1], u[2]});
+  fx.Pump(20);
+  // The RNG failing: the send fails, nothing goes to the modem.
+  fx.rng_err_ = TERN_EIO;
+  tern_socket *v;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &v), 0);
+  EXPECT_EQ(SendTo(fx, v, &to, "q"), TERN_EIO);
+  for (const auto &c : fx.commands_)
+    EXPECT_NE(c.rfind("AT+CIPSTART=", 0) == 0 && c.find(udp) == 13 &&
+                  c.size() == 13 + udp.size(),
+              true)
+        << c;  // none without a local port
+  AbortAll(fx, {v});
 }
 
 // A UDP peer may send from port 0 (RFC 768: "if not used, a value of

@@ -282,7 +282,15 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       /* SERVFAIL, REFUSED, ...: the next server at once. (TC again over
        * TCP would loop: a server error too.) */
       r->stats.server_errors++;
-      r->last_rcode = ans.rcode;
+      /* A referral, and TC, with RCODE 0 (before, read as "none"):
+       * _LAST_REFERRAL for TERN_DNS_SERVER_ERROR, one more for TC. */
+      _Static_assert(TERN_DNS_TRUNCATED + 1 == TERN_DNS_SERVER_ERROR &&
+                         TERN_DNS_LAST_REFERRAL + 1 == TERN_DNS_LAST_TRUNCATED,
+                     "last_rcode's two values");
+      r->last_rcode =
+          ans.rcode != 0
+              ? ans.rcode
+              : (uint8_t)(TERN_DNS_LAST_REFERRAL + TERN_DNS_SERVER_ERROR - res);
       goto failed;
     }
     if (r->cache != NULL) {

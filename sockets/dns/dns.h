@@ -108,6 +108,12 @@ typedef struct tern_dns_stats {
   uint32_t drops[TERN_DNS_DROP_COUNT];
 } tern_dns_stats;
 
+/* last_rcode's values that are no RCODE (those are 0..15): the last
+ * server error was a referral (NOERROR with NS records, no SOA: a server
+ * that does not recurse), or TC set again in a TCP answer. */
+#define TERN_DNS_LAST_REFERRAL 16u
+#define TERN_DNS_LAST_TRUNCATED 17u
+
 /* A resolver. Fields are its own but stats and last_rcode. */
 typedef struct tern_dns_resolver {
   tern_net *net;
@@ -128,7 +134,8 @@ typedef struct tern_dns_resolver {
                          an attempt times out (TERN_ETIMEDOUT), a server
                          answers with an error (TERN_EPROTO) or an answer
                          comes */
-  uint8_t last_rcode; /* this resolve's last error RCODE; 0: none */
+  uint8_t last_rcode; /* this resolve's last error RCODE; 0: none; or
+                         one of the two below */
   tern_dns_stats stats;
   uint8_t query[2 + TERN_DNS_QUERY_MAX]; /* TCP prefix, then the query */
 } tern_dns_resolver;

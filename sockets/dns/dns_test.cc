@@ -680,6 +680,28 @@ TEST_F(Resolver, TruncatedAgainOverTcpIsAServerError) {
   EXPECT_EQ(fake_.open_now, 0);
 }
 
+// last_rcode says what ended a resolve that got a referral, or TC again
+// over TCP, from every server: those answers carry RCODE 0, and before it
+// was left at 0, so `resolve` printed "bad answer (malformed)".
+TEST_F(Resolver, ReferralAndTruncatedAgainSayWhatHappened) {
+  Init(2, 1, 1000, false);
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(
+        to, Answer(q, 0, {}, {Rr{Name("test"), 2, 172800, Name("ns.test")}}));
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
+  EXPECT_EQ(res_.last_rcode, TERN_DNS_LAST_REFERRAL);
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 0, {}, {}, true));
+  };
+  fake_.on_tcp = [&](const tern_endpoint &, const std::vector<uint8_t> &q) {
+    return Framed(Answer(q, 0, {}, {}, true));
+  };
+  EXPECT_EQ(Resolve("many.test"), TERN_EPROTO);
+  EXPECT_EQ(res_.last_rcode, TERN_DNS_LAST_TRUNCATED);
+  EXPECT_EQ(res_.stats.server_errors, 4u);
+}
+
 // A TCP answer framed with a length below a header's (0, 5), or a server
 // that closes before the whole message (or the whole prefix) is in, ends
 // the attempt at once and moves on to the next server; a length of 0

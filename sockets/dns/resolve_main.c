@@ -257,7 +257,13 @@ int main(int argc, char **argv) {
               tern_strerror(result));
       break;
     case TERN_EPROTO:
-      if (res.last_rcode != 0) {
+      if (res.last_rcode == TERN_DNS_LAST_REFERRAL) {
+        fprintf(stderr, "resolve: %s: bad answer (a referral: no recursion)\n",
+                name);
+      } else if (res.last_rcode == TERN_DNS_LAST_TRUNCATED) {
+        fprintf(stderr, "resolve: %s: bad answer (truncated over TCP too)\n",
+                name);
+      } else if (res.last_rcode != 0) {
         fprintf(stderr, "resolve: %s: bad answer (last RCODE %u)\n", name,
                 res.last_rcode);
       } else {
