@@ -282,15 +282,11 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
       /* SERVFAIL, REFUSED, ...: the next server at once. (TC again over
        * TCP would loop: a server error too.) */
       r->stats.server_errors++;
-      /* A referral, and TC, with RCODE 0 (before, read as "none"):
-       * _LAST_REFERRAL for TERN_DNS_SERVER_ERROR, one more for TC. */
-      _Static_assert(TERN_DNS_TRUNCATED + 1 == TERN_DNS_SERVER_ERROR &&
-                         TERN_DNS_LAST_REFERRAL + 1 == TERN_DNS_LAST_TRUNCATED,
-                     "last_rcode's two values");
-      r->last_rcode =
-          ans.rcode != 0
-              ? ans.rcode
-              : (uint8_t)(TERN_DNS_LAST_REFERRAL + TERN_DNS_SERVER_ERROR - res);
+      /* A referral, and TC, with RCODE 0 (before, read as "none"), get
+       * values of their own past the RCODEs. */
+      r->last_rcode = ans.rcode != 0              ? ans.rcode
+                      : res == TERN_DNS_TRUNCATED ? TERN_DNS_LAST_TRUNCATED
+                                                  : TERN_DNS_LAST_REFERRAL;
       goto failed;
     }
     if (r->cache != NULL) {
