@@ -647,6 +647,74 @@ TEST_F(PppOurAddress, RejectedWithoutOneToGive) {
   Run(false);
 }
 
+// A peer that claims one address, 10.0.0.1, both for itself and for us
+// (its Configure-Request and its Nak of ours), in either order: the
+// address goes to whichever end it reached first and the other claim is
+// refused, so IPCP never opens with the two ends on one address. If the
+// Nak comes first, 10.0.0.1 is ours and the peer's request for it is
+// naked with peer_addr (PppOurAddress); if our Ack of the peer's request
+// comes first, the Nak's suggestion is the peer's acked address and is
+// ignored, as 0.0.0.0 is (AnIpcpNakOfAnUnusableAddressIsIgnored): we ask
+// for 0.0.0.0 again. A peer that insists gets our request until
+// Max-Configure ends IPCP, and with it the link. The second order came
+// up with 10.0.0.1 at both ends.
+class PppOneAddressForBoth : public Ppp {
+ protected:
+  void Run(bool nak_first) {
+    tern_ppp_config c = Default();
+    memcpy(c.peer_addr, "\x0a\x00\x00\x09", 4);
+    Init(c);
+    LcpUp();
+    const Bytes one = {10, 0, 0, 1};
+    const Bytes claim = Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPCP_ADDR, one));
+    Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    if (nak_first) {
+      PeerSend(TERN_PPP_PROTO_IPCP,
+               Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, one)));
+      req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+      EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), one);
+      PeerSend(TERN_PPP_PROTO_IPCP, claim);
+      Frame nak = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_NAK);
+      EXPECT_EQ(nak.data(), Opt(TERN_IPCP_ADDR, {10, 0, 0, 9}));
+    } else {
+      PeerSend(TERN_PPP_PROTO_IPCP, claim);
+      Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK);
+      PeerSend(TERN_PPP_PROTO_IPCP,
+               Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, one)));
+      req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+      EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({0, 0, 0, 0}));
+    }
+    // The peer insists: it acks a request of ours for 10.0.0.1, naks
+    // any other with it, and claims it for itself again each time.
+    for (int i = 0; i < 15; i++) {
+      for (const Frame &f : Sent()) {
+        if (f.proto == TERN_PPP_PROTO_IPCP && f.code() == TERN_PPP_CONF_REQ) {
+          if (f.Opt(TERN_IPCP_ADDR) == one) {
+            AckOurs(f);
+            ASSERT_FALSE(Up()) << "10.0.0.1 at both ends";
+          } else {
+            PeerSend(TERN_PPP_PROTO_IPCP,
+                     Cp(TERN_PPP_CONF_NAK, f.id(), Opt(TERN_IPCP_ADDR, one)));
+          }
+          PeerSend(TERN_PPP_PROTO_IPCP, claim);
+          ASSERT_FALSE(Up()) << "10.0.0.1 at both ends";
+        }
+      }
+      Advance(1000);
+    }
+    EXPECT_FALSE(Up());
+    EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+    EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+  }
+};
+
+TEST_F(PppOneAddressForBoth, NakFirst) {
+  Run(true);
+}
+TEST_F(PppOneAddressForBoth, AckOfThePeersFirst) {
+  Run(false);
+}
+
 TEST_F(Ppp, DnsServersAskedForAndLearnt) {
   tern_ppp_config c = Default();
   c.want_dns = 2;
