@@ -1057,8 +1057,8 @@ static void ipcp_down(tern_ppp *p) {
 
 void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other,
                             uint8_t why) {
-  if (p->cp[CP_LCP].state == S_OPENED &&
-      (other->ops == NULL || other->state <= S_STOPPED)) {
+  /* An NCP not linked (IPV6CP) stays Initial (fsm_event). */
+  if (p->cp[CP_LCP].state == S_OPENED && other->state <= S_STOPPED) {
     lcp_fail(p, why);
   }
 }
