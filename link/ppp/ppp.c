@@ -1006,7 +1006,8 @@ static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
 }
 
 static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
-  uint8_t *to = o->type == TERN_IPCP_ADDR   ? p->v4.local
+  bool ours = o->type == TERN_IPCP_ADDR;
+  uint8_t *to = ours                        ? p->v4.local
                 : o->type == TERN_IPCP_DNS1 ? p->v4.dns1
                 : o->type == TERN_IPCP_DNS2 ? p->v4.dns2
                                             : NULL;
@@ -1014,9 +1015,10 @@ static void ipcp_nak(tern_ppp *p, const tern_ppp_opt *o, bool rej) {
    * 0.0.0.0 suggests nothing (it asks for an address, RFC 1332 3.3):
    * ignored, as pppd does; so is what no host can be (0/8, multicast,
    * 240/4, broadcast) and loopback as our address (pppd's bad_ip_adrs),
-   * not as a DNS server's: slirp gives 127.0.0.1. */
-  if (to != NULL && !rej && o->len == 4 &&
-      ipcp_usable(o->val[0], o->type != TERN_IPCP_ADDR)) {
+   * not as a DNS server's: slirp gives 127.0.0.1. Nor is the peer's
+   * address, as we acked it, ours (ipcp_opt refuses the other order). */
+  if (to != NULL && !rej && o->len == 4 && ipcp_usable(o->val[0], !ours) &&
+      !(ours && memcmp(o->val, p->v4.peer, 4) == 0)) {
     memcpy(to, o->val, 4);
   }
 }
@@ -1055,8 +1057,8 @@ static void ipcp_down(tern_ppp *p) {
 
 void tern__ppp_ncp_finished(tern_ppp *p, const tern_ppp_fsm *other,
                             uint8_t why) {
-  if (p->cp[CP_LCP].state == S_OPENED &&
-      (other->ops == NULL || other->state <= S_STOPPED)) {
+  /* An NCP not linked (IPV6CP) stays Initial (fsm_event). */
+  if (p->cp[CP_LCP].state == S_OPENED && other->state <= S_STOPPED) {
     lcp_fail(p, why);
   }
 }

@@ -647,6 +647,74 @@ TEST_F(PppOurAddress, RejectedWithoutOneToGive) {
   Run(false);
 }
 
+// A peer that claims one address, 10.0.0.1, both for itself and for us
+// (its Configure-Request and its Nak of ours), in either order: the
+// address goes to whichever end it reached first and the other claim is
+// refused, so IPCP never opens with the two ends on one address. If the
+// Nak comes first, 10.0.0.1 is ours and the peer's request for it is
+// naked with peer_addr (PppOurAddress); if our Ack of the peer's request
+// comes first, the Nak's suggestion is the peer's acked address and is
+// ignored, as 0.0.0.0 is (AnIpcpNakOfAnUnusableAddressIsIgnored): we ask
+// for 0.0.0.0 again. A peer that insists gets our request until
+// Max-Configure ends IPCP, and with it the link. The second order came
+// up with 10.0.0.1 at both ends.
+class PppOneAddressForBoth : public Ppp {
+ protected:
+  void Run(bool nak_first) {
+    tern_ppp_config c = Default();
+    memcpy(c.peer_addr, "\x0a\x00\x00\x09", 4);
+    Init(c);
+    LcpUp();
+    const Bytes one = {10, 0, 0, 1};
+    const Bytes claim = Cp(TERN_PPP_CONF_REQ, 1, Opt(TERN_IPCP_ADDR, one));
+    Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    if (nak_first) {
+      PeerSend(TERN_PPP_PROTO_IPCP,
+               Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, one)));
+      req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+      EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), one);
+      PeerSend(TERN_PPP_PROTO_IPCP, claim);
+      Frame nak = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_NAK);
+      EXPECT_EQ(nak.data(), Opt(TERN_IPCP_ADDR, {10, 0, 0, 9}));
+    } else {
+      PeerSend(TERN_PPP_PROTO_IPCP, claim);
+      Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK);
+      PeerSend(TERN_PPP_PROTO_IPCP,
+               Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, one)));
+      req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+      EXPECT_EQ(req.Opt(TERN_IPCP_ADDR), Bytes({0, 0, 0, 0}));
+    }
+    // The peer insists: it acks a request of ours for 10.0.0.1, naks
+    // any other with it, and claims it for itself again each time.
+    for (int i = 0; i < 15; i++) {
+      for (const Frame &f : Sent()) {
+        if (f.proto == TERN_PPP_PROTO_IPCP && f.code() == TERN_PPP_CONF_REQ) {
+          if (f.Opt(TERN_IPCP_ADDR) == one) {
+            AckOurs(f);
+            ASSERT_FALSE(Up()) << "10.0.0.1 at both ends";
+          } else {
+            PeerSend(TERN_PPP_PROTO_IPCP,
+                     Cp(TERN_PPP_CONF_NAK, f.id(), Opt(TERN_IPCP_ADDR, one)));
+          }
+          PeerSend(TERN_PPP_PROTO_IPCP, claim);
+          ASSERT_FALSE(Up()) << "10.0.0.1 at both ends";
+        }
+      }
+      Advance(1000);
+    }
+    EXPECT_FALSE(Up());
+    EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_DEAD);
+    EXPECT_EQ(tern_ppp_get_fail(&ppp_), TERN_PPP_FAIL_TIMEOUT);
+  }
+};
+
+TEST_F(PppOneAddressForBoth, NakFirst) {
+  Run(true);
+}
+TEST_F(PppOneAddressForBoth, AckOfThePeersFirst) {
+  Run(false);
+}
+
 TEST_F(Ppp, DnsServersAskedForAndLearnt) {
   tern_ppp_config c = Default();
   c.want_dns = 2;
@@ -673,15 +741,11 @@ TEST_F(Ppp, DnsServersAskedForAndLearnt) {
 }
 
 TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  LcpUp(Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
-             Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  Frame auth =
+      AuthenticatingWithPap(Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+                                 Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
   Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
-  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
   Bytes want = {4, 't', 'e', 'r', 'n', 6, 's', '3', 'c', 'r', 'e', 't'};
   EXPECT_EQ(auth.data(), want);
   // No IPCP before authentication; a retry after the restart timer.
@@ -703,13 +767,9 @@ TEST_F(Ppp, PapClientAuthenticatesBeforeIpcp) {
 // protocol-rejected (which told the peer to stop it for good before the
 // network phase began); once there it is protocol-rejected.
 TEST_F(Ppp, AnUnknownProtocolWhileAuthenticatingIsDiscarded) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  LcpUp(Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
-             Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
-  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  Frame auth =
+      AuthenticatingWithPap(Cat({Opt(TERN_LCP_AUTH, {0xc0, 0x23}),
+                                 Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
   Sent();
   const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
   uint32_t not_open = st->not_open;
@@ -814,12 +874,7 @@ TEST_F(Ppp, AuthenticationWeCannotDoIsNakedOrRejected) {
 // it, challenges us, and our response is MD5(id, secret, challenge) and
 // our name; Success starts IPCP, Failure ends the link.
 TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  tern_ppp_use_chap(&ppp_);
-  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  AuthenticatingWithChap();
   Frame ack = Expect(TERN_PPP_PROTO_LCP, TERN_PPP_CONF_ACK);
   EXPECT_EQ(ack.data(), Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
   EXPECT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
@@ -868,12 +923,7 @@ TEST_F(Ppp, ChapMd5AnswersTheChallenge) {
 // Response it answers; another is discarded and counted. A Challenge's
 // Value is one octet or more (4.1): an empty one is not answered.
 TEST_F(Ppp, ChapAnswersMatchOurResponseAndAnEmptyChallengeIsDropped) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  tern_ppp_use_chap(&ppp_);
-  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  AuthenticatingWithChap();
   Sent();
   const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
   PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_CHALLENGE, 0x30, {0, 'p'}));
@@ -896,13 +946,8 @@ TEST_F(Ppp, ChapAnswersMatchOurResponseAndAnEmptyChallengeIsDropped) {
 // with the identifier a Response would have carried (0 before any; the
 // last session's after LCP is opened again).
 TEST_F(Ppp, ChapSuccessOrFailureBeforeOurResponseIsDropped) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  tern_ppp_use_chap(&ppp_);
   const Bytes chap = Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05});
-  LcpUp(Cat({chap, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
+  AuthenticatingWithChap(Cat({chap, Opt(TERN_LCP_MAGIC, Be32(kPeerMagic))}));
   Sent();
   const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
   PeerSend(TERN_PPP_PROTO_CHAP, Cp(TERN_CHAP_SUCCESS, 0, {}));
@@ -1838,12 +1883,7 @@ TEST_F(Ppp, AProtocolRejectOfLcpEndsTheLink) {
 // protocol then is still not acted on (we sent none before the network
 // phase).
 TEST_F(Ppp, AProtocolRejectOfLcpWhileAuthenticatingEndsTheLink) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
-  Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  AuthenticatingWithPap();
   ASSERT_EQ(tern_ppp_get_phase(&ppp_), TERN_PPP_AUTHENTICATE);
   const tern_ppp_stats *st = tern_ppp_get_stats(&ppp_);
   uint32_t not_open = st->not_open;
@@ -1870,12 +1910,7 @@ TEST_F(Ppp, AProtocolRejectOfLcpWhileAuthenticatingEndsTheLink) {
 // due to protocol-reject"). Our PAP requests went on until Max-Configure
 // (30 s by default) and CHAP waited as long.
 TEST_F(Ppp, AProtocolRejectOfPapEndsTheLinkAtOnce) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  LcpUp(Opt(TERN_LCP_AUTH, {0xc0, 0x23}));
-  Frame auth = Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  Frame auth = AuthenticatingWithPap();
   PeerSend(
       TERN_PPP_PROTO_LCP,
       Cp(TERN_PPP_PROTO_REJ, 6,
@@ -1886,12 +1921,7 @@ TEST_F(Ppp, AProtocolRejectOfPapEndsTheLinkAtOnce) {
 }
 
 TEST_F(Ppp, AProtocolRejectOfChapEndsTheLinkAtOnce) {
-  tern_ppp_config c = Default();
-  c.user = "tern";
-  c.password = "s3cret";
-  Init(c);
-  tern_ppp_use_chap(&ppp_);
-  LcpUp(Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05}));
+  AuthenticatingWithChap();
   Sent();
   // A Protocol-Reject of PAP, which we do not run, changes nothing.
   PeerSend(TERN_PPP_PROTO_LCP,

@@ -312,6 +312,31 @@ class Ppp : public ::testing::Test {
     Sent();  // the rest of the negotiation (our LCP Ack) is not looked at
   }
 
+  // The authentication phase with PAP: credentials tern/s3cret, LCP up
+  // with the peer asking for PAP (peer_opts, its request), our
+  // Authenticate-Request sent. Returns that request.
+  Frame AuthenticatingWithPap(const Bytes &peer_opts = Opt(TERN_LCP_AUTH,
+                                                           {0xc0, 0x23})) {
+    tern_ppp_config c = Default();
+    c.user = "tern";
+    c.password = "s3cret";
+    Init(c);
+    LcpUp(peer_opts);
+    return Expect(TERN_PPP_PROTO_PAP, TERN_PAP_AUTH_REQ);
+  }
+
+  // The same with CHAP-MD5 (ppp_test links it) asked for: LCP up, the peer's
+  // challenge still to come.
+  void AuthenticatingWithChap(
+      const Bytes &peer_opts = Opt(TERN_LCP_AUTH, {0xc2, 0x23, 0x05})) {
+    tern_ppp_config c = Default();
+    c.user = "tern";
+    c.password = "s3cret";
+    Init(c);
+    tern_ppp_use_chap(&ppp_);
+    LcpUp(peer_opts);
+  }
+
   // Opens IPV6CP after our request req: acks it, and acks the peer's
   // request for interface identifier 02:00:00:00:00:00:00:01.
   void Ipv6cpUp(const Frame &req) {
