@@ -20,6 +20,8 @@
 #define REQUEST_TRIES 4        /* REQUESTs before starting over */
 #define REBOOT_TRIES 2         /* INIT-REBOOT REQUESTs before a DISCOVER */
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
+#define MAX_CONFLICTS 10u      /* RFC 5227 2.1.1: after this many conflicts, */
+#define RATE_LIMIT_MS 60000u   /* one new address per RATE_LIMIT_INTERVAL */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
 #define ALL_ONES 0xffffffffu
 _Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
@@ -503,13 +505,15 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
      * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
      * INIT-REBOOT, which has had no ACK, and whose server may be another
-     * network's. Counted either way. */
+     * network's. Counted either way. From the tenth conflict on, the
+     * wait is a minute: a host that has had MAX_CONFLICTS MUST try at most
+     * one new address per RATE_LIMIT_INTERVAL (RFC 5227 2.1.1). */
     if (s >= TERN_DHCPV4_PROBING) {
       c->stats.declines++;
       build(c, MSG_DECLINE);
     }
-    c->stats.conflicts++;
-    restart(c, DECLINE_WAIT_MS);
+    restart(c, ++c->stats.conflicts < MAX_CONFLICTS ? DECLINE_WAIT_MS
+                                                    : RATE_LIMIT_MS);
   }
 }
 
