@@ -139,13 +139,15 @@ static const struct {
 #define LARGEST_FIXED (TERN_DHCPV4_HDR_LEN + 3 + 6 + 6 + 5 + 2 + 2 + 1)
 
 /* Appends one option to the message in buf, whose length so far is
- * tx_len. Every option fits (tern_dhcpv4_start checked the configuration
- * against LARGEST_FIXED): the result is not checked. */
-static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
-  size_t off = c->tx_len;
-  (void)tern_dhcpv4_put_opt(c->buf, sizeof c->buf, &off, code, data,
-                            (uint8_t)len);
-  c->tx_len = (uint16_t)off;
+ * tx_len. Every option fits: tern_dhcpv4_start checked the client id's and
+ * host name's lengths, which build uses as they were then, against
+ * LARGEST_FIXED. */
+static void put(tern_dhcpv4 *c, uint8_t code, const void *data, uint8_t len) {
+  uint8_t *p = c->buf + c->tx_len;
+  p[0] = code;
+  p[1] = len;
+  memcpy(p + 2, data, len);
+  c->tx_len = (uint16_t)(c->tx_len + 2u + len);
 }
 
 /* Builds message `msg` in buf, queued for poll_run to send. */
@@ -174,9 +176,8 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
       c->secs = (uint16_t)(secs > 0xffffu ? 0xffffu : secs);
     }
     tern_put_be16(m + TERN_DHCPV4_OFF_SECS, c->secs);
-    if (c->cfg.hostname != NULL) {
-      put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
-          strlen(c->cfg.hostname));
+    if (c->hostname_len != 0) {
+      put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname, c->hostname_len);
     }
     put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
@@ -525,15 +526,17 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   }
   /* A host name of 1 to 255 bytes (RFC 2132 3.14), which with the client
    * id fits in the largest message. */
-  size_t name = cfg->hostname != NULL ? strlen(cfg->hostname) : 1;
+  size_t name = cfg->hostname != NULL ? strlen(cfg->hostname) : 0;
   size_t id = cfg->client_id != NULL ? cfg->client_id_len : 0;
-  if (name - 1 > 254 || LARGEST_FIXED + name + id > sizeof c->buf) {
+  if ((cfg->hostname != NULL && name - 1 > 254) ||
+      LARGEST_FIXED + name + id > sizeof c->buf) {
     return TERN_EINVAL;
   }
   if (tern_udp_is_bound(udp, &c->sock)) {
     return TERN_EBUSY; /* running: its socket and timer are live */
   }
   memset(c, 0, sizeof *c);
+  c->hostname_len = (uint8_t)name; /* 0 (none) or 1..255 */
   tern_netdev_info info = tern_netdev_get_info(&iface->dev);
   memcpy(c->mac, info.mac, 6);
   if (memcmp(c->mac, (const uint8_t[6]){0}, 6) == 0) { /* no MAC */

@@ -1988,6 +1988,20 @@ TEST_F(Dhcpv4Test, ClientIdIsSent) {
   EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_CLIENT_ID), Bytes(id, id + 7));
 }
 
+// The host name's length is read and checked at start: a name the
+// application lengthens afterwards (here to more than the messages can
+// carry with the client id) cannot make a message overrun its buffer;
+// they carry the name's first bytes, as many as it had at start.
+TEST_F(Dhcpv4Test, TheHostNamesLengthIsTakenAtStart) {
+  static char name[400] = "tern";
+  cfg_.hostname = name;
+  Start();
+  memset(name, 'x', sizeof name - 1);
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_HOSTNAME), Bytes({'x', 'x', 'x', 'x'}));
+}
+
 // RFC 2131 4.4.1: the REQUEST that answers an OFFER carries the `secs` of
 // the DISCOVER (a server may answer by it, as a backup one does only past
 // a number of seconds). It counted on from the DISCOVER's start instead,
