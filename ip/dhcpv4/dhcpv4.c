@@ -143,11 +143,8 @@ static const struct {
  * host name's lengths, which build uses as they were then, against
  * LARGEST_FIXED. */
 static void put(tern_dhcpv4 *c, uint8_t code, const void *data, uint8_t len) {
-  uint8_t *p = c->buf + c->tx_len;
-  p[0] = code;
-  p[1] = len;
-  memcpy(p + 2, data, len);
-  c->tx_len = (uint16_t)(c->tx_len + 2u + len);
+  c->tx_len =
+      (uint16_t)tern_dhcpv4_put_opt_at(c->buf, c->tx_len, code, data, len);
 }
 
 /* Builds message `msg` in buf, queued for poll_run to send. */
