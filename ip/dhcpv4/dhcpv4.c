@@ -137,6 +137,8 @@ static const struct {
  * tern_dhcpv4_start refuses a configuration whose client id and host name
  * do not fit in the rest of buf. */
 #define LARGEST_FIXED (TERN_DHCPV4_HDR_LEN + 3 + 6 + 6 + 5 + 2 + 2 + 1)
+_Static_assert(TERN_DHCPV4_MIN_LEN <= TERN_DHCPV4_MAX_LEN,
+               "build pads every message to TERN_DHCPV4_MIN_LEN in buf");
 
 /* Appends one option to the message in buf, whose length so far is
  * tx_len. Every option fits: tern_dhcpv4_start checked the client id's and
@@ -178,7 +180,10 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
     }
     put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
-  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
+  /* The end option (counted in LARGEST_FIXED), then zeros to RFC 1542's
+   * 300 bytes, which buf holds. */
+  c->tx_len =
+      (uint16_t)tern_dhcpv4_put_end_at(m, c->tx_len, TERN_DHCPV4_MIN_LEN);
   if ((f & F_TO_SERVER) != 0) {
     c->dst.addr.u.v4 = c->lease.server;
   } else {

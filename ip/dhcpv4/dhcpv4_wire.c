@@ -235,11 +235,6 @@ int tern_dhcpv4_put_end(uint8_t *msg, size_t cap, size_t off) {
   if (off >= cap) {
     return TERN_ENOSPC;
   }
-  msg[off++] = TERN_DHCPV4_OPT_END;
-  size_t pad_to = cap < TERN_DHCPV4_MIN_LEN ? cap : TERN_DHCPV4_MIN_LEN;
-  if (off < pad_to) {
-    memset(msg + off, 0, pad_to - off);
-    off = pad_to;
-  }
-  return (int)off;
+  return (int)tern_dhcpv4_put_end_at(
+      msg, off, cap < TERN_DHCPV4_MIN_LEN ? cap : TERN_DHCPV4_MIN_LEN);
 }

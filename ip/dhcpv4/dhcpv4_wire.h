@@ -237,6 +237,19 @@ static inline size_t tern_dhcpv4_put_opt_at(uint8_t *msg, size_t off,
  * length, or TERN_ENOSPC when not even the end option fits. */
 int tern_dhcpv4_put_end(uint8_t *msg, size_t cap, size_t off);
 
+/* tern_dhcpv4_put_end's writing without its check, for a caller that has
+ * proved the end option fits at msg[off] and that msg holds pad_to bytes:
+ * the end option, then zeros up to pad_to. Returns the message's length. */
+static inline size_t tern_dhcpv4_put_end_at(uint8_t *msg, size_t off,
+                                            size_t pad_to) {
+  msg[off++] = TERN_DHCPV4_OPT_END;
+  if (off < pad_to) {
+    memset(msg + off, 0, pad_to - off);
+    off = pad_to;
+  }
+  return off;
+}
+
 #ifdef __cplusplus
 }
 #endif
