@@ -187,7 +187,7 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
   if ((f & F_TO_SERVER) != 0) {
     c->dst.addr.u.v4 = c->lease.server;
   } else {
-    memset(&c->dst.addr.u.v4, 0xff, 4); /* broadcast: 255.255.255.255 */
+    c->dst.addr.u.w[0] = ALL_ONES; /* broadcast: 255.255.255.255 */
   }
 }
 
@@ -417,9 +417,11 @@ static void timeout(tern_dhcpv4 *c) {
   }
   /* The lease's end, in BOUND, RENEWING, REBINDING, and in the INIT-REBOOT
    * after a link change, which keeps the address for the rest of its lease
-   * only (RFC 2131 4.4.5). */
-  uint32_t lease_left = tern_time_until(now, c->expire_at);
-  if (c->applied && lease_left == 0) {
+   * only (RFC 2131 4.4.5): what is left of the lease whose address is on
+   * the interface; with none on, no end (ALL_ONES: no wait is cut). */
+  uint32_t lease_left =
+      c->applied ? tern_time_until(now, c->expire_at) : ALL_ONES;
+  if (lease_left == 0) {
     c->stats.expiries++;
     start_over(c);
     return;
@@ -466,7 +468,7 @@ static void timeout(tern_dhcpv4 *c) {
       c->tries++;
     }
   }
-  if (c->applied && wait > lease_left) {
+  if (wait > lease_left) {
     wait = lease_left; /* never past the lease */
   }
   c->state = s;
