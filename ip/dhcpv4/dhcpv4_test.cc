@@ -1993,7 +1993,9 @@ TEST_F(Dhcpv4Test, ClientIdIsSent) {
 // carry with the client id) cannot make a message overrun its buffer;
 // they carry the name's first bytes, as many as it had at start.
 TEST_F(Dhcpv4Test, TheHostNamesLengthIsTakenAtStart) {
-  static char name[400] = "tern";
+  static char name[400];  // outlives the client, as start asks
+  memset(name, 0, sizeof name);
+  memcpy(name, "tern", 4);
   cfg_.hostname = name;
   Start();
   memset(name, 'x', sizeof name - 1);
