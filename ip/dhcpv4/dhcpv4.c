@@ -20,6 +20,8 @@
 #define REQUEST_TRIES 4        /* REQUESTs before starting over */
 #define REBOOT_TRIES 2         /* INIT-REBOOT REQUESTs before a DISCOVER */
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
+#define MAX_CONFLICTS 10u      /* RFC 5227 2.1.1: after this many conflicts, */
+#define RATE_LIMIT_MS 60000u   /* one new address per RATE_LIMIT_INTERVAL */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
 #define ALL_ONES 0xffffffffu
 _Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
@@ -135,15 +137,16 @@ static const struct {
  * tern_dhcpv4_start refuses a configuration whose client id and host name
  * do not fit in the rest of buf. */
 #define LARGEST_FIXED (TERN_DHCPV4_HDR_LEN + 3 + 6 + 6 + 5 + 2 + 2 + 1)
+_Static_assert(TERN_DHCPV4_MIN_LEN <= TERN_DHCPV4_MAX_LEN,
+               "build pads every message to TERN_DHCPV4_MIN_LEN in buf");
 
 /* Appends one option to the message in buf, whose length so far is
- * tx_len. Every option fits (tern_dhcpv4_start checked the configuration
- * against LARGEST_FIXED): the result is not checked. */
-static void put(tern_dhcpv4 *c, uint8_t code, const void *data, size_t len) {
-  size_t off = c->tx_len;
-  (void)tern_dhcpv4_put_opt(c->buf, sizeof c->buf, &off, code, data,
-                            (uint8_t)len);
-  c->tx_len = (uint16_t)off;
+ * tx_len. Every option fits: tern_dhcpv4_start checked the client id's and
+ * host name's lengths, which build uses as they were then, against
+ * LARGEST_FIXED. */
+static void put(tern_dhcpv4 *c, uint8_t code, const void *data, uint8_t len) {
+  c->tx_len =
+      (uint16_t)tern_dhcpv4_put_opt_at(c->buf, c->tx_len, code, data, len);
 }
 
 /* Builds message `msg` in buf, queued for poll_run to send. */
@@ -172,17 +175,19 @@ static void build(tern_dhcpv4 *c, enum msg msg) {
       c->secs = (uint16_t)(secs > 0xffffu ? 0xffffu : secs);
     }
     tern_put_be16(m + TERN_DHCPV4_OFF_SECS, c->secs);
-    if (c->cfg.hostname != NULL) {
-      put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname,
-          strlen(c->cfg.hostname));
+    if (c->hostname_len != 0) {
+      put(c, TERN_DHCPV4_OPT_HOSTNAME, c->cfg.hostname, c->hostname_len);
     }
     put(c, TERN_DHCPV4_OPT_PARAM_LIST, param_list, sizeof param_list);
   }
-  c->tx_len = (uint16_t)tern_dhcpv4_put_end(m, sizeof c->buf, c->tx_len);
+  /* The end option (counted in LARGEST_FIXED), then zeros to RFC 1542's
+   * 300 bytes, which buf holds. */
+  c->tx_len =
+      (uint16_t)tern_dhcpv4_put_end_at(m, c->tx_len, TERN_DHCPV4_MIN_LEN);
   if ((f & F_TO_SERVER) != 0) {
     c->dst.addr.u.v4 = c->lease.server;
   } else {
-    memset(&c->dst.addr.u.v4, 0xff, 4); /* broadcast: 255.255.255.255 */
+    c->dst.addr.u.w[0] = ALL_ONES; /* broadcast: 255.255.255.255 */
   }
 }
 
@@ -412,9 +417,11 @@ static void timeout(tern_dhcpv4 *c) {
   }
   /* The lease's end, in BOUND, RENEWING, REBINDING, and in the INIT-REBOOT
    * after a link change, which keeps the address for the rest of its lease
-   * only (RFC 2131 4.4.5). */
-  uint32_t lease_left = tern_time_until(now, c->expire_at);
-  if (c->applied && lease_left == 0) {
+   * only (RFC 2131 4.4.5): what is left of the lease whose address is on
+   * the interface; with none on, no end (ALL_ONES: no wait is cut). */
+  uint32_t lease_left =
+      c->applied ? tern_time_until(now, c->expire_at) : ALL_ONES;
+  if (lease_left == 0) {
     c->stats.expiries++;
     start_over(c);
     return;
@@ -461,7 +468,7 @@ static void timeout(tern_dhcpv4 *c) {
       c->tries++;
     }
   }
-  if (c->applied && wait > lease_left) {
+  if (wait > lease_left) {
     wait = lease_left; /* never past the lease */
   }
   c->state = s;
@@ -503,13 +510,15 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
      * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
      * INIT-REBOOT, which has had no ACK, and whose server may be another
-     * network's. Counted either way. */
+     * network's. Counted either way. From the tenth conflict on, the
+     * wait is a minute: a host that has had MAX_CONFLICTS MUST try at most
+     * one new address per RATE_LIMIT_INTERVAL (RFC 5227 2.1.1). */
     if (s >= TERN_DHCPV4_PROBING) {
       c->stats.declines++;
       build(c, MSG_DECLINE);
     }
-    c->stats.conflicts++;
-    restart(c, DECLINE_WAIT_MS);
+    restart(c, ++c->stats.conflicts < MAX_CONFLICTS ? DECLINE_WAIT_MS
+                                                    : RATE_LIMIT_MS);
   }
 }
 
@@ -521,15 +530,17 @@ int tern_dhcpv4_start(tern_dhcpv4 *c, tern_udp_layer *udp, tern_ip_iface *iface,
   }
   /* A host name of 1 to 255 bytes (RFC 2132 3.14), which with the client
    * id fits in the largest message. */
-  size_t name = cfg->hostname != NULL ? strlen(cfg->hostname) : 1;
+  size_t name = cfg->hostname != NULL ? strlen(cfg->hostname) : 0;
   size_t id = cfg->client_id != NULL ? cfg->client_id_len : 0;
-  if (name - 1 > 254 || LARGEST_FIXED + name + id > sizeof c->buf) {
+  if ((cfg->hostname != NULL && name - 1 > 254) ||
+      LARGEST_FIXED + name + id > sizeof c->buf) {
     return TERN_EINVAL;
   }
   if (tern_udp_is_bound(udp, &c->sock)) {
     return TERN_EBUSY; /* running: its socket and timer are live */
   }
   memset(c, 0, sizeof *c);
+  c->hostname_len = (uint8_t)name; /* 0 (none) or 1..255 */
   tern_netdev_info info = tern_netdev_get_info(&iface->dev);
   memcpy(c->mac, info.mac, 6);
   if (memcmp(c->mac, (const uint8_t[6]){0}, 6) == 0) { /* no MAC */

@@ -185,12 +185,13 @@ typedef struct tern_dhcpv4 {
                      an OFFER (the lease) */
   tern_time t1_at, t2_at, expire_at;
   uint32_t xid;
-  uint8_t state;   /* tern_dhcpv4_state */
-  uint8_t tries;   /* retransmissions in this state; probes sent */
-  uint8_t applied; /* the lease's address is set on the interface */
-  uint8_t stop;    /* 1: stop asked; 2: the RELEASE is queued */
-  uint8_t gen;     /* bumped on each change of the lease */
-  uint8_t seen;    /* gen at the last poll_lease READY */
+  uint8_t state;        /* tern_dhcpv4_state */
+  uint8_t tries;        /* retransmissions in this state; probes sent */
+  uint8_t applied;      /* the lease's address is set on the interface */
+  uint8_t stop;         /* 1: stop asked; 2: the RELEASE is queued */
+  uint8_t gen;          /* bumped on each change of the lease */
+  uint8_t seen;         /* gen at the last poll_lease READY */
+  uint8_t hostname_len; /* cfg.hostname's, taken at start (0: none) */
   uint8_t mac[6];
   uint16_t tx_len;         /* a message waiting in buf to be sent */
   uint16_t secs;           /* the last DISCOVER's, for its REQUEST */
@@ -204,7 +205,9 @@ typedef struct tern_dhcpv4 {
 
 /* Starts the client on iface (through udp's layer, whose stack has the
  * IPv4 layer): binds port 68 on that interface, copies cfg (the strings it
- * points to must outlive the client) and reads the interface's MAC. The
+ * points to must outlive the client; the host name's length is read here,
+ * checked, and the messages carry that many of its bytes) and reads the
+ * interface's MAC. The
  * first DISCOVER (or the REQUEST of an INIT-REBOOT) goes out from
  * tern_dhcpv4_poll_run. Returns 0, TERN_EINVAL (NULL arguments, a client
  * id of 1 byte, a host name empty or over 255 bytes, a host name and client

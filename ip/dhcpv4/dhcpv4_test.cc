@@ -1468,6 +1468,27 @@ TEST_F(Dhcpv4Test, EveryConflictIsCounted) {
   EXPECT_EQ(tern_dhcpv4_get_stats(&c_).declines, 1u);
 }
 
+// RFC 5227 2.1.1: a host that has had MAX_CONFLICTS (10) address
+// conflicts MUST then try at most one new address per RATE_LIMIT_INTERVAL
+// (60 s). The DISCOVER comes 10 s after each of the first nine conflicts
+// (RFC 2131 3.1.5), and 60 s after the tenth and those that follow: it
+// came 10 s after every one, a new address tried every 10 s for as long
+// as the addresses offered were in use.
+TEST_F(Dhcpv4Test, TenConflictsLimitTheRateToOneNewAddressAMinute) {
+  Start();
+  Dora();
+  for (uint32_t i = 1; i <= 11; i++) {
+    ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+    dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+    Run();
+    One(TERN_DHCPV4_DECLINE);
+    EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, i);
+    Advance((i < 10 ? 10000 : 60000) - TERN_DHCPV4_INIT_DELAY_MS);
+    EXPECT_TRUE(Wire().empty()) << "conflict " << i;
+    Dora();  // the DISCOVER at the end of the wait
+  }
+}
+
 // RFC 2131 3.1.5: after a DECLINE the client waits at least ten seconds
 // before it starts again. A link event in that wait (the link down and
 // up, a cable plugged again) made it start over after the random initial
@@ -1965,6 +1986,22 @@ TEST_F(Dhcpv4Test, ClientIdIsSent) {
   Advance(TERN_DHCPV4_INIT_DELAY_MS);
   Sent d = One(TERN_DHCPV4_DISCOVER);
   EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_CLIENT_ID), Bytes(id, id + 7));
+}
+
+// The host name's length is read and checked at start: a name the
+// application lengthens afterwards (here to more than the messages can
+// carry with the client id) cannot make a message overrun its buffer;
+// they carry the name's first bytes, as many as it had at start.
+TEST_F(Dhcpv4Test, TheHostNamesLengthIsTakenAtStart) {
+  static char name[400];  // outlives the client, as start asks
+  memset(name, 0, sizeof name);
+  memcpy(name, "tern", 4);
+  cfg_.hostname = name;
+  Start();
+  memset(name, 'x', sizeof name - 1);
+  Advance(TERN_DHCPV4_INIT_DELAY_MS);
+  Sent d = One(TERN_DHCPV4_DISCOVER);
+  EXPECT_EQ(d.Opt(TERN_DHCPV4_OPT_HOSTNAME), Bytes({'x', 'x', 'x', 'x'}));
 }
 
 // RFC 2131 4.4.1: the REQUEST that answers an OFFER carries the `secs` of

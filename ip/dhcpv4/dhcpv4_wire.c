@@ -227,12 +227,7 @@ int tern_dhcpv4_put_opt(uint8_t *msg, size_t cap, size_t *off, uint8_t code,
   if (at > cap || cap - at < (size_t)len + 3) {
     return TERN_ENOSPC;
   }
-  msg[at] = code;
-  msg[at + 1] = len;
-  if (len > 0) {
-    memcpy(msg + at + 2, data, len);
-  }
-  *off = at + 2 + len;
+  *off = tern_dhcpv4_put_opt_at(msg, at, code, data, len);
   return 0;
 }
 
@@ -240,11 +235,6 @@ int tern_dhcpv4_put_end(uint8_t *msg, size_t cap, size_t off) {
   if (off >= cap) {
     return TERN_ENOSPC;
   }
-  msg[off++] = TERN_DHCPV4_OPT_END;
-  size_t pad_to = cap < TERN_DHCPV4_MIN_LEN ? cap : TERN_DHCPV4_MIN_LEN;
-  if (off < pad_to) {
-    memset(msg + off, 0, pad_to - off);
-    off = pad_to;
-  }
-  return (int)off;
+  return (int)tern_dhcpv4_put_end_at(
+      msg, off, cap < TERN_DHCPV4_MIN_LEN ? cap : TERN_DHCPV4_MIN_LEN);
 }

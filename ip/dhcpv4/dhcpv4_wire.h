@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tern/addr.h"
 
@@ -217,10 +218,37 @@ int tern_dhcpv4_opts_parse(tern_dhcpv4_opts *o, const uint8_t *msg, size_t len);
 int tern_dhcpv4_put_opt(uint8_t *msg, size_t cap, size_t *off, uint8_t code,
                         const void *data, uint8_t len);
 
+/* tern_dhcpv4_put_opt's writing without its check, for a caller that has
+ * proved the option fits (len + 2 bytes at msg[off], and one more for the
+ * end option): code, len, the data. Returns the offset past it. */
+static inline size_t tern_dhcpv4_put_opt_at(uint8_t *msg, size_t off,
+                                            uint8_t code, const void *data,
+                                            uint8_t len) {
+  msg[off] = code;
+  msg[off + 1] = len;
+  if (len > 0) { /* data may be NULL then */
+    memcpy(msg + off + 2, data, len);
+  }
+  return off + 2u + len;
+}
+
 /* Writes the end option at msg[off] and zeroes what follows up to
  * TERN_DHCPV4_MIN_LEN (as far as cap allows). Returns the message's
  * length, or TERN_ENOSPC when not even the end option fits. */
 int tern_dhcpv4_put_end(uint8_t *msg, size_t cap, size_t off);
+
+/* tern_dhcpv4_put_end's writing without its check, for a caller that has
+ * proved the end option fits at msg[off] and that msg holds pad_to bytes:
+ * the end option, then zeros up to pad_to. Returns the message's length. */
+static inline size_t tern_dhcpv4_put_end_at(uint8_t *msg, size_t off,
+                                            size_t pad_to) {
+  msg[off++] = TERN_DHCPV4_OPT_END;
+  if (off < pad_to) {
+    memset(msg + off, 0, pad_to - off);
+    off = pad_to;
+  }
+  return off;
+}
 
 #ifdef __cplusplus
 }

@@ -148,6 +148,7 @@ static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
   unsigned f = tern_ipv4_frag_offset(h);
   unsigned more = tern_ipv4_more_frags(h);
   unsigned e = f + len; /* the fragment is [f, e) of the payload */
+  uint16_t ident = (uint16_t)tern_ipv4_ident(h);
   uint32_t *count = &st->drop_bad;
   if (len == 0 || (more && len % 8 != 0)) {
     goto drop;
@@ -178,7 +179,7 @@ static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
       expire(r, p);
       continue;
     }
-    if (d->src == rx->src.u.w[0] && d->ident == tern_ipv4_ident(h) &&
+    if (d->src == rx->src.u.w[0] && d->ident == ident &&
         d->dst == rx->dst.u.w[0] && d->protocol == h[9]) {
       at = link;
     }
@@ -212,7 +213,7 @@ static tern_pkt *input(tern_ipv4_reasm *r, const tern_ip_rx *rx,
     d->iface = rx->iface;
     d->src = rx->src.u.w[0];
     d->dst = rx->dst.u.w[0];
-    d->ident = (uint16_t)tern_ipv4_ident(h);
+    d->ident = ident;
     d->protocol = h[9];
     d->hlen = 0;
     d->total = 0;
