@@ -639,6 +639,89 @@ TEST_F(EthTest, ConflictIsCountedNotAnswered) {
   EXPECT_EQ(Stats().rx_arp, 0u);
 }
 
+// A reply (not only a request) naming our address from another MAC is a
+// conflict too (RFC 5227 section 2.4): not answered, and it plants nothing
+// in the cache (no entry for our own address) nor changes one (the
+// neighbour it names as its target keeps its MAC).
+TEST_F(EthTest, ConflictingReplyLeavesTheCacheAlone) {
+  StartWithIp();
+  Resolve(kMacA, kIpPeer);
+  const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
+  Inject(ArpFrame(kMacB, mac_c, 2, mac_c, kIpUs, kMacB, kIpPeer));
+  Inject(ArpFrame(kBcast, mac_c, 2, mac_c, kIpUs, kZeroMac, kIpUs));
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ARP_CONFLICT], 2u);
+  EXPECT_EQ(tern_neigh_find(&eth_.arp, kIpUs), nullptr);
+  EXPECT_EQ(SendEchoReply(kIpPeer), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], kEchoReplyFrame);  // still to kMacA
+}
+
+// The answer to our request, in a frame the adapter drops (802.1Q tagged,
+// unicast to another MAC, to a group we did not join, or with a lying
+// hardware or protocol length), completes nothing: the held packet waits
+// for a reply we take.
+TEST_F(EthTest, AReplyInAFrameWeDropCompletesNothing) {
+  StartWithIp();
+  ASSERT_EQ(SendEchoReply(kIpPeer), 0);
+  ASSERT_EQ(Wire().size(), 1u);  // the request
+  const Bytes reply = PeerReply(kMacA, kIpPeer);
+  Bytes tagged = Head(reply, 12);
+  const uint8_t tag[4] = {0x81, 0x00, 0x00, 0x05};
+  tagged.insert(tagged.end(), tag, tag + 4);
+  tagged.insert(tagged.end(), reply.begin() + 12, reply.end());
+  Bytes other_host = reply;
+  other_host[5] = 0x0c;
+  Bytes group = reply;
+  group[0] = 0x01;
+  Bytes hlen = reply;
+  hlen[14 + 4] = 8;
+  Bytes plen = reply;
+  plen[14 + 5] = 16;
+  for (const Bytes &f : {tagged, other_host, group, hlen, plen}) {
+    Inject(f);
+  }
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_VLAN], 1u);
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_OTHER_HOST], 1u);
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_MULTICAST], 1u);
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ARP_MALFORMED], 2u);
+  EXPECT_EQ(tern_eth_get_arp_stats(&eth_)->resolved, 0u);
+  Inject(reply);
+  RecvAll();
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], kEchoReplyFrame);
+}
+
+// A flood of requests for us: one 42-byte reply per request, however much
+// padding the request carried, each built in the request's own buffer (the
+// ARP pool is never touched), and what the lower device cannot take is
+// dropped and counted, not queued.
+TEST_F(EthTest, RequestsForUsAreAnsweredOneForOneInTheirOwnBuffers) {
+  StartWithIp(/*queue_len=*/8);
+  size_t arp_free = tern_pkt_pool_available(&arp_pool_);
+  for (uint8_t i = 0; i < 12; i++) {
+    const uint8_t mac[6] = {0x02, 0x5f, 0, 0, 0, i};
+    const uint8_t ip[4] = {192, 0, 2, static_cast<uint8_t>(10 + i)};
+    Bytes f = ArpFrame(kBcast, mac, 1, mac, ip, kZeroMac, kIpUs);
+    f.resize(1514, 0xee);  // a giant: all padding after the 28 bytes
+    Inject(f);
+    RecvAll();
+    EXPECT_EQ(tern_pkt_pool_available(&arp_pool_), arp_free);
+  }
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 8u);  // the lower device's queue
+  for (const Bytes &r : w) {
+    EXPECT_EQ(r.size(), 42u);
+  }
+  EXPECT_EQ(Stats().arp_tx_fail, 4u);
+  EXPECT_EQ(Stats().rx_arp, 12u);
+}
+
 TEST_F(EthTest, HeldPacketsAreBounded) {
   // Eight entries, so two resolutions may be in progress at once (a
   // quarter of the entries).

@@ -513,6 +513,69 @@ TEST_F(Slip, BadInputIsDroppedAndCounted) {
   }
 }
 
+// The decoder's bound under escapes: a frame whose last decoded byte is an
+// escaped C0 and that is exactly the MTU comes up; one more escaped byte
+// makes it one over, dropped as too long (the escape pair never writes
+// past the buffer), and the frame after it is received intact.
+TEST_F(Slip, AnEscapedByteAtTheMtuBoundary) {
+  Init(100, 4096, 2, 100);
+  Bytes at_mtu(99, 0x45);
+  at_mtu.push_back(0xc0);  // the 100th byte, escaped on the wire
+  Bytes over = at_mtu;
+  over.push_back(0xdb);  // the 101st, escaped too
+  Bytes next = {0x45, 0x01, 0x02};
+  PeerWrite(Cat(Cat(Frame(at_mtu), Frame(over)), Frame(next)));
+  auto got = RecvAll();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], at_mtu);
+  EXPECT_EQ(got[1], next);
+  EXPECT_EQ(Stats().rx_drop_too_long, 1u);
+  EXPECT_EQ(Stats().rx_drop_malformed, 0u);
+}
+
+// A stream that ends inside a frame, in each state the decoder can be in
+// (and with no buffer for the frame): each frame lost is counted once, in
+// one counter, and no buffer is kept. A run of ENDs between frames is no
+// frame: nothing is counted as dropped and no buffer is taken for it.
+TEST_F(Slip, AStreamEndingInsideAFrameCountsItOnce) {
+  struct Case {
+    Bytes wire;
+    bool no_buffer;
+    uint32_t too_long, malformed, nobuf;
+  };
+  const Case cases[] = {
+      {{0xc0, 0xc0, 0xc0, 0xc0}, false, 0, 0, 0},       // END run, then the end
+      {{0xc0, 0x45, 0x00}, false, 0, 1, 0},             // bytes, no END
+      {{0xc0, 0x45, 0xdb}, false, 0, 1, 0},             // a dangling ESC
+      {{0xc0, 0xdb}, false, 0, 1, 0},                   // only an ESC
+      {Cat({0xc0}, Bytes(150, 0x55)), false, 1, 0, 0},  // over the MTU
+      {{0xc0, 0x45, 0xdb, 0x01}, false, 0, 1, 0},       // bad escape
+      {{0xc0, 0x45, 0x00}, true, 0, 0, 1},  // skipped: no buffer for it
+  };
+  for (const Case &c : cases) {
+    Init(100, 4096, 2, 100);
+    tern_pkt *taken[2] = {nullptr, nullptr};
+    if (c.no_buffer) {
+      taken[0] = tern_pkt_pool_try_alloc(&pool_);
+      taken[1] = tern_pkt_pool_try_alloc(&pool_);
+    }
+    PeerWrite(c.wire);
+    tern_cx cx = peer_.Cx();
+    int err = 1;
+    ASSERT_EQ(tern_stream_poll_close(&b_, &cx, &err), TERN_READY);
+    int last = 0;
+    EXPECT_TRUE(RecvAll(&last).empty());
+    EXPECT_EQ(last, TERN_ECLOSED);
+    tern_pkt_free(taken[0]);
+    tern_pkt_free(taken[1]);
+    EXPECT_EQ(Stats().rx_drop_too_long, c.too_long) << c.wire.size();
+    EXPECT_EQ(Stats().rx_drop_malformed, c.malformed) << c.wire.size();
+    EXPECT_EQ(Stats().rx_drop_nobuf, c.nobuf) << c.wire.size();
+    EXPECT_EQ(Stats().rx_packets, 0u);
+    EXPECT_EQ(tern_pkt_pool_available(&pool_), 2u);
+  }
+}
+
 // A line full of bytes: one poll_recv decodes at most its budget, then
 // wakes itself so other tasks run, and the next polls carry on.
 TEST_F(Slip, RecvWorkIsBounded) {
