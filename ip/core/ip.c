@@ -192,9 +192,10 @@ tern_poll tern_ip_poll_room(tern_ip_stack *stack, tern_cx *cx, tern_waiter *w,
   /* A fresh waiter (or one a wake took off the queue: READY below, room
    * was made, which is checked again) finds room or waits; one still on
    * the queue waits on. A down interface's queue holds only loopback
-   * (the link going down emptied it, and only loopback is queued while
-   * it is down), which the runner takes: a sender waits behind that
-   * alone, and a send to anything else then says the link is down. */
+   * (the runner poll that heard the link go down dropped the rest, and
+   * only loopback is queued while it is down), which the runner takes: a
+   * sender waits behind that alone, and a send to anything else then says
+   * the link is down. */
   for (;;) {
     if (tern_waiter_idle(w)) {
       if (iface->txq_len < TERN_IP_TXQ_MAX) {
@@ -367,9 +368,9 @@ static void tell(tern_ip_layer *f, tern_ip_iface *iface, uint32_t ev) {
 }
 
 /* Takes the device's events: its facts are read again, a link that went
- * down drops what was queued for it (and lets the waiting senders find
- * out), a link that came up is received from again, and the families
- * and the application hear of it. */
+ * down lets the waiting senders find out (transmit() then drops what was
+ * queued for it, but loopback), a link that came up is received from
+ * again, and the families and the application hear of it. */
 static void handle_events(tern_ip_stack *stack, tern_ip_iface *iface,
                           tern_cx *cx) {
   uint32_t ev;
@@ -380,13 +381,6 @@ static void handle_events(tern_ip_stack *stack, tern_ip_iface *iface,
       if (tern_ip_iface_up(iface)) {
         iface->flags &= (uint8_t)~TERN_IP_IFACE_RX_CLOSED;
       } else {
-        tern_pkt *p;
-        while ((p = iface->txq_head) != NULL) {
-          iface->txq_head = p->next;
-          tern_pkt_free(p);
-          stack->stats.tx_drop_down++;
-        }
-        iface->txq_len = 0;
         tern_waitq_wake_all(&iface->room);
       }
     }
@@ -435,10 +429,11 @@ static void receive(tern_ip_stack *stack, tern_ip_iface *iface, tern_cx *cx) {
   tern_cx_wake_now(cx);
 }
 
-/* Sends iface's queue until the device says PENDING (it wakes us later).
- * Loopback packets are received instead, in their turn: they share the
- * queue, so they may wait behind a full device. Each packet taken makes
- * room for one waiting sender. Not budgeted: the queue is bounded. */
+/* Sends iface's queue until the device says PENDING (it wakes us later),
+ * or drops it while the link is down. Loopback packets are received
+ * instead, in their turn: they share the queue, so they may wait behind
+ * a full device. Each packet taken makes room for one waiting sender.
+ * Not budgeted: the queue is bounded. */
 static void transmit(tern_ip_stack *stack, tern_ip_iface *iface, tern_cx *cx) {
   tern_pkt *p;
   while ((p = iface->txq_head) != NULL) {
@@ -448,11 +443,20 @@ static void transmit(tern_ip_stack *stack, tern_ip_iface *iface, tern_cx *cx) {
     bool local = p->link_cast == TERN_PKT_LINK_LOOPBACK;
     uint32_t *count = &stack->stats.tx_loopback;
     if (!local) {
+      /* A link that went down has what was queued for it dropped here,
+       * in its turn: loopback takes no link, so what is queued with it
+       * is not lost (the link event has woken the senders already). */
       int err;
-      if (tern_netdev_poll_send(&iface->dev, cx, p, &err) == TERN_PENDING) {
+      count = &stack->stats.tx_drop_down;
+      if (!tern_ip_iface_up(iface)) {
+        tern_pkt_free(p);
+      } else if (tern_netdev_poll_send(&iface->dev, cx, p, &err) ==
+                 TERN_PENDING) {
         return;
+      } else {
+        count =
+            err < 0 ? &stack->stats.tx_dev_errors : &stack->stats.tx_packets;
       }
-      count = err < 0 ? &stack->stats.tx_dev_errors : &stack->stats.tx_packets;
     }
     (*count)++;
     iface->txq_head = next; /* txq_tail is stale once it is NULL */

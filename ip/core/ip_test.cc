@@ -566,6 +566,34 @@ TEST(IpQueue, LoopbackGoesThroughTheQueue) {
   EXPECT_EQ(tern_pkt_pool_available(&c.pool.pool), 8u);
 }
 
+// A link that goes down drops what was queued for it, but not the
+// loopback queued with it, which takes no link: it is received in its
+// order. (The link event emptied the whole queue before, so an accepted
+// datagram to ourselves was lost.)
+TEST(IpQueue, LinkDownKeepsTheLoopbackQueued) {
+  Core c;
+  c.Run();
+  const tern_ip_addr self = Dst(127, 0, 0, 1);
+  ASSERT_EQ(c.Send(kPeer, 1), 0);
+  ASSERT_EQ(c.Send(self, 2), 0);
+  ASSERT_EQ(c.Send(kPeer, 3), 0);
+  ASSERT_EQ(c.Send(self, 4), 0);
+  tern_memnetdev_set_up(&c.L(0).pair, false);
+  c.Run();
+  EXPECT_FALSE(tern_ip_iface_up(c.I(0)));
+  ASSERT_EQ(c.fam.received.size(), 2u);
+  EXPECT_EQ(c.fam.received[0][4], 2);
+  EXPECT_EQ(c.fam.received[1][4], 4);
+  EXPECT_EQ(c.fam.casts[1], TERN_PKT_LINK_LOOPBACK);
+  EXPECT_TRUE(c.L(0).TakeAll().empty());
+  EXPECT_EQ(c.I(0)->txq_len, 0);
+  tern_ip_stats st = tern_ip_get_stats(&c.stack);
+  EXPECT_EQ(st.tx_drop_down, 2u);
+  EXPECT_EQ(st.tx_loopback, 2u);
+  EXPECT_EQ(st.tx_packets, 0u);
+  EXPECT_EQ(tern_pkt_pool_available(&c.pool.pool), 8u);
+}
+
 // ---- receiving ----
 
 TEST(IpRx, PacketsGoToTheirFamilyByVersion) {

@@ -193,9 +193,8 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
         if (p == TERN_PENDING) {
           break;
         }
-        if (got <= 0) {
-          /* an error, or (reading) the end of stream */
-          res = got < 0 ? (int)got : TERN_ECLOSED;
+        if (got < 0) {
+          res = (int)got;
           goto sock_error;
         }
         r->have += (size_t)got;
@@ -206,7 +205,13 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
           }
           continue;
         }
-        int framed = tern_dns_tcp_length(r->buf, r->have);
+        /* The end of the stream (a write is never READY with 0) before
+         * the whole framed answer: the server's answer cut short, taken
+         * as a truncated one over UDP is (next server, TERN_EPROTO).
+         * Over TCP every byte is the server's: nobody off-path spoofs into
+         * the connection, so there is no stray to wait past. */
+        int framed = got == 0 ? -TERN_DNS_DROP_TRUNCATED
+                              : tern_dns_tcp_length(r->buf, r->have);
         if (framed < 0) {
           r->stats.drops[-framed]++;
           goto failed;

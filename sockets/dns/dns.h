@@ -40,7 +40,9 @@
  *     as over UDP. The connection is aborted once the answer is in (a
  *     graceful close would hold it in TIME-WAIT, the stack's connection
  *     taken from the next fallback for 2 MSL). A bad TCP answer ends the
- *     attempt (next server).
+ *     attempt (next server); so does the server's close before the whole
+ *     answer is in, an answer cut short (counted as
+ *     TERN_DNS_DROP_TRUNCATED, as one cut short over UDP).
  *  6. SERVFAIL, REFUSED and other RCODEs, and referrals (a server that
  *     did not recurse): the next server at once. So too a socket error
  *     (an ICMP port, host or net unreachable, a refused TCP connect), and
@@ -62,7 +64,8 @@
  *   TERN_EPROTO    servers answered, but only with errors (SERVFAIL,
  *                  REFUSED, ...; the last RCODE in last_rcode), with
  *                  malformed answers, or with TCP answers that could
- *                  not be used (too long for the buffer)
+ *                  not be used (too long for the buffer, cut short by
+ *                  the server's close)
  *   TERN_EINVAL    a bad name (see tern_dns_query_build; NULL) or type,
  *                  addrs NULL or cap 0
  *   open's error   the backend has no socket for it (TERN_ENOMEM)

@@ -705,7 +705,8 @@ TEST_F(Resolver, ReferralAndTruncatedAgainSayWhatHappened) {
 // A TCP answer framed with a length below a header's (0, 5), or a server
 // that closes before the whole message (or the whole prefix) is in, ends
 // the attempt at once and moves on to the next server; a length of 0
-// is not taken as "nothing yet" (it would wait out the deadline).
+// is not taken as "nothing yet" (it would wait out the deadline). The
+// closes count as answers cut short (_TRUNCATED; socket errors before).
 TEST_F(Resolver, BadTcpFramingAndEarlyCloseMoveOnAtOnce) {
   Init(2, 1, 1000, false);
   fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
@@ -727,8 +728,45 @@ TEST_F(Resolver, BadTcpFramingAndEarlyCloseMoveOnAtOnce) {
     EXPECT_EQ(elapsed_, 0u) << c.size();
   }
   EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_SHORT], 2u);
-  EXPECT_EQ(res_.stats.sock_errors, 2u);  // closed in the message, the prefix
+  // Closed in the message, in the prefix: answers cut short.
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_TRUNCATED], 2u);
+  EXPECT_EQ(res_.stats.sock_errors, 0u);
   EXPECT_EQ(fake_.conns.size(), 8u);
+  EXPECT_EQ(fake_.open_now, 0);
+}
+
+// A server that closes the TCP connection before the whole framed answer
+// is in (inside the message, inside the prefix, before its first byte)
+// has answered, cut short: taken as an answer cut short over UDP is (a
+// record past the end, OnlyMalformedAnswersIsProtoAtOnce), the next
+// server at once, counted as _TRUNCATED, and when every attempt ends so
+// the resolve is a bad answer, TERN_EPROTO. Before, the end of the stream
+// was a socket error, and the resolve returned the stream's TERN_ECLOSED,
+// which is none of its results.
+TEST_F(Resolver, TcpAnswersCutShortByEveryServerAreProtoAtOnce) {
+  fake_.on_udp = [&](const tern_endpoint &to, const std::vector<uint8_t> &q) {
+    fake_.Reply(to, Answer(q, 0, {}, {}, true));
+  };
+  fake_.on_tcp = [&](const tern_endpoint &, const std::vector<uint8_t> &q) {
+    std::vector<uint8_t> m = Framed(Answer(q, 0, {A(kQname, 9)}));
+    switch (fake_.conns.size()) {
+      case 1:
+        m.pop_back();  // the A's last byte missing
+        return m;
+      case 2: return std::vector<uint8_t>{0};  // half the prefix
+      case 3: return std::vector<uint8_t>{};   // nothing
+      default:
+        return std::vector<uint8_t>(m.begin(), m.begin() + 14);  // a header
+    }
+  };
+  EXPECT_EQ(Resolve("peer.test"), TERN_EPROTO);
+  EXPECT_EQ(elapsed_, 0u);
+  EXPECT_EQ(fake_.sent.size(), 4u);  // two servers, two rounds
+  EXPECT_EQ(fake_.conns.size(), 4u);
+  EXPECT_EQ(res_.stats.drops[TERN_DNS_DROP_TRUNCATED], 4u);
+  EXPECT_EQ(res_.stats.sock_errors, 0u);
+  EXPECT_EQ(res_.stats.timeouts, 0u);
+  EXPECT_EQ(res_.last_rcode, 0);
   EXPECT_EQ(fake_.open_now, 0);
 }
 

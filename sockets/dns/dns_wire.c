@@ -132,8 +132,8 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
   if (!known_qtype(qtype)) {
     return qtype == TERN_DNS_TYPE_AAAA ? TERN_EAFNOSUPPORT : TERN_EINVAL;
   }
-  if (name == NULL) {
-    return TERN_EINVAL; /* no name: as the empty one */
+  if (buf == NULL || name == NULL) {
+    return TERN_EINVAL; /* (no name: as the empty one) */
   }
   /* The name first, to know its length: each label's length byte is
    * written at o once the label is copied after it. */
@@ -275,6 +275,9 @@ static int check_records(const uint8_t *m, size_t len, size_t pos,
 int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
                    size_t len, tern_dns_answer *ans, tern_ip_addr *addrs,
                    size_t cap) {
+  if (query == NULL || msg == NULL) {
+    return TERN_EINVAL;
+  }
   /* (A query shorter than its header fails the walk: the name's first
    * length byte is not in it.) */
   long qend = skip_name(query, qlen, TERN_DNS_HDR_LEN);
@@ -397,6 +400,9 @@ int tern_dns_tcp_prefix(uint8_t *buf, size_t len) {
 }
 
 int tern_dns_tcp_length(const uint8_t *buf, size_t have) {
+  if (buf == NULL) {
+    return TERN_EINVAL;
+  }
   if (have < 2) {
     return 0;
   }

@@ -159,10 +159,11 @@ typedef struct tern_dns_answer {
  * ("peer.test", "peer.test."): no search list is applied, and its bytes
  * go on the wire as they are (no escapes, no IDNA): any byte but '.' and
  * NUL is part of a label. Returns the length written, or TERN_EINVAL for
- * a bad name (NULL, empty, an empty label, a label over 63 bytes, over
- * 255 bytes on the wire) or qtype, TERN_EAFNOSUPPORT for AAAA in an
- * IPv4-only build (ip/addr), TERN_ENOSPC when cap is too small
- * (TERN_DNS_QUERY_MAX always fits), or the rng's error. */
+ * a NULL buf, a bad name (NULL, empty, an empty label, a label over 63
+ * bytes, over 255 bytes on the wire) or qtype, TERN_EAFNOSUPPORT for AAAA
+ * in an IPv4-only build (ip/addr), TERN_ENOSPC when cap is too small
+ * (TERN_DNS_QUERY_MAX always fits), or the rng's error. rng must be a
+ * valid RNG (not checked, as the object a call draws from). */
 int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
                          unsigned qtype, const tern_rng *rng);
 
@@ -180,8 +181,11 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
  * Returns a tern_dns_result (>= 0) with *ans filled and up to cap (at most
  * 255) addresses in addrs (family TERN_IP_V4 or TERN_IP_V6); or -tern_dns_drop
  * when msg is not an acceptable answer (then *ans is unspecified), or
- * TERN_EINVAL when query is not a query tern_dns_query_build could have
- * written. */
+ * TERN_EINVAL when query or msg is NULL or query is not a query
+ * tern_dns_query_build could have written (TERN_EINVAL is -1, the value of
+ * -TERN_DNS_DROP_SHORT: a resolver, whose query is always its own, has
+ * never to tell them apart). ans and addrs, where the results go, are not
+ * checked: ans must point at an answer and addrs at cap addresses. */
 int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
                    size_t len, tern_dns_answer *ans, tern_ip_addr *addrs,
                    size_t cap);
@@ -189,18 +193,22 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
 /* DNS over TCP (RFC 1035 4.2.2, RFC 7766 8): each message is preceded by
  * its length as two bytes. tern_dns_tcp_prefix writes the length of a
  * message of len bytes (which starts at buf + 2) into buf[0..1]; returns
- * len + 2, what to send, or TERN_EMSGSIZE when len is over 65535. */
+ * len + 2, what to send, or TERN_EMSGSIZE when len is over 65535. buf is
+ * not checked: it must hold the len + 2 bytes, which no capacity given
+ * here could tell (a NULL buf is one more that does not). */
 int tern_dns_tcp_prefix(uint8_t *buf, size_t len);
 
 /* Given the first have bytes received on the connection, returns the
  * length of the message they start (the bytes from buf + 2) once the
  * prefix is in, 0 while have < 2, or -TERN_DNS_DROP_SHORT when the length
- * is below a header's (the connection is then of no use). The message is
- * complete when have >= 2 + the length. */
+ * is below a header's (the connection is then of no use); TERN_EINVAL for
+ * a NULL buf. The message is complete when have >= 2 + the length. */
 int tern_dns_tcp_length(const uint8_t *buf, size_t have);
 
 /* Internal (the cache's too): whether the n bytes at a and at b are the
- * same, ASCII case aside (RFC 4343): labels and names as text. */
+ * same, ASCII case aside (RFC 4343): labels and names as text. Its callers
+ * have checked what they pass: a and b must each hold n readable bytes
+ * (nothing is checked here; NULL only with n 0). */
 bool tern__dns_same_text(const void *a, const void *b, size_t n);
 
 #ifdef __cplusplus

@@ -238,6 +238,42 @@ TEST(DnsQuery, NullNameIsRefused) {
   EXPECT_EQ(r.calls, 0);
 }
 
+// The codec's public calls refuse a NULL message or buffer they are given
+// to read or write (docs/design.md 4: a bad argument gets TERN_EINVAL);
+// before, the query's build wrote through a NULL buffer, the parse read
+// through a NULL query or message and the TCP length through a NULL
+// buffer. (The places a call puts its results, and the RNG, are the
+// caller's to give valid: dns_wire.h.)
+TEST(DnsArgs, NullBuffersAreRefused) {
+  IdRng r{{1, 2}};
+  tern_rng rng = r.rng();
+  EXPECT_EQ(tern_dns_query_build(nullptr, TERN_DNS_QUERY_MAX, "peer.test",
+                                 TERN_DNS_TYPE_A, &rng),
+            TERN_EINVAL);
+  EXPECT_EQ(r.calls, 0);
+  Bytes q = Query("peer.test", TERN_DNS_TYPE_A, 0x00d6);
+  Bytes m = Of(kAnswerAEdns);
+  tern_dns_answer ans;
+  tern_ip_addr addrs[4];
+  EXPECT_EQ(
+      tern_dns_parse(nullptr, q.size(), m.data(), m.size(), &ans, addrs, 4),
+      TERN_EINVAL);
+  EXPECT_EQ(
+      tern_dns_parse(q.data(), q.size(), nullptr, m.size(), &ans, addrs, 4),
+      TERN_EINVAL);
+  EXPECT_EQ(tern_dns_tcp_length(nullptr, 2), TERN_EINVAL);
+  // The same with the buffers is a query, an answer and a length.
+  uint8_t b[TERN_DNS_QUERY_MAX];
+  EXPECT_EQ(
+      tern_dns_query_build(b, sizeof b, "peer.test", TERN_DNS_TYPE_A, &rng),
+      static_cast<int>(q.size()));
+  EXPECT_EQ(
+      tern_dns_parse(q.data(), q.size(), m.data(), m.size(), &ans, addrs, 4),
+      TERN_DNS_OK);
+  const uint8_t len[] = {0x00, 0x0c};
+  EXPECT_EQ(tern_dns_tcp_length(len, 2), 12);
+}
+
 // --- Captured answers (dnsmasq 2.90) -------------------------------------
 
 TEST(DnsCaptured, AWithEdnsOpt) {

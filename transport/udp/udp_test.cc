@@ -1070,6 +1070,43 @@ TEST(UdpSend, ABoundSocketSendsOutOfTheInterfaceOfItsAddress) {
   EXPECT_EQ(tern_pkt_pool_available(&t.pool.pool), 8u);
 }
 
+// A datagram to our own address that is queued when the link goes down,
+// before the runner has taken it, still arrives (it takes no link); the
+// one to the peer queued beside it is dropped with the link. Before, the
+// link event emptied the interface's queue, the loopback with the rest,
+// and the datagram the send had accepted was lost.
+TEST(UdpSend, ADatagramToOurselvesQueuedWhenTheLinkGoesDownArrives) {
+  UdpBench b;
+  ASSERT_EQ(b.Bind(7), 0);
+  b.Run();
+  tern_udp_sock other = {};
+  uint8_t r2[64];
+  tern_endpoint any = Port(0);
+  ASSERT_EQ(tern_udp_bind(&b.udp, &other, &any, r2, sizeof r2), 0);
+  const tern_endpoint self = Ep(tern_ipv4(192, 0, 2, 2), 7);
+  int err = 1;
+  ASSERT_EQ(tern_udp_poll_send_to(&other, &b.acx, &kPeer, "out", 3, &err),
+            TERN_READY);
+  EXPECT_EQ(err, 0);
+  err = 1;
+  ASSERT_EQ(tern_udp_poll_send_to(&other, &b.acx, &self, "me", 2, &err),
+            TERN_READY);
+  EXPECT_EQ(err, 0);
+  EXPECT_EQ(b.iface.txq_len, 2);
+  tern_memnetdev_set_up(&b.link.pair, false);
+  b.Run();
+  ASSERT_FALSE(tern_ip_iface_up(&b.iface));
+  tern_endpoint from = {};
+  EXPECT_EQ(b.Recv(&from), "me");
+  EXPECT_TRUE(SameV4(from.addr, tern_ipv4(192, 0, 2, 2)));
+  EXPECT_EQ(from.port, tern_udp_local(&other).port);
+  EXPECT_EQ(tern_udp_pending(&b.sock), 0u);
+  EXPECT_TRUE(b.link.TakeAll().empty());
+  EXPECT_EQ(b.Core().tx_drop_down, 1u);
+  EXPECT_EQ(b.Core().tx_loopback, 1u);
+  EXPECT_EQ(tern_pkt_pool_available(&b.pool.pool), 8u);
+}
+
 // An MTU larger than the pool's 1600-byte packets: the packet is the limit.
 TEST(UdpSend, ADatagramNoPoolPacketHoldsIsRefused) {
   UdpBench b(9000);
