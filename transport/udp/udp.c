@@ -133,8 +133,9 @@ static void udp_error(void *ctx, const tern_ip_error *e) {
 /* ---- set-up ---- */
 
 int tern_udp_init(tern_udp_layer *layer, tern_ip_stack *stack) {
-  /* A NULL stack is tern_ip_register's TERN_EINVAL below. */
-  if (layer == NULL) {
+  /* Both checked before the layer is written (design.md, principle 4):
+   * a NULL stack left it zeroed before the sock33 branch. */
+  if (layer == NULL || stack == NULL) {
     return TERN_EINVAL;
   }
   memset(layer, 0, sizeof *layer);
