@@ -35,6 +35,7 @@ enum {
   F_CLOSING = 8,   /* AT+CIPCLOSE wanted once tx is sent */
   F_HELD = 16,     /* passive mode: the modem may hold bytes of the link */
   F_NOTE = 32,     /* ... and said so since the last AT+CIPRECVDATA */
+  F_PICKED = 64,   /* the local port is pick_port's, not the application's */
 };
 
 /* The command in flight. */
@@ -451,15 +452,18 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         }
       } else if (s != NULL) {
         /* ESP-AT does not tell a refusal from a timeout or a taken
-         * port: a datagram link with a local port most likely found it
-         * taken. OK after the link's CLOSED: it came and went (the
-         * connect succeeds, then the end of stream). */
+         * port: a datagram link with a local port the application chose
+         * most likely found it taken. One whose port was picked here
+         * (or by the modem) has no such port to blame: on tern and
+         * posix it would not fail at all, so TERN_EIO, the modem's
+         * unnamed refusal (README). OK after the link's CLOSED: it came
+         * and went (the connect succeeds, then the end of stream). */
         int err = TERN_ECONNREFUSED;
         if (kind == TERN_AT_EV_OK && m->link_said == SAID_CLOSED) {
           err = 0;
         } else if (s->kind == K_DGRAM) {
-          err = (s->flags & F_BOUND) && s->local.port != 0 ? TERN_EADDRINUSE
-                                                           : TERN_EIO;
+          err = s->local.port != 0 && !(s->flags & F_PICKED) ? TERN_EADDRINUSE
+                                                             : TERN_EIO;
         }
         sock_gone(s, err);
       } else {
@@ -898,6 +902,7 @@ static int pick_port(tern_socket_at *m, tern_socket_at_sock *s) {
     port = (uint16_t)(r++ | 0xC000u); /* 49152 + r % 16384 */
   } while (port_taken(m, s, port));
   s->local.port = port;
+  s->flags |= F_PICKED;
   return 0;
 }
 

@@ -2337,6 +2337,46 @@ TEST_F(ModemTest, UnboundDatagramSocketNamesARandomLocalPort) {
   AbortAll(fx, {v});
 }
 
+// A refused AT+CIPSTART, by what the application asked for. ESP-AT says
+// only ERROR (the simulator too): for a datagram link whose local port the
+// application chose, that port taken is the likely reason, and the other
+// backends would have said TERN_EADDRINUSE at bind; for one whose port the
+// backend picked (unbound, or bound to port 0) TERN_EADDRINUSE would blame
+// a port the application never named, where tern and posix pick another
+// and never fail so: the modem's unnamed refusal, TERN_EIO. (Between the
+// at32 branch, which began naming a random port, and the sock33 branch,
+// a socket bound to port 0 read TERN_EADDRINUSE.) A stream's refusal is
+// TERN_ECONNREFUSED (the TCP form has no local port).
+TEST_F(ModemTest, RefusedStartBlamesOnlyAPortTheApplicationChose) {
+  ScriptedModem fx(500);
+  fx.start_["0"] = "\r\nERROR\r\n";
+  fx.status_ = "";
+  tern_endpoint to = ScriptedPeer();
+  struct Case {
+    const char *what;
+    int bind;  // -1: no bind; else the port bound
+    int want;
+  };
+  for (const Case &c :
+       {Case{"unbound", -1, TERN_EIO}, Case{"bound to port 0", 0, TERN_EIO},
+        Case{"bound to port 5353", 5353, TERN_EADDRINUSE}}) {
+    SCOPED_TRACE(c.what);
+    tern_socket *u;
+    ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+    if (c.bind >= 0) {
+      tern_endpoint b = {};
+      b.port = (uint16_t)c.bind;
+      ASSERT_EQ(tern_socket_bind(u, &b), 0);
+    }
+    int err = SendTo(fx, u, &to, "q");
+    EXPECT_EQ(err, c.want) << tern_strerror(err) << fx.Log();
+    AbortAll(fx, {u});
+  }
+  tern_socket *t;
+  EXPECT_EQ(OpenConnected(fx, to, &t), TERN_ECONNREFUSED);
+  AbortAll(fx, {t});
+}
+
 // A UDP peer may send from port 0 (RFC 768: "if not used, a value of
 // zero is inserted"), and every byte of its datagram is its own: the
 // header, its length well formed and its sender not one the parser takes,

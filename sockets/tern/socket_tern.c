@@ -30,11 +30,11 @@ static bool conn_free(const tern_socket_tern *net, unsigned i) {
          tern_tcp_get_state(&net->st.conns[i]) == TERN_TCP_CLOSED;
 }
 
-static int conn_setup(tern_socket_tern *net, unsigned i) {
-  const tern_socket_tern_storage *st = &net->st;
+static int conn_setup(const tern_socket_tern_storage *st, tern_tcp_layer *tcp,
+                      unsigned i) {
   uint8_t *tx = st->tcp_bufs + (size_t)i * (st->tcp_tx + st->tcp_rx);
-  return tern_tcp_conn_init(&st->conns[i], net->tcp, tx, st->tcp_tx,
-                            tx + st->tcp_tx, st->tcp_rx);
+  return tern_tcp_conn_init(&st->conns[i], tcp, tx, st->tcp_tx, tx + st->tcp_tx,
+                            st->tcp_rx);
 }
 
 static tern_socket_tern_sock *free_sock(tern_socket_tern *net) {
@@ -128,7 +128,7 @@ static int t_listen(tern_socket *s, unsigned backlog) {
     return TERN_ENOMEM;
   }
   for (unsigned i = first; i < first + backlog; i++) {
-    int rc = conn_setup(net, i);
+    int rc = conn_setup(&net->st, net->tcp, i);
     if (rc != 0) {
       return rc;
     }
@@ -219,7 +219,7 @@ static int t_connect(tern_socket *s, const tern_endpoint *remote) {
     if (!conn_free(net, i)) {
       continue;
     }
-    rc = conn_setup(net, i);
+    rc = conn_setup(&net->st, net->tcp, i);
     if (rc == 0) {
       rc = tern_tcp_connect(&net->st.conns[i], remote);
     }
@@ -462,6 +462,15 @@ static int setup(tern_socket_tern *net, tern_tcp_layer *tcp,
       (st->udp_ring > 0 && st->udp_bufs == NULL)) {
     return TERN_EINVAL;
   }
+  /* The connections first: their rings are checked by tern_tcp_conn_init,
+   * and a refusal leaves net and the sockets as they were (before the
+   * sock33 branch both were cleared first). */
+  for (unsigned i = 0; tcp != NULL && i < st->nconns; i++) {
+    int rc = conn_setup(st, tcp, i);
+    if (rc != 0) {
+      return rc;
+    }
+  }
   memset(net, 0, sizeof *net);
   net->base.ops = ops;
   net->tcp = tcp;
@@ -472,14 +481,6 @@ static int setup(tern_socket_tern *net, tern_tcp_layer *tcp,
     memset(k, 0, sizeof *k);
     k->base.ops = ops;
     k->net = net;
-  }
-  if (tcp != NULL) {
-    for (unsigned i = 0; i < st->nconns; i++) {
-      int rc = conn_setup(net, i);
-      if (rc != 0) {
-        return rc;
-      }
-    }
   }
   return 0;
 }

@@ -159,6 +159,30 @@ TEST_F(TernStorage, StreamBindIsForListening) {
   tern_socket_abort(s);
 }
 
+// A storage whose connection rings tern_tcp_conn_init refuses is
+// TERN_EINVAL, and the backend and its sockets are left as they were: the
+// connections are set up before anything else is written (before the
+// sock33 branch the backend and every socket were cleared first).
+TEST(TernInit, ARefusedStorageLeavesTheBackendAsItWas) {
+  tern_tcp_layer tcp;
+  memset(&tcp, 0, sizeof tcp);  // no connection or listener on it
+  tern_socket_tern_sock socks[2];
+  tern_tcp_conn conns[1];
+  static uint8_t bufs[128];
+  tern_socket_tern net;
+  memset(&net, 0xA5, sizeof net);
+  memset(socks, 0x5A, sizeof socks);
+  tern_socket_tern net_before = net;
+  tern_socket_tern_sock socks_before[2];
+  memcpy(socks_before, socks, sizeof socks);
+  // A transmit ring over tern_tcp_conn_init's limit.
+  tern_socket_tern_storage st = {
+      socks, 2, conns, 1, bufs, TERN_TCP_RCVBUF_MAX + 1u, 64, nullptr, 0};
+  EXPECT_EQ(tern_socket_tern_init(&net, &tcp, nullptr, &st), TERN_EINVAL);
+  EXPECT_EQ(memcmp(&net, &net_before, sizeof net), 0);
+  EXPECT_EQ(memcmp(socks, socks_before, sizeof socks), 0);
+}
+
 // ---- what a close leaves behind ----
 // (That a close or an abort wakes the tasks waiting on the socket is the
 // contract's: SocketContract.CloseWakesTheTasksWaitingOnTheSocket and

@@ -442,6 +442,17 @@ TEST(UdpBind, Rules) {
   EXPECT_EQ(tern_udp_init(&again, nullptr), TERN_EINVAL);
 }
 
+// A refused init writes nothing: the arguments are checked first, as at
+// every other init (with a NULL stack the layer was zeroed before the
+// TERN_EINVAL).
+TEST(UdpInit, ARefusedInitLeavesTheLayerAsItWas) {
+  tern_udp_layer layer;
+  memset(&layer, 0xA5, sizeof layer);
+  tern_udp_layer before = layer;
+  EXPECT_EQ(tern_udp_init(&layer, nullptr), TERN_EINVAL);
+  EXPECT_EQ(memcmp(&layer, &before, sizeof layer), 0);
+}
+
 // A UDP layer over two interfaces: 192.0.2.2/24 (scope 1) and
 // 198.51.100.2/24 (scope 2).
 struct UdpTwo : TwoIfaces {
