@@ -82,7 +82,8 @@ typedef struct tern_ppp_config {
                             0 (none); a line with XON/XOFF wants 0x000a0000 */
   uint8_t local_addr[4]; /* the IPv4 address we ask for; 0: the peer gives */
   uint8_t peer_addr[4];  /* offered to a peer that asks for one (0.0.0.0);
-                            0: refuse (the peer's address option rejected) */
+                            0, or our own address: refuse (the peer's
+                            address option rejected) */
   uint8_t want_dns;      /* ask the peer for DNS servers (RFC 1877): 1
                             the primary, 2 both; 0 none */
   uint8_t max_configure; /* Configure-Requests, and PAP requests, before
