@@ -370,13 +370,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * or from Stopping when its Terminate-Requests run out. */
     f->rejected = ~0u;
   }
-  /* Why it finishes, if it does (this-layer-finished below): the peer's
-   * refusal (RXJ-, above); else from Stopping, the peer's termination
-   * (Stopping comes from Opened only, by the peer's Terminate-Request or
-   * RXJ-); else Max-Configure or Max-Terminate spent. */
-  uint8_t why = f->rejected == ~0u       ? TERN_PPP_FAIL_REJECTED
-                : f->state == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
-                                         : TERN_PPP_FAIL_TIMEOUT;
+  uint8_t from = f->state; /* tells why it finishes (tlf, below) */
   if (t & TLD) {
     ops->down(p);
   }
@@ -444,10 +438,15 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     ops->up(p);
   }
   if (t & TLF) {
-    /* Why (above). An NCP's reason becomes the link's only if the link
-     * ends with it (tern__ppp_ncp_finished); LCP's is the link's already
+    /* Why: the peer's refusal (RXJ-, above); else from Stopping, the
+     * peer's termination (Stopping comes from Opened only, by the peer's
+     * Terminate-Request or RXJ-); else Max-Configure or Max-Terminate
+     * spent. An NCP's reason becomes the link's only if the link ends
+     * with it (tern__ppp_ncp_finished); LCP's is the link's already
      * (lcp_finished). */
-    ops->finished(p, why);
+    ops->finished(p, f->rejected == ~0u   ? TERN_PPP_FAIL_REJECTED
+                     : from == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
+                                          : TERN_PPP_FAIL_TIMEOUT);
   }
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
