@@ -729,20 +729,22 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
         p->tx_accm = tern_be32(val);
       }
       return TERN_PPP_CONF_ACK;
-    case TERN_LCP_AUTH:
+    case TERN_LCP_AUTH: {
       if (*len < 2 || p->cfg.user == NULL) {
         break; /* nothing to authenticate with: refuse */
       }
-      if (*len == 2 && tern_be16(val) == TERN_PPP_PROTO_PAP) {
-        if (mode == APPLY) {
-          p->auth = TERN__PPP_AUTH_PAP;
-        }
-        return TERN_PPP_CONF_ACK;
+      unsigned proto = tern_be16(val);
+      /* PAP, or CHAP with MD5 (RFC 1994) when it is linked. */
+      uint8_t auth = 0;
+      if (*len == 2 && proto == TERN_PPP_PROTO_PAP) {
+        auth = TERN__PPP_AUTH_PAP;
+      } else if (*len == 3 && proto == TERN_PPP_PROTO_CHAP && val[2] == 5 &&
+                 p->chap_input != NULL) {
+        auth = TERN__PPP_AUTH_CHAP;
       }
-      if (*len == 3 && tern_be16(val) == TERN_PPP_PROTO_CHAP && val[2] == 5 &&
-          p->chap_input != NULL) {
+      if (auth != 0) {
         if (mode == APPLY) {
-          p->auth = TERN__PPP_AUTH_CHAP; /* CHAP with MD5 (RFC 1994) */
+          p->auth = auth;
         }
         return TERN_PPP_CONF_ACK;
       }
@@ -751,6 +753,7 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
         *len = 2;
       }
       return TERN_PPP_CONF_NAK;
+    }
     case TERN_LCP_MAGIC: {
       if (*len != 4) {
         break;
