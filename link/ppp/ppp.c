@@ -989,14 +989,15 @@ static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
   if (type != TERN_IPCP_ADDR || *len != 4) {
     return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
   }
-  if (!ipcp_usable(val[0], false) || memcmp(val, p->v4.local, 4) == 0) {
+  uint32_t ours = tern_ld32(p->v4.local);
+  if (!ipcp_usable(val[0], false) || tern_ld32(val) == ours) {
     /* The peer asks for an address (0.0.0.0, RFC 1332 3.3), or proposes
      * one no host can have, or ours (two ends with one address cannot
      * reach each other): ours to give, or none. peer_addr is none when
      * it is our own address (a Nak gave it to us, or both were set
      * alike): offered, it would be claimed and naked again. */
     uint32_t give = tern_ld32(p->cfg.peer_addr);
-    if (give == 0 || give == tern_ld32(p->v4.local)) {
+    if (give == 0 || give == ours) {
       return TERN_PPP_CONF_REJ;
     }
     if (mode == WRITE_NAK) {
