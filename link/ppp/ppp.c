@@ -785,9 +785,9 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
       }
       if (mode == APPLY) {
         if (type == TERN_LCP_PFC) {
-          p->tx_pfc = 1;
+          p->tx_pfc = true;
         } else {
-          p->tx_acfc = 1;
+          p->tx_acfc = true;
         }
       }
       return TERN_PPP_CONF_ACK;
@@ -861,8 +861,8 @@ static void lcp_up(tern_ppp *p) {
 /* Back to RFC 1662's defaults until LCP is opened again. */
 static void lcp_reset(tern_ppp *p) {
   p->tx_accm = 0xffffffffu;
-  p->tx_pfc = 0;
-  p->tx_acfc = 0;
+  p->tx_pfc = false;
+  p->tx_acfc = false;
   p->auth = 0;
   p->peer_mru = 1500;
   tern_ppp_hdlc_decoder_config(&p->dec, 0xffffffffu, TERN_PPP_FCS16);

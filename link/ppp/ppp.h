@@ -196,8 +196,8 @@ typedef struct tern_ppp {
   uint8_t fail;
   uint8_t up; /* opened: IPCP (1), IPV6CP (2); TERN_NETDEV_UP while any */
   /* LCP's results (more below). */
-  uint8_t tx_pfc;  /* the peer takes compressed protocol fields */
-  uint8_t tx_acfc; /* ... and compressed address/control */
+  bool tx_pfc;     /* the peer takes compressed protocol fields */
+  bool tx_acfc;    /* ... and compressed address/control */
   uint8_t auth;    /* the peer asked for PAP (1) or CHAP-MD5 (2) */
   uint8_t loops;   /* our magic number seen back in a row */
   uint8_t verdict; /* the worst verdict on the request being answered */
