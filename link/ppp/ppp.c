@@ -1221,10 +1221,12 @@ static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
       continue;
     }
     tern_cx own = tern_cx_make((tern_waker){wake_polls, p}, cx->timers);
+    const uint8_t *out = p->tx_buf + p->tx_pos;
+    size_t left = p->tx_len - p->tx_pos; /* not 0 (above) */
     ptrdiff_t n;
     tern_waker_slot_register(waiter, cx);
-    if (tern_stream_poll_write(&p->stream, &own, p->tx_buf + p->tx_pos,
-                               p->tx_len - p->tx_pos, &n) == TERN_PENDING) {
+    if (tern_stream_poll_write(&p->stream, &own, out, left, &n) ==
+        TERN_PENDING) {
       return TERN_PENDING;
     }
     if (n <= 0) {
