@@ -370,13 +370,7 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
      * or from Stopping when its Terminate-Requests run out. */
     f->rejected = ~0u;
   }
-  /* Why it finishes, if it does (this-layer-finished below): the peer's
-   * refusal (RXJ-, above); else from Stopping, the peer's termination
-   * (Stopping comes from Opened only, by the peer's Terminate-Request or
-   * RXJ-); else Max-Configure or Max-Terminate spent. */
-  uint8_t why = f->rejected == ~0u       ? TERN_PPP_FAIL_REJECTED
-                : f->state == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
-                                         : TERN_PPP_FAIL_TIMEOUT;
+  uint8_t from = f->state; /* tells why it finishes (tlf, below) */
   if (t & TLD) {
     ops->down(p);
   }
@@ -444,10 +438,15 @@ static void fsm_event(tern_ppp *p, tern_ppp_fsm *f, int ev, tern_pkt *pkt) {
     ops->up(p);
   }
   if (t & TLF) {
-    /* Why (above). An NCP's reason becomes the link's only if the link
-     * ends with it (tern__ppp_ncp_finished); LCP's is the link's already
+    /* Why: the peer's refusal (RXJ-, above); else from Stopping, the
+     * peer's termination (Stopping comes from Opened only, by the peer's
+     * Terminate-Request or RXJ-); else Max-Configure or Max-Terminate
+     * spent. An NCP's reason becomes the link's only if the link ends
+     * with it (tern__ppp_ncp_finished); LCP's is the link's already
      * (lcp_finished). */
-    ops->finished(p, why);
+    ops->finished(p, f->rejected == ~0u   ? TERN_PPP_FAIL_REJECTED
+                     : from == S_STOPPING ? TERN_PPP_FAIL_TERMINATED
+                                          : TERN_PPP_FAIL_TIMEOUT);
   }
   tern_pkt_free(pkt); /* not answered in it (NULL: a no-op) */
 }
@@ -730,20 +729,22 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
         p->tx_accm = tern_be32(val);
       }
       return TERN_PPP_CONF_ACK;
-    case TERN_LCP_AUTH:
+    case TERN_LCP_AUTH: {
       if (*len < 2 || p->cfg.user == NULL) {
         break; /* nothing to authenticate with: refuse */
       }
-      if (*len == 2 && tern_be16(val) == TERN_PPP_PROTO_PAP) {
-        if (mode == APPLY) {
-          p->auth = TERN__PPP_AUTH_PAP;
-        }
-        return TERN_PPP_CONF_ACK;
+      unsigned proto = tern_be16(val);
+      /* PAP, or CHAP with MD5 (RFC 1994) when it is linked. */
+      uint8_t auth = 0;
+      if (*len == 2 && proto == TERN_PPP_PROTO_PAP) {
+        auth = TERN__PPP_AUTH_PAP;
+      } else if (*len == 3 && proto == TERN_PPP_PROTO_CHAP && val[2] == 5 &&
+                 p->chap_input != NULL) {
+        auth = TERN__PPP_AUTH_CHAP;
       }
-      if (*len == 3 && tern_be16(val) == TERN_PPP_PROTO_CHAP && val[2] == 5 &&
-          p->chap_input != NULL) {
+      if (auth != 0) {
         if (mode == APPLY) {
-          p->auth = TERN__PPP_AUTH_CHAP; /* CHAP with MD5 (RFC 1994) */
+          p->auth = auth;
         }
         return TERN_PPP_CONF_ACK;
       }
@@ -752,6 +753,7 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
         *len = 2;
       }
       return TERN_PPP_CONF_NAK;
+    }
     case TERN_LCP_MAGIC: {
       if (*len != 4) {
         break;
@@ -783,9 +785,9 @@ static int lcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
       }
       if (mode == APPLY) {
         if (type == TERN_LCP_PFC) {
-          p->tx_pfc = 1;
+          p->tx_pfc = true;
         } else {
-          p->tx_acfc = 1;
+          p->tx_acfc = true;
         }
       }
       return TERN_PPP_CONF_ACK;
@@ -859,8 +861,8 @@ static void lcp_up(tern_ppp *p) {
 /* Back to RFC 1662's defaults until LCP is opened again. */
 static void lcp_reset(tern_ppp *p) {
   p->tx_accm = 0xffffffffu;
-  p->tx_pfc = 0;
-  p->tx_acfc = 0;
+  p->tx_pfc = false;
+  p->tx_acfc = false;
   p->auth = 0;
   p->peer_mru = 1500;
   tern_ppp_hdlc_decoder_config(&p->dec, 0xffffffffu, TERN_PPP_FCS16);
@@ -987,11 +989,15 @@ static int ipcp_opt(tern_ppp *p, uint8_t type, uint8_t *val, uint8_t *len,
   if (type != TERN_IPCP_ADDR || *len != 4) {
     return TERN_PPP_CONF_REJ; /* VJ compression, and what we do not know */
   }
-  if (!ipcp_usable(val[0], false) || memcmp(val, p->v4.local, 4) == 0) {
+  uint32_t ours = tern_ld32(p->v4.local);
+  if (!ipcp_usable(val[0], false) || tern_ld32(val) == ours) {
     /* The peer asks for an address (0.0.0.0, RFC 1332 3.3), or proposes
      * one no host can have, or ours (two ends with one address cannot
-     * reach each other): ours to give, or none. */
-    if (tern_ld32(p->cfg.peer_addr) == 0) {
+     * reach each other): ours to give, or none. peer_addr is none when
+     * it is our own address (a Nak gave it to us, or both were set
+     * alike): offered, it would be claimed and naked again. */
+    uint32_t give = tern_ld32(p->cfg.peer_addr);
+    if (give == 0 || give == ours) {
       return TERN_PPP_CONF_REJ;
     }
     if (mode == WRITE_NAK) {
@@ -1215,10 +1221,12 @@ static tern_poll pump_bytes(tern_ppp *p, tern_cx *cx, tern_waker_slot *waiter,
       continue;
     }
     tern_cx own = tern_cx_make((tern_waker){wake_polls, p}, cx->timers);
+    const uint8_t *out = p->tx_buf + p->tx_pos;
+    size_t left = p->tx_len - p->tx_pos; /* not 0 (above) */
     ptrdiff_t n;
     tern_waker_slot_register(waiter, cx);
-    if (tern_stream_poll_write(&p->stream, &own, p->tx_buf + p->tx_pos,
-                               p->tx_len - p->tx_pos, &n) == TERN_PENDING) {
+    if (tern_stream_poll_write(&p->stream, &own, out, left, &n) ==
+        TERN_PENDING) {
       return TERN_PENDING;
     }
     if (n <= 0) {

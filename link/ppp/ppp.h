@@ -82,7 +82,8 @@ typedef struct tern_ppp_config {
                             0 (none); a line with XON/XOFF wants 0x000a0000 */
   uint8_t local_addr[4]; /* the IPv4 address we ask for; 0: the peer gives */
   uint8_t peer_addr[4];  /* offered to a peer that asks for one (0.0.0.0);
-                            0: refuse (the peer's address option rejected) */
+                            0, or our own address: refuse (the peer's
+                            address option rejected) */
   uint8_t want_dns;      /* ask the peer for DNS servers (RFC 1877): 1
                             the primary, 2 both; 0 none */
   uint8_t max_configure; /* Configure-Requests, and PAP requests, before
@@ -195,8 +196,8 @@ typedef struct tern_ppp {
   uint8_t fail;
   uint8_t up; /* opened: IPCP (1), IPV6CP (2); TERN_NETDEV_UP while any */
   /* LCP's results (more below). */
-  uint8_t tx_pfc;  /* the peer takes compressed protocol fields */
-  uint8_t tx_acfc; /* ... and compressed address/control */
+  bool tx_pfc;     /* the peer takes compressed protocol fields */
+  bool tx_acfc;    /* ... and compressed address/control */
   uint8_t auth;    /* the peer asked for PAP (1) or CHAP-MD5 (2) */
   uint8_t loops;   /* our magic number seen back in a row */
   uint8_t verdict; /* the worst verdict on the request being answered */

@@ -647,6 +647,56 @@ TEST_F(PppOurAddress, RejectedWithoutOneToGive) {
   Run(false);
 }
 
+// peer_addr is never offered to the peer when it is our own address (a
+// Nak gave it to us, or both were configured alike): a peer asking for
+// an address, or claiming ours, is rejected as when we have none to
+// give, and IPCP opens with the peer's address unknown. It was naked
+// with our own address, the peer's claim of it naked again, until
+// Max-Failure made a Reject of it.
+class PppPeerAddrIsOurs : public Ppp {
+ protected:
+  void Run(bool by_nak) {
+    tern_ppp_config c = Default();
+    memcpy(c.peer_addr, "\x0a\x00\x00\x01", 4);
+    if (!by_nak) {
+      memcpy(c.local_addr, "\x0a\x00\x00\x01", 4);
+    }
+    Init(c);
+    LcpUp();
+    const Bytes one = {10, 0, 0, 1};
+    Frame req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    if (by_nak) {
+      PeerSend(TERN_PPP_PROTO_IPCP,
+               Cp(TERN_PPP_CONF_NAK, req.id(), Opt(TERN_IPCP_ADDR, one)));
+      req = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REQ);
+    }
+    ASSERT_EQ(req.Opt(TERN_IPCP_ADDR), one);
+    const Bytes asked[] = {{0, 0, 0, 0}, one};
+    uint8_t id = 1;
+    for (const Bytes &a : asked) {
+      PeerSend(TERN_PPP_PROTO_IPCP,
+               Cp(TERN_PPP_CONF_REQ, id, Opt(TERN_IPCP_ADDR, a)));
+      Frame rej = Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_REJ);
+      EXPECT_EQ(rej.id(), id++);
+      EXPECT_EQ(rej.data(), Opt(TERN_IPCP_ADDR, a));
+    }
+    AckOurs(req);
+    PeerSend(TERN_PPP_PROTO_IPCP, Cp(TERN_PPP_CONF_REQ, id, {}));
+    EXPECT_EQ(Expect(TERN_PPP_PROTO_IPCP, TERN_PPP_CONF_ACK).id(), id);
+    ASSERT_TRUE(Up());
+    tern_ppp_ipv4 v4 = tern_ppp_get_ipv4(&ppp_);
+    EXPECT_EQ(Bytes(v4.local, v4.local + 4), one);
+    EXPECT_EQ(Bytes(v4.peer, v4.peer + 4), Bytes({0, 0, 0, 0}));
+  }
+};
+
+TEST_F(PppPeerAddrIsOurs, GivenByANak) {
+  Run(true);
+}
+TEST_F(PppPeerAddrIsOurs, ConfiguredAlike) {
+  Run(false);
+}
+
 // A peer that claims one address, 10.0.0.1, both for itself and for us
 // (its Configure-Request and its Nak of ours), in either order: the
 // address goes to whichever end it reached first and the other claim is
