@@ -7,7 +7,8 @@
  *                            code, no table), so the linker picks it
  *
  * The application (size_app.c, call_bench.c) is one source built both
- * ways. Not a product: a benchmark (README.md, "Abstraction choices"). */
+ * ways. Not a product: a benchmark (sockets/README.md, "Abstraction
+ * choices"). */
 #ifndef SOCKETS_BENCH_APP_H
 #define SOCKETS_BENCH_APP_H
 
