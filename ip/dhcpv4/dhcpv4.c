@@ -511,7 +511,10 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
      * probe function to announce it through, it is defended (RFC 5227
      * 2.4 (b)): unless another conflict came within DEFEND_INTERVAL, the
      * time is noted, the device sends one announcement of it, and it is
-     * kept; so one forged ARP packet cannot take the address away. */
+     * kept; so one forged ARP packet cannot take the address away. (The
+     * clock wraps every 49.7 days: a conflict within 10 s of a multiple
+     * of that after the last one defended reads as recent, and gives the
+     * address up, as every conflict did before.) */
     tern_time now = tern_now();
     if (s >= TERN_DHCPV4_BOUND && c->cfg.probe != NULL &&
         (!c->defended || now - c->defended_at >= DEFEND_MS)) {
