@@ -88,6 +88,11 @@ SEEDS = {
     'decline': bytes([PROBE]) + dora() + time(S1, 1) + CONFLICT +
     time(S1, 11) + reply(OFFER) + reply(ACK) + time(S1, 5) + CONFLICT +
     time(S1, 12),
+    # Branch dhcp33b: bound after the probes, a conflict: defended (one
+    # announcement, the address kept); another 12 s later: defended again;
+    # another 5 s later: DECLINE, DISCOVER 10 s later.
+    'defend': bytes([PROBE]) + dora() + time(S1, 8) + CONFLICT +
+    time(S1, 12) + CONFLICT + time(S1, 5) + CONFLICT + time(S1, 12),
     # INIT-REBOOT with a remembered address, ACKed; the link bounces:
     # INIT-REBOOT again, with the address kept, ACKed.
     'init_reboot': bytes([REMEMBER_OFFERED]) +

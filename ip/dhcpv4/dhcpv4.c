@@ -22,6 +22,7 @@
 #define DECLINE_WAIT_MS 10000u /* RFC 2131 3.1.5 */
 #define MAX_CONFLICTS 10u      /* RFC 5227 2.1.1: after this many conflicts, */
 #define RATE_LIMIT_MS 60000u   /* one new address per RATE_LIMIT_INTERVAL */
+#define DEFEND_MS 10000u       /* RFC 5227 2.4: DEFEND_INTERVAL */
 #define RENEW_MIN_MS 60000u    /* RFC 2131 4.4.5 */
 #define ALL_ONES 0xffffffffu
 _Static_assert(REQUEST_TRIES <= RETRY_MAX_SHIFT &&
@@ -66,6 +67,7 @@ static void unapply(tern_dhcpv4 *c) {
   memset(&c->lease, 0, sizeof c->lease);
   if (c->applied) {
     c->applied = 0;
+    c->defended = 0; /* a new address has had no conflict */
     (void)tern_ipv4_set_addr(c->iface, NULL, 0, NULL);
     lease_changed(c);
   }
@@ -505,14 +507,35 @@ static void event(tern_dhcpv4 *c, uint32_t ev) {
   if ((ev & TERN_NETDEV_EV_ADDR_CONFLICT) != 0 &&
       (s == TERN_DHCPV4_PROBING || c->applied)) {
     /* Another host has the address probed or in use (BOUND to REBINDING,
-     * and the INIT-REBOOT after a link change): it is given up (RFC 5227
-     * 2.4 (a)), and a DISCOVER follows ten seconds later, as after a
-     * DECLINE (RFC 2131 3.1.5). A DECLINE answers an ACK whose address
-     * is found in use (RFC 2131 3.1.5, 4.4.1): not sent in that
-     * INIT-REBOOT, which has had no ACK, and whose server may be another
-     * network's. Counted either way. From the tenth conflict on, the
-     * wait is a minute: a host that has had MAX_CONFLICTS MUST try at most
-     * one new address per RATE_LIMIT_INTERVAL (RFC 5227 2.1.1). */
+     * and the INIT-REBOOT after a link change). In use and bound, with a
+     * probe function to announce it through, it is defended (RFC 5227
+     * 2.4 (b)): unless another conflict came within DEFEND_INTERVAL, the
+     * time is noted, the device sends one announcement of it, and it is
+     * kept; so one forged ARP packet cannot take the address away. (The
+     * clock wraps every 49.7 days: a conflict within 10 s of a multiple
+     * of that after the last one defended reads as recent, and gives the
+     * address up, as every conflict did before.) */
+    tern_time now = tern_now();
+    if (s >= TERN_DHCPV4_BOUND && c->cfg.probe != NULL &&
+        (!c->defended || now - c->defended_at >= DEFEND_MS)) {
+      c->defended = 1;
+      c->defended_at = now;
+      c->stats.defences++;
+      (void)c->cfg.probe(c->cfg.probe_ctx, &c->lease.addr);
+      return;
+    }
+    /* Else it is given up (RFC 5227 2.4 (a), and (b)'s second conflict:
+     * the host MUST cease using it and tell the configuring agent), and a
+     * DISCOVER follows ten seconds later, as after a DECLINE (RFC 2131
+     * 3.1.5). The DECLINE tells the server (RFC 2131 3.1: the address is
+     * in use) and the lease is forgotten: the server sets the address
+     * aside (4.3.3), so the client asks for a new one rather than
+     * INIT-REBOOT. A DECLINE answers an ACK (RFC 2131 3.1.5, 4.4.1): not
+     * sent in the INIT-REBOOT after a link change, which has had none,
+     * and whose server may be another network's. Counted either way.
+     * From the tenth conflict on, the wait is a minute: a host that has
+     * had MAX_CONFLICTS MUST try at most one new address per
+     * RATE_LIMIT_INTERVAL (RFC 5227 2.1.1). */
     if (s >= TERN_DHCPV4_PROBING) {
       c->stats.declines++;
       build(c, MSG_DECLINE);

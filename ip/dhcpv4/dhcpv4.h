@@ -20,13 +20,15 @@
  * (retransmitted at half the remaining time, at least 60 s apart: RFC
  * 2131 4.4.5); at expiry, or on a NAK, the address is taken away and the
  * client starts over. A conflict reported while the address is in use
- * (TERN_NETDEV_EV_ADDR_CONFLICT) gives it up the same way (RFC 5227 2.4
- * (a)), with a DECLINE unless in the INIT-REBOOT after a link change,
- * which has had no ACK for it. An ACK that grants another address than
- * the one in use (renewing, rebinding, INIT-REBOOT) takes the old one
- * away (reported lost) and, with config.probe, probes the new one as a
- * first one (RFC 2131 4.4.1, RFC 5227 2.1). tern_dhcpv4_stop sends
- * RELEASE and takes the address away.
+ * (TERN_NETDEV_EV_ADDR_CONFLICT) is defended with config.probe (RFC 5227
+ * 2.4 (b): one announcement, the address kept); a second within
+ * DEFEND_INTERVAL (10 s), or any without config.probe, gives it up the
+ * same way, with a DECLINE unless in the INIT-REBOOT after a link change,
+ * which has had no ACK for it (and is never defended). An ACK that grants
+ * another address than the one in use (renewing, rebinding, INIT-REBOOT) takes
+ * the old one away (reported lost) and, with config.probe, probes the new one
+ * as a first one (RFC 2131 4.4.1, RFC 5227 2.1). tern_dhcpv4_stop sends RELEASE
+ * and takes the address away.
  *
  * Replies are taken whether the server unicasts them to the offered
  * address (the IP layer delivers unicast on an interface with no address
@@ -105,7 +107,9 @@ extern "C" {
  *   RENEWING, REBINDING --ACK--> BOUND
  *   REQUESTING, REBOOTING, RENEWING, REBINDING --NAK--> INIT
  *   REBINDING --lease expires--> INIT
- *   PROBING, BOUND... --conflict: DECLINE--> INIT (10 s later)
+ *   PROBING, BOUND... --conflict: DECLINE--> INIT (10 s later); BOUND to
+ *     REBINDING with a probe function: the first conflict in 10 s is
+ *     defended (one announcement), the address kept
  *   REBOOTING after a link change --conflict--> INIT (10 s later)
  *   any --stop: RELEASE if bound--> STOPPED */
 typedef enum tern_dhcpv4_state {
@@ -142,7 +146,12 @@ typedef struct tern_dhcpv4_lease {
  * client stops watching and checks the lease again with INIT-REBOOT ten
  * seconds later, whose ACK is probed afresh (as after a link change while
  * probing, there at once). With the link down, that INIT-REBOOT waits for
- * it, keeping the lease, and starts again when it is up. */
+ * it, keeping the lease, and starts again when it is up.
+ * Also called, in BOUND, RENEWING or REBINDING, with the address in use
+ * (the interface's) when another host claims it: then it must send one
+ * ARP announcement of it (RFC 5227 2.4 (b)'s defence), as
+ * tern_eth_probe does for the adapter's own address; what it returns is
+ * not looked at. */
 typedef int (*tern_dhcpv4_probe_fn)(void *ctx, const tern_ipv4_addr *addr);
 
 typedef struct tern_dhcpv4_config {
@@ -167,6 +176,8 @@ typedef struct tern_dhcpv4_stats {
   uint32_t declines;  /* DECLINEs sent */
   uint32_t conflicts; /* addresses given up because another host has
                          them (probed or in use), with a DECLINE or not */
+  uint32_t defences;  /* conflicts answered by an announcement, the
+                         address kept (RFC 5227 2.4 (b)) */
   uint32_t expiries;
   uint32_t tx_msgs;   /* messages handed to UDP */
   uint32_t tx_errors; /* UDP refused a send (no route, link down) */
@@ -174,17 +185,10 @@ typedef struct tern_dhcpv4_stats {
 
 /* The client. Caller storage; fields are private. */
 typedef struct tern_dhcpv4 {
+  /* The fields read most first, bytes before words: Cortex-M0's loads
+   * reach 31 bytes, or 124 for words, from the struct's start in one
+   * instruction. */
   tern_ip_iface *iface;
-  tern_dhcpv4_config cfg;
-  tern_udp_sock sock;
-  tern_timer timer;
-  tern_waker_slot run_waker;   /* the task in poll_run */
-  tern_waker_slot lease_waker; /* the task in poll_lease */
-  tern_time deadline;          /* the state's next timeout */
-  tern_time start; /* when this exchange began (secs), or its REQUEST after
-                     an OFFER (the lease) */
-  tern_time t1_at, t2_at, expire_at;
-  uint32_t xid;
   uint8_t state;        /* tern_dhcpv4_state */
   uint8_t tries;        /* retransmissions in this state; probes sent */
   uint8_t applied;      /* the lease's address is set on the interface */
@@ -192,12 +196,24 @@ typedef struct tern_dhcpv4 {
   uint8_t gen;          /* bumped on each change of the lease */
   uint8_t seen;         /* gen at the last poll_lease READY */
   uint8_t hostname_len; /* cfg.hostname's, taken at start (0: none) */
+  uint8_t defended;     /* the address in use was defended, at defended_at */
   uint8_t mac[6];
-  uint16_t tx_len;         /* a message waiting in buf to be sent */
-  uint16_t secs;           /* the last DISCOVER's, for its REQUEST */
-  tern_endpoint dst;       /* where to: port 67 on iface, the address set
-                              with the message */
+  uint16_t tx_len;    /* a message waiting in buf to be sent */
+  uint16_t secs;      /* the last DISCOVER's, for its REQUEST */
+  tern_time deadline; /* the state's next timeout */
+  tern_time start;    /* when this exchange began (secs), or its REQUEST
+                         after an OFFER (the lease) */
+  tern_time t1_at, t2_at, expire_at;
+  tern_time defended_at; /* the last conflict answered by an announcement */
+  uint32_t xid;
   tern_dhcpv4_lease lease; /* what was offered, then granted */
+  tern_dhcpv4_config cfg;
+  tern_udp_sock sock;
+  tern_timer timer;
+  tern_waker_slot run_waker;   /* the task in poll_run */
+  tern_waker_slot lease_waker; /* the task in poll_lease */
+  tern_endpoint dst;           /* where to: port 67 on iface, the address set
+                                  with the message */
   tern_dhcpv4_stats stats;
   uint8_t buf[TERN_DHCPV4_MAX_LEN];
   uint8_t ring[TERN_DHCPV4_RING_SIZE];

@@ -57,8 +57,12 @@
 //   - a lease reported has t1 <= t2 <= its length, t1 0 only for a
 //     lease of 0 (else it renews on binding, in a loop), a prefix <= 32,
 //     at most TERN_DHCPV4_MAX_DNS servers;
-//   - the probe function is called only in PROBING; like tern_eth_probe
-//     it refuses an address with TERN_ENETDOWN while the link is down;
+//   - the probe function is called only in PROBING (like tern_eth_probe
+//     it refuses an address with TERN_ENETDOWN while the link is down),
+//     or to defend the address in use against a conflict (RFC 5227 2.4
+//     (b)): in BOUND, RENEWING or REBINDING, with that address, in the
+//     step that raised the conflict, at most once per 10 s for as long as
+//     the address stays on;
 //   - with a probe function, an address goes on the interface (another
 //     than the one on it at the last check) only after
 //     TERN_DHCPV4_PROBES probes of it sent in this PROBING, with no link
@@ -145,6 +149,9 @@ struct Model {
   tern_ipv4_addr on;               // on the interface at the last check
   tern_ipv4_addr probed;           // the address probes were sent for
   int probes_sent;                 // those, in this PROBING, same link
+  bool conflict;                   // a conflict raised, this step
+  bool defended;                   // the address on was defended,
+  tern_time defended_at;           // last then
 } m;
 
 // A failed check names itself (on stderr) and aborts: libFuzzer keeps the
@@ -177,7 +184,20 @@ int Fill(void *, void *buf, size_t len) {
 int Probe(void *, const tern_ipv4_addr *a) {
   calls++;
   Check(calls <= kMaxCalls);
-  Check(tern_dhcpv4_get_state(&c) == TERN_DHCPV4_PROBING);
+  tern_dhcpv4_state s = tern_dhcpv4_get_state(&c);
+  if (s != TERN_DHCPV4_PROBING) {
+    // A defence (RFC 5227 2.4 (b)): asked for by a conflict, of the
+    // address in use while bound, at most one per DEFEND_INTERVAL (10 s)
+    // for as long as the address stays on.
+    Check(m.conflict);
+    Check(s == TERN_DHCPV4_BOUND || s == TERN_DHCPV4_RENEWING ||
+          s == TERN_DHCPV4_REBINDING);
+    Check(Eq(*a, tern_ipv4_get_addr(&iface)) && Eq(*a, c.lease.addr));
+    Check(!m.defended || tern_now() - m.defended_at >= 10000u);
+    m.defended = true;
+    m.defended_at = tern_now();
+    return 0;
+  }
   Check(Eq(*a, kZero) || Eq(*a, c.lease.addr));
   if (Eq(*a, kZero)) {
     return 0;
@@ -328,6 +348,9 @@ void CheckInvariants() {
     }
   }
   m.on = a;
+  if (a.b[0] == 0) {
+    m.defended = false;  // a new address has had no defence
+  }
   if (s != TERN_DHCPV4_PROBING) {
     m.probes_sent = 0;
   }
@@ -351,13 +374,14 @@ void Settle() {
   }
   CheckInvariants();
 #ifdef CLIENT_FUZZ_TRACE
-  fprintf(
-      stderr,
-      "t=%u state=%d addr=%d.%d.%d.%d sent=%d taken=%u naks=%u dec=%u exp=%u\n",
-      (unsigned)(tern_now() - kStartTime), tern_dhcpv4_get_state(&c),
-      tern_ipv4_get_addr(&iface).b[0], tern_ipv4_get_addr(&iface).b[1],
-      tern_ipv4_get_addr(&iface).b[2], tern_ipv4_get_addr(&iface).b[3], dhcp,
-      m.stats.rx_taken, m.stats.naks, m.stats.declines, m.stats.expiries);
+  fprintf(stderr,
+          "t=%u state=%d addr=%d.%d.%d.%d sent=%d taken=%u naks=%u dec=%u "
+          "exp=%u def=%u\n",
+          (unsigned)(tern_now() - kStartTime), tern_dhcpv4_get_state(&c),
+          tern_ipv4_get_addr(&iface).b[0], tern_ipv4_get_addr(&iface).b[1],
+          tern_ipv4_get_addr(&iface).b[2], tern_ipv4_get_addr(&iface).b[3],
+          dhcp, m.stats.rx_taken, m.stats.naks, m.stats.declines,
+          m.stats.expiries, m.stats.defences);
 #endif
   m.in_force.clear();
   calls = 0;
@@ -659,7 +683,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       i += 1;
     } else if (op == 5) {
       dev->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+      m.conflict = true;
       Settle();
+      m.conflict = false;
     } else if (op == 6) {
       if (!m.last_reply.empty()) {
         Inject(m.last_reply);

@@ -1442,6 +1442,137 @@ TEST_F(Dhcpv4Test, ConflictWhileBoundGivesTheAddressUp) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// RFC 5227 2.4 (b): bound with a probe function, a conflict with none in
+// the DEFEND_INTERVAL (10 s) before it is defended: the device is asked
+// for one announcement of the address in use (the probe function called
+// with it), the address kept, no DECLINE, no loss reported. Before, one
+// ARP packet from another MAC (an attacker's, every 10 s) took the
+// address away with a DECLINE.
+TEST_F(Dhcpv4Test, AConflictWhileBoundIsDefendedWithOneAnnouncement) {
+  StartAndDoraWithProbes();
+  Advance(kProbingMs);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  probes_.clear();
+  size_t reports = leases_.size();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  ASSERT_EQ(probes_.size(), 1u);
+  EXPECT_TRUE(Eq(probes_[0], kOffered));  // one announcement of it
+  EXPECT_TRUE(Wire().empty());            // no DECLINE
+  EXPECT_EQ(State(), TERN_DHCPV4_BOUND);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  EXPECT_EQ(leases_.size(), reports);
+  tern_dhcpv4_stats st = tern_dhcpv4_get_stats(&c_);
+  EXPECT_EQ(st.defences, 1u);
+  EXPECT_EQ(st.conflicts, 0u);
+  EXPECT_EQ(st.declines, 0u);
+  Advance(60000);  // and nothing more comes of it
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(probes_.size(), 1u);
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+}
+
+// RFC 5227 2.4 (b): a second conflict within DEFEND_INTERVAL of the one
+// defended gives the address up (a DECLINE, the loss reported, a DISCOVER
+// ten seconds later), with no second announcement.
+TEST_F(Dhcpv4Test, ASecondConflictWithinTenSecondsGivesTheAddressUp) {
+  Sent r = StartAndDoraWithProbes();
+  Advance(kProbingMs);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  probes_.clear();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  ASSERT_EQ(probes_.size(), 1u);
+  Advance(9999);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  Sent dec = One(TERN_DHCPV4_DECLINE);
+  EXPECT_EQ(dec.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(kOffered));
+  EXPECT_TRUE(Eq(dec.o.server_id, kServer));
+  EXPECT_EQ(dec.h.xid, r.h.xid);
+  EXPECT_EQ(probes_.size(), 1u);  // no second announcement
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  ASSERT_FALSE(leases_.empty());
+  EXPECT_TRUE(Eq(leases_.back().addr, kZero));
+  tern_dhcpv4_stats st = tern_dhcpv4_get_stats(&c_);
+  EXPECT_EQ(st.defences, 1u);
+  EXPECT_EQ(st.conflicts, 1u);
+  EXPECT_EQ(st.declines, 1u);
+  Advance(9999);
+  EXPECT_TRUE(Wire().empty());
+  Advance(1);
+  One(TERN_DHCPV4_DISCOVER);
+}
+
+// A conflict DEFEND_INTERVAL (10 s) or more after the last one defended
+// is defended again, in RENEWING too; the interval counts from the last
+// one, so a third 5 s after the second gives the address up.
+TEST_F(Dhcpv4Test, AConflictTenSecondsAfterTheLastIsDefendedAgain) {
+  StartAndDoraWithProbes(600, 100, 500);
+  Advance(kProbingMs);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  probes_.clear();
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  ASSERT_EQ(probes_.size(), 1u);
+  Advance(10000);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  ASSERT_EQ(probes_.size(), 2u);
+  EXPECT_TRUE(Eq(probes_[1], kOffered));
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_TRUE(Eq(Addr(), kOffered));
+  // Renewing at T1 (100 s), unanswered: defended there too.
+  Advance(100000);
+  One(TERN_DHCPV4_REQUEST);
+  ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  ASSERT_EQ(probes_.size(), 3u);
+  EXPECT_TRUE(Eq(probes_[2], kOffered));
+  EXPECT_TRUE(Wire().empty());
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).defences, 3u);
+  Advance(5000);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  One(TERN_DHCPV4_DECLINE);
+  EXPECT_EQ(probes_.size(), 3u);
+  EXPECT_TRUE(Eq(Addr(), kZero));
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, 1u);
+}
+
+// The defence is for an address in use: an address being probed is
+// declined on its first conflict, here a changed one granted at the
+// renewal 5 s after the old address was defended.
+TEST_F(Dhcpv4Test, AChangedAddressBeingProbedIsDeclinedOnItsFirstConflict) {
+  const tern_ipv4_addr other = tern_ipv4(192, 0, 2, 150);
+  StartAndDoraWithProbes(600, 100, 500);
+  Advance(kProbingMs);
+  ASSERT_EQ(State(), TERN_DHCPV4_BOUND);
+  Advance(95000 - kProbingMs);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  ASSERT_EQ(tern_dhcpv4_get_stats(&c_).defences, 1u);
+  probes_.clear();
+  Advance(5000);
+  Sent r = One(TERN_DHCPV4_REQUEST);
+  ASSERT_EQ(State(), TERN_DHCPV4_RENEWING);
+  Inject(Reply(r, TERN_DHCPV4_ACK, 600, other, 100, 500), kOffered);
+  ASSERT_EQ(State(), TERN_DHCPV4_PROBING);
+  Advance(1000);
+  dev_->Raise(TERN_NETDEV_EV_ADDR_CONFLICT);
+  Run();
+  Sent dec = One(TERN_DHCPV4_DECLINE);
+  EXPECT_EQ(dec.Opt(TERN_DHCPV4_OPT_REQUESTED_ADDR), A(other));
+  ASSERT_FALSE(probes_.empty());
+  EXPECT_TRUE(Eq(probes_.back(), kZero));  // the watch stopped
+  for (const tern_ipv4_addr &a : probes_) {
+    EXPECT_FALSE(Eq(a, kOffered));  // no announcement of the old one
+  }
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).defences, 1u);
+  EXPECT_EQ(tern_dhcpv4_get_stats(&c_).conflicts, 1u);
+}
+
 // Every conflict that makes the client give an address up is counted in
 // conflicts, a DECLINE sent or not (declines counts those sent): one
 // while bound (a DECLINE), and one in the INIT-REBOOT after a link

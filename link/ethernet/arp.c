@@ -128,7 +128,9 @@ int tern_eth_probe(tern_eth *eth, const tern_ipv4_addr *addr) {
     return TERN_EINVAL;
   }
   if (eth->ip != 0) {
-    return TERN_EBUSY;
+    /* Our own address: RFC 5227 2.4 (b)'s defence, one announcement, as
+     * service() sends them. Another: a probe comes from 0.0.0.0. */
+    return a == eth->ip ? tern__eth_arp_solicit(eth, addr->b) : TERN_EBUSY;
   }
   /* Nothing goes onto a link that is down (as no announcement does):
    * refused, nothing watched; the caller probes again once it is up. The

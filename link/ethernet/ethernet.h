@@ -240,10 +240,12 @@ tern_netdev tern_eth_netdev(tern_eth *eth);
  * now on reports TERN_NETDEV_EV_ADDR_CONFLICT (counted as
  * TERN_ETH_RX_ARP_CONFLICT) for an ARP packet from another station whose
  * sender is addr, or that probes addr too (sender 0.0.0.0, target addr).
- * Call it once per probe; addr 0.0.0.0 stops watching. Returns 0, the
+ * Call it once per probe; addr 0.0.0.0 stops watching. With addr the
+ * adapter's own address it sends one RFC 5227 announcement of it instead
+ * (a defence against a conflict, section 2.4 (b)). Returns 0, the
  * send's error (TERN_ENOBUFS: the pool was empty; the watch stays), or
- * TERN_EBUSY (the adapter has an address: a probe comes from 0.0.0.0;
- * nothing sent or watched), TERN_ENETDOWN (the lower device's link is
+ * TERN_EBUSY (the adapter has another address: a probe comes from
+ * 0.0.0.0; nothing sent or watched), TERN_ENETDOWN (the lower device's link is
  * down now: nothing sent or watched, probe again once it is up),
  * TERN_EINVAL (eth or addr NULL, or addr no host's: 0/8 but 0.0.0.0,
  * 127/8, 224.0.0.0 and up; nothing changes). */

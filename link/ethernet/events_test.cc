@@ -189,6 +189,28 @@ TEST_F(EthTest, NoProbeWithAnAddress) {
   EXPECT_EQ(Events(), 0u);
 }
 
+// A probe of the adapter's own address is RFC 5227 2.4 (b)'s defence: one
+// announcement of it, nothing more later, nothing watched beyond the
+// address itself (a DHCP client that keeps its address against one
+// conflict). Before, it was TERN_EBUSY and nothing went out.
+TEST_F(EthTest, ProbeOfOurAddressSendsOneAnnouncement) {
+  StartWithIp();
+  tern_ipv4_addr us = tern_ipv4(kIpUs[0], kIpUs[1], kIpUs[2], kIpUs[3]);
+  ASSERT_EQ(tern_eth_probe(&eth_, &us), 0);
+  std::vector<Bytes> w = Wire();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], Announcement(kIpUs));
+  Advance(10000);
+  EXPECT_TRUE(RecvAll().empty());
+  EXPECT_TRUE(Wire().empty());
+  // Another station claiming it is still a conflict, once per report.
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  Inject(ArpFrame(kMacB, kMacA, 2, kMacA, kIpUs, kMacB, zero));
+  RecvAll();
+  EXPECT_EQ(Events(), static_cast<uint32_t>(TERN_NETDEV_EV_ADDR_CONFLICT));
+  EXPECT_EQ(Stats().rx_drop[TERN_ETH_RX_ARP_CONFLICT], 1u);
+}
+
 TEST_F(EthTest, LowerLinkDownAndUpArePassedUp) {
   StartWithIp(16, /*n_nb=*/8);  // two resolutions at once
   Resolve(kMacA, kIpPeer);
