@@ -543,9 +543,9 @@ TEST_F(TcpConn, ABareFinPastAHoleIsAnsweredByADuplicateAck) {
   EXPECT_EQ(out[1].data.size(), 1u);
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
   Send(Peer(TERN_TCP_ACK, seq + 200, iss + 2));  // the peer has our byte
-  // The hole filled, the FIN sent again: taken, in order.
-  Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
-  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 200, iss + 1));
+  // The hole filled: the FIN, held, is taken with it (until the `tcp33`
+  // branch it waited to be sent again).
+  out = Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back().ack, seq + 201);
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
@@ -6730,33 +6730,31 @@ TEST_F(TcpConn, ANullBufferWithALengthIsEinval) {
   EXPECT_EQ(n, 10) << "nothing was taken";
 }
 
-// A chosen limit (README.md, "The plan": out-of-order FIN): a FIN past
-// a hole is answered but not held (RFC 9293 3.10.7.4's SHLD-31 holds
-// the segment, FIN and all). Once the hole fills, the ACK stops before
-// it and the connection stays ESTABLISHED until the peer sends the FIN
-// again, which is then taken. Remembering it measured 60 bytes of
-// Cortex-M0 text (a flag, the test against the held range, the take
-// when the hole fills).
-TEST_F(TcpConn, AFinPastAHoleIsTakenWhenSentAgain) {
+// RFC 9293 3.10.7.4 (SHLD-31, and the eighth step): a FIN past a hole
+// is held with the segment's data and taken once RCV.NXT reaches it.
+// Until the `tcp33` branch the data was held and the FIN forgotten: the
+// hole's filling was acknowledged up to the FIN, and the connection
+// stayed ESTABLISHED until the peer sent its FIN again, one
+// retransmission timeout of its later. The SACK block reports the data
+// only, never the FIN's number.
+TEST_F(TcpConn, AFinPastAHoleIsHeldUntilTheHoleFills) {
   uint32_t iss;
-  Open(&iss);
+  Open(&iss, true, /*sack=*/true);
   uint32_t seq = kPeerIss + 1;
   std::vector<Seg> dup = Send(
       Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 1, Bytes(100, 'b')));
   ASSERT_EQ(dup.size(), 1u);
   EXPECT_EQ(dup[0].ack, seq);  // a duplicate ACK
-  Inject(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
-  std::vector<Bytes> out = RunRaw();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0],
-            BareAck(conn.local.port, iss + 1, seq + 200, sizeof rx[0] - 200));
+  ASSERT_TRUE(dup[0].opts.present & TERN_TCP_HAS_SACK);
+  ASSERT_EQ(dup[0].opts.sack_count, 1u);
+  EXPECT_EQ(dup[0].opts.sack[0].left, seq + 100);
+  EXPECT_EQ(dup[0].opts.sack[0].right, seq + 200);  // not the FIN
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
-  Inject(
-      Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 1, Bytes(100, 'b')));
-  out = RunRaw();
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0],
-            BareAck(conn.local.port, iss + 1, seq + 201, sizeof rx[0] - 200));
+  EXPECT_EQ(out[0].ack, seq + 201);  // the data and the FIN
+  EXPECT_FALSE(out[0].opts.present & TERN_TCP_HAS_SACK);
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
   char buf[300];
   ptrdiff_t n;
@@ -6766,6 +6764,34 @@ TEST_F(TcpConn, AFinPastAHoleIsTakenWhenSentAgain) {
   EXPECT_EQ(buf[199], 'b');
   ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
   EXPECT_EQ(n, 0);  // end of stream
+  // The FIN sent again is old now: our ACK again, nothing else.
+  out = Send(
+      Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 1, Bytes(100, 'b')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 201);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+}
+
+// A held FIN is taken only when RCV.NXT reaches its number: data filling
+// part of the hole moves RCV.NXT short of it and leaves it held; in
+// FIN-WAIT-2 the FIN then ends in TIME-WAIT as an in-order one does.
+TEST_F(TcpConn, AHeldFinWaitsForTheWholeHole) {
+  uint32_t iss;
+  int err;
+  OpenIntoFinWait2(&iss, &err);
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out = Send(
+      Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 2, Bytes(100, 'b')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq);
+  out = Send(Peer(TERN_TCP_ACK, seq, iss + 2, Bytes(50, 'a')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 50);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  out = Send(Peer(TERN_TCP_ACK, seq + 50, iss + 2, Bytes(50, 'a')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 201);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
 }
 
 // Issue 9 item 9: the state of a connection without its rings. On the
