@@ -6478,6 +6478,25 @@ struct TcpTimeWaitSyn : public TcpListen {
   }
 };
 
+// The peer's FIN sent again and then its newer SYN, in one batch: the
+// SYN ends TIME-WAIT without the ACK owed for that FIN (free_slot's end
+// for another peer sends it: ATimeWaitGivenUpForASynStillAcknowledges-
+// TheFin). The peer has left the old connection to send the SYN; the
+// ACK, of our old SND.NXT, would reach it in SYN-SENT, outside what it
+// sent, and draw its reset (RFC 9293 3.10.7.3), as Linux sends none when
+// a SYN takes over a TIME-WAIT. Only the SYN-ACK goes.
+TEST_F(TcpTimeWaitSyn, ANewerSynEndsTimeWaitWithoutTheOldFinsAck) {
+  uint32_t iss, snd_nxt;
+  TimeWait(false, &iss, &snd_nxt);
+  Inject(B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, snd_nxt, kPeerPort));
+  Inject(B(TERN_TCP_SYN, 9000, 0, kPeerPort));
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, 9001u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_SYN_RCVD);
+}
+
 // Timestamps on the old connection and the SYN, its TSval newer than
 // TS.Recent: a new connection, whatever the SYN's sequence number (here
 // before the old RCV.NXT). The SYN got a challenge ACK, and its peer had
