@@ -6813,6 +6813,38 @@ TEST_F(TcpConn, AHeldFinWaitsForTheWholeHole) {
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
 }
 
+// tern__tcp_open leaves rtt_seq as the storage's last connection had it
+// (a timed segment's number, or an idle deadline): it can take no RTT
+// sample. A sample needs rtt_at, which open clears, and only sent() sets
+// it again, with rtt_seq, for the first new segment: the SYN. Here the
+// last connection ends with a data segment timed (rtt_at set, rtt_seq
+// its number), and the next one's first sample is its SYN's round trip.
+TEST_F(TcpConn, AStorageReusedTimesItsOwnSynNotTheLastConnections) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("0123456789", 10, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  ASSERT_NE(conn.rtt_at, 0u);
+  ASSERT_EQ(conn.rtt_seq, iss + 1);
+  tern_tcp_abort(&conn);
+  Run();
+  tern_sim_advance(1000);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  EXPECT_EQ(conn.rtt_at, 0u);
+  EXPECT_EQ(conn.rtt_seq, iss + 1);  // left, and times nothing
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  EXPECT_EQ(conn.rtt_seq, syn[0].seq);  // the SYN, timed
+  tern_sim_advance(30);
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, syn[0].seq + 1);
+  sa.dport = syn[0].sport;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(tern_tcp_rtt_srtt(&conn.rtt), 30u);
+}
+
 // Issue 9 item 9: the state of a connection without its rings. On the
 // host (64-bit pointers) here; the Cortex-M0 figure is in README.md. In the
 // IPv4-only build (conn_v4_only_test) each of the connection's two
