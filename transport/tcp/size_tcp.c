@@ -18,9 +18,9 @@
  * (tern_endpoint holds either family: size_tcp_m0), and IPv4-only
  * (size_tcp_v4_m0: each of the two endpoints 12 bytes smaller). */
 #if TERN_CONFIG_IPV6
-#define TCP_CONN_SIZE_M0 292
+#define TCP_CONN_SIZE_M0 296
 #else
-#define TCP_CONN_SIZE_M0 268
+#define TCP_CONN_SIZE_M0 272
 #endif
 _Static_assert(sizeof(tern_tcp_conn) == TCP_CONN_SIZE_M0,
                "tern_tcp_conn changed size: update README.md and this");

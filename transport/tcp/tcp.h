@@ -200,6 +200,9 @@ typedef struct tern_tcp_conn {
   tern_tcp_scoreboard sb; /* what the peer SACKed (when it permitted SACK) */
   tern_waker_slot reader; /* a task in read (accept's wait is the listener's) */
   tern_waker_slot writer; /* a task in write, flush, close or connect */
+  /* the peer's FIN's number, once one came: held past a hole until RCV.NXT
+   * reaches it (TERN__TCP_F_FIN_HELD) */
+  uint32_t rcv_fin;
 } tern_tcp_conn;
 
 /* tern_tcp_conn.flags the application sets (tern_tcp_set_nodelay, ...). */

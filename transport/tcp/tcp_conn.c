@@ -554,24 +554,32 @@ static void fin_in(tern_tcp_conn *c, tern_time now) {
 }
 
 /* A segment's text in a state that takes it: its data from seq (the
- * first data byte's number) and then its FIN if it comes in order
- * (RFC 9293 3.10.7.4, seventh and eighth steps). A FIN out of order (past
- * a hole, or past the window with the data before it) is not taken, but
+ * first data byte's number) and then its FIN (RFC 9293 3.10.7.4, seventh
+ * and eighth steps). A FIN out of order (past a hole, or past the window
+ * with the data before it) is held, its number in rcv_fin, and taken
+ * once RCV.NXT reaches it, by this segment's data or a later one's
+ * (SHLD-31 holds the segment, FIN and all; until the `tcp33` branch it
+ * was forgotten and waited for the peer to send it again). Meanwhile it
  * earns a bare duplicate ACK at once, as data past a hole does (RFC 5681
  * 4.2): a FIN alone drew none. (One of a batch owing an ACK already adds
- * none: data_in's extra_acks are not counted for it.) */
+ * none: data_in's extra_acks are not counted for it.) A later FIN's
+ * number replaces an earlier one's; data past it (which a peer does not
+ * send) leaves RCV.NXT past it, and the FIN is not taken. */
 static void text_in(tern_tcp_conn *c, const tern_tcp_repr *s, uint32_t seq,
                     tern_time now) {
   if (s->payload_len != 0) {
     data_in(c, seq, s->payload, s->payload_len, now);
   }
-  if ((s->flags & TERN_TCP_FIN) != 0) {
-    if ((uint32_t)(seq + s->payload_len) == c->rcv.rcv_nxt) {
-      fin_in(c, now);
-    } else {
-      c->pend |= TERN__TCP_P_DUPACK;
-      ack_now(c);
-    }
+  bool fin = (s->flags & TERN_TCP_FIN) != 0;
+  if (fin) {
+    c->rcv_fin = seq + s->payload_len;
+    c->flags |= TERN__TCP_F_FIN_HELD;
+  }
+  if ((c->flags & TERN__TCP_F_FIN_HELD) != 0 && c->rcv_fin == c->rcv.rcv_nxt) {
+    fin_in(c, now);
+  } else if (fin) {
+    c->pend |= TERN__TCP_P_DUPACK;
+    ack_now(c);
   }
   /* Two segments in order unacknowledged (RFC 5681 4.2: an ACK for at
    * least every second full-sized segment): the ACK goes now from the

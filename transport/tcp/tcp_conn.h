@@ -33,6 +33,7 @@
 #define TERN__TCP_F_IN_USE 0x10u    /* a listener's slot that is taken */
 #define TERN__TCP_F_ACCEPTED 0x20u  /* handed out by accept */
 #define TERN__TCP_F_USER_DONE 0x40u /* the application closed or aborted */
+#define TERN__TCP_F_FIN_HELD 0x80u  /* the peer's FIN came: at rcv_fin */
 /* What a listener's slot keeps when it is freed: the application's
  * switches, and the peer's FIN for reads after the close. */
 #define TERN__TCP_F_KEPT \

@@ -543,9 +543,9 @@ TEST_F(TcpConn, ABareFinPastAHoleIsAnsweredByADuplicateAck) {
   EXPECT_EQ(out[1].data.size(), 1u);
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
   Send(Peer(TERN_TCP_ACK, seq + 200, iss + 2));  // the peer has our byte
-  // The hole filled, the FIN sent again: taken, in order.
-  Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
-  out = Send(Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 200, iss + 1));
+  // The hole filled: the FIN, held, is taken with it (until the `tcp33`
+  // branch it waited to be sent again).
+  out = Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back().ack, seq + 201);
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
@@ -6478,6 +6478,25 @@ struct TcpTimeWaitSyn : public TcpListen {
   }
 };
 
+// The peer's FIN sent again and then its newer SYN, in one batch: the
+// SYN ends TIME-WAIT without the ACK owed for that FIN (free_slot's end
+// for another peer sends it: ATimeWaitGivenUpForASynStillAcknowledges-
+// TheFin). The peer has left the old connection to send the SYN; the
+// ACK, of our old SND.NXT, would reach it in SYN-SENT, outside what it
+// sent, and draw its reset (RFC 9293 3.10.7.3), as Linux sends none when
+// a SYN takes over a TIME-WAIT. Only the SYN-ACK goes.
+TEST_F(TcpTimeWaitSyn, ANewerSynEndsTimeWaitWithoutTheOldFinsAck) {
+  uint32_t iss, snd_nxt;
+  TimeWait(false, &iss, &snd_nxt);
+  Inject(B(TERN_TCP_ACK | TERN_TCP_FIN, 5001, snd_nxt, kPeerPort));
+  Inject(B(TERN_TCP_SYN, 9000, 0, kPeerPort));
+  std::vector<Seg> out = Run();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN | TERN_TCP_ACK);
+  EXPECT_EQ(out[0].ack, 9001u);
+  EXPECT_EQ(tern_tcp_get_state(&slots[0]), TERN_TCP_SYN_RCVD);
+}
+
 // Timestamps on the old connection and the SYN, its TSval newer than
 // TS.Recent: a new connection, whatever the SYN's sequence number (here
 // before the old RCV.NXT). The SYN got a challenge ACK, and its peer had
@@ -6730,33 +6749,31 @@ TEST_F(TcpConn, ANullBufferWithALengthIsEinval) {
   EXPECT_EQ(n, 10) << "nothing was taken";
 }
 
-// A chosen limit (README.md, "The plan": out-of-order FIN): a FIN past
-// a hole is answered but not held (RFC 9293 3.10.7.4's SHLD-31 holds
-// the segment, FIN and all). Once the hole fills, the ACK stops before
-// it and the connection stays ESTABLISHED until the peer sends the FIN
-// again, which is then taken. Remembering it measured 60 bytes of
-// Cortex-M0 text (a flag, the test against the held range, the take
-// when the hole fills).
-TEST_F(TcpConn, AFinPastAHoleIsTakenWhenSentAgain) {
+// RFC 9293 3.10.7.4 (SHLD-31, and the eighth step): a FIN past a hole
+// is held with the segment's data and taken once RCV.NXT reaches it.
+// Until the `tcp33` branch the data was held and the FIN forgotten: the
+// hole's filling was acknowledged up to the FIN, and the connection
+// stayed ESTABLISHED until the peer sent its FIN again, one
+// retransmission timeout of its later. The SACK block reports the data
+// only, never the FIN's number.
+TEST_F(TcpConn, AFinPastAHoleIsHeldUntilTheHoleFills) {
   uint32_t iss;
-  Open(&iss);
+  Open(&iss, true, /*sack=*/true);
   uint32_t seq = kPeerIss + 1;
   std::vector<Seg> dup = Send(
       Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 1, Bytes(100, 'b')));
   ASSERT_EQ(dup.size(), 1u);
   EXPECT_EQ(dup[0].ack, seq);  // a duplicate ACK
-  Inject(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
-  std::vector<Bytes> out = RunRaw();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0],
-            BareAck(conn.local.port, iss + 1, seq + 200, sizeof rx[0] - 200));
+  ASSERT_TRUE(dup[0].opts.present & TERN_TCP_HAS_SACK);
+  ASSERT_EQ(dup[0].opts.sack_count, 1u);
+  EXPECT_EQ(dup[0].opts.sack[0].left, seq + 100);
+  EXPECT_EQ(dup[0].opts.sack[0].right, seq + 200);  // not the FIN
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
-  Inject(
-      Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 1, Bytes(100, 'b')));
-  out = RunRaw();
+  std::vector<Seg> out =
+      Send(Peer(TERN_TCP_ACK, seq, iss + 1, Bytes(100, 'a')));
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0],
-            BareAck(conn.local.port, iss + 1, seq + 201, sizeof rx[0] - 200));
+  EXPECT_EQ(out[0].ack, seq + 201);  // the data and the FIN
+  EXPECT_FALSE(out[0].opts.present & TERN_TCP_HAS_SACK);
   EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
   char buf[300];
   ptrdiff_t n;
@@ -6766,6 +6783,66 @@ TEST_F(TcpConn, AFinPastAHoleIsTakenWhenSentAgain) {
   EXPECT_EQ(buf[199], 'b');
   ASSERT_EQ(Read(buf, sizeof buf, &n), TERN_READY);
   EXPECT_EQ(n, 0);  // end of stream
+  // The FIN sent again is old now: our ACK again, nothing else.
+  out = Send(
+      Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 1, Bytes(100, 'b')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 201);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_CLOSE_WAIT);
+}
+
+// A held FIN is taken only when RCV.NXT reaches its number: data filling
+// part of the hole moves RCV.NXT short of it and leaves it held; in
+// FIN-WAIT-2 the FIN then ends in TIME-WAIT as an in-order one does.
+TEST_F(TcpConn, AHeldFinWaitsForTheWholeHole) {
+  uint32_t iss;
+  int err;
+  OpenIntoFinWait2(&iss, &err);
+  uint32_t seq = kPeerIss + 1;
+  std::vector<Seg> out = Send(
+      Peer(TERN_TCP_ACK | TERN_TCP_FIN, seq + 100, iss + 2, Bytes(100, 'b')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq);
+  out = Send(Peer(TERN_TCP_ACK, seq, iss + 2, Bytes(50, 'a')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 50);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_FIN_WAIT_2);
+  out = Send(Peer(TERN_TCP_ACK, seq + 50, iss + 2, Bytes(50, 'a')));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ack, seq + 201);
+  EXPECT_EQ(tern_tcp_get_state(&conn), TERN_TCP_TIME_WAIT);
+}
+
+// tern__tcp_open leaves rtt_seq as the storage's last connection had it
+// (a timed segment's number, or an idle deadline): it can take no RTT
+// sample. A sample needs rtt_at, which open clears, and only sent() sets
+// it again, with rtt_seq, for the first new segment: the SYN. Here the
+// last connection ends with a data segment timed (rtt_at set, rtt_seq
+// its number), and the next one's first sample is its SYN's round trip.
+TEST_F(TcpConn, AStorageReusedTimesItsOwnSynNotTheLastConnections) {
+  uint32_t iss;
+  Open(&iss);
+  ptrdiff_t n;
+  ASSERT_EQ(Write("0123456789", 10, &n), TERN_READY);
+  ASSERT_EQ(Run().size(), 1u);
+  ASSERT_NE(conn.rtt_at, 0u);
+  ASSERT_EQ(conn.rtt_seq, iss + 1);
+  tern_tcp_abort(&conn);
+  Run();
+  tern_sim_advance(1000);
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  EXPECT_EQ(conn.rtt_at, 0u);
+  EXPECT_EQ(conn.rtt_seq, iss + 1);  // left, and times nothing
+  std::vector<Seg> syn = Run();
+  ASSERT_EQ(syn.size(), 1u);
+  EXPECT_EQ(conn.rtt_seq, syn[0].seq);  // the SYN, timed
+  tern_sim_advance(30);
+  Seg sa = Peer(TERN_TCP_SYN | TERN_TCP_ACK, kPeerIss, syn[0].seq + 1);
+  sa.dport = syn[0].sport;
+  ASSERT_EQ(Send(sa).size(), 1u);
+  ASSERT_EQ(tern_tcp_get_state(&conn), TERN_TCP_ESTABLISHED);
+  EXPECT_EQ(tern_tcp_rtt_srtt(&conn.rtt), 30u);
 }
 
 // Issue 9 item 9: the state of a connection without its rings. On the

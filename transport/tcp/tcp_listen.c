@@ -249,7 +249,13 @@ void tern__tcp_listen_input(tern_tcp_listener *lst, const tern_endpoint *local,
     mss = granted;
   }
   /* A new connection ends the old one's TIME-WAIT (its slot, which the
-   * application has closed, is free again: tcp_conn.c, reopens). */
+   * application has closed, is free again: tcp_conn.c, reopens), without
+   * the ACK it may still owe for the peer's FIN sent again (free_slot's
+   * end, for another peer, sends it): this peer has left that connection
+   * to send the SYN, and an ACK of our old SND.NXT would reach it in
+   * SYN-SENT, outside what it sent, and draw its reset (RFC 9293
+   * 3.10.7.3). Linux too sends none when a SYN takes over a TIME-WAIT
+   * (conn_test's ANewerSynEndsTimeWaitWithoutTheOldFinsAck). */
   if (tw != NULL) {
     tern__tcp_finish(tw, 0);
   }

@@ -159,8 +159,8 @@ int tern_tcp_rcvbuf_consume(tern_tcp_rcvbuf *rb, uint32_t n) {
 unsigned tern_tcp_rcvbuf_sack(const tern_tcp_rcvbuf *rb,
                               tern_tcp_sack_block *out, unsigned max) {
   unsigned n = rb->nranges < max ? rb->nranges : max;
-  for (unsigned i = 0; i < n; i++) {
-    out[i] = rb->ranges[i];
+  if (n != 0) { /* out may be NULL */
+    memcpy(out, rb->ranges, n * sizeof out[0]);
   }
   return n;
 }

@@ -104,6 +104,12 @@ void tern__tcp_open(tern_tcp_conn *c, tern_tcp_state state, uint32_t iss,
   c->pend = 0;
   c->retries = 0;
   c->acks_owed = c->extra_acks = 0;
+  /* rtt_seq stays the last connection's: with rtt_at 0 it times nothing,
+   * and sent() sets both for the first segment, the SYN or SYN-ACK (a
+   * cookie's connection, sent none, times its first data); an RTT sample
+   * asks rtt_at first (tcp_conn.c, ack_in; established takes a timestamp
+   * echo, not rtt_seq). (conn_test's AStorageReusedTimesItsOwnSyn-
+   * NotTheLastConnections.) */
   c->rtt_at = c->rtx_at = c->ack_at = c->idle_at = 0;
   c->ts_recent = 0;
   c->rcv_shift = tern__tcp_shift_for(c->rcv.cap);
