@@ -344,8 +344,7 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   size_t name = TERN_DNS_HDR_LEN;
   uint32_t ttl = 0xffffffffu;
   for (;;) {
-    size_t next = 0;
-    uint32_t next_ttl = 0;
+    size_t next = 0; /* the first CNAME's RDATA, its target */
     size_t p = an;
     for (unsigned i = 0; i < ancount; i++) {
       rr r;
@@ -366,7 +365,6 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
         ans->n_found++; /* at most ANCOUNT: one pass counts */
       } else if (next == 0) {
         next = r.rd;
-        next_ttl = r.ttl;
       }
     }
     if (ans->n_found > 0) {
@@ -386,7 +384,9 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       return -TERN_DNS_DROP_CHAIN;
     }
     ans->cnames++;
-    ttl = min32(ttl, next_ttl);
+    /* The CNAME's TTL, read again where rr_read found it: 6 bytes (TTL,
+     * RDLENGTH) before its RDATA. */
+    ttl = min32(ttl, ttl_at(msg + next - 6));
     name = next;
   }
 }
