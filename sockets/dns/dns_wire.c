@@ -292,9 +292,6 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (len < TERN_DNS_HDR_LEN) {
     return -TERN_DNS_DROP_SHORT;
   }
-  if (cap > 255) {
-    cap = 255; /* the count stored is a byte */
-  }
   unsigned flags = tern_be16(msg + 2);
   if (!(flags & FLAG_QR) || (flags & OPCODE_MASK) != 0) {
     return -TERN_DNS_DROP_NOT_ANSWER;
@@ -356,7 +353,8 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       }
       if (r.type == want) {
         ttl = min32(ttl, r.ttl);
-        if (ans->n_addrs < cap) {
+        /* At most cap, and at most 255: the count stored is a byte. */
+        if (ans->n_addrs < cap && ans->n_addrs < 255) {
           tern_ip_addr *a = &addrs[ans->n_addrs++];
           memset(a, 0, sizeof *a);
           a->family = qtype == TERN_DNS_TYPE_A ? TERN_IP_V4 : TERN_IP_V6;
