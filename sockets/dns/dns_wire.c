@@ -132,7 +132,7 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
   if (!known_qtype(qtype)) {
     return qtype == TERN_DNS_TYPE_AAAA ? TERN_EAFNOSUPPORT : TERN_EINVAL;
   }
-  if (buf == NULL || name == NULL) {
+  if (buf == NULL || name == NULL || rng == NULL) {
     return TERN_EINVAL; /* (no name: as the empty one) */
   }
   /* The name first, to know its length: each label's length byte is

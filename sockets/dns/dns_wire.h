@@ -163,11 +163,11 @@ typedef struct tern_dns_answer {
  * ("peer.test", "peer.test."): no search list is applied, and its bytes
  * go on the wire as they are (no escapes, no IDNA): any byte but '.' and
  * NUL is part of a label. Returns the length written, or TERN_EINVAL for
- * a NULL buf, a bad name (NULL, empty, an empty label, a label over 63
- * bytes, over 255 bytes on the wire) or qtype, TERN_EAFNOSUPPORT for AAAA
- * in an IPv4-only build (ip/addr), TERN_ENOSPC when cap is too small
- * (TERN_DNS_QUERY_MAX always fits), or the rng's error. rng must be a
- * valid RNG (not checked, as the object a call draws from). */
+ * a NULL buf or rng, a bad name (NULL, empty, an empty label, a label over
+ * 63 bytes, over 255 bytes on the wire) or qtype, TERN_EAFNOSUPPORT for
+ * AAAA in an IPv4-only build (ip/addr), TERN_ENOSPC when cap is too small
+ * (TERN_DNS_QUERY_MAX always fits), or the rng's error. (A NULL rng was
+ * called through before branch dnssize33.) */
 int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
                          unsigned qtype, const tern_rng *rng);
 

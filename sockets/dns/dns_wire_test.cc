@@ -242,8 +242,8 @@ TEST(DnsQuery, NullNameIsRefused) {
 // to read or write (docs/design.md 4: a bad argument gets TERN_EINVAL);
 // before, the query's build wrote through a NULL buffer, the parse read
 // through a NULL query or message and the TCP length through a NULL
-// buffer. (The places a call puts its results, and the RNG, are the
-// caller's to give valid: dns_wire.h.)
+// buffer. (The places the parse puts its results, and the TCP prefix's
+// buffer, are the caller's to give valid: dns_wire.h.)
 TEST(DnsArgs, NullBuffersAreRefused) {
   IdRng r{{1, 2}};
   tern_rng rng = r.rng();
@@ -272,6 +272,19 @@ TEST(DnsArgs, NullBuffersAreRefused) {
       TERN_DNS_OK);
   const uint8_t len[] = {0x00, 0x0c};
   EXPECT_EQ(tern_dns_tcp_length(len, 2), 12);
+}
+
+// A query with no RNG to draw its ID from is refused before anything is
+// written (docs/design.md 4); before branch dnssize33 the build called
+// through the NULL pointer.
+TEST(DnsArgs, NullRngIsRefused) {
+  uint8_t q[TERN_DNS_QUERY_MAX];
+  memset(q, 0xee, sizeof q);
+  EXPECT_EQ(
+      tern_dns_query_build(q, sizeof q, "peer.test", TERN_DNS_TYPE_A, nullptr),
+      TERN_EINVAL);
+  EXPECT_EQ(q[0], 0xee);
+  EXPECT_EQ(q[12], 0xee);
 }
 
 // A bad argument (TERN_EINVAL) is told from a message that is dropped: no
