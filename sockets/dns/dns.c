@@ -210,13 +210,12 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
          * as a truncated one over UDP is (next server, TERN_EPROTO).
          * Over TCP every byte is the server's: nobody off-path spoofs into
          * the connection, so there is no stray to wait past. */
-        int framed = got == 0 ? -TERN_DNS_DROP_TRUNCATED
-                              : tern_dns_tcp_length(r->buf, r->have);
-        if (framed < 0) {
-          r->stats.drops[-framed]++;
-          goto failed;
+        res = got == 0 ? -TERN_DNS_DROP_TRUNCATED
+                       : tern_dns_tcp_length(r->buf, r->have);
+        if (res < 0) {
+          goto parsed; /* counted as the parse's drops are */
         }
-        len = (size_t)framed; /* 0 until the prefix is in */
+        len = (size_t)res; /* 0 until the prefix is in */
         if (2u + len > r->cap) {
           r->stats.too_long++;
           goto failed;
@@ -266,6 +265,7 @@ tern_poll tern_dns_poll_resolve(tern_dns_resolver *r, tern_cx *cx,
   answer:
     /* A message from the server asked, over UDP (RECV) or TCP (READ). */
     res = tern_dns_parse(r->query + 2, r->qlen, msg, len, &ans, addrs, cap);
+  parsed: /* res: the codec's (a framing error over TCP too) */
     if (res < 0) {
       r->stats.drops[-res < TERN_DNS_DROP_COUNT ? -res : 0]++;
       if (res >= -TERN_DNS_DROP_QUESTION && r->state == ST_RECV) {

@@ -107,7 +107,9 @@ typedef struct tern_dns_stats {
   uint32_t cache_hits;    /* resolves answered from the cache */
   uint32_t too_long;      /* TCP answers longer than the buffer */
   /* Messages ignored, by tern_dns_drop; [0]: a reason tern_dns_drop
-   * does not name (none today). */
+   * does not name (none today); [1]: none (tern_dns_drop starts at 2; a
+   * TERN_EINVAL from the codec would count here, which the resolver's own
+   * query never gets). */
   uint32_t drops[TERN_DNS_DROP_COUNT];
 } tern_dns_stats;
 

@@ -132,7 +132,7 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
   if (!known_qtype(qtype)) {
     return qtype == TERN_DNS_TYPE_AAAA ? TERN_EAFNOSUPPORT : TERN_EINVAL;
   }
-  if (buf == NULL || name == NULL) {
+  if (buf == NULL || name == NULL || rng == NULL) {
     return TERN_EINVAL; /* (no name: as the empty one) */
   }
   /* The name first, to know its length: each label's length byte is
@@ -292,9 +292,6 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   if (len < TERN_DNS_HDR_LEN) {
     return -TERN_DNS_DROP_SHORT;
   }
-  if (cap > 255) {
-    cap = 255; /* the count stored is a byte */
-  }
   unsigned flags = tern_be16(msg + 2);
   if (!(flags & FLAG_QR) || (flags & OPCODE_MASK) != 0) {
     return -TERN_DNS_DROP_NOT_ANSWER;
@@ -344,8 +341,7 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
   size_t name = TERN_DNS_HDR_LEN;
   uint32_t ttl = 0xffffffffu;
   for (;;) {
-    size_t next = 0;
-    uint32_t next_ttl = 0;
+    size_t next = 0; /* the first CNAME's RDATA, its target */
     size_t p = an;
     for (unsigned i = 0; i < ancount; i++) {
       rr r;
@@ -357,7 +353,8 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       }
       if (r.type == want) {
         ttl = min32(ttl, r.ttl);
-        if (ans->n_addrs < cap) {
+        /* At most cap, and at most 255: the count stored is a byte. */
+        if (ans->n_addrs < cap && ans->n_addrs < 255) {
           tern_ip_addr *a = &addrs[ans->n_addrs++];
           memset(a, 0, sizeof *a);
           a->family = qtype == TERN_DNS_TYPE_A ? TERN_IP_V4 : TERN_IP_V6;
@@ -366,7 +363,6 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
         ans->n_found++; /* at most ANCOUNT: one pass counts */
       } else if (next == 0) {
         next = r.rd;
-        next_ttl = r.ttl;
       }
     }
     if (ans->n_found > 0) {
@@ -386,7 +382,9 @@ int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
       return -TERN_DNS_DROP_CHAIN;
     }
     ans->cnames++;
-    ttl = min32(ttl, next_ttl);
+    /* The CNAME's TTL, read again where rr_read found it: 6 bytes (TTL,
+     * RDLENGTH) before its RDATA. */
+    ttl = min32(ttl, ttl_at(msg + next - 6));
     name = next;
   }
 }

@@ -114,9 +114,13 @@ typedef enum tern_dns_result {
  * question, or one the message ends in): a resolver ignores it and keeps
  * waiting (RFC 5452: it may be stray or spoofed). The others come after
  * the ID and the question matched: the server's answer, malformed, which
- * waiting will not mend; a resolver takes it as that server failing. */
+ * waiting will not mend; a resolver takes it as that server failing.
+ * They start at 2: -1 is TERN_EINVAL, what tern_dns_parse and
+ * tern_dns_tcp_length return for a bad argument, which a caller can so
+ * tell from a short message (before branch dnssize33, _SHORT was 1, the
+ * same value). */
 typedef enum tern_dns_drop {
-  TERN_DNS_DROP_SHORT = 1,      /* shorter than the header */
+  TERN_DNS_DROP_SHORT = 2,      /* shorter than the header */
   TERN_DNS_DROP_NOT_ANSWER,     /* QR clear, or an opcode other than QUERY */
   TERN_DNS_DROP_ID,             /* not the query's ID */
   TERN_DNS_DROP_QUESTION,       /* not one question, or not the query's
@@ -159,11 +163,11 @@ typedef struct tern_dns_answer {
  * ("peer.test", "peer.test."): no search list is applied, and its bytes
  * go on the wire as they are (no escapes, no IDNA): any byte but '.' and
  * NUL is part of a label. Returns the length written, or TERN_EINVAL for
- * a NULL buf, a bad name (NULL, empty, an empty label, a label over 63
- * bytes, over 255 bytes on the wire) or qtype, TERN_EAFNOSUPPORT for AAAA
- * in an IPv4-only build (ip/addr), TERN_ENOSPC when cap is too small
- * (TERN_DNS_QUERY_MAX always fits), or the rng's error. rng must be a
- * valid RNG (not checked, as the object a call draws from). */
+ * a NULL buf or rng, a bad name (NULL, empty, an empty label, a label over
+ * 63 bytes, over 255 bytes on the wire) or qtype, TERN_EAFNOSUPPORT for
+ * AAAA in an IPv4-only build (ip/addr), TERN_ENOSPC when cap is too small
+ * (TERN_DNS_QUERY_MAX always fits), or the rng's error. (A NULL rng was
+ * called through before branch dnssize33.) */
 int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
                          unsigned qtype, const tern_rng *rng);
 
@@ -182,9 +186,8 @@ int tern_dns_query_build(uint8_t *buf, size_t cap, const char *name,
  * 255) addresses in addrs (family TERN_IP_V4 or TERN_IP_V6); or -tern_dns_drop
  * when msg is not an acceptable answer (then *ans is unspecified), or
  * TERN_EINVAL when query or msg is NULL or query is not a query
- * tern_dns_query_build could have written (TERN_EINVAL is -1, the value of
- * -TERN_DNS_DROP_SHORT: a resolver, whose query is always its own, has
- * never to tell them apart). ans and addrs, where the results go, are not
+ * tern_dns_query_build could have written (no tern_dns_drop has its
+ * value). ans and addrs, where the results go, are not
  * checked: ans must point at an answer and addrs at cap addresses. */
 int tern_dns_parse(const uint8_t *query, size_t qlen, const uint8_t *msg,
                    size_t len, tern_dns_answer *ans, tern_ip_addr *addrs,

@@ -242,8 +242,8 @@ TEST(DnsQuery, NullNameIsRefused) {
 // to read or write (docs/design.md 4: a bad argument gets TERN_EINVAL);
 // before, the query's build wrote through a NULL buffer, the parse read
 // through a NULL query or message and the TCP length through a NULL
-// buffer. (The places a call puts its results, and the RNG, are the
-// caller's to give valid: dns_wire.h.)
+// buffer. (The places the parse puts its results, and the TCP prefix's
+// buffer, are the caller's to give valid: dns_wire.h.)
 TEST(DnsArgs, NullBuffersAreRefused) {
   IdRng r{{1, 2}};
   tern_rng rng = r.rng();
@@ -272,6 +272,39 @@ TEST(DnsArgs, NullBuffersAreRefused) {
       TERN_DNS_OK);
   const uint8_t len[] = {0x00, 0x0c};
   EXPECT_EQ(tern_dns_tcp_length(len, 2), 12);
+}
+
+// A query with no RNG to draw its ID from is refused before anything is
+// written (docs/design.md 4); before branch dnssize33 the build called
+// through the NULL pointer.
+TEST(DnsArgs, NullRngIsRefused) {
+  uint8_t q[TERN_DNS_QUERY_MAX];
+  memset(q, 0xee, sizeof q);
+  EXPECT_EQ(
+      tern_dns_query_build(q, sizeof q, "peer.test", TERN_DNS_TYPE_A, nullptr),
+      TERN_EINVAL);
+  EXPECT_EQ(q[0], 0xee);
+  EXPECT_EQ(q[12], 0xee);
+}
+
+// A bad argument (TERN_EINVAL) is told from a message that is dropped: no
+// tern_dns_drop is 1, TERN_EINVAL's magnitude. Before, -TERN_DNS_DROP_SHORT
+// was -1 too, so a short message and a bad query (or a NULL buffer) read
+// the same from the parse and from the TCP length.
+TEST(DnsArgs, BadArgumentIsToldFromADrop) {
+  Bytes q = Query("peer.test", TERN_DNS_TYPE_A, 0x00d6);
+  Bytes m = Of(kAnswerAEdns);
+  int rc = Parse(q, Bytes(m.begin(), m.begin() + 11)).rc;
+  EXPECT_EQ(rc, -TERN_DNS_DROP_SHORT);
+  EXPECT_NE(rc, TERN_EINVAL);
+  EXPECT_EQ(Parse(Bytes(q.begin(), q.begin() + 11), m).rc, TERN_EINVAL);
+  const uint8_t shortlen[] = {0x00, 0x0b};
+  rc = tern_dns_tcp_length(shortlen, 2);
+  EXPECT_EQ(rc, -TERN_DNS_DROP_SHORT);
+  EXPECT_NE(rc, TERN_EINVAL);
+  for (int d = TERN_DNS_DROP_SHORT; d < TERN_DNS_DROP_COUNT; d++) {
+    EXPECT_NE(-d, TERN_EINVAL) << d;
+  }
 }
 
 // --- Captured answers (dnsmasq 2.90) -------------------------------------
@@ -991,7 +1024,10 @@ TEST(Rfc9267, TruncatedRecord) {
   // question as not the query's, after it as a record cut short.
   for (size_t len = 0; len < full.size(); len++) {
     int rc = Parse(q, Bytes(full.begin(), full.begin() + len)).rc;
-    int want = len < 12         ? -TERN_DNS_DROP_SHORT
+    // (Parse passes the empty message as NULL: a bad argument. Before
+    // branch dnssize33 that was -1, the value of -TERN_DNS_DROP_SHORT.)
+    int want = len == 0         ? TERN_EINVAL
+               : len < 12       ? -TERN_DNS_DROP_SHORT
                : len < q.size() ? -TERN_DNS_DROP_QUESTION
                                 : -TERN_DNS_DROP_TRUNCATED;
     EXPECT_EQ(rc, want) << len;
@@ -1074,9 +1110,14 @@ TEST(Rfc9267, SoaRdataTooShort) {
 
 TEST(Rfc9267, ShorterThanAHeader) {
   Bytes q = Q();
-  for (size_t n = 0; n < 12; n++) {
+  for (size_t n = 1; n < 12; n++) {
     EXPECT_EQ(Parse(q, Bytes(n, 0x81)).rc, -TERN_DNS_DROP_SHORT) << n;
   }
+  const uint8_t none = 0;  // (Parse passes an empty message as NULL)
+  tern_dns_answer ans;
+  tern_ip_addr addrs[1];
+  EXPECT_EQ(tern_dns_parse(q.data(), q.size(), &none, 0, &ans, addrs, 1),
+            -TERN_DNS_DROP_SHORT);
 }
 
 }  // namespace
