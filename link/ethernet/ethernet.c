@@ -138,17 +138,13 @@ static bool group_mac(const uint8_t *a, size_t len, uint8_t mac[6]) {
   return false;
 }
 
-/* Whether p goes through a router: its next hop is not its destination
- * (IPv4 header bytes 16 to 19, IPv6 24 to 39; an IPv4-only build has only
- * IPv4). A packet too short to hold one is taken as to its next hop. */
-static bool via_router(const tern_pkt *p) {
-  size_t at = 16, len = TERN_PKT_NEXT_HOP4_LEN;
-  if (TERN_CONFIG_IPV6 && tern_pkt_data(p)[0] >> 4 == 6) {
-    at = 24;
-    len = TERN_PKT_NEXT_HOP6_LEN;
-  }
+/* Whether p goes through a router: its next hop a (len bytes) is not its
+ * destination (IPv4 header bytes 16 to 19, IPv6 24 to 39). A packet too
+ * short to hold one is taken as to its next hop. */
+static bool via_router(const tern_pkt *p, const uint8_t *a, size_t len) {
+  size_t at = len == TERN_PKT_NEXT_HOP4_LEN ? 16 : 24;
   return tern_pkt_len(p) >= at + len &&
-         memcmp(tern_pkt_data(p) + at, tern_pkt_next_hop(p), len) != 0;
+         memcmp(tern_pkt_data(p) + at, a, len) != 0;
 }
 
 /* A next hop that needs no resolution: 0 with *dst its MAC (IPv4 limited
@@ -458,8 +454,9 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
      * device, which refuses it.) */
     count = &eth->stats.net.tx_drop_down;
     rc = TERN_ENETDOWN;
-  } else if (rc == 0 || (rc = tern_neigh_resolve(h.cache, a, tern_now(),
-                                                 via_router(pkt), &dst)) == 0) {
+  } else if (rc == 0 ||
+             (rc = tern_neigh_resolve(h.cache, a, tern_now(),
+                                      via_router(pkt, a, h.len), &dst)) == 0) {
     rc = tern__eth_out(eth, pkt, dst, h.ethertype);
     if (rc == TERN__ETH_BUSY) {
       return TERN_PENDING; /* the caller keeps the packet, as it came */
