@@ -138,6 +138,15 @@ static bool group_mac(const uint8_t *a, size_t len, uint8_t mac[6]) {
   return false;
 }
 
+/* Whether p goes through a router: its next hop a (len bytes) is not its
+ * destination (IPv4 header bytes 16 to 19, IPv6 24 to 39). A packet too
+ * short to hold one is taken as to its next hop. */
+static bool via_router(const tern_pkt *p, const uint8_t *a, size_t len) {
+  size_t at = len == TERN_PKT_NEXT_HOP4_LEN ? 16 : 24;
+  return tern_pkt_len(p) >= at + len &&
+         memcmp(tern_pkt_data(p) + at, a, len) != 0;
+}
+
 /* A next hop that needs no resolution: 0 with *dst its MAC (IPv4 limited
  * broadcast: the broadcast address itself; IPv4 and IPv6 multicast: the
  * group MAC, written in mac, where *dst points already), 1 for a unicast
@@ -446,7 +455,8 @@ static tern_poll send_packet(tern_eth *eth, tern_pkt *pkt, int *err) {
     count = &eth->stats.net.tx_drop_down;
     rc = TERN_ENETDOWN;
   } else if (rc == 0 ||
-             (rc = tern_neigh_resolve(h.cache, a, tern_now(), &dst)) == 0) {
+             (rc = tern_neigh_resolve(h.cache, a, tern_now(),
+                                      via_router(pkt, a, h.len), &dst)) == 0) {
     rc = tern__eth_out(eth, pkt, dst, h.ethertype);
     if (rc == TERN__ETH_BUSY) {
       return TERN_PENDING; /* the caller keeps the packet, as it came */

@@ -371,9 +371,34 @@ class EthTest : public ::testing::Test {
     return err;
   }
 
-  // The packet of the captured echo reply frame, to ip.
+  // The captured echo reply's packet readdressed to ip, on the link: ip
+  // is its next hop too.
   int SendEchoReply(const uint8_t ip[4]) {
-    return Send(IpPacket(Tail(kEchoReplyFrame, 14), ip));
+    return Send(EchoReplyPacket(ip, ip));
+  }
+
+  // The same echo reply to dst through the router at next_hop (dst off
+  // the link): the adapter tells a router's resolution by a next hop that
+  // is not the packet's destination.
+  int SendThrough(const uint8_t next_hop[4], const uint8_t dst[4]) {
+    return Send(EchoReplyPacket(dst, next_hop));
+  }
+
+  // kEchoReplyFrame's IPv4 packet (to kIpPeer) readdressed to dst, its
+  // header checksum made right again, with next_hop.
+  tern_pkt *EchoReplyPacket(const uint8_t dst[4], const uint8_t next_hop[4]) {
+    Bytes b = Tail(kEchoReplyFrame, 14);
+    std::memcpy(&b[16], dst, 4);
+    b[10] = b[11] = 0;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < 20; i += 2) {
+      sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = ~((sum & 0xffff) + (sum >> 16)) & 0xffff;
+    b[10] = (uint8_t)(sum >> 8);
+    b[11] = (uint8_t)sum;
+    return IpPacket(b, next_hop);
   }
 
   void SetIp(const uint8_t ip[4]) {

@@ -115,6 +115,25 @@ TEST_F(EthTest, Ipv6ResolutionFailureDropsTheHeldPacket) {
   EXPECT_TRUE(Wire().empty());
 }
 
+// A router's resolution needs no turn among those in progress in the NDP
+// cache either (the fake one resolves one at a time): a next hop that is
+// not the packet's destination (bytes 24 to 39) is a router's. It was
+// refused while another address held the turn.
+TEST_F(EthTest, Ipv6RouterResolutionNeedsNoTurn) {
+  StartWithIp();
+  AttachNdp();
+  RecvAll();
+  // To the peer on the link: its resolution takes the one turn.
+  EXPECT_EQ(Send(Ip6Packet(Tail(kEcho6ReplyFrame, 14), kLinkLocalPeer)), 0);
+  // The same packet through a router, fe80::1.
+  const uint8_t router[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+                              0,    0,    0, 0, 0, 0, 0, 1};
+  EXPECT_EQ(Send(Ip6Packet(Tail(kEcho6ReplyFrame, 14), router)), 0);
+  ASSERT_EQ(ndp_.solicited.size(), 2u);
+  EXPECT_EQ(ndp_.solicited[1], A16(router));
+  EXPECT_EQ(Stats().tx_drop_cache_full, 0u);
+}
+
 TEST_F(EthTest, Ipv6MulticastNextHopNeedsNoResolution) {
   StartWithIp();
   AttachNdp();

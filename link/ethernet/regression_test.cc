@@ -348,6 +348,56 @@ TEST_F(EthTest, GatewayInUseIsNotLockedOutByAFloodWhenItsEntryExpires) {
   EXPECT_EQ(w[0], OurRequest(kIpPeer));
 }
 
+// The review after stop 32: with four entries one resolution runs at a
+// time, and once the gateway's entry had expired unused (300 s with no
+// packet to it) and been freed, one packet a second from a made-up
+// on-link source (which we answer: each answer starts a resolution that
+// nobody answers) kept that one turn taken, and every packet through the
+// gateway was refused with TERN_ENOMEM while the flood lasted: 30 of 30
+// over 30 s. A router's resolution (a next hop that is not the packet's
+// destination) now needs no turn among the resolutions in progress; the
+// flood's resolutions still get one at a time.
+TEST_F(EthTest, IdleGatewayIsNotLockedOutByAFloodOfSpoofedOnLinkSources) {
+  StartWithIp();            // four entries, one resolving at once
+  Resolve(kMacA, kIpPeer);  // the gateway
+  Advance(301000);          // expired unused: freed
+  RecvAll();
+  EXPECT_TRUE(Wire().empty());
+  const uint8_t far[4] = {198, 51, 100, 7};  // off the link
+  int refused = 0, delivered = 0, flood_started = 0;
+  bool gateway_resolved = false;
+  for (uint8_t s = 0; s < 30; s++) {
+    const uint8_t spoofed[4] = {192, 0, 2, (uint8_t)(100 + s)};
+    int err = SendEchoReply(spoofed);
+    EXPECT_TRUE(err == 0 || err == TERN_ENOMEM) << err;
+    flood_started += err == 0;
+    Advance(500);
+    RecvAll();
+    Wire();
+    err = SendThrough(kIpPeer, far);
+    refused += err == TERN_ENOMEM;
+    std::vector<Bytes> w = Wire();
+    if (!gateway_resolved && err == 0) {
+      ASSERT_EQ(w.size(), 1u) << "second " << (int)s;
+      EXPECT_EQ(w[0], OurRequest(kIpPeer));
+      Inject(PeerReply(kMacA, kIpPeer));
+      RecvAll();
+      w = Wire();
+      gateway_resolved = true;
+    }
+    // The packet went out to the gateway, at once or on its answer.
+    delivered += w.size() == 1 && Head(w[0], 6) == Bytes(kMacA, kMacA + 6);
+    Advance(500);
+    RecvAll();
+  }
+  EXPECT_EQ(refused, 0);
+  EXPECT_EQ(delivered, 30);
+  // The flood's own resolutions still run one at a time (each fails after
+  // three requests, 3 s): it gets no more than one turn.
+  EXPECT_LE(flood_started, 10);
+  EXPECT_GE(flood_started, 7);
+}
+
 // The set_addr op with no address: refused, whatever the length (before,
 // a NULL IPv6 address was taken as set).
 TEST_F(EthTest, SetAddrWithoutAnAddressIsRefused) {

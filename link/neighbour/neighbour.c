@@ -116,7 +116,7 @@ static void solicit(tern_neigh_cache *c, tern_neighbour *e, tern_time now) {
 }
 
 int tern_neigh_resolve(tern_neigh_cache *c, const uint8_t *addr, tern_time now,
-                       const uint8_t **lladdr) {
+                       bool router, const uint8_t **lladdr) {
   survey s;
   tern_neighbour *e = look(c, addr, &s);
   if (e != NULL) {
@@ -128,9 +128,12 @@ int tern_neigh_resolve(tern_neigh_cache *c, const uint8_t *addr, tern_time now,
     *lladdr = e->lladdr;
     return 0;
   }
-  /* A new resolution takes a free entry and never a working one. */
+  /* A new resolution takes a free entry and never a working one, and waits
+   * for a turn among max_pending unless addr is a router's: packets to
+   * unknown on-link addresses (answers to spoofed sources) can keep every
+   * turn taken, but cannot make a router of them. */
   e = s.free;
-  if (e == NULL || s.npending >= c->cfg.max_pending) {
+  if (e == NULL || (!router && s.npending >= c->cfg.max_pending)) {
     c->stats.refused++;
     return TERN_ENOMEM;
   }

@@ -28,6 +28,8 @@
  * evict a working entry: a burst of packets to unknown (spoofed) on-link
  * addresses fills at most max_pending entries, which fail after
  * max_solicit tries, and the REACHABLE entries (the gateway's) stay. A
+ * router's resolution (the caller says so) needs no turn among them, so
+ * such a burst cannot refuse the gateway's either when its entry is gone. A
  * REACHABLE entry is evicted only when a resolution completes (the new
  * neighbour answered) and no free entry would be left for the next one;
  * the entry confirmed longest ago goes. Unsolicited additions (the sender
@@ -166,9 +168,15 @@ tern_neighbour *tern_neigh_find(tern_neigh_cache *c, const uint8_t *addr);
  * it is REACHABLE (it is then in use: resolved again in place when it
  * expires); TERN_EAGAIN while it is resolving (a new resolution is
  * started: INCOMPLETE, its first solicitation sent now); TERN_ENOMEM
- * when a new one cannot start (counted in stats.refused). */
+ * when a new one cannot start (counted in stats.refused): no free entry,
+ * or, unless router is set, max_pending resolutions in progress. Set
+ * router when addr is a router's (the next hop of a packet to another
+ * address): the routers are the host's own configuration, which packets
+ * from made-up on-link sources (whose answers start resolutions that
+ * never complete) cannot add to, so a router's resolution needs no turn
+ * among max_pending. */
 int tern_neigh_resolve(tern_neigh_cache *c, const uint8_t *addr, tern_time now,
-                       const uint8_t **lladdr);
+                       bool router, const uint8_t **lladdr);
 
 /* What a protocol's input learnt: addr is at lladdr (an ARP packet's
  * sender, an NDP advertisement's target). An entry for addr is updated

@@ -47,9 +47,10 @@ struct Cache4 : ::testing::Test {
     return {0x02, 0, 0, 0, 0, last};
   }
 
-  int Resolve(uint8_t last, tern_time now, const uint8_t **ll = nullptr) {
+  int Resolve(uint8_t last, tern_time now, const uint8_t **ll = nullptr,
+              bool router = false) {
     const uint8_t *dummy = nullptr;
-    return tern_neigh_resolve(&cache, Ip(last).data(), now,
+    return tern_neigh_resolve(&cache, Ip(last).data(), now, router,
                               ll != nullptr ? ll : &dummy);
   }
   bool Confirm(uint8_t last, tern_time now, bool add = false) {
@@ -198,6 +199,40 @@ TEST_F(Cache4, ResolutionsInProgressAreBoundedAndNeverEvictWorkingEntries) {
   EXPECT_EQ(Count(TERN_NEIGH_INCOMPLETE), 0u);
   EXPECT_EQ(Count(TERN_NEIGH_FREE), 2u);
   EXPECT_EQ(Resolve(1, 4000, &ll), 0);
+}
+
+// A router's resolution needs no turn among max_pending: with both turns
+// kept by resolutions to unknown on-link addresses (answers to spoofed
+// sources, one started as each fails), the gateway's entry, once freed,
+// could not be resolved again (TERN_ENOMEM) for as long as they went on.
+// It still needs a free entry, and still counts among the resolutions in
+// progress for the others.
+TEST_F(Cache4, ARoutersResolutionNeedsNoTurnAmongThoseInProgress) {
+  Learn(1, 0);
+  Learn(2, 0);
+  Learn(3, 0);
+  ASSERT_EQ(Resolve(100, 10), TERN_EAGAIN);
+  ASSERT_EQ(Resolve(101, 10), TERN_EAGAIN);
+  EXPECT_EQ(Resolve(102, 10), TERN_ENOMEM);  // not a router: no turn
+  sol.sent.clear();
+  EXPECT_EQ(Resolve(7, 20, nullptr, true), TERN_EAGAIN);
+  ASSERT_EQ(sol.sent.size(), 1u);
+  EXPECT_EQ(sol.sent[0][3], 7);
+  EXPECT_EQ(Count(TERN_NEIGH_INCOMPLETE), 3u);
+  EXPECT_EQ(Count(TERN_NEIGH_REACHABLE), 3u);  // no working entry touched
+  EXPECT_EQ(Resolve(7, 30, nullptr, true), TERN_EAGAIN);  // nothing more
+  EXPECT_EQ(sol.sent.size(), 1u);
+  EXPECT_TRUE(Confirm(7, 40));  // took the last entry: 1 made room
+  const uint8_t *ll = nullptr;
+  EXPECT_EQ(Resolve(7, 50, &ll, true), 0);
+  EXPECT_EQ(0, std::memcmp(ll, Mac(7).data(), 6));
+  // With no free entry it is refused as any: a resolution never evicts a
+  // working entry.
+  EXPECT_EQ(Resolve(8, 60, nullptr, true), TERN_EAGAIN);
+  EXPECT_EQ(Count(TERN_NEIGH_FREE), 0u);
+  EXPECT_EQ(Resolve(9, 70, nullptr, true), TERN_ENOMEM);
+  EXPECT_EQ(Count(TERN_NEIGH_REACHABLE), 3u);
+  EXPECT_EQ(cache.stats.refused, 2u);
 }
 
 TEST_F(Cache4, ACompletedResolutionEvictsTheOldestWorkingEntryToKeepOneFree) {
@@ -404,7 +439,7 @@ TEST(NeighbourCache, InitRefusesTimesTheClockCannotCompare) {
   const uint8_t ip[4] = {192, 0, 2, 7}, mac[6] = {2, 0, 0, 0, 0, 7};
   const uint8_t *ll = nullptr;
   tern_time t0 = 0xfffff000u;
-  ASSERT_EQ(tern_neigh_resolve(&c, ip, t0, &ll), TERN_EAGAIN);
+  ASSERT_EQ(tern_neigh_resolve(&c, ip, t0, false, &ll), TERN_EAGAIN);
   ASSERT_TRUE(tern_neigh_confirm(&c, ip, mac, t0, false));
   tern_time next = t0 + 1;
   tern_neigh_service(&c, t0 + longest - 1, &next);
@@ -424,7 +459,7 @@ TEST(NeighbourCache, SixteenByteAddressesForIpv6) {
   uint8_t a[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   uint8_t b[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
   const uint8_t *ll = nullptr;
-  EXPECT_EQ(tern_neigh_resolve(&c, a, 0, &ll), TERN_EAGAIN);
+  EXPECT_EQ(tern_neigh_resolve(&c, a, 0, false, &ll), TERN_EAGAIN);
   ASSERT_EQ(sol.sent.size(), 1u);
   EXPECT_EQ(0, std::memcmp(sol.sent[0].data(), a, 16));
   // The two addresses differ only in the last byte: they are different
@@ -432,7 +467,7 @@ TEST(NeighbourCache, SixteenByteAddressesForIpv6) {
   EXPECT_EQ(tern_neigh_find(&c, b), nullptr);
   uint8_t mac[6] = {0x02, 0, 0, 0, 0, 1};
   EXPECT_TRUE(tern_neigh_confirm(&c, a, mac, 5, false));
-  ASSERT_EQ(tern_neigh_resolve(&c, a, 6, &ll), 0);
+  ASSERT_EQ(tern_neigh_resolve(&c, a, 6, false, &ll), 0);
   EXPECT_EQ(0, std::memcmp(ll, mac, 6));
 }
 
