@@ -2619,6 +2619,33 @@ TEST_F(ModemTest, RestartHiddenInAPayloadIsFoundByTheResync) {
   AbortAll(fx, {d});
 }
 
+// The same restart with no command in flight: the modem restarts inside
+// a push (its length now a lie, its "ready" read as payload) while the
+// application only reads. The frame has a deadline of its own: once the
+// UART has been quiet inside it for timeout_ms, it is cut (the stream it
+// was for fails with TERN_ETIMEDOUT after the bytes that came) and the
+// resync runs, which finds the restart (+CIPMUX:0): the other connection
+// ends with TERN_ECONNRESET. Before, nothing had a deadline without a
+// command: both readers waited for ever on links the modem had dropped.
+TEST_F(ModemTest, RestartInsideAPushWithNoCommandIsFound) {
+  ScriptedModem fx(300);
+  fx.ActiveMode();
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_socket *a, *b;
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
+  fx.Pump(20);
+  fx.once_["AT+CIPMUX?"] = "+CIPMUX:0\r\n\r\nOK\r\n";
+  fx.Write("\r\n+IPD,0,100:0123456789\r\nready\r\n");
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(fx, a, 100, &end, 2000), "0123456789\r\nready\r\n");
+  EXPECT_EQ(end, TERN_ETIMEDOUT) << tern_strerror((int)end);
+  end = 1;
+  EXPECT_EQ(Read(fx, b, 8, &end, 2000), "");
+  EXPECT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  EXPECT_EQ(fx.modem_.stats.restarts, 1u);
+  AbortAll(fx, {a, b});
+}
+
 // ---- the modem's server (AT+CIPSERVER) ----
 
 // A listener on the scripted modem at port 80, its AT+CIPSTO=0 answered.
