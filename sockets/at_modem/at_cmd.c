@@ -7,7 +7,7 @@
  * was. */
 typedef struct cmd {
   char s[TERN_AT_CMD_MAX];
-  size_t n;
+  size_t n; /* bytes written; only those are read (the rest is not set) */
 } cmd;
 
 static void put(cmd *c, const char *s, size_t n) {
@@ -88,7 +88,8 @@ int tern_at_cmd_cipstart(char *buf, size_t cap, unsigned link,
     return TERN_EINVAL;
   }
   bool v6 = remote != NULL && remote->addr.family == TERN_IP_V6;
-  cmd c = {.n = 0};
+  cmd c;
+  c.n = 0;
   put_nums(&c, "AT+CIPSTART=", link, 0);
   put_str(&c, proto == TERN_AT_TCP ? ",\"TCP" : ",\"UDP");
   put_str(&c, v6 ? "v6\"," : "\",");
@@ -109,7 +110,8 @@ static bool bad_link_len(unsigned link, size_t len) {
 /* A whole command of numbers: "<name><a>[,<b>]\r\n". */
 static int nums(char *buf, size_t cap, const char *name, uint32_t a,
                 uint32_t b) {
-  cmd c = {.n = 0};
+  cmd c;
+  c.n = 0;
   put_nums(&c, name, a, b);
   return done(&c, buf, cap);
 }
@@ -131,7 +133,8 @@ int tern_at_cmd_cipsend_to(char *buf, size_t cap, unsigned link, size_t len,
   if (bad_link_len(link, len)) {
     return TERN_EINVAL;
   }
-  cmd c = {.n = 0};
+  cmd c;
+  c.n = 0;
   put_nums(&c, "AT+CIPSEND=", link, (uint32_t)len);
   put(&c, ",", 1);
   int rc = put_remote(&c, remote);

@@ -300,6 +300,40 @@ static int bad_hdr(tern_at_parser *p, tern_at_event *ev, int r, int rd) {
   return 0; /* nothing written: *ev is still clear */
 }
 
+/* A header ends (*ev its event) and its payload of ev->value bytes
+ * follows, read in state st. */
+static void frame(tern_at_parser *p, const tern_at_event *ev, uint8_t st) {
+  p->len = 0;
+  p->flags = 0;
+  p->ipd_link = ev->link;
+  p->left = ev->value;
+  p->state = p->left == 0 ? ST_LINE : st;
+}
+
+/* A "+CIPRECVDATA:<len>," header that should name the sender (rd_remote)
+ * and is dropped after its length parsed (f: its flags; a line end, a
+ * control byte or the buffer's end in it): the bytes after that comma, and
+ * the one that ended them, may be payload (a modem that sends no sender
+ * after all), so the rest of the payload is skipped, never read as lines.
+ * Returns 1 with *ev the IPD_BAD (value: the bytes to skip), or 0 when the
+ * length is not known (the line is dropped as before). */
+static int rd_cut(tern_at_parser *p, tern_at_event *ev, uint8_t f) {
+  const uint8_t *s = p->buf + RD_PREFIX_LEN;
+  size_t n = p->len - RD_PREFIX_LEN;
+  /* A comma after nothing but digits is outside quotes: the one that
+   * ended the length (p->left counted it). */
+  const uint8_t *c = (f & F_RD_COLON) ? memchr(s, ',', n) : NULL;
+  uint32_t len, used;
+  if (c == NULL || !parse_dec(s, (size_t)(c - s), TERN_AT_IPD_LEN_MAX, &len)) {
+    return 0;
+  }
+  used = (uint32_t)(s + n - c);
+  bad_hdr(p, ev, HDR_BAD, 1);
+  ev->value = len > used ? len - used : 0;
+  frame(p, ev, ST_SKIP);
+  return 1;
+}
+
 size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
                            tern_at_event *ev) {
   clear_event(ev);
@@ -334,6 +368,9 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
       if (!was_line) {
         p->len = 0;
         continue; /* an empty line, or the end of a dropped one */
+      }
+      if (rd_cut(p, ev, hdr)) {
+        return i;
       }
       if (hdr) {
         /* "+IPD,<link>,<len>" as a line is passive mode's notice (its
@@ -379,6 +416,9 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
       return i;
     }
     if (c < 0x20 || c == 0x7F) {
+      if (rd_cut(p, ev, p->flags)) {
+        return i;
+      }
       p->stats.bad_char++;
       discard(p);
       continue;
@@ -423,18 +463,14 @@ size_t tern_at_parser_feed(tern_at_parser *p, const uint8_t *in, size_t len,
           ev->kind = rd ? TERN_AT_EV_RECVDATA : TERN_AT_EV_IPD;
           p->stats.ipd++;
         }
-        p->len = 0;
-        p->flags = 0;
-        p->ipd_link = ev->link;
-        p->left = ev->value;
-        p->state = p->left == 0 ? ST_LINE
-                   : skip       ? ST_SKIP
-                   : rd         ? ST_RD_PAYLOAD
-                                : ST_PAYLOAD;
+        frame(p, ev, skip ? ST_SKIP : rd ? ST_RD_PAYLOAD : ST_PAYLOAD);
         return i;
       }
     }
     if (p->len == p->cap) {
+      if (rd_cut(p, ev, p->flags)) {
+        return i;
+      }
       p->stats.overlong++;
       discard(p);
       continue;

@@ -46,7 +46,11 @@
  *   (TERN_AT_EV_IPD_BAD) when the stream it was for is known. A header
  *   whose length parsed and whose sender did not (a bad address, port 0:
  *   a UDP peer may send from it) is bad_ipd and said too, but its payload
- *   is skipped byte for byte as below: the peer chooses it;
+ *   is skipped byte for byte as below: the peer chooses it. So is the
+ *   rest of a "+CIPRECVDATA:<len>," that should name the sender
+ *   (tern_at_parser_recvdata_remote) and is cut after its length parsed
+ *   (a line end, a control byte, the line buffer's end): the bytes after
+ *   the length may be payload, from a modem that sends no sender;
  * - a well-formed header whose length is over the configured maximum
  *   (ipd_too_long): said (TERN_AT_EV_IPD_TOO_LONG), and its payload,
  *   which is the network's, skipped byte for byte: never read as lines,
@@ -139,7 +143,9 @@ typedef enum tern_at_ev {
    * payload, if it had one, is lost: the stream has a hole. value: 0 when
    * the length did not parse (the bytes after it are read as lines), or
    * the length when only the sender did not (its payload follows as
-   * TOO_LONG_DATA). A +IPD whose link does not parse is only counted. */
+   * TOO_LONG_DATA; of a +CIPRECVDATA cut in its sender's fields, the
+   * payload bytes still to come). A +IPD whose link does not parse is
+   * only counted. */
   TERN_AT_EV_IPD_BAD,
 } tern_at_ev;
 

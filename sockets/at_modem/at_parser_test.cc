@@ -752,6 +752,54 @@ TEST(AtParser, RecvdataMalformedAndJunkAround) {
   EXPECT_EQ(2u, junk.p_.stats.bad_char);
 }
 
+// The sender asked for (AT+CIPDINFO=1 answered OK) and a modem that
+// sends none after all (firmware whose +CIPRECVDATA: form has no sender):
+// the payload is read as the header's sender fields, and a line end, a
+// control byte, an open quote or the buffer's end in it drops the header
+// after its length parsed. The rest of the payload is the network's: it is
+// skipped (said as IPD_BAD with the bytes still to come), never read as
+// the modem's lines. Before, it was: a peer's "1,CLOSED", "+IPD,2,4:evil"
+// or "ready" in its data ended, fed or reset the other links. Split at
+// every byte.
+TEST(AtParser, RecvdataWithoutTheSenderAskedForIsNeverReadAsLines) {
+  const std::string tail = "1,CLOSED\r\n+IPD,2,4:evil\r\nready\r\n>z";
+  const std::string hdr_max(128, 'x');
+  struct Case {
+    std::string pay;
+    size_t used;  // payload bytes the header took, the one ending it too
+  } cases[] = {
+      {"ab\r\n" + tail, 3},
+      {B("a\0b,\r\n") + tail, 2},
+      {"\"q,\r\n" + tail, 4},
+      {hdr_max + "\r\n" + tail, 0},  // set below: the buffer's end
+  };
+  for (Case &c : cases) {
+    const std::string n = std::to_string(c.pay.size());
+    const std::string hdr = "+CIPRECVDATA:" + n + ",";
+    if (c.used == 0)
+      c.used = 128 - hdr.size() + 1;
+    const std::string in = "\r\n" + hdr + c.pay + "\r\nOK\r\n";
+    std::vector<Rec> want = {
+        R(TERN_AT_EV_IPD_BAD, TERN_AT_NO_LINK,
+          (uint32_t)(c.pay.size() - c.used), c.pay.substr(c.used)),
+        R(TERN_AT_EV_OK)};
+    for (size_t cut = 0; cut <= in.size(); cut++) {
+      Parser p;
+      tern_at_parser_recvdata_remote(&p.p_, 1);
+      if (cut == 0) {
+        for (char ch : in)
+          p.Feed(std::string(1, ch));
+      } else {
+        p.FeedSplit(in, {cut});
+      }
+      ASSERT_EQ(p.recs_, want) << c.pay.substr(0, 8) << " cut at " << cut;
+      EXPECT_EQ(1u, p.p_.stats.bad_ipd);
+      EXPECT_EQ(1u, p.p_.stats.lines);  // the OK only
+      EXPECT_EQ(0u, p.p_.stats.prompts);
+    }
+  }
+}
+
 TEST(AtParser, NotAnIpd) {
   // "+IPD" without the comma, or later in a line, is an ordinary line.
   EXPECT_EQ(Parse("+IPD\r\nx+IPD,0,1:y\r\n"),

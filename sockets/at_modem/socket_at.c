@@ -841,12 +841,14 @@ static void on_event(tern_socket_at *m, const tern_at_event *ev) {
 }
 
 /* No final result in time: the socket fails, the parser and the modem's
- * state are started again. */
+ * state are started again. With no command (OP_NONE): a frame the UART
+ * went quiet in, whose length lied (a restart inside it, lost bytes), is
+ * cut, and the resync finds what became of the modem. */
 static void op_timeout(tern_socket_at *m) {
   tern_socket_at_sock *s = op_sock(m);
   m->stats.timeouts++;
   ipd_cut(m);
-  if (m->op < STARTUP_DONE) {
+  if (m->op != OP_NONE && m->op < STARTUP_DONE) {
     /* The modem does not answer: nothing waiting on it can complete. */
     all_links_gone(m, TERN_ETIMEDOUT, false);
   } else if (m->op == OP_SERVER || m->op == OP_STO) {
@@ -1064,8 +1066,15 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
                                        m->in_len - m->in_off, &ev);
       on_event(m, &ev);
     }
-    if (progress && tern_at_parser_in_payload(&m->parser) &&
-        m->renew >= m->in_len) {
+    bool framed = tern_at_parser_in_payload(&m->parser);
+    if (progress && framed && m->op == OP_NONE) {
+      /* A frame with no command in flight has a deadline of its own, from
+       * its latest bytes (before, none: a push whose length lied left its
+       * reader, and every other, waiting for ever). */
+      m->op_ms = m->timeout_ms;
+      m->renew = RENEW_MAX;
+    }
+    if (progress && framed && m->renew >= m->in_len) {
       /* Bytes came and a +IPD or +CIPRECVDATA is not done (a fetch's
        * answer, also one dropped for an aborted socket, a push or one
        * skipped): it delays the answer of the command in flight, and a
@@ -1127,7 +1136,7 @@ tern_poll tern_socket_at_poll_run(tern_socket_at *m, tern_cx *cx) {
         }
       }
     }
-    if (m->op != OP_NONE) {
+    if (m->op != OP_NONE || tern_at_parser_in_payload(&m->parser)) {
       if ((int32_t)(tern_now() - m->deadline) >= 0) {
         op_timeout(m);
         progress = true;

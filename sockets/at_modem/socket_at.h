@@ -116,7 +116,8 @@ typedef struct tern_socket_at_sock {
 
 /* What the backend counted. */
 typedef struct tern_socket_at_stats {
-  uint32_t timeouts;   /* commands with no final result in time */
+  uint32_t timeouts;   /* commands with no final result in time, and
+                          frames cut with none in flight (quiet inside) */
   uint32_t restarts;   /* "ready" from the modem after the start */
   uint32_t rx_dropped; /* payload bytes that found no room (or no owner):
                           active mode, datagrams, a fetch nobody awaited */

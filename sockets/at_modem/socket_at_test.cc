@@ -2286,6 +2286,33 @@ TEST_F(ModemTest, MalformedFetchAnswerFailsItsStream) {
   AbortAll(fx, {a});
 }
 
+// A modem that answered AT+CIPDINFO=1 with OK and then answers a fetch
+// without the sender (firmware whose +CIPRECVDATA: has none): link 0's
+// peer sends data with a line end early in it, then "1,CLOSED" and a
+// +IPD for link 1. Link 0's stream fails (its answer did not parse), and
+// nothing of its data is read as the modem's words: link 1 stays open,
+// its stream without the peer's bytes. Before the fix, link 1 read the
+// end of stream.
+TEST_F(ModemTest, FetchAnswerWithoutTheSenderIsNeverReadAsTheModemsWords) {
+  ScriptedModem fx(500);
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  const std::string pay = "ab\r\n1,CLOSED\r\n+IPD,1,4:evil\r\n";
+  fx.once_["AT+CIPRECVDATA=0,1024"] =
+      "+CIPRECVDATA:" + std::to_string(pay.size()) + "," + pay + "\r\nOK\r\n";
+  tern_socket *a, *b;
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
+  fx.Write("\r\n+IPD,0," + std::to_string(pay.size()) + "\r\n");
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(fx, a, 8, &end, 1000), "");
+  EXPECT_EQ(end, TERN_ENOBUFS) << tern_strerror((int)end);
+  fx.once_["AT+CIPRECVDATA=1,1024"] =
+      "+CIPRECVDATA:4,\"192.0.2.1\",7,good\r\n\r\nOK\r\n";
+  fx.Write("\r\n+IPD,1,4\r\n");
+  EXPECT_EQ(Read(fx, b, 4, &end, 1000), "good");
+  EXPECT_EQ(SendAndFlush(fx, b, "still"), 0);
+  AbortAll(fx, {a, b});
+}
+
 // A datagram socket opened unbound names a local port of its own in its
 // AT+CIPSTART (the ESP-AT UDP form's <local port>), picked per RFC 6056
 // (a random start in 49152..65535 from the backend's RNG, then the next
@@ -2590,6 +2617,33 @@ TEST_F(ModemTest, RestartHiddenInAPayloadIsFoundByTheResync) {
   ASSERT_EQ(OpenConnected(fx, to, &d), 0);
   EXPECT_EQ(SendAndFlush(fx, d, "after"), 0);
   AbortAll(fx, {d});
+}
+
+// The same restart with no command in flight: the modem restarts inside
+// a push (its length now a lie, its "ready" read as payload) while the
+// application only reads. The frame has a deadline of its own: once the
+// UART has been quiet inside it for timeout_ms, it is cut (the stream it
+// was for fails with TERN_ETIMEDOUT after the bytes that came) and the
+// resync runs, which finds the restart (+CIPMUX:0): the other connection
+// ends with TERN_ECONNRESET. Before, nothing had a deadline without a
+// command: both readers waited for ever on links the modem had dropped.
+TEST_F(ModemTest, RestartInsideAPushWithNoCommandIsFound) {
+  ScriptedModem fx(300);
+  fx.ActiveMode();
+  fx.start_["1"] = "1,CONNECT\r\n\r\nOK\r\n";
+  tern_socket *a, *b;
+  ASSERT_TRUE(OpenLinks(fx, {&a, &b}));  // links 0, 1
+  fx.Pump(20);
+  fx.once_["AT+CIPMUX?"] = "+CIPMUX:0\r\n\r\nOK\r\n";
+  fx.Write("\r\n+IPD,0,100:0123456789\r\nready\r\n");
+  ptrdiff_t end = 1;
+  EXPECT_EQ(Read(fx, a, 100, &end, 2000), "0123456789\r\nready\r\n");
+  EXPECT_EQ(end, TERN_ETIMEDOUT) << tern_strerror((int)end);
+  end = 1;
+  EXPECT_EQ(Read(fx, b, 8, &end, 2000), "");
+  EXPECT_EQ(end, TERN_ECONNRESET) << tern_strerror((int)end);
+  EXPECT_EQ(fx.modem_.stats.restarts, 1u);
+  AbortAll(fx, {a, b});
 }
 
 // ---- the modem's server (AT+CIPSERVER) ----
