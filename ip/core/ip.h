@@ -505,8 +505,9 @@ tern_ip_verdict tern_ip_deliver(tern_ip_stack *stack, const tern_ip_rx *rx,
                                 tern_pkt *pkt);
 
 /* Hands an ICMP error to the transport of the quoted protocol, if it
- * takes errors. */
-void tern_ip_deliver_error(tern_ip_stack *stack, const tern_ip_error *e);
+ * takes errors. Returns whether it did (false: no transport has the
+ * protocol, or it hears no errors). */
+bool tern_ip_deliver_error(tern_ip_stack *stack, const tern_ip_error *e);
 
 /* Queues a packet the family built (a transport's datagram or an ICMP
  * answer, its IP header in front) on iface, or for loopback when local,

@@ -24,7 +24,7 @@ using tern_test::SendRaw;
 
 struct Sink {
   tern_ip_proto proto = {};
-  int calls = 0;
+  int calls = 0, errors = 0;
   uint8_t flags = 0;
   static tern_ip_verdict Input(void *ctx, const tern_ip_rx *rx, tern_pkt *) {
     auto *s = static_cast<Sink *>(ctx);
@@ -32,9 +32,13 @@ struct Sink {
     s->flags = rx->flags;
     return TERN_IP_NO_LISTENER;  // a closed port: would be answered
   }
+  static void Error(void *ctx, const tern_ip_error *) {
+    static_cast<Sink *>(ctx)->errors++;
+  }
   Sink() {
     proto.protocol = TERN_IP_PROTO_UDP;
     proto.input = Input;
+    proto.error = Error;
     proto.ctx = this;
   }
 };
@@ -173,6 +177,7 @@ TEST(Ipv4Security, LoopedBackDatagramsFromOurOwnAddressAreDelivered) {
   // Its port unreachable goes to ourselves too, and is not dropped either.
   EXPECT_EQ(b.Stats().icmp_unreach_sent, 1u);
   EXPECT_EQ(b.Stats().icmp_rx_errors, 1u);
+  EXPECT_EQ(udp.errors, 1);
   EXPECT_TRUE(b.link.TakeAll().empty());
 }
 
