@@ -193,7 +193,9 @@ static tern_poll probe_poll(tern_task *t, tern_cx *cx) {
     exit(1);
   }
   /* Then pings: a reply is an ICMP message the layer does not handle
-   * (icmp_rx_ignored); the test checks the capture for it too. */
+   * (icmp_rx_ignored, which also counts an error about UDP while no
+   * socket is connected: none comes here); the test checks the capture
+   * for the reply too. */
   probe.replies = tern_ipv4_get_stats(&app.v4).icmp_rx_ignored;
   for (probe.tries = 0; probe.tries < 5; probe.tries++) {
     probe_ping(probe.tries);

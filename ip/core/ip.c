@@ -351,11 +351,13 @@ tern_ip_verdict tern_ip_deliver(tern_ip_stack *stack, const tern_ip_rx *rx,
   return p != NULL ? p->input(p->ctx, rx, pkt) : TERN_IP_NO_PROTOCOL;
 }
 
-void tern_ip_deliver_error(tern_ip_stack *stack, const tern_ip_error *e) {
+bool tern_ip_deliver_error(tern_ip_stack *stack, const tern_ip_error *e) {
   tern_ip_proto *p = find_proto(stack, e->protocol);
-  if (p != NULL && p->error != NULL) {
-    p->error(p->ctx, e);
+  if (p == NULL || p->error == NULL) {
+    return false;
   }
+  p->error(p->ctx, e);
+  return true;
 }
 
 /* ---- the runner ---- */

@@ -774,14 +774,15 @@ TEST(IpRegister, Rules) {
   EXPECT_EQ(tern_ip_deliver(&c.stack, &rx, p), TERN_IP_NO_PROTOCOL);
   EXPECT_EQ(u1.inputs, 1);
   tern_pkt_free(p);
-  // Errors to the quoted protocol's transport, if it takes them.
+  // Errors to the quoted protocol's transport, if it takes them, which
+  // the family is told (it counts them so).
   tern_ip_error e = {};
   e.protocol = TERN_IP_PROTO_UDP;
-  tern_ip_deliver_error(&c.stack, &e);
+  EXPECT_TRUE(tern_ip_deliver_error(&c.stack, &e));
   e.protocol = TERN_IP_PROTO_TCP;  // no error function
-  tern_ip_deliver_error(&c.stack, &e);
+  EXPECT_FALSE(tern_ip_deliver_error(&c.stack, &e));
   e.protocol = 99;  // nobody
-  tern_ip_deliver_error(&c.stack, &e);
+  EXPECT_FALSE(tern_ip_deliver_error(&c.stack, &e));
   EXPECT_EQ(u1.errors, 1);
   EXPECT_EQ(u2.errors + tcp.errors + u2.inputs + tcp.inputs, 0);
 }

@@ -99,8 +99,14 @@ static void error_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,
   e.protocol = tern_ipv4_protocol(q);
   e.quote = q + qlen;
   e.quote_len = n - TERN_ICMPV4_HEADER_LEN - (size_t)qlen;
-  v4->stats.icmp_rx_errors++;
-  tern_ip_deliver_error(v4->stack, &e);
+  /* Counted where it went: a quoted protocol no transport hears errors
+   * of (an unknown one, ICMP itself: a router's time exceeded about our
+   * echo reply, or a UDP layer without a connected socket) is ignored. */
+  if (tern_ip_deliver_error(v4->stack, &e)) {
+    v4->stats.icmp_rx_errors++;
+  } else {
+    v4->stats.icmp_rx_ignored++;
+  }
 }
 
 void tern__icmpv4_input(tern_ipv4_layer *v4, const tern_ip_rx *rx,

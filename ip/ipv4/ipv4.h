@@ -107,8 +107,10 @@ typedef struct tern_ipv4_stats {
                                   TERN_ENOSPC (a send, or an ICMP answer) */
   /* ICMP, of the datagrams delivered with protocol 1: */
   uint32_t icmp_rx_drop[TERN_ICMPV4_DROP_COUNT]; /* by -tern_icmpv4_drop */
-  uint32_t icmp_rx_ignored;   /* types not handled (replies, redirects...) */
-  uint32_t icmp_rx_errors;    /* errors passed to the transports */
+  uint32_t icmp_rx_ignored;   /* types not handled (replies, redirects...),
+                                 and errors about ours whose quoted
+                                 protocol no transport hears errors of */
+  uint32_t icmp_rx_errors;    /* errors passed to a transport */
   uint32_t icmp_rx_bad_error; /* errors not about a datagram of ours, or to
                                  a broadcast: ignored */
   uint32_t icmp_echo_bcast;   /* echo requests to a broadcast, ignored */

@@ -1433,3 +1433,39 @@ TEST(UdpSend, CloseWakesASendWaitingForRoom) {
 }
 
 }  // namespace
+
+namespace {
+
+// RFC 768: the length field says where the datagram ends; IP bytes after
+// it (an IPv4 total length larger than the UDP length) are not the
+// datagram's: not delivered, not summed, not counted in the record, and
+// a source port of 0 (no reply wanted) is delivered as it is. (Pinned by
+// the revip33 review: it found no defect here.)
+TEST(Udp, ALengthShorterThanTheIpPayloadEndsTheDatagram) {
+  UdpBench b;
+  ASSERT_EQ(b.Bind(7), 0);
+  Bytes d = B(kUdpEchoRequest, sizeof kUdpEchoRequest);
+  d[20] = d[21] = 0;  // from port 0
+  d[24] = 0;
+  d[25] = 13;         // "hello" of "hello, echo\n"
+  d[26] = d[27] = 0;  // no checksum
+  EXPECT_TRUE(b.Exchange(d).empty());
+  tern_ip_addr s = Ip4(tern_ipv4(192, 0, 2, 1));
+  tern_ip_addr t = Ip4(tern_ipv4(192, 0, 2, 2));
+  uint16_t c = tern_udp_sum(&d[20], 13, &s, &t);  // over the 13 bytes only
+  d[26] = static_cast<uint8_t>(c >> 8);
+  d[27] = static_cast<uint8_t>(c);
+  EXPECT_TRUE(b.Exchange(d).empty());
+  EXPECT_EQ(tern_udp_pending(&b.sock), 2u);
+  for (int i = 0; i < 2; i++) {
+    tern_endpoint from;
+    int n = 0;
+    EXPECT_EQ(b.Recv(&from, 2048, &n), "hello");
+    EXPECT_EQ(n, 5);
+    EXPECT_EQ(from.port, 0);
+  }
+  EXPECT_EQ(tern_udp_pending(&b.sock), 0u);
+  EXPECT_EQ(b.Stats().rx_drop_transport, 0u);
+}
+
+}  // namespace
