@@ -30,12 +30,13 @@ enum {
 
 enum {
   F_BOUND = 1,
-  F_PEER = 2,      /* the peer is fixed (connect) */
-  F_WR_CLOSED = 4, /* the stream's close was called */
-  F_CLOSING = 8,   /* AT+CIPCLOSE wanted once tx is sent */
-  F_HELD = 16,     /* passive mode: the modem may hold bytes of the link */
-  F_NOTE = 32,     /* ... and said so since the last AT+CIPRECVDATA */
-  F_PICKED = 64,   /* the local port is pick_port's, not the application's */
+  F_PEER = 2,       /* the peer is fixed (connect) */
+  F_WR_CLOSED = 4,  /* the stream's close was called */
+  F_CLOSING = 8,    /* AT+CIPCLOSE wanted once tx is sent */
+  F_HELD = 16,      /* passive mode: the modem may hold bytes of the link */
+  F_NOTE = 32,      /* ... and said so since the last AT+CIPRECVDATA */
+  F_PICKED = 64,    /* the local port is pick_port's, not the application's */
+  F_REPICKED = 128, /* ... and its first pick was refused */
 };
 
 /* The command in flight. */
@@ -450,6 +451,12 @@ static void op_result(tern_socket_at *m, uint8_t kind) {
         } else {
           m->orphan |= (uint8_t)(1u << m->op_link); /* aborted meanwhile */
         }
+      } else if (s != NULL && kind != TERN_AT_EV_OK &&
+                 (s->flags & (F_PICKED | F_REPICKED)) == F_PICKED) {
+        /* A port picked here may be one the modem's own lwIP holds: one
+         * other pick (next_for_sock), then the refusal below. */
+        s->local.port = 0;
+        s->flags |= F_REPICKED;
       } else if (s != NULL) {
         /* ESP-AT does not tell a refusal from a timeout or a taken
          * port: a datagram link with a local port the application chose

@@ -132,49 +132,52 @@ typedef struct tern_socket_at_stats {
 /* The backend. Caller storage; fields are the backend's but stats. */
 typedef struct tern_socket_at {
   tern_net base; /* first: what the application is given */
-  tern_stream uart;
-  tern_at_parser parser;
-  uint8_t line[TERN_SOCKET_AT_LINE];
-  uint8_t in[256]; /* UART bytes read, not yet fed */
-  size_t in_off, in_len;
-  tern_socket_at_sock *socks;
-  uint16_t nsocks;
-  uint16_t next; /* where the scan for work starts (round robin) */
-  uint8_t link_sock[TERN_SOCKET_AT_LINKS]; /* socket index, or free/orphan */
-  uint8_t orphan;   /* links that need AT+CIPCLOSE and have no socket */
-  uint8_t startup;  /* the next step of the start sequence */
-  uint8_t op;       /* the command in flight */
-  uint8_t phase;    /* its progress (waiting for the prompt, ...) */
-  uint8_t cur;      /* its socket index, 0xFF: none (or aborted) */
-  uint8_t op_link;  /* its link */
-  uint8_t ipd_sock; /* the socket of the current +IPD, 0xFF: dropped */
-  uint8_t lst;      /* the listener's socket index, 0xFF: none */
-  uint8_t srv;      /* the modem's server: off, on, or a command wanted */
-  uint8_t backlog;  /* the listener's, at most TERN_SOCKET_AT_LINKS */
-  uint8_t npend;    /* connections waiting for accept: their links */
-  uint8_t pend[TERN_SOCKET_AT_LINKS];
-  uint8_t pend_held; /* pending links whose data the modem holds */
+  /* The fields read most first, bytes before halfwords before words:
+   * Cortex-M0's loads reach 31 bytes, 62 for halfwords and 124 for words
+   * from the struct's start in one instruction; the buffers last. */
+  uint8_t op;        /* the command in flight */
+  uint8_t phase;     /* its progress (waiting for the prompt, ...) */
+  uint8_t cur;       /* its socket index, 0xFF: none (or aborted) */
+  uint8_t op_link;   /* its link */
+  uint8_t srv;       /* the modem's server: off, on, or a command wanted */
+  uint8_t ipd_sock;  /* the socket of the current +IPD, 0xFF: dropped */
+  uint8_t startup;   /* the next step of the start sequence */
+  uint8_t lst;       /* the listener's socket index, 0xFF: none */
   uint8_t acc;       /* the socket accept is preparing, 0xFF: none */
+  uint8_t orphan;    /* links that need AT+CIPCLOSE and have no socket */
+  uint8_t npend;     /* connections waiting for accept: their links */
+  uint8_t pend_held; /* pending links whose data the modem holds */
   uint8_t taken;     /* ALREADY CONNECTED answers to AT+CIPSTART in a row */
   uint8_t rebooted;  /* "ready" came since the start sequence was done */
+  uint8_t backlog;   /* the listener's, at most TERN_SOCKET_AT_LINKS */
   /* What the modem said of the command's link before its result (CONNECT
    * FAIL, ALREADY CONNECTED, its CLOSED, ...). */
   uint8_t link_said;
-  char cmd[TERN_AT_CMD_MAX]; /* a formatted command */
-  const char *out;           /* the command in flight: cmd or a constant */
-  size_t cmd_len, cmd_off;
+  uint8_t link_sock[TERN_SOCKET_AT_LINKS]; /* socket index, or free/orphan */
+  uint8_t pend[TERN_SOCKET_AT_LINKS];
+  uint16_t nsocks;
+  uint16_t next; /* where the scan for work starts (round robin) */
+  tern_socket_at_sock *socks;
   size_t pay_len, pay_off; /* AT+CIPSEND's payload after the prompt */
-  size_t owe;  /* an AT+CIPSEND given up: what its late prompt would take */
-  size_t fill; /* of it, zeros still to write before the command line */
+  size_t in_off, in_len;
+  size_t cmd_len, cmd_off;
+  const char *out; /* the command in flight: cmd or a constant */
+  size_t owe;      /* an AT+CIPSEND given up: what its late prompt would take */
+  size_t fill;     /* of it, zeros still to write before the command line */
+  tern_socket_at_stats stats;
+  uint32_t renew; /* frame bytes that may still renew the deadline */
   uint32_t timeout_ms;
   uint32_t op_ms; /* the command's: timeout_ms, AT+CIPSTART's 10 s */
-  uint32_t renew; /* frame bytes that may still renew the deadline */
   tern_time deadline;
-  tern_timer timer;
-  tern_ip_addr sta_ip; /* AT+CIFSR's station address */
+  tern_stream uart;
   const tern_rng *rng; /* the storage's */
   tern_waker_slot runner;
-  tern_socket_at_stats stats;
+  tern_ip_addr sta_ip; /* AT+CIFSR's station address */
+  tern_timer timer;
+  tern_at_parser parser;
+  char cmd[TERN_AT_CMD_MAX]; /* a formatted command */
+  uint8_t line[TERN_SOCKET_AT_LINE];
+  uint8_t in[256]; /* UART bytes read, not yet fed */
 } tern_socket_at;
 
 /* The caller's storage for the sockets. */

@@ -2404,6 +2404,47 @@ TEST_F(ModemTest, RefusedStartBlamesOnlyAPortTheApplicationChose) {
   AbortAll(fx, {t});
 }
 
+// A refused AT+CIPSTART on a port the backend picked is tried once more
+// with a new pick (the test's RNG gives the same port again): the
+// modem's own lwIP may hold the first. A second refusal is TERN_EIO; a
+// port the application named is never tried again. Before, the first
+// refusal failed the send.
+TEST_F(ModemTest, RefusedStartOnAPickedPortPicksOnceMore) {
+  ScriptedModem fx(500);
+  const std::string start = "AT+CIPSTART=0,\"UDP\",\"192.0.2.1\",7," +
+                            std::to_string(49152 + 0x5a5a % 16384);
+  fx.once_[start] = "\r\nERROR\r\n";
+  tern_endpoint to = ScriptedPeer();
+  auto starts = [&fx] {
+    int n = 0;
+    for (const auto &c : fx.commands_)
+      n += c.rfind("AT+CIPSTART=", 0) == 0;
+    return n;
+  };
+  tern_socket *u;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+  int err = SendTo(fx, u, &to, "q");
+  EXPECT_EQ(err, 0) << tern_strerror(err) << fx.Log();
+  EXPECT_EQ(starts(), 2) << fx.Log();
+  AbortAll(fx, {u});
+  fx.Pump(20);
+  fx.commands_.clear();
+  fx.start_["0"] = "\r\nERROR\r\n";
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+  EXPECT_EQ(SendTo(fx, u, &to, "q"), TERN_EIO) << fx.Log();
+  EXPECT_EQ(starts(), 2) << fx.Log();
+  AbortAll(fx, {u});
+  fx.Pump(20);
+  fx.commands_.clear();
+  tern_endpoint b = {};
+  b.port = 5353;
+  ASSERT_EQ(tern_socket_open(fx.Net(), TERN_SOCK_DGRAM, &u), 0);
+  ASSERT_EQ(tern_socket_bind(u, &b), 0);
+  EXPECT_EQ(SendTo(fx, u, &to, "q"), TERN_EADDRINUSE) << fx.Log();
+  EXPECT_EQ(starts(), 1) << fx.Log();
+  AbortAll(fx, {u});
+}
+
 // A UDP peer may send from port 0 (RFC 768: "if not used, a value of
 // zero is inserted"), and every byte of its datagram is its own: the
 // header, its length well formed and its sender not one the parser takes,
