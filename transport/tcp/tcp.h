@@ -122,7 +122,6 @@ void tern_tcp_config_default(tern_tcp_config *cfg);
 
 /* Counters of the layer; they wrap at 2^32. */
 typedef struct tern_tcp_stats {
-  tern_tcp_rx_stats rx;       /* every segment's parse result */
   uint32_t rx_no_conn;        /* no connection or listener: reset sent */
   uint32_t rx_dropped;        /* unacceptable for its connection */
   uint32_t rx_ooo_refused;    /* out-of-order data not kept: every range
@@ -146,6 +145,7 @@ typedef struct tern_tcp_stats {
   uint32_t icmp_bad_mtu;      /* fragmentation needed with an MTU the
                                  quoted datagram fit (RFC 5927 7.2) */
   uint32_t tx_errors;         /* the IP layer refused a segment */
+  tern_tcp_rx_stats rx;       /* every segment's parse result */
 } tern_tcp_stats;
 
 typedef struct tern_tcp_layer tern_tcp_layer;
@@ -154,55 +154,58 @@ typedef struct tern_tcp_listener tern_tcp_listener;
 /* One connection: caller storage with its two rings, set up by
  * tern_tcp_conn_init. Fields are the layer's. */
 typedef struct tern_tcp_conn {
-  struct tern_tcp_conn *next; /* the layer's list of open connections */
-  tern_tcp_layer *layer;
-  tern_tcp_listener *listener; /* its backlog slot's listener, or NULL */
-  tern_endpoint local;
-  tern_endpoint remote;
+  /* The fields read most first, bytes before halfwords before words:
+   * Cortex-M0's loads reach 31 bytes, 62 for halfwords or 124 for words,
+   * from the struct's start in one instruction. */
   uint8_t state;      /* tern_tcp_state */
   uint8_t flags;      /* TERN_TCP_F_*: the application's switches */
   uint8_t pend;       /* what the runner owes the peer (tcp_conn.h) */
   int8_t err;         /* the error that ended it, reported to both sides;
                        * TERN_ECLOSED while never opened */
-  uint8_t rcv_shift;  /* our window shift */
-  uint8_t snd_shift;  /* the peer's */
   uint8_t opts;       /* options in force (tcp_conn.h) */
   uint8_t retries;    /* timer expiries in a row / keepalive probes */
-  uint16_t mss;       /* the largest segment we send */
   uint8_t acks_owed;  /* moves of RCV.NXT (segments, a FIN) since our ACK */
   uint8_t extra_acks; /* duplicate ACKs owed beyond the one in pend */
-  /* the send ring: bytes from SND.UNA on, sent or not */
-  uint8_t *sbuf;
-  uint32_t scap;
-  uint32_t shead;   /* ring index of SND.UNA's byte */
-  uint32_t slen;    /* bytes in the ring */
-  uint32_t snd_una; /* until the handshake ends, the ISS (nothing is
-                       acknowledged before our SYN) */
+  uint8_t rcv_shift;  /* our window shift */
+  uint8_t snd_shift;  /* the peer's */
+  uint16_t mss;       /* the largest segment we send */
+  tern_tcp_cc cc;     /* its bytes within ldrb's reach too */
+  uint32_t snd_una;   /* until the handshake ends, the ISS (nothing is
+                         acknowledged before our SYN) */
   uint32_t snd_nxt;
   uint32_t snd_max; /* the highest sent (SND.NXT before a go-back) */
-  uint32_t snd_wnd; /* the peer's window, scaled */
-  uint32_t max_snd_wnd;
-  uint32_t snd_wl1;
-  uint32_t snd_wl2;
+  tern_tcp_layer *layer;
+  /* the send ring: bytes from SND.UNA on, sent or not */
+  uint32_t slen; /* bytes in the ring */
+  uint32_t scap;
+  uint32_t shead; /* ring index of SND.UNA's byte */
+  uint8_t *sbuf;
+  uint32_t snd_wnd;   /* the peer's window, scaled */
+  tern_time rtt_at;   /* when rtt_seq was sent; 0: none timed */
+  tern_time rtx_at;   /* retransmission or persist timer; 0: off */
+  tern_time idle_at;  /* TIME-WAIT's end, keepalive, user timeout;
+                         CLOSED: when it closed */
+  tern_time ack_at;   /* delayed ACK; 0: off */
   uint32_t rtt_seq;   /* the segment timed for an RTT sample (no TS);
                          nothing in flight: an RTO after the last data
                          was acknowledged (restart after idle) */
-  tern_time rtt_at;   /* when it was sent; 0: none timed */
   uint32_t ts_recent; /* the peer's last timestamp (RFC 7323 4.3) */
-  uint32_t last_adv;  /* the right edge of the window last advertised */
-  tern_time rtx_at;   /* retransmission or persist timer; 0: off */
-  tern_time ack_at;   /* delayed ACK; 0: off */
-  tern_time idle_at;  /* TIME-WAIT's end, keepalive, user timeout;
-                         CLOSED: when it closed */
-  tern_tcp_rcvbuf rcv;
-  tern_tcp_rtt rtt;
-  tern_tcp_cc cc;
-  tern_tcp_scoreboard sb; /* what the peer SACKed (when it permitted SACK) */
-  tern_waker_slot reader; /* a task in read (accept's wait is the listener's) */
-  tern_waker_slot writer; /* a task in write, flush, close or connect */
+  uint32_t max_snd_wnd;
+  uint32_t snd_wl1;
+  uint32_t snd_wl2;
+  uint32_t last_adv; /* the right edge of the window last advertised */
   /* the peer's FIN's number, once one came: held past a hole until RCV.NXT
    * reaches it (TERN__TCP_F_FIN_HELD) */
   uint32_t rcv_fin;
+  struct tern_tcp_conn *next;  /* the layer's list of open connections */
+  tern_tcp_listener *listener; /* its backlog slot's listener, or NULL */
+  tern_tcp_rcvbuf rcv;
+  tern_tcp_rtt rtt;
+  tern_waker_slot reader; /* a task in read (accept's wait is the listener's) */
+  tern_waker_slot writer; /* a task in write, flush, close or connect */
+  tern_endpoint local;
+  tern_endpoint remote;
+  tern_tcp_scoreboard sb; /* what the peer SACKed (when it permitted SACK) */
 } tern_tcp_conn;
 
 /* tern_tcp_conn.flags the application sets (tern_tcp_set_nodelay, ...). */
@@ -224,11 +227,14 @@ struct tern_tcp_listener {
 
 /* The layer. Caller storage; fields are read-only to the application. */
 struct tern_tcp_layer {
-  tern_ip_proto proto;
-  tern_ip_stack *stack;
+  /* Ordered, as tern_tcp_conn is, for Cortex-M0's short offsets: the
+   * lists, the knobs and the counters (their parse results last) first. */
   tern_tcp_conn *conns; /* open connections (not CLOSED) */
+  tern_ip_stack *stack;
   tern_tcp_listener *listeners;
   tern_tcp_config cfg;
+  tern_tcp_stats stats;
+  tern_ip_proto proto;
   struct {                    /* secrets, drawn from the RNG at init */
     tern_hsiphash_key isn;    /* RFC 6528's */
     tern_hsiphash_key cookie; /* SYN cookies' */
@@ -236,7 +242,6 @@ struct tern_tcp_layer {
   tern_waker_slot runner;
   tern_timer timer;  /* the runner's, for the earliest deadline */
   tern_ip_sender tx; /* the runner's packet, and its wait for it or room */
-  tern_tcp_stats stats;
 };
 
 /* Sets up the layer and registers it with the stack for protocol 6; the

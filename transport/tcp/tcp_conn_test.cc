@@ -5429,6 +5429,41 @@ TEST_F(TcpConn, AConfigurationTheTimersCannotHoldIsRefused) {
   EXPECT_EQ(tern_tcp_init(&other, &bench.stack, &cfg), TERN_EINVAL);
 }
 
+// A refused init leaves its object as it was (design.md, principle 4).
+// tern_tcp_init on the live layer cleared it, then tern_ip_register said
+// TERN_EADDRINUSE: the stack's list of protocols, which runs through the
+// layer, was cut, and the layer's connections and keys lost.
+TEST_F(TcpConn, InitAgainOnTheLiveLayerIsRefusedAndLeavesItAsItWas) {
+  tern_endpoint peer = tern_test::Ep(kPeer, kPort);
+  ASSERT_EQ(tern_tcp_connect(&conn, &peer), 0);
+  tern_tcp_layer before;
+  memcpy(&before, &tcp, sizeof tcp);
+  EXPECT_EQ(tern_tcp_init(&tcp, &bench.stack, nullptr), TERN_EADDRINUSE);
+  ASSERT_EQ(memcmp(&before, &tcp, sizeof tcp), 0);
+  std::vector<Seg> out = Run();  // the SYN still goes
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].flags, TERN_TCP_SYN);
+}
+
+// tern_tcp_conn_init cleared the connection, then the receive ring's
+// init refused a bad ring.
+TEST_F(TcpConn, ARefusedConnInitLeavesTheConnectionAsItWas) {
+  tern_tcp_conn c;
+  memset(&c, 0xA5, sizeof c);
+  tern_tcp_conn before;
+  memcpy(&before, &c, sizeof c);
+  uint8_t ring[16];
+  EXPECT_EQ(tern_tcp_conn_init(&c, &tcp, ring, sizeof ring, nullptr, 16),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_conn_init(&c, &tcp, ring, sizeof ring, ring, 0),
+            TERN_EINVAL);
+  EXPECT_EQ(tern_tcp_conn_init(&c, &tcp, ring, sizeof ring, ring,
+                               TERN_TCP_RCVBUF_MAX + 1),
+            TERN_EINVAL);
+  EXPECT_EQ(memcmp(&before, &c, sizeof c), 0);
+  EXPECT_EQ(tern_tcp_conn_init(&c, &tcp, ring, sizeof ring, ring, 16), 0);
+}
+
 // ---- The listener: drops, cookies, unlisten ----
 
 // An application waiting in accept when the listener is stopped is woken

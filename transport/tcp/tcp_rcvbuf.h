@@ -38,11 +38,13 @@ extern "C" {
 #define TERN_TCP_RCVBUF_MAX (1u << 30)
 
 typedef struct tern_tcp_rcvbuf {
-  uint8_t *ring;
-  uint32_t cap;
-  uint32_t read;    /* ring index of the first unread byte */
-  uint32_t unread;  /* bytes received in order, not yet read */
+  /* The words the connection reads most first: embedded in it, they stay
+   * within Cortex-M0's short offsets. */
   uint32_t rcv_nxt; /* the next sequence number expected */
+  uint32_t cap;
+  uint32_t unread; /* bytes received in order, not yet read */
+  uint32_t read;   /* ring index of the first unread byte */
+  uint8_t *ring;
   uint8_t nranges;
   /* Held out-of-order data as sequence ranges [left, right): disjoint,
    * not touching each other nor RCV.NXT, inside the window, most recently

@@ -35,6 +35,15 @@ int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
   if (layer == NULL || stack == NULL || (cfg != NULL && !config_ok(cfg))) {
     return TERN_EINVAL;
   }
+  /* A TCP registered already (this layer, live, among them): refused
+   * before the layer is written, as tern_ip_register would refuse it
+   * after, for clearing a live layer would cut the stack's list of
+   * protocols (design.md, principle 4). */
+  for (const tern_ip_proto *p = stack->protos; p != NULL; p = p->next) {
+    if (p->protocol == TERN_IP_PROTO_TCP) {
+      return TERN_EADDRINUSE;
+    }
+  }
   memset(layer, 0, sizeof *layer);
   layer->stack = stack;
   if (cfg != NULL) {
@@ -54,8 +63,12 @@ int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
 
 int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
                        uint32_t tx_cap, uint8_t *rx, uint32_t rx_cap) {
+  /* Both rings checked before c is written (design.md, principle 4):
+   * tern_tcp_rcvbuf_init refused a bad receive ring only after c was
+   * cleared before the tcplayout33 branch. */
   if (c == NULL || layer == NULL || tx == NULL || tx_cap == 0 ||
-      tx_cap > TERN_TCP_RCVBUF_MAX) {
+      tx_cap > TERN_TCP_RCVBUF_MAX || rx == NULL || rx_cap == 0 ||
+      rx_cap > TERN_TCP_RCVBUF_MAX) {
     return TERN_EINVAL;
   }
   /* Still on the layer's list (not CLOSED): clearing it would cut the
@@ -75,10 +88,7 @@ int tern_tcp_conn_init(tern_tcp_conn *c, tern_tcp_layer *layer, uint8_t *tx,
     }
   }
   memset(c, 0, sizeof *c);
-  int rc = tern_tcp_rcvbuf_init(&c->rcv, rx, rx_cap, 0);
-  if (rc != 0) {
-    return rc;
-  }
+  (void)tern_tcp_rcvbuf_init(&c->rcv, rx, rx_cap, 0); /* checked above */
   c->layer = layer;
   c->sbuf = tx;
   c->scap = tx_cap;
