@@ -161,38 +161,34 @@ typedef struct tern_eth_group {
 
 /* The adapter. Caller storage; fields are private. */
 typedef struct tern_eth {
-  /* The fields read most first, bytes before words: Cortex-M0's loads
-   * reach 31 bytes, or 124 for words, from the struct's start in one
-   * instruction. The counters, then what is reached through its address
-   * (the timer, the wakers, the ARP cache) last. */
-  uint8_t mac[6];        /* ours: the lower device's */
-  uint8_t announce_left; /* RFC 5227 announcements still to send */
-  uint8_t events;        /* TERN_NETDEV_EV_* not yet reported */
-  uint8_t lower_up;      /* the lower link was up at the last look */
-  uint8_t n_groups;      /* slots in groups */
-  uint32_t ip;           /* our IPv4 address, its 4 bytes in wire order
-                            (memcpy'd): 0.0.0.0, none, is 0 */
-  uint32_t probe;        /* an address being probed (tern_eth_probe), in
-                            the same form; 0: none */
-  tern_time announce_at; /* when the next announcement is due */
   tern_netdev lower;
-  /* Packets waiting for a neighbour, oldest first, linked through
-   * pkt->next and keyed by their next hop: held while it resolves, then
-   * until the lower device has room. */
-  tern_pkt *held;
-  tern_pkt_pool *pool;    /* ARP requests and announcements */
+  uint32_t ip;            /* our IPv4 address, its 4 bytes in wire order
+                             (memcpy'd): 0.0.0.0, none, is 0 */
+  uint32_t probe;         /* an address being probed (tern_eth_probe), in
+                             the same form; 0: none */
+  uint8_t mac[6];         /* ours: the lower device's */
+  uint8_t announce_left;  /* RFC 5227 announcements still to send */
+  uint8_t events;         /* TERN_NETDEV_EV_* not yet reported */
+  uint8_t lower_up;       /* the lower link was up at the last look */
+  uint8_t n_groups;       /* slots in groups */
+  tern_time announce_at;  /* when the next announcement is due */
+  tern_neigh_cache arp;   /* IPv4 next hops, filled by ARP */
   tern_neigh_cache *ndp;  /* IPv6 next hops, or NULL (no IPv6 layer) */
   tern_eth_group *groups; /* the multicast filter (caller storage) */
   /* The multicast filter's code (joins, leaves, lookups), set by
    * tern_eth_set_groups: a program that never calls it links none of it. */
   const struct tern__eth_filter *filter;
-  tern_cx own; /* the adapter's own waker, for the lower device and timer */
+  /* Packets waiting for a neighbour, oldest first, linked through
+   * pkt->next and keyed by their next hop: held while it resolves, then
+   * until the lower device has room. */
+  tern_pkt *held;
+  tern_pkt_pool *pool; /* ARP requests and announcements */
   tern_eth_stats stats;
+  tern_cx own; /* the adapter's own waker, for the lower device and timer */
   tern_timer timer;
   tern_waker_slot rx_waker; /* the task polling poll_recv */
   tern_waker_slot tx_waker; /* the task polling poll_send */
   tern_waker_slot ev_waker; /* the task polling poll_event */
-  tern_neigh_cache arp;     /* IPv4 next hops, filled by ARP */
 } tern_eth;
 
 /* Sets up the adapter over `lower` (a TERN_MEDIUM_ETHERNET device with a

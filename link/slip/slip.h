@@ -74,28 +74,25 @@ extern "C" {
 /* The adapter: caller storage, set up by tern_slip_init. Fields are
  * private. */
 typedef struct tern_slip {
-  /* The fields read most first, bytes before words: Cortex-M0's loads
-   * reach 31 bytes, or 124 for words, from the struct's start in one
-   * instruction. What is reached through its address (the codec, the
-   * wakers, the read buffer) last. */
+  tern_stream stream;
+  tern_pkt_pool *pool; /* receive buffers */
+  uint16_t mtu;
   uint8_t closed;  /* end of stream or stream error seen */
   uint8_t rx_skip; /* no buffer: skipping the current frame to its END */
-  uint8_t events;  /* TERN_NETDEV_EV_* not yet reported */
-  uint16_t mtu;
-  uint16_t rx_pos; /* next unread byte of rx_buf */
-  uint16_t rx_len; /* bytes in rx_buf */
   int stream_err;  /* what closed it: 0 (end of stream) or the error */
-  tern_stream stream;
-  tern_pkt_pool *pool;   /* receive buffers */
+  /* Receive. */
+  tern_slip_decoder dec;
   tern_pkt *rx_pkt;      /* the packet the decoder writes into, or NULL */
+  uint16_t rx_pos;       /* next unread byte of rx_buf */
+  uint16_t rx_len;       /* bytes in rx_buf */
   uint32_t rx_truncated; /* frames cut short by the end of the stream */
-  uint8_t *tx_buf;       /* encoded bytes not yet written: [tx_pos, tx_len) */
+  uint8_t rx_buf[TERN_SLIP_RX_CHUNK];
+  /* Send. */
+  uint8_t *tx_buf; /* encoded bytes not yet written: [tx_pos, tx_len) */
   size_t tx_cap;
   size_t tx_pos;
   size_t tx_len;
   tern_pkt *tx_pkt; /* the packet being encoded, or NULL */
-  tern_netdev_stats stats;
-  tern_slip_decoder dec;
   tern_slip_encoder enc;
   /* Tasks to wake when the stream has room again: a sender waiting in
    * poll_send or tern_slip_poll_flush, and the receiver (whose poll_recv
@@ -104,7 +101,8 @@ typedef struct tern_slip {
   tern_waker_slot tx_waiter;
   tern_waker_slot rx_waiter;
   tern_waker_slot ev_waiter; /* the task polling poll_event */
-  uint8_t rx_buf[TERN_SLIP_RX_CHUNK];
+  uint8_t events;            /* TERN_NETDEV_EV_* not yet reported */
+  tern_netdev_stats stats;
 } tern_slip;
 
 /* Sets up an adapter over `stream`.

@@ -121,30 +121,27 @@ typedef struct tern_dns_stats {
 
 /* A resolver. Fields are its own but stats and last_rcode. */
 typedef struct tern_dns_resolver {
-  /* The fields read most first, bytes before words: Cortex-M0's loads
-   * reach 31 bytes, or 124 for words, from the struct's start in one
-   * instruction. */
+  tern_net *net;
+  const tern_rng *rng;
+  tern_dns_cache *cache;
   tern_dns_config cfg;
+  uint8_t *buf;
+  size_t cap;
+  tern_socket *sock;
+  tern_timer timer;
+  tern_time deadline;
+  const tern_endpoint *server; /* the attempt's, one of cfg.servers */
+  size_t have;                 /* TCP: bytes written, then bytes read */
+  uint16_t qlen;               /* the query's length (it starts at query + 2) */
+  uint8_t round; /* the pass over the list: the wait is timeout << round */
   uint8_t state;
-  uint8_t round;      /* the pass over the list: the wait is timeout << round */
   int8_t result;      /* what to return: 0, then the last socket error until
                          an attempt times out (TERN_ETIMEDOUT), a server
                          answers with an error (TERN_EPROTO) or an answer
                          comes */
   uint8_t last_rcode; /* this resolve's last error RCODE; 0: none; or
                          one of the two below */
-  uint16_t qlen;      /* the query's length (it starts at query + 2) */
-  tern_socket *sock;
-  const tern_endpoint *server; /* the attempt's, one of cfg.servers */
-  tern_time deadline;
-  size_t have; /* TCP: bytes written, then bytes read */
-  uint8_t *buf;
-  size_t cap;
-  tern_net *net;
-  const tern_rng *rng;
-  tern_dns_cache *cache;
   tern_dns_stats stats;
-  tern_timer timer;
   uint8_t query[2 + TERN_DNS_QUERY_MAX]; /* TCP prefix, then the query */
 } tern_dns_resolver;
 
