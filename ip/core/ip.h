@@ -136,8 +136,8 @@ typedef struct tern_ip_error {
   int err;
   uint8_t type; /* the ICMP type and code as received (the family's */
   uint8_t code; /* numbers) */
-  /* The quoted datagram's protocol (up here, a byte load's reach on
-   * Cortex-M0: after the addresses it cost the core 4 bytes of code). */
+  /* The quoted datagram's protocol, beside the other two bytes: they
+   * share a word, the struct 4 bytes smaller than with it last. */
   uint8_t protocol;
   /* TERN_EMSGSIZE: the next-hop MTU reported, else 0. A family whose
    * field is wider (IPv6's Packet Too Big: 32 bits) caps it at 65,535,
