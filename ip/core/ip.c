@@ -108,7 +108,7 @@ int tern_ip_register(tern_ip_stack *stack, tern_ip_proto *proto) {
    * list never loops. */
   if (proto->protocol == TERN_IP_PROTO_ICMP ||
       proto->protocol == TERN_IP_PROTO_ICMPV6 ||
-      find_proto(stack, proto->protocol) != NULL) {
+      tern_ip_has_proto(stack, proto->protocol)) {
     return TERN_EADDRINUSE;
   }
   proto->next = stack->protos;

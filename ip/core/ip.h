@@ -365,6 +365,18 @@ tern_poll tern_ip_iface_poll_event(tern_ip_iface *iface, tern_cx *cx,
  * counts as one), or TERN_EINVAL. */
 int tern_ip_register(tern_ip_stack *stack, tern_ip_proto *proto);
 
+/* Whether a transport is registered for protocol: a layer's init asks
+ * before it clears its storage, which may be the live registered one.
+ * Inline: a call measured 20 bytes more in the stack. */
+static inline bool tern_ip_has_proto(const tern_ip_stack *stack,
+                                     uint8_t protocol) {
+  const tern_ip_proto *p = stack->protos;
+  while (p != NULL && p->protocol != protocol) {
+    p = p->next;
+  }
+  return p != NULL;
+}
+
 /* The runner: handles each interface's device events, receives from every
  * interface (at most TERN_IP_RX_BUDGET packets each per poll, then it
  * wakes itself and returns so others run) and hands the packets to their

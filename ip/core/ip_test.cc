@@ -756,7 +756,11 @@ TEST(IpRegister, Rules) {
   EXPECT_EQ(tern_ip_register(&c.stack, &u1.proto), TERN_EADDRINUSE);
   EXPECT_EQ(c.stack.protos, &u1.proto);  // once, the list not looped
   EXPECT_EQ(u1.proto.next, nullptr);
+  EXPECT_FALSE(tern_ip_has_proto(&c.stack, TERN_IP_PROTO_TCP));
   EXPECT_EQ(tern_ip_register(&c.stack, &tcp.proto), 0);
+  EXPECT_TRUE(tern_ip_has_proto(&c.stack, TERN_IP_PROTO_TCP));
+  EXPECT_TRUE(tern_ip_has_proto(&c.stack, TERN_IP_PROTO_UDP));
+  EXPECT_FALSE(tern_ip_has_proto(&c.stack, TERN_IP_PROTO_ICMP));
   FakeProto none(99);
   none.proto.input = nullptr;
   EXPECT_EQ(tern_ip_register(&c.stack, &none.proto), TERN_EINVAL);

@@ -39,10 +39,8 @@ int tern_tcp_init(tern_tcp_layer *layer, tern_ip_stack *stack,
    * before the layer is written, as tern_ip_register would refuse it
    * after, for clearing a live layer would cut the stack's list of
    * protocols (design.md, principle 4). */
-  for (const tern_ip_proto *p = stack->protos; p != NULL; p = p->next) {
-    if (p->protocol == TERN_IP_PROTO_TCP) {
-      return TERN_EADDRINUSE;
-    }
+  if (tern_ip_has_proto(stack, TERN_IP_PROTO_TCP)) {
+    return TERN_EADDRINUSE;
   }
   memset(layer, 0, sizeof *layer);
   layer->stack = stack;
